@@ -1,0 +1,19 @@
+//! Kuaibao's shared core: what a report is, which blanks each template has,
+//! which answers are acceptable and what the phone and the server say to each
+//! other. It does no I/O and builds for wasm32 and native, so the phone and the
+//! server judge a report by the very same code.
+
+pub mod backoff;
+pub mod catalogue;
+pub mod ids;
+pub mod protocol;
+pub mod report;
+pub mod template;
+pub mod text;
+pub mod validate;
+
+pub use ids::ReportId;
+pub use report::{Answers, Report};
+pub use template::{Blank, BlankKind, Piece, Template};
+pub use text::{Lang, Text};
+pub use validate::{validate, ErrorCode, FieldError};

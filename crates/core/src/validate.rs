@@ -1,0 +1,300 @@
+//! Validation of answers against their template. The phone runs it at every
+//! blank as the user types; the server runs it again on arrival.
+
+use chrono::{FixedOffset, NaiveDateTime, TimeDelta};
+use serde::{Deserialize, Serialize};
+
+use crate::catalogue;
+use crate::report::{geo_keys, Answers, Report};
+use crate::template::{BlankKind, Template};
+
+/// Why one blank is not acceptable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    Required,
+    NotAWholeNumber,
+    OutOfRange,
+    TooLong,
+    BadDateTime,
+    InFuture,
+    BadCoordinate,
+    IncompleteCoordinate,
+    UnknownOption,
+    BadPhone,
+    UnknownField,
+    UnknownTemplate,
+    BadId,
+}
+
+/// One bad blank: which, why, and a sentence for people in both languages.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldError {
+    /// The blank id (or `template_id`, `id` for the record itself).
+    pub field: String,
+    pub code: ErrorCode,
+    #[serde(rename = "message_zh")]
+    pub zh: String,
+    #[serde(rename = "message_en")]
+    pub en: String,
+}
+
+impl FieldError {
+    fn new(field: &str, code: ErrorCode, zh: String, en: String) -> Self {
+        FieldError { field: field.to_owned(), code, zh, en }
+    }
+
+    pub fn message(&self, lang: crate::Lang) -> &str {
+        match lang {
+            crate::Lang::Zh => &self.zh,
+            crate::Lang::En => &self.en,
+        }
+    }
+}
+
+/// Beijing time: event times are typed as Beijing wall-clock time.
+pub fn beijing() -> FixedOffset {
+    FixedOffset::east_opt(8 * 3600).expect("+08:00 is a valid offset")
+}
+
+/// How far ahead of the writing time an event time may lie before we call it
+/// a typo: phone clocks drift and people round up.
+const FUTURE_TOLERANCE_MINUTES: i64 = 10;
+
+/// Judges a whole submitted report: its id, its template and every answer.
+pub fn validate(report: &Report) -> Result<&'static Template, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    if !report.id.is_v7() {
+        errors.push(FieldError::new("id", ErrorCode::BadId, "记录编号必须是 UUIDv7".into(), "the record id must be a UUIDv7".into()));
+    }
+    let Some(template) = catalogue::find(&report.template_id, report.template_version) else {
+        errors.push(FieldError::new(
+            "template_id",
+            ErrorCode::UnknownTemplate,
+            format!("未知的报告模板 {} 第 {} 版", report.template_id, report.template_version),
+            format!("unknown template {} version {}", report.template_id, report.template_version),
+        ));
+        return Err(errors);
+    };
+    let written = report.written_at.with_timezone(&beijing()).naive_local();
+    errors.extend(validate_answers(template, &report.answers, written));
+    if errors.is_empty() {
+        Ok(template)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Judges the answers of one template; `now` is Beijing wall-clock time of
+/// writing, used to catch event times in the future.
+pub fn validate_answers(template: &Template, answers: &Answers, now: NaiveDateTime) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    for key in answers.keys() {
+        let blank_id = key.split_once('.').map_or(key.as_str(), |(b, _)| b);
+        let known = template.blank(blank_id).is_some_and(|b| {
+            let geo = matches!(b.kind, BlankKind::GeoPoint);
+            let (lat, lon) = geo_keys(b.id);
+            if geo {
+                *key == lat || *key == lon
+            } else {
+                key == b.id
+            }
+        });
+        if !known {
+            errors.push(FieldError::new(key, ErrorCode::UnknownField, format!("模板中没有“{key}”一项"), format!("the template has no blank “{key}”")));
+        }
+    }
+    for blank in template.blanks {
+        let label = blank.label;
+        let answer = |key: &str| answers.get(key).map(|s| s.trim()).filter(|s| !s.is_empty());
+        if let BlankKind::GeoPoint = blank.kind {
+            let (lat_key, lon_key) = geo_keys(blank.id);
+            match (answer(&lat_key), answer(&lon_key)) {
+                (None, None) if blank.required => errors.push(required(blank.id, label)),
+                (None, None) => {}
+                (Some(lat), Some(lon)) => {
+                    let ok = |s: &str, limit: f64| s.parse::<f64>().ok().filter(|v| v.is_finite() && v.abs() <= limit);
+                    if ok(lat, 90.0).is_none() || ok(lon, 180.0).is_none() {
+                        errors.push(FieldError::new(blank.id, ErrorCode::BadCoordinate, format!("{}：纬度应在 -90 到 90 之间，经度应在 -180 到 180 之间", label.zh), format!("{}: latitude must lie in -90…90 and longitude in -180…180", label.en)));
+                    }
+                }
+                _ => errors.push(FieldError::new(blank.id, ErrorCode::IncompleteCoordinate, format!("{}：请同时填写纬度和经度", label.zh), format!("{}: give both latitude and longitude", label.en))),
+            }
+            continue;
+        }
+        let Some(value) = answer(blank.id) else {
+            if blank.required {
+                errors.push(required(blank.id, label));
+            }
+            continue;
+        };
+        if let Some(e) = check_value(blank.id, label, &blank.kind, value, now) {
+            errors.push(e);
+        }
+    }
+    errors
+}
+
+fn required(field: &str, label: crate::Text) -> FieldError {
+    FieldError::new(field, ErrorCode::Required, format!("请填写{}", label.zh), format!("{} is required", label.en))
+}
+
+/// Parses an event time as typed by `<input type="datetime-local">`.
+pub fn parse_datetime(value: &str) -> Option<NaiveDateTime> {
+    NaiveDateTime::parse_from_str(value, "%Y-%m-%dT%H:%M")
+        .or_else(|_| NaiveDateTime::parse_from_str(value, "%Y-%m-%dT%H:%M:%S"))
+        .ok()
+}
+
+fn check_value(field: &str, label: crate::Text, kind: &BlankKind, value: &str, now: NaiveDateTime) -> Option<FieldError> {
+    let err = |code, zh: String, en: String| Some(FieldError::new(field, code, zh, en));
+    match *kind {
+        BlankKind::DateTime => match parse_datetime(value) {
+            None => err(ErrorCode::BadDateTime, format!("{}：请选择日期和时间", label.zh), format!("{}: pick a date and time", label.en)),
+            Some(t) if t > now + TimeDelta::minutes(FUTURE_TOLERANCE_MINUTES) => {
+                err(ErrorCode::InFuture, format!("{}不能晚于现在", label.zh), format!("{} cannot be in the future", label.en))
+            }
+            Some(_) => None,
+        },
+        BlankKind::Text { max_chars } | BlankKind::LongText { max_chars } => {
+            let n = value.chars().count();
+            (n > max_chars).then(|| FieldError::new(field, ErrorCode::TooLong, format!("{}最多 {max_chars} 字（现在 {n} 字）", label.zh), format!("{}: at most {max_chars} characters (now {n})", label.en)))
+        }
+        BlankKind::Count { min, max } => match value.parse::<u64>() {
+            Err(_) => err(ErrorCode::NotAWholeNumber, format!("{}应为整数", label.zh), format!("{} must be a whole number", label.en)),
+            Ok(n) if n < u64::from(min) || n > u64::from(max) => err(ErrorCode::OutOfRange, format!("{}应在 {min} 到 {max} 之间", label.zh), format!("{} must lie between {min} and {max}", label.en)),
+            Ok(_) => None,
+        },
+        BlankKind::Choice { options } => (!options.iter().any(|o| o.value == value)).then(|| FieldError::new(field, ErrorCode::UnknownOption, format!("{}：请从列表中选择", label.zh), format!("{}: choose one of the list", label.en))),
+        BlankKind::Phone => (!is_phone(value)).then(|| FieldError::new(field, ErrorCode::BadPhone, format!("{}：请填写 7 到 15 位数字的电话号码", label.zh), format!("{}: give a phone number of 7 to 15 digits", label.en))),
+        BlankKind::GeoPoint => None,
+    }
+}
+
+/// A callable number: 7–15 digits (ITU E.164), optionally a leading `+`, with
+/// spaces and dashes allowed between digits as people write them.
+fn is_phone(value: &str) -> bool {
+    let body = value.strip_prefix('+').unwrap_or(value);
+    let digits = body.chars().filter(char::is_ascii_digit).count();
+    body.chars().all(|c| c.is_ascii_digit() || c == ' ' || c == '-') && (7..=15).contains(&digits)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalogue::GENERAL_INCIDENT;
+    use crate::ids::ReportId;
+    use chrono::DateTime;
+
+    fn now() -> NaiveDateTime {
+        parse_datetime("2026-11-23T10:00").expect("fixed time parses")
+    }
+
+    pub(crate) fn filled() -> Answers {
+        [
+            ("occurred_at", "2026-11-23T09:41"),
+            ("place", "青石村三组后山"),
+            ("gps.lat", "30.6586"),
+            ("gps.lon", "104.0648"),
+            ("category", "natural_disaster"),
+            ("what_happened", "山体滑坡，冲毁两间民房"),
+            ("dead", "0"),
+            ("injured", "2"),
+            ("missing", "1"),
+            ("measures", "已疏散 12 户群众"),
+            ("reporter", "李秀英"),
+            ("phone", "138 0000 1234"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect()
+    }
+
+    fn codes(answers: &Answers) -> Vec<(String, ErrorCode)> {
+        validate_answers(&GENERAL_INCIDENT, answers, now()).into_iter().map(|e| (e.field, e.code)).collect()
+    }
+
+    fn with(key: &str, value: &str) -> Answers {
+        let mut a = filled();
+        a.insert(key.to_owned(), value.to_owned());
+        a
+    }
+
+    #[test]
+    fn a_filled_report_is_valid() {
+        assert_eq!(codes(&filled()), vec![]);
+    }
+
+    #[test]
+    fn missing_required_blanks_are_named() {
+        let mut a = filled();
+        a.remove("place");
+        a.insert("phone".into(), "   ".into());
+        assert_eq!(codes(&a), vec![("place".into(), ErrorCode::Required), ("phone".into(), ErrorCode::Required)]);
+    }
+
+    #[test]
+    fn optional_blanks_may_stay_empty() {
+        let mut a = filled();
+        a.remove("measures");
+        a.remove("gps.lat");
+        a.remove("gps.lon");
+        assert_eq!(codes(&a), vec![]);
+    }
+
+    #[test]
+    fn counts_are_whole_numbers_in_range() {
+        assert_eq!(codes(&with("dead", "-1")), vec![("dead".into(), ErrorCode::NotAWholeNumber)]);
+        assert_eq!(codes(&with("dead", "2.5")), vec![("dead".into(), ErrorCode::NotAWholeNumber)]);
+        assert_eq!(codes(&with("injured", "100001")), vec![("injured".into(), ErrorCode::OutOfRange)]);
+        assert_eq!(codes(&with("injured", "100000")), vec![]);
+        assert_eq!(codes(&with("missing", "99999999999999999999999")), vec![("missing".into(), ErrorCode::NotAWholeNumber)]);
+    }
+
+    #[test]
+    fn event_time_must_parse_and_not_lie_ahead() {
+        assert_eq!(codes(&with("occurred_at", "yesterday")), vec![("occurred_at".into(), ErrorCode::BadDateTime)]);
+        assert_eq!(codes(&with("occurred_at", "2026-11-23T10:10")), vec![]);
+        assert_eq!(codes(&with("occurred_at", "2026-11-23T10:11")), vec![("occurred_at".into(), ErrorCode::InFuture)]);
+    }
+
+    #[test]
+    fn coordinates_come_in_pairs_within_range() {
+        let mut half = filled();
+        half.remove("gps.lon");
+        assert_eq!(codes(&half), vec![("gps".into(), ErrorCode::IncompleteCoordinate)]);
+        assert_eq!(codes(&with("gps.lat", "91")), vec![("gps".into(), ErrorCode::BadCoordinate)]);
+        assert_eq!(codes(&with("gps.lon", "NaN")), vec![("gps".into(), ErrorCode::BadCoordinate)]);
+    }
+
+    #[test]
+    fn choices_phones_lengths_and_unknown_keys() {
+        assert_eq!(codes(&with("category", "alien")), vec![("category".into(), ErrorCode::UnknownOption)]);
+        assert_eq!(codes(&with("phone", "12345")), vec![("phone".into(), ErrorCode::BadPhone)]);
+        assert_eq!(codes(&with("phone", "+86 28-8765-4321")), vec![]);
+        assert_eq!(codes(&with("phone", "138abc")), vec![("phone".into(), ErrorCode::BadPhone)]);
+        assert_eq!(codes(&with("place", &"山".repeat(101))), vec![("place".into(), ErrorCode::TooLong)]);
+        assert_eq!(codes(&with("place", &"山".repeat(100))), vec![]);
+        assert_eq!(codes(&with("gps.alt", "1")), vec![("gps.alt".into(), ErrorCode::UnknownField)]);
+        assert_eq!(codes(&with("colour", "red")), vec![("colour".into(), ErrorCode::UnknownField)]);
+    }
+
+    #[test]
+    fn whole_reports_check_id_and_template_and_use_beijing_time() {
+        let written = DateTime::parse_from_rfc3339("2026-11-23T02:00:00Z").expect("rfc3339");
+        let mut report = Report {
+            id: ReportId::from_parts(1_790_000_000_000, [7; 10]),
+            template_id: "general_incident".into(),
+            template_version: 1,
+            answers: filled(),
+            written_at: written,
+        };
+        assert!(validate(&report).is_ok(), "02:00Z is 10:00 in Beijing, after the event");
+        report.id = ReportId(uuid::Uuid::nil());
+        let errs = validate(&report).expect_err("nil id");
+        assert_eq!(errs[0].code, ErrorCode::BadId);
+        report.template_version = 9;
+        let errs = validate(&report).expect_err("unknown version");
+        assert!(errs.iter().any(|e| e.code == ErrorCode::UnknownTemplate && e.field == "template_id"));
+    }
+}
