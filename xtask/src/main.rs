@@ -1,1 +1,288 @@
-fn main() {}
+//! 快报's build tool: `cargo xtask <command>` (alias in .cargo/config.toml).
+//!
+//! std only, because a cold CI run compiles it before anything else.
+
+mod cmd;
+mod error;
+mod precache;
+mod setup;
+
+use std::env;
+use std::ffi::OsString;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+use error::{Error, Result};
+
+pub const USAGE: &str = "\
+usage: cargo xtask <command>
+
+  setup [--browser]  install what is missing: wasm32 target, Trunk, wasm-bindgen-cli,
+                     npm packages (wasm-opt, playwright-core); --browser: Chromium + chromedriver
+  build              setup, then `trunk build --release` into dist/
+  run                build, then run the server on dist/ (KUAIBAO_ADDR, KUAIBAO_DATA_DIR)
+  test               setup --browser, then native tests, wasm tests in headless Chromium,
+                     release build, end-to-end tests
+  precache           Trunk post_build hook: fill the staged sw.js with this build's files
+  bench              not yet";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = env::args().skip(1).collect();
+    match dispatch(&args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn dispatch(args: &[String]) -> Result<()> {
+    let root = repo_root();
+    let (command, rest) = match args.split_first() {
+        Some((c, rest)) => (c.as_str(), rest),
+        None => return Err(Error::Usage("no command given".into())),
+    };
+    let no_args = |rest: &[String]| match rest.first() {
+        None => Ok(()),
+        Some(a) => Err(Error::Usage(format!("`{command}` takes no argument `{a}`"))),
+    };
+    match command {
+        "precache" => {
+            no_args(rest)?;
+            // Runs inside Trunk: no PATH changes, no tools needed.
+            precache::run(&root)
+        }
+        "setup" => {
+            let browser = match rest {
+                [] => false,
+                [flag] if flag == "--browser" => true,
+                _ => return Err(Error::Usage(format!("setup: unknown arguments {rest:?}"))),
+            };
+            prepare_path(&root)?;
+            setup::setup(&root, browser)
+        }
+        "build" => {
+            no_args(rest)?;
+            prepare_path(&root)?;
+            build(&root)
+        }
+        "run" => {
+            no_args(rest)?;
+            prepare_path(&root)?;
+            run(&root)
+        }
+        "test" => {
+            no_args(rest)?;
+            prepare_path(&root)?;
+            test(&root)
+        }
+        "bench" => Err(Error::NotYet("not yet: see issue 6")),
+        "help" | "--help" | "-h" => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        other => Err(Error::Usage(format!("unknown command `{other}`"))),
+    }
+}
+
+/// The workspace root: the parent of this crate's directory.
+fn repo_root() -> PathBuf {
+    let manifest_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    manifest_dir.parent().unwrap_or(manifest_dir).to_path_buf()
+}
+
+/// Puts `<repo>/node_modules/.bin` first on PATH (so Trunk takes npm
+/// binaryen's wasm-opt, never Debian's), then Cargo's bin directory (so
+/// tools installed a moment ago are found), for this process and every
+/// command it starts.
+fn prepare_path(root: &Path) -> Result<()> {
+    let mut dirs = vec![root.join("node_modules").join(".bin")];
+    if let Some(cargo_bin) = cargo_bin_dir() {
+        dirs.push(cargo_bin);
+    }
+    let old = env::var_os("PATH").unwrap_or_default();
+    dirs.extend(env::split_paths(&old));
+    let new: OsString =
+        env::join_paths(dirs).map_err(|e| Error::Setup(format!("cannot build PATH: {e}")))?;
+    env::set_var("PATH", new);
+    Ok(())
+}
+
+fn cargo_bin_dir() -> Option<PathBuf> {
+    match env::var_os("CARGO_HOME") {
+        Some(home) => Some(PathBuf::from(home).join("bin")),
+        None => env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo").join("bin")),
+    }
+}
+
+/// `trunk build --release` into dist/, after setup. The post_build hook
+/// (Trunk.toml) fills dist/sw.js; this checks that it did.
+fn build(root: &Path) -> Result<()> {
+    setup::setup(root, false)?;
+    println!("building the app: trunk build --release");
+    cmd::run(
+        Command::new("trunk")
+            .args(["build", "--release"])
+            .current_dir(root),
+    )?;
+    let sw = root.join("dist").join(precache::SW_FILE);
+    let text = fs::read_to_string(&sw).map_err(|e| Error::io(&sw, e))?;
+    if text.contains(precache::LIST_PLACEHOLDER) || text.contains(precache::VERSION_PLACEHOLDER) {
+        return Err(Error::Precache(format!(
+            "{} still has its placeholders: the post_build hook `cargo xtask precache` in Trunk.toml did not run",
+            sw.display()
+        )));
+    }
+    println!("built {}", root.join("dist").display());
+    Ok(())
+}
+
+/// Build, then the release server serving dist/ (foreground).
+fn run(root: &Path) -> Result<()> {
+    build(root)?;
+    let addr = env::var("KUAIBAO_ADDR").unwrap_or_else(|_| "127.0.0.1:8080".to_string());
+    let shown = match addr.strip_prefix("0.0.0.0:") {
+        Some(port) => format!("127.0.0.1:{port} (listening on all interfaces)"),
+        None => addr.clone(),
+    };
+    println!("starting the server: http://{shown}/  (Ctrl-C to stop)");
+    cmd::run(
+        Command::new("cargo")
+            .args(["run", "--release", "-p", "kuaibao-server"])
+            .env("KUAIBAO_STATIC_DIR", root.join("dist"))
+            .current_dir(root),
+    )
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Outcome {
+    Passed,
+    Skipped,
+    Failed,
+    NotRun,
+}
+
+/// The test pipeline. Stops at the first failed stage; prints a summary.
+fn test(root: &Path) -> Result<()> {
+    type Stage = (&'static str, fn(&Path) -> Result<Outcome>);
+    let stages: [Stage; 5] = [
+        ("setup --browser", |root| {
+            setup::setup(root, true).map(|_| Outcome::Passed)
+        }),
+        ("native tests", native_tests),
+        ("wasm tests (headless Chromium)", wasm_tests),
+        ("release build", release_build),
+        ("end-to-end tests", e2e_tests),
+    ];
+    let mut results: Vec<(&str, Outcome)> =
+        stages.iter().map(|(n, _)| (*n, Outcome::NotRun)).collect();
+    let mut failure = None;
+    for (i, (name, stage)) in stages.iter().enumerate() {
+        println!("\n=== xtask test: {name} ===");
+        match stage(root) {
+            Ok(outcome) => results[i].1 = outcome,
+            Err(e) => {
+                results[i].1 = Outcome::Failed;
+                failure = Some(Error::Stage {
+                    stage: name.to_string(),
+                    source: Box::new(e),
+                });
+                break;
+            }
+        }
+    }
+    println!("\n=== xtask test: summary ===");
+    for (name, outcome) in &results {
+        let word = match outcome {
+            Outcome::Passed => "passed ",
+            Outcome::Skipped => "skipped",
+            Outcome::Failed => "FAILED ",
+            Outcome::NotRun => "not run",
+        };
+        println!("  {word}  {name}");
+    }
+    match failure {
+        Some(e) => Err(e),
+        None => {
+            println!("all stages passed");
+            Ok(())
+        }
+    }
+}
+
+fn native_tests(root: &Path) -> Result<Outcome> {
+    cmd::run(
+        Command::new("cargo")
+            .args(["test", "--workspace", "--exclude", "kuaibao"])
+            .current_dir(root),
+    )?;
+    Ok(Outcome::Passed)
+}
+
+/// `cargo test -p kuaibao --target wasm32-unknown-unknown`, every test in
+/// headless Chromium through chromedriver. Chrome's arguments are in
+/// webdriver.json at the repo root (wasm-bindgen-test-runner reads it from
+/// the package directory, which for `kuaibao` is the root).
+fn wasm_tests(root: &Path) -> Result<Outcome> {
+    let webdriver_json = root.join("webdriver.json");
+    if !webdriver_json.is_file() {
+        return Err(Error::Setup(format!(
+            "{} is missing",
+            webdriver_json.display()
+        )));
+    }
+    cmd::run(
+        Command::new("cargo")
+            .args(["test", "-p", "kuaibao", "--target", setup::WASM_TARGET])
+            .env(
+                "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER",
+                "wasm-bindgen-test-runner",
+            )
+            .env("CHROMEDRIVER", setup::CHROMEDRIVER)
+            .env("WASM_BINDGEN_TEST_WEBDRIVER_JSON", &webdriver_json)
+            // Tests without `wasm_bindgen_test_configure!` run in the
+            // browser too, not in Node.
+            .env("WASM_BINDGEN_USE_BROWSER", "1")
+            .current_dir(root),
+    )?;
+    Ok(Outcome::Passed)
+}
+
+fn release_build(root: &Path) -> Result<Outcome> {
+    build(root)?;
+    cmd::run(
+        Command::new("cargo")
+            .args(["build", "-p", "kuaibao-server"])
+            .current_dir(root),
+    )?;
+    Ok(Outcome::Passed)
+}
+
+fn e2e_tests(root: &Path) -> Result<Outcome> {
+    let dir = root.join("tests").join("e2e");
+    let has_tests = fs::read_dir(&dir)
+        .map(|entries| {
+            entries.flatten().any(|e| {
+                e.file_name()
+                    .to_str()
+                    .is_some_and(|n| n.ends_with(".test.mjs"))
+            })
+        })
+        .unwrap_or(false);
+    if !has_tests {
+        println!("note: no tests/e2e/*.test.mjs yet; skipping the end-to-end stage");
+        return Ok(Outcome::Skipped);
+    }
+    let server = root.join("target").join("debug").join("kuaibao-server");
+    cmd::run(
+        Command::new("node")
+            .args(["--test", "--test-concurrency=1", "tests/e2e/"])
+            .env("KUAIBAO_SERVER_BIN", &server)
+            .env("KUAIBAO_DIST", root.join("dist"))
+            .env("CHROMIUM_PATH", setup::CHROMIUM)
+            .current_dir(root),
+    )?;
+    Ok(Outcome::Passed)
+}

@@ -1,0 +1,84 @@
+//! Running other programs with inherited stdio, and asking them for versions.
+
+use std::ffi::OsStr;
+use std::io;
+use std::process::{Command, Stdio};
+
+use crate::error::{Error, Result};
+
+/// What to tell the user when `program` is missing.
+fn hint_for(program: &str) -> String {
+    match program {
+        "cargo" | "rustup" => "install Rust with rustup (https://rustup.rs)".into(),
+        "npm" | "node" => {
+            "install Node.js 20 or newer with npm (Debian: apt-get install nodejs npm)".into()
+        }
+        "apt-get" => {
+            "install chromium and chromium-driver with your system's package manager".into()
+        }
+        "trunk" | "wasm-bindgen" | "wasm-bindgen-test-runner" => {
+            "run `cargo xtask setup` (and make sure ~/.cargo/bin is on PATH)".into()
+        }
+        "chromedriver" | "chromium" => "run `cargo xtask setup --browser`".into(),
+        _ => "install it, or run `cargo xtask setup`".into(),
+    }
+}
+
+/// The command as a user would type it, for messages.
+pub fn display(cmd: &Command) -> String {
+    let mut s = cmd.get_program().to_string_lossy().into_owned();
+    for arg in cmd.get_args() {
+        s.push(' ');
+        s.push_str(&arg.to_string_lossy());
+    }
+    s
+}
+
+/// Runs `cmd` with inherited stdio and fails unless it exits with 0.
+pub fn run(cmd: &mut Command) -> Result<()> {
+    let shown = display(cmd);
+    let program = cmd.get_program().to_string_lossy().into_owned();
+    let status = cmd.status().map_err(|e| spawn_error(&program, &shown, e))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(Error::CommandFailed {
+            command: shown,
+            status,
+        })
+    }
+}
+
+fn spawn_error(program: &str, shown: &str, e: io::Error) -> Error {
+    if e.kind() == io::ErrorKind::NotFound {
+        Error::MissingTool {
+            program: program.to_string(),
+            hint: hint_for(program),
+        }
+    } else {
+        Error::Setup(format!("could not start `{shown}`: {e}"))
+    }
+}
+
+/// Standard output of `program args…` when it runs and succeeds; `None` when
+/// it is missing or fails. For cheap checks such as `trunk --version`.
+pub fn output_of<S: AsRef<OsStr>>(program: &str, args: &[S]) -> Option<String> {
+    let out = Command::new(program)
+        .args(args)
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .output()
+        .ok()?;
+    if !out.status.success() {
+        return None;
+    }
+    Some(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// Fails with the usual hint when `program` cannot be started at all.
+pub fn require(program: &str, version_arg: &str) -> Result<String> {
+    output_of(program, &[version_arg]).ok_or_else(|| Error::MissingTool {
+        program: program.to_string(),
+        hint: hint_for(program),
+    })
+}

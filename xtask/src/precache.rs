@@ -1,0 +1,436 @@
+//! `cargo xtask precache`: Trunk's post_build hook. Writes into the staged
+//! `sw.js` the list of every file of this build and a version hash of all
+//! their contents, so the service worker precaches exactly this build and a
+//! change of any file gives a new cache name.
+//!
+//! The work is done by [`render_sw`], a pure function (files + template →
+//! service worker text); [`run`] only reads the staging directory and writes
+//! the result back.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+
+/// In `public/sw.js`: `const PRECACHE = [/*PRECACHE*/];` — replaced by the
+/// JSON array of URLs.
+pub const LIST_PLACEHOLDER: &str = "[/*PRECACHE*/]";
+/// In `public/sw.js`: `const VERSION = "/*VERSION*/";` — replaced by the
+/// quoted version hash.
+pub const VERSION_PLACEHOLDER: &str = "\"/*VERSION*/\"";
+
+/// The service worker's own file name; it is never precached.
+pub const SW_FILE: &str = "sw.js";
+
+/// One file of the built site.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SiteFile {
+    /// Path relative to the site root, `/`-separated, no leading `/`
+    /// (`index.html`, `icons/icon-192.png`).
+    pub path: String,
+    pub contents: Vec<u8>,
+}
+
+/// The filled-in service worker.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    pub text: String,
+    pub version: String,
+    pub urls: Vec<String>,
+}
+
+/// Fills the service worker `template` with the precache list and version
+/// for `files`, served under `base` (Trunk's public URL, normally `/`).
+///
+/// The list holds `base` itself (the start URL) and one URL per file, sorted;
+/// `sw.js` at the root is left out. The version is a 64-bit FNV-1a hash, as
+/// 16 hex digits, of the template and of every file's path and contents, so
+/// any change in any of them changes it. The input order does not matter.
+pub fn render_sw(template: &str, base: &str, files: &[SiteFile]) -> Result<Rendered> {
+    for placeholder in [LIST_PLACEHOLDER, VERSION_PLACEHOLDER] {
+        match template.matches(placeholder).count() {
+            1 => {}
+            0 => {
+                return Err(Error::Precache(format!(
+                    "the service worker template has no `{placeholder}` (already filled in? \
+                     rebuild so Trunk copies public/sw.js afresh)"
+                )))
+            }
+            n => {
+                return Err(Error::Precache(format!(
+                    "the service worker template has `{placeholder}` {n} times; it must be once"
+                )))
+            }
+        }
+    }
+
+    let base = normalize_base(base);
+    let mut files: Vec<&SiteFile> = files.iter().filter(|f| f.path != SW_FILE).collect();
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    if let Some(pair) = files.windows(2).find(|w| w[0].path == w[1].path) {
+        return Err(Error::Precache(format!(
+            "file listed twice: {}",
+            pair[0].path
+        )));
+    }
+
+    let mut hash = Fnv1a64::new();
+    hash.write(template.as_bytes());
+    for f in &files {
+        hash.write(&(f.path.len() as u64).to_le_bytes());
+        hash.write(f.path.as_bytes());
+        hash.write(&(f.contents.len() as u64).to_le_bytes());
+        hash.write(&f.contents);
+    }
+    let version = format!("{:016x}", hash.finish());
+
+    let mut urls = vec![base.clone()];
+    urls.extend(
+        files
+            .iter()
+            .map(|f| format!("{base}{}", encode_path(&f.path))),
+    );
+
+    let mut list = String::from("[\n");
+    for url in &urls {
+        list.push_str("  ");
+        list.push_str(&json_string(url));
+        list.push_str(",\n");
+    }
+    list.push(']');
+
+    let text = template.replacen(LIST_PLACEHOLDER, &list, 1).replacen(
+        VERSION_PLACEHOLDER,
+        &json_string(&version),
+        1,
+    );
+    Ok(Rendered {
+        text,
+        version,
+        urls,
+    })
+}
+
+/// `""`, `/`, `/app`, `/app/` → `/`, `/`, `/app/`, `/app/`.
+fn normalize_base(base: &str) -> String {
+    let trimmed = base.trim_matches('/');
+    if trimmed.is_empty() {
+        "/".to_string()
+    } else {
+        format!("/{trimmed}/")
+    }
+}
+
+/// Percent-encodes a relative path for use in a URL, keeping `/` and the
+/// characters that never need it.
+fn encode_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for &b in path.as_bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// A JSON (and JS) string literal.
+fn json_string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 || c == '\u{2028}' || c == '\u{2029}' => {
+                out.push_str(&format!("\\u{:04x}", c as u32))
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// 64-bit FNV-1a: tiny, std only, and plenty to tell builds apart (this is a
+/// cache name, not a security boundary).
+struct Fnv1a64(u64);
+
+impl Fnv1a64 {
+    fn new() -> Self {
+        Fnv1a64(0xcbf2_9ce4_8422_2325)
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 ^= u64::from(b);
+            self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// Every file under `dir`, recursively, with paths relative to it.
+pub fn collect_files(dir: &Path) -> Result<Vec<SiteFile>> {
+    let mut out = Vec::new();
+    collect_into(dir, "", &mut out)?;
+    out.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(out)
+}
+
+fn collect_into(dir: &Path, prefix: &str, out: &mut Vec<SiteFile>) -> Result<()> {
+    let entries = fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
+    for entry in entries {
+        let entry = entry.map_err(|e| Error::io(dir, e))?;
+        let path = entry.path();
+        let name = entry.file_name().into_string().map_err(|name| {
+            Error::Precache(format!(
+                "file name is not UTF-8: {}",
+                Path::new(&name).display()
+            ))
+        })?;
+        let rel = format!("{prefix}{name}");
+        // Follows symlinks, like the server does.
+        let meta = fs::metadata(&path).map_err(|e| Error::io(&path, e))?;
+        if meta.is_dir() {
+            collect_into(&path, &format!("{rel}/"), out)?;
+        } else if meta.is_file() {
+            let contents = fs::read(&path).map_err(|e| Error::io(&path, e))?;
+            out.push(SiteFile {
+                path: rel,
+                contents,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The hook: fill in `<staging>/sw.js`. `TRUNK_STAGING_DIR` is set by Trunk;
+/// run by hand it works on `dist/`. When the staged `sw.js` was already
+/// filled in (a second run by hand), the template is taken from
+/// `public/sw.js`, so running it again is harmless.
+pub fn run(root: &Path) -> Result<()> {
+    let staging: PathBuf = match std::env::var_os("TRUNK_STAGING_DIR") {
+        Some(dir) => PathBuf::from(dir),
+        None => root.join("dist"),
+    };
+    let base = std::env::var("TRUNK_PUBLIC_URL").unwrap_or_else(|_| "/".to_string());
+    let sw_path = staging.join(SW_FILE);
+    if !sw_path.is_file() {
+        return Err(Error::Precache(format!(
+            "{} does not exist: build with Trunk first (`cargo xtask build`), \
+             and keep `<link data-trunk rel=\"copy-file\" href=\"public/sw.js\">` in index.html",
+            sw_path.display()
+        )));
+    }
+    let staged = fs::read_to_string(&sw_path).map_err(|e| Error::io(&sw_path, e))?;
+    let template = if staged.contains(LIST_PLACEHOLDER) {
+        staged
+    } else {
+        let source = root.join("public").join(SW_FILE);
+        fs::read_to_string(&source).map_err(|e| Error::io(&source, e))?
+    };
+    let files = collect_files(&staging)?;
+    let rendered = render_sw(&template, &base, &files)?;
+    fs::write(&sw_path, &rendered.text).map_err(|e| Error::io(&sw_path, e))?;
+    println!(
+        "precache: {} URLs, version {} → {}",
+        rendered.urls.len(),
+        rendered.version,
+        sw_path.display()
+    );
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TEMPLATE: &str =
+        "const PRECACHE = [/*PRECACHE*/];\nconst VERSION = \"/*VERSION*/\";\nconst CACHE = 'kuaibao-' + VERSION;\n";
+
+    fn file(path: &str, contents: &str) -> SiteFile {
+        SiteFile {
+            path: path.to_string(),
+            contents: contents.as_bytes().to_vec(),
+        }
+    }
+
+    fn site() -> Vec<SiteFile> {
+        vec![
+            file("index.html", "<!doctype html>"),
+            file("kuaibao-3f2a.js", "export default 1"),
+            file("kuaibao-3f2a_bg.wasm", "\0asm"),
+            file("main-9c1d.css", "body{}"),
+            file("manifest.webmanifest", "{}"),
+            file("icons/icon-192.png", "png"),
+            file("sw.js", TEMPLATE),
+        ]
+    }
+
+    #[test]
+    fn lists_every_file_and_the_root_but_not_the_worker() {
+        let r = render_sw(TEMPLATE, "/", &site()).unwrap();
+        assert_eq!(
+            r.urls,
+            [
+                "/",
+                "/icons/icon-192.png",
+                "/index.html",
+                "/kuaibao-3f2a.js",
+                "/kuaibao-3f2a_bg.wasm",
+                "/main-9c1d.css",
+                "/manifest.webmanifest",
+            ]
+        );
+        assert!(!r.text.contains("/*PRECACHE*/"));
+        assert!(!r.text.contains("/*VERSION*/"));
+        assert!(!r.text.contains("\"/sw.js\""));
+        assert!(r.text.contains("  \"/kuaibao-3f2a_bg.wasm\",\n"));
+        assert!(r
+            .text
+            .contains(&format!("const VERSION = \"{}\";", r.version)));
+        assert_eq!(r.version.len(), 16);
+        assert!(r.version.chars().all(|c| c.is_ascii_hexdigit()));
+    }
+
+    #[test]
+    fn output_is_a_js_array_literal() {
+        let r = render_sw(TEMPLATE, "/", &[file("index.html", "x")]).unwrap();
+        assert!(r
+            .text
+            .starts_with("const PRECACHE = [\n  \"/\",\n  \"/index.html\",\n];\n"));
+    }
+
+    #[test]
+    fn any_change_of_any_file_changes_the_version() {
+        let base = render_sw(TEMPLATE, "/", &site()).unwrap().version;
+
+        let mut changed = site();
+        changed[3].contents = b"body{color:red}".to_vec();
+        assert_ne!(render_sw(TEMPLATE, "/", &changed).unwrap().version, base);
+
+        let mut renamed = site();
+        renamed[1].path = "kuaibao-4444.js".into();
+        assert_ne!(render_sw(TEMPLATE, "/", &renamed).unwrap().version, base);
+
+        let mut added = site();
+        added.push(file("icons/icon-512.png", "png"));
+        assert_ne!(render_sw(TEMPLATE, "/", &added).unwrap().version, base);
+
+        let mut removed = site();
+        removed.remove(5);
+        assert_ne!(render_sw(TEMPLATE, "/", &removed).unwrap().version, base);
+
+        let other_template = format!("{TEMPLATE}// v2\n");
+        assert_ne!(
+            render_sw(&other_template, "/", &site()).unwrap().version,
+            base
+        );
+    }
+
+    #[test]
+    fn moving_bytes_between_path_and_contents_changes_the_version() {
+        let a = render_sw(TEMPLATE, "/", &[file("ab", "c")]).unwrap();
+        let b = render_sw(TEMPLATE, "/", &[file("a", "bc")]).unwrap();
+        assert_ne!(a.version, b.version);
+    }
+
+    #[test]
+    fn the_worker_itself_does_not_change_the_version() {
+        // The staged sw.js is the template; its bytes count once, as template.
+        let with = render_sw(TEMPLATE, "/", &site()).unwrap();
+        let mut without = site();
+        without.retain(|f| f.path != "sw.js");
+        assert_eq!(render_sw(TEMPLATE, "/", &without).unwrap(), with);
+    }
+
+    #[test]
+    fn input_order_does_not_matter() {
+        let mut reversed = site();
+        reversed.reverse();
+        assert_eq!(
+            render_sw(TEMPLATE, "/", &reversed).unwrap(),
+            render_sw(TEMPLATE, "/", &site()).unwrap()
+        );
+    }
+
+    #[test]
+    fn same_input_same_output() {
+        assert_eq!(
+            render_sw(TEMPLATE, "/", &site()).unwrap(),
+            render_sw(TEMPLATE, "/", &site()).unwrap()
+        );
+    }
+
+    #[test]
+    fn public_url_prefixes_every_entry() {
+        let r = render_sw(TEMPLATE, "/app", &[file("index.html", "x")]).unwrap();
+        assert_eq!(r.urls, ["/app/", "/app/index.html"]);
+        let r = render_sw(TEMPLATE, "", &[file("index.html", "x")]).unwrap();
+        assert_eq!(r.urls, ["/", "/index.html"]);
+    }
+
+    #[test]
+    fn odd_file_names_are_encoded() {
+        let r = render_sw(TEMPLATE, "/", &[file("a b/\"快\".png", "x")]).unwrap();
+        assert_eq!(r.urls[1], "/a%20b/%22%E5%BF%AB%22.png");
+    }
+
+    #[test]
+    fn missing_or_repeated_placeholders_are_errors() {
+        let filled = render_sw(TEMPLATE, "/", &site()).unwrap().text;
+        assert!(render_sw(&filled, "/", &site()).is_err());
+        let twice = format!("{TEMPLATE}{TEMPLATE}");
+        assert!(render_sw(&twice, "/", &site()).is_err());
+        assert!(render_sw("const VERSION = \"/*VERSION*/\";", "/", &site()).is_err());
+    }
+
+    #[test]
+    fn duplicate_paths_are_errors() {
+        let files = [file("index.html", "a"), file("index.html", "b")];
+        assert!(render_sw(TEMPLATE, "/", &files).is_err());
+    }
+
+    #[test]
+    fn fnv_matches_reference_values() {
+        let mut h = Fnv1a64::new();
+        assert_eq!(h.finish(), 0xcbf29ce484222325);
+        h.write(b"a");
+        assert_eq!(h.finish(), 0xaf63dc4c8601ec8c);
+        let mut h = Fnv1a64::new();
+        h.write(b"foobar");
+        assert_eq!(h.finish(), 0x85944171f73967e8);
+    }
+
+    #[test]
+    fn the_real_template_has_each_placeholder_once() {
+        let source = include_str!("../../public/sw.js");
+        let r = render_sw(source, "/", &site()).unwrap();
+        assert!(r.text.contains("const PRECACHE = [\n  \"/\",\n"));
+        assert!(r
+            .text
+            .contains(&format!("const VERSION = \"{}\";", r.version)));
+    }
+
+    #[test]
+    fn collects_a_directory_tree_with_relative_paths() {
+        let dir = std::env::temp_dir().join(format!("xtask-precache-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(dir.join("icons")).unwrap();
+        fs::write(dir.join("index.html"), "i").unwrap();
+        fs::write(dir.join("sw.js"), TEMPLATE).unwrap();
+        fs::write(dir.join("icons/icon-192.png"), "p").unwrap();
+        let files = collect_files(&dir).unwrap();
+        fs::remove_dir_all(&dir).unwrap();
+        let paths: Vec<_> = files.iter().map(|f| f.path.as_str()).collect();
+        assert_eq!(paths, ["icons/icon-192.png", "index.html", "sw.js"]);
+        assert_eq!(files[0].contents, b"p");
+    }
+}

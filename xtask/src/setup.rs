@@ -1,0 +1,272 @@
+//! `cargo xtask setup [--browser]`: installs each tool the build and the
+//! tests need, only when it is missing, and says so in one line per tool.
+
+use std::fs;
+use std::path::Path;
+use std::process::Command;
+use std::time::SystemTime;
+
+use crate::cmd;
+use crate::error::{Error, Result};
+
+pub const WASM_TARGET: &str = "wasm32-unknown-unknown";
+/// Trunk 0.22 needs a newer rustc than this project's; see TOOLCHAIN.md.
+pub const TRUNK_VERSION: &str = "0.21.14";
+/// npm `binaryen` 132.0.0; Debian's wasm-opt 108 breaks the app at start.
+pub const WASM_OPT_MAJOR: &str = "132";
+pub const CHROMIUM: &str = "/usr/bin/chromium";
+pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+
+pub fn setup(root: &Path, browser: bool) -> Result<()> {
+    wasm_target()?;
+    trunk()?;
+    wasm_bindgen(root)?;
+    npm(root)?;
+    if browser {
+        chromium()?;
+    }
+    Ok(())
+}
+
+fn wasm_target() -> Result<()> {
+    let installed = cmd::require("rustup", "--version").and_then(|_| {
+        cmd::output_of("rustup", &["target", "list", "--installed"])
+            .ok_or_else(|| Error::Setup("`rustup target list --installed` failed".to_string()))
+    })?;
+    if installed.lines().any(|l| l.trim() == WASM_TARGET) {
+        println!("ok {WASM_TARGET}");
+        return Ok(());
+    }
+    println!("installing {WASM_TARGET} (rustup target add)");
+    cmd::run(Command::new("rustup").args(["target", "add", WASM_TARGET]))
+}
+
+fn trunk() -> Result<()> {
+    // `trunk --version` prints `trunk 0.21.14`.
+    let found = cmd::output_of("trunk", &["--version"]);
+    if let Some(v) = found.as_deref().and_then(version_word) {
+        if v == TRUNK_VERSION {
+            println!("ok trunk {v}");
+            return Ok(());
+        }
+        println!("installing trunk {TRUNK_VERSION} (found {v}; about 12 minutes on 2 cores)");
+    } else {
+        println!("installing trunk {TRUNK_VERSION} (about 12 minutes on 2 cores)");
+    }
+    cmd::run(Command::new("cargo").args([
+        "install",
+        "trunk",
+        "--version",
+        TRUNK_VERSION,
+        "--locked",
+    ]))?;
+    expect_version("trunk", TRUNK_VERSION)
+}
+
+fn wasm_bindgen(root: &Path) -> Result<()> {
+    let lock_path = root.join("Cargo.lock");
+    let lock = fs::read_to_string(&lock_path).map_err(|e| Error::io(&lock_path, e))?;
+    let want = lockfile_version(&lock, "wasm-bindgen")?;
+    let have = cmd::output_of("wasm-bindgen", &["--version"]);
+    let runner = cmd::output_of("wasm-bindgen-test-runner", &["--version"]);
+    let have_v = have.as_deref().and_then(version_word);
+    let runner_v = runner.as_deref().and_then(version_word);
+    if have_v.as_deref() == Some(want.as_str()) && runner_v.as_deref() == Some(want.as_str()) {
+        println!("ok wasm-bindgen {want}");
+        return Ok(());
+    }
+    match have_v {
+        Some(v) => {
+            println!("installing wasm-bindgen-cli {want} (found {v}; Cargo.lock wants {want})")
+        }
+        None => println!("installing wasm-bindgen-cli {want} (the version in Cargo.lock)"),
+    }
+    // Not --locked: its lockfile pins a webpki-roots the registry lacks.
+    cmd::run(Command::new("cargo").args(["install", "wasm-bindgen-cli", "--version", &want]))?;
+    expect_version("wasm-bindgen", &want)?;
+    expect_version("wasm-bindgen-test-runner", &want)
+}
+
+fn npm(root: &Path) -> Result<()> {
+    cmd::require("node", "--version")?;
+    cmd::require("npm", "--version")?;
+    let lock = root.join("package-lock.json");
+    let hidden = root.join("node_modules").join(".package-lock.json");
+    let stale = match (mtime(&lock), mtime(&hidden)) {
+        (_, None) => true,
+        (Some(l), Some(h)) => l > h,
+        (None, Some(_)) => {
+            return Err(Error::Setup(format!(
+                "{} is missing; it is committed with package.json",
+                lock.display()
+            )))
+        }
+    };
+    if stale {
+        println!("installing npm packages (npm ci: binaryen, playwright-core)");
+        cmd::run(
+            Command::new("npm")
+                .arg("ci")
+                .arg("--no-audit")
+                .arg("--no-fund")
+                .current_dir(root),
+        )?;
+    }
+    // Trunk must find npm binaryen's wasm-opt, never Debian's.
+    let wasm_opt = root.join("node_modules/.bin/wasm-opt");
+    let out = cmd::output_of(wasm_opt.to_str().unwrap_or("wasm-opt"), &["--version"]);
+    match out.as_deref() {
+        // `wasm-opt version 132 (version_132)`
+        Some(v) if v.split_whitespace().nth(2) == Some(WASM_OPT_MAJOR) => {
+            if !stale {
+                println!("ok npm packages");
+            }
+            println!("ok wasm-opt {WASM_OPT_MAJOR} (npm binaryen)");
+            Ok(())
+        }
+        other => Err(Error::Setup(format!(
+            "{} reports {:?}, expected version {WASM_OPT_MAJOR}: remove node_modules and run `cargo xtask setup`",
+            wasm_opt.display(),
+            other.map(str::trim)
+        ))),
+    }
+}
+
+fn chromium() -> Result<()> {
+    if Path::new(CHROMIUM).is_file() && Path::new(CHROMEDRIVER).is_file() {
+        println!("ok chromium, chromedriver ({CHROMIUM}, {CHROMEDRIVER})");
+        return Ok(());
+    }
+    println!("installing chromium chromium-driver (apt-get)");
+    let hint = |e: Error| {
+        Error::Setup(format!(
+            "{e}\nInstalling the browser needs root: run `apt-get update && apt-get install -y chromium chromium-driver` as root (or with sudo)"
+        ))
+    };
+    cmd::run(Command::new("apt-get").arg("update")).map_err(hint)?;
+    cmd::run(
+        Command::new("apt-get")
+            .args(["install", "-y", "chromium", "chromium-driver"])
+            .env("DEBIAN_FRONTEND", "noninteractive"),
+    )
+    .map_err(hint)?;
+    for path in [CHROMIUM, CHROMEDRIVER] {
+        if !Path::new(path).is_file() {
+            return Err(Error::Setup(format!(
+                "{path} is still missing after apt-get install"
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn mtime(path: &Path) -> Option<SystemTime> {
+    fs::metadata(path).and_then(|m| m.modified()).ok()
+}
+
+/// The second word of `tool 1.2.3 …`, i.e. the version.
+fn version_word(output: &str) -> Option<String> {
+    output.split_whitespace().nth(1).map(str::to_string)
+}
+
+fn expect_version(program: &str, want: &str) -> Result<()> {
+    let got = cmd::require(program, "--version")?;
+    match version_word(&got) {
+        Some(v) if v == want => {
+            println!("ok {program} {v}");
+            Ok(())
+        }
+        _ => Err(Error::Setup(format!(
+            "after installing, `{program} --version` says {:?}, expected {want}: is another {program} earlier on PATH than ~/.cargo/bin?",
+            got.trim()
+        ))),
+    }
+}
+
+/// The version of `package` in a Cargo.lock; an error when it is absent or
+/// locked at more than one version.
+pub fn lockfile_version(lock: &str, package: &str) -> Result<String> {
+    let mut versions = Vec::new();
+    for block in lock.split("[[package]]").skip(1) {
+        let field = |key: &str| {
+            block.lines().find_map(|line| {
+                let (k, v) = line.split_once('=')?;
+                (k.trim() == key).then(|| v.trim().trim_matches('"').to_string())
+            })
+        };
+        if field("name").as_deref() == Some(package) {
+            if let Some(v) = field("version") {
+                versions.push(v);
+            }
+        }
+    }
+    match versions.as_slice() {
+        [one] => Ok(one.clone()),
+        [] => Err(Error::Setup(format!(
+            "Cargo.lock has no `{package}` package: run `cargo generate-lockfile`"
+        ))),
+        many => Err(Error::Setup(format!(
+            "Cargo.lock has `{package}` at several versions ({}); the CLI must match exactly one",
+            many.join(", ")
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LOCK: &str = r#"
+version = 4
+
+[[package]]
+name = "wasm-bindgen-futures"
+version = "0.4.53"
+source = "registry+https://github.com/rust-lang/crates.io-index"
+
+[[package]]
+name = "wasm-bindgen"
+version = "0.2.130"
+source = "registry+https://github.com/rust-lang/crates.io-index"
+dependencies = [
+ "cfg-if",
+]
+
+[[package]]
+name = "wasm-bindgen-macro"
+version = "0.2.130"
+"#;
+
+    #[test]
+    fn finds_the_exact_package() {
+        assert_eq!(lockfile_version(LOCK, "wasm-bindgen").unwrap(), "0.2.130");
+        assert_eq!(
+            lockfile_version(LOCK, "wasm-bindgen-futures").unwrap(),
+            "0.4.53"
+        );
+    }
+
+    #[test]
+    fn absent_or_ambiguous_is_an_error() {
+        assert!(lockfile_version(LOCK, "leptos").is_err());
+        let two = format!("{LOCK}\n[[package]]\nname = \"wasm-bindgen\"\nversion = \"0.2.100\"\n");
+        assert!(lockfile_version(&two, "wasm-bindgen").is_err());
+    }
+
+    #[test]
+    fn the_real_lockfile_has_one_wasm_bindgen() {
+        let lock = include_str!("../../Cargo.lock");
+        let v = lockfile_version(lock, "wasm-bindgen").unwrap();
+        assert!(v.starts_with("0.2."), "{v}");
+    }
+
+    #[test]
+    fn version_words() {
+        assert_eq!(version_word("trunk 0.21.14\n").as_deref(), Some("0.21.14"));
+        assert_eq!(
+            version_word("wasm-bindgen 0.2.130").as_deref(),
+            Some("0.2.130")
+        );
+        assert_eq!(version_word("trunk"), None);
+    }
+}
