@@ -1,0 +1,71 @@
+//! The root component: opens the store, then draws the shell.
+
+use kuaibao_core::Lang;
+use leptos::prelude::*;
+
+use crate::components::{DevicePanel, UpdateBanner};
+use crate::pages::{HomePage, ReportPage};
+use crate::route::Route;
+use crate::state::AppState;
+use crate::store::{Store, StoreError};
+use crate::words;
+
+#[component]
+pub fn App() -> impl IntoView {
+    let opened: RwSignal<Option<Result<AppState, StoreError>>> = RwSignal::new(None);
+    leptos::task::spawn_local(async move {
+        let result = match Store::open().await {
+            Ok(store) => Ok(AppState::start(store).await),
+            Err(e) => Err(e),
+        };
+        opened.set(Some(result));
+    });
+    move || match opened.get() {
+        None => view! { <p class="loading">"快报 …"</p> }.into_any(),
+        Some(Err(e)) => view! {
+            <main class="fatal" role="alert">
+                <p>{words::STORE_FAILED.zh}</p>
+                <p>{words::STORE_FAILED.en}</p>
+                <p><code>{e.to_string()}</code></p>
+            </main>
+        }
+        .into_any(),
+        Some(Ok(state)) => view! { <Shell state/> }.into_any(),
+    }
+}
+
+/// The app once its store is open.
+#[component]
+fn Shell(
+    /// The app's state, provided to every component below.
+    state: AppState,
+) -> impl IntoView {
+    provide_context(state);
+    Effect::new(move |_| {
+        let tag = state.lang.get().tag();
+        if let Some(html) = document().document_element() {
+            let _attribute_is_cosmetic = html.set_attribute("lang", tag);
+        }
+    });
+    let toggle_lang = move |_| state.lang.update(|l| *l = if *l == Lang::Zh { Lang::En } else { Lang::Zh });
+    view! {
+        <header class="topbar">
+            <h1>
+                <a href="#/">{move || state.t(words::APP_NAME)}</a>
+            </h1>
+            <span class="net" class:offline=move || !state.online.get() data-testid="net-state">
+                {move || if state.online.get() { state.t(words::ONLINE) } else { state.t(words::OFFLINE) }}
+            </span>
+            <button type="button" class="lang" on:click=toggle_lang>
+                {move || state.t(words::LANGUAGE)}
+            </button>
+        </header>
+        <UpdateBanner/>
+        <main>
+            {move || match state.route.get() {
+                Route::Home => view! { <HomePage/> <DevicePanel/> }.into_any(),
+                Route::Report(id) => view! { <ReportPage id/> }.into_any(),
+            }}
+        </main>
+    }
+}

@@ -1,0 +1,47 @@
+use kuaibao_core::validate::beijing;
+use leptos::prelude::*;
+
+use crate::state::AppState;
+use crate::store::{LocalReport, Status};
+use crate::words;
+
+/// Where a report stands: draft, waiting (and why), sending, delivered (with
+/// the server's receipt time) or rejected (with the reason).
+#[component]
+pub fn StatusLine(
+    /// The report whose state to show.
+    report: LocalReport,
+) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let status = report.status.clone();
+    move || {
+        let t = |w| state.t(w);
+        let (class, badge, detail) = match &status {
+            Status::Draft => ("draft", t(words::DRAFT), String::new()),
+            Status::Waiting { last_error, .. } => (
+                "waiting",
+                t(words::WAITING),
+                last_error.as_ref().map(|e| format!("{}：{e}。{}", t(words::LAST_ERROR), t(words::NEXT_TRY))).unwrap_or_default(),
+            ),
+            Status::Sending { .. } => ("sending", t(words::SENDING), String::new()),
+            Status::Delivered { receipt, .. } => (
+                "delivered",
+                t(words::DELIVERED),
+                format!(
+                    "{} {} · {} {}",
+                    t(words::RECEIVED_AT),
+                    receipt.received_at.with_timezone(&beijing()).format("%Y-%m-%d %H:%M:%S"),
+                    t(words::RECEIPT_NO),
+                    receipt.seq
+                ),
+            ),
+            Status::Rejected { reason, .. } => ("rejected", t(words::REJECTED), reason.clone()),
+        };
+        view! {
+            <p class=format!("status {class}") data-testid="report-status" data-state=class>
+                <span class="badge">{badge}</span>
+                <span class="detail">{detail}</span>
+            </p>
+        }
+    }
+}

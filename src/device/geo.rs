@@ -1,0 +1,49 @@
+//! The phone's position, from the Geolocation API when the user grants it.
+//! Refusal or failure is normal: the user then types the coordinates.
+
+use js_sys::Promise;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+
+/// A WGS-84 fix.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Fix {
+    pub lat: f64,
+    pub lon: f64,
+    pub accuracy_m: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum GeoError {
+    #[error("此浏览器不能定位，请手动填写经纬度")]
+    Unsupported,
+    #[error("未获定位权限，请手动填写经纬度")]
+    Denied,
+    #[error("暂时无法定位（{0}），请手动填写经纬度")]
+    Failed(String),
+}
+
+pub async fn locate() -> Result<Fix, GeoError> {
+    let geolocation = web_sys::window().and_then(|w| w.navigator().geolocation().ok()).ok_or(GeoError::Unsupported)?;
+    let options = web_sys::PositionOptions::new();
+    options.set_enable_high_accuracy(true);
+    options.set_timeout(20_000);
+    options.set_maximum_age(60_000);
+    let mut started = Ok(());
+    let promise = Promise::new(&mut |resolve, reject| {
+        started = geolocation.get_current_position_with_error_callback_and_options(&resolve, Some(&reject), &options);
+    });
+    started.map_err(|e| GeoError::Failed(format!("{e:?}")))?;
+    let position = JsFuture::from(promise).await.map_err(position_error)?;
+    let position: web_sys::Position = position.dyn_into().map_err(|_| GeoError::Failed("no position".into()))?;
+    let coords = position.coords();
+    Ok(Fix { lat: coords.latitude(), lon: coords.longitude(), accuracy_m: coords.accuracy() })
+}
+
+fn position_error(e: JsValue) -> GeoError {
+    match e.dyn_into::<web_sys::PositionError>() {
+        Ok(e) if e.code() == web_sys::PositionError::PERMISSION_DENIED => GeoError::Denied,
+        Ok(e) => GeoError::Failed(e.message()),
+        Err(e) => GeoError::Failed(format!("{e:?}")),
+    }
+}

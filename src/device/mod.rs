@@ -1,0 +1,3 @@
+//! Phone sensors the forms use.
+
+pub mod geo;

@@ -1,0 +1,83 @@
+//! Autosave: every edit of a draft is written to IndexedDB shortly after the
+//! last keystroke, and at once when the page is hidden, closed or updated.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use gloo_timers::callback::Timeout;
+use leptos::prelude::*;
+
+use crate::store::{LocalReport, Store, StoreError};
+
+/// Wait this long after a keystroke before writing: a burst of typing costs
+/// one write, and nothing waits longer than this to be safe.
+pub const DEBOUNCE_MS: u32 = 250;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum SaveState {
+    Saved,
+    Unsaved,
+    Saving,
+    Failed(StoreError),
+}
+
+pub struct Autosaver {
+    store: Store,
+    pending: RefCell<Option<LocalReport>>,
+    timer: RefCell<Option<Timeout>>,
+    pub state: RwSignal<SaveState>,
+    /// Told of every record written, for the list on screen.
+    on_saved: Box<dyn Fn(&LocalReport)>,
+}
+
+impl Autosaver {
+    pub fn new(store: Store, on_saved: Box<dyn Fn(&LocalReport)>) -> Rc<Autosaver> {
+        Rc::new(Autosaver {
+            store,
+            pending: RefCell::new(None),
+            timer: RefCell::new(None),
+            state: RwSignal::new(SaveState::Saved),
+            on_saved,
+        })
+    }
+
+    /// Records an edit; it is written after [`DEBOUNCE_MS`] of quiet.
+    pub fn edit(self: &Rc<Self>, report: LocalReport) {
+        *self.pending.borrow_mut() = Some(report);
+        self.state.set(SaveState::Unsaved);
+        let this = Rc::clone(self);
+        let timer = Timeout::new(DEBOUNCE_MS, move || {
+            leptos::task::spawn_local(async move {
+                // Failures are shown by `state`; the edit stays pending.
+                let _shown_on_screen = this.flush().await;
+            });
+        });
+        *self.timer.borrow_mut() = Some(timer);
+    }
+
+    /// Writes the pending edit now, if any.
+    pub async fn flush(&self) -> Result<(), StoreError> {
+        self.timer.borrow_mut().take();
+        let Some(report) = self.pending.borrow_mut().take() else {
+            return Ok(());
+        };
+        self.state.set(SaveState::Saving);
+        match self.store.save_draft(&report).await {
+            Ok(written) => {
+                if written {
+                    (self.on_saved)(&report);
+                }
+                if self.pending.borrow().is_none() {
+                    self.state.set(SaveState::Saved);
+                }
+                Ok(())
+            }
+            Err(e) => {
+                // Keep the edit unless a newer one replaced it meanwhile.
+                self.pending.borrow_mut().get_or_insert(report);
+                self.state.set(SaveState::Failed(e.clone()));
+                Err(e)
+            }
+        }
+    }
+}

@@ -1,0 +1,38 @@
+//! The few facts the app takes from the browser directly: the clock and
+//! randomness. Kept in one place so the rest reads as plain logic.
+
+use chrono::{DateTime, FixedOffset};
+use kuaibao_core::ReportId;
+
+/// Milliseconds since the Unix epoch, by the phone's clock.
+pub fn now_ms() -> f64 {
+    js_sys::Date::now()
+}
+
+/// The phone's local time with its zone offset, as written on a record.
+pub fn now_local() -> DateTime<FixedOffset> {
+    chrono::Local::now().fixed_offset()
+}
+
+/// A uniform random number in `[0, 1)`, for backoff jitter.
+pub fn random() -> f64 {
+    js_sys::Math::random()
+}
+
+/// A new UUIDv7 for a record made on this phone: the time from the clock,
+/// the rest from the browser's cryptographic random source.
+pub fn new_report_id() -> ReportId {
+    let mut random = [0u8; 10];
+    let filled = web_sys::window()
+        .and_then(|w| w.crypto().ok())
+        .and_then(|c| c.get_random_values_with_u8_array(&mut random).ok())
+        .is_some();
+    if !filled {
+        // No Web Crypto (very old web views): Math.random is weaker, but the
+        // millisecond time keeps ids of one phone apart anyway.
+        for b in random.iter_mut() {
+            *b = (js_sys::Math::random() * 256.0) as u8;
+        }
+    }
+    ReportId::from_parts(now_ms() as u64, random)
+}

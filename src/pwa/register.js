@@ -1,0 +1,42 @@
+// Service worker glue, kept in JS because it is all callbacks on browser
+// objects. The app calls registerServiceWorker(onUpdate) once and
+// applyUpdate() when the user accepts an update.
+
+let accepted = false;
+
+export function registerServiceWorker(onUpdate) {
+  if (!('serviceWorker' in navigator)) return false;
+  navigator.serviceWorker.addEventListener('controllerchange', () => {
+    // Reload only for an update the user asked for; a first install that
+    // claims the page needs no reload.
+    if (accepted) {
+      accepted = false;
+      location.reload();
+    }
+  });
+  navigator.serviceWorker.register('/sw.js').then((reg) => {
+    const offer = () => {
+      if (reg.waiting && navigator.serviceWorker.controller) onUpdate();
+    };
+    offer();
+    reg.addEventListener('updatefound', () => {
+      const worker = reg.installing;
+      if (worker) worker.addEventListener('statechange', () => { if (worker.state === 'installed') offer(); });
+    });
+  }).catch((e) => console.warn('service worker registration failed', e));
+  return true;
+}
+
+export async function applyUpdate() {
+  const reg = await navigator.serviceWorker.getRegistration();
+  if (reg && reg.waiting) {
+    accepted = true;
+    reg.waiting.postMessage({ type: 'SKIP_WAITING' });
+    return true;
+  }
+  return false;
+}
+
+export function isControlled() {
+  return !!(navigator.serviceWorker && navigator.serviceWorker.controller);
+}

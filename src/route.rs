@@ -1,0 +1,40 @@
+//! Which screen is open, kept in the URL hash so that a reload (or a crash
+//! and reopen) lands on the same report.
+
+use kuaibao_core::ReportId;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Route {
+    Home,
+    Report(ReportId),
+}
+
+impl Route {
+    pub fn from_hash(hash: &str) -> Route {
+        hash.strip_prefix("#/report/")
+            .and_then(|id| id.parse().ok())
+            .map_or(Route::Home, Route::Report)
+    }
+
+    pub fn to_hash(self) -> String {
+        match self {
+            Route::Home => "#/".to_owned(),
+            Route::Report(id) => format!("#/report/{id}"),
+        }
+    }
+
+    /// The route of the current page.
+    pub fn current() -> Route {
+        let hash = web_sys::window().and_then(|w| w.location().hash().ok()).unwrap_or_default();
+        Route::from_hash(&hash)
+    }
+
+    /// Opens this route; the `hashchange` listener updates the screen.
+    pub fn go(self) {
+        if let Some(w) = web_sys::window() {
+            if let Err(e) = w.location().set_hash(&self.to_hash()) {
+                leptos::logging::warn!("cannot navigate: {e:?}");
+            }
+        }
+    }
+}

@@ -1,0 +1,227 @@
+//! The app's state and the actions on it. Components read the signals and
+//! call these actions; the deciding happens here and in the core crate.
+
+use std::rc::Rc;
+
+use kuaibao_core::{catalogue, validate, Lang, ReportId, Template, Text};
+use leptos::prelude::*;
+use wasm_bindgen::prelude::*;
+
+use crate::drafts::{Autosaver, SaveState};
+use crate::platform;
+use crate::pwa::{service_worker, storage};
+use crate::route::Route;
+use crate::store::{LocalReport, Status, Store, StoreError};
+use crate::sync::SyncEngine;
+
+#[derive(Clone, Copy)]
+pub struct AppState {
+    pub lang: RwSignal<Lang>,
+    /// Every report on the phone, oldest first.
+    pub reports: RwSignal<Vec<LocalReport>>,
+    pub route: RwSignal<Route>,
+    pub online: RwSignal<bool>,
+    pub syncing: RwSignal<bool>,
+    pub storage: RwSignal<storage::StorageInfo>,
+    pub update_ready: RwSignal<bool>,
+    pub offline_ready: RwSignal<Option<bool>>,
+    store: StoredValue<Store, LocalStorage>,
+    engine: StoredValue<Rc<SyncEngine>, LocalStorage>,
+    autosaver: StoredValue<Rc<Autosaver>, LocalStorage>,
+}
+
+impl AppState {
+    /// Loads what the phone holds and starts the background work: sync,
+    /// autosave on hide, storage persistence, the service worker.
+    pub async fn start(store: Store) -> AppState {
+        let reports = RwSignal::new(match store.all().await {
+            Ok(all) => all,
+            Err(e) => {
+                leptos::logging::error!("cannot list reports: {e}");
+                Vec::new()
+            }
+        });
+        let syncing = RwSignal::new(false);
+        let on_change = Box::new(move |r: &LocalReport| {
+            if matches!(r.status, Status::Sending { .. }) {
+                syncing.set(true);
+            }
+            upsert(reports, r);
+        });
+        let on_pass = Box::new(move |result: &Result<_, StoreError>| {
+            syncing.set(false);
+            if let Err(e) = result {
+                leptos::logging::error!("sync pass failed: {e}");
+            }
+        });
+        let engine = SyncEngine::new(store.clone(), on_change, on_pass);
+        let autosaver = Autosaver::new(store.clone(), Box::new(move |r| upsert(reports, r)));
+        let state = AppState {
+            lang: RwSignal::new(Lang::Zh),
+            reports,
+            route: RwSignal::new(Route::current()),
+            online: RwSignal::new(web_sys::window().is_none_or(|w| w.navigator().on_line())),
+            syncing,
+            storage: RwSignal::new(storage::StorageInfo::default()),
+            update_ready: RwSignal::new(false),
+            offline_ready: RwSignal::new(None),
+            store: StoredValue::new_local(store),
+            engine: StoredValue::new_local(engine),
+            autosaver: StoredValue::new_local(autosaver),
+        };
+        state.listen();
+        state.engine.get_value().start();
+        let supported = service_worker::register(move || state.update_ready.set(true));
+        state.offline_ready.set(Some(supported));
+        leptos::task::spawn_local(async move {
+            state.storage.set(storage::request_persistence().await);
+        });
+        state
+    }
+
+    fn listen(self) {
+        let state = self;
+        on_window("hashchange", move || state.route.set(Route::current()));
+        on_window("online", move || state.online.set(true));
+        on_window("offline", move || state.online.set(false));
+        // Hidden is the last moment a phone reliably gives us: save then.
+        let flush = move || leptos::task::spawn_local(async move { state.flush_quietly().await });
+        on_window("pagehide", flush);
+        if let Some(doc) = web_sys::window().and_then(|w| w.document()) {
+            let cb = Closure::<dyn Fn()>::new(flush);
+            if let Err(e) = doc.add_event_listener_with_callback("visibilitychange", cb.as_ref().unchecked_ref()) {
+                leptos::logging::warn!("cannot listen for visibilitychange: {e:?}");
+            }
+            cb.forget();
+        }
+    }
+
+    /// A word in the current language (reactive).
+    pub fn t(&self, text: Text) -> &'static str {
+        text.get(self.lang.get())
+    }
+
+    pub fn save_state(&self) -> RwSignal<SaveState> {
+        self.autosaver.with_value(|a| a.state)
+    }
+
+    /// Starts a new draft of `template` and opens it.
+    pub fn new_draft(&self, template: &'static Template) {
+        let draft = LocalReport::new_draft(platform::new_report_id(), template, platform::now_ms());
+        let state = *self;
+        leptos::task::spawn_local(async move {
+            match state.store.get_value().save_draft(&draft).await {
+                Ok(_) => {
+                    upsert(state.reports, &draft);
+                    Route::Report(draft.id).go();
+                }
+                Err(e) => state.save_state().set(SaveState::Failed(e)),
+            }
+        });
+    }
+
+    /// Records an edit of a draft; autosave writes it.
+    pub fn edit(&self, draft: LocalReport) {
+        self.autosaver.get_value().edit(draft);
+    }
+
+    async fn flush_quietly(&self) {
+        // A failure stays visible in the save state and the edit pending.
+        let _shown_on_screen = self.autosaver.get_value().flush().await;
+    }
+
+    /// Submits a draft if every blank is acceptable; otherwise returns the
+    /// errors to show. The report then waits in the outbox.
+    pub async fn submit(&self, mut report: LocalReport) -> Result<(), Vec<validate::FieldError>> {
+        let Some(template) = catalogue::find(&report.template_id, report.template_version) else {
+            return Err(Vec::new());
+        };
+        let now = platform::now_local();
+        let beijing_now = now.with_timezone(&validate::beijing()).naive_local();
+        let errors = validate::validate_answers(template, &report.answers, beijing_now);
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        self.flush_quietly().await;
+        report.updated_ms = platform::now_ms();
+        report.status = Status::Waiting { written_at: now, attempts: 0, next_try_ms: report.updated_ms, last_error: None };
+        if let Err(e) = self.store.get_value().put(&report).await {
+            // Nothing is lost: the draft is still stored; say why it stays.
+            self.save_state().set(SaveState::Failed(e));
+            return Err(Vec::new());
+        }
+        upsert(self.reports, &report);
+        Route::Home.go();
+        self.sync_now();
+        Ok(())
+    }
+
+    /// A rejected report becomes a new draft with the same answers and a new
+    /// id (the server may hold the old id), opened for the user to fix.
+    pub fn reopen(&self, rejected: LocalReport) {
+        let draft = LocalReport {
+            id: platform::new_report_id(),
+            answers: rejected.answers.clone(),
+            updated_ms: platform::now_ms(),
+            status: Status::Draft,
+            ..rejected.clone()
+        };
+        let state = *self;
+        leptos::task::spawn_local(async move {
+            match state.store.get_value().replace(rejected.id, &draft).await {
+                Ok(()) => {
+                    state.reports.update(|rs| rs.retain(|r| r.id != rejected.id));
+                    upsert(state.reports, &draft);
+                    Route::Report(draft.id).go();
+                }
+                Err(e) => state.save_state().set(SaveState::Failed(e)),
+            }
+        });
+    }
+
+    pub fn discard(&self, id: ReportId) {
+        let state = *self;
+        leptos::task::spawn_local(async move {
+            match state.store.get_value().delete_draft(id).await {
+                Ok(()) => {
+                    state.reports.update(|rs| rs.retain(|r| r.id != id || r.status != Status::Draft));
+                    Route::Home.go();
+                }
+                Err(e) => state.save_state().set(SaveState::Failed(e)),
+            }
+        });
+    }
+
+    pub fn sync_now(&self) {
+        self.engine.get_value().request();
+    }
+
+    /// Saves the open draft, then lets the new version take over.
+    pub fn update_app(&self) {
+        let state = *self;
+        leptos::task::spawn_local(async move {
+            if state.autosaver.get_value().flush().await.is_ok() {
+                service_worker::apply_update().await;
+            }
+        });
+    }
+}
+
+/// Replaces or appends one report in the list on screen.
+fn upsert(reports: RwSignal<Vec<LocalReport>>, report: &LocalReport) {
+    reports.update(|rs| match rs.iter_mut().find(|r| r.id == report.id) {
+        Some(r) => *r = report.clone(),
+        None => rs.push(report.clone()),
+    });
+}
+
+fn on_window(event: &str, f: impl Fn() + 'static) {
+    let cb = Closure::<dyn Fn()>::new(f);
+    if let Some(w) = web_sys::window() {
+        if let Err(e) = w.add_event_listener_with_callback(event, cb.as_ref().unchecked_ref()) {
+            leptos::logging::warn!("cannot listen for {event}: {e:?}");
+        }
+    }
+    // Listens for the life of the page.
+    cb.forget();
+}

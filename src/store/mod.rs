@@ -1,0 +1,110 @@
+//! The phone's durable store: IndexedDB, through `indexed_db_futures`.
+//! Everything the user types lands here first; the network only ever reads
+//! from it. Records are plain serde values, so they stay readable across
+//! app versions.
+
+mod error;
+mod record;
+mod schema;
+
+pub use error::StoreError;
+pub use record::{LocalReport, Status};
+pub use schema::{DB_NAME, META, REPORTS};
+
+use indexed_db_futures::database::Database;
+use indexed_db_futures::prelude::*;
+use indexed_db_futures::transaction::TransactionMode;
+use kuaibao_core::ReportId;
+
+/// An open connection to one IndexedDB database. Cheap to clone: every clone
+/// shares the one connection.
+#[derive(Clone)]
+pub struct Store {
+    db: std::rc::Rc<Database>,
+}
+
+impl Store {
+    /// Opens (creating or upgrading as needed) the app's database.
+    pub async fn open() -> Result<Store, StoreError> {
+        Store::open_named(DB_NAME).await
+    }
+
+    /// Opens a database of another name: tests use one per test.
+    pub async fn open_named(name: &str) -> Result<Store, StoreError> {
+        let db = Database::open(name)
+            .with_version(schema::Version::CURRENT as u32)
+            .with_on_upgrade_needed(schema::upgrade)
+            .await?;
+        Ok(Store { db: std::rc::Rc::new(db) })
+    }
+
+    /// Writes one report record, replacing the one with the same id.
+    pub async fn put(&self, report: &LocalReport) -> Result<(), StoreError> {
+        let tx = self.db.transaction(REPORTS).with_mode(TransactionMode::Readwrite).build()?;
+        tx.object_store(REPORTS)?.put(report).serde()?.await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Saves a draft's latest text, unless the record has meanwhile left the
+    /// draft state (submitted in this or another tab): a late autosave must
+    /// never turn a submitted report back into a draft. Returns whether it
+    /// wrote.
+    pub async fn save_draft(&self, draft: &LocalReport) -> Result<bool, StoreError> {
+        let tx = self.db.transaction(REPORTS).with_mode(TransactionMode::Readwrite).build()?;
+        let store = tx.object_store(REPORTS)?;
+        let existing: Option<LocalReport> = store.get(draft.id.to_string()).serde()?.await?;
+        if existing.is_some_and(|r| r.status != Status::Draft) {
+            return Ok(false);
+        }
+        store.put(draft).serde()?.await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Replaces the record `old` by `new` in one transaction, so a crash
+    /// between the two steps cannot lose or double the report.
+    pub async fn replace(&self, old: ReportId, new: &LocalReport) -> Result<(), StoreError> {
+        let tx = self.db.transaction(REPORTS).with_mode(TransactionMode::Readwrite).build()?;
+        let store = tx.object_store(REPORTS)?;
+        store.delete(old.to_string()).primitive()?.await?;
+        store.put(new).serde()?.await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn get(&self, id: ReportId) -> Result<Option<LocalReport>, StoreError> {
+        let tx = self.db.transaction(REPORTS).build()?;
+        let found = tx.object_store(REPORTS)?.get(id.to_string()).serde()?.await?;
+        Ok(found)
+    }
+
+    /// Every report on the phone, oldest first (ids are UUIDv7). A record
+    /// that cannot be read is reported and skipped, never allowed to hide
+    /// the others.
+    pub async fn all(&self) -> Result<Vec<LocalReport>, StoreError> {
+        let tx = self.db.transaction(REPORTS).build()?;
+        let records = tx.object_store(REPORTS)?.get_all::<LocalReport>().serde()?.await?;
+        let mut reports = Vec::new();
+        for record in records {
+            match record {
+                Ok(r) => reports.push(r),
+                Err(e) => leptos::logging::warn!("skipping an unreadable report record: {e}"),
+            }
+        }
+        Ok(reports)
+    }
+
+    /// Deletes a draft the user threw away. Submitted reports are never
+    /// deleted by the app.
+    pub async fn delete_draft(&self, id: ReportId) -> Result<(), StoreError> {
+        match self.get(id).await? {
+            Some(r) if r.status == Status::Draft => {}
+            _ => return Ok(()),
+        }
+        let tx = self.db.transaction(REPORTS).with_mode(TransactionMode::Readwrite).build()?;
+        tx.object_store(REPORTS)?.delete(id.to_string()).primitive()?.await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,85 @@
+//! A report as the phone keeps it: the submitted [`Report`] fields plus where
+//! it stands on its way to the duty office.
+
+use chrono::{DateTime, FixedOffset};
+use kuaibao_core::protocol::Receipt;
+use kuaibao_core::{Answers, FieldError, Report, ReportId, Template};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LocalReport {
+    pub id: ReportId,
+    pub template_id: String,
+    pub template_version: u32,
+    pub answers: Answers,
+    /// Last edit, by the phone's clock (milliseconds since the epoch).
+    pub updated_ms: f64,
+    pub status: Status,
+}
+
+/// Where a report stands. Only a draft may change; from `Waiting` on, the
+/// content is what was submitted.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum Status {
+    /// Being written; autosaved.
+    Draft,
+    /// Submitted by the user, waiting for the network.
+    Waiting {
+        written_at: DateTime<FixedOffset>,
+        /// Failed tries so far.
+        attempts: u32,
+        /// Not before this time (ms), unless the user asks.
+        next_try_ms: f64,
+        #[serde(default)]
+        last_error: Option<String>,
+    },
+    /// On its way: an upload was started. If the app dies here, the next
+    /// start sends it again; the server recognises the id.
+    Sending { written_at: DateTime<FixedOffset>, attempts: u32 },
+    /// Stored by the server, which answered this receipt.
+    Delivered { written_at: DateTime<FixedOffset>, receipt: Receipt },
+    /// Refused by the server for good; the user may fix and resend.
+    Rejected {
+        written_at: DateTime<FixedOffset>,
+        reason: String,
+        #[serde(default)]
+        fields: Vec<FieldError>,
+    },
+}
+
+impl LocalReport {
+    /// A fresh, empty draft of a template.
+    pub fn new_draft(id: ReportId, template: &Template, now_ms: f64) -> Self {
+        LocalReport {
+            id,
+            template_id: template.id.to_owned(),
+            template_version: template.version,
+            answers: Answers::new(),
+            updated_ms: now_ms,
+            status: Status::Draft,
+        }
+    }
+
+    /// The record to send, once submitted.
+    pub fn submission(&self) -> Option<Report> {
+        let written_at = match &self.status {
+            Status::Draft => return None,
+            Status::Waiting { written_at, .. }
+            | Status::Sending { written_at, .. }
+            | Status::Delivered { written_at, .. }
+            | Status::Rejected { written_at, .. } => *written_at,
+        };
+        Some(Report {
+            id: self.id,
+            template_id: self.template_id.clone(),
+            template_version: self.template_version,
+            answers: self.answers.clone(),
+            written_at,
+        })
+    }
+
+    pub fn is_editable(&self) -> bool {
+        matches!(self.status, Status::Draft | Status::Rejected { .. })
+    }
+}

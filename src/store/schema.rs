@@ -1,0 +1,55 @@
+//! The IndexedDB schema: names, versions and the upgrade path. Every version
+//! ever shipped stays listed here, so a phone that skipped releases steps
+//! through each upgrade in turn and keeps its data.
+
+use indexed_db_futures::database::{Database, VersionChangeEvent};
+use indexed_db_futures::prelude::*;
+
+/// The database's name on the phone.
+pub const DB_NAME: &str = "kuaibao";
+
+/// Reports, drafts included, one record per report. Key: the report id
+/// (UUIDv7 string, in-line at `id`). Value: [`super::LocalReport`].
+pub const REPORTS: &str = "reports";
+
+/// Small settings and facts about this device. Key: a name from
+/// [`super::meta`]; value: JSON-like.
+pub const META: &str = "meta";
+
+/// Schema versions, oldest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Version {
+    /// No database yet.
+    None = 0,
+    /// The first schema: `reports` and `meta`.
+    V1 = 1,
+}
+
+impl Version {
+    pub const CURRENT: Version = Version::V1;
+
+    fn from_number(n: f64) -> Option<Version> {
+        match n as u32 {
+            0 => Some(Version::None),
+            1 => Some(Version::V1),
+            _ => None,
+        }
+    }
+}
+
+/// Brings the schema from `event.old_version()` up to [`Version::CURRENT`],
+/// one step at a time.
+pub fn upgrade(event: VersionChangeEvent, db: Database) -> Result<(), indexed_db_futures::error::Error> {
+    let mut version = Version::from_number(event.old_version()).unwrap_or(Version::None);
+    while version < Version::CURRENT {
+        version = match version {
+            Version::None => {
+                db.create_object_store(REPORTS).with_key_path("id".into()).build()?;
+                db.create_object_store(META).build()?;
+                Version::V1
+            }
+            Version::V1 => Version::CURRENT,
+        };
+    }
+    Ok(())
+}
