@@ -1,0 +1,113 @@
+//! Every way a request can fail, and the one JSON shape ([`ApiError`]) each
+//! failure is answered with, so the phone needs one parser for all of them.
+
+use axum::extract::rejection::{JsonRejection, PathRejection};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use kuaibao_core::protocol::{ApiError, ApiErrorCode};
+use kuaibao_core::{FieldError, ReportId};
+
+use crate::db::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// The request could not be read (bad JSON, wrong shape, bad id).
+    #[error("{0}")]
+    BadRequest(String),
+    /// The body is not declared as JSON.
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    #[error("the body is larger than {} KiB", crate::http::API_BODY_LIMIT / 1024)]
+    PayloadTooLarge,
+    /// Well-formed, but some answers are not acceptable.
+    #[error("the report has {} unacceptable answer(s): {}", .0.len(), field_names(.0))]
+    InvalidReport(Vec<FieldError>),
+    #[error("report {0} is already stored with other content; stored reports never change")]
+    Conflict(ReportId),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    MethodNotAllowed(String),
+    /// The server's fault. Logged in full, answered vaguely: storage errors
+    /// can quote SQL and paths, which are nobody else's business.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+fn field_names(errors: &[FieldError]) -> String {
+    errors
+        .iter()
+        .map(|e| e.field.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let (status, error) = match &self {
+            AppError::BadRequest(_) => (StatusCode::BAD_REQUEST, ApiErrorCode::BadRequest),
+            // The protocol has no code of its own for these two; the status
+            // tells them apart and the phone treats both as "refused".
+            AppError::UnsupportedMediaType(_) => {
+                (StatusCode::UNSUPPORTED_MEDIA_TYPE, ApiErrorCode::BadRequest)
+            }
+            AppError::MethodNotAllowed(_) => {
+                (StatusCode::METHOD_NOT_ALLOWED, ApiErrorCode::BadRequest)
+            }
+            AppError::PayloadTooLarge => {
+                (StatusCode::PAYLOAD_TOO_LARGE, ApiErrorCode::PayloadTooLarge)
+            }
+            AppError::InvalidReport(_) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                ApiErrorCode::InvalidReport,
+            ),
+            AppError::Conflict(_) => (StatusCode::CONFLICT, ApiErrorCode::Conflict),
+            AppError::NotFound(_) => (StatusCode::NOT_FOUND, ApiErrorCode::NotFound),
+            AppError::Store(_) => (StatusCode::INTERNAL_SERVER_ERROR, ApiErrorCode::Internal),
+        };
+        let message = match &self {
+            AppError::Store(e) => {
+                tracing::error!(error = %e, "request failed");
+                "something went wrong".to_owned()
+            }
+            other => other.to_string(),
+        };
+        let fields = match self {
+            AppError::InvalidReport(fields) => fields,
+            _ => Vec::new(),
+        };
+        (
+            status,
+            Json(ApiError {
+                error,
+                message,
+                fields,
+            }),
+        )
+            .into_response()
+    }
+}
+
+/// Bodies that cannot be read as a report. axum would answer these in plain
+/// text (and a JSON data error with 422, which here means "invalid answers").
+impl From<JsonRejection> for AppError {
+    fn from(rejection: JsonRejection) -> Self {
+        match rejection {
+            JsonRejection::MissingJsonContentType(_) => AppError::UnsupportedMediaType(
+                "expected a JSON body with `Content-Type: application/json`".to_owned(),
+            ),
+            // The body limit shows up as a failure to buffer the body.
+            r if r.status() == StatusCode::PAYLOAD_TOO_LARGE => AppError::PayloadTooLarge,
+            // axum's text names the problem and where, e.g. "missing field
+            // `id` at line 1 column 2"; it never quotes the body at length.
+            r => AppError::BadRequest(r.body_text()),
+        }
+    }
+}
+
+impl From<PathRejection> for AppError {
+    fn from(rejection: PathRejection) -> Self {
+        AppError::BadRequest(rejection.body_text())
+    }
+}

@@ -1,0 +1,83 @@
+//! The HTTP side: one router for the API under `/api/` and the app for
+//! every other path.
+
+pub mod error;
+mod extract;
+mod health;
+mod reports;
+mod static_files;
+
+use std::path::Path;
+
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{any, get};
+use axum::Router;
+use kuaibao_core::protocol::{HEALTH_PATH, SUBMIT_REPORT_PATH};
+use sqlx::SqlitePool;
+use tower_http::compression::CompressionLayer;
+use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
+use tower_http::LatencyUnit;
+use tracing::Level;
+
+use error::AppError;
+
+pub use static_files::{IMMUTABLE, NO_CACHE};
+
+/// The largest request body the API reads. A report is a few KiB of text;
+/// this leaves room for long answers while keeping a flood of junk cheap.
+pub const API_BODY_LIMIT: usize = 256 * 1024;
+
+/// One report, for the duty office (under [`SUBMIT_REPORT_PATH`]).
+pub const REPORT_PATH: &str = "/api/reports/{id}";
+
+/// What the handlers share.
+#[derive(Clone)]
+pub struct AppState {
+    pub pool: SqlitePool,
+}
+
+/// The whole application: API, app files, compression and request logs.
+pub fn app(state: AppState, static_dir: &Path) -> Router {
+    let api = Router::new()
+        .route(HEALTH_PATH, get(health::health))
+        .route(SUBMIT_REPORT_PATH, get(reports::list).post(reports::submit))
+        .route(REPORT_PATH, get(reports::get_one))
+        // Unknown API paths answer JSON, not the app's index.html: a phone
+        // talking to a newer or older server must see a clear 404.
+        .route("/api", any(api_not_found))
+        .route("/api/", any(api_not_found))
+        .route("/api/{*rest}", any(api_not_found))
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(API_BODY_LIMIT))
+        .with_state(state);
+    api.fallback_service(static_files::service(static_dir))
+        .layer(CompressionLayer::new())
+        // Method, path, status and latency of every request; never bodies.
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
+                .on_response(
+                    DefaultOnResponse::new()
+                        .level(Level::INFO)
+                        .latency_unit(LatencyUnit::Millis),
+                ),
+        )
+}
+
+async fn api_not_found() -> AppError {
+    AppError::NotFound("no such API endpoint".to_owned())
+}
+
+async fn method_not_allowed() -> AppError {
+    AppError::MethodNotAllowed("this endpoint does not accept that method".to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn report_path_is_under_the_submit_path() {
+        assert!(REPORT_PATH.starts_with(&format!("{SUBMIT_REPORT_PATH}/")));
+    }
+}

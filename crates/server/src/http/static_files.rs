@@ -1,0 +1,105 @@
+//! The app itself: Trunk's build folder, with the single-page fallback and
+//! the cache rules the service worker's update model relies on.
+
+use std::path::Path;
+
+use axum::extract::Request;
+use axum::http::header::CACHE_CONTROL;
+use axum::http::{HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::Router;
+use tower_http::services::{ServeDir, ServeFile};
+use tower_http::set_header::SetResponseHeader;
+
+/// For files whose name stays the same from build to build: the browser
+/// must ask every time (a cheap 304 when unchanged), or a phone would keep
+/// an old service worker, and with it the old app, for as long as cached.
+pub const NO_CACHE: &str = "no-cache";
+/// For everything else: Trunk puts a content hash in those names, so a new
+/// build means new names and a cached file can never be stale.
+pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+
+/// Names that are the same in every build.
+const ENTRY_POINTS: &[&str] = &["index.html", "sw.js", "manifest.webmanifest"];
+
+/// Serves `static_dir`, answering `index.html` for paths that name no file
+/// so that the app's own routes (e.g. `/reports/…`) survive a reload.
+pub fn service(static_dir: &Path) -> Router {
+    if !static_dir.is_dir() {
+        // The API does not need the app: keep running so phones that have
+        // the app cached can still deliver reports.
+        tracing::warn!(dir = %static_dir.display(), "static dir not found; serving the API only");
+        return Router::new().fallback(app_missing);
+    }
+    let index = static_dir.join("index.html");
+    if !index.is_file() {
+        tracing::warn!(file = %index.display(), "index.html not found; the app will not load");
+    }
+    // The fallback marks itself no-cache: it answers under any path, and
+    // `cache_control` below cannot tell it from a hashed file by the path.
+    let index = SetResponseHeader::overriding(
+        ServeFile::new(index),
+        CACHE_CONTROL,
+        HeaderValue::from_static(NO_CACHE),
+    );
+    Router::new()
+        .fallback_service(ServeDir::new(static_dir).fallback(index))
+        .layer(middleware::from_fn(cache_control))
+}
+
+async fn app_missing() -> (StatusCode, &'static str) {
+    (
+        StatusCode::NOT_FOUND,
+        "The app is not installed on this server; the API is at /api/.\n",
+    )
+}
+
+/// Sets `Cache-Control` on files served, unless already set.
+async fn cache_control(request: Request, next: Next) -> Response {
+    let entry_point = is_entry_point(request.uri().path());
+    let mut response = next.run(request).await;
+    // 304 too: the browser takes a 304's headers as the cached file's new ones.
+    let status = response.status();
+    if status.is_success() || status == StatusCode::NOT_MODIFIED {
+        let value = if entry_point { NO_CACHE } else { IMMUTABLE };
+        response
+            .headers_mut()
+            .entry(CACHE_CONTROL)
+            .or_insert(HeaderValue::from_static(value));
+    }
+    response
+}
+
+/// Whether `path` names an entry point; a folder (`/`, `/x/`) means its
+/// index.html.
+fn is_entry_point(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or_default();
+    name.is_empty() || ENTRY_POINTS.contains(&name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entry_points_are_the_unhashed_names() {
+        for p in [
+            "/",
+            "/index.html",
+            "/sw.js",
+            "/manifest.webmanifest",
+            "/icons/",
+        ] {
+            assert!(is_entry_point(p), "{p}");
+        }
+        for p in [
+            "/kuaibao-1a2b3c4d5e6f7a8b_bg.wasm",
+            "/main-0f0f0f0f.css",
+            "/sw.js.map",
+            "/x/sw.jsx",
+        ] {
+            assert!(!is_entry_point(p), "{p}");
+        }
+    }
+}
