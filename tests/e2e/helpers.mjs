@@ -1,0 +1,168 @@
+// Shared helpers for the end-to-end tests: the real server on a random port
+// with a fresh data directory, headless Chromium at a phone's size, and page
+// objects that speak the user's language (labels, not CSS).
+
+import { spawn } from 'node:child_process';
+import { mkdtemp, cp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+
+const SERVER_BIN = must('KUAIBAO_SERVER_BIN');
+const DIST = must('KUAIBAO_DIST');
+const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+
+function must(name) {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: run the end-to-end tests through \`cargo xtask test\``);
+  return value;
+}
+
+/** Starts the real server on 127.0.0.1:0 with its own data dir and a copy
+ *  of the app build (so a test may "deploy" a new version). */
+export async function startServer() {
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'kuaibao-e2e-data-'));
+  const staticDir = await mkdtemp(path.join(tmpdir(), 'kuaibao-e2e-dist-'));
+  await cp(DIST, staticDir, { recursive: true });
+  const child = spawn(SERVER_BIN, [], {
+    env: { ...process.env, KUAIBAO_ADDR: '127.0.0.1:0', KUAIBAO_DATA_DIR: dataDir, KUAIBAO_STATIC_DIR: staticDir, RUST_LOG: 'warn' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const url = await new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`server did not start: ${out}`)), 20_000);
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+      const m = out.match(/listening on (http:\/\/\S+)/);
+      if (m) { clearTimeout(timer); resolve(m[1]); }
+    });
+    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`server exited (${code}): ${out}`)); });
+  });
+  return {
+    url,
+    staticDir,
+    async reports() {
+      const res = await fetch(`${url}/api/reports`);
+      if (!res.ok) throw new Error(`GET /api/reports: ${res.status}`);
+      return res.json();
+    },
+    async stop() {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+      await rm(dataDir, { recursive: true, force: true });
+      await rm(staticDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A phone: a persistent Chromium profile (like an installed browser, so the
+ *  service worker and installability behave as on a real device). */
+export async function openPhone() {
+  const profile = await mkdtemp(path.join(tmpdir(), 'kuaibao-e2e-profile-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-dev-shm-usage'],
+    viewport: { width: 360, height: 640 },
+    isMobile: true,
+    hasTouch: true,
+    locale: 'zh-CN',
+    timezoneId: 'Asia/Shanghai',
+  });
+  const page = context.pages()[0] ?? (await context.newPage());
+  page.on('pageerror', (e) => console.error('page error:', e.message));
+  return {
+    context,
+    page,
+    async close() {
+      await context.close();
+      await rm(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Opens the app and waits until it runs and a service worker controls it. */
+export async function openApp(page, url) {
+  await page.goto(url);
+  await home(page).newReportButton.waitFor();
+  await page.waitForFunction(() => navigator.serviceWorker && navigator.serviceWorker.controller !== null, null, { timeout: 30_000 });
+}
+
+/** The start screen. */
+export function home(page) {
+  return {
+    newReportButton: page.getByRole('button', { name: '新建突发事件报告' }),
+    sendNow: page.getByRole('button', { name: '立即发送' }),
+    items: page.getByTestId('report-item'),
+    async outboxCount() {
+      return Number(await page.getByTestId('outbox-count').locator('strong').innerText());
+    },
+    async statuses() {
+      return page.getByTestId('report-item').getByTestId('report-status').evaluateAll((els) => els.map((e) => e.dataset.state));
+    },
+    /** Waits until exactly `n` reports on the list are in `state`. */
+    async waitForCount(state, n, timeout = 20_000) {
+      await page.waitForFunction(
+        ([state, n]) => document.querySelectorAll(`[data-testid=report-item] [data-testid=report-status][data-state=${state}]`).length === n,
+        [state, n],
+        { timeout },
+      );
+    },
+    async waitForStatus(state, timeout = 20_000) {
+      await page.locator(`[data-testid=report-item] [data-testid=report-status][data-state=${state}]`).first().waitFor({ timeout });
+    },
+  };
+}
+
+/** A worker's answers to the general incident template, by label. */
+export const ANSWERS = {
+  发生时间: '2026-11-23T09:41',
+  地点: '青石村三组后山',
+  纬度: '30.658600',
+  经度: '104.064800',
+  事件经过: '山体滑坡，冲毁两间民房',
+  死亡人数: '0',
+  受伤人数: '2',
+  失踪人数: '1',
+  已采取措施: '已疏散 12 户群众',
+  报告人: '李秀英',
+  联系电话: '13800001234',
+};
+export const CATEGORY = 'natural_disaster';
+
+/** The same answers as the server stores them, keyed by blank id. */
+export const STORED = {
+  occurred_at: ANSWERS['发生时间'],
+  place: ANSWERS['地点'],
+  'gps.lat': ANSWERS['纬度'],
+  'gps.lon': ANSWERS['经度'],
+  category: CATEGORY,
+  what_happened: ANSWERS['事件经过'],
+  dead: ANSWERS['死亡人数'],
+  injured: ANSWERS['受伤人数'],
+  missing: ANSWERS['失踪人数'],
+  measures: ANSWERS['已采取措施'],
+  reporter: ANSWERS['报告人'],
+  phone: ANSWERS['联系电话'],
+};
+
+/** The report form. */
+export function form(page) {
+  return {
+    async fill(answers = ANSWERS) {
+      for (const [label, value] of Object.entries(answers)) {
+        await page.getByLabel(label, { exact: false }).fill(value);
+      }
+      await page.getByLabel('事件类别').selectOption(CATEGORY);
+    },
+    async values() {
+      const out = {};
+      for (const label of Object.keys(ANSWERS)) out[label] = await page.getByLabel(label, { exact: false }).inputValue();
+      return out;
+    },
+    async waitSaved() {
+      await page.locator('[data-testid=save-state][data-state=saved]').waitFor({ timeout: 5_000 });
+    },
+    submit: page.getByRole('button', { name: '提交报告' }),
+  };
+}

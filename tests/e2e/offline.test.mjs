@@ -1,0 +1,77 @@
+// The offline loop: start with no network, keep drafts through reloads and
+// closing, submit offline, and deliver exactly once when the signal returns.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, openPhone, openApp, home, form, ANSWERS, STORED } from './helpers.mjs';
+
+let server;
+let phone;
+before(async () => { server = await startServer(); phone = await openPhone(); });
+after(async () => { await phone?.close(); await server?.stop(); });
+
+test('(a) after one online visit the app starts from the service worker with no network', { timeout: 60_000 }, async () => {
+  const { page, context } = phone;
+  await openApp(page, server.url);
+  await context.setOffline(true);
+  await page.reload();
+  await home(page).newReportButton.waitFor({ timeout: 10_000 });
+  assert.match(await page.getByTestId('net-state').innerText(), /无网络/);
+  await context.setOffline(false);
+});
+
+test('(b) a draft filled offline survives a reload and closing the app', { timeout: 60_000 }, async () => {
+  const { page, context } = phone;
+  await openApp(page, server.url);
+  await context.setOffline(true);
+  await home(page).newReportButton.click();
+  const f = form(page);
+  await f.fill();
+  await f.waitSaved();
+  await page.reload();
+  assert.deepEqual(await form(page).values(), ANSWERS, 'every blank as it was after a reload');
+  assert.equal(await page.getByLabel('事件类别').inputValue(), STORED.category);
+
+  // Close the app mid-way and open it again from the home screen.
+  const draftUrl = page.url();
+  await page.close();
+  const reopened = await context.newPage();
+  await reopened.goto(server.url);
+  await home(reopened).items.first().waitFor();
+  assert.deepEqual(await home(reopened).statuses(), ['draft']);
+  await home(reopened).items.first().getByRole('link').click();
+  assert.equal(reopened.url(), draftUrl);
+  assert.deepEqual(await form(reopened).values(), ANSWERS, 'every blank as it was after closing');
+  phone.page = reopened;
+  await context.setOffline(false);
+});
+
+test('(c) submitted offline it waits; back online the server holds it exactly once', { timeout: 60_000 }, async () => {
+  const { page, context } = phone;
+  await context.setOffline(true);
+  // The draft of (b) is open: submit it with no network.
+  await form(page).submit.click();
+  const h = home(page);
+  await h.waitForStatus('waiting');
+  assert.equal(await h.outboxCount(), 1);
+  assert.equal((await server.reports()).length, 0, 'nothing reached the server while offline');
+
+  await context.setOffline(false); // fires the browser's `online` event
+  await h.waitForStatus('delivered');
+  assert.equal(await h.outboxCount(), 0);
+  const stored = await server.reports();
+  assert.equal(stored.length, 1, 'exactly one report on the server');
+  assert.deepEqual(stored[0].report.answers, STORED, 'the same fields');
+  assert.equal(stored[0].report.template_id, 'general_incident');
+
+  // The phone shows the server's receipt: its sequence number and time.
+  const status = await h.items.first().getByTestId('report-status').innerText();
+  assert.match(status, /已送达/);
+  assert.match(status, new RegExp(`回执号 ${stored[0].receipt.seq}`));
+  assert.match(status, /值班室收到时间 \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}/);
+
+  // Coming back online again, or pressing "send now", sends nothing twice.
+  await h.sendNow.click();
+  await page.waitForTimeout(500);
+  assert.equal((await server.reports()).length, 1);
+});

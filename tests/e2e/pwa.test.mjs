@@ -1,0 +1,61 @@
+// A real PWA: Chrome's own installability verdict, and a new deploy that
+// replaces the old cache without losing the draft being written.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { startServer, openPhone, openApp, home, form, ANSWERS } from './helpers.mjs';
+
+let server;
+let phone;
+before(async () => { server = await startServer(); phone = await openPhone(); });
+after(async () => { await phone?.close(); await server?.stop(); });
+
+test('(f) Chrome finds the app installable', { timeout: 60_000 }, async () => {
+  const { page, context } = phone;
+  await openApp(page, server.url);
+  const cdp = await context.newCDPSession(page);
+  const manifest = await cdp.send('Page.getAppManifest');
+  assert.deepEqual(manifest.errors, [], 'the manifest parses without errors');
+  assert.match(manifest.url, /manifest\.webmanifest$/);
+  const { installabilityErrors } = await cdp.send('Page.getInstallabilityErrors');
+  assert.deepEqual(installabilityErrors, []);
+});
+
+test('the storage panel shows persistence and the space used', { timeout: 30_000 }, async () => {
+  const { page } = phone;
+  await openApp(page, server.url);
+  await page.getByTestId('storage-usage').filter({ hasText: '已用空间' }).waitFor();
+  assert.match(await page.getByTestId('storage-persisted').innerText(), /本机存储/);
+});
+
+test('a new deploy is offered as an update; the cache is replaced and the draft kept', { timeout: 90_000 }, async () => {
+  const { page } = phone;
+  await openApp(page, server.url);
+  const oldCaches = await page.evaluate(() => caches.keys());
+  assert.equal(oldCaches.length, 1);
+
+  await home(page).newReportButton.click();
+  const f = form(page);
+  await f.fill();
+  // Deploy a new build: the generator gives every build its own version.
+  const sw = path.join(server.staticDir, 'sw.js');
+  const text = await readFile(sw, 'utf8');
+  const version = text.match(/const VERSION = "([^"]+)"/);
+  assert.ok(version, 'sw.js carries its build version');
+  await writeFile(sw, text.replace(version[0], `const VERSION = "${version[1]}-next"`));
+
+  await page.evaluate(() => navigator.serviceWorker.getRegistration().then((r) => r.update()));
+  const update = page.getByRole('button', { name: '立即更新' });
+  await update.waitFor({ timeout: 30_000 });
+  // The last keystroke is not yet saved when the user taps "update".
+  await page.getByLabel('地点').fill(`${ANSWERS['地点']}东侧`);
+  await Promise.all([page.waitForEvent('load'), update.click()]);
+  await form(page).submit.waitFor();
+  const values = await form(page).values();
+  assert.equal(values['地点'], `${ANSWERS['地点']}东侧`, 'the edit made just before the update survived');
+  assert.equal(values['联系电话'], ANSWERS['联系电话']);
+  const newCaches = await page.evaluate(() => caches.keys());
+  assert.deepEqual(newCaches, [`kuaibao-${version[1]}-next`], 'the old cache is gone');
+});

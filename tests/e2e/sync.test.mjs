@@ -1,0 +1,125 @@
+// Sync that cannot lose or double: a lost answer means a replay, and the
+// server answers it with the first receipt; a refused report stays on the
+// phone, marked, and can be fixed and sent again.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, openPhone, openApp, home, form, STORED } from './helpers.mjs';
+
+let server;
+let phone;
+before(async () => { server = await startServer(); phone = await openPhone(); });
+after(async () => { await phone?.close(); await server?.stop(); });
+
+async function newFilledReport(page) {
+  await home(page).newReportButton.click();
+  const f = form(page);
+  await f.fill();
+  await f.waitSaved();
+  return f;
+}
+
+test('(d) the same submission sent twice is stored once and answered with the same receipt', { timeout: 60_000 }, async () => {
+  const { page } = phone;
+  await openApp(page, server.url);
+  // The first upload reaches the server, but its answer is lost on the way
+  // back, as on a link that drops: the phone must send it again.
+  let posts = 0;
+  let firstReceipt;
+  await page.route('**/api/reports', async (route) => {
+    if (route.request().method() !== 'POST') return route.continue();
+    posts += 1;
+    if (posts === 1) {
+      const response = await route.fetch();
+      assert.equal(response.status(), 201);
+      firstReceipt = await response.json();
+      return route.abort('connectionreset');
+    }
+    return route.continue();
+  });
+  const f = await newFilledReport(page);
+  await f.submit.click();
+  const h = home(page);
+  await h.waitForStatus('waiting');
+  assert.match(await h.items.first().innerText(), /上次发送失败/);
+  await h.sendNow.click();
+  await h.waitForStatus('delivered');
+  assert.equal(posts, 2, 'sent twice');
+
+  const stored = await server.reports();
+  assert.equal(stored.length, 1, 'stored once');
+  assert.deepEqual(stored[0].receipt, firstReceipt, 'the replay got the first receipt');
+  const local = await page.evaluate(() => new Promise((resolve, reject) => {
+    const open = indexedDB.open('kuaibao');
+    open.onerror = () => reject(open.error);
+    open.onsuccess = () => {
+      const get = open.result.transaction('reports').objectStore('reports').getAll();
+      get.onsuccess = () => resolve(get.result);
+      get.onerror = () => reject(get.error);
+    };
+  }));
+  assert.equal(local.length, 1);
+  assert.deepEqual(local[0].status.receipt, firstReceipt, 'the phone keeps the first receipt');
+  await page.unroute('**/api/reports');
+});
+
+test('(e) a report the server refuses stays on the phone, marked with the reason, and can be fixed and resent', { timeout: 60_000 }, async () => {
+  const { page } = phone;
+  await openApp(page, server.url);
+  const before = (await server.reports()).length;
+  // The real server judges the report: give it one it must refuse (a phone
+  // number it cannot accept), as if the phone's rules were out of date.
+  await page.route('**/api/reports', async (route) => {
+    const body = JSON.parse(route.request().postData());
+    body.answers.phone = '12';
+    return route.continue({ postData: JSON.stringify(body) });
+  });
+  const f = await newFilledReport(page);
+  await f.submit.click();
+  const h = home(page);
+  await h.waitForStatus('rejected');
+  assert.equal((await server.reports()).length, before, 'nothing stored');
+  await page.unroute('**/api/reports');
+
+  // Open it: the reason is shown, at the blank the server named.
+  await page.locator('[data-testid=report-item]:has([data-state=rejected]) a').click();
+  await page.getByRole('button', { name: '修改后重新提交' }).waitFor();
+  assert.match(await page.getByTestId('report-status').innerText(), /被退回/);
+  assert.match(await page.locator('#error-phone').innerText(), /联系电话/);
+
+  // Fix and resend: a new draft with every answer kept.
+  await page.getByRole('button', { name: '修改后重新提交' }).click();
+  await form(page).submit.waitFor();
+  assert.equal(await page.getByLabel('联系电话').inputValue(), STORED.phone);
+  await page.getByLabel('联系电话').fill('028-8765 4321');
+  await form(page).waitSaved();
+  await form(page).submit.click();
+  await h.waitForCount('delivered', before + 1);
+  const stored = await server.reports();
+  assert.equal(stored.length, before + 1);
+  assert.equal(stored.at(-1).report.answers.phone, '028-8765 4321');
+  assert.equal(await page.locator('[data-testid=report-status][data-state=rejected]').count(), 0, 'the rejected copy became the resent report');
+});
+
+test('one refused report does not hold back the next', { timeout: 60_000 }, async () => {
+  const { page, context } = phone;
+  await openApp(page, server.url);
+  const before = (await server.reports()).length;
+  await context.setOffline(true);
+  await (await newFilledReport(page)).submit.click();
+  await (await newFilledReport(page)).submit.click();
+  assert.equal(await home(page).outboxCount(), 2);
+  // The older of the two is refused; the newer must still arrive.
+  let first = true;
+  await page.route('**/api/reports', async (route) => {
+    const body = JSON.parse(route.request().postData());
+    if (first) { first = false; body.answers.dead = '-1'; }
+    return route.continue({ postData: JSON.stringify(body) });
+  });
+  await context.setOffline(false);
+  await home(page).waitForCount('rejected', 1);
+  await home(page).waitForCount('delivered', before + 1);
+  await home(page).waitForCount('waiting', 0);
+  assert.equal((await server.reports()).length, before + 1);
+  await page.unroute('**/api/reports');
+});
