@@ -35,15 +35,20 @@ pub async fn locate() -> Result<Fix, GeoError> {
     });
     started.map_err(|e| GeoError::Failed(format!("{e:?}")))?;
     let position = JsFuture::from(promise).await.map_err(position_error)?;
-    let position: web_sys::Position = position.dyn_into().map_err(|_| GeoError::Failed("no position".into()))?;
+    // The success callback only ever gets a GeolocationPosition; the
+    // stable bindings call it by its old class name `Position`, which modern
+    // engines no longer define, so no instanceof check here.
+    let position: web_sys::Position = position.unchecked_into();
     let coords = position.coords();
     Ok(Fix { lat: coords.latitude(), lon: coords.longitude(), accuracy_m: coords.accuracy() })
 }
 
 fn position_error(e: JsValue) -> GeoError {
-    match e.dyn_into::<web_sys::PositionError>() {
-        Ok(e) if e.code() == web_sys::PositionError::PERMISSION_DENIED => GeoError::Denied,
-        Ok(e) => GeoError::Failed(e.message()),
-        Err(e) => GeoError::Failed(format!("{e:?}")),
+    // Same naming caveat as above: read the error by its fields.
+    let code = js_sys::Reflect::get(&e, &JsValue::from_str("code")).ok().and_then(|c| c.as_f64());
+    match code {
+        Some(c) if c as u16 == web_sys::PositionError::PERMISSION_DENIED => GeoError::Denied,
+        Some(_) => GeoError::Failed(e.unchecked_into::<web_sys::PositionError>().message()),
+        None => GeoError::Failed(format!("{e:?}")),
     }
 }

@@ -59,3 +59,23 @@ test('a new deploy is offered as an update; the cache is replaced and the draft 
   const newCaches = await page.evaluate(() => caches.keys());
   assert.deepEqual(newCaches, [`kuaibao-${version[1]}-next`], 'the old cache is gone');
 });
+
+test('the GPS blank fills from the phone when allowed, and says to type it when not', { timeout: 60_000 }, async () => {
+  const { page, context } = phone;
+  await openApp(page, server.url);
+  await home(page).newReportButton.click();
+  await context.grantPermissions(['geolocation'], { origin: server.url });
+  await context.setGeolocation({ latitude: 30.6586, longitude: 104.0648, accuracy: 12 });
+  await page.getByRole('button', { name: '获取当前位置' }).click();
+  await page.waitForFunction(() => document.querySelector('#blank-gps\\.lat').value !== '');
+  assert.equal(await page.getByLabel('纬度').inputValue(), '30.658600');
+  assert.equal(await page.getByLabel('经度').inputValue(), '104.064800');
+  assert.match(await page.locator('.geo .note').innerText(), /精度约 12 m/);
+
+  await context.clearPermissions();
+  await page.getByLabel('纬度').fill('');
+  await page.getByLabel('经度').fill('');
+  await page.getByRole('button', { name: '获取当前位置' }).click();
+  await page.locator('.geo .note').filter({ hasText: '手动填写' }).waitFor();
+  assert.equal(await page.getByLabel('纬度').inputValue(), '', 'nothing made up');
+});

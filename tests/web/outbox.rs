@@ -12,9 +12,11 @@ use crate::{fresh_store, report, waiting};
 
 /// A transport that answers from a script, by report id, and remembers what
 /// was sent.
+type Script = VecDeque<Result<HttpAnswer, NetError>>;
+
 #[derive(Default)]
 struct Scripted {
-    answers: RefCell<Vec<(ReportId, VecDeque<Result<HttpAnswer, NetError>>)>>,
+    answers: RefCell<Vec<(ReportId, Script)>>,
     sent: RefCell<Vec<ReportId>>,
 }
 
@@ -52,7 +54,7 @@ fn rejection() -> HttpAnswer {
     }
 }
 
-async fn outbox_with(reports: &[LocalReport]) -> Outbox<Scripted> {
+async fn outbox_with(reports: &[&LocalReport]) -> Outbox<Scripted> {
     let store = fresh_store().await;
     for r in reports {
         store.put(r).await.expect("put");
@@ -65,7 +67,7 @@ fn no_op(_: &LocalReport) {}
 #[wasm_bindgen_test]
 async fn a_waiting_report_is_delivered_with_its_receipt() {
     let r = report(waiting(0.0));
-    let outbox = outbox_with(&[r.clone()]).await;
+    let outbox = outbox_with(&[&r]).await;
     outbox.transport.answer(r.id, Ok(receipt(r.id, 7)));
     let summary = outbox.drain(platform::now_ms(), false, || 0.5, &no_op).await.expect("drain");
     assert_eq!((summary.delivered, summary.rejected, summary.waiting), (1, 0, 0));
@@ -80,7 +82,7 @@ async fn a_waiting_report_is_delivered_with_its_receipt() {
 #[wasm_bindgen_test]
 async fn drafts_are_never_sent() {
     let draft = report(Status::Draft);
-    let outbox = outbox_with(&[draft.clone()]).await;
+    let outbox = outbox_with(&[&draft]).await;
     let summary = outbox.drain(platform::now_ms(), true, || 0.5, &no_op).await.expect("drain");
     assert_eq!(summary, Default::default());
     assert!(outbox.transport.sent.borrow().is_empty());
@@ -89,7 +91,7 @@ async fn drafts_are_never_sent() {
 #[wasm_bindgen_test]
 async fn a_rejected_report_keeps_its_reason_and_does_not_block_the_others() {
     let (a, b, c) = (report(waiting(0.0)), report(waiting(0.0)), report(waiting(0.0)));
-    let outbox = outbox_with(&[a.clone(), b.clone(), c.clone()]).await;
+    let outbox = outbox_with(&[&a, &b, &c]).await;
     outbox.transport.answer(a.id, Ok(receipt(a.id, 1)));
     outbox.transport.answer(b.id, Ok(rejection()));
     outbox.transport.answer(c.id, Ok(receipt(c.id, 2)));
@@ -107,7 +109,7 @@ async fn a_rejected_report_keeps_its_reason_and_does_not_block_the_others() {
 #[wasm_bindgen_test]
 async fn no_network_means_waiting_with_backoff_and_the_reason() {
     let r = report(waiting(0.0));
-    let outbox = outbox_with(&[r.clone()]).await;
+    let outbox = outbox_with(&[&r]).await;
     outbox.transport.answer(r.id, Err(NetError("Failed to fetch".into())));
     let now = platform::now_ms();
     let summary = outbox.drain(now, false, || 0.0, &no_op).await.expect("drain");
@@ -134,7 +136,7 @@ async fn no_network_means_waiting_with_backoff_and_the_reason() {
 #[wasm_bindgen_test]
 async fn server_trouble_and_unreadable_success_are_retried_not_rejected() {
     let (a, b) = (report(waiting(0.0)), report(waiting(0.0)));
-    let outbox = outbox_with(&[a.clone(), b.clone()]).await;
+    let outbox = outbox_with(&[&a, &b]).await;
     outbox.transport.answer(a.id, Ok(HttpAnswer { status: 503, body: String::new() }));
     outbox.transport.answer(b.id, Ok(HttpAnswer { status: 200, body: "<html>portal</html>".into() }));
     let summary = outbox.drain(platform::now_ms(), false, || 0.5, &no_op).await.expect("drain");
@@ -145,7 +147,7 @@ async fn server_trouble_and_unreadable_success_are_retried_not_rejected() {
 async fn a_report_left_sending_by_a_crash_is_sent_again() {
     let mut r = report(Status::Draft);
     r.status = Status::Sending { written_at: platform::now_local(), attempts: 2 };
-    let outbox = outbox_with(&[r.clone()]).await;
+    let outbox = outbox_with(&[&r]).await;
     outbox.transport.answer(r.id, Ok(receipt(r.id, 9)));
     let summary = outbox.drain(platform::now_ms(), false, || 0.5, &no_op).await.expect("drain");
     assert_eq!(summary.delivered, 1);
@@ -154,7 +156,7 @@ async fn a_report_left_sending_by_a_crash_is_sent_again() {
 #[wasm_bindgen_test]
 async fn every_state_change_is_announced_in_order() {
     let r = report(waiting(0.0));
-    let outbox = outbox_with(&[r.clone()]).await;
+    let outbox = outbox_with(&[&r]).await;
     outbox.transport.answer(r.id, Ok(receipt(r.id, 1)));
     let seen = RefCell::new(Vec::new());
     let record = |r: &LocalReport| seen.borrow_mut().push(format!("{:?}", r.status).split([' ', '{']).next().unwrap_or("").to_owned());
