@@ -31,6 +31,10 @@ fn main() -> ExitCode {
     let args: Vec<String> = env::args().skip(1).collect();
     match dispatch(&args) {
         Ok(()) => ExitCode::SUCCESS,
+        Err(Error::NotYet(msg)) => {
+            println!("{msg}");
+            ExitCode::FAILURE
+        }
         Err(e) => {
             eprintln!("xtask: error: {e}");
             ExitCode::FAILURE
@@ -121,6 +125,9 @@ fn cargo_bin_dir() -> Option<PathBuf> {
 /// (Trunk.toml) fills dist/sw.js; this checks that it did.
 fn build(root: &Path) -> Result<()> {
     setup::setup(root, false)?;
+    // Two Trunk builds in one checkout share dist/.stage and
+    // target/wasm-opt and break each other; take turns.
+    let _lock = build_lock(root)?;
     println!("building the app: trunk build --release");
     cmd::run(
         Command::new("trunk")
@@ -137,6 +144,29 @@ fn build(root: &Path) -> Result<()> {
     }
     println!("built {}", root.join("dist").display());
     Ok(())
+}
+
+/// An exclusive lock on target/xtask-build.lock, held until dropped.
+fn build_lock(root: &Path) -> Result<fs::File> {
+    let path = root.join("target").join("xtask-build.lock");
+    if let Some(dir) = path.parent() {
+        fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    }
+    let file = fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| Error::io(&path, e))?;
+    match file.try_lock() {
+        Ok(()) => {}
+        Err(fs::TryLockError::WouldBlock) => {
+            println!("waiting for another `cargo xtask build` in this checkout to finish…");
+            file.lock().map_err(|e| Error::io(&path, e))?;
+        }
+        Err(fs::TryLockError::Error(e)) => return Err(Error::io(&path, e)),
+    }
+    Ok(file)
 }
 
 /// Build, then the release server serving dist/ (foreground).
