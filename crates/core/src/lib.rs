@@ -5,15 +5,20 @@
 
 pub mod backoff;
 pub mod catalogue;
+pub mod deadlines;
+pub mod grading;
 pub mod ids;
 pub mod protocol;
 pub mod report;
+pub mod stage;
 pub mod template;
 pub mod text;
 pub mod validate;
 
 pub use ids::ReportId;
+pub use grading::{Grade, GradeDecision};
 pub use report::{Answers, Report};
-pub use template::{Blank, BlankKind, Piece, Template};
+pub use stage::Stage;
+pub use template::{Blank, BlankKind, Family, Need, Piece, Template};
 pub use text::{Lang, Text};
 pub use validate::{validate, ErrorCode, FieldError};

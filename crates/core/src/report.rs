@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
 
+use crate::grading::GradeDecision;
 use crate::ids::ReportId;
+use crate::stage::Stage;
 
 /// The user's answers, keyed by blank id (a GPS blank `gps` answers as
 /// `gps.lat` and `gps.lon`). Kept as the text typed, so nothing the user
@@ -16,11 +18,27 @@ pub type Answers = BTreeMap<String, String>;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Report {
     pub id: ReportId,
+    /// The id of the thread's first record (the 首报, or the hazard as
+    /// found); absent on that first record itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thread: Option<ReportId>,
+    #[serde(default)]
+    pub stage: Stage,
     pub template_id: String,
     pub template_version: u32,
     pub answers: Answers,
     /// When the user pressed submit, by the phone's clock and zone.
     pub written_at: DateTime<FixedOffset>,
+    /// The grade suggested by the figures and the one chosen, for incidents.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grade: Option<GradeDecision>,
+}
+
+impl Report {
+    /// The thread this record belongs to.
+    pub fn thread_id(&self) -> ReportId {
+        self.thread.unwrap_or(self.id)
+    }
 }
 
 /// The sub-keys of a GPS blank's answer.

@@ -5,6 +5,8 @@
 
 use serde::Serialize;
 
+use crate::grading::GradingRule;
+use crate::stage::Stage;
 use crate::text::{Lang, Text};
 
 /// What a blank accepts; the renderer picks the input from it and the
@@ -20,12 +22,70 @@ pub enum BlankKind {
     LongText { max_chars: usize },
     /// A WGS-84 point: the answer keys are `{id}.lat` and `{id}.lon`.
     GeoPoint,
-    /// A whole number of people or things.
-    Count { min: u32, max: u32 },
+    /// A calendar date, `YYYY-MM-DD` (a rectification deadline, say): may
+    /// lie in the future.
+    Date,
+    /// A whole number of people or things; `unit` as said after it (人, 间).
+    Count { min: u32, max: u32, unit: Text },
+    /// A decimal amount in `unit`, such as money in 万元 or an area in 公顷.
+    Amount { max: u32, decimals: u8, unit: Text },
     /// One of a fixed list of options.
     Choice { options: &'static [ChoiceOption] },
+    /// Any number of the options; the answer lists their values, joined by
+    /// commas, in the catalogue's order.
+    MultiChoice { options: &'static [ChoiceOption] },
     /// A phone number a duty officer can call back.
     Phone,
+    /// Photos taken for this blank; at least `min` of them are needed
+    /// before the report is complete.
+    Photos { min: u8 },
+}
+
+/// When a blank must be filled: a 首报 is fast and may leave facts open; the
+/// 终报 must be complete.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Need {
+    Always,
+    AtFinal,
+    Optional,
+}
+
+impl Need {
+    pub fn required_at(self, stage: Stage) -> bool {
+        match self {
+            Need::Always => true,
+            Need::AtFinal => stage == Stage::Final,
+            Need::Optional => false,
+        }
+    }
+}
+
+/// What kind of thread a template's records belong to, and which stages it
+/// may be filed at.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Family {
+    /// An incident: 首报, 续报…, 终报 with the same blanks.
+    Incident {
+        /// Natural disasters also have the 2-hour statistics deadline.
+        natural_disaster: bool,
+        grading: &'static GradingRule,
+    },
+    /// A hazard as found on inspection: starts a hazard thread.
+    Hazard,
+    /// A step of a hazard's life, filed at exactly this stage.
+    HazardStep { stage: Stage },
+}
+
+impl Family {
+    pub fn allows(self, stage: Stage) -> bool {
+        match self {
+            Family::Incident { .. } => matches!(stage, Stage::Initial | Stage::FollowUp { .. } | Stage::Final),
+            Family::Hazard => stage == Stage::Initial,
+            Family::HazardStep { stage: s } => stage == s,
+        }
+    }
 }
 
 /// One option of a [`BlankKind::Choice`]; `value` is what is stored.
@@ -42,7 +102,7 @@ pub struct Blank {
     /// The label read out by screen readers and shown above the input.
     pub label: Text,
     pub kind: BlankKind,
-    pub required: bool,
+    pub need: Need,
 }
 
 /// A report template, versioned: a stored report names the version it was
@@ -51,6 +111,7 @@ pub struct Blank {
 pub struct Template {
     pub id: &'static str,
     pub version: u32,
+    pub family: Family,
     pub title: Text,
     /// The sentence with `{blank_id}` placeholders.
     pub sentence: Text,

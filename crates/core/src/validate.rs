@@ -1,12 +1,14 @@
 //! Validation of answers against their template. The phone runs it at every
 //! blank as the user types; the server runs it again on arrival.
 
-use chrono::{FixedOffset, NaiveDateTime, TimeDelta};
+use chrono::{FixedOffset, NaiveDate, NaiveDateTime, TimeDelta};
 use serde::{Deserialize, Serialize};
 
 use crate::catalogue;
+use crate::grading;
 use crate::report::{geo_keys, Answers, Report};
-use crate::template::{BlankKind, Template};
+use crate::stage::Stage;
+use crate::template::{BlankKind, Family, Template};
 
 /// Why one blank is not acceptable.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -14,6 +16,7 @@ use crate::template::{BlankKind, Template};
 pub enum ErrorCode {
     Required,
     NotAWholeNumber,
+    NotANumber,
     OutOfRange,
     TooLong,
     BadDateTime,
@@ -25,6 +28,16 @@ pub enum ErrorCode {
     UnknownField,
     UnknownTemplate,
     BadId,
+    BadDate,
+    TooManyDecimals,
+    /// The template cannot be filed at this stage (a hazard's 续报, say).
+    StageNotAllowed,
+    /// A first record names another thread, or a later one names none.
+    BadThread,
+    /// The suggested grade is not what the figures give.
+    GradeMismatch,
+    /// A grade other than the suggestion needs a reason.
+    ReasonRequired,
 }
 
 /// One bad blank: which, why, and a sentence for people in both languages.
@@ -76,8 +89,19 @@ pub fn validate(report: &Report) -> Result<&'static Template, Vec<FieldError>> {
         ));
         return Err(errors);
     };
+    let first = report.stage == Stage::Initial;
+    match report.thread {
+        Some(t) if first && t != report.id => errors.push(FieldError::new("thread", ErrorCode::BadThread, "首报不能属于其他事件".into(), "a first record cannot belong to another thread".into())),
+        None if !first => errors.push(FieldError::new("thread", ErrorCode::BadThread, "续报、终报须注明所属事件".into(), "a later record must name its thread".into())),
+        Some(t) if !first && t == report.id => errors.push(FieldError::new("thread", ErrorCode::BadThread, "续报、终报不能自成事件".into(), "a later record cannot be its own thread".into())),
+        _ => {}
+    }
+    if !template.family.allows(report.stage) {
+        errors.push(FieldError::new("stage", ErrorCode::StageNotAllowed, format!("“{}”不能以此阶段报送", template.title.zh), format!("“{}” cannot be filed at this stage", template.title.en)));
+    }
     let written = report.written_at.with_timezone(&beijing()).naive_local();
-    errors.extend(validate_answers(template, &report.answers, written));
+    errors.extend(validate_answers(template, &report.answers, report.stage, written));
+    errors.extend(check_grade(template, report));
     if errors.is_empty() {
         Ok(template)
     } else {
@@ -85,19 +109,40 @@ pub fn validate(report: &Report) -> Result<&'static Template, Vec<FieldError>> {
     }
 }
 
-/// Judges the answers of one template; `now` is Beijing wall-clock time of
-/// writing, used to catch event times in the future.
-pub fn validate_answers(template: &Template, answers: &Answers, now: NaiveDateTime) -> Vec<FieldError> {
+/// A grade decision must match the figures, and an override needs a reason.
+fn check_grade(template: &Template, report: &Report) -> Vec<FieldError> {
+    let (Family::Incident { grading: rule, .. }, Some(decision)) = (template.family, &report.grade) else {
+        return Vec::new();
+    };
+    let suggested = grading::suggest(rule, &report.answers).grade;
+    let mut errors = Vec::new();
+    if decision.suggested != suggested {
+        errors.push(FieldError::new(
+            "grade",
+            ErrorCode::GradeMismatch,
+            format!("按所填数字应建议{}，而不是{}", suggested.name().zh, decision.suggested.name().zh),
+            format!("the figures suggest {}, not {}", suggested.name().en, decision.suggested.name().en),
+        ));
+    }
+    if decision.chosen != decision.suggested && decision.reason.trim().is_empty() {
+        errors.push(FieldError::new("grade_reason", ErrorCode::ReasonRequired, "改定等级须说明理由".into(), "a grade other than the suggestion needs a reason".into()));
+    }
+    errors
+}
+
+/// Judges the answers of one template at one stage; `now` is Beijing
+/// wall-clock time of writing, used to catch event times in the future.
+pub fn validate_answers(template: &Template, answers: &Answers, stage: Stage, now: NaiveDateTime) -> Vec<FieldError> {
     let mut errors = Vec::new();
     for key in answers.keys() {
         let blank_id = key.split_once('.').map_or(key.as_str(), |(b, _)| b);
         let known = template.blank(blank_id).is_some_and(|b| {
-            let geo = matches!(b.kind, BlankKind::GeoPoint);
             let (lat, lon) = geo_keys(b.id);
-            if geo {
-                *key == lat || *key == lon
-            } else {
-                key == b.id
+            match b.kind {
+                BlankKind::GeoPoint => *key == lat || *key == lon,
+                // Photos travel as their own records, never as answers.
+                BlankKind::Photos { .. } => false,
+                _ => key == b.id,
             }
         });
         if !known {
@@ -106,11 +151,12 @@ pub fn validate_answers(template: &Template, answers: &Answers, now: NaiveDateTi
     }
     for blank in template.blanks {
         let label = blank.label;
+        let required = blank.need.required_at(stage);
         let answer = |key: &str| answers.get(key).map(|s| s.trim()).filter(|s| !s.is_empty());
         if let BlankKind::GeoPoint = blank.kind {
             let (lat_key, lon_key) = geo_keys(blank.id);
             match (answer(&lat_key), answer(&lon_key)) {
-                (None, None) if blank.required => errors.push(required(blank.id, label)),
+                (None, None) if required => errors.push(required_error(blank.id, label)),
                 (None, None) => {}
                 (Some(lat), Some(lon)) => {
                     let ok = |s: &str, limit: f64| s.parse::<f64>().ok().filter(|v| v.is_finite() && v.abs() <= limit);
@@ -122,9 +168,13 @@ pub fn validate_answers(template: &Template, answers: &Answers, now: NaiveDateTi
             }
             continue;
         }
+        if let BlankKind::Photos { .. } = blank.kind {
+            // Counted against `min` when photos arrive (the photo records).
+            continue;
+        }
         let Some(value) = answer(blank.id) else {
-            if blank.required {
-                errors.push(required(blank.id, label));
+            if required {
+                errors.push(required_error(blank.id, label));
             }
             continue;
         };
@@ -135,7 +185,7 @@ pub fn validate_answers(template: &Template, answers: &Answers, now: NaiveDateTi
     errors
 }
 
-fn required(field: &str, label: crate::Text) -> FieldError {
+fn required_error(field: &str, label: crate::Text) -> FieldError {
     FieldError::new(field, ErrorCode::Required, format!("请填写{}", label.zh), format!("{} is required", label.en))
 }
 
@@ -160,14 +210,45 @@ fn check_value(field: &str, label: crate::Text, kind: &BlankKind, value: &str, n
             let n = value.chars().count();
             (n > max_chars).then(|| FieldError::new(field, ErrorCode::TooLong, format!("{}最多 {max_chars} 字（现在 {n} 字）", label.zh), format!("{}: at most {max_chars} characters (now {n})", label.en)))
         }
-        BlankKind::Count { min, max } => match value.parse::<u64>() {
+        BlankKind::Date => match NaiveDate::parse_from_str(value, "%Y-%m-%d") {
+            Ok(_) => None,
+            Err(_) => err(ErrorCode::BadDate, format!("{}：请选择日期", label.zh), format!("{}: pick a date", label.en)),
+        },
+        BlankKind::Amount { max, decimals, unit } => check_amount(field, label, value, max, decimals, unit),
+        BlankKind::MultiChoice { options } => {
+            let mut seen = Vec::new();
+            let ok = value.split(',').all(|v| {
+                let fresh = !seen.contains(&v);
+                seen.push(v);
+                fresh && options.iter().any(|o| o.value == v)
+            });
+            (!ok).then(|| FieldError::new(field, ErrorCode::UnknownOption, format!("{}：请从列表中选择", label.zh), format!("{}: choose from the list", label.en)))
+        }
+        BlankKind::Count { min, max, .. } => match value.parse::<u64>() {
             Err(_) => err(ErrorCode::NotAWholeNumber, format!("{}应为整数", label.zh), format!("{} must be a whole number", label.en)),
             Ok(n) if n < u64::from(min) || n > u64::from(max) => err(ErrorCode::OutOfRange, format!("{}应在 {min} 到 {max} 之间", label.zh), format!("{} must lie between {min} and {max}", label.en)),
             Ok(_) => None,
         },
         BlankKind::Choice { options } => (!options.iter().any(|o| o.value == value)).then(|| FieldError::new(field, ErrorCode::UnknownOption, format!("{}：请从列表中选择", label.zh), format!("{}: choose one of the list", label.en))),
         BlankKind::Phone => (!is_phone(value)).then(|| FieldError::new(field, ErrorCode::BadPhone, format!("{}：请填写 7 到 15 位数字的电话号码", label.zh), format!("{}: give a phone number of 7 to 15 digits", label.en))),
-        BlankKind::GeoPoint => None,
+        BlankKind::GeoPoint | BlankKind::Photos { .. } => None,
+    }
+}
+
+/// A decimal amount such as `1250.5` (万元): digits, at most one point, at
+/// most `decimals` digits after it, within `0..=max`.
+fn check_amount(field: &str, label: crate::Text, value: &str, max: u32, decimals: u8, unit: crate::Text) -> Option<FieldError> {
+    let (whole, fraction) = value.split_once('.').unwrap_or((value, ""));
+    let digits = |s: &str| s.chars().all(|c| c.is_ascii_digit());
+    if whole.is_empty() || !digits(whole) || !digits(fraction) || (value.contains('.') && fraction.is_empty()) {
+        return Some(FieldError::new(field, ErrorCode::NotANumber, format!("{}应为数字（单位：{}）", label.zh, unit.zh), format!("{} must be a number (in {})", label.en, unit.en)));
+    }
+    if fraction.len() > usize::from(decimals) {
+        return Some(FieldError::new(field, ErrorCode::TooManyDecimals, format!("{}最多保留 {decimals} 位小数", label.zh), format!("{}: at most {decimals} decimal places", label.en)));
+    }
+    match value.parse::<f64>() {
+        Ok(v) if v <= f64::from(max) => None,
+        _ => Some(FieldError::new(field, ErrorCode::OutOfRange, format!("{}应在 0 到 {max} {}之间", label.zh, unit.zh), format!("{} must lie between 0 and {max} {}", label.en, unit.en))),
     }
 }
 
@@ -211,7 +292,7 @@ mod tests {
     }
 
     fn codes(answers: &Answers) -> Vec<(String, ErrorCode)> {
-        validate_answers(&GENERAL_INCIDENT, answers, now()).into_iter().map(|e| (e.field, e.code)).collect()
+        validate_answers(&GENERAL_INCIDENT, answers, Stage::Initial, now()).into_iter().map(|e| (e.field, e.code)).collect()
     }
 
     fn with(key: &str, value: &str) -> Answers {
@@ -284,6 +365,9 @@ mod tests {
         let written = DateTime::parse_from_rfc3339("2026-11-23T02:00:00Z").expect("rfc3339");
         let mut report = Report {
             id: ReportId::from_parts(1_790_000_000_000, [7; 10]),
+            thread: None,
+            stage: Stage::Initial,
+            grade: None,
             template_id: "general_incident".into(),
             template_version: 1,
             answers: filled(),

@@ -1,0 +1,5 @@
+//! The twelve incident categories (filled in below).
+
+use crate::template::Template;
+
+pub const INCIDENTS: &[&Template] = &[];

@@ -1,0 +1,116 @@
+//! Stages: the records of one incident (首报 → 续报 … → 终报) or one hazard
+//! (found → rectifying → rectified → closed) form a thread, named by the id
+//! of its first record. Each stage is its own immutable record.
+
+use serde::{Deserialize, Serialize};
+
+use crate::text::Text;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum Stage {
+    /// 首报 of an incident, or the finding of a hazard: starts a thread.
+    #[default]
+    Initial,
+    /// 续报 number `n` (1, 2, …).
+    FollowUp { n: u32 },
+    /// 终报: complete figures, cause, handling.
+    Final,
+    /// Hazard: rectification under way (整改中).
+    Rectifying,
+    /// Hazard: rectified, with after-photos (已整改).
+    Rectified,
+    /// Hazard: verified and closed (已验收销号).
+    Closed,
+}
+
+impl Stage {
+    /// Position in a thread: records are shown in this order whatever order
+    /// they arrived in.
+    pub fn order(self) -> (u8, u32) {
+        match self {
+            Stage::Initial => (0, 0),
+            Stage::FollowUp { n } => (1, n),
+            Stage::Rectifying => (1, 0),
+            Stage::Rectified => (2, 0),
+            Stage::Final | Stage::Closed => (3, 0),
+        }
+    }
+
+    pub fn name(self) -> StageName {
+        match self {
+            Stage::Initial => StageName::Fixed(Text::new("首报", "Initial report")),
+            Stage::FollowUp { n } => StageName::FollowUp(n),
+            Stage::Final => StageName::Fixed(Text::new("终报", "Final report")),
+            Stage::Rectifying => StageName::Fixed(Text::new("整改中", "Rectifying")),
+            Stage::Rectified => StageName::Fixed(Text::new("已整改", "Rectified")),
+            Stage::Closed => StageName::Fixed(Text::new("已验收销号", "Verified and closed")),
+        }
+    }
+
+    /// Whether this is a stage of a hazard's life rather than an incident's.
+    pub fn is_hazard_step(self) -> bool {
+        matches!(self, Stage::Rectifying | Stage::Rectified | Stage::Closed)
+    }
+}
+
+/// A stage's name on screen; follow-ups are numbered in words, 续报一, 续报二…
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StageName {
+    Fixed(Text),
+    FollowUp(u32),
+}
+
+impl StageName {
+    pub fn get(self, lang: crate::Lang) -> String {
+        match (self, lang) {
+            (StageName::Fixed(t), lang) => t.get(lang).to_owned(),
+            (StageName::FollowUp(n), crate::Lang::Zh) => format!("续报{}", chinese_number(n)),
+            (StageName::FollowUp(n), crate::Lang::En) => format!("Follow-up {n}"),
+        }
+    }
+}
+
+/// 1 → 一, 12 → 十二, 21 → 二十一; beyond 99, digits.
+pub fn chinese_number(n: u32) -> String {
+    const DIGITS: [&str; 10] = ["零", "一", "二", "三", "四", "五", "六", "七", "八", "九"];
+    match n {
+        0..=9 => DIGITS[n as usize].to_owned(),
+        10..=19 => format!("十{}", if n == 10 { "" } else { DIGITS[(n % 10) as usize] }),
+        20..=99 => format!("{}十{}", DIGITS[(n / 10) as usize], if n % 10 == 0 { "" } else { DIGITS[(n % 10) as usize] }),
+        _ => n.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Lang;
+
+    #[test]
+    fn stages_order_in_a_thread() {
+        let mut stages = vec![Stage::Final, Stage::FollowUp { n: 2 }, Stage::Initial, Stage::FollowUp { n: 1 }];
+        stages.sort_by_key(|s| s.order());
+        assert_eq!(stages, vec![Stage::Initial, Stage::FollowUp { n: 1 }, Stage::FollowUp { n: 2 }, Stage::Final]);
+        let mut hazard = vec![Stage::Closed, Stage::Rectified, Stage::Initial, Stage::Rectifying];
+        hazard.sort_by_key(|s| s.order());
+        assert_eq!(hazard, vec![Stage::Initial, Stage::Rectifying, Stage::Rectified, Stage::Closed]);
+    }
+
+    #[test]
+    fn follow_ups_are_numbered_in_words() {
+        assert_eq!(Stage::FollowUp { n: 1 }.name().get(Lang::Zh), "续报一");
+        assert_eq!(Stage::FollowUp { n: 10 }.name().get(Lang::Zh), "续报十");
+        assert_eq!(Stage::FollowUp { n: 12 }.name().get(Lang::Zh), "续报十二");
+        assert_eq!(Stage::FollowUp { n: 30 }.name().get(Lang::Zh), "续报三十");
+        assert_eq!(Stage::FollowUp { n: 47 }.name().get(Lang::Zh), "续报四十七");
+        assert_eq!(Stage::FollowUp { n: 3 }.name().get(Lang::En), "Follow-up 3");
+        assert_eq!(Stage::Final.name().get(Lang::Zh), "终报");
+    }
+
+    #[test]
+    fn stages_serialise_as_tagged_objects() {
+        assert_eq!(serde_json::to_string(&Stage::FollowUp { n: 2 }).ok().as_deref(), Some(r#"{"kind":"follow_up","n":2}"#));
+        assert_eq!(serde_json::from_str::<Stage>(r#"{"kind":"initial"}"#).ok(), Some(Stage::Initial));
+    }
+}
