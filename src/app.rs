@@ -4,7 +4,7 @@ use kuaibao_core::Lang;
 use leptos::prelude::*;
 
 use crate::components::{DevicePanel, UpdateBanner};
-use crate::pages::{HomePage, ReportPage};
+use crate::pages::{HomePage, NewReportPage, ReportPage};
 use crate::route::Route;
 use crate::state::AppState;
 use crate::store::{Store, StoreError};
@@ -47,7 +47,7 @@ fn Shell(
             let _attribute_is_cosmetic = html.set_attribute("lang", tag);
         }
     });
-    let toggle_lang = move |_| state.lang.update(|l| *l = if *l == Lang::Zh { Lang::En } else { Lang::Zh });
+    let toggle_lang = move |_| state.set_lang(if state.lang.get_untracked() == Lang::Zh { Lang::En } else { Lang::Zh });
     view! {
         <header class="topbar">
             <h1>
@@ -64,6 +64,7 @@ fn Shell(
         <main>
             {move || match state.route.get() {
                 Route::Home => view! { <HomePage/> <DevicePanel/> }.into_any(),
+                Route::New => view! { <NewReportPage/> }.into_any(),
                 Route::Report(id) => view! { <ReportPage id/> }.into_any(),
             }}
         </main>

@@ -20,4 +20,5 @@ pub mod route;
 pub mod state;
 pub mod store;
 pub mod sync;
+pub mod threads;
 pub mod words;

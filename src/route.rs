@@ -6,11 +6,16 @@ use kuaibao_core::ReportId;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Route {
     Home,
+    /// Choosing what to report.
+    New,
     Report(ReportId),
 }
 
 impl Route {
     pub fn from_hash(hash: &str) -> Route {
+        if hash == "#/new" {
+            return Route::New;
+        }
         hash.strip_prefix("#/report/")
             .and_then(|id| id.parse().ok())
             .map_or(Route::Home, Route::Report)
@@ -19,6 +24,7 @@ impl Route {
     pub fn to_hash(self) -> String {
         match self {
             Route::Home => "#/".to_owned(),
+            Route::New => "#/new".to_owned(),
             Route::Report(id) => format!("#/report/{id}"),
         }
     }

@@ -3,7 +3,7 @@
 
 use std::rc::Rc;
 
-use kuaibao_core::{catalogue, validate, Lang, ReportId, Template, Text};
+use kuaibao_core::{validate, Lang, ReportId, Stage, Template, Text};
 use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
 
@@ -11,8 +11,9 @@ use crate::drafts::{Autosaver, SaveState};
 use crate::platform;
 use crate::pwa::{service_worker, storage};
 use crate::route::Route;
-use crate::store::{LocalReport, Status, Store, StoreError};
+use crate::store::{LocalReport, Status, Store, StoreError, LANG_KEY};
 use crate::sync::SyncEngine;
+use crate::threads;
 
 #[derive(Clone, Copy)]
 pub struct AppState {
@@ -25,6 +26,8 @@ pub struct AppState {
     pub storage: RwSignal<storage::StorageInfo>,
     pub update_ready: RwSignal<bool>,
     pub offline_ready: RwSignal<Option<bool>>,
+    /// The phone's clock, ticking each second: countdowns read it.
+    pub now_ms: RwSignal<f64>,
     store: StoredValue<Store, LocalStorage>,
     engine: StoredValue<Rc<SyncEngine>, LocalStorage>,
     autosaver: StoredValue<Rc<Autosaver>, LocalStorage>,
@@ -56,8 +59,12 @@ impl AppState {
         });
         let engine = SyncEngine::new(store.clone(), on_change, on_pass);
         let autosaver = Autosaver::new(store.clone(), Box::new(move |r| upsert(reports, r)));
+        let lang = match store.meta(LANG_KEY).await {
+            Ok(Some(tag)) if tag == Lang::En.tag() => Lang::En,
+            _ => Lang::Zh,
+        };
         let state = AppState {
-            lang: RwSignal::new(Lang::Zh),
+            lang: RwSignal::new(lang),
             reports,
             route: RwSignal::new(Route::current()),
             online: RwSignal::new(web_sys::window().is_none_or(|w| w.navigator().on_line())),
@@ -65,11 +72,14 @@ impl AppState {
             storage: RwSignal::new(storage::StorageInfo::default()),
             update_ready: RwSignal::new(false),
             offline_ready: RwSignal::new(None),
+            now_ms: RwSignal::new(platform::now_ms()),
             store: StoredValue::new_local(store),
             engine: StoredValue::new_local(engine),
             autosaver: StoredValue::new_local(autosaver),
         };
         state.listen();
+        // Lives as long as the page.
+        gloo_timers::callback::Interval::new(1_000, move || state.now_ms.set(platform::now_ms())).forget();
         state.engine.get_value().start();
         let supported = service_worker::register(move || state.update_ready.set(true));
         state.offline_ready.set(Some(supported));
@@ -96,9 +106,25 @@ impl AppState {
         }
     }
 
+    /// One thread, from the reports on the phone (reactive).
+    pub fn thread(&self, id: ReportId) -> Option<threads::Thread> {
+        self.reports.with(|rs| threads::thread_of(rs, id))
+    }
+
     /// A word in the current language (reactive).
     pub fn t(&self, text: Text) -> &'static str {
         text.get(self.lang.get())
+    }
+
+    /// Switches the screen language and remembers it on this phone.
+    pub fn set_lang(&self, lang: Lang) {
+        self.lang.set(lang);
+        let store = self.store.get_value();
+        leptos::task::spawn_local(async move {
+            if let Err(e) = store.set_meta(LANG_KEY, lang.tag()).await {
+                leptos::logging::warn!("cannot remember the language: {e}");
+            }
+        });
     }
 
     pub fn save_state(&self) -> RwSignal<SaveState> {
@@ -107,7 +133,18 @@ impl AppState {
 
     /// Starts a new draft of `template` and opens it.
     pub fn new_draft(&self, template: &'static Template) {
-        let draft = LocalReport::new_draft(platform::new_report_id(), template, platform::now_ms());
+        self.open_draft(LocalReport::new_draft(platform::new_report_id(), template, platform::now_ms()));
+    }
+
+    /// Starts the next stage of a thread (a 续报, the 终报, a hazard step).
+    pub fn new_stage(&self, thread_id: ReportId, stage: Stage) {
+        let thread = self.reports.with_untracked(|rs| threads::threads(rs).into_iter().find(|t| t.id == thread_id));
+        if let Some(draft) = thread.and_then(|t| t.next_draft(stage, platform::new_report_id(), platform::now_ms())) {
+            self.open_draft(draft);
+        }
+    }
+
+    fn open_draft(&self, draft: LocalReport) {
         let state = *self;
         leptos::task::spawn_local(async move {
             match state.store.get_value().save_draft(&draft).await {
@@ -133,15 +170,13 @@ impl AppState {
     /// Submits a draft if every blank is acceptable; otherwise returns the
     /// errors to show. The report then waits in the outbox.
     pub async fn submit(&self, mut report: LocalReport) -> Result<(), Vec<validate::FieldError>> {
-        let Some(template) = catalogue::find(&report.template_id, report.template_version) else {
+        let Some(template) = report.template() else {
             return Err(Vec::new());
         };
         let now = platform::now_local();
-        let beijing_now = now.with_timezone(&validate::beijing()).naive_local();
-        let errors = validate::validate_answers(template, &report.answers, beijing_now);
-        if !errors.is_empty() {
-            return Err(errors);
-        }
+        report.grade = threads::decide_grade(template, &report.answers, report.grade.as_ref());
+        // The very check the server will make.
+        validate::validate(&report.as_report(now))?;
         self.flush_quietly().await;
         report.updated_ms = platform::now_ms();
         report.status = Status::Waiting { written_at: now, attempts: 0, next_try_ms: report.updated_ms, last_error: None };
@@ -162,6 +197,7 @@ impl AppState {
         let draft = LocalReport {
             id: platform::new_report_id(),
             answers: rejected.answers.clone(),
+            grade: rejected.grade.clone().filter(|g| g.chosen != g.suggested),
             updated_ms: platform::now_ms(),
             status: Status::Draft,
             ..rejected.clone()

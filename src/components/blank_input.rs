@@ -1,6 +1,7 @@
 use kuaibao_core::report::geo_keys;
+use kuaibao_core::template::ChoiceOption;
 use kuaibao_core::validate::beijing;
-use kuaibao_core::{Answers, Blank, BlankKind, FieldError};
+use kuaibao_core::{Answers, Blank, BlankKind, FieldError, Stage, Text};
 use leptos::prelude::*;
 
 use crate::device::geo;
@@ -8,11 +9,14 @@ use crate::platform;
 use crate::state::AppState;
 use crate::words;
 
-/// One blank: a labelled input chosen by the blank's kind, and its error.
+/// One blank: a labelled input chosen by the blank's kind, its unit, what
+/// the previous stage said, and its error.
 #[component]
 pub fn BlankInput(
     blank: &'static Blank,
+    stage: Stage,
     #[prop(into)] answers: Signal<Answers>,
+    #[prop(into)] previous: Signal<Option<Answers>>,
     #[prop(into)] errors: Signal<Vec<FieldError>>,
     on_edit: Callback<(String, String)>,
     on_leave: Callback<String>,
@@ -24,23 +28,43 @@ pub fn BlankInput(
     let error_id = format!("error-{id}");
     let value_of = move |key: &str| answers.with(|a| a.get(key).cloned().unwrap_or_default());
     let error = move || errors.with(|es| es.iter().find(|e| e.field == id).map(|e| e.message(state.lang.get()).to_owned()));
-    let invalid = move || error().is_some().to_string();
-    let label = move || state.t(blank.label);
-    let required = blank.required;
-    let edit = move |key: String| move |ev| on_edit.run((key.clone(), event_target_value(&ev)));
+    let required = blank.need.required_at(stage);
     let leave = move |_| on_leave.run(id.to_owned());
+    // A single-line input; kinds differ only in type, keyboard and width.
+    let line = move |kind: &'static str, inputmode: &'static str, class: &'static str, max_chars: Option<usize>| {
+        view! {
+            <input id=format!("blank-{id}") name=id type=kind inputmode=inputmode class=class required=required
+                readonly=readonly maxlength=max_chars.map(|m| m * 2) aria-invalid=move || error().is_some().to_string()
+                aria-describedby=format!("error-{id}") prop:value=move || value_of(id)
+                on:input=move |ev| on_edit.run((id.to_owned(), event_target_value(&ev))) on:change=leave/>
+        }
+        .into_any()
+    };
+    let unit = |unit: Text| view! { <span class="unit">{move || state.t(unit)}</span> };
 
     let control = match blank.kind {
-        BlankKind::GeoPoint => return view! { <GeoBlank blank answers errors on_edit readonly/> }.into_any(),
+        BlankKind::GeoPoint => return view! { <GeoBlank blank required answers errors on_edit readonly/> }.into_any(),
+        BlankKind::MultiChoice { options } => return view! { <MultiChoiceBlank blank options required answers errors on_edit readonly/> }.into_any(),
+        BlankKind::Photos { min } => {
+            return view! {
+                <span class="blank photos wide" data-min=min>
+                    <span class="label">{move || state.t(blank.label)}</span>
+                    <span class="note">{move || state.t(words::PHOTOS_LATER)}</span>
+                </span>
+            }
+            .into_any()
+        }
         BlankKind::LongText { max_chars } => view! {
             <textarea id=input_id.clone() name=id rows="3" maxlength=max_chars * 2 required=required readonly=readonly
-                aria-invalid=invalid aria-describedby=error_id.clone()
-                prop:value=move || value_of(id) on:input=edit(id.to_owned()) on:change=leave></textarea>
+                aria-invalid=move || error().is_some().to_string() aria-describedby=error_id.clone()
+                prop:value=move || value_of(id) on:input=move |ev| on_edit.run((id.to_owned(), event_target_value(&ev)))
+                on:change=leave></textarea>
         }
         .into_any(),
         BlankKind::Choice { options } => view! {
-            <select id=input_id.clone() name=id required=required disabled=readonly aria-invalid=invalid
-                aria-describedby=error_id.clone() prop:value=move || value_of(id) on:change=move |ev| {
+            <select id=input_id.clone() name=id required=required disabled=readonly
+                aria-invalid=move || error().is_some().to_string() aria-describedby=error_id.clone()
+                prop:value=move || value_of(id) on:change=move |ev| {
                     on_edit.run((id.to_owned(), event_target_value(&ev)));
                     on_leave.run(id.to_owned());
                 }>
@@ -52,9 +76,7 @@ pub fn BlankInput(
         }
         .into_any(),
         BlankKind::DateTime => view! {
-            <input id=input_id.clone() name=id type="datetime-local" required=required readonly=readonly
-                aria-invalid=invalid aria-describedby=error_id.clone()
-                prop:value=move || value_of(id) on:input=edit(id.to_owned()) on:change=leave/>
+            {line("datetime-local", "none", "", None)}
             <Show when=move || !readonly>
                 <button type="button" class="inline-action" on:click=move |_| {
                     let now = platform::now_local().with_timezone(&beijing()).format("%Y-%m-%dT%H:%M").to_string();
@@ -63,34 +85,81 @@ pub fn BlankInput(
             </Show>
         }
         .into_any(),
-        BlankKind::Count { .. } => view! {
-            <input id=input_id.clone() name=id type="text" inputmode="numeric" pattern="[0-9]*" class="count"
-                required=required readonly=readonly aria-invalid=invalid aria-describedby=error_id.clone()
-                prop:value=move || value_of(id) on:input=edit(id.to_owned()) on:change=leave/>
-        }
-        .into_any(),
-        BlankKind::Phone => view! {
-            <input id=input_id.clone() name=id type="tel" inputmode="tel" autocomplete="tel" required=required
-                readonly=readonly aria-invalid=invalid aria-describedby=error_id.clone()
-                prop:value=move || value_of(id) on:input=edit(id.to_owned()) on:change=leave/>
-        }
-        .into_any(),
-        BlankKind::Text { max_chars } => view! {
-            <input id=input_id.clone() name=id type="text" maxlength=max_chars * 2 required=required readonly=readonly
-                aria-invalid=invalid aria-describedby=error_id.clone()
-                prop:value=move || value_of(id) on:input=edit(id.to_owned()) on:change=leave/>
-        }
-        .into_any(),
+        BlankKind::Date => line("date", "none", "", None),
+        BlankKind::Count { unit: u, .. } => view! { {line("text", "numeric", "count", None)}{unit(u)} }.into_any(),
+        BlankKind::Amount { unit: u, .. } => view! { {line("text", "decimal", "amount", None)}{unit(u)} }.into_any(),
+        BlankKind::Phone => line("tel", "tel", "", None),
+        BlankKind::Text { max_chars } => line("text", "text", "", Some(max_chars)),
     };
     let wide = matches!(blank.kind, BlankKind::LongText { .. });
+    // What the previous stage said, where this one differs.
+    let changed = move || {
+        previous.with(|p| {
+            let before = p.as_ref()?.get(id).cloned().unwrap_or_default();
+            let now = value_of(id);
+            (before.trim() != now.trim()).then(|| {
+                if before.trim().is_empty() {
+                    state.t(words::CHANGED_NEW).to_owned()
+                } else {
+                    format!("{}：{before}", state.t(words::CHANGED_FROM))
+                }
+            })
+        })
+    };
     view! {
-        <span class="blank" class:wide=wide class:has-error=move || error().is_some()>
-            <label for=input_id>{label}{required.then_some(" *")}</label>
-            {control}
+        <span class="blank" class:wide=wide class:has-error=move || error().is_some() class:changed=move || changed().is_some()>
+            <label for=input_id>{move || state.t(blank.label)}{required.then_some(" *")}</label>
+            <span class="control">{control}</span>
+            <span class="was" data-testid="changed">{changed}</span>
             <span class="error" id=error_id role="alert">{error}</span>
         </span>
     }
     .into_any()
+}
+
+/// Several options, as a group of checkboxes: the answer lists the chosen
+/// values in the catalogue's order.
+#[component]
+fn MultiChoiceBlank(
+    blank: &'static Blank,
+    options: &'static [ChoiceOption],
+    required: bool,
+    #[prop(into)] answers: Signal<Answers>,
+    #[prop(into)] errors: Signal<Vec<FieldError>>,
+    on_edit: Callback<(String, String)>,
+    readonly: bool,
+) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let id = blank.id;
+    let chosen = move || answers.with(|a| a.get(id).map(|v| v.split(',').map(str::to_owned).collect::<Vec<_>>()).unwrap_or_default());
+    let error = move || errors.with(|es| es.iter().find(|e| e.field == id).map(|e| e.message(state.lang.get()).to_owned()));
+    let toggle = move |value: &'static str, on: bool| {
+        let mut picked = chosen();
+        picked.retain(|v| v != value);
+        if on {
+            picked.push(value.to_owned());
+        }
+        let ordered: Vec<&str> = options.iter().map(|o| o.value).filter(|v| picked.iter().any(|p| p == v)).collect();
+        on_edit.run((id.to_owned(), ordered.join(",")));
+    };
+    view! {
+        <fieldset class="blank multi wide" class:has-error=move || error().is_some()>
+            <legend>{move || state.t(blank.label)}{required.then_some(" *")}</legend>
+            {options.iter().map(|o| {
+                let input_id = format!("blank-{id}-{}", o.value);
+                let label_for = input_id.clone();
+                view! {
+                    <label class="check" for=label_for>
+                        <input type="checkbox" id=input_id name=id value=o.value disabled=readonly
+                            prop:checked=move || chosen().iter().any(|v| v == o.value)
+                            on:change=move |ev| toggle(o.value, event_target_checked(&ev))/>
+                        {move || state.t(o.label)}
+                    </label>
+                }
+            }).collect_view()}
+            <span class="error" role="alert">{error}</span>
+        </fieldset>
+    }
 }
 
 /// A GPS blank: latitude and longitude, filled from the phone's position
@@ -98,6 +167,7 @@ pub fn BlankInput(
 #[component]
 fn GeoBlank(
     blank: &'static Blank,
+    required: bool,
     #[prop(into)] answers: Signal<Answers>,
     #[prop(into)] errors: Signal<Vec<FieldError>>,
     on_edit: Callback<(String, String)>,
@@ -127,7 +197,7 @@ fn GeoBlank(
             });
         }
     };
-    let coordinate = move |key: String, label: kuaibao_core::Text| {
+    let coordinate = move |key: String, label: Text| {
         let input_id = format!("blank-{key}");
         let shown = key.clone();
         let edited = key.clone();
@@ -143,7 +213,7 @@ fn GeoBlank(
     };
     view! {
         <fieldset class="blank geo wide" class:has-error=move || error().is_some()>
-            <legend>{move || state.t(blank.label)}</legend>
+            <legend>{move || state.t(blank.label)}{required.then_some(" *")}</legend>
             {coordinate(lat_key, words::LATITUDE)}
             {coordinate(lon_key, words::LONGITUDE)}
             <Show when=move || !readonly>

@@ -1,4 +1,4 @@
-use kuaibao_core::{Answers, FieldError, Piece, Template};
+use kuaibao_core::{Answers, FieldError, Piece, Stage, Template};
 use leptos::prelude::*;
 
 use crate::components::BlankInput;
@@ -9,9 +9,14 @@ use crate::state::AppState;
 #[component]
 pub fn SentenceForm(
     template: &'static Template,
+    /// The stage being filed: it decides which blanks are required.
+    stage: Stage,
     /// The answers so far, as typed.
     #[prop(into)]
     answers: Signal<Answers>,
+    /// The previous stage's answers, to mark what this stage changes.
+    #[prop(into)]
+    previous: Signal<Option<Answers>>,
     /// The errors to show now, at their blanks.
     #[prop(into)]
     errors: Signal<Vec<FieldError>>,
@@ -30,7 +35,7 @@ pub fn SentenceForm(
             .into_iter()
             .map(|piece| match piece {
                 Piece::Words(words) => view! { <span class="words">{words}</span> }.into_any(),
-                Piece::Blank(blank) => view! { <BlankInput blank answers errors on_edit on_leave readonly/> }.into_any(),
+                Piece::Blank(blank) => view! { <BlankInput blank stage answers previous errors on_edit on_leave readonly/> }.into_any(),
             })
             .collect_view()
     }

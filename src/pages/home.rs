@@ -1,29 +1,24 @@
-use kuaibao_core::catalogue::GENERAL_INCIDENT;
+use kuaibao_core::validate::beijing;
 use leptos::prelude::*;
 
-use crate::components::StatusLine;
+use crate::components::{DeadlineList, StatusLine};
 use crate::route::Route;
 use crate::state::AppState;
-use crate::store::{LocalReport, Status};
+use crate::store::Status;
+use crate::threads::{self, Thread};
 use crate::words;
 
 /// The start screen: a big "new report" button, the outbox at a glance, and
-/// every report with where it stands, newest first.
+/// every incident and hazard with its latest stage and where it stands.
 #[component]
 pub fn HomePage() -> impl IntoView {
     let state = expect_context::<AppState>();
     let waiting = move || {
         state.reports.with(|rs| rs.iter().filter(|r| matches!(r.status, Status::Waiting { .. } | Status::Sending { .. })).count())
     };
-    let newest_first = move || {
-        let mut rs = state.reports.get();
-        rs.reverse();
-        rs
-    };
+    let all = Memo::new(move |_| state.reports.with(|rs| threads::threads(rs)));
     view! {
-        <button type="button" class="primary big" on:click=move |_| state.new_draft(&GENERAL_INCIDENT)>
-            {move || state.t(words::NEW_REPORT)}
-        </button>
+        <a class="button primary big" href=Route::New.to_hash() data-testid="new-report">{move || state.t(words::NEW_REPORT)}</a>
         <section class="outbox" aria-live="polite">
             <p data-testid="outbox-count">
                 <strong>{waiting}</strong>" "{move || state.t(words::WAITING_COUNT)}
@@ -34,31 +29,45 @@ pub fn HomePage() -> impl IntoView {
         </section>
         <section aria-labelledby="reports-title">
             <h2 id="reports-title">{move || state.t(words::MY_REPORTS)}</h2>
-            <Show when=move || state.reports.with(|rs| rs.is_empty())>
+            <Show when=move || all.with(|t| t.is_empty())>
                 <p class="empty">{move || state.t(words::NO_REPORTS)}</p>
             </Show>
             <ul class="reports">
-                <For each=newest_first key=|r| (r.id, r.updated_ms.to_bits(), format!("{:?}", r.status)) let(report)>
-                    <ReportItem report/>
+                <For each=move || all.get() key=|t: &Thread| (t.id, format!("{:?}", t.records)) let(thread)>
+                    <ThreadItem thread/>
                 </For>
             </ul>
         </section>
     }
 }
 
+/// One incident or hazard on the list: what, where, its latest stage and
+/// state, and a deadline or overdue rectification when one is running.
 #[component]
-fn ReportItem(report: LocalReport) -> impl IntoView {
+fn ThreadItem(thread: Thread) -> impl IntoView {
     let state = expect_context::<AppState>();
-    let place = report.answers.get("place").cloned().filter(|p| !p.trim().is_empty());
-    let when = report.answers.get("occurred_at").map(|t| t.replace('T', " ")).unwrap_or_default();
-    let id = report.id;
+    let latest = thread.latest().clone();
+    let first = thread.first().clone();
+    let title = thread.template().map(|t| t.title);
+    let place = first.answers.get("place").cloned().filter(|p| !p.trim().is_empty());
+    let stage = latest.stage;
+    let id = thread.id;
+    let hazard_thread = thread.clone();
+    let overdue = Memo::new(move |_| {
+        let today = chrono::DateTime::from_timestamp_millis(state.now_ms.get() as i64)?.with_timezone(&beijing()).date_naive();
+        hazard_thread.rectification_overdue(today)
+    });
     view! {
-        <li class="report-item" data-testid="report-item" data-id=id.to_string()>
-            <a href=Route::Report(id).to_hash()>
+        <li class="report-item" class:overdue=move || overdue.get().is_some() data-testid="report-item" data-id=latest.id.to_string()>
+            <a href=Route::Report(latest.id).to_hash()>
+                <span class="what">{move || title.map(|t| state.t(t))}</span>
+                <span class="stage">{move || stage.name().get(state.lang.get())}</span>
                 <span class="place">{move || place.clone().unwrap_or_else(|| state.t(words::NO_PLACE).to_owned())}</span>
-                <span class="when">{when}</span>
-                <StatusLine report/>
+                {move || thread.grade().map(|g| view! { <span class="grade-chip" data-grade=g.code()>{state.t(g.name())}</span> })}
+                {move || overdue.get().map(|days| view! { <span class="overdue-chip" data-testid="rectify-overdue">{state.t(words::RECTIFY_OVERDUE)}" "{days}</span> })}
+                <StatusLine report=latest.clone()/>
             </a>
+            <DeadlineList thread_id=id compact=true/>
         </li>
     }
 }

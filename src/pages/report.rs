@@ -1,20 +1,23 @@
 use std::collections::BTreeSet;
 
-use kuaibao_core::{catalogue, validate, FieldError, ReportId};
+use kuaibao_core::validate::{self, beijing};
+use kuaibao_core::{FieldError, Family, ReportId, Stage, Template};
 use leptos::prelude::*;
 
-use crate::components::{SentenceForm, StatusLine};
+use crate::components::{DeadlineList, GradePanel, SentenceForm, StatusLine, ThreadChain};
 use crate::drafts::SaveState;
 use crate::platform;
 use crate::state::AppState;
 use crate::store::{LocalReport, Status};
+use crate::threads::decide_grade;
 use crate::words;
 
-/// One report: the editor while it is a draft, its sentence and state after.
+/// One record: the editor while it is a draft, its sentence, state and
+/// thread after.
 #[component]
 pub fn ReportPage(id: ReportId) -> impl IntoView {
     let state = expect_context::<AppState>();
-    // Redraw only when the report changes kind, not on every autosave, so
+    // Redraw only when the record changes kind, not on every autosave, so
     // the input being typed in keeps its focus.
     let mode = Memo::new(move |_| state.reports.with(|rs| rs.iter().find(|r| r.id == id).map(|r| r.status == Status::Draft)));
     view! {
@@ -31,19 +34,43 @@ fn find(state: AppState, id: ReportId) -> Option<LocalReport> {
     state.reports.with_untracked(|rs| rs.iter().find(|r| r.id == id).cloned())
 }
 
+/// The heading of a record: what, and which stage.
+fn heading(state: AppState, template: &'static Template, stage: Stage) -> impl IntoView {
+    view! {
+        <h2>
+            {move || state.t(template.title)}" · "
+            <span data-testid="stage">{move || stage.name().get(state.lang.get())}</span>
+        </h2>
+    }
+}
+
 #[component]
 fn DraftEditor(id: ReportId) -> impl IntoView {
     let state = expect_context::<AppState>();
     let Some(draft) = find(state, id) else { return ().into_any() };
-    let Some(template) = catalogue::find(&draft.template_id, draft.template_version) else {
+    let Some(template) = draft.template() else {
         return view! { <p class="error">{format!("{} v{}", draft.template_id, draft.template_version)}</p> }.into_any();
     };
+    let stage = draft.stage;
+    let thread_id = draft.thread_id();
+    // What the stage before this one said, for "what changed".
+    let previous = state
+        .reports
+        .with_untracked(|rs| crate::threads::thread_of(rs, thread_id))
+        .and_then(|t| t.before(id).filter(|p| p.template_id == draft.template_id).map(|p| p.answers.clone()));
     let answers = RwSignal::new(draft.answers.clone());
+    let own_grade = RwSignal::new(draft.grade.clone());
     let left: RwSignal<BTreeSet<String>> = RwSignal::new(BTreeSet::new());
     let tried_submit = RwSignal::new(false);
+    let snapshot = {
+        let draft = draft.clone();
+        move || LocalReport { answers: answers.get_untracked(), grade: own_grade.get_untracked(), updated_ms: platform::now_ms(), ..draft.clone() }
+    };
+    // The same judgement as at submit and on the server.
     let all_errors = Memo::new(move |_| {
-        let now = platform::now_local().with_timezone(&validate::beijing()).naive_local();
-        answers.with(|a| validate::validate_answers(template, a, now))
+        let mut r = LocalReport { answers: answers.get(), grade: own_grade.get(), ..draft.clone() };
+        r.grade = decide_grade(template, &r.answers, r.grade.as_ref());
+        validate::validate(&r.as_report(platform::now_local())).err().unwrap_or_default()
     });
     // Errors show at a blank once the user has left it, or after a submit.
     let shown: Signal<Vec<FieldError>> = Signal::derive(move || {
@@ -51,25 +78,35 @@ fn DraftEditor(id: ReportId) -> impl IntoView {
         if tried_submit.get() {
             all
         } else {
-            left.with(|l| all.into_iter().filter(|e| l.contains(&e.field)).collect())
+            left.with(|l| all.into_iter().filter(|e| l.contains(&e.field) || e.field == "grade_reason").collect())
         }
     });
-    let on_edit = Callback::new(move |(key, value): (String, String)| {
-        answers.update(|a| {
-            if value.is_empty() {
-                a.remove(&key);
-            } else {
-                a.insert(key, value);
-            }
-        });
-        state.edit(LocalReport { answers: answers.get_untracked(), updated_ms: platform::now_ms(), ..draft.clone() });
+    let save = {
+        let snapshot = snapshot.clone();
+        move || state.edit(snapshot())
+    };
+    let on_edit = {
+        let save = save.clone();
+        Callback::new(move |(key, value): (String, String)| {
+            answers.update(|a| {
+                if value.is_empty() {
+                    a.remove(&key);
+                } else {
+                    a.insert(key, value);
+                }
+            });
+            save();
+        })
+    };
+    let on_leave = Callback::new(move |id: String| {
+        left.update(|l| {
+            l.insert(id);
+        })
     });
-    let on_leave = Callback::new(move |id: String| left.update(|l| {
-        l.insert(id);
-    }));
+    let on_grade = Callback::new(move |()| save());
     let submit = move |_| {
         tried_submit.set(true);
-        let report = LocalReport { answers: answers.get_untracked(), ..find(state, id).unwrap_or_else(|| draft_fallback(id)) };
+        let report = snapshot();
         leptos::task::spawn_local(async move {
             if let Err(errors) = state.submit(report).await {
                 if let Some(first) = errors.first() {
@@ -84,13 +121,18 @@ fn DraftEditor(id: ReportId) -> impl IntoView {
         SaveState::Saving => state.t(words::SAVING).to_owned(),
         SaveState::Failed(e) => format!("{}：{e}", state.t(words::SAVE_FAILED)),
     };
+    let is_incident = matches!(template.family, Family::Incident { .. });
     view! {
-        <h2>{move || state.t(template.title)}</h2>
+        {heading(state, template, stage)}
         <p class="save-state" role="status" data-testid="save-state"
             data-state=move || format!("{:?}", state.save_state().get()).to_lowercase()>{save_note}</p>
         <form class="sentence" on:submit=|ev| ev.prevent_default()>
-            <SentenceForm template answers errors=shown on_edit on_leave/>
+            <SentenceForm template stage answers previous=Signal::derive(move || previous.clone()) errors=shown on_edit on_leave/>
         </form>
+        {is_incident.then(|| view! {
+            <GradePanel template answers own=own_grade errors=shown on_change=on_grade/>
+            <DeadlineList thread_id/>
+        })}
         <Show when=move || tried_submit.get() && !all_errors.with(|e| e.is_empty())>
             <p class="form-error" role="alert">{move || state.t(words::FIX_ERRORS)}</p>
         </Show>
@@ -102,11 +144,6 @@ fn DraftEditor(id: ReportId) -> impl IntoView {
     .into_any()
 }
 
-/// Only reached if the list lost the draft between render and submit.
-fn draft_fallback(id: ReportId) -> LocalReport {
-    LocalReport::new_draft(id, &catalogue::GENERAL_INCIDENT, platform::now_ms())
-}
-
 fn focus(element_id: &str) {
     use wasm_bindgen::JsCast;
     if let Some(el) = document().get_element_by_id(element_id).and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
@@ -114,39 +151,82 @@ fn focus(element_id: &str) {
     }
 }
 
-/// A report that left the draft state: its sentence, read-only, its state,
-/// and for a rejected one the reasons at the blanks and a way to fix it.
+/// A record that left the draft state: its sentence, read-only; its three
+/// times; its thread with deadlines; what may be filed next; and for a
+/// rejected one the reasons at the blanks and a way to fix it.
 #[component]
 fn SubmittedReport(id: ReportId) -> impl IntoView {
     let state = expect_context::<AppState>();
     let report = Memo::new(move |_| state.reports.with(|rs| rs.iter().find(|r| r.id == id).cloned()));
     move || {
         let Some(report) = report.get() else { return ().into_any() };
-        let Some(template) = catalogue::find(&report.template_id, report.template_version) else {
+        let Some(template) = report.template() else {
             return view! { <p class="error">{report.template_id.clone()}</p> }.into_any();
         };
         let errors = match &report.status {
             Status::Rejected { fields, .. } => fields.clone(),
             _ => Vec::new(),
         };
-        let written = report.submission().map(|s| s.written_at.format("%Y-%m-%d %H:%M:%S").to_string()).unwrap_or_default();
+        let thread_id = report.thread_id();
+        let previous = state.thread(thread_id).and_then(|t| t.before(id).filter(|p| p.template_id == report.template_id).map(|p| p.answers.clone()));
         let rejected = matches!(report.status, Status::Rejected { .. }).then(|| report.clone());
         let answers = report.answers.clone();
+        let grade = RwSignal::new(report.grade.clone().filter(|g| g.chosen != g.suggested));
+        let is_incident = matches!(template.family, Family::Incident { .. });
+        let next = state.thread(thread_id).map(|t| t.next_stages()).unwrap_or_default();
         view! {
-            <h2>{move || state.t(template.title)}</h2>
+            {heading(state, template, report.stage)}
             <StatusLine report=report.clone()/>
-            <p class="meta">{move || state.t(words::WRITTEN_AT)}" "{written.clone()}</p>
+            <Times report=report.clone()/>
             <div class="sentence readonly">
-                <SentenceForm template answers=Signal::derive(move || answers.clone()) errors=Signal::derive(move || errors.clone())
+                <SentenceForm template stage=report.stage answers=Signal::derive(move || answers.clone())
+                    previous=Signal::derive(move || previous.clone()) errors=Signal::derive(move || errors.clone())
                     on_edit=Callback::new(|_| {}) on_leave=Callback::new(|_| {}) readonly=true/>
             </div>
+            {is_incident.then(|| {
+                let answers = report.answers.clone();
+                view! {
+                    <GradePanel template answers=Signal::derive(move || answers.clone()) own=grade
+                        errors=Signal::derive(Vec::new) on_change=Callback::new(|_| {}) readonly=true/>
+                }
+            })}
             {rejected.map(|r| view! {
                 <button type="button" class="primary big" on:click=move |_| state.reopen(r.clone())>
                     {move || state.t(words::FIX_AND_RESEND)}
                 </button>
             })}
+            <div class="actions next">
+                {next.into_iter().map(|stage| view! {
+                    <button type="button" class="primary big" data-stage=format!("{stage:?}")
+                        on:click=move |_| state.new_stage(thread_id, stage)>
+                        {move || state.t(words::FILE_NEXT)}{move || stage.name().get(state.lang.get())}
+                    </button>
+                }).collect_view()}
+            </div>
+            <ThreadChain thread_id current=id/>
+            <DeadlineList thread_id/>
         }
         .into_any()
     }
 }
 
+/// The three times every record keeps: when the event happened, when the
+/// report was written on the phone, when the duty office received it.
+#[component]
+fn Times(report: LocalReport) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let event = report.answers.get("occurred_at").map(|t| t.replace('T', " "));
+    let written = report.written_at().map(|t| t.with_timezone(&beijing()).format("%Y-%m-%d %H:%M:%S").to_string()).unwrap_or_default();
+    let received = match &report.status {
+        Status::Delivered { receipt, .. } => Some(receipt.received_at.with_timezone(&beijing()).format("%Y-%m-%d %H:%M:%S").to_string()),
+        _ => None,
+    };
+    view! {
+        <dl class="times" data-testid="times">
+            {event.map(|e| view! { <dt>{move || state.t(words::EVENT_TIME)}</dt><dd data-time="event">{e}</dd> })}
+            <dt>{move || state.t(words::WRITTEN_AT)}</dt><dd data-time="written">{written}</dd>
+            <dt>{move || state.t(words::RECEIVED_AT)}</dt>
+            <dd data-time="received">{received.unwrap_or_else(|| state.t(words::NOT_RECEIVED).to_owned())}</dd>
+        </dl>
+    }
+}

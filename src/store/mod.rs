@@ -9,7 +9,7 @@ mod schema;
 
 pub use error::StoreError;
 pub use record::{LocalReport, Status};
-pub use schema::{DB_NAME, META, REPORTS};
+pub use schema::{DB_NAME, LANG_KEY, META, REPORTS};
 
 use indexed_db_futures::database::Database;
 use indexed_db_futures::prelude::*;
@@ -93,6 +93,21 @@ impl Store {
             }
         }
         Ok(reports)
+    }
+
+    /// Reads a setting from the `meta` store.
+    pub async fn meta(&self, key: &str) -> Result<Option<String>, StoreError> {
+        let tx = self.db.transaction(META).build()?;
+        let value = tx.object_store(META)?.get(key).primitive()?.await?;
+        Ok(value)
+    }
+
+    /// Writes a setting to the `meta` store.
+    pub async fn set_meta(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        let tx = self.db.transaction(META).with_mode(TransactionMode::Readwrite).build()?;
+        tx.object_store(META)?.put(value).with_key(key).primitive()?.await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Deletes a draft the user threw away. Submitted reports are never

@@ -3,15 +3,25 @@
 
 use chrono::{DateTime, FixedOffset};
 use kuaibao_core::protocol::Receipt;
-use kuaibao_core::{Answers, FieldError, Report, ReportId, Template};
+use kuaibao_core::{Answers, FieldError, GradeDecision, Report, ReportId, Stage, Template};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LocalReport {
     pub id: ReportId,
+    /// The thread's first record; `None` on that record itself. Records
+    /// stored before threads existed read as first records.
+    #[serde(default)]
+    pub thread: Option<ReportId>,
+    #[serde(default)]
+    pub stage: Stage,
     pub template_id: String,
     pub template_version: u32,
     pub answers: Answers,
+    /// While a draft: the user's own grade and reason, if she overrode the
+    /// suggestion. Once submitted: the suggestion and the choice as sent.
+    #[serde(default)]
+    pub grade: Option<GradeDecision>,
     /// Last edit, by the phone's clock (milliseconds since the epoch).
     pub updated_ms: f64,
     pub status: Status,
@@ -49,34 +59,57 @@ pub enum Status {
 }
 
 impl LocalReport {
-    /// A fresh, empty draft of a template.
+    /// A fresh, empty draft of a template, starting its own thread.
     pub fn new_draft(id: ReportId, template: &Template, now_ms: f64) -> Self {
         LocalReport {
             id,
+            thread: None,
+            stage: Stage::Initial,
             template_id: template.id.to_owned(),
             template_version: template.version,
             answers: Answers::new(),
+            grade: None,
             updated_ms: now_ms,
             status: Status::Draft,
         }
     }
 
-    /// The record to send, once submitted.
-    pub fn submission(&self) -> Option<Report> {
-        let written_at = match &self.status {
-            Status::Draft => return None,
+    pub fn thread_id(&self) -> ReportId {
+        self.thread.unwrap_or(self.id)
+    }
+
+    pub fn template(&self) -> Option<&'static Template> {
+        kuaibao_core::catalogue::find(&self.template_id, self.template_version)
+    }
+
+    /// When it was submitted, by the phone's clock; `None` for a draft.
+    pub fn written_at(&self) -> Option<DateTime<FixedOffset>> {
+        match &self.status {
+            Status::Draft => None,
             Status::Waiting { written_at, .. }
             | Status::Sending { written_at, .. }
             | Status::Delivered { written_at, .. }
-            | Status::Rejected { written_at, .. } => *written_at,
-        };
-        Some(Report {
+            | Status::Rejected { written_at, .. } => Some(*written_at),
+        }
+    }
+
+    /// The record to send, once submitted.
+    pub fn submission(&self) -> Option<Report> {
+        Some(self.as_report(self.written_at()?))
+    }
+
+    /// The record as it would be sent if written at `written_at`.
+    pub fn as_report(&self, written_at: DateTime<FixedOffset>) -> Report {
+        Report {
             id: self.id,
+            thread: self.thread,
+            stage: self.stage,
             template_id: self.template_id.clone(),
             template_version: self.template_version,
             answers: self.answers.clone(),
             written_at,
-        })
+            grade: self.grade.clone(),
+        }
     }
 
     pub fn is_editable(&self) -> bool {

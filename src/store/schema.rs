@@ -12,9 +12,12 @@ pub const DB_NAME: &str = "kuaibao";
 /// (UUIDv7 string, in-line at `id`). Value: [`super::LocalReport`].
 pub const REPORTS: &str = "reports";
 
-/// Small settings and facts about this device. Key: a name from
-/// [`super::meta`]; value: JSON-like.
+/// Small settings of this device. Key: a setting's name (such as
+/// [`LANG_KEY`]); value: a string.
 pub const META: &str = "meta";
+
+/// The screen language the user chose, `zh-CN` or `en`.
+pub const LANG_KEY: &str = "lang";
 
 /// Schema versions, oldest first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

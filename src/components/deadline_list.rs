@@ -1,0 +1,51 @@
+use kuaibao_core::deadlines::{clock_text, Standing};
+use kuaibao_core::validate::beijing;
+use kuaibao_core::ReportId;
+use leptos::prelude::*;
+
+use crate::state::AppState;
+use crate::words;
+
+/// The reporting deadlines of an incident, counting down live (offline too:
+/// it needs only the phone's clock).
+#[component]
+pub fn DeadlineList(thread_id: ReportId, #[prop(optional)] compact: bool) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let rows = move || {
+        let now = chrono::DateTime::from_timestamp_millis(state.now_ms.get() as i64).map(|t| t.with_timezone(&beijing()).naive_local())?;
+        let thread = state.thread(thread_id)?;
+        Some(thread.deadlines(now))
+    };
+    move || {
+        let rows = rows().unwrap_or_default();
+        if rows.is_empty() {
+            return ().into_any();
+        }
+        let items = rows
+            .into_iter()
+            .filter(|(_, standing)| !compact || matches!(standing, Standing::Left { .. } | Standing::Overdue { .. }))
+            .map(|(due, standing)| {
+                let (class, word, seconds) = match standing {
+                    Standing::Left { seconds } => ("left", words::LEFT, seconds),
+                    Standing::Overdue { seconds } => ("overdue", words::OVERDUE, seconds),
+                    Standing::Met { early_seconds } => ("met", words::MET, early_seconds),
+                    Standing::MetLate { late_seconds } => ("late", words::MET_LATE, late_seconds),
+                };
+                view! {
+                    <li class=format!("deadline {class}") data-rule=due.rule.id data-state=class>
+                        <span class="rule">{state.t(due.rule.label)}</span>" "
+                        <span class="due">{state.t(words::DUE_AT)}" "{due.at.format("%H:%M").to_string()}</span>" · "
+                        <span class="standing">{state.t(word)}" "{clock_text(seconds)}</span>
+                    </li>
+                }
+            })
+            .collect_view();
+        view! {
+            <section class="deadlines" aria-label=move || state.t(words::DEADLINES) data-testid="deadlines">
+                {(!compact).then(|| view! { <h3>{state.t(words::DEADLINES)}</h3> })}
+                <ul>{items}</ul>
+            </section>
+        }
+        .into_any()
+    }
+}

@@ -1,0 +1,67 @@
+use kuaibao_core::grading::{self, Grade, GradeDecision};
+use kuaibao_core::{Answers, FieldError, Family, Template};
+use leptos::prelude::*;
+
+use crate::state::AppState;
+use crate::words;
+
+/// The grade the figures suggest and why, and the grade the user reports;
+/// another grade than the suggestion asks for a reason.
+#[component]
+pub fn GradePanel(
+    template: &'static Template,
+    #[prop(into)] answers: Signal<Answers>,
+    /// The user's override, if any.
+    own: RwSignal<Option<GradeDecision>>,
+    #[prop(into)] errors: Signal<Vec<FieldError>>,
+    /// Told after every change of the override.
+    on_change: Callback<()>,
+    #[prop(optional)] readonly: bool,
+) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let Family::Incident { grading: rule, .. } = template.family else { return ().into_any() };
+    let suggestion = Memo::new(move |_| answers.with(|a| grading::suggest(rule, a)));
+    let chosen = move || own.get().map_or_else(|| suggestion.get().grade, |o| o.chosen);
+    let choose = move |ev| {
+        let picked = Grade::from_code(&event_target_value(&ev)).unwrap_or(Grade::IV);
+        let suggested = suggestion.get_untracked().grade;
+        own.update(|o| {
+            *o = (picked != suggested).then(|| GradeDecision { suggested, chosen: picked, reason: o.take().map(|d| d.reason).unwrap_or_default() })
+        });
+        on_change.run(());
+    };
+    let reason_error = move || errors.with(|es| es.iter().find(|e| e.field == "grade_reason").map(|e| e.message(state.lang.get()).to_owned()));
+    view! {
+        <section class="grade" aria-labelledby="grade-title" data-testid="grade-panel">
+            <h3 id="grade-title">{move || state.t(words::GRADE)}</h3>
+            <p class="suggested" data-testid="grade-suggested" data-grade=move || suggestion.get().grade.code()>
+                {move || state.t(words::SUGGESTED)}"："<strong>{move || state.t(suggestion.get().grade.name())}</strong>
+            </p>
+            <ul class="reasons">
+                {move || suggestion.get().explain(template, state.lang.get()).into_iter().map(|line| view! { <li>{line}</li> }).collect_view()}
+            </ul>
+            <span class="blank">
+                <label for="blank-grade">{move || state.t(words::CHOSEN)}</label>
+                <select id="blank-grade" disabled=readonly on:change=choose prop:value=move || chosen().code()>
+                    {Grade::ALL.into_iter().map(|g| view! {
+                        <option value=g.code() selected=move || chosen() == g>{move || state.t(g.name())}</option>
+                    }).collect_view()}
+                </select>
+            </span>
+            <Show when=move || own.with(|o| o.is_some())>
+                <span class="blank wide" class:has-error=move || reason_error().is_some()>
+                    <label for="blank-grade_reason">{move || state.t(words::GRADE_REASON)}" *"</label>
+                    <input id="blank-grade_reason" type="text" readonly=readonly aria-describedby="error-grade_reason"
+                        prop:value=move || own.with(|o| o.as_ref().map(|d| d.reason.clone()).unwrap_or_default())
+                        on:input=move |ev| {
+                            let text = event_target_value(&ev);
+                            own.update(|o| if let Some(d) = o { d.reason = text });
+                            on_change.run(());
+                        }/>
+                    <span class="error" id="error-grade_reason" role="alert">{reason_error}</span>
+                </span>
+            </Show>
+        </section>
+    }
+    .into_any()
+}

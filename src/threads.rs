@@ -1,0 +1,161 @@
+//! Threads: the records of one incident (首报 → 续报… → 终报) or one hazard
+//! (found → rectifying → rectified → closed), grouped from the flat list on
+//! the phone, with what follows from them: the next stages the user may
+//! file, the grade, the deadlines and an overdue rectification.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use kuaibao_core::deadlines::{self, Due, Standing};
+use kuaibao_core::validate::{beijing, parse_datetime};
+use kuaibao_core::{catalogue, grading, Answers, Family, Grade, GradeDecision, ReportId, Stage, Template};
+
+use crate::store::{LocalReport, Status};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Thread {
+    pub id: ReportId,
+    /// In stage order (首报 first), whatever order they were written in.
+    pub records: Vec<LocalReport>,
+}
+
+/// Groups reports into threads, the thread begun last first.
+pub fn threads(reports: &[LocalReport]) -> Vec<Thread> {
+    let mut threads: Vec<Thread> = Vec::new();
+    for r in reports {
+        match threads.iter_mut().find(|t| t.id == r.thread_id()) {
+            Some(t) => t.records.push(r.clone()),
+            None => threads.push(Thread { id: r.thread_id(), records: vec![r.clone()] }),
+        }
+    }
+    for t in &mut threads {
+        t.records.sort_by(|a, b| a.stage.order().cmp(&b.stage.order()).then(a.id.cmp(&b.id)));
+    }
+    // Thread ids are UUIDv7: they sort by the time the thread began.
+    threads.sort_by(|a, b| b.id.cmp(&a.id));
+    threads
+}
+
+/// The one thread `id`, from the flat list.
+pub fn thread_of(reports: &[LocalReport], id: ReportId) -> Option<Thread> {
+    let members: Vec<LocalReport> = reports.iter().filter(|r| r.thread_id() == id).cloned().collect();
+    threads(&members).into_iter().next()
+}
+
+impl Thread {
+    pub fn first(&self) -> &LocalReport {
+        &self.records[0]
+    }
+
+    pub fn latest(&self) -> &LocalReport {
+        &self.records[self.records.len() - 1]
+    }
+
+    /// The template that began the thread: it says what kind of thread it is.
+    pub fn template(&self) -> Option<&'static Template> {
+        self.first().template()
+    }
+
+    fn submitted(&self) -> impl Iterator<Item = &LocalReport> {
+        self.records.iter().filter(|r| r.status != Status::Draft)
+    }
+
+    /// The record before `id` in the thread, to show what a stage changed.
+    pub fn before(&self, id: ReportId) -> Option<&LocalReport> {
+        let at = self.records.iter().position(|r| r.id == id)?;
+        at.checked_sub(1).map(|i| &self.records[i])
+    }
+
+    /// The stages the user may file next. Nothing while a draft of this
+    /// thread is open (finish it first) or the thread is not yet sent.
+    pub fn next_stages(&self) -> Vec<Stage> {
+        let Some(template) = self.template() else { return Vec::new() };
+        if self.records.iter().any(|r| r.status == Status::Draft || matches!(r.status, Status::Rejected { .. })) {
+            return Vec::new();
+        }
+        let Some(latest) = self.submitted().last() else { return Vec::new() };
+        match template.family {
+            Family::Incident { .. } => {
+                if self.records.iter().any(|r| r.stage == Stage::Final) {
+                    return Vec::new();
+                }
+                let n = self.records.iter().filter(|r| matches!(r.stage, Stage::FollowUp { .. })).count() as u32;
+                vec![Stage::FollowUp { n: n + 1 }, Stage::Final]
+            }
+            Family::Hazard | Family::HazardStep { .. } => match latest.stage {
+                Stage::Initial => vec![Stage::Rectifying, Stage::Rectified],
+                Stage::Rectifying => vec![Stage::Rectified],
+                Stage::Rectified => vec![Stage::Closed],
+                _ => Vec::new(),
+            },
+        }
+    }
+
+    /// A draft of the next stage: a follow-up starts from the latest stage's
+    /// answers; a hazard step from the reporter's name and phone.
+    pub fn next_draft(&self, stage: Stage, id: ReportId, now_ms: f64) -> Option<LocalReport> {
+        let latest = self.latest();
+        let template = match self.template()?.family {
+            Family::Incident { .. } => latest.template()?,
+            _ => catalogue::hazard_step(stage)?,
+        };
+        let mut draft = LocalReport::new_draft(id, template, now_ms);
+        draft.thread = Some(self.id);
+        draft.stage = stage;
+        if template.id == latest.template_id {
+            draft.answers = latest.answers.clone();
+            // Keep an override only while its reason still stands.
+            draft.grade = latest.grade.clone().filter(|g| g.chosen != g.suggested);
+        } else {
+            draft.answers = ["reporter", "phone"]
+                .iter()
+                .filter_map(|k| latest.answers.get(*k).map(|v| ((*k).to_owned(), v.clone())))
+                .collect();
+        }
+        Some(draft)
+    }
+
+    /// The grade: as chosen on the latest submitted record, else as the
+    /// latest figures suggest. `None` for hazards.
+    pub fn grade(&self) -> Option<Grade> {
+        let Family::Incident { grading: rule, .. } = self.template()?.family else { return None };
+        let chosen = self.submitted().filter_map(|r| r.grade.as_ref()).last().map(|g| g.chosen);
+        Some(chosen.unwrap_or_else(|| grading::suggest(rule, &self.latest().answers).grade))
+    }
+
+    /// Every reporting deadline of an incident and where it stands at `now`
+    /// (Beijing time). A deadline is met by the first report written.
+    pub fn deadlines(&self, now: NaiveDateTime) -> Vec<(Due, Standing)> {
+        let Some(Family::Incident { natural_disaster, .. }) = self.template().map(|t| t.family) else { return Vec::new() };
+        let Some(occurred) = self.first().answers.get("occurred_at").and_then(|t| parse_datetime(t)) else { return Vec::new() };
+        let grade = self.grade().unwrap_or(Grade::IV);
+        let met = self.submitted().filter_map(|r| r.written_at()).map(|t| t.with_timezone(&beijing()).naive_local()).min();
+        deadlines::due_times(&deadlines::NATIONAL, occurred, grade, natural_disaster)
+            .into_iter()
+            .map(|due| (due, deadlines::standing(due.at, now, met)))
+            .collect()
+    }
+
+    /// Days a hazard's rectification is past its deadline, if it is, by
+    /// `today`: overdue until a "rectified" record is submitted.
+    pub fn rectification_overdue(&self, today: NaiveDate) -> Option<i64> {
+        if self.template()?.family != Family::Hazard {
+            return None;
+        }
+        if self.submitted().any(|r| matches!(r.stage, Stage::Rectified | Stage::Closed)) {
+            return None;
+        }
+        let by = NaiveDate::parse_from_str(self.first().answers.get("rectify_by")?, "%Y-%m-%d").ok()?;
+        let days = (today - by).num_days();
+        (days > 0).then_some(days)
+    }
+}
+
+/// The grade decision to send with a record: the figures' suggestion, and
+/// the user's override (with its reason) if she made one.
+pub fn decide_grade(template: &Template, answers: &Answers, own: Option<&GradeDecision>) -> Option<GradeDecision> {
+    let Family::Incident { grading: rule, .. } = template.family else { return None };
+    let suggested = grading::suggest(rule, answers).grade;
+    Some(match own {
+        Some(o) => GradeDecision { suggested, chosen: o.chosen, reason: o.reason.clone() },
+        None => GradeDecision { suggested, chosen: suggested, reason: String::new() },
+    })
+}
