@@ -91,7 +91,13 @@ export async function openApp(page, url) {
 /** The start screen. */
 export function home(page) {
   return {
-    newReportButton: page.getByRole('button', { name: '新建突发事件报告' }),
+    newReportButton: page.getByTestId('new-report'),
+    /** Starts a new report of the template with this title. */
+    async newReport(title = '其他突发事件') {
+      await page.getByTestId('new-report').click();
+      await page.getByRole('button', { name: title, exact: true }).click();
+      await page.getByTestId('save-state').waitFor();
+    },
     sendNow: page.getByRole('button', { name: '立即发送' }),
     items: page.getByTestId('report-item'),
     async outboxCount() {

@@ -24,7 +24,7 @@ test('(b) a draft filled offline survives a reload and closing the app', { timeo
   const { page, context } = phone;
   await openApp(page, server.url);
   await context.setOffline(true);
-  await home(page).newReportButton.click();
+  await home(page).newReport();
   const f = form(page);
   await f.fill();
   await f.waitSaved();

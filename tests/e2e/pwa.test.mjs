@@ -36,7 +36,7 @@ test('a new deploy is offered as an update; the cache is replaced and the draft 
   const oldCaches = await page.evaluate(() => caches.keys());
   assert.equal(oldCaches.length, 1);
 
-  await home(page).newReportButton.click();
+  await home(page).newReport();
   const f = form(page);
   await f.fill();
   // Deploy a new build: the generator gives every build its own version.
@@ -63,7 +63,7 @@ test('a new deploy is offered as an update; the cache is replaced and the draft 
 test('the GPS blank fills from the phone when allowed, and says to type it when not', { timeout: 60_000 }, async () => {
   const { page, context } = phone;
   await openApp(page, server.url);
-  await home(page).newReportButton.click();
+  await home(page).newReport();
   await context.grantPermissions(['geolocation'], { origin: server.url });
   await context.setGeolocation({ latitude: 30.6586, longitude: 104.0648, accuracy: 12 });
   await page.getByRole('button', { name: '获取当前位置' }).click();

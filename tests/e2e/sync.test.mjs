@@ -12,7 +12,7 @@ before(async () => { server = await startServer(); phone = await openPhone(); })
 after(async () => { await phone?.close(); await server?.stop(); });
 
 async function newFilledReport(page) {
-  await home(page).newReportButton.click();
+  await home(page).newReport();
   const f = form(page);
   await f.fill();
   await f.waitSaved();
@@ -88,7 +88,7 @@ test('(e) a report the server refuses stays on the phone, marked with the reason
   // Open it: the reason is shown, at the blank the server named.
   await page.locator('[data-testid=report-item]:has([data-state=rejected]) a').click();
   await page.getByRole('button', { name: '修改后重新提交' }).waitFor();
-  assert.match(await page.getByTestId('report-status').innerText(), /被退回/);
+  assert.match(await page.getByTestId('report-status').first().innerText(), /被退回/);
   assert.match(await page.locator('#error-phone').innerText(), /联系电话/);
 
   // Fix and resend: a new draft with every answer kept.
