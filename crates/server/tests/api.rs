@@ -6,13 +6,17 @@ use std::hash::{BuildHasher, Hasher};
 use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use chrono::{TimeDelta, Utc};
+use chrono::{DateTime, FixedOffset, SecondsFormat, TimeDelta, Utc};
+use kuaibao_core::catalogue::{self, GENERAL_INCIDENT, HAZARD};
+use kuaibao_core::grading::{self, CASUALTIES};
 use kuaibao_core::protocol::{ApiError, ApiErrorCode, Receipt, HEALTH_PATH, SUBMIT_REPORT_PATH};
 use kuaibao_core::validate::beijing;
-use kuaibao_core::{Answers, ErrorCode, Report, ReportId};
+use kuaibao_core::{
+    Answers, BlankKind, ErrorCode, Grade, GradeDecision, Report, ReportId, Stage, Template,
+};
 use kuaibao_server::config::Config;
-use kuaibao_server::db::reports::StoredReport;
-use kuaibao_server::http::{IMMUTABLE, NO_CACHE};
+use kuaibao_server::db::{self, reports::StoredReport, reports::Thread};
+use kuaibao_server::http::{IMMUTABLE, NO_CACHE, TEMPLATES_PATH, THREAD_PATH};
 use kuaibao_server::startup;
 use reqwest::header::{CACHE_CONTROL, CONTENT_TYPE};
 use reqwest::{Client, Response, StatusCode};
@@ -159,10 +163,13 @@ fn new_id() -> ReportId {
 fn new_report() -> Report {
     Report {
         id: new_id(),
+        thread: None,
+        stage: Stage::Initial,
         template_id: "general_incident".into(),
         template_version: 1,
         answers: filled(),
         written_at: Utc::now().with_timezone(&beijing()),
+        grade: None,
     }
 }
 
@@ -571,4 +578,629 @@ fn the_binary_refuses_a_bad_setting_naming_it() {
     assert!(out.stdout.is_empty());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("KUAIBAO_ADDR"), "{stderr}");
+}
+
+// ---------------------------------------------------------------------------
+// Threads, stages, grades and the catalogue.
+
+fn thread_path(id: impl std::fmt::Display) -> String {
+    THREAD_PATH.replace("{id}", &id.to_string())
+}
+
+/// Beijing wall-clock time `minutes` after 50 minutes ago: after the event
+/// time of `filled()` (an hour ago) and before now.
+fn written(minutes: i64) -> DateTime<FixedOffset> {
+    Utc::now().with_timezone(&beijing()) - TimeDelta::minutes(50) + TimeDelta::minutes(minutes)
+}
+
+/// A record of a general incident at `stage`, written `minutes` after the
+/// first (see `written`).
+fn incident(stage: Stage, thread: Option<ReportId>, minutes: i64) -> Report {
+    Report {
+        id: new_id(),
+        thread,
+        stage,
+        template_id: GENERAL_INCIDENT.id.into(),
+        template_version: GENERAL_INCIDENT.version,
+        answers: filled(),
+        written_at: written(minutes),
+        grade: None,
+    }
+}
+
+/// Answers every blank `template` requires at `stage` with something
+/// acceptable. Photos are not answers (they travel as their own records).
+fn fill(template: &Template, stage: Stage) -> Answers {
+    let occurred = written(-10).format("%Y-%m-%dT%H:%M").to_string();
+    template
+        .blanks
+        .iter()
+        .filter(|b| b.need.required_at(stage))
+        .filter_map(|b| {
+            let value = match b.kind {
+                BlankKind::DateTime => occurred.clone(),
+                BlankKind::Text { .. } | BlankKind::LongText { .. } => {
+                    format!("{}（测试）", b.label.zh)
+                }
+                BlankKind::Date => "2026-12-01".to_owned(),
+                BlankKind::Count { min, .. } => min.to_string(),
+                BlankKind::Amount { .. } => "0".to_owned(),
+                BlankKind::Choice { options } | BlankKind::MultiChoice { options } => options
+                    .first()
+                    .expect("a choice has options")
+                    .value
+                    .to_owned(),
+                BlankKind::Phone => "138 0000 1234".to_owned(),
+                BlankKind::GeoPoint | BlankKind::Photos { .. } => return None,
+            };
+            Some((b.id.to_owned(), value))
+        })
+        .collect()
+}
+
+/// A record of a hazard's life at `stage`, filed with the template for it.
+fn hazard(stage: Stage, thread: Option<ReportId>, minutes: i64) -> Report {
+    let template = match stage {
+        Stage::Initial => &HAZARD,
+        step => catalogue::hazard_step(step).expect("a template for each hazard step"),
+    };
+    Report {
+        id: new_id(),
+        thread,
+        stage,
+        template_id: template.id.into(),
+        template_version: template.version,
+        answers: fill(template, stage),
+        written_at: written(minutes),
+        grade: None,
+    }
+}
+
+impl TestApp {
+    async fn thread(&self, id: ReportId) -> Thread {
+        let res = self.get(&thread_path(id)).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        res.json().await.expect("a thread")
+    }
+}
+
+/// The fields an invalid report was refused for.
+async fn refused_fields(res: Response) -> Vec<(String, ErrorCode)> {
+    let (status, error) = api_error(res).await;
+    assert_eq!(
+        (status, error.error),
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ApiErrorCode::InvalidReport
+        ),
+        "{}",
+        error.message
+    );
+    error
+        .fields
+        .into_iter()
+        .map(|f| (f.field, f.code))
+        .collect()
+}
+
+/// The columns 0002 added, read straight from the database.
+#[derive(Debug, PartialEq, sqlx::FromRow)]
+struct ThreadColumns {
+    thread_id: String,
+    stage: String,
+    stage_rank: i64,
+    stage_n: i64,
+    grade_suggested: Option<String>,
+    grade_chosen: Option<String>,
+}
+
+async fn columns(pool: &sqlx::SqlitePool, id: ReportId) -> ThreadColumns {
+    sqlx::query_as(
+        "SELECT thread_id, stage, stage_rank, stage_n, grade_suggested, grade_chosen \
+         FROM reports WHERE id = ?",
+    )
+    .bind(id.to_string())
+    .fetch_one(pool)
+    .await
+    .expect("the row")
+}
+
+fn cols(
+    thread: ReportId,
+    stage: &str,
+    rank: i64,
+    n: i64,
+    suggested: Option<&str>,
+    chosen: Option<&str>,
+) -> ThreadColumns {
+    ThreadColumns {
+        thread_id: thread.to_string(),
+        stage: stage.to_owned(),
+        stage_rank: rank,
+        stage_n: n,
+        grade_suggested: suggested.map(str::to_owned),
+        grade_chosen: chosen.map(str::to_owned),
+    }
+}
+
+fn db_path(dirs: &Dirs) -> std::path::PathBuf {
+    dirs.data.path().join(db::DB_FILE)
+}
+
+#[tokio::test]
+async fn an_incident_thread_comes_back_in_stage_order_whatever_the_arrival_order() {
+    let (app, dirs) = spawn_app().await;
+    let first = incident(Stage::Initial, None, 0);
+    let thread = Some(first.id);
+    let follow_up_1 = incident(Stage::FollowUp { n: 1 }, thread, 5);
+    // A second 续报一, correcting the first, written two minutes later but
+    // by a phone that gives its clock in UTC: its text sorts before the
+    // other's, its instant after.
+    let mut correction = incident(Stage::FollowUp { n: 1 }, thread, 7);
+    correction.written_at = correction
+        .written_at
+        .with_timezone(&FixedOffset::east_opt(0).expect("UTC"));
+    correction.answers.insert("injured".into(), "3".into());
+    let follow_up_2 = incident(Stage::FollowUp { n: 2 }, thread, 10);
+    let mut last = incident(Stage::Final, thread, 15);
+    // Graded III against the figures' IV, with a reason.
+    last.grade = Some(GradeDecision {
+        suggested: Grade::IV,
+        chosen: Grade::III,
+        reason: "涉及学校，社会影响较大".into(),
+    });
+
+    // The 终报 first, the 首报 in the middle.
+    let arrival = [&last, &correction, &follow_up_2, &first, &follow_up_1];
+    let mut receipts = Vec::new();
+    for report in arrival {
+        receipts.push(receipt(app.submit(report).await, StatusCode::CREATED).await);
+    }
+    let seqs: std::collections::BTreeSet<i64> = receipts.iter().map(|r| r.seq).collect();
+    assert_eq!(seqs.len(), 5, "each record its own receipt: {receipts:?}");
+
+    let got = app.thread(first.id).await;
+    assert_eq!(got.thread, first.id);
+    let in_order = [&first, &follow_up_1, &correction, &follow_up_2, &last];
+    assert_eq!(
+        got.records.iter().map(|r| &r.report).collect::<Vec<_>>(),
+        in_order,
+    );
+    for record in &got.records {
+        let i = arrival
+            .iter()
+            .position(|r| r.id == record.report.id)
+            .expect("one of ours");
+        assert_eq!(record.receipt, receipts[i]);
+    }
+
+    // Replays, in yet another order, still answer the first receipts.
+    for (i, report) in arrival.iter().enumerate().rev() {
+        assert_eq!(
+            receipt(app.submit(report).await, StatusCode::OK).await,
+            receipts[i]
+        );
+    }
+    assert_eq!(app.list().await.len(), 5);
+    assert_eq!(app.thread(first.id).await, got);
+
+    // The list shows the new fields as the core serialises them.
+    let res = app.get(SUBMIT_REPORT_PATH).await;
+    let list: serde_json::Value = res.json().await.expect("json");
+    let shown = |id: ReportId| {
+        list.as_array()
+            .expect("an array")
+            .iter()
+            .map(|s| &s["report"])
+            .find(|r| r["id"] == id.to_string())
+            .cloned()
+            .expect("listed")
+    };
+    let r = shown(first.id);
+    assert!(r.get("thread").is_none() && r.get("grade").is_none(), "{r}");
+    assert_eq!(r["stage"], serde_json::json!({ "kind": "initial" }));
+    let r = shown(follow_up_2.id);
+    assert_eq!(r["thread"], first.id.to_string());
+    assert_eq!(
+        r["stage"],
+        serde_json::json!({ "kind": "follow_up", "n": 2 })
+    );
+    let r = shown(last.id);
+    assert_eq!(r["stage"], serde_json::json!({ "kind": "final" }));
+    assert_eq!(
+        r["grade"],
+        serde_json::json!({ "suggested": "IV", "chosen": "III", "reason": "涉及学校，社会影响较大" })
+    );
+
+    // The columns for queries: without a decision the server keeps its own
+    // suggestion.
+    let pool = db::open(&db_path(&dirs)).await.expect("open the database");
+    let suggested = grading::suggest(&CASUALTIES, &filled()).grade.code();
+    assert_eq!(suggested, "IV");
+    assert_eq!(
+        columns(&pool, first.id).await,
+        cols(
+            first.id,
+            r#"{"kind":"initial"}"#,
+            0,
+            0,
+            Some(suggested),
+            None
+        )
+    );
+    assert_eq!(
+        columns(&pool, follow_up_2.id).await,
+        cols(
+            first.id,
+            r#"{"kind":"follow_up","n":2}"#,
+            1,
+            2,
+            Some(suggested),
+            None
+        )
+    );
+    assert_eq!(
+        columns(&pool, last.id).await,
+        cols(
+            first.id,
+            r#"{"kind":"final"}"#,
+            3,
+            0,
+            Some("IV"),
+            Some("III")
+        )
+    );
+    pool.close().await;
+}
+
+#[tokio::test]
+async fn a_hazard_thread_comes_back_in_order_of_its_life() {
+    let (app, dirs) = spawn_app().await;
+    let found = hazard(Stage::Initial, None, 0);
+    let thread = Some(found.id);
+    let rectifying = hazard(Stage::Rectifying, thread, 10);
+    let rectified = hazard(Stage::Rectified, thread, 20);
+    let closed = hazard(Stage::Closed, thread, 30);
+    // The theme is the first of the list, as a user would pick it.
+    let Some(BlankKind::Choice { options }) = HAZARD.blank("theme").map(|b| b.kind) else {
+        panic!("the hazard's theme is a choice");
+    };
+    assert_eq!(found.answers["theme"], options[0].value);
+    assert_eq!(found.answers["rectify_by"], "2026-12-01");
+
+    let mut receipts = Vec::new();
+    for report in [&rectified, &closed, &found, &rectifying] {
+        receipts.push((
+            report.id,
+            receipt(app.submit(report).await, StatusCode::CREATED).await,
+        ));
+    }
+    let got = app.thread(found.id).await;
+    assert_eq!(got.thread, found.id);
+    assert_eq!(
+        got.records.iter().map(|r| &r.report).collect::<Vec<_>>(),
+        [&found, &rectifying, &rectified, &closed]
+    );
+    for record in &got.records {
+        assert!(receipts.contains(&(record.report.id, record.receipt.clone())));
+    }
+    // Each step is also its own report.
+    let res = app
+        .get(&format!("{SUBMIT_REPORT_PATH}/{}", closed.id))
+        .await;
+    let stored: StoredReport = res.json().await.expect("stored report");
+    assert_eq!(stored.report, closed);
+
+    // Hazards are not graded.
+    let pool = db::open(&db_path(&dirs)).await.expect("open the database");
+    assert_eq!(
+        columns(&pool, rectified.id).await,
+        cols(found.id, r#"{"kind":"rectified"}"#, 2, 0, None, None)
+    );
+    pool.close().await;
+}
+
+#[tokio::test]
+async fn threads_answer_404_when_unknown_and_400_for_a_bad_id() {
+    let (app, _dirs) = spawn_app().await;
+    let (status, error) = api_error(app.get(&thread_path(new_id())).await).await;
+    assert_eq!(
+        (status, error.error),
+        (StatusCode::NOT_FOUND, ApiErrorCode::NotFound)
+    );
+    let (status, error) = api_error(app.get(&thread_path("not-a-uuid")).await).await;
+    assert_eq!(
+        (status, error.error),
+        (StatusCode::BAD_REQUEST, ApiErrorCode::BadRequest)
+    );
+    let (status, _) = api_error(app.get("/api/threads").await).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // A thread whose 首报 has not arrived yet shows what has; a record is
+    // found by its thread, not by its own id.
+    let first = incident(Stage::Initial, None, 0);
+    let follow_up = incident(Stage::FollowUp { n: 1 }, Some(first.id), 5);
+    receipt(app.submit(&follow_up).await, StatusCode::CREATED).await;
+    let got = app.thread(first.id).await;
+    assert_eq!(got.records.len(), 1);
+    assert_eq!(got.records[0].report, follow_up);
+    let (status, _) = api_error(app.get(&thread_path(follow_up.id)).await).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    // Upper case is the same id.
+    let upper = thread_path(first.id.to_string().to_uppercase());
+    assert_eq!(app.get(&upper).await.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn stage_and_grade_errors_are_422_naming_the_field() {
+    let (app, _dirs) = spawn_app().await;
+
+    let orphan = incident(Stage::FollowUp { n: 1 }, None, 5);
+    assert_eq!(
+        refused_fields(app.submit(&orphan).await).await,
+        vec![("thread".to_owned(), ErrorCode::BadThread)]
+    );
+
+    let mut follow_up_hazard = hazard(Stage::Initial, None, 0);
+    follow_up_hazard.stage = Stage::FollowUp { n: 1 };
+    follow_up_hazard.thread = Some(new_id());
+    assert_eq!(
+        refused_fields(app.submit(&follow_up_hazard).await).await,
+        vec![("stage".to_owned(), ErrorCode::StageNotAllowed)]
+    );
+
+    // The figures (0 dead, 1 missing) suggest IV.
+    let mut wrong_suggestion = incident(Stage::Initial, None, 0);
+    wrong_suggestion.grade = Some(GradeDecision {
+        suggested: Grade::II,
+        chosen: Grade::II,
+        reason: String::new(),
+    });
+    assert_eq!(
+        refused_fields(app.submit(&wrong_suggestion).await).await,
+        vec![("grade".to_owned(), ErrorCode::GradeMismatch)]
+    );
+
+    let mut no_reason = incident(Stage::Initial, None, 0);
+    no_reason.grade = Some(GradeDecision {
+        suggested: Grade::IV,
+        chosen: Grade::III,
+        reason: "  ".into(),
+    });
+    assert_eq!(
+        refused_fields(app.submit(&no_reason).await).await,
+        vec![("grade_reason".to_owned(), ErrorCode::ReasonRequired)]
+    );
+
+    assert!(app.list().await.is_empty());
+}
+
+#[tokio::test]
+async fn the_catalogue_lists_every_template_with_grading_and_deadlines() {
+    let (app, _dirs) = spawn_app().await;
+    let res = app.get(TEMPLATES_PATH).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()[CACHE_CONTROL], NO_CACHE);
+    assert!(res.headers()[CONTENT_TYPE]
+        .to_str()
+        .expect("ascii")
+        .starts_with("application/json"));
+    let etag = res.headers()[reqwest::header::ETAG].clone();
+    let body: serde_json::Value = res.json().await.expect("json");
+
+    let templates = body["templates"].as_array().expect("templates");
+    let mut listed = Vec::new();
+    for t in templates {
+        let id = t["id"].as_str().expect("id").to_owned();
+        let version = t["version"].as_u64().expect("version");
+        for lang in ["zh-CN", "en"] {
+            let title = t["title"][lang].as_str().unwrap_or_default();
+            assert!(!title.is_empty(), "{id} v{version}: no {lang} title");
+        }
+        assert!(
+            t["blanks"].as_array().is_some_and(|b| !b.is_empty()),
+            "{id}"
+        );
+        listed.push((id, version));
+    }
+    let expected: Vec<(String, u64)> = catalogue::all()
+        .map(|t| (t.id.to_owned(), u64::from(t.version)))
+        .collect();
+    assert_eq!(listed, expected);
+    assert!(listed.contains(&("general_incident".to_owned(), 1)));
+    assert!(listed.contains(&("hazard".to_owned(), 1)));
+    // As the core serialises it, down to the last blank.
+    let general = templates
+        .iter()
+        .find(|t| t["id"] == "general_incident")
+        .expect("general incident");
+    assert_eq!(
+        general,
+        &serde_json::to_value(GENERAL_INCIDENT).expect("json")
+    );
+
+    let offered = body["offered"].as_array().expect("offered");
+    assert!(!offered.is_empty());
+    let expected: Vec<serde_json::Value> = catalogue::offered()
+        .iter()
+        .map(|t| serde_json::json!({ "id": t.id, "version": t.version }))
+        .collect();
+    assert_eq!(offered, &expected);
+
+    let grading: Vec<&str> = body["grading"]
+        .as_array()
+        .expect("grading")
+        .iter()
+        .map(|g| g["id"].as_str().expect("rule id"))
+        .collect();
+    assert_eq!(grading, vec![grading::WORK_SAFETY.id, CASUALTIES.id]);
+    assert_eq!(
+        body["deadlines"],
+        serde_json::to_value(kuaibao_core::deadlines::NATIONAL).expect("json")
+    );
+    assert!(body["deadlines"]["rules"]
+        .as_array()
+        .is_some_and(|r| !r.is_empty()));
+
+    // Unchanged since: 304, no body.
+    let res = app
+        .client
+        .get(app.url(TEMPLATES_PATH))
+        .header(reqwest::header::IF_NONE_MATCH, etag.clone())
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(res.status(), StatusCode::NOT_MODIFIED);
+    assert_eq!(res.headers()[reqwest::header::ETAG], etag);
+    assert_eq!(res.headers()[CACHE_CONTROL], NO_CACHE);
+    assert!(res.bytes().await.expect("body").is_empty());
+}
+
+/// A database written by the first server (schema 0001 only, bodies without
+/// stages) is brought up to date when a new server starts on it, and its
+/// reports keep their receipts, their replays and their place.
+#[tokio::test]
+async fn a_database_of_the_first_schema_is_upgraded_at_start() {
+    use sha2::{Digest, Sha256};
+
+    let dirs = dirs();
+    let path = db_path(&dirs);
+
+    // The first schema, applied as the first server applied it: through
+    // sqlx's migrator, which records it, with 0001 the only migration.
+    let only_first = TempDir::new().expect("temp dir");
+    let name = "0001_reports.sql";
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("migrations")
+            .join(name),
+        only_first.path().join(name),
+    )
+    .expect("copy 0001");
+    let pool = db::open(&path).await.expect("create the database");
+    sqlx::migrate::Migrator::new(only_first.path())
+        .await
+        .expect("read 0001")
+        .run(&pool)
+        .await
+        .expect("apply 0001");
+
+    // Reports stored the old way: the old columns, and the text the old
+    // server stored, which had no `stage`.
+    let figures = [
+        (vec![], "IV"),
+        (vec![("dead", "12")], "II"),
+        (vec![("missing", "3"), ("dead", "2")], "III"),
+        (vec![("dead", "30"), ("missing", "40")], "I"),
+    ];
+    let mut old = Vec::new();
+    for (changes, grade) in figures {
+        let mut report = new_report();
+        for (k, v) in changes {
+            report.answers.insert(k.to_owned(), v.to_owned());
+        }
+        // The frozen SQL of 0002 and the core's rule agree.
+        assert_eq!(
+            grading::suggest(&CASUALTIES, &report.answers).grade.code(),
+            grade
+        );
+        let body = db::reports::canonical_body(&report)
+            .expect("json")
+            .replace(r#""stage":{"kind":"initial"},"#, "");
+        assert!(!body.contains("stage"), "{body}");
+        let received_at = Utc::now().to_rfc3339_opts(SecondsFormat::Micros, true);
+        let seq: i64 = sqlx::query_scalar(
+            "INSERT INTO reports \
+                 (id, template_id, template_version, body, body_sha256, written_at, received_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING seq",
+        )
+        .bind(report.id.to_string())
+        .bind(&report.template_id)
+        .bind(i64::from(report.template_version))
+        .bind(&body)
+        .bind(format!("{:x}", Sha256::digest(body.as_bytes())))
+        .bind(report.written_at.to_rfc3339())
+        .bind(&received_at)
+        .fetch_one(&pool)
+        .await
+        .expect("insert the old way");
+        let receipt = Receipt {
+            id: report.id,
+            seq,
+            received_at: DateTime::parse_from_rfc3339(&received_at)
+                .expect("time")
+                .with_timezone(&Utc),
+        };
+        old.push((report, receipt, grade));
+    }
+    pool.close().await;
+
+    let app = start(dirs.data.path(), dirs.static_files.path()).await;
+    for (report, first_receipt, _) in &old {
+        let res = app
+            .get(&format!("{SUBMIT_REPORT_PATH}/{}", report.id))
+            .await;
+        assert_eq!(res.status(), StatusCode::OK);
+        let stored: StoredReport = res.json().await.expect("stored report");
+        assert_eq!((&stored.receipt, &stored.report), (first_receipt, report));
+        assert_eq!(stored.report.thread, None);
+        assert_eq!(stored.report.stage, Stage::Initial);
+
+        let thread = app.thread(report.id).await;
+        assert_eq!(thread.thread, report.id);
+        assert_eq!(thread.records, vec![stored]);
+
+        // The phone never got its receipt and sends again, now with a
+        // `stage` in the text: still the same report, the same receipt.
+        assert_eq!(
+            receipt(app.submit(report).await, StatusCode::OK).await,
+            *first_receipt
+        );
+    }
+    let (report, first_receipt, _) = &old[0];
+    let mut changed = report.clone();
+    changed.answers.insert("injured".into(), "5".into());
+    let (status, _) = api_error(app.submit(&changed).await).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(app.list().await.len(), old.len());
+
+    // The old 首报 can now be followed up.
+    let follow_up = incident(Stage::FollowUp { n: 1 }, Some(report.id), 5);
+    receipt(app.submit(&follow_up).await, StatusCode::CREATED).await;
+    let thread = app.thread(report.id).await;
+    assert_eq!(
+        thread.records.iter().map(|r| &r.report).collect::<Vec<_>>(),
+        [report, &follow_up]
+    );
+    assert_eq!(&thread.records[0].receipt, first_receipt);
+
+    // The backfill, and the append-only rules still in force after it.
+    let pool = db::open(&path).await.expect("open the database");
+    for (report, _, grade) in &old {
+        assert_eq!(
+            columns(&pool, report.id).await,
+            cols(report.id, r#"{"kind":"initial"}"#, 0, 0, Some(grade), None)
+        );
+    }
+    let err = sqlx::query("UPDATE reports SET body = body")
+        .execute(&pool)
+        .await
+        .expect_err("no updates");
+    assert!(err.to_string().contains("append-only"), "{err}");
+    let err = sqlx::query("DELETE FROM reports")
+        .execute(&pool)
+        .await
+        .expect_err("no deletes");
+    assert!(err.to_string().contains("append-only"), "{err}");
+    let err = sqlx::query(
+        "INSERT INTO reports \
+             (id, template_id, template_version, body, body_sha256, written_at, received_at) \
+         VALUES ('x', 't', 1, '{}', '', '', '')",
+    )
+    .execute(&pool)
+    .await
+    .expect_err("no row without a thread");
+    assert!(err.to_string().contains("thread_id"), "{err}");
+    pool.close().await;
+    app.stop().await;
 }

@@ -1,8 +1,11 @@
 //! Reports, stored once each and never changed.
 
+use std::cmp::Ordering;
+
 use chrono::{DateTime, SecondsFormat, Utc};
+use kuaibao_core::grading::{self, Grade};
 use kuaibao_core::protocol::Receipt;
-use kuaibao_core::{Report, ReportId};
+use kuaibao_core::{Family, Report, ReportId, Template};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use sqlx::SqlitePool;
@@ -27,6 +30,14 @@ pub struct StoredReport {
     pub report: Report,
 }
 
+/// The records of one thread, in stage order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Thread {
+    /// The thread's id: the id of its first record.
+    pub thread: ReportId,
+    pub records: Vec<StoredReport>,
+}
+
 /// The text stored for a report: serde's serialisation of the parsed report.
 /// Parsing first means two sends of one report give the same text even if
 /// they differ in key order, spacing or number formatting.
@@ -34,14 +45,54 @@ pub fn canonical_body(report: &Report) -> Result<String, serde_json::Error> {
     serde_json::to_string(report)
 }
 
-/// Stores `report` unless its id is already stored. Race-safe: the insert
-/// does nothing if the id exists (the UNIQUE index decides, not a prior
-/// read), and the row is then read back in the same transaction, so two
-/// concurrent sends of one report both answer the one row's receipt.
-pub async fn store(pool: &SqlitePool, report: &Report) -> Result<Stored, StoreError> {
+/// The columns copied out of a report for queries (see migrations/).
+struct Columns {
+    thread_id: String,
+    stage: String,
+    stage_rank: i64,
+    stage_n: i64,
+    grade_suggested: Option<&'static str>,
+    grade_chosen: Option<&'static str>,
+}
+
+impl Columns {
+    /// `template` is the one `report` was validated against.
+    fn of(report: &Report, template: &Template) -> Result<Self, serde_json::Error> {
+        let (rank, n) = report.stage.order();
+        let (suggested, chosen) = match (&report.grade, template.family) {
+            (Some(decision), _) => (Some(decision.suggested), Some(decision.chosen)),
+            // No decision sent: keep what the figures say, so the duty
+            // office can list incidents by grade all the same.
+            (None, Family::Incident { grading: rule, .. }) => {
+                (Some(grading::suggest(rule, &report.answers).grade), None)
+            }
+            (None, _) => (None, None),
+        };
+        Ok(Columns {
+            thread_id: report.thread_id().to_string(),
+            stage: serde_json::to_string(&report.stage)?,
+            stage_rank: i64::from(rank),
+            stage_n: i64::from(n),
+            grade_suggested: suggested.map(Grade::code),
+            grade_chosen: chosen.map(Grade::code),
+        })
+    }
+}
+
+/// Stores `report`, already validated against `template`, unless its id is
+/// already stored. Race-safe: the insert does nothing if the id exists (the
+/// UNIQUE index decides, not a prior read), and the row is then read back in
+/// the same transaction, so two concurrent sends of one report both answer
+/// the one row's receipt.
+pub async fn store(
+    pool: &SqlitePool,
+    report: &Report,
+    template: &Template,
+) -> Result<Stored, StoreError> {
     let body = canonical_body(report)?;
     let sha256 = hex_sha256(&body);
     let id = report.id.to_string();
+    let columns = Columns::of(report, template)?;
     // Microseconds and `Z`: fixed width, so the text sorts like the time.
     let now = Utc::now().to_rfc3339_opts(SecondsFormat::Micros, true);
 
@@ -51,8 +102,9 @@ pub async fn store(pool: &SqlitePool, report: &Report) -> Result<Stored, StoreEr
     let mut tx = pool.begin().await?;
     let inserted = sqlx::query(
         "INSERT INTO reports \
-             (id, template_id, template_version, body, body_sha256, written_at, received_at) \
-         VALUES (?, ?, ?, ?, ?, ?, ?) \
+             (id, template_id, template_version, body, body_sha256, written_at, received_at, \
+              thread_id, stage, stage_rank, stage_n, grade_suggested, grade_chosen) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
          ON CONFLICT (id) DO NOTHING",
     )
     .bind(&id)
@@ -62,6 +114,12 @@ pub async fn store(pool: &SqlitePool, report: &Report) -> Result<Stored, StoreEr
     .bind(&sha256)
     .bind(report.written_at.to_rfc3339())
     .bind(&now)
+    .bind(&columns.thread_id)
+    .bind(&columns.stage)
+    .bind(columns.stage_rank)
+    .bind(columns.stage_n)
+    .bind(columns.grade_suggested)
+    .bind(columns.grade_chosen)
     .execute(&mut *tx)
     .await?
     .rows_affected()
@@ -73,7 +131,7 @@ pub async fn store(pool: &SqlitePool, report: &Report) -> Result<Stored, StoreEr
             .await?;
     tx.commit().await?;
 
-    if stored_sha256 != sha256 {
+    if stored_sha256 != sha256 && !stored_as_older_text(pool, &id, &body).await? {
         return Ok(Stored::Conflict);
     }
     // Built from the stored row even on first receipt, so every answer for
@@ -88,6 +146,25 @@ pub async fn store(pool: &SqlitePool, report: &Report) -> Result<Stored, StoreEr
     } else {
         Stored::Replayed(receipt)
     })
+}
+
+/// Whether the row of `id`, whose hash differs from that of `body`, is
+/// nevertheless the same report, stored when the canonical text was
+/// different: a field added to `Report` since (such as `stage`, which
+/// serialises even at its default) changes the text of an old report but
+/// not the report. So the stored body is parsed and re-serialised as today's
+/// canonical text before deciding it is a conflict. Stored rows never
+/// change, so reading outside the insert's transaction sees the same row.
+async fn stored_as_older_text(pool: &SqlitePool, id: &str, body: &str) -> Result<bool, StoreError> {
+    let (stored,): (String,) = sqlx::query_as("SELECT body FROM reports WHERE id = ?")
+        .bind(id)
+        .fetch_one(pool)
+        .await?;
+    let stored: Report = serde_json::from_str(&stored).map_err(|e| StoreError::Corrupt {
+        id: id.to_owned(),
+        reason: e.to_string(),
+    })?;
+    Ok(canonical_body(&stored)? == body)
 }
 
 /// The report with this id, if stored.
@@ -107,6 +184,40 @@ pub async fn list(pool: &SqlitePool) -> Result<Vec<StoredReport>, StoreError> {
             .fetch_all(pool)
             .await?;
     rows.into_iter().map(Row::decode).collect()
+}
+
+/// The records of thread `thread`, first to last: by stage (首报, 续报一,
+/// 续报二 …, 终报; or found, rectifying, rectified, closed), then, within a
+/// stage, by when they were written, then by arrival. `None` when no record
+/// of the thread is stored.
+///
+/// Arrival order means nothing here: phones deliver whenever they find a
+/// signal, so a 终报 may well arrive before the 首报.
+pub async fn thread(pool: &SqlitePool, thread: ReportId) -> Result<Option<Thread>, StoreError> {
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT seq, id, body, received_at FROM reports WHERE thread_id = ? \
+         ORDER BY stage_rank, stage_n, seq",
+    )
+    .bind(thread.to_string())
+    .fetch_all(pool)
+    .await?;
+    if rows.is_empty() {
+        return Ok(None);
+    }
+    let mut records = rows
+        .into_iter()
+        .map(Row::decode)
+        .collect::<Result<Vec<_>, _>>()?;
+    // Writing times are compared as instants here rather than as the stored
+    // text: phones write them with their own zone offsets, so the text does
+    // not sort like the time. A thread is a handful of records.
+    records.sort_by(thread_order);
+    Ok(Some(Thread { thread, records }))
+}
+
+fn thread_order(a: &StoredReport, b: &StoredReport) -> Ordering {
+    let key = |s: &StoredReport| (s.report.stage.order(), s.report.written_at, s.receipt.seq);
+    key(a).cmp(&key(b))
 }
 
 #[derive(sqlx::FromRow)]
@@ -176,5 +287,52 @@ mod tests {
             canonical_body(&a).expect("a"),
             canonical_body(&b).expect("b")
         );
+    }
+
+    #[test]
+    fn a_body_stored_before_stages_existed_reads_as_a_first_record() {
+        // The text the first server stored: no thread, stage or grade.
+        let old = r#"{"id":"01890a5d-ac96-774b-bcce-b302099a8057","template_id":"t","template_version":1,"answers":{},"written_at":"2026-11-23T10:00:00+08:00"}"#;
+        let report: Report = serde_json::from_str(old).expect("parses");
+        assert_eq!(report.stage, kuaibao_core::Stage::Initial);
+        assert_eq!(report.thread_id(), report.id);
+        // Today's text of the same report differs, which is why a replay is
+        // judged by the parsed report when the hashes differ.
+        let today = canonical_body(&report).expect("json");
+        assert_ne!(today, old);
+        assert_eq!(today.replace(r#""stage":{"kind":"initial"},"#, ""), old);
+    }
+
+    #[test]
+    fn a_thread_orders_by_stage_then_writing_instant_then_arrival() {
+        use kuaibao_core::Stage;
+        let record = |seq: i64, stage: Stage, written: &str| {
+            let mut report: Report = serde_json::from_str(&format!(
+                r#"{{"id":"01890a5d-ac96-774b-bcce-b302099a8057","template_id":"t","template_version":1,"answers":{{}},"written_at":"{written}"}}"#
+            ))
+            .expect("parses");
+            report.stage = stage;
+            StoredReport {
+                receipt: Receipt {
+                    id: report.id,
+                    seq,
+                    received_at: Utc::now(),
+                },
+                report,
+            }
+        };
+        let mut records = [
+            record(1, Stage::Final, "2026-11-23T09:00:00+08:00"),
+            // 10:20 Beijing, written in UTC: sorts after 10:10 Beijing
+            // although its text sorts first.
+            record(2, Stage::FollowUp { n: 1 }, "2026-11-23T02:20:00+00:00"),
+            record(3, Stage::FollowUp { n: 1 }, "2026-11-23T10:10:00+08:00"),
+            record(4, Stage::FollowUp { n: 2 }, "2026-11-23T08:00:00+08:00"),
+            record(5, Stage::Initial, "2026-11-23T10:00:00+08:00"),
+            record(6, Stage::Initial, "2026-11-23T10:00:00+08:00"),
+        ];
+        records.sort_by(thread_order);
+        let seqs: Vec<i64> = records.iter().map(|r| r.receipt.seq).collect();
+        assert_eq!(seqs, vec![5, 6, 3, 2, 4, 1]);
     }
 }

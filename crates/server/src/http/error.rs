@@ -33,6 +33,9 @@ pub enum AppError {
     /// can quote SQL and paths, which are nobody else's business.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The server's fault outside storage; logged, answered vaguely.
+    #[error("{0}")]
+    Internal(String),
 }
 
 fn field_names(errors: &[FieldError]) -> String {
@@ -64,11 +67,13 @@ impl IntoResponse for AppError {
             ),
             AppError::Conflict(_) => (StatusCode::CONFLICT, ApiErrorCode::Conflict),
             AppError::NotFound(_) => (StatusCode::NOT_FOUND, ApiErrorCode::NotFound),
-            AppError::Store(_) => (StatusCode::INTERNAL_SERVER_ERROR, ApiErrorCode::Internal),
+            AppError::Store(_) | AppError::Internal(_) => {
+                (StatusCode::INTERNAL_SERVER_ERROR, ApiErrorCode::Internal)
+            }
         };
         let message = match &self {
-            AppError::Store(e) => {
-                tracing::error!(error = %e, "request failed");
+            AppError::Store(_) | AppError::Internal(_) => {
+                tracing::error!(error = %self, "request failed");
                 "something went wrong".to_owned()
             }
             other => other.to_string(),

@@ -6,6 +6,7 @@ mod extract;
 mod health;
 mod reports;
 mod static_files;
+mod templates;
 
 use std::path::Path;
 
@@ -30,6 +31,12 @@ pub const API_BODY_LIMIT: usize = 256 * 1024;
 /// One report, for the duty office (under [`SUBMIT_REPORT_PATH`]).
 pub const REPORT_PATH: &str = "/api/reports/{id}";
 
+/// The records of one thread (`Report::thread_id()`), in stage order.
+pub const THREAD_PATH: &str = "/api/threads/{id}";
+
+/// The template catalogue, grading rules and deadlines.
+pub const TEMPLATES_PATH: &str = "/api/templates";
+
 /// What the handlers share.
 #[derive(Clone)]
 pub struct AppState {
@@ -42,6 +49,8 @@ pub fn app(state: AppState, static_dir: &Path) -> Router {
         .route(HEALTH_PATH, get(health::health))
         .route(SUBMIT_REPORT_PATH, get(reports::list).post(reports::submit))
         .route(REPORT_PATH, get(reports::get_one))
+        .route(THREAD_PATH, get(reports::get_thread))
+        .route(TEMPLATES_PATH, get(templates::templates))
         // Unknown API paths answer JSON, not the app's index.html: a phone
         // talking to a newer or older server must see a clear 404.
         .route("/api", any(api_not_found))

@@ -9,7 +9,7 @@ use kuaibao_core::{validate, Report, ReportId};
 use super::error::AppError;
 use super::extract::{JsonBody, PathParam};
 use super::AppState;
-use crate::db::reports::{self, Stored, StoredReport};
+use crate::db::reports::{self, Stored, StoredReport, Thread};
 
 /// `POST /api/reports`: 201 and a receipt on first receipt, 200 and the same
 /// receipt on a replay. The phone retries until it gets a receipt, so every
@@ -19,8 +19,8 @@ pub async fn submit(
     JsonBody(report): JsonBody<Report>,
 ) -> Result<(StatusCode, Json<Receipt>), AppError> {
     // The phone validated already; the server must not trust that.
-    validate(&report).map_err(AppError::InvalidReport)?;
-    match reports::store(&state.pool, &report).await? {
+    let template = validate(&report).map_err(AppError::InvalidReport)?;
+    match reports::store(&state.pool, &report, template).await? {
         Stored::Created(receipt) => {
             tracing::info!(id = %receipt.id, seq = receipt.seq, "report stored");
             Ok((StatusCode::CREATED, Json(receipt)))
@@ -46,11 +46,28 @@ pub async fn get_one(
     State(state): State<AppState>,
     PathParam(id): PathParam<String>,
 ) -> Result<Json<StoredReport>, AppError> {
-    let id: ReportId = id
-        .parse()
-        .map_err(|_| AppError::BadRequest(format!("`{id}` is not a report id (a UUID)")))?;
+    let id = parse_id(&id, "report")?;
     reports::get(&state.pool, id)
         .await?
         .map(Json)
         .ok_or_else(|| AppError::NotFound(format!("no report {id}")))
+}
+
+/// `GET /api/threads/{id}`: the records of one incident or hazard, in stage
+/// order whatever order they arrived in. 404 until some record of the thread
+/// has arrived (not necessarily its first).
+pub async fn get_thread(
+    State(state): State<AppState>,
+    PathParam(id): PathParam<String>,
+) -> Result<Json<Thread>, AppError> {
+    let id = parse_id(&id, "thread")?;
+    reports::thread(&state.pool, id)
+        .await?
+        .map(Json)
+        .ok_or_else(|| AppError::NotFound(format!("no record of thread {id}")))
+}
+
+fn parse_id(text: &str, what: &str) -> Result<ReportId, AppError> {
+    text.parse()
+        .map_err(|_| AppError::BadRequest(format!("`{text}` is not a {what} id (a UUID)")))
 }
