@@ -1,5 +1,572 @@
-//! The twelve incident categories (filled in below).
+//! The twelve incident categories (固化12类突发事件信息报告模板). The sources
+//! name fourteen; two are left out. Drought (干旱) sets in slowly and is
+//! reported through periodic statistics, not a fast 首报. A utility outage
+//! (power, water, gas) is reported through the utility's own dispatch, and
+//! where it endangers people it is a consequence, reported under the event
+//! that caused it. Anything else goes to the general incident report.
 
-use crate::template::Template;
+use crate::catalogue::common::{
+    YES_NO_UNKNOWN, CAUSE, DEAD, DIRECT_LOSS, EVACUATED, AFFECTED, GPS, HELP_NEEDED, HOUSES_COLLAPSED, INJURED, MAX_PEOPLE, MEASURES, MISSING, OCCURRED_AT, PEOPLE, PHONE, PHOTOS,
+    PLACE, REPORTER, SERIOUS_INJURED, TRAPPED, WHAT_HAPPENED,
+};
+use crate::grading::{CASUALTIES, WORK_SAFETY};
+use crate::template::{Blank, BlankKind, ChoiceOption, Family, Need, Template};
+use crate::text::Text;
 
-pub const INCIDENTS: &[&Template] = &[];
+pub const INCIDENTS: &[&Template] = &[
+    &EARTHQUAKE,
+    &GEOLOGICAL_DISASTER,
+    &FLOOD,
+    &FOREST_FIRE,
+    &METEOROLOGICAL,
+    &FIRE,
+    &ROAD_TRAFFIC,
+    &HAZARDOUS_CHEMICALS,
+    &WORK_SAFETY_ACCIDENT,
+    &COLLAPSE,
+    &PUBLIC_HEALTH,
+    &SOCIAL_SECURITY,
+];
+
+const NATURAL_DISASTER: Family = Family::Incident { natural_disaster: true, grading: &CASUALTIES };
+const ACCIDENT: Family = Family::Incident { natural_disaster: false, grading: &WORK_SAFETY };
+const OTHER_EVENT: Family = Family::Incident { natural_disaster: false, grading: &CASUALTIES };
+
+const fn option(value: &'static str, zh: &'static str, en: &'static str) -> ChoiceOption {
+    ChoiceOption { value, label: Text::new(zh, en) }
+}
+
+const fn kind(label: Text, options: &'static [ChoiceOption]) -> Blank {
+    Blank { id: "kind", label, kind: BlankKind::Choice { options }, need: Need::Always }
+}
+
+const fn people(id: &'static str, label: Text) -> Blank {
+    Blank { id, label, kind: BlankKind::Count { min: 0, max: MAX_PEOPLE, unit: PEOPLE }, need: Need::Optional }
+}
+
+/// Crop area affected, in 亩 as farmers and village cadres count it.
+const CROP_AREA: Blank = Blank {
+    id: "crop_area",
+    label: Text::new("农作物受灾面积", "Crop area affected"),
+    kind: BlankKind::Amount { max: 10_000_000, decimals: 1, unit: Text::new("亩", "mu") },
+    need: Need::Optional,
+};
+
+/// 地震: the quick reporter sees the damage; the magnitude comes from the
+/// seismic network's bulletin.
+pub const EARTHQUAKE: Template = Template {
+    id: "earthquake",
+    version: 1,
+    family: NATURAL_DISASTER,
+    title: Text::new("地震", "Earthquake"),
+    sentence: Text::new(
+        "{occurred_at}，{place}（位置：{gps}）受{magnitude}级地震影响。{what_happened}。\
+         目前已造成{dead}人死亡、{injured}人受伤、{missing}人失踪，{trapped}人被困（压埋）；\
+         倒塌房屋{houses_collapsed}间，紧急转移安置{evacuated}人；初步估算直接经济损失{direct_loss}万元。\
+         已采取措施：{measures}。需要支援：{help_needed}。现场照片：{photos}。报告人：{reporter}，联系电话：{phone}。",
+        "At {occurred_at}, {place} (position: {gps}) was hit by a magnitude {magnitude} earthquake. {what_happened}. \
+         So far {dead} dead, {injured} injured, {missing} missing and {trapped} trapped or buried; \
+         {houses_collapsed} rooms of houses collapsed and {evacuated} people evacuated and sheltered; \
+         estimated direct economic loss {direct_loss} × 10,000 yuan. \
+         Measures taken: {measures}. Help needed: {help_needed}. Site photos: {photos}. Reported by {reporter}, phone {phone}.",
+    ),
+    blanks: &[
+        OCCURRED_AT,
+        PLACE,
+        GPS,
+        Blank { id: "magnitude", label: Text::new("震级", "Magnitude"), kind: BlankKind::Amount { max: 10, decimals: 1, unit: Text::new("级", "magnitude") }, need: Need::Optional },
+        WHAT_HAPPENED,
+        DEAD,
+        INJURED,
+        MISSING,
+        TRAPPED,
+        HOUSES_COLLAPSED,
+        EVACUATED,
+        DIRECT_LOSS,
+        MEASURES,
+        HELP_NEEDED,
+        PHOTOS,
+        REPORTER,
+        PHONE,
+    ],
+};
+
+const GEOLOGICAL_KINDS: &[ChoiceOption] = &[
+    option("landslide", "滑坡", "landslide"),
+    option("rockfall", "崩塌", "rockfall"),
+    option("debris_flow", "泥石流", "debris flow"),
+    option("subsidence", "地面塌陷", "ground subsidence"),
+];
+
+/// 地质灾害: who is still threatened matters as much as who was hit.
+pub const GEOLOGICAL_DISASTER: Template = Template {
+    id: "geological_disaster",
+    version: 1,
+    family: NATURAL_DISASTER,
+    title: Text::new("地质灾害", "Geological disaster"),
+    sentence: Text::new(
+        "{occurred_at}，{place}（位置：{gps}）发生{kind}。{what_happened}。\
+         目前已造成{dead}人死亡、{injured}人受伤、{missing}人失踪，倒塌房屋{houses_collapsed}间；\
+         仍威胁{threatened}人安全，已紧急转移安置{evacuated}人；初步估算直接经济损失{direct_loss}万元。\
+         已采取措施：{measures}。需要支援：{help_needed}。现场照片：{photos}。报告人：{reporter}，联系电话：{phone}。",
+        "At {occurred_at}, a {kind} occurred at {place} (position: {gps}). {what_happened}. \
+         So far {dead} dead, {injured} injured, {missing} missing and {houses_collapsed} rooms of houses collapsed; \
+         {threatened} people remain under threat and {evacuated} have been evacuated and sheltered; \
+         estimated direct economic loss {direct_loss} × 10,000 yuan. \
+         Measures taken: {measures}. Help needed: {help_needed}. Site photos: {photos}. Reported by {reporter}, phone {phone}.",
+    ),
+    blanks: &[
+        OCCURRED_AT,
+        PLACE,
+        GPS,
+        kind(Text::new("灾害类型", "Kind of disaster"), GEOLOGICAL_KINDS),
+        WHAT_HAPPENED,
+        DEAD,
+        INJURED,
+        MISSING,
+        HOUSES_COLLAPSED,
+        people("threatened", Text::new("受威胁人数", "People still under threat")),
+        EVACUATED,
+        DIRECT_LOSS,
+        MEASURES,
+        HELP_NEEDED,
+        PHOTOS,
+        REPORTER,
+        PHONE,
+    ],
+};
+
+const FLOOD_KINDS: &[ChoiceOption] = &[
+    option("river_flood", "洪水", "river flooding"),
+    option("flash_flood", "山洪", "flash flooding"),
+    option("waterlogging", "内涝", "waterlogging"),
+];
+
+/// 洪涝、内涝: people trapped by water come first, crops and shelter after.
+pub const FLOOD: Template = Template {
+    id: "flood",
+    version: 1,
+    family: NATURAL_DISASTER,
+    title: Text::new("洪涝灾害", "Flood or waterlogging"),
+    sentence: Text::new(
+        "{occurred_at}，{place}（位置：{gps}）发生{kind}灾害。{what_happened}。\
+         目前已造成{dead}人死亡、{injured}人受伤、{missing}人失踪，{trapped}人被困待救；\
+         紧急转移安置{evacuated}人，农作物受灾面积{crop_area}亩；初步估算直接经济损失{direct_loss}万元。\
+         已采取措施：{measures}。需要支援：{help_needed}。现场照片：{photos}。报告人：{reporter}，联系电话：{phone}。",
+        "At {occurred_at}, {place} (position: {gps}) suffered {kind}. {what_happened}. \
+         So far {dead} dead, {injured} injured, {missing} missing and {trapped} trapped awaiting rescue; \
+         {evacuated} people evacuated and sheltered, {crop_area} mu of crops affected; \
+         estimated direct economic loss {direct_loss} × 10,000 yuan. \
+         Measures taken: {measures}. Help needed: {help_needed}. Site photos: {photos}. Reported by {reporter}, phone {phone}.",
+    ),
+    blanks: &[
+        OCCURRED_AT,
+        PLACE,
+        GPS,
+        kind(Text::new("灾害类型", "Kind of flooding"), FLOOD_KINDS),
+        WHAT_HAPPENED,
+        DEAD,
+        INJURED,
+        MISSING,
+        TRAPPED,
+        EVACUATED,
+        CROP_AREA,
+        DIRECT_LOSS,
+        MEASURES,
+        HELP_NEEDED,
+        PHOTOS,
+        REPORTER,
+        PHONE,
+    ],
+};
+
+const FIRE_STATES: &[ChoiceOption] = &[
+    option("spreading", "火势仍在蔓延", "the fire is still spreading"),
+    option("controlled", "火势已得到控制", "the fire is under control"),
+    option("out", "明火已扑灭", "the open fire is out"),
+];
+
+/// 森林草原火灾: is it still spreading, how much has burned, who is on it.
+pub const FOREST_FIRE: Template = Template {
+    id: "forest_fire",
+    version: 1,
+    family: NATURAL_DISASTER,
+    title: Text::new("森林草原火灾", "Forest or grassland fire"),
+    sentence: Text::new(
+        "{occurred_at}，{place}（位置：{gps}）发生森林草原火灾。{what_happened}。\
+         目前{fire_state}，过火面积约{burned_area}公顷，投入扑救力量{firefighters}人；\
+         已造成{dead}人死亡、{injured}人受伤、{missing}人失踪，初步估算直接经济损失{direct_loss}万元。\
+         已采取措施：{measures}。需要支援：{help_needed}。现场照片：{photos}。报告人：{reporter}，联系电话：{phone}。",
+        "At {occurred_at}, a forest or grassland fire broke out at {place} (position: {gps}). {what_happened}. \
+         At present {fire_state}; about {burned_area} hectares have burned and {firefighters} firefighters are deployed. \
+         So far {dead} dead, {injured} injured and {missing} missing; estimated direct economic loss {direct_loss} × 10,000 yuan. \
+         Measures taken: {measures}. Help needed: {help_needed}. Site photos: {photos}. Reported by {reporter}, phone {phone}.",
+    ),
+    blanks: &[
+        OCCURRED_AT,
+        PLACE,
+        GPS,
+        WHAT_HAPPENED,
+        Blank { id: "fire_state", label: Text::new("火情状态", "State of the fire"), kind: BlankKind::Choice { options: FIRE_STATES }, need: Need::Optional },
+        Blank { id: "burned_area", label: Text::new("过火面积", "Area burned"), kind: BlankKind::Amount { max: 1_000_000, decimals: 2, unit: Text::new("公顷", "hectares") }, need: Need::Optional },
+        people("firefighters", Text::new("扑救人数", "Firefighters deployed")),
+        DEAD,
+        INJURED,
+        MISSING,
+        DIRECT_LOSS,
+        MEASURES,
+        HELP_NEEDED,
+        PHOTOS,
+        REPORTER,
+        PHONE,
+    ],
+};
+
+const WEATHER_KINDS: &[ChoiceOption] = &[
+    option("rainstorm", "暴雨", "rainstorm"),
+    option("snowstorm", "暴雪", "snowstorm"),
+    option("hail", "冰雹", "hail"),
+    option("gale", "大风", "strong wind"),
+    option("freezing", "冰冻", "freezing"),
+    option("lightning", "雷电", "lightning"),
+    option("heat", "高温", "heat wave"),
+];
+
+/// 气象灾害: often several at once (a storm brings rain, wind and hail), so
+/// the kind is a multiple choice.
+pub const METEOROLOGICAL: Template = Template {
+    id: "meteorological",
+    version: 1,
+    family: NATURAL_DISASTER,
+    title: Text::new("气象灾害", "Meteorological disaster"),
+    sentence: Text::new(
+        "{occurred_at}起，{place}（位置：{gps}）遭受{kinds}灾害。{what_happened}。\
+         目前已造成{dead}人死亡、{injured}人受伤、{missing}人失踪，受灾人口{affected}人，紧急转移安置{evacuated}人，\
+         农作物受灾面积{crop_area}亩；初步估算直接经济损失{direct_loss}万元。\
+         已采取措施：{measures}。需要支援：{help_needed}。现场照片：{photos}。报告人：{reporter}，联系电话：{phone}。",
+        "From {occurred_at}, {place} (position: {gps}) was hit by {kinds}. {what_happened}. \
+         So far {dead} dead, {injured} injured and {missing} missing; {affected} people affected, {evacuated} evacuated and sheltered, \
+         {crop_area} mu of crops affected; estimated direct economic loss {direct_loss} × 10,000 yuan. \
+         Measures taken: {measures}. Help needed: {help_needed}. Site photos: {photos}. Reported by {reporter}, phone {phone}.",
+    ),
+    blanks: &[
+        OCCURRED_AT,
+        PLACE,
+        GPS,
+        Blank { id: "kinds", label: Text::new("灾害种类（可多选）", "Kind of weather (all that apply)"), kind: BlankKind::MultiChoice { options: WEATHER_KINDS }, need: Need::Always },
+        WHAT_HAPPENED,
+        DEAD,
+        INJURED,
+        MISSING,
+        AFFECTED,
+        EVACUATED,
+        CROP_AREA,
+        DIRECT_LOSS,
+        MEASURES,
+        HELP_NEEDED,
+        PHOTOS,
+        REPORTER,
+        PHONE,
+    ],
+};
+
+const PREMISES: &[ChoiceOption] = &[
+    option("residence", "住宅", "residence"),
+    option("crowded_venue", "人员密集场所", "crowded venue"),
+    option("factory_warehouse", "厂房仓库", "factory or warehouse"),
+    option("vehicle", "交通工具", "vehicle"),
+    option("other", "其他场所", "other"),
+];
+
+/// 火灾: where it burns and who is trapped decide the response.
+pub const FIRE: Template = Template {
+    id: "fire",
+    version: 1,
+    family: ACCIDENT,
+    title: Text::new("火灾", "Fire"),
+    sentence: Text::new(
+        "{occurred_at}，{place}（位置：{gps}）{premises}发生火灾。{what_happened}。\
+         目前{trapped}人被困，已造成{dead}人死亡、{injured}人受伤（其中重伤{serious_injured}人），\
+         初步估算直接经济损失{direct_loss}万元。初步原因：{cause}。\
+         已采取措施：{measures}。需要支援：{help_needed}。现场照片：{photos}。报告人：{reporter}，联系电话：{phone}。",
+        "At {occurred_at}, a fire broke out at {place} (position: {gps}); premises: {premises}. {what_happened}. \
+         {trapped} people are trapped; so far {dead} dead and {injured} injured, {serious_injured} of them seriously; \
+         estimated direct economic loss {direct_loss} × 10,000 yuan. Cause as far as known: {cause}. \
+         Measures taken: {measures}. Help needed: {help_needed}. Site photos: {photos}. Reported by {reporter}, phone {phone}.",
+    ),
+    blanks: &[
+        OCCURRED_AT,
+        PLACE,
+        GPS,
+        Blank { id: "premises", label: Text::new("起火场所", "Premises"), kind: BlankKind::Choice { options: PREMISES }, need: Need::Optional },
+        WHAT_HAPPENED,
+        TRAPPED,
+        DEAD,
+        INJURED,
+        SERIOUS_INJURED,
+        DIRECT_LOSS,
+        CAUSE,
+        MEASURES,
+        HELP_NEEDED,
+        PHOTOS,
+        REPORTER,
+        PHONE,
+    ],
+};
+
+/// 道路交通事故: how many vehicles, and whether dangerous goods are aboard
+/// (which turns a crash into a hazardous-chemicals response).
+pub const ROAD_TRAFFIC: Template = Template {
+    id: "road_traffic",
+    version: 1,
+    family: ACCIDENT,
+    title: Text::new("道路交通事故", "Road traffic accident"),
+    sentence: Text::new(
+        "{occurred_at}，{place}（位置：{gps}）发生一起道路交通事故，涉及车辆{vehicles}辆，是否载有危险货物：{hazardous_goods}。{what_happened}。\
+         目前已造成{dead}人死亡、{injured}人受伤（其中重伤{serious_injured}人），{trapped}人被困车内；\
+         初步估算直接经济损失{direct_loss}万元。初步原因：{cause}。\
+         已采取措施：{measures}。需要支援：{help_needed}。现场照片：{photos}。报告人：{reporter}，联系电话：{phone}。",
+        "At {occurred_at}, a road traffic accident involving {vehicles} vehicles occurred at {place} (position: {gps}); \
+         hazardous goods aboard: {hazardous_goods}. {what_happened}. \
+         So far {dead} dead and {injured} injured, {serious_injured} of them seriously, and {trapped} trapped in vehicles; \
+         estimated direct economic loss {direct_loss} × 10,000 yuan. Cause as far as known: {cause}. \
+         Measures taken: {measures}. Help needed: {help_needed}. Site photos: {photos}. Reported by {reporter}, phone {phone}.",
+    ),
+    blanks: &[
+        OCCURRED_AT,
+        PLACE,
+        GPS,
+        Blank { id: "vehicles", label: Text::new("涉及车辆", "Vehicles involved"), kind: BlankKind::Count { min: 1, max: 1_000, unit: Text::new("辆", "vehicles") }, need: Need::Optional },
+        Blank { id: "hazardous_goods", label: Text::new("是否载有危险货物", "Hazardous goods aboard"), kind: BlankKind::Choice { options: YES_NO_UNKNOWN }, need: Need::Optional },
+        WHAT_HAPPENED,
+        DEAD,
+        INJURED,
+        SERIOUS_INJURED,
+        TRAPPED,
+        DIRECT_LOSS,
+        CAUSE,
+        MEASURES,
+        HELP_NEEDED,
+        PHOTOS,
+        REPORTER,
+        PHONE,
+    ],
+};
+
+const CHEMICAL_KINDS: &[ChoiceOption] = &[
+    option("leak", "泄漏", "leak"),
+    option("fire", "火灾", "fire"),
+    option("explosion", "爆炸", "explosion"),
+];
+
+/// 危险化学品泄漏、爆炸: what substance, and who was moved out of its way.
+pub const HAZARDOUS_CHEMICALS: Template = Template {
+    id: "hazardous_chemicals",
+    version: 1,
+    family: ACCIDENT,
+    title: Text::new("危险化学品事故", "Hazardous-chemicals accident"),
+    sentence: Text::new(
+        "{occurred_at}，{place}（位置：{gps}）发生危险化学品{kind}事故，涉及物质：{substance}。{what_happened}。\
+         目前已造成{dead}人死亡、{injured}人受伤（其中重伤{serious_injured}人，含急性中毒），已疏散周边群众{evacuated}人；\
+         初步估算直接经济损失{direct_loss}万元。初步原因：{cause}。\
+         已采取措施：{measures}。需要支援：{help_needed}。现场照片：{photos}。报告人：{reporter}，联系电话：{phone}。",
+        "At {occurred_at}, a hazardous-chemicals {kind} occurred at {place} (position: {gps}); substance: {substance}. {what_happened}. \
+         So far {dead} dead and {injured} injured, {serious_injured} of them seriously (acute poisoning included); \
+         {evacuated} people nearby evacuated; estimated direct economic loss {direct_loss} × 10,000 yuan. Cause as far as known: {cause}. \
+         Measures taken: {measures}. Help needed: {help_needed}. Site photos: {photos}. Reported by {reporter}, phone {phone}.",
+    ),
+    blanks: &[
+        OCCURRED_AT,
+        PLACE,
+        GPS,
+        kind(Text::new("事故类型", "Kind of accident"), CHEMICAL_KINDS),
+        Blank { id: "substance", label: Text::new("涉及物质", "Substance"), kind: BlankKind::Text { max_chars: 60 }, need: Need::Optional },
+        WHAT_HAPPENED,
+        DEAD,
+        INJURED,
+        SERIOUS_INJURED,
+        EVACUATED,
+        DIRECT_LOSS,
+        CAUSE,
+        MEASURES,
+        HELP_NEEDED,
+        PHOTOS,
+        REPORTER,
+        PHONE,
+    ],
+};
+
+const SECTORS: &[ChoiceOption] = &[
+    option("mining", "矿山", "mining"),
+    option("construction", "建筑施工", "construction"),
+    option("special_equipment", "特种设备", "special equipment"),
+    option("industry_trade", "工贸", "industry and trade"),
+    option("other", "其他", "other"),
+];
+
+/// 生产安全事故 (Decree 493): the unit where it happened is part of every
+/// report to the authority; the final report must name it.
+pub const WORK_SAFETY_ACCIDENT: Template = Template {
+    id: "work_safety",
+    version: 1,
+    family: ACCIDENT,
+    title: Text::new("生产安全事故", "Work-safety accident"),
+    sentence: Text::new(
+        "{occurred_at}，{unit_name}在{place}（位置：{gps}）发生一起{kind}生产安全事故。{what_happened}。\
+         目前已造成{dead}人死亡、{injured}人受伤（其中重伤{serious_injured}人），{trapped}人被困；\
+         初步估算直接经济损失{direct_loss}万元。初步原因：{cause}。\
+         已采取措施：{measures}。需要支援：{help_needed}。现场照片：{photos}。报告人：{reporter}，联系电话：{phone}。",
+        "At {occurred_at}, a work-safety accident ({kind}) occurred at {unit_name}, {place} (position: {gps}). {what_happened}. \
+         So far {dead} dead and {injured} injured, {serious_injured} of them seriously, and {trapped} trapped; \
+         estimated direct economic loss {direct_loss} × 10,000 yuan. Cause as far as known: {cause}. \
+         Measures taken: {measures}. Help needed: {help_needed}. Site photos: {photos}. Reported by {reporter}, phone {phone}.",
+    ),
+    blanks: &[
+        OCCURRED_AT,
+        Blank { id: "unit_name", label: Text::new("事故发生单位", "Unit where it happened"), kind: BlankKind::Text { max_chars: 100 }, need: Need::AtFinal },
+        PLACE,
+        GPS,
+        kind(Text::new("行业领域", "Sector"), SECTORS),
+        WHAT_HAPPENED,
+        DEAD,
+        INJURED,
+        SERIOUS_INJURED,
+        TRAPPED,
+        DIRECT_LOSS,
+        CAUSE,
+        MEASURES,
+        HELP_NEEDED,
+        PHOTOS,
+        REPORTER,
+        PHONE,
+    ],
+};
+
+const STRUCTURES: &[ChoiceOption] = &[
+    option("building", "房屋", "building"),
+    option("bridge", "桥梁", "bridge"),
+    option("road", "道路", "road"),
+    option("tunnel", "隧道", "tunnel"),
+    option("other", "其他建（构）筑物", "other structure"),
+];
+
+/// 建筑物、构筑物坍塌: search and rescue first, so the trapped come first.
+pub const COLLAPSE: Template = Template {
+    id: "collapse",
+    version: 1,
+    family: ACCIDENT,
+    title: Text::new("建筑物构筑物坍塌", "Building or structure collapse"),
+    sentence: Text::new(
+        "{occurred_at}，{place}（位置：{gps}）发生{kind}坍塌。{what_happened}。\
+         目前{trapped}人被困，已造成{dead}人死亡、{injured}人受伤（其中重伤{serious_injured}人）、{missing}人失踪；\
+         初步估算直接经济损失{direct_loss}万元。初步原因：{cause}。\
+         已采取措施：{measures}。需要支援：{help_needed}。现场照片：{photos}。报告人：{reporter}，联系电话：{phone}。",
+        "At {occurred_at}, a collapse occurred at {place} (position: {gps}); what collapsed: {kind}. {what_happened}. \
+         {trapped} people are trapped; so far {dead} dead, {injured} injured ({serious_injured} of them seriously) and {missing} missing; \
+         estimated direct economic loss {direct_loss} × 10,000 yuan. Cause as far as known: {cause}. \
+         Measures taken: {measures}. Help needed: {help_needed}. Site photos: {photos}. Reported by {reporter}, phone {phone}.",
+    ),
+    blanks: &[
+        OCCURRED_AT,
+        PLACE,
+        GPS,
+        kind(Text::new("坍塌对象", "What collapsed"), STRUCTURES),
+        WHAT_HAPPENED,
+        TRAPPED,
+        DEAD,
+        INJURED,
+        SERIOUS_INJURED,
+        MISSING,
+        DIRECT_LOSS,
+        CAUSE,
+        MEASURES,
+        HELP_NEEDED,
+        PHOTOS,
+        REPORTER,
+        PHONE,
+    ],
+};
+
+const HEALTH_KINDS: &[ChoiceOption] = &[
+    option("infectious_disease", "传染病", "infectious disease"),
+    option("food_poisoning", "食物中毒", "food poisoning"),
+    option("occupational_poisoning", "职业中毒", "occupational poisoning"),
+    option("unknown_disease", "不明原因疾病", "disease of unknown cause"),
+    option("other", "其他", "other"),
+];
+
+/// 公共卫生事件: counted in people fallen ill rather than injured.
+pub const PUBLIC_HEALTH: Template = Template {
+    id: "public_health",
+    version: 1,
+    family: OTHER_EVENT,
+    title: Text::new("公共卫生事件", "Public-health event"),
+    sentence: Text::new(
+        "{occurred_at}，{place}（位置：{gps}）发生一起突发公共卫生事件（{kind}）。{what_happened}。\
+         目前共发病{sick}人，其中危重{critical}人，死亡{dead}人；初步估算直接经济损失{direct_loss}万元。初步原因：{cause}。\
+         已采取措施：{measures}。需要支援：{help_needed}。现场照片：{photos}。报告人：{reporter}，联系电话：{phone}。",
+        "At {occurred_at}, a public-health event ({kind}) occurred at {place} (position: {gps}). {what_happened}. \
+         So far {sick} people have fallen ill, {critical} of them critically, and {dead} have died; \
+         estimated direct economic loss {direct_loss} × 10,000 yuan. Cause as far as known: {cause}. \
+         Measures taken: {measures}. Help needed: {help_needed}. Site photos: {photos}. Reported by {reporter}, phone {phone}.",
+    ),
+    blanks: &[
+        OCCURRED_AT,
+        PLACE,
+        GPS,
+        kind(Text::new("事件类型", "Kind of event"), HEALTH_KINDS),
+        WHAT_HAPPENED,
+        Blank { id: "sick", label: Text::new("发病人数", "People fallen ill"), kind: BlankKind::Count { min: 0, max: MAX_PEOPLE, unit: PEOPLE }, need: Need::AtFinal },
+        people("critical", Text::new("其中危重人数", "Of whom critically ill")),
+        DEAD,
+        DIRECT_LOSS,
+        CAUSE,
+        MEASURES,
+        HELP_NEEDED,
+        PHOTOS,
+        REPORTER,
+        PHONE,
+    ],
+};
+
+const SOCIAL_KINDS: &[ChoiceOption] = &[
+    option("mass_incident", "群体性事件", "mass incident"),
+    option("stampede", "踩踏事件", "stampede"),
+    option("other", "其他社会安全事件", "other"),
+];
+
+/// 社会安全事件: how many people are involved sizes the response.
+pub const SOCIAL_SECURITY: Template = Template {
+    id: "social_security",
+    version: 1,
+    family: OTHER_EVENT,
+    title: Text::new("社会安全事件", "Social-security event"),
+    sentence: Text::new(
+        "{occurred_at}，{place}（位置：{gps}）发生{kind}，涉及约{involved}人。{what_happened}。\
+         目前已造成{dead}人死亡、{injured}人受伤（其中重伤{serious_injured}人），初步估算直接经济损失{direct_loss}万元。\
+         初步原因：{cause}。\
+         已采取措施：{measures}。需要支援：{help_needed}。现场照片：{photos}。报告人：{reporter}，联系电话：{phone}。",
+        "At {occurred_at}, a social-security event ({kind}) occurred at {place} (position: {gps}), involving about {involved} people. {what_happened}. \
+         So far {dead} dead and {injured} injured, {serious_injured} of them seriously; estimated direct economic loss {direct_loss} × 10,000 yuan. \
+         Cause as far as known: {cause}. \
+         Measures taken: {measures}. Help needed: {help_needed}. Site photos: {photos}. Reported by {reporter}, phone {phone}.",
+    ),
+    blanks: &[
+        OCCURRED_AT,
+        PLACE,
+        GPS,
+        kind(Text::new("事件类型", "Kind of event"), SOCIAL_KINDS),
+        people("involved", Text::new("涉及人数", "People involved")),
+        WHAT_HAPPENED,
+        DEAD,
+        INJURED,
+        SERIOUS_INJURED,
+        DIRECT_LOSS,
+        CAUSE,
+        MEASURES,
+        HELP_NEEDED,
+        PHOTOS,
+        REPORTER,
+        PHONE,
+    ],
+};
