@@ -6,6 +6,7 @@
 pub mod backoff;
 pub mod catalogue;
 pub mod deadlines;
+pub mod examples;
 pub mod grading;
 pub mod ids;
 pub mod protocol;
