@@ -113,12 +113,17 @@ impl Thread {
         Some(draft)
     }
 
-    /// The grade: as chosen on the latest submitted record, else as the
-    /// latest figures suggest. `None` for hazards.
+    /// The grade of the latest stage (a draft's too, so deadlines follow
+    /// the figures as they are typed): as chosen, else as its figures
+    /// suggest. `None` for hazards.
     pub fn grade(&self) -> Option<Grade> {
         let Family::Incident { grading: rule, .. } = self.template()?.family else { return None };
-        let chosen = self.submitted().filter_map(|r| r.grade.as_ref()).last().map(|g| g.chosen);
-        Some(chosen.unwrap_or_else(|| grading::suggest(rule, &self.latest().answers).grade))
+        let latest = self.latest();
+        Some(latest.grade.as_ref().map_or_else(|| grading::suggest(rule, &latest.answers).grade, |g| g.chosen))
+    }
+
+    pub fn is_hazard(&self) -> bool {
+        self.template().is_some_and(|t| !matches!(t.family, Family::Incident { .. }))
     }
 
     /// Every reporting deadline of an incident and where it stands at `now`

@@ -50,7 +50,7 @@ fn ThreadItem(thread: Thread) -> impl IntoView {
     let first = thread.first().clone();
     let title = thread.template().map(|t| t.title);
     let place = first.answers.get("place").cloned().filter(|p| !p.trim().is_empty());
-    let stage = latest.stage;
+    let stage = latest.stage.name_in(thread.is_hazard());
     let id = thread.id;
     let hazard_thread = thread.clone();
     let overdue = Memo::new(move |_| {
@@ -61,7 +61,7 @@ fn ThreadItem(thread: Thread) -> impl IntoView {
         <li class="report-item" class:overdue=move || overdue.get().is_some() data-testid="report-item" data-id=latest.id.to_string()>
             <a href=Route::Report(latest.id).to_hash()>
                 <span class="what">{move || title.map(|t| state.t(t))}</span>
-                <span class="stage">{move || stage.name().get(state.lang.get())}</span>
+                <span class="stage">{move || stage.get(state.lang.get())}</span>
                 <span class="place">{move || place.clone().unwrap_or_else(|| state.t(words::NO_PLACE).to_owned())}</span>
                 {move || thread.grade().map(|g| view! { <span class="grade-chip" data-grade=g.code()>{state.t(g.name())}</span> })}
                 {move || overdue.get().map(|days| view! { <span class="overdue-chip" data-testid="rectify-overdue">{state.t(words::RECTIFY_OVERDUE)}" "{days}</span> })}

@@ -36,10 +36,11 @@ fn find(state: AppState, id: ReportId) -> Option<LocalReport> {
 
 /// The heading of a record: what, and which stage.
 fn heading(state: AppState, template: &'static Template, stage: Stage) -> impl IntoView {
+    let stage = stage.name_in(!matches!(template.family, Family::Incident { .. }));
     view! {
         <h2>
             {move || state.t(template.title)}" · "
-            <span data-testid="stage">{move || stage.name().get(state.lang.get())}</span>
+            <span data-testid="stage">{move || stage.get(state.lang.get())}</span>
         </h2>
     }
 }

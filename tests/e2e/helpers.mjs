@@ -172,3 +172,29 @@ export function form(page) {
     submit: page.getByRole('button', { name: '提交报告' }),
   };
 }
+
+/** A form field by its exact label, with or without the required mark. */
+export function field(page, label) {
+  const escaped = label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return page.getByLabel(new RegExp(`^${escaped}( \\*)?$`));
+}
+
+/** Reads every record of a thread from the server, in chain order. */
+export async function thread(url, id) {
+  const res = await fetch(`${url}/api/threads/${id}`);
+  if (!res.ok) throw new Error(`GET /api/threads/${id}: ${res.status}`);
+  return res.json();
+}
+
+/** The records the phone holds, straight from IndexedDB. */
+export function phoneRecords(page) {
+  return page.evaluate(() => new Promise((resolve, reject) => {
+    const open = indexedDB.open('kuaibao');
+    open.onerror = () => reject(open.error);
+    open.onsuccess = () => {
+      const get = open.result.transaction('reports').objectStore('reports').getAll();
+      get.onsuccess = () => resolve(get.result);
+      get.onerror = () => reject(get.error);
+    };
+  }));
+}

@@ -48,6 +48,15 @@ impl Stage {
         }
     }
 
+    /// The name in a thread of this kind: a hazard's first record is its
+    /// finding, not a 首报.
+    pub fn name_in(self, hazard: bool) -> StageName {
+        match self {
+            Stage::Initial if hazard => StageName::Fixed(Text::new("发现隐患", "Found")),
+            other => other.name(),
+        }
+    }
+
     /// Whether this is a stage of a hazard's life rather than an incident's.
     pub fn is_hazard_step(self) -> bool {
         matches!(self, Stage::Rectifying | Stage::Rectified | Stage::Closed)
@@ -77,7 +86,7 @@ pub fn chinese_number(n: u32) -> String {
     match n {
         0..=9 => DIGITS[n as usize].to_owned(),
         10..=19 => format!("十{}", if n == 10 { "" } else { DIGITS[(n % 10) as usize] }),
-        20..=99 => format!("{}十{}", DIGITS[(n / 10) as usize], if n % 10 == 0 { "" } else { DIGITS[(n % 10) as usize] }),
+        20..=99 => format!("{}十{}", DIGITS[(n / 10) as usize], if n.is_multiple_of(10) { "" } else { DIGITS[(n % 10) as usize] }),
         _ => n.to_string(),
     }
 }
@@ -106,6 +115,8 @@ mod tests {
         assert_eq!(Stage::FollowUp { n: 47 }.name().get(Lang::Zh), "续报四十七");
         assert_eq!(Stage::FollowUp { n: 3 }.name().get(Lang::En), "Follow-up 3");
         assert_eq!(Stage::Final.name().get(Lang::Zh), "终报");
+        assert_eq!(Stage::Initial.name_in(true).get(Lang::En), "Found");
+        assert_eq!(Stage::Initial.name_in(false).get(Lang::Zh), "首报");
     }
 
     #[test]

@@ -111,8 +111,9 @@ pub fn validate(report: &Report) -> Result<&'static Template, Vec<FieldError>> {
 
 /// A grade decision must match the figures, and an override needs a reason.
 fn check_grade(template: &Template, report: &Report) -> Vec<FieldError> {
-    let (Family::Incident { grading: rule, .. }, Some(decision)) = (template.family, &report.grade) else {
-        return Vec::new();
+    let Some(decision) = &report.grade else { return Vec::new() };
+    let Family::Incident { grading: rule, .. } = template.family else {
+        return vec![FieldError::new("grade", ErrorCode::GradeMismatch, "隐患记录不分事件等级".into(), "hazard records carry no severity grade".into())];
     };
     let suggested = grading::suggest(rule, &report.answers).grade;
     let mut errors = Vec::new();
@@ -358,6 +359,51 @@ mod tests {
         assert_eq!(codes(&with("place", &"山".repeat(100))), vec![]);
         assert_eq!(codes(&with("gps.alt", "1")), vec![("gps.alt".into(), ErrorCode::UnknownField)]);
         assert_eq!(codes(&with("colour", "red")), vec![("colour".into(), ErrorCode::UnknownField)]);
+    }
+
+    fn report_of(template: &Template, answers: Answers, stage: Stage, thread: Option<ReportId>) -> Report {
+        Report {
+            id: ReportId::from_parts(1_790_000_000_000, [9; 10]),
+            thread,
+            stage,
+            template_id: template.id.into(),
+            template_version: template.version,
+            answers,
+            written_at: DateTime::parse_from_rfc3339("2026-11-23T10:00:00+08:00").expect("rfc3339"),
+            grade: None,
+        }
+    }
+
+    #[test]
+    fn stages_threads_and_grades_are_checked() {
+        use crate::grading::{Grade, GradeDecision};
+        let thread = Some(ReportId::from_parts(1_700_000_000_000, [1; 10]));
+        let code_of = |r: &Report| validate(r).err().unwrap_or_default().into_iter().map(|e| (e.field, e.code)).collect::<Vec<_>>();
+        assert_eq!(code_of(&report_of(&GENERAL_INCIDENT, filled(), Stage::FollowUp { n: 1 }, None)), vec![("thread".into(), ErrorCode::BadThread)]);
+        assert_eq!(code_of(&report_of(&GENERAL_INCIDENT, filled(), Stage::FollowUp { n: 1 }, thread)), vec![]);
+        assert_eq!(code_of(&report_of(&GENERAL_INCIDENT, filled(), Stage::Rectified, thread)), vec![("stage".into(), ErrorCode::StageNotAllowed)]);
+        let mut r = report_of(&GENERAL_INCIDENT, filled(), Stage::Initial, None);
+        r.grade = Some(GradeDecision { suggested: Grade::IV, chosen: Grade::II, reason: String::new() });
+        assert_eq!(code_of(&r), vec![("grade_reason".into(), ErrorCode::ReasonRequired)]);
+        r.grade = Some(GradeDecision { suggested: Grade::I, chosen: Grade::I, reason: String::new() });
+        assert_eq!(code_of(&r), vec![("grade".into(), ErrorCode::GradeMismatch)]);
+        let hazard = &crate::catalogue::HAZARD;
+        let mut h = report_of(hazard, crate::examples::filled(hazard), Stage::Initial, None);
+        assert_eq!(code_of(&h), vec![]);
+        h.grade = Some(GradeDecision { suggested: Grade::IV, chosen: Grade::IV, reason: String::new() });
+        assert_eq!(code_of(&h), vec![("grade".into(), ErrorCode::GradeMismatch)]);
+    }
+
+    #[test]
+    fn final_reports_need_every_required_blank() {
+        let road = crate::catalogue::INCIDENTS.iter().find(|t| t.id == "road_traffic").expect("road traffic template");
+        let mut answers = crate::examples::filled(road);
+        answers.remove("dead");
+        let thread = Some(ReportId::from_parts(1_700_000_000_000, [1; 10]));
+        assert!(validate(&report_of(road, answers.clone(), Stage::Initial, None)).is_ok(), "a 首报 may leave figures open");
+        assert!(validate(&report_of(road, answers.clone(), Stage::FollowUp { n: 1 }, thread)).is_ok());
+        let errors = validate(&report_of(road, answers, Stage::Final, thread)).expect_err("终报 is complete");
+        assert_eq!(errors.iter().map(|e| (e.field.as_str(), e.code)).collect::<Vec<_>>(), vec![("dead", ErrorCode::Required)]);
     }
 
     #[test]
