@@ -40,7 +40,6 @@ pub fn BlankInput(
         }
         .into_any()
     };
-    let unit = |unit: Text| view! { <span class="unit">{move || state.t(unit)}</span> };
 
     let control = match blank.kind {
         BlankKind::GeoPoint => return view! { <GeoBlank blank required answers errors on_edit readonly/> }.into_any(),
@@ -86,8 +85,9 @@ pub fn BlankInput(
         }
         .into_any(),
         BlankKind::Date => line("date", "none", "", None),
-        BlankKind::Count { unit: u, .. } => view! { {line("text", "numeric", "count", None)}{unit(u)} }.into_any(),
-        BlankKind::Amount { unit: u, .. } => view! { {line("text", "decimal", "amount", None)}{unit(u)} }.into_any(),
+        // Units (人, 间, 万元) are words of the sentence, right after the blank.
+        BlankKind::Count { .. } => line("text", "numeric", "count", None),
+        BlankKind::Amount { .. } => line("text", "decimal", "amount", None),
         BlankKind::Phone => line("tel", "tel", "", None),
         BlankKind::Text { max_chars } => line("text", "text", "", Some(max_chars)),
     };
