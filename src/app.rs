@@ -47,7 +47,13 @@ fn Shell(
             let _attribute_is_cosmetic = html.set_attribute("lang", tag);
         }
     });
-    let toggle_lang = move |_| state.set_lang(if state.lang.get_untracked() == Lang::Zh { Lang::En } else { Lang::Zh });
+    let toggle_lang = move |_| {
+        state.set_lang(if state.lang.get_untracked() == Lang::Zh {
+            Lang::En
+        } else {
+            Lang::Zh
+        })
+    };
     view! {
         <header class="topbar">
             <h1>

@@ -31,7 +31,9 @@ impl Route {
 
     /// The route of the current page.
     pub fn current() -> Route {
-        let hash = web_sys::window().and_then(|w| w.location().hash().ok()).unwrap_or_default();
+        let hash = web_sys::window()
+            .and_then(|w| w.location().hash().ok())
+            .unwrap_or_default();
         Route::from_hash(&hash)
     }
 

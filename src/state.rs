@@ -133,12 +133,18 @@ impl AppState {
 
     /// Starts a new draft of `template` and opens it.
     pub fn new_draft(&self, template: &'static Template) {
-        self.open_draft(LocalReport::new_draft(platform::new_report_id(), template, platform::now_ms()));
+        self.open_draft(LocalReport::new_draft(
+            platform::new_report_id(),
+            template,
+            platform::now_ms(),
+        ));
     }
 
     /// Starts the next stage of a thread (a 续报, the 终报, a hazard step).
     pub fn new_stage(&self, thread_id: ReportId, stage: Stage) {
-        let thread = self.reports.with_untracked(|rs| threads::threads(rs).into_iter().find(|t| t.id == thread_id));
+        let thread = self
+            .reports
+            .with_untracked(|rs| threads::threads(rs).into_iter().find(|t| t.id == thread_id));
         if let Some(draft) = thread.and_then(|t| t.next_draft(stage, platform::new_report_id(), platform::now_ms())) {
             self.open_draft(draft);
         }
@@ -179,7 +185,12 @@ impl AppState {
         validate::validate(&report.as_report(now))?;
         self.flush_quietly().await;
         report.updated_ms = platform::now_ms();
-        report.status = Status::Waiting { written_at: now, attempts: 0, next_try_ms: report.updated_ms, last_error: None };
+        report.status = Status::Waiting {
+            written_at: now,
+            attempts: 0,
+            next_try_ms: report.updated_ms,
+            last_error: None,
+        };
         if let Err(e) = self.store.get_value().put(&report).await {
             // Nothing is lost: the draft is still stored; say why it stays.
             self.save_state().set(SaveState::Failed(e));
@@ -220,7 +231,9 @@ impl AppState {
         leptos::task::spawn_local(async move {
             match state.store.get_value().delete_draft(id).await {
                 Ok(()) => {
-                    state.reports.update(|rs| rs.retain(|r| r.id != id || r.status != Status::Draft));
+                    state
+                        .reports
+                        .update(|rs| rs.retain(|r| r.id != id || r.status != Status::Draft));
                     Route::Home.go();
                 }
                 Err(e) => state.save_state().set(SaveState::Failed(e)),

@@ -23,14 +23,18 @@ pub fn threads(reports: &[LocalReport]) -> Vec<Thread> {
     for r in reports {
         match threads.iter_mut().find(|t| t.id == r.thread_id()) {
             Some(t) => t.records.push(r.clone()),
-            None => threads.push(Thread { id: r.thread_id(), records: vec![r.clone()] }),
+            None => threads.push(Thread {
+                id: r.thread_id(),
+                records: vec![r.clone()],
+            }),
         }
     }
     for t in &mut threads {
-        t.records.sort_by(|a, b| a.stage.order().cmp(&b.stage.order()).then(a.id.cmp(&b.id)));
+        t.records
+            .sort_by(|a, b| a.stage.order().cmp(&b.stage.order()).then(a.id.cmp(&b.id)));
     }
     // Thread ids are UUIDv7: they sort by the time the thread began.
-    threads.sort_by(|a, b| b.id.cmp(&a.id));
+    threads.sort_by_key(|t| std::cmp::Reverse(t.id));
     threads
 }
 
@@ -67,17 +71,29 @@ impl Thread {
     /// The stages the user may file next. Nothing while a draft of this
     /// thread is open (finish it first) or the thread is not yet sent.
     pub fn next_stages(&self) -> Vec<Stage> {
-        let Some(template) = self.template() else { return Vec::new() };
-        if self.records.iter().any(|r| r.status == Status::Draft || matches!(r.status, Status::Rejected { .. })) {
+        let Some(template) = self.template() else {
+            return Vec::new();
+        };
+        if self
+            .records
+            .iter()
+            .any(|r| r.status == Status::Draft || matches!(r.status, Status::Rejected { .. }))
+        {
             return Vec::new();
         }
-        let Some(latest) = self.submitted().last() else { return Vec::new() };
+        let Some(latest) = self.submitted().last() else {
+            return Vec::new();
+        };
         match template.family {
             Family::Incident { .. } => {
                 if self.records.iter().any(|r| r.stage == Stage::Final) {
                     return Vec::new();
                 }
-                let n = self.records.iter().filter(|r| matches!(r.stage, Stage::FollowUp { .. })).count() as u32;
+                let n = self
+                    .records
+                    .iter()
+                    .filter(|r| matches!(r.stage, Stage::FollowUp { .. }))
+                    .count() as u32;
                 vec![Stage::FollowUp { n: n + 1 }, Stage::Final]
             }
             Family::Hazard | Family::HazardStep { .. } => match latest.stage {
@@ -117,22 +133,38 @@ impl Thread {
     /// the figures as they are typed): as chosen, else as its figures
     /// suggest. `None` for hazards.
     pub fn grade(&self) -> Option<Grade> {
-        let Family::Incident { grading: rule, .. } = self.template()?.family else { return None };
+        let Family::Incident { grading: rule, .. } = self.template()?.family else {
+            return None;
+        };
         let latest = self.latest();
-        Some(latest.grade.as_ref().map_or_else(|| grading::suggest(rule, &latest.answers).grade, |g| g.chosen))
+        Some(
+            latest
+                .grade
+                .as_ref()
+                .map_or_else(|| grading::suggest(rule, &latest.answers).grade, |g| g.chosen),
+        )
     }
 
     pub fn is_hazard(&self) -> bool {
-        self.template().is_some_and(|t| !matches!(t.family, Family::Incident { .. }))
+        self.template()
+            .is_some_and(|t| !matches!(t.family, Family::Incident { .. }))
     }
 
     /// Every reporting deadline of an incident and where it stands at `now`
     /// (Beijing time). A deadline is met by the first report written.
     pub fn deadlines(&self, now: NaiveDateTime) -> Vec<(Due, Standing)> {
-        let Some(Family::Incident { natural_disaster, .. }) = self.template().map(|t| t.family) else { return Vec::new() };
-        let Some(occurred) = self.first().answers.get("occurred_at").and_then(|t| parse_datetime(t)) else { return Vec::new() };
+        let Some(Family::Incident { natural_disaster, .. }) = self.template().map(|t| t.family) else {
+            return Vec::new();
+        };
+        let Some(occurred) = self.first().answers.get("occurred_at").and_then(|t| parse_datetime(t)) else {
+            return Vec::new();
+        };
         let grade = self.grade().unwrap_or(Grade::IV);
-        let met = self.submitted().filter_map(|r| r.written_at()).map(|t| t.with_timezone(&beijing()).naive_local()).min();
+        let met = self
+            .submitted()
+            .filter_map(|r| r.written_at())
+            .map(|t| t.with_timezone(&beijing()).naive_local())
+            .min();
         deadlines::due_times(&deadlines::NATIONAL, occurred, grade, natural_disaster)
             .into_iter()
             .map(|due| (due, deadlines::standing(due.at, now, met)))
@@ -145,7 +177,10 @@ impl Thread {
         if self.template()?.family != Family::Hazard {
             return None;
         }
-        if self.submitted().any(|r| matches!(r.stage, Stage::Rectified | Stage::Closed)) {
+        if self
+            .submitted()
+            .any(|r| matches!(r.stage, Stage::Rectified | Stage::Closed))
+        {
             return None;
         }
         let by = NaiveDate::parse_from_str(self.first().answers.get("rectify_by")?, "%Y-%m-%d").ok()?;
@@ -157,10 +192,20 @@ impl Thread {
 /// The grade decision to send with a record: the figures' suggestion, and
 /// the user's override (with its reason) if she made one.
 pub fn decide_grade(template: &Template, answers: &Answers, own: Option<&GradeDecision>) -> Option<GradeDecision> {
-    let Family::Incident { grading: rule, .. } = template.family else { return None };
+    let Family::Incident { grading: rule, .. } = template.family else {
+        return None;
+    };
     let suggested = grading::suggest(rule, answers).grade;
     Some(match own {
-        Some(o) => GradeDecision { suggested, chosen: o.chosen, reason: o.reason.clone() },
-        None => GradeDecision { suggested, chosen: suggested, reason: String::new() },
+        Some(o) => GradeDecision {
+            suggested,
+            chosen: o.chosen,
+            reason: o.reason.clone(),
+        },
+        None => GradeDecision {
+            suggested,
+            chosen: suggested,
+            reason: String::new(),
+        },
     })
 }

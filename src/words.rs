@@ -24,18 +24,30 @@ pub const RECTIFY_OVERDUE: Text = Text::new("整改逾期（天）", "Rectificat
 pub const EVENT_TIME: Text = Text::new("事发时间", "Event time");
 pub const CHANGED_FROM: Text = Text::new("上次为", "was");
 pub const CHANGED_NEW: Text = Text::new("本次新填", "new");
-pub const PHOTOS_LATER: Text = Text::new("（拍照上传将在下一版本提供，照片请暂按原渠道报送）", "(taking photos comes in the next version; send photos the usual way for now)");
+pub const PHOTOS_LATER: Text = Text::new(
+    "（拍照上传将在下一版本提供，照片请暂按原渠道报送）",
+    "(taking photos comes in the next version; send photos the usual way for now)",
+);
 pub const CURRENT: Text = Text::new("当前", "this one");
 pub const MY_REPORTS: Text = Text::new("我的报告", "My reports");
-pub const NO_REPORTS: Text = Text::new("还没有报告。点上方按钮新建一份。", "No reports yet. Tap the button above to start one.");
+pub const NO_REPORTS: Text = Text::new(
+    "还没有报告。点上方按钮新建一份。",
+    "No reports yet. Tap the button above to start one.",
+);
 pub const ONLINE: Text = Text::new("有网络", "Online");
-pub const OFFLINE: Text = Text::new("无网络：报告先存在本机，有信号后自动发送", "Offline: reports stay on this phone and go out when there is signal");
+pub const OFFLINE: Text = Text::new(
+    "无网络：报告先存在本机，有信号后自动发送",
+    "Offline: reports stay on this phone and go out when there is signal",
+);
 pub const SYNC_NOW: Text = Text::new("立即发送", "Send now");
 pub const SYNCING: Text = Text::new("正在发送…", "Sending…");
 pub const WAITING_COUNT: Text = Text::new("份等待发送", "waiting to be sent");
 pub const BACK: Text = Text::new("返回列表", "Back to list");
 pub const SUBMIT: Text = Text::new("提交报告", "Submit report");
-pub const FIX_ERRORS: Text = Text::new("还有空格未填好，请看标红的空格", "Some blanks need attention: see the ones marked in red");
+pub const FIX_ERRORS: Text = Text::new(
+    "还有空格未填好，请看标红的空格",
+    "Some blanks need attention: see the ones marked in red",
+);
 pub const DISCARD: Text = Text::new("删除草稿", "Delete draft");
 pub const SAVED: Text = Text::new("已保存在本机", "Saved on this phone");
 pub const SAVING: Text = Text::new("正在保存…", "Saving…");
@@ -61,14 +73,32 @@ pub const LATITUDE: Text = Text::new("纬度", "Latitude");
 pub const LONGITUDE: Text = Text::new("经度", "Longitude");
 pub const CHOOSE: Text = Text::new("请选择", "Choose");
 pub const ACCURACY: Text = Text::new("精度约", "accuracy about");
-pub const UPDATE_READY: Text = Text::new("快报有新版本。草稿已保存，可放心更新。", "A new version of Kuaibao is ready. Drafts are saved.");
+pub const UPDATE_READY: Text = Text::new(
+    "快报有新版本。草稿已保存，可放心更新。",
+    "A new version of Kuaibao is ready. Drafts are saved.",
+);
 pub const UPDATE_NOW: Text = Text::new("立即更新", "Update now");
 pub const DEVICE: Text = Text::new("本机状态", "This phone");
-pub const STORAGE_PERSISTED: Text = Text::new("本机存储：已设为持久保存，浏览器不会自动清除", "Storage: persistent, the browser will not clear it");
+pub const STORAGE_PERSISTED: Text = Text::new(
+    "本机存储：已设为持久保存，浏览器不会自动清除",
+    "Storage: persistent, the browser will not clear it",
+);
 pub const STORAGE_NOT_PERSISTED: Text = Text::new("本机存储：未获持久保存，空间不足时浏览器可能清除数据。请把快报添加到主屏幕，并尽快联网发送", "Storage: not persistent; the browser may clear it when space runs low. Add Kuaibao to the home screen and send reports as soon as you can");
-pub const STORAGE_UNKNOWN: Text = Text::new("本机存储：此浏览器不提供持久保存信息", "Storage: this browser does not say whether storage is persistent");
+pub const STORAGE_UNKNOWN: Text = Text::new(
+    "本机存储：此浏览器不提供持久保存信息",
+    "Storage: this browser does not say whether storage is persistent",
+);
 pub const STORAGE_USED: Text = Text::new("已用空间", "Space used");
-pub const OFFLINE_READY: Text = Text::new("离线可用：已缓存，无信号也能打开", "Works offline: cached, opens without signal");
-pub const OFFLINE_NOT_READY: Text = Text::new("离线功能未就绪：此浏览器不支持 Service Worker，无信号时可能无法打开", "Offline start not available: this browser has no service worker support");
-pub const STORE_FAILED: Text = Text::new("无法打开本机存储，报告无法保存。请换用系统浏览器或关闭无痕模式。", "Cannot open this phone's storage, so reports cannot be saved. Use the system browser or leave private mode.");
+pub const OFFLINE_READY: Text = Text::new(
+    "离线可用：已缓存，无信号也能打开",
+    "Works offline: cached, opens without signal",
+);
+pub const OFFLINE_NOT_READY: Text = Text::new(
+    "离线功能未就绪：此浏览器不支持 Service Worker，无信号时可能无法打开",
+    "Offline start not available: this browser has no service worker support",
+);
+pub const STORE_FAILED: Text = Text::new(
+    "无法打开本机存储，报告无法保存。请换用系统浏览器或关闭无痕模式。",
+    "Cannot open this phone's storage, so reports cannot be saved. Use the system browser or leave private mode.",
+);
 pub const LANGUAGE: Text = Text::new("English", "中文");

@@ -27,7 +27,13 @@ pub fn BlankInput(
     let input_id = format!("blank-{id}");
     let error_id = format!("error-{id}");
     let value_of = move |key: &str| answers.with(|a| a.get(key).cloned().unwrap_or_default());
-    let error = move || errors.with(|es| es.iter().find(|e| e.field == id).map(|e| e.message(state.lang.get()).to_owned()));
+    let error = move || {
+        errors.with(|es| {
+            es.iter()
+                .find(|e| e.field == id)
+                .map(|e| e.message(state.lang.get()).to_owned())
+        })
+    };
     let required = blank.need.required_at(stage);
     let leave = move |_| on_leave.run(id.to_owned());
     // A single-line input; kinds differ only in type, keyboard and width.
@@ -43,7 +49,9 @@ pub fn BlankInput(
 
     let control = match blank.kind {
         BlankKind::GeoPoint => return view! { <GeoBlank blank required answers errors on_edit readonly/> }.into_any(),
-        BlankKind::MultiChoice { options } => return view! { <MultiChoiceBlank blank options required answers errors on_edit readonly/> }.into_any(),
+        BlankKind::MultiChoice { options } => {
+            return view! { <MultiChoiceBlank blank options required answers errors on_edit readonly/> }.into_any()
+        }
         BlankKind::Photos { min } => {
             return view! {
                 <span class="blank photos wide" data-min=min>
@@ -131,15 +139,31 @@ fn MultiChoiceBlank(
 ) -> impl IntoView {
     let state = expect_context::<AppState>();
     let id = blank.id;
-    let chosen = move || answers.with(|a| a.get(id).map(|v| v.split(',').map(str::to_owned).collect::<Vec<_>>()).unwrap_or_default());
-    let error = move || errors.with(|es| es.iter().find(|e| e.field == id).map(|e| e.message(state.lang.get()).to_owned()));
+    let chosen = move || {
+        answers.with(|a| {
+            a.get(id)
+                .map(|v| v.split(',').map(str::to_owned).collect::<Vec<_>>())
+                .unwrap_or_default()
+        })
+    };
+    let error = move || {
+        errors.with(|es| {
+            es.iter()
+                .find(|e| e.field == id)
+                .map(|e| e.message(state.lang.get()).to_owned())
+        })
+    };
     let toggle = move |value: &'static str, on: bool| {
         let mut picked = chosen();
         picked.retain(|v| v != value);
         if on {
             picked.push(value.to_owned());
         }
-        let ordered: Vec<&str> = options.iter().map(|o| o.value).filter(|v| picked.iter().any(|p| p == v)).collect();
+        let ordered: Vec<&str> = options
+            .iter()
+            .map(|o| o.value)
+            .filter(|v| picked.iter().any(|p| p == v))
+            .collect();
         on_edit.run((id.to_owned(), ordered.join(",")));
     };
     view! {
@@ -178,7 +202,13 @@ fn GeoBlank(
     let (lat_key, lon_key) = geo_keys(id);
     let note = RwSignal::new(String::new());
     let locating = RwSignal::new(false);
-    let error = move || errors.with(|es| es.iter().find(|e| e.field == id).map(|e| e.message(state.lang.get()).to_owned()));
+    let error = move || {
+        errors.with(|es| {
+            es.iter()
+                .find(|e| e.field == id)
+                .map(|e| e.message(state.lang.get()).to_owned())
+        })
+    };
     let locate = {
         let (lat_key, lon_key) = (lat_key.clone(), lon_key.clone());
         move |_| {

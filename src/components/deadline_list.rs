@@ -12,7 +12,8 @@ use crate::words;
 pub fn DeadlineList(thread_id: ReportId, #[prop(optional)] compact: bool) -> impl IntoView {
     let state = expect_context::<AppState>();
     let rows = move || {
-        let now = chrono::DateTime::from_timestamp_millis(state.now_ms.get() as i64).map(|t| t.with_timezone(&beijing()).naive_local())?;
+        let now = chrono::DateTime::from_timestamp_millis(state.now_ms.get() as i64)
+            .map(|t| t.with_timezone(&beijing()).naive_local())?;
         let thread = state.thread(thread_id)?;
         Some(thread.deadlines(now))
     };

@@ -16,7 +16,12 @@ pub fn DevicePanel() -> impl IntoView {
     let usage = move || {
         let info = state.storage.get();
         info.usage_bytes.map(|used| match info.quota_bytes {
-            Some(quota) => format!("{}：{} / {}", state.t(words::STORAGE_USED), human_bytes(used), human_bytes(quota)),
+            Some(quota) => format!(
+                "{}：{} / {}",
+                state.t(words::STORAGE_USED),
+                human_bytes(used),
+                human_bytes(quota)
+            ),
             None => format!("{}：{}", state.t(words::STORAGE_USED), human_bytes(used)),
         })
     };

@@ -1,5 +1,5 @@
 use kuaibao_core::grading::{self, Grade, GradeDecision};
-use kuaibao_core::{Answers, FieldError, Family, Template};
+use kuaibao_core::{Answers, Family, FieldError, Template};
 use leptos::prelude::*;
 
 use crate::state::AppState;
@@ -19,18 +19,30 @@ pub fn GradePanel(
     #[prop(optional)] readonly: bool,
 ) -> impl IntoView {
     let state = expect_context::<AppState>();
-    let Family::Incident { grading: rule, .. } = template.family else { return ().into_any() };
+    let Family::Incident { grading: rule, .. } = template.family else {
+        return ().into_any();
+    };
     let suggestion = Memo::new(move |_| answers.with(|a| grading::suggest(rule, a)));
     let chosen = move || own.get().map_or_else(|| suggestion.get().grade, |o| o.chosen);
     let choose = move |ev| {
         let picked = Grade::from_code(&event_target_value(&ev)).unwrap_or(Grade::IV);
         let suggested = suggestion.get_untracked().grade;
         own.update(|o| {
-            *o = (picked != suggested).then(|| GradeDecision { suggested, chosen: picked, reason: o.take().map(|d| d.reason).unwrap_or_default() })
+            *o = (picked != suggested).then(|| GradeDecision {
+                suggested,
+                chosen: picked,
+                reason: o.take().map(|d| d.reason).unwrap_or_default(),
+            })
         });
         on_change.run(());
     };
-    let reason_error = move || errors.with(|es| es.iter().find(|e| e.field == "grade_reason").map(|e| e.message(state.lang.get()).to_owned()));
+    let reason_error = move || {
+        errors.with(|es| {
+            es.iter()
+                .find(|e| e.field == "grade_reason")
+                .map(|e| e.message(state.lang.get()).to_owned())
+        })
+    };
     view! {
         <section class="grade" aria-labelledby="grade-title" data-testid="grade-panel">
             <h3 id="grade-title">{move || state.t(words::GRADE)}</h3>

@@ -35,7 +35,9 @@ pub fn SentenceForm(
             .into_iter()
             .map(|piece| match piece {
                 Piece::Words(words) => view! { <span class="words">{words}</span> }.into_any(),
-                Piece::Blank(blank) => view! { <BlankInput blank stage answers previous errors on_edit on_leave readonly/> }.into_any(),
+                Piece::Blank(blank) => {
+                    view! { <BlankInput blank stage answers previous errors on_edit on_leave readonly/> }.into_any()
+                }
             })
             .collect_view()
     }

@@ -21,7 +21,10 @@ pub fn StatusLine(
             Status::Waiting { last_error, .. } => (
                 "waiting",
                 t(words::WAITING),
-                last_error.as_ref().map(|e| format!("{}：{e}。{}", t(words::LAST_ERROR), t(words::NEXT_TRY))).unwrap_or_default(),
+                last_error
+                    .as_ref()
+                    .map(|e| format!("{}：{e}。{}", t(words::LAST_ERROR), t(words::NEXT_TRY)))
+                    .unwrap_or_default(),
             ),
             Status::Sending { .. } => ("sending", t(words::SENDING), String::new()),
             Status::Delivered { receipt, .. } => (
@@ -30,7 +33,10 @@ pub fn StatusLine(
                 format!(
                     "{} {} · {} {}",
                     t(words::RECEIVED_AT),
-                    receipt.received_at.with_timezone(&beijing()).format("%Y-%m-%d %H:%M:%S"),
+                    receipt
+                        .received_at
+                        .with_timezone(&beijing())
+                        .format("%Y-%m-%d %H:%M:%S"),
                     t(words::RECEIPT_NO),
                     receipt.seq
                 ),

@@ -12,7 +12,9 @@ use crate::words;
 pub fn ThreadChain(thread_id: ReportId, current: ReportId) -> impl IntoView {
     let state = expect_context::<AppState>();
     move || {
-        let Some(thread) = state.thread(thread_id) else { return ().into_any() };
+        let Some(thread) = state.thread(thread_id) else {
+            return ().into_any();
+        };
         let hazard = thread.is_hazard();
         let items = thread
             .records

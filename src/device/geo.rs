@@ -24,7 +24,9 @@ pub enum GeoError {
 }
 
 pub async fn locate() -> Result<Fix, GeoError> {
-    let geolocation = web_sys::window().and_then(|w| w.navigator().geolocation().ok()).ok_or(GeoError::Unsupported)?;
+    let geolocation = web_sys::window()
+        .and_then(|w| w.navigator().geolocation().ok())
+        .ok_or(GeoError::Unsupported)?;
     let options = web_sys::PositionOptions::new();
     options.set_enable_high_accuracy(true);
     options.set_timeout(20_000);
@@ -40,12 +42,18 @@ pub async fn locate() -> Result<Fix, GeoError> {
     // engines no longer define, so no instanceof check here.
     let position: web_sys::Position = position.unchecked_into();
     let coords = position.coords();
-    Ok(Fix { lat: coords.latitude(), lon: coords.longitude(), accuracy_m: coords.accuracy() })
+    Ok(Fix {
+        lat: coords.latitude(),
+        lon: coords.longitude(),
+        accuracy_m: coords.accuracy(),
+    })
 }
 
 fn position_error(e: JsValue) -> GeoError {
     // Same naming caveat as above: read the error by its fields.
-    let code = js_sys::Reflect::get(&e, &JsValue::from_str("code")).ok().and_then(|c| c.as_f64());
+    let code = js_sys::Reflect::get(&e, &JsValue::from_str("code"))
+        .ok()
+        .and_then(|c| c.as_f64());
     match code {
         Some(c) if c as u16 == web_sys::PositionError::PERMISSION_DENIED => GeoError::Denied,
         Some(_) => GeoError::Failed(e.unchecked_into::<web_sys::PositionError>().message()),

@@ -14,7 +14,11 @@ use crate::words;
 pub fn HomePage() -> impl IntoView {
     let state = expect_context::<AppState>();
     let waiting = move || {
-        state.reports.with(|rs| rs.iter().filter(|r| matches!(r.status, Status::Waiting { .. } | Status::Sending { .. })).count())
+        state.reports.with(|rs| {
+            rs.iter()
+                .filter(|r| matches!(r.status, Status::Waiting { .. } | Status::Sending { .. }))
+                .count()
+        })
     };
     let all = Memo::new(move |_| state.reports.with(|rs| threads::threads(rs)));
     view! {
@@ -54,7 +58,9 @@ fn ThreadItem(thread: Thread) -> impl IntoView {
     let id = thread.id;
     let hazard_thread = thread.clone();
     let overdue = Memo::new(move |_| {
-        let today = chrono::DateTime::from_timestamp_millis(state.now_ms.get() as i64)?.with_timezone(&beijing()).date_naive();
+        let today = chrono::DateTime::from_timestamp_millis(state.now_ms.get() as i64)?
+            .with_timezone(&beijing())
+            .date_naive();
         hazard_thread.rectification_overdue(today)
     });
     view! {

@@ -1,7 +1,7 @@
 use std::collections::BTreeSet;
 
 use kuaibao_core::validate::{self, beijing};
-use kuaibao_core::{FieldError, Family, ReportId, Stage, Template};
+use kuaibao_core::{Family, FieldError, ReportId, Stage, Template};
 use leptos::prelude::*;
 
 use crate::components::{DeadlineList, GradePanel, SentenceForm, StatusLine, ThreadChain};
@@ -19,7 +19,11 @@ pub fn ReportPage(id: ReportId) -> impl IntoView {
     let state = expect_context::<AppState>();
     // Redraw only when the record changes kind, not on every autosave, so
     // the input being typed in keeps its focus.
-    let mode = Memo::new(move |_| state.reports.with(|rs| rs.iter().find(|r| r.id == id).map(|r| r.status == Status::Draft)));
+    let mode = Memo::new(move |_| {
+        state
+            .reports
+            .with(|rs| rs.iter().find(|r| r.id == id).map(|r| r.status == Status::Draft))
+    });
     view! {
         <a class="back" href="#/">{move || state.t(words::BACK)}</a>
         {move || match mode.get() {
@@ -31,7 +35,9 @@ pub fn ReportPage(id: ReportId) -> impl IntoView {
 }
 
 fn find(state: AppState, id: ReportId) -> Option<LocalReport> {
-    state.reports.with_untracked(|rs| rs.iter().find(|r| r.id == id).cloned())
+    state
+        .reports
+        .with_untracked(|rs| rs.iter().find(|r| r.id == id).cloned())
 }
 
 /// The heading of a record: what, and which stage.
@@ -48,9 +54,12 @@ fn heading(state: AppState, template: &'static Template, stage: Stage) -> impl I
 #[component]
 fn DraftEditor(id: ReportId) -> impl IntoView {
     let state = expect_context::<AppState>();
-    let Some(draft) = find(state, id) else { return ().into_any() };
+    let Some(draft) = find(state, id) else {
+        return ().into_any();
+    };
     let Some(template) = draft.template() else {
-        return view! { <p class="error">{format!("{} v{}", draft.template_id, draft.template_version)}</p> }.into_any();
+        return view! { <p class="error">{format!("{} v{}", draft.template_id, draft.template_version)}</p> }
+            .into_any();
     };
     let stage = draft.stage;
     let thread_id = draft.thread_id();
@@ -58,20 +67,35 @@ fn DraftEditor(id: ReportId) -> impl IntoView {
     let previous = state
         .reports
         .with_untracked(|rs| crate::threads::thread_of(rs, thread_id))
-        .and_then(|t| t.before(id).filter(|p| p.template_id == draft.template_id).map(|p| p.answers.clone()));
+        .and_then(|t| {
+            t.before(id)
+                .filter(|p| p.template_id == draft.template_id)
+                .map(|p| p.answers.clone())
+        });
     let answers = RwSignal::new(draft.answers.clone());
     let own_grade = RwSignal::new(draft.grade.clone());
     let left: RwSignal<BTreeSet<String>> = RwSignal::new(BTreeSet::new());
     let tried_submit = RwSignal::new(false);
     let snapshot = {
         let draft = draft.clone();
-        move || LocalReport { answers: answers.get_untracked(), grade: own_grade.get_untracked(), updated_ms: platform::now_ms(), ..draft.clone() }
+        move || LocalReport {
+            answers: answers.get_untracked(),
+            grade: own_grade.get_untracked(),
+            updated_ms: platform::now_ms(),
+            ..draft.clone()
+        }
     };
     // The same judgement as at submit and on the server.
     let all_errors = Memo::new(move |_| {
-        let mut r = LocalReport { answers: answers.get(), grade: own_grade.get(), ..draft.clone() };
+        let mut r = LocalReport {
+            answers: answers.get(),
+            grade: own_grade.get(),
+            ..draft.clone()
+        };
         r.grade = decide_grade(template, &r.answers, r.grade.as_ref());
-        validate::validate(&r.as_report(platform::now_local())).err().unwrap_or_default()
+        validate::validate(&r.as_report(platform::now_local()))
+            .err()
+            .unwrap_or_default()
     });
     // Errors show at a blank once the user has left it, or after a submit.
     let shown: Signal<Vec<FieldError>> = Signal::derive(move || {
@@ -79,7 +103,11 @@ fn DraftEditor(id: ReportId) -> impl IntoView {
         if tried_submit.get() {
             all
         } else {
-            left.with(|l| all.into_iter().filter(|e| l.contains(&e.field) || e.field == "grade_reason").collect())
+            left.with(|l| {
+                all.into_iter()
+                    .filter(|e| l.contains(&e.field) || e.field == "grade_reason")
+                    .collect()
+            })
         }
     });
     let save = {
@@ -147,7 +175,10 @@ fn DraftEditor(id: ReportId) -> impl IntoView {
 
 fn focus(element_id: &str) {
     use wasm_bindgen::JsCast;
-    if let Some(el) = document().get_element_by_id(element_id).and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
+    if let Some(el) = document()
+        .get_element_by_id(element_id)
+        .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+    {
         let _focus_is_a_courtesy = el.focus();
     }
 }
@@ -160,7 +191,9 @@ fn SubmittedReport(id: ReportId) -> impl IntoView {
     let state = expect_context::<AppState>();
     let report = Memo::new(move |_| state.reports.with(|rs| rs.iter().find(|r| r.id == id).cloned()));
     move || {
-        let Some(report) = report.get() else { return ().into_any() };
+        let Some(report) = report.get() else {
+            return ().into_any();
+        };
         let Some(template) = report.template() else {
             return view! { <p class="error">{report.template_id.clone()}</p> }.into_any();
         };
@@ -169,7 +202,11 @@ fn SubmittedReport(id: ReportId) -> impl IntoView {
             _ => Vec::new(),
         };
         let thread_id = report.thread_id();
-        let previous = state.thread(thread_id).and_then(|t| t.before(id).filter(|p| p.template_id == report.template_id).map(|p| p.answers.clone()));
+        let previous = state.thread(thread_id).and_then(|t| {
+            t.before(id)
+                .filter(|p| p.template_id == report.template_id)
+                .map(|p| p.answers.clone())
+        });
         let rejected = matches!(report.status, Status::Rejected { .. }).then(|| report.clone());
         let answers = report.answers.clone();
         let grade = RwSignal::new(report.grade.clone().filter(|g| g.chosen != g.suggested));
@@ -217,9 +254,18 @@ fn SubmittedReport(id: ReportId) -> impl IntoView {
 fn Times(report: LocalReport) -> impl IntoView {
     let state = expect_context::<AppState>();
     let event = report.answers.get("occurred_at").map(|t| t.replace('T', " "));
-    let written = report.written_at().map(|t| t.with_timezone(&beijing()).format("%Y-%m-%d %H:%M:%S").to_string()).unwrap_or_default();
+    let written = report
+        .written_at()
+        .map(|t| t.with_timezone(&beijing()).format("%Y-%m-%d %H:%M:%S").to_string())
+        .unwrap_or_default();
     let received = match &report.status {
-        Status::Delivered { receipt, .. } => Some(receipt.received_at.with_timezone(&beijing()).format("%Y-%m-%d %H:%M:%S").to_string()),
+        Status::Delivered { receipt, .. } => Some(
+            receipt
+                .received_at
+                .with_timezone(&beijing())
+                .format("%Y-%m-%d %H:%M:%S")
+                .to_string(),
+        ),
         _ => None,
     };
     view! {

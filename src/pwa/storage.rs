@@ -22,15 +22,29 @@ pub async fn request_persistence() -> StorageInfo {
         _ => call("persist").await.and_then(|v| v.as_bool()),
     };
     let estimate = call("estimate").await;
-    let number = |key: &str| estimate.as_ref().and_then(|e| Reflect::get(e, &JsValue::from_str(key)).ok()).and_then(|v| v.as_f64());
-    StorageInfo { persisted, usage_bytes: number("usage"), quota_bytes: number("quota") }
+    let number = |key: &str| {
+        estimate
+            .as_ref()
+            .and_then(|e| Reflect::get(e, &JsValue::from_str(key)).ok())
+            .and_then(|v| v.as_f64())
+    };
+    StorageInfo {
+        persisted,
+        usage_bytes: number("usage"),
+        quota_bytes: number("quota"),
+    }
 }
 
 /// Calls `navigator.storage[method]()` and awaits it, if all of that exists.
 async fn call(method: &str) -> Option<JsValue> {
     let navigator = web_sys::window()?.navigator();
-    let storage = Reflect::get(&navigator, &JsValue::from_str("storage")).ok().filter(|s| s.is_object())?;
-    let function = Reflect::get(&storage, &JsValue::from_str(method)).ok()?.dyn_into::<Function>().ok()?;
+    let storage = Reflect::get(&navigator, &JsValue::from_str("storage"))
+        .ok()
+        .filter(|s| s.is_object())?;
+    let function = Reflect::get(&storage, &JsValue::from_str(method))
+        .ok()?
+        .dyn_into::<Function>()
+        .ok()?;
     let promise = function.call0(&storage).ok()?.dyn_into::<Promise>().ok()?;
     JsFuture::from(promise).await.ok()
 }

@@ -35,12 +35,18 @@ impl Store {
             .with_version(schema::Version::CURRENT as u32)
             .with_on_upgrade_needed(schema::upgrade)
             .await?;
-        Ok(Store { db: std::rc::Rc::new(db) })
+        Ok(Store {
+            db: std::rc::Rc::new(db),
+        })
     }
 
     /// Writes one report record, replacing the one with the same id.
     pub async fn put(&self, report: &LocalReport) -> Result<(), StoreError> {
-        let tx = self.db.transaction(REPORTS).with_mode(TransactionMode::Readwrite).build()?;
+        let tx = self
+            .db
+            .transaction(REPORTS)
+            .with_mode(TransactionMode::Readwrite)
+            .build()?;
         tx.object_store(REPORTS)?.put(report).serde()?.await?;
         tx.commit().await?;
         Ok(())
@@ -51,7 +57,11 @@ impl Store {
     /// never turn a submitted report back into a draft. Returns whether it
     /// wrote.
     pub async fn save_draft(&self, draft: &LocalReport) -> Result<bool, StoreError> {
-        let tx = self.db.transaction(REPORTS).with_mode(TransactionMode::Readwrite).build()?;
+        let tx = self
+            .db
+            .transaction(REPORTS)
+            .with_mode(TransactionMode::Readwrite)
+            .build()?;
         let store = tx.object_store(REPORTS)?;
         let existing: Option<LocalReport> = store.get(draft.id.to_string()).serde()?.await?;
         if existing.is_some_and(|r| r.status != Status::Draft) {
@@ -65,7 +75,11 @@ impl Store {
     /// Replaces the record `old` by `new` in one transaction, so a crash
     /// between the two steps cannot lose or double the report.
     pub async fn replace(&self, old: ReportId, new: &LocalReport) -> Result<(), StoreError> {
-        let tx = self.db.transaction(REPORTS).with_mode(TransactionMode::Readwrite).build()?;
+        let tx = self
+            .db
+            .transaction(REPORTS)
+            .with_mode(TransactionMode::Readwrite)
+            .build()?;
         let store = tx.object_store(REPORTS)?;
         store.delete(old.to_string()).primitive()?.await?;
         store.put(new).serde()?.await?;
@@ -104,7 +118,11 @@ impl Store {
 
     /// Writes a setting to the `meta` store.
     pub async fn set_meta(&self, key: &str, value: &str) -> Result<(), StoreError> {
-        let tx = self.db.transaction(META).with_mode(TransactionMode::Readwrite).build()?;
+        let tx = self
+            .db
+            .transaction(META)
+            .with_mode(TransactionMode::Readwrite)
+            .build()?;
         tx.object_store(META)?.put(value).with_key(key).primitive()?.await?;
         tx.commit().await?;
         Ok(())
@@ -117,7 +135,11 @@ impl Store {
             Some(r) if r.status == Status::Draft => {}
             _ => return Ok(()),
         }
-        let tx = self.db.transaction(REPORTS).with_mode(TransactionMode::Readwrite).build()?;
+        let tx = self
+            .db
+            .transaction(REPORTS)
+            .with_mode(TransactionMode::Readwrite)
+            .build()?;
         tx.object_store(REPORTS)?.delete(id.to_string()).primitive()?.await?;
         tx.commit().await?;
         Ok(())

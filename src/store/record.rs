@@ -46,9 +46,15 @@ pub enum Status {
     },
     /// On its way: an upload was started. If the app dies here, the next
     /// start sends it again; the server recognises the id.
-    Sending { written_at: DateTime<FixedOffset>, attempts: u32 },
+    Sending {
+        written_at: DateTime<FixedOffset>,
+        attempts: u32,
+    },
     /// Stored by the server, which answered this receipt.
-    Delivered { written_at: DateTime<FixedOffset>, receipt: Receipt },
+    Delivered {
+        written_at: DateTime<FixedOffset>,
+        receipt: Receipt,
+    },
     /// Refused by the server for good; the user may fix and resend.
     Rejected {
         written_at: DateTime<FixedOffset>,

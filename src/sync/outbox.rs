@@ -40,7 +40,12 @@ impl<T: Transport> Outbox<T> {
         let mut summary = DrainSummary::default();
         for mut report in self.store.all().await? {
             let (written_at, attempts, due) = match report.status {
-                Status::Waiting { written_at, attempts, next_try_ms, .. } => (written_at, attempts, force || next_try_ms <= now_ms),
+                Status::Waiting {
+                    written_at,
+                    attempts,
+                    next_try_ms,
+                    ..
+                } => (written_at, attempts, force || next_try_ms <= now_ms),
                 // Left "sending" by a crash or a closed tab: send again.
                 Status::Sending { written_at, attempts } => (written_at, attempts, true),
                 _ => continue,
@@ -54,7 +59,9 @@ impl<T: Transport> Outbox<T> {
             self.store.put(&report).await?;
             on_change(&report);
 
-            let Some(submission) = report.submission() else { continue };
+            let Some(submission) = report.submission() else {
+                continue;
+            };
             let answer = self.transport.submit(&submission).await;
             report.status = match answer {
                 Ok(answer) => judge(&answer, written_at, attempts, now_ms, &mut jitter),
@@ -76,7 +83,13 @@ impl<T: Transport> Outbox<T> {
 }
 
 /// Turns the server's answer into the report's next state.
-fn judge(answer: &HttpAnswer, written_at: chrono::DateTime<chrono::FixedOffset>, attempts: u32, now_ms: f64, jitter: &mut impl FnMut() -> f64) -> Status {
+fn judge(
+    answer: &HttpAnswer,
+    written_at: chrono::DateTime<chrono::FixedOffset>,
+    attempts: u32,
+    now_ms: f64,
+    jitter: &mut impl FnMut() -> f64,
+) -> Status {
     match outcome_of_status(answer.status) {
         Outcome::Delivered => match serde_json::from_str::<Receipt>(&answer.body) {
             Ok(receipt) => Status::Delivered { written_at, receipt },
@@ -85,16 +98,41 @@ fn judge(answer: &HttpAnswer, written_at: chrono::DateTime<chrono::FixedOffset>,
             Err(e) => retry(written_at, attempts, now_ms, jitter, format!("服务器应答无法识别：{e}")),
         },
         Outcome::Rejected => match serde_json::from_str::<ApiError>(&answer.body) {
-            Ok(err) => Status::Rejected { written_at, reason: err.message, fields: err.fields },
-            Err(_) => Status::Rejected { written_at, reason: format!("服务器拒收（HTTP {}）", answer.status), fields: Vec::new() },
+            Ok(err) => Status::Rejected {
+                written_at,
+                reason: err.message,
+                fields: err.fields,
+            },
+            Err(_) => Status::Rejected {
+                written_at,
+                reason: format!("服务器拒收（HTTP {}）", answer.status),
+                fields: Vec::new(),
+            },
         },
-        Outcome::Retry => retry(written_at, attempts, now_ms, jitter, format!("服务器暂时无法接收（HTTP {}）", answer.status)),
+        Outcome::Retry => retry(
+            written_at,
+            attempts,
+            now_ms,
+            jitter,
+            format!("服务器暂时无法接收（HTTP {}）", answer.status),
+        ),
     }
 }
 
-fn retry(written_at: chrono::DateTime<chrono::FixedOffset>, attempts: u32, now_ms: f64, jitter: &mut impl FnMut() -> f64, error: String) -> Status {
+fn retry(
+    written_at: chrono::DateTime<chrono::FixedOffset>,
+    attempts: u32,
+    now_ms: f64,
+    jitter: &mut impl FnMut() -> f64,
+    error: String,
+) -> Status {
     let delay = backoff::delay_ms(attempts, jitter());
-    Status::Waiting { written_at, attempts: attempts.saturating_add(1), next_try_ms: now_ms + delay as f64, last_error: Some(error) }
+    Status::Waiting {
+        written_at,
+        attempts: attempts.saturating_add(1),
+        next_try_ms: now_ms + delay as f64,
+        last_error: Some(error),
+    }
 }
 
 fn next_try(report: &LocalReport) -> Option<f64> {

@@ -32,7 +32,10 @@ impl SyncEngine {
     /// the end of every pass.
     pub fn new(store: Store, on_change: OnChange, on_pass: OnPass) -> Rc<SyncEngine> {
         Rc::new(SyncEngine {
-            outbox: Outbox { store, transport: HttpTransport::default() },
+            outbox: Outbox {
+                store,
+                transport: HttpTransport::default(),
+            },
             running: Cell::new(false),
             again: Cell::new(false),
             timer: RefCell::new(None),
@@ -69,14 +72,19 @@ impl SyncEngine {
 
     async fn run(self: Rc<Self>, mut force: bool) {
         loop {
-            let result = self.outbox.drain(platform::now_ms(), force, platform::random, &*self.on_change).await;
+            let result = self
+                .outbox
+                .drain(platform::now_ms(), force, platform::random, &*self.on_change)
+                .await;
             (self.on_pass)(&result);
             if self.again.replace(false) {
                 force = true;
                 continue;
             }
             match result {
-                Ok(DrainSummary { next_try_ms: Some(at), .. }) => self.wake_at(at),
+                Ok(DrainSummary {
+                    next_try_ms: Some(at), ..
+                }) => self.wake_at(at),
                 Ok(_) => {}
                 // The store itself failed: try again later rather than never.
                 Err(_) => self.wake_at(platform::now_ms() + kuaibao_core::backoff::BASE_MS as f64),

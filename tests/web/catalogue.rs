@@ -9,7 +9,11 @@ const FIXTURE: &str = include_str!("../../crates/core/tests/fixtures/judgements.
 fn every_template_example_is_judged_as_on_native() {
     let here = kuaibao_core::examples::judgements();
     if here != FIXTURE {
-        let line = here.lines().zip(FIXTURE.lines()).position(|(a, b)| a != b).map_or(0, |i| i + 1);
+        let line = here
+            .lines()
+            .zip(FIXTURE.lines())
+            .position(|(a, b)| a != b)
+            .map_or(0, |i| i + 1);
         panic!("wasm judges differently from the native fixture, first at line {line}");
     }
 }

@@ -41,5 +41,10 @@ pub fn report(status: Status) -> LocalReport {
 }
 
 pub fn waiting(next_try_ms: f64) -> Status {
-    Status::Waiting { written_at: platform::now_local(), attempts: 0, next_try_ms, last_error: None }
+    Status::Waiting {
+        written_at: platform::now_local(),
+        attempts: 0,
+        next_try_ms,
+        last_error: None,
+    }
 }

@@ -43,8 +43,15 @@ impl Transport for Scripted {
 }
 
 fn receipt(id: ReportId, seq: i64) -> HttpAnswer {
-    let receipt = Receipt { id, seq, received_at: chrono::Utc::now() };
-    HttpAnswer { status: 201, body: serde_json::to_string(&receipt).expect("receipt json") }
+    let receipt = Receipt {
+        id,
+        seq,
+        received_at: chrono::Utc::now(),
+    };
+    HttpAnswer {
+        status: 201,
+        body: serde_json::to_string(&receipt).expect("receipt json"),
+    }
 }
 
 fn rejection() -> HttpAnswer {
@@ -59,7 +66,10 @@ async fn outbox_with(reports: &[&LocalReport]) -> Outbox<Scripted> {
     for r in reports {
         store.put(r).await.expect("put");
     }
-    Outbox { store, transport: Scripted::default() }
+    Outbox {
+        store,
+        transport: Scripted::default(),
+    }
 }
 
 fn no_op(_: &LocalReport) {}
@@ -69,7 +79,10 @@ async fn a_waiting_report_is_delivered_with_its_receipt() {
     let r = report(waiting(0.0));
     let outbox = outbox_with(&[&r]).await;
     outbox.transport.answer(r.id, Ok(receipt(r.id, 7)));
-    let summary = outbox.drain(platform::now_ms(), false, || 0.5, &no_op).await.expect("drain");
+    let summary = outbox
+        .drain(platform::now_ms(), false, || 0.5, &no_op)
+        .await
+        .expect("drain");
     assert_eq!((summary.delivered, summary.rejected, summary.waiting), (1, 0, 0));
     let stored = outbox.store.get(r.id).await.expect("get").expect("still on the phone");
     match stored.status {
@@ -83,7 +96,10 @@ async fn a_waiting_report_is_delivered_with_its_receipt() {
 async fn drafts_are_never_sent() {
     let draft = report(Status::Draft);
     let outbox = outbox_with(&[&draft]).await;
-    let summary = outbox.drain(platform::now_ms(), true, || 0.5, &no_op).await.expect("drain");
+    let summary = outbox
+        .drain(platform::now_ms(), true, || 0.5, &no_op)
+        .await
+        .expect("drain");
     assert_eq!(summary, Default::default());
     assert!(outbox.transport.sent.borrow().is_empty());
 }
@@ -95,7 +111,10 @@ async fn a_rejected_report_keeps_its_reason_and_does_not_block_the_others() {
     outbox.transport.answer(a.id, Ok(receipt(a.id, 1)));
     outbox.transport.answer(b.id, Ok(rejection()));
     outbox.transport.answer(c.id, Ok(receipt(c.id, 2)));
-    let summary = outbox.drain(platform::now_ms(), false, || 0.5, &no_op).await.expect("drain");
+    let summary = outbox
+        .drain(platform::now_ms(), false, || 0.5, &no_op)
+        .await
+        .expect("drain");
     assert_eq!((summary.delivered, summary.rejected), (2, 1));
     match outbox.store.get(b.id).await.expect("get").expect("kept").status {
         Status::Rejected { reason, fields, .. } => {
@@ -116,7 +135,12 @@ async fn no_network_means_waiting_with_backoff_and_the_reason() {
     assert_eq!(summary.waiting, 1);
     assert_eq!(summary.next_try_ms, Some(now + 1_000.0));
     match outbox.store.get(r.id).await.expect("get").expect("kept").status {
-        Status::Waiting { attempts, next_try_ms, last_error, .. } => {
+        Status::Waiting {
+            attempts,
+            next_try_ms,
+            last_error,
+            ..
+        } => {
             assert_eq!((attempts, next_try_ms), (1, now + 1_000.0));
             assert_eq!(last_error.as_deref(), Some("Failed to fetch"));
         }
@@ -137,19 +161,40 @@ async fn no_network_means_waiting_with_backoff_and_the_reason() {
 async fn server_trouble_and_unreadable_success_are_retried_not_rejected() {
     let (a, b) = (report(waiting(0.0)), report(waiting(0.0)));
     let outbox = outbox_with(&[&a, &b]).await;
-    outbox.transport.answer(a.id, Ok(HttpAnswer { status: 503, body: String::new() }));
-    outbox.transport.answer(b.id, Ok(HttpAnswer { status: 200, body: "<html>portal</html>".into() }));
-    let summary = outbox.drain(platform::now_ms(), false, || 0.5, &no_op).await.expect("drain");
+    outbox.transport.answer(
+        a.id,
+        Ok(HttpAnswer {
+            status: 503,
+            body: String::new(),
+        }),
+    );
+    outbox.transport.answer(
+        b.id,
+        Ok(HttpAnswer {
+            status: 200,
+            body: "<html>portal</html>".into(),
+        }),
+    );
+    let summary = outbox
+        .drain(platform::now_ms(), false, || 0.5, &no_op)
+        .await
+        .expect("drain");
     assert_eq!((summary.delivered, summary.rejected, summary.waiting), (0, 0, 2));
 }
 
 #[wasm_bindgen_test]
 async fn a_report_left_sending_by_a_crash_is_sent_again() {
     let mut r = report(Status::Draft);
-    r.status = Status::Sending { written_at: platform::now_local(), attempts: 2 };
+    r.status = Status::Sending {
+        written_at: platform::now_local(),
+        attempts: 2,
+    };
     let outbox = outbox_with(&[&r]).await;
     outbox.transport.answer(r.id, Ok(receipt(r.id, 9)));
-    let summary = outbox.drain(platform::now_ms(), false, || 0.5, &no_op).await.expect("drain");
+    let summary = outbox
+        .drain(platform::now_ms(), false, || 0.5, &no_op)
+        .await
+        .expect("drain");
     assert_eq!(summary.delivered, 1);
 }
 
@@ -159,7 +204,18 @@ async fn every_state_change_is_announced_in_order() {
     let outbox = outbox_with(&[&r]).await;
     outbox.transport.answer(r.id, Ok(receipt(r.id, 1)));
     let seen = RefCell::new(Vec::new());
-    let record = |r: &LocalReport| seen.borrow_mut().push(format!("{:?}", r.status).split([' ', '{']).next().unwrap_or("").to_owned());
-    outbox.drain(platform::now_ms(), false, || 0.5, &record).await.expect("drain");
+    let record = |r: &LocalReport| {
+        seen.borrow_mut().push(
+            format!("{:?}", r.status)
+                .split([' ', '{'])
+                .next()
+                .unwrap_or("")
+                .to_owned(),
+        )
+    };
+    outbox
+        .drain(platform::now_ms(), false, || 0.5, &record)
+        .await
+        .expect("drain");
     assert_eq!(seen.into_inner(), vec!["Sending".to_owned(), "Delivered".to_owned()]);
 }

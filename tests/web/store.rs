@@ -71,9 +71,19 @@ async fn an_unreadable_record_does_not_hide_the_others() {
     // Write a record of another shape straight into the object store, as a
     // bug or an older app version might have.
     let db = Database::open(name.as_str()).await.expect("raw open");
-    let tx = db.transaction(REPORTS).with_mode(TransactionMode::Readwrite).build().expect("tx");
+    let tx = db
+        .transaction(REPORTS)
+        .with_mode(TransactionMode::Readwrite)
+        .build()
+        .expect("tx");
     let bad = serde_json::json!({ "id": "00000000-0000-7000-8000-000000000000", "status": 42 });
-    tx.object_store(REPORTS).expect("store").put(bad).serde().expect("put").await.expect("put done");
+    tx.object_store(REPORTS)
+        .expect("store")
+        .put(bad)
+        .serde()
+        .expect("put")
+        .await
+        .expect("put done");
     tx.commit().await.expect("commit");
     assert_eq!(store.all().await.expect("all"), vec![good]);
 }

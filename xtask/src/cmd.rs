@@ -10,12 +10,8 @@ use crate::error::{Error, Result};
 fn hint_for(program: &str) -> String {
     match program {
         "cargo" | "rustup" => "install Rust with rustup (https://rustup.rs)".into(),
-        "npm" | "node" => {
-            "install Node.js 20 or newer with npm (Debian: apt-get install nodejs npm)".into()
-        }
-        "apt-get" => {
-            "install chromium and chromium-driver with your system's package manager".into()
-        }
+        "npm" | "node" => "install Node.js 20 or newer with npm (Debian: apt-get install nodejs npm)".into(),
+        "apt-get" => "install chromium and chromium-driver with your system's package manager".into(),
         "trunk" | "wasm-bindgen" | "wasm-bindgen-test-runner" => {
             "run `cargo xtask setup` (and make sure ~/.cargo/bin is on PATH)".into()
         }
@@ -42,10 +38,7 @@ pub fn run(cmd: &mut Command) -> Result<()> {
     if status.success() {
         Ok(())
     } else {
-        Err(Error::CommandFailed {
-            command: shown,
-            status,
-        })
+        Err(Error::CommandFailed { command: shown, status })
     }
 }
 

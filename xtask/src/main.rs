@@ -108,8 +108,7 @@ fn prepare_path(root: &Path) -> Result<()> {
     }
     let old = env::var_os("PATH").unwrap_or_default();
     dirs.extend(env::split_paths(&old));
-    let new: OsString =
-        env::join_paths(dirs).map_err(|e| Error::Setup(format!("cannot build PATH: {e}")))?;
+    let new: OsString = env::join_paths(dirs).map_err(|e| Error::Setup(format!("cannot build PATH: {e}")))?;
     env::set_var("PATH", new);
     Ok(())
 }
@@ -129,11 +128,7 @@ fn build(root: &Path) -> Result<()> {
     // target/wasm-opt and break each other; take turns.
     let _lock = build_lock(root)?;
     println!("building the app: trunk build --release");
-    cmd::run(
-        Command::new("trunk")
-            .args(["build", "--release"])
-            .current_dir(root),
-    )?;
+    cmd::run(Command::new("trunk").args(["build", "--release"]).current_dir(root))?;
     let sw = root.join("dist").join(precache::SW_FILE);
     let text = fs::read_to_string(&sw).map_err(|e| Error::io(&sw, e))?;
     if text.contains(precache::LIST_PLACEHOLDER) || text.contains(precache::VERSION_PLACEHOLDER) {
@@ -206,8 +201,7 @@ fn test(root: &Path) -> Result<()> {
         ("release build", release_build),
         ("end-to-end tests", e2e_tests),
     ];
-    let mut results: Vec<(&str, Outcome)> =
-        stages.iter().map(|(n, _)| (*n, Outcome::NotRun)).collect();
+    let mut results: Vec<(&str, Outcome)> = stages.iter().map(|(n, _)| (*n, Outcome::NotRun)).collect();
     let mut failure = None;
     for (i, (name, stage)) in stages.iter().enumerate() {
         println!("\n=== xtask test: {name} ===");
@@ -258,18 +252,12 @@ fn native_tests(root: &Path) -> Result<Outcome> {
 fn wasm_tests(root: &Path) -> Result<Outcome> {
     let webdriver_json = root.join("webdriver.json");
     if !webdriver_json.is_file() {
-        return Err(Error::Setup(format!(
-            "{} is missing",
-            webdriver_json.display()
-        )));
+        return Err(Error::Setup(format!("{} is missing", webdriver_json.display())));
     }
     cmd::run(
         Command::new("cargo")
             .args(["test", "-p", "kuaibao", "--target", setup::WASM_TARGET])
-            .env(
-                "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER",
-                "wasm-bindgen-test-runner",
-            )
+            .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", "wasm-bindgen-test-runner")
             .env("CHROMEDRIVER", setup::CHROMEDRIVER)
             .env("WASM_BINDGEN_TEST_WEBDRIVER_JSON", &webdriver_json)
             // Tests without `wasm_bindgen_test_configure!` run in the
@@ -294,11 +282,9 @@ fn e2e_tests(root: &Path) -> Result<Outcome> {
     let dir = root.join("tests").join("e2e");
     let has_tests = fs::read_dir(&dir)
         .map(|entries| {
-            entries.flatten().any(|e| {
-                e.file_name()
-                    .to_str()
-                    .is_some_and(|n| n.ends_with(".test.mjs"))
-            })
+            entries
+                .flatten()
+                .any(|e| e.file_name().to_str().is_some_and(|n| n.ends_with(".test.mjs")))
         })
         .unwrap_or(false);
     if !has_tests {

@@ -68,10 +68,7 @@ pub fn render_sw(template: &str, base: &str, files: &[SiteFile]) -> Result<Rende
     let mut files: Vec<&SiteFile> = files.iter().filter(|f| f.path != SW_FILE).collect();
     files.sort_by(|a, b| a.path.cmp(&b.path));
     if let Some(pair) = files.windows(2).find(|w| w[0].path == w[1].path) {
-        return Err(Error::Precache(format!(
-            "file listed twice: {}",
-            pair[0].path
-        )));
+        return Err(Error::Precache(format!("file listed twice: {}", pair[0].path)));
     }
 
     let mut hash = Fnv1a64::new();
@@ -85,11 +82,7 @@ pub fn render_sw(template: &str, base: &str, files: &[SiteFile]) -> Result<Rende
     let version = format!("{:016x}", hash.finish());
 
     let mut urls = vec![base.clone()];
-    urls.extend(
-        files
-            .iter()
-            .map(|f| format!("{base}{}", encode_path(&f.path))),
-    );
+    urls.extend(files.iter().map(|f| format!("{base}{}", encode_path(&f.path))));
 
     let mut list = String::from("[\n");
     for url in &urls {
@@ -99,16 +92,10 @@ pub fn render_sw(template: &str, base: &str, files: &[SiteFile]) -> Result<Rende
     }
     list.push(']');
 
-    let text = template.replacen(LIST_PLACEHOLDER, &list, 1).replacen(
-        VERSION_PLACEHOLDER,
-        &json_string(&version),
-        1,
-    );
-    Ok(Rendered {
-        text,
-        version,
-        urls,
-    })
+    let text = template
+        .replacen(LIST_PLACEHOLDER, &list, 1)
+        .replacen(VERSION_PLACEHOLDER, &json_string(&version), 1);
+    Ok(Rendered { text, version, urls })
 }
 
 /// `""`, `/`, `/app`, `/app/` → `/`, `/`, `/app/`, `/app/`.
@@ -127,9 +114,7 @@ fn encode_path(path: &str) -> String {
     let mut out = String::with_capacity(path.len());
     for &b in path.as_bytes() {
         match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
-                out.push(b as char)
-            }
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => out.push(b as char),
             _ => out.push_str(&format!("%{b:02X}")),
         }
     }
@@ -189,12 +174,10 @@ fn collect_into(dir: &Path, prefix: &str, out: &mut Vec<SiteFile>) -> Result<()>
     for entry in entries {
         let entry = entry.map_err(|e| Error::io(dir, e))?;
         let path = entry.path();
-        let name = entry.file_name().into_string().map_err(|name| {
-            Error::Precache(format!(
-                "file name is not UTF-8: {}",
-                Path::new(&name).display()
-            ))
-        })?;
+        let name = entry
+            .file_name()
+            .into_string()
+            .map_err(|name| Error::Precache(format!("file name is not UTF-8: {}", Path::new(&name).display())))?;
         let rel = format!("{prefix}{name}");
         // Follows symlinks, like the server does.
         let meta = fs::metadata(&path).map_err(|e| Error::io(&path, e))?;
@@ -202,10 +185,7 @@ fn collect_into(dir: &Path, prefix: &str, out: &mut Vec<SiteFile>) -> Result<()>
             collect_into(&path, &format!("{rel}/"), out)?;
         } else if meta.is_file() {
             let contents = fs::read(&path).map_err(|e| Error::io(&path, e))?;
-            out.push(SiteFile {
-                path: rel,
-                contents,
-            });
+            out.push(SiteFile { path: rel, contents });
         }
     }
     Ok(())
@@ -293,9 +273,7 @@ mod tests {
         assert!(!r.text.contains("/*VERSION*/"));
         assert!(!r.text.contains("\"/sw.js\""));
         assert!(r.text.contains("  \"/kuaibao-3f2a_bg.wasm\",\n"));
-        assert!(r
-            .text
-            .contains(&format!("const VERSION = \"{}\";", r.version)));
+        assert!(r.text.contains(&format!("const VERSION = \"{}\";", r.version)));
         assert_eq!(r.version.len(), 16);
         assert!(r.version.chars().all(|c| c.is_ascii_hexdigit()));
     }
@@ -329,10 +307,7 @@ mod tests {
         assert_ne!(render_sw(TEMPLATE, "/", &removed).unwrap().version, base);
 
         let other_template = format!("{TEMPLATE}// v2\n");
-        assert_ne!(
-            render_sw(&other_template, "/", &site()).unwrap().version,
-            base
-        );
+        assert_ne!(render_sw(&other_template, "/", &site()).unwrap().version, base);
     }
 
     #[test]
@@ -414,9 +389,7 @@ mod tests {
         let source = include_str!("../../public/sw.js");
         let r = render_sw(source, "/", &site()).unwrap();
         assert!(r.text.contains("const PRECACHE = [\n  \"/\",\n"));
-        assert!(r
-            .text
-            .contains(&format!("const VERSION = \"{}\";", r.version)));
+        assert!(r.text.contains(&format!("const VERSION = \"{}\";", r.version)));
     }
 
     #[test]

@@ -53,13 +53,7 @@ fn trunk() -> Result<()> {
     } else {
         println!("installing trunk {TRUNK_VERSION} (about 12 minutes on 2 cores)");
     }
-    cmd::run(Command::new("cargo").args([
-        "install",
-        "trunk",
-        "--version",
-        TRUNK_VERSION,
-        "--locked",
-    ]))?;
+    cmd::run(Command::new("cargo").args(["install", "trunk", "--version", TRUNK_VERSION, "--locked"]))?;
     expect_version("trunk", TRUNK_VERSION)
 }
 
@@ -152,9 +146,7 @@ fn chromium() -> Result<()> {
     .map_err(hint)?;
     for path in [CHROMIUM, CHROMEDRIVER] {
         if !Path::new(path).is_file() {
-            return Err(Error::Setup(format!(
-                "{path} is still missing after apt-get install"
-            )));
+            return Err(Error::Setup(format!("{path} is still missing after apt-get install")));
         }
     }
     Ok(())
@@ -240,10 +232,7 @@ version = "0.2.130"
     #[test]
     fn finds_the_exact_package() {
         assert_eq!(lockfile_version(LOCK, "wasm-bindgen").unwrap(), "0.2.130");
-        assert_eq!(
-            lockfile_version(LOCK, "wasm-bindgen-futures").unwrap(),
-            "0.4.53"
-        );
+        assert_eq!(lockfile_version(LOCK, "wasm-bindgen-futures").unwrap(), "0.4.53");
     }
 
     #[test]
@@ -263,10 +252,7 @@ version = "0.2.130"
     #[test]
     fn version_words() {
         assert_eq!(version_word("trunk 0.21.14\n").as_deref(), Some("0.21.14"));
-        assert_eq!(
-            version_word("wasm-bindgen 0.2.130").as_deref(),
-            Some("0.2.130")
-        );
+        assert_eq!(version_word("wasm-bindgen 0.2.130").as_deref(), Some("0.2.130"));
         assert_eq!(version_word("trunk"), None);
     }
 }

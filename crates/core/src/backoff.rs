@@ -12,7 +12,11 @@ pub const CAP_MS: u64 = 300_000;
 /// half of the exponential step, so it never collapses to zero.
 pub fn delay_ms(attempt: u32, jitter: f64) -> u64 {
     let step = BASE_MS.saturating_mul(1u64 << attempt.min(20)).min(CAP_MS);
-    let jitter = if jitter.is_finite() { jitter.clamp(0.0, 1.0) } else { 0.0 };
+    let jitter = if jitter.is_finite() {
+        jitter.clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
     step / 2 + (step as f64 / 2.0 * jitter) as u64
 }
 

@@ -41,10 +41,30 @@ pub const NATIONAL: DeadlineSet = DeadlineSet {
     id: "national",
     name: Text::new("国家规定（默认）", "National rule (default)"),
     rules: &[
-        DeadlineRule { id: "verbal", label: Text::new("口头报告", "Verbal report"), minutes: 10, applies: Applies::Every },
-        DeadlineRule { id: "phone", label: Text::new("电话报告", "Phone report"), minutes: 30, applies: Applies::GradeAtLeast { grade: Grade::III } },
-        DeadlineRule { id: "written", label: Text::new("书面报告", "Written report"), minutes: 60, applies: Applies::GradeAtLeast { grade: Grade::III } },
-        DeadlineRule { id: "disaster_initial", label: Text::new("灾情初报", "Disaster initial report"), minutes: 120, applies: Applies::NaturalDisaster },
+        DeadlineRule {
+            id: "verbal",
+            label: Text::new("口头报告", "Verbal report"),
+            minutes: 10,
+            applies: Applies::Every,
+        },
+        DeadlineRule {
+            id: "phone",
+            label: Text::new("电话报告", "Phone report"),
+            minutes: 30,
+            applies: Applies::GradeAtLeast { grade: Grade::III },
+        },
+        DeadlineRule {
+            id: "written",
+            label: Text::new("书面报告", "Written report"),
+            minutes: 60,
+            applies: Applies::GradeAtLeast { grade: Grade::III },
+        },
+        DeadlineRule {
+            id: "disaster_initial",
+            label: Text::new("灾情初报", "Disaster initial report"),
+            minutes: 120,
+            applies: Applies::NaturalDisaster,
+        },
     ],
 };
 
@@ -56,7 +76,12 @@ pub struct Due {
 }
 
 /// The deadlines that apply to an event, earliest first.
-pub fn due_times(set: &'static DeadlineSet, occurred_at: NaiveDateTime, grade: Grade, natural_disaster: bool) -> Vec<Due> {
+pub fn due_times(
+    set: &'static DeadlineSet,
+    occurred_at: NaiveDateTime,
+    grade: Grade,
+    natural_disaster: bool,
+) -> Vec<Due> {
     let mut due: Vec<Due> = set
         .rules
         .iter()
@@ -65,7 +90,10 @@ pub fn due_times(set: &'static DeadlineSet, occurred_at: NaiveDateTime, grade: G
             Applies::GradeAtLeast { grade: g } => grade.at_least(g),
             Applies::NaturalDisaster => natural_disaster,
         })
-        .map(|rule| Due { rule, at: occurred_at + TimeDelta::minutes(i64::from(rule.minutes)) })
+        .map(|rule| Due {
+            rule,
+            at: occurred_at + TimeDelta::minutes(i64::from(rule.minutes)),
+        })
         .collect();
     due.sort_by_key(|d| d.at);
     due
@@ -87,10 +115,18 @@ pub enum Standing {
 /// `met_at` is when the first report was written, if it has been.
 pub fn standing(due_at: NaiveDateTime, now: NaiveDateTime, met_at: Option<NaiveDateTime>) -> Standing {
     match met_at {
-        Some(at) if at <= due_at => Standing::Met { early_seconds: (due_at - at).num_seconds() },
-        Some(at) => Standing::MetLate { late_seconds: (at - due_at).num_seconds() },
-        None if now <= due_at => Standing::Left { seconds: (due_at - now).num_seconds() },
-        None => Standing::Overdue { seconds: (now - due_at).num_seconds() },
+        Some(at) if at <= due_at => Standing::Met {
+            early_seconds: (due_at - at).num_seconds(),
+        },
+        Some(at) => Standing::MetLate {
+            late_seconds: (at - due_at).num_seconds(),
+        },
+        None if now <= due_at => Standing::Left {
+            seconds: (due_at - now).num_seconds(),
+        },
+        None => Standing::Overdue {
+            seconds: (now - due_at).num_seconds(),
+        },
     }
 }
 
@@ -115,12 +151,17 @@ mod tests {
     }
 
     fn ids(due: &[Due]) -> Vec<(&str, String)> {
-        due.iter().map(|d| (d.rule.id, d.at.format("%H:%M").to_string())).collect()
+        due.iter()
+            .map(|d| (d.rule.id, d.at.format("%H:%M").to_string()))
+            .collect()
     }
 
     #[test]
     fn a_general_event_has_only_the_verbal_deadline() {
-        assert_eq!(ids(&due_times(&NATIONAL, t("2026-11-23T09:00"), Grade::IV, false)), vec![("verbal", "09:10".into())]);
+        assert_eq!(
+            ids(&due_times(&NATIONAL, t("2026-11-23T09:00"), Grade::IV, false)),
+            vec![("verbal", "09:10".into())]
+        );
     }
 
     #[test]
@@ -128,7 +169,11 @@ mod tests {
         for grade in [Grade::III, Grade::II, Grade::I] {
             assert_eq!(
                 ids(&due_times(&NATIONAL, t("2026-11-23T09:00"), grade, false)),
-                vec![("verbal", "09:10".into()), ("phone", "09:30".into()), ("written", "10:00".into())]
+                vec![
+                    ("verbal", "09:10".into()),
+                    ("phone", "09:30".into()),
+                    ("written", "10:00".into())
+                ]
             );
         }
     }
@@ -144,11 +189,26 @@ mod tests {
     #[test]
     fn standing_with_a_fixed_clock() {
         let due = t("2026-11-23T10:00");
-        assert_eq!(standing(due, t("2026-11-23T09:58"), None), Standing::Left { seconds: 120 });
-        assert_eq!(standing(due, t("2026-11-23T10:00"), None), Standing::Left { seconds: 0 });
-        assert_eq!(standing(due, t("2026-11-23T10:05"), None), Standing::Overdue { seconds: 300 });
-        assert_eq!(standing(due, t("2026-11-23T11:00"), Some(t("2026-11-23T09:59"))), Standing::Met { early_seconds: 60 });
-        assert_eq!(standing(due, t("2026-11-23T11:00"), Some(t("2026-11-23T10:20"))), Standing::MetLate { late_seconds: 1200 });
+        assert_eq!(
+            standing(due, t("2026-11-23T09:58"), None),
+            Standing::Left { seconds: 120 }
+        );
+        assert_eq!(
+            standing(due, t("2026-11-23T10:00"), None),
+            Standing::Left { seconds: 0 }
+        );
+        assert_eq!(
+            standing(due, t("2026-11-23T10:05"), None),
+            Standing::Overdue { seconds: 300 }
+        );
+        assert_eq!(
+            standing(due, t("2026-11-23T11:00"), Some(t("2026-11-23T09:59"))),
+            Standing::Met { early_seconds: 60 }
+        );
+        assert_eq!(
+            standing(due, t("2026-11-23T11:00"), Some(t("2026-11-23T10:20"))),
+            Standing::MetLate { late_seconds: 1200 }
+        );
     }
 
     #[test]

@@ -121,7 +121,10 @@ pub fn report(template: &Template, stage: Stage) -> Report {
         _ => {
             let (step, n) = stage.order();
             let n = n.to_be_bytes();
-            (ReportId::from_parts(WRITTEN_MS, [0x4b, 0x42, 0, 0, 0, step, n[0], n[1], n[2], n[3]]), Some(first_id()))
+            (
+                ReportId::from_parts(WRITTEN_MS, [0x4b, 0x42, 0, 0, 0, step, n[0], n[1], n[2], n[3]]),
+                Some(first_id()),
+            )
         }
     };
     Report {
@@ -184,14 +187,26 @@ fn judge(case: &'static str, blank: Option<&str>, report: &Report) -> Case {
         Ok(_) => Vec::new(),
         Err(errors) => errors.into_iter().map(|e| (e.field, e.code)).collect(),
     };
-    let round_trip = serde_json::to_string(report).ok().and_then(|json| serde_json::from_str::<Report>(&json).ok()).is_some_and(|back| back == *report);
-    Case { case, blank: blank.map(str::to_owned), stage: report.stage, errors, round_trip }
+    let round_trip = serde_json::to_string(report)
+        .ok()
+        .and_then(|json| serde_json::from_str::<Report>(&json).ok())
+        .is_some_and(|back| back == *report);
+    Case {
+        case,
+        blank: blank.map(str::to_owned),
+        stage: report.stage,
+        errors,
+        round_trip,
+    }
 }
 
 /// The first blank of `template` that `pick` accepts and whose answer can be
 /// typed (not photos).
 fn first_blank(template: &Template, pick: impl Fn(&Blank) -> bool) -> Option<&'static Blank> {
-    template.blanks.iter().find(|b| !matches!(b.kind, BlankKind::Photos { .. }) && pick(b))
+    template
+        .blanks
+        .iter()
+        .find(|b| !matches!(b.kind, BlankKind::Photos { .. }) && pick(b))
 }
 
 /// Empties a blank's answer as a user clearing the input would.
@@ -209,7 +224,10 @@ fn empty(answers: &mut Answers, blank: &Blank) {
 /// then the broken variants that apply to its blanks.
 pub fn judge_template(template: &Template) -> Judgement {
     let first = stages(template.family)[0];
-    let mut cases: Vec<Case> = stages(template.family).into_iter().map(|stage| judge("filled", None, &report(template, stage))).collect();
+    let mut cases: Vec<Case> = stages(template.family)
+        .into_iter()
+        .map(|stage| judge("filled", None, &report(template, stage)))
+        .collect();
 
     if let Some(blank) = first_blank(template, |b| b.need == Need::Always) {
         let mut r = report(template, first);
@@ -218,7 +236,10 @@ pub fn judge_template(template: &Template) -> Judgement {
     }
     if let Some(blank) = first_blank(template, |b| b.need == Need::AtFinal) {
         // Allowed to stay open in a 首报, not in the 终报.
-        for stage in [Stage::Initial, Stage::Final].into_iter().filter(|s| template.family.allows(*s)) {
+        for stage in [Stage::Initial, Stage::Final]
+            .into_iter()
+            .filter(|s| template.family.allows(*s))
+        {
             let mut r = report(template, stage);
             empty(&mut r.answers, blank);
             cases.push(judge("final_blank_emptied", Some(blank.id), &r));
@@ -232,7 +253,10 @@ pub fn judge_template(template: &Template) -> Judgement {
     if let Some(blank) = first_blank(template, |b| matches!(b.kind, BlankKind::Amount { .. })) {
         if let BlankKind::Amount { decimals, .. } = blank.kind {
             let mut r = report(template, first);
-            r.answers.insert(blank.id.to_owned(), format!("1.{}", "1".repeat(usize::from(decimals) + 1)));
+            r.answers.insert(
+                blank.id.to_owned(),
+                format!("1.{}", "1".repeat(usize::from(decimals) + 1)),
+            );
             cases.push(judge("too_many_decimals", Some(blank.id), &r));
         }
     }
@@ -240,9 +264,17 @@ pub fn judge_template(template: &Template) -> Judgement {
     r.answers.insert(UNKNOWN_KEY.to_owned(), "1".to_owned());
     cases.push(judge("unknown_key", Some(UNKNOWN_KEY), &r));
 
-    cases.push(judge("stage_not_allowed", None, &report(template, stage_not_allowed(template.family))));
+    cases.push(judge(
+        "stage_not_allowed",
+        None,
+        &report(template, stage_not_allowed(template.family)),
+    ));
 
-    Judgement { template: template.id, version: template.version, cases }
+    Judgement {
+        template: template.id,
+        version: template.version,
+        cases,
+    }
 }
 
 /// The verdicts on every template of the catalogue, in catalogue order, as
@@ -278,7 +310,12 @@ mod tests {
     #[test]
     fn every_incident_example_is_valid_at_every_stage() {
         for t in catalogue::all().filter(|t| matches!(t.family, Family::Incident { .. })) {
-            for stage in [Stage::Initial, Stage::FollowUp { n: 1 }, Stage::FollowUp { n: 2 }, Stage::Final] {
+            for stage in [
+                Stage::Initial,
+                Stage::FollowUp { n: 1 },
+                Stage::FollowUp { n: 2 },
+                Stage::Final,
+            ] {
                 assert_eq!(codes(&report(t, stage)), vec![], "{} at {stage:?}", t.id);
             }
         }
@@ -315,7 +352,11 @@ mod tests {
                 let mut r = report(t, Stage::Final);
                 let grade = crate::grading::suggest(grading, &r.answers).grade;
                 assert_eq!(grade, Grade::IV, "{}", t.id);
-                r.grade = Some(GradeDecision { suggested: grade, chosen: grade, reason: String::new() });
+                r.grade = Some(GradeDecision {
+                    suggested: grade,
+                    chosen: grade,
+                    reason: String::new(),
+                });
                 assert_eq!(codes(&r), vec![], "{}", t.id);
             }
         }
@@ -325,7 +366,11 @@ mod tests {
     fn later_records_name_the_first_as_their_thread() {
         let t = &catalogue::GENERAL_INCIDENT;
         let first = report(t, Stage::Initial);
-        let later = [report(t, Stage::FollowUp { n: 1 }), report(t, Stage::FollowUp { n: 2 }), report(t, Stage::Final)];
+        let later = [
+            report(t, Stage::FollowUp { n: 1 }),
+            report(t, Stage::FollowUp { n: 2 }),
+            report(t, Stage::Final),
+        ];
         assert_eq!(first.thread, None);
         for r in &later {
             assert_eq!(r.thread, Some(first.id));
@@ -368,7 +413,12 @@ mod tests {
         let json = judgements();
         assert_eq!(json, judgements());
         let parsed: serde_json::Value = serde_json::from_str(&json).expect("valid JSON");
-        let ids: Vec<&str> = parsed.as_array().expect("a list").iter().filter_map(|j| j["template"].as_str()).collect();
+        let ids: Vec<&str> = parsed
+            .as_array()
+            .expect("a list")
+            .iter()
+            .filter_map(|j| j["template"].as_str())
+            .collect();
         assert_eq!(ids, catalogue::all().map(|t| t.id).collect::<Vec<_>>());
     }
 }

@@ -69,11 +69,23 @@ pub struct GradingRule {
 /// 万/1,000 万元 (figures in 万元).
 pub const WORK_SAFETY: GradingRule = GradingRule {
     id: "work_safety_493",
-    name: Text::new("生产安全事故等级（国务院令第493号）", "Work-safety accident grades (State Council Decree 493)"),
+    name: Text::new(
+        "生产安全事故等级（国务院令第493号）",
+        "Work-safety accident grades (State Council Decree 493)",
+    ),
     lines: &[
-        Line { figure: "dead", bounds: [30.0, 10.0, 3.0] },
-        Line { figure: "serious_injured", bounds: [100.0, 50.0, 10.0] },
-        Line { figure: "direct_loss", bounds: [10_000.0, 5_000.0, 1_000.0] },
+        Line {
+            figure: "dead",
+            bounds: [30.0, 10.0, 3.0],
+        },
+        Line {
+            figure: "serious_injured",
+            bounds: [100.0, 50.0, 10.0],
+        },
+        Line {
+            figure: "direct_loss",
+            bounds: [10_000.0, 5_000.0, 1_000.0],
+        },
     ],
 };
 
@@ -84,12 +96,27 @@ pub const WORK_SAFETY: GradingRule = GradingRule {
 /// cases where the sector's own plan says otherwise.
 pub const CASUALTIES: GradingRule = GradingRule {
     id: "casualties",
-    name: Text::new("按伤亡和损失建议（参照国务院令第493号标准）", "Suggested from casualties and loss (Decree 493 lines)"),
+    name: Text::new(
+        "按伤亡和损失建议（参照国务院令第493号标准）",
+        "Suggested from casualties and loss (Decree 493 lines)",
+    ),
     lines: &[
-        Line { figure: "dead", bounds: [30.0, 10.0, 3.0] },
-        Line { figure: "missing", bounds: [30.0, 10.0, 3.0] },
-        Line { figure: "serious_injured", bounds: [100.0, 50.0, 10.0] },
-        Line { figure: "direct_loss", bounds: [10_000.0, 5_000.0, 1_000.0] },
+        Line {
+            figure: "dead",
+            bounds: [30.0, 10.0, 3.0],
+        },
+        Line {
+            figure: "missing",
+            bounds: [30.0, 10.0, 3.0],
+        },
+        Line {
+            figure: "serious_injured",
+            bounds: [100.0, 50.0, 10.0],
+        },
+        Line {
+            figure: "direct_loss",
+            bounds: [10_000.0, 5_000.0, 1_000.0],
+        },
     ],
 };
 
@@ -117,31 +144,58 @@ pub fn suggest(rule: &GradingRule, answers: &Answers) -> Suggestion {
         .lines
         .iter()
         .map(|line| {
-            let value = answers.get(line.figure).and_then(|v| v.trim().parse::<f64>().ok()).filter(|v| v.is_finite()).unwrap_or(0.0);
+            let value = answers
+                .get(line.figure)
+                .and_then(|v| v.trim().parse::<f64>().ok())
+                .filter(|v| v.is_finite())
+                .unwrap_or(0.0);
             let (grade, bound) = [Grade::I, Grade::II, Grade::III]
                 .into_iter()
                 .zip(line.bounds)
                 .find(|(_, bound)| value >= *bound)
                 .unwrap_or((Grade::IV, 0.0));
-            Crossing { figure: line.figure, value, bound, grade }
+            Crossing {
+                figure: line.figure,
+                value,
+                bound,
+                grade,
+            }
         })
         .collect();
     let grade = graded.iter().map(|c| c.grade).min().unwrap_or(Grade::IV);
-    let crossings = if grade == Grade::IV { Vec::new() } else { graded.into_iter().filter(|c| c.grade == grade).collect() };
-    Suggestion { grade, rule: rule.id, crossings }
+    let crossings = if grade == Grade::IV {
+        Vec::new()
+    } else {
+        graded.into_iter().filter(|c| c.grade == grade).collect()
+    };
+    Suggestion {
+        grade,
+        rule: rule.id,
+        crossings,
+    }
 }
 
 impl Suggestion {
     /// Why, in words: "死亡人数 12 ≥ 10 → 重大（Ⅱ级）".
     pub fn explain(&self, template: &Template, lang: Lang) -> Vec<String> {
         if self.crossings.is_empty() {
-            return vec![Text::new("各项数字均未达到较大（Ⅲ级）标准", "No figure reaches the line of grade III").get(lang).to_owned()];
+            return vec![Text::new(
+                "各项数字均未达到较大（Ⅲ级）标准",
+                "No figure reaches the line of grade III",
+            )
+            .get(lang)
+            .to_owned()];
         }
         self.crossings
             .iter()
             .map(|c| {
                 let label = template.blank(c.figure).map_or(c.figure, |b| b.label.get(lang));
-                format!("{label} {} ≥ {} → {}", trim_number(c.value), trim_number(c.bound), c.grade.name().get(lang))
+                format!(
+                    "{label} {} ≥ {} → {}",
+                    trim_number(c.value),
+                    trim_number(c.bound),
+                    c.grade.name().get(lang)
+                )
             })
             .collect()
     }
@@ -179,32 +233,69 @@ mod tests {
 
     #[test]
     fn deaths_at_every_boundary() {
-        for (dead, grade) in [("0", Grade::IV), ("2", Grade::IV), ("3", Grade::III), ("9", Grade::III), ("10", Grade::II), ("29", Grade::II), ("30", Grade::I), ("300", Grade::I)] {
+        for (dead, grade) in [
+            ("0", Grade::IV),
+            ("2", Grade::IV),
+            ("3", Grade::III),
+            ("9", Grade::III),
+            ("10", Grade::II),
+            ("29", Grade::II),
+            ("30", Grade::I),
+            ("300", Grade::I),
+        ] {
             assert_eq!(grade_of(&[("dead", dead)]), grade, "dead = {dead}");
         }
     }
 
     #[test]
     fn serious_injuries_at_every_boundary() {
-        for (n, grade) in [("9", Grade::IV), ("10", Grade::III), ("49", Grade::III), ("50", Grade::II), ("99", Grade::II), ("100", Grade::I)] {
+        for (n, grade) in [
+            ("9", Grade::IV),
+            ("10", Grade::III),
+            ("49", Grade::III),
+            ("50", Grade::II),
+            ("99", Grade::II),
+            ("100", Grade::I),
+        ] {
             assert_eq!(grade_of(&[("serious_injured", n)]), grade, "serious injuries = {n}");
         }
     }
 
     #[test]
     fn direct_loss_at_every_boundary_in_wan_yuan() {
-        for (wan, grade) in [("999.99", Grade::IV), ("1000", Grade::III), ("4999.99", Grade::III), ("5000", Grade::II), ("9999.99", Grade::II), ("10000", Grade::I)] {
+        for (wan, grade) in [
+            ("999.99", Grade::IV),
+            ("1000", Grade::III),
+            ("4999.99", Grade::III),
+            ("5000", Grade::II),
+            ("9999.99", Grade::II),
+            ("10000", Grade::I),
+        ] {
             assert_eq!(grade_of(&[("direct_loss", wan)]), grade, "loss = {wan} 万元");
         }
     }
 
     #[test]
     fn the_worst_figure_decides_and_is_named() {
-        let s = suggest(&WORK_SAFETY, &answers(&[("dead", "2"), ("serious_injured", "55"), ("direct_loss", "1200")]));
+        let s = suggest(
+            &WORK_SAFETY,
+            &answers(&[("dead", "2"), ("serious_injured", "55"), ("direct_loss", "1200")]),
+        );
         assert_eq!(s.grade, Grade::II);
-        assert_eq!(s.crossings, vec![Crossing { figure: "serious_injured", value: 55.0, bound: 50.0, grade: Grade::II }]);
+        assert_eq!(
+            s.crossings,
+            vec![Crossing {
+                figure: "serious_injured",
+                value: 55.0,
+                bound: 50.0,
+                grade: Grade::II
+            }]
+        );
         let template = &crate::catalogue::GENERAL_INCIDENT;
-        assert_eq!(s.explain(template, Lang::Zh), vec!["serious_injured 55 ≥ 50 → 重大（Ⅱ级）".to_owned()]);
+        assert_eq!(
+            s.explain(template, Lang::Zh),
+            vec!["serious_injured 55 ≥ 50 → 重大（Ⅱ级）".to_owned()]
+        );
     }
 
     #[test]

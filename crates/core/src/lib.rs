@@ -16,8 +16,8 @@ pub mod template;
 pub mod text;
 pub mod validate;
 
-pub use ids::ReportId;
 pub use grading::{Grade, GradeDecision};
+pub use ids::ReportId;
 pub use report::{Answers, Report};
 pub use stage::Stage;
 pub use template::{Blank, BlankKind, Family, Need, Piece, Template};

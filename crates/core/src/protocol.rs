@@ -87,7 +87,11 @@ mod tests {
 
     #[test]
     fn errors_serialise_with_field_list() {
-        let e = ApiError { error: ApiErrorCode::BadRequest, message: "x".into(), fields: vec![] };
+        let e = ApiError {
+            error: ApiErrorCode::BadRequest,
+            message: "x".into(),
+            fields: vec![],
+        };
         let json = serde_json::to_string(&e).expect("serialise");
         assert_eq!(json, r#"{"error":"bad_request","message":"x"}"#);
     }

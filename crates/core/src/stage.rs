@@ -86,7 +86,15 @@ pub fn chinese_number(n: u32) -> String {
     match n {
         0..=9 => DIGITS[n as usize].to_owned(),
         10..=19 => format!("十{}", if n == 10 { "" } else { DIGITS[(n % 10) as usize] }),
-        20..=99 => format!("{}十{}", DIGITS[(n / 10) as usize], if n.is_multiple_of(10) { "" } else { DIGITS[(n % 10) as usize] }),
+        20..=99 => format!(
+            "{}十{}",
+            DIGITS[(n / 10) as usize],
+            if n.is_multiple_of(10) {
+                ""
+            } else {
+                DIGITS[(n % 10) as usize]
+            }
+        ),
         _ => n.to_string(),
     }
 }
@@ -98,12 +106,28 @@ mod tests {
 
     #[test]
     fn stages_order_in_a_thread() {
-        let mut stages = vec![Stage::Final, Stage::FollowUp { n: 2 }, Stage::Initial, Stage::FollowUp { n: 1 }];
+        let mut stages = vec![
+            Stage::Final,
+            Stage::FollowUp { n: 2 },
+            Stage::Initial,
+            Stage::FollowUp { n: 1 },
+        ];
         stages.sort_by_key(|s| s.order());
-        assert_eq!(stages, vec![Stage::Initial, Stage::FollowUp { n: 1 }, Stage::FollowUp { n: 2 }, Stage::Final]);
+        assert_eq!(
+            stages,
+            vec![
+                Stage::Initial,
+                Stage::FollowUp { n: 1 },
+                Stage::FollowUp { n: 2 },
+                Stage::Final
+            ]
+        );
         let mut hazard = vec![Stage::Closed, Stage::Rectified, Stage::Initial, Stage::Rectifying];
         hazard.sort_by_key(|s| s.order());
-        assert_eq!(hazard, vec![Stage::Initial, Stage::Rectifying, Stage::Rectified, Stage::Closed]);
+        assert_eq!(
+            hazard,
+            vec![Stage::Initial, Stage::Rectifying, Stage::Rectified, Stage::Closed]
+        );
     }
 
     #[test]
@@ -121,7 +145,13 @@ mod tests {
 
     #[test]
     fn stages_serialise_as_tagged_objects() {
-        assert_eq!(serde_json::to_string(&Stage::FollowUp { n: 2 }).ok().as_deref(), Some(r#"{"kind":"follow_up","n":2}"#));
-        assert_eq!(serde_json::from_str::<Stage>(r#"{"kind":"initial"}"#).ok(), Some(Stage::Initial));
+        assert_eq!(
+            serde_json::to_string(&Stage::FollowUp { n: 2 }).ok().as_deref(),
+            Some(r#"{"kind":"follow_up","n":2}"#)
+        );
+        assert_eq!(
+            serde_json::from_str::<Stage>(r#"{"kind":"initial"}"#).ok(),
+            Some(Stage::Initial)
+        );
     }
 }

@@ -54,7 +54,12 @@ pub struct FieldError {
 
 impl FieldError {
     fn new(field: &str, code: ErrorCode, zh: String, en: String) -> Self {
-        FieldError { field: field.to_owned(), code, zh, en }
+        FieldError {
+            field: field.to_owned(),
+            code,
+            zh,
+            en,
+        }
     }
 
     pub fn message(&self, lang: crate::Lang) -> &str {
@@ -78,26 +83,57 @@ const FUTURE_TOLERANCE_MINUTES: i64 = 10;
 pub fn validate(report: &Report) -> Result<&'static Template, Vec<FieldError>> {
     let mut errors = Vec::new();
     if !report.id.is_v7() {
-        errors.push(FieldError::new("id", ErrorCode::BadId, "记录编号必须是 UUIDv7".into(), "the record id must be a UUIDv7".into()));
+        errors.push(FieldError::new(
+            "id",
+            ErrorCode::BadId,
+            "记录编号必须是 UUIDv7".into(),
+            "the record id must be a UUIDv7".into(),
+        ));
     }
     let Some(template) = catalogue::find(&report.template_id, report.template_version) else {
         errors.push(FieldError::new(
             "template_id",
             ErrorCode::UnknownTemplate,
-            format!("未知的报告模板 {} 第 {} 版", report.template_id, report.template_version),
-            format!("unknown template {} version {}", report.template_id, report.template_version),
+            format!(
+                "未知的报告模板 {} 第 {} 版",
+                report.template_id, report.template_version
+            ),
+            format!(
+                "unknown template {} version {}",
+                report.template_id, report.template_version
+            ),
         ));
         return Err(errors);
     };
     let first = report.stage == Stage::Initial;
     match report.thread {
-        Some(t) if first && t != report.id => errors.push(FieldError::new("thread", ErrorCode::BadThread, "首报不能属于其他事件".into(), "a first record cannot belong to another thread".into())),
-        None if !first => errors.push(FieldError::new("thread", ErrorCode::BadThread, "续报、终报须注明所属事件".into(), "a later record must name its thread".into())),
-        Some(t) if !first && t == report.id => errors.push(FieldError::new("thread", ErrorCode::BadThread, "续报、终报不能自成事件".into(), "a later record cannot be its own thread".into())),
+        Some(t) if first && t != report.id => errors.push(FieldError::new(
+            "thread",
+            ErrorCode::BadThread,
+            "首报不能属于其他事件".into(),
+            "a first record cannot belong to another thread".into(),
+        )),
+        None if !first => errors.push(FieldError::new(
+            "thread",
+            ErrorCode::BadThread,
+            "续报、终报须注明所属事件".into(),
+            "a later record must name its thread".into(),
+        )),
+        Some(t) if !first && t == report.id => errors.push(FieldError::new(
+            "thread",
+            ErrorCode::BadThread,
+            "续报、终报不能自成事件".into(),
+            "a later record cannot be its own thread".into(),
+        )),
         _ => {}
     }
     if !template.family.allows(report.stage) {
-        errors.push(FieldError::new("stage", ErrorCode::StageNotAllowed, format!("“{}”不能以此阶段报送", template.title.zh), format!("“{}” cannot be filed at this stage", template.title.en)));
+        errors.push(FieldError::new(
+            "stage",
+            ErrorCode::StageNotAllowed,
+            format!("“{}”不能以此阶段报送", template.title.zh),
+            format!("“{}” cannot be filed at this stage", template.title.en),
+        ));
     }
     let written = report.written_at.with_timezone(&beijing()).naive_local();
     errors.extend(validate_answers(template, &report.answers, report.stage, written));
@@ -111,9 +147,16 @@ pub fn validate(report: &Report) -> Result<&'static Template, Vec<FieldError>> {
 
 /// A grade decision must match the figures, and an override needs a reason.
 fn check_grade(template: &Template, report: &Report) -> Vec<FieldError> {
-    let Some(decision) = &report.grade else { return Vec::new() };
+    let Some(decision) = &report.grade else {
+        return Vec::new();
+    };
     let Family::Incident { grading: rule, .. } = template.family else {
-        return vec![FieldError::new("grade", ErrorCode::GradeMismatch, "隐患记录不分事件等级".into(), "hazard records carry no severity grade".into())];
+        return vec![FieldError::new(
+            "grade",
+            ErrorCode::GradeMismatch,
+            "隐患记录不分事件等级".into(),
+            "hazard records carry no severity grade".into(),
+        )];
     };
     let suggested = grading::suggest(rule, &report.answers).grade;
     let mut errors = Vec::new();
@@ -121,12 +164,25 @@ fn check_grade(template: &Template, report: &Report) -> Vec<FieldError> {
         errors.push(FieldError::new(
             "grade",
             ErrorCode::GradeMismatch,
-            format!("按所填数字应建议{}，而不是{}", suggested.name().zh, decision.suggested.name().zh),
-            format!("the figures suggest {}, not {}", suggested.name().en, decision.suggested.name().en),
+            format!(
+                "按所填数字应建议{}，而不是{}",
+                suggested.name().zh,
+                decision.suggested.name().zh
+            ),
+            format!(
+                "the figures suggest {}, not {}",
+                suggested.name().en,
+                decision.suggested.name().en
+            ),
         ));
     }
     if decision.chosen != decision.suggested && decision.reason.trim().is_empty() {
-        errors.push(FieldError::new("grade_reason", ErrorCode::ReasonRequired, "改定等级须说明理由".into(), "a grade other than the suggestion needs a reason".into()));
+        errors.push(FieldError::new(
+            "grade_reason",
+            ErrorCode::ReasonRequired,
+            "改定等级须说明理由".into(),
+            "a grade other than the suggestion needs a reason".into(),
+        ));
     }
     errors
 }
@@ -147,7 +203,12 @@ pub fn validate_answers(template: &Template, answers: &Answers, stage: Stage, no
             }
         });
         if !known {
-            errors.push(FieldError::new(key, ErrorCode::UnknownField, format!("模板中没有“{key}”一项"), format!("the template has no blank “{key}”")));
+            errors.push(FieldError::new(
+                key,
+                ErrorCode::UnknownField,
+                format!("模板中没有“{key}”一项"),
+                format!("the template has no blank “{key}”"),
+            ));
         }
     }
     for blank in template.blanks {
@@ -162,10 +223,20 @@ pub fn validate_answers(template: &Template, answers: &Answers, stage: Stage, no
                 (Some(lat), Some(lon)) => {
                     let ok = |s: &str, limit: f64| s.parse::<f64>().ok().filter(|v| v.is_finite() && v.abs() <= limit);
                     if ok(lat, 90.0).is_none() || ok(lon, 180.0).is_none() {
-                        errors.push(FieldError::new(blank.id, ErrorCode::BadCoordinate, format!("{}：纬度应在 -90 到 90 之间，经度应在 -180 到 180 之间", label.zh), format!("{}: latitude must lie in -90…90 and longitude in -180…180", label.en)));
+                        errors.push(FieldError::new(
+                            blank.id,
+                            ErrorCode::BadCoordinate,
+                            format!("{}：纬度应在 -90 到 90 之间，经度应在 -180 到 180 之间", label.zh),
+                            format!("{}: latitude must lie in -90…90 and longitude in -180…180", label.en),
+                        ));
                     }
                 }
-                _ => errors.push(FieldError::new(blank.id, ErrorCode::IncompleteCoordinate, format!("{}：请同时填写纬度和经度", label.zh), format!("{}: give both latitude and longitude", label.en))),
+                _ => errors.push(FieldError::new(
+                    blank.id,
+                    ErrorCode::IncompleteCoordinate,
+                    format!("{}：请同时填写纬度和经度", label.zh),
+                    format!("{}: give both latitude and longitude", label.en),
+                )),
             }
             continue;
         }
@@ -187,7 +258,12 @@ pub fn validate_answers(template: &Template, answers: &Answers, stage: Stage, no
 }
 
 fn required_error(field: &str, label: crate::Text) -> FieldError {
-    FieldError::new(field, ErrorCode::Required, format!("请填写{}", label.zh), format!("{} is required", label.en))
+    FieldError::new(
+        field,
+        ErrorCode::Required,
+        format!("请填写{}", label.zh),
+        format!("{} is required", label.en),
+    )
 }
 
 /// Parses an event time as typed by `<input type="datetime-local">`.
@@ -197,23 +273,46 @@ pub fn parse_datetime(value: &str) -> Option<NaiveDateTime> {
         .ok()
 }
 
-fn check_value(field: &str, label: crate::Text, kind: &BlankKind, value: &str, now: NaiveDateTime) -> Option<FieldError> {
+fn check_value(
+    field: &str,
+    label: crate::Text,
+    kind: &BlankKind,
+    value: &str,
+    now: NaiveDateTime,
+) -> Option<FieldError> {
     let err = |code, zh: String, en: String| Some(FieldError::new(field, code, zh, en));
     match *kind {
         BlankKind::DateTime => match parse_datetime(value) {
-            None => err(ErrorCode::BadDateTime, format!("{}：请选择日期和时间", label.zh), format!("{}: pick a date and time", label.en)),
-            Some(t) if t > now + TimeDelta::minutes(FUTURE_TOLERANCE_MINUTES) => {
-                err(ErrorCode::InFuture, format!("{}不能晚于现在", label.zh), format!("{} cannot be in the future", label.en))
-            }
+            None => err(
+                ErrorCode::BadDateTime,
+                format!("{}：请选择日期和时间", label.zh),
+                format!("{}: pick a date and time", label.en),
+            ),
+            Some(t) if t > now + TimeDelta::minutes(FUTURE_TOLERANCE_MINUTES) => err(
+                ErrorCode::InFuture,
+                format!("{}不能晚于现在", label.zh),
+                format!("{} cannot be in the future", label.en),
+            ),
             Some(_) => None,
         },
         BlankKind::Text { max_chars } | BlankKind::LongText { max_chars } => {
             let n = value.chars().count();
-            (n > max_chars).then(|| FieldError::new(field, ErrorCode::TooLong, format!("{}最多 {max_chars} 字（现在 {n} 字）", label.zh), format!("{}: at most {max_chars} characters (now {n})", label.en)))
+            (n > max_chars).then(|| {
+                FieldError::new(
+                    field,
+                    ErrorCode::TooLong,
+                    format!("{}最多 {max_chars} 字（现在 {n} 字）", label.zh),
+                    format!("{}: at most {max_chars} characters (now {n})", label.en),
+                )
+            })
         }
         BlankKind::Date => match NaiveDate::parse_from_str(value, "%Y-%m-%d") {
             Ok(_) => None,
-            Err(_) => err(ErrorCode::BadDate, format!("{}：请选择日期", label.zh), format!("{}: pick a date", label.en)),
+            Err(_) => err(
+                ErrorCode::BadDate,
+                format!("{}：请选择日期", label.zh),
+                format!("{}: pick a date", label.en),
+            ),
         },
         BlankKind::Amount { max, decimals, unit } => check_amount(field, label, value, max, decimals, unit),
         BlankKind::MultiChoice { options } => {
@@ -223,33 +322,84 @@ fn check_value(field: &str, label: crate::Text, kind: &BlankKind, value: &str, n
                 seen.push(v);
                 fresh && options.iter().any(|o| o.value == v)
             });
-            (!ok).then(|| FieldError::new(field, ErrorCode::UnknownOption, format!("{}：请从列表中选择", label.zh), format!("{}: choose from the list", label.en)))
+            (!ok).then(|| {
+                FieldError::new(
+                    field,
+                    ErrorCode::UnknownOption,
+                    format!("{}：请从列表中选择", label.zh),
+                    format!("{}: choose from the list", label.en),
+                )
+            })
         }
         BlankKind::Count { min, max, .. } => match value.parse::<u64>() {
-            Err(_) => err(ErrorCode::NotAWholeNumber, format!("{}应为整数", label.zh), format!("{} must be a whole number", label.en)),
-            Ok(n) if n < u64::from(min) || n > u64::from(max) => err(ErrorCode::OutOfRange, format!("{}应在 {min} 到 {max} 之间", label.zh), format!("{} must lie between {min} and {max}", label.en)),
+            Err(_) => err(
+                ErrorCode::NotAWholeNumber,
+                format!("{}应为整数", label.zh),
+                format!("{} must be a whole number", label.en),
+            ),
+            Ok(n) if n < u64::from(min) || n > u64::from(max) => err(
+                ErrorCode::OutOfRange,
+                format!("{}应在 {min} 到 {max} 之间", label.zh),
+                format!("{} must lie between {min} and {max}", label.en),
+            ),
             Ok(_) => None,
         },
-        BlankKind::Choice { options } => (!options.iter().any(|o| o.value == value)).then(|| FieldError::new(field, ErrorCode::UnknownOption, format!("{}：请从列表中选择", label.zh), format!("{}: choose one of the list", label.en))),
-        BlankKind::Phone => (!is_phone(value)).then(|| FieldError::new(field, ErrorCode::BadPhone, format!("{}：请填写 7 到 15 位数字的电话号码", label.zh), format!("{}: give a phone number of 7 to 15 digits", label.en))),
+        BlankKind::Choice { options } => (!options.iter().any(|o| o.value == value)).then(|| {
+            FieldError::new(
+                field,
+                ErrorCode::UnknownOption,
+                format!("{}：请从列表中选择", label.zh),
+                format!("{}: choose one of the list", label.en),
+            )
+        }),
+        BlankKind::Phone => (!is_phone(value)).then(|| {
+            FieldError::new(
+                field,
+                ErrorCode::BadPhone,
+                format!("{}：请填写 7 到 15 位数字的电话号码", label.zh),
+                format!("{}: give a phone number of 7 to 15 digits", label.en),
+            )
+        }),
         BlankKind::GeoPoint | BlankKind::Photos { .. } => None,
     }
 }
 
 /// A decimal amount such as `1250.5` (万元): digits, at most one point, at
 /// most `decimals` digits after it, within `0..=max`.
-fn check_amount(field: &str, label: crate::Text, value: &str, max: u32, decimals: u8, unit: crate::Text) -> Option<FieldError> {
+fn check_amount(
+    field: &str,
+    label: crate::Text,
+    value: &str,
+    max: u32,
+    decimals: u8,
+    unit: crate::Text,
+) -> Option<FieldError> {
     let (whole, fraction) = value.split_once('.').unwrap_or((value, ""));
     let digits = |s: &str| s.chars().all(|c| c.is_ascii_digit());
     if whole.is_empty() || !digits(whole) || !digits(fraction) || (value.contains('.') && fraction.is_empty()) {
-        return Some(FieldError::new(field, ErrorCode::NotANumber, format!("{}应为数字（单位：{}）", label.zh, unit.zh), format!("{} must be a number (in {})", label.en, unit.en)));
+        return Some(FieldError::new(
+            field,
+            ErrorCode::NotANumber,
+            format!("{}应为数字（单位：{}）", label.zh, unit.zh),
+            format!("{} must be a number (in {})", label.en, unit.en),
+        ));
     }
     if fraction.len() > usize::from(decimals) {
-        return Some(FieldError::new(field, ErrorCode::TooManyDecimals, format!("{}最多保留 {decimals} 位小数", label.zh), format!("{}: at most {decimals} decimal places", label.en)));
+        return Some(FieldError::new(
+            field,
+            ErrorCode::TooManyDecimals,
+            format!("{}最多保留 {decimals} 位小数", label.zh),
+            format!("{}: at most {decimals} decimal places", label.en),
+        ));
     }
     match value.parse::<f64>() {
         Ok(v) if v <= f64::from(max) => None,
-        _ => Some(FieldError::new(field, ErrorCode::OutOfRange, format!("{}应在 0 到 {max} {}之间", label.zh, unit.zh), format!("{} must lie between 0 and {max} {}", label.en, unit.en))),
+        _ => Some(FieldError::new(
+            field,
+            ErrorCode::OutOfRange,
+            format!("{}应在 0 到 {max} {}之间", label.zh, unit.zh),
+            format!("{} must lie between 0 and {max} {}", label.en, unit.en),
+        )),
     }
 }
 
@@ -293,7 +443,10 @@ mod tests {
     }
 
     fn codes(answers: &Answers) -> Vec<(String, ErrorCode)> {
-        validate_answers(&GENERAL_INCIDENT, answers, Stage::Initial, now()).into_iter().map(|e| (e.field, e.code)).collect()
+        validate_answers(&GENERAL_INCIDENT, answers, Stage::Initial, now())
+            .into_iter()
+            .map(|e| (e.field, e.code))
+            .collect()
     }
 
     fn with(key: &str, value: &str) -> Answers {
@@ -312,7 +465,13 @@ mod tests {
         let mut a = filled();
         a.remove("place");
         a.insert("phone".into(), "   ".into());
-        assert_eq!(codes(&a), vec![("place".into(), ErrorCode::Required), ("phone".into(), ErrorCode::Required)]);
+        assert_eq!(
+            codes(&a),
+            vec![
+                ("place".into(), ErrorCode::Required),
+                ("phone".into(), ErrorCode::Required)
+            ]
+        );
     }
 
     #[test]
@@ -326,18 +485,36 @@ mod tests {
 
     #[test]
     fn counts_are_whole_numbers_in_range() {
-        assert_eq!(codes(&with("dead", "-1")), vec![("dead".into(), ErrorCode::NotAWholeNumber)]);
-        assert_eq!(codes(&with("dead", "2.5")), vec![("dead".into(), ErrorCode::NotAWholeNumber)]);
-        assert_eq!(codes(&with("injured", "100001")), vec![("injured".into(), ErrorCode::OutOfRange)]);
+        assert_eq!(
+            codes(&with("dead", "-1")),
+            vec![("dead".into(), ErrorCode::NotAWholeNumber)]
+        );
+        assert_eq!(
+            codes(&with("dead", "2.5")),
+            vec![("dead".into(), ErrorCode::NotAWholeNumber)]
+        );
+        assert_eq!(
+            codes(&with("injured", "100001")),
+            vec![("injured".into(), ErrorCode::OutOfRange)]
+        );
         assert_eq!(codes(&with("injured", "100000")), vec![]);
-        assert_eq!(codes(&with("missing", "99999999999999999999999")), vec![("missing".into(), ErrorCode::NotAWholeNumber)]);
+        assert_eq!(
+            codes(&with("missing", "99999999999999999999999")),
+            vec![("missing".into(), ErrorCode::NotAWholeNumber)]
+        );
     }
 
     #[test]
     fn event_time_must_parse_and_not_lie_ahead() {
-        assert_eq!(codes(&with("occurred_at", "yesterday")), vec![("occurred_at".into(), ErrorCode::BadDateTime)]);
+        assert_eq!(
+            codes(&with("occurred_at", "yesterday")),
+            vec![("occurred_at".into(), ErrorCode::BadDateTime)]
+        );
         assert_eq!(codes(&with("occurred_at", "2026-11-23T10:10")), vec![]);
-        assert_eq!(codes(&with("occurred_at", "2026-11-23T10:11")), vec![("occurred_at".into(), ErrorCode::InFuture)]);
+        assert_eq!(
+            codes(&with("occurred_at", "2026-11-23T10:11")),
+            vec![("occurred_at".into(), ErrorCode::InFuture)]
+        );
     }
 
     #[test]
@@ -345,20 +522,44 @@ mod tests {
         let mut half = filled();
         half.remove("gps.lon");
         assert_eq!(codes(&half), vec![("gps".into(), ErrorCode::IncompleteCoordinate)]);
-        assert_eq!(codes(&with("gps.lat", "91")), vec![("gps".into(), ErrorCode::BadCoordinate)]);
-        assert_eq!(codes(&with("gps.lon", "NaN")), vec![("gps".into(), ErrorCode::BadCoordinate)]);
+        assert_eq!(
+            codes(&with("gps.lat", "91")),
+            vec![("gps".into(), ErrorCode::BadCoordinate)]
+        );
+        assert_eq!(
+            codes(&with("gps.lon", "NaN")),
+            vec![("gps".into(), ErrorCode::BadCoordinate)]
+        );
     }
 
     #[test]
     fn choices_phones_lengths_and_unknown_keys() {
-        assert_eq!(codes(&with("category", "alien")), vec![("category".into(), ErrorCode::UnknownOption)]);
-        assert_eq!(codes(&with("phone", "12345")), vec![("phone".into(), ErrorCode::BadPhone)]);
+        assert_eq!(
+            codes(&with("category", "alien")),
+            vec![("category".into(), ErrorCode::UnknownOption)]
+        );
+        assert_eq!(
+            codes(&with("phone", "12345")),
+            vec![("phone".into(), ErrorCode::BadPhone)]
+        );
         assert_eq!(codes(&with("phone", "+86 28-8765-4321")), vec![]);
-        assert_eq!(codes(&with("phone", "138abc")), vec![("phone".into(), ErrorCode::BadPhone)]);
-        assert_eq!(codes(&with("place", &"山".repeat(101))), vec![("place".into(), ErrorCode::TooLong)]);
+        assert_eq!(
+            codes(&with("phone", "138abc")),
+            vec![("phone".into(), ErrorCode::BadPhone)]
+        );
+        assert_eq!(
+            codes(&with("place", &"山".repeat(101))),
+            vec![("place".into(), ErrorCode::TooLong)]
+        );
         assert_eq!(codes(&with("place", &"山".repeat(100))), vec![]);
-        assert_eq!(codes(&with("gps.alt", "1")), vec![("gps.alt".into(), ErrorCode::UnknownField)]);
-        assert_eq!(codes(&with("colour", "red")), vec![("colour".into(), ErrorCode::UnknownField)]);
+        assert_eq!(
+            codes(&with("gps.alt", "1")),
+            vec![("gps.alt".into(), ErrorCode::UnknownField)]
+        );
+        assert_eq!(
+            codes(&with("colour", "red")),
+            vec![("colour".into(), ErrorCode::UnknownField)]
+        );
     }
 
     fn report_of(template: &Template, answers: Answers, stage: Stage, thread: Option<ReportId>) -> Report {
@@ -378,32 +579,74 @@ mod tests {
     fn stages_threads_and_grades_are_checked() {
         use crate::grading::{Grade, GradeDecision};
         let thread = Some(ReportId::from_parts(1_700_000_000_000, [1; 10]));
-        let code_of = |r: &Report| validate(r).err().unwrap_or_default().into_iter().map(|e| (e.field, e.code)).collect::<Vec<_>>();
-        assert_eq!(code_of(&report_of(&GENERAL_INCIDENT, filled(), Stage::FollowUp { n: 1 }, None)), vec![("thread".into(), ErrorCode::BadThread)]);
-        assert_eq!(code_of(&report_of(&GENERAL_INCIDENT, filled(), Stage::FollowUp { n: 1 }, thread)), vec![]);
-        assert_eq!(code_of(&report_of(&GENERAL_INCIDENT, filled(), Stage::Rectified, thread)), vec![("stage".into(), ErrorCode::StageNotAllowed)]);
+        let code_of = |r: &Report| {
+            validate(r)
+                .err()
+                .unwrap_or_default()
+                .into_iter()
+                .map(|e| (e.field, e.code))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            code_of(&report_of(&GENERAL_INCIDENT, filled(), Stage::FollowUp { n: 1 }, None)),
+            vec![("thread".into(), ErrorCode::BadThread)]
+        );
+        assert_eq!(
+            code_of(&report_of(
+                &GENERAL_INCIDENT,
+                filled(),
+                Stage::FollowUp { n: 1 },
+                thread
+            )),
+            vec![]
+        );
+        assert_eq!(
+            code_of(&report_of(&GENERAL_INCIDENT, filled(), Stage::Rectified, thread)),
+            vec![("stage".into(), ErrorCode::StageNotAllowed)]
+        );
         let mut r = report_of(&GENERAL_INCIDENT, filled(), Stage::Initial, None);
-        r.grade = Some(GradeDecision { suggested: Grade::IV, chosen: Grade::II, reason: String::new() });
+        r.grade = Some(GradeDecision {
+            suggested: Grade::IV,
+            chosen: Grade::II,
+            reason: String::new(),
+        });
         assert_eq!(code_of(&r), vec![("grade_reason".into(), ErrorCode::ReasonRequired)]);
-        r.grade = Some(GradeDecision { suggested: Grade::I, chosen: Grade::I, reason: String::new() });
+        r.grade = Some(GradeDecision {
+            suggested: Grade::I,
+            chosen: Grade::I,
+            reason: String::new(),
+        });
         assert_eq!(code_of(&r), vec![("grade".into(), ErrorCode::GradeMismatch)]);
         let hazard = &crate::catalogue::HAZARD;
         let mut h = report_of(hazard, crate::examples::filled(hazard), Stage::Initial, None);
         assert_eq!(code_of(&h), vec![]);
-        h.grade = Some(GradeDecision { suggested: Grade::IV, chosen: Grade::IV, reason: String::new() });
+        h.grade = Some(GradeDecision {
+            suggested: Grade::IV,
+            chosen: Grade::IV,
+            reason: String::new(),
+        });
         assert_eq!(code_of(&h), vec![("grade".into(), ErrorCode::GradeMismatch)]);
     }
 
     #[test]
     fn final_reports_need_every_required_blank() {
-        let road = crate::catalogue::INCIDENTS.iter().find(|t| t.id == "road_traffic").expect("road traffic template");
+        let road = crate::catalogue::INCIDENTS
+            .iter()
+            .find(|t| t.id == "road_traffic")
+            .expect("road traffic template");
         let mut answers = crate::examples::filled(road);
         answers.remove("dead");
         let thread = Some(ReportId::from_parts(1_700_000_000_000, [1; 10]));
-        assert!(validate(&report_of(road, answers.clone(), Stage::Initial, None)).is_ok(), "a 首报 may leave figures open");
+        assert!(
+            validate(&report_of(road, answers.clone(), Stage::Initial, None)).is_ok(),
+            "a 首报 may leave figures open"
+        );
         assert!(validate(&report_of(road, answers.clone(), Stage::FollowUp { n: 1 }, thread)).is_ok());
         let errors = validate(&report_of(road, answers, Stage::Final, thread)).expect_err("终报 is complete");
-        assert_eq!(errors.iter().map(|e| (e.field.as_str(), e.code)).collect::<Vec<_>>(), vec![("dead", ErrorCode::Required)]);
+        assert_eq!(
+            errors.iter().map(|e| (e.field.as_str(), e.code)).collect::<Vec<_>>(),
+            vec![("dead", ErrorCode::Required)]
+        );
     }
 
     #[test]
@@ -425,6 +668,8 @@ mod tests {
         assert_eq!(errs[0].code, ErrorCode::BadId);
         report.template_version = 9;
         let errs = validate(&report).expect_err("unknown version");
-        assert!(errs.iter().any(|e| e.code == ErrorCode::UnknownTemplate && e.field == "template_id"));
+        assert!(errs
+            .iter()
+            .any(|e| e.code == ErrorCode::UnknownTemplate && e.field == "template_id"));
     }
 }

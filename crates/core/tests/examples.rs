@@ -17,7 +17,12 @@ fn judgements_match_the_fixture() {
         return;
     }
     if now != FIXTURE {
-        let line = now.lines().zip(FIXTURE.lines()).position(|(a, b)| a != b).unwrap_or_else(|| now.lines().count().min(FIXTURE.lines().count())) + 1;
+        let line = now
+            .lines()
+            .zip(FIXTURE.lines())
+            .position(|(a, b)| a != b)
+            .unwrap_or_else(|| now.lines().count().min(FIXTURE.lines().count()))
+            + 1;
         panic!(
             "the validator's verdicts differ from {FIXTURE_PATH} (first at line {line}: now {:?}, fixture {:?}).\n\
              If the change is deliberate (a template or a validation rule changed), regenerate the fixture with\n\

@@ -32,10 +32,7 @@ pub enum ConfigError {
     #[error("{var} is not valid UTF-8")]
     NotUnicode { var: &'static str },
     #[error("{var} is set but empty; unset it to use the default `{default}`")]
-    Empty {
-        var: &'static str,
-        default: &'static str,
-    },
+    Empty { var: &'static str, default: &'static str },
 }
 
 impl Config {
@@ -49,9 +46,7 @@ impl Config {
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<OsString>) -> Result<Self, ConfigError> {
         let addr_text = match lookup(ADDR_VAR) {
             None => DEFAULT_ADDR.to_owned(),
-            Some(v) => v
-                .into_string()
-                .map_err(|_| ConfigError::NotUnicode { var: ADDR_VAR })?,
+            Some(v) => v.into_string().map_err(|_| ConfigError::NotUnicode { var: ADDR_VAR })?,
         };
         let addr = addr_text.trim().parse().map_err(|_| ConfigError::BadAddr {
             var: ADDR_VAR,
@@ -85,10 +80,7 @@ mod tests {
     use std::collections::HashMap;
 
     fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let vars: HashMap<String, OsString> = vars
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), OsString::from(v)))
-            .collect();
+        let vars: HashMap<String, OsString> = vars.iter().map(|(k, v)| ((*k).to_owned(), OsString::from(v))).collect();
         Config::from_lookup(|name| vars.get(name).cloned())
     }
 
@@ -118,10 +110,7 @@ mod tests {
     #[test]
     fn bad_values_name_their_variable() {
         let err = config(&[(ADDR_VAR, "localhost")]).expect_err("no port, not an IP");
-        assert!(
-            err.to_string().starts_with("KUAIBAO_ADDR: `localhost`"),
-            "{err}"
-        );
+        assert!(err.to_string().starts_with("KUAIBAO_ADDR: `localhost`"), "{err}");
         let err = config(&[(ADDR_VAR, "127.0.0.1:99999")]).expect_err("port out of range");
         assert!(err.to_string().contains(ADDR_VAR), "{err}");
         let err = config(&[(DATA_DIR_VAR, "")]).expect_err("empty");
@@ -141,10 +130,8 @@ mod tests {
     #[test]
     fn a_non_unicode_address_is_refused() {
         use std::os::unix::ffi::OsStringExt;
-        let err = Config::from_lookup(|name| {
-            (name == ADDR_VAR).then(|| OsString::from_vec(vec![0xff, b':', b'1']))
-        })
-        .expect_err("not UTF-8");
+        let err = Config::from_lookup(|name| (name == ADDR_VAR).then(|| OsString::from_vec(vec![0xff, b':', b'1'])))
+            .expect_err("not UTF-8");
         assert_eq!(err, ConfigError::NotUnicode { var: ADDR_VAR });
     }
 }

@@ -42,8 +42,7 @@ async fn main() -> ExitCode {
     // The socket is bound: connections made from now on wait in its backlog
     // until `run_until` accepts them.
     let mut stdout = std::io::stdout().lock();
-    let announced = writeln!(stdout, "listening on http://{}", server.local_addr())
-        .and_then(|()| stdout.flush());
+    let announced = writeln!(stdout, "listening on http://{}", server.local_addr()).and_then(|()| stdout.flush());
     drop(stdout);
     if let Err(e) = announced {
         tracing::warn!("cannot write the listening line to stdout: {e}");

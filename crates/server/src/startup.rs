@@ -51,12 +51,10 @@ pub async fn build(config: &Config) -> Result<Server, StartError> {
         path: path.clone(),
         source,
     })?;
-    db::migrate(&pool)
-        .await
-        .map_err(|source| StartError::Migrate {
-            path: path.clone(),
-            source,
-        })?;
+    db::migrate(&pool).await.map_err(|source| StartError::Migrate {
+        path: path.clone(),
+        source,
+    })?;
     tracing::info!(db = %path.display(), "database ready");
 
     let listener = TcpListener::bind(config.addr)
@@ -90,10 +88,7 @@ impl Server {
 
     /// Serves until `shutdown` completes, then lets requests in flight finish
     /// and closes the database cleanly.
-    pub async fn run_until(
-        self,
-        shutdown: impl Future<Output = ()> + Send + 'static,
-    ) -> io::Result<()> {
+    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> io::Result<()> {
         let served = axum::serve(self.listener, self.router)
             .with_graceful_shutdown(shutdown)
             .await;

@@ -11,9 +11,7 @@ use kuaibao_core::catalogue::{self, GENERAL_INCIDENT, HAZARD};
 use kuaibao_core::grading::{self, CASUALTIES};
 use kuaibao_core::protocol::{ApiError, ApiErrorCode, Receipt, HEALTH_PATH, SUBMIT_REPORT_PATH};
 use kuaibao_core::validate::beijing;
-use kuaibao_core::{
-    Answers, BlankKind, ErrorCode, Grade, GradeDecision, Report, ReportId, Stage, Template,
-};
+use kuaibao_core::{Answers, BlankKind, ErrorCode, Grade, GradeDecision, Report, ReportId, Stage, Template};
 use kuaibao_server::config::Config;
 use kuaibao_server::db::{self, reports::StoredReport, reports::Thread};
 use kuaibao_server::http::{IMMUTABLE, NO_CACHE, TEMPLATES_PATH, THREAD_PATH};
@@ -183,8 +181,7 @@ async fn api_error(res: Response) -> (StatusCode, ApiError) {
         Some("application/json"),
         "status {status}, body {text}"
     );
-    let error =
-        serde_json::from_str(&text).unwrap_or_else(|e| panic!("not an ApiError ({e}): {text}"));
+    let error = serde_json::from_str(&text).unwrap_or_else(|e| panic!("not an ApiError ({e}): {text}"));
     (status, error)
 }
 
@@ -212,9 +209,7 @@ async fn a_valid_report_is_stored_and_read_back() {
     assert!(first.seq > 0);
     assert!(first.received_at >= before - TimeDelta::seconds(1) && first.received_at <= Utc::now());
 
-    let res = app
-        .get(&format!("{SUBMIT_REPORT_PATH}/{}", report.id))
-        .await;
+    let res = app.get(&format!("{SUBMIT_REPORT_PATH}/{}", report.id)).await;
     assert_eq!(res.status(), StatusCode::OK);
     let stored: StoredReport = res.json().await.expect("stored report");
     assert_eq!(stored.receipt, first);
@@ -253,11 +248,7 @@ async fn concurrent_sends_of_a_new_report_get_one_receipt_and_one_row() {
     let report = new_report();
     let mut sends = tokio::task::JoinSet::new();
     for _ in 0..10 {
-        let (client, url, report) = (
-            app.client.clone(),
-            app.url(SUBMIT_REPORT_PATH),
-            report.clone(),
-        );
+        let (client, url, report) = (app.client.clone(), app.url(SUBMIT_REPORT_PATH), report.clone());
         sends.spawn(async move {
             let res = client.post(url).json(&report).send().await.expect("POST");
             let status = res.status();
@@ -265,16 +256,10 @@ async fn concurrent_sends_of_a_new_report_get_one_receipt_and_one_row() {
         });
     }
     let answers = sends.join_all().await;
-    let created = answers
-        .iter()
-        .filter(|(s, _)| *s == StatusCode::CREATED)
-        .count();
+    let created = answers.iter().filter(|(s, _)| *s == StatusCode::CREATED).count();
     let replayed = answers.iter().filter(|(s, _)| *s == StatusCode::OK).count();
     assert_eq!((created, replayed), (1, 9), "{answers:?}");
-    assert!(
-        answers.iter().all(|(_, r)| *r == answers[0].1),
-        "{answers:?}"
-    );
+    assert!(answers.iter().all(|(_, r)| *r == answers[0].1), "{answers:?}");
     assert_eq!(app.list().await.len(), 1);
 }
 
@@ -305,17 +290,10 @@ async fn an_invalid_report_names_each_bad_field_and_is_not_stored() {
     let (status, error) = api_error(app.submit(&report).await).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(error.error, ApiErrorCode::InvalidReport);
-    let fields: Vec<_> = error
-        .fields
-        .iter()
-        .map(|f| (f.field.as_str(), f.code))
-        .collect();
+    let fields: Vec<_> = error.fields.iter().map(|f| (f.field.as_str(), f.code)).collect();
     assert_eq!(
         fields,
-        vec![
-            ("place", ErrorCode::Required),
-            ("phone", ErrorCode::BadPhone)
-        ]
+        vec![("place", ErrorCode::Required), ("phone", ErrorCode::BadPhone)]
     );
     assert!(
         error.message.contains("place") && error.message.contains("phone"),
@@ -324,11 +302,7 @@ async fn an_invalid_report_names_each_bad_field_and_is_not_stored() {
     );
 
     assert!(app.list().await.is_empty());
-    let (status, _) = api_error(
-        app.get(&format!("{SUBMIT_REPORT_PATH}/{}", report.id))
-            .await,
-    )
-    .await;
+    let (status, _) = api_error(app.get(&format!("{SUBMIT_REPORT_PATH}/{}", report.id)).await).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
 
@@ -354,11 +328,7 @@ async fn unreadable_bodies_are_400_in_the_api_shape() {
         (status, error.error),
         (StatusCode::BAD_REQUEST, ApiErrorCode::BadRequest)
     );
-    assert!(
-        error.message.contains("id"),
-        "names what is wrong: {}",
-        error.message
-    );
+    assert!(error.message.contains("id"), "names what is wrong: {}", error.message);
 
     let mut value = serde_json::to_value(new_report()).expect("json");
     value.as_object_mut().expect("object").remove("written_at");
@@ -403,9 +373,7 @@ async fn a_body_that_is_not_json_is_415() {
 async fn an_oversize_body_is_413_in_the_api_shape() {
     let (app, _dirs) = spawn_app().await;
     let mut report = new_report();
-    report
-        .answers
-        .insert("measures".into(), "x".repeat(300 * 1024));
+    report.answers.insert("measures".into(), "x".repeat(300 * 1024));
     let (status, error) = api_error(app.submit(&report).await).await;
     assert_eq!(
         (status, error.error),
@@ -425,26 +393,16 @@ async fn unknown_api_paths_and_ids_answer_json() {
             "{path}"
         );
     }
-    let (status, error) =
-        api_error(app.get(&format!("{SUBMIT_REPORT_PATH}/{}", new_id())).await).await;
-    assert_eq!(
-        (status, error.error),
-        (StatusCode::NOT_FOUND, ApiErrorCode::NotFound)
-    );
+    let (status, error) = api_error(app.get(&format!("{SUBMIT_REPORT_PATH}/{}", new_id())).await).await;
+    assert_eq!((status, error.error), (StatusCode::NOT_FOUND, ApiErrorCode::NotFound));
 
-    let (status, error) =
-        api_error(app.get(&format!("{SUBMIT_REPORT_PATH}/not-a-uuid")).await).await;
+    let (status, error) = api_error(app.get(&format!("{SUBMIT_REPORT_PATH}/not-a-uuid")).await).await;
     assert_eq!(
         (status, error.error),
         (StatusCode::BAD_REQUEST, ApiErrorCode::BadRequest)
     );
 
-    let res = app
-        .client
-        .delete(app.url(HEALTH_PATH))
-        .send()
-        .await
-        .expect("DELETE");
+    let res = app.client.delete(app.url(HEALTH_PATH)).send().await.expect("DELETE");
     let (status, _) = api_error(res).await;
     assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
 }
@@ -493,10 +451,7 @@ async fn reports_survive_a_restart() {
     app.stop().await;
 
     let app = start(dirs.data.path(), dirs.static_files.path()).await;
-    assert_eq!(
-        receipt(app.submit(&report).await, StatusCode::OK).await,
-        first
-    );
+    assert_eq!(receipt(app.submit(&report).await, StatusCode::OK).await, first);
     let second = receipt(app.submit(&new_report()).await, StatusCode::CREATED).await;
     assert!(second.seq > first.seq);
     let list = app.list().await;
@@ -625,11 +580,9 @@ fn fill(template: &Template, stage: Stage) -> Answers {
                 BlankKind::Date => "2026-12-01".to_owned(),
                 BlankKind::Count { min, .. } => min.to_string(),
                 BlankKind::Amount { .. } => "0".to_owned(),
-                BlankKind::Choice { options } | BlankKind::MultiChoice { options } => options
-                    .first()
-                    .expect("a choice has options")
-                    .value
-                    .to_owned(),
+                BlankKind::Choice { options } | BlankKind::MultiChoice { options } => {
+                    options.first().expect("a choice has options").value.to_owned()
+                }
                 BlankKind::Phone => "138 0000 1234".to_owned(),
                 BlankKind::GeoPoint | BlankKind::Photos { .. } => return None,
             };
@@ -669,18 +622,11 @@ async fn refused_fields(res: Response) -> Vec<(String, ErrorCode)> {
     let (status, error) = api_error(res).await;
     assert_eq!(
         (status, error.error),
-        (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            ApiErrorCode::InvalidReport
-        ),
+        (StatusCode::UNPROCESSABLE_ENTITY, ApiErrorCode::InvalidReport),
         "{}",
         error.message
     );
-    error
-        .fields
-        .into_iter()
-        .map(|f| (f.field, f.code))
-        .collect()
+    error.fields.into_iter().map(|f| (f.field, f.code)).collect()
 }
 
 /// The columns 0002 added, read straight from the database.
@@ -762,10 +708,7 @@ async fn an_incident_thread_comes_back_in_stage_order_whatever_the_arrival_order
     let got = app.thread(first.id).await;
     assert_eq!(got.thread, first.id);
     let in_order = [&first, &follow_up_1, &correction, &follow_up_2, &last];
-    assert_eq!(
-        got.records.iter().map(|r| &r.report).collect::<Vec<_>>(),
-        in_order,
-    );
+    assert_eq!(got.records.iter().map(|r| &r.report).collect::<Vec<_>>(), in_order,);
     for record in &got.records {
         let i = arrival
             .iter()
@@ -776,10 +719,7 @@ async fn an_incident_thread_comes_back_in_stage_order_whatever_the_arrival_order
 
     // Replays, in yet another order, still answer the first receipts.
     for (i, report) in arrival.iter().enumerate().rev() {
-        assert_eq!(
-            receipt(app.submit(report).await, StatusCode::OK).await,
-            receipts[i]
-        );
+        assert_eq!(receipt(app.submit(report).await, StatusCode::OK).await, receipts[i]);
     }
     assert_eq!(app.list().await.len(), 5);
     assert_eq!(app.thread(first.id).await, got);
@@ -801,10 +741,7 @@ async fn an_incident_thread_comes_back_in_stage_order_whatever_the_arrival_order
     assert_eq!(r["stage"], serde_json::json!({ "kind": "initial" }));
     let r = shown(follow_up_2.id);
     assert_eq!(r["thread"], first.id.to_string());
-    assert_eq!(
-        r["stage"],
-        serde_json::json!({ "kind": "follow_up", "n": 2 })
-    );
+    assert_eq!(r["stage"], serde_json::json!({ "kind": "follow_up", "n": 2 }));
     let r = shown(last.id);
     assert_eq!(r["stage"], serde_json::json!({ "kind": "final" }));
     assert_eq!(
@@ -819,36 +756,15 @@ async fn an_incident_thread_comes_back_in_stage_order_whatever_the_arrival_order
     assert_eq!(suggested, "IV");
     assert_eq!(
         columns(&pool, first.id).await,
-        cols(
-            first.id,
-            r#"{"kind":"initial"}"#,
-            0,
-            0,
-            Some(suggested),
-            None
-        )
+        cols(first.id, r#"{"kind":"initial"}"#, 0, 0, Some(suggested), None)
     );
     assert_eq!(
         columns(&pool, follow_up_2.id).await,
-        cols(
-            first.id,
-            r#"{"kind":"follow_up","n":2}"#,
-            1,
-            2,
-            Some(suggested),
-            None
-        )
+        cols(first.id, r#"{"kind":"follow_up","n":2}"#, 1, 2, Some(suggested), None)
     );
     assert_eq!(
         columns(&pool, last.id).await,
-        cols(
-            first.id,
-            r#"{"kind":"final"}"#,
-            3,
-            0,
-            Some("IV"),
-            Some("III")
-        )
+        cols(first.id, r#"{"kind":"final"}"#, 3, 0, Some("IV"), Some("III"))
     );
     pool.close().await;
 }
@@ -870,10 +786,7 @@ async fn a_hazard_thread_comes_back_in_order_of_its_life() {
 
     let mut receipts = Vec::new();
     for report in [&rectified, &closed, &found, &rectifying] {
-        receipts.push((
-            report.id,
-            receipt(app.submit(report).await, StatusCode::CREATED).await,
-        ));
+        receipts.push((report.id, receipt(app.submit(report).await, StatusCode::CREATED).await));
     }
     let got = app.thread(found.id).await;
     assert_eq!(got.thread, found.id);
@@ -885,9 +798,7 @@ async fn a_hazard_thread_comes_back_in_order_of_its_life() {
         assert!(receipts.contains(&(record.report.id, record.receipt.clone())));
     }
     // Each step is also its own report.
-    let res = app
-        .get(&format!("{SUBMIT_REPORT_PATH}/{}", closed.id))
-        .await;
+    let res = app.get(&format!("{SUBMIT_REPORT_PATH}/{}", closed.id)).await;
     let stored: StoredReport = res.json().await.expect("stored report");
     assert_eq!(stored.report, closed);
 
@@ -904,10 +815,7 @@ async fn a_hazard_thread_comes_back_in_order_of_its_life() {
 async fn threads_answer_404_when_unknown_and_400_for_a_bad_id() {
     let (app, _dirs) = spawn_app().await;
     let (status, error) = api_error(app.get(&thread_path(new_id())).await).await;
-    assert_eq!(
-        (status, error.error),
-        (StatusCode::NOT_FOUND, ApiErrorCode::NotFound)
-    );
+    assert_eq!((status, error.error), (StatusCode::NOT_FOUND, ApiErrorCode::NotFound));
     let (status, error) = api_error(app.get(&thread_path("not-a-uuid")).await).await;
     assert_eq!(
         (status, error.error),
@@ -997,10 +905,7 @@ async fn the_catalogue_lists_every_template_with_grading_and_deadlines() {
             let title = t["title"][lang].as_str().unwrap_or_default();
             assert!(!title.is_empty(), "{id} v{version}: no {lang} title");
         }
-        assert!(
-            t["blanks"].as_array().is_some_and(|b| !b.is_empty()),
-            "{id}"
-        );
+        assert!(t["blanks"].as_array().is_some_and(|b| !b.is_empty()), "{id}");
         listed.push((id, version));
     }
     let expected: Vec<(String, u64)> = catalogue::all()
@@ -1014,10 +919,7 @@ async fn the_catalogue_lists_every_template_with_grading_and_deadlines() {
         .iter()
         .find(|t| t["id"] == "general_incident")
         .expect("general incident");
-    assert_eq!(
-        general,
-        &serde_json::to_value(GENERAL_INCIDENT).expect("json")
-    );
+    assert_eq!(general, &serde_json::to_value(GENERAL_INCIDENT).expect("json"));
 
     let offered = body["offered"].as_array().expect("offered");
     assert!(!offered.is_empty());
@@ -1038,9 +940,7 @@ async fn the_catalogue_lists_every_template_with_grading_and_deadlines() {
         body["deadlines"],
         serde_json::to_value(kuaibao_core::deadlines::NATIONAL).expect("json")
     );
-    assert!(body["deadlines"]["rules"]
-        .as_array()
-        .is_some_and(|r| !r.is_empty()));
+    assert!(body["deadlines"]["rules"].as_array().is_some_and(|r| !r.is_empty()));
 
     // Unchanged since: 304, no body.
     let res = app
@@ -1071,9 +971,7 @@ async fn a_database_of_the_first_schema_is_upgraded_at_start() {
     let only_first = TempDir::new().expect("temp dir");
     let name = "0001_reports.sql";
     std::fs::copy(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("migrations")
-            .join(name),
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations").join(name),
         only_first.path().join(name),
     )
     .expect("copy 0001");
@@ -1100,10 +998,7 @@ async fn a_database_of_the_first_schema_is_upgraded_at_start() {
             report.answers.insert(k.to_owned(), v.to_owned());
         }
         // The frozen SQL of 0002 and the core's rule agree.
-        assert_eq!(
-            grading::suggest(&CASUALTIES, &report.answers).grade.code(),
-            grade
-        );
+        assert_eq!(grading::suggest(&CASUALTIES, &report.answers).grade.code(), grade);
         let body = db::reports::canonical_body(&report)
             .expect("json")
             .replace(r#""stage":{"kind":"initial"},"#, "");
@@ -1137,9 +1032,7 @@ async fn a_database_of_the_first_schema_is_upgraded_at_start() {
 
     let app = start(dirs.data.path(), dirs.static_files.path()).await;
     for (report, first_receipt, _) in &old {
-        let res = app
-            .get(&format!("{SUBMIT_REPORT_PATH}/{}", report.id))
-            .await;
+        let res = app.get(&format!("{SUBMIT_REPORT_PATH}/{}", report.id)).await;
         assert_eq!(res.status(), StatusCode::OK);
         let stored: StoredReport = res.json().await.expect("stored report");
         assert_eq!((&stored.receipt, &stored.report), (first_receipt, report));
@@ -1152,10 +1045,7 @@ async fn a_database_of_the_first_schema_is_upgraded_at_start() {
 
         // The phone never got its receipt and sends again, now with a
         // `stage` in the text: still the same report, the same receipt.
-        assert_eq!(
-            receipt(app.submit(report).await, StatusCode::OK).await,
-            *first_receipt
-        );
+        assert_eq!(receipt(app.submit(report).await, StatusCode::OK).await, *first_receipt);
     }
     let (report, first_receipt, _) = &old[0];
     let mut changed = report.clone();

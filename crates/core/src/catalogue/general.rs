@@ -2,28 +2,52 @@
 //! fit. Version 1 is the first template the app shipped; its blanks keep
 //! their first rules, so reports filled with it stay valid.
 
-use crate::catalogue::common::{GPS, MAX_PEOPLE, PEOPLE, PLACE, OCCURRED_AT, WHAT_HAPPENED, REPORTER, PHONE};
+use crate::catalogue::common::{GPS, MAX_PEOPLE, OCCURRED_AT, PEOPLE, PHONE, PLACE, REPORTER, WHAT_HAPPENED};
 use crate::grading::CASUALTIES;
 use crate::template::{Blank, BlankKind, ChoiceOption, Family, Need, Template};
 use crate::text::Text;
 
 /// The four classes of emergencies in Chinese law.
 const EVENT_CLASSES: &[ChoiceOption] = &[
-    ChoiceOption { value: "natural_disaster", label: Text::new("自然灾害", "natural disaster") },
-    ChoiceOption { value: "accident", label: Text::new("事故灾难", "accident") },
-    ChoiceOption { value: "public_health", label: Text::new("公共卫生事件", "public-health event") },
-    ChoiceOption { value: "social_security", label: Text::new("社会安全事件", "social-security event") },
+    ChoiceOption {
+        value: "natural_disaster",
+        label: Text::new("自然灾害", "natural disaster"),
+    },
+    ChoiceOption {
+        value: "accident",
+        label: Text::new("事故灾难", "accident"),
+    },
+    ChoiceOption {
+        value: "public_health",
+        label: Text::new("公共卫生事件", "public-health event"),
+    },
+    ChoiceOption {
+        value: "social_security",
+        label: Text::new("社会安全事件", "social-security event"),
+    },
 ];
 
 const fn required_count(id: &'static str, label: Text) -> Blank {
-    Blank { id, label, kind: BlankKind::Count { min: 0, max: MAX_PEOPLE, unit: PEOPLE }, need: Need::Always }
+    Blank {
+        id,
+        label,
+        kind: BlankKind::Count {
+            min: 0,
+            max: MAX_PEOPLE,
+            unit: PEOPLE,
+        },
+        need: Need::Always,
+    }
 }
 
 /// The general incident report (突发事件信息报告).
 pub const GENERAL_INCIDENT: Template = Template {
     id: "general_incident",
     version: 1,
-    family: Family::Incident { natural_disaster: false, grading: &CASUALTIES },
+    family: Family::Incident {
+        natural_disaster: false,
+        grading: &CASUALTIES,
+    },
     title: Text::new("其他突发事件", "Other incident"),
     sentence: Text::new(
         "{occurred_at}，在{place}（位置：{gps}）发生{category}。{what_happened}。\
@@ -37,12 +61,22 @@ pub const GENERAL_INCIDENT: Template = Template {
         OCCURRED_AT,
         PLACE,
         GPS,
-        Blank { id: "category", label: Text::new("事件类别", "Event category"), kind: BlankKind::Choice { options: EVENT_CLASSES }, need: Need::Always },
+        Blank {
+            id: "category",
+            label: Text::new("事件类别", "Event category"),
+            kind: BlankKind::Choice { options: EVENT_CLASSES },
+            need: Need::Always,
+        },
         WHAT_HAPPENED,
         required_count("dead", Text::new("死亡人数", "Dead")),
         required_count("injured", Text::new("受伤人数", "Injured")),
         required_count("missing", Text::new("失踪人数", "Missing")),
-        Blank { id: "measures", label: Text::new("已采取措施", "Measures taken"), kind: BlankKind::LongText { max_chars: 1000 }, need: Need::Optional },
+        Blank {
+            id: "measures",
+            label: Text::new("已采取措施", "Measures taken"),
+            kind: BlankKind::LongText { max_chars: 1000 },
+            need: Need::Optional,
+        },
         REPORTER,
         PHONE,
     ],

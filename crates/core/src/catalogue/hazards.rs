@@ -9,13 +9,34 @@ use crate::text::Text;
 
 /// Typical hazard themes in the sources.
 const THEMES: &[ChoiceOption] = &[
-    ChoiceOption { value: "drowning", label: Text::new("防溺水", "drowning spot") },
-    ChoiceOption { value: "geological", label: Text::new("地质灾害隐患点", "geological-disaster point") },
-    ChoiceOption { value: "forest_fire", label: Text::new("森林防火", "forest fire") },
-    ChoiceOption { value: "fire_safety", label: Text::new("企业物业消防安全", "fire safety of a firm or estate") },
-    ChoiceOption { value: "flood_season", label: Text::new("防汛备汛", "flood season") },
-    ChoiceOption { value: "forest_power", label: Text::new("林区供电、变压器漏电", "power lines or transformer leakage in forest") },
-    ChoiceOption { value: "other", label: Text::new("其他", "other") },
+    ChoiceOption {
+        value: "drowning",
+        label: Text::new("防溺水", "drowning spot"),
+    },
+    ChoiceOption {
+        value: "geological",
+        label: Text::new("地质灾害隐患点", "geological-disaster point"),
+    },
+    ChoiceOption {
+        value: "forest_fire",
+        label: Text::new("森林防火", "forest fire"),
+    },
+    ChoiceOption {
+        value: "fire_safety",
+        label: Text::new("企业物业消防安全", "fire safety of a firm or estate"),
+    },
+    ChoiceOption {
+        value: "flood_season",
+        label: Text::new("防汛备汛", "flood season"),
+    },
+    ChoiceOption {
+        value: "forest_power",
+        label: Text::new("林区供电、变压器漏电", "power lines or transformer leakage in forest"),
+    },
+    ChoiceOption {
+        value: "other",
+        label: Text::new("其他", "other"),
+    },
 ];
 
 const NOTE: Text = Text::new("情况说明", "Notes");
@@ -37,12 +58,42 @@ pub const HAZARD: Template = Template {
     blanks: &[
         PLACE,
         GPS,
-        Blank { id: "theme", label: Text::new("隐患类别", "Kind of hazard"), kind: BlankKind::Choice { options: THEMES }, need: Need::Always },
-        Blank { id: "description", label: Text::new("问题描述", "Problem"), kind: BlankKind::LongText { max_chars: 1000 }, need: Need::Always },
-        Blank { id: "photos", label: Text::new("现场照片", "Site photos"), kind: BlankKind::Photos { min: 1 }, need: Need::Always },
-        Blank { id: "responsible", label: Text::new("责任单位（人）", "Responsible party"), kind: BlankKind::Text { max_chars: 60 }, need: Need::Always },
-        Blank { id: "responsible_phone", label: Text::new("责任人电话", "Responsible party's phone"), kind: BlankKind::Phone, need: Need::Optional },
-        Blank { id: "rectify_by", label: Text::new("整改期限", "Rectify by"), kind: BlankKind::Date, need: Need::Always },
+        Blank {
+            id: "theme",
+            label: Text::new("隐患类别", "Kind of hazard"),
+            kind: BlankKind::Choice { options: THEMES },
+            need: Need::Always,
+        },
+        Blank {
+            id: "description",
+            label: Text::new("问题描述", "Problem"),
+            kind: BlankKind::LongText { max_chars: 1000 },
+            need: Need::Always,
+        },
+        Blank {
+            id: "photos",
+            label: Text::new("现场照片", "Site photos"),
+            kind: BlankKind::Photos { min: 1 },
+            need: Need::Always,
+        },
+        Blank {
+            id: "responsible",
+            label: Text::new("责任单位（人）", "Responsible party"),
+            kind: BlankKind::Text { max_chars: 60 },
+            need: Need::Always,
+        },
+        Blank {
+            id: "responsible_phone",
+            label: Text::new("责任人电话", "Responsible party's phone"),
+            kind: BlankKind::Phone,
+            need: Need::Optional,
+        },
+        Blank {
+            id: "rectify_by",
+            label: Text::new("整改期限", "Rectify by"),
+            kind: BlankKind::Date,
+            need: Need::Always,
+        },
         REPORTER,
         PHONE,
     ],
@@ -51,16 +102,33 @@ pub const HAZARD: Template = Template {
 pub const HAZARD_RECTIFYING: Template = Template {
     id: "hazard_rectifying",
     version: 1,
-    family: Family::HazardStep { stage: Stage::Rectifying },
+    family: Family::HazardStep {
+        stage: Stage::Rectifying,
+    },
     title: Text::new("隐患整改中", "Hazard: rectification under way"),
     sentence: Text::new(
         "整改措施：{measures}。预计完成日期：{expected_by}。{note}。报告人：{reporter}，联系电话：{phone}。",
         "Measures: {measures}. Expected done by {expected_by}. {note}. Reported by {reporter}, phone {phone}.",
     ),
     blanks: &[
-        Blank { id: "measures", label: Text::new("整改措施", "Measures"), kind: BlankKind::LongText { max_chars: 1000 }, need: Need::Always },
-        Blank { id: "expected_by", label: Text::new("预计完成日期", "Expected done by"), kind: BlankKind::Date, need: Need::Optional },
-        Blank { id: "note", label: NOTE, kind: BlankKind::LongText { max_chars: 500 }, need: Need::Optional },
+        Blank {
+            id: "measures",
+            label: Text::new("整改措施", "Measures"),
+            kind: BlankKind::LongText { max_chars: 1000 },
+            need: Need::Always,
+        },
+        Blank {
+            id: "expected_by",
+            label: Text::new("预计完成日期", "Expected done by"),
+            kind: BlankKind::Date,
+            need: Need::Optional,
+        },
+        Blank {
+            id: "note",
+            label: NOTE,
+            kind: BlankKind::LongText { max_chars: 500 },
+            need: Need::Optional,
+        },
         REPORTER,
         PHONE,
     ],
@@ -69,15 +137,27 @@ pub const HAZARD_RECTIFYING: Template = Template {
 pub const HAZARD_RECTIFIED: Template = Template {
     id: "hazard_rectified",
     version: 1,
-    family: Family::HazardStep { stage: Stage::Rectified },
+    family: Family::HazardStep {
+        stage: Stage::Rectified,
+    },
     title: Text::new("隐患已整改", "Hazard rectified"),
     sentence: Text::new(
         "已完成整改：{done}。整改后照片：{after_photos}。报告人：{reporter}，联系电话：{phone}。",
         "Rectified: {done}. Photos after: {after_photos}. Reported by {reporter}, phone {phone}.",
     ),
     blanks: &[
-        Blank { id: "done", label: Text::new("整改情况", "What was done"), kind: BlankKind::LongText { max_chars: 1000 }, need: Need::Always },
-        Blank { id: "after_photos", label: Text::new("整改后照片", "Photos after"), kind: BlankKind::Photos { min: 1 }, need: Need::Always },
+        Blank {
+            id: "done",
+            label: Text::new("整改情况", "What was done"),
+            kind: BlankKind::LongText { max_chars: 1000 },
+            need: Need::Always,
+        },
+        Blank {
+            id: "after_photos",
+            label: Text::new("整改后照片", "Photos after"),
+            kind: BlankKind::Photos { min: 1 },
+            need: Need::Always,
+        },
         REPORTER,
         PHONE,
     ],
@@ -93,8 +173,18 @@ pub const HAZARD_CLOSED: Template = Template {
         "Verified on site by {verifier}: rectified, closed. {note}. Reported by {reporter}, phone {phone}.",
     ),
     blanks: &[
-        Blank { id: "verifier", label: Text::new("验收人", "Verified by"), kind: BlankKind::Text { max_chars: 60 }, need: Need::Always },
-        Blank { id: "note", label: NOTE, kind: BlankKind::LongText { max_chars: 500 }, need: Need::Optional },
+        Blank {
+            id: "verifier",
+            label: Text::new("验收人", "Verified by"),
+            kind: BlankKind::Text { max_chars: 60 },
+            need: Need::Always,
+        },
+        Blank {
+            id: "note",
+            label: NOTE,
+            kind: BlankKind::LongText { max_chars: 500 },
+            need: Need::Optional,
+        },
         REPORTER,
         PHONE,
     ],

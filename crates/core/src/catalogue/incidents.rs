@@ -6,8 +6,9 @@
 //! that caused it. Anything else goes to the general incident report.
 
 use crate::catalogue::common::{
-    YES_NO_UNKNOWN, CAUSE, DEAD, DIRECT_LOSS, EVACUATED, AFFECTED, GPS, HELP_NEEDED, HOUSES_COLLAPSED, INJURED, MAX_PEOPLE, MEASURES, MISSING, OCCURRED_AT, PEOPLE, PHONE, PHOTOS,
-    PLACE, REPORTER, SERIOUS_INJURED, TRAPPED, WHAT_HAPPENED,
+    AFFECTED, CAUSE, DEAD, DIRECT_LOSS, EVACUATED, GPS, HELP_NEEDED, HOUSES_COLLAPSED, INJURED, MAX_PEOPLE, MEASURES,
+    MISSING, OCCURRED_AT, PEOPLE, PHONE, PHOTOS, PLACE, REPORTER, SERIOUS_INJURED, TRAPPED, WHAT_HAPPENED,
+    YES_NO_UNKNOWN,
 };
 use crate::grading::{CASUALTIES, WORK_SAFETY};
 use crate::template::{Blank, BlankKind, ChoiceOption, Family, Need, Template};
@@ -28,27 +29,57 @@ pub const INCIDENTS: &[&Template] = &[
     &SOCIAL_SECURITY,
 ];
 
-const NATURAL_DISASTER: Family = Family::Incident { natural_disaster: true, grading: &CASUALTIES };
-const ACCIDENT: Family = Family::Incident { natural_disaster: false, grading: &WORK_SAFETY };
-const OTHER_EVENT: Family = Family::Incident { natural_disaster: false, grading: &CASUALTIES };
+const NATURAL_DISASTER: Family = Family::Incident {
+    natural_disaster: true,
+    grading: &CASUALTIES,
+};
+const ACCIDENT: Family = Family::Incident {
+    natural_disaster: false,
+    grading: &WORK_SAFETY,
+};
+const OTHER_EVENT: Family = Family::Incident {
+    natural_disaster: false,
+    grading: &CASUALTIES,
+};
 
 const fn option(value: &'static str, zh: &'static str, en: &'static str) -> ChoiceOption {
-    ChoiceOption { value, label: Text::new(zh, en) }
+    ChoiceOption {
+        value,
+        label: Text::new(zh, en),
+    }
 }
 
 const fn kind(label: Text, options: &'static [ChoiceOption]) -> Blank {
-    Blank { id: "kind", label, kind: BlankKind::Choice { options }, need: Need::Always }
+    Blank {
+        id: "kind",
+        label,
+        kind: BlankKind::Choice { options },
+        need: Need::Always,
+    }
 }
 
 const fn people(id: &'static str, label: Text) -> Blank {
-    Blank { id, label, kind: BlankKind::Count { min: 0, max: MAX_PEOPLE, unit: PEOPLE }, need: Need::Optional }
+    Blank {
+        id,
+        label,
+        kind: BlankKind::Count {
+            min: 0,
+            max: MAX_PEOPLE,
+            unit: PEOPLE,
+        },
+        need: Need::Optional,
+    }
 }
 
 /// Crop area affected, in 亩 as farmers and village cadres count it.
 const CROP_AREA: Blank = Blank {
     id: "crop_area",
     label: Text::new("农作物受灾面积", "Crop area affected"),
-    kind: BlankKind::Amount { max: 10_000_000, decimals: 1, unit: Text::new("亩", "mu") },
+    kind: BlankKind::Amount {
+        max: 10_000_000,
+        decimals: 1,
+        unit: Text::new("亩", "mu"),
+    },
     need: Need::Optional,
 };
 

@@ -17,7 +17,13 @@ use crate::template::{Family, Template};
 
 /// Every template of every version.
 pub fn all() -> impl Iterator<Item = &'static Template> {
-    INCIDENTS.iter().copied().chain([&GENERAL_INCIDENT, &HAZARD, &HAZARD_RECTIFYING, &HAZARD_RECTIFIED, &HAZARD_CLOSED])
+    INCIDENTS.iter().copied().chain([
+        &GENERAL_INCIDENT,
+        &HAZARD,
+        &HAZARD_RECTIFYING,
+        &HAZARD_RECTIFIED,
+        &HAZARD_CLOSED,
+    ])
 }
 
 /// Finds a template by id and version; the server judges each report by the
@@ -57,11 +63,16 @@ mod tests {
             for lang in [Lang::Zh, Lang::En] {
                 let pieces = t.pieces(lang);
                 for blank in t.blanks {
-                    let n = pieces.iter().filter(|p| matches!(p, Piece::Blank(b) if b.id == blank.id)).count();
+                    let n = pieces
+                        .iter()
+                        .filter(|p| matches!(p, Piece::Blank(b) if b.id == blank.id))
+                        .count();
                     assert_eq!(n, 1, "{} {:?}: blank {}", t.id, lang, blank.id);
                 }
                 assert!(
-                    pieces.iter().all(|p| !matches!(p, Piece::Words(w) if w.contains('{') || w.contains('}'))),
+                    pieces
+                        .iter()
+                        .all(|p| !matches!(p, Piece::Words(w) if w.contains('{') || w.contains('}'))),
                     "{} {:?} has a placeholder naming no blank",
                     t.id,
                     lang
@@ -101,7 +112,12 @@ mod tests {
                 assert!(present > 0, "{}: none of its grading figures is a blank", t.id);
                 for line in grading.lines {
                     if let Some(b) = t.blank(line.figure) {
-                        assert!(matches!(b.kind, BlankKind::Count { .. } | BlankKind::Amount { .. }), "{}: {} must be a number", t.id, b.id);
+                        assert!(
+                            matches!(b.kind, BlankKind::Count { .. } | BlankKind::Amount { .. }),
+                            "{}: {} must be a number",
+                            t.id,
+                            b.id
+                        );
                     }
                 }
             }
@@ -112,7 +128,14 @@ mod tests {
     fn twelve_incident_categories_are_offered() {
         assert_eq!(INCIDENTS.len(), 12);
         let offered = offered();
-        assert_eq!(offered.iter().filter(|t| matches!(t.family, Family::Incident { .. })).count(), 13, "12 categories and the general report");
+        assert_eq!(
+            offered
+                .iter()
+                .filter(|t| matches!(t.family, Family::Incident { .. }))
+                .count(),
+            13,
+            "12 categories and the general report"
+        );
         assert!(offered.iter().any(|t| t.id == "hazard"));
     }
 

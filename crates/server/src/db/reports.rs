@@ -84,11 +84,7 @@ impl Columns {
 /// UNIQUE index decides, not a prior read), and the row is then read back in
 /// the same transaction, so two concurrent sends of one report both answer
 /// the one row's receipt.
-pub async fn store(
-    pool: &SqlitePool,
-    report: &Report,
-    template: &Template,
-) -> Result<Stored, StoreError> {
+pub async fn store(pool: &SqlitePool, report: &Report, template: &Template) -> Result<Stored, StoreError> {
     let body = canonical_body(report)?;
     let sha256 = hex_sha256(&body);
     let id = report.id.to_string();
@@ -169,20 +165,18 @@ async fn stored_as_older_text(pool: &SqlitePool, id: &str, body: &str) -> Result
 
 /// The report with this id, if stored.
 pub async fn get(pool: &SqlitePool, id: ReportId) -> Result<Option<StoredReport>, StoreError> {
-    let row: Option<Row> =
-        sqlx::query_as("SELECT seq, id, body, received_at FROM reports WHERE id = ?")
-            .bind(id.to_string())
-            .fetch_optional(pool)
-            .await?;
+    let row: Option<Row> = sqlx::query_as("SELECT seq, id, body, received_at FROM reports WHERE id = ?")
+        .bind(id.to_string())
+        .fetch_optional(pool)
+        .await?;
     row.map(Row::decode).transpose()
 }
 
 /// Every stored report, in the order they arrived.
 pub async fn list(pool: &SqlitePool) -> Result<Vec<StoredReport>, StoreError> {
-    let rows: Vec<Row> =
-        sqlx::query_as("SELECT seq, id, body, received_at FROM reports ORDER BY seq")
-            .fetch_all(pool)
-            .await?;
+    let rows: Vec<Row> = sqlx::query_as("SELECT seq, id, body, received_at FROM reports ORDER BY seq")
+        .fetch_all(pool)
+        .await?;
     rows.into_iter().map(Row::decode).collect()
 }
 
@@ -204,10 +198,7 @@ pub async fn thread(pool: &SqlitePool, thread: ReportId) -> Result<Option<Thread
     if rows.is_empty() {
         return Ok(None);
     }
-    let mut records = rows
-        .into_iter()
-        .map(Row::decode)
-        .collect::<Result<Vec<_>, _>>()?;
+    let mut records = rows.into_iter().map(Row::decode).collect::<Result<Vec<_>, _>>()?;
     // Writing times are compared as instants here rather than as the stored
     // text: phones write them with their own zone offsets, so the text does
     // not sort like the time. A thread is a handful of records.
@@ -283,10 +274,7 @@ mod tests {
                  "template_version":1, "template_id":"t", "id":"01890A5D-AC96-774B-BCCE-B302099A8057" }"#,
         )
         .expect("parses");
-        assert_eq!(
-            canonical_body(&a).expect("a"),
-            canonical_body(&b).expect("b")
-        );
+        assert_eq!(canonical_body(&a).expect("a"), canonical_body(&b).expect("b"));
     }
 
     #[test]

@@ -39,11 +39,7 @@ pub enum AppError {
 }
 
 fn field_names(errors: &[FieldError]) -> String {
-    errors
-        .iter()
-        .map(|e| e.field.as_str())
-        .collect::<Vec<_>>()
-        .join(", ")
+    errors.iter().map(|e| e.field.as_str()).collect::<Vec<_>>().join(", ")
 }
 
 impl IntoResponse for AppError {
@@ -52,24 +48,13 @@ impl IntoResponse for AppError {
             AppError::BadRequest(_) => (StatusCode::BAD_REQUEST, ApiErrorCode::BadRequest),
             // The protocol has no code of its own for these two; the status
             // tells them apart and the phone treats both as "refused".
-            AppError::UnsupportedMediaType(_) => {
-                (StatusCode::UNSUPPORTED_MEDIA_TYPE, ApiErrorCode::BadRequest)
-            }
-            AppError::MethodNotAllowed(_) => {
-                (StatusCode::METHOD_NOT_ALLOWED, ApiErrorCode::BadRequest)
-            }
-            AppError::PayloadTooLarge => {
-                (StatusCode::PAYLOAD_TOO_LARGE, ApiErrorCode::PayloadTooLarge)
-            }
-            AppError::InvalidReport(_) => (
-                StatusCode::UNPROCESSABLE_ENTITY,
-                ApiErrorCode::InvalidReport,
-            ),
+            AppError::UnsupportedMediaType(_) => (StatusCode::UNSUPPORTED_MEDIA_TYPE, ApiErrorCode::BadRequest),
+            AppError::MethodNotAllowed(_) => (StatusCode::METHOD_NOT_ALLOWED, ApiErrorCode::BadRequest),
+            AppError::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, ApiErrorCode::PayloadTooLarge),
+            AppError::InvalidReport(_) => (StatusCode::UNPROCESSABLE_ENTITY, ApiErrorCode::InvalidReport),
             AppError::Conflict(_) => (StatusCode::CONFLICT, ApiErrorCode::Conflict),
             AppError::NotFound(_) => (StatusCode::NOT_FOUND, ApiErrorCode::NotFound),
-            AppError::Store(_) | AppError::Internal(_) => {
-                (StatusCode::INTERNAL_SERVER_ERROR, ApiErrorCode::Internal)
-            }
+            AppError::Store(_) | AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, ApiErrorCode::Internal),
         };
         let message = match &self {
             AppError::Store(_) | AppError::Internal(_) => {
@@ -82,15 +67,7 @@ impl IntoResponse for AppError {
             AppError::InvalidReport(fields) => fields,
             _ => Vec::new(),
         };
-        (
-            status,
-            Json(ApiError {
-                error,
-                message,
-                fields,
-            }),
-        )
-            .into_response()
+        (status, Json(ApiError { error, message, fields })).into_response()
     }
 }
 
@@ -99,9 +76,9 @@ impl IntoResponse for AppError {
 impl From<JsonRejection> for AppError {
     fn from(rejection: JsonRejection) -> Self {
         match rejection {
-            JsonRejection::MissingJsonContentType(_) => AppError::UnsupportedMediaType(
-                "expected a JSON body with `Content-Type: application/json`".to_owned(),
-            ),
+            JsonRejection::MissingJsonContentType(_) => {
+                AppError::UnsupportedMediaType("expected a JSON body with `Content-Type: application/json`".to_owned())
+            }
             // The body limit shows up as a failure to buffer the body.
             r if r.status() == StatusCode::PAYLOAD_TOO_LARGE => AppError::PayloadTooLarge,
             // axum's text names the problem and where, e.g. "missing field

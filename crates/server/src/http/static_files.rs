@@ -38,11 +38,7 @@ pub fn service(static_dir: &Path) -> Router {
     }
     // The fallback marks itself no-cache: it answers under any path, and
     // `cache_control` below cannot tell it from a hashed file by the path.
-    let index = SetResponseHeader::overriding(
-        ServeFile::new(index),
-        CACHE_CONTROL,
-        HeaderValue::from_static(NO_CACHE),
-    );
+    let index = SetResponseHeader::overriding(ServeFile::new(index), CACHE_CONTROL, HeaderValue::from_static(NO_CACHE));
     Router::new()
         .fallback_service(ServeDir::new(static_dir).fallback(index))
         .layer(middleware::from_fn(cache_control))
@@ -84,13 +80,7 @@ mod tests {
 
     #[test]
     fn entry_points_are_the_unhashed_names() {
-        for p in [
-            "/",
-            "/index.html",
-            "/sw.js",
-            "/manifest.webmanifest",
-            "/icons/",
-        ] {
+        for p in ["/", "/index.html", "/sw.js", "/manifest.webmanifest", "/icons/"] {
             assert!(is_entry_point(p), "{p}");
         }
         for p in [

@@ -60,12 +60,8 @@ pub async fn templates(headers: HeaderMap) -> Result<Response, AppError> {
         .map_err(|e| AppError::Internal(format!("cannot encode the catalogue: {e}")))?;
     let etag = format!("W/\"{:x}\"", Sha256::digest(&body));
     let matched = matches_etag(&headers, &etag);
-    let etag = HeaderValue::from_str(&etag)
-        .map_err(|e| AppError::Internal(format!("ETag {etag}: {e}")))?;
-    let cache = [
-        (CACHE_CONTROL, HeaderValue::from_static(NO_CACHE)),
-        (ETAG, etag),
-    ];
+    let etag = HeaderValue::from_str(&etag).map_err(|e| AppError::Internal(format!("ETag {etag}: {e}")))?;
+    let cache = [(CACHE_CONTROL, HeaderValue::from_static(NO_CACHE)), (ETAG, etag)];
     if matched {
         return Ok((StatusCode::NOT_MODIFIED, cache).into_response());
     }
@@ -119,9 +115,6 @@ mod tests {
     fn the_catalogue_names_every_template_once() {
         let c = Catalogue::current();
         assert_eq!(c.templates.len(), catalogue::all().count());
-        assert!(c
-            .offered
-            .iter()
-            .all(|o| catalogue::find(o.id, o.version).is_some()));
+        assert!(c.offered.iter().all(|o| catalogue::find(o.id, o.version).is_some()));
     }
 }
