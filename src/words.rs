@@ -22,7 +22,7 @@ pub const MET: Text = Text::new("已按时报送，提前", "met, with time to s
 pub const MET_LATE: Text = Text::new("迟报", "late by");
 pub const RECTIFY_OVERDUE: Text = Text::new("整改逾期（天）", "Rectification overdue (days)");
 pub const EVENT_TIME: Text = Text::new("事发时间", "Event time");
-pub const CHANGED_FROM: Text = Text::new("上次为", "was");
+pub const CHANGED_FROM: Text = Text::new("上次为：", "was: ");
 pub const CHANGED_NEW: Text = Text::new("本次新填", "new");
 pub const PHOTOS_LATER: Text = Text::new(
     "（拍照上传将在下一版本提供，照片请暂按原渠道报送）",

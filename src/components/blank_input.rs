@@ -109,7 +109,7 @@ pub fn BlankInput(
                 if before.trim().is_empty() {
                     state.t(words::CHANGED_NEW).to_owned()
                 } else {
-                    format!("{}：{before}", state.t(words::CHANGED_FROM))
+                    format!("{}{before}", state.t(words::CHANGED_FROM))
                 }
             })
         })

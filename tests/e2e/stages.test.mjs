@@ -1,15 +1,37 @@
-// Stages and threads: a full 首报 → 续报 → 终报 chain with grading and
-// deadlines (in Chinese), and a hazard's whole life (in English), filed
-// offline and then synced; the server returns each chain in order.
+// Stages and threads, in each screen language: a full 首报 → 续报 → 终报
+// chain with grading and deadlines, and a hazard's whole life, filed offline
+// and then synced; the server returns each chain in order.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, openPhone, openApp, home, form, field, thread, phoneRecords, ANSWERS } from './helpers.mjs';
+import { startServer, openPhone, openApp, home, form, thread, phoneRecords, ANSWERS, STORED } from './helpers.mjs';
+
+// What the user reads, per language.
+const WORDS = {
+  'zh-CN': {
+    other: '其他突发事件', hazard: '风险隐患', submit: '提交报告', toggle: 'English',
+    initial: '首报', followUp1: '续报一', final: '终报', fileFollowUp1: '报送续报一', fileFinal: '报送终报',
+    was0: '上次为：0', crossing: '死亡人数 4 ≥ 3 → 较大（Ⅲ级）', chosen: '确定等级', reasonLabel: '改定理由', reasonError: '理由',
+    reason: '涉及危化品运输车辆，社会影响大',
+    found: '发现隐患', rectifying: '整改中', rectified: '已整改', closed: '已验收销号',
+    steps: ['报送整改中', '报送已整改', '报送已验收销号'], overdue: /整改逾期（天） 1/,
+  },
+  en: {
+    other: 'Other incident', hazard: 'Hazard', submit: 'Submit report', toggle: '中文',
+    initial: 'Initial report', followUp1: 'Follow-up 1', final: 'Final report', fileFollowUp1: 'File Follow-up 1', fileFinal: 'File Final report',
+    was0: 'was: 0', crossing: 'Dead 4 ≥ 3 → Major (III)', chosen: 'Grade to report', reasonLabel: 'Reason for another grade', reasonError: 'reason',
+    reason: 'A tanker of hazardous goods is involved',
+    found: 'Found', rectifying: 'Rectifying', rectified: 'Rectified', closed: 'Verified and closed',
+    steps: ['File Rectifying', 'File Rectified', 'File Verified and closed'], overdue: /Rectification overdue \(days\) 1/,
+  },
+};
 
 let server;
 let phone;
 before(async () => { server = await startServer(); phone = await openPhone(); });
 after(async () => { await phone?.close(); await server?.stop(); });
+
+const blank = (page, id) => page.locator(`#blank-${id.replace('.', '\\.')}`);
 
 /** Opens the newest thread's latest record from the list. */
 async function openLatest(page) {
@@ -17,129 +39,146 @@ async function openLatest(page) {
   await page.getByTestId('chain').waitFor();
 }
 
-async function submitAndWait(page) {
-  await page.getByRole('button', { name: /提交报告|Submit report/ }).click();
+async function submit(page, w) {
+  await page.getByRole('button', { name: w.submit }).click();
   await page.getByTestId('outbox-count').waitFor();
 }
 
-test('an incident: 首报, 续报一 with what changed and the grade it points to, 终报 with an override, all offline, then synced in order', { timeout: 90_000 }, async () => {
-  const { page, context } = phone;
-  await openApp(page, server.url);
-  await context.setOffline(true);
-
-  // 首报: fast; the event happened 20 minutes ago.
-  await home(page).newReport('其他突发事件');
-  await form(page).fill();
-  const occurred = await page.evaluate(() => {
-    const t = new Date(Date.now() - 20 * 60_000 + 8 * 3600_000);
-    return t.toISOString().slice(0, 16);
-  });
-  await field(page, '发生时间').fill(occurred);
-  await form(page).waitSaved();
-  assert.equal(await page.getByTestId('stage').innerText(), '首报');
-  assert.equal(await page.getByTestId('grade-suggested').getAttribute('data-grade'), 'IV');
-  // The verbal-report deadline (10 min) has passed: overdue, counting.
-  await page.locator('[data-testid=deadlines] [data-rule=verbal][data-state=overdue]').waitFor();
-  await submitAndWait(page);
-
-  // 续报一: starts from the 首报's answers and shows what changed.
-  await openLatest(page);
-  await page.getByRole('button', { name: '报送续报一' }).click();
-  await page.getByTestId('save-state').waitFor();
-  assert.equal(await page.getByTestId('stage').innerText(), '续报一');
-  assert.equal(await field(page, '地点').inputValue(), ANSWERS['地点'], 'pre-filled from the 首报');
-  await field(page, '死亡人数').fill('4');
-  await page.locator('.blank.changed', { hasText: '上次为：0' }).waitFor();
-  assert.equal(await page.getByTestId('grade-suggested').getAttribute('data-grade'), 'III');
-  assert.match(await page.getByTestId('grade-panel').innerText(), /死亡人数 4 ≥ 3 → 较大（Ⅲ级）/);
-  // 较大: the phone (30 min) and written (1 h) deadlines apply; the 首报
-  // was written within the hour, so the written one is met.
-  await page.locator('[data-testid=deadlines] [data-rule=written][data-state=met]').waitFor();
-  await form(page).waitSaved();
-  await submitAndWait(page);
-
-  // 终报: every required blank; the officer reports 重大 instead, with a reason.
-  await openLatest(page);
-  await page.getByRole('button', { name: '报送终报' }).click();
-  await page.getByTestId('save-state').waitFor();
-  assert.equal(await page.getByTestId('stage').innerText(), '终报');
-  await page.getByLabel('确定等级').selectOption('II');
-  await page.getByRole('button', { name: '提交报告' }).click();
-  await page.locator('#error-grade_reason', { hasText: '理由' }).waitFor();
-  await page.getByLabel('改定理由').fill('涉及危化品运输车辆，社会影响大');
-  await form(page).waitSaved();
-  await submitAndWait(page);
-
-  // The chain on the phone, in order, before any signal.
-  await openLatest(page);
-  const chain = await page.getByTestId('chain-item').locator('.stage').allInnerTexts();
-  assert.deepEqual(chain, ['首报', '续报一', '终报']);
-  assert.equal((await server.reports()).length, 0, 'nothing sent while offline');
-
-  // Signal returns: all three arrive, and the server keeps the chain.
-  await context.setOffline(false);
-  await page.goto(`${server.url}/#/`);
-  await home(page).waitForCount('delivered', 1, 30_000);
-  const records = await phoneRecords(page);
-  const first = records.find((r) => r.stage.kind === 'initial' && r.template_id === 'general_incident');
-  const onServer = await thread(server.url, first.id);
-  assert.deepEqual(onServer.records.map((r) => r.report.stage), [{ kind: 'initial' }, { kind: 'follow_up', n: 1 }, { kind: 'final' }]);
-  const final = onServer.records[2].report;
-  assert.deepEqual(final.grade, { suggested: 'III', chosen: 'II', reason: '涉及危化品运输车辆，社会影响大' });
-  assert.equal(final.answers.dead, '4');
-  for (const r of onServer.records) {
-    assert.ok(r.receipt.received_at, 'each record has its server receipt time');
-    assert.ok(r.report.written_at, 'and its phone writing time');
+/** Switches the screen language if needed; it must survive a reload. */
+async function useLanguage(page, lang) {
+  const now = await page.evaluate(() => document.documentElement.lang);
+  if (now !== lang) {
+    await page.getByRole('button', { name: WORDS[now].toggle }).click();
+    await page.waitForFunction((l) => document.documentElement.lang === l, lang);
+    await page.reload();
+    await page.waitForFunction((l) => document.documentElement.lang === l, lang, { timeout: 10_000 });
   }
-});
+}
 
-test('a hazard: found (overdue), rectifying, rectified, closed — in English, offline, then synced in order', { timeout: 90_000 }, async () => {
-  const { page, context } = phone;
-  await openApp(page, server.url);
-  await page.getByRole('button', { name: 'English' }).click();
-  await page.getByTestId('new-report').filter({ hasText: 'New report' }).waitFor();
-  await page.reload();
-  await page.getByTestId('new-report').filter({ hasText: 'New report' }).waitFor({ timeout: 10_000 });
-  assert.equal(await page.evaluate(() => document.documentElement.lang), 'en', 'the language is remembered');
-  await context.setOffline(true);
+async function delivered(page, threads) {
+  await page.goto(`${server.url}/#/`);
+  await home(page).waitForCount('delivered', threads, 30_000);
+}
 
-  await home(page).newReport('Hazard');
-  await field(page, 'Place').fill('Qingshi village pond, east bank');
-  await field(page, 'Kind of hazard').selectOption('drowning');
-  await field(page, 'Problem').fill('Fence broken over 20 m; children swim here after school');
-  await field(page, 'Responsible party').fill('Qingshi village committee');
-  const yesterday = await page.evaluate(() => new Date(Date.now() - 86_400_000 + 8 * 3600_000).toISOString().slice(0, 10));
-  await field(page, 'Rectify by').fill(yesterday);
-  await field(page, 'Reporter').fill('Li Xiuying');
-  await field(page, 'Phone').fill('13800001234');
-  await form(page).waitSaved();
-  await submitAndWait(page);
-  await page.getByTestId('rectify-overdue').waitFor();
-  assert.match(await page.getByTestId('rectify-overdue').innerText(), /Rectification overdue \(days\) 1/);
+let threadsSoFar = 0;
 
-  for (const [step, fill] of [
-    ['File Rectifying', async () => field(page, 'Measures').fill('Temporary fence and warning signs put up')],
-    ['File Rectified', async () => field(page, 'What was done').fill('New fence, 25 m, and a life buoy')],
-    ['File Verified and closed', async () => field(page, 'Verified by').fill('Wang Jun, township safety office')],
-  ]) {
-    await openLatest(page);
-    await page.getByRole('button', { name: step }).click();
-    await page.getByTestId('save-state').waitFor();
-    assert.equal(await field(page, 'Reporter').inputValue(), 'Li Xiuying', 'the reporter carries over');
-    await fill();
+for (const lang of ['zh-CN', 'en']) {
+  const w = WORDS[lang];
+
+  test(`[${lang}] an incident: 首报, 续报 with what changed and its grade, 终报 with an override; offline, then synced in order`, { timeout: 90_000 }, async () => {
+    const { page, context } = phone;
+    await openApp(page, server.url);
+    await useLanguage(page, lang);
+    await context.setOffline(true);
+
+    // 首报, fast: the event happened 20 minutes ago.
+    await home(page).newReport(w.other);
+    for (const [id, value] of Object.entries(STORED)) {
+      if (id === 'category') await blank(page, id).selectOption(value);
+      else await blank(page, id).fill(value);
+    }
+    const occurred = await page.evaluate(() => new Date(Date.now() - 20 * 60_000 + 8 * 3600_000).toISOString().slice(0, 16));
+    await blank(page, 'occurred_at').fill(occurred);
     await form(page).waitSaved();
-    await submitAndWait(page);
-  }
-  assert.equal(await page.getByTestId('rectify-overdue').count(), 0, 'rectified: no longer overdue');
-  await openLatest(page);
-  assert.deepEqual(await page.getByTestId('chain-item').locator('.stage').allInnerTexts(), ['Found', 'Rectifying', 'Rectified', 'Verified and closed']);
+    assert.equal(await page.getByTestId('stage').innerText(), w.initial);
+    assert.equal(await page.getByTestId('grade-suggested').getAttribute('data-grade'), 'IV');
+    // The verbal-report deadline (10 min) has passed: overdue, counting.
+    await page.locator('[data-testid=deadlines] [data-rule=verbal][data-state=overdue]').waitFor();
+    await submit(page, w);
 
-  await context.setOffline(false);
-  await page.goto(`${server.url}/#/`);
-  await home(page).waitForCount('delivered', 2, 30_000);
-  const records = await phoneRecords(page);
-  const found = records.find((r) => r.template_id === 'hazard');
-  const onServer = await thread(server.url, found.id);
-  assert.deepEqual(onServer.records.map((r) => r.report.template_id), ['hazard', 'hazard_rectifying', 'hazard_rectified', 'hazard_closed']);
-  assert.deepEqual(onServer.records.map((r) => r.report.stage.kind), ['initial', 'rectifying', 'rectified', 'closed']);
-});
+    // 续报一 starts from the 首报's answers and shows what changed.
+    await openLatest(page);
+    await page.getByRole('button', { name: w.fileFollowUp1 }).click();
+    await page.getByTestId('save-state').waitFor();
+    assert.equal(await page.getByTestId('stage').innerText(), w.followUp1);
+    assert.equal(await blank(page, 'place').inputValue(), ANSWERS['地点'], 'pre-filled from the 首报');
+    await blank(page, 'dead').fill('4');
+    await page.locator('.blank.changed', { hasText: w.was0 }).waitFor();
+    assert.equal(await page.getByTestId('grade-suggested').getAttribute('data-grade'), 'III');
+    assert.ok((await page.getByTestId('grade-panel').innerText()).includes(w.crossing));
+    // 较大: the phone (30 min) and written (1 h) deadlines now apply; the
+    // 首报 was written within the hour, so the written one is met.
+    await page.locator('[data-testid=deadlines] [data-rule=written][data-state=met]').waitFor();
+    await form(page).waitSaved();
+    await submit(page, w);
+
+    // 终报: reported as 重大 instead, which needs a reason.
+    await openLatest(page);
+    await page.getByRole('button', { name: w.fileFinal }).click();
+    await page.getByTestId('save-state').waitFor();
+    assert.equal(await page.getByTestId('stage').innerText(), w.final);
+    await page.getByLabel(w.chosen).selectOption('II');
+    await page.getByRole('button', { name: w.submit }).click();
+    await page.locator('#error-grade_reason', { hasText: w.reasonError }).waitFor();
+    await page.getByLabel(w.reasonLabel).fill(w.reason);
+    await form(page).waitSaved();
+    await submit(page, w);
+
+    // The chain on the phone, in order, before any signal.
+    await openLatest(page);
+    assert.deepEqual(await page.getByTestId('chain-item').locator('.stage').allInnerTexts(), [w.initial, w.followUp1, w.final]);
+
+    // Signal returns: all three arrive, and the server keeps the chain.
+    await context.setOffline(false);
+    threadsSoFar += 1;
+    await delivered(page, threadsSoFar);
+    const records = await phoneRecords(page);
+    const final = records.find((r) => r.stage.kind === 'final' && r.grade?.reason === w.reason);
+    const onServer = await thread(server.url, final.thread);
+    assert.deepEqual(onServer.records.map((r) => r.report.stage), [{ kind: 'initial' }, { kind: 'follow_up', n: 1 }, { kind: 'final' }]);
+    assert.deepEqual(onServer.records[2].report.grade, { suggested: 'III', chosen: 'II', reason: w.reason });
+    assert.equal(onServer.records[2].report.answers.dead, '4');
+    for (const r of onServer.records) {
+      assert.ok(r.receipt.received_at && r.report.written_at, 'each record keeps its phone and server times');
+    }
+  });
+
+  test(`[${lang}] a hazard: found (overdue), rectifying, rectified, closed; offline, then synced in order`, { timeout: 90_000 }, async () => {
+    const { page, context } = phone;
+    await openApp(page, server.url);
+    await useLanguage(page, lang);
+    await context.setOffline(true);
+
+    await home(page).newReport(w.hazard);
+    await blank(page, 'place').fill('青石村堰塘东岸');
+    await blank(page, 'theme').selectOption('drowning');
+    await blank(page, 'description').fill('护栏损坏 20 米，放学后常有儿童下水');
+    await blank(page, 'responsible').fill('青石村村委会');
+    const yesterday = await page.evaluate(() => new Date(Date.now() - 86_400_000 + 8 * 3600_000).toISOString().slice(0, 10));
+    await blank(page, 'rectify_by').fill(yesterday);
+    await blank(page, 'reporter').fill('李秀英');
+    await blank(page, 'phone').fill('13800001234');
+    await form(page).waitSaved();
+    await submit(page, w);
+    const overdue = page.getByTestId('report-item').first().getByTestId('rectify-overdue');
+    await overdue.waitFor();
+    assert.match(await overdue.innerText(), w.overdue);
+
+    const fills = [
+      () => blank(page, 'measures').fill('已设临时围挡和警示牌'),
+      () => blank(page, 'done').fill('新建护栏 25 米，配救生圈'),
+      () => blank(page, 'verifier').fill('镇安全办 王军'),
+    ];
+    for (const [i, step] of w.steps.entries()) {
+      await openLatest(page);
+      await page.getByRole('button', { name: step }).click();
+      await page.getByTestId('save-state').waitFor();
+      assert.equal(await blank(page, 'reporter').inputValue(), '李秀英', 'the reporter carries over');
+      await fills[i]();
+      await form(page).waitSaved();
+      await submit(page, w);
+    }
+    assert.equal(await page.getByTestId('report-item').first().getByTestId('rectify-overdue').count(), 0, 'rectified: no longer overdue');
+    await openLatest(page);
+    assert.deepEqual(await page.getByTestId('chain-item').locator('.stage').allInnerTexts(), [w.found, w.rectifying, w.rectified, w.closed]);
+
+    await context.setOffline(false);
+    threadsSoFar += 1;
+    await delivered(page, threadsSoFar);
+    const records = await phoneRecords(page);
+    const closed = records.filter((r) => r.template_id === 'hazard_closed').at(-1);
+    const onServer = await thread(server.url, closed.thread);
+    assert.deepEqual(onServer.records.map((r) => r.report.template_id), ['hazard', 'hazard_rectifying', 'hazard_rectified', 'hazard_closed']);
+    assert.deepEqual(onServer.records.map((r) => r.report.stage.kind), ['initial', 'rectifying', 'rectified', 'closed']);
+  });
+}
