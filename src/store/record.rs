@@ -115,6 +115,7 @@ impl LocalReport {
             answers: self.answers.clone(),
             written_at,
             grade: self.grade.clone(),
+            photos: Vec::new(),
         }
     }
 

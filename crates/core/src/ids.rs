@@ -8,36 +8,51 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-/// The id of one report record: a UUIDv7, so ids sort by creation time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct ReportId(pub Uuid);
+/// Declares a client-made id type: a UUIDv7, so ids sort by creation time.
+macro_rules! client_id {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(pub Uuid);
 
-impl ReportId {
-    /// Builds a UUIDv7 from a Unix time in milliseconds and ten random bytes.
-    /// The caller brings the randomness, so this crate needs no entropy source.
-    pub fn from_parts(unix_ms: u64, random: [u8; 10]) -> Self {
-        ReportId(uuid::Builder::from_unix_timestamp_millis(unix_ms, &random).into_uuid())
-    }
+        impl $name {
+            /// Builds a UUIDv7 from a Unix time in milliseconds and ten random
+            /// bytes. The caller brings the randomness, so this crate needs no
+            /// entropy source.
+            pub fn from_parts(unix_ms: u64, random: [u8; 10]) -> Self {
+                $name(uuid::Builder::from_unix_timestamp_millis(unix_ms, &random).into_uuid())
+            }
 
-    /// Whether this id is a version-7 UUID, the only kind clients may make.
-    pub fn is_v7(&self) -> bool {
-        self.0.get_version_num() == 7
-    }
+            /// Whether this id is a version-7 UUID, the only kind clients may make.
+            pub fn is_v7(&self) -> bool {
+                self.0.get_version_num() == 7
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.hyphenated().fmt(f)
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = uuid::Error;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                Uuid::parse_str(s).map($name)
+            }
+        }
+    };
 }
 
-impl fmt::Display for ReportId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.hyphenated().fmt(f)
-    }
-}
-
-impl FromStr for ReportId {
-    type Err = uuid::Error;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Uuid::parse_str(s).map(ReportId)
-    }
-}
+client_id!(
+    /// The id of one report record.
+    ReportId
+);
+client_id!(
+    /// The id of one photo, made when it is taken.
+    PhotoId
+);
 
 #[cfg(test)]
 mod tests {

@@ -9,6 +9,7 @@ pub mod deadlines;
 pub mod examples;
 pub mod grading;
 pub mod ids;
+pub mod photo;
 pub mod protocol;
 pub mod report;
 pub mod stage;
@@ -17,7 +18,7 @@ pub mod text;
 pub mod validate;
 
 pub use grading::{Grade, GradeDecision};
-pub use ids::ReportId;
+pub use ids::{PhotoId, ReportId};
 pub use report::{Answers, Report};
 pub use stage::Stage;
 pub use template::{Blank, BlankKind, Family, Need, Piece, Template};

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::grading::GradeDecision;
 use crate::ids::ReportId;
+use crate::photo::PhotoRef;
 use crate::stage::Stage;
 
 /// The user's answers, keyed by blank id (a GPS blank `gps` answers as
@@ -32,6 +33,9 @@ pub struct Report {
     /// The grade suggested by the figures and the one chosen, for incidents.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub grade: Option<GradeDecision>,
+    /// The photos that belong to this record; their bytes follow apart.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub photos: Vec<PhotoRef>,
 }
 
 impl Report {

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::catalogue;
 use crate::grading;
+use crate::photo;
 use crate::report::{geo_keys, Answers, Report};
 use crate::stage::Stage;
 use crate::template::{BlankKind, Family, Template};
@@ -38,6 +39,10 @@ pub enum ErrorCode {
     GradeMismatch,
     /// A grade other than the suggestion needs a reason.
     ReasonRequired,
+    /// Fewer photos than the blank asks for.
+    PhotosMissing,
+    /// A photo entry that cannot be right (bad digest, size, type, blank).
+    BadPhoto,
 }
 
 /// One bad blank: which, why, and a sentence for people in both languages.
@@ -138,11 +143,53 @@ pub fn validate(report: &Report) -> Result<&'static Template, Vec<FieldError>> {
     let written = report.written_at.with_timezone(&beijing()).naive_local();
     errors.extend(validate_answers(template, &report.answers, report.stage, written));
     errors.extend(check_grade(template, report));
+    errors.extend(check_photos(template, report));
     if errors.is_empty() {
         Ok(template)
     } else {
         Err(errors)
     }
+}
+
+/// The photo manifest: well-formed entries for Photos blanks, and at least
+/// each blank's minimum where the blank is required at this stage.
+fn check_photos(template: &Template, report: &Report) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    let mut seen = Vec::new();
+    for p in &report.photos {
+        let photo_blank = template
+            .blank(&p.blank)
+            .filter(|b| matches!(b.kind, BlankKind::Photos { .. }));
+        let ok = photo_blank.is_some()
+            && p.id.is_v7()
+            && !seen.contains(&p.id)
+            && photo::is_sha256_hex(&p.sha256)
+            && (1..=photo::MAX_PHOTO_BYTES).contains(&p.size)
+            && matches!(p.mime.as_str(), "image/jpeg" | "image/png" | "image/webp");
+        seen.push(p.id);
+        if !ok {
+            errors.push(FieldError::new(
+                "photos",
+                ErrorCode::BadPhoto,
+                format!("照片 {} 的信息有误", p.id),
+                format!("photo {} is described wrongly", p.id),
+            ));
+        }
+    }
+    for blank in template.blanks {
+        if let BlankKind::Photos { min } = blank.kind {
+            let have = report.photos.iter().filter(|p| p.blank == blank.id).count();
+            if blank.need.required_at(report.stage) && have < usize::from(min) {
+                errors.push(FieldError::new(
+                    blank.id,
+                    ErrorCode::PhotosMissing,
+                    format!("{}：至少需要 {min} 张照片（现有 {have} 张）", blank.label.zh),
+                    format!("{}: at least {min} photo(s) needed (now {have})", blank.label.en),
+                ));
+            }
+        }
+    }
+    errors
 }
 
 /// A grade decision must match the figures, and an override needs a reason.
@@ -241,7 +288,7 @@ pub fn validate_answers(template: &Template, answers: &Answers, stage: Stage, no
             continue;
         }
         if let BlankKind::Photos { .. } = blank.kind {
-            // Counted against `min` when photos arrive (the photo records).
+            // Photos are in the report's manifest, not its answers.
             continue;
         }
         let Some(value) = answer(blank.id) else {
@@ -572,6 +619,7 @@ mod tests {
             answers,
             written_at: DateTime::parse_from_rfc3339("2026-11-23T10:00:00+08:00").expect("rfc3339"),
             grade: None,
+            photos: Vec::new(),
         }
     }
 
@@ -619,6 +667,12 @@ mod tests {
         assert_eq!(code_of(&r), vec![("grade".into(), ErrorCode::GradeMismatch)]);
         let hazard = &crate::catalogue::HAZARD;
         let mut h = report_of(hazard, crate::examples::filled(hazard), Stage::Initial, None);
+        assert_eq!(
+            code_of(&h),
+            vec![("photos".into(), ErrorCode::PhotosMissing)],
+            "a hazard needs a photo"
+        );
+        h.photos = crate::examples::photos(hazard);
         assert_eq!(code_of(&h), vec![]);
         h.grade = Some(GradeDecision {
             suggested: Grade::IV,
@@ -626,6 +680,49 @@ mod tests {
             reason: String::new(),
         });
         assert_eq!(code_of(&h), vec![("grade".into(), ErrorCode::GradeMismatch)]);
+    }
+
+    #[test]
+    fn photo_entries_must_be_well_formed() {
+        let hazard = &crate::catalogue::HAZARD;
+        let mut h = report_of(hazard, crate::examples::filled(hazard), Stage::Initial, None);
+        h.photos = crate::examples::photos(hazard);
+        let codes = |h: &Report| {
+            validate(h)
+                .err()
+                .unwrap_or_default()
+                .into_iter()
+                .map(|e| e.code)
+                .collect::<Vec<_>>()
+        };
+        let good = h.photos[0].clone();
+        for broken in [
+            crate::photo::PhotoRef {
+                sha256: "XYZ".into(),
+                ..good.clone()
+            },
+            crate::photo::PhotoRef {
+                size: 0,
+                ..good.clone()
+            },
+            crate::photo::PhotoRef {
+                size: crate::photo::MAX_PHOTO_BYTES + 1,
+                ..good.clone()
+            },
+            crate::photo::PhotoRef {
+                mime: "image/gif".into(),
+                ..good.clone()
+            },
+            crate::photo::PhotoRef {
+                blank: "description".into(),
+                ..good.clone()
+            },
+        ] {
+            h.photos = vec![broken.clone()];
+            assert!(codes(&h).contains(&ErrorCode::BadPhoto), "{broken:?}");
+        }
+        h.photos = vec![good.clone(), good];
+        assert_eq!(codes(&h), vec![ErrorCode::BadPhoto], "the same photo twice");
     }
 
     #[test]
@@ -661,6 +758,7 @@ mod tests {
             template_version: 1,
             answers: filled(),
             written_at: written,
+            photos: Vec::new(),
         };
         assert!(validate(&report).is_ok(), "02:00Z is 10:00 in Beijing, after the event");
         report.id = ReportId(uuid::Uuid::nil());

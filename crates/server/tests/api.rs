@@ -168,6 +168,7 @@ fn new_report() -> Report {
         answers: filled(),
         written_at: Utc::now().with_timezone(&beijing()),
         grade: None,
+        photos: Vec::new(),
     }
 }
 
@@ -560,6 +561,7 @@ fn incident(stage: Stage, thread: Option<ReportId>, minutes: i64) -> Report {
         answers: filled(),
         written_at: written(minutes),
         grade: None,
+        photos: Vec::new(),
     }
 }
 
@@ -606,6 +608,7 @@ fn hazard(stage: Stage, thread: Option<ReportId>, minutes: i64) -> Report {
         answers: fill(template, stage),
         written_at: written(minutes),
         grade: None,
+        photos: Vec::new(),
     }
 }
 

@@ -1,0 +1,108 @@
+//! Photos as evidence. A photo travels apart from the report's text: the
+//! text carries a manifest of its photos (id, blank, size, SHA-256), so it
+//! reaches the duty office at once and the server knows which photos to
+//! await; each photo then follows over a resumable upload (tus 1.0) until the
+//! server holds an exact copy.
+
+use chrono::NaiveDateTime;
+use serde::{Deserialize, Serialize};
+
+use crate::ids::PhotoId;
+
+/// The largest photo the server accepts by default. The phone shrinks photos
+/// to about 0.5 MB; this cap only stops what never should have been sent.
+pub const MAX_PHOTO_BYTES: u64 = 8 * 1024 * 1024;
+/// The phone scales photos to at most this many pixels on the long edge.
+pub const MAX_EDGE_PX: u32 = 1600;
+/// The phone's default JPEG quality.
+pub const JPEG_QUALITY: f64 = 0.8;
+/// Thumbnails, for lists and the form.
+pub const THUMB_EDGE_PX: u32 = 240;
+
+/// One photo of a report, as the report's text announces it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PhotoRef {
+    pub id: PhotoId,
+    /// The Photos blank it was taken for.
+    pub blank: String,
+    /// Lowercase hex SHA-256 of the stored (shrunk) bytes: the server
+    /// accepts only these exact bytes for this photo.
+    pub sha256: String,
+    pub size: u64,
+    /// `image/jpeg` as the phone makes them; `image/png` and `image/webp`
+    /// are accepted from other clients.
+    pub mime: String,
+    /// When the picture was taken (from its EXIF, camera's local time), if
+    /// known: the EXIF itself is dropped from the stored bytes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub taken_at: Option<NaiveDateTime>,
+    /// Where it was taken (WGS-84, from its EXIF), if known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lat: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lon: Option<f64>,
+}
+
+/// The image types accepted, by their first bytes (never by name or by what
+/// the client declares).
+pub fn sniff_image(bytes: &[u8]) -> Option<&'static str> {
+    match bytes {
+        [0xFF, 0xD8, 0xFF, ..] => Some("image/jpeg"),
+        [0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, ..] => Some("image/png"),
+        [b'R', b'I', b'F', b'F', _, _, _, _, b'W', b'E', b'B', b'P', ..] => Some("image/webp"),
+        _ => None,
+    }
+}
+
+/// Whether `s` is a lowercase hex SHA-256.
+pub fn is_sha256_hex(s: &str) -> bool {
+    s.len() == 64 && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+/// The tus 1.0 resumable-upload protocol, as both sides speak it.
+pub mod tus {
+    /// `POST` creates an upload; `HEAD`/`PATCH`/`DELETE` on the returned
+    /// `Location` (`/api/uploads/{upload_id}`) query, continue, terminate it.
+    pub const UPLOADS_PATH: &str = "/api/uploads";
+    pub const VERSION: &str = "1.0.0";
+    pub const EXTENSIONS: &str = "creation,checksum,expiration,termination";
+    /// `Upload-Metadata` keys (values base64, as tus says).
+    pub const META_PHOTO_ID: &str = "photo_id";
+    pub const META_SHA256: &str = "sha256";
+    pub const META_FILETYPE: &str = "filetype";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn images_are_known_by_their_first_bytes() {
+        assert_eq!(sniff_image(&[0xFF, 0xD8, 0xFF, 0xE0, 0, 0]), Some("image/jpeg"));
+        assert_eq!(
+            sniff_image(b"\\x89PNG\\r\\n\\x1a\\n...."),
+            None,
+            "escaped text is not a PNG"
+        );
+        assert_eq!(
+            sniff_image(&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0]),
+            Some("image/png")
+        );
+        assert_eq!(sniff_image(b"RIFF\\0\\0\\0\\0WEBPVP8 "), None);
+        assert_eq!(
+            sniff_image(&[b'R', b'I', b'F', b'F', 1, 2, 3, 4, b'W', b'E', b'B', b'P']),
+            Some("image/webp")
+        );
+        assert_eq!(sniff_image(b"GIF89a"), None);
+        assert_eq!(sniff_image(b"<html>"), None);
+        assert_eq!(sniff_image(&[]), None);
+    }
+
+    #[test]
+    fn sha256_hex_is_64_lowercase_hex_digits() {
+        assert!(is_sha256_hex(&"a".repeat(64)));
+        assert!(!is_sha256_hex(&"A".repeat(64)));
+        assert!(!is_sha256_hex(&"a".repeat(63)));
+        assert!(!is_sha256_hex(&"g".repeat(64)));
+    }
+}
