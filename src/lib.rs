@@ -14,6 +14,7 @@ pub mod components;
 pub mod device;
 pub mod drafts;
 pub mod pages;
+pub mod photo;
 pub mod platform;
 pub mod pwa;
 pub mod route;

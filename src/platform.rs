@@ -2,7 +2,7 @@
 //! randomness. Kept in one place so the rest reads as plain logic.
 
 use chrono::{DateTime, FixedOffset};
-use kuaibao_core::ReportId;
+use kuaibao_core::{PhotoId, ReportId};
 
 /// Milliseconds since the Unix epoch, by the phone's clock.
 pub fn now_ms() -> f64 {
@@ -22,6 +22,15 @@ pub fn random() -> f64 {
 /// A new UUIDv7 for a record made on this phone: the time from the clock,
 /// the rest from the browser's cryptographic random source.
 pub fn new_report_id() -> ReportId {
+    ReportId::from_parts(now_ms() as u64, random_bytes())
+}
+
+/// A new UUIDv7 for a photo taken on this phone.
+pub fn new_photo_id() -> PhotoId {
+    PhotoId::from_parts(now_ms() as u64, random_bytes())
+}
+
+fn random_bytes() -> [u8; 10] {
     let mut random = [0u8; 10];
     let filled = web_sys::window()
         .and_then(|w| w.crypto().ok())
@@ -34,5 +43,5 @@ pub fn new_report_id() -> ReportId {
             *b = (js_sys::Math::random() * 256.0) as u8;
         }
     }
-    ReportId::from_parts(now_ms() as u64, random)
+    random
 }

@@ -8,10 +8,11 @@ use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
 
 use crate::drafts::{Autosaver, SaveState};
+use crate::photo;
 use crate::platform;
 use crate::pwa::{service_worker, storage};
 use crate::route::Route;
-use crate::store::{LocalReport, Status, Store, StoreError, LANG_KEY};
+use crate::store::{LocalPhoto, LocalReport, Status, Store, StoreError, LANG_KEY};
 use crate::sync::SyncEngine;
 use crate::threads;
 
@@ -20,6 +21,10 @@ pub struct AppState {
     pub lang: RwSignal<Lang>,
     /// Every report on the phone, oldest first.
     pub reports: RwSignal<Vec<LocalReport>>,
+    /// Every photo record on the phone (metadata and upload progress).
+    pub photos: RwSignal<Vec<LocalPhoto>>,
+    /// A photo being processed, or why the last one failed.
+    pub photo_note: RwSignal<Option<String>>,
     pub route: RwSignal<Route>,
     pub online: RwSignal<bool>,
     pub syncing: RwSignal<bool>,
@@ -44,6 +49,13 @@ impl AppState {
                 Vec::new()
             }
         });
+        let photos = RwSignal::new(match store.photos().await {
+            Ok(all) => all,
+            Err(e) => {
+                leptos::logging::error!("cannot list photos: {e}");
+                Vec::new()
+            }
+        });
         let syncing = RwSignal::new(false);
         let on_change = Box::new(move |r: &LocalReport| {
             if matches!(r.status, Status::Sending { .. }) {
@@ -57,7 +69,8 @@ impl AppState {
                 leptos::logging::error!("sync pass failed: {e}");
             }
         });
-        let engine = SyncEngine::new(store.clone(), on_change, on_pass);
+        let on_photo = Box::new(move |p: &LocalPhoto| upsert_photo(photos, p));
+        let engine = SyncEngine::new(store.clone(), on_change, on_photo, on_pass);
         let autosaver = Autosaver::new(store.clone(), Box::new(move |r| upsert(reports, r)));
         let lang = match store.meta(LANG_KEY).await {
             Ok(Some(tag)) if tag == Lang::En.tag() => Lang::En,
@@ -66,6 +79,8 @@ impl AppState {
         let state = AppState {
             lang: RwSignal::new(lang),
             reports,
+            photos,
+            photo_note: RwSignal::new(None),
             route: RwSignal::new(Route::current()),
             online: RwSignal::new(web_sys::window().is_none_or(|w| w.navigator().on_line())),
             syncing,
@@ -168,6 +183,49 @@ impl AppState {
         self.autosaver.get_value().edit(draft);
     }
 
+    /// The phone's store, for components that read photo bytes.
+    pub fn store(&self) -> Store {
+        self.store.get_value()
+    }
+
+    /// The photos of one report (reactive).
+    pub fn photos_of(&self, report_id: ReportId) -> Vec<LocalPhoto> {
+        self.photos
+            .with(|ps| ps.iter().filter(|p| p.report_id == report_id).cloned().collect())
+    }
+
+    /// Takes the user's files into a draft's photo blank, one at a time (a
+    /// phone's memory holds one decoded 12-megapixel image comfortably, not
+    /// five).
+    pub fn add_photos(&self, report_id: ReportId, blank: &'static str, files: Vec<web_sys::File>) {
+        let state = *self;
+        leptos::task::spawn_local(async move {
+            let store = state.store.get_value();
+            for file in files {
+                state.photo_note.set(Some(file.name()));
+                match photo::add_photo(&store, report_id, blank, &file).await {
+                    Ok(p) => upsert_photo(state.photos, &p),
+                    Err(e) => {
+                        state.photo_note.set(Some(e.to_string()));
+                        return;
+                    }
+                }
+            }
+            state.photo_note.set(None);
+        });
+    }
+
+    /// Removes a photo from a draft.
+    pub fn remove_photo(&self, id: kuaibao_core::PhotoId) {
+        let state = *self;
+        leptos::task::spawn_local(async move {
+            match state.store.get_value().delete_photo(id).await {
+                Ok(()) => state.photos.update(|ps| ps.retain(|p| p.id != id)),
+                Err(e) => state.photo_note.set(Some(e.to_string())),
+            }
+        });
+    }
+
     async fn flush_quietly(&self) {
         // A failure stays visible in the save state and the edit pending.
         let _shown_on_screen = self.autosaver.get_value().flush().await;
@@ -181,6 +239,12 @@ impl AppState {
         };
         let now = platform::now_local();
         report.grade = threads::decide_grade(template, &report.answers, report.grade.as_ref());
+        report.photos = self.photos.with_untracked(|ps| {
+            ps.iter()
+                .filter(|p| p.report_id == report.id)
+                .map(LocalPhoto::to_ref)
+                .collect()
+        });
         // The very check the server will make.
         validate::validate(&report.as_report(now))?;
         self.flush_quietly().await;
@@ -209,13 +273,28 @@ impl AppState {
             id: platform::new_report_id(),
             answers: rejected.answers.clone(),
             grade: rejected.grade.clone().filter(|g| g.chosen != g.suggested),
+            photos: Vec::new(),
             updated_ms: platform::now_ms(),
             status: Status::Draft,
             ..rejected.clone()
         };
         let state = *self;
         leptos::task::spawn_local(async move {
-            match state.store.get_value().replace(rejected.id, &draft).await {
+            let store = state.store.get_value();
+            // The photos go with the answers to the new draft.
+            let moved: Vec<LocalPhoto> = state
+                .photos
+                .with_untracked(|ps| ps.iter().filter(|p| p.report_id == rejected.id).cloned().collect());
+            for mut p in moved {
+                p.report_id = draft.id;
+                p.upload = crate::store::Upload::fresh();
+                if let Err(e) = store.put_photo(&p).await {
+                    state.save_state().set(SaveState::Failed(e));
+                    return;
+                }
+                upsert_photo(state.photos, &p);
+            }
+            match store.replace(rejected.id, &draft).await {
                 Ok(()) => {
                     state.reports.update(|rs| rs.retain(|r| r.id != rejected.id));
                     upsert(state.reports, &draft);
@@ -229,7 +308,24 @@ impl AppState {
     pub fn discard(&self, id: ReportId) {
         let state = *self;
         leptos::task::spawn_local(async move {
-            match state.store.get_value().delete_draft(id).await {
+            let store = state.store.get_value();
+            let is_draft = state
+                .reports
+                .with_untracked(|rs| rs.iter().any(|r| r.id == id && r.status == Status::Draft));
+            if !is_draft {
+                return;
+            }
+            for p in state
+                .photos
+                .with_untracked(|ps| ps.iter().filter(|p| p.report_id == id).cloned().collect::<Vec<_>>())
+            {
+                if let Err(e) = store.delete_photo(p.id).await {
+                    state.save_state().set(SaveState::Failed(e));
+                    return;
+                }
+                state.photos.update(|ps| ps.retain(|q| q.id != p.id));
+            }
+            match store.delete_draft(id).await {
                 Ok(()) => {
                     state
                         .reports
@@ -261,6 +357,13 @@ fn upsert(reports: RwSignal<Vec<LocalReport>>, report: &LocalReport) {
     reports.update(|rs| match rs.iter_mut().find(|r| r.id == report.id) {
         Some(r) => *r = report.clone(),
         None => rs.push(report.clone()),
+    });
+}
+
+fn upsert_photo(photos: RwSignal<Vec<LocalPhoto>>, photo: &LocalPhoto) {
+    photos.update(|ps| match ps.iter_mut().find(|p| p.id == photo.id) {
+        Some(p) => *p = photo.clone(),
+        None => ps.push(photo.clone()),
     });
 }
 

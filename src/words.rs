@@ -24,10 +24,17 @@ pub const RECTIFY_OVERDUE: Text = Text::new("整改逾期（天）", "Rectificat
 pub const EVENT_TIME: Text = Text::new("事发时间", "Event time");
 pub const CHANGED_FROM: Text = Text::new("上次为：", "was: ");
 pub const CHANGED_NEW: Text = Text::new("本次新填", "new");
-pub const PHOTOS_LATER: Text = Text::new(
-    "（拍照上传将在下一版本提供，照片请暂按原渠道报送）",
-    "(taking photos comes in the next version; send photos the usual way for now)",
-);
+pub const TAKE_PHOTO: Text = Text::new("拍照", "Take photo");
+pub const PICK_PHOTOS: Text = Text::new("从相册选", "From gallery");
+pub const PHOTO: Text = Text::new("现场照片", "Site photo");
+pub const PHOTOS_HAVE: Text = Text::new("已有照片", "Photos:");
+pub const PHOTOS_MIN: Text = Text::new("至少", "at least");
+pub const PHOTO_WAITING: Text = Text::new("待上传", "waiting");
+pub const PHOTO_SENDING: Text = Text::new("上传中", "uploading");
+pub const PHOTO_SENT: Text = Text::new("已上传", "uploaded");
+pub const PHOTO_REFUSED: Text = Text::new("被拒收", "refused");
+pub const PHOTOS_ARRIVED: Text = Text::new("照片", "Photos");
+pub const REMOVE: Text = Text::new("删除", "Remove");
 pub const CURRENT: Text = Text::new("当前", "this one");
 pub const MY_REPORTS: Text = Text::new("我的报告", "My reports");
 pub const NO_REPORTS: Text = Text::new(

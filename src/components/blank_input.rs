@@ -1,9 +1,10 @@
 use kuaibao_core::report::geo_keys;
 use kuaibao_core::template::ChoiceOption;
 use kuaibao_core::validate::beijing;
-use kuaibao_core::{Answers, Blank, BlankKind, FieldError, Stage, Text};
+use kuaibao_core::{Answers, Blank, BlankKind, FieldError, ReportId, Stage, Text};
 use leptos::prelude::*;
 
+use crate::components::PhotoBlank;
 use crate::device::geo;
 use crate::platform;
 use crate::state::AppState;
@@ -15,6 +16,8 @@ use crate::words;
 pub fn BlankInput(
     blank: &'static Blank,
     stage: Stage,
+    /// The record these answers belong to (photos are kept by record).
+    report_id: ReportId,
     #[prop(into)] answers: Signal<Answers>,
     #[prop(into)] previous: Signal<Option<Answers>>,
     #[prop(into)] errors: Signal<Vec<FieldError>>,
@@ -52,15 +55,7 @@ pub fn BlankInput(
         BlankKind::MultiChoice { options } => {
             return view! { <MultiChoiceBlank blank options required answers errors on_edit readonly/> }.into_any()
         }
-        BlankKind::Photos { min } => {
-            return view! {
-                <span class="blank photos wide" data-min=min>
-                    <span class="label">{move || state.t(blank.label)}</span>
-                    <span class="note">{move || state.t(words::PHOTOS_LATER)}</span>
-                </span>
-            }
-            .into_any()
-        }
+        BlankKind::Photos { .. } => return view! { <PhotoBlank blank report_id required errors readonly/> }.into_any(),
         BlankKind::LongText { max_chars } => view! {
             <textarea id=input_id.clone() name=id rows="3" maxlength=max_chars * 2 required=required readonly=readonly
                 aria-invalid=move || error().is_some().to_string() aria-describedby=error_id.clone()

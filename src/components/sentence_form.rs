@@ -1,4 +1,4 @@
-use kuaibao_core::{Answers, FieldError, Piece, Stage, Template};
+use kuaibao_core::{Answers, FieldError, Piece, ReportId, Stage, Template};
 use leptos::prelude::*;
 
 use crate::components::BlankInput;
@@ -11,6 +11,8 @@ pub fn SentenceForm(
     template: &'static Template,
     /// The stage being filed: it decides which blanks are required.
     stage: Stage,
+    /// The record being shown (its photos are found by it).
+    report_id: ReportId,
     /// The answers so far, as typed.
     #[prop(into)]
     answers: Signal<Answers>,
@@ -36,7 +38,8 @@ pub fn SentenceForm(
             .map(|piece| match piece {
                 Piece::Words(words) => view! { <span class="words">{words}</span> }.into_any(),
                 Piece::Blank(blank) => {
-                    view! { <BlankInput blank stage answers previous errors on_edit on_leave readonly/> }.into_any()
+                    view! { <BlankInput blank stage report_id answers previous errors on_edit on_leave readonly/> }
+                        .into_any()
                 }
             })
             .collect_view()

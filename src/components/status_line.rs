@@ -3,6 +3,10 @@ use leptos::prelude::*;
 
 use crate::state::AppState;
 use crate::store::{LocalReport, Status};
+
+fn status_is_draft(status: &Status) -> bool {
+    *status == Status::Draft
+}
 use crate::words;
 
 /// Where a report stands: draft, waiting (and why), sending, delivered (with
@@ -14,6 +18,18 @@ pub fn StatusLine(
 ) -> impl IntoView {
     let state = expect_context::<AppState>();
     let status = report.status.clone();
+    let report_id = report.id;
+    // "照片 1/3": how many of a submitted report's photos the server holds.
+    let photos = move || {
+        if status_is_draft(&report.status) {
+            return None;
+        }
+        state.photos.with(|ps| {
+            let mine: Vec<_> = ps.iter().filter(|p| p.report_id == report_id).collect();
+            let done = mine.iter().filter(|p| p.upload == crate::store::Upload::Done).count();
+            (!mine.is_empty()).then(|| format!("{} {done}/{}", state.t(words::PHOTOS_ARRIVED), mine.len()))
+        })
+    };
     move || {
         let t = |w| state.t(w);
         let (class, badge, detail) = match &status {
@@ -46,6 +62,7 @@ pub fn StatusLine(
         view! {
             <p class=format!("status {class}") data-testid="report-status" data-state=class>
                 <span class="badge">{badge}</span>
+                {photos().map(|p| view! { <span class="photo-progress" data-testid="photo-progress">{p}</span> })}
                 <span class="detail">{detail}</span>
             </p>
         }

@@ -8,7 +8,7 @@ use crate::components::{DeadlineList, GradePanel, SentenceForm, StatusLine, Thre
 use crate::drafts::SaveState;
 use crate::platform;
 use crate::state::AppState;
-use crate::store::{LocalReport, Status};
+use crate::store::{LocalPhoto, LocalReport, Status};
 use crate::threads::decide_grade;
 use crate::words;
 
@@ -93,6 +93,12 @@ fn DraftEditor(id: ReportId) -> impl IntoView {
             ..draft.clone()
         };
         r.grade = decide_grade(template, &r.answers, r.grade.as_ref());
+        r.photos = state.photos.with(|ps| {
+            ps.iter()
+                .filter(|p| p.report_id == id)
+                .map(LocalPhoto::to_ref)
+                .collect()
+        });
         validate::validate(&r.as_report(platform::now_local()))
             .err()
             .unwrap_or_default()
@@ -156,7 +162,7 @@ fn DraftEditor(id: ReportId) -> impl IntoView {
         <p class="save-state" role="status" data-testid="save-state"
             data-state=move || format!("{:?}", state.save_state().get()).to_lowercase()>{save_note}</p>
         <form class="sentence" on:submit=|ev| ev.prevent_default()>
-            <SentenceForm template stage answers previous=Signal::derive(move || previous.clone()) errors=shown on_edit on_leave/>
+            <SentenceForm template stage report_id=id answers previous=Signal::derive(move || previous.clone()) errors=shown on_edit on_leave/>
         </form>
         {is_incident.then(|| view! {
             <GradePanel template answers own=own_grade errors=shown on_change=on_grade/>
@@ -217,7 +223,7 @@ fn SubmittedReport(id: ReportId) -> impl IntoView {
             <StatusLine report=report.clone()/>
             <Times report=report.clone()/>
             <div class="sentence readonly">
-                <SentenceForm template stage=report.stage answers=Signal::derive(move || answers.clone())
+                <SentenceForm template stage=report.stage report_id=id answers=Signal::derive(move || answers.clone())
                     previous=Signal::derive(move || previous.clone()) errors=Signal::derive(move || errors.clone())
                     on_edit=Callback::new(|_| {}) on_leave=Callback::new(|_| {}) readonly=true/>
             </div>

@@ -4,17 +4,20 @@
 //! app versions.
 
 mod error;
+mod photo_record;
 mod record;
 mod schema;
 
 pub use error::StoreError;
+pub use photo_record::{LocalPhoto, Upload};
 pub use record::{LocalReport, Status};
-pub use schema::{DB_NAME, LANG_KEY, META, REPORTS};
+pub use schema::{BLOBS, DB_NAME, LANG_KEY, META, PHOTOS, REPORTS};
 
 use indexed_db_futures::database::Database;
 use indexed_db_futures::prelude::*;
 use indexed_db_futures::transaction::TransactionMode;
-use kuaibao_core::ReportId;
+use kuaibao_core::{PhotoId, ReportId};
+use wasm_bindgen::{JsCast, JsValue};
 
 /// An open connection to one IndexedDB database. Cheap to clone: every clone
 /// shares the one connection.
@@ -107,6 +110,90 @@ impl Store {
             }
         }
         Ok(reports)
+    }
+
+    /// Stores a new photo: its record, its bytes and its thumbnail, in one
+    /// transaction, so a photo is never half there.
+    pub async fn add_photo(
+        &self,
+        photo: &LocalPhoto,
+        bytes: &web_sys::Blob,
+        thumb: &web_sys::Blob,
+    ) -> Result<(), StoreError> {
+        let tx = self
+            .db
+            .transaction([PHOTOS, BLOBS])
+            .with_mode(TransactionMode::Readwrite)
+            .build()?;
+        tx.object_store(PHOTOS)?.put(photo).serde()?.await?;
+        let blobs = tx.object_store(BLOBS)?;
+        blobs
+            .put(JsValue::from(bytes.clone()))
+            .with_key(photo.id.to_string())
+            .primitive()?
+            .await?;
+        blobs
+            .put(JsValue::from(thumb.clone()))
+            .with_key(LocalPhoto::thumb_key(photo.id))
+            .primitive()?
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Writes a photo's record (its upload progress); the bytes stay.
+    pub async fn put_photo(&self, photo: &LocalPhoto) -> Result<(), StoreError> {
+        let tx = self
+            .db
+            .transaction(PHOTOS)
+            .with_mode(TransactionMode::Readwrite)
+            .build()?;
+        tx.object_store(PHOTOS)?.put(photo).serde()?.await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Every photo record on the phone, oldest first; unreadable ones are
+    /// reported and skipped.
+    pub async fn photos(&self) -> Result<Vec<LocalPhoto>, StoreError> {
+        let tx = self.db.transaction(PHOTOS).build()?;
+        let records = tx.object_store(PHOTOS)?.get_all::<LocalPhoto>().serde()?.await?;
+        let mut photos = Vec::new();
+        for record in records {
+            match record {
+                Ok(p) => photos.push(p),
+                Err(e) => leptos::logging::warn!("skipping an unreadable photo record: {e}"),
+            }
+        }
+        Ok(photos)
+    }
+
+    /// A photo's bytes (or with `thumb`, its thumbnail).
+    pub async fn photo_blob(&self, id: PhotoId, thumb: bool) -> Result<Option<web_sys::Blob>, StoreError> {
+        let key = if thumb {
+            LocalPhoto::thumb_key(id)
+        } else {
+            id.to_string()
+        };
+        let tx = self.db.transaction(BLOBS).build()?;
+        let value: Option<JsValue> = tx.object_store(BLOBS)?.get(key).primitive()?.await?;
+        Ok(value.and_then(|v| v.dyn_into::<web_sys::Blob>().ok()))
+    }
+
+    /// Removes a photo of a draft (the user took the wrong one). Photos of
+    /// submitted reports are never deleted by the app.
+    pub async fn delete_photo(&self, id: PhotoId) -> Result<(), StoreError> {
+        let tx = self
+            .db
+            .transaction([PHOTOS, BLOBS])
+            .with_mode(TransactionMode::Readwrite)
+            .build()?;
+        tx.object_store(PHOTOS)?.delete(id.to_string()).primitive()?.await?;
+        let blobs = tx.object_store(BLOBS)?;
+        blobs.delete(id.to_string()).primitive()?.await?;
+        blobs.delete(LocalPhoto::thumb_key(id)).primitive()?.await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Reads a setting from the `meta` store.

@@ -2,6 +2,7 @@
 //! it stands on its way to the duty office.
 
 use chrono::{DateTime, FixedOffset};
+use kuaibao_core::photo::PhotoRef;
 use kuaibao_core::protocol::Receipt;
 use kuaibao_core::{Answers, FieldError, GradeDecision, Report, ReportId, Stage, Template};
 use serde::{Deserialize, Serialize};
@@ -22,6 +23,10 @@ pub struct LocalReport {
     /// suggestion. Once submitted: the suggestion and the choice as sent.
     #[serde(default)]
     pub grade: Option<GradeDecision>,
+    /// The photo manifest, fixed when the report is submitted (a draft's
+    /// photos are the photo records that name it).
+    #[serde(default)]
+    pub photos: Vec<PhotoRef>,
     /// Last edit, by the phone's clock (milliseconds since the epoch).
     pub updated_ms: f64,
     pub status: Status,
@@ -75,6 +80,7 @@ impl LocalReport {
             template_version: template.version,
             answers: Answers::new(),
             grade: None,
+            photos: Vec::new(),
             updated_ms: now_ms,
             status: Status::Draft,
         }
@@ -115,7 +121,7 @@ impl LocalReport {
             answers: self.answers.clone(),
             written_at,
             grade: self.grade.clone(),
-            photos: Vec::new(),
+            photos: self.photos.clone(),
         }
     }
 

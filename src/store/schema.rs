@@ -12,6 +12,14 @@ pub const DB_NAME: &str = "kuaibao";
 /// (UUIDv7 string, in-line at `id`). Value: [`super::LocalReport`].
 pub const REPORTS: &str = "reports";
 
+/// Photo records, one per photo. Key: the photo id (in-line at `id`).
+/// Value: [`super::LocalPhoto`] (metadata and upload progress, no bytes).
+pub const PHOTOS: &str = "photos";
+
+/// Photo bytes, as Blobs (never base64). Key: `{photo id}` for the photo,
+/// `{photo id}/thumb` for its thumbnail.
+pub const BLOBS: &str = "blobs";
+
 /// Small settings of this device. Key: a setting's name (such as
 /// [`LANG_KEY`]); value: a string.
 pub const META: &str = "meta";
@@ -26,15 +34,18 @@ pub enum Version {
     None = 0,
     /// The first schema: `reports` and `meta`.
     V1 = 1,
+    /// Photos: `photos` (metadata) and `blobs` (bytes).
+    V2 = 2,
 }
 
 impl Version {
-    pub const CURRENT: Version = Version::V1;
+    pub const CURRENT: Version = Version::V2;
 
     fn from_number(n: f64) -> Option<Version> {
         match n as u32 {
             0 => Some(Version::None),
             1 => Some(Version::V1),
+            2 => Some(Version::V2),
             _ => None,
         }
     }
@@ -51,7 +62,12 @@ pub fn upgrade(event: VersionChangeEvent, db: Database) -> Result<(), indexed_db
                 db.create_object_store(META).build()?;
                 Version::V1
             }
-            Version::V1 => Version::CURRENT,
+            Version::V1 => {
+                db.create_object_store(PHOTOS).with_key_path("id".into()).build()?;
+                db.create_object_store(BLOBS).build()?;
+                Version::V2
+            }
+            Version::V2 => Version::CURRENT,
         };
     }
     Ok(())

@@ -10,28 +10,37 @@ use gloo_timers::callback::Timeout;
 use wasm_bindgen::prelude::*;
 
 use crate::platform;
-use crate::store::{LocalReport, Store, StoreError};
+use crate::store::{LocalPhoto, LocalReport, Status, Store, StoreError};
 use crate::sync::outbox::{DrainSummary, Outbox};
 use crate::sync::transport::HttpTransport;
+use crate::sync::tus::HttpTus;
+use crate::sync::uploads::Uploader;
 
 type OnChange = Box<dyn Fn(&LocalReport)>;
+type OnPhoto = Box<dyn Fn(&LocalPhoto)>;
 type OnPass = Box<dyn Fn(&Result<DrainSummary, StoreError>)>;
 
 pub struct SyncEngine {
     outbox: Outbox<HttpTransport>,
+    uploader: Uploader<HttpTus>,
     running: Cell<bool>,
     /// A forced pass was asked for while one was running.
     again: Cell<bool>,
     timer: RefCell<Option<Timeout>>,
     on_change: OnChange,
+    on_photo: OnPhoto,
     on_pass: OnPass,
 }
 
 impl SyncEngine {
-    /// `on_change` hears of every report whose state changes; `on_pass` of
-    /// the end of every pass.
-    pub fn new(store: Store, on_change: OnChange, on_pass: OnPass) -> Rc<SyncEngine> {
+    /// `on_change` hears of every report whose state changes, `on_photo` of
+    /// every photo's progress, `on_pass` of the end of every pass.
+    pub fn new(store: Store, on_change: OnChange, on_photo: OnPhoto, on_pass: OnPass) -> Rc<SyncEngine> {
         Rc::new(SyncEngine {
+            uploader: Uploader {
+                store: store.clone(),
+                tus: HttpTus::default(),
+            },
             outbox: Outbox {
                 store,
                 transport: HttpTransport::default(),
@@ -40,6 +49,7 @@ impl SyncEngine {
             again: Cell::new(false),
             timer: RefCell::new(None),
             on_change,
+            on_photo,
             on_pass,
         })
     }
@@ -72,10 +82,7 @@ impl SyncEngine {
 
     async fn run(self: Rc<Self>, mut force: bool) {
         loop {
-            let result = self
-                .outbox
-                .drain(platform::now_ms(), force, platform::random, &*self.on_change)
-                .await;
+            let result = self.pass(force).await;
             (self.on_pass)(&result);
             if self.again.replace(false) {
                 force = true;
@@ -92,6 +99,38 @@ impl SyncEngine {
             break;
         }
         self.running.set(false);
+    }
+
+    /// Text first: the outbox; then the photos of every delivered report.
+    async fn pass(&self, force: bool) -> Result<DrainSummary, StoreError> {
+        let mut summary = self
+            .outbox
+            .drain(platform::now_ms(), force, platform::random, &*self.on_change)
+            .await?;
+        let delivered: Vec<_> = self
+            .outbox
+            .store
+            .all()
+            .await?
+            .into_iter()
+            .filter(|r| matches!(r.status, Status::Delivered { .. }))
+            .map(|r| r.id)
+            .collect();
+        let photos = self
+            .uploader
+            .drain(
+                &|id| delivered.contains(&id),
+                platform::now_ms(),
+                force,
+                platform::random,
+                &*self.on_photo,
+            )
+            .await?;
+        summary.next_try_ms = match (summary.next_try_ms, photos.next_try_ms) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        Ok(summary)
     }
 
     /// Backoff timer: a pass that respects each report's next try time.

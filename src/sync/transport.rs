@@ -1,10 +1,11 @@
 //! How a report travels to the server. A trait, because the outbox is also
 //! driven by a scripted transport in the browser tests.
 
-use gloo_net::http::Request;
+use gloo_net::http::{Request, RequestBuilder, Response};
 use kuaibao_core::protocol::SUBMIT_REPORT_PATH;
 use kuaibao_core::Report;
 use thiserror::Error;
+use wasm_bindgen::JsValue;
 
 /// What came back: the status and the body, undecoded. Deciding what it
 /// means is the outbox's job.
@@ -38,18 +39,32 @@ impl Default for HttpTransport {
     }
 }
 
+/// Sends a request, giving up after `timeout_ms`: on a weak link a hung
+/// request must not hold anything in "sending" forever.
+pub async fn with_timeout(
+    timeout_ms: u32,
+    request: RequestBuilder,
+    body: Option<JsValue>,
+) -> Result<Response, NetError> {
+    let abort = web_sys::AbortController::new().map_err(|e| NetError(format!("{e:?}")))?;
+    let signal = abort.signal();
+    let _timeout = gloo_timers::callback::Timeout::new(timeout_ms, move || abort.abort());
+    let request = request.abort_signal(Some(&signal));
+    let request: Request = match body {
+        Some(body) => request.body(body),
+        None => request.build(),
+    }
+    .map_err(|e| NetError(e.to_string()))?;
+    request.send().await.map_err(|e| NetError(e.to_string()))
+}
+
 impl Transport for HttpTransport {
     async fn submit(&self, report: &Report) -> Result<HttpAnswer, NetError> {
-        let abort = web_sys::AbortController::new().map_err(|e| NetError(format!("{e:?}")))?;
-        let signal = abort.signal();
-        let _timeout = gloo_timers::callback::Timeout::new(self.timeout_ms, move || abort.abort());
-        let response = Request::post(SUBMIT_REPORT_PATH)
-            .abort_signal(Some(&signal))
-            .json(report)
-            .map_err(|e| NetError(e.to_string()))?
-            .send()
-            .await
-            .map_err(|e| NetError(e.to_string()))?;
+        let json = serde_json::to_string(report).map_err(|e| NetError(e.to_string()))?;
+        let request = RequestBuilder::new(SUBMIT_REPORT_PATH)
+            .method(gloo_net::http::Method::POST)
+            .header("Content-Type", "application/json");
+        let response = with_timeout(self.timeout_ms, request, Some(JsValue::from_str(&json))).await?;
         let status = response.status();
         let body = response.text().await.map_err(|e| NetError(e.to_string()))?;
         Ok(HttpAnswer { status, body })

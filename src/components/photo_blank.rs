@@ -1,0 +1,125 @@
+use kuaibao_core::{Blank, BlankKind, FieldError, PhotoId, ReportId};
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+
+use crate::state::AppState;
+use crate::store::{LocalPhoto, Upload};
+use crate::words;
+
+/// A photo blank: take a picture (the camera, facing out) or pick from the
+/// gallery; thumbnails of what was taken, each with its upload state.
+#[component]
+pub fn PhotoBlank(
+    blank: &'static Blank,
+    report_id: ReportId,
+    required: bool,
+    #[prop(into)] errors: Signal<Vec<FieldError>>,
+    readonly: bool,
+) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let BlankKind::Photos { min } = blank.kind else {
+        return ().into_any();
+    };
+    let id = blank.id;
+    let photos = Memo::new(move |_| {
+        state.photos.with(|ps| {
+            ps.iter()
+                .filter(|p| p.report_id == report_id && p.blank == id)
+                .cloned()
+                .collect::<Vec<_>>()
+        })
+    });
+    let error = move || {
+        errors.with(|es| {
+            es.iter()
+                .find(|e| e.field == id)
+                .map(|e| e.message(state.lang.get()).to_owned())
+        })
+    };
+    let take = move |ev: leptos::ev::Event| {
+        let Some(input) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) else {
+            return;
+        };
+        let files: Vec<web_sys::File> = input
+            .files()
+            .map(|list| (0..list.length()).filter_map(|i| list.get(i)).collect())
+            .unwrap_or_default();
+        // Let the same file be picked again after removing it.
+        input.set_value("");
+        if !files.is_empty() {
+            state.add_photos(report_id, id, files);
+        }
+    };
+    let count = move || {
+        let n = photos.with(|p| p.len());
+        format!(
+            "{} {n}{}",
+            state.t(words::PHOTOS_HAVE),
+            if min > 0 {
+                format!(" / {} {min}", state.t(words::PHOTOS_MIN))
+            } else {
+                String::new()
+            }
+        )
+    };
+    view! {
+        <fieldset class="blank photos wide" class:has-error=move || error().is_some() data-testid=format!("photos-{id}")>
+            <legend>{move || state.t(blank.label)}{required.then_some(" *")}</legend>
+            <p class="count" data-testid="photo-count">{count}</p>
+            <ul class="thumbs">
+                <For each=move || photos.get() key=|p| (p.id, format!("{:?}", p.upload)) let(photo)>
+                    <Thumb photo readonly/>
+                </For>
+            </ul>
+            <Show when=move || !readonly>
+                <div class="photo-actions">
+                    <label class="button" for=format!("camera-{id}")>{move || state.t(words::TAKE_PHOTO)}</label>
+                    <input id=format!("camera-{id}") class="visually-hidden" type="file" accept="image/*" capture="environment" on:change=take/>
+                    <label class="button" for=format!("gallery-{id}")>{move || state.t(words::PICK_PHOTOS)}</label>
+                    <input id=format!("gallery-{id}") class="visually-hidden" type="file" accept="image/*" multiple on:change=take/>
+                </div>
+                <p class="note" role="status" data-testid="photo-note">{move || state.photo_note.get()}</p>
+            </Show>
+            <span class="error" role="alert">{error}</span>
+        </fieldset>
+    }
+    .into_any()
+}
+
+/// One photo's thumbnail (from the phone's store) and how its upload goes.
+#[component]
+fn Thumb(photo: LocalPhoto, readonly: bool) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let url = RwSignal::new(None::<String>);
+    let photo_id: PhotoId = photo.id;
+    leptos::task::spawn_local(async move {
+        if let Ok(Some(blob)) = state.store().photo_blob(photo_id, true).await {
+            url.set(web_sys::Url::create_object_url_with_blob(&blob).ok());
+        }
+    });
+    on_cleanup(move || {
+        if let Some(u) = url.get_untracked() {
+            let _already_gone = web_sys::Url::revoke_object_url(&u);
+        }
+    });
+    let (class, word) = match &photo.upload {
+        Upload::Done => ("done", words::PHOTO_SENT),
+        Upload::Rejected { .. } => ("rejected", words::PHOTO_REFUSED),
+        Upload::Waiting { offset, .. } if *offset > 0 => ("sending", words::PHOTO_SENDING),
+        Upload::Waiting { .. } => ("waiting", words::PHOTO_WAITING),
+    };
+    let detail = match &photo.upload {
+        Upload::Rejected { reason } => reason.clone(),
+        Upload::Waiting { offset, .. } if *offset > 0 => format!("{}%", offset * 100 / photo.size.max(1)),
+        _ => String::new(),
+    };
+    view! {
+        <li class=format!("thumb {class}") data-testid="photo" data-state=class>
+            <img src=move || url.get() alt=move || state.t(words::PHOTO) width="96" height="96"/>
+            <span class="photo-state">{move || state.t(word)}" "{detail.clone()}</span>
+            <Show when=move || !readonly>
+                <button type="button" class="remove" on:click=move |_| state.remove_photo(photo_id)>{move || state.t(words::REMOVE)}</button>
+            </Show>
+        </li>
+    }
+}

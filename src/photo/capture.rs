@@ -1,0 +1,97 @@
+//! From a camera or gallery file to a stored photo: read the capture time and
+//! position from the original's EXIF, shrink it off the main thread, hash
+//! the bytes that will be sent, and store photo and thumbnail as Blobs.
+
+use js_sys::{Reflect, Uint8Array};
+use kuaibao_core::photo::{self, exif};
+use kuaibao_core::ReportId;
+use sha2::{Digest, Sha256};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+
+use crate::platform;
+use crate::store::{LocalPhoto, Store, StoreError, Upload};
+
+#[wasm_bindgen(module = "/src/photo/shrink.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = shrinkPhoto, catch)]
+    async fn shrink_photo(
+        file: &web_sys::Blob,
+        max_edge: u32,
+        quality: f64,
+        thumb_edge: u32,
+    ) -> Result<JsValue, JsValue>;
+}
+
+/// EXIF lives near the start of a JPEG; reading more only costs memory.
+const EXIF_WINDOW: f64 = 128.0 * 1024.0;
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum PhotoError {
+    #[error("无法读取这张照片（{0}）")]
+    Unreadable(String),
+    #[error("照片处理后过大（{0} 字节）")]
+    TooLarge(u64),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+fn js_error(e: JsValue) -> PhotoError {
+    PhotoError::Unreadable(
+        e.as_string()
+            .or_else(|| Reflect::get(&e, &"message".into()).ok()?.as_string())
+            .unwrap_or_else(|| format!("{e:?}")),
+    )
+}
+
+/// The bytes of a Blob (or the first `limit` of them).
+pub async fn blob_bytes(blob: &web_sys::Blob, limit: Option<f64>) -> Result<Vec<u8>, JsValue> {
+    let part = match limit {
+        Some(n) if blob.size() > n => blob.slice_with_f64_and_f64(0.0, n)?,
+        _ => blob.clone(),
+    };
+    let buffer = JsFuture::from(part.array_buffer()).await?;
+    Ok(Uint8Array::new(&buffer).to_vec())
+}
+
+/// Turns the user's file into a stored photo of `report_id`'s `blank`.
+pub async fn add_photo(
+    store: &Store,
+    report_id: ReportId,
+    blank: &str,
+    file: &web_sys::Blob,
+) -> Result<LocalPhoto, PhotoError> {
+    let head = blob_bytes(file, Some(EXIF_WINDOW)).await.map_err(js_error)?;
+    let facts = exif::read(&head);
+    let shrunk = shrink_photo(file, photo::MAX_EDGE_PX, photo::JPEG_QUALITY, photo::THUMB_EDGE_PX)
+        .await
+        .map_err(js_error)?;
+    let blob_at = |key: &str| -> Result<web_sys::Blob, PhotoError> {
+        Reflect::get(&shrunk, &key.into())
+            .map_err(js_error)?
+            .dyn_into()
+            .map_err(|_| PhotoError::Unreadable(key.into()))
+    };
+    let (bytes, thumb) = (blob_at("photo")?, blob_at("thumb")?);
+    let data = blob_bytes(&bytes, None).await.map_err(js_error)?;
+    let size = data.len() as u64;
+    if size > photo::MAX_PHOTO_BYTES {
+        return Err(PhotoError::TooLarge(size));
+    }
+    let sha256 = Sha256::digest(&data).iter().map(|b| format!("{b:02x}")).collect();
+    let record = LocalPhoto {
+        id: platform::new_photo_id(),
+        report_id,
+        blank: blank.to_owned(),
+        sha256,
+        size,
+        mime: "image/jpeg".to_owned(),
+        taken_at: facts.taken_at,
+        lat: facts.lat,
+        lon: facts.lon,
+        created_ms: platform::now_ms(),
+        upload: Upload::fresh(),
+    };
+    store.add_photo(&record, &bytes, &thumb).await?;
+    Ok(record)
+}
