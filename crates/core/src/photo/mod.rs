@@ -9,6 +9,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::ids::PhotoId;
 
+pub mod exif;
+
 /// The largest photo the server accepts by default. The phone shrinks photos
 /// to about 0.5 MB; this cap only stops what never should have been sent.
 pub const MAX_PHOTO_BYTES: u64 = 8 * 1024 * 1024;
