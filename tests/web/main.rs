@@ -9,6 +9,7 @@ wasm_bindgen_test_configure!(run_in_browser);
 mod catalogue;
 mod outbox;
 mod store;
+mod uploads;
 
 use kuaibao::platform;
 use kuaibao::store::{LocalReport, Status, Store};

@@ -1,0 +1,178 @@
+use std::cell::RefCell;
+use std::collections::VecDeque;
+
+use kuaibao::platform;
+use kuaibao::store::{LocalPhoto, Store, Upload};
+use kuaibao::sync::{NetError, TusAnswer, TusTransport, Uploader, CHUNK_BYTES};
+use kuaibao_core::ReportId;
+use wasm_bindgen_test::wasm_bindgen_test;
+
+use crate::fresh_store;
+
+/// A tus transport that answers from a script and records every call.
+#[derive(Default)]
+struct Scripted {
+    answers: RefCell<VecDeque<Result<TusAnswer, NetError>>>,
+    calls: RefCell<Vec<String>>,
+}
+
+impl Scripted {
+    fn then(self, answer: Result<TusAnswer, NetError>) -> Self {
+        self.answers.borrow_mut().push_back(answer);
+        self
+    }
+    fn next(&self, call: String) -> Result<TusAnswer, NetError> {
+        self.calls.borrow_mut().push(call);
+        self.answers.borrow_mut().pop_front().unwrap_or_else(|| Err(NetError("script ran out".into())))
+    }
+}
+
+impl TusTransport for Scripted {
+    async fn create(&self, photo: &LocalPhoto) -> Result<TusAnswer, NetError> {
+        self.next(format!("POST {}", photo.size))
+    }
+    async fn offset(&self, url: &str) -> Result<TusAnswer, NetError> {
+        self.next(format!("HEAD {url}"))
+    }
+    async fn patch(&self, url: &str, offset: u64, chunk: &web_sys::Blob) -> Result<TusAnswer, NetError> {
+        self.next(format!("PATCH {url} @{offset} +{}", chunk.size()))
+    }
+}
+
+fn answer(status: u16, offset: Option<u64>) -> Result<TusAnswer, NetError> {
+    Ok(TusAnswer { status, location: None, offset, body: String::new() })
+}
+
+fn created(url: &str) -> Result<TusAnswer, NetError> {
+    Ok(TusAnswer { status: 201, location: Some(url.into()), offset: None, body: String::new() })
+}
+
+/// A stored photo of `size` bytes belonging to `report`.
+async fn photo(store: &Store, report: ReportId, size: usize) -> LocalPhoto {
+    let bytes = js_sys::Uint8Array::from(vec![0xAB_u8; size].as_slice());
+    let parts = js_sys::Array::of1(&bytes);
+    let blob = web_sys::Blob::new_with_u8_array_sequence(&parts).expect("blob");
+    let record = LocalPhoto {
+        id: platform::new_photo_id(),
+        report_id: report,
+        blank: "photos".into(),
+        sha256: "0".repeat(64),
+        size: size as u64,
+        mime: "image/jpeg".into(),
+        taken_at: None,
+        lat: None,
+        lon: None,
+        created_ms: 0.0,
+        upload: Upload::fresh(),
+    };
+    store.add_photo(&record, &blob, &blob).await.expect("add photo");
+    record
+}
+
+fn no_op(_: &LocalPhoto) {}
+
+async fn upload_state(store: &Store, p: &LocalPhoto) -> Upload {
+    store.photos().await.expect("photos").into_iter().find(|q| q.id == p.id).expect("kept").upload
+}
+
+#[wasm_bindgen_test]
+async fn a_photo_goes_up_in_chunks_once_its_text_is_delivered() {
+    let store = fresh_store().await;
+    let report = platform::new_report_id();
+    let size = CHUNK_BYTES as usize + 1000;
+    let p = photo(&store, report, size).await;
+    let tus = Scripted::default()
+        .then(created("/api/uploads/u1"))
+        .then(answer(200, Some(0)))
+        .then(answer(204, Some(CHUNK_BYTES)))
+        .then(answer(204, Some(size as u64)));
+    let uploader = Uploader { store: store.clone(), tus };
+
+    // Text not delivered yet: the photo waits, nothing is sent.
+    let summary = uploader.drain(&|_| false, platform::now_ms(), true, || 0.5, &no_op).await.expect("drain");
+    assert_eq!(summary, Default::default());
+    assert!(uploader.tus.calls.borrow().is_empty());
+
+    let summary = uploader.drain(&|id| id == report, platform::now_ms(), false, || 0.5, &no_op).await.expect("drain");
+    assert_eq!(summary.done, 1);
+    assert_eq!(
+        *uploader.tus.calls.borrow(),
+        vec![
+            format!("POST {size}"),
+            "HEAD /api/uploads/u1".to_owned(),
+            format!("PATCH /api/uploads/u1 @0 +{CHUNK_BYTES}"),
+            format!("PATCH /api/uploads/u1 @{CHUNK_BYTES} +1000"),
+        ]
+    );
+    assert_eq!(upload_state(&store, &p).await, Upload::Done);
+}
+
+#[wasm_bindgen_test]
+async fn after_a_drop_the_upload_resumes_from_the_servers_offset() {
+    let store = fresh_store().await;
+    let report = platform::new_report_id();
+    let p = photo(&store, report, 300_000).await;
+    let tus = Scripted::default()
+        .then(created("/u/2"))
+        .then(answer(200, Some(0)))
+        .then(Err(NetError("connection reset".into())));
+    let uploader = Uploader { store: store.clone(), tus };
+    let now = platform::now_ms();
+    let summary = uploader.drain(&|_| true, now, false, || 0.0, &no_op).await.expect("drain");
+    assert_eq!((summary.waiting, summary.next_try_ms), (1, Some(now + 1_000.0)));
+    match upload_state(&store, &p).await {
+        Upload::Waiting { url, attempts, last_error, .. } => {
+            assert_eq!(url.as_deref(), Some("/u/2"), "the upload is remembered");
+            assert_eq!(attempts, 1);
+            assert_eq!(last_error.as_deref(), Some("connection reset"));
+        }
+        other => panic!("expected waiting, got {other:?}"),
+    }
+    // The server kept 123,456 bytes of the cut chunk: go on from there.
+    uploader.tus.answers.borrow_mut().extend([answer(200, Some(123_456)), answer(204, Some(300_000))]);
+    uploader.drain(&|_| true, now + 2_000.0, false, || 0.0, &no_op).await.expect("drain");
+    assert_eq!(uploader.tus.calls.borrow()[3..], ["HEAD /u/2".to_owned(), "PATCH /u/2 @123456 +176544".to_owned()]);
+    assert_eq!(upload_state(&store, &p).await, Upload::Done);
+}
+
+#[wasm_bindgen_test]
+async fn a_photo_over_the_servers_cap_is_refused_with_the_reason_and_kept() {
+    let store = fresh_store().await;
+    let p = photo(&store, platform::new_report_id(), 5_000).await;
+    let tus = Scripted::default().then(Ok(TusAnswer {
+        status: 413,
+        location: None,
+        offset: None,
+        body: r#"{"error":"payload_too_large","message":"照片过大：5000 字节，上限 4000 字节"}"#.into(),
+    }));
+    let uploader = Uploader { store: store.clone(), tus };
+    let summary = uploader.drain(&|_| true, platform::now_ms(), false, || 0.5, &no_op).await.expect("drain");
+    assert_eq!(summary.rejected, 1);
+    assert_eq!(upload_state(&store, &p).await, Upload::Rejected { reason: "照片过大：5000 字节，上限 4000 字节".into() });
+    assert!(store.photo_blob(p.id, false).await.expect("read").is_some(), "the photo stays on the phone");
+    // Refused photos are not tried again.
+    uploader.drain(&|_| true, platform::now_ms(), true, || 0.5, &no_op).await.expect("drain");
+    assert_eq!(uploader.tus.calls.borrow().len(), 1);
+}
+
+#[wasm_bindgen_test]
+async fn an_expired_upload_starts_again_and_a_stale_offset_is_asked_again() {
+    let store = fresh_store().await;
+    let mut p = photo(&store, platform::new_report_id(), 1_000).await;
+    p.upload = Upload::Waiting { url: Some("/old".into()), offset: 500, attempts: 0, next_try_ms: 0.0, last_error: None };
+    store.put_photo(&p).await.expect("put");
+    let tus = Scripted::default()
+        .then(answer(404, None))
+        .then(created("/new"))
+        .then(answer(200, Some(0)))
+        .then(answer(409, None))
+        .then(answer(200, Some(600)))
+        .then(answer(204, Some(1_000)));
+    let uploader = Uploader { store: store.clone(), tus };
+    let summary = uploader.drain(&|_| true, platform::now_ms(), false, || 0.5, &no_op).await.expect("drain");
+    assert_eq!(summary.done, 1);
+    assert_eq!(
+        *uploader.tus.calls.borrow(),
+        ["HEAD /old", "POST 1000", "HEAD /new", "PATCH /new @0 +1000", "HEAD /new", "PATCH /new @600 +400"]
+    );
+}
