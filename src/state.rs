@@ -212,6 +212,8 @@ impl AppState {
                 }
             }
             state.photo_note.set(None);
+            // Photos are the heaviest thing on the phone: show the new usage.
+            state.storage.set(storage::request_persistence().await);
         });
     }
 
