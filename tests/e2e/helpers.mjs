@@ -3,6 +3,7 @@
 // objects that speak the user's language (labels, not CSS).
 
 import { spawn } from 'node:child_process';
+import net from 'node:net';
 import { mkdtemp, cp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -20,12 +21,12 @@ function must(name) {
 
 /** Starts the real server on 127.0.0.1:0 with its own data dir and a copy
  *  of the app build (so a test may "deploy" a new version). */
-export async function startServer() {
+export async function startServer(extraEnv = {}) {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'kuaibao-e2e-data-'));
   const staticDir = await mkdtemp(path.join(tmpdir(), 'kuaibao-e2e-dist-'));
   await cp(DIST, staticDir, { recursive: true });
   const child = spawn(SERVER_BIN, [], {
-    env: { ...process.env, KUAIBAO_ADDR: '127.0.0.1:0', KUAIBAO_DATA_DIR: dataDir, KUAIBAO_STATIC_DIR: staticDir, RUST_LOG: 'warn' },
+    env: { ...process.env, KUAIBAO_ADDR: '127.0.0.1:0', KUAIBAO_DATA_DIR: dataDir, KUAIBAO_STATIC_DIR: staticDir, RUST_LOG: 'warn', ...extraEnv },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const url = await new Promise((resolve, reject) => {
@@ -197,4 +198,125 @@ export function phoneRecords(page) {
       get.onerror = () => reject(get.error);
     };
   }));
+}
+
+/** A TCP proxy in front of the server, standing in for a weak link. It
+ *  counts the bytes the phone sends, and `policy(conn)` may cut or stall a
+ *  connection: it is called on every chunk from the phone with
+ *  `{sent, since, text}` (bytes so far on all connections, bytes since the
+ *  last cut, this chunk as latin1) and answers 'pass', 'cut' or 'stall'. */
+export async function startProxy(targetUrl, policy = () => 'pass') {
+  const target = new URL(targetUrl);
+  const stats = { sent: 0, since: 0, cuts: 0, stalled: [], patchOffsets: [] };
+  const sockets = new Set();
+  const proxy = net.createServer((client) => {
+    const upstream = net.connect(Number(target.port), target.hostname);
+    sockets.add(client);
+    sockets.add(upstream);
+    const end = () => { client.destroy(); upstream.destroy(); sockets.delete(client); sockets.delete(upstream); };
+    client.on('error', end);
+    upstream.on('error', end);
+    client.on('close', end);
+    upstream.on('close', end);
+    upstream.on('data', (chunk) => client.write(chunk));
+    client.on('data', (chunk) => {
+      const text = chunk.toString('latin1');
+      for (const m of text.matchAll(/^PATCH [^\r]*\r\n(?:[^\r]*\r\n)*?upload-offset: (\d+)/gim)) stats.patchOffsets.push(Number(m[1]));
+      const verdict = policy({ sent: stats.sent, since: stats.since, text, cuts: stats.cuts });
+      if (verdict === 'cut') {
+        stats.cuts += 1;
+        stats.since = 0;
+        end();
+        return;
+      }
+      if (verdict === 'stall') {
+        client.pause();
+        stats.stalled.push(end);
+        return;
+      }
+      stats.sent += chunk.length;
+      stats.since += chunk.length;
+      upstream.write(chunk);
+    });
+  });
+  await new Promise((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${proxy.address().port}`,
+    stats,
+    /** Drops every stalled connection. */
+    release() { for (const end of stats.stalled.splice(0)) end(); },
+    async stop() {
+      for (const s of sockets) s.destroy();
+      await new Promise((resolve) => proxy.close(resolve));
+    },
+  };
+}
+
+/** A JPEG of `width`×`height` full of noise (so it does not compress to
+ *  nothing), made by the browser itself. */
+export async function noiseJpeg(page, width, height, quality = 0.92) {
+  const bytes = await page.evaluate(async ([w, h, q]) => {
+    const canvas = new OffscreenCanvas(w, h);
+    const ctx = canvas.getContext('2d');
+    const image = ctx.createImageData(w, h);
+    let x = 12345;
+    for (let i = 0; i < image.data.length; i += 4) {
+      x ^= x << 13; x ^= x >>> 17; x ^= x << 5;
+      image.data[i] = x & 255; image.data[i + 1] = (x >>> 8) & 255; image.data[i + 2] = (i >>> 10) & 255; image.data[i + 3] = 255;
+    }
+    ctx.putImageData(image, 0, 0);
+    const blob = await canvas.convertToBlob({ type: 'image/jpeg', quality: q });
+    return Array.from(new Uint8Array(await blob.arrayBuffer()));
+  }, [width, height, quality]);
+  return Buffer.from(bytes);
+}
+
+/** The photo records and the kind of value stored for each blob. */
+export function phonePhotos(page) {
+  return page.evaluate(() => new Promise((resolve, reject) => {
+    const open = indexedDB.open('kuaibao');
+    open.onerror = () => reject(open.error);
+    open.onsuccess = async () => {
+      const db = open.result;
+      const all = (store) => new Promise((res, rej) => {
+        const req = db.transaction(store).objectStore(store).getAll();
+        req.onsuccess = () => res(req.result);
+        req.onerror = () => rej(req.error);
+      });
+      const keys = (store) => new Promise((res, rej) => {
+        const req = db.transaction(store).objectStore(store).getAllKeys();
+        req.onsuccess = () => res(req.result);
+        req.onerror = () => rej(req.error);
+      });
+      const photos = await all('photos');
+      const blobs = await all('blobs');
+      const blobKeys = await keys('blobs');
+      const out = [];
+      for (const p of photos) {
+        const blob = blobs[blobKeys.indexOf(p.id)];
+        const thumb = blobs[blobKeys.indexOf(`${p.id}/thumb`)];
+        let width = null, height = null, sha = null;
+        if (blob instanceof Blob) {
+          const bitmap = await createImageBitmap(blob);
+          width = bitmap.width; height = bitmap.height;
+          const digest = await crypto.subtle.digest('SHA-256', await blob.arrayBuffer());
+          sha = Array.from(new Uint8Array(digest)).map((b) => b.toString(16).padStart(2, '0')).join('');
+        }
+        out.push({ ...p, isBlob: blob instanceof Blob, thumbIsBlob: thumb instanceof Blob, bytes: blob?.size ?? null, width, height, blobSha: sha });
+      }
+      resolve(out);
+    };
+  }));
+}
+
+/** Fills a hazard's text blanks (its photos are added by the test). */
+export async function fillHazard(page, place = '青石村堰塘东岸') {
+  const blank = (id) => page.locator(`#blank-${id}`);
+  await blank('place').fill(place);
+  await blank('theme').selectOption('drowning');
+  await blank('description').fill('护栏损坏 20 米，放学后常有儿童下水');
+  await blank('responsible').fill('青石村村委会');
+  await blank('rectify_by').fill('2026-12-31');
+  await blank('reporter').fill('李秀英');
+  await blank('phone').fill('13800001234');
 }
