@@ -2,10 +2,23 @@
 //! setting has a default that works on a developer's machine, so `cargo run`
 //! needs none; a bad value stops the server with a message naming the
 //! variable rather than running with a guess.
+//!
+//! | variable                     | default            | what |
+//! |------------------------------|--------------------|------|
+//! | `KUAIBAO_ADDR`               | `127.0.0.1:8080`   | where to listen; port 0 picks a free port |
+//! | `KUAIBAO_DATA_DIR`           | `./data`           | the database, unfinished uploads (`uploads/`) and, by default, the photos (`photos/`) |
+//! | `KUAIBAO_STATIC_DIR`         | `./dist`           | the built app |
+//! | `KUAIBAO_MAX_PHOTO_BYTES`    | 8388608 (8 MiB)    | the largest photo accepted (tus `Tus-Max-Size`); larger uploads are refused with 413. The core's validator separately refuses manifests announcing more than its own `MAX_PHOTO_BYTES` |
+//! | `KUAIBAO_UPLOAD_EXPIRY_SECS` | 86400 (24 h)       | how long an unfinished upload is kept after its creation or its last `PATCH` (tus `Upload-Expires`); expired ones are swept with their bytes every 10 minutes |
+//! | `KUAIBAO_OBJECT_STORE`       | unset: local files | where finished photos are kept: unset keeps them under `<data dir>/photos/`; `s3://bucket` or `s3://bucket/prefix` keeps them in an S3 bucket or any S3-compatible store, configured by the usual `AWS_*` variables (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_DEFAULT_REGION`, and for S3-compatible servers `AWS_ENDPOINT` and `AWS_ALLOW_HTTP=true`) |
+//!
+//! Photos are stored content-addressed under `photos/<first two hex digits
+//! of the SHA-256>/<SHA-256>`, in the data dir or in the bucket.
 
 use std::ffi::OsString;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 /// Where to listen, e.g. `0.0.0.0:8080`; port 0 picks a free port.
 pub const ADDR_VAR: &str = "KUAIBAO_ADDR";
@@ -13,16 +26,56 @@ pub const ADDR_VAR: &str = "KUAIBAO_ADDR";
 pub const DATA_DIR_VAR: &str = "KUAIBAO_DATA_DIR";
 /// The folder of the built app (Trunk's `dist`).
 pub const STATIC_DIR_VAR: &str = "KUAIBAO_STATIC_DIR";
+/// The largest photo accepted, in bytes.
+pub const MAX_PHOTO_BYTES_VAR: &str = "KUAIBAO_MAX_PHOTO_BYTES";
+/// How long an unfinished upload is kept, in seconds.
+pub const UPLOAD_EXPIRY_VAR: &str = "KUAIBAO_UPLOAD_EXPIRY_SECS";
+/// `s3://bucket[/prefix]` to keep photos in an S3-compatible store.
+pub const OBJECT_STORE_VAR: &str = "KUAIBAO_OBJECT_STORE";
 
 const DEFAULT_ADDR: &str = "127.0.0.1:8080";
 const DEFAULT_DATA_DIR: &str = "./data";
 const DEFAULT_STATIC_DIR: &str = "./dist";
+const DEFAULT_UPLOAD_EXPIRY: Duration = Duration::from_secs(24 * 3600);
+/// How often expired uploads are swept (and once at start).
+pub const DEFAULT_SWEEP_EVERY: Duration = Duration::from_secs(10 * 60);
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
     pub addr: SocketAddr,
     pub data_dir: PathBuf,
     pub static_dir: PathBuf,
+    /// tus `Tus-Max-Size`: no upload may be longer.
+    pub max_photo_bytes: u64,
+    /// An unfinished upload expires this long after its creation or its
+    /// last `PATCH`.
+    pub upload_expiry: Duration,
+    /// How often expired uploads are swept; not an environment setting
+    /// (tests shorten it).
+    pub sweep_every: Duration,
+    /// `s3://bucket[/prefix]`, or `None` for files under the data dir.
+    pub object_store: Option<String>,
+    /// Settings for the object store on top of the `AWS_*` variables, as
+    /// `object_store`'s `AmazonS3ConfigKey` names (`aws_endpoint`,
+    /// `aws_allow_http`, …). Not read from the environment: for programs
+    /// (and tests) that start the server in-process.
+    pub object_store_options: Vec<(String, String)>,
+}
+
+impl Default for Config {
+    /// The settings with no variable set.
+    fn default() -> Self {
+        Config {
+            addr: DEFAULT_ADDR.parse().expect("the default address parses"),
+            data_dir: PathBuf::from(DEFAULT_DATA_DIR),
+            static_dir: PathBuf::from(DEFAULT_STATIC_DIR),
+            max_photo_bytes: kuaibao_core::photo::MAX_PHOTO_BYTES,
+            upload_expiry: DEFAULT_UPLOAD_EXPIRY,
+            sweep_every: DEFAULT_SWEEP_EVERY,
+            object_store: None,
+            object_store_options: Vec::new(),
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -33,6 +86,10 @@ pub enum ConfigError {
     NotUnicode { var: &'static str },
     #[error("{var} is set but empty; unset it to use the default `{default}`")]
     Empty { var: &'static str, default: &'static str },
+    #[error("{var}: `{value}` is not a whole number from 1 to {max}")]
+    BadNumber { var: &'static str, value: String, max: u64 },
+    #[error("{var}: `{value}` is not an object store URL like s3://bucket or s3://bucket/prefix")]
+    BadObjectStore { var: &'static str, value: String },
 }
 
 impl Config {
@@ -52,11 +109,61 @@ impl Config {
             var: ADDR_VAR,
             value: addr_text.clone(),
         })?;
+        let defaults = Config::default();
+        let max_photo_bytes = number(&lookup, MAX_PHOTO_BYTES_VAR, 1 << 40)?.unwrap_or(defaults.max_photo_bytes);
+        let upload_expiry = number(&lookup, UPLOAD_EXPIRY_VAR, 365 * 24 * 3600)?
+            .map(Duration::from_secs)
+            .unwrap_or(defaults.upload_expiry);
+        let object_store = match lookup(OBJECT_STORE_VAR) {
+            None => None,
+            Some(v) => {
+                let value = v
+                    .into_string()
+                    .map_err(|_| ConfigError::NotUnicode { var: OBJECT_STORE_VAR })?;
+                let value = value.trim().to_owned();
+                if !is_object_store_url(&value) {
+                    return Err(ConfigError::BadObjectStore {
+                        var: OBJECT_STORE_VAR,
+                        value,
+                    });
+                }
+                Some(value)
+            }
+        };
         Ok(Config {
             addr,
             data_dir: dir(&lookup, DATA_DIR_VAR, DEFAULT_DATA_DIR)?,
             static_dir: dir(&lookup, STATIC_DIR_VAR, DEFAULT_STATIC_DIR)?,
+            max_photo_bytes,
+            upload_expiry,
+            object_store,
+            ..defaults
         })
+    }
+}
+
+/// `s3://bucket` or `s3://bucket/prefix`: a bucket name is lowercase
+/// letters, digits, dots and hyphens.
+pub fn is_object_store_url(url: &str) -> bool {
+    let Some(rest) = url.strip_prefix("s3://") else {
+        return false;
+    };
+    let bucket = rest.split('/').next().unwrap_or_default();
+    !bucket.is_empty()
+        && bucket
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-')
+}
+
+/// A whole-number setting in `1..=max`, or `None` when unset.
+fn number(lookup: &impl Fn(&str) -> Option<OsString>, var: &'static str, max: u64) -> Result<Option<u64>, ConfigError> {
+    let Some(v) = lookup(var) else {
+        return Ok(None);
+    };
+    let text = v.into_string().map_err(|_| ConfigError::NotUnicode { var })?;
+    match text.trim().parse::<u64>() {
+        Ok(n) if (1..=max).contains(&n) => Ok(Some(n)),
+        _ => Err(ConfigError::BadNumber { var, value: text, max }),
     }
 }
 
@@ -90,6 +197,11 @@ mod tests {
         assert_eq!(c.addr, "127.0.0.1:8080".parse().expect("addr"));
         assert_eq!(c.data_dir, PathBuf::from("./data"));
         assert_eq!(c.static_dir, PathBuf::from("./dist"));
+        assert_eq!(c.max_photo_bytes, kuaibao_core::photo::MAX_PHOTO_BYTES);
+        assert_eq!(c.upload_expiry, Duration::from_secs(86_400));
+        assert_eq!(c.sweep_every, Duration::from_secs(600));
+        assert_eq!(c.object_store, None);
+        assert_eq!(c, Config::default());
     }
 
     #[test]
@@ -98,11 +210,17 @@ mod tests {
             (ADDR_VAR, "0.0.0.0:0"),
             (DATA_DIR_VAR, "/var/lib/kuaibao"),
             (STATIC_DIR_VAR, "/srv/kuaibao/dist"),
+            (MAX_PHOTO_BYTES_VAR, "1000000"),
+            (UPLOAD_EXPIRY_VAR, " 3600 "),
+            (OBJECT_STORE_VAR, "s3://kuaibao-photos/prod"),
         ])
         .expect("valid");
         assert_eq!(c.addr, "0.0.0.0:0".parse().expect("addr"));
         assert_eq!(c.data_dir, PathBuf::from("/var/lib/kuaibao"));
         assert_eq!(c.static_dir, PathBuf::from("/srv/kuaibao/dist"));
+        assert_eq!(c.max_photo_bytes, 1_000_000);
+        assert_eq!(c.upload_expiry, Duration::from_secs(3600));
+        assert_eq!(c.object_store.as_deref(), Some("s3://kuaibao-photos/prod"));
         let v6 = config(&[(ADDR_VAR, "[::1]:9000")]).expect("ipv6");
         assert_eq!(v6.addr.port(), 9000);
     }
@@ -124,6 +242,16 @@ mod tests {
         assert!(err.to_string().starts_with("KUAIBAO_DATA_DIR"), "{err}");
         let err = config(&[(STATIC_DIR_VAR, "")]).expect_err("empty");
         assert!(err.to_string().starts_with("KUAIBAO_STATIC_DIR"), "{err}");
+        for bad in ["0", "-1", "8MB", ""] {
+            let err = config(&[(MAX_PHOTO_BYTES_VAR, bad)]).expect_err(bad);
+            assert!(err.to_string().starts_with("KUAIBAO_MAX_PHOTO_BYTES"), "{err}");
+            let err = config(&[(UPLOAD_EXPIRY_VAR, bad)]).expect_err(bad);
+            assert!(err.to_string().starts_with("KUAIBAO_UPLOAD_EXPIRY_SECS"), "{err}");
+        }
+        for bad in ["", "bucket", "s3://", "s3:///x", "gs://bucket", "s3://Bucket"] {
+            let err = config(&[(OBJECT_STORE_VAR, bad)]).expect_err(bad);
+            assert!(err.to_string().starts_with("KUAIBAO_OBJECT_STORE"), "{err}");
+        }
     }
 
     #[cfg(unix)]

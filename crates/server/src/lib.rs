@@ -5,3 +5,5 @@ pub mod config;
 pub mod db;
 pub mod http;
 pub mod startup;
+pub mod storage;
+pub mod uploads;

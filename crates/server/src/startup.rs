@@ -6,6 +6,8 @@ use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use sqlx::SqlitePool;
@@ -13,6 +15,8 @@ use tokio::net::TcpListener;
 
 use crate::config::Config;
 use crate::db;
+use crate::storage::{PhotoStore, StorageError};
+use crate::uploads::Uploads;
 
 pub use crate::http::{app, AppState};
 
@@ -29,7 +33,12 @@ pub enum StartError {
     },
     #[error("cannot listen on {addr}: {source}")]
     Bind { addr: SocketAddr, source: io::Error },
+    #[error("cannot open the photo store: {0}")]
+    Storage(#[from] StorageError),
 }
+
+/// The folder of unfinished uploads inside the data dir.
+pub const UPLOADS_DIR: &str = "uploads";
 
 /// A server that is listening but not yet serving.
 pub struct Server {
@@ -37,6 +46,8 @@ pub struct Server {
     local_addr: SocketAddr,
     router: Router,
     pool: SqlitePool,
+    uploads: Arc<Uploads>,
+    sweep_every: Duration,
 }
 
 /// Prepares everything the server needs; fails before binding if the data
@@ -57,6 +68,24 @@ pub async fn build(config: &Config) -> Result<Server, StartError> {
     })?;
     tracing::info!(db = %path.display(), "database ready");
 
+    let uploads_dir = config.data_dir.join(UPLOADS_DIR);
+    std::fs::create_dir_all(&uploads_dir).map_err(|source| StartError::DataDir {
+        path: uploads_dir.clone(),
+        source,
+    })?;
+    let store = match &config.object_store {
+        None => PhotoStore::local(&config.data_dir)?,
+        Some(url) => PhotoStore::s3(url, &config.object_store_options)?,
+    };
+    tracing::info!(store = ?store, max_photo_bytes = config.max_photo_bytes, "photo store ready");
+    let uploads = Arc::new(Uploads::new(
+        pool.clone(),
+        store,
+        uploads_dir,
+        config.max_photo_bytes,
+        config.upload_expiry,
+    ));
+
     let listener = TcpListener::bind(config.addr)
         .await
         .map_err(|source| StartError::Bind {
@@ -67,12 +96,20 @@ pub async fn build(config: &Config) -> Result<Server, StartError> {
         addr: config.addr,
         source,
     })?;
-    let router = app(AppState { pool: pool.clone() }, &config.static_dir);
+    let router = app(
+        AppState {
+            pool: pool.clone(),
+            uploads: Arc::clone(&uploads),
+        },
+        &config.static_dir,
+    );
     Ok(Server {
         listener,
         local_addr,
         router,
         pool,
+        uploads,
+        sweep_every: config.sweep_every,
     })
 }
 
@@ -88,13 +125,31 @@ impl Server {
 
     /// Serves until `shutdown` completes, then lets requests in flight finish
     /// and closes the database cleanly.
+    /// Expired uploads are swept at start and every `sweep_every` while
+    /// serving.
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> io::Result<()> {
+        let sweeper = tokio::spawn(sweep_forever(Arc::clone(&self.uploads), self.sweep_every));
         let served = axum::serve(self.listener, self.router)
             .with_graceful_shutdown(shutdown)
             .await;
+        sweeper.abort();
+        let _ = sweeper.await;
         // Closing waits for the pool's connections to finish, and the last
         // one to close checkpoints the WAL into the main file.
         self.pool.close().await;
         served
+    }
+}
+
+/// Sweeps expired uploads now and then every `every`.
+async fn sweep_forever(uploads: Arc<Uploads>, every: Duration) {
+    let mut ticks = tokio::time::interval(every);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        // The first tick completes at once: a sweep at start.
+        ticks.tick().await;
+        if let Err(e) = uploads.sweep().await {
+            tracing::error!("sweeping expired uploads failed: {e}");
+        }
     }
 }

@@ -9,9 +9,10 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use chrono::{DateTime, FixedOffset, SecondsFormat, TimeDelta, Utc};
 use kuaibao_core::catalogue::{self, GENERAL_INCIDENT, HAZARD};
 use kuaibao_core::grading::{self, CASUALTIES};
+use kuaibao_core::photo::PhotoRef;
 use kuaibao_core::protocol::{ApiError, ApiErrorCode, Receipt, HEALTH_PATH, SUBMIT_REPORT_PATH};
 use kuaibao_core::validate::beijing;
-use kuaibao_core::{Answers, BlankKind, ErrorCode, Grade, GradeDecision, Report, ReportId, Stage, Template};
+use kuaibao_core::{Answers, BlankKind, ErrorCode, Grade, GradeDecision, PhotoId, Report, ReportId, Stage, Template};
 use kuaibao_server::config::Config;
 use kuaibao_server::db::{self, reports::StoredReport, reports::Thread};
 use kuaibao_server::http::{IMMUTABLE, NO_CACHE, TEMPLATES_PATH, THREAD_PATH};
@@ -64,11 +65,18 @@ async fn spawn_app() -> (TestApp, Dirs) {
 }
 
 async fn start(data_dir: &Path, static_dir: &Path) -> TestApp {
-    let config = Config {
+    start_with(data_dir, static_dir, |_| {}).await
+}
+
+/// Starts a server with settings changed by `adjust`.
+async fn start_with(data_dir: &Path, static_dir: &Path, adjust: impl FnOnce(&mut Config)) -> TestApp {
+    let mut config = Config {
         addr: "127.0.0.1:0".parse().expect("addr"),
         data_dir: data_dir.to_owned(),
         static_dir: static_dir.to_owned(),
+        ..Config::default()
     };
+    adjust(&mut config);
     let server = startup::build(&config).await.expect("server starts");
     let base = format!("http://127.0.0.1:{}", server.port());
     let (stop, stopped) = oneshot::channel::<()>();
@@ -145,6 +153,17 @@ fn filled() -> Answers {
 }
 
 fn new_id() -> ReportId {
+    let (now_ms, random) = id_parts();
+    ReportId::from_parts(now_ms, random)
+}
+
+fn new_photo_id() -> PhotoId {
+    let (now_ms, random) = id_parts();
+    PhotoId::from_parts(now_ms, random)
+}
+
+/// The time and randomness of a UUIDv7.
+fn id_parts() -> (u64, [u8; 10]) {
     let now_ms = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .expect("clock after 1970")
@@ -155,7 +174,7 @@ fn new_id() -> ReportId {
     let b = RandomState::new().build_hasher().finish().to_le_bytes();
     random[..8].copy_from_slice(&a);
     random[8..].copy_from_slice(&b[..2]);
-    ReportId::from_parts(u64::try_from(now_ms).expect("ms fit u64"), random)
+    (u64::try_from(now_ms).expect("ms fit u64"), random)
 }
 
 fn new_report() -> Report {
@@ -593,7 +612,8 @@ fn fill(template: &Template, stage: Stage) -> Answers {
         .collect()
 }
 
-/// A record of a hazard's life at `stage`, filed with the template for it.
+/// A record of a hazard's life at `stage`, filed with the template for it,
+/// with the fewest photos it needs (announced only: no bytes are sent).
 fn hazard(stage: Stage, thread: Option<ReportId>, minutes: i64) -> Report {
     let template = match stage {
         Stage::Initial => &HAZARD,
@@ -608,7 +628,37 @@ fn hazard(stage: Stage, thread: Option<ReportId>, minutes: i64) -> Report {
         answers: fill(template, stage),
         written_at: written(minutes),
         grade: None,
-        photos: Vec::new(),
+        photos: manifest(template, stage),
+    }
+}
+
+/// As many photos as each Photos blank of `template` requires at `stage`,
+/// each with a fresh id and a digest of made-up bytes.
+fn manifest(template: &Template, stage: Stage) -> Vec<PhotoRef> {
+    let mut photos = Vec::new();
+    for blank in template.blanks.iter().filter(|b| b.need.required_at(stage)) {
+        if let BlankKind::Photos { min } = blank.kind {
+            for _ in 0..min {
+                let id = new_photo_id();
+                photos.push(photo_ref(blank.id, &id.to_string().into_bytes(), id));
+            }
+        }
+    }
+    photos
+}
+
+/// The manifest entry of `bytes` as photo `id` of `blank`.
+fn photo_ref(blank: &str, bytes: &[u8], id: PhotoId) -> PhotoRef {
+    use sha2::{Digest, Sha256};
+    PhotoRef {
+        id,
+        blank: blank.to_owned(),
+        sha256: format!("{:x}", Sha256::digest(bytes)),
+        size: bytes.len() as u64,
+        mime: "image/jpeg".to_owned(),
+        taken_at: None,
+        lat: None,
+        lon: None,
     }
 }
 
@@ -1097,3 +1147,9 @@ async fn a_database_of_the_first_schema_is_upgraded_at_start() {
     pool.close().await;
     app.stop().await;
 }
+
+// ---------------------------------------------------------------------------
+// Photos and their uploads (tus), in files of their own.
+
+#[path = "api/uploads.rs"]
+mod uploads;

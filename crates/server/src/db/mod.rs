@@ -1,6 +1,7 @@
 //! Storage in one SQLite file. Routes call the functions here and never write
 //! SQL themselves, so every query lives next to the schema it depends on.
 
+pub mod photos;
 pub mod reports;
 
 use std::path::Path;

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use sqlx::SqlitePool;
 
+use super::photos::{self, PhotoCount};
 use super::StoreError;
 
 /// What storing a report did.
@@ -21,13 +22,19 @@ pub enum Stored {
     Replayed(Receipt),
     /// This id is stored with other content; the stored one stays.
     Conflict,
+    /// A photo of the manifest has an id another record already announced
+    /// with other bytes; nothing was stored.
+    PhotoConflict(kuaibao_core::PhotoId),
 }
 
-/// A stored report with its receipt, as the API lists them.
+/// A stored report with its receipt, as the API lists them, and how many
+/// of its photos have arrived.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StoredReport {
     pub receipt: Receipt,
     pub report: Report,
+    #[serde(default)]
+    pub photos: PhotoCount,
 }
 
 /// The records of one thread, in stage order.
@@ -120,6 +127,14 @@ pub async fn store(pool: &SqlitePool, report: &Report, template: &Template) -> R
     .await?
     .rows_affected()
         == 1;
+    // The photos to await, written with the report they belong to; a replay
+    // writes none.
+    if inserted {
+        if let Err(photo) = photos::insert_manifest(&mut tx, report).await? {
+            tx.rollback().await?;
+            return Ok(Stored::PhotoConflict(photo));
+        }
+    }
     let (seq, stored_sha256, received_at): (i64, String, String) =
         sqlx::query_as("SELECT seq, body_sha256, received_at FROM reports WHERE id = ?")
             .bind(&id)
@@ -163,9 +178,18 @@ async fn stored_as_older_text(pool: &SqlitePool, id: &str, body: &str) -> Result
     Ok(canonical_body(&stored)? == body)
 }
 
+/// The columns a [`Row`] is read from: the record, and how many photos its
+/// manifest announces and how many of those have arrived (by photo id, so a
+/// photo announced again by a later record counts for both).
+const ROW_COLUMNS: &str = "r.seq, r.id, r.body, r.received_at, \
+     (SELECT count(*) FROM json_each(r.body, '$.photos')) AS photos_expected, \
+     (SELECT count(*) FROM json_each(r.body, '$.photos') AS m \
+        JOIN photos AS p ON p.photo_id = json_extract(m.value, '$.id') \
+        WHERE p.arrived_at IS NOT NULL) AS photos_arrived";
+
 /// The report with this id, if stored.
 pub async fn get(pool: &SqlitePool, id: ReportId) -> Result<Option<StoredReport>, StoreError> {
-    let row: Option<Row> = sqlx::query_as("SELECT seq, id, body, received_at FROM reports WHERE id = ?")
+    let row: Option<Row> = sqlx::query_as(&format!("SELECT {ROW_COLUMNS} FROM reports AS r WHERE r.id = ?"))
         .bind(id.to_string())
         .fetch_optional(pool)
         .await?;
@@ -174,7 +198,7 @@ pub async fn get(pool: &SqlitePool, id: ReportId) -> Result<Option<StoredReport>
 
 /// Every stored report, in the order they arrived.
 pub async fn list(pool: &SqlitePool) -> Result<Vec<StoredReport>, StoreError> {
-    let rows: Vec<Row> = sqlx::query_as("SELECT seq, id, body, received_at FROM reports ORDER BY seq")
+    let rows: Vec<Row> = sqlx::query_as(&format!("SELECT {ROW_COLUMNS} FROM reports AS r ORDER BY r.seq"))
         .fetch_all(pool)
         .await?;
     rows.into_iter().map(Row::decode).collect()
@@ -188,10 +212,10 @@ pub async fn list(pool: &SqlitePool) -> Result<Vec<StoredReport>, StoreError> {
 /// Arrival order means nothing here: phones deliver whenever they find a
 /// signal, so a 终报 may well arrive before the 首报.
 pub async fn thread(pool: &SqlitePool, thread: ReportId) -> Result<Option<Thread>, StoreError> {
-    let rows: Vec<Row> = sqlx::query_as(
-        "SELECT seq, id, body, received_at FROM reports WHERE thread_id = ? \
-         ORDER BY stage_rank, stage_n, seq",
-    )
+    let rows: Vec<Row> = sqlx::query_as(&format!(
+        "SELECT {ROW_COLUMNS} FROM reports AS r WHERE r.thread_id = ? \
+         ORDER BY r.stage_rank, r.stage_n, r.seq"
+    ))
     .bind(thread.to_string())
     .fetch_all(pool)
     .await?;
@@ -217,6 +241,8 @@ struct Row {
     id: String,
     body: String,
     received_at: String,
+    photos_expected: i64,
+    photos_arrived: i64,
 }
 
 impl Row {
@@ -226,6 +252,7 @@ impl Row {
             reason: e.to_string(),
         })?;
         let received_at = parse_time(&self.id, &self.received_at)?;
+        let count = |n: i64| u32::try_from(n).unwrap_or(0);
         Ok(StoredReport {
             receipt: Receipt {
                 id: report.id,
@@ -233,6 +260,10 @@ impl Row {
                 received_at,
             },
             report,
+            photos: PhotoCount {
+                expected: count(self.photos_expected),
+                arrived: count(self.photos_arrived),
+            },
         })
     }
 }
@@ -307,6 +338,7 @@ mod tests {
                     received_at: Utc::now(),
                 },
                 report,
+                photos: PhotoCount::default(),
             }
         };
         let mut records = [

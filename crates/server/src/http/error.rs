@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use kuaibao_core::protocol::{ApiError, ApiErrorCode};
-use kuaibao_core::{FieldError, ReportId};
+use kuaibao_core::{FieldError, PhotoId, ReportId};
 
 use crate::db::StoreError;
 
@@ -25,6 +25,8 @@ pub enum AppError {
     InvalidReport(Vec<FieldError>),
     #[error("report {0} is already stored with other content; stored reports never change")]
     Conflict(ReportId),
+    #[error("photo {0} is already announced by another record with other bytes; one photo id names one photo")]
+    PhotoConflict(PhotoId),
     #[error("{0}")]
     NotFound(String),
     #[error("{0}")]
@@ -52,7 +54,7 @@ impl IntoResponse for AppError {
             AppError::MethodNotAllowed(_) => (StatusCode::METHOD_NOT_ALLOWED, ApiErrorCode::BadRequest),
             AppError::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, ApiErrorCode::PayloadTooLarge),
             AppError::InvalidReport(_) => (StatusCode::UNPROCESSABLE_ENTITY, ApiErrorCode::InvalidReport),
-            AppError::Conflict(_) => (StatusCode::CONFLICT, ApiErrorCode::Conflict),
+            AppError::Conflict(_) | AppError::PhotoConflict(_) => (StatusCode::CONFLICT, ApiErrorCode::Conflict),
             AppError::NotFound(_) => (StatusCode::NOT_FOUND, ApiErrorCode::NotFound),
             AppError::Store(_) | AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, ApiErrorCode::Internal),
         };

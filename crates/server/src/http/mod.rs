@@ -4,11 +4,14 @@
 pub mod error;
 mod extract;
 mod health;
+pub mod photos;
 mod reports;
 mod static_files;
 mod templates;
+pub mod tus;
 
 use std::path::Path;
+use std::sync::Arc;
 
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{any, get};
@@ -20,6 +23,7 @@ use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 use tower_http::LatencyUnit;
 use tracing::Level;
 
+use crate::uploads::Uploads;
 use error::AppError;
 
 pub use static_files::{IMMUTABLE, NO_CACHE};
@@ -41,6 +45,8 @@ pub const TEMPLATES_PATH: &str = "/api/templates";
 #[derive(Clone)]
 pub struct AppState {
     pub pool: SqlitePool,
+    /// Photo uploads and the store finished photos are kept in.
+    pub uploads: Arc<Uploads>,
 }
 
 /// The whole application: API, app files, compression and request logs.
@@ -51,6 +57,8 @@ pub fn app(state: AppState, static_dir: &Path) -> Router {
         .route(REPORT_PATH, get(reports::get_one))
         .route(THREAD_PATH, get(reports::get_thread))
         .route(TEMPLATES_PATH, get(templates::templates))
+        .route(photos::REPORT_PHOTOS_PATH, get(photos::of_report))
+        .route(photos::PHOTO_PATH, get(photos::bytes))
         // Unknown API paths answer JSON, not the app's index.html: a phone
         // talking to a newer or older server must see a clear 404.
         .route("/api", any(api_not_found))
@@ -58,6 +66,9 @@ pub fn app(state: AppState, static_dir: &Path) -> Router {
         .route("/api/{*rest}", any(api_not_found))
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(API_BODY_LIMIT))
+        // tus has its own body rules (see `tus::routes`), so it is merged
+        // after the API's body limit is laid on the rest.
+        .merge(tus::routes())
         .with_state(state);
     api.fallback_service(static_files::service(static_dir))
         .layer(CompressionLayer::new())

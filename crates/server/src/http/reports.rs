@@ -33,6 +33,10 @@ pub async fn submit(
             tracing::warn!(id = %report.id, "report refused: id stored with other content");
             Err(AppError::Conflict(report.id))
         }
+        Stored::PhotoConflict(photo) => {
+            tracing::warn!(id = %report.id, %photo, "report refused: photo id announced with other bytes");
+            Err(AppError::PhotoConflict(photo))
+        }
     }
 }
 
@@ -67,7 +71,7 @@ pub async fn get_thread(
         .ok_or_else(|| AppError::NotFound(format!("no record of thread {id}")))
 }
 
-fn parse_id(text: &str, what: &str) -> Result<ReportId, AppError> {
+pub(super) fn parse_id(text: &str, what: &str) -> Result<ReportId, AppError> {
     text.parse()
         .map_err(|_| AppError::BadRequest(format!("`{text}` is not a {what} id (a UUID)")))
 }

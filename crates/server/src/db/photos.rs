@@ -1,0 +1,334 @@
+//! Photos (one row per photo a report announces, see migrations/0003) and
+//! the tus uploads that bring their bytes.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use kuaibao_core::photo::PhotoRef;
+use kuaibao_core::{PhotoId, Report};
+use serde::{Deserialize, Serialize};
+use sqlx::{Sqlite, SqlitePool, Transaction};
+
+use super::StoreError;
+
+/// Times as stored: microseconds and `Z`, fixed width, so text order is
+/// time order.
+pub fn db_time(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+/// How many photos a report announces and how many have arrived. A report
+/// is complete when all its photos arrived.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PhotoCount {
+    pub expected: u32,
+    pub arrived: u32,
+}
+
+impl PhotoCount {
+    pub fn complete(&self) -> bool {
+        self.arrived >= self.expected
+    }
+}
+
+/// One photo of a report as `GET /api/reports/{id}/photos` shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PhotoStatus {
+    pub photo_id: PhotoId,
+    pub blank: String,
+    pub sha256: String,
+    pub size: u64,
+    pub mime: String,
+    /// When the server first held an exact copy; `None` while awaited.
+    pub arrived_at: Option<DateTime<Utc>>,
+}
+
+/// The photos of one report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportPhotos {
+    pub expected: u32,
+    pub arrived: u32,
+    pub photos: Vec<PhotoStatus>,
+}
+
+/// A photo's row.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct PhotoRow {
+    pub photo_id: String,
+    pub report_id: String,
+    pub sha256: String,
+    pub size: i64,
+    pub mime: String,
+    pub arrived_at: Option<String>,
+    pub storage_key: Option<String>,
+}
+
+/// The photo rows for a report being stored for the first time, inside the
+/// transaction that stores it. A photo id already announced by another
+/// record keeps its row if it names the same bytes; if it names other bytes,
+/// `Err(Some(id))`: the record must be refused (one id, one photo).
+pub(super) async fn insert_manifest(
+    tx: &mut Transaction<'_, Sqlite>,
+    report: &Report,
+) -> Result<Result<(), PhotoId>, StoreError> {
+    let report_id = report.id.to_string();
+    for photo in &report.photos {
+        let id = photo.id.to_string();
+        sqlx::query(
+            "INSERT INTO photos (photo_id, report_id, blank, sha256, size, mime, taken_at, lat, lon) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (photo_id) DO NOTHING",
+        )
+        .bind(&id)
+        .bind(&report_id)
+        .bind(&photo.blank)
+        .bind(&photo.sha256)
+        .bind(size_i64(photo))
+        .bind(&photo.mime)
+        // As the body writes it, so rows made here and by migration 0003's
+        // backfill (which copies the body's text) read alike.
+        .bind(photo.taken_at.and_then(|t| match serde_json::to_value(t) {
+            Ok(serde_json::Value::String(s)) => Some(s),
+            _ => None,
+        }))
+        .bind(photo.lat)
+        .bind(photo.lon)
+        .execute(&mut **tx)
+        .await?;
+        let (sha256, size): (String, i64) = sqlx::query_as("SELECT sha256, size FROM photos WHERE photo_id = ?")
+            .bind(&id)
+            .fetch_one(&mut **tx)
+            .await?;
+        if sha256 != photo.sha256 || size != size_i64(photo) {
+            return Ok(Err(photo.id));
+        }
+    }
+    Ok(Ok(()))
+}
+
+fn size_i64(photo: &PhotoRef) -> i64 {
+    i64::try_from(photo.size).unwrap_or(i64::MAX)
+}
+
+/// The row of photo `id`.
+pub async fn photo(pool: &SqlitePool, id: &str) -> Result<Option<PhotoRow>, StoreError> {
+    Ok(sqlx::query_as(
+        "SELECT photo_id, report_id, sha256, size, mime, arrived_at, storage_key FROM photos WHERE photo_id = ?",
+    )
+    .bind(id)
+    .fetch_optional(pool)
+    .await?)
+}
+
+/// Where the bytes with this SHA-256 are stored, if some photo with them
+/// has arrived.
+pub async fn stored_key(pool: &SqlitePool, sha256: &str) -> Result<Option<String>, StoreError> {
+    Ok(sqlx::query_scalar(
+        "SELECT storage_key FROM photos WHERE sha256 = ? AND arrived_at IS NOT NULL ORDER BY arrived_at LIMIT 1",
+    )
+    .bind(sha256)
+    .fetch_optional(pool)
+    .await?)
+}
+
+/// The status of each photo `report` announces, in manifest order.
+pub async fn of_report(pool: &SqlitePool, report: &Report) -> Result<ReportPhotos, StoreError> {
+    let mut photos = Vec::with_capacity(report.photos.len());
+    for p in &report.photos {
+        let arrived: Option<String> =
+            sqlx::query_scalar("SELECT arrived_at FROM photos WHERE photo_id = ? AND arrived_at IS NOT NULL")
+                .bind(p.id.to_string())
+                .fetch_optional(pool)
+                .await?;
+        let arrived_at = arrived
+            .map(|t| {
+                DateTime::parse_from_rfc3339(&t)
+                    .map(|t| t.with_timezone(&Utc))
+                    .map_err(|e| StoreError::Corrupt {
+                        id: p.id.to_string(),
+                        reason: format!("arrived_at: {e}"),
+                    })
+            })
+            .transpose()?;
+        photos.push(PhotoStatus {
+            photo_id: p.id,
+            blank: p.blank.clone(),
+            sha256: p.sha256.clone(),
+            size: p.size,
+            mime: p.mime.clone(),
+            arrived_at,
+        });
+    }
+    let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+    Ok(ReportPhotos {
+        expected: count(photos.len()),
+        arrived: count(photos.iter().filter(|p| p.arrived_at.is_some()).count()),
+        photos,
+    })
+}
+
+// ---------------------------------------------------------------------------
+// Uploads.
+
+/// An upload's row. `received` is tus's `Upload-Offset`.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct UploadRow {
+    pub upload_id: String,
+    pub photo_id: String,
+    pub length: i64,
+    pub received: i64,
+    pub expires_at: String,
+}
+
+impl UploadRow {
+    pub fn complete(&self) -> bool {
+        self.received == self.length
+    }
+
+    /// Unfinished and past its expiry.
+    pub fn expired(&self, now: DateTime<Utc>) -> bool {
+        !self.complete() && self.expires_at < db_time(now)
+    }
+
+    pub fn expires(&self) -> Option<DateTime<Utc>> {
+        DateTime::parse_from_rfc3339(&self.expires_at)
+            .ok()
+            .map(|t| t.with_timezone(&Utc))
+    }
+}
+
+const UPLOAD_COLUMNS: &str = "upload_id, photo_id, length, received, expires_at";
+
+pub async fn upload(pool: &SqlitePool, upload_id: &str) -> Result<Option<UploadRow>, StoreError> {
+    Ok(
+        sqlx::query_as(&format!("SELECT {UPLOAD_COLUMNS} FROM uploads WHERE upload_id = ?"))
+            .bind(upload_id)
+            .fetch_optional(pool)
+            .await?,
+    )
+}
+
+/// An upload of photo `photo_id` still usable at `now`: a complete one, or
+/// else an unfinished one not expired (the newest).
+pub async fn usable_upload_of(
+    pool: &SqlitePool,
+    photo_id: PhotoId,
+    now: DateTime<Utc>,
+) -> Result<Option<UploadRow>, StoreError> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {UPLOAD_COLUMNS} FROM uploads \
+         WHERE photo_id = ? AND (received = length OR expires_at >= ?) \
+         ORDER BY received = length DESC, created_at DESC LIMIT 1"
+    ))
+    .bind(photo_id.to_string())
+    .bind(db_time(now))
+    .fetch_optional(pool)
+    .await?)
+}
+
+pub async fn create_upload(pool: &SqlitePool, row: &UploadRow, now: DateTime<Utc>) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO uploads (upload_id, photo_id, length, received, created_at, expires_at) \
+         VALUES (?, ?, ?, ?, ?, ?)",
+    )
+    .bind(&row.upload_id)
+    .bind(&row.photo_id)
+    .bind(row.length)
+    .bind(row.received)
+    .bind(db_time(now))
+    .bind(&row.expires_at)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// Moves the offset of an unfinished upload from `from` to `to` (< length)
+/// and its expiry to `expires_at`; false if the row is gone or moved.
+pub async fn advance(
+    pool: &SqlitePool,
+    upload_id: &str,
+    from: i64,
+    to: i64,
+    expires_at: &str,
+) -> Result<bool, StoreError> {
+    let done = sqlx::query(
+        "UPDATE uploads SET received = ?, expires_at = ? WHERE upload_id = ? AND received = ? AND ? < length",
+    )
+    .bind(to)
+    .bind(expires_at)
+    .bind(upload_id)
+    .bind(from)
+    .bind(to)
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Marks the photo arrived (unless it already had) and the upload complete,
+/// together. Returns whether this call made the photo arrive.
+pub async fn arrive(
+    pool: &SqlitePool,
+    upload_id: &str,
+    photo_id: &str,
+    storage_key: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let mut tx = pool.begin().await?;
+    let arrived =
+        sqlx::query("UPDATE photos SET arrived_at = ?, storage_key = ? WHERE photo_id = ? AND arrived_at IS NULL")
+            .bind(db_time(now))
+            .bind(storage_key)
+            .bind(photo_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+            == 1;
+    sqlx::query("UPDATE uploads SET received = length WHERE upload_id = ?")
+        .bind(upload_id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(arrived)
+}
+
+/// Marks a photo arrived whose bytes are stored already under `storage_key`
+/// (another photo had the same bytes). False if it had arrived before.
+pub async fn arrive_without_upload(
+    pool: &SqlitePool,
+    photo_id: &str,
+    storage_key: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let done =
+        sqlx::query("UPDATE photos SET arrived_at = ?, storage_key = ? WHERE photo_id = ? AND arrived_at IS NULL")
+            .bind(db_time(now))
+            .bind(storage_key)
+            .bind(photo_id)
+            .execute(pool)
+            .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Deletes an upload's row; false if there was none.
+pub async fn delete_upload(pool: &SqlitePool, upload_id: &str) -> Result<bool, StoreError> {
+    let done = sqlx::query("DELETE FROM uploads WHERE upload_id = ?")
+        .bind(upload_id)
+        .execute(pool)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Uploads whose expiry is before `now`, finished or not (a finished one
+/// is only a pointer to a stored photo, kept a while for clients that ask).
+pub async fn expired_uploads(pool: &SqlitePool, now: DateTime<Utc>) -> Result<Vec<UploadRow>, StoreError> {
+    Ok(
+        sqlx::query_as(&format!("SELECT {UPLOAD_COLUMNS} FROM uploads WHERE expires_at < ?"))
+            .bind(db_time(now))
+            .fetch_all(pool)
+            .await?,
+    )
+}
+
+/// The ids of every upload.
+pub async fn upload_ids(pool: &SqlitePool) -> Result<Vec<String>, StoreError> {
+    Ok(sqlx::query_scalar("SELECT upload_id FROM uploads")
+        .fetch_all(pool)
+        .await?)
+}

@@ -1,0 +1,65 @@
+//! Photos for the duty office: which of a report's photos have arrived,
+//! and the bytes of one.
+
+use axum::extract::State;
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, ETAG};
+use axum::http::HeaderValue;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use kuaibao_core::photo::{is_sha256_hex, sniff_image};
+
+use super::error::AppError;
+use super::extract::PathParam;
+use super::reports::parse_id;
+use super::{AppState, IMMUTABLE};
+use crate::db::photos::{self, ReportPhotos};
+use crate::db::reports;
+
+/// `GET /api/reports/{id}/photos`: each photo the report announces, and
+/// whether it has arrived.
+pub const REPORT_PHOTOS_PATH: &str = "/api/reports/{id}/photos";
+
+/// `GET /api/photos/{sha256}`: the bytes, by their lowercase hex SHA-256.
+pub const PHOTO_PATH: &str = "/api/photos/{sha256}";
+
+pub async fn of_report(
+    State(state): State<AppState>,
+    PathParam(id): PathParam<String>,
+) -> Result<Json<ReportPhotos>, AppError> {
+    let id = parse_id(&id, "report")?;
+    let stored = reports::get(&state.pool, id)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("no report {id}")))?;
+    Ok(Json(photos::of_report(&state.pool, &stored.report).await?))
+}
+
+/// The bytes of an arrived photo, with the type its first bytes show. They
+/// never change (the address is their hash), so they may be cached for good.
+pub async fn bytes(State(state): State<AppState>, PathParam(sha256): PathParam<String>) -> Result<Response, AppError> {
+    let sha256 = sha256.to_ascii_lowercase();
+    if !is_sha256_hex(&sha256) {
+        return Err(AppError::BadRequest(format!(
+            "`{sha256}` is not a SHA-256 (64 hex digits)"
+        )));
+    }
+    let not_found = || AppError::NotFound(format!("no photo with SHA-256 {sha256} has arrived"));
+    let key = photos::stored_key(&state.pool, &sha256).await?.ok_or_else(not_found)?;
+    let bytes = state
+        .uploads
+        .store()
+        .get(&key)
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?
+        .ok_or_else(|| AppError::Internal(format!("photo {key} is marked arrived but is not in the store")))?;
+    let mime = sniff_image(&bytes).unwrap_or("application/octet-stream");
+    let etag = HeaderValue::from_str(&format!("\"{sha256}\"")).map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok((
+        [
+            (CONTENT_TYPE, HeaderValue::from_static(mime)),
+            (CACHE_CONTROL, HeaderValue::from_static(IMMUTABLE)),
+            (ETAG, etag),
+        ],
+        bytes,
+    )
+        .into_response())
+}

@@ -1,0 +1,707 @@
+//! Photo uploads (the tus 1.0 resource model, without HTTP): create an
+//! upload for a photo a stored report announced, append bytes at its
+//! offset, and, when the last byte is in, verify the whole against the
+//! manifest and store it for good.
+//!
+//! The bytes received so far live in `<data dir>/uploads/<upload_id>.part`;
+//! the offset lives in the database (`uploads.received`), which is the
+//! truth: the file is synced before the offset grows, and whatever lies in
+//! the file past the offset (a chunk refused or cut) is cut off before the
+//! next append. A photo is stored only whole and verified, under its
+//! content address, and only then marked arrived, so no half file is ever
+//! where a complete one is expected.
+//!
+//! One request at a time appends to an upload. A client that lost its
+//! connection comes back with a new request while the old one may still
+//! be running on the server (a phone's dead link is often half-open, so the
+//! old request sees nothing for a long while): a new `PATCH` therefore
+//! preempts the one in flight, which keeps what it received and stops, and
+//! a `HEAD` waits a moment for it, so its answer includes those bytes.
+
+use std::collections::{HashMap, HashSet};
+use std::io::SeekFrom;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::body::Body;
+use bytes::Bytes;
+use chrono::{DateTime, Utc};
+use http_body_util::BodyExt;
+use kuaibao_core::photo::sniff_image;
+use kuaibao_core::PhotoId;
+use sha1::Sha1;
+use sha2::{Digest, Sha256};
+use sqlx::SqlitePool;
+use tokio::io::{AsyncSeekExt, AsyncWriteExt};
+use tokio::sync::{watch, OwnedMutexGuard};
+
+use crate::db::photos::{self as rows, db_time, UploadRow};
+use crate::db::StoreError;
+use crate::storage::{photo_key, PhotoStore, StorageError};
+
+/// How long a request waits for another one on the same upload to let go.
+const LOCK_WAIT: Duration = Duration::from_secs(10);
+/// How long a `HEAD` waits for a `PATCH` in flight before answering with
+/// the offset as it stands.
+const HEAD_WAIT: Duration = Duration::from_secs(2);
+/// A `PATCH` whose body sends nothing for this long is ended; what it
+/// brought is kept.
+const BODY_IDLE: Duration = Duration::from_secs(60);
+
+/// A checksum of one `PATCH` body (tus checksum extension).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Checksum {
+    Sha1(Vec<u8>),
+    Sha256(Vec<u8>),
+}
+
+/// The algorithms of the checksum extension, as `Tus-Checksum-Algorithm`
+/// lists them.
+pub const CHECKSUM_ALGORITHMS: &str = "sha1,sha256";
+
+impl Checksum {
+    /// From the algorithm name and the digest bytes; `None` for an
+    /// algorithm not supported.
+    pub fn new(algorithm: &str, digest: Vec<u8>) -> Option<Self> {
+        match algorithm {
+            "sha1" => Some(Checksum::Sha1(digest)),
+            "sha256" => Some(Checksum::Sha256(digest)),
+            _ => None,
+        }
+    }
+}
+
+enum Hasher {
+    Sha1(Sha1),
+    Sha256(Sha256),
+}
+
+impl Hasher {
+    fn of(checksum: &Checksum) -> Self {
+        match checksum {
+            Checksum::Sha1(_) => Hasher::Sha1(Sha1::new()),
+            Checksum::Sha256(_) => Hasher::Sha256(Sha256::new()),
+        }
+    }
+
+    fn update(&mut self, data: &[u8]) {
+        match self {
+            Hasher::Sha1(h) => h.update(data),
+            Hasher::Sha256(h) => h.update(data),
+        }
+    }
+
+    fn matches(self, checksum: &Checksum) -> bool {
+        match (self, checksum) {
+            (Hasher::Sha1(h), Checksum::Sha1(want)) => h.finalize().as_slice() == want.as_slice(),
+            (Hasher::Sha256(h), Checksum::Sha256(want)) => h.finalize().as_slice() == want.as_slice(),
+            _ => false,
+        }
+    }
+}
+
+/// Why an upload request failed.
+#[derive(Debug, thiserror::Error)]
+pub enum UploadError {
+    #[error(
+        "the photo is too large: {length} bytes is {} bytes more than the limit of {max} bytes ({:.1} MiB)",
+        length - max,
+        *max as f64 / (1024.0 * 1024.0)
+    )]
+    TooLarge { length: u64, max: u64 },
+    #[error(
+        "no stored report announces photo {0}: the report's text must arrive first (POST /api/reports), \
+         then its photos"
+    )]
+    UnknownPhoto(String),
+    /// The upload's metadata or length disagree with the report's manifest.
+    #[error("{0}")]
+    NotTheManifest(String),
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    #[error("no such upload")]
+    NotFound,
+    #[error("this upload expired unfinished; create a new one")]
+    Gone,
+    #[error("the upload is at offset {current}, not at the Upload-Offset sent")]
+    OffsetMismatch { current: u64 },
+    #[error("another request is writing to this upload; try again")]
+    Locked,
+    #[error("the body is longer than the {remaining} bytes that remain of the upload; nothing was appended")]
+    BodyTooLarge { remaining: u64 },
+    #[error("the body does not match its Upload-Checksum; nothing was appended")]
+    ChecksumMismatch,
+    #[error("the body ended early ({reason}); the upload is at offset {offset}")]
+    Incomplete { offset: u64, reason: String },
+    #[error("a newer request for this upload took over; the upload is at offset {offset}")]
+    Superseded { offset: u64 },
+    /// The whole photo was received but is not what the manifest announced
+    /// (or not an image): discarded, the photo is still awaited.
+    #[error("{0}")]
+    Rejected(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    #[error("upload file {}: {source}", path.display())]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl UploadError {
+    /// The upload's offset, where the answer should tell it.
+    pub fn offset(&self) -> Option<u64> {
+        match self {
+            UploadError::OffsetMismatch { current } => Some(*current),
+            UploadError::Incomplete { offset, .. } | UploadError::Superseded { offset } => Some(*offset),
+            _ => None,
+        }
+    }
+}
+
+fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> UploadError + '_ {
+    move |source| UploadError::Io {
+        path: path.to_owned(),
+        source,
+    }
+}
+
+/// An upload as `POST` and `HEAD` describe it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UploadInfo {
+    pub upload_id: String,
+    pub offset: u64,
+    pub length: u64,
+    /// When it expires if still unfinished; `None` once complete.
+    pub expires: Option<DateTime<Utc>>,
+}
+
+impl UploadInfo {
+    fn of(row: &UploadRow) -> Self {
+        UploadInfo {
+            upload_id: row.upload_id.clone(),
+            offset: u64::try_from(row.received).unwrap_or(0),
+            length: u64::try_from(row.length).unwrap_or(0),
+            expires: if row.complete() { None } else { row.expires() },
+        }
+    }
+
+    pub fn complete(&self) -> bool {
+        self.offset == self.length
+    }
+}
+
+/// One `PATCH`, as read from its headers.
+#[derive(Debug, Clone)]
+pub struct Append {
+    pub upload_id: String,
+    pub offset: u64,
+    pub content_length: Option<u64>,
+    pub checksum: Option<Checksum>,
+}
+
+/// What a sweep removed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Swept {
+    /// Expired uploads (rows), with their files.
+    pub uploads: usize,
+    /// Files in the uploads folder that no upload owned.
+    pub orphans: usize,
+}
+
+/// Whether `id` is an upload id as this server makes them (32 lowercase
+/// hex digits), so that it is safe in a file name.
+pub fn is_upload_id(id: &str) -> bool {
+    id.len() == 32 && id.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+/// Per-upload coordination: who appends now, and a signal to make them stop.
+struct Slot {
+    lock: Arc<tokio::sync::Mutex<()>>,
+    preempt: watch::Sender<u64>,
+}
+
+/// The uploads of this server.
+pub struct Uploads {
+    pool: SqlitePool,
+    store: PhotoStore,
+    dir: PathBuf,
+    max_bytes: u64,
+    expiry: Duration,
+    slots: Mutex<HashMap<String, Arc<Slot>>>,
+    /// Creation and the orphan sweep, one at a time: a new upload's file
+    /// exists a moment before its row.
+    creating: tokio::sync::Mutex<()>,
+}
+
+impl Uploads {
+    /// `dir` holds the unfinished uploads' bytes and must exist.
+    pub fn new(pool: SqlitePool, store: PhotoStore, dir: PathBuf, max_bytes: u64, expiry: Duration) -> Self {
+        Uploads {
+            pool,
+            store,
+            dir,
+            max_bytes,
+            expiry,
+            slots: Mutex::new(HashMap::new()),
+            creating: tokio::sync::Mutex::new(()),
+        }
+    }
+
+    pub fn max_bytes(&self) -> u64 {
+        self.max_bytes
+    }
+
+    pub fn store(&self) -> &PhotoStore {
+        &self.store
+    }
+
+    /// The file of an unfinished upload's bytes.
+    pub fn part_path(&self, upload_id: &str) -> PathBuf {
+        self.dir.join(format!("{upload_id}.part"))
+    }
+
+    fn expires_from(&self, now: DateTime<Utc>) -> DateTime<Utc> {
+        now + chrono::Duration::from_std(self.expiry).unwrap_or(chrono::Duration::days(1))
+    }
+
+    /// tus creation: an upload of photo `photo_id`, whose bytes must have
+    /// this SHA-256 and length. For a photo already arrived, a complete
+    /// upload (its offset is its length: nothing to send); for a photo with
+    /// an unfinished upload, that upload, so bytes already received are
+    /// not sent again.
+    pub async fn create(&self, photo_id: &str, sha256: &str, length: u64) -> Result<UploadInfo, UploadError> {
+        if length > self.max_bytes {
+            return Err(UploadError::TooLarge {
+                length,
+                max: self.max_bytes,
+            });
+        }
+        let photo_id: PhotoId = photo_id
+            .parse()
+            .map_err(|_| UploadError::BadRequest(format!("photo_id `{photo_id}` is not a photo id (a UUID)")))?;
+        let photo_key_text = photo_id.to_string();
+        let _creating = self.creating.lock().await;
+        let photo = rows::photo(&self.pool, &photo_key_text)
+            .await?
+            .ok_or_else(|| UploadError::UnknownPhoto(photo_key_text.clone()))?;
+        if !sha256.eq_ignore_ascii_case(&photo.sha256) {
+            return Err(UploadError::NotTheManifest(format!(
+                "photo {photo_id}: the sha256 sent is not the one its report announced ({})",
+                photo.sha256
+            )));
+        }
+        if i64::try_from(length).ok() != Some(photo.size) {
+            return Err(UploadError::NotTheManifest(format!(
+                "photo {photo_id}: Upload-Length {length} is not the size its report announced ({})",
+                photo.size
+            )));
+        }
+        let now = Utc::now();
+        let mut arrived = photo.arrived_at.is_some();
+        // Another photo with the very same bytes has arrived: they are on
+        // the server already, so this photo has arrived too, unsent.
+        if !arrived {
+            if let Some(key) = rows::stored_key(&self.pool, &photo.sha256).await? {
+                rows::arrive_without_upload(&self.pool, &photo.photo_id, &key, now).await?;
+                tracing::info!(photo = %photo_id, %key, "photo arrived: the same bytes were stored already");
+                arrived = true;
+            }
+        }
+        if let Some(row) = rows::usable_upload_of(&self.pool, photo_id, now).await? {
+            if row.complete() || !arrived {
+                return Ok(UploadInfo::of(&row));
+            }
+        }
+        let row = UploadRow {
+            upload_id: uuid::Uuid::new_v4().simple().to_string(),
+            photo_id: photo_key_text,
+            length: photo.size,
+            received: if arrived { photo.size } else { 0 },
+            expires_at: db_time(self.expires_from(now)),
+        };
+        if !arrived {
+            let path = self.part_path(&row.upload_id);
+            tokio::fs::File::create(&path).await.map_err(io_error(&path))?;
+        }
+        if let Err(e) = rows::create_upload(&self.pool, &row, now).await {
+            let _ = tokio::fs::remove_file(self.part_path(&row.upload_id)).await;
+            return Err(e.into());
+        }
+        tracing::info!(upload = %row.upload_id, photo = %photo_id, length, arrived, "upload created");
+        Ok(UploadInfo::of(&row))
+    }
+
+    /// tus `HEAD`: where the upload stands.
+    pub async fn head(&self, upload_id: &str) -> Result<UploadInfo, UploadError> {
+        let slot = self.slot(upload_id);
+        let guard = tokio::time::timeout(HEAD_WAIT, Arc::clone(&slot.lock).lock_owned())
+            .await
+            .ok();
+        let row = rows::upload(&self.pool, upload_id).await;
+        drop(guard);
+        self.release(upload_id, slot);
+        let row = row?.ok_or(UploadError::NotFound)?;
+        if row.expired(Utc::now()) {
+            return Err(UploadError::Gone);
+        }
+        Ok(UploadInfo::of(&row))
+    }
+
+    /// tus `PATCH`: appends `body` at `append.offset`. Runs in a task of
+    /// its own, so a client that goes away mid-body does not cancel it: the
+    /// bytes it sent are kept (unless the chunk carried a checksum, which a
+    /// cut chunk cannot be checked against) and a last chunk is verified
+    /// and stored all the same.
+    pub async fn append(self: &Arc<Self>, append: Append, body: Body) -> Result<UploadInfo, UploadError> {
+        let this = Arc::clone(self);
+        tokio::spawn(async move {
+            let id = append.upload_id.clone();
+            let slot = this.slot(&id);
+            // Whoever is appending now must stop: this request is newer.
+            slot.preempt.send_modify(|n| *n = n.wrapping_add(1));
+            let result = match tokio::time::timeout(LOCK_WAIT, Arc::clone(&slot.lock).lock_owned()).await {
+                Err(_) => Err(UploadError::Locked),
+                Ok(guard) => {
+                    let preempted = slot.preempt.subscribe();
+                    this.append_locked(append, body, preempted, guard).await
+                }
+            };
+            this.release(&id, slot);
+            result
+        })
+        .await
+        .map_err(|e| UploadError::Internal(format!("upload task failed: {e}")))?
+    }
+
+    async fn append_locked(
+        &self,
+        append: Append,
+        mut body: Body,
+        mut preempted: watch::Receiver<u64>,
+        _guard: OwnedMutexGuard<()>,
+    ) -> Result<UploadInfo, UploadError> {
+        let id = append.upload_id.as_str();
+        let row = rows::upload(&self.pool, id).await?.ok_or(UploadError::NotFound)?;
+        let now = Utc::now();
+        if row.expired(now) {
+            return Err(UploadError::Gone);
+        }
+        let info = UploadInfo::of(&row);
+        if append.offset != info.offset {
+            return Err(UploadError::OffsetMismatch { current: info.offset });
+        }
+        let remaining = info.length - info.offset;
+        if append.content_length.is_some_and(|n| n > remaining) {
+            return Err(UploadError::BodyTooLarge { remaining });
+        }
+        if info.complete() {
+            return Ok(info);
+        }
+
+        let path = self.part_path(id);
+        let mut file = tokio::fs::OpenOptions::new()
+            .write(true)
+            .open(&path)
+            .await
+            .map_err(io_error(&path))?;
+        let on_disk = file.metadata().await.map_err(io_error(&path))?.len();
+        if on_disk < info.offset {
+            return Err(UploadError::Internal(format!(
+                "upload {id}: {on_disk} bytes on disk, fewer than its offset {}",
+                info.offset
+            )));
+        }
+        // Bytes past the offset are a chunk refused or cut: not part of it.
+        file.set_len(info.offset).await.map_err(io_error(&path))?;
+        file.seek(SeekFrom::Start(info.offset)).await.map_err(io_error(&path))?;
+
+        let mut hasher = append.checksum.as_ref().map(Hasher::of);
+        let mut got: u64 = 0;
+        let ending = loop {
+            let frame = tokio::select! {
+                biased;
+                _ = preempted.changed() => break Ending::Superseded,
+                frame = tokio::time::timeout(BODY_IDLE, body.frame()) => frame,
+            };
+            let data = match frame {
+                Err(_) => break Ending::Cut("nothing received for a minute".to_owned()),
+                Ok(None) => break Ending::Complete,
+                Ok(Some(Err(e))) => break Ending::Cut(e.to_string()),
+                Ok(Some(Ok(frame))) => match frame.into_data() {
+                    Ok(data) => data,
+                    // Trailers: nothing to append.
+                    Err(_) => continue,
+                },
+            };
+            let len = data.len() as u64;
+            if got + len > remaining {
+                break Ending::TooLong;
+            }
+            if let Err(e) = file.write_all(&data).await {
+                break Ending::Failed(e);
+            }
+            if let Some(h) = hasher.as_mut() {
+                h.update(&data);
+            }
+            got += len;
+        };
+        // tokio's File writes in the background: flush, then sync.
+        let synced = async {
+            file.flush().await?;
+            file.sync_data().await
+        }
+        .await;
+
+        let keep = match (&ending, hasher, &append.checksum) {
+            (Ending::Failed(_), _, _) | (Ending::TooLong, _, _) => 0,
+            (Ending::Complete, Some(h), Some(want)) => {
+                if h.matches(want) {
+                    got
+                } else {
+                    file.set_len(info.offset).await.map_err(io_error(&path))?;
+                    return Err(UploadError::ChecksumMismatch);
+                }
+            }
+            // A cut chunk with a checksum cannot be verified: dropped.
+            (_, Some(_), _) => 0,
+            _ => got,
+        };
+        let keep = if synced.is_err() { 0 } else { keep };
+        if keep < got {
+            // Not strictly needed (the next append cuts it off) but the
+            // file then says what the offset says.
+            let _ = file.set_len(info.offset + keep).await;
+        }
+        drop(file);
+        match ending {
+            Ending::Failed(source) => return Err(UploadError::Io { path, source }),
+            Ending::TooLong => return Err(UploadError::BodyTooLarge { remaining }),
+            _ => {}
+        }
+        synced.map_err(io_error(&path))?;
+
+        let offset = info.offset + keep;
+        if offset == info.length {
+            return self.finish(&row).await;
+        }
+        let expires = self.expires_from(Utc::now());
+        if keep > 0 {
+            let moved = rows::advance(&self.pool, id, row.received, offset as i64, &db_time(expires)).await?;
+            if !moved {
+                // Swept or terminated meanwhile.
+                return Err(UploadError::NotFound);
+            }
+        }
+        match ending {
+            Ending::Complete => Ok(UploadInfo {
+                offset,
+                expires: Some(expires),
+                ..info
+            }),
+            Ending::Superseded => Err(UploadError::Superseded { offset }),
+            Ending::Cut(reason) => {
+                tracing::info!(upload = %id, kept = keep, offset, "upload body ended early: {reason}");
+                Err(UploadError::Incomplete { offset, reason })
+            }
+            Ending::Failed(_) | Ending::TooLong => Err(UploadError::Internal("unreachable ending".to_owned())),
+        }
+    }
+
+    /// The last byte is in: verify the whole, store it under its content
+    /// address, mark the photo arrived. A photo that is not what its report
+    /// announced is discarded with its upload, and stays awaited.
+    async fn finish(&self, row: &UploadRow) -> Result<UploadInfo, UploadError> {
+        let id = row.upload_id.as_str();
+        let path = self.part_path(id);
+        let bytes = Bytes::from(tokio::fs::read(&path).await.map_err(io_error(&path))?);
+        let photo = rows::photo(&self.pool, &row.photo_id)
+            .await?
+            .ok_or_else(|| UploadError::UnknownPhoto(row.photo_id.clone()))?;
+        let sha256 = format!("{:x}", Sha256::digest(&bytes));
+        if sha256 != photo.sha256 {
+            self.discard(id).await?;
+            tracing::warn!(upload = %id, photo = %row.photo_id, "upload discarded: not the announced bytes");
+            return Err(UploadError::Rejected(format!(
+                "the {} bytes received for photo {} do not have the SHA-256 its report announced; \
+                 the upload is discarded and the photo still awaited",
+                bytes.len(),
+                row.photo_id
+            )));
+        }
+        if sniff_image(&bytes).is_none() {
+            self.discard(id).await?;
+            tracing::warn!(upload = %id, photo = %row.photo_id, "upload discarded: not an image");
+            return Err(UploadError::Rejected(format!(
+                "photo {} is not a JPEG, PNG or WebP image; the upload is discarded and the photo still awaited",
+                row.photo_id
+            )));
+        }
+        let key = photo_key(&sha256);
+        // Content-addressed: the same bytes already stored are these bytes.
+        if !self.store.contains(&key).await? {
+            self.store.put(&key, bytes).await?;
+        }
+        let first = rows::arrive(&self.pool, id, &row.photo_id, &key, Utc::now()).await?;
+        if let Err(e) = tokio::fs::remove_file(&path).await {
+            tracing::warn!(upload = %id, "cannot remove {}: {e}", path.display());
+        }
+        tracing::info!(upload = %id, photo = %row.photo_id, %key, first, "photo arrived");
+        Ok(UploadInfo {
+            upload_id: row.upload_id.clone(),
+            offset: u64::try_from(row.length).unwrap_or(0),
+            length: u64::try_from(row.length).unwrap_or(0),
+            expires: None,
+        })
+    }
+
+    /// Removes an upload's row and file.
+    async fn discard(&self, upload_id: &str) -> Result<bool, UploadError> {
+        let existed = rows::delete_upload(&self.pool, upload_id).await?;
+        let path = self.part_path(upload_id);
+        match tokio::fs::remove_file(&path).await {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(UploadError::Io { path, source: e }),
+        }
+        Ok(existed)
+    }
+
+    /// tus termination: the upload and its bytes are removed (a photo
+    /// already stored stays stored).
+    pub async fn terminate(&self, upload_id: &str) -> Result<(), UploadError> {
+        let slot = self.slot(upload_id);
+        slot.preempt.send_modify(|n| *n = n.wrapping_add(1));
+        let result = match tokio::time::timeout(LOCK_WAIT, Arc::clone(&slot.lock).lock_owned()).await {
+            Err(_) => Err(UploadError::Locked),
+            Ok(_guard) => match self.discard(upload_id).await {
+                Ok(true) => Ok(()),
+                Ok(false) => Err(UploadError::NotFound),
+                Err(e) => Err(e),
+            },
+        };
+        self.release(upload_id, slot);
+        if result.is_ok() {
+            tracing::info!(upload = %upload_id, "upload terminated");
+        }
+        result
+    }
+
+    /// Removes expired uploads and their bytes (except one being written to
+    /// right now), and files in the uploads folder that no upload owns.
+    pub async fn sweep(&self) -> Result<Swept, UploadError> {
+        let mut swept = Swept::default();
+        for row in rows::expired_uploads(&self.pool, Utc::now()).await? {
+            let slot = self.slot(&row.upload_id);
+            if let Ok(_guard) = Arc::clone(&slot.lock).try_lock_owned() {
+                if self.discard(&row.upload_id).await? {
+                    swept.uploads += 1;
+                }
+            }
+            self.release(&row.upload_id, slot);
+        }
+        let _creating = self.creating.lock().await;
+        let live: HashSet<String> = rows::upload_ids(&self.pool).await?.into_iter().collect();
+        let mut entries = tokio::fs::read_dir(&self.dir).await.map_err(io_error(&self.dir))?;
+        while let Some(entry) = entries.next_entry().await.map_err(io_error(&self.dir))? {
+            let name = entry.file_name();
+            let owned = name
+                .to_str()
+                .and_then(|n| n.strip_suffix(".part"))
+                .is_some_and(|id| live.contains(id));
+            let is_file = entry.file_type().await.is_ok_and(|t| t.is_file());
+            if !owned && is_file {
+                let path = entry.path();
+                tokio::fs::remove_file(&path).await.map_err(io_error(&path))?;
+                swept.orphans += 1;
+            }
+        }
+        if swept != Swept::default() {
+            tracing::info!(
+                uploads = swept.uploads,
+                orphans = swept.orphans,
+                "expired uploads swept"
+            );
+        }
+        Ok(swept)
+    }
+
+    fn slot(&self, upload_id: &str) -> Arc<Slot> {
+        let mut slots = self.slots.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        Arc::clone(slots.entry(upload_id.to_owned()).or_insert_with(|| {
+            Arc::new(Slot {
+                lock: Arc::new(tokio::sync::Mutex::new(())),
+                preempt: watch::channel(0).0,
+            })
+        }))
+    }
+
+    /// Forgets a slot nobody else holds.
+    fn release(&self, upload_id: &str, slot: Arc<Slot>) {
+        let mut slots = self.slots.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        // The map's reference and ours: nobody else is using it.
+        if Arc::strong_count(&slot) == 2 {
+            slots.remove(upload_id);
+        }
+    }
+}
+
+/// How reading a `PATCH` body ended.
+enum Ending {
+    Complete,
+    /// The connection broke or went silent.
+    Cut(String),
+    /// A newer request for the same upload arrived.
+    Superseded,
+    /// More bytes than remain.
+    TooLong,
+    /// The file could not be written.
+    Failed(std::io::Error),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn upload_ids_are_32_lowercase_hex_digits() {
+        assert!(is_upload_id(&uuid::Uuid::new_v4().simple().to_string()));
+        assert!(!is_upload_id("../../etc/passwd"));
+        assert!(!is_upload_id(&"A".repeat(32)));
+        assert!(!is_upload_id(&"a".repeat(31)));
+    }
+
+    #[test]
+    fn checksums_match_their_algorithm_only() {
+        let data = b"abc";
+        let sha1 = Sha1::digest(data).to_vec();
+        let sha256 = Sha256::digest(data).to_vec();
+        for (checksum, ok) in [
+            (Checksum::Sha1(sha1.clone()), true),
+            (Checksum::Sha256(sha256.clone()), true),
+            (Checksum::Sha256(sha1), false),
+            (Checksum::Sha1(sha256), false),
+        ] {
+            let mut h = Hasher::of(&checksum);
+            h.update(data);
+            assert_eq!(h.matches(&checksum), ok, "{checksum:?}");
+        }
+        assert_eq!(Checksum::new("md5", vec![]), None);
+    }
+
+    #[test]
+    fn too_large_says_by_how_much() {
+        let e = UploadError::TooLarge {
+            length: 9_000_000,
+            max: 8 * 1024 * 1024,
+        };
+        assert_eq!(
+            e.to_string(),
+            "the photo is too large: 9000000 bytes is 611392 bytes more than the limit of 8388608 bytes (8.0 MiB)"
+        );
+    }
+}
