@@ -1153,3 +1153,9 @@ async fn a_database_of_the_first_schema_is_upgraded_at_start() {
 
 #[path = "api/uploads.rs"]
 mod uploads;
+
+#[path = "api/cutting_proxy.rs"]
+mod cutting_proxy;
+
+#[path = "api/s3.rs"]
+mod s3;

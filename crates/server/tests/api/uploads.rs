@@ -75,7 +75,7 @@ fn header_u64(headers: &HeaderMap, name: &str) -> Option<u64> {
 }
 
 impl TestApp {
-    async fn tus_create_raw(&self, metadata: &str, length: u64) -> Response {
+    pub(crate) async fn tus_create_raw(&self, metadata: &str, length: u64) -> Response {
         self.client
             .post(self.url(tus::UPLOADS_PATH))
             .header("Tus-Resumable", tus::VERSION)
@@ -86,12 +86,12 @@ impl TestApp {
             .expect("POST /api/uploads")
     }
 
-    async fn tus_create(&self, photo: &PhotoRef) -> Response {
+    pub(crate) async fn tus_create(&self, photo: &PhotoRef) -> Response {
         self.tus_create_raw(&metadata(photo), photo.size).await
     }
 
     /// Creates an upload: its path and offset.
-    async fn tus_created(&self, photo: &PhotoRef) -> (String, u64) {
+    pub(crate) async fn tus_created(&self, photo: &PhotoRef) -> (String, u64) {
         let res = self.tus_create(photo).await;
         assert_eq!(
             res.status(),
@@ -106,7 +106,7 @@ impl TestApp {
         (location, offset)
     }
 
-    async fn tus_head(&self, location: &str) -> Response {
+    pub(crate) async fn tus_head(&self, location: &str) -> Response {
         self.client
             .head(self.url(location))
             .header("Tus-Resumable", tus::VERSION)
@@ -115,14 +115,20 @@ impl TestApp {
             .expect("HEAD")
     }
 
-    async fn tus_offset(&self, location: &str) -> u64 {
+    pub(crate) async fn tus_offset(&self, location: &str) -> u64 {
         let res = self.tus_head(location).await;
         assert_eq!(res.status(), StatusCode::OK);
         assert_eq!(res.headers()[CACHE_CONTROL], "no-store");
         header_u64(res.headers(), "upload-offset").expect("Upload-Offset")
     }
 
-    async fn tus_patch(&self, location: &str, offset: u64, body: &[u8], checksum: Option<String>) -> Response {
+    pub(crate) async fn tus_patch(
+        &self,
+        location: &str,
+        offset: u64,
+        body: &[u8],
+        checksum: Option<String>,
+    ) -> Response {
         let mut req = self
             .client
             .patch(self.url(location))
@@ -138,7 +144,7 @@ impl TestApp {
 
     /// Sends `bytes` from `offset` in chunks of `chunk`, each with its
     /// SHA-256; returns the last answer.
-    async fn tus_send(&self, location: &str, mut offset: u64, bytes: &[u8], chunk: usize) -> Response {
+    pub(crate) async fn tus_send(&self, location: &str, mut offset: u64, bytes: &[u8], chunk: usize) -> Response {
         loop {
             let end = (offset as usize + chunk).min(bytes.len());
             let body = &bytes[offset as usize..end];
@@ -154,13 +160,13 @@ impl TestApp {
         }
     }
 
-    async fn photo_status(&self, report: ReportId) -> serde_json::Value {
+    pub(crate) async fn photo_status(&self, report: ReportId) -> serde_json::Value {
         let res = self.get(&format!("{SUBMIT_REPORT_PATH}/{report}/photos")).await;
         assert_eq!(res.status(), StatusCode::OK);
         res.json().await.expect("json")
     }
 
-    async fn photo_bytes(&self, sha256: &str) -> Response {
+    pub(crate) async fn photo_bytes(&self, sha256: &str) -> Response {
         self.get(&format!("/api/photos/{sha256}")).await
     }
 }
@@ -988,4 +994,98 @@ async fn a_chunk_cut_short_keeps_its_bytes_unless_it_carried_a_checksum() {
         .await
         .expect("bytes");
     assert_eq!(got.as_ref(), bytes.as_slice());
+}
+
+/// Reports stored before photos had rows of their own (schema 0002) get
+/// their photo rows when the server upgrades the database, written as the
+/// server writes them for a report received today.
+#[tokio::test]
+async fn photos_of_reports_stored_before_0003_are_awaited_after_the_upgrade() {
+    use chrono::NaiveDate;
+
+    let dirs = dirs();
+    let path = db_path(&dirs);
+    let older = TempDir::new().expect("temp dir");
+    for name in ["0001_reports.sql", "0002_threads.sql"] {
+        std::fs::copy(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations").join(name),
+            older.path().join(name),
+        )
+        .expect("copy a migration");
+    }
+    let pool = db::open(&path).await.expect("create the database");
+    sqlx::migrate::Migrator::new(older.path())
+        .await
+        .expect("read 0001 and 0002")
+        .run(&pool)
+        .await
+        .expect("apply them");
+
+    let bytes = jpeg(20_000, 31);
+    let mut old = hazard_with_photos(&[&bytes]);
+    let taken = NaiveDate::from_ymd_opt(2024, 7, 18)
+        .and_then(|d| d.and_hms_opt(9, 41, 27))
+        .expect("a time");
+    old.photos[0].taken_at = Some(taken);
+    old.photos[0].lat = Some(31.240367);
+    old.photos[0].lon = Some(121.474933);
+    let body = db::reports::canonical_body(&old).expect("json");
+    let received_at = Utc::now().to_rfc3339_opts(SecondsFormat::Micros, true);
+    sqlx::query(
+        "INSERT INTO reports (id, template_id, template_version, body, body_sha256, written_at, received_at, \
+                              thread_id, stage, stage_rank, stage_n) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, '{\"kind\":\"initial\"}', 0, 0)",
+    )
+    .bind(old.id.to_string())
+    .bind(&old.template_id)
+    .bind(i64::from(old.template_version))
+    .bind(&body)
+    .bind(sha256_hex(body.as_bytes()))
+    .bind(old.written_at.to_rfc3339())
+    .bind(&received_at)
+    .bind(old.id.to_string())
+    .execute(&pool)
+    .await
+    .expect("a report stored by the previous server");
+    pool.close().await;
+
+    let app = start(dirs.data.path(), dirs.static_files.path()).await;
+    let status = app.photo_status(old.id).await;
+    assert_eq!(
+        (status["expected"].as_u64(), status["arrived"].as_u64()),
+        (Some(1), Some(0))
+    );
+    // The same photo data sent today, under a new record and photo id.
+    let mut today = hazard_with_photos(&[&bytes]);
+    today.photos[0] = PhotoRef {
+        id: new_photo_id(),
+        ..old.photos[0].clone()
+    };
+    receipt(app.submit(&today).await, StatusCode::CREATED).await;
+    let pool = db::open(&path).await.expect("open");
+    type PhotoColumns = (String, String, i64, String, Option<String>, Option<f64>, Option<f64>);
+    let rows: Vec<PhotoColumns> = sqlx::query_as(
+        "SELECT report_id, sha256, size, mime, taken_at, lat, lon FROM photos ORDER BY report_id = ? DESC",
+    )
+    .bind(old.id.to_string())
+    .fetch_all(&pool)
+    .await
+    .expect("rows");
+    pool.close().await;
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0].0, old.id.to_string());
+    assert_eq!(
+        (&rows[0].1, rows[0].2, &rows[0].3, &rows[0].4, rows[0].5, rows[0].6),
+        (&rows[1].1, rows[1].2, &rows[1].3, &rows[1].4, rows[1].5, rows[1].6),
+        "backfilled and received rows read alike"
+    );
+    assert_eq!(rows[0].4.as_deref(), Some("2024-07-18T09:41:27"));
+
+    let (location, _) = app.tus_created(&old.photos[0]).await;
+    assert_eq!(
+        app.tus_patch(&location, 0, &bytes, None).await.status(),
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(app.photo_status(old.id).await["arrived"], 1);
+    app.stop().await;
 }
