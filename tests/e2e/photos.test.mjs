@@ -58,7 +58,8 @@ test('photos are shrunk, kept as Blobs, sent after the text, and arrive byte-ide
   const { server, phone, origin } = await setUp({});
   const { page, context } = phone;
   const requests = [];
-  page.on('request', (r) => { if (r.url().includes('/api/')) requests.push(`${r.method()} ${new URL(r.url()).pathname}`); });
+  // Requests that got an answer, in order (offline attempts fail, unanswered).
+  page.on('requestfinished', (r) => { if (r.url().includes('/api/')) requests.push(`${r.method()} ${new URL(r.url()).pathname}`); });
   await openApp(page, origin);
   await context.setOffline(true);
   await home(page).newReport('风险隐患');
@@ -93,7 +94,8 @@ test('photos are shrunk, kept as Blobs, sent after the text, and arrive byte-ide
   await form(page).waitSaved();
   await form(page).submit.click();
   await home(page).waitForStatus('waiting');
-  assert.equal(requests.length, 0, 'nothing sent while offline');
+  assert.equal(requests.length, 0, 'nothing reached the server while offline');
+  assert.equal((await server.reports()).length, 0);
 
   await context.setOffline(false);
   await home(page).waitForCount('delivered', 1);
