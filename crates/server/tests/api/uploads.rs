@@ -347,7 +347,9 @@ async fn a_report_announcing_two_photos_awaits_both() {
 #[tokio::test]
 async fn a_photo_sent_in_checksummed_chunks_arrives_byte_identical() {
     let (app, dirs) = spawn_app().await;
-    let (a, b) = (jpeg(300_000, 7), jpeg(1000, 8));
+    // The second is sent in one PATCH far above the API's 256 KiB body
+    // limit, as tus-js-client does by default.
+    let (a, b) = (jpeg(300_000, 7), jpeg(1_500_000, 8));
     let report = hazard_with_photos(&[&a, &b]);
     receipt(app.submit(&report).await, StatusCode::CREATED).await;
     let photo = &report.photos[0];
@@ -416,7 +418,8 @@ async fn a_photo_sent_in_checksummed_chunks_arrives_byte_identical() {
         .expect("row");
     assert_eq!(stored_key, key);
 
-    // The second photo in one PATCH, without checksum; then both arrived.
+    // The second photo in one PATCH of 1.5 MB, without checksum; then both
+    // arrived.
     let (location, _) = app.tus_created(&report.photos[1]).await;
     let res = app.tus_patch(&location, 0, &b, None).await;
     assert_eq!(res.status(), StatusCode::NO_CONTENT);
