@@ -4,7 +4,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, openPhone, openApp, home, form, thread, phoneRecords, ANSWERS, STORED } from './helpers.mjs';
+import { startServer, openPhone, openApp, home, form, thread, phoneRecords, noiseJpeg, ANSWERS, STORED } from './helpers.mjs';
 
 // What the user reads, per language.
 const WORDS = {
@@ -148,6 +148,8 @@ for (const lang of ['zh-CN', 'en']) {
     await blank(page, 'rectify_by').fill(yesterday);
     await blank(page, 'reporter').fill('李秀英');
     await blank(page, 'phone').fill('13800001234');
+    await page.locator('#gallery-photos').setInputFiles([{ name: 'pond.jpg', mimeType: 'image/jpeg', buffer: await noiseJpeg(page, 800, 600) }]);
+    await page.getByTestId('photo').waitFor();
     await form(page).waitSaved();
     await submit(page, w);
     const overdue = page.getByTestId('report-item').first().getByTestId('rectify-overdue');
@@ -156,7 +158,11 @@ for (const lang of ['zh-CN', 'en']) {
 
     const fills = [
       () => blank(page, 'measures').fill('已设临时围挡和警示牌'),
-      () => blank(page, 'done').fill('新建护栏 25 米，配救生圈'),
+      async () => {
+        await blank(page, 'done').fill('新建护栏 25 米，配救生圈');
+        await page.locator('#gallery-after_photos').setInputFiles([{ name: 'fence.jpg', mimeType: 'image/jpeg', buffer: await noiseJpeg(page, 800, 600) }]);
+        await page.getByTestId('photo').waitFor();
+      },
       () => blank(page, 'verifier').fill('镇安全办 王军'),
     ];
     for (const [i, step] of w.steps.entries()) {
@@ -180,5 +186,6 @@ for (const lang of ['zh-CN', 'en']) {
     const onServer = await thread(server.url, closed.thread);
     assert.deepEqual(onServer.records.map((r) => r.report.template_id), ['hazard', 'hazard_rectifying', 'hazard_rectified', 'hazard_closed']);
     assert.deepEqual(onServer.records.map((r) => r.report.stage.kind), ['initial', 'rectifying', 'rectified', 'closed']);
+    assert.deepEqual(onServer.records.map((r) => r.report.photos?.length ?? 0), [1, 0, 1, 0], 'the found and rectified records carry their photos');
   });
 }
