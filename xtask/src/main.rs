@@ -19,7 +19,7 @@ pub const USAGE: &str = "\
 usage: cargo xtask <command>
 
   setup [--browser]  install what is missing: wasm32 target, Trunk, wasm-bindgen-cli,
-                     npm packages (wasm-opt, playwright-core); --browser: Chromium + chromedriver
+                     npm packages (wasm-opt, playwright-core); --browser: Chromium + chromedriver, moto_server
   build              setup, then `trunk build --release` into dist/
   run                build, then run the server on dist/ (KUAIBAO_ADDR, KUAIBAO_DATA_DIR)
   test               setup --browser, then native tests, wasm tests in headless Chromium,

@@ -24,6 +24,38 @@ pub fn setup(root: &Path, browser: bool) -> Result<()> {
     npm(root)?;
     if browser {
         chromium()?;
+        moto()?;
+    }
+    Ok(())
+}
+
+/// The S3-compatible server the storage tests run against (PyPI `moto`).
+const MOTO_VERSION: &str = "5.2.1";
+
+fn moto() -> Result<()> {
+    let found = cmd::output_of("python3", &["-m", "pip", "show", "moto"]);
+    let version = found.as_deref().and_then(|out| {
+        out.lines()
+            .find_map(|l| l.strip_prefix("Version: "))
+            .map(str::trim)
+            .map(str::to_owned)
+    });
+    if version.as_deref() == Some(MOTO_VERSION) && cmd::output_of("moto_server", &["--help"]).is_some() {
+        println!("ok moto_server {MOTO_VERSION}");
+        return Ok(());
+    }
+    println!("installing moto[server] {MOTO_VERSION} (pip), an S3-compatible server for the storage tests");
+    cmd::run(Command::new("python3").args([
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        &format!("moto[server]=={MOTO_VERSION}"),
+    ]))?;
+    if cmd::output_of("moto_server", &["--help"]).is_none() {
+        return Err(Error::Setup(
+            "moto_server is not on PATH after `pip install moto[server]`".to_string(),
+        ));
     }
     Ok(())
 }
