@@ -4,6 +4,7 @@ use kuaibao_core::validate::beijing;
 use kuaibao_core::{Answers, Blank, BlankKind, FieldError, ReportId, Stage, Text};
 use leptos::prelude::*;
 
+use crate::components::error_at;
 use crate::components::PhotoBlank;
 use crate::device::geo;
 use crate::platform;
@@ -30,13 +31,7 @@ pub fn BlankInput(
     let input_id = format!("blank-{id}");
     let error_id = format!("error-{id}");
     let value_of = move |key: &str| answers.with(|a| a.get(key).cloned().unwrap_or_default());
-    let error = move || {
-        errors.with(|es| {
-            es.iter()
-                .find(|e| e.field == id)
-                .map(|e| e.message(state.lang.get()).to_owned())
-        })
-    };
+    let error = error_at(state, errors, id);
     let required = blank.need.required_at(stage);
     let leave = move |_| on_leave.run(id.to_owned());
     // A single-line input; kinds differ only in type, keyboard and width.
@@ -141,13 +136,7 @@ fn MultiChoiceBlank(
                 .unwrap_or_default()
         })
     };
-    let error = move || {
-        errors.with(|es| {
-            es.iter()
-                .find(|e| e.field == id)
-                .map(|e| e.message(state.lang.get()).to_owned())
-        })
-    };
+    let error = error_at(state, errors, id);
     let toggle = move |value: &'static str, on: bool| {
         let mut picked = chosen();
         picked.retain(|v| v != value);
@@ -197,13 +186,7 @@ fn GeoBlank(
     let (lat_key, lon_key) = geo_keys(id);
     let note = RwSignal::new(String::new());
     let locating = RwSignal::new(false);
-    let error = move || {
-        errors.with(|es| {
-            es.iter()
-                .find(|e| e.field == id)
-                .map(|e| e.message(state.lang.get()).to_owned())
-        })
-    };
+    let error = error_at(state, errors, id);
     let locate = {
         let (lat_key, lon_key) = (lat_key.clone(), lon_key.clone());
         move |_| {

@@ -2,6 +2,7 @@ use kuaibao_core::grading::{self, Grade, GradeDecision};
 use kuaibao_core::{Answers, Family, FieldError, Template};
 use leptos::prelude::*;
 
+use crate::components::error_at;
 use crate::state::AppState;
 use crate::words;
 
@@ -36,13 +37,7 @@ pub fn GradePanel(
         });
         on_change.run(());
     };
-    let reason_error = move || {
-        errors.with(|es| {
-            es.iter()
-                .find(|e| e.field == "grade_reason")
-                .map(|e| e.message(state.lang.get()).to_owned())
-        })
-    };
+    let reason_error = error_at(state, errors, "grade_reason");
     view! {
         <section class="grade" aria-labelledby="grade-title" data-testid="grade-panel">
             <h3 id="grade-title">{move || state.t(words::GRADE)}</h3>

@@ -19,3 +19,23 @@ pub use sentence_form::SentenceForm;
 pub use status_line::StatusLine;
 pub use thread_chain::ThreadChain;
 pub use update_banner::UpdateBanner;
+
+use kuaibao_core::FieldError;
+use leptos::prelude::*;
+
+use crate::state::AppState;
+
+/// The message of the error at `field`, in the current language (reactive).
+pub fn error_at(
+    state: AppState,
+    errors: Signal<Vec<FieldError>>,
+    field: &'static str,
+) -> impl Fn() -> Option<String> + Copy {
+    move || {
+        errors.with(|es| {
+            es.iter()
+                .find(|e| e.field == field)
+                .map(|e| e.message(state.lang.get()).to_owned())
+        })
+    }
+}

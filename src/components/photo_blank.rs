@@ -2,6 +2,7 @@ use kuaibao_core::{Blank, BlankKind, FieldError, PhotoId, ReportId};
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
+use crate::components::error_at;
 use crate::state::AppState;
 use crate::store::{LocalPhoto, Upload};
 use crate::words;
@@ -29,13 +30,7 @@ pub fn PhotoBlank(
                 .collect::<Vec<_>>()
         })
     });
-    let error = move || {
-        errors.with(|es| {
-            es.iter()
-                .find(|e| e.field == id)
-                .map(|e| e.message(state.lang.get()).to_owned())
-        })
-    };
+    let error = error_at(state, errors, id);
     let take = move |ev: leptos::ev::Event| {
         let Some(input) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) else {
             return;

@@ -100,16 +100,22 @@ impl Store {
     /// that cannot be read is reported and skipped, never allowed to hide
     /// the others.
     pub async fn all(&self) -> Result<Vec<LocalReport>, StoreError> {
-        let tx = self.db.transaction(REPORTS).build()?;
-        let records = tx.object_store(REPORTS)?.get_all::<LocalReport>().serde()?.await?;
-        let mut reports = Vec::new();
+        self.read_all(REPORTS).await
+    }
+
+    /// Every record of one object store, in key order; a record that cannot
+    /// be read is reported and skipped.
+    async fn read_all<T: serde::de::DeserializeOwned>(&self, store: &str) -> Result<Vec<T>, StoreError> {
+        let tx = self.db.transaction(store).build()?;
+        let records = tx.object_store(store)?.get_all::<T>().serde()?.await?;
+        let mut out = Vec::new();
         for record in records {
             match record {
-                Ok(r) => reports.push(r),
-                Err(e) => leptos::logging::warn!("skipping an unreadable report record: {e}"),
+                Ok(r) => out.push(r),
+                Err(e) => leptos::logging::warn!("skipping an unreadable record in {store}: {e}"),
             }
         }
-        Ok(reports)
+        Ok(out)
     }
 
     /// Stores a new photo: its record, its bytes and its thumbnail, in one
@@ -156,16 +162,7 @@ impl Store {
     /// Every photo record on the phone, oldest first; unreadable ones are
     /// reported and skipped.
     pub async fn photos(&self) -> Result<Vec<LocalPhoto>, StoreError> {
-        let tx = self.db.transaction(PHOTOS).build()?;
-        let records = tx.object_store(PHOTOS)?.get_all::<LocalPhoto>().serde()?.await?;
-        let mut photos = Vec::new();
-        for record in records {
-            match record {
-                Ok(p) => photos.push(p),
-                Err(e) => leptos::logging::warn!("skipping an unreadable photo record: {e}"),
-            }
-        }
-        Ok(photos)
+        self.read_all(PHOTOS).await
     }
 
     /// A photo's bytes (or with `thumb`, its thumbnail).

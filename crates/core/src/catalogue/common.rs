@@ -12,7 +12,7 @@ pub const PEOPLE: Text = Text::new("人", "people");
 pub const ROOMS: Text = Text::new("间", "rooms");
 pub const WAN_YUAN: Text = Text::new("万元", "× 10,000 yuan");
 
-const fn count(id: &'static str, label: Text, unit: Text, need: Need) -> Blank {
+pub const fn count(id: &'static str, label: Text, unit: Text, need: Need) -> Blank {
     Blank {
         id,
         label,

@@ -2,7 +2,7 @@
 //! fit. Version 1 is the first template the app shipped; its blanks keep
 //! their first rules, so reports filled with it stay valid.
 
-use crate::catalogue::common::{GPS, MAX_PEOPLE, OCCURRED_AT, PEOPLE, PHONE, PLACE, REPORTER, WHAT_HAPPENED};
+use crate::catalogue::common::{count, GPS, OCCURRED_AT, PEOPLE, PHONE, PLACE, REPORTER, WHAT_HAPPENED};
 use crate::grading::CASUALTIES;
 use crate::template::{Blank, BlankKind, ChoiceOption, Family, Need, Template};
 use crate::text::Text;
@@ -28,16 +28,7 @@ const EVENT_CLASSES: &[ChoiceOption] = &[
 ];
 
 const fn required_count(id: &'static str, label: Text) -> Blank {
-    Blank {
-        id,
-        label,
-        kind: BlankKind::Count {
-            min: 0,
-            max: MAX_PEOPLE,
-            unit: PEOPLE,
-        },
-        need: Need::Always,
-    }
+    count(id, label, PEOPLE, Need::Always)
 }
 
 /// The general incident report (突发事件信息报告).
