@@ -23,7 +23,10 @@ impl Scripted {
     }
     fn next(&self, call: String) -> Result<TusAnswer, NetError> {
         self.calls.borrow_mut().push(call);
-        self.answers.borrow_mut().pop_front().unwrap_or_else(|| Err(NetError("script ran out".into())))
+        self.answers
+            .borrow_mut()
+            .pop_front()
+            .unwrap_or_else(|| Err(NetError("script ran out".into())))
     }
 }
 
@@ -40,11 +43,21 @@ impl TusTransport for Scripted {
 }
 
 fn answer(status: u16, offset: Option<u64>) -> Result<TusAnswer, NetError> {
-    Ok(TusAnswer { status, location: None, offset, body: String::new() })
+    Ok(TusAnswer {
+        status,
+        location: None,
+        offset,
+        body: String::new(),
+    })
 }
 
 fn created(url: &str) -> Result<TusAnswer, NetError> {
-    Ok(TusAnswer { status: 201, location: Some(url.into()), offset: None, body: String::new() })
+    Ok(TusAnswer {
+        status: 201,
+        location: Some(url.into()),
+        offset: None,
+        body: String::new(),
+    })
 }
 
 /// A stored photo of `size` bytes belonging to `report`.
@@ -72,7 +85,14 @@ async fn photo(store: &Store, report: ReportId, size: usize) -> LocalPhoto {
 fn no_op(_: &LocalPhoto) {}
 
 async fn upload_state(store: &Store, p: &LocalPhoto) -> Upload {
-    store.photos().await.expect("photos").into_iter().find(|q| q.id == p.id).expect("kept").upload
+    store
+        .photos()
+        .await
+        .expect("photos")
+        .into_iter()
+        .find(|q| q.id == p.id)
+        .expect("kept")
+        .upload
 }
 
 #[wasm_bindgen_test]
@@ -86,14 +106,23 @@ async fn a_photo_goes_up_in_chunks_once_its_text_is_delivered() {
         .then(answer(200, Some(0)))
         .then(answer(204, Some(CHUNK_BYTES)))
         .then(answer(204, Some(size as u64)));
-    let uploader = Uploader { store: store.clone(), tus };
+    let uploader = Uploader {
+        store: store.clone(),
+        tus,
+    };
 
     // Text not delivered yet: the photo waits, nothing is sent.
-    let summary = uploader.drain(&|_| false, platform::now_ms(), true, || 0.5, &no_op).await.expect("drain");
+    let summary = uploader
+        .drain(&|_| false, platform::now_ms(), true, || 0.5, &no_op)
+        .await
+        .expect("drain");
     assert_eq!(summary, Default::default());
     assert!(uploader.tus.calls.borrow().is_empty());
 
-    let summary = uploader.drain(&|id| id == report, platform::now_ms(), false, || 0.5, &no_op).await.expect("drain");
+    let summary = uploader
+        .drain(&|id| id == report, platform::now_ms(), false, || 0.5, &no_op)
+        .await
+        .expect("drain");
     assert_eq!(summary.done, 1);
     assert_eq!(
         *uploader.tus.calls.borrow(),
@@ -116,12 +145,23 @@ async fn after_a_drop_the_upload_resumes_from_the_servers_offset() {
         .then(created("/u/2"))
         .then(answer(200, Some(0)))
         .then(Err(NetError("connection reset".into())));
-    let uploader = Uploader { store: store.clone(), tus };
+    let uploader = Uploader {
+        store: store.clone(),
+        tus,
+    };
     let now = platform::now_ms();
-    let summary = uploader.drain(&|_| true, now, false, || 0.0, &no_op).await.expect("drain");
+    let summary = uploader
+        .drain(&|_| true, now, false, || 0.0, &no_op)
+        .await
+        .expect("drain");
     assert_eq!((summary.waiting, summary.next_try_ms), (1, Some(now + 1_000.0)));
     match upload_state(&store, &p).await {
-        Upload::Waiting { url, attempts, last_error, .. } => {
+        Upload::Waiting {
+            url,
+            attempts,
+            last_error,
+            ..
+        } => {
             assert_eq!(url.as_deref(), Some("/u/2"), "the upload is remembered");
             assert_eq!(attempts, 1);
             assert_eq!(last_error.as_deref(), Some("connection reset"));
@@ -129,9 +169,19 @@ async fn after_a_drop_the_upload_resumes_from_the_servers_offset() {
         other => panic!("expected waiting, got {other:?}"),
     }
     // The server kept 123,456 bytes of the cut chunk: go on from there.
-    uploader.tus.answers.borrow_mut().extend([answer(200, Some(123_456)), answer(204, Some(300_000))]);
-    uploader.drain(&|_| true, now + 2_000.0, false, || 0.0, &no_op).await.expect("drain");
-    assert_eq!(uploader.tus.calls.borrow()[3..], ["HEAD /u/2".to_owned(), "PATCH /u/2 @123456 +176544".to_owned()]);
+    uploader
+        .tus
+        .answers
+        .borrow_mut()
+        .extend([answer(200, Some(123_456)), answer(204, Some(300_000))]);
+    uploader
+        .drain(&|_| true, now + 2_000.0, false, || 0.0, &no_op)
+        .await
+        .expect("drain");
+    assert_eq!(
+        uploader.tus.calls.borrow()[3..],
+        ["HEAD /u/2".to_owned(), "PATCH /u/2 @123456 +176544".to_owned()]
+    );
     assert_eq!(upload_state(&store, &p).await, Upload::Done);
 }
 
@@ -145,13 +195,30 @@ async fn a_photo_over_the_servers_cap_is_refused_with_the_reason_and_kept() {
         offset: None,
         body: r#"{"error":"payload_too_large","message":"照片过大：5000 字节，上限 4000 字节"}"#.into(),
     }));
-    let uploader = Uploader { store: store.clone(), tus };
-    let summary = uploader.drain(&|_| true, platform::now_ms(), false, || 0.5, &no_op).await.expect("drain");
+    let uploader = Uploader {
+        store: store.clone(),
+        tus,
+    };
+    let summary = uploader
+        .drain(&|_| true, platform::now_ms(), false, || 0.5, &no_op)
+        .await
+        .expect("drain");
     assert_eq!(summary.rejected, 1);
-    assert_eq!(upload_state(&store, &p).await, Upload::Rejected { reason: "照片过大：5000 字节，上限 4000 字节".into() });
-    assert!(store.photo_blob(p.id, false).await.expect("read").is_some(), "the photo stays on the phone");
+    assert_eq!(
+        upload_state(&store, &p).await,
+        Upload::Rejected {
+            reason: "照片过大：5000 字节，上限 4000 字节".into()
+        }
+    );
+    assert!(
+        store.photo_blob(p.id, false).await.expect("read").is_some(),
+        "the photo stays on the phone"
+    );
     // Refused photos are not tried again.
-    uploader.drain(&|_| true, platform::now_ms(), true, || 0.5, &no_op).await.expect("drain");
+    uploader
+        .drain(&|_| true, platform::now_ms(), true, || 0.5, &no_op)
+        .await
+        .expect("drain");
     assert_eq!(uploader.tus.calls.borrow().len(), 1);
 }
 
@@ -159,7 +226,13 @@ async fn a_photo_over_the_servers_cap_is_refused_with_the_reason_and_kept() {
 async fn an_expired_upload_starts_again_and_a_stale_offset_is_asked_again() {
     let store = fresh_store().await;
     let mut p = photo(&store, platform::new_report_id(), 1_000).await;
-    p.upload = Upload::Waiting { url: Some("/old".into()), offset: 500, attempts: 0, next_try_ms: 0.0, last_error: None };
+    p.upload = Upload::Waiting {
+        url: Some("/old".into()),
+        offset: 500,
+        attempts: 0,
+        next_try_ms: 0.0,
+        last_error: None,
+    };
     store.put_photo(&p).await.expect("put");
     let tus = Scripted::default()
         .then(answer(404, None))
@@ -168,11 +241,24 @@ async fn an_expired_upload_starts_again_and_a_stale_offset_is_asked_again() {
         .then(answer(409, None))
         .then(answer(200, Some(600)))
         .then(answer(204, Some(1_000)));
-    let uploader = Uploader { store: store.clone(), tus };
-    let summary = uploader.drain(&|_| true, platform::now_ms(), false, || 0.5, &no_op).await.expect("drain");
+    let uploader = Uploader {
+        store: store.clone(),
+        tus,
+    };
+    let summary = uploader
+        .drain(&|_| true, platform::now_ms(), false, || 0.5, &no_op)
+        .await
+        .expect("drain");
     assert_eq!(summary.done, 1);
     assert_eq!(
         *uploader.tus.calls.borrow(),
-        ["HEAD /old", "POST 1000", "HEAD /new", "PATCH /new @0 +1000", "HEAD /new", "PATCH /new @600 +400"]
+        [
+            "HEAD /old",
+            "POST 1000",
+            "HEAD /new",
+            "PATCH /new @0 +1000",
+            "HEAD /new",
+            "PATCH /new @600 +400"
+        ]
     );
 }
