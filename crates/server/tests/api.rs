@@ -133,23 +133,9 @@ fn filled() -> Answers {
     let occurred = (Utc::now().with_timezone(&beijing()) - TimeDelta::hours(1))
         .format("%Y-%m-%dT%H:%M")
         .to_string();
-    [
-        ("occurred_at", occurred.as_str()),
-        ("place", "青石村三组后山"),
-        ("gps.lat", "30.6586"),
-        ("gps.lon", "104.0648"),
-        ("category", "natural_disaster"),
-        ("what_happened", "山体滑坡，冲毁两间民房"),
-        ("dead", "0"),
-        ("injured", "2"),
-        ("missing", "1"),
-        ("measures", "已疏散 12 户群众"),
-        ("reporter", "李秀英"),
-        ("phone", "138 0000 1234"),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v.to_owned()))
-    .collect()
+    let mut answers = kuaibao_core::examples::filled(&GENERAL_INCIDENT);
+    answers.insert("occurred_at".to_owned(), occurred);
+    answers
 }
 
 fn new_id() -> ReportId {
