@@ -122,6 +122,7 @@ impl LocalReport {
             written_at,
             grade: self.grade.clone(),
             photos: self.photos.clone(),
+            clock_offset_ms: None,
         }
     }
 

@@ -91,6 +91,9 @@ fn judge(
     jitter: &mut impl FnMut() -> f64,
 ) -> Status {
     match outcome_of_status(answer.status) {
+        // Until the phone can log in, a refused session waits like any
+        // other undecided answer: nothing queued is dropped.
+        Outcome::NeedLogin => retry(written_at, attempts, now_ms, jitter, "需要重新登录".to_owned()),
         Outcome::Delivered => match serde_json::from_str::<Receipt>(&answer.body) {
             Ok(receipt) => Status::Delivered { written_at, receipt },
             // A 2xx without a receipt we can read (a captive portal, say):

@@ -47,6 +47,7 @@ fn receipt(id: ReportId, seq: i64) -> HttpAnswer {
         id,
         seq,
         received_at: chrono::Utc::now(),
+        clock_offset_ms: None,
     };
     HttpAnswer {
         status: 201,

@@ -137,6 +137,7 @@ pub fn report(template: &Template, stage: Stage) -> Report {
         written_at: DateTime::parse_from_rfc3339(WRITTEN_AT).expect("the fixed writing time is RFC 3339"),
         grade: None,
         photos: photos(template),
+        clock_offset_ms: None,
     }
 }
 

@@ -3,6 +3,7 @@
 //! other. It does no I/O and builds for wasm32 and native, so the phone and the
 //! server judge a report by the very same code.
 
+pub mod account;
 pub mod backoff;
 pub mod catalogue;
 pub mod deadlines;

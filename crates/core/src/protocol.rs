@@ -13,6 +13,32 @@ pub const HEALTH_PATH: &str = "/api/health";
 /// Idempotent by report id: a replay answers the first receipt again.
 pub const SUBMIT_REPORT_PATH: &str = "/api/reports";
 
+/// `POST` a [`crate::account::LoginRequest`]: 201 and a
+/// [`crate::account::Session`]. `GET`: the [`crate::account::SessionInfo`]
+/// of the token sent. `DELETE`: ends the token's session (log out).
+pub const SESSION_PATH: &str = "/api/session";
+
+/// Every request but health, templates, the API description and the login
+/// itself carries the session's token in this header, after [`BEARER`].
+pub const AUTHORIZATION_HEADER: &str = "authorization";
+pub const BEARER: &str = "Bearer ";
+
+/// The phone's clock when it sent the request, in milliseconds since the
+/// Unix epoch. The server keeps its own clock minus this with each record it
+/// stores, so a phone whose clock is wrong cannot make a late report look
+/// early. Optional: without it the record just has no measured offset.
+pub const CLOCK_HEADER: &str = "x-kuaibao-clock";
+
+/// The answer of [`HEALTH_PATH`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Health {
+    /// `"ok"` when the database answers.
+    pub status: String,
+    /// The server's clock: the phone measures its own offset against it at
+    /// the start of every sync.
+    pub server_time: DateTime<Utc>,
+}
+
 /// The server's acknowledgement that a report is stored for good.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Receipt {
@@ -21,6 +47,18 @@ pub struct Receipt {
     pub seq: i64,
     /// When the server first received the report, by the server's clock.
     pub received_at: DateTime<Utc>,
+    /// The server's clock minus the phone's ([`CLOCK_HEADER`]) when the
+    /// record first arrived, in milliseconds; positive when the phone is
+    /// slow. Absent when the phone sent no clock.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clock_offset_ms: Option<i64>,
+}
+
+/// The offset of a phone's clock against the server's, measured from one
+/// round trip: the server's time is taken to be read half-way between the
+/// request leaving and the answer arriving. Positive when the phone is slow.
+pub fn clock_offset_ms(sent_ms: i64, server_ms: i64, answered_ms: i64) -> i64 {
+    server_ms - (sent_ms + (answered_ms - sent_ms) / 2)
 }
 
 /// Machine-readable reasons for a refusal.
@@ -35,6 +73,15 @@ pub enum ApiErrorCode {
     Conflict,
     PayloadTooLarge,
     NotFound,
+    /// No valid session: log in (again). Nothing queued is lost.
+    Unauthorized,
+    /// Logged in, but this account may not do or see that.
+    Forbidden,
+    /// Too many requests from this session or address: wait and retry.
+    RateLimited,
+    /// The server's storage is busy or full: the request was not stored;
+    /// retry later.
+    Unavailable,
     Internal,
 }
 
@@ -57,6 +104,9 @@ pub enum Outcome {
     Rejected,
     /// Not decided (server busy, down, or a proxy in the way): try later.
     Retry,
+    /// The session is missing, expired or revoked: keep everything queued
+    /// and send nothing more until the user logs in again.
+    NeedLogin,
 }
 
 /// Sorts an HTTP status into what the phone must do. Only a definite answer
@@ -65,7 +115,8 @@ pub enum Outcome {
 pub fn outcome_of_status(status: u16) -> Outcome {
     match status {
         200..=299 => Outcome::Delivered,
-        400 | 409 | 413 | 415 | 422 => Outcome::Rejected,
+        400 | 403 | 409 | 413 | 415 | 422 => Outcome::Rejected,
+        401 => Outcome::NeedLogin,
         _ => Outcome::Retry,
     }
 }
@@ -80,9 +131,20 @@ mod tests {
         assert_eq!(outcome_of_status(201), Outcome::Delivered);
         assert_eq!(outcome_of_status(422), Outcome::Rejected);
         assert_eq!(outcome_of_status(409), Outcome::Rejected);
-        for s in [401, 403, 404, 408, 429, 500, 502, 503, 504] {
+        assert_eq!(outcome_of_status(403), Outcome::Rejected);
+        assert_eq!(outcome_of_status(401), Outcome::NeedLogin);
+        for s in [404, 408, 429, 500, 502, 503, 504, 507] {
             assert_eq!(outcome_of_status(s), Outcome::Retry, "{s}");
         }
+    }
+
+    #[test]
+    fn the_clock_offset_assumes_the_server_read_its_clock_half_way() {
+        // Sent at 1000, answered at 1200 by the phone's clock; the server
+        // read 5100 between: at phone time 1100, so the phone is 4000 slow.
+        assert_eq!(clock_offset_ms(1000, 5100, 1200), 4000);
+        assert_eq!(clock_offset_ms(1000, 1100, 1200), 0);
+        assert_eq!(clock_offset_ms(10_000, 1100, 10_200), -9000);
     }
 
     #[test]

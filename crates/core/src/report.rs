@@ -36,6 +36,13 @@ pub struct Report {
     /// The photos that belong to this record; their bytes follow apart.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub photos: Vec<PhotoRef>,
+    /// The server's clock minus the phone's, in milliseconds, as the phone
+    /// last measured it before `written_at` (see
+    /// [`crate::protocol::clock_offset_ms`]); absent if it never had signal.
+    /// With the offset the server measures on arrival, a wrong phone clock
+    /// cannot hide a late report.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clock_offset_ms: Option<i64>,
 }
 
 impl Report {

@@ -58,12 +58,12 @@ pub struct FieldError {
 }
 
 impl FieldError {
-    fn new(field: &str, code: ErrorCode, zh: String, en: String) -> Self {
+    pub fn new(field: &str, code: ErrorCode, zh: impl Into<String>, en: impl Into<String>) -> Self {
         FieldError {
             field: field.to_owned(),
             code,
-            zh,
-            en,
+            zh: zh.into(),
+            en: en.into(),
         }
     }
 
@@ -91,8 +91,8 @@ pub fn validate(report: &Report) -> Result<&'static Template, Vec<FieldError>> {
         errors.push(FieldError::new(
             "id",
             ErrorCode::BadId,
-            "记录编号必须是 UUIDv7".into(),
-            "the record id must be a UUIDv7".into(),
+            "记录编号必须是 UUIDv7",
+            "the record id must be a UUIDv7",
         ));
     }
     let Some(template) = catalogue::find(&report.template_id, report.template_version) else {
@@ -115,20 +115,20 @@ pub fn validate(report: &Report) -> Result<&'static Template, Vec<FieldError>> {
         Some(t) if first && t != report.id => errors.push(FieldError::new(
             "thread",
             ErrorCode::BadThread,
-            "首报不能属于其他事件".into(),
-            "a first record cannot belong to another thread".into(),
+            "首报不能属于其他事件",
+            "a first record cannot belong to another thread",
         )),
         None if !first => errors.push(FieldError::new(
             "thread",
             ErrorCode::BadThread,
-            "续报、终报须注明所属事件".into(),
-            "a later record must name its thread".into(),
+            "续报、终报须注明所属事件",
+            "a later record must name its thread",
         )),
         Some(t) if !first && t == report.id => errors.push(FieldError::new(
             "thread",
             ErrorCode::BadThread,
-            "续报、终报不能自成事件".into(),
-            "a later record cannot be its own thread".into(),
+            "续报、终报不能自成事件",
+            "a later record cannot be its own thread",
         )),
         _ => {}
     }
@@ -201,8 +201,8 @@ fn check_grade(template: &Template, report: &Report) -> Vec<FieldError> {
         return vec![FieldError::new(
             "grade",
             ErrorCode::GradeMismatch,
-            "隐患记录不分事件等级".into(),
-            "hazard records carry no severity grade".into(),
+            "隐患记录不分事件等级",
+            "hazard records carry no severity grade",
         )];
     };
     let suggested = grading::suggest(rule, &report.answers).grade;
@@ -227,8 +227,8 @@ fn check_grade(template: &Template, report: &Report) -> Vec<FieldError> {
         errors.push(FieldError::new(
             "grade_reason",
             ErrorCode::ReasonRequired,
-            "改定等级须说明理由".into(),
-            "a grade other than the suggestion needs a reason".into(),
+            "改定等级须说明理由",
+            "a grade other than the suggestion needs a reason",
         ));
     }
     errors
@@ -620,6 +620,7 @@ mod tests {
             written_at: DateTime::parse_from_rfc3339("2026-11-23T10:00:00+08:00").expect("rfc3339"),
             grade: None,
             photos: Vec::new(),
+            clock_offset_ms: None,
         }
     }
 
@@ -759,6 +760,7 @@ mod tests {
             answers: filled(),
             written_at: written,
             photos: Vec::new(),
+            clock_offset_ms: None,
         };
         assert!(validate(&report).is_ok(), "02:00Z is 10:00 in Beijing, after the event");
         report.id = ReportId(uuid::Uuid::nil());

@@ -174,6 +174,7 @@ fn new_report() -> Report {
         written_at: Utc::now().with_timezone(&beijing()),
         grade: None,
         photos: Vec::new(),
+        clock_offset_ms: None,
     }
 }
 
@@ -567,6 +568,7 @@ fn incident(stage: Stage, thread: Option<ReportId>, minutes: i64) -> Report {
         written_at: written(minutes),
         grade: None,
         photos: Vec::new(),
+        clock_offset_ms: None,
     }
 }
 
@@ -615,6 +617,7 @@ fn hazard(stage: Stage, thread: Option<ReportId>, minutes: i64) -> Report {
         written_at: written(minutes),
         grade: None,
         photos: manifest(template, stage),
+        clock_offset_ms: None,
     }
 }
 
@@ -1064,6 +1067,7 @@ async fn a_database_of_the_first_schema_is_upgraded_at_start() {
             received_at: DateTime::parse_from_rfc3339(&received_at)
                 .expect("time")
                 .with_timezone(&Utc),
+            clock_offset_ms: None,
         };
         old.push((report, receipt, grade));
     }

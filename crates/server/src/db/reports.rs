@@ -151,6 +151,7 @@ pub async fn store(pool: &SqlitePool, report: &Report, template: &Template) -> R
         id: report.id,
         seq,
         received_at: parse_time(&id, &received_at)?,
+        clock_offset_ms: None,
     };
     Ok(if inserted {
         Stored::Created(receipt)
@@ -258,6 +259,7 @@ impl Row {
                 id: report.id,
                 seq: self.seq,
                 received_at,
+                clock_offset_ms: None,
             },
             report,
             photos: PhotoCount {
@@ -336,6 +338,7 @@ mod tests {
                     id: report.id,
                     seq,
                     received_at: Utc::now(),
+                    clock_offset_ms: None,
                 },
                 report,
                 photos: PhotoCount::default(),

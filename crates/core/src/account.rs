@@ -1,0 +1,265 @@
+//! Who may report and who may read: accounts, their roles and the area tree
+//! reports are routed along. The server decides access; the phone only shows
+//! who is logged in, so both read the same types.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::validate::{ErrorCode, FieldError};
+
+/// What an account may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// A grid worker (网格员) or disaster information officer (灾害信息员):
+    /// files reports and reads her own.
+    Reporter,
+    /// A duty officer (值班员): reads every report of his area and below.
+    Officer,
+    /// Manages accounts and areas; reads like an officer of his area.
+    Admin,
+}
+
+impl Role {
+    pub const ALL: [Role; 3] = [Role::Reporter, Role::Officer, Role::Admin];
+
+    /// The name used in the API, the database and the admin command.
+    pub fn code(self) -> &'static str {
+        match self {
+            Role::Reporter => "reporter",
+            Role::Officer => "officer",
+            Role::Admin => "admin",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.code() == code)
+    }
+
+    pub fn name_zh(self) -> &'static str {
+        match self {
+            Role::Reporter => "信息员",
+            Role::Officer => "值班员",
+            Role::Admin => "管理员",
+        }
+    }
+
+    /// Whether the account reads the reports of its whole area (and below)
+    /// rather than only its own.
+    pub fn reads_area(self) -> bool {
+        matches!(self, Role::Officer | Role::Admin)
+    }
+}
+
+/// The levels of the area tree, top down: 区县 → 乡镇/街道 → 村/社区 → 网格.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AreaLevel {
+    District,
+    Township,
+    Village,
+    Grid,
+}
+
+impl AreaLevel {
+    pub const ALL: [AreaLevel; 4] = [
+        AreaLevel::District,
+        AreaLevel::Township,
+        AreaLevel::Village,
+        AreaLevel::Grid,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            AreaLevel::District => "district",
+            AreaLevel::Township => "township",
+            AreaLevel::Village => "village",
+            AreaLevel::Grid => "grid",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<AreaLevel> {
+        AreaLevel::ALL.into_iter().find(|l| l.code() == code)
+    }
+
+    /// The level a child of an area of this level has; `None` under a grid.
+    pub fn child(self) -> Option<AreaLevel> {
+        match self {
+            AreaLevel::District => Some(AreaLevel::Township),
+            AreaLevel::Township => Some(AreaLevel::Village),
+            AreaLevel::Village => Some(AreaLevel::Grid),
+            AreaLevel::Grid => None,
+        }
+    }
+}
+
+/// An area as accounts and reports name it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AreaRef {
+    /// A short code chosen by the administrator, e.g. `xh-03-2-g7`.
+    pub id: String,
+    pub name: String,
+    pub level: AreaLevel,
+}
+
+/// Area codes: 1–64 of `a-z 0-9 - _`, so they are safe in paths and logs.
+pub fn check_area_id(id: &str) -> Result<(), String> {
+    let ok = (1..=64).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{id}` is not an area code: use 1 to 64 of a-z, 0-9, '-' and '_'"
+        ))
+    }
+}
+
+/// A logged-in account, as the server describes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Account {
+    pub id: String,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub area: AreaRef,
+}
+
+/// `POST /api/session`: log in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoginRequest {
+    pub username: String,
+    pub password: String,
+    /// The phone's own id (made once, kept in its storage): the audit log
+    /// names the device every change came from.
+    pub device_id: String,
+}
+
+/// The longest username and password accepted; more is junk, not a login.
+pub const MAX_USERNAME_CHARS: usize = 64;
+pub const MAX_PASSWORD_CHARS: usize = 256;
+/// A password shorter than this is refused when an account is made.
+pub const MIN_PASSWORD_CHARS: usize = 8;
+
+impl LoginRequest {
+    /// The errors of a login form, named by field, before anything is sent.
+    pub fn check(&self) -> Vec<FieldError> {
+        let mut errors = Vec::new();
+        let username = self.username.trim();
+        if username.is_empty() {
+            errors.push(FieldError::new(
+                "username",
+                ErrorCode::Required,
+                "请填写用户名",
+                "Enter your username",
+            ));
+        } else if username.chars().count() > MAX_USERNAME_CHARS {
+            errors.push(FieldError::new(
+                "username",
+                ErrorCode::TooLong,
+                "用户名过长",
+                "The username is too long",
+            ));
+        }
+        if self.password.is_empty() {
+            errors.push(FieldError::new(
+                "password",
+                ErrorCode::Required,
+                "请填写密码",
+                "Enter your password",
+            ));
+        } else if self.password.chars().count() > MAX_PASSWORD_CHARS {
+            errors.push(FieldError::new(
+                "password",
+                ErrorCode::TooLong,
+                "密码过长",
+                "The password is too long",
+            ));
+        }
+        if !is_device_id(&self.device_id) {
+            errors.push(FieldError::new(
+                "device_id",
+                ErrorCode::BadId,
+                "设备编号无效",
+                "The device id must be a UUID",
+            ));
+        }
+        errors
+    }
+}
+
+/// Device ids are UUIDs the phone makes; anything else is refused so the
+/// audit log never holds free text from the network.
+pub fn is_device_id(text: &str) -> bool {
+    uuid::Uuid::parse_str(text).is_ok() && text.len() == 36
+}
+
+/// The answer to a login: the token to send as `Authorization: Bearer …`,
+/// the account, and when the session ends. The phone keeps all three, so
+/// it works offline for as long as the session lasts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Session {
+    pub token: String,
+    pub account: Account,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// `GET /api/session`: who the token belongs to, while it is valid.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionInfo {
+    pub account: Account,
+    pub expires_at: DateTime<Utc>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_and_levels_round_trip_their_codes() {
+        for role in Role::ALL {
+            assert_eq!(Role::from_code(role.code()), Some(role));
+            let json = serde_json::to_string(&role).expect("json");
+            assert_eq!(json, format!("\"{}\"", role.code()));
+        }
+        for level in AreaLevel::ALL {
+            assert_eq!(AreaLevel::from_code(level.code()), Some(level));
+        }
+        assert_eq!(Role::from_code("root"), None);
+    }
+
+    #[test]
+    fn the_area_tree_has_four_levels_in_order() {
+        assert_eq!(AreaLevel::District.child(), Some(AreaLevel::Township));
+        assert_eq!(AreaLevel::Village.child(), Some(AreaLevel::Grid));
+        assert_eq!(AreaLevel::Grid.child(), None);
+    }
+
+    #[test]
+    fn area_codes_are_plain() {
+        assert!(check_area_id("xh-03_g7").is_ok());
+        for bad in ["", "XH", "a b", "a/b", "城关", &"a".repeat(65)] {
+            assert!(check_area_id(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_login_form_names_each_bad_field() {
+        let form = LoginRequest {
+            username: " ".into(),
+            password: String::new(),
+            device_id: "phone".into(),
+        };
+        let errors = form.check();
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["username", "password", "device_id"]);
+        let good = LoginRequest {
+            username: "li".into(),
+            password: "secret-pass".into(),
+            device_id: "01890a5d-ac96-774b-bcce-b302099a8057".into(),
+        };
+        assert!(good.check().is_empty());
+    }
+}
