@@ -10,6 +10,9 @@
 //! | `KUAIBAO_STATIC_DIR`         | `./dist`           | the built app |
 //! | `KUAIBAO_MAX_PHOTO_BYTES`    | 8388608 (8 MiB)    | the largest photo accepted (tus `Tus-Max-Size`); larger uploads are refused with 413. The core's validator separately refuses manifests announcing more than its own `MAX_PHOTO_BYTES` |
 //! | `KUAIBAO_UPLOAD_EXPIRY_SECS` | 86400 (24 h)       | how long an unfinished upload is kept after its creation or its last `PATCH` (tus `Upload-Expires`); expired ones are swept with their bytes every 10 minutes |
+//! | `DATABASE_URL`               | unset: SQLite file | unset keeps the database in `<data dir>/kuaibao.sqlite3`; `postgres://user:password@host/db` uses PostgreSQL (same schema, same migrations) |
+//! | `KUAIBAO_SESSION_SECS`       | 2592000 (30 days)  | how long a login lasts; the phone works offline all that time and asks for a new login after |
+//! | `KUAIBAO_DB_BUSY_MS`         | 5000               | how long a write waits for a database lock before the request is answered 503 (retry later) |
 //! | `KUAIBAO_OBJECT_STORE`       | unset: local files | where finished photos are kept: unset keeps them under `<data dir>/photos/`; `s3://bucket` or `s3://bucket/prefix` keeps them in an S3 bucket or any S3-compatible store, configured by the usual `AWS_*` variables (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_DEFAULT_REGION`, and for S3-compatible servers `AWS_ENDPOINT` and `AWS_ALLOW_HTTP=true`) |
 //!
 //! Photos are stored content-addressed under `photos/<first two hex digits
@@ -32,6 +35,14 @@ pub const MAX_PHOTO_BYTES_VAR: &str = "KUAIBAO_MAX_PHOTO_BYTES";
 pub const UPLOAD_EXPIRY_VAR: &str = "KUAIBAO_UPLOAD_EXPIRY_SECS";
 /// `s3://bucket[/prefix]` to keep photos in an S3-compatible store.
 pub const OBJECT_STORE_VAR: &str = "KUAIBAO_OBJECT_STORE";
+/// `sqlite://…` or `postgres://…`; unset: a SQLite file in the data dir.
+pub const DATABASE_URL_VAR: &str = "DATABASE_URL";
+/// A session's lifetime, in seconds.
+pub const SESSION_SECS_VAR: &str = "KUAIBAO_SESSION_SECS";
+/// How long a write waits for a lock, in milliseconds.
+pub const DB_BUSY_MS_VAR: &str = "KUAIBAO_DB_BUSY_MS";
+
+const DEFAULT_SESSION: Duration = Duration::from_secs(30 * 24 * 3600);
 
 const DEFAULT_ADDR: &str = "127.0.0.1:8080";
 const DEFAULT_DATA_DIR: &str = "./data";
@@ -60,6 +71,10 @@ pub struct Config {
     /// `aws_allow_http`, …). Not read from the environment: for programs
     /// (and tests) that start the server in-process.
     pub object_store_options: Vec<(String, String)>,
+    /// `None`: the SQLite file in the data dir.
+    pub database_url: Option<String>,
+    pub session_lifetime: Duration,
+    pub db_busy_timeout: Duration,
 }
 
 impl Default for Config {
@@ -74,6 +89,9 @@ impl Default for Config {
             sweep_every: DEFAULT_SWEEP_EVERY,
             object_store: None,
             object_store_options: Vec::new(),
+            database_url: None,
+            session_lifetime: DEFAULT_SESSION,
+            db_busy_timeout: crate::db::DEFAULT_BUSY_TIMEOUT,
         }
     }
 }
@@ -90,9 +108,19 @@ pub enum ConfigError {
     BadNumber { var: &'static str, value: String, max: u64 },
     #[error("{var}: `{value}` is not an object store URL like s3://bucket or s3://bucket/prefix")]
     BadObjectStore { var: &'static str, value: String },
+    /// The value is not repeated: a database URL may hold a password.
+    #[error("{var} is not a sqlite:// or postgres:// URL")]
+    BadDatabaseUrl { var: &'static str },
 }
 
 impl Config {
+    /// The database to open: `DATABASE_URL`, or the SQLite file.
+    pub fn database_url(&self) -> String {
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| crate::db::sqlite_url(&self.data_dir))
+    }
+
     /// Reads the process environment.
     pub fn from_env() -> Result<Self, ConfigError> {
         Self::from_lookup(|name| std::env::var_os(name))
@@ -130,8 +158,30 @@ impl Config {
                 Some(value)
             }
         };
+        let database_url = match lookup(DATABASE_URL_VAR) {
+            None => None,
+            Some(v) => {
+                let url = v
+                    .into_string()
+                    .map_err(|_| ConfigError::NotUnicode { var: DATABASE_URL_VAR })?;
+                let url = url.trim().to_owned();
+                if crate::db::Backend::of_url(&url).is_none() {
+                    return Err(ConfigError::BadDatabaseUrl { var: DATABASE_URL_VAR });
+                }
+                Some(url)
+            }
+        };
+        let session_lifetime = number(&lookup, SESSION_SECS_VAR, 365 * 24 * 3600)?
+            .map(Duration::from_secs)
+            .unwrap_or(defaults.session_lifetime);
+        let db_busy_timeout = number(&lookup, DB_BUSY_MS_VAR, 600_000)?
+            .map(Duration::from_millis)
+            .unwrap_or(defaults.db_busy_timeout);
         Ok(Config {
             addr,
+            database_url,
+            session_lifetime,
+            db_busy_timeout,
             data_dir: dir(&lookup, DATA_DIR_VAR, DEFAULT_DATA_DIR)?,
             static_dir: dir(&lookup, STATIC_DIR_VAR, DEFAULT_STATIC_DIR)?,
             max_photo_bytes,
@@ -201,6 +251,8 @@ mod tests {
         assert_eq!(c.upload_expiry, Duration::from_secs(86_400));
         assert_eq!(c.sweep_every, Duration::from_secs(600));
         assert_eq!(c.object_store, None);
+        assert_eq!(c.database_url(), "sqlite://./data/kuaibao.sqlite3?mode=rwc");
+        assert_eq!(c.session_lifetime, Duration::from_secs(30 * 24 * 3600));
         assert_eq!(c, Config::default());
     }
 
@@ -213,6 +265,9 @@ mod tests {
             (MAX_PHOTO_BYTES_VAR, "1000000"),
             (UPLOAD_EXPIRY_VAR, " 3600 "),
             (OBJECT_STORE_VAR, "s3://kuaibao-photos/prod"),
+            (DATABASE_URL_VAR, "postgres://kb:secret@db/kuaibao"),
+            (SESSION_SECS_VAR, "3600"),
+            (DB_BUSY_MS_VAR, "250"),
         ])
         .expect("valid");
         assert_eq!(c.addr, "0.0.0.0:0".parse().expect("addr"));
@@ -221,6 +276,9 @@ mod tests {
         assert_eq!(c.max_photo_bytes, 1_000_000);
         assert_eq!(c.upload_expiry, Duration::from_secs(3600));
         assert_eq!(c.object_store.as_deref(), Some("s3://kuaibao-photos/prod"));
+        assert_eq!(c.database_url(), "postgres://kb:secret@db/kuaibao");
+        assert_eq!(c.session_lifetime, Duration::from_secs(3600));
+        assert_eq!(c.db_busy_timeout, Duration::from_millis(250));
         let v6 = config(&[(ADDR_VAR, "[::1]:9000")]).expect("ipv6");
         assert_eq!(v6.addr.port(), 9000);
     }
@@ -248,6 +306,12 @@ mod tests {
             let err = config(&[(UPLOAD_EXPIRY_VAR, bad)]).expect_err(bad);
             assert!(err.to_string().starts_with("KUAIBAO_UPLOAD_EXPIRY_SECS"), "{err}");
         }
+        let err = config(&[(DATABASE_URL_VAR, "mysql://root:hunter2@db/x")]).expect_err("mysql");
+        assert!(err.to_string().starts_with("DATABASE_URL"), "{err}");
+        assert!(
+            !err.to_string().contains("hunter2"),
+            "the password is not repeated: {err}"
+        );
         for bad in ["", "bucket", "s3://", "s3:///x", "gs://bucket", "s3://Bucket"] {
             let err = config(&[(OBJECT_STORE_VAR, bad)]).expect_err(bad);
             assert!(err.to_string().starts_with("KUAIBAO_OBJECT_STORE"), "{err}");

@@ -1,6 +1,8 @@
 //! 快报's server: receives reports from the phones, idempotently by the
 //! phone-made id, keeps them in SQLite and serves the app's files.
 
+pub mod auth;
+pub mod cli;
 pub mod config;
 pub mod db;
 pub mod http;

@@ -1,10 +1,12 @@
 //! `kuaibao-server`: settings from the environment (see `config`), logs to
 //! stderr, and exactly one line on stdout once it accepts connections:
 //! `listening on http://IP:PORT` (scripts and tests read the port from it).
+//! With arguments, an administrative command (see `cli`).
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
+use kuaibao_server::cli::{self, Command};
 use kuaibao_server::config::Config;
 use kuaibao_server::startup;
 use tracing::level_filters::LevelFilter;
@@ -24,6 +26,14 @@ async fn main() -> ExitCode {
         .with_ansi(std::io::stderr().is_terminal())
         .init();
 
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let command = match cli::parse(&args) {
+        Ok(command) => command,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(2);
+        }
+    };
     let config = match Config::from_env() {
         Ok(config) => config,
         Err(e) => {
@@ -31,6 +41,22 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    match command {
+        Command::Serve => {}
+        Command::Help => {
+            println!("{}", cli::USAGE);
+            return ExitCode::SUCCESS;
+        }
+        admin => {
+            return match cli::run(&config, admin, std::io::stdin().lock()).await {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("kuaibao-server: {e}");
+                    ExitCode::FAILURE
+                }
+            };
+        }
+    }
     let server = match startup::build(&config).await {
         Ok(server) => server,
         Err(e) => {

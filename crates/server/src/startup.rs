@@ -10,11 +10,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use sqlx::SqlitePool;
 use tokio::net::TcpListener;
 
 use crate::config::Config;
-use crate::db;
+use crate::db::{self, Pool};
 use crate::storage::{PhotoStore, StorageError};
 use crate::uploads::Uploads;
 
@@ -24,13 +23,12 @@ pub use crate::http::{app, AppState};
 pub enum StartError {
     #[error("cannot create the data dir {}: {source}", path.display())]
     DataDir { path: PathBuf, source: io::Error },
-    #[error("cannot open the database {}: {source}", path.display())]
-    Open { path: PathBuf, source: sqlx::Error },
-    #[error("cannot bring the database {} up to date: {source}", path.display())]
-    Migrate {
-        path: PathBuf,
-        source: sqlx::migrate::MigrateError,
-    },
+    #[error("cannot open the database: {0}")]
+    Open(sqlx::Error),
+    #[error("cannot bring the database up to date: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("cannot read the database: {0}")]
+    Store(#[from] db::StoreError),
     #[error("cannot listen on {addr}: {source}")]
     Bind { addr: SocketAddr, source: io::Error },
     #[error("cannot open the photo store: {0}")]
@@ -45,7 +43,7 @@ pub struct Server {
     listener: TcpListener,
     local_addr: SocketAddr,
     router: Router,
-    pool: SqlitePool,
+    pool: Pool,
     uploads: Arc<Uploads>,
     sweep_every: Duration,
 }
@@ -57,16 +55,13 @@ pub async fn build(config: &Config) -> Result<Server, StartError> {
         path: config.data_dir.clone(),
         source,
     })?;
-    let path = config.data_dir.join(db::DB_FILE);
-    let pool = db::open(&path).await.map_err(|source| StartError::Open {
-        path: path.clone(),
-        source,
-    })?;
-    db::migrate(&pool).await.map_err(|source| StartError::Migrate {
-        path: path.clone(),
-        source,
-    })?;
-    tracing::info!(db = %path.display(), "database ready");
+    let pool = open_database(config).await?;
+    if db::accounts::user_count(&pool).await? == 0 {
+        tracing::warn!(
+            "no accounts yet: nobody can log in. Add the first administrator with \
+             `kuaibao-server area add …` and `kuaibao-server user add … --role admin` (see the README)"
+        );
+    }
 
     let uploads_dir = config.data_dir.join(UPLOADS_DIR);
     std::fs::create_dir_all(&uploads_dir).map_err(|source| StartError::DataDir {
@@ -100,6 +95,8 @@ pub async fn build(config: &Config) -> Result<Server, StartError> {
         AppState {
             pool: pool.clone(),
             uploads: Arc::clone(&uploads),
+            session_lifetime: chrono::Duration::from_std(config.session_lifetime)
+                .unwrap_or_else(|_| chrono::Duration::days(30)),
         },
         &config.static_dir,
     );
@@ -111,6 +108,18 @@ pub async fn build(config: &Config) -> Result<Server, StartError> {
         uploads,
         sweep_every: config.sweep_every,
     })
+}
+
+/// Opens the configured database and brings its schema up to date (the
+/// data dir must exist). The server and the admin command share it.
+pub async fn open_database(config: &Config) -> Result<Pool, StartError> {
+    let url = config.database_url();
+    let pool = db::open(&url, config.db_busy_timeout).await.map_err(StartError::Open)?;
+    db::migrate(&pool).await?;
+    let backend = db::backend(&pool).await.map_err(StartError::Open)?;
+    // The URL is not logged: it may hold a password.
+    tracing::info!(?backend, "database ready");
+    Ok(pool)
 }
 
 impl Server {

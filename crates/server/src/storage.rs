@@ -40,6 +40,26 @@ pub enum StorageError {
     Url(String),
 }
 
+impl StorageError {
+    /// Whether the write failed because the disk is full: somewhere in the
+    /// chain of causes is ENOSPC/EDQUOT. object_store wraps its I/O errors
+    /// in types of its own, so the chain is walked, and its text read as a
+    /// last resort.
+    pub fn is_disk_full(&self) -> bool {
+        let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(self);
+        while let Some(e) = cause {
+            if let Some(io) = e.downcast_ref::<std::io::Error>() {
+                if crate::db::is_disk_full(io) {
+                    return true;
+                }
+            }
+            cause = e.source();
+        }
+        let text = self.to_string();
+        text.contains("No space left on device") || text.contains("os error 28")
+    }
+}
+
 /// The photo store.
 #[derive(Clone)]
 pub struct PhotoStore {

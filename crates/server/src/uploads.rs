@@ -32,12 +32,12 @@ use kuaibao_core::photo::sniff_image;
 use kuaibao_core::PhotoId;
 use sha1::Sha1;
 use sha2::{Digest, Sha256};
-use sqlx::SqlitePool;
 use tokio::io::{AsyncSeekExt, AsyncWriteExt};
 use tokio::sync::{watch, OwnedMutexGuard};
 
+use crate::db::audit::Actor;
 use crate::db::photos::{self as rows, db_time, UploadRow};
-use crate::db::StoreError;
+use crate::db::{Pool, StoreError};
 use crate::storage::{photo_key, PhotoStore, StorageError};
 
 /// How long a request waits for another one on the same upload to let go.
@@ -198,6 +198,8 @@ impl UploadInfo {
 /// One `PATCH`, as read from its headers.
 #[derive(Debug, Clone)]
 pub struct Append {
+    /// Who sends the bytes: named in the audit log when the photo arrives.
+    pub actor: Actor,
     pub upload_id: String,
     pub offset: u64,
     pub content_length: Option<u64>,
@@ -227,7 +229,7 @@ struct Slot {
 
 /// The uploads of this server.
 pub struct Uploads {
-    pool: SqlitePool,
+    pool: Pool,
     store: PhotoStore,
     dir: PathBuf,
     max_bytes: u64,
@@ -240,7 +242,7 @@ pub struct Uploads {
 
 impl Uploads {
     /// `dir` holds the unfinished uploads' bytes and must exist.
-    pub fn new(pool: SqlitePool, store: PhotoStore, dir: PathBuf, max_bytes: u64, expiry: Duration) -> Self {
+    pub fn new(pool: Pool, store: PhotoStore, dir: PathBuf, max_bytes: u64, expiry: Duration) -> Self {
         Uploads {
             pool,
             store,
@@ -274,7 +276,14 @@ impl Uploads {
     /// upload (its offset is its length: nothing to send); for a photo with
     /// an unfinished upload, that upload, so bytes already received are
     /// not sent again.
-    pub async fn create(&self, photo_id: &str, sha256: &str, length: u64) -> Result<UploadInfo, UploadError> {
+    /// Only the reporter who sent a record naming the photo may upload it.
+    pub async fn create(
+        &self,
+        actor: &Actor,
+        photo_id: &str,
+        sha256: &str,
+        length: u64,
+    ) -> Result<UploadInfo, UploadError> {
         if length > self.max_bytes {
             return Err(UploadError::TooLarge {
                 length,
@@ -289,6 +298,12 @@ impl Uploads {
         let photo = rows::photo(&self.pool, &photo_key_text)
             .await?
             .ok_or_else(|| UploadError::UnknownPhoto(photo_key_text.clone()))?;
+        // Someone else's photo is answered like a photo that does not
+        // exist: ids are not a way to learn about others' reports.
+        let sender = actor.user_id.as_deref().unwrap_or_default();
+        if !rows::sent_by(&self.pool, &photo_key_text, sender).await? {
+            return Err(UploadError::UnknownPhoto(photo_key_text));
+        }
         if !sha256.eq_ignore_ascii_case(&photo.sha256) {
             return Err(UploadError::NotTheManifest(format!(
                 "photo {photo_id}: the sha256 sent is not the one its report announced ({})",
@@ -307,7 +322,7 @@ impl Uploads {
         // the server already, so this photo has arrived too, unsent.
         if !arrived {
             if let Some(key) = rows::stored_key(&self.pool, &photo.sha256).await? {
-                rows::arrive_without_upload(&self.pool, &photo.photo_id, &key, now).await?;
+                rows::arrive_without_upload(&self.pool, actor, &photo.photo_id, &key, now).await?;
                 tracing::info!(photo = %photo_id, %key, "photo arrived: the same bytes were stored already");
                 arrived = true;
             }
@@ -337,6 +352,19 @@ impl Uploads {
     }
 
     /// tus `HEAD`: where the upload stands.
+    /// Refuses, as if it did not exist, an upload of a photo that no record
+    /// of `user_id` names.
+    pub async fn check_owner(&self, upload_id: &str, user_id: &str) -> Result<(), UploadError> {
+        let row = rows::upload(&self.pool, upload_id)
+            .await?
+            .ok_or(UploadError::NotFound)?;
+        if rows::sent_by(&self.pool, &row.photo_id, user_id).await? {
+            Ok(())
+        } else {
+            Err(UploadError::NotFound)
+        }
+    }
+
     pub async fn head(&self, upload_id: &str) -> Result<UploadInfo, UploadError> {
         let slot = self.slot(upload_id);
         let guard = tokio::time::timeout(HEAD_WAIT, Arc::clone(&slot.lock).lock_owned())
@@ -487,7 +515,7 @@ impl Uploads {
 
         let offset = info.offset + keep;
         if offset == info.length {
-            return self.finish(&row).await;
+            return self.finish(&row, &append.actor).await;
         }
         let expires = self.expires_from(Utc::now());
         if keep > 0 {
@@ -515,7 +543,7 @@ impl Uploads {
     /// The last byte is in: verify the whole, store it under its content
     /// address, mark the photo arrived. A photo that is not what its report
     /// announced is discarded with its upload, and stays awaited.
-    async fn finish(&self, row: &UploadRow) -> Result<UploadInfo, UploadError> {
+    async fn finish(&self, row: &UploadRow, actor: &Actor) -> Result<UploadInfo, UploadError> {
         let id = row.upload_id.as_str();
         let path = self.part_path(id);
         let bytes = Bytes::from(tokio::fs::read(&path).await.map_err(io_error(&path))?);
@@ -546,7 +574,7 @@ impl Uploads {
         if !self.store.contains(&key).await? {
             self.store.put(&key, bytes).await?;
         }
-        let first = rows::arrive(&self.pool, id, &row.photo_id, &key, Utc::now()).await?;
+        let first = rows::arrive(&self.pool, actor, id, &row.photo_id, &key, Utc::now()).await?;
         if let Err(e) = tokio::fs::remove_file(&path).await {
             tracing::warn!(upload = %id, "cannot remove {}: {e}", path.display());
         }

@@ -10,7 +10,7 @@ use chrono::{DateTime, FixedOffset, SecondsFormat, TimeDelta, Utc};
 use kuaibao_core::catalogue::{self, GENERAL_INCIDENT, HAZARD};
 use kuaibao_core::grading::{self, CASUALTIES};
 use kuaibao_core::photo::PhotoRef;
-use kuaibao_core::protocol::{ApiError, ApiErrorCode, Receipt, HEALTH_PATH, SUBMIT_REPORT_PATH};
+use kuaibao_core::protocol::{ApiError, ApiErrorCode, Receipt, HEALTH_PATH, SESSION_PATH, SUBMIT_REPORT_PATH};
 use kuaibao_core::validate::beijing;
 use kuaibao_core::{Answers, BlankKind, ErrorCode, Grade, GradeDecision, PhotoId, Report, ReportId, Stage, Template};
 use kuaibao_server::config::Config;
@@ -30,19 +30,102 @@ const HASHED_FILE: &str = "kuaibao-0123456789abcdef.js";
 /// A running server and the way to stop it.
 struct TestApp {
     base: String,
+    /// Logged in as [`REPORTER`], who files reports in grid [`GRID`].
     client: Client,
+    /// The reporter's session token, for requests written by hand.
+    token: String,
+    /// Logged in as [`ADMIN`], of the whole district.
+    admin: Client,
     stop: oneshot::Sender<()>,
     task: JoinHandle<std::io::Result<()>>,
 }
 
-/// A data dir and a static dir, kept apart from the server so a test can
-/// restart the server on the same data.
+/// The accounts every test server has (see [`fixture_accounts`]).
+const REPORTER: &str = "reporter";
+const ADMIN: &str = "admin";
+const PASSWORD: &str = "test-password";
+const DISTRICT: &str = "d";
+const GRID: &str = "d-t1-v1-g1";
+
+/// A data dir, a static dir and the database, kept apart from the server
+/// so a test can restart the server on the same data.
 struct Dirs {
     data: TempDir,
     static_files: TempDir,
+    /// A PostgreSQL database of its own when the tests run against
+    /// PostgreSQL (`KUAIBAO_TEST_POSTGRES_URL`); `None`: the SQLite file.
+    database_url: Option<String>,
 }
 
+/// Set by `cargo xtask test` for its PostgreSQL run: a server where the
+/// tests may create databases.
+const POSTGRES_VAR: &str = "KUAIBAO_TEST_POSTGRES_URL";
+
+impl Dirs {
+    /// The settings of a server on these dirs and this database.
+    fn config(&self) -> Config {
+        Config {
+            addr: "127.0.0.1:0".parse().expect("addr"),
+            data_dir: self.data.path().to_owned(),
+            static_dir: self.static_files.path().to_owned(),
+            database_url: self.database_url.clone(),
+            ..Config::default()
+        }
+    }
+
+    /// A pool on the test's database, for checks behind the API's back.
+    async fn pool(&self) -> db::Pool {
+        db::open(&self.config().database_url(), db::DEFAULT_BUSY_TIMEOUT)
+            .await
+            .expect("open the test database")
+    }
+}
+
+/// Dirs on the database the run is for: SQLite, or a fresh PostgreSQL
+/// database when [`POSTGRES_VAR`] is set.
 fn dirs() -> Dirs {
+    let mut dirs = sqlite_dirs();
+    if let Ok(admin_url) = std::env::var(POSTGRES_VAR) {
+        dirs.database_url = Some(fresh_postgres_database(&admin_url));
+    }
+    dirs
+}
+
+/// A new, empty database on the PostgreSQL server of `admin_url`; its URL.
+/// Made with its own short-lived runtime so plain `fn`s can call it.
+fn fresh_postgres_database(admin_url: &str) -> String {
+    use sqlx::Connection;
+    let (_, random) = id_parts();
+    let name = format!(
+        "kb_test_{}",
+        random.iter().map(|b| format!("{b:02x}")).collect::<String>()
+    );
+    let base = admin_url.rsplit_once('/').map(|(base, _)| base).unwrap_or(admin_url);
+    let url = format!("{base}/{name}");
+    let admin_url = admin_url.to_owned();
+    let create = format!("CREATE DATABASE {name}");
+    std::thread::spawn(move || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime")
+            .block_on(async {
+                let mut conn = sqlx::PgConnection::connect(&admin_url)
+                    .await
+                    .expect("connect to the test PostgreSQL server");
+                sqlx::Executor::execute(&mut conn, create.as_str())
+                    .await
+                    .expect("create a test database");
+                let _ = conn.close().await;
+            })
+    })
+    .join()
+    .expect("create database thread");
+    url
+}
+
+/// Dirs on SQLite whatever the run, for tests of SQLite's own upgrades.
+fn sqlite_dirs() -> Dirs {
     let static_files = TempDir::new().expect("static dir");
     for (name, text) in [
         ("index.html", INDEX_HTML),
@@ -54,41 +137,139 @@ fn dirs() -> Dirs {
     Dirs {
         data: TempDir::new().expect("data dir"),
         static_files,
+        database_url: None,
     }
 }
 
 /// Starts a server on a fresh data dir.
 async fn spawn_app() -> (TestApp, Dirs) {
     let dirs = dirs();
-    let app = start(dirs.data.path(), dirs.static_files.path()).await;
+    let app = start(&dirs).await;
     (app, dirs)
 }
 
-async fn start(data_dir: &Path, static_dir: &Path) -> TestApp {
-    start_with(data_dir, static_dir, |_| {}).await
+async fn start(dirs: &Dirs) -> TestApp {
+    start_with(dirs, |_| {}).await
 }
 
-/// Starts a server with settings changed by `adjust`.
-async fn start_with(data_dir: &Path, static_dir: &Path, adjust: impl FnOnce(&mut Config)) -> TestApp {
-    let mut config = Config {
-        addr: "127.0.0.1:0".parse().expect("addr"),
-        data_dir: data_dir.to_owned(),
-        static_dir: static_dir.to_owned(),
-        ..Config::default()
-    };
+/// Starts a server with settings changed by `adjust`, its fixture accounts
+/// made if missing, and both clients logged in.
+async fn start_with(dirs: &Dirs, adjust: impl FnOnce(&mut Config)) -> TestApp {
+    let mut config = dirs.config();
     adjust(&mut config);
+    fixture_accounts(&config).await;
     let server = startup::build(&config).await.expect("server starts");
     let base = format!("http://127.0.0.1:{}", server.port());
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(server.run_until(async move {
         let _ = stopped.await;
     }));
+    let token = session_of(&base, REPORTER).await.token;
     TestApp {
+        client: authorized(&token),
+        token,
+        admin: login(&base, ADMIN).await,
         base,
-        client: Client::new(),
         stop,
         task,
     }
+}
+
+/// The area tree of every test server: district `d` with townships `d-t1`
+/// and `d-t2`, each with a village and a grid; the reporter in grid
+/// `d-t1-v1-g1`, the administrator at the district. Made through the same
+/// functions as the admin command; a second call finds them made.
+async fn fixture_accounts(config: &Config) {
+    use kuaibao_core::account::{AreaLevel, AreaRef, Role};
+    use kuaibao_server::db::{accounts, audit::Actor};
+    std::fs::create_dir_all(&config.data_dir).expect("data dir");
+    let pool = startup::open_database(config).await.expect("database");
+    let actor = Actor::command_line();
+    let areas = [
+        (DISTRICT, AreaLevel::District, None),
+        ("d-t1", AreaLevel::Township, Some(DISTRICT)),
+        ("d-t1-v1", AreaLevel::Village, Some("d-t1")),
+        (GRID, AreaLevel::Grid, Some("d-t1-v1")),
+        ("d-t2", AreaLevel::Township, Some(DISTRICT)),
+        ("d-t2-v1", AreaLevel::Village, Some("d-t2")),
+        ("d-t2-v1-g1", AreaLevel::Grid, Some("d-t2-v1")),
+    ];
+    for (id, level, parent) in areas {
+        let area = AreaRef {
+            id: id.to_owned(),
+            name: format!("区域 {id}"),
+            level,
+        };
+        // Err(AreaExists) on a restart: fine.
+        let _ = accounts::add_area(&pool, &actor, &area, parent)
+            .await
+            .expect("add area");
+    }
+    for (username, role, area) in [(REPORTER, Role::Reporter, GRID), (ADMIN, Role::Admin, DISTRICT)] {
+        add_user(&pool, username, role, area).await;
+    }
+    pool.close().await;
+}
+
+/// Adds an account with [`PASSWORD`] unless it exists.
+async fn add_user(pool: &db::Pool, username: &str, role: kuaibao_core::account::Role, area: &str) {
+    use kuaibao_server::db::{accounts, audit::Actor};
+    let hash = password_hash();
+    let new = accounts::NewUser {
+        username,
+        display_name: username,
+        role,
+        area,
+        password_hash: &hash,
+    };
+    let _ = accounts::add_user(pool, &Actor::command_line(), &new)
+        .await
+        .expect("add user");
+}
+
+/// [`PASSWORD`]'s hash, made once: hashing is slow on purpose.
+fn password_hash() -> String {
+    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HASH.get_or_init(|| kuaibao_server::auth::password::hash(PASSWORD).expect("hash"))
+        .clone()
+}
+
+/// The device id every test client logs in from.
+const DEVICE: &str = "01890a5d-ac96-774b-bcce-b302099a8057";
+
+/// A client that sends `username`'s fresh session token with every request.
+async fn login(base: &str, username: &str) -> Client {
+    let session = session_of(base, username).await;
+    authorized(&session.token)
+}
+
+async fn session_of(base: &str, username: &str) -> kuaibao_core::account::Session {
+    let res = Client::new()
+        .post(format!("{base}{SESSION_PATH}"))
+        .json(&kuaibao_core::account::LoginRequest {
+            username: username.to_owned(),
+            password: PASSWORD.to_owned(),
+            device_id: DEVICE.to_owned(),
+        })
+        .send()
+        .await
+        .expect("POST /api/session");
+    assert_eq!(res.status(), StatusCode::CREATED, "login as {username}");
+    res.json().await.expect("a session")
+}
+
+fn authorized(token: &str) -> Client {
+    authorized_builder(token).build().expect("client")
+}
+
+/// A client builder that sends `token` with every request.
+fn authorized_builder(token: &str) -> reqwest::ClientBuilder {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::AUTHORIZATION,
+        format!("Bearer {token}").parse().expect("header value"),
+    );
+    Client::builder().default_headers(headers)
 }
 
 impl TestApp {
@@ -97,7 +278,12 @@ impl TestApp {
     }
 
     async fn get(&self, path: &str) -> Response {
-        self.client.get(self.url(path)).send().await.expect("GET")
+        self.get_as(&self.client, path).await
+    }
+
+    /// GET as the account `client` is logged in as.
+    async fn get_as(&self, client: &Client, path: &str) -> Response {
+        client.get(self.url(path)).send().await.expect("GET")
     }
 
     async fn submit(&self, report: &Report) -> Response {
@@ -110,7 +296,11 @@ impl TestApp {
     }
 
     async fn list(&self) -> Vec<StoredReport> {
-        let res = self.get(SUBMIT_REPORT_PATH).await;
+        self.list_as(&self.client).await
+    }
+
+    async fn list_as(&self, client: &Client) -> Vec<StoredReport> {
+        let res = self.get_as(client, SUBMIT_REPORT_PATH).await;
         assert_eq!(res.status(), StatusCode::OK);
         res.json().await.expect("list of stored reports")
     }
@@ -202,8 +392,10 @@ async fn health_is_ok() {
     let (app, _dirs) = spawn_app().await;
     let res = app.get(HEALTH_PATH).await;
     assert_eq!(res.status(), StatusCode::OK);
-    let body: serde_json::Value = res.json().await.expect("json");
-    assert_eq!(body, serde_json::json!({ "status": "ok" }));
+    let health: kuaibao_core::protocol::Health = res.json().await.expect("json");
+    assert_eq!(health.status, "ok");
+    let skew = (Utc::now() - health.server_time).num_seconds().abs();
+    assert!(skew < 5, "the server's own time, {skew} s away");
 }
 
 #[tokio::test]
@@ -452,12 +644,12 @@ async fn hashed_files_are_cached_for_a_year_and_sw_js_never() {
 #[tokio::test]
 async fn reports_survive_a_restart() {
     let dirs = dirs();
-    let app = start(dirs.data.path(), dirs.static_files.path()).await;
+    let app = start(&dirs).await;
     let report = new_report();
     let first = receipt(app.submit(&report).await, StatusCode::CREATED).await;
     app.stop().await;
 
-    let app = start(dirs.data.path(), dirs.static_files.path()).await;
+    let app = start(&dirs).await;
     assert_eq!(receipt(app.submit(&report).await, StatusCode::OK).await, first);
     let second = receipt(app.submit(&new_report()).await, StatusCode::CREATED).await;
     assert!(second.seq > first.seq);
@@ -472,7 +664,7 @@ async fn reports_survive_a_restart() {
 #[tokio::test]
 async fn without_the_app_files_the_api_still_works() {
     let dirs = dirs();
-    let app = start(dirs.data.path(), &dirs.static_files.path().join("absent")).await;
+    let app = start_with(&dirs, |c| c.static_dir = c.static_dir.join("absent")).await;
     assert_eq!(app.get(HEALTH_PATH).await.status(), StatusCode::OK);
     assert_eq!(app.get("/").await.status(), StatusCode::NOT_FOUND);
     receipt(app.submit(&new_report()).await, StatusCode::CREATED).await;
@@ -653,7 +845,11 @@ fn photo_ref(blank: &str, bytes: &[u8], id: PhotoId) -> PhotoRef {
 
 impl TestApp {
     async fn thread(&self, id: ReportId) -> Thread {
-        let res = self.get(&thread_path(id)).await;
+        self.thread_as(&self.client, id).await
+    }
+
+    async fn thread_as(&self, client: &Client, id: ReportId) -> Thread {
+        let res = self.get_as(client, &thread_path(id)).await;
         assert_eq!(res.status(), StatusCode::OK);
         res.json().await.expect("a thread")
     }
@@ -682,10 +878,10 @@ struct ThreadColumns {
     grade_chosen: Option<String>,
 }
 
-async fn columns(pool: &sqlx::SqlitePool, id: ReportId) -> ThreadColumns {
+async fn columns(pool: &db::Pool, id: ReportId) -> ThreadColumns {
     sqlx::query_as(
         "SELECT thread_id, stage, stage_rank, stage_n, grade_suggested, grade_chosen \
-         FROM reports WHERE id = ?",
+         FROM reports WHERE id = $1",
     )
     .bind(id.to_string())
     .fetch_one(pool)
@@ -709,10 +905,6 @@ fn cols(
         grade_suggested: suggested.map(str::to_owned),
         grade_chosen: chosen.map(str::to_owned),
     }
-}
-
-fn db_path(dirs: &Dirs) -> std::path::PathBuf {
-    dirs.data.path().join(db::DB_FILE)
 }
 
 #[tokio::test]
@@ -793,7 +985,7 @@ async fn an_incident_thread_comes_back_in_stage_order_whatever_the_arrival_order
 
     // The columns for queries: without a decision the server keeps its own
     // suggestion.
-    let pool = db::open(&db_path(&dirs)).await.expect("open the database");
+    let pool = dirs.pool().await;
     let suggested = grading::suggest(&CASUALTIES, &filled()).grade.code();
     assert_eq!(suggested, "IV");
     assert_eq!(
@@ -845,7 +1037,7 @@ async fn a_hazard_thread_comes_back_in_order_of_its_life() {
     assert_eq!(stored.report, closed);
 
     // Hazards are not graded.
-    let pool = db::open(&db_path(&dirs)).await.expect("open the database");
+    let pool = dirs.pool().await;
     assert_eq!(
         columns(&pool, rectified.id).await,
         cols(found.id, r#"{"kind":"rectified"}"#, 2, 0, None, None)
@@ -1005,19 +1197,20 @@ async fn the_catalogue_lists_every_template_with_grading_and_deadlines() {
 async fn a_database_of_the_first_schema_is_upgraded_at_start() {
     use sha2::{Digest, Sha256};
 
-    let dirs = dirs();
-    let path = db_path(&dirs);
+    let dirs = sqlite_dirs();
 
     // The first schema, applied as the first server applied it: through
     // sqlx's migrator, which records it, with 0001 the only migration.
     let only_first = TempDir::new().expect("temp dir");
     let name = "0001_reports.sql";
     std::fs::copy(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations").join(name),
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("migrations/sqlite")
+            .join(name),
         only_first.path().join(name),
     )
     .expect("copy 0001");
-    let pool = db::open(&path).await.expect("create the database");
+    let pool = dirs.pool().await;
     sqlx::migrate::Migrator::new(only_first.path())
         .await
         .expect("read 0001")
@@ -1073,18 +1266,26 @@ async fn a_database_of_the_first_schema_is_upgraded_at_start() {
     }
     pool.close().await;
 
-    let app = start(dirs.data.path(), dirs.static_files.path()).await;
+    // Reports from before accounts have no area: only administrators read
+    // them. The phone that sent them, now logged in, still gets its receipt.
+    let app = start(&dirs).await;
     for (report, first_receipt, _) in &old {
-        let res = app.get(&format!("{SUBMIT_REPORT_PATH}/{}", report.id)).await;
+        let res = app
+            .get_as(&app.admin, &format!("{SUBMIT_REPORT_PATH}/{}", report.id))
+            .await;
         assert_eq!(res.status(), StatusCode::OK);
         let stored: StoredReport = res.json().await.expect("stored report");
         assert_eq!((&stored.receipt, &stored.report), (first_receipt, report));
         assert_eq!(stored.report.thread, None);
         assert_eq!(stored.report.stage, Stage::Initial);
 
-        let thread = app.thread(report.id).await;
+        let thread = app.thread_as(&app.admin, report.id).await;
         assert_eq!(thread.thread, report.id);
         assert_eq!(thread.records, vec![stored]);
+        assert_eq!(
+            app.get(&format!("{SUBMIT_REPORT_PATH}/{}", report.id)).await.status(),
+            StatusCode::NOT_FOUND
+        );
 
         // The phone never got its receipt and sends again, now with a
         // `stage` in the text: still the same report, the same receipt.
@@ -1095,12 +1296,12 @@ async fn a_database_of_the_first_schema_is_upgraded_at_start() {
     changed.answers.insert("injured".into(), "5".into());
     let (status, _) = api_error(app.submit(&changed).await).await;
     assert_eq!(status, StatusCode::CONFLICT);
-    assert_eq!(app.list().await.len(), old.len());
+    assert_eq!(app.list_as(&app.admin).await.len(), old.len());
 
     // The old 首报 can now be followed up.
     let follow_up = incident(Stage::FollowUp { n: 1 }, Some(report.id), 5);
     receipt(app.submit(&follow_up).await, StatusCode::CREATED).await;
-    let thread = app.thread(report.id).await;
+    let thread = app.thread_as(&app.admin, report.id).await;
     assert_eq!(
         thread.records.iter().map(|r| &r.report).collect::<Vec<_>>(),
         [report, &follow_up]
@@ -1108,7 +1309,7 @@ async fn a_database_of_the_first_schema_is_upgraded_at_start() {
     assert_eq!(&thread.records[0].receipt, first_receipt);
 
     // The backfill, and the append-only rules still in force after it.
-    let pool = db::open(&path).await.expect("open the database");
+    let pool = dirs.pool().await;
     for (report, _, grade) in &old {
         assert_eq!(
             columns(&pool, report.id).await,

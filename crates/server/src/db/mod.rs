@@ -1,66 +1,247 @@
-//! Storage in one SQLite file. Routes call the functions here and never write
-//! SQL themselves, so every query lives next to the schema it depends on.
+//! Storage in SQLite (one file, the default) or PostgreSQL (`DATABASE_URL`),
+//! through sqlx's `Any` driver. Routes call the functions here and never
+//! write SQL themselves, so every query lives next to the schema it depends
+//! on.
+//!
+//! The SQL is written once for both databases: `$1`-style parameters (SQLite
+//! reads them as positions too), BIGINT-sized integers read as `i64`, times
+//! as RFC 3339 text, nothing dialect-specific outside the migrations. The
+//! migrations differ by dialect (triggers, identity columns), so each
+//! database has its own folder with the same numbered steps.
 
+pub mod accounts;
+pub mod audit;
 pub mod photos;
 pub mod reports;
 
 use std::path::Path;
 use std::time::Duration;
 
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::SqlitePool;
+use sqlx::any::AnyPoolOptions;
+use sqlx::migrate::Migrator;
+use sqlx::AnyConnection;
+use sqlx::{AnyPool, Connection, Executor};
 
-/// The database file's name inside the data dir.
+/// The pool every query runs on, whichever the database.
+pub type Pool = AnyPool;
+pub type Tx<'c> = sqlx::Transaction<'c, sqlx::Any>;
+
+/// The database file's name inside the data dir, when no URL is given.
 pub const DB_FILE: &str = "kuaibao.sqlite3";
 
 /// Connections in the pool. SQLite lets one connection write at a time (the
 /// others wait, see `busy_timeout`); a few more let reads run alongside.
-const MAX_CONNECTIONS: u32 = 4;
+/// PostgreSQL writes in parallel, so it gets more.
+const SQLITE_CONNECTIONS: u32 = 4;
+const POSTGRES_CONNECTIONS: u32 = 16;
 
-/// How long a writer waits for another writer before giving up with "busy".
-/// Writes take milliseconds, so reaching this means something is stuck.
-const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long a statement waits for a lock held by another writer before it
+/// gives up with "busy". Writes take milliseconds, so reaching this means
+/// something is stuck; the client is told to retry (503), never that its
+/// data was refused.
+pub const DEFAULT_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// Why a storage call failed. Both are the server's fault, never the client's.
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
+
+/// Which database a URL names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    /// `sqlite:…` or `postgres://…`/`postgresql://…`; anything else is
+    /// refused when the settings are read.
+    pub fn of_url(url: &str) -> Option<Backend> {
+        if url.starts_with("sqlite:") {
+            Some(Backend::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Some(Backend::Postgres)
+        } else {
+            None
+        }
+    }
+
+    fn migrator(self) -> &'static Migrator {
+        match self {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        }
+    }
+}
+
+/// Why a storage call failed. None of these is the client's fault.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
+    /// Another writer held the lock for longer than the busy timeout, or the
+    /// pool had no free connection: nothing was written, retry later.
+    #[error("database busy: {0}")]
+    Busy(sqlx::Error),
+    /// The disk (or the database's quota) is full: nothing was written.
+    #[error("storage full: {0}")]
+    Full(String),
     #[error("database: {0}")]
-    Sqlx(#[from] sqlx::Error),
+    Sqlx(sqlx::Error),
     #[error("cannot encode report: {0}")]
     Encode(#[from] serde_json::Error),
     #[error("stored report {id} cannot be read back: {reason}")]
     Corrupt { id: String, reason: String },
 }
 
-/// Opens (creating if missing) the database at `path`.
-pub async fn open(path: &Path) -> Result<SqlitePool, sqlx::Error> {
-    let options = SqliteConnectOptions::new()
-        .filename(path)
-        .create_if_missing(true)
-        // WAL: readers (the duty office's list) never block the writer.
-        .journal_mode(SqliteJournalMode::Wal)
-        // FULL, not NORMAL: with WAL, NORMAL survives a crash of the server
-        // but may lose the last commits on power loss or an OS crash. A
-        // receipt tells the phone it may stop retrying, so a report must be
-        // on disk before its receipt leaves; one fsync per report is cheap
-        // at the rate people write incident reports.
-        .synchronous(SqliteSynchronous::Full)
-        .busy_timeout(BUSY_TIMEOUT)
-        .foreign_keys(true);
-    SqlitePoolOptions::new()
-        .max_connections(MAX_CONNECTIONS)
-        .connect_with(options)
-        .await
+impl From<sqlx::Error> for StoreError {
+    /// Sorts out the failures that mean "try again later" from the rest, so
+    /// they can be answered 503/507 instead of 500.
+    fn from(e: sqlx::Error) -> Self {
+        match &e {
+            sqlx::Error::PoolTimedOut => StoreError::Busy(e),
+            sqlx::Error::Database(db) => {
+                let code = db.code().map(|c| c.into_owned()).unwrap_or_default();
+                let message = db.message().to_ascii_lowercase();
+                // SQLite: SQLITE_BUSY (5), SQLITE_LOCKED (6) and their
+                // extended codes; SQLITE_FULL (13). PostgreSQL: lock_not_available
+                // (55P03), query_canceled by lock/statement timeout (57014),
+                // disk_full (53100), out_of_memory (53200).
+                let busy = matches!(code.as_str(), "5" | "6" | "261" | "262" | "517" | "55P03" | "57014")
+                    || message.contains("database is locked");
+                let full =
+                    matches!(code.as_str(), "13" | "53100" | "53200") || message.contains("database or disk is full");
+                if full {
+                    StoreError::Full(db.message().to_owned())
+                } else if busy {
+                    StoreError::Busy(e)
+                } else {
+                    StoreError::Sqlx(e)
+                }
+            }
+            sqlx::Error::Io(io) if is_disk_full(io) => StoreError::Full(io.to_string()),
+            _ => StoreError::Sqlx(e),
+        }
+    }
 }
 
-/// Brings the schema up to date with `crates/server/migrations/`, which is
-/// embedded in the binary at build time.
-pub async fn migrate(pool: &SqlitePool) -> Result<(), sqlx::migrate::MigrateError> {
-    sqlx::migrate!().run(pool).await
+/// ENOSPC or EDQUOT: the disk or the user's quota is full.
+pub fn is_disk_full(e: &std::io::Error) -> bool {
+    matches!(e.raw_os_error(), Some(28) | Some(122))
+}
+
+/// The URL of the default database: a SQLite file in the data dir.
+pub fn sqlite_url(data_dir: &Path) -> String {
+    format!("sqlite://{}?mode=rwc", data_dir.join(DB_FILE).display())
+}
+
+/// Opens (creating a SQLite file if missing) the database at `url`.
+pub async fn open(url: &str, busy_timeout: Duration) -> Result<Pool, sqlx::Error> {
+    sqlx::any::install_default_drivers();
+    let backend = Backend::of_url(url)
+        .ok_or_else(|| sqlx::Error::Configuration(format!("not a sqlite: or postgres:// URL: {url}").into()))?;
+    let millis = busy_timeout.as_millis();
+    let options = AnyPoolOptions::new()
+        .max_connections(match backend {
+            Backend::Sqlite => SQLITE_CONNECTIONS,
+            Backend::Postgres => POSTGRES_CONNECTIONS,
+        })
+        // A request waits this long for a connection, then is told "busy".
+        .acquire_timeout(busy_timeout + Duration::from_secs(1))
+        .after_connect(move |conn: &mut AnyConnection, _| {
+            Box::pin(async move {
+                for statement in session_settings(backend, millis) {
+                    conn.execute(statement.as_str()).await?;
+                }
+                Ok(())
+            })
+        });
+    let pool = options.connect(url).await?;
+    // Fail now, not at the first report, if the settings are refused.
+    pool.acquire().await?.ping().await?;
+    Ok(pool)
+}
+
+/// What every new connection is told before use.
+fn session_settings(backend: Backend, busy_millis: u128) -> Vec<String> {
+    match backend {
+        Backend::Sqlite => vec![
+            // WAL: readers (the duty office's list) never block the writer.
+            "PRAGMA journal_mode = WAL".to_owned(),
+            // FULL, not NORMAL: with WAL, NORMAL survives a crash of the
+            // server but may lose the last commits on power loss or an OS
+            // crash. A receipt tells the phone it may stop retrying, so a
+            // report must be on disk before its receipt leaves; one fsync
+            // per report is cheap at the rate people write reports.
+            "PRAGMA synchronous = FULL".to_owned(),
+            format!("PRAGMA busy_timeout = {busy_millis}"),
+            "PRAGMA foreign_keys = ON".to_owned(),
+        ],
+        Backend::Postgres => vec![
+            // The same promise as SQLite's busy timeout: wait for a lock this
+            // long, then fail with a "busy" error the client may retry.
+            format!("SET lock_timeout = {busy_millis}"),
+            // Receipts are promises: commit only once it is on disk, even if
+            // the cluster's default says otherwise.
+            "SET synchronous_commit = on".to_owned(),
+            "SET TIME ZONE 'UTC'".to_owned(),
+        ],
+    }
+}
+
+/// Which database `pool` talks to.
+pub async fn backend(pool: &Pool) -> Result<Backend, sqlx::Error> {
+    let conn = pool.acquire().await?;
+    Ok(match conn.backend_name() {
+        "PostgreSQL" => Backend::Postgres,
+        _ => Backend::Sqlite,
+    })
+}
+
+/// Brings the schema up to date with `crates/server/migrations/<dialect>/`,
+/// which is embedded in the binary at build time.
+pub async fn migrate(pool: &Pool) -> Result<(), sqlx::migrate::MigrateError> {
+    let backend = backend(pool).await?;
+    backend.migrator().run(pool).await
+}
+
+/// The migrations each dialect has, as (version, description): the same in
+/// both, which a test checks.
+pub fn migrations(backend: Backend) -> Vec<(i64, String)> {
+    backend
+        .migrator()
+        .iter()
+        .map(|m| (m.version, m.description.to_string()))
+        .collect()
 }
 
 /// A trivial query: proves the database answers, for the health check.
-pub async fn ping(pool: &SqlitePool) -> Result<(), StoreError> {
+pub async fn ping(pool: &Pool) -> Result<(), StoreError> {
     sqlx::query("SELECT 1").execute(pool).await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_name_their_database() {
+        assert_eq!(
+            Backend::of_url("sqlite://data/k.sqlite3?mode=rwc"),
+            Some(Backend::Sqlite)
+        );
+        assert_eq!(Backend::of_url("sqlite::memory:"), Some(Backend::Sqlite));
+        assert_eq!(Backend::of_url("postgres://u@h/db"), Some(Backend::Postgres));
+        assert_eq!(Backend::of_url("postgresql://u@h/db"), Some(Backend::Postgres));
+        assert_eq!(Backend::of_url("mysql://u@h/db"), None);
+    }
+
+    #[test]
+    fn both_databases_have_the_same_migrations() {
+        assert_eq!(migrations(Backend::Sqlite), migrations(Backend::Postgres));
+        assert!(migrations(Backend::Sqlite).len() >= 4);
+    }
+
+    #[test]
+    fn disk_full_is_recognised() {
+        assert!(is_disk_full(&std::io::Error::from_raw_os_error(28)));
+        assert!(!is_disk_full(&std::io::Error::from_raw_os_error(13)));
+    }
 }

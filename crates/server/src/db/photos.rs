@@ -5,9 +5,11 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use kuaibao_core::photo::PhotoRef;
 use kuaibao_core::{PhotoId, Report};
 use serde::{Deserialize, Serialize};
-use sqlx::{Sqlite, SqlitePool, Transaction};
+use serde_json::json;
 
-use super::StoreError;
+use super::audit::{self, Actor};
+use super::reports::Scope;
+use super::{Pool, StoreError, Tx};
 
 /// Times as stored: microseconds and `Z`, fixed width, so text order is
 /// time order.
@@ -65,16 +67,13 @@ pub struct PhotoRow {
 /// transaction that stores it. A photo id already announced by another
 /// record keeps its row if it names the same bytes; if it names other bytes,
 /// `Err(Some(id))`: the record must be refused (one id, one photo).
-pub(super) async fn insert_manifest(
-    tx: &mut Transaction<'_, Sqlite>,
-    report: &Report,
-) -> Result<Result<(), PhotoId>, StoreError> {
+pub(super) async fn insert_manifest(tx: &mut Tx<'_>, report: &Report) -> Result<Result<(), PhotoId>, StoreError> {
     let report_id = report.id.to_string();
     for photo in &report.photos {
         let id = photo.id.to_string();
         sqlx::query(
             "INSERT INTO photos (photo_id, report_id, blank, sha256, size, mime, taken_at, lat, lon) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (photo_id) DO NOTHING",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (photo_id) DO NOTHING",
         )
         .bind(&id)
         .bind(&report_id)
@@ -92,13 +91,18 @@ pub(super) async fn insert_manifest(
         .bind(photo.lon)
         .execute(&mut **tx)
         .await?;
-        let (sha256, size): (String, i64) = sqlx::query_as("SELECT sha256, size FROM photos WHERE photo_id = ?")
+        let (sha256, size): (String, i64) = sqlx::query_as("SELECT sha256, size FROM photos WHERE photo_id = $1")
             .bind(&id)
             .fetch_one(&mut **tx)
             .await?;
         if sha256 != photo.sha256 || size != size_i64(photo) {
             return Ok(Err(photo.id));
         }
+        sqlx::query("INSERT INTO report_photos (report_id, photo_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+            .bind(&report_id)
+            .bind(&id)
+            .execute(&mut **tx)
+            .await?;
     }
     Ok(Ok(()))
 }
@@ -108,9 +112,9 @@ fn size_i64(photo: &PhotoRef) -> i64 {
 }
 
 /// The row of photo `id`.
-pub async fn photo(pool: &SqlitePool, id: &str) -> Result<Option<PhotoRow>, StoreError> {
+pub async fn photo(pool: &Pool, id: &str) -> Result<Option<PhotoRow>, StoreError> {
     Ok(sqlx::query_as(
-        "SELECT photo_id, report_id, sha256, size, mime, arrived_at, storage_key FROM photos WHERE photo_id = ?",
+        "SELECT photo_id, report_id, sha256, size, mime, arrived_at, storage_key FROM photos WHERE photo_id = $1",
     )
     .bind(id)
     .fetch_optional(pool)
@@ -119,21 +123,51 @@ pub async fn photo(pool: &SqlitePool, id: &str) -> Result<Option<PhotoRow>, Stor
 
 /// Where the bytes with this SHA-256 are stored, if some photo with them
 /// has arrived.
-pub async fn stored_key(pool: &SqlitePool, sha256: &str) -> Result<Option<String>, StoreError> {
+pub async fn stored_key(pool: &Pool, sha256: &str) -> Result<Option<String>, StoreError> {
     Ok(sqlx::query_scalar(
-        "SELECT storage_key FROM photos WHERE sha256 = ? AND arrived_at IS NOT NULL ORDER BY arrived_at LIMIT 1",
+        "SELECT storage_key FROM photos WHERE sha256 = $1 AND arrived_at IS NOT NULL ORDER BY arrived_at LIMIT 1",
     )
     .bind(sha256)
     .fetch_optional(pool)
     .await?)
 }
 
+/// Whether a record sent by `user_id` names photo `photo_id`: only its
+/// reporter uploads a photo. Records stored before accounts existed have
+/// no author; their photos may come from any account (the bytes must still
+/// be the ones the manifest's SHA-256 names).
+pub async fn sent_by(pool: &Pool, photo_id: &str, user_id: &str) -> Result<bool, StoreError> {
+    let found: Option<i64> = sqlx::query_scalar(
+        "SELECT 1 FROM report_photos AS m JOIN reports AS r ON r.id = m.report_id \
+         WHERE m.photo_id = $1 AND (r.author_id = $2 OR r.author_id IS NULL) LIMIT 1",
+    )
+    .bind(photo_id)
+    .bind(user_id)
+    .fetch_optional(pool)
+    .await?;
+    Ok(found.is_some())
+}
+
+/// Whether some record in `scope` names a photo with these bytes.
+pub async fn visible(pool: &Pool, sha256: &str, scope: &Scope) -> Result<bool, StoreError> {
+    let (visible, param) = scope.condition(2);
+    let found: Option<i64> = sqlx::query_scalar(&format!(
+        "SELECT 1 FROM photos AS p JOIN report_photos AS m ON m.photo_id = p.photo_id \
+         JOIN reports AS r ON r.id = m.report_id WHERE p.sha256 = $1 AND {visible} LIMIT 1"
+    ))
+    .bind(sha256)
+    .bind(param)
+    .fetch_optional(pool)
+    .await?;
+    Ok(found.is_some())
+}
+
 /// The status of each photo `report` announces, in manifest order.
-pub async fn of_report(pool: &SqlitePool, report: &Report) -> Result<ReportPhotos, StoreError> {
+pub async fn of_report(pool: &Pool, report: &Report) -> Result<ReportPhotos, StoreError> {
     let mut photos = Vec::with_capacity(report.photos.len());
     for p in &report.photos {
         let arrived: Option<String> =
-            sqlx::query_scalar("SELECT arrived_at FROM photos WHERE photo_id = ? AND arrived_at IS NOT NULL")
+            sqlx::query_scalar("SELECT arrived_at FROM photos WHERE photo_id = $1 AND arrived_at IS NOT NULL")
                 .bind(p.id.to_string())
                 .fetch_optional(pool)
                 .await?;
@@ -196,9 +230,9 @@ impl UploadRow {
 
 const UPLOAD_COLUMNS: &str = "upload_id, photo_id, length, received, expires_at";
 
-pub async fn upload(pool: &SqlitePool, upload_id: &str) -> Result<Option<UploadRow>, StoreError> {
+pub async fn upload(pool: &Pool, upload_id: &str) -> Result<Option<UploadRow>, StoreError> {
     Ok(
-        sqlx::query_as(&format!("SELECT {UPLOAD_COLUMNS} FROM uploads WHERE upload_id = ?"))
+        sqlx::query_as(&format!("SELECT {UPLOAD_COLUMNS} FROM uploads WHERE upload_id = $1"))
             .bind(upload_id)
             .fetch_optional(pool)
             .await?,
@@ -208,13 +242,13 @@ pub async fn upload(pool: &SqlitePool, upload_id: &str) -> Result<Option<UploadR
 /// An upload of photo `photo_id` still usable at `now`: a complete one, or
 /// else an unfinished one not expired (the newest).
 pub async fn usable_upload_of(
-    pool: &SqlitePool,
+    pool: &Pool,
     photo_id: PhotoId,
     now: DateTime<Utc>,
 ) -> Result<Option<UploadRow>, StoreError> {
     Ok(sqlx::query_as(&format!(
         "SELECT {UPLOAD_COLUMNS} FROM uploads \
-         WHERE photo_id = ? AND (received = length OR expires_at >= ?) \
+         WHERE photo_id = $1 AND (received = length OR expires_at >= $2) \
          ORDER BY received = length DESC, created_at DESC LIMIT 1"
     ))
     .bind(photo_id.to_string())
@@ -223,10 +257,10 @@ pub async fn usable_upload_of(
     .await?)
 }
 
-pub async fn create_upload(pool: &SqlitePool, row: &UploadRow, now: DateTime<Utc>) -> Result<(), StoreError> {
+pub async fn create_upload(pool: &Pool, row: &UploadRow, now: DateTime<Utc>) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO uploads (upload_id, photo_id, length, received, created_at, expires_at) \
-         VALUES (?, ?, ?, ?, ?, ?)",
+         VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(&row.upload_id)
     .bind(&row.photo_id)
@@ -241,15 +275,9 @@ pub async fn create_upload(pool: &SqlitePool, row: &UploadRow, now: DateTime<Utc
 
 /// Moves the offset of an unfinished upload from `from` to `to` (< length)
 /// and its expiry to `expires_at`; false if the row is gone or moved.
-pub async fn advance(
-    pool: &SqlitePool,
-    upload_id: &str,
-    from: i64,
-    to: i64,
-    expires_at: &str,
-) -> Result<bool, StoreError> {
+pub async fn advance(pool: &Pool, upload_id: &str, from: i64, to: i64, expires_at: &str) -> Result<bool, StoreError> {
     let done = sqlx::query(
-        "UPDATE uploads SET received = ?, expires_at = ? WHERE upload_id = ? AND received = ? AND ? < length",
+        "UPDATE uploads SET received = $1, expires_at = $2 WHERE upload_id = $3 AND received = $4 AND $5 < length",
     )
     .bind(to)
     .bind(expires_at)
@@ -264,7 +292,8 @@ pub async fn advance(
 /// Marks the photo arrived (unless it already had) and the upload complete,
 /// together. Returns whether this call made the photo arrive.
 pub async fn arrive(
-    pool: &SqlitePool,
+    pool: &Pool,
+    actor: &Actor,
     upload_id: &str,
     photo_id: &str,
     storage_key: &str,
@@ -272,7 +301,7 @@ pub async fn arrive(
 ) -> Result<bool, StoreError> {
     let mut tx = pool.begin().await?;
     let arrived =
-        sqlx::query("UPDATE photos SET arrived_at = ?, storage_key = ? WHERE photo_id = ? AND arrived_at IS NULL")
+        sqlx::query("UPDATE photos SET arrived_at = $1, storage_key = $2 WHERE photo_id = $3 AND arrived_at IS NULL")
             .bind(db_time(now))
             .bind(storage_key)
             .bind(photo_id)
@@ -280,10 +309,13 @@ pub async fn arrive(
             .await?
             .rows_affected()
             == 1;
-    sqlx::query("UPDATE uploads SET received = length WHERE upload_id = ?")
+    sqlx::query("UPDATE uploads SET received = length WHERE upload_id = $1")
         .bind(upload_id)
         .execute(&mut *tx)
         .await?;
+    if arrived {
+        audit::record(&mut tx, actor, "photo.arrive", photo_id, json!({ "upload": upload_id })).await?;
+    }
     tx.commit().await?;
     Ok(arrived)
 }
@@ -291,24 +323,39 @@ pub async fn arrive(
 /// Marks a photo arrived whose bytes are stored already under `storage_key`
 /// (another photo had the same bytes). False if it had arrived before.
 pub async fn arrive_without_upload(
-    pool: &SqlitePool,
+    pool: &Pool,
+    actor: &Actor,
     photo_id: &str,
     storage_key: &str,
     now: DateTime<Utc>,
 ) -> Result<bool, StoreError> {
-    let done =
-        sqlx::query("UPDATE photos SET arrived_at = ?, storage_key = ? WHERE photo_id = ? AND arrived_at IS NULL")
+    let mut tx = pool.begin().await?;
+    let arrived =
+        sqlx::query("UPDATE photos SET arrived_at = $1, storage_key = $2 WHERE photo_id = $3 AND arrived_at IS NULL")
             .bind(db_time(now))
             .bind(storage_key)
             .bind(photo_id)
-            .execute(pool)
-            .await?;
-    Ok(done.rows_affected() == 1)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+            == 1;
+    if arrived {
+        audit::record(
+            &mut tx,
+            actor,
+            "photo.arrive",
+            photo_id,
+            json!({ "same_bytes_as": storage_key }),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(arrived)
 }
 
 /// Deletes an upload's row; false if there was none.
-pub async fn delete_upload(pool: &SqlitePool, upload_id: &str) -> Result<bool, StoreError> {
-    let done = sqlx::query("DELETE FROM uploads WHERE upload_id = ?")
+pub async fn delete_upload(pool: &Pool, upload_id: &str) -> Result<bool, StoreError> {
+    let done = sqlx::query("DELETE FROM uploads WHERE upload_id = $1")
         .bind(upload_id)
         .execute(pool)
         .await?;
@@ -317,9 +364,9 @@ pub async fn delete_upload(pool: &SqlitePool, upload_id: &str) -> Result<bool, S
 
 /// Uploads whose expiry is before `now`, finished or not (a finished one
 /// is only a pointer to a stored photo, kept a while for clients that ask).
-pub async fn expired_uploads(pool: &SqlitePool, now: DateTime<Utc>) -> Result<Vec<UploadRow>, StoreError> {
+pub async fn expired_uploads(pool: &Pool, now: DateTime<Utc>) -> Result<Vec<UploadRow>, StoreError> {
     Ok(
-        sqlx::query_as(&format!("SELECT {UPLOAD_COLUMNS} FROM uploads WHERE expires_at < ?"))
+        sqlx::query_as(&format!("SELECT {UPLOAD_COLUMNS} FROM uploads WHERE expires_at < $1"))
             .bind(db_time(now))
             .fetch_all(pool)
             .await?,
@@ -327,7 +374,7 @@ pub async fn expired_uploads(pool: &SqlitePool, now: DateTime<Utc>) -> Result<Ve
 }
 
 /// The ids of every upload.
-pub async fn upload_ids(pool: &SqlitePool) -> Result<Vec<String>, StoreError> {
+pub async fn upload_ids(pool: &Pool) -> Result<Vec<String>, StoreError> {
     Ok(sqlx::query_scalar("SELECT upload_id FROM uploads")
         .fetch_all(pool)
         .await?)

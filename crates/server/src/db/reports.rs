@@ -7,11 +7,12 @@ use kuaibao_core::grading::{self, Grade};
 use kuaibao_core::protocol::Receipt;
 use kuaibao_core::{Family, Report, ReportId, Template};
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 use sha2::{Digest, Sha256};
-use sqlx::SqlitePool;
 
+use super::audit::{self, Actor};
 use super::photos::{self, PhotoCount};
-use super::StoreError;
+use super::{Pool, StoreError};
 
 /// What storing a report did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,6 +44,47 @@ pub struct Thread {
     /// The thread's id: the id of its first record.
     pub thread: ReportId,
     pub records: Vec<StoredReport>,
+}
+
+/// Who sent a report, from the session it came with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sender {
+    pub user_id: String,
+    /// The sender's area: the report is routed there.
+    pub area_id: String,
+    pub device_id: String,
+    /// The server's clock minus the phone's when the request arrived.
+    pub clock_offset_ms: Option<i64>,
+}
+
+/// Which reports a reader may see.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    /// A reporter: the reports she sent.
+    Own { user_id: String },
+    /// An officer or administrator: the reports routed to the area with this
+    /// path or below it. `legacy` adds the reports stored before accounts
+    /// existed, which have no area (administrators see those).
+    Area { path: String, legacy: bool },
+}
+
+impl Scope {
+    /// The condition on `reports AS r`, with its one parameter at `$n`.
+    pub(super) fn condition(&self, n: usize) -> (String, &str) {
+        match self {
+            Scope::Own { user_id } => (format!("r.author_id = ${n}"), user_id),
+            // substr/length rather than LIKE: area codes may contain `_`,
+            // which LIKE reads as a wildcard.
+            Scope::Area { path, legacy } => (
+                format!(
+                    "(EXISTS (SELECT 1 FROM areas AS a WHERE a.id = r.area_id \
+                       AND substr(a.path, 1, length(${n})) = ${n}){})",
+                    if *legacy { " OR r.area_id IS NULL" } else { "" }
+                ),
+                path,
+            ),
+        }
+    }
 }
 
 /// The text stored for a report: serde's serialisation of the parsed report.
@@ -91,7 +133,7 @@ impl Columns {
 /// UNIQUE index decides, not a prior read), and the row is then read back in
 /// the same transaction, so two concurrent sends of one report both answer
 /// the one row's receipt.
-pub async fn store(pool: &SqlitePool, report: &Report, template: &Template) -> Result<Stored, StoreError> {
+pub async fn store(pool: &Pool, report: &Report, template: &Template, sender: &Sender) -> Result<Stored, StoreError> {
     let body = canonical_body(report)?;
     let sha256 = hex_sha256(&body);
     let id = report.id.to_string();
@@ -106,8 +148,9 @@ pub async fn store(pool: &SqlitePool, report: &Report, template: &Template) -> R
     let inserted = sqlx::query(
         "INSERT INTO reports \
              (id, template_id, template_version, body, body_sha256, written_at, received_at, \
-              thread_id, stage, stage_rank, stage_n, grade_suggested, grade_chosen) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+              thread_id, stage, stage_rank, stage_n, grade_suggested, grade_chosen, \
+              author_id, area_id, device_id, clock_offset_ms) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) \
          ON CONFLICT (id) DO NOTHING",
     )
     .bind(&id)
@@ -123,6 +166,10 @@ pub async fn store(pool: &SqlitePool, report: &Report, template: &Template) -> R
     .bind(columns.stage_n)
     .bind(columns.grade_suggested)
     .bind(columns.grade_chosen)
+    .bind(&sender.user_id)
+    .bind(&sender.area_id)
+    .bind(&sender.device_id)
+    .bind(sender.clock_offset_ms)
     .execute(&mut *tx)
     .await?
     .rows_affected()
@@ -134,14 +181,33 @@ pub async fn store(pool: &SqlitePool, report: &Report, template: &Template) -> R
             tx.rollback().await?;
             return Ok(Stored::PhotoConflict(photo));
         }
+        let actor = Actor {
+            user_id: Some(sender.user_id.clone()),
+            device_id: Some(sender.device_id.clone()),
+        };
+        let detail = json!({
+            "thread": columns.thread_id,
+            "stage": report.stage.order(),
+            "template": report.template_id,
+            "area": sender.area_id,
+            "clock_offset_ms": sender.clock_offset_ms,
+        });
+        audit::record(&mut tx, &actor, "report.store", &id, detail).await?;
     }
-    let (seq, stored_sha256, received_at): (i64, String, String) =
-        sqlx::query_as("SELECT seq, body_sha256, received_at FROM reports WHERE id = ?")
+    let (seq, stored_sha256, received_at, author, clock_offset_ms): (i64, String, String, Option<String>, Option<i64>) =
+        sqlx::query_as("SELECT seq, body_sha256, received_at, author_id, clock_offset_ms FROM reports WHERE id = $1")
             .bind(&id)
             .fetch_one(&mut *tx)
             .await?;
     tx.commit().await?;
 
+    // A replay must come from whoever sent the report first: an id is not a
+    // way to read or claim someone else's record. A record stored before
+    // accounts existed has no author; the phone that sent it may still be
+    // waiting for its receipt.
+    if author.as_deref().is_some_and(|a| a != sender.user_id) {
+        return Ok(Stored::Conflict);
+    }
     if stored_sha256 != sha256 && !stored_as_older_text(pool, &id, &body).await? {
         return Ok(Stored::Conflict);
     }
@@ -151,7 +217,7 @@ pub async fn store(pool: &SqlitePool, report: &Report, template: &Template) -> R
         id: report.id,
         seq,
         received_at: parse_time(&id, &received_at)?,
-        clock_offset_ms: None,
+        clock_offset_ms,
     };
     Ok(if inserted {
         Stored::Created(receipt)
@@ -167,8 +233,8 @@ pub async fn store(pool: &SqlitePool, report: &Report, template: &Template) -> R
 /// not the report. So the stored body is parsed and re-serialised as today's
 /// canonical text before deciding it is a conflict. Stored rows never
 /// change, so reading outside the insert's transaction sees the same row.
-async fn stored_as_older_text(pool: &SqlitePool, id: &str, body: &str) -> Result<bool, StoreError> {
-    let (stored,): (String,) = sqlx::query_as("SELECT body FROM reports WHERE id = ?")
+async fn stored_as_older_text(pool: &Pool, id: &str, body: &str) -> Result<bool, StoreError> {
+    let (stored,): (String,) = sqlx::query_as("SELECT body FROM reports WHERE id = $1")
         .bind(id)
         .fetch_one(pool)
         .await?;
@@ -182,26 +248,33 @@ async fn stored_as_older_text(pool: &SqlitePool, id: &str, body: &str) -> Result
 /// The columns a [`Row`] is read from: the record, and how many photos its
 /// manifest announces and how many of those have arrived (by photo id, so a
 /// photo announced again by a later record counts for both).
-const ROW_COLUMNS: &str = "r.seq, r.id, r.body, r.received_at, \
-     (SELECT count(*) FROM json_each(r.body, '$.photos')) AS photos_expected, \
-     (SELECT count(*) FROM json_each(r.body, '$.photos') AS m \
-        JOIN photos AS p ON p.photo_id = json_extract(m.value, '$.id') \
-        WHERE p.arrived_at IS NOT NULL) AS photos_arrived";
+const ROW_COLUMNS: &str = "r.seq, r.id, r.body, r.received_at, r.clock_offset_ms, \
+     (SELECT count(*) FROM report_photos AS m WHERE m.report_id = r.id) AS photos_expected, \
+     (SELECT count(*) FROM report_photos AS m JOIN photos AS p ON p.photo_id = m.photo_id \
+        WHERE m.report_id = r.id AND p.arrived_at IS NOT NULL) AS photos_arrived";
 
-/// The report with this id, if stored.
-pub async fn get(pool: &SqlitePool, id: ReportId) -> Result<Option<StoredReport>, StoreError> {
-    let row: Option<Row> = sqlx::query_as(&format!("SELECT {ROW_COLUMNS} FROM reports AS r WHERE r.id = ?"))
-        .bind(id.to_string())
-        .fetch_optional(pool)
-        .await?;
+/// The report with this id, if stored and in `scope`.
+pub async fn get(pool: &Pool, id: ReportId, scope: &Scope) -> Result<Option<StoredReport>, StoreError> {
+    let (visible, param) = scope.condition(2);
+    let row: Option<Row> = sqlx::query_as(&format!(
+        "SELECT {ROW_COLUMNS} FROM reports AS r WHERE r.id = $1 AND {visible}"
+    ))
+    .bind(id.to_string())
+    .bind(param)
+    .fetch_optional(pool)
+    .await?;
     row.map(Row::decode).transpose()
 }
 
-/// Every stored report, in the order they arrived.
-pub async fn list(pool: &SqlitePool) -> Result<Vec<StoredReport>, StoreError> {
-    let rows: Vec<Row> = sqlx::query_as(&format!("SELECT {ROW_COLUMNS} FROM reports AS r ORDER BY r.seq"))
-        .fetch_all(pool)
-        .await?;
+/// Every stored report in `scope`, in the order they arrived.
+pub async fn list(pool: &Pool, scope: &Scope) -> Result<Vec<StoredReport>, StoreError> {
+    let (visible, param) = scope.condition(1);
+    let rows: Vec<Row> = sqlx::query_as(&format!(
+        "SELECT {ROW_COLUMNS} FROM reports AS r WHERE {visible} ORDER BY r.seq"
+    ))
+    .bind(param)
+    .fetch_all(pool)
+    .await?;
     rows.into_iter().map(Row::decode).collect()
 }
 
@@ -212,12 +285,14 @@ pub async fn list(pool: &SqlitePool) -> Result<Vec<StoredReport>, StoreError> {
 ///
 /// Arrival order means nothing here: phones deliver whenever they find a
 /// signal, so a 终报 may well arrive before the 首报.
-pub async fn thread(pool: &SqlitePool, thread: ReportId) -> Result<Option<Thread>, StoreError> {
+pub async fn thread(pool: &Pool, thread: ReportId, scope: &Scope) -> Result<Option<Thread>, StoreError> {
+    let (visible, param) = scope.condition(2);
     let rows: Vec<Row> = sqlx::query_as(&format!(
-        "SELECT {ROW_COLUMNS} FROM reports AS r WHERE r.thread_id = ? \
+        "SELECT {ROW_COLUMNS} FROM reports AS r WHERE r.thread_id = $1 AND {visible} \
          ORDER BY r.stage_rank, r.stage_n, r.seq"
     ))
     .bind(thread.to_string())
+    .bind(param)
     .fetch_all(pool)
     .await?;
     if rows.is_empty() {
@@ -242,6 +317,7 @@ struct Row {
     id: String,
     body: String,
     received_at: String,
+    clock_offset_ms: Option<i64>,
     photos_expected: i64,
     photos_arrived: i64,
 }
@@ -259,7 +335,7 @@ impl Row {
                 id: report.id,
                 seq: self.seq,
                 received_at,
-                clock_offset_ms: None,
+                clock_offset_ms: self.clock_offset_ms,
             },
             report,
             photos: PhotoCount {

@@ -20,6 +20,15 @@ pub enum AppError {
     UnsupportedMediaType(String),
     #[error("the body is larger than {} KiB", crate::http::API_BODY_LIMIT / 1024)]
     PayloadTooLarge,
+    /// A form (login, say) with fields that are not acceptable.
+    #[error("{} field(s) are not acceptable: {}", .0.len(), field_names(.0))]
+    InvalidForm(Vec<FieldError>),
+    /// No live session: log in (again).
+    #[error("{0}")]
+    Unauthorized(String),
+    /// Logged in, but not allowed.
+    #[error("{0}")]
+    Forbidden(String),
     /// Well-formed, but some answers are not acceptable.
     #[error("the report has {} unacceptable answer(s): {}", .0.len(), field_names(.0))]
     InvalidReport(Vec<FieldError>),
@@ -46,6 +55,11 @@ fn field_names(errors: &[FieldError]) -> String {
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
+        if let AppError::Store(e) = &self {
+            if let Some(status) = store_unavailable(e) {
+                return unavailable_response(status, &self);
+            }
+        }
         let (status, error) = match &self {
             AppError::BadRequest(_) => (StatusCode::BAD_REQUEST, ApiErrorCode::BadRequest),
             // The protocol has no code of its own for these two; the status
@@ -54,6 +68,9 @@ impl IntoResponse for AppError {
             AppError::MethodNotAllowed(_) => (StatusCode::METHOD_NOT_ALLOWED, ApiErrorCode::BadRequest),
             AppError::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, ApiErrorCode::PayloadTooLarge),
             AppError::InvalidReport(_) => (StatusCode::UNPROCESSABLE_ENTITY, ApiErrorCode::InvalidReport),
+            AppError::InvalidForm(_) => (StatusCode::UNPROCESSABLE_ENTITY, ApiErrorCode::BadRequest),
+            AppError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, ApiErrorCode::Unauthorized),
+            AppError::Forbidden(_) => (StatusCode::FORBIDDEN, ApiErrorCode::Forbidden),
             AppError::Conflict(_) | AppError::PhotoConflict(_) => (StatusCode::CONFLICT, ApiErrorCode::Conflict),
             AppError::NotFound(_) => (StatusCode::NOT_FOUND, ApiErrorCode::NotFound),
             AppError::Store(_) | AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, ApiErrorCode::Internal),
@@ -66,11 +83,47 @@ impl IntoResponse for AppError {
             other => other.to_string(),
         };
         let fields = match self {
-            AppError::InvalidReport(fields) => fields,
+            AppError::InvalidReport(fields) | AppError::InvalidForm(fields) => fields,
             _ => Vec::new(),
         };
         (status, Json(ApiError { error, message, fields })).into_response()
     }
+}
+
+/// The status for a storage failure that is nobody's fault and will pass:
+/// 503 when the database is busy or locked, 507 when the disk is full.
+/// `None` for real faults (500).
+pub fn store_unavailable(e: &StoreError) -> Option<StatusCode> {
+    match e {
+        StoreError::Busy(_) => Some(StatusCode::SERVICE_UNAVAILABLE),
+        StoreError::Full(_) => Some(StatusCode::INSUFFICIENT_STORAGE),
+        _ => None,
+    }
+}
+
+/// Seconds a client should wait before retrying after a 503/507/429.
+pub const RETRY_AFTER_SECS: u32 = 5;
+
+/// The answer to a request that could not be stored now but may be later:
+/// nothing was written, so the phone keeps it and retries.
+pub fn unavailable_response(status: StatusCode, error: &dyn std::fmt::Display) -> Response {
+    tracing::warn!(%error, %status, "request not stored; the client will retry");
+    let message = if status == StatusCode::INSUFFICIENT_STORAGE {
+        "the server's storage is full; nothing was stored; try again later"
+    } else {
+        "the server's storage is busy; nothing was stored; try again shortly"
+    };
+    let body = ApiError {
+        error: ApiErrorCode::Unavailable,
+        message: message.to_owned(),
+        fields: Vec::new(),
+    };
+    (
+        status,
+        [(axum::http::header::RETRY_AFTER, RETRY_AFTER_SECS.to_string())],
+        Json(body),
+    )
+        .into_response()
 }
 
 /// Bodies that cannot be read as a report. axum would answer these in plain

@@ -6,6 +6,7 @@ mod extract;
 mod health;
 pub mod photos;
 mod reports;
+mod session;
 mod static_files;
 mod templates;
 pub mod tus;
@@ -16,13 +17,13 @@ use std::sync::Arc;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{any, get};
 use axum::Router;
-use kuaibao_core::protocol::{HEALTH_PATH, SUBMIT_REPORT_PATH};
-use sqlx::SqlitePool;
+use kuaibao_core::protocol::{HEALTH_PATH, SESSION_PATH, SUBMIT_REPORT_PATH};
 use tower_http::compression::CompressionLayer;
 use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 use tower_http::LatencyUnit;
 use tracing::Level;
 
+use crate::db::Pool;
 use crate::uploads::Uploads;
 use error::AppError;
 
@@ -44,15 +45,21 @@ pub const TEMPLATES_PATH: &str = "/api/templates";
 /// What the handlers share.
 #[derive(Clone)]
 pub struct AppState {
-    pub pool: SqlitePool,
+    pub pool: Pool,
     /// Photo uploads and the store finished photos are kept in.
     pub uploads: Arc<Uploads>,
+    /// How long a new session lasts.
+    pub session_lifetime: chrono::Duration,
 }
 
 /// The whole application: API, app files, compression and request logs.
 pub fn app(state: AppState, static_dir: &Path) -> Router {
     let api = Router::new()
         .route(HEALTH_PATH, get(health::health))
+        .route(
+            SESSION_PATH,
+            get(session::whoami).post(session::login).delete(session::logout),
+        )
         .route(SUBMIT_REPORT_PATH, get(reports::list).post(reports::submit))
         .route(REPORT_PATH, get(reports::get_one))
         .route(THREAD_PATH, get(reports::get_thread))

@@ -11,7 +11,8 @@ use kuaibao_core::photo::{is_sha256_hex, sniff_image};
 use super::error::AppError;
 use super::extract::PathParam;
 use super::reports::parse_id;
-use super::{AppState, IMMUTABLE};
+use super::AppState;
+use crate::auth::Caller;
 use crate::db::photos::{self, ReportPhotos};
 use crate::db::reports;
 
@@ -24,18 +25,29 @@ pub const PHOTO_PATH: &str = "/api/photos/{sha256}";
 
 pub async fn of_report(
     State(state): State<AppState>,
+    caller: Caller,
     PathParam(id): PathParam<String>,
 ) -> Result<Json<ReportPhotos>, AppError> {
     let id = parse_id(&id, "report")?;
-    let stored = reports::get(&state.pool, id)
+    let stored = reports::get(&state.pool, id, &caller.scope())
         .await?
         .ok_or_else(|| AppError::NotFound(format!("no report {id}")))?;
     Ok(Json(photos::of_report(&state.pool, &stored.report).await?))
 }
 
+/// Like the app's hashed files, but only the reader's own browser may keep
+/// a copy: a shared cache must not hand a photo to someone else.
+const PRIVATE_IMMUTABLE: &str = "private, max-age=31536000, immutable";
+
 /// The bytes of an arrived photo, with the type its first bytes show. They
 /// never change (the address is their hash), so they may be cached for good.
-pub async fn bytes(State(state): State<AppState>, PathParam(sha256): PathParam<String>) -> Result<Response, AppError> {
+/// Only for a caller who may read some record naming a photo with these
+/// bytes.
+pub async fn bytes(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathParam(sha256): PathParam<String>,
+) -> Result<Response, AppError> {
     let sha256 = sha256.to_ascii_lowercase();
     if !is_sha256_hex(&sha256) {
         return Err(AppError::BadRequest(format!(
@@ -43,6 +55,9 @@ pub async fn bytes(State(state): State<AppState>, PathParam(sha256): PathParam<S
         )));
     }
     let not_found = || AppError::NotFound(format!("no photo with SHA-256 {sha256} has arrived"));
+    if !photos::visible(&state.pool, &sha256, &caller.scope()).await? {
+        return Err(not_found());
+    }
     let key = photos::stored_key(&state.pool, &sha256).await?.ok_or_else(not_found)?;
     let bytes = state
         .uploads
@@ -56,7 +71,7 @@ pub async fn bytes(State(state): State<AppState>, PathParam(sha256): PathParam<S
     Ok((
         [
             (CONTENT_TYPE, HeaderValue::from_static(mime)),
-            (CACHE_CONTROL, HeaderValue::from_static(IMMUTABLE)),
+            (CACHE_CONTROL, HeaderValue::from_static(PRIVATE_IMMUTABLE)),
             (ETAG, etag),
         ],
         bytes,

@@ -7,20 +7,25 @@ use kuaibao_core::protocol::Receipt;
 use kuaibao_core::{validate, Report, ReportId};
 
 use super::error::AppError;
-use super::extract::{JsonBody, PathParam};
+use super::extract::{JsonBody, PathParam, PhoneClock};
 use super::AppState;
+use crate::auth::Caller;
 use crate::db::reports::{self, Stored, StoredReport, Thread};
 
 /// `POST /api/reports`: 201 and a receipt on first receipt, 200 and the same
 /// receipt on a replay. The phone retries until it gets a receipt, so every
 /// retry of a stored report must succeed again, identically.
+/// The report is routed to the sender's area and stored with the offset of
+/// the phone's clock.
 pub async fn submit(
     State(state): State<AppState>,
+    caller: Caller,
+    PhoneClock(clock_offset_ms): PhoneClock,
     JsonBody(report): JsonBody<Report>,
 ) -> Result<(StatusCode, Json<Receipt>), AppError> {
     // The phone validated already; the server must not trust that.
     let template = validate(&report).map_err(AppError::InvalidReport)?;
-    match reports::store(&state.pool, &report, template).await? {
+    match reports::store(&state.pool, &report, template, &caller.sender(clock_offset_ms)).await? {
         Stored::Created(receipt) => {
             tracing::info!(id = %receipt.id, seq = receipt.seq, "report stored");
             Ok((StatusCode::CREATED, Json(receipt)))
@@ -40,18 +45,21 @@ pub async fn submit(
     }
 }
 
-/// `GET /api/reports`: every report in arrival order.
-pub async fn list(State(state): State<AppState>) -> Result<Json<Vec<StoredReport>>, AppError> {
-    Ok(Json(reports::list(&state.pool).await?))
+/// `GET /api/reports`: every report the caller may read, in arrival order.
+pub async fn list(State(state): State<AppState>, caller: Caller) -> Result<Json<Vec<StoredReport>>, AppError> {
+    Ok(Json(reports::list(&state.pool, &caller.scope()).await?))
 }
 
 /// `GET /api/reports/{id}`.
+/// 404 also for a report the caller may not read: whether it exists is
+/// none of their business.
 pub async fn get_one(
     State(state): State<AppState>,
+    caller: Caller,
     PathParam(id): PathParam<String>,
 ) -> Result<Json<StoredReport>, AppError> {
     let id = parse_id(&id, "report")?;
-    reports::get(&state.pool, id)
+    reports::get(&state.pool, id, &caller.scope())
         .await?
         .map(Json)
         .ok_or_else(|| AppError::NotFound(format!("no report {id}")))
@@ -62,10 +70,11 @@ pub async fn get_one(
 /// has arrived (not necessarily its first).
 pub async fn get_thread(
     State(state): State<AppState>,
+    caller: Caller,
     PathParam(id): PathParam<String>,
 ) -> Result<Json<Thread>, AppError> {
     let id = parse_id(&id, "thread")?;
-    reports::thread(&state.pool, id)
+    reports::thread(&state.pool, id, &caller.scope())
         .await?
         .map(Json)
         .ok_or_else(|| AppError::NotFound(format!("no record of thread {id}")))

@@ -31,7 +31,10 @@ use chrono::{DateTime, Utc};
 use kuaibao_core::photo::tus;
 use kuaibao_core::protocol::{ApiError, ApiErrorCode};
 
+use super::error::{store_unavailable, unavailable_response};
 use super::AppState;
+use crate::auth::Caller;
+use crate::db::is_disk_full;
 use crate::uploads::{is_upload_id, Append, Checksum, UploadError, UploadInfo, CHECKSUM_ALGORITHMS};
 
 /// One upload: `HEAD`, `PATCH`, `DELETE` (under [`tus::UPLOADS_PATH`]).
@@ -99,7 +102,7 @@ async fn capabilities(State(state): State<AppState>) -> Response {
 }
 
 /// `POST`: a new upload for a photo of a stored report.
-async fn create(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, UploadError> {
+async fn create(State(state): State<AppState>, caller: Caller, headers: HeaderMap) -> Result<Response, UploadError> {
     if headers.contains_key(UPLOAD_DEFER_LENGTH) && !headers.contains_key(UPLOAD_LENGTH) {
         return Err(UploadError::BadRequest(
             "Upload-Defer-Length is not supported: send Upload-Length, the photo's size".to_owned(),
@@ -129,7 +132,12 @@ async fn create(State(state): State<AppState>, headers: HeaderMap) -> Result<Res
     };
     let info = state
         .uploads
-        .create(meta(tus::META_PHOTO_ID)?, meta(tus::META_SHA256)?, length)
+        .create(
+            &caller.actor(),
+            meta(tus::META_PHOTO_ID)?,
+            meta(tus::META_SHA256)?,
+            length,
+        )
         .await?;
     let mut response = StatusCode::CREATED.into_response();
     let location = format!("{}/{}", tus::UPLOADS_PATH, info.upload_id);
@@ -145,11 +153,13 @@ async fn create(State(state): State<AppState>, headers: HeaderMap) -> Result<Res
 /// `HEAD`: the upload's offset and length.
 async fn head(
     State(state): State<AppState>,
+    caller: Caller,
     axum::extract::Path(id): axum::extract::Path<String>,
 ) -> Result<Response, UploadError> {
     if !is_upload_id(&id) {
         return Err(UploadError::NotFound);
     }
+    state.uploads.check_owner(&id, &caller.0.user.account.id).await?;
     let info = state.uploads.head(&id).await?;
     let mut response = StatusCode::OK.into_response();
     let headers = response.headers_mut();
@@ -162,6 +172,7 @@ async fn head(
 /// `PATCH`: bytes at the offset.
 async fn patch(
     State(state): State<AppState>,
+    caller: Caller,
     axum::extract::Path(id): axum::extract::Path<String>,
     headers: HeaderMap,
     body: Body,
@@ -183,10 +194,12 @@ async fn patch(
         None => None,
         Some(v) => Some(parse_checksum(v)?),
     };
+    state.uploads.check_owner(&id, &caller.0.user.account.id).await?;
     let info = state
         .uploads
         .append(
             Append {
+                actor: caller.actor(),
                 upload_id: id,
                 offset,
                 content_length,
@@ -203,11 +216,13 @@ async fn patch(
 /// `DELETE`: termination.
 async fn terminate(
     State(state): State<AppState>,
+    caller: Caller,
     axum::extract::Path(id): axum::extract::Path<String>,
 ) -> Result<StatusCode, UploadError> {
     if !is_upload_id(&id) {
         return Err(UploadError::NotFound);
     }
+    state.uploads.check_owner(&id, &caller.0.user.account.id).await?;
     state.uploads.terminate(&id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -306,6 +321,19 @@ fn error_response(status: StatusCode, error: ApiErrorCode, message: String) -> R
 impl IntoResponse for UploadError {
     fn into_response(self) -> Response {
         use ApiErrorCode as C;
+        let unavailable = match &self {
+            UploadError::Store(e) => store_unavailable(e),
+            UploadError::Io { source, .. } if is_disk_full(source) => Some(StatusCode::INSUFFICIENT_STORAGE),
+            UploadError::Storage(e) if e.is_disk_full() => Some(StatusCode::INSUFFICIENT_STORAGE),
+            _ => None,
+        };
+        if let Some(status) = unavailable {
+            let mut response = unavailable_response(status, &self);
+            if let Some(offset) = self.offset() {
+                response.headers_mut().insert(UPLOAD_OFFSET, HeaderValue::from(offset));
+            }
+            return response;
+        }
         let (status, code) = match &self {
             UploadError::TooLarge { .. } | UploadError::BodyTooLarge { .. } => {
                 (StatusCode::PAYLOAD_TOO_LARGE, C::PayloadTooLarge)

@@ -177,7 +177,7 @@ async fn photos_cross_a_link_that_keeps_breaking_whole_and_once() {
     let target: SocketAddr = app.base.trim_start_matches("http://").parse().expect("server address");
     let (proxy, counters, proxy_task) = cutting_proxy(target, SEED).await;
     let base = format!("http://{proxy}");
-    let client = Client::builder()
+    let client = authorized_builder(&app.token)
         .timeout(Duration::from_secs(10))
         .build()
         .expect("client");
@@ -235,7 +235,7 @@ async fn photos_cross_a_link_that_keeps_breaking_whole_and_once() {
     expected.sort();
     assert_eq!(stored, expected);
     assert!(files_under(&dirs.data.path().join("uploads")).is_empty());
-    let pool = db::open(&db_path(&dirs)).await.expect("db");
+    let pool = dirs.pool().await;
     let (arrived, unfinished): (i64, i64) = sqlx::query_as(
         "SELECT (SELECT count(*) FROM photos WHERE arrived_at IS NOT NULL), \
                 (SELECT count(*) FROM uploads WHERE received < length)",

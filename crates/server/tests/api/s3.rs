@@ -93,7 +93,7 @@ async fn photos_can_be_kept_in_an_s3_compatible_store() {
         c.object_store = Some(url.clone());
         c.object_store_options = options.clone();
     };
-    let app = start_with(dirs.data.path(), dirs.static_files.path(), configure).await;
+    let app = start_with(&dirs, configure).await;
 
     let (a, b) = (jpeg(200_000, 21), jpeg(30_000, 22));
     let report = hazard_with_photos(&[&a, &b]);
@@ -146,7 +146,7 @@ async fn photos_can_be_kept_in_an_s3_compatible_store() {
 
     // After a restart the bytes are served from the bucket still.
     app.stop().await;
-    let app = start_with(dirs.data.path(), dirs.static_files.path(), configure).await;
+    let app = start_with(&dirs, configure).await;
     let got = app.photo_bytes(&sha256_hex(&b)).await.bytes().await.expect("bytes");
     assert_eq!(got.as_ref(), b.as_slice());
     app.stop().await;

@@ -161,7 +161,13 @@ impl TestApp {
     }
 
     pub(crate) async fn photo_status(&self, report: ReportId) -> serde_json::Value {
-        let res = self.get(&format!("{SUBMIT_REPORT_PATH}/{report}/photos")).await;
+        self.photo_status_as(&self.client, report).await
+    }
+
+    pub(crate) async fn photo_status_as(&self, client: &reqwest::Client, report: ReportId) -> serde_json::Value {
+        let res = self
+            .get_as(client, &format!("{SUBMIT_REPORT_PATH}/{report}/photos"))
+            .await;
         assert_eq!(res.status(), StatusCode::OK);
         res.json().await.expect("json")
     }
@@ -403,15 +409,16 @@ async fn a_photo_sent_in_checksummed_chunks_arrives_byte_identical() {
     let res = app.photo_bytes(&photo.sha256).await;
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(res.headers()[CONTENT_TYPE], "image/jpeg");
-    assert_eq!(res.headers()[CACHE_CONTROL], IMMUTABLE);
+    // Only the reader's browser may keep it: photos are not for shared caches.
+    assert_eq!(res.headers()[CACHE_CONTROL], "private, max-age=31536000, immutable");
     assert_eq!(res.bytes().await.expect("bytes").as_ref(), a.as_slice());
 
     // Stored once, content-addressed; the upload's bytes are gone.
     let key = format!("photos/{}/{}", &photo.sha256[..2], photo.sha256);
     assert_eq!(photo_files(&dirs), vec![dirs.data.path().join(&key)]);
     assert!(part_files(&dirs).is_empty());
-    let pool = db::open(&db_path(&dirs)).await.expect("db");
-    let (stored_key,): (String,) = sqlx::query_as("SELECT storage_key FROM photos WHERE photo_id = ?")
+    let pool = dirs.pool().await;
+    let (stored_key,): (String,) = sqlx::query_as("SELECT storage_key FROM photos WHERE photo_id = $1")
         .bind(photo.id.to_string())
         .fetch_one(&pool)
         .await
@@ -574,10 +581,7 @@ async fn a_patch_at_the_wrong_offset_is_409_and_bad_patches_append_nothing() {
 #[tokio::test]
 async fn a_photo_over_the_limit_is_413_saying_by_how_much() {
     let dirs = dirs();
-    let app = start_with(dirs.data.path(), dirs.static_files.path(), |c| {
-        c.max_photo_bytes = 100_000
-    })
-    .await;
+    let app = start_with(&dirs, |c| c.max_photo_bytes = 100_000).await;
     let res = app
         .client
         .request(reqwest::Method::OPTIONS, app.url(tus::UPLOADS_PATH))
@@ -829,7 +833,7 @@ async fn expired_uploads_are_swept_with_their_bytes() {
     // A file no upload owns (left by a crash) goes at the first sweep.
     std::fs::create_dir_all(dirs.data.path().join("uploads")).expect("uploads dir");
     std::fs::write(dirs.data.path().join("uploads").join("stray.part"), b"x").expect("stray");
-    let app = start_with(dirs.data.path(), dirs.static_files.path(), |c| {
+    let app = start_with(&dirs, |c| {
         c.upload_expiry = Duration::from_secs(1);
         c.sweep_every = Duration::from_millis(100);
     })
@@ -860,7 +864,7 @@ async fn expired_uploads_are_swept_with_their_bytes() {
         status == StatusCode::NOT_FOUND || status == StatusCode::GONE,
         "{status}"
     );
-    let pool = db::open(&db_path(&dirs)).await.expect("db");
+    let pool = dirs.pool().await;
     let (uploads,): (i64,) = sqlx::query_as("SELECT count(*) FROM uploads")
         .fetch_one(&pool)
         .await
@@ -881,7 +885,7 @@ async fn expired_uploads_are_swept_with_their_bytes() {
 #[tokio::test]
 async fn an_upload_survives_a_restart() {
     let dirs = dirs();
-    let app = start(dirs.data.path(), dirs.static_files.path()).await;
+    let app = start(&dirs).await;
     let bytes = jpeg(200_000, 15);
     let report = hazard_with_photos(&[&bytes]);
     receipt(app.submit(&report).await, StatusCode::CREATED).await;
@@ -892,7 +896,7 @@ async fn an_upload_survives_a_restart() {
     }
     app.stop().await;
 
-    let app = start(dirs.data.path(), dirs.static_files.path()).await;
+    let app = start(&dirs).await;
     assert_eq!(app.tus_offset(&location).await, 131_072);
     let res = app.tus_send(&location, 131_072, &bytes, 65_536).await;
     assert_eq!(res.status(), StatusCode::NO_CONTENT);
@@ -917,12 +921,14 @@ async fn cut_patch(
     checksum: Option<String>,
 ) {
     let addr = app.base.trim_start_matches("http://");
+    let token = &app.token;
     let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
     let checksum = checksum
         .map(|c| format!("Upload-Checksum: {c}\r\n"))
         .unwrap_or_default();
     let head = format!(
         "PATCH {location} HTTP/1.1\r\nHost: {addr}\r\nTus-Resumable: 1.0.0\r\n\
+         Authorization: Bearer {token}\r\n\
          Content-Type: {OCTET}\r\nUpload-Offset: {offset}\r\nContent-Length: {announced}\r\n{checksum}\r\n"
     );
     stream.write_all(head.as_bytes()).await.expect("headers");
@@ -962,9 +968,11 @@ async fn a_chunk_cut_short_keeps_its_bytes_unless_it_carried_a_checksum() {
     // A half-open connection (a phone out of signal): the next PATCH takes
     // over from it, after the bytes it had brought.
     let addr = app.base.trim_start_matches("http://").to_owned();
+    let token = &app.token;
     let mut stale = tokio::net::TcpStream::connect(&addr).await.expect("connect");
     let head = format!(
         "PATCH {location} HTTP/1.1\r\nHost: {addr}\r\nTus-Resumable: 1.0.0\r\n\
+         Authorization: Bearer {token}\r\n\
          Content-Type: {OCTET}\r\nUpload-Offset: 40000\r\nContent-Length: 65536\r\n\r\n"
     );
     stale.write_all(head.as_bytes()).await.expect("headers");
@@ -1006,17 +1014,18 @@ async fn a_chunk_cut_short_keeps_its_bytes_unless_it_carried_a_checksum() {
 async fn photos_of_reports_stored_before_0003_are_awaited_after_the_upgrade() {
     use chrono::NaiveDate;
 
-    let dirs = dirs();
-    let path = db_path(&dirs);
+    let dirs = sqlite_dirs();
     let older = TempDir::new().expect("temp dir");
     for name in ["0001_reports.sql", "0002_threads.sql"] {
         std::fs::copy(
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations").join(name),
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("migrations/sqlite")
+                .join(name),
             older.path().join(name),
         )
         .expect("copy a migration");
     }
-    let pool = db::open(&path).await.expect("create the database");
+    let pool = dirs.pool().await;
     sqlx::migrate::Migrator::new(older.path())
         .await
         .expect("read 0001 and 0002")
@@ -1052,8 +1061,8 @@ async fn photos_of_reports_stored_before_0003_are_awaited_after_the_upgrade() {
     .expect("a report stored by the previous server");
     pool.close().await;
 
-    let app = start(dirs.data.path(), dirs.static_files.path()).await;
-    let status = app.photo_status(old.id).await;
+    let app = start(&dirs).await;
+    let status = app.photo_status_as(&app.admin, old.id).await;
     assert_eq!(
         (status["expected"].as_u64(), status["arrived"].as_u64()),
         (Some(1), Some(0))
@@ -1065,10 +1074,10 @@ async fn photos_of_reports_stored_before_0003_are_awaited_after_the_upgrade() {
         ..old.photos[0].clone()
     };
     receipt(app.submit(&today).await, StatusCode::CREATED).await;
-    let pool = db::open(&path).await.expect("open");
+    let pool = dirs.pool().await;
     type PhotoColumns = (String, String, i64, String, Option<String>, Option<f64>, Option<f64>);
     let rows: Vec<PhotoColumns> = sqlx::query_as(
-        "SELECT report_id, sha256, size, mime, taken_at, lat, lon FROM photos ORDER BY report_id = ? DESC",
+        "SELECT report_id, sha256, size, mime, taken_at, lat, lon FROM photos ORDER BY report_id = $1 DESC",
     )
     .bind(old.id.to_string())
     .fetch_all(&pool)
@@ -1089,6 +1098,6 @@ async fn photos_of_reports_stored_before_0003_are_awaited_after_the_upgrade() {
         app.tus_patch(&location, 0, &bytes, None).await.status(),
         StatusCode::NO_CONTENT
     );
-    assert_eq!(app.photo_status(old.id).await["arrived"], 1);
+    assert_eq!(app.photo_status_as(&app.admin, old.id).await["arrived"], 1);
     app.stop().await;
 }

@@ -1,0 +1,100 @@
+//! Who is asking: the session behind a request's bearer token, and what
+//! that account may read. Handlers take a [`Caller`] argument to require a
+//! live session; axum answers 401 for them when there is none.
+
+pub mod password;
+pub mod token;
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use chrono::Utc;
+use kuaibao_core::account::Role;
+use kuaibao_core::protocol::{AUTHORIZATION_HEADER, BEARER};
+
+use crate::db::accounts::{self, SessionRow};
+use crate::db::audit::Actor;
+use crate::db::reports::{Scope, Sender};
+use crate::http::error::AppError;
+use crate::http::AppState;
+
+/// The live session a request came with.
+#[derive(Debug, Clone)]
+pub struct Caller(pub SessionRow);
+
+impl Caller {
+    pub fn role(&self) -> Role {
+        self.0.user.account.role
+    }
+
+    /// Who the audit log names for this request's changes.
+    pub fn actor(&self) -> Actor {
+        Actor {
+            user_id: Some(self.0.user.account.id.clone()),
+            device_id: Some(self.0.device_id.clone()),
+        }
+    }
+
+    /// The reports this account may read: a reporter her own; an officer
+    /// or administrator his area's and below (administrators also those
+    /// stored before accounts existed, which have no area).
+    pub fn scope(&self) -> Scope {
+        let user = &self.0.user;
+        if user.account.role.reads_area() {
+            Scope::Area {
+                path: user.area_path.clone(),
+                legacy: user.account.role == Role::Admin,
+            }
+        } else {
+            Scope::Own {
+                user_id: user.account.id.clone(),
+            }
+        }
+    }
+
+    /// The sender of a report this request submits.
+    pub fn sender(&self, clock_offset_ms: Option<i64>) -> Sender {
+        Sender {
+            user_id: self.0.user.account.id.clone(),
+            area_id: self.0.user.account.area.id.clone(),
+            device_id: self.0.device_id.clone(),
+            clock_offset_ms,
+        }
+    }
+
+    /// Refuses unless the account has `role`.
+    pub fn require(&self, role: Role) -> Result<(), AppError> {
+        if self.role() == role {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden(format!(
+                "only an account with the role `{}` may do this",
+                role.code()
+            )))
+        }
+    }
+}
+
+/// The token of a request: `Authorization: Bearer <token>`.
+pub fn bearer(parts: &Parts) -> Option<&str> {
+    let value = parts.headers.get(AUTHORIZATION_HEADER)?.to_str().ok()?;
+    let token = value
+        .strip_prefix(BEARER)
+        .or_else(|| value.strip_prefix("bearer "))?
+        .trim();
+    (!token.is_empty()).then_some(token)
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        // One message for every failure: which one it was is nobody's
+        // business but the server's.
+        let refused = || AppError::Unauthorized("log in: this request needs a valid session".to_owned());
+        let token = bearer(parts).ok_or_else(refused)?;
+        let session = accounts::live_session(&state.pool, &token::token_sha256(token), Utc::now())
+            .await?
+            .ok_or_else(refused)?;
+        Ok(Caller(session))
+    }
+}

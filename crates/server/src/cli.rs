@@ -1,0 +1,338 @@
+//! The administrator's command line: areas and accounts, run on the server
+//! machine with the server's own settings (`KUAIBAO_DATA_DIR`,
+//! `DATABASE_URL`). Whoever can run it can read the database anyway, so it
+//! asks for no login; the audit log names its changes "command-line".
+
+use std::io::BufRead;
+
+use kuaibao_core::account::{
+    check_area_id, AreaLevel, AreaRef, Role, MAX_PASSWORD_CHARS, MAX_USERNAME_CHARS, MIN_PASSWORD_CHARS,
+};
+
+use crate::auth::password;
+use crate::config::Config;
+use crate::db::accounts::{self, NewUser};
+use crate::db::audit::{self, Actor};
+use crate::startup::{self, StartError};
+
+pub const USAGE: &str = "\
+usage:
+  kuaibao-server                      run the server (settings from the environment, see the README)
+  kuaibao-server area add CODE --name NAME --level district|township|village|grid [--parent CODE]
+  kuaibao-server area list
+  kuaibao-server user add USERNAME --role reporter|officer|admin --area CODE [--name DISPLAY_NAME]
+                                      the password is read from standard input (one line)
+  kuaibao-server user revoke USERNAME ends every session of the account (it must log in again)
+  kuaibao-server user disable USERNAME
+                                      ends its sessions and refuses its logins from now on
+  kuaibao-server audit                the audit log, one JSON object a line";
+
+/// A command line the server understands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    Serve,
+    AreaAdd {
+        area: AreaRef,
+        parent: Option<String>,
+    },
+    AreaList,
+    UserAdd {
+        username: String,
+        display_name: String,
+        role: Role,
+        area: String,
+    },
+    UserRevoke {
+        username: String,
+        disable: bool,
+    },
+    Audit,
+    Help,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error("{0}\n\n{USAGE}")]
+    Usage(String),
+    #[error("{0}")]
+    Refused(String),
+    #[error(transparent)]
+    Start(#[from] StartError),
+    #[error(transparent)]
+    Store(#[from] crate::db::StoreError),
+    #[error("cannot read the password from standard input: {0}")]
+    Stdin(std::io::Error),
+    #[error("cannot write to standard output: {0}")]
+    Stdout(std::io::Error),
+}
+
+/// Prints a line of the command's output. A closed pipe (`… | head`) just
+/// ends the output.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write;
+        match writeln!(std::io::stdout().lock(), $($arg)*) {
+            Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(CliError::Stdout(e)),
+            _ => Ok(()),
+        }
+    }};
+}
+
+/// Reads the arguments after the program name.
+pub fn parse(args: &[String]) -> Result<Command, CliError> {
+    let words: Vec<&str> = args.iter().map(String::as_str).collect();
+    match words.as_slice() {
+        [] | ["serve"] => Ok(Command::Serve),
+        ["help" | "--help" | "-h"] => Ok(Command::Help),
+        ["area", "list"] => Ok(Command::AreaList),
+        ["audit"] => Ok(Command::Audit),
+        ["area", "add", code, rest @ ..] => {
+            let mut flags = Flags::read(rest, &["--name", "--level", "--parent"])?;
+            check_area_id(code).map_err(CliError::Usage)?;
+            let level_text = flags.required("--level")?;
+            let level = AreaLevel::from_code(&level_text).ok_or_else(|| {
+                CliError::Usage(format!(
+                    "--level: `{level_text}` is not district, township, village or grid"
+                ))
+            })?;
+            let parent = flags.take("--parent");
+            if let Some(p) = &parent {
+                check_area_id(p).map_err(|e| CliError::Usage(format!("--parent: {e}")))?;
+            }
+            Ok(Command::AreaAdd {
+                area: AreaRef {
+                    id: (*code).to_owned(),
+                    name: flags.required("--name")?,
+                    level,
+                },
+                parent,
+            })
+        }
+        ["user", "add", username, rest @ ..] => {
+            let mut flags = Flags::read(rest, &["--role", "--area", "--name"])?;
+            let username = username.trim();
+            if username.is_empty()
+                || username.chars().count() > MAX_USERNAME_CHARS
+                || username.chars().any(char::is_whitespace)
+            {
+                return Err(CliError::Usage(format!(
+                    "`{username}` is not a username: 1 to {MAX_USERNAME_CHARS} characters, no spaces"
+                )));
+            }
+            let role_text = flags.required("--role")?;
+            let role = Role::from_code(&role_text)
+                .ok_or_else(|| CliError::Usage(format!("--role: `{role_text}` is not reporter, officer or admin")))?;
+            let area = flags.required("--area")?;
+            check_area_id(&area).map_err(|e| CliError::Usage(format!("--area: {e}")))?;
+            Ok(Command::UserAdd {
+                display_name: flags.take("--name").unwrap_or_else(|| username.to_owned()),
+                username: username.to_owned(),
+                role,
+                area,
+            })
+        }
+        ["user", verb @ ("revoke" | "disable"), username] => Ok(Command::UserRevoke {
+            username: (*username).to_owned(),
+            disable: *verb == "disable",
+        }),
+        _ => Err(CliError::Usage(format!("unknown command `{}`", words.join(" ")))),
+    }
+}
+
+/// `--flag value` pairs, each at most once, from a known set.
+struct Flags(Vec<(String, String)>);
+
+impl Flags {
+    fn read(words: &[&str], known: &[&str]) -> Result<Flags, CliError> {
+        let mut pairs: Vec<(String, String)> = Vec::new();
+        let mut rest = words.iter();
+        while let Some(flag) = rest.next() {
+            if !known.contains(flag) {
+                return Err(CliError::Usage(format!("unknown option `{flag}`")));
+            }
+            let value = rest
+                .next()
+                .ok_or_else(|| CliError::Usage(format!("{flag} needs a value")))?;
+            if pairs.iter().any(|(f, _)| f == flag) {
+                return Err(CliError::Usage(format!("{flag} is given twice")));
+            }
+            pairs.push(((*flag).to_owned(), (*value).to_owned()));
+        }
+        Ok(Flags(pairs))
+    }
+
+    fn take(&mut self, flag: &str) -> Option<String> {
+        let at = self.0.iter().position(|(f, _)| f == flag)?;
+        Some(self.0.remove(at).1)
+    }
+
+    fn required(&mut self, flag: &str) -> Result<String, CliError> {
+        self.take(flag)
+            .filter(|v| !v.trim().is_empty())
+            .ok_or_else(|| CliError::Usage(format!("{flag} is required")))
+    }
+}
+
+/// Runs an administrative command (anything but `Serve` and `Help`),
+/// printing its result on stdout.
+pub async fn run(config: &Config, command: Command, stdin: impl BufRead) -> Result<(), CliError> {
+    std::fs::create_dir_all(&config.data_dir).map_err(|source| StartError::DataDir {
+        path: config.data_dir.clone(),
+        source,
+    })?;
+    let pool = startup::open_database(config).await?;
+    let actor = Actor::command_line();
+    let result = match command {
+        Command::Serve | Command::Help => Ok(()),
+        Command::AreaAdd { area, parent } => {
+            let added = accounts::add_area(&pool, &actor, &area, parent.as_deref())
+                .await?
+                .map_err(|e| CliError::Refused(e.to_string()))?;
+            say!(
+                "added area {} ({}, {}) at {}",
+                added.area.id,
+                added.area.name,
+                added.area.level.code(),
+                added.path
+            )?;
+            Ok(())
+        }
+        Command::AreaList => {
+            for a in accounts::areas(&pool).await? {
+                say!("{}\t{}\t{}\t{}", a.path, a.area.id, a.area.level.code(), a.area.name)?;
+            }
+            Ok(())
+        }
+        Command::UserAdd {
+            username,
+            display_name,
+            role,
+            area,
+        } => {
+            let typed = read_password(stdin)?;
+            let hash = tokio::task::spawn_blocking(move || password::hash(&typed))
+                .await
+                .map_err(|e| CliError::Refused(format!("password hashing did not finish: {e}")))?
+                .map_err(|e| CliError::Refused(e.to_string()))?;
+            let new = NewUser {
+                username: &username,
+                display_name: &display_name,
+                role,
+                area: &area,
+                password_hash: &hash,
+            };
+            accounts::add_user(&pool, &actor, &new)
+                .await?
+                .map_err(|e| CliError::Refused(e.to_string()))?;
+            say!("added {} {username} ({display_name}) in area {area}", role.code())?;
+            Ok(())
+        }
+        Command::UserRevoke { username, disable } => {
+            let ended = accounts::revoke_user(&pool, &actor, &username, disable)
+                .await?
+                .map_err(|e| CliError::Refused(e.to_string()))?;
+            let what = if disable { "disabled; " } else { "" };
+            say!("{username}: {what}{ended} session(s) ended")?;
+            Ok(())
+        }
+        Command::Audit => {
+            for entry in audit::all(&pool).await? {
+                say!(
+                    "{}",
+                    serde_json::to_string(&entry).map_err(|e| CliError::Refused(e.to_string()))?
+                )?;
+            }
+            Ok(())
+        }
+    };
+    pool.close().await;
+    result
+}
+
+/// One line of standard input, without its line end: a password is never
+/// an argument, which `ps` and shell histories would show.
+fn read_password(mut stdin: impl BufRead) -> Result<String, CliError> {
+    let mut line = String::new();
+    stdin.read_line(&mut line).map_err(CliError::Stdin)?;
+    let password = line.trim_end_matches(['\n', '\r']).to_owned();
+    let n = password.chars().count();
+    if n < MIN_PASSWORD_CHARS {
+        return Err(CliError::Refused(format!(
+            "the password (read from standard input) must have at least {MIN_PASSWORD_CHARS} characters"
+        )));
+    }
+    if n > MAX_PASSWORD_CHARS {
+        return Err(CliError::Refused(format!(
+            "the password must have at most {MAX_PASSWORD_CHARS} characters"
+        )));
+    }
+    Ok(password)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(line: &str) -> Vec<String> {
+        line.split_whitespace().map(str::to_owned).collect()
+    }
+
+    #[test]
+    fn no_arguments_serves() {
+        assert_eq!(parse(&[]).expect("serve"), Command::Serve);
+    }
+
+    #[test]
+    fn area_and_user_commands_parse() {
+        assert_eq!(
+            parse(&args("area add xh-03 --level township --name 城关街道 --parent xh")).expect("area"),
+            Command::AreaAdd {
+                area: AreaRef {
+                    id: "xh-03".into(),
+                    name: "城关街道".into(),
+                    level: AreaLevel::Township
+                },
+                parent: Some("xh".into()),
+            }
+        );
+        assert_eq!(
+            parse(&args("user add li --role reporter --area xh-03-g1")).expect("user"),
+            Command::UserAdd {
+                username: "li".into(),
+                display_name: "li".into(),
+                role: Role::Reporter,
+                area: "xh-03-g1".into(),
+            }
+        );
+        assert_eq!(
+            parse(&args("user disable li")).expect("disable"),
+            Command::UserRevoke {
+                username: "li".into(),
+                disable: true
+            }
+        );
+    }
+
+    #[test]
+    fn mistakes_name_the_option() {
+        let message = |line: &str| parse(&args(line)).expect_err(line).to_string();
+        assert!(message("area add xh --level city --name X").starts_with("--level: `city`"));
+        assert!(message("area add XH --level district --name X").contains("not an area code"));
+        assert!(message("user add li --role boss --area xh").starts_with("--role: `boss`"));
+        assert!(message("user add li --role reporter").starts_with("--area is required"));
+        assert!(message("user add li --role reporter --area xh --area xh").starts_with("--area is given twice"));
+        assert!(message("user add li --password x").starts_with("unknown option `--password`"));
+        assert!(message("frobnicate").starts_with("unknown command"));
+    }
+
+    #[test]
+    fn the_password_is_one_line_of_at_least_eight_characters() {
+        assert_eq!(read_password("secret-pass\n".as_bytes()).expect("ok"), "secret-pass");
+        assert_eq!(
+            read_password("with spaces ok\r\n".as_bytes()).expect("ok"),
+            "with spaces ok"
+        );
+        assert!(read_password("short\n".as_bytes()).is_err());
+        assert!(read_password("".as_bytes()).is_err());
+    }
+}

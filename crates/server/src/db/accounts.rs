@@ -1,0 +1,403 @@
+//! Areas, accounts and sessions (see migrations/*/0004_accounts.sql). Each
+//! change is written with its audit row in one transaction.
+
+use chrono::{DateTime, Utc};
+use kuaibao_core::account::{Account, AreaLevel, AreaRef, Role};
+use serde_json::json;
+
+use super::audit::{self, Actor};
+use super::photos::db_time;
+use super::{Pool, StoreError};
+
+/// Why an account change was refused (the caller's mistake, not a fault).
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum AccountError {
+    #[error("area `{0}` already exists")]
+    AreaExists(String),
+    #[error("no area `{0}`")]
+    NoSuchArea(String),
+    #[error("a {child} cannot be placed under a {parent}: the tree goes district → township → village → grid")]
+    BadLevel { parent: &'static str, child: &'static str },
+    #[error("a {0} needs a parent area; only a district is a root")]
+    ParentRequired(&'static str),
+    #[error("username `{0}` is taken")]
+    UserExists(String),
+    #[error("no user `{0}`")]
+    NoSuchUser(String),
+}
+
+/// An area with where it sits in the tree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Area {
+    pub area: AreaRef,
+    pub parent: Option<String>,
+    /// `/root/…/id/`: this area and below are the paths starting with it.
+    pub path: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct AreaRow {
+    id: String,
+    parent_id: Option<String>,
+    name: String,
+    level: String,
+    path: String,
+}
+
+impl AreaRow {
+    fn decode(self) -> Result<Area, StoreError> {
+        let level = AreaLevel::from_code(&self.level).ok_or_else(|| StoreError::Corrupt {
+            id: self.id.clone(),
+            reason: format!("area level `{}`", self.level),
+        })?;
+        Ok(Area {
+            area: AreaRef {
+                id: self.id,
+                name: self.name,
+                level,
+            },
+            parent: self.parent_id,
+            path: self.path,
+        })
+    }
+}
+
+/// The area `id`, if it exists.
+pub async fn area(pool: &Pool, id: &str) -> Result<Option<Area>, StoreError> {
+    let row: Option<AreaRow> = sqlx::query_as("SELECT id, parent_id, name, level, path FROM areas WHERE id = $1")
+        .bind(id)
+        .fetch_optional(pool)
+        .await?;
+    row.map(AreaRow::decode).transpose()
+}
+
+/// Every area, parents before children.
+pub async fn areas(pool: &Pool) -> Result<Vec<Area>, StoreError> {
+    let rows: Vec<AreaRow> = sqlx::query_as("SELECT id, parent_id, name, level, path FROM areas ORDER BY path")
+        .fetch_all(pool)
+        .await?;
+    rows.into_iter().map(AreaRow::decode).collect()
+}
+
+/// Adds an area under `parent` (a district has none). The level must be the
+/// one below the parent's, so the tree keeps its four levels.
+pub async fn add_area(
+    pool: &Pool,
+    actor: &Actor,
+    new: &AreaRef,
+    parent: Option<&str>,
+) -> Result<Result<Area, AccountError>, StoreError> {
+    let parent = match parent {
+        None if new.level != AreaLevel::District => return Ok(Err(AccountError::ParentRequired(new.level.code()))),
+        None => None,
+        Some(id) => match area(pool, id).await? {
+            None => return Ok(Err(AccountError::NoSuchArea(id.to_owned()))),
+            Some(p) if p.area.level.child() != Some(new.level) => {
+                return Ok(Err(AccountError::BadLevel {
+                    parent: p.area.level.code(),
+                    child: new.level.code(),
+                }))
+            }
+            Some(p) => Some(p),
+        },
+    };
+    let path = match &parent {
+        None => format!("/{}/", new.id),
+        Some(p) => format!("{}{}/", p.path, new.id),
+    };
+    let mut tx = pool.begin().await?;
+    let inserted = sqlx::query(
+        "INSERT INTO areas (id, parent_id, name, level, path, created_at) VALUES ($1, $2, $3, $4, $5, $6) \
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(&new.id)
+    .bind(parent.as_ref().map(|p| p.area.id.as_str()))
+    .bind(&new.name)
+    .bind(new.level.code())
+    .bind(&path)
+    .bind(db_time(Utc::now()))
+    .execute(&mut *tx)
+    .await?
+    .rows_affected()
+        == 1;
+    if !inserted {
+        return Ok(Err(AccountError::AreaExists(new.id.clone())));
+    }
+    audit::record(
+        &mut tx,
+        actor,
+        "area.add",
+        &new.id,
+        json!({ "name": new.name, "level": new.level.code(), "parent": parent.as_ref().map(|p| &p.area.id) }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Ok(Area {
+        area: new.clone(),
+        parent: parent.map(|p| p.area.id),
+        path,
+    }))
+}
+
+/// A new account, as the admin command makes it.
+pub struct NewUser<'a> {
+    pub username: &'a str,
+    pub display_name: &'a str,
+    pub role: Role,
+    pub area: &'a str,
+    /// argon2 in PHC form (see `auth::password`), never the password.
+    pub password_hash: &'a str,
+}
+
+/// Adds an account; returns its id.
+pub async fn add_user(
+    pool: &Pool,
+    actor: &Actor,
+    new: &NewUser<'_>,
+) -> Result<Result<String, AccountError>, StoreError> {
+    if area(pool, new.area).await?.is_none() {
+        return Ok(Err(AccountError::NoSuchArea(new.area.to_owned())));
+    }
+    let id = uuid::Uuid::new_v4().to_string();
+    let mut tx = pool.begin().await?;
+    let inserted = sqlx::query(
+        "INSERT INTO users (id, username, display_name, role, area_id, password_hash, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
+    )
+    .bind(&id)
+    .bind(new.username)
+    .bind(new.display_name)
+    .bind(new.role.code())
+    .bind(new.area)
+    .bind(new.password_hash)
+    .bind(db_time(Utc::now()))
+    .execute(&mut *tx)
+    .await?
+    .rows_affected()
+        == 1;
+    if !inserted {
+        return Ok(Err(AccountError::UserExists(new.username.to_owned())));
+    }
+    audit::record(
+        &mut tx,
+        actor,
+        "user.add",
+        &id,
+        json!({ "username": new.username, "role": new.role.code(), "area": new.area }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Ok(id))
+}
+
+/// How many accounts exist (the server warns at start when there are none).
+pub async fn user_count(pool: &Pool) -> Result<i64, StoreError> {
+    Ok(sqlx::query_scalar("SELECT count(*) FROM users").fetch_one(pool).await?)
+}
+
+/// An account with what access checks need.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub account: Account,
+    /// The account's area's path: it reads the reports of areas under it.
+    pub area_path: String,
+    pub password_hash: String,
+    pub disabled: bool,
+}
+
+const USER_COLUMNS: &str = "u.id, u.username, u.display_name, u.role, u.password_hash, u.disabled_at, \
+     a.id AS area_id, a.name AS area_name, a.level AS area_level, a.path AS area_path";
+
+#[derive(sqlx::FromRow)]
+struct UserRow {
+    id: String,
+    username: String,
+    display_name: String,
+    role: String,
+    password_hash: String,
+    disabled_at: Option<String>,
+    area_id: String,
+    area_name: String,
+    area_level: String,
+    area_path: String,
+}
+
+impl UserRow {
+    fn decode(self) -> Result<User, StoreError> {
+        let corrupt = |what: &str| StoreError::Corrupt {
+            id: self.id.clone(),
+            reason: what.to_owned(),
+        };
+        let role = Role::from_code(&self.role).ok_or_else(|| corrupt("role"))?;
+        let level = AreaLevel::from_code(&self.area_level).ok_or_else(|| corrupt("area level"))?;
+        Ok(User {
+            account: Account {
+                id: self.id,
+                username: self.username,
+                display_name: self.display_name,
+                role,
+                area: AreaRef {
+                    id: self.area_id,
+                    name: self.area_name,
+                    level,
+                },
+            },
+            area_path: self.area_path,
+            password_hash: self.password_hash,
+            disabled: self.disabled_at.is_some(),
+        })
+    }
+}
+
+/// The account `username`, if any.
+pub async fn user_by_name(pool: &Pool, username: &str) -> Result<Option<User>, StoreError> {
+    let row: Option<UserRow> = sqlx::query_as(&format!(
+        "SELECT {USER_COLUMNS} FROM users AS u JOIN areas AS a ON a.id = u.area_id WHERE u.username = $1"
+    ))
+    .bind(username)
+    .fetch_optional(pool)
+    .await?;
+    row.map(UserRow::decode).transpose()
+}
+
+/// A session as a request's token finds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRow {
+    pub session_id: String,
+    pub device_id: String,
+    pub expires_at: DateTime<Utc>,
+    pub user: User,
+}
+
+/// Opens a session for `user` on `device_id`, recording the login.
+pub async fn open_session(
+    pool: &Pool,
+    user: &User,
+    device_id: &str,
+    token_sha256: &str,
+    expires_at: DateTime<Utc>,
+) -> Result<String, StoreError> {
+    let id = uuid::Uuid::new_v4().to_string();
+    let mut tx = pool.begin().await?;
+    sqlx::query(
+        "INSERT INTO sessions (id, token_sha256, user_id, device_id, created_at, expires_at) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(&id)
+    .bind(token_sha256)
+    .bind(&user.account.id)
+    .bind(device_id)
+    .bind(db_time(Utc::now()))
+    .bind(db_time(expires_at))
+    .execute(&mut *tx)
+    .await?;
+    let actor = Actor {
+        user_id: Some(user.account.id.clone()),
+        device_id: Some(device_id.to_owned()),
+    };
+    audit::record(
+        &mut tx,
+        &actor,
+        "session.login",
+        &id,
+        json!({ "expires_at": db_time(expires_at) }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// The live session whose token hashes to `token_sha256`: not expired at
+/// `now`, not revoked, its account not disabled.
+pub async fn live_session(
+    pool: &Pool,
+    token_sha256: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<SessionRow>, StoreError> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        session_id: String,
+        device_id: String,
+        expires_at: String,
+        #[sqlx(flatten)]
+        user: UserRow,
+    }
+    let row: Option<Row> = sqlx::query_as(&format!(
+        "SELECT s.id AS session_id, s.device_id, s.expires_at, {USER_COLUMNS} \
+         FROM sessions AS s JOIN users AS u ON u.id = s.user_id JOIN areas AS a ON a.id = u.area_id \
+         WHERE s.token_sha256 = $1 AND s.revoked_at IS NULL AND s.expires_at > $2 AND u.disabled_at IS NULL"
+    ))
+    .bind(token_sha256)
+    .bind(db_time(now))
+    .fetch_optional(pool)
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    let expires_at = DateTime::parse_from_rfc3339(&row.expires_at)
+        .map_err(|e| StoreError::Corrupt {
+            id: row.session_id.clone(),
+            reason: format!("expires_at: {e}"),
+        })?
+        .with_timezone(&Utc);
+    Ok(Some(SessionRow {
+        session_id: row.session_id,
+        device_id: row.device_id,
+        expires_at,
+        user: row.user.decode()?,
+    }))
+}
+
+/// Ends one session (log out).
+pub async fn end_session(pool: &Pool, session: &SessionRow) -> Result<(), StoreError> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("UPDATE sessions SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
+        .bind(db_time(Utc::now()))
+        .bind(&session.session_id)
+        .execute(&mut *tx)
+        .await?;
+    let actor = Actor {
+        user_id: Some(session.user.account.id.clone()),
+        device_id: Some(session.device_id.clone()),
+    };
+    audit::record(&mut tx, &actor, "session.logout", &session.session_id, json!({})).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Ends every live session of `username`; with `disable`, the account can
+/// no longer log in either. Returns how many sessions were ended.
+pub async fn revoke_user(
+    pool: &Pool,
+    actor: &Actor,
+    username: &str,
+    disable: bool,
+) -> Result<Result<u64, AccountError>, StoreError> {
+    let Some(user) = user_by_name(pool, username).await? else {
+        return Ok(Err(AccountError::NoSuchUser(username.to_owned())));
+    };
+    let now = db_time(Utc::now());
+    let mut tx = pool.begin().await?;
+    let ended = sqlx::query("UPDATE sessions SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL")
+        .bind(&now)
+        .bind(&user.account.id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    if disable {
+        sqlx::query("UPDATE users SET disabled_at = $1 WHERE id = $2 AND disabled_at IS NULL")
+            .bind(&now)
+            .bind(&user.account.id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    let action = if disable { "user.disable" } else { "user.revoke" };
+    audit::record(
+        &mut tx,
+        actor,
+        action,
+        &user.account.id,
+        json!({ "sessions_ended": ended }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Ok(ended))
+}

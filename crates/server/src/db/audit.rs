@@ -1,0 +1,73 @@
+//! The audit log: one row per change (who, from which device, when, what),
+//! written in the same transaction as the change itself, so a change is
+//! never stored without its row nor its row without the change.
+
+use chrono::Utc;
+use serde::{Deserialize, Serialize};
+
+use super::photos::db_time;
+use super::{Pool, StoreError, Tx};
+
+/// Who made a change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    /// The account; `None` for the command line or the server itself.
+    pub user_id: Option<String>,
+    /// The phone's device id, or [`CLI_DEVICE`].
+    pub device_id: Option<String>,
+}
+
+/// The device named for changes made with `kuaibao-server` on the server.
+pub const CLI_DEVICE: &str = "command-line";
+
+impl Actor {
+    /// A change made on the server's command line.
+    pub fn command_line() -> Actor {
+        Actor {
+            user_id: None,
+            device_id: Some(CLI_DEVICE.to_owned()),
+        }
+    }
+}
+
+/// One row of the log as read back.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
+pub struct Entry {
+    pub seq: i64,
+    pub at: String,
+    pub actor_id: Option<String>,
+    pub device_id: Option<String>,
+    pub action: String,
+    pub subject: String,
+    pub detail: String,
+}
+
+/// Records `action` on `subject` by `actor`, inside `tx`. `detail` is a
+/// small JSON object of facts about the change; never a password or token.
+pub async fn record(
+    tx: &mut Tx<'_>,
+    actor: &Actor,
+    action: &str,
+    subject: &str,
+    detail: serde_json::Value,
+) -> Result<(), StoreError> {
+    sqlx::query("INSERT INTO audit (at, actor_id, device_id, action, subject, detail) VALUES ($1, $2, $3, $4, $5, $6)")
+        .bind(db_time(Utc::now()))
+        .bind(actor.user_id.as_deref())
+        .bind(actor.device_id.as_deref())
+        .bind(action)
+        .bind(subject)
+        .bind(detail.to_string())
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// The whole log, oldest first (for the command line and the tests).
+pub async fn all(pool: &Pool) -> Result<Vec<Entry>, StoreError> {
+    Ok(
+        sqlx::query_as("SELECT seq, at, actor_id, device_id, action, subject, detail FROM audit ORDER BY seq")
+            .fetch_all(pool)
+            .await?,
+    )
+}

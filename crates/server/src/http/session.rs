@@ -1,0 +1,81 @@
+//! Logging in and out: `POST`, `GET` and `DELETE` on
+//! [`SESSION_PATH`](kuaibao_core::protocol::SESSION_PATH).
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use chrono::Utc;
+use kuaibao_core::account::{LoginRequest, Session, SessionInfo};
+
+use super::error::AppError;
+use super::extract::JsonBody;
+use super::AppState;
+use crate::auth::{password, token, Caller};
+use crate::db::accounts;
+
+/// `POST /api/session`: 201 and a new session for the right username and
+/// password; 401 otherwise, with the same message whichever was wrong.
+pub async fn login(
+    State(state): State<AppState>,
+    JsonBody(form): JsonBody<LoginRequest>,
+) -> Result<(StatusCode, Json<Session>), AppError> {
+    let errors = form.check();
+    if !errors.is_empty() {
+        return Err(AppError::InvalidForm(errors));
+    }
+    let username = form.username.trim().to_owned();
+    let user = accounts::user_by_name(&state.pool, &username).await?;
+    // Verified even for an unknown or disabled account (against a decoy
+    // hash), so the time taken does not tell which usernames exist.
+    let phc = match &user {
+        Some(u) if !u.disabled => u.password_hash.clone(),
+        _ => password::decoy().to_owned(),
+    };
+    let typed = form.password;
+    let matches = tokio::task::spawn_blocking(move || password::verify(&typed, &phc))
+        .await
+        .map_err(|e| AppError::Internal(format!("password check did not finish: {e}")))?;
+    let user = match user {
+        Some(u) if matches && !u.disabled => u,
+        _ => {
+            tracing::info!("login refused");
+            return Err(AppError::Unauthorized(
+                "用户名或密码错误 / wrong username or password".to_owned(),
+            ));
+        }
+    };
+    let token = token::new_token().map_err(|e| AppError::Internal(e.to_string()))?;
+    let expires_at = Utc::now() + state.session_lifetime;
+    let session_id = accounts::open_session(
+        &state.pool,
+        &user,
+        &form.device_id,
+        &token::token_sha256(&token),
+        expires_at,
+    )
+    .await?;
+    tracing::info!(user = %user.account.id, session = %session_id, "logged in");
+    Ok((
+        StatusCode::CREATED,
+        Json(Session {
+            token,
+            account: user.account,
+            expires_at,
+        }),
+    ))
+}
+
+/// `GET /api/session`: who the token belongs to and until when.
+pub async fn whoami(caller: Caller) -> Json<SessionInfo> {
+    Json(SessionInfo {
+        account: caller.0.user.account,
+        expires_at: caller.0.expires_at,
+    })
+}
+
+/// `DELETE /api/session`: ends this session; the token is refused from now.
+pub async fn logout(State(state): State<AppState>, caller: Caller) -> Result<StatusCode, AppError> {
+    accounts::end_session(&state.pool, &caller.0).await?;
+    tracing::info!(session = %caller.0.session_id, "logged out");
+    Ok(StatusCode::NO_CONTENT)
+}
