@@ -3,9 +3,10 @@
 use kuaibao_core::Lang;
 use leptos::prelude::*;
 
-use crate::components::{DevicePanel, UpdateBanner};
-use crate::pages::{HomePage, NewReportPage, ReportPage};
+use crate::components::{DevicePanel, SessionPrompt, UpdateBanner};
+use crate::pages::{HomePage, LoginPage, NewReportPage, ReportPage};
 use crate::route::Route;
+use crate::session::Standing;
 use crate::state::AppState;
 use crate::store::{Store, StoreError};
 use crate::words;
@@ -54,6 +55,9 @@ fn Shell(
             Lang::Zh
         })
     };
+    // Only "is anyone logged in" redraws the screen: an expiry while a draft
+    // is open must not take the focus from the blank being typed in.
+    let logged_out = Memo::new(move |_| state.standing.get() == Standing::LoggedOut);
     view! {
         <header class="topbar">
             <h1>
@@ -68,10 +72,11 @@ fn Shell(
         </header>
         <UpdateBanner/>
         <main>
-            {move || match state.route.get() {
-                Route::Home => view! { <HomePage/> <DevicePanel/> }.into_any(),
-                Route::New => view! { <NewReportPage/> }.into_any(),
-                Route::Report(id) => view! { <ReportPage id/> }.into_any(),
+            {move || match (logged_out.get(), state.route.get()) {
+                (true, _) => view! { <LoginPage/> }.into_any(),
+                (false, Route::Home) => view! { <HomePage/> <DevicePanel/> }.into_any(),
+                (false, Route::New) => view! { <SessionPrompt/> <NewReportPage/> }.into_any(),
+                (false, Route::Report(id)) => view! { <SessionPrompt/> <ReportPage id/> }.into_any(),
             }}
         </main>
     }

@@ -6,6 +6,7 @@
 //! - `sync/`: the outbox and how it reaches the server;
 //! - `pwa/`: service worker and storage persistence;
 //! - `device/`: sensors (position);
+//! - `session/`: the login, whether the phone may send, the clock's offset;
 //! - `pages/` and `components/`: what is drawn; `state` and `drafts`: what
 //!   is decided.
 
@@ -18,6 +19,7 @@ pub mod photo;
 pub mod platform;
 pub mod pwa;
 pub mod route;
+pub mod session;
 pub mod state;
 pub mod store;
 pub mod sync;

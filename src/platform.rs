@@ -14,6 +14,12 @@ pub fn now_local() -> DateTime<FixedOffset> {
     chrono::Local::now().fixed_offset()
 }
 
+/// Whether the browser believes it has a network. `false` is reliable (no
+/// signal at all); `true` may still mean a captive portal or a dead link.
+pub fn online() -> bool {
+    web_sys::window().is_none_or(|w| w.navigator().on_line())
+}
+
 /// A uniform random number in `[0, 1)`, for backoff jitter.
 pub fn random() -> f64 {
     js_sys::Math::random()

@@ -3,6 +3,7 @@
 
 use std::rc::Rc;
 
+use kuaibao_core::account::LoginRequest;
 use kuaibao_core::{validate, Lang, ReportId, Stage, Template, Text};
 use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
@@ -12,8 +13,10 @@ use crate::photo;
 use crate::platform;
 use crate::pwa::{service_worker, storage};
 use crate::route::Route;
-use crate::store::{LocalPhoto, LocalReport, Status, Store, StoreError, LANG_KEY};
-use crate::sync::SyncEngine;
+use crate::session::api::{self as session_api, LoginError};
+use crate::session::{self, Author, Standing};
+use crate::store::{ClockReading, LocalPhoto, LocalReport, Status, Store, StoreError, StoredSession, LANG_KEY};
+use crate::sync::{DrainSummary, Listeners, SyncEngine};
 use crate::threads;
 
 #[derive(Clone, Copy)]
@@ -33,6 +36,15 @@ pub struct AppState {
     pub offline_ready: RwSignal<Option<bool>>,
     /// The phone's clock, ticking each second: countdowns read it.
     pub now_ms: RwSignal<f64>,
+    /// The login kept on this phone, if any.
+    pub session: RwSignal<Option<StoredSession>>,
+    /// The username of the last login, to pre-fill the form.
+    pub last_username: RwSignal<Option<String>>,
+    /// The latest measurement of the phone's clock against the server's.
+    pub clock: RwSignal<Option<ClockReading>>,
+    /// Whether the phone may send, from the three above (reactive; changes
+    /// by itself when the session's end passes).
+    pub standing: Memo<Standing>,
     store: StoredValue<Store, LocalStorage>,
     engine: StoredValue<Rc<SyncEngine>, LocalStorage>,
     autosaver: StoredValue<Rc<Autosaver>, LocalStorage>,
@@ -63,19 +75,46 @@ impl AppState {
             }
             upsert(reports, r);
         });
-        let on_pass = Box::new(move |result: &Result<_, StoreError>| {
-            syncing.set(false);
-            if let Err(e) = result {
-                leptos::logging::error!("sync pass failed: {e}");
-            }
-        });
-        let on_photo = Box::new(move |p: &LocalPhoto| upsert_photo(photos, p));
-        let engine = SyncEngine::new(store.clone(), on_change, on_photo, on_pass);
+        let session = RwSignal::new(log_failure(store.session().await, "read the session").flatten());
+        let last_username = RwSignal::new(log_failure(store.last_username().await, "read the username").flatten());
+        let clock = RwSignal::new(log_failure(store.clock().await, "read the clock").flatten());
+        let on_pass = {
+            let store = store.clone();
+            Box::new(move |result: &Result<DrainSummary, StoreError>| {
+                syncing.set(false);
+                match result {
+                    // The server refused the session: the prompt must show
+                    // now, from what the engine stored.
+                    Ok(summary) if summary.refused => {
+                        let store = store.clone();
+                        leptos::task::spawn_local(async move {
+                            if let Some(stored) = log_failure(store.session().await, "read the session") {
+                                session.set(stored);
+                            }
+                        });
+                    }
+                    Ok(_) => {}
+                    Err(e) => leptos::logging::error!("sync pass failed: {e}"),
+                }
+            })
+        };
+        let listeners = Listeners {
+            on_change,
+            on_photo: Box::new(move |p: &LocalPhoto| upsert_photo(photos, p)),
+            on_clock: Box::new(move |reading: &ClockReading| clock.set(Some(*reading))),
+            on_pass,
+        };
+        let engine = SyncEngine::new(store.clone(), listeners);
         let autosaver = Autosaver::new(store.clone(), Box::new(move |r| upsert(reports, r)));
         let lang = match store.meta(LANG_KEY).await {
             Ok(Some(tag)) if tag == Lang::En.tag() => Lang::En,
             _ => Lang::Zh,
         };
+        let now_ms = RwSignal::new(platform::now_ms());
+        let standing = Memo::new(move |_| {
+            let server_now = clock.with(|c| session::server_now_ms(now_ms.get(), c.as_ref()));
+            session.with(|s| session::standing(s.as_ref(), server_now))
+        });
         let state = AppState {
             lang: RwSignal::new(lang),
             reports,
@@ -87,7 +126,11 @@ impl AppState {
             storage: RwSignal::new(storage::StorageInfo::default()),
             update_ready: RwSignal::new(false),
             offline_ready: RwSignal::new(None),
-            now_ms: RwSignal::new(platform::now_ms()),
+            now_ms,
+            session,
+            last_username,
+            clock,
+            standing,
             store: StoredValue::new_local(store),
             engine: StoredValue::new_local(engine),
             autosaver: StoredValue::new_local(autosaver),
@@ -251,6 +294,12 @@ impl AppState {
         validate::validate(&report.as_report(now))?;
         self.flush_quietly().await;
         report.updated_ms = platform::now_ms();
+        // Who sent it and how far off the phone's clock was, fixed now with
+        // the time written: every replay must send the very same record.
+        report.author = self
+            .session
+            .with_untracked(|s| s.as_ref().map(|s| Author::from(&s.session.account)));
+        report.clock_offset_ms = self.clock.with_untracked(|c| c.map(|c| c.offset_ms));
         report.status = Status::Waiting {
             written_at: now,
             attempts: 0,
@@ -277,6 +326,8 @@ impl AppState {
             grade: rejected.grade.clone().filter(|g| g.chosen != g.suggested),
             photos: Vec::new(),
             updated_ms: platform::now_ms(),
+            author: None,
+            clock_offset_ms: None,
             status: Status::Draft,
             ..rejected.clone()
         };
@@ -339,6 +390,69 @@ impl AppState {
         });
     }
 
+    /// How many submitted reports wait to be sent (reactive).
+    pub fn waiting_count(&self) -> usize {
+        self.reports.with(|rs| {
+            rs.iter()
+                .filter(|r| matches!(r.status, Status::Waiting { .. } | Status::Sending { .. }))
+                .count()
+        })
+    }
+
+    /// Logs in (needs signal), keeps the session on the phone, and lets the
+    /// waiting reports go.
+    pub async fn login(&self, username: String, password: String) -> Result<(), LoginError> {
+        let store = self.store.get_value();
+        let device_id = store
+            .device_id()
+            .await
+            .map_err(|e| LoginError::Unavailable(e.to_string()))?;
+        let form = LoginRequest {
+            username: username.trim().to_owned(),
+            password,
+            device_id,
+        };
+        let new = session_api::login(&form).await?;
+        store
+            .save_session(&new)
+            .await
+            .map_err(|e| LoginError::Unavailable(e.to_string()))?;
+        self.last_username.set(Some(new.account.username.clone()));
+        self.session.set(Some(StoredSession {
+            session: new,
+            refused_ms: None,
+        }));
+        // The queue goes by itself: reports, then photos.
+        self.sync_now();
+        Ok(())
+    }
+
+    /// Logs out: the phone forgets the session (and tells the server when it
+    /// can). Reports, drafts and photos all stay, and go after the next
+    /// login.
+    pub fn logout(&self) {
+        let state = *self;
+        leptos::task::spawn_local(async move {
+            // Nothing typed may be lost on the way out.
+            state.flush_quietly().await;
+            let token = state
+                .session
+                .with_untracked(|s| s.as_ref().map(|s| s.session.token.clone()));
+            if let Err(e) = state.store.get_value().clear_session().await {
+                leptos::logging::error!("cannot forget the session: {e}");
+                return;
+            }
+            state.session.set(None);
+            Route::Home.go();
+            if let Some(token) = token {
+                if let Err(e) = session_api::logout(&token).await {
+                    // The token simply runs out on the server.
+                    leptos::logging::warn!("cannot end the session on the server: {e}");
+                }
+            }
+        });
+    }
+
     pub fn sync_now(&self) {
         self.engine.get_value().request();
     }
@@ -351,6 +465,18 @@ impl AppState {
                 service_worker::apply_update().await;
             }
         });
+    }
+}
+
+/// The value, or `None` after logging why: for reads whose failure must not
+/// stop the app from starting.
+fn log_failure<T>(result: Result<T, StoreError>, what: &str) -> Option<T> {
+    match result {
+        Ok(value) => Some(value),
+        Err(e) => {
+            leptos::logging::error!("cannot {what}: {e}");
+            None
+        }
     }
 }
 

@@ -109,3 +109,70 @@ pub const STORE_FAILED: Text = Text::new(
     "Cannot open this phone's storage, so reports cannot be saved. Use the system browser or leave private mode.",
 );
 pub const LANGUAGE: Text = Text::new("English", "中文");
+
+// Logging in, and working on while the login has run out.
+pub const LOGIN_TITLE: Text = Text::new("登录快报", "Log in to Kuaibao");
+pub const LOGIN_INTRO: Text = Text::new(
+    "首次使用需联网登录一次。登录后，无信号时也能填报，有信号时自动发送。",
+    "Log in once, with signal. After that you can file reports without signal; they are sent when there is signal.",
+);
+pub const USERNAME: Text = Text::new("用户名", "Username");
+pub const PASSWORD: Text = Text::new("密码", "Password");
+pub const LOGIN: Text = Text::new("登录", "Log in");
+pub const LOGGING_IN: Text = Text::new("正在登录…", "Logging in…");
+pub const WRONG_CREDENTIALS: Text = Text::new("用户名或密码不正确", "Wrong username or password");
+pub const LOGIN_OFFLINE: Text = Text::new(
+    "登录需要网络。请到有信号的地方再试，已保存的报告不会丢失。",
+    "Logging in needs signal. Try again where there is signal; saved reports are kept.",
+);
+pub const LOGIN_TOO_MANY: Text = Text::new(
+    "尝试次数过多，请稍后再试",
+    "Too many tries: wait a moment and try again",
+);
+pub const LOGIN_UNAVAILABLE: Text = Text::new(
+    "服务器暂时无法登录，请稍后再试",
+    "The server cannot log you in right now; try again later",
+);
+pub const SESSION_EXPIRED: Text = Text::new("登录已过期", "Your login has expired");
+pub const SESSION_REFUSED: Text = Text::new("登录已失效", "Your login is no longer valid");
+pub const QUEUED_SAVED: Text = Text::new(
+    "条记录已保存，登录后自动发送",
+    "saved on this phone, sent once you log in",
+);
+pub const KEEP_WORKING: Text = Text::new(
+    "可以继续填报，报告先存在本机。",
+    "You can keep filing: reports stay on this phone.",
+);
+pub const NEEDS_LOGIN: Text = Text::new(
+    "登录已过期，重新登录后自动发送",
+    "Login expired: sent automatically after you log in again",
+);
+pub const LOG_IN_AGAIN: Text = Text::new("重新登录", "Log in again");
+pub const LOGGED_IN_AS: Text = Text::new("当前用户", "Logged in as");
+pub const SESSION_UNTIL: Text = Text::new("登录有效至", "Login valid until");
+pub const LOGOUT: Text = Text::new("退出登录", "Log out");
+pub const LOGOUT_CONFIRM: Text = Text::new("确定退出", "Yes, log out");
+pub const LOGOUT_WARNING: Text = Text::new(
+    "退出后需联网重新登录才能继续填报和发送。已保存的报告和草稿都留在本机。",
+    "After logging out you need signal to log in again before filing or sending. Saved reports and drafts stay on this phone.",
+);
+pub const LOGOUT_OFFLINE: Text = Text::new(
+    "现在无网络：退出后要到有信号的地方才能重新登录。",
+    "No signal now: after logging out you can only log in again where there is signal.",
+);
+pub const CANCEL: Text = Text::new("取消", "Cancel");
+pub const SUBMITTED_BY: Text = Text::new("提交人", "Submitted by");
+pub const WAITS_FOR_AUTHOR: Text = Text::new("待其登录后发送", "sent once they log in");
+
+/// A role's name on screen.
+pub fn role_name(role: kuaibao_core::account::Role, lang: kuaibao_core::Lang) -> &'static str {
+    use kuaibao_core::account::Role;
+    match lang {
+        kuaibao_core::Lang::Zh => role.name_zh(),
+        kuaibao_core::Lang::En => match role {
+            Role::Reporter => "Reporter",
+            Role::Officer => "Duty officer",
+            Role::Admin => "Administrator",
+        },
+    }
+}

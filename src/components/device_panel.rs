@@ -1,10 +1,14 @@
+use kuaibao_core::validate::beijing;
 use leptos::prelude::*;
 
+use crate::session;
 use crate::state::AppState;
 use crate::words;
 
 /// Storage persistence, space used and offline readiness, where the user can
-/// find them: she should know whether the phone may lose her reports.
+/// find them: she should know whether the phone may lose her reports. Also
+/// who is logged in, until when, a way to log out, and the phone's clock
+/// when it is far off the server's.
 #[component]
 pub fn DevicePanel() -> impl IntoView {
     let state = expect_context::<AppState>();
@@ -29,13 +33,84 @@ pub fn DevicePanel() -> impl IntoView {
         Some(false) => state.t(words::OFFLINE_NOT_READY),
         _ => state.t(words::OFFLINE_READY),
     };
+    let clock = move || {
+        state
+            .clock
+            .get()
+            .and_then(|c| session::describe_offset(c.offset_ms, state.lang.get()))
+    };
     view! {
         <section class="device" aria-labelledby="device-title">
             <h2 id="device-title">{move || state.t(words::DEVICE)}</h2>
+            <Account/>
+            {move || clock().map(|text| view! { <p class="clock-offset" data-testid="clock-offset">{text}</p> })}
             <p data-testid="storage-persisted">{persisted}</p>
             <p data-testid="storage-usage">{usage}</p>
             <p>{offline}</p>
         </section>
+    }
+}
+
+/// Who is logged in (name, role, area), until when, and log out: two taps,
+/// the second after saying what logging out means, because logging in again
+/// needs signal.
+#[component]
+fn Account() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let confirming = RwSignal::new(false);
+    let who = move || {
+        state.session.with(|s| {
+            s.as_ref().map(|s| {
+                let a = &s.session.account;
+                let lang = state.lang.get();
+                format!(
+                    "{}：{}（{}，{}）",
+                    state.t(words::LOGGED_IN_AS),
+                    a.display_name,
+                    words::role_name(a.role, lang),
+                    a.area.name
+                )
+            })
+        })
+    };
+    let until = move || {
+        state.session.with(|s| {
+            s.as_ref().map(|s| {
+                format!(
+                    "{} {}",
+                    state.t(words::SESSION_UNTIL),
+                    s.session.expires_at.with_timezone(&beijing()).format("%Y-%m-%d %H:%M")
+                )
+            })
+        })
+    };
+    view! {
+        <Show when=move || state.session.with(Option::is_some)>
+            <div class="account" data-testid="account">
+                <p data-testid="account-who">{who}</p>
+                <p>{until}</p>
+                <Show when=move || confirming.get()
+                    fallback=move || view! {
+                        <button type="button" class="secondary" on:click=move |_| confirming.set(true)>
+                            {move || state.t(words::LOGOUT)}
+                        </button>
+                    }>
+                    <p class="warning" role="alert">
+                        {move || state.t(words::LOGOUT_WARNING)}
+                        {move || (!state.online.get()).then(|| format!(" {}", state.t(words::LOGOUT_OFFLINE)))}
+                    </p>
+                    <div class="row">
+                        <button type="button" class="danger" on:click=move |_| {
+                            confirming.set(false);
+                            state.logout();
+                        }>{move || state.t(words::LOGOUT_CONFIRM)}</button>
+                        <button type="button" class="secondary" on:click=move |_| confirming.set(false)>
+                            {move || state.t(words::CANCEL)}
+                        </button>
+                    </div>
+                </Show>
+            </div>
+        </Show>
     }
 }
 

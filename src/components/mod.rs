@@ -1,11 +1,15 @@
 //! Pieces drawn on more than one screen, or big enough to stand alone.
+//! They draw and forward the user's actions to `AppState`; the deciding is
+//! done there, in `session` and `sync`, and in the core crate.
 
 mod blank_input;
 mod deadline_list;
 mod device_panel;
 mod grade_panel;
+mod login_form;
 mod photo_blank;
 mod sentence_form;
+mod session_prompt;
 mod status_line;
 mod thread_chain;
 mod update_banner;
@@ -14,8 +18,10 @@ pub use blank_input::BlankInput;
 pub use deadline_list::DeadlineList;
 pub use device_panel::DevicePanel;
 pub use grade_panel::GradePanel;
+pub use login_form::LoginForm;
 pub use photo_blank::PhotoBlank;
 pub use sentence_form::SentenceForm;
+pub use session_prompt::SessionPrompt;
 pub use status_line::StatusLine;
 pub use thread_chain::ThreadChain;
 pub use update_banner::UpdateBanner;

@@ -3,6 +3,7 @@ use leptos::prelude::*;
 
 use crate::state::AppState;
 use crate::store::{LocalReport, Status};
+use crate::sync::NEED_LOGIN_NOTE;
 
 fn status_is_draft(status: &Status) -> bool {
     *status == Status::Draft
@@ -30,6 +31,16 @@ pub fn StatusLine(
             (!mine.is_empty()).then(|| format!("{} {done}/{}", state.t(words::PHOTOS_ARRIVED), mine.len()))
         })
     };
+    // Submitted under another account than the one logged in now: it waits
+    // for that user, and says so.
+    let author = report.author.clone();
+    let other_author = move || {
+        let author = author.as_ref()?;
+        let mine = state
+            .session
+            .with(|s| s.as_ref().is_some_and(|s| s.session.account.id == author.account_id));
+        (!mine).then(|| author.username.clone())
+    };
     move || {
         let t = |w| state.t(w);
         let (class, badge, detail) = match &status {
@@ -37,10 +48,13 @@ pub fn StatusLine(
             Status::Waiting { last_error, .. } => (
                 "waiting",
                 t(words::WAITING),
-                last_error
-                    .as_ref()
-                    .map(|e| format!("{}：{e}。{}", t(words::LAST_ERROR), t(words::NEXT_TRY)))
-                    .unwrap_or_default(),
+                match (other_author(), last_error) {
+                    (Some(who), _) => format!("{} {who}，{}", t(words::SUBMITTED_BY), t(words::WAITS_FOR_AUTHOR)),
+                    // A refused session is not a failed try: say what to do.
+                    (None, Some(e)) if e == NEED_LOGIN_NOTE => t(words::NEEDS_LOGIN).to_owned(),
+                    (None, Some(e)) => format!("{}：{e}。{}", t(words::LAST_ERROR), t(words::NEXT_TRY)),
+                    (None, None) => String::new(),
+                },
             ),
             Status::Sending { .. } => ("sending", t(words::SENDING), String::new()),
             Status::Delivered { receipt, .. } => (

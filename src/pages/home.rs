@@ -1,10 +1,9 @@
 use kuaibao_core::validate::beijing;
 use leptos::prelude::*;
 
-use crate::components::{DeadlineList, StatusLine};
+use crate::components::{DeadlineList, SessionPrompt, StatusLine};
 use crate::route::Route;
 use crate::state::AppState;
-use crate::store::Status;
 use crate::threads::{self, Thread};
 use crate::words;
 
@@ -13,13 +12,7 @@ use crate::words;
 #[component]
 pub fn HomePage() -> impl IntoView {
     let state = expect_context::<AppState>();
-    let waiting = move || {
-        state.reports.with(|rs| {
-            rs.iter()
-                .filter(|r| matches!(r.status, Status::Waiting { .. } | Status::Sending { .. }))
-                .count()
-        })
-    };
+    let waiting = move || state.waiting_count();
     let all = Memo::new(move |_| state.reports.with(|rs| threads::threads(rs)));
     view! {
         <a class="button primary big" href=Route::New.to_hash() data-testid="new-report">{move || state.t(words::NEW_REPORT)}</a>
@@ -31,6 +24,7 @@ pub fn HomePage() -> impl IntoView {
                 {move || if state.syncing.get() { state.t(words::SYNCING) } else { state.t(words::SYNC_NOW) }}
             </button>
         </section>
+        <SessionPrompt with_form=true/>
         <section aria-labelledby="reports-title">
             <h2 id="reports-title">{move || state.t(words::MY_REPORTS)}</h2>
             <Show when=move || all.with(|t| t.is_empty())>

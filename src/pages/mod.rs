@@ -1,9 +1,11 @@
 //! Whole screens, one per route.
 
 mod home;
+mod login;
 mod new_report;
 mod report;
 
 pub use home::HomePage;
+pub use login::LoginPage;
 pub use new_report::NewReportPage;
 pub use report::ReportPage;

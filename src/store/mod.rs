@@ -7,11 +7,15 @@ mod error;
 mod photo_record;
 mod record;
 mod schema;
+mod session;
 
 pub use error::StoreError;
 pub use photo_record::{LocalPhoto, Upload};
 pub use record::{LocalReport, Status};
-pub use schema::{BLOBS, DB_NAME, LANG_KEY, META, PHOTOS, REPORTS};
+pub use schema::{
+    Version, BLOBS, CLOCK_KEY, DB_NAME, DEVICE_KEY, LANG_KEY, LAST_USERNAME_KEY, META, PHOTOS, REPORTS, SESSION_KEY,
+};
+pub use session::{ClockReading, StoredSession};
 
 use indexed_db_futures::database::Database;
 use indexed_db_futures::prelude::*;
@@ -208,6 +212,18 @@ impl Store {
             .with_mode(TransactionMode::Readwrite)
             .build()?;
         tx.object_store(META)?.put(value).with_key(key).primitive()?.await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Removes a setting from the `meta` store.
+    pub async fn delete_meta(&self, key: &str) -> Result<(), StoreError> {
+        let tx = self
+            .db
+            .transaction(META)
+            .with_mode(TransactionMode::Readwrite)
+            .build()?;
+        tx.object_store(META)?.delete(key).primitive()?.await?;
         tx.commit().await?;
         Ok(())
     }

@@ -7,6 +7,8 @@ use kuaibao_core::protocol::Receipt;
 use kuaibao_core::{Answers, FieldError, GradeDecision, Report, ReportId, Stage, Template};
 use serde::{Deserialize, Serialize};
 
+use crate::session::Author;
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LocalReport {
     pub id: ReportId,
@@ -29,6 +31,15 @@ pub struct LocalReport {
     pub photos: Vec<PhotoRef>,
     /// Last edit, by the phone's clock (milliseconds since the epoch).
     pub updated_ms: f64,
+    /// The account that submitted it; the record is sent under that account
+    /// only. `None` on drafts and on records from before accounts.
+    #[serde(default)]
+    pub author: Option<Author>,
+    /// The server's clock minus the phone's as last measured when the record
+    /// was submitted (`None` if the phone never reached the server): fixed
+    /// with `written_at`, so every replay sends the same record.
+    #[serde(default)]
+    pub clock_offset_ms: Option<i64>,
     pub status: Status,
 }
 
@@ -82,6 +93,8 @@ impl LocalReport {
             grade: None,
             photos: Vec::new(),
             updated_ms: now_ms,
+            author: None,
+            clock_offset_ms: None,
             status: Status::Draft,
         }
     }
@@ -122,7 +135,7 @@ impl LocalReport {
             written_at,
             grade: self.grade.clone(),
             photos: self.photos.clone(),
-            clock_offset_ms: None,
+            clock_offset_ms: self.clock_offset_ms,
         }
     }
 

@@ -27,6 +27,19 @@ pub const META: &str = "meta";
 /// The screen language the user chose, `zh-CN` or `en`.
 pub const LANG_KEY: &str = "lang";
 
+/// The login: a [`super::StoredSession`] as JSON. Absent when logged out.
+pub const SESSION_KEY: &str = "session";
+
+/// This phone's id, a UUID made once and kept through log-outs.
+pub const DEVICE_KEY: &str = "device_id";
+
+/// The username of the last login, kept through log-outs to pre-fill the
+/// form.
+pub const LAST_USERNAME_KEY: &str = "last_username";
+
+/// The latest clock measurement: a [`super::ClockReading`] as JSON.
+pub const CLOCK_KEY: &str = "clock";
+
 /// Schema versions, oldest first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Version {

@@ -1,15 +1,17 @@
 //! Getting reports to the duty office: the outbox (what to send, and what an
 //! answer means for each report), photo uploads (after the text, over tus),
-//! the transports (how bytes travel) and the scheduler (when to try).
+//! the transports (how bytes travel), the clock measurement and the
+//! scheduler (when to try). Nothing is sent without a valid session.
 
+pub mod clock;
 mod outbox;
 mod scheduler;
 mod transport;
 mod tus;
 mod uploads;
 
-pub use outbox::{DrainSummary, Outbox};
-pub use scheduler::SyncEngine;
-pub use transport::{HttpAnswer, HttpTransport, NetError, Transport};
+pub use outbox::{DrainSummary, Outbox, NEED_LOGIN_NOTE};
+pub use scheduler::{Listeners, SyncEngine};
+pub use transport::{bearer, with_timeout, HttpAnswer, HttpTransport, NetError, Transport};
 pub use tus::{HttpTus, TusAnswer, TusTransport};
 pub use uploads::{UploadSummary, Uploader, CHUNK_BYTES};

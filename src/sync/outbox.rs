@@ -3,12 +3,23 @@
 //! before the next begins, so a crash at any point leaves each report either
 //! still waiting (and safe to send again: the server knows its id) or
 //! delivered with its receipt.
+//!
+//! Nothing is sent without a valid session: while the user must log in
+//! (never logged in, the session past its end, or refused by the server),
+//! submitted reports simply stay waiting. A 401 is an answer about the
+//! session, never about the report: the report goes back to waiting as it
+//! was, and nothing more is sent until the next login.
 
 use kuaibao_core::backoff;
 use kuaibao_core::protocol::{outcome_of_status, ApiError, Outcome, Receipt};
 
+use crate::session::{current_auth, may_send};
 use crate::store::{LocalReport, Status, Store, StoreError};
 use crate::sync::transport::{HttpAnswer, Transport};
+
+/// The last error shown on a report the server would not take for want of
+/// a valid session.
+pub const NEED_LOGIN_NOTE: &str = "登录已过期，重新登录后自动发送";
 
 pub struct Outbox<T> {
     pub store: Store,
@@ -22,8 +33,26 @@ pub struct DrainSummary {
     pub rejected: usize,
     /// Still waiting after this pass.
     pub waiting: usize,
-    /// The earliest time (ms) a waiting report is due again.
+    /// Of those, the ones not sent for want of a valid session (or because
+    /// another account submitted them): they go when the right user logs in.
+    pub held: usize,
+    /// The server refused the session (401) during this pass.
+    pub refused: bool,
+    /// The earliest time (ms) a waiting report is due again; never set by
+    /// held reports, which wait for a login, not for a timer.
     pub next_try_ms: Option<f64>,
+}
+
+impl DrainSummary {
+    /// Adds another pass's counts (the photos') to this one.
+    pub fn merge(&mut self, other: &DrainSummary) {
+        self.delivered += other.delivered;
+        self.rejected += other.rejected;
+        self.waiting += other.waiting;
+        self.held += other.held;
+        self.refused |= other.refused;
+        self.next_try_ms = earliest(self.next_try_ms, other.next_try_ms);
+    }
 }
 
 impl<T: Transport> Outbox<T> {
@@ -38,6 +67,7 @@ impl<T: Transport> Outbox<T> {
         on_change: &dyn Fn(&LocalReport),
     ) -> Result<DrainSummary, StoreError> {
         let mut summary = DrainSummary::default();
+        let mut auth = current_auth(&self.store, now_ms).await?;
         for mut report in self.store.all().await? {
             let (written_at, attempts, due) = match report.status {
                 Status::Waiting {
@@ -49,6 +79,18 @@ impl<T: Transport> Outbox<T> {
                 // Left "sending" by a crash or a closed tab: send again.
                 Status::Sending { written_at, attempts } => (written_at, attempts, true),
                 _ => continue,
+            };
+            let Some(token) = auth.as_ref().filter(|a| may_send(&report, a)).map(|a| a.token.clone()) else {
+                summary.waiting += 1;
+                summary.held += 1;
+                if matches!(report.status, Status::Sending { .. }) {
+                    // Left sending by a crash: it waits for the login, and
+                    // must not claim to be on its way meanwhile.
+                    report.status = held(written_at, attempts, now_ms, None);
+                    self.store.put(&report).await?;
+                    on_change(&report);
+                }
+                continue;
             };
             if !due {
                 summary.waiting += 1;
@@ -62,7 +104,20 @@ impl<T: Transport> Outbox<T> {
             let Some(submission) = report.submission() else {
                 continue;
             };
-            let answer = self.transport.submit(&submission).await;
+            let answer = self.transport.submit(&submission, &token).await;
+            if matches!(&answer, Ok(a) if outcome_of_status(a.status) == Outcome::NeedLogin) {
+                // The session, not the report: back to waiting as it was,
+                // and the session marked so that nothing more goes out.
+                report.status = held(written_at, attempts, now_ms, Some(NEED_LOGIN_NOTE.to_owned()));
+                self.store.refuse_session(&token, now_ms).await?;
+                auth = None;
+                summary.refused = true;
+                summary.waiting += 1;
+                summary.held += 1;
+                self.store.put(&report).await?;
+                on_change(&report);
+                continue;
+            }
             report.status = match answer {
                 Ok(answer) => judge(&answer, written_at, attempts, now_ms, &mut jitter),
                 Err(e) => retry(written_at, attempts, now_ms, &mut jitter, e.0),
@@ -91,9 +146,9 @@ fn judge(
     jitter: &mut impl FnMut() -> f64,
 ) -> Status {
     match outcome_of_status(answer.status) {
-        // Until the phone can log in, a refused session waits like any
-        // other undecided answer: nothing queued is dropped.
-        Outcome::NeedLogin => retry(written_at, attempts, now_ms, jitter, "需要重新登录".to_owned()),
+        // Handled by the caller before judging; should one slip through, it
+        // waits like any undecided answer.
+        Outcome::NeedLogin => retry(written_at, attempts, now_ms, jitter, NEED_LOGIN_NOTE.to_owned()),
         Outcome::Delivered => match serde_json::from_str::<Receipt>(&answer.body) {
             Ok(receipt) => Status::Delivered { written_at, receipt },
             // A 2xx without a receipt we can read (a captive portal, say):
@@ -138,6 +193,22 @@ fn retry(
     }
 }
 
+/// Waiting for a login: the failed tries stay as they were (a missing
+/// session is nobody's failure to back off from), and it is due at once.
+fn held(
+    written_at: chrono::DateTime<chrono::FixedOffset>,
+    attempts: u32,
+    now_ms: f64,
+    last_error: Option<String>,
+) -> Status {
+    Status::Waiting {
+        written_at,
+        attempts,
+        next_try_ms: now_ms,
+        last_error,
+    }
+}
+
 fn next_try(report: &LocalReport) -> Option<f64> {
     match report.status {
         Status::Waiting { next_try_ms, .. } => Some(next_try_ms),
@@ -145,7 +216,7 @@ fn next_try(report: &LocalReport) -> Option<f64> {
     }
 }
 
-fn earliest(a: Option<f64>, b: Option<f64>) -> Option<f64> {
+pub(crate) fn earliest(a: Option<f64>, b: Option<f64>) -> Option<f64> {
     match (a, b) {
         (Some(a), Some(b)) => Some(a.min(b)),
         (a, b) => a.or(b),

@@ -1,7 +1,8 @@
 //! When to drain the outbox: at start, when the phone comes back online, when
 //! the user taps "sync now", when a report is submitted, and on a backoff
-//! timer while anything waits. One pass at a time; a request during a pass
-//! runs one more pass after it, so no trigger is ever lost.
+//! timer while anything waits, and after every login. One pass at a time;
+//! a request during a pass runs one more pass after it, so no trigger is
+//! ever lost. Every pass starts by measuring the clock against the server's.
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -10,15 +11,28 @@ use gloo_timers::callback::Timeout;
 use wasm_bindgen::prelude::*;
 
 use crate::platform;
-use crate::store::{LocalPhoto, LocalReport, Status, Store, StoreError};
+use crate::session::{current_auth, may_send};
+use crate::store::{ClockReading, LocalPhoto, LocalReport, Status, Store, StoreError};
+use crate::sync::clock;
 use crate::sync::outbox::{DrainSummary, Outbox};
 use crate::sync::transport::HttpTransport;
 use crate::sync::tus::HttpTus;
 use crate::sync::uploads::Uploader;
 
-type OnChange = Box<dyn Fn(&LocalReport)>;
-type OnPhoto = Box<dyn Fn(&LocalPhoto)>;
-type OnPass = Box<dyn Fn(&Result<DrainSummary, StoreError>)>;
+/// The result of one pass, as the screen hears it.
+pub type PassResult = Result<DrainSummary, StoreError>;
+
+/// Who hears what the engine does, for the screen.
+pub struct Listeners {
+    /// Every report whose state changes.
+    pub on_change: Box<dyn Fn(&LocalReport)>,
+    /// Every photo's progress.
+    pub on_photo: Box<dyn Fn(&LocalPhoto)>,
+    /// Every new clock measurement (already stored).
+    pub on_clock: Box<dyn Fn(&ClockReading)>,
+    /// The end of every pass.
+    pub on_pass: Box<dyn Fn(&PassResult)>,
+}
 
 pub struct SyncEngine {
     outbox: Outbox<HttpTransport>,
@@ -27,15 +41,11 @@ pub struct SyncEngine {
     /// A forced pass was asked for while one was running.
     again: Cell<bool>,
     timer: RefCell<Option<Timeout>>,
-    on_change: OnChange,
-    on_photo: OnPhoto,
-    on_pass: OnPass,
+    listeners: Listeners,
 }
 
 impl SyncEngine {
-    /// `on_change` hears of every report whose state changes, `on_photo` of
-    /// every photo's progress, `on_pass` of the end of every pass.
-    pub fn new(store: Store, on_change: OnChange, on_photo: OnPhoto, on_pass: OnPass) -> Rc<SyncEngine> {
+    pub fn new(store: Store, listeners: Listeners) -> Rc<SyncEngine> {
         Rc::new(SyncEngine {
             uploader: Uploader {
                 store: store.clone(),
@@ -48,9 +58,7 @@ impl SyncEngine {
             running: Cell::new(false),
             again: Cell::new(false),
             timer: RefCell::new(None),
-            on_change,
-            on_photo,
-            on_pass,
+            listeners,
         })
     }
 
@@ -83,7 +91,7 @@ impl SyncEngine {
     async fn run(self: Rc<Self>, mut force: bool) {
         loop {
             let result = self.pass(force).await;
-            (self.on_pass)(&result);
+            (self.listeners.on_pass)(&result);
             if self.again.replace(false) {
                 force = true;
                 continue;
@@ -101,19 +109,29 @@ impl SyncEngine {
         self.running.set(false);
     }
 
-    /// Text first: the outbox; then the photos of every delivered report.
+    /// The clock first; then the text (the outbox); then the photos of
+    /// every delivered report.
     async fn pass(&self, force: bool) -> Result<DrainSummary, StoreError> {
+        let store = &self.outbox.store;
+        // Measured before anything is sent: a report submitted after this
+        // pass carries the freshest offset, and the session's end is judged
+        // by the server's time.
+        if let Some(reading) = clock::measure().await {
+            store.set_clock(&reading).await?;
+            (self.listeners.on_clock)(&reading);
+        }
         let mut summary = self
             .outbox
-            .drain(platform::now_ms(), force, platform::random, &*self.on_change)
+            .drain(platform::now_ms(), force, platform::random, &*self.listeners.on_change)
             .await?;
-        let delivered: Vec<_> = self
-            .outbox
-            .store
+        // Photos follow their text, under the account that sent it.
+        let auth = current_auth(store, platform::now_ms()).await?;
+        let delivered: Vec<_> = store
             .all()
             .await?
             .into_iter()
             .filter(|r| matches!(r.status, Status::Delivered { .. }))
+            .filter(|r| auth.as_ref().is_none_or(|a| may_send(r, a)))
             .map(|r| r.id)
             .collect();
         let photos = self
@@ -123,13 +141,17 @@ impl SyncEngine {
                 platform::now_ms(),
                 force,
                 platform::random,
-                &*self.on_photo,
+                &*self.listeners.on_photo,
             )
             .await?;
-        summary.next_try_ms = match (summary.next_try_ms, photos.next_try_ms) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        };
+        summary.merge(&DrainSummary {
+            delivered: photos.done,
+            rejected: photos.rejected,
+            waiting: photos.waiting,
+            held: photos.held,
+            refused: photos.refused,
+            next_try_ms: photos.next_try_ms,
+        });
         Ok(summary)
     }
 

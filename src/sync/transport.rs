@@ -2,7 +2,7 @@
 //! driven by a scripted transport in the browser tests.
 
 use gloo_net::http::{Request, RequestBuilder, Response};
-use kuaibao_core::protocol::SUBMIT_REPORT_PATH;
+use kuaibao_core::protocol::{AUTHORIZATION_HEADER, BEARER, CLOCK_HEADER, SUBMIT_REPORT_PATH};
 use kuaibao_core::Report;
 use thiserror::Error;
 use wasm_bindgen::JsValue;
@@ -23,7 +23,13 @@ pub struct NetError(pub String);
 // The app is single-threaded wasm: no caller needs the future to be `Send`.
 #[allow(async_fn_in_trait)]
 pub trait Transport {
-    async fn submit(&self, report: &Report) -> Result<HttpAnswer, NetError>;
+    /// Sends `report` with the session's `token`.
+    async fn submit(&self, report: &Report, token: &str) -> Result<HttpAnswer, NetError>;
+}
+
+/// The `Authorization` header's value for a session token.
+pub fn bearer(token: &str) -> String {
+    format!("{BEARER}{token}")
 }
 
 /// The real transport: `fetch` to the server this app was loaded from.
@@ -59,11 +65,16 @@ pub async fn with_timeout(
 }
 
 impl Transport for HttpTransport {
-    async fn submit(&self, report: &Report) -> Result<HttpAnswer, NetError> {
+    async fn submit(&self, report: &Report, token: &str) -> Result<HttpAnswer, NetError> {
         let json = serde_json::to_string(report).map_err(|e| NetError(e.to_string()))?;
+        // The phone's clock at sending: the server measures the offset
+        // itself on arrival, whatever the phone believed when it wrote.
+        let clock = (crate::platform::now_ms() as i64).to_string();
         let request = RequestBuilder::new(SUBMIT_REPORT_PATH)
             .method(gloo_net::http::Method::POST)
-            .header("Content-Type", "application/json");
+            .header("Content-Type", "application/json")
+            .header(AUTHORIZATION_HEADER, &bearer(token))
+            .header(CLOCK_HEADER, &clock);
         let response = with_timeout(self.timeout_ms, request, Some(JsValue::from_str(&json))).await?;
         let status = response.status();
         let body = response.text().await.map_err(|e| NetError(e.to_string()))?;

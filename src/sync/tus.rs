@@ -4,9 +4,10 @@
 
 use gloo_net::http::{Method, RequestBuilder, Response};
 use kuaibao_core::photo::tus;
+use kuaibao_core::protocol::AUTHORIZATION_HEADER;
 
 use crate::store::LocalPhoto;
-use crate::sync::transport::{with_timeout, NetError};
+use crate::sync::transport::{bearer, with_timeout, NetError};
 
 /// What a tus request answered, with the headers the client needs.
 #[derive(Debug, Clone, PartialEq)]
@@ -19,13 +20,14 @@ pub struct TusAnswer {
 
 // The app is single-threaded wasm: no caller needs the future to be `Send`.
 #[allow(async_fn_in_trait)]
+/// Every request carries the session's `token`.
 pub trait TusTransport {
     /// `POST`: creates the upload of `photo`.
-    async fn create(&self, photo: &LocalPhoto) -> Result<TusAnswer, NetError>;
+    async fn create(&self, photo: &LocalPhoto, token: &str) -> Result<TusAnswer, NetError>;
     /// `HEAD`: how many bytes the server holds.
-    async fn offset(&self, url: &str) -> Result<TusAnswer, NetError>;
+    async fn offset(&self, url: &str, token: &str) -> Result<TusAnswer, NetError>;
     /// `PATCH`: sends `chunk`, which starts at `offset`.
-    async fn patch(&self, url: &str, offset: u64, chunk: &web_sys::Blob) -> Result<TusAnswer, NetError>;
+    async fn patch(&self, url: &str, offset: u64, chunk: &web_sys::Blob, token: &str) -> Result<TusAnswer, NetError>;
 }
 
 pub struct HttpTus {
@@ -43,10 +45,11 @@ fn base64(text: &str) -> String {
     web_sys::window().and_then(|w| w.btoa(text).ok()).unwrap_or_default()
 }
 
-fn tus_request(url: &str, method: Method) -> RequestBuilder {
+fn tus_request(url: &str, method: Method, token: &str) -> RequestBuilder {
     RequestBuilder::new(url)
         .method(method)
         .header("Tus-Resumable", tus::VERSION)
+        .header(AUTHORIZATION_HEADER, &bearer(token))
 }
 
 async fn answer(response: Response) -> Result<TusAnswer, NetError> {
@@ -64,7 +67,7 @@ async fn answer(response: Response) -> Result<TusAnswer, NetError> {
 }
 
 impl TusTransport for HttpTus {
-    async fn create(&self, photo: &LocalPhoto) -> Result<TusAnswer, NetError> {
+    async fn create(&self, photo: &LocalPhoto, token: &str) -> Result<TusAnswer, NetError> {
         let metadata = format!(
             "{} {},{} {},{} {}",
             tus::META_PHOTO_ID,
@@ -74,18 +77,18 @@ impl TusTransport for HttpTus {
             tus::META_FILETYPE,
             base64(&photo.mime)
         );
-        let request = tus_request(tus::UPLOADS_PATH, Method::POST)
+        let request = tus_request(tus::UPLOADS_PATH, Method::POST, token)
             .header("Upload-Length", &photo.size.to_string())
             .header("Upload-Metadata", &metadata);
         answer(with_timeout(self.timeout_ms, request, None).await?).await
     }
 
-    async fn offset(&self, url: &str) -> Result<TusAnswer, NetError> {
-        answer(with_timeout(self.timeout_ms, tus_request(url, Method::HEAD), None).await?).await
+    async fn offset(&self, url: &str, token: &str) -> Result<TusAnswer, NetError> {
+        answer(with_timeout(self.timeout_ms, tus_request(url, Method::HEAD, token), None).await?).await
     }
 
-    async fn patch(&self, url: &str, offset: u64, chunk: &web_sys::Blob) -> Result<TusAnswer, NetError> {
-        let request = tus_request(url, Method::PATCH)
+    async fn patch(&self, url: &str, offset: u64, chunk: &web_sys::Blob, token: &str) -> Result<TusAnswer, NetError> {
+        let request = tus_request(url, Method::PATCH, token)
             .header("Upload-Offset", &offset.to_string())
             .header("Content-Type", "application/offset+octet-stream");
         answer(with_timeout(self.timeout_ms, request, Some(chunk.into())).await?).await

@@ -8,17 +8,52 @@ wasm_bindgen_test_configure!(run_in_browser);
 
 mod catalogue;
 mod outbox;
+mod session;
 mod store;
 mod uploads;
 
 use kuaibao::platform;
 use kuaibao::store::{LocalReport, Status, Store};
+use kuaibao_core::account::{Account, AreaLevel, AreaRef, Role, Session};
 use kuaibao_core::catalogue::GENERAL_INCIDENT;
 
 /// A fresh database per test, so tests never see each other's records.
 pub async fn fresh_store() -> Store {
     let name = format!("kuaibao-test-{}", platform::new_report_id());
     Store::open_named(&name).await.expect("open a fresh test database")
+}
+
+/// A fresh database with a user logged in (`li`, token `t-li`) for a day.
+pub async fn logged_in_store() -> Store {
+    let store = fresh_store().await;
+    store
+        .save_session(&session("li", "t-li", DAY_MS))
+        .await
+        .expect("save session");
+    store
+}
+
+pub const DAY_MS: i64 = 86_400_000;
+
+/// A session of `username` (account id `acc-{username}`) with `token`,
+/// ending `ends_in_ms` from now by the phone's clock.
+pub fn session(username: &str, token: &str, ends_in_ms: i64) -> Session {
+    let now = platform::now_ms() as i64;
+    Session {
+        token: token.into(),
+        account: Account {
+            id: format!("acc-{username}"),
+            username: username.into(),
+            display_name: "李秀英".into(),
+            role: Role::Reporter,
+            area: AreaRef {
+                id: "qs-3".into(),
+                name: "青石村三组".into(),
+                level: AreaLevel::Grid,
+            },
+        },
+        expires_at: chrono::DateTime::from_timestamp_millis(now + ends_in_ms).expect("a time"),
+    }
 }
 
 /// A report filled in as a worker would, in the given state.

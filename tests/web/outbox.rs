@@ -2,22 +2,24 @@ use std::cell::RefCell;
 use std::collections::VecDeque;
 
 use kuaibao::platform;
-use kuaibao::store::{LocalReport, Status};
-use kuaibao::sync::{HttpAnswer, NetError, Outbox, Transport};
+use kuaibao::session::Author;
+use kuaibao::store::{ClockReading, LocalReport, Status};
+use kuaibao::sync::{HttpAnswer, NetError, Outbox, Transport, NEED_LOGIN_NOTE};
 use kuaibao_core::protocol::Receipt;
 use kuaibao_core::{Report, ReportId};
 use wasm_bindgen_test::wasm_bindgen_test;
 
-use crate::{fresh_store, report, waiting};
+use crate::{fresh_store, logged_in_store, report, session, waiting, DAY_MS};
 
 /// A transport that answers from a script, by report id, and remembers what
-/// was sent.
+/// was sent and with which token.
 type Script = VecDeque<Result<HttpAnswer, NetError>>;
 
 #[derive(Default)]
 struct Scripted {
     answers: RefCell<Vec<(ReportId, Script)>>,
     sent: RefCell<Vec<ReportId>>,
+    tokens: RefCell<Vec<String>>,
 }
 
 impl Scripted {
@@ -31,8 +33,9 @@ impl Scripted {
 }
 
 impl Transport for Scripted {
-    async fn submit(&self, report: &Report) -> Result<HttpAnswer, NetError> {
+    async fn submit(&self, report: &Report, token: &str) -> Result<HttpAnswer, NetError> {
         self.sent.borrow_mut().push(report.id);
+        self.tokens.borrow_mut().push(token.to_owned());
         let mut answers = self.answers.borrow_mut();
         answers
             .iter_mut()
@@ -62,8 +65,9 @@ fn rejection() -> HttpAnswer {
     }
 }
 
+/// An outbox over a store holding `reports`, with a user logged in.
 async fn outbox_with(reports: &[&LocalReport]) -> Outbox<Scripted> {
-    let store = fresh_store().await;
+    let store = logged_in_store().await;
     for r in reports {
         store.put(r).await.expect("put");
     }
@@ -219,4 +223,221 @@ async fn every_state_change_is_announced_in_order() {
         .await
         .expect("drain");
     assert_eq!(seen.into_inner(), vec!["Sending".to_owned(), "Delivered".to_owned()]);
+}
+
+fn unauthorized() -> HttpAnswer {
+    HttpAnswer {
+        status: 401,
+        body: r#"{"error":"unauthorized","message":"请重新登录"}"#.into(),
+    }
+}
+
+fn attempts_and_error(status: &Status) -> (u32, Option<String>) {
+    match status {
+        Status::Waiting {
+            attempts, last_error, ..
+        } => (*attempts, last_error.clone()),
+        other => panic!("expected waiting, got {other:?}"),
+    }
+}
+
+#[wasm_bindgen_test]
+async fn reports_go_with_the_sessions_token() {
+    let r = report(waiting(0.0));
+    let outbox = outbox_with(&[&r]).await;
+    outbox.transport.answer(r.id, Ok(receipt(r.id, 1)));
+    outbox
+        .drain(platform::now_ms(), false, || 0.5, &no_op)
+        .await
+        .expect("drain");
+    assert_eq!(*outbox.transport.tokens.borrow(), ["t-li"]);
+}
+
+#[wasm_bindgen_test]
+async fn nothing_is_sent_while_logged_out() {
+    let r = report(waiting(0.0));
+    let store = fresh_store().await;
+    store.put(&r).await.expect("put");
+    let outbox = Outbox {
+        store,
+        transport: Scripted::default(),
+    };
+    let summary = outbox
+        .drain(platform::now_ms(), true, || 0.5, &no_op)
+        .await
+        .expect("drain");
+    assert_eq!((summary.waiting, summary.held, summary.next_try_ms), (1, 1, None));
+    assert!(outbox.transport.sent.borrow().is_empty());
+    assert_eq!(outbox.store.get(r.id).await.expect("get"), Some(r), "untouched");
+}
+
+#[wasm_bindgen_test]
+async fn nothing_is_sent_once_the_session_has_run_out_by_the_clock() {
+    let r = report(waiting(0.0));
+    let store = fresh_store().await;
+    store.put(&r).await.expect("put");
+    store.save_session(&session("li", "t-li", -1_000)).await.expect("save");
+    let outbox = Outbox {
+        store,
+        transport: Scripted::default(),
+    };
+    let summary = outbox
+        .drain(platform::now_ms(), true, || 0.5, &no_op)
+        .await
+        .expect("drain");
+    assert_eq!(summary.held, 1);
+    assert!(outbox.transport.sent.borrow().is_empty());
+}
+
+#[wasm_bindgen_test]
+async fn the_end_of_a_session_is_judged_by_the_servers_clock() {
+    // The session ends in an hour by the phone's clock, but the phone was
+    // measured two hours slow: by the server's clock it has ended.
+    let r = report(waiting(0.0));
+    let store = fresh_store().await;
+    store.put(&r).await.expect("put");
+    store
+        .save_session(&session("li", "t-li", 3_600_000))
+        .await
+        .expect("save");
+    store
+        .set_clock(&ClockReading {
+            offset_ms: 7_200_000,
+            measured_ms: platform::now_ms(),
+        })
+        .await
+        .expect("clock");
+    let outbox = Outbox {
+        store,
+        transport: Scripted::default(),
+    };
+    let summary = outbox
+        .drain(platform::now_ms(), true, || 0.5, &no_op)
+        .await
+        .expect("drain");
+    assert_eq!(summary.held, 1);
+    assert!(outbox.transport.sent.borrow().is_empty());
+}
+
+#[wasm_bindgen_test]
+async fn a_401_keeps_the_report_queued_and_stops_sending_until_the_next_login() {
+    let a = report(waiting(0.0));
+    // Ids are UUIDv7: a later millisecond sends `b` after `a`.
+    gloo_timers::future::TimeoutFuture::new(5).await;
+    let b = report(waiting(0.0));
+    let outbox = outbox_with(&[&a, &b]).await;
+    outbox.transport.answer(a.id, Ok(unauthorized()));
+    let now = platform::now_ms();
+    let summary = outbox.drain(now, false, || 0.5, &no_op).await.expect("drain");
+    assert!(summary.refused);
+    assert_eq!((summary.delivered, summary.rejected), (0, 0));
+    assert_eq!((summary.waiting, summary.held, summary.next_try_ms), (2, 2, None));
+    assert_eq!(*outbox.transport.sent.borrow(), [a.id], "nothing more after the 401");
+    let stored = outbox.store.get(a.id).await.expect("get").expect("kept");
+    assert_eq!(
+        attempts_and_error(&stored.status),
+        (0, Some(NEED_LOGIN_NOTE.to_owned())),
+        "a 401 is no failed try of the report"
+    );
+    assert_eq!(stored.answers, a.answers);
+    let kept = outbox.store.session().await.expect("session").expect("still there");
+    assert!(kept.refused_ms.is_some(), "the session is marked refused");
+
+    // Still refused: "send now" sends nothing.
+    outbox.drain(now + 10.0, true, || 0.5, &no_op).await.expect("drain");
+    assert_eq!(outbox.transport.sent.borrow().len(), 1);
+
+    // A new login: both go, with the new token.
+    outbox
+        .store
+        .save_session(&session("li", "t-li-2", DAY_MS))
+        .await
+        .expect("login");
+    outbox.transport.answer(a.id, Ok(receipt(a.id, 1)));
+    outbox.transport.answer(b.id, Ok(receipt(b.id, 2)));
+    let summary = outbox.drain(now + 20.0, false, || 0.5, &no_op).await.expect("drain");
+    assert_eq!((summary.delivered, summary.waiting, summary.held), (2, 0, 0));
+    assert_eq!(*outbox.transport.tokens.borrow(), ["t-li", "t-li-2", "t-li-2"]);
+}
+
+#[wasm_bindgen_test]
+async fn a_401_for_an_old_token_does_not_spoil_a_newer_login() {
+    let store = logged_in_store().await;
+    store
+        .save_session(&session("li", "t-new", DAY_MS))
+        .await
+        .expect("login again");
+    assert!(!store.refuse_session("t-li", platform::now_ms()).await.expect("refuse"));
+    let kept = store.session().await.expect("session").expect("kept");
+    assert_eq!((kept.session.token.as_str(), kept.refused_ms), ("t-new", None));
+}
+
+#[wasm_bindgen_test]
+async fn a_report_left_sending_while_logged_out_shows_as_waiting() {
+    let mut r = report(Status::Draft);
+    r.status = Status::Sending {
+        written_at: platform::now_local(),
+        attempts: 3,
+    };
+    let store = fresh_store().await;
+    store.put(&r).await.expect("put");
+    let outbox = Outbox {
+        store,
+        transport: Scripted::default(),
+    };
+    let summary = outbox
+        .drain(platform::now_ms(), false, || 0.5, &no_op)
+        .await
+        .expect("drain");
+    assert_eq!(summary.held, 1);
+    let stored = outbox.store.get(r.id).await.expect("get").expect("kept");
+    assert_eq!(attempts_and_error(&stored.status), (3, None));
+}
+
+#[wasm_bindgen_test]
+async fn a_report_waits_for_the_account_that_submitted_it() {
+    let mut theirs = report(waiting(0.0));
+    theirs.author = Some(Author {
+        account_id: "acc-wang".into(),
+        username: "wang".into(),
+    });
+    let mut mine = report(waiting(0.0));
+    mine.author = Some(Author {
+        account_id: "acc-li".into(),
+        username: "li".into(),
+    });
+    let outbox = outbox_with(&[&theirs, &mine]).await;
+    outbox.transport.answer(mine.id, Ok(receipt(mine.id, 1)));
+    let summary = outbox
+        .drain(platform::now_ms(), true, || 0.5, &no_op)
+        .await
+        .expect("drain");
+    assert_eq!((summary.delivered, summary.held), (1, 1));
+    assert_eq!(*outbox.transport.sent.borrow(), [mine.id]);
+}
+
+#[wasm_bindgen_test]
+async fn the_clock_offset_stamped_at_submit_is_sent_on_every_try() {
+    let mut r = report(waiting(0.0));
+    r.clock_offset_ms = Some(7_200_000);
+    let outbox = outbox_with(&[&r]).await;
+    let seen = RefCell::new(Vec::new());
+    struct Spy<'a>(&'a RefCell<Vec<Option<i64>>>);
+    impl Transport for Spy<'_> {
+        async fn submit(&self, report: &Report, _token: &str) -> Result<HttpAnswer, NetError> {
+            self.0.borrow_mut().push(report.clock_offset_ms);
+            Err(NetError("offline".into()))
+        }
+    }
+    let spy = Outbox {
+        store: outbox.store.clone(),
+        transport: Spy(&seen),
+    };
+    spy.drain(platform::now_ms(), true, || 0.5, &no_op)
+        .await
+        .expect("drain");
+    spy.drain(platform::now_ms(), true, || 0.5, &no_op)
+        .await
+        .expect("drain");
+    assert_eq!(*seen.borrow(), [Some(7_200_000), Some(7_200_000)]);
 }

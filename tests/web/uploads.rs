@@ -7,7 +7,7 @@ use kuaibao::sync::{NetError, TusAnswer, TusTransport, Uploader, CHUNK_BYTES};
 use kuaibao_core::ReportId;
 use wasm_bindgen_test::wasm_bindgen_test;
 
-use crate::fresh_store;
+use crate::{fresh_store, logged_in_store, session, DAY_MS};
 
 /// A tus transport that answers from a script and records every call.
 #[derive(Default)]
@@ -31,14 +31,24 @@ impl Scripted {
 }
 
 impl TusTransport for Scripted {
-    async fn create(&self, photo: &LocalPhoto) -> Result<TusAnswer, NetError> {
-        self.next(format!("POST {}", photo.size))
+    async fn create(&self, photo: &LocalPhoto, token: &str) -> Result<TusAnswer, NetError> {
+        self.next(with_token(format!("POST {}", photo.size), token))
     }
-    async fn offset(&self, url: &str) -> Result<TusAnswer, NetError> {
-        self.next(format!("HEAD {url}"))
+    async fn offset(&self, url: &str, token: &str) -> Result<TusAnswer, NetError> {
+        self.next(with_token(format!("HEAD {url}"), token))
     }
-    async fn patch(&self, url: &str, offset: u64, chunk: &web_sys::Blob) -> Result<TusAnswer, NetError> {
-        self.next(format!("PATCH {url} @{offset} +{}", chunk.size()))
+    async fn patch(&self, url: &str, offset: u64, chunk: &web_sys::Blob, token: &str) -> Result<TusAnswer, NetError> {
+        self.next(with_token(format!("PATCH {url} @{offset} +{}", chunk.size()), token))
+    }
+}
+
+/// Calls are written without the token of the usual login (`t-li`), and
+/// with any other, so a test sees which session each request went with.
+fn with_token(call: String, token: &str) -> String {
+    if token == "t-li" {
+        call
+    } else {
+        format!("{call} [{token}]")
     }
 }
 
@@ -97,7 +107,7 @@ async fn upload_state(store: &Store, p: &LocalPhoto) -> Upload {
 
 #[wasm_bindgen_test]
 async fn a_photo_goes_up_in_chunks_once_its_text_is_delivered() {
-    let store = fresh_store().await;
+    let store = logged_in_store().await;
     let report = platform::new_report_id();
     let size = CHUNK_BYTES as usize + 1000;
     let p = photo(&store, report, size).await;
@@ -138,7 +148,7 @@ async fn a_photo_goes_up_in_chunks_once_its_text_is_delivered() {
 
 #[wasm_bindgen_test]
 async fn after_a_drop_the_upload_resumes_from_the_servers_offset() {
-    let store = fresh_store().await;
+    let store = logged_in_store().await;
     let report = platform::new_report_id();
     let p = photo(&store, report, 300_000).await;
     let tus = Scripted::default()
@@ -187,7 +197,7 @@ async fn after_a_drop_the_upload_resumes_from_the_servers_offset() {
 
 #[wasm_bindgen_test]
 async fn a_photo_over_the_servers_cap_is_refused_with_the_reason_and_kept() {
-    let store = fresh_store().await;
+    let store = logged_in_store().await;
     let p = photo(&store, platform::new_report_id(), 5_000).await;
     let tus = Scripted::default().then(Ok(TusAnswer {
         status: 413,
@@ -224,7 +234,7 @@ async fn a_photo_over_the_servers_cap_is_refused_with_the_reason_and_kept() {
 
 #[wasm_bindgen_test]
 async fn an_expired_upload_starts_again_and_a_stale_offset_is_asked_again() {
-    let store = fresh_store().await;
+    let store = logged_in_store().await;
     let mut p = photo(&store, platform::new_report_id(), 1_000).await;
     p.upload = Upload::Waiting {
         url: Some("/old".into()),
@@ -259,6 +269,101 @@ async fn an_expired_upload_starts_again_and_a_stale_offset_is_asked_again() {
             "PATCH /new @0 +1000",
             "HEAD /new",
             "PATCH /new @600 +400"
+        ]
+    );
+}
+
+fn unauthorized() -> Result<TusAnswer, NetError> {
+    Ok(TusAnswer {
+        status: 401,
+        location: None,
+        offset: None,
+        body: r#"{"error":"unauthorized","message":"请重新登录"}"#.into(),
+    })
+}
+
+#[wasm_bindgen_test]
+async fn photos_wait_while_logged_out() {
+    let store = fresh_store().await;
+    let p = photo(&store, platform::new_report_id(), 1_000).await;
+    let uploader = Uploader {
+        store: store.clone(),
+        tus: Scripted::default(),
+    };
+    let summary = uploader
+        .drain(&|_| true, platform::now_ms(), true, || 0.5, &no_op)
+        .await
+        .expect("drain");
+    assert_eq!((summary.waiting, summary.held, summary.next_try_ms), (1, 1, None));
+    assert!(uploader.tus.calls.borrow().is_empty());
+    assert_eq!(upload_state(&store, &p).await, Upload::fresh());
+}
+
+#[wasm_bindgen_test]
+async fn a_401_mid_upload_keeps_the_photo_and_its_progress_until_the_next_login() {
+    let store = logged_in_store().await;
+    let size = CHUNK_BYTES as usize + 1000;
+    let p = photo(&store, platform::new_report_id(), size).await;
+    // Ids are UUIDv7: a later millisecond keeps the two photos in order.
+    gloo_timers::future::TimeoutFuture::new(5).await;
+    let other = photo(&store, platform::new_report_id(), 1_000).await;
+    let tus = Scripted::default()
+        .then(created("/u/9"))
+        .then(answer(200, Some(0)))
+        .then(answer(204, Some(CHUNK_BYTES)))
+        .then(unauthorized());
+    let uploader = Uploader {
+        store: store.clone(),
+        tus,
+    };
+    let now = platform::now_ms();
+    let summary = uploader
+        .drain(&|_| true, now, false, || 0.5, &no_op)
+        .await
+        .expect("drain");
+    assert!(summary.refused);
+    assert_eq!((summary.done, summary.rejected, summary.held), (0, 0, 2));
+    assert_eq!(uploader.tus.calls.borrow().len(), 4, "nothing sent after the 401");
+    match upload_state(&store, &p).await {
+        Upload::Waiting {
+            url, offset, attempts, ..
+        } => {
+            assert_eq!((url.as_deref(), offset), (Some("/u/9"), CHUNK_BYTES), "progress kept");
+            assert_eq!(attempts, 0, "a 401 is no failed try of the photo");
+        }
+        other => panic!("expected waiting, got {other:?}"),
+    }
+    assert_eq!(upload_state(&store, &other).await, Upload::fresh());
+    assert!(store
+        .session()
+        .await
+        .expect("session")
+        .expect("kept")
+        .refused_ms
+        .is_some());
+
+    // Logged in again: the upload goes on from the server's offset.
+    store.save_session(&session("li", "t-2", DAY_MS)).await.expect("login");
+    uploader.tus.answers.borrow_mut().extend([
+        answer(200, Some(CHUNK_BYTES)),
+        answer(204, Some(size as u64)),
+        created("/u/10"),
+        answer(200, Some(0)),
+        answer(204, Some(1_000)),
+    ]);
+    let summary = uploader
+        .drain(&|_| true, now + 10.0, false, || 0.5, &no_op)
+        .await
+        .expect("drain");
+    assert_eq!(summary.done, 2);
+    assert_eq!(
+        uploader.tus.calls.borrow()[4..],
+        [
+            "HEAD /u/9 [t-2]".to_owned(),
+            "PATCH /u/9 @262144 +1000 [t-2]".to_owned(),
+            "POST 1000 [t-2]".to_owned(),
+            "HEAD /u/10 [t-2]".to_owned(),
+            "PATCH /u/10 @0 +1000 [t-2]".to_owned(),
         ]
     );
 }

@@ -1,0 +1,83 @@
+use leptos::prelude::*;
+
+use crate::session::api::LoginError;
+use crate::state::AppState;
+use crate::words;
+
+/// Username, password and a big button. The form is checked as the server
+/// will check it before anything is sent; each error shows at its field.
+#[component]
+pub fn LoginForm() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    // The user who was logged in (expired or refused), else the last one.
+    let known = state
+        .session
+        .with_untracked(|s| s.as_ref().map(|s| s.session.account.username.clone()))
+        .or_else(|| state.last_username.get_untracked())
+        .unwrap_or_default();
+    let username = RwSignal::new(known.clone());
+    let password = RwSignal::new(String::new());
+    let error: RwSignal<Option<LoginError>> = RwSignal::new(None);
+    let busy = RwSignal::new(false);
+    let at = move |field: &'static str| move || error.with(|e| e.as_ref().and_then(|e| e.at(field, state.lang.get())));
+    let general = move || error.with(|e| e.as_ref().and_then(|e| e.general(state.lang.get())));
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if busy.get_untracked() {
+            return;
+        }
+        busy.set(true);
+        error.set(None);
+        leptos::task::spawn_local(async move {
+            match state.login(username.get_untracked(), password.get_untracked()).await {
+                Ok(()) => password.set(String::new()),
+                Err(e) => {
+                    let lang = state.lang.get_untracked();
+                    // Straight to the field to fix.
+                    let field = ["username", "password"].into_iter().find(|f| e.at(f, lang).is_some());
+                    error.set(Some(e));
+                    if let Some(field) = field {
+                        focus(&format!("login-{field}"));
+                    }
+                }
+            }
+            busy.set(false);
+        });
+    };
+    let field = move |id: &'static str, label: kuaibao_core::Text, kind: &'static str, auto: &'static str| {
+        let value = if id == "username" { username } else { password };
+        let error_here = at(id);
+        view! {
+            <div class="field" class:has-error=move || error_here().is_some()>
+                <label for=format!("login-{id}")>{move || state.t(label)}</label>
+                <input id=format!("login-{id}") name=id type=kind autocomplete=auto autocapitalize="none"
+                    spellcheck="false" required=true aria-invalid=move || error_here().is_some().to_string()
+                    aria-describedby=format!("login-{id}-error") prop:value=move || value.get()
+                    on:input=move |ev| value.set(event_target_value(&ev))/>
+                <span class="error" id=format!("login-{id}-error") role="alert" data-testid=format!("login-{id}-error")>
+                    {error_here}
+                </span>
+            </div>
+        }
+    };
+    view! {
+        <form class="login" on:submit=submit novalidate=true data-testid="login-form">
+            {field("username", words::USERNAME, "text", "username")}
+            {field("password", words::PASSWORD, "password", "current-password")}
+            <p class="form-error" role="alert" data-testid="login-error">{general}</p>
+            <button type="submit" class="primary big" disabled=move || busy.get()>
+                {move || if busy.get() { state.t(words::LOGGING_IN) } else { state.t(words::LOGIN) }}
+            </button>
+        </form>
+    }
+}
+
+fn focus(element_id: &str) {
+    use wasm_bindgen::JsCast;
+    if let Some(el) = document()
+        .get_element_by_id(element_id)
+        .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+    {
+        let _focus_is_a_courtesy = el.focus();
+    }
+}

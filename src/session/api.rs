@@ -1,0 +1,118 @@
+//! Logging in and out over the network. Logging in needs signal; everything
+//! after it works offline until the session ends.
+
+use gloo_net::http::{Method, RequestBuilder};
+use kuaibao_core::account::{LoginRequest, Session};
+use kuaibao_core::protocol::{ApiError, AUTHORIZATION_HEADER, BEARER, SESSION_PATH};
+use kuaibao_core::{FieldError, Lang};
+use wasm_bindgen::JsValue;
+
+use crate::sync::{with_timeout, NetError};
+use crate::words;
+
+/// Why a login did not succeed, shown at the field it concerns.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LoginError {
+    /// The form itself is wrong (the phone's check or the server's 422).
+    Fields(Vec<FieldError>),
+    /// The server knows no such username with that password.
+    WrongCredentials,
+    /// No signal: logging in needs the server.
+    Offline,
+    /// The server asks to wait (too many tries).
+    TooMany,
+    /// The server could not answer properly: try again later.
+    Unavailable(String),
+}
+
+impl LoginError {
+    /// The message to show at `field` (`username` or `password`), if any.
+    pub fn at(&self, field: &str, lang: Lang) -> Option<String> {
+        match self {
+            LoginError::Fields(errors) => errors
+                .iter()
+                .find(|e| e.field == field)
+                .map(|e| e.message(lang).to_owned()),
+            LoginError::WrongCredentials if field == "password" => Some(words::WRONG_CREDENTIALS.get(lang).to_owned()),
+            _ => None,
+        }
+    }
+
+    /// The message for the form as a whole, if it concerns no one field.
+    pub fn general(&self, lang: Lang) -> Option<String> {
+        match self {
+            LoginError::Fields(errors) => {
+                // An error at a field the form does not show (the device id)
+                // must still be seen.
+                let elsewhere: Vec<&str> = errors
+                    .iter()
+                    .filter(|e| e.field != "username" && e.field != "password")
+                    .map(|e| e.message(lang))
+                    .collect();
+                (!elsewhere.is_empty()).then(|| elsewhere.join("；"))
+            }
+            LoginError::WrongCredentials => None,
+            LoginError::Offline => Some(words::LOGIN_OFFLINE.get(lang).to_owned()),
+            LoginError::TooMany => Some(words::LOGIN_TOO_MANY.get(lang).to_owned()),
+            LoginError::Unavailable(detail) => Some(format!("{} ({detail})", words::LOGIN_UNAVAILABLE.get(lang))),
+        }
+    }
+}
+
+/// What an answer of `POST /api/session` means.
+pub fn judge_login(status: u16, body: &str) -> Result<Session, LoginError> {
+    match status {
+        200 | 201 => serde_json::from_str(body).map_err(|e| LoginError::Unavailable(format!("{status}: {e}"))),
+        401 => Err(LoginError::WrongCredentials),
+        429 => Err(LoginError::TooMany),
+        400 | 422 => match serde_json::from_str::<ApiError>(body) {
+            Ok(err) if !err.fields.is_empty() => Err(LoginError::Fields(err.fields)),
+            Ok(err) => Err(LoginError::Unavailable(err.message)),
+            Err(_) => Err(LoginError::Unavailable(format!("HTTP {status}"))),
+        },
+        _ => Err(LoginError::Unavailable(format!("HTTP {status}"))),
+    }
+}
+
+const TIMEOUT_MS: u32 = 30_000;
+
+/// Sends the login form (checked first, as the server will).
+pub async fn login(form: &LoginRequest) -> Result<Session, LoginError> {
+    let errors = form.check();
+    if !errors.is_empty() {
+        return Err(LoginError::Fields(errors));
+    }
+    if !crate::platform::online() {
+        return Err(LoginError::Offline);
+    }
+    let json = serde_json::to_string(form).map_err(|e| LoginError::Unavailable(e.to_string()))?;
+    let request = RequestBuilder::new(SESSION_PATH)
+        .method(Method::POST)
+        .header("Content-Type", "application/json");
+    let response = with_timeout(TIMEOUT_MS, request, Some(JsValue::from_str(&json)))
+        .await
+        .map_err(offline_or_unreachable)?;
+    let status = response.status();
+    let body = response
+        .text()
+        .await
+        .map_err(|e| LoginError::Unavailable(e.to_string()))?;
+    judge_login(status, &body)
+}
+
+fn offline_or_unreachable(e: NetError) -> LoginError {
+    if crate::platform::online() {
+        LoginError::Unavailable(e.0)
+    } else {
+        LoginError::Offline
+    }
+}
+
+/// Ends the session on the server, if it can be reached. The phone forgets
+/// the session either way; a token left on the server just runs out.
+pub async fn logout(token: &str) -> Result<(), NetError> {
+    let request = RequestBuilder::new(SESSION_PATH)
+        .method(Method::DELETE)
+        .header(AUTHORIZATION_HEADER, &format!("{BEARER}{token}"));
+    with_timeout(10_000, request, None).await.map(|_| ())
+}
