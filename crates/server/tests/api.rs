@@ -1350,3 +1350,9 @@ mod cutting_proxy;
 
 #[path = "api/s3.rs"]
 mod s3;
+
+// ---------------------------------------------------------------------------
+// Accounts, areas, sessions, the audit log and clocks.
+
+#[path = "api/accounts.rs"]
+mod accounts;

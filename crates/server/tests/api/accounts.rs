@@ -1,0 +1,482 @@
+//! Accounts, sessions, areas and who reads what; the audit log; the phone's
+//! clock offset. Neighbouring areas are the point: a report of township
+//! d-t1 must stay invisible to d-t2's people.
+
+use std::time::Duration;
+
+use chrono::Utc;
+use kuaibao_core::account::{LoginRequest, Role, Session, SessionInfo};
+use kuaibao_core::protocol::{ApiErrorCode, Receipt, CLOCK_HEADER, SESSION_PATH, SUBMIT_REPORT_PATH};
+use kuaibao_server::db::{accounts, audit};
+use reqwest::{Client, StatusCode};
+
+use super::uploads::{hazard_with_photos, jpeg, metadata};
+use super::*;
+
+/// Makes `username` with `role` in `area` on the app's database and logs in.
+async fn user_in(dirs: &Dirs, app: &TestApp, username: &str, role: Role, area: &str) -> Client {
+    let pool = dirs.pool().await;
+    add_user(&pool, username, role, area).await;
+    pool.close().await;
+    login(&app.base, username).await
+}
+
+async fn login_as(app: &TestApp, username: &str, password: &str) -> reqwest::Response {
+    Client::new()
+        .post(app.url(SESSION_PATH))
+        .json(&LoginRequest {
+            username: username.to_owned(),
+            password: password.to_owned(),
+            device_id: DEVICE.to_owned(),
+        })
+        .send()
+        .await
+        .expect("POST /api/session")
+}
+
+#[tokio::test]
+async fn each_reads_only_their_own_or_their_areas_reports() {
+    let (app, dirs) = spawn_app().await;
+    // The fixture reporter is in grid d-t1-v1-g1; her neighbour in d-t2's.
+    let neighbour = user_in(&dirs, &app, "neighbour", Role::Reporter, "d-t2-v1-g1").await;
+    let same_grid = user_in(&dirs, &app, "colleague", Role::Reporter, GRID).await;
+    let officer_t1 = user_in(&dirs, &app, "officer-t1", Role::Officer, "d-t1").await;
+    let officer_t2 = user_in(&dirs, &app, "officer-t2", Role::Officer, "d-t2").await;
+    let officer_grid = user_in(&dirs, &app, "officer-g", Role::Officer, GRID).await;
+
+    let bytes = jpeg(30_000, 7);
+    let report = hazard_with_photos(&[&bytes]);
+    receipt(app.submit(&report).await, StatusCode::CREATED).await;
+    let (location, _) = app.tus_created(&report.photos[0]).await;
+    assert_eq!(
+        app.tus_patch(&location, 0, &bytes, None).await.status(),
+        StatusCode::NO_CONTENT
+    );
+    let theirs = new_report();
+    let res = neighbour
+        .post(app.url(SUBMIT_REPORT_PATH))
+        .json(&theirs)
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(res.status(), StatusCode::CREATED);
+
+    let one = format!("{SUBMIT_REPORT_PATH}/{}", report.id);
+    let photos = format!("{SUBMIT_REPORT_PATH}/{}/photos", report.id);
+    let bytes_path = format!("/api/photos/{}", report.photos[0].sha256);
+    let thread = thread_path(report.id);
+    for (who, client, sees) in [
+        ("the reporter", &app.client, true),
+        ("her officer of d-t1", &officer_t1, true),
+        ("an officer of her own grid", &officer_grid, true),
+        ("the district administrator", &app.admin, true),
+        ("the neighbouring reporter", &neighbour, false),
+        ("a reporter of the same grid", &same_grid, false),
+        ("the officer of d-t2", &officer_t2, false),
+    ] {
+        let expected = if sees { StatusCode::OK } else { StatusCode::NOT_FOUND };
+        for path in [&one, &photos, &bytes_path, &thread] {
+            assert_eq!(app.get_as(client, path).await.status(), expected, "{who} GET {path}");
+        }
+        let listed = app.list_as(client).await.iter().any(|s| s.report.id == report.id);
+        assert_eq!(listed, sees, "{who}: listed");
+    }
+    // Each list holds exactly what its reader may see.
+    let ids = |list: Vec<StoredReport>| list.into_iter().map(|s| s.report.id).collect::<Vec<_>>();
+    assert_eq!(ids(app.list().await), vec![report.id]);
+    assert_eq!(ids(app.list_as(&neighbour).await), vec![theirs.id]);
+    assert_eq!(ids(app.list_as(&officer_t2).await), vec![theirs.id]);
+    assert_eq!(ids(app.list_as(&app.admin).await), vec![report.id, theirs.id]);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn nobody_claims_or_uploads_into_someone_elses_report() {
+    let (app, dirs) = spawn_app().await;
+    let neighbour = user_in(&dirs, &app, "neighbour", Role::Reporter, "d-t2-v1-g1").await;
+    let bytes = jpeg(20_000, 9);
+    let report = hazard_with_photos(&[&bytes]);
+    let first = receipt(app.submit(&report).await, StatusCode::CREATED).await;
+
+    // The same record sent by another account: refused, and nothing leaks.
+    let res = neighbour
+        .post(app.url(SUBMIT_REPORT_PATH))
+        .json(&report)
+        .send()
+        .await
+        .expect("POST");
+    let (status, error) = api_error(res).await;
+    assert_eq!((status, error.error), (StatusCode::CONFLICT, ApiErrorCode::Conflict));
+    // The owner's replay still gets her receipt.
+    assert_eq!(receipt(app.submit(&report).await, StatusCode::OK).await, first);
+
+    // Uploading the photo of someone else's record: as if it did not exist.
+    let res = neighbour
+        .post(app.url(kuaibao_core::photo::tus::UPLOADS_PATH))
+        .header("Tus-Resumable", kuaibao_core::photo::tus::VERSION)
+        .header("Upload-Length", report.photos[0].size.to_string())
+        .header("Upload-Metadata", metadata(&report.photos[0]))
+        .send()
+        .await
+        .expect("POST upload");
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    // Nor may they touch her upload.
+    let (location, _) = app.tus_created(&report.photos[0]).await;
+    let res = neighbour
+        .head(app.url(&location))
+        .header("Tus-Resumable", kuaibao_core::photo::tus::VERSION)
+        .send()
+        .await
+        .expect("HEAD");
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    let res = neighbour
+        .delete(app.url(&location))
+        .header("Tus-Resumable", kuaibao_core::photo::tus::VERSION)
+        .send()
+        .await
+        .expect("DELETE");
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    assert_eq!(app.tus_offset(&location).await, 0, "her upload is untouched");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn every_api_request_but_the_public_ones_needs_a_session() {
+    let (app, _dirs) = spawn_app().await;
+    let anonymous = Client::new();
+    let report = new_report();
+    for res in [
+        anonymous.get(app.url(SUBMIT_REPORT_PATH)).send().await,
+        anonymous.post(app.url(SUBMIT_REPORT_PATH)).json(&report).send().await,
+        anonymous
+            .get(app.url(&format!("{SUBMIT_REPORT_PATH}/{}", report.id)))
+            .send()
+            .await,
+        anonymous.get(app.url(&thread_path(report.id))).send().await,
+        anonymous.get(app.url(SESSION_PATH)).send().await,
+        anonymous
+            .post(app.url(kuaibao_core::photo::tus::UPLOADS_PATH))
+            .header("Tus-Resumable", kuaibao_core::photo::tus::VERSION)
+            .send()
+            .await,
+        authorized("not-a-token").get(app.url(SUBMIT_REPORT_PATH)).send().await,
+    ] {
+        let (status, error) = api_error(res.expect("request")).await;
+        assert_eq!(
+            (status, error.error),
+            (StatusCode::UNAUTHORIZED, ApiErrorCode::Unauthorized)
+        );
+    }
+    // Public: the health check, the catalogue and the app itself.
+    for path in [HEALTH_PATH, TEMPLATES_PATH, "/"] {
+        assert_eq!(
+            anonymous.get(app.url(path)).send().await.expect("GET").status(),
+            StatusCode::OK,
+            "{path}"
+        );
+    }
+    // Nothing was stored by the refused submission.
+    assert!(app.list_as(&app.admin).await.is_empty());
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_login_is_refused_alike_for_a_wrong_password_and_an_unknown_user() {
+    let (app, _dirs) = spawn_app().await;
+    let (status, wrong_password) = api_error(login_as(&app, REPORTER, "not-the-password").await).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, unknown) = api_error(login_as(&app, "nobody", PASSWORD).await).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        wrong_password, unknown,
+        "the answer does not tell which usernames exist"
+    );
+
+    // A form with mistakes names each field.
+    let res = Client::new()
+        .post(app.url(SESSION_PATH))
+        .json(&serde_json::json!({ "username": "", "password": "", "device_id": "my phone" }))
+        .send()
+        .await
+        .expect("POST");
+    let (status, error) = api_error(res).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let fields: Vec<&str> = error.fields.iter().map(|f| f.field.as_str()).collect();
+    assert_eq!(fields, ["username", "password", "device_id"]);
+
+    // The right password: a session naming the account and its area.
+    let res = login_as(&app, REPORTER, PASSWORD).await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let session: Session = res.json().await.expect("session");
+    assert_eq!(session.account.username, REPORTER);
+    assert_eq!(session.account.role, Role::Reporter);
+    assert_eq!(session.account.area.id, GRID);
+    let days = (session.expires_at - Utc::now()).num_days();
+    assert!((29..=30).contains(&days), "a month by default, not {days} days");
+    let info: SessionInfo = authorized(&session.token)
+        .get(app.url(SESSION_PATH))
+        .send()
+        .await
+        .expect("GET")
+        .json()
+        .await
+        .expect("session info");
+    assert_eq!(info.account, session.account);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn sessions_end_by_expiry_logout_revocation_and_disabling() {
+    let dirs = dirs();
+    let app = start_with(&dirs, |c| c.session_lifetime = Duration::from_secs(2)).await;
+    let report = new_report();
+    receipt(app.submit(&report).await, StatusCode::CREATED).await;
+
+    // Logout ends that session only.
+    let other = session_of(&app.base, REPORTER).await;
+    let res = authorized(&other.token)
+        .delete(app.url(SESSION_PATH))
+        .send()
+        .await
+        .expect("DELETE");
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    let res = authorized(&other.token)
+        .get(app.url(SESSION_PATH))
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(app.get(SESSION_PATH).await.status(), StatusCode::OK);
+
+    // Expiry: the reporter's session lasted two seconds.
+    tokio::time::sleep(Duration::from_millis(2_200)).await;
+    let (status, error) = api_error(app.submit(&new_report()).await).await;
+    assert_eq!(
+        (status, error.error),
+        (StatusCode::UNAUTHORIZED, ApiErrorCode::Unauthorized)
+    );
+    // A new login, and the replay of the stored report still gets its
+    // first receipt: an expired session loses nothing.
+    let fresh = login(&app.base, REPORTER).await;
+    let res = fresh
+        .post(app.url(SUBMIT_REPORT_PATH))
+        .json(&report)
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(res.status(), StatusCode::OK);
+
+    // Revocation from the command line's function ends every session.
+    let pool = dirs.pool().await;
+    let ended = accounts::revoke_user(&pool, &audit::Actor::command_line(), REPORTER, false)
+        .await
+        .expect("db")
+        .expect("user exists");
+    assert!(ended >= 1);
+    let res = fresh.get(app.url(SUBMIT_REPORT_PATH)).send().await.expect("GET");
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(login_as(&app, REPORTER, PASSWORD).await.status(), StatusCode::CREATED);
+
+    // Disabled: no more logins at all.
+    accounts::revoke_user(&pool, &audit::Actor::command_line(), REPORTER, true)
+        .await
+        .expect("db")
+        .expect("user exists");
+    assert_eq!(
+        login_as(&app, REPORTER, PASSWORD).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    pool.close().await;
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_audit_log_names_who_changed_what_from_which_device() {
+    let (app, dirs) = spawn_app().await;
+    let bytes = jpeg(25_000, 3);
+    let report = hazard_with_photos(&[&bytes]);
+    receipt(app.submit(&report).await, StatusCode::CREATED).await;
+    // A replay changes nothing, so it is not logged.
+    receipt(app.submit(&report).await, StatusCode::OK).await;
+    let (location, _) = app.tus_created(&report.photos[0]).await;
+    app.tus_patch(&location, 0, &bytes, None).await;
+
+    let pool = dirs.pool().await;
+    let log = audit::all(&pool).await.expect("audit");
+    let user_id = accounts::user_by_name(&pool, REPORTER)
+        .await
+        .expect("db")
+        .expect("reporter")
+        .account
+        .id;
+    pool.close().await;
+    let actions: Vec<&str> = log.iter().map(|e| e.action.as_str()).collect();
+    // The fixture's areas and accounts, from the command line…
+    assert_eq!(actions.iter().filter(|a| **a == "area.add").count(), 7);
+    assert_eq!(actions.iter().filter(|a| **a == "user.add").count(), 2);
+    assert!(log
+        .iter()
+        .filter(|e| e.action.ends_with(".add"))
+        .all(|e| e.actor_id.is_none() && e.device_id.as_deref() == Some(audit::CLI_DEVICE)));
+    // …then the reporter's own changes, from her phone.
+    let hers: Vec<&audit::Entry> = log
+        .iter()
+        .filter(|e| e.actor_id.as_deref() == Some(&*user_id))
+        .collect();
+    let her_actions: Vec<&str> = hers.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(her_actions, ["session.login", "report.store", "photo.arrive"]);
+    assert!(hers.iter().all(|e| e.device_id.as_deref() == Some(DEVICE)));
+    assert_eq!(hers[1].subject, report.id.to_string());
+    assert_eq!(hers[2].subject, report.photos[0].id.to_string());
+    // Times are the server's, in order.
+    assert!(log.windows(2).all(|w| w[0].at <= w[1].at && w[0].seq < w[1].seq));
+    // Never a password or a token, nor their hashes.
+    let text = serde_json::to_string(&log).expect("json");
+    assert!(!text.contains(PASSWORD) && !text.contains(&app.token) && !text.contains("argon2"));
+
+    // The log is append-only, like the reports.
+    let pool = dirs.pool().await;
+    let err = sqlx::query("DELETE FROM audit")
+        .execute(&pool)
+        .await
+        .expect_err("no deletes");
+    assert!(err.to_string().contains("append-only"), "{err}");
+    let err = sqlx::query("UPDATE audit SET action = 'x'")
+        .execute(&pool)
+        .await
+        .expect_err("no updates");
+    assert!(err.to_string().contains("append-only"), "{err}");
+    pool.close().await;
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_phone_clock_two_hours_slow_is_measured_and_kept_with_the_record() {
+    let (app, _dirs) = spawn_app().await;
+    let two_hours = 2 * 3600 * 1000;
+    let phone_now = Utc::now().timestamp_millis() - two_hours;
+    let mut report = new_report();
+    // What the phone measured at its last sync, stamped when written.
+    report.clock_offset_ms = Some(two_hours);
+    let send = |report: &Report, phone_ms: i64| {
+        app.client
+            .post(app.url(SUBMIT_REPORT_PATH))
+            .header(CLOCK_HEADER, phone_ms.to_string())
+            .json(report)
+            .send()
+    };
+    let first: Receipt = receipt(send(&report, phone_now).await.expect("POST"), StatusCode::CREATED).await;
+    let measured = first.clock_offset_ms.expect("the server measured the offset");
+    assert!((measured - two_hours).abs() < 5_000, "offset {measured} ms");
+    // A replay, even from a phone whose clock was fixed since, keeps the
+    // offset measured when the record first arrived.
+    let again: Receipt = receipt(
+        send(&report, Utc::now().timestamp_millis()).await.expect("POST"),
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(again, first);
+    let stored: StoredReport = app
+        .get(&format!("{SUBMIT_REPORT_PATH}/{}", report.id))
+        .await
+        .json()
+        .await
+        .expect("stored");
+    assert_eq!(stored.receipt.clock_offset_ms, Some(measured));
+    assert_eq!(stored.report.clock_offset_ms, Some(two_hours));
+
+    // Without the header, or with junk in it, there is simply no measure.
+    let plain = new_report();
+    let r: Receipt = receipt(app.submit(&plain).await, StatusCode::CREATED).await;
+    assert_eq!(r.clock_offset_ms, None);
+    let junk = new_report();
+    let res = app
+        .client
+        .post(app.url(SUBMIT_REPORT_PATH))
+        .header(CLOCK_HEADER, "yesterday")
+        .json(&junk)
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(receipt(res, StatusCode::CREATED).await.clock_offset_ms, None);
+    app.stop().await;
+}
+
+/// The admin command as an administrator runs it: the first district and
+/// administrator on an empty server, then a login with that password.
+#[tokio::test]
+async fn the_first_administrator_is_made_with_the_command_line() {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+
+    let dirs = dirs();
+    let run = |args: &[&str], stdin: &str| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_kuaibao-server"));
+        command
+            .args(args)
+            .env("KUAIBAO_DATA_DIR", dirs.data.path())
+            .env("RUST_LOG", "warn")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        if let Some(url) = &dirs.database_url {
+            command.env("DATABASE_URL", url);
+        }
+        let mut child = command.spawn().expect("run kuaibao-server");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(stdin.as_bytes())
+            .expect("write stdin");
+        child.wait_with_output().expect("wait")
+    };
+    let out = run(&["area", "add", "xh", "--name", "西湖区", "--level", "district"], "");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = run(
+        &[
+            "user",
+            "add",
+            "chief",
+            "--role",
+            "admin",
+            "--area",
+            "xh",
+            "--name",
+            "值班主任",
+        ],
+        "a-long-password\n",
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "added admin chief (值班主任) in area xh\n"
+    );
+    // Mistakes exit with a reason and change nothing.
+    let out = run(
+        &["user", "add", "shorty", "--role", "reporter", "--area", "xh"],
+        "short\n",
+    );
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("at least 8 characters"));
+    let out = run(
+        &["user", "add", "lost", "--role", "reporter", "--area", "nowhere"],
+        "a-long-password\n",
+    );
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no area `nowhere`"));
+    let out = run(&["user", "add", "x", "--role", "boss", "--area", "xh"], "");
+    assert_eq!(out.status.code(), Some(2));
+
+    let app = start(&dirs).await;
+    let res = login_as(&app, "chief", "a-long-password").await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let session: Session = res.json().await.expect("session");
+    assert_eq!(session.account.role, Role::Admin);
+    assert_eq!(session.account.display_name, "值班主任");
+    assert_eq!(
+        login_as(&app, "shorty", "short").await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    app.stop().await;
+}
