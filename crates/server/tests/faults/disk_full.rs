@@ -1,0 +1,238 @@
+//! The disk full: the data dir on a small tmpfs, filled to the last page.
+//! Reports and photos are answered 507 in the API's error shape (never 500,
+//! never a receipt for something not stored), the SQLite file stays whole,
+//! and once space is freed the client's retries complete.
+//!
+//! Mounting needs root, which CI has. Elsewhere the test says loudly that it
+//! did not run, and fails if `CI` is set.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use tempfile::TempDir;
+
+use crate::harness::{
+    client, expect_unavailable, hazard, incident, integrity_check, jpeg, login, verify, within, Env, Phone, Rng,
+    Upload, CHUNK,
+};
+
+/// A tmpfs mounted on a folder; unmounted when dropped, even by a failing
+/// test.
+struct Tmpfs {
+    dir: PathBuf,
+}
+
+impl Tmpfs {
+    /// `None` when this process may not mount (not root).
+    fn mount(dir: &Path, size: &str) -> Option<Tmpfs> {
+        let out = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size},mode=0700"), "kuaibao-faults"])
+            .arg(dir)
+            .output()
+            .expect("run mount");
+        if out.status.success() {
+            return Some(Tmpfs { dir: dir.to_owned() });
+        }
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!is_root(), "root cannot mount a tmpfs: {stderr}");
+        None
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        // The server may take a moment to let go of its files.
+        for _ in 0..50 {
+            if Command::new("umount")
+                .arg(&self.dir)
+                .status()
+                .is_ok_and(|s| s.success())
+            {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = Command::new("umount").arg("-l").arg(&self.dir).status();
+    }
+}
+
+fn is_root() -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("Uid:"))
+                .and_then(|ids| ids.split_whitespace().nth(1).map(|euid| euid == "0"))
+        })
+        .unwrap_or(false)
+}
+
+/// Fills the file system of `dir` to the last page: one large file, then
+/// 4 KiB files (so that a few pages can be given back later). Returns the
+/// small files.
+fn fill(dir: &Path) -> Vec<PathBuf> {
+    let block = vec![0x5a_u8; 1 << 20];
+    let mut large = std::fs::File::create(dir.join("filler")).expect("filler");
+    while large.write_all(&block).is_ok() {}
+    // Sixteen pages back, to be taken again one file a page.
+    let len = large.metadata().expect("filler size").len();
+    large
+        .set_len(len.saturating_sub(64 * 1024) / 4096 * 4096)
+        .expect("shorten the filler");
+    let mut pages = Vec::new();
+    for n in 0.. {
+        let path = dir.join(format!("filler-{n}"));
+        let written = std::fs::File::create(&path).and_then(|mut f| f.write_all(&block[..4096]));
+        if written.is_err() {
+            let _ = std::fs::remove_file(&path);
+            break;
+        }
+        pages.push(path);
+    }
+    // The last page: whatever fits.
+    let _ = std::fs::File::create(dir.join("filler-last")).and_then(|mut f| {
+        for _ in 0..4096 {
+            f.write_all(&[0])?;
+        }
+        Ok(())
+    });
+    pages
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_disk_answers_507_keeps_the_database_whole_and_the_retries_complete() {
+    let mount_dir = TempDir::new().expect("mount point");
+    let Some(_tmpfs) = Tmpfs::mount(mount_dir.path(), "24m") else {
+        eprintln!("SKIPPED a_full_disk_answers_507…: mounting a tmpfs needs root (CI runs as root)");
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must run the disk-full test as root"
+        );
+        return;
+    };
+    let mut rng = Rng::seeded("a_full_disk");
+    let data = mount_dir.path().join("data");
+    let env = Env::on(data.clone()).await;
+    env.add_accounts().await;
+    let server = env.start(&[]).await;
+    let token = login(&env.base()).await;
+    let phone = Phone::new(client(&token, false), env.base());
+
+    within(Duration::from_secs(60), "the disk-full test", async {
+        // Before: a hazard with one photo arrived and one up to its last chunk.
+        let (p1, p2, p3) = (
+            jpeg(&mut rng, 100_000),
+            jpeg(&mut rng, 2 * CHUNK + 18_928),
+            jpeg(&mut rng, 80_000),
+        );
+        let a = hazard(&mut rng, &[&p1, &p2]);
+        phone.queue(&a, &[p1.clone(), p2.clone()]);
+        phone.receipt(phone.post(&a).await, StatusCode::CREATED).await;
+        phone.upload(&a.photos[0], &p1).await;
+        let mut u2 = Upload::default();
+        let last = 2 * CHUNK;
+        phone.upload_to(&a.photos[1], &p2, &mut u2, last as u64).await;
+        let l2 = u2.location.clone().expect("upload 2");
+
+        let b = hazard(&mut rng, &[&p3]);
+        let c = incident(&mut rng);
+        let d = incident(&mut rng);
+        phone.queue(&b, &[p3.clone()]);
+        phone.queue(&c, &[]);
+        phone.queue(&d, &[]);
+
+        let pages = tokio::task::spawn_blocking({
+            let data = data.clone();
+            move || fill(&data)
+        })
+        .await
+        .expect("fill");
+        assert!(pages.len() >= 8, "the disk filled without 4 KiB pages to give back");
+
+        // Full. SQLite's file is on this disk: reports are refused, 507.
+        // PostgreSQL's is not: they are stored, and only photos are refused.
+        for report in [&b, &c, &d] {
+            let res = phone.post(report).await;
+            if env.postgres() {
+                phone.receipt(res, StatusCode::CREATED).await;
+            } else {
+                assert_eq!(expect_unavailable(res).await, StatusCode::INSUFFICIENT_STORAGE);
+            }
+        }
+        let res = phone.patch(&l2, last as u64, &p2[last..]).await;
+        assert_eq!(
+            expect_unavailable(res).await,
+            StatusCode::INSUFFICIENT_STORAGE,
+            "the last chunk"
+        );
+        assert_eq!(phone.offset(&l2).await, last as u64);
+        if env.postgres() {
+            // Its report is stored: an upload can be made, but not filled.
+            let res = phone.create(&b.photos[0]).await;
+            assert_eq!(res.status(), StatusCode::CREATED);
+            let location = format!(
+                "{}{}",
+                env.base(),
+                res.headers()["location"].to_str().expect("location")
+            );
+            let res = phone.patch(&location, 0, &p3[..CHUNK]).await;
+            assert_eq!(
+                expect_unavailable(res).await,
+                StatusCode::INSUFFICIENT_STORAGE,
+                "a chunk"
+            );
+            assert_eq!(phone.offset(&location).await, 0);
+        } else {
+            let res = phone.create(&b.photos[0]).await;
+            assert_eq!(
+                res.status(),
+                StatusCode::NOT_FOUND,
+                "b was not stored: its photo is unknown"
+            );
+            integrity_check(&env).await;
+        }
+        // Reading goes on.
+        assert_eq!(phone.arrived(&a).await, 1);
+
+        // Eight pages back: room for the last chunk, not for the photo's
+        // copy in the store. Still 507, and the photo not arrived.
+        for page in &pages[..8] {
+            std::fs::remove_file(page).expect("give a page back");
+        }
+        let res = phone.patch(&l2, last as u64, &p2[last..]).await;
+        assert_eq!(
+            expect_unavailable(res).await,
+            StatusCode::INSUFFICIENT_STORAGE,
+            "the last chunk, with no room for the photo"
+        );
+        assert_eq!(phone.offset(&l2).await, last as u64);
+        assert_eq!(phone.arrived(&a).await, 1);
+
+        // Space again: the client's queue completes.
+        for path in pages[8..]
+            .iter()
+            .chain([&data.join("filler"), &data.join("filler-last")])
+        {
+            let _ = std::fs::remove_file(path);
+        }
+        for report in [&b, &c, &d] {
+            let first = if env.postgres() {
+                phone.send(report).await
+            } else {
+                // Never stored before: stored now, for the first time.
+                phone.receipt(phone.post(report).await, StatusCode::CREATED).await
+            };
+            assert_eq!(phone.send(report).await, first);
+        }
+        u2.offset = None;
+        while !phone.upload_step(&a.photos[1], &p2, &mut u2).await {}
+        phone.upload(&b.photos[0], &p3).await;
+        verify(&env, &phone).await;
+    })
+    .await;
+    // Gone before the unmount.
+    server.kill().await;
+}
