@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::validate::{ErrorCode, FieldError};
 
 /// What an account may do.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
@@ -52,6 +53,7 @@ impl Role {
 }
 
 /// The levels of the area tree, top down: 区县 → 乡镇/街道 → 村/社区 → 网格.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AreaLevel {
@@ -94,6 +96,7 @@ impl AreaLevel {
 }
 
 /// An area as accounts and reports name it.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AreaRef {
     /// A short code chosen by the administrator, e.g. `xh-03-2-g7`.
@@ -118,6 +121,7 @@ pub fn check_area_id(id: &str) -> Result<(), String> {
 }
 
 /// A logged-in account, as the server describes it.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Account {
     pub id: String,
@@ -128,6 +132,7 @@ pub struct Account {
 }
 
 /// `POST /api/session`: log in.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LoginRequest {
     pub username: String,
@@ -199,6 +204,7 @@ pub fn is_device_id(text: &str) -> bool {
 /// The answer to a login: the token to send as `Authorization: Bearer …`,
 /// the account, and when the session ends. The phone keeps all three, so
 /// it works offline for as long as the session lasts.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Session {
     pub token: String,
@@ -207,6 +213,7 @@ pub struct Session {
 }
 
 /// `GET /api/session`: who the token belongs to, while it is valid.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SessionInfo {
     pub account: Account,

@@ -7,6 +7,7 @@ use serde::Serialize;
 use crate::grading::Grade;
 use crate::text::Text;
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Applies {
@@ -18,6 +19,7 @@ pub enum Applies {
     NaturalDisaster,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct DeadlineRule {
     pub id: &'static str,
@@ -27,6 +29,7 @@ pub struct DeadlineRule {
     pub applies: Applies,
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct DeadlineSet {
     pub id: &'static str,

@@ -10,6 +10,7 @@ use crate::template::Template;
 use crate::text::{Lang, Text};
 
 /// The four grades; `I` is the gravest, so "at least 较大" is `g <= III`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Grade {
     I,
@@ -50,6 +51,7 @@ impl Grade {
 }
 
 /// One figure's lines: the lower bounds of grades I, II and III.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Line {
     /// The blank holding the figure.
@@ -57,6 +59,7 @@ pub struct Line {
     pub bounds: [f64; 3],
 }
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct GradingRule {
     pub id: &'static str,
@@ -211,6 +214,7 @@ fn trim_number(v: f64) -> String {
 
 /// The user's grading of a report: what the figures suggested and what she
 /// chose. A choice other than the suggestion needs a reason.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GradeDecision {
     pub suggested: Grade,

@@ -30,6 +30,7 @@ pub const BEARER: &str = "Bearer ";
 pub const CLOCK_HEADER: &str = "x-kuaibao-clock";
 
 /// The answer of [`HEALTH_PATH`].
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Health {
     /// `"ok"` when the database answers.
@@ -40,6 +41,7 @@ pub struct Health {
 }
 
 /// The server's acknowledgement that a report is stored for good.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Receipt {
     pub id: ReportId,
@@ -62,6 +64,7 @@ pub fn clock_offset_ms(sent_ms: i64, server_ms: i64, answered_ms: i64) -> i64 {
 }
 
 /// Machine-readable reasons for a refusal.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ApiErrorCode {
@@ -86,6 +89,7 @@ pub enum ApiErrorCode {
 }
 
 /// Every error answer of the API has this shape.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ApiError {
     pub error: ApiErrorCode,

@@ -16,6 +16,7 @@ use crate::stage::Stage;
 /// typed is lost even while it is not yet valid.
 pub type Answers = BTreeMap<String, String>;
 
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Report {
     pub id: ReportId,
@@ -27,6 +28,8 @@ pub struct Report {
     pub stage: Stage,
     pub template_id: String,
     pub template_version: u32,
+    // A type alias is opaque to the derive: name what it stands for.
+    #[cfg_attr(feature = "openapi", schema(value_type = std::collections::BTreeMap<String, String>))]
     pub answers: Answers,
     /// When the user pressed submit, by the phone's clock and zone.
     pub written_at: DateTime<FixedOffset>,

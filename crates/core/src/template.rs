@@ -11,6 +11,7 @@ use crate::text::{Lang, Text};
 
 /// What a blank accepts; the renderer picks the input from it and the
 /// validator its rules.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum BlankKind {
@@ -43,6 +44,7 @@ pub enum BlankKind {
 
 /// When a blank must be filled: a 首报 is fast and may leave facts open; the
 /// 终报 must be complete.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Need {
@@ -63,6 +65,7 @@ impl Need {
 
 /// What kind of thread a template's records belong to, and which stages it
 /// may be filed at.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Family {
@@ -89,6 +92,7 @@ impl Family {
 }
 
 /// One option of a [`BlankKind::Choice`]; `value` is what is stored.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct ChoiceOption {
     pub value: &'static str,
@@ -96,6 +100,7 @@ pub struct ChoiceOption {
 }
 
 /// One typed blank of a template.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Blank {
     pub id: &'static str,
@@ -107,6 +112,7 @@ pub struct Blank {
 
 /// A report template, versioned: a stored report names the version it was
 /// filled with, so a later change never breaks stored or in-flight reports.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Template {
     pub id: &'static str,

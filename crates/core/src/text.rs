@@ -24,6 +24,7 @@ impl Lang {
 }
 
 /// One piece of text in every screen language.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Text {
     #[serde(rename = "zh-CN")]

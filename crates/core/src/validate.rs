@@ -12,6 +12,7 @@ use crate::stage::Stage;
 use crate::template::{BlankKind, Family, Template};
 
 /// Why one blank is not acceptable.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
@@ -46,6 +47,7 @@ pub enum ErrorCode {
 }
 
 /// One bad blank: which, why, and a sentence for people in both languages.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FieldError {
     /// The blank id (or `template_id`, `id` for the record itself).

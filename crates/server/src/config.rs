@@ -13,6 +13,10 @@
 //! | `DATABASE_URL`               | unset: SQLite file | unset keeps the database in `<data dir>/kuaibao.sqlite3`; `postgres://user:password@host/db` uses PostgreSQL (same schema, same migrations) |
 //! | `KUAIBAO_SESSION_SECS`       | 2592000 (30 days)  | how long a login lasts; the phone works offline all that time and asks for a new login after |
 //! | `KUAIBAO_DB_BUSY_MS`         | 5000               | how long a write waits for a database lock before the request is answered 503 (retry later) |
+//! | `KUAIBAO_RATE_PER_MIN`       | 1200               | requests a minute one session may make (a token bucket holding a minute's worth, so a phone may burst a whole minute's budget); more is answered 429 with `Retry-After` |
+//! | `KUAIBAO_LOGIN_RATE_PER_MIN` | 10                 | failed logins a minute for one username from one address (a bucket of as many); more is answered 429 |
+//! | `KUAIBAO_CORS_ORIGINS`       | unset: none        | other origins whose pages may call the API, comma-separated (`https://duty.example.cn`); unset, only the server's own pages may |
+//! | `KUAIBAO_TLS_CERT`, `KUAIBAO_TLS_KEY` | unset: plain HTTP | PEM files of the certificate chain and its private key: the server then speaks HTTPS itself (and sends `Strict-Transport-Security`) |
 //! | `KUAIBAO_OBJECT_STORE`       | unset: local files | where finished photos are kept: unset keeps them under `<data dir>/photos/`; `s3://bucket` or `s3://bucket/prefix` keeps them in an S3 bucket or any S3-compatible store, configured by the usual `AWS_*` variables (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_DEFAULT_REGION`, and for S3-compatible servers `AWS_ENDPOINT` and `AWS_ALLOW_HTTP=true`) |
 //!
 //! Photos are stored content-addressed under `photos/<first two hex digits
@@ -41,6 +45,27 @@ pub const DATABASE_URL_VAR: &str = "DATABASE_URL";
 pub const SESSION_SECS_VAR: &str = "KUAIBAO_SESSION_SECS";
 /// How long a write waits for a lock, in milliseconds.
 pub const DB_BUSY_MS_VAR: &str = "KUAIBAO_DB_BUSY_MS";
+/// Requests a minute per session.
+pub const RATE_PER_MIN_VAR: &str = "KUAIBAO_RATE_PER_MIN";
+/// Login attempts a minute per address and username.
+pub const LOGIN_RATE_PER_MIN_VAR: &str = "KUAIBAO_LOGIN_RATE_PER_MIN";
+/// Origins allowed to call the API from their pages (CORS).
+pub const CORS_ORIGINS_VAR: &str = "KUAIBAO_CORS_ORIGINS";
+/// PEM certificate chain for HTTPS.
+pub const TLS_CERT_VAR: &str = "KUAIBAO_TLS_CERT";
+/// PEM private key for HTTPS.
+pub const TLS_KEY_VAR: &str = "KUAIBAO_TLS_KEY";
+
+/// A phone syncing a backlog sends a report, then each photo in 256 KiB
+/// `PATCH`es: an 8 MiB photo is 34 requests. 1200 a minute (20 a second,
+/// 5 MiB/s in chunks, faster than a phone's uplink) and a bucket of a
+/// whole minute's worth leave a phone room to sync a day's backlog at full
+/// speed, while one runaway or stolen session cannot flood the server.
+pub const DEFAULT_RATE_PER_MIN: u32 = 1200;
+/// Failed logins: ten a minute for one username from one address is more
+/// than any person mistyping, and 14,400 guesses a day at most, against
+/// passwords of at least eight characters hashed with argon2.
+pub const DEFAULT_LOGIN_RATE_PER_MIN: u32 = 10;
 
 const DEFAULT_SESSION: Duration = Duration::from_secs(30 * 24 * 3600);
 
@@ -75,6 +100,23 @@ pub struct Config {
     pub database_url: Option<String>,
     pub session_lifetime: Duration,
     pub db_busy_timeout: Duration,
+    /// Requests a minute one session may make (bucket of as many).
+    pub rate_per_min: u32,
+    /// Failed logins a minute per client address and username.
+    pub login_rate_per_min: u32,
+    /// Origins (`scheme://host[:port]`, lowercase) whose pages may call the
+    /// API; empty: none but the server's own.
+    pub cors_origins: Vec<String>,
+    /// Serve HTTPS with this certificate chain and key.
+    pub tls: Option<TlsFiles>,
+}
+
+/// The PEM files of `KUAIBAO_TLS_CERT` and `KUAIBAO_TLS_KEY`. Read at start
+/// (see `startup`), so a bad file stops the server naming its variable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsFiles {
+    pub cert: PathBuf,
+    pub key: PathBuf,
 }
 
 impl Default for Config {
@@ -92,6 +134,10 @@ impl Default for Config {
             database_url: None,
             session_lifetime: DEFAULT_SESSION,
             db_busy_timeout: crate::db::DEFAULT_BUSY_TIMEOUT,
+            rate_per_min: DEFAULT_RATE_PER_MIN,
+            login_rate_per_min: DEFAULT_LOGIN_RATE_PER_MIN,
+            cors_origins: Vec::new(),
+            tls: None,
         }
     }
 }
@@ -111,6 +157,12 @@ pub enum ConfigError {
     /// The value is not repeated: a database URL may hold a password.
     #[error("{var} is not a sqlite:// or postgres:// URL")]
     BadDatabaseUrl { var: &'static str },
+    #[error("{var}: `{value}` is not an origin like https://duty.example.cn or http://127.0.0.1:8080")]
+    BadOrigin { var: &'static str, value: String },
+    #[error("{var} is set but empty: give the path of a PEM file")]
+    EmptyFile { var: &'static str },
+    #[error("{var} is set but {missing} is not: HTTPS needs both the certificate and its key")]
+    HalfTls { var: &'static str, missing: &'static str },
 }
 
 impl Config {
@@ -177,11 +229,50 @@ impl Config {
         let db_busy_timeout = number(&lookup, DB_BUSY_MS_VAR, 600_000)?
             .map(Duration::from_millis)
             .unwrap_or(defaults.db_busy_timeout);
+        let per_min = |var, default: u32| -> Result<u32, ConfigError> {
+            Ok(number(&lookup, var, 1_000_000)?
+                .and_then(|n| u32::try_from(n).ok())
+                .unwrap_or(default))
+        };
+        let rate_per_min = per_min(RATE_PER_MIN_VAR, defaults.rate_per_min)?;
+        let login_rate_per_min = per_min(LOGIN_RATE_PER_MIN_VAR, defaults.login_rate_per_min)?;
+        let cors_origins = match lookup(CORS_ORIGINS_VAR) {
+            None => Vec::new(),
+            Some(v) => {
+                let text = v
+                    .into_string()
+                    .map_err(|_| ConfigError::NotUnicode { var: CORS_ORIGINS_VAR })?;
+                origins(&text)?
+            }
+        };
+        let tls = match (lookup(TLS_CERT_VAR), lookup(TLS_KEY_VAR)) {
+            (None, None) => None,
+            (Some(_), None) => {
+                return Err(ConfigError::HalfTls {
+                    var: TLS_CERT_VAR,
+                    missing: TLS_KEY_VAR,
+                })
+            }
+            (None, Some(_)) => {
+                return Err(ConfigError::HalfTls {
+                    var: TLS_KEY_VAR,
+                    missing: TLS_CERT_VAR,
+                })
+            }
+            (Some(cert), Some(key)) => Some(TlsFiles {
+                cert: file(cert, TLS_CERT_VAR)?,
+                key: file(key, TLS_KEY_VAR)?,
+            }),
+        };
         Ok(Config {
             addr,
             database_url,
             session_lifetime,
             db_busy_timeout,
+            rate_per_min,
+            login_rate_per_min,
+            cors_origins,
+            tls,
             data_dir: dir(&lookup, DATA_DIR_VAR, DEFAULT_DATA_DIR)?,
             static_dir: dir(&lookup, STATIC_DIR_VAR, DEFAULT_STATIC_DIR)?,
             max_photo_bytes,
@@ -205,6 +296,37 @@ pub fn is_object_store_url(url: &str) -> bool {
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-')
 }
 
+/// `KUAIBAO_CORS_ORIGINS`: comma-separated origins, each `http` or `https`,
+/// a host and maybe a port, nothing after (a trailing `/` is forgiven).
+/// Lowercased, as browsers send the `Origin` header. `*` is refused: the
+/// API is for the app's own pages and the few named systems.
+fn origins(text: &str) -> Result<Vec<String>, ConfigError> {
+    let mut out = Vec::new();
+    for item in text.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        let bad = || ConfigError::BadOrigin {
+            var: CORS_ORIGINS_VAR,
+            value: item.to_owned(),
+        };
+        let origin = item.strip_suffix('/').unwrap_or(item).to_ascii_lowercase();
+        let rest = origin
+            .strip_prefix("https://")
+            .or_else(|| origin.strip_prefix("http://"))
+            .ok_or_else(bad)?;
+        let (host, port) = match rest.rsplit_once(':') {
+            // An IPv6 literal has colons of its own: `[::1]:8080`.
+            Some((host, port)) if !port.contains(']') => (host, Some(port)),
+            _ => (rest, None),
+        };
+        let host_ok = !host.is_empty() && host.bytes().all(|b| b.is_ascii_alphanumeric() || b"-.[]:".contains(&b));
+        let port_ok = port.is_none_or(|p| p.parse::<u16>().is_ok_and(|n| n > 0));
+        if !host_ok || !port_ok {
+            return Err(bad());
+        }
+        out.push(origin);
+    }
+    Ok(out)
+}
+
 /// A whole-number setting in `1..=max`, or `None` when unset.
 fn number(lookup: &impl Fn(&str) -> Option<OsString>, var: &'static str, max: u64) -> Result<Option<u64>, ConfigError> {
     let Some(v) = lookup(var) else {
@@ -215,6 +337,14 @@ fn number(lookup: &impl Fn(&str) -> Option<OsString>, var: &'static str, max: u6
         Ok(n) if (1..=max).contains(&n) => Ok(Some(n)),
         _ => Err(ConfigError::BadNumber { var, value: text, max }),
     }
+}
+
+/// A file setting; empty is refused rather than read as "no file".
+fn file(value: OsString, var: &'static str) -> Result<PathBuf, ConfigError> {
+    if value.is_empty() {
+        return Err(ConfigError::EmptyFile { var });
+    }
+    Ok(PathBuf::from(value))
 }
 
 /// A folder setting. Paths need not be UTF-8; an empty one is refused
@@ -253,6 +383,10 @@ mod tests {
         assert_eq!(c.object_store, None);
         assert_eq!(c.database_url(), "sqlite://./data/kuaibao.sqlite3?mode=rwc");
         assert_eq!(c.session_lifetime, Duration::from_secs(30 * 24 * 3600));
+        assert_eq!(c.rate_per_min, 1200);
+        assert_eq!(c.login_rate_per_min, 10);
+        assert!(c.cors_origins.is_empty());
+        assert_eq!(c.tls, None);
         assert_eq!(c, Config::default());
     }
 
@@ -268,8 +402,29 @@ mod tests {
             (DATABASE_URL_VAR, "postgres://kb:secret@db/kuaibao"),
             (SESSION_SECS_VAR, "3600"),
             (DB_BUSY_MS_VAR, "250"),
+            (RATE_PER_MIN_VAR, "60"),
+            (LOGIN_RATE_PER_MIN_VAR, "3"),
+            (
+                CORS_ORIGINS_VAR,
+                "https://Duty.example.cn/, http://127.0.0.1:9000,http://[::1]:8080",
+            ),
+            (TLS_CERT_VAR, "/etc/kuaibao/cert.pem"),
+            (TLS_KEY_VAR, "/etc/kuaibao/key.pem"),
         ])
         .expect("valid");
+        assert_eq!(c.rate_per_min, 60);
+        assert_eq!(c.login_rate_per_min, 3);
+        assert_eq!(
+            c.cors_origins,
+            ["https://duty.example.cn", "http://127.0.0.1:9000", "http://[::1]:8080"]
+        );
+        assert_eq!(
+            c.tls,
+            Some(TlsFiles {
+                cert: PathBuf::from("/etc/kuaibao/cert.pem"),
+                key: PathBuf::from("/etc/kuaibao/key.pem"),
+            })
+        );
         assert_eq!(c.addr, "0.0.0.0:0".parse().expect("addr"));
         assert_eq!(c.data_dir, PathBuf::from("/var/lib/kuaibao"));
         assert_eq!(c.static_dir, PathBuf::from("/srv/kuaibao/dist"));
@@ -316,6 +471,38 @@ mod tests {
             let err = config(&[(OBJECT_STORE_VAR, bad)]).expect_err(bad);
             assert!(err.to_string().starts_with("KUAIBAO_OBJECT_STORE"), "{err}");
         }
+        for bad in ["0", "x", "1000001"] {
+            let err = config(&[(RATE_PER_MIN_VAR, bad)]).expect_err(bad);
+            assert!(err.to_string().starts_with("KUAIBAO_RATE_PER_MIN"), "{err}");
+            let err = config(&[(LOGIN_RATE_PER_MIN_VAR, bad)]).expect_err(bad);
+            assert!(err.to_string().starts_with("KUAIBAO_LOGIN_RATE_PER_MIN"), "{err}");
+        }
+        for bad in [
+            "*",
+            "duty.example.cn",
+            "ftp://x",
+            "https://x/path",
+            "https://x:0",
+            "https://x:port",
+            "https://",
+        ] {
+            let err = config(&[(CORS_ORIGINS_VAR, bad)]).expect_err(bad);
+            assert!(err.to_string().starts_with("KUAIBAO_CORS_ORIGINS"), "{err}");
+        }
+        let err = config(&[(TLS_CERT_VAR, "/x.pem")]).expect_err("no key");
+        assert!(
+            err.to_string()
+                .starts_with("KUAIBAO_TLS_CERT is set but KUAIBAO_TLS_KEY"),
+            "{err}"
+        );
+        let err = config(&[(TLS_KEY_VAR, "/x.pem")]).expect_err("no cert");
+        assert!(
+            err.to_string()
+                .starts_with("KUAIBAO_TLS_KEY is set but KUAIBAO_TLS_CERT"),
+            "{err}"
+        );
+        let err = config(&[(TLS_KEY_VAR, "/x.pem"), (TLS_CERT_VAR, "")]).expect_err("empty");
+        assert!(err.to_string().starts_with("KUAIBAO_TLS_CERT"), "{err}");
     }
 
     #[cfg(unix)]

@@ -1,6 +1,7 @@
 //! `kuaibao-server`: settings from the environment (see `config`), logs to
 //! stderr, and exactly one line on stdout once it accepts connections:
-//! `listening on http://IP:PORT` (scripts and tests read the port from it).
+//! `listening on http://IP:PORT`, or `https://` when it serves TLS (scripts
+//! and tests read the port from it).
 //! With arguments, an administrative command (see `cli`).
 
 use std::io::{IsTerminal, Write};
@@ -68,7 +69,8 @@ async fn main() -> ExitCode {
     // The socket is bound: connections made from now on wait in its backlog
     // until `run_until` accepts them.
     let mut stdout = std::io::stdout().lock();
-    let announced = writeln!(stdout, "listening on http://{}", server.local_addr()).and_then(|()| stdout.flush());
+    let announced =
+        writeln!(stdout, "listening on {}://{}", server.scheme(), server.local_addr()).and_then(|()| stdout.flush());
     drop(stdout);
     if let Err(e) = announced {
         tracing::warn!("cannot write the listening line to stdout: {e}");

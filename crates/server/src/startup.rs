@@ -9,11 +9,18 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::extract::connect_info::Connected;
+use axum::serve::{IncomingStream, Listener};
 use axum::Router;
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::mpsc;
+use tokio_rustls::rustls;
+use tokio_rustls::server::TlsStream;
+use tokio_rustls::TlsAcceptor;
 
-use crate::config::Config;
+use crate::config::{Config, TlsFiles, TLS_CERT_VAR, TLS_KEY_VAR};
 use crate::db::{self, Pool};
+use crate::http::Protections;
 use crate::storage::{PhotoStore, StorageError};
 use crate::uploads::Uploads;
 
@@ -33,6 +40,9 @@ pub enum StartError {
     Bind { addr: SocketAddr, source: io::Error },
     #[error("cannot open the photo store: {0}")]
     Storage(#[from] StorageError),
+    /// A certificate or key that cannot be used, named by its variable.
+    #[error("{var}: {reason}")]
+    Tls { var: &'static str, reason: String },
 }
 
 /// The folder of unfinished uploads inside the data dir.
@@ -41,6 +51,8 @@ pub const UPLOADS_DIR: &str = "uploads";
 /// A server that is listening but not yet serving.
 pub struct Server {
     listener: TcpListener,
+    /// Set: the server speaks HTTPS on `listener`.
+    tls: Option<TlsAcceptor>,
     local_addr: SocketAddr,
     router: Router,
     pool: Pool,
@@ -51,6 +63,9 @@ pub struct Server {
 /// Prepares everything the server needs; fails before binding if the data
 /// cannot be stored, so a broken disk never accepts reports it cannot keep.
 pub async fn build(config: &Config) -> Result<Server, StartError> {
+    // Before anything is opened: a bad certificate stops the server at once,
+    // naming its variable.
+    let tls = config.tls.as_ref().map(tls_acceptor).transpose()?;
     std::fs::create_dir_all(&config.data_dir).map_err(|source| StartError::DataDir {
         path: config.data_dir.clone(),
         source,
@@ -99,9 +114,11 @@ pub async fn build(config: &Config) -> Result<Server, StartError> {
                 .unwrap_or_else(|_| chrono::Duration::days(30)),
         },
         &config.static_dir,
+        Protections::new(config, tls.is_some()),
     );
     Ok(Server {
         listener,
+        tls,
         local_addr,
         router,
         pool,
@@ -132,15 +149,36 @@ impl Server {
         self.local_addr.port()
     }
 
+    /// `https` when serving TLS, else `http`.
+    pub fn scheme(&self) -> &'static str {
+        if self.tls.is_some() {
+            "https"
+        } else {
+            "http"
+        }
+    }
+
     /// Serves until `shutdown` completes, then lets requests in flight finish
     /// and closes the database cleanly.
     /// Expired uploads are swept at start and every `sweep_every` while
     /// serving.
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> io::Result<()> {
         let sweeper = tokio::spawn(sweep_forever(Arc::clone(&self.uploads), self.sweep_every));
-        let served = axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(shutdown)
-            .await;
+        // The client's address reaches the handlers (the login's rate limit
+        // is per address) as `ConnectInfo<ClientAddr>`.
+        let service = self.router.into_make_service_with_connect_info::<ClientAddr>();
+        let served = match self.tls {
+            None => {
+                axum::serve(self.listener, service)
+                    .with_graceful_shutdown(shutdown)
+                    .await
+            }
+            Some(acceptor) => {
+                axum::serve(TlsListener::new(self.listener, acceptor), service)
+                    .with_graceful_shutdown(shutdown)
+                    .await
+            }
+        };
         sweeper.abort();
         let _ = sweeper.await;
         // Closing waits for the pool's connections to finish, and the last
@@ -160,5 +198,146 @@ async fn sweep_forever(uploads: Arc<Uploads>, every: Duration) {
         if let Err(e) = uploads.sweep().await {
             tracing::error!("sweeping expired uploads failed: {e}");
         }
+    }
+}
+
+/// The address a request came from, for the handlers and layers that need
+/// it (`ConnectInfo<ClientAddr>`), over plain TCP and TLS alike.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientAddr(pub SocketAddr);
+
+impl Connected<IncomingStream<'_, TcpListener>> for ClientAddr {
+    fn connect_info(stream: IncomingStream<'_, TcpListener>) -> Self {
+        ClientAddr(*stream.remote_addr())
+    }
+}
+
+impl Connected<IncomingStream<'_, TlsListener>> for ClientAddr {
+    fn connect_info(stream: IncomingStream<'_, TlsListener>) -> Self {
+        ClientAddr(*stream.remote_addr())
+    }
+}
+
+/// The rustls configuration of `files`: the certificate chain and its key.
+/// Every failure names the variable whose file is at fault.
+fn tls_acceptor(files: &TlsFiles) -> Result<TlsAcceptor, StartError> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+
+    let cert_error = |reason: String| StartError::Tls {
+        var: TLS_CERT_VAR,
+        reason: format!("{}: {reason}", files.cert.display()),
+    };
+    let key_error = |reason: String| StartError::Tls {
+        var: TLS_KEY_VAR,
+        reason: format!("{}: {reason}", files.key.display()),
+    };
+    let chain = CertificateDer::pem_file_iter(&files.cert)
+        .map_err(|e| cert_error(pem_reason(e)))?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| cert_error(pem_reason(e)))?;
+    if chain.is_empty() {
+        return Err(cert_error(
+            "no PEM certificate (`-----BEGIN CERTIFICATE-----`) in the file".to_owned(),
+        ));
+    }
+    let key = PrivateKeyDer::from_pem_file(&files.key).map_err(|e| key_error(pem_reason(e)))?;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| cert_error(e.to_string()))?
+        .with_no_client_auth()
+        .with_single_cert(chain, key)
+        // Mostly a key that is not the certificate's, or of a kind rustls
+        // cannot sign with: the key's fault either way.
+        .map_err(|e| key_error(format!("cannot be used with the certificate of {TLS_CERT_VAR}: {e}")))?;
+    // HTTP/1.1 only, as the plain server speaks it.
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(TlsAcceptor::from(Arc::new(config)))
+}
+
+/// Why a PEM file could not be read, without the file's contents.
+fn pem_reason(e: rustls::pki_types::pem::Error) -> String {
+    use rustls::pki_types::pem::Error;
+    match e {
+        Error::Io(io) => format!("cannot read it: {io}"),
+        Error::NoItemsFound => "no PEM item of the right kind in the file".to_owned(),
+        other => format!("not a valid PEM file: {other:?}"),
+    }
+}
+
+/// How long a client may take to finish the TLS handshake.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// TLS connections, handshaken off the accept loop: one slow or silent
+/// client must not hold up the others' handshakes.
+pub struct TlsListener {
+    ready: mpsc::Receiver<(TlsStream<TcpStream>, SocketAddr)>,
+    local_addr: SocketAddr,
+    /// Stops accepting when the listener is dropped (at shutdown).
+    accepting: tokio::task::JoinHandle<()>,
+}
+
+impl TlsListener {
+    fn new(listener: TcpListener, acceptor: TlsAcceptor) -> Self {
+        let local_addr = listener
+            .local_addr()
+            .unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)));
+        let (tx, ready) = mpsc::channel(64);
+        let accepting = tokio::spawn(async move {
+            loop {
+                let (tcp, addr) = match listener.accept().await {
+                    Ok(accepted) => accepted,
+                    Err(e) => {
+                        // Out of file descriptors, say: wait rather than spin,
+                        // as axum's own loop does.
+                        tracing::warn!("accepting a connection failed: {e}");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                };
+                let acceptor = acceptor.clone();
+                let tx = tx.clone();
+                tokio::spawn(async move {
+                    match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await {
+                        Ok(Ok(tls)) => {
+                            let _ = tx.send((tls, addr)).await;
+                        }
+                        // A client that does not trust the certificate, a
+                        // port scanner, plain HTTP on the HTTPS port: theirs.
+                        Ok(Err(e)) => tracing::debug!(%addr, "TLS handshake failed: {e}"),
+                        Err(_) => tracing::debug!(%addr, "TLS handshake timed out"),
+                    }
+                });
+            }
+        });
+        TlsListener {
+            ready,
+            local_addr,
+            accepting,
+        }
+    }
+}
+
+impl Drop for TlsListener {
+    fn drop(&mut self) {
+        self.accepting.abort();
+    }
+}
+
+impl Listener for TlsListener {
+    type Io = TlsStream<TcpStream>;
+    type Addr = SocketAddr;
+
+    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
+        match self.ready.recv().await {
+            Some(connection) => connection,
+            // The accept task ended (it never does but at drop): no more.
+            None => std::future::pending().await,
+        }
+    }
+
+    fn local_addr(&self) -> io::Result<Self::Addr> {
+        Ok(self.local_addr)
     }
 }

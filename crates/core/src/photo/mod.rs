@@ -22,6 +22,7 @@ pub const JPEG_QUALITY: f64 = 0.8;
 pub const THUMB_EDGE_PX: u32 = 240;
 
 /// One photo of a report, as the report's text announces it.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PhotoRef {
     pub id: PhotoId,
@@ -37,6 +38,8 @@ pub struct PhotoRef {
     /// When the picture was taken (from its EXIF, camera's local time), if
     /// known: the EXIF itself is dropped from the stored bytes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    // No zone, so not an RFC 3339 `date-time`: `2024-05-01T08:30:00`.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, example = "2024-05-01T08:30:00"))]
     pub taken_at: Option<NaiveDateTime>,
     /// Where it was taken (WGS-84, from its EXIF), if known.
     #[serde(default, skip_serializing_if = "Option::is_none")]

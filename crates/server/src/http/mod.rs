@@ -1,11 +1,15 @@
 //! The HTTP side: one router for the API under `/api/` and the app for
 //! every other path.
 
+pub mod cors;
 pub mod error;
 mod extract;
 mod health;
+pub mod openapi;
 pub mod photos;
+pub mod rate_limit;
 mod reports;
+pub mod security;
 mod session;
 mod static_files;
 mod templates;
@@ -15,9 +19,13 @@ use std::path::Path;
 use std::sync::Arc;
 
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{any, get};
+use axum::middleware;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, get, post, MethodRouter};
 use axum::Router;
+use kuaibao_core::photo::tus::UPLOADS_PATH;
 use kuaibao_core::protocol::{HEALTH_PATH, SESSION_PATH, SUBMIT_REPORT_PATH};
+use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 use tower_http::LatencyUnit;
@@ -25,7 +33,10 @@ use tracing::Level;
 
 use crate::db::Pool;
 use crate::uploads::Uploads;
+use cors::CorsPolicy;
 use error::AppError;
+use rate_limit::RateLimits;
+use security::SecurityHeaders;
 
 pub use static_files::{IMMUTABLE, NO_CACHE};
 
@@ -52,20 +63,74 @@ pub struct AppState {
     pub session_lifetime: chrono::Duration,
 }
 
+/// What guards the application besides sessions: rate limits, CORS and
+/// the browser security headers.
+#[derive(Debug, Clone)]
+pub struct Protections {
+    pub rate_limits: Arc<RateLimits>,
+    pub cors: Arc<CorsPolicy>,
+    pub headers: Arc<SecurityHeaders>,
+}
+
+impl Protections {
+    /// From the settings, for the app in `static_dir`, served over HTTPS or
+    /// not.
+    pub fn new(config: &crate::config::Config, https: bool) -> Self {
+        Protections {
+            rate_limits: RateLimits::new(config.rate_per_min, config.login_rate_per_min),
+            cors: CorsPolicy::new(config.cors_origins.clone()),
+            headers: SecurityHeaders::new(&config.static_dir, https),
+        }
+    }
+}
+
+/// The paths of the tus routes (`tus::routes`).
+const TUS_PATHS: [&str; 2] = [UPLOADS_PATH, tus::UPLOAD_PATH];
+
+/// Every API route but tus's, with its handlers. The OpenAPI document must
+/// describe exactly these and tus's (see [`api_paths`]; tested).
+fn api_routes(limits: &Arc<RateLimits>) -> Vec<(&'static str, MethodRouter<AppState>)> {
+    // Only the login is limited per username and address; the layer sits
+    // on its method alone.
+    let login = post(session::login).layer(middleware::from_fn_with_state(
+        Arc::clone(limits),
+        rate_limit::limit_logins,
+    ));
+    vec![
+        (HEALTH_PATH, get(health::health)),
+        (SESSION_PATH, get(session::whoami).merge(login).delete(session::logout)),
+        (SUBMIT_REPORT_PATH, get(reports::list).post(reports::submit)),
+        (REPORT_PATH, get(reports::get_one)),
+        (THREAD_PATH, get(reports::get_thread)),
+        (TEMPLATES_PATH, get(templates::templates)),
+        (photos::REPORT_PHOTOS_PATH, get(photos::of_report)),
+        (photos::PHOTO_PATH, get(photos::bytes)),
+        (openapi::OPENAPI_PATH, get(openapi::serve)),
+    ]
+}
+
+/// Every path the API serves, in axum's `{param}` form.
+pub fn api_paths() -> Vec<&'static str> {
+    let limits = RateLimits::new(1, 1);
+    api_routes(&limits)
+        .into_iter()
+        .map(|(path, _)| path)
+        .chain(TUS_PATHS)
+        .collect()
+}
+
 /// The whole application: API, app files, compression and request logs.
-pub fn app(state: AppState, static_dir: &Path) -> Router {
-    let api = Router::new()
-        .route(HEALTH_PATH, get(health::health))
-        .route(
-            SESSION_PATH,
-            get(session::whoami).post(session::login).delete(session::logout),
-        )
-        .route(SUBMIT_REPORT_PATH, get(reports::list).post(reports::submit))
-        .route(REPORT_PATH, get(reports::get_one))
-        .route(THREAD_PATH, get(reports::get_thread))
-        .route(TEMPLATES_PATH, get(templates::templates))
-        .route(photos::REPORT_PHOTOS_PATH, get(photos::of_report))
-        .route(photos::PHOTO_PATH, get(photos::bytes))
+pub fn app(state: AppState, static_dir: &Path, protections: Protections) -> Router {
+    let Protections {
+        rate_limits,
+        cors,
+        headers,
+    } = protections;
+    let mut api = Router::new();
+    for (path, handlers) in api_routes(&rate_limits) {
+        api = api.route(path, handlers);
+    }
+    let api = api
         // Unknown API paths answer JSON, not the app's index.html: a phone
         // talking to a newer or older server must see a clear 404.
         .route("/api", any(api_not_found))
@@ -76,8 +141,17 @@ pub fn app(state: AppState, static_dir: &Path) -> Router {
         // tus has its own body rules (see `tus::routes`), so it is merged
         // after the API's body limit is laid on the rest.
         .merge(tus::routes())
+        // Every API request with a token counts against its session's rate.
+        .layer(middleware::from_fn_with_state(rate_limits, rate_limit::limit_sessions))
         .with_state(state);
     api.fallback_service(static_files::service(static_dir))
+        // A bug must not cost the client its connection with no answer:
+        // the API's error shape, a 500, and the panic in the log.
+        .layer(CatchPanicLayer::custom(panicked))
+        // Preflights are answered before routing: the API's routes need
+        // not know about `OPTIONS`.
+        .layer(middleware::from_fn_with_state(cors, cors::cors))
+        .layer(middleware::from_fn_with_state(headers, security::set_headers))
         .layer(CompressionLayer::new())
         // Method, path, status and latency of every request; never bodies.
         .layer(
@@ -95,6 +169,11 @@ async fn api_not_found() -> AppError {
     AppError::NotFound("no such API endpoint".to_owned())
 }
 
+fn panicked(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    // The panic hook has printed the message and place already.
+    AppError::Internal("a handler panicked".to_owned()).into_response()
+}
+
 async fn method_not_allowed() -> AppError {
     AppError::MethodNotAllowed("this endpoint does not accept that method".to_owned())
 }
@@ -102,6 +181,14 @@ async fn method_not_allowed() -> AppError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn api_paths_are_unique_and_under_api() {
+        let paths = api_paths();
+        let unique: std::collections::BTreeSet<_> = paths.iter().collect();
+        assert_eq!(unique.len(), paths.len(), "{paths:?}");
+        assert!(paths.iter().all(|p| p.starts_with("/api/")), "{paths:?}");
+    }
 
     #[test]
     fn report_path_is_under_the_submit_path() {

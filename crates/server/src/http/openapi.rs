@@ -1,0 +1,503 @@
+//! `GET /api/openapi.json`: the API described as OpenAPI 3.1, for other
+//! systems, for API tools, and for the property-based tests (schemathesis)
+//! that throw generated requests at every operation.
+//!
+//! The schemas of the bodies come from the very types the server and the
+//! phone use (`utoipa::ToSchema`, derived in the core behind its `openapi`
+//! feature), so they cannot drift from what is sent. The operations are
+//! declared here, apart from the handlers, because the handlers' files are
+//! not the place for documentation of the whole; a test checks that the
+//! router serves exactly the paths and methods described here, and another
+//! that real answers match their schemas.
+//!
+//! A few answer types live in the server's storage layer, which stays free
+//! of documentation concerns: they are mirrored below ([`StoredReport`] and
+//! friends) with the same field names, and the conformance test catches any
+//! difference.
+
+use std::sync::OnceLock;
+
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
+use axum::http::HeaderValue;
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
+use kuaibao_core::account::{LoginRequest, Session, SessionInfo};
+use kuaibao_core::deadlines::DeadlineSet;
+use kuaibao_core::grading::GradingRule;
+use kuaibao_core::protocol::{ApiError, Health, Receipt};
+use kuaibao_core::{PhotoId, Report, ReportId, Template};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{IntoResponses, Modify, OpenApi, ToSchema};
+
+use super::error::AppError;
+use super::NO_CACHE;
+
+/// Where the description is served.
+pub const OPENAPI_PATH: &str = "/api/openapi.json";
+
+/// The name of the bearer security scheme in the document.
+pub const BEARER_SCHEME: &str = "bearer";
+
+/// The whole description.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "快报 Kuaibao",
+        description = "Incident and hazard reports from grid workers' phones: sent once, stored \
+                       idempotently by the phone-made id, photos after over tus 1.0. Every error \
+                       is an `ApiError`. Every request but health, templates, this description, \
+                       tus `OPTIONS` and the login needs `Authorization: Bearer <token>` from \
+                       `POST /api/session`.",
+        license(name = "MIT")
+    ),
+    paths(
+        health,
+        login,
+        whoami,
+        logout,
+        list_reports,
+        submit_report,
+        get_report,
+        report_photos,
+        get_thread,
+        templates,
+        photo_bytes,
+        openapi_json,
+        tus_options,
+        tus_create,
+        tus_upload_options,
+        tus_head,
+        tus_patch,
+        tus_delete,
+    ),
+    components(schemas(ApiError, Health, Receipt, Report, LoginRequest, Session, SessionInfo)),
+    modifiers(&BearerScheme),
+    tags(
+        (name = "health", description = "Is the server there, and what time is it"),
+        (name = "session", description = "Log in and out"),
+        (name = "reports", description = "Reports and their threads of stages"),
+        (name = "photos", description = "Which photos arrived, and their bytes"),
+        (name = "uploads", description = "tus 1.0 resumable uploads of photos (creation, checksum, expiration, termination)"),
+        (name = "catalogue", description = "Templates, grading rules and deadlines"),
+        (name = "meta", description = "This description"),
+    )
+)]
+pub struct ApiDoc;
+
+/// Adds the bearer scheme the operations name.
+struct BearerScheme;
+
+impl Modify for BearerScheme {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            BEARER_SCHEME,
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("The `token` of a `Session` from `POST /api/session`"))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// The document as JSON, made once: it cannot change while the server runs.
+pub fn document_json() -> Result<&'static [u8], AppError> {
+    static JSON: OnceLock<Result<Vec<u8>, String>> = OnceLock::new();
+    JSON.get_or_init(|| {
+        ApiDoc::openapi()
+            .to_json()
+            .map(String::into_bytes)
+            .map_err(|e| e.to_string())
+    })
+    .as_ref()
+    .map(Vec::as_slice)
+    .map_err(|e| AppError::Internal(format!("cannot encode the OpenAPI document: {e}")))
+}
+
+/// `GET /api/openapi.json`.
+pub async fn serve() -> Result<Response, AppError> {
+    let body = document_json()?;
+    Ok((
+        [
+            (CONTENT_TYPE, HeaderValue::from_static("application/json")),
+            (CACHE_CONTROL, HeaderValue::from_static(NO_CACHE)),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+// ---------------------------------------------------------------------------
+// Mirrors of answer types defined in the storage layer (same names, same
+// fields; see the module's note).
+
+/// A stored report with its receipt, and how many of its photos arrived.
+#[derive(ToSchema)]
+#[allow(dead_code)] // a description only: never built
+pub struct StoredReport {
+    receipt: Receipt,
+    report: Report,
+    photos: PhotoCount,
+}
+
+/// How many photos a report announces and how many have arrived.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct PhotoCount {
+    expected: u32,
+    arrived: u32,
+}
+
+/// The records of one thread, in stage order.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct Thread {
+    /// The id of the thread's first record.
+    thread: ReportId,
+    records: Vec<StoredReport>,
+}
+
+/// The photos of one report.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct ReportPhotos {
+    expected: u32,
+    arrived: u32,
+    photos: Vec<PhotoStatus>,
+}
+
+/// One photo of a report, and whether it has arrived.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct PhotoStatus {
+    photo_id: PhotoId,
+    blank: String,
+    /// Lowercase hex SHA-256 of the bytes.
+    sha256: String,
+    size: u64,
+    mime: String,
+    /// When the server first held an exact copy; `null` while awaited.
+    arrived_at: Option<DateTime<Utc>>,
+}
+
+/// The catalogue (`GET /api/templates`).
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct Catalogue {
+    /// Every template of every version.
+    templates: Vec<Template>,
+    /// What a new report may be started with.
+    offered: Vec<Offered>,
+    grading: Vec<GradingRule>,
+    deadlines: DeadlineSet,
+}
+
+/// A template a new report may be started with.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct Offered {
+    id: String,
+    version: u32,
+}
+
+// ---------------------------------------------------------------------------
+// The refusals operations share. Each status is what the server answers;
+// every one carries an `ApiError`.
+
+/// Refusals of any request that needs a session.
+#[derive(IntoResponses)]
+#[allow(dead_code)]
+pub enum NeedsSession {
+    /// No live session: log in (again).
+    #[response(status = 401)]
+    Unauthorized(#[to_schema] ApiError),
+    /// Too many requests from this session; see `Retry-After`.
+    #[response(status = 429, headers(("Retry-After" = u32, description = "Seconds to wait")))]
+    RateLimited(#[to_schema] ApiError),
+}
+
+/// Refusals of a JSON body.
+#[derive(IntoResponses)]
+#[allow(dead_code)]
+pub enum BadBody {
+    /// Not JSON of the right shape.
+    #[response(status = 400)]
+    BadRequest(#[to_schema] ApiError),
+    /// Larger than the API's body limit.
+    #[response(status = 413)]
+    TooLarge(#[to_schema] ApiError),
+    /// Not declared `Content-Type: application/json`.
+    #[response(status = 415)]
+    NotJson(#[to_schema] ApiError),
+}
+
+/// The storage is busy or full: nothing was stored; retry later.
+#[derive(IntoResponses)]
+#[allow(dead_code)]
+pub enum Unavailable {
+    #[response(status = 503, headers(("Retry-After" = u32, description = "Seconds to wait")))]
+    Busy(#[to_schema] ApiError),
+    #[response(status = 507, headers(("Retry-After" = u32, description = "Seconds to wait")))]
+    Full(#[to_schema] ApiError),
+}
+
+/// A path id that is not a UUID (400), or nothing the caller may read by it (404).
+#[derive(IntoResponses)]
+#[allow(dead_code)]
+pub enum ById {
+    #[response(status = 400)]
+    BadId(#[to_schema] ApiError),
+    #[response(status = 404)]
+    NotFound(#[to_schema] ApiError),
+}
+
+/// Refusals every tus request but `OPTIONS` may get.
+#[derive(IntoResponses)]
+#[allow(dead_code)]
+pub enum TusRefusals {
+    /// A header is missing or malformed.
+    #[response(status = 400)]
+    BadRequest(#[to_schema] ApiError),
+    /// No such upload (or not the caller's).
+    #[response(status = 404)]
+    NotFound(#[to_schema] ApiError),
+    /// The upload expired or was terminated.
+    #[response(status = 410)]
+    Gone(#[to_schema] ApiError),
+    /// `Tus-Resumable: 1.0.0` is missing.
+    #[response(status = 412, headers(("Tus-Version" = String)))]
+    NotTus(#[to_schema] ApiError),
+    /// Another request holds the upload.
+    #[response(status = 423)]
+    Locked(#[to_schema] ApiError),
+}
+
+// ---------------------------------------------------------------------------
+// The operations. These functions are never called: each only carries the
+// description of the handler named in its doc line (the handlers live in
+// their own files).
+
+/// The server is up and its database answers; the server's clock.
+#[utoipa::path(get, path = "/api/health", tag = "health",
+    responses((status = 200, body = Health), Unavailable))]
+#[allow(dead_code)]
+fn health() {}
+
+/// Log in: a new session and its bearer token. Wrong username and wrong
+/// password get the same 401.
+#[utoipa::path(post, path = "/api/session", tag = "session",
+    request_body(content = LoginRequest, content_type = "application/json"),
+    responses(
+        (status = 201, body = Session),
+        (status = 401, body = ApiError, description = "Wrong username or password"),
+        (status = 422, body = ApiError, description = "A field is empty, too long or not a UUID (`fields` names each)"),
+        (status = 429, body = ApiError, description = "Too many failed logins for this username from this address",
+            headers(("Retry-After" = u32, description = "Seconds to wait"))),
+        BadBody, Unavailable,
+    ))]
+#[allow(dead_code)]
+fn login() {}
+
+/// Who the token belongs to, and until when.
+#[utoipa::path(get, path = "/api/session", tag = "session", security(("bearer" = [])),
+    responses((status = 200, body = SessionInfo), NeedsSession, Unavailable))]
+#[allow(dead_code)]
+fn whoami() {}
+
+/// Log out: the token is refused from now on.
+#[utoipa::path(delete, path = "/api/session", tag = "session", security(("bearer" = [])),
+    responses((status = 204, description = "Logged out"), NeedsSession, Unavailable))]
+#[allow(dead_code)]
+fn logout() {}
+
+/// Every report the caller may read (a reporter her own; an officer his
+/// area's), in arrival order.
+#[utoipa::path(get, path = "/api/reports", tag = "reports", security(("bearer" = [])),
+    responses((status = 200, body = Vec<StoredReport>), NeedsSession, Unavailable))]
+#[allow(dead_code)]
+fn list_reports() {}
+
+/// Submit a report, idempotently by its id: 201 the first time, 200 with
+/// the same receipt for a replay.
+#[utoipa::path(post, path = "/api/reports", tag = "reports", security(("bearer" = [])),
+    params(("x-kuaibao-clock" = Option<i64>, Header,
+        description = "The phone's clock when it sent the request, in milliseconds since the Unix epoch")),
+    request_body(content = Report, content_type = "application/json"),
+    responses(
+        (status = 201, body = Receipt, description = "Stored"),
+        (status = 200, body = Receipt, description = "Stored before: the first receipt again"),
+        (status = 409, body = ApiError, description = "The id is stored with other content, or a photo id with other bytes"),
+        (status = 422, body = ApiError, description = "Answers not acceptable: `fields` names each"),
+        BadBody, NeedsSession, Unavailable,
+    ))]
+#[allow(dead_code)]
+fn submit_report() {}
+
+/// One report, if the caller may read it.
+#[utoipa::path(get, path = "/api/reports/{id}", tag = "reports", security(("bearer" = [])),
+    params(("id" = uuid::Uuid, Path, description = "The report's id")),
+    responses((status = 200, body = StoredReport), ById, NeedsSession, Unavailable))]
+#[allow(dead_code)]
+fn get_report() {}
+
+/// Which photos the report announces, and which have arrived.
+#[utoipa::path(get, path = "/api/reports/{id}/photos", tag = "photos", security(("bearer" = [])),
+    params(("id" = uuid::Uuid, Path, description = "The report's id")),
+    responses((status = 200, body = ReportPhotos), ById, NeedsSession, Unavailable))]
+#[allow(dead_code)]
+fn report_photos() {}
+
+/// The records of one thread, in stage order whatever order they arrived in.
+#[utoipa::path(get, path = "/api/threads/{id}", tag = "reports", security(("bearer" = [])),
+    params(("id" = uuid::Uuid, Path, description = "The thread's id: the id of its first record")),
+    responses((status = 200, body = Thread), ById, NeedsSession, Unavailable))]
+#[allow(dead_code)]
+fn get_thread() {}
+
+/// Every template of every version, the grading rules and the deadlines.
+#[utoipa::path(get, path = "/api/templates", tag = "catalogue",
+    params(("If-None-Match" = Option<String>, Header, description = "An ETag of an earlier answer")),
+    responses(
+        (status = 200, body = Catalogue, headers(("ETag" = String))),
+        (status = 304, description = "Unchanged since the ETag given", headers(("ETag" = String))),
+    ))]
+#[allow(dead_code)]
+fn templates() {}
+
+/// A photo's bytes, by their SHA-256, for a caller who may read a record
+/// naming them.
+#[utoipa::path(get, path = "/api/photos/{sha256}", tag = "photos", security(("bearer" = [])),
+    params(("sha256" = String, Path, description = "64 hex digits", pattern = "^[0-9a-fA-F]{64}$")),
+    responses(
+        (status = 200, description = "The bytes; the type is read from them",
+            content(
+                (Vec<u8> = "image/jpeg"),
+                (Vec<u8> = "image/png"),
+                (Vec<u8> = "image/webp"),
+            ),
+            headers(("ETag" = String))),
+        (status = 400, body = ApiError, description = "Not 64 hex digits"),
+        (status = 404, body = ApiError, description = "No such photo has arrived, or the caller may not see it"),
+        NeedsSession, Unavailable,
+    ))]
+#[allow(dead_code)]
+fn photo_bytes() {}
+
+/// This description.
+#[utoipa::path(get, path = "/api/openapi.json", tag = "meta",
+    responses((status = 200, description = "OpenAPI 3.1", content_type = "application/json", body = Object)))]
+#[allow(dead_code)]
+fn openapi_json() {}
+
+/// tus: what this server supports.
+#[utoipa::path(options, path = "/api/uploads", tag = "uploads",
+    responses((status = 204, description = "Capabilities", headers(
+        ("Tus-Version" = String), ("Tus-Extension" = String), ("Tus-Max-Size" = u64), ("Tus-Checksum-Algorithm" = String),
+    ))))]
+#[allow(dead_code)]
+fn tus_options() {}
+
+/// tus creation: a new upload for a photo a stored report announced.
+#[utoipa::path(post, path = "/api/uploads", tag = "uploads", security(("bearer" = [])),
+    params(
+        ("Tus-Resumable" = String, Header, description = "`1.0.0`"),
+        ("Upload-Length" = u64, Header, description = "The photo's size in bytes"),
+        ("Upload-Metadata" = String, Header,
+            description = "`photo_id <base64>,sha256 <base64>[,filetype <base64>]`: the photo as the report announced it"),
+    ),
+    responses(
+        (status = 201, description = "Created", headers(
+            ("Location" = String), ("Upload-Offset" = u64), ("Upload-Expires" = String),
+        )),
+        (status = 413, body = ApiError, description = "Larger than `Tus-Max-Size`"),
+        (status = 422, body = ApiError, description = "The length or digest is not what the report announced"),
+        TusRefusals, NeedsSession, Unavailable,
+    ))]
+#[allow(dead_code)]
+fn tus_create() {}
+
+/// tus: what this server supports.
+#[utoipa::path(options, path = "/api/uploads/{id}", tag = "uploads",
+    params(("id" = String, Path, description = "The upload's id, from the `Location` of its creation")),
+    responses((status = 204, description = "Capabilities", headers(
+        ("Tus-Version" = String), ("Tus-Extension" = String), ("Tus-Max-Size" = u64), ("Tus-Checksum-Algorithm" = String),
+    ))))]
+#[allow(dead_code)]
+fn tus_upload_options() {}
+
+/// tus: how many bytes of the upload the server holds.
+#[utoipa::path(head, path = "/api/uploads/{id}", tag = "uploads", security(("bearer" = [])),
+    params(
+        ("id" = String, Path, description = "The upload's id"),
+        ("Tus-Resumable" = String, Header, description = "`1.0.0`"),
+    ),
+    responses(
+        (status = 200, description = "The offset", headers(
+            ("Upload-Offset" = u64), ("Upload-Length" = u64), ("Upload-Expires" = String),
+        )),
+        TusRefusals, NeedsSession, Unavailable,
+    ))]
+#[allow(dead_code)]
+fn tus_head() {}
+
+/// tus: bytes at the offset. The last byte in, the whole photo is checked
+/// against the announced SHA-256 and stored.
+#[utoipa::path(patch, path = "/api/uploads/{id}", tag = "uploads", security(("bearer" = [])),
+    params(
+        ("id" = String, Path, description = "The upload's id"),
+        ("Tus-Resumable" = String, Header, description = "`1.0.0`"),
+        ("Upload-Offset" = u64, Header, description = "Where these bytes go: the server's offset"),
+        ("Upload-Checksum" = Option<String>, Header, description = "`sha1|sha256 <base64 digest>` of this body"),
+    ),
+    request_body(content = Vec<u8>, content_type = "application/offset+octet-stream"),
+    responses(
+        (status = 204, description = "Appended", headers(("Upload-Offset" = u64), ("Upload-Expires" = String))),
+        (status = 409, body = ApiError, description = "`Upload-Offset` is not the server's offset",
+            headers(("Upload-Offset" = u64))),
+        (status = 413, body = ApiError, description = "More bytes than the upload's length"),
+        (status = 415, body = ApiError, description = "Not `application/offset+octet-stream`"),
+        (status = 422, body = ApiError, description = "The whole is not the announced photo"),
+        (status = 460, body = ApiError, description = "Checksum Mismatch: this body is not what `Upload-Checksum` says"),
+        TusRefusals, NeedsSession, Unavailable,
+    ))]
+#[allow(dead_code)]
+fn tus_patch() {}
+
+/// tus termination: the upload and its bytes are dropped.
+#[utoipa::path(delete, path = "/api/uploads/{id}", tag = "uploads", security(("bearer" = [])),
+    params(
+        ("id" = String, Path, description = "The upload's id"),
+        ("Tus-Resumable" = String, Header, description = "`1.0.0`"),
+    ),
+    responses((status = 204, description = "Terminated"), TusRefusals, NeedsSession, Unavailable))]
+#[allow(dead_code)]
+fn tus_delete() {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_document_encodes_and_names_the_bearer_scheme() {
+        let json: serde_json::Value = serde_json::from_slice(document_json().expect("encodes")).expect("JSON");
+        assert!(
+            json["openapi"].as_str().is_some_and(|v| v.starts_with("3.")),
+            "{}",
+            json["openapi"]
+        );
+        assert_eq!(json["components"]["securitySchemes"][BEARER_SCHEME]["scheme"], "bearer");
+        for schema in [
+            "Report",
+            "Receipt",
+            "ApiError",
+            "LoginRequest",
+            "Session",
+            "Health",
+            "StoredReport",
+        ] {
+            assert!(json["components"]["schemas"][schema].is_object(), "{schema}");
+        }
+    }
+}
