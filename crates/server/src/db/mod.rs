@@ -144,6 +144,21 @@ pub async fn open(url: &str, busy_timeout: Duration) -> Result<Pool, sqlx::Error
         })
         // A request waits this long for a connection, then is told "busy".
         .acquire_timeout(busy_timeout + Duration::from_secs(1))
+        // A connection is reused only if no transaction is left open on it.
+        // When a COMMIT finds the disk full, SQLite rolls the transaction
+        // back by itself, so sqlx's own rollback fails and sqlx goes on
+        // believing the transaction open: reused, the connection's next
+        // `begin` would make only a savepoint, whose commit commits nothing
+        // while the write lock stays held (other connections answer "busy"
+        // for good, and this one acknowledges writes never committed).
+        // Closing it rolls back whatever is open and lets go of every lock.
+        .after_release(|conn: &mut AnyConnection, _| {
+            Box::pin(async move {
+                // Waits for a rollback queued when a transaction was dropped.
+                conn.ping().await?;
+                Ok(!conn.is_in_transaction())
+            })
+        })
         .after_connect(move |conn: &mut AnyConnection, _| {
             Box::pin(async move {
                 for statement in session_settings(backend, millis) {

@@ -14,6 +14,8 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use tempfile::TempDir;
 
+use kuaibao_server::db::StoreError;
+
 use crate::harness::{
     client, expect_unavailable, hazard, incident, integrity_check, jpeg, login, verify, within, Env, Phone, Rng,
     Upload, CHUNK,
@@ -235,4 +237,81 @@ async fn a_full_disk_answers_507_keeps_the_database_whole_and_the_retries_comple
     .await;
     // Gone before the unmount.
     server.kill().await;
+}
+
+/// Regression: when a COMMIT finds the disk full, SQLite rolls the
+/// transaction back by itself, and sqlx's own rollback then fails, leaving
+/// the pooled connection believing it is still in a transaction. Reused, it
+/// turned the next transaction into a savepoint that committed nothing while
+/// holding the write lock: every other connection was "busy" (503) from then
+/// on, and writes on this one were acknowledged but never committed. The
+/// pool now closes such a connection instead of reusing it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_a_commit_fails_on_a_full_disk_every_pooled_connection_commits_again() {
+    let mount_dir = TempDir::new().expect("mount point");
+    let Some(_tmpfs) = Tmpfs::mount(mount_dir.path(), "2m") else {
+        eprintln!("SKIPPED after_a_commit_fails_on_a_full_disk…: mounting a tmpfs needs root (CI runs as root)");
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must run the disk-full test as root"
+        );
+        return;
+    };
+    let url = kuaibao_server::db::sqlite_url(mount_dir.path());
+    let pool = kuaibao_server::db::open(&url, Duration::from_millis(300))
+        .await
+        .expect("open");
+    sqlx::query("CREATE TABLE t (n INTEGER NOT NULL, x BLOB)")
+        .execute(&pool)
+        .await
+        .expect("create");
+    let pages = tokio::task::spawn_blocking({
+        let dir = mount_dir.path().to_owned();
+        move || fill(&dir)
+    })
+    .await
+    .expect("fill");
+    // Several transactions, so every connection of the pool meets the full disk.
+    for n in 0..8 {
+        let mut tx = pool.begin().await.expect("begin");
+        sqlx::query("INSERT INTO t VALUES ($1, randomblob(20000))")
+            .bind(n)
+            .execute(&mut *tx)
+            .await
+            .expect("the insert fits in memory");
+        let err = tx.commit().await.expect_err("the commit finds the disk full");
+        assert!(
+            matches!(StoreError::from(err), StoreError::Full(_)),
+            "a full disk is told as such"
+        );
+    }
+    for path in pages
+        .iter()
+        .chain([&mount_dir.path().join("filler"), &mount_dir.path().join("filler-last")])
+    {
+        let _ = std::fs::remove_file(path);
+    }
+    // Space again: every transaction commits, on whichever connection.
+    for n in 100..120 {
+        let mut tx = pool.begin().await.expect("begin");
+        sqlx::query("INSERT INTO t VALUES ($1, randomblob(100))")
+            .bind(n)
+            .execute(&mut *tx)
+            .await
+            .unwrap_or_else(|e| panic!("insert {n} after space came back: {e}"));
+        tx.commit()
+            .await
+            .unwrap_or_else(|e| panic!("commit {n} after space came back: {e}"));
+    }
+    pool.close().await;
+    // Committed means in the file, as another connection reads it.
+    let pool = kuaibao_server::db::open(&url, Duration::from_millis(300))
+        .await
+        .expect("reopen");
+    let n: i64 = sqlx::query_scalar("SELECT count(*) FROM t WHERE n >= 100")
+        .fetch_one(&pool)
+        .await
+        .expect("count");
+    assert_eq!(n, 20, "every acknowledged commit is in the file");
+    pool.close().await;
 }
