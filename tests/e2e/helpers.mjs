@@ -1,8 +1,10 @@
 // Shared helpers for the end-to-end tests: the real server on a random port
-// with a fresh data directory, headless Chromium at a phone's size, and page
-// objects that speak the user's language (labels, not CSS).
+// with a fresh data directory and its accounts made by its own command line,
+// headless Chromium at a phone's size, and page objects that speak the
+// user's language (labels, not CSS).
 
 import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import net from 'node:net';
 import { mkdtemp, cp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -19,14 +21,50 @@ function must(name) {
   return value;
 }
 
+/** The grid worker who uses the phone in every test, in the grid 青石村三组. */
+export const REPORTER = { username: 'lixiuying', password: 'qingshi-2026', name: '李秀英', area: '青石村三组' };
+/** The district's duty officer: the tests read the server through his eyes. */
+export const OFFICER = { username: 'xh-duty', password: 'duty-office-2026', name: '新河区值班室', area: '新河区' };
+
+/** The area tree the accounts live in, top down: [code, level, name]. */
+const AREAS = [
+  ['xh', 'district', '新河区'],
+  ['xh-cg', 'township', '城关街道'],
+  ['xh-cg-qs', 'village', '青石村'],
+  ['xh-cg-qs-3', 'grid', '青石村三组'],
+];
+
+/** Runs the server's admin command line with `env`; `stdin` is its input. */
+export function adminCommand(env, args, stdin = '') {
+  return new Promise((resolve, reject) => {
+    const child = spawn(SERVER_BIN, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (c) => { out += c; });
+    child.stderr.on('data', (c) => { out += c; });
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`kuaibao-server ${args.join(' ')} exited ${code}: ${out}`))));
+    child.stdin.end(stdin);
+  });
+}
+
 /** Starts the real server on 127.0.0.1:0 with its own data dir and a copy
- *  of the app build (so a test may "deploy" a new version). */
+ *  of the app build (so a test may "deploy" a new version). Before it
+ *  starts, its command line makes the area tree, the reporter (in the grid)
+ *  and the duty officer (in the district). */
 export async function startServer(extraEnv = {}) {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'kuaibao-e2e-data-'));
   const staticDir = await mkdtemp(path.join(tmpdir(), 'kuaibao-e2e-dist-'));
   await cp(DIST, staticDir, { recursive: true });
+  const env = { ...process.env, KUAIBAO_ADDR: '127.0.0.1:0', KUAIBAO_DATA_DIR: dataDir, KUAIBAO_STATIC_DIR: staticDir, RUST_LOG: 'warn', ...extraEnv };
+  let parent = null;
+  for (const [code, level, name] of AREAS) {
+    await adminCommand(env, ['area', 'add', code, '--name', name, '--level', level, ...(parent ? ['--parent', parent] : [])]);
+    parent = code;
+  }
+  await adminCommand(env, ['user', 'add', REPORTER.username, '--role', 'reporter', '--area', 'xh-cg-qs-3', '--name', REPORTER.name], `${REPORTER.password}\n`);
+  await adminCommand(env, ['user', 'add', OFFICER.username, '--role', 'officer', '--area', 'xh', '--name', OFFICER.name], `${OFFICER.password}\n`);
   const child = spawn(SERVER_BIN, [], {
-    env: { ...process.env, KUAIBAO_ADDR: '127.0.0.1:0', KUAIBAO_DATA_DIR: dataDir, KUAIBAO_STATIC_DIR: staticDir, RUST_LOG: 'warn', ...extraEnv },
+    env,
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const url = await new Promise((resolve, reject) => {
@@ -39,13 +77,43 @@ export async function startServer(extraEnv = {}) {
     });
     child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`server exited (${code}): ${out}`)); });
   });
-  return {
+  // Tokens of the test's own API sessions, by username; a session may end
+  // under the test (short lifetimes, revocation), so a 401 logs in again.
+  const tokens = new Map();
+  const server = {
     url,
     staticDir,
+    dataDir,
+    reporter: REPORTER,
+    officer: OFFICER,
+    /** Logs `who` in over the API, as a device of its own; the token. */
+    async login(who = OFFICER) {
+      const res = await fetch(`${url}/api/session`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ username: who.username, password: who.password, device_id: randomUUID() }),
+      });
+      if (res.status !== 201) throw new Error(`POST /api/session as ${who.username}: ${res.status} ${await res.text()}`);
+      const session = await res.json();
+      tokens.set(who.username, session.token);
+      return session.token;
+    },
+    /** `fetch` of an API path with `who`'s bearer token. */
+    async fetch(pathname, init = {}, who = OFFICER) {
+      const send = async (token) => fetch(`${url}${pathname}`, { ...init, headers: { ...init.headers, Authorization: `Bearer ${token}` } });
+      let res = await send(tokens.get(who.username) ?? (await server.login(who)));
+      if (res.status === 401) res = await send(await server.login(who));
+      return res;
+    },
+    /** Every report the duty officer can see, in arrival order. */
     async reports() {
-      const res = await fetch(`${url}/api/reports`);
+      const res = await server.fetch('/api/reports');
       if (!res.ok) throw new Error(`GET /api/reports: ${res.status}`);
       return res.json();
+    },
+    /** Runs the admin command line against this server's data. */
+    admin(...args) {
+      return adminCommand(env, args);
     },
     async stop() {
       child.kill('SIGTERM');
@@ -54,6 +122,7 @@ export async function startServer(extraEnv = {}) {
       await rm(staticDir, { recursive: true, force: true });
     },
   };
+  return server;
 }
 
 /** A phone: a persistent Chromium profile (like an installed browser, so the
@@ -82,11 +151,39 @@ export async function openPhone() {
   };
 }
 
-/** Opens the app and waits until it runs and a service worker controls it. */
-export async function openApp(page, url) {
+/** Opens the app, logging in as `who` if the phone has no login yet, and
+ *  waits until it runs and a service worker controls it. */
+export async function openApp(page, url, who = REPORTER) {
   await page.goto(url);
-  await home(page).newReportButton.waitFor();
+  const start = home(page).newReportButton;
+  const form = login(page).form;
+  await start.or(form).first().waitFor();
+  if (!(await start.isVisible())) {
+    await login(page).as(who);
+    await start.waitFor();
+  }
   await page.waitForFunction(() => navigator.serviceWorker && navigator.serviceWorker.controller !== null, null, { timeout: 30_000 });
+}
+
+/** The login form: on its own page with no login, or in the prompt once
+ *  the login has run out. */
+export function login(page) {
+  const form = page.getByTestId('login-form');
+  return {
+    form,
+    username: form.getByLabel('用户名'),
+    password: form.getByLabel('密码'),
+    usernameError: page.getByTestId('login-username-error'),
+    passwordError: page.getByTestId('login-password-error'),
+    general: page.getByTestId('login-error'),
+    submit: form.getByRole('button', { name: '登录', exact: true }),
+    /** Fills the form as `who` and submits it. */
+    async as(who = REPORTER, password = who.password) {
+      await this.username.fill(who.username);
+      await this.password.fill(password);
+      await this.submit.click();
+    },
+  };
 }
 
 /** The start screen. */
@@ -181,8 +278,8 @@ export function field(page, label) {
 }
 
 /** Reads every record of a thread from the server, in chain order. */
-export async function thread(url, id) {
-  const res = await fetch(`${url}/api/threads/${id}`);
+export async function thread(server, id) {
+  const res = await server.fetch(`/api/threads/${id}`);
   if (!res.ok) throw new Error(`GET /api/threads/${id}: ${res.status}`);
   return res.json();
 }

@@ -43,13 +43,13 @@ async function sendUntilUploaded(page, expected, timeoutMs = 60_000) {
 }
 
 async function serverPhotos(server, reportId) {
-  const res = await fetch(`${server.url}/api/reports/${reportId}/photos`);
+  const res = await server.fetch(`/api/reports/${reportId}/photos`);
   assert.equal(res.status, 200);
   return res.json();
 }
 
 async function sha256Of(server, sha) {
-  const res = await fetch(`${server.url}/api/photos/${sha}`);
+  const res = await server.fetch(`/api/photos/${sha}`);
   assert.equal(res.status, 200);
   return createHash('sha256').update(Buffer.from(await res.arrayBuffer())).digest('hex');
 }
@@ -58,8 +58,12 @@ test('photos are shrunk, kept as Blobs, sent after the text, and arrive byte-ide
   const { server, phone, origin } = await setUp({});
   const { page, context } = phone;
   const requests = [];
-  // Requests that got an answer, in order (offline attempts fail, unanswered).
-  page.on('requestfinished', (r) => { if (r.url().includes('/api/')) requests.push(`${r.method()} ${new URL(r.url()).pathname}`); });
+  // Requests for reports and photos that got an answer, in order (offline
+  // attempts fail, unanswered); the login and clock checks do not count.
+  page.on('requestfinished', (r) => {
+    const { pathname } = new URL(r.url());
+    if (pathname.startsWith('/api/reports') || pathname.startsWith('/api/uploads')) requests.push(`${r.method()} ${pathname}`);
+  });
   await openApp(page, origin);
   await context.setOffline(true);
   await home(page).newReport('风险隐患');

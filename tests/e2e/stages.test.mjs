@@ -124,7 +124,7 @@ for (const lang of ['zh-CN', 'en']) {
     await delivered(page, threadsSoFar);
     const records = await phoneRecords(page);
     const final = records.find((r) => r.stage.kind === 'final' && r.grade?.reason === w.reason);
-    const onServer = await thread(server.url, final.thread);
+    const onServer = await thread(server, final.thread);
     assert.deepEqual(onServer.records.map((r) => r.report.stage), [{ kind: 'initial' }, { kind: 'follow_up', n: 1 }, { kind: 'final' }]);
     assert.deepEqual(onServer.records[2].report.grade, { suggested: 'III', chosen: 'II', reason: w.reason });
     assert.equal(onServer.records[2].report.answers.dead, '4');
@@ -183,7 +183,7 @@ for (const lang of ['zh-CN', 'en']) {
     await delivered(page, threadsSoFar);
     const records = await phoneRecords(page);
     const closed = records.filter((r) => r.template_id === 'hazard_closed').at(-1);
-    const onServer = await thread(server.url, closed.thread);
+    const onServer = await thread(server, closed.thread);
     assert.deepEqual(onServer.records.map((r) => r.report.template_id), ['hazard', 'hazard_rectifying', 'hazard_rectified', 'hazard_closed']);
     assert.deepEqual(onServer.records.map((r) => r.report.stage.kind), ['initial', 'rectifying', 'rectified', 'closed']);
     assert.deepEqual(onServer.records.map((r) => r.report.photos?.length ?? 0), [1, 0, 1, 0], 'the found and rectified records carry their photos');

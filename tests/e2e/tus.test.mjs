@@ -61,13 +61,25 @@ async function hazardReport(url, photos) {
   };
 }
 
+/** The reporter's bearer token, for the requests a phone would make. */
+let token;
+const auth = () => ({ Authorization: `Bearer ${token}` });
+
 async function submit(url, report) {
   const res = await fetch(`${url}/api/reports`, {
     method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
+    headers: { 'Content-Type': 'application/json', ...auth() },
     body: JSON.stringify(report),
   });
   assert.equal(res.status, 201, await res.text());
+}
+
+/** A server with the reporter logged in (`token`). */
+async function startLoggedIn() {
+  const server = await startServer();
+  cleanup.push(() => server.stop());
+  token = await server.login(server.reporter);
+  return server;
 }
 
 /** Uploads with tus-js-client; resolves with the upload when it succeeds. */
@@ -75,6 +87,7 @@ function upload(url, photo, options = {}) {
   return new Promise((resolve, reject) => {
     const up = new tus.Upload(photo.bytes, {
       endpoint: `${url}/api/uploads`,
+      headers: auth(),
       metadata: { photo_id: photo.id, sha256: sha256(photo.bytes), filetype: 'image/jpeg' },
       chunkSize: 64 * 1024,
       retryDelays: [0, 200, 500],
@@ -87,21 +100,20 @@ function upload(url, photo, options = {}) {
 }
 
 async function photosOf(url, reportId) {
-  const res = await fetch(`${url}/api/reports/${reportId}/photos`);
+  const res = await fetch(`${url}/api/reports/${reportId}/photos`, { headers: auth() });
   assert.equal(res.status, 200);
   return res.json();
 }
 
 async function servedBytes(url, sha) {
-  const res = await fetch(`${url}/api/photos/${sha}`);
+  const res = await fetch(`${url}/api/photos/${sha}`, { headers: auth() });
   assert.equal(res.status, 200);
   assert.equal(res.headers.get('content-type'), 'image/jpeg');
   return Buffer.from(await res.arrayBuffer());
 }
 
 test('tus-js-client uploads a photo in 64 KiB chunks and it arrives byte-identical', { timeout: 60_000 }, async () => {
-  const server = await startServer();
-  cleanup.push(() => server.stop());
+  const server = await startLoggedIn();
   const photo = { id: uuidv7(), bytes: jpegBytes(300_000) };
   const report = await hazardReport(server.url, [photo]);
 
@@ -130,8 +142,7 @@ test('tus-js-client uploads a photo in 64 KiB chunks and it arrives byte-identic
 });
 
 test('tus-js-client resumes an abandoned upload from the server\'s offset', { timeout: 60_000 }, async () => {
-  const server = await startServer();
-  cleanup.push(() => server.stop());
+  const server = await startLoggedIn();
   const photo = { id: uuidv7(), bytes: jpegBytes(400_000) };
   const report = await hazardReport(server.url, [photo]);
   await submit(server.url, report);
@@ -140,6 +151,7 @@ test('tus-js-client resumes an abandoned upload from the server\'s offset', { ti
   const uploadUrl = await new Promise((resolve, reject) => {
     const up = new tus.Upload(photo.bytes, {
       endpoint: `${server.url}/api/uploads`,
+      headers: auth(),
       metadata: { photo_id: photo.id, sha256: sha256(photo.bytes), filetype: 'image/jpeg' },
       chunkSize: 64 * 1024,
       onError: reject,
@@ -149,7 +161,7 @@ test('tus-js-client resumes an abandoned upload from the server\'s offset', { ti
     });
     up.start();
   });
-  const head = await fetch(uploadUrl, { method: 'HEAD', headers: { 'Tus-Resumable': '1.0.0' } });
+  const head = await fetch(uploadUrl, { method: 'HEAD', headers: { 'Tus-Resumable': '1.0.0', ...auth() } });
   assert.equal(head.status, 200);
   assert.equal(head.headers.get('upload-offset'), '131072');
   assert.equal(head.headers.get('upload-length'), '400000');
@@ -171,14 +183,14 @@ test('tus-js-client resumes an abandoned upload from the server\'s offset', { ti
 });
 
 test('tus-js-client can terminate an upload', { timeout: 60_000 }, async () => {
-  const server = await startServer();
-  cleanup.push(() => server.stop());
+  const server = await startLoggedIn();
   const photo = { id: uuidv7(), bytes: jpegBytes(200_000) };
   const report = await hazardReport(server.url, [photo]);
   await submit(server.url, report);
   const uploadUrl = await new Promise((resolve, reject) => {
     const up = new tus.Upload(photo.bytes, {
       endpoint: `${server.url}/api/uploads`,
+      headers: auth(),
       metadata: { photo_id: photo.id, sha256: sha256(photo.bytes), filetype: 'image/jpeg' },
       chunkSize: 64 * 1024,
       onError: reject,
@@ -186,8 +198,23 @@ test('tus-js-client can terminate an upload', { timeout: 60_000 }, async () => {
     });
     up.start();
   });
-  await tus.Upload.terminate(uploadUrl);
-  const head = await fetch(uploadUrl, { method: 'HEAD', headers: { 'Tus-Resumable': '1.0.0' } });
+  await tus.Upload.terminate(uploadUrl, { headers: auth() });
+  const head = await fetch(uploadUrl, { method: 'HEAD', headers: { 'Tus-Resumable': '1.0.0', ...auth() } });
   assert.equal(head.status, 404);
   assert.equal((await photosOf(server.url, report.id)).arrived, 0);
+});
+
+test('without a login the tus endpoints answer 401, and OPTIONS stays open', { timeout: 30_000 }, async () => {
+  const server = await startLoggedIn();
+  const photo = { id: uuidv7(), bytes: jpegBytes(10_000) };
+  await submit(server.url, await hazardReport(server.url, [photo]));
+  const create = await fetch(`${server.url}/api/uploads`, {
+    method: 'POST',
+    headers: { 'Tus-Resumable': '1.0.0', 'Upload-Length': '10000' },
+  });
+  assert.equal(create.status, 401);
+  assert.equal((await create.json()).error, 'unauthorized');
+  const options = await fetch(`${server.url}/api/uploads`, { method: 'OPTIONS' });
+  assert.ok(options.status === 200 || options.status === 204, `OPTIONS: ${options.status}`);
+  await assert.rejects(upload(server.url, photo, { headers: {}, retryDelays: null }), (e) => e.originalResponse?.getStatus() === 401);
 });
