@@ -11,7 +11,8 @@ fn hint_for(program: &str) -> String {
     match program {
         "cargo" | "rustup" => "install Rust with rustup (https://rustup.rs)".into(),
         "npm" | "node" => "install Node.js 20 or newer with npm (Debian: apt-get install nodejs npm)".into(),
-        "apt-get" => "install chromium and chromium-driver with your system's package manager".into(),
+        "apt-get" => "install chromium, chromium-driver and postgresql with your system's package manager".into(),
+        "runuser" => "PostgreSQL will not run as root; install util-linux's runuser, or run as another user".into(),
         "trunk" | "wasm-bindgen" | "wasm-bindgen-test-runner" => {
             "run `cargo xtask setup` (and make sure ~/.cargo/bin is on PATH)".into()
         }

@@ -4,6 +4,8 @@
 
 mod cmd;
 mod error;
+mod fuzz;
+mod postgres;
 mod precache;
 mod setup;
 
@@ -19,11 +21,18 @@ pub const USAGE: &str = "\
 usage: cargo xtask <command>
 
   setup [--browser]  install what is missing: wasm32 target, Trunk, wasm-bindgen-cli,
-                     npm packages (wasm-opt, playwright-core); --browser: Chromium + chromedriver, moto_server
+                     npm packages (wasm-opt, playwright-core); --browser (what the tests need):
+                     Chromium + chromedriver, moto_server, PostgreSQL, cargo-fuzz
   build              setup, then `trunk build --release` into dist/
   run                build, then run the server on dist/ (KUAIBAO_ADDR, KUAIBAO_DATA_DIR)
-  test               setup --browser, then native tests, wasm tests in headless Chromium,
+  test               setup --browser, then native tests (server on SQLite), the server's tests
+                     on PostgreSQL, fuzzing (20 s per target), wasm tests in headless Chromium,
                      release build, end-to-end tests
+  fuzz [SECONDS]     fuzz each target in fuzz/ (report, login) for SECONDS (default 60);
+                     seeds from core's examples, crash inputs in fuzz/artifacts/<target>/
+  postgres start     start the test PostgreSQL (target/postgres, 127.0.0.1:54329) and leave it
+                     running, for `KUAIBAO_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:54329/postgres`
+  postgres stop      stop it
   precache           Trunk post_build hook: fill the staged sw.js with this build's files
   bench              not yet";
 
@@ -82,6 +91,26 @@ fn dispatch(args: &[String]) -> Result<()> {
             prepare_path(&root)?;
             test(&root)
         }
+        "fuzz" => {
+            let seconds = fuzz::parse_seconds(rest)?;
+            prepare_path(&root)?;
+            setup::cargo_fuzz()?;
+            fuzz::run(&root, seconds)
+        }
+        "postgres" => match rest {
+            [action] if action == "start" => {
+                let _lock = postgres_lock(&root)?;
+                let cluster = postgres::Cluster::start(&root)?;
+                cluster.leave_running();
+                println!("left running; stop it with `cargo xtask postgres stop`");
+                println!("{}={}", postgres::URL_VAR, postgres::url());
+                Ok(())
+            }
+            [action] if action == "stop" => postgres::Cluster::stop_in(&root),
+            _ => Err(Error::Usage(format!(
+                "postgres: expected `start` or `stop`, got {rest:?}"
+            ))),
+        },
         "bench" => Err(Error::NotYet("not yet: see issue 6")),
         "help" | "--help" | "-h" => {
             println!("{USAGE}");
@@ -143,7 +172,27 @@ fn build(root: &Path) -> Result<()> {
 
 /// An exclusive lock on target/xtask-build.lock, held until dropped.
 fn build_lock(root: &Path) -> Result<fs::File> {
-    let path = root.join("target").join("xtask-build.lock");
+    lock_file(
+        root,
+        "xtask-build.lock",
+        "waiting for another `cargo xtask build` in this checkout to finish…",
+    )
+}
+
+/// An exclusive lock on the test PostgreSQL cluster: one run at a time
+/// starts, uses and stops it.
+fn postgres_lock(root: &Path) -> Result<fs::File> {
+    lock_file(
+        root,
+        "xtask-postgres.lock",
+        "waiting for another run's PostgreSQL tests in this checkout to finish…",
+    )
+}
+
+/// An exclusive lock on target/<name>, held until dropped; says `waiting`
+/// when another process holds it.
+fn lock_file(root: &Path, name: &str, waiting: &str) -> Result<fs::File> {
+    let path = root.join("target").join(name);
     if let Some(dir) = path.parent() {
         fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     }
@@ -156,7 +205,7 @@ fn build_lock(root: &Path) -> Result<fs::File> {
     match file.try_lock() {
         Ok(()) => {}
         Err(fs::TryLockError::WouldBlock) => {
-            println!("waiting for another `cargo xtask build` in this checkout to finish…");
+            println!("{waiting}");
             file.lock().map_err(|e| Error::io(&path, e))?;
         }
         Err(fs::TryLockError::Error(e)) => return Err(Error::io(&path, e)),
@@ -192,11 +241,15 @@ enum Outcome {
 /// The test pipeline. Stops at the first failed stage; prints a summary.
 fn test(root: &Path) -> Result<()> {
     type Stage = (&'static str, fn(&Path) -> Result<Outcome>);
-    let stages: [Stage; 5] = [
+    let stages: [Stage; 7] = [
         ("setup --browser", |root| {
             setup::setup(root, true).map(|_| Outcome::Passed)
         }),
-        ("native tests", native_tests),
+        ("native tests (server on SQLite)", native_tests),
+        ("server tests on PostgreSQL", postgres_tests),
+        ("fuzzing (report, login)", |root| {
+            fuzz::run(root, fuzz::TEST_SECONDS).map(|_| Outcome::Passed)
+        }),
         ("wasm tests (headless Chromium)", wasm_tests),
         ("release build", release_build),
         ("end-to-end tests", e2e_tests),
@@ -236,12 +289,38 @@ fn test(root: &Path) -> Result<()> {
     }
 }
 
+/// Every native test; the server's run on SQLite (the variable that would
+/// send them to PostgreSQL is removed).
 fn native_tests(root: &Path) -> Result<Outcome> {
     cmd::run(
         Command::new("cargo")
             .args(["test", "--workspace", "--exclude", "kuaibao"])
+            .env_remove(postgres::URL_VAR)
             .current_dir(root),
     )?;
+    Ok(Outcome::Passed)
+}
+
+/// The server's tests again, on a throwaway PostgreSQL cluster
+/// (`KUAIBAO_TEST_POSTGRES_URL`); each test makes its own database. The
+/// cluster is stopped afterwards, also when the tests fail.
+fn postgres_tests(root: &Path) -> Result<Outcome> {
+    let _lock = postgres_lock(root)?;
+    let cluster = postgres::Cluster::start(root)?;
+    println!(
+        "running the server's tests on PostgreSQL: {}={}",
+        postgres::URL_VAR,
+        postgres::url()
+    );
+    let tests = cmd::run(
+        Command::new("cargo")
+            .args(["test", "-p", "kuaibao-server"])
+            .env(postgres::URL_VAR, postgres::url())
+            .current_dir(root),
+    );
+    let stopped = cluster.stop();
+    tests?;
+    stopped?;
     Ok(Outcome::Passed)
 }
 

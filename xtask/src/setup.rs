@@ -8,6 +8,7 @@ use std::time::SystemTime;
 
 use crate::cmd;
 use crate::error::{Error, Result};
+use crate::postgres;
 
 pub const WASM_TARGET: &str = "wasm32-unknown-unknown";
 /// Trunk 0.22 needs a newer rustc than this project's; see TOOLCHAIN.md.
@@ -16,6 +17,8 @@ pub const TRUNK_VERSION: &str = "0.21.14";
 pub const WASM_OPT_MAJOR: &str = "132";
 pub const CHROMIUM: &str = "/usr/bin/chromium";
 pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+/// cargo-fuzz, pinned like Trunk so a new release cannot need a newer rustc.
+pub const CARGO_FUZZ_VERSION: &str = "0.13.2";
 
 pub fn setup(root: &Path, browser: bool) -> Result<()> {
     wasm_target()?;
@@ -25,8 +28,76 @@ pub fn setup(root: &Path, browser: bool) -> Result<()> {
     if browser {
         chromium()?;
         moto()?;
+        postgresql()?;
+        cargo_fuzz()?;
     }
     Ok(())
+}
+
+/// The PostgreSQL server the server's tests run against a second time
+/// (Debian's `postgresql`; a machine may have only the client, `psql`).
+fn postgresql() -> Result<()> {
+    if let Some(found) = postgres::find() {
+        println!("ok postgresql {} ({})", found.major, found.bin.display());
+        return Ok(());
+    }
+    println!("installing postgresql (apt-get), for the server's PostgreSQL tests");
+    apt_install(&["postgresql"])?;
+    match postgres::find() {
+        Some(found) => {
+            println!("ok postgresql {} ({})", found.major, found.bin.display());
+            Ok(())
+        }
+        None => Err(Error::Setup(
+            "no /usr/lib/postgresql/*/bin/postgres after `apt-get install postgresql`".to_string(),
+        )),
+    }
+}
+
+/// cargo-fuzz, for the fuzzing stage (`cargo xtask fuzz`); about half a
+/// minute to build.
+pub fn cargo_fuzz() -> Result<()> {
+    // `cargo fuzz --version` prints `cargo-fuzz 0.13.2`.
+    let found = cmd::output_of("cargo", &["fuzz", "--version"]);
+    match found.as_deref().and_then(version_word) {
+        Some(v) if v == CARGO_FUZZ_VERSION => {
+            println!("ok cargo-fuzz {v}");
+            return Ok(());
+        }
+        Some(v) => println!("installing cargo-fuzz {CARGO_FUZZ_VERSION} (found {v})"),
+        None => println!("installing cargo-fuzz {CARGO_FUZZ_VERSION}"),
+    }
+    cmd::run(Command::new("cargo").args(["install", "cargo-fuzz", "--version", CARGO_FUZZ_VERSION, "--locked"]))?;
+    let got = cmd::output_of("cargo", &["fuzz", "--version"]);
+    match got.as_deref().and_then(version_word) {
+        Some(v) if v == CARGO_FUZZ_VERSION => {
+            println!("ok cargo-fuzz {v}");
+            Ok(())
+        }
+        _ => Err(Error::Setup(format!(
+            "after installing, `cargo fuzz --version` says {:?}, expected {CARGO_FUZZ_VERSION}: \
+             is another cargo-fuzz earlier on PATH than ~/.cargo/bin?",
+            got.as_deref().map(str::trim)
+        ))),
+    }
+}
+
+/// `apt-get update && apt-get install -y <packages>`, which needs root.
+fn apt_install(packages: &[&str]) -> Result<()> {
+    let list = packages.join(" ");
+    let hint = |e: Error| {
+        Error::Setup(format!(
+            "{e}\nInstalling needs root: run `apt-get update && apt-get install -y {list}` as root (or with sudo)"
+        ))
+    };
+    cmd::run(Command::new("apt-get").arg("update")).map_err(hint)?;
+    cmd::run(
+        Command::new("apt-get")
+            .args(["install", "-y"])
+            .args(packages)
+            .env("DEBIAN_FRONTEND", "noninteractive"),
+    )
+    .map_err(hint)
 }
 
 /// The S3-compatible server the storage tests run against (PyPI `moto`).
@@ -164,18 +235,7 @@ fn chromium() -> Result<()> {
         return Ok(());
     }
     println!("installing chromium chromium-driver (apt-get)");
-    let hint = |e: Error| {
-        Error::Setup(format!(
-            "{e}\nInstalling the browser needs root: run `apt-get update && apt-get install -y chromium chromium-driver` as root (or with sudo)"
-        ))
-    };
-    cmd::run(Command::new("apt-get").arg("update")).map_err(hint)?;
-    cmd::run(
-        Command::new("apt-get")
-            .args(["install", "-y", "chromium", "chromium-driver"])
-            .env("DEBIAN_FRONTEND", "noninteractive"),
-    )
-    .map_err(hint)?;
+    apt_install(&["chromium", "chromium-driver"])?;
     for path in [CHROMIUM, CHROMEDRIVER] {
         if !Path::new(path).is_file() {
             return Err(Error::Setup(format!("{path} is still missing after apt-get install")));
