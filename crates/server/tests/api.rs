@@ -1356,3 +1356,6 @@ mod s3;
 
 #[path = "api/accounts.rs"]
 mod accounts;
+
+#[path = "api/openapi.rs"]
+mod openapi;

@@ -19,6 +19,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use axum::extract::DefaultBodyLimit;
+use axum::http::Method;
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get, post, MethodRouter};
@@ -140,7 +141,7 @@ pub fn app(state: AppState, static_dir: &Path, protections: Protections) -> Rout
         .layer(DefaultBodyLimit::max(API_BODY_LIMIT))
         // tus has its own body rules (see `tus::routes`), so it is merged
         // after the API's body limit is laid on the rest.
-        .merge(tus::routes())
+        .merge(tus::routes().layer(middleware::from_fn(tus_methods)))
         // Every API request with a token counts against its session's rate.
         .layer(middleware::from_fn_with_state(rate_limits, rate_limit::limit_sessions))
         .with_state(state);
@@ -167,6 +168,33 @@ pub fn app(state: AppState, static_dir: &Path, protections: Protections) -> Rout
 
 async fn api_not_found() -> AppError {
     AppError::NotFound("no such API endpoint".to_owned())
+}
+
+/// The methods tus serves on [`UPLOADS_PATH`] and on one upload.
+const TUS_COLLECTION_METHODS: [Method; 2] = [Method::OPTIONS, Method::POST];
+const TUS_UPLOAD_METHODS: [Method; 4] = [Method::OPTIONS, Method::HEAD, Method::PATCH, Method::DELETE];
+
+/// tus's own layer asks every request for `Tus-Resumable` before routing,
+/// so a method tus does not serve would be told 412 ("speak tus") rather
+/// than 405 like on every other API path; this answers those first.
+async fn tus_methods(request: axum::extract::Request, next: middleware::Next) -> Response {
+    let path = request.uri().path();
+    let served: &[Method] = if path == UPLOADS_PATH {
+        &TUS_COLLECTION_METHODS
+    } else if path
+        .strip_prefix(UPLOADS_PATH)
+        .and_then(|rest| rest.strip_prefix('/'))
+        .is_some_and(|id| !id.is_empty() && !id.contains('/'))
+    {
+        &TUS_UPLOAD_METHODS
+    } else {
+        return next.run(request).await;
+    };
+    if served.contains(request.method()) {
+        next.run(request).await
+    } else {
+        method_not_allowed().await.into_response()
+    }
 }
 
 fn panicked(_: Box<dyn std::any::Any + Send + 'static>) -> Response {

@@ -70,7 +70,7 @@ pub const BEARER_SCHEME: &str = "bearer";
         tus_patch,
         tus_delete,
     ),
-    components(schemas(ApiError, Health, Receipt, Report, LoginRequest, Session, SessionInfo)),
+    components(schemas(ApiError, Health, Receipt, Report, LoginRequest, Session, SessionInfo, TusResumable)),
     modifiers(&BearerScheme),
     tags(
         (name = "health", description = "Is the server there, and what time is it"),
@@ -202,6 +202,15 @@ pub struct Offered {
     version: u32,
 }
 
+/// The tus version every tus request but `OPTIONS` must name; without it,
+/// 412 with `Tus-Version`.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub enum TusResumable {
+    #[schema(rename = "1.0.0")]
+    V1,
+}
+
 // ---------------------------------------------------------------------------
 // The refusals operations share. Each status is what the server answers;
 // every one carries an `ApiError`.
@@ -212,10 +221,10 @@ pub struct Offered {
 pub enum NeedsSession {
     /// No live session: log in (again).
     #[response(status = 401)]
-    Unauthorized(#[to_schema] ApiError),
+    Unauthorized(ApiError),
     /// Too many requests from this session; see `Retry-After`.
     #[response(status = 429, headers(("Retry-After" = u32, description = "Seconds to wait")))]
-    RateLimited(#[to_schema] ApiError),
+    RateLimited(ApiError),
 }
 
 /// Refusals of a JSON body.
@@ -224,33 +233,37 @@ pub enum NeedsSession {
 pub enum BadBody {
     /// Not JSON of the right shape.
     #[response(status = 400)]
-    BadRequest(#[to_schema] ApiError),
+    BadRequest(ApiError),
     /// Larger than the API's body limit.
     #[response(status = 413)]
-    TooLarge(#[to_schema] ApiError),
+    TooLarge(ApiError),
     /// Not declared `Content-Type: application/json`.
     #[response(status = 415)]
-    NotJson(#[to_schema] ApiError),
+    NotJson(ApiError),
 }
 
-/// The storage is busy or full: nothing was stored; retry later.
+/// The storage is busy or full.
 #[derive(IntoResponses)]
 #[allow(dead_code)]
 pub enum Unavailable {
+    /// The database is busy: nothing was stored; retry shortly.
     #[response(status = 503, headers(("Retry-After" = u32, description = "Seconds to wait")))]
-    Busy(#[to_schema] ApiError),
+    Busy(ApiError),
+    /// The server's storage is full: nothing was stored; retry later.
     #[response(status = 507, headers(("Retry-After" = u32, description = "Seconds to wait")))]
-    Full(#[to_schema] ApiError),
+    Full(ApiError),
 }
 
-/// A path id that is not a UUID (400), or nothing the caller may read by it (404).
+/// Refusals of a path id.
 #[derive(IntoResponses)]
 #[allow(dead_code)]
 pub enum ById {
+    /// The id is not a UUID.
     #[response(status = 400)]
-    BadId(#[to_schema] ApiError),
+    BadId(ApiError),
+    /// Nothing by that id that the caller may read.
     #[response(status = 404)]
-    NotFound(#[to_schema] ApiError),
+    NotFound(ApiError),
 }
 
 /// Refusals every tus request but `OPTIONS` may get.
@@ -259,19 +272,19 @@ pub enum ById {
 pub enum TusRefusals {
     /// A header is missing or malformed.
     #[response(status = 400)]
-    BadRequest(#[to_schema] ApiError),
+    BadRequest(ApiError),
     /// No such upload (or not the caller's).
     #[response(status = 404)]
-    NotFound(#[to_schema] ApiError),
+    NotFound(ApiError),
     /// The upload expired or was terminated.
     #[response(status = 410)]
-    Gone(#[to_schema] ApiError),
+    Gone(ApiError),
     /// `Tus-Resumable: 1.0.0` is missing.
     #[response(status = 412, headers(("Tus-Version" = String)))]
-    NotTus(#[to_schema] ApiError),
+    NotTus(ApiError),
     /// Another request holds the upload.
     #[response(status = 423)]
-    Locked(#[to_schema] ApiError),
+    Locked(ApiError),
 }
 
 // ---------------------------------------------------------------------------
@@ -281,7 +294,7 @@ pub enum TusRefusals {
 
 /// The server is up and its database answers; the server's clock.
 #[utoipa::path(get, path = "/api/health", tag = "health",
-    responses((status = 200, body = Health), Unavailable))]
+    responses((status = 200, body = Health, description = "Ready"), Unavailable))]
 #[allow(dead_code)]
 fn health() {}
 
@@ -290,7 +303,7 @@ fn health() {}
 #[utoipa::path(post, path = "/api/session", tag = "session",
     request_body(content = LoginRequest, content_type = "application/json"),
     responses(
-        (status = 201, body = Session),
+        (status = 201, body = Session, description = "Logged in"),
         (status = 401, body = ApiError, description = "Wrong username or password"),
         (status = 422, body = ApiError, description = "A field is empty, too long or not a UUID (`fields` names each)"),
         (status = 429, body = ApiError, description = "Too many failed logins for this username from this address",
@@ -302,7 +315,7 @@ fn login() {}
 
 /// Who the token belongs to, and until when.
 #[utoipa::path(get, path = "/api/session", tag = "session", security(("bearer" = [])),
-    responses((status = 200, body = SessionInfo), NeedsSession, Unavailable))]
+    responses((status = 200, body = SessionInfo, description = "The session"), NeedsSession, Unavailable))]
 #[allow(dead_code)]
 fn whoami() {}
 
@@ -315,7 +328,7 @@ fn logout() {}
 /// Every report the caller may read (a reporter her own; an officer his
 /// area's), in arrival order.
 #[utoipa::path(get, path = "/api/reports", tag = "reports", security(("bearer" = [])),
-    responses((status = 200, body = Vec<StoredReport>), NeedsSession, Unavailable))]
+    responses((status = 200, body = Vec<StoredReport>, description = "The reports"), NeedsSession, Unavailable))]
 #[allow(dead_code)]
 fn list_reports() {}
 
@@ -338,21 +351,21 @@ fn submit_report() {}
 /// One report, if the caller may read it.
 #[utoipa::path(get, path = "/api/reports/{id}", tag = "reports", security(("bearer" = [])),
     params(("id" = uuid::Uuid, Path, description = "The report's id")),
-    responses((status = 200, body = StoredReport), ById, NeedsSession, Unavailable))]
+    responses((status = 200, body = StoredReport, description = "The report"), ById, NeedsSession, Unavailable))]
 #[allow(dead_code)]
 fn get_report() {}
 
 /// Which photos the report announces, and which have arrived.
 #[utoipa::path(get, path = "/api/reports/{id}/photos", tag = "photos", security(("bearer" = [])),
     params(("id" = uuid::Uuid, Path, description = "The report's id")),
-    responses((status = 200, body = ReportPhotos), ById, NeedsSession, Unavailable))]
+    responses((status = 200, body = ReportPhotos, description = "The photos"), ById, NeedsSession, Unavailable))]
 #[allow(dead_code)]
 fn report_photos() {}
 
 /// The records of one thread, in stage order whatever order they arrived in.
 #[utoipa::path(get, path = "/api/threads/{id}", tag = "reports", security(("bearer" = [])),
     params(("id" = uuid::Uuid, Path, description = "The thread's id: the id of its first record")),
-    responses((status = 200, body = Thread), ById, NeedsSession, Unavailable))]
+    responses((status = 200, body = Thread, description = "The thread"), ById, NeedsSession, Unavailable))]
 #[allow(dead_code)]
 fn get_thread() {}
 
@@ -360,7 +373,7 @@ fn get_thread() {}
 #[utoipa::path(get, path = "/api/templates", tag = "catalogue",
     params(("If-None-Match" = Option<String>, Header, description = "An ETag of an earlier answer")),
     responses(
-        (status = 200, body = Catalogue, headers(("ETag" = String))),
+        (status = 200, body = Catalogue, description = "The catalogue", headers(("ETag" = String))),
         (status = 304, description = "Unchanged since the ETag given", headers(("ETag" = String))),
     ))]
 #[allow(dead_code)]
@@ -402,7 +415,7 @@ fn tus_options() {}
 /// tus creation: a new upload for a photo a stored report announced.
 #[utoipa::path(post, path = "/api/uploads", tag = "uploads", security(("bearer" = [])),
     params(
-        ("Tus-Resumable" = String, Header, description = "`1.0.0`"),
+        ("Tus-Resumable" = TusResumable, Header),
         ("Upload-Length" = u64, Header, description = "The photo's size in bytes"),
         ("Upload-Metadata" = String, Header,
             description = "`photo_id <base64>,sha256 <base64>[,filetype <base64>]`: the photo as the report announced it"),
@@ -431,7 +444,7 @@ fn tus_upload_options() {}
 #[utoipa::path(head, path = "/api/uploads/{id}", tag = "uploads", security(("bearer" = [])),
     params(
         ("id" = String, Path, description = "The upload's id"),
-        ("Tus-Resumable" = String, Header, description = "`1.0.0`"),
+        ("Tus-Resumable" = TusResumable, Header),
     ),
     responses(
         (status = 200, description = "The offset", headers(
@@ -447,7 +460,7 @@ fn tus_head() {}
 #[utoipa::path(patch, path = "/api/uploads/{id}", tag = "uploads", security(("bearer" = [])),
     params(
         ("id" = String, Path, description = "The upload's id"),
-        ("Tus-Resumable" = String, Header, description = "`1.0.0`"),
+        ("Tus-Resumable" = TusResumable, Header),
         ("Upload-Offset" = u64, Header, description = "Where these bytes go: the server's offset"),
         ("Upload-Checksum" = Option<String>, Header, description = "`sha1|sha256 <base64 digest>` of this body"),
     ),
@@ -469,7 +482,7 @@ fn tus_patch() {}
 #[utoipa::path(delete, path = "/api/uploads/{id}", tag = "uploads", security(("bearer" = [])),
     params(
         ("id" = String, Path, description = "The upload's id"),
-        ("Tus-Resumable" = String, Header, description = "`1.0.0`"),
+        ("Tus-Resumable" = TusResumable, Header),
     ),
     responses((status = 204, description = "Terminated"), TusRefusals, NeedsSession, Unavailable))]
 #[allow(dead_code)]
