@@ -1359,3 +1359,6 @@ mod accounts;
 
 #[path = "api/openapi.rs"]
 mod openapi;
+
+#[path = "api/security.rs"]
+mod security;

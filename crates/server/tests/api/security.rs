@@ -1,0 +1,761 @@
+//! Security: the browser headers and the Content-Security-Policy, CORS
+//! closed unless allowed, rate limits per session and per login, body
+//! limits, HTTPS, and no password or token in the logs.
+
+use std::io::{BufRead, BufReader, Read};
+use std::process::{Command, Stdio};
+
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine;
+use kuaibao_core::account::{LoginRequest, Session};
+use kuaibao_server::config::TlsFiles;
+use reqwest::header::{HeaderMap, RETRY_AFTER};
+use reqwest::Method;
+use sha2::{Digest, Sha256};
+
+use super::*;
+
+/// An `index.html` as Trunk writes it: one inline module script.
+fn trunk_index(script: &str) -> String {
+    format!("<!DOCTYPE html><html><head><script type=\"module\">{script}</script></head><body></body></html>")
+}
+
+fn csp_hash(script: &str) -> String {
+    format!("'sha256-{}'", BASE64.encode(Sha256::digest(script.as_bytes())))
+}
+
+fn header<'a>(headers: &'a HeaderMap, name: &str) -> &'a str {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_else(|| panic!("no {name} header"))
+}
+
+/// The headers every answer carries, over plain HTTP.
+fn assert_browser_headers(headers: &HeaderMap, what: &str) {
+    let csp = header(headers, "content-security-policy");
+    for directive in [
+        "default-src 'self'",
+        "script-src 'self' 'wasm-unsafe-eval'",
+        "style-src 'self'",
+        "img-src 'self' blob: data:",
+        "connect-src 'self'",
+        "worker-src 'self'",
+        "manifest-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "frame-ancestors 'none'",
+        "form-action 'self'",
+    ] {
+        assert!(csp.contains(directive), "{what}: {directive} in {csp}");
+    }
+    assert!(
+        !csp.contains("unsafe-inline") && !csp.contains("'unsafe-eval'"),
+        "{what}: {csp}"
+    );
+    assert_eq!(header(headers, "x-content-type-options"), "nosniff", "{what}");
+    assert_eq!(header(headers, "referrer-policy"), "no-referrer", "{what}");
+    assert_eq!(header(headers, "x-frame-options"), "DENY", "{what}");
+    let permissions = header(headers, "permissions-policy");
+    assert!(permissions.contains("camera=(self)"), "{what}: {permissions}");
+    assert!(permissions.contains("geolocation=(self)"), "{what}: {permissions}");
+    assert!(permissions.contains("microphone=()"), "{what}: {permissions}");
+    let allowed: Vec<&str> = permissions
+        .split(',')
+        .map(str::trim)
+        .filter(|p| !p.ends_with("=()"))
+        .collect();
+    assert_eq!(allowed, ["camera=(self)", "geolocation=(self)"], "{what}");
+    assert!(
+        headers.get("strict-transport-security").is_none(),
+        "{what}: no HSTS over plain HTTP"
+    );
+}
+
+#[tokio::test]
+async fn every_answer_carries_the_browser_security_headers() {
+    let (app, _dirs) = spawn_app().await;
+    let anonymous = Client::new();
+    let requests = [
+        ("the app", anonymous.get(app.url("/"))),
+        ("an app route", anonymous.get(app.url("/reports/x"))),
+        ("a hashed file", anonymous.get(app.url(&format!("/{HASHED_FILE}")))),
+        ("the service worker", anonymous.get(app.url("/sw.js"))),
+        ("health", anonymous.get(app.url(HEALTH_PATH))),
+        ("a 401", anonymous.get(app.url(SUBMIT_REPORT_PATH))),
+        ("a 404", anonymous.get(app.url("/api/nope"))),
+        ("a 405", anonymous.delete(app.url(HEALTH_PATH))),
+        ("a report list", app.client.get(app.url(SUBMIT_REPORT_PATH))),
+        ("a 400", app.client.get(app.url("/api/reports/not-a-uuid"))),
+        (
+            "tus options",
+            anonymous.request(Method::OPTIONS, app.url("/api/uploads")),
+        ),
+        ("a 412", app.client.post(app.url("/api/uploads"))),
+        ("the description", anonymous.get(app.url("/api/openapi.json"))),
+    ];
+    for (what, request) in requests {
+        let res = request.send().await.expect("request");
+        assert_browser_headers(res.headers(), what);
+    }
+}
+
+#[tokio::test]
+async fn the_csp_allows_the_inline_loader_by_its_hash_and_follows_a_new_build() {
+    let dirs = dirs();
+    let index = dirs.static_files.path().join("index.html");
+    let first = "import init from '/kuaibao-1.js'; await init();";
+    std::fs::write(&index, trunk_index(first)).expect("write index.html");
+    let app = start(&dirs).await;
+    let csp = |res: &Response| header(res.headers(), "content-security-policy").to_owned();
+
+    let res = app.get("/").await;
+    assert!(csp(&res).contains(&csp_hash(first)), "{}", csp(&res));
+    // API answers carry the same policy (they are never pages, but a
+    // browser may be sent to one).
+    let res = app.get(HEALTH_PATH).await;
+    assert!(csp(&res).contains(&csp_hash(first)), "{}", csp(&res));
+
+    // A new build deployed under the running server: its loader names
+    // other files, so its hash differs.
+    let second = "import init from '/kuaibao-22.js'; await init({ module_or_path: '/kuaibao-22_bg.wasm' });";
+    std::fs::write(&index, trunk_index(second)).expect("write index.html");
+    let res = app.get("/reports/new").await;
+    let policy = csp(&res);
+    assert!(policy.contains(&csp_hash(second)), "{policy}");
+    assert!(!policy.contains(&csp_hash(first)), "{policy}");
+    assert_eq!(res.text().await.expect("body"), trunk_index(second));
+}
+
+// ---------------------------------------------------------------------------
+// CORS.
+
+const OTHER_ORIGIN: &str = "https://evil.example";
+const PARTNER: &str = "https://duty.example.cn";
+
+/// A browser's preflight for a cross-origin `POST` of JSON with a token.
+async fn preflight(app: &TestApp, origin: &str, path: &str) -> Response {
+    Client::new()
+        .request(Method::OPTIONS, app.url(path))
+        .header("Origin", origin)
+        .header("Access-Control-Request-Method", "POST")
+        .header("Access-Control-Request-Headers", "authorization, content-type")
+        .send()
+        .await
+        .expect("OPTIONS")
+}
+
+fn has_cors_allowances(headers: &HeaderMap) -> bool {
+    headers
+        .keys()
+        .any(|name| name.as_str().starts_with("access-control-allow-"))
+}
+
+#[tokio::test]
+async fn cross_origin_requests_are_closed_by_default() {
+    let (app, _dirs) = spawn_app().await;
+    for path in [
+        SUBMIT_REPORT_PATH,
+        SESSION_PATH,
+        "/api/uploads",
+        "/api/uploads/0123",
+        "/",
+    ] {
+        let res = preflight(&app, OTHER_ORIGIN, path).await;
+        assert!(!has_cors_allowances(res.headers()), "{path}: {:?}", res.headers());
+        let (status, error) = api_error(res).await;
+        assert_eq!(
+            (status, error.error),
+            (StatusCode::FORBIDDEN, ApiErrorCode::Forbidden),
+            "{path}"
+        );
+    }
+    // A simple request is answered (the browser then hides the answer from
+    // the page): without any allowance.
+    let res = app
+        .client
+        .get(app.url(SUBMIT_REPORT_PATH))
+        .header("Origin", OTHER_ORIGIN)
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(!has_cors_allowances(res.headers()), "{:?}", res.headers());
+    assert!(res.headers().get("access-control-expose-headers").is_none());
+    // Same-origin requests need no CORS and get none.
+    let res = app
+        .client
+        .post(app.url(SUBMIT_REPORT_PATH))
+        .header("Origin", &app.base)
+        .json(&new_report())
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(res.status(), StatusCode::CREATED);
+    assert!(!has_cors_allowances(res.headers()));
+    // tus's own OPTIONS (not a preflight) still answers.
+    let res = Client::new()
+        .request(Method::OPTIONS, app.url("/api/uploads"))
+        .send()
+        .await
+        .expect("OPTIONS");
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    assert_eq!(header(res.headers(), "tus-version"), "1.0.0");
+}
+
+#[tokio::test]
+async fn origins_on_the_allow_list_may_call_the_api() {
+    let dirs = dirs();
+    let app = start_with(&dirs, |c| c.cors_origins = vec![PARTNER.to_owned()]).await;
+    let res = preflight(&app, PARTNER, SUBMIT_REPORT_PATH).await;
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    let h = res.headers();
+    assert_eq!(header(h, "access-control-allow-origin"), PARTNER);
+    assert!(header(h, "access-control-allow-methods").contains("POST"));
+    let allowed_headers = header(h, "access-control-allow-headers");
+    for name in [
+        "authorization",
+        "content-type",
+        "tus-resumable",
+        "upload-offset",
+        "x-kuaibao-clock",
+    ] {
+        assert!(allowed_headers.contains(name), "{name}: {allowed_headers}");
+    }
+    assert!(header(h, "vary").to_ascii_lowercase().contains("origin"));
+    assert!(
+        h.get("access-control-allow-credentials").is_none(),
+        "bearer tokens, no cookies"
+    );
+
+    let res = app
+        .client
+        .post(app.url(SUBMIT_REPORT_PATH))
+        .header("Origin", PARTNER)
+        .json(&new_report())
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(res.status(), StatusCode::CREATED);
+    assert_eq!(header(res.headers(), "access-control-allow-origin"), PARTNER);
+    assert!(header(res.headers(), "access-control-expose-headers").contains("upload-offset"));
+
+    // Others are still refused, and not told about the partner.
+    let res = preflight(&app, OTHER_ORIGIN, SUBMIT_REPORT_PATH).await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    assert!(!has_cors_allowances(res.headers()));
+}
+
+// ---------------------------------------------------------------------------
+// Rate limits and body limits.
+
+async fn assert_rate_limited(res: Response, what: &str) {
+    let retry_after: u64 = header(res.headers(), RETRY_AFTER.as_str())
+        .parse()
+        .unwrap_or_else(|_| panic!("{what}: Retry-After is whole seconds"));
+    assert!((1..=60).contains(&retry_after), "{what}: Retry-After {retry_after}");
+    assert_browser_headers(res.headers(), what);
+    let (status, error) = api_error(res).await;
+    assert_eq!(
+        (status, error.error),
+        (StatusCode::TOO_MANY_REQUESTS, ApiErrorCode::RateLimited),
+        "{what}"
+    );
+    assert!(!error.message.is_empty(), "{what}");
+}
+
+#[tokio::test]
+async fn a_session_over_its_rate_is_answered_429_and_others_are_not() {
+    let dirs = dirs();
+    // 30 a minute: a burst of 30, then one every 2 s.
+    let app = start_with(&dirs, |c| c.rate_per_min = 30).await;
+    for _ in 0..30 {
+        assert_eq!(app.get(SUBMIT_REPORT_PATH).await.status(), StatusCode::OK);
+    }
+    assert_rate_limited(app.get(SUBMIT_REPORT_PATH).await, "one request more").await;
+    // Every kind of request of that session, tus's included (which says
+    // its version on refusals too).
+    let res = app
+        .client
+        .post(app.url(SUBMIT_REPORT_PATH))
+        .json(&new_report())
+        .send()
+        .await
+        .expect("POST");
+    assert_rate_limited(res, "a submission").await;
+    let res = app
+        .client
+        .head(app.url("/api/uploads/0123456789abcdef0123456789abcdef"))
+        .header("Tus-Resumable", "1.0.0")
+        .send()
+        .await
+        .expect("HEAD");
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(header(res.headers(), "tus-resumable"), "1.0.0");
+
+    // Another session of the same account has its own budget; so do the
+    // public endpoints without a token.
+    let other = login(&app.base, REPORTER).await;
+    assert_eq!(app.get_as(&other, SUBMIT_REPORT_PATH).await.status(), StatusCode::OK);
+    assert_eq!(
+        app.get_as(&app.admin, SUBMIT_REPORT_PATH).await.status(),
+        StatusCode::OK
+    );
+    for _ in 0..10 {
+        let res = Client::new().get(app.url(HEALTH_PATH)).send().await.expect("GET");
+        assert_eq!(res.status(), StatusCode::OK);
+    }
+    // Two seconds later, one more request of the limited session is allowed.
+    tokio::time::sleep(Duration::from_millis(2_100)).await;
+    assert_eq!(app.get(SUBMIT_REPORT_PATH).await.status(), StatusCode::OK);
+}
+
+fn login_form(username: &str, password: &str) -> LoginRequest {
+    LoginRequest {
+        username: username.to_owned(),
+        password: password.to_owned(),
+        device_id: DEVICE.to_owned(),
+    }
+}
+
+async fn try_login(app: &TestApp, username: &str, password: &str) -> Response {
+    Client::new()
+        .post(app.url(SESSION_PATH))
+        .json(&login_form(username, password))
+        .send()
+        .await
+        .expect("POST /api/session")
+}
+
+#[tokio::test]
+async fn failed_logins_are_limited_per_username_and_address() {
+    let dirs = dirs();
+    // 6 a minute: 6 failures, then one every 10 s.
+    let app = start_with(&dirs, |c| c.login_rate_per_min = 6).await;
+    // Successful logins do not count.
+    for _ in 0..5 {
+        assert_eq!(try_login(&app, REPORTER, PASSWORD).await.status(), StatusCode::CREATED);
+    }
+    for _ in 0..6 {
+        assert_eq!(
+            try_login(&app, REPORTER, "guess-guess").await.status(),
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    assert_rate_limited(try_login(&app, REPORTER, "guess-guess").await, "a seventh guess").await;
+    // Now even the right password waits: a guesser cannot tell it from a
+    // wrong one by the answer.
+    assert_rate_limited(try_login(&app, REPORTER, PASSWORD).await, "the right password").await;
+    // The username is compared as the login compares it, trimmed.
+    assert_rate_limited(try_login(&app, &format!(" {REPORTER} "), PASSWORD).await, "padded").await;
+    // Other usernames are not held up.
+    assert_eq!(try_login(&app, ADMIN, PASSWORD).await.status(), StatusCode::CREATED);
+    assert_eq!(
+        try_login(&app, "nobody", "guess-guess").await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    // A session already open goes on.
+    assert_eq!(app.get(SUBMIT_REPORT_PATH).await.status(), StatusCode::OK);
+    // One more attempt 10 s later.
+    tokio::time::sleep(Duration::from_millis(10_100)).await;
+    assert_eq!(try_login(&app, REPORTER, PASSWORD).await.status(), StatusCode::CREATED);
+}
+
+#[tokio::test]
+async fn an_oversize_login_is_413_in_the_api_shape() {
+    let (app, _dirs) = spawn_app().await;
+    let form = login_form(&"x".repeat(300 * 1024), PASSWORD);
+    let res = Client::new()
+        .post(app.url(SESSION_PATH))
+        .json(&form)
+        .send()
+        .await
+        .expect("POST");
+    let (status, error) = api_error(res).await;
+    assert_eq!(
+        (status, error.error),
+        (StatusCode::PAYLOAD_TOO_LARGE, ApiErrorCode::PayloadTooLarge)
+    );
+    // Just under the limit is read, and refused for what it says.
+    let form = login_form(&"x".repeat(200 * 1024), PASSWORD);
+    let res = Client::new()
+        .post(app.url(SESSION_PATH))
+        .json(&form)
+        .send()
+        .await
+        .expect("POST");
+    let (status, error) = api_error(res).await;
+    assert_eq!(
+        (status, error.error),
+        (StatusCode::UNPROCESSABLE_ENTITY, ApiErrorCode::BadRequest)
+    );
+}
+
+// ---------------------------------------------------------------------------
+// HTTPS.
+
+/// A self-signed certificate for 127.0.0.1 and localhost, written as PEM
+/// files into `dir`; the certificate's PEM.
+fn self_signed(dir: &Path) -> (TlsFiles, String) {
+    let certified =
+        rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned(), "localhost".to_owned()]).expect("certificate");
+    let cert_pem = certified.cert.pem();
+    let files = TlsFiles {
+        cert: dir.join("cert.pem"),
+        key: dir.join("key.pem"),
+    };
+    std::fs::write(&files.cert, &cert_pem).expect("write cert");
+    std::fs::write(&files.key, certified.key_pair.serialize_pem()).expect("write key");
+    (files, cert_pem)
+}
+
+fn trusting(cert_pem: &str) -> Client {
+    Client::builder()
+        .add_root_certificate(reqwest::Certificate::from_pem(cert_pem.as_bytes()).expect("certificate"))
+        .https_only(true)
+        .build()
+        .expect("client")
+}
+
+#[tokio::test]
+async fn the_server_speaks_https_with_the_configured_certificate() {
+    let dirs = dirs();
+    let (tls, cert_pem) = self_signed(dirs.data.path());
+    let mut config = dirs.config();
+    config.tls = Some(tls);
+    fixture_accounts(&config).await;
+    let server = startup::build(&config).await.expect("server starts");
+    assert_eq!(server.scheme(), "https");
+    let port = server.port();
+    let base = format!("https://127.0.0.1:{port}");
+    let (stop, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(server.run_until(async move {
+        let _ = stopped.await;
+    }));
+
+    let client = trusting(&cert_pem);
+    let res = client
+        .get(format!("{base}{HEALTH_PATH}"))
+        .send()
+        .await
+        .expect("GET over TLS");
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(header(res.headers(), "strict-transport-security"), "max-age=31536000");
+    let res = client.get(format!("{base}/")).send().await.expect("GET /");
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res.headers().get("strict-transport-security").is_some());
+
+    // The whole API works over it: log in, submit.
+    let res = client
+        .post(format!("{base}{SESSION_PATH}"))
+        .json(&login_form(REPORTER, PASSWORD))
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let session: Session = res.json().await.expect("session");
+    let res = client
+        .post(format!("{base}{SUBMIT_REPORT_PATH}"))
+        .bearer_auth(&session.token)
+        .json(&new_report())
+        .send()
+        .await
+        .expect("submit");
+    assert_eq!(res.status(), StatusCode::CREATED);
+
+    // A client that does not trust the certificate gets nothing, and the
+    // server goes on; plain HTTP on the port gets no answer either.
+    assert!(Client::new().get(format!("{base}{HEALTH_PATH}")).send().await.is_err());
+    let plain = format!("http://127.0.0.1:{port}{HEALTH_PATH}");
+    let plain = Client::builder()
+        .timeout(Duration::from_secs(15))
+        .build()
+        .expect("client")
+        .get(plain)
+        .send()
+        .await;
+    assert!(plain.map(|r| !r.status().is_success()).unwrap_or(true));
+    let res = client
+        .get(format!("{base}{HEALTH_PATH}"))
+        .send()
+        .await
+        .expect("still serving");
+    assert_eq!(res.status(), StatusCode::OK);
+
+    stop.send(()).expect("running");
+    tokio::time::timeout(Duration::from_secs(10), task)
+        .await
+        .expect("stops")
+        .expect("task")
+        .expect("served cleanly");
+}
+
+/// Runs the binary with `env`; its first line on stdout.
+fn first_line(dirs: &Dirs, env: &[(&str, &str)]) -> String {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kuaibao-server"))
+        .env("KUAIBAO_ADDR", "127.0.0.1:0")
+        .env("KUAIBAO_DATA_DIR", dirs.data.path())
+        .env("KUAIBAO_STATIC_DIR", dirs.static_files.path())
+        .envs(env.iter().copied())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start the binary");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("first line");
+    let _ = child.kill();
+    let _ = child.wait();
+    line
+}
+
+#[test]
+fn the_binary_announces_https_and_refuses_bad_certificate_files_naming_them() {
+    let dirs = sqlite_dirs();
+    let (tls, _) = self_signed(dirs.data.path());
+    let cert = tls.cert.to_string_lossy().into_owned();
+    let key = tls.key.to_string_lossy().into_owned();
+    let line = first_line(&dirs, &[("KUAIBAO_TLS_CERT", &cert), ("KUAIBAO_TLS_KEY", &key)]);
+    assert!(line.starts_with("listening on https://127.0.0.1:"), "{line:?}");
+
+    let missing = dirs.data.path().join("missing.pem").to_string_lossy().into_owned();
+    let not_pem = dirs.data.path().join("not.pem");
+    std::fs::write(&not_pem, "hello").expect("write");
+    let not_pem = not_pem.to_string_lossy().into_owned();
+    let other_key = dirs.data.path().join("other-key.pem");
+    let other = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).expect("certificate");
+    std::fs::write(&other_key, other.key_pair.serialize_pem()).expect("write");
+    let other_key = other_key.to_string_lossy().into_owned();
+    for (env, named, says) in [
+        (
+            vec![
+                ("KUAIBAO_TLS_CERT", missing.as_str()),
+                ("KUAIBAO_TLS_KEY", key.as_str()),
+            ],
+            "KUAIBAO_TLS_CERT",
+            "missing.pem",
+        ),
+        (
+            vec![
+                ("KUAIBAO_TLS_CERT", cert.as_str()),
+                ("KUAIBAO_TLS_KEY", missing.as_str()),
+            ],
+            "KUAIBAO_TLS_KEY",
+            "missing.pem",
+        ),
+        (
+            vec![
+                ("KUAIBAO_TLS_CERT", not_pem.as_str()),
+                ("KUAIBAO_TLS_KEY", key.as_str()),
+            ],
+            "KUAIBAO_TLS_CERT",
+            "PEM",
+        ),
+        (
+            vec![
+                ("KUAIBAO_TLS_CERT", cert.as_str()),
+                ("KUAIBAO_TLS_KEY", not_pem.as_str()),
+            ],
+            "KUAIBAO_TLS_KEY",
+            "PEM",
+        ),
+        (
+            vec![
+                ("KUAIBAO_TLS_CERT", cert.as_str()),
+                ("KUAIBAO_TLS_KEY", other_key.as_str()),
+            ],
+            "KUAIBAO_TLS_KEY",
+            "certificate",
+        ),
+        (
+            vec![("KUAIBAO_TLS_CERT", cert.as_str())],
+            "KUAIBAO_TLS_CERT",
+            "KUAIBAO_TLS_KEY",
+        ),
+    ] {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_kuaibao-server"));
+        command
+            .env("KUAIBAO_ADDR", "127.0.0.1:0")
+            .env("KUAIBAO_DATA_DIR", dirs.data.path())
+            .env("NO_COLOR", "1");
+        for (k, v) in &env {
+            command.env(k, v);
+        }
+        let out = command.output().expect("run the binary");
+        assert!(!out.status.success(), "{env:?}");
+        assert!(out.stdout.is_empty(), "{env:?}: never says it listens");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(named) && stderr.contains(says), "{env:?}: {stderr}");
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Logs.
+
+/// Reads a child's stream to its end on a thread.
+fn collect(stream: impl Read + Send + 'static) -> std::thread::JoinHandle<String> {
+    std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = BufReader::new(stream).read_to_string(&mut text);
+        text
+    })
+}
+
+#[tokio::test]
+async fn no_password_or_token_is_ever_logged_even_at_trace() {
+    let dirs = dirs();
+    let config = dirs.config();
+    fixture_accounts(&config).await;
+    // Everything every crate logs, the server's own, sqlx's and hyper's included.
+    let log_filter = "trace";
+    let mut command = Command::new(env!("CARGO_BIN_EXE_kuaibao-server"));
+    command
+        .env("KUAIBAO_ADDR", "127.0.0.1:0")
+        .env("KUAIBAO_DATA_DIR", dirs.data.path())
+        .env("KUAIBAO_STATIC_DIR", dirs.static_files.path())
+        .env("RUST_LOG", log_filter)
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    if let Some(url) = &dirs.database_url {
+        command.env("DATABASE_URL", url);
+    }
+    let mut child = command.spawn().expect("start the binary");
+    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+    let stderr = collect(child.stderr.take().expect("stderr"));
+    let mut line = String::new();
+    stdout.read_line(&mut line).expect("first line");
+    let base = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("{line:?}"))
+        .to_owned();
+    let stdout = collect(stdout);
+
+    // Log in (and fail once), use the session, log out; log in again and
+    // have the session revoked by the admin command; use it after.
+    let anonymous = Client::new();
+    let login = |password: &'static str| {
+        anonymous
+            .post(format!("{base}{SESSION_PATH}"))
+            .header("x-kuaibao-clock", "1700000000000")
+            .json(&login_form(REPORTER, password))
+            .send()
+    };
+    assert_eq!(
+        login("wrong-password-xyz").await.expect("login").status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let first: Session = login(PASSWORD).await.expect("login").json().await.expect("session");
+    let client = authorized(&first.token);
+    assert_eq!(
+        client
+            .get(format!("{base}{SESSION_PATH}"))
+            .send()
+            .await
+            .expect("GET")
+            .status(),
+        StatusCode::OK
+    );
+    let res = client
+        .post(format!("{base}{SUBMIT_REPORT_PATH}"))
+        .json(&new_report())
+        .send()
+        .await
+        .expect("submit");
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let bytes = super::uploads::jpeg(5000, 3);
+    let report = super::uploads::hazard_with_photos(&[&bytes]);
+    assert_eq!(
+        client
+            .post(format!("{base}{SUBMIT_REPORT_PATH}"))
+            .json(&report)
+            .send()
+            .await
+            .expect("submit")
+            .status(),
+        StatusCode::CREATED
+    );
+    let res = client
+        .post(format!("{base}/api/uploads"))
+        .header("Tus-Resumable", "1.0.0")
+        .header("Upload-Length", bytes.len().to_string())
+        .header("Upload-Metadata", super::uploads::metadata(&report.photos[0]))
+        .send()
+        .await
+        .expect("tus create");
+    assert_eq!(res.status(), StatusCode::CREATED);
+    assert_eq!(
+        client
+            .delete(format!("{base}{SESSION_PATH}"))
+            .send()
+            .await
+            .expect("DELETE")
+            .status(),
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        client
+            .get(format!("{base}{SESSION_PATH}"))
+            .send()
+            .await
+            .expect("GET")
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
+
+    let second: Session = login(PASSWORD).await.expect("login").json().await.expect("session");
+    let mut revoke = Command::new(env!("CARGO_BIN_EXE_kuaibao-server"));
+    revoke
+        .args(["user", "revoke", REPORTER])
+        .env("KUAIBAO_DATA_DIR", dirs.data.path())
+        .env("RUST_LOG", log_filter)
+        .env("NO_COLOR", "1");
+    if let Some(url) = &dirs.database_url {
+        revoke.env("DATABASE_URL", url);
+    }
+    let revoked = revoke.output().expect("revoke");
+    assert!(revoked.status.success(), "{}", String::from_utf8_lossy(&revoked.stderr));
+    let res = authorized(&second.token)
+        .get(format!("{base}{SUBMIT_REPORT_PATH}"))
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    let status = tokio::task::spawn_blocking(move || child.wait())
+        .await
+        .expect("join")
+        .expect("wait");
+    assert!(status.success(), "{status}");
+    let logs = [
+        ("server stderr", stderr.join().expect("stderr")),
+        ("server stdout", stdout.join().expect("stdout")),
+        ("revoke stdout", String::from_utf8_lossy(&revoked.stdout).into_owned()),
+        ("revoke stderr", String::from_utf8_lossy(&revoked.stderr).into_owned()),
+    ];
+    // The run really was logged at length, requests and all.
+    assert!(logs[0].1.lines().count() > 50, "{}", logs[0].1);
+    assert!(logs[0].1.contains("/api/session"), "requests are logged");
+    for secret in [
+        PASSWORD,
+        "wrong-password-xyz",
+        first.token.as_str(),
+        second.token.as_str(),
+    ] {
+        for (what, text) in &logs {
+            assert!(!text.contains(secret), "{what} holds a secret ({secret}):\n{text}");
+        }
+    }
+    // Nor the token's hash, which is what the database keys sessions by.
+    for token in [&first.token, &second.token] {
+        let hash = format!("{:x}", Sha256::digest(token.as_bytes()));
+        assert!(!logs[0].1.contains(&hash), "the server log holds a token's hash");
+    }
+}
