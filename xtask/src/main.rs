@@ -3,10 +3,12 @@
 //! std only, because a cold CI run compiles it before anything else.
 
 mod cmd;
+mod demo;
 mod error;
 mod fuzz;
 mod postgres;
 mod precache;
+mod schemathesis;
 mod setup;
 
 use std::env;
@@ -24,10 +26,14 @@ usage: cargo xtask <command>
                      npm packages (wasm-opt, playwright-core); --browser (what the tests need):
                      Chromium + chromedriver, moto_server, PostgreSQL, cargo-fuzz
   build              setup, then `trunk build --release` into dist/
-  run                build, then run the server on dist/ (KUAIBAO_ADDR, KUAIBAO_DATA_DIR)
+  run                build, make demo accounts on a new data dir, then run the server on dist/
+                     (KUAIBAO_ADDR, KUAIBAO_DATA_DIR, DATABASE_URL)
   test               setup --browser, then native tests (server on SQLite), the server's tests
-                     on PostgreSQL, fuzzing (20 s per target), wasm tests in headless Chromium,
+                     on PostgreSQL, schemathesis against the API (about a minute), fuzzing
+                     (20 s per target), wasm tests in headless Chromium,
                      release build, end-to-end tests
+  schemathesis       the schemathesis stage of `test` alone: the debug server, fuzzed from
+                     its OpenAPI description (setup --browser installs schemathesis)
   fuzz [SECONDS]     fuzz each target in fuzz/ (report, login) for SECONDS (default 60);
                      seeds from core's examples, crash inputs in fuzz/artifacts/<target>/
   postgres start     start the test PostgreSQL (target/postgres, 127.0.0.1:54329) and leave it
@@ -90,6 +96,11 @@ fn dispatch(args: &[String]) -> Result<()> {
             no_args(rest)?;
             prepare_path(&root)?;
             test(&root)
+        }
+        "schemathesis" => {
+            no_args(rest)?;
+            prepare_path(&root)?;
+            schemathesis::run(&root)
         }
         "fuzz" => {
             let seconds = fuzz::parse_seconds(rest)?;
@@ -221,10 +232,20 @@ fn run(root: &Path) -> Result<()> {
         Some(port) => format!("127.0.0.1:{port} (listening on all interfaces)"),
         None => addr.clone(),
     };
-    println!("starting the server: http://{shown}/  (Ctrl-C to stop)");
     cmd::run(
         Command::new("cargo")
-            .args(["run", "--release", "-p", "kuaibao-server"])
+            .args(["build", "--release", "-p", "kuaibao-server"])
+            .current_dir(root),
+    )?;
+    let server = root.join("target/release/kuaibao-server");
+    // The server's own default, relative to where it runs (the checkout).
+    let data_dir = env::var_os("KUAIBAO_DATA_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("data"));
+    demo::ensure(&server, &data_dir)?;
+    println!("starting the server: http://{shown}/  (Ctrl-C to stop)");
+    cmd::run(
+        Command::new(&server)
             .env("KUAIBAO_STATIC_DIR", root.join("dist"))
             .current_dir(root),
     )
@@ -241,12 +262,15 @@ enum Outcome {
 /// The test pipeline. Stops at the first failed stage; prints a summary.
 fn test(root: &Path) -> Result<()> {
     type Stage = (&'static str, fn(&Path) -> Result<Outcome>);
-    let stages: [Stage; 7] = [
+    let stages: [Stage; 8] = [
         ("setup --browser", |root| {
             setup::setup(root, true).map(|_| Outcome::Passed)
         }),
         ("native tests (server on SQLite)", native_tests),
         ("server tests on PostgreSQL", postgres_tests),
+        ("schemathesis (the API from its OpenAPI description)", |root| {
+            schemathesis::run(root).map(|_| Outcome::Passed)
+        }),
         ("fuzzing (report, login)", |root| {
             fuzz::run(root, fuzz::TEST_SECONDS).map(|_| Outcome::Passed)
         }),
