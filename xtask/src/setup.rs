@@ -28,6 +28,7 @@ pub fn setup(root: &Path, browser: bool) -> Result<()> {
     if browser {
         chromium()?;
         moto()?;
+        schemathesis()?;
         postgresql()?;
         cargo_fuzz()?;
     }
@@ -126,6 +127,25 @@ fn moto() -> Result<()> {
     if cmd::output_of("moto_server", &["--help"]).is_none() {
         return Err(Error::Setup(
             "moto_server is not on PATH after `pip install moto[server]`".to_string(),
+        ));
+    }
+    Ok(())
+}
+
+/// The API fuzzer of the schemathesis stage (PyPI `schemathesis`).
+fn schemathesis() -> Result<()> {
+    let version = crate::schemathesis::VERSION;
+    let found = cmd::output_of("schemathesis", &["--version"]);
+    // `schemathesis --version` prints `schemathesis, version 4.32.5`.
+    if found.as_deref().and_then(|out| out.split_whitespace().last()) == Some(version) {
+        println!("ok schemathesis {version}");
+        return Ok(());
+    }
+    println!("installing schemathesis {version} (pip), which fuzzes the API from its OpenAPI description");
+    cmd::run(Command::new("python3").args(["-m", "pip", "install", "--quiet", &format!("schemathesis=={version}")]))?;
+    if cmd::output_of("schemathesis", &["--version"]).is_none() {
+        return Err(Error::Setup(
+            "schemathesis is not on PATH after `pip install schemathesis`".to_string(),
         ));
     }
     Ok(())
