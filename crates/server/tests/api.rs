@@ -81,6 +81,39 @@ impl Dirs {
     }
 }
 
+impl Drop for Dirs {
+    /// Drops the test's PostgreSQL database, so a cluster kept between runs
+    /// does not fill up with them. FORCE: the server may not have closed
+    /// every connection when a test ends early.
+    fn drop(&mut self) {
+        let (Some(url), Ok(admin_url)) = (self.database_url.take(), std::env::var(POSTGRES_VAR)) else {
+            return;
+        };
+        let Some((_, name)) = url.rsplit_once('/') else { return };
+        let drop = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+        let _ = std::thread::spawn(move || postgres_admin(&admin_url, &drop)).join();
+    }
+}
+
+/// Runs one statement on the PostgreSQL server of `admin_url`, on a
+/// short-lived runtime of its own so plain `fn`s (and `Drop`) can call it.
+fn postgres_admin(admin_url: &str, statement: &str) {
+    use sqlx::Connection;
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+        .block_on(async {
+            let mut conn = sqlx::PgConnection::connect(admin_url)
+                .await
+                .expect("connect to the test PostgreSQL server");
+            sqlx::Executor::execute(&mut conn, statement)
+                .await
+                .unwrap_or_else(|e| panic!("{statement}: {e}"));
+            let _ = conn.close().await;
+        })
+}
+
 /// Dirs on the database the run is for: SQLite, or a fresh PostgreSQL
 /// database when [`POSTGRES_VAR`] is set.
 fn dirs() -> Dirs {
@@ -92,35 +125,15 @@ fn dirs() -> Dirs {
 }
 
 /// A new, empty database on the PostgreSQL server of `admin_url`; its URL.
-/// Made with its own short-lived runtime so plain `fn`s can call it.
 fn fresh_postgres_database(admin_url: &str) -> String {
-    use sqlx::Connection;
     let (_, random) = id_parts();
-    let name = format!(
-        "kb_test_{}",
-        random.iter().map(|b| format!("{b:02x}")).collect::<String>()
-    );
+    let name = format!("kb_test_{}", random.iter().map(|b| format!("{b:02x}")).collect::<String>());
     let base = admin_url.rsplit_once('/').map(|(base, _)| base).unwrap_or(admin_url);
     let url = format!("{base}/{name}");
-    let admin_url = admin_url.to_owned();
-    let create = format!("CREATE DATABASE {name}");
-    std::thread::spawn(move || {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("runtime")
-            .block_on(async {
-                let mut conn = sqlx::PgConnection::connect(&admin_url)
-                    .await
-                    .expect("connect to the test PostgreSQL server");
-                sqlx::Executor::execute(&mut conn, create.as_str())
-                    .await
-                    .expect("create a test database");
-                let _ = conn.close().await;
-            })
-    })
-    .join()
-    .expect("create database thread");
+    let (admin_url, create) = (admin_url.to_owned(), format!("CREATE DATABASE {name}"));
+    std::thread::spawn(move || postgres_admin(&admin_url, &create))
+        .join()
+        .expect("create database thread");
     url
 }
 
