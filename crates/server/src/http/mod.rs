@@ -19,7 +19,8 @@ use std::path::Path;
 use std::sync::Arc;
 
 use axum::extract::DefaultBodyLimit;
-use axum::http::Method;
+use axum::http::header::ALLOW;
+use axum::http::{HeaderValue, Method, Uri};
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get, post, MethodRouter};
@@ -193,7 +194,8 @@ async fn tus_methods(request: axum::extract::Request, next: middleware::Next) ->
     if served.contains(request.method()) {
         next.run(request).await
     } else {
-        method_not_allowed().await.into_response()
+        let uri = request.uri().clone();
+        method_not_allowed(uri).await
     }
 }
 
@@ -202,8 +204,14 @@ fn panicked(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
     AppError::Internal("a handler panicked".to_owned()).into_response()
 }
 
-async fn method_not_allowed() -> AppError {
-    AppError::MethodNotAllowed("this endpoint does not accept that method".to_owned())
+/// 405, with the `Allow` header HTTP requires, from the API's description.
+async fn method_not_allowed(uri: Uri) -> Response {
+    let mut response =
+        AppError::MethodNotAllowed("this endpoint does not accept that method".to_owned()).into_response();
+    if let Some(allow) = openapi::allowed_methods(uri.path()) {
+        response.headers_mut().insert(ALLOW, HeaderValue::from_static(allow));
+    }
+    response
 }
 
 #[cfg(test)]

@@ -102,18 +102,90 @@ impl Modify for BearerScheme {
     }
 }
 
-/// The document as JSON, made once: it cannot change while the server runs.
+/// The document as JSON, made once (at the first request): it cannot
+/// change while the server runs.
 pub fn document_json() -> Result<&'static [u8], AppError> {
     static JSON: OnceLock<Result<Vec<u8>, String>> = OnceLock::new();
     JSON.get_or_init(|| {
-        ApiDoc::openapi()
-            .to_json()
-            .map(String::into_bytes)
-            .map_err(|e| e.to_string())
+        let mut doc = serde_json::to_value(ApiDoc::openapi()).map_err(|e| e.to_string())?;
+        // A report this server accepts, as the example of a submission: for
+        // readers, and so API testers start from a valid body.
+        if let Some(media) = doc.pointer_mut("/paths/~1api~1reports/post/requestBody/content/application~1json") {
+            if let (Some(media), Some(example)) = (media.as_object_mut(), example_report()) {
+                media.insert("example".to_owned(), example);
+            }
+        }
+        serde_json::to_vec(&doc).map_err(|e| e.to_string())
     })
     .as_ref()
     .map(Vec::as_slice)
     .map_err(|e| AppError::Internal(format!("cannot encode the OpenAPI document: {e}")))
+}
+
+/// The core's example of a general incident report, written now about an
+/// event an hour ago, with a fresh UUIDv7 (a fixed id would be a conflict
+/// once the example changed). `None` if the system's random source fails.
+fn example_report() -> Option<serde_json::Value> {
+    use kuaibao_core::catalogue::GENERAL_INCIDENT;
+    use kuaibao_core::validate::beijing;
+
+    let now = Utc::now().with_timezone(&beijing());
+    let mut random = [0u8; 10];
+    getrandom::fill(&mut random).ok()?;
+    let mut report = kuaibao_core::examples::report(&GENERAL_INCIDENT, kuaibao_core::Stage::Initial);
+    report.id = ReportId::from_parts(u64::try_from(now.timestamp_millis()).ok()?, random);
+    report.written_at = now.fixed_offset();
+    let occurred = (now - chrono::TimeDelta::hours(1)).format("%Y-%m-%dT%H:%M").to_string();
+    report.answers.insert("occurred_at".to_owned(), occurred);
+    serde_json::to_value(report).ok()
+}
+
+/// The `Allow` header for `path`: the methods the description gives it,
+/// and HEAD wherever GET (axum answers HEAD for every GET route); `None`
+/// for a path it does not describe. The router serves exactly the
+/// described methods (tested), so 405 answers can say which are.
+pub fn allowed_methods(path: &str) -> Option<&'static str> {
+    type Route = (Vec<String>, String);
+    static ROUTES: OnceLock<Vec<Route>> = OnceLock::new();
+    let routes = ROUTES.get_or_init(|| {
+        let doc = ApiDoc::openapi();
+        doc.paths
+            .paths
+            .iter()
+            .map(|(template, item)| {
+                let ops = [
+                    ("GET", item.get.is_some()),
+                    ("HEAD", item.get.is_some() || item.head.is_some()),
+                    ("POST", item.post.is_some()),
+                    ("PUT", item.put.is_some()),
+                    ("PATCH", item.patch.is_some()),
+                    ("DELETE", item.delete.is_some()),
+                    ("OPTIONS", item.options.is_some()),
+                ];
+                let allow = ops
+                    .iter()
+                    .filter(|(_, served)| *served)
+                    .map(|(m, _)| *m)
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                (template.split('/').map(str::to_owned).collect(), allow)
+            })
+            .collect()
+    });
+    let segments: Vec<&str> = path.split('/').collect();
+    routes
+        .iter()
+        .find(|(template, _)| {
+            template.len() == segments.len()
+                && template.iter().zip(&segments).all(|(t, s)| {
+                    if t.starts_with('{') && t.ends_with('}') {
+                        !s.is_empty()
+                    } else {
+                        t == s
+                    }
+                })
+        })
+        .map(|(_, allow)| allow.as_str())
 }
 
 /// `GET /api/openapi.json`.
@@ -335,8 +407,9 @@ fn list_reports() {}
 /// Submit a report, idempotently by its id: 201 the first time, 200 with
 /// the same receipt for a replay.
 #[utoipa::path(post, path = "/api/reports", tag = "reports", security(("bearer" = [])),
-    params(("x-kuaibao-clock" = Option<i64>, Header,
-        description = "The phone's clock when it sent the request, in milliseconds since the Unix epoch")),
+    params(("x-kuaibao-clock" = Option<String>, Header, example = "1795399200000",
+        description = "The phone's clock when it sent the request, in milliseconds since the Unix epoch. \
+                       A value that is not such a number is ignored: the clock's offset is then not measured")),
     request_body(content = Report, content_type = "application/json"),
     responses(
         (status = 201, body = Receipt, description = "Stored"),
@@ -491,6 +564,20 @@ fn tus_delete() {}
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn allow_lists_the_described_methods_of_a_path() {
+        assert_eq!(allowed_methods("/api/session"), Some("GET, HEAD, POST, DELETE"));
+        assert_eq!(allowed_methods("/api/reports/0189-x"), Some("GET, HEAD"));
+        assert_eq!(allowed_methods("/api/reports/x/photos"), Some("GET, HEAD"));
+        assert_eq!(
+            allowed_methods("/api/uploads/abc"),
+            Some("HEAD, PATCH, DELETE, OPTIONS")
+        );
+        assert_eq!(allowed_methods("/api/uploads"), Some("POST, OPTIONS"));
+        assert_eq!(allowed_methods("/api/reports//photos"), None);
+        assert_eq!(allowed_methods("/api/nope"), None);
+    }
 
     #[test]
     fn the_document_encodes_and_names_the_bearer_scheme() {

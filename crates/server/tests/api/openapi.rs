@@ -144,12 +144,29 @@ async fn documented_methods_are_served_and_others_are_405() {
                 .await
                 .expect("request");
             let status = res.status();
+            let allow = res
+                .headers()
+                .get("allow")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned);
             let body = res.text().await.unwrap_or_default();
             if methods.contains(method) {
                 assert_ne!(status, StatusCode::METHOD_NOT_ALLOWED, "{method} {path} is served");
                 assert!(!body.contains("no such API endpoint"), "{method} {path}: {body}");
             } else {
                 assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED, "{method} {path} is not: {body}");
+                // `Allow` names exactly the documented methods (and HEAD
+                // with GET).
+                let mut expected: BTreeSet<String> = methods.iter().map(|m| m.to_uppercase()).collect();
+                if methods.contains("get") {
+                    expected.insert("HEAD".to_owned());
+                }
+                let allow: BTreeSet<String> = allow
+                    .unwrap_or_else(|| panic!("{method} {path}: 405 without Allow"))
+                    .split(',')
+                    .map(|m| m.trim().to_owned())
+                    .collect();
+                assert_eq!(allow, expected, "{method} {path}");
             }
         }
     }
@@ -318,4 +335,26 @@ async fn real_answers_match_their_documented_schemas() {
         app.client.get(app.url(&format!("/api/threads/{}", new_id()))),
     )
     .await;
+}
+
+#[tokio::test]
+async fn the_example_submission_of_the_description_is_accepted() {
+    let (app, _dirs) = spawn_app().await;
+    let doc = document(&app).await;
+    let media = &doc["paths"]["/api/reports"]["post"]["requestBody"]["content"]["application/json"];
+    assert!(media["example"].is_object(), "an example report");
+    check(&doc, &media["schema"], &media["example"], "the example");
+    let res = app
+        .client
+        .post(app.url(SUBMIT_REPORT_PATH))
+        .json(&media["example"])
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(
+        res.status(),
+        StatusCode::CREATED,
+        "{}",
+        res.text().await.unwrap_or_default()
+    );
 }
