@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
 
-use crate::harness::{client, hazard, incident, jpeg, login, verify, within, Env, Phone, Rng};
+use crate::harness::{client, files_under, hazard, incident, jpeg, login, verify, within, Env, Phone, Rng};
 
 /// One phone's outbox: reports (two in three with one or two photos of
 /// 40–250 KB) made and sent one after the other until `stop`, each retried
@@ -98,6 +98,12 @@ async fn sigkill_at_random_moments_loses_and_duplicates_nothing() {
         "only {during} of {kills} kills landed during a request"
     );
     verify(&env, &phone).await;
+    let leftovers: Vec<_> = files_under(&env.data().join("photos"))
+        .into_iter()
+        .chain(files_under(&env.data().join("uploads")))
+        .filter(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.len() != 64))
+        .collect();
+    eprintln!("left over: {leftovers:?}");
 
     // Killed once more with everything delivered: still all there, and every
     // report sent again answers its first receipt.

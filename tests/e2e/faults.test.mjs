@@ -1,0 +1,231 @@
+// The phone's outbox finishes after the server dies: reports with photos
+// queued offline, the server killed with SIGKILL in the middle of the sync
+// (once while the texts go, once while the photos go) and started again on
+// the same port and data. The phone shows every report delivered with all
+// its photos; the server holds each report once, with the receipt the phone
+// keeps, and each photo byte-identical.
+
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import net from 'node:net';
+import { mkdtemp, cp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { adminCommand, openPhone, openApp, home, form, noiseJpeg, phonePhotos, phoneRecords, fillHazard, REPORTER } from './helpers.mjs';
+
+const cleanup = [];
+after(async () => { for (const c of cleanup.reverse()) await c(); });
+
+/** A port free now, below the ephemeral range: while the server is down no
+ *  outgoing connection takes it, so the server gets it back. */
+async function freePort() {
+  for (let i = 0; i < 500; i++) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    const free = await new Promise((resolve) => {
+      const s = net.createServer();
+      s.once('error', () => resolve(false));
+      s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
+  throw new Error('no free port');
+}
+
+/** The server binary on a fixed port and a data dir of its own, which the
+ *  test may kill and start again; the reporter's account made by its
+ *  command line. */
+async function killableServer() {
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'kuaibao-e2e-faults-data-'));
+  const staticDir = await mkdtemp(path.join(tmpdir(), 'kuaibao-e2e-faults-dist-'));
+  await cp(process.env.KUAIBAO_DIST, staticDir, { recursive: true });
+  const port = await freePort();
+  const env = { ...process.env, KUAIBAO_ADDR: `127.0.0.1:${port}`, KUAIBAO_DATA_DIR: dataDir, KUAIBAO_STATIC_DIR: staticDir, RUST_LOG: 'warn' };
+  let parent = null;
+  for (const [code, level, name] of [['xh', 'district', '新河区'], ['xh-cg', 'township', '城关街道'], ['xh-cg-qs', 'village', '青石村'], ['xh-cg-qs-3', 'grid', '青石村三组']]) {
+    await adminCommand(env, ['area', 'add', code, '--name', name, '--level', level, ...(parent ? ['--parent', parent] : [])]);
+    parent = code;
+  }
+  await adminCommand(env, ['user', 'add', REPORTER.username, '--role', 'reporter', '--area', 'xh-cg-qs-3', '--name', REPORTER.name], `${REPORTER.password}\n`);
+
+  let child = null;
+  const launch = () => new Promise((resolve) => {
+    const c = spawn(process.env.KUAIBAO_SERVER_BIN, [], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    const timer = setTimeout(() => { c.kill('SIGKILL'); resolve(null); }, 20_000);
+    c.stdout.on('data', (chunk) => {
+      out += chunk;
+      if (out.includes('listening on http://')) { clearTimeout(timer); resolve(c); }
+    });
+    c.once('exit', () => { clearTimeout(timer); resolve(null); });
+  });
+  const server = {
+    url: `http://127.0.0.1:${port}`,
+    async start() {
+      // The port may be held a moment longer by the process just killed.
+      for (let i = 0; i < 50 && !child; i++) {
+        child = await launch();
+        if (!child) await new Promise((r) => setTimeout(r, 100));
+      }
+      if (!child) throw new Error('the server does not start');
+    },
+    /** SIGKILL: no shutdown, no goodbye. */
+    async kill() {
+      const c = child;
+      child = null;
+      if (!c || c.exitCode !== null || c.signalCode !== null) return;
+      const exited = new Promise((r) => c.once('exit', r));
+      c.kill('SIGKILL');
+      await exited;
+    },
+    /** An API session of the reporter's own, as a device of its own. */
+    async token() {
+      const res = await fetch(`${this.url}/api/session`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ username: REPORTER.username, password: REPORTER.password, device_id: crypto.randomUUID() }),
+      });
+      assert.equal(res.status, 201, 'the API login');
+      return (await res.json()).token;
+    },
+    async stop() {
+      await this.kill();
+      await rm(dataDir, { recursive: true, force: true });
+      await rm(staticDir, { recursive: true, force: true });
+    },
+  };
+  await server.start();
+  return server;
+}
+
+async function attach(page, files) {
+  const before = await page.getByTestId('photo').count();
+  await page.locator('#gallery-photos').setInputFiles(files);
+  await page.waitForFunction((n) => document.querySelectorAll('[data-testid=photo]').length === n, before + files.length, { timeout: 30_000 });
+}
+
+/** Resolves once `page` has had an answer to `method path…` with `status`. */
+function answered(page, method, prefix, status) {
+  return new Promise((resolve) => {
+    const seen = async (request) => {
+      if (request.method() !== method || !new URL(request.url()).pathname.startsWith(prefix)) return;
+      const response = await request.response();
+      if (response?.status() === status) {
+        page.off('requestfinished', seen);
+        resolve();
+      }
+    };
+    page.on('requestfinished', seen);
+  });
+}
+
+/** `promise`, or a failure after `ms` saying what was awaited and how
+ *  things stood (`state()`). */
+async function deadline(promise, ms, what, state) {
+  let timer;
+  const late = new Promise((_, reject) => { timer = setTimeout(async () => reject(new Error(`${what}: not within ${ms} ms; ${await state()}`)), ms); });
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Clicks "send now" until every report is delivered with all its photos
+ *  (sparing the test the backoff a phone would sit through). */
+async function sendUntilAllDelivered(page, reports, photos, timeoutMs = 90_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const states = await home(page).statuses();
+    const progress = await page.getByTestId('photo-progress').allInnerTexts();
+    const whole = progress.filter((t) => { const m = t.match(/(\d+)\/(\d+)$/); return m && m[1] === m[2]; });
+    if (states.length === reports && states.every((s) => s === 'delivered') && progress.length === photos && whole.length === photos) return;
+    await page.getByRole('button', { name: '立即发送' }).click({ timeout: 2_000 }).catch(() => {});
+    await page.waitForTimeout(500);
+  }
+  throw new Error(`not all delivered within ${timeoutMs} ms: ${await home(page).statuses()}; photos ${await page.getByTestId('photo-progress').allInnerTexts()}`);
+}
+
+test('the outbox finishes after the server is killed mid-sync: all delivered, each stored once, photos byte-identical', { timeout: 150_000 }, async () => {
+  const server = await killableServer();
+  cleanup.push(() => server.stop());
+  const phone = await openPhone();
+  cleanup.push(() => phone.close());
+  const { page, context } = phone;
+  await openApp(page, server.url);
+
+  // No signal: three hazards with two photos each, and one general report.
+  await context.setOffline(true);
+  const places = ['青石村堰塘东岸', '青石村二组河堤', '青石村三组水库'];
+  for (const [n, place] of places.entries()) {
+    await home(page).newReport('风险隐患');
+    await fillHazard(page, place);
+    // Of different sizes, so no two are the same bytes (each must be sent).
+    for (let i = 0; i < 2; i++) await attach(page, [{ name: `p${i}.jpg`, mimeType: 'image/jpeg', buffer: await noiseJpeg(page, 1000 + 20 * n + 10 * i, 750) }]);
+    await form(page).waitSaved();
+    await form(page).submit.click();
+    await home(page).newReportButton.waitFor();
+  }
+  await home(page).newReport();
+  await form(page).fill();
+  await form(page).waitSaved();
+  await form(page).submit.click();
+  await home(page).waitForCount('waiting', 4);
+  const queued = await phoneRecords(page);
+  const photos = await phonePhotos(page);
+  assert.equal(queued.length, 4);
+  assert.equal(photos.length, 6);
+  assert.equal(new Set(photos.map((p) => p.sha256)).size, 6, 'six different photos');
+  assert.ok(photos.every((p) => p.size > 256 * 1024), `each takes more than one chunk: ${photos.map((p) => p.size)}`);
+
+  // What the phone asked and was answered, for a failure's message.
+  const log = [];
+  page.on('requestfinished', async (r) => log.push(`${r.method()} ${new URL(r.url()).pathname} ${(await r.response())?.status()}`));
+  page.on('requestfailed', (r) => log.push(`${r.method()} ${new URL(r.url()).pathname} failed`));
+  const state = async () => `reports ${await home(page).statuses()}; photos ${await page.getByTestId('photo-progress').allInnerTexts()}; requests: ${log.slice(-12).join(', ')}`;
+
+  // Signal: the server dies as soon as the first text is stored, and
+  // again as soon as a photo's chunk is stored.
+  const firstText = answered(page, 'POST', '/api/reports', 201);
+  await context.setOffline(false);
+  await deadline(firstText, 30_000, 'the first report, once back online', state);
+  await server.kill();
+  await page.waitForTimeout(1_000);
+  await deadline(server.start(), 30_000, 'the server, started again', state);
+  const token = await server.token();
+  const api = (p) => fetch(`${server.url}${p}`, { headers: { Authorization: `Bearer ${token}` } });
+  const storedAtFirstKill = (await (await api('/api/reports')).json()).length;
+
+  const firstChunk = answered(page, 'PATCH', '/api/uploads/', 204);
+  await page.getByRole('button', { name: '立即发送' }).click();
+  await deadline(firstChunk, 30_000, 'a photo\'s first chunk', state);
+  await server.kill();
+  await page.waitForTimeout(1_000);
+  await deadline(server.start(), 30_000, 'the server, started again', state);
+  let arrivedAtSecondKill = 0;
+  for (const r of await (await api('/api/reports')).json()) arrivedAtSecondKill += r.photos.arrived;
+
+  await sendUntilAllDelivered(page, 4, 3);
+  assert.ok(storedAtFirstKill >= 1 && storedAtFirstKill < 4, `the first kill came mid-sync (${storedAtFirstKill} of 4 texts stored)`);
+  assert.ok(arrivedAtSecondKill < 6, `the second kill came mid-sync (${arrivedAtSecondKill} of 6 photos arrived)`);
+
+  // The server holds each report once, with the receipt the phone shows.
+  const stored = await (await api('/api/reports')).json();
+  const local = await phoneRecords(page);
+  assert.equal(stored.length, 4, 'four reports stored');
+  assert.deepEqual(new Set(stored.map((s) => s.report.id)).size, 4, 'none twice');
+  assert.deepEqual(stored.map((s) => s.report.id).sort(), local.map((r) => r.id).sort(), 'the phone\'s reports, no other');
+  for (const s of stored) {
+    const mine = local.find((r) => r.id === s.report.id);
+    assert.deepEqual(mine.status.receipt, s.receipt, `report ${s.report.id}: the phone keeps the server's receipt`);
+    assert.equal(s.photos.arrived, s.photos.expected, `report ${s.report.id}: every photo arrived`);
+  }
+  assert.equal(stored.reduce((n, s) => n + s.photos.expected, 0), 6);
+  for (const p of photos) {
+    const res = await api(`/api/photos/${p.sha256}`);
+    assert.equal(res.status, 200);
+    const sha = createHash('sha256').update(Buffer.from(await res.arrayBuffer())).digest('hex');
+    assert.equal(sha, p.sha256, 'byte-identical on the server');
+  }
+});
