@@ -17,8 +17,8 @@ use tempfile::TempDir;
 use kuaibao_server::db::StoreError;
 
 use crate::harness::{
-    client, expect_unavailable, hazard, incident, integrity_check, jpeg, login, verify, within, Env, Phone, Rng,
-    Upload, CHUNK,
+    client, expect_unavailable, files_under, hazard, incident, integrity_check, jpeg, login, verify, within, Env,
+    Phone, Rng, Upload, CHUNK,
 };
 
 /// A tmpfs mounted on a folder; unmounted when dropped, even by a failing
@@ -119,20 +119,25 @@ async fn a_full_disk_answers_507_keeps_the_database_whole_and_the_retries_comple
     let data = mount_dir.path().join("data");
     let env = Env::on(data.clone()).await;
     env.add_accounts().await;
-    let server = env.start(&[]).await;
+    let mut server = env.start(&[]).await;
     let token = login(&env.base()).await;
     let phone = Phone::new(client(&token, false), env.base());
 
-    within(Duration::from_secs(60), "the disk-full test", async {
+    server = within(Duration::from_secs(60), "the disk-full test", async {
         // Before: a hazard with one photo arrived and one up to its last chunk.
-        let (p1, p2, p3) = (
+        // And a hazard whose photo has no upload yet.
+        let (p1, p2, p3, p4) = (
             jpeg(&mut rng, 100_000),
             jpeg(&mut rng, 2 * CHUNK + 18_928),
             jpeg(&mut rng, 80_000),
+            jpeg(&mut rng, 30_000),
         );
         let a = hazard(&mut rng, &[&p1, &p2]);
+        let e = hazard(&mut rng, &[&p4]);
         phone.queue(&a, &[p1.clone(), p2.clone()]);
+        phone.queue(&e, &[p4.clone()]);
         phone.receipt(phone.post(&a).await, StatusCode::CREATED).await;
+        phone.receipt(phone.post(&e).await, StatusCode::CREATED).await;
         phone.upload(&a.photos[0], &p1).await;
         let mut u2 = Upload::default();
         let last = 2 * CHUNK;
@@ -196,8 +201,37 @@ async fn a_full_disk_answers_507_keeps_the_database_whole_and_the_retries_comple
             );
             integrity_check(&env).await;
         }
+        // An upload cannot even be made where the database is full.
+        let res = phone.create(&e.photos[0]).await;
+        if env.postgres() {
+            assert_eq!(res.status(), StatusCode::CREATED);
+        } else {
+            assert_eq!(
+                expect_unavailable(res).await,
+                StatusCode::INSUFFICIENT_STORAGE,
+                "a new upload"
+            );
+        }
         // Reading goes on.
         assert_eq!(phone.arrived(&a).await, 1);
+
+        // Killed and started again on the full disk: it starts, reads, and
+        // still refuses what it cannot store.
+        server.kill().await;
+        server = env.start(&[]).await;
+        assert_eq!(phone.arrived(&a).await, 1);
+        assert_eq!(phone.offset(&l2).await, last as u64);
+        let res = phone.post(&c).await;
+        if env.postgres() {
+            phone.receipt(res, StatusCode::OK).await;
+        } else {
+            assert_eq!(
+                expect_unavailable(res).await,
+                StatusCode::INSUFFICIENT_STORAGE,
+                "after the restart"
+            );
+            integrity_check(&env).await;
+        }
 
         // Eight pages back: room for the last chunk, not for the photo's
         // copy in the store. Still 507, and the photo not arrived.
@@ -232,7 +266,15 @@ async fn a_full_disk_answers_507_keeps_the_database_whole_and_the_retries_comple
         u2.offset = None;
         while !phone.upload_step(&a.photos[1], &p2, &mut u2).await {}
         phone.upload(&b.photos[0], &p3).await;
+        phone.upload(&e.photos[0], &p4).await;
         verify(&env, &phone).await;
+        // Nothing half-written was left behind where photos are kept.
+        let stray: Vec<_> = files_under(&data.join("photos"))
+            .into_iter()
+            .filter(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.len() != 64))
+            .collect();
+        assert!(stray.is_empty(), "half-written files among the photos: {stray:?}");
+        server
     })
     .await;
     // Gone before the unmount.
