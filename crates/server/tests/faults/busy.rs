@@ -115,7 +115,7 @@ async fn a_locked_database_answers_503_stores_nothing_and_the_retries_store_once
         let b = incident(&mut rng);
         let c = hazard(&mut rng, &[&p3]);
         phone.queue(&b, &[]);
-        phone.queue(&c, &[p3.clone()]);
+        phone.queue(&c, std::slice::from_ref(&p3));
         let mut lock = Lock::take(&env, "reports IN ACCESS EXCLUSIVE MODE").await;
         for report in [&b, &c] {
             let started = Instant::now();

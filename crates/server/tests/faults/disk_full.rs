@@ -135,7 +135,7 @@ async fn a_full_disk_answers_507_keeps_the_database_whole_and_the_retries_comple
         let a = hazard(&mut rng, &[&p1, &p2]);
         let e = hazard(&mut rng, &[&p4]);
         phone.queue(&a, &[p1.clone(), p2.clone()]);
-        phone.queue(&e, &[p4.clone()]);
+        phone.queue(&e, std::slice::from_ref(&p4));
         phone.receipt(phone.post(&a).await, StatusCode::CREATED).await;
         phone.receipt(phone.post(&e).await, StatusCode::CREATED).await;
         phone.upload(&a.photos[0], &p1).await;
@@ -147,7 +147,7 @@ async fn a_full_disk_answers_507_keeps_the_database_whole_and_the_retries_comple
         let b = hazard(&mut rng, &[&p3]);
         let c = incident(&mut rng);
         let d = incident(&mut rng);
-        phone.queue(&b, &[p3.clone()]);
+        phone.queue(&b, std::slice::from_ref(&p3));
         phone.queue(&c, &[]);
         phone.queue(&d, &[]);
 
