@@ -143,6 +143,9 @@ pub fn app(state: AppState, static_dir: &Path, protections: Protections) -> Rout
         // tus has its own body rules (see `tus::routes`), so it is merged
         // after the API's body limit is laid on the rest.
         .merge(tus::routes().layer(middleware::from_fn(tus_methods)))
+        // Whatever refuses a request (axum's own extractors included), the
+        // answer is the API's error shape.
+        .layer(middleware::from_fn(api_error_shape))
         // Every API request with a token counts against its session's rate.
         .layer(middleware::from_fn_with_state(rate_limits, rate_limit::limit_sessions))
         .with_state(state);
@@ -197,6 +200,61 @@ async fn tus_methods(request: axum::extract::Request, next: middleware::Next) ->
         let uri = request.uri().clone();
         method_not_allowed(uri).await
     }
+}
+
+/// The most of a plain-text refusal kept as the message.
+const MAX_MESSAGE_BYTES: usize = 2048;
+
+/// Turns a refusal that is not the API's JSON (a plain-text rejection of an
+/// axum extractor, say `Invalid URL` for a path that is not UTF-8) into an
+/// [`ApiError`](kuaibao_core::protocol::ApiError) with the same status, its
+/// text as the message, and the other headers kept. A safety net: the
+/// handlers answer the shape themselves.
+async fn api_error_shape(request: axum::extract::Request, next: middleware::Next) -> Response {
+    use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
+    use kuaibao_core::protocol::{ApiError, ApiErrorCode};
+
+    let response = next.run(request).await;
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let text = axum::body::to_bytes(body, MAX_MESSAGE_BYTES).await.unwrap_or_default();
+    let text = String::from_utf8_lossy(&text).trim().to_owned();
+    let message = if text.is_empty() {
+        status.canonical_reason().unwrap_or("refused").to_owned()
+    } else {
+        text
+    };
+    let error = match status.as_u16() {
+        401 => ApiErrorCode::Unauthorized,
+        403 => ApiErrorCode::Forbidden,
+        404 | 410 => ApiErrorCode::NotFound,
+        409 | 423 => ApiErrorCode::Conflict,
+        413 => ApiErrorCode::PayloadTooLarge,
+        429 => ApiErrorCode::RateLimited,
+        503 | 507 => ApiErrorCode::Unavailable,
+        500..=599 => ApiErrorCode::Internal,
+        _ => ApiErrorCode::BadRequest,
+    };
+    let body = ApiError {
+        error,
+        message,
+        fields: Vec::new(),
+    };
+    parts.headers.remove(CONTENT_LENGTH);
+    let mut shaped = (status, axum::Json(body)).into_response();
+    for (name, value) in &parts.headers {
+        if name != CONTENT_TYPE {
+            shaped.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    shaped
 }
 
 fn panicked(_: Box<dyn std::any::Any + Send + 'static>) -> Response {

@@ -127,6 +127,42 @@ async fn the_csp_allows_the_inline_loader_by_its_hash_and_follows_a_new_build() 
     assert_eq!(res.text().await.expect("body"), trunk_index(second));
 }
 
+#[tokio::test]
+async fn every_api_refusal_is_an_api_error_even_the_frameworks_own() {
+    let (app, _dirs) = spawn_app().await;
+    // Paths that are not UTF-8 once decoded are refused by axum's own path
+    // extractor before any handler runs.
+    for (method, path) in [
+        (Method::PATCH, "/api/uploads/%FF"),
+        (Method::DELETE, "/api/uploads/%FF"),
+        (Method::GET, "/api/reports/%FF"),
+        (Method::GET, "/api/photos/%FF"),
+    ] {
+        let res = app
+            .client
+            .request(method.clone(), app.url(path))
+            .header("Tus-Resumable", "1.0.0")
+            .send()
+            .await
+            .expect("request");
+        let tus = res.headers().get("tus-resumable").cloned();
+        let (status, error) = api_error(res).await;
+        assert_eq!(
+            (status, error.error),
+            (StatusCode::BAD_REQUEST, ApiErrorCode::BadRequest),
+            "{method} {path}"
+        );
+        assert!(error.message.contains("UTF-8"), "{method} {path}: {}", error.message);
+        if path.starts_with("/api/uploads") {
+            assert_eq!(
+                tus.as_ref().and_then(|v| v.to_str().ok()),
+                Some("1.0.0"),
+                "tus headers kept"
+            );
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------
 // CORS.
 
