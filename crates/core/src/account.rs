@@ -167,6 +167,14 @@ impl LoginRequest {
                 "用户名过长",
                 "The username is too long",
             ));
+        } else if username.chars().any(char::is_control) {
+            // Nobody types one; PostgreSQL text cannot even hold NUL.
+            errors.push(FieldError::new(
+                "username",
+                ErrorCode::BadId,
+                "用户名含有无效字符",
+                "The username contains characters that cannot be typed",
+            ));
         }
         if self.password.is_empty() {
             errors.push(FieldError::new(
@@ -262,6 +270,12 @@ mod tests {
         let errors = form.check();
         let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["username", "password", "device_id"]);
+        let nul = LoginRequest {
+            username: "li\u{0}".into(),
+            password: "secret-pass".into(),
+            device_id: "01890a5d-ac96-774b-bcce-b302099a8057".into(),
+        };
+        assert_eq!(nul.check()[0].field, "username");
         let good = LoginRequest {
             username: "li".into(),
             password: "secret-pass".into(),

@@ -32,6 +32,7 @@ use kuaibao_core::photo::tus;
 use kuaibao_core::protocol::{ApiError, ApiErrorCode};
 
 use super::error::{store_unavailable, unavailable_response};
+use super::extract::PathParam;
 use super::AppState;
 use crate::auth::Caller;
 use crate::db::is_disk_full;
@@ -154,7 +155,7 @@ async fn create(State(state): State<AppState>, caller: Caller, headers: HeaderMa
 async fn head(
     State(state): State<AppState>,
     caller: Caller,
-    axum::extract::Path(id): axum::extract::Path<String>,
+    PathParam(id): PathParam<String>,
 ) -> Result<Response, UploadError> {
     if !is_upload_id(&id) {
         return Err(UploadError::NotFound);
@@ -173,7 +174,7 @@ async fn head(
 async fn patch(
     State(state): State<AppState>,
     caller: Caller,
-    axum::extract::Path(id): axum::extract::Path<String>,
+    PathParam(id): PathParam<String>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, UploadError> {
@@ -217,7 +218,7 @@ async fn patch(
 async fn terminate(
     State(state): State<AppState>,
     caller: Caller,
-    axum::extract::Path(id): axum::extract::Path<String>,
+    PathParam(id): PathParam<String>,
 ) -> Result<StatusCode, UploadError> {
     if !is_upload_id(&id) {
         return Err(UploadError::NotFound);

@@ -203,6 +203,11 @@ async fn a_login_is_refused_alike_for_a_wrong_password_and_an_unknown_user() {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     let fields: Vec<&str> = error.fields.iter().map(|f| f.field.as_str()).collect();
     assert_eq!(fields, ["username", "password", "device_id"]);
+    // A NUL in the username (which PostgreSQL text cannot hold) is a
+    // mistake in the form, not a server error.
+    let (status, error) = api_error(login_as(&app, "li\u{0}", PASSWORD).await).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(error.fields[0].field, "username");
 
     // The right password: a session naming the account and its area.
     let res = login_as(&app, REPORTER, PASSWORD).await;
