@@ -127,7 +127,10 @@ fn dirs() -> Dirs {
 /// A new, empty database on the PostgreSQL server of `admin_url`; its URL.
 fn fresh_postgres_database(admin_url: &str) -> String {
     let (_, random) = id_parts();
-    let name = format!("kb_test_{}", random.iter().map(|b| format!("{b:02x}")).collect::<String>());
+    let name = format!(
+        "kb_test_{}",
+        random.iter().map(|b| format!("{b:02x}")).collect::<String>()
+    );
     let base = admin_url.rsplit_once('/').map(|(base, _)| base).unwrap_or(admin_url);
     let url = format!("{base}/{name}");
     let (admin_url, create) = (admin_url.to_owned(), format!("CREATE DATABASE {name}"));
