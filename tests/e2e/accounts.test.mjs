@@ -190,10 +190,11 @@ test('logging out keeps queued reports and drafts; they go after the next login'
   await form(page).fill({ 地点: '村口石桥' });
   await form(page).waitSaved();
   await page.getByRole('link', { name: '返回列表' }).click();
-  await context.setOffline(false);
-  // Hold the report back at the network so it is still queued at log-out.
+  // Back online, but the report is held back at the network (before the
+  // online event can send it), so it is still queued at log-out.
   await page.route('**/api/reports', (route) => route.abort('internetdisconnected'));
-  await home(page).waitForStatus('waiting');
+  await context.setOffline(false);
+  await page.locator('[data-testid=report-item]', { hasText: '上次发送失败' }).waitFor();
 
   await page.getByRole('button', { name: '退出登录' }).click();
   await page.getByText('已保存的报告和草稿都留在本机').waitFor();
