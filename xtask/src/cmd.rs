@@ -2,6 +2,7 @@
 
 use std::ffi::OsStr;
 use std::io;
+use std::io::Write;
 use std::process::{Command, Stdio};
 
 use crate::error::{Error, Result};
@@ -75,4 +76,25 @@ pub fn require(program: &str, version_arg: &str) -> Result<String> {
         program: program.to_string(),
         hint: hint_for(program),
     })
+}
+
+/// Runs `command` with `input` on its standard input (other stdio
+/// inherited) and fails unless it exits with 0.
+pub fn run_with_input(command: &mut Command, input: &str) -> Result<()> {
+    let shown = display(command);
+    let mut child = command
+        .stdin(Stdio::piped())
+        .spawn()
+        .map_err(|e| Error::Setup(format!("cannot start `{shown}`: {e}")))?;
+    if let Some(mut stdin) = child.stdin.take() {
+        stdin
+            .write_all(input.as_bytes())
+            .map_err(|e| Error::Setup(format!("`{shown}`: cannot write its input: {e}")))?;
+    }
+    let status = child.wait().map_err(|e| Error::Setup(format!("`{shown}`: {e}")))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(Error::CommandFailed { command: shown, status })
+    }
 }

@@ -8,7 +8,7 @@
 use std::fs;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use crate::cmd;
 use crate::error::{Error, Result};
@@ -70,27 +70,13 @@ pub fn ensure(server: &Path, data_dir: &Path) -> Result<()> {
 
 /// Runs `kuaibao-server <args>` with `stdin` on the data dir.
 fn admin(server: &Path, data_dir: &Path, args: &[&str], stdin: &str) -> Result<()> {
-    let mut command = Command::new(server);
-    command
-        .args(args)
-        .env("KUAIBAO_DATA_DIR", data_dir)
-        .env("RUST_LOG", "warn")
-        .stdin(Stdio::piped());
-    let shown = cmd::display(&command);
-    let mut child = command
-        .spawn()
-        .map_err(|e| Error::Setup(format!("could not start `{shown}`: {e}")))?;
-    if let Some(mut input) = child.stdin.take() {
-        input
-            .write_all(stdin.as_bytes())
-            .map_err(|e| Error::Setup(format!("`{shown}`: cannot write its input: {e}")))?;
-    }
-    let status = child.wait().map_err(|e| Error::Setup(format!("`{shown}`: {e}")))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(Error::CommandFailed { command: shown, status })
-    }
+    cmd::run_with_input(
+        Command::new(server)
+            .args(args)
+            .env("KUAIBAO_DATA_DIR", data_dir)
+            .env("RUST_LOG", "warn"),
+        stdin,
+    )
 }
 
 /// 16 characters from the OS's random source, easy to type on a phone.

@@ -112,7 +112,7 @@ fn run_in(server_bin: &Path, dir: &Path, data_dir: &Path) -> Result<()> {
     let mut user = Command::new(server_bin);
     user.args(["user", "add", USERNAME, "--role", "reporter", "--area", "d"]);
     env(&mut user);
-    run_with_stdin(&mut user, &format!("{PASSWORD}\n"))?;
+    cmd::run_with_input(&mut user, &format!("{PASSWORD}\n"))?;
 
     let log_path = dir.join("server.log");
     let log = fs::File::create(&log_path).map_err(|e| Error::io(&log_path, e))?;
@@ -160,25 +160,6 @@ impl Drop for Running {
     fn drop(&mut self) {
         let _ = self.0.kill();
         let _ = self.0.wait();
-    }
-}
-
-fn run_with_stdin(command: &mut Command, input: &str) -> Result<()> {
-    let shown = cmd::display(command);
-    let mut child = command
-        .stdin(Stdio::piped())
-        .spawn()
-        .map_err(|e| Error::Setup(format!("cannot start `{shown}`: {e}")))?;
-    if let Some(mut stdin) = child.stdin.take() {
-        stdin
-            .write_all(input.as_bytes())
-            .map_err(|e| Error::Setup(format!("`{shown}`: cannot write its input: {e}")))?;
-    }
-    let status = child.wait().map_err(|e| Error::Setup(format!("`{shown}`: {e}")))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(Error::CommandFailed { command: shown, status })
     }
 }
 
