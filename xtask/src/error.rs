@@ -22,8 +22,6 @@ pub enum Error {
     Precache(String),
     /// `cargo xtask test`: a stage failed (its own output is above).
     Stage { stage: String, source: Box<Error> },
-    /// A subcommand that does not exist yet.
-    NotYet(&'static str),
 }
 
 impl Error {
@@ -49,7 +47,6 @@ impl fmt::Display for Error {
             Error::Setup(msg) => write!(f, "{msg}"),
             Error::Precache(msg) => write!(f, "precache: {msg}"),
             Error::Stage { stage, source } => write!(f, "stage `{stage}` failed: {source}"),
-            Error::NotYet(msg) => write!(f, "{msg}"),
         }
     }
 }

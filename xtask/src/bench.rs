@@ -1,0 +1,90 @@
+//! `cargo xtask bench`: the figures of issue 6 next to their budgets. Not a
+//! test: a figure over budget is reported, not failed on, and the run goes
+//! on to the next figure. Each benchmark writes its figures as JSON into
+//! `target/bench/`; `tests/bench/table.mjs` (node has a JSON parser, this
+//! std-only tool has none) joins them with the machine and the versions
+//! into `bench/results.json`, `bench/results.md` and the README's table.
+//!
+//! - `tests/bench/<name>.bench.mjs`: the app in headless Chromium (size,
+//!   start-up, autosave, photo pipeline, sync, phone store);
+//! - `crates/server/benches/ingest.rs`: the server under 100 clients on
+//!   SQLite and PostgreSQL, against the raw insert rate of each.
+
+use std::fs;
+use std::path::Path;
+use std::process::Command;
+
+use crate::cmd;
+use crate::error::{Error, Result};
+use crate::{postgres, setup};
+
+/// The browser benchmarks, in the order of the table.
+pub const BROWSER: [&str; 6] = ["size", "startup", "autosave", "photo", "sync", "store"];
+
+/// Runs every benchmark, then writes the table. A benchmark that fails is
+/// named in the table as missing; the others still run.
+pub fn run(root: &Path) -> Result<()> {
+    let out = root.join("target").join("bench");
+    // Figures of an earlier run must not pass for this one's.
+    if out.exists() {
+        fs::remove_dir_all(&out).map_err(|e| Error::io(&out, e))?;
+    }
+    fs::create_dir_all(&out).map_err(|e| Error::io(&out, e))?;
+    cmd::run(
+        Command::new("cargo")
+            .args(["build", "--release", "-p", "kuaibao-server"])
+            .current_dir(root),
+    )?;
+    let server = root.join("target").join("release").join("kuaibao-server");
+    let mut failed: Vec<String> = Vec::new();
+
+    for name in BROWSER {
+        let script = root.join("tests").join("bench").join(format!("{name}.bench.mjs"));
+        if !script.is_file() {
+            println!("note: {} is missing; no {name} figures", script.display());
+            failed.push(name.to_owned());
+            continue;
+        }
+        println!("\n=== xtask bench: {name} ===");
+        let ran = cmd::run(
+            Command::new("node")
+                .arg(&script)
+                .arg("--out")
+                .arg(out.join(format!("{name}.json")))
+                .env("KUAIBAO_SERVER_BIN", &server)
+                .env("KUAIBAO_DIST", root.join("dist"))
+                .env("CHROMIUM_PATH", setup::CHROMIUM)
+                .current_dir(root),
+        );
+        if let Err(e) = ran {
+            eprintln!("xtask bench: {name} failed: {e}");
+            failed.push(name.to_owned());
+        }
+    }
+
+    println!("\n=== xtask bench: server ingest (SQLite and PostgreSQL) ===");
+    let cluster = postgres::Cluster::start(root)?;
+    let ingest = cmd::run(
+        Command::new("cargo")
+            .args(["bench", "-p", "kuaibao-server", "--bench", "ingest"])
+            .env("KUAIBAO_BENCH_OUT", out.join("ingest.json"))
+            .env("KUAIBAO_SERVER_BIN", &server)
+            .env(postgres::URL_VAR, postgres::url())
+            .current_dir(root),
+    );
+    cluster.stop()?;
+    if let Err(e) = ingest {
+        eprintln!("xtask bench: ingest failed: {e}");
+        failed.push("ingest".to_owned());
+    }
+
+    println!("\n=== xtask bench: the table ===");
+    cmd::run(
+        Command::new("node")
+            .arg(root.join("tests").join("bench").join("table.mjs"))
+            .arg(&out)
+            .arg("--missing")
+            .arg(failed.join(","))
+            .current_dir(root),
+    )
+}
