@@ -178,6 +178,10 @@ fn collect_into(dir: &Path, prefix: &str, out: &mut Vec<SiteFile>) -> Result<()>
             .file_name()
             .into_string()
             .map_err(|name| Error::Precache(format!("file name is not UTF-8: {}", Path::new(&name).display())))?;
+        // Compressed twins (see `compress`) are how files travel, not files.
+        if is_compressed_twin(&name) {
+            continue;
+        }
         let rel = format!("{prefix}{name}");
         // Follows symlinks, like the server does.
         let meta = fs::metadata(&path).map_err(|e| Error::io(&path, e))?;
@@ -225,7 +229,56 @@ pub fn run(root: &Path) -> Result<()> {
         rendered.version,
         sw_path.display()
     );
-    Ok(())
+    let mut names: Vec<String> = files.into_iter().map(|f| f.path).collect();
+    names.push(SW_FILE.to_owned());
+    compress(&staging, &names)
+}
+
+/// The kinds of file worth compressing; images and icons are compressed
+/// already.
+const COMPRESSIBLE: &[&str] = &[".wasm", ".js", ".css", ".html", ".webmanifest", ".json", ".svg", ".txt"];
+
+fn is_compressed_twin(name: &str) -> bool {
+    name.ends_with(".br") || name.ends_with(".gz")
+}
+
+/// Writes `<file>.br` (brotli, quality 11) and `<file>.gz` (gzip, level 9)
+/// beside each compressible file, once at build time, so the server sends
+/// the smallest encoding the phone accepts without compressing anything per
+/// request (`ServeDir::precompressed_br`). A twin no smaller than its file
+/// is not written. Node does the compressing: this tool is std-only, and
+/// node is on every machine that builds the app (wasm-opt comes from npm).
+fn compress(dir: &Path, names: &[String]) -> Result<()> {
+    const SCRIPT: &str = r#"
+const zlib = require('zlib'), fs = require('fs'), path = require('path');
+const [dir, ...names] = process.argv.slice(1);
+let raw = 0, br = 0;
+for (const name of names) {
+  const file = path.join(dir, name);
+  const bytes = fs.readFileSync(file);
+  const twins = [
+    ['.br', zlib.brotliCompressSync(bytes, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11,
+      [zlib.constants.BROTLI_PARAM_SIZE_HINT]: bytes.length } })],
+    ['.gz', zlib.gzipSync(bytes, { level: 9 })],
+  ];
+  for (const [ext, packed] of twins) {
+    if (packed.length < bytes.length) fs.writeFileSync(file + ext, packed);
+    if (ext === '.br') { raw += bytes.length; br += Math.min(packed.length, bytes.length); }
+  }
+}
+console.log(`compressed: ${names.length} files, ${raw} bytes, ${br} as brotli`);
+"#;
+    let names: Vec<&String> = names
+        .iter()
+        .filter(|n| COMPRESSIBLE.iter().any(|ext| n.ends_with(ext)))
+        .collect();
+    crate::cmd::run(
+        std::process::Command::new("node")
+            .arg("-e")
+            .arg(SCRIPT)
+            .arg(dir)
+            .args(names),
+    )
 }
 
 #[cfg(test)]
@@ -234,6 +287,14 @@ mod tests {
 
     const TEMPLATE: &str =
         "const PRECACHE = [/*PRECACHE*/];\nconst VERSION = \"/*VERSION*/\";\nconst CACHE = 'kuaibao-' + VERSION;\n";
+
+    #[test]
+    fn compressed_twins_are_not_site_files() {
+        assert!(is_compressed_twin("kuaibao-0123_bg.wasm.br"));
+        assert!(is_compressed_twin("main.css.gz"));
+        assert!(!is_compressed_twin("icons/icon-192.png"));
+        assert!(!is_compressed_twin("sw.js"));
+    }
 
     fn file(path: &str, contents: &str) -> SiteFile {
         SiteFile {

@@ -640,6 +640,39 @@ async fn app_paths_fall_back_to_index_html_uncached() {
     }
 }
 
+/// The build writes brotli and gzip twins of its files; the server sends
+/// the one the browser accepts, unchanged, and the file itself otherwise.
+#[tokio::test]
+async fn precompressed_twins_are_served_to_browsers_that_accept_them() {
+    use reqwest::header::{ACCEPT_ENCODING, CONTENT_ENCODING};
+    let dirs = dirs();
+    let twin = |ext: &str| dirs.static_files.path().join(format!("{HASHED_FILE}.{ext}"));
+    std::fs::write(twin("br"), b"brotli bytes").expect("write .br");
+    std::fs::write(twin("gz"), b"gzip bytes").expect("write .gz");
+    let app = start(&dirs).await;
+    let client = Client::new();
+    for (accept, encoding, body) in [
+        (Some("gzip, deflate, br"), Some("br"), "brotli bytes"),
+        (Some("gzip"), Some("gzip"), "gzip bytes"),
+        (None, None, "console.log(1);"),
+    ] {
+        let mut req = client.get(app.url(&format!("/{HASHED_FILE}")));
+        if let Some(a) = accept {
+            req = req.header(ACCEPT_ENCODING, a);
+        }
+        let res = req.send().await.expect("GET");
+        assert_eq!(res.status(), StatusCode::OK);
+        assert_eq!(
+            res.headers().get(CONTENT_ENCODING).and_then(|v| v.to_str().ok()),
+            encoding,
+            "{accept:?}"
+        );
+        assert_eq!(res.headers()[CACHE_CONTROL], IMMUTABLE);
+        assert_eq!(res.text().await.expect("body"), body);
+    }
+    app.stop().await;
+}
+
 #[tokio::test]
 async fn hashed_files_are_cached_for_a_year_and_sw_js_never() {
     let (app, _dirs) = spawn_app().await;

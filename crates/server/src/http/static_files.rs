@@ -40,7 +40,14 @@ pub fn service(static_dir: &Path) -> Router {
     // `cache_control` below cannot tell it from a hashed file by the path.
     let index = SetResponseHeader::overriding(ServeFile::new(index), CACHE_CONTROL, HeaderValue::from_static(NO_CACHE));
     Router::new()
-        .fallback_service(ServeDir::new(static_dir).fallback(index))
+        // `cargo xtask build` writes a brotli and a gzip twin of each
+        // compressible file: sent as they are, no compressing per request.
+        .fallback_service(
+            ServeDir::new(static_dir)
+                .precompressed_br()
+                .precompressed_gzip()
+                .fallback(index),
+        )
         .layer(middleware::from_fn(cache_control))
 }
 
