@@ -30,12 +30,24 @@ pub fn threads(reports: &[LocalReport]) -> Vec<Thread> {
         }
     }
     for t in &mut threads {
-        t.records
-            .sort_by(|a, b| a.stage.order().cmp(&b.stage.order()).then(a.id.cmp(&b.id)));
+        insertion_sort(&mut t.records, |a, b| (a.stage.order(), a.id) < (b.stage.order(), b.id));
     }
     // Thread ids are UUIDv7: they sort by the time the thread began.
-    threads.sort_by_key(|t| std::cmp::Reverse(t.id));
+    insertion_sort(&mut threads, |a, b| a.id > b.id);
     threads
+}
+
+/// A stable sort in a few dozen bytes of wasm, where std's `sort_by` costs
+/// kilobytes for each element type. The lists are a phone's reports, and the
+/// keys above are unique (record and thread ids), so the order is the same.
+fn insertion_sort<T>(v: &mut [T], less: impl Fn(&T, &T) -> bool) {
+    for i in 1..v.len() {
+        let mut j = i;
+        while j > 0 && less(&v[j], &v[j - 1]) {
+            v.swap(j, j - 1);
+            j -= 1;
+        }
+    }
 }
 
 /// The one thread `id`, from the flat list.
