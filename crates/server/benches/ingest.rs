@@ -1,0 +1,543 @@
+//! Server ingest benchmark (issue 6, `cargo xtask bench`): reports a second
+//! and p50/p99 latency of `POST /api/reports` from 100 concurrent clients
+//! against the real release binary, on SQLite and on PostgreSQL, next to
+//! the raw durable insert rate of the same database measured in the same
+//! run (one transaction per row into `reports`, the server's own connection
+//! settings). Budget: HTTP ingest ≥ 50 % of raw. Also the server's RSS
+//! under that load.
+//!
+//! Run: `cargo build --release -p kuaibao-server` then
+//! `cargo bench -p kuaibao-server --bench ingest`, with
+//! - `KUAIBAO_BENCH_OUT`: where to write the figures as JSON (optional);
+//! - `KUAIBAO_SERVER_BIN`: the server binary (default target/release/kuaibao-server);
+//! - `KUAIBAO_TEST_POSTGRES_URL`: admin URL of a PostgreSQL server where the
+//!   bench may `CREATE DATABASE`; absent, the PostgreSQL figures are skipped.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use chrono::{TimeDelta, Utc};
+use kuaibao_core::catalogue::GENERAL_INCIDENT;
+use kuaibao_core::protocol::{SESSION_PATH, SUBMIT_REPORT_PATH};
+use kuaibao_core::validate::beijing;
+use kuaibao_core::{Report, ReportId, Stage};
+use kuaibao_server::db;
+use reqwest::{Client, StatusCode};
+use serde_json::{json, Value};
+use tempfile::TempDir;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+const CLIENTS: usize = 100;
+const WARMUP: Duration = Duration::from_secs(2);
+const MEASURE: Duration = Duration::from_secs(10);
+const RAW_MEASURE: Duration = Duration::from_secs(6);
+const USERNAME: &str = "bench-reporter";
+const PASSWORD: &str = "bench-password-1";
+const AREA: &str = "bench";
+const DEVICE: &str = "01890a5d-ac96-774b-bcce-b302099a8057";
+
+// ---------------------------------------------------------------------------
+// Reports.
+
+fn random10() -> [u8; 10] {
+    static STATE: AtomicU64 = AtomicU64::new(0);
+    let seed = STATE.fetch_add(0x9E37_79B9_7F4A_7C15, Ordering::Relaxed) ^ now_ms().rotate_left(20);
+    let mut x = seed | 1;
+    let mut out = [0u8; 10];
+    for b in &mut out {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        *b = x as u8;
+    }
+    out
+}
+
+fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
+/// A valid general incident, fresh UUIDv7 id, its event an hour ago.
+fn incident() -> Report {
+    let mut answers = kuaibao_core::examples::filled(&GENERAL_INCIDENT);
+    let occurred = (Utc::now().with_timezone(&beijing()) - TimeDelta::hours(1))
+        .format("%Y-%m-%dT%H:%M")
+        .to_string();
+    answers.insert("occurred_at".to_owned(), occurred);
+    Report {
+        id: ReportId::from_parts(now_ms(), random10()),
+        thread: None,
+        stage: Stage::Initial,
+        template_id: GENERAL_INCIDENT.id.into(),
+        template_version: GENERAL_INCIDENT.version,
+        answers,
+        written_at: Utc::now().with_timezone(&beijing()),
+        grade: None,
+        photos: Vec::new(),
+        clock_offset_ms: None,
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The server.
+
+fn server_bin() -> PathBuf {
+    if let Ok(bin) = std::env::var("KUAIBAO_SERVER_BIN") {
+        return PathBuf::from(bin);
+    }
+    let target = std::env::var("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target"));
+    target.join("release/kuaibao-server")
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+struct Env {
+    bin: PathBuf,
+    data: TempDir,
+    static_dir: TempDir,
+    database_url: Option<String>,
+    port: u16,
+}
+
+impl Env {
+    fn new(bin: &Path, database_url: Option<String>) -> Env {
+        let static_dir = TempDir::new().expect("static dir");
+        std::fs::write(static_dir.path().join("index.html"), "<!DOCTYPE html><title>快报</title>").expect("index.html");
+        Env {
+            bin: bin.to_owned(),
+            data: TempDir::new().expect("data dir"),
+            static_dir,
+            database_url,
+            port: free_port(),
+        }
+    }
+
+    fn base(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    fn url(&self) -> String {
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| db::sqlite_url(self.data.path()))
+    }
+
+    fn command(&self) -> Command {
+        let mut c = Command::new(&self.bin);
+        c.env("KUAIBAO_ADDR", format!("127.0.0.1:{}", self.port))
+            .env("KUAIBAO_DATA_DIR", self.data.path())
+            .env("KUAIBAO_STATIC_DIR", self.static_dir.path())
+            .env("RUST_LOG", "warn")
+            .env("NO_COLOR", "1")
+            .env("KUAIBAO_RATE_PER_MIN", "1000000")
+            .env_remove("DATABASE_URL")
+            .env_remove("KUAIBAO_OBJECT_STORE");
+        if let Some(url) = &self.database_url {
+            c.env("DATABASE_URL", url);
+        }
+        c
+    }
+
+    async fn admin(&self, args: &[&str], stdin: Option<&str>) {
+        use tokio::io::AsyncWriteExt;
+        let mut child = self
+            .command()
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run the admin command");
+        if let Some(text) = stdin {
+            let mut pipe = child.stdin.take().expect("stdin");
+            pipe.write_all(text.as_bytes()).await.expect("write the password");
+        }
+        drop(child.stdin.take());
+        let out = child.wait_with_output().await.expect("admin command");
+        assert!(
+            out.status.success(),
+            "admin command {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    async fn start(&self) -> Child {
+        let mut child = self
+            .command()
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("start the server binary");
+        let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+        let mut line = String::new();
+        let read = tokio::time::timeout(Duration::from_secs(30), stdout.read_line(&mut line)).await;
+        assert!(
+            matches!(read, Ok(Ok(n)) if n > 0) && line.starts_with("listening on http://"),
+            "the server did not start: {line:?}"
+        );
+        // Keep reading stdout so the server never blocks on a full pipe.
+        tokio::spawn(async move {
+            let mut sink = String::new();
+            while matches!(stdout.read_line(&mut sink).await, Ok(n) if n > 0) {
+                sink.clear();
+            }
+        });
+        child
+    }
+}
+
+async fn fresh_postgres_database(admin_url: &str) -> String {
+    use sqlx::Connection;
+    let name = format!("kb_bench_{:x}_{}", now_ms(), std::process::id());
+    let base = admin_url.rsplit_once('/').map_or(admin_url, |(base, _)| base);
+    let mut conn = sqlx::PgConnection::connect(admin_url)
+        .await
+        .expect("connect to the PostgreSQL server of KUAIBAO_TEST_POSTGRES_URL");
+    sqlx::Executor::execute(&mut conn, format!("CREATE DATABASE {name}").as_str())
+        .await
+        .expect("CREATE DATABASE");
+    let _ = conn.close().await;
+    format!("{base}/{name}")
+}
+
+async fn login(client: &Client, base: &str) -> String {
+    let res = client
+        .post(format!("{base}{SESSION_PATH}"))
+        .json(&kuaibao_core::account::LoginRequest {
+            username: USERNAME.to_owned(),
+            password: PASSWORD.to_owned(),
+            device_id: DEVICE.to_owned(),
+        })
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(res.status(), StatusCode::CREATED, "login");
+    res.json::<kuaibao_core::account::Session>().await.expect("session").token
+}
+
+fn client(token: &str) -> Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::AUTHORIZATION,
+        format!("Bearer {token}").parse().expect("header value"),
+    );
+    Client::builder()
+        .default_headers(headers)
+        .pool_max_idle_per_host(1)
+        .timeout(Duration::from_secs(30))
+        .build()
+        .expect("client")
+}
+
+fn rss_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i].as_secs_f64() * 1000.0
+}
+
+struct Http {
+    reports_per_s: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+    errors: u64,
+    rss_peak_mb: f64,
+    rss_mean_mb: f64,
+    rss_idle_mb: f64,
+    sent: usize,
+}
+
+/// 100 tasks, each with its own session and connection, posting reports as
+/// fast as answers come back: `WARMUP` unmeasured, then `MEASURE`.
+async fn http_load(env: &Env, pid: u32) -> Http {
+    let base = env.base();
+    // 100 sessions of one reporter (logins are argon2: a few at a time).
+    let anon = Client::new();
+    let mut tokens = Vec::with_capacity(CLIENTS);
+    for chunk in 0..CLIENTS / 4 {
+        let _ = chunk;
+        let batch = futures_join4(&anon, &base).await;
+        tokens.extend(batch);
+    }
+    let rss_idle = rss_kib(pid).unwrap_or(0);
+    let start = Instant::now();
+    let measure_from = start + WARMUP;
+    let stop_at = measure_from + MEASURE;
+    let errors = Arc::new(AtomicU64::new(0));
+    let mut tasks = Vec::new();
+    for token in tokens {
+        let client = client(&token);
+        let url = format!("{base}{SUBMIT_REPORT_PATH}");
+        let errors = errors.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut lat = Vec::with_capacity(4096);
+            loop {
+                let report = incident();
+                let t0 = Instant::now();
+                if t0 >= stop_at {
+                    break;
+                }
+                let res = client.post(&url).json(&report).send().await;
+                let ok = match res {
+                    Ok(res) => {
+                        let status = res.status();
+                        let _ = res.bytes().await;
+                        status == StatusCode::CREATED
+                    }
+                    Err(_) => false,
+                };
+                let t1 = Instant::now();
+                if t0 >= measure_from && t1 <= stop_at {
+                    if ok {
+                        lat.push(t1 - t0);
+                    } else {
+                        errors.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            }
+            lat
+        }));
+    }
+    // RSS while the load runs.
+    let done = Arc::new(AtomicBool::new(false));
+    let sampler = {
+        let done = done.clone();
+        tokio::spawn(async move {
+            let mut samples = Vec::new();
+            while !done.load(Ordering::Relaxed) {
+                if Instant::now() >= measure_from {
+                    if let Some(k) = rss_kib(pid) {
+                        samples.push(k);
+                    }
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            samples
+        })
+    };
+    let mut all = Vec::new();
+    for t in tasks {
+        all.extend(t.await.expect("client task"));
+    }
+    done.store(true, Ordering::Relaxed);
+    let samples = sampler.await.expect("sampler");
+    all.sort();
+    let mb = |k: f64| k / 1024.0;
+    Http {
+        reports_per_s: all.len() as f64 / MEASURE.as_secs_f64(),
+        p50_ms: percentile(&all, 0.50),
+        p99_ms: percentile(&all, 0.99),
+        errors: errors.load(Ordering::Relaxed),
+        rss_peak_mb: mb(samples.iter().copied().max().unwrap_or(0) as f64),
+        rss_mean_mb: mb(samples.iter().sum::<u64>() as f64 / samples.len().max(1) as f64),
+        rss_idle_mb: mb(rss_idle as f64),
+        sent: all.len(),
+    }
+}
+
+async fn futures_join4(client: &Client, base: &str) -> Vec<String> {
+    let (a, b, c, d) = tokio::join!(
+        login(client, base),
+        login(client, base),
+        login(client, base),
+        login(client, base)
+    );
+    vec![a, b, c, d]
+}
+
+/// Rows a second: 100 tasks inserting report rows straight into `reports`
+/// of the same database, one transaction per row, on a pool opened by the
+/// server's own `db::open` (same pool size and durability settings).
+async fn raw_insert(url: &str) -> f64 {
+    let pool = db::open(url, db::DEFAULT_BUSY_TIMEOUT).await.expect("open the database");
+    let (user_id, area_id): (String, String) = sqlx::query_as("SELECT id, area_id FROM users LIMIT 1")
+        .fetch_one(&pool)
+        .await
+        .expect("the reporter's row");
+    let stop_at = Instant::now() + RAW_MEASURE;
+    let mut tasks = Vec::new();
+    for _ in 0..CLIENTS {
+        let pool = pool.clone();
+        let (user_id, area_id) = (user_id.clone(), area_id.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut n = 0u64;
+            while Instant::now() < stop_at {
+                let report = incident();
+                let body = db::reports::canonical_body(&report).expect("body");
+                let sha = {
+                    use sha2::Digest;
+                    format!("{:x}", sha2::Sha256::digest(body.as_bytes()))
+                };
+                let id = report.id.to_string();
+                let now = Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+                let mut tx = pool.begin().await.expect("begin");
+                sqlx::query(
+                    "INSERT INTO reports \
+                         (id, template_id, template_version, body, body_sha256, written_at, received_at, \
+                          thread_id, stage, stage_rank, stage_n, grade_suggested, grade_chosen, \
+                          author_id, area_id, device_id, clock_offset_ms) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) \
+                     ON CONFLICT (id) DO NOTHING",
+                )
+                .bind(&id)
+                .bind(&report.template_id)
+                .bind(i64::from(report.template_version))
+                .bind(&body)
+                .bind(&sha)
+                .bind(report.written_at.to_rfc3339())
+                .bind(&now)
+                .bind(&id)
+                .bind("{\"kind\":\"initial\"}")
+                .bind(0i64)
+                .bind(0i64)
+                .bind(Some("IV"))
+                .bind(None::<String>)
+                .bind(&user_id)
+                .bind(&area_id)
+                .bind(DEVICE)
+                .bind(None::<i64>)
+                .execute(&mut *tx)
+                .await
+                .expect("insert");
+                tx.commit().await.expect("commit");
+                n += 1;
+            }
+            n
+        }));
+    }
+    let t0 = Instant::now();
+    let mut rows = 0;
+    for t in tasks {
+        rows += t.await.expect("raw task");
+    }
+    let elapsed = t0.elapsed().max(RAW_MEASURE);
+    pool.close().await;
+    rows as f64 / elapsed.as_secs_f64()
+}
+
+struct Result1 {
+    http: Http,
+    raw: f64,
+}
+
+async fn run_one(bin: &Path, database_url: Option<String>) -> Result1 {
+    let env = Env::new(bin, database_url);
+    env.admin(&["area", "add", AREA, "--name", "压测区", "--level", "district"], None)
+        .await;
+    env.admin(
+        &["user", "add", USERNAME, "--role", "reporter", "--area", AREA],
+        Some(&format!("{PASSWORD}\n")),
+    )
+    .await;
+    let mut server = env.start().await;
+    let pid = server.id().expect("server pid");
+    let http = http_load(&env, pid).await;
+    let _ = server.kill().await;
+    let _ = server.wait().await;
+    let raw = raw_insert(&env.url()).await;
+    Result1 { http, raw }
+}
+
+fn figures(key: &str, name: &str, note: &str, r: &Result1) -> Vec<Value> {
+    let ratio = r.http.reports_per_s / r.raw;
+    vec![
+        json!({"id": format!("ingest.{key}.reports_per_s"), "label": format!("HTTP ingest, {CLIENTS} clients, {name}{note}"), "value": r.http.reports_per_s, "unit": "reports/s", "budget": null}),
+        json!({"id": format!("ingest.{key}.p50_ms"), "label": format!("HTTP ingest latency p50, {CLIENTS} clients, {name}"), "value": r.http.p50_ms, "unit": "ms", "budget": null}),
+        json!({"id": format!("ingest.{key}.p99_ms"), "label": format!("HTTP ingest latency p99, {CLIENTS} clients, {name}"), "value": r.http.p99_ms, "unit": "ms", "budget": null}),
+        json!({"id": format!("ingest.{key}.errors"), "label": format!("HTTP ingest answers other than 201, {name}"), "value": r.http.errors, "unit": "requests", "budget": null}),
+        json!({"id": format!("ingest.{key}.raw_rows_per_s"), "label": format!("Raw durable insert, one transaction per row, {CLIENTS} tasks, {name}{note}"), "value": r.raw, "unit": "rows/s", "budget": null}),
+        json!({"id": format!("ingest.{key}.ratio"), "label": format!("HTTP ingest ÷ raw durable insert, {name}{note}"), "value": ratio, "unit": "ratio", "budget": {"min": 0.5}}),
+        json!({"id": format!("ingest.{key}.rss_peak_mb"), "label": format!("Server RSS peak under ingest load, {name}"), "value": r.http.rss_peak_mb, "unit": "MB", "budget": null}),
+        json!({"id": format!("ingest.{key}.rss_mean_mb"), "label": format!("Server RSS mean under ingest load, {name}"), "value": r.http.rss_mean_mb, "unit": "MB", "budget": null}),
+        json!({"id": format!("ingest.{key}.rss_idle_mb"), "label": format!("Server RSS before the load, {name}"), "value": r.http.rss_idle_mb, "unit": "MB", "budget": null}),
+    ]
+}
+
+fn summary(name: &str, r: &Result1) {
+    let ratio = r.http.reports_per_s / r.raw;
+    println!(
+        "{name}: HTTP {:.0} reports/s ({} in {:?}, {} errors), p50 {:.1} ms, p99 {:.1} ms; raw {:.0} rows/s; ratio {:.2} (budget ≥ 0.50: {}); RSS idle {:.1} MB, peak {:.1} MB, mean {:.1} MB",
+        r.http.reports_per_s,
+        r.http.sent,
+        MEASURE,
+        r.http.errors,
+        r.http.p50_ms,
+        r.http.p99_ms,
+        r.raw,
+        ratio,
+        if ratio >= 0.5 { "pass" } else { "FAIL" },
+        r.http.rss_idle_mb,
+        r.http.rss_peak_mb,
+        r.http.rss_mean_mb,
+    );
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; a filter argument is ignored.
+    let bin = server_bin();
+    if !bin.is_file() {
+        eprintln!(
+            "ingest bench: no server binary at {} — build it first with \
+             `cargo build --release -p kuaibao-server`, or set KUAIBAO_SERVER_BIN",
+            bin.display()
+        );
+        std::process::exit(2);
+    }
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    rt.block_on(async {
+        let mut out = Vec::new();
+        let mut notes = Vec::new();
+        let sqlite = run_one(&bin, None).await;
+        summary("SQLite (WAL, synchronous=FULL)", &sqlite);
+        out.extend(figures("sqlite", "SQLite", " (WAL, synchronous=FULL)", &sqlite));
+        match std::env::var("KUAIBAO_TEST_POSTGRES_URL") {
+            Ok(admin) if !admin.is_empty() => {
+                let url = fresh_postgres_database(&admin).await;
+                let pg = run_one(&bin, Some(url)).await;
+                let note = " (test cluster: fsync=off; raw and HTTP on the same cluster settings, synchronous_commit=on per session)";
+                summary("PostgreSQL (test cluster, fsync=off)", &pg);
+                out.extend(figures("postgres", "PostgreSQL", note, &pg));
+            }
+            _ => {
+                let note = "PostgreSQL figures skipped: KUAIBAO_TEST_POSTGRES_URL is not set (`cargo xtask postgres start`)";
+                println!("{note}");
+                notes.push(note);
+            }
+        }
+        println!(
+            "(client and server share this machine's {} cores; the load generator's CPU counts against the HTTP figure)",
+            std::thread::available_parallelism().map_or(0, |n| n.get())
+        );
+        if let Ok(path) = std::env::var("KUAIBAO_BENCH_OUT") {
+            let doc = json!({"figures": out, "notes": notes});
+            std::fs::write(&path, serde_json::to_string_pretty(&doc).expect("json"))
+                .unwrap_or_else(|e| panic!("write {path}: {e}"));
+            println!("figures written to {path}");
+        }
+    });
+}
