@@ -36,13 +36,17 @@ function outPath() {
 /** Runs `body(figures, defer)`; `defer(fn)` registers clean-up, run in
  *  reverse order whatever happens. Writes the figures gathered so far even
  *  when the body fails (and then exits 1). */
-export async function bench(name, body) {
+export async function bench(name, body, limitMs = 300_000) {
   const figures = new Figures();
   const cleanups = [];
   const defer = (fn) => cleanups.push(fn);
   const started = Date.now();
   let failed = null;
-  const guard = setTimeout(() => { console.error(`${name}: over 5 minutes, giving up`); process.exit(1); }, 300_000);
+  const guard = setTimeout(async () => {
+    console.error(`${name}: over ${limitMs / 1000} s, giving up`);
+    for (const fn of cleanups.reverse()) await Promise.race([fn(), new Promise((r) => setTimeout(r, 10_000))]).catch(() => {});
+    process.exit(1);
+  }, limitMs);
   try {
     await body(figures, defer);
   } catch (e) {
