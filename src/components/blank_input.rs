@@ -76,7 +76,7 @@ pub fn BlankInput(
             {line("datetime-local", "none", "", None)}
             <Show when=move || !readonly>
                 <button type="button" class="inline-action" on:click=move |_| {
-                    let now = platform::now_local().with_timezone(&beijing()).format("%Y-%m-%dT%H:%M").to_string();
+                    let now = crate::timefmt::ymd_t_hm(&platform::now_local().with_timezone(&beijing()).naive_local());
                     on_edit.run((id.to_owned(), now));
                 }>{move || state.t(words::NOW)}</button>
             </Show>

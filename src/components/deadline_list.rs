@@ -35,7 +35,7 @@ pub fn DeadlineList(thread_id: ReportId, #[prop(optional)] compact: bool) -> imp
                 view! {
                     <li class=format!("deadline {class}") data-rule=due.rule.id data-state=class>
                         <span class="rule">{state.t(due.rule.label)}</span>" "
-                        <span class="due">{state.t(words::DUE_AT)}" "{due.at.format("%H:%M").to_string()}</span>" · "
+                        <span class="due">{state.t(words::DUE_AT)}" "{crate::timefmt::hm(&due.at)}</span>" · "
                         <span class="standing">{state.t(word)}" "{clock_text(seconds)}</span>
                     </li>
                 }

@@ -79,7 +79,7 @@ fn Account() -> impl IntoView {
                 format!(
                     "{} {}",
                     state.t(words::SESSION_UNTIL),
-                    s.session.expires_at.with_timezone(&beijing()).format("%Y-%m-%d %H:%M")
+                    crate::timefmt::ymd_hm(&s.session.expires_at.with_timezone(&beijing()).naive_local())
                 )
             })
         })

@@ -63,10 +63,7 @@ pub fn StatusLine(
                 format!(
                     "{} {} · {} {}",
                     t(words::RECEIVED_AT),
-                    receipt
-                        .received_at
-                        .with_timezone(&beijing())
-                        .format("%Y-%m-%d %H:%M:%S"),
+                    crate::timefmt::ymd_hms(&receipt.received_at.with_timezone(&beijing()).naive_local()),
                     t(words::RECEIPT_NO),
                     receipt.seq
                 ),

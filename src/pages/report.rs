@@ -262,15 +262,11 @@ fn Times(report: LocalReport) -> impl IntoView {
     let event = report.answers.get("occurred_at").map(|t| t.replace('T', " "));
     let written = report
         .written_at()
-        .map(|t| t.with_timezone(&beijing()).format("%Y-%m-%d %H:%M:%S").to_string())
+        .map(|t| crate::timefmt::ymd_hms(&t.with_timezone(&beijing()).naive_local()))
         .unwrap_or_default();
     let received = match &report.status {
         Status::Delivered { receipt, .. } => Some(
-            receipt
-                .received_at
-                .with_timezone(&beijing())
-                .format("%Y-%m-%d %H:%M:%S")
-                .to_string(),
+            crate::timefmt::ymd_hms(&receipt.received_at.with_timezone(&beijing()).naive_local()),
         ),
         _ => None,
     };
