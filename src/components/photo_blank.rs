@@ -62,7 +62,7 @@ pub fn PhotoBlank(
             <legend>{move || state.t(blank.label)}{required.then_some(" *")}</legend>
             <p class="count" data-testid="photo-count">{count}</p>
             <ul class="thumbs">
-                <For each=move || photos.get() key=|p| (p.id, format!("{:?}", p.upload)) let(photo)>
+                <For each=move || photos.get() key=|p| (p.id, serde_json::to_string(&p.upload).unwrap_or_default()) let(photo)>
                     <Thumb photo readonly/>
                 </For>
             </ul>

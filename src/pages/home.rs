@@ -31,7 +31,7 @@ pub fn HomePage() -> impl IntoView {
                 <p class="empty">{move || state.t(words::NO_REPORTS)}</p>
             </Show>
             <ul class="reports">
-                <For each=move || all.get() key=|t: &Thread| (t.id, format!("{:?}", t.records)) let(thread)>
+                <For each=move || all.get() key=|t: &Thread| (t.id, serde_json::to_string(&t.records).unwrap_or_default()) let(thread)>
                     <ThreadItem thread/>
                 </For>
             </ul>
