@@ -250,6 +250,17 @@ fn rss_kib(pid: u32) -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
+/// utime + stime of /proc/<pid>/stat, in seconds (USER_HZ = 100).
+fn cpu_s(pid: &str) -> f64 {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+        return 0.0;
+    };
+    let after = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let f: Vec<&str> = after.split_whitespace().collect();
+    let t = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    (t(11) + t(12)) / 100.0
+}
+
 fn percentile(sorted: &[Duration], p: f64) -> f64 {
     if sorted.is_empty() {
         return f64::NAN;
@@ -266,7 +277,13 @@ struct Http {
     rss_peak_mb: f64,
     rss_mean_mb: f64,
     rss_idle_mb: f64,
+    rss_started_mb: f64,
     sent: usize,
+    /// CPU seconds of the server process during the measured window.
+    server_cpu_s: f64,
+    /// CPU seconds of this bench process (the 100 clients) in that window.
+    client_cpu_s: f64,
+    token: String,
 }
 
 /// 100 tasks, each with its own session and connection, posting reports as
@@ -274,6 +291,7 @@ struct Http {
 async fn http_load(env: &Env, pid: u32) -> Http {
     let base = env.base();
     // 100 sessions of one reporter (logins are argon2: a few at a time).
+    let rss_started = rss_kib(pid).unwrap_or(0);
     let anon = Client::new();
     let mut tokens = Vec::with_capacity(CLIENTS);
     for chunk in 0..CLIENTS / 4 {
@@ -282,6 +300,7 @@ async fn http_load(env: &Env, pid: u32) -> Http {
         tokens.extend(batch);
     }
     let rss_idle = rss_kib(pid).unwrap_or(0);
+    let token0 = tokens[0].clone();
     let start = Instant::now();
     let measure_from = start + WARMUP;
     let stop_at = measure_from + MEASURE;
@@ -326,7 +345,13 @@ async fn http_load(env: &Env, pid: u32) -> Http {
         let done = done.clone();
         tokio::spawn(async move {
             let mut samples = Vec::new();
+            tokio::time::sleep_until(measure_from.into()).await;
+            let cpu0 = (cpu_s(&pid.to_string()), cpu_s("self"));
+            let mut cpu1 = cpu0;
             while !done.load(Ordering::Relaxed) {
+                if Instant::now() <= stop_at {
+                    cpu1 = (cpu_s(&pid.to_string()), cpu_s("self"));
+                }
                 if Instant::now() >= measure_from {
                     if let Some(k) = rss_kib(pid) {
                         samples.push(k);
@@ -334,7 +359,7 @@ async fn http_load(env: &Env, pid: u32) -> Http {
                 }
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
-            samples
+            (samples, cpu1.0 - cpu0.0, cpu1.1 - cpu0.1)
         })
     };
     let mut all = Vec::new();
@@ -342,7 +367,7 @@ async fn http_load(env: &Env, pid: u32) -> Http {
         all.extend(t.await.expect("client task"));
     }
     done.store(true, Ordering::Relaxed);
-    let samples = sampler.await.expect("sampler");
+    let (samples, server_cpu_s, client_cpu_s) = sampler.await.expect("sampler");
     all.sort();
     let mb = |k: f64| k / 1024.0;
     Http {
@@ -353,7 +378,11 @@ async fn http_load(env: &Env, pid: u32) -> Http {
         rss_peak_mb: mb(samples.iter().copied().max().unwrap_or(0) as f64),
         rss_mean_mb: mb(samples.iter().sum::<u64>() as f64 / samples.len().max(1) as f64),
         rss_idle_mb: mb(rss_idle as f64),
+        rss_started_mb: mb(rss_started as f64),
         sent: all.len(),
+        server_cpu_s,
+        client_cpu_s,
+        token: token0,
     }
 }
 
@@ -437,9 +466,55 @@ async fn raw_insert(url: &str) -> f64 {
     rows as f64 / elapsed.as_secs_f64()
 }
 
+/// Reports a second through the server's own storage path without HTTP:
+/// the `Caller` extractor's session lookup, `validate`, then
+/// `db::reports::store` (insert, audit row, read-back, commit), from 100
+/// tasks on a pool opened like the server's. Tells how much of the gap
+/// between HTTP and raw is the database work per report.
+async fn store_path(url: &str, token: &str) -> f64 {
+    let pool = db::open(url, db::DEFAULT_BUSY_TIMEOUT).await.expect("open the database");
+    let sha = kuaibao_server::auth::token::token_sha256(token);
+    let stop_at = Instant::now() + RAW_MEASURE;
+    let mut tasks = Vec::new();
+    for _ in 0..CLIENTS {
+        let pool = pool.clone();
+        let sha = sha.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut n = 0u64;
+            while Instant::now() < stop_at {
+                let session = db::accounts::live_session(&pool, &sha, Utc::now())
+                    .await
+                    .expect("session lookup")
+                    .expect("a live session");
+                let report = incident();
+                let template = kuaibao_core::validate(&report).expect("valid report");
+                let sender = db::reports::Sender {
+                    user_id: session.user.account.id.clone(),
+                    area_id: session.user.account.area.id.clone(),
+                    device_id: session.device_id.clone(),
+                    clock_offset_ms: None,
+                };
+                let stored = db::reports::store(&pool, &report, template, &sender).await.expect("store");
+                assert!(matches!(stored, db::reports::Stored::Created(_)));
+                n += 1;
+            }
+            n
+        }));
+    }
+    let t0 = Instant::now();
+    let mut rows = 0;
+    for t in tasks {
+        rows += t.await.expect("store task");
+    }
+    let elapsed = t0.elapsed().max(RAW_MEASURE);
+    pool.close().await;
+    rows as f64 / elapsed.as_secs_f64()
+}
+
 struct Result1 {
     http: Http,
     raw: f64,
+    store: f64,
 }
 
 async fn run_one(bin: &Path, database_url: Option<String>) -> Result1 {
@@ -457,7 +532,8 @@ async fn run_one(bin: &Path, database_url: Option<String>) -> Result1 {
     let _ = server.kill().await;
     let _ = server.wait().await;
     let raw = raw_insert(&env.url()).await;
-    Result1 { http, raw }
+    let store = store_path(&env.url(), &http.token).await;
+    Result1 { http, raw, store }
 }
 
 fn figures(key: &str, name: &str, note: &str, r: &Result1) -> Vec<Value> {
@@ -469,16 +545,20 @@ fn figures(key: &str, name: &str, note: &str, r: &Result1) -> Vec<Value> {
         json!({"id": format!("ingest.{key}.errors"), "label": format!("HTTP ingest answers other than 201, {name}"), "value": r.http.errors, "unit": "requests", "budget": null}),
         json!({"id": format!("ingest.{key}.raw_rows_per_s"), "label": format!("Raw durable insert, one transaction per row, {CLIENTS} tasks, {name}{note}"), "value": r.raw, "unit": "rows/s", "budget": null}),
         json!({"id": format!("ingest.{key}.ratio"), "label": format!("HTTP ingest ÷ raw durable insert, {name}{note}"), "value": ratio, "unit": "ratio", "budget": {"min": 0.5}}),
+        json!({"id": format!("ingest.{key}.store_path_per_s"), "label": format!("Server storage path without HTTP (session lookup + validate + db::reports::store), {CLIENTS} tasks, {name}{note}"), "value": r.store, "unit": "reports/s", "budget": null}),
+        json!({"id": format!("ingest.{key}.server_cpu_ms_per_report"), "label": format!("Server process CPU per HTTP report, {name}"), "value": r.http.server_cpu_s * 1000.0 / r.http.sent.max(1) as f64, "unit": "ms", "budget": null}),
+        json!({"id": format!("ingest.{key}.client_cpu_ms_per_report"), "label": format!("Load generator (same machine) CPU per HTTP report, {name}"), "value": r.http.client_cpu_s * 1000.0 / r.http.sent.max(1) as f64, "unit": "ms", "budget": null}),
         json!({"id": format!("ingest.{key}.rss_peak_mb"), "label": format!("Server RSS peak under ingest load, {name}"), "value": r.http.rss_peak_mb, "unit": "MB", "budget": null}),
         json!({"id": format!("ingest.{key}.rss_mean_mb"), "label": format!("Server RSS mean under ingest load, {name}"), "value": r.http.rss_mean_mb, "unit": "MB", "budget": null}),
-        json!({"id": format!("ingest.{key}.rss_idle_mb"), "label": format!("Server RSS before the load, {name}"), "value": r.http.rss_idle_mb, "unit": "MB", "budget": null}),
+        json!({"id": format!("ingest.{key}.rss_started_mb"), "label": format!("Server RSS just after start, before the 100 logins, {name}"), "value": r.http.rss_started_mb, "unit": "MB", "budget": null}),
+        json!({"id": format!("ingest.{key}.rss_idle_mb"), "label": format!("Server RSS after the 100 logins (argon2), before the load, {name}"), "value": r.http.rss_idle_mb, "unit": "MB", "budget": null}),
     ]
 }
 
 fn summary(name: &str, r: &Result1) {
     let ratio = r.http.reports_per_s / r.raw;
     println!(
-        "{name}: HTTP {:.0} reports/s ({} in {:?}, {} errors), p50 {:.1} ms, p99 {:.1} ms; raw {:.0} rows/s; ratio {:.2} (budget ≥ 0.50: {}); RSS idle {:.1} MB, peak {:.1} MB, mean {:.1} MB",
+        "{name}: HTTP {:.0} reports/s ({} in {:?}, {} errors), p50 {:.1} ms, p99 {:.1} ms; raw {:.0} rows/s; ratio {:.2} (budget ≥ 0.50: {}); RSS at start {:.1} MB, after 100 logins {:.1} MB, peak {:.1} MB, mean {:.1} MB; store path without HTTP {:.0} reports/s; CPU per HTTP report: server {:.2} ms, load generator {:.2} ms",
         r.http.reports_per_s,
         r.http.sent,
         MEASURE,
@@ -488,9 +568,13 @@ fn summary(name: &str, r: &Result1) {
         r.raw,
         ratio,
         if ratio >= 0.5 { "pass" } else { "FAIL" },
+        r.http.rss_started_mb,
         r.http.rss_idle_mb,
         r.http.rss_peak_mb,
         r.http.rss_mean_mb,
+        r.store,
+        r.http.server_cpu_s * 1000.0 / r.http.sent.max(1) as f64,
+        r.http.client_cpu_s * 1000.0 / r.http.sent.max(1) as f64,
     );
 }
 
