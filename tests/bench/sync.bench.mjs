@@ -134,8 +134,19 @@ async function syncPass(server, link, page, context, tag, cutAt = [], limitS = 1
       if (Date.now() - t0 > limitS * 1000) {
         console.log(`${tag}: NOT all delivered after ${limitS} s: ${JSON.stringify(last)}; up ${link.stats.up - up0} bytes`);
         console.log(`${tag}: the phone's queue:`, JSON.stringify(await phoneQueue(page), null, 0));
+        const sent = link.stats.up - up0;
         link.shape(null);
-        return { elapsed: null, sent: link.stats.up - up0, bound: null, ratio: null, last, photoBytes };
+        // Then as a user would: tap 立即发送 until everything is there, so
+        // the server can still be checked for exactly once.
+        const partial = last;
+        for (const until = Date.now() + 60_000; Date.now() < until;) {
+          await home(page).sendNow.click({ timeout: 2_000 }).catch(() => {});
+          await new Promise((r) => setTimeout(r, 3_000));
+          last = await arrived(server, tag, done);
+          if (last.reports >= REPORTS && last.photos >= 2 * REPORTS) break;
+        }
+        console.log(`${tag}: after tapping 立即发送: ${JSON.stringify(last)}`);
+        return { elapsed: null, sent, bound: null, ratio: null, partial, last, photoBytes };
       }
       await new Promise((r) => setTimeout(r, 500));
       last = await arrived(server, tag, done);
@@ -169,16 +180,16 @@ await bench('sync', async (figures, defer) => {
 
   const cutAt = [0.25, 0.5, 0.75].map((f) => Math.round(f * clean.sent));
   const cut = await syncPass(server, link, page, context, 'cut', cutAt, 120);
-  const once = cut.ratio !== null && cut.last.reports === REPORTS && cut.last.ids === REPORTS && cut.last.places === REPORTS && cut.last.photos === 2 * REPORTS && cut.last.expected === 2 * REPORTS;
+  const once = cut.last.reports === REPORTS && cut.last.ids === REPORTS && cut.last.places === REPORTS && cut.last.photos === 2 * REPORTS && cut.last.expected === 2 * REPORTS;
   const again = await arrived(server, 'clean');
   const cleanOnce = again.reports === REPORTS && again.photos === 2 * REPORTS;
   if (cut.ratio !== null) {
     figures.add('sync.cut_ratio', `the same with the link cut 3 times (all connections dropped, 2 s down): time ÷ lower bound`, cut.ratio, '×');
     figures.add('sync.cut_time_s', `with 3 cuts: online → all delivered (${Math.round(cut.sent / 1000)} kB sent, lower bound ${cut.bound.toFixed(1)} s)`, cut.elapsed, 's');
   } else {
-    figures.add('sync.cut_delivered_reports', `with 3 cuts: NOT all delivered within 120 s; reports on the server by then (of ${REPORTS})`, cut.last.reports, 'reports', { min: REPORTS });
-    figures.add('sync.cut_delivered_photos', `with 3 cuts: photos on the server after 120 s (of ${2 * REPORTS})`, cut.last.photos, 'photos', { min: 2 * REPORTS });
+    figures.add('sync.cut_delivered_reports', `with 3 cuts: NOT all delivered by the phone itself within 120 s; reports on the server by then (of ${REPORTS})`, cut.partial.reports, 'reports', { min: REPORTS });
+    figures.add('sync.cut_delivered_photos', `with 3 cuts: photos on the server after 120 s (of ${2 * REPORTS})`, cut.partial.photos, 'photos', { min: 2 * REPORTS });
   }
-  figures.add('sync.cut_once', `with 3 cuts: the server holds each of the ${REPORTS} reports and ${2 * REPORTS} photos exactly once (1 yes, 0 no)`, once && cleanOnce ? 1 : 0, 'bool', { min: 1 });
-  if (cut.ratio !== null && !(once && cleanOnce)) throw new Error(`not exactly once: cut ${JSON.stringify(cut.last)}, clean ${JSON.stringify(again)}`);
+  figures.add('sync.cut_once', `with 3 cuts${cut.ratio === null ? ' (and 立即发送 tapped after 120 s)' : ''}: the server holds each of the ${REPORTS} reports and ${2 * REPORTS} photos exactly once (1 yes, 0 no)`, once && cleanOnce ? 1 : 0, 'bool', { min: 1 });
+  if (!(once && cleanOnce)) throw new Error(`not exactly once: cut ${JSON.stringify(cut.last)}, clean ${JSON.stringify(again)}`);
 }, 420_000);
