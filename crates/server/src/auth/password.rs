@@ -31,6 +31,25 @@ pub fn verify(password: &str, phc: &str) -> bool {
     }
 }
 
+/// [`verify`] off the async runtime, at most one check per core at a time.
+/// Each check takes 19 MiB and tens of milliseconds on purpose; a hundred
+/// phones logging in at once must queue for the cores, not each take a
+/// blocking thread and its memory (the allocator keeps what a thread used).
+pub async fn verify_queued(password: String, phc: String) -> Result<bool, HashError> {
+    use std::sync::OnceLock;
+    use tokio::sync::Semaphore;
+    static CHECKS: OnceLock<Semaphore> = OnceLock::new();
+    let checks = CHECKS
+        .get_or_init(|| Semaphore::new(std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get)));
+    let _permit = checks
+        .acquire()
+        .await
+        .map_err(|e| HashError(format!("password checks closed: {e}")))?;
+    tokio::task::spawn_blocking(move || verify(&password, &phc))
+        .await
+        .map_err(|e| HashError(format!("password check did not finish: {e}")))
+}
+
 /// A hash of nothing anyone can type, verified against when the username is
 /// unknown, so that a wrong username costs as long as a wrong password and
 /// timing does not tell which usernames exist.

@@ -145,13 +145,16 @@ pub async fn store(pool: &Pool, report: &Report, template: &Template, sender: &S
     // lock at once (waiting out `busy_timeout` behind another writer) and
     // never has to upgrade a read snapshot, which SQLite would refuse.
     let mut tx = pool.begin().await?;
-    let inserted = sqlx::query(
+    // RETURNING gives a new row's columns with the insert itself (one
+    // statement less per report); a replay returns nothing and is read below.
+    let new_row: Option<StoredColumns> = sqlx::query_as(
         "INSERT INTO reports \
              (id, template_id, template_version, body, body_sha256, written_at, received_at, \
               thread_id, stage, stage_rank, stage_n, grade_suggested, grade_chosen, \
               author_id, area_id, device_id, clock_offset_ms) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) \
-         ON CONFLICT (id) DO NOTHING",
+         ON CONFLICT (id) DO NOTHING \
+         RETURNING seq, body_sha256, received_at, author_id, clock_offset_ms",
     )
     .bind(&id)
     .bind(&report.template_id)
@@ -170,10 +173,9 @@ pub async fn store(pool: &Pool, report: &Report, template: &Template, sender: &S
     .bind(&sender.area_id)
     .bind(&sender.device_id)
     .bind(sender.clock_offset_ms)
-    .execute(&mut *tx)
-    .await?
-    .rows_affected()
-        == 1;
+    .fetch_optional(&mut *tx)
+    .await?;
+    let inserted = new_row.is_some();
     // The photos to await, written with the report they belong to; a replay
     // writes none.
     if inserted {
@@ -194,11 +196,17 @@ pub async fn store(pool: &Pool, report: &Report, template: &Template, sender: &S
         });
         audit::record(&mut tx, &actor, "report.store", &id, detail).await?;
     }
-    let (seq, stored_sha256, received_at, author, clock_offset_ms): (i64, String, String, Option<String>, Option<i64>) =
-        sqlx::query_as("SELECT seq, body_sha256, received_at, author_id, clock_offset_ms FROM reports WHERE id = $1")
+    let (seq, stored_sha256, received_at, author, clock_offset_ms) = match new_row {
+        Some(row) => row,
+        None => {
+            sqlx::query_as(
+                "SELECT seq, body_sha256, received_at, author_id, clock_offset_ms FROM reports WHERE id = $1",
+            )
             .bind(&id)
             .fetch_one(&mut *tx)
-            .await?;
+            .await?
+        }
+    };
     tx.commit().await?;
 
     // A replay must come from whoever sent the report first: an id is not a
@@ -225,6 +233,10 @@ pub async fn store(pool: &Pool, report: &Report, template: &Template, sender: &S
         Stored::Replayed(receipt)
     })
 }
+
+/// What a receipt is built from: seq, body_sha256, received_at, author_id,
+/// clock_offset_ms.
+type StoredColumns = (i64, String, String, Option<String>, Option<i64>);
 
 /// Whether the row of `id`, whose hash differs from that of `body`, is
 /// nevertheless the same report, stored when the canonical text was

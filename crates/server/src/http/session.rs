@@ -32,9 +32,9 @@ pub async fn login(
         _ => password::decoy().to_owned(),
     };
     let typed = form.password;
-    let matches = tokio::task::spawn_blocking(move || password::verify(&typed, &phc))
+    let matches = password::verify_queued(typed, phc)
         .await
-        .map_err(|e| AppError::Internal(format!("password check did not finish: {e}")))?;
+        .map_err(|e| AppError::Internal(e.to_string()))?;
     let user = match user {
         Some(u) if matches && !u.disabled => u,
         _ => {
