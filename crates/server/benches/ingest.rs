@@ -115,7 +115,11 @@ struct Env {
 impl Env {
     fn new(bin: &Path, database_url: Option<String>) -> Env {
         let static_dir = TempDir::new().expect("static dir");
-        std::fs::write(static_dir.path().join("index.html"), "<!DOCTYPE html><title>快报</title>").expect("index.html");
+        std::fs::write(
+            static_dir.path().join("index.html"),
+            "<!DOCTYPE html><title>快报</title>",
+        )
+        .expect("index.html");
         Env {
             bin: bin.to_owned(),
             data: TempDir::new().expect("data dir"),
@@ -227,7 +231,10 @@ async fn login(client: &Client, base: &str) -> String {
         .await
         .expect("login");
     assert_eq!(res.status(), StatusCode::CREATED, "login");
-    res.json::<kuaibao_core::account::Session>().await.expect("session").token
+    res.json::<kuaibao_core::account::Session>()
+        .await
+        .expect("session")
+        .token
 }
 
 fn client(token: &str) -> Client {
@@ -400,7 +407,9 @@ async fn futures_join4(client: &Client, base: &str) -> Vec<String> {
 /// of the same database, one transaction per row, on a pool opened by the
 /// server's own `db::open` (same pool size and durability settings).
 async fn raw_insert(url: &str) -> f64 {
-    let pool = db::open(url, db::DEFAULT_BUSY_TIMEOUT).await.expect("open the database");
+    let pool = db::open(url, db::DEFAULT_BUSY_TIMEOUT)
+        .await
+        .expect("open the database");
     let (user_id, area_id): (String, String) = sqlx::query_as("SELECT id, area_id FROM users LIMIT 1")
         .fetch_one(&pool)
         .await
@@ -472,7 +481,9 @@ async fn raw_insert(url: &str) -> f64 {
 /// tasks on a pool opened like the server's. Tells how much of the gap
 /// between HTTP and raw is the database work per report.
 async fn store_path(url: &str, token: &str) -> f64 {
-    let pool = db::open(url, db::DEFAULT_BUSY_TIMEOUT).await.expect("open the database");
+    let pool = db::open(url, db::DEFAULT_BUSY_TIMEOUT)
+        .await
+        .expect("open the database");
     let sha = kuaibao_server::auth::token::token_sha256(token);
     let stop_at = Instant::now() + RAW_MEASURE;
     let mut tasks = Vec::new();
@@ -494,7 +505,9 @@ async fn store_path(url: &str, token: &str) -> f64 {
                     device_id: session.device_id.clone(),
                     clock_offset_ms: None,
                 };
-                let stored = db::reports::store(&pool, &report, template, &sender).await.expect("store");
+                let stored = db::reports::store(&pool, &report, template, &sender)
+                    .await
+                    .expect("store");
                 assert!(matches!(stored, db::reports::Stored::Created(_)));
                 n += 1;
             }
