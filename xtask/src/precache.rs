@@ -229,9 +229,20 @@ pub fn run(root: &Path) -> Result<()> {
         rendered.version,
         sw_path.display()
     );
-    let mut names: Vec<String> = files.into_iter().map(|f| f.path).collect();
-    names.push(SW_FILE.to_owned());
+    let names: Vec<String> = files.into_iter().map(|f| f.path).filter(|p| is_hashed(p)).collect();
     compress(&staging, &names)
+}
+
+/// Whether the file may get compressed twins: only names with Trunk's
+/// content hash (16 hex digits, `main-0123456789abcdef.css`), which change
+/// with their contents. A twin of `sw.js` or `index.html` would go stale the
+/// moment the file is replaced without its twins, and the server would keep
+/// sending the old one (such files are small; the server compresses them as
+/// it sends them).
+fn is_hashed(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or_default();
+    name.split(['-', '_', '.'])
+        .any(|part| part.len() == 16 && part.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 /// The kinds of file worth compressing; images and icons are compressed
@@ -243,7 +254,7 @@ fn is_compressed_twin(name: &str) -> bool {
 }
 
 /// Writes `<file>.br` (brotli, quality 11) and `<file>.gz` (gzip, level 9)
-/// beside each compressible file, once at build time, so the server sends
+/// beside each compressible hashed file, once at build time, so the server sends
 /// the smallest encoding the phone accepts without compressing anything per
 /// request (`ServeDir::precompressed_br`). A twin no smaller than its file
 /// is not written. Node does the compressing: this tool is std-only, and
@@ -294,6 +305,22 @@ mod tests {
         assert!(is_compressed_twin("main.css.gz"));
         assert!(!is_compressed_twin("icons/icon-192.png"));
         assert!(!is_compressed_twin("sw.js"));
+    }
+
+    #[test]
+    fn only_hashed_names_get_twins() {
+        assert!(is_hashed("kuaibao-eb70a126a372e601_bg.wasm"));
+        assert!(is_hashed("kuaibao-eb70a126a372e601.js"));
+        assert!(is_hashed("main-785337fbcdbc9b72.css"));
+        for entry in [
+            "index.html",
+            "sw.js",
+            "manifest.webmanifest",
+            "photo-worker.js",
+            "main-abcd.css",
+        ] {
+            assert!(!is_hashed(entry), "{entry}");
+        }
     }
 
     fn file(path: &str, contents: &str) -> SiteFile {
