@@ -120,6 +120,17 @@ impl<T: Transport> Outbox<T> {
             }
             report.status = match answer {
                 Ok(answer) => judge(&answer, written_at, attempts, now_ms, &mut jitter),
+                // No network at all, by the browser's own word: not the
+                // report's failure, so its backoff does not grow. Otherwise
+                // each submit made offline (every one starts a pass) would
+                // push the next try minutes away, and a report would sit
+                // out a short cut of the link long after it ended.
+                Err(e) if !browser_online() => Status::Waiting {
+                    written_at,
+                    attempts,
+                    next_try_ms: now_ms + backoff::delay_ms(attempts, jitter()) as f64,
+                    last_error: Some(e.0),
+                },
                 Err(e) => retry(written_at, attempts, now_ms, &mut jitter, e.0),
             };
             match &report.status {
@@ -175,6 +186,12 @@ fn judge(
             format!("服务器暂时无法接收（HTTP {}）", answer.status),
         ),
     }
+}
+
+/// Whether the browser believes it has a network (true where it cannot
+/// tell).
+fn browser_online() -> bool {
+    web_sys::window().is_none_or(|w| w.navigator().on_line())
 }
 
 fn retry(

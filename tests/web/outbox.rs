@@ -187,6 +187,48 @@ async fn server_trouble_and_unreadable_success_are_retried_not_rejected() {
     assert_eq!((summary.delivered, summary.rejected, summary.waiting), (0, 0, 2));
 }
 
+/// While the browser says it is offline, failed sends (each submit made
+/// offline starts a pass) do not grow the backoff: when the link comes
+/// back, the report is tried within seconds, not minutes.
+#[wasm_bindgen_test]
+async fn failures_while_the_browser_is_offline_do_not_grow_the_backoff() {
+    let set_online = |online: bool| {
+        js_sys::eval(&format!(
+            "Object.defineProperty(navigator, 'onLine', {{ configurable: true, get: () => {online} }})"
+        ))
+        .expect("override navigator.onLine");
+    };
+    let r = report(waiting(0.0));
+    let outbox = outbox_with(&[&r]).await;
+    let now = platform::now_ms();
+    set_online(false);
+    for i in 0..5 {
+        outbox.transport.answer(r.id, Err(NetError("Failed to fetch".into())));
+        outbox
+            .drain(now + f64::from(i), true, || 0.0, &no_op)
+            .await
+            .expect("drain");
+    }
+    let attempts_offline = match outbox.store.get(r.id).await.expect("get").expect("kept").status {
+        Status::Waiting {
+            attempts, next_try_ms, ..
+        } => {
+            assert_eq!(next_try_ms, now + 4.0 + 1_000.0, "still the first step of the backoff");
+            attempts
+        }
+        other => panic!("expected waiting, got {other:?}"),
+    };
+    // Online again, a failure counts as before.
+    set_online(true);
+    outbox.transport.answer(r.id, Err(NetError("Failed to fetch".into())));
+    outbox.drain(now + 5.0, true, || 0.0, &no_op).await.expect("drain");
+    let attempts_online = match outbox.store.get(r.id).await.expect("get").expect("kept").status {
+        Status::Waiting { attempts, .. } => attempts,
+        other => panic!("expected waiting, got {other:?}"),
+    };
+    assert_eq!((attempts_offline, attempts_online), (0, 1));
+}
+
 #[wasm_bindgen_test]
 async fn a_report_left_sending_by_a_crash_is_sent_again() {
     let mut r = report(Status::Draft);
