@@ -9,7 +9,11 @@ use chrono::{Datelike, NaiveDateTime, Timelike};
 
 /// `%Y`: four digits, zero-padded; a sign before years outside 0..=9999.
 fn year(out: &mut String, y: i32) {
-    let _ = if (0..10_000).contains(&y) { write!(out, "{y:04}") } else { write!(out, "{y:+05}") };
+    let _ = if (0..10_000).contains(&y) {
+        write!(out, "{y:04}")
+    } else {
+        write!(out, "{y:+05}")
+    };
 }
 
 fn two(out: &mut String, v: u32) {
@@ -69,8 +73,21 @@ mod tests {
     #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
     #[cfg_attr(not(target_arch = "wasm32"), test)]
     fn same_text_as_chrono() {
-        let dates = [(2026, 11, 23), (1, 1, 1), (999, 2, 3), (9999, 12, 31), (10_000, 1, 1), (-1, 6, 7), (0, 1, 1)];
-        let times = [(0, 0, 0, 0), (9, 5, 7, 0), (23, 59, 59, 999_999_999), (23, 59, 59, 1_500_000_000)];
+        let dates = [
+            (2026, 11, 23),
+            (1, 1, 1),
+            (999, 2, 3),
+            (9999, 12, 31),
+            (10_000, 1, 1),
+            (-1, 6, 7),
+            (0, 1, 1),
+        ];
+        let times = [
+            (0, 0, 0, 0),
+            (9, 5, 7, 0),
+            (23, 59, 59, 999_999_999),
+            (23, 59, 59, 1_500_000_000),
+        ];
         for (y, m, d) in dates {
             for (h, mi, s, n) in times {
                 let t = NaiveDate::from_ymd_opt(y, m, d)

@@ -265,9 +265,9 @@ fn Times(report: LocalReport) -> impl IntoView {
         .map(|t| crate::timefmt::ymd_hms(&t.with_timezone(&beijing()).naive_local()))
         .unwrap_or_default();
     let received = match &report.status {
-        Status::Delivered { receipt, .. } => Some(
-            crate::timefmt::ymd_hms(&receipt.received_at.with_timezone(&beijing()).naive_local()),
-        ),
+        Status::Delivered { receipt, .. } => Some(crate::timefmt::ymd_hms(
+            &receipt.received_at.with_timezone(&beijing()).naive_local(),
+        )),
         _ => None,
     };
     view! {
