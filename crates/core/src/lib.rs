@@ -10,12 +10,14 @@ pub mod deadlines;
 pub mod examples;
 pub mod grading;
 pub mod ids;
+pub mod office;
 pub mod photo;
 pub mod protocol;
 pub mod report;
 pub mod stage;
 pub mod template;
 pub mod text;
+pub mod thread;
 pub mod validate;
 
 pub use grading::{Grade, GradeDecision};

@@ -1,0 +1,539 @@
+//! What the duty office (值班室) and the server say to each other: the
+//! inbox of threads in the officer's area, its filters and its order of
+//! urgency, acknowledgements and requests for a follow-up. Declared once so
+//! the server sorts and the office page explains by the same rules.
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::account::AreaRef;
+use crate::deadlines::Standing;
+use crate::grading::Grade;
+use crate::ids::ReportId;
+use crate::stage::Stage;
+use crate::validate::{ErrorCode, FieldError};
+
+/// `GET` with a [`Filter`] as query: the [`Inbox`] of the caller's area and
+/// below, most urgent first. Officers and admins only.
+pub const INBOX_PATH: &str = "/api/office/inbox";
+/// `GET`: a `text/event-stream` of [`Change`]s in the caller's area, so
+/// the inbox updates without a reload. Officers and admins only.
+pub const EVENTS_PATH: &str = "/api/office/events";
+/// `GET`: the [`Ledger`] of hazards by area, overdue rectifications first.
+pub const HAZARDS_PATH: &str = "/api/office/hazards";
+/// `POST` an [`Acknowledge`] for the thread `{id}`: 201 and the stored
+/// [`Acknowledgement`]. Idempotent by its id.
+pub const ACKNOWLEDGE_PATH: &str = "/api/threads/{id}/acknowledgements";
+/// `POST` an [`AskFollowUp`] for the thread `{id}`: 201 and the stored
+/// [`FollowUpRequest`]. Idempotent by its id.
+pub const ASK_PATH: &str = "/api/threads/{id}/requests";
+/// `GET`: the [`FollowUpRequest`]s on the caller's own threads; the phone
+/// reads them on every sync and shows them with the thread.
+pub const MY_REQUESTS_PATH: &str = "/api/requests";
+
+/// The longest request text: a sentence or two, read on a phone.
+pub const MAX_REQUEST_CHARS: usize = 500;
+
+/// The inbox's filters; every one optional. As a query string:
+/// `?area=d-t1&category=flood&grade=III&stage=open&since=…&until=…`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema, utoipa::IntoParams))]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Filter {
+    /// An area id: that area and everything below it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub area: Option<String>,
+    /// A template id (the kind of incident, or `hazard`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<String>,
+    /// This grade or graver (`I`…`IV`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grade: Option<String>,
+    /// `open` (not finished yet) or `finished` (终报 or closed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stage: Option<String>,
+    /// First received at or after (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub since: Option<DateTime<Utc>>,
+    /// First received before (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<DateTime<Utc>>,
+}
+
+/// Which threads a [`Filter`]'s `stage` keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StageFilter {
+    Open,
+    Finished,
+}
+
+impl Filter {
+    /// The filter's grade and stage, checked; each error names its field.
+    pub fn check(&self) -> Result<(Option<Grade>, Option<StageFilter>), Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let grade = match self.grade.as_deref() {
+            None | Some("") => None,
+            Some(code) => {
+                let g = Grade::from_code(code);
+                if g.is_none() {
+                    errors.push(FieldError::new(
+                        "grade",
+                        ErrorCode::UnknownOption,
+                        "等级须为 I、II、III 或 IV",
+                        "grade must be I, II, III or IV",
+                    ));
+                }
+                g
+            }
+        };
+        let stage = match self.stage.as_deref() {
+            None | Some("") => None,
+            Some("open") => Some(StageFilter::Open),
+            Some("finished") => Some(StageFilter::Finished),
+            Some(_) => {
+                errors.push(FieldError::new(
+                    "stage",
+                    ErrorCode::UnknownOption,
+                    "阶段须为 open（未终报）或 finished（已终报/已销号）",
+                    "stage must be open or finished",
+                ));
+                None
+            }
+        };
+        if let (Some(since), Some(until)) = (self.since, self.until) {
+            if until <= since {
+                errors.push(FieldError::new(
+                    "until",
+                    ErrorCode::OutOfRange,
+                    "截止时间须晚于起始时间",
+                    "until must be after since",
+                ));
+            }
+        }
+        if errors.is_empty() {
+            Ok((grade, stage))
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// Whether `thread` passes the filter (the area is the server's to
+    /// judge: it knows the tree). Call on a checked filter.
+    pub fn keeps(&self, thread: &ThreadSummary) -> bool {
+        let Ok((grade, stage)) = self.check() else {
+            return false;
+        };
+        self.category
+            .as_deref()
+            .is_none_or(|c| c.is_empty() || thread.template_id == c)
+            && grade.is_none_or(|g| thread.grade.is_some_and(|t| t.at_least(g)))
+            && stage.is_none_or(|s| (s == StageFilter::Finished) == thread.finished)
+            && self.since.is_none_or(|t| thread.first_received_at >= t)
+            && self.until.is_none_or(|t| thread.first_received_at < t)
+    }
+}
+
+/// Where a thread's most pressing reporting deadline stands.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeadlineState {
+    /// A deadline passed with no report (a hazard: its rectification is
+    /// overdue).
+    Overdue,
+    /// Met, but late.
+    MetLate,
+    /// Running, 10 minutes or less left.
+    DueSoon,
+    /// Running.
+    Running,
+    /// Every deadline met in time, or none applies.
+    Clear,
+}
+
+/// How long before a deadline it counts as due soon.
+pub const DUE_SOON_SECONDS: i64 = 10 * 60;
+
+impl DeadlineState {
+    /// The worst of a thread's deadlines.
+    pub fn of(standings: &[Standing]) -> DeadlineState {
+        standings
+            .iter()
+            .map(|s| match *s {
+                Standing::Overdue { .. } => DeadlineState::Overdue,
+                Standing::MetLate { .. } => DeadlineState::MetLate,
+                Standing::Left { seconds } if seconds <= DUE_SOON_SECONDS => DeadlineState::DueSoon,
+                Standing::Left { .. } => DeadlineState::Running,
+                Standing::Met { .. } => DeadlineState::Clear,
+            })
+            .min()
+            .unwrap_or(DeadlineState::Clear)
+    }
+}
+
+/// One deadline of a thread, as the inbox shows it.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeadlineLine {
+    /// The rule's id (`verbal`, `phone`, `written`, `disaster_initial`).
+    pub rule: String,
+    pub label_zh: String,
+    /// Beijing time.
+    pub due_at: NaiveDateTime,
+    pub state: DeadlineState,
+    /// Seconds left (positive) or past due / late (negative); 0 when met in
+    /// time.
+    pub seconds: i64,
+}
+
+/// One thread (an incident or a hazard) in the inbox.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ThreadSummary {
+    pub thread_id: ReportId,
+    /// The first record's template: the kind of incident, or `hazard`.
+    pub template_id: String,
+    pub title_zh: String,
+    pub hazard: bool,
+    /// The area the thread was reported in.
+    pub area: AreaRef,
+    /// The reporter's username and display name.
+    pub reporter: String,
+    pub reporter_name: String,
+    /// The latest stage received, and how many records the thread has.
+    pub latest_stage: Stage,
+    pub records: u32,
+    /// The latest record's grade (incidents only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grade: Option<Grade>,
+    /// When the event happened (Beijing time), if stated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub occurred_at: Option<NaiveDateTime>,
+    pub first_received_at: DateTime<Utc>,
+    pub latest_received_at: DateTime<Utc>,
+    pub deadline: DeadlineState,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub deadlines: Vec<DeadlineLine>,
+    /// A hazard's rectification deadline, and days past it if overdue.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rectify_by: Option<NaiveDate>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rectification_overdue_days: Option<i64>,
+    /// 终报 received, or the hazard closed.
+    pub finished: bool,
+    /// Where (WGS-84, as the phone's GPS gives it), from the latest record
+    /// that has a position.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lat: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lon: Option<f64>,
+    /// Photos named by the thread's records, and how many have arrived.
+    pub photos_expected: u32,
+    pub photos_arrived: u32,
+    /// The latest acknowledgement, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acknowledged: Option<Acknowledgement>,
+    /// Requests for a follow-up not yet answered by a later record.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub open_requests: Vec<FollowUpRequest>,
+}
+
+/// The inbox: threads, most urgent first, and the server's clock (the page
+/// counts deadlines down from it, not from the desk computer's clock).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Inbox {
+    pub server_time: DateTime<Utc>,
+    pub threads: Vec<ThreadSummary>,
+}
+
+/// Hazards of one area, overdue rectifications first.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LedgerArea {
+    pub area: AreaRef,
+    pub overdue: u32,
+    pub hazards: Vec<ThreadSummary>,
+}
+
+/// The hazard ledger: areas with an overdue rectification first.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Ledger {
+    pub server_time: DateTime<Utc>,
+    pub areas: Vec<LedgerArea>,
+}
+
+/// The order of the inbox: grade (特别重大 first, hazards after 一般), then
+/// deadline state (overdue first), then stage (a thread still waiting for
+/// its 终报 before a finished one; with no 续报 yet before one with), then
+/// age (waiting longest first). Smaller sorts first.
+pub fn urgency(t: &ThreadSummary) -> (u8, DeadlineState, u8, DateTime<Utc>) {
+    let grade = t
+        .grade
+        .map_or(4, |g| Grade::ALL.iter().position(|x| *x == g).unwrap_or(3) as u8);
+    let deadline = match t.rectification_overdue_days {
+        Some(_) => DeadlineState::Overdue,
+        None => t.deadline,
+    };
+    let stage = match (t.finished, t.latest_stage) {
+        (true, _) => 2,
+        (false, Stage::Initial) => 0,
+        (false, _) => 1,
+    };
+    (grade, deadline, stage, t.first_received_at)
+}
+
+/// Sorts threads most urgent first; ties keep the thread id order.
+pub fn sort_by_urgency(threads: &mut [ThreadSummary]) {
+    threads.sort_by(|a, b| urgency(a).cmp(&urgency(b)).then(a.thread_id.cmp(&b.thread_id)));
+}
+
+/// An officer's acknowledgement (已阅/已接收) of a thread's record.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Acknowledgement {
+    pub id: Uuid,
+    pub thread_id: ReportId,
+    /// The record acknowledged (the latest the officer saw).
+    pub report_id: ReportId,
+    /// The officer's username and display name.
+    pub by: String,
+    pub by_name: String,
+    /// By the server's clock.
+    pub at: DateTime<Utc>,
+}
+
+/// The body of an acknowledgement; `id` is made by the officer's browser,
+/// so a repeated click or a retry stores it once.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Acknowledge {
+    pub id: Uuid,
+    pub report_id: ReportId,
+}
+
+/// An officer's request to the reporter for a follow-up (续报).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FollowUpRequest {
+    pub id: Uuid,
+    pub thread_id: ReportId,
+    /// What the office wants to know.
+    pub message: String,
+    pub by: String,
+    pub by_name: String,
+    /// By the server's clock.
+    pub asked_at: DateTime<Utc>,
+    /// A record of the thread received after the request: it is answered.
+    pub answered: bool,
+}
+
+/// The body of a follow-up request; `id` made by the officer's browser.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AskFollowUp {
+    pub id: Uuid,
+    pub message: String,
+}
+
+impl AskFollowUp {
+    /// The message, trimmed, checked: 1 to [`MAX_REQUEST_CHARS`]
+    /// characters, no control characters but line breaks.
+    pub fn check(&self) -> Result<String, FieldError> {
+        let message = self.message.trim();
+        if message.is_empty() {
+            return Err(FieldError::new(
+                "message",
+                ErrorCode::Required,
+                "请写明需要续报的内容",
+                "say what the follow-up should tell",
+            ));
+        }
+        if message.chars().count() > MAX_REQUEST_CHARS {
+            return Err(FieldError::new(
+                "message",
+                ErrorCode::TooLong,
+                "请求内容不能超过 500 字",
+                "the request may be at most 500 characters",
+            ));
+        }
+        if message.chars().any(|c| c.is_control() && c != '\n') {
+            return Err(FieldError::new(
+                "message",
+                ErrorCode::BadId,
+                "请求内容含有不可见的控制字符",
+                "the request contains control characters",
+            ));
+        }
+        Ok(message.to_owned())
+    }
+}
+
+/// What changed, as the event stream tells it: the office reloads that
+/// thread's line.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Change {
+    pub thread_id: ReportId,
+    pub kind: ChangeKind,
+}
+
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChangeKind {
+    Report,
+    Photo,
+    Acknowledged,
+    Asked,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::account::AreaLevel;
+
+    fn summary(
+        n: u128,
+        grade: Option<Grade>,
+        deadline: DeadlineState,
+        stage: Stage,
+        finished: bool,
+        minute: u32,
+    ) -> ThreadSummary {
+        ThreadSummary {
+            thread_id: ReportId(Uuid::from_u128(n)),
+            template_id: "flood".into(),
+            title_zh: "洪涝灾害".into(),
+            hazard: grade.is_none(),
+            area: AreaRef {
+                id: "d-t1".into(),
+                name: "一镇".into(),
+                level: AreaLevel::Township,
+            },
+            reporter: "r".into(),
+            reporter_name: "R".into(),
+            latest_stage: stage,
+            records: 1,
+            grade,
+            occurred_at: None,
+            first_received_at: DateTime::parse_from_rfc3339(&format!("2026-07-01T08:{minute:02}:00Z"))
+                .expect("time")
+                .with_timezone(&Utc),
+            latest_received_at: DateTime::parse_from_rfc3339("2026-07-01T09:00:00Z")
+                .expect("time")
+                .with_timezone(&Utc),
+            deadline,
+            deadlines: Vec::new(),
+            rectify_by: None,
+            rectification_overdue_days: None,
+            finished,
+            lat: None,
+            lon: None,
+            photos_expected: 0,
+            photos_arrived: 0,
+            acknowledged: None,
+            open_requests: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn grade_then_deadline_then_stage_then_age() {
+        let mut v = vec![
+            summary(1, None, DeadlineState::Clear, Stage::Initial, false, 1),
+            summary(2, Some(Grade::IV), DeadlineState::Clear, Stage::Initial, false, 2),
+            summary(3, Some(Grade::IV), DeadlineState::Overdue, Stage::Initial, false, 3),
+            summary(4, Some(Grade::II), DeadlineState::Clear, Stage::Final, true, 4),
+            summary(
+                5,
+                Some(Grade::IV),
+                DeadlineState::Clear,
+                Stage::FollowUp { n: 1 },
+                false,
+                5,
+            ),
+            summary(6, Some(Grade::IV), DeadlineState::Clear, Stage::Initial, false, 0),
+        ];
+        sort_by_urgency(&mut v);
+        let order: Vec<u128> = v.iter().map(|t| t.thread_id.0.as_u128()).collect();
+        assert_eq!(order, [4, 3, 6, 2, 5, 1]);
+    }
+
+    #[test]
+    fn an_overdue_rectification_counts_as_overdue() {
+        let mut late = summary(1, None, DeadlineState::Clear, Stage::Initial, false, 5);
+        late.rectification_overdue_days = Some(3);
+        let on_time = summary(2, None, DeadlineState::Clear, Stage::Initial, false, 0);
+        let mut v = vec![on_time, late];
+        sort_by_urgency(&mut v);
+        assert_eq!(v[0].thread_id.0.as_u128(), 1);
+    }
+
+    #[test]
+    fn the_worst_deadline_names_the_thread() {
+        let s = [
+            Standing::Met { early_seconds: 5 },
+            Standing::Left { seconds: 300 },
+            Standing::Left { seconds: 3000 },
+        ];
+        assert_eq!(DeadlineState::of(&s), DeadlineState::DueSoon);
+        assert_eq!(DeadlineState::of(&[]), DeadlineState::Clear);
+        assert_eq!(
+            DeadlineState::of(&[Standing::Overdue { seconds: 1 }, Standing::MetLate { late_seconds: 1 }]),
+            DeadlineState::Overdue
+        );
+    }
+
+    #[test]
+    fn filters_are_checked_field_by_field() {
+        let f = Filter {
+            grade: Some("V".into()),
+            stage: Some("later".into()),
+            ..Filter::default()
+        };
+        let errors = f.check().expect_err("bad");
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["grade", "stage"]);
+        let t = summary(1, Some(Grade::III), DeadlineState::Clear, Stage::Initial, false, 0);
+        let keep = |f: Filter| f.keeps(&t);
+        assert!(keep(Filter {
+            grade: Some("III".into()),
+            ..Filter::default()
+        }));
+        assert!(!keep(Filter {
+            grade: Some("II".into()),
+            ..Filter::default()
+        }));
+        assert!(keep(Filter {
+            stage: Some("open".into()),
+            ..Filter::default()
+        }));
+        assert!(!keep(Filter {
+            stage: Some("finished".into()),
+            ..Filter::default()
+        }));
+        assert!(!keep(Filter {
+            category: Some("fire".into()),
+            ..Filter::default()
+        }));
+    }
+
+    #[test]
+    fn a_request_needs_words_and_not_too_many() {
+        let ask = |m: &str| {
+            AskFollowUp {
+                id: Uuid::nil(),
+                message: m.into(),
+            }
+            .check()
+        };
+        assert_eq!(ask("  请续报伤亡人数 ").expect("ok"), "请续报伤亡人数");
+        assert_eq!(ask("   ").expect_err("empty").field, "message");
+        assert_eq!(ask(&"字".repeat(501)).expect_err("long").code, ErrorCode::TooLong);
+        assert_eq!(ask("a\u{7}b").expect_err("bell").field, "message");
+    }
+}

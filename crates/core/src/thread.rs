@@ -1,0 +1,160 @@
+//! What follows from the records of one thread — its grade, its reporting
+//! deadlines, an overdue rectification — judged by the same code on the
+//! phone (its own records, drafts included) and on the server (the duty
+//! office's inbox and exports).
+
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime};
+
+use crate::deadlines::{self, Due, Standing};
+use crate::validate::{beijing, parse_datetime};
+use crate::{catalogue, grading, Answers, Family, Grade, GradeDecision, Report, Stage, Template};
+
+/// One record of a thread, as far as judging the thread needs it.
+pub trait StageRecord {
+    fn stage(&self) -> Stage;
+    fn template_id(&self) -> &str;
+    fn template_version(&self) -> u32;
+    fn answers(&self) -> &Answers;
+    fn grade_decision(&self) -> Option<&GradeDecision>;
+    /// When it was submitted, by the writer's clock; `None` for a draft.
+    fn submitted_at(&self) -> Option<DateTime<FixedOffset>>;
+
+    fn template(&self) -> Option<&'static Template> {
+        catalogue::find(self.template_id(), self.template_version())
+    }
+}
+
+impl StageRecord for Report {
+    fn stage(&self) -> Stage {
+        self.stage
+    }
+    fn template_id(&self) -> &str {
+        &self.template_id
+    }
+    fn template_version(&self) -> u32 {
+        self.template_version
+    }
+    fn answers(&self) -> &Answers {
+        &self.answers
+    }
+    fn grade_decision(&self) -> Option<&GradeDecision> {
+        self.grade.as_ref()
+    }
+    fn submitted_at(&self) -> Option<DateTime<FixedOffset>> {
+        Some(self.written_at)
+    }
+}
+
+/// The records of one thread, first record first (stage order). Callers
+/// sort; the judgments below read `records[0]` as the thread's start.
+#[derive(Debug, Clone, Copy)]
+pub struct Judge<'a, R> {
+    pub records: &'a [R],
+}
+
+impl<'a, R: StageRecord> Judge<'a, R> {
+    pub fn new(records: &'a [R]) -> Self {
+        Judge { records }
+    }
+
+    fn first(&self) -> Option<&'a R> {
+        self.records.first()
+    }
+
+    fn latest(&self) -> Option<&'a R> {
+        self.records.last()
+    }
+
+    fn submitted(&self) -> impl Iterator<Item = &'a R> {
+        self.records.iter().filter(|r| r.submitted_at().is_some())
+    }
+
+    /// The template that began the thread: it says what kind of thread it is.
+    pub fn template(&self) -> Option<&'static Template> {
+        self.first()?.template()
+    }
+
+    pub fn is_hazard(&self) -> bool {
+        self.template()
+            .is_some_and(|t| !matches!(t.family, Family::Incident { .. }))
+    }
+
+    /// The grade of the latest stage: as chosen, else as its figures
+    /// suggest (a draft's too, so deadlines follow the figures as they are
+    /// typed). `None` for hazards.
+    pub fn grade(&self) -> Option<Grade> {
+        let Family::Incident { grading: rule, .. } = self.template()?.family else {
+            return None;
+        };
+        let latest = self.latest()?;
+        Some(
+            latest
+                .grade_decision()
+                .map_or_else(|| grading::suggest(rule, latest.answers()).grade, |g| g.chosen),
+        )
+    }
+
+    /// When the event happened (the first record's `occurred_at`), Beijing
+    /// time.
+    pub fn occurred_at(&self) -> Option<NaiveDateTime> {
+        parse_datetime(self.first()?.answers().get("occurred_at")?)
+    }
+
+    /// When the first record was submitted, Beijing time: it meets the
+    /// reporting deadlines.
+    pub fn first_submitted(&self) -> Option<NaiveDateTime> {
+        self.submitted()
+            .filter_map(|r| r.submitted_at())
+            .map(|t| t.with_timezone(&beijing()).naive_local())
+            .min()
+    }
+
+    /// Every reporting deadline of an incident and where it stands at `now`
+    /// (Beijing time). A deadline is met by the first report submitted.
+    pub fn deadlines(&self, now: NaiveDateTime) -> Vec<(Due, Standing)> {
+        let Some(Family::Incident { natural_disaster, .. }) = self.template().map(|t| t.family) else {
+            return Vec::new();
+        };
+        let Some(occurred) = self.occurred_at() else {
+            return Vec::new();
+        };
+        let grade = self.grade().unwrap_or(Grade::IV);
+        let met = self.first_submitted();
+        deadlines::due_times(&deadlines::NATIONAL, occurred, grade, natural_disaster)
+            .into_iter()
+            .map(|due| (due, deadlines::standing(due.at, now, met)))
+            .collect()
+    }
+
+    /// A hazard's rectification deadline, as found.
+    pub fn rectify_by(&self) -> Option<NaiveDate> {
+        if self.template()?.family != Family::Hazard {
+            return None;
+        }
+        NaiveDate::parse_from_str(self.first()?.answers().get("rectify_by")?, "%Y-%m-%d").ok()
+    }
+
+    /// Whether a hazard has been rectified (or closed) by a submitted record.
+    pub fn rectified(&self) -> bool {
+        self.submitted()
+            .any(|r| matches!(r.stage(), Stage::Rectified | Stage::Closed))
+    }
+
+    /// Days a hazard's rectification is past its deadline, if it is, by
+    /// `today`: overdue until a "rectified" record is submitted.
+    pub fn rectification_overdue(&self, today: NaiveDate) -> Option<i64> {
+        let by = self.rectify_by()?;
+        if self.rectified() {
+            return None;
+        }
+        let days = (today - by).num_days();
+        (days > 0).then_some(days)
+    }
+
+    /// Whether the thread is finished: an incident's 终报 or a hazard's
+    /// closing is submitted.
+    pub fn finished(&self) -> bool {
+        self.submitted()
+            .any(|r| matches!(r.stage(), Stage::Final | Stage::Closed))
+    }
+}
