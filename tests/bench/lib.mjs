@@ -108,6 +108,7 @@ export async function startLink(targetUrl) {
   const stats = { up: 0, down: 0, cuts: 0 };
   const sockets = new Set();
   const lanes = { up: 0, down: 0 }; // when each direction's wire is next free
+  const paused = { up: new Set(), down: new Set() }; // sources held back per direction
   const send = (dir, chunk, socket, from) => {
     if (!shaping) { socket.write(chunk); return; }
     const now = Date.now();
@@ -115,10 +116,14 @@ export async function startLink(targetUrl) {
     lanes[dir] = start + (chunk.length / shaping.rate) * 1000;
     const at = lanes[dir] + shaping.rtt / 2;
     // Back-pressure: stop reading while more than ~0.5 s of bytes wait.
-    if (lanes[dir] - now > 500) from.pause();
+    if (lanes[dir] - now > 500) { from.pause(); paused[dir].add(from); }
     setTimeout(() => {
       if (!socket.destroyed) socket.write(chunk);
-      if (lanes[dir] - Date.now() < 250) from.resume();
+      // The wire is shared: once it drains, every connection held back on
+      // it reads again, not only this chunk's. (Resumed only by its own
+      // chunks, a connection paused while others kept the wire busy stayed
+      // paused for good: concurrent uploads froze until their timeout.)
+      if (lanes[dir] - Date.now() < 250) { for (const s of paused[dir]) s.resume(); paused[dir].clear(); }
     }, at - now);
   };
   const split = (chunk) => {
@@ -139,7 +144,11 @@ export async function startLink(targetUrl) {
   return {
     url: `http://127.0.0.1:${server.address().port}`,
     stats,
-    shape(s) { shaping = s; lanes.up = lanes.down = 0; },
+    shape(s) {
+      shaping = s;
+      lanes.up = lanes.down = 0;
+      for (const dir of ['up', 'down']) { for (const c of paused[dir]) c.resume(); paused[dir].clear(); }
+    },
     cut(ms) {
       stats.cuts += 1;
       downUntil = Date.now() + ms;
