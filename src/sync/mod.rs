@@ -1,17 +1,18 @@
 //! Getting reports to the duty office: the outbox (what to send, and what an
 //! answer means for each report), photo uploads (after the text, over tus),
-//! the transports (how bytes travel), the clock measurement and the
-//! scheduler (when to try). Nothing is sent without a valid session.
+//! the transports (how bytes travel), the clock measurement, the pool (a few
+//! sends in flight at once) and the scheduler (when to try). Nothing is sent without a valid session.
 
 pub mod clock;
 mod outbox;
+mod pool;
 mod scheduler;
 mod transport;
 mod tus;
 mod uploads;
 
-pub use outbox::{DrainSummary, Outbox, NEED_LOGIN_NOTE};
+pub use outbox::{DrainSummary, Outbox, NEED_LOGIN_NOTE, REPORTS_IN_FLIGHT};
 pub use scheduler::{Listeners, SyncEngine};
 pub use transport::{bearer, with_timeout, HttpAnswer, HttpTransport, NetError, Transport};
 pub use tus::{HttpTus, TusAnswer, TusTransport};
-pub use uploads::{UploadSummary, Uploader, CHUNK_BYTES};
+pub use uploads::{UploadSummary, Uploader, CHUNK_BYTES, PHOTOS_IN_FLIGHT};

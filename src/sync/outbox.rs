@@ -10,11 +10,14 @@
 //! session, never about the report: the report goes back to waiting as it
 //! was, and nothing more is sent until the next login.
 
+use std::cell::{Cell, RefCell};
+
 use kuaibao_core::backoff;
 use kuaibao_core::protocol::{outcome_of_status, ApiError, Outcome, Receipt};
 
-use crate::session::{current_auth, may_send};
+use crate::session::{current_auth, may_send, Auth};
 use crate::store::{LocalReport, Status, Store, StoreError};
+use crate::sync::pool::{self, Task};
 use crate::sync::transport::{HttpAnswer, Transport};
 
 /// The last error shown on a report the server would not take for want of
@@ -41,6 +44,9 @@ pub struct DrainSummary {
     /// The earliest time (ms) a waiting report is due again; never set by
     /// held reports, which wait for a login, not for a timer.
     pub next_try_ms: Option<f64>,
+    /// A send had no answer at all (no network, a cut link): what was not
+    /// yet sent waits for the next try.
+    pub link_down: bool,
 }
 
 impl DrainSummary {
@@ -51,100 +57,179 @@ impl DrainSummary {
         self.waiting += other.waiting;
         self.held += other.held;
         self.refused |= other.refused;
+        self.link_down |= other.link_down;
         self.next_try_ms = earliest(self.next_try_ms, other.next_try_ms);
     }
 }
 
+/// Reports in flight at once: enough to hide the round trip of each on a
+/// slow link, few enough to leave the browser's other connections free.
+pub const REPORTS_IN_FLIGHT: usize = 4;
+
+/// What the sends of one pass share: what each learnt that the next must
+/// know before it starts.
+struct Pass<J> {
+    now_ms: f64,
+    force: bool,
+    /// `None` once the server refused the session in this pass.
+    auth: RefCell<Option<Auth>>,
+    /// A send had no answer at all: the link is down, and the rest wait
+    /// for the next pass instead of each spending a try on it.
+    link_down: Cell<bool>,
+    jitter: RefCell<J>,
+    summary: RefCell<DrainSummary>,
+}
+
+impl<J: FnMut() -> f64> Pass<J> {
+    fn jitter(&self) -> f64 {
+        (self.jitter.borrow_mut())()
+    }
+
+    /// One more report still waiting after this pass, due at `next_try_ms`.
+    fn waiting(&self, next_try_ms: Option<f64>) {
+        let mut summary = self.summary.borrow_mut();
+        summary.waiting += 1;
+        summary.next_try_ms = earliest(summary.next_try_ms, next_try_ms);
+    }
+}
+
 impl<T: Transport> Outbox<T> {
-    /// Sends every report that is due (all waiting ones when `force`), one
-    /// after the other. A report that fails never stops the others.
-    /// `on_change` is told of every new state, for the screen.
+    /// Sends every report that is due (all waiting ones when `force`), a
+    /// few at a time ([`REPORTS_IN_FLIGHT`]). A report that fails never
+    /// stops the others; a send without any answer ends the pass for the
+    /// ones not yet started (the link is down), and they are tried again
+    /// after the first step of the backoff. `on_change` is told of every
+    /// new state, for the screen.
     pub async fn drain(
         &self,
         now_ms: f64,
         force: bool,
-        mut jitter: impl FnMut() -> f64,
+        jitter: impl FnMut() -> f64,
         on_change: &dyn Fn(&LocalReport),
     ) -> Result<DrainSummary, StoreError> {
-        let mut summary = DrainSummary::default();
-        let mut auth = current_auth(&self.store, now_ms).await?;
-        for mut report in self.store.all().await? {
-            let (written_at, attempts, due) = match report.status {
-                Status::Waiting {
-                    written_at,
-                    attempts,
-                    next_try_ms,
-                    ..
-                } => (written_at, attempts, force || next_try_ms <= now_ms),
-                // Left "sending" by a crash or a closed tab: send again.
-                Status::Sending { written_at, attempts } => (written_at, attempts, true),
-                _ => continue,
-            };
-            let Some(token) = auth.as_ref().filter(|a| may_send(&report, a)).map(|a| a.token.clone()) else {
+        let pass = Pass {
+            now_ms,
+            force,
+            auth: RefCell::new(current_auth(&self.store, now_ms).await?),
+            link_down: Cell::new(false),
+            jitter: RefCell::new(jitter),
+            summary: RefCell::new(DrainSummary::default()),
+        };
+        let reports = self.store.all().await?;
+        let tasks = reports
+            .into_iter()
+            .map(|report| -> Task<'_, StoreError> { Box::pin(self.send_one(report, &pass, on_change)) });
+        pool::run(REPORTS_IN_FLIGHT, tasks).await?;
+        let mut summary = pass.summary.into_inner();
+        summary.link_down = pass.link_down.get();
+        Ok(summary)
+    }
+
+    /// One report's turn in a pass; `Ok(true)` when it was sent.
+    async fn send_one(
+        &self,
+        mut report: LocalReport,
+        pass: &Pass<impl FnMut() -> f64>,
+        on_change: &dyn Fn(&LocalReport),
+    ) -> Result<bool, StoreError> {
+        let now_ms = pass.now_ms;
+        let (written_at, attempts, due) = match report.status {
+            Status::Waiting {
+                written_at,
+                attempts,
+                next_try_ms,
+                ..
+            } => (written_at, attempts, pass.force || next_try_ms <= now_ms),
+            // Left "sending" by a crash or a closed tab: send again.
+            Status::Sending { written_at, attempts } => (written_at, attempts, true),
+            _ => return Ok(false),
+        };
+        let token = pass
+            .auth
+            .borrow()
+            .as_ref()
+            .filter(|a| may_send(&report, a))
+            .map(|a| a.token.clone());
+        let Some(token) = token else {
+            {
+                let mut summary = pass.summary.borrow_mut();
                 summary.waiting += 1;
                 summary.held += 1;
-                if matches!(report.status, Status::Sending { .. }) {
-                    // Left sending by a crash: it waits for the login, and
-                    // must not claim to be on its way meanwhile.
-                    report.status = held(written_at, attempts, now_ms, None);
-                    self.store.put(&report).await?;
-                    on_change(&report);
-                }
-                continue;
-            };
-            if !due {
-                summary.waiting += 1;
-                summary.next_try_ms = earliest(summary.next_try_ms, next_try(&report));
-                continue;
             }
-            report.status = Status::Sending { written_at, attempts };
-            self.store.put(&report).await?;
-            on_change(&report);
+            if matches!(report.status, Status::Sending { .. }) {
+                // Left sending by a crash: it waits for the login, and
+                // must not claim to be on its way meanwhile.
+                report.status = held(written_at, attempts, now_ms, None);
+                self.store.put(&report).await?;
+                on_change(&report);
+            }
+            return Ok(false);
+        };
+        if !due {
+            pass.waiting(next_try(&report));
+            return Ok(false);
+        }
+        if pass.link_down.get() {
+            // Untouched (its tries are not spent on a link known to be
+            // down): due again when the link is next probed.
+            let probe = now_ms + backoff::delay_ms(0, pass.jitter()) as f64;
+            pass.waiting(Some(probe));
+            return Ok(false);
+        }
+        report.status = Status::Sending { written_at, attempts };
+        self.store.put(&report).await?;
+        on_change(&report);
 
-            let Some(submission) = report.submission() else {
-                continue;
-            };
-            let answer = self.transport.submit(&submission, &token).await;
-            if matches!(&answer, Ok(a) if outcome_of_status(a.status) == Outcome::NeedLogin) {
-                // The session, not the report: back to waiting as it was,
-                // and the session marked so that nothing more goes out.
-                report.status = held(written_at, attempts, now_ms, Some(NEED_LOGIN_NOTE.to_owned()));
-                self.store.refuse_session(&token, now_ms).await?;
-                auth = None;
+        let Some(submission) = report.submission() else {
+            return Ok(false);
+        };
+        let answer = self.transport.submit(&submission, &token).await;
+        if matches!(&answer, Ok(a) if outcome_of_status(a.status) == Outcome::NeedLogin) {
+            // The session, not the report: back to waiting as it was,
+            // and the session marked so that nothing more goes out.
+            report.status = held(written_at, attempts, now_ms, Some(NEED_LOGIN_NOTE.to_owned()));
+            self.store.refuse_session(&token, now_ms).await?;
+            pass.auth.replace(None);
+            {
+                let mut summary = pass.summary.borrow_mut();
                 summary.refused = true;
                 summary.waiting += 1;
                 summary.held += 1;
-                self.store.put(&report).await?;
-                on_change(&report);
-                continue;
-            }
-            report.status = match answer {
-                Ok(answer) => judge(&answer, written_at, attempts, now_ms, &mut jitter),
-                // No network at all, by the browser's own word: not the
-                // report's failure, so its backoff does not grow. Otherwise
-                // each submit made offline (every one starts a pass) would
-                // push the next try minutes away, and a report would sit
-                // out a short cut of the link long after it ended.
-                Err(e) if !browser_online() => Status::Waiting {
-                    written_at,
-                    attempts,
-                    next_try_ms: now_ms + backoff::delay_ms(attempts, jitter()) as f64,
-                    last_error: Some(e.0),
-                },
-                Err(e) => retry(written_at, attempts, now_ms, &mut jitter, e.0),
-            };
-            match &report.status {
-                Status::Delivered { .. } => summary.delivered += 1,
-                Status::Rejected { .. } => summary.rejected += 1,
-                _ => {
-                    summary.waiting += 1;
-                    summary.next_try_ms = earliest(summary.next_try_ms, next_try(&report));
-                }
             }
             self.store.put(&report).await?;
             on_change(&report);
+            return Ok(true);
         }
-        Ok(summary)
+        report.status = match answer {
+            Ok(answer) => judge(&answer, written_at, attempts, now_ms, &mut || pass.jitter()),
+            Err(e) => {
+                pass.link_down.set(true);
+                if browser_online() {
+                    retry(written_at, attempts, now_ms, &mut || pass.jitter(), e.0)
+                } else {
+                    // No network at all, by the browser's own word: not the
+                    // report's failure, so its backoff does not grow.
+                    // Otherwise each submit made offline (every one starts a
+                    // pass) would push the next try minutes away, and a
+                    // report would sit out a short cut of the link long
+                    // after it ended.
+                    Status::Waiting {
+                        written_at,
+                        attempts,
+                        next_try_ms: now_ms + backoff::delay_ms(attempts, pass.jitter()) as f64,
+                        last_error: Some(e.0),
+                    }
+                }
+            }
+        };
+        match &report.status {
+            Status::Delivered { .. } => pass.summary.borrow_mut().delivered += 1,
+            Status::Rejected { .. } => pass.summary.borrow_mut().rejected += 1,
+            _ => pass.waiting(next_try(&report)),
+        }
+        self.store.put(&report).await?;
+        on_change(&report);
+        Ok(true)
     }
 }
 
@@ -190,7 +275,7 @@ fn judge(
 
 /// Whether the browser believes it has a network (true where it cannot
 /// tell).
-fn browser_online() -> bool {
+pub(crate) fn browser_online() -> bool {
     web_sys::window().is_none_or(|w| w.navigator().on_line())
 }
 

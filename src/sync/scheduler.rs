@@ -124,6 +124,11 @@ impl SyncEngine {
             .outbox
             .drain(platform::now_ms(), force, platform::random, &*self.listeners.on_change)
             .await?;
+        if summary.link_down {
+            // The text could not get through: neither will the photos.
+            // Their tries are kept for when the link is back.
+            return Ok(summary);
+        }
         // Photos follow their text, under the account that sent it.
         let auth = current_auth(store, platform::now_ms()).await?;
         let delivered: Vec<_> = store
@@ -151,6 +156,7 @@ impl SyncEngine {
             held: photos.held,
             refused: photos.refused,
             next_try_ms: photos.next_try_ms,
+            link_down: photos.link_down,
         });
         Ok(summary)
     }

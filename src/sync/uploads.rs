@@ -5,13 +5,16 @@
 //! Like the text, photos go only with a valid session; a 401 leaves the
 //! photo where it was and stops the pass until the next login.
 
+use std::cell::{Cell, RefCell};
+
 use kuaibao_core::backoff;
 use kuaibao_core::protocol::ApiError;
 use kuaibao_core::ReportId;
 
-use crate::session::current_auth;
+use crate::session::{current_auth, Auth};
 use crate::store::{LocalPhoto, Store, StoreError, Upload};
-use crate::sync::outbox::NEED_LOGIN_NOTE;
+use crate::sync::outbox::{browser_online, earliest, NEED_LOGIN_NOTE};
+use crate::sync::pool::{self, Task};
 use crate::sync::tus::{TusAnswer, TusTransport};
 
 /// Bytes per `PATCH`. The server keeps what arrived before a cut, so a drop
@@ -35,7 +38,16 @@ pub struct UploadSummary {
     /// The server refused the session (401) during this pass.
     pub refused: bool,
     pub next_try_ms: Option<f64>,
+    /// A request had no answer at all (no network, a cut link): what was
+    /// not yet sent waits for the next try.
+    pub link_down: bool,
 }
+
+/// Photos in flight at once. Each photo's creation and the answer to its
+/// last chunk cost a round trip with the link idle; with a few photos going
+/// up together the others' bytes fill it. Few enough that a 256 KiB chunk of
+/// each still arrives well within the request timeout on a 2G link.
+pub const PHOTOS_IN_FLIGHT: usize = 3;
 
 /// How one photo's attempt ended.
 #[derive(Debug)]
@@ -44,97 +56,180 @@ enum Step {
     Rejected(String),
     /// Try again later, saying why.
     Later(String),
+    /// No answer at all (no network, a cut link): try again later, and send
+    /// nothing more in this pass.
+    Unreachable(String),
     /// The server forgot the upload (expired): start a new one.
     Restart,
     /// The server refused the session: log in, then go on.
     NeedLogin,
 }
 
+/// What the photos of one pass share: what each learnt that the next must
+/// know before it starts.
+struct Pass<'a, J> {
+    delivered: &'a dyn Fn(ReportId) -> bool,
+    now_ms: f64,
+    force: bool,
+    /// `None` once the server refused the session in this pass.
+    auth: RefCell<Option<Auth>>,
+    /// A request had no answer at all: the rest wait for the next pass
+    /// instead of each spending a try on a dead link.
+    link_down: Cell<bool>,
+    jitter: RefCell<J>,
+    summary: RefCell<UploadSummary>,
+}
+
+impl<J: FnMut() -> f64> Pass<'_, J> {
+    fn jitter(&self) -> f64 {
+        (self.jitter.borrow_mut())()
+    }
+
+    /// One more photo still waiting after this pass, due at `next_try_ms`
+    /// (`None`: it waits for a login).
+    fn waiting(&self, next_try_ms: Option<f64>) {
+        let mut summary = self.summary.borrow_mut();
+        summary.waiting += 1;
+        summary.next_try_ms = earliest(summary.next_try_ms, next_try_ms);
+    }
+}
+
 impl<T: TusTransport> Uploader<T> {
     /// Sends every due photo whose report's text has been delivered
-    /// (`delivered` says which), one after the other. A photo that fails
-    /// never stops the others.
+    /// (`delivered` says which), a few at a time ([`PHOTOS_IN_FLIGHT`]). A
+    /// photo that fails never stops the others; a request without any
+    /// answer ends the pass for the photos not yet started (the link is
+    /// down), and they are tried again after the first step of the backoff.
     pub async fn drain(
         &self,
         delivered: &dyn Fn(ReportId) -> bool,
         now_ms: f64,
         force: bool,
-        mut jitter: impl FnMut() -> f64,
+        jitter: impl FnMut() -> f64,
         on_change: &dyn Fn(&LocalPhoto),
     ) -> Result<UploadSummary, StoreError> {
-        let mut summary = UploadSummary::default();
-        let mut auth = current_auth(&self.store, now_ms).await?;
-        for mut photo in self.store.photos().await? {
-            let Upload::Waiting {
-                attempts, next_try_ms, ..
-            } = photo.upload
-            else {
-                continue;
-            };
-            if !delivered(photo.report_id) {
-                continue;
-            }
-            let Some(token) = auth.as_ref().map(|a| a.token.clone()) else {
-                summary.waiting += 1;
-                summary.held += 1;
-                continue;
-            };
-            if !force && next_try_ms > now_ms {
-                summary.waiting += 1;
-                summary.next_try_ms = Some(summary.next_try_ms.map_or(next_try_ms, |t| t.min(next_try_ms)));
-                continue;
-            }
-            let step = match self.send(&mut photo, &token, on_change).await? {
-                Step::Restart => self.send(&mut photo, &token, on_change).await?,
-                step => step,
-            };
-            let mut waits_for_login = false;
-            photo.upload = match step {
-                Step::Done => {
-                    summary.done += 1;
-                    Upload::Done
-                }
-                Step::Rejected(reason) => {
-                    summary.rejected += 1;
-                    Upload::Rejected { reason }
-                }
-                Step::Later(error) => later(
-                    &photo,
-                    attempts.saturating_add(1),
-                    now_ms + backoff::delay_ms(attempts, jitter()) as f64,
-                    error,
-                ),
-                Step::Restart => later(
-                    &photo,
-                    attempts.saturating_add(1),
-                    now_ms,
-                    "上传已过期，将重新开始".into(),
-                ),
-                // The session, not the photo: it keeps its place and its
-                // tries, and nothing more goes out until the next login.
-                Step::NeedLogin => {
-                    self.store.refuse_session(&token, now_ms).await?;
-                    auth = None;
-                    summary.refused = true;
-                    summary.held += 1;
-                    waits_for_login = true;
-                    later(&photo, attempts, now_ms, NEED_LOGIN_NOTE.to_owned())
-                }
-            };
-            if let Upload::Waiting { next_try_ms, .. } = photo.upload {
-                summary.waiting += 1;
-                if !waits_for_login {
-                    summary.next_try_ms = Some(summary.next_try_ms.map_or(next_try_ms, |t| t.min(next_try_ms)));
-                }
-            }
-            self.store.put_photo(&photo).await?;
-            on_change(&photo);
-        }
+        let pass = Pass {
+            delivered,
+            now_ms,
+            force,
+            auth: RefCell::new(current_auth(&self.store, now_ms).await?),
+            link_down: Cell::new(false),
+            jitter: RefCell::new(jitter),
+            summary: RefCell::new(UploadSummary::default()),
+        };
+        let photos = self.store.photos().await?;
+        let tasks = photos
+            .into_iter()
+            .map(|photo| -> Task<'_, StoreError> { Box::pin(self.upload_one(photo, &pass, on_change)) });
+        pool::run(PHOTOS_IN_FLIGHT, tasks).await?;
+        let mut summary = pass.summary.into_inner();
+        summary.link_down = pass.link_down.get();
         Ok(summary)
     }
 
-    /// One attempt at one photo: create the upload if needed, ask the
-    /// server's offset, send the rest in chunks.
+    /// One photo's turn in a pass; `Ok(true)` when something was sent.
+    async fn upload_one(
+        &self,
+        mut photo: LocalPhoto,
+        pass: &Pass<'_, impl FnMut() -> f64>,
+        on_change: &dyn Fn(&LocalPhoto),
+    ) -> Result<bool, StoreError> {
+        let now_ms = pass.now_ms;
+        let Upload::Waiting {
+            attempts, next_try_ms, ..
+        } = photo.upload
+        else {
+            return Ok(false);
+        };
+        if !(pass.delivered)(photo.report_id) {
+            return Ok(false);
+        }
+        let token = pass.auth.borrow().as_ref().map(|a| a.token.clone());
+        let Some(token) = token else {
+            pass.waiting(None);
+            pass.summary.borrow_mut().held += 1;
+            return Ok(false);
+        };
+        if !pass.force && next_try_ms > now_ms {
+            pass.waiting(Some(next_try_ms));
+            return Ok(false);
+        }
+        if pass.link_down.get() {
+            // Untouched (its tries are not spent on a link known to be
+            // down): due again when the link is next probed.
+            let probe = now_ms + backoff::delay_ms(0, pass.jitter()) as f64;
+            pass.waiting(Some(probe));
+            return Ok(false);
+        }
+        let step = match self.send(&mut photo, &token, on_change).await? {
+            Step::Restart => self.send(&mut photo, &token, on_change).await?,
+            step => step,
+        };
+        let mut waits_for_login = false;
+        photo.upload = match step {
+            Step::Done => {
+                pass.summary.borrow_mut().done += 1;
+                Upload::Done
+            }
+            Step::Rejected(reason) => {
+                pass.summary.borrow_mut().rejected += 1;
+                Upload::Rejected { reason }
+            }
+            Step::Later(error) => later(
+                &photo,
+                attempts.saturating_add(1),
+                now_ms + backoff::delay_ms(attempts, pass.jitter()) as f64,
+                error,
+            ),
+            Step::Unreachable(error) => {
+                pass.link_down.set(true);
+                // No network at all, by the browser's own word: not the
+                // photo's failure, so its backoff does not grow (as for
+                // reports: it would sit out a short cut long after it
+                // ended). With a network, it counts: a photo that can never
+                // get through must not hold the others.
+                let tries = if browser_online() {
+                    attempts.saturating_add(1)
+                } else {
+                    attempts
+                };
+                later(
+                    &photo,
+                    tries,
+                    now_ms + backoff::delay_ms(attempts, pass.jitter()) as f64,
+                    error,
+                )
+            }
+            Step::Restart => later(
+                &photo,
+                attempts.saturating_add(1),
+                now_ms,
+                "上传已过期，将重新开始".into(),
+            ),
+            // The session, not the photo: it keeps its place and its
+            // tries, and nothing more goes out until the next login.
+            Step::NeedLogin => {
+                self.store.refuse_session(&token, now_ms).await?;
+                pass.auth.replace(None);
+                {
+                    let mut summary = pass.summary.borrow_mut();
+                    summary.refused = true;
+                    summary.held += 1;
+                }
+                waits_for_login = true;
+                later(&photo, attempts, now_ms, NEED_LOGIN_NOTE.to_owned())
+            }
+        };
+        if let Upload::Waiting { next_try_ms, .. } = photo.upload {
+            pass.waiting((!waits_for_login).then_some(next_try_ms));
+        }
+        self.store.put_photo(&photo).await?;
+        on_change(&photo);
+        Ok(true)
+    }
+
+    /// One attempt at one photo: create the upload (or, resuming one, ask
+    /// the server's offset), then send the rest in chunks.
     async fn send(
         &self,
         photo: &mut LocalPhoto,
@@ -144,28 +239,31 @@ impl<T: TusTransport> Uploader<T> {
         let Upload::Waiting { url, .. } = &photo.upload else {
             return Ok(Step::Done);
         };
-        let url = match url.clone() {
-            Some(url) => url,
+        let (url, mut offset) = match url.clone() {
+            // Resuming: only the server knows how much of a cut chunk
+            // arrived.
+            Some(url) => match self.server_offset(&url, token).await {
+                Ok(offset) => (url, offset),
+                Err(Step::Restart) => {
+                    progress(photo, None, 0);
+                    return Ok(Step::Restart);
+                }
+                Err(step) => return Ok(step),
+            },
+            // A new upload holds nothing yet: no need to ask (a round trip
+            // saved per photo).
             None => match self.tus.create(photo, token).await {
-                Err(e) => return Ok(Step::Later(e.0)),
+                Err(e) => return Ok(Step::Unreachable(e.0)),
                 Ok(a) if a.status == 201 => match a.location {
                     Some(url) => {
                         progress(photo, Some(url.clone()), 0);
                         self.store.put_photo(photo).await?;
-                        url
+                        (url, 0)
                     }
                     None => return Ok(Step::Later("服务器未给出上传地址".into())),
                 },
                 Ok(a) => return Ok(judge(&a)),
             },
-        };
-        let mut offset = match self.server_offset(&url, token).await {
-            Ok(offset) => offset,
-            Err(Step::Restart) => {
-                progress(photo, None, 0);
-                return Ok(Step::Restart);
-            }
-            Err(step) => return Ok(step),
         };
         let Some(bytes) = self.store.photo_blob(photo.id, false).await? else {
             return Ok(Step::Rejected("本机照片数据丢失".into()));
@@ -176,7 +274,7 @@ impl<T: TusTransport> Uploader<T> {
                 return Ok(Step::Later("无法读取本机照片".into()));
             };
             offset = match self.tus.patch(&url, offset, &chunk, token).await {
-                Err(e) => return Ok(Step::Later(e.0)),
+                Err(e) => return Ok(Step::Unreachable(e.0)),
                 Ok(a) if a.status == 204 => match a.offset {
                     Some(o) if o > offset && o <= photo.size => o,
                     _ => return Ok(Step::Later("服务器给出的进度有误".into())),
@@ -203,7 +301,7 @@ impl<T: TusTransport> Uploader<T> {
     /// The bytes the server holds for an upload.
     async fn server_offset(&self, url: &str, token: &str) -> Result<u64, Step> {
         match self.tus.offset(url, token).await {
-            Err(e) => Err(Step::Later(e.0)),
+            Err(e) => Err(Step::Unreachable(e.0)),
             Ok(a) if a.status == 404 || a.status == 410 => Err(Step::Restart),
             Ok(TusAnswer {
                 status: 200,

@@ -1,10 +1,10 @@
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 
 use kuaibao::platform;
 use kuaibao::session::Author;
 use kuaibao::store::{ClockReading, LocalReport, Status};
-use kuaibao::sync::{HttpAnswer, NetError, Outbox, Transport, NEED_LOGIN_NOTE};
+use kuaibao::sync::{HttpAnswer, NetError, Outbox, Transport, NEED_LOGIN_NOTE, REPORTS_IN_FLIGHT};
 use kuaibao_core::protocol::Receipt;
 use kuaibao_core::{Report, ReportId};
 use wasm_bindgen_test::wasm_bindgen_test;
@@ -482,4 +482,69 @@ async fn the_clock_offset_stamped_at_submit_is_sent_on_every_try() {
         .await
         .expect("drain");
     assert_eq!(*seen.borrow(), [Some(7_200_000), Some(7_200_000)]);
+}
+
+/// A server that takes a while over every report and takes them all, to see
+/// how many are in flight at once.
+#[derive(Default)]
+struct Slow {
+    sent: RefCell<Vec<ReportId>>,
+    in_flight: Cell<usize>,
+    most: Cell<usize>,
+}
+
+impl Transport for Slow {
+    async fn submit(&self, report: &Report, _token: &str) -> Result<HttpAnswer, NetError> {
+        self.sent.borrow_mut().push(report.id);
+        self.in_flight.set(self.in_flight.get() + 1);
+        self.most.set(self.most.get().max(self.in_flight.get()));
+        gloo_timers::future::TimeoutFuture::new(30).await;
+        self.in_flight.set(self.in_flight.get() - 1);
+        Ok(receipt(report.id, 1))
+    }
+}
+
+#[wasm_bindgen_test]
+async fn reports_go_a_few_at_a_time_after_a_first_one_alone() {
+    let reports: Vec<_> = (0..8).map(|_| report(waiting(0.0))).collect();
+    let store = logged_in_store().await;
+    for r in &reports {
+        store.put(r).await.expect("put");
+    }
+    let outbox = Outbox {
+        store,
+        transport: Slow::default(),
+    };
+    let seen = RefCell::new(Vec::new());
+    let summary = outbox
+        .drain(platform::now_ms(), false, || 0.5, &|r: &LocalReport| {
+            seen.borrow_mut()
+                .push((r.id, matches!(r.status, Status::Delivered { .. })))
+        })
+        .await
+        .expect("drain");
+    assert_eq!((summary.delivered, summary.waiting), (8, 0));
+    assert_eq!(outbox.transport.most.get(), REPORTS_IN_FLIGHT);
+    // The first is answered before any other goes: it tests the link and
+    // the session.
+    let first = outbox.transport.sent.borrow()[0];
+    assert_eq!(seen.borrow()[..2], [(first, false), (first, true)]);
+}
+
+#[wasm_bindgen_test]
+async fn a_dead_link_ends_the_pass_without_spending_the_other_reports_tries() {
+    let a = report(waiting(0.0));
+    // Ids are UUIDv7: a later millisecond sends `b` after `a`.
+    gloo_timers::future::TimeoutFuture::new(5).await;
+    let b = report(waiting(0.0));
+    let outbox = outbox_with(&[&a, &b]).await;
+    outbox.transport.answer(a.id, Err(NetError("Failed to fetch".into())));
+    let now = platform::now_ms();
+    let summary = outbox.drain(now, false, || 0.0, &no_op).await.expect("drain");
+    assert!(summary.link_down);
+    assert_eq!((summary.waiting, summary.next_try_ms), (2, Some(now + 1_000.0)));
+    assert_eq!(*outbox.transport.sent.borrow(), [a.id], "one send found the link down");
+    let stored = outbox.store.get(a.id).await.expect("get").expect("kept");
+    assert_eq!(attempts_and_error(&stored.status).0, 1);
+    assert_eq!(outbox.store.get(b.id).await.expect("get"), Some(b), "untouched");
 }

@@ -1,9 +1,9 @@
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 
 use kuaibao::platform;
 use kuaibao::store::{LocalPhoto, Store, Upload};
-use kuaibao::sync::{NetError, TusAnswer, TusTransport, Uploader, CHUNK_BYTES};
+use kuaibao::sync::{NetError, TusAnswer, TusTransport, Uploader, CHUNK_BYTES, PHOTOS_IN_FLIGHT};
 use kuaibao_core::ReportId;
 use wasm_bindgen_test::wasm_bindgen_test;
 
@@ -113,7 +113,6 @@ async fn a_photo_goes_up_in_chunks_once_its_text_is_delivered() {
     let p = photo(&store, report, size).await;
     let tus = Scripted::default()
         .then(created("/api/uploads/u1"))
-        .then(answer(200, Some(0)))
         .then(answer(204, Some(CHUNK_BYTES)))
         .then(answer(204, Some(size as u64)));
     let uploader = Uploader {
@@ -137,8 +136,8 @@ async fn a_photo_goes_up_in_chunks_once_its_text_is_delivered() {
     assert_eq!(
         *uploader.tus.calls.borrow(),
         vec![
+            // A new upload holds nothing: no HEAD before the first chunk.
             format!("POST {size}"),
-            "HEAD /api/uploads/u1".to_owned(),
             format!("PATCH /api/uploads/u1 @0 +{CHUNK_BYTES}"),
             format!("PATCH /api/uploads/u1 @{CHUNK_BYTES} +1000"),
         ]
@@ -153,7 +152,6 @@ async fn after_a_drop_the_upload_resumes_from_the_servers_offset() {
     let p = photo(&store, report, 300_000).await;
     let tus = Scripted::default()
         .then(created("/u/2"))
-        .then(answer(200, Some(0)))
         .then(Err(NetError("connection reset".into())));
     let uploader = Uploader {
         store: store.clone(),
@@ -189,7 +187,7 @@ async fn after_a_drop_the_upload_resumes_from_the_servers_offset() {
         .await
         .expect("drain");
     assert_eq!(
-        uploader.tus.calls.borrow()[3..],
+        uploader.tus.calls.borrow()[2..],
         ["HEAD /u/2".to_owned(), "PATCH /u/2 @123456 +176544".to_owned()]
     );
     assert_eq!(upload_state(&store, &p).await, Upload::Done);
@@ -247,7 +245,6 @@ async fn an_expired_upload_starts_again_and_a_stale_offset_is_asked_again() {
     let tus = Scripted::default()
         .then(answer(404, None))
         .then(created("/new"))
-        .then(answer(200, Some(0)))
         .then(answer(409, None))
         .then(answer(200, Some(600)))
         .then(answer(204, Some(1_000)));
@@ -265,7 +262,6 @@ async fn an_expired_upload_starts_again_and_a_stale_offset_is_asked_again() {
         [
             "HEAD /old",
             "POST 1000",
-            "HEAD /new",
             "PATCH /new @0 +1000",
             "HEAD /new",
             "PATCH /new @600 +400"
@@ -309,7 +305,6 @@ async fn a_401_mid_upload_keeps_the_photo_and_its_progress_until_the_next_login(
     let other = photo(&store, platform::new_report_id(), 1_000).await;
     let tus = Scripted::default()
         .then(created("/u/9"))
-        .then(answer(200, Some(0)))
         .then(answer(204, Some(CHUNK_BYTES)))
         .then(unauthorized());
     let uploader = Uploader {
@@ -323,7 +318,7 @@ async fn a_401_mid_upload_keeps_the_photo_and_its_progress_until_the_next_login(
         .expect("drain");
     assert!(summary.refused);
     assert_eq!((summary.done, summary.rejected, summary.held), (0, 0, 2));
-    assert_eq!(uploader.tus.calls.borrow().len(), 4, "nothing sent after the 401");
+    assert_eq!(uploader.tus.calls.borrow().len(), 3, "nothing sent after the 401");
     match upload_state(&store, &p).await {
         Upload::Waiting {
             url, offset, attempts, ..
@@ -348,7 +343,6 @@ async fn a_401_mid_upload_keeps_the_photo_and_its_progress_until_the_next_login(
         answer(200, Some(CHUNK_BYTES)),
         answer(204, Some(size as u64)),
         created("/u/10"),
-        answer(200, Some(0)),
         answer(204, Some(1_000)),
     ]);
     let summary = uploader
@@ -357,13 +351,142 @@ async fn a_401_mid_upload_keeps_the_photo_and_its_progress_until_the_next_login(
         .expect("drain");
     assert_eq!(summary.done, 2);
     assert_eq!(
-        uploader.tus.calls.borrow()[4..],
+        uploader.tus.calls.borrow()[3..],
         [
             "HEAD /u/9 [t-2]".to_owned(),
             "PATCH /u/9 @262144 +1000 [t-2]".to_owned(),
             "POST 1000 [t-2]".to_owned(),
-            "HEAD /u/10 [t-2]".to_owned(),
             "PATCH /u/10 @0 +1000 [t-2]".to_owned(),
         ]
     );
+}
+
+/// A tus server that takes a while over every request, to see how many are
+/// in flight at once. Every upload is accepted whole.
+#[derive(Default)]
+struct Slow {
+    log: RefCell<Vec<String>>,
+    in_flight: Cell<usize>,
+    most: Cell<usize>,
+    uploads: Cell<usize>,
+}
+
+impl Slow {
+    async fn take_a_while(&self, call: String) {
+        self.log.borrow_mut().push(call);
+        self.in_flight.set(self.in_flight.get() + 1);
+        self.most.set(self.most.get().max(self.in_flight.get()));
+        gloo_timers::future::TimeoutFuture::new(30).await;
+        self.in_flight.set(self.in_flight.get() - 1);
+    }
+}
+
+impl TusTransport for Slow {
+    async fn create(&self, _photo: &LocalPhoto, _token: &str) -> Result<TusAnswer, NetError> {
+        self.uploads.set(self.uploads.get() + 1);
+        let url = format!("/s/{}", self.uploads.get());
+        self.take_a_while(format!("POST -> {url}")).await;
+        created(&url)
+    }
+    async fn offset(&self, url: &str, _token: &str) -> Result<TusAnswer, NetError> {
+        self.take_a_while(format!("HEAD {url}")).await;
+        answer(404, None)
+    }
+    async fn patch(&self, url: &str, offset: u64, chunk: &web_sys::Blob, _token: &str) -> Result<TusAnswer, NetError> {
+        self.take_a_while(format!("PATCH {url}")).await;
+        answer(204, Some(offset + chunk.size() as u64))
+    }
+}
+
+#[wasm_bindgen_test]
+async fn photos_go_up_a_few_at_a_time_after_a_first_one_alone() {
+    let store = logged_in_store().await;
+    for _ in 0..6 {
+        photo(&store, platform::new_report_id(), 1_000).await;
+    }
+    let uploader = Uploader {
+        store: store.clone(),
+        tus: Slow::default(),
+    };
+    let summary = uploader
+        .drain(&|_| true, platform::now_ms(), false, || 0.5, &no_op)
+        .await
+        .expect("drain");
+    assert_eq!((summary.done, summary.waiting), (6, 0));
+    let log = uploader.tus.log.borrow();
+    assert_eq!(
+        log[..3],
+        ["POST -> /s/1", "PATCH /s/1", "POST -> /s/2"],
+        "the first photo goes alone: it tests the link and the session"
+    );
+    assert_eq!(uploader.tus.most.get(), PHOTOS_IN_FLIGHT, "then a few at once");
+    assert_eq!(log.len(), 12, "one POST and one PATCH each, no HEAD: {log:?}");
+}
+
+#[wasm_bindgen_test]
+async fn a_dead_link_ends_the_pass_without_spending_the_other_photos_tries() {
+    let store = logged_in_store().await;
+    let first = photo(&store, platform::new_report_id(), 1_000).await;
+    // Ids are UUIDv7: a later millisecond keeps the photos in order.
+    gloo_timers::future::TimeoutFuture::new(5).await;
+    let second = photo(&store, platform::new_report_id(), 1_000).await;
+    gloo_timers::future::TimeoutFuture::new(5).await;
+    let third = photo(&store, platform::new_report_id(), 1_000).await;
+    let uploader = Uploader {
+        store: store.clone(),
+        tus: Scripted::default().then(Err(NetError("Failed to fetch".into()))),
+    };
+    let now = platform::now_ms();
+    let summary = uploader
+        .drain(&|_| true, now, false, || 0.0, &no_op)
+        .await
+        .expect("drain");
+    assert!(summary.link_down);
+    assert_eq!((summary.waiting, summary.next_try_ms), (3, Some(now + 1_000.0)));
+    assert_eq!(uploader.tus.calls.borrow().len(), 1, "one request found the link down");
+    match upload_state(&store, &first).await {
+        Upload::Waiting { attempts, .. } => assert_eq!(attempts, 1),
+        other => panic!("expected waiting, got {other:?}"),
+    }
+    assert_eq!(upload_state(&store, &second).await, Upload::fresh());
+    assert_eq!(upload_state(&store, &third).await, Upload::fresh());
+}
+
+/// As for reports: while the browser says it is offline, a failed upload
+/// does not grow the photo's backoff, so it goes within seconds of the
+/// link's return.
+#[wasm_bindgen_test]
+async fn failures_while_the_browser_is_offline_do_not_grow_a_photos_backoff() {
+    let set_online = |online: bool| {
+        js_sys::eval(&format!(
+            "Object.defineProperty(navigator, 'onLine', {{ configurable: true, get: () => {online} }})"
+        ))
+        .expect("override navigator.onLine");
+    };
+    let store = logged_in_store().await;
+    let p = photo(&store, platform::new_report_id(), 1_000).await;
+    let uploader = Uploader {
+        store: store.clone(),
+        tus: Scripted::default(),
+    };
+    let now = platform::now_ms();
+    set_online(false);
+    for i in 0..3 {
+        uploader
+            .tus
+            .answers
+            .borrow_mut()
+            .push_back(Err(NetError("Failed to fetch".into())));
+        uploader
+            .drain(&|_| true, now + f64::from(i), true, || 0.0, &no_op)
+            .await
+            .expect("drain");
+    }
+    set_online(true);
+    match upload_state(&store, &p).await {
+        Upload::Waiting {
+            attempts, next_try_ms, ..
+        } => assert_eq!((attempts, next_try_ms), (0, now + 2.0 + 1_000.0)),
+        other => panic!("expected waiting, got {other:?}"),
+    }
 }
