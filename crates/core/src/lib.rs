@@ -19,6 +19,7 @@ pub mod template;
 pub mod text;
 pub mod thread;
 pub mod validate;
+pub mod written;
 
 pub use grading::{Grade, GradeDecision};
 pub use ids::{PhotoId, ReportId};
