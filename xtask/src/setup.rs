@@ -30,6 +30,7 @@ pub fn setup(root: &Path, browser: bool) -> Result<()> {
         moto()?;
         schemathesis()?;
         postgresql()?;
+        xmllint()?;
         cargo_fuzz()?;
     }
     Ok(())
@@ -52,6 +53,28 @@ fn postgresql() -> Result<()> {
         None => Err(Error::Setup(
             "no /usr/lib/postgresql/*/bin/postgres after `apt-get install postgresql`".to_string(),
         )),
+    }
+}
+
+/// xmllint (Debian's `libxml2-utils`): the server's tests validate its CAP
+/// export against the official OASIS CAP 1.2 XML schema with it, an XML
+/// validator that is not ours.
+fn xmllint() -> Result<()> {
+    // `xmllint --version` prints to stderr and exits 0.
+    let found = || cmd::output_of("xmllint", &["--version"]).is_some();
+    if found() {
+        println!("ok xmllint");
+        return Ok(());
+    }
+    println!("installing libxml2-utils (apt-get), for xmllint: the CAP export's schema check");
+    apt_install(&["libxml2-utils"])?;
+    if found() {
+        println!("ok xmllint");
+        Ok(())
+    } else {
+        Err(Error::Setup(
+            "no xmllint after `apt-get install libxml2-utils`".to_string(),
+        ))
     }
 }
 

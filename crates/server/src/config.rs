@@ -18,6 +18,7 @@
 //! | `KUAIBAO_CORS_ORIGINS`       | unset: none        | other origins whose pages may call the API, comma-separated (`https://duty.example.cn`); unset, only the server's own pages may |
 //! | `KUAIBAO_TLS_CERT`, `KUAIBAO_TLS_KEY` | unset: plain HTTP | PEM files of the certificate chain and its private key: the server then speaks HTTPS itself (and sends `Strict-Transport-Security`) |
 //! | `KUAIBAO_OBJECT_STORE`       | unset: local files | where finished photos are kept: unset keeps them under `<data dir>/photos/`; `s3://bucket` or `s3://bucket/prefix` keeps them in an S3 bucket or any S3-compatible store, configured by the usual `AWS_*` variables (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_DEFAULT_REGION`, and for S3-compatible servers `AWS_ENDPOINT` and `AWS_ALLOW_HTTP=true`) |
+//! | `KUAIBAO_CAP_SENDER`         | `kuaibao@localhost` | the `sender` of the CAP 1.2 alerts this server exports (`GET /api/threads/{id}/cap`): the duty office, globally unique, e.g. `yjj@xh.example.gov.cn`; no spaces, commas, `<` or `&` (CAP's rule) |
 //!
 //! Photos are stored content-addressed under `photos/<first two hex digits
 //! of the SHA-256>/<SHA-256>`, in the data dir or in the bucket.
@@ -55,6 +56,8 @@ pub const CORS_ORIGINS_VAR: &str = "KUAIBAO_CORS_ORIGINS";
 pub const TLS_CERT_VAR: &str = "KUAIBAO_TLS_CERT";
 /// PEM private key for HTTPS.
 pub const TLS_KEY_VAR: &str = "KUAIBAO_TLS_KEY";
+/// The `sender` of exported CAP alerts.
+pub const CAP_SENDER_VAR: &str = "KUAIBAO_CAP_SENDER";
 
 /// A phone syncing a backlog sends a report, then each photo in 256 KiB
 /// `PATCH`es: an 8 MiB photo is 34 requests. 1200 a minute (20 a second,
@@ -109,6 +112,8 @@ pub struct Config {
     pub cors_origins: Vec<String>,
     /// Serve HTTPS with this certificate chain and key.
     pub tls: Option<TlsFiles>,
+    /// The `sender` of exported CAP alerts.
+    pub cap_sender: String,
 }
 
 /// The PEM files of `KUAIBAO_TLS_CERT` and `KUAIBAO_TLS_KEY`. Read at start
@@ -138,6 +143,7 @@ impl Default for Config {
             login_rate_per_min: DEFAULT_LOGIN_RATE_PER_MIN,
             cors_origins: Vec::new(),
             tls: None,
+            cap_sender: crate::export::DEFAULT_CAP_SENDER.to_owned(),
         }
     }
 }
@@ -163,6 +169,10 @@ pub enum ConfigError {
     EmptyFile { var: &'static str },
     #[error("{var} is set but {missing} is not: HTTPS needs both the certificate and its key")]
     HalfTls { var: &'static str, missing: &'static str },
+    #[error(
+        "{var}: `{value}` is not a CAP sender: one word with no spaces, commas, `<` or `&`, like yjj@xh.example.gov.cn"
+    )]
+    BadCapSender { var: &'static str, value: String },
 }
 
 impl Config {
@@ -264,8 +274,25 @@ impl Config {
                 key: file(key, TLS_KEY_VAR)?,
             }),
         };
+        let cap_sender = match lookup(CAP_SENDER_VAR) {
+            None => defaults.cap_sender.clone(),
+            Some(v) => {
+                let value = v
+                    .into_string()
+                    .map_err(|_| ConfigError::NotUnicode { var: CAP_SENDER_VAR })?;
+                let value = value.trim().to_owned();
+                if !is_cap_sender(&value) {
+                    return Err(ConfigError::BadCapSender {
+                        var: CAP_SENDER_VAR,
+                        value,
+                    });
+                }
+                value
+            }
+        };
         Ok(Config {
             addr,
+            cap_sender,
             database_url,
             session_lifetime,
             db_busy_timeout,
@@ -281,6 +308,16 @@ impl Config {
             ..defaults
         })
     }
+}
+
+/// CAP 1.2 (3.2.1): a sender "MUST NOT include spaces, commas or
+/// restricted characters (< and &)"; it goes into `<references>`, which are
+/// separated by spaces and commas.
+pub fn is_cap_sender(value: &str) -> bool {
+    !value.is_empty()
+        && !value
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || matches!(c, ',' | '<' | '&'))
 }
 
 /// `s3://bucket` or `s3://bucket/prefix`: a bucket name is lowercase
@@ -388,6 +425,19 @@ mod tests {
         assert!(c.cors_origins.is_empty());
         assert_eq!(c.tls, None);
         assert_eq!(c, Config::default());
+    }
+
+    #[test]
+    fn the_cap_sender_is_one_word_as_cap_requires() {
+        assert_eq!(config(&[]).expect("default").cap_sender, "kuaibao@localhost");
+        let c = config(&[(CAP_SENDER_VAR, " yjj@xh.example.gov.cn ")]).expect("valid");
+        assert_eq!(c.cap_sender, "yjj@xh.example.gov.cn");
+        for bad in ["", "duty office", "a,b", "a<b", "a&b"] {
+            assert!(
+                matches!(config(&[(CAP_SENDER_VAR, bad)]), Err(ConfigError::BadCapSender { .. })),
+                "{bad:?}"
+            );
+        }
     }
 
     #[test]

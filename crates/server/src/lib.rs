@@ -5,6 +5,7 @@ pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod db;
+pub mod export;
 pub mod http;
 pub mod startup;
 pub mod storage;

@@ -112,6 +112,7 @@ pub async fn build(config: &Config) -> Result<Server, StartError> {
             uploads: Arc::clone(&uploads),
             session_lifetime: chrono::Duration::from_std(config.session_lifetime)
                 .unwrap_or_else(|_| chrono::Duration::days(30)),
+            cap_sender: Arc::from(config.cap_sender.as_str()),
         },
         &config.static_dir,
         Protections::new(config, tls.is_some()),

@@ -1411,3 +1411,9 @@ mod openapi;
 
 #[path = "api/security.rs"]
 mod security;
+
+// ---------------------------------------------------------------------------
+// Exports: CSV, GeoJSON, CAP 1.2 and the written report.
+
+#[path = "api/exports.rs"]
+mod exports;

@@ -11,6 +11,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod exports;
 pub mod photos;
 pub mod reports;
 

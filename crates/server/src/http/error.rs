@@ -38,6 +38,10 @@ pub enum AppError {
     PhotoConflict(PhotoId),
     #[error("{0}")]
     NotFound(String),
+    /// It exists, but what was asked does not apply to it (a CAP alert of a
+    /// hazard, say).
+    #[error("{0}")]
+    NotApplicable(String),
     #[error("{0}")]
     MethodNotAllowed(String),
     /// The server's fault. Logged in full, answered vaguely: storage errors
@@ -71,7 +75,9 @@ impl IntoResponse for AppError {
             AppError::InvalidForm(_) => (StatusCode::UNPROCESSABLE_ENTITY, ApiErrorCode::BadRequest),
             AppError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, ApiErrorCode::Unauthorized),
             AppError::Forbidden(_) => (StatusCode::FORBIDDEN, ApiErrorCode::Forbidden),
-            AppError::Conflict(_) | AppError::PhotoConflict(_) => (StatusCode::CONFLICT, ApiErrorCode::Conflict),
+            AppError::Conflict(_) | AppError::PhotoConflict(_) | AppError::NotApplicable(_) => {
+                (StatusCode::CONFLICT, ApiErrorCode::Conflict)
+            }
             AppError::NotFound(_) => (StatusCode::NOT_FOUND, ApiErrorCode::NotFound),
             AppError::Store(_) | AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, ApiErrorCode::Internal),
         };

@@ -34,6 +34,7 @@ use tower_http::LatencyUnit;
 use tracing::Level;
 
 use crate::db::Pool;
+use crate::export;
 use crate::uploads::Uploads;
 use cors::CorsPolicy;
 use error::AppError;
@@ -63,6 +64,8 @@ pub struct AppState {
     pub uploads: Arc<Uploads>,
     /// How long a new session lasts.
     pub session_lifetime: chrono::Duration,
+    /// The `sender` of exported CAP alerts (`KUAIBAO_CAP_SENDER`).
+    pub cap_sender: Arc<str>,
 }
 
 /// What guards the application besides sessions: rate limits, CORS and
@@ -107,6 +110,10 @@ fn api_routes(limits: &Arc<RateLimits>) -> Vec<(&'static str, MethodRouter<AppSt
         (TEMPLATES_PATH, get(templates::templates)),
         (photos::REPORT_PHOTOS_PATH, get(photos::of_report)),
         (photos::PHOTO_PATH, get(photos::bytes)),
+        (export::CSV_PATH, get(export::csv_export)),
+        (export::GEOJSON_PATH, get(export::geojson_export)),
+        (export::CAP_PATH, get(export::cap_export)),
+        (export::WRITTEN_PATH, get(export::written_report)),
         (openapi::OPENAPI_PATH, get(openapi::serve)),
     ]
 }

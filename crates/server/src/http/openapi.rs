@@ -24,6 +24,7 @@ use chrono::{DateTime, Utc};
 use kuaibao_core::account::{LoginRequest, Session, SessionInfo};
 use kuaibao_core::deadlines::DeadlineSet;
 use kuaibao_core::grading::GradingRule;
+use kuaibao_core::office::Filter;
 use kuaibao_core::protocol::{ApiError, Health, Receipt};
 use kuaibao_core::{PhotoId, Report, ReportId, Template};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -62,6 +63,10 @@ pub const BEARER_SCHEME: &str = "bearer";
         get_thread,
         templates,
         photo_bytes,
+        export_csv,
+        export_geojson,
+        export_cap,
+        written_report,
         openapi_json,
         tus_options,
         tus_create,
@@ -79,6 +84,7 @@ pub const BEARER_SCHEME: &str = "bearer";
         (name = "photos", description = "Which photos arrived, and their bytes"),
         (name = "uploads", description = "tus 1.0 resumable uploads of photos (creation, checksum, expiration, termination)"),
         (name = "catalogue", description = "Templates, grading rules and deadlines"),
+        (name = "exports", description = "Reports as CSV, GeoJSON, CAP 1.2 alerts and printable written reports"),
         (name = "meta", description = "This description"),
     )
 )]
@@ -470,6 +476,70 @@ fn templates() {}
     ))]
 #[allow(dead_code)]
 fn photo_bytes() {}
+
+/// Every record the caller may read, one row per record (stage), as CSV:
+/// UTF-8 with a byte-order mark, RFC 4180, a Chinese header row. The
+/// columns' stable keys, in order: thread_id, record_id, stage,
+/// category_id, category, area_id, area, reporter, reporter_name, grade,
+/// occurred_at, written_at, received_at, clock_offset_ms, lat, lon,
+/// photos_expected, photos_arrived, text. The inbox's filter keeps or drops
+/// whole threads.
+#[utoipa::path(get, path = "/api/exports/reports.csv", tag = "exports", security(("bearer" = [])),
+    params(Filter),
+    responses(
+        (status = 200, description = "The CSV file (`Content-Disposition: attachment`)",
+            content((String = "text/csv")), headers(("Content-Disposition" = String))),
+        (status = 400, body = ApiError, description = "The query cannot be read (an unknown parameter, a time that is not RFC 3339)"),
+        (status = 422, body = ApiError, description = "A filter value is not acceptable (`fields` names each)"),
+        NeedsSession, Unavailable,
+    ))]
+#[allow(dead_code)]
+fn export_csv() {}
+
+/// Every thread the caller may read as an RFC 7946 FeatureCollection: one
+/// Feature per thread, a Point at `[longitude, latitude]` (WGS-84, as the
+/// phone's GPS gives it) or `null` geometry when no record has a position.
+#[utoipa::path(get, path = "/api/exports/reports.geojson", tag = "exports", security(("bearer" = [])),
+    params(Filter),
+    responses(
+        (status = 200, description = "The GeoJSON file (`Content-Disposition: attachment`)",
+            content((Object = "application/geo+json")), headers(("Content-Disposition" = String))),
+        (status = 400, body = ApiError, description = "The query cannot be read (an unknown parameter, a time that is not RFC 3339)"),
+        (status = 422, body = ApiError, description = "A filter value is not acceptable (`fields` names each)"),
+        NeedsSession, Unavailable,
+    ))]
+#[allow(dead_code)]
+fn export_geojson() {}
+
+/// An incident thread's record as an OASIS CAP 1.2 alert: `Alert` for the
+/// first record, `Update` with `references` for later stages; scope
+/// `Restricted`. Hazards are not alerts: 409.
+#[utoipa::path(get, path = "/api/threads/{id}/cap", tag = "exports", security(("bearer" = [])),
+    params(
+        ("id" = uuid::Uuid, Path, description = "The thread's id: the id of its first record"),
+        ("record" = Option<uuid::Uuid>, Query, description = "Which record's alert; the latest by default"),
+    ),
+    responses(
+        (status = 200, description = "The CAP 1.2 alert (`Content-Disposition: attachment`)",
+            content((String = "application/cap+xml")), headers(("Content-Disposition" = String))),
+        (status = 409, body = ApiError, description = "The thread is a hazard, not an incident"),
+        ById, NeedsSession, Unavailable,
+    ))]
+#[allow(dead_code)]
+fn export_cap() {}
+
+/// One record as a printable written report (书面报告): an HTML page with
+/// the template's sentence filled in, the grade and why, the three times
+/// and the clock offset, reporter, area and photos. No scripts; print it
+/// from the browser.
+#[utoipa::path(get, path = "/api/reports/{id}/written", tag = "exports", security(("bearer" = [])),
+    params(("id" = uuid::Uuid, Path, description = "The record's id")),
+    responses(
+        (status = 200, description = "The page", content((String = "text/html"))),
+        ById, NeedsSession, Unavailable,
+    ))]
+#[allow(dead_code)]
+fn written_report() {}
 
 /// This description.
 #[utoipa::path(get, path = "/api/openapi.json", tag = "meta",

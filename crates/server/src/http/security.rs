@@ -106,7 +106,10 @@ fn stamp(meta: Option<std::fs::Metadata>) -> Option<(SystemTime, u64)> {
 /// The policy for this `index.html` (`None`: there is no app, so no inline
 /// script to allow).
 fn csp_of(index_html: Option<&str>) -> HeaderValue {
-    let (scripts, styles) = index_html.map(inline_hashes).unwrap_or_default();
+    let (scripts, mut styles) = index_html.map(inline_hashes).unwrap_or_default();
+    // The written report's one stylesheet (`export::written`), a page the
+    // server makes itself.
+    styles.push(crate::export::written::style_hash());
     let source_list = |hashes: Vec<String>| hashes.iter().map(|h| format!(" '{h}'")).collect::<String>();
     let text = policy(&source_list(scripts), &source_list(styles));
     // Hashes are base64 and the rest is ASCII: always a valid header.
@@ -240,9 +243,13 @@ mod tests {
         }
         assert!(!csp.contains("unsafe-inline"), "{csp}");
         let without_app = csp_of(None);
-        assert!(without_app
-            .to_str()
-            .expect("ascii")
-            .contains("script-src 'self' 'wasm-unsafe-eval'; style-src 'self';"));
+        let without_app = without_app.to_str().expect("ascii");
+        assert!(
+            without_app.contains(&format!(
+                "script-src 'self' 'wasm-unsafe-eval'; style-src 'self' '{}';",
+                crate::export::written::style_hash()
+            )),
+            "{without_app}"
+        );
     }
 }

@@ -1,0 +1,79 @@
+//! Who sent each record and where it was routed: what the exports (CSV,
+//! GeoJSON, CAP, the written report) say besides the record itself. Kept
+//! apart from the record's own query (`reports`), which the phone's hot
+//! paths use and which needs none of it.
+
+use std::collections::HashMap;
+
+use kuaibao_core::account::{AreaLevel, AreaRef};
+use kuaibao_core::ReportId;
+
+use super::reports::Scope;
+use super::{Pool, StoreError};
+
+/// The sender and the area of one record. Both are absent for a record
+/// stored before accounts existed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Origin {
+    /// The sender's username and display name.
+    pub reporter: Option<(String, String)>,
+    pub area: Option<AreaRef>,
+    /// The area's path in the tree (see `accounts`), to filter by an area
+    /// and everything below it.
+    pub area_path: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
+struct OriginRow {
+    id: String,
+    username: Option<String>,
+    display_name: Option<String>,
+    area_id: Option<String>,
+    area_name: Option<String>,
+    area_level: Option<String>,
+    area_path: Option<String>,
+}
+
+/// The origins of the records in `scope` (of thread `thread` only, if
+/// given), by record id. The same scope condition as every read, so a
+/// record out of scope never shows up here either.
+pub async fn origins(
+    pool: &Pool,
+    scope: &Scope,
+    thread: Option<ReportId>,
+) -> Result<HashMap<String, Origin>, StoreError> {
+    let (visible, param) = scope.condition(2);
+    // `$1` is the thread, or NULL for every thread: one statement either
+    // way. The aliases differ from the scope condition's `a`.
+    let rows: Vec<OriginRow> = sqlx::query_as(&format!(
+        "SELECT r.id, us.username, us.display_name, ar.id AS area_id, ar.name AS area_name, \
+                ar.level AS area_level, ar.path AS area_path \
+         FROM reports AS r \
+         LEFT JOIN users AS us ON us.id = r.author_id \
+         LEFT JOIN areas AS ar ON ar.id = r.area_id \
+         WHERE ($1 IS NULL OR r.thread_id = $1) AND {visible}"
+    ))
+    .bind(thread.map(|t| t.to_string()))
+    .bind(param)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let area = match (
+                row.area_id,
+                row.area_name,
+                row.area_level.as_deref().and_then(AreaLevel::from_code),
+            ) {
+                (Some(id), Some(name), Some(level)) => Some(AreaRef { id, name, level }),
+                _ => None,
+            };
+            let origin = Origin {
+                reporter: row.username.zip(row.display_name),
+                area,
+                area_path: row.area_path,
+            };
+            (row.id, origin)
+        })
+        .collect())
+}

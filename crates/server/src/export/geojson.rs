@@ -1,0 +1,63 @@
+//! The GeoJSON export (RFC 7946): a FeatureCollection with one Feature per
+//! thread (an incident or a hazard), at the latest position its records
+//! give.
+//!
+//! Coordinates are `[longitude, latitude]`, in that order, as RFC 7946
+//! requires, in WGS-84: what the phone's GPS gives and what RFC 7946
+//! prescribes, so no conversion is made. A base map in GCJ-02 (most
+//! Chinese web maps) must shift its tiles or these points itself. A thread
+//! with no position has `"geometry": null`, which RFC 7946 allows for an
+//! unlocated feature.
+
+use kuaibao_core::Lang;
+use serde_json::{json, Value};
+
+use super::{beijing_time, beijing_wall_time, ThreadRecords};
+
+pub const CONTENT_TYPE: &str = "application/geo+json";
+
+pub fn feature_collection(threads: &[ThreadRecords]) -> Value {
+    json!({
+        "type": "FeatureCollection",
+        "features": threads.iter().map(feature).collect::<Vec<_>>(),
+    })
+}
+
+fn feature(thread: &ThreadRecords) -> Value {
+    let s = &thread.summary;
+    let geometry = match (s.lon, s.lat) {
+        (Some(lon), Some(lat)) => json!({ "type": "Point", "coordinates": [lon, lat] }),
+        _ => Value::Null,
+    };
+    let latest = thread.records.last().map(|r| r.report());
+    json!({
+        "type": "Feature",
+        "id": s.thread_id.to_string(),
+        "geometry": geometry,
+        "properties": {
+            "thread_id": s.thread_id.to_string(),
+            "record_ids": thread.records.iter().map(|r| r.report().id.to_string()).collect::<Vec<_>>(),
+            "latest_record_id": latest.map(|r| r.id.to_string()),
+            "category_id": s.template_id,
+            "category": s.title_zh,
+            "hazard": s.hazard,
+            "grade": s.grade.map(|g| g.code()),
+            "grade_name": s.grade.map(|g| g.name().zh),
+            "stage": s.latest_stage.name_in(s.hazard).get(Lang::Zh),
+            "records": s.records,
+            "finished": s.finished,
+            "occurred_at": s.occurred_at.and_then(beijing_wall_time),
+            "written_at": latest.map(|r| super::zoned_time(r.written_at)),
+            "first_received_at": beijing_time(s.first_received_at),
+            "latest_received_at": beijing_time(s.latest_received_at),
+            "area_id": s.area.id,
+            "area": s.area.name,
+            "reporter": s.reporter,
+            "reporter_name": s.reporter_name,
+            "photos_expected": s.photos_expected,
+            "photos_arrived": s.photos_arrived,
+            "rectify_by": s.rectify_by.map(|d| d.to_string()),
+            "rectification_overdue_days": s.rectification_overdue_days,
+        },
+    })
+}

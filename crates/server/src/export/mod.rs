@@ -1,0 +1,365 @@
+//! Exports: the reports in formats other systems and people read without
+//! Kuaibao.
+//!
+//! - `GET /api/exports/reports.csv`: one row per record, for spreadsheets
+//!   ([`csv`]);
+//! - `GET /api/exports/reports.geojson`: one point per thread, for GIS
+//!   ([`geojson`]);
+//! - `GET /api/threads/{id}/cap`: an OASIS CAP 1.2 alert for an incident,
+//!   for alerting systems ([`cap`]);
+//! - `GET /api/reports/{id}/written`: the printable 书面报告 of one record
+//!   ([`written`]).
+//!
+//! Every export reads through the caller's scope, like every other read: a
+//! record out of scope is left out of a list and is 404 by id. The lists
+//! take the office inbox's [`Filter`] as their query, with the inbox's
+//! meaning (a filter keeps or drops whole threads).
+//!
+//! Positions are WGS-84 latitude and longitude as the phone's GPS (the
+//! browser's Geolocation API) gives them, never shifted to GCJ-02: a GCJ-02
+//! base map must convert them itself.
+
+pub mod cap;
+pub mod csv;
+pub mod geojson;
+pub mod written;
+
+use std::collections::HashMap;
+
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, State};
+use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
+use axum::http::{HeaderValue, Uri};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, FixedOffset, NaiveDateTime, TimeZone, Utc};
+use kuaibao_core::account::{AreaLevel, AreaRef};
+use kuaibao_core::office::{DeadlineState, Filter, ThreadSummary};
+use kuaibao_core::report::geo_keys;
+use kuaibao_core::thread::Judge;
+use kuaibao_core::validate::beijing;
+use kuaibao_core::{catalogue, BlankKind, Report, ReportId, Template};
+
+use crate::auth::Caller;
+use crate::db::exports::{self, Origin};
+use crate::db::reports::{self, StoredReport};
+use crate::db::{accounts, Pool};
+use crate::http::error::AppError;
+use crate::http::{AppState, NO_CACHE};
+
+/// The CSV of every record in scope.
+pub const CSV_PATH: &str = "/api/exports/reports.csv";
+/// The GeoJSON of every thread in scope.
+pub const GEOJSON_PATH: &str = "/api/exports/reports.geojson";
+/// The CAP alert of an incident thread (its latest record, or `?record=`).
+pub const CAP_PATH: &str = "/api/threads/{id}/cap";
+/// The printable written report of one record.
+pub const WRITTEN_PATH: &str = "/api/reports/{id}/written";
+
+/// The default CAP `sender` (`KUAIBAO_CAP_SENDER`): a deployment names its
+/// duty office, e.g. `yjj@xh.example.gov.cn`.
+pub const DEFAULT_CAP_SENDER: &str = "kuaibao@localhost";
+
+/// One stored record with who sent it and where it was routed.
+#[derive(Debug, Clone)]
+pub struct Record {
+    pub stored: StoredReport,
+    pub origin: Origin,
+}
+
+impl Record {
+    pub fn report(&self) -> &Report {
+        &self.stored.report
+    }
+
+    pub fn template(&self) -> Option<&'static Template> {
+        catalogue::find(&self.report().template_id, self.report().template_version)
+    }
+}
+
+/// The records of one thread the caller may read, first to last, and what
+/// the inbox would say of it.
+#[derive(Debug, Clone)]
+pub struct ThreadRecords {
+    pub records: Vec<Record>,
+    pub summary: ThreadSummary,
+}
+
+impl ThreadRecords {
+    /// `records` must be one thread's, non-empty.
+    fn new(mut records: Vec<Record>, now: DateTime<Utc>) -> Option<Self> {
+        // The thread's order (as `GET /api/threads/{id}`): stage, then the
+        // writing instant, then arrival. Phones deliver whenever they find
+        // a signal, so arrival order means nothing.
+        records.sort_by_key(|r| (r.report().stage.order(), r.report().written_at, r.stored.receipt.seq));
+        let summary = summarise(&records, now)?;
+        Some(ThreadRecords { records, summary })
+    }
+
+    /// The grade of the thread as of record `i` (its own choice, else what
+    /// its figures suggest); `None` for hazards.
+    pub fn grade_at(&self, i: usize) -> Option<kuaibao_core::Grade> {
+        let reports: Vec<Report> = self.records[..=i].iter().map(|r| r.report().clone()).collect();
+        Judge::new(&reports).grade()
+    }
+}
+
+/// The inbox's line for a thread, from its records (stage order).
+fn summarise(records: &[Record], now: DateTime<Utc>) -> Option<ThreadSummary> {
+    let first = records.first()?;
+    let latest = records.last()?;
+    let reports: Vec<Report> = records.iter().map(|r| r.report().clone()).collect();
+    let judge = Judge::new(&reports);
+    let now_bj = now.with_timezone(&beijing()).naive_local();
+    let standings: Vec<_> = judge.deadlines(now_bj).into_iter().map(|(_, s)| s).collect();
+    let position = records.iter().rev().find_map(|r| position(r.report()));
+    let (reporter, reporter_name) = first.origin.reporter.clone().unwrap_or_default();
+    Some(ThreadSummary {
+        thread_id: first.report().thread_id(),
+        template_id: first.report().template_id.clone(),
+        title_zh: first.template().map_or_else(String::new, |t| t.title.zh.to_owned()),
+        hazard: judge.is_hazard(),
+        // A record stored before accounts existed has no area.
+        area: first.origin.area.clone().unwrap_or(AreaRef {
+            id: String::new(),
+            name: String::new(),
+            level: AreaLevel::District,
+        }),
+        reporter,
+        reporter_name,
+        latest_stage: latest.report().stage,
+        records: u32::try_from(records.len()).unwrap_or(u32::MAX),
+        grade: judge.grade(),
+        occurred_at: judge.occurred_at(),
+        first_received_at: records.iter().map(|r| r.stored.receipt.received_at).min()?,
+        latest_received_at: records.iter().map(|r| r.stored.receipt.received_at).max()?,
+        deadline: DeadlineState::of(&standings),
+        deadlines: Vec::new(),
+        rectify_by: judge.rectify_by(),
+        rectification_overdue_days: judge.rectification_overdue(now_bj.date()),
+        finished: judge.finished(),
+        lat: position.map(|(lat, _)| lat),
+        lon: position.map(|(_, lon)| lon),
+        photos_expected: records.iter().map(|r| r.stored.photos.expected).sum(),
+        photos_arrived: records.iter().map(|r| r.stored.photos.arrived).sum(),
+        acknowledged: None,
+        open_requests: Vec::new(),
+    })
+}
+
+/// A record's position, WGS-84 (latitude, longitude), from its template's
+/// GPS blank; `None` when unanswered or not a position on Earth.
+pub fn position(report: &Report) -> Option<(f64, f64)> {
+    let template = catalogue::find(&report.template_id, report.template_version)?;
+    let blank = template.blanks.iter().find(|b| matches!(b.kind, BlankKind::GeoPoint))?;
+    let (lat_key, lon_key) = geo_keys(blank.id);
+    let lat: f64 = report.answers.get(&lat_key)?.trim().parse().ok()?;
+    let lon: f64 = report.answers.get(&lon_key)?.trim().parse().ok()?;
+    ((-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon)).then_some((lat, lon))
+}
+
+/// Every thread in the caller's scope that `filter` keeps, oldest first.
+async fn threads(pool: &Pool, caller: &Caller, filter: &Filter) -> Result<Vec<ThreadRecords>, AppError> {
+    filter.check().map_err(AppError::InvalidForm)?;
+    let scope = caller.scope();
+    let stored = reports::list(pool, &scope).await?;
+    // After the records: any record listed is committed, so its origin is
+    // there too (and rows never change).
+    let mut origins = exports::origins(pool, &scope, None).await?;
+    let area_path = match filter.area.as_deref().filter(|a| !a.is_empty()) {
+        // An unknown area keeps nothing, like an area with no reports.
+        Some(id) => Some(accounts::area(pool, id).await?.map(|a| a.path)),
+        None => None,
+    };
+    let mut by_thread: HashMap<ReportId, Vec<Record>> = HashMap::new();
+    let mut order: Vec<ReportId> = Vec::new();
+    for s in stored {
+        let origin = origins.remove(&s.report.id.to_string()).unwrap_or_default();
+        let thread = s.report.thread_id();
+        let records = by_thread.entry(thread).or_insert_with(|| {
+            order.push(thread);
+            Vec::new()
+        });
+        records.push(Record { stored: s, origin });
+    }
+    let now = Utc::now();
+    Ok(order
+        .into_iter()
+        .filter_map(|t| ThreadRecords::new(by_thread.remove(&t)?, now))
+        .filter(|t| filter.keeps(&t.summary))
+        .filter(|t| match &area_path {
+            None => true,
+            Some(None) => false,
+            Some(Some(path)) => t
+                .records
+                .first()
+                .and_then(|r| r.origin.area_path.as_deref())
+                .is_some_and(|p| p.starts_with(path.as_str())),
+        })
+        .collect())
+}
+
+/// One thread in the caller's scope; 404 when it has no record they may read.
+async fn thread(pool: &Pool, caller: &Caller, id: ReportId) -> Result<ThreadRecords, AppError> {
+    let scope = caller.scope();
+    let not_found = || AppError::NotFound(format!("no record of thread {id}"));
+    let found = reports::thread(pool, id, &scope).await?.ok_or_else(not_found)?;
+    let mut origins = exports::origins(pool, &scope, Some(id)).await?;
+    let records = found
+        .records
+        .into_iter()
+        .map(|s| {
+            let origin = origins.remove(&s.report.id.to_string()).unwrap_or_default();
+            Record { stored: s, origin }
+        })
+        .collect();
+    ThreadRecords::new(records, Utc::now()).ok_or_else(not_found)
+}
+
+/// The filter from the query string (the inbox's [`Filter`]).
+fn filter_of(uri: &Uri) -> Result<Filter, AppError> {
+    axum::extract::Query::<Filter>::try_from_uri(uri)
+        .map(|q| q.0)
+        .map_err(|e| AppError::BadRequest(e.body_text()))
+}
+
+fn parse_id(text: &str, what: &str) -> Result<ReportId, AppError> {
+    text.parse()
+        .map_err(|_| AppError::BadRequest(format!("`{text}` is not a {what} id (a UUID)")))
+}
+
+/// A time as RFC 3339 in Beijing time, to the second: `2026-11-23T10:00:00+08:00`.
+pub fn beijing_time(t: DateTime<Utc>) -> String {
+    t.with_timezone(&beijing()).format("%Y-%m-%dT%H:%M:%S%:z").to_string()
+}
+
+/// A time in its own zone (the phone's), to the second.
+pub fn zoned_time(t: DateTime<FixedOffset>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%S%:z").to_string()
+}
+
+/// A Beijing wall-clock time (an event time as typed) with its zone.
+pub fn beijing_wall_time(t: NaiveDateTime) -> Option<String> {
+    beijing()
+        .from_local_datetime(&t)
+        .single()
+        .map(|t| t.format("%Y-%m-%dT%H:%M:%S%:z").to_string())
+}
+
+/// A download: the body with its type and a file name for saving it.
+fn attachment(content_type: &'static str, file_name: &str, body: impl IntoResponse) -> Result<Response, AppError> {
+    // The name is ours (ASCII letters, digits, `-` and `.`): no quoting issue.
+    let disposition = HeaderValue::from_str(&format!("attachment; filename=\"{file_name}\""))
+        .map_err(|e| AppError::Internal(format!("Content-Disposition: {e}")))?;
+    Ok((
+        [
+            (CONTENT_TYPE, HeaderValue::from_static(content_type)),
+            (CONTENT_DISPOSITION, disposition),
+            (CACHE_CONTROL, HeaderValue::from_static(NO_CACHE)),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+/// `kuaibao-reports-20261123-1000` (Beijing time of the export).
+fn file_stem(now: DateTime<Utc>) -> String {
+    format!(
+        "kuaibao-reports-{}",
+        now.with_timezone(&beijing()).format("%Y%m%d-%H%M")
+    )
+}
+
+/// `GET /api/exports/reports.csv`.
+pub async fn csv_export(State(state): State<AppState>, caller: Caller, uri: Uri) -> Result<Response, AppError> {
+    let filter = filter_of(&uri)?;
+    let threads = threads(&state.pool, &caller, &filter).await?;
+    let body = csv::document(&threads);
+    attachment(csv::CONTENT_TYPE, &format!("{}.csv", file_stem(Utc::now())), body)
+}
+
+/// `GET /api/exports/reports.geojson`.
+pub async fn geojson_export(State(state): State<AppState>, caller: Caller, uri: Uri) -> Result<Response, AppError> {
+    let filter = filter_of(&uri)?;
+    let threads = threads(&state.pool, &caller, &filter).await?;
+    let body = serde_json::to_vec(&geojson::feature_collection(&threads))
+        .map_err(|e| AppError::Internal(format!("GeoJSON: {e}")))?;
+    attachment(
+        geojson::CONTENT_TYPE,
+        &format!("{}.geojson", file_stem(Utc::now())),
+        body,
+    )
+}
+
+/// The query of the CAP export: which record's alert (default: the latest).
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CapQuery {
+    #[serde(default)]
+    record: Option<String>,
+}
+
+/// `GET /api/threads/{id}/cap`.
+pub async fn cap_export(
+    State(state): State<AppState>,
+    caller: Caller,
+    path: Result<Path<String>, PathRejection>,
+    uri: Uri,
+) -> Result<Response, AppError> {
+    let Path(id) = path?;
+    let id = parse_id(&id, "thread")?;
+    let query = axum::extract::Query::<CapQuery>::try_from_uri(&uri)
+        .map(|q| q.0)
+        .map_err(|e| AppError::BadRequest(e.body_text()))?;
+    let thread = thread(&state.pool, &caller, id).await?;
+    if thread.summary.hazard {
+        return Err(AppError::NotApplicable(format!(
+            "thread {id} is a hazard (风险隐患), not an incident: CAP alerts are made for incidents; \
+             its records are in the CSV and GeoJSON exports"
+        )));
+    }
+    let index = match query.record.as_deref().filter(|r| !r.is_empty()) {
+        None => thread.records.len() - 1,
+        Some(text) => {
+            let record = parse_id(text, "record")?;
+            thread
+                .records
+                .iter()
+                .position(|r| r.report().id == record)
+                .ok_or_else(|| AppError::NotFound(format!("no record {record} in thread {id}")))?
+        }
+    };
+    let xml = cap::alert(&thread, index, &state.cap_sender);
+    let name = format!("kuaibao-cap-{}.xml", thread.records[index].report().id);
+    attachment(cap::CONTENT_TYPE, &name, xml)
+}
+
+/// `GET /api/reports/{id}/written`: shown, not downloaded, so it prints
+/// from the browser.
+pub async fn written_report(
+    State(state): State<AppState>,
+    caller: Caller,
+    path: Result<Path<String>, PathRejection>,
+) -> Result<Response, AppError> {
+    let Path(id) = path?;
+    let id = parse_id(&id, "report")?;
+    let scope = caller.scope();
+    let stored = reports::get(&state.pool, id, &scope)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("no report {id}")))?;
+    let thread = thread(&state.pool, &caller, stored.report.thread_id()).await?;
+    let index = thread
+        .records
+        .iter()
+        .position(|r| r.report().id == id)
+        .ok_or_else(|| AppError::NotFound(format!("no report {id}")))?;
+    let photos = crate::db::photos::of_report(&state.pool, &stored.report).await?;
+    let html = written::page(&thread, index, &photos);
+    Ok((
+        [
+            (CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8")),
+            (CACHE_CONTROL, HeaderValue::from_static(NO_CACHE)),
+        ],
+        html,
+    )
+        .into_response())
+}
