@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::account::AreaRef;
-use crate::deadlines::Standing;
+use crate::deadlines::{Due, Standing};
 use crate::grading::Grade;
 use crate::ids::ReportId;
 use crate::stage::Stage;
@@ -68,7 +68,71 @@ pub enum StageFilter {
     Finished,
 }
 
+/// The names [`Filter::from_query`] reads.
+pub const FILTER_KEYS: [&str; 6] = ["area", "category", "grade", "stage", "since", "until"];
+
 impl Filter {
+    /// The filter from a decoded query string's pairs, checked as
+    /// [`Filter::check`] does; every error names its field (an unknown or
+    /// repeated parameter names itself), so the office can show each at its
+    /// control. An empty value is no filter. A time may have lost its `+`
+    /// to form decoding (`…T08:00:00 08:00`): the space is read as `+`.
+    pub fn from_query(pairs: &[(String, String)]) -> Result<Filter, Vec<FieldError>> {
+        let mut filter = Filter::default();
+        let mut errors = Vec::new();
+        let mut seen: Vec<&str> = Vec::new();
+        for (key, value) in pairs {
+            let key = key.as_str();
+            if !FILTER_KEYS.contains(&key) {
+                errors.push(FieldError::new(
+                    key,
+                    ErrorCode::UnknownField,
+                    format!("没有名为 {key} 的筛选条件"),
+                    format!("there is no filter named {key}"),
+                ));
+                continue;
+            }
+            if seen.contains(&key) {
+                errors.push(FieldError::new(
+                    key,
+                    ErrorCode::UnknownField,
+                    format!("筛选条件 {key} 只能给一次"),
+                    format!("the filter {key} may be given once"),
+                ));
+                continue;
+            }
+            seen.push(key);
+            let value = value.trim();
+            if value.is_empty() {
+                continue;
+            }
+            match key {
+                "area" => filter.area = Some(value.to_owned()),
+                "category" => filter.category = Some(value.to_owned()),
+                "grade" => filter.grade = Some(value.to_owned()),
+                "stage" => filter.stage = Some(value.to_owned()),
+                _ => match parse_instant(value) {
+                    Some(t) if key == "since" => filter.since = Some(t),
+                    Some(t) => filter.until = Some(t),
+                    None => errors.push(FieldError::new(
+                        key,
+                        ErrorCode::BadDateTime,
+                        "时间须为 RFC 3339 格式，如 2026-11-23T08:00:00+08:00",
+                        "the time must be RFC 3339, e.g. 2026-11-23T08:00:00+08:00",
+                    )),
+                },
+            }
+        }
+        if let Err(more) = filter.check() {
+            errors.extend(more);
+        }
+        if errors.is_empty() {
+            Ok(filter)
+        } else {
+            Err(errors)
+        }
+    }
+
     /// The filter's grade and stage, checked; each error names its field.
     pub fn check(&self) -> Result<(Option<Grade>, Option<StageFilter>), Vec<FieldError>> {
         let mut errors = Vec::new();
@@ -134,6 +198,16 @@ impl Filter {
     }
 }
 
+/// An RFC 3339 instant; a space where the offset's `+` was (a `+` left
+/// unescaped in a query string decodes to a space).
+fn parse_instant(text: &str) -> Option<DateTime<Utc>> {
+    let parse = |t: &str| DateTime::parse_from_rfc3339(t).ok().map(|t| t.with_timezone(&Utc));
+    parse(text).or_else(|| {
+        let (head, offset) = text.rsplit_once(' ')?;
+        parse(&format!("{head}+{offset}"))
+    })
+}
+
 /// Where a thread's most pressing reporting deadline stands.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -156,17 +230,22 @@ pub enum DeadlineState {
 pub const DUE_SOON_SECONDS: i64 = 10 * 60;
 
 impl DeadlineState {
+    /// The state of one deadline.
+    pub fn of_one(standing: Standing) -> DeadlineState {
+        match standing {
+            Standing::Overdue { .. } => DeadlineState::Overdue,
+            Standing::MetLate { .. } => DeadlineState::MetLate,
+            Standing::Left { seconds } if seconds <= DUE_SOON_SECONDS => DeadlineState::DueSoon,
+            Standing::Left { .. } => DeadlineState::Running,
+            Standing::Met { .. } => DeadlineState::Clear,
+        }
+    }
+
     /// The worst of a thread's deadlines.
     pub fn of(standings: &[Standing]) -> DeadlineState {
         standings
             .iter()
-            .map(|s| match *s {
-                Standing::Overdue { .. } => DeadlineState::Overdue,
-                Standing::MetLate { .. } => DeadlineState::MetLate,
-                Standing::Left { seconds } if seconds <= DUE_SOON_SECONDS => DeadlineState::DueSoon,
-                Standing::Left { .. } => DeadlineState::Running,
-                Standing::Met { .. } => DeadlineState::Clear,
-            })
+            .map(|s| DeadlineState::of_one(*s))
             .min()
             .unwrap_or(DeadlineState::Clear)
     }
@@ -185,6 +264,25 @@ pub struct DeadlineLine {
     /// Seconds left (positive) or past due / late (negative); 0 when met in
     /// time.
     pub seconds: i64,
+}
+
+impl DeadlineLine {
+    /// The line of one deadline (`Judge::deadlines`) as it stands.
+    pub fn of(due: &Due, standing: Standing) -> DeadlineLine {
+        let seconds = match standing {
+            Standing::Left { seconds } => seconds,
+            Standing::Overdue { seconds } => -seconds,
+            Standing::MetLate { late_seconds } => -late_seconds,
+            Standing::Met { .. } => 0,
+        };
+        DeadlineLine {
+            rule: due.rule.id.to_owned(),
+            label_zh: due.rule.label.zh.to_owned(),
+            due_at: due.at,
+            state: DeadlineState::of_one(standing),
+            seconds,
+        }
+    }
 }
 
 /// One thread (an incident or a hazard) in the inbox.
@@ -375,21 +473,46 @@ impl AskFollowUp {
 
 /// What changed, as the event stream tells it: the office reloads that
 /// thread's line.
+///
+/// On the wire ([`EVENTS_PATH`]), each change is one server-sent event
+/// whose `data` is this as JSON, e.g.
+/// `data: {"thread_id":"0189…","kind":"report"}`, with no `event` name (so
+/// it is a `message`). Lines starting with `:` are comments: keep-alives,
+/// every 15 seconds, and one at once when the stream opens.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Change {
+    /// The thread; the nil UUID for [`ChangeKind::Reload`].
     pub thread_id: ReportId,
     pub kind: ChangeKind,
+}
+
+impl Change {
+    /// "Changes were missed: reload everything."
+    pub fn reload() -> Change {
+        Change {
+            thread_id: ReportId(Uuid::nil()),
+            kind: ChangeKind::Reload,
+        }
+    }
 }
 
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ChangeKind {
+    /// A new record of the thread arrived.
     Report,
+    /// A photo of the thread finished arriving.
     Photo,
+    /// An officer acknowledged a record of the thread.
     Acknowledged,
+    /// An officer asked for a follow-up.
     Asked,
+    /// The server dropped changes this stream had not read yet (it fell
+    /// too far behind): the page must reload the whole inbox, not a line.
+    /// Its `thread_id` is the nil UUID.
+    Reload,
 }
 
 #[cfg(test)]
@@ -520,6 +643,91 @@ mod tests {
             category: Some("fire".into()),
             ..Filter::default()
         }));
+    }
+
+    fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+        list.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+    }
+
+    #[test]
+    fn a_query_string_becomes_a_filter_or_names_each_bad_field() {
+        let f = Filter::from_query(&pairs(&[
+            ("area", "d-t1"),
+            ("grade", "III"),
+            ("stage", ""),
+            ("since", "2026-07-01T08:00:00+08:00"),
+            // A `+` left unescaped arrives as a space.
+            ("until", "2026-07-02T08:00:00 08:00"),
+        ]))
+        .expect("a good filter");
+        assert_eq!(f.area.as_deref(), Some("d-t1"));
+        assert_eq!(f.grade.as_deref(), Some("III"));
+        assert_eq!(f.stage, None);
+        assert_eq!(
+            f.since.map(|t| t.to_rfc3339()).as_deref(),
+            Some("2026-07-01T00:00:00+00:00")
+        );
+        assert_eq!(
+            f.until.map(|t| t.to_rfc3339()).as_deref(),
+            Some("2026-07-02T00:00:00+00:00")
+        );
+        assert_eq!(Filter::from_query(&[]).expect("none"), Filter::default());
+
+        let errors = Filter::from_query(&pairs(&[
+            ("grade", "V"),
+            ("since", "yesterday"),
+            ("colour", "red"),
+            ("area", "a"),
+            ("area", "b"),
+        ]))
+        .expect_err("bad");
+        let mut fields: Vec<(&str, ErrorCode)> = errors.iter().map(|e| (e.field.as_str(), e.code)).collect();
+        fields.sort_by_key(|(f, _)| *f);
+        assert_eq!(
+            fields,
+            [
+                ("area", ErrorCode::UnknownField),
+                ("colour", ErrorCode::UnknownField),
+                ("grade", ErrorCode::UnknownOption),
+                ("since", ErrorCode::BadDateTime),
+            ]
+        );
+        let backwards = Filter::from_query(&pairs(&[
+            ("since", "2026-07-02T00:00:00Z"),
+            ("until", "2026-07-01T00:00:00Z"),
+        ]))
+        .expect_err("until before since");
+        assert_eq!(backwards[0].field, "until");
+    }
+
+    #[test]
+    fn a_deadline_line_counts_down_and_then_up() {
+        use crate::deadlines::NATIONAL;
+        let due = Due {
+            rule: &NATIONAL.rules[0],
+            at: crate::validate::parse_datetime("2026-07-01T08:10").expect("time"),
+        };
+        let line = DeadlineLine::of(&due, Standing::Left { seconds: 120 });
+        assert_eq!(
+            (line.rule.as_str(), line.state, line.seconds),
+            ("verbal", DeadlineState::DueSoon, 120)
+        );
+        assert_eq!(line.label_zh, "口头报告");
+        let line = DeadlineLine::of(&due, Standing::Overdue { seconds: 60 });
+        assert_eq!((line.state, line.seconds), (DeadlineState::Overdue, -60));
+        let line = DeadlineLine::of(&due, Standing::Met { early_seconds: 60 });
+        assert_eq!((line.state, line.seconds), (DeadlineState::Clear, 0));
+        let line = DeadlineLine::of(&due, Standing::MetLate { late_seconds: 5 });
+        assert_eq!((line.state, line.seconds), (DeadlineState::MetLate, -5));
+    }
+
+    #[test]
+    fn a_reload_names_no_thread() {
+        let json = serde_json::to_string(&Change::reload()).expect("json");
+        assert_eq!(
+            json,
+            r#"{"thread_id":"00000000-0000-0000-0000-000000000000","kind":"reload"}"#
+        );
     }
 
     #[test]
