@@ -3,9 +3,9 @@
 //! the phone, with what follows from them: the next stages the user may
 //! file, the grade, the deadlines and an overdue rectification.
 
-use chrono::{NaiveDate, NaiveDateTime};
-use kuaibao_core::deadlines::{self, Due, Standing};
-use kuaibao_core::validate::{beijing, parse_datetime};
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime};
+use kuaibao_core::deadlines::{Due, Standing};
+use kuaibao_core::thread::{Judge, StageRecord};
 use kuaibao_core::{catalogue, grading, Answers, Family, Grade, GradeDecision, ReportId, Stage, Template};
 
 use crate::store::{LocalReport, Status};
@@ -141,63 +141,55 @@ impl Thread {
         Some(draft)
     }
 
-    /// The grade of the latest stage (a draft's too, so deadlines follow
-    /// the figures as they are typed): as chosen, else as its figures
+    /// The shared judgments over this thread's records (drafts count: the
+    /// deadlines follow the figures as they are typed).
+    fn judge(&self) -> Judge<'_, LocalReport> {
+        Judge::new(&self.records)
+    }
+
+    /// The grade of the latest stage: as chosen, else as its figures
     /// suggest. `None` for hazards.
     pub fn grade(&self) -> Option<Grade> {
-        let Family::Incident { grading: rule, .. } = self.template()?.family else {
-            return None;
-        };
-        let latest = self.latest();
-        Some(
-            latest
-                .grade
-                .as_ref()
-                .map_or_else(|| grading::suggest(rule, &latest.answers).grade, |g| g.chosen),
-        )
+        self.judge().grade()
     }
 
     pub fn is_hazard(&self) -> bool {
-        self.template()
-            .is_some_and(|t| !matches!(t.family, Family::Incident { .. }))
+        self.judge().is_hazard()
     }
 
     /// Every reporting deadline of an incident and where it stands at `now`
     /// (Beijing time). A deadline is met by the first report written.
     pub fn deadlines(&self, now: NaiveDateTime) -> Vec<(Due, Standing)> {
-        let Some(Family::Incident { natural_disaster, .. }) = self.template().map(|t| t.family) else {
-            return Vec::new();
-        };
-        let Some(occurred) = self.first().answers.get("occurred_at").and_then(|t| parse_datetime(t)) else {
-            return Vec::new();
-        };
-        let grade = self.grade().unwrap_or(Grade::IV);
-        let met = self
-            .submitted()
-            .filter_map(|r| r.written_at())
-            .map(|t| t.with_timezone(&beijing()).naive_local())
-            .min();
-        deadlines::due_times(&deadlines::NATIONAL, occurred, grade, natural_disaster)
-            .into_iter()
-            .map(|due| (due, deadlines::standing(due.at, now, met)))
-            .collect()
+        self.judge().deadlines(now)
     }
 
     /// Days a hazard's rectification is past its deadline, if it is, by
     /// `today`: overdue until a "rectified" record is submitted.
     pub fn rectification_overdue(&self, today: NaiveDate) -> Option<i64> {
-        if self.template()?.family != Family::Hazard {
-            return None;
-        }
-        if self
-            .submitted()
-            .any(|r| matches!(r.stage, Stage::Rectified | Stage::Closed))
-        {
-            return None;
-        }
-        let by = NaiveDate::parse_from_str(self.first().answers.get("rectify_by")?, "%Y-%m-%d").ok()?;
-        let days = (today - by).num_days();
-        (days > 0).then_some(days)
+        self.judge().rectification_overdue(today)
+    }
+}
+
+/// What the core's thread judgments read of a phone record; a draft is
+/// not submitted.
+impl StageRecord for LocalReport {
+    fn stage(&self) -> Stage {
+        self.stage
+    }
+    fn template_id(&self) -> &str {
+        &self.template_id
+    }
+    fn template_version(&self) -> u32 {
+        self.template_version
+    }
+    fn answers(&self) -> &Answers {
+        &self.answers
+    }
+    fn grade_decision(&self) -> Option<&GradeDecision> {
+        self.grade.as_ref()
+    }
+    fn submitted_at(&self) -> Option<DateTime<FixedOffset>> {
+        self.written_at()
     }
 }
 

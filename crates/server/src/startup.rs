@@ -113,6 +113,7 @@ pub async fn build(config: &Config) -> Result<Server, StartError> {
             session_lifetime: chrono::Duration::from_std(config.session_lifetime)
                 .unwrap_or_else(|_| chrono::Duration::days(30)),
             cap_sender: Arc::from(config.cap_sender.as_str()),
+            sessions: Arc::new(crate::auth::cache::SessionCache::new()),
         },
         &config.static_dir,
         Protections::new(config, tls.is_some()),

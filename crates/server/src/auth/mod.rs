@@ -2,6 +2,7 @@
 //! that account may read. Handlers take a [`Caller`] argument to require a
 //! live session; axum answers 401 for them when there is none.
 
+pub mod cache;
 pub mod password;
 pub mod token;
 
@@ -11,7 +12,7 @@ use chrono::Utc;
 use kuaibao_core::account::Role;
 use kuaibao_core::protocol::{AUTHORIZATION_HEADER, BEARER};
 
-use crate::db::accounts::{self, SessionRow};
+use crate::db::accounts::SessionRow;
 use crate::db::audit::Actor;
 use crate::db::reports::{Scope, Sender};
 use crate::http::error::AppError;
@@ -92,7 +93,11 @@ impl FromRequestParts<AppState> for Caller {
         // business but the server's.
         let refused = || AppError::Unauthorized("log in: this request needs a valid session".to_owned());
         let token = bearer(parts).ok_or_else(refused)?;
-        let session = accounts::live_session(&state.pool, &token::token_sha256(token), Utc::now())
+        // Through the short-lived cache (see `cache`): one query per session
+        // every few seconds instead of one per request.
+        let session = state
+            .sessions
+            .live_session(&state.pool, &token::token_sha256(token), Utc::now())
             .await?
             .ok_or_else(refused)?;
         Ok(Caller(session))

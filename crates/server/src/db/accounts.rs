@@ -1,6 +1,8 @@
 //! Areas, accounts and sessions (see migrations/*/0004_accounts.sql). Each
 //! change is written with its audit row in one transaction.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use chrono::{DateTime, Utc};
 use kuaibao_core::account::{Account, AreaLevel, AreaRef, Role};
 use serde_json::json;
@@ -346,6 +348,23 @@ pub async fn live_session(
     }))
 }
 
+/// How many times this process has ended sessions or disabled accounts.
+/// The session cache (`auth::cache`) keeps an entry only while this count
+/// is what it was before the entry was read, so an ending made here is
+/// obeyed at once.
+static SESSION_CHANGES: AtomicU64 = AtomicU64::new(0);
+
+/// The current count of [`SESSION_CHANGES`].
+pub fn session_changes() -> u64 {
+    SESSION_CHANGES.load(Ordering::SeqCst)
+}
+
+/// Called once an ending has committed: any session read before is asked
+/// for again.
+fn sessions_changed() {
+    SESSION_CHANGES.fetch_add(1, Ordering::SeqCst);
+}
+
 /// Ends one session (log out).
 pub async fn end_session(pool: &Pool, session: &SessionRow) -> Result<(), StoreError> {
     let mut tx = pool.begin().await?;
@@ -360,6 +379,7 @@ pub async fn end_session(pool: &Pool, session: &SessionRow) -> Result<(), StoreE
     };
     audit::record(&mut tx, &actor, "session.logout", &session.session_id, json!({})).await?;
     tx.commit().await?;
+    sessions_changed();
     Ok(())
 }
 
@@ -399,5 +419,6 @@ pub async fn revoke_user(
     )
     .await?;
     tx.commit().await?;
+    sessions_changed();
     Ok(Ok(ended))
 }

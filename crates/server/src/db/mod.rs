@@ -5,7 +5,9 @@
 //!
 //! The SQL is written once for both databases: `$1`-style parameters (SQLite
 //! reads them as positions too), BIGINT-sized integers read as `i64`, times
-//! as RFC 3339 text, nothing dialect-specific outside the migrations. The
+//! as RFC 3339 text, nothing dialect-specific outside the migrations but one
+//! statement: on PostgreSQL a report without photos is stored with its audit
+//! row in a single `WITH … INSERT` (see `reports::store`). The
 //! migrations differ by dialect (triggers, identity columns), so each
 //! database has its own folder with the same numbered steps.
 
@@ -35,6 +37,9 @@ pub const DB_FILE: &str = "kuaibao.sqlite3";
 /// PostgreSQL writes in parallel, so it gets more.
 const SQLITE_CONNECTIONS: u32 = 4;
 const POSTGRES_CONNECTIONS: u32 = 16;
+
+/// A pooled connection idle this long is pinged before it is handed out.
+const IDLE_BEFORE_PING: Duration = Duration::from_secs(1);
 
 /// How long a statement waits for a lock held by another writer before it
 /// gives up with "busy". Writes take milliseconds, so reaching this means
@@ -153,11 +158,32 @@ pub async fn open(url: &str, busy_timeout: Duration) -> Result<Pool, sqlx::Error
         // while the write lock stays held (other connections answer "busy"
         // for good, and this one acknowledges writes never committed).
         // Closing it rolls back whatever is open and lets go of every lock.
-        .after_release(|conn: &mut AnyConnection, _| {
+        .after_release(move |conn: &mut AnyConnection, _| {
             Box::pin(async move {
-                // Waits for a rollback queued when a transaction was dropped.
-                conn.ping().await?;
+                // SQLite's worker thread lowers the transaction depth only
+                // once it has run a rollback queued when a transaction was
+                // dropped: wait for it. PostgreSQL's driver lowers it when
+                // it queues the ROLLBACK, and sqlx's own check on release
+                // (a ping, after this) sends it; pinging here too cost a
+                // second round trip to the server on every release (issue 6).
+                if backend == Backend::Sqlite {
+                    conn.ping().await?;
+                }
                 Ok(!conn.is_in_transaction())
+            })
+        })
+        // sqlx pings every connection before handing it out, by default: one
+        // more round trip per query. A connection released (and pinged by
+        // sqlx on release) moments ago is known to work; one that sat idle
+        // may have been cut (a server restart, a firewall), so only that is
+        // checked again.
+        .test_before_acquire(false)
+        .before_acquire(|conn: &mut AnyConnection, meta| {
+            Box::pin(async move {
+                if meta.idle_for >= IDLE_BEFORE_PING {
+                    conn.ping().await?;
+                }
+                Ok(true)
             })
         })
         .after_connect(move |conn: &mut AnyConnection, _| {

@@ -66,6 +66,8 @@ pub struct AppState {
     pub session_lifetime: chrono::Duration,
     /// The `sender` of exported CAP alerts (`KUAIBAO_CAP_SENDER`).
     pub cap_sender: Arc<str>,
+    /// Sessions read in the last seconds (see `auth::cache`).
+    pub sessions: Arc<crate::auth::cache::SessionCache>,
 }
 
 /// What guards the application besides sessions: rate limits, CORS and

@@ -485,3 +485,169 @@ async fn the_first_administrator_is_made_with_the_command_line() {
     );
     app.stop().await;
 }
+
+/// GET `/api/session` with `token`: its status.
+async fn whoami_status(app: &TestApp, token: &str) -> StatusCode {
+    authorized(token)
+        .get(app.url(SESSION_PATH))
+        .send()
+        .await
+        .expect("GET /api/session")
+        .status()
+}
+
+/// POST a new report with `token`: its status.
+async fn submit_status(app: &TestApp, token: &str) -> StatusCode {
+    authorized(token)
+        .post(app.url(SUBMIT_REPORT_PATH))
+        .json(&new_report())
+        .send()
+        .await
+        .expect("POST /api/reports")
+        .status()
+}
+
+/// Sessions are cached for a moment (`auth::cache`); ending one in this
+/// process — logout, revocation, disabling — must still be obeyed by the
+/// very next request, however recently the session was used.
+#[tokio::test]
+async fn a_cached_session_ends_at_once_on_logout_revocation_and_disabling() {
+    let dirs = dirs();
+    let app = start(&dirs).await;
+
+    // Logout: the session was just used (so it is in the cache).
+    let session = session_of(&app.base, REPORTER).await;
+    for _ in 0..3 {
+        assert_eq!(whoami_status(&app, &session.token).await, StatusCode::OK);
+        assert_eq!(submit_status(&app, &session.token).await, StatusCode::CREATED);
+    }
+    let res = authorized(&session.token)
+        .delete(app.url(SESSION_PATH))
+        .send()
+        .await
+        .expect("DELETE");
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    assert_eq!(whoami_status(&app, &session.token).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(submit_status(&app, &session.token).await, StatusCode::UNAUTHORIZED);
+
+    // Revocation by the command line's function, run in this process.
+    let pool = dirs.pool().await;
+    let session = session_of(&app.base, REPORTER).await;
+    assert_eq!(submit_status(&app, &session.token).await, StatusCode::CREATED);
+    assert_eq!(whoami_status(&app, &session.token).await, StatusCode::OK);
+    accounts::revoke_user(&pool, &audit::Actor::command_line(), REPORTER, false)
+        .await
+        .expect("db")
+        .expect("user exists");
+    assert_eq!(submit_status(&app, &session.token).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(whoami_status(&app, &session.token).await, StatusCode::UNAUTHORIZED);
+
+    // Disabling: the same, and no new login either.
+    let session = session_of(&app.base, REPORTER).await;
+    assert_eq!(submit_status(&app, &session.token).await, StatusCode::CREATED);
+    accounts::revoke_user(&pool, &audit::Actor::command_line(), REPORTER, true)
+        .await
+        .expect("db")
+        .expect("user exists");
+    assert_eq!(submit_status(&app, &session.token).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        login_as(&app, REPORTER, PASSWORD).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    pool.close().await;
+    app.stop().await;
+}
+
+/// A revocation this process cannot see (another process writing the
+/// database, as `kuaibao-server user revoke` does) is obeyed within the
+/// cache's window, and a session's expiry is never stretched by the cache.
+#[tokio::test]
+async fn a_session_ended_elsewhere_is_refused_within_the_cache_window() {
+    use kuaibao_server::auth::cache::WINDOW;
+    let dirs = dirs();
+    let app = start_with(&dirs, |c| c.session_lifetime = Duration::from_secs(3)).await;
+    let revoked = session_of(&app.base, REPORTER).await;
+    let expiring = session_of(&app.base, REPORTER).await;
+    assert_eq!(whoami_status(&app, &revoked.token).await, StatusCode::OK);
+    assert_eq!(whoami_status(&app, &expiring.token).await, StatusCode::OK);
+
+    // Behind the server's back: no call of this process is involved.
+    let pool = dirs.pool().await;
+    let token_sha256 = kuaibao_server::auth::token::token_sha256(&revoked.token);
+    let done = sqlx::query("UPDATE sessions SET revoked_at = $1 WHERE token_sha256 = $2")
+        .bind(kuaibao_server::db::photos::db_time(Utc::now()))
+        .bind(&token_sha256)
+        .execute(&pool)
+        .await
+        .expect("revoke behind the server's back");
+    assert_eq!(done.rows_affected(), 1);
+    pool.close().await;
+
+    tokio::time::sleep(WINDOW + Duration::from_millis(200)).await;
+    assert_eq!(whoami_status(&app, &revoked.token).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(submit_status(&app, &revoked.token).await, StatusCode::UNAUTHORIZED);
+
+    // Used all along, so always fresh in the cache: refused at its expiry
+    // all the same.
+    let expires = expiring.expires_at;
+    while Utc::now() < expires - chrono::TimeDelta::milliseconds(300) {
+        assert_eq!(whoami_status(&app, &expiring.token).await, StatusCode::OK);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    while Utc::now() <= expires {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(whoami_status(&app, &expiring.token).await, StatusCode::UNAUTHORIZED);
+    app.stop().await;
+}
+
+/// A report without photos is stored with its audit row in one statement
+/// on PostgreSQL, in one transaction on SQLite: either way exactly one row
+/// and one audit row, however often and however concurrently it is sent.
+#[tokio::test]
+async fn a_text_report_gets_one_row_and_one_audit_row_however_often_sent() {
+    let (app, dirs) = spawn_app().await;
+    let report = new_report();
+    let mut sends = tokio::task::JoinSet::new();
+    for _ in 0..8 {
+        let (client, url, report) = (app.client.clone(), app.url(SUBMIT_REPORT_PATH), report.clone());
+        sends.spawn(async move {
+            let res = client.post(url).json(&report).send().await.expect("POST");
+            let status = res.status();
+            (status, res.json::<Receipt>().await.expect("receipt"))
+        });
+    }
+    let receipts = sends.join_all().await;
+    assert_eq!(
+        receipts.iter().filter(|(s, _)| *s == StatusCode::CREATED).count(),
+        1,
+        "one first receipt"
+    );
+    assert!(receipts.windows(2).all(|w| w[0].1 == w[1].1), "one receipt");
+    let replay = receipt(app.submit(&report).await, StatusCode::OK).await;
+    assert_eq!(replay, receipts[0].1);
+
+    let pool = dirs.pool().await;
+    let id = report.id.to_string();
+    let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM reports WHERE id = $1")
+        .bind(&id)
+        .fetch_one(&pool)
+        .await
+        .expect("count");
+    assert_eq!(rows, 1);
+    let log: Vec<_> = audit::all(&pool)
+        .await
+        .expect("audit")
+        .into_iter()
+        .filter(|e| e.subject == id)
+        .collect();
+    assert_eq!(log.len(), 1, "{log:?}");
+    assert_eq!(log[0].action, "report.store");
+    assert!(log[0].actor_id.is_some());
+    assert_eq!(log[0].device_id.as_deref(), Some(DEVICE));
+    let detail: serde_json::Value = serde_json::from_str(&log[0].detail).expect("detail");
+    assert_eq!(detail["template"], report.template_id.as_str());
+    assert_eq!(detail["thread"], id.as_str());
+    pool.close().await;
+    app.stop().await;
+}

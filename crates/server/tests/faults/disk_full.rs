@@ -151,6 +151,25 @@ async fn a_full_disk_answers_507_keeps_the_database_whole_and_the_retries_comple
         phone.queue(&c, &[]);
         phone.queue(&d, &[]);
 
+        // One more connection to the SQLite file, held while the disk is
+        // full, as a backup tool or the duty office's `sqlite3` shell might.
+        // Without it the disk does not stay full: when the last connection
+        // to a WAL database closes (the pool closes the one whose COMMIT
+        // failed), SQLite checkpoints and deletes the WAL and its index,
+        // and whether the pool holds other connections then depends on the
+        // requests before (sessions, for one, are cached).
+        let holder = if env.postgres() {
+            None
+        } else {
+            let pool = kuaibao_server::db::open(
+                &kuaibao_server::db::sqlite_url(&data),
+                kuaibao_server::db::DEFAULT_BUSY_TIMEOUT,
+            )
+            .await
+            .expect("open the database alongside the server");
+            let conn = pool.acquire().await.expect("a connection");
+            Some((pool, conn))
+        };
         let pages = tokio::task::spawn_blocking({
             let data = data.clone();
             move || fill(&data)
@@ -253,6 +272,10 @@ async fn a_full_disk_answers_507_keeps_the_database_whole_and_the_retries_comple
             .chain([&data.join("filler"), &data.join("filler-last")])
         {
             let _ = std::fs::remove_file(path);
+        }
+        if let Some((pool, conn)) = holder {
+            drop(conn);
+            pool.close().await;
         }
         for report in [&b, &c, &d] {
             let first = if env.postgres() {
