@@ -258,7 +258,9 @@ pub struct DeadlineLine {
     /// The rule's id (`verbal`, `phone`, `written`, `disaster_initial`).
     pub rule: String,
     pub label_zh: String,
-    /// Beijing time.
+    /// Beijing wall-clock time, without an offset
+    /// (`2026-11-23T10:10:00`): not an RFC 3339 `date-time`.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "2026-11-23T10:10:00"))]
     pub due_at: NaiveDateTime,
     pub state: DeadlineState,
     /// Seconds left (positive) or past due / late (negative); 0 when met in
@@ -305,8 +307,10 @@ pub struct ThreadSummary {
     /// The latest record's grade (incidents only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub grade: Option<Grade>,
-    /// When the event happened (Beijing time), if stated.
+    /// When the event happened (Beijing wall-clock time, without an
+    /// offset, as typed), if stated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, example = "2026-11-23T10:00:00"))]
     pub occurred_at: Option<NaiveDateTime>,
     pub first_received_at: DateTime<Utc>,
     pub latest_received_at: DateTime<Utc>,
