@@ -57,6 +57,8 @@ pub struct Server {
     router: Router,
     pool: Pool,
     uploads: Arc<Uploads>,
+    /// Ended at shutdown: open office streams would hold it up forever.
+    changes: crate::http::office::Changes,
     sweep_every: Duration,
 }
 
@@ -106,6 +108,7 @@ pub async fn build(config: &Config) -> Result<Server, StartError> {
         addr: config.addr,
         source,
     })?;
+    let changes = crate::http::office::Changes::new();
     let router = app(
         AppState {
             pool: pool.clone(),
@@ -114,6 +117,7 @@ pub async fn build(config: &Config) -> Result<Server, StartError> {
                 .unwrap_or_else(|_| chrono::Duration::days(30)),
             cap_sender: Arc::from(config.cap_sender.as_str()),
             sessions: Arc::new(crate::auth::cache::SessionCache::new()),
+            changes: changes.clone(),
         },
         &config.static_dir,
         Protections::new(config, tls.is_some()),
@@ -125,6 +129,7 @@ pub async fn build(config: &Config) -> Result<Server, StartError> {
         router,
         pool,
         uploads,
+        changes,
         sweep_every: config.sweep_every,
     })
 }
@@ -166,6 +171,11 @@ impl Server {
     /// serving.
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> io::Result<()> {
         let sweeper = tokio::spawn(sweep_forever(Arc::clone(&self.uploads), self.sweep_every));
+        let changes = self.changes.clone();
+        let shutdown = async move {
+            shutdown.await;
+            changes.close();
+        };
         // The client's address reaches the handlers (the login's rate limit
         // is per address) as `ConnectInfo<ClientAddr>`.
         let service = self.router.into_make_service_with_connect_info::<ClientAddr>();

@@ -1417,3 +1417,10 @@ mod security;
 
 #[path = "api/exports.rs"]
 mod exports;
+
+// ---------------------------------------------------------------------------
+// The duty office: inbox, hazard ledger, live changes, acknowledgements and
+// requests for a follow-up.
+
+#[path = "api/office.rs"]
+mod office;

@@ -14,6 +14,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod exports;
+pub mod office;
 pub mod photos;
 pub mod reports;
 

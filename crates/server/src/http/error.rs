@@ -29,11 +29,17 @@ pub enum AppError {
     /// Logged in, but not allowed.
     #[error("{0}")]
     Forbidden(String),
+    /// A query string (the office's filter, say) with values that are not
+    /// acceptable: 400, with an error per field.
+    #[error("{} query parameter(s) are not acceptable: {}", .0.len(), field_names(.0))]
+    InvalidQuery(Vec<FieldError>),
     /// Well-formed, but some answers are not acceptable.
     #[error("the report has {} unacceptable answer(s): {}", .0.len(), field_names(.0))]
     InvalidReport(Vec<FieldError>),
     #[error("report {0} is already stored with other content; stored reports never change")]
     Conflict(ReportId),
+    #[error("id {0} is already stored with other content (another thread, record, message or officer); the office's records never change")]
+    OfficeConflict(uuid::Uuid),
     #[error("photo {0} is already announced by another record with other bytes; one photo id names one photo")]
     PhotoConflict(PhotoId),
     #[error("{0}")]
@@ -73,11 +79,13 @@ impl IntoResponse for AppError {
             AppError::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, ApiErrorCode::PayloadTooLarge),
             AppError::InvalidReport(_) => (StatusCode::UNPROCESSABLE_ENTITY, ApiErrorCode::InvalidReport),
             AppError::InvalidForm(_) => (StatusCode::UNPROCESSABLE_ENTITY, ApiErrorCode::BadRequest),
+            AppError::InvalidQuery(_) => (StatusCode::BAD_REQUEST, ApiErrorCode::BadRequest),
             AppError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, ApiErrorCode::Unauthorized),
             AppError::Forbidden(_) => (StatusCode::FORBIDDEN, ApiErrorCode::Forbidden),
-            AppError::Conflict(_) | AppError::PhotoConflict(_) | AppError::NotApplicable(_) => {
-                (StatusCode::CONFLICT, ApiErrorCode::Conflict)
-            }
+            AppError::Conflict(_)
+            | AppError::PhotoConflict(_)
+            | AppError::OfficeConflict(_)
+            | AppError::NotApplicable(_) => (StatusCode::CONFLICT, ApiErrorCode::Conflict),
             AppError::NotFound(_) => (StatusCode::NOT_FOUND, ApiErrorCode::NotFound),
             AppError::Store(_) | AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, ApiErrorCode::Internal),
         };
@@ -89,7 +97,7 @@ impl IntoResponse for AppError {
             other => other.to_string(),
         };
         let fields = match self {
-            AppError::InvalidReport(fields) | AppError::InvalidForm(fields) => fields,
+            AppError::InvalidReport(fields) | AppError::InvalidForm(fields) | AppError::InvalidQuery(fields) => fields,
             _ => Vec::new(),
         };
         (status, Json(ApiError { error, message, fields })).into_response()

@@ -5,6 +5,7 @@ pub mod cors;
 pub mod error;
 mod extract;
 mod health;
+pub mod office;
 pub mod openapi;
 pub mod photos;
 pub mod rate_limit;
@@ -68,6 +69,8 @@ pub struct AppState {
     pub cap_sender: Arc<str>,
     /// Sessions read in the last seconds (see `auth::cache`).
     pub sessions: Arc<crate::auth::cache::SessionCache>,
+    /// The duty office's live changes (`GET /api/office/events`).
+    pub changes: office::Changes,
 }
 
 /// What guards the application besides sessions: rate limits, CORS and
@@ -116,6 +119,12 @@ fn api_routes(limits: &Arc<RateLimits>) -> Vec<(&'static str, MethodRouter<AppSt
         (export::GEOJSON_PATH, get(export::geojson_export)),
         (export::CAP_PATH, get(export::cap_export)),
         (export::WRITTEN_PATH, get(export::written_report)),
+        (office::INBOX_PATH, get(office::inbox)),
+        (office::HAZARDS_PATH, get(office::hazards)),
+        (office::EVENTS_PATH, get(office::events)),
+        (office::ACKNOWLEDGE_PATH, post(office::acknowledge)),
+        (office::ASK_PATH, post(office::ask)),
+        (office::MY_REQUESTS_PATH, get(office::my_requests)),
         (openapi::OPENAPI_PATH, get(openapi::serve)),
     ]
 }

@@ -66,6 +66,12 @@ pub const BEARER_SCHEME: &str = "bearer";
         export_geojson,
         export_cap,
         written_report,
+        office_inbox,
+        office_hazards,
+        office_events,
+        acknowledge,
+        ask_follow_up,
+        my_requests,
         openapi_json,
         tus_options,
         tus_create,
@@ -84,6 +90,7 @@ pub const BEARER_SCHEME: &str = "bearer";
         (name = "uploads", description = "tus 1.0 resumable uploads of photos (creation, checksum, expiration, termination)"),
         (name = "catalogue", description = "Templates, grading rules and deadlines"),
         (name = "exports", description = "Reports as CSV, GeoJSON, CAP 1.2 alerts and printable written reports"),
+        (name = "office", description = "The duty office: inbox, hazard ledger, live changes, acknowledgements and requests for a follow-up"),
         (name = "meta", description = "This description"),
     )
 )]
@@ -562,6 +569,101 @@ fn export_cap() {}
     ))]
 #[allow(dead_code)]
 fn written_report() {}
+
+/// The duty office's inbox: the threads of the caller's area and below that
+/// the filter keeps, most urgent first (grade, deadline state, stage, age),
+/// and the server's clock. Officers and administrators only.
+#[utoipa::path(get, path = "/api/office/inbox", tag = "office", security(("bearer" = [])),
+    params(ExportFilter),
+    responses(
+        (status = 200, body = kuaibao_core::office::Inbox, description = "The inbox"),
+        (status = 400, body = ApiError, description = "A filter value is not acceptable, or an unknown or repeated parameter (`fields` names each)"),
+        (status = 403, body = ApiError, description = "A reporter's account"),
+        NeedsSession, Unavailable,
+    ))]
+#[allow(dead_code)]
+fn office_inbox() {}
+
+/// The hazard ledger (台账): hazards by the area they were reported in;
+/// areas with an overdue rectification first, and overdue hazards first
+/// within an area. Officers and administrators only.
+#[utoipa::path(get, path = "/api/office/hazards", tag = "office", security(("bearer" = [])),
+    responses(
+        (status = 200, body = kuaibao_core::office::Ledger, description = "The ledger"),
+        (status = 403, body = ApiError, description = "A reporter's account"),
+        NeedsSession, Unavailable,
+    ))]
+#[allow(dead_code)]
+fn office_hazards() {}
+
+/// Server-sent events: one `data:` line per change to a thread of the
+/// caller's area and below, a `Change` as JSON (`{"thread_id":…,"kind":…}`),
+/// no event name. Comment lines (`:`) at once and every 15 s keep it
+/// alive. `kind` `reload` (nil thread id): changes were missed, reload the
+/// inbox. Needs the bearer token (read it with `fetch`); ends when the
+/// session expires or the server stops. Officers and administrators only.
+#[utoipa::path(get, path = "/api/office/events", tag = "office", security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The stream of `Change`s", content((String = "text/event-stream"))),
+        (status = 403, body = ApiError, description = "A reporter's account"),
+        NeedsSession, Unavailable,
+    ))]
+#[allow(dead_code)]
+fn office_events() {}
+
+/// Acknowledge a record of the thread (已阅), idempotently by the id the
+/// browser made: 201 the first time, 200 with the stored one for a replay.
+/// Officers and administrators only, for threads of their area.
+#[utoipa::path(post, path = "/api/threads/{id}/acknowledgements", tag = "office", security(("bearer" = [])),
+    params(("id" = uuid::Uuid, Path, description = "The thread's id: the id of its first record")),
+    request_body(content = kuaibao_core::office::Acknowledge, content_type = "application/json"),
+    responses(
+        (status = 201, body = kuaibao_core::office::Acknowledgement, description = "Stored"),
+        (status = 200, body = kuaibao_core::office::Acknowledgement, description = "Stored before: the same again"),
+        (status = 400, body = ApiError, description = "The id is not a UUID, or the body is not JSON of the right shape"),
+        (status = 403, body = ApiError, description = "A reporter's account"),
+        (status = 404, body = ApiError, description = "No record of the thread in the caller's area"),
+        (status = 409, body = ApiError, description = "The acknowledgement's id is stored with other content"),
+        (status = 413, body = ApiError, description = "Larger than the API's body limit"),
+        (status = 415, body = ApiError, description = "Not declared `Content-Type: application/json`"),
+        (status = 422, body = ApiError, description = "`report_id` is not a record of this thread"),
+        NeedsSession, Unavailable,
+    ))]
+#[allow(dead_code)]
+fn acknowledge() {}
+
+/// Ask the thread's reporter for a follow-up (续报), idempotently by the id
+/// the browser made: 201 the first time, 200 with the stored one for a
+/// replay. The phone shows it on its next sync (`GET /api/requests`).
+/// Officers and administrators only, for threads of their area.
+#[utoipa::path(post, path = "/api/threads/{id}/requests", tag = "office", security(("bearer" = [])),
+    params(("id" = uuid::Uuid, Path, description = "The thread's id: the id of its first record")),
+    request_body(content = kuaibao_core::office::AskFollowUp, content_type = "application/json"),
+    responses(
+        (status = 201, body = kuaibao_core::office::FollowUpRequest, description = "Stored"),
+        (status = 200, body = kuaibao_core::office::FollowUpRequest, description = "Stored before: the same again"),
+        (status = 400, body = ApiError, description = "The id is not a UUID, or the body is not JSON of the right shape"),
+        (status = 403, body = ApiError, description = "A reporter's account"),
+        (status = 404, body = ApiError, description = "No record of the thread in the caller's area"),
+        (status = 409, body = ApiError, description = "The request's id is stored with other content"),
+        (status = 413, body = ApiError, description = "Larger than the API's body limit"),
+        (status = 415, body = ApiError, description = "Not declared `Content-Type: application/json`"),
+        (status = 422, body = ApiError, description = "The message is empty, longer than 500 characters or has control characters"),
+        NeedsSession, Unavailable,
+    ))]
+#[allow(dead_code)]
+fn ask_follow_up() {}
+
+/// The requests for a follow-up on threads the caller sent a record of,
+/// oldest first; `answered` once a record of the thread arrived after the
+/// request. Any role: the phone reads it on every sync.
+#[utoipa::path(get, path = "/api/requests", tag = "office", security(("bearer" = [])),
+    responses(
+        (status = 200, body = Vec<kuaibao_core::office::FollowUpRequest>, description = "The requests"),
+        NeedsSession, Unavailable,
+    ))]
+#[allow(dead_code)]
+fn my_requests() {}
 
 /// This description.
 #[utoipa::path(get, path = "/api/openapi.json", tag = "meta",

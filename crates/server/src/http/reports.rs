@@ -28,6 +28,9 @@ pub async fn submit(
     match reports::store(&state.pool, &report, template, &caller.sender(clock_offset_ms)).await? {
         Stored::Created(receipt) => {
             tracing::info!(id = %receipt.id, seq = receipt.seq, "report stored");
+            state
+                .changes
+                .report_stored(report.thread_id(), &caller.0.user.area_path);
             Ok((StatusCode::CREATED, Json(receipt)))
         }
         Stored::Replayed(receipt) => {

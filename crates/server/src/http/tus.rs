@@ -140,6 +140,10 @@ async fn create(State(state): State<AppState>, caller: Caller, headers: HeaderMa
             length,
         )
         .await?;
+    // Complete at creation: the same bytes had arrived for another photo.
+    if info.complete() {
+        state.changes.photo_arrived(&state.pool, &info.upload_id);
+    }
     let mut response = StatusCode::CREATED.into_response();
     let location = format!("{}/{}", tus::UPLOADS_PATH, info.upload_id);
     let headers = response.headers_mut();
@@ -209,6 +213,9 @@ async fn patch(
             body,
         )
         .await?;
+    if info.complete() {
+        state.changes.photo_arrived(&state.pool, &info.upload_id);
+    }
     let mut response = StatusCode::NO_CONTENT.into_response();
     describe(response.headers_mut(), &info);
     Ok(response)

@@ -13,7 +13,7 @@ use super::*;
 const OPENAPI_PATH: &str = "/api/openapi.json";
 const METHODS: [&str; 7] = ["get", "post", "put", "patch", "delete", "head", "options"];
 
-async fn document(app: &TestApp) -> Value {
+pub(crate) async fn document(app: &TestApp) -> Value {
     // No token: the description is public.
     let res = Client::new().get(app.url(OPENAPI_PATH)).send().await.expect("GET");
     assert_eq!(res.status(), StatusCode::OK);
@@ -224,7 +224,7 @@ fn response_schema<'a>(doc: &'a Value, method: &str, path: &str, status: u16) ->
 
 /// Sends `request` and checks its answer against the documented schema of
 /// its status.
-async fn conforms(doc: &Value, method: &str, path: &str, request: reqwest::RequestBuilder) -> Value {
+pub(crate) async fn conforms(doc: &Value, method: &str, path: &str, request: reqwest::RequestBuilder) -> Value {
     let res = request.send().await.expect("request");
     let status = res.status().as_u16();
     let body: Value = res

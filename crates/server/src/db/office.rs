@@ -1,0 +1,500 @@
+//! The duty office's reads and writes (see migrations/*/0005_office.sql):
+//! the threads of an officer's area summarised for the inbox and the hazard
+//! ledger, acknowledgements and requests for a follow-up.
+//!
+//! Every read goes through the caller's [`Scope`], the same condition as
+//! every other read, so a thread out of scope never shows up here either.
+//! A thread is in scope when one of its records is; its line is made from
+//! the records in scope only.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use kuaibao_core::account::{AreaLevel, AreaRef};
+use kuaibao_core::office::{Acknowledgement, DeadlineLine, DeadlineState, FollowUpRequest, ThreadSummary};
+use kuaibao_core::thread::Judge;
+use kuaibao_core::validate::beijing;
+use kuaibao_core::{catalogue, Report, ReportId};
+use serde_json::json;
+use sqlx::Connection;
+use uuid::Uuid;
+
+use super::audit::{self, Actor};
+use super::photos::db_time;
+use super::reports::Scope;
+use super::{Pool, StoreError};
+
+/// One thread of the inbox, and the area paths of its records in scope
+/// (to filter by an area and below).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Line {
+    pub summary: ThreadSummary,
+    /// The path of the thread's area (its first record's): the inbox's area
+    /// filter keeps a thread whose area is the filter's or below it. `None`
+    /// for a record stored before accounts existed.
+    pub area_path: Option<String>,
+}
+
+/// One record in scope, with who sent it and where it was routed.
+struct Record {
+    seq: i64,
+    report: Report,
+    received_at: DateTime<Utc>,
+    reporter: Option<(String, String)>,
+    area: Option<AreaRef>,
+    area_path: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
+struct RecordRow {
+    seq: i64,
+    id: String,
+    body: String,
+    received_at: String,
+    username: Option<String>,
+    display_name: Option<String>,
+    area_id: Option<String>,
+    area_name: Option<String>,
+    area_level: Option<String>,
+    area_path: Option<String>,
+}
+
+impl RecordRow {
+    fn decode(self) -> Result<Record, StoreError> {
+        let report: Report = serde_json::from_str(&self.body).map_err(|e| StoreError::Corrupt {
+            id: self.id.clone(),
+            reason: e.to_string(),
+        })?;
+        let area = match (
+            self.area_id,
+            self.area_name,
+            self.area_level.as_deref().and_then(AreaLevel::from_code),
+        ) {
+            (Some(id), Some(name), Some(level)) => Some(AreaRef { id, name, level }),
+            _ => None,
+        };
+        Ok(Record {
+            seq: self.seq,
+            report,
+            received_at: parse_time(&self.id, &self.received_at)?,
+            reporter: self.username.zip(self.display_name),
+            area,
+            area_path: self.area_path,
+        })
+    }
+}
+
+/// Every thread in `scope`, summarised as of `now`, in no particular order
+/// (the caller filters and sorts).
+pub async fn threads(pool: &Pool, scope: &Scope, now: DateTime<Utc>) -> Result<Vec<Line>, StoreError> {
+    let (visible, param) = scope.condition(1);
+    let rows: Vec<RecordRow> = sqlx::query_as(&format!(
+        "SELECT r.seq, r.id, r.body, r.received_at, us.username, us.display_name, \
+                ar.id AS area_id, ar.name AS area_name, ar.level AS area_level, ar.path AS area_path \
+         FROM reports AS r \
+         LEFT JOIN users AS us ON us.id = r.author_id \
+         LEFT JOIN areas AS ar ON ar.id = r.area_id \
+         WHERE {visible} ORDER BY r.seq"
+    ))
+    .bind(param)
+    .fetch_all(pool)
+    .await?;
+    // Read after the records: whatever they name is committed by now.
+    let photos = photo_counts(pool, scope).await?;
+    let mut acks = latest_acknowledgements(pool, scope).await?;
+    let mut requests: HashMap<ReportId, Vec<FollowUpRequest>> = HashMap::new();
+    for request in requests_in(pool, scope).await? {
+        if !request.answered {
+            requests.entry(request.thread_id).or_default().push(request);
+        }
+    }
+
+    let mut by_thread: HashMap<ReportId, Vec<Record>> = HashMap::new();
+    for row in rows {
+        let record = row.decode()?;
+        by_thread.entry(record.report.thread_id()).or_default().push(record);
+    }
+    Ok(by_thread
+        .into_iter()
+        .filter_map(|(thread, mut records)| {
+            let (expected, arrived) = photos.get(&thread).copied().unwrap_or((0, 0));
+            let mut line = summarise(&mut records, now)?;
+            line.summary.photos_expected = expected;
+            line.summary.photos_arrived = arrived;
+            line.summary.acknowledged = acks.remove(&thread);
+            line.summary.open_requests = requests.remove(&thread).unwrap_or_default();
+            Some(line)
+        })
+        .collect())
+}
+
+/// The inbox's line for one thread from its records, which it sorts into
+/// the thread's order (as `GET /api/threads/{id}`: stage, then the writing
+/// instant, then arrival; phones deliver whenever they find a signal, so
+/// arrival order means nothing). Photos, acknowledgement and requests are
+/// left for the caller.
+fn summarise(records: &mut [Record], now: DateTime<Utc>) -> Option<Line> {
+    records.sort_by_key(|r| (r.report.stage.order(), r.report.written_at, r.seq));
+    let first = records.first()?;
+    let latest = records.last()?;
+    let reports: Vec<Report> = records.iter().map(|r| r.report.clone()).collect();
+    let judge = Judge::new(&reports);
+    let now_bj = now.with_timezone(&beijing()).naive_local();
+    let deadlines = judge.deadlines(now_bj);
+    let standings: Vec<_> = deadlines.iter().map(|(_, s)| *s).collect();
+    let position = records.iter().rev().find_map(|r| crate::export::position(&r.report));
+    let (reporter, reporter_name) = first.reporter.clone().unwrap_or_default();
+    let template = catalogue::find(&first.report.template_id, first.report.template_version);
+    let summary = ThreadSummary {
+        thread_id: first.report.thread_id(),
+        template_id: first.report.template_id.clone(),
+        title_zh: template.map_or_else(String::new, |t| t.title.zh.to_owned()),
+        hazard: judge.is_hazard(),
+        // A record stored before accounts existed has no area (only
+        // administrators see those): an empty reference, not a made-up one.
+        area: first.area.clone().unwrap_or(AreaRef {
+            id: String::new(),
+            name: String::new(),
+            level: AreaLevel::District,
+        }),
+        reporter,
+        reporter_name,
+        latest_stage: latest.report.stage,
+        records: u32::try_from(records.len()).unwrap_or(u32::MAX),
+        grade: judge.grade(),
+        occurred_at: judge.occurred_at(),
+        first_received_at: records.iter().map(|r| r.received_at).min()?,
+        latest_received_at: records.iter().map(|r| r.received_at).max()?,
+        deadline: DeadlineState::of(&standings),
+        deadlines: deadlines.iter().map(|(due, s)| DeadlineLine::of(due, *s)).collect(),
+        rectify_by: judge.rectify_by(),
+        rectification_overdue_days: judge.rectification_overdue(now_bj.date()),
+        finished: judge.finished(),
+        lat: position.map(|(lat, _)| lat),
+        lon: position.map(|(_, lon)| lon),
+        photos_expected: 0,
+        photos_arrived: 0,
+        acknowledged: None,
+        open_requests: Vec::new(),
+    };
+    Some(Line {
+        summary,
+        area_path: first.area_path.clone(),
+    })
+}
+
+/// Photos named by each thread's records in scope, and how many of them
+/// have arrived: by photo id, so a photo named again by a later record
+/// counts once.
+async fn photo_counts(pool: &Pool, scope: &Scope) -> Result<HashMap<ReportId, (u32, u32)>, StoreError> {
+    let (visible, param) = scope.condition(1);
+    let rows: Vec<(String, i64, i64)> = sqlx::query_as(&format!(
+        "SELECT r.thread_id, count(DISTINCT m.photo_id), \
+                count(DISTINCT CASE WHEN p.arrived_at IS NOT NULL THEN m.photo_id END) \
+         FROM reports AS r \
+         JOIN report_photos AS m ON m.report_id = r.id \
+         JOIN photos AS p ON p.photo_id = m.photo_id \
+         WHERE {visible} GROUP BY r.thread_id"
+    ))
+    .bind(param)
+    .fetch_all(pool)
+    .await?;
+    let count = |n: i64| u32::try_from(n).unwrap_or(0);
+    rows.into_iter()
+        .map(|(thread, expected, arrived)| Ok((parse_id(&thread)?, (count(expected), count(arrived)))))
+        .collect()
+}
+
+const ACK_COLUMNS: &str = "k.id, k.thread_id, k.report_id, us.username, us.display_name, k.at";
+
+#[derive(sqlx::FromRow)]
+struct AckRow {
+    id: String,
+    thread_id: String,
+    report_id: String,
+    username: String,
+    display_name: String,
+    at: String,
+}
+
+impl AckRow {
+    fn decode(self) -> Result<Acknowledgement, StoreError> {
+        Ok(Acknowledgement {
+            id: parse_uuid(&self.id)?,
+            thread_id: parse_id(&self.thread_id)?,
+            report_id: parse_id(&self.report_id)?,
+            by: self.username,
+            by_name: self.display_name,
+            at: parse_time(&self.id, &self.at)?,
+        })
+    }
+}
+
+/// The latest acknowledgement of each thread in scope.
+async fn latest_acknowledgements(pool: &Pool, scope: &Scope) -> Result<HashMap<ReportId, Acknowledgement>, StoreError> {
+    let (visible, param) = scope.condition(1);
+    let rows: Vec<AckRow> = sqlx::query_as(&format!(
+        "SELECT {ACK_COLUMNS} FROM acknowledgements AS k JOIN users AS us ON us.id = k.officer_id \
+         WHERE k.thread_id IN (SELECT r.thread_id FROM reports AS r WHERE {visible}) ORDER BY k.seq"
+    ))
+    .bind(param)
+    .fetch_all(pool)
+    .await?;
+    let mut latest = HashMap::new();
+    // In insertion order: a later row replaces an earlier one.
+    for row in rows {
+        let ack = row.decode()?;
+        latest.insert(ack.thread_id, ack);
+    }
+    Ok(latest)
+}
+
+/// A request is answered by any record of its thread received after it,
+/// whoever sent it and whichever the stage: that is what the office asked
+/// for, a sign of life from the scene.
+const REQUEST_COLUMNS: &str = "q.id, q.thread_id, q.message, us.username, us.display_name, q.asked_at, \
+     CAST(CASE WHEN EXISTS (SELECT 1 FROM reports AS l \
+                            WHERE l.thread_id = q.thread_id AND l.received_at > q.asked_at) \
+          THEN 1 ELSE 0 END AS BIGINT) AS answered";
+
+#[derive(sqlx::FromRow)]
+struct RequestRow {
+    id: String,
+    thread_id: String,
+    message: String,
+    username: String,
+    display_name: String,
+    asked_at: String,
+    answered: i64,
+}
+
+impl RequestRow {
+    fn decode(self) -> Result<FollowUpRequest, StoreError> {
+        Ok(FollowUpRequest {
+            id: parse_uuid(&self.id)?,
+            thread_id: parse_id(&self.thread_id)?,
+            message: self.message,
+            by: self.username,
+            by_name: self.display_name,
+            asked_at: parse_time(&self.id, &self.asked_at)?,
+            answered: self.answered != 0,
+        })
+    }
+}
+
+/// Every request on a thread with a record in `scope`, oldest first. With
+/// [`Scope::Own`], the requests a reporter's phone shows: those on threads
+/// she sent a record of.
+pub async fn requests_in(pool: &Pool, scope: &Scope) -> Result<Vec<FollowUpRequest>, StoreError> {
+    let (visible, param) = scope.condition(1);
+    let rows: Vec<RequestRow> = sqlx::query_as(&format!(
+        "SELECT {REQUEST_COLUMNS} FROM follow_up_requests AS q JOIN users AS us ON us.id = q.officer_id \
+         WHERE q.thread_id IN (SELECT r.thread_id FROM reports AS r WHERE {visible}) ORDER BY q.seq"
+    ))
+    .bind(param)
+    .fetch_all(pool)
+    .await?;
+    rows.into_iter().map(RequestRow::decode).collect()
+}
+
+/// The records of `thread` in `scope`, by id: empty when the thread is not
+/// the caller's to see (or unknown; the same answer for both).
+pub async fn records_in_scope(pool: &Pool, thread: ReportId, scope: &Scope) -> Result<Vec<ReportId>, StoreError> {
+    let (visible, param) = scope.condition(2);
+    let ids: Vec<(String,)> = sqlx::query_as(&format!(
+        "SELECT r.id FROM reports AS r WHERE r.thread_id = $1 AND {visible} ORDER BY r.seq"
+    ))
+    .bind(thread.to_string())
+    .bind(param)
+    .fetch_all(pool)
+    .await?;
+    ids.into_iter().map(|(id,)| parse_id(&id)).collect()
+}
+
+/// The area paths of `thread`'s records (`None` for a record without an
+/// area): who may hear of a change to it.
+pub async fn thread_areas(pool: &Pool, thread: ReportId) -> Result<Vec<Option<String>>, StoreError> {
+    let rows: Vec<(Option<String>,)> = sqlx::query_as(
+        "SELECT DISTINCT ar.path FROM reports AS r LEFT JOIN areas AS ar ON ar.id = r.area_id \
+         WHERE r.thread_id = $1",
+    )
+    .bind(thread.to_string())
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().map(|(p,)| p).collect())
+}
+
+/// The threads whose records name the photo of upload `upload_id`, each
+/// with the area path of such a record (`None` without an area).
+pub async fn threads_of_upload(pool: &Pool, upload_id: &str) -> Result<Vec<(ReportId, Option<String>)>, StoreError> {
+    let rows: Vec<(String, Option<String>)> = sqlx::query_as(
+        "SELECT DISTINCT r.thread_id, ar.path FROM uploads AS u \
+         JOIN report_photos AS m ON m.photo_id = u.photo_id \
+         JOIN reports AS r ON r.id = m.report_id \
+         LEFT JOIN areas AS ar ON ar.id = r.area_id \
+         WHERE u.upload_id = $1",
+    )
+    .bind(upload_id)
+    .fetch_all(pool)
+    .await?;
+    rows.into_iter()
+        .map(|(thread, path)| Ok((parse_id(&thread)?, path)))
+        .collect()
+}
+
+/// What storing an acknowledgement or a request did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Kept<T> {
+    /// First receipt of this id: a new row.
+    Created(T),
+    /// The same again (a retry or a second click): the stored one.
+    Replayed(T),
+    /// The id is stored with other content (another thread, record,
+    /// message or officer); the stored one stays.
+    Conflict,
+}
+
+/// Stores officer `actor`'s acknowledgement `id` of record `report` of
+/// `thread`, unless the id is stored already. The caller has checked that
+/// the record is of the thread and in the officer's scope. Race-safe like
+/// reports: the UNIQUE id decides, and a replay reads the one row.
+pub async fn acknowledge(
+    pool: &Pool,
+    actor: &Actor,
+    id: Uuid,
+    thread: ReportId,
+    report: ReportId,
+) -> Result<Kept<Acknowledgement>, StoreError> {
+    let officer = actor.user_id.as_deref().unwrap_or_default();
+    let (id, thread, report) = (id.to_string(), thread.to_string(), report.to_string());
+    let mut conn = pool.acquire().await?;
+    let mut tx = conn.begin().await?;
+    let new: Option<(i64,)> = sqlx::query_as(
+        "INSERT INTO acknowledgements (id, thread_id, report_id, officer_id, at) VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT (id) DO NOTHING RETURNING seq",
+    )
+    .bind(&id)
+    .bind(&thread)
+    .bind(&report)
+    .bind(officer)
+    .bind(db_time(Utc::now()))
+    .fetch_optional(&mut *tx)
+    .await?;
+    if new.is_some() {
+        audit::record(
+            &mut tx,
+            actor,
+            "thread.acknowledge",
+            &id,
+            json!({ "thread": thread, "report": report }),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    let (row, officer_id): (AckRow, String) = {
+        #[derive(sqlx::FromRow)]
+        struct Stored {
+            #[sqlx(flatten)]
+            row: AckRow,
+            officer_id: String,
+        }
+        let stored: Stored = sqlx::query_as(&format!(
+            "SELECT {ACK_COLUMNS}, k.officer_id FROM acknowledgements AS k \
+             JOIN users AS us ON us.id = k.officer_id WHERE k.id = $1"
+        ))
+        .bind(&id)
+        .fetch_one(&mut *conn)
+        .await?;
+        (stored.row, stored.officer_id)
+    };
+    if row.thread_id != thread || row.report_id != report || officer_id != officer {
+        return Ok(Kept::Conflict);
+    }
+    let ack = row.decode()?;
+    Ok(if new.is_some() {
+        Kept::Created(ack)
+    } else {
+        Kept::Replayed(ack)
+    })
+}
+
+/// Stores officer `actor`'s request `id` for a follow-up of `thread`,
+/// `message` already checked and trimmed, unless the id is stored already.
+pub async fn ask(
+    pool: &Pool,
+    actor: &Actor,
+    id: Uuid,
+    thread: ReportId,
+    message: &str,
+) -> Result<Kept<FollowUpRequest>, StoreError> {
+    let officer = actor.user_id.as_deref().unwrap_or_default();
+    let (id, thread) = (id.to_string(), thread.to_string());
+    let mut conn = pool.acquire().await?;
+    let mut tx = conn.begin().await?;
+    let new: Option<(i64,)> = sqlx::query_as(
+        "INSERT INTO follow_up_requests (id, thread_id, message, officer_id, asked_at) \
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING RETURNING seq",
+    )
+    .bind(&id)
+    .bind(&thread)
+    .bind(message)
+    .bind(officer)
+    .bind(db_time(Utc::now()))
+    .fetch_optional(&mut *tx)
+    .await?;
+    if new.is_some() {
+        // The message's length, not the message: the log says who did what,
+        // the table keeps the words.
+        audit::record(
+            &mut tx,
+            actor,
+            "thread.ask",
+            &id,
+            json!({ "thread": thread, "chars": message.chars().count() }),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    #[derive(sqlx::FromRow)]
+    struct Stored {
+        #[sqlx(flatten)]
+        row: RequestRow,
+        officer_id: String,
+    }
+    let stored: Stored = sqlx::query_as(&format!(
+        "SELECT {REQUEST_COLUMNS}, q.officer_id FROM follow_up_requests AS q \
+         JOIN users AS us ON us.id = q.officer_id WHERE q.id = $1"
+    ))
+    .bind(&id)
+    .fetch_one(&mut *conn)
+    .await?;
+    if stored.row.thread_id != thread || stored.row.message != message || stored.officer_id != officer {
+        return Ok(Kept::Conflict);
+    }
+    let request = stored.row.decode()?;
+    Ok(if new.is_some() {
+        Kept::Created(request)
+    } else {
+        Kept::Replayed(request)
+    })
+}
+
+fn parse_id(text: &str) -> Result<ReportId, StoreError> {
+    text.parse().map_err(|e: uuid::Error| StoreError::Corrupt {
+        id: text.to_owned(),
+        reason: format!("not a UUID: {e}"),
+    })
+}
+
+fn parse_uuid(text: &str) -> Result<Uuid, StoreError> {
+    parse_id(text).map(|id| id.0)
+}
+
+fn parse_time(id: &str, text: &str) -> Result<DateTime<Utc>, StoreError> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| StoreError::Corrupt {
+            id: id.to_owned(),
+            reason: format!("time `{text}`: {e}"),
+        })
+}

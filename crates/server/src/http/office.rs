@@ -1,0 +1,429 @@
+//! The duty office (值班室): the inbox, the hazard ledger, the live stream
+//! of changes, acknowledgements and requests for a follow-up; and, for the
+//! reporter's phone, the requests on her own threads. The paths and shapes
+//! are the core's (`kuaibao_core::office`).
+//!
+//! Officers and administrators see their area and below, like every read;
+//! a reporter is refused the office's endpoints (403), and a thread out of
+//! the caller's scope is not found (404), whether or not it exists.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{Query, State};
+use axum::http::header::CACHE_CONTROL;
+use axum::http::{HeaderName, HeaderValue, StatusCode, Uri};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::IntoResponse;
+use axum::Json;
+use chrono::Utc;
+use kuaibao_core::office::{
+    sort_by_urgency, Acknowledge, Acknowledgement, AskFollowUp, Change, ChangeKind, Filter, FollowUpRequest, Inbox,
+    Ledger, LedgerArea,
+};
+pub use kuaibao_core::office::{ACKNOWLEDGE_PATH, ASK_PATH, EVENTS_PATH, HAZARDS_PATH, INBOX_PATH, MY_REQUESTS_PATH};
+use kuaibao_core::validate::ErrorCode;
+use kuaibao_core::{FieldError, ReportId};
+use tokio::sync::{broadcast, watch};
+
+use super::error::AppError;
+use super::extract::{JsonBody, PathParam};
+use super::reports::parse_id;
+use super::AppState;
+use crate::auth::Caller;
+use crate::db::office::{self as rows, Kept, Line};
+use crate::db::reports::Scope;
+use crate::db::{accounts, Pool};
+
+/// How many changes wait for a slow subscriber before it is told to reload
+/// (a burst of reports and photos after a link comes back is a few dozen).
+const CHANNEL_CAPACITY: usize = 256;
+
+/// A comment this often keeps proxies and the browser from closing an idle
+/// stream, and lets the server notice a client that went away.
+const KEEP_ALIVE: Duration = Duration::from_secs(15);
+
+/// One change as published inside the server: the core's [`Change`] and
+/// the area paths of the thread's records, to tell who may hear of it.
+#[derive(Debug, Clone)]
+struct Published {
+    change: Change,
+    /// `None`: a record stored before accounts existed (administrators'
+    /// business only).
+    areas: Arc<[Option<String>]>,
+}
+
+impl Published {
+    /// Whether a subscriber reading `scope` may hear of this change: one of
+    /// the thread's records is in its area or below.
+    fn visible_to(&self, scope: &Scope) -> bool {
+        match scope {
+            Scope::Own { .. } => false,
+            Scope::Area { path, legacy } => self.areas.iter().any(|area| match area {
+                Some(p) => p.starts_with(path.as_str()),
+                None => *legacy,
+            }),
+        }
+    }
+}
+
+/// The live changes every office page subscribes to. Publishing costs
+/// nothing when nobody listens.
+#[derive(Clone)]
+pub struct Changes {
+    sender: broadcast::Sender<Published>,
+    /// Set once when the server shuts down: every stream ends, so the
+    /// graceful shutdown is not held up by pages that never hang up.
+    closing: Arc<watch::Sender<bool>>,
+}
+
+impl Default for Changes {
+    fn default() -> Self {
+        Changes::new()
+    }
+}
+
+impl Changes {
+    pub fn new() -> Self {
+        let (sender, _) = broadcast::channel(CHANNEL_CAPACITY);
+        let (closing, _) = watch::channel(false);
+        Changes {
+            sender,
+            closing: Arc::new(closing),
+        }
+    }
+
+    /// Tells every subscriber in scope of `areas` that `thread` changed.
+    /// Call after the change is committed.
+    pub fn publish(&self, thread: ReportId, kind: ChangeKind, areas: Vec<Option<String>>) {
+        if self.sender.receiver_count() == 0 {
+            return;
+        }
+        // An error only means every subscriber has just gone.
+        let _ = self.sender.send(Published {
+            change: Change {
+                thread_id: thread,
+                kind,
+            },
+            areas: areas.into(),
+        });
+    }
+
+    /// A new record of `thread` from a reporter whose area has `area_path`.
+    pub fn report_stored(&self, thread: ReportId, area_path: &str) {
+        self.publish(thread, ChangeKind::Report, vec![Some(area_path.to_owned())]);
+    }
+
+    /// The photo of upload `upload_id` has arrived (or was found arrived):
+    /// the threads naming it are looked up off the request's path, and only
+    /// when someone listens.
+    pub fn photo_arrived(&self, pool: &Pool, upload_id: &str) {
+        if self.sender.receiver_count() == 0 {
+            return;
+        }
+        let (changes, pool, upload_id) = (self.clone(), pool.clone(), upload_id.to_owned());
+        tokio::spawn(async move {
+            match rows::threads_of_upload(&pool, &upload_id).await {
+                Ok(threads) => {
+                    for (thread, area) in threads {
+                        changes.publish(thread, ChangeKind::Photo, vec![area]);
+                    }
+                }
+                Err(e) => tracing::warn!(upload = %upload_id, "no change published for an arrived photo: {e}"),
+            }
+        });
+    }
+
+    /// Ends every stream (at shutdown).
+    pub fn close(&self) {
+        self.closing.send_replace(true);
+    }
+
+    /// Publishes a change to `thread` by the office, to everyone who may
+    /// see one of its records.
+    async fn office_changed(&self, pool: &Pool, thread: ReportId, kind: ChangeKind) {
+        if self.sender.receiver_count() == 0 {
+            return;
+        }
+        match rows::thread_areas(pool, thread).await {
+            Ok(areas) => self.publish(thread, kind, areas),
+            Err(e) => tracing::warn!(%thread, "no change published: {e}"),
+        }
+    }
+}
+
+/// Refuses a reporter: the office's views are for officers and
+/// administrators.
+fn require_office(caller: &Caller) -> Result<(), AppError> {
+    if caller.role().reads_area() {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(
+            "only duty officers and administrators may use the duty office".to_owned(),
+        ))
+    }
+}
+
+/// `GET /api/office/inbox`: the threads of the caller's area and below that
+/// the filter keeps, most urgent first. A filter value that is not
+/// acceptable is 400 with an error per field.
+pub async fn inbox(State(state): State<AppState>, caller: Caller, uri: Uri) -> Result<Json<Inbox>, AppError> {
+    require_office(&caller)?;
+    let pairs = Query::<Vec<(String, String)>>::try_from_uri(&uri)
+        .map(|q| q.0)
+        .map_err(|e| AppError::BadRequest(e.body_text()))?;
+    let filter = Filter::from_query(&pairs).map_err(AppError::InvalidQuery)?;
+    let scope = caller.scope();
+    let area_path = match filter.area.as_deref() {
+        None => None,
+        Some(id) => Some(area_in_scope(&state.pool, id, &scope).await?),
+    };
+    let now = Utc::now();
+    let mut threads: Vec<_> = rows::threads(&state.pool, &scope, now)
+        .await?
+        .into_iter()
+        .filter(|line| filter.keeps(&line.summary))
+        .filter(|line| {
+            area_path
+                .as_deref()
+                .is_none_or(|path| line.area_path.as_deref().is_some_and(|p| p.starts_with(path)))
+        })
+        .map(|line| line.summary)
+        .collect();
+    sort_by_urgency(&mut threads);
+    Ok(Json(Inbox {
+        server_time: now,
+        threads,
+    }))
+}
+
+/// The path of area `id` if it is in `scope` (the caller's area, above it
+/// or below it: a filter above the caller's area keeps all of his); else
+/// 400 naming the field, the same for an area that does not exist and one
+/// that is someone else's.
+async fn area_in_scope(pool: &Pool, id: &str, scope: &Scope) -> Result<String, AppError> {
+    let refused = || {
+        AppError::InvalidQuery(vec![FieldError::new(
+            "area",
+            ErrorCode::UnknownOption,
+            format!("您的辖区内没有区域 {id}"),
+            format!("there is no area `{id}` in your area"),
+        )])
+    };
+    let area = accounts::area(pool, id).await?.ok_or_else(refused)?;
+    match scope {
+        Scope::Area { path, .. } if area.path.starts_with(path.as_str()) || path.starts_with(&area.path) => {
+            Ok(area.path)
+        }
+        _ => Err(refused()),
+    }
+}
+
+/// `GET /api/office/hazards`: the hazard ledger (台账), by the area each
+/// hazard was reported in; areas with an overdue rectification first (most
+/// overdue first), then by place in the tree; within an area, overdue
+/// rectifications first, closed ones last.
+pub async fn hazards(State(state): State<AppState>, caller: Caller) -> Result<Json<Ledger>, AppError> {
+    require_office(&caller)?;
+    let now = Utc::now();
+    let lines = rows::threads(&state.pool, &caller.scope(), now).await?;
+    Ok(Json(Ledger {
+        server_time: now,
+        areas: ledger(lines),
+    }))
+}
+
+/// Groups the hazards of `lines` by area, in the ledger's order.
+fn ledger(lines: Vec<Line>) -> Vec<LedgerArea> {
+    let mut areas: Vec<(Option<String>, LedgerArea)> = Vec::new();
+    for line in lines.into_iter().filter(|l| l.summary.hazard) {
+        let overdue = u32::from(line.summary.rectification_overdue_days.is_some());
+        match areas.iter_mut().find(|(path, _)| *path == line.area_path) {
+            Some((_, area)) => {
+                area.overdue += overdue;
+                area.hazards.push(line.summary);
+            }
+            None => areas.push((
+                line.area_path,
+                LedgerArea {
+                    area: line.summary.area.clone(),
+                    overdue,
+                    hazards: vec![line.summary],
+                },
+            )),
+        }
+    }
+    for (_, area) in &mut areas {
+        sort_by_urgency(&mut area.hazards);
+    }
+    areas.sort_by(|(a_path, a), (b_path, b)| b.overdue.cmp(&a.overdue).then_with(|| a_path.cmp(b_path)));
+    areas.into_iter().map(|(_, area)| area).collect()
+}
+
+/// `GET /api/office/events`: a `text/event-stream` of [`Change`]s to the
+/// threads of the caller's area and below, each a `data:` line of JSON;
+/// a comment at once and every 15 seconds. A stream that fell behind gets
+/// a [`ChangeKind::Reload`]. Needs the bearer token like every request
+/// (the office reads it with `fetch`, not `EventSource`, which cannot send
+/// one); ends when the session expires or the server shuts down.
+pub async fn events(State(state): State<AppState>, caller: Caller) -> Result<impl IntoResponse, AppError> {
+    require_office(&caller)?;
+    // Subscribed before the answer's head is sent: a change committed after
+    // the client has the head reaches it.
+    let subscription = Subscription {
+        changes: state.changes.sender.subscribe(),
+        closing: state.changes.closing.subscribe(),
+        scope: caller.scope(),
+        ends: caller.0.expires_at,
+        opened: false,
+    };
+    let stream = futures_util::stream::unfold(subscription, Subscription::next);
+    Ok((
+        [
+            (CACHE_CONTROL, HeaderValue::from_static("no-store")),
+            // Reverse proxies (nginx) would otherwise hold events back in
+            // their buffers.
+            (
+                HeaderName::from_static("x-accel-buffering"),
+                HeaderValue::from_static("no"),
+            ),
+        ],
+        Sse::new(stream).keep_alive(KeepAlive::new().interval(KEEP_ALIVE).text("keep-alive")),
+    ))
+}
+
+/// One office page's stream.
+struct Subscription {
+    changes: broadcast::Receiver<Published>,
+    closing: watch::Receiver<bool>,
+    scope: Scope,
+    /// When the session expires: the stream ends, and the page logs in again.
+    ends: chrono::DateTime<Utc>,
+    opened: bool,
+}
+
+impl Subscription {
+    /// The next event; `None` ends the stream.
+    async fn next(mut self) -> Option<(Result<Event, Infallible>, Self)> {
+        if !self.opened {
+            // At once, so the client knows it is subscribed.
+            self.opened = true;
+            return Some((Ok(Event::default().comment("subscribed")), self));
+        }
+        let left = (self.ends - Utc::now()).to_std().unwrap_or_default();
+        let expiry = tokio::time::sleep(left);
+        tokio::pin!(expiry);
+        loop {
+            let change = tokio::select! {
+                received = self.changes.recv() => match received {
+                    Ok(published) if published.visible_to(&self.scope) => published.change,
+                    Ok(_) => continue,
+                    Err(broadcast::error::RecvError::Lagged(missed)) => {
+                        tracing::info!(missed, "an office stream fell behind: told to reload");
+                        Change::reload()
+                    }
+                    Err(broadcast::error::RecvError::Closed) => return None,
+                },
+                // Shutting down (or the sender gone, which is the same).
+                _ = self.closing.wait_for(|closing| *closing) => return None,
+                () = &mut expiry => return None,
+            };
+            // A `Change` is two plain fields; it always encodes.
+            let data = serde_json::to_string(&change).ok()?;
+            return Some((Ok(Event::default().data(data)), self));
+        }
+    }
+}
+
+/// 404 unless a record of `thread` is in the caller's scope; its records
+/// in scope.
+async fn thread_in_scope(pool: &Pool, caller: &Caller, thread: ReportId) -> Result<Vec<ReportId>, AppError> {
+    let records = rows::records_in_scope(pool, thread, &caller.scope()).await?;
+    if records.is_empty() {
+        Err(AppError::NotFound(format!("no record of thread {thread}")))
+    } else {
+        Ok(records)
+    }
+}
+
+/// `POST /api/threads/{id}/acknowledgements`: 201 and the stored
+/// acknowledgement; 200 and the same again for a replay of its id; 409 for
+/// its id with other content.
+pub async fn acknowledge(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathParam(id): PathParam<String>,
+    JsonBody(body): JsonBody<Acknowledge>,
+) -> Result<(StatusCode, Json<Acknowledgement>), AppError> {
+    require_office(&caller)?;
+    let thread = parse_id(&id, "thread")?;
+    let records = thread_in_scope(&state.pool, &caller, thread).await?;
+    if !records.contains(&body.report_id) {
+        return Err(AppError::InvalidForm(vec![FieldError::new(
+            "report_id",
+            ErrorCode::BadId,
+            "该记录不属于此事件",
+            "that record is not one of this thread's",
+        )]));
+    }
+    let kept = rows::acknowledge(&state.pool, &caller.actor(), body.id, thread, body.report_id).await?;
+    let (status, ack) = stored(kept, body.id)?;
+    if status == StatusCode::CREATED {
+        state
+            .changes
+            .office_changed(&state.pool, thread, ChangeKind::Acknowledged)
+            .await;
+    }
+    Ok((status, Json(ack)))
+}
+
+/// `POST /api/threads/{id}/requests`: 201 and the stored request; 200 and
+/// the same again for a replay of its id; 409 for its id with other
+/// content. The message is trimmed; 422 if empty, too long or with control
+/// characters.
+pub async fn ask(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathParam(id): PathParam<String>,
+    JsonBody(body): JsonBody<AskFollowUp>,
+) -> Result<(StatusCode, Json<FollowUpRequest>), AppError> {
+    require_office(&caller)?;
+    let thread = parse_id(&id, "thread")?;
+    let message = body.check().map_err(|e| AppError::InvalidForm(vec![e]))?;
+    thread_in_scope(&state.pool, &caller, thread).await?;
+    let kept = rows::ask(&state.pool, &caller.actor(), body.id, thread, &message).await?;
+    let (status, request) = stored(kept, body.id)?;
+    if status == StatusCode::CREATED {
+        state
+            .changes
+            .office_changed(&state.pool, thread, ChangeKind::Asked)
+            .await;
+    }
+    Ok((status, Json(request)))
+}
+
+/// The answer to storing an office record.
+fn stored<T>(kept: Kept<T>, id: uuid::Uuid) -> Result<(StatusCode, T), AppError> {
+    match kept {
+        Kept::Created(t) => Ok((StatusCode::CREATED, t)),
+        Kept::Replayed(t) => Ok((StatusCode::OK, t)),
+        Kept::Conflict => {
+            tracing::warn!(%id, "office record refused: id stored with other content");
+            Err(AppError::OfficeConflict(id))
+        }
+    }
+}
+
+/// `GET /api/requests`: the requests for a follow-up on the threads the
+/// caller sent a record of, oldest first, each saying whether a record of
+/// the thread arrived after it. Any role: it is the phone's.
+pub async fn my_requests(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<Vec<FollowUpRequest>>, AppError> {
+    let own = Scope::Own {
+        user_id: caller.0.user.account.id.clone(),
+    };
+    Ok(Json(rows::requests_in(&state.pool, &own).await?))
+}

@@ -1,0 +1,642 @@
+//! The duty office: the inbox (its order and every filter), the hazard
+//! ledger, the live stream of changes, acknowledgements and requests for a
+//! follow-up, and the reporter's view of those requests. Neighbouring areas
+//! again: an officer of township d-t2 must see nothing of d-t1's.
+
+use std::time::{Duration, Instant};
+
+use chrono::SecondsFormat;
+use kuaibao_core::account::Role;
+use kuaibao_core::office::{
+    Acknowledge, Acknowledgement, AskFollowUp, Change, ChangeKind, DeadlineState, FollowUpRequest, Inbox, Ledger,
+    ThreadSummary, ACKNOWLEDGE_PATH, ASK_PATH, EVENTS_PATH, HAZARDS_PATH, INBOX_PATH, MY_REQUESTS_PATH,
+};
+use kuaibao_core::protocol::ApiErrorCode;
+use kuaibao_server::db::audit;
+use reqwest::Client;
+use uuid::Uuid;
+
+use super::uploads::{hazard_with_photos, jpeg};
+use super::*;
+
+/// Makes `username` with `role` in `area` and logs in.
+async fn user_in(dirs: &Dirs, app: &TestApp, username: &str, role: Role, area: &str) -> Client {
+    let pool = dirs.pool().await;
+    add_user(&pool, username, role, area).await;
+    pool.close().await;
+    login(&app.base, username).await
+}
+
+fn ack_path(thread: ReportId) -> String {
+    ACKNOWLEDGE_PATH.replace("{id}", &thread.to_string())
+}
+
+fn ask_path(thread: ReportId) -> String {
+    ASK_PATH.replace("{id}", &thread.to_string())
+}
+
+impl TestApp {
+    /// The inbox as `client` sees it with the query `query`.
+    async fn inbox(&self, client: &Client, query: &[(&str, &str)]) -> Inbox {
+        let res = client
+            .get(self.url(INBOX_PATH))
+            .query(query)
+            .send()
+            .await
+            .expect("GET inbox");
+        assert_eq!(res.status(), StatusCode::OK, "{query:?}");
+        res.json().await.expect("an inbox")
+    }
+
+    /// The threads' ids of the inbox with `query`, in its order.
+    async fn inbox_ids(&self, client: &Client, query: &[(&str, &str)]) -> Vec<ReportId> {
+        self.inbox(client, query)
+            .await
+            .threads
+            .iter()
+            .map(|t| t.thread_id)
+            .collect()
+    }
+
+    async fn submit_as(&self, client: &Client, report: &Report) {
+        let res = client
+            .post(self.url(SUBMIT_REPORT_PATH))
+            .json(report)
+            .send()
+            .await
+            .expect("POST");
+        assert_eq!(
+            res.status(),
+            StatusCode::CREATED,
+            "{}",
+            res.text().await.unwrap_or_default()
+        );
+    }
+
+    async fn post_json(&self, client: &Client, path: &str, body: &impl serde::Serialize) -> Response {
+        client.post(self.url(path)).json(body).send().await.expect("POST")
+    }
+}
+
+/// A general incident's 首报 with `dead` dead (3–9: 较大, III).
+fn incident_with_dead(dead: u32) -> Report {
+    let mut report = incident(Stage::Initial, None, 0);
+    report.answers.insert("dead".to_owned(), dead.to_string());
+    report
+}
+
+/// A hazard found, to be rectified by `days` from today (negative: past).
+fn hazard_due_in(days: i64) -> Report {
+    let mut report = hazard(Stage::Initial, None, 0);
+    let by = (Utc::now().with_timezone(&beijing()) + TimeDelta::days(days)).date_naive();
+    report.answers.insert("rectify_by".to_owned(), by.to_string());
+    report
+}
+
+#[tokio::test]
+async fn the_inbox_is_sorted_by_urgency_and_each_filter_keeps_its_threads() {
+    let (app, dirs) = spawn_app().await;
+    let officer = user_in(&dirs, &app, "officer-t1", Role::Officer, "d-t1").await;
+    let neighbour = user_in(&dirs, &app, "reporter-t2", Role::Reporter, "d-t2-v1-g1").await;
+
+    // Sent in this order; the inbox's order is another.
+    let general = incident(Stage::Initial, None, 0);
+    let grave = incident_with_dead(5);
+    let updated = incident(Stage::Initial, None, 0);
+    let updated_1 = incident(Stage::FollowUp { n: 1 }, Some(updated.id), 5);
+    let closed = incident(Stage::Initial, None, 0);
+    let closed_final = incident(Stage::Final, Some(closed.id), 10);
+    let overdue = hazard_due_in(-3);
+    let on_time = hazard_due_in(7);
+    for r in [&general, &grave, &updated, &updated_1, &closed, &closed_final, &overdue] {
+        app.submit_as(&app.client, r).await;
+    }
+    // A moment apart, so `since` can tell the last one from the others.
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    app.submit_as(&app.client, &on_time).await;
+    let elsewhere = incident(Stage::Initial, None, 0);
+    app.submit_as(&neighbour, &elsewhere).await;
+
+    let inbox = app.inbox(&officer, &[]).await;
+    let skew = (Utc::now() - inbox.server_time).num_seconds().abs();
+    assert!(skew < 5, "the server's clock, {skew} s away");
+    let order: Vec<ReportId> = inbox.threads.iter().map(|t| t.thread_id).collect();
+    // 较大 first; then the 一般 ones by stage (no 续报 yet, 续报, finished);
+    // hazards last, the overdue rectification first.
+    assert_eq!(
+        order,
+        [grave.id, general.id, updated.id, closed.id, overdue.id, on_time.id],
+        "{:#?}",
+        inbox.threads
+    );
+    let line = |id: ReportId| -> &ThreadSummary { inbox.threads.iter().find(|t| t.thread_id == id).expect("listed") };
+    assert_eq!(line(grave.id).grade, Some(Grade::III));
+    assert_eq!(line(general.id).grade, Some(Grade::IV));
+    assert_eq!(line(updated.id).records, 2);
+    assert_eq!(line(updated.id).latest_stage, Stage::FollowUp { n: 1 });
+    assert!(line(closed.id).finished);
+    assert_eq!(line(general.id).reporter, REPORTER);
+    assert_eq!(line(general.id).area.id, GRID);
+    assert!(line(general.id).lat.is_some() && line(general.id).lon.is_some());
+    // 较大: verbal, phone and written deadlines, each with its line.
+    let rules: Vec<&str> = line(grave.id).deadlines.iter().map(|d| d.rule.as_str()).collect();
+    assert_eq!(rules, ["verbal", "phone", "written"]);
+    assert!(line(overdue.id).hazard);
+    assert_eq!(line(overdue.id).rectification_overdue_days, Some(3));
+    assert_eq!(line(on_time.id).rectification_overdue_days, None);
+    assert_eq!(line(on_time.id).deadline, DeadlineState::Clear);
+    // The hazards' photos are announced, not sent.
+    assert!(line(overdue.id).photos_expected >= 1);
+    assert_eq!(line(overdue.id).photos_arrived, 0);
+
+    // Each filter.
+    let ids = |q: &'static [(&'static str, &'static str)]| app.inbox_ids(&officer, q);
+    assert_eq!(ids(&[("grade", "III")]).await, [grave.id]);
+    assert_eq!(
+        ids(&[("grade", "IV")]).await,
+        [grave.id, general.id, updated.id, closed.id]
+    );
+    assert_eq!(ids(&[("category", "hazard")]).await, [overdue.id, on_time.id]);
+    assert_eq!(
+        ids(&[("category", "general_incident"), ("stage", "finished")]).await,
+        [closed.id]
+    );
+    assert_eq!(
+        ids(&[("stage", "open")]).await,
+        [grave.id, general.id, updated.id, overdue.id, on_time.id]
+    );
+    assert_eq!(ids(&[("area", GRID)]).await, order);
+    assert_eq!(ids(&[("area", "d-t1-v1")]).await, order);
+    // An area above the officer's keeps all of his, and no more.
+    assert_eq!(ids(&[("area", "d")]).await, order);
+    assert_eq!(ids(&[("stage", ""), ("grade", "")]).await, order);
+    let last = line(on_time.id)
+        .first_received_at
+        .to_rfc3339_opts(SecondsFormat::Micros, true);
+    assert_eq!(app.inbox_ids(&officer, &[("since", &last)]).await, [on_time.id]);
+    assert_eq!(
+        app.inbox_ids(&officer, &[("until", &last)]).await,
+        [grave.id, general.id, updated.id, closed.id, overdue.id]
+    );
+    // The administrator sees both townships, and filters by either.
+    assert_eq!(app.inbox_ids(&app.admin, &[("area", "d-t2")]).await, [elsewhere.id]);
+    assert_eq!(app.inbox_ids(&app.admin, &[]).await.len(), 7);
+
+    // Bad filters: 400, each field named.
+    let res = officer
+        .get(app.url(INBOX_PATH))
+        .query(&[
+            ("grade", "V"),
+            ("stage", "later"),
+            ("since", "yesterday"),
+            ("colour", "red"),
+        ])
+        .send()
+        .await
+        .expect("GET");
+    let (status, error) = api_error(res).await;
+    assert_eq!(
+        (status, error.error),
+        (StatusCode::BAD_REQUEST, ApiErrorCode::BadRequest)
+    );
+    let mut fields: Vec<&str> = error.fields.iter().map(|f| f.field.as_str()).collect();
+    fields.sort_unstable();
+    assert_eq!(fields, ["colour", "grade", "since", "stage"]);
+    // Another township's area is not the officer's to name.
+    for area in ["d-t2", "no-such-area"] {
+        let res = officer
+            .get(app.url(INBOX_PATH))
+            .query(&[("area", area)])
+            .send()
+            .await
+            .expect("GET");
+        let (status, error) = api_error(res).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{area}");
+        assert_eq!(error.fields[0].field, "area");
+    }
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_hazard_ledger_groups_by_area_overdue_first() {
+    let (app, dirs) = spawn_app().await;
+    let neighbour = user_in(&dirs, &app, "reporter-t2", Role::Reporter, "d-t2-v1-g1").await;
+    let officer_t2 = user_in(&dirs, &app, "officer-t2", Role::Officer, "d-t2").await;
+    let on_time = hazard_due_in(7);
+    let overdue_here = hazard_due_in(-1);
+    let rectified = hazard_due_in(-5);
+    let overdue_there = hazard_due_in(-2);
+    for r in [&on_time, &overdue_here, &rectified] {
+        app.submit_as(&app.client, r).await;
+    }
+    // Rectified, so no longer overdue, and closed: last in its area.
+    for (stage, minutes) in [(Stage::Rectified, 5), (Stage::Closed, 10)] {
+        app.submit_as(&app.client, &hazard(stage, Some(rectified.id), minutes))
+            .await;
+    }
+    app.submit_as(&neighbour, &overdue_there).await;
+    app.submit_as(&app.client, &incident(Stage::Initial, None, 0)).await;
+
+    let res = app.get_as(&app.admin, HAZARDS_PATH).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let ledger: Ledger = res.json().await.expect("a ledger");
+    let areas: Vec<(&str, u32, Vec<ReportId>)> = ledger
+        .areas
+        .iter()
+        .map(|a| {
+            (
+                a.area.id.as_str(),
+                a.overdue,
+                a.hazards.iter().map(|h| h.thread_id).collect(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        areas,
+        [
+            // Both have one overdue; then by place in the tree.
+            (GRID, 1, vec![overdue_here.id, on_time.id, rectified.id]),
+            ("d-t2-v1-g1", 1, vec![overdue_there.id]),
+        ]
+    );
+    let closed = &ledger.areas[0].hazards[2];
+    assert!(closed.finished);
+    assert_eq!(closed.rectification_overdue_days, None);
+
+    // The neighbouring officer's ledger has his township's hazard only.
+    let res = app.get_as(&officer_t2, HAZARDS_PATH).await;
+    let ledger: Ledger = res.json().await.expect("a ledger");
+    assert_eq!(ledger.areas.len(), 1);
+    assert_eq!(ledger.areas[0].hazards[0].thread_id, overdue_there.id);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_office_is_scoped_and_refused_to_reporters() {
+    let (app, dirs) = spawn_app().await;
+    let neighbour = user_in(&dirs, &app, "officer-t2", Role::Officer, "d-t2").await;
+    let report = incident(Stage::Initial, None, 0);
+    app.submit_as(&app.client, &report).await;
+    app.submit_as(&app.client, &hazard_due_in(-3)).await;
+
+    // The neighbouring township's officer: nothing, and 404 by id.
+    assert!(app.inbox(&neighbour, &[]).await.threads.is_empty());
+    let ledger: Ledger = app.get_as(&neighbour, HAZARDS_PATH).await.json().await.expect("ledger");
+    assert!(ledger.areas.is_empty());
+    let ack = Acknowledge {
+        id: Uuid::new_v4(),
+        report_id: report.id,
+    };
+    let (status, _) = api_error(app.post_json(&neighbour, &ack_path(report.id), &ack).await).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let ask = AskFollowUp {
+        id: Uuid::new_v4(),
+        message: "请续报伤亡".to_owned(),
+    };
+    let (status, _) = api_error(app.post_json(&neighbour, &ask_path(report.id), &ask).await).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    // An unknown thread is answered alike.
+    let (status, _) = api_error(app.post_json(&app.admin, &ask_path(new_id()), &ask).await).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // A reporter: 403 on every office endpoint, her own threads or not.
+    for path in [INBOX_PATH, HAZARDS_PATH, EVENTS_PATH] {
+        let (status, error) = api_error(app.get(path).await).await;
+        assert_eq!(
+            (status, error.error),
+            (StatusCode::FORBIDDEN, ApiErrorCode::Forbidden),
+            "{path}"
+        );
+    }
+    let (status, _) = api_error(app.post_json(&app.client, &ack_path(report.id), &ack).await).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = api_error(app.post_json(&app.client, &ask_path(report.id), &ask).await).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    // Without a session: 401.
+    let (status, _) = api_error(Client::new().get(app.url(EVENTS_PATH)).send().await.expect("GET")).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    app.stop().await;
+}
+
+/// An open event stream, read as the office page reads it (with `fetch`
+/// and the bearer token).
+struct Events {
+    res: Response,
+    buf: String,
+}
+
+impl Events {
+    async fn open(app: &TestApp, client: &Client) -> Events {
+        let res = app.get_as(client, EVENTS_PATH).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        assert_eq!(res.headers()[CONTENT_TYPE], "text/event-stream");
+        let mut events = Events {
+            res,
+            buf: String::new(),
+        };
+        // The comment sent at once: the stream is live (and not held back
+        // by compression).
+        events.fill(Duration::from_secs(5)).await;
+        assert!(events.buf.starts_with(":"), "{}", events.buf);
+        events
+    }
+
+    /// Reads what arrives within `wait`; false if nothing did.
+    async fn fill(&mut self, wait: Duration) -> bool {
+        match tokio::time::timeout(wait, self.res.chunk()).await {
+            Ok(Ok(Some(bytes))) => {
+                self.buf.push_str(&String::from_utf8_lossy(&bytes));
+                true
+            }
+            Ok(Ok(None)) | Err(_) => false,
+            Ok(Err(e)) => panic!("the stream failed: {e}"),
+        }
+    }
+
+    /// The next change within `wait`, comments skipped; `None` if none came.
+    async fn next(&mut self, wait: Duration) -> Option<Change> {
+        let until = Instant::now() + wait;
+        loop {
+            while let Some(end) = self.buf.find("\n\n") {
+                let block: String = self.buf.drain(..end + 2).collect();
+                let data: Vec<&str> = block
+                    .lines()
+                    .filter_map(|l| l.strip_prefix("data:"))
+                    .map(str::trim_start)
+                    .collect();
+                if !data.is_empty() {
+                    let change = serde_json::from_str(&data.join("\n"))
+                        .unwrap_or_else(|e| panic!("not a Change ({e}): {block}"));
+                    return Some(change);
+                }
+            }
+            let left = until.saturating_duration_since(Instant::now());
+            if left.is_zero() || !self.fill(left).await {
+                return None;
+            }
+        }
+    }
+}
+
+const SOON: Duration = Duration::from_secs(5);
+/// Long enough for a change that would come to have come.
+const QUIET: Duration = Duration::from_millis(800);
+
+#[tokio::test]
+async fn changes_reach_live_streams_in_scope_only() {
+    let (app, dirs) = spawn_app().await;
+    let officer = user_in(&dirs, &app, "officer-t1", Role::Officer, "d-t1").await;
+    let neighbour = user_in(&dirs, &app, "officer-t2", Role::Officer, "d-t2").await;
+    let reporter_t2 = user_in(&dirs, &app, "reporter-t2", Role::Reporter, "d-t2-v1-g1").await;
+    let mut mine = Events::open(&app, &officer).await;
+    let mut theirs = Events::open(&app, &neighbour).await;
+    let mut admins = Events::open(&app, &app.admin).await;
+
+    // A report after subscribing: to d-t1's officer and the administrator.
+    let report = incident(Stage::Initial, None, 0);
+    app.submit_as(&app.client, &report).await;
+    let expected = Change {
+        thread_id: report.id,
+        kind: ChangeKind::Report,
+    };
+    assert_eq!(mine.next(SOON).await, Some(expected));
+    assert_eq!(admins.next(SOON).await, Some(expected));
+    // A replay changes nothing and tells nobody.
+    assert_eq!(app.submit(&report).await.status(), StatusCode::OK);
+
+    // d-t2's report: to its officer (whose stream works) and nobody of d-t1.
+    let elsewhere = incident(Stage::Initial, None, 0);
+    app.submit_as(&reporter_t2, &elsewhere).await;
+    assert_eq!(
+        theirs.next(SOON).await,
+        Some(Change {
+            thread_id: elsewhere.id,
+            kind: ChangeKind::Report
+        })
+    );
+    assert_eq!(admins.next(SOON).await.map(|c| c.thread_id), Some(elsewhere.id));
+
+    // An acknowledgement and a request: the thread's area hears of them.
+    let ack = Acknowledge {
+        id: Uuid::new_v4(),
+        report_id: report.id,
+    };
+    assert_eq!(
+        app.post_json(&officer, &ack_path(report.id), &ack).await.status(),
+        StatusCode::CREATED
+    );
+    assert_eq!(mine.next(SOON).await.map(|c| c.kind), Some(ChangeKind::Acknowledged));
+    let ask = AskFollowUp {
+        id: Uuid::new_v4(),
+        message: "请核实伤亡人数".to_owned(),
+    };
+    assert_eq!(
+        app.post_json(&app.admin, &ask_path(report.id), &ask).await.status(),
+        StatusCode::CREATED
+    );
+    assert_eq!(mine.next(SOON).await.map(|c| c.kind), Some(ChangeKind::Asked));
+
+    // A photo that finishes arriving.
+    let bytes = jpeg(3_000, 11);
+    let with_photo = hazard_with_photos(&[&bytes]);
+    app.submit_as(&app.client, &with_photo).await;
+    assert_eq!(mine.next(SOON).await.map(|c| c.thread_id), Some(with_photo.id));
+    let (location, offset) = app.tus_created(&with_photo.photos[0]).await;
+    assert_eq!(
+        app.tus_send(&location, offset, &bytes, 1024).await.status(),
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        mine.next(SOON).await,
+        Some(Change {
+            thread_id: with_photo.id,
+            kind: ChangeKind::Photo
+        })
+    );
+    let inbox = app.inbox(&officer, &[("category", "hazard")]).await;
+    assert_eq!(
+        (inbox.threads[0].photos_expected, inbox.threads[0].photos_arrived),
+        (1, 1)
+    );
+
+    // Nothing of d-t1's ever reached d-t2's officer.
+    assert_eq!(theirs.next(QUIET).await, None);
+
+    // The server stops although streams are open: they end.
+    app.stop().await;
+    assert_eq!(mine.next(SOON).await, None);
+}
+
+#[tokio::test]
+async fn acknowledgements_and_requests_are_stored_once_by_id_and_reach_the_reporter() {
+    let (app, dirs) = spawn_app().await;
+    let officer = user_in(&dirs, &app, "officer-t1", Role::Officer, "d-t1").await;
+    let first = incident(Stage::Initial, None, 0);
+    let other = incident(Stage::Initial, None, 0);
+    app.submit_as(&app.client, &first).await;
+    app.submit_as(&app.client, &other).await;
+    let thread = first.id;
+
+    // Acknowledge: 201, then the same again with 200.
+    let ack = Acknowledge {
+        id: Uuid::new_v4(),
+        report_id: first.id,
+    };
+    let res = app.post_json(&officer, &ack_path(thread), &ack).await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let stored: Acknowledgement = res.json().await.expect("an acknowledgement");
+    assert_eq!(
+        (stored.id, stored.thread_id, stored.report_id, stored.by.as_str()),
+        (ack.id, thread, first.id, "officer-t1")
+    );
+    let res = app.post_json(&officer, &ack_path(thread), &ack).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.json::<Acknowledgement>().await.expect("the same"), stored);
+    // The same id for another thread, or by another officer: 409.
+    let elsewhere = Acknowledge {
+        id: ack.id,
+        report_id: other.id,
+    };
+    let (status, error) = api_error(app.post_json(&officer, &ack_path(other.id), &elsewhere).await).await;
+    assert_eq!((status, error.error), (StatusCode::CONFLICT, ApiErrorCode::Conflict));
+    let (status, _) = api_error(app.post_json(&app.admin, &ack_path(thread), &ack).await).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    // A record of another thread: 422 naming the field.
+    let wrong = Acknowledge {
+        id: Uuid::new_v4(),
+        report_id: other.id,
+    };
+    let (status, error) = api_error(app.post_json(&officer, &ack_path(thread), &wrong).await).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(error.fields[0].field, "report_id");
+
+    // Ask: 201, 200 for the replay, 409 for other words under its id.
+    let ask = AskFollowUp {
+        id: Uuid::new_v4(),
+        message: "  请续报伤亡人数和现场处置情况 ".to_owned(),
+    };
+    let res = app.post_json(&officer, &ask_path(thread), &ask).await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let request: FollowUpRequest = res.json().await.expect("a request");
+    assert_eq!(request.message, "请续报伤亡人数和现场处置情况");
+    assert!(!request.answered);
+    let res = app.post_json(&officer, &ask_path(thread), &ask).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.json::<FollowUpRequest>().await.expect("the same"), request);
+    let changed = AskFollowUp {
+        message: "别的内容".to_owned(),
+        ..ask.clone()
+    };
+    let (status, _) = api_error(app.post_json(&officer, &ask_path(thread), &changed).await).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    let empty = AskFollowUp {
+        id: Uuid::new_v4(),
+        message: "   ".to_owned(),
+    };
+    let (status, error) = api_error(app.post_json(&officer, &ask_path(thread), &empty).await).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(error.fields[0].field, "message");
+
+    // The inbox shows both.
+    let inbox = app.inbox(&officer, &[]).await;
+    let line = inbox.threads.iter().find(|t| t.thread_id == thread).expect("listed");
+    assert_eq!(line.acknowledged.as_ref(), Some(&stored));
+    assert_eq!(line.open_requests, [request.clone()]);
+
+    // The reporter's phone reads the request; another reporter's does not.
+    let res = app.get(MY_REQUESTS_PATH).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(
+        res.json::<Vec<FollowUpRequest>>().await.expect("requests"),
+        [request.clone()]
+    );
+    let stranger = user_in(&dirs, &app, "reporter-t2", Role::Reporter, "d-t2-v1-g1").await;
+    let theirs: Vec<FollowUpRequest> = app
+        .get_as(&stranger, MY_REQUESTS_PATH)
+        .await
+        .json()
+        .await
+        .expect("requests");
+    assert!(theirs.is_empty());
+
+    // A follow-up answers it.
+    app.submit_as(&app.client, &incident(Stage::FollowUp { n: 1 }, Some(thread), 5))
+        .await;
+    let mine: Vec<FollowUpRequest> = app.get(MY_REQUESTS_PATH).await.json().await.expect("requests");
+    assert_eq!(mine.len(), 1);
+    assert!(mine[0].answered);
+    let inbox = app.inbox(&officer, &[]).await;
+    let line = inbox.threads.iter().find(|t| t.thread_id == thread).expect("listed");
+    assert!(line.open_requests.is_empty());
+
+    // Each stored once in the audit log, by the officer.
+    let pool = dirs.pool().await;
+    let log = audit::all(&pool).await.expect("audit");
+    for (action, subject) in [("thread.acknowledge", ack.id), ("thread.ask", ask.id)] {
+        let rows: Vec<_> = log.iter().filter(|e| e.action == action).collect();
+        assert_eq!(rows.len(), 1, "{action}: {rows:?}");
+        assert_eq!(rows[0].subject, subject.to_string());
+        assert!(rows[0].actor_id.is_some());
+    }
+
+    // Append-only, whatever the API does: the database refuses changes.
+    for statement in [
+        "UPDATE acknowledgements SET report_id = thread_id",
+        "DELETE FROM acknowledgements",
+        "UPDATE follow_up_requests SET message = 'x'",
+        "DELETE FROM follow_up_requests",
+    ] {
+        let err = sqlx::query(statement).execute(&pool).await.expect_err(statement);
+        assert!(err.to_string().contains("append-only"), "{statement}: {err}");
+    }
+    pool.close().await;
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_office_answers_match_their_documented_schemas() {
+    use super::openapi::{conforms, document};
+    use serde_json::json;
+    let (app, dirs) = spawn_app().await;
+    let doc = document(&app).await;
+    let officer = user_in(&dirs, &app, "officer-t1", Role::Officer, "d-t1").await;
+    let report = incident_with_dead(5);
+    app.submit_as(&app.client, &report).await;
+    app.submit_as(&app.client, &hazard_due_in(-2)).await;
+    let ack = Acknowledge {
+        id: Uuid::new_v4(),
+        report_id: report.id,
+    };
+    let path = ack_path(report.id);
+    let post = |path: &str, body: serde_json::Value| officer.post(app.url(path)).json(&body);
+    for _ in 0..2 {
+        conforms(&doc, "post", ACKNOWLEDGE_PATH, post(&path, json!(ack))).await;
+    }
+    let ask = AskFollowUp {
+        id: Uuid::new_v4(),
+        message: "请续报".to_owned(),
+    };
+    let path = ask_path(report.id);
+    for _ in 0..2 {
+        conforms(&doc, "post", ASK_PATH, post(&path, json!(ask))).await;
+    }
+    let conflict = AskFollowUp {
+        message: "另一句".to_owned(),
+        ..ask
+    };
+    conforms(&doc, "post", ASK_PATH, post(&path, json!(conflict))).await;
+    let inbox = conforms(&doc, "get", INBOX_PATH, officer.get(app.url(INBOX_PATH))).await;
+    assert_eq!(inbox["threads"].as_array().map(Vec::len), Some(2), "{inbox}");
+    conforms(
+        &doc,
+        "get",
+        INBOX_PATH,
+        officer.get(app.url(INBOX_PATH)).query(&[("grade", "V")]),
+    )
+    .await;
+    conforms(&doc, "get", INBOX_PATH, app.client.get(app.url(INBOX_PATH))).await;
+    conforms(&doc, "get", HAZARDS_PATH, officer.get(app.url(HAZARDS_PATH))).await;
+    let mine = conforms(&doc, "get", MY_REQUESTS_PATH, app.client.get(app.url(MY_REQUESTS_PATH))).await;
+    assert_eq!(mine.as_array().map(Vec::len), Some(1));
+    app.stop().await;
+}
