@@ -1,6 +1,7 @@
 //! The app's state and the actions on it. Components read the signals and
 //! call these actions; the deciding happens here and in the core crate.
 
+use kuaibao_core::office::FollowUpRequest;
 use std::rc::Rc;
 
 use kuaibao_core::account::LoginRequest;
@@ -42,6 +43,9 @@ pub struct AppState {
     pub last_username: RwSignal<Option<String>>,
     /// The latest measurement of the phone's clock against the server's.
     pub clock: RwSignal<Option<ClockReading>>,
+    /// The duty office's follow-up requests on this account's threads, as
+    /// last read from the server.
+    pub requests: RwSignal<Vec<FollowUpRequest>>,
     /// Whether the phone may send, from the three above (reactive; changes
     /// by itself when the session's end passes).
     pub standing: Memo<Standing>,
@@ -78,6 +82,8 @@ impl AppState {
         let session = RwSignal::new(log_failure(store.session().await, "read the session").flatten());
         let last_username = RwSignal::new(log_failure(store.last_username().await, "read the username").flatten());
         let clock = RwSignal::new(log_failure(store.clock().await, "read the clock").flatten());
+        let requests =
+            RwSignal::new(log_failure(store.requests().await, "read the office's requests").unwrap_or_default());
         let on_pass = {
             let store = store.clone();
             Box::new(move |result: &Result<DrainSummary, StoreError>| {
@@ -102,6 +108,7 @@ impl AppState {
             on_change,
             on_photo: Box::new(move |p: &LocalPhoto| upsert_photo(photos, p)),
             on_clock: Box::new(move |reading: &ClockReading| clock.set(Some(*reading))),
+            on_requests: Box::new(move |list: &[FollowUpRequest]| requests.set(list.to_vec())),
             on_pass,
         };
         let engine = SyncEngine::new(store.clone(), listeners);
@@ -130,6 +137,7 @@ impl AppState {
             session,
             last_username,
             clock,
+            requests,
             standing,
             store: StoredValue::new_local(store),
             engine: StoredValue::new_local(engine),

@@ -5,6 +5,7 @@
 
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime};
 use kuaibao_core::deadlines::{Due, Standing};
+use kuaibao_core::office::FollowUpRequest;
 use kuaibao_core::thread::{Judge, StageRecord};
 use kuaibao_core::{catalogue, grading, Answers, Family, Grade, GradeDecision, ReportId, Stage, Template};
 
@@ -139,6 +140,19 @@ impl Thread {
                 .collect();
         }
         Some(draft)
+    }
+
+    /// The duty office's requests on this thread still open: not answered
+    /// by a record the server holds, nor by one this phone submitted after
+    /// the request (the server may not have it yet).
+    pub fn open_requests(&self, requests: &[FollowUpRequest]) -> Vec<FollowUpRequest> {
+        let latest_written = self.records.iter().filter_map(|r| r.written_at()).max();
+        requests
+            .iter()
+            .filter(|r| r.thread_id == self.id && !r.answered)
+            .filter(|r| latest_written.is_none_or(|w| w.to_utc() < r.asked_at))
+            .cloned()
+            .collect()
     }
 
     /// The shared judgments over this thread's records (drafts count: the

@@ -161,6 +161,8 @@ pub const LOGOUT_OFFLINE: Text = Text::new(
     "No signal now: after logging out you can only log in again where there is signal.",
 );
 pub const CANCEL: Text = Text::new("取消", "Cancel");
+pub const OFFICE_ASKS: Text = Text::new("值班室请求续报", "The duty office asks for a follow-up");
+pub const OFFICE_ASKS_SHORT: Text = Text::new("待续报", "Follow-up asked");
 pub const SUBMITTED_BY: Text = Text::new("提交人", "Submitted by");
 pub const WAITS_FOR_AUTHOR: Text = Text::new("待其登录后发送", "sent once they log in");
 

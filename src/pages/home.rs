@@ -51,6 +51,8 @@ fn ThreadItem(thread: Thread) -> impl IntoView {
     let stage = latest.stage.name_in(thread.is_hazard());
     let id = thread.id;
     let hazard_thread = thread.clone();
+    let asked_thread = thread.clone();
+    let asked = Memo::new(move |_| state.requests.with(|rs| !asked_thread.open_requests(rs).is_empty()));
     let overdue = Memo::new(move |_| {
         let today = chrono::DateTime::from_timestamp_millis(state.now_ms.get() as i64)?
             .with_timezone(&beijing())
@@ -64,6 +66,7 @@ fn ThreadItem(thread: Thread) -> impl IntoView {
                 <span class="stage">{move || stage.get(state.lang.get())}</span>
                 <span class="place">{move || place.clone().unwrap_or_else(|| state.t(words::NO_PLACE).to_owned())}</span>
                 {move || thread.grade().map(|g| view! { <span class="grade-chip" data-grade=g.code()>{state.t(g.name())}</span> })}
+                {move || asked.get().then(|| view! { <span class="asked-chip" data-testid="office-asked">{state.t(words::OFFICE_ASKS_SHORT)}</span> })}
                 {move || overdue.get().map(|days| view! { <span class="overdue-chip" data-testid="rectify-overdue">{state.t(words::RECTIFY_OVERDUE)}" "{days}</span> })}
                 <StatusLine report=latest.clone()/>
             </a>

@@ -4,7 +4,7 @@ use kuaibao_core::validate::{self, beijing};
 use kuaibao_core::{Family, FieldError, ReportId, Stage, Template};
 use leptos::prelude::*;
 
-use crate::components::{DeadlineList, GradePanel, SentenceForm, StatusLine, ThreadChain};
+use crate::components::{DeadlineList, GradePanel, OfficeRequests, SentenceForm, StatusLine, ThreadChain};
 use crate::drafts::SaveState;
 use crate::platform;
 use crate::state::AppState;
@@ -221,6 +221,7 @@ fn SubmittedReport(id: ReportId) -> impl IntoView {
         view! {
             {heading(state, template, report.stage)}
             <StatusLine report=report.clone()/>
+            <OfficeRequests thread_id/>
             <Times report=report.clone()/>
             <div class="sentence readonly">
                 <SentenceForm template stage=report.stage report_id=id answers=Signal::derive(move || answers.clone())

@@ -6,6 +6,7 @@
 mod error;
 mod photo_record;
 mod record;
+mod requests;
 mod schema;
 mod session;
 

@@ -40,6 +40,10 @@ pub const LAST_USERNAME_KEY: &str = "last_username";
 /// The latest clock measurement: a [`super::ClockReading`] as JSON.
 pub const CLOCK_KEY: &str = "clock";
 
+/// The duty office's follow-up requests on this account's threads, as last
+/// read: a JSON list of `kuaibao_core::office::FollowUpRequest`.
+pub const REQUESTS_KEY: &str = "requests";
+
 /// Schema versions, oldest first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Version {

@@ -129,7 +129,7 @@ impl Store {
 
     /// A JSON value from the `meta` store; an unreadable one is reported
     /// and read as absent.
-    async fn meta_json<T: serde::de::DeserializeOwned>(&self, key: &str) -> Result<Option<T>, StoreError> {
+    pub(super) async fn meta_json<T: serde::de::DeserializeOwned>(&self, key: &str) -> Result<Option<T>, StoreError> {
         let Some(text) = self.meta(key).await? else {
             return Ok(None);
         };

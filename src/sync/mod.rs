@@ -6,6 +6,7 @@
 pub mod clock;
 mod outbox;
 mod pool;
+mod requests;
 mod scheduler;
 mod transport;
 mod tus;

@@ -8,16 +8,17 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use gloo_timers::callback::Timeout;
+use kuaibao_core::office::FollowUpRequest;
 use wasm_bindgen::prelude::*;
 
 use crate::platform;
 use crate::session::{current_auth, may_send};
 use crate::store::{ClockReading, LocalPhoto, LocalReport, Status, Store, StoreError};
-use crate::sync::clock;
 use crate::sync::outbox::{DrainSummary, Outbox};
 use crate::sync::transport::HttpTransport;
 use crate::sync::tus::HttpTus;
 use crate::sync::uploads::Uploader;
+use crate::sync::{clock, requests};
 
 /// The result of one pass, as the screen hears it.
 pub type PassResult = Result<DrainSummary, StoreError>;
@@ -30,6 +31,8 @@ pub struct Listeners {
     pub on_photo: Box<dyn Fn(&LocalPhoto)>,
     /// Every new clock measurement (already stored).
     pub on_clock: Box<dyn Fn(&ClockReading)>,
+    /// The duty office's follow-up requests, when read (already stored).
+    pub on_requests: Box<dyn Fn(&[FollowUpRequest])>,
     /// The end of every pass.
     pub on_pass: Box<dyn Fn(&PassResult)>,
 }
@@ -158,7 +161,27 @@ impl SyncEngine {
             next_try_ms: photos.next_try_ms,
             link_down: photos.link_down,
         });
+        if !summary.link_down {
+            self.read_requests(auth.as_ref().map(|a| a.token.as_str())).await?;
+        }
         Ok(summary)
+    }
+
+    /// The office's follow-up requests, after the pass's own sending: a
+    /// failure to read them is logged and costs nothing else.
+    async fn read_requests(&self, token: Option<&str>) -> Result<(), StoreError> {
+        let Some(token) = token else {
+            return Ok(());
+        };
+        match requests::fetch(token).await {
+            Ok(Some(list)) => {
+                self.outbox.store.set_requests(&list).await?;
+                (self.listeners.on_requests)(&list);
+            }
+            Ok(None) => {}
+            Err(e) => leptos::logging::warn!("cannot read the office's requests: {e}"),
+        }
+        Ok(())
     }
 
     /// Backoff timer: a pass that respects each report's next try time.

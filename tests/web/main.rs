@@ -10,6 +10,7 @@ mod catalogue;
 mod outbox;
 mod session;
 mod store;
+mod threads;
 mod uploads;
 
 use kuaibao::platform;

@@ -1,0 +1,27 @@
+//! The duty office's requests for a follow-up (续报) on this account's
+//! threads. Read at the end of every pass that reached the server, kept on
+//! the phone, so the request still shows where there is no signal.
+
+use gloo_net::http::RequestBuilder;
+use kuaibao_core::office::{FollowUpRequest, MY_REQUESTS_PATH};
+use kuaibao_core::protocol::AUTHORIZATION_HEADER;
+
+use super::transport::{bearer, with_timeout, NetError};
+
+/// A short wait: the list is a nicety on top of a pass that already
+/// delivered, never worth holding the pass for.
+const TIMEOUT_MS: u32 = 15_000;
+
+/// The requests on the threads this account sent; `None` when the server
+/// did not answer with a list (an older server answers 404: no requests).
+pub async fn fetch(token: &str) -> Result<Option<Vec<FollowUpRequest>>, NetError> {
+    let request = RequestBuilder::new(MY_REQUESTS_PATH).header(AUTHORIZATION_HEADER, &bearer(token));
+    let response = with_timeout(TIMEOUT_MS, request, None).await?;
+    if response.status() != 200 {
+        return Ok(None);
+    }
+    let body = response.text().await.map_err(|e| NetError(e.to_string()))?;
+    serde_json::from_str(&body)
+        .map(Some)
+        .map_err(|e| NetError(format!("requests: {e}")))
+}

@@ -1,0 +1,47 @@
+//! A thread's open requests from the duty office: which still show on the
+//! phone.
+
+use chrono::{Duration, Utc};
+use kuaibao::threads::thread_of;
+use kuaibao_core::office::FollowUpRequest;
+use kuaibao::platform::new_report_id;
+use kuaibao_core::ReportId;
+use wasm_bindgen_test::wasm_bindgen_test;
+
+use crate::{report, waiting};
+
+fn request(thread_id: ReportId, minutes_from_now: i64, answered: bool) -> FollowUpRequest {
+    FollowUpRequest {
+        id: new_report_id().0,
+        thread_id,
+        message: "请续报失联人员搜救进展".into(),
+        by: "zhou".into(),
+        by_name: "周值班".into(),
+        asked_at: Utc::now() + Duration::minutes(minutes_from_now),
+        answered,
+    }
+}
+
+#[wasm_bindgen_test]
+fn a_request_shows_until_answered_here_or_on_the_server() {
+    let first = report(waiting(0.0));
+    let thread = thread_of(std::slice::from_ref(&first), first.id).expect("thread");
+    let later = request(first.id, 5, false);
+    let older = request(first.id, -5, false);
+    let answered = request(first.id, 5, true);
+    let elsewhere = request(new_report_id(), 5, false);
+    let open = thread.open_requests(&[later.clone(), older, answered, elsewhere]);
+    // The older one came before the phone's latest record: answered by it.
+    assert_eq!(open, vec![later]);
+}
+
+#[wasm_bindgen_test]
+fn a_draft_does_not_answer_a_request() {
+    let first = report(waiting(0.0));
+    let mut draft = report(kuaibao::store::Status::Draft);
+    draft.thread = Some(first.id);
+    draft.stage = kuaibao_core::Stage::FollowUp { n: 1 };
+    let thread = thread_of(&[first.clone(), draft], first.id).expect("thread");
+    let asked = request(first.id, 1, false);
+    assert_eq!(thread.open_requests(std::slice::from_ref(&asked)), vec![asked]);
+}
