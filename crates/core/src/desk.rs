@@ -1,0 +1,384 @@
+//! What the duty office's page decides, apart from what it draws: what
+//! changed from one stage to the next, how a deadline of the inbox stands
+//! now (counted from the server's clock, not the desk computer's), how old
+//! a thread is, and the inbox filter as the form edits it and as a query
+//! string. Pure, so it is tested natively.
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+
+use crate::deadlines::clock_text;
+use crate::office::{DeadlineLine, DeadlineState, Filter, DUE_SOON_SECONDS};
+use crate::validate::{beijing, parse_datetime};
+use crate::written::answer_text;
+use crate::{catalogue, FieldError, Lang, Report, Text};
+
+/// One answer that differs from the previous stage's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnswerChange {
+    pub blank: &'static str,
+    pub label: Text,
+    /// What the previous record said; `None`: unanswered, or a blank its
+    /// template did not have.
+    pub before: Option<String>,
+    /// What this record says; `None`: left empty now.
+    pub after: Option<String>,
+}
+
+/// The answers of `current` that differ from `previous` (the record before
+/// it in stage order), as the reader sees them (choice labels, GPS as
+/// latitude and longitude, photos counted), in the order of `current`'s
+/// blanks. A hazard's later steps have templates of their own: their
+/// blanks the previous step lacked count as changed when answered.
+pub fn changes_between(previous: &Report, current: &Report, lang: Lang) -> Vec<AnswerChange> {
+    let (Some(before_t), Some(after_t)) = (
+        catalogue::find(&previous.template_id, previous.template_version),
+        catalogue::find(&current.template_id, current.template_version),
+    ) else {
+        return Vec::new();
+    };
+    after_t
+        .blanks
+        .iter()
+        .filter_map(|blank| {
+            let after = answer_text(blank, &current.answers, &current.photos, lang);
+            let before = before_t
+                .blank(blank.id)
+                .and_then(|b| answer_text(b, &previous.answers, &previous.photos, lang));
+            (before != after).then_some(AnswerChange {
+                blank: blank.id,
+                label: blank.label,
+                before,
+                after,
+            })
+        })
+        .collect()
+}
+
+/// A deadline of the inbox as it stands `elapsed_s` seconds after the
+/// inbox's `server_time`: running ones count down, overdue ones count up;
+/// met ones stay as they were.
+pub fn live_deadline(line: &DeadlineLine, elapsed_s: i64) -> (DeadlineState, i64) {
+    match line.state {
+        DeadlineState::Running | DeadlineState::DueSoon | DeadlineState::Overdue => {
+            let seconds = line.seconds - elapsed_s;
+            let state = if seconds < 0 {
+                DeadlineState::Overdue
+            } else if seconds <= DUE_SOON_SECONDS {
+                DeadlineState::DueSoon
+            } else {
+                DeadlineState::Running
+            };
+            (state, seconds)
+        }
+        DeadlineState::MetLate | DeadlineState::Clear => (line.state, line.seconds),
+    }
+}
+
+/// The words of a deadline's state: 剩余 12:00, 已超时 3:05, 已按时报送,
+/// 迟报 1:00.
+pub fn deadline_words(state: DeadlineState, seconds: i64, lang: Lang) -> String {
+    let clock = clock_text(seconds);
+    match (state, lang) {
+        (DeadlineState::Overdue, Lang::Zh) => format!("已超时 {clock}"),
+        (DeadlineState::Overdue, Lang::En) => format!("overdue by {clock}"),
+        (DeadlineState::MetLate, Lang::Zh) => format!("迟报 {clock}"),
+        (DeadlineState::MetLate, Lang::En) => format!("late by {clock}"),
+        (DeadlineState::DueSoon | DeadlineState::Running, Lang::Zh) => format!("剩余 {clock}"),
+        (DeadlineState::DueSoon | DeadlineState::Running, Lang::En) => format!("{clock} left"),
+        (DeadlineState::Clear, Lang::Zh) => "已按时报送".to_owned(),
+        (DeadlineState::Clear, Lang::En) => "met in time".to_owned(),
+    }
+}
+
+/// The state's word for the `data-state` attribute and the style.
+pub fn deadline_key(state: DeadlineState) -> &'static str {
+    match state {
+        DeadlineState::Overdue => "overdue",
+        DeadlineState::MetLate => "met_late",
+        DeadlineState::DueSoon => "due_soon",
+        DeadlineState::Running => "running",
+        DeadlineState::Clear => "clear",
+    }
+}
+
+/// The worst of a thread's deadlines now, and its seconds: the one the
+/// inbox line shows. `None` when the thread has none.
+pub fn most_pressing(lines: &[DeadlineLine], elapsed_s: i64) -> Option<(DeadlineState, i64, &DeadlineLine)> {
+    lines
+        .iter()
+        .map(|l| {
+            let (state, seconds) = live_deadline(l, elapsed_s);
+            (state, seconds, l)
+        })
+        .min_by_key(|(state, seconds, _)| (*state, *seconds))
+}
+
+/// How long ago `since` was, at `now`: 刚刚, 12 分钟, 3 小时 5 分, 2 天 4 小时.
+pub fn age_words(since: DateTime<Utc>, now: DateTime<Utc>, lang: Lang) -> String {
+    let s = (now - since).num_seconds().max(0);
+    let (d, h, m) = (s / 86_400, s % 86_400 / 3600, s % 3600 / 60);
+    match lang {
+        Lang::Zh if s < 60 => "刚刚".to_owned(),
+        Lang::Zh if d > 0 => format!("{d} 天 {h} 小时"),
+        Lang::Zh if h > 0 => format!("{h} 小时 {m} 分"),
+        Lang::Zh => format!("{m} 分钟"),
+        Lang::En if s < 60 => "just now".to_owned(),
+        Lang::En if d > 0 => format!("{d} d {h} h"),
+        Lang::En if h > 0 => format!("{h} h {m} min"),
+        Lang::En => format!("{m} min"),
+    }
+}
+
+/// The inbox filter as the form holds it: every field text, times as a
+/// `datetime-local` input gives them (Beijing time, `2026-11-23T08:00`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FilterForm {
+    pub area: String,
+    pub category: String,
+    pub grade: String,
+    pub stage: String,
+    pub since: String,
+    pub until: String,
+}
+
+impl FilterForm {
+    /// The form's fields as query pairs, the times in RFC 3339 with
+    /// +08:00 (a time that cannot be read is passed as typed, so the check
+    /// names its field).
+    pub fn pairs(&self) -> Vec<(String, String)> {
+        let time = |t: &str| {
+            let t = t.trim();
+            parse_datetime(t).map_or_else(|| t.to_owned(), |n| beijing_rfc3339(n))
+        };
+        [
+            ("area", self.area.trim().to_owned()),
+            ("category", self.category.trim().to_owned()),
+            ("grade", self.grade.trim().to_owned()),
+            ("stage", self.stage.trim().to_owned()),
+            ("since", time(&self.since)),
+            ("until", time(&self.until)),
+        ]
+        .into_iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect()
+    }
+
+    /// The filter, checked as the server checks it; each error names its
+    /// field.
+    pub fn filter(&self) -> Result<Filter, Vec<FieldError>> {
+        Filter::from_query(&self.pairs())
+    }
+
+    /// The form that shows `filter` (times in Beijing time, to the minute).
+    pub fn of(filter: &Filter) -> FilterForm {
+        let local = |t: Option<DateTime<Utc>>| {
+            t.map(|t| t.with_timezone(&beijing()).format("%Y-%m-%dT%H:%M").to_string())
+                .unwrap_or_default()
+        };
+        FilterForm {
+            area: filter.area.clone().unwrap_or_default(),
+            category: filter.category.clone().unwrap_or_default(),
+            grade: filter.grade.clone().unwrap_or_default(),
+            stage: filter.stage.clone().unwrap_or_default(),
+            since: local(filter.since),
+            until: local(filter.until),
+        }
+    }
+}
+
+fn beijing_rfc3339(t: NaiveDateTime) -> String {
+    format!("{}+08:00", t.format("%Y-%m-%dT%H:%M:%S"))
+}
+
+/// `filter` as a query string (`?grade=III&since=…`, or empty), every value
+/// percent-encoded (a time's `+` too).
+pub fn query_string(filter: &Filter) -> String {
+    let time = |t: Option<DateTime<Utc>>| t.map(|t| beijing_rfc3339(t.with_timezone(&beijing()).naive_local()));
+    let pairs = [
+        ("area", filter.area.clone()),
+        ("category", filter.category.clone()),
+        ("grade", filter.grade.clone()),
+        ("stage", filter.stage.clone()),
+        ("since", time(filter.since)),
+        ("until", time(filter.until)),
+    ];
+    let parts: Vec<String> = pairs
+        .into_iter()
+        .filter_map(|(k, v)| v.filter(|v| !v.is_empty()).map(|v| format!("{k}={}", encode(&v))))
+        .collect();
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!("?{}", parts.join("&"))
+    }
+}
+
+/// The pairs of a query string (`a=1&b=%2B`, with or without `?`),
+/// decoded; `+` is a space, as in forms.
+pub fn parse_query(query: &str) -> Vec<(String, String)> {
+    query
+        .trim_start_matches('?')
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            (decode(k), decode(v))
+        })
+        .collect()
+}
+
+fn encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for &b in text.as_bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b':' => out.push(b as char),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+fn decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() && bytes[i + 1].is_ascii_hexdigit() && bytes[i + 2].is_ascii_hexdigit() => {
+                let hex = |c: u8| (c as char).to_digit(16).unwrap_or(0) as u8;
+                out.push(hex(bytes[i + 1]) * 16 + hex(bytes[i + 2]));
+                i += 3;
+                continue;
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::examples;
+    use crate::Stage;
+
+    fn dl(state: DeadlineState, seconds: i64) -> DeadlineLine {
+        DeadlineLine {
+            rule: "phone".into(),
+            label_zh: "电话报告".into(),
+            due_at: parse_datetime("2026-07-01T08:30").expect("time"),
+            state,
+            seconds,
+        }
+    }
+
+    #[test]
+    fn a_running_deadline_counts_down_then_turns_overdue() {
+        let line = dl(DeadlineState::Running, 700);
+        assert_eq!(live_deadline(&line, 0), (DeadlineState::Running, 700));
+        assert_eq!(live_deadline(&line, 100), (DeadlineState::DueSoon, 600));
+        assert_eq!(live_deadline(&line, 700), (DeadlineState::DueSoon, 0));
+        assert_eq!(live_deadline(&line, 701), (DeadlineState::Overdue, -1));
+        let late = dl(DeadlineState::Overdue, -60);
+        assert_eq!(live_deadline(&late, 60), (DeadlineState::Overdue, -120));
+        let met = dl(DeadlineState::MetLate, -30);
+        assert_eq!(live_deadline(&met, 1000), (DeadlineState::MetLate, -30));
+        assert_eq!(deadline_words(DeadlineState::Overdue, -125, Lang::Zh), "已超时 2:05");
+        assert_eq!(deadline_words(DeadlineState::Running, 3661, Lang::Zh), "剩余 1:01:01");
+        let lines = [
+            dl(DeadlineState::Clear, 0),
+            dl(DeadlineState::Running, 5000),
+            dl(DeadlineState::DueSoon, 30),
+        ];
+        let (state, seconds, _) = most_pressing(&lines, 0).expect("some");
+        assert_eq!((state, seconds), (DeadlineState::DueSoon, 30));
+        assert!(most_pressing(&[], 0).is_none());
+    }
+
+    #[test]
+    fn ages_read_in_the_largest_units() {
+        let t = |s: &str| DateTime::parse_from_rfc3339(s).expect("t").with_timezone(&Utc);
+        let now = t("2026-07-02T10:00:00Z");
+        assert_eq!(age_words(t("2026-07-02T09:59:30Z"), now, Lang::Zh), "刚刚");
+        assert_eq!(age_words(t("2026-07-02T09:48:00Z"), now, Lang::Zh), "12 分钟");
+        assert_eq!(age_words(t("2026-07-02T06:55:00Z"), now, Lang::Zh), "3 小时 5 分");
+        assert_eq!(age_words(t("2026-06-30T06:00:00Z"), now, Lang::Zh), "2 天 4 小时");
+        assert_eq!(age_words(t("2026-07-03T00:00:00Z"), now, Lang::Zh), "刚刚");
+    }
+
+    #[test]
+    fn the_form_becomes_a_filter_and_a_query_and_back() {
+        let form = FilterForm {
+            area: " xh-cg ".into(),
+            grade: "III".into(),
+            since: "2026-11-23T08:00".into(),
+            ..FilterForm::default()
+        };
+        let filter = form.filter().expect("good");
+        assert_eq!(filter.area.as_deref(), Some("xh-cg"));
+        assert_eq!(
+            filter.since.map(|t| t.to_rfc3339()).as_deref(),
+            Some("2026-11-23T00:00:00+00:00")
+        );
+        let query = query_string(&filter);
+        assert_eq!(query, "?area=xh-cg&grade=III&since=2026-11-23T08:00:00%2B08:00");
+        assert_eq!(Filter::from_query(&parse_query(&query)).expect("again"), filter);
+        let mut back = FilterForm::of(&filter);
+        back.area = format!(" {} ", back.area);
+        assert_eq!(back, form);
+        assert_eq!(query_string(&Filter::default()), "");
+    }
+
+    #[test]
+    fn a_bad_form_names_each_bad_field() {
+        let form = FilterForm {
+            since: "2026-11-23T08:00".into(),
+            until: "2026-11-22T08:00".into(),
+            ..FilterForm::default()
+        };
+        assert_eq!(form.filter().expect_err("backwards")[0].field, "until");
+        let form = FilterForm {
+            since: "yesterday".into(),
+            grade: "V".into(),
+            ..FilterForm::default()
+        };
+        let mut fields: Vec<String> = form.filter().expect_err("bad").into_iter().map(|e| e.field).collect();
+        fields.sort();
+        assert_eq!(fields, ["grade", "since"]);
+    }
+
+    #[test]
+    fn queries_decode_as_forms_send_them() {
+        assert_eq!(
+            parse_query("?a=1%2B2&b=x+y&c&d=%E7%BB%AD&e=%zz"),
+            [
+                ("a".to_owned(), "1+2".to_owned()),
+                ("b".to_owned(), "x y".to_owned()),
+                ("c".to_owned(), String::new()),
+                ("d".to_owned(), "续".to_owned()),
+                ("e".to_owned(), "%zz".to_owned()),
+            ]
+        );
+        assert!(parse_query("").is_empty());
+        assert_eq!(parse_query("x=%4"), [("x".to_owned(), "%4".to_owned())]);
+    }
+
+    #[test]
+    fn a_follow_up_shows_only_what_it_changed() {
+        let template = &catalogue::GENERAL_INCIDENT;
+        let first = examples::report(template, Stage::Initial);
+        let mut second = examples::report(template, Stage::FollowUp { n: 1 });
+        second.answers.insert("injured".into(), "5".into());
+        second.answers.insert("measures".into(), String::new());
+        let changes = changes_between(&first, &second, Lang::Zh);
+        let ids: Vec<&str> = changes.iter().map(|c| c.blank).collect();
+        assert_eq!(ids, ["injured", "measures"]);
+        assert_eq!(changes[0].after.as_deref(), Some("5"));
+        assert!(changes[0].before.is_some());
+        assert_eq!(changes[1].after, None);
+        assert!(changes_between(&first, &first, Lang::Zh).is_empty());
+    }
+}
