@@ -23,6 +23,9 @@ use crate::sync::{clock, requests};
 /// The result of one pass, as the screen hears it.
 pub type PassResult = Result<DrainSummary, StoreError>;
 
+/// Hears the office's follow-up requests each time they are read.
+pub type RequestsListener = dyn Fn(&[FollowUpRequest]);
+
 /// Who hears what the engine does, for the screen.
 pub struct Listeners {
     /// Every report whose state changes.
@@ -32,7 +35,7 @@ pub struct Listeners {
     /// Every new clock measurement (already stored).
     pub on_clock: Box<dyn Fn(&ClockReading)>,
     /// The duty office's follow-up requests, when read (already stored).
-    pub on_requests: Box<dyn Fn(&[FollowUpRequest])>,
+    pub on_requests: Box<RequestsListener>,
     /// The end of every pass.
     pub on_pass: Box<dyn Fn(&PassResult)>,
 }
