@@ -9,6 +9,7 @@ pub mod catalogue;
 pub mod deadlines;
 pub mod desk;
 pub mod examples;
+pub mod geo;
 pub mod grading;
 pub mod ids;
 pub mod office;
