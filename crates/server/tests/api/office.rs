@@ -541,14 +541,14 @@ async fn acknowledgements_and_requests_are_stored_once_by_id_and_reach_the_repor
     let inbox = app.inbox(&officer, &[]).await;
     let line = inbox.threads.iter().find(|t| t.thread_id == thread).expect("listed");
     assert_eq!(line.acknowledged.as_ref(), Some(&stored));
-    assert_eq!(line.open_requests, [request.clone()]);
+    assert_eq!(line.open_requests, std::slice::from_ref(&request));
 
     // The reporter's phone reads the request; another reporter's does not.
     let res = app.get(MY_REQUESTS_PATH).await;
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(
         res.json::<Vec<FollowUpRequest>>().await.expect("requests"),
-        [request.clone()]
+        std::slice::from_ref(&request)
     );
     let stranger = user_in(&dirs, &app, "reporter-t2", Role::Reporter, "d-t2-v1-g1").await;
     let theirs: Vec<FollowUpRequest> = app
