@@ -138,7 +138,7 @@ pub fn tile_origin(url: &str) -> Result<String, TileUrlError> {
     let host = match labels.iter().rposition(|l| l.contains('{')) {
         None => host.to_ascii_lowercase(),
         // `*.example.cn`, never `*.cn`.
-        Some(i) if labels.len() - i - 1 >= 2 => format!("*.{}", labels[i + 1..].join(".").to_ascii_lowercase()),
+        Some(i) if labels.len() - i > 2 => format!("*.{}", labels[i + 1..].join(".").to_ascii_lowercase()),
         Some(_) => return Err(TileUrlError::NoHost),
     };
     if host.is_empty()

@@ -18,6 +18,10 @@
 //! | `KUAIBAO_CORS_ORIGINS`       | unset: none        | other origins whose pages may call the API, comma-separated (`https://duty.example.cn`); unset, only the server's own pages may |
 //! | `KUAIBAO_TLS_CERT`, `KUAIBAO_TLS_KEY` | unset: plain HTTP | PEM files of the certificate chain and its private key: the server then speaks HTTPS itself (and sends `Strict-Transport-Security`) |
 //! | `KUAIBAO_OBJECT_STORE`       | unset: local files | where finished photos are kept: unset keeps them under `<data dir>/photos/`; `s3://bucket` or `s3://bucket/prefix` keeps them in an S3 bucket or any S3-compatible store, configured by the usual `AWS_*` variables (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_DEFAULT_REGION`, and for S3-compatible servers `AWS_ENDPOINT` and `AWS_ALLOW_HTTP=true`) |
+//! | `KUAIBAO_MAP_TILES`          | unset: no base map | the duty office map's tiles: an `http(s)` URL template with `{z}`, `{x}`, `{y}` and maybe `{s}`, e.g. `https://{s}.tile.openstreetmap.org/{z}/{x}/{y}.png`; its origin is allowed in the pages' `img-src`. Unset, the map shows the points on a plain background |
+//! | `KUAIBAO_MAP_TILES_CRS`      | `wgs84`            | the tiles' datum: `wgs84` or `gcj02` (AMap, Tencent); with `gcj02` the points are shifted for display only |
+//! | `KUAIBAO_MAP_ATTRIBUTION`    | empty              | the base map's credit line (plain text) |
+//! | `KUAIBAO_MAP_SUBDOMAINS`     | `abc`              | the values `{s}` takes, e.g. `1234` |
 //! | `KUAIBAO_CAP_SENDER`         | `kuaibao@localhost` | the `sender` of the CAP 1.2 alerts this server exports (`GET /api/threads/{id}/cap`): the duty office, globally unique, e.g. `yjj@xh.example.gov.cn`; no spaces, commas, `<` or `&` (CAP's rule) |
 //!
 //! Photos are stored content-addressed under `photos/<first two hex digits
@@ -58,6 +62,14 @@ pub const TLS_CERT_VAR: &str = "KUAIBAO_TLS_CERT";
 pub const TLS_KEY_VAR: &str = "KUAIBAO_TLS_KEY";
 /// The `sender` of exported CAP alerts.
 pub const CAP_SENDER_VAR: &str = "KUAIBAO_CAP_SENDER";
+/// The duty office map's tile URL template.
+pub const MAP_TILES_VAR: &str = "KUAIBAO_MAP_TILES";
+/// The tiles' datum, `wgs84` or `gcj02`.
+pub const MAP_TILES_CRS_VAR: &str = "KUAIBAO_MAP_TILES_CRS";
+/// The base map's credit line.
+pub const MAP_ATTRIBUTION_VAR: &str = "KUAIBAO_MAP_ATTRIBUTION";
+/// What `{s}` in the tile URL takes.
+pub const MAP_SUBDOMAINS_VAR: &str = "KUAIBAO_MAP_SUBDOMAINS";
 
 /// A phone syncing a backlog sends a report, then each photo in 256 KiB
 /// `PATCH`es: an 8 MiB photo is 34 requests. 1200 a minute (20 a second,
@@ -114,6 +126,8 @@ pub struct Config {
     pub tls: Option<TlsFiles>,
     /// The `sender` of exported CAP alerts.
     pub cap_sender: String,
+    /// The duty office map's base map (`KUAIBAO_MAP_*`); no tiles by default.
+    pub map: kuaibao_core::geo::MapConfig,
 }
 
 /// The PEM files of `KUAIBAO_TLS_CERT` and `KUAIBAO_TLS_KEY`. Read at start
@@ -144,6 +158,7 @@ impl Default for Config {
             cors_origins: Vec::new(),
             tls: None,
             cap_sender: crate::export::DEFAULT_CAP_SENDER.to_owned(),
+            map: kuaibao_core::geo::MapConfig::default(),
         }
     }
 }
@@ -173,6 +188,20 @@ pub enum ConfigError {
         "{var}: `{value}` is not a CAP sender: one word with no spaces, commas, `<` or `&`, like yjj@xh.example.gov.cn"
     )]
     BadCapSender { var: &'static str, value: String },
+    #[error("{var}: `{value}` is not a tile URL template: {reason}")]
+    BadMapTiles {
+        var: &'static str,
+        value: String,
+        reason: kuaibao_core::geo::TileUrlError,
+    },
+    #[error("{var}: `{value}` is not valid: {expected}")]
+    BadMapSetting {
+        var: &'static str,
+        value: String,
+        expected: &'static str,
+    },
+    #[error("{var} is set but {MAP_TILES_VAR} is not: there are no tiles to describe")]
+    MapWithoutTiles { var: &'static str },
 }
 
 impl Config {
@@ -290,8 +319,10 @@ impl Config {
                 value
             }
         };
+        let map = map_config(&lookup)?;
         Ok(Config {
             addr,
+            map,
             cap_sender,
             database_url,
             session_lifetime,
@@ -362,6 +393,78 @@ fn origins(text: &str) -> Result<Vec<String>, ConfigError> {
         out.push(origin);
     }
     Ok(out)
+}
+
+/// `KUAIBAO_MAP_*`: the tiles, their datum, credit line and `{s}` values.
+/// The datum, credit and subdomains without tiles are refused: a
+/// half-configured base map is a mistake to point out, not to ignore.
+fn map_config(lookup: &impl Fn(&str) -> Option<OsString>) -> Result<kuaibao_core::geo::MapConfig, ConfigError> {
+    use kuaibao_core::geo::{tile_origin, MapConfig, TileCrs, TileSource, DEFAULT_SUBDOMAINS};
+    let text = |var: &'static str| -> Result<Option<String>, ConfigError> {
+        lookup(var)
+            .map(|v| {
+                v.into_string()
+                    .map(|s| s.trim().to_owned())
+                    .map_err(|_| ConfigError::NotUnicode { var })
+            })
+            .transpose()
+    };
+    let bad = |var: &'static str, value: &str, expected: &'static str| ConfigError::BadMapSetting {
+        var,
+        value: value.to_owned(),
+        expected,
+    };
+    let (url, crs, attribution, subdomains) = (
+        text(MAP_TILES_VAR)?,
+        text(MAP_TILES_CRS_VAR)?,
+        text(MAP_ATTRIBUTION_VAR)?,
+        text(MAP_SUBDOMAINS_VAR)?,
+    );
+    let Some(url) = url else {
+        for (var, value) in [
+            (MAP_TILES_CRS_VAR, &crs),
+            (MAP_ATTRIBUTION_VAR, &attribution),
+            (MAP_SUBDOMAINS_VAR, &subdomains),
+        ] {
+            if value.is_some() {
+                return Err(ConfigError::MapWithoutTiles { var });
+            }
+        }
+        return Ok(MapConfig::default());
+    };
+    tile_origin(&url).map_err(|reason| ConfigError::BadMapTiles {
+        var: MAP_TILES_VAR,
+        value: url.clone(),
+        reason,
+    })?;
+    let crs = match crs {
+        None => TileCrs::default(),
+        Some(code) => TileCrs::from_code(&code).ok_or_else(|| bad(MAP_TILES_CRS_VAR, &code, "wgs84 or gcj02"))?,
+    };
+    let attribution = attribution.unwrap_or_default();
+    if attribution.chars().count() > 300 || attribution.chars().any(char::is_control) {
+        return Err(bad(
+            MAP_ATTRIBUTION_VAR,
+            &attribution,
+            "one line of at most 300 characters",
+        ));
+    }
+    let subdomains = subdomains.unwrap_or_else(|| DEFAULT_SUBDOMAINS.to_owned());
+    if subdomains.is_empty() || subdomains.len() > 16 || !subdomains.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return Err(bad(
+            MAP_SUBDOMAINS_VAR,
+            &subdomains,
+            "1 to 16 letters or digits, each one value of {s}",
+        ));
+    }
+    Ok(MapConfig {
+        tiles: Some(TileSource {
+            url,
+            crs,
+            attribution,
+            subdomains,
+        }),
+    })
 }
 
 /// A whole-number setting in `1..=max`, or `None` when unset.
@@ -553,6 +656,54 @@ mod tests {
         );
         let err = config(&[(TLS_KEY_VAR, "/x.pem"), (TLS_CERT_VAR, "")]).expect_err("empty");
         assert!(err.to_string().starts_with("KUAIBAO_TLS_CERT"), "{err}");
+    }
+
+    #[test]
+    fn the_map_tiles_are_read_and_checked() {
+        use kuaibao_core::geo::{MapConfig, TileCrs};
+        assert_eq!(config(&[]).expect("defaults").map, MapConfig::default());
+        let c = config(&[
+            (
+                MAP_TILES_VAR,
+                " https://webrd0{s}.is.autonavi.com/appmaptile?style=8&x={x}&y={y}&z={z} ",
+            ),
+            (MAP_TILES_CRS_VAR, "GCJ02"),
+            (MAP_ATTRIBUTION_VAR, "© 高德地图"),
+            (MAP_SUBDOMAINS_VAR, "1234"),
+        ])
+        .expect("AMap");
+        let tiles = c.map.tiles.expect("tiles");
+        assert_eq!(
+            tiles.url,
+            "https://webrd0{s}.is.autonavi.com/appmaptile?style=8&x={x}&y={y}&z={z}"
+        );
+        assert_eq!(
+            (tiles.crs, tiles.attribution.as_str(), tiles.subdomains.as_str()),
+            (TileCrs::Gcj02, "© 高德地图", "1234")
+        );
+        let osm = config(&[(MAP_TILES_VAR, "https://tile.openstreetmap.org/{z}/{x}/{y}.png")]).expect("OSM");
+        let tiles = osm.map.tiles.expect("tiles");
+        assert_eq!((tiles.crs, tiles.subdomains.as_str()), (TileCrs::Wgs84, "abc"));
+        for (vars, var) in [
+            (vec![(MAP_TILES_VAR, "tiles/{z}/{x}/{y}.png")], MAP_TILES_VAR),
+            (vec![(MAP_TILES_VAR, "https://x/{z}/{x}/{y}; img-src *")], MAP_TILES_VAR),
+            (
+                vec![(MAP_TILES_VAR, "https://x/{z}/{x}/{y}"), (MAP_TILES_CRS_VAR, "bd09")],
+                MAP_TILES_CRS_VAR,
+            ),
+            (
+                vec![(MAP_TILES_VAR, "https://x/{z}/{x}/{y}"), (MAP_SUBDOMAINS_VAR, "a,b")],
+                MAP_SUBDOMAINS_VAR,
+            ),
+            (
+                vec![(MAP_TILES_VAR, "https://x/{z}/{x}/{y}"), (MAP_ATTRIBUTION_VAR, "a\nb")],
+                MAP_ATTRIBUTION_VAR,
+            ),
+            (vec![(MAP_TILES_CRS_VAR, "gcj02")], MAP_TILES_CRS_VAR),
+        ] {
+            let err = config(&vars).expect_err(var);
+            assert!(err.to_string().starts_with(var), "{err}");
+        }
     }
 
     #[cfg(unix)]

@@ -118,6 +118,7 @@ pub async fn build(config: &Config) -> Result<Server, StartError> {
             cap_sender: Arc::from(config.cap_sender.as_str()),
             sessions: Arc::new(crate::auth::cache::SessionCache::new()),
             changes: changes.clone(),
+            map: Arc::new(config.map.clone()),
         },
         &config.static_dir,
         Protections::new(config, tls.is_some()),

@@ -1424,3 +1424,9 @@ mod exports;
 
 #[path = "api/office.rs"]
 mod office;
+
+// ---------------------------------------------------------------------------
+// The duty office's map: its base map and the tiles' image source.
+
+#[path = "api/map.rs"]
+mod map;

@@ -71,6 +71,8 @@ pub struct AppState {
     pub sessions: Arc<crate::auth::cache::SessionCache>,
     /// The duty office's live changes (`GET /api/office/events`).
     pub changes: office::Changes,
+    /// The duty office map's base map (`GET /api/office/map`).
+    pub map: Arc<kuaibao_core::geo::MapConfig>,
 }
 
 /// What guards the application besides sessions: rate limits, CORS and
@@ -89,7 +91,16 @@ impl Protections {
         Protections {
             rate_limits: RateLimits::new(config.rate_per_min, config.login_rate_per_min),
             cors: CorsPolicy::new(config.cors_origins.clone()),
-            headers: SecurityHeaders::new(&config.static_dir, https),
+            headers: SecurityHeaders::new(
+                &config.static_dir,
+                https,
+                config
+                    .map
+                    .tiles
+                    .as_ref()
+                    .and_then(|t| kuaibao_core::geo::tile_origin(&t.url).ok())
+                    .as_deref(),
+            ),
         }
     }
 }
@@ -122,6 +133,7 @@ fn api_routes(limits: &Arc<RateLimits>) -> Vec<(&'static str, MethodRouter<AppSt
         (office::INBOX_PATH, get(office::inbox)),
         (office::HAZARDS_PATH, get(office::hazards)),
         (office::EVENTS_PATH, get(office::events)),
+        (office::MAP_PATH, get(office::map)),
         (office::ACKNOWLEDGE_PATH, post(office::acknowledge)),
         (office::ASK_PATH, post(office::ask)),
         (office::MY_REQUESTS_PATH, get(office::my_requests)),

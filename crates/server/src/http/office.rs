@@ -18,6 +18,7 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::IntoResponse;
 use axum::Json;
 use chrono::Utc;
+pub use kuaibao_core::geo::MAP_PATH;
 use kuaibao_core::office::{
     sort_by_urgency, Acknowledge, Acknowledgement, AskFollowUp, Change, ChangeKind, Filter, FollowUpRequest, Inbox,
     Ledger, LedgerArea,
@@ -259,6 +260,16 @@ fn ledger(lines: Vec<Line>) -> Vec<LedgerArea> {
     }
     areas.sort_by(|(a_path, a), (b_path, b)| b.overdue.cmp(&a.overdue).then_with(|| a_path.cmp(b_path)));
     areas.into_iter().map(|(_, area)| area).collect()
+}
+
+/// `GET /api/office/map`: the base map the office's map draws on
+/// (`KUAIBAO_MAP_*`; no tiles unless configured).
+pub async fn map(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<kuaibao_core::geo::MapConfig>, AppError> {
+    require_office(&caller)?;
+    Ok(Json(state.map.as_ref().clone()))
 }
 
 /// `GET /api/office/events`: a `text/event-stream` of [`Change`]s to the

@@ -69,6 +69,7 @@ pub const BEARER_SCHEME: &str = "bearer";
         office_inbox,
         office_hazards,
         office_events,
+        office_map,
         acknowledge,
         ask_follow_up,
         my_requests,
@@ -610,6 +611,19 @@ fn office_hazards() {}
     ))]
 #[allow(dead_code)]
 fn office_events() {}
+
+/// The base map of the office's map: a tile URL template, its datum
+/// (`wgs84`, or `gcj02`: points are then shifted for display only; every
+/// position the API gives is WGS-84) and credit line; no `tiles` when none
+/// is configured. Officers and administrators only.
+#[utoipa::path(get, path = "/api/office/map", tag = "office", security(("bearer" = [])),
+    responses(
+        (status = 200, body = kuaibao_core::geo::MapConfig, description = "The base map"),
+        (status = 403, body = ApiError, description = "A reporter's account"),
+        NeedsSession, Unavailable,
+    ))]
+#[allow(dead_code)]
+fn office_map() {}
 
 /// Acknowledge a record of the thread (已阅), idempotently by the id the
 /// browser made: 201 the first time, 200 with the stored one for a replay.

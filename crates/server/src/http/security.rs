@@ -38,7 +38,9 @@ pub const PERMISSIONS: &str = "camera=(self), geolocation=(self), accelerometer=
 pub const HSTS: &str = "max-age=31536000";
 
 /// The policy, with `{scripts}` and `{styles}` for the hashes of the inline
-/// scripts and styles of `index.html` (each with a leading space, or
+/// scripts and styles of `index.html`, and `{images}` for the origin of the
+/// duty office map's tiles (`KUAIBAO_MAP_TILES`, see
+/// `kuaibao_core::geo::tile_origin`) (each with a leading space, or
 /// nothing).
 ///
 /// - `'wasm-unsafe-eval'`: compiling the app's WebAssembly, and nothing
@@ -48,10 +50,10 @@ pub const HSTS: &str = "max-age=31536000";
 /// - `worker-src 'self'`: the service worker and the photo worker.
 /// - `base-uri 'none'`, `object-src 'none'`, `frame-ancestors 'none'`,
 ///   `form-action 'self'`: nothing may re-point, embed or frame the app.
-fn policy(scripts: &str, styles: &str) -> String {
+fn policy(scripts: &str, styles: &str, images: &str) -> String {
     format!(
         "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'{scripts}; style-src 'self'{styles}; \
-         img-src 'self' blob: data:; connect-src 'self'; worker-src 'self'; manifest-src 'self'; \
+         img-src 'self' blob: data:{images}; connect-src 'self'; worker-src 'self'; manifest-src 'self'; \
          object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
     )
 }
@@ -61,20 +63,26 @@ fn policy(scripts: &str, styles: &str) -> String {
 pub struct SecurityHeaders {
     index_html: PathBuf,
     https: bool,
+    /// Other origins images may come from (the map's tiles), each with a
+    /// leading space.
+    images: String,
     /// The policy and the `index.html` it was computed from (modification
     /// time and length; `None` when there is none).
     csp: Mutex<(Option<(SystemTime, u64)>, HeaderValue)>,
 }
 
 impl SecurityHeaders {
-    /// For the app in `static_dir`; `https` adds HSTS.
-    pub fn new(static_dir: &Path, https: bool) -> Arc<Self> {
+    /// For the app in `static_dir`; `https` adds HSTS; `tile_origin`: the
+    /// map tiles' origin, allowed as an image source.
+    pub fn new(static_dir: &Path, https: bool, tile_origin: Option<&str>) -> Arc<Self> {
         let index_html = static_dir.join("index.html");
         let stamp = stamp(std::fs::metadata(&index_html).ok());
-        let csp = csp_of(std::fs::read_to_string(&index_html).ok().as_deref());
+        let images = tile_origin.map(|o| format!(" {o}")).unwrap_or_default();
+        let csp = csp_of(std::fs::read_to_string(&index_html).ok().as_deref(), &images);
         Arc::new(SecurityHeaders {
             index_html,
             https,
+            images,
             csp: Mutex::new((stamp, csp)),
         })
     }
@@ -92,7 +100,7 @@ impl SecurityHeaders {
             return;
         }
         let html = tokio::fs::read_to_string(&self.index_html).await.ok();
-        let csp = csp_of(html.as_deref());
+        let csp = csp_of(html.as_deref(), &self.images);
         tracing::info!("index.html changed: Content-Security-Policy recomputed");
         *self.csp.lock().unwrap_or_else(|e| e.into_inner()) = (now, csp);
     }
@@ -104,14 +112,14 @@ fn stamp(meta: Option<std::fs::Metadata>) -> Option<(SystemTime, u64)> {
 }
 
 /// The policy for this `index.html` (`None`: there is no app, so no inline
-/// script to allow).
-fn csp_of(index_html: Option<&str>) -> HeaderValue {
+/// script to allow) and these extra image sources.
+fn csp_of(index_html: Option<&str>, images: &str) -> HeaderValue {
     let (scripts, mut styles) = index_html.map(inline_hashes).unwrap_or_default();
     // The written report's one stylesheet (`export::written`), a page the
     // server makes itself.
     styles.push(crate::export::written::style_hash());
     let source_list = |hashes: Vec<String>| hashes.iter().map(|h| format!(" '{h}'")).collect::<String>();
-    let text = policy(&source_list(scripts), &source_list(styles));
+    let text = policy(&source_list(scripts), &source_list(styles), images);
     // Hashes are base64 and the rest is ASCII: always a valid header.
     HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static("default-src 'self'"))
 }
@@ -227,7 +235,7 @@ mod tests {
 
     #[test]
     fn the_policy_is_strict_and_names_the_hashes() {
-        let csp = csp_of(Some(TRUNK_INDEX));
+        let csp = csp_of(Some(TRUNK_INDEX), "");
         let csp = csp.to_str().expect("ascii");
         assert!(
             csp.starts_with("default-src 'self'; script-src 'self' 'wasm-unsafe-eval' 'sha256-"),
@@ -242,7 +250,7 @@ mod tests {
             assert!(csp.contains(part), "{part}: {csp}");
         }
         assert!(!csp.contains("unsafe-inline"), "{csp}");
-        let without_app = csp_of(None);
+        let without_app = csp_of(None, "");
         let without_app = without_app.to_str().expect("ascii");
         assert!(
             without_app.contains(&format!(
@@ -251,5 +259,22 @@ mod tests {
             )),
             "{without_app}"
         );
+    }
+
+    #[test]
+    fn the_map_tiles_origin_is_an_image_source_and_nothing_else() {
+        let dir = std::env::temp_dir().join("kuaibao-no-such-static-dir");
+        let plain = SecurityHeaders::new(&dir, false, None).csp();
+        assert!(
+            plain.to_str().expect("ascii").contains("img-src 'self' blob: data:; "),
+            "{plain:?}"
+        );
+        let tiles = SecurityHeaders::new(&dir, false, Some("https://*.tile.openstreetmap.org")).csp();
+        let tiles = tiles.to_str().expect("ascii");
+        assert!(
+            tiles.contains("img-src 'self' blob: data: https://*.tile.openstreetmap.org; connect-src 'self';"),
+            "{tiles}"
+        );
+        assert_eq!(tiles.matches("openstreetmap").count(), 1, "{tiles}");
     }
 }
