@@ -57,6 +57,9 @@ self.addEventListener('fetch', (event) => {
   if (url.origin !== self.location.origin) return;
   // The API is network only and never cached: a report list must not be stale.
   if (url.pathname === '/api' || url.pathname.startsWith('/api/')) return;
+  // The duty office is a page of its own for desks that are online: never
+  // the phone app's shell, never from this cache.
+  if (url.pathname === '/office' || url.pathname.startsWith('/office/')) return;
   if (request.mode === 'navigate') {
     event.respondWith(appShell(request));
     return;

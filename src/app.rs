@@ -1,5 +1,6 @@
 //! The root component: opens the store, then draws the shell.
 
+use kuaibao_core::account::Role;
 use kuaibao_core::Lang;
 use leptos::prelude::*;
 
@@ -58,6 +59,12 @@ fn Shell(
     // Only "is anyone logged in" redraws the screen: an expiry while a draft
     // is open must not take the focus from the blank being typed in.
     let logged_out = Memo::new(move |_| state.standing.get() == Standing::LoggedOut);
+    // Officers and administrators work at the duty office's desk page.
+    let officer = Memo::new(move |_| {
+        state
+            .session
+            .with(|s| s.as_ref().is_some_and(|s| s.session.account.role != Role::Reporter))
+    });
     view! {
         <header class="topbar">
             <h1>
@@ -66,6 +73,9 @@ fn Shell(
             <span class="net" class:offline=move || !state.online.get() data-testid="net-state">
                 {move || if state.online.get() { state.t(words::ONLINE) } else { state.t(words::OFFLINE) }}
             </span>
+            {move || officer.get().then(|| view! {
+                <a href="/office/" class="office-link" data-testid="office-link">{move || state.t(words::DUTY_OFFICE)}</a>
+            })}
             <button type="button" class="lang" on:click=toggle_lang>
                 {move || state.t(words::LANGUAGE)}
             </button>

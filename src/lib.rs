@@ -14,6 +14,7 @@ pub mod app;
 pub mod components;
 pub mod device;
 pub mod drafts;
+pub mod office;
 pub mod pages;
 pub mod photo;
 pub mod platform;

@@ -4,6 +4,8 @@
 use kuaibao_core::Text;
 
 pub const APP_NAME: Text = Text::new("快报", "Kuaibao");
+/// The link an officer or administrator gets to the duty office's page.
+pub const DUTY_OFFICE: Text = Text::new("进入值班室", "Duty office");
 pub const NEW_REPORT: Text = Text::new("新建报告", "New report");
 pub const CHOOSE_TEMPLATE: Text = Text::new("选择要报告的事件或隐患", "What are you reporting?");
 pub const INCIDENTS: Text = Text::new("突发事件", "Incidents");

@@ -115,6 +115,10 @@ export async function startServer(extraEnv = {}) {
     admin(...args) {
       return adminCommand(env, args);
     },
+    /** The same, with `input` on its standard input (a new password). */
+    adminInput(input, ...args) {
+      return adminCommand(env, args, input);
+    },
     async stop() {
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));

@@ -26,7 +26,8 @@ usage: cargo xtask <command>
   setup [--browser]  install what is missing: wasm32 target, Trunk, wasm-bindgen-cli,
                      npm packages (wasm-opt, playwright-core); --browser (what the tests need):
                      Chromium + chromedriver, moto_server, PostgreSQL, cargo-fuzz
-  build              setup, then `trunk build --release` into dist/
+  build              setup, then `trunk build --release` into dist/ (the phone app) and
+                     dist/office/ (the duty office, office.html)
   run                build, make demo accounts on a new data dir, then run the server on dist/
                      (KUAIBAO_ADDR, KUAIBAO_DATA_DIR, DATABASE_URL)
   test               setup --browser, then native tests (server on SQLite), the server's tests
@@ -182,7 +183,39 @@ fn build(root: &Path) -> Result<()> {
             sw.display()
         )));
     }
+    build_office(root)?;
     println!("built {}", root.join("dist").display());
+    Ok(())
+}
+
+/// The duty office's page: its own Trunk build of `office.html` (the
+/// `office` binary) into `dist/office/`, served under `/office/`. After the
+/// phone app's, whose build replaces all of `dist/`. The post_build hook
+/// sees it is not `index.html`: no service worker, and the inline loader
+/// moved into a file (see `precache::side_page`).
+fn build_office(root: &Path) -> Result<()> {
+    println!("building the duty office: trunk build office.html --release --dist dist/office --public-url /office/");
+    cmd::run(
+        Command::new("trunk")
+            .args([
+                "build",
+                "office.html",
+                "--release",
+                "--dist",
+                "dist/office",
+                "--public-url",
+                "/office/",
+            ])
+            .current_dir(root),
+    )?;
+    let index = root.join("dist").join("office").join("index.html");
+    let html = fs::read_to_string(&index).map_err(|e| Error::io(&index, e))?;
+    if precache::externalize_loader(&html, "/office/")?.1.is_some() {
+        return Err(Error::Precache(format!(
+            "{} still has its inline loader: the post_build hook `cargo xtask precache` did not run",
+            index.display()
+        )));
+    }
     Ok(())
 }
 

@@ -205,6 +205,12 @@ pub fn run(root: &Path) -> Result<()> {
         None => root.join("dist"),
     };
     let base = std::env::var("TRUNK_PUBLIC_URL").unwrap_or_else(|_| "/".to_string());
+    // Another page than the phone app (the duty office's `office.html`):
+    // no service worker of its own and nothing precached.
+    let page = std::env::var_os("TRUNK_HTML_FILE").map(PathBuf::from);
+    if let Some(page) = page.filter(|p| p.file_name().is_some_and(|n| n != "index.html")) {
+        return side_page(&staging, &base, &page);
+    }
     let sw_path = staging.join(SW_FILE);
     if !sw_path.is_file() {
         return Err(Error::Precache(format!(
@@ -231,6 +237,74 @@ pub fn run(root: &Path) -> Result<()> {
     );
     let names: Vec<String> = files.into_iter().map(|f| f.path).filter(|p| is_hashed(p)).collect();
     compress(&staging, &names)
+}
+
+/// The hook for a page built apart from the phone app (`office.html`, into
+/// `dist/office/`): its inline loader moves into a file of its own, so the
+/// Content-Security-Policy (which allows the phone app's one inline script
+/// by its hash) needs nothing new; then its hashed files get their
+/// compressed twins. It has no service worker: the phone's leaves its URLs
+/// alone.
+fn side_page(staging: &Path, base: &str, page: &Path) -> Result<()> {
+    let index = staging.join("index.html");
+    let html = fs::read_to_string(&index).map_err(|e| Error::io(&index, e))?;
+    let (html, loader) = externalize_loader(&html, base)?;
+    if let Some(loader) = &loader {
+        let path = staging.join(&loader.path);
+        fs::write(&path, &loader.contents).map_err(|e| Error::io(&path, e))?;
+    }
+    fs::write(&index, html).map_err(|e| Error::io(&index, e))?;
+    println!(
+        "precache: {} has no service worker; inline loader {}",
+        page.display(),
+        loader.as_ref().map_or("none", |l| l.path.as_str())
+    );
+    let files = collect_files(staging)?;
+    let names: Vec<String> = files.into_iter().map(|f| f.path).filter(|p| is_hashed(p)).collect();
+    compress(staging, &names)
+}
+
+/// Moves the one inline `<script type="module">` Trunk writes into a page
+/// (the wasm loader) into a file named by its content hash
+/// (`loader-<16 hex>.js`, served under `base`), and puts a `<script
+/// type="module" src=…>` in its place. Any other inline script is an error:
+/// the policy would refuse it.
+pub fn externalize_loader(html: &str, base: &str) -> Result<(String, Option<SiteFile>)> {
+    const OPEN: &str = "<script type=\"module\">";
+    const CLOSE: &str = "</script>";
+    let mut out = html.to_owned();
+    let mut loader = None;
+    if let Some(start) = out.find(OPEN) {
+        let body_start = start + OPEN.len();
+        let end = out[body_start..]
+            .find(CLOSE)
+            .map(|i| body_start + i)
+            .ok_or_else(|| Error::Precache("an inline module script is not closed".into()))?;
+        let body = out[body_start..end].to_owned();
+        let mut hash = Fnv1a64::new();
+        hash.write(body.as_bytes());
+        let name = format!("loader-{:016x}.js", hash.finish());
+        let tag = format!(
+            "<script type=\"module\" src={}></script>",
+            json_string(&format!("{}{name}", normalize_base(base)))
+        );
+        out.replace_range(start..end + CLOSE.len(), &tag);
+        loader = Some(SiteFile {
+            path: name,
+            contents: body.into_bytes(),
+        });
+    }
+    let lower = out.to_ascii_lowercase();
+    let inline_left = lower.match_indices("<script").any(|(i, _)| {
+        let tag_end = lower[i..].find('>').map_or(lower.len(), |e| i + e);
+        !lower[i..tag_end].contains(" src=")
+    });
+    if inline_left {
+        return Err(Error::Precache(
+            "the page has an inline script besides Trunk's loader; the Content-Security-Policy would refuse it".into(),
+        ));
+    }
+    Ok((out, loader))
 }
 
 /// Whether the file may get compressed twins: only names with Trunk's
@@ -298,6 +372,30 @@ mod tests {
 
     const TEMPLATE: &str =
         "const PRECACHE = [/*PRECACHE*/];\nconst VERSION = \"/*VERSION*/\";\nconst CACHE = 'kuaibao-' + VERSION;\n";
+
+    #[test]
+    fn the_loader_moves_out_of_the_page() {
+        let html = "<html><head><link rel=\"modulepreload\" href=\"/office/office-1.js\">\n\
+            <script type=\"module\">\nimport init from '/office/office-1.js';\nawait init();\n</script></head>\n\
+            <body></body></html>";
+        let (page, loader) = externalize_loader(html, "/office/").unwrap();
+        let loader = loader.expect("a loader");
+        assert!(is_hashed(&loader.path), "{}", loader.path);
+        assert_eq!(
+            String::from_utf8(loader.contents.clone()).unwrap(),
+            "\nimport init from '/office/office-1.js';\nawait init();\n"
+        );
+        assert!(page.contains(&format!(
+            "<script type=\"module\" src=\"/office/{}\"></script></head>",
+            loader.path
+        )));
+        assert!(!page.contains("await init"));
+        // Idempotent: a page with no inline script is left alone.
+        let (again, none) = externalize_loader(&page, "/office/").unwrap();
+        assert_eq!(again, page);
+        assert!(none.is_none());
+        assert!(externalize_loader("<script>alert(1)</script>", "/").is_err());
+    }
 
     #[test]
     fn compressed_twins_are_not_site_files() {

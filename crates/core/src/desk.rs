@@ -129,6 +129,35 @@ pub fn age_words(since: DateTime<Utc>, now: DateTime<Utc>, lang: Lang) -> String
     }
 }
 
+/// A record's clock offset (the server's clock minus the phone's, as
+/// measured when it arrived) in words: 手机比服务器慢 2 分 5 秒.
+pub fn offset_words(offset_ms: Option<i64>, lang: Lang) -> String {
+    let Some(ms) = offset_ms else {
+        return match lang {
+            Lang::Zh => "未测得（手机未报时钟）".to_owned(),
+            Lang::En => "not measured".to_owned(),
+        };
+    };
+    let s = (ms.abs() + 500) / 1000;
+    let (h, m, sec) = (s / 3600, s % 3600 / 60, s % 60);
+    let amount = match (lang, h, m) {
+        (Lang::Zh, 0, 0) => format!("{sec} 秒"),
+        (Lang::Zh, 0, _) => format!("{m} 分 {sec} 秒"),
+        (Lang::Zh, _, _) => format!("{h} 小时 {m} 分 {sec} 秒"),
+        (Lang::En, 0, 0) => format!("{sec} s"),
+        (Lang::En, 0, _) => format!("{m} min {sec} s"),
+        (Lang::En, _, _) => format!("{h} h {m} min {sec} s"),
+    };
+    match (lang, s == 0, ms > 0) {
+        (Lang::Zh, true, _) => format!("手机与服务器时钟一致（{ms} 毫秒）"),
+        (Lang::En, true, _) => format!("in step ({ms} ms)"),
+        (Lang::Zh, false, true) => format!("手机比服务器慢 {amount}（{ms} 毫秒）"),
+        (Lang::Zh, false, false) => format!("手机比服务器快 {amount}（{ms} 毫秒）"),
+        (Lang::En, false, true) => format!("phone {amount} behind the server ({ms} ms)"),
+        (Lang::En, false, false) => format!("phone {amount} ahead of the server ({ms} ms)"),
+    }
+}
+
 /// The inbox filter as the form holds it: every field text, times as a
 /// `datetime-local` input gives them (Beijing time, `2026-11-23T08:00`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -296,6 +325,14 @@ mod tests {
         let (state, seconds, _) = most_pressing(&lines, 0).expect("some");
         assert_eq!((state, seconds), (DeadlineState::DueSoon, 30));
         assert!(most_pressing(&[], 0).is_none());
+    }
+
+    #[test]
+    fn clock_offsets_read_as_slow_or_fast() {
+        assert_eq!(offset_words(Some(125_000), Lang::Zh), "手机比服务器慢 2 分 5 秒（125000 毫秒）");
+        assert_eq!(offset_words(Some(-7_200_000), Lang::Zh), "手机比服务器快 2 小时 0 分 0 秒（-7200000 毫秒）");
+        assert_eq!(offset_words(Some(120), Lang::Zh), "手机与服务器时钟一致（120 毫秒）");
+        assert!(offset_words(None, Lang::Zh).starts_with("未测得"));
     }
 
     #[test]

@@ -40,6 +40,10 @@ pub fn service(static_dir: &Path) -> Router {
     // `cache_control` below cannot tell it from a hashed file by the path.
     let index = SetResponseHeader::overriding(ServeFile::new(index), CACHE_CONTROL, HeaderValue::from_static(NO_CACHE));
     Router::new()
+        // The duty office: its own build (`office.html` → `dist/office/`),
+        // with its own fallback, so a reload under /office/ never gets the
+        // phone app.
+        .nest_service(OFFICE, office_service(&static_dir.join("office")))
         // `cargo xtask build` writes a brotli and a gzip twin of each
         // compressible file: sent as they are, no compressing per request.
         .fallback_service(
@@ -49,6 +53,33 @@ pub fn service(static_dir: &Path) -> Router {
                 .fallback(index),
         )
         .layer(middleware::from_fn(cache_control))
+}
+
+/// Where the duty office is served (`/office` and everything under it).
+const OFFICE: &str = "/office";
+
+/// The duty office's files under [`OFFICE`], with its `index.html` for any
+/// path that names no file.
+fn office_service(dir: &Path) -> Router {
+    let index = dir.join("index.html");
+    if !index.is_file() {
+        tracing::warn!(file = %index.display(), "the duty office is not built; /office/ answers 404");
+        return Router::new().fallback(office_missing);
+    }
+    let index = SetResponseHeader::overriding(ServeFile::new(index), CACHE_CONTROL, HeaderValue::from_static(NO_CACHE));
+    Router::new().fallback_service(
+        ServeDir::new(dir)
+            .precompressed_br()
+            .precompressed_gzip()
+            .fallback(index),
+    )
+}
+
+async fn office_missing() -> (StatusCode, &'static str) {
+    (
+        StatusCode::NOT_FOUND,
+        "The duty office is not built on this server (cargo xtask build makes dist/office/).\n",
+    )
 }
 
 async fn app_missing() -> (StatusCode, &'static str) {

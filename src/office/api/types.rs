@@ -1,0 +1,48 @@
+//! The shapes of the server's answers the office reads that the core does
+//! not declare (the thread and photo endpoints). Unknown fields are
+//! ignored, so a newer server does not break the page.
+
+use chrono::{DateTime, Utc};
+use kuaibao_core::protocol::Receipt;
+use kuaibao_core::{PhotoId, Report, ReportId};
+use serde::Deserialize;
+
+/// `GET /api/threads/{id}`: the records of a thread in stage order.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Thread {
+    pub thread: ReportId,
+    pub records: Vec<StoredRecord>,
+}
+
+/// One stored record, with its receipt.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct StoredRecord {
+    pub receipt: Receipt,
+    pub report: Report,
+    #[serde(default)]
+    pub photos: PhotoCount,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Deserialize)]
+pub struct PhotoCount {
+    pub expected: u32,
+    pub arrived: u32,
+}
+
+/// `GET /api/reports/{id}/photos`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct ReportPhotos {
+    pub expected: u32,
+    pub arrived: u32,
+    pub photos: Vec<PhotoStatus>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct PhotoStatus {
+    pub photo_id: PhotoId,
+    pub blank: String,
+    pub sha256: String,
+    pub size: u64,
+    #[serde(default)]
+    pub arrived_at: Option<DateTime<Utc>>,
+}

@@ -1,0 +1,119 @@
+//! One line of the inbox: what, how grave, how its deadline stands (live,
+//! from the server's clock), which stage, how long ago, where, who, the
+//! photos and whether the office acknowledged it.
+
+use chrono::{DateTime, Utc};
+use kuaibao_core::desk::{age_words, deadline_key, deadline_words, most_pressing};
+use kuaibao_core::office::ThreadSummary;
+use kuaibao_core::Lang;
+use leptos::prelude::*;
+
+use crate::office::route::Route;
+use crate::office::state::Desk;
+
+#[component]
+pub fn InboxLine(
+    thread: ThreadSummary,
+    /// The inbox's `server_time`.
+    server_time: DateTime<Utc>,
+    /// When the inbox was fetched, by the desk's clock (ms).
+    at_ms: f64,
+) -> impl IntoView {
+    let desk = expect_context::<Desk>();
+    let elapsed = move || ((desk.now_ms.get() - at_ms) / 1000.0).floor().max(0.0) as i64;
+    let href = Route::Thread(thread.thread_id).to_hash();
+    let grade = grade_badge(&thread);
+    let stage = thread.latest_stage.name_in(thread.hazard).get(Lang::Zh);
+    let stage = if thread.finished {
+        stage
+    } else if thread.hazard {
+        format!("{stage}（未销号）")
+    } else {
+        format!("{stage}（未终报）")
+    };
+    let first_received = thread.first_received_at;
+    let age = move || {
+        age_words(
+            first_received,
+            server_time + chrono::Duration::seconds(elapsed()),
+            Lang::Zh,
+        )
+    };
+    let photos = (thread.photos_expected > 0).then(|| {
+        let done = thread.photos_arrived >= thread.photos_expected;
+        view! {
+            <span class="photos" class:waiting=!done data-testid="line-photos">
+                {format!("{}/{}", thread.photos_arrived, thread.photos_expected)}
+            </span>
+        }
+    });
+    let acknowledged = thread.acknowledged.clone();
+    let asked = !thread.open_requests.is_empty();
+    let ack = match acknowledged {
+        Some(a) => view! {
+            <span class="ack yes" data-testid="line-ack" data-state="yes" title=format!("{} 确认", a.by_name)>"已确认"</span>
+        }
+        .into_any(),
+        None => view! { <span class="ack no" data-testid="line-ack" data-state="no">"未确认"</span> }.into_any(),
+    };
+    let deadline = deadline_cell(thread.clone(), elapsed);
+    view! {
+        <tr class="inbox-line" data-testid="inbox-line" data-thread=thread.thread_id.to_string()
+            data-grade=thread.grade.map(|g| g.code()).unwrap_or("hazard")>
+            <th scope="row"><a href=href data-testid="line-open">{thread.title_zh.clone()}</a></th>
+            <td>{grade}</td>
+            <td>{deadline}</td>
+            <td data-testid="line-stage">{stage}</td>
+            <td data-testid="line-age">{age}</td>
+            <td data-testid="line-area">{thread.area.name.clone()}</td>
+            <td data-testid="line-reporter">{thread.reporter_name.clone()}</td>
+            <td>{photos}</td>
+            <td>{ack}{asked.then(|| view! { <span class="asked" data-testid="line-asked">"已请求续报"</span> })}</td>
+        </tr>
+    }
+}
+
+/// The grade as a coloured badge; a hazard says so.
+pub fn grade_badge(thread: &ThreadSummary) -> impl IntoView {
+    let (code, text) = match thread.grade {
+        Some(g) => (g.code(), g.name().zh.to_owned()),
+        None if thread.hazard => ("hazard", "隐患".to_owned()),
+        None => ("none", "未定级".to_owned()),
+    };
+    view! { <span class=format!("grade grade-{code}") data-testid="grade-badge">{text}</span> }
+}
+
+/// The thread's most pressing deadline, live; a hazard's rectification.
+pub fn deadline_cell(thread: ThreadSummary, elapsed: impl Fn() -> i64 + Send + Sync + Copy + 'static) -> impl IntoView {
+    if thread.hazard {
+        let text = match (thread.rectification_overdue_days, thread.rectify_by) {
+            (Some(days), _) => format!("整改逾期 {days} 天"),
+            (None, Some(by)) if thread.finished => format!("已销号（期限 {by}）"),
+            (None, Some(by)) => format!("整改期限 {by}"),
+            (None, None) => "无整改期限".to_owned(),
+        };
+        let state = if thread.rectification_overdue_days.is_some() {
+            "overdue"
+        } else {
+            "running"
+        };
+        return view! { <span class=format!("deadline {state}") data-testid="line-deadline" data-state=state>{text}</span> }
+            .into_any();
+    }
+    let lines = thread.deadlines;
+    let now = Memo::new(move |_| {
+        most_pressing(&lines, elapsed()).map(|(state, seconds, line)| (state, seconds, line.label_zh.clone()))
+    });
+    let now_state = move || now.get();
+    view! {
+        <span class=move || format!("deadline {}", now_state().map_or("clear", |(s, _, _)| deadline_key(s)))
+            data-testid="line-deadline"
+            data-state=move || now.get().map_or("clear", |(s, _, _)| deadline_key(s))>
+            {move || match now.get() {
+                Some((state, seconds, label)) => format!("{label} {}", deadline_words(state, seconds, Lang::Zh)),
+                None => "—".to_owned(),
+            }}
+        </span>
+    }
+    .into_any()
+}

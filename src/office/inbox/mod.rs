@@ -1,0 +1,140 @@
+//! The inbox: every incident and hazard of the officer's area and below,
+//! most urgent first (the server sorts, by the core's rule), reloaded live
+//! when the stream says something changed; filters above it.
+
+mod filters;
+mod line;
+
+use kuaibao_core::desk::{parse_query, query_string, FilterForm};
+use kuaibao_core::office::{Filter, Inbox, INBOX_PATH};
+use kuaibao_core::FieldError;
+use leptos::prelude::*;
+
+use super::api::{self, ApiFail};
+use super::exports::ListExports;
+use super::route::Route;
+use super::state::Desk;
+use filters::FilterBar;
+use line::InboxLine;
+pub use line::{deadline_cell, grade_badge};
+
+/// An inbox as fetched, and when (by the desk's clock): countdowns run on
+/// from the server's time by the time elapsed since.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fetched<T> {
+    pub value: T,
+    pub at_ms: f64,
+}
+
+#[component]
+pub fn InboxPage() -> impl IntoView {
+    let desk = expect_context::<Desk>();
+    let query = Memo::new(move |_| match desk.route.get() {
+        Route::Inbox(q) => q,
+        _ => String::new(),
+    });
+    // The filter of the URL, checked as the server will.
+    let filter = Memo::new(move |_| Filter::from_query(&parse_query(&query.get())));
+    let inbox: RwSignal<Option<Result<Fetched<Inbox>, ApiFail>>> = RwSignal::new(None);
+    let seq = StoredValue::new(0u64);
+    Effect::new(move |_| {
+        desk.changed.track();
+        let Ok(filter) = filter.get() else {
+            return;
+        };
+        let path = format!("{INBOX_PATH}{}", query_string(&filter));
+        let token = desk.token();
+        seq.update_value(|n| *n += 1);
+        let mine = seq.get_value();
+        leptos::task::spawn_local(async move {
+            let result = api::get::<Inbox>(&token, &path).await;
+            // A slower, older answer must not replace a newer one.
+            if seq.get_value() != mine {
+                return;
+            }
+            if let Err(e) = &result {
+                desk.failed(e);
+            }
+            inbox.set(Some(result.map(|value| Fetched {
+                value,
+                at_ms: crate::platform::now_ms(),
+            })));
+        });
+    });
+    // Errors at the filter's fields: the URL's own, or the server's.
+    let field_errors = Memo::new(move |_| -> Vec<FieldError> {
+        match filter.get() {
+            Err(errors) => errors,
+            Ok(_) => inbox.with(|i| match i {
+                Some(Err(ApiFail::Fields { fields, .. })) => fields.clone(),
+                _ => Vec::new(),
+            }),
+        }
+    });
+    let initial = filter.with_untracked(|f| f.as_ref().map(FilterForm::of).unwrap_or_default());
+    let areas = Memo::new(move |_| {
+        let mut areas: Vec<(String, String)> = inbox.with(|i| match i {
+            Some(Ok(f)) => f
+                .value
+                .threads
+                .iter()
+                .map(|t| (t.area.id.clone(), t.area.name.clone()))
+                .collect(),
+            _ => Vec::new(),
+        });
+        areas.sort();
+        areas.dedup();
+        areas
+    });
+    let body = move || match inbox.get() {
+        None => view! { <p class="loading" data-testid="inbox-loading">"正在读取收件箱…"</p> }.into_any(),
+        Some(Err(ApiFail::Fields { .. })) => ().into_any(),
+        Some(Err(e)) => {
+            view! { <p class="form-error" role="alert" data-testid="inbox-error">{e.words()}</p> }.into_any()
+        }
+        Some(Ok(fetched)) if fetched.value.threads.is_empty() => view! {
+            <p class="empty" data-testid="inbox-empty">"没有符合条件的报告。"</p>
+        }
+        .into_any(),
+        Some(Ok(fetched)) => {
+            let server_time = fetched.value.server_time;
+            let at_ms = fetched.at_ms;
+            let count = fetched.value.threads.len();
+            let rows = fetched
+                .value
+                .threads
+                .into_iter()
+                .map(|thread| view! { <InboxLine thread server_time at_ms/> })
+                .collect_view();
+            view! {
+                <table class="inbox" data-testid="inbox">
+                    <caption>{format!("共 {count} 件，最紧急的在前")}</caption>
+                    <thead>
+                        <tr>
+                            <th scope="col">"类别"</th>
+                            <th scope="col">"等级"</th>
+                            <th scope="col">"时限"</th>
+                            <th scope="col">"阶段"</th>
+                            <th scope="col">"已过"</th>
+                            <th scope="col">"区域"</th>
+                            <th scope="col">"报告人"</th>
+                            <th scope="col">"照片"</th>
+                            <th scope="col">"确认"</th>
+                        </tr>
+                    </thead>
+                    <tbody>{rows}</tbody>
+                </table>
+            }
+            .into_any()
+        }
+    };
+    let export_query = Memo::new(move |_| filter.get().map(|f| query_string(&f)).unwrap_or_default());
+    view! {
+        <section class="inbox-page" aria-labelledby="inbox-title">
+            <h2 id="inbox-title">"收件箱"</h2>
+            <FilterBar initial errors=field_errors areas/>
+            <ListExports query=export_query/>
+            {body}
+        </section>
+    }
+}

@@ -1,0 +1,210 @@
+//! The office's two answers to a thread: 确认收到 (acknowledge its latest
+//! record) and 请求续报 (ask the reporter for a follow-up, with a message).
+//! Each POST carries an id made in this browser and kept until it
+//! succeeds, so a double click or a retry after a lost answer stores it
+//! once.
+
+use kuaibao_core::office::{
+    Acknowledge, Acknowledgement, AskFollowUp, FollowUpRequest, ACKNOWLEDGE_PATH, ASK_PATH, MAX_REQUEST_CHARS,
+};
+use kuaibao_core::{Lang, ReportId};
+use leptos::prelude::*;
+use uuid::Uuid;
+
+use crate::office::api::{self, with_id, ApiFail};
+use crate::office::state::Desk;
+
+fn new_id() -> Uuid {
+    crate::platform::new_report_id().0
+}
+
+#[component]
+pub fn AcknowledgeBox(
+    thread_id: ReportId,
+    /// The latest record: the one acknowledged.
+    latest: ReportId,
+    /// The latest acknowledgement, if any.
+    ack: Option<Acknowledgement>,
+    /// Called once the server stored the answer.
+    on_answered: Callback<()>,
+) -> impl IntoView {
+    let desk = expect_context::<Desk>();
+    let busy = RwSignal::new(false);
+    let error: RwSignal<Option<String>> = RwSignal::new(None);
+    let pending: StoredValue<Option<Uuid>> = StoredValue::new(None);
+    // Acknowledged already, and of the latest record?
+    let current = ack.as_ref().is_some_and(|a| a.report_id == latest);
+    let done: RwSignal<Option<Acknowledgement>> = RwSignal::new(ack);
+    let click = move |_| {
+        if busy.get_untracked() {
+            return;
+        }
+        busy.set(true);
+        error.set(None);
+        let id = pending.get_value().unwrap_or_else(new_id);
+        pending.set_value(Some(id));
+        let token = desk.token();
+        leptos::task::spawn_local(async move {
+            let body = Acknowledge { id, report_id: latest };
+            match api::post::<_, Acknowledgement>(&token, &with_id(ACKNOWLEDGE_PATH, thread_id), &body).await {
+                Ok(a) => {
+                    pending.set_value(None);
+                    done.set(Some(a));
+                    on_answered.run(());
+                }
+                Err(e) => {
+                    desk.failed(&e);
+                    // Refused for good: a new click is a new answer.
+                    if !matches!(e, ApiFail::Net(_)) {
+                        pending.set_value(None);
+                    }
+                    error.set(Some(e.words()));
+                }
+            }
+            busy.set(false);
+        });
+    };
+    let state = move || {
+        done.get().map(|a| {
+            format!(
+                "{} 于 {} 确认收到{}",
+                a.by_name,
+                crate::office::bj(a.at),
+                if a.report_id == latest {
+                    ""
+                } else {
+                    "（之前的阶段）"
+                }
+            )
+        })
+    };
+    view! {
+        <div class="ack-box">
+            <button type="button" class="primary" on:click=click disabled=move || busy.get() data-testid="ack-button">
+                {move || if busy.get() { "正在确认…" } else if current { "再次确认收到" } else { "确认收到" }}
+            </button>
+            <p class="ack-state" data-testid="ack-state" data-state=move || if done.with(|d| d.is_some()) { "yes" } else { "no" }>
+                {move || state().unwrap_or_else(|| "尚未确认".to_owned())}
+            </p>
+            <p class="error" role="alert" data-testid="ack-error">{move || error.get()}</p>
+        </div>
+    }
+}
+
+#[component]
+pub fn AskBox(
+    thread_id: ReportId,
+    /// Requests not yet answered by a later record.
+    requests: Vec<FollowUpRequest>,
+    /// The message being typed: owned by the page, so a live reload of
+    /// the thread does not wipe it.
+    message: RwSignal<String>,
+    on_answered: Callback<()>,
+) -> impl IntoView {
+    let desk = expect_context::<Desk>();
+    let busy = RwSignal::new(false);
+    let field_error: RwSignal<Option<String>> = RwSignal::new(None);
+    let error: RwSignal<Option<String>> = RwSignal::new(None);
+    let sent: RwSignal<Vec<FollowUpRequest>> = RwSignal::new(requests);
+    let pending: StoredValue<Option<(Uuid, String)>> = StoredValue::new(None);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if busy.get_untracked() {
+            return;
+        }
+        field_error.set(None);
+        error.set(None);
+        let text = message.get_untracked();
+        // The same text again after a lost answer keeps its id.
+        let id = match pending.get_value() {
+            Some((id, t)) if t == text => id,
+            _ => new_id(),
+        };
+        let body = AskFollowUp {
+            id,
+            message: text.clone(),
+        };
+        if let Err(e) = body.check() {
+            field_error.set(Some(e.message(Lang::Zh).to_owned()));
+            focus("ask-message");
+            return;
+        }
+        pending.set_value(Some((id, text)));
+        busy.set(true);
+        let token = desk.token();
+        leptos::task::spawn_local(async move {
+            match api::post::<_, FollowUpRequest>(&token, &with_id(ASK_PATH, thread_id), &body).await {
+                Ok(r) => {
+                    pending.set_value(None);
+                    message.set(String::new());
+                    sent.update(|s| {
+                        if !s.iter().any(|x| x.id == r.id) {
+                            s.push(r)
+                        }
+                    });
+                    on_answered.run(());
+                }
+                Err(e) => {
+                    desk.failed(&e);
+                    if !matches!(e, ApiFail::Net(_)) {
+                        pending.set_value(None);
+                    }
+                    match e.at("message") {
+                        Some(m) => {
+                            field_error.set(Some(m));
+                            focus("ask-message");
+                        }
+                        None => error.set(Some(e.words())),
+                    }
+                }
+            }
+            busy.set(false);
+        });
+    };
+    let list = move || {
+        sent.with(|s| {
+            s.iter()
+                .map(|r| {
+                    view! {
+                        <li data-testid="open-request">
+                            <span class="when">{crate::office::bj(r.asked_at)}</span>" "
+                            <span class="by">{r.by_name.clone()}</span>"："
+                            <span class="message">{r.message.clone()}</span>
+                            {if r.answered { " （已续报）" } else { " （待续报）" }}
+                        </li>
+                    }
+                })
+                .collect_view()
+        })
+    };
+    view! {
+        <form class="ask-box" on:submit=submit novalidate=true data-testid="ask-form">
+            <div class="field" class:has-error=move || field_error.with(|e| e.is_some())>
+                <label for="ask-message">"请求续报：需要报告人补充什么"</label>
+                <textarea id="ask-message" name="message" rows="3" maxlength=MAX_REQUEST_CHARS.to_string()
+                    aria-invalid=move || field_error.with(|e| e.is_some()).to_string()
+                    aria-describedby="ask-message-error"
+                    prop:value=move || message.get()
+                    on:input=move |ev| message.set(event_target_value(&ev))></textarea>
+                <span class="error" id="ask-message-error" role="alert" data-testid="ask-message-error">
+                    {move || field_error.get()}
+                </span>
+            </div>
+            <button type="submit" class="primary" disabled=move || busy.get() data-testid="ask-button">
+                {move || if busy.get() { "正在发送…" } else { "请求续报" }}
+            </button>
+            <p class="error" role="alert" data-testid="ask-error">{move || error.get()}</p>
+            <ul class="requests" aria-label="未答复的续报请求">{list}</ul>
+        </form>
+    }
+}
+
+fn focus(element_id: &str) {
+    use wasm_bindgen::JsCast;
+    if let Some(el) = document()
+        .get_element_by_id(element_id)
+        .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+    {
+        let _focus_is_a_courtesy = el.focus();
+    }
+}

@@ -1,0 +1,186 @@
+//! One incident or hazard: its line of the inbox (grade, deadlines,
+//! acknowledgement, open requests), the whole stage chain 首报 → 续报 → 终报
+//! with what each stage changed, the three times of every record and the
+//! phone's clock offset, the photos as they arrive, and the office's two
+//! answers: 确认收到 and 请求续报.
+
+mod answer;
+mod photos;
+mod record;
+
+use kuaibao_core::office::{Inbox, ThreadSummary, INBOX_PATH};
+use kuaibao_core::ReportId;
+use leptos::prelude::*;
+
+use super::api::{self, with_id, ApiFail, Thread};
+use super::exports::{cap_path, ExportButton};
+use super::inbox::Fetched;
+use super::state::Desk;
+use answer::{AcknowledgeBox, AskBox};
+use record::RecordCard;
+
+/// The thread's path (`GET`): its records in stage order.
+pub const THREAD_PATH: &str = "/api/threads/{id}";
+
+/// What the page shows, fetched together.
+#[derive(Debug, Clone, PartialEq)]
+struct Loaded {
+    thread: Thread,
+    /// The inbox's line of this thread, and the inbox's server time.
+    summary: Option<Fetched<(ThreadSummary, chrono::DateTime<chrono::Utc>)>>,
+}
+
+#[component]
+pub fn IncidentPage(id: ReportId) -> impl IntoView {
+    let desk = expect_context::<Desk>();
+    let loaded: RwSignal<Option<Result<Loaded, ApiFail>>> = RwSignal::new(None);
+    let reload = move || {
+        let token = desk.token();
+        leptos::task::spawn_local(async move {
+            let thread = api::get::<Thread>(&token, &with_id(THREAD_PATH, id)).await;
+            let inbox = api::get::<Inbox>(&token, INBOX_PATH).await;
+            let at_ms = crate::platform::now_ms();
+            let result = thread.map(|thread| Loaded {
+                thread,
+                summary: inbox.ok().and_then(|inbox| {
+                    let server_time = inbox.server_time;
+                    inbox.threads.into_iter().find(|t| t.thread_id == id).map(|t| Fetched {
+                        value: (t, server_time),
+                        at_ms,
+                    })
+                }),
+            });
+            if let Err(e) = &result {
+                desk.failed(e);
+            }
+            loaded.set(Some(result));
+        });
+    };
+    Effect::new(move |_| {
+        desk.changed.track();
+        reload();
+    });
+    let on_answered = Callback::new(move |()| reload());
+    let ask_message = RwSignal::new(String::new());
+    move || match loaded.get() {
+        None => view! { <p class="loading">"正在读取…"</p> }.into_any(),
+        Some(Err(ApiFail::Status { status: 404, .. })) => view! {
+            <section class="notice" role="alert" data-testid="thread-missing">
+                <h2>"没有这份报告"</h2>
+                <p>"它不存在，或不在您的辖区内。"</p>
+                <p><a href="#/">"返回收件箱"</a></p>
+            </section>
+        }
+        .into_any(),
+        Some(Err(e)) => {
+            view! { <p class="form-error" role="alert" data-testid="thread-error">{e.words()}</p> }.into_any()
+        }
+        Some(Ok(loaded)) => view! { <ThreadView loaded ask_message on_answered/> }.into_any(),
+    }
+}
+
+#[component]
+fn ThreadView(loaded: Loaded, ask_message: RwSignal<String>, on_answered: Callback<()>) -> impl IntoView {
+    let desk = expect_context::<Desk>();
+    let Loaded { thread, summary } = loaded;
+    let records = in_stage_order(thread.records);
+    let thread_id = thread.thread;
+    let latest = records.last().map(|r| r.report.id);
+    let hazard = summary.as_ref().map_or_else(
+        || records.first().is_some_and(|r| r.report.template_id == "hazard"),
+        |s| s.value.0.hazard,
+    );
+    let title = summary
+        .as_ref()
+        .map(|s| s.value.0.title_zh.clone())
+        .or_else(|| {
+            records.first().and_then(|r| {
+                kuaibao_core::catalogue::find(&r.report.template_id, r.report.template_version)
+                    .map(|t| t.title.zh.to_owned())
+            })
+        })
+        .unwrap_or_default();
+    let head = summary.clone().map(|s| {
+        let (t, _server_time) = s.value;
+        let at_ms = s.at_ms;
+        let elapsed = move || ((desk.now_ms.get() - at_ms) / 1000.0).floor().max(0.0) as i64;
+        let deadlines = t
+            .deadlines
+            .iter()
+            .cloned()
+            .map(|line| {
+                let line2 = line.clone();
+                let now = Memo::new(move |_| kuaibao_core::desk::live_deadline(&line2, elapsed()));
+                view! {
+                    <li data-testid="deadline" data-rule=line.rule.clone()
+                        data-state=move || kuaibao_core::desk::deadline_key(now.get().0)>
+                        <span class="rule">{line.label_zh.clone()}</span>" "
+                        <span class="due">"时限 "{super::bj_naive(&line.due_at)}</span>" · "
+                        <strong>{move || { let (s, n) = now.get(); kuaibao_core::desk::deadline_words(s, n, kuaibao_core::Lang::Zh) }}</strong>
+                    </li>
+                }
+            })
+            .collect_view();
+        view! {
+            <dl class="facts">
+                <dt>"等级"</dt><dd>{super::inbox::grade_badge(&t)}</dd>
+                <dt>"区域"</dt><dd data-testid="thread-area">{t.area.name.clone()}</dd>
+                <dt>"报告人"</dt><dd data-testid="thread-reporter">{format!("{}（{}）", t.reporter_name, t.reporter)}</dd>
+                <dt>"照片"</dt><dd data-testid="thread-photos">{format!("{}/{} 已到", t.photos_arrived, t.photos_expected)}</dd>
+            </dl>
+            {(!t.hazard).then(|| view! {
+                <section class="deadlines" aria-label="报送时限">
+                    <h3>"报送时限"</h3>
+                    <ul>{deadlines}</ul>
+                </section>
+            })}
+            {t.hazard.then(|| view! {
+                <p class="deadline" data-testid="rectification">
+                    {super::inbox::deadline_cell(t.clone(), elapsed)}
+                </p>
+            })}
+        }
+    });
+    let ack = summary.as_ref().and_then(|s| s.value.0.acknowledged.clone());
+    let requests = summary
+        .as_ref()
+        .map(|s| s.value.0.open_requests.clone())
+        .unwrap_or_default();
+    let cards = records
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let previous = i.checked_sub(1).map(|p| records[p].report.clone());
+            view! { <RecordCard record=r.clone() previous hazard thread_id/> }
+        })
+        .collect_view();
+    view! {
+        <article class="thread" data-testid="thread" data-thread=thread_id.to_string()>
+            <p><a href="#/" class="back" data-testid="back">"← 返回收件箱"</a></p>
+            <h2 data-testid="thread-title">{title}</h2>
+            {head}
+            <section class="answers" aria-label="值班室答复">
+                {latest.map(|latest| view! { <AcknowledgeBox thread_id latest ack on_answered/> })}
+                {(!hazard).then(|| view! { <AskBox thread_id requests message=ask_message on_answered/> })}
+            </section>
+            <p class="exports">
+                "导出："
+                {(!hazard).then(|| view! {
+                    <ExportButton label="CAP 1.2 预警" path=Signal::derive(move || cap_path(thread_id, None))
+                        file=format!("kuaibao-{thread_id}.cap.xml") testid="export-cap"/>
+                })}
+            </p>
+            <section class="chain" aria-labelledby="chain-title">
+                <h3 id="chain-title">{if hazard { "隐患处置全过程" } else { "报送全过程：首报 → 续报 → 终报" }}</h3>
+                <ol data-testid="chain">{cards}</ol>
+            </section>
+        </article>
+    }
+}
+
+/// The records in the thread's order (stage, then writing time, then
+/// arrival), whatever order the server sent.
+fn in_stage_order(mut records: Vec<api::StoredRecord>) -> Vec<api::StoredRecord> {
+    records.sort_by_key(|r| (r.report.stage.order(), r.report.written_at, r.receipt.seq));
+    records
+}

@@ -1,0 +1,85 @@
+//! One record of the chain: its stage, its three times and the phone's
+//! clock offset, its filled sentence, what it changed from the stage
+//! before, and its photos.
+
+use kuaibao_core::desk::{changes_between, offset_words};
+use kuaibao_core::validate::parse_datetime;
+use kuaibao_core::written::fill_report;
+use kuaibao_core::{Lang, Report, ReportId};
+use leptos::prelude::*;
+
+use super::photos::RecordPhotos;
+use crate::office::api::StoredRecord;
+use crate::office::exports::{written_path, ExportButton};
+
+#[component]
+pub fn RecordCard(
+    record: StoredRecord,
+    /// The record before it in stage order, if any.
+    previous: Option<Report>,
+    hazard: bool,
+    thread_id: ReportId,
+) -> impl IntoView {
+    let report = record.report.clone();
+    let id = report.id;
+    let stage = report.stage.name_in(hazard).get(Lang::Zh);
+    let occurred = report
+        .answers
+        .get("occurred_at")
+        .map(|t| parse_datetime(t).map_or_else(|| t.clone(), |t| crate::office::bj_naive(&t)));
+    let written = report.written_at.format("%Y-%m-%d %H:%M:%S %:z").to_string();
+    let received = crate::office::bj(record.receipt.received_at);
+    let offset = offset_words(record.receipt.clock_offset_ms, Lang::Zh);
+    let sentence = fill_report(&report, Lang::Zh).unwrap_or_else(|| format!("（模板 {} 未知）", report.template_id));
+    let changes = previous.map(|p| {
+        let list = changes_between(&p, &report, Lang::Zh);
+        if list.is_empty() {
+            return view! { <p class="changes none" data-testid="stage-changes">"与上一阶段相比没有改动。"</p> }
+                .into_any();
+        }
+        let items = list
+            .into_iter()
+            .map(|c| {
+                let before = c.before.unwrap_or_else(|| "（空）".to_owned());
+                let after = c.after.unwrap_or_else(|| "（空）".to_owned());
+                view! {
+                    <li data-testid="change" data-blank=c.blank>
+                        <span class="label">{c.label.zh}</span>"："
+                        <del>{before}</del>" → "<ins>{after}</ins>
+                    </li>
+                }
+            })
+            .collect_view();
+        view! {
+            <div class="changes" data-testid="stage-changes">
+                <h5>"本阶段改动"</h5>
+                <ul>{items}</ul>
+            </div>
+        }
+        .into_any()
+    });
+    let photos = (record.photos.expected > 0).then(|| view! { <RecordPhotos report_id=id count=record.photos/> });
+    let _ = thread_id;
+    view! {
+        <li class="record" data-testid="chain-item" data-record=id.to_string()>
+            <h4 data-testid="chain-stage">{stage}</h4>
+            <dl class="times">
+                <dt>"事件发生时间"</dt>
+                <dd data-testid="time-occurred">{occurred.unwrap_or_else(|| "未填".to_owned())}</dd>
+                <dt>"手机填写时间"</dt>
+                <dd data-testid="time-written">{written}</dd>
+                <dt>"服务器接收时间"</dt>
+                <dd data-testid="time-received">{received}</dd>
+                <dt>"手机时钟偏差"</dt>
+                <dd data-testid="clock-offset">{offset}</dd>
+            </dl>
+            <p class="sentence" data-testid="sentence">{sentence}</p>
+            {changes}
+            {photos}
+            <p class="exports">
+                <ExportButton label="书面报告（可打印）" path=Signal::derive(move || written_path(id))
+                    file=format!("kuaibao-{id}.html") open=true testid="export-written"/>
+            </p>
+        </li>
+    }
+}

@@ -1,0 +1,40 @@
+//! The duty office (值班室): the desk or tablet screen of the officers on
+//! duty. A second binary of this crate (`src/bin/office.rs`, built by
+//! Trunk from `office.html` into `dist/office/`, served under `/office/`),
+//! so none of it weighs on the phone's download; it shares the phone
+//! app's store and login (same origin, same IndexedDB), so an officer logs
+//! in once.
+//!
+//! - `api/`: requests with the token; `events/`: the live stream;
+//! - `state`, `route`: the shared state and the open view;
+//! - `login/`, `inbox/`, `incident/`, `ledger/`, `exports/`: the views.
+//!
+//! What is decided rather than drawn (stage changes, live countdowns, the
+//! filter, the stream's parser) is in the core (`kuaibao_core::desk`,
+//! `kuaibao_core::sse`), tested natively.
+
+mod api;
+mod app;
+mod events;
+mod exports;
+mod inbox;
+mod incident;
+mod ledger;
+mod login;
+mod route;
+mod state;
+
+pub use app::OfficeApp;
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use kuaibao_core::validate::beijing;
+
+/// A server time in Beijing time, to the second.
+pub fn bj(t: DateTime<Utc>) -> String {
+    t.with_timezone(&beijing()).format("%Y-%m-%d %H:%M:%S").to_string()
+}
+
+/// A Beijing wall-clock time, to the minute.
+pub fn bj_naive(t: &NaiveDateTime) -> String {
+    t.format("%Y-%m-%d %H:%M").to_string()
+}

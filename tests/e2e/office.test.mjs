@@ -1,0 +1,277 @@
+// The duty office (值班室) at a desk, against the real server: a reporter's
+// phone files a report offline and sends it when the signal returns, and
+// the district officer's open inbox shows it live, without a reload; he
+// acknowledges it and asks for a follow-up; a 续报 arrives live on the
+// incident page with what it changed; the filters narrow the inbox and
+// name each bad field; an officer of a neighbouring township sees nothing.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { chromium } from 'playwright-core';
+import { startServer, openPhone, openApp, home, form, login, thread, OFFICER, REPORTER } from './helpers.mjs';
+
+const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+
+/** The duty officer of 东桥街道, a township beside the reporter's. */
+const NEIGHBOUR = { username: 'dq-duty', password: 'dongqiao-duty-2026', name: '东桥街道值班室' };
+
+let server;
+let phone;
+let browser;
+let desk;
+let neighbour;
+
+/** A desk: a plain browser context at 1024×768, as a duty office screen. */
+async function openDesk(who) {
+  const context = await browser.newContext({ viewport: { width: 1024, height: 768 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
+  const page = await context.newPage();
+  page.on('pageerror', (e) => console.error(`desk ${who.username}: page error:`, e.message));
+  const violations = [];
+  page.on('console', (m) => { if (/Content Security Policy|Refused to/.test(m.text())) violations.push(m.text()); });
+  await page.goto(`${server.url}/office/`);
+  await login(page).form.waitFor();
+  await login(page).as(who);
+  await page.locator('[data-testid=live-state][data-state=open]').waitFor({ timeout: 20_000 });
+  return { context, page, violations };
+}
+
+before(async () => {
+  server = await startServer();
+  await server.admin('area', 'add', 'xh-dq', '--name', '东桥街道', '--level', 'township', '--parent', 'xh');
+  await server.adminInput(`${NEIGHBOUR.password}\n`, 'user', 'add', NEIGHBOUR.username, '--role', 'officer', '--area', 'xh-dq', '--name', NEIGHBOUR.name);
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-dev-shm-usage'],
+  });
+  phone = await openPhone();
+});
+
+after(async () => {
+  await desk?.context.close();
+  await neighbour?.context.close();
+  await browser?.close();
+  await phone?.close();
+  await server?.stop();
+});
+
+/** A UUIDv7, as the phone makes record ids. */
+function uuidv7() {
+  const b = randomBytes(16);
+  let ms = BigInt(Date.now());
+  for (let i = 5; i >= 0; i -= 1) { b[i] = Number(ms & 0xffn); ms >>= 8n; }
+  b[6] = (b[6] & 0x0f) | 0x70;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const h = b.toString('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+const lines = (page) => page.getByTestId('inbox-line');
+
+test('the office page is its own build: no phone app, no inline script, its own fallback', async () => {
+  const res = await fetch(`${server.url}/office/`);
+  assert.equal(res.status, 200);
+  const html = await res.text();
+  assert.match(html, /快报 · 值班室/);
+  assert.doesNotMatch(html, /<script type="module">/, 'the loader is a file, not inline');
+  assert.match(res.headers.get('content-security-policy'), /script-src 'self'/);
+  const deep = await fetch(`${server.url}/office/some/deep/link`);
+  assert.equal(deep.status, 200);
+  assert.match(await deep.text(), /快报 · 值班室/, 'a deep link under /office/ gets the office, not the phone app');
+  const phoneApp = await (await fetch(`${server.url}/`)).text();
+  assert.doesNotMatch(phoneApp, /值班室/);
+});
+
+test('a report filed offline reaches the open inbox live; the neighbouring township sees nothing', { timeout: 120_000 }, async () => {
+  desk = await openDesk(OFFICER);
+  neighbour = await openDesk(NEIGHBOUR);
+  await desk.page.getByTestId('inbox-empty').waitFor();
+  await neighbour.page.getByTestId('inbox-empty').waitFor();
+  // Marks the page: a reload would lose it.
+  await desk.page.evaluate(() => { window.__noReload = true; });
+
+  const { page, context } = phone;
+  await openApp(page, server.url, REPORTER);
+  await context.setOffline(true);
+  await home(page).newReport();
+  await form(page).fill();
+  await form(page).waitSaved();
+  await form(page).submit.click();
+  await page.getByTestId('outbox-count').waitFor();
+  await page.waitForTimeout(1_000);
+  assert.equal(await lines(desk.page).count(), 0, 'nothing arrived while the phone was offline');
+
+  await context.setOffline(false);
+  const line = lines(desk.page).first();
+  await line.waitFor({ timeout: 30_000 });
+  assert.equal(await desk.page.evaluate(() => window.__noReload), true, 'the inbox updated without a reload');
+  assert.equal(await line.getByTestId('line-open').innerText(), '其他突发事件');
+  assert.equal(await line.getByTestId('line-area').innerText(), REPORTER.area);
+  assert.equal(await line.getByTestId('line-reporter').innerText(), REPORTER.name);
+  assert.match(await line.getByTestId('line-stage').innerText(), /首报/);
+  assert.equal(await line.getByTestId('line-ack').getAttribute('data-state'), 'no');
+  assert.match(await line.getByTestId('grade-badge').innerText(), /一般/);
+  assert.match(await line.getByTestId('line-deadline').innerText(), /剩余|已超时|已按时|迟报/);
+
+  // The neighbour's open inbox heard nothing, and his API says the same.
+  await neighbour.page.waitForTimeout(1_500);
+  assert.equal(await lines(neighbour.page).count(), 0);
+  await neighbour.page.getByTestId('inbox-empty').waitFor();
+  const res = await server.fetch('/api/office/inbox', {}, NEIGHBOUR);
+  assert.equal(res.status, 200);
+  assert.deepEqual((await res.json()).threads, []);
+});
+
+test('the incident page: chain, times, clock offset; acknowledge and ask; a 续报 arrives live with what it changed', { timeout: 90_000 }, async () => {
+  const { page } = desk;
+  await lines(page).first().getByTestId('line-open').click();
+  await page.getByTestId('thread').waitFor();
+  const threadId = await page.getByTestId('thread').getAttribute('data-thread');
+  const items = page.getByTestId('chain-item');
+  assert.equal(await items.count(), 1);
+  assert.equal(await items.first().getByTestId('chain-stage').innerText(), '首报');
+  assert.equal(await items.first().getByTestId('time-occurred').innerText(), '2026-11-23 09:41');
+  assert.match(await items.first().getByTestId('time-written').innerText(), /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \+08:00$/);
+  assert.match(await items.first().getByTestId('time-received').innerText(), /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
+  assert.match(await items.first().getByTestId('clock-offset').innerText(), /手机.*服务器|未测得/);
+  assert.match(await items.first().getByTestId('sentence').innerText(), /青石村三组后山/);
+
+  // 确认收到.
+  await page.getByTestId('ack-button').click();
+  await page.locator('[data-testid=ack-state][data-state=yes]').waitFor();
+  assert.match(await page.getByTestId('ack-state').innerText(), new RegExp(OFFICER.name));
+
+  // 请求续报: an empty message is refused at its field, then one is sent.
+  await page.getByTestId('ask-button').click();
+  assert.match(await page.getByTestId('ask-message-error').innerText(), /请写明/);
+  assert.equal(await page.locator('#ask-message').evaluate((el) => el === document.activeElement), true);
+  await page.getByLabel('请求续报：需要报告人补充什么').fill('请续报伤亡人数和转移群众情况');
+  await page.getByTestId('ask-button').click();
+  await page.getByTestId('open-request').first().waitFor();
+  assert.match(await page.getByTestId('open-request').first().innerText(), /请续报伤亡人数/);
+  const asked = await (await server.fetch('/api/requests', {}, REPORTER)).json();
+  assert.equal(asked.length, 1);
+  assert.equal(asked[0].message, '请续报伤亡人数和转移群众情况');
+  assert.equal(asked[0].thread_id, threadId);
+
+  // A 续报 from the reporter (straight to the API), shown live.
+  const first = (await thread(server, threadId)).records[0].report;
+  const followUp = {
+    ...first,
+    id: uuidv7(),
+    thread: threadId,
+    stage: { kind: 'follow_up', n: 1 },
+    answers: { ...first.answers, injured: '5' },
+    written_at: new Date().toISOString(),
+  };
+  delete followUp.clock_offset_ms;
+  const sent = await server.fetch('/api/reports', { method: 'POST', headers: { 'Content-Type': 'application/json', 'x-kuaibao-clock': String(Date.now()) }, body: JSON.stringify(followUp) }, REPORTER);
+  assert.ok(sent.status === 200 || sent.status === 201, `follow-up: ${sent.status} ${await sent.text()}`);
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=chain-item]').length === 2, null, { timeout: 20_000 });
+  const second = items.nth(1);
+  assert.equal(await second.getByTestId('chain-stage').innerText(), '续报一');
+  const change = second.locator('[data-testid=change][data-blank=injured]');
+  assert.match(await change.innerText(), /受伤人数.*2.*→.*5/);
+  assert.equal(await second.getByTestId('change').count(), 1, 'only the changed answer is listed');
+  // The 续报 is newer than the acknowledgement: it may be acknowledged again.
+  assert.equal(await page.getByTestId('ack-button').innerText(), '确认收到');
+
+  // Back in the inbox the line says acknowledged and asked.
+  await page.getByTestId('back').click();
+  const line = lines(page).first();
+  await line.waitFor();
+  assert.equal(await line.getByTestId('line-ack').getAttribute('data-state'), 'yes');
+  assert.match(await line.getByTestId('line-stage').innerText(), /续报一/);
+});
+
+test('filters narrow the inbox, and a bad value names its field', { timeout: 60_000 }, async () => {
+  const { page } = desk;
+  await page.goto(`${server.url}/office/#/`);
+  await lines(page).first().waitFor();
+
+  await page.getByLabel('等级').selectOption('III');
+  await page.getByTestId('filter-apply').click();
+  await page.getByTestId('inbox-empty').waitFor();
+  assert.match(page.url(), /grade=III/);
+  // The filter is in the URL: a reload keeps it.
+  await page.reload();
+  await page.getByTestId('inbox-empty').waitFor();
+  assert.equal(await page.getByLabel('等级').inputValue(), 'III');
+
+  await page.getByTestId('filter-clear').click();
+  await lines(page).first().waitFor();
+  await page.getByLabel('类别').selectOption('fire');
+  await page.getByTestId('filter-apply').click();
+  await page.getByTestId('inbox-empty').waitFor();
+  await page.getByLabel('类别').selectOption('general_incident');
+  await page.getByLabel('阶段').selectOption('open');
+  await page.getByTestId('filter-apply').click();
+  await lines(page).first().waitFor();
+  assert.equal(await lines(page).count(), 1);
+
+  await page.getByTestId('filter-clear').click();
+  await page.getByLabel('区域代码（含下级）').fill('xh-cg-qs');
+  await page.getByTestId('filter-apply').click();
+  await page.waitForFunction(() => location.hash.includes('area=xh-cg-qs'));
+  await lines(page).first().waitFor();
+  // Another township's area is outside the district? No: it is below it,
+  // and empty. An area that does not exist is refused, at its field.
+  await page.getByLabel('区域代码（含下级）').fill('xh-dq');
+  await page.getByTestId('filter-apply').click();
+  await page.getByTestId('inbox-empty').waitFor();
+  await page.getByLabel('区域代码（含下级）').fill('nowhere');
+  await page.getByTestId('filter-apply').click();
+  await page.getByTestId('filter-area-error').filter({ hasText: /\S/ }).waitFor();
+
+  // Until before since: refused before anything is sent.
+  await page.getByTestId('filter-clear').click();
+  await page.getByLabel('接收时间起').fill('2026-11-23T10:00');
+  await page.getByLabel('接收时间止').fill('2026-11-23T09:00');
+  await page.getByTestId('filter-apply').click();
+  assert.match(await page.getByTestId('filter-until-error').innerText(), /截止时间须晚于起始时间/);
+
+  // A bad value typed into the URL names its field too.
+  await page.goto(`${server.url}/office/#/?grade=V`);
+  await page.getByTestId('filter-grade-error').filter({ hasText: /\S/ }).waitFor();
+  assert.match(await page.getByTestId('filter-grade-error').innerText(), /等级须为/);
+});
+
+test('exports download with the token; the neighbour exports nothing of ours; no CSP violation', { timeout: 60_000 }, async () => {
+  const { page } = desk;
+  await page.goto(`${server.url}/office/#/`);
+  await lines(page).first().waitFor();
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-csv').click()]);
+  assert.match(download.suggestedFilename(), /^kuaibao-reports-\d{8}-\d{4}\.csv$/);
+  const bytes = await readFile(await download.path());
+  assert.deepEqual([...bytes.subarray(0, 3)], [0xef, 0xbb, 0xbf], 'UTF-8 with a BOM');
+  assert.match(bytes.toString('utf8'), /青石村三组后山/);
+
+  const [geo] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-geojson').click()]);
+  const collection = JSON.parse(await readFile(await geo.path(), 'utf8'));
+  assert.equal(collection.type, 'FeatureCollection');
+  assert.equal(collection.features.length, 1);
+
+  await neighbour.page.goto(`${server.url}/office/#/`);
+  await neighbour.page.getByTestId('inbox-empty').waitFor();
+  const [theirs] = await Promise.all([neighbour.page.waitForEvent('download'), neighbour.page.getByTestId('export-geojson').click()]);
+  assert.equal(JSON.parse(await readFile(await theirs.path(), 'utf8')).features.length, 0);
+
+  assert.deepEqual(desk.violations, []);
+  assert.deepEqual(neighbour.violations, []);
+});
+
+test('the hazard ledger opens, and a reporter is turned away from the office', { timeout: 60_000 }, async () => {
+  const { page } = desk;
+  await page.getByTestId('nav-hazards').click();
+  await page.getByTestId('ledger').waitFor();
+  await page.getByTestId('ledger-empty').or(page.getByTestId('ledger-area').first()).waitFor();
+
+  const context = await browser.newContext({ viewport: { width: 1024, height: 768 }, locale: 'zh-CN' });
+  const reporterDesk = await context.newPage();
+  await reporterDesk.goto(`${server.url}/office/`);
+  await login(reporterDesk).as(REPORTER);
+  await reporterDesk.getByTestId('not-officer').waitFor();
+  await context.close();
+});
