@@ -7,10 +7,10 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { chromium } from 'playwright-core';
-import { startServer, openPhone, openApp, home, form, login, thread, OFFICER, REPORTER } from './helpers.mjs';
+import { startServer, openPhone, openApp, home, form, login, thread, noiseJpeg, OFFICER, REPORTER } from './helpers.mjs';
 
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 
@@ -114,6 +114,7 @@ test('a report filed offline reaches the open inbox live; the neighbouring towns
   assert.equal(await line.getByTestId('line-ack').getAttribute('data-state'), 'no');
   assert.match(await line.getByTestId('grade-badge').innerText(), /一般/);
   assert.match(await line.getByTestId('line-deadline').innerText(), /剩余|已超时|已按时|迟报/);
+  if (process.env.OFFICE_SCREENSHOTS) await desk.page.screenshot({ path: `${process.env.OFFICE_SCREENSHOTS}/inbox.png` });
 
   // The neighbour's open inbox heard nothing, and his API says the same.
   await neighbour.page.waitForTimeout(1_500);
@@ -178,6 +179,7 @@ test('the incident page: chain, times, clock offset; acknowledge and ask; a 续�
   // The 续报 is newer than the acknowledgement: it may be acknowledged again.
   assert.equal(await page.getByTestId('ack-button').innerText(), '确认收到');
 
+  if (process.env.OFFICE_SCREENSHOTS) await page.screenshot({ path: `${process.env.OFFICE_SCREENSHOTS}/incident.png`, fullPage: true });
   // Back in the inbox the line says acknowledged and asked.
   await page.getByTestId('back').click();
   const line = lines(page).first();
@@ -262,16 +264,119 @@ test('exports download with the token; the neighbour exports nothing of ours; no
   assert.deepEqual(neighbour.violations, []);
 });
 
+const sha256 = (bytes) => createHash('sha256').update(bytes).digest('hex');
+const b64 = (text) => Buffer.from(text).toString('base64');
+
+/** Uploads one photo over tus as the reporter's phone would. */
+async function uploadPhoto(photo) {
+  const created = await server.fetch('/api/uploads', {
+    method: 'POST',
+    headers: {
+      'Tus-Resumable': '1.0.0',
+      'Upload-Length': String(photo.bytes.length),
+      'Upload-Metadata': `photo_id ${b64(photo.id)},sha256 ${b64(sha256(photo.bytes))},filetype ${b64('image/jpeg')}`,
+    },
+  }, REPORTER);
+  assert.equal(created.status, 201, await created.text());
+  const location = new URL(created.headers.get('location'), server.url).pathname;
+  const patched = await server.fetch(location, {
+    method: 'PATCH',
+    headers: { 'Tus-Resumable': '1.0.0', 'Upload-Offset': '0', 'Content-Type': 'application/offset+octet-stream' },
+    body: photo.bytes,
+  }, REPORTER);
+  assert.equal(patched.status, 204, await patched.text());
+}
+
+test('a hazard\'s photos: "照片 1/2 已到" while one is on its way, thumbnails, then 2/2 live', { timeout: 60_000 }, async () => {
+  const { page } = desk;
+  const photos = [
+    { id: uuidv7(), bytes: await noiseJpeg(page, 320, 240) },
+    { id: uuidv7(), bytes: await noiseJpeg(page, 240, 320) },
+  ];
+  const inAWeek = new Date(Date.now() + 7 * 86_400_000).toISOString().slice(0, 10);
+  const hazard = {
+    id: uuidv7(),
+    stage: { kind: 'initial' },
+    template_id: 'hazard',
+    template_version: 1,
+    answers: {
+      place: '青石村堰塘东岸',
+      theme: 'drowning',
+      description: '护栏损坏 20 米，放学后常有儿童下水',
+      responsible: '青石村村委会',
+      rectify_by: inAWeek,
+      reporter: REPORTER.name,
+      phone: '13800001234',
+    },
+    written_at: new Date().toISOString(),
+    photos: photos.map(({ id, bytes }) => ({ id, blank: 'photos', sha256: sha256(bytes), size: bytes.length, mime: 'image/jpeg' })),
+  };
+  await page.goto(`${server.url}/office/#/`);
+  await lines(page).first().waitFor();
+  const sent = await server.fetch('/api/reports', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(hazard) }, REPORTER);
+  assert.equal(sent.status, 201, await sent.text());
+  const line = page.locator(`[data-testid=inbox-line][data-thread="${hazard.id}"]`);
+  await line.waitFor({ timeout: 20_000 });
+  assert.equal(await line.getByTestId('line-photos').innerText(), '0/2');
+  assert.match(await line.getByTestId('grade-badge').innerText(), /隐患/);
+  await uploadPhoto(photos[0]);
+  await page.waitForFunction((id) => document.querySelector(`[data-testid=inbox-line][data-thread="${id}"] [data-testid=line-photos]`)?.textContent === '1/2', hazard.id, { timeout: 20_000 });
+
+  await line.getByTestId('line-open').click();
+  await page.getByTestId('thread').waitFor();
+  assert.equal(await page.getByTestId('chain-stage').first().innerText(), '发现隐患');
+  assert.match(await page.getByTestId('photos-count').innerText(), /照片 1\/2 已到/);
+  await page.getByTestId('photo-waiting').waitFor();
+  const thumb = page.getByTestId('photo-thumb');
+  await thumb.waitFor();
+  await page.waitForFunction(() => document.querySelector('[data-testid=photo-thumb]')?.naturalWidth > 0);
+  assert.match(await page.getByTestId('rectification').innerText(), /整改期限/);
+  assert.equal(await page.getByTestId('ask-button').count(), 0, 'a hazard is acknowledged, not asked for a 续报');
+
+  await uploadPhoto(photos[1]);
+  await page.locator('[data-testid=photos-count][data-arrived="2"]').waitFor({ timeout: 20_000 });
+  assert.match(await page.getByTestId('photos-count').innerText(), /照片 2\/2 全部已到/);
+  assert.equal(await page.getByTestId('photo-thumb').count(), 2);
+  assert.equal(await page.getByTestId('photo-waiting').count(), 0);
+  if (process.env.OFFICE_SCREENSHOTS) await page.screenshot({ path: `${process.env.OFFICE_SCREENSHOTS}/hazard.png`, fullPage: true });
+});
+
 test('the hazard ledger opens, and a reporter is turned away from the office', { timeout: 60_000 }, async () => {
   const { page } = desk;
   await page.getByTestId('nav-hazards').click();
   await page.getByTestId('ledger').waitFor();
-  await page.getByTestId('ledger-empty').or(page.getByTestId('ledger-area').first()).waitFor();
+  const area = page.locator('[data-testid=ledger-area][data-area=xh-cg-qs-3]');
+  await area.waitFor();
+  assert.equal(await area.getByTestId('ledger-hazard').count(), 1);
+  assert.equal(await area.getByTestId('ledger-hazard').getAttribute('data-state'), 'open');
+  if (process.env.OFFICE_SCREENSHOTS) await page.screenshot({ path: `${process.env.OFFICE_SCREENSHOTS}/ledger.png` });
 
   const context = await browser.newContext({ viewport: { width: 1024, height: 768 }, locale: 'zh-CN' });
   const reporterDesk = await context.newPage();
   await reporterDesk.goto(`${server.url}/office/`);
   await login(reporterDesk).as(REPORTER);
   await reporterDesk.getByTestId('not-officer').waitFor();
+  await context.close();
+});
+
+test('an officer who logs in on the phone app gets a link to the office, already logged in there', { timeout: 60_000 }, async () => {
+  const context = await browser.newContext({ viewport: { width: 1024, height: 768 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
+  const page = await context.newPage();
+  await page.goto(server.url);
+  await login(page).form.waitFor();
+  await login(page).as(OFFICER);
+  const link = page.getByTestId('office-link');
+  await link.waitFor();
+  assert.equal(await link.innerText(), '进入值班室');
+  // Once the phone's service worker controls the page, /office/ must still
+  // be the office, not the phone app's shell.
+  await page.waitForFunction(() => navigator.serviceWorker && navigator.serviceWorker.controller !== null, null, { timeout: 30_000 });
+  await link.click();
+  await page.waitForURL(/\/office\/$/);
+  await page.getByTestId('inbox').or(page.getByTestId('inbox-empty')).waitFor();
+  assert.equal(await login(page).form.count(), 0, 'one login serves both pages');
+  assert.match(await page.getByTestId('who').innerText(), new RegExp(OFFICER.name));
+  await page.reload();
+  await page.getByTestId('inbox').or(page.getByTestId('inbox-empty')).waitFor();
   await context.close();
 });

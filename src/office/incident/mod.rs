@@ -126,7 +126,7 @@ fn ThreadView(loaded: Loaded, ask_message: RwSignal<String>, on_answered: Callba
                 <dt>"等级"</dt><dd>{super::inbox::grade_badge(&t)}</dd>
                 <dt>"区域"</dt><dd data-testid="thread-area">{t.area.name.clone()}</dd>
                 <dt>"报告人"</dt><dd data-testid="thread-reporter">{format!("{}（{}）", t.reporter_name, t.reporter)}</dd>
-                <dt>"照片"</dt><dd data-testid="thread-photos">{format!("{}/{} 已到", t.photos_arrived, t.photos_expected)}</dd>
+                <dt>"照片"</dt><dd data-testid="thread-photos">{if t.photos_expected == 0 { "无".to_owned() } else { format!("{}/{} 已到", t.photos_arrived, t.photos_expected) }}</dd>
             </dl>
             {(!t.hazard).then(|| view! {
                 <section class="deadlines" aria-label="报送时限">
@@ -163,13 +163,13 @@ fn ThreadView(loaded: Loaded, ask_message: RwSignal<String>, on_answered: Callba
                 {latest.map(|latest| view! { <AcknowledgeBox thread_id latest ack on_answered/> })}
                 {(!hazard).then(|| view! { <AskBox thread_id requests message=ask_message on_answered/> })}
             </section>
-            <p class="exports">
-                "导出："
-                {(!hazard).then(|| view! {
+            {(!hazard).then(|| view! {
+                <p class="exports">
+                    "导出："
                     <ExportButton label="CAP 1.2 预警" path=Signal::derive(move || cap_path(thread_id, None))
                         file=format!("kuaibao-{thread_id}.cap.xml") testid="export-cap"/>
-                })}
-            </p>
+                </p>
+            })}
             <section class="chain" aria-labelledby="chain-title">
                 <h3 id="chain-title">{if hazard { "隐患处置全过程" } else { "报送全过程：首报 → 续报 → 终报" }}</h3>
                 <ol data-testid="chain">{cards}</ol>

@@ -64,8 +64,10 @@ pub fn RecordCard(
         <li class="record" data-testid="chain-item" data-record=id.to_string()>
             <h4 data-testid="chain-stage">{stage}</h4>
             <dl class="times">
-                <dt>"事件发生时间"</dt>
-                <dd data-testid="time-occurred">{occurred.unwrap_or_else(|| "未填".to_owned())}</dd>
+                {(!hazard).then(|| view! {
+                    <dt>"事件发生时间"</dt>
+                    <dd data-testid="time-occurred">{occurred.unwrap_or_else(|| "未填".to_owned())}</dd>
+                })}
                 <dt>"手机填写时间"</dt>
                 <dd data-testid="time-written">{written}</dd>
                 <dt>"服务器接收时间"</dt>
