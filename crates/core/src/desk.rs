@@ -177,7 +177,7 @@ impl FilterForm {
     pub fn pairs(&self) -> Vec<(String, String)> {
         let time = |t: &str| {
             let t = t.trim();
-            parse_datetime(t).map_or_else(|| t.to_owned(), |n| beijing_rfc3339(n))
+            parse_datetime(t).map_or_else(|| t.to_owned(), beijing_rfc3339)
         };
         [
             ("area", self.area.trim().to_owned()),
@@ -329,8 +329,14 @@ mod tests {
 
     #[test]
     fn clock_offsets_read_as_slow_or_fast() {
-        assert_eq!(offset_words(Some(125_000), Lang::Zh), "手机比服务器慢 2 分 5 秒（125000 毫秒）");
-        assert_eq!(offset_words(Some(-7_200_000), Lang::Zh), "手机比服务器快 2 小时 0 分 0 秒（-7200000 毫秒）");
+        assert_eq!(
+            offset_words(Some(125_000), Lang::Zh),
+            "手机比服务器慢 2 分 5 秒（125000 毫秒）"
+        );
+        assert_eq!(
+            offset_words(Some(-7_200_000), Lang::Zh),
+            "手机比服务器快 2 小时 0 分 0 秒（-7200000 毫秒）"
+        );
         assert_eq!(offset_words(Some(120), Lang::Zh), "手机与服务器时钟一致（120 毫秒）");
         assert!(offset_words(None, Lang::Zh).starts_with("未测得"));
     }

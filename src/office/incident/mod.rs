@@ -107,7 +107,6 @@ fn ThreadView(loaded: Loaded, ask_message: RwSignal<String>, on_answered: Callba
         let deadlines = t
             .deadlines
             .iter()
-            .cloned()
             .map(|line| {
                 let line2 = line.clone();
                 let now = Memo::new(move |_| kuaibao_core::desk::live_deadline(&line2, elapsed()));
