@@ -10,8 +10,10 @@ use crate::office::route::Route;
 
 #[component]
 pub fn FilterBar(
-    /// What the form shows at first (the URL's filter).
-    initial: FilterForm,
+    /// The URL's filter: what the form shows at first, and again whenever
+    /// the URL changes (back, forward, a link).
+    #[prop(into)]
+    current: Signal<FilterForm>,
     /// Errors at the fields: the URL's own, or the server's.
     #[prop(into)]
     errors: Signal<Vec<FieldError>>,
@@ -19,7 +21,8 @@ pub fn FilterBar(
     #[prop(into)]
     areas: Signal<Vec<(String, String)>>,
 ) -> impl IntoView {
-    let form = RwSignal::new(initial);
+    let form = RwSignal::new(current.get_untracked());
+    Effect::new(move |_| form.set(current.get()));
     let local_errors: RwSignal<Vec<FieldError>> = RwSignal::new(Vec::new());
     let error_at = move |field: &'static str| {
         move || {

@@ -71,7 +71,11 @@ pub fn InboxPage() -> impl IntoView {
             }),
         }
     });
-    let initial = filter.with_untracked(|f| f.as_ref().map(FilterForm::of).unwrap_or_default());
+    // A URL with a bad filter keeps the form as typed, errors shown.
+    let current = Memo::new(move |previous: Option<&FilterForm>| match filter.get() {
+        Ok(f) => FilterForm::of(&f),
+        Err(_) => previous.cloned().unwrap_or_default(),
+    });
     let areas = Memo::new(move |_| {
         let mut areas: Vec<(String, String)> = inbox.with(|i| match i {
             Some(Ok(f)) => f
@@ -132,7 +136,7 @@ pub fn InboxPage() -> impl IntoView {
     view! {
         <section class="inbox-page" aria-labelledby="inbox-title">
             <h2 id="inbox-title">"收件箱"</h2>
-            <FilterBar initial errors=field_errors areas/>
+            <FilterBar current errors=field_errors areas/>
             <ListExports query=export_query/>
             {body}
         </section>
