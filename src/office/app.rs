@@ -7,6 +7,7 @@ use super::inbox::InboxPage;
 use super::incident::IncidentPage;
 use super::ledger::LedgerPage;
 use super::login::OfficeLogin;
+use super::map::MapPage;
 use super::route::Route;
 use super::state::Desk;
 use crate::store::{Store, StoreError};
@@ -54,6 +55,7 @@ fn Shell(
         let section = |r: &Route| match r {
             Route::Inbox(_) | Route::Thread(_) => 0,
             Route::Hazards => 1,
+            Route::Map => 2,
         };
         let mine = section(&route);
         let current = move || desk.route.with(section) == mine;
@@ -68,6 +70,7 @@ fn Shell(
                 <nav aria-label="值班室">
                     {tab(Route::Inbox(String::new()), "收件箱", "nav-inbox")}
                     {tab(Route::Hazards, "隐患台账", "nav-hazards")}
+                    {tab(Route::Map, "地图", "nav-map")}
                 </nav>
                 <span class="live" data-testid="live-state" data-state=move || desk.live.get().key()>
                     {move || desk.live.get().words()}
@@ -107,5 +110,6 @@ fn Views() -> impl IntoView {
         Route::Inbox(_) => view! { <InboxPage/> }.into_any(),
         Route::Thread(id) => view! { <IncidentPage id/> }.into_any(),
         Route::Hazards => view! { <LedgerPage/> }.into_any(),
+        Route::Map => view! { <MapPage/> }.into_any(),
     }
 }

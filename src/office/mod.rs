@@ -21,6 +21,7 @@ mod inbox;
 mod incident;
 mod ledger;
 mod login;
+mod map;
 mod route;
 mod state;
 

@@ -13,6 +13,8 @@ pub enum Route {
     Thread(ReportId),
     /// The hazard ledger.
     Hazards,
+    /// The map of every thread with a position.
+    Map,
 }
 
 impl Route {
@@ -20,6 +22,9 @@ impl Route {
         let path = hash.trim_start_matches('#');
         if path == "/hazards" {
             return Route::Hazards;
+        }
+        if path == "/map" {
+            return Route::Map;
         }
         if let Some(id) = path.strip_prefix("/thread/").and_then(|id| id.parse().ok()) {
             return Route::Thread(id);
@@ -37,6 +42,7 @@ impl Route {
             Route::Inbox(query) => format!("#/{query}"),
             Route::Thread(id) => format!("#/thread/{id}"),
             Route::Hazards => "#/hazards".to_owned(),
+            Route::Map => "#/map".to_owned(),
         }
     }
 
