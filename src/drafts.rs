@@ -9,9 +9,14 @@ use leptos::prelude::*;
 
 use crate::store::{LocalReport, Store, StoreError};
 
-/// Wait this long after a keystroke before writing: a burst of typing costs
-/// one write, and nothing waits longer than this to be safe.
-pub const DEBOUNCE_MS: u32 = 250;
+/// Write this long after the first unsaved keystroke: the keystrokes of
+/// that moment share one write, and none waits longer than this (plus the
+/// write itself) to be safe. The timer is not restarted by later
+/// keystrokes, so steady typing is saved every tenth of a second rather
+/// than only when it pauses. (At 250 ms, restarted per keystroke, the
+/// benchmark's p99 keystroke → committed was 270 ms against a 150 ms
+/// budget; a small draft's write takes about 10 ms at 4× CPU throttling.)
+pub const DEBOUNCE_MS: u32 = 100;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum SaveState {
@@ -41,10 +46,15 @@ impl Autosaver {
         })
     }
 
-    /// Records an edit; it is written after [`DEBOUNCE_MS`] of quiet.
+    /// Records an edit; it is written at most [`DEBOUNCE_MS`] after the
+    /// first edit not yet written.
     pub fn edit(self: &Rc<Self>, report: LocalReport) {
         *self.pending.borrow_mut() = Some(report);
         self.state.set(SaveState::Unsaved);
+        if self.timer.borrow().is_some() {
+            // A write is already due; it will take this edit along.
+            return;
+        }
         let this = Rc::clone(self);
         let timer = Timeout::new(DEBOUNCE_MS, move || {
             leptos::task::spawn_local(async move {
