@@ -226,6 +226,11 @@ test('filters narrow the inbox, and a bad value names its field', { timeout: 60_
   await page.getByLabel('区域代码（含下级）').fill('nowhere');
   await page.getByTestId('filter-apply').click();
   await page.getByTestId('filter-area-error').filter({ hasText: /\S/ }).waitFor();
+  // Back: the URL's filter comes back into the form.
+  await page.goBack();
+  await page.waitForFunction(() => location.hash.includes('area=xh-dq'));
+  await page.waitForFunction(() => document.getElementById('filter-area').value === 'xh-dq');
+  await page.getByTestId('inbox-empty').waitFor();
 
   // Until before since: refused before anything is sent.
   await page.getByTestId('filter-clear').click();

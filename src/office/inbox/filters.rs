@@ -22,7 +22,17 @@ pub fn FilterBar(
     areas: Signal<Vec<(String, String)>>,
 ) -> impl IntoView {
     let form = RwSignal::new(current.get_untracked());
-    Effect::new(move |_| form.set(current.get()));
+    // The filter this form last put in the URL: the URL coming back with
+    // it is the form's own doing (the hash changes a moment later, maybe
+    // after more typing) and must not overwrite the fields.
+    let applied = StoredValue::new(current.get_untracked());
+    Effect::new(move |_| {
+        let now = current.get();
+        if applied.with_value(|a| *a != now) {
+            applied.set_value(now.clone());
+            form.set(now);
+        }
+    });
     let local_errors: RwSignal<Vec<FieldError>> = RwSignal::new(Vec::new());
     let error_at = move |field: &'static str| {
         move || {
@@ -51,6 +61,7 @@ pub fn FilterBar(
         match form.with_untracked(FilterForm::filter) {
             Ok(filter) => {
                 local_errors.set(Vec::new());
+                applied.set_value(FilterForm::of(&filter));
                 Route::Inbox(query_string(&filter)).go();
             }
             Err(errors) => local_errors.set(errors),
@@ -58,6 +69,7 @@ pub fn FilterBar(
     };
     let clear = move |_| {
         form.set(FilterForm::default());
+        applied.set_value(FilterForm::default());
         local_errors.set(Vec::new());
         Route::Inbox(String::new()).go();
     };
