@@ -4,7 +4,7 @@
 // user's language (labels, not CSS).
 
 import { spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import net from 'node:net';
 import { mkdtemp, cp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -420,4 +420,16 @@ export async function fillHazard(page, place = '青石村堰塘东岸') {
   await blank('rectify_by').fill('2026-12-31');
   await blank('reporter').fill('李秀英');
   await blank('phone').fill('13800001234');
+}
+
+/** A UUIDv7 (48 bits of Unix milliseconds, version 7, RFC 4122 variant),
+ *  as the phone and the office page make record ids. */
+export function uuidv7() {
+  const b = randomBytes(16);
+  let ms = BigInt(Date.now());
+  for (let i = 5; i >= 0; i -= 1) { b[i] = Number(ms & 0xffn); ms >>= 8n; }
+  b[6] = (b[6] & 0x0f) | 0x70;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const h = b.toString('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }

@@ -10,7 +10,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { chromium } from 'playwright-core';
-import { startServer, login, OFFICER, REPORTER, STORED } from './helpers.mjs';
+import { startServer, login, OFFICER, REPORTER, STORED, uuidv7 } from './helpers.mjs';
 
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 
@@ -42,16 +42,6 @@ after(async () => {
   await gcjServer?.stop();
 });
 
-/** A UUIDv7, as the phone makes record and photo ids. */
-function uuidv7() {
-  const b = randomBytes(16);
-  let ms = BigInt(Date.now());
-  for (let i = 5; i >= 0; i -= 1) { b[i] = Number(ms & 0xffn); ms >>= 8n; }
-  b[6] = (b[6] & 0x0f) | 0x70;
-  b[8] = (b[8] & 0x3f) | 0x80;
-  const h = b.toString('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
-}
 
 /** The dead that make the casualty rule suggest each grade (Decree 493 lines). */
 const DEAD = { I: '30', II: '10', III: '3', IV: '0' };

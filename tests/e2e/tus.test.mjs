@@ -7,22 +7,11 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, getRandomValues } from 'node:crypto';
 import * as tus from 'tus-js-client';
-import { startServer } from './helpers.mjs';
+import { startServer, uuidv7 } from './helpers.mjs';
 
 const cleanup = [];
 after(async () => { for (const c of cleanup.reverse()) await c(); });
 
-/** A UUIDv7: 48 bits of Unix milliseconds, version 7, RFC 4122 variant. */
-function uuidv7() {
-  const b = new Uint8Array(16);
-  getRandomValues(b);
-  let ms = BigInt(Date.now());
-  for (let i = 5; i >= 0; i--) { b[i] = Number(ms & 0xffn); ms >>= 8n; }
-  b[6] = (b[6] & 0x0f) | 0x70;
-  b[8] = (b[8] & 0x3f) | 0x80;
-  const h = Buffer.from(b).toString('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
-}
 
 /** `size` bytes that are a JPEG by their first bytes, then noise. */
 function jpegBytes(size) {
