@@ -367,8 +367,10 @@ pub async fn acknowledge(
     PathParam(id): PathParam<String>,
     JsonBody(body): JsonBody<Acknowledge>,
 ) -> Result<(StatusCode, Json<Acknowledgement>), AppError> {
-    require_office(&caller)?;
+    // A malformed request is refused as such whoever sends it (400 before
+    // 403), as on every other path.
     let thread = parse_id(&id, "thread")?;
+    require_office(&caller)?;
     let records = thread_in_scope(&state.pool, &caller, thread).await?;
     if !records.contains(&body.report_id) {
         return Err(AppError::InvalidForm(vec![FieldError::new(
@@ -399,8 +401,10 @@ pub async fn ask(
     PathParam(id): PathParam<String>,
     JsonBody(body): JsonBody<AskFollowUp>,
 ) -> Result<(StatusCode, Json<FollowUpRequest>), AppError> {
-    require_office(&caller)?;
+    // A malformed request is refused as such whoever sends it (400 before
+    // 403), as on every other path.
     let thread = parse_id(&id, "thread")?;
+    require_office(&caller)?;
     let message = body.check().map_err(|e| AppError::InvalidForm(vec![e]))?;
     thread_in_scope(&state.pool, &caller, thread).await?;
     let kept = rows::ask(&state.pool, &caller.actor(), body.id, thread, &message).await?;
