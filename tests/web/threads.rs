@@ -2,9 +2,9 @@
 //! phone.
 
 use chrono::{Duration, Utc};
+use kuaibao::platform::new_report_id;
 use kuaibao::threads::thread_of;
 use kuaibao_core::office::FollowUpRequest;
-use kuaibao::platform::new_report_id;
 use kuaibao_core::ReportId;
 use wasm_bindgen_test::wasm_bindgen_test;
 
