@@ -46,19 +46,7 @@ pub fn LoginForm() -> impl IntoView {
     };
     let field = move |id: &'static str, label: kuaibao_core::Text, kind: &'static str, auto: &'static str| {
         let value = if id == "username" { username } else { password };
-        let error_here = at(id);
-        view! {
-            <div class="field" class:has-error=move || error_here().is_some()>
-                <label for=format!("login-{id}")>{move || state.t(label)}</label>
-                <input id=format!("login-{id}") name=id type=kind autocomplete=auto autocapitalize="none"
-                    spellcheck="false" required=true aria-invalid=move || error_here().is_some().to_string()
-                    aria-describedby=format!("login-{id}-error") prop:value=move || value.get()
-                    on:input=move |ev| value.set(event_target_value(&ev))/>
-                <span class="error" id=format!("login-{id}-error") role="alert" data-testid=format!("login-{id}-error")>
-                    {error_here}
-                </span>
-            </div>
-        }
+        login_field(id, move || state.t(label), kind, auto, value, at(id))
     };
     view! {
         <form class="login" on:submit=submit novalidate=true data-testid="login-form">
@@ -69,6 +57,31 @@ pub fn LoginForm() -> impl IntoView {
                 {move || if busy.get() { state.t(words::LOGGING_IN) } else { state.t(words::LOGIN) }}
             </button>
         </form>
+    }
+}
+
+/// One box of a login form (`id` is `username` or `password`), with its
+/// label and its error: the phone's form and the duty office's draw the
+/// same field.
+pub fn login_field(
+    id: &'static str,
+    label: impl Fn() -> &'static str + Send + Sync + 'static,
+    kind: &'static str,
+    auto: &'static str,
+    value: RwSignal<String>,
+    error_here: impl Fn() -> Option<String> + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    view! {
+        <div class="field" class:has-error=move || error_here().is_some()>
+            <label for=format!("login-{id}")>{label}</label>
+            <input id=format!("login-{id}") name=id type=kind autocomplete=auto autocapitalize="none"
+                spellcheck="false" required=true aria-invalid=move || error_here().is_some().to_string()
+                aria-describedby=format!("login-{id}-error") prop:value=move || value.get()
+                on:input=move |ev| value.set(event_target_value(&ev))/>
+            <span class="error" id=format!("login-{id}-error") role="alert" data-testid=format!("login-{id}-error")>
+                {error_here}
+            </span>
+        </div>
     }
 }
 

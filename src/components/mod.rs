@@ -19,7 +19,7 @@ pub use blank_input::BlankInput;
 pub use deadline_list::DeadlineList;
 pub use device_panel::DevicePanel;
 pub use grade_panel::GradePanel;
-pub use login_form::LoginForm;
+pub use login_form::{login_field, LoginForm};
 pub use office_requests::OfficeRequests;
 pub use photo_blank::PhotoBlank;
 pub use sentence_form::SentenceForm;

@@ -7,6 +7,7 @@ use kuaibao_core::Lang;
 use leptos::prelude::*;
 
 use super::state::Desk;
+use crate::components::login_field;
 use crate::session::api::{self, LoginError};
 
 #[component]
@@ -51,19 +52,7 @@ pub fn OfficeLogin() -> impl IntoView {
     };
     let field = move |id: &'static str, label: &'static str, kind: &'static str, auto: &'static str| {
         let value = if id == "username" { username } else { password };
-        let error_here = at(id);
-        view! {
-            <div class="field" class:has-error=move || error_here().is_some()>
-                <label for=format!("login-{id}")>{label}</label>
-                <input id=format!("login-{id}") name=id type=kind autocomplete=auto autocapitalize="none"
-                    spellcheck="false" required=true aria-invalid=move || error_here().is_some().to_string()
-                    aria-describedby=format!("login-{id}-error") prop:value=move || value.get()
-                    on:input=move |ev| value.set(event_target_value(&ev))/>
-                <span class="error" id=format!("login-{id}-error") role="alert" data-testid=format!("login-{id}-error")>
-                    {error_here}
-                </span>
-            </div>
-        }
+        login_field(id, move || label, kind, auto, value, at(id))
     };
     view! {
         <section class="login-page" aria-labelledby="login-title">
