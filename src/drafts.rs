@@ -26,6 +26,19 @@ pub enum SaveState {
     Failed(StoreError),
 }
 
+impl SaveState {
+    /// The state's name for the page (`data-state`), which tests and
+    /// benchmarks wait on.
+    pub fn name(&self) -> &'static str {
+        match self {
+            SaveState::Saved => "saved",
+            SaveState::Unsaved => "unsaved",
+            SaveState::Saving => "saving",
+            SaveState::Failed(_) => "failed",
+        }
+    }
+}
+
 pub struct Autosaver {
     store: Store,
     pending: RefCell<Option<LocalReport>>,

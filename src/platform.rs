@@ -1,5 +1,6 @@
-//! The few facts the app takes from the browser directly: the clock and
-//! randomness. Kept in one place so the rest reads as plain logic.
+//! The few facts the app takes from the browser directly: the clock,
+//! randomness and number formatting. Kept in one place so the rest reads as
+//! plain logic.
 
 use chrono::{DateTime, FixedOffset};
 use kuaibao_core::{PhotoId, ReportId};
@@ -18,6 +19,17 @@ pub fn now_local() -> DateTime<FixedOffset> {
 /// signal at all); `true` may still mean a captive portal or a dead link.
 pub fn online() -> bool {
     web_sys::window().is_none_or(|w| w.navigator().on_line())
+}
+
+/// `x` with `digits` decimals (`12.346` for `fixed(12.3456, 3)`), by the
+/// browser's `Number.prototype.toFixed`: Rust's own fixed-precision float
+/// formatting would add its tables and algorithms to the download.
+pub fn fixed(x: f64, digits: u8) -> String {
+    // toFixed accepts 0..=100 digits, so only a wrong call could fail.
+    js_sys::Number::from(x)
+        .to_fixed(digits.into())
+        .map(String::from)
+        .unwrap_or_default()
 }
 
 /// A uniform random number in `[0, 1)`, for backoff jitter.

@@ -195,9 +195,13 @@ fn GeoBlank(
             leptos::task::spawn_local(async move {
                 match geo::locate().await {
                     Ok(fix) => {
-                        on_edit.run((lat_key, format!("{:.6}", fix.lat)));
-                        on_edit.run((lon_key, format!("{:.6}", fix.lon)));
-                        note.set(format!("{} {:.0} m", state.t(words::ACCURACY), fix.accuracy_m));
+                        on_edit.run((lat_key, platform::fixed(fix.lat, 6)));
+                        on_edit.run((lon_key, platform::fixed(fix.lon, 6)));
+                        note.set(format!(
+                            "{} {} m",
+                            state.t(words::ACCURACY),
+                            platform::fixed(fix.accuracy_m, 0)
+                        ));
                     }
                     Err(e) => note.set(e.to_string()),
                 }

@@ -1,6 +1,7 @@
 use kuaibao_core::validate::beijing;
 use leptos::prelude::*;
 
+use crate::platform;
 use crate::session;
 use crate::state::AppState;
 use crate::words;
@@ -117,10 +118,10 @@ fn Account() -> impl IntoView {
 fn human_bytes(bytes: f64) -> String {
     const KB: f64 = 1024.0;
     if bytes < KB * KB {
-        format!("{:.0} KB", bytes / KB)
+        format!("{} KB", platform::fixed(bytes / KB, 0))
     } else if bytes < KB * KB * KB {
-        format!("{:.1} MB", bytes / KB / KB)
+        format!("{} MB", platform::fixed(bytes / KB / KB, 1))
     } else {
-        format!("{:.1} GB", bytes / KB / KB / KB)
+        format!("{} GB", platform::fixed(bytes / KB / KB / KB, 1))
     }
 }

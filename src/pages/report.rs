@@ -160,7 +160,7 @@ fn DraftEditor(id: ReportId) -> impl IntoView {
     view! {
         {heading(state, template, stage)}
         <p class="save-state" role="status" data-testid="save-state"
-            data-state=move || format!("{:?}", state.save_state().get()).to_lowercase()>{save_note}</p>
+            data-state=move || state.save_state().with(SaveState::name)>{save_note}</p>
         <form class="sentence" on:submit=|ev| ev.prevent_default()>
             <SentenceForm template stage report_id=id answers previous=Signal::derive(move || previous.clone()) errors=shown on_edit on_leave/>
         </form>

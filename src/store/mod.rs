@@ -1,9 +1,10 @@
 //! The phone's durable store: IndexedDB, through `indexed_db_futures`.
 //! Everything the user types lands here first; the network only ever reads
-//! from it. Records are plain serde values, so they stay readable across
-//! app versions.
+//! from it. Records are plain objects made from their JSON (`json`), so they
+//! stay readable across app versions.
 
 mod error;
+mod json;
 mod photo_record;
 mod record;
 mod requests;
@@ -55,7 +56,7 @@ impl Store {
             .transaction(REPORTS)
             .with_mode(TransactionMode::Readwrite)
             .build()?;
-        tx.object_store(REPORTS)?.put(report).serde()?.await?;
+        tx.object_store(REPORTS)?.put(json::to_js(report)?).primitive()?.await?;
         tx.commit().await?;
         Ok(())
     }
@@ -71,11 +72,13 @@ impl Store {
             .with_mode(TransactionMode::Readwrite)
             .build()?;
         let store = tx.object_store(REPORTS)?;
-        let existing: Option<LocalReport> = store.get(draft.id.to_string()).serde()?.await?;
-        if existing.is_some_and(|r| r.status != Status::Draft) {
-            return Ok(false);
+        let existing: Option<JsValue> = store.get(draft.id.to_string()).primitive()?.await?;
+        if let Some(existing) = existing {
+            if json::from_js::<LocalReport>(&existing)?.status != Status::Draft {
+                return Ok(false);
+            }
         }
-        store.put(draft).serde()?.await?;
+        store.put(json::to_js(draft)?).primitive()?.await?;
         tx.commit().await?;
         Ok(true)
     }
@@ -90,15 +93,15 @@ impl Store {
             .build()?;
         let store = tx.object_store(REPORTS)?;
         store.delete(old.to_string()).primitive()?.await?;
-        store.put(new).serde()?.await?;
+        store.put(json::to_js(new)?).primitive()?.await?;
         tx.commit().await?;
         Ok(())
     }
 
     pub async fn get(&self, id: ReportId) -> Result<Option<LocalReport>, StoreError> {
         let tx = self.db.transaction(REPORTS).build()?;
-        let found = tx.object_store(REPORTS)?.get(id.to_string()).serde()?.await?;
-        Ok(found)
+        let found: Option<JsValue> = tx.object_store(REPORTS)?.get(id.to_string()).primitive()?.await?;
+        found.map(|value| json::from_js(&value)).transpose()
     }
 
     /// Every report on the phone, oldest first (ids are UUIDv7). A record
@@ -112,10 +115,10 @@ impl Store {
     /// be read is reported and skipped.
     async fn read_all<T: serde::de::DeserializeOwned>(&self, store: &str) -> Result<Vec<T>, StoreError> {
         let tx = self.db.transaction(store).build()?;
-        let records = tx.object_store(store)?.get_all::<T>().serde()?.await?;
+        let records = tx.object_store(store)?.get_all::<JsValue>().primitive()?.await?;
         let mut out = Vec::new();
         for record in records {
-            match record {
+            match record.map_err(StoreError::from).and_then(|value| json::from_js(&value)) {
                 Ok(r) => out.push(r),
                 Err(e) => leptos::logging::warn!("skipping an unreadable record in {store}: {e}"),
             }
@@ -136,7 +139,7 @@ impl Store {
             .transaction([PHOTOS, BLOBS])
             .with_mode(TransactionMode::Readwrite)
             .build()?;
-        tx.object_store(PHOTOS)?.put(photo).serde()?.await?;
+        tx.object_store(PHOTOS)?.put(json::to_js(photo)?).primitive()?.await?;
         let blobs = tx.object_store(BLOBS)?;
         blobs
             .put(JsValue::from(bytes.clone()))
@@ -159,7 +162,7 @@ impl Store {
             .transaction(PHOTOS)
             .with_mode(TransactionMode::Readwrite)
             .build()?;
-        tx.object_store(PHOTOS)?.put(photo).serde()?.await?;
+        tx.object_store(PHOTOS)?.put(json::to_js(photo)?).primitive()?.await?;
         tx.commit().await?;
         Ok(())
     }

@@ -27,8 +27,10 @@ pub struct LocalPhoto {
 
 /// How far a photo's upload has come. Uploads start only once the report's
 /// text has been delivered: text first, photos after.
+///
+/// Read through the flat [`UploadFields`], as [`super::Status`] is.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "state", rename_all = "snake_case")]
+#[serde(tag = "state", rename_all = "snake_case", try_from = "UploadFields")]
 pub enum Upload {
     /// Not (fully) on the server yet. `url` is the tus upload, once made;
     /// `offset` the bytes the server held when last asked.
@@ -48,6 +50,49 @@ pub enum Upload {
     Done,
     /// Refused for good (too large, say): kept on the phone, with the reason.
     Rejected { reason: String },
+}
+
+/// Every field any [`Upload`] has, as stored; `state` says which apply.
+#[derive(Deserialize)]
+struct UploadFields {
+    state: UploadState,
+    url: Option<String>,
+    #[serde(default)]
+    offset: u64,
+    #[serde(default)]
+    attempts: u32,
+    #[serde(default)]
+    next_try_ms: f64,
+    last_error: Option<String>,
+    reason: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum UploadState {
+    Waiting,
+    Done,
+    Rejected,
+}
+
+impl TryFrom<UploadFields> for Upload {
+    type Error = &'static str;
+
+    fn try_from(f: UploadFields) -> Result<Upload, &'static str> {
+        Ok(match f.state {
+            UploadState::Waiting => Upload::Waiting {
+                url: f.url,
+                offset: f.offset,
+                attempts: f.attempts,
+                next_try_ms: f.next_try_ms,
+                last_error: f.last_error,
+            },
+            UploadState::Done => Upload::Done,
+            UploadState::Rejected => Upload::Rejected {
+                reason: f.reason.ok_or("missing field `reason`")?,
+            },
+        })
+    }
 }
 
 impl Upload {

@@ -45,8 +45,12 @@ pub struct LocalReport {
 
 /// Where a report stands. Only a draft may change; from `Waiting` on, the
 /// content is what was submitted.
+///
+/// Stored as `{"state": "waiting", "written_at": …, …}`; read through the
+/// flat [`StatusFields`], whose code is a fraction of what serde derives for
+/// an internally tagged enum (which buffers every record it reads).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "state", rename_all = "snake_case")]
+#[serde(tag = "state", rename_all = "snake_case", try_from = "StatusFields")]
 pub enum Status {
     /// Being written; autosaved.
     Draft,
@@ -78,6 +82,62 @@ pub enum Status {
         #[serde(default)]
         fields: Vec<FieldError>,
     },
+}
+
+/// Every field any [`Status`] has, as stored; `state` says which apply.
+#[derive(Deserialize)]
+struct StatusFields {
+    state: StateName,
+    written_at: Option<DateTime<FixedOffset>>,
+    #[serde(default)]
+    attempts: u32,
+    #[serde(default)]
+    next_try_ms: f64,
+    last_error: Option<String>,
+    receipt: Option<Receipt>,
+    reason: Option<String>,
+    #[serde(default)]
+    fields: Vec<FieldError>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum StateName {
+    Draft,
+    Waiting,
+    Sending,
+    Delivered,
+    Rejected,
+}
+
+impl TryFrom<StatusFields> for Status {
+    type Error = &'static str;
+
+    fn try_from(f: StatusFields) -> Result<Status, &'static str> {
+        let written_at = || f.written_at.ok_or("missing field `written_at`");
+        Ok(match f.state {
+            StateName::Draft => Status::Draft,
+            StateName::Waiting => Status::Waiting {
+                written_at: written_at()?,
+                attempts: f.attempts,
+                next_try_ms: f.next_try_ms,
+                last_error: f.last_error,
+            },
+            StateName::Sending => Status::Sending {
+                written_at: written_at()?,
+                attempts: f.attempts,
+            },
+            StateName::Delivered => Status::Delivered {
+                written_at: written_at()?,
+                receipt: f.receipt.ok_or("missing field `receipt`")?,
+            },
+            StateName::Rejected => Status::Rejected {
+                written_at: written_at()?,
+                reason: f.reason.ok_or("missing field `reason`")?,
+                fields: f.fields,
+            },
+        })
+    }
 }
 
 impl LocalReport {

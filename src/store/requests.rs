@@ -3,6 +3,7 @@
 
 use kuaibao_core::office::FollowUpRequest;
 
+use super::json::to_json;
 use super::schema::REQUESTS_KEY;
 use super::{Store, StoreError};
 
@@ -13,7 +14,6 @@ impl Store {
     }
 
     pub async fn set_requests(&self, requests: &[FollowUpRequest]) -> Result<(), StoreError> {
-        let json = serde_json::to_string(requests).map_err(|e| StoreError::Db(e.to_string()))?;
-        self.set_meta(REQUESTS_KEY, &json).await
+        self.set_meta(REQUESTS_KEY, &to_json(&requests)?).await
     }
 }

@@ -9,6 +9,7 @@ use indexed_db_futures::transaction::TransactionMode;
 use kuaibao_core::account::Session;
 use serde::{Deserialize, Serialize};
 
+use super::json::to_json;
 use super::schema::{CLOCK_KEY, DEVICE_KEY, LAST_USERNAME_KEY, META, SESSION_KEY};
 use super::{Store, StoreError};
 use crate::platform;
@@ -141,8 +142,4 @@ impl Store {
             }
         }
     }
-}
-
-fn to_json<T: Serialize>(value: &T) -> Result<String, StoreError> {
-    serde_json::to_string(value).map_err(|e| StoreError::Db(e.to_string()))
 }

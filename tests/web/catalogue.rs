@@ -19,13 +19,14 @@ fn every_template_example_is_judged_as_on_native() {
 }
 
 #[wasm_bindgen_test]
-fn every_offered_template_round_trips_through_the_phone_store_format() {
+async fn every_offered_template_round_trips_through_the_phone_store() {
     use kuaibao::store::LocalReport;
+    let store = crate::fresh_store().await;
     for template in kuaibao_core::catalogue::offered() {
         let mut r = LocalReport::new_draft(kuaibao::platform::new_report_id(), template, 0.0);
         r.answers = kuaibao_core::examples::filled(template);
-        let js = serde_wasm_bindgen::to_value(&r).expect("to JS");
-        let back: LocalReport = serde_wasm_bindgen::from_value(js).expect("from JS");
-        assert_eq!(back, r, "{}", template.id);
+        r.photos = kuaibao_core::examples::photos(template);
+        store.put(&r).await.expect("put");
+        assert_eq!(store.get(r.id).await.expect("get"), Some(r), "{}", template.id);
     }
 }

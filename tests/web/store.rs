@@ -2,7 +2,7 @@ use indexed_db_futures::database::Database;
 use indexed_db_futures::prelude::*;
 use indexed_db_futures::transaction::TransactionMode;
 use kuaibao::platform;
-use kuaibao::store::{Status, Store, REPORTS};
+use kuaibao::store::{LocalPhoto, LocalReport, Status, Store, Upload, PHOTOS, REPORTS};
 use wasm_bindgen_test::wasm_bindgen_test;
 
 use crate::{fresh_store, report, waiting};
@@ -86,4 +86,83 @@ async fn an_unreadable_record_does_not_hide_the_others() {
         .expect("put done");
     tx.commit().await.expect("commit");
     assert_eq!(store.all().await.expect("all"), vec![good]);
+}
+
+/// Versions up to this one stored records through serde-wasm-bindgen
+/// (indexed_db_futures' `.serde()`); the store now writes and reads them
+/// through JSON. Every such record on a phone must read back as it was.
+#[wasm_bindgen_test]
+async fn records_written_by_earlier_versions_read_back_unchanged() {
+    let name = format!("kuaibao-test-{}", platform::new_report_id());
+    let store = Store::open_named(&name).await.expect("open");
+    let mut expected = Vec::new();
+    for template in kuaibao_core::catalogue::offered() {
+        let mut r = LocalReport::new_draft(platform::new_report_id(), template, platform::now_ms());
+        r.answers = kuaibao_core::examples::filled(template);
+        r.photos = kuaibao_core::examples::photos(template);
+        r.clock_offset_ms = Some(-1250);
+        r.status = Status::Rejected {
+            written_at: platform::now_local(),
+            reason: "值班室退回".into(),
+            fields: Vec::new(),
+        };
+        expected.push(r);
+    }
+    expected.push(report(waiting(1.5e12)));
+    let photo = LocalPhoto {
+        id: platform::new_photo_id(),
+        report_id: expected[0].id,
+        blank: "photos".into(),
+        sha256: "ab".repeat(32),
+        size: 191_347,
+        mime: "image/jpeg".into(),
+        taken_at: chrono::NaiveDate::from_ymd_opt(2026, 11, 23).and_then(|d| d.and_hms_opt(9, 41, 0)),
+        lat: Some(30.6586),
+        lon: None,
+        created_ms: 1.7e12,
+        upload: Upload::Waiting {
+            url: Some("/api/uploads/u1".into()),
+            offset: 262_144,
+            attempts: 2,
+            next_try_ms: 0.0,
+            last_error: None,
+        },
+    };
+
+    let db = Database::open(name.as_str()).await.expect("raw open");
+    let tx = db
+        .transaction([REPORTS, PHOTOS])
+        .with_mode(TransactionMode::Readwrite)
+        .build()
+        .expect("tx");
+    for r in &expected {
+        tx.object_store(REPORTS)
+            .expect("store")
+            .put(r)
+            .serde()
+            .expect("put")
+            .await
+            .expect("put done");
+    }
+    tx.object_store(PHOTOS)
+        .expect("store")
+        .put(&photo)
+        .serde()
+        .expect("put")
+        .await
+        .expect("put done");
+    tx.commit().await.expect("commit");
+
+    for r in &expected {
+        assert_eq!(
+            store.get(r.id).await.expect("get").as_ref(),
+            Some(r),
+            "{}",
+            r.template_id
+        );
+    }
+    // In key order: ids made within one millisecond sort by their random bits.
+    expected.sort_by_key(|r| r.id.to_string());
+    assert_eq!(store.all().await.expect("all"), expected);
+    assert_eq!(store.photos().await.expect("photos"), vec![photo]);
 }

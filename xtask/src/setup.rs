@@ -22,6 +22,7 @@ pub const CARGO_FUZZ_VERSION: &str = "0.13.2";
 
 pub fn setup(root: &Path, browser: bool) -> Result<()> {
     wasm_target()?;
+    rust_src()?;
     trunk()?;
     wasm_bindgen(root)?;
     npm(root)?;
@@ -185,6 +186,20 @@ fn wasm_target() -> Result<()> {
     }
     println!("installing {WASM_TARGET} (rustup target add)");
     cmd::run(Command::new("rustup").args(["target", "add", WASM_TARGET]))
+}
+
+/// The standard library's source (rustup's `rust-src`): the release wasm
+/// builds its own std, smaller (see `RELEASE_WASM_RUSTFLAGS` in main.rs).
+fn rust_src() -> Result<()> {
+    let sysroot = cmd::output_of("rustc", &["--print", "sysroot"])
+        .ok_or_else(|| Error::Setup("`rustc --print sysroot` failed".to_string()))?;
+    let library = Path::new(sysroot.trim()).join("lib/rustlib/src/rust/library/std");
+    if library.is_dir() {
+        println!("ok rust-src");
+        return Ok(());
+    }
+    println!("installing rust-src (rustup component add), for the release wasm's own std");
+    cmd::run(Command::new("rustup").args(["component", "add", "rust-src"]))
 }
 
 fn trunk() -> Result<()> {

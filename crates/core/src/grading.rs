@@ -149,8 +149,7 @@ pub fn suggest(rule: &GradingRule, answers: &Answers) -> Suggestion {
         .map(|line| {
             let value = answers
                 .get(line.figure)
-                .and_then(|v| v.trim().parse::<f64>().ok())
-                .filter(|v| v.is_finite())
+                .and_then(|v| crate::decimal::parse(v.trim()))
                 .unwrap_or(0.0);
             let (grade, bound) = [Grade::I, Grade::II, Grade::III]
                 .into_iter()
@@ -204,11 +203,14 @@ impl Suggestion {
     }
 }
 
+/// `12`, `1250.5`: whole numbers without a point, others shortest. Written
+/// with integer and serde_json's float printing, which the phone carries
+/// anyway, rather than core's float formatting, which it then need not.
 fn trim_number(v: f64) -> String {
-    if v.fract() == 0.0 {
-        format!("{v:.0}")
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        (v as i64).to_string()
     } else {
-        format!("{v}")
+        serde_json::Number::from_f64(v).map_or_else(|| "?".to_owned(), |n| n.to_string())
     }
 }
 
@@ -299,6 +301,16 @@ mod tests {
         assert_eq!(
             s.explain(template, Lang::Zh),
             vec!["serious_injured 55 ≥ 50 → 重大（Ⅱ级）".to_owned()]
+        );
+    }
+
+    #[test]
+    fn fractional_figures_are_explained_as_typed() {
+        let s = suggest(&WORK_SAFETY, &answers(&[("direct_loss", "1250.5")]));
+        let template = &crate::catalogue::GENERAL_INCIDENT;
+        assert_eq!(
+            s.explain(template, Lang::En),
+            vec!["direct_loss 1250.5 ≥ 1000 → Major (III)".to_owned()]
         );
     }
 

@@ -7,6 +7,7 @@ pub mod account;
 pub mod backoff;
 pub mod catalogue;
 pub mod deadlines;
+pub mod decimal;
 pub mod desk;
 pub mod examples;
 pub mod geo;

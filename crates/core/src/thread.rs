@@ -6,7 +6,7 @@
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime};
 
 use crate::deadlines::{self, Due, Standing};
-use crate::validate::{beijing, parse_datetime};
+use crate::validate::{beijing, parse_date, parse_datetime};
 use crate::{catalogue, grading, Answers, Family, Grade, GradeDecision, Report, Stage, Template};
 
 /// One record of a thread, as far as judging the thread needs it.
@@ -131,7 +131,7 @@ impl<'a, R: StageRecord> Judge<'a, R> {
         if self.template()?.family != Family::Hazard {
             return None;
         }
-        NaiveDate::parse_from_str(self.first()?.answers().get("rectify_by")?, "%Y-%m-%d").ok()
+        parse_date(self.first()?.answers().get("rectify_by")?)
     }
 
     /// Whether a hazard has been rectified (or closed) by a submitted record.

@@ -270,7 +270,7 @@ pub fn validate_answers(template: &Template, answers: &Answers, stage: Stage, no
                 (None, None) if required => errors.push(required_error(blank.id, label)),
                 (None, None) => {}
                 (Some(lat), Some(lon)) => {
-                    let ok = |s: &str, limit: f64| s.parse::<f64>().ok().filter(|v| v.is_finite() && v.abs() <= limit);
+                    let ok = |s: &str, limit: f64| crate::decimal::parse(s).filter(|v| v.abs() <= limit);
                     if ok(lat, 90.0).is_none() || ok(lon, 180.0).is_none() {
                         errors.push(FieldError::new(
                             blank.id,
@@ -315,11 +315,42 @@ fn required_error(field: &str, label: crate::Text) -> FieldError {
     )
 }
 
-/// Parses an event time as typed by `<input type="datetime-local">`.
+/// Parses an event time as typed by `<input type="datetime-local">`:
+/// `2026-11-23T09:41`, or with seconds, `2026-11-23T09:41:30`.
 pub fn parse_datetime(value: &str) -> Option<NaiveDateTime> {
-    NaiveDateTime::parse_from_str(value, "%Y-%m-%dT%H:%M")
-        .or_else(|_| NaiveDateTime::parse_from_str(value, "%Y-%m-%dT%H:%M:%S"))
-        .ok()
+    let (date, time) = value.split_once('T')?;
+    let mut parts = time.split(':');
+    let hour = two_digits(parts.next()?)?;
+    let minute = two_digits(parts.next()?)?;
+    let second = parts.next().map_or(Some(0), two_digits)?;
+    if parts.next().is_some() {
+        return None;
+    }
+    parse_date(date)?.and_hms_opt(hour, minute, second)
+}
+
+/// Parses a day as typed by `<input type="date">`: `2026-11-30`.
+///
+/// Both parsers are written out rather than done by chrono's `%Y-%m-%d`
+/// format interpreter, which would be the largest part of chrono in the
+/// phone's download.
+pub fn parse_date(value: &str) -> Option<NaiveDate> {
+    let mut parts = value.split('-');
+    let year = parts.next().filter(|y| y.len() == 4)?;
+    let year = year.bytes().all(|b| b.is_ascii_digit()).then(|| year.parse().ok())??;
+    let month = two_digits(parts.next()?)?;
+    let day = two_digits(parts.next()?)?;
+    if parts.next().is_some() {
+        return None;
+    }
+    NaiveDate::from_ymd_opt(year, month, day)
+}
+
+fn two_digits(s: &str) -> Option<u32> {
+    match s.as_bytes() {
+        [a @ b'0'..=b'9', b @ b'0'..=b'9'] => Some(u32::from(a - b'0') * 10 + u32::from(b - b'0')),
+        _ => None,
+    }
 }
 
 fn check_value(
@@ -355,9 +386,9 @@ fn check_value(
                 )
             })
         }
-        BlankKind::Date => match NaiveDate::parse_from_str(value, "%Y-%m-%d") {
-            Ok(_) => None,
-            Err(_) => err(
+        BlankKind::Date => match parse_date(value) {
+            Some(_) => None,
+            None => err(
                 ErrorCode::BadDate,
                 format!("{}：请选择日期", label.zh),
                 format!("{}: pick a date", label.en),
@@ -441,8 +472,8 @@ fn check_amount(
             format!("{}: at most {decimals} decimal places", label.en),
         ));
     }
-    match value.parse::<f64>() {
-        Ok(v) if v <= f64::from(max) => None,
+    match crate::decimal::parse(value) {
+        Some(v) if v <= f64::from(max) => None,
         _ => Some(FieldError::new(
             field,
             ErrorCode::OutOfRange,
@@ -502,6 +533,48 @@ mod tests {
         let mut a = filled();
         a.insert(key.to_owned(), value.to_owned());
         a
+    }
+
+    #[test]
+    fn times_and_dates_parse_as_the_browser_writes_them() {
+        let t = parse_datetime("2026-11-23T09:41").expect("minutes");
+        assert_eq!(
+            t,
+            NaiveDate::from_ymd_opt(2026, 11, 23)
+                .and_then(|d| d.and_hms_opt(9, 41, 0))
+                .expect("t")
+        );
+        let t = parse_datetime("2026-11-23T09:41:30").expect("seconds");
+        assert_eq!(t.format("%H:%M:%S").to_string(), "09:41:30");
+        assert_eq!(parse_date("2024-02-29"), NaiveDate::from_ymd_opt(2024, 2, 29));
+        for bad in [
+            "",
+            "2026-11-23",
+            "2026-11-23T9:41",
+            "2026-11-23T09:41:3",
+            "2026-11-23T24:00",
+            "2026-11-23T09:60",
+            "2026-11-23T09:41:30:00",
+            "2026-13-01T00:00",
+            "2026-11-31T00:00",
+            "26-11-23T09:41",
+            "+2026-11-23T09:41",
+            "2026-11-23 09:41",
+            "２０２６-11-23T09:41",
+        ] {
+            assert_eq!(parse_datetime(bad), None, "{bad:?}");
+        }
+        for bad in [
+            "",
+            "2023-02-29",
+            "2026-1-05",
+            "2026-01-5",
+            "2026-01-05-",
+            "20260105",
+            "-026-01-05",
+        ] {
+            assert_eq!(parse_date(bad), None, "{bad:?}");
+        }
     }
 
     #[test]

@@ -1,0 +1,37 @@
+//! How records cross into IndexedDB: through JSON, with the one serde_json
+//! the app already carries for the network, instead of a second, generic
+//! JS-value serializer (serde-wasm-bindgen) and a second copy of every
+//! record's (de)serialisation code in the download.
+//!
+//! Records are still stored as plain objects (`JSON.parse` of the text), so
+//! the in-line key paths (`id`) work and records written by earlier versions
+//! through serde-wasm-bindgen (plain objects too: maps as objects, numbers
+//! as numbers, `None` as absent) read back unchanged.
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use wasm_bindgen::JsValue;
+
+use super::StoreError;
+
+/// A value as JSON text (for the `meta` store's string values).
+pub fn to_json<T: Serialize>(value: &T) -> Result<String, StoreError> {
+    serde_json::to_string(value).map_err(|e| StoreError::Db(e.to_string()))
+}
+
+/// A record as the plain JS object IndexedDB stores.
+pub fn to_js<T: Serialize>(value: &T) -> Result<JsValue, StoreError> {
+    js_sys::JSON::parse(&to_json(value)?).map_err(|e| StoreError::Db(js_text(&e)))
+}
+
+/// A stored object read back as a record.
+pub fn from_js<T: DeserializeOwned>(value: &JsValue) -> Result<T, StoreError> {
+    let text: String = js_sys::JSON::stringify(value)
+        .map_err(|e| StoreError::Db(js_text(&e)))?
+        .into();
+    serde_json::from_str(&text).map_err(|e| StoreError::Db(e.to_string()))
+}
+
+fn js_text(e: &JsValue) -> String {
+    js_sys::Error::from(e.clone()).message().into()
+}
