@@ -32,6 +32,30 @@ pub fn fixed(x: f64, digits: u8) -> String {
         .unwrap_or_default()
 }
 
+/// What a thrown JS value says, for a message to the user or the console:
+/// an Error's (or DOMException's) `name: message`, a thrown string as it is,
+/// anything else as its JSON. (Debug output is compiled out of the release
+/// wasm, see `RELEASE_WASM_RUSTFLAGS` in xtask, so `{:?}` of a JsValue would
+/// print nothing.)
+pub fn js_error(e: &wasm_bindgen::JsValue) -> String {
+    use wasm_bindgen::JsCast;
+    if let Some(s) = e.as_string() {
+        return s;
+    }
+    let field = |name: &str| js_sys::Reflect::get(e, &name.into()).ok().and_then(|v| v.as_string());
+    if e.is_instance_of::<js_sys::Error>() || field("message").is_some() {
+        let message = field("message").unwrap_or_default();
+        return match field("name") {
+            Some(name) if !name.is_empty() => format!("{name}: {message}"),
+            _ => message,
+        };
+    }
+    js_sys::JSON::stringify(e)
+        .ok()
+        .and_then(|s| s.as_string())
+        .unwrap_or_else(|| "unknown error".to_owned())
+}
+
 /// A uniform random number in `[0, 1)`, for backoff jitter.
 pub fn random() -> f64 {
     js_sys::Math::random()

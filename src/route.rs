@@ -41,7 +41,7 @@ impl Route {
     pub fn go(self) {
         if let Some(w) = web_sys::window() {
             if let Err(e) = w.location().set_hash(&self.to_hash()) {
-                leptos::logging::warn!("cannot navigate: {e:?}");
+                leptos::logging::warn!("cannot navigate: {}", crate::platform::js_error(&e));
             }
         }
     }

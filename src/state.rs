@@ -166,7 +166,7 @@ impl AppState {
         if let Some(doc) = web_sys::window().and_then(|w| w.document()) {
             let cb = Closure::<dyn Fn()>::new(flush);
             if let Err(e) = doc.add_event_listener_with_callback("visibilitychange", cb.as_ref().unchecked_ref()) {
-                leptos::logging::warn!("cannot listen for visibilitychange: {e:?}");
+                leptos::logging::warn!("cannot listen for visibilitychange: {}", crate::platform::js_error(&e));
             }
             cb.forget();
         }
@@ -507,7 +507,7 @@ fn on_window(event: &str, f: impl Fn() + 'static) {
     let cb = Closure::<dyn Fn()>::new(f);
     if let Some(w) = web_sys::window() {
         if let Err(e) = w.add_event_listener_with_callback(event, cb.as_ref().unchecked_ref()) {
-            leptos::logging::warn!("cannot listen for {event}: {e:?}");
+            leptos::logging::warn!("cannot listen for {event}: {}", crate::platform::js_error(&e));
         }
     }
     // Listens for the life of the page.

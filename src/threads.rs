@@ -6,6 +6,7 @@
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime};
 use kuaibao_core::deadlines::{Due, Standing};
 use kuaibao_core::office::FollowUpRequest;
+use kuaibao_core::sort::insertion_sort;
 use kuaibao_core::thread::{Judge, StageRecord};
 use kuaibao_core::{catalogue, grading, Answers, Family, Grade, GradeDecision, ReportId, Stage, Template};
 
@@ -30,25 +31,13 @@ pub fn threads(reports: &[LocalReport]) -> Vec<Thread> {
             }),
         }
     }
+    // Keys are unique (record and thread ids): the order is fully decided.
     for t in &mut threads {
         insertion_sort(&mut t.records, |a, b| (a.stage.order(), a.id) < (b.stage.order(), b.id));
     }
     // Thread ids are UUIDv7: they sort by the time the thread began.
     insertion_sort(&mut threads, |a, b| a.id > b.id);
     threads
-}
-
-/// A stable sort in a few dozen bytes of wasm, where std's `sort_by` costs
-/// kilobytes for each element type. The lists are a phone's reports, and the
-/// keys above are unique (record and thread ids), so the order is the same.
-fn insertion_sort<T>(v: &mut [T], less: impl Fn(&T, &T) -> bool) {
-    for i in 1..v.len() {
-        let mut j = i;
-        while j > 0 && less(&v[j], &v[j - 1]) {
-            v.swap(j, j - 1);
-            j -= 1;
-        }
-    }
 }
 
 /// The one thread `id`, from the flat list.

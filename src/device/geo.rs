@@ -35,7 +35,7 @@ pub async fn locate() -> Result<Fix, GeoError> {
     let promise = Promise::new(&mut |resolve, reject| {
         started = geolocation.get_current_position_with_error_callback_and_options(&resolve, Some(&reject), &options);
     });
-    started.map_err(|e| GeoError::Failed(format!("{e:?}")))?;
+    started.map_err(|e| GeoError::Failed(crate::platform::js_error(&e)))?;
     let position = JsFuture::from(promise).await.map_err(position_error)?;
     // The success callback only ever gets a GeolocationPosition; the
     // stable bindings call it by its old class name `Position`, which modern
@@ -57,6 +57,6 @@ fn position_error(e: JsValue) -> GeoError {
     match code {
         Some(c) if c as u16 == web_sys::PositionError::PERMISSION_DENIED => GeoError::Denied,
         Some(_) => GeoError::Failed(e.unchecked_into::<web_sys::PositionError>().message()),
-        None => GeoError::Failed(format!("{e:?}")),
+        None => GeoError::Failed(crate::platform::js_error(&e)),
     }
 }

@@ -193,11 +193,8 @@ pub fn MapPage() -> impl IntoView {
                 failure.set(None);
             }
             Err(e) => {
-                leptos::logging::error!("the map cannot be drawn: {e:?}");
-                failure.set(Some(format!(
-                    "地图无法绘制：{}",
-                    e.as_string().unwrap_or_else(|| format!("{e:?}"))
-                )));
+                leptos::logging::error!("the map cannot be drawn: {}", crate::platform::js_error(&e));
+                failure.set(Some(format!("地图无法绘制：{}", crate::platform::js_error(&e))));
             }
         }
     };
@@ -210,7 +207,7 @@ pub fn MapPage() -> impl IntoView {
     on_cleanup(move || {
         if let Some(el) = drawn.try_get_value().flatten() {
             if let Err(e) = drop_map(&el) {
-                leptos::logging::warn!("the map was not taken down: {e:?}");
+                leptos::logging::warn!("the map was not taken down: {}", crate::platform::js_error(&e));
             }
         }
     });

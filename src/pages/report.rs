@@ -242,7 +242,7 @@ fn SubmittedReport(id: ReportId) -> impl IntoView {
             })}
             <div class="actions next">
                 {next.into_iter().map(|stage| view! {
-                    <button type="button" class="primary big" data-stage=format!("{stage:?}")
+                    <button type="button" class="primary big"
                         on:click=move |_| state.new_stage(thread_id, stage)>
                         {move || state.t(words::FILE_NEXT)}{move || stage.name().get(state.lang.get())}
                     </button>

@@ -37,11 +37,7 @@ pub enum PhotoError {
 }
 
 fn js_error(e: JsValue) -> PhotoError {
-    PhotoError::Unreadable(
-        e.as_string()
-            .or_else(|| Reflect::get(&e, &"message".into()).ok()?.as_string())
-            .unwrap_or_else(|| format!("{e:?}")),
-    )
+    PhotoError::Unreadable(crate::platform::js_error(&e))
 }
 
 /// The bytes of a Blob (or the first `limit` of them).

@@ -13,6 +13,7 @@ use serde::Serialize;
 use wasm_bindgen::JsValue;
 
 use super::StoreError;
+use crate::platform::js_error;
 
 /// A value as JSON text (for the `meta` store's string values).
 pub fn to_json<T: Serialize>(value: &T) -> Result<String, StoreError> {
@@ -21,17 +22,13 @@ pub fn to_json<T: Serialize>(value: &T) -> Result<String, StoreError> {
 
 /// A record as the plain JS object IndexedDB stores.
 pub fn to_js<T: Serialize>(value: &T) -> Result<JsValue, StoreError> {
-    js_sys::JSON::parse(&to_json(value)?).map_err(|e| StoreError::Db(js_text(&e)))
+    js_sys::JSON::parse(&to_json(value)?).map_err(|e| StoreError::Db(js_error(&e)))
 }
 
 /// A stored object read back as a record.
 pub fn from_js<T: DeserializeOwned>(value: &JsValue) -> Result<T, StoreError> {
     let text: String = js_sys::JSON::stringify(value)
-        .map_err(|e| StoreError::Db(js_text(&e)))?
+        .map_err(|e| StoreError::Db(js_error(&e)))?
         .into();
     serde_json::from_str(&text).map_err(|e| StoreError::Db(e.to_string()))
-}
-
-fn js_text(e: &JsValue) -> String {
-    js_sys::Error::from(e.clone()).message().into()
 }

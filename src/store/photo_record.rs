@@ -15,7 +15,7 @@ pub struct LocalPhoto {
     pub sha256: String,
     pub size: u64,
     pub mime: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "kuaibao_core::photo::taken_at")]
     pub taken_at: Option<NaiveDateTime>,
     #[serde(default)]
     pub lat: Option<f64>,

@@ -74,7 +74,7 @@ impl SyncEngine {
         let on_online = Closure::<dyn Fn()>::new(move || this.request());
         if let Some(window) = web_sys::window() {
             if let Err(e) = window.add_event_listener_with_callback("online", on_online.as_ref().unchecked_ref()) {
-                leptos::logging::warn!("cannot listen for the online event: {e:?}");
+                leptos::logging::warn!("cannot listen for the online event: {}", crate::platform::js_error(&e));
             }
         }
         // The engine lives as long as the page.

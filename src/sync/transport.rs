@@ -52,7 +52,7 @@ pub async fn with_timeout(
     request: RequestBuilder,
     body: Option<JsValue>,
 ) -> Result<Response, NetError> {
-    let abort = web_sys::AbortController::new().map_err(|e| NetError(format!("{e:?}")))?;
+    let abort = web_sys::AbortController::new().map_err(|e| NetError(crate::platform::js_error(&e)))?;
     let signal = abort.signal();
     let _timeout = gloo_timers::callback::Timeout::new(timeout_ms, move || abort.abort());
     let request = request.abort_signal(Some(&signal));

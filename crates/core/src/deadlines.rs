@@ -98,7 +98,7 @@ pub fn due_times(
             at: occurred_at + TimeDelta::minutes(i64::from(rule.minutes)),
         })
         .collect();
-    due.sort_by_key(|d| d.at);
+    crate::sort::insertion_sort(&mut due, |a, b| a.at < b.at);
     due
 }
 

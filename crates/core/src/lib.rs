@@ -17,6 +17,7 @@ pub mod office;
 pub mod photo;
 pub mod protocol;
 pub mod report;
+pub mod sort;
 pub mod sse;
 pub mod stage;
 pub mod template;

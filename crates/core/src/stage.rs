@@ -7,8 +7,11 @@ use serde::{Deserialize, Serialize};
 use crate::text::Text;
 
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+// Read through the flat `StageFields`: serde's code for an internally
+// tagged enum buffers the whole value and is several times larger, in the
+// phone's download too.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", tag = "kind")]
+#[serde(rename_all = "snake_case", tag = "kind", try_from = "StageFields")]
 pub enum Stage {
     /// 首报 of an incident, or the finding of a hazard: starts a thread.
     #[default]
@@ -23,6 +26,41 @@ pub enum Stage {
     Rectified,
     /// Hazard: verified and closed (已验收销号).
     Closed,
+}
+
+/// A stored or sent [`Stage`]: `{"kind": "follow_up", "n": 2}`.
+#[derive(Deserialize)]
+struct StageFields {
+    kind: StageKind,
+    n: Option<u32>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum StageKind {
+    Initial,
+    FollowUp,
+    Final,
+    Rectifying,
+    Rectified,
+    Closed,
+}
+
+impl TryFrom<StageFields> for Stage {
+    type Error = &'static str;
+
+    fn try_from(f: StageFields) -> Result<Stage, &'static str> {
+        Ok(match f.kind {
+            StageKind::Initial => Stage::Initial,
+            StageKind::FollowUp => Stage::FollowUp {
+                n: f.n.ok_or("missing field `n`")?,
+            },
+            StageKind::Final => Stage::Final,
+            StageKind::Rectifying => Stage::Rectifying,
+            StageKind::Rectified => Stage::Rectified,
+            StageKind::Closed => Stage::Closed,
+        })
+    }
 }
 
 impl Stage {
@@ -104,6 +142,33 @@ pub fn chinese_number(n: u32) -> String {
 mod tests {
     use super::*;
     use crate::Lang;
+
+    #[test]
+    fn stages_read_back_as_written() {
+        for stage in [
+            Stage::Initial,
+            Stage::FollowUp { n: 3 },
+            Stage::Final,
+            Stage::Rectifying,
+            Stage::Rectified,
+            Stage::Closed,
+        ] {
+            let text = serde_json::to_string(&stage).expect("encodes");
+            assert_eq!(serde_json::from_str::<Stage>(&text).ok(), Some(stage), "{text}");
+        }
+        assert_eq!(
+            serde_json::to_string(&Stage::FollowUp { n: 2 }).ok().as_deref(),
+            Some(r#"{"kind":"follow_up","n":2}"#)
+        );
+        for bad in [
+            r#"{"kind":"follow_up"}"#,
+            r#"{"kind":"later"}"#,
+            r#"{"n":1}"#,
+            r#""initial""#,
+        ] {
+            assert!(serde_json::from_str::<Stage>(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn stages_order_in_a_thread() {

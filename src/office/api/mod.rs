@@ -142,13 +142,13 @@ pub fn with_id(path: &str, id: impl std::fmt::Display) -> String {
 pub async fn blob_url(token: &str, path: &str) -> Result<String, ApiFail> {
     let response = send(token, Method::GET, path, None).await?;
     let raw: web_sys::Response = response.into();
-    let promise = raw.blob().map_err(|e| ApiFail::Net(format!("{e:?}")))?;
+    let promise = raw.blob().map_err(|e| ApiFail::Net(crate::platform::js_error(&e)))?;
     let blob = wasm_bindgen_futures::JsFuture::from(promise)
         .await
-        .map_err(|e| ApiFail::Net(format!("{e:?}")))?
+        .map_err(|e| ApiFail::Net(crate::platform::js_error(&e)))?
         .dyn_into::<web_sys::Blob>()
-        .map_err(|e| ApiFail::Net(format!("{e:?}")))?;
-    web_sys::Url::create_object_url_with_blob(&blob).map_err(|e| ApiFail::Net(format!("{e:?}")))
+        .map_err(|e| ApiFail::Net(crate::platform::js_error(&e)))?;
+    web_sys::Url::create_object_url_with_blob(&blob).map_err(|e| ApiFail::Net(crate::platform::js_error(&e)))
 }
 
 /// Downloads `path` with the token, as the file `name`; `open` shows it in
@@ -158,9 +158,9 @@ pub async fn download(token: &str, path: &str, name: &str, open: bool) -> Result
     let document = leptos::prelude::document();
     let link = document
         .create_element("a")
-        .map_err(|e| ApiFail::Net(format!("{e:?}")))?
+        .map_err(|e| ApiFail::Net(crate::platform::js_error(&e)))?
         .dyn_into::<web_sys::HtmlElement>()
-        .map_err(|e| ApiFail::Net(format!("{e:?}")))?;
+        .map_err(|e| ApiFail::Net(crate::platform::js_error(&e)))?;
     let _ = link.set_attribute("href", &url);
     if open {
         let _ = link.set_attribute("target", "_blank");

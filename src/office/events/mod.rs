@@ -111,7 +111,7 @@ impl Stream {
     }
 
     async fn read(&self, token: &str, handlers: &Handlers) -> Result<(), Ended> {
-        let abort = web_sys::AbortController::new().map_err(|e| Ended::Failed(format!("{e:?}")))?;
+        let abort = web_sys::AbortController::new().map_err(|e| Ended::Failed(crate::platform::js_error(&e)))?;
         let signal = abort.signal();
         *self.abort.borrow_mut() = Some(abort);
         let response = RequestBuilder::new(EVENTS_PATH)
@@ -131,13 +131,13 @@ impl Stream {
         let reader = body
             .get_reader()
             .dyn_into::<web_sys::ReadableStreamDefaultReader>()
-            .map_err(|e| Ended::Failed(format!("{e:?}")))?;
+            .map_err(|e| Ended::Failed(crate::platform::js_error(&e)))?;
         (handlers.on_live)(Live::Open);
         let mut parser = EventParser::new();
         loop {
             let chunk = JsFuture::from(reader.read())
                 .await
-                .map_err(|e| Ended::Failed(format!("{e:?}")))?;
+                .map_err(|e| Ended::Failed(crate::platform::js_error(&e)))?;
             let done = js_sys::Reflect::get(&chunk, &JsValue::from_str("done"))
                 .ok()
                 .and_then(|d| d.as_bool())
@@ -146,12 +146,12 @@ impl Stream {
                 return Ok(());
             }
             let value = js_sys::Reflect::get(&chunk, &JsValue::from_str("value"))
-                .map_err(|e| Ended::Failed(format!("{e:?}")))?;
+                .map_err(|e| Ended::Failed(crate::platform::js_error(&e)))?;
             let bytes = js_sys::Uint8Array::new(&value).to_vec();
             for event in parser.push(&bytes) {
                 match serde_json::from_str::<Change>(&event.data) {
                     Ok(change) => (handlers.on_change)(change),
-                    Err(e) => leptos::logging::warn!("office events: unreadable change {:?}: {e}", event.data),
+                    Err(e) => leptos::logging::warn!("office events: unreadable change {}: {e}", event.data),
                 }
             }
         }

@@ -4,8 +4,8 @@
 //! await; each photo then follows over a resumable upload (tus 1.0) until the
 //! server holds an exact copy.
 
-use chrono::NaiveDateTime;
-use serde::{Deserialize, Serialize};
+use chrono::{NaiveDateTime, Timelike};
+use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::ids::PhotoId;
 
@@ -37,7 +37,7 @@ pub struct PhotoRef {
     pub mime: String,
     /// When the picture was taken (from its EXIF, camera's local time), if
     /// known: the EXIF itself is dropped from the stored bytes.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "taken_at")]
     // No zone, so not an RFC 3339 `date-time`: `2024-05-01T08:30:00`.
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, example = "2024-05-01T08:30:00"))]
     pub taken_at: Option<NaiveDateTime>,
@@ -46,6 +46,42 @@ pub struct PhotoRef {
     pub lat: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lon: Option<f64>,
+}
+
+/// Reads a `taken_at` as chrono writes it: `2024-05-01T08:30:00`, with
+/// `.fraction` when the time has one. Here rather than through chrono's own
+/// reader, whose format interpreter is the largest part of chrono in the
+/// phone's download.
+pub fn taken_at<'de, D: Deserializer<'de>>(d: D) -> Result<Option<NaiveDateTime>, D::Error> {
+    let Some(text) = Option::<String>::deserialize(d)? else {
+        return Ok(None);
+    };
+    parse_taken_at(&text).map(Some).ok_or_else(|| {
+        serde::de::Error::invalid_value(
+            serde::de::Unexpected::Str(&text),
+            &"a date and time such as 2024-05-01T08:30:00",
+        )
+    })
+}
+
+fn parse_taken_at(text: &str) -> Option<NaiveDateTime> {
+    let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
+    if whole.len() != "2024-05-01T08:30:00".len() {
+        return None;
+    }
+    let t = crate::validate::parse_datetime(whole)?;
+    if fraction.is_empty() && !text.contains('.') {
+        return Some(t);
+    }
+    if fraction.is_empty() || fraction.len() > 9 || !fraction.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let nanos = fraction
+        .bytes()
+        .chain(std::iter::repeat(b'0'))
+        .take(9)
+        .fold(0, |n, b| n * 10 + u32::from(b - b'0'));
+    t.with_nanosecond(nanos)
 }
 
 /// The image types accepted, by their first bytes (never by name or by what
@@ -101,6 +137,38 @@ mod tests {
         assert_eq!(sniff_image(b"GIF89a"), None);
         assert_eq!(sniff_image(b"<html>"), None);
         assert_eq!(sniff_image(&[]), None);
+    }
+
+    #[test]
+    fn taken_at_reads_back_what_chrono_writes() {
+        let photo = |taken: &str| {
+            format!(
+                r#"{{"id":"01a20621-ad00-7048-8000-000000000000","blank":"photos","sha256":"{}","size":1,"mime":"image/jpeg","taken_at":{taken}}}"#,
+                "a".repeat(64)
+            )
+        };
+        let day = chrono::NaiveDate::from_ymd_opt(2024, 5, 1).expect("day");
+        for t in [
+            day.and_hms_opt(8, 30, 0).expect("t"),
+            day.and_hms_milli_opt(23, 59, 59, 250).expect("t"),
+            day.and_hms_nano_opt(0, 0, 1, 123_456_789).expect("t"),
+        ] {
+            let text = serde_json::to_string(&t).expect("chrono writes it");
+            let read: PhotoRef = serde_json::from_str(&photo(&text)).expect(&text);
+            assert_eq!(read.taken_at, Some(t), "{text}");
+        }
+        let read: PhotoRef = serde_json::from_str(&photo("null")).expect("null");
+        assert_eq!(read.taken_at, None);
+        for bad in [
+            r#""2024-05-01T08:30""#,
+            r#""2024-05-01 08:30:00""#,
+            r#""2024-05-01T08:30:00.""#,
+            r#""2024-05-01T08:30:00.1234567890""#,
+            r#""2024-05-01T08:30:00Z""#,
+            "1714552200",
+        ] {
+            assert!(serde_json::from_str::<PhotoRef>(&photo(bad)).is_err(), "{bad}");
+        }
     }
 
     #[test]
