@@ -66,6 +66,8 @@ impl Store {
     /// never turn a submitted report back into a draft. Returns whether it
     /// wrote.
     pub async fn save_draft(&self, draft: &LocalReport) -> Result<bool, StoreError> {
+        // Made before the transaction opens, so it stays short.
+        let value = json::to_js(draft)?;
         let tx = self
             .db
             .transaction(REPORTS)
@@ -73,12 +75,12 @@ impl Store {
             .build()?;
         let store = tx.object_store(REPORTS)?;
         let existing: Option<JsValue> = store.get(draft.id.to_string()).primitive()?.await?;
-        if let Some(existing) = existing {
-            if json::from_js::<LocalReport>(&existing)?.status != Status::Draft {
-                return Ok(false);
-            }
+        // Only the stored record's state matters here: read it alone rather
+        // than decode the whole record on every autosave.
+        if existing.is_some_and(|r| !is_draft(&r)) {
+            return Ok(false);
         }
-        store.put(json::to_js(draft)?).primitive()?.await?;
+        store.put(value).primitive()?.await?;
         tx.commit().await?;
         Ok(true)
     }
@@ -248,4 +250,14 @@ impl Store {
         tx.commit().await?;
         Ok(())
     }
+}
+
+/// Whether a stored report record is a draft: its `status.state`, as
+/// [`Status`] is stored (`{"state": "draft"}`).
+fn is_draft(record: &JsValue) -> bool {
+    js_sys::Reflect::get(record, &"status".into())
+        .and_then(|status| js_sys::Reflect::get(&status, &"state".into()))
+        .ok()
+        .and_then(|state| state.as_string())
+        .is_some_and(|state| state == "draft")
 }
