@@ -43,8 +43,9 @@ pub fn js_error(e: &wasm_bindgen::JsValue) -> String {
         return s;
     }
     let field = |name: &str| js_sys::Reflect::get(e, &name.into()).ok().and_then(|v| v.as_string());
-    if e.is_instance_of::<js_sys::Error>() || field("message").is_some() {
-        let message = field("message").unwrap_or_default();
+    let message = field("message");
+    if message.is_some() || e.is_instance_of::<js_sys::Error>() {
+        let message = message.unwrap_or_default();
         return match field("name") {
             Some(name) if !name.is_empty() => format!("{name}: {message}"),
             _ => message,

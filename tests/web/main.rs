@@ -8,6 +8,7 @@ wasm_bindgen_test_configure!(run_in_browser);
 
 mod catalogue;
 mod outbox;
+mod platform_text;
 mod session;
 mod store;
 mod threads;

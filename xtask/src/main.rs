@@ -218,8 +218,10 @@ fn build_office(root: &Path) -> Result<()> {
 /// Flags of the release wasm, on top of `--cfg erase_components` (which
 /// .cargo/config.toml sets for every wasm build, tests included):
 /// - the standard library rebuilt with the app (`build-std`, from the
-///   `rust-src` component that setup installs; at opt-level 3, by the
-///   `wasm-release` profile);
+///   `rust-src` component that setup installs), at the app's `opt-level =
+///   "z"` (a profile for std at 3 was tried: 2 KB more, no speed-up beyond
+///   the benchmarks' run-to-run spread, and every cargo command warned that
+///   its std override matched no package);
 /// - `panic = immediate-abort`: a panic traps at once, with no message
 ///   formatting linked in (the release wasm aborts on a panic anyway; only
 ///   the console line is lost);
@@ -243,9 +245,7 @@ fn trunk(root: &Path) -> Command {
         .current_dir(root)
         .env("RUSTC_BOOTSTRAP", "1")
         .env("CARGO_UNSTABLE_BUILD_STD", "std,panic_abort")
-        .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS", RELEASE_WASM_RUSTFLAGS)
-        // Cargo.toml's `wasm-release`: `release`, with std built for speed.
-        .env("TRUNK_BUILD_CARGO_PROFILE", "wasm-release");
+        .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS", RELEASE_WASM_RUSTFLAGS);
     trunk
 }
 

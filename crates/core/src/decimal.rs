@@ -5,8 +5,10 @@
 //! the phone's download for no figure's sake: the values only meet bounds
 //! such as 50 people or 90 degrees.
 
-/// The value of `[+-]digits[.digits]`, or `None` for anything else.
-/// Within a unit in the last place of the exact value.
+/// The value of `[+-]digits[.digits]`, or `None` for anything else and for
+/// a number too long for a double (hundreds of digits, read as infinity):
+/// callers compare the value with bounds, and infinity would pass every
+/// lower bound. Within a unit in the last place of the exact value.
 pub fn parse(text: &str) -> Option<f64> {
     let (negative, body) = match text.as_bytes().first()? {
         b'-' => (true, &text[1..]),
@@ -15,7 +17,7 @@ pub fn parse(text: &str) -> Option<f64> {
     };
     let (whole, fraction) = body.split_once('.').unwrap_or((body, ""));
     let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
-    if whole.is_empty() || !digits(whole) || !digits(fraction) || (body.ends_with('.')) {
+    if whole.is_empty() || !digits(whole) || !digits(fraction) || body.ends_with('.') {
         return None;
     }
     let mut value = 0.0_f64;
@@ -30,7 +32,7 @@ pub fn parse(text: &str) -> Option<f64> {
         scale *= 10.0;
     }
     let value = value + tail / scale;
-    Some(if negative { -value } else { value })
+    value.is_finite().then_some(if negative { -value } else { value })
 }
 
 #[cfg(test)]
@@ -56,6 +58,8 @@ mod tests {
         ] {
             assert_eq!(parse(text), None, "{text:?}");
         }
+        assert_eq!(parse(&"9".repeat(400)), None, "too long for a double");
+        assert!(parse(&"9".repeat(300)).is_some_and(f64::is_finite));
     }
 
     #[test]

@@ -316,7 +316,11 @@ mod tests {
 
     #[test]
     fn missing_or_bad_figures_count_as_zero() {
-        let s = suggest(&WORK_SAFETY, &answers(&[("dead", ""), ("direct_loss", "lots")]));
+        let endless = "9".repeat(400);
+        let s = suggest(
+            &WORK_SAFETY,
+            &answers(&[("dead", ""), ("direct_loss", "lots"), ("serious_injured", &endless)]),
+        );
         assert_eq!(s.grade, Grade::IV);
         assert!(s.crossings.is_empty());
     }

@@ -65,17 +65,21 @@ pub fn taken_at<'de, D: Deserializer<'de>>(d: D) -> Result<Option<NaiveDateTime>
 }
 
 fn parse_taken_at(text: &str) -> Option<NaiveDateTime> {
-    let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
+    let (whole, fraction) = match text.split_once('.') {
+        Some((whole, fraction)) => (whole, Some(fraction)),
+        None => (text, None),
+    };
     if whole.len() != "2024-05-01T08:30:00".len() {
         return None;
     }
     let t = crate::validate::parse_datetime(whole)?;
-    if fraction.is_empty() && !text.contains('.') {
+    let Some(fraction) = fraction else {
         return Some(t);
-    }
-    if fraction.is_empty() || fraction.len() > 9 || !fraction.bytes().all(|b| b.is_ascii_digit()) {
+    };
+    if !(1..=9).contains(&fraction.len()) || !fraction.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
+    // `.25` is 250 000 000 ns: the digits padded to nine.
     let nanos = fraction
         .bytes()
         .chain(std::iter::repeat(b'0'))
