@@ -55,7 +55,8 @@ pub enum Upload {
 /// Every field any [`Upload`] has, as stored; `state` says which apply.
 #[derive(Deserialize)]
 struct UploadFields {
-    state: UploadState,
+    /// Matched by hand, as [`super::record`]'s `state` is.
+    state: String,
     url: Option<String>,
     #[serde(default)]
     offset: u64,
@@ -67,30 +68,23 @@ struct UploadFields {
     reason: Option<String>,
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "snake_case")]
-enum UploadState {
-    Waiting,
-    Done,
-    Rejected,
-}
-
 impl TryFrom<UploadFields> for Upload {
     type Error = &'static str;
 
     fn try_from(f: UploadFields) -> Result<Upload, &'static str> {
-        Ok(match f.state {
-            UploadState::Waiting => Upload::Waiting {
+        Ok(match f.state.as_str() {
+            "waiting" => Upload::Waiting {
                 url: f.url,
                 offset: f.offset,
                 attempts: f.attempts,
                 next_try_ms: f.next_try_ms,
                 last_error: f.last_error,
             },
-            UploadState::Done => Upload::Done,
-            UploadState::Rejected => Upload::Rejected {
+            "done" => Upload::Done,
+            "rejected" => Upload::Rejected {
                 reason: f.reason.ok_or("missing field `reason`")?,
             },
+            _ => return Err("unknown `state`"),
         })
     }
 }

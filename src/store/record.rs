@@ -87,7 +87,9 @@ pub enum Status {
 /// Every field any [`Status`] has, as stored; `state` says which apply.
 #[derive(Deserialize)]
 struct StatusFields {
-    state: StateName,
+    /// Matched by hand: serde's enum visitor would be bigger than the rest.
+    state: String,
+    #[serde(default, deserialize_with = "kuaibao_core::timestamp::fixed_opt")]
     written_at: Option<DateTime<FixedOffset>>,
     #[serde(default)]
     attempts: u32,
@@ -100,42 +102,33 @@ struct StatusFields {
     fields: Vec<FieldError>,
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "snake_case")]
-enum StateName {
-    Draft,
-    Waiting,
-    Sending,
-    Delivered,
-    Rejected,
-}
-
 impl TryFrom<StatusFields> for Status {
     type Error = &'static str;
 
     fn try_from(f: StatusFields) -> Result<Status, &'static str> {
         let written_at = || f.written_at.ok_or("missing field `written_at`");
-        Ok(match f.state {
-            StateName::Draft => Status::Draft,
-            StateName::Waiting => Status::Waiting {
+        Ok(match f.state.as_str() {
+            "draft" => Status::Draft,
+            "waiting" => Status::Waiting {
                 written_at: written_at()?,
                 attempts: f.attempts,
                 next_try_ms: f.next_try_ms,
                 last_error: f.last_error,
             },
-            StateName::Sending => Status::Sending {
+            "sending" => Status::Sending {
                 written_at: written_at()?,
                 attempts: f.attempts,
             },
-            StateName::Delivered => Status::Delivered {
+            "delivered" => Status::Delivered {
                 written_at: written_at()?,
                 receipt: f.receipt.ok_or("missing field `receipt`")?,
             },
-            StateName::Rejected => Status::Rejected {
+            "rejected" => Status::Rejected {
                 written_at: written_at()?,
                 reason: f.reason.ok_or("missing field `reason`")?,
                 fields: f.fields,
             },
+            _ => return Err("unknown `state`"),
         })
     }
 }

@@ -11,7 +11,7 @@ use crate::text::{Lang, Text};
 
 /// The four grades; `I` is the gravest, so "at least 较大" is `g <= III`.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub enum Grade {
     I,
     II,
@@ -19,9 +19,9 @@ pub enum Grade {
     IV,
 }
 
-impl Grade {
-    pub const ALL: [Grade; 4] = [Grade::I, Grade::II, Grade::III, Grade::IV];
+crate::coded!(Grade { I = "I", II = "II", III = "III", IV = "IV" });
 
+impl Grade {
     pub fn name(self) -> Text {
         match self {
             Grade::I => Text::new("特别重大（Ⅰ级）", "Particularly grave (I)"),
@@ -34,19 +34,6 @@ impl Grade {
     /// As grave as `other` or graver.
     pub fn at_least(self, other: Grade) -> bool {
         self <= other
-    }
-
-    pub fn code(self) -> &'static str {
-        match self {
-            Grade::I => "I",
-            Grade::II => "II",
-            Grade::III => "III",
-            Grade::IV => "IV",
-        }
-    }
-
-    pub fn from_code(code: &str) -> Option<Grade> {
-        Grade::ALL.into_iter().find(|g| g.code() == code)
     }
 }
 

@@ -6,6 +6,7 @@
 pub mod account;
 pub mod backoff;
 pub mod catalogue;
+pub mod code;
 pub mod deadlines;
 pub mod decimal;
 pub mod desk;
@@ -23,6 +24,7 @@ pub mod stage;
 pub mod template;
 pub mod text;
 pub mod thread;
+pub mod timestamp;
 pub mod validate;
 pub mod written;
 

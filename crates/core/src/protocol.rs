@@ -37,6 +37,7 @@ pub struct Health {
     pub status: String,
     /// The server's clock: the phone measures its own offset against it at
     /// the start of every sync.
+    #[cfg_attr(target_arch = "wasm32", serde(deserialize_with = "crate::timestamp::utc"))]
     pub server_time: DateTime<Utc>,
 }
 
@@ -48,6 +49,7 @@ pub struct Receipt {
     /// The server's sequence number: the order reports arrived in.
     pub seq: i64,
     /// When the server first received the report, by the server's clock.
+    #[cfg_attr(target_arch = "wasm32", serde(deserialize_with = "crate::timestamp::utc"))]
     pub received_at: DateTime<Utc>,
     /// The server's clock minus the phone's ([`CLOCK_HEADER`]) when the
     /// record first arrived, in milliseconds; positive when the phone is
@@ -65,7 +67,7 @@ pub fn clock_offset_ms(sent_ms: i64, server_ms: i64, answered_ms: i64) -> i64 {
 
 /// Machine-readable reasons for a refusal.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ApiErrorCode {
     /// The report is well-formed but some answers are not acceptable.
@@ -87,6 +89,19 @@ pub enum ApiErrorCode {
     Unavailable,
     Internal,
 }
+
+crate::coded!(ApiErrorCode {
+    InvalidReport = "invalid_report",
+    BadRequest = "bad_request",
+    Conflict = "conflict",
+    PayloadTooLarge = "payload_too_large",
+    NotFound = "not_found",
+    Unauthorized = "unauthorized",
+    Forbidden = "forbidden",
+    RateLimited = "rate_limited",
+    Unavailable = "unavailable",
+    Internal = "internal",
+});
 
 /// Every error answer of the API has this shape.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

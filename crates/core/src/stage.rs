@@ -31,34 +31,26 @@ pub enum Stage {
 /// A stored or sent [`Stage`]: `{"kind": "follow_up", "n": 2}`.
 #[derive(Deserialize)]
 struct StageFields {
-    kind: StageKind,
+    /// A string matched by hand: serde's enum visitor for it was bigger
+    /// than all the rest of reading a stage.
+    kind: String,
     n: Option<u32>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "snake_case")]
-enum StageKind {
-    Initial,
-    FollowUp,
-    Final,
-    Rectifying,
-    Rectified,
-    Closed,
 }
 
 impl TryFrom<StageFields> for Stage {
     type Error = &'static str;
 
     fn try_from(f: StageFields) -> Result<Stage, &'static str> {
-        Ok(match f.kind {
-            StageKind::Initial => Stage::Initial,
-            StageKind::FollowUp => Stage::FollowUp {
+        Ok(match f.kind.as_str() {
+            "initial" => Stage::Initial,
+            "follow_up" => Stage::FollowUp {
                 n: f.n.ok_or("missing field `n`")?,
             },
-            StageKind::Final => Stage::Final,
-            StageKind::Rectifying => Stage::Rectifying,
-            StageKind::Rectified => Stage::Rectified,
-            StageKind::Closed => Stage::Closed,
+            "final" => Stage::Final,
+            "rectifying" => Stage::Rectifying,
+            "rectified" => Stage::Rectified,
+            "closed" => Stage::Closed,
+            _ => return Err("unknown stage `kind`"),
         })
     }
 }

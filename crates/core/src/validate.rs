@@ -13,7 +13,7 @@ use crate::template::{BlankKind, Family, Template};
 
 /// Why one blank is not acceptable.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     Required,
@@ -45,6 +45,31 @@ pub enum ErrorCode {
     /// A photo entry that cannot be right (bad digest, size, type, blank).
     BadPhoto,
 }
+
+crate::coded!(ErrorCode {
+    Required = "required",
+    NotAWholeNumber = "not_a_whole_number",
+    NotANumber = "not_a_number",
+    OutOfRange = "out_of_range",
+    TooLong = "too_long",
+    BadDateTime = "bad_date_time",
+    InFuture = "in_future",
+    BadCoordinate = "bad_coordinate",
+    IncompleteCoordinate = "incomplete_coordinate",
+    UnknownOption = "unknown_option",
+    BadPhone = "bad_phone",
+    UnknownField = "unknown_field",
+    UnknownTemplate = "unknown_template",
+    BadId = "bad_id",
+    BadDate = "bad_date",
+    TooManyDecimals = "too_many_decimals",
+    StageNotAllowed = "stage_not_allowed",
+    BadThread = "bad_thread",
+    GradeMismatch = "grade_mismatch",
+    ReasonRequired = "reason_required",
+    PhotosMissing = "photos_missing",
+    BadPhoto = "bad_photo",
+});
 
 /// One bad blank: which, why, and a sentence for people in both languages.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -4,7 +4,7 @@
 //! await; each photo then follows over a resumable upload (tus 1.0) until the
 //! server holds an exact copy.
 
-use chrono::{NaiveDateTime, Timelike};
+use chrono::NaiveDateTime;
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::ids::PhotoId;
@@ -48,44 +48,17 @@ pub struct PhotoRef {
     pub lon: Option<f64>,
 }
 
-/// Reads a `taken_at` as chrono writes it: `2024-05-01T08:30:00`, with
-/// `.fraction` when the time has one. Here rather than through chrono's own
-/// reader, whose format interpreter is the largest part of chrono in the
-/// phone's download.
+/// Reads a `taken_at` as chrono writes it ([`crate::timestamp::parse_naive`]).
 pub fn taken_at<'de, D: Deserializer<'de>>(d: D) -> Result<Option<NaiveDateTime>, D::Error> {
     let Some(text) = Option::<String>::deserialize(d)? else {
         return Ok(None);
     };
-    parse_taken_at(&text).map(Some).ok_or_else(|| {
+    crate::timestamp::parse_naive(&text).map(Some).ok_or_else(|| {
         serde::de::Error::invalid_value(
             serde::de::Unexpected::Str(&text),
             &"a date and time such as 2024-05-01T08:30:00",
         )
     })
-}
-
-fn parse_taken_at(text: &str) -> Option<NaiveDateTime> {
-    let (whole, fraction) = match text.split_once('.') {
-        Some((whole, fraction)) => (whole, Some(fraction)),
-        None => (text, None),
-    };
-    if whole.len() != "2024-05-01T08:30:00".len() {
-        return None;
-    }
-    let t = crate::validate::parse_datetime(whole)?;
-    let Some(fraction) = fraction else {
-        return Some(t);
-    };
-    if !(1..=9).contains(&fraction.len()) || !fraction.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    // `.25` is 250 000 000 ns: the digits padded to nine.
-    let nanos = fraction
-        .bytes()
-        .chain(std::iter::repeat(b'0'))
-        .take(9)
-        .fold(0, |n, b| n * 10 + u32::from(b - b'0'));
-    t.with_nanosecond(nanos)
 }
 
 /// The image types accepted, by their first bytes (never by name or by what

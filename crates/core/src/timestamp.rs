@@ -1,0 +1,184 @@
+//! Readers for times as chrono writes them: `2026-12-04T03:11:35.492537Z`,
+//! `2026-12-04T11:11:35+08:00`, and without a zone `2024-05-01T08:30:00`.
+//!
+//! The phone reads only times the server or the phone itself wrote, so it
+//! needs none of chrono's general parser, whose format interpreter is the
+//! largest part of chrono in the phone's download. The server keeps chrono's
+//! reader for what clients send (the fields say `cfg_attr(target_arch =
+//! "wasm32", …)`); the tests check both read chrono's output the same.
+
+use chrono::{DateTime, FixedOffset, NaiveDateTime, Timelike, Utc};
+use serde::de::{Deserialize, Deserializer, Error, Unexpected};
+
+/// `2024-05-01T08:30:00`, with `.fraction` (one to nine digits) when the
+/// time has one.
+pub fn parse_naive(text: &str) -> Option<NaiveDateTime> {
+    let (whole, fraction) = match text.split_once('.') {
+        Some((whole, fraction)) => (whole, Some(fraction)),
+        None => (text, None),
+    };
+    if whole.len() != "2024-05-01T08:30:00".len() {
+        return None;
+    }
+    let t = crate::validate::parse_datetime(whole)?;
+    let Some(fraction) = fraction else {
+        return Some(t);
+    };
+    if !(1..=9).contains(&fraction.len()) || !fraction.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    // `.25` is 250 000 000 ns: the digits padded to nine.
+    let nanos = fraction
+        .bytes()
+        .chain(std::iter::repeat(b'0'))
+        .take(9)
+        .fold(0, |n, b| n * 10 + u32::from(b - b'0'));
+    t.with_nanosecond(nanos)
+}
+
+/// An RFC 3339 time as chrono writes it: a [`parse_naive`] time, then `Z`
+/// or an offset `+08:00`.
+pub fn parse_rfc3339(text: &str) -> Option<DateTime<FixedOffset>> {
+    let (local, seconds_east) = match text.strip_suffix('Z') {
+        Some(local) => (local, 0),
+        None => {
+            let split = text.len().checked_sub("+08:00".len())?;
+            let (local, zone) = (text.get(..split)?, text.get(split..)?.as_bytes());
+            let sign = match zone.first()? {
+                b'+' => 1,
+                b'-' => -1,
+                _ => return None,
+            };
+            let hours = two_digits(zone.get(1..3)?)?;
+            let minutes = two_digits(zone.get(4..6)?)?;
+            if zone[3] != b':' || minutes >= 60 {
+                return None;
+            }
+            (local, sign * (hours * 3600 + minutes * 60))
+        }
+    };
+    let offset = FixedOffset::east_opt(seconds_east)?;
+    parse_naive(local)?.and_local_timezone(offset).single()
+}
+
+fn two_digits(digits: &[u8]) -> Option<i32> {
+    match *digits {
+        [a @ b'0'..=b'9', b @ b'0'..=b'9'] => Some(i32::from(a - b'0') * 10 + i32::from(b - b'0')),
+        _ => None,
+    }
+}
+
+/// serde `deserialize_with` for a `DateTime<Utc>`.
+pub fn utc<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
+    fixed(d).map(|t| t.with_timezone(&Utc))
+}
+
+/// serde `deserialize_with` for a `DateTime<FixedOffset>`.
+pub fn fixed<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<FixedOffset>, D::Error> {
+    let text = String::deserialize(d)?;
+    parse_rfc3339(&text).ok_or_else(|| D::Error::invalid_value(Unexpected::Str(&text), &"an RFC 3339 time"))
+}
+
+/// serde `deserialize_with` for an `Option<DateTime<FixedOffset>>`; the
+/// field needs `#[serde(default)]` too, to be optional.
+pub fn fixed_opt<'de, D: Deserializer<'de>>(d: D) -> Result<Option<DateTime<FixedOffset>>, D::Error> {
+    let Some(text) = Option::<String>::deserialize(d)? else {
+        return Ok(None);
+    };
+    parse_rfc3339(&text)
+        .map(Some)
+        .ok_or_else(|| D::Error::invalid_value(Unexpected::Str(&text), &"an RFC 3339 time"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{NaiveDate, TimeZone};
+
+    /// Times with every kind of fraction chrono writes, in several zones.
+    fn samples() -> Vec<DateTime<FixedOffset>> {
+        let mut out = Vec::new();
+        let day = NaiveDate::from_ymd_opt(2026, 12, 4).expect("day");
+        for nanos in [0, 5_000_000, 492_537_000, 123_456_789, 999_999_999, 1] {
+            for east in [0, 8 * 3600, -5 * 3600 - 30 * 60, 14 * 3600, -12 * 3600] {
+                let offset = FixedOffset::east_opt(east).expect("offset");
+                for (h, m, s) in [(0, 0, 0), (3, 11, 35), (23, 59, 59)] {
+                    let local = day.and_hms_nano_opt(h, m, s, nanos).expect("time");
+                    out.push(offset.from_local_datetime(&local).single().expect("unambiguous"));
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn reads_what_chrono_writes_as_chrono_reads_it() {
+        for t in samples() {
+            for text in [
+                serde_json::to_value(t).expect("json").as_str().expect("string").to_owned(),
+                serde_json::to_value(t.with_timezone(&Utc)).expect("json").as_str().expect("string").to_owned(),
+                t.to_rfc3339(),
+            ] {
+                let chrono: DateTime<FixedOffset> = text.parse().expect("chrono reads its own");
+                assert_eq!(parse_rfc3339(&text), Some(chrono), "{text}");
+                // Same instant and same offset.
+                assert_eq!(parse_rfc3339(&text).map(|p| p.offset().local_minus_utc()), Some(chrono.offset().local_minus_utc()));
+            }
+        }
+    }
+
+    #[test]
+    fn the_serde_readers_match_chronos() {
+        for t in samples() {
+            let json = serde_json::to_string(&t).expect("json");
+            let mut de = serde_json::Deserializer::from_str(&json);
+            assert_eq!(fixed(&mut de).expect("fixed"), t);
+            let utc_json = serde_json::to_string(&t.with_timezone(&Utc)).expect("json");
+            let mut de = serde_json::Deserializer::from_str(&utc_json);
+            assert_eq!(utc(&mut de).expect("utc"), t.with_timezone(&Utc));
+            let mut de = serde_json::Deserializer::from_str("null");
+            assert_eq!(fixed_opt(&mut de).expect("null"), None);
+            let mut de = serde_json::Deserializer::from_str(&json);
+            assert_eq!(fixed_opt(&mut de).expect("some"), Some(t));
+        }
+    }
+
+    #[test]
+    fn refuses_what_is_not_such_a_time() {
+        for bad in [
+            "",
+            "Z",
+            "2026-12-04",
+            "2026-12-04T03:11:35",
+            "2026-12-04T03:11Z",
+            "2026-12-04T03:11:35.Z",
+            "2026-12-04T03:11:35.1234567890Z",
+            "2026-12-04T03:11:35+0800",
+            "2026-12-04T03:11:35+08",
+            "2026-12-04T03:11:35 08:00",
+            "2026-12-04T03:11:35+08:60",
+            "2026-12-04T03:11:35+24:00",
+            "2026-13-04T03:11:35Z",
+            "2026-02-30T03:11:35Z",
+            "2026-12-04T24:00:00Z",
+            "2026-12-04 03:11:35Z",
+            "2026-12-04T03:11:35z",
+            "２０２６-12-04T03:11:35Z",
+            "2026-12-04T03:11:35+08:0０",
+        ] {
+            assert_eq!(parse_rfc3339(bad), None, "{bad}");
+        }
+        let mut de = serde_json::Deserializer::from_str("\"yesterday\"");
+        let err = fixed(&mut de).expect_err("refused");
+        assert!(err.to_string().contains("yesterday"), "{err}");
+    }
+
+    #[test]
+    fn naive_times_read_with_and_without_fraction() {
+        let t = NaiveDate::from_ymd_opt(2024, 5, 1).and_then(|d| d.and_hms_opt(8, 30, 0)).expect("time");
+        assert_eq!(parse_naive("2024-05-01T08:30:00"), Some(t));
+        assert_eq!(parse_naive("2024-05-01T08:30:00.25"), t.with_nanosecond(250_000_000));
+        assert_eq!(parse_naive("2024-05-01T08:30"), None);
+        assert_eq!(parse_naive("2024-05-01T08:30:00."), None);
+    }
+}
