@@ -1,11 +1,11 @@
 //! From a camera or gallery file to a stored photo: read the capture time and
 //! position from the original's EXIF, shrink it off the main thread, hash
-//! the bytes that will be sent, and store photo and thumbnail as Blobs.
+//! the bytes that will be sent (by the browser's SHA-256, so the photo is
+//! never copied into wasm memory), and store photo and thumbnail as Blobs.
 
 use js_sys::{Reflect, Uint8Array};
 use kuaibao_core::photo::{self, exif};
 use kuaibao_core::ReportId;
-use sha2::{Digest, Sha256};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
@@ -21,6 +21,9 @@ extern "C" {
         quality: f64,
         thumb_edge: u32,
     ) -> Result<JsValue, JsValue>;
+
+    #[wasm_bindgen(js_name = sha256Hex, catch)]
+    async fn sha256_hex(blob: &web_sys::Blob) -> Result<JsValue, JsValue>;
 }
 
 /// EXIF lives near the start of a JPEG; reading more only costs memory.
@@ -40,11 +43,12 @@ fn js_error(e: JsValue) -> PhotoError {
     PhotoError::Unreadable(crate::platform::js_error(&e))
 }
 
-/// The bytes of a Blob (or the first `limit` of them).
-pub async fn blob_bytes(blob: &web_sys::Blob, limit: Option<f64>) -> Result<Vec<u8>, JsValue> {
-    let part = match limit {
-        Some(n) if blob.size() > n => blob.slice_with_f64_and_f64(0.0, n)?,
-        _ => blob.clone(),
+/// The first `limit` bytes of a Blob (all of them if it is smaller).
+async fn head_bytes(blob: &web_sys::Blob, limit: f64) -> Result<Vec<u8>, JsValue> {
+    let part = if blob.size() > limit {
+        blob.slice_with_f64_and_f64(0.0, limit)?
+    } else {
+        blob.clone()
     };
     let buffer = JsFuture::from(part.array_buffer()).await?;
     Ok(Uint8Array::new(&buffer).to_vec())
@@ -57,7 +61,7 @@ pub async fn add_photo(
     blank: &str,
     file: &web_sys::Blob,
 ) -> Result<LocalPhoto, PhotoError> {
-    let head = blob_bytes(file, Some(EXIF_WINDOW)).await.map_err(js_error)?;
+    let head = head_bytes(file, EXIF_WINDOW).await.map_err(js_error)?;
     let facts = exif::read(&head);
     let shrunk = shrink_photo(file, photo::MAX_EDGE_PX, photo::JPEG_QUALITY, photo::THUMB_EDGE_PX)
         .await
@@ -69,12 +73,16 @@ pub async fn add_photo(
             .map_err(|_| PhotoError::Unreadable(key.into()))
     };
     let (bytes, thumb) = (blob_at("photo")?, blob_at("thumb")?);
-    let data = blob_bytes(&bytes, None).await.map_err(js_error)?;
-    let size = data.len() as u64;
+    let size = bytes.size() as u64;
     if size > photo::MAX_PHOTO_BYTES {
         return Err(PhotoError::TooLarge(size));
     }
-    let sha256 = Sha256::digest(&data).iter().map(|b| format!("{b:02x}")).collect();
+    let sha256 = sha256_hex(&bytes)
+        .await
+        .map_err(js_error)?
+        .as_string()
+        .filter(|hex| photo::is_sha256_hex(hex))
+        .ok_or_else(|| PhotoError::Unreadable("SHA-256".into()))?;
     let record = LocalPhoto {
         id: platform::new_photo_id(),
         report_id,

@@ -28,11 +28,10 @@ function getWorker() {
   return worker;
 }
 
-function loadFallback() {
-  if (self.kuaibaoShrink) return Promise.resolve();
+function loadScript(src) {
   return new Promise((resolve, reject) => {
     const script = document.createElement('script');
-    script.src = '/photo-shrink.js';
+    script.src = src;
     script.onload = resolve;
     script.onerror = () => reject(new Error('cannot load the photo code'));
     document.head.appendChild(script);
@@ -47,6 +46,20 @@ export async function shrinkPhoto(file, maxEdge, quality, thumbEdge) {
       getWorker().postMessage({ id, file, maxEdge, quality, thumbEdge });
     });
   }
-  await loadFallback();
+  if (!self.kuaibaoShrink) await loadScript('/photo-shrink.js');
   return self.kuaibaoShrink(file, maxEdge, quality, thumbEdge);
+}
+
+// SHA-256 of a Blob's bytes, as lowercase hex: the photo never has to be
+// copied into the app's memory to be hashed. By the browser's own digest in
+// a secure context (https, or localhost); over plain http, which has none,
+// by /photo-sha256.js, loaded then.
+export async function sha256Hex(blob) {
+  const bytes = await blob.arrayBuffer();
+  if (self.crypto && self.crypto.subtle) {
+    const digest = new Uint8Array(await self.crypto.subtle.digest('SHA-256', bytes));
+    return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
+  }
+  if (!self.kuaibaoSha256) await loadScript('/photo-sha256.js');
+  return self.kuaibaoSha256(new Uint8Array(bytes));
 }
