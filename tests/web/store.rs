@@ -166,3 +166,45 @@ async fn records_written_by_earlier_versions_read_back_unchanged() {
     assert_eq!(store.all().await.expect("all"), expected);
     assert_eq!(store.photos().await.expect("photos"), vec![photo]);
 }
+
+/// The phone reads its records with serde_json's short float parser (no
+/// `float_roundtrip` in the wasm): every coordinate it can write, as the
+/// EXIF reader rounds them, reads back as the same double, so a report
+/// resent after any number of reads and writes is the text first sent.
+#[wasm_bindgen_test]
+async fn photo_coordinates_read_back_exactly_through_many_rewrites() {
+    use kuaibao_core::photo::exif::to_centimetres;
+    use kuaibao_core::photo::PhotoRef;
+
+    let store = fresh_store().await;
+    let mut draft = report(Status::Draft);
+    // Degrees, minutes and seconds as cameras write them (seconds in
+    // hundredths), east and west of 100°, north and south.
+    let mut k = 0u32;
+    for d in [0u32, 1, 22, 30, 39, 89, 104, 116, 121, 135, 179] {
+        for m in [0u32, 1, 7, 29, 59] {
+            for s in [0u32, 1, 1234, 3333, 5999] {
+                k += 1;
+                let degrees = f64::from(d) + f64::from(m) / 60.0 + f64::from(s) / 100.0 / 3600.0;
+                let sign = if k % 2 == 0 { -1.0 } else { 1.0 };
+                draft.photos.push(PhotoRef {
+                    id: platform::new_photo_id(),
+                    blank: "photos".into(),
+                    sha256: "0".repeat(64),
+                    size: 1,
+                    mime: "image/jpeg".into(),
+                    taken_at: None,
+                    lat: Some(to_centimetres(sign * degrees.min(90.0))),
+                    lon: Some(to_centimetres(-sign * degrees)),
+                });
+            }
+        }
+    }
+    let at = platform::now_local();
+    let first = serde_json::to_string(&draft.as_report(at)).expect("encodes");
+    for _ in 0..3 {
+        assert!(store.save_draft(&draft).await.expect("save"));
+        draft = store.get(draft.id).await.expect("get").expect("stored");
+    }
+    assert_eq!(serde_json::to_string(&draft.as_report(at)).expect("encodes"), first);
+}

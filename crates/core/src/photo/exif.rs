@@ -273,7 +273,7 @@ impl<'a> Tiff<'a> {
             _ => return None,
         };
         let degrees = self.degrees(self.find(gps, tag)?)?;
-        (degrees.is_finite() && degrees <= max).then_some(sign * degrees)
+        (degrees.is_finite() && degrees <= max).then_some(to_centimetres(sign * degrees))
     }
 
     /// Up to three RATIONALs (degrees, minutes, seconds) as degrees.
@@ -316,6 +316,18 @@ fn parse_date_time(s: &[u8]) -> Option<NaiveDateTime> {
         num(14, 16)?,
         num(17, 19)?,
     )
+}
+
+/// Degrees rounded to seven decimals (about a centimetre; a phone's GPS is
+/// good to metres). The rounded number is written with at most ten
+/// significant digits, so any JSON reader, however fast and loose, reads it
+/// back as the same double: the phone's wasm reads its stored reports with
+/// serde_json's short float parser (the exact one is 7 KB of download), and
+/// a report resent after a crash must carry exactly the coordinates it was
+/// first sent with. Never -0.0: the phone's store keeps records as JS
+/// objects, and JSON.stringify writes -0 as 0, which would change the text.
+pub fn to_centimetres(degrees: f64) -> f64 {
+    (degrees * 1e7).round() / 1e7 + 0.0
 }
 
 #[cfg(test)]
@@ -1135,5 +1147,33 @@ mod tests {
         assert!(near(f.lat, 31.240367) && near(f.lon, 121.474933), "{f:?}");
         assert_eq!(f.orientation, Some(6));
         assert_eq!(read(&file[..file.len().min(HEAD_BYTES)]), f);
+    }
+
+    /// Clinger: a decimal of at most 15 significant digits and a power of
+    /// ten up to 22 is read exactly by one division, which is all
+    /// serde_json's short parser does. The phone's wasm relies on it.
+    #[test]
+    fn rounded_coordinates_are_written_short_enough_to_read_back_exactly() {
+        let mut n = 0;
+        for d in 0..=180u32 {
+            for m in (0..60u32).step_by(7) {
+                for s in (0..6000u32).step_by(397) {
+                    let degrees = f64::from(d) + f64::from(m) / 60.0 + f64::from(s) / 100.0 / 3600.0;
+                    let rounded = to_centimetres(degrees);
+                    assert!((rounded - degrees).abs() <= 0.5e-7 + 1e-12, "{degrees}");
+                    let text = serde_json::to_string(&-rounded).expect("json");
+                    let digits = text.bytes().take_while(|b| *b != b'e').filter(u8::is_ascii_digit).count();
+                    let fraction = text.split_once('.').map_or(0, |(_, f)| f.len());
+                    assert!(digits <= 10 && fraction <= 7 && !text.contains('e'), "{degrees} → {text}");
+                    assert_eq!(text.parse::<f64>().ok(), Some(-rounded));
+                    n += 1;
+                }
+            }
+        }
+        assert!(n > 10_000);
+        // West of Greenwich by less than a centimetre is the meridian.
+        for tiny_west in [-0.0, -1e-9, -4e-8] {
+            assert!(to_centimetres(tiny_west) == 0.0 && to_centimetres(tiny_west).is_sign_positive());
+        }
     }
 }
