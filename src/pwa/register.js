@@ -14,7 +14,11 @@ export function registerServiceWorker(onUpdate) {
       location.reload();
     }
   });
-  navigator.serviceWorker.register('/sw.js').then((reg) => {
+  // Once the first screen is drawn and the page is idle: on a first visit
+  // over a weak link, the worker and its precache (the whole shell again,
+  // past the HTTP cache) would otherwise share the link with the page's own
+  // start.
+  whenIdle(() => navigator.serviceWorker.register('/sw.js').then((reg) => {
     const offer = () => {
       if (reg.waiting && navigator.serviceWorker.controller) onUpdate();
     };
@@ -23,8 +27,13 @@ export function registerServiceWorker(onUpdate) {
       const worker = reg.installing;
       if (worker) worker.addEventListener('statechange', () => { if (worker.state === 'installed') offer(); });
     });
-  }).catch((e) => console.warn('service worker registration failed', e));
+  }).catch((e) => console.warn('service worker registration failed', e)));
   return true;
+}
+
+function whenIdle(task) {
+  if ('requestIdleCallback' in self) requestIdleCallback(task, { timeout: 2000 });
+  else setTimeout(task, 200);
 }
 
 export async function applyUpdate() {
