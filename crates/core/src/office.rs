@@ -421,6 +421,7 @@ pub struct Acknowledge {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FollowUpRequest {
+    #[cfg_attr(target_arch = "wasm32", serde(deserialize_with = "crate::ids::uuid"))]
     pub id: Uuid,
     pub thread_id: ReportId,
     /// What the office wants to know.

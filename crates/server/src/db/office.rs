@@ -480,9 +480,9 @@ pub async fn ask(
 }
 
 fn parse_id(text: &str) -> Result<ReportId, StoreError> {
-    text.parse().map_err(|e: uuid::Error| StoreError::Corrupt {
+    text.parse().map_err(|e: kuaibao_core::ids::BadId| StoreError::Corrupt {
         id: text.to_owned(),
-        reason: format!("not a UUID: {e}"),
+        reason: e.to_string(),
     })
 }
 
