@@ -5,6 +5,7 @@
 let accepted = false;
 
 export function registerServiceWorker(onUpdate) {
+  linkManifest();
   if (!('serviceWorker' in navigator)) return false;
   navigator.serviceWorker.addEventListener('controllerchange', () => {
     // Reload only for an update the user asked for; a first install that
@@ -29,6 +30,18 @@ export function registerServiceWorker(onUpdate) {
     });
   }).catch((e) => console.warn('service worker registration failed', e)));
   return true;
+}
+
+// The web app manifest is linked here, once the app runs, not in
+// index.html: Chrome fetches it, and the icon it judges installability by,
+// as soon as it is linked, and on a first visit over a weak link both would
+// share the link with the wasm. Installing reads it later.
+function linkManifest() {
+  if (document.querySelector('link[rel="manifest"]')) return;
+  const link = document.createElement('link');
+  link.rel = 'manifest';
+  link.href = '/manifest.webmanifest';
+  document.head.appendChild(link);
 }
 
 function whenIdle(task) {

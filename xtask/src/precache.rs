@@ -308,7 +308,10 @@ pub fn externalize_loader(html: &str, base: &str) -> Result<(String, Option<Site
 }
 
 /// Whether the file may get compressed twins: only names with Trunk's
-/// content hash (16 hex digits, `main-0123456789abcdef.css`), which change
+/// content hash (`main-0123456789abcdef.css`: a 64-bit hash in hex without
+/// leading zeros, so a sixteenth of the builds have 15 digits or fewer;
+/// 12 to 16 are taken, the odds of a shorter one are one in a million),
+/// which change
 /// with their contents. A twin of `sw.js` or `index.html` would go stale the
 /// moment the file is replaced without its twins, and the server would keep
 /// sending the old one (such files are small; the server compresses them as
@@ -316,7 +319,7 @@ pub fn externalize_loader(html: &str, base: &str) -> Result<(String, Option<Site
 fn is_hashed(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or_default();
     name.split(['-', '_', '.'])
-        .any(|part| part.len() == 16 && part.bytes().all(|b| b.is_ascii_hexdigit()))
+        .any(|part| (12..=16).contains(&part.len()) && part.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 /// The kinds of file worth compressing; images and icons are compressed
@@ -410,6 +413,8 @@ mod tests {
         assert!(is_hashed("kuaibao-eb70a126a372e601_bg.wasm"));
         assert!(is_hashed("kuaibao-eb70a126a372e601.js"));
         assert!(is_hashed("main-785337fbcdbc9b72.css"));
+        // A hash with a leading zero is written with 15 digits.
+        assert!(is_hashed("main-dc1bf57cc176eea.css"));
         for entry in [
             "index.html",
             "sw.js",
