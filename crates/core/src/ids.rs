@@ -126,7 +126,10 @@ mod tests {
         let upper = lower.to_uppercase();
         assert_eq!(parse_hyphenated(&lower), Some(id));
         assert_eq!(parse_hyphenated(&upper), Some(id));
-        assert_eq!(parse_hyphenated("00000000-0000-0000-0000-000000000000"), Some(Uuid::nil()));
+        assert_eq!(
+            parse_hyphenated("00000000-0000-0000-0000-000000000000"),
+            Some(Uuid::nil())
+        );
         // Every other form, and every kind of damage, is refused; the uuid
         // crate refuses the damaged ones too.
         let mut bad = vec![

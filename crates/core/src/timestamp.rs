@@ -115,14 +115,25 @@ mod tests {
     fn reads_what_chrono_writes_as_chrono_reads_it() {
         for t in samples() {
             for text in [
-                serde_json::to_value(t).expect("json").as_str().expect("string").to_owned(),
-                serde_json::to_value(t.with_timezone(&Utc)).expect("json").as_str().expect("string").to_owned(),
+                serde_json::to_value(t)
+                    .expect("json")
+                    .as_str()
+                    .expect("string")
+                    .to_owned(),
+                serde_json::to_value(t.with_timezone(&Utc))
+                    .expect("json")
+                    .as_str()
+                    .expect("string")
+                    .to_owned(),
                 t.to_rfc3339(),
             ] {
                 let chrono: DateTime<FixedOffset> = text.parse().expect("chrono reads its own");
                 assert_eq!(parse_rfc3339(&text), Some(chrono), "{text}");
                 // Same instant and same offset.
-                assert_eq!(parse_rfc3339(&text).map(|p| p.offset().local_minus_utc()), Some(chrono.offset().local_minus_utc()));
+                assert_eq!(
+                    parse_rfc3339(&text).map(|p| p.offset().local_minus_utc()),
+                    Some(chrono.offset().local_minus_utc())
+                );
             }
         }
     }
@@ -175,7 +186,9 @@ mod tests {
 
     #[test]
     fn naive_times_read_with_and_without_fraction() {
-        let t = NaiveDate::from_ymd_opt(2024, 5, 1).and_then(|d| d.and_hms_opt(8, 30, 0)).expect("time");
+        let t = NaiveDate::from_ymd_opt(2024, 5, 1)
+            .and_then(|d| d.and_hms_opt(8, 30, 0))
+            .expect("time");
         assert_eq!(parse_naive("2024-05-01T08:30:00"), Some(t));
         assert_eq!(parse_naive("2024-05-01T08:30:00.25"), t.with_nanosecond(250_000_000));
         assert_eq!(parse_naive("2024-05-01T08:30"), None);

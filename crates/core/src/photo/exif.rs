@@ -1162,9 +1162,16 @@ mod tests {
                     let rounded = to_centimetres(degrees);
                     assert!((rounded - degrees).abs() <= 0.5e-7 + 1e-12, "{degrees}");
                     let text = serde_json::to_string(&-rounded).expect("json");
-                    let digits = text.bytes().take_while(|b| *b != b'e').filter(u8::is_ascii_digit).count();
+                    let digits = text
+                        .bytes()
+                        .take_while(|b| *b != b'e')
+                        .filter(u8::is_ascii_digit)
+                        .count();
                     let fraction = text.split_once('.').map_or(0, |(_, f)| f.len());
-                    assert!(digits <= 10 && fraction <= 7 && !text.contains('e'), "{degrees} → {text}");
+                    assert!(
+                        digits <= 10 && fraction <= 7 && !text.contains('e'),
+                        "{degrees} → {text}"
+                    );
                     assert_eq!(text.parse::<f64>().ok(), Some(-rounded));
                     n += 1;
                 }
