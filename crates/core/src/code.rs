@@ -8,8 +8,6 @@
 //! stays derived (it is small, and the API description reads its names); a
 //! test per enum checks that it writes `code()`.
 
-use serde::de::{Deserialize, Deserializer, Error, Unexpected};
-
 /// `ALL`, `code()`, `from_code()` and `Deserialize` for the enum `$name`,
 /// from its variants and their codes, in declaration order.
 #[macro_export]
@@ -36,17 +34,10 @@ macro_rules! coded {
 
         impl<'de> ::serde::Deserialize<'de> for $name {
             fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                $crate::code::deserialize(d, $name::from_code)
+                $crate::read::text(d, $name::from_code, "one of its codes")
             }
         }
     };
-}
-
-/// Reads a string and names the variant it codes; anything else is refused
-/// with the text that was found.
-pub fn deserialize<'de, D: Deserializer<'de>, T>(d: D, from_code: fn(&str) -> Option<T>) -> Result<T, D::Error> {
-    let text = String::deserialize(d)?;
-    from_code(&text).ok_or_else(|| D::Error::invalid_value(Unexpected::Str(&text), &"one of its codes"))
 }
 
 #[cfg(test)]

@@ -93,8 +93,7 @@ pub fn parse_hyphenated(text: &str) -> Option<Uuid> {
 
 /// serde `deserialize_with` for a [`Uuid`], by [`parse`].
 pub fn uuid<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Uuid, D::Error> {
-    let text = String::deserialize(d)?;
-    parse(&text).ok_or_else(|| serde::de::Error::invalid_value(serde::de::Unexpected::Str(&text), &"a UUID"))
+    crate::read::text(d, parse, "a UUID")
 }
 
 client_id!(

@@ -17,6 +17,7 @@ pub mod ids;
 pub mod office;
 pub mod photo;
 pub mod protocol;
+pub mod read;
 pub mod report;
 pub mod sort;
 pub mod sse;

@@ -8,7 +8,7 @@
 //! "wasm32", …)`); the tests check both read chrono's output the same.
 
 use chrono::{DateTime, FixedOffset, NaiveDateTime, Timelike, Utc};
-use serde::de::{Deserialize, Deserializer, Error, Unexpected};
+use serde::de::Deserializer;
 
 /// `2024-05-01T08:30:00`, with `.fraction` (one to nine digits) when the
 /// time has one.
@@ -75,20 +75,16 @@ pub fn utc<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
 
 /// serde `deserialize_with` for a `DateTime<FixedOffset>`.
 pub fn fixed<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<FixedOffset>, D::Error> {
-    let text = String::deserialize(d)?;
-    parse_rfc3339(&text).ok_or_else(|| D::Error::invalid_value(Unexpected::Str(&text), &"an RFC 3339 time"))
+    crate::read::text(d, parse_rfc3339, EXPECTED)
 }
 
 /// serde `deserialize_with` for an `Option<DateTime<FixedOffset>>`; the
 /// field needs `#[serde(default)]` too, to be optional.
 pub fn fixed_opt<'de, D: Deserializer<'de>>(d: D) -> Result<Option<DateTime<FixedOffset>>, D::Error> {
-    let Some(text) = Option::<String>::deserialize(d)? else {
-        return Ok(None);
-    };
-    parse_rfc3339(&text)
-        .map(Some)
-        .ok_or_else(|| D::Error::invalid_value(Unexpected::Str(&text), &"an RFC 3339 time"))
+    crate::read::optional_text(d, parse_rfc3339, EXPECTED)
 }
+
+const EXPECTED: &str = "an RFC 3339 time";
 
 #[cfg(test)]
 mod tests {

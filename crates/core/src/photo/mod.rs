@@ -50,15 +50,11 @@ pub struct PhotoRef {
 
 /// Reads a `taken_at` as chrono writes it ([`crate::timestamp::parse_naive`]).
 pub fn taken_at<'de, D: Deserializer<'de>>(d: D) -> Result<Option<NaiveDateTime>, D::Error> {
-    let Some(text) = Option::<String>::deserialize(d)? else {
-        return Ok(None);
-    };
-    crate::timestamp::parse_naive(&text).map(Some).ok_or_else(|| {
-        serde::de::Error::invalid_value(
-            serde::de::Unexpected::Str(&text),
-            &"a date and time such as 2024-05-01T08:30:00",
-        )
-    })
+    crate::read::optional_text(
+        d,
+        crate::timestamp::parse_naive,
+        "a date and time such as 2024-05-01T08:30:00",
+    )
 }
 
 /// The image types accepted, by their first bytes (never by name or by what
