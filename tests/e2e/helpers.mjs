@@ -130,13 +130,14 @@ export async function startServer(extraEnv = {}) {
 }
 
 /** A phone: a persistent Chromium profile (like an installed browser, so the
- *  service worker and installability behave as on a real device). */
-export async function openPhone() {
+ *  service worker and installability behave as on a real device). `args`:
+ *  more Chromium flags. */
+export async function openPhone({ args = [] } = {}) {
   const profile = await mkdtemp(path.join(tmpdir(), 'kuaibao-e2e-profile-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-dev-shm-usage'],
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-dev-shm-usage', ...args],
     viewport: { width: 360, height: 640 },
     isMobile: true,
     hasTouch: true,

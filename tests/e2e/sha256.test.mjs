@@ -1,11 +1,14 @@
-// public/photo-sha256.js, the photo hash for pages without crypto.subtle,
-// against node's own SHA-256: every padding case around the 64-byte block,
-// and larger random inputs.
-import { test } from 'node:test';
+// A photo's SHA-256 as the app computes it (src/photo/shrink.js): by Web
+// Crypto in a secure context, and by public/photo-sha256.js on a page over
+// plain http, where browsers have no digest. The fallback is checked
+// against node's SHA-256 at every padding case, and both paths in a real
+// browser against the real server.
+import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import vm from 'node:vm';
+import { startServer, openPhone } from './helpers.mjs';
 
 const page = { self: {} };
 page.self = page;
@@ -29,4 +32,38 @@ test('every length across the block and padding boundaries', () => {
 test('a photo-sized input', () => {
   const bytes = new Uint8Array(randomBytes(700_001));
   assert.equal(sha256(bytes), expected(bytes));
+});
+
+let server;
+before(async () => { server = await startServer(); });
+after(async () => { await server?.stop(); });
+
+/** sha256Hex of `bytes` as the app's page at `url` computes it, and whether
+ *  that page is a secure context. */
+async function hashInPage(url, bytes, args = []) {
+  const phone = await openPhone({ args });
+  try {
+    await phone.page.goto(url);
+    return await phone.page.evaluate(async (data) => {
+      const link = document.querySelector('link[rel="modulepreload"][href*="photo/shrink.js"]');
+      const { sha256Hex } = await import(link.href);
+      const hex = await sha256Hex(new Blob([new Uint8Array(data)]));
+      return { hex, secure: window.isSecureContext, fallback: typeof self.kuaibaoSha256 === 'function' };
+    }, [...bytes]);
+  } finally {
+    await phone.close();
+  }
+}
+
+test('the browser hashes with Web Crypto on the app\'s own origin', { timeout: 60_000 }, async () => {
+  const bytes = randomBytes(50_000);
+  const got = await hashInPage(server.url, bytes);
+  assert.deepEqual(got, { hex: expected(bytes), secure: true, fallback: false });
+});
+
+test('over plain http on a LAN name, the fallback gives the same digest', { timeout: 60_000 }, async () => {
+  const bytes = randomBytes(50_000);
+  const lan = server.url.replace('127.0.0.1', 'kuaibao-lan.test');
+  const got = await hashInPage(lan, bytes, ['--host-resolver-rules=MAP kuaibao-lan.test 127.0.0.1']);
+  assert.deepEqual(got, { hex: expected(bytes), secure: false, fallback: true });
 });
