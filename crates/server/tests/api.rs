@@ -674,12 +674,26 @@ async fn precompressed_twins_are_served_to_browsers_that_accept_them() {
 }
 
 #[tokio::test]
-async fn hashed_files_are_cached_for_a_year_and_sw_js_never() {
-    let (app, _dirs) = spawn_app().await;
+async fn hashed_files_are_cached_for_a_year_and_other_names_never() {
+    let dirs = dirs();
+    // Same name in every build: a stale copy would pair an old worker or
+    // snippet with a new app.
+    let unhashed = ["photo-worker.js", "snippets/kuaibao-0123456789abcdef/src/pwa/register.js"];
+    for name in unhashed {
+        let file = dirs.static_files.path().join(name);
+        std::fs::create_dir_all(file.parent().expect("parent")).expect("dir");
+        std::fs::write(file, "export {};").expect("write");
+    }
+    let app = start(&dirs).await;
     let res = app.get("/sw.js").await;
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(res.headers()[CACHE_CONTROL], NO_CACHE);
     assert_eq!(res.text().await.expect("body"), SW_JS);
+    for name in unhashed {
+        let res = app.get(&format!("/{name}")).await;
+        assert_eq!(res.status(), StatusCode::OK, "{name}");
+        assert_eq!(res.headers()[CACHE_CONTROL], NO_CACHE, "{name}");
+    }
 
     let res = app.get(&format!("/{HASHED_FILE}")).await;
     assert_eq!(res.status(), StatusCode::OK);
@@ -688,6 +702,7 @@ async fn hashed_files_are_cached_for_a_year_and_sw_js_never() {
     // The API is never cached as a file.
     let res = app.get(HEALTH_PATH).await;
     assert!(res.headers().get(CACHE_CONTROL).is_none());
+    app.stop().await;
 }
 
 #[tokio::test]

@@ -12,16 +12,15 @@ use axum::Router;
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_header::SetResponseHeader;
 
-/// For files whose name stays the same from build to build: the browser
+/// For files whose name stays the same from build to build (`index.html`,
+/// `sw.js`, the photo scripts, wasm-bindgen's snippets, the icons): the browser
 /// must ask every time (a cheap 304 when unchanged), or a phone would keep
 /// an old service worker, and with it the old app, for as long as cached.
 pub const NO_CACHE: &str = "no-cache";
-/// For everything else: Trunk puts a content hash in those names, so a new
-/// build means new names and a cached file can never be stale.
+/// For files with a content hash in their name (Trunk's, see
+/// [`is_hashed`]): a new build means new names, so a cached file can never
+/// be stale.
 pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
-
-/// Names that are the same in every build.
-const ENTRY_POINTS: &[&str] = &["index.html", "sw.js", "manifest.webmanifest"];
 
 /// Serves `static_dir`, answering `index.html` for paths that name no file
 /// so that the app's own routes (e.g. `/reports/…`) survive a reload.
@@ -91,12 +90,12 @@ async fn app_missing() -> (StatusCode, &'static str) {
 
 /// Sets `Cache-Control` on files served, unless already set.
 async fn cache_control(request: Request, next: Next) -> Response {
-    let entry_point = is_entry_point(request.uri().path());
+    let hashed = is_hashed(request.uri().path());
     let mut response = next.run(request).await;
     // 304 too: the browser takes a 304's headers as the cached file's new ones.
     let status = response.status();
     if status.is_success() || status == StatusCode::NOT_MODIFIED {
-        let value = if entry_point { NO_CACHE } else { IMMUTABLE };
+        let value = if hashed { IMMUTABLE } else { NO_CACHE };
         response
             .headers_mut()
             .entry(CACHE_CONTROL)
@@ -105,11 +104,24 @@ async fn cache_control(request: Request, next: Next) -> Response {
     response
 }
 
-/// Whether `path` names an entry point; a folder (`/`, `/x/`) means its
-/// index.html.
-fn is_entry_point(path: &str) -> bool {
+/// Whether the file's name carries Trunk's content hash
+/// (`main-0123456789abcdef.css`: a 64-bit hash in hex without leading
+/// zeros, so 12 to 16 digits). The same rule as the build's (`xtask`'s
+/// `precache::is_hashed`, which gives exactly these files compressed twins);
+/// the build tool is std-only and shares no crate with the server.
+pub fn is_hashed(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or_default();
-    name.is_empty() || ENTRY_POINTS.contains(&name)
+    name.split(['-', '_', '.'])
+        .any(|part| (12..=16).contains(&part.len()) && part.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// Whether `path` is one of the page's own build outputs that a browser
+/// only ever loads as a part of the page, never as a page or a worker: the
+/// hashed files (the wasm, its JS glue, the stylesheets, the duty office's
+/// loader and map) and wasm-bindgen's snippets, the JS modules the glue
+/// imports. The workers (`sw.js`, `photo-worker.js`) are neither.
+pub fn is_page_part(path: &str) -> bool {
+    is_hashed(path) || path.starts_with("/snippets/")
 }
 
 #[cfg(test)]
@@ -117,17 +129,31 @@ mod tests {
     use super::*;
 
     #[test]
-    fn entry_points_are_the_unhashed_names() {
-        for p in ["/", "/index.html", "/sw.js", "/manifest.webmanifest", "/icons/"] {
-            assert!(is_entry_point(p), "{p}");
-        }
+    fn only_names_with_trunks_hash_are_hashed() {
         for p in [
             "/kuaibao-1a2b3c4d5e6f7a8b_bg.wasm",
-            "/main-0f0f0f0f.css",
-            "/sw.js.map",
-            "/x/sw.jsx",
+            "/kuaibao-1a2b3c4d5e6f7a8b.js",
+            "/main-dc1bf57cc176eea.css",
+            "/office/leaflet-8769c5b3e0f8e98a.js",
         ] {
-            assert!(!is_entry_point(p), "{p}");
+            assert!(is_hashed(p), "{p}");
+            assert!(is_page_part(p), "{p}");
+        }
+        for p in [
+            "/",
+            "/index.html",
+            "/sw.js",
+            "/manifest.webmanifest",
+            "/photo-worker.js",
+            "/icons/icon-192.png",
+            "/main-0f0f.css",
+            "/snippets/kuaibao-13b28d017bce11c6/src/pwa/register.js",
+        ] {
+            assert!(!is_hashed(p), "{p}");
+        }
+        assert!(is_page_part("/snippets/kuaibao-13b28d017bce11c6/src/pwa/register.js"));
+        for p in ["/sw.js", "/photo-worker.js", "/index.html", "/api/health"] {
+            assert!(!is_page_part(p), "{p}");
         }
     }
 }

@@ -31,7 +31,7 @@ fn header<'a>(headers: &'a HeaderMap, name: &str) -> &'a str {
         .unwrap_or_else(|| panic!("no {name} header"))
 }
 
-/// The headers every answer carries, over plain HTTP.
+/// The headers every answer but the page's parts carries, over plain HTTP.
 fn assert_browser_headers(headers: &HeaderMap, what: &str) {
     let csp = header(headers, "content-security-policy");
     for directive in [
@@ -73,13 +73,14 @@ fn assert_browser_headers(headers: &HeaderMap, what: &str) {
 }
 
 #[tokio::test]
-async fn every_answer_carries_the_browser_security_headers() {
+async fn every_answer_but_the_pages_parts_carries_the_browser_security_headers() {
     let (app, _dirs) = spawn_app().await;
     let anonymous = Client::new();
     let requests = [
         ("the app", anonymous.get(app.url("/"))),
         ("an app route", anonymous.get(app.url("/reports/x"))),
-        ("a hashed file", anonymous.get(app.url(&format!("/{HASHED_FILE}")))),
+        // The fallback page under a part's path is still a page.
+        ("a page under a part's path", anonymous.get(app.url("/snippets/x/none.js"))),
         ("the service worker", anonymous.get(app.url("/sw.js"))),
         ("health", anonymous.get(app.url(HEALTH_PATH))),
         ("a 401", anonymous.get(app.url(SUBMIT_REPORT_PATH))),
@@ -98,6 +99,37 @@ async fn every_answer_carries_the_browser_security_headers() {
         let res = request.send().await.expect("request");
         assert_browser_headers(res.headers(), what);
     }
+}
+
+/// The page's parts (hashed build files, wasm-bindgen's snippets) carry
+/// only what browsers read on a part; the workers, whose own policy
+/// governs them, carry everything.
+#[tokio::test]
+async fn the_pages_parts_carry_only_the_headers_browsers_read_on_them() {
+    let dirs = dirs();
+    let snippet = "snippets/kuaibao-0123456789abcdef/src/pwa/register.js";
+    let root = dirs.static_files.path();
+    std::fs::create_dir_all(root.join(snippet).parent().expect("parent")).expect("snippet dir");
+    std::fs::write(root.join(snippet), "export const x = 1;").expect("write snippet");
+    std::fs::write(root.join("main-0123456789abcdef.css"), "body{}").expect("write css");
+    std::fs::write(root.join("photo-worker.js"), "self.onmessage = null;").expect("write worker");
+    let app = start(&dirs).await;
+    for path in [format!("/{HASHED_FILE}"), format!("/{snippet}"), "/main-0123456789abcdef.css".into()] {
+        let res = app.get(&path).await;
+        assert_eq!(res.status(), StatusCode::OK, "{path}");
+        let headers = res.headers();
+        assert_eq!(header(headers, "x-content-type-options"), "nosniff", "{path}");
+        assert_eq!(header(headers, "referrer-policy"), "no-referrer", "{path}");
+        for page_only in ["content-security-policy", "x-frame-options", "permissions-policy"] {
+            assert!(headers.get(page_only).is_none(), "{path}: {page_only}");
+        }
+    }
+    for path in ["/sw.js", "/photo-worker.js"] {
+        let res = app.get(path).await;
+        assert_eq!(res.status(), StatusCode::OK, "{path}");
+        assert_browser_headers(res.headers(), path);
+    }
+    app.stop().await;
 }
 
 #[tokio::test]
