@@ -1,5 +1,3 @@
-use std::collections::BTreeSet;
-
 use kuaibao_core::validate::{self, beijing};
 use kuaibao_core::{Family, FieldError, ReportId, Stage, Template};
 use leptos::prelude::*;
@@ -74,7 +72,8 @@ fn DraftEditor(id: ReportId) -> impl IntoView {
         });
     let answers = RwSignal::new(draft.answers.clone());
     let own_grade = RwSignal::new(draft.grade.clone());
-    let left: RwSignal<BTreeSet<String>> = RwSignal::new(BTreeSet::new());
+    // The blanks the user has left, each once (a few dozen at most).
+    let left: RwSignal<Vec<String>> = RwSignal::new(Vec::new());
     let tried_submit = RwSignal::new(false);
     let snapshot = {
         let draft = draft.clone();
@@ -135,7 +134,9 @@ fn DraftEditor(id: ReportId) -> impl IntoView {
     };
     let on_leave = Callback::new(move |id: String| {
         left.update(|l| {
-            l.insert(id);
+            if !l.contains(&id) {
+                l.push(id);
+            }
         })
     });
     let on_grade = Callback::new(move |()| save());

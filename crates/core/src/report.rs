@@ -1,8 +1,6 @@
 //! A report as the phone submits it: an immutable record with a client-made
 //! id. Once submitted it never changes; a correction is a new record.
 
-use std::collections::BTreeMap;
-
 use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
 
@@ -11,10 +9,7 @@ use crate::ids::ReportId;
 use crate::photo::PhotoRef;
 use crate::stage::Stage;
 
-/// The user's answers, keyed by blank id (a GPS blank `gps` answers as
-/// `gps.lat` and `gps.lon`). Kept as the text typed, so nothing the user
-/// typed is lost even while it is not yet valid.
-pub type Answers = BTreeMap<String, String>;
+pub use crate::answers::Answers;
 
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -28,7 +23,7 @@ pub struct Report {
     pub stage: Stage,
     pub template_id: String,
     pub template_version: u32,
-    // A type alias is opaque to the derive: name what it stands for.
+    // Its own Serialize is opaque to the derive: name what it reads as.
     #[cfg_attr(feature = "openapi", schema(value_type = std::collections::BTreeMap<String, String>))]
     pub answers: Answers,
     /// When the user pressed submit, by the phone's clock and zone.
