@@ -62,10 +62,10 @@ impl LoginError {
 /// What an answer of `POST /api/session` means.
 pub fn judge_login(status: u16, body: &str) -> Result<Session, LoginError> {
     match status {
-        200 | 201 => serde_json::from_str(body).map_err(|e| LoginError::Unavailable(format!("{status}: {e}"))),
+        200 | 201 => kuaibao_core::json::from_str(body).map_err(|e| LoginError::Unavailable(format!("{status}: {e}"))),
         401 => Err(LoginError::WrongCredentials),
         429 => Err(LoginError::TooMany),
-        400 | 422 => match serde_json::from_str::<ApiError>(body) {
+        400 | 422 => match kuaibao_core::json::from_str::<ApiError>(body) {
             Ok(err) if !err.fields.is_empty() => Err(LoginError::Fields(err.fields)),
             Ok(err) => Err(LoginError::Unavailable(err.message)),
             Err(_) => Err(LoginError::Unavailable(format!("HTTP {status}"))),

@@ -1,7 +1,8 @@
-//! How records cross into IndexedDB: through JSON, with the one serde_json
-//! the app already carries for the network, instead of a second, generic
-//! JS-value serializer (serde-wasm-bindgen) and a second copy of every
-//! record's (de)serialisation code in the download.
+//! How records cross into IndexedDB: through JSON text, written by the
+//! serde_json the app already carries for the network and read by the
+//! phone's JSON reader (`kuaibao_core::json`, as for the server's answers),
+//! instead of a second, generic JS-value serializer (serde-wasm-bindgen) and
+//! a second copy of every record's (de)serialisation code in the download.
 //!
 //! Records are still stored as plain objects (`JSON.parse` of the text), so
 //! the in-line key paths (`id`) work and records written by earlier versions
@@ -30,5 +31,5 @@ pub fn from_js<T: DeserializeOwned>(value: &JsValue) -> Result<T, StoreError> {
     let text: String = js_sys::JSON::stringify(value)
         .map_err(|e| StoreError::Db(js_error(&e)))?
         .into();
-    serde_json::from_str(&text).map_err(|e| StoreError::Db(e.to_string()))
+    kuaibao_core::json::from_str(&text).map_err(|e| StoreError::Db(e.to_string()))
 }

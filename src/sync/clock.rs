@@ -24,7 +24,7 @@ pub fn reading(sent_ms: f64, answered_ms: f64, status: u16, body: &str) -> Optio
     if status != 200 || answered_ms < sent_ms || answered_ms - sent_ms > MAX_ROUND_TRIP_MS {
         return None;
     }
-    let health: Health = serde_json::from_str(body).ok()?;
+    let health: Health = kuaibao_core::json::from_str(body).ok()?;
     let offset_ms = clock_offset_ms(
         sent_ms as i64,
         health.server_time.timestamp_millis(),

@@ -245,13 +245,13 @@ fn judge(
         // Handled by the caller before judging; should one slip through, it
         // waits like any undecided answer.
         Outcome::NeedLogin => retry(written_at, attempts, now_ms, jitter, NEED_LOGIN_NOTE.to_owned()),
-        Outcome::Delivered => match serde_json::from_str::<Receipt>(&answer.body) {
+        Outcome::Delivered => match kuaibao_core::json::from_str::<Receipt>(&answer.body) {
             Ok(receipt) => Status::Delivered { written_at, receipt },
             // A 2xx without a receipt we can read (a captive portal, say):
             // sending again is safe, the server recognises the id.
             Err(e) => retry(written_at, attempts, now_ms, jitter, format!("服务器应答无法识别：{e}")),
         },
-        Outcome::Rejected => match serde_json::from_str::<ApiError>(&answer.body) {
+        Outcome::Rejected => match kuaibao_core::json::from_str::<ApiError>(&answer.body) {
             Ok(err) => Status::Rejected {
                 written_at,
                 reason: err.message,

@@ -21,7 +21,7 @@ pub async fn fetch(token: &str) -> Result<Option<Vec<FollowUpRequest>>, NetError
         return Ok(None);
     }
     let body = response.text().await.map_err(|e| NetError(e.to_string()))?;
-    serde_json::from_str(&body)
+    kuaibao_core::json::from_str(&body)
         .map(Some)
         .map_err(|e| NetError(format!("requests: {e}")))
 }

@@ -317,7 +317,7 @@ impl<T: TusTransport> Uploader<T> {
 /// of the photo (too large, not an image, not the announced bytes) rejects
 /// it; anything that may pass (server busy, proxies) is tried later.
 fn judge(answer: &TusAnswer) -> Step {
-    let reason = serde_json::from_str::<ApiError>(&answer.body)
+    let reason = kuaibao_core::json::from_str::<ApiError>(&answer.body)
         .map(|e| e.message)
         .unwrap_or_else(|_| format!("HTTP {}", answer.status));
     match answer.status {

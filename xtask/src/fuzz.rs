@@ -20,7 +20,7 @@ use crate::cmd;
 use crate::error::{Error, Result};
 
 /// The fuzz targets, `fuzz/fuzz_targets/<name>.rs`.
-pub const TARGETS: [&str; 2] = ["report", "login"];
+pub const TARGETS: [&str; 3] = ["report", "json", "login"];
 /// `cargo xtask fuzz` without a number: seconds per target.
 pub const DEFAULT_SECONDS: u32 = 60;
 /// `cargo xtask test`: seconds per target.

@@ -15,6 +15,7 @@ pub mod examples;
 pub mod geo;
 pub mod grading;
 pub mod ids;
+pub mod json;
 pub mod office;
 pub mod photo;
 pub mod protocol;

@@ -4,7 +4,8 @@
 //! Run by `cargo xtask fuzz` before fuzzing, so the seeds follow the
 //! catalogue; libFuzzer's own finds sit beside them and are kept.
 //!
-//! usage: kuaibao-fuzz-seeds <corpus dir>   (writes <dir>/report, <dir>/login)
+//! usage: kuaibao-fuzz-seeds <corpus dir>   (writes <dir>/report, <dir>/login,
+//! <dir>/json: the reports again, and texts at JSON's edges)
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -68,8 +69,24 @@ fn write_all(dir: &Path) -> Result<(usize, usize), String> {
         .map(|(name, l)| Ok((name.to_owned(), json(&l)?)))
         .collect::<Result<_, String>>()?;
 
+    // The phone's reader is fuzzed on the same reports, and on JSON's edges:
+    // escapes, surrogate pairs, numbers at the edges of a double.
+    let mut texts = reports.clone();
+    let edges = [
+        r#"{"a":"\u00e9\ud83d\ude00\n\"\\\/","b":[-0,0.1,1e22,1e23,18446744073709551616,-9223372036854775809]}"#,
+        "[1.7976931348623157e308,5e-324,2.2250738585072014e-308,0.30000000000000004]",
+        r#"[null,true,false,"",{},[],{"":{"":[]}}]"#,
+    ];
+    texts.extend(
+        edges
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (format!("seed-edge-{i}.json"), (*t).to_owned())),
+    );
+
     write_dir(&dir.join("report"), &reports)?;
     write_dir(&dir.join("login"), &logins)?;
+    write_dir(&dir.join("json"), &texts)?;
     Ok((reports.len(), logins.len()))
 }
 
