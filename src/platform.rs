@@ -27,7 +27,7 @@ pub fn online() -> bool {
 pub fn fixed(x: f64, digits: u8) -> String {
     // toFixed accepts 0..=100 digits, so only a wrong call could fail.
     js_sys::Number::from(x)
-        .to_fixed(digits.into())
+        .to_fixed(digits)
         .map(String::from)
         .unwrap_or_default()
 }

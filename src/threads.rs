@@ -125,7 +125,7 @@ impl Thread {
         } else {
             draft.answers = ["reporter", "phone"]
                 .iter()
-                .filter_map(|k| latest.answers.get(*k).map(|v| ((*k).to_owned(), v.clone())))
+                .filter_map(|k| latest.answers.get(k).map(|v| ((*k).to_owned(), v.clone())))
                 .collect();
         }
         Some(draft)

@@ -1,3 +1,4 @@
+use indexed_db_futures::error::{Error as DbError, OpenDbError};
 use thiserror::Error;
 
 /// Why the phone's store failed. Kept as text: the user sees it, and a
@@ -10,14 +11,36 @@ pub enum StoreError {
     Db(String),
 }
 
-impl From<indexed_db_futures::error::OpenDbError> for StoreError {
-    fn from(e: indexed_db_futures::error::OpenDbError) -> Self {
-        StoreError::Open(e.to_string())
+impl From<OpenDbError> for StoreError {
+    fn from(e: OpenDbError) -> Self {
+        StoreError::Open(match e {
+            OpenDbError::Base(e) => describe(&e),
+            OpenDbError::UnsupportedEnvironment | OpenDbError::NullFactory => {
+                "this browser has no IndexedDB".to_owned()
+            }
+            OpenDbError::VersionZero => "database version 0".to_owned(),
+        })
     }
 }
 
-impl From<indexed_db_futures::error::Error> for StoreError {
-    fn from(e: indexed_db_futures::error::Error) -> Self {
-        StoreError::Db(e.to_string())
+impl From<DbError> for StoreError {
+    fn from(e: DbError) -> Self {
+        StoreError::Db(describe(&e))
+    }
+}
+
+/// What went wrong, as the browser said it. Not the crate's own `Display`
+/// (here or for the open errors above):
+/// its value-conversion errors print the offending number, which links
+/// Rust's float formatting (its tables and algorithms) into the download for
+/// a message nobody acts on. The app converts no stored value that way
+/// (records cross as JSON text, see `json.rs`), so those read as one plain
+/// sentence.
+fn describe(e: &DbError) -> String {
+    match e {
+        DbError::DomException(e) => e.to_string(),
+        DbError::MissingData(e) => e.to_string(),
+        DbError::Unknown(e) => e.to_string(),
+        DbError::Serialisation(_) => "a stored value could not be read".to_owned(),
     }
 }

@@ -186,7 +186,7 @@ async fn photo_coordinates_read_back_exactly_through_many_rewrites() {
             for s in [0u32, 1, 1234, 3333, 5999] {
                 k += 1;
                 let degrees = f64::from(d) + f64::from(m) / 60.0 + f64::from(s) / 100.0 / 3600.0;
-                let sign = if k % 2 == 0 { -1.0 } else { 1.0 };
+                let sign = if k.is_multiple_of(2) { -1.0 } else { 1.0 };
                 draft.photos.push(PhotoRef {
                     id: platform::new_photo_id(),
                     blank: "photos".into(),

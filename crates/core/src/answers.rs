@@ -142,7 +142,13 @@ mod tests {
     /// the server's idempotency hash is of this text.
     #[test]
     fn reads_and_writes_the_json_a_btreemap_does() {
-        let pairs = [("place", "青石村"), ("dead", "1"), ("gps.lon", "104.0"), ("gps.lat", "30.6"), ("a", "")];
+        let pairs = [
+            ("place", "青石村"),
+            ("dead", "1"),
+            ("gps.lon", "104.0"),
+            ("gps.lat", "30.6"),
+            ("a", ""),
+        ];
         let answers: Answers = pairs.iter().copied().collect();
         let map: BTreeMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         let text = serde_json::to_string(&answers).expect("json");

@@ -678,7 +678,10 @@ async fn hashed_files_are_cached_for_a_year_and_other_names_never() {
     let dirs = dirs();
     // Same name in every build: a stale copy would pair an old worker or
     // snippet with a new app.
-    let unhashed = ["photo-worker.js", "snippets/kuaibao-0123456789abcdef/src/pwa/register.js"];
+    let unhashed = [
+        "photo-worker.js",
+        "snippets/kuaibao-0123456789abcdef/src/pwa/register.js",
+    ];
     for name in unhashed {
         let file = dirs.static_files.path().join(name);
         std::fs::create_dir_all(file.parent().expect("parent")).expect("dir");

@@ -222,7 +222,12 @@ pub async fn set_headers(State(headers): State<Arc<SecurityHeaders>>, request: R
 }
 
 /// The content types a page part is served with.
-const PART_TYPES: &[&str] = &["application/wasm", "text/css", "text/javascript", "application/javascript"];
+const PART_TYPES: &[&str] = &[
+    "application/wasm",
+    "text/css",
+    "text/javascript",
+    "application/javascript",
+];
 
 #[cfg(test)]
 mod tests {

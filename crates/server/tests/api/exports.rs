@@ -430,7 +430,7 @@ async fn the_written_report_is_a_printable_page_within_the_csp() {
     assert!(!html.contains(" style="), "{html}");
     let start = html.find("<style>").expect("a stylesheet") + "<style>".len();
     let end = html[start..].find("</style>").expect("its end") + start;
-    let hash = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(html[start..end].as_bytes()));
+    let hash = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(&html.as_bytes()[start..end]));
     assert!(csp.contains(&format!("style-src 'self' 'sha256-{hash}'")), "{csp}");
     assert!(!csp.contains("unsafe-inline"), "{csp}");
 

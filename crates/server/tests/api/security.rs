@@ -80,7 +80,10 @@ async fn every_answer_but_the_pages_parts_carries_the_browser_security_headers()
         ("the app", anonymous.get(app.url("/"))),
         ("an app route", anonymous.get(app.url("/reports/x"))),
         // The fallback page under a part's path is still a page.
-        ("a page under a part's path", anonymous.get(app.url("/snippets/x/none.js"))),
+        (
+            "a page under a part's path",
+            anonymous.get(app.url("/snippets/x/none.js")),
+        ),
         ("the service worker", anonymous.get(app.url("/sw.js"))),
         ("health", anonymous.get(app.url(HEALTH_PATH))),
         ("a 401", anonymous.get(app.url(SUBMIT_REPORT_PATH))),
@@ -114,7 +117,11 @@ async fn the_pages_parts_carry_only_the_headers_browsers_read_on_them() {
     std::fs::write(root.join("main-0123456789abcdef.css"), "body{}").expect("write css");
     std::fs::write(root.join("photo-worker.js"), "self.onmessage = null;").expect("write worker");
     let app = start(&dirs).await;
-    for path in [format!("/{HASHED_FILE}"), format!("/{snippet}"), "/main-0123456789abcdef.css".into()] {
+    for path in [
+        format!("/{HASHED_FILE}"),
+        format!("/{snippet}"),
+        "/main-0123456789abcdef.css".into(),
+    ] {
         let res = app.get(&path).await;
         assert_eq!(res.status(), StatusCode::OK, "{path}");
         let headers = res.headers();
