@@ -5,6 +5,7 @@
 
 mod error;
 mod json;
+mod open;
 mod photo_record;
 mod record;
 mod requests;
@@ -40,10 +41,7 @@ impl Store {
 
     /// Opens a database of another name: tests use one per test.
     pub async fn open_named(name: &str) -> Result<Store, StoreError> {
-        let db = Database::open(name)
-            .with_version(schema::Version::CURRENT as u32)
-            .with_on_upgrade_needed(schema::upgrade)
-            .await?;
+        let db = open::open(name).await?;
         Ok(Store {
             db: std::rc::Rc::new(db),
         })

@@ -1,9 +1,9 @@
 //! The IndexedDB schema: names, versions and the upgrade path. Every version
-//! ever shipped stays listed here, so a phone that skipped releases steps
-//! through each upgrade in turn and keeps its data.
+//! ever shipped stays listed here; a phone that skipped releases gets every
+//! store it lacks in one upgrade and keeps its data.
 
-use indexed_db_futures::database::{Database, VersionChangeEvent};
-use indexed_db_futures::prelude::*;
+use wasm_bindgen::JsValue;
+use web_sys::{IdbDatabase, IdbObjectStoreParameters};
 
 /// The database's name on the phone.
 pub const DB_NAME: &str = "kuaibao";
@@ -47,8 +47,6 @@ pub const REQUESTS_KEY: &str = "requests";
 /// Schema versions, oldest first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Version {
-    /// No database yet.
-    None = 0,
     /// The first schema: `reports` and `meta`.
     V1 = 1,
     /// Photos: `photos` (metadata) and `blobs` (bytes).
@@ -57,35 +55,32 @@ pub enum Version {
 
 impl Version {
     pub const CURRENT: Version = Version::V2;
-
-    fn from_number(n: f64) -> Option<Version> {
-        match n as u32 {
-            0 => Some(Version::None),
-            1 => Some(Version::V1),
-            2 => Some(Version::V2),
-            _ => None,
-        }
-    }
 }
 
-/// Brings the schema from `event.old_version()` up to [`Version::CURRENT`],
-/// one step at a time.
-pub fn upgrade(event: VersionChangeEvent, db: Database) -> Result<(), indexed_db_futures::error::Error> {
-    let mut version = Version::from_number(event.old_version()).unwrap_or(Version::None);
-    while version < Version::CURRENT {
-        version = match version {
-            Version::None => {
-                db.create_object_store(REPORTS).with_key_path("id".into()).build()?;
-                db.create_object_store(META).build()?;
-                Version::V1
+/// Every object store of [`Version::CURRENT`], with its in-line key path
+/// (`None`: keys given apart). A store is never renamed or dropped, so the
+/// upgrade from any version is "make the stores that are missing".
+pub const STORES: [(&str, Option<&str>); 4] =
+    [(REPORTS, Some("id")), (META, None), (PHOTOS, Some("id")), (BLOBS, None)];
+
+/// Brings a database in its upgrade transaction to [`Version::CURRENT`]:
+/// makes each store it lacks, whatever version it was at, and leaves the
+/// others and their records as they are.
+pub fn upgrade(db: &IdbDatabase) -> Result<(), JsValue> {
+    let existing = db.object_store_names();
+    for (name, key_path) in STORES {
+        if !existing.contains(name) {
+            let options = IdbObjectStoreParameters::new();
+            if let Some(path) = key_path {
+                options.set_key_path(&JsValue::from_str(path));
             }
-            Version::V1 => {
-                db.create_object_store(PHOTOS).with_key_path("id".into()).build()?;
-                db.create_object_store(BLOBS).build()?;
-                Version::V2
-            }
-            Version::V2 => Version::CURRENT,
-        };
+            db.create_object_store_with_optional_parameters(name, &options)?;
+        }
     }
     Ok(())
+}
+
+/// Whether a database has every store of [`Version::CURRENT`].
+pub fn is_complete(names: &[String]) -> bool {
+    STORES.iter().all(|(name, _)| names.iter().any(|n| n == name))
 }

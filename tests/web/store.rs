@@ -2,7 +2,7 @@ use indexed_db_futures::database::Database;
 use indexed_db_futures::prelude::*;
 use indexed_db_futures::transaction::TransactionMode;
 use kuaibao::platform;
-use kuaibao::store::{LocalPhoto, LocalReport, Status, Store, Upload, PHOTOS, REPORTS};
+use kuaibao::store::{LocalPhoto, LocalReport, Status, Store, StoreError, Upload, Version, PHOTOS, REPORTS};
 use wasm_bindgen_test::wasm_bindgen_test;
 
 use crate::{fresh_store, report, waiting};
@@ -26,6 +26,42 @@ async fn records_survive_closing_and_reopening_the_database() {
     }
     let reopened = Store::open_named(&name).await.expect("reopen");
     assert_eq!(reopened.get(draft.id).await.expect("get"), Some(draft));
+}
+
+/// The database at the current version but without its stores, as the
+/// store's second open would leave it had the site's data been cleared
+/// between its two opens: it is made anew and works.
+#[wasm_bindgen_test]
+async fn a_database_without_its_stores_is_made_anew() {
+    let name = format!("kuaibao-test-{}", platform::new_report_id());
+    let bare = Database::open(name.as_str())
+        .with_version(Version::CURRENT as u32)
+        .await
+        .expect("open bare");
+    assert_eq!(bare.object_store_names().count(), 0);
+    bare.close();
+    let store = Store::open_named(&name).await.expect("made anew");
+    let draft = report(Status::Draft);
+    assert!(store.save_draft(&draft).await.expect("save"));
+    assert_eq!(store.all().await.expect("all"), vec![draft]);
+    assert_eq!(store.photos().await.expect("photos"), vec![]);
+}
+
+/// A database left by a newer version of the app cannot be opened by this
+/// one: a clear error, which the app shows, rather than a hang or a panic.
+#[wasm_bindgen_test]
+async fn a_database_of_a_newer_version_is_an_error_naming_why() {
+    let name = format!("kuaibao-test-{}", platform::new_report_id());
+    Database::open(name.as_str())
+        .with_version(Version::CURRENT as u32 + 1)
+        .await
+        .expect("open newer")
+        .close();
+    match Store::open_named(&name).await {
+        Err(StoreError::Open(why)) => assert!(why.contains("VersionError"), "{why}"),
+        Err(e) => panic!("another error: {e}"),
+        Ok(_) => panic!("opened a newer database"),
+    }
 }
 
 #[wasm_bindgen_test]
