@@ -85,7 +85,9 @@ pub async fn login(form: &LoginRequest) -> Result<Session, LoginError> {
     if !crate::platform::online() {
         return Err(LoginError::Offline);
     }
-    let json = serde_json::to_string(form).map_err(|e| LoginError::Unavailable(e.to_string()))?;
+    // Cannot fail for a login form (see `transport::HttpTransport::submit`).
+    let json =
+        serde_json::to_string(form).map_err(|_| LoginError::Unavailable("cannot write the form as JSON".to_owned()))?;
     let request = RequestBuilder::new(SESSION_PATH)
         .method(Method::POST)
         .header("Content-Type", "application/json");
@@ -96,7 +98,7 @@ pub async fn login(form: &LoginRequest) -> Result<Session, LoginError> {
     let body = response
         .text()
         .await
-        .map_err(|e| LoginError::Unavailable(e.to_string()))?;
+        .map_err(|e| LoginError::Unavailable(NetError::from(e).0))?;
     judge_login(status, &body)
 }
 

@@ -18,7 +18,9 @@ use crate::platform::js_error;
 
 /// A value as JSON text (for the `meta` store's string values).
 pub fn to_json<T: Serialize>(value: &T) -> Result<String, StoreError> {
-    serde_json::to_string(value).map_err(|e| StoreError::Db(e.to_string()))
+    // Cannot fail for the app's records (string keys, no custom errors);
+    // a fixed message keeps serde_json's error texts out of the download.
+    serde_json::to_string(value).map_err(|_| StoreError::Db("cannot write the record as JSON".to_owned()))
 }
 
 /// A record as the plain JS object IndexedDB stores.

@@ -20,7 +20,7 @@ pub async fn fetch(token: &str) -> Result<Option<Vec<FollowUpRequest>>, NetError
     if response.status() != 200 {
         return Ok(None);
     }
-    let body = response.text().await.map_err(|e| NetError(e.to_string()))?;
+    let body = response.text().await?;
     kuaibao_core::json::from_str(&body)
         .map(Some)
         .map_err(|e| NetError(format!("requests: {e}")))

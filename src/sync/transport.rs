@@ -20,6 +20,20 @@ pub struct HttpAnswer {
 #[error("{0}")]
 pub struct NetError(pub String);
 
+impl From<gloo_net::Error> for NetError {
+    /// The browser's words. Not gloo-net's `Display`, whose JSON variant
+    /// (Leptos turns it on; the app never has gloo-net decode JSON) would
+    /// link serde_json's error texts into the download.
+    fn from(e: gloo_net::Error) -> Self {
+        NetError(match e {
+            gloo_net::Error::JsError(e) => e.to_string(),
+            gloo_net::Error::GlooError(text) => text,
+            #[allow(unreachable_patterns)]
+            _ => "cannot read the answer".to_owned(),
+        })
+    }
+}
+
 // The app is single-threaded wasm: no caller needs the future to be `Send`.
 #[allow(async_fn_in_trait)]
 pub trait Transport {
@@ -59,14 +73,16 @@ pub async fn with_timeout(
     let request: Request = match body {
         Some(body) => request.body(body),
         None => request.build(),
-    }
-    .map_err(|e| NetError(e.to_string()))?;
-    request.send().await.map_err(|e| NetError(e.to_string()))
+    }?;
+    Ok(request.send().await?)
 }
 
 impl Transport for HttpTransport {
     async fn submit(&self, report: &Report, token: &str) -> Result<HttpAnswer, NetError> {
-        let json = serde_json::to_string(report).map_err(|e| NetError(e.to_string()))?;
+        // Cannot fail for a report (string keys, no custom errors); the
+        // message is a fixed one so serde_json's error texts stay out of
+        // the download.
+        let json = serde_json::to_string(report).map_err(|_| NetError("cannot write the report as JSON".to_owned()))?;
         // The phone's clock at sending: the server measures the offset
         // itself on arrival, whatever the phone believed when it wrote.
         let clock = (crate::platform::now_ms() as i64).to_string();
@@ -77,7 +93,7 @@ impl Transport for HttpTransport {
             .header(CLOCK_HEADER, &clock);
         let response = with_timeout(self.timeout_ms, request, Some(JsValue::from_str(&json))).await?;
         let status = response.status();
-        let body = response.text().await.map_err(|e| NetError(e.to_string()))?;
+        let body = response.text().await?;
         Ok(HttpAnswer { status, body })
     }
 }
