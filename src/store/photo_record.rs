@@ -15,7 +15,11 @@ pub struct LocalPhoto {
     pub sha256: String,
     pub size: u64,
     pub mime: String,
-    #[serde(default, deserialize_with = "kuaibao_core::photo::taken_at")]
+    #[serde(
+        default,
+        deserialize_with = "kuaibao_core::photo::taken_at",
+        serialize_with = "kuaibao_core::timestamp::write_naive_opt"
+    )]
     pub taken_at: Option<NaiveDateTime>,
     #[serde(default)]
     pub lat: Option<f64>,

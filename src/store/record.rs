@@ -56,6 +56,7 @@ pub enum Status {
     Draft,
     /// Submitted by the user, waiting for the network.
     Waiting {
+        #[serde(serialize_with = "kuaibao_core::timestamp::write_fixed")]
         written_at: DateTime<FixedOffset>,
         /// Failed tries so far.
         attempts: u32,
@@ -67,16 +68,19 @@ pub enum Status {
     /// On its way: an upload was started. If the app dies here, the next
     /// start sends it again; the server recognises the id.
     Sending {
+        #[serde(serialize_with = "kuaibao_core::timestamp::write_fixed")]
         written_at: DateTime<FixedOffset>,
         attempts: u32,
     },
     /// Stored by the server, which answered this receipt.
     Delivered {
+        #[serde(serialize_with = "kuaibao_core::timestamp::write_fixed")]
         written_at: DateTime<FixedOffset>,
         receipt: Receipt,
     },
     /// Refused by the server for good; the user may fix and resend.
     Rejected {
+        #[serde(serialize_with = "kuaibao_core::timestamp::write_fixed")]
         written_at: DateTime<FixedOffset>,
         reason: String,
         #[serde(default)]

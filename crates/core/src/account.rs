@@ -188,7 +188,13 @@ pub fn is_device_id(text: &str) -> bool {
 pub struct Session {
     pub token: String,
     pub account: Account,
-    #[cfg_attr(target_arch = "wasm32", serde(deserialize_with = "crate::timestamp::utc"))]
+    #[cfg_attr(
+        target_arch = "wasm32",
+        serde(
+            deserialize_with = "crate::timestamp::utc",
+            serialize_with = "crate::timestamp::write_utc"
+        )
+    )]
     pub expires_at: DateTime<Utc>,
 }
 

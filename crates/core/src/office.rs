@@ -429,7 +429,13 @@ pub struct FollowUpRequest {
     pub by: String,
     pub by_name: String,
     /// By the server's clock.
-    #[cfg_attr(target_arch = "wasm32", serde(deserialize_with = "crate::timestamp::utc"))]
+    #[cfg_attr(
+        target_arch = "wasm32",
+        serde(
+            deserialize_with = "crate::timestamp::utc",
+            serialize_with = "crate::timestamp::write_utc"
+        )
+    )]
     pub asked_at: DateTime<Utc>,
     /// A record of the thread received after the request: it is answered.
     pub answered: bool,

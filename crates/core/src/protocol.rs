@@ -49,7 +49,13 @@ pub struct Receipt {
     /// The server's sequence number: the order reports arrived in.
     pub seq: i64,
     /// When the server first received the report, by the server's clock.
-    #[cfg_attr(target_arch = "wasm32", serde(deserialize_with = "crate::timestamp::utc"))]
+    #[cfg_attr(
+        target_arch = "wasm32",
+        serde(
+            deserialize_with = "crate::timestamp::utc",
+            serialize_with = "crate::timestamp::write_utc"
+        )
+    )]
     pub received_at: DateTime<Utc>,
     /// The server's clock minus the phone's ([`CLOCK_HEADER`]) when the
     /// record first arrived, in milliseconds; positive when the phone is

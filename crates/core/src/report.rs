@@ -27,7 +27,13 @@ pub struct Report {
     #[cfg_attr(feature = "openapi", schema(value_type = std::collections::BTreeMap<String, String>))]
     pub answers: Answers,
     /// When the user pressed submit, by the phone's clock and zone.
-    #[cfg_attr(target_arch = "wasm32", serde(deserialize_with = "crate::timestamp::fixed"))]
+    #[cfg_attr(
+        target_arch = "wasm32",
+        serde(
+            deserialize_with = "crate::timestamp::fixed",
+            serialize_with = "crate::timestamp::write_fixed"
+        )
+    )]
     pub written_at: DateTime<FixedOffset>,
     /// The grade suggested by the figures and the one chosen, for incidents.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -1,14 +1,17 @@
-//! Readers for times as chrono writes them: `2026-12-04T03:11:35.492537Z`,
-//! `2026-12-04T11:11:35+08:00`, and without a zone `2024-05-01T08:30:00`.
+//! Readers and writers for times as chrono's serde writes them:
+//! `2026-12-04T03:11:35.492537Z`, `2026-12-04T11:11:35+08:00`, and without a
+//! zone `2024-05-01T08:30:00`.
 //!
 //! The phone reads only times the server or the phone itself wrote, so it
 //! needs none of chrono's general parser, whose format interpreter is the
-//! largest part of chrono in the phone's download. The server keeps chrono's
-//! reader for what clients send (the fields say `cfg_attr(target_arch =
-//! "wasm32", …)`); the tests check both read chrono's output the same.
+//! largest part of chrono in the phone's download; and it writes them
+//! without chrono's `Display` machinery. The server keeps chrono's reader and
+//! writer (the fields say `cfg_attr(target_arch = "wasm32", …)`); the tests
+//! check both read and write the same text as chrono.
 
-use chrono::{DateTime, FixedOffset, NaiveDateTime, Timelike, Utc};
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDateTime, Timelike, Utc};
 use serde::de::Deserializer;
+use serde::ser::Serializer;
 
 /// `2024-05-01T08:30:00`, with `.fraction` (one to nine digits) when the
 /// time has one.
@@ -86,6 +89,83 @@ pub fn fixed_opt<'de, D: Deserializer<'de>>(d: D) -> Result<Option<DateTime<Fixe
 
 const EXPECTED: &str = "an RFC 3339 time";
 
+/// `t` as chrono's serde writes it: the date and time, a fraction of a
+/// second in as many digits as it needs (none, 3, 6 or 9), then, given the
+/// zone's offset in seconds east, `Z` for UTC or `+08:00` (to the nearest
+/// minute).
+pub fn format(t: &NaiveDateTime, seconds_east: Option<i32>) -> String {
+    let mut out = String::with_capacity(35);
+    let year = t.year();
+    if !(0..=9999).contains(&year) {
+        // ISO 8601's explicit sign for years beyond four digits.
+        out.push(if year < 0 { '-' } else { '+' });
+    }
+    digits(&mut out, year.unsigned_abs(), 4);
+    out.push('-');
+    digits(&mut out, t.month(), 2);
+    out.push('-');
+    digits(&mut out, t.day(), 2);
+    out.push('T');
+    // A leap second is second 59 with a fraction past a whole second.
+    let (second, nano) = match t.nanosecond() {
+        n if n >= 1_000_000_000 => (t.second() + 1, n - 1_000_000_000),
+        n => (t.second(), n),
+    };
+    for (i, part) in [t.hour(), t.minute(), second].into_iter().enumerate() {
+        if i > 0 {
+            out.push(':');
+        }
+        digits(&mut out, part, 2);
+    }
+    if nano != 0 {
+        out.push('.');
+        match (nano % 1_000_000, nano % 1_000) {
+            (0, _) => digits(&mut out, nano / 1_000_000, 3),
+            (_, 0) => digits(&mut out, nano / 1_000, 6),
+            _ => digits(&mut out, nano, 9),
+        }
+    }
+    match seconds_east {
+        None => {}
+        Some(0) => out.push('Z'),
+        Some(east) => {
+            out.push(if east < 0 { '-' } else { '+' });
+            let minutes = (east.unsigned_abs() + 30) / 60;
+            digits(&mut out, minutes / 60, 2);
+            out.push(':');
+            digits(&mut out, minutes % 60, 2);
+        }
+    }
+    out
+}
+
+/// `n` in decimal, zero-padded to `width`.
+fn digits(out: &mut String, n: u32, width: usize) {
+    let text = n.to_string();
+    for _ in text.len()..width {
+        out.push('0');
+    }
+    out.push_str(&text);
+}
+
+/// serde `serialize_with` for a `DateTime<FixedOffset>`.
+pub fn write_fixed<S: Serializer>(t: &DateTime<FixedOffset>, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&format(&t.naive_local(), Some(t.offset().local_minus_utc())))
+}
+
+/// serde `serialize_with` for a `DateTime<Utc>`.
+pub fn write_utc<S: Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&format(&t.naive_utc(), Some(0)))
+}
+
+/// serde `serialize_with` for an `Option<NaiveDateTime>`.
+pub fn write_naive_opt<S: Serializer>(t: &Option<NaiveDateTime>, s: S) -> Result<S::Ok, S::Error> {
+    match t {
+        Some(t) => s.serialize_str(&format(t, None)),
+        None => s.serialize_none(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -147,6 +227,60 @@ mod tests {
             assert_eq!(fixed_opt(&mut de).expect("null"), None);
             let mut de = serde_json::Deserializer::from_str(&json);
             assert_eq!(fixed_opt(&mut de).expect("some"), Some(t));
+        }
+    }
+
+    /// The writers give chrono's text for every kind of time: fractions of
+    /// every length, leap seconds, zones east and west (offsets with seconds
+    /// rounded to the minute), years beyond four digits.
+    #[test]
+    fn writes_what_chrono_writes() {
+        #[derive(serde::Serialize)]
+        struct Ours {
+            #[serde(serialize_with = "write_fixed")]
+            fixed: DateTime<FixedOffset>,
+            #[serde(serialize_with = "write_utc")]
+            utc: DateTime<Utc>,
+            #[serde(serialize_with = "write_naive_opt")]
+            naive: Option<NaiveDateTime>,
+        }
+        #[derive(serde::Serialize)]
+        struct Chronos {
+            fixed: DateTime<FixedOffset>,
+            utc: DateTime<Utc>,
+            naive: Option<NaiveDateTime>,
+        }
+        let mut times = samples();
+        for (y, east) in [
+            (10_000, 3600),
+            (-1, -3600),
+            (0, 0),
+            (-250_000, 45),
+            (262_000, -90),
+            (9999, 29),
+        ] {
+            let local = NaiveDate::from_ymd_opt(y, 2, 28).and_then(|d| d.and_hms_nano_opt(23, 59, 59, 1_234_000_000));
+            let offset = FixedOffset::east_opt(east).expect("offset");
+            times.extend(local.and_then(|l| offset.from_local_datetime(&l).single()));
+        }
+        assert_eq!(times.len(), 96, "every extreme time is made");
+        for t in times {
+            for naive in [None, Some(t.naive_local())] {
+                let ours = Ours {
+                    fixed: t,
+                    utc: t.to_utc(),
+                    naive,
+                };
+                let chronos = Chronos {
+                    fixed: t,
+                    utc: t.to_utc(),
+                    naive,
+                };
+                assert_eq!(
+                    serde_json::to_string(&ours).expect("ours"),
+                    serde_json::to_string(&chronos).expect("chrono's")
+                );
+            }
         }
     }
 

@@ -38,6 +38,7 @@ pub struct PhotoRef {
     /// When the picture was taken (from its EXIF, camera's local time), if
     /// known: the EXIF itself is dropped from the stored bytes.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "taken_at")]
+    #[cfg_attr(target_arch = "wasm32", serde(serialize_with = "crate::timestamp::write_naive_opt"))]
     // No zone, so not an RFC 3339 `date-time`: `2024-05-01T08:30:00`.
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, example = "2024-05-01T08:30:00"))]
     pub taken_at: Option<NaiveDateTime>,
