@@ -74,12 +74,12 @@ pub fn BlankInput(
         .into_any(),
         BlankKind::DateTime => view! {
             {line("datetime-local", "none", "", None)}
-            <Show when=move || !readonly>
+            {(!readonly).then(|| view! {
                 <button type="button" class="inline-action" on:click=move |_| {
                     let now = crate::timefmt::ymd_t_hm(&platform::now_local().with_timezone(&beijing()).naive_local());
                     on_edit.run((id.to_owned(), now));
                 }>{move || state.t(words::NOW)}</button>
-            </Show>
+            })}
         }
         .into_any(),
         BlankKind::Date => line("date", "none", "", None),
@@ -228,11 +228,11 @@ fn GeoBlank(
             <legend>{move || state.t(blank.label)}{required.then_some(" *")}</legend>
             {coordinate(lat_key, words::LATITUDE)}
             {coordinate(lon_key, words::LONGITUDE)}
-            <Show when=move || !readonly>
+            {(!readonly).then(|| view! {
                 <button type="button" class="inline-action" on:click=locate.clone() disabled=move || locating.get()>
                     {move || if locating.get() { state.t(words::LOCATING) } else { state.t(words::LOCATE) }}
                 </button>
-            </Show>
+            })}
             <span class="note" role="status">{move || note.get()}</span>
             <span class="error" role="alert">{error}</span>
         </fieldset>

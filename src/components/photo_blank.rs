@@ -66,7 +66,7 @@ pub fn PhotoBlank(
                     <Thumb photo readonly/>
                 </For>
             </ul>
-            <Show when=move || !readonly>
+            {(!readonly).then(|| view! {
                 <div class="photo-actions">
                     <label class="button" for=format!("camera-{id}")>{move || state.t(words::TAKE_PHOTO)}</label>
                     <input id=format!("camera-{id}") class="visually-hidden" type="file" accept="image/*" capture="environment" on:change=take/>
@@ -74,7 +74,7 @@ pub fn PhotoBlank(
                     <input id=format!("gallery-{id}") class="visually-hidden" type="file" accept="image/*" multiple on:change=take/>
                 </div>
                 <p class="note" role="status" data-testid="photo-note">{move || state.photo_note.get()}</p>
-            </Show>
+            })}
             <span class="error" role="alert">{error}</span>
         </fieldset>
     }
@@ -112,9 +112,9 @@ fn Thumb(photo: LocalPhoto, readonly: bool) -> impl IntoView {
         <li class=format!("thumb {class}") data-testid="photo" data-state=class>
             <img src=move || url.get() alt=move || state.t(words::PHOTO) width="96" height="96"/>
             <span class="photo-state">{move || state.t(word)}" "{detail.clone()}</span>
-            <Show when=move || !readonly>
+            {(!readonly).then(|| view! {
                 <button type="button" class="remove" on:click=move |_| state.remove_photo(photo_id)>{move || state.t(words::REMOVE)}</button>
-            </Show>
+            })}
         </li>
     }
 }
