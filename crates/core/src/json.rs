@@ -5,7 +5,7 @@
 //! Why not serde_json's reader on the phone: serde_json reads a struct from
 //! a JSON array as well as from an object, so each derived `Deserialize`
 //! carries a second, sequence-reading half that nothing here ever sends, and
-//! its reader keeps lines and columns for its messages. Together about 6 KB
+//! its reader keeps lines and columns for its messages. Together about 2.6 KB
 //! of the phone's brotli download. This reader:
 //!
 //! - reads a struct from an object only (an array is an invalid type);
