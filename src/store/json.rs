@@ -20,18 +20,18 @@ use crate::platform::js_error;
 pub fn to_json<T: Serialize>(value: &T) -> Result<String, StoreError> {
     // Cannot fail for the app's records (string keys, no custom errors);
     // a fixed message keeps serde_json's error texts out of the download.
-    serde_json::to_string(value).map_err(|_| StoreError::Db("cannot write the record as JSON".to_owned()))
+    serde_json::to_string(value).map_err(|_| StoreError::db("cannot write the record as JSON"))
 }
 
 /// A record as the plain JS object IndexedDB stores.
 pub fn to_js<T: Serialize>(value: &T) -> Result<JsValue, StoreError> {
-    js_sys::JSON::parse(&to_json(value)?).map_err(|e| StoreError::Db(js_error(&e)))
+    js_sys::JSON::parse(&to_json(value)?).map_err(|e| StoreError::db(js_error(&e)))
 }
 
 /// A stored object read back as a record.
 pub fn from_js<T: DeserializeOwned>(value: &JsValue) -> Result<T, StoreError> {
     let text: String = js_sys::JSON::stringify(value)
-        .map_err(|e| StoreError::Db(js_error(&e)))?
+        .map_err(|e| StoreError::db(js_error(&e)))?
         .into();
-    kuaibao_core::json::from_str(&text).map_err(|e| StoreError::Db(e.to_string()))
+    kuaibao_core::json::from_str(&text).map_err(|e| StoreError::db(e.to_string()))
 }

@@ -21,7 +21,7 @@ use crate::platform::js_error;
 
 /// Opens `name` at [`Version::CURRENT`], made or upgraded as needed.
 pub async fn open(name: &str) -> Result<Database, StoreError> {
-    let factory = factory().ok_or_else(|| StoreError::Open("this browser has no IndexedDB".to_owned()))?;
+    let factory = factory().ok_or_else(|| StoreError::open("this browser has no IndexedDB"))?;
     // A second round only if the database vanished between the two opens
     // (site data cleared in those milliseconds): the second open then made
     // it anew without stores, and it holds nothing to keep.
@@ -36,7 +36,7 @@ pub async fn open(name: &str) -> Result<Database, StoreError> {
         let deleting = factory.delete_database(name).map_err(open_error)?;
         finished(&deleting).await.map_err(open_error)?;
     }
-    Err(StoreError::Open("the database has lost its stores".to_owned()))
+    Err(StoreError::open("the database has lost its stores"))
 }
 
 fn factory() -> Option<IdbFactory> {
@@ -83,5 +83,5 @@ async fn finished(request: &IdbRequest) -> Result<JsValue, JsValue> {
 }
 
 fn open_error(e: JsValue) -> StoreError {
-    StoreError::Open(js_error(&e))
+    StoreError::open(js_error(&e))
 }
