@@ -11,7 +11,9 @@
 //! - reads a struct from an object only (an array is an invalid type);
 //! - reads everything else as serde_json does: the same values from the
 //!   same text, and an error for the same malformed text (checked against
-//!   serde_json in the tests below and by the fuzz target `json`);
+//!   serde_json in the tests below and by the fuzz target `json`); a value
+//!   nobody reads (an unknown field) is skipped as serde_json skips it, its
+//!   form checked but not its numbers' range, nested without a limit;
 //! - reads a number with up to 15 significant digits and a decimal exponent
 //!   within ±22 exactly (every number the phone writes: ids and times are
 //!   text, counts are integers, a coordinate has at most ten digits, see
@@ -20,6 +22,7 @@
 //! - names the byte where it stopped in every error.
 
 use std::fmt;
+use std::ops::Range;
 
 use serde::de::{self, DeserializeSeed, Expected, IntoDeserializer, Unexpected, Visitor};
 use thiserror::Error;
@@ -119,6 +122,15 @@ enum Number {
     F(f64),
 }
 
+/// A number's parts as they stand in the text.
+struct Scanned {
+    negative: bool,
+    integer: Range<usize>,
+    fraction: Range<usize>,
+    /// Where its sign or first digit is, and its digits.
+    exponent: Option<(usize, Range<usize>)>,
+}
+
 fn error(message: &str) -> Error {
     Error(Box::new(message.to_owned()))
 }
@@ -154,6 +166,15 @@ impl<'de> Reader<'de> {
         } else {
             Err(error("expected ident"))
         }
+    }
+
+    /// Consumes `null` if it is the next value.
+    fn null(&mut self) -> Result<bool> {
+        let null = self.peek()? == b'n';
+        if null {
+            self.word("null")?;
+        }
+        Ok(null)
     }
 
     /// Consumes `b` after any whitespace.
@@ -264,9 +285,10 @@ impl<'de> Reader<'de> {
         self.at - start
     }
 
-    /// A number, whose first byte (`-` or a digit) is next.
-    fn number(&mut self) -> Result<Number> {
-        let start = self.at;
+    /// Reads past a number whose first byte (`-` or a digit) is next,
+    /// checking its form: where its integer digits, its fraction's digits
+    /// and its exponent's (with sign) are.
+    fn scan_number(&mut self) -> Result<Scanned> {
         let negative = self.byte() == Some(b'-');
         if negative {
             self.at += 1;
@@ -277,8 +299,8 @@ impl<'de> Reader<'de> {
             n if n > 1 && self.text.as_bytes()[int_start] == b'0' => return Err(error("invalid number")),
             _ => {}
         }
-        let int_end = self.at;
-        let mut fraction = int_end..int_end;
+        let integer = int_start..self.at;
+        let mut fraction = self.at..self.at;
         if self.byte() == Some(b'.') {
             self.at += 1;
             let from = self.at;
@@ -287,54 +309,80 @@ impl<'de> Reader<'de> {
             }
             fraction = from..self.at;
         }
-        let mut exponent: i64 = 0;
-        let has_exponent = matches!(self.byte(), Some(b'e' | b'E'));
-        if has_exponent {
+        let mut exponent = None;
+        if let Some(b'e' | b'E') = self.byte() {
             self.at += 1;
-            let minus = match self.byte() {
-                Some(b'-') => {
-                    self.at += 1;
-                    true
-                }
-                Some(b'+') => {
-                    self.at += 1;
-                    false
-                }
-                _ => false,
-            };
             let from = self.at;
+            if let Some(b'-' | b'+') = self.byte() {
+                self.at += 1;
+            }
+            let digits = self.at;
             if self.digits() == 0 {
                 return Err(error("invalid number"));
             }
-            for &b in &self.text.as_bytes()[from..self.at] {
-                // Saturates: beyond this any number is 0 or out of range.
-                exponent = (exponent * 10 + i64::from(b - b'0')).min(1_000_000);
-            }
-            if minus {
-                exponent = -exponent;
-            }
+            exponent = Some((from, digits..self.at));
         }
+        Ok(Scanned {
+            negative,
+            integer,
+            fraction,
+            exponent,
+        })
+    }
+
+    /// A number, whose first byte (`-` or a digit) is next.
+    fn number(&mut self) -> Result<Number> {
+        let start = self.at;
+        let Scanned {
+            negative,
+            integer,
+            fraction,
+            exponent,
+        } = self.scan_number()?;
         let bytes = self.text.as_bytes();
-        if fraction.is_empty() && !has_exponent {
-            let mut value: u64 = 0;
-            let fits = bytes[int_start..int_end].iter().all(|&b| {
-                match value.checked_mul(10).and_then(|v| v.checked_add(u64::from(b - b'0'))) {
-                    Some(v) => {
-                        value = v;
-                        true
+        let Some((sign, digits)) = exponent else {
+            if fraction.is_empty() {
+                let mut value: u64 = 0;
+                let fits = bytes[integer.clone()].iter().all(|&b| {
+                    match value.checked_mul(10).and_then(|v| v.checked_add(u64::from(b - b'0'))) {
+                        Some(v) => {
+                            value = v;
+                            true
+                        }
+                        None => false,
                     }
-                    None => false,
+                });
+                if fits && !negative {
+                    return Ok(Number::U(value));
                 }
-            });
-            if fits && !negative {
-                return Ok(Number::U(value));
+                // `-0` and what no integer holds are floats, as in serde_json.
+                if fits && value != 0 && value <= i64::MIN.unsigned_abs() {
+                    return Ok(Number::I(0i64.wrapping_sub_unsigned(value)));
+                }
             }
-            // `-0` and what no integer holds are floats, as in serde_json.
-            if fits && value != 0 && value <= i64::MIN.unsigned_abs() {
-                return Ok(Number::I(0i64.wrapping_sub_unsigned(value)));
-            }
+            return self.float(start, negative, integer, fraction, 0);
+        };
+        let mut e: i64 = 0;
+        for &b in &bytes[digits] {
+            // Saturates: beyond this any number is 0 or out of range.
+            e = (e * 10 + i64::from(b - b'0')).min(1_000_000);
         }
-        let digits = bytes[int_start..int_end].iter().chain(&bytes[fraction.clone()]);
+        let e = if bytes[sign] == b'-' { -e } else { e };
+        self.float(start, negative, integer, fraction, e)
+    }
+
+    /// The double a scanned number names; one too large is an error at
+    /// `start`.
+    fn float(
+        &mut self,
+        start: usize,
+        negative: bool,
+        integer: Range<usize>,
+        fraction: Range<usize>,
+        exponent: i64,
+    ) -> Result<Number> {
+        let bytes = self.text.as_bytes();
+        let digits = bytes[integer].iter().chain(&bytes[fraction.clone()]);
         let value = to_f64(digits, exponent - fraction.len() as i64);
         if value.is_infinite() {
             self.at = start;
@@ -343,41 +391,97 @@ impl<'de> Reader<'de> {
         Ok(Number::F(if negative { -value } else { value }))
     }
 
-    /// Reads and drops one value, checking that it is well formed.
-    fn skip(&mut self) -> Result<()> {
-        match self.peek()? {
-            b'"' => self.string().map(drop),
-            b'n' => self.word("null"),
-            b't' => self.word("true"),
-            b'f' => self.word("false"),
-            b'-' | b'0'..=b'9' => self.number().map(drop),
-            b'[' => {
-                self.enter()?;
-                let mut list = List {
-                    de: &mut *self,
-                    first: true,
-                };
-                while list.has_next(b']')? {
-                    list.de.skip()?;
+    /// Reads and drops a string whose opening quote is next. As serde_json
+    /// does for a value it ignores, an escape `\uXXXX` need only be four hex
+    /// digits: whether it pairs into a character is not asked.
+    fn skip_string(&mut self) -> Result<()> {
+        self.at += 1;
+        loop {
+            match self.next().map_err(|_| error("EOF while parsing a string"))? {
+                b'"' => return Ok(()),
+                b'\\' => match self.next()? {
+                    b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => {}
+                    b'u' => {
+                        self.hex4()?;
+                    }
+                    _ => return Err(error("invalid escape")),
+                },
+                0..=0x1f => {
+                    return Err(error(
+                        "control character (\\u0000-\\u001F) found while parsing a string",
+                    ))
                 }
-                self.leave(b']')
+                _ => {}
             }
-            b'{' => {
-                self.enter()?;
-                let mut map = List {
-                    de: &mut *self,
-                    first: true,
-                };
-                while map.has_next(b'}')? {
-                    map.key()?;
-                    map.de.string()?;
-                    map.de.expect(b':', "expected `:`")?;
-                    map.de.skip()?;
-                }
-                self.leave(b'}')
-            }
-            _ => Err(error("expected value")),
         }
+    }
+
+    /// Reads and drops one value, checking its form as serde_json checks a
+    /// value it ignores: numbers by their form alone (no range), strings as
+    /// [`Self::skip_string`] does, and nested as deep as it likes. So it
+    /// goes without recursion, keeping the brackets still open in a list.
+    fn skip(&mut self) -> Result<()> {
+        let mut open: Vec<u8> = Vec::new();
+        loop {
+            match self.peek()? {
+                b'"' => self.skip_string()?,
+                b'n' => self.word("null")?,
+                b't' => self.word("true")?,
+                b'f' => self.word("false")?,
+                b'-' | b'0'..=b'9' => drop(self.scan_number()?),
+                b'[' => {
+                    self.at += 1;
+                    if self.peek()? != b']' {
+                        open.push(b']');
+                        continue;
+                    }
+                    self.at += 1;
+                }
+                b'{' => {
+                    self.at += 1;
+                    if self.peek()? != b'}' {
+                        self.skip_key()?;
+                        open.push(b'}');
+                        continue;
+                    }
+                    self.at += 1;
+                }
+                _ => return Err(error("expected value")),
+            }
+            // After a value: close what ends here, or go on to the next
+            // element or entry.
+            loop {
+                let Some(&close) = open.last() else {
+                    return Ok(());
+                };
+                match self.peek()? {
+                    b',' => {
+                        self.at += 1;
+                        match self.peek()? {
+                            b if b == close => return Err(error("trailing comma")),
+                            _ if close == b'}' => self.skip_key()?,
+                            _ => {}
+                        }
+                        break;
+                    }
+                    b if b == close => {
+                        self.at += 1;
+                        open.pop();
+                    }
+                    _ if close == b']' => return Err(error("expected `,` or `]`")),
+                    _ => return Err(error("expected `,` or `}`")),
+                }
+            }
+        }
+    }
+
+    /// An object's key and its colon, dropped.
+    fn skip_key(&mut self) -> Result<()> {
+        if self.peek()? != b'"' {
+            return Err(error("key must be a string"));
+        }
+        self.skip_string()?;
+        self.expect(b':', "expected `:`")
     }
 
     fn leave(&mut self, close: u8) -> Result<()> {
@@ -663,20 +767,16 @@ impl<'de> de::Deserializer<'de> for &mut Reader<'de> {
     }
 
     fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        if self.peek()? == b'n' {
-            self.word("null")?;
-            visitor.visit_none()
-        } else {
-            visitor.visit_some(self)
+        match self.null()? {
+            true => visitor.visit_none(),
+            false => visitor.visit_some(self),
         }
     }
 
     fn deserialize_unit<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        if self.peek()? == b'n' {
-            self.word("null")?;
-            visitor.visit_unit()
-        } else {
-            Err(self.invalid(&visitor))
+        match self.null()? {
+            true => visitor.visit_unit(),
+            false => Err(self.invalid(&visitor)),
         }
     }
 
@@ -1000,6 +1100,55 @@ mod tests {
         );
     }
 
+    /// A value the reader skips (a field nobody reads) is checked as
+    /// serde_json checks it: an escape must be well formed, but a lone
+    /// surrogate in it is let through.
+    #[test]
+    fn skipped_strings_are_checked_as_serde_json_checks_them() {
+        for text in [
+            r#"{"a":1,"x":"\ud82d00"}"#,
+            r#"{"a":1,"x":{"\udc00":"\ud800"}}"#,
+            r#"{"a":1,"x":"\u12"}"#,
+            r#"{"a":1,"x":"\q"}"#,
+            r#"{"a":1,"x":"a"#,
+        ] {
+            assert_eq!(
+                from_str::<Pair>(text).is_ok(),
+                serde_json::from_str::<Pair>(text).is_ok(),
+                "{text}"
+            );
+        }
+        assert!(from_str::<Pair>(r#"{"a":1,"x":"\ud82d00"}"#).is_ok());
+    }
+
+    /// As serde_json: a skipped number is checked for its form, not its
+    /// range, and a skipped value may nest deeper than a read one.
+    #[test]
+    fn skipped_values_are_checked_for_form_alone() {
+        let deep = "[".repeat(300) + &"]".repeat(300);
+        let wide = format!("{{\"a\":1,\"x\":{{\"y\":[1e999,-1e999,{deep},{{\"z\":{{}}}}]}}}}");
+        for text in [
+            r#"{"a":1,"x":1e999}"#.to_owned(),
+            r#"{"a":1,"x":[1e999999999999999999999,18446744073709551616]}"#.to_owned(),
+            wide,
+            format!(r#"{{"a":1,"x":{deep}}}"#),
+            r#"{"a":1,"x":[1,]}"#.to_owned(),
+            r#"{"a":1,"x":{"b":1,}}"#.to_owned(),
+            r#"{"a":1,"x":{"b" 1}}"#.to_owned(),
+            r#"{"a":1,"x":{1:1}}"#.to_owned(),
+            r#"{"a":1,"x":[1 2]}"#.to_owned(),
+            r#"{"a":1,"x":01}"#.to_owned(),
+            r#"{"a":1,"x":[[]"#.to_owned(),
+        ] {
+            assert_eq!(
+                from_str::<Pair>(&text).is_ok(),
+                serde_json::from_str::<Pair>(&text).is_ok(),
+                "{text}"
+            );
+        }
+        assert!(from_str::<Pair>(&format!(r#"{{"a":1,"x":{deep}}}"#)).is_ok());
+    }
+
     #[test]
     fn strings_without_escapes_are_borrowed() {
         #[derive(Deserialize)]
@@ -1052,6 +1201,9 @@ mod tests {
         }
         assert!(from_str::<Value>(&("[".repeat(127) + &"]".repeat(127))).is_ok());
         assert!(from_str::<Value>(&("[".repeat(128) + &"]".repeat(128))).is_err());
-        assert!(from_str::<serde::de::IgnoredAny>(&("[".repeat(128) + &"]".repeat(128))).is_err());
+        // Skipped, as serde_json skips it: without a limit.
+        let deep = "[".repeat(128) + &"]".repeat(128);
+        assert!(from_str::<serde::de::IgnoredAny>(&deep).is_ok());
+        assert!(serde_json::from_str::<serde::de::IgnoredAny>(&deep).is_ok());
     }
 }
