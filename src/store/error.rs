@@ -6,6 +6,7 @@ use thiserror::Error;
 /// error is two words: every `?` on the store's many awaits copies it
 /// (measured: a `String` here cost the download 0.5 KB more).
 #[derive(Debug, Clone, PartialEq, Error)]
+#[allow(clippy::box_collection)]
 pub enum StoreError {
     #[error("无法打开本机存储：{0}")]
     Open(Box<String>),

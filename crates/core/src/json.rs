@@ -34,6 +34,7 @@ use thiserror::Error;
 /// `String`); an error is rare and may cost an allocation more.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 #[error("{0}")]
+#[allow(clippy::box_collection)]
 pub struct Error(Box<String>);
 
 impl de::Error for Error {
@@ -428,7 +429,9 @@ impl<'de> Reader<'de> {
                 b'n' => self.word("null")?,
                 b't' => self.word("true")?,
                 b'f' => self.word("false")?,
-                b'-' | b'0'..=b'9' => drop(self.scan_number()?),
+                b'-' | b'0'..=b'9' => {
+                    self.scan_number()?;
+                }
                 b'[' => {
                     self.at += 1;
                     if self.peek()? != b']' {
