@@ -38,6 +38,9 @@ fuzz_target!(|data: &[u8]| {
                 assert!(same(&a, &b), "{text:?}: {a} vs {b}");
             }
             Err(e) if e.to_string().contains("invalid type: sequence, expected struct") => {}
+            Err(e)
+                if e.to_string().starts_with("number out of range")
+                    && serde_json::to_value(&theirs).is_ok_and(|v| huge(&v)) => {}
             Err(e) => panic!("{text:?}: serde_json reads a report, the phone's reader says {e}"),
         }
     }

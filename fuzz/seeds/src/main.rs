@@ -83,6 +83,15 @@ fn write_all(dir: &Path) -> Result<(usize, usize), String> {
             .enumerate()
             .map(|(i, t)| (format!("seed-edge-{i}.json"), (*t).to_owned())),
     );
+    // A report whose latitude rounds to the largest double: the one number
+    // the phone's reader may call out of range where serde_json does not.
+    if let Some((_, full)) = reports
+        .iter()
+        .find(|(name, _)| name == "seed-every-optional-field.json")
+    {
+        let huge = full.replace("\"lat\":30.6586", "\"lat\":1.7976931348623158e308");
+        texts.push(("seed-edge-largest-double.json".to_owned(), huge));
+    }
 
     write_dir(&dir.join("report"), &reports)?;
     write_dir(&dir.join("login"), &logins)?;
