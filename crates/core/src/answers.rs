@@ -56,17 +56,9 @@ impl Answers {
         self.find(key).ok().map(|i| self.entries.remove(i).1)
     }
 
-    /// The answers in key order.
-    pub fn iter(&self) -> impl Iterator<Item = (&String, &String)> {
-        self.entries.iter().map(|(k, v)| (k, v))
-    }
-
+    /// The blank ids answered, in order.
     pub fn keys(&self) -> impl Iterator<Item = &String> {
         self.entries.iter().map(|(k, _)| k)
-    }
-
-    pub fn values(&self) -> impl Iterator<Item = &String> {
-        self.entries.iter().map(|(_, v)| v)
     }
 
     pub fn len(&self) -> usize {
@@ -86,15 +78,6 @@ impl<K: Into<String>, V: Into<String>> FromIterator<(K, V)> for Answers {
             answers.insert(k.into(), v.into());
         }
         answers
-    }
-}
-
-impl<'a> IntoIterator for &'a Answers {
-    type Item = (&'a String, &'a String);
-    type IntoIter = std::iter::Map<std::slice::Iter<'a, (String, String)>, fn(&'a (String, String)) -> Self::Item>;
-
-    fn into_iter(self) -> Self::IntoIter {
-        self.entries.iter().map(|(k, v)| (k, v))
     }
 }
 
