@@ -179,7 +179,7 @@ impl<'de> Reader<'de> {
     }
 
     /// Consumes `b` after any whitespace.
-    fn expect(&mut self, b: u8, what: &str) -> Result<()> {
+    fn consume(&mut self, b: u8, what: &str) -> Result<()> {
         if self.peek()? == b {
             self.at += 1;
             Ok(())
@@ -484,12 +484,12 @@ impl<'de> Reader<'de> {
             return Err(error("key must be a string"));
         }
         self.skip_string()?;
-        self.expect(b':', "expected `:`")
+        self.consume(b':', "expected `:`")
     }
 
     fn leave(&mut self, close: u8) -> Result<()> {
         self.depth -= 1;
-        self.expect(
+        self.consume(
             close,
             if close == b']' {
                 "expected `,` or `]`"
@@ -663,7 +663,7 @@ impl<'de> de::MapAccess<'de> for List<'_, 'de> {
     }
 
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value> {
-        self.de.expect(b':', "expected `:`")?;
+        self.de.consume(b':', "expected `:`")?;
         seed.deserialize(&mut *self.de)
     }
 }
@@ -675,7 +675,7 @@ impl<'de> de::EnumAccess<'de> for &mut Reader<'de> {
 
     fn variant_seed<V: DeserializeSeed<'de>>(self, seed: V) -> Result<(V::Value, Self)> {
         let value = seed.deserialize(&mut *self)?;
-        self.expect(b':', "expected `:`")?;
+        self.consume(b':', "expected `:`")?;
         Ok((value, self))
     }
 }
