@@ -4,6 +4,7 @@
 //! file, the grade, the deadlines and an overdue rectification.
 
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime};
+use kuaibao_core::account::Role;
 use kuaibao_core::deadlines::{Due, Standing};
 use kuaibao_core::office::FollowUpRequest;
 use kuaibao_core::sort::insertion_sort;
@@ -70,9 +71,17 @@ impl Thread {
         at.checked_sub(1).map(|i| &self.records[i])
     }
 
-    /// The stages the user may file next. Nothing while a draft of this
-    /// thread is open (finish it first) or the thread is not yet sent.
-    pub fn next_stages(&self) -> Vec<Stage> {
+    /// The stages an account with `role` may file next. Nothing while a
+    /// draft of this thread is open (finish it first) or the thread is not
+    /// yet sent. A hazard's 验收销号 is offered to office accounts only: the
+    /// server refuses it from a reporter (`kuaibao_core::writers`).
+    pub fn next_stages(&self, role: Role) -> Vec<Stage> {
+        let mut stages = self.next_stages_in_order();
+        stages.retain(|stage| kuaibao_core::writers::may_add_to_own(*stage, role).is_ok());
+        stages
+    }
+
+    fn next_stages_in_order(&self) -> Vec<Stage> {
         let Some(template) = self.template() else {
             return Vec::new();
         };

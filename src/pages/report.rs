@@ -1,3 +1,4 @@
+use kuaibao_core::account::Role;
 use kuaibao_core::validate::{self, beijing};
 use kuaibao_core::{Family, FieldError, ReportId, Stage, Template};
 use leptos::prelude::*;
@@ -218,7 +219,11 @@ fn SubmittedReport(id: ReportId) -> impl IntoView {
         let answers = report.answers.clone();
         let grade = RwSignal::new(report.grade.clone().filter(|g| g.chosen != g.suggested));
         let is_incident = matches!(template.family, Family::Incident { .. });
-        let next = state.thread(thread_id).map(|t| t.next_stages()).unwrap_or_default();
+        let role = state
+            .session
+            .with_untracked(|s| s.as_ref().map(|s| s.session.account.role))
+            .unwrap_or(Role::Reporter);
+        let next = state.thread(thread_id).map(|t| t.next_stages(role)).unwrap_or_default();
         view! {
             {heading(state, template, report.stage)}
             <StatusLine report=report.clone()/>

@@ -29,6 +29,7 @@ pub mod text;
 pub mod thread;
 pub mod timestamp;
 pub mod validate;
+pub mod writers;
 pub mod written;
 
 pub use grading::{Grade, GradeDecision};

@@ -44,6 +44,9 @@ pub enum ErrorCode {
     PhotosMissing,
     /// A photo entry that cannot be right (bad digest, size, type, blank).
     BadPhoto,
+    /// The sender may not write this record there (another's thread, a
+    /// hazard's closing by a reporter): see `writers`.
+    NotPermitted,
 }
 
 crate::coded!(ErrorCode {
@@ -69,6 +72,7 @@ crate::coded!(ErrorCode {
     ReasonRequired = "reason_required",
     PhotosMissing = "photos_missing",
     BadPhoto = "bad_photo",
+    NotPermitted = "not_permitted",
 });
 
 /// One bad blank: which, why, and a sentence for people in both languages.

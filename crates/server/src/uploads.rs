@@ -317,16 +317,11 @@ impl Uploads {
             )));
         }
         let now = Utc::now();
-        let mut arrived = photo.arrived_at.is_some();
-        // Another photo with the very same bytes has arrived: they are on
-        // the server already, so this photo has arrived too, unsent.
-        if !arrived {
-            if let Some(key) = rows::stored_key(&self.pool, &photo.sha256).await? {
-                rows::arrive_without_upload(&self.pool, actor, &photo.photo_id, &key, now).await?;
-                tracing::info!(photo = %photo_id, %key, "photo arrived: the same bytes were stored already");
-                arrived = true;
-            }
-        }
+        // Only this photo's own upload makes it arrive, even when another
+        // photo with the same bytes is stored already: a SHA-256 is printed
+        // in exports and threads, so knowing it proves nothing. The bytes
+        // are stored once all the same (the store is content-addressed).
+        let arrived = photo.arrived_at.is_some();
         if let Some(row) = rows::usable_upload_of(&self.pool, photo_id, now).await? {
             if row.complete() || !arrived {
                 return Ok(UploadInfo::of(&row));

@@ -1085,11 +1085,23 @@ async fn a_hazard_thread_comes_back_in_order_of_its_life() {
     assert_eq!(found.answers.get("theme").map(String::as_str), Some(options[0].value));
     assert_eq!(found.answers.get("rectify_by").map(String::as_str), Some("2026-12-01"));
 
+    // The closing is the office's verification: the administrator's.
     let mut receipts = Vec::new();
     for report in [&rectified, &closed, &found, &rectifying] {
-        receipts.push((report.id, receipt(app.submit(report).await, StatusCode::CREATED).await));
+        let client = if report.stage == Stage::Closed {
+            &app.admin
+        } else {
+            &app.client
+        };
+        let res = client
+            .post(app.url(SUBMIT_REPORT_PATH))
+            .json(report)
+            .send()
+            .await
+            .expect("POST");
+        receipts.push((report.id, receipt(res, StatusCode::CREATED).await));
     }
-    let got = app.thread(found.id).await;
+    let got = app.thread_as(&app.admin, found.id).await;
     assert_eq!(got.thread, found.id);
     assert_eq!(
         got.records.iter().map(|r| &r.report).collect::<Vec<_>>(),
@@ -1099,7 +1111,9 @@ async fn a_hazard_thread_comes_back_in_order_of_its_life() {
         assert!(receipts.contains(&(record.report.id, record.receipt.clone())));
     }
     // Each step is also its own report.
-    let res = app.get(&format!("{SUBMIT_REPORT_PATH}/{}", closed.id)).await;
+    let res = app
+        .get_as(&app.admin, &format!("{SUBMIT_REPORT_PATH}/{}", closed.id))
+        .await;
     let stored: StoredReport = res.json().await.expect("stored report");
     assert_eq!(stored.report, closed);
 
@@ -1333,9 +1347,14 @@ async fn a_database_of_the_first_schema_is_upgraded_at_start() {
     }
     pool.close().await;
 
-    // Reports from before accounts have no area: only administrators read
-    // them. The phone that sent them, now logged in, still gets its receipt.
+    // Reports from before accounts have no area: only administrators of a
+    // root area read them (they could be from anywhere). The phone that
+    // sent them, now logged in, still gets its receipt.
     let app = start(&dirs).await;
+    let pool = dirs.pool().await;
+    add_user(&pool, "admin-t1", kuaibao_core::account::Role::Admin, "d-t1").await;
+    pool.close().await;
+    let township_admin = login(&app.base, "admin-t1").await;
     for (report, first_receipt, _) in &old {
         let res = app
             .get_as(&app.admin, &format!("{SUBMIT_REPORT_PATH}/{}", report.id))
@@ -1353,6 +1372,10 @@ async fn a_database_of_the_first_schema_is_upgraded_at_start() {
             app.get(&format!("{SUBMIT_REPORT_PATH}/{}", report.id)).await.status(),
             StatusCode::NOT_FOUND
         );
+        let res = app
+            .get_as(&township_admin, &format!("{SUBMIT_REPORT_PATH}/{}", report.id))
+            .await;
+        assert_eq!(res.status(), StatusCode::NOT_FOUND, "a township's administrator");
 
         // The phone never got its receipt and sends again, now with a
         // `stage` in the text: still the same report, the same receipt.
@@ -1365,9 +1388,27 @@ async fn a_database_of_the_first_schema_is_upgraded_at_start() {
     assert_eq!(status, StatusCode::CONFLICT);
     assert_eq!(app.list_as(&app.admin).await.len(), old.len());
 
-    // The old 首报 can now be followed up.
+    // The old 首报 can now be followed up, by the whole deployment's
+    // office: nothing tells which account's phone sent it, so no reporter
+    // may write there (it could be anyone's thread).
     let follow_up = incident(Stage::FollowUp { n: 1 }, Some(report.id), 5);
-    receipt(app.submit(&follow_up).await, StatusCode::CREATED).await;
+    let (status, _) = api_error(app.submit(&follow_up).await).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "a reporter");
+    let res = township_admin
+        .post(app.url(SUBMIT_REPORT_PATH))
+        .json(&follow_up)
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(res.status(), StatusCode::FORBIDDEN, "a township's administrator");
+    let res = app
+        .admin
+        .post(app.url(SUBMIT_REPORT_PATH))
+        .json(&follow_up)
+        .send()
+        .await
+        .expect("POST");
+    receipt(res, StatusCode::CREATED).await;
     let thread = app.thread_as(&app.admin, report.id).await;
     assert_eq!(
         thread.records.iter().map(|r| &r.report).collect::<Vec<_>>(),
@@ -1442,6 +1483,12 @@ mod exports;
 
 #[path = "api/office.rs"]
 mod office;
+
+// ---------------------------------------------------------------------------
+// Who may write where: records joining threads, photos by their records.
+
+#[path = "api/writes.rs"]
+mod writes;
 
 // ---------------------------------------------------------------------------
 // The duty office's map: its base map and the tiles' image source.

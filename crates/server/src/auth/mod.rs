@@ -36,14 +36,15 @@ impl Caller {
     }
 
     /// The reports this account may read: a reporter her own; an officer
-    /// or administrator his area's and below (administrators also those
-    /// stored before accounts existed, which have no area).
+    /// or administrator his area's and below (an administrator of a root
+    /// area, the whole deployment, also those stored before accounts
+    /// existed, which have no area: they could be from anywhere).
     pub fn scope(&self) -> Scope {
         let user = &self.0.user;
         if user.account.role.reads_area() {
             Scope::Area {
                 path: user.area_path.clone(),
-                legacy: user.account.role == Role::Admin,
+                legacy: user.account.role == Role::Admin && kuaibao_core::writers::is_root_path(&user.area_path),
             }
         } else {
             Scope::Own {
@@ -77,7 +78,12 @@ impl Caller {
 
 /// The token of a request: `Authorization: Bearer <token>`.
 pub fn bearer(parts: &Parts) -> Option<&str> {
-    let value = parts.headers.get(AUTHORIZATION_HEADER)?.to_str().ok()?;
+    bearer_in(&parts.headers)
+}
+
+/// The token in these headers, as [`bearer`] reads it.
+pub fn bearer_in(headers: &axum::http::HeaderMap) -> Option<&str> {
+    let value = headers.get(AUTHORIZATION_HEADER)?.to_str().ok()?;
     let token = value
         .strip_prefix(BEARER)
         .or_else(|| value.strip_prefix("bearer "))?

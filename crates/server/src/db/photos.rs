@@ -64,10 +64,18 @@ pub struct PhotoRow {
 }
 
 /// The photo rows for a report being stored for the first time, inside the
-/// transaction that stores it. A photo id already announced by another
-/// record keeps its row if it names the same bytes; if it names other bytes,
-/// `Err(Some(id))`: the record must be refused (one id, one photo).
-pub(super) async fn insert_manifest(tx: &mut Tx<'_>, report: &Report) -> Result<Result<(), PhotoId>, StoreError> {
+/// transaction that stores it (whose report row, by `author_id`, is in
+/// already). A photo id already announced by another record keeps its row
+/// if it names the same bytes and that record has the same author (a 续报
+/// carries its 首报's photos on); otherwise `Err(id)`: the record must be
+/// refused. One id names one photo of one sender: announcing someone else's
+/// photo id must not make her photo count as this record's, nor make its
+/// bytes readable to whoever may read this record.
+pub(super) async fn insert_manifest(
+    tx: &mut Tx<'_>,
+    report: &Report,
+    author_id: &str,
+) -> Result<Result<(), PhotoId>, StoreError> {
     let report_id = report.id.to_string();
     for photo in &report.photos {
         let id = photo.id.to_string();
@@ -91,11 +99,14 @@ pub(super) async fn insert_manifest(tx: &mut Tx<'_>, report: &Report) -> Result<
         .bind(photo.lon)
         .execute(&mut **tx)
         .await?;
-        let (sha256, size): (String, i64) = sqlx::query_as("SELECT sha256, size FROM photos WHERE photo_id = $1")
-            .bind(&id)
-            .fetch_one(&mut **tx)
-            .await?;
-        if sha256 != photo.sha256 || size != size_i64(photo) {
+        let (sha256, size, first_author): (String, i64, Option<String>) = sqlx::query_as(
+            "SELECT p.sha256, p.size, r.author_id FROM photos AS p \
+             JOIN reports AS r ON r.id = p.report_id WHERE p.photo_id = $1",
+        )
+        .bind(&id)
+        .fetch_one(&mut **tx)
+        .await?;
+        if sha256 != photo.sha256 || size != size_i64(photo) || first_author.as_deref() != Some(author_id) {
             return Ok(Err(photo.id));
         }
         sqlx::query("INSERT INTO report_photos (report_id, photo_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
@@ -148,12 +159,16 @@ pub async fn sent_by(pool: &Pool, photo_id: &str, user_id: &str) -> Result<bool,
     Ok(found.is_some())
 }
 
-/// Whether some record in `scope` names a photo with these bytes.
+/// Whether some record in `scope` names a photo with these bytes that has
+/// arrived: its own upload brought them. Announcing a hash is no proof of
+/// holding the bytes, so a record whose photo is still awaited opens
+/// nothing, whatever other photo has the same bytes.
 pub async fn visible(pool: &Pool, sha256: &str, scope: &Scope) -> Result<bool, StoreError> {
     let (visible, param) = scope.condition(2);
     let found: Option<i64> = sqlx::query_scalar(&format!(
         "SELECT 1 FROM photos AS p JOIN report_photos AS m ON m.photo_id = p.photo_id \
-         JOIN reports AS r ON r.id = m.report_id WHERE p.sha256 = $1 AND {visible} LIMIT 1"
+         JOIN reports AS r ON r.id = m.report_id \
+         WHERE p.sha256 = $1 AND p.arrived_at IS NOT NULL AND {visible} LIMIT 1"
     ))
     .bind(sha256)
     .bind(param)
@@ -315,39 +330,6 @@ pub async fn arrive(
         .await?;
     if arrived {
         audit::record(&mut tx, actor, "photo.arrive", photo_id, json!({ "upload": upload_id })).await?;
-    }
-    tx.commit().await?;
-    Ok(arrived)
-}
-
-/// Marks a photo arrived whose bytes are stored already under `storage_key`
-/// (another photo had the same bytes). False if it had arrived before.
-pub async fn arrive_without_upload(
-    pool: &Pool,
-    actor: &Actor,
-    photo_id: &str,
-    storage_key: &str,
-    now: DateTime<Utc>,
-) -> Result<bool, StoreError> {
-    let mut tx = pool.begin().await?;
-    let arrived =
-        sqlx::query("UPDATE photos SET arrived_at = $1, storage_key = $2 WHERE photo_id = $3 AND arrived_at IS NULL")
-            .bind(db_time(now))
-            .bind(storage_key)
-            .bind(photo_id)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected()
-            == 1;
-    if arrived {
-        audit::record(
-            &mut tx,
-            actor,
-            "photo.arrive",
-            photo_id,
-            json!({ "same_bytes_as": storage_key }),
-        )
-        .await?;
     }
     tx.commit().await?;
     Ok(arrived)

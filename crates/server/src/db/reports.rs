@@ -256,7 +256,7 @@ pub async fn store(pool: &Pool, report: &Report, template: &Template, sender: &S
         // The photos to await, written with the report they belong to; a
         // replay writes none.
         if new_row.is_some() {
-            if let Err(photo) = photos::insert_manifest(&mut tx, report).await? {
+            if let Err(photo) = photos::insert_manifest(&mut tx, report, &sender.user_id).await? {
                 tx.rollback().await?;
                 return Ok(Stored::PhotoConflict(photo));
             }
@@ -333,6 +333,57 @@ async fn stored_as_older_text(pool: &Pool, id: &str, body: &str) -> Result<bool,
     })?;
     Ok(canonical_body(&stored)? == body)
 }
+
+/// Who holds thread `thread` (see `kuaibao_core::writers`): the author and
+/// area path of its first record, or, while that has not arrived, of its
+/// earliest stored one. `None` when nothing of the thread is stored.
+pub async fn thread_holder(pool: &Pool, thread: ReportId) -> Result<Option<HolderRow>, StoreError> {
+    let id = thread.to_string();
+    Ok(sqlx::query_as(
+        "SELECT r.author_id, a.path AS area_path FROM reports AS r \
+         LEFT JOIN areas AS a ON a.id = r.area_id \
+         WHERE r.thread_id = $1 ORDER BY CASE WHEN r.id = $1 THEN 0 ELSE 1 END, r.seq LIMIT 1",
+    )
+    .bind(&id)
+    .fetch_optional(pool)
+    .await?)
+}
+
+/// The record a thread is held by: its author and area path (both `None`
+/// for a record stored before accounts existed).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct HolderRow {
+    pub author_id: Option<String>,
+    pub area_path: Option<String>,
+}
+
+impl HolderRow {
+    pub fn holder(&self) -> kuaibao_core::writers::Holder<'_> {
+        kuaibao_core::writers::Holder {
+            author_id: self.author_id.as_deref(),
+            area_path: self.area_path.as_deref(),
+        }
+    }
+}
+
+/// Records a refused write in the audit log: who tried to add what to which
+/// thread, and why. Nothing else is written.
+pub async fn audit_refusal(pool: &Pool, actor: &Actor, report: &Report, reason: &str) -> Result<(), StoreError> {
+    let mut conn = pool.acquire().await?;
+    let mut tx = conn.begin().await?;
+    let detail = json!({
+        "thread": report.thread_id().to_string(),
+        "stage": report.stage.order(),
+        "template": report.template_id,
+        "reason": reason,
+    });
+    audit::record(&mut tx, actor, REFUSE_ACTION, &report.id.to_string(), detail).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The audit action of a record refused for who sent it.
+pub const REFUSE_ACTION: &str = "report.refuse";
 
 /// The columns a [`Row`] is read from: the record, and how many photos its
 /// manifest announces and how many of those have arrived (by photo id, so a

@@ -29,6 +29,10 @@ pub enum AppError {
     /// Logged in, but not allowed.
     #[error("{0}")]
     Forbidden(String),
+    /// Logged in, but this record may not be written by this account (into
+    /// another's thread, say): 403, naming the field at fault.
+    #[error("{}", both_languages(.0))]
+    NotPermitted(Vec<FieldError>),
     /// A query string (the office's filter, say) with values that are not
     /// acceptable: 400, with an error per field.
     #[error("{} query parameter(s) are not acceptable: {}", .0.len(), field_names(.0))]
@@ -40,7 +44,7 @@ pub enum AppError {
     Conflict(ReportId),
     #[error("id {0} is already stored with other content (another thread, record, message or officer); the office's records never change")]
     OfficeConflict(uuid::Uuid),
-    #[error("photo {0} is already announced by another record with other bytes; one photo id names one photo")]
+    #[error("photo {0} is already announced by another record, with other bytes or by another sender; one photo id names one photo of one sender")]
     PhotoConflict(PhotoId),
     #[error("{0}")]
     NotFound(String),
@@ -57,6 +61,16 @@ pub enum AppError {
     /// The server's fault outside storage; logged, answered vaguely.
     #[error("{0}")]
     Internal(String),
+}
+
+/// Each error's sentence, Chinese first: the phone shows a refusal's
+/// message as it is.
+fn both_languages(errors: &[FieldError]) -> String {
+    errors
+        .iter()
+        .map(|e| format!("{} / {}", e.zh, e.en))
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 fn field_names(errors: &[FieldError]) -> String {
@@ -81,7 +95,7 @@ impl IntoResponse for AppError {
             AppError::InvalidForm(_) => (StatusCode::UNPROCESSABLE_ENTITY, ApiErrorCode::BadRequest),
             AppError::InvalidQuery(_) => (StatusCode::BAD_REQUEST, ApiErrorCode::BadRequest),
             AppError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, ApiErrorCode::Unauthorized),
-            AppError::Forbidden(_) => (StatusCode::FORBIDDEN, ApiErrorCode::Forbidden),
+            AppError::Forbidden(_) | AppError::NotPermitted(_) => (StatusCode::FORBIDDEN, ApiErrorCode::Forbidden),
             AppError::Conflict(_)
             | AppError::PhotoConflict(_)
             | AppError::OfficeConflict(_)
@@ -97,7 +111,10 @@ impl IntoResponse for AppError {
             other => other.to_string(),
         };
         let fields = match self {
-            AppError::InvalidReport(fields) | AppError::InvalidForm(fields) | AppError::InvalidQuery(fields) => fields,
+            AppError::InvalidReport(fields)
+            | AppError::InvalidForm(fields)
+            | AppError::InvalidQuery(fields)
+            | AppError::NotPermitted(fields) => fields,
             _ => Vec::new(),
         };
         (status, Json(ApiError { error, message, fields })).into_response()

@@ -30,7 +30,7 @@ use kuaibao_core::photo::tus::UPLOADS_PATH;
 use kuaibao_core::protocol::{HEALTH_PATH, SESSION_PATH, SUBMIT_REPORT_PATH};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
-use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tower_http::LatencyUnit;
 use tracing::Level;
 
@@ -188,16 +188,53 @@ pub fn app(state: AppState, static_dir: &Path, protections: Protections) -> Rout
         .layer(middleware::from_fn_with_state(cors, cors::cors))
         .layer(middleware::from_fn_with_state(headers, security::set_headers))
         .layer(CompressionLayer::new())
-        // Method, path, status and latency of every request; never bodies.
+        // Method, path, status, latency and the request's id of every
+        // request; never bodies.
         .layer(
-            TraceLayer::new_for_http()
-                .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
-                .on_response(
-                    DefaultOnResponse::new()
-                        .level(Level::INFO)
-                        .latency_unit(LatencyUnit::Millis),
-                ),
+            TraceLayer::new_for_http().make_span_with(request_span).on_response(
+                DefaultOnResponse::new()
+                    .level(Level::INFO)
+                    .latency_unit(LatencyUnit::Millis),
+            ),
         )
+        .layer(middleware::from_fn(request_id))
+}
+
+/// The header that carries a request's id back to the client.
+pub const REQUEST_ID_HEADER: &str = "x-request-id";
+
+/// The id the server gave a request (see [`request_id`]).
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
+
+/// Gives each request an id of the server's own, in every log line of the
+/// request (through its span) and in the answer's `X-Request-Id`: an
+/// officer's screenshot of a failure, or a phone's stored refusal, then
+/// leads to the lines in the log. A client's own `X-Request-Id` is not
+/// taken: it would let anyone write what they like into the log.
+async fn request_id(mut request: axum::extract::Request, next: middleware::Next) -> Response {
+    let id = uuid::Uuid::new_v4().simple().to_string();
+    request.extensions_mut().insert(RequestId(id.clone()));
+    let mut response = next.run(request).await;
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        response
+            .headers_mut()
+            .insert(axum::http::HeaderName::from_static(REQUEST_ID_HEADER), value);
+    }
+    response
+}
+
+/// The span every log line of a request is written in: as tower-http's
+/// default (method, URI, version), with the request's id.
+fn request_span(request: &axum::http::Request<axum::body::Body>) -> tracing::Span {
+    let id = request.extensions().get::<RequestId>().map_or("-", |id| id.0.as_str());
+    tracing::info_span!(
+        "request",
+        method = %request.method(),
+        uri = %request.uri(),
+        version = ?request.version(),
+        request_id = %id,
+    )
 }
 
 async fn api_not_found() -> AppError {

@@ -278,8 +278,16 @@ pub async fn map(
 /// a [`ChangeKind::Reload`]. Needs the bearer token like every request
 /// (the office reads it with `fetch`, not `EventSource`, which cannot send
 /// one); ends when the session expires or the server shuts down.
-pub async fn events(State(state): State<AppState>, caller: Caller) -> Result<impl IntoResponse, AppError> {
+pub async fn events(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: axum::http::HeaderMap,
+) -> Result<impl IntoResponse, AppError> {
     require_office(&caller)?;
+    // The Caller extractor has read this very token already.
+    let token = crate::auth::bearer_in(&headers)
+        .map(crate::auth::token::token_sha256)
+        .unwrap_or_default();
     // Subscribed before the answer's head is sent: a change committed after
     // the client has the head reaches it.
     let subscription = Subscription {
@@ -287,6 +295,14 @@ pub async fn events(State(state): State<AppState>, caller: Caller) -> Result<imp
         closing: state.changes.closing.subscribe(),
         scope: caller.scope(),
         ends: caller.0.expires_at,
+        session: LiveCheck {
+            pool: state.pool.clone(),
+            sessions: Arc::clone(&state.sessions),
+            token_sha256: token,
+        },
+        // The first check one period from now: the session was read a
+        // moment ago.
+        recheck: tokio::time::interval_at(tokio::time::Instant::now() + SESSION_RECHECK, SESSION_RECHECK),
         opened: false,
     };
     let stream = futures_util::stream::unfold(subscription, Subscription::next);
@@ -311,7 +327,42 @@ struct Subscription {
     scope: Scope,
     /// When the session expires: the stream ends, and the page logs in again.
     ends: chrono::DateTime<Utc>,
+    /// Asked every [`SESSION_RECHECK`]: a logout, a revoked session or a
+    /// disabled account ends the stream too, not only the expiry.
+    session: LiveCheck,
+    /// Kept across events, so a busy stream is checked as often as a quiet one.
+    recheck: tokio::time::Interval,
     opened: bool,
+}
+
+/// How often an open stream asks whether its session still stands. With
+/// the session cache's window (`auth::cache::WINDOW`, 2 s) a session ended
+/// anywhere closes its streams within 5 s.
+const SESSION_RECHECK: Duration = Duration::from_secs(3);
+
+/// The session a stream was opened with, to ask again.
+struct LiveCheck {
+    pool: Pool,
+    sessions: Arc<crate::auth::cache::SessionCache>,
+    token_sha256: String,
+}
+
+impl LiveCheck {
+    /// False once the session is over. A database that cannot answer now
+    /// (busy) keeps the stream: the next check asks again.
+    async fn still_live(&self) -> bool {
+        match self
+            .sessions
+            .live_session(&self.pool, &self.token_sha256, Utc::now())
+            .await
+        {
+            Ok(found) => found.is_some(),
+            Err(e) => {
+                tracing::warn!("cannot check an office stream's session: {e}");
+                true
+            }
+        }
+    }
 }
 
 impl Subscription {
@@ -328,17 +379,27 @@ impl Subscription {
         loop {
             let change = tokio::select! {
                 received = self.changes.recv() => match received {
-                    Ok(published) if published.visible_to(&self.scope) => published.change,
+                    Ok(published) if published.visible_to(&self.scope) => Some(published.change),
                     Ok(_) => continue,
                     Err(broadcast::error::RecvError::Lagged(missed)) => {
                         tracing::info!(missed, "an office stream fell behind: told to reload");
-                        Change::reload()
+                        Some(Change::reload())
                     }
                     Err(broadcast::error::RecvError::Closed) => return None,
                 },
                 // Shutting down (or the sender gone, which is the same).
                 _ = self.closing.wait_for(|closing| *closing) => return None,
                 () = &mut expiry => return None,
+                _ = self.recheck.tick() => None,
+            };
+            // Asked outside the select: its branches' futures (a watch
+            // guard among them) are gone by now.
+            let Some(change) = change else {
+                if self.session.still_live().await {
+                    continue;
+                }
+                tracing::info!("an office stream ended: its session is over");
+                return None;
             };
             // A `Change` is two plain fields; it always encodes.
             let data = serde_json::to_string(&change).ok()?;

@@ -450,7 +450,11 @@ fn list_reports() {}
     responses(
         (status = 201, body = Receipt, description = "Stored"),
         (status = 200, body = Receipt, description = "Stored before: the first receipt again"),
-        (status = 409, body = ApiError, description = "The id is stored with other content, or a photo id with other bytes"),
+        (status = 403, body = ApiError, description = "The sender may not add this record to its thread: \
+            another's thread outside the sender's area, or a hazard's closing by a reporter. \
+            `fields` names `thread` with the code `not_permitted`; nothing is stored"),
+        (status = 409, body = ApiError, description = "The id is stored with other content, or a photo id with other bytes \
+            or announced by another sender"),
         (status = 422, body = ApiError, description = "Answers not acceptable: `fields` names each"),
         BadBody, NeedsSession, Unavailable,
     ))]

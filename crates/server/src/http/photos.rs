@@ -35,14 +35,15 @@ pub async fn of_report(
     Ok(Json(photos::of_report(&state.pool, &stored.report).await?))
 }
 
-/// Like the app's hashed files, but only the reader's own browser may keep
-/// a copy: a shared cache must not hand a photo to someone else.
-const PRIVATE_IMMUTABLE: &str = "private, max-age=31536000, immutable";
+/// Kept by no cache, not even the browser's: duty desks are shared
+/// computers, and a photo read by one officer must not stay on the disk for
+/// the next person at the desk after logout. The desk reads each photo once
+/// per page anyway.
+const PHOTO_CACHE: &str = "private, no-store";
 
-/// The bytes of an arrived photo, with the type its first bytes show. They
-/// never change (the address is their hash), so they may be cached for good.
+/// The bytes of an arrived photo, with the type its first bytes show.
 /// Only for a caller who may read some record naming a photo with these
-/// bytes.
+/// bytes whose own upload brought them.
 pub async fn bytes(
     State(state): State<AppState>,
     caller: Caller,
@@ -71,7 +72,7 @@ pub async fn bytes(
     Ok((
         [
             (CONTENT_TYPE, HeaderValue::from_static(mime)),
-            (CACHE_CONTROL, HeaderValue::from_static(PRIVATE_IMMUTABLE)),
+            (CACHE_CONTROL, HeaderValue::from_static(PHOTO_CACHE)),
             (ETAG, etag),
         ],
         bytes,

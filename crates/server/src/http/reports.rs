@@ -4,13 +4,14 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use kuaibao_core::protocol::Receipt;
-use kuaibao_core::{validate, Report, ReportId};
+use kuaibao_core::writers::{self, Writer};
+use kuaibao_core::{validate, ErrorCode, FieldError, Lang, Report, ReportId, Stage};
 
 use super::error::AppError;
 use super::extract::{JsonBody, PathParam, PhoneClock};
 use super::AppState;
 use crate::auth::Caller;
-use crate::db::reports::{self, Stored, StoredReport, Thread};
+use crate::db::reports::{self, HolderRow, Stored, StoredReport, Thread};
 
 /// `POST /api/reports`: 201 and a receipt on first receipt, 200 and the same
 /// receipt on a replay. The phone retries until it gets a receipt, so every
@@ -25,6 +26,7 @@ pub async fn submit(
 ) -> Result<(StatusCode, Json<Receipt>), AppError> {
     // The phone validated already; the server must not trust that.
     let template = validate(&report).map_err(AppError::InvalidReport)?;
+    may_join_thread(&state, &caller, &report).await?;
     match reports::store(&state.pool, &report, template, &caller.sender(clock_offset_ms)).await? {
         Stored::Created(receipt) => {
             tracing::info!(id = %receipt.id, seq = receipt.seq, "report stored");
@@ -46,6 +48,33 @@ pub async fn submit(
             Err(AppError::PhotoConflict(photo))
         }
     }
+}
+
+/// Refuses a record that would join a thread its sender may not write in
+/// (see `kuaibao_core::writers`), after logging the attempt. A first record
+/// starts its own thread and costs no query.
+async fn may_join_thread(state: &AppState, caller: &Caller, report: &Report) -> Result<(), AppError> {
+    if report.stage == Stage::Initial {
+        return Ok(());
+    }
+    let user = &caller.0.user;
+    let writer = Writer {
+        user_id: &user.account.id,
+        role: user.account.role,
+        area_path: &user.area_path,
+    };
+    let holder = reports::thread_holder(&state.pool, report.thread_id()).await?;
+    let Err(refusal) = writers::may_add(report.stage, &writer, holder.as_ref().map(HolderRow::holder).as_ref()) else {
+        return Ok(());
+    };
+    tracing::warn!(id = %report.id, thread = %report.thread_id(), user = %user.account.id, "record refused: {refusal}");
+    reports::audit_refusal(&state.pool, &caller.actor(), report, &refusal.to_string()).await?;
+    Err(AppError::NotPermitted(vec![FieldError::new(
+        "thread",
+        ErrorCode::NotPermitted,
+        refusal.text().get(Lang::Zh),
+        refusal.text().get(Lang::En),
+    )]))
 }
 
 /// `GET /api/reports`: every report the caller may read, in arrival order.

@@ -20,7 +20,7 @@ use super::uploads::{hazard_with_photos, jpeg};
 use super::*;
 
 /// Makes `username` with `role` in `area` and logs in.
-async fn user_in(dirs: &Dirs, app: &TestApp, username: &str, role: Role, area: &str) -> Client {
+pub(crate) async fn user_in(dirs: &Dirs, app: &TestApp, username: &str, role: Role, area: &str) -> Client {
     let pool = dirs.pool().await;
     add_user(&pool, username, role, area).await;
     pool.close().await;
@@ -229,11 +229,12 @@ async fn the_hazard_ledger_groups_by_area_overdue_first() {
     for r in [&on_time, &overdue_here, &rectified] {
         app.submit_as(&app.client, r).await;
     }
-    // Rectified, so no longer overdue, and closed: last in its area.
-    for (stage, minutes) in [(Stage::Rectified, 5), (Stage::Closed, 10)] {
-        app.submit_as(&app.client, &hazard(stage, Some(rectified.id), minutes))
-            .await;
-    }
+    // Rectified, so no longer overdue, and closed (by the office, which
+    // alone verifies): last in its area.
+    app.submit_as(&app.client, &hazard(Stage::Rectified, Some(rectified.id), 5))
+        .await;
+    app.submit_as(&app.admin, &hazard(Stage::Closed, Some(rectified.id), 10))
+        .await;
     app.submit_as(&neighbour, &overdue_there).await;
     app.submit_as(&app.client, &incident(Stage::Initial, None, 0)).await;
 
@@ -376,6 +377,62 @@ impl Events {
             }
         }
     }
+}
+
+impl Events {
+    /// Whether the server ends the stream within `wait`.
+    async fn ends_within(&mut self, wait: Duration) -> bool {
+        let until = Instant::now() + wait;
+        loop {
+            let left = until.saturating_duration_since(Instant::now());
+            match tokio::time::timeout(left, self.res.chunk()).await {
+                Ok(Ok(Some(bytes))) => self.buf.push_str(&String::from_utf8_lossy(&bytes)),
+                Ok(Ok(None)) | Ok(Err(_)) => return true,
+                Err(_) => return false,
+            }
+        }
+    }
+}
+
+/// Within how long a stream must end once its session does.
+const SESSION_GONE: Duration = Duration::from_millis(5_500);
+
+#[tokio::test]
+async fn a_stream_ends_within_5_s_of_a_logout_a_revocation_or_a_disabling() {
+    use kuaibao_server::db::{accounts, audit::Actor};
+    let (app, dirs) = spawn_app().await;
+
+    let officer = user_in(&dirs, &app, "officer-t1", Role::Officer, "d-t1").await;
+    let mut events = Events::open(&app, &officer).await;
+    let res = officer.delete(app.url(SESSION_PATH)).send().await.expect("DELETE");
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    assert!(events.ends_within(SESSION_GONE).await, "after the logout");
+
+    // Revoked behind this server's back, as the command line (another
+    // process, whose change this server's session cache never hears of)
+    // does it.
+    let other = user_in(&dirs, &app, "officer-t2", Role::Officer, "d-t2").await;
+    let mut events = Events::open(&app, &other).await;
+    let pool = dirs.pool().await;
+    sqlx::query("UPDATE sessions SET revoked_at = $1 WHERE user_id = (SELECT id FROM users WHERE username = $2)")
+        .bind(Utc::now().to_rfc3339_opts(SecondsFormat::Micros, true))
+        .bind("officer-t2")
+        .execute(&pool)
+        .await
+        .expect("revoke");
+    assert!(
+        events.ends_within(SESSION_GONE).await,
+        "after a revocation from the command line"
+    );
+
+    let mut events = Events::open(&app, &app.admin).await;
+    accounts::revoke_user(&pool, &Actor::command_line(), ADMIN, true)
+        .await
+        .expect("database")
+        .expect("the administrator exists");
+    assert!(events.ends_within(SESSION_GONE).await, "after the account was disabled");
+    pool.close().await;
+    app.stop().await;
 }
 
 const SOON: Duration = Duration::from_secs(5);

@@ -111,9 +111,14 @@ async fn photos_can_be_kept_in_an_s3_compatible_store() {
         app.tus_patch(&location, 0, &b, None).await.status(),
         StatusCode::NO_CONTENT
     );
-    // The same bytes as another photo: stored already, nothing to send.
-    let (_, offset) = app.tus_created(&same_as_a.photos[0]).await;
-    assert_eq!(offset, a.len() as u64);
+    // The same bytes as another photo: sent again (its own upload proves
+    // the sender holds them), stored once.
+    let (location, offset) = app.tus_created(&same_as_a.photos[0]).await;
+    assert_eq!(offset, 0);
+    assert_eq!(
+        app.tus_send(&location, 0, &a, 65_536).await.status(),
+        StatusCode::NO_CONTENT
+    );
 
     assert_eq!(app.photo_status(report.id).await["arrived"], 2);
     assert_eq!(app.photo_status(same_as_a.id).await["arrived"], 1);

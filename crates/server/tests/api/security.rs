@@ -735,11 +735,18 @@ async fn no_password_or_token_is_ever_logged_even_at_trace() {
     );
     let res = client
         .post(format!("{base}{SUBMIT_REPORT_PATH}"))
+        .header("x-request-id", "forged-by-the-client")
         .json(&new_report())
         .send()
         .await
         .expect("submit");
     assert_eq!(res.status(), StatusCode::CREATED);
+    // The server's own id, not the client's: the one to look for in the log.
+    let request_id = header(res.headers(), "x-request-id").to_owned();
+    assert!(
+        request_id.len() == 32 && request_id.bytes().all(|b| b.is_ascii_hexdigit()),
+        "{request_id}"
+    );
     let bytes = super::uploads::jpeg(5000, 3);
     let report = super::uploads::hazard_with_photos(&[&bytes]);
     assert_eq!(
@@ -818,6 +825,15 @@ async fn no_password_or_token_is_ever_logged_even_at_trace() {
     // The run really was logged at length, requests and all.
     assert!(logs[0].1.lines().count() > 50, "{}", logs[0].1);
     assert!(logs[0].1.contains("/api/session"), "requests are logged");
+    // The submit's lines carry its id: its start, its handler's own line and
+    // its end.
+    let lines = logs[0]
+        .1
+        .lines()
+        .filter(|l| l.contains(&request_id))
+        .collect::<Vec<_>>();
+    assert!(lines.iter().any(|l| l.contains("report stored")), "{lines:#?}");
+    assert!(!logs[0].1.contains("forged"), "a client's id is not logged");
     for secret in [
         PASSWORD,
         "wrong-password-xyz",

@@ -1,0 +1,418 @@
+//! Writes are authorized as carefully as reads: a record that joins a
+//! thread, and a photo's bytes, are checked against who may write or read
+//! there. Each refusal stores nothing and is in the audit log. The accounts:
+//! the thread's reporter in grid d-t1-v1-g1, a second reporter of the same
+//! grid, a reporter of the neighbouring township's grid (d-t2-v1-g1), an
+//! officer of each township and the district's administrator.
+
+use kuaibao_core::account::Role;
+use kuaibao_core::photo::tus;
+use kuaibao_core::protocol::ApiErrorCode;
+use kuaibao_server::db::audit;
+use reqwest::header::LOCATION;
+use reqwest::Client;
+
+use super::office::user_in;
+use super::uploads::{hazard_with_photos, jpeg, metadata, sha256_hex};
+use super::*;
+
+/// Who writes, in the tests of this file.
+struct Accounts {
+    /// The same grid as the thread's reporter, not its author.
+    neighbour: Client,
+    /// A reporter of the other township.
+    far: Client,
+    /// Officer of the thread's township.
+    officer: Client,
+    /// Officer of the other township.
+    far_officer: Client,
+}
+
+impl Accounts {
+    async fn make(dirs: &Dirs, app: &TestApp) -> Self {
+        Accounts {
+            neighbour: user_in(dirs, app, "neighbour", Role::Reporter, GRID).await,
+            far: user_in(dirs, app, "far", Role::Reporter, "d-t2-v1-g1").await,
+            officer: user_in(dirs, app, "officer-t1", Role::Officer, "d-t1").await,
+            far_officer: user_in(dirs, app, "officer-t2", Role::Officer, "d-t2").await,
+        }
+    }
+}
+
+impl TestApp {
+    async fn submit_by(&self, client: &Client, report: &Report) -> Response {
+        client
+            .post(self.url(SUBMIT_REPORT_PATH))
+            .json(report)
+            .send()
+            .await
+            .expect("POST")
+    }
+}
+
+/// Whether a report row with this id is stored.
+async fn stored(dirs: &Dirs, id: ReportId) -> bool {
+    let pool = dirs.pool().await;
+    let found: Option<i64> = sqlx::query_scalar("SELECT seq FROM reports WHERE id = $1")
+        .bind(id.to_string())
+        .fetch_optional(&pool)
+        .await
+        .expect("query");
+    pool.close().await;
+    found.is_some()
+}
+
+/// The audit rows about `subject` with `action`.
+async fn audited(dirs: &Dirs, action: &str, subject: &str) -> Vec<audit::Entry> {
+    let pool = dirs.pool().await;
+    let all = audit::all(&pool).await.expect("the audit log");
+    pool.close().await;
+    all.into_iter()
+        .filter(|e| e.action == action && e.subject == subject)
+        .collect()
+}
+
+/// `report` is refused with 403 naming the thread, nothing of it is stored
+/// and the attempt is in the audit log.
+async fn assert_refused(app: &TestApp, dirs: &Dirs, client: &Client, report: &Report, what: &str) {
+    let (status, error) = api_error(app.submit_by(client, report).await).await;
+    assert_eq!(
+        (status, error.error),
+        (StatusCode::FORBIDDEN, ApiErrorCode::Forbidden),
+        "{what}"
+    );
+    assert_eq!(error.fields.len(), 1, "{what}: {:?}", error.fields);
+    assert_eq!(
+        (error.fields[0].field.as_str(), error.fields[0].code),
+        ("thread", ErrorCode::NotPermitted),
+        "{what}"
+    );
+    assert!(
+        error.fields[0].zh.contains("值班员"),
+        "{what}: says what to do: {}",
+        error.fields[0].zh
+    );
+    assert!(
+        error.message.starts_with(&error.fields[0].zh),
+        "{what}: Chinese first: {}",
+        error.message
+    );
+    assert!(!stored(dirs, report.id).await, "{what}: nothing stored");
+    let rows = audited(dirs, "report.refuse", &report.id.to_string()).await;
+    assert_eq!(rows.len(), 1, "{what}: the refusal is audited once");
+    assert!(
+        rows[0].detail.contains(&report.thread_id().to_string()),
+        "{}",
+        rows[0].detail
+    );
+}
+
+async fn assert_accepted(app: &TestApp, client: &Client, report: &Report, what: &str) {
+    let res = app.submit_by(client, report).await;
+    assert_eq!(
+        res.status(),
+        StatusCode::CREATED,
+        "{what}: {}",
+        res.text().await.unwrap_or_default()
+    );
+}
+
+#[tokio::test]
+async fn only_the_reporter_and_officers_above_add_to_an_incident() {
+    let (app, dirs) = spawn_app().await;
+    let who = Accounts::make(&dirs, &app).await;
+    let first = incident(Stage::Initial, None, 0);
+    receipt(app.submit(&first).await, StatusCode::CREATED).await;
+    let thread = Some(first.id);
+
+    // Everyone else: refused for each kind of later record.
+    for (client, name) in [
+        (&who.neighbour, "a reporter of the same grid"),
+        (&who.far, "a reporter of another township"),
+        (&who.far_officer, "an officer of another township"),
+    ] {
+        for stage in [Stage::FollowUp { n: 1 }, Stage::Final] {
+            let report = incident(stage, thread, 5);
+            assert_refused(&app, &dirs, client, &report, &format!("{stage:?} by {name}")).await;
+        }
+    }
+    // The thread as the office sees it: still only the 首报.
+    assert_eq!(app.thread_as(&app.admin, first.id).await.records.len(), 1);
+    // The far reporter cannot read it either.
+    let res = app.get_as(&who.far, &thread_path(first.id)).await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+
+    // The reporter herself, the township's officer and the district's
+    // administrator may.
+    let mut n = 0;
+    for (client, name) in [
+        (&app.client, "the reporter"),
+        (&who.officer, "the township's officer"),
+        (&app.admin, "the district's administrator"),
+    ] {
+        n += 1;
+        let report = incident(Stage::FollowUp { n }, thread, 5 + i64::from(n));
+        assert_accepted(&app, client, &report, &format!("a 续报 by {name}")).await;
+    }
+    assert_accepted(
+        &app,
+        &who.officer,
+        &incident(Stage::Final, thread, 20),
+        "a 终报 by the officer",
+    )
+    .await;
+    assert_eq!(app.thread_as(&app.admin, first.id).await.records.len(), 5);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_hazard_is_closed_by_an_officer_of_its_area_alone() {
+    let (app, dirs) = spawn_app().await;
+    let who = Accounts::make(&dirs, &app).await;
+    let found = hazard(Stage::Initial, None, 0);
+    receipt(app.submit(&found).await, StatusCode::CREATED).await;
+    let thread = Some(found.id);
+
+    // Rectification: the reporter's, refused to the others.
+    for (client, name) in [
+        (&who.neighbour, "a reporter of the same grid"),
+        (&who.far, "a reporter of another township"),
+        (&who.far_officer, "an officer of another township"),
+    ] {
+        for stage in [Stage::Rectifying, Stage::Rectified, Stage::Closed] {
+            let report = hazard(stage, thread, 5);
+            assert_refused(&app, &dirs, client, &report, &format!("{stage:?} by {name}")).await;
+        }
+    }
+    assert_accepted(
+        &app,
+        &app.client,
+        &hazard(Stage::Rectifying, thread, 5),
+        "整改中 by the reporter",
+    )
+    .await;
+    assert_accepted(
+        &app,
+        &app.client,
+        &hazard(Stage::Rectified, thread, 10),
+        "已整改 by the reporter",
+    )
+    .await;
+    // The reporter may not verify her own rectification.
+    let forged = hazard(Stage::Closed, thread, 15);
+    assert_refused(&app, &dirs, &app.client, &forged, "验收销号 by the reporter").await;
+    let records = app.thread_as(&app.admin, found.id).await.records;
+    assert!(records.iter().all(|r| r.report.stage != Stage::Closed));
+
+    assert_accepted(
+        &app,
+        &who.officer,
+        &hazard(Stage::Closed, thread, 20),
+        "验收销号 by the officer",
+    )
+    .await;
+    assert_accepted(
+        &app,
+        &app.admin,
+        &hazard(Stage::Closed, thread, 25),
+        "验收销号 by the administrator",
+    )
+    .await;
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_later_record_that_arrives_first_holds_the_thread_for_its_reporter() {
+    let (app, dirs) = spawn_app().await;
+    let who = Accounts::make(&dirs, &app).await;
+    // The phone found signal for its 续报 before its 首报 went out.
+    let first = incident(Stage::Initial, None, 0);
+    let follow_up = incident(Stage::FollowUp { n: 1 }, Some(first.id), 10);
+    assert_accepted(&app, &app.client, &follow_up, "the 续报 before its 首报").await;
+    // Meanwhile nobody else may add to that thread.
+    let forged = incident(Stage::Final, Some(first.id), 20);
+    assert_refused(&app, &dirs, &who.far, &forged, "a 终报 by a stranger before the 首报").await;
+    // A reporter may not close a hazard thread even before anything of it
+    // is stored.
+    let unknown = hazard(Stage::Closed, Some(new_id()), 20);
+    assert_refused(&app, &dirs, &app.client, &unknown, "a closing of an unknown hazard").await;
+
+    assert_accepted(&app, &app.client, &first, "the 首报, late").await;
+    assert_accepted(
+        &app,
+        &app.client,
+        &incident(Stage::Final, Some(first.id), 30),
+        "the 终报",
+    )
+    .await;
+    assert_eq!(app.thread_as(&app.admin, first.id).await.records.len(), 3);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn acknowledgements_and_requests_stay_inside_the_officers_area() {
+    let (app, dirs) = spawn_app().await;
+    let who = Accounts::make(&dirs, &app).await;
+    let first = incident(Stage::Initial, None, 0);
+    receipt(app.submit(&first).await, StatusCode::CREATED).await;
+    let ack = kuaibao_core::office::Acknowledge {
+        id: uuid::Uuid::new_v4(),
+        report_id: first.id,
+    };
+    let ask = kuaibao_core::office::AskFollowUp {
+        id: uuid::Uuid::new_v4(),
+        message: "请补充伤亡人数".to_owned(),
+    };
+    let ack_path = kuaibao_core::office::ACKNOWLEDGE_PATH.replace("{id}", &first.id.to_string());
+    let ask_path = kuaibao_core::office::ASK_PATH.replace("{id}", &first.id.to_string());
+    // Another township's officer: as if the thread did not exist.
+    for (path, body) in [
+        (&ack_path, serde_json::to_value(&ack).expect("json")),
+        (&ask_path, serde_json::to_value(&ask).expect("json")),
+    ] {
+        let res = who
+            .far_officer
+            .post(app.url(path))
+            .json(&body)
+            .send()
+            .await
+            .expect("POST");
+        assert_eq!(res.status(), StatusCode::NOT_FOUND, "{path}");
+    }
+    // A reporter, even the thread's own: not an office account.
+    let res = app
+        .client
+        .post(app.url(&ack_path))
+        .json(&ack)
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let pool = dirs.pool().await;
+    for table in ["acknowledgements", "follow_up_requests"] {
+        let (count,): (i64,) = sqlx::query_as(&format!("SELECT count(*) FROM {table}"))
+            .fetch_one(&pool)
+            .await
+            .expect("count");
+        assert_eq!(count, 0, "nothing stored in {table}");
+    }
+    pool.close().await;
+    // The township's officer may.
+    let res = who
+        .officer
+        .post(app.url(&ack_path))
+        .json(&ack)
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let res = who
+        .officer
+        .post(app.url(&ask_path))
+        .json(&ask)
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(res.status(), StatusCode::CREATED);
+    app.stop().await;
+}
+
+// ---------------------------------------------------------------------------
+// Photos belong to records, not to hashes.
+
+/// Creates a tus upload of `photo` as `client`: its path and offset.
+async fn tus_created_by(app: &TestApp, client: &Client, photo: &PhotoRef) -> (String, u64) {
+    let res = client
+        .post(app.url(tus::UPLOADS_PATH))
+        .header("Tus-Resumable", tus::VERSION)
+        .header("Upload-Length", photo.size.to_string())
+        .header("Upload-Metadata", metadata(photo))
+        .send()
+        .await
+        .expect("POST /api/uploads");
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let location = res.headers()[LOCATION].to_str().expect("ascii").to_owned();
+    let offset = res.headers()["upload-offset"]
+        .to_str()
+        .expect("ascii")
+        .parse()
+        .expect("a number");
+    (location, offset)
+}
+
+async fn photo_bytes_as(app: &TestApp, client: &Client, sha256: &str) -> Response {
+    app.get_as(client, &format!("/api/photos/{sha256}")).await
+}
+
+#[tokio::test]
+async fn a_known_hash_announced_by_another_area_opens_nothing() {
+    let (app, dirs) = spawn_app().await;
+    let who = Accounts::make(&dirs, &app).await;
+    let bytes = jpeg(40_000, 31);
+    let sha256 = sha256_hex(&bytes);
+    let theirs = hazard_with_photos(&[&bytes]);
+    receipt(app.submit(&theirs).await, StatusCode::CREATED).await;
+    let (location, _) = app.tus_created(&theirs.photos[0]).await;
+    assert_eq!(
+        app.tus_send(&location, 0, &bytes, 65_536).await.status(),
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        photo_bytes_as(&app, &app.client, &sha256).await.status(),
+        StatusCode::OK
+    );
+
+    // The far reporter read the hash somewhere and announces it as a photo
+    // of her own report.
+    let claim = hazard_with_photos(&[&bytes]);
+    assert_accepted(&app, &who.far, &claim, "a report announcing a known hash").await;
+    let res = photo_bytes_as(&app, &who.far, &sha256).await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND, "the bytes stay theirs");
+    assert_eq!(app.photo_status_as(&who.far, claim.id).await["arrived"], 0);
+    // Her upload starts from nothing: the other photo's arrival is not hers.
+    let (_, offset) = tus_created_by(&app, &who.far, &claim.photos[0]).await;
+    assert_eq!(offset, 0);
+    assert_eq!(app.photo_status_as(&who.far, claim.id).await["arrived"], 0);
+    assert_eq!(
+        photo_bytes_as(&app, &who.far, &sha256).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn another_senders_photo_id_cannot_be_announced() {
+    let (app, dirs) = spawn_app().await;
+    let who = Accounts::make(&dirs, &app).await;
+    let bytes = jpeg(30_000, 32);
+    let theirs = hazard_with_photos(&[&bytes]);
+    receipt(app.submit(&theirs).await, StatusCode::CREATED).await;
+    let (location, _) = app.tus_created(&theirs.photos[0]).await;
+    assert_eq!(
+        app.tus_send(&location, 0, &bytes, 65_536).await.status(),
+        StatusCode::NO_CONTENT
+    );
+
+    // The very photo (id, hash and size) in a report of someone else's.
+    for client in [&who.far, &who.neighbour] {
+        let mut claim = hazard(Stage::Initial, None, 0);
+        claim.photos = theirs.photos.clone();
+        let (status, error) = api_error(app.submit_by(client, &claim).await).await;
+        assert_eq!((status, error.error), (StatusCode::CONFLICT, ApiErrorCode::Conflict));
+        assert!(!stored(&dirs, claim.id).await, "nothing stored");
+        let res = photo_bytes_as(&app, client, &theirs.photos[0].sha256).await;
+        assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    }
+    // The reporter's own later record may name her photo again.
+    let mut follow_up = hazard(Stage::Rectified, Some(theirs.id), 5);
+    follow_up.photos = theirs.photos.clone();
+    follow_up.photos[0].blank = "after_photos".to_owned();
+    let res = app.submit(&follow_up).await;
+    assert_eq!(
+        res.status(),
+        StatusCode::CREATED,
+        "{}",
+        res.text().await.unwrap_or_default()
+    );
+    app.stop().await;
+}
