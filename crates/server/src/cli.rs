@@ -25,7 +25,10 @@ usage:
   kuaibao-server user revoke USERNAME ends every session of the account (it must log in again)
   kuaibao-server user disable USERNAME
                                       ends its sessions and refuses its logins from now on
-  kuaibao-server audit                the audit log, one JSON object a line";
+  kuaibao-server audit                the audit log, one JSON object a line
+  kuaibao-server fsck                 re-hashes every stored photo; quarantines and lists those that do not
+                                      match their name, and lists arrived photos whose bytes are missing
+                                      (exit status 1 if it found any)";
 
 /// A command line the server understands.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,6 +50,7 @@ pub enum Command {
         disable: bool,
     },
     Audit,
+    Fsck,
     Help,
 }
 
@@ -60,6 +64,10 @@ pub enum CliError {
     Start(#[from] StartError),
     #[error(transparent)]
     Store(#[from] crate::db::StoreError),
+    #[error(transparent)]
+    Fsck(#[from] crate::fsck::FsckError),
+    #[error(transparent)]
+    Storage(#[from] crate::storage::StorageError),
     #[error("cannot read the password from standard input: {0}")]
     Stdin(std::io::Error),
     #[error("cannot write to standard output: {0}")]
@@ -86,6 +94,7 @@ pub fn parse(args: &[String]) -> Result<Command, CliError> {
         ["help" | "--help" | "-h"] => Ok(Command::Help),
         ["area", "list"] => Ok(Command::AreaList),
         ["audit"] => Ok(Command::Audit),
+        ["fsck"] => Ok(Command::Fsck),
         ["area", "add", code, rest @ ..] => {
             let mut flags = Flags::read(rest, &["--name", "--level", "--parent"])?;
             check_area_id(code).map_err(CliError::Usage)?;
@@ -234,6 +243,29 @@ pub async fn run(config: &Config, command: Command, stdin: impl BufRead) -> Resu
             let what = if disable { "disabled; " } else { "" };
             say!("{username}: {what}{ended} session(s) ended")?;
             Ok(())
+        }
+        Command::Fsck => {
+            let store = startup::photo_store(config)?;
+            let found = crate::fsck::check(&pool, &store, &actor).await?;
+            for (key, moved) in &found.quarantined {
+                say!("damaged\t{key}\tits bytes do not match its name; moved to {moved}")?;
+            }
+            for (photo, key) in &found.missing {
+                say!(
+                    "missing\t{key}\tphoto {photo} has arrived but its bytes are gone; its next upload restores them"
+                )?;
+            }
+            say!(
+                "checked {} stored photo(s): {} damaged, {} arrived photo(s) missing",
+                found.checked,
+                found.quarantined.len(),
+                found.missing.len()
+            )?;
+            if found.clean() {
+                Ok(())
+            } else {
+                Err(CliError::Refused("the photo store is not clean (see above)".to_owned()))
+            }
         }
         Command::Audit => {
             for entry in audit::all(&pool).await? {

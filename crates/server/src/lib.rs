@@ -6,6 +6,7 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod export;
+pub mod fsck;
 pub mod http;
 pub mod startup;
 pub mod storage;

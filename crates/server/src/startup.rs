@@ -85,10 +85,7 @@ pub async fn build(config: &Config) -> Result<Server, StartError> {
         path: uploads_dir.clone(),
         source,
     })?;
-    let store = match &config.object_store {
-        None => PhotoStore::local(&config.data_dir)?,
-        Some(url) => PhotoStore::s3(url, &config.object_store_options)?,
-    };
+    let store = photo_store(config)?;
     tracing::info!(store = ?store, max_photo_bytes = config.max_photo_bytes, "photo store ready");
     let uploads = Arc::new(Uploads::new(
         pool.clone(),
@@ -133,6 +130,15 @@ pub async fn build(config: &Config) -> Result<Server, StartError> {
         changes,
         sweep_every: config.sweep_every,
     })
+}
+
+/// The configured photo store: files under the data dir, or the bucket of
+/// `KUAIBAO_OBJECT_STORE`.
+pub fn photo_store(config: &Config) -> Result<PhotoStore, StorageError> {
+    match &config.object_store {
+        None => PhotoStore::local(&config.data_dir),
+        Some(url) => PhotoStore::s3(url, &config.object_store_options),
+    }
 }
 
 /// Opens the configured database and brings its schema up to date (the

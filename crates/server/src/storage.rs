@@ -5,9 +5,16 @@
 //! Photos are content-addressed: the key is `photos/<aa>/<sha256>` where
 //! `aa` is the first two hex digits of the SHA-256 of the bytes. Putting the
 //! same bytes twice writes the same object, so storing twice is harmless,
-//! and an object under a key is either absent or complete: local files are
-//! written under a temporary name and renamed (by `LocalFileSystem`), and an
-//! S3 PUT becomes visible whole or not at all.
+//! and an object under a key is either absent or complete: a local file is
+//! written under a temporary name, synced, renamed into place and its
+//! folder synced (so a power cut leaves the old state or the whole new
+//! file, never a renamed empty one), and an S3 PUT becomes visible whole or
+//! not at all.
+//!
+//! A key that is present is still not trusted blindly: a disk can lose or
+//! damage a file after the fact. [`PhotoStore::holds`] re-reads and hashes
+//! an object before an upload is skipped because of it, and
+//! `kuaibao-server fsck` (see `fsck`) checks every object against its name.
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -130,17 +137,44 @@ impl PhotoStore {
         }
     }
 
-    /// Stores `bytes` under `key`, whole or not at all, durably.
+    /// Stores `bytes` under `key`, whole or not at all, durably: when this
+    /// returns, the object survives a power cut.
     pub async fn put(&self, key: &str, bytes: Bytes) -> Result<(), StorageError> {
         let location = parse(key)?;
-        self.inner.put(&location, PutPayload::from(bytes)).await?;
-        if let Some(root) = &self.local_root {
-            let path = root.join(key);
-            tokio::task::spawn_blocking(move || sync_file_and_dir(&path))
-                .await
-                .map_err(|e| StorageError::Url(format!("sync task: {e}")))??;
+        match &self.local_root {
+            // `LocalFileSystem` renames its temporary file into place without
+            // syncing it first, so after a power cut the name could stand
+            // for an empty or partial file.
+            Some(root) => {
+                let path = root.join(location.as_ref());
+                tokio::task::spawn_blocking(move || write_durably(&path, &bytes))
+                    .await
+                    .map_err(|e| StorageError::Url(format!("write task: {e}")))??;
+            }
+            None => {
+                self.inner.put(&location, PutPayload::from(bytes)).await?;
+            }
         }
         Ok(())
+    }
+
+    /// Whether `key` holds exactly the bytes with this SHA-256 and size. An
+    /// object that is there but differs (a damaged disk, a truncated file)
+    /// is no copy of them: the caller stores the bytes again.
+    pub async fn holds(&self, key: &str, sha256: &str, size: u64) -> Result<bool, StorageError> {
+        let Some(bytes) = self.get(key).await? else {
+            return Ok(false);
+        };
+        Ok(bytes.len() as u64 == size && hex_sha256(&bytes) == sha256)
+    }
+
+    /// Moves the object under `key` to `quarantine/<key>`: out of the way
+    /// of the photos, kept for whoever investigates.
+    pub async fn quarantine(&self, key: &str) -> Result<String, StorageError> {
+        let to = format!("{QUARANTINE}/{key}");
+        let (from_location, to_location) = (parse(key)?, parse(&to)?);
+        self.inner.rename(&from_location, &to_location).await?;
+        Ok(to)
     }
 
     /// The bytes under `key`, or `None` if absent.
@@ -167,22 +201,45 @@ fn parse(key: &str) -> Result<Key, StorageError> {
     Key::parse(key).map_err(|e| StorageError::Key(key.to_owned(), e))
 }
 
-/// fsync of a file just renamed into place and of its folder (so the rename
-/// itself is on disk).
-fn sync_file_and_dir(path: &Path) -> Result<(), StorageError> {
-    let sync = |p: &Path| {
-        std::fs::File::open(p)
-            .and_then(|f| f.sync_all())
-            .map_err(|source| StorageError::Sync {
-                path: p.to_owned(),
-                source,
-            })
+/// Where [`PhotoStore::quarantine`] moves objects.
+pub const QUARANTINE: &str = "quarantine";
+
+/// The lowercase hex SHA-256 of `bytes`.
+pub fn hex_sha256(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    format!("{:x}", Sha256::digest(bytes))
+}
+
+/// Writes `bytes` to `path` so that a power cut at any moment leaves either
+/// what was there or all of `bytes`: a temporary file in the same folder,
+/// synced, renamed over `path`, then the folder synced (the rename itself
+/// is an entry in the folder).
+fn write_durably(path: &Path, bytes: &[u8]) -> Result<(), StorageError> {
+    use std::io::Write;
+    let io = |p: &Path| {
+        let p = p.to_owned();
+        move |source| StorageError::Sync { path: p, source }
     };
-    sync(path)?;
-    if let Some(dir) = path.parent() {
-        sync(dir)?;
+    let dir = path
+        .parent()
+        .ok_or_else(|| StorageError::Url(format!("{} has no folder", path.display())))?;
+    std::fs::create_dir_all(dir).map_err(io(dir))?;
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("photo");
+    let temporary = dir.join(format!(".{name}.{}.tmp", uuid::Uuid::new_v4().simple()));
+    let written = std::fs::File::create(&temporary)
+        .and_then(|mut file| {
+            file.write_all(bytes)?;
+            file.sync_all()
+        })
+        .and_then(|()| std::fs::rename(&temporary, path));
+    if let Err(source) = written {
+        let _ = std::fs::remove_file(&temporary);
+        return Err(StorageError::Sync {
+            path: path.to_owned(),
+            source,
+        });
     }
-    Ok(())
+    std::fs::File::open(dir).and_then(|d| d.sync_all()).map_err(io(dir))
 }
 
 #[cfg(test)]
@@ -207,6 +264,34 @@ mod tests {
         assert!(store.contains(&key).await.expect("head"));
         assert_eq!(store.get(&key).await.expect("get").as_deref(), Some(&b"abc"[..]));
         assert_eq!(std::fs::read(dir.path().join(&key)).expect("file"), b"abc");
-        assert_eq!(store.keys("photos").await.expect("list"), vec![key]);
+        assert_eq!(store.keys("photos").await.expect("list"), vec![key.clone()]);
+        // No temporary file left beside it.
+        let folder = dir.path().join(&key);
+        let siblings = std::fs::read_dir(folder.parent().expect("folder"))
+            .expect("list")
+            .count();
+        assert_eq!(siblings, 1);
+    }
+
+    #[tokio::test]
+    async fn a_damaged_object_is_not_held_and_is_replaced_whole() {
+        let dir = tempfile::TempDir::new().expect("temp dir");
+        let store = PhotoStore::local(dir.path()).expect("store");
+        let bytes = b"the photo's bytes".to_vec();
+        let sha = hex_sha256(&bytes);
+        let key = photo_key(&sha);
+        let size = bytes.len() as u64;
+        assert!(!store.holds(&key, &sha, size).await.expect("absent"));
+        store.put(&key, Bytes::from(bytes.clone())).await.expect("put");
+        assert!(store.holds(&key, &sha, size).await.expect("held"));
+        // Truncated behind the server's back.
+        std::fs::write(dir.path().join(&key), &bytes[..4]).expect("truncate");
+        assert!(!store.holds(&key, &sha, size).await.expect("damaged"));
+        store.put(&key, Bytes::from(bytes.clone())).await.expect("put again");
+        assert!(store.holds(&key, &sha, size).await.expect("repaired"));
+        // Quarantined: gone from its place, kept aside.
+        let moved = store.quarantine(&key).await.expect("quarantine");
+        assert!(!store.contains(&key).await.expect("head"));
+        assert_eq!(store.get(&moved).await.expect("get").as_deref(), Some(&bytes[..]));
     }
 }

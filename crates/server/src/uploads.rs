@@ -321,9 +321,22 @@ impl Uploads {
         // photo with the same bytes is stored already: a SHA-256 is printed
         // in exports and threads, so knowing it proves nothing. The bytes
         // are stored once all the same (the store is content-addressed).
-        let arrived = photo.arrived_at.is_some();
+        // An arrived photo whose stored copy was lost or damaged since
+        // (`kuaibao-server fsck` finds and quarantines such copies) is taken
+        // again from its sender: its arrival time stands, its bytes are
+        // written anew.
+        let held = match (&photo.arrived_at, &photo.storage_key) {
+            (Some(_), Some(key)) => {
+                let held = self.store.holds(key, &photo.sha256, length).await?;
+                if !held {
+                    tracing::warn!(photo = %photo_id, %key, "an arrived photo's stored copy is missing or damaged: taken again");
+                }
+                held
+            }
+            _ => false,
+        };
         if let Some(row) = rows::usable_upload_of(&self.pool, photo_id, now).await? {
-            if row.complete() || !arrived {
+            if row.complete() == held {
                 return Ok(UploadInfo::of(&row));
             }
         }
@@ -331,10 +344,10 @@ impl Uploads {
             upload_id: uuid::Uuid::new_v4().simple().to_string(),
             photo_id: photo_key_text,
             length: photo.size,
-            received: if arrived { photo.size } else { 0 },
+            received: if held { photo.size } else { 0 },
             expires_at: db_time(self.expires_from(now)),
         };
-        if !arrived {
+        if !held {
             let path = self.part_path(&row.upload_id);
             tokio::fs::File::create(&path).await.map_err(io_error(&path))?;
         }
@@ -342,7 +355,7 @@ impl Uploads {
             let _ = tokio::fs::remove_file(self.part_path(&row.upload_id)).await;
             return Err(e.into());
         }
-        tracing::info!(upload = %row.upload_id, photo = %photo_id, length, arrived, "upload created");
+        tracing::info!(upload = %row.upload_id, photo = %photo_id, length, held, "upload created");
         Ok(UploadInfo::of(&row))
     }
 
@@ -565,8 +578,10 @@ impl Uploads {
             )));
         }
         let key = photo_key(&sha256);
-        // Content-addressed: the same bytes already stored are these bytes.
-        if !self.store.contains(&key).await? {
+        // Content-addressed: the same bytes already stored are these bytes,
+        // once re-read and hashed (a damaged copy is replaced by these).
+        let size = bytes.len() as u64;
+        if !self.store.holds(&key, &sha256, size).await? {
             self.store.put(&key, bytes).await?;
         }
         let first = rows::arrive(&self.pool, actor, id, &row.photo_id, &key, Utc::now()).await?;

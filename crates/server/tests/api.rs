@@ -1491,6 +1491,12 @@ mod office;
 mod writes;
 
 // ---------------------------------------------------------------------------
+// Evidence that survives the disk: fsck, repair, backup and restore.
+
+#[path = "api/durability.rs"]
+mod durability;
+
+// ---------------------------------------------------------------------------
 // The duty office's map: its base map and the tiles' image source.
 
 #[path = "api/map.rs"]

@@ -207,7 +207,7 @@ fn part_files(dirs: &Dirs) -> Vec<std::path::PathBuf> {
     files_under(&dirs.data.path().join("uploads"))
 }
 
-fn photo_files(dirs: &Dirs) -> Vec<std::path::PathBuf> {
+pub(crate) fn photo_files(dirs: &Dirs) -> Vec<std::path::PathBuf> {
     files_under(&dirs.data.path().join("photos"))
 }
 

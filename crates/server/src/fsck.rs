@@ -1,0 +1,86 @@
+//! `kuaibao-server fsck`: every stored photo re-read and checked against its
+//! name. Photos are content-addressed (`photos/<aa>/<sha256>`), so an object
+//! whose bytes do not hash to its name is damaged: a disk that lost part of
+//! a file, a copy cut short, a hand that edited the store. Such an object is
+//! moved to `quarantine/…` (kept for whoever investigates, out of the
+//! photos' way) and listed; so is every arrived photo whose object is then
+//! missing.
+//!
+//! A photo's arrival time is evidence and never changes; its bytes come
+//! back with the next upload of them: the photo's own sender (the server
+//! takes an arrived photo again when its copy is missing or damaged, see
+//! `Uploads::create`) or any other photo with the same bytes.
+
+use serde_json::json;
+
+use crate::db::audit::{self, Actor};
+use crate::db::{Pool, StoreError};
+use crate::storage::{hex_sha256, photo_key, PhotoStore, StorageError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum FsckError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+/// What a check found.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Findings {
+    /// Objects read and hashed.
+    pub checked: u64,
+    /// Objects whose bytes were not their name's, with where they went.
+    pub quarantined: Vec<(String, String)>,
+    /// Arrived photos (id, key) whose object is not in the store (any more).
+    pub missing: Vec<(String, String)>,
+}
+
+impl Findings {
+    pub fn clean(&self) -> bool {
+        self.quarantined.is_empty() && self.missing.is_empty()
+    }
+}
+
+/// Checks every object under `photos/` and every arrived photo's object;
+/// quarantines the damaged ones, each with an audit row by `actor`.
+pub async fn check(pool: &Pool, store: &PhotoStore, actor: &Actor) -> Result<Findings, FsckError> {
+    let mut findings = Findings::default();
+    for key in store.keys("photos").await? {
+        // One object at a time: photos are a few MB, the store may hold
+        // millions.
+        let Some(bytes) = store.get(&key).await? else {
+            continue;
+        };
+        findings.checked += 1;
+        let sha256 = hex_sha256(&bytes);
+        if key == photo_key(&sha256) {
+            continue;
+        }
+        let moved = store.quarantine(&key).await?;
+        tracing::warn!(%key, %moved, size = bytes.len(), "a stored photo does not match its name: quarantined");
+        let mut tx = pool.begin().await.map_err(StoreError::from)?;
+        audit::record(
+            &mut tx,
+            actor,
+            "photo.quarantine",
+            &key,
+            json!({ "to": moved, "size": bytes.len(), "sha256": sha256 }),
+        )
+        .await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        findings.quarantined.push((key, moved));
+    }
+    let arrived: Vec<(String, String)> = sqlx::query_as(
+        "SELECT photo_id, storage_key FROM photos WHERE storage_key IS NOT NULL ORDER BY arrived_at, photo_id",
+    )
+    .fetch_all(pool)
+    .await
+    .map_err(StoreError::from)?;
+    for (photo_id, key) in arrived {
+        if !store.contains(&key).await? {
+            findings.missing.push((photo_id, key));
+        }
+    }
+    Ok(findings)
+}
