@@ -7,6 +7,7 @@ pub mod config;
 pub mod db;
 pub mod export;
 pub mod http;
+pub mod serve;
 pub mod startup;
 pub mod storage;
 pub mod uploads;
