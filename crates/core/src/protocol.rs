@@ -90,8 +90,9 @@ pub enum ApiErrorCode {
     Forbidden,
     /// Too many requests from this session or address: wait and retry.
     RateLimited,
-    /// The server's storage is busy or full: the request was not stored;
-    /// retry later.
+    /// The server cannot take the request now: its storage is busy or full
+    /// (503, 507), it has too many connections open (503), or the request
+    /// did not arrive or was not answered in time (408). Retry later.
     Unavailable,
     Internal,
 }

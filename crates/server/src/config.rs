@@ -15,6 +15,10 @@
 //! | `KUAIBAO_DB_BUSY_MS`         | 5000               | how long a write waits for a database lock before the request is answered 503 (retry later) |
 //! | `KUAIBAO_RATE_PER_MIN`       | 1200               | requests a minute one session may make (a token bucket holding a minute's worth, so a phone may burst a whole minute's budget); more is answered 429 with `Retry-After` |
 //! | `KUAIBAO_LOGIN_RATE_PER_MIN` | 10                 | failed logins a minute for one username from one address (a bucket of as many); more is answered 429 |
+//! | `KUAIBAO_HEADER_TIMEOUT_SECS` | 10                | how long a client has to send a request's head (its line and headers); also how long an idle keep-alive connection is kept. Past it the connection is closed |
+//! | `KUAIBAO_BODY_IDLE_TIMEOUT_SECS` | 30             | how long a request body may send nothing; past it the request is answered 408 and the connection closed (a tus `PATCH` keeps what arrived) |
+//! | `KUAIBAO_REQUEST_TIMEOUT_SECS` | 30               | how long an API request may take until its answer starts, body included; past it 408. Not for tus `PATCH`es (photos on slow links) nor the office's event stream |
+//! | `KUAIBAO_MAX_CONNECTIONS`    | 1024               | connections open at once; one more is answered 503 with `Retry-After` and closed (over HTTPS: closed without a handshake). Keep it below the process's open-file limit |
 //! | `KUAIBAO_CORS_ORIGINS`       | unset: none        | other origins whose pages may call the API, comma-separated (`https://duty.example.cn`); unset, only the server's own pages may |
 //! | `KUAIBAO_TLS_CERT`, `KUAIBAO_TLS_KEY` | unset: plain HTTP | PEM files of the certificate chain and its private key: the server then speaks HTTPS itself (and sends `Strict-Transport-Security`) |
 //! | `KUAIBAO_OBJECT_STORE`       | unset: local files | where finished photos are kept: unset keeps them under `<data dir>/photos/`; `s3://bucket` or `s3://bucket/prefix` keeps them in an S3 bucket or any S3-compatible store, configured by the usual `AWS_*` variables (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_DEFAULT_REGION`, and for S3-compatible servers `AWS_ENDPOINT` and `AWS_ALLOW_HTTP=true`) |
@@ -70,6 +74,14 @@ pub const MAP_TILES_CRS_VAR: &str = "KUAIBAO_MAP_TILES_CRS";
 pub const MAP_ATTRIBUTION_VAR: &str = "KUAIBAO_MAP_ATTRIBUTION";
 /// What `{s}` in the tile URL takes.
 pub const MAP_SUBDOMAINS_VAR: &str = "KUAIBAO_MAP_SUBDOMAINS";
+/// Seconds to send a request's head; an idle keep-alive connection's life.
+pub const HEADER_TIMEOUT_VAR: &str = "KUAIBAO_HEADER_TIMEOUT_SECS";
+/// Seconds a request body may send nothing.
+pub const BODY_IDLE_TIMEOUT_VAR: &str = "KUAIBAO_BODY_IDLE_TIMEOUT_SECS";
+/// Seconds an API request may take until its answer starts.
+pub const REQUEST_TIMEOUT_VAR: &str = "KUAIBAO_REQUEST_TIMEOUT_SECS";
+/// Connections open at once.
+pub const MAX_CONNECTIONS_VAR: &str = "KUAIBAO_MAX_CONNECTIONS";
 
 /// A phone syncing a backlog sends a report, then each photo in 256 KiB
 /// `PATCH`es: an 8 MiB photo is 34 requests. 1200 a minute (20 a second,
@@ -81,6 +93,27 @@ pub const DEFAULT_RATE_PER_MIN: u32 = 1200;
 /// than any person mistyping, and 14,400 guesses a day at most, against
 /// passwords of at least eight characters hashed with argon2.
 pub const DEFAULT_LOGIN_RATE_PER_MIN: u32 = 10;
+
+/// A phone on a weak link sends a request's head (a few hundred bytes) in
+/// well under a second; ten leave room for a stalled TCP retransmission or
+/// two, while a client that opens connections and sends half a head (the
+/// "slowloris" way of holding a server's sockets) loses each one quickly.
+pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+/// Thirty seconds without a byte of a body: the link is gone, not slow (a
+/// 2G uplink still moves a few kB a second).
+pub const DEFAULT_BODY_IDLE_TIMEOUT: Duration = Duration::from_secs(30);
+/// An API request is a few KiB and a few queries: thirty seconds is far
+/// more than one needs even on 2G, and bounds how long a stuck one holds
+/// its connection and database work.
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// A district's phones and duty office pages, many times over; and below
+/// the open-file limit a service is usually given (1024 soft, often raised),
+/// counting the database and upload files besides.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 1024;
+
+/// The most `KUAIBAO_MAX_CONNECTIONS` may say: far beyond any open-file
+/// limit, and small enough to count in a `u32` (tokio's semaphores do).
+const MAX_MAX_CONNECTIONS: u64 = 1_000_000;
 
 const DEFAULT_SESSION: Duration = Duration::from_secs(30 * 24 * 3600);
 
@@ -128,6 +161,17 @@ pub struct Config {
     pub cap_sender: String,
     /// The duty office map's base map (`KUAIBAO_MAP_*`); no tiles by default.
     pub map: kuaibao_core::geo::MapConfig,
+    /// How long a client has to send a request's head, the first on a
+    /// connection or the next on a kept-alive one (so also how long an idle
+    /// connection is kept).
+    pub header_timeout: Duration,
+    /// How long a request body may send nothing before the request is cut.
+    pub body_idle_timeout: Duration,
+    /// How long an API request may take until its answer starts; not tus
+    /// `PATCH`es nor the office's event stream.
+    pub request_timeout: Duration,
+    /// Connections open at once; more are refused.
+    pub max_connections: usize,
 }
 
 /// The PEM files of `KUAIBAO_TLS_CERT` and `KUAIBAO_TLS_KEY`. Read at start
@@ -159,6 +203,10 @@ impl Default for Config {
             tls: None,
             cap_sender: crate::export::DEFAULT_CAP_SENDER.to_owned(),
             map: kuaibao_core::geo::MapConfig::default(),
+            header_timeout: DEFAULT_HEADER_TIMEOUT,
+            body_idle_timeout: DEFAULT_BODY_IDLE_TIMEOUT,
+            request_timeout: DEFAULT_REQUEST_TIMEOUT,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
         }
     }
 }
@@ -320,9 +368,24 @@ impl Config {
             }
         };
         let map = map_config(&lookup)?;
+        let seconds = |var, max, default| -> Result<Duration, ConfigError> {
+            Ok(number(&lookup, var, max)?.map(Duration::from_secs).unwrap_or(default))
+        };
+        // A head needs seconds, not minutes: a long limit would undo the
+        // point of having one.
+        let header_timeout = seconds(HEADER_TIMEOUT_VAR, 300, defaults.header_timeout)?;
+        let body_idle_timeout = seconds(BODY_IDLE_TIMEOUT_VAR, 3600, defaults.body_idle_timeout)?;
+        let request_timeout = seconds(REQUEST_TIMEOUT_VAR, 3600, defaults.request_timeout)?;
+        let max_connections = number(&lookup, MAX_CONNECTIONS_VAR, MAX_MAX_CONNECTIONS)?
+            .and_then(|n| usize::try_from(n).ok())
+            .unwrap_or(defaults.max_connections);
         Ok(Config {
             addr,
             map,
+            header_timeout,
+            body_idle_timeout,
+            request_timeout,
+            max_connections,
             cap_sender,
             database_url,
             session_lifetime,
@@ -527,7 +590,50 @@ mod tests {
         assert_eq!(c.login_rate_per_min, 10);
         assert!(c.cors_origins.is_empty());
         assert_eq!(c.tls, None);
+        assert_eq!(c.header_timeout, Duration::from_secs(10));
+        assert_eq!(c.body_idle_timeout, Duration::from_secs(30));
+        assert_eq!(c.request_timeout, Duration::from_secs(30));
+        assert_eq!(c.max_connections, 1024);
         assert_eq!(c, Config::default());
+    }
+
+    /// The review that found half-sent heads held for 40 s and more asked
+    /// for at most 15.
+    #[test]
+    fn a_half_sent_head_is_given_at_most_15_seconds_by_default() {
+        let c = config(&[]).expect("defaults");
+        assert!(c.header_timeout <= Duration::from_secs(15), "{:?}", c.header_timeout);
+        assert!(c.header_timeout >= Duration::from_secs(1), "{:?}", c.header_timeout);
+    }
+
+    #[test]
+    fn the_limits_are_read_and_checked() {
+        let c = config(&[
+            (HEADER_TIMEOUT_VAR, "5"),
+            (BODY_IDLE_TIMEOUT_VAR, " 60 "),
+            (REQUEST_TIMEOUT_VAR, "120"),
+            (MAX_CONNECTIONS_VAR, "4096"),
+        ])
+        .expect("valid");
+        assert_eq!(c.header_timeout, Duration::from_secs(5));
+        assert_eq!(c.body_idle_timeout, Duration::from_secs(60));
+        assert_eq!(c.request_timeout, Duration::from_secs(120));
+        assert_eq!(c.max_connections, 4096);
+        for (var, bad) in [
+            (HEADER_TIMEOUT_VAR, "0"),
+            (HEADER_TIMEOUT_VAR, "301"),
+            (HEADER_TIMEOUT_VAR, "10s"),
+            (BODY_IDLE_TIMEOUT_VAR, "0"),
+            (BODY_IDLE_TIMEOUT_VAR, "3601"),
+            (REQUEST_TIMEOUT_VAR, "-1"),
+            (REQUEST_TIMEOUT_VAR, ""),
+            (MAX_CONNECTIONS_VAR, "0"),
+            (MAX_CONNECTIONS_VAR, "1000001"),
+            (MAX_CONNECTIONS_VAR, "many"),
+        ] {
+            let err = config(&[(var, bad)]).expect_err(bad);
+            assert!(err.to_string().starts_with(var), "{var}={bad:?}: {err}");
+        }
     }
 
     #[test]

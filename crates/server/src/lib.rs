@@ -8,6 +8,7 @@ pub mod db;
 pub mod export;
 pub mod fsck;
 pub mod http;
+pub mod serve;
 pub mod startup;
 pub mod storage;
 pub mod uploads;

@@ -9,18 +9,15 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::connect_info::Connected;
-use axum::serve::{IncomingStream, Listener};
 use axum::Router;
-use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::mpsc;
+use tokio::net::TcpListener;
 use tokio_rustls::rustls;
-use tokio_rustls::server::TlsStream;
 use tokio_rustls::TlsAcceptor;
 
 use crate::config::{Config, TlsFiles, TLS_CERT_VAR, TLS_KEY_VAR};
 use crate::db::{self, Pool};
 use crate::http::Protections;
+use crate::serve::ConnectionLimits;
 use crate::storage::{PhotoStore, StorageError};
 use crate::uploads::Uploads;
 
@@ -60,6 +57,7 @@ pub struct Server {
     /// Ended at shutdown: open office streams would hold it up forever.
     changes: crate::http::office::Changes,
     sweep_every: Duration,
+    limits: ConnectionLimits,
 }
 
 /// Prepares everything the server needs; fails before binding if the data
@@ -129,6 +127,7 @@ pub async fn build(config: &Config) -> Result<Server, StartError> {
         uploads,
         changes,
         sweep_every: config.sweep_every,
+        limits: ConnectionLimits::new(config),
     })
 }
 
@@ -173,37 +172,24 @@ impl Server {
     }
 
     /// Serves until `shutdown` completes, then lets requests in flight finish
-    /// and closes the database cleanly.
-    /// Expired uploads are swept at start and every `sweep_every` while
-    /// serving.
+    /// and closes the database cleanly. Connections and requests are bounded
+    /// (see `crate::serve`). Expired uploads are swept at start and every
+    /// `sweep_every` while serving.
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> io::Result<()> {
         let sweeper = tokio::spawn(sweep_forever(Arc::clone(&self.uploads), self.sweep_every));
         let changes = self.changes.clone();
         let shutdown = async move {
             shutdown.await;
+            // Open office streams would otherwise hold the shutdown up.
             changes.close();
         };
-        // The client's address reaches the handlers (the login's rate limit
-        // is per address) as `ConnectInfo<ClientAddr>`.
-        let service = self.router.into_make_service_with_connect_info::<ClientAddr>();
-        let served = match self.tls {
-            None => {
-                axum::serve(self.listener, service)
-                    .with_graceful_shutdown(shutdown)
-                    .await
-            }
-            Some(acceptor) => {
-                axum::serve(TlsListener::new(self.listener, acceptor), service)
-                    .with_graceful_shutdown(shutdown)
-                    .await
-            }
-        };
+        crate::serve::serve(self.listener, self.tls, self.router, self.limits, shutdown).await;
         sweeper.abort();
         let _ = sweeper.await;
         // Closing waits for the pool's connections to finish, and the last
         // one to close checkpoints the WAL into the main file.
         self.pool.close().await;
-        served
+        Ok(())
     }
 }
 
@@ -224,18 +210,6 @@ async fn sweep_forever(uploads: Arc<Uploads>, every: Duration) {
 /// it (`ConnectInfo<ClientAddr>`), over plain TCP and TLS alike.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ClientAddr(pub SocketAddr);
-
-impl Connected<IncomingStream<'_, TcpListener>> for ClientAddr {
-    fn connect_info(stream: IncomingStream<'_, TcpListener>) -> Self {
-        ClientAddr(*stream.remote_addr())
-    }
-}
-
-impl Connected<IncomingStream<'_, TlsListener>> for ClientAddr {
-    fn connect_info(stream: IncomingStream<'_, TlsListener>) -> Self {
-        ClientAddr(*stream.remote_addr())
-    }
-}
 
 /// The rustls configuration of `files`: the certificate chain and its key.
 /// Every failure names the variable whose file is at fault.
@@ -282,81 +256,5 @@ fn pem_reason(e: rustls::pki_types::pem::Error) -> String {
         Error::Io(io) => format!("cannot read it: {io}"),
         Error::NoItemsFound => "no PEM item of the right kind in the file".to_owned(),
         other => format!("not a valid PEM file: {other:?}"),
-    }
-}
-
-/// How long a client may take to finish the TLS handshake.
-const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// TLS connections, handshaken off the accept loop: one slow or silent
-/// client must not hold up the others' handshakes.
-pub struct TlsListener {
-    ready: mpsc::Receiver<(TlsStream<TcpStream>, SocketAddr)>,
-    local_addr: SocketAddr,
-    /// Stops accepting when the listener is dropped (at shutdown).
-    accepting: tokio::task::JoinHandle<()>,
-}
-
-impl TlsListener {
-    fn new(listener: TcpListener, acceptor: TlsAcceptor) -> Self {
-        let local_addr = listener
-            .local_addr()
-            .unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)));
-        let (tx, ready) = mpsc::channel(64);
-        let accepting = tokio::spawn(async move {
-            loop {
-                let (tcp, addr) = match listener.accept().await {
-                    Ok(accepted) => accepted,
-                    Err(e) => {
-                        // Out of file descriptors, say: wait rather than spin,
-                        // as axum's own loop does.
-                        tracing::warn!("accepting a connection failed: {e}");
-                        tokio::time::sleep(Duration::from_millis(50)).await;
-                        continue;
-                    }
-                };
-                let acceptor = acceptor.clone();
-                let tx = tx.clone();
-                tokio::spawn(async move {
-                    match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await {
-                        Ok(Ok(tls)) => {
-                            let _ = tx.send((tls, addr)).await;
-                        }
-                        // A client that does not trust the certificate, a
-                        // port scanner, plain HTTP on the HTTPS port: theirs.
-                        Ok(Err(e)) => tracing::debug!(%addr, "TLS handshake failed: {e}"),
-                        Err(_) => tracing::debug!(%addr, "TLS handshake timed out"),
-                    }
-                });
-            }
-        });
-        TlsListener {
-            ready,
-            local_addr,
-            accepting,
-        }
-    }
-}
-
-impl Drop for TlsListener {
-    fn drop(&mut self) {
-        self.accepting.abort();
-    }
-}
-
-impl Listener for TlsListener {
-    type Io = TlsStream<TcpStream>;
-    type Addr = SocketAddr;
-
-    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
-        match self.ready.recv().await {
-            Some(connection) => connection,
-            // The accept task ended (it never does but at drop): no more.
-            None => std::future::pending().await,
-        }
-    }
-
-    fn local_addr(&self) -> io::Result<Self::Addr> {
-        Ok(self.local_addr)
     }
 }

@@ -45,9 +45,6 @@ const LOCK_WAIT: Duration = Duration::from_secs(10);
 /// How long a `HEAD` waits for a `PATCH` in flight before answering with
 /// the offset as it stands.
 const HEAD_WAIT: Duration = Duration::from_secs(2);
-/// A `PATCH` whose body sends nothing for this long is ended; what it
-/// brought is kept.
-const BODY_IDLE: Duration = Duration::from_secs(60);
 
 /// A checksum of one `PATCH` body (tus checksum extension).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -136,6 +133,10 @@ pub enum UploadError {
     ChecksumMismatch,
     #[error("the body ended early ({reason}); the upload is at offset {offset}")]
     Incomplete { offset: u64, reason: String },
+    /// The body sent nothing for `KUAIBAO_BODY_IDLE_TIMEOUT_SECS`: what it
+    /// brought is kept, as for one cut short.
+    #[error("the body sent nothing for too long and was cut; the upload is at offset {offset}")]
+    TimedOut { offset: u64 },
     #[error("a newer request for this upload took over; the upload is at offset {offset}")]
     Superseded { offset: u64 },
     /// The whole photo was received but is not what the manifest announced
@@ -157,7 +158,9 @@ impl UploadError {
     pub fn offset(&self) -> Option<u64> {
         match self {
             UploadError::OffsetMismatch { current } => Some(*current),
-            UploadError::Incomplete { offset, .. } | UploadError::Superseded { offset } => Some(*offset),
+            UploadError::Incomplete { offset, .. }
+            | UploadError::Superseded { offset }
+            | UploadError::TimedOut { offset } => Some(*offset),
             _ => None,
         }
     }
@@ -459,16 +462,19 @@ impl Uploads {
         let mut hasher = append.checksum.as_ref().map(Hasher::of);
         let mut got: u64 = 0;
         let ending = loop {
+            // A body that sends nothing for a while is cut by the layer
+            // every request goes through (`http::limits`): its error ends
+            // the loop like a broken connection's.
             let frame = tokio::select! {
                 biased;
                 _ = preempted.changed() => break Ending::Superseded,
-                frame = tokio::time::timeout(BODY_IDLE, body.frame()) => frame,
+                frame = body.frame() => frame,
             };
             let data = match frame {
-                Err(_) => break Ending::Cut("nothing received for a minute".to_owned()),
-                Ok(None) => break Ending::Complete,
-                Ok(Some(Err(e))) => break Ending::Cut(e.to_string()),
-                Ok(Some(Ok(frame))) => match frame.into_data() {
+                None => break Ending::Complete,
+                Some(Err(e)) if crate::http::limits::is_body_timeout(&e) => break Ending::Idle,
+                Some(Err(e)) => break Ending::Cut(e.to_string()),
+                Some(Ok(frame)) => match frame.into_data() {
                     Ok(data) => data,
                     // Trailers: nothing to append.
                     Err(_) => continue,
@@ -543,6 +549,10 @@ impl Uploads {
             Ending::Cut(reason) => {
                 tracing::info!(upload = %id, kept = keep, offset, "upload body ended early: {reason}");
                 Err(UploadError::Incomplete { offset, reason })
+            }
+            Ending::Idle => {
+                tracing::info!(upload = %id, kept = keep, offset, "upload body sent nothing for too long");
+                Err(UploadError::TimedOut { offset })
             }
             Ending::Failed(_) | Ending::TooLong => Err(UploadError::Internal("unreachable ending".to_owned())),
         }
@@ -691,8 +701,10 @@ impl Uploads {
 /// How reading a `PATCH` body ended.
 enum Ending {
     Complete,
-    /// The connection broke or went silent.
+    /// The connection broke.
     Cut(String),
+    /// The body sent nothing for too long.
+    Idle,
     /// A newer request for the same upload arrived.
     Superseded,
     /// More bytes than remain.

@@ -1471,6 +1471,9 @@ mod openapi;
 #[path = "api/security.rs"]
 mod security;
 
+#[path = "api/slow.rs"]
+mod slow;
+
 // ---------------------------------------------------------------------------
 // Exports: CSV, GeoJSON, CAP 1.2 and the written report.
 

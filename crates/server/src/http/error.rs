@@ -54,6 +54,10 @@ pub enum AppError {
     NotApplicable(String),
     #[error("{0}")]
     MethodNotAllowed(String),
+    /// The body stopped arriving (`KUAIBAO_BODY_IDLE_TIMEOUT_SECS`): 408,
+    /// which the phone retries. Nothing was stored.
+    #[error("the request's body stopped arriving before its end; nothing was stored; send it again")]
+    RequestTimeout,
     /// The server's fault. Logged in full, answered vaguely: storage errors
     /// can quote SQL and paths, which are nobody else's business.
     #[error(transparent)]
@@ -90,6 +94,9 @@ impl IntoResponse for AppError {
             // tells them apart and the phone treats both as "refused".
             AppError::UnsupportedMediaType(_) => (StatusCode::UNSUPPORTED_MEDIA_TYPE, ApiErrorCode::BadRequest),
             AppError::MethodNotAllowed(_) => (StatusCode::METHOD_NOT_ALLOWED, ApiErrorCode::BadRequest),
+            // Not the request's fault as such: "not taken now, try again",
+            // as for a busy server.
+            AppError::RequestTimeout => (StatusCode::REQUEST_TIMEOUT, ApiErrorCode::Unavailable),
             AppError::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, ApiErrorCode::PayloadTooLarge),
             AppError::InvalidReport(_) => (StatusCode::UNPROCESSABLE_ENTITY, ApiErrorCode::InvalidReport),
             AppError::InvalidForm(_) => (StatusCode::UNPROCESSABLE_ENTITY, ApiErrorCode::BadRequest),
@@ -161,6 +168,11 @@ pub fn unavailable_response(status: StatusCode, error: &dyn std::fmt::Display) -
 /// text (and a JSON data error with 422, which here means "invalid answers").
 impl From<JsonRejection> for AppError {
     fn from(rejection: JsonRejection) -> Self {
+        // A body cut for sending nothing for too long is a "try again",
+        // never a "bad request" (which the phone takes as a refusal).
+        if super::limits::is_body_timeout(&rejection) {
+            return AppError::RequestTimeout;
+        }
         match rejection {
             JsonRejection::MissingJsonContentType(_) => {
                 AppError::UnsupportedMediaType("expected a JSON body with `Content-Type: application/json`".to_owned())

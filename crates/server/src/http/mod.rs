@@ -5,6 +5,7 @@ pub mod cors;
 pub mod error;
 mod extract;
 mod health;
+pub mod limits;
 pub mod office;
 pub mod openapi;
 pub mod photos;
@@ -21,7 +22,7 @@ use std::sync::Arc;
 
 use axum::extract::DefaultBodyLimit;
 use axum::http::header::ALLOW;
-use axum::http::{HeaderValue, Method, Uri};
+use axum::http::{HeaderValue, Method, StatusCode, Uri};
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get, post, MethodRouter};
@@ -39,6 +40,7 @@ use crate::export;
 use crate::uploads::Uploads;
 use cors::CorsPolicy;
 use error::AppError;
+use limits::RequestLimits;
 use rate_limit::RateLimits;
 use security::SecurityHeaders;
 
@@ -75,13 +77,14 @@ pub struct AppState {
     pub map: Arc<kuaibao_core::geo::MapConfig>,
 }
 
-/// What guards the application besides sessions: rate limits, CORS and
-/// the browser security headers.
+/// What guards the application besides sessions: rate limits, CORS, the
+/// browser security headers and how long a request may take.
 #[derive(Debug, Clone)]
 pub struct Protections {
     pub rate_limits: Arc<RateLimits>,
     pub cors: Arc<CorsPolicy>,
     pub headers: Arc<SecurityHeaders>,
+    pub limits: RequestLimits,
 }
 
 impl Protections {
@@ -101,6 +104,7 @@ impl Protections {
                     .and_then(|t| kuaibao_core::geo::tile_origin(&t.url).ok())
                     .as_deref(),
             ),
+            limits: RequestLimits::new(config),
         }
     }
 }
@@ -157,9 +161,18 @@ pub fn app(state: AppState, static_dir: &Path, protections: Protections) -> Rout
         rate_limits,
         cors,
         headers,
+        limits,
     } = protections;
     let mut api = Router::new();
     for (path, handlers) in api_routes(&rate_limits) {
+        // The office's event stream is meant to stay open for hours (its
+        // head is sent at once, which is all the limit bounds, but it is
+        // kept clear of it all the same). tus is merged below, without it.
+        let handlers = if path == office::EVENTS_PATH {
+            handlers
+        } else {
+            handlers.layer(limits.request_layer())
+        };
         api = api.route(path, handlers);
     }
     let api = api
@@ -188,6 +201,9 @@ pub fn app(state: AppState, static_dir: &Path, protections: Protections) -> Rout
         .layer(middleware::from_fn_with_state(cors, cors::cors))
         .layer(middleware::from_fn_with_state(headers, security::set_headers))
         .layer(CompressionLayer::new())
+        // Every body, tus's included, is cut when it sends nothing for a
+        // while; the handler reading it then answers 408.
+        .layer(limits.body_idle_layer())
         // Method, path, status, latency and the request's id of every
         // request; never bodies.
         .layer(
@@ -293,10 +309,13 @@ async fn api_error_shape(request: axum::extract::Request, next: middleware::Next
     let (mut parts, body) = response.into_parts();
     let text = axum::body::to_bytes(body, MAX_MESSAGE_BYTES).await.unwrap_or_default();
     let text = String::from_utf8_lossy(&text).trim().to_owned();
-    let message = if text.is_empty() {
-        status.canonical_reason().unwrap_or("refused").to_owned()
-    } else {
+    let message = if !text.is_empty() {
         text
+    } else if status == StatusCode::REQUEST_TIMEOUT {
+        // `RequestLimits::request_layer`'s answer, which has no body.
+        "the request was not answered in time and was stopped; send it again".to_owned()
+    } else {
+        status.canonical_reason().unwrap_or("refused").to_owned()
     };
     let error = match status.as_u16() {
         401 => ApiErrorCode::Unauthorized,
@@ -305,7 +324,7 @@ async fn api_error_shape(request: axum::extract::Request, next: middleware::Next
         409 | 423 => ApiErrorCode::Conflict,
         413 => ApiErrorCode::PayloadTooLarge,
         429 => ApiErrorCode::RateLimited,
-        503 | 507 => ApiErrorCode::Unavailable,
+        408 | 503 | 507 => ApiErrorCode::Unavailable,
         500..=599 => ApiErrorCode::Internal,
         _ => ApiErrorCode::BadRequest,
     };

@@ -217,6 +217,8 @@ pub async fn limit_logins(State(limits): State<Arc<RateLimits>>, request: Reques
                 std::error::Error::source(&e).is_some_and(|source| source.is::<http_body_util::LengthLimitError>());
             let error = if too_large {
                 AppError::PayloadTooLarge
+            } else if super::limits::is_body_timeout(&e) {
+                AppError::RequestTimeout
             } else {
                 AppError::BadRequest("the body could not be read to its end".to_owned())
             };

@@ -352,6 +352,8 @@ impl IntoResponse for UploadError {
                 (StatusCode::UNPROCESSABLE_ENTITY, C::BadRequest)
             }
             UploadError::BadRequest(_) | UploadError::Incomplete { .. } => (StatusCode::BAD_REQUEST, C::BadRequest),
+            // "Send the rest again", like a busy server's answer.
+            UploadError::TimedOut { .. } => (StatusCode::REQUEST_TIMEOUT, C::Unavailable),
             UploadError::UnsupportedMediaType(_) => (StatusCode::UNSUPPORTED_MEDIA_TYPE, C::BadRequest),
             UploadError::OffsetMismatch { .. } | UploadError::Superseded { .. } => (StatusCode::CONFLICT, C::Conflict),
             UploadError::Locked => (StatusCode::LOCKED, C::Conflict),
