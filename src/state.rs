@@ -19,6 +19,7 @@ use crate::session::{self, Author, Standing};
 use crate::store::{ClockReading, LocalPhoto, LocalReport, Status, Store, StoreError, StoredSession, LANG_KEY};
 use crate::sync::{DrainSummary, Listeners, SyncEngine};
 use crate::threads;
+use crate::words;
 
 #[derive(Clone, Copy)]
 pub struct AppState {
@@ -252,7 +253,17 @@ impl AppState {
         let state = *self;
         leptos::task::spawn_local(async move {
             let store = state.store.get_value();
+            let max = kuaibao_core::photo::MAX_PHOTOS_PER_REPORT;
             for file in files {
+                // Checked per photo: the server refuses a report with more.
+                let have = state
+                    .photos
+                    .with_untracked(|ps| ps.iter().filter(|p| p.report_id == report_id).count());
+                if have >= max {
+                    let note = state.t(words::TOO_MANY_PHOTOS).replace("{max}", &max.to_string());
+                    state.photo_note.set(Some(note));
+                    return;
+                }
                 state.photo_note.set(Some(file.name()));
                 match photo::add_photo(&store, report_id, blank, &file).await {
                     Ok(p) => upsert_photo(state.photos, &p),

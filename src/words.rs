@@ -35,6 +35,11 @@ pub const PHOTO_WAITING: Text = Text::new("待上传", "waiting");
 pub const PHOTO_SENDING: Text = Text::new("上传中", "uploading");
 pub const PHOTO_SENT: Text = Text::new("已上传", "uploaded");
 pub const PHOTO_REFUSED: Text = Text::new("被拒收", "refused");
+/// `{max}`: `kuaibao_core::photo::MAX_PHOTOS_PER_REPORT`.
+pub const TOO_MANY_PHOTOS: Text = Text::new(
+    "每份报告最多 {max} 张照片，其余的没有加入。请先删去不需要的照片。",
+    "At most {max} photos per report: the rest were not added. Remove photos you do not need first.",
+);
 pub const PHOTOS_ARRIVED: Text = Text::new("照片", "Photos");
 pub const REMOVE: Text = Text::new("删除", "Remove");
 pub const CURRENT: Text = Text::new("当前", "this one");

@@ -185,6 +185,22 @@ pub fn validate(report: &Report) -> Result<&'static Template, Vec<FieldError>> {
 /// The photo manifest: well-formed entries for Photos blanks, and at least
 /// each blank's minimum where the blank is required at this stage.
 fn check_photos(template: &Template, report: &Report) -> Vec<FieldError> {
+    let max = photo::MAX_PHOTOS_PER_REPORT;
+    if report.photos.len() > max {
+        // Judged before each photo: a list this long is refused whole.
+        return vec![FieldError::new(
+            "photos",
+            ErrorCode::TooLong,
+            format!(
+                "每份报告最多 {max} 张照片（现有 {} 张）。请删去一些照片再提交。",
+                report.photos.len()
+            ),
+            format!(
+                "at most {max} photos per report (now {}): remove some, then submit again",
+                report.photos.len()
+            ),
+        )];
+    }
     let mut errors = Vec::new();
     let mut seen = Vec::new();
     for p in &report.photos {
@@ -826,8 +842,29 @@ mod tests {
             h.photos = vec![broken.clone()];
             assert!(codes(&h).contains(&ErrorCode::BadPhoto), "{broken:?}");
         }
-        h.photos = vec![good.clone(), good];
+        h.photos = vec![good.clone(), good.clone()];
         assert_eq!(codes(&h), vec![ErrorCode::BadPhoto], "the same photo twice");
+
+        // As many as allowed, each its own photo; one more is refused whole.
+        let numbered = |n: usize| {
+            (0..n)
+                .map(|i| crate::photo::PhotoRef {
+                    id: crate::ids::PhotoId::from_parts(1_700_000_000_000, [7, 0, 0, 0, 0, 0, 0, 0, 0, i as u8]),
+                    sha256: format!("{:064x}", i + 1),
+                    ..good.clone()
+                })
+                .collect::<Vec<_>>()
+        };
+        h.photos = numbered(crate::photo::MAX_PHOTOS_PER_REPORT);
+        assert_eq!(codes(&h), Vec::<ErrorCode>::new(), "the most photos a report may carry");
+        h.photos = numbered(crate::photo::MAX_PHOTOS_PER_REPORT + 1);
+        let errors = validate(&h).expect_err("one photo too many");
+        assert_eq!(errors.len(), 1);
+        assert_eq!(
+            (errors[0].field.as_str(), errors[0].code),
+            ("photos", ErrorCode::TooLong)
+        );
+        assert!(errors[0].zh.contains("最多 20 张"), "{}", errors[0].zh);
     }
 
     #[test]

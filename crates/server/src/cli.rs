@@ -3,7 +3,7 @@
 //! `DATABASE_URL`). Whoever can run it can read the database anyway, so it
 //! asks for no login; the audit log names its changes "command-line".
 
-use std::io::BufRead;
+use std::io::{BufRead, IsTerminal};
 
 use kuaibao_core::account::{
     check_area_id, AreaLevel, AreaRef, Role, MAX_PASSWORD_CHARS, MAX_USERNAME_CHARS, MIN_PASSWORD_CHARS,
@@ -21,7 +21,8 @@ usage:
   kuaibao-server area add CODE --name NAME --level district|township|village|grid [--parent CODE]
   kuaibao-server area list
   kuaibao-server user add USERNAME --role reporter|officer|admin --area CODE [--name DISPLAY_NAME]
-                                      the password is read from standard input (one line)
+                                      the password is asked for with the echo off at a terminal,
+                                      else read from standard input (one line)
   kuaibao-server user revoke USERNAME ends every session of the account (it must log in again)
   kuaibao-server user disable USERNAME
                                       ends its sessions and refuses its logins from now on
@@ -218,7 +219,11 @@ pub async fn run(config: &Config, command: Command, stdin: impl BufRead) -> Resu
             role,
             area,
         } => {
-            let typed = read_password(stdin)?;
+            let typed = if std::io::stdin().is_terminal() {
+                typed_password()?
+            } else {
+                read_password(stdin)?
+            };
             let hash = tokio::task::spawn_blocking(move || password::hash(&typed))
                 .await
                 .map_err(|e| CliError::Refused(format!("password hashing did not finish: {e}")))?
@@ -286,7 +291,24 @@ pub async fn run(config: &Config, command: Command, stdin: impl BufRead) -> Resu
 fn read_password(mut stdin: impl BufRead) -> Result<String, CliError> {
     let mut line = String::new();
     stdin.read_line(&mut line).map_err(CliError::Stdin)?;
-    let password = line.trim_end_matches(['\n', '\r']).to_owned();
+    check_password(line.trim_end_matches(['\n', '\r']).to_owned())
+}
+
+/// A password typed at a terminal, with the echo off (so it is neither on
+/// the screen nor in the terminal's scrollback), asked for twice.
+fn typed_password() -> Result<String, CliError> {
+    let first = rpassword::prompt_password("密码 / password: ").map_err(CliError::Stdin)?;
+    let again = rpassword::prompt_password("再输一次 / again: ").map_err(CliError::Stdin)?;
+    if first != again {
+        return Err(CliError::Refused(
+            "the two passwords typed differ; nothing was added".to_owned(),
+        ));
+    }
+    check_password(first)
+}
+
+/// Refuses a password too short or too long.
+fn check_password(password: String) -> Result<String, CliError> {
     let n = password.chars().count();
     if n < MIN_PASSWORD_CHARS {
         return Err(CliError::Refused(format!(

@@ -46,6 +46,11 @@ const LOCK_WAIT: Duration = Duration::from_secs(10);
 /// the offset as it stands.
 const HEAD_WAIT: Duration = Duration::from_secs(2);
 
+/// The most unfinished uploads one account may hold open at once. Each
+/// holds a file on the server's disk until it expires; a phone sends three
+/// photos at a time, so this is far beyond any honest backlog.
+pub const MAX_UNFINISHED_PER_ACCOUNT: i64 = 64;
+
 /// A checksum of one `PATCH` body (tus checksum extension).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Checksum {
@@ -121,6 +126,8 @@ pub enum UploadError {
     UnsupportedMediaType(String),
     #[error("no such upload")]
     NotFound,
+    #[error("this account has {max} unfinished uploads already; finish or end some, or wait for them to expire")]
+    TooManyUnfinished { max: i64 },
     #[error("this upload expired unfinished; create a new one")]
     Gone,
     #[error("the upload is at offset {current}, not at the Upload-Offset sent")]
@@ -342,6 +349,11 @@ impl Uploads {
             if row.complete() == held {
                 return Ok(UploadInfo::of(&row));
             }
+        }
+        if !held && rows::unfinished_uploads_of(&self.pool, sender, now).await? >= MAX_UNFINISHED_PER_ACCOUNT {
+            return Err(UploadError::TooManyUnfinished {
+                max: MAX_UNFINISHED_PER_ACCOUNT,
+            });
         }
         let row = UploadRow {
             upload_id: uuid::Uuid::new_v4().simple().to_string(),

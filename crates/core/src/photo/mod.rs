@@ -14,6 +14,10 @@ pub mod exif;
 /// The largest photo the server accepts by default. The phone shrinks photos
 /// to about 0.5 MB; this cap only stops what never should have been sent.
 pub const MAX_PHOTO_BYTES: u64 = 8 * 1024 * 1024;
+/// The most photos one record may carry: enough for any scene (the sources
+/// ask for three once an emergency response is launched), and a bound on
+/// what one report may make the server await and store.
+pub const MAX_PHOTOS_PER_REPORT: usize = 20;
 /// The phone scales photos to at most this many pixels on the long edge.
 pub const MAX_EDGE_PX: u32 = 1600;
 /// The phone's default JPEG quality.

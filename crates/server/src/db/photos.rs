@@ -272,6 +272,20 @@ pub async fn usable_upload_of(
     .await?)
 }
 
+/// How many unfinished, unexpired uploads there are of photos that records
+/// of `user_id` announce.
+pub async fn unfinished_uploads_of(pool: &Pool, user_id: &str, now: DateTime<Utc>) -> Result<i64, StoreError> {
+    Ok(sqlx::query_scalar(
+        "SELECT count(*) FROM uploads AS u JOIN photos AS p ON p.photo_id = u.photo_id \
+         JOIN reports AS r ON r.id = p.report_id \
+         WHERE r.author_id = $1 AND u.received < u.length AND u.expires_at >= $2",
+    )
+    .bind(user_id)
+    .bind(db_time(now))
+    .fetch_one(pool)
+    .await?)
+}
+
 pub async fn create_upload(pool: &Pool, row: &UploadRow, now: DateTime<Utc>) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO uploads (upload_id, photo_id, length, received, created_at, expires_at) \

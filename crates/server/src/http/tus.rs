@@ -357,6 +357,7 @@ impl IntoResponse for UploadError {
             UploadError::UnsupportedMediaType(_) => (StatusCode::UNSUPPORTED_MEDIA_TYPE, C::BadRequest),
             UploadError::OffsetMismatch { .. } | UploadError::Superseded { .. } => (StatusCode::CONFLICT, C::Conflict),
             UploadError::Locked => (StatusCode::LOCKED, C::Conflict),
+            UploadError::TooManyUnfinished { .. } => (StatusCode::TOO_MANY_REQUESTS, C::RateLimited),
             UploadError::ChecksumMismatch => (checksum_mismatch(), C::BadRequest),
             UploadError::Store(_) | UploadError::Storage(_) | UploadError::Io { .. } | UploadError::Internal(_) => {
                 (StatusCode::INTERNAL_SERVER_ERROR, C::Internal)
@@ -369,6 +370,12 @@ impl IntoResponse for UploadError {
             self.to_string()
         };
         let mut response = error_response(status, code, message);
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                HeaderValue::from(crate::http::error::RETRY_AFTER_SECS),
+            );
+        }
         if let Some(offset) = self.offset() {
             response.headers_mut().insert(UPLOAD_OFFSET, HeaderValue::from(offset));
         }

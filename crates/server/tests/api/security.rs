@@ -850,3 +850,67 @@ async fn no_password_or_token_is_ever_logged_even_at_trace() {
         assert!(!logs[0].1.contains(&hash), "the server log holds a token's hash");
     }
 }
+
+/// Reads `from` until `marker` has appeared in what was read; all of it.
+fn read_until(from: &mut impl Read, marker: &str, seen: &mut String) {
+    let started = std::time::Instant::now();
+    let mut buf = [0u8; 256];
+    while !seen.contains(marker) {
+        assert!(started.elapsed() < Duration::from_secs(30), "no `{marker}` in: {seen}");
+        match from.read(&mut buf) {
+            Ok(0) => panic!("the command ended before `{marker}`: {seen}"),
+            Ok(n) => seen.push_str(&String::from_utf8_lossy(&buf[..n])),
+            Err(e) => panic!("reading the terminal: {e}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_password_typed_at_a_terminal_is_not_shown() {
+    use std::io::Write;
+    let dirs = dirs();
+    fixture_accounts(&dirs.config()).await;
+    let secret = "typed-at-a-tty-42";
+    // `script` gives the command a terminal of its own (a pseudo-terminal),
+    // and copies to its standard output whatever that terminal shows.
+    let mut command = Command::new("script");
+    command
+        .args(["-q", "-e", "-c"])
+        .arg(format!(
+            "{} user add tty-user --role reporter --area {GRID}",
+            env!("CARGO_BIN_EXE_kuaibao-server")
+        ))
+        .arg("/dev/null")
+        .env("KUAIBAO_DATA_DIR", dirs.data.path())
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    if let Some(url) = &dirs.database_url {
+        command.env("DATABASE_URL", url);
+    }
+    let mut child = command.spawn().expect("run script(1)");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let mut stdout = child.stdout.take().expect("stdout");
+    let shown = tokio::task::spawn_blocking(move || {
+        let mut seen = String::new();
+        // Typed only once asked: the echo is off by then.
+        read_until(&mut stdout, "password:", &mut seen);
+        stdin.write_all(format!("{secret}\n").as_bytes()).expect("type");
+        read_until(&mut stdout, "again:", &mut seen);
+        stdin.write_all(format!("{secret}\n").as_bytes()).expect("type again");
+        let _ = stdout.read_to_string(&mut seen);
+        seen
+    })
+    .await
+    .expect("the terminal reader");
+    let status = child.wait().expect("wait");
+    assert!(status.success(), "{shown}");
+    assert!(shown.contains("added reporter tty-user"), "{shown}");
+    assert!(!shown.contains(secret), "the password was shown: {shown}");
+    // And it is the password: the new account logs in with it.
+    let app = start(&dirs).await;
+    let res = try_login(&app, "tty-user", secret).await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    app.stop().await;
+}

@@ -1107,3 +1107,55 @@ async fn photos_of_reports_stored_before_0003_are_awaited_after_the_upgrade() {
     assert_eq!(app.photo_status_as(&app.admin, old.id).await["arrived"], 1);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn an_account_holds_a_bounded_number_of_unfinished_uploads_and_photos_per_report() {
+    use kuaibao_core::photo::MAX_PHOTOS_PER_REPORT;
+    use kuaibao_server::uploads::MAX_UNFINISHED_PER_ACCOUNT;
+    let (app, _dirs) = spawn_app().await;
+
+    // One photo too many in a report: refused whole, naming the blank.
+    let images: Vec<Vec<u8>> = (0..=MAX_PHOTOS_PER_REPORT as u64).map(|i| jpeg(600, 100 + i)).collect();
+    let refs: Vec<&[u8]> = images.iter().map(Vec::as_slice).collect();
+    let (status, error) = api_error(app.submit(&hazard_with_photos(&refs)).await).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(error.fields[0].field, "photos");
+    assert_eq!(error.fields[0].code, ErrorCode::TooLong);
+
+    // Uploads begun and never finished, up to the bound.
+    let mut photos = Vec::new();
+    let mut seed = 1_000;
+    while (photos.len() as i64) <= MAX_UNFINISHED_PER_ACCOUNT {
+        let images: Vec<Vec<u8>> = (0..MAX_PHOTOS_PER_REPORT)
+            .map(|_| {
+                seed += 1;
+                jpeg(600, seed)
+            })
+            .collect();
+        let refs: Vec<&[u8]> = images.iter().map(Vec::as_slice).collect();
+        let report = hazard_with_photos(&refs);
+        receipt(app.submit(&report).await, StatusCode::CREATED).await;
+        photos.extend(report.photos);
+    }
+    let mut locations = Vec::new();
+    for photo in &photos[..MAX_UNFINISHED_PER_ACCOUNT as usize] {
+        locations.push(app.tus_created(photo).await.0);
+    }
+    let next = &photos[MAX_UNFINISHED_PER_ACCOUNT as usize];
+    let res = app.tus_create(next).await;
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(res.headers().contains_key("retry-after"));
+    // An upload already begun is still offered (the phone resumes it).
+    assert_eq!(app.tus_created(&photos[0]).await.0, locations[0]);
+    // One ended: room for the next.
+    let res = app
+        .client
+        .delete(app.url(&locations[1]))
+        .header("Tus-Resumable", tus::VERSION)
+        .send()
+        .await
+        .expect("DELETE");
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    app.tus_created(next).await;
+    app.stop().await;
+}
