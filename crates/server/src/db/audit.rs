@@ -63,6 +63,21 @@ pub async fn record(
     Ok(())
 }
 
+/// Records, in a transaction of its own, a write that was refused: who
+/// tried `action` on `subject`, and why. Nothing else is written.
+pub async fn refusal(
+    pool: &Pool,
+    actor: &Actor,
+    action: &str,
+    subject: &str,
+    detail: serde_json::Value,
+) -> Result<(), StoreError> {
+    let mut tx = pool.begin().await?;
+    record(&mut tx, actor, action, subject, detail).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// The whole log, oldest first (for the command line and the tests).
 pub async fn all(pool: &Pool) -> Result<Vec<Entry>, StoreError> {
     Ok(

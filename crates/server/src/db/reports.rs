@@ -369,17 +369,13 @@ impl HolderRow {
 /// Records a refused write in the audit log: who tried to add what to which
 /// thread, and why. Nothing else is written.
 pub async fn audit_refusal(pool: &Pool, actor: &Actor, report: &Report, reason: &str) -> Result<(), StoreError> {
-    let mut conn = pool.acquire().await?;
-    let mut tx = conn.begin().await?;
     let detail = json!({
         "thread": report.thread_id().to_string(),
         "stage": report.stage.order(),
         "template": report.template_id,
         "reason": reason,
     });
-    audit::record(&mut tx, actor, REFUSE_ACTION, &report.id.to_string(), detail).await?;
-    tx.commit().await?;
-    Ok(())
+    audit::refusal(pool, actor, REFUSE_ACTION, &report.id.to_string(), detail).await
 }
 
 /// The audit action of a record refused for who sent it.

@@ -408,6 +408,36 @@ impl Subscription {
     }
 }
 
+/// The thread's records in the caller's scope, if the caller may answer on
+/// it (acknowledge, ask for a follow-up): an office account that reads it.
+/// A refusal (403 to a reporter, 404 for a thread outside the caller's
+/// area, as if it did not exist) stores nothing and is audited.
+async fn may_answer(
+    state: &AppState,
+    caller: &Caller,
+    thread: ReportId,
+    action: &str,
+) -> Result<Vec<ReportId>, AppError> {
+    let allowed = match require_office(caller) {
+        Ok(()) => thread_in_scope(&state.pool, caller, thread).await,
+        Err(e) => Err(e),
+    };
+    if let Err(refused) = &allowed {
+        if matches!(refused, AppError::Forbidden(_) | AppError::NotFound(_)) {
+            let detail = serde_json::json!({ "action": action, "reason": refused.to_string() });
+            crate::db::audit::refusal(
+                &state.pool,
+                &caller.actor(),
+                "thread.refuse",
+                &thread.to_string(),
+                detail,
+            )
+            .await?;
+        }
+    }
+    allowed
+}
+
 /// 404 unless a record of `thread` is in the caller's scope; its records
 /// in scope.
 async fn thread_in_scope(pool: &Pool, caller: &Caller, thread: ReportId) -> Result<Vec<ReportId>, AppError> {
@@ -431,8 +461,7 @@ pub async fn acknowledge(
     // A malformed request is refused as such whoever sends it (400 before
     // 403), as on every other path.
     let thread = parse_id(&id, "thread")?;
-    require_office(&caller)?;
-    let records = thread_in_scope(&state.pool, &caller, thread).await?;
+    let records = may_answer(&state, &caller, thread, "thread.acknowledge").await?;
     if !records.contains(&body.report_id) {
         return Err(AppError::InvalidForm(vec![FieldError::new(
             "report_id",
@@ -465,9 +494,8 @@ pub async fn ask(
     // A malformed request is refused as such whoever sends it (400 before
     // 403), as on every other path.
     let thread = parse_id(&id, "thread")?;
-    require_office(&caller)?;
+    may_answer(&state, &caller, thread, "thread.ask").await?;
     let message = body.check().map_err(|e| AppError::InvalidForm(vec![e]))?;
-    thread_in_scope(&state.pool, &caller, thread).await?;
     let kept = rows::ask(&state.pool, &caller.actor(), body.id, thread, &message).await?;
     let (status, request) = stored(kept, body.id)?;
     if status == StatusCode::CREATED {

@@ -297,6 +297,10 @@ async fn acknowledgements_and_requests_stay_inside_the_officers_area() {
         assert_eq!(count, 0, "nothing stored in {table}");
     }
     pool.close().await;
+    // Each refusal is in the audit log: two by the far officer, one by the
+    // reporter.
+    let refusals = audited(&dirs, "thread.refuse", &first.id.to_string()).await;
+    assert_eq!(refusals.len(), 3, "{refusals:?}");
     // The township's officer may.
     let res = who
         .officer
