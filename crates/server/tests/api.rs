@@ -157,6 +157,20 @@ fn sqlite_dirs() -> Dirs {
     }
 }
 
+/// `kuaibao-server` (the binary) with the settings of `dirs`, for its
+/// administrative commands; logs at `warn`.
+fn server_command(dirs: &Dirs) -> std::process::Command {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_kuaibao-server"));
+    command
+        .env("KUAIBAO_DATA_DIR", dirs.data.path())
+        .env("RUST_LOG", "warn")
+        .env("NO_COLOR", "1");
+    if let Some(url) = &dirs.database_url {
+        command.env("DATABASE_URL", url);
+    }
+    command
+}
+
 /// Starts a server on a fresh data dir.
 async fn spawn_app() -> (TestApp, Dirs) {
     let dirs = dirs();

@@ -412,22 +412,17 @@ async fn a_phone_clock_two_hours_slow_is_measured_and_kept_with_the_record() {
 #[tokio::test]
 async fn the_first_administrator_is_made_with_the_command_line() {
     use std::io::Write;
-    use std::process::{Command, Stdio};
+    use std::process::Stdio;
 
     let dirs = dirs();
     let run = |args: &[&str], stdin: &str| {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_kuaibao-server"));
-        command
+        let mut child = server_command(&dirs)
             .args(args)
-            .env("KUAIBAO_DATA_DIR", dirs.data.path())
-            .env("RUST_LOG", "warn")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        if let Some(url) = &dirs.database_url {
-            command.env("DATABASE_URL", url);
-        }
-        let mut child = command.spawn().expect("run kuaibao-server");
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run kuaibao-server");
         child
             .stdin
             .take()

@@ -2,23 +2,12 @@
 //! it arrived is found by `kuaibao-server fsck`, quarantined, and restored
 //! by the next upload of its bytes; an upload never trusts a damaged copy.
 
-use std::process::Command;
-
 use super::uploads::{hazard_with_photos, jpeg, photo_files};
 use super::*;
 
 /// `kuaibao-server fsck` on the test's data: its exit success and output.
 fn fsck(dirs: &Dirs) -> (bool, String) {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_kuaibao-server"));
-    command
-        .arg("fsck")
-        .env("KUAIBAO_DATA_DIR", dirs.data.path())
-        .env("RUST_LOG", "warn")
-        .env("NO_COLOR", "1");
-    if let Some(url) = &dirs.database_url {
-        command.env("DATABASE_URL", url);
-    }
-    let out = command.output().expect("run fsck");
+    let out = server_command(dirs).arg("fsck").output().expect("run fsck");
     let text = format!(
         "{}{}",
         String::from_utf8_lossy(&out.stdout),

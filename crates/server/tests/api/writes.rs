@@ -184,40 +184,24 @@ async fn a_hazard_is_closed_by_an_officer_of_its_area_alone() {
             assert_refused(&app, &dirs, client, &report, &format!("{stage:?} by {name}")).await;
         }
     }
-    assert_accepted(
-        &app,
-        &app.client,
-        &hazard(Stage::Rectifying, thread, 5),
-        "整改中 by the reporter",
-    )
-    .await;
-    assert_accepted(
-        &app,
-        &app.client,
-        &hazard(Stage::Rectified, thread, 10),
-        "已整改 by the reporter",
-    )
-    .await;
+    for (stage, minutes, what) in [
+        (Stage::Rectifying, 5, "整改中 by the reporter"),
+        (Stage::Rectified, 10, "已整改 by the reporter"),
+    ] {
+        assert_accepted(&app, &app.client, &hazard(stage, thread, minutes), what).await;
+    }
     // The reporter may not verify her own rectification.
     let forged = hazard(Stage::Closed, thread, 15);
     assert_refused(&app, &dirs, &app.client, &forged, "验收销号 by the reporter").await;
     let records = app.thread_as(&app.admin, found.id).await.records;
     assert!(records.iter().all(|r| r.report.stage != Stage::Closed));
 
-    assert_accepted(
-        &app,
-        &who.officer,
-        &hazard(Stage::Closed, thread, 20),
-        "验收销号 by the officer",
-    )
-    .await;
-    assert_accepted(
-        &app,
-        &app.admin,
-        &hazard(Stage::Closed, thread, 25),
-        "验收销号 by the administrator",
-    )
-    .await;
+    for (client, minutes, what) in [
+        (&who.officer, 20, "验收销号 by the officer"),
+        (&app.admin, 25, "验收销号 by the administrator"),
+    ] {
+        assert_accepted(&app, client, &hazard(Stage::Closed, thread, minutes), what).await;
+    }
     app.stop().await;
 }
 
