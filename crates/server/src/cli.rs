@@ -4,6 +4,7 @@
 //! asks for no login; the audit log names its changes "command-line".
 
 use std::io::{BufRead, IsTerminal};
+use std::path::{Path, PathBuf};
 
 use kuaibao_core::account::{
     check_area_id, AreaLevel, AreaRef, Role, MAX_PASSWORD_CHARS, MAX_USERNAME_CHARS, MIN_PASSWORD_CHARS,
@@ -29,7 +30,13 @@ usage:
   kuaibao-server audit                the audit log, one JSON object a line
   kuaibao-server fsck                 re-hashes every stored photo; quarantines and lists those that do not
                                       match their name, and lists arrived photos whose bytes are missing
-                                      (exit status 1 if it found any)";
+                                      (exit status 1 if it found any)
+  kuaibao-server backup DIR           while the server runs: a snapshot of the SQLite database (on PostgreSQL,
+                                      run pg_dump first), then every photo, re-hashed, and DIR/manifest.json;
+                                      DIR must be new or empty
+  kuaibao-server restore DIR          a backup into an empty data dir (on PostgreSQL, after pg_restore), each
+                                      photo checked against the manifest; then checks the counts and runs fsck
+                                      (exit status 1 on any difference, naming it)";
 
 /// A command line the server understands.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,6 +59,12 @@ pub enum Command {
     },
     Audit,
     Fsck,
+    Backup {
+        dir: PathBuf,
+    },
+    Restore {
+        dir: PathBuf,
+    },
     Help,
 }
 
@@ -69,6 +82,8 @@ pub enum CliError {
     Fsck(#[from] crate::fsck::FsckError),
     #[error(transparent)]
     Storage(#[from] crate::storage::StorageError),
+    #[error(transparent)]
+    Backup(#[from] crate::backup::BackupError),
     #[error("cannot read the password from standard input: {0}")]
     Stdin(std::io::Error),
     #[error("cannot write to standard output: {0}")]
@@ -96,6 +111,13 @@ pub fn parse(args: &[String]) -> Result<Command, CliError> {
         ["area", "list"] => Ok(Command::AreaList),
         ["audit"] => Ok(Command::Audit),
         ["fsck"] => Ok(Command::Fsck),
+        ["backup", dir] => Ok(Command::Backup {
+            dir: PathBuf::from(dir),
+        }),
+        ["restore", dir] => Ok(Command::Restore {
+            dir: PathBuf::from(dir),
+        }),
+        [verb @ ("backup" | "restore")] => Err(CliError::Usage(format!("{verb} needs a folder: {verb} DIR"))),
         ["area", "add", code, rest @ ..] => {
             let mut flags = Flags::read(rest, &["--name", "--level", "--parent"])?;
             check_area_id(code).map_err(CliError::Usage)?;
@@ -186,6 +208,17 @@ impl Flags {
 /// Runs an administrative command (anything but `Serve` and `Help`),
 /// printing its result on stdout.
 pub async fn run(config: &Config, command: Command, stdin: impl BufRead) -> Result<(), CliError> {
+    // These open the database themselves: a backup must not make one where
+    // there is none (as `run_on_database` would), and a restore needs the
+    // data dir without one.
+    match command {
+        Command::Backup { dir } => backup(config, &dir).await,
+        Command::Restore { dir } => restore(config, &dir).await,
+        other => run_on_database(config, other, stdin).await,
+    }
+}
+
+async fn run_on_database(config: &Config, command: Command, stdin: impl BufRead) -> Result<(), CliError> {
     std::fs::create_dir_all(&config.data_dir).map_err(|source| StartError::DataDir {
         path: config.data_dir.clone(),
         source,
@@ -193,7 +226,7 @@ pub async fn run(config: &Config, command: Command, stdin: impl BufRead) -> Resu
     let pool = startup::open_database(config).await?;
     let actor = Actor::command_line();
     let result = match command {
-        Command::Serve | Command::Help => Ok(()),
+        Command::Serve | Command::Help | Command::Backup { .. } | Command::Restore { .. } => Ok(()),
         Command::AreaAdd { area, parent } => {
             let added = accounts::add_area(&pool, &actor, &area, parent.as_deref())
                 .await?
@@ -286,6 +319,99 @@ pub async fn run(config: &Config, command: Command, stdin: impl BufRead) -> Resu
     result
 }
 
+/// `backup DIR`: see `crate::backup`.
+async fn backup(config: &Config, dir: &Path) -> Result<(), CliError> {
+    let done = crate::backup::backup(config, dir).await?;
+    let m = &done.manifest;
+    match &m.database {
+        Some(file) => say!(
+            "database: SQLite snapshot {} ({} bytes, SHA-256 {})",
+            file.file,
+            file.size,
+            file.sha256
+        )?,
+        None => say!(
+            "database: PostgreSQL is not in this backup: keep the `pg_dump -Fc` you made before it with it \
+             (see the README); the counts below are the live database's when the backup started"
+        )?,
+    }
+    say!(
+        "photos: {} object(s), {} bytes, each re-hashed",
+        m.photos.len(),
+        done.photo_bytes
+    )?;
+    say!("counts: {}", m.counts)?;
+    for key in &m.damaged {
+        say!("damaged\t{key}\tits bytes do not match its name: not backed up")?;
+    }
+    for photo in &m.missing {
+        say!(
+            "missing\t{}\tphoto {} has arrived but its bytes are not in this backup",
+            photo.key,
+            photo.photo_id
+        )?;
+    }
+    say!(
+        "backup of {} written to {} ({})",
+        m.created_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        done.dir.display(),
+        crate::backup::MANIFEST_FILE
+    )?;
+    if done.complete() {
+        Ok(())
+    } else {
+        Err(CliError::Refused(
+            "the backup lacks the photos listed above: run `kuaibao-server fsck` to see the store's state".to_owned(),
+        ))
+    }
+}
+
+/// `restore DIR`: see `crate::backup`.
+async fn restore(config: &Config, dir: &Path) -> Result<(), CliError> {
+    let done = crate::backup::restore(config, dir).await?;
+    let m = &done.manifest;
+    match &m.database {
+        Some(file) => say!(
+            "database: {} ({} bytes, SHA-256 as in the manifest) into {}",
+            file.file,
+            file.size,
+            config.data_dir.display()
+        )?,
+        None => say!("database: PostgreSQL, as pg_restore left it")?,
+    }
+    say!(
+        "photos: {} object(s), {} bytes, each as in the manifest",
+        m.photos.len(),
+        done.photo_bytes
+    )?;
+    say!("counts: {}", done.counts)?;
+    say!(
+        "fsck: checked {} stored photo(s): {} damaged, {} arrived photo(s) missing",
+        done.findings.checked,
+        done.findings.quarantined.len(),
+        done.findings.missing.len()
+    )?;
+    for note in &done.notes {
+        say!("note\t{note}")?;
+    }
+    for problem in &done.problems {
+        say!("mismatch\t{problem}")?;
+    }
+    if done.problems.is_empty() {
+        say!(
+            "restored the backup of {} from {}",
+            m.created_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            dir.display()
+        )?;
+        Ok(())
+    } else {
+        Err(CliError::Refused(format!(
+            "the restored data differs from the backup in {} way(s) (see above)",
+            done.problems.len()
+        )))
+    }
+}
+
 /// One line of standard input, without its line end: a password is never
 /// an argument, which `ps` and shell histories would show.
 fn read_password(mut stdin: impl BufRead) -> Result<String, CliError> {
@@ -365,6 +491,26 @@ mod tests {
                 disable: true
             }
         );
+    }
+
+    #[test]
+    fn backup_and_restore_take_one_folder() {
+        assert_eq!(
+            parse(&args("backup /srv/backups/2026-05-01")).expect("backup"),
+            Command::Backup {
+                dir: PathBuf::from("/srv/backups/2026-05-01")
+            }
+        );
+        assert_eq!(
+            parse(&args("restore backups/x")).expect("restore"),
+            Command::Restore {
+                dir: PathBuf::from("backups/x")
+            }
+        );
+        let message = |line: &str| parse(&args(line)).expect_err(line).to_string();
+        assert!(message("backup").starts_with("backup needs a folder"));
+        assert!(message("restore").starts_with("restore needs a folder"));
+        assert!(message("backup a b").starts_with("unknown command `backup a b`"));
     }
 
     #[test]

@@ -15,7 +15,7 @@ use serde_json::json;
 
 use crate::db::audit::{self, Actor};
 use crate::db::{Pool, StoreError};
-use crate::storage::{hex_sha256, photo_key, PhotoStore, StorageError};
+use crate::storage::{hex_sha256, is_temporary, photo_key, PhotoStore, StorageError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum FsckError {
@@ -42,21 +42,52 @@ impl Findings {
     }
 }
 
+/// What an object's bytes hash to, against its name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Rehashed {
+    /// The bytes are the ones the key names.
+    Intact { sha256: String },
+    /// They hash to something else: the object is damaged.
+    Damaged { sha256: String },
+}
+
+/// Re-hashes `bytes`, read from the store under `key`. A photo's key is
+/// made from the SHA-256 of its bytes, so any other hash means damage.
+pub fn rehash(key: &str, bytes: &[u8]) -> Rehashed {
+    let sha256 = hex_sha256(bytes);
+    if key == photo_key(&sha256) {
+        Rehashed::Intact { sha256 }
+    } else {
+        Rehashed::Damaged { sha256 }
+    }
+}
+
+/// Every photo object in `store`: the keys under `photos/`, less the
+/// temporary files a local store writes before renaming a photo into place
+/// (listed while the server runs, they are a photo on its way, not damage).
+pub async fn photo_keys(store: &PhotoStore) -> Result<Vec<String>, StorageError> {
+    let mut keys = store.keys(PHOTOS_PREFIX).await?;
+    keys.retain(|key| !is_temporary(key));
+    Ok(keys)
+}
+
+/// The folder of the photo objects in a store.
+const PHOTOS_PREFIX: &str = "photos";
+
 /// Checks every object under `photos/` and every arrived photo's object;
 /// quarantines the damaged ones, each with an audit row by `actor`.
 pub async fn check(pool: &Pool, store: &PhotoStore, actor: &Actor) -> Result<Findings, FsckError> {
     let mut findings = Findings::default();
-    for key in store.keys("photos").await? {
+    for key in photo_keys(store).await? {
         // One object at a time: photos are a few MB, the store may hold
         // millions.
         let Some(bytes) = store.get(&key).await? else {
             continue;
         };
         findings.checked += 1;
-        let sha256 = hex_sha256(&bytes);
-        if key == photo_key(&sha256) {
+        let Rehashed::Damaged { sha256 } = rehash(&key, &bytes) else {
             continue;
-        }
+        };
         let moved = store.quarantine(&key).await?;
         tracing::warn!(%key, %moved, size = bytes.len(), "a stored photo does not match its name: quarantined");
         let mut tx = pool.begin().await.map_err(StoreError::from)?;
@@ -71,16 +102,20 @@ pub async fn check(pool: &Pool, store: &PhotoStore, actor: &Actor) -> Result<Fin
         tx.commit().await.map_err(StoreError::from)?;
         findings.quarantined.push((key, moved));
     }
-    let arrived: Vec<(String, String)> = sqlx::query_as(
-        "SELECT photo_id, storage_key FROM photos WHERE storage_key IS NOT NULL ORDER BY arrived_at, photo_id",
-    )
-    .fetch_all(pool)
-    .await
-    .map_err(StoreError::from)?;
-    for (photo_id, key) in arrived {
+    for (photo_id, key) in arrived_photos(pool).await? {
         if !store.contains(&key).await? {
             findings.missing.push((photo_id, key));
         }
     }
     Ok(findings)
+}
+
+/// Every arrived photo as (id, key of its object), in order of arrival.
+pub async fn arrived_photos(pool: &Pool) -> Result<Vec<(String, String)>, StoreError> {
+    let arrived = sqlx::query_as(
+        "SELECT photo_id, storage_key FROM photos WHERE storage_key IS NOT NULL ORDER BY arrived_at, photo_id",
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(arrived)
 }

@@ -2,6 +2,7 @@
 //! phone-made id, keeps them in SQLite and serves the app's files.
 
 pub mod auth;
+pub mod backup;
 pub mod cli;
 pub mod config;
 pub mod db;

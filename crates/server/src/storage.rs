@@ -211,11 +211,40 @@ pub fn hex_sha256(bytes: &[u8]) -> String {
 }
 
 /// Writes `bytes` to `path` so that a power cut at any moment leaves either
-/// what was there or all of `bytes`: a temporary file in the same folder,
-/// synced, renamed over `path`, then the folder synced (the rename itself
-/// is an entry in the folder).
-fn write_durably(path: &Path, bytes: &[u8]) -> Result<(), StorageError> {
+/// what was there or all of `bytes` (see [`replace_durably`]).
+pub fn write_durably(path: &Path, bytes: &[u8]) -> Result<(), StorageError> {
     use std::io::Write;
+    replace_durably(path, |file| file.write_all(bytes))
+}
+
+/// Copies the file `from` to `to` as [`write_durably`] writes, streaming:
+/// a database file may not fit in memory.
+pub fn copy_durably(from: &Path, to: &Path) -> Result<(), StorageError> {
+    let mut source = std::fs::File::open(from).map_err(|source| StorageError::Sync {
+        path: from.to_owned(),
+        source,
+    })?;
+    replace_durably(to, |file| std::io::copy(&mut source, file).map(drop))
+}
+
+/// Whether `key` names one of the temporary files [`replace_durably`]
+/// writes beside a photo before renaming it into place: not a photo (yet),
+/// so whoever lists the store while the server runs passes it by.
+pub fn is_temporary(key: &str) -> bool {
+    let name = key.rsplit('/').next().unwrap_or(key);
+    name.starts_with('.') && name.ends_with(TEMPORARY_SUFFIX)
+}
+
+const TEMPORARY_SUFFIX: &str = ".tmp";
+
+/// Puts a file at `path` so that a power cut at any moment leaves either
+/// what was there or the whole of what `fill` writes: a temporary file in
+/// the same folder, filled, synced, renamed over `path`, then the folder
+/// synced (the rename itself is an entry in the folder).
+fn replace_durably(
+    path: &Path,
+    fill: impl FnOnce(&mut std::fs::File) -> std::io::Result<()>,
+) -> Result<(), StorageError> {
     let io = |p: &Path| {
         let p = p.to_owned();
         move |source| StorageError::Sync { path: p, source }
@@ -225,10 +254,10 @@ fn write_durably(path: &Path, bytes: &[u8]) -> Result<(), StorageError> {
         .ok_or_else(|| StorageError::Url(format!("{} has no folder", path.display())))?;
     std::fs::create_dir_all(dir).map_err(io(dir))?;
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("photo");
-    let temporary = dir.join(format!(".{name}.{}.tmp", uuid::Uuid::new_v4().simple()));
+    let temporary = dir.join(format!(".{name}.{}{TEMPORARY_SUFFIX}", uuid::Uuid::new_v4().simple()));
     let written = std::fs::File::create(&temporary)
         .and_then(|mut file| {
-            file.write_all(bytes)?;
+            fill(&mut file)?;
             file.sync_all()
         })
         .and_then(|()| std::fs::rename(&temporary, path));
@@ -239,7 +268,31 @@ fn write_durably(path: &Path, bytes: &[u8]) -> Result<(), StorageError> {
             source,
         });
     }
-    std::fs::File::open(dir).and_then(|d| d.sync_all()).map_err(io(dir))
+    sync_dir(dir)
+}
+
+/// Syncs a file someone else wrote (SQLite's `VACUUM INTO` does not), and
+/// its folder, so both its bytes and its name survive a power cut.
+pub fn sync_file_and_dir(path: &Path) -> Result<(), StorageError> {
+    std::fs::File::open(path)
+        .and_then(|f| f.sync_all())
+        .map_err(|source| StorageError::Sync {
+            path: path.to_owned(),
+            source,
+        })?;
+    match path.parent() {
+        Some(dir) => sync_dir(dir),
+        None => Ok(()),
+    }
+}
+
+fn sync_dir(dir: &Path) -> Result<(), StorageError> {
+    std::fs::File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(|source| StorageError::Sync {
+            path: dir.to_owned(),
+            source,
+        })
 }
 
 #[cfg(test)]
@@ -271,6 +324,14 @@ mod tests {
             .expect("list")
             .count();
         assert_eq!(siblings, 1);
+    }
+
+    #[test]
+    fn temporary_files_are_told_apart_from_photos() {
+        let sha = "ab".repeat(32);
+        assert!(!is_temporary(&photo_key(&sha)));
+        assert!(is_temporary(&format!("photos/ab/.{sha}.0123abcd{TEMPORARY_SUFFIX}")));
+        assert!(!is_temporary(&format!("photos/ab/{sha}{TEMPORARY_SUFFIX}")));
     }
 
     #[tokio::test]

@@ -1513,6 +1513,9 @@ mod writes;
 #[path = "api/durability.rs"]
 mod durability;
 
+#[path = "api/backup.rs"]
+mod backup;
+
 // ---------------------------------------------------------------------------
 // The duty office's map: its base map and the tiles' image source.
 

@@ -1,0 +1,372 @@
+//! `kuaibao-server backup` while reports and photos keep arriving, and
+//! `kuaibao-server restore` into a fresh data dir: the restored server
+//! answers the same reports, threads and photo bytes, and fsck finds its
+//! store clean. On PostgreSQL the database travels by `pg_dump -Fc` (made
+//! before the backup) and `pg_restore`, as the README tells operators.
+
+use std::collections::HashMap;
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+use std::sync::Arc;
+
+use tokio::sync::Notify;
+
+use super::uploads::{hazard_with_photos, jpeg, XorShift};
+use super::*;
+
+/// Reports sent before the backup starts, and while it runs.
+const BEFORE: u64 = 60;
+const DURING: u64 = 40;
+
+/// `kuaibao-server ARGS…` on the data and database of `dirs`.
+fn kuaibao_command(dirs: &Dirs, args: &[&OsStr]) -> tokio::process::Command {
+    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_kuaibao-server"));
+    command
+        .args(args)
+        .env("KUAIBAO_DATA_DIR", dirs.data.path())
+        .env("RUST_LOG", "warn")
+        .env("NO_COLOR", "1")
+        .env_remove("DATABASE_URL")
+        .env_remove("KUAIBAO_OBJECT_STORE");
+    if let Some(url) = &dirs.database_url {
+        command.env("DATABASE_URL", url);
+    }
+    command
+}
+
+/// Runs `kuaibao-server ARGS…`: its exit success and its stdout and stderr.
+async fn kuaibao(dirs: &Dirs, args: &[&OsStr]) -> (bool, String) {
+    let out = kuaibao_command(dirs, args).output().await.expect("run kuaibao-server");
+    (out.status.success(), text_of(&out))
+}
+
+fn text_of(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+fn arg(s: &str) -> &OsStr {
+    OsStr::new(s)
+}
+
+/// A PostgreSQL client tool (`pg_dump`, `pg_restore`) of the newest
+/// version installed, where Debian puts them (as xtask finds `initdb`).
+fn pg_tool(name: &str) -> PathBuf {
+    let mut found: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
+        .expect("PostgreSQL is installed under /usr/lib/postgresql")
+        .flatten()
+        .filter_map(|entry| {
+            let major = entry.file_name().to_str()?.parse::<u32>().ok()?;
+            let tool = entry.path().join("bin").join(name);
+            tool.is_file().then_some((major, tool))
+        })
+        .collect();
+    found.sort();
+    found
+        .pop()
+        .unwrap_or_else(|| panic!("no {name} under /usr/lib/postgresql/*/bin"))
+        .1
+}
+
+/// `pg_dump -Fc` of the database at `url` into `file`.
+async fn pg_dump(url: &str, file: &Path) {
+    let out = tokio::process::Command::new(pg_tool("pg_dump"))
+        .arg("-Fc")
+        .arg("-f")
+        .arg(file)
+        .arg(url)
+        .output()
+        .await
+        .expect("run pg_dump");
+    assert!(out.status.success(), "pg_dump: {}", text_of(&out));
+}
+
+/// Dirs to restore into: empty; on PostgreSQL with a fresh database that
+/// `dump` has been `pg_restore`d into, as the operator does first.
+async fn restore_target(dump: Option<&Path>) -> Dirs {
+    let target = dirs();
+    if let (Some(url), Some(dump)) = (&target.database_url, dump) {
+        let out = tokio::process::Command::new(pg_tool("pg_restore"))
+            .args(["--no-owner", "-d", url])
+            .arg(dump)
+            .output()
+            .await
+            .expect("run pg_restore");
+        assert!(out.status.success(), "pg_restore: {}", text_of(&out));
+    }
+    target
+}
+
+/// A hazard as found with one small photo (2 to 5 kB, made from `seed`),
+/// stored and its photo uploaded whole.
+async fn send_with_photo(app: &TestApp, seed: u64) -> (Report, Vec<u8>) {
+    let size = XorShift(seed).range(2_000, 5_000) as usize;
+    let bytes = jpeg(size, seed);
+    let report = hazard_with_photos(&[&bytes]);
+    receipt(app.submit(&report).await, StatusCode::CREATED).await;
+    let (location, _) = app.tus_created(&report.photos[0]).await;
+    assert_eq!(
+        app.tus_send(&location, 0, &bytes, 65_536).await.status(),
+        StatusCode::NO_CONTENT
+    );
+    (report, bytes)
+}
+
+/// Takes a backup of `dirs` into `backup`, while the server runs; on
+/// PostgreSQL a dump into `dump` first. Exit success and output.
+async fn take_backup(dirs: &Dirs, backup: &Path, dump: &Path) -> (bool, String) {
+    if let Some(url) = &dirs.database_url {
+        pg_dump(url, dump).await;
+    }
+    kuaibao(dirs, &[arg("backup"), backup.as_os_str()]).await
+}
+
+fn read_manifest(backup: &Path) -> kuaibao_server::backup::Manifest {
+    kuaibao_server::backup::read_manifest(backup).expect("the backup's manifest")
+}
+
+#[tokio::test]
+async fn a_backup_taken_under_live_ingest_restores_to_the_same_reports_threads_and_photos() {
+    let (app, dirs) = spawn_app().await;
+    let work = TempDir::new().expect("work dir");
+    let (backup, dump) = (work.path().join("backup"), work.path().join("kuaibao.dump"));
+    let mut photos: HashMap<String, Vec<u8>> = HashMap::new();
+    for seed in 1..=BEFORE {
+        let (report, bytes) = send_with_photo(&app, seed).await;
+        photos.insert(report.photos[0].sha256.clone(), bytes);
+        // Some threads get a second record, whose photo is announced only.
+        if seed % 10 == 0 {
+            let next = hazard(Stage::Rectifying, Some(report.id), 10);
+            receipt(app.submit(&next).await, StatusCode::CREATED).await;
+        }
+    }
+    let before = app.list_as(&app.admin).await;
+    assert_eq!(before.len(), (BEFORE + BEFORE / 10) as usize);
+
+    // The rest keeps arriving while the backup is taken: the backup starts
+    // once a few of them are in.
+    let started = Arc::new(Notify::new());
+    let ingest = async {
+        let mut sent = Vec::new();
+        for seed in BEFORE + 1..=BEFORE + DURING {
+            sent.push(send_with_photo(&app, seed).await);
+            if seed == BEFORE + 5 {
+                started.notify_one();
+            }
+        }
+        sent
+    };
+    let backing_up = async {
+        started.notified().await;
+        take_backup(&dirs, &backup, &dump).await
+    };
+    let (sent, (ok, text)) = tokio::join!(ingest, backing_up);
+    assert!(ok, "backup: {text}");
+    for (report, bytes) in sent {
+        photos.insert(report.photos[0].sha256.clone(), bytes);
+    }
+    let after = app.list_as(&app.admin).await;
+    assert_eq!(after.len(), (BEFORE + BEFORE / 10 + DURING) as usize);
+
+    let manifest = read_manifest(&backup);
+    assert!(
+        manifest.damaged.is_empty() && manifest.missing.is_empty(),
+        "{manifest:?}"
+    );
+    if dirs.database_url.is_none() {
+        assert!(text.contains("database: SQLite snapshot kuaibao.sqlite3"), "{text}");
+        assert!(manifest.database.is_some());
+    } else {
+        assert!(text.contains("PostgreSQL is not in this backup"), "{text}");
+        assert!(manifest.database.is_none());
+    }
+    assert!(manifest.counts.reports >= before.len() as i64, "{:?}", manifest.counts);
+    assert!(manifest.counts.photos_arrived >= BEFORE as i64);
+    assert_eq!(manifest.counts.users, 2);
+    let copied: HashMap<&str, &kuaibao_server::backup::PhotoObject> =
+        manifest.photos.iter().map(|p| (p.sha256.as_str(), p)).collect();
+    for stored in &before {
+        for photo in stored.report.photos.iter().filter(|p| photos.contains_key(&p.sha256)) {
+            let object = copied
+                .get(photo.sha256.as_str())
+                .expect("every arrived photo is in the backup");
+            assert_eq!(object.size, photo.size);
+            let file = std::fs::read(backup.join(&object.key)).expect("the photo's file");
+            assert_eq!(&file, &photos[&photo.sha256]);
+        }
+    }
+    app.stop().await;
+
+    // Into a fresh data dir (and, on PostgreSQL, a fresh database the dump
+    // was restored into).
+    let restored_dirs = restore_target(Some(&dump)).await;
+    let (ok, text) = kuaibao(&restored_dirs, &[arg("restore"), backup.as_os_str()]).await;
+    assert!(ok, "restore: {text}");
+    assert!(text.contains("restored the backup of"), "{text}");
+    assert!(!text.contains("mismatch"), "{text}");
+
+    let restored_app = start(&restored_dirs).await;
+    let restored = restored_app.list_as(&restored_app.admin).await;
+    // Everything stored before the backup started, exactly as it was.
+    assert!(restored.len() >= before.len(), "{} restored", restored.len());
+    assert_eq!(&restored[..before.len()], &before[..]);
+    // And nothing else than a prefix of what the original went on to
+    // store, each record as the original has it (a photo may have arrived
+    // there only after the snapshot).
+    assert!(restored.len() <= after.len());
+    if dirs.database_url.is_none() {
+        assert_eq!(restored.len() as i64, manifest.counts.reports);
+    }
+    for (got, original) in restored.iter().zip(&after) {
+        assert_eq!((&got.receipt, &got.report), (&original.receipt, &original.report));
+        assert_eq!(got.photos.expected, original.photos.expected);
+        assert!(got.photos.arrived <= original.photos.arrived);
+    }
+    // Threads too, and every arrived photo's bytes, as the reporter sees
+    // them.
+    let reporter = &restored_app.client;
+    let mut photos_checked = 0;
+    for got in &restored {
+        let thread_id = got.report.thread.unwrap_or(got.report.id);
+        let thread = restored_app.thread_as(&restored_app.admin, thread_id).await;
+        let original = before.iter().find(|r| r.report.id == got.report.id);
+        if let Some(original) = original {
+            assert!(thread.records.contains(original), "{}", got.report.id);
+        }
+        assert!(thread.records.contains(got), "{}", got.report.id);
+        if got.photos.arrived == 0 {
+            continue;
+        }
+        for photo in got.report.photos.iter().filter(|p| photos.contains_key(&p.sha256)) {
+            let res = restored_app
+                .get_as(reporter, &format!("/api/photos/{}", photo.sha256))
+                .await;
+            assert_eq!(res.status(), StatusCode::OK, "photo {}", photo.sha256);
+            assert_eq!(res.bytes().await.expect("bytes").as_ref(), &photos[&photo.sha256][..]);
+            photos_checked += 1;
+        }
+    }
+    assert!(photos_checked >= BEFORE, "{photos_checked} photos checked");
+    // The threads of the restored server are the original's, record by
+    // record, for every thread whose records were all stored before.
+    for original in before.iter().filter(|r| r.report.thread.is_none()) {
+        let thread = restored_app.thread_as(&restored_app.admin, original.report.id).await;
+        let records: Vec<&StoredReport> = before
+            .iter()
+            .filter(|r| r.report.id == original.report.id || r.report.thread == Some(original.report.id))
+            .collect();
+        assert_eq!(thread.records.iter().collect::<Vec<_>>(), records);
+    }
+    restored_app.stop().await;
+
+    let (ok, text) = kuaibao(&restored_dirs, &[arg("fsck")]).await;
+    assert!(ok, "fsck on the restored data: {text}");
+}
+
+#[tokio::test]
+async fn restore_refuses_a_data_dir_that_is_not_empty() {
+    let (app, dirs) = spawn_app().await;
+    let work = TempDir::new().expect("work dir");
+    let (backup, dump) = (work.path().join("backup"), work.path().join("kuaibao.dump"));
+    let (_, _) = send_with_photo(&app, 7).await;
+    let (ok, text) = take_backup(&dirs, &backup, &dump).await;
+    assert!(ok, "backup: {text}");
+    // A photo the backup does not have.
+    let (_, _) = send_with_photo(&app, 8).await;
+    app.stop().await;
+
+    let (ok, text) = kuaibao(&dirs, &[arg("restore"), backup.as_os_str()]).await;
+    assert!(!ok, "restored over live data: {text}");
+    if dirs.database_url.is_none() {
+        let db_file = dirs.data.path().join("kuaibao.sqlite3");
+        assert!(
+            text.contains(&format!("{} already exists", db_file.display())),
+            "{text}"
+        );
+    } else {
+        assert!(text.contains("which is not in this backup"), "{text}");
+    }
+
+    // A backup goes into a new or empty folder only.
+    let (ok, text) = kuaibao(&dirs, &[arg("backup"), backup.as_os_str()]).await;
+    assert!(!ok);
+    assert!(text.contains(&format!("{} is not empty", backup.display())), "{text}");
+}
+
+#[tokio::test]
+async fn a_damaged_backup_is_refused_naming_the_photo() {
+    let (app, dirs) = spawn_app().await;
+    let work = TempDir::new().expect("work dir");
+    let (backup, dump) = (work.path().join("backup"), work.path().join("kuaibao.dump"));
+    let mut sent = Vec::new();
+    for seed in 21..24 {
+        sent.push(send_with_photo(&app, seed).await);
+    }
+    let (ok, text) = take_backup(&dirs, &backup, &dump).await;
+    assert!(ok, "backup: {text}");
+    app.stop().await;
+
+    // The disk loses the end of one photo of the backup.
+    let (report, bytes) = &sent[1];
+    let key = kuaibao_server::storage::photo_key(&report.photos[0].sha256);
+    std::fs::write(backup.join(&key), &bytes[..1_000]).expect("truncate");
+
+    let target = restore_target(Some(&dump)).await;
+    let (ok, text) = kuaibao(&target, &[arg("restore"), backup.as_os_str()]).await;
+    assert!(!ok, "a damaged backup was restored: {text}");
+    assert!(
+        text.contains(&format!("photo {key} in the backup is damaged")),
+        "{text}"
+    );
+    // Photos are restored before the database, so nothing of it is there
+    // and the restore can be run again once the backup is mended.
+    assert!(!target.data.path().join("kuaibao.sqlite3").exists());
+    std::fs::write(backup.join(&key), bytes).expect("mend");
+    let (ok, text) = kuaibao(&target, &[arg("restore"), backup.as_os_str()]).await;
+    assert!(ok, "restore of the mended backup: {text}");
+
+    // A backup without its manifest is no backup.
+    std::fs::remove_file(backup.join("manifest.json")).expect("remove");
+    let (ok, text) = kuaibao(&restore_target(None).await, &[arg("restore"), backup.as_os_str()]).await;
+    assert!(!ok);
+    assert!(text.contains("has no manifest.json"), "{text}");
+}
+
+#[tokio::test]
+async fn a_photo_damaged_in_the_store_is_named_and_left_out_of_the_backup() {
+    let (app, dirs) = spawn_app().await;
+    let work = TempDir::new().expect("work dir");
+    let (backup, dump) = (work.path().join("backup"), work.path().join("kuaibao.dump"));
+    let (report, bytes) = send_with_photo(&app, 31).await;
+    let (_, _) = send_with_photo(&app, 32).await;
+    let photo = &report.photos[0];
+    let key = kuaibao_server::storage::photo_key(&photo.sha256);
+    std::fs::write(dirs.data.path().join(&key), &bytes[..500]).expect("damage");
+
+    // Written all the same (a failing disk is when a backup matters most),
+    // but it says what it lacks and fails.
+    let (ok, text) = take_backup(&dirs, &backup, &dump).await;
+    assert!(!ok, "{text}");
+    assert!(text.contains(&format!("damaged\t{key}")), "{text}");
+    assert!(text.contains(&format!("missing\t{key}\tphoto {}", photo.id)), "{text}");
+    let manifest = read_manifest(&backup);
+    assert_eq!(manifest.damaged, vec![key.clone()]);
+    assert_eq!(manifest.photos.len(), 1);
+    app.stop().await;
+
+    // Restored as it was taken: the lost photo is named, nothing else is.
+    let target = restore_target(Some(&dump)).await;
+    let (ok, text) = kuaibao(&target, &[arg("restore"), backup.as_os_str()]).await;
+    assert!(ok, "{text}");
+    assert!(
+        text.contains(&format!(
+            "note\tphoto {} ({key}) has arrived but its bytes were not in the store when the backup was taken",
+            photo.id
+        )),
+        "{text}"
+    );
+}
