@@ -3,8 +3,9 @@
 //!
 //! The crate is `fuzz/` (its own workspace). Before fuzzing, its `seeds`
 //! program writes core's example reports into `fuzz/corpus/<target>/`, so the
-//! fuzzer starts from real reports of every template. A crash fails the run
-//! and leaves its input in `fuzz/artifacts/<target>/`.
+//! fuzzer starts from real reports of every template (and from camera JPEGs,
+//! event streams and tus headers for the parsers of those). A crash fails
+//! the run and leaves its input in `fuzz/artifacts/<target>/`.
 //!
 //! cargo-fuzz passes `-Z` flags to rustc; on the stable toolchain
 //! `RUSTC_BOOTSTRAP=1` lets it (a fresh machine has no nightly). The build
@@ -19,11 +20,13 @@ use std::time::Instant;
 use crate::cmd;
 use crate::error::{Error, Result};
 
-/// The fuzz targets, `fuzz/fuzz_targets/<name>.rs`.
-pub const TARGETS: [&str; 3] = ["report", "json", "login"];
+/// The fuzz targets, `fuzz/fuzz_targets/<name>.rs`: the report decoder and
+/// validator, the phone's JSON reader, the login request; the EXIF reader,
+/// the office's event-stream parser, tus `Upload-Metadata`.
+pub const TARGETS: [&str; 6] = ["report", "json", "login", "exif", "sse", "tus_metadata"];
 /// `cargo xtask fuzz` without a number: seconds per target.
 pub const DEFAULT_SECONDS: u32 = 60;
-/// `cargo xtask test`: seconds per target.
+/// `cargo xtask test`: seconds per target (two minutes for the six).
 pub const TEST_SECONDS: u32 = 20;
 /// One input that takes longer than this is a failure (a hang).
 const INPUT_TIMEOUT_SECS: u32 = 10;
@@ -78,8 +81,8 @@ fn cargo_fuzz(root: &Path) -> Command {
     command
 }
 
-/// Runs `fuzz/seeds`: core's example reports and a few logins into the
-/// corpus directories. A plain release build, sharing target/fuzz with the
+/// Runs `fuzz/seeds`: core's example reports, a few logins, camera JPEGs,
+/// event streams and tus headers into the corpus directories. A plain release build, sharing target/fuzz with the
 /// fuzz build's host crates.
 fn seeds(root: &Path, paths: &Paths) -> Result<()> {
     println!("writing the seed corpus from kuaibao_core::examples");

@@ -36,8 +36,9 @@ usage: cargo xtask <command>
                      release build, end-to-end tests
   schemathesis       the schemathesis stage of `test` alone: the debug server, fuzzed from
                      its OpenAPI description (setup --browser installs schemathesis)
-  fuzz [SECONDS]     fuzz each target in fuzz/ (report, json, login) for SECONDS (default 60);
-                     seeds from core's examples, crash inputs in fuzz/artifacts/<target>/
+  fuzz [SECONDS]     fuzz each target in fuzz/ (report, json, login, exif, sse, tus_metadata)
+                     for SECONDS (default 60); seeds from core's examples, crash inputs in
+                     fuzz/artifacts/<target>/
   postgres start     start the test PostgreSQL (target/postgres, 127.0.0.1:54329) and leave it
                      running, for `KUAIBAO_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:54329/postgres`
   postgres stop      stop it
@@ -341,7 +342,7 @@ fn test(root: &Path) -> Result<()> {
         ("schemathesis (the API from its OpenAPI description)", |root| {
             schemathesis::run(root).map(|_| Outcome::Passed)
         }),
-        ("fuzzing (report, json, login)", |root| {
+        ("fuzzing (report, json, login, exif, sse, tus_metadata)", |root| {
             fuzz::run(root, fuzz::TEST_SECONDS).map(|_| Outcome::Passed)
         }),
         ("wasm tests (headless Chromium)", wasm_tests),

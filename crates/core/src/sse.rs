@@ -46,8 +46,15 @@ impl EventParser {
     /// Reads the next chunk; returns the events it completed, in order.
     pub fn push(&mut self, chunk: &[u8]) -> Vec<ServerEvent> {
         let mut events = Vec::new();
+        // A stream may hand over empty chunks. One carries nothing, and
+        // must not end the wait for a `\n` after a `\r` (the fuzz target
+        // `sse` found that it did: the `\n` then ended a second, blank
+        // line, which dispatched the event early).
+        if chunk.is_empty() {
+            return events;
+        }
         let mut bytes = chunk;
-        if !self.started && !bytes.is_empty() {
+        if !self.started {
             self.line.extend_from_slice(bytes);
             if self.line.len() < 3 && b"\xEF\xBB\xBF".starts_with(&self.line) {
                 // Could still be a BOM: wait for more.
@@ -195,6 +202,29 @@ mod tests {
         assert_eq!(data(&p.push(b"\n")), ["half"]);
         assert!(p.push(b"event: nothing\n\n").is_empty());
         assert_eq!(p.push(b"data\n\n")[0].data, "");
+    }
+
+    #[test]
+    fn an_empty_chunk_between_cr_and_lf_changes_nothing() {
+        // Found by the fuzz target `sse`: `\r`, an empty chunk, `\n` read
+        // as two line ends, the second a blank line dispatching `a` alone.
+        let text = b"data: a\r\ndata: b\n\n";
+        let whole = all_at_once("data: a\r\ndata: b\n\n");
+        assert_eq!(data(&whole), ["a\nb"]);
+        let mut p = EventParser::new();
+        let mut events = p.push(&text[..8]);
+        for _ in 0..3 {
+            events.extend(p.push(b""));
+        }
+        events.extend(p.push(&text[8..]));
+        assert_eq!(events, whole);
+        // And before the first bytes, while a byte-order mark may be coming.
+        let mut p = EventParser::new();
+        let mut events = p.push(b"");
+        events.extend(p.push(b"\xEF"));
+        events.extend(p.push(b""));
+        events.extend(p.push(b"\xBB\xBFdata: x\n\n"));
+        assert_eq!(data(&events), ["x"]);
     }
 
     #[test]

@@ -1,11 +1,16 @@
 //! Writes the fuzz targets' starting corpus: every template of core's
 //! catalogue, filled by `kuaibao_core::examples` at each stage it may be
-//! filed at, plus one report with every optional field and a few logins.
+//! filed at, plus one report with every optional field and a few logins;
+//! camera-shaped JPEGs with EXIF, event streams as the server sends them
+//! and `Upload-Metadata` headers as the phone sends them.
 //! Run by `cargo xtask fuzz` before fuzzing, so the seeds follow the
 //! catalogue; libFuzzer's own finds sit beside them and are kept.
 //!
 //! usage: kuaibao-fuzz-seeds <corpus dir>   (writes <dir>/report, <dir>/login,
-//! <dir>/json: the reports again, and texts at JSON's edges)
+//! <dir>/json: the reports again, and texts at JSON's edges; <dir>/exif,
+//! <dir>/sse, <dir>/tus_metadata)
+
+mod jpeg;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -13,6 +18,7 @@ use std::process::ExitCode;
 
 use kuaibao_core::account::LoginRequest;
 use kuaibao_core::grading::{Grade, GradeDecision};
+use kuaibao_core::photo::{exif, tus};
 use kuaibao_core::validate::parse_datetime;
 use kuaibao_core::{catalogue, examples, Family, Report};
 
@@ -24,7 +30,8 @@ fn main() -> ExitCode {
     match write_all(&dir) {
         Ok((reports, logins)) => {
             println!(
-                "seeds: {reports} reports in {}, {logins} logins in {}",
+                "seeds: {reports} reports in {}, {logins} logins in {}; JPEGs, event streams, \
+                 tus headers in exif/, sse/, tus_metadata/",
                 dir.join("report").display(),
                 dir.join("login").display()
             );
@@ -96,7 +103,151 @@ fn write_all(dir: &Path) -> Result<(usize, usize), String> {
     write_dir(&dir.join("report"), &reports)?;
     write_dir(&dir.join("login"), &logins)?;
     write_dir(&dir.join("json"), &texts)?;
+    write_dir(&dir.join("exif"), &exif_files()?)?;
+    write_dir(&dir.join("sse"), &event_streams())?;
+    write_dir(&dir.join("tus_metadata"), &metadata_headers())?;
     Ok((reports.len(), logins.len()))
+}
+
+/// The `exif` target's seeds: a phone's real photo (core's test fixture),
+/// and small camera files in both byte orders, in every hemisphere, at the
+/// poles and the antimeridian, with and without their sub-IFDs.
+fn exif_files() -> Result<Vec<(String, Vec<u8>)>, String> {
+    use jpeg::Value::{Ascii, Rationals, Short};
+    use jpeg::*;
+
+    let ifd0 = |orientation| -> Ifd {
+        vec![
+            (0x010F, Ascii("Xiaomi")),
+            (ORIENTATION, Short(orientation)),
+            (DATE_TIME, Ascii("2023:05:12 18:20:00")),
+        ]
+    };
+    let exif = || -> Ifd {
+        vec![
+            (DATE_TIME_ORIGINAL, Ascii("2023:05:12 14:03:09")),
+            (DATE_TIME_DIGITIZED, Ascii("2023:05:12 14:03:10")),
+        ]
+    };
+    let gps = |lat_ref, lat, lon_ref, lon| -> Ifd {
+        vec![
+            (GPS_LATITUDE_REF, Ascii(lat_ref)),
+            (GPS_LATITUDE, Rationals(lat)),
+            (GPS_LONGITUDE_REF, Ascii(lon_ref)),
+            (GPS_LONGITUDE, Rationals(lon)),
+        ]
+    };
+    // 30°39'31.0"N 104°3'53.3"E, Chengdu.
+    let chengdu = || gps("N", &[(30, 1), (39, 1), (310, 10)], "E", &[(104, 1), (3, 1), (533, 10)]);
+
+    let mut files = vec![(
+        "seed-phone-gps.jpg".to_owned(),
+        include_bytes!("../../../crates/core/tests/fixtures/exif/phone_gps.jpg").to_vec(),
+    )];
+    for (order, big_endian) in [("le", false), ("be", true)] {
+        let mut add = |name: &str, tiff: Vec<u8>, jfif| {
+            files.push((format!("seed-{name}-{order}.jpg"), jpeg(&tiff, jfif)));
+        };
+        add("camera", tiff(big_endian, &ifd0(1), &exif(), &chengdu()), false);
+        add("camera-jfif", tiff(big_endian, &ifd0(6), &exif(), &chengdu()), true);
+        add("ifd0-only", tiff(big_endian, &ifd0(3), &[], &[]), false);
+        add("no-gps", tiff(big_endian, &ifd0(8), &exif(), &[]), false);
+        // 33°51'24.4"S 151°12'54.6"E, Sydney; degrees alone.
+        add(
+            "sydney",
+            tiff(
+                big_endian,
+                &ifd0(1),
+                &exif(),
+                &gps("S", &[(338_573, 10_000)], "E", &[(151, 1), (12, 1), (546, 10)]),
+            ),
+            false,
+        );
+        // 22°54'30.0"S 43°12'37.8"W, Rio de Janeiro, lowercase letters.
+        add(
+            "rio",
+            tiff(
+                big_endian,
+                &[],
+                &exif(),
+                &gps("s", &[(22, 1), (54, 1), (300, 10)], "w", &[(43, 1), (12, 1), (378, 10)]),
+            ),
+            true,
+        );
+        // At the edges of the range: the pole and the antimeridian.
+        add(
+            "edges",
+            tiff(
+                big_endian,
+                &ifd0(2),
+                &[],
+                &gps("N", &[(90, 1)], "W", &[(180, 1), (0, 1), (0, 1)]),
+            ),
+            false,
+        );
+    }
+    // Every camera file must read as one, or the seeds would not reach
+    // the IFD walk they are for.
+    if let Some((name, _)) = files.iter().find(|(_, f)| {
+        let facts = exif::read(f);
+        facts.taken_at.is_none() || facts.orientation.is_none() && facts.lat.is_none()
+    }) {
+        return Err(format!("the seed {name} has no EXIF facts: the JPEG writer is wrong"));
+    }
+    files.push(("seed-plain.jpg".to_owned(), jpeg::plain()));
+    Ok(files)
+}
+
+/// The `sse` target's seeds, each `[n, n chunk lengths…, the stream]`: the
+/// office stream as the server writes it, whole and cut; the standard's
+/// line ends, fields and byte-order mark, cut at their awkward places.
+fn event_streams() -> Vec<(String, Vec<u8>)> {
+    let office =
+        b": subscribed\n\ndata: {\"thread_id\":\"0192f1c4-8a3e-7b2d-9c4f-1a2b3c4d5e6f\",\"kind\":\"report\"}\n\n\
+:keep-alive\n\ndata: {\"thread_id\":\"00000000-0000-0000-0000-000000000000\",\"kind\":\"reload\"}\n\n";
+    let ends = "data: 续报\r\n\r\nevent: x\rdata: a\rdata:b\r\rid: 7\ndata:  two spaces\n\n".as_bytes();
+    let fields = b"retry: 1000\nid\nevent\ndata\n\nid: a\0b\ndata:x\nunknown: y\ndata\n\n: comment\n";
+    let bom = b"\xEF\xBB\xBFdata: x\n\n";
+    let seed = |cuts: &[u8], stream: &[u8]| [&[cuts.len() as u8][..], cuts, stream].concat();
+    vec![
+        ("seed-office-whole".to_owned(), seed(&[], office)),
+        // Mid-line, mid-field-name, after the blank line.
+        ("seed-office-cut".to_owned(), seed(&[5, 13, 40, 0, 31], office)),
+        ("seed-line-ends-whole".to_owned(), seed(&[], ends)),
+        // Mid-character (续 is three bytes), then between `\r` and `\n`, then
+        // an empty chunk after a `\r`.
+        ("seed-line-ends-cut".to_owned(), seed(&[7, 3, 0, 4, 1, 0, 9], ends)),
+        ("seed-fields".to_owned(), seed(&[2, 2, 2], fields)),
+        ("seed-bom-whole".to_owned(), seed(&[], bom)),
+        ("seed-bom-split".to_owned(), seed(&[1, 0, 1, 1], bom)),
+        ("seed-bom-only".to_owned(), seed(&[1, 1], b"\xEF\xBB")),
+    ]
+}
+
+/// The `tus_metadata` target's seeds: the header as the phone writes it for
+/// a photo, with spaces and a bare key, and ones the server refuses.
+fn metadata_headers() -> Vec<(String, Vec<u8>)> {
+    // The id, the SHA-256 of no bytes, image/jpeg.
+    let photo = format!(
+        "{} MDE5MmYxYzQtOGEzZS03YjJkLTljNGYtMWEyYjNjNGQ1ZTZm,\
+         {} ZTNiMGM0NDI5OGZjMWMxNDlhZmJmNGM4OTk2ZmI5MjQyN2FlNDFlNDY0OWI5MzRjYTQ5NTk5MWI3ODUyYjg1NQ==,\
+         {} aW1hZ2UvanBlZw==",
+        tus::META_PHOTO_ID,
+        tus::META_SHA256,
+        tus::META_FILETYPE,
+    );
+    [
+        ("seed-photo", photo.as_str()),
+        ("seed-spaces", " photo_id  MTIz , flag,sha256 YWJj ,, "),
+        ("seed-empty", ""),
+        ("seed-not-base64", "photo_id !!!"),
+        ("seed-not-text", "photo_id /w=="),
+        ("seed-twice", "a MTIz,a MTIz"),
+        ("seed-padding", "a YQ,b YWI=,c YWJj,d YWJjZA==="),
+    ]
+    .into_iter()
+    .map(|(name, text)| (name.to_owned(), text.as_bytes().to_vec()))
+    .collect()
 }
 
 /// An incident template with a Photos blank (else any template with one), at
@@ -148,7 +299,7 @@ fn slug(text: &str) -> String {
     out.trim_end_matches('-').to_owned()
 }
 
-fn write_dir(dir: &Path, files: &[(String, String)]) -> Result<(), String> {
+fn write_dir(dir: &Path, files: &[(String, impl AsRef<[u8]>)]) -> Result<(), String> {
     fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     for (name, text) in files {
         let path = dir.join(name);

@@ -10,6 +10,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use crate::ids::PhotoId;
 
 pub mod exif;
+pub mod tus;
 
 /// The largest photo the server accepts by default. The phone shrinks photos
 /// to about 0.5 MB; this cap only stops what never should have been sent.
@@ -76,19 +77,6 @@ pub fn sniff_image(bytes: &[u8]) -> Option<&'static str> {
 /// Whether `s` is a lowercase hex SHA-256.
 pub fn is_sha256_hex(s: &str) -> bool {
     s.len() == 64 && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-}
-
-/// The tus 1.0 resumable-upload protocol, as both sides speak it.
-pub mod tus {
-    /// `POST` creates an upload; `HEAD`/`PATCH`/`DELETE` on the returned
-    /// `Location` (`/api/uploads/{upload_id}`) query, continue, terminate it.
-    pub const UPLOADS_PATH: &str = "/api/uploads";
-    pub const VERSION: &str = "1.0.0";
-    pub const EXTENSIONS: &str = "creation,checksum,expiration,termination";
-    /// `Upload-Metadata` keys (values base64, as tus says).
-    pub const META_PHOTO_ID: &str = "photo_id";
-    pub const META_SHA256: &str = "sha256";
-    pub const META_FILETYPE: &str = "filetype";
 }
 
 #[cfg(test)]

@@ -15,7 +15,7 @@
 //! JSON error body; 409, and a `PATCH` cut short, also carry the upload's
 //! `Upload-Offset`.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
 use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, Request, State};
@@ -119,11 +119,12 @@ async fn create(State(state): State<AppState>, caller: Caller, headers: HeaderMa
         });
     }
     let metadata = match headers.get(UPLOAD_METADATA) {
-        None => HashMap::new(),
-        Some(v) => parse_metadata(
+        None => BTreeMap::new(),
+        Some(v) => tus::parse_metadata(
             v.to_str()
                 .map_err(|_| UploadError::BadRequest("Upload-Metadata is not ASCII".to_owned()))?,
-        )?,
+        )
+        .map_err(|e| UploadError::BadRequest(format!("Upload-Metadata {e}")))?,
     };
     let meta = |key: &str| {
         metadata
@@ -267,24 +268,6 @@ fn number_header(headers: &HeaderMap, name: &HeaderName) -> Result<Option<u64>, 
         .map_err(|_| UploadError::BadRequest(format!("{name} is too large")))
 }
 
-/// `Upload-Metadata`: comma-separated `key base64value` pairs (a key alone
-/// has an empty value). Keys are unique; values here must be UTF-8.
-pub fn parse_metadata(text: &str) -> Result<HashMap<String, String>, UploadError> {
-    let mut out = HashMap::new();
-    for pair in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-        let (key, value) = pair.split_once(' ').unwrap_or((pair, ""));
-        let bad = |why: &str| UploadError::BadRequest(format!("Upload-Metadata `{key}`: {why}"));
-        let bytes = BASE64
-            .decode(value.trim())
-            .map_err(|_| bad("the value is not base64"))?;
-        let value = String::from_utf8(bytes).map_err(|_| bad("the value is not UTF-8 text"))?;
-        if out.insert(key.to_owned(), value).is_some() {
-            return Err(bad("given twice"));
-        }
-    }
-    Ok(out)
-}
-
 /// `Upload-Checksum: <algorithm> <base64 digest>`.
 fn parse_checksum(value: &HeaderValue) -> Result<Checksum, UploadError> {
     let text = value.to_str().unwrap_or("");
@@ -386,18 +369,6 @@ impl IntoResponse for UploadError {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn metadata_pairs_decode() {
-        let m = parse_metadata("photo_id MTIz,sha256 YWJj , filetype aW1hZ2UvanBlZw==,flag").expect("parses");
-        assert_eq!(m["photo_id"], "123");
-        assert_eq!(m["sha256"], "abc");
-        assert_eq!(m["filetype"], "image/jpeg");
-        assert_eq!(m["flag"], "");
-        assert!(parse_metadata("a !!!").is_err());
-        assert!(parse_metadata("a MTIz,a MTIz").is_err());
-        assert!(parse_metadata("").expect("empty").is_empty());
-    }
 
     #[test]
     fn checksums_name_a_supported_algorithm() {
