@@ -81,6 +81,14 @@ impl Thread {
         stages
     }
 
+    /// Whether the next stage is one an account with `role` may not file
+    /// (a hazard's 验收销号 for a reporter): the phone then says who will.
+    pub fn awaits_office(&self, role: Role) -> bool {
+        self.next_stages_in_order()
+            .into_iter()
+            .any(|stage| kuaibao_core::writers::may_add_to_own(stage, role).is_err())
+    }
+
     fn next_stages_in_order(&self) -> Vec<Stage> {
         let Some(template) = self.template() else {
             return Vec::new();

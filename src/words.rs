@@ -35,6 +35,11 @@ pub const PHOTO_WAITING: Text = Text::new("待上传", "waiting");
 pub const PHOTO_SENDING: Text = Text::new("上传中", "uploading");
 pub const PHOTO_SENT: Text = Text::new("已上传", "uploaded");
 pub const PHOTO_REFUSED: Text = Text::new("被拒收", "refused");
+/// Under a rectified hazard, on a reporter's phone.
+pub const AWAITS_OFFICE: Text = Text::new(
+    "整改已报送。下一步由辖区值班员到现场验收销号，您无需再操作。",
+    "Rectification filed. Next, the area's duty officer verifies it on site and closes it; nothing more to do here.",
+);
 /// `{max}`: `kuaibao_core::photo::MAX_PHOTOS_PER_REPORT`.
 pub const TOO_MANY_PHOTOS: Text = Text::new(
     "每份报告最多 {max} 张照片，其余的没有加入。请先删去不需要的照片。",

@@ -224,6 +224,7 @@ fn SubmittedReport(id: ReportId) -> impl IntoView {
             .with_untracked(|s| s.as_ref().map(|s| s.session.account.role))
             .unwrap_or(Role::Reporter);
         let next = state.thread(thread_id).map(|t| t.next_stages(role)).unwrap_or_default();
+        let awaits_office = state.thread(thread_id).is_some_and(|t| t.awaits_office(role));
         view! {
             {heading(state, template, report.stage)}
             <StatusLine report=report.clone()/>
@@ -245,6 +246,9 @@ fn SubmittedReport(id: ReportId) -> impl IntoView {
                 <button type="button" class="primary big" on:click=move |_| state.reopen(r.clone())>
                     {move || state.t(words::FIX_AND_RESEND)}
                 </button>
+            })}
+            {awaits_office.then(|| view! {
+                <p class="next-step" data-testid="awaits-office">{move || state.t(words::AWAITS_OFFICE)}</p>
             })}
             <div class="actions next">
                 {next.into_iter().map(|stage| view! {
