@@ -45,3 +45,48 @@ fn a_draft_does_not_answer_a_request() {
     let asked = request(first.id, 1, false);
     assert_eq!(thread.open_requests(std::slice::from_ref(&asked)), vec![asked]);
 }
+
+/// A hazard found and rectified on this phone, both submitted.
+fn rectified_hazard() -> kuaibao::threads::Thread {
+    use kuaibao::store::LocalReport;
+    use kuaibao_core::{catalogue, Stage};
+    let found = LocalReport {
+        stage: Stage::Initial,
+        status: waiting(0.0),
+        ..LocalReport::new_draft(new_report_id(), &catalogue::HAZARD, kuaibao::platform::now_ms())
+    };
+    let step = catalogue::hazard_step(Stage::Rectified).expect("a template for 已整改");
+    let mut rectified = LocalReport::new_draft(new_report_id(), step, kuaibao::platform::now_ms());
+    rectified.thread = Some(found.id);
+    rectified.stage = Stage::Rectified;
+    rectified.status = waiting(0.0);
+    thread_of(&[found.clone(), rectified], found.id).expect("thread")
+}
+
+#[wasm_bindgen_test]
+fn a_rectified_hazard_is_closed_by_the_office_not_by_its_reporter() {
+    use kuaibao_core::account::Role;
+    use kuaibao_core::Stage;
+    let thread = rectified_hazard();
+    // The reporter is offered nothing, and told who closes it.
+    assert_eq!(thread.next_stages(Role::Reporter), Vec::<Stage>::new());
+    assert!(thread.awaits_office(Role::Reporter));
+    // An officer or administrator may close it.
+    for role in [Role::Officer, Role::Admin] {
+        assert_eq!(thread.next_stages(role), vec![Stage::Closed], "{role:?}");
+        assert!(!thread.awaits_office(role));
+    }
+}
+
+#[wasm_bindgen_test]
+fn an_incident_offers_its_reporter_every_next_stage() {
+    use kuaibao_core::account::Role;
+    use kuaibao_core::Stage;
+    let first = report(waiting(0.0));
+    let thread = thread_of(std::slice::from_ref(&first), first.id).expect("thread");
+    assert_eq!(
+        thread.next_stages(Role::Reporter),
+        vec![Stage::FollowUp { n: 1 }, Stage::Final]
+    );
+    assert!(!thread.awaits_office(Role::Reporter));
+}
