@@ -711,6 +711,8 @@ fn tus_options() {}
         )),
         (status = 413, body = ApiError, description = "Larger than `Tus-Max-Size`"),
         (status = 422, body = ApiError, description = "The length or digest is not what the report announced"),
+        (status = 429, body = ApiError, description = "The account holds 64 unfinished uploads already: \
+            finish or end some, or wait for them to expire", headers(("Retry-After" = u32))),
         TusRefusals, NeedsSession, Unavailable,
     ))]
 #[allow(dead_code)]
