@@ -8,7 +8,9 @@
 //! - `tests/bench/<name>.bench.mjs`: the app in headless Chromium (size,
 //!   start-up, autosave, photo pipeline, sync, phone store);
 //! - `crates/server/benches/ingest.rs`: the server under 100 clients on
-//!   SQLite and PostgreSQL, against the raw insert rate of each.
+//!   SQLite and PostgreSQL, against the raw insert rate of each;
+//! - `crates/server/benches/logins.rs`: the server's memory after 100
+//!   concurrent logins and 1,000 hung-up ones.
 
 use std::fs;
 use std::path::Path;
@@ -76,6 +78,19 @@ pub fn run(root: &Path) -> Result<()> {
     if let Err(e) = ingest {
         eprintln!("xtask bench: ingest failed: {e}");
         failed.push("ingest".to_owned());
+    }
+
+    println!("\n=== xtask bench: server memory under logins ===");
+    let logins = cmd::run(
+        Command::new("cargo")
+            .args(["bench", "-p", "kuaibao-server", "--bench", "logins"])
+            .env("KUAIBAO_BENCH_OUT", out.join("logins.json"))
+            .env("KUAIBAO_SERVER_BIN", &server)
+            .current_dir(root),
+    );
+    if let Err(e) = logins {
+        eprintln!("xtask bench: logins failed: {e}");
+        failed.push("logins".to_owned());
     }
 
     println!("\n=== xtask bench: the table ===");

@@ -13,8 +13,9 @@
 //! - `KUAIBAO_TEST_POSTGRES_URL`: admin URL of a PostgreSQL server where the
 //!   bench may `CREATE DATABASE`; absent, the PostgreSQL figures are skipped.
 
-use std::path::{Path, PathBuf};
-use std::process::Stdio;
+mod support;
+
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -27,18 +28,12 @@ use kuaibao_core::{Report, ReportId, Stage};
 use kuaibao_server::db;
 use reqwest::{Client, StatusCode};
 use serde_json::{json, Value};
-use tempfile::TempDir;
-use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::{Child, Command};
+use support::{rss_kib, server_bin, Env, DEVICE, PASSWORD, USERNAME};
 
 const CLIENTS: usize = 100;
 const WARMUP: Duration = Duration::from_secs(2);
 const MEASURE: Duration = Duration::from_secs(10);
 const RAW_MEASURE: Duration = Duration::from_secs(6);
-const USERNAME: &str = "bench-reporter";
-const PASSWORD: &str = "bench-password-1";
-const AREA: &str = "bench";
-const DEVICE: &str = "01890a5d-ac96-774b-bcce-b302099a8057";
 
 // ---------------------------------------------------------------------------
 // Reports.
@@ -85,125 +80,7 @@ fn incident() -> Report {
 }
 
 // ---------------------------------------------------------------------------
-// The server.
-
-fn server_bin() -> PathBuf {
-    if let Ok(bin) = std::env::var("KUAIBAO_SERVER_BIN") {
-        return PathBuf::from(bin);
-    }
-    let target = std::env::var("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target"));
-    target.join("release/kuaibao-server")
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
-
-struct Env {
-    bin: PathBuf,
-    data: TempDir,
-    static_dir: TempDir,
-    database_url: Option<String>,
-    port: u16,
-}
-
-impl Env {
-    fn new(bin: &Path, database_url: Option<String>) -> Env {
-        let static_dir = TempDir::new().expect("static dir");
-        std::fs::write(
-            static_dir.path().join("index.html"),
-            "<!DOCTYPE html><title>快报</title>",
-        )
-        .expect("index.html");
-        Env {
-            bin: bin.to_owned(),
-            data: TempDir::new().expect("data dir"),
-            static_dir,
-            database_url,
-            port: free_port(),
-        }
-    }
-
-    fn base(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
-    }
-
-    fn url(&self) -> String {
-        self.database_url
-            .clone()
-            .unwrap_or_else(|| db::sqlite_url(self.data.path()))
-    }
-
-    fn command(&self) -> Command {
-        let mut c = Command::new(&self.bin);
-        c.env("KUAIBAO_ADDR", format!("127.0.0.1:{}", self.port))
-            .env("KUAIBAO_DATA_DIR", self.data.path())
-            .env("KUAIBAO_STATIC_DIR", self.static_dir.path())
-            .env("RUST_LOG", "warn")
-            .env("NO_COLOR", "1")
-            .env("KUAIBAO_RATE_PER_MIN", "1000000")
-            .env_remove("DATABASE_URL")
-            .env_remove("KUAIBAO_OBJECT_STORE");
-        if let Some(url) = &self.database_url {
-            c.env("DATABASE_URL", url);
-        }
-        c
-    }
-
-    async fn admin(&self, args: &[&str], stdin: Option<&str>) {
-        use tokio::io::AsyncWriteExt;
-        let mut child = self
-            .command()
-            .args(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("run the admin command");
-        if let Some(text) = stdin {
-            let mut pipe = child.stdin.take().expect("stdin");
-            pipe.write_all(text.as_bytes()).await.expect("write the password");
-        }
-        drop(child.stdin.take());
-        let out = child.wait_with_output().await.expect("admin command");
-        assert!(
-            out.status.success(),
-            "admin command {args:?} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-
-    async fn start(&self) -> Child {
-        let mut child = self
-            .command()
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("start the server binary");
-        let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
-        let mut line = String::new();
-        let read = tokio::time::timeout(Duration::from_secs(30), stdout.read_line(&mut line)).await;
-        assert!(
-            matches!(read, Ok(Ok(n)) if n > 0) && line.starts_with("listening on http://"),
-            "the server did not start: {line:?}"
-        );
-        // Keep reading stdout so the server never blocks on a full pipe.
-        tokio::spawn(async move {
-            let mut sink = String::new();
-            while matches!(stdout.read_line(&mut sink).await, Ok(n) if n > 0) {
-                sink.clear();
-            }
-        });
-        child
-    }
-}
+// The server (started by `support`) and its database.
 
 async fn fresh_postgres_database(admin_url: &str) -> String {
     use sqlx::Connection;
@@ -249,12 +126,6 @@ fn client(token: &str) -> Client {
         .timeout(Duration::from_secs(30))
         .build()
         .expect("client")
-}
-
-fn rss_kib(pid: u32) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
-    line.split_whitespace().nth(1)?.parse().ok()
 }
 
 /// utime + stime of /proc/<pid>/stat, in seconds (USER_HZ = 100).
@@ -536,13 +407,7 @@ struct Result1 {
 
 async fn run_one(bin: &Path, database_url: Option<String>) -> Result1 {
     let env = Env::new(bin, database_url);
-    env.admin(&["area", "add", AREA, "--name", "压测区", "--level", "district"], None)
-        .await;
-    env.admin(
-        &["user", "add", USERNAME, "--role", "reporter", "--area", AREA],
-        Some(&format!("{PASSWORD}\n")),
-    )
-    .await;
+    env.add_reporter().await;
     let mut server = env.start().await;
     let pid = server.id().expect("server pid");
     let http = http_load(&env, pid).await;

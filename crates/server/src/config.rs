@@ -19,6 +19,12 @@
 //! | `KUAIBAO_BODY_IDLE_TIMEOUT_SECS` | 30             | how long a request body may send nothing; past it the request is answered 408 and the connection closed (a tus `PATCH` keeps what arrived) |
 //! | `KUAIBAO_REQUEST_TIMEOUT_SECS` | 30               | how long an API request may take until its answer starts, body included; past it 408. Not for tus `PATCH`es (photos on slow links) nor the office's event stream |
 //! | `KUAIBAO_MAX_CONNECTIONS`    | 1024               | connections open at once; one more is answered 503 with `Retry-After` and closed (over HTTPS: closed without a handshake). Keep it below the process's open-file limit |
+//! | `KUAIBAO_LOGIN_ADDR_RATE_PER_MIN` | 30            | failed logins a minute from one address, whatever the usernames (password spraying); more is answered 429 |
+//! | `KUAIBAO_LOGIN_ACCOUNT_RATE_PER_MIN` | 60         | failed logins a minute for one username, whatever the addresses; more than `KUAIBAO_LOGIN_RATE_PER_MIN`, so no one address can lock an account out |
+//! | `KUAIBAO_ANON_RATE_PER_MIN`  | 600                | API requests a minute from one address without a valid session (logins, health, made-up tokens); more is answered 429. The app's files are not limited |
+//! | `KUAIBAO_TRUSTED_PROXIES`    | unset: none        | reverse proxies, comma-separated IPs or CIDR ranges (`10.0.0.0/8, ::1`): from them, the client is the rightmost address of `X-Forwarded-For` that is not a trusted proxy |
+//! | `KUAIBAO_PASSWORD_WORKERS`   | cores, at most 4   | password checks at once; each holds 19 MiB of argon2 memory for good |
+//! | `KUAIBAO_LOGIN_QUEUE`        | 16 × workers       | logins waiting for a password check; more is answered 503 with `Retry-After` at once |
 //! | `KUAIBAO_CORS_ORIGINS`       | unset: none        | other origins whose pages may call the API, comma-separated (`https://duty.example.cn`); unset, only the server's own pages may |
 //! | `KUAIBAO_TLS_CERT`, `KUAIBAO_TLS_KEY` | unset: plain HTTP | PEM files of the certificate chain and its private key: the server then speaks HTTPS itself (and sends `Strict-Transport-Security`) |
 //! | `KUAIBAO_OBJECT_STORE`       | unset: local files | where finished photos are kept: unset keeps them under `<data dir>/photos/`; `s3://bucket` or `s3://bucket/prefix` keeps them in an S3 bucket or any S3-compatible store, configured by the usual `AWS_*` variables (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_DEFAULT_REGION`, and for S3-compatible servers `AWS_ENDPOINT` and `AWS_ALLOW_HTTP=true`) |
@@ -58,6 +64,18 @@ pub const DB_BUSY_MS_VAR: &str = "KUAIBAO_DB_BUSY_MS";
 pub const RATE_PER_MIN_VAR: &str = "KUAIBAO_RATE_PER_MIN";
 /// Login attempts a minute per address and username.
 pub const LOGIN_RATE_PER_MIN_VAR: &str = "KUAIBAO_LOGIN_RATE_PER_MIN";
+/// Failed logins a minute per address, all usernames together.
+pub const LOGIN_ADDR_RATE_PER_MIN_VAR: &str = "KUAIBAO_LOGIN_ADDR_RATE_PER_MIN";
+/// Failed logins a minute per username, all addresses together.
+pub const LOGIN_ACCOUNT_RATE_PER_MIN_VAR: &str = "KUAIBAO_LOGIN_ACCOUNT_RATE_PER_MIN";
+/// API requests a minute per address without a valid session.
+pub const ANON_RATE_PER_MIN_VAR: &str = "KUAIBAO_ANON_RATE_PER_MIN";
+/// Reverse proxies whose `X-Forwarded-For` is believed.
+pub const TRUSTED_PROXIES_VAR: &str = "KUAIBAO_TRUSTED_PROXIES";
+/// Password checks at once.
+pub const PASSWORD_WORKERS_VAR: &str = "KUAIBAO_PASSWORD_WORKERS";
+/// Logins that may wait for a password check.
+pub const LOGIN_QUEUE_VAR: &str = "KUAIBAO_LOGIN_QUEUE";
 /// Origins allowed to call the API from their pages (CORS).
 pub const CORS_ORIGINS_VAR: &str = "KUAIBAO_CORS_ORIGINS";
 /// PEM certificate chain for HTTPS.
@@ -93,6 +111,21 @@ pub const DEFAULT_RATE_PER_MIN: u32 = 1200;
 /// than any person mistyping, and 14,400 guesses a day at most, against
 /// passwords of at least eight characters hashed with argon2.
 pub const DEFAULT_LOGIN_RATE_PER_MIN: u32 = 10;
+/// Failed logins from one address across usernames: a few people behind
+/// one office's NAT mistyping now and then stay far below 30 a minute,
+/// while one address trying a common password on every username it can
+/// think of (spraying) is held to 30 a minute.
+pub const DEFAULT_LOGIN_ADDR_RATE_PER_MIN: u32 = 30;
+/// Failed logins for one username from all addresses together: six times
+/// what one address may, so it takes many addresses guessing at once to
+/// slow an account's owner down, and they are held to 86,400 guesses a day
+/// however many they are.
+pub const DEFAULT_LOGIN_ACCOUNT_RATE_PER_MIN: u32 = 60;
+/// Requests without a session from one address: the phone sends only its
+/// login and a health check per sync without one, so even a hundred phones
+/// behind one carrier's NAT stay well below 600 a minute; one client
+/// flooding the public endpoints is held to 10 a second.
+pub const DEFAULT_ANON_RATE_PER_MIN: u32 = 600;
 
 /// A phone on a weak link sends a request's head (a few hundred bytes) in
 /// well under a second; ten leave room for a stalled TCP retransmission or
@@ -152,6 +185,19 @@ pub struct Config {
     pub rate_per_min: u32,
     /// Failed logins a minute per client address and username.
     pub login_rate_per_min: u32,
+    /// Failed logins a minute per client address, across usernames.
+    pub login_addr_rate_per_min: u32,
+    /// Failed logins a minute per username, across addresses.
+    pub login_account_rate_per_min: u32,
+    /// API requests a minute per client address without a valid session.
+    pub anon_rate_per_min: u32,
+    /// Peers whose `X-Forwarded-For` names the client; empty: none.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Password checks at once, each with 19 MiB of its own.
+    pub password_workers: usize,
+    /// Logins that may wait for a password check before one more is
+    /// answered 503.
+    pub login_queue: usize,
     /// Origins (`scheme://host[:port]`, lowercase) whose pages may call the
     /// API; empty: none but the server's own.
     pub cors_origins: Vec<String>,
@@ -199,6 +245,12 @@ impl Default for Config {
             db_busy_timeout: crate::db::DEFAULT_BUSY_TIMEOUT,
             rate_per_min: DEFAULT_RATE_PER_MIN,
             login_rate_per_min: DEFAULT_LOGIN_RATE_PER_MIN,
+            login_addr_rate_per_min: DEFAULT_LOGIN_ADDR_RATE_PER_MIN,
+            login_account_rate_per_min: DEFAULT_LOGIN_ACCOUNT_RATE_PER_MIN,
+            anon_rate_per_min: DEFAULT_ANON_RATE_PER_MIN,
+            trusted_proxies: Vec::new(),
+            password_workers: crate::auth::password::default_workers(),
+            login_queue: crate::auth::password::default_workers() * crate::auth::password::QUEUE_PER_WORKER,
             cors_origins: Vec::new(),
             tls: None,
             cap_sender: crate::export::DEFAULT_CAP_SENDER.to_owned(),
@@ -247,6 +299,16 @@ pub enum ConfigError {
         var: &'static str,
         value: String,
         expected: &'static str,
+    },
+    #[error("{var}: `{value}` is not an IP address or a CIDR range like 10.0.0.0/8 or fd00::/8")]
+    BadProxy { var: &'static str, value: String },
+    #[error(
+        "{var}: {value} is not more than {LOGIN_RATE_PER_MIN_VAR} ({per_address}): one address could then lock an account out"
+    )]
+    AccountRateTooLow {
+        var: &'static str,
+        value: u32,
+        per_address: u32,
     },
     #[error("{var} is set but {MAP_TILES_VAR} is not: there are no tiles to describe")]
     MapWithoutTiles { var: &'static str },
@@ -323,6 +385,38 @@ impl Config {
         };
         let rate_per_min = per_min(RATE_PER_MIN_VAR, defaults.rate_per_min)?;
         let login_rate_per_min = per_min(LOGIN_RATE_PER_MIN_VAR, defaults.login_rate_per_min)?;
+        let login_addr_rate_per_min = per_min(LOGIN_ADDR_RATE_PER_MIN_VAR, defaults.login_addr_rate_per_min)?;
+        let login_account_rate_per_min = per_min(LOGIN_ACCOUNT_RATE_PER_MIN_VAR, defaults.login_account_rate_per_min)?;
+        if login_account_rate_per_min <= login_rate_per_min {
+            // Named after the variable set: lowering one or raising the
+            // other made them cross.
+            let var = if lookup(LOGIN_ACCOUNT_RATE_PER_MIN_VAR).is_some() {
+                LOGIN_ACCOUNT_RATE_PER_MIN_VAR
+            } else {
+                LOGIN_RATE_PER_MIN_VAR
+            };
+            return Err(ConfigError::AccountRateTooLow {
+                var,
+                value: login_account_rate_per_min,
+                per_address: login_rate_per_min,
+            });
+        }
+        let anon_rate_per_min = per_min(ANON_RATE_PER_MIN_VAR, defaults.anon_rate_per_min)?;
+        let trusted_proxies = match lookup(TRUSTED_PROXIES_VAR) {
+            None => Vec::new(),
+            Some(v) => {
+                let text = v.into_string().map_err(|_| ConfigError::NotUnicode {
+                    var: TRUSTED_PROXIES_VAR,
+                })?;
+                proxies(&text)?
+            }
+        };
+        let password_workers = number(&lookup, PASSWORD_WORKERS_VAR, 64)?
+            .and_then(|n| usize::try_from(n).ok())
+            .unwrap_or(defaults.password_workers);
+        let login_queue = number(&lookup, LOGIN_QUEUE_VAR, 100_000)?
+            .and_then(|n| usize::try_from(n).ok())
+            .unwrap_or(password_workers * crate::auth::password::QUEUE_PER_WORKER);
         let cors_origins = match lookup(CORS_ORIGINS_VAR) {
             None => Vec::new(),
             Some(v) => {
@@ -392,6 +486,12 @@ impl Config {
             db_busy_timeout,
             rate_per_min,
             login_rate_per_min,
+            login_addr_rate_per_min,
+            login_account_rate_per_min,
+            anon_rate_per_min,
+            trusted_proxies,
+            password_workers,
+            login_queue,
             cors_origins,
             tls,
             data_dir: dir(&lookup, DATA_DIR_VAR, DEFAULT_DATA_DIR)?,
@@ -456,6 +556,25 @@ fn origins(text: &str) -> Result<Vec<String>, ConfigError> {
         out.push(origin);
     }
     Ok(out)
+}
+
+/// `KUAIBAO_TRUSTED_PROXIES`: comma-separated IP addresses (one host each)
+/// and CIDR ranges, IPv4 or IPv6. A range with host bits set
+/// (`10.1.2.3/8`) is read as its network, as routers do.
+fn proxies(text: &str) -> Result<Vec<ipnet::IpNet>, ConfigError> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|item| {
+            item.parse::<ipnet::IpNet>()
+                .map(|net| net.trunc())
+                .or_else(|_| item.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| ConfigError::BadProxy {
+                    var: TRUSTED_PROXIES_VAR,
+                    value: item.to_owned(),
+                })
+        })
+        .collect()
 }
 
 /// `KUAIBAO_MAP_*`: the tiles, their datum, credit line and `{s}` values.
@@ -588,6 +707,13 @@ mod tests {
         assert_eq!(c.session_lifetime, Duration::from_secs(30 * 24 * 3600));
         assert_eq!(c.rate_per_min, 1200);
         assert_eq!(c.login_rate_per_min, 10);
+        assert_eq!(c.login_addr_rate_per_min, 30);
+        assert_eq!(c.login_account_rate_per_min, 60);
+        assert_eq!(c.anon_rate_per_min, 600);
+        assert!(c.trusted_proxies.is_empty());
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        assert_eq!(c.password_workers, cores.clamp(1, 4));
+        assert_eq!(c.login_queue, 16 * c.password_workers);
         assert!(c.cors_origins.is_empty());
         assert_eq!(c.tls, None);
         assert_eq!(c.header_timeout, Duration::from_secs(10));
@@ -663,6 +789,12 @@ mod tests {
             (DB_BUSY_MS_VAR, "250"),
             (RATE_PER_MIN_VAR, "60"),
             (LOGIN_RATE_PER_MIN_VAR, "3"),
+            (LOGIN_ADDR_RATE_PER_MIN_VAR, "20"),
+            (LOGIN_ACCOUNT_RATE_PER_MIN_VAR, "4"),
+            (ANON_RATE_PER_MIN_VAR, "100"),
+            (TRUSTED_PROXIES_VAR, " 10.0.0.1, 172.16.5.9/12,, fd00::/8,::1 "),
+            (PASSWORD_WORKERS_VAR, "3"),
+            (LOGIN_QUEUE_VAR, "7"),
             (
                 CORS_ORIGINS_VAR,
                 "https://Duty.example.cn/, http://127.0.0.1:9000,http://[::1]:8080",
@@ -673,6 +805,15 @@ mod tests {
         .expect("valid");
         assert_eq!(c.rate_per_min, 60);
         assert_eq!(c.login_rate_per_min, 3);
+        assert_eq!(c.login_addr_rate_per_min, 20);
+        assert_eq!(c.login_account_rate_per_min, 4);
+        assert_eq!(c.anon_rate_per_min, 100);
+        let nets: Vec<String> = c.trusted_proxies.iter().map(ToString::to_string).collect();
+        assert_eq!(nets, ["10.0.0.1/32", "172.16.0.0/12", "fd00::/8", "::1/128"]);
+        assert_eq!((c.password_workers, c.login_queue), (3, 7));
+        // The queue follows the workers unless set.
+        let one = config(&[(PASSWORD_WORKERS_VAR, "1")]).expect("valid");
+        assert_eq!((one.password_workers, one.login_queue), (1, 16));
         assert_eq!(
             c.cors_origins,
             ["https://duty.example.cn", "http://127.0.0.1:9000", "http://[::1]:8080"]
@@ -735,7 +876,33 @@ mod tests {
             assert!(err.to_string().starts_with("KUAIBAO_RATE_PER_MIN"), "{err}");
             let err = config(&[(LOGIN_RATE_PER_MIN_VAR, bad)]).expect_err(bad);
             assert!(err.to_string().starts_with("KUAIBAO_LOGIN_RATE_PER_MIN"), "{err}");
+            for var in [
+                LOGIN_ADDR_RATE_PER_MIN_VAR,
+                LOGIN_ACCOUNT_RATE_PER_MIN_VAR,
+                ANON_RATE_PER_MIN_VAR,
+                LOGIN_QUEUE_VAR,
+            ] {
+                let err = config(&[(var, bad)]).expect_err(bad);
+                assert!(err.to_string().starts_with(var), "{err}");
+            }
         }
+        for bad in ["0", "65", "two"] {
+            let err = config(&[(PASSWORD_WORKERS_VAR, bad)]).expect_err(bad);
+            assert!(err.to_string().starts_with("KUAIBAO_PASSWORD_WORKERS"), "{err}");
+        }
+        for bad in ["localhost", "10.0.0.0/33", "10.0.0.1, proxy", "fd00::/129", "*"] {
+            let err = config(&[(TRUSTED_PROXIES_VAR, bad)]).expect_err(bad);
+            assert!(err.to_string().starts_with("KUAIBAO_TRUSTED_PROXIES"), "{err}");
+        }
+        // One address must not be able to lock an account out: the
+        // account's budget exceeds one address's for it.
+        let err = config(&[(LOGIN_ACCOUNT_RATE_PER_MIN_VAR, "10")]).expect_err("equal");
+        assert!(
+            err.to_string().starts_with("KUAIBAO_LOGIN_ACCOUNT_RATE_PER_MIN"),
+            "{err}"
+        );
+        let err = config(&[(LOGIN_RATE_PER_MIN_VAR, "100")]).expect_err("crossed");
+        assert!(err.to_string().starts_with("KUAIBAO_LOGIN_RATE_PER_MIN"), "{err}");
         for bad in [
             "*",
             "duty.example.cn",

@@ -136,6 +136,18 @@ impl SessionCache {
         self.lock().remove(token_sha256);
     }
 
+    /// Whether the session of `token_sha256` was read live by this server
+    /// and has neither expired nor (as far as this process knows) ended,
+    /// however long ago it was read. For the rate limits only, to tell a
+    /// real phone from a made-up token without asking the database: whoever
+    /// serves the request still asks [`live_session`](Self::live_session).
+    pub fn remembers(&self, token_sha256: &str, wall: DateTime<Utc>) -> bool {
+        let changes = accounts::session_changes();
+        self.lock()
+            .get(token_sha256)
+            .is_some_and(|e| e.changes == changes && wall < e.session.expires_at)
+    }
+
     /// How many sessions are held (for the tests).
     pub fn len(&self) -> usize {
         self.lock().len()

@@ -58,6 +58,10 @@ pub enum AppError {
     /// which the phone retries. Nothing was stored.
     #[error("the request's body stopped arriving before its end; nothing was stored; send it again")]
     RequestTimeout,
+    /// Too much at once (logins waiting for a password check): nothing was
+    /// done; 503 with `Retry-After`, and the phone tries again later.
+    #[error("{0}")]
+    Busy(String),
     /// The server's fault. Logged in full, answered vaguely: storage errors
     /// can quote SQL and paths, which are nobody else's business.
     #[error(transparent)]
@@ -88,6 +92,19 @@ impl IntoResponse for AppError {
                 return unavailable_response(status, &self);
             }
         }
+        if let AppError::Busy(message) = &self {
+            tracing::warn!("{message}; answered 503");
+            return (
+                StatusCode::SERVICE_UNAVAILABLE,
+                [(axum::http::header::RETRY_AFTER, BUSY_RETRY_AFTER_SECS.to_string())],
+                Json(ApiError {
+                    error: ApiErrorCode::Unavailable,
+                    message: format!("{message}; try again in a few seconds"),
+                    fields: Vec::new(),
+                }),
+            )
+                .into_response();
+        }
         let (status, error) = match &self {
             AppError::BadRequest(_) => (StatusCode::BAD_REQUEST, ApiErrorCode::BadRequest),
             // The protocol has no code of its own for these two; the status
@@ -108,6 +125,7 @@ impl IntoResponse for AppError {
             | AppError::OfficeConflict(_)
             | AppError::NotApplicable(_) => (StatusCode::CONFLICT, ApiErrorCode::Conflict),
             AppError::NotFound(_) => (StatusCode::NOT_FOUND, ApiErrorCode::NotFound),
+            AppError::Busy(_) => (StatusCode::SERVICE_UNAVAILABLE, ApiErrorCode::Unavailable),
             AppError::Store(_) | AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, ApiErrorCode::Internal),
         };
         let message = match &self {
@@ -141,6 +159,10 @@ pub fn store_unavailable(e: &StoreError) -> Option<StatusCode> {
 
 /// Seconds a client should wait before retrying after a 503/507/429.
 pub const RETRY_AFTER_SECS: u32 = 5;
+
+/// Seconds to wait after a [`AppError::Busy`]: a full queue of password
+/// checks drains in about a second.
+pub const BUSY_RETRY_AFTER_SECS: u32 = 2;
 
 /// The answer to a request that could not be stored now but may be later:
 /// nothing was written, so the phone keeps it and retries.

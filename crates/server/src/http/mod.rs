@@ -75,6 +75,8 @@ pub struct AppState {
     pub changes: office::Changes,
     /// The duty office map's base map (`GET /api/office/map`).
     pub map: Arc<kuaibao_core::geo::MapConfig>,
+    /// Where logins' passwords are checked, a few at a time.
+    pub passwords: Arc<crate::auth::password::PasswordChecks>,
 }
 
 /// What guards the application besides sessions: rate limits, CORS, the
@@ -92,7 +94,7 @@ impl Protections {
     /// not.
     pub fn new(config: &crate::config::Config, https: bool) -> Self {
         Protections {
-            rate_limits: RateLimits::new(config.rate_per_min, config.login_rate_per_min),
+            rate_limits: RateLimits::new(config),
             cors: CorsPolicy::new(config.cors_origins.clone()),
             headers: SecurityHeaders::new(
                 &config.static_dir,
@@ -147,7 +149,7 @@ fn api_routes(limits: &Arc<RateLimits>) -> Vec<(&'static str, MethodRouter<AppSt
 
 /// Every path the API serves, in axum's `{param}` form.
 pub fn api_paths() -> Vec<&'static str> {
-    let limits = RateLimits::new(1, 1);
+    let limits = RateLimits::new(&crate::config::Config::default());
     api_routes(&limits)
         .into_iter()
         .map(|(path, _)| path)
@@ -163,6 +165,7 @@ pub fn app(state: AppState, static_dir: &Path, protections: Protections) -> Rout
         headers,
         limits,
     } = protections;
+    let sessions = Arc::clone(&state.sessions);
     let mut api = Router::new();
     for (path, handlers) in api_routes(&rate_limits) {
         // The office's event stream is meant to stay open for hours (its
@@ -189,8 +192,12 @@ pub fn app(state: AppState, static_dir: &Path, protections: Protections) -> Rout
         // Whatever refuses a request (axum's own extractors included), the
         // answer is the API's error shape.
         .layer(middleware::from_fn(api_error_shape))
-        // Every API request with a token counts against its session's rate.
-        .layer(middleware::from_fn_with_state(rate_limits, rate_limit::limit_sessions))
+        // Every API request counts against its session's rate, or, without
+        // a valid session, against its address's.
+        .layer(middleware::from_fn_with_state(
+            (rate_limits, sessions),
+            rate_limit::limit_requests,
+        ))
         .with_state(state);
     api.fallback_service(static_files::service(static_dir))
         // A bug must not cost the client its connection with no answer:

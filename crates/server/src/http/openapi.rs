@@ -330,7 +330,18 @@ pub enum NeedsSession {
     /// No live session: log in (again).
     #[response(status = 401)]
     Unauthorized(ApiError),
-    /// Too many requests from this session; see `Retry-After`.
+    /// Too many requests from this session (or, for a token that opens no
+    /// session, from this address); see `Retry-After`.
+    #[response(status = 429, headers(("Retry-After" = u32, description = "Seconds to wait")))]
+    RateLimited(ApiError),
+}
+
+/// Refusals of a request without a session.
+#[derive(IntoResponses)]
+#[allow(dead_code)]
+pub enum NoSession {
+    /// Too many requests without a session from this address
+    /// (`KUAIBAO_ANON_RATE_PER_MIN`); see `Retry-After`.
     #[response(status = 429, headers(("Retry-After" = u32, description = "Seconds to wait")))]
     RateLimited(ApiError),
 }
@@ -402,19 +413,21 @@ pub enum TusRefusals {
 
 /// The server is up and its database answers; the server's clock.
 #[utoipa::path(get, path = "/api/health", tag = "health",
-    responses((status = 200, body = Health, description = "Ready"), Unavailable))]
+    responses((status = 200, body = Health, description = "Ready"), NoSession, Unavailable))]
 #[allow(dead_code)]
 fn health() {}
 
 /// Log in: a new session and its bearer token. Wrong username and wrong
-/// password get the same 401.
+/// password get the same 401. A 503 also when too many logins already
+/// wait for a password check.
 #[utoipa::path(post, path = "/api/session", tag = "session",
     request_body(content = LoginRequest, content_type = "application/json"),
     responses(
         (status = 201, body = Session, description = "Logged in"),
         (status = 401, body = ApiError, description = "Wrong username or password"),
         (status = 422, body = ApiError, description = "A field is empty, too long or not a UUID (`fields` names each)"),
-        (status = 429, body = ApiError, description = "Too many failed logins for this username from this address",
+        (status = 429, body = ApiError, description = "Too many failed logins for this username (from this address, \
+            or from all together) or from this address, or too many requests without a session from this address",
             headers(("Retry-After" = u32, description = "Seconds to wait"))),
         BadBody, Unavailable,
     ))]
@@ -685,7 +698,7 @@ fn my_requests() {}
 
 /// This description.
 #[utoipa::path(get, path = "/api/openapi.json", tag = "meta",
-    responses((status = 200, description = "OpenAPI 3.1", content_type = "application/json", body = Object)))]
+    responses((status = 200, description = "OpenAPI 3.1", content_type = "application/json", body = Object), NoSession))]
 #[allow(dead_code)]
 fn openapi_json() {}
 
@@ -693,7 +706,7 @@ fn openapi_json() {}
 #[utoipa::path(options, path = "/api/uploads", tag = "uploads",
     responses((status = 204, description = "Capabilities", headers(
         ("Tus-Version" = String), ("Tus-Extension" = String), ("Tus-Max-Size" = u64), ("Tus-Checksum-Algorithm" = String),
-    ))))]
+    )), NoSession))]
 #[allow(dead_code)]
 fn tus_options() {}
 
@@ -723,7 +736,7 @@ fn tus_create() {}
     params(("id" = String, Path, description = "The upload's id, from the `Location` of its creation")),
     responses((status = 204, description = "Capabilities", headers(
         ("Tus-Version" = String), ("Tus-Extension" = String), ("Tus-Max-Size" = u64), ("Tus-Checksum-Algorithm" = String),
-    ))))]
+    )), NoSession))]
 #[allow(dead_code)]
 fn tus_upload_options() {}
 

@@ -1,9 +1,34 @@
-//! Rate limits, as token buckets: each session may make so many requests a
-//! minute (`KUAIBAO_RATE_PER_MIN`), and each username may fail to log in so
-//! many times a minute from one address (`KUAIBAO_LOGIN_RATE_PER_MIN`), to
-//! make password guessing slow. More is answered 429 with `Retry-After` and
-//! the API's error shape (`rate_limited`); the phone takes a 429 as "try
+//! Rate limits, as token buckets. More is answered 429 with `Retry-After`
+//! and the API's error shape (`rate_limited`); the phone takes a 429 as "try
 //! later" and keeps everything queued.
+//!
+//! - Each session may make so many requests a minute
+//!   (`KUAIBAO_RATE_PER_MIN`).
+//! - Requests to the API without a valid session are limited per client
+//!   address (`KUAIBAO_ANON_RATE_PER_MIN`): logins, health checks, and
+//!   tokens that open nothing (counted when answered 401; while the address
+//!   is over its budget, only tokens of sessions this server has seen live
+//!   get through). The app's own files are not limited: they are static,
+//!   cheap, and the service worker keeps them after the first visit.
+//! - Failed logins, to make password guessing slow, are limited three ways:
+//!   per username and address (`KUAIBAO_LOGIN_RATE_PER_MIN`); per address
+//!   across usernames (`KUAIBAO_LOGIN_ADDR_RATE_PER_MIN`), against one
+//!   address trying a common password on many usernames; and per username
+//!   across addresses (`KUAIBAO_LOGIN_ACCOUNT_RATE_PER_MIN`), against many
+//!   addresses guessing one account's password. The last is larger than the
+//!   first (checked at start), so one address can never lock an account's
+//!   owner out from elsewhere. A login counts from its start and is given
+//!   back unless answered 401, so only failures stay counted (and logins
+//!   whose client hung up: their password check still runs), and a budget
+//!   also caps the logins under way: an address cannot have more attempts
+//!   in flight than it may fail.
+//!
+//! The client address is the connection's peer, unless that peer is one of
+//! `KUAIBAO_TRUSTED_PROXIES`: then it is the rightmost address of
+//! `X-Forwarded-For` that is not a trusted proxy (each proxy appends the
+//! address it heard from, so only the part our own proxies wrote can be
+//! believed; what the client wrote itself is to the left). IPv6 clients are
+//! limited by their /64, the block one subscriber usually holds.
 //!
 //! A bucket holds a minute's worth of tokens and refills continuously, so a
 //! phone that has been quiet may send a whole minute's budget at once (a
@@ -16,24 +41,27 @@
 
 use std::collections::HashMap;
 use std::hash::Hash;
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::header::RETRY_AFTER;
-use axum::http::{HeaderName, HeaderValue, Method, StatusCode};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use chrono::Utc;
 use kuaibao_core::account::MAX_USERNAME_CHARS;
 use kuaibao_core::photo::tus;
 use kuaibao_core::protocol::{ApiError, ApiErrorCode};
 
 use super::error::AppError;
 use super::API_BODY_LIMIT;
+use crate::auth::cache::SessionCache;
 use crate::auth::{bearer, token::token_sha256};
+use crate::config::Config;
 
 /// Past this many buckets, the idle ones are swept before a new one is
 /// made; a flood of made-up tokens or usernames cannot grow the map
@@ -49,14 +77,21 @@ const MAX_BUCKETS: usize = 200_000;
 pub enum Limited {
     #[error("too many requests from this session: wait {} s", whole_seconds(*.0))]
     Session(Duration),
+    #[error("too many requests without a session from this address: wait {} s", whole_seconds(*.0))]
+    Anonymous(Duration),
+    /// Per username and address, or per username from everywhere: one
+    /// message, so neither tells the guesser more than the other.
     #[error("too many failed logins for this username: wait {} s", whole_seconds(*.0))]
     Login(Duration),
+    /// A login counts from its start (see [`RateLimits::take_login`]).
+    #[error("too many logins from this address have failed or are under way: wait {} s", whole_seconds(*.0))]
+    LoginAddress(Duration),
 }
 
 impl Limited {
     fn retry_after(self) -> Duration {
         match self {
-            Limited::Session(d) | Limited::Login(d) => d,
+            Limited::Session(d) | Limited::Anonymous(d) | Limited::Login(d) | Limited::LoginAddress(d) => d,
         }
     }
 }
@@ -136,6 +171,18 @@ impl<K: Hash + Eq> Buckets<K> {
         }
     }
 
+    /// Whether `key`'s bucket holds a token now, without taking it; or how
+    /// long until it does.
+    pub fn check(&self, key: &K, now: Instant) -> Result<(), Duration> {
+        let buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
+        let tokens = buckets.get(key).map_or(self.capacity, |b| self.level(b, now));
+        if tokens >= 1.0 {
+            Ok(())
+        } else {
+            Err(Duration::from_secs_f64((1.0 - tokens) / self.per_second))
+        }
+    }
+
     /// Puts back a token taken for a request that turned out not to count.
     pub fn give_back(&self, key: &K) {
         let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
@@ -161,54 +208,204 @@ impl<K: Hash + Eq> Buckets<K> {
 pub struct RateLimits {
     /// By the SHA-256 of the bearer token.
     sessions: Buckets<String>,
-    /// By client address and username.
+    /// API requests without a valid session, by client address.
+    anonymous: Buckets<IpAddr>,
+    /// Failed logins by client address and username.
     logins: Buckets<(IpAddr, String)>,
+    /// Failed logins by client address, whatever the username.
+    login_addresses: Buckets<IpAddr>,
+    /// Failed logins by username, whatever the address.
+    login_accounts: Buckets<String>,
+    /// Peers whose `X-Forwarded-For` is believed.
+    trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 impl RateLimits {
-    pub fn new(per_minute: u32, logins_per_minute: u32) -> Arc<Self> {
+    pub fn new(config: &Config) -> Arc<Self> {
         Arc::new(RateLimits {
-            sessions: Buckets::per_minute(per_minute),
-            logins: Buckets::per_minute(logins_per_minute),
+            sessions: Buckets::per_minute(config.rate_per_min),
+            anonymous: Buckets::per_minute(config.anon_rate_per_min),
+            logins: Buckets::per_minute(config.login_rate_per_min),
+            login_addresses: Buckets::per_minute(config.login_addr_rate_per_min),
+            login_accounts: Buckets::per_minute(config.login_account_rate_per_min),
+            trusted_proxies: config.trusted_proxies.clone(),
         })
+    }
+
+    /// Takes a failed login's token from each of its three buckets: its
+    /// address's, its address and username's, its username's. Takes none
+    /// when any is empty: an attempt refused here checks no password, and
+    /// must not spend the username's shared budget (else one address could
+    /// drain it by knocking on after its own ran out). Taken before the
+    /// check, not after a 401: were they charged afterwards, one address
+    /// could start any number of attempts at once while its buckets still
+    /// looked full, and spend the username's budget for everyone.
+    fn take_login(&self, ip: IpAddr, username: &str, now: Instant) -> Result<(), Limited> {
+        let pair = (ip, username.to_owned());
+        self.login_addresses.take(ip, now).map_err(Limited::LoginAddress)?;
+        if let Err(wait) = self.logins.take(pair.clone(), now) {
+            self.login_addresses.give_back(&ip);
+            return Err(Limited::Login(wait));
+        }
+        if let Err(wait) = self.login_accounts.take(username.to_owned(), now) {
+            self.login_addresses.give_back(&ip);
+            self.logins.give_back(&pair);
+            return Err(Limited::Login(wait));
+        }
+        Ok(())
+    }
+
+    /// Gives back what [`take_login`](Self::take_login) took, for a login
+    /// that turned out not to count.
+    fn give_back_login(&self, ip: IpAddr, username: &str) {
+        self.login_addresses.give_back(&ip);
+        self.logins.give_back(&(ip, username.to_owned()));
+        self.login_accounts.give_back(&username.to_owned());
+    }
+
+    fn trusts(&self, ip: IpAddr) -> bool {
+        let ip = ip.to_canonical();
+        self.trusted_proxies.iter().any(|net| net.contains(&ip))
+    }
+
+    /// The address `request` is limited as (see the module's
+    /// documentation): its client's, as far as it can be told.
+    fn client_ip(&self, request: &Request) -> IpAddr {
+        let peer = peer_ip(request);
+        let client = if self.trusts(peer) {
+            forwarded_client(request.headers(), |ip| self.trusts(ip)).unwrap_or(peer)
+        } else {
+            peer
+        };
+        limited_as(client)
+    }
+}
+
+/// `X-Forwarded-For` (`client, proxy1, proxy2`; several headers are one
+/// list, in order).
+const X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
+
+/// The client a chain of proxies reports: reading `X-Forwarded-For` from
+/// the right, the first address that is not `trusted`. When every address
+/// is trusted, the leftmost; when an entry cannot be read, the last one
+/// read before it (a trusted proxy wrote it, or nothing was read: `None`).
+fn forwarded_client(headers: &HeaderMap, trusted: impl Fn(IpAddr) -> bool) -> Option<IpAddr> {
+    let mut nearest = None;
+    for value in headers.get_all(X_FORWARDED_FOR).iter().rev() {
+        let Ok(text) = value.to_str() else {
+            return nearest;
+        };
+        for item in text.rsplit(',') {
+            let Some(ip) = forwarded_ip(item.trim()) else {
+                return nearest;
+            };
+            if !trusted(ip) {
+                return Some(ip);
+            }
+            nearest = Some(ip);
+        }
+    }
+    nearest
+}
+
+/// One `X-Forwarded-For` entry: an address, maybe with a port (some
+/// proxies add it), IPv6 maybe in brackets.
+fn forwarded_ip(item: &str) -> Option<IpAddr> {
+    item.parse::<IpAddr>()
+        .or_else(|_| item.parse::<SocketAddr>().map(|a| a.ip()))
+        .or_else(|_| {
+            item.strip_prefix('[')
+                .and_then(|rest| rest.strip_suffix(']'))
+                .unwrap_or(item)
+                .parse::<IpAddr>()
+        })
+        .ok()
+}
+
+/// The key an address is limited under: IPv4 as it is (IPv4-mapped IPv6
+/// too), IPv6 by its /64, so a client cannot escape its budget by changing
+/// the low bits of an address its network gives it by the billion.
+fn limited_as(ip: IpAddr) -> IpAddr {
+    match ip.to_canonical() {
+        IpAddr::V6(v6) => {
+            let [a, b, c, d, ..] = v6.segments();
+            IpAddr::V6(Ipv6Addr::new(a, b, c, d, 0, 0, 0, 0))
+        }
+        v4 => v4,
     }
 }
 
 const TUS_RESUMABLE: HeaderName = HeaderName::from_static("tus-resumable");
 
 /// Middleware for the API: a request with a bearer token takes a token
-/// from its session's bucket. Requests without one are the public
-/// endpoints' (and 401s, which cost little).
-pub async fn limit_sessions(State(limits): State<Arc<RateLimits>>, request: Request, next: Next) -> Response {
+/// from its session's bucket; one without takes a token from its address's
+/// bucket for requests without a session, and so, after the fact, does one
+/// whose token turned out to open nothing (401). While an address is over
+/// that budget, a token gets through only if `sessions` remembers it live:
+/// made-up tokens are requests without a session, not a way around the
+/// limit, while a real phone behind the same NAT goes on working.
+pub async fn limit_requests(
+    State((limits, sessions)): State<(Arc<RateLimits>, Arc<SessionCache>)>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let now = Instant::now();
+    let ip = limits.client_ip(&request);
     let (parts, body) = request.into_parts();
     let key = bearer(&parts).map(token_sha256);
     let request = Request::from_parts(parts, body);
-    if let Some(key) = key {
-        if let Err(wait) = limits.sessions.take(key, Instant::now()) {
-            tracing::info!(path = %request.uri().path(), "request refused: session over its rate");
-            let is_tus = request.uri().path().starts_with(tus::UPLOADS_PATH);
-            let mut response = Limited::Session(wait).into_response();
-            if is_tus {
-                // tus answers all carry the version, refusals included.
-                response
-                    .headers_mut()
-                    .insert(TUS_RESUMABLE, HeaderValue::from_static(tus::VERSION));
+    let path = request.uri().path();
+    match &key {
+        Some(key) => {
+            if let Err(wait) = limits.sessions.take(key.clone(), now) {
+                tracing::info!(%path, "request refused: session over its rate");
+                return refusal(path, Limited::Session(wait));
             }
-            return response;
+            if let Err(wait) = limits.anonymous.check(&ip, now) {
+                if !sessions.remembers(key, Utc::now()) {
+                    tracing::info!(%path, "request refused: an unknown token from an address over its rate");
+                    return refusal(path, Limited::Anonymous(wait));
+                }
+            }
+        }
+        None => {
+            if let Err(wait) = limits.anonymous.take(ip, now) {
+                tracing::info!(%path, "request refused: too many requests without a session from one address");
+                return refusal(path, Limited::Anonymous(wait));
+            }
         }
     }
-    next.run(request).await
+    let response = next.run(request).await;
+    if key.is_some() && response.status() == StatusCode::UNAUTHORIZED {
+        // Whether the bucket had a token left or not: it has one less.
+        let _ = limits.anonymous.take(ip, Instant::now());
+    }
+    response
+}
+
+/// The 429 for a request to `path`; tus answers all carry tus's version,
+/// refusals included.
+fn refusal(path: &str, limited: Limited) -> Response {
+    let mut response = limited.into_response();
+    if path.starts_with(tus::UPLOADS_PATH) {
+        response
+            .headers_mut()
+            .insert(TUS_RESUMABLE, HeaderValue::from_static(tus::VERSION));
+    }
+    response
 }
 
 /// Middleware for `POST /api/session`: a login attempt takes a token from
-/// the bucket of its username and client address, and gives it back when
-/// the login succeeds, so only failures count. The body is read here (within
-/// the API's body limit) for the username, and handed on unchanged.
+/// the buckets of its address, its address and username, and its username,
+/// and gives them back unless the answer is 401, so only failures count
+/// (a login that hangs up counts too: its check runs on). The body is read
+/// here (within the API's body limit) for the username, and handed on
+/// unchanged.
 pub async fn limit_logins(State(limits): State<Arc<RateLimits>>, request: Request, next: Next) -> Response {
     if request.method() != Method::POST {
         return next.run(request).await;
     }
-    let ip = client_ip(&request);
+    let ip = limits.client_ip(&request);
     let (parts, body) = request.into_parts();
     let bytes = match axum::body::to_bytes(body, API_BODY_LIMIT).await {
         Ok(bytes) => bytes,
@@ -232,22 +429,21 @@ pub async fn limit_logins(State(limits): State<Arc<RateLimits>>, request: Reques
     let Some(username) = username else {
         return next.run(request).await;
     };
-    let key = (ip, username);
-    if let Err(wait) = limits.logins.take(key.clone(), Instant::now()) {
-        tracing::info!("login refused: too many failures for one username from one address");
-        return Limited::Login(wait).into_response();
+    if let Err(limited) = limits.take_login(ip, &username, Instant::now()) {
+        tracing::info!("login refused: {limited}");
+        return limited.into_response();
     }
     let response = next.run(request).await;
-    if response.status() == StatusCode::CREATED {
-        limits.logins.give_back(&key);
+    // Success, a form refused before any check, a full queue (503): no
+    // password was found wrong.
+    if response.status() != StatusCode::UNAUTHORIZED {
+        limits.give_back_login(ip, &username);
     }
     response
 }
 
-/// The client's address, as the connection shows it. Behind a reverse
-/// proxy that is the proxy's: logins are then limited per username alone,
-/// which still stops guessing.
-fn client_ip(request: &Request) -> IpAddr {
+/// The connection's peer, as the listener saw it.
+fn peer_ip(request: &Request) -> IpAddr {
     request
         .extensions()
         .get::<ConnectInfo<crate::startup::ClientAddr>>()
@@ -326,6 +522,140 @@ mod tests {
         // A minute on, they are all full again: one new key sweeps them.
         buckets.take(usize::MAX, t0 + Duration::from_secs(61)).expect("new key");
         assert_eq!(buckets.len(), 1);
+    }
+
+    #[test]
+    fn check_looks_without_taking() {
+        let buckets = Buckets::per_minute(1);
+        let t0 = Instant::now();
+        buckets.check(&"a", t0).expect("a full bucket");
+        assert_eq!(buckets.len(), 0, "looking makes no bucket");
+        buckets.take("a", t0).expect("the one token");
+        let wait = buckets.check(&"a", t0).expect_err("empty");
+        assert!(wait > Duration::from_secs(59), "{wait:?}");
+        buckets.check(&"a", t0 + Duration::from_secs(60)).expect("refilled");
+    }
+
+    fn ip(text: &str) -> IpAddr {
+        text.parse().expect("an address")
+    }
+
+    fn headers(values: &[&str]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for v in values {
+            map.append(X_FORWARDED_FOR, HeaderValue::from_str(v).expect("header value"));
+        }
+        map
+    }
+
+    #[test]
+    fn the_client_is_the_rightmost_address_no_trusted_proxy_wrote() {
+        let proxies: Vec<ipnet::IpNet> = vec!["10.0.0.0/8".parse().expect("net"), "::1/128".parse().expect("net")];
+        let trusted = |a: IpAddr| proxies.iter().any(|n| n.contains(&a));
+        let client = |values: &[&str]| forwarded_client(&headers(values), trusted);
+        // What the client wrote itself is to the left of what our proxies
+        // appended: never believed.
+        assert_eq!(client(&["6.6.6.6, 203.0.113.7, 10.0.0.2"]), Some(ip("203.0.113.7")));
+        assert_eq!(client(&["6.6.6.6, 203.0.113.7"]), Some(ip("203.0.113.7")));
+        // Several headers are one list, in order.
+        assert_eq!(client(&["6.6.6.6", "203.0.113.7, 10.0.0.2"]), Some(ip("203.0.113.7")));
+        assert_eq!(client(&["203.0.113.7", "10.0.0.3"]), Some(ip("203.0.113.7")));
+        // Ports and brackets, as some proxies write them.
+        assert_eq!(client(&["203.0.113.7:4711"]), Some(ip("203.0.113.7")));
+        assert_eq!(client(&["[2001:db8::1]:4711"]), Some(ip("2001:db8::1")));
+        assert_eq!(client(&["[2001:db8::1]"]), Some(ip("2001:db8::1")));
+        // All trusted: the leftmost. Nothing: none.
+        assert_eq!(client(&["10.0.0.9, ::1"]), Some(ip("10.0.0.9")));
+        assert_eq!(client(&[]), None);
+        // Garbage where a trusted proxy should have written: only what was
+        // read before it.
+        assert_eq!(client(&["203.0.113.7, unknown, 10.0.0.2"]), Some(ip("10.0.0.2")));
+        assert_eq!(client(&["nonsense"]), None);
+        // Garbage left of the client's address changes nothing.
+        assert_eq!(client(&["nonsense, 203.0.113.7"]), Some(ip("203.0.113.7")));
+    }
+
+    fn limits(adjust: impl FnOnce(&mut Config)) -> Arc<RateLimits> {
+        let mut config = Config::default();
+        adjust(&mut config);
+        RateLimits::new(&config)
+    }
+
+    fn request_from(peer: &str, forwarded: &[&str]) -> Request {
+        let mut request = Request::new(Body::empty());
+        let peer: SocketAddr = peer.parse().expect("peer");
+        request
+            .extensions_mut()
+            .insert(ConnectInfo(crate::startup::ClientAddr(peer)));
+        for v in forwarded {
+            request
+                .headers_mut()
+                .append(X_FORWARDED_FOR, HeaderValue::from_str(v).expect("header value"));
+        }
+        request
+    }
+
+    #[test]
+    fn forwarded_for_is_read_only_from_trusted_proxies() {
+        let none = limits(|_| {});
+        let proxied = limits(|c| c.trusted_proxies = vec!["127.0.0.1/32".parse().expect("net")]);
+        let request = request_from("127.0.0.1:5000", &["203.0.113.7"]);
+        assert_eq!(none.client_ip(&request), ip("127.0.0.1"));
+        assert_eq!(proxied.client_ip(&request), ip("203.0.113.7"));
+        // Another peer is not the proxy: its header is the client's word.
+        let request = request_from("198.51.100.1:5000", &["203.0.113.7"]);
+        assert_eq!(proxied.client_ip(&request), ip("198.51.100.1"));
+        // The proxy itself, without the header: the proxy.
+        assert_eq!(proxied.client_ip(&request_from("127.0.0.1:1", &[])), ip("127.0.0.1"));
+        // A dual-stack listener shows IPv4 peers mapped into IPv6.
+        let mapped = request_from("[::ffff:127.0.0.1]:5000", &["203.0.113.7"]);
+        assert_eq!(proxied.client_ip(&mapped), ip("203.0.113.7"));
+        assert_eq!(none.client_ip(&mapped), ip("127.0.0.1"));
+    }
+
+    #[test]
+    fn ipv6_clients_are_limited_by_their_64() {
+        assert_eq!(limited_as(ip("2001:db8:1:2:aaaa:bbbb:cccc:dddd")), ip("2001:db8:1:2::"));
+        assert_eq!(limited_as(ip("2001:db8:1:2::1")), ip("2001:db8:1:2::"));
+        assert_ne!(limited_as(ip("2001:db8:1:3::1")), ip("2001:db8:1:2::"));
+        assert_eq!(limited_as(ip("::ffff:192.0.2.1")), ip("192.0.2.1"));
+        assert_eq!(limited_as(ip("192.0.2.1")), ip("192.0.2.1"));
+    }
+
+    #[test]
+    fn failed_logins_are_counted_per_address_per_pair_and_per_account() {
+        let limits = limits(|c| {
+            c.login_rate_per_min = 2;
+            c.login_addr_rate_per_min = 3;
+            c.login_account_rate_per_min = 5;
+        });
+        let t0 = Instant::now();
+        let (a, b, c) = (ip("192.0.2.1"), ip("192.0.2.2"), ip("192.0.2.3"));
+        // Spraying: three usernames from one address, then no fourth.
+        for user in ["u1", "u2", "u3"] {
+            limits.take_login(a, user, t0).expect("within the address's budget");
+        }
+        assert!(matches!(limits.take_login(a, "u4", t0), Err(Limited::LoginAddress(_))));
+        // Guessing one account: two from `b`, then `b` is held back for it...
+        limits.take_login(b, "li", t0).expect("1");
+        limits.take_login(b, "li", t0).expect("2");
+        assert!(matches!(limits.take_login(b, "li", t0), Err(Limited::Login(_))));
+        // ...and its refused tries spent nothing of the account's budget:
+        // `c` still has its own two, and the account has one more after.
+        for _ in 0..10 {
+            assert!(limits.take_login(b, "li", t0).is_err());
+        }
+        limits.take_login(c, "li", t0).expect("3");
+        limits.take_login(c, "li", t0).expect("4");
+        // `a` is over its address budget: refused, and nothing taken.
+        assert!(limits.take_login(a, "li", t0).is_err());
+        limits.take_login(ip("192.0.2.4"), "li", t0).expect("5");
+        // Five failures from three addresses: the account waits.
+        let refused = limits.take_login(ip("192.0.2.5"), "li", t0);
+        assert!(matches!(refused, Err(Limited::Login(_))), "{refused:?}");
+        // A login that did not count gives all three back.
+        limits.give_back_login(c, "li");
+        limits.take_login(ip("192.0.2.5"), "li", t0).expect("given back");
     }
 
     #[test]

@@ -14,7 +14,8 @@ use crate::auth::{password, token, Caller};
 use crate::db::accounts;
 
 /// `POST /api/session`: 201 and a new session for the right username and
-/// password; 401 otherwise, with the same message whichever was wrong.
+/// password; 401 otherwise, with the same message whichever was wrong; 503
+/// when too many logins already wait for a password check.
 pub async fn login(
     State(state): State<AppState>,
     JsonBody(form): JsonBody<LoginRequest>,
@@ -32,9 +33,11 @@ pub async fn login(
         _ => password::decoy().to_owned(),
     };
     let typed = form.password;
-    let matches = password::verify_queued(typed, phc)
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let matches = match state.passwords.verify(typed, phc).await {
+        Ok(matches) => matches,
+        Err(busy @ password::CheckError::Busy(_)) => return Err(AppError::Busy(busy.to_string())),
+        Err(e) => return Err(AppError::Internal(e.to_string())),
+    };
     let user = match user {
         Some(u) if matches && !u.disabled => u,
         _ => {
