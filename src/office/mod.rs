@@ -10,7 +10,8 @@
 //! - `login/`, `inbox/`, `incident/`, `ledger/`, `exports/`: the views.
 //!
 //! What is decided rather than drawn (stage changes, live countdowns, the
-//! filter, the stream's parser) is in the core (`kuaibao_core::desk`,
+//! filter, the stream's parser, the closing of a hazard) is in the core
+//! (`kuaibao_core::desk`, `kuaibao_core::closing`,
 //! `kuaibao_core::sse`), tested natively.
 
 mod api;

@@ -3,7 +3,8 @@
 // the district officer's open inbox shows it live, without a reload; he
 // acknowledges it and asks for a follow-up; a 续报 arrives live on the
 // incident page with what it changed; the filters narrow the inbox and
-// name each bad field; an officer of a neighbouring township sees nothing.
+// name each bad field; an officer of a neighbouring township sees nothing;
+// a rectified hazard is verified and closed (验收销号) on the desk.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -384,4 +385,141 @@ test('an officer who logs in on the phone app gets a link to the office, already
   await page.reload();
   await page.getByTestId('inbox').or(page.getByTestId('inbox-empty')).waitFor();
   await context.close();
+});
+
+/** Sends `report` to the server as `who`, as a phone would; asserts it is stored. */
+async function send(report, who = REPORTER) {
+  const res = await server.fetch('/api/reports', { method: 'POST', headers: { 'Content-Type': 'application/json', 'x-kuaibao-clock': String(Date.now()) }, body: JSON.stringify(report) }, who);
+  assert.ok(res.status === 201 || res.status === 200, `${report.template_id}: ${res.status} ${await res.text()}`);
+}
+
+/** A hazard found by the reporter (its photo announced, not uploaded). */
+function foundHazard(place) {
+  const inAWeek = new Date(Date.now() + 7 * 86_400_000).toISOString().slice(0, 10);
+  return {
+    id: uuidv7(),
+    stage: { kind: 'initial' },
+    template_id: 'hazard',
+    template_version: 1,
+    answers: { place, theme: 'drowning', description: '护栏损坏 20 米', responsible: '青石村村委会', rectify_by: inAWeek, reporter: REPORTER.name, phone: '13800001234' },
+    written_at: new Date().toISOString(),
+    photos: [{ id: uuidv7(), blank: 'photos', sha256: sha256(randomBytes(8)), size: 1000, mime: 'image/jpeg' }],
+  };
+}
+
+/** The reporter's next step of hazard `found`. */
+function hazardStep(found, kind, answers, photos = []) {
+  return {
+    id: uuidv7(),
+    thread: found.id,
+    stage: { kind },
+    template_id: `hazard_${kind}`,
+    template_version: 1,
+    answers: { ...answers, reporter: REPORTER.name, phone: '13800001234' },
+    written_at: new Date().toISOString(),
+    photos,
+  };
+}
+
+test('验收销号 on the desk: offered once a hazard is rectified, validated at its fields, kept through a lost connection, stored as the officer\'s', { timeout: 120_000 }, async () => {
+  desk ??= await openDesk(OFFICER);
+  const { page, context } = desk;
+  // One hazard rectified, one only being rectified, both the reporter's.
+  const rectified = foundHazard('青石村堰塘西岸');
+  await send(rectified);
+  await send(hazardStep(rectified, 'rectifying', { measures: '已设临时围挡和警示牌' }));
+  await send(hazardStep(rectified, 'rectified', { done: '新建护栏 25 米，配救生圈' }, [
+    { id: uuidv7(), blank: 'after_photos', sha256: sha256(randomBytes(8)), size: 1000, mime: 'image/jpeg' },
+  ]));
+  const rectifying = foundHazard('青石村小学门口');
+  await send(rectifying);
+  await send(hazardStep(rectifying, 'rectifying', { measures: '已设临时围挡' }));
+
+  // Not yet rectified: nothing to close.
+  await page.goto(`${server.url}/office/#/thread/${rectifying.id}`);
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=chain-item]').length === 2, null, { timeout: 20_000 });
+  assert.equal(await page.getByTestId('close-form').count(), 0);
+  assert.equal(await page.getByRole('button', { name: '确认验收销号' }).count(), 0);
+
+  // Rectified: the form, with the officer's name as verifier and reporter.
+  await page.goto(`${server.url}/office/#/thread/${rectified.id}`);
+  const closeForm = page.getByTestId('close-form');
+  await closeForm.waitFor({ timeout: 20_000 });
+  assert.deepEqual(await page.getByTestId('chain-stage').allInnerTexts(), ['发现隐患', '整改中', '已整改']);
+  assert.equal(await closeForm.getByRole('heading', { name: '验收销号' }).count(), 1);
+  assert.equal(await page.getByLabel('验收人', { exact: true }).inputValue(), OFFICER.name);
+  assert.equal(await page.getByLabel('报告人', { exact: true }).inputValue(), OFFICER.name);
+  assert.equal(await page.getByLabel('联系电话', { exact: true }).inputValue(), '');
+  const button = page.getByRole('button', { name: '确认验收销号' });
+  for (const box of [await button.boundingBox(), await page.getByLabel('联系电话', { exact: true }).boundingBox()]) {
+    assert.ok(box.height >= 48, `touch target ${box.height}px`);
+  }
+
+  // Refused before sending: the phone is required, the verifier too.
+  // (The page redraws a moment after a click: wait for the words.)
+  const says = (testid, text) => page.getByTestId(testid).filter({ hasText: text }).waitFor({ timeout: 5_000 });
+  await page.getByLabel('验收人', { exact: true }).fill(' ');
+  await button.click();
+  await says('close-verifier-error', '请填写验收人');
+  await says('close-phone-error', '请填写联系电话');
+  assert.equal(await page.getByTestId('close-reporter-error').innerText(), '');
+  assert.equal(await page.locator('#close-verifier').evaluate((el) => el === document.activeElement), true, 'the cursor goes to the first bad blank');
+  await page.getByLabel('联系电话', { exact: true }).fill('12');
+  await button.click();
+  await says('close-phone-error', /^联系电话：请填写 7 到 15 位数字/);
+  assert.equal(await thread(server, rectified.id).then((t) => t.records.length), 3, 'nothing was sent');
+
+  await page.getByLabel('验收人', { exact: true }).fill('镇安全办 王军');
+  await page.getByLabel('联系电话', { exact: true }).fill('13900002222');
+  await page.getByLabel('备注（选填）').fill('护栏牢固，救生圈齐全');
+  await page.waitForFunction(() => document.querySelector('[data-testid=close-verifier-error]').textContent === '', null, { timeout: 5_000 });
+
+  // A refusal shows the server's own words. The reporter's attempt to
+  // close her hazard gets the server's real 403; the desk is handed the same
+  // answer once (an officer of the thread's area is never refused).
+  const attempt = await server.fetch('/api/reports', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(hazardStep(rectified, 'closed', { verifier: REPORTER.name })) }, REPORTER);
+  assert.equal(attempt.status, 403);
+  const refusal = await attempt.text();
+  const refusedWords = JSON.parse(refusal).fields[0].message_zh;
+  assert.match(refusedWords, /须由本辖区值班员完成/);
+  await page.route('**/api/reports', (route) => route.fulfill({ status: 403, contentType: 'application/json', body: refusal }), { times: 1 });
+  await button.click();
+  await says('close-error', refusedWords);
+  assert.equal(await page.getByLabel('验收人', { exact: true }).inputValue(), '镇安全办 王军');
+
+  // No connection: said in Chinese, and what was typed stays.
+  await context.setOffline(true);
+  await button.click();
+  await page.getByTestId('close-error').filter({ hasText: /连不上服务器/ }).waitFor();
+  assert.match(await page.getByTestId('close-error').innerText(), /请检查网络后再点「确认验收销号」/);
+  assert.equal(await page.getByLabel('验收人', { exact: true }).inputValue(), '镇安全办 王军');
+  assert.equal(await page.getByLabel('联系电话', { exact: true }).inputValue(), '13900002222');
+  assert.equal(await page.getByLabel('备注（选填）').inputValue(), '护栏牢固，救生圈齐全');
+  await context.setOffline(false);
+  await page.locator('[data-testid=live-state][data-state=open]').waitFor({ timeout: 30_000 });
+
+  // Closed: the chain reloads with 已验收销号 and the form is gone.
+  await button.click();
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=chain-item]').length === 4, null, { timeout: 20_000 });
+  assert.deepEqual(await page.getByTestId('chain-stage').allInnerTexts(), ['发现隐患', '整改中', '已整改', '已验收销号']);
+  assert.match(await page.getByTestId('sentence').last().innerText(), /经镇安全办 王军现场验收，整改到位，予以销号。护栏牢固，救生圈齐全/);
+  assert.equal(await page.getByTestId('close-form').count(), 0);
+
+  // On the server: the closing record, once, as the officer wrote it.
+  const onServer = await thread(server, rectified.id);
+  assert.deepEqual(onServer.records.map((r) => r.report.stage.kind), ['initial', 'rectifying', 'rectified', 'closed']);
+  const closed = onServer.records[3].report;
+  assert.equal(closed.template_id, 'hazard_closed');
+  assert.equal(closed.thread, rectified.id);
+  assert.deepEqual(closed.answers, { verifier: '镇安全办 王军', note: '护栏牢固，救生圈齐全', reporter: OFFICER.name, phone: '13900002222' });
+  assert.match(closed.written_at, /\+08:00$/);
+  assert.equal((closed.photos ?? []).length, 0);
+  const officerId = (await (await server.fetch('/api/session')).json()).account.id;
+  const stored = (await server.admin('audit')).split('\n').filter(Boolean).map((l) => JSON.parse(l))
+    .filter((e) => e.action === 'report.store' && e.subject === closed.id);
+  assert.equal(stored.length, 1, 'stored once');
+  assert.equal(stored[0].actor_id, officerId, 'written by the officer');
+  const reportersOwn = await (await server.fetch('/api/reports', {}, REPORTER)).json();
+  assert.equal(reportersOwn.some((r) => r.report.id === closed.id), false, 'not the reporter\'s record');
+  if (process.env.OFFICE_SCREENSHOTS) await page.screenshot({ path: `${process.env.OFFICE_SCREENSHOTS}/closed.png`, fullPage: true });
 });

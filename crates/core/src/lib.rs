@@ -7,6 +7,7 @@ pub mod account;
 pub mod answers;
 pub mod backoff;
 pub mod catalogue;
+pub mod closing;
 pub mod code;
 pub mod deadlines;
 pub mod decimal;

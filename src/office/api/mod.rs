@@ -7,8 +7,8 @@ mod types;
 pub use types::{PhotoCount, ReportPhotos, StoredRecord, Thread};
 
 use gloo_net::http::{Method, RequestBuilder, Response};
-use kuaibao_core::protocol::{ApiError, AUTHORIZATION_HEADER};
-use kuaibao_core::{FieldError, Lang};
+use kuaibao_core::protocol::{ApiError, Receipt, AUTHORIZATION_HEADER, CLOCK_HEADER, SUBMIT_REPORT_PATH};
+use kuaibao_core::{FieldError, Lang, Report};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use wasm_bindgen::{JsCast, JsValue};
@@ -22,7 +22,8 @@ pub enum ApiFail {
     LoggedOut,
     /// 403: this account may not use the duty office.
     Forbidden,
-    /// A 4xx that names fields (a filter, a request's message).
+    /// A 4xx that names fields (a filter, a request's message; a record
+    /// refused with a 403 that names its `thread`, saying why).
     Fields { message: String, fields: Vec<FieldError> },
     /// Any other answer that is not a success.
     Status { status: u16, message: String },
@@ -68,11 +69,25 @@ impl ApiFail {
 const TIMEOUT_MS: u32 = 30_000;
 
 async fn send(token: &str, method: Method, path: &str, body: Option<String>) -> Result<Response, ApiFail> {
+    send_with(token, method, path, body, &[]).await
+}
+
+/// [`send`] with more headers.
+async fn send_with(
+    token: &str,
+    method: Method,
+    path: &str,
+    body: Option<String>,
+    headers: &[(&str, &str)],
+) -> Result<Response, ApiFail> {
     let mut request = RequestBuilder::new(path)
         .method(method)
         .header(AUTHORIZATION_HEADER, &bearer(token));
     if body.is_some() {
         request = request.header("Content-Type", "application/json");
+    }
+    for (name, value) in headers {
+        request = request.header(name, value);
     }
     let response = with_timeout(TIMEOUT_MS, request, body.map(|b| JsValue::from_str(&b)))
         .await
@@ -96,7 +111,8 @@ pub fn judge(status: u16, text: &str) -> ApiFail {
     let error = serde_json::from_str::<ApiError>(text).ok();
     match (status, error) {
         (401, _) => ApiFail::LoggedOut,
-        (403, _) => ApiFail::Forbidden,
+        (403, Some(e)) if e.fields.is_empty() => ApiFail::Forbidden,
+        (403, None) => ApiFail::Forbidden,
         (_, Some(e)) if !e.fields.is_empty() => ApiFail::Fields {
             message: e.message,
             fields: e.fields,
@@ -124,8 +140,25 @@ pub async fn get<T: DeserializeOwned>(token: &str, path: &str) -> Result<T, ApiF
 
 /// `POST path` with a JSON body; the answer as JSON.
 pub async fn post<B: Serialize, T: DeserializeOwned>(token: &str, path: &str, body: &B) -> Result<T, ApiFail> {
+    post_with(token, path, body, &[]).await
+}
+
+/// A record written at the desk (a hazard's 验收销号), to
+/// `POST /api/reports` like a phone's, with the desk's clock so the server
+/// measures its offset; the receipt (201 first, 200 on a replay).
+pub async fn submit_report(token: &str, report: &Report) -> Result<Receipt, ApiFail> {
+    let clock = (crate::platform::now_ms() as i64).to_string();
+    post_with(token, SUBMIT_REPORT_PATH, report, &[(CLOCK_HEADER, &clock)]).await
+}
+
+async fn post_with<B: Serialize, T: DeserializeOwned>(
+    token: &str,
+    path: &str,
+    body: &B,
+    headers: &[(&str, &str)],
+) -> Result<T, ApiFail> {
     let json = serde_json::to_string(body).map_err(|e| ApiFail::Net(e.to_string()))?;
-    let response = send(token, Method::POST, path, Some(json)).await?;
+    let response = send_with(token, Method::POST, path, Some(json), headers).await?;
     let text = response.text().await.map_err(|e| ApiFail::Net(e.to_string()))?;
     serde_json::from_str(&text).map_err(|e| ApiFail::Status {
         status: response.status(),

@@ -199,7 +199,8 @@ pub fn AskBox(
     }
 }
 
-fn focus(element_id: &str) {
+/// Puts the cursor in the element `element_id`, if it is there.
+pub(super) fn focus(element_id: &str) {
     use wasm_bindgen::JsCast;
     if let Some(el) = document()
         .get_element_by_id(element_id)

@@ -1,13 +1,16 @@
 //! One incident or hazard: its line of the inbox (grade, deadlines,
 //! acknowledgement, open requests), the whole stage chain 首报 → 续报 → 终报
 //! with what each stage changed, the three times of every record and the
-//! phone's clock offset, the photos as they arrive, and the office's two
-//! answers: 确认收到 and 请求续报.
+//! phone's clock offset, the photos as they arrive, and the office's
+//! answers: 确认收到, 请求续报 (incidents) and 验收销号 (a rectified
+//! hazard).
 
 mod answer;
+mod close;
 mod photos;
 mod record;
 
+use kuaibao_core::closing::may_close;
 use kuaibao_core::office::{Inbox, ThreadSummary, INBOX_PATH};
 use kuaibao_core::ReportId;
 use leptos::prelude::*;
@@ -17,6 +20,7 @@ use super::exports::{cap_path, ExportButton};
 use super::inbox::Fetched;
 use super::state::Desk;
 use answer::{AcknowledgeBox, AskBox};
+use close::{CloseBox, CloseDraft};
 use record::RecordCard;
 
 /// The thread's path (`GET`): its records in stage order.
@@ -62,6 +66,11 @@ pub fn IncidentPage(id: ReportId) -> impl IntoView {
     });
     let on_answered = Callback::new(move |()| reload());
     let ask_message = RwSignal::new(String::new());
+    let officer = desk
+        .session
+        .with_untracked(|s| s.as_ref().map(|s| s.account.display_name.clone()))
+        .unwrap_or_default();
+    let close_draft = CloseDraft::new(&officer);
     move || match loaded.get() {
         None => view! { <p class="loading">"正在读取…"</p> }.into_any(),
         Some(Err(ApiFail::Status { status: 404, .. })) => view! {
@@ -75,17 +84,23 @@ pub fn IncidentPage(id: ReportId) -> impl IntoView {
         Some(Err(e)) => {
             view! { <p class="form-error" role="alert" data-testid="thread-error">{e.words()}</p> }.into_any()
         }
-        Some(Ok(loaded)) => view! { <ThreadView loaded ask_message on_answered/> }.into_any(),
+        Some(Ok(loaded)) => view! { <ThreadView loaded ask_message close_draft on_answered/> }.into_any(),
     }
 }
 
 #[component]
-fn ThreadView(loaded: Loaded, ask_message: RwSignal<String>, on_answered: Callback<()>) -> impl IntoView {
+fn ThreadView(
+    loaded: Loaded,
+    ask_message: RwSignal<String>,
+    close_draft: CloseDraft,
+    on_answered: Callback<()>,
+) -> impl IntoView {
     let desk = expect_context::<Desk>();
     let Loaded { thread, summary } = loaded;
     let records = in_stage_order(thread.records);
     let thread_id = thread.thread;
     let latest = records.last().map(|r| r.report.id);
+    let closable = may_close(records.iter().map(|r| &r.report));
     let hazard = summary.as_ref().map_or_else(
         || records.first().is_some_and(|r| r.report.template_id == "hazard"),
         |s| s.value.0.hazard,
@@ -161,6 +176,7 @@ fn ThreadView(loaded: Loaded, ask_message: RwSignal<String>, on_answered: Callba
             <section class="answers" aria-label="值班室答复">
                 {latest.map(|latest| view! { <AcknowledgeBox thread_id latest ack on_answered/> })}
                 {(!hazard).then(|| view! { <AskBox thread_id requests message=ask_message on_answered/> })}
+                {closable.then(|| view! { <CloseBox thread_id draft=close_draft on_closed=on_answered/> })}
             </section>
             {(!hazard).then(|| view! {
                 <p class="exports">

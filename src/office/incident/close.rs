@@ -1,0 +1,215 @@
+//! 验收销号 at the desk: the form that closes a rectified hazard. When it
+//! is offered and what record it makes are decided in the core
+//! (`kuaibao_core::closing`); this draws the form, validates with the
+//! server's own rules before sending, and says what came of it.
+//!
+//! A send that got no answer keeps its record (id and writing time) with
+//! the page, so sending the same inputs again, even after a live reload,
+//! is a replay the server stores once.
+
+use kuaibao_core::catalogue::HAZARD_CLOSED;
+use kuaibao_core::closing::{error_at, error_elsewhere, ClosingForm};
+use kuaibao_core::{BlankKind, FieldError, Lang, Report, ReportId};
+use leptos::prelude::*;
+
+use super::answer::focus;
+use crate::office::api::{self, ApiFail};
+use crate::office::state::Desk;
+
+/// One blank of the form as drawn.
+struct Field {
+    id: &'static str,
+    label: &'static str,
+    kind: Kind,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Kind {
+    Text,
+    Tel,
+    Long,
+}
+
+/// The blanks of `kuaibao_core::closing::FIELDS`, the optional note last;
+/// their lengths are the template's.
+const BLANKS: [Field; 4] = [
+    Field {
+        id: "verifier",
+        label: "验收人",
+        kind: Kind::Text,
+    },
+    Field {
+        id: "reporter",
+        label: "报告人",
+        kind: Kind::Text,
+    },
+    Field {
+        id: "phone",
+        label: "联系电话",
+        kind: Kind::Tel,
+    },
+    Field {
+        id: "note",
+        label: "备注（选填）",
+        kind: Kind::Long,
+    },
+];
+
+/// What the closing form keeps across live reloads of the thread: owned
+/// by the page, so a reload redraws the form without wiping it.
+#[derive(Clone, Copy)]
+pub struct CloseDraft {
+    /// What is typed.
+    form: RwSignal<ClosingForm>,
+    /// The record last sent without an answer, and the inputs it was made
+    /// of: sending them again sends the very same record.
+    pending: StoredValue<Option<(ClosingForm, Report)>>,
+}
+
+impl CloseDraft {
+    /// The form as it opens for the officer named `officer`.
+    pub fn new(officer: &str) -> Self {
+        CloseDraft {
+            form: RwSignal::new(ClosingForm::for_officer(officer)),
+            pending: StoredValue::new(None),
+        }
+    }
+}
+
+#[component]
+pub fn CloseBox(
+    thread_id: ReportId,
+    /// What is typed and sent, kept by the page.
+    draft: CloseDraft,
+    /// Called once the server stored the closing.
+    on_closed: Callback<()>,
+) -> impl IntoView {
+    let desk = expect_context::<Desk>();
+    let CloseDraft { form, pending } = draft;
+    let busy = RwSignal::new(false);
+    let errors: RwSignal<Vec<FieldError>> = RwSignal::new(Vec::new());
+    let general: RwSignal<Option<String>> = RwSignal::new(None);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if busy.get_untracked() {
+            return;
+        }
+        general.set(None);
+        let typed = form.get_untracked();
+        let report = match pending.get_value() {
+            Some((inputs, report)) if inputs == typed => Ok(report),
+            _ => typed.check(
+                crate::platform::new_report_id(),
+                thread_id,
+                crate::platform::now_ms() as i64,
+            ),
+        };
+        let report = match report {
+            Ok(r) => r,
+            Err(e) => {
+                show_errors(errors, general, e);
+                return;
+            }
+        };
+        errors.set(Vec::new());
+        pending.set_value(Some((typed, report.clone())));
+        busy.set(true);
+        let token = desk.token();
+        leptos::task::spawn_local(async move {
+            match api::submit_report(&token, &report).await {
+                Ok(_receipt) => {
+                    pending.set_value(None);
+                    on_closed.run(());
+                }
+                Err(e) => {
+                    desk.failed(&e);
+                    if !matches!(e, ApiFail::Net(_)) {
+                        pending.set_value(None);
+                    }
+                    match e {
+                        ApiFail::Fields { fields, .. } => show_errors(errors, general, fields),
+                        ApiFail::Net(_) => general.set(Some(
+                            "连不上服务器，验收销号尚未提交。已填的内容仍在，请检查网络后再点「确认验收销号」。"
+                                .to_owned(),
+                        )),
+                        other => general.set(Some(other.words())),
+                    }
+                }
+            }
+            busy.set(false);
+        });
+    };
+    let fields = BLANKS
+        .iter()
+        .map(|f| {
+            let id = f.id;
+            let input_id = format!("close-{id}");
+            let error_id = format!("close-{id}-error");
+            let error = move || errors.with(|e| error_at(e, id, Lang::Zh));
+            let has_error = move || errors.with(|e| e.iter().any(|x| x.field == id));
+            let value = move || form.with(|v| v.get(id).to_owned());
+            let on_input = move |ev| {
+                form.update(|v| v.set(id, event_target_value(&ev)));
+                // Typed again: its message no longer applies.
+                errors.update(|e| e.retain(|x| x.field != id));
+            };
+            let described = error_id.clone();
+            let control = if f.kind == Kind::Long {
+                view! {
+                    <textarea id=input_id.clone() name=id rows="2" maxlength=max_chars(id)
+                        aria-invalid=move || has_error().to_string() aria-describedby=described
+                        prop:value=value on:input=on_input></textarea>
+                }
+                .into_any()
+            } else {
+                let tel = f.kind == Kind::Tel;
+                view! {
+                    <input id=input_id.clone() name=id maxlength=max_chars(id)
+                        type=if tel { "tel" } else { "text" }
+                        inputmode=tel.then_some("tel") autocomplete=if tel { "tel" } else { "off" }
+                        aria-required="true"
+                        aria-invalid=move || has_error().to_string() aria-describedby=described
+                        prop:value=value on:input=on_input/>
+                }
+                .into_any()
+            };
+            view! {
+                <div class="field" class:has-error=has_error>
+                    <label for=input_id>{f.label}</label>
+                    {control}
+                    <span class="error" id=error_id data-testid=format!("close-{id}-error")>{error}</span>
+                </div>
+            }
+        })
+        .collect_view();
+    view! {
+        <form class="close-box" on:submit=submit novalidate=true aria-labelledby="close-title" data-testid="close-form">
+            <h3 id="close-title">"验收销号"</h3>
+            <p class="help">"报告人已报整改完成。请核实现场整改到位后，填写验收人（默认为您本人，可改为到现场验收的人员）和联系电话，再点「确认验收销号」。销号后此隐患即办结。"</p>
+            <div class="close-fields">{fields}</div>
+            <p class="error" role="alert" data-testid="close-error">{move || general.get()}</p>
+            <button type="submit" class="primary" disabled=move || busy.get() data-testid="close-button">
+                {move || if busy.get() { "正在提交…" } else { "确认验收销号" }}
+            </button>
+        </form>
+    }
+}
+
+/// The most characters the template takes in blank `id`, if it says.
+fn max_chars(id: &str) -> Option<String> {
+    match HAZARD_CLOSED.blank(id)?.kind {
+        BlankKind::Text { max_chars } | BlankKind::LongText { max_chars } => Some(max_chars.to_string()),
+        _ => None,
+    }
+}
+
+/// Shows `list` at the blanks they name, the rest above the button, and
+/// puts the cursor in the first bad blank.
+fn show_errors(errors: RwSignal<Vec<FieldError>>, general: RwSignal<Option<String>>, list: Vec<FieldError>) {
+    general.set(error_elsewhere(&list, Lang::Zh));
+    let first = BLANKS.iter().find(|f| list.iter().any(|e| e.field == f.id));
+    errors.set(list);
+    if let Some(f) = first {
+        focus(&format!("close-{}", f.id));
+    }
+}
