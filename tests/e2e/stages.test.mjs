@@ -16,7 +16,7 @@ const WORDS = {
     was0: '上次为：0', crossing: '死亡人数 4 ≥ 3 → 较大（Ⅲ级）', chosen: '确定等级', reasonLabel: '改定理由', reasonError: '理由',
     reason: '涉及危化品运输车辆，社会影响大',
     found: '发现隐患', rectifying: '整改中', rectified: '已整改',
-    steps: ['报送整改中', '报送已整改'], closeStep: '报送已验收销号', overdue: /整改逾期（天） 1/,
+    steps: ['报送整改中', '报送已整改'], closeStep: '报送已验收销号', awaitsOffice: /辖区值班员到现场验收销号/, overdue: /整改逾期（天） 1/,
   },
   en: {
     other: 'Other incident', hazard: 'Hazard', submit: 'Submit report', toggle: '中文',
@@ -24,7 +24,7 @@ const WORDS = {
     was0: 'was: 0', crossing: 'Dead 4 ≥ 3 → Major (III)', chosen: 'Grade to report', reasonLabel: 'Reason for another grade', reasonError: 'reason',
     reason: 'A tanker of hazardous goods is involved',
     found: 'Found', rectifying: 'Rectifying', rectified: 'Rectified',
-    steps: ['File Rectifying', 'File Rectified'], closeStep: 'File Verified and closed', overdue: /Rectification overdue \(days\) 1/,
+    steps: ['File Rectifying', 'File Rectified'], closeStep: 'File Verified and closed', awaitsOffice: /duty officer verifies it on site/, overdue: /Rectification overdue \(days\) 1/,
   },
 };
 
@@ -178,8 +178,10 @@ for (const lang of ['zh-CN', 'en']) {
     assert.equal(await page.getByTestId('report-item').first().getByTestId('rectify-overdue').count(), 0, 'rectified: no longer overdue');
     await openLatest(page);
     assert.deepEqual(await page.getByTestId('chain-item').locator('.stage').allInnerTexts(), [w.found, w.rectifying, w.rectified]);
-    // 验收销号 is the duty office's: the reporter is not offered it.
+    // 验收销号 is the duty office's: the reporter is not offered it, and is
+    // told who closes it.
     assert.equal(await page.getByRole('button', { name: w.closeStep }).count(), 0);
+    assert.match(await page.getByTestId('awaits-office').innerText(), w.awaitsOffice);
 
     await context.setOffline(false);
     threadsSoFar += 1;
