@@ -32,7 +32,7 @@ usage: cargo xtask <command>
                      (KUAIBAO_ADDR, KUAIBAO_DATA_DIR, DATABASE_URL)
   test               setup --browser, then native tests (server on SQLite), the server's tests
                      on PostgreSQL, schemathesis against the API (about a minute), fuzzing
-                     (20 s per target), wasm tests in headless Chromium,
+                     (10 s per target), wasm tests in headless Chromium,
                      release build, end-to-end tests
   schemathesis       the schemathesis stage of `test` alone: the debug server, fuzzed from
                      its OpenAPI description (setup --browser installs schemathesis)
