@@ -26,10 +26,9 @@ use crate::error::{Error, Result};
 pub const TARGETS: [&str; 6] = ["report", "json", "login", "exif", "sse", "tus_metadata"];
 /// `cargo xtask fuzz` without a number: seconds per target.
 pub const DEFAULT_SECONDS: u32 = 60;
-/// `cargo xtask test`: seconds per target (two minutes for the six).
-/// Ten: six targets then fuzz a minute in all, as three did at twenty, so
-/// the warm test run stays under its 15 minutes; `cargo xtask fuzz` is for
-/// long runs.
+/// `cargo xtask test`: seconds per target. Ten: the six targets fuzz a
+/// minute in all, as three did at twenty, so the warm test run stays under
+/// its 15 minutes; `cargo xtask fuzz` is for long runs.
 pub const TEST_SECONDS: u32 = 10;
 /// One input that takes longer than this is a failure (a hang).
 const INPUT_TIMEOUT_SECS: u32 = 10;
