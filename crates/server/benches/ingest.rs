@@ -28,7 +28,7 @@ use kuaibao_core::{Report, ReportId, Stage};
 use kuaibao_server::db;
 use reqwest::{Client, StatusCode};
 use serde_json::{json, Value};
-use support::{rss_kib, server_bin, Env, DEVICE, PASSWORD, USERNAME};
+use support::{rss_kib, server_and_runtime, Env, DEVICE, PASSWORD, USERNAME};
 
 const CLIENTS: usize = 100;
 const WARMUP: Duration = Duration::from_secs(2);
@@ -462,19 +462,7 @@ fn summary(name: &str, r: &Result1) {
 
 fn main() {
     // `cargo bench` passes `--bench`; a filter argument is ignored.
-    let bin = server_bin();
-    if !bin.is_file() {
-        eprintln!(
-            "ingest bench: no server binary at {} — build it first with \
-             `cargo build --release -p kuaibao-server`, or set KUAIBAO_SERVER_BIN",
-            bin.display()
-        );
-        std::process::exit(2);
-    }
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("tokio runtime");
+    let (bin, rt) = server_and_runtime("ingest");
     rt.block_on(async {
         let mut out = Vec::new();
         let mut notes = Vec::new();

@@ -29,7 +29,7 @@ use kuaibao_core::protocol::SESSION_PATH;
 use reqwest::header::RETRY_AFTER;
 use reqwest::{Client, StatusCode};
 use serde_json::json;
-use support::{rss_kib, server_bin, Env, AREA, DEVICE, PASSWORD};
+use support::{rss_kib, server_and_runtime, Env, AREA, DEVICE, PASSWORD};
 use tokio::io::AsyncWriteExt;
 
 const CONCURRENT: usize = 100;
@@ -234,19 +234,7 @@ async fn run(env: &Env) -> Figures {
 
 fn main() {
     // `cargo bench` passes `--bench`; a filter argument is ignored.
-    let bin = server_bin();
-    if !bin.is_file() {
-        eprintln!(
-            "logins bench: no server binary at {} — build it first with \
-             `cargo build --release -p kuaibao-server`, or set KUAIBAO_SERVER_BIN",
-            bin.display()
-        );
-        std::process::exit(2);
-    }
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("tokio runtime");
+    let (bin, rt) = server_and_runtime("logins");
     rt.block_on(async {
         let env = Env::new(&bin, None);
         env.add_reporter().await;

@@ -28,6 +28,25 @@ pub fn server_bin() -> PathBuf {
     target.join("release/kuaibao-server")
 }
 
+/// The release server binary, or the process ends saying how to build it;
+/// and a runtime to drive the bench `bench` with.
+pub fn server_and_runtime(bench: &str) -> (PathBuf, tokio::runtime::Runtime) {
+    let bin = server_bin();
+    if !bin.is_file() {
+        eprintln!(
+            "{bench} bench: no server binary at {} — build it first with \
+             `cargo build --release -p kuaibao-server`, or set KUAIBAO_SERVER_BIN",
+            bin.display()
+        );
+        std::process::exit(2);
+    }
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    (bin, rt)
+}
+
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())

@@ -107,6 +107,26 @@ async fn assert_refused(app: &TestApp, dirs: &Dirs, client: &Client, report: &Re
     );
 }
 
+/// Each record `make` gives for `stages` is refused to the same grid's
+/// other reporter, the other township's reporter and its officer.
+async fn refused_to_the_others(
+    app: &TestApp,
+    dirs: &Dirs,
+    who: &Accounts,
+    stages: &[Stage],
+    make: impl Fn(Stage) -> Report,
+) {
+    for (client, name) in [
+        (&who.neighbour, "a reporter of the same grid"),
+        (&who.far, "a reporter of another township"),
+        (&who.far_officer, "an officer of another township"),
+    ] {
+        for &stage in stages {
+            assert_refused(app, dirs, client, &make(stage), &format!("{stage:?} by {name}")).await;
+        }
+    }
+}
+
 async fn assert_accepted(app: &TestApp, client: &Client, report: &Report, what: &str) {
     let res = app.submit_by(client, report).await;
     assert_eq!(
@@ -126,16 +146,10 @@ async fn only_the_reporter_and_officers_above_add_to_an_incident() {
     let thread = Some(first.id);
 
     // Everyone else: refused for each kind of later record.
-    for (client, name) in [
-        (&who.neighbour, "a reporter of the same grid"),
-        (&who.far, "a reporter of another township"),
-        (&who.far_officer, "an officer of another township"),
-    ] {
-        for stage in [Stage::FollowUp { n: 1 }, Stage::Final] {
-            let report = incident(stage, thread, 5);
-            assert_refused(&app, &dirs, client, &report, &format!("{stage:?} by {name}")).await;
-        }
-    }
+    refused_to_the_others(&app, &dirs, &who, &[Stage::FollowUp { n: 1 }, Stage::Final], |stage| {
+        incident(stage, thread, 5)
+    })
+    .await;
     // The thread as the office sees it: still only the 首报.
     assert_eq!(app.thread_as(&app.admin, first.id).await.records.len(), 1);
     // The far reporter cannot read it either.
@@ -174,16 +188,8 @@ async fn a_hazard_is_closed_by_an_officer_of_its_area_alone() {
     let thread = Some(found.id);
 
     // Rectification: the reporter's, refused to the others.
-    for (client, name) in [
-        (&who.neighbour, "a reporter of the same grid"),
-        (&who.far, "a reporter of another township"),
-        (&who.far_officer, "an officer of another township"),
-    ] {
-        for stage in [Stage::Rectifying, Stage::Rectified, Stage::Closed] {
-            let report = hazard(stage, thread, 5);
-            assert_refused(&app, &dirs, client, &report, &format!("{stage:?} by {name}")).await;
-        }
-    }
+    let steps = [Stage::Rectifying, Stage::Rectified, Stage::Closed];
+    refused_to_the_others(&app, &dirs, &who, &steps, |stage| hazard(stage, thread, 5)).await;
     for (stage, minutes, what) in [
         (Stage::Rectifying, 5, "整改中 by the reporter"),
         (Stage::Rectified, 10, "已整改 by the reporter"),
