@@ -1,7 +1,7 @@
 // Joins the figures the benchmarks wrote (target/bench/*.json, each
 // {"figures":[{id, label, value, unit, budget: {max}|{min}|null}]}) with
 // the machine and the versions into bench/results.json, bench/results.md
-// and the README's table between its bench markers.
+// and the table in docs/benchmarks.md between its bench markers.
 //
 //   node tests/bench/table.mjs <figures dir> [--missing a,b]
 
@@ -121,8 +121,8 @@ fs.writeFileSync(
 );
 fs.writeFileSync(path.join(root, 'bench', 'results.md'), md + '\n');
 
-// The README carries the latest table between these markers.
-const readme = path.join(root, 'README.md');
+// docs/benchmarks.md carries the latest table between these markers.
+const readme = path.join(root, 'docs', 'benchmarks.md');
 const start = '<!-- bench:start -->';
 const end = '<!-- bench:end -->';
 const text = fs.readFileSync(readme, 'utf8');
@@ -130,8 +130,8 @@ const a = text.indexOf(start);
 const b = text.indexOf(end);
 if (a >= 0 && b > a) {
   fs.writeFileSync(readme, text.slice(0, a + start.length) + '\n' + md + '\n' + text.slice(b));
-  console.log('README.md: table updated');
+  console.log('docs/benchmarks.md: table updated');
 } else {
-  console.log(`README.md has no ${start} … ${end} block; table not copied there`);
+  console.log(`docs/benchmarks.md has no ${start} … ${end} block; table not copied there`);
 }
 console.log('\n' + md);

@@ -3,7 +3,7 @@
 //! on to the next figure. Each benchmark writes its figures as JSON into
 //! `target/bench/`; `tests/bench/table.mjs` (node has a JSON parser, this
 //! std-only tool has none) joins them with the machine and the versions
-//! into `bench/results.json`, `bench/results.md` and the README's table.
+//! into `bench/results.json`, `bench/results.md` and the table in docs/benchmarks.md.
 //!
 //! - `tests/bench/<name>.bench.mjs`: the app in headless Chromium (size,
 //!   start-up, autosave, photo pipeline, sync, phone store);

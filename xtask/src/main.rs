@@ -45,7 +45,7 @@ usage: cargo xtask <command>
   precache           Trunk post_build hook: fill the staged sw.js with this build's files
   bench              setup --browser and build, then the benchmarks of issue 6 against their
                      budgets (not a test: figures over budget are reported): bench/results.md,
-                     bench/results.json and the README's table";
+                     bench/results.json and docs/benchmarks.md's table";
 
 fn main() -> ExitCode {
     let args: Vec<String> = env::args().skip(1).collect();

@@ -18,7 +18,7 @@ use crate::startup::{self, StartError};
 
 pub const USAGE: &str = "\
 usage:
-  kuaibao-server                      run the server (settings from the environment, see the README)
+  kuaibao-server                      run the server (settings from the environment, see docs/operators.md)
   kuaibao-server area add CODE --name NAME --level district|township|village|grid [--parent CODE]
   kuaibao-server area list
   kuaibao-server user add USERNAME --role reporter|officer|admin --area CODE [--name DISPLAY_NAME]
@@ -332,7 +332,7 @@ async fn backup(config: &Config, dir: &Path) -> Result<(), CliError> {
         )?,
         None => say!(
             "database: PostgreSQL is not in this backup: keep the `pg_dump -Fc` you made before it with it \
-             (see the README); the counts below are the live database's when the backup started"
+             (see docs/operators.md); the counts below are the live database's when the backup started"
         )?,
     }
     say!(
