@@ -1279,10 +1279,15 @@ async fn a_password_typed_at_a_terminal_is_not_shown() {
     let mut stdout = child.stdout.take().expect("stdout");
     let shown = tokio::task::spawn_blocking(move || {
         let mut seen = String::new();
-        // Typed only once asked: the echo is off by then.
+        // Typed once asked, after a moment as a person would: the prompt is
+        // printed just before the echo is turned off, so text typed in the
+        // very same instant could still be echoed by any program.
+        let pause = || std::thread::sleep(Duration::from_millis(500));
         read_until(&mut stdout, "password:", &mut seen);
+        pause();
         stdin.write_all(format!("{secret}\n").as_bytes()).expect("type");
         read_until(&mut stdout, "again:", &mut seen);
+        pause();
         stdin.write_all(format!("{secret}\n").as_bytes()).expect("type again");
         let _ = stdout.read_to_string(&mut seen);
         seen
