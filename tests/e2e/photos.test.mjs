@@ -209,3 +209,21 @@ test('a photo over the server\'s cap is refused with a clear reason and stays on
   const [report] = await server.reports();
   assert.deepEqual([(await serverPhotos(server, report.report.id)).arrived], [0]);
 });
+
+test('a report takes at most 20 photos: the rest are not added, and the phone says so', { timeout: 120_000 }, async () => {
+  const { phone, origin } = await setUp();
+  const { page } = phone;
+  await openApp(page, origin);
+  await home(page).newReport('风险隐患');
+  await fillHazard(page, '青石村五组');
+  const files = [];
+  for (let i = 0; i < 21; i += 1) {
+    files.push({ name: `p${i}.jpg`, mimeType: 'image/jpeg', buffer: await noiseJpeg(page, 200, 150) });
+  }
+  await page.locator('#gallery-photos').setInputFiles(files);
+  const note = page.getByTestId('photo-note');
+  await page.waitForFunction(() => /最多 20 张/.test(document.querySelector('[data-testid=photo-note]')?.textContent ?? ''), null, { timeout: 60_000 });
+  assert.match(await note.innerText(), /其余的没有加入/);
+  assert.equal(await page.getByTestId('photo').count(), 20, 'twenty photos kept, none lost, one not added');
+  assert.equal((await phonePhotos(page)).length, 20);
+});
