@@ -70,19 +70,27 @@ pub fn live_deadline(line: &DeadlineLine, elapsed_s: i64) -> (DeadlineState, i64
             };
             (state, seconds)
         }
-        DeadlineState::MetLate | DeadlineState::Clear => (line.state, line.seconds),
+        DeadlineState::Info => (DeadlineState::Info, line.seconds - elapsed_s),
+        DeadlineState::MetLate | DeadlineState::DeliveredLate | DeadlineState::Clear => (line.state, line.seconds),
     }
 }
 
 /// The words of a deadline's state: 剩余 12:00, 已超时 3:05, 已按时报送,
-/// 迟报 1:00.
+/// 按时填写、送达迟 1:00（无信号）, 填写已迟，迟报 1:00.
 pub fn deadline_words(state: DeadlineState, seconds: i64, lang: Lang) -> String {
     let clock = clock_text(seconds);
+    let span = span_text(seconds, lang);
     match (state, lang) {
+        (DeadlineState::DeliveredLate, Lang::Zh) => format!("按时填写、送达迟 {clock}（无信号）"),
+        (DeadlineState::DeliveredLate, Lang::En) => format!("written in time, delivered late by {clock} (no signal)"),
+        (DeadlineState::MetLate, Lang::Zh) => format!("填写已迟，迟报 {clock}"),
+        (DeadlineState::MetLate, Lang::En) => format!("written late, late by {clock}"),
+        (DeadlineState::Info, Lang::Zh) if seconds >= 0 => format!("由值班室办理 · 剩余 {span}"),
+        (DeadlineState::Info, Lang::Zh) => format!("由值班室办理 · 已过 {span}"),
+        (DeadlineState::Info, Lang::En) if seconds >= 0 => format!("for the office · {span} left"),
+        (DeadlineState::Info, Lang::En) => format!("for the office · {span} ago"),
         (DeadlineState::Overdue, Lang::Zh) => format!("已超时 {clock}"),
         (DeadlineState::Overdue, Lang::En) => format!("overdue by {clock}"),
-        (DeadlineState::MetLate, Lang::Zh) => format!("迟报 {clock}"),
-        (DeadlineState::MetLate, Lang::En) => format!("late by {clock}"),
         (DeadlineState::DueSoon | DeadlineState::Running, Lang::Zh) => format!("剩余 {clock}"),
         (DeadlineState::DueSoon | DeadlineState::Running, Lang::En) => format!("{clock} left"),
         (DeadlineState::Clear, Lang::Zh) => "已按时报送".to_owned(),
@@ -95,14 +103,28 @@ pub fn deadline_key(state: DeadlineState) -> &'static str {
     match state {
         DeadlineState::Overdue => "overdue",
         DeadlineState::MetLate => "met_late",
+        DeadlineState::DeliveredLate => "delivered_late",
+        DeadlineState::Info => "info",
         DeadlineState::DueSoon => "due_soon",
         DeadlineState::Running => "running",
         DeadlineState::Clear => "clear",
     }
 }
 
+/// A long span in days and hours (a 30-day window), a short one as a
+/// clock.
+fn span_text(seconds: i64, lang: Lang) -> String {
+    let s = seconds.abs();
+    match lang {
+        _ if s < 86_400 => clock_text(s),
+        Lang::Zh => format!("{} 天 {} 小时", s / 86_400, s % 86_400 / 3600),
+        Lang::En => format!("{} d {} h", s / 86_400, s % 86_400 / 3600),
+    }
+}
+
 /// The worst of a thread's deadlines now, and its seconds: the one the
-/// inbox line shows. `None` when the thread has none.
+/// inbox line shows (a line for the office to keep only when there is no
+/// other). `None` when the thread has none.
 pub fn most_pressing(lines: &[DeadlineLine], elapsed_s: i64) -> Option<(DeadlineState, i64, &DeadlineLine)> {
     lines
         .iter()
@@ -298,10 +320,36 @@ mod tests {
         DeadlineLine {
             rule: "phone".into(),
             label_zh: "电话报告".into(),
+            label_en: "Phone report".into(),
+            obligation: crate::deadlines::Obligation::Phone,
+            jurisdiction: crate::deadlines::Jurisdiction::National,
+            source: "doc".into(),
             due_at: parse_datetime("2026-07-01T08:30").expect("time"),
             state,
             seconds,
         }
+    }
+
+    #[test]
+    fn written_late_and_delivered_late_read_apart() {
+        assert_eq!(
+            deadline_words(DeadlineState::DeliveredLate, -7200, Lang::Zh),
+            "按时填写、送达迟 2:00:00（无信号）"
+        );
+        assert_eq!(
+            deadline_words(DeadlineState::DeliveredLate, -60, Lang::En),
+            "written in time, delivered late by 1:00 (no signal)"
+        );
+        assert_eq!(deadline_words(DeadlineState::MetLate, -60, Lang::Zh), "填写已迟，迟报 1:00");
+        assert_eq!(deadline_words(DeadlineState::MetLate, -60, Lang::En), "written late, late by 1:00");
+        assert_eq!(
+            deadline_words(DeadlineState::Info, 30 * 86_400 - 3600, Lang::Zh),
+            "由值班室办理 · 剩余 29 天 23 小时"
+        );
+        assert_eq!(deadline_words(DeadlineState::Info, -90, Lang::En), "for the office · 1:30 ago");
+        assert_eq!(deadline_key(DeadlineState::DeliveredLate), "delivered_late");
+        let lines = [dl(DeadlineState::Info, -5), dl(DeadlineState::Running, 5000)];
+        assert_eq!(most_pressing(&lines, 0).map(|(s, _, _)| s), Some(DeadlineState::Running));
     }
 
     #[test]
@@ -316,6 +364,10 @@ mod tests {
         let met = dl(DeadlineState::MetLate, -30);
         assert_eq!(live_deadline(&met, 1000), (DeadlineState::MetLate, -30));
         assert_eq!(deadline_words(DeadlineState::Overdue, -125, Lang::Zh), "已超时 2:05");
+        let delivered_late = dl(DeadlineState::DeliveredLate, -7200);
+        assert_eq!(live_deadline(&delivered_late, 60), (DeadlineState::DeliveredLate, -7200));
+        let info = dl(DeadlineState::Info, 30 * 86_400);
+        assert_eq!(live_deadline(&info, 86_400), (DeadlineState::Info, 29 * 86_400));
         assert_eq!(deadline_words(DeadlineState::Running, 3661, Lang::Zh), "剩余 1:01:01");
         let lines = [
             dl(DeadlineState::Clear, 0),

@@ -120,6 +120,9 @@ pub fn report(template: &Template, stage: Stage) -> Report {
         Stage::Initial => (first_id(), None),
         _ => {
             let (step, n) = stage.order();
+            // A call sorts with the first record (step 0): a step of its
+            // own keeps its id apart from the first record's.
+            let step = if stage.is_call() { 4 } else { step };
             let n = n.to_be_bytes();
             (
                 ReportId::from_parts(WRITTEN_MS, [0x4b, 0x42, 0, 0, 0, step, n[0], n[1], n[2], n[3]]),
@@ -171,6 +174,7 @@ pub fn stages(family: Family) -> Vec<Stage> {
         Family::Incident { .. } => vec![Stage::Initial, Stage::FollowUp { n: 1 }, Stage::Final],
         Family::Hazard => vec![Stage::Initial],
         Family::HazardStep { stage } => vec![stage],
+        Family::Call => vec![Stage::Call { n: 1 }],
     }
 }
 
@@ -180,6 +184,7 @@ fn stage_not_allowed(family: Family) -> Stage {
         Family::Incident { .. } => Stage::Rectifying,
         Family::Hazard => Stage::Final,
         Family::HazardStep { .. } => Stage::Initial,
+        Family::Call => Stage::Final,
     }
 }
 

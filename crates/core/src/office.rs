@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::account::AreaRef;
-use crate::deadlines::{Due, Standing};
+use crate::deadlines::{Due, Jurisdiction, Obligation, Standing};
 use crate::grading::Grade;
 use crate::ids::ReportId;
 use crate::stage::Stage;
@@ -216,14 +216,19 @@ pub enum DeadlineState {
     /// A deadline passed with no report (a hazard: its rectification is
     /// overdue).
     Overdue,
-    /// Met, but late.
+    /// Met, but written late (填写已迟).
     MetLate,
+    /// Written in time, delivered late for want of a signal (按时填写、送达迟).
+    DeliveredLate,
     /// Running, 10 minutes or less left.
     DueSoon,
     /// Running.
     Running,
     /// Every deadline met in time, or none applies.
     Clear,
+    /// A line for the office to keep that no record meets (a step up the
+    /// chain, a window for casualty changes); never a thread's state.
+    Info,
 }
 
 /// How long before a deadline it counts as due soon.
@@ -235,9 +240,11 @@ impl DeadlineState {
         match standing {
             Standing::Overdue { .. } => DeadlineState::Overdue,
             Standing::MetLate { .. } => DeadlineState::MetLate,
+            Standing::DeliveredLate { .. } => DeadlineState::DeliveredLate,
             Standing::Left { seconds } if seconds <= DUE_SOON_SECONDS => DeadlineState::DueSoon,
             Standing::Left { .. } => DeadlineState::Running,
             Standing::Met { .. } => DeadlineState::Clear,
+            Standing::Info { .. } => DeadlineState::Info,
         }
     }
 
@@ -246,6 +253,7 @@ impl DeadlineState {
         standings
             .iter()
             .map(|s| DeadlineState::of_one(*s))
+            .filter(|s| *s != DeadlineState::Info)
             .min()
             .unwrap_or(DeadlineState::Clear)
     }
@@ -255,31 +263,55 @@ impl DeadlineState {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DeadlineLine {
-    /// The rule's id (`verbal`, `phone`, `written`, `disaster_initial`).
+    /// The rule's id in the deployment's rules (`phone`, `written`,
+    /// `county_authority`, `follow_up_daily`, …).
     pub rule: String,
     pub label_zh: String,
+    #[serde(default)]
+    pub label_en: String,
+    /// What the rule asks for: `verbal`, `phone`, `written`, `follow_up`,
+    /// `upward`, `window`.
+    #[serde(default = "written_obligation")]
+    pub obligation: Obligation,
+    /// Whose rule it is and the document it comes from.
+    #[serde(default = "national")]
+    pub jurisdiction: Jurisdiction,
+    #[serde(default)]
+    pub source: String,
     /// Beijing wall-clock time, without an offset
     /// (`2026-11-23T10:10:00`): not an RFC 3339 `date-time`.
     #[cfg_attr(feature = "openapi", schema(value_type = String, example = "2026-11-23T10:10:00"))]
     pub due_at: NaiveDateTime,
     pub state: DeadlineState,
     /// Seconds left (positive) or past due / late (negative); 0 when met in
-    /// time.
+    /// time. For an `info` line, seconds until its time (negative after).
     pub seconds: i64,
+}
+
+fn written_obligation() -> Obligation {
+    Obligation::Written
+}
+
+fn national() -> Jurisdiction {
+    Jurisdiction::National
 }
 
 impl DeadlineLine {
     /// The line of one deadline (`Judge::deadlines`) as it stands.
-    pub fn of(due: &Due, standing: Standing) -> DeadlineLine {
+    pub fn of(due: &Due<'_>, standing: Standing) -> DeadlineLine {
         let seconds = match standing {
-            Standing::Left { seconds } => seconds,
+            Standing::Left { seconds } | Standing::Info { seconds } => seconds,
             Standing::Overdue { seconds } => -seconds,
-            Standing::MetLate { late_seconds } => -late_seconds,
+            Standing::MetLate { late_seconds } | Standing::DeliveredLate { late_seconds } => -late_seconds,
             Standing::Met { .. } => 0,
         };
         DeadlineLine {
-            rule: due.rule.id.to_owned(),
-            label_zh: due.rule.label.zh.to_owned(),
+            rule: due.rule.id.clone(),
+            label_zh: due.rule.label.zh.clone(),
+            label_en: due.rule.label.en.clone(),
+            obligation: due.rule.obligation,
+            jurisdiction: due.rule.source.jurisdiction,
+            source: due.rule.source.document.clone(),
             due_at: due.at,
             state: DeadlineState::of_one(standing),
             seconds,
@@ -617,6 +649,11 @@ mod tests {
         ];
         assert_eq!(DeadlineState::of(&s), DeadlineState::DueSoon);
         assert_eq!(DeadlineState::of(&[]), DeadlineState::Clear);
+        assert_eq!(DeadlineState::of(&[Standing::Info { seconds: -5 }]), DeadlineState::Clear);
+        assert_eq!(
+            DeadlineState::of(&[Standing::Left { seconds: 3000 }, Standing::DeliveredLate { late_seconds: 1 }]),
+            DeadlineState::DeliveredLate
+        );
         assert_eq!(
             DeadlineState::of(&[Standing::Overdue { seconds: 1 }, Standing::MetLate { late_seconds: 1 }]),
             DeadlineState::Overdue
@@ -714,23 +751,29 @@ mod tests {
 
     #[test]
     fn a_deadline_line_counts_down_and_then_up() {
-        use crate::deadlines::NATIONAL;
+        let national = crate::deadlines::RuleSet::national();
         let due = Due {
-            rule: &NATIONAL.rules[0],
+            rule: &national.rules[0],
             at: crate::validate::parse_datetime("2026-07-01T08:10").expect("time"),
+            from: None,
         };
         let line = DeadlineLine::of(&due, Standing::Left { seconds: 120 });
         assert_eq!(
             (line.rule.as_str(), line.state, line.seconds),
-            ("verbal", DeadlineState::DueSoon, 120)
+            ("phone", DeadlineState::DueSoon, 120)
         );
-        assert_eq!(line.label_zh, "口头报告");
+        assert_eq!(line.label_zh, "电话报告（较大及以上、敏感事件）");
+        assert_eq!((line.obligation, line.jurisdiction), (Obligation::Phone, Jurisdiction::National));
         let line = DeadlineLine::of(&due, Standing::Overdue { seconds: 60 });
         assert_eq!((line.state, line.seconds), (DeadlineState::Overdue, -60));
         let line = DeadlineLine::of(&due, Standing::Met { early_seconds: 60 });
         assert_eq!((line.state, line.seconds), (DeadlineState::Clear, 0));
         let line = DeadlineLine::of(&due, Standing::MetLate { late_seconds: 5 });
         assert_eq!((line.state, line.seconds), (DeadlineState::MetLate, -5));
+        let line = DeadlineLine::of(&due, Standing::DeliveredLate { late_seconds: 7 });
+        assert_eq!((line.state, line.seconds), (DeadlineState::DeliveredLate, -7));
+        let line = DeadlineLine::of(&due, Standing::Info { seconds: -9 });
+        assert_eq!((line.state, line.seconds), (DeadlineState::Info, -9));
     }
 
     #[test]

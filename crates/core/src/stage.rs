@@ -26,6 +26,11 @@ pub enum Stage {
     Rectified,
     /// Hazard: verified and closed (已验收销号).
     Closed,
+    /// A phone (or verbal) report to the duty office, number `n` of the
+    /// thread: a record of its own, logged by the phone's 「电话报告值班室」
+    /// button or by an officer who took the call. It meets the verbal and
+    /// phone deadlines; the written report is another obligation.
+    Call { n: u32 },
 }
 
 /// A stored or sent [`Stage`]: `{"kind": "follow_up", "n": 2}`.
@@ -50,6 +55,9 @@ impl TryFrom<StageFields> for Stage {
             "rectifying" => Stage::Rectifying,
             "rectified" => Stage::Rectified,
             "closed" => Stage::Closed,
+            "call" => Stage::Call {
+                n: f.n.ok_or("missing field `n`")?,
+            },
             _ => return Err("unknown stage `kind`"),
         })
     }
@@ -65,6 +73,9 @@ impl Stage {
             Stage::Rectifying => (1, 0),
             Stage::Rectified => (2, 0),
             Stage::Final | Stage::Closed => (3, 0),
+            // After the 首报 it came with (the first record stays first),
+            // before any 续报.
+            Stage::Call { n } => (0, n.max(1)),
         }
     }
 
@@ -76,6 +87,7 @@ impl Stage {
             Stage::Rectifying => StageName::Fixed(Text::new("整改中", "Rectifying")),
             Stage::Rectified => StageName::Fixed(Text::new("已整改", "Rectified")),
             Stage::Closed => StageName::Fixed(Text::new("已验收销号", "Verified and closed")),
+            Stage::Call { .. } => StageName::Fixed(Text::new("电话报告", "Phone report")),
         }
     }
 
@@ -91,6 +103,11 @@ impl Stage {
     /// Whether this is a stage of a hazard's life rather than an incident's.
     pub fn is_hazard_step(self) -> bool {
         matches!(self, Stage::Rectifying | Stage::Rectified | Stage::Closed)
+    }
+
+    /// Whether this is a logged call rather than a written stage.
+    pub fn is_call(self) -> bool {
+        matches!(self, Stage::Call { .. })
     }
 }
 
@@ -144,6 +161,7 @@ mod tests {
             Stage::Rectifying,
             Stage::Rectified,
             Stage::Closed,
+            Stage::Call { n: 2 },
         ] {
             let text = serde_json::to_string(&stage).expect("encodes");
             assert_eq!(serde_json::from_str::<Stage>(&text).ok(), Some(stage), "{text}");
@@ -154,6 +172,7 @@ mod tests {
         );
         for bad in [
             r#"{"kind":"follow_up"}"#,
+            r#"{"kind":"call"}"#,
             r#"{"kind":"later"}"#,
             r#"{"n":1}"#,
             r#""initial""#,
@@ -189,6 +208,17 @@ mod tests {
     }
 
     #[test]
+    fn calls_follow_the_first_record_and_precede_follow_ups() {
+        let mut stages = vec![Stage::FollowUp { n: 1 }, Stage::Call { n: 1 }, Stage::Initial, Stage::Call { n: 2 }];
+        stages.sort_by_key(|s| s.order());
+        assert_eq!(
+            stages,
+            vec![Stage::Initial, Stage::Call { n: 1 }, Stage::Call { n: 2 }, Stage::FollowUp { n: 1 }]
+        );
+        assert!(Stage::Call { n: 1 }.is_call() && !Stage::Initial.is_call());
+    }
+
+    #[test]
     fn follow_ups_are_numbered_in_words() {
         assert_eq!(Stage::FollowUp { n: 1 }.name().get(Lang::Zh), "续报一");
         assert_eq!(Stage::FollowUp { n: 10 }.name().get(Lang::Zh), "续报十");
@@ -199,6 +229,7 @@ mod tests {
         assert_eq!(Stage::Final.name().get(Lang::Zh), "终报");
         assert_eq!(Stage::Initial.name_in(true).get(Lang::En), "Found");
         assert_eq!(Stage::Initial.name_in(false).get(Lang::Zh), "首报");
+        assert_eq!(Stage::Call { n: 1 }.name().get(Lang::Zh), "电话报告");
     }
 
     #[test]

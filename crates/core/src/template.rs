@@ -79,6 +79,9 @@ pub enum Family {
     Hazard,
     /// A step of a hazard's life, filed at exactly this stage.
     HazardStep { stage: Stage },
+    /// A logged call to the duty office ([`Stage::Call`]), in an incident's
+    /// thread.
+    Call,
 }
 
 impl Family {
@@ -87,6 +90,7 @@ impl Family {
             Family::Incident { .. } => matches!(stage, Stage::Initial | Stage::FollowUp { .. } | Stage::Final),
             Family::Hazard => stage == Stage::Initial,
             Family::HazardStep { stage: s } => stage == s,
+            Family::Call => stage.is_call(),
         }
     }
 }

@@ -3,9 +3,9 @@
 //! phone (its own records, drafts included) and on the server (the duty
 //! office's inbox and exports).
 
-use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime};
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, TimeDelta, Utc};
 
-use crate::deadlines::{self, Due, Standing};
+use crate::deadlines::{self, Delivery, Due, Event, RuleSet, Standing};
 use crate::validate::{beijing, parse_date, parse_datetime};
 use crate::{catalogue, grading, Answers, Family, Grade, GradeDecision, Report, Stage, Template};
 
@@ -18,6 +18,15 @@ pub trait StageRecord {
     fn grade_decision(&self) -> Option<&GradeDecision>;
     /// When it was submitted, by the writer's clock; `None` for a draft.
     fn submitted_at(&self) -> Option<DateTime<FixedOffset>>;
+    /// When the office received it (the server's receipt); `None` while it
+    /// is on its way. Deadlines are met by this time.
+    fn received_at(&self) -> Option<DateTime<Utc>> {
+        None
+    }
+    /// The server's clock minus the writer's, if the phone had measured it.
+    fn clock_offset_ms(&self) -> Option<i64> {
+        None
+    }
 
     fn template(&self) -> Option<&'static Template> {
         catalogue::find(self.template_id(), self.template_version())
@@ -43,6 +52,58 @@ impl StageRecord for Report {
     fn submitted_at(&self) -> Option<DateTime<FixedOffset>> {
         Some(self.written_at)
     }
+    fn clock_offset_ms(&self) -> Option<i64> {
+        self.clock_offset_ms
+    }
+}
+
+/// A stored record and when the server received it: what the server
+/// judges threads by.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Received {
+    pub report: Report,
+    pub received_at: DateTime<Utc>,
+}
+
+impl StageRecord for Received {
+    fn stage(&self) -> Stage {
+        self.report.stage
+    }
+    fn template_id(&self) -> &str {
+        &self.report.template_id
+    }
+    fn template_version(&self) -> u32 {
+        self.report.template_version
+    }
+    fn answers(&self) -> &Answers {
+        &self.report.answers
+    }
+    fn grade_decision(&self) -> Option<&GradeDecision> {
+        self.report.grade.as_ref()
+    }
+    fn submitted_at(&self) -> Option<DateTime<FixedOffset>> {
+        Some(self.report.written_at)
+    }
+    fn received_at(&self) -> Option<DateTime<Utc>> {
+        Some(self.received_at)
+    }
+    fn clock_offset_ms(&self) -> Option<i64> {
+        self.report.clock_offset_ms
+    }
+}
+
+/// `t` in Beijing wall-clock time.
+fn beijing_time(t: DateTime<impl chrono::TimeZone>) -> NaiveDateTime {
+    t.with_timezone(&beijing()).naive_local()
+}
+
+/// When a record was written, by the server's clock where the phone's
+/// offset is known (a phone two hours slow cannot make a late report look
+/// early), Beijing time.
+pub fn corrected_written_at<R: StageRecord>(record: &R) -> Option<NaiveDateTime> {
+    let written = record.submitted_at()?;
+    let offset = TimeDelta::milliseconds(record.clock_offset_ms().unwrap_or(0));
+    Some(beijing_time(written) + offset)
 }
 
 /// The records of one thread, first record first (stage order). Callers
@@ -57,16 +118,29 @@ impl<'a, R: StageRecord> Judge<'a, R> {
         Judge { records }
     }
 
+    /// The written records: logged calls are records of the thread, but
+    /// neither begin it nor carry its figures.
+    fn written(&self) -> impl DoubleEndedIterator<Item = &'a R> {
+        self.records.iter().filter(|r| !r.stage().is_call())
+    }
+
     fn first(&self) -> Option<&'a R> {
-        self.records.first()
+        self.written().next()
     }
 
     fn latest(&self) -> Option<&'a R> {
-        self.records.last()
+        self.written().next_back()
     }
 
     fn submitted(&self) -> impl Iterator<Item = &'a R> {
-        self.records.iter().filter(|r| r.submitted_at().is_some())
+        self.written().filter(|r| r.submitted_at().is_some())
+    }
+
+    /// The logged calls, submitted.
+    pub fn calls(&self) -> impl Iterator<Item = &'a R> {
+        self.records
+            .iter()
+            .filter(|r| r.stage().is_call() && r.submitted_at().is_some())
     }
 
     /// The template that began the thread: it says what kind of thread it is.
@@ -100,29 +174,77 @@ impl<'a, R: StageRecord> Judge<'a, R> {
         parse_datetime(self.first()?.answers().get("occurred_at")?)
     }
 
-    /// When the first record was submitted, Beijing time: it meets the
-    /// reporting deadlines.
-    pub fn first_submitted(&self) -> Option<NaiveDateTime> {
-        self.submitted()
-            .filter_map(|r| r.submitted_at())
-            .map(|t| t.with_timezone(&beijing()).naive_local())
-            .min()
+    /// When the event became known (发现/接报时间, the `known_at` blank of
+    /// the first record), Beijing time, if stated.
+    pub fn known_at(&self) -> Option<NaiveDateTime> {
+        parse_datetime(self.first()?.answers().get("known_at")?)
     }
 
-    /// Every reporting deadline of an incident and where it stands at `now`
-    /// (Beijing time). A deadline is met by the first report submitted.
-    pub fn deadlines(&self, now: NaiveDateTime) -> Vec<(Due, Standing)> {
-        let Some(Family::Incident { natural_disaster, .. }) = self.template().map(|t| t.family) else {
+    /// When the reporting clocks start: the later of the event time and the
+    /// time it became known (a landslide found a day after it happened is
+    /// not overdue before anyone knew).
+    pub fn clock_start(&self) -> Option<NaiveDateTime> {
+        let occurred = self.occurred_at();
+        match (occurred, self.known_at()) {
+            (Some(o), Some(k)) => Some(o.max(k)),
+            (o, k) => o.or(k),
+        }
+    }
+
+    /// Whether the latest stage flags the event 敏感 (`sensitive` = yes):
+    /// it then counts as 较大 for deadlines.
+    pub fn sensitive(&self) -> bool {
+        self.latest()
+            .and_then(|r| r.answers().get("sensitive"))
+            .is_some_and(|v| v == "yes")
+    }
+
+    /// The facts the deadline rules are chosen by; `None` for a hazard or
+    /// an incident with no event time yet.
+    pub fn event(&self) -> Option<Event<'a>> {
+        let first = self.first()?;
+        let template = first.template()?;
+        let Family::Incident {
+            natural_disaster,
+            grading: rule,
+        } = template.family
+        else {
+            return None;
+        };
+        Some(Event {
+            template_id: template.id,
+            grade: self.grade().unwrap_or(Grade::IV),
+            sensitive: self.sensitive(),
+            natural_disaster,
+            work_safety: rule.id == grading::WORK_SAFETY.id,
+            start: self.clock_start()?,
+        })
+    }
+
+    /// Every reporting deadline of an incident under `rules`, and where it
+    /// stands at `now` (Beijing time). The written report is met when the
+    /// office received a record, the verbal and phone reports by a logged
+    /// call, a daily follow-up by a 续报 received since the time before.
+    pub fn deadlines<'r>(&self, rules: &'r RuleSet, now: NaiveDateTime) -> Vec<(Due<'r>, Standing)> {
+        let Some(event) = self.event() else {
             return Vec::new();
         };
-        let Some(occurred) = self.occurred_at() else {
-            return Vec::new();
-        };
-        let grade = self.grade().unwrap_or(Grade::IV);
-        let met = self.first_submitted();
-        deadlines::due_times(&deadlines::NATIONAL, occurred, grade, natural_disaster)
+        let records: Vec<Delivery> = self.submitted().filter_map(delivery).collect();
+        let follow_ups: Vec<Delivery> = self
+            .submitted()
+            .filter(|r| matches!(r.stage(), Stage::FollowUp { .. }))
+            .filter_map(delivery)
+            .collect();
+        let calls: Vec<Delivery> = self.calls().filter_map(call_delivery).collect();
+        // Daily follow-ups stop with the 终报 the office holds.
+        let finished = self.final_received().map(beijing_time);
+        let until = finished.map_or(now, |f| f.min(now));
+        deadlines::due_times(rules, &event, until, finished.is_none())
             .into_iter()
-            .map(|due| (due, deadlines::standing(due.at, now, met)))
+            .map(|due| {
+                let standing = deadlines::judge(&due, now, &calls, &records, &follow_ups);
+                (due, standing)
+            })
             .collect()
     }
 
@@ -151,10 +273,41 @@ impl<'a, R: StageRecord> Judge<'a, R> {
         (days > 0).then_some(days)
     }
 
+    /// When the office received the thread's 终报 (Final), if it has.
+    pub fn final_received(&self) -> Option<DateTime<Utc>> {
+        self.submitted()
+            .filter(|r| r.stage() == Stage::Final)
+            .filter_map(|r| r.received_at())
+            .min()
+    }
+
     /// Whether the thread is finished: an incident's 终报 or a hazard's
     /// closing is submitted.
     pub fn finished(&self) -> bool {
         self.submitted()
             .any(|r| matches!(r.stage(), Stage::Final | Stage::Closed))
     }
+}
+
+/// How a written record reached the office.
+fn delivery<R: StageRecord>(record: &R) -> Option<Delivery> {
+    Some(Delivery {
+        received: record.received_at().map(beijing_time),
+        written: corrected_written_at(record)?,
+    })
+}
+
+/// A call reaches the office as it is made: at the time it logs (the phone
+/// fills it from its clock corrected by the server's; an officer types the
+/// time he took it), else when the record was written.
+fn call_delivery<R: StageRecord>(record: &R) -> Option<Delivery> {
+    let at = record
+        .answers()
+        .get("called_at")
+        .and_then(|t| parse_datetime(t))
+        .or_else(|| corrected_written_at(record))?;
+    Some(Delivery {
+        received: Some(at),
+        written: at,
+    })
 }

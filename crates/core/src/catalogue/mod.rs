@@ -4,11 +4,13 @@
 //! version is still judged by the blanks it was filled with; [`offered`]
 //! lists what a new report may use.
 
+mod call;
 pub mod common;
 mod general;
 mod hazards;
 mod incidents;
 
+pub use call::CALL;
 pub use general::GENERAL_INCIDENT;
 pub use hazards::{HAZARD, HAZARD_CLOSED, HAZARD_RECTIFIED, HAZARD_RECTIFYING};
 pub use incidents::INCIDENTS;
@@ -23,6 +25,7 @@ pub fn all() -> impl Iterator<Item = &'static Template> {
         &HAZARD_RECTIFYING,
         &HAZARD_RECTIFIED,
         &HAZARD_CLOSED,
+        &CALL,
     ])
 }
 
@@ -36,7 +39,7 @@ pub fn find(id: &str, version: u32) -> Option<&'static Template> {
 /// the incident categories, the general incident, and the hazard.
 pub fn offered() -> Vec<&'static Template> {
     let mut newest: Vec<&'static Template> = Vec::new();
-    for t in all().filter(|t| !matches!(t.family, Family::HazardStep { .. })) {
+    for t in all().filter(|t| !matches!(t.family, Family::HazardStep { .. } | Family::Call)) {
         match newest.iter_mut().find(|n| n.id == t.id) {
             Some(n) if n.version < t.version => *n = t,
             Some(_) => {}
@@ -44,6 +47,12 @@ pub fn offered() -> Vec<&'static Template> {
         }
     }
     newest
+}
+
+/// The template of a logged call: the phone's 「电话报告值班室」 button and
+/// the desk's "log a received call" both file it.
+pub fn call() -> &'static Template {
+    &CALL
 }
 
 /// The template for the next step of a hazard's life.

@@ -1,0 +1,247 @@
+//! Reporting deadlines, counted as the duty office is held to them: from
+//! the later of the event time and the time it became known, and met when
+//! the office RECEIVED the record (the server's `received_at`), not when the
+//! phone wrote it. The phone's writing time, corrected by its clock offset,
+//! stays as evidence: a report written in time and delivered late for want
+//! of a signal reads differently from one written late.
+//!
+//! The rules are data ([`rules`]), read from a deployment's file
+//! ([`file`]); the national set is the default.
+
+pub mod file;
+pub mod rules;
+
+use chrono::{NaiveDateTime, TimeDelta};
+
+pub use rules::{Applies, DeadlineRule, Jurisdiction, Label, Obligation, RuleSet, Source};
+
+use crate::grading::Grade;
+
+/// What decides which rules apply to an incident, and when its clocks
+/// started.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Event<'a> {
+    pub template_id: &'a str,
+    pub grade: Grade,
+    /// Flagged 敏感: counts as 较大 (Ⅲ) at least.
+    pub sensitive: bool,
+    pub natural_disaster: bool,
+    /// Graded by regulation 493: a work-safety accident.
+    pub work_safety: bool,
+    /// The later of the event time and the time it became known.
+    pub start: NaiveDateTime,
+}
+
+impl Event<'_> {
+    /// The grade deadlines are counted by: a sensitive event's is 较大 at
+    /// least.
+    pub fn deadline_grade(&self) -> Grade {
+        if self.sensitive && !self.grade.at_least(Grade::III) {
+            Grade::III
+        } else {
+            self.grade
+        }
+    }
+}
+
+impl Applies {
+    pub fn fits(&self, event: &Event<'_>) -> bool {
+        let id = event.template_id;
+        (self.grades.is_empty() || self.grades.contains(&event.deadline_grade()))
+            && (!self.natural_disaster || event.natural_disaster)
+            && (!self.work_safety || event.work_safety)
+            && (self.templates.is_empty() || self.templates.iter().any(|t| t == id))
+            && !self.except_templates.iter().any(|t| t == id)
+    }
+}
+
+/// One deadline of one event. A daily follow-up is due at `at` and met by a
+/// 续报 received after `from` (the time before).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Due<'r> {
+    pub rule: &'r DeadlineRule,
+    pub at: NaiveDateTime,
+    pub from: Option<NaiveDateTime>,
+}
+
+/// At most this many daily follow-up times are listed (two a day for a
+/// month): the rest are the ledger's.
+pub const MAX_DAILY_SLOTS: usize = 62;
+
+/// The deadlines that apply to `event`, earliest first. Daily follow-ups
+/// are listed from the first time after the start up to `until`, and, if
+/// `next`, the first one after it (the one now running).
+pub fn due_times<'r>(set: &'r RuleSet, event: &Event<'_>, until: NaiveDateTime, next: bool) -> Vec<Due<'r>> {
+    let mut due = Vec::new();
+    for rule in set.rules.iter().filter(|r| r.applies.fits(event)) {
+        if let Some(minutes) = rule.minutes {
+            due.push(Due {
+                rule,
+                at: event.start + TimeDelta::minutes(i64::from(minutes)),
+                from: None,
+            });
+        } else if let Some(days) = rule.window_days {
+            due.push(Due {
+                rule,
+                at: event.start + TimeDelta::days(i64::from(days)),
+                from: None,
+            });
+        } else {
+            daily(rule, event.start, until, next, &mut due);
+        }
+    }
+    crate::sort::insertion_sort(&mut due, |a, b| a.at < b.at);
+    due
+}
+
+/// A daily rule's times after `start`, each met from the one before (the
+/// first from the start).
+fn daily<'r>(rule: &'r DeadlineRule, start: NaiveDateTime, until: NaiveDateTime, next: bool, out: &mut Vec<Due<'r>>) {
+    let times = rule.daily_times();
+    if times.is_empty() {
+        return;
+    }
+    let mut from = start;
+    let mut day = start.date();
+    let mut listed = 0;
+    while listed < MAX_DAILY_SLOTS {
+        for time in &times {
+            let at = day.and_time(*time);
+            if at <= start {
+                continue;
+            }
+            if at > until && !next {
+                return;
+            }
+            out.push(Due { rule, at, from: Some(from) });
+            listed += 1;
+            if at > until || listed == MAX_DAILY_SLOTS {
+                return;
+            }
+            from = at;
+        }
+        let Some(following) = day.succ_opt() else {
+            return;
+        };
+        day = following;
+    }
+}
+
+/// How a record reached the office, Beijing time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Delivery {
+    /// When the office received it; `None` while it is on its way (the
+    /// phone before its receipt).
+    pub received: Option<NaiveDateTime>,
+    /// When it was written, by the phone's clock corrected by its offset
+    /// where known.
+    pub written: NaiveDateTime,
+}
+
+/// Where a deadline stands, to the second.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Standing {
+    /// Not met yet, this long left.
+    Left { seconds: i64 },
+    /// Not met, and past due by this long.
+    Overdue { seconds: i64 },
+    /// Received this long before the due time.
+    Met { early_seconds: i64 },
+    /// Written in time, received this long after the due time: delivered
+    /// late, for want of a signal (按时填写、送达迟).
+    DeliveredLate { late_seconds: i64 },
+    /// Written after the due time, and received this long after it (填写已迟).
+    MetLate { late_seconds: i64 },
+    /// Nothing in the app meets it (a step up the chain, a window): this
+    /// long until its time, negative once past.
+    Info { seconds: i64 },
+}
+
+impl Standing {
+    /// Met one way or another (the office has it).
+    pub fn is_met(self) -> bool {
+        matches!(
+            self,
+            Standing::Met { .. } | Standing::DeliveredLate { .. } | Standing::MetLate { .. }
+        )
+    }
+
+    /// Received after its due time, written in time or not.
+    pub fn is_late(self) -> bool {
+        matches!(self, Standing::DeliveredLate { .. } | Standing::MetLate { .. })
+    }
+}
+
+/// Where the deadline due at `due_at` stands at `now`, given the first
+/// delivery that meets it, if any.
+pub fn standing(due_at: NaiveDateTime, now: NaiveDateTime, met_by: Option<Delivery>) -> Standing {
+    match met_by.and_then(|d| Some((d.received?, d.written))) {
+        Some((received, _)) if received <= due_at => Standing::Met {
+            early_seconds: (due_at - received).num_seconds(),
+        },
+        Some((received, written)) if written <= due_at => Standing::DeliveredLate {
+            late_seconds: (received - due_at).num_seconds(),
+        },
+        Some((received, _)) => Standing::MetLate {
+            late_seconds: (received - due_at).num_seconds(),
+        },
+        None if now <= due_at => Standing::Left {
+            seconds: (due_at - now).num_seconds(),
+        },
+        None => Standing::Overdue {
+            seconds: (now - due_at).num_seconds(),
+        },
+    }
+}
+
+/// Where a deadline stands, given every delivery of the records that may
+/// meet it: the verbal and phone reports by a call, the written report by
+/// any record, a daily follow-up by a 续报 received since the time before.
+pub fn judge(due: &Due<'_>, now: NaiveDateTime, calls: &[Delivery], records: &[Delivery], follow_ups: &[Delivery]) -> Standing {
+    let rule = due.rule;
+    if !rule.obligation.can_be_met() {
+        return Standing::Info {
+            seconds: (due.at - now).num_seconds(),
+        };
+    }
+    let candidates: Vec<Delivery> = match (rule.obligation, due.from) {
+        (Obligation::FollowUp, Some(from)) => follow_ups
+            .iter()
+            .copied()
+            .filter(|d| d.written > from || d.received.is_some_and(|r| r > from))
+            .collect(),
+        (o, _) if o.met_by_call() => calls.to_vec(),
+        _ => records.to_vec(),
+    };
+    standing(due.at, now, first_delivery(&candidates))
+}
+
+/// The delivery received first, with the earliest writing time among those
+/// received (the evidence of when it was written).
+pub fn first_delivery(deliveries: &[Delivery]) -> Option<Delivery> {
+    let received = deliveries.iter().filter_map(|d| d.received).min()?;
+    let written = deliveries
+        .iter()
+        .filter(|d| d.received.is_some())
+        .map(|d| d.written)
+        .min()?;
+    Some(Delivery {
+        received: Some(received),
+        written,
+    })
+}
+
+/// "1:02:03" or "12:03": a countdown as people read it.
+pub fn clock_text(seconds: i64) -> String {
+    let s = seconds.abs();
+    let (h, m, s) = (s / 3600, s % 3600 / 60, s % 60);
+    if h > 0 {
+        format!("{h}:{m:02}:{s:02}")
+    } else {
+        format!("{m}:{s:02}")
+    }
+}
+
+
+#[cfg(test)]
+mod tests;
