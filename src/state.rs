@@ -16,6 +16,7 @@ use crate::pwa::{service_worker, storage};
 use crate::route::Route;
 use crate::session::api::{self as session_api, LoginError};
 use crate::session::{self, Author, Standing};
+use kuaibao_core::deadlines::RuleSet;
 use crate::store::{ClockReading, LocalPhoto, LocalReport, Status, Store, StoreError, StoredSession, LANG_KEY};
 use crate::sync::{DrainSummary, Listeners, SyncEngine};
 use crate::threads;
@@ -47,6 +48,9 @@ pub struct AppState {
     /// The duty office's follow-up requests on this account's threads, as
     /// last read from the server.
     pub requests: RwSignal<Vec<FollowUpRequest>>,
+    /// The deadline rules of this phone's server, as last read; the
+    /// national set before the first read.
+    pub rules: RwSignal<RuleSet>,
     /// Whether the phone may send, from the three above (reactive; changes
     /// by itself when the session's end passes).
     pub standing: Memo<Standing>,
@@ -85,6 +89,11 @@ impl AppState {
         let clock = RwSignal::new(log_failure(store.clock().await, "read the clock").flatten());
         let requests =
             RwSignal::new(log_failure(store.requests().await, "read the office's requests").unwrap_or_default());
+        let rules = RwSignal::new(
+            log_failure(store.rules().await, "read the deadline rules")
+                .flatten()
+                .unwrap_or_else(RuleSet::national),
+        );
         let on_pass = {
             let store = store.clone();
             Box::new(move |result: &Result<DrainSummary, StoreError>| {
@@ -110,6 +119,11 @@ impl AppState {
             on_photo: Box::new(move |p: &LocalPhoto| upsert_photo(photos, p)),
             on_clock: Box::new(move |reading: &ClockReading| clock.set(Some(*reading))),
             on_requests: Box::new(move |list: &[FollowUpRequest]| requests.set(list.to_vec())),
+            on_rules: Box::new(move |set: &RuleSet| {
+                if rules.with_untracked(|r| r != set) {
+                    rules.set(set.clone());
+                }
+            }),
             on_pass,
         };
         let engine = SyncEngine::new(store.clone(), listeners);
@@ -139,6 +153,7 @@ impl AppState {
             last_username,
             clock,
             requests,
+            rules,
             standing,
             store: StoredValue::new_local(store),
             engine: StoredValue::new_local(engine),

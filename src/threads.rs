@@ -3,9 +3,9 @@
 //! the phone, with what follows from them: the next stages the user may
 //! file, the grade, the deadlines and an overdue rectification.
 
-use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime};
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, Utc};
 use kuaibao_core::account::Role;
-use kuaibao_core::deadlines::{Due, Standing};
+use kuaibao_core::deadlines::{Due, RuleSet, Standing};
 use kuaibao_core::office::FollowUpRequest;
 use kuaibao_core::sort::insertion_sort;
 use kuaibao_core::thread::{Judge, StageRecord};
@@ -52,8 +52,18 @@ impl Thread {
         &self.records[0]
     }
 
+    /// The latest written stage (a logged call is not one).
     pub fn latest(&self) -> &LocalReport {
-        &self.records[self.records.len() - 1]
+        self.records
+            .iter()
+            .rev()
+            .find(|r| !r.stage.is_call())
+            .unwrap_or(&self.records[self.records.len() - 1])
+    }
+
+    /// The calls to the duty office logged in this thread.
+    pub fn calls(&self) -> impl Iterator<Item = &LocalReport> {
+        self.records.iter().filter(|r| r.stage.is_call())
     }
 
     /// The template that began the thread: it says what kind of thread it is.
@@ -62,7 +72,9 @@ impl Thread {
     }
 
     fn submitted(&self) -> impl Iterator<Item = &LocalReport> {
-        self.records.iter().filter(|r| r.status != Status::Draft)
+        self.records
+            .iter()
+            .filter(|r| r.status != Status::Draft && !r.stage.is_call())
     }
 
     /// The record before `id` in the thread, to show what a stage changed.
@@ -115,6 +127,7 @@ impl Thread {
                     .count() as u32;
                 vec![Stage::FollowUp { n: n + 1 }, Stage::Final]
             }
+            Family::Call => Vec::new(),
             Family::Hazard | Family::HazardStep { .. } => match latest.stage {
                 Stage::Initial => vec![Stage::Rectifying, Stage::Rectified],
                 Stage::Rectifying => vec![Stage::Rectified],
@@ -177,10 +190,11 @@ impl Thread {
         self.judge().is_hazard()
     }
 
-    /// Every reporting deadline of an incident and where it stands at `now`
-    /// (Beijing time). A deadline is met by the first report written.
-    pub fn deadlines(&self, now: NaiveDateTime) -> Vec<(Due, Standing)> {
-        self.judge().deadlines(now)
+    /// Every reporting deadline of an incident under `rules` and where it
+    /// stands at `now` (Beijing time). A written deadline is met only once
+    /// the server's receipt is here: until then it runs on, or is overdue.
+    pub fn deadlines<'r>(&self, rules: &'r RuleSet, now: NaiveDateTime) -> Vec<(Due<'r>, Standing)> {
+        self.judge().deadlines(rules, now)
     }
 
     /// Days a hazard's rectification is past its deadline, if it is, by
@@ -210,6 +224,15 @@ impl StageRecord for LocalReport {
     }
     fn submitted_at(&self) -> Option<DateTime<FixedOffset>> {
         self.written_at()
+    }
+    fn received_at(&self) -> Option<DateTime<Utc>> {
+        match &self.status {
+            Status::Delivered { receipt, .. } => Some(receipt.received_at),
+            _ => None,
+        }
+    }
+    fn clock_offset_ms(&self) -> Option<i64> {
+        self.clock_offset_ms
     }
 }
 

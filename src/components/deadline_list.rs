@@ -15,7 +15,14 @@ pub fn DeadlineList(thread_id: ReportId, #[prop(optional)] compact: bool) -> imp
         let now = chrono::DateTime::from_timestamp_millis(state.now_ms.get() as i64)
             .map(|t| t.with_timezone(&beijing()).naive_local())?;
         let thread = state.thread(thread_id)?;
-        Some(thread.deadlines(now))
+        let rules = state.rules.get();
+        Some(
+            thread
+                .deadlines(&rules, now)
+                .into_iter()
+                .map(|(due, standing)| (due.rule.id.clone(), due.rule.label.clone(), due.at, standing))
+                .collect::<Vec<_>>(),
+        )
     };
     move || {
         let rows = rows().unwrap_or_default();
@@ -24,18 +31,21 @@ pub fn DeadlineList(thread_id: ReportId, #[prop(optional)] compact: bool) -> imp
         }
         let items = rows
             .into_iter()
-            .filter(|(_, standing)| !compact || matches!(standing, Standing::Left { .. } | Standing::Overdue { .. }))
-            .map(|(due, standing)| {
+            .filter(|(_, _, _, standing)| !compact || matches!(standing, Standing::Left { .. } | Standing::Overdue { .. }))
+            .map(|(rule, label, at, standing)| {
                 let (class, word, seconds) = match standing {
                     Standing::Left { seconds } => ("left", words::LEFT, seconds),
                     Standing::Overdue { seconds } => ("overdue", words::OVERDUE, seconds),
                     Standing::Met { early_seconds } => ("met", words::MET, early_seconds),
                     Standing::MetLate { late_seconds } => ("late", words::MET_LATE, late_seconds),
+                    Standing::DeliveredLate { late_seconds } => ("delivered_late", words::DELIVERED_LATE, late_seconds),
+                    Standing::Info { seconds } => ("info", words::FOR_THE_OFFICE, seconds),
                 };
+                let label = label.get(state.lang.get()).to_owned();
                 view! {
-                    <li class=format!("deadline {class}") data-rule=due.rule.id data-state=class>
-                        <span class="rule">{state.t(due.rule.label)}</span>" "
-                        <span class="due">{state.t(words::DUE_AT)}" "{crate::timefmt::hm(&due.at)}</span>" · "
+                    <li class=format!("deadline {class}") data-rule=rule data-state=class>
+                        <span class="rule">{label}</span>" "
+                        <span class="due">{state.t(words::DUE_AT)}" "{crate::timefmt::hm(&at)}</span>" · "
                         <span class="standing">{state.t(word)}" "{clock_text(seconds)}</span>
                     </li>
                 }

@@ -9,6 +9,7 @@ mod open;
 mod photo_record;
 mod record;
 mod requests;
+mod rules;
 mod schema;
 mod session;
 

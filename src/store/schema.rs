@@ -44,6 +44,10 @@ pub const CLOCK_KEY: &str = "clock";
 /// read: a JSON list of `kuaibao_core::office::FollowUpRequest`.
 pub const REQUESTS_KEY: &str = "requests";
 
+/// The deployment's deadline rules, as last read: a
+/// `kuaibao_core::deadlines::RuleSet` as JSON.
+pub const RULES_KEY: &str = "rules";
+
 /// Schema versions, oldest first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Version {

@@ -7,6 +7,7 @@ pub mod clock;
 mod outbox;
 mod pool;
 mod requests;
+mod rules;
 mod scheduler;
 mod transport;
 mod tus;

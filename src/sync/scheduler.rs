@@ -36,6 +36,8 @@ pub struct Listeners {
     pub on_clock: Box<dyn Fn(&ClockReading)>,
     /// The duty office's follow-up requests, when read (already stored).
     pub on_requests: Box<RequestsListener>,
+    /// The deployment's deadline rules, when read (already stored).
+    pub on_rules: Box<dyn Fn(&kuaibao_core::deadlines::RuleSet)>,
     /// The end of every pass.
     pub on_pass: Box<dyn Fn(&PassResult)>,
 }
@@ -166,6 +168,7 @@ impl SyncEngine {
         });
         if !summary.link_down {
             self.read_requests(auth.as_ref().map(|a| a.token.as_str())).await?;
+            self.read_rules(auth.as_ref().map(|a| a.token.as_str())).await?;
         }
         Ok(summary)
     }
@@ -183,6 +186,23 @@ impl SyncEngine {
             }
             Ok(None) => {}
             Err(e) => leptos::logging::warn!("cannot read the office's requests: {e}"),
+        }
+        Ok(())
+    }
+
+    /// The deployment's deadline rules, after the pass's own sending, like
+    /// the requests.
+    async fn read_rules(&self, token: Option<&str>) -> Result<(), StoreError> {
+        let Some(token) = token else {
+            return Ok(());
+        };
+        match super::rules::fetch(token).await {
+            Ok(Some(rules)) => {
+                self.outbox.store.set_rules(&rules).await?;
+                (self.listeners.on_rules)(&rules);
+            }
+            Ok(None) => {}
+            Err(e) => leptos::logging::warn!("cannot read the deadline rules: {e}"),
         }
         Ok(())
     }

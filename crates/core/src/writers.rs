@@ -10,8 +10,10 @@
 //! these rules when it arrived.
 //!
 //! The rules, for a record that joins an existing thread:
-//! - 续报, 终报 and a hazard's 整改中 / 已整改: the thread's own reporter, or
-//!   an officer or administrator whose area is the thread's or above it;
+//! - 续报, 终报, a logged call (电话报告, the phone's button or the desk's
+//!   "received call") and a hazard's 整改中 / 已整改: the thread's own
+//!   reporter, or an officer or administrator whose area is the thread's or
+//!   above it;
 //! - 验收销号 (closing a hazard): only an officer or administrator of the
 //!   thread's area or above, never the reporter, who would be verifying her
 //!   own rectification.
@@ -161,7 +163,9 @@ mod tests {
         }
     }
 
-    const LATER: [Stage; 5] = [
+    // A logged call (电话报告) is held to the same rule as a 续报.
+    const LATER: [Stage; 6] = [
+        Stage::Call { n: 1 },
         Stage::FollowUp { n: 1 },
         Stage::Final,
         Stage::Rectifying,

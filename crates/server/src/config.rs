@@ -32,6 +32,7 @@
 //! | `KUAIBAO_MAP_TILES_CRS`      | `wgs84`            | the tiles' datum: `wgs84` or `gcj02` (AMap, Tencent); with `gcj02` the points are shifted for display only |
 //! | `KUAIBAO_MAP_ATTRIBUTION`    | empty              | the base map's credit line (plain text) |
 //! | `KUAIBAO_MAP_SUBDOMAINS`     | `abc`              | the values `{s}` takes, e.g. `1234` |
+//! | `KUAIBAO_RULES`              | unset: the national rules | a JSON file of deadline rules for this deployment (see `rules/` and docs/operators.md); read and checked at start: a bad file stops the server naming its line, rule and field |
 //! | `KUAIBAO_CAP_SENDER`         | `kuaibao@localhost` | the `sender` of the CAP 1.2 alerts this server exports (`GET /api/threads/{id}/cap`): the duty office, globally unique, e.g. `yjj@xh.example.gov.cn`; no spaces, commas, `<` or `&` (CAP's rule) |
 //!
 //! Photos are stored content-addressed under `photos/<first two hex digits
@@ -100,6 +101,8 @@ pub const BODY_IDLE_TIMEOUT_VAR: &str = "KUAIBAO_BODY_IDLE_TIMEOUT_SECS";
 pub const REQUEST_TIMEOUT_VAR: &str = "KUAIBAO_REQUEST_TIMEOUT_SECS";
 /// Connections open at once.
 pub const MAX_CONNECTIONS_VAR: &str = "KUAIBAO_MAX_CONNECTIONS";
+/// The deployment's deadline rules file.
+pub const RULES_VAR: &str = "KUAIBAO_RULES";
 
 /// A phone syncing a backlog sends a report, then each photo in 256 KiB
 /// `PATCH`es: an 8 MiB photo is 34 requests. 1200 a minute (20 a second,
@@ -139,6 +142,21 @@ pub const DEFAULT_BODY_IDLE_TIMEOUT: Duration = Duration::from_secs(30);
 /// more than one needs even on 2G, and bounds how long a stuck one holds
 /// its connection and database work.
 pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// Reads and checks the deadline rules file at `path`.
+fn rules_file(path: OsString) -> Result<kuaibao_core::deadlines::RuleSet, ConfigError> {
+    let shown = path.to_string_lossy().into_owned();
+    let text = std::fs::read_to_string(&path).map_err(|e| ConfigError::UnreadableRules {
+        var: RULES_VAR,
+        path: shown.clone(),
+        reason: e.to_string(),
+    })?;
+    kuaibao_core::deadlines::file::read(&text).map_err(|reason| ConfigError::BadRules {
+        var: RULES_VAR,
+        path: shown,
+        reason,
+    })
+}
+
 /// A district's phones and duty office pages, many times over; and below
 /// the open-file limit a service is usually given (1024 soft, often raised),
 /// counting the database and upload files besides.
@@ -207,6 +225,8 @@ pub struct Config {
     pub cap_sender: String,
     /// The duty office map's base map (`KUAIBAO_MAP_*`); no tiles by default.
     pub map: kuaibao_core::geo::MapConfig,
+    /// The deadline rules (`KUAIBAO_RULES`); the national set by default.
+    pub rules: kuaibao_core::deadlines::RuleSet,
     /// How long a client has to send a request's head, the first on a
     /// connection or the next on a kept-alive one (so also how long an idle
     /// connection is kept).
@@ -255,6 +275,7 @@ impl Default for Config {
             tls: None,
             cap_sender: crate::export::DEFAULT_CAP_SENDER.to_owned(),
             map: kuaibao_core::geo::MapConfig::default(),
+            rules: kuaibao_core::deadlines::RuleSet::national(),
             header_timeout: DEFAULT_HEADER_TIMEOUT,
             body_idle_timeout: DEFAULT_BODY_IDLE_TIMEOUT,
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
@@ -312,6 +333,18 @@ pub enum ConfigError {
     },
     #[error("{var} is set but {MAP_TILES_VAR} is not: there are no tiles to describe")]
     MapWithoutTiles { var: &'static str },
+    #[error("{var}: 无法读取期限规则文件 {path}（{reason}）。请检查路径和权限。 / cannot read the deadline rules file {path} ({reason}); check the path and its permissions")]
+    UnreadableRules {
+        var: &'static str,
+        path: String,
+        reason: String,
+    },
+    #[error("{var}: {path}: {reason}")]
+    BadRules {
+        var: &'static str,
+        path: String,
+        reason: kuaibao_core::deadlines::file::RulesError,
+    },
 }
 
 impl Config {
@@ -462,6 +495,10 @@ impl Config {
             }
         };
         let map = map_config(&lookup)?;
+        let rules = match lookup(RULES_VAR) {
+            None => defaults.rules.clone(),
+            Some(path) => rules_file(path)?,
+        };
         let seconds = |var, max, default| -> Result<Duration, ConfigError> {
             Ok(number(&lookup, var, max)?.map(Duration::from_secs).unwrap_or(default))
         };
@@ -476,6 +513,7 @@ impl Config {
         Ok(Config {
             addr,
             map,
+            rules,
             header_timeout,
             body_idle_timeout,
             request_timeout,

@@ -114,6 +114,7 @@ pub async fn build(config: &Config) -> Result<Server, StartError> {
             sessions: Arc::new(crate::auth::cache::SessionCache::new()),
             changes: changes.clone(),
             map: Arc::new(config.map.clone()),
+            rules: Arc::new(config.rules.clone()),
             passwords: crate::auth::password::PasswordChecks::new(config.password_workers, config.login_queue),
         },
         &config.static_dir,

@@ -1267,7 +1267,7 @@ async fn the_catalogue_lists_every_template_with_grading_and_deadlines() {
     assert_eq!(grading, vec![grading::WORK_SAFETY.id, CASUALTIES.id]);
     assert_eq!(
         body["deadlines"],
-        serde_json::to_value(kuaibao_core::deadlines::NATIONAL).expect("json")
+        serde_json::to_value(kuaibao_core::deadlines::RuleSet::national()).expect("json")
     );
     assert!(body["deadlines"]["rules"].as_array().is_some_and(|r| !r.is_empty()));
 
@@ -1506,6 +1506,10 @@ mod office;
 
 #[path = "api/writes.rs"]
 mod writes;
+
+/// Deadline rules: a deployment's file, served and applied; logged calls.
+#[path = "api/deadlines.rs"]
+mod deadlines;
 
 // ---------------------------------------------------------------------------
 // Evidence that survives the disk: fsck, repair, backup and restore.

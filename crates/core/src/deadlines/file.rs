@@ -73,9 +73,9 @@ const SOURCE_KEYS: &[&str] = &["document", "jurisdiction"];
 /// Reads and checks a rules file, and resolves `extends`: the set a server
 /// applies and serves.
 pub fn read(text: &str) -> Result<RuleSet, RulesError> {
-    let value: Value = serde_json::from_str(text).map_err(|e| syntax(&e))?;
+    let value: Value = serde_json::from_str(text).map_err(|e| syntax(&e, text))?;
     unknown_keys(&value).map_err(|e| locate(e, text))?;
-    let mut set: RuleSet = serde_json::from_str(text).map_err(|e| syntax(&e))?;
+    let mut set: RuleSet = serde_json::from_str(text).map_err(|e| syntax(&e, text))?;
     if let Some(base) = set.extends.take() {
         if base != "national" {
             let e = RulesError::new(
@@ -98,8 +98,9 @@ pub fn read(text: &str) -> Result<RuleSet, RulesError> {
     Ok(set)
 }
 
-/// A JSON or shape error, at the line serde_json names.
-fn syntax(e: &serde_json::Error) -> RulesError {
+/// A JSON or shape error, at the line serde_json names; the field is the
+/// one serde names, else the key written on that line.
+fn syntax(e: &serde_json::Error, text: &str) -> RulesError {
     // serde_json's message ends in " at line L column C"; the line is kept
     // apart.
     let message = e.to_string();
@@ -108,8 +109,9 @@ fn syntax(e: &serde_json::Error) -> RulesError {
         .split('`')
         .nth(1)
         .filter(|_| message.contains("field"))
-        .unwrap_or("-")
-        .to_owned();
+        .map(str::to_owned)
+        .or_else(|| key_on_line(text, e.line()))
+        .unwrap_or_else(|| "-".to_owned());
     RulesError {
         line: (e.line() > 0).then_some(e.line()),
         rule: None,
@@ -117,6 +119,14 @@ fn syntax(e: &serde_json::Error) -> RulesError {
         zh: format!("无法读取（JSON 格式或取值有误：{message}）。"),
         en: format!("cannot be read ({message})"),
     }
+}
+
+/// The last `"key":` written on line `line` (1-based) before its value.
+fn key_on_line(text: &str, line: usize) -> Option<String> {
+    let line = text.lines().nth(line.checked_sub(1)?)?;
+    let (before, _) = line.rsplit_once("\":")?;
+    let (_, key) = before.rsplit_once('"')?;
+    Some(key.to_owned())
 }
 
 /// A key the format does not know: most likely a typo, which would
@@ -407,8 +417,11 @@ mod tests {
         assert!(text.contains("line 9, rule \"phone\", field minutes: must be between 1 and 10080"), "{text}");
 
         let e = bad("\"obligation\": \"phone\"", "\"obligation\": \"fax\"");
-        assert_eq!(e.line, Some(8), "{e}");
+        assert_eq!((e.line, e.field.as_str()), (Some(8), "obligation"), "{e}");
         assert!(e.to_string().contains("fax"), "{e}");
+
+        let e = bad("\"minutes\": 30", "\"minutes\": -30");
+        assert_eq!((e.line, e.field.as_str()), (Some(9), "minutes"), "{e}");
 
         let e = bad("\"minutes\": 30", "\"minute\": 30");
         assert_eq!((e.line, e.rule.as_deref(), e.field.as_str()), (Some(9), Some("phone"), "minute"));

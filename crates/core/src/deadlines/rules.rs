@@ -192,6 +192,16 @@ pub struct RuleSet {
     pub rules: Vec<DeadlineRule>,
 }
 
+/// Where a server serves its rules, with the templates (`deadlines`).
+pub const SERVED_AT: &str = "/api/templates";
+
+/// What a phone reads of that answer: the rules alone (serde passes over
+/// the templates it has built in).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Served {
+    pub deadlines: RuleSet,
+}
+
 /// `rules/national.json`, compiled in.
 pub const NATIONAL_JSON: &str = include_str!("../../../../rules/national.json");
 

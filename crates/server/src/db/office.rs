@@ -12,7 +12,8 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use kuaibao_core::account::{AreaLevel, AreaRef};
 use kuaibao_core::office::{Acknowledgement, DeadlineLine, DeadlineState, FollowUpRequest, ThreadSummary};
-use kuaibao_core::thread::Judge;
+use kuaibao_core::deadlines::RuleSet;
+use kuaibao_core::thread::{Judge, Received};
 use kuaibao_core::validate::beijing;
 use kuaibao_core::{catalogue, Report, ReportId};
 use serde_json::json;
@@ -86,7 +87,7 @@ impl RecordRow {
 
 /// Every thread in `scope`, summarised as of `now`, in no particular order
 /// (the caller filters and sorts).
-pub async fn threads(pool: &Pool, scope: &Scope, now: DateTime<Utc>) -> Result<Vec<Line>, StoreError> {
+pub async fn threads(pool: &Pool, scope: &Scope, rules: &RuleSet, now: DateTime<Utc>) -> Result<Vec<Line>, StoreError> {
     let (visible, param) = scope.condition(1);
     let rows: Vec<RecordRow> = sqlx::query_as(&format!(
         "SELECT r.seq, r.id, r.body, r.received_at, us.username, us.display_name, \
@@ -118,7 +119,7 @@ pub async fn threads(pool: &Pool, scope: &Scope, now: DateTime<Utc>) -> Result<V
         .into_iter()
         .filter_map(|(thread, mut records)| {
             let (expected, arrived) = photos.get(&thread).copied().unwrap_or((0, 0));
-            let mut line = summarise(&mut records, now)?;
+            let mut line = summarise(&mut records, rules, now)?;
             line.summary.photos_expected = expected;
             line.summary.photos_arrived = arrived;
             line.summary.acknowledged = acks.remove(&thread);
@@ -133,14 +134,22 @@ pub async fn threads(pool: &Pool, scope: &Scope, now: DateTime<Utc>) -> Result<V
 /// instant, then arrival; phones deliver whenever they find a signal, so
 /// arrival order means nothing). Photos, acknowledgement and requests are
 /// left for the caller.
-fn summarise(records: &mut [Record], now: DateTime<Utc>) -> Option<Line> {
+fn summarise(records: &mut [Record], rules: &RuleSet, now: DateTime<Utc>) -> Option<Line> {
     records.sort_by_key(|r| (r.report.stage.order(), r.report.written_at, r.seq));
     let first = records.first()?;
-    let latest = records.last()?;
-    let reports: Vec<Report> = records.iter().map(|r| r.report.clone()).collect();
-    let judge = Judge::new(&reports);
+    // A logged call is not a stage of the report: the latest stage is the
+    // latest written record's.
+    let latest = records.iter().rev().find(|r| !r.report.stage.is_call())?;
+    let received: Vec<Received> = records
+        .iter()
+        .map(|r| Received {
+            report: r.report.clone(),
+            received_at: r.received_at,
+        })
+        .collect();
+    let judge = Judge::new(&received);
     let now_bj = now.with_timezone(&beijing()).naive_local();
-    let deadlines = judge.deadlines(now_bj);
+    let deadlines = judge.deadlines(rules, now_bj);
     let standings: Vec<_> = deadlines.iter().map(|(_, s)| *s).collect();
     let position = records.iter().rev().find_map(|r| crate::export::position(&r.report));
     let (reporter, reporter_name) = first.reporter.clone().unwrap_or_default();

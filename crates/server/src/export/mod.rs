@@ -35,7 +35,8 @@ use chrono::{DateTime, FixedOffset, NaiveDateTime, TimeZone, Utc};
 use kuaibao_core::account::{AreaLevel, AreaRef};
 use kuaibao_core::office::{DeadlineState, Filter, ThreadSummary};
 use kuaibao_core::report::geo_keys;
-use kuaibao_core::thread::Judge;
+use kuaibao_core::deadlines::RuleSet;
+use kuaibao_core::thread::{Judge, Received};
 use kuaibao_core::validate::beijing;
 use kuaibao_core::{catalogue, BlankKind, Report, ReportId, Template};
 
@@ -86,12 +87,12 @@ pub struct ThreadRecords {
 
 impl ThreadRecords {
     /// `records` must be one thread's, non-empty.
-    fn new(mut records: Vec<Record>, now: DateTime<Utc>) -> Option<Self> {
+    fn new(mut records: Vec<Record>, rules: &RuleSet, now: DateTime<Utc>) -> Option<Self> {
         // The thread's order (as `GET /api/threads/{id}`): stage, then the
         // writing instant, then arrival. Phones deliver whenever they find
         // a signal, so arrival order means nothing.
         records.sort_by_key(|r| (r.report().stage.order(), r.report().written_at, r.stored.receipt.seq));
-        let summary = summarise(&records, now)?;
+        let summary = summarise(&records, rules, now)?;
         Some(ThreadRecords { records, summary })
     }
 
@@ -104,13 +105,19 @@ impl ThreadRecords {
 }
 
 /// The inbox's line for a thread, from its records (stage order).
-fn summarise(records: &[Record], now: DateTime<Utc>) -> Option<ThreadSummary> {
+fn summarise(records: &[Record], rules: &RuleSet, now: DateTime<Utc>) -> Option<ThreadSummary> {
     let first = records.first()?;
-    let latest = records.last()?;
-    let reports: Vec<Report> = records.iter().map(|r| r.report().clone()).collect();
-    let judge = Judge::new(&reports);
+    let latest = records.iter().rev().find(|r| !r.report().stage.is_call())?;
+    let received: Vec<Received> = records
+        .iter()
+        .map(|r| Received {
+            report: r.report().clone(),
+            received_at: r.stored.receipt.received_at,
+        })
+        .collect();
+    let judge = Judge::new(&received);
     let now_bj = now.with_timezone(&beijing()).naive_local();
-    let standings: Vec<_> = judge.deadlines(now_bj).into_iter().map(|(_, s)| s).collect();
+    let standings: Vec<_> = judge.deadlines(rules, now_bj).into_iter().map(|(_, s)| s).collect();
     let position = records.iter().rev().find_map(|r| position(r.report()));
     let (reporter, reporter_name) = first.origin.reporter.clone().unwrap_or_default();
     Some(ThreadSummary {
@@ -158,7 +165,7 @@ pub fn position(report: &Report) -> Option<(f64, f64)> {
 }
 
 /// Every thread in the caller's scope that `filter` keeps, oldest first.
-async fn threads(pool: &Pool, caller: &Caller, filter: &Filter) -> Result<Vec<ThreadRecords>, AppError> {
+async fn threads(pool: &Pool, rules: &RuleSet, caller: &Caller, filter: &Filter) -> Result<Vec<ThreadRecords>, AppError> {
     filter.check().map_err(AppError::InvalidForm)?;
     let scope = caller.scope();
     let stored = reports::list(pool, &scope).await?;
@@ -184,7 +191,7 @@ async fn threads(pool: &Pool, caller: &Caller, filter: &Filter) -> Result<Vec<Th
     let now = Utc::now();
     Ok(order
         .into_iter()
-        .filter_map(|t| ThreadRecords::new(by_thread.remove(&t)?, now))
+        .filter_map(|t| ThreadRecords::new(by_thread.remove(&t)?, rules, now))
         .filter(|t| filter.keeps(&t.summary))
         .filter(|t| match &area_path {
             None => true,
@@ -199,7 +206,7 @@ async fn threads(pool: &Pool, caller: &Caller, filter: &Filter) -> Result<Vec<Th
 }
 
 /// One thread in the caller's scope; 404 when it has no record they may read.
-async fn thread(pool: &Pool, caller: &Caller, id: ReportId) -> Result<ThreadRecords, AppError> {
+async fn thread(pool: &Pool, rules: &RuleSet, caller: &Caller, id: ReportId) -> Result<ThreadRecords, AppError> {
     let scope = caller.scope();
     let not_found = || AppError::NotFound(format!("no record of thread {id}"));
     let found = reports::thread(pool, id, &scope).await?.ok_or_else(not_found)?;
@@ -212,7 +219,7 @@ async fn thread(pool: &Pool, caller: &Caller, id: ReportId) -> Result<ThreadReco
             Record { stored: s, origin }
         })
         .collect();
-    ThreadRecords::new(records, Utc::now()).ok_or_else(not_found)
+    ThreadRecords::new(records, rules, Utc::now()).ok_or_else(not_found)
 }
 
 /// The filter from the query string (the inbox's [`Filter`]).
@@ -272,7 +279,7 @@ fn file_stem(now: DateTime<Utc>) -> String {
 /// `GET /api/exports/reports.csv`.
 pub async fn csv_export(State(state): State<AppState>, caller: Caller, uri: Uri) -> Result<Response, AppError> {
     let filter = filter_of(&uri)?;
-    let threads = threads(&state.pool, &caller, &filter).await?;
+    let threads = threads(&state.pool, &state.rules, &caller, &filter).await?;
     let body = csv::document(&threads);
     attachment(csv::CONTENT_TYPE, &format!("{}.csv", file_stem(Utc::now())), body)
 }
@@ -280,7 +287,7 @@ pub async fn csv_export(State(state): State<AppState>, caller: Caller, uri: Uri)
 /// `GET /api/exports/reports.geojson`.
 pub async fn geojson_export(State(state): State<AppState>, caller: Caller, uri: Uri) -> Result<Response, AppError> {
     let filter = filter_of(&uri)?;
-    let threads = threads(&state.pool, &caller, &filter).await?;
+    let threads = threads(&state.pool, &state.rules, &caller, &filter).await?;
     let body = serde_json::to_vec(&geojson::feature_collection(&threads))
         .map_err(|e| AppError::Internal(format!("GeoJSON: {e}")))?;
     attachment(
@@ -310,7 +317,7 @@ pub async fn cap_export(
     let query = axum::extract::Query::<CapQuery>::try_from_uri(&uri)
         .map(|q| q.0)
         .map_err(|e| AppError::BadRequest(e.body_text()))?;
-    let thread = thread(&state.pool, &caller, id).await?;
+    let thread = thread(&state.pool, &state.rules, &caller, id).await?;
     if thread.summary.hazard {
         return Err(AppError::NotApplicable(format!(
             "thread {id} is a hazard (风险隐患), not an incident: CAP alerts are made for incidents; \
@@ -346,7 +353,7 @@ pub async fn written_report(
     let stored = reports::get(&state.pool, id, &scope)
         .await?
         .ok_or_else(|| AppError::NotFound(format!("no report {id}")))?;
-    let thread = thread(&state.pool, &caller, stored.report.thread_id()).await?;
+    let thread = thread(&state.pool, &state.rules, &caller, stored.report.thread_id()).await?;
     let index = thread
         .records
         .iter()

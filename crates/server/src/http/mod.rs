@@ -77,6 +77,8 @@ pub struct AppState {
     pub map: Arc<kuaibao_core::geo::MapConfig>,
     /// Where logins' passwords are checked, a few at a time.
     pub passwords: Arc<crate::auth::password::PasswordChecks>,
+    /// The deadline rules this deployment applies and serves.
+    pub rules: Arc<kuaibao_core::deadlines::RuleSet>,
 }
 
 /// What guards the application besides sessions: rate limits, CORS, the

@@ -181,7 +181,7 @@ pub async fn inbox(State(state): State<AppState>, caller: Caller, uri: Uri) -> R
         Some(id) => Some(area_in_scope(&state.pool, id, &scope).await?),
     };
     let now = Utc::now();
-    let mut threads: Vec<_> = rows::threads(&state.pool, &scope, now)
+    let mut threads: Vec<_> = rows::threads(&state.pool, &scope, &state.rules, now)
         .await?
         .into_iter()
         .filter(|line| filter.keeps(&line.summary))
@@ -228,7 +228,7 @@ async fn area_in_scope(pool: &Pool, id: &str, scope: &Scope) -> Result<String, A
 pub async fn hazards(State(state): State<AppState>, caller: Caller) -> Result<Json<Ledger>, AppError> {
     require_office(&caller)?;
     let now = Utc::now();
-    let lines = rows::threads(&state.pool, &caller.scope(), now).await?;
+    let lines = rows::threads(&state.pool, &caller.scope(), &state.rules, now).await?;
     Ok(Json(Ledger {
         server_time: now,
         areas: ledger(lines),

@@ -22,7 +22,7 @@ use axum::http::HeaderValue;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use kuaibao_core::account::{LoginRequest, Session, SessionInfo};
-use kuaibao_core::deadlines::DeadlineSet;
+use kuaibao_core::deadlines::RuleSet;
 use kuaibao_core::grading::GradingRule;
 use kuaibao_core::protocol::{ApiError, Health, Receipt};
 use kuaibao_core::{PhotoId, Report, ReportId, Template};
@@ -276,7 +276,9 @@ pub struct Catalogue {
     /// What a new report may be started with.
     offered: Vec<Offered>,
     grading: Vec<GradingRule>,
-    deadlines: DeadlineSet,
+    /// The deadline rules this server applies (`KUAIBAO_RULES`, else the
+    /// national set): phones count their deadlines by them.
+    deadlines: RuleSet,
 }
 
 /// A template a new report may be started with.

@@ -1,31 +1,33 @@
 //! `GET /api/templates`: the catalogue this server judges reports by, for
-//! other systems and the duty office. The phone has the same catalogue built
-//! in (it is the core crate) and does not need this.
+//! other systems and the duty office, and the deadline rules it applies.
+//! The phone has the same catalogue built in (it is the core crate); it
+//! reads the rules from here, since they are the deployment's.
 
+use axum::extract::State;
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, ETAG, IF_NONE_MATCH};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use kuaibao_core::catalogue;
-use kuaibao_core::deadlines::{DeadlineSet, NATIONAL};
+use kuaibao_core::deadlines::RuleSet;
 use kuaibao_core::grading::{GradingRule, CASUALTIES, WORK_SAFETY};
 use kuaibao_core::Template;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::error::AppError;
-use super::NO_CACHE;
+use super::{AppState, NO_CACHE};
 
 /// The answer's shape.
 #[derive(Serialize)]
-struct Catalogue {
+struct Catalogue<'r> {
     /// Every template of every version: stored reports name the version
     /// they were filled with, so old versions stay readable.
     templates: Vec<&'static Template>,
     /// What a new report may be started with.
     offered: Vec<Offered>,
     grading: [&'static GradingRule; 2],
-    /// The deadlines this server applies.
-    deadlines: &'static DeadlineSet,
+    /// The deadline rules this server applies (`KUAIBAO_RULES`).
+    deadlines: &'r RuleSet,
 }
 
 #[derive(Serialize)]
@@ -34,8 +36,8 @@ struct Offered {
     version: u32,
 }
 
-impl Catalogue {
-    fn current() -> Self {
+impl<'r> Catalogue<'r> {
+    fn current(rules: &'r RuleSet) -> Self {
         Catalogue {
             templates: catalogue::all().collect(),
             offered: catalogue::offered()
@@ -46,17 +48,18 @@ impl Catalogue {
                 })
                 .collect(),
             grading: [&WORK_SAFETY, &CASUALTIES],
-            deadlines: &NATIONAL,
+            deadlines: rules,
         }
     }
 }
 
-/// The catalogue changes only with a deploy, so it is served `no-cache`
-/// with an ETag: a client asks every time and gets a body-less 304 while
-/// the deploy is the same. The tag is weak because the compression layer
-/// may send the same JSON in several encodings.
-pub async fn templates(headers: HeaderMap) -> Result<Response, AppError> {
-    let body = serde_json::to_vec(&Catalogue::current())
+/// The catalogue changes only with a deploy (or a restart with another
+/// rules file), so it is served `no-cache` with an ETag: a client asks
+/// every time and gets a body-less 304 while nothing changed. The tag is
+/// weak because the compression layer may send the same JSON in several
+/// encodings.
+pub async fn templates(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, AppError> {
+    let body = serde_json::to_vec(&Catalogue::current(&state.rules))
         .map_err(|e| AppError::Internal(format!("cannot encode the catalogue: {e}")))?;
     let etag = format!("W/\"{:x}\"", Sha256::digest(&body));
     let matched = matches_etag(&headers, &etag);
@@ -113,7 +116,8 @@ mod tests {
 
     #[test]
     fn the_catalogue_names_every_template_once() {
-        let c = Catalogue::current();
+        let national = RuleSet::national();
+        let c = Catalogue::current(&national);
         assert_eq!(c.templates.len(), catalogue::all().count());
         assert!(c.offered.iter().all(|o| catalogue::find(o.id, o.version).is_some()));
     }

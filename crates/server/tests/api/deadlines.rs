@@ -1,0 +1,162 @@
+//! Deadline rules as the duty office is held to them: a deployment's rules
+//! file (`KUAIBAO_RULES`) is checked at start, served with the templates and
+//! applied to the inbox; a call logged from the phone or by an officer meets
+//! the phone deadline apart from the written one, and only the thread's
+//! reporter or an office above it may log one.
+
+use kuaibao_core::account::Role;
+use kuaibao_core::deadlines::RuleSet;
+use kuaibao_core::office::{DeadlineState, ThreadSummary};
+use kuaibao_server::config::{ConfigError, RULES_VAR};
+
+use super::office::user_in;
+use super::*;
+
+/// The repository's example rules file `name`.
+fn example(name: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../rules").join(name)
+}
+
+/// A call logged in `thread`, `minutes` after the base time.
+fn call(thread: ReportId, n: u32, minutes: i64) -> Report {
+    let template = catalogue::call();
+    let stage = Stage::Call { n };
+    let mut answers = fill(template, stage);
+    answers.insert(
+        "called_at".to_owned(),
+        written(minutes)
+            .with_timezone(&beijing())
+            .format("%Y-%m-%dT%H:%M")
+            .to_string(),
+    );
+    Report {
+        id: new_id(),
+        thread: Some(thread),
+        stage,
+        template_id: template.id.into(),
+        template_version: template.version,
+        answers,
+        written_at: written(minutes),
+        grade: None,
+        photos: Vec::new(),
+        clock_offset_ms: None,
+    }
+}
+
+fn line_of(threads: &[ThreadSummary], id: ReportId) -> &ThreadSummary {
+    threads.iter().find(|t| t.thread_id == id).expect("listed")
+}
+
+#[tokio::test]
+async fn a_bad_rules_file_stops_the_start_naming_its_line_and_field() {
+    let dir = TempDir::new().expect("dir");
+    let path = dir.path().join("rules.json");
+    let text = std::fs::read_to_string(example("city-example.json"))
+        .expect("example")
+        .replacen("\"minutes\": 15", "\"minutes\": -15", 1);
+    std::fs::write(&path, text).expect("write");
+    let lookup = |name: &str| (name == RULES_VAR).then(|| path.clone().into_os_string());
+    let err = kuaibao_server::config::Config::from_lookup(lookup).expect_err("refused");
+    let ConfigError::BadRules { reason, .. } = &err else {
+        panic!("{err}");
+    };
+    assert_eq!((reason.line, reason.field.as_str()), (Some(11), "minutes"), "{err}");
+    let message = err.to_string();
+    assert!(message.contains("KUAIBAO_RULES") && message.contains("第 11 行"), "{message}");
+    assert!(message.contains("line 11") && message.contains("field minutes"), "{message}");
+
+    let missing = dir.path().join("none.json");
+    let lookup = |name: &str| (name == RULES_VAR).then(|| missing.clone().into_os_string());
+    let err = kuaibao_server::config::Config::from_lookup(lookup).expect_err("refused");
+    assert!(matches!(err, ConfigError::UnreadableRules { .. }), "{err}");
+    assert!(err.to_string().contains("无法读取期限规则文件"), "{err}");
+}
+
+#[tokio::test]
+async fn a_deployments_rules_are_served_and_applied_and_a_call_meets_the_phone_deadline() {
+    let dirs = dirs();
+    let rules_path = example("city-example.json");
+    let city = kuaibao_core::deadlines::file::read(&std::fs::read_to_string(&rules_path).expect("read"))
+        .expect("the city example");
+    let app = start_with(&dirs, |c| c.rules = city.clone()).await;
+
+    // Served with the templates, resolved (every rule, no `extends`).
+    let body: serde_json::Value = app
+        .client
+        .get(app.url(TEMPLATES_PATH))
+        .send()
+        .await
+        .expect("GET")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(body["deadlines"], serde_json::to_value(&city).expect("json"));
+    assert_ne!(body["deadlines"], serde_json::to_value(RuleSet::national()).expect("json"));
+
+    // A 重大 incident (10 dead): the city's 15-minute phone and 30-minute
+    // written deadlines.
+    let officer = user_in(&dirs, &app, "officer-t1", Role::Officer, "d-t1").await;
+    let mut grave = incident(Stage::Initial, None, 0);
+    grave.answers.insert("dead".to_owned(), "10".to_owned());
+    receipt(app.submit(&grave).await, StatusCode::CREATED).await;
+    let inbox = app.inbox(&officer, &[]).await;
+    let line = line_of(&inbox.threads, grave.id);
+    let minutes: Vec<(&str, i64)> = line
+        .deadlines
+        .iter()
+        .map(|d| (d.rule.as_str(), (d.due_at - line.occurred_at.expect("occurred")).num_minutes()))
+        .collect();
+    assert_eq!(minutes, [("phone", 15), ("written", 30)]);
+    let state = |t: &ThreadSummary, rule: &str| t.deadlines.iter().find(|d| d.rule == rule).map(|d| d.state);
+    // The event was 10 minutes before the base time: the written report,
+    // received now, is late by the server's clock; the phone deadline is
+    // not met by it.
+    assert_ne!(state(line, "phone"), Some(DeadlineState::Clear));
+
+    // The officer logs the call he took, 5 minutes after the event: the
+    // phone deadline is met, on its own.
+    let logged = call(grave.id, 1, -5);
+    app.submit_as(&officer, &logged).await;
+    let inbox = app.inbox(&officer, &[]).await;
+    let line = line_of(&inbox.threads, grave.id);
+    assert_eq!(state(line, "phone"), Some(DeadlineState::Clear));
+    // A call is a record of the thread, not its latest stage.
+    assert_eq!(line.latest_stage, Stage::Initial);
+    assert_eq!(line.records, 2);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn only_the_reporter_and_officers_above_log_a_call_and_a_refusal_stores_nothing() {
+    let (app, dirs) = spawn_app().await;
+    let far = user_in(&dirs, &app, "far", Role::Reporter, "d-t2-v1-g1").await;
+    let far_officer = user_in(&dirs, &app, "officer-t2", Role::Officer, "d-t2").await;
+    let officer = user_in(&dirs, &app, "officer-t1", Role::Officer, "d-t1").await;
+    let first = incident(Stage::Initial, None, 0);
+    receipt(app.submit(&first).await, StatusCode::CREATED).await;
+
+    for (client, who) in [(&far, "a reporter of another township"), (&far_officer, "its officer")] {
+        let forged = call(first.id, 1, 1);
+        let res = client
+            .post(app.url(SUBMIT_REPORT_PATH))
+            .json(&forged)
+            .send()
+            .await
+            .expect("POST");
+        assert_eq!(res.status(), StatusCode::FORBIDDEN, "{who}");
+        let pool = dirs.pool().await;
+        let found: Option<i64> = sqlx::query_scalar("SELECT seq FROM reports WHERE id = $1")
+            .bind(forged.id.to_string())
+            .fetch_optional(&pool)
+            .await
+            .expect("query");
+        pool.close().await;
+        assert_eq!(found, None, "{who}: nothing stored");
+    }
+    assert_eq!(app.thread_as(&app.admin, first.id).await.records.len(), 1);
+
+    receipt(app.submit(&call(first.id, 1, 1)).await, StatusCode::CREATED).await;
+    app.submit_as(&officer, &call(first.id, 2, 2)).await;
+    assert_eq!(app.thread_as(&app.admin, first.id).await.records.len(), 3);
+    app.stop().await;
+}
