@@ -153,7 +153,7 @@ fn rules_file(path: OsString) -> Result<kuaibao_core::deadlines::RuleSet, Config
     kuaibao_core::deadlines::file::read(&text).map_err(|reason| ConfigError::BadRules {
         var: RULES_VAR,
         path: shown,
-        reason,
+        reason: Box::new(reason),
     })
 }
 
@@ -343,7 +343,8 @@ pub enum ConfigError {
     BadRules {
         var: &'static str,
         path: String,
-        reason: kuaibao_core::deadlines::file::RulesError,
+        // Boxed: the rest of the variants are small.
+        reason: Box<kuaibao_core::deadlines::file::RulesError>,
     },
 }
 

@@ -119,7 +119,7 @@ fn follow_up(n: u32, written_at: &str, received_at: Option<&str>) -> Rec {
     r
 }
 
-fn standings<'r>(records: &[Rec], rules: &'r RuleSet, now: &str) -> Vec<(String, NaiveDateTime, Standing)> {
+fn standings(records: &[Rec], rules: &RuleSet, now: &str) -> Vec<(String, NaiveDateTime, Standing)> {
     Judge::new(records)
         .deadlines(rules, t(now))
         .into_iter()
@@ -390,12 +390,12 @@ fn provincial_follow_ups_fall_due_at_eight_and_five_and_are_met_by_a_follow_up_r
     let grave = received(first("general_incident", Grade::III), "2026-11-23T09:05", "2026-11-23T09:06");
     // At 16:59 the first (17:00) is running, a minute left.
     assert_eq!(
-        slots(&[grave.clone()], "2026-11-23T16:59"),
+        slots(std::slice::from_ref(&grave), "2026-11-23T16:59"),
         [("11-23 17:00".to_owned(), Standing::Left { seconds: 60 })]
     );
     // At 17:01 with no 续报: overdue, and the next (08:00) running.
     assert_eq!(
-        slots(&[grave.clone()], "2026-11-23T17:01"),
+        slots(std::slice::from_ref(&grave), "2026-11-23T17:01"),
         [
             ("11-23 17:00".to_owned(), Standing::Overdue { seconds: 60 }),
             ("11-24 08:00".to_owned(), Standing::Left { seconds: 14 * 3600 + 59 * 60 })
