@@ -54,6 +54,7 @@ pub fn session(username: &str, token: &str, ends_in_ms: i64) -> Session {
                 level: AreaLevel::Grid,
             },
         },
+        duty_phone: None,
         expires_at: chrono::DateTime::from_timestamp_millis(now + ends_in_ms).expect("a time"),
     }
 }

@@ -188,6 +188,11 @@ pub fn is_device_id(text: &str) -> bool {
 pub struct Session {
     pub token: String,
     pub account: Account,
+    /// The duty office's number for the account's area (its own, or the
+    /// nearest area's up the tree that has one), which the phone's
+    /// 「电话报告值班室」 button dials; absent when none is set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duty_phone: Option<String>,
     #[cfg_attr(
         target_arch = "wasm32",
         serde(
@@ -203,6 +208,9 @@ pub struct Session {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SessionInfo {
     pub account: Account,
+    /// As in [`Session`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duty_phone: Option<String>,
     pub expires_at: DateTime<Utc>,
 }
 

@@ -1054,6 +1054,7 @@ mod tests {
                     level: AreaLevel::Grid,
                 },
             },
+            duty_phone: Some("0731-1234567".into()),
             expires_at: at,
         });
     }

@@ -530,7 +530,7 @@ fn check_amount(
 
 /// A callable number: 7–15 digits (ITU E.164), optionally a leading `+`, with
 /// spaces and dashes allowed between digits as people write them.
-fn is_phone(value: &str) -> bool {
+pub fn is_phone(value: &str) -> bool {
     let body = value.strip_prefix('+').unwrap_or(value);
     let digits = body.chars().filter(char::is_ascii_digit).count();
     body.chars().all(|c| c.is_ascii_digit() || c == ' ' || c == '-') && (7..=15).contains(&digits)

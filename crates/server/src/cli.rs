@@ -21,6 +21,9 @@ usage:
   kuaibao-server                      run the server (settings from the environment, see docs/operators.md)
   kuaibao-server area add CODE --name NAME --level district|township|village|grid [--parent CODE]
   kuaibao-server area list
+  kuaibao-server area phone CODE NUMBER
+                                      sets the area's duty phone (值班电话), which the phones of its
+                                      workers and of the areas below without their own dial
   kuaibao-server user add USERNAME --role reporter|officer|admin --area CODE [--name DISPLAY_NAME]
                                       the password is asked for with the echo off at a terminal,
                                       else read from standard input (one line)
@@ -47,6 +50,10 @@ pub enum Command {
         parent: Option<String>,
     },
     AreaList,
+    AreaPhone {
+        area: String,
+        phone: String,
+    },
     UserAdd {
         username: String,
         display_name: String,
@@ -109,6 +116,20 @@ pub fn parse(args: &[String]) -> Result<Command, CliError> {
         [] | ["serve"] => Ok(Command::Serve),
         ["help" | "--help" | "-h"] => Ok(Command::Help),
         ["area", "list"] => Ok(Command::AreaList),
+        ["area", "phone", code, phone] => {
+            check_area_id(code).map_err(CliError::Usage)?;
+            let phone = phone.trim();
+            if !kuaibao_core::validate::is_phone(phone) {
+                return Err(CliError::Usage(format!(
+                    "`{phone}` is not a phone number: 7 to 15 digits, spaces and dashes between them, maybe a leading +"
+                )));
+            }
+            Ok(Command::AreaPhone {
+                area: (*code).to_owned(),
+                phone: phone.to_owned(),
+            })
+        }
+        ["area", "phone", ..] => Err(CliError::Usage("area phone CODE NUMBER".to_owned())),
         ["audit"] => Ok(Command::Audit),
         ["fsck"] => Ok(Command::Fsck),
         ["backup", dir] => Ok(Command::Backup {
@@ -238,6 +259,13 @@ async fn run_on_database(config: &Config, command: Command, stdin: impl BufRead)
                 added.area.level.code(),
                 added.path
             )?;
+            Ok(())
+        }
+        Command::AreaPhone { area, phone } => {
+            crate::db::duty_phones::set(&pool, &actor, &area, &phone)
+                .await?
+                .map_err(|e| CliError::Refused(e.to_string()))?;
+            say!("duty phone of area {area}: {phone}")?;
             Ok(())
         }
         Command::AreaList => {
@@ -517,6 +545,15 @@ mod tests {
     fn mistakes_name_the_option() {
         let message = |line: &str| parse(&args(line)).expect_err(line).to_string();
         assert!(message("area add xh --level city --name X").starts_with("--level: `city`"));
+        assert!(message("area phone xh 12").contains("not a phone number"));
+        assert!(message("area phone xh").starts_with("area phone CODE NUMBER"));
+        assert_eq!(
+            parse(&args("area phone xh-03 0731-1234567")).expect("phone"),
+            Command::AreaPhone {
+                area: "xh-03".into(),
+                phone: "0731-1234567".into()
+            }
+        );
         assert!(message("area add XH --level district --name X").contains("not an area code"));
         assert!(message("user add li --role boss --area xh").starts_with("--role: `boss`"));
         assert!(message("user add li --role reporter").starts_with("--area is required"));

@@ -13,6 +13,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod duty_phones;
 pub mod exports;
 pub mod office;
 pub mod photos;

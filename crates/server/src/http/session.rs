@@ -11,7 +11,7 @@ use super::error::AppError;
 use super::extract::JsonBody;
 use super::AppState;
 use crate::auth::{password, token, Caller};
-use crate::db::accounts;
+use crate::db::{accounts, duty_phones};
 
 /// `POST /api/session`: 201 and a new session for the right username and
 /// password; 401 otherwise, with the same message whichever was wrong; 503
@@ -58,22 +58,26 @@ pub async fn login(
     )
     .await?;
     tracing::info!(user = %user.account.id, session = %session_id, "logged in");
+    let duty_phone = duty_phones::for_path(&state.pool, &user.area_path).await?;
     Ok((
         StatusCode::CREATED,
         Json(Session {
             token,
             account: user.account,
+            duty_phone,
             expires_at,
         }),
     ))
 }
 
 /// `GET /api/session`: who the token belongs to and until when.
-pub async fn whoami(caller: Caller) -> Json<SessionInfo> {
-    Json(SessionInfo {
+pub async fn whoami(State(state): State<AppState>, caller: Caller) -> Result<Json<SessionInfo>, AppError> {
+    let duty_phone = duty_phones::for_path(&state.pool, &caller.0.user.area_path).await?;
+    Ok(Json(SessionInfo {
         account: caller.0.user.account,
+        duty_phone,
         expires_at: caller.0.expires_at,
-    })
+    }))
 }
 
 /// `DELETE /api/session`: ends this session; the token is refused from now.

@@ -160,3 +160,60 @@ async fn only_the_reporter_and_officers_above_log_a_call_and_a_refusal_stores_no
     assert_eq!(app.thread_as(&app.admin, first.id).await.records.len(), 3);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn the_duty_phone_is_the_nearest_areas_up_the_tree_set_by_the_command_line() {
+    let (app, dirs) = spawn_app().await;
+    let _far = user_in(&dirs, &app, "far", Role::Reporter, "d-t2-v1-g1").await;
+    assert_eq!(session_of(&app.base, REPORTER).await.duty_phone, None, "none set");
+
+    let set = |area: &str, phone: &str| {
+        let out = server_command(&dirs)
+            .args(["area", "phone", area, phone])
+            .output()
+            .expect("run the command");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    };
+    set(DISTRICT, "0731-1234567");
+    assert_eq!(
+        session_of(&app.base, REPORTER).await.duty_phone.as_deref(),
+        Some("0731-1234567")
+    );
+    // The township's own number is nearer for its workers; the other
+    // township keeps the district's.
+    set("d-t1", "0731-7654321");
+    assert_eq!(
+        session_of(&app.base, REPORTER).await.duty_phone.as_deref(),
+        Some("0731-7654321")
+    );
+    assert_eq!(session_of(&app.base, "far").await.duty_phone.as_deref(), Some("0731-1234567"));
+    // A new number replaces the old; the old row stays (append-only).
+    set("d-t1", "0731-1111111");
+    let info: kuaibao_core::account::SessionInfo = app
+        .client
+        .get(app.url(SESSION_PATH))
+        .send()
+        .await
+        .expect("GET")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(info.duty_phone.as_deref(), Some("0731-1111111"));
+    let pool = dirs.pool().await;
+    let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM duty_phones")
+        .fetch_one(&pool)
+        .await
+        .expect("count");
+    assert_eq!(rows, 3);
+    assert!(sqlx::query("DELETE FROM duty_phones").execute(&pool).await.is_err(), "append-only");
+    pool.close().await;
+
+    // A bad number or area is refused, naming it.
+    let out = server_command(&dirs)
+        .args(["area", "phone", "d-t9", "0731-1234567"])
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("d-t9"));
+    app.stop().await;
+}
