@@ -213,13 +213,49 @@ impl AppState {
         self.autosaver.with_value(|a| a.state)
     }
 
-    /// Starts a new draft of `template` and opens it.
+    /// Starts a new draft of `template` and opens it. Where the template
+    /// asks when the event became known, it starts as now: when the worker
+    /// opened the draft.
     pub fn new_draft(&self, template: &'static Template) {
-        self.open_draft(LocalReport::new_draft(
-            platform::new_report_id(),
-            template,
-            platform::now_ms(),
-        ));
+        let mut draft = LocalReport::new_draft(platform::new_report_id(), template, platform::now_ms());
+        draft.answers = kuaibao_core::deadlines::known::new_draft_answers(template, &self.server_now_answer());
+        self.open_draft(draft);
+    }
+
+    /// Now in Beijing time as a date-and-time answer (`YYYY-MM-DDTHH:MM`),
+    /// by the server's clock where the phone has measured its own against
+    /// it.
+    fn server_now_answer(&self) -> String {
+        let ms = self
+            .clock
+            .with_untracked(|c| session::server_now_ms(platform::now_ms(), c.as_ref()));
+        chrono::DateTime::from_timestamp_millis(ms as i64)
+            .map(|t| crate::timefmt::ymd_t_hm(&t.with_timezone(&kuaibao_core::validate::beijing()).naive_local()))
+            .unwrap_or_default()
+    }
+
+    /// Logs a call to the duty office in `thread_id` (the 「电话报告值班室」
+    /// button, as the phone dials): a record of its own, filed at once and
+    /// sent like any other, offline too.
+    pub fn log_call(&self, thread_id: ReportId) {
+        let Some(thread) = self.thread(thread_id) else {
+            return;
+        };
+        let duty = self
+            .session
+            .with_untracked(|s| s.as_ref().and_then(|s| s.session.duty_phone.clone()));
+        let n = kuaibao_core::calls::next_call(thread.records.iter().map(|r| r.stage));
+        let mut call = LocalReport::new_draft(platform::new_report_id(), kuaibao_core::catalogue::call(), platform::now_ms());
+        call.thread = Some(thread_id);
+        call.stage = Stage::Call { n };
+        call.answers =
+            kuaibao_core::calls::call_answers(&thread.first().answers, &self.server_now_answer(), duty.as_deref());
+        let state = *self;
+        leptos::task::spawn_local(async move {
+            if let Err(errors) = state.file(call).await {
+                leptos::logging::warn!("cannot log the call: {} errors", errors.len());
+            }
+        });
     }
 
     /// Starts the next stage of a thread (a 续报, the 终报, a hazard step).
@@ -312,7 +348,15 @@ impl AppState {
 
     /// Submits a draft if every blank is acceptable; otherwise returns the
     /// errors to show. The report then waits in the outbox.
-    pub async fn submit(&self, mut report: LocalReport) -> Result<(), Vec<validate::FieldError>> {
+    pub async fn submit(&self, report: LocalReport) -> Result<(), Vec<validate::FieldError>> {
+        self.file(report).await?;
+        Route::Home.go();
+        Ok(())
+    }
+
+    /// Submits a record where the user is: checked as the server will,
+    /// stamped with its writing time and the clock offset, stored, sent.
+    async fn file(&self, mut report: LocalReport) -> Result<(), Vec<validate::FieldError>> {
         let Some(template) = report.template() else {
             return Err(Vec::new());
         };
@@ -346,7 +390,6 @@ impl AppState {
             return Err(Vec::new());
         }
         upsert(self.reports, &report);
-        Route::Home.go();
         self.sync_now();
         Ok(())
     }

@@ -3,6 +3,7 @@
 //! done there, in `session` and `sync`, and in the core crate.
 
 mod blank_input;
+mod call_button;
 mod deadline_list;
 mod device_panel;
 mod grade_panel;
@@ -16,6 +17,7 @@ mod thread_chain;
 mod update_banner;
 
 pub use blank_input::BlankInput;
+pub use call_button::CallButton;
 pub use deadline_list::DeadlineList;
 pub use device_panel::DevicePanel;
 pub use grade_panel::GradePanel;

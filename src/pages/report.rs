@@ -3,7 +3,7 @@ use kuaibao_core::validate::{self, beijing};
 use kuaibao_core::{Family, FieldError, ReportId, Stage, Template};
 use leptos::prelude::*;
 
-use crate::components::{DeadlineList, GradePanel, OfficeRequests, SentenceForm, StatusLine, ThreadChain};
+use crate::components::{CallButton, DeadlineList, GradePanel, OfficeRequests, SentenceForm, StatusLine, ThreadChain};
 use crate::drafts::SaveState;
 use crate::platform;
 use crate::state::AppState;
@@ -168,6 +168,7 @@ fn DraftEditor(id: ReportId) -> impl IntoView {
         </form>
         {is_incident.then(|| view! {
             <GradePanel template answers own=own_grade errors=shown on_change=on_grade/>
+            <CallButton thread_id/>
             <DeadlineList thread_id/>
         })}
         <Show when=move || tried_submit.get() && !all_errors.with(|e| e.is_empty())>
@@ -259,6 +260,7 @@ fn SubmittedReport(id: ReportId) -> impl IntoView {
                 }).collect_view()}
             </div>
             <ThreadChain thread_id current=id/>
+            {is_incident.then(|| view! { <CallButton thread_id/> })}
             <DeadlineList thread_id/>
         }
         .into_any()

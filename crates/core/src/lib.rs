@@ -6,6 +6,7 @@
 pub mod account;
 pub mod answers;
 pub mod backoff;
+pub mod calls;
 pub mod catalogue;
 pub mod closing;
 pub mod code;

@@ -9,6 +9,7 @@
 //! ([`file`]); the national set is the default.
 
 pub mod file;
+pub mod known;
 pub mod rules;
 
 use chrono::{NaiveDateTime, TimeDelta};
