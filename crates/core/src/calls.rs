@@ -3,7 +3,10 @@
 //! file. The call meets the verbal and phone deadlines; the written report
 //! is another record.
 
-use crate::{Answers, Stage};
+use crate::catalogue::CALL;
+use crate::closing::written_at;
+use crate::validate::validate;
+use crate::{Answers, FieldError, Report, ReportId, Stage};
 
 /// The number of the next call in a thread with these stages: 1, 2, …
 pub fn next_call(stages: impl IntoIterator<Item = Stage>) -> u32 {
@@ -35,10 +38,98 @@ pub fn call_answers(first: &Answers, called_at: &str, office_number: Option<&str
     answers
 }
 
+/// What the officer typed into the desk's "log a received call" form.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CallForm {
+    /// 通话时间, `YYYY-MM-DDTHH:MM` Beijing (a `datetime-local` input).
+    pub called_at: String,
+    /// 报告人: who called.
+    pub reporter: String,
+    /// 联系电话 of the caller, optional.
+    pub phone: String,
+    /// 通话要点, optional.
+    pub note: String,
+}
+
+/// The blanks of the desk's form, in the order drawn.
+pub const CALL_FIELDS: [&str; 4] = ["called_at", "reporter", "phone", "note"];
+
+impl CallForm {
+    pub fn get(&self, field: &str) -> &str {
+        match field {
+            "called_at" => &self.called_at,
+            "reporter" => &self.reporter,
+            "phone" => &self.phone,
+            "note" => &self.note,
+            _ => "",
+        }
+    }
+
+    pub fn set(&mut self, field: &str, value: String) {
+        match field {
+            "called_at" => self.called_at = value,
+            "reporter" => self.reporter = value,
+            "phone" => self.phone = value,
+            "note" => self.note = value,
+            _ => {}
+        }
+    }
+
+    /// The call record these inputs make: call `n` of `thread`, a new
+    /// record `id`, written at `now_ms` by the desk's clock; checked by
+    /// the server's own validation.
+    pub fn check(&self, id: ReportId, thread: ReportId, n: u32, now_ms: i64) -> Result<Report, Vec<FieldError>> {
+        let answers: Answers = CALL_FIELDS
+            .iter()
+            .map(|&f| (f, self.get(f).trim()))
+            .filter(|(_, v)| !v.is_empty())
+            .collect();
+        let report = Report {
+            id,
+            thread: Some(thread),
+            stage: Stage::Call { n },
+            template_id: CALL.id.to_owned(),
+            template_version: CALL.version,
+            answers,
+            written_at: written_at(now_ms),
+            grade: None,
+            photos: Vec::new(),
+            clock_offset_ms: None,
+        };
+        validate(&report).map(|_| report)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::validate::validate_answers;
+
+    #[test]
+    fn the_desks_form_makes_a_valid_call_record_or_names_the_bad_blank() {
+        let thread = ReportId::from_parts(1_764_000_000_000, [1; 10]);
+        let id = ReportId::from_parts(1_764_000_060_000, [2; 10]);
+        // 2025-11-24T16:01 UTC is 2025-11-25T00:01 in Beijing.
+        let now_ms = 1_764_000_060_000;
+        let mut form = CallForm {
+            called_at: "2025-11-25T00:00".into(),
+            reporter: " 李秀英 ".into(),
+            ..CallForm::default()
+        };
+        let report = form.check(id, thread, 2, now_ms).expect("valid");
+        assert_eq!(report.stage, Stage::Call { n: 2 });
+        assert_eq!(report.thread, Some(thread));
+        assert_eq!(report.answers.get("reporter").map(String::as_str), Some("李秀英"));
+        assert_eq!(report.answers.get("phone"), None);
+        form.set("called_at", String::new());
+        let errors = form.check(id, thread, 2, now_ms).expect_err("no time");
+        assert_eq!(errors.iter().map(|e| e.field.as_str()).collect::<Vec<_>>(), ["called_at"]);
+        form.set("called_at", "2025-11-25T00:00".into());
+        form.set("phone", "12".into());
+        let errors = form.check(id, thread, 2, now_ms).expect_err("bad phone");
+        assert_eq!(errors.iter().map(|e| e.field.as_str()).collect::<Vec<_>>(), ["phone"]);
+        assert_eq!(form.get("phone"), "12");
+    }
 
     #[test]
     fn calls_are_numbered_after_the_last() {

@@ -6,6 +6,7 @@
 //! hazard).
 
 mod answer;
+mod call;
 mod close;
 mod photos;
 mod record;
@@ -20,6 +21,7 @@ use super::exports::{cap_path, ExportButton};
 use super::inbox::Fetched;
 use super::state::Desk;
 use answer::{AcknowledgeBox, AskBox};
+use call::CallBox;
 use close::{CloseBox, CloseDraft};
 use record::RecordCard;
 
@@ -101,6 +103,17 @@ fn ThreadView(
     let thread_id = thread.thread;
     let latest = records.last().map(|r| r.report.id);
     let closable = may_close(records.iter().map(|r| &r.report));
+    let next_call = kuaibao_core::calls::next_call(records.iter().map(|r| r.report.stage));
+    let call_start = kuaibao_core::calls::CallForm {
+        called_at: chrono::DateTime::from_timestamp_millis(crate::platform::now_ms() as i64)
+            .map(|t| t.with_timezone(&kuaibao_core::validate::beijing()).format("%Y-%m-%dT%H:%M").to_string())
+            .unwrap_or_default(),
+        reporter: records
+            .first()
+            .and_then(|r| r.report.answers.get("reporter").cloned())
+            .unwrap_or_default(),
+        ..Default::default()
+    };
     let hazard = summary.as_ref().map_or_else(
         || records.first().is_some_and(|r| r.report.template_id == "hazard"),
         |s| s.value.0.hazard,
@@ -129,6 +142,9 @@ fn ThreadView(
                     <li data-testid="deadline" data-rule=line.rule.clone()
                         data-state=move || kuaibao_core::desk::deadline_key(now.get().0)>
                         <span class="rule">{line.label_zh.clone()}</span>" "
+                        <span class="source" title=line.source.clone() data-testid="deadline-source">
+                            "（"{line.jurisdiction.name().zh}"）"
+                        </span>" "
                         <span class="due">"时限 "{super::bj_naive(&line.due_at)}</span>" · "
                         <strong>{move || { let (s, n) = now.get(); kuaibao_core::desk::deadline_words(s, n, kuaibao_core::Lang::Zh) }}</strong>
                     </li>
@@ -177,6 +193,7 @@ fn ThreadView(
                 {latest.map(|latest| view! { <AcknowledgeBox thread_id latest ack on_answered/> })}
                 {(!hazard).then(|| view! { <AskBox thread_id requests message=ask_message on_answered/> })}
                 {closable.then(|| view! { <CloseBox thread_id draft=close_draft on_closed=on_answered/> })}
+                {(!hazard).then(|| view! { <CallBox thread_id n=next_call start=call_start on_logged=on_answered/> })}
             </section>
             {(!hazard).then(|| view! {
                 <p class="exports">

@@ -23,9 +23,15 @@ pub fn RecordCard(
     let report = record.report.clone();
     let id = report.id;
     let stage = report.stage.name_in(hazard).get(Lang::Zh);
+    // A logged call's own time is when the call was made.
+    let (event_key, event_label) = if report.stage.is_call() {
+        ("called_at", "通话时间")
+    } else {
+        ("occurred_at", "事件发生时间")
+    };
     let occurred = report
         .answers
-        .get("occurred_at")
+        .get(event_key)
         .map(|t| parse_datetime(t).map_or_else(|| t.clone(), |t| crate::office::bj_naive(&t)));
     let written = report.written_at.format("%Y-%m-%d %H:%M:%S %:z").to_string();
     let received = crate::office::bj(record.receipt.received_at);
@@ -65,7 +71,7 @@ pub fn RecordCard(
             <h4 data-testid="chain-stage">{stage}</h4>
             <dl class="times">
                 {(!hazard).then(|| view! {
-                    <dt>"事件发生时间"</dt>
+                    <dt>{event_label}</dt>
                     <dd data-testid="time-occurred">{occurred.unwrap_or_else(|| "未填".to_owned())}</dd>
                 })}
                 <dt>"手机填写时间"</dt>

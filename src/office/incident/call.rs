@@ -1,0 +1,134 @@
+//! 记录来电 at the desk: the officer who took a worker's phone report logs
+//! it on the thread, as the same kind of record the phone's call button
+//! makes (`kuaibao_core::calls`). It meets the phone deadline; the written
+//! report is another. A send that got no answer keeps its record, so
+//! sending the same inputs again is a replay the server stores once.
+
+use kuaibao_core::calls::{CallForm, CALL_FIELDS};
+use kuaibao_core::closing::error_at;
+use kuaibao_core::{FieldError, Lang, Report, ReportId};
+use leptos::prelude::*;
+
+use super::answer::focus;
+use crate::office::api::{self, ApiFail};
+use crate::office::state::Desk;
+
+/// The label and input type of each blank of [`CALL_FIELDS`].
+fn drawn(field: &str) -> (&'static str, &'static str) {
+    match field {
+        "called_at" => ("通话时间（北京时间）", "datetime-local"),
+        "reporter" => ("来电人", "text"),
+        "phone" => ("来电号码（选填）", "tel"),
+        _ => ("通话要点（选填）", "text"),
+    }
+}
+
+#[component]
+pub fn CallBox(
+    thread_id: ReportId,
+    /// The number the new call takes in the thread.
+    n: u32,
+    /// The form as it opens: now, and the thread's reporter.
+    start: CallForm,
+    /// Called once the server stored the call.
+    on_logged: Callback<()>,
+) -> impl IntoView {
+    let desk = expect_context::<Desk>();
+    let form = RwSignal::new(start);
+    let pending: StoredValue<Option<(CallForm, Report)>> = StoredValue::new(None);
+    let busy = RwSignal::new(false);
+    let errors: RwSignal<Vec<FieldError>> = RwSignal::new(Vec::new());
+    let general: RwSignal<Option<String>> = RwSignal::new(None);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if busy.get_untracked() {
+            return;
+        }
+        general.set(None);
+        let typed = form.get_untracked();
+        let report = match pending.get_value() {
+            Some((inputs, report)) if inputs == typed => Ok(report),
+            _ => typed.check(crate::platform::new_report_id(), thread_id, n, crate::platform::now_ms() as i64),
+        };
+        let report = match report {
+            Ok(r) => r,
+            Err(e) => return show_errors(errors, general, e),
+        };
+        errors.set(Vec::new());
+        pending.set_value(Some((typed, report.clone())));
+        busy.set(true);
+        let token = desk.token();
+        leptos::task::spawn_local(async move {
+            match api::submit_report(&token, &report).await {
+                Ok(_receipt) => {
+                    pending.set_value(None);
+                    on_logged.run(());
+                }
+                Err(e) => {
+                    desk.failed(&e);
+                    if !matches!(e, ApiFail::Net(_)) {
+                        pending.set_value(None);
+                    }
+                    match e {
+                        ApiFail::Fields { fields, .. } => show_errors(errors, general, fields),
+                        ApiFail::Net(_) => general.set(Some(
+                            "连不上服务器，来电尚未记录。已填的内容仍在，请检查网络后再点「记录来电」。".to_owned(),
+                        )),
+                        other => general.set(Some(other.words())),
+                    }
+                }
+            }
+            busy.set(false);
+        });
+    };
+    let fields = CALL_FIELDS
+        .iter()
+        .map(|&id| {
+            let (label, kind) = drawn(id);
+            let input_id = format!("call-{id}");
+            let error_id = format!("call-{id}-error");
+            let has_error = move || errors.with(|e| e.iter().any(|x| x.field == id));
+            view! {
+                <div class="field" class:has-error=has_error>
+                    <label for=input_id.clone()>{label}</label>
+                    <input id=input_id name=id type=kind
+                        aria-invalid=move || has_error().to_string() aria-describedby=error_id.clone()
+                        prop:value=move || form.with(|v| v.get(id).to_owned())
+                        on:input=move |ev| {
+                            form.update(|v| v.set(id, event_target_value(&ev)));
+                            errors.update(|e| e.retain(|x| x.field != id));
+                        }/>
+                    <span class="error" id=error_id.clone() data-testid=format!("call-{id}-error")>
+                        {move || errors.with(|e| error_at(e, id, Lang::Zh))}
+                    </span>
+                </div>
+            }
+        })
+        .collect_view();
+    view! {
+        <form class="call-box" on:submit=submit novalidate=true aria-labelledby="call-title" data-testid="call-form">
+            <h3 id="call-title">"记录来电（电话报告）"</h3>
+            <p class="help">"接到报告人电话报告此事件时，在此记录通话时间。电话报告时限由来电满足，书面报告时限由报告本身满足，两者分别计时。"</p>
+            <div class="close-fields">{fields}</div>
+            <p class="error" role="alert" data-testid="call-error">{move || general.get()}</p>
+            <button type="submit" class="primary" disabled=move || busy.get() data-testid="call-button">
+                {move || if busy.get() { "正在记录…" } else { "记录来电" }}
+            </button>
+        </form>
+    }
+}
+
+/// Shows `list` at the blanks they name, the rest above the button, and
+/// puts the cursor in the first bad blank.
+fn show_errors(errors: RwSignal<Vec<FieldError>>, general: RwSignal<Option<String>>, list: Vec<FieldError>) {
+    let elsewhere = list
+        .iter()
+        .filter(|e| !CALL_FIELDS.contains(&e.field.as_str()))
+        .map(|e| e.message(Lang::Zh).to_owned())
+        .reduce(|a, b| format!("{a}；{b}"));
+    general.set(elsewhere);
+    if let Some(first) = CALL_FIELDS.iter().find(|f| list.iter().any(|e| e.field == **f)) {
+        focus(&format!("call-{first}"));
+    }
+    errors.set(list);
+}
