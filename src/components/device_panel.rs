@@ -9,7 +9,8 @@ use crate::words;
 /// Storage persistence, space used and offline readiness, where the user can
 /// find them: she should know whether the phone may lose her reports. Also
 /// who is logged in, until when, a way to log out, and the phone's clock
-/// when it is far off the server's.
+/// when it is far off the server's, and the deadline rules it counts by
+/// (its office's, once read).
 #[component]
 pub fn DevicePanel() -> impl IntoView {
     let state = expect_context::<AppState>();
@@ -45,6 +46,9 @@ pub fn DevicePanel() -> impl IntoView {
             <h2 id="device-title">{move || state.t(words::DEVICE)}</h2>
             <Account/>
             {move || clock().map(|text| view! { <p class="clock-offset" data-testid="clock-offset">{text}</p> })}
+            <p data-testid="rules" data-rules=move || state.rules.with(|r| r.id.clone())>
+                {move || state.t(words::RULES_IN_FORCE)}"："{move || state.rules.with(|r| r.name.get(state.lang.get()).to_owned())}
+            </p>
             <p data-testid="storage-persisted">{persisted}</p>
             <p data-testid="storage-usage">{usage}</p>
             <p>{offline}</p>

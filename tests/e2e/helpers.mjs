@@ -63,20 +63,26 @@ export async function startServer(extraEnv = {}) {
   }
   await adminCommand(env, ['user', 'add', REPORTER.username, '--role', 'reporter', '--area', 'xh-cg-qs-3', '--name', REPORTER.name], `${REPORTER.password}\n`);
   await adminCommand(env, ['user', 'add', OFFICER.username, '--role', 'officer', '--area', 'xh', '--name', OFFICER.name], `${OFFICER.password}\n`);
-  const child = spawn(SERVER_BIN, [], {
-    env,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const url = await new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`server did not start: ${out}`)), 20_000);
-    child.stdout.on('data', (chunk) => {
-      out += chunk;
-      const m = out.match(/listening on (http:\/\/\S+)/);
-      if (m) { clearTimeout(timer); resolve(m[1]); }
+  let child = null;
+  /** Starts the server binary with `runEnv`; its URL once it listens. */
+  const launch = async (runEnv) => {
+    child = spawn(SERVER_BIN, [], {
+      env: runEnv,
+      stdio: ['ignore', 'pipe', 'inherit'],
     });
-    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`server exited (${code}): ${out}`)); });
-  });
+    const started = child;
+    return new Promise((resolve, reject) => {
+      let out = '';
+      const timer = setTimeout(() => reject(new Error(`server did not start: ${out}`)), 20_000);
+      started.stdout.on('data', (chunk) => {
+        out += chunk;
+        const m = out.match(/listening on (http:\/\/\S+)/);
+        if (m) { clearTimeout(timer); resolve(m[1]); }
+      });
+      started.on('exit', (code) => { clearTimeout(timer); reject(new Error(`server exited (${code}): ${out}`)); });
+    });
+  };
+  const url = await launch(env);
   // Tokens of the test's own API sessions, by username; a session may end
   // under the test (short lifetimes, revocation), so a 401 logs in again.
   const tokens = new Map();
@@ -88,7 +94,7 @@ export async function startServer(extraEnv = {}) {
     officer: OFFICER,
     /** Logs `who` in over the API, as a device of its own; the token. */
     async login(who = OFFICER) {
-      const res = await fetch(`${url}/api/session`, {
+      const res = await fetch(`${server.url}/api/session`, {
         method: 'POST',
         headers: { 'Content-Type': 'application/json' },
         body: JSON.stringify({ username: who.username, password: who.password, device_id: randomUUID() }),
@@ -100,7 +106,7 @@ export async function startServer(extraEnv = {}) {
     },
     /** `fetch` of an API path with `who`'s bearer token. */
     async fetch(pathname, init = {}, who = OFFICER) {
-      const send = async (token) => fetch(`${url}${pathname}`, { ...init, headers: { ...init.headers, Authorization: `Bearer ${token}` } });
+      const send = async (token) => fetch(`${server.url}${pathname}`, { ...init, headers: { ...init.headers, Authorization: `Bearer ${token}` } });
       let res = await send(tokens.get(who.username) ?? (await server.login(who)));
       if (res.status === 401) res = await send(await server.login(who));
       return res;
@@ -118,6 +124,16 @@ export async function startServer(extraEnv = {}) {
     /** The same, with `input` on its standard input (a new password). */
     adminInput(input, ...args) {
       return adminCommand(env, args, input);
+    },
+    /** Stops the server and starts it again on the same data with
+     *  `moreEnv` added (another rules file, say): no rebuild. Its URL
+     *  (a new port) is `server.url` from then on. */
+    async restart(moreEnv = {}) {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+      tokens.clear();
+      server.url = await launch({ ...env, ...moreEnv });
+      return server.url;
     },
     async stop() {
       child.kill('SIGTERM');

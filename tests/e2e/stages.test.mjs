@@ -30,7 +30,10 @@ const WORDS = {
 
 let server;
 let phone;
-before(async () => { server = await startServer(); phone = await openPhone(); });
+// The county's rules: the 10-minute verbal report besides the national ones.
+const COUNTY_RULES = new URL('../../rules/county-example.json', import.meta.url).pathname;
+
+before(async () => { server = await startServer({ KUAIBAO_RULES: COUNTY_RULES }); phone = await openPhone(); });
 after(async () => { await phone?.close(); await server?.stop(); });
 
 const blank = (page, id) => page.locator(`#blank-${id.replace('.', '\\.')}`);
@@ -71,6 +74,8 @@ for (const lang of ['zh-CN', 'en']) {
     const { page, context } = phone;
     await openApp(page, server.url);
     await useLanguage(page, lang);
+    // The county's rules reached the phone with its first pass.
+    await page.locator('[data-testid=rules][data-rules=county-example]').waitFor();
     await context.setOffline(true);
 
     // 首报, fast: the event happened 20 minutes ago.
@@ -98,9 +103,11 @@ for (const lang of ['zh-CN', 'en']) {
     await page.locator('.blank.changed', { hasText: w.was0 }).waitFor();
     assert.equal(await page.getByTestId('grade-suggested').getAttribute('data-grade'), 'III');
     assert.ok((await page.getByTestId('grade-panel').innerText()).includes(w.crossing));
-    // 较大: the phone (30 min) and written (1 h) deadlines now apply; the
-    // 首报 was written within the hour, so the written one is met.
-    await page.locator('[data-testid=deadlines] [data-rule=written][data-state=met]').waitFor();
+    // 较大: the phone (30 min) and written (1 h) deadlines now apply. The
+    // 首报 was written within the hour but has not reached the office (no
+    // signal): the written deadline still runs, the phone one is overdue.
+    await page.locator('[data-testid=deadlines] [data-rule=written][data-state=left]').waitFor();
+    await page.locator('[data-testid=deadlines] [data-rule=phone][data-state=overdue]').waitFor();
     await form(page).waitSaved();
     await submit(page, w);
 

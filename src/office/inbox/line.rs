@@ -111,7 +111,9 @@ pub fn deadline_cell(thread: ThreadSummary, elapsed: impl Fn() -> i64 + Send + S
             data-state=move || now.get().map_or("clear", |(s, _, _)| deadline_key(s))>
             {move || match now.get() {
                 Some((state, seconds, label)) => format!("{label} {}", deadline_words(state, seconds, Lang::Zh)),
-                None => "—".to_owned(),
+                // No rule of this deployment applies (a 一般 event under
+                // the national rules).
+                None => "无报送时限".to_owned(),
             }}
         </span>
     }

@@ -1,0 +1,178 @@
+// Deadlines as the duty office is held to them, end to end: a 较大
+// incident's 首报 is written in time on a phone that then has no signal for
+// two hours; the office receives it late, and the desk says "written in
+// time, delivered late" rather than "written late". The phone's call to
+// the duty office (「电话报告值班室」, logged offline as a record of its own)
+// meets the 30-minute phone deadline apart from the written one. Restarted
+// with another rules file (KUAIBAO_RULES), the same server counts other
+// deadlines, with no rebuild.
+//
+// Two hours offline are made with the phone's clock: it runs right while
+// the phone logs in (so its clock offset is measured as nothing), is set
+// two hours back while the worker writes and calls offline, then runs right
+// again when the signal returns: as if the phone had waited two hours.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { chromium } from 'playwright-core';
+import { startServer, openPhone, openApp, home, form, login, ANSWERS, OFFICER } from './helpers.mjs';
+
+const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+const PROVINCIAL_RULES = new URL('../../rules/provincial-example.json', import.meta.url).pathname;
+const TWO_HOURS_MS = 2 * 3_600_000;
+const DUTY_PHONE = '0731-1234567';
+const SHOTS = process.env.DEADLINE_SCREENSHOTS;
+
+let server;
+let phone;
+let browser;
+
+before(async () => {
+  server = await startServer();
+  await server.admin('area', 'phone', 'xh', DUTY_PHONE);
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-dev-shm-usage'],
+  });
+  phone = await openPhone();
+  // The phone's clock, shifted by `globalThis.__phoneShiftMs` (0 at start).
+  await phone.context.addInitScript(() => {
+    const RealDate = Date;
+    class PhoneDate extends RealDate {
+      constructor(...args) {
+        if (args.length === 0) super(RealDate.now() + (globalThis.__phoneShiftMs || 0));
+        else super(...args);
+      }
+      static now() { return RealDate.now() + (globalThis.__phoneShiftMs || 0); }
+    }
+    globalThis.Date = PhoneDate;
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  await phone?.close();
+  await server?.stop();
+});
+
+/** Beijing wall-clock time `ms` (Unix) as a datetime-local value. */
+function beijing(ms) {
+  return new Date(ms + 8 * 3_600_000).toISOString().slice(0, 16);
+}
+
+/** A desk at 1366×768, logged in as the district's officer. */
+async function openDesk() {
+  const context = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
+  const page = await context.newPage();
+  page.on('pageerror', (e) => console.error('desk: page error:', e.message));
+  await page.goto(`${server.url}/office/`);
+  await login(page).form.waitFor();
+  await login(page).as(OFFICER);
+  await page.locator('[data-testid=live-state][data-state=open]').waitFor({ timeout: 20_000 });
+  return { context, page };
+}
+
+/** The desk's incident page of the only thread. */
+async function openThread(page) {
+  await page.getByTestId('inbox-line').first().getByTestId('line-open').click();
+  await page.getByTestId('thread').waitFor();
+}
+
+const deadline = (page, rule) => page.locator(`[data-testid=deadline][data-rule=${rule}]`);
+
+test('written in time, delivered two hours late: the desk says so; a logged call meets the phone deadline apart; another rules file counts other deadlines', { timeout: 180_000 }, async () => {
+  const { page, context } = phone;
+  await openApp(page, server.url);
+  // The national rules, from the server, and the district's duty number.
+  await page.locator('[data-testid=rules][data-rules=national]').waitFor({ timeout: 20_000 });
+
+  // No signal; the phone's clock two hours back: "two hours ago".
+  await context.setOffline(true);
+  await page.evaluate((shift) => { globalThis.__phoneShiftMs = shift; }, -TWO_HOURS_MS);
+  const phoneNow = await page.evaluate(() => Date.now());
+  assert.ok(Math.abs(phoneNow - (Date.now() - TWO_HOURS_MS)) < 60_000, 'the phone lives two hours ago');
+
+  // A 较大 incident (3 dead), 10 minutes old when written.
+  await home(page).newReport();
+  await form(page).fill({ ...ANSWERS, 发生时间: beijing(phoneNow - 10 * 60_000), 死亡人数: '3' });
+  await form(page).waitSaved();
+  // Written within the hour, not yet received: running, not met.
+  await page.locator('[data-testid=deadlines] [data-rule=written][data-state=left]').waitFor();
+  if (SHOTS) await page.screenshot({ path: `${SHOTS}/phone-draft-360.png`, fullPage: true });
+  await form(page).submit.click();
+  await home(page).waitForCount('waiting', 1);
+
+  // The call, from the report's page: the duty number is dialled and the
+  // call logged as its own record, offline.
+  await page.getByTestId('report-item').first().click();
+  const call = page.getByTestId('call-office');
+  assert.equal(await call.getAttribute('href'), `tel:${DUTY_PHONE.replace('-', '')}`);
+  assert.match(await call.innerText(), /电话报告值班室/);
+  // Headless Chromium has no dialler: keep the page, let the app log it.
+  await page.evaluate(() => document.addEventListener('click', (e) => {
+    if (e.target.closest('a[href^="tel:"]')) e.preventDefault();
+  }, true));
+  await call.click();
+  await page.getByTestId('calls-logged').filter({ hasText: '已记录电话报告 1 次' }).waitFor();
+  // The call meets the phone deadline; the written one still runs (the
+  // office has nothing yet).
+  await page.locator('[data-testid=deadlines] [data-rule=phone][data-state=met]').waitFor();
+  await page.locator('[data-testid=deadlines] [data-rule=written][data-state=left]').waitFor();
+  if (SHOTS) await page.screenshot({ path: `${SHOTS}/phone-offline-360.png`, fullPage: true });
+
+  // Two hours later the signal returns.
+  await page.evaluate(() => { globalThis.__phoneShiftMs = 0; });
+  await context.setOffline(false);
+  await page.goto(`${server.url}/#/`);
+  await home(page).waitForCount('delivered', 2, 30_000);
+  const reports = await server.reports();
+  assert.equal(reports.length, 2, 'the 首报 and the call');
+  const first = reports.find((r) => r.report.stage.kind === 'initial');
+  const logged = reports.find((r) => r.report.stage.kind === 'call');
+  assert.ok(first && logged);
+  assert.equal(logged.report.thread, first.report.id);
+  assert.equal(logged.report.answers.office_number, DUTY_PHONE);
+  const late = Date.parse(first.receipt.received_at) - Date.parse(first.report.written_at);
+  assert.ok(late > TWO_HOURS_MS - 120_000, `received ${late} ms after it was written`);
+  assert.ok(Math.abs(first.report.clock_offset_ms ?? 0) < 60_000, 'the clock offset was measured as nothing before');
+
+  // The phone, with its receipt: delivered late, not written late.
+  await page.getByTestId('report-item').filter({ hasText: '其他突发事件' }).first().click();
+  await page.locator('[data-testid=deadlines] [data-rule=written][data-state=delivered_late]').waitFor();
+  await page.locator('[data-testid=deadlines] [data-rule=phone][data-state=met]').waitFor();
+  if (SHOTS) await page.screenshot({ path: `${SHOTS}/phone-delivered-360.png`, fullPage: true });
+
+  // The desk says the same.
+  const desk = await openDesk();
+  await openThread(desk.page);
+  const written = deadline(desk.page, 'written');
+  assert.equal(await written.getAttribute('data-state'), 'delivered_late');
+  assert.match(await written.innerText(), /按时填写、送达迟.*（无信号）/);
+  assert.doesNotMatch(await written.innerText(), /填写已迟/);
+  assert.equal(await deadline(desk.page, 'phone').getAttribute('data-state'), 'clear');
+  assert.match(await deadline(desk.page, 'phone').innerText(), /（国家规定）/);
+  const stages = await desk.page.getByTestId('chain-stage').allInnerTexts();
+  assert.deepEqual(stages, ['首报', '电话报告']);
+  if (SHOTS) await desk.page.screenshot({ path: `${SHOTS}/desk-incident-1366.png`, fullPage: true });
+
+  // The officer logs a call he took himself: the same record kind.
+  await desk.page.getByLabel('通话要点（选填）').fill('报告人补充：仍有 1 人失联');
+  await desk.page.getByTestId('call-button').click();
+  await desk.page.waitForFunction(() => document.querySelectorAll('[data-testid=chain-stage]').length === 3, null, { timeout: 20_000 });
+  const calls = (await server.reports()).filter((r) => r.report.stage.kind === 'call');
+  assert.deepEqual(calls.map((r) => r.report.stage.n).sort(), [1, 2]);
+
+  // Another rules file, no rebuild: the provincial example.
+  await desk.context.close();
+  await server.restart({ KUAIBAO_RULES: PROVINCIAL_RULES });
+  const inbox = await (await server.fetch('/api/office/inbox')).json();
+  const rules = inbox.threads[0].deadlines.map((d) => d.rule);
+  assert.ok(rules.includes('written_major') && rules.includes('follow_up_daily'), rules.join(', '));
+  assert.ok(!rules.includes('written'), 'the national written rule is the province\'s for 较大');
+  const province = await openDesk();
+  await openThread(province.page);
+  assert.match(await deadline(province.page, 'follow_up_daily').first().innerText(), /每日续报（8时、17时）.*（省级规定）/);
+  if (SHOTS) await province.page.screenshot({ path: `${SHOTS}/desk-provincial-1366.png`, fullPage: true });
+  await province.context.close();
+});
