@@ -324,6 +324,7 @@ mod tests {
             obligation: crate::deadlines::Obligation::Phone,
             jurisdiction: crate::deadlines::Jurisdiction::National,
             source: "doc".into(),
+            met_by: None,
             due_at: parse_datetime("2026-07-01T08:30").expect("time"),
             state,
             seconds,

@@ -4,6 +4,7 @@
 //! server judge a report by the very same code.
 
 pub mod account;
+pub mod accountability;
 pub mod answers;
 pub mod backoff;
 pub mod calls;

@@ -286,6 +286,35 @@ pub struct DeadlineLine {
     /// Seconds left (positive) or past due / late (negative); 0 when met in
     /// time. For an `info` line, seconds until its time (negative after).
     pub seconds: i64,
+    /// The record that met it, as evidence: when the office received it,
+    /// when it was written (corrected by the phone's clock offset) and the
+    /// offset; absent while it is not met.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub met_by: Option<MetBy>,
+}
+
+/// When the record that met a deadline was received and written, Beijing
+/// wall-clock times without an offset.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MetBy {
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "2026-11-23T10:40:00"))]
+    pub received_at: NaiveDateTime,
+    /// By the phone's clock corrected by `clock_offset_ms`.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "2026-11-23T09:50:00"))]
+    pub written_at: NaiveDateTime,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clock_offset_ms: Option<i64>,
+}
+
+impl MetBy {
+    pub fn of(delivery: &crate::deadlines::Delivery) -> Option<MetBy> {
+        Some(MetBy {
+            received_at: delivery.received?,
+            written_at: delivery.written,
+            clock_offset_ms: delivery.offset_ms,
+        })
+    }
 }
 
 fn written_obligation() -> Obligation {
@@ -315,7 +344,14 @@ impl DeadlineLine {
             due_at: due.at,
             state: DeadlineState::of_one(standing),
             seconds,
+            met_by: None,
         }
+    }
+
+    /// The line with the evidence of the delivery that met it.
+    pub fn met_by(mut self, delivery: Option<&crate::deadlines::Delivery>) -> DeadlineLine {
+        self.met_by = delivery.and_then(MetBy::of);
+        self
     }
 }
 

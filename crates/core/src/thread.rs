@@ -226,6 +226,16 @@ impl<'a, R: StageRecord> Judge<'a, R> {
     /// office received a record, the verbal and phone reports by a logged
     /// call, a daily follow-up by a 续报 received since the time before.
     pub fn deadlines<'r>(&self, rules: &'r RuleSet, now: NaiveDateTime) -> Vec<(Due<'r>, Standing)> {
+        self.judged(rules, now)
+            .into_iter()
+            .map(|(due, standing, _)| (due, standing))
+            .collect()
+    }
+
+    /// As [`Judge::deadlines`], with the delivery that met each deadline:
+    /// when it was received and written, and the phone's clock offset (the
+    /// accountability ledger's evidence).
+    pub fn judged<'r>(&self, rules: &'r RuleSet, now: NaiveDateTime) -> Vec<(Due<'r>, Standing, Option<Delivery>)> {
         let Some(event) = self.event() else {
             return Vec::new();
         };
@@ -242,8 +252,8 @@ impl<'a, R: StageRecord> Judge<'a, R> {
         deadlines::due_times(rules, &event, until, finished.is_none())
             .into_iter()
             .map(|due| {
-                let standing = deadlines::judge(&due, now, &calls, &records, &follow_ups);
-                (due, standing)
+                let (standing, met_by) = deadlines::judge(&due, now, &calls, &records, &follow_ups);
+                (due, standing, met_by)
             })
             .collect()
     }
@@ -294,6 +304,7 @@ fn delivery<R: StageRecord>(record: &R) -> Option<Delivery> {
     Some(Delivery {
         received: record.received_at().map(beijing_time),
         written: corrected_written_at(record)?,
+        offset_ms: record.clock_offset_ms(),
     })
 }
 
@@ -309,5 +320,6 @@ fn call_delivery<R: StageRecord>(record: &R) -> Option<Delivery> {
     Some(Delivery {
         received: Some(at),
         written: at,
+        offset_ms: record.clock_offset_ms(),
     })
 }

@@ -137,6 +137,9 @@ pub struct Delivery {
     /// When it was written, by the phone's clock corrected by its offset
     /// where known.
     pub written: NaiveDateTime,
+    /// The phone's clock offset the correction used (server minus phone),
+    /// if it had been measured: evidence beside the times.
+    pub offset_ms: Option<i64>,
 }
 
 /// Where a deadline stands, to the second.
@@ -198,12 +201,20 @@ pub fn standing(due_at: NaiveDateTime, now: NaiveDateTime, met_by: Option<Delive
 /// Where a deadline stands, given every delivery of the records that may
 /// meet it: the verbal and phone reports by a call, the written report by
 /// any record, a daily follow-up by a 续报 received since the time before.
-pub fn judge(due: &Due<'_>, now: NaiveDateTime, calls: &[Delivery], records: &[Delivery], follow_ups: &[Delivery]) -> Standing {
+/// With the standing, the delivery that met it (the evidence).
+pub fn judge(
+    due: &Due<'_>,
+    now: NaiveDateTime,
+    calls: &[Delivery],
+    records: &[Delivery],
+    follow_ups: &[Delivery],
+) -> (Standing, Option<Delivery>) {
     let rule = due.rule;
     if !rule.obligation.can_be_met() {
-        return Standing::Info {
+        let info = Standing::Info {
             seconds: (due.at - now).num_seconds(),
         };
+        return (info, None);
     }
     let candidates: Vec<Delivery> = match (rule.obligation, due.from) {
         (Obligation::FollowUp, Some(from)) => follow_ups
@@ -214,21 +225,23 @@ pub fn judge(due: &Due<'_>, now: NaiveDateTime, calls: &[Delivery], records: &[D
         (o, _) if o.met_by_call() => calls.to_vec(),
         _ => records.to_vec(),
     };
-    standing(due.at, now, first_delivery(&candidates))
+    let first = first_delivery(&candidates);
+    (standing(due.at, now, first), first)
 }
 
 /// The delivery received first, with the earliest writing time among those
-/// received (the evidence of when it was written).
+/// received (the evidence of when it was written) and that record's clock
+/// offset.
 pub fn first_delivery(deliveries: &[Delivery]) -> Option<Delivery> {
     let received = deliveries.iter().filter_map(|d| d.received).min()?;
-    let written = deliveries
+    let earliest = deliveries
         .iter()
         .filter(|d| d.received.is_some())
-        .map(|d| d.written)
-        .min()?;
+        .min_by_key(|d| d.written)?;
     Some(Delivery {
         received: Some(received),
-        written,
+        written: earliest.written,
+        offset_ms: earliest.offset_ms,
     })
 }
 

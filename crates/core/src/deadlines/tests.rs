@@ -266,8 +266,19 @@ fn the_written_report_is_met_when_received_not_when_written() {
     let mut slow = received(grave(), "2026-11-23T09:50", "2026-11-23T10:06");
     slow.offset_ms = Some(15 * 60_000);
     assert_eq!(
-        of(&[slow], &national, "written", "2026-11-23T13:00"),
+        of(std::slice::from_ref(&slow), &national, "written", "2026-11-23T13:00"),
         Standing::MetLate { late_seconds: 360 }
+    );
+    // The evidence: received, written (corrected) and the offset.
+    let judged = Judge::new(&[slow]).judged(&national, t("2026-11-23T13:00"));
+    let (_, _, met_by) = judged.iter().find(|(d, _, _)| d.rule.id == "written").expect("written");
+    assert_eq!(
+        *met_by,
+        Some(Delivery {
+            received: Some(t("2026-11-23T10:06")),
+            written: t("2026-11-23T10:05"),
+            offset_ms: Some(15 * 60_000),
+        })
     );
 }
 
@@ -443,6 +454,7 @@ fn standing_with_a_fixed_clock() {
         Some(Delivery {
             received: Some(t(r)),
             written: t(w),
+            offset_ms: None,
         })
     };
     assert_eq!(standing(due, t("2026-11-23T09:58"), None), Standing::Left { seconds: 120 });
@@ -451,6 +463,7 @@ fn standing_with_a_fixed_clock() {
     let on_its_way = Some(Delivery {
         received: None,
         written: t("2026-11-23T09:00"),
+        offset_ms: None,
     });
     assert_eq!(standing(due, t("2026-11-23T10:05"), on_its_way), Standing::Overdue { seconds: 300 });
     assert_eq!(

@@ -149,8 +149,8 @@ fn summarise(records: &mut [Record], rules: &RuleSet, now: DateTime<Utc>) -> Opt
         .collect();
     let judge = Judge::new(&received);
     let now_bj = now.with_timezone(&beijing()).naive_local();
-    let deadlines = judge.deadlines(rules, now_bj);
-    let standings: Vec<_> = deadlines.iter().map(|(_, s)| *s).collect();
+    let deadlines = judge.judged(rules, now_bj);
+    let standings: Vec<_> = deadlines.iter().map(|(_, s, _)| *s).collect();
     let position = records.iter().rev().find_map(|r| crate::export::position(&r.report));
     let (reporter, reporter_name) = first.reporter.clone().unwrap_or_default();
     let template = catalogue::find(&first.report.template_id, first.report.template_version);
@@ -175,7 +175,10 @@ fn summarise(records: &mut [Record], rules: &RuleSet, now: DateTime<Utc>) -> Opt
         first_received_at: records.iter().map(|r| r.received_at).min()?,
         latest_received_at: records.iter().map(|r| r.received_at).max()?,
         deadline: DeadlineState::of(&standings),
-        deadlines: deadlines.iter().map(|(due, s)| DeadlineLine::of(due, *s)).collect(),
+        deadlines: deadlines
+            .iter()
+            .map(|(due, s, met_by)| DeadlineLine::of(due, *s).met_by(met_by.as_ref()))
+            .collect(),
         rectify_by: judge.rectify_by(),
         rectification_overdue_days: judge.rectification_overdue(now_bj.date()),
         finished: judge.finished(),

@@ -253,7 +253,7 @@ pub fn beijing_wall_time(t: NaiveDateTime) -> Option<String> {
 }
 
 /// A download: the body with its type and a file name for saving it.
-fn attachment(content_type: &'static str, file_name: &str, body: impl IntoResponse) -> Result<Response, AppError> {
+pub(crate) fn attachment(content_type: &'static str, file_name: &str, body: impl IntoResponse) -> Result<Response, AppError> {
     // The name is ours (ASCII letters, digits, `-` and `.`): no quoting issue.
     let disposition = HeaderValue::from_str(&format!("attachment; filename=\"{file_name}\""))
         .map_err(|e| AppError::Internal(format!("Content-Disposition: {e}")))?;

@@ -1,6 +1,7 @@
 //! The HTTP side: one router for the API under `/api/` and the app for
 //! every other path.
 
+pub mod accountability;
 pub mod cors;
 pub mod error;
 mod extract;
@@ -140,6 +141,14 @@ fn api_routes(limits: &Arc<RateLimits>) -> Vec<(&'static str, MethodRouter<AppSt
         (export::WRITTEN_PATH, get(export::written_report)),
         (office::INBOX_PATH, get(office::inbox)),
         (office::HAZARDS_PATH, get(office::hazards)),
+        (
+            kuaibao_core::accountability::ACCOUNTABILITY_PATH,
+            get(accountability::ledger),
+        ),
+        (
+            kuaibao_core::accountability::ACCOUNTABILITY_CSV_PATH,
+            get(accountability::csv),
+        ),
         (office::EVENTS_PATH, get(office::events)),
         (office::MAP_PATH, get(office::map)),
         (office::ACKNOWLEDGE_PATH, post(office::acknowledge)),

@@ -156,7 +156,7 @@ impl Changes {
 
 /// Refuses a reporter: the office's views are for officers and
 /// administrators.
-fn require_office(caller: &Caller) -> Result<(), AppError> {
+pub(crate) fn require_office(caller: &Caller) -> Result<(), AppError> {
     if caller.role().reads_area() {
         Ok(())
     } else {

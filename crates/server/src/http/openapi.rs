@@ -68,6 +68,8 @@ pub const BEARER_SCHEME: &str = "bearer";
         written_report,
         office_inbox,
         office_hazards,
+        office_accountability,
+        office_accountability_csv,
         office_events,
         office_map,
         acknowledge,
@@ -615,6 +617,37 @@ fn office_inbox() {}
     ))]
 #[allow(dead_code)]
 fn office_hazards() {}
+
+/// The accountability ledger (问责台账) of the caller's area and below:
+/// reports received after their deadline (`written_late`, or
+/// `delivered_late` when written in time: evidence in `received_at`,
+/// `written_at` corrected by the phone's clock offset, and
+/// `clock_offset_ms`), deadlines passed with nothing received (`missed`),
+/// follow-up requests unanswered, natural-disaster threads with no 核报
+/// after the rules' `final_report_days`, and overdue hazards. Gravest kind
+/// first. Officers and administrators only.
+#[utoipa::path(get, path = "/api/office/accountability", tag = "office", security(("bearer" = [])),
+    responses(
+        (status = 200, body = kuaibao_core::accountability::Accountability, description = "The ledger"),
+        (status = 403, body = ApiError, description = "A reporter's account"),
+        NeedsSession, Unavailable,
+    ))]
+#[allow(dead_code)]
+fn office_accountability() {}
+
+/// The accountability ledger as CSV: UTF-8 with a byte-order mark, a
+/// Chinese header row, one row per entry (the columns' stable keys are
+/// `kuaibao_core::accountability::CSV_COLUMNS`), cells a spreadsheet would
+/// run as formulas prefixed with `'`. Officers and administrators only.
+#[utoipa::path(get, path = "/api/office/accountability.csv", tag = "office", security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The CSV file (`Content-Disposition: attachment`)",
+            content((String = "text/csv")), headers(("Content-Disposition" = String))),
+        (status = 403, body = ApiError, description = "A reporter's account"),
+        NeedsSession, Unavailable,
+    ))]
+#[allow(dead_code)]
+fn office_accountability_csv() {}
 
 /// Server-sent events: one `data:` line per change to a thread of the
 /// caller's area and below, a `Change` as JSON (`{"thread_id":…,"kind":…}`),

@@ -217,3 +217,89 @@ async fn the_duty_phone_is_the_nearest_areas_up_the_tree_set_by_the_command_line
     assert!(String::from_utf8_lossy(&out.stderr).contains("d-t9"));
     app.stop().await;
 }
+
+#[tokio::test]
+async fn the_accountability_ledger_lists_late_and_missed_with_evidence_for_the_area_only() {
+    use kuaibao_core::accountability::{Accountability, EntryKind, ACCOUNTABILITY_CSV_PATH, ACCOUNTABILITY_PATH};
+    let (app, dirs) = spawn_app().await;
+    let officer = user_in(&dirs, &app, "officer-t1", Role::Officer, "d-t1").await;
+    let neighbour = user_in(&dirs, &app, "officer-t2", Role::Officer, "d-t2").await;
+
+    // 重大: the event an hour ago, written 50 minutes ago with a phone 90 s
+    // slow, received now: the written report delivered late, the phone
+    // report missed.
+    let mut grave = incident(Stage::Initial, None, 0);
+    grave.answers.insert("dead".to_owned(), "10".to_owned());
+    grave.clock_offset_ms = Some(90_000);
+    receipt(app.submit(&grave).await, StatusCode::CREATED).await;
+    // A hazard three days past its rectification deadline.
+    let mut hazard_late = hazard(Stage::Initial, None, 0);
+    let by = (Utc::now().with_timezone(&beijing()) - TimeDelta::days(3)).date_naive();
+    hazard_late.answers.insert("rectify_by".to_owned(), by.to_string());
+    receipt(app.submit(&hazard_late).await, StatusCode::CREATED).await;
+
+    let ledger: Accountability = officer
+        .get(app.url(ACCOUNTABILITY_PATH))
+        .send()
+        .await
+        .expect("GET")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(ledger.final_report_days, 30);
+    let kinds: Vec<(EntryKind, &str)> = ledger.entries.iter().map(|e| (e.kind, e.what_zh.as_str())).collect();
+    assert_eq!(kinds.len(), 3, "{kinds:?}");
+    assert_eq!(kinds[0].0, EntryKind::Missed);
+    assert!(kinds[0].1.starts_with("电话报告"), "{kinds:?}");
+    assert_eq!(kinds[1].0, EntryKind::DeliveredLate);
+    assert_eq!(kinds[2].0, EntryKind::HazardOverdue);
+    let late = &ledger.entries[1];
+    assert_eq!(late.thread_id, grave.id);
+    assert_eq!(late.clock_offset_ms, Some(90_000));
+    let written = grave.written_at.with_timezone(&beijing()).naive_local() + TimeDelta::milliseconds(90_000);
+    assert_eq!(late.written_at, Some(written), "corrected by the offset");
+    assert!(late.received_at.is_some_and(|r| r > written));
+
+    // The CSV: BOM, Chinese header, the same rows.
+    let res = officer.get(app.url(ACCOUNTABILITY_CSV_PATH)).send().await.expect("GET");
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res
+        .headers()
+        .get(reqwest::header::CONTENT_DISPOSITION)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("kuaibao-accountability-")));
+    let text = res.text().await.expect("body");
+    let body = text.strip_prefix('\u{FEFF}').expect("a byte-order mark");
+    let mut reader = csv::Reader::from_reader(body.as_bytes());
+    assert_eq!(reader.headers().expect("header").get(0), Some("问题"));
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("row")).collect();
+    assert_eq!(rows.len(), 3);
+    assert_eq!(rows[1].get(0), Some("送达迟（按时填写，无信号）"));
+    assert_eq!(rows[1].get(11), Some("90000"));
+    assert_eq!(rows[1].get(12), Some("delivered_late"));
+
+    // The neighbouring township's officer: nothing; a reporter: 403.
+    let theirs: Accountability = neighbour
+        .get(app.url(ACCOUNTABILITY_PATH))
+        .send()
+        .await
+        .expect("GET")
+        .json()
+        .await
+        .expect("json");
+    assert!(theirs.entries.is_empty(), "{:?}", theirs.entries);
+    let text = neighbour
+        .get(app.url(ACCOUNTABILITY_CSV_PATH))
+        .send()
+        .await
+        .expect("GET")
+        .text()
+        .await
+        .expect("body");
+    assert_eq!(text.lines().count(), 1, "the header only");
+    for path in [ACCOUNTABILITY_PATH, ACCOUNTABILITY_CSV_PATH] {
+        let (status, _) = api_error(app.client.get(app.url(path)).send().await.expect("GET")).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{path}");
+    }
+    app.stop().await;
+}
