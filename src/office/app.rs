@@ -3,6 +3,7 @@
 
 use leptos::prelude::*;
 
+use super::accountability::AccountabilityPage;
 use super::inbox::InboxPage;
 use super::incident::IncidentPage;
 use super::ledger::LedgerPage;
@@ -56,6 +57,7 @@ fn Shell(
             Route::Inbox(_) | Route::Thread(_) => 0,
             Route::Hazards => 1,
             Route::Map => 2,
+            Route::Accountability => 3,
         };
         let mine = section(&route);
         let current = move || desk.route.with(section) == mine;
@@ -71,6 +73,7 @@ fn Shell(
                     {tab(Route::Inbox(String::new()), "收件箱", "nav-inbox")}
                     {tab(Route::Hazards, "隐患台账", "nav-hazards")}
                     {tab(Route::Map, "地图", "nav-map")}
+                    {tab(Route::Accountability, "问责台账", "nav-accountability")}
                 </nav>
                 <span class="live" data-testid="live-state" data-state=move || desk.live.get().key()>
                     {move || desk.live.get().words()}
@@ -111,5 +114,6 @@ fn Views() -> impl IntoView {
         Route::Thread(id) => view! { <IncidentPage id/> }.into_any(),
         Route::Hazards => view! { <LedgerPage/> }.into_any(),
         Route::Map => view! { <MapPage/> }.into_any(),
+        Route::Accountability => view! { <AccountabilityPage/> }.into_any(),
     }
 }

@@ -14,6 +14,7 @@
 //! (`kuaibao_core::desk`, `kuaibao_core::closing`,
 //! `kuaibao_core::sse`), tested natively.
 
+mod accountability;
 mod api;
 mod app;
 mod events;

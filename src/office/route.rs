@@ -13,6 +13,8 @@ pub enum Route {
     Thread(ReportId),
     /// The hazard ledger.
     Hazards,
+    /// The accountability ledger.
+    Accountability,
     /// The map of every thread with a position.
     Map,
 }
@@ -25,6 +27,9 @@ impl Route {
         }
         if path == "/map" {
             return Route::Map;
+        }
+        if path == "/accountability" {
+            return Route::Accountability;
         }
         if let Some(id) = path.strip_prefix("/thread/").and_then(|id| id.parse().ok()) {
             return Route::Thread(id);
@@ -43,6 +48,7 @@ impl Route {
             Route::Thread(id) => format!("#/thread/{id}"),
             Route::Hazards => "#/hazards".to_owned(),
             Route::Map => "#/map".to_owned(),
+            Route::Accountability => "#/accountability".to_owned(),
         }
     }
 
