@@ -73,6 +73,20 @@ async function openDesk() {
   return { context, page };
 }
 
+/** Screenshots of `page` at a phone's 360×640 and a desk's 1366×768, if
+ *  DEADLINE_SCREENSHOTS names a folder; the page is left at `back`. */
+async function shots(page, name, back) {
+  if (!SHOTS) return;
+  for (const [width, height] of [[360, 640], [1366, 768]]) {
+    await page.setViewportSize({ width, height });
+    await page.screenshot({ path: `${SHOTS}/${name}-${width}.png`, fullPage: true });
+  }
+  await page.setViewportSize(back);
+}
+
+const PHONE = { width: 360, height: 640 };
+const DESK = { width: 1366, height: 768 };
+
 /** The desk's incident page of the only thread. */
 async function openThread(page) {
   await page.getByTestId('inbox-line').first().getByTestId('line-open').click();
@@ -99,7 +113,7 @@ test('written in time, delivered two hours late: the desk says so; a logged call
   await form(page).waitSaved();
   // Written within the hour, not yet received: running, not met.
   await page.locator('[data-testid=deadlines] [data-rule=written][data-state=left]').waitFor();
-  if (SHOTS) await page.screenshot({ path: `${SHOTS}/phone-draft-360.png`, fullPage: true });
+  await shots(page, 'phone-draft', PHONE);
   await form(page).submit.click();
   await home(page).waitForCount('waiting', 1);
 
@@ -119,7 +133,7 @@ test('written in time, delivered two hours late: the desk says so; a logged call
   // office has nothing yet).
   await page.locator('[data-testid=deadlines] [data-rule=phone][data-state=met]').waitFor();
   await page.locator('[data-testid=deadlines] [data-rule=written][data-state=left]').waitFor();
-  if (SHOTS) await page.screenshot({ path: `${SHOTS}/phone-offline-360.png`, fullPage: true });
+  await shots(page, 'phone-offline', PHONE);
 
   // Two hours later the signal returns.
   await page.evaluate(() => { globalThis.__phoneShiftMs = 0; });
@@ -141,7 +155,7 @@ test('written in time, delivered two hours late: the desk says so; a logged call
   await page.getByTestId('report-item').filter({ hasText: '其他突发事件' }).first().click();
   await page.locator('[data-testid=deadlines] [data-rule=written][data-state=delivered_late]').waitFor();
   await page.locator('[data-testid=deadlines] [data-rule=phone][data-state=met]').waitFor();
-  if (SHOTS) await page.screenshot({ path: `${SHOTS}/phone-delivered-360.png`, fullPage: true });
+  await shots(page, 'phone-delivered', PHONE);
 
   // The desk says the same.
   const desk = await openDesk();
@@ -154,7 +168,7 @@ test('written in time, delivered two hours late: the desk says so; a logged call
   assert.match(await deadline(desk.page, 'phone').innerText(), /（国家规定）/);
   const stages = await desk.page.getByTestId('chain-stage').allInnerTexts();
   assert.deepEqual(stages, ['首报', '电话报告']);
-  if (SHOTS) await desk.page.screenshot({ path: `${SHOTS}/desk-incident-1366.png`, fullPage: true });
+  await shots(desk.page, 'desk-incident', DESK);
 
   // The officer logs a call he took himself: the same record kind.
   await desk.page.getByLabel('通话要点（选填）').fill('报告人补充：仍有 1 人失联');
@@ -173,6 +187,14 @@ test('written in time, delivered two hours late: the desk says so; a logged call
   const province = await openDesk();
   await openThread(province.page);
   assert.match(await deadline(province.page, 'follow_up_daily').first().innerText(), /每日续报（8时、17时）.*（省级规定）/);
-  if (SHOTS) await province.page.screenshot({ path: `${SHOTS}/desk-provincial-1366.png`, fullPage: true });
+  await shots(province.page, 'desk-provincial', DESK);
+
+  // The accountability ledger: the written report delivered late, with
+  // its evidence.
+  await province.page.getByTestId('nav-accountability').click();
+  const entry = province.page.locator('[data-testid=accountability-entry][data-kind=delivered_late]');
+  await entry.first().waitFor();
+  assert.match(await entry.first().getByTestId('accountability-evidence').innerText(), /填写 .* · 接收 .*/);
+  await shots(province.page, 'desk-accountability', DESK);
   await province.context.close();
 });

@@ -10,7 +10,7 @@ use kuaibao_core::{FieldError, Lang, Report, ReportId};
 use leptos::prelude::*;
 
 use super::answer::focus;
-use crate::office::api::{self, ApiFail};
+use super::send::{send_once, Shown};
 use crate::office::state::Desk;
 
 /// The label and input type of each blank of [`CALL_FIELDS`].
@@ -55,31 +55,13 @@ pub fn CallBox(
             Err(e) => return show_errors(errors, general, e),
         };
         errors.set(Vec::new());
-        pending.set_value(Some((typed, report.clone())));
-        busy.set(true);
-        let token = desk.token();
-        leptos::task::spawn_local(async move {
-            match api::submit_report(&token, &report).await {
-                Ok(_receipt) => {
-                    pending.set_value(None);
-                    on_logged.run(());
-                }
-                Err(e) => {
-                    desk.failed(&e);
-                    if !matches!(e, ApiFail::Net(_)) {
-                        pending.set_value(None);
-                    }
-                    match e {
-                        ApiFail::Fields { fields, .. } => show_errors(errors, general, fields),
-                        ApiFail::Net(_) => general.set(Some(
-                            "连不上服务器，来电尚未记录。已填的内容仍在，请检查网络后再点「记录来电」。".to_owned(),
-                        )),
-                        other => general.set(Some(other.words())),
-                    }
-                }
-            }
-            busy.set(false);
-        });
+        let shown = Shown {
+            fields: errors,
+            general,
+            place: show_errors,
+            offline: "连不上服务器，来电尚未记录。已填的内容仍在，请检查网络后再点「记录来电」。",
+        };
+        send_once(desk, typed, report, pending, busy, shown, on_logged);
     };
     let fields = CALL_FIELDS
         .iter()

@@ -13,7 +13,7 @@ use kuaibao_core::{BlankKind, FieldError, Lang, Report, ReportId};
 use leptos::prelude::*;
 
 use super::answer::focus;
-use crate::office::api::{self, ApiFail};
+use super::send::{send_once, Shown};
 use crate::office::state::Desk;
 
 /// One blank of the form as drawn.
@@ -112,32 +112,13 @@ pub fn CloseBox(
             }
         };
         errors.set(Vec::new());
-        pending.set_value(Some((typed, report.clone())));
-        busy.set(true);
-        let token = desk.token();
-        leptos::task::spawn_local(async move {
-            match api::submit_report(&token, &report).await {
-                Ok(_receipt) => {
-                    pending.set_value(None);
-                    on_closed.run(());
-                }
-                Err(e) => {
-                    desk.failed(&e);
-                    if !matches!(e, ApiFail::Net(_)) {
-                        pending.set_value(None);
-                    }
-                    match e {
-                        ApiFail::Fields { fields, .. } => show_errors(errors, general, fields),
-                        ApiFail::Net(_) => general.set(Some(
-                            "连不上服务器，验收销号尚未提交。已填的内容仍在，请检查网络后再点「确认验收销号」。"
-                                .to_owned(),
-                        )),
-                        other => general.set(Some(other.words())),
-                    }
-                }
-            }
-            busy.set(false);
-        });
+        let shown = Shown {
+            fields: errors,
+            general,
+            place: show_errors,
+            offline: "连不上服务器，验收销号尚未提交。已填的内容仍在，请检查网络后再点「确认验收销号」。",
+        };
+        send_once(desk, typed, report, pending, busy, shown, on_closed);
     };
     let fields = BLANKS
         .iter()

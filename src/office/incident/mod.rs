@@ -10,6 +10,7 @@ mod call;
 mod close;
 mod photos;
 mod record;
+mod send;
 
 use kuaibao_core::closing::may_close;
 use kuaibao_core::office::{Inbox, ThreadSummary, INBOX_PATH};

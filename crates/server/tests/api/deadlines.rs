@@ -9,6 +9,8 @@ use kuaibao_core::deadlines::RuleSet;
 use kuaibao_core::office::{DeadlineState, ThreadSummary};
 use kuaibao_server::config::{ConfigError, RULES_VAR};
 
+use reqwest::Client;
+
 use super::office::user_in;
 use super::*;
 
@@ -41,6 +43,11 @@ fn call(thread: ReportId, n: u32, minutes: i64) -> Report {
         photos: Vec::new(),
         clock_offset_ms: None,
     }
+}
+
+/// `path` read as `client`, as JSON.
+async fn json_of<T: serde::de::DeserializeOwned>(app: &TestApp, client: &Client, path: &str) -> T {
+    app.get_as(client, path).await.json().await.expect("json")
 }
 
 fn line_of(threads: &[ThreadSummary], id: ReportId) -> &ThreadSummary {
@@ -81,15 +88,7 @@ async fn a_deployments_rules_are_served_and_applied_and_a_call_meets_the_phone_d
     let app = start_with(&dirs, |c| c.rules = city.clone()).await;
 
     // Served with the templates, resolved (every rule, no `extends`).
-    let body: serde_json::Value = app
-        .client
-        .get(app.url(TEMPLATES_PATH))
-        .send()
-        .await
-        .expect("GET")
-        .json()
-        .await
-        .expect("json");
+    let body: serde_json::Value = json_of(&app, &app.client, TEMPLATES_PATH).await;
     assert_eq!(body["deadlines"], serde_json::to_value(&city).expect("json"));
     assert_ne!(body["deadlines"], serde_json::to_value(RuleSet::national()).expect("json"));
 
@@ -189,15 +188,7 @@ async fn the_duty_phone_is_the_nearest_areas_up_the_tree_set_by_the_command_line
     assert_eq!(session_of(&app.base, "far").await.duty_phone.as_deref(), Some("0731-1234567"));
     // A new number replaces the old; the old row stays (append-only).
     set("d-t1", "0731-1111111");
-    let info: kuaibao_core::account::SessionInfo = app
-        .client
-        .get(app.url(SESSION_PATH))
-        .send()
-        .await
-        .expect("GET")
-        .json()
-        .await
-        .expect("json");
+    let info: kuaibao_core::account::SessionInfo = json_of(&app, &app.client, SESSION_PATH).await;
     assert_eq!(info.duty_phone.as_deref(), Some("0731-1111111"));
     let pool = dirs.pool().await;
     let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM duty_phones")
@@ -238,14 +229,7 @@ async fn the_accountability_ledger_lists_late_and_missed_with_evidence_for_the_a
     hazard_late.answers.insert("rectify_by".to_owned(), by.to_string());
     receipt(app.submit(&hazard_late).await, StatusCode::CREATED).await;
 
-    let ledger: Accountability = officer
-        .get(app.url(ACCOUNTABILITY_PATH))
-        .send()
-        .await
-        .expect("GET")
-        .json()
-        .await
-        .expect("json");
+    let ledger: Accountability = json_of(&app, &officer, ACCOUNTABILITY_PATH).await;
     assert_eq!(ledger.final_report_days, 30);
     let kinds: Vec<(EntryKind, &str)> = ledger.entries.iter().map(|e| (e.kind, e.what_zh.as_str())).collect();
     assert_eq!(kinds.len(), 3, "{kinds:?}");
@@ -279,14 +263,7 @@ async fn the_accountability_ledger_lists_late_and_missed_with_evidence_for_the_a
     assert_eq!(rows[1].get(12), Some("delivered_late"));
 
     // The neighbouring township's officer: nothing; a reporter: 403.
-    let theirs: Accountability = neighbour
-        .get(app.url(ACCOUNTABILITY_PATH))
-        .send()
-        .await
-        .expect("GET")
-        .json()
-        .await
-        .expect("json");
+    let theirs: Accountability = json_of(&app, &neighbour, ACCOUNTABILITY_PATH).await;
     assert!(theirs.entries.is_empty(), "{:?}", theirs.entries);
     let text = neighbour
         .get(app.url(ACCOUNTABILITY_CSV_PATH))
