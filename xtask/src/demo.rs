@@ -28,6 +28,10 @@ const USERS: [(&str, &str, &str, &str); 3] = [
     ("demo-admin", "示范管理员", "admin", "demo"),
 ];
 
+/// The demo district's duty phone (值班电话), which the phone's call button
+/// dials: starting with 0000, it reaches no one.
+const DUTY_PHONE: &str = "0000-1234567";
+
 pub const CREDENTIALS_FILE: &str = "demo-accounts.txt";
 
 /// Makes the demo accounts unless this data dir has them already; prints
@@ -46,6 +50,7 @@ pub fn ensure(server: &Path, data_dir: &Path) -> Result<()> {
         }
         admin(server, data_dir, &args, "")?;
     }
+    admin(server, data_dir, &["area", "phone", AREAS[0].0, DUTY_PHONE], "")?;
     let mut lines = vec![
         "# 快报 demo accounts, made by `cargo xtask run` for trying the app out.".to_owned(),
         "# username\tpassword\trole\tarea".to_owned(),
