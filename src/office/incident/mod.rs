@@ -181,7 +181,12 @@ fn ThreadView(
         .iter()
         .enumerate()
         .map(|(i, r)| {
-            let previous = i.checked_sub(1).map(|p| records[p].report.clone());
+            // What a stage changed is against the stage before it; a logged
+            // call has no stage before it, nor is it one.
+            let previous = (!r.report.stage.is_call())
+                .then(|| records[..i].iter().rev().find(|p| !p.report.stage.is_call()))
+                .flatten()
+                .map(|p| p.report.clone());
             view! { <RecordCard record=r.clone() previous hazard thread_id/> }
         })
         .collect_view();
