@@ -136,7 +136,12 @@ pub async fn threads(pool: &Pool, scope: &Scope, rules: &RuleSet, now: DateTime<
 /// left for the caller.
 fn summarise(records: &mut [Record], rules: &RuleSet, now: DateTime<Utc>) -> Option<Line> {
     records.sort_by_key(|r| (r.report.stage.order(), r.report.written_at, r.seq));
-    let first = records.first()?;
+    // The thread's kind and reporter are its first written record's: a
+    // call logged from a 首报 still in draft may arrive before it.
+    let first = records
+        .iter()
+        .find(|r| !r.report.stage.is_call())
+        .or(records.first())?;
     // A logged call is not a stage of the report: the latest stage is the
     // latest written record's.
     let latest = records.iter().rev().find(|r| !r.report.stage.is_call())?;

@@ -106,7 +106,12 @@ impl ThreadRecords {
 
 /// The inbox's line for a thread, from its records (stage order).
 fn summarise(records: &[Record], rules: &RuleSet, now: DateTime<Utc>) -> Option<ThreadSummary> {
-    let first = records.first()?;
+    // The thread's kind and reporter are its first written record's: a
+    // call logged from a 首报 still in draft may arrive before it.
+    let first = records
+        .iter()
+        .find(|r| !r.report().stage.is_call())
+        .or(records.first())?;
     let latest = records.iter().rev().find(|r| !r.report().stage.is_call())?;
     let received: Vec<Received> = records
         .iter()

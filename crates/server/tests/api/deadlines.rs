@@ -280,3 +280,23 @@ async fn the_accountability_ledger_lists_late_and_missed_with_evidence_for_the_a
     }
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_call_logged_before_its_first_record_arrives_does_not_name_the_thread() {
+    let (app, dirs) = spawn_app().await;
+    let officer = user_in(&dirs, &app, "officer-t1", Role::Officer, "d-t1").await;
+    // The worker called from her 首报 still in draft: the call arrives
+    // first, then the 首报.
+    let mut first = incident(Stage::Initial, None, 0);
+    first.answers.insert("dead".to_owned(), "3".to_owned());
+    receipt(app.submit(&call(first.id, 1, -5)).await, StatusCode::CREATED).await;
+    receipt(app.submit(&first).await, StatusCode::CREATED).await;
+    let inbox = app.inbox(&officer, &[]).await;
+    let line = line_of(&inbox.threads, first.id);
+    assert_eq!(line.template_id, "general_incident");
+    assert_eq!(line.latest_stage, Stage::Initial);
+    assert_eq!(line.records, 2);
+    let phone = line.deadlines.iter().find(|d| d.rule == "phone").expect("较大: a phone deadline");
+    assert_eq!(phone.state, DeadlineState::Clear, "met by the call");
+    app.stop().await;
+}
