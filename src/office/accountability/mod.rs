@@ -58,12 +58,12 @@ pub fn AccountabilityPage() -> impl IntoView {
                         <tr data-testid="accountability-entry" data-kind=e.kind.code() data-thread=e.thread_id.to_string()>
                             <td class=format!("kind {}", e.kind.code())>{e.kind.name_zh()}</td>
                             <th scope="row"><a href=Route::Thread(e.thread_id).to_hash()>{e.title_zh.clone()}</a></th>
-                            <td>{e.area.name.clone()}</td>
-                            <td>{e.reporter_name.clone()}</td>
-                            <td>{e.what_zh.clone()}</td>
-                            <td>{time(e.due_at)}</td>
-                            <td>{late}</td>
-                            <td class="evidence" data-testid="accountability-evidence">{evidence.unwrap_or_default()}</td>
+                            <td data-label="区域">{e.area.name.clone()}</td>
+                            <td data-label="报告人">{e.reporter_name.clone()}</td>
+                            <td data-label="事项">{e.what_zh.clone()}</td>
+                            <td data-label="时限">{time(e.due_at)}</td>
+                            <td data-label="超出">{late}</td>
+                            <td class="evidence" data-label="证据" data-testid="accountability-evidence">{evidence.unwrap_or_default()}</td>
                         </tr>
                     }
                 })
