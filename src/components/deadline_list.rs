@@ -15,14 +15,14 @@ pub fn DeadlineList(thread_id: ReportId, #[prop(optional)] compact: bool) -> imp
         let now = chrono::DateTime::from_timestamp_millis(state.now_ms.get() as i64)
             .map(|t| t.with_timezone(&beijing()).naive_local())?;
         let thread = state.thread(thread_id)?;
-        let rules = state.rules.get();
-        Some(
+        // Read in place: the rules are not copied every second.
+        Some(state.rules.with(|rules| {
             thread
-                .deadlines(&rules, now)
+                .deadlines(rules, now)
                 .into_iter()
                 .map(|(due, standing)| (due.rule.id.clone(), due.rule.label.clone(), due.at, standing))
-                .collect::<Vec<_>>(),
-        )
+                .collect::<Vec<_>>()
+        }))
     };
     move || {
         let rows = rows().unwrap_or_default();
