@@ -1,0 +1,81 @@
+//! Deadlines on the phone, in the browser: the national rules read by the
+//! phone's own JSON reader as natively, kept in IndexedDB as served, and a
+//! thread's written deadline met by the server's receipt, not by the
+//! phone's writing time.
+
+use chrono::{DateTime, FixedOffset, NaiveDateTime, TimeZone, Utc};
+use kuaibao::store::Status;
+use kuaibao::threads::thread_of;
+use kuaibao_core::deadlines::rules::NATIONAL_JSON;
+use kuaibao_core::deadlines::{RuleSet, Standing};
+use kuaibao_core::protocol::Receipt;
+use kuaibao_core::validate::{beijing, parse_datetime};
+use wasm_bindgen_test::wasm_bindgen_test;
+
+use crate::{fresh_store, report};
+
+fn t(s: &str) -> NaiveDateTime {
+    parse_datetime(s).expect("time")
+}
+
+fn at(s: &str) -> DateTime<FixedOffset> {
+    beijing().from_local_datetime(&t(s)).single().expect("a Beijing time")
+}
+
+#[wasm_bindgen_test]
+fn the_national_rules_read_in_the_browser_as_natively() {
+    let phone = RuleSet::national();
+    let native: RuleSet = serde_json::from_str(NATIONAL_JSON).expect("serde_json reads them");
+    assert_eq!(phone, native);
+    assert!(phone.rule("written").is_some_and(|r| r.minutes == Some(60)));
+}
+
+#[wasm_bindgen_test]
+async fn the_rules_the_server_served_are_kept_on_the_phone() {
+    let store = fresh_store().await;
+    assert_eq!(store.rules().await.expect("read"), None, "none before the first sync");
+    let mut served = RuleSet::national();
+    served.id = "county-example".into();
+    store.set_rules(&served).await.expect("keep");
+    assert_eq!(store.rules().await.expect("read"), Some(served));
+}
+
+#[wasm_bindgen_test]
+fn a_written_deadline_is_met_by_the_receipt_not_the_writing() {
+    let national = RuleSet::national();
+    // 较大 (3 dead), the event at 09:41: written due at 10:41.
+    let mut written = report(Status::Waiting {
+        written_at: at("2026-11-23T10:40"),
+        attempts: 0,
+        next_try_ms: 0.0,
+        last_error: None,
+    });
+    written.answers.insert("dead".into(), "3".into());
+    let standing = |r: &kuaibao::store::LocalReport, now: &str| {
+        let thread = thread_of(std::slice::from_ref(r), r.id).expect("thread");
+        thread
+            .deadlines(&national, t(now))
+            .into_iter()
+            .find(|(due, _)| due.rule.id == "written")
+            .map(|(_, s)| s)
+            .expect("a written deadline")
+    };
+    // Written a minute before, no receipt yet: still running, then overdue.
+    assert_eq!(standing(&written, "2026-11-23T10:40"), Standing::Left { seconds: 60 });
+    assert_eq!(standing(&written, "2026-11-23T10:42"), Standing::Overdue { seconds: 60 });
+    // Received two hours later: delivered late, not written late.
+    let mut delivered = written.clone();
+    delivered.status = Status::Delivered {
+        written_at: at("2026-11-23T10:40"),
+        receipt: Receipt {
+            id: written.id,
+            seq: 1,
+            received_at: at("2026-11-23T12:41").with_timezone(&Utc),
+            clock_offset_ms: None,
+        },
+    };
+    assert_eq!(
+        standing(&delivered, "2026-11-23T13:00"),
+        Standing::DeliveredLate { late_seconds: 7200 }
+    );
+}
