@@ -16,11 +16,11 @@ use crate::pwa::{service_worker, storage};
 use crate::route::Route;
 use crate::session::api::{self as session_api, LoginError};
 use crate::session::{self, Author, Standing};
-use kuaibao_core::deadlines::RuleSet;
 use crate::store::{ClockReading, LocalPhoto, LocalReport, Status, Store, StoreError, StoredSession, LANG_KEY};
 use crate::sync::{DrainSummary, Listeners, SyncEngine};
 use crate::threads;
 use crate::words;
+use kuaibao_core::deadlines::RuleSet;
 
 #[derive(Clone, Copy)]
 pub struct AppState {
@@ -245,7 +245,11 @@ impl AppState {
             .session
             .with_untracked(|s| s.as_ref().and_then(|s| s.session.duty_phone.clone()));
         let n = kuaibao_core::calls::next_call(thread.records.iter().map(|r| r.stage));
-        let mut call = LocalReport::new_draft(platform::new_report_id(), kuaibao_core::catalogue::call(), platform::now_ms());
+        let mut call = LocalReport::new_draft(
+            platform::new_report_id(),
+            kuaibao_core::catalogue::call(),
+            platform::now_ms(),
+        );
         call.thread = Some(thread_id);
         call.stage = Stage::Call { n };
         call.answers =

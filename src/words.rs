@@ -22,10 +22,16 @@ pub const LEFT: Text = Text::new("剩余", "left");
 pub const OVERDUE: Text = Text::new("已超时", "overdue by");
 pub const MET: Text = Text::new("已按时报送，提前", "met, with time to spare:");
 pub const MET_LATE: Text = Text::new("填写已迟，迟报", "written late, late by");
-pub const DELIVERED_LATE: Text = Text::new("按时填写、送达迟（无信号）", "written in time, delivered late (no signal) by");
+pub const DELIVERED_LATE: Text = Text::new(
+    "按时填写、送达迟（无信号）",
+    "written in time, delivered late (no signal) by",
+);
 pub const RULES_IN_FORCE: Text = Text::new("报送时限规则", "Reporting deadline rules");
 pub const CALL_OFFICE: Text = Text::new("电话报告值班室", "Call the duty office");
-pub const LOG_CALL: Text = Text::new("已电话报告值班室：记录通话时间", "I called the duty office: log the time");
+pub const LOG_CALL: Text = Text::new(
+    "已电话报告值班室：记录通话时间",
+    "I called the duty office: log the time",
+);
 pub const NO_DUTY_PHONE: Text = Text::new(
     "本辖区未设置值班电话号码：请用其他方式电话报告值班室后点上面的按钮记录，并请管理员设置号码。",
     "No duty number is set for your area: call the office another way, tap the button above to log it, and ask the administrator to set the number.",

@@ -31,7 +31,9 @@ pub fn DeadlineList(thread_id: ReportId, #[prop(optional)] compact: bool) -> imp
         }
         let items = rows
             .into_iter()
-            .filter(|(_, _, _, standing)| !compact || matches!(standing, Standing::Left { .. } | Standing::Overdue { .. }))
+            .filter(|(_, _, _, standing)| {
+                !compact || matches!(standing, Standing::Left { .. } | Standing::Overdue { .. })
+            })
             .map(|(rule, label, at, standing)| {
                 let (class, word, seconds) = match standing {
                     Standing::Left { seconds } => ("left", words::LEFT, seconds),

@@ -62,7 +62,10 @@ fn a_written_deadline_is_met_by_the_receipt_not_the_writing() {
     };
     // Written a minute before, no receipt yet: still running, then overdue.
     assert_eq!(standing(&written, "2026-11-23T10:40"), Standing::Left { seconds: 60 });
-    assert_eq!(standing(&written, "2026-11-23T10:42"), Standing::Overdue { seconds: 60 });
+    assert_eq!(
+        standing(&written, "2026-11-23T10:42"),
+        Standing::Overdue { seconds: 60 }
+    );
     // Received two hours later: delivered late, not written late.
     let mut delivered = written.clone();
     delivered.status = Status::Delivered {

@@ -316,7 +316,10 @@ mod tests {
             line("upward_city", Obligation::Upward, DeadlineState::Info, -60),
         ];
         let got = entries(&[incident], 30, utc("2026-11-01T04:00:00Z"));
-        let kinds: Vec<(EntryKind, &str, i64)> = got.iter().map(|e| (e.kind, e.what_zh.as_str(), e.late_seconds)).collect();
+        let kinds: Vec<(EntryKind, &str, i64)> = got
+            .iter()
+            .map(|e| (e.kind, e.what_zh.as_str(), e.late_seconds))
+            .collect();
         assert_eq!(
             kinds,
             [
@@ -368,7 +371,10 @@ mod tests {
             [(EntryKind::NoFinalReport, 60)]
         );
         // The rules' number of days.
-        assert_eq!(entries(std::slice::from_ref(&flood), 15, utc("2026-11-16T00:01:00Z")).len(), 1);
+        assert_eq!(
+            entries(std::slice::from_ref(&flood), 15, utc("2026-11-16T00:01:00Z")).len(),
+            1
+        );
         // Finished (its 核报 received): nothing.
         let mut done = flood.clone();
         done.finished = true;

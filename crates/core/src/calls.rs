@@ -123,7 +123,10 @@ mod tests {
         assert_eq!(report.answers.get("phone"), None);
         form.set("called_at", String::new());
         let errors = form.check(id, thread, 2, now_ms).expect_err("no time");
-        assert_eq!(errors.iter().map(|e| e.field.as_str()).collect::<Vec<_>>(), ["called_at"]);
+        assert_eq!(
+            errors.iter().map(|e| e.field.as_str()).collect::<Vec<_>>(),
+            ["called_at"]
+        );
         form.set("called_at", "2025-11-25T00:00".into());
         form.set("phone", "12".into());
         let errors = form.check(id, thread, 2, now_ms).expect_err("bad phone");
@@ -134,7 +137,10 @@ mod tests {
     #[test]
     fn calls_are_numbered_after_the_last() {
         assert_eq!(next_call([Stage::Initial]), 1);
-        assert_eq!(next_call([Stage::Initial, Stage::Call { n: 1 }, Stage::FollowUp { n: 1 }]), 2);
+        assert_eq!(
+            next_call([Stage::Initial, Stage::Call { n: 1 }, Stage::FollowUp { n: 1 }]),
+            2
+        );
         assert_eq!(next_call([Stage::Call { n: 3 }, Stage::Call { n: 1 }]), 4);
     }
 

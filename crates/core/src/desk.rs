@@ -341,16 +341,28 @@ mod tests {
             deadline_words(DeadlineState::DeliveredLate, -60, Lang::En),
             "written in time, delivered late by 1:00 (no signal)"
         );
-        assert_eq!(deadline_words(DeadlineState::MetLate, -60, Lang::Zh), "填写已迟，迟报 1:00");
-        assert_eq!(deadline_words(DeadlineState::MetLate, -60, Lang::En), "written late, late by 1:00");
+        assert_eq!(
+            deadline_words(DeadlineState::MetLate, -60, Lang::Zh),
+            "填写已迟，迟报 1:00"
+        );
+        assert_eq!(
+            deadline_words(DeadlineState::MetLate, -60, Lang::En),
+            "written late, late by 1:00"
+        );
         assert_eq!(
             deadline_words(DeadlineState::Info, 30 * 86_400 - 3600, Lang::Zh),
             "由值班室办理 · 剩余 29 天 23 小时"
         );
-        assert_eq!(deadline_words(DeadlineState::Info, -90, Lang::En), "for the office · 1:30 ago");
+        assert_eq!(
+            deadline_words(DeadlineState::Info, -90, Lang::En),
+            "for the office · 1:30 ago"
+        );
         assert_eq!(deadline_key(DeadlineState::DeliveredLate), "delivered_late");
         let lines = [dl(DeadlineState::Info, -5), dl(DeadlineState::Running, 5000)];
-        assert_eq!(most_pressing(&lines, 0).map(|(s, _, _)| s), Some(DeadlineState::Running));
+        assert_eq!(
+            most_pressing(&lines, 0).map(|(s, _, _)| s),
+            Some(DeadlineState::Running)
+        );
     }
 
     #[test]
@@ -366,7 +378,10 @@ mod tests {
         assert_eq!(live_deadline(&met, 1000), (DeadlineState::MetLate, -30));
         assert_eq!(deadline_words(DeadlineState::Overdue, -125, Lang::Zh), "已超时 2:05");
         let delivered_late = dl(DeadlineState::DeliveredLate, -7200);
-        assert_eq!(live_deadline(&delivered_late, 60), (DeadlineState::DeliveredLate, -7200));
+        assert_eq!(
+            live_deadline(&delivered_late, 60),
+            (DeadlineState::DeliveredLate, -7200)
+        );
         let info = dl(DeadlineState::Info, 30 * 86_400);
         assert_eq!(live_deadline(&info, 86_400), (DeadlineState::Info, 29 * 86_400));
         assert_eq!(deadline_words(DeadlineState::Running, 3661, Lang::Zh), "剩余 1:01:01");

@@ -685,9 +685,15 @@ mod tests {
         ];
         assert_eq!(DeadlineState::of(&s), DeadlineState::DueSoon);
         assert_eq!(DeadlineState::of(&[]), DeadlineState::Clear);
-        assert_eq!(DeadlineState::of(&[Standing::Info { seconds: -5 }]), DeadlineState::Clear);
         assert_eq!(
-            DeadlineState::of(&[Standing::Left { seconds: 3000 }, Standing::DeliveredLate { late_seconds: 1 }]),
+            DeadlineState::of(&[Standing::Info { seconds: -5 }]),
+            DeadlineState::Clear
+        );
+        assert_eq!(
+            DeadlineState::of(&[
+                Standing::Left { seconds: 3000 },
+                Standing::DeliveredLate { late_seconds: 1 }
+            ]),
             DeadlineState::DeliveredLate
         );
         assert_eq!(
@@ -799,7 +805,10 @@ mod tests {
             ("phone", DeadlineState::DueSoon, 120)
         );
         assert_eq!(line.label_zh, "电话报告（较大及以上、敏感事件）");
-        assert_eq!((line.obligation, line.jurisdiction), (Obligation::Phone, Jurisdiction::National));
+        assert_eq!(
+            (line.obligation, line.jurisdiction),
+            (Obligation::Phone, Jurisdiction::National)
+        );
         let line = DeadlineLine::of(&due, Standing::Overdue { seconds: 60 });
         assert_eq!((line.state, line.seconds), (DeadlineState::Overdue, -60));
         let line = DeadlineLine::of(&due, Standing::Met { early_seconds: 60 });

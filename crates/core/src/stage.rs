@@ -209,11 +209,21 @@ mod tests {
 
     #[test]
     fn calls_follow_the_first_record_and_precede_follow_ups() {
-        let mut stages = vec![Stage::FollowUp { n: 1 }, Stage::Call { n: 1 }, Stage::Initial, Stage::Call { n: 2 }];
+        let mut stages = vec![
+            Stage::FollowUp { n: 1 },
+            Stage::Call { n: 1 },
+            Stage::Initial,
+            Stage::Call { n: 2 },
+        ];
         stages.sort_by_key(|s| s.order());
         assert_eq!(
             stages,
-            vec![Stage::Initial, Stage::Call { n: 1 }, Stage::Call { n: 2 }, Stage::FollowUp { n: 1 }]
+            vec![
+                Stage::Initial,
+                Stage::Call { n: 1 },
+                Stage::Call { n: 2 },
+                Stage::FollowUp { n: 1 }
+            ]
         );
         assert!(Stage::Call { n: 1 }.is_call() && !Stage::Initial.is_call());
     }

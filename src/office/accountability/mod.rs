@@ -30,7 +30,8 @@ pub fn AccountabilityPage() -> impl IntoView {
             ledger.set(Some(result));
         });
     });
-    let body = move || match ledger.get() {
+    let body = move || {
+        match ledger.get() {
         None => view! { <p class="loading">"正在读取问责台账…"</p> }.into_any(),
         Some(Err(e)) => {
             view! { <p class="form-error" role="alert" data-testid="accountability-error">{e.words()}</p> }.into_any()
@@ -88,6 +89,7 @@ pub fn AccountabilityPage() -> impl IntoView {
             }
             .into_any()
         }
+    }
     };
     view! {
         <section class="ledger-page" aria-labelledby="accountability-title" data-testid="accountability">
@@ -105,7 +107,9 @@ pub fn AccountabilityPage() -> impl IntoView {
 fn late_words(kind: EntryKind, seconds: i64) -> String {
     let minutes = seconds.max(0) / 60;
     match kind {
-        EntryKind::HazardOverdue | EntryKind::NoFinalReport if minutes >= 24 * 60 => format!("{} 天", minutes / (24 * 60)),
+        EntryKind::HazardOverdue | EntryKind::NoFinalReport if minutes >= 24 * 60 => {
+            format!("{} 天", minutes / (24 * 60))
+        }
         _ if minutes >= 60 => format!("{} 小时 {} 分", minutes / 60, minutes % 60),
         _ => format!("{minutes} 分钟"),
     }

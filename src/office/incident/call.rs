@@ -48,7 +48,12 @@ pub fn CallBox(
         let typed = form.get_untracked();
         let report = match pending.get_value() {
             Some((inputs, report)) if inputs == typed => Ok(report),
-            _ => typed.check(crate::platform::new_report_id(), thread_id, n, crate::platform::now_ms() as i64),
+            _ => typed.check(
+                crate::platform::new_report_id(),
+                thread_id,
+                n,
+                crate::platform::now_ms() as i64,
+            ),
         };
         let report = match report {
             Ok(r) => r,

@@ -107,7 +107,11 @@ fn ThreadView(
     let next_call = kuaibao_core::calls::next_call(records.iter().map(|r| r.report.stage));
     let call_start = kuaibao_core::calls::CallForm {
         called_at: chrono::DateTime::from_timestamp_millis(crate::platform::now_ms() as i64)
-            .map(|t| t.with_timezone(&kuaibao_core::validate::beijing()).format("%Y-%m-%dT%H:%M").to_string())
+            .map(|t| {
+                t.with_timezone(&kuaibao_core::validate::beijing())
+                    .format("%Y-%m-%dT%H:%M")
+                    .to_string()
+            })
             .unwrap_or_default(),
         reporter: records
             .first()

@@ -44,7 +44,11 @@ impl RulesError {
         let line_zh = self.line.map(|l| format!("第 {l} 行，")).unwrap_or_default();
         let line_en = self.line.map(|l| format!(" line {l},")).unwrap_or_default();
         let rule_zh = self.rule.as_ref().map(|r| format!("规则“{r}”，")).unwrap_or_default();
-        let rule_en = self.rule.as_ref().map(|r| format!(" rule \"{r}\",")).unwrap_or_default();
+        let rule_en = self
+            .rule
+            .as_ref()
+            .map(|r| format!(" rule \"{r}\","))
+            .unwrap_or_default();
         format!(
             "期限规则文件{line_zh}{rule_zh}字段 {field}：{zh}请改正后重新启动。 / \
              Deadline rules file{line_en}{rule_en} field {field}: {en}. Fix it and start again.",
@@ -66,7 +70,13 @@ const RULE_KEYS: &[&str] = &[
     "window_days",
     "source",
 ];
-const APPLIES_KEYS: &[&str] = &["grades", "natural_disaster", "work_safety", "templates", "except_templates"];
+const APPLIES_KEYS: &[&str] = &[
+    "grades",
+    "natural_disaster",
+    "work_safety",
+    "templates",
+    "except_templates",
+];
 const LABEL_KEYS: &[&str] = &["zh-CN", "en"];
 const SOURCE_KEYS: &[&str] = &["document", "jurisdiction"];
 
@@ -137,10 +147,20 @@ fn unknown_keys(value: &Value) -> Result<(), RulesError> {
     if let Some(name) = value.get("name") {
         keys_of(name, LABEL_KEYS, "name.")?;
     }
-    for (i, rule) in value.get("rules").and_then(Value::as_array).into_iter().flatten().enumerate() {
+    for (i, rule) in value
+        .get("rules")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
         let id = rule_name(rule, i);
         keys_of(rule, RULE_KEYS, "").map_err(|e| e.in_rule(id.clone()))?;
-        for (key, allowed) in [("label", LABEL_KEYS), ("applies", APPLIES_KEYS), ("source", SOURCE_KEYS)] {
+        for (key, allowed) in [
+            ("label", LABEL_KEYS),
+            ("applies", APPLIES_KEYS),
+            ("source", SOURCE_KEYS),
+        ] {
             if let Some(inner) = rule.get(key) {
                 keys_of(inner, allowed, &format!("{key}.")).map_err(|e| e.in_rule(id.clone()))?;
             }
@@ -185,7 +205,11 @@ pub fn check(set: &RuleSet) -> Result<(), RulesError> {
         in_range("final_report_days", days, 1, 365)?;
     }
     if set.rules.is_empty() {
-        return Err(RulesError::new("rules", "至少要有一条规则。", "needs at least one rule"));
+        return Err(RulesError::new(
+            "rules",
+            "至少要有一条规则。",
+            "needs at least one rule",
+        ));
     }
     let mut seen = BTreeSet::new();
     for (i, rule) in set.rules.iter().enumerate() {
@@ -213,7 +237,11 @@ fn check_rule(rule: &super::DeadlineRule, seen: &mut BTreeSet<String>) -> Result
         ));
     }
     if !seen.insert(rule.id.clone()) {
-        return Err(RulesError::new("id", "与前面的规则重复。", "is used by an earlier rule"));
+        return Err(RulesError::new(
+            "id",
+            "与前面的规则重复。",
+            "is used by an earlier rule",
+        ));
     }
     if rule.label.zh.trim().is_empty() || rule.label.en.trim().is_empty() {
         return Err(RulesError::new(
@@ -229,7 +257,11 @@ fn check_rule(rule: &super::DeadlineRule, seen: &mut BTreeSet<String>) -> Result
             "must name the document the rule comes from",
         ));
     }
-    let timings = [rule.minutes.is_some(), !rule.daily_at.is_empty(), rule.window_days.is_some()];
+    let timings = [
+        rule.minutes.is_some(),
+        !rule.daily_at.is_empty(),
+        rule.window_days.is_some(),
+    ];
     if timings.iter().filter(|t| **t).count() != 1 {
         return Err(RulesError::new(
             "minutes",
@@ -296,10 +328,7 @@ fn locate(mut e: RulesError, text: &str) -> RulesError {
         return e;
     }
     let key = e.field.rsplit('.').next().unwrap_or(&e.field).to_owned();
-    let rule_line = e
-        .rule
-        .as_ref()
-        .and_then(|id| line_of(text, &format!("\"{id}\""), 0));
+    let rule_line = e.rule.as_ref().and_then(|id| line_of(text, &format!("\"{id}\""), 0));
     e.line = match rule_line {
         // The key within the rule, if it is near; else the rule's line.
         Some(start) => line_of(text, &format!("\"{key}\""), start.saturating_sub(1)).or(Some(start)),
@@ -355,7 +384,10 @@ mod tests {
     fn the_provincial_example_replaces_phone_and_written_and_adds_daily_follow_ups() {
         let set = read(&example("provincial-example.json")).expect("reads");
         let phone = set.rule("phone").expect("phone");
-        assert_eq!((phone.minutes, phone.source.jurisdiction), (Some(15), Jurisdiction::Provincial));
+        assert_eq!(
+            (phone.minutes, phone.source.jurisdiction),
+            (Some(15), Jurisdiction::Provincial)
+        );
         assert_eq!(set.rule("written").and_then(|r| r.minutes), Some(35));
         assert_eq!(set.rule("written_major").and_then(|r| r.minutes), Some(60));
         assert_eq!(set.rule("written_general").and_then(|r| r.minutes), Some(360));
@@ -377,10 +409,18 @@ mod tests {
         let set = read(&example("city-example.json")).expect("reads");
         let minutes = |id| set.rule(id).and_then(|r| r.minutes);
         assert_eq!(
-            (minutes("phone"), minutes("written"), minutes("phone_major"), minutes("written_major")),
+            (
+                minutes("phone"),
+                minutes("written"),
+                minutes("phone_major"),
+                minutes("written_major")
+            ),
             (Some(15), Some(30), Some(30), Some(60))
         );
-        assert_eq!(set.rule("phone").map(|r| r.source.jurisdiction), Some(Jurisdiction::City));
+        assert_eq!(
+            set.rule("phone").map(|r| r.source.jurisdiction),
+            Some(Jurisdiction::City)
+        );
     }
 
     const GOOD: &str = r#"{
@@ -411,10 +451,19 @@ mod tests {
     #[test]
     fn a_bad_file_names_the_line_the_rule_and_the_field() {
         let e = bad("\"minutes\": 30", "\"minutes\": 0");
-        assert_eq!((e.line, e.rule.as_deref(), e.field.as_str()), (Some(9), Some("phone"), "minutes"));
+        assert_eq!(
+            (e.line, e.rule.as_deref(), e.field.as_str()),
+            (Some(9), Some("phone"), "minutes")
+        );
         let text = e.to_string();
-        assert!(text.starts_with("期限规则文件第 9 行，规则“phone”，字段 minutes：须在 1 到 10080 之间"), "{text}");
-        assert!(text.contains("line 9, rule \"phone\", field minutes: must be between 1 and 10080"), "{text}");
+        assert!(
+            text.starts_with("期限规则文件第 9 行，规则“phone”，字段 minutes：须在 1 到 10080 之间"),
+            "{text}"
+        );
+        assert!(
+            text.contains("line 9, rule \"phone\", field minutes: must be between 1 and 10080"),
+            "{text}"
+        );
 
         let e = bad("\"obligation\": \"phone\"", "\"obligation\": \"fax\"");
         assert_eq!((e.line, e.field.as_str()), (Some(8), "obligation"), "{e}");
@@ -424,7 +473,10 @@ mod tests {
         assert_eq!((e.line, e.field.as_str()), (Some(9), "minutes"), "{e}");
 
         let e = bad("\"minutes\": 30", "\"minute\": 30");
-        assert_eq!((e.line, e.rule.as_deref(), e.field.as_str()), (Some(9), Some("phone"), "minute"));
+        assert_eq!(
+            (e.line, e.rule.as_deref(), e.field.as_str()),
+            (Some(9), Some("phone"), "minute")
+        );
 
         let e = bad("\"jurisdiction\": \"city\"", "\"jurisdiction\": \"town\"");
         assert_eq!(e.line, Some(10), "{e}");
@@ -444,7 +496,10 @@ mod tests {
         let e = bad("\"minutes\": 30,", "\"minutes\": 30,,");
         assert_eq!(e.line, Some(9), "{e}");
 
-        let e = bad("\"obligation\": \"phone\",\n      \"minutes\": 30", "\"obligation\": \"follow_up\",\n      \"daily_at\": [\"8:00\"]");
+        let e = bad(
+            "\"obligation\": \"phone\",\n      \"minutes\": 30",
+            "\"obligation\": \"follow_up\",\n      \"daily_at\": [\"8:00\"]",
+        );
         assert_eq!((e.rule.as_deref(), e.field.as_str()), (Some("phone"), "daily_at"));
         assert!(e.zh.contains("8:00"));
 
@@ -457,7 +512,10 @@ mod tests {
         );
         assert_eq!((e.line, e.field.as_str()), (Some(8), "applies.templates"));
 
-        let e = bad("\"obligation\": \"phone\",", "\"obligation\": \"phone\", \"applies\": { \"grade\": [\"I\"] },");
+        let e = bad(
+            "\"obligation\": \"phone\",",
+            "\"obligation\": \"phone\", \"applies\": { \"grade\": [\"I\"] },",
+        );
         assert_eq!((e.line, e.field.as_str()), (Some(8), "applies.grade"));
 
         let e = bad("\"id\": \"test\",", "\"id\": \"test\", \"extends\": \"mars\",");

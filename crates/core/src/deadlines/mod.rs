@@ -114,7 +114,11 @@ fn daily<'r>(rule: &'r DeadlineRule, start: NaiveDateTime, until: NaiveDateTime,
             if at > until && !next {
                 return;
             }
-            out.push(Due { rule, at, from: Some(from) });
+            out.push(Due {
+                rule,
+                at,
+                from: Some(from),
+            });
             listed += 1;
             if at > until || listed == MAX_DAILY_SLOTS {
                 return;
@@ -255,7 +259,6 @@ pub fn clock_text(seconds: i64) -> String {
         format!("{m}:{s:02}")
     }
 }
-
 
 #[cfg(test)]
 mod tests;

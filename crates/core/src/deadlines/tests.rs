@@ -168,7 +168,10 @@ fn a_sensitive_event_counts_as_major() {
     let national = RuleSet::national();
     let mut r = first("general_incident", Grade::IV);
     r.answers.insert("sensitive".into(), "yes".into());
-    assert_eq!(ids(&[r.clone()], &national), pairs(&[("phone", "11-23 09:30"), ("written", "11-23 10:00")]));
+    assert_eq!(
+        ids(&[r.clone()], &national),
+        pairs(&[("phone", "11-23 09:30"), ("written", "11-23 10:00")])
+    );
     r.answers.insert("sensitive".into(), "no".into());
     assert_eq!(ids(&[r], &national), pairs(&[]));
 }
@@ -207,12 +210,20 @@ fn regulation_493_chain_for_every_work_safety_accident() {
     );
     // 重大: up to the State Council's authority, 2 h after the province.
     assert!(lines("collapse", Grade::II).contains(&"upward_national 11-23 16:00".to_owned()));
-    assert!(!lines("collapse", Grade::III).iter().any(|l| l.starts_with("upward_national")));
+    assert!(!lines("collapse", Grade::III)
+        .iter()
+        .any(|l| l.starts_with("upward_national")));
     // Road traffic and fire: casualty changes for 7 days.
     for template in ["road_traffic", "fire"] {
         let l = lines(template, Grade::IV);
-        assert!(l.contains(&"casualty_follow_up_7 11-30 09:00".to_owned()), "{template}: {l:?}");
-        assert!(!l.iter().any(|x| x.starts_with("casualty_follow_up ")), "{template}: {l:?}");
+        assert!(
+            l.contains(&"casualty_follow_up_7 11-30 09:00".to_owned()),
+            "{template}: {l:?}"
+        );
+        assert!(
+            !l.iter().any(|x| x.starts_with("casualty_follow_up ")),
+            "{template}: {l:?}"
+        );
     }
     // Not a work-safety accident: none of it.
     assert!(lines("public_health", Grade::IV).is_empty());
@@ -222,8 +233,14 @@ fn regulation_493_chain_for_every_work_safety_accident() {
 fn the_steps_up_the_chain_and_the_window_inform_and_are_never_overdue() {
     let national = RuleSet::national();
     let r = [first("work_safety", Grade::IV)];
-    assert_eq!(of(&r, &national, "upward_city", "2026-11-23T11:59"), Standing::Info { seconds: 60 });
-    assert_eq!(of(&r, &national, "upward_city", "2026-11-23T12:01"), Standing::Info { seconds: -60 });
+    assert_eq!(
+        of(&r, &national, "upward_city", "2026-11-23T11:59"),
+        Standing::Info { seconds: 60 }
+    );
+    assert_eq!(
+        of(&r, &national, "upward_city", "2026-11-23T12:01"),
+        Standing::Info { seconds: -60 }
+    );
     assert_eq!(
         of(&r, &national, "casualty_follow_up", "2026-12-23T08:59"),
         Standing::Info { seconds: 60 }
@@ -244,10 +261,16 @@ fn the_written_report_is_met_when_received_not_when_written() {
     let grave = || first("general_incident", Grade::III);
     // Received a minute before the hour: met.
     let r = [received(grave(), "2026-11-23T09:50", "2026-11-23T09:59")];
-    assert_eq!(of(&r, &national, "written", "2026-11-23T12:00"), Standing::Met { early_seconds: 60 });
+    assert_eq!(
+        of(&r, &national, "written", "2026-11-23T12:00"),
+        Standing::Met { early_seconds: 60 }
+    );
     // Received exactly at the hour: met.
     let r = [received(grave(), "2026-11-23T09:50", "2026-11-23T10:00")];
-    assert_eq!(of(&r, &national, "written", "2026-11-23T12:00"), Standing::Met { early_seconds: 0 });
+    assert_eq!(
+        of(&r, &national, "written", "2026-11-23T12:00"),
+        Standing::Met { early_seconds: 0 }
+    );
     // Written a minute before, received two hours after (no signal):
     // delivered late, not written late.
     let r = [received(grave(), "2026-11-23T09:59", "2026-11-23T12:00")];
@@ -288,11 +311,20 @@ fn before_its_receipt_a_written_report_does_not_meet_the_deadline() {
     // Written at 09:40 on a phone with no signal: still running, then
     // overdue, whatever the phone wrote.
     let r = [written(first("general_incident", Grade::III), "2026-11-23T09:40")];
-    assert_eq!(of(&r, &national, "written", "2026-11-23T09:59"), Standing::Left { seconds: 60 });
-    assert_eq!(of(&r, &national, "written", "2026-11-23T10:01"), Standing::Overdue { seconds: 60 });
+    assert_eq!(
+        of(&r, &national, "written", "2026-11-23T09:59"),
+        Standing::Left { seconds: 60 }
+    );
+    assert_eq!(
+        of(&r, &national, "written", "2026-11-23T10:01"),
+        Standing::Overdue { seconds: 60 }
+    );
     // A draft meets nothing either.
     let r = [first("general_incident", Grade::III)];
-    assert_eq!(of(&r, &national, "written", "2026-11-23T10:01"), Standing::Overdue { seconds: 60 });
+    assert_eq!(
+        of(&r, &national, "written", "2026-11-23T10:01"),
+        Standing::Overdue { seconds: 60 }
+    );
 }
 
 #[test]
@@ -304,11 +336,20 @@ fn clocks_start_when_the_event_became_known_if_that_was_later() {
         ids(&[r.clone()], &national),
         pairs(&[("phone", "11-24 09:30"), ("written", "11-24 10:00")])
     );
-    assert_eq!(of(&[r.clone()], &national, "written", "2026-11-24T09:59"), Standing::Left { seconds: 60 });
-    assert_eq!(of(&[r.clone()], &national, "written", "2026-11-24T10:01"), Standing::Overdue { seconds: 60 });
+    assert_eq!(
+        of(&[r.clone()], &national, "written", "2026-11-24T09:59"),
+        Standing::Left { seconds: 60 }
+    );
+    assert_eq!(
+        of(&[r.clone()], &national, "written", "2026-11-24T10:01"),
+        Standing::Overdue { seconds: 60 }
+    );
     // Known before it happened (a typing slip): the event time counts.
     r.answers.insert("known_at".into(), "2026-11-23T08:00".into());
-    assert_eq!(ids(&[r], &national)[1], ("written".to_owned(), "11-23 10:00".to_owned()));
+    assert_eq!(
+        ids(&[r], &national)[1],
+        ("written".to_owned(), "11-23 10:00".to_owned())
+    );
 }
 
 #[test]
@@ -316,22 +357,39 @@ fn a_call_meets_the_phone_deadline_and_only_that() {
     let national = RuleSet::national();
     let grave = first("general_incident", Grade::III);
     let r = [grave.clone(), call("2026-11-23T09:29")];
-    assert_eq!(of(&r, &national, "phone", "2026-11-23T09:45"), Standing::Met { early_seconds: 60 });
+    assert_eq!(
+        of(&r, &national, "phone", "2026-11-23T09:45"),
+        Standing::Met { early_seconds: 60 }
+    );
     // The call does not meet the written report.
-    assert_eq!(of(&r, &national, "written", "2026-11-23T10:01"), Standing::Overdue { seconds: 60 });
+    assert_eq!(
+        of(&r, &national, "written", "2026-11-23T10:01"),
+        Standing::Overdue { seconds: 60 }
+    );
     let r = [grave.clone(), call("2026-11-23T09:31")];
-    assert_eq!(of(&r, &national, "phone", "2026-11-23T09:45"), Standing::MetLate { late_seconds: 60 });
+    assert_eq!(
+        of(&r, &national, "phone", "2026-11-23T09:45"),
+        Standing::MetLate { late_seconds: 60 }
+    );
     // The written report does not meet the phone deadline.
     let r = [received(grave, "2026-11-23T09:10", "2026-11-23T09:11")];
-    assert_eq!(of(&r, &national, "phone", "2026-11-23T09:31"), Standing::Overdue { seconds: 60 });
-    assert_eq!(of(&r, &national, "written", "2026-11-23T09:31"), Standing::Met { early_seconds: 2940 });
+    assert_eq!(
+        of(&r, &national, "phone", "2026-11-23T09:31"),
+        Standing::Overdue { seconds: 60 }
+    );
+    assert_eq!(
+        of(&r, &national, "written", "2026-11-23T09:31"),
+        Standing::Met { early_seconds: 2940 }
+    );
 }
 
 #[test]
 fn a_call_logged_before_the_first_record_arrives_neither_starts_nor_grades_the_thread() {
     let national = RuleSet::national();
     // Sorted first by a caller who has only the call: no template to judge.
-    assert!(Judge::new(&[call("2026-11-23T09:29")]).deadlines(&national, t("2026-11-23T10:00")).is_empty());
+    assert!(Judge::new(&[call("2026-11-23T09:29")])
+        .deadlines(&national, t("2026-11-23T10:00"))
+        .is_empty());
     let r = [first("general_incident", Grade::III), call("2026-11-23T09:29")];
     let judge = Judge::new(&r);
     assert_eq!(judge.grade(), Some(Grade::III));
@@ -344,10 +402,19 @@ fn the_county_example_adds_the_ten_minute_verbal_report_met_by_a_call() {
     let county = example("county-example.json");
     let r = [first("general_incident", Grade::IV)];
     assert_eq!(ids(&r, &county), pairs(&[("verbal", "11-23 09:10")]));
-    assert_eq!(of(&r, &county, "verbal", "2026-11-23T09:09"), Standing::Left { seconds: 60 });
-    assert_eq!(of(&r, &county, "verbal", "2026-11-23T09:11"), Standing::Overdue { seconds: 60 });
+    assert_eq!(
+        of(&r, &county, "verbal", "2026-11-23T09:09"),
+        Standing::Left { seconds: 60 }
+    );
+    assert_eq!(
+        of(&r, &county, "verbal", "2026-11-23T09:11"),
+        Standing::Overdue { seconds: 60 }
+    );
     let r = [first("general_incident", Grade::IV), call("2026-11-23T09:09")];
-    assert_eq!(of(&r, &county, "verbal", "2026-11-23T09:11"), Standing::Met { early_seconds: 60 });
+    assert_eq!(
+        of(&r, &county, "verbal", "2026-11-23T09:11"),
+        Standing::Met { early_seconds: 60 }
+    );
 }
 
 #[test]
@@ -361,7 +428,11 @@ fn the_city_example_counts_its_own_minutes() {
         ids(&[first("general_incident", Grade::III)], &city),
         pairs(&[("phone_major", "11-23 09:30"), ("written_major", "11-23 10:00")])
     );
-    let r = [received(first("general_incident", Grade::II), "2026-11-23T09:29", "2026-11-23T09:31")];
+    let r = [received(
+        first("general_incident", Grade::II),
+        "2026-11-23T09:29",
+        "2026-11-23T09:31",
+    )];
     assert_eq!(
         of(&r, &city, "written", "2026-11-23T10:00"),
         Standing::DeliveredLate { late_seconds: 60 }
@@ -377,15 +448,24 @@ fn the_provincial_example_counts_by_grade() {
             .filter(|(id, _)| id != "follow_up_daily")
             .collect::<Vec<_>>()
     };
-    assert_eq!(firsts(Grade::I), pairs(&[("phone", "11-23 09:15"), ("written", "11-23 09:35")]));
+    assert_eq!(
+        firsts(Grade::I),
+        pairs(&[("phone", "11-23 09:15"), ("written", "11-23 09:35")])
+    );
     assert_eq!(
         firsts(Grade::III),
         pairs(&[("phone_major", "11-23 09:30"), ("written_major", "11-23 10:00")])
     );
     assert_eq!(firsts(Grade::IV), pairs(&[("written_general", "11-23 15:00")]));
     let r = [first("general_incident", Grade::IV)];
-    assert_eq!(of(&r, &province, "written_general", "2026-11-23T14:59"), Standing::Left { seconds: 60 });
-    assert_eq!(of(&r, &province, "written_general", "2026-11-23T15:01"), Standing::Overdue { seconds: 60 });
+    assert_eq!(
+        of(&r, &province, "written_general", "2026-11-23T14:59"),
+        Standing::Left { seconds: 60 }
+    );
+    assert_eq!(
+        of(&r, &province, "written_general", "2026-11-23T15:01"),
+        Standing::Overdue { seconds: 60 }
+    );
 }
 
 #[test]
@@ -398,7 +478,11 @@ fn provincial_follow_ups_fall_due_at_eight_and_five_and_are_met_by_a_follow_up_r
             .map(|(_, at, s)| (at.format("%m-%d %H:%M").to_string(), s))
             .collect::<Vec<_>>()
     };
-    let grave = received(first("general_incident", Grade::III), "2026-11-23T09:05", "2026-11-23T09:06");
+    let grave = received(
+        first("general_incident", Grade::III),
+        "2026-11-23T09:05",
+        "2026-11-23T09:06",
+    );
     // At 16:59 the first (17:00) is running, a minute left.
     assert_eq!(
         slots(std::slice::from_ref(&grave), "2026-11-23T16:59"),
@@ -409,14 +493,28 @@ fn provincial_follow_ups_fall_due_at_eight_and_five_and_are_met_by_a_follow_up_r
         slots(std::slice::from_ref(&grave), "2026-11-23T17:01"),
         [
             ("11-23 17:00".to_owned(), Standing::Overdue { seconds: 60 }),
-            ("11-24 08:00".to_owned(), Standing::Left { seconds: 14 * 3600 + 59 * 60 })
+            (
+                "11-24 08:00".to_owned(),
+                Standing::Left {
+                    seconds: 14 * 3600 + 59 * 60
+                }
+            )
         ]
     );
     // A 续报 received at 16:59 meets 17:00.
-    let on_time = [grave.clone(), follow_up(1, "2026-11-23T16:58", Some("2026-11-23T16:59"))];
-    assert_eq!(slots(&on_time, "2026-11-23T17:01")[0].1, Standing::Met { early_seconds: 60 });
+    let on_time = [
+        grave.clone(),
+        follow_up(1, "2026-11-23T16:58", Some("2026-11-23T16:59")),
+    ];
+    assert_eq!(
+        slots(&on_time, "2026-11-23T17:01")[0].1,
+        Standing::Met { early_seconds: 60 }
+    );
     // Written at 16:59, received at 17:01: delivered late.
-    let no_signal = [grave.clone(), follow_up(1, "2026-11-23T16:59", Some("2026-11-23T17:01"))];
+    let no_signal = [
+        grave.clone(),
+        follow_up(1, "2026-11-23T16:59", Some("2026-11-23T17:01")),
+    ];
     assert_eq!(
         slots(&no_signal, "2026-11-23T17:05")[0].1,
         Standing::DeliveredLate { late_seconds: 60 }
@@ -439,7 +537,11 @@ fn provincial_follow_ups_fall_due_at_eight_and_five_and_are_met_by_a_follow_up_r
 #[test]
 fn daily_follow_ups_are_listed_up_to_a_cap() {
     let province = example("provincial-example.json");
-    let grave = [received(first("general_incident", Grade::III), "2026-11-23T09:05", "2026-11-23T09:06")];
+    let grave = [received(
+        first("general_incident", Grade::III),
+        "2026-11-23T09:05",
+        "2026-11-23T09:06",
+    )];
     let listed = standings(&grave, &province, "2027-03-01T00:00")
         .into_iter()
         .filter(|(id, _, _)| id == "follow_up_daily")
@@ -457,25 +559,49 @@ fn standing_with_a_fixed_clock() {
             offset_ms: None,
         })
     };
-    assert_eq!(standing(due, t("2026-11-23T09:58"), None), Standing::Left { seconds: 120 });
-    assert_eq!(standing(due, t("2026-11-23T10:00"), None), Standing::Left { seconds: 0 });
-    assert_eq!(standing(due, t("2026-11-23T10:05"), None), Standing::Overdue { seconds: 300 });
+    assert_eq!(
+        standing(due, t("2026-11-23T09:58"), None),
+        Standing::Left { seconds: 120 }
+    );
+    assert_eq!(
+        standing(due, t("2026-11-23T10:00"), None),
+        Standing::Left { seconds: 0 }
+    );
+    assert_eq!(
+        standing(due, t("2026-11-23T10:05"), None),
+        Standing::Overdue { seconds: 300 }
+    );
     let on_its_way = Some(Delivery {
         received: None,
         written: t("2026-11-23T09:00"),
         offset_ms: None,
     });
-    assert_eq!(standing(due, t("2026-11-23T10:05"), on_its_way), Standing::Overdue { seconds: 300 });
     assert_eq!(
-        standing(due, t("2026-11-23T11:00"), delivery("2026-11-23T09:58", "2026-11-23T09:59")),
+        standing(due, t("2026-11-23T10:05"), on_its_way),
+        Standing::Overdue { seconds: 300 }
+    );
+    assert_eq!(
+        standing(
+            due,
+            t("2026-11-23T11:00"),
+            delivery("2026-11-23T09:58", "2026-11-23T09:59")
+        ),
         Standing::Met { early_seconds: 60 }
     );
     assert_eq!(
-        standing(due, t("2026-11-23T11:00"), delivery("2026-11-23T10:00", "2026-11-23T10:20")),
+        standing(
+            due,
+            t("2026-11-23T11:00"),
+            delivery("2026-11-23T10:00", "2026-11-23T10:20")
+        ),
         Standing::DeliveredLate { late_seconds: 1200 }
     );
     assert_eq!(
-        standing(due, t("2026-11-23T11:00"), delivery("2026-11-23T10:01", "2026-11-23T10:20")),
+        standing(
+            due,
+            t("2026-11-23T11:00"),
+            delivery("2026-11-23T10:01", "2026-11-23T10:20")
+        ),
         Standing::MetLate { late_seconds: 1200 }
     );
 }

@@ -14,7 +14,12 @@ use super::{Pool, StoreError};
 /// Sets the duty number of `area_id` (the command line's
 /// `area phone CODE NUMBER`). The number must read as a phone number, as
 /// the reports' phone blanks do.
-pub async fn set(pool: &Pool, actor: &Actor, area_id: &str, phone: &str) -> Result<Result<(), AccountError>, StoreError> {
+pub async fn set(
+    pool: &Pool,
+    actor: &Actor,
+    area_id: &str,
+    phone: &str,
+) -> Result<Result<(), AccountError>, StoreError> {
     if accounts::area(pool, area_id).await?.is_none() {
         return Ok(Err(AccountError::NoSuchArea(area_id.to_owned())));
     }

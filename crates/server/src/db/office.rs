@@ -11,8 +11,8 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use kuaibao_core::account::{AreaLevel, AreaRef};
-use kuaibao_core::office::{Acknowledgement, DeadlineLine, DeadlineState, FollowUpRequest, ThreadSummary};
 use kuaibao_core::deadlines::RuleSet;
+use kuaibao_core::office::{Acknowledgement, DeadlineLine, DeadlineState, FollowUpRequest, ThreadSummary};
 use kuaibao_core::thread::{Judge, Received};
 use kuaibao_core::validate::beijing;
 use kuaibao_core::{catalogue, Report, ReportId};
@@ -138,10 +138,7 @@ fn summarise(records: &mut [Record], rules: &RuleSet, now: DateTime<Utc>) -> Opt
     records.sort_by_key(|r| (r.report.stage.order(), r.report.written_at, r.seq));
     // The thread's kind and reporter are its first written record's: a
     // call logged from a 首报 still in draft may arrive before it.
-    let first = records
-        .iter()
-        .find(|r| !r.report.stage.is_call())
-        .or(records.first())?;
+    let first = records.iter().find(|r| !r.report.stage.is_call()).or(records.first())?;
     // A logged call is not a stage of the report: the latest stage is the
     // latest written record's.
     let latest = records.iter().rev().find(|r| !r.report.stage.is_call())?;

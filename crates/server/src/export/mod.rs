@@ -33,9 +33,9 @@ use axum::http::{HeaderValue, Uri};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, FixedOffset, NaiveDateTime, TimeZone, Utc};
 use kuaibao_core::account::{AreaLevel, AreaRef};
+use kuaibao_core::deadlines::RuleSet;
 use kuaibao_core::office::{DeadlineState, Filter, ThreadSummary};
 use kuaibao_core::report::geo_keys;
-use kuaibao_core::deadlines::RuleSet;
 use kuaibao_core::thread::{Judge, Received};
 use kuaibao_core::validate::beijing;
 use kuaibao_core::{catalogue, BlankKind, Report, ReportId, Template};
@@ -170,7 +170,12 @@ pub fn position(report: &Report) -> Option<(f64, f64)> {
 }
 
 /// Every thread in the caller's scope that `filter` keeps, oldest first.
-async fn threads(pool: &Pool, rules: &RuleSet, caller: &Caller, filter: &Filter) -> Result<Vec<ThreadRecords>, AppError> {
+async fn threads(
+    pool: &Pool,
+    rules: &RuleSet,
+    caller: &Caller,
+    filter: &Filter,
+) -> Result<Vec<ThreadRecords>, AppError> {
     filter.check().map_err(AppError::InvalidForm)?;
     let scope = caller.scope();
     let stored = reports::list(pool, &scope).await?;
@@ -258,7 +263,11 @@ pub fn beijing_wall_time(t: NaiveDateTime) -> Option<String> {
 }
 
 /// A download: the body with its type and a file name for saving it.
-pub(crate) fn attachment(content_type: &'static str, file_name: &str, body: impl IntoResponse) -> Result<Response, AppError> {
+pub(crate) fn attachment(
+    content_type: &'static str,
+    file_name: &str,
+    body: impl IntoResponse,
+) -> Result<Response, AppError> {
     // The name is ours (ASCII letters, digits, `-` and `.`): no quoting issue.
     let disposition = HeaderValue::from_str(&format!("attachment; filename=\"{file_name}\""))
         .map_err(|e| AppError::Internal(format!("Content-Disposition: {e}")))?;

@@ -16,7 +16,9 @@ use super::*;
 
 /// The repository's example rules file `name`.
 fn example(name: &str) -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../rules").join(name)
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../rules")
+        .join(name)
 }
 
 /// A call logged in `thread`, `minutes` after the base time.
@@ -69,8 +71,14 @@ async fn a_bad_rules_file_stops_the_start_naming_its_line_and_field() {
     };
     assert_eq!((reason.line, reason.field.as_str()), (Some(11), "minutes"), "{err}");
     let message = err.to_string();
-    assert!(message.contains("KUAIBAO_RULES") && message.contains("第 11 行"), "{message}");
-    assert!(message.contains("line 11") && message.contains("field minutes"), "{message}");
+    assert!(
+        message.contains("KUAIBAO_RULES") && message.contains("第 11 行"),
+        "{message}"
+    );
+    assert!(
+        message.contains("line 11") && message.contains("field minutes"),
+        "{message}"
+    );
 
     let missing = dir.path().join("none.json");
     let lookup = |name: &str| (name == RULES_VAR).then(|| missing.clone().into_os_string());
@@ -90,7 +98,10 @@ async fn a_deployments_rules_are_served_and_applied_and_a_call_meets_the_phone_d
     // Served with the templates, resolved (every rule, no `extends`).
     let body: serde_json::Value = json_of(&app, &app.client, TEMPLATES_PATH).await;
     assert_eq!(body["deadlines"], serde_json::to_value(&city).expect("json"));
-    assert_ne!(body["deadlines"], serde_json::to_value(RuleSet::national()).expect("json"));
+    assert_ne!(
+        body["deadlines"],
+        serde_json::to_value(RuleSet::national()).expect("json")
+    );
 
     // A 重大 incident (10 dead): the city's 15-minute phone and 30-minute
     // written deadlines.
@@ -103,7 +114,12 @@ async fn a_deployments_rules_are_served_and_applied_and_a_call_meets_the_phone_d
     let minutes: Vec<(&str, i64)> = line
         .deadlines
         .iter()
-        .map(|d| (d.rule.as_str(), (d.due_at - line.occurred_at.expect("occurred")).num_minutes()))
+        .map(|d| {
+            (
+                d.rule.as_str(),
+                (d.due_at - line.occurred_at.expect("occurred")).num_minutes(),
+            )
+        })
         .collect();
     assert_eq!(minutes, [("phone", 15), ("written", 30)]);
     let state = |t: &ThreadSummary, rule: &str| t.deadlines.iter().find(|d| d.rule == rule).map(|d| d.state);
@@ -185,7 +201,10 @@ async fn the_duty_phone_is_the_nearest_areas_up_the_tree_set_by_the_command_line
         session_of(&app.base, REPORTER).await.duty_phone.as_deref(),
         Some("0731-7654321")
     );
-    assert_eq!(session_of(&app.base, "far").await.duty_phone.as_deref(), Some("0731-1234567"));
+    assert_eq!(
+        session_of(&app.base, "far").await.duty_phone.as_deref(),
+        Some("0731-1234567")
+    );
     // A new number replaces the old; the old row stays (append-only).
     set("d-t1", "0731-1111111");
     let info: kuaibao_core::account::SessionInfo = json_of(&app, &app.client, SESSION_PATH).await;
@@ -196,7 +215,10 @@ async fn the_duty_phone_is_the_nearest_areas_up_the_tree_set_by_the_command_line
         .await
         .expect("count");
     assert_eq!(rows, 3);
-    assert!(sqlx::query("DELETE FROM duty_phones").execute(&pool).await.is_err(), "append-only");
+    assert!(
+        sqlx::query("DELETE FROM duty_phones").execute(&pool).await.is_err(),
+        "append-only"
+    );
     pool.close().await;
 
     // A bad number or area is refused, naming it.
@@ -296,7 +318,11 @@ async fn a_call_logged_before_its_first_record_arrives_does_not_name_the_thread(
     assert_eq!(line.template_id, "general_incident");
     assert_eq!(line.latest_stage, Stage::Initial);
     assert_eq!(line.records, 2);
-    let phone = line.deadlines.iter().find(|d| d.rule == "phone").expect("较大: a phone deadline");
+    let phone = line
+        .deadlines
+        .iter()
+        .find(|d| d.rule == "phone")
+        .expect("较大: a phone deadline");
     assert_eq!(phone.state, DeadlineState::Clear, "met by the call");
     app.stop().await;
 }

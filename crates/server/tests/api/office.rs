@@ -145,7 +145,13 @@ async fn the_inbox_is_sorted_by_urgency_and_each_filter_keeps_its_threads() {
     // The event an hour ago, the 首报 written 50 minutes ago and received
     // now, past the hour: written in time, delivered late. The phone
     // deadline is not met by it: overdue.
-    let state = |rule: &str| line(grave.id).deadlines.iter().find(|d| d.rule == rule).map(|d| d.state);
+    let state = |rule: &str| {
+        line(grave.id)
+            .deadlines
+            .iter()
+            .find(|d| d.rule == rule)
+            .map(|d| d.state)
+    };
     assert_eq!(state("written"), Some(DeadlineState::DeliveredLate));
     assert_eq!(state("phone"), Some(DeadlineState::Overdue));
     assert!(line(overdue.id).hazard);
