@@ -1,4 +1,4 @@
-use kuaibao_core::deadlines::{clock_text, Standing};
+use kuaibao_core::deadlines::{span_text, Standing};
 use kuaibao_core::validate::beijing;
 use kuaibao_core::ReportId;
 use leptos::prelude::*;
@@ -48,7 +48,7 @@ pub fn DeadlineList(thread_id: ReportId, #[prop(optional)] compact: bool) -> imp
                     <li class=format!("deadline {class}") data-rule=rule data-state=class>
                         <span class="rule">{label}</span>" "
                         <span class="due">{state.t(words::DUE_AT)}" "{crate::timefmt::hm(&at)}</span>" · "
-                        <span class="standing">{state.t(word)}" "{clock_text(seconds)}</span>
+                        <span class="standing">{state.t(word)}" "{span_text(seconds, state.lang.get())}</span>
                     </li>
                 }
             })

@@ -6,7 +6,7 @@
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 
-use crate::deadlines::clock_text;
+use crate::deadlines::{clock_text, span_text};
 use crate::office::{DeadlineLine, DeadlineState, Filter, DUE_SOON_SECONDS};
 use crate::validate::{beijing, parse_datetime};
 use crate::written::answer_text;
@@ -108,17 +108,6 @@ pub fn deadline_key(state: DeadlineState) -> &'static str {
         DeadlineState::DueSoon => "due_soon",
         DeadlineState::Running => "running",
         DeadlineState::Clear => "clear",
-    }
-}
-
-/// A long span in days and hours (a 30-day window), a short one as a
-/// clock.
-fn span_text(seconds: i64, lang: Lang) -> String {
-    let s = seconds.abs();
-    match lang {
-        _ if s < 86_400 => clock_text(s),
-        Lang::Zh => format!("{} 天 {} 小时", s / 86_400, s % 86_400 / 3600),
-        Lang::En => format!("{} d {} h", s / 86_400, s % 86_400 / 3600),
     }
 }
 

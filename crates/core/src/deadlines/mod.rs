@@ -249,6 +249,17 @@ pub fn first_delivery(deliveries: &[Delivery]) -> Option<Delivery> {
     })
 }
 
+/// A long span in days and hours (a 30-day window: 29 天 23 小时), a short
+/// one as a clock.
+pub fn span_text(seconds: i64, lang: crate::Lang) -> String {
+    let s = seconds.abs();
+    match lang {
+        _ if s < 86_400 => clock_text(s),
+        crate::Lang::Zh => format!("{} 天 {} 小时", s / 86_400, s % 86_400 / 3600),
+        crate::Lang::En => format!("{} d {} h", s / 86_400, s % 86_400 / 3600),
+    }
+}
+
 /// "1:02:03" or "12:03": a countdown as people read it.
 pub fn clock_text(seconds: i64) -> String {
     let s = seconds.abs();

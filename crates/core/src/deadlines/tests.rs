@@ -607,6 +607,13 @@ fn standing_with_a_fixed_clock() {
 }
 
 #[test]
+fn long_spans_read_in_days() {
+    assert_eq!(span_text(86_399, crate::Lang::Zh), "23:59:59");
+    assert_eq!(span_text(-86_400, crate::Lang::Zh), "1 天 0 小时");
+    assert_eq!(span_text(30 * 86_400 - 60, crate::Lang::En), "29 d 23 h");
+}
+
+#[test]
 fn countdowns_read_like_clocks() {
     assert_eq!(clock_text(59), "0:59");
     assert_eq!(clock_text(600), "10:00");
