@@ -10,7 +10,7 @@ use kuaibao_core::{FieldError, Lang, Report, ReportId};
 use leptos::prelude::*;
 
 use super::answer::focus;
-use super::send::{send_once, Shown};
+use super::send::{submit_once, Shown};
 use crate::office::state::Desk;
 
 /// The label and input type of each blank of [`CALL_FIELDS`].
@@ -41,32 +41,21 @@ pub fn CallBox(
     let general: RwSignal<Option<String>> = RwSignal::new(None);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        if busy.get_untracked() {
-            return;
-        }
-        general.set(None);
-        let typed = form.get_untracked();
-        let report = match pending.get_value() {
-            Some((inputs, report)) if inputs == typed => Ok(report),
-            _ => typed.check(
-                crate::platform::new_report_id(),
-                thread_id,
-                n,
-                crate::platform::now_ms() as i64,
-            ),
-        };
-        let report = match report {
-            Ok(r) => r,
-            Err(e) => return show_errors(errors, general, e),
-        };
-        errors.set(Vec::new());
         let shown = Shown {
             fields: errors,
             general,
             place: show_errors,
             offline: "连不上服务器，来电尚未记录。已填的内容仍在，请检查网络后再点「记录来电」。",
         };
-        send_once(desk, typed, report, pending, busy, shown, on_logged);
+        let make = |typed: &CallForm| {
+            typed.check(
+                crate::platform::new_report_id(),
+                thread_id,
+                n,
+                crate::platform::now_ms() as i64,
+            )
+        };
+        submit_once(desk, form, pending, busy, shown, make, on_logged);
     };
     let fields = CALL_FIELDS
         .iter()

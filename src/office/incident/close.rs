@@ -13,7 +13,7 @@ use kuaibao_core::{BlankKind, FieldError, Lang, Report, ReportId};
 use leptos::prelude::*;
 
 use super::answer::focus;
-use super::send::{send_once, Shown};
+use super::send::{submit_once, Shown};
 use crate::office::state::Desk;
 
 /// One blank of the form as drawn.
@@ -91,34 +91,20 @@ pub fn CloseBox(
     let general: RwSignal<Option<String>> = RwSignal::new(None);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        if busy.get_untracked() {
-            return;
-        }
-        general.set(None);
-        let typed = form.get_untracked();
-        let report = match pending.get_value() {
-            Some((inputs, report)) if inputs == typed => Ok(report),
-            _ => typed.check(
-                crate::platform::new_report_id(),
-                thread_id,
-                crate::platform::now_ms() as i64,
-            ),
-        };
-        let report = match report {
-            Ok(r) => r,
-            Err(e) => {
-                show_errors(errors, general, e);
-                return;
-            }
-        };
-        errors.set(Vec::new());
         let shown = Shown {
             fields: errors,
             general,
             place: show_errors,
             offline: "连不上服务器，验收销号尚未提交。已填的内容仍在，请检查网络后再点「确认验收销号」。",
         };
-        send_once(desk, typed, report, pending, busy, shown, on_closed);
+        let make = |typed: &ClosingForm| {
+            typed.check(
+                crate::platform::new_report_id(),
+                thread_id,
+                crate::platform::now_ms() as i64,
+            )
+        };
+        submit_once(desk, form, pending, busy, shown, make, on_closed);
     };
     let fields = BLANKS
         .iter()

@@ -26,8 +26,39 @@ pub struct Shown {
     pub offline: &'static str,
 }
 
+/// A form's submit: unless a send is under way, the record of what is
+/// typed in `form` (the pending one if the inputs are the same, else what
+/// `make` makes of them, or its errors placed at the form), sent once.
+#[allow(clippy::too_many_arguments)]
+pub fn submit_once<I: Clone + PartialEq + Send + Sync + 'static>(
+    desk: Desk,
+    form: RwSignal<I>,
+    pending: StoredValue<Option<(I, Report)>>,
+    busy: RwSignal<bool>,
+    shown: Shown,
+    make: impl FnOnce(&I) -> Result<Report, Vec<FieldError>>,
+    on_done: Callback<()>,
+) {
+    if busy.get_untracked() {
+        return;
+    }
+    shown.general.set(None);
+    let typed = form.get_untracked();
+    let report = match pending.get_value() {
+        Some((inputs, report)) if inputs == typed => Ok(report),
+        _ => make(&typed),
+    };
+    match report {
+        Ok(report) => {
+            shown.fields.set(Vec::new());
+            send_once(desk, typed, report, pending, busy, shown, on_done);
+        }
+        Err(errors) => (shown.place)(shown.fields, shown.general, errors),
+    }
+}
+
 /// Sends `report` (made of `inputs`); `on_done` once stored.
-pub fn send_once<I: Clone + Send + Sync + 'static>(
+fn send_once<I: Clone + Send + Sync + 'static>(
     desk: Desk,
     inputs: I,
     report: Report,
