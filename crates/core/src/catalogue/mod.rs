@@ -9,16 +9,17 @@ mod general;
 mod hazards;
 mod incidents;
 
-pub use general::GENERAL_INCIDENT;
+pub use general::{GENERAL_INCIDENT, GENERAL_INCIDENT_V2};
 pub use hazards::{HAZARD, HAZARD_CLOSED, HAZARD_RECTIFIED, HAZARD_RECTIFYING};
-pub use incidents::INCIDENTS;
+pub use incidents::{INCIDENTS, INCIDENTS_V2};
 
 use crate::template::{Family, Template};
 
 /// Every template of every version.
 pub fn all() -> impl Iterator<Item = &'static Template> {
-    INCIDENTS.iter().copied().chain([
+    INCIDENTS.iter().chain(INCIDENTS_V2).copied().chain([
         &GENERAL_INCIDENT,
+        &GENERAL_INCIDENT_V2,
         &HAZARD,
         &HAZARD_RECTIFYING,
         &HAZARD_RECTIFIED,
