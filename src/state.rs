@@ -199,12 +199,17 @@ impl AppState {
     }
 
     /// Starts a new draft of `template` and opens it.
+    /// Its 报告人 blanks start from the account's profile, editable.
     pub fn new_draft(&self, template: &'static Template) {
-        self.open_draft(LocalReport::new_draft(
-            platform::new_report_id(),
-            template,
-            platform::now_ms(),
-        ));
+        let mut draft = LocalReport::new_draft(platform::new_report_id(), template, platform::now_ms());
+        self.session.with_untracked(|s| {
+            if let Some(s) = s {
+                for (key, value) in kuaibao_core::prefill::answers(&s.session.account, template) {
+                    draft.answers.insert(key, value);
+                }
+            }
+        });
+        self.open_draft(draft);
     }
 
     /// Starts the next stage of a thread (a 续报, the 终报, a hazard step).

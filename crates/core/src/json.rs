@@ -1053,6 +1053,9 @@ mod tests {
                     name: "第一网格".into(),
                     level: AreaLevel::Grid,
                 },
+                phone: "138 0000 1234".into(),
+                unit: "青石村".into(),
+                post: String::new(),
             },
             expires_at: at,
         });

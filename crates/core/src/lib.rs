@@ -19,6 +19,7 @@ pub mod ids;
 pub mod json;
 pub mod office;
 pub mod photo;
+pub mod prefill;
 pub mod protocol;
 pub mod read;
 pub mod report;

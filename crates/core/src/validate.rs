@@ -398,7 +398,7 @@ fn two_digits(s: &str) -> Option<u32> {
     }
 }
 
-fn check_value(
+pub(crate) fn check_value(
     field: &str,
     label: crate::Text,
     kind: &BlankKind,

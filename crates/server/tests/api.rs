@@ -251,6 +251,7 @@ async fn add_user(pool: &db::Pool, username: &str, role: kuaibao_core::account::
         role,
         area,
         password_hash: &hash,
+        profile: Default::default(),
     };
     let _ = accounts::add_user(pool, &Actor::command_line(), &new)
         .await
