@@ -10,7 +10,7 @@ use crate::template::{Blank, Template};
 use crate::validate::{check_value, FieldError};
 
 /// The profile's blanks and the values for each: name, phone, unit, post.
-fn fields<'a>(values: [&'a str; 4]) -> [(&'static Blank, &'a str); 4] {
+fn fields(values: [&str; 4]) -> [(&'static Blank, &str); 4] {
     let [name, phone, unit, post] = values;
     [
         (&REPORTER, name),
