@@ -9,6 +9,7 @@ pub mod backoff;
 pub mod catalogue;
 pub mod closing;
 pub mod code;
+pub mod crosscheck;
 pub mod deadlines;
 pub mod decimal;
 pub mod desk;

@@ -47,6 +47,9 @@ pub enum ErrorCode {
     /// The sender may not write this record there (another's thread, a
     /// hazard's closing by a reporter): see `writers`.
     NotPermitted,
+    /// Two blanks contradict each other (more seriously injured than
+    /// injured, known before it happened): see `crosscheck`. Both carry it.
+    Inconsistent,
 }
 
 crate::coded!(ErrorCode {
@@ -73,6 +76,7 @@ crate::coded!(ErrorCode {
     PhotosMissing = "photos_missing",
     BadPhoto = "bad_photo",
     NotPermitted = "not_permitted",
+    Inconsistent = "inconsistent",
 });
 
 /// One bad blank: which, why, and a sentence for people in both languages.
@@ -348,6 +352,7 @@ pub fn validate_answers(template: &Template, answers: &Answers, stage: Stage, no
             errors.push(e);
         }
     }
+    errors.extend(crate::crosscheck::check(template, answers));
     errors
 }
 

@@ -1522,3 +1522,9 @@ mod backup;
 
 #[path = "api/map.rs"]
 mod map;
+
+// ---------------------------------------------------------------------------
+// Blanks across blanks (cross-field checks) and natural disasters' chains.
+
+#[path = "api/blanks.rs"]
+mod blanks;
