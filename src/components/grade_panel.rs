@@ -41,8 +41,10 @@ pub fn GradePanel(
     view! {
         <section class="grade" aria-labelledby="grade-title" data-testid="grade-panel">
             <h3 id="grade-title">{move || state.t(words::GRADE)}</h3>
-            <p class="suggested" data-testid="grade-suggested" data-grade=move || suggestion.get().grade.code()>
-                {move || state.t(words::SUGGESTED)}"："<strong>{move || state.t(suggestion.get().grade.name())}</strong>
+            <p class="suggested" data-testid="grade-suggested"
+                data-grade=move || suggestion.get().graded(template).map_or("none", |g| g.code())>
+                {move || state.t(words::SUGGESTED)}"："
+                <strong>{move || state.t(suggestion.get().graded(template).map_or(grading::NOT_GRADED, |g| g.name()))}</strong>
             </p>
             <ul class="reasons">
                 {move || suggestion.get().explain(template, state.lang.get()).into_iter().map(|line| view! { <li>{line}</li> }).collect_view()}

@@ -37,7 +37,9 @@ pub fn check(template: &Template, answers: &Answers) -> Vec<FieldError> {
         return Vec::new();
     }
     let mut errors = Vec::new();
-    let houses = HOUSE_PAIRS.iter().map(|(households, rooms)| (std::slice::from_ref(households), *rooms));
+    let houses = HOUSE_PAIRS
+        .iter()
+        .map(|(households, rooms)| (std::slice::from_ref(households), *rooms));
     for (parts, whole) in AT_MOST.iter().copied().chain(houses) {
         if let Some(pair) = at_most(template, answers, parts, whole) {
             errors.extend(pair);
@@ -63,8 +65,16 @@ fn at_most(template: &Template, answers: &Answers, parts: &[&str], whole: &str) 
         return None;
     }
     let (zh_parts, en_parts) = (
-        filled.iter().map(|(b, v)| format!("{}（{v}）", b.label.zh)).collect::<Vec<_>>().join("加"),
-        filled.iter().map(|(b, v)| format!("{} ({v})", b.label.en)).collect::<Vec<_>>().join(" plus "),
+        filled
+            .iter()
+            .map(|(b, v)| format!("{}（{v}）", b.label.zh))
+            .collect::<Vec<_>>()
+            .join("加"),
+        filled
+            .iter()
+            .map(|(b, v)| format!("{} ({v})", b.label.en))
+            .collect::<Vec<_>>()
+            .join(" plus "),
     );
     let zh = format!(
         "{zh_parts}不能多于{}（{whole_value}）：请核对这两项，改正其中填错的一项。",
@@ -120,11 +130,17 @@ mod tests {
         for (k, v) in changes {
             answers.insert((*k).to_owned(), (*v).to_owned());
         }
-        check(template, &answers).into_iter().map(|e| (e.field, e.code)).collect()
+        check(template, &answers)
+            .into_iter()
+            .map(|e| (e.field, e.code))
+            .collect()
     }
 
     fn both(a: &str, b: &str) -> Vec<(String, ErrorCode)> {
-        vec![(a.to_owned(), ErrorCode::Inconsistent), (b.to_owned(), ErrorCode::Inconsistent)]
+        vec![
+            (a.to_owned(), ErrorCode::Inconsistent),
+            (b.to_owned(), ErrorCode::Inconsistent),
+        ]
     }
 
     #[test]
@@ -153,7 +169,10 @@ mod tests {
         answers.insert("injured".into(), "3".into());
         answers.insert("serious_injured".into(), "5".into());
         let e = &check(v2("fire"), &answers)[0];
-        assert_eq!(e.zh, "其中重伤人数（5）不能多于受伤人数（3）：请核对这两项，改正其中填错的一项。");
+        assert_eq!(
+            e.zh,
+            "其中重伤人数（5）不能多于受伤人数（3）：请核对这两项，改正其中填错的一项。"
+        );
         assert_eq!(
             e.en,
             "Of whom seriously injured (5) cannot exceed Injured (3): check both and correct the wrong one."
@@ -164,13 +183,19 @@ mod tests {
     fn critically_ill_at_most_the_ill() {
         let health = v2("public_health");
         assert_eq!(errors(health, &[("sick", "7"), ("critical", "7")]), vec![]);
-        assert_eq!(errors(health, &[("sick", "7"), ("critical", "8")]), both("critical", "sick"));
+        assert_eq!(
+            errors(health, &[("sick", "7"), ("critical", "8")]),
+            both("critical", "sick")
+        );
     }
 
     #[test]
     fn dead_and_missing_together_at_most_the_people_involved() {
         let social = v2("social_security");
-        assert_eq!(errors(social, &[("involved", "10"), ("dead", "4"), ("missing", "6")]), vec![]);
+        assert_eq!(
+            errors(social, &[("involved", "10"), ("dead", "4"), ("missing", "6")]),
+            vec![]
+        );
         assert_eq!(
             errors(social, &[("involved", "10"), ("dead", "4"), ("missing", "7")]),
             both("dead", "involved")
@@ -193,7 +218,13 @@ mod tests {
     #[test]
     fn relief_and_evacuation_at_most_the_people_affected() {
         let flood = v2("flood");
-        assert_eq!(errors(flood, &[("affected", "50"), ("needs_relief", "50"), ("evacuated", "50")]), vec![]);
+        assert_eq!(
+            errors(
+                flood,
+                &[("affected", "50"), ("needs_relief", "50"), ("evacuated", "50")]
+            ),
+            vec![]
+        );
         assert_eq!(
             errors(flood, &[("affected", "50"), ("needs_relief", "51")]),
             both("needs_relief", "affected")
@@ -208,8 +239,15 @@ mod tests {
     fn households_at_most_their_rooms_for_each_kind_of_damage() {
         let quake = v2("earthquake");
         for (households, rooms) in HOUSE_PAIRS {
-            assert_eq!(errors(quake, &[(households, "6"), (rooms, "6")]), vec![], "{households}");
-            assert_eq!(errors(quake, &[(households, "7"), (rooms, "6")]), both(households, rooms));
+            assert_eq!(
+                errors(quake, &[(households, "6"), (rooms, "6")]),
+                vec![],
+                "{households}"
+            );
+            assert_eq!(
+                errors(quake, &[(households, "7"), (rooms, "6")]),
+                both(households, rooms)
+            );
         }
     }
 
@@ -219,13 +257,26 @@ mod tests {
         let at = |occurred: &str, known: &str| errors(flood, &[("occurred_at", occurred), ("known_at", known)]);
         assert_eq!(at("2026-11-23T09:41", "2026-11-23T09:41"), vec![], "the same minute");
         assert_eq!(at("2026-11-23T09:41", "2026-11-24T08:00"), vec![], "found a day later");
-        assert_eq!(at("2026-11-23T09:41", "2026-11-23T09:40"), both("known_at", "occurred_at"));
-        assert_eq!(at("2026-11-23T09:41", "junk"), vec![], "a bad time is the blank's own error");
+        assert_eq!(
+            at("2026-11-23T09:41", "2026-11-23T09:40"),
+            both("known_at", "occurred_at")
+        );
+        assert_eq!(
+            at("2026-11-23T09:41", "junk"),
+            vec![],
+            "a bad time is the blank's own error"
+        );
     }
 
     #[test]
     fn version_1_reports_are_judged_as_they_were_written() {
-        assert_eq!(errors(catalogue::find("fire", 1).expect("version 1"), &[("injured", "3"), ("serious_injured", "5")]), vec![]);
+        assert_eq!(
+            errors(
+                catalogue::find("fire", 1).expect("version 1"),
+                &[("injured", "3"), ("serious_injured", "5")]
+            ),
+            vec![]
+        );
     }
 
     #[test]

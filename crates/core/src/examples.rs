@@ -72,10 +72,12 @@ fn example_value(id: &str, kind: BlankKind) -> String {
 
 /// 2 of most things; 20 of the figures others are counted among (the
 /// people involved or affected, the ill), so the example is consistent
-/// (`crosscheck`).
+/// (`crosscheck`); nobody missing, so the dead and missing together stay
+/// below 较大 (`grading::CASUALTIES_V2`).
 fn example_count(id: &str) -> u32 {
     match id {
         "involved" | "affected" | "sick" => 20,
+        "missing" => 0,
         _ => 2,
     }
 }
@@ -184,6 +186,15 @@ pub fn stages(family: Family) -> Vec<Stage> {
         Family::Incident { .. } => vec![Stage::Initial, Stage::FollowUp { n: 1 }, Stage::Final],
         Family::Hazard => vec![Stage::Initial],
         Family::HazardStep { stage } => vec![stage],
+        Family::DailyReport => vec![daily_stage()],
+    }
+}
+
+/// The example daily report's stage: the day before the example writing
+/// time (filed the next morning, as due).
+pub fn daily_stage() -> Stage {
+    Stage::Daily {
+        date: chrono::NaiveDate::from_ymd_opt(2026, 11, 22).expect("a day"),
     }
 }
 
@@ -192,7 +203,7 @@ fn stage_not_allowed(family: Family) -> Stage {
     match family {
         Family::Incident { .. } => Stage::Rectifying,
         Family::Hazard => Stage::Final,
-        Family::HazardStep { .. } => Stage::Initial,
+        Family::HazardStep { .. } | Family::DailyReport => Stage::Initial,
     }
 }
 

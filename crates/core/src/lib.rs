@@ -13,6 +13,7 @@ pub mod crosscheck;
 pub mod deadlines;
 pub mod decimal;
 pub mod desk;
+pub mod disaster;
 pub mod examples;
 pub mod geo;
 pub mod grading;

@@ -133,6 +133,9 @@ mod tests {
                 ("reporter_post", ErrorCode::TooLong)
             ]
         );
-        assert_eq!(check(["李秀英", "+86 138-0000-1234", &"村".repeat(60), &"员".repeat(40)]), vec![]);
+        assert_eq!(
+            check(["李秀英", "+86 138-0000-1234", &"村".repeat(60), &"员".repeat(40)]),
+            vec![]
+        );
     }
 }

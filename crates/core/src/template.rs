@@ -82,6 +82,9 @@ pub enum Family {
     Hazard,
     /// A step of a hazard's life, filed at exactly this stage.
     HazardStep { stage: Stage },
+    /// A natural disaster's daily report (日报), filed in its thread at
+    /// [`Stage::Daily`].
+    DailyReport,
 }
 
 impl Family {
@@ -90,6 +93,7 @@ impl Family {
             Family::Incident { .. } => matches!(stage, Stage::Initial | Stage::FollowUp { .. } | Stage::Final),
             Family::Hazard => stage == Stage::Initial,
             Family::HazardStep { stage: s } => stage == s,
+            Family::DailyReport => matches!(stage, Stage::Daily { .. }),
         }
     }
 }

@@ -6,6 +6,8 @@
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime};
 
 use crate::deadlines::{self, Due, Standing};
+use crate::disaster;
+use crate::stage::ThreadKind;
 use crate::validate::{beijing, parse_date, parse_datetime};
 use crate::{catalogue, grading, Answers, Family, Grade, GradeDecision, Report, Stage, Template};
 
@@ -61,10 +63,6 @@ impl<'a, R: StageRecord> Judge<'a, R> {
         self.records.first()
     }
 
-    fn latest(&self) -> Option<&'a R> {
-        self.records.last()
-    }
-
     fn submitted(&self) -> impl Iterator<Item = &'a R> {
         self.records.iter().filter(|r| r.submitted_at().is_some())
     }
@@ -82,16 +80,39 @@ impl<'a, R: StageRecord> Judge<'a, R> {
     /// The grade of the latest stage: as chosen, else as its figures
     /// suggest (a draft's too, so deadlines follow the figures as they are
     /// typed). `None` for hazards.
+    ///
+    /// While the figures are still open this is the grade they reach so far
+    /// (一般 for none), which is what deadlines count by; [`Judge::graded`]
+    /// says 未定级 instead.
     pub fn grade(&self) -> Option<Grade> {
-        let Family::Incident { grading: rule, .. } = self.template()?.family else {
-            return None;
-        };
-        let latest = self.latest()?;
+        let (latest, rule, _) = self.latest_graded()?;
         Some(
             latest
                 .grade_decision()
                 .map_or_else(|| grading::suggest(rule, latest.answers()).grade, |g| g.chosen),
         )
+    }
+
+    /// The grade as shown: the user's override, else the suggestion once
+    /// its figures decide it; `None` while 未定级 (and for hazards).
+    pub fn graded(&self) -> Option<Grade> {
+        let (latest, rule, template) = self.latest_graded()?;
+        match latest.grade_decision() {
+            Some(g) if g.chosen != g.suggested => Some(g.chosen),
+            _ => grading::suggest(rule, latest.answers()).graded(template),
+        }
+    }
+
+    /// The latest record that carries a grade (an incident's stage; a
+    /// natural disaster's daily report carries none), its rule and template.
+    fn latest_graded(&self) -> Option<(&'a R, &'static grading::GradingRule, &'static Template)> {
+        self.records.iter().rev().find_map(|r| {
+            let template = r.template()?;
+            match template.family {
+                Family::Incident { grading: rule, .. } => Some((r, rule, template)),
+                _ => None,
+            }
+        })
     }
 
     /// When the event happened (the first record's `occurred_at`), Beijing
@@ -120,10 +141,29 @@ impl<'a, R: StageRecord> Judge<'a, R> {
         };
         let grade = self.grade().unwrap_or(Grade::IV);
         let met = self.first_submitted();
-        deadlines::due_times(&deadlines::NATIONAL, occurred, grade, natural_disaster)
-            .into_iter()
-            .map(|due| (due, deadlines::standing(due.at, now, met)))
-            .collect()
+        let mut all: Vec<(Due, Standing)> =
+            deadlines::due_times(&deadlines::NATIONAL, occurred, grade, natural_disaster)
+                .into_iter()
+                .map(|due| (due, deadlines::standing(due.at, now, met)))
+                .collect();
+        all.extend(
+            disaster::dailies(self.records, now)
+                .into_iter()
+                .map(|(_, due, s)| (due, s)),
+        );
+        all
+    }
+
+    /// What kind of thread this is, for naming its stages (初报/核报 in a
+    /// natural disaster's).
+    pub fn kind(&self) -> Option<ThreadKind> {
+        Some(ThreadKind::of(self.template()?.family))
+    }
+
+    /// The day the next daily report of a natural disaster should cover,
+    /// if one is owed at `now` (see `disaster`).
+    pub fn next_daily(&self, now: NaiveDateTime) -> Option<NaiveDate> {
+        disaster::next_daily(self.records, now)
     }
 
     /// A hazard's rectification deadline, as found.

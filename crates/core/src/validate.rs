@@ -176,6 +176,17 @@ pub fn validate(report: &Report) -> Result<&'static Template, Vec<FieldError>> {
         ));
     }
     let written = report.written_at.with_timezone(&beijing()).naive_local();
+    if let Stage::Daily { date } = report.stage {
+        // Covers up to 24:00 of its day: a day still to come is a typo.
+        if date > (written + TimeDelta::minutes(FUTURE_TOLERANCE_MINUTES)).date() {
+            errors.push(FieldError::new(
+                "stage",
+                ErrorCode::InFuture,
+                "日报的日期不能晚于今天：请选择今天或之前的日期",
+                "a daily report's day cannot be after today: pick today or an earlier day",
+            ));
+        }
+    }
     errors.extend(validate_answers(template, &report.answers, report.stage, written));
     errors.extend(check_grade(template, report));
     errors.extend(check_photos(template, report));

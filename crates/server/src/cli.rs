@@ -200,9 +200,7 @@ pub fn parse(args: &[String]) -> Result<Command, CliError> {
 }
 
 fn check_username(username: &str) -> Result<(), CliError> {
-    if username.is_empty()
-        || username.chars().count() > MAX_USERNAME_CHARS
-        || username.chars().any(char::is_whitespace)
+    if username.is_empty() || username.chars().count() > MAX_USERNAME_CHARS || username.chars().any(char::is_whitespace)
     {
         return Err(CliError::Usage(format!(
             "`{username}` is not a username: 1 to {MAX_USERNAME_CHARS} characters, no spaces"
@@ -590,8 +588,10 @@ mod tests {
     #[test]
     fn profiles_are_set_at_adding_and_changed_later() {
         assert_eq!(
-            parse(&args("user add li --role reporter --area g1 --name 李秀英 --phone 13800001234 --unit 青石村 --post 网格员"))
-                .expect("user"),
+            parse(&args(
+                "user add li --role reporter --area g1 --name 李秀英 --phone 13800001234 --unit 青石村 --post 网格员"
+            ))
+            .expect("user"),
             Command::UserAdd {
                 username: "li".into(),
                 display_name: "李秀英".into(),
@@ -606,7 +606,16 @@ mod tests {
         );
         let words = |list: &[&str]| list.iter().map(|w| (*w).to_owned()).collect::<Vec<_>>();
         assert_eq!(
-            parse(&words(&["user", "profile", "li", "--phone", "138 0000 1234", "--unit", ""])).expect("profile"),
+            parse(&words(&[
+                "user",
+                "profile",
+                "li",
+                "--phone",
+                "138 0000 1234",
+                "--unit",
+                ""
+            ]))
+            .expect("profile"),
             Command::UserProfile {
                 username: "li".into(),
                 change: ProfileChange {
@@ -620,11 +629,15 @@ mod tests {
         );
         let message = |list: &[&str]| parse(&words(list)).expect_err("refused").to_string();
         assert!(message(&["user", "profile", "li"]).starts_with("user profile: give at least one"));
-        assert!(message(&["user", "profile", "li", "--phone", "12345"]).starts_with("--phone: Phone: give a phone number"));
+        assert!(
+            message(&["user", "profile", "li", "--phone", "12345"]).starts_with("--phone: Phone: give a phone number")
+        );
         assert!(message(&["user", "profile", "li", "--name", " "]).starts_with("--name cannot be empty"));
         let long_post = "员".repeat(41);
-        assert!(message(&["user", "add", "li", "--role", "reporter", "--area", "g1", "--post", &long_post])
-            .starts_with("--post: Reporter's post: at most 40 characters"));
+        assert!(
+            message(&["user", "add", "li", "--role", "reporter", "--area", "g1", "--post", &long_post])
+                .starts_with("--post: Reporter's post: at most 40 characters")
+        );
     }
 
     #[test]

@@ -331,12 +331,63 @@ macro_rules! tail_en {
     };
 }
 
+/// A template's blank list, built in steps: `[…]` to start, then `figures`
+/// adds the statistics system's figures (in the order of
+/// [`disaster_figures_zh!`]), `tail` the blanks of [`tail_zh!`], and
+/// `then […]` more of the template's own.
+macro_rules! blanks {
+    ([$($b:expr),* $(,)?]) => { &[$($b),*] };
+    ([$($b:expr),* $(,)?] figures $($rest:tt)*) => {
+        $crate::catalogue::common::blanks!([
+            $($b,)*
+            $crate::catalogue::common::AFFECTED,
+            $crate::catalogue::common::DEAD,
+            $crate::catalogue::common::MISSING,
+            $crate::catalogue::common::INJURED,
+            $crate::catalogue::common::EVACUATED,
+            $crate::catalogue::common::NEEDS_RELIEF,
+            $crate::catalogue::common::COLLAPSED_HOUSEHOLDS,
+            $crate::catalogue::common::COLLAPSED_ROOMS,
+            $crate::catalogue::common::SEVERELY_DAMAGED_HOUSEHOLDS,
+            $crate::catalogue::common::SEVERELY_DAMAGED_ROOMS,
+            $crate::catalogue::common::GENERALLY_DAMAGED_HOUSEHOLDS,
+            $crate::catalogue::common::GENERALLY_DAMAGED_ROOMS,
+            $crate::catalogue::common::CROP_AREA,
+            $crate::catalogue::common::DIRECT_LOSS,
+        ] $($rest)*)
+    };
+    ([$($b:expr),* $(,)?] tail $($rest:tt)*) => {
+        $crate::catalogue::common::blanks!([
+            $($b,)*
+            $crate::catalogue::common::TREND,
+            $crate::catalogue::common::LEADER_ON_SITE,
+            $crate::catalogue::common::SENSITIVE,
+            $crate::catalogue::common::EMERGENCY_RESPONSE,
+            $crate::catalogue::common::MEASURES,
+            $crate::catalogue::common::PROGRESS,
+            $crate::catalogue::common::OUTCOME,
+            $crate::catalogue::common::NEXT_STEPS,
+            $crate::catalogue::common::HELP_NEEDED,
+            $crate::catalogue::common::PHOTOS,
+            $crate::catalogue::common::SOURCE,
+            $crate::catalogue::common::KNOWN_AT,
+            $crate::catalogue::common::REPORTER,
+            $crate::catalogue::common::REPORTER_UNIT,
+            $crate::catalogue::common::REPORTER_POST,
+            $crate::catalogue::common::PHONE,
+        ] $($rest)*)
+    };
+    ([$($b:expr),* $(,)?] then [$($c:expr),* $(,)?] $($rest:tt)*) => {
+        $crate::catalogue::common::blanks!([$($b,)* $($c),*] $($rest)*)
+    };
+}
+
 /// A version-2 incident template: the sentence's own beginning (`zh`,
 /// `en`) with its blanks, then the shared end ([`tail_zh!`]) with its
 /// blanks. With `disaster` first, the statistics system's figures
 /// ([`disaster_figures_zh!`]) come between the two.
 macro_rules! incident_v2 {
-    (@build $id:expr, $family:expr, $title:expr, ($($zh:tt)*), ($($en:tt)*), [$($blank:expr),* $(,)?]) => {
+    (@build $id:expr, $family:expr, $title:expr, ($($zh:tt)*), ($($en:tt)*), $blanks:expr) => {
         $crate::template::Template {
             id: $id,
             version: 2,
@@ -346,54 +397,21 @@ macro_rules! incident_v2 {
                 concat!($($zh)*, $crate::catalogue::common::tail_zh!()),
                 concat!($($en)*, " ", $crate::catalogue::common::tail_en!()),
             ),
-            blanks: &[
-                $($blank,)*
-                $crate::catalogue::common::TREND,
-                $crate::catalogue::common::LEADER_ON_SITE,
-                $crate::catalogue::common::SENSITIVE,
-                $crate::catalogue::common::EMERGENCY_RESPONSE,
-                $crate::catalogue::common::MEASURES,
-                $crate::catalogue::common::PROGRESS,
-                $crate::catalogue::common::OUTCOME,
-                $crate::catalogue::common::NEXT_STEPS,
-                $crate::catalogue::common::HELP_NEEDED,
-                $crate::catalogue::common::PHOTOS,
-                $crate::catalogue::common::SOURCE,
-                $crate::catalogue::common::KNOWN_AT,
-                $crate::catalogue::common::REPORTER,
-                $crate::catalogue::common::REPORTER_UNIT,
-                $crate::catalogue::common::REPORTER_POST,
-                $crate::catalogue::common::PHONE,
-            ],
+            blanks: $blanks,
         }
     };
     (disaster $id:expr, $family:expr, $title:expr, $zh:literal, $en:literal, [$($blank:expr),* $(,)?]) => {
         $crate::catalogue::common::incident_v2!(@build $id, $family, $title,
             ($zh, $crate::catalogue::common::disaster_figures_zh!()),
             ($en, " ", $crate::catalogue::common::disaster_figures_en!()),
-            [
-                $($blank,)*
-                $crate::catalogue::common::AFFECTED,
-                $crate::catalogue::common::DEAD,
-                $crate::catalogue::common::MISSING,
-                $crate::catalogue::common::INJURED,
-                $crate::catalogue::common::EVACUATED,
-                $crate::catalogue::common::NEEDS_RELIEF,
-                $crate::catalogue::common::COLLAPSED_HOUSEHOLDS,
-                $crate::catalogue::common::COLLAPSED_ROOMS,
-                $crate::catalogue::common::SEVERELY_DAMAGED_HOUSEHOLDS,
-                $crate::catalogue::common::SEVERELY_DAMAGED_ROOMS,
-                $crate::catalogue::common::GENERALLY_DAMAGED_HOUSEHOLDS,
-                $crate::catalogue::common::GENERALLY_DAMAGED_ROOMS,
-                $crate::catalogue::common::CROP_AREA,
-                $crate::catalogue::common::DIRECT_LOSS,
-            ])
+            $crate::catalogue::common::blanks!([$($blank),*] figures tail))
     };
     ($id:expr, $family:expr, $title:expr, $zh:literal, $en:literal, [$($blank:expr),* $(,)?]) => {
-        $crate::catalogue::common::incident_v2!(@build $id, $family, $title, ($zh), ($en), [$($blank),*])
+        $crate::catalogue::common::incident_v2!(@build $id, $family, $title, ($zh), ($en),
+            $crate::catalogue::common::blanks!([$($blank),*] tail))
     };
 }
-pub(crate) use {incident_v2, tail_en, tail_zh};
+pub(crate) use {blanks, incident_v2, tail_en, tail_zh};
 
 /// The statistics system's figures as one piece of sentence, shared by
 /// every natural-disaster template (version 2).

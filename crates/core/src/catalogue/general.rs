@@ -83,7 +83,7 @@ pub const GENERAL_INCIDENT: Template = Template {
 /// twelve categories' version 2.
 pub const GENERAL_INCIDENT_V2: Template = incident_v2!(
     "general_incident",
-    GENERAL_INCIDENT.family,
+    crate::catalogue::incidents::OTHER_EVENT_V2,
     GENERAL_INCIDENT.title,
     "{occurred_at}，在{place}（位置：{gps}）发生{category}。{what_happened}。\
      目前已造成{dead}人死亡、{injured}人受伤、{missing}人失踪。",

@@ -10,7 +10,7 @@ use crate::catalogue::common::{
     MAX_PEOPLE, MEASURES, MISSING, OCCURRED_AT, PEOPLE, PHONE, PHOTOS, PLACE, REPORTER, SERIOUS_INJURED, TRAPPED,
     WHAT_HAPPENED, YES_NO_UNKNOWN,
 };
-use crate::grading::{CASUALTIES, WORK_SAFETY};
+use crate::grading::{CASUALTIES, CASUALTIES_V2, WORK_SAFETY};
 use crate::template::{Blank, BlankKind, ChoiceOption, Family, Need, Template};
 use crate::text::Text;
 
@@ -48,6 +48,15 @@ pub const INCIDENTS_V2: &[&Template] = &[
 const NATURAL_DISASTER: Family = Family::Incident {
     natural_disaster: true,
     grading: &CASUALTIES,
+};
+/// Version 2 counts the dead and missing together (see `CASUALTIES_V2`).
+const NATURAL_DISASTER_V2: Family = Family::Incident {
+    natural_disaster: true,
+    grading: &CASUALTIES_V2,
+};
+pub(crate) const OTHER_EVENT_V2: Family = Family::Incident {
+    natural_disaster: false,
+    grading: &CASUALTIES_V2,
 };
 const ACCIDENT: Family = Family::Incident {
     natural_disaster: false,
@@ -706,7 +715,7 @@ pub const SOCIAL_SECURITY: Template = Template {
 
 pub const EARTHQUAKE_V2: Template = incident_v2!(
     disaster "earthquake",
-    NATURAL_DISASTER,
+    NATURAL_DISASTER_V2,
     EARTHQUAKE.title,
     "{occurred_at}，{place}（位置：{gps}）受{magnitude}级地震影响。{what_happened}。{trapped}人被困（压埋）。",
     "At {occurred_at}, {place} (position: {gps}) was hit by a magnitude {magnitude} earthquake. {what_happened}. \
@@ -716,7 +725,7 @@ pub const EARTHQUAKE_V2: Template = incident_v2!(
 
 pub const GEOLOGICAL_DISASTER_V2: Template = incident_v2!(
     disaster "geological_disaster",
-    NATURAL_DISASTER,
+    NATURAL_DISASTER_V2,
     GEOLOGICAL_DISASTER.title,
     "{occurred_at}，{place}（位置：{gps}）发生{kind}。{what_happened}。仍威胁{threatened}人安全。",
     "At {occurred_at}, a {kind} occurred at {place} (position: {gps}). {what_happened}. \
@@ -726,7 +735,7 @@ pub const GEOLOGICAL_DISASTER_V2: Template = incident_v2!(
 
 pub const FLOOD_V2: Template = incident_v2!(
     disaster "flood",
-    NATURAL_DISASTER,
+    NATURAL_DISASTER_V2,
     FLOOD.title,
     "{occurred_at}，{place}（位置：{gps}）发生{kind}灾害。{what_happened}。{trapped}人被困待救。",
     "At {occurred_at}, {place} (position: {gps}) suffered {kind}. {what_happened}. \
@@ -736,7 +745,7 @@ pub const FLOOD_V2: Template = incident_v2!(
 
 pub const FOREST_FIRE_V2: Template = incident_v2!(
     disaster "forest_fire",
-    NATURAL_DISASTER,
+    NATURAL_DISASTER_V2,
     FOREST_FIRE.title,
     "{occurred_at}，{place}（位置：{gps}）发生森林草原火灾。{what_happened}。\
      目前{fire_state}，过火面积约{burned_area}公顷，投入扑救力量{firefighters}人。",
@@ -747,7 +756,7 @@ pub const FOREST_FIRE_V2: Template = incident_v2!(
 
 pub const METEOROLOGICAL_V2: Template = incident_v2!(
     disaster "meteorological",
-    NATURAL_DISASTER,
+    NATURAL_DISASTER_V2,
     METEOROLOGICAL.title,
     "{occurred_at}起，{place}（位置：{gps}）遭受{kinds}灾害。{what_happened}。",
     "From {occurred_at}, {place} (position: {gps}) was hit by {kinds}. {what_happened}.",
@@ -834,7 +843,7 @@ pub const COLLAPSE_V2: Template = incident_v2!(
 
 pub const PUBLIC_HEALTH_V2: Template = incident_v2!(
     "public_health",
-    OTHER_EVENT,
+    OTHER_EVENT_V2,
     PUBLIC_HEALTH.title,
     "{occurred_at}，{place}（位置：{gps}）发生一起突发公共卫生事件（{kind}）。{what_happened}。\
      目前共发病{sick}人，其中危重{critical}人，死亡{dead}人；初步估算直接经济损失{direct_loss}万元。初步原因：{cause}。",
@@ -846,7 +855,7 @@ pub const PUBLIC_HEALTH_V2: Template = incident_v2!(
 
 pub const SOCIAL_SECURITY_V2: Template = incident_v2!(
     "social_security",
-    OTHER_EVENT,
+    OTHER_EVENT_V2,
     SOCIAL_SECURITY.title,
     "{occurred_at}，{place}（位置：{gps}）发生{kind}，涉及约{involved}人。{what_happened}。\
      目前已造成{dead}人死亡、{injured}人受伤（其中重伤{serious_injured}人）、{missing}人失踪，初步估算直接经济损失{direct_loss}万元。\

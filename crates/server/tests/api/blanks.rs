@@ -40,7 +40,11 @@ async fn more_seriously_injured_than_injured_is_422_naming_both_and_not_stored()
             "{}",
             f.zh
         );
-        assert!(f.en.contains("seriously injured") && f.en.contains("Injured"), "{}", f.en);
+        assert!(
+            f.en.contains("seriously injured") && f.en.contains("Injured"),
+            "{}",
+            f.en
+        );
     }
     assert!(app.list().await.is_empty(), "nothing is stored");
 
