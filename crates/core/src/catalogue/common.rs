@@ -125,13 +125,13 @@ pub const REPORTER: Blank = Blank {
 };
 pub const REPORTER_UNIT: Blank = Blank {
     id: "reporter_unit",
-    label: Text::new("报告人单位", "Reporter's unit"),
+    label: Text::new("所在单位", "Unit"),
     kind: BlankKind::Text { max_chars: 60 },
     need: Need::Optional,
 };
 pub const REPORTER_POST: Blank = Blank {
     id: "reporter_post",
-    label: Text::new("报告人职务", "Reporter's post"),
+    label: Text::new("职务", "Post"),
     kind: BlankKind::Text { max_chars: 40 },
     need: Need::Optional,
 };
