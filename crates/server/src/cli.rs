@@ -636,7 +636,7 @@ mod tests {
         let long_post = "员".repeat(41);
         assert!(
             message(&["user", "add", "li", "--role", "reporter", "--area", "g1", "--post", &long_post])
-                .starts_with("--post: Reporter's post: at most 40 characters")
+                .starts_with("--post: Post: at most 40 characters")
         );
     }
 
