@@ -198,3 +198,53 @@ impl<'a, R: StageRecord> Judge<'a, R> {
             .any(|r| matches!(r.stage(), Stage::Final | Stage::Closed))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::examples;
+    use crate::grading::GradeDecision;
+
+    /// A flood (version 2) record at `stage` with `answers` over nothing.
+    fn flood(stage: Stage, answers: &[(&str, &str)]) -> Report {
+        let template = catalogue::find("flood", 2).expect("flood v2");
+        let mut r = examples::report(template, stage);
+        r.answers = answers.iter().map(|(k, v)| (*k, *v)).collect();
+        r.answers.insert("occurred_at".into(), examples::OCCURRED_AT.into());
+        r
+    }
+
+    #[test]
+    fn an_empty_form_is_not_graded_while_deadlines_count_it_as_general() {
+        let records = [flood(Stage::Initial, &[])];
+        let judge = Judge::new(&records);
+        assert_eq!(judge.graded(), None, "未定级");
+        assert_eq!(judge.grade(), Some(Grade::IV), "deadlines count by what the figures reach");
+        let filled = [flood(Stage::Initial, &[("dead", "0"), ("missing", "0"), ("direct_loss", "0")])];
+        assert_eq!(Judge::new(&filled).graded(), Some(Grade::IV));
+        let mut chosen = flood(Stage::Initial, &[]);
+        chosen.grade = Some(GradeDecision {
+            suggested: Grade::IV,
+            chosen: Grade::III,
+            reason: "涉及学校".into(),
+        });
+        assert_eq!(Judge::new(&[chosen]).graded(), Some(Grade::III), "the reporter's own grade stands");
+    }
+
+    #[test]
+    fn a_daily_report_keeps_the_grade_of_the_stage_before_and_names_a_disaster_chain() {
+        let mut daily = examples::report(catalogue::daily(), examples::daily_stage());
+        daily.answers.insert("dead".into(), "0".into());
+        let records = [
+            flood(Stage::Initial, &[("dead", "2"), ("missing", "1"), ("direct_loss", "0")]),
+            daily,
+        ];
+        let judge = Judge::new(&records);
+        assert_eq!(judge.graded(), Some(Grade::III), "2 dead + 1 missing, from the 初报");
+        assert_eq!(judge.kind(), Some(ThreadKind::NaturalDisaster));
+        assert!(judge
+            .deadlines(parse_datetime(examples::OCCURRED_AT).expect("a time"))
+            .iter()
+            .any(|(due, _)| due.rule.id == "disaster_daily"));
+    }
+}
