@@ -219,8 +219,15 @@ mod tests {
         let records = [flood(Stage::Initial, &[])];
         let judge = Judge::new(&records);
         assert_eq!(judge.graded(), None, "未定级");
-        assert_eq!(judge.grade(), Some(Grade::IV), "deadlines count by what the figures reach");
-        let filled = [flood(Stage::Initial, &[("dead", "0"), ("missing", "0"), ("direct_loss", "0")])];
+        assert_eq!(
+            judge.grade(),
+            Some(Grade::IV),
+            "deadlines count by what the figures reach"
+        );
+        let filled = [flood(
+            Stage::Initial,
+            &[("dead", "0"), ("missing", "0"), ("direct_loss", "0")],
+        )];
         assert_eq!(Judge::new(&filled).graded(), Some(Grade::IV));
         let mut chosen = flood(Stage::Initial, &[]);
         chosen.grade = Some(GradeDecision {
@@ -228,7 +235,11 @@ mod tests {
             chosen: Grade::III,
             reason: "涉及学校".into(),
         });
-        assert_eq!(Judge::new(&[chosen]).graded(), Some(Grade::III), "the reporter's own grade stands");
+        assert_eq!(
+            Judge::new(&[chosen]).graded(),
+            Some(Grade::III),
+            "the reporter's own grade stands"
+        );
     }
 
     #[test]

@@ -170,7 +170,7 @@ pub const YES_NO: &[ChoiceOption] = &[
     },
 ];
 
-const fn text(id: &'static str, label: Text, max_chars: usize, need: Need) -> Blank {
+pub const fn text(id: &'static str, label: Text, max_chars: usize, need: Need) -> Blank {
     Blank {
         id,
         label,
@@ -179,11 +179,29 @@ const fn text(id: &'static str, label: Text, max_chars: usize, need: Need) -> Bl
     }
 }
 
-const fn long_text(id: &'static str, label: Text, max_chars: usize, need: Need) -> Blank {
+pub const fn long_text(id: &'static str, label: Text, max_chars: usize, need: Need) -> Blank {
     Blank {
         id,
         label,
         kind: BlankKind::LongText { max_chars },
+        need,
+    }
+}
+
+pub const fn choice(id: &'static str, label: Text, options: &'static [ChoiceOption], need: Need) -> Blank {
+    Blank {
+        id,
+        label,
+        kind: BlankKind::Choice { options },
+        need,
+    }
+}
+
+pub const fn amount(id: &'static str, label: Text, max: u32, decimals: u8, unit: Text, need: Need) -> Blank {
+    Blank {
+        id,
+        label,
+        kind: BlankKind::Amount { max, decimals, unit },
         need,
     }
 }
@@ -219,18 +237,18 @@ pub const LEADER_ON_SITE: Blank = text(
     60,
     Need::Optional,
 );
-pub const SENSITIVE: Blank = Blank {
-    id: "sensitive",
-    label: Text::new("是否敏感事件", "Sensitive event"),
-    kind: BlankKind::Choice { options: YES_NO },
-    need: Need::Optional,
-};
-pub const EMERGENCY_RESPONSE: Blank = Blank {
-    id: "emergency_response",
-    label: Text::new("是否已启动应急响应", "Emergency response launched"),
-    kind: BlankKind::Choice { options: YES_NO },
-    need: Need::Optional,
-};
+pub const SENSITIVE: Blank = choice(
+    "sensitive",
+    Text::new("是否敏感事件", "Sensitive event"),
+    YES_NO,
+    Need::Optional,
+);
+pub const EMERGENCY_RESPONSE: Blank = choice(
+    "emergency_response",
+    Text::new("是否已启动应急响应", "Emergency response launched"),
+    YES_NO,
+    Need::Optional,
+);
 /// 续报: what changed since the last report; a follow-up does not repeat
 /// the first account.
 pub const PROGRESS: Blank = long_text(
@@ -292,16 +310,14 @@ pub const GENERALLY_DAMAGED_ROOMS: Blank = count(
     Need::Optional,
 );
 /// Crop area affected, in 亩 as farmers and village cadres count it.
-pub const CROP_AREA: Blank = Blank {
-    id: "crop_area",
-    label: Text::new("农作物受灾面积", "Crop area affected"),
-    kind: BlankKind::Amount {
-        max: 10_000_000,
-        decimals: 1,
-        unit: Text::new("亩", "mu"),
-    },
-    need: Need::Optional,
-};
+pub const CROP_AREA: Blank = amount(
+    "crop_area",
+    Text::new("农作物受灾面积", "Crop area affected"),
+    10_000_000,
+    1,
+    Text::new("亩", "mu"),
+    Need::Optional,
+);
 
 /// The pairs of house figures: households first, rooms second. A
 /// household has at least one room, so households never exceed rooms.

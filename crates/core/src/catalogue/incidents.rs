@@ -6,9 +6,9 @@
 //! that caused it. Anything else goes to the general incident report.
 
 use crate::catalogue::common::{
-    incident_v2, AFFECTED, CAUSE, CROP_AREA, DEAD, DIRECT_LOSS, EVACUATED, GPS, HELP_NEEDED, HOUSES_COLLAPSED, INJURED,
-    MAX_PEOPLE, MEASURES, MISSING, OCCURRED_AT, PEOPLE, PHONE, PHOTOS, PLACE, REPORTER, SERIOUS_INJURED, TRAPPED,
-    WHAT_HAPPENED, YES_NO_UNKNOWN,
+    amount, choice, incident_v2, text, AFFECTED, CAUSE, CROP_AREA, DEAD, DIRECT_LOSS, EVACUATED, GPS, HELP_NEEDED,
+    HOUSES_COLLAPSED, INJURED, MAX_PEOPLE, MEASURES, MISSING, OCCURRED_AT, PEOPLE, PHONE, PHOTOS, PLACE, REPORTER,
+    SERIOUS_INJURED, TRAPPED, WHAT_HAPPENED, YES_NO_UNKNOWN,
 };
 use crate::grading::{CASUALTIES, CASUALTIES_V2, WORK_SAFETY};
 use crate::template::{Blank, BlankKind, ChoiceOption, Family, Need, Template};
@@ -97,44 +97,40 @@ const fn people(id: &'static str, label: Text) -> Blank {
 }
 
 // Blanks of one category, shared by its versions.
-const MAGNITUDE: Blank = Blank {
-    id: "magnitude",
-    label: Text::new("震级", "Magnitude"),
-    kind: BlankKind::Amount {
-        max: 10,
-        decimals: 1,
-        unit: Text::new("级", "magnitude"),
-    },
-    need: Need::Optional,
-};
-const FIRE_STATE: Blank = Blank {
-    id: "fire_state",
-    label: Text::new("火情状态", "State of the fire"),
-    kind: BlankKind::Choice { options: FIRE_STATES },
-    need: Need::Optional,
-};
-const BURNED_AREA: Blank = Blank {
-    id: "burned_area",
-    label: Text::new("过火面积", "Area burned"),
-    kind: BlankKind::Amount {
-        max: 1_000_000,
-        decimals: 2,
-        unit: Text::new("公顷", "hectares"),
-    },
-    need: Need::Optional,
-};
+const MAGNITUDE: Blank = amount(
+    "magnitude",
+    Text::new("震级", "Magnitude"),
+    10,
+    1,
+    Text::new("级", "magnitude"),
+    Need::Optional,
+);
+const FIRE_STATE: Blank = choice(
+    "fire_state",
+    Text::new("火情状态", "State of the fire"),
+    FIRE_STATES,
+    Need::Optional,
+);
+const BURNED_AREA: Blank = amount(
+    "burned_area",
+    Text::new("过火面积", "Area burned"),
+    1_000_000,
+    2,
+    Text::new("公顷", "hectares"),
+    Need::Optional,
+);
 const KINDS: Blank = Blank {
     id: "kinds",
     label: Text::new("灾害种类（可多选）", "Kind of weather (all that apply)"),
     kind: BlankKind::MultiChoice { options: WEATHER_KINDS },
     need: Need::Always,
 };
-const PREMISES: Blank = Blank {
-    id: "premises",
-    label: Text::new("起火场所", "Premises"),
-    kind: BlankKind::Choice { options: PREMISE_KINDS },
-    need: Need::Optional,
-};
+const PREMISES: Blank = choice(
+    "premises",
+    Text::new("起火场所", "Premises"),
+    PREMISE_KINDS,
+    Need::Optional,
+);
 const VEHICLES: Blank = Blank {
     id: "vehicles",
     label: Text::new("涉及车辆", "Vehicles involved"),
@@ -153,18 +149,13 @@ const HAZARDOUS_GOODS: Blank = Blank {
     },
     need: Need::Optional,
 };
-const SUBSTANCE: Blank = Blank {
-    id: "substance",
-    label: Text::new("涉及物质", "Substance"),
-    kind: BlankKind::Text { max_chars: 60 },
-    need: Need::Optional,
-};
-const UNIT_NAME: Blank = Blank {
-    id: "unit_name",
-    label: Text::new("事故发生单位", "Unit where it happened"),
-    kind: BlankKind::Text { max_chars: 100 },
-    need: Need::AtFinal,
-};
+const SUBSTANCE: Blank = text("substance", Text::new("涉及物质", "Substance"), 60, Need::Optional);
+const UNIT_NAME: Blank = text(
+    "unit_name",
+    Text::new("事故发生单位", "Unit where it happened"),
+    100,
+    Need::AtFinal,
+);
 const SICK: Blank = Blank {
     id: "sick",
     label: Text::new("发病人数", "People fallen ill"),
