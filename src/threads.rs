@@ -141,7 +141,7 @@ impl Thread {
             .records
             .iter()
             .rev()
-            .find(|r| r.template().is_some_and(|t| t.family != Family::DailyReport))
+            .find(|r| r.template().is_some_and(|t| !matches!(t.family, Family::DailyReport)))
             .unwrap_or(self.latest());
         let template = match (self.template()?.family, stage) {
             (Family::Incident { .. }, Stage::Daily { .. }) => catalogue::daily(),
@@ -155,7 +155,7 @@ impl Thread {
             draft.answers = latest.answers.clone();
             // Keep an override only while its reason still stands.
             draft.grade = latest.grade.clone().filter(|g| g.chosen != g.suggested);
-        } else if template.family == Family::DailyReport {
+        } else if matches!(template.family, Family::DailyReport) {
             // The totals so far and the reporter, from the latest report:
             // on a day nothing changed, 「无变化」 is all that is left.
             draft.answers = latest

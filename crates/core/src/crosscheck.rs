@@ -64,18 +64,16 @@ fn at_most(template: &Template, answers: &Answers, parts: &[&str], whole: &str) 
     if sum <= whole_value {
         return None;
     }
-    let (zh_parts, en_parts) = (
-        filled
-            .iter()
-            .map(|(b, v)| format!("{}（{v}）", b.label.zh))
-            .collect::<Vec<_>>()
-            .join("加"),
-        filled
-            .iter()
-            .map(|(b, v)| format!("{} ({v})", b.label.en))
-            .collect::<Vec<_>>()
-            .join(" plus "),
-    );
+    // At most two parts: "死亡人数（4）加失踪人数（7）".
+    let (mut zh_parts, mut en_parts) = (String::new(), String::new());
+    for (i, (b, v)) in filled.iter().enumerate() {
+        if i > 0 {
+            zh_parts.push('加');
+            en_parts.push_str(" plus ");
+        }
+        zh_parts.push_str(&format!("{}（{v}）", b.label.zh));
+        en_parts.push_str(&format!("{} ({v})", b.label.en));
+    }
     let zh = format!(
         "{zh_parts}不能多于{}（{whole_value}）：请核对这两项，改正其中填错的一项。",
         whole_blank.label.zh

@@ -9,7 +9,7 @@
 //! The other deadlines of a thread are the rule engine's (`deadlines`);
 //! these are listed with them, under the rule [`DAILY`].
 
-use chrono::{NaiveDate, NaiveDateTime, NaiveTime, TimeDelta};
+use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 
 use crate::deadlines::{self, Applies, DeadlineRule, Due, Standing};
 use crate::stage::Stage;
@@ -30,7 +30,7 @@ pub static DAILY: DeadlineRule = DeadlineRule {
 /// When the daily report of `day` is due: 09:00 the next day, Beijing time.
 pub fn due_at(day: NaiveDate) -> NaiveDateTime {
     let nine = NaiveTime::from_hms_opt(9, 0, 0).unwrap_or(NaiveTime::MIN);
-    (day + TimeDelta::days(1)).and_time(nine)
+    day.succ_opt().unwrap_or(NaiveDate::MAX).and_time(nine)
 }
 
 /// Beijing time of a record's submission.
@@ -73,7 +73,8 @@ pub fn dailies<R: StageRecord>(records: &[R], now: NaiveDateTime) -> Vec<(NaiveD
             .filter_map(submitted)
             .min();
         out.push((day, Due { rule: &DAILY, at }, deadlines::standing(at, now, met)));
-        day += TimeDelta::days(1);
+        let Some(next) = day.succ_opt() else { break };
+        day = next;
     }
     out
 }
