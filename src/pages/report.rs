@@ -1,7 +1,7 @@
 use kuaibao_core::account::Role;
 use kuaibao_core::stage::ThreadKind;
 use kuaibao_core::validate::{self, beijing};
-use kuaibao_core::{Family, FieldError, ReportId, Stage, Template};
+use kuaibao_core::{ErrorCode, Family, FieldError, ReportId, Stage, Template};
 use leptos::prelude::*;
 
 use crate::components::{DeadlineList, GradePanel, OfficeRequests, SentenceForm, StatusLine, ThreadChain};
@@ -111,9 +111,12 @@ fn DraftEditor(id: ReportId) -> impl IntoView {
             all
         } else {
             left.with(|l| {
-                all.into_iter()
-                    .filter(|e| l.contains(&e.field) || e.field == "grade_reason")
-                    .collect()
+                let seen = |e: &FieldError| l.contains(&e.field) || e.field == "grade_reason";
+                // Two blanks that contradict each other are marked together
+                // once either has been left (their errors share a message).
+                let pair_seen =
+                    |e: &FieldError| e.code == ErrorCode::Inconsistent && all.iter().any(|o| o.zh == e.zh && seen(o));
+                all.iter().filter(|e| seen(e) || pair_seen(e)).cloned().collect()
             })
         }
     });

@@ -54,6 +54,15 @@ async function submit(page) {
   await page.getByTestId('outbox-count').waitFor();
 }
 
+/** A screenshot at the phone's 360×640 and at a desk's 1366×768. */
+async function shots(page, name) {
+  if (!SHOTS) return;
+  await page.screenshot({ path: `${SHOTS}/${name}-360.png`, fullPage: true });
+  await page.setViewportSize({ width: 1366, height: 768 });
+  await page.screenshot({ path: `${SHOTS}/${name}-1366.png`, fullPage: true });
+  await page.setViewportSize({ width: 360, height: 640 });
+}
+
 /** The labels of the next-step buttons on a submitted record's page. */
 async function nextSteps(page) {
   return page.locator('.actions.next button').allInnerTexts();
@@ -74,6 +83,7 @@ test('a flood: 初报 → 续报一 → 日报（无变化） → 核报 from th
   assert.equal(await page.getByTestId('grade-suggested').getAttribute('data-grade'), 'none');
   assert.match(await page.getByTestId('grade-panel').innerText(), /未定级：请填写死亡人数、失踪人数、直接经济损失/);
 
+  await shots(page, 'phone-initial-empty');
   await blank(page, 'occurred_at').fill(beijingMinute(-20));
   await blank(page, 'place').fill('青石村三组河堤');
   await blank(page, 'kind').selectOption('flash_flood');
@@ -83,16 +93,14 @@ test('a flood: 初报 → 续报一 → 日报（无变化） → 核报 from th
   }
   assert.equal(await page.getByTestId('grade-suggested').getAttribute('data-grade'), 'IV', 'every deciding figure filled');
 
-  // More evacuated than affected: both blanks say so once left.
+  // More evacuated than affected: once the one is left, both blanks say so.
   await blank(page, 'evacuated').fill('300');
   await blank(page, 'evacuated').blur();
-  await blank(page, 'affected').focus();
-  await blank(page, 'affected').blur();
   for (const id of ['evacuated', 'affected']) {
     await page.locator(`#error-${id}`, { hasText: '请核对这两项' }).waitFor();
   }
   assert.match(await page.locator('#error-evacuated').innerText(), /紧急转移安置人数（300）不能多于受灾人口（120）/);
-  if (SHOTS) await page.screenshot({ path: `${SHOTS}/phone-initial-crosscheck-360.png`, fullPage: true });
+  await shots(page, 'phone-initial-crosscheck');
   await blank(page, 'evacuated').fill('30');
   await page.waitForFunction(() => ['evacuated', 'affected'].every((id) => document.getElementById(`error-${id}`).innerText.trim() === ''));
   await submit(page);
@@ -105,7 +113,7 @@ test('a flood: 初报 → 续报一 → 日报（无变化） → 核报 from th
   assert.equal(steps[0], '报送续报一');
   assert.match(steps[1], /^报送日报（\d+月\d+日）$/);
   assert.equal(steps[2], '报送核报');
-  if (SHOTS) await page.screenshot({ path: `${SHOTS}/phone-initial-submitted-360.png`, fullPage: true });
+  await shots(page, 'phone-initial-submitted');
 
   // 续报一: what progressed.
   await page.getByRole('button', { name: '报送续报一' }).click();
@@ -123,7 +131,7 @@ test('a flood: 初报 → 续报一 → 日报（无变化） → 核报 from th
   assert.equal(await blank(page, 'affected').inputValue(), '150', 'the totals so far');
   assert.equal(await blank(page, 'reporter_unit').inputValue(), PROFILE.unit);
   await blank(page, 'change').selectOption('no_change');
-  if (SHOTS) await page.screenshot({ path: `${SHOTS}/phone-daily-360.png`, fullPage: true });
+  await shots(page, 'phone-daily');
   await submit(page);
 
   // Today's daily report is in: only a 续报 or the 核报 is offered now.
@@ -141,6 +149,7 @@ test('a flood: 初报 → 续报一 → 日报（无变化） → 核报 from th
   await submit(page);
 
   await openLatest(page);
+  await shots(page, 'phone-chain');
   const chain = await page.getByTestId('chain-item').locator('.stage').allInnerTexts();
   assert.equal(chain.length, 4);
   assert.deepEqual([chain[0], chain[1], chain[3]], ['初报', '续报一', '核报']);

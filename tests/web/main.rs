@@ -53,6 +53,9 @@ pub fn session(username: &str, token: &str, ends_in_ms: i64) -> Session {
                 name: "青石村三组".into(),
                 level: AreaLevel::Grid,
             },
+            phone: "13800001234".into(),
+            unit: "青石村村民委员会".into(),
+            post: String::new(),
         },
         expires_at: chrono::DateTime::from_timestamp_millis(now + ends_in_ms).expect("a time"),
     }

@@ -10,9 +10,9 @@ mod close;
 mod photos;
 mod record;
 
-use kuaibao_core::stage::ThreadKind;
 use kuaibao_core::closing::may_close;
 use kuaibao_core::office::{Inbox, ThreadSummary, INBOX_PATH};
+use kuaibao_core::stage::ThreadKind;
 use kuaibao_core::ReportId;
 use leptos::prelude::*;
 

@@ -437,7 +437,11 @@ async fn a_daily_report_is_added_like_a_follow_up_and_refused_to_others() {
     let daily = Stage::Daily { date: today };
 
     refused_to_the_others(&app, &dirs, &who, &[daily], |stage| disaster(stage, thread, 5)).await;
-    assert_eq!(app.thread_as(&app.admin, first.id).await.records.len(), 1, "nothing stored");
+    assert_eq!(
+        app.thread_as(&app.admin, first.id).await.records.len(),
+        1,
+        "nothing stored"
+    );
 
     // A day still to come is refused, naming the stage.
     let tomorrow = Stage::Daily {
