@@ -63,7 +63,7 @@ pub fn InboxLine(
     let deadline = deadline_cell(thread.clone(), elapsed);
     view! {
         <tr class="inbox-line" data-testid="inbox-line" data-thread=thread.thread_id.to_string()
-            data-grade=thread.grade.map(|g| g.code()).unwrap_or("hazard")>
+            data-grade=thread.grade.map_or(if thread.hazard { "hazard" } else { "none" }, |g| g.code())>
             <th scope="row"><a href=href data-testid="line-open">{thread.title_zh.clone()}</a></th>
             <td>{grade}</td>
             <td>{deadline}</td>
