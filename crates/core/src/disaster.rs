@@ -4,7 +4,8 @@
 //! one the thread was opened on counts, even when it was opened at 23:30:
 //! its 24:00 figures are still due at 09:00. A daily report saying 「无变化」
 //! meets its day as well as one with new figures. The 核报 ends the chain:
-//! no day whose report would fall due after it is asked for.
+//! no day whose report would fall due after it is asked for (one filed
+//! before it is still listed, met).
 //!
 //! The other deadlines of a thread are the rule engine's (`deadlines`);
 //! these are listed with them, under the rule [`DAILY`].
@@ -64,14 +65,16 @@ pub fn dailies<R: StageRecord>(records: &[R], now: NaiveDateTime) -> Vec<(NaiveD
     let mut day = opened.date();
     while day <= now.date() {
         let at = due_at(day);
-        if verified.is_some_and(|v| v < at) {
-            break;
-        }
         let met = records
             .iter()
             .filter(|r| r.stage() == Stage::Daily { date: day })
             .filter_map(submitted)
             .min();
+        // A day falling due after the 核报 is not asked for; one filed all
+        // the same stays on the record.
+        if verified.is_some_and(|v| v < at) && met.is_none() {
+            break;
+        }
         out.push((day, Due { rule: &DAILY, at }, deadlines::standing(at, now, met)));
         let Some(next) = day.succ_opt() else { break };
         day = next;
@@ -196,6 +199,21 @@ mod tests {
             "核报 before the first 09:00"
         );
         assert_eq!(next_daily(&verified, t("2026-11-26T12:00")), None);
+        let filed_then_verified = [
+            record(Stage::Initial, "2026-11-23T10:00"),
+            daily("2026-11-23", "2026-11-23T22:00"),
+            record(Stage::Final, "2026-11-23T23:00"),
+        ];
+        assert_eq!(
+            standings(&filed_then_verified, "2026-11-26T12:00"),
+            vec![(
+                day("2026-11-23"),
+                Standing::Met {
+                    early_seconds: 11 * 3600
+                }
+            )],
+            "the day filed stays listed, met; none after"
+        );
         let after_nine = [
             record(Stage::Initial, "2026-11-23T10:00"),
             record(Stage::Final, "2026-11-24T09:01"),
