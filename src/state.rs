@@ -215,10 +215,18 @@ impl AppState {
 
     /// Starts a new draft of `template` and opens it. Where the template
     /// asks when the event became known, it starts as now: when the worker
-    /// opened the draft.
+    /// opened the draft. Its 报告人 blanks start from the account's profile.
     pub fn new_draft(&self, template: &'static Template) {
         let mut draft = LocalReport::new_draft(platform::new_report_id(), template, platform::now_ms());
         draft.answers = kuaibao_core::deadlines::known::new_draft_answers(template, &self.server_now_answer());
+        // Its 报告人 blanks start from the account's profile, editable.
+        self.session.with_untracked(|s| {
+            if let Some(s) = s {
+                for (key, value) in kuaibao_core::prefill::answers(&s.session.account, template) {
+                    draft.answers.insert(key, value);
+                }
+            }
+        });
         self.open_draft(draft);
     }
 

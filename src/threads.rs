@@ -8,7 +8,9 @@ use kuaibao_core::account::Role;
 use kuaibao_core::deadlines::{Due, RuleSet, Standing};
 use kuaibao_core::office::FollowUpRequest;
 use kuaibao_core::sort::insertion_sort;
+use kuaibao_core::stage::ThreadKind;
 use kuaibao_core::thread::{Judge, StageRecord};
+use kuaibao_core::validate::beijing;
 use kuaibao_core::{catalogue, grading, Answers, Family, Grade, GradeDecision, ReportId, Stage, Template};
 
 use crate::store::{LocalReport, Status};
@@ -125,10 +127,16 @@ impl Thread {
                     .iter()
                     .filter(|r| matches!(r.stage, Stage::FollowUp { .. }))
                     .count() as u32;
-                vec![Stage::FollowUp { n: n + 1 }, Stage::Final]
+                // A natural disaster's daily report, for the oldest day owed.
+                let now = crate::platform::now_local().with_timezone(&beijing()).naive_local();
+                let daily = self.judge().next_daily(now).map(|date| Stage::Daily { date });
+                [Some(Stage::FollowUp { n: n + 1 }), daily, Some(Stage::Final)]
+                    .into_iter()
+                    .flatten()
+                    .collect()
             }
             Family::Call => Vec::new(),
-            Family::Hazard | Family::HazardStep { .. } => match latest.stage {
+            Family::Hazard | Family::HazardStep { .. } | Family::DailyReport => match latest.stage {
                 Stage::Initial => vec![Stage::Rectifying, Stage::Rectified],
                 Stage::Rectifying => vec![Stage::Rectified],
                 Stage::Rectified => vec![Stage::Closed],
@@ -140,9 +148,17 @@ impl Thread {
     /// A draft of the next stage: a follow-up starts from the latest stage's
     /// answers; a hazard step from the reporter's name and phone.
     pub fn next_draft(&self, stage: Stage, id: ReportId, now_ms: f64) -> Option<LocalReport> {
-        let latest = self.latest();
-        let template = match self.template()?.family {
-            Family::Incident { .. } => latest.template()?,
+        // The latest record of the thread's own template family: a daily
+        // report does not start the next 续报.
+        let latest = self
+            .records
+            .iter()
+            .rev()
+            .find(|r| r.template().is_some_and(|t| !matches!(t.family, Family::DailyReport)))
+            .unwrap_or(self.latest());
+        let template = match (self.template()?.family, stage) {
+            (Family::Incident { .. }, Stage::Daily { .. }) => catalogue::daily(),
+            (Family::Incident { .. }, _) => latest.template()?,
             _ => catalogue::hazard_step(stage)?,
         };
         let mut draft = LocalReport::new_draft(id, template, now_ms);
@@ -152,6 +168,15 @@ impl Thread {
             draft.answers = latest.answers.clone();
             // Keep an override only while its reason still stands.
             draft.grade = latest.grade.clone().filter(|g| g.chosen != g.suggested);
+        } else if matches!(template.family, Family::DailyReport) {
+            // The totals so far and the reporter, from the latest report:
+            // on a day nothing changed, 「无变化」 is all that is left.
+            draft.answers = latest
+                .answers
+                .keys()
+                .filter(|k| template.blank(k).is_some())
+                .filter_map(|k| latest.answers.get(k).map(|v| (k.clone(), v.clone())))
+                .collect();
         } else {
             draft.answers = ["reporter", "phone"]
                 .iter()
@@ -180,14 +205,21 @@ impl Thread {
         Judge::new(&self.records)
     }
 
-    /// The grade of the latest stage: as chosen, else as its figures
-    /// suggest. `None` for hazards.
-    pub fn grade(&self) -> Option<Grade> {
-        self.judge().grade()
+    /// The grade of the latest stage as shown: as chosen, else as its
+    /// figures suggest once they decide it. `None` for hazards and while
+    /// 未定级.
+    pub fn graded(&self) -> Option<Grade> {
+        self.judge().graded()
     }
 
     pub fn is_hazard(&self) -> bool {
         self.judge().is_hazard()
+    }
+
+    /// What kind of thread, for naming its stages (初报/核报 in a natural
+    /// disaster's).
+    pub fn kind(&self) -> ThreadKind {
+        self.judge().kind().unwrap_or(ThreadKind::Incident)
     }
 
     /// Every reporting deadline of an incident under `rules` and where it

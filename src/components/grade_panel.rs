@@ -24,6 +24,9 @@ pub fn GradePanel(
         return ().into_any();
     };
     let suggestion = Memo::new(move |_| answers.with(|a| grading::suggest(rule, a)));
+    // 未定级 (None) until the figures that decide it are filled. A plain
+    // closure: a memo of its own costs the download more than the work.
+    let graded = move || suggestion.with(|s| s.graded(template));
     let chosen = move || own.get().map_or_else(|| suggestion.get().grade, |o| o.chosen);
     let choose = move |ev| {
         let picked = Grade::from_code(&event_target_value(&ev)).unwrap_or(Grade::IV);
@@ -41,8 +44,9 @@ pub fn GradePanel(
     view! {
         <section class="grade" aria-labelledby="grade-title" data-testid="grade-panel">
             <h3 id="grade-title">{move || state.t(words::GRADE)}</h3>
-            <p class="suggested" data-testid="grade-suggested" data-grade=move || suggestion.get().grade.code()>
-                {move || state.t(words::SUGGESTED)}"："<strong>{move || state.t(suggestion.get().grade.name())}</strong>
+            <p class="suggested" data-testid="grade-suggested" data-grade=move || graded().map_or("none", Grade::code)>
+                {move || state.t(words::SUGGESTED)}"："
+                <strong>{move || state.t(graded().map_or(grading::NOT_GRADED, Grade::name))}</strong>
             </p>
             <ul class="reasons">
                 {move || suggestion.get().explain(template, state.lang.get()).into_iter().map(|line| view! { <li>{line}</li> }).collect_view()}

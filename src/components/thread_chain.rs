@@ -15,13 +15,13 @@ pub fn ThreadChain(thread_id: ReportId, current: ReportId) -> impl IntoView {
         let Some(thread) = state.thread(thread_id) else {
             return ().into_any();
         };
-        let hazard = thread.is_hazard();
+        let kind = thread.kind();
         let items = thread
             .records
             .into_iter()
             .map(|r| {
                 let id = r.id;
-                let stage = r.stage.name_in(hazard).get(state.lang.get());
+                let stage = r.stage.name_for(kind).get(state.lang.get());
                 let here = id == current;
                 view! {
                     <li class:current=here data-testid="chain-item">

@@ -1,3 +1,4 @@
+use kuaibao_core::grading;
 use kuaibao_core::validate::beijing;
 use leptos::prelude::*;
 
@@ -48,7 +49,7 @@ fn ThreadItem(thread: Thread) -> impl IntoView {
     let first = thread.first().clone();
     let title = thread.template().map(|t| t.title);
     let place = first.answers.get("place").cloned().filter(|p| !p.trim().is_empty());
-    let stage = latest.stage.name_in(thread.is_hazard());
+    let stage = latest.stage.name_for(thread.kind());
     let id = thread.id;
     let hazard_thread = thread.clone();
     let asked_thread = thread.clone();
@@ -65,7 +66,10 @@ fn ThreadItem(thread: Thread) -> impl IntoView {
                 <span class="what">{move || title.map(|t| state.t(t))}</span>
                 <span class="stage">{move || stage.get(state.lang.get())}</span>
                 <span class="place">{move || place.clone().unwrap_or_else(|| state.t(words::NO_PLACE).to_owned())}</span>
-                {move || thread.grade().map(|g| view! { <span class="grade-chip" data-grade=g.code()>{state.t(g.name())}</span> })}
+                {move || (!thread.is_hazard()).then(|| match thread.graded() {
+                    Some(g) => view! { <span class="grade-chip" data-grade=g.code()>{state.t(g.name())}</span> },
+                    None => view! { <span class="grade-chip" data-grade="none">{state.t(grading::NOT_GRADED)}</span> },
+                })}
                 {move || asked.get().then(|| view! { <span class="asked-chip" data-testid="office-asked">{state.t(words::OFFICE_ASKS_SHORT)}</span> })}
                 {move || overdue.get().map(|days| view! { <span class="overdue-chip" data-testid="rectify-overdue">{state.t(words::RECTIFY_OVERDUE)}" "{days}</span> })}
                 <StatusLine report=latest.clone()/>

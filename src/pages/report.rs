@@ -1,6 +1,7 @@
 use kuaibao_core::account::Role;
+use kuaibao_core::stage::ThreadKind;
 use kuaibao_core::validate::{self, beijing};
-use kuaibao_core::{Family, FieldError, ReportId, Stage, Template};
+use kuaibao_core::{ErrorCode, Family, FieldError, ReportId, Stage, Template};
 use leptos::prelude::*;
 
 use crate::components::{CallButton, DeadlineList, GradePanel, OfficeRequests, SentenceForm, StatusLine, ThreadChain};
@@ -41,7 +42,7 @@ fn find(state: AppState, id: ReportId) -> Option<LocalReport> {
 
 /// The heading of a record: what, and which stage.
 fn heading(state: AppState, template: &'static Template, stage: Stage) -> impl IntoView {
-    let stage = stage.name_in(!matches!(template.family, Family::Incident { .. }));
+    let stage = stage.name_for(ThreadKind::of(template.family));
     view! {
         <h2>
             {move || state.t(template.title)}" · "
@@ -110,9 +111,12 @@ fn DraftEditor(id: ReportId) -> impl IntoView {
             all
         } else {
             left.with(|l| {
-                all.into_iter()
-                    .filter(|e| l.contains(&e.field) || e.field == "grade_reason")
-                    .collect()
+                let seen = |e: &FieldError| l.contains(&e.field) || e.field == "grade_reason";
+                // Two blanks that contradict each other are marked together
+                // once either has been left (their errors share a message).
+                let pair_seen =
+                    |e: &FieldError| e.code == ErrorCode::Inconsistent && all.iter().any(|o| o.zh == e.zh && seen(o));
+                all.iter().filter(|e| seen(e) || pair_seen(e)).cloned().collect()
             })
         }
     });
@@ -225,6 +229,7 @@ fn SubmittedReport(id: ReportId) -> impl IntoView {
             .with_untracked(|s| s.as_ref().map(|s| s.session.account.role))
             .unwrap_or(Role::Reporter);
         let next = state.thread(thread_id).map(|t| t.next_stages(role)).unwrap_or_default();
+        let kind = state.thread(thread_id).map_or(ThreadKind::Incident, |t| t.kind());
         let awaits_office = state.thread(thread_id).is_some_and(|t| t.awaits_office(role));
         view! {
             {heading(state, template, report.stage)}
@@ -255,7 +260,7 @@ fn SubmittedReport(id: ReportId) -> impl IntoView {
                 {next.into_iter().map(|stage| view! {
                     <button type="button" class="primary big"
                         on:click=move |_| state.new_stage(thread_id, stage)>
-                        {move || state.t(words::FILE_NEXT)}{move || stage.name().get(state.lang.get())}
+                        {move || state.t(words::FILE_NEXT)}{move || stage.name_for(kind).get(state.lang.get())}
                     </button>
                 }).collect_view()}
             </div>

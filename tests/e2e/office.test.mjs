@@ -166,7 +166,7 @@ test('the incident page: chain, times, clock offset; acknowledge and ask; a 续�
     id: uuidv7(),
     thread: threadId,
     stage: { kind: 'follow_up', n: 1 },
-    answers: { ...first.answers, injured: '5' },
+    answers: { ...first.answers, injured: '5', progress: '又有 3 人受伤，已送医' },
     written_at: new Date().toISOString(),
   };
   delete followUp.clock_offset_ms;
@@ -177,7 +177,7 @@ test('the incident page: chain, times, clock offset; acknowledge and ask; a 续�
   assert.equal(await second.getByTestId('chain-stage').innerText(), '续报一');
   const change = second.locator('[data-testid=change][data-blank=injured]');
   assert.match(await change.innerText(), /受伤人数.*2.*→.*5/);
-  assert.equal(await second.getByTestId('change').count(), 1, 'only the changed answer is listed');
+  assert.equal(await second.getByTestId('change').count(), 2, 'only the changed answers are listed: the figure and the progress');
   // The 续报 is newer than the acknowledgement: it may be acknowledged again.
   assert.equal(await page.getByTestId('ack-button').innerText(), '确认收到');
 

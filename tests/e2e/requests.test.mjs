@@ -55,6 +55,7 @@ test('a request reaches the phone on its next sync, stays offline, and a 续报 
   // The reporter files the 续报 offline: the request is answered here.
   await page.getByRole('button', { name: '报送续报一' }).click();
   await page.getByLabel('失踪人数', { exact: false }).fill('0');
+  await page.getByLabel('最新进展', { exact: false }).fill('失踪 1 人已找到，平安');
   await f.waitSaved();
   await f.submit.click();
   await page.getByTestId('outbox-count').waitFor();

@@ -13,7 +13,8 @@ const WORDS = {
   'zh-CN': {
     other: '其他突发事件', hazard: '风险隐患', submit: '提交报告', toggle: 'English',
     initial: '首报', followUp1: '续报一', final: '终报', fileFollowUp1: '报送续报一', fileFinal: '报送终报',
-    was0: '上次为：0', crossing: '死亡人数 4 ≥ 3 → 较大（Ⅲ级）', chosen: '确定等级', reasonLabel: '改定理由', reasonError: '理由',
+    was0: '上次为：0', crossing: '死亡人数 + 失踪人数 5 ≥ 3 → 较大（Ⅲ级）',
+    progress: '已搜救出 2 名被困群众', outcome: '被困人员全部救出，险情已排除', nextSteps: '继续监测后山裂缝', chosen: '确定等级', reasonLabel: '改定理由', reasonError: '理由',
     reason: '涉及危化品运输车辆，社会影响大',
     found: '发现隐患', rectifying: '整改中', rectified: '已整改',
     steps: ['报送整改中', '报送已整改'], closeStep: '报送已验收销号', awaitsOffice: /辖区值班员到现场验收销号/, overdue: /整改逾期（天） 1/,
@@ -21,7 +22,8 @@ const WORDS = {
   en: {
     other: 'Other incident', hazard: 'Hazard', submit: 'Submit report', toggle: '中文',
     initial: 'Initial report', followUp1: 'Follow-up 1', final: 'Final report', fileFollowUp1: 'File Follow-up 1', fileFinal: 'File Final report',
-    was0: 'was: 0', crossing: 'Dead 4 ≥ 3 → Major (III)', chosen: 'Grade to report', reasonLabel: 'Reason for another grade', reasonError: 'reason',
+    was0: 'was: 0', crossing: 'Dead + Missing 5 ≥ 3 → Major (III)',
+    progress: 'Two trapped people rescued', outcome: 'Everyone trapped is out; the danger is over', nextSteps: 'Keep watching the crack above the village', chosen: 'Grade to report', reasonLabel: 'Reason for another grade', reasonError: 'reason',
     reason: 'A tanker of hazardous goods is involved',
     found: 'Found', rectifying: 'Rectifying', rectified: 'Rectified',
     steps: ['File Rectifying', 'File Rectified'], closeStep: 'File Verified and closed', awaitsOffice: /duty officer verifies it on site/, overdue: /Rectification overdue \(days\) 1/,
@@ -100,6 +102,8 @@ for (const lang of ['zh-CN', 'en']) {
     assert.equal(await page.getByTestId('stage').innerText(), w.followUp1);
     assert.equal(await blank(page, 'place').inputValue(), ANSWERS['地点'], 'pre-filled from the 首报');
     await blank(page, 'dead').fill('4');
+    // A 续报 says what progressed (required at follow-ups).
+    await blank(page, 'progress').fill(w.progress);
     await page.locator('.blank.changed', { hasText: w.was0 }).waitFor();
     assert.equal(await page.getByTestId('grade-suggested').getAttribute('data-grade'), 'III');
     assert.ok((await page.getByTestId('grade-panel').innerText()).includes(w.crossing));
@@ -116,6 +120,9 @@ for (const lang of ['zh-CN', 'en']) {
     await page.getByRole('button', { name: w.fileFinal }).click();
     await page.getByTestId('save-state').waitFor();
     assert.equal(await page.getByTestId('stage').innerText(), w.final);
+    // A 终报 (required): the outcome and the next steps.
+    await blank(page, 'outcome').fill(w.outcome);
+    await blank(page, 'next_steps').fill(w.nextSteps);
     await page.getByLabel(w.chosen).selectOption('II');
     await page.getByRole('button', { name: w.submit }).click();
     await page.locator('#error-grade_reason', { hasText: w.reasonError }).waitFor();

@@ -90,3 +90,54 @@ fn an_incident_offers_its_reporter_every_next_stage() {
     );
     assert!(!thread.awaits_office(Role::Reporter));
 }
+
+/// A natural disaster (a flood, version 2) reported now, with `more`
+/// records of its thread after the first, each submitted now.
+fn flood_thread(more: &[kuaibao_core::Stage]) -> kuaibao::threads::Thread {
+    use kuaibao::store::LocalReport;
+    use kuaibao_core::{catalogue, Stage};
+    let flood = catalogue::find("flood", 2).expect("flood v2");
+    let first = LocalReport {
+        status: waiting(0.0),
+        ..LocalReport::new_draft(new_report_id(), flood, kuaibao::platform::now_ms())
+    };
+    let mut records = vec![first.clone()];
+    for &stage in more {
+        let template = match stage {
+            Stage::Daily { .. } => catalogue::daily(),
+            _ => flood,
+        };
+        let mut r = LocalReport::new_draft(new_report_id(), template, kuaibao::platform::now_ms());
+        r.thread = Some(first.id);
+        r.stage = stage;
+        r.status = waiting(0.0);
+        records.push(r);
+    }
+    thread_of(&records, first.id).expect("thread")
+}
+
+#[wasm_bindgen_test]
+fn a_natural_disaster_offers_today_s_daily_report_until_it_is_filed_and_none_after_the_verified_report() {
+    use kuaibao_core::account::Role;
+    use kuaibao_core::validate::beijing;
+    use kuaibao_core::Stage;
+    let today = kuaibao::platform::now_local().with_timezone(&beijing()).date_naive();
+    let daily = Stage::Daily { date: today };
+    assert_eq!(
+        flood_thread(&[]).next_stages(Role::Reporter),
+        vec![Stage::FollowUp { n: 1 }, daily, Stage::Final]
+    );
+    assert_eq!(
+        flood_thread(&[daily]).next_stages(Role::Reporter),
+        vec![Stage::FollowUp { n: 1 }, Stage::Final],
+        "today's is filed"
+    );
+    assert_eq!(flood_thread(&[Stage::Final]).next_stages(Role::Reporter), vec![]);
+    // A daily report's draft starts from the latest totals, not a 续报's.
+    let thread = flood_thread(&[]);
+    let draft = thread
+        .next_draft(daily, new_report_id(), kuaibao::platform::now_ms())
+        .expect("a daily draft");
+    assert_eq!(draft.template_id, "disaster_daily");
+    assert_eq!(draft.stage, daily);
+}

@@ -98,6 +98,15 @@ pub struct Account {
     pub display_name: String,
     pub role: Role,
     pub area: AreaRef,
+    /// The profile a new report's 报告人 blanks are filled from (see
+    /// `prefill`); empty when the administrator set none. Absent in
+    /// sessions stored before profiles existed.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub phone: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub unit: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub post: String,
 }
 
 /// `POST /api/session`: log in.

@@ -58,12 +58,27 @@ fn example_value(id: &str, kind: BlankKind) -> String {
         BlankKind::Date => "2026-12-01".to_owned(),
         BlankKind::Text { max_chars } => clip(example_text(id), max_chars),
         BlankKind::LongText { max_chars } => clip(example_sentence(id), max_chars),
-        BlankKind::Count { min, max, .. } => 2.clamp(min, max).to_string(),
+        BlankKind::Count { min, max, .. } => example_count(id).clamp(min, max).to_string(),
         BlankKind::Amount { max, decimals, .. } => example_amount(max, decimals),
+        // An ordinary event: not sensitive, no emergency response (which
+        // would ask for more evidence).
+        BlankKind::Choice { options } if options == crate::catalogue::common::YES_NO => "no".to_owned(),
         BlankKind::Choice { options } => options.first().map_or_else(String::new, |o| o.value.to_owned()),
         BlankKind::MultiChoice { options } => options.iter().take(2).map(|o| o.value).collect::<Vec<_>>().join(","),
         BlankKind::Phone => "13800001234".to_owned(),
         BlankKind::GeoPoint | BlankKind::Photos { .. } => String::new(),
+    }
+}
+
+/// 2 of most things; 20 of the figures others are counted among (the
+/// people involved or affected, the ill), so the example is consistent
+/// (`crosscheck`); nobody missing, so the dead and missing together stay
+/// below 较大 (`grading::CASUALTIES_V2`).
+fn example_count(id: &str) -> u32 {
+    match id {
+        "involved" | "affected" | "sick" => 20,
+        "missing" => 0,
+        _ => 2,
     }
 }
 
@@ -175,6 +190,15 @@ pub fn stages(family: Family) -> Vec<Stage> {
         Family::Hazard => vec![Stage::Initial],
         Family::HazardStep { stage } => vec![stage],
         Family::Call => vec![Stage::Call { n: 1 }],
+        Family::DailyReport => vec![daily_stage()],
+    }
+}
+
+/// The example daily report's stage: the day before the example writing
+/// time (filed the next morning, as due).
+pub fn daily_stage() -> Stage {
+    Stage::Daily {
+        date: chrono::NaiveDate::from_ymd_opt(2026, 11, 22).expect("a day"),
     }
 }
 
@@ -183,7 +207,7 @@ fn stage_not_allowed(family: Family) -> Stage {
     match family {
         Family::Incident { .. } => Stage::Rectifying,
         Family::Hazard => Stage::Final,
-        Family::HazardStep { .. } => Stage::Initial,
+        Family::HazardStep { .. } | Family::DailyReport => Stage::Initial,
         Family::Call => Stage::Final,
     }
 }
@@ -274,6 +298,20 @@ pub fn judge_template(template: &Template) -> Judgement {
             empty(&mut r.answers, blank);
             cases.push(judge("final_blank_emptied", Some(blank.id), &r));
         }
+    }
+    if let Some(blank) = first_blank(template, |b| b.need == Need::AtFollowUp) {
+        // Needed at a 续报 only.
+        for stage in [Stage::Initial, Stage::FollowUp { n: 1 }, Stage::Final] {
+            let mut r = report(template, stage);
+            empty(&mut r.answers, blank);
+            cases.push(judge("follow_up_blank_emptied", Some(blank.id), &r));
+        }
+    }
+    if template.blank("known_at").is_some() {
+        // Known a minute before it happened: both times are named.
+        let mut r = report(template, first);
+        r.answers.insert("known_at".to_owned(), "2026-11-23T09:40".to_owned());
+        cases.push(judge("known_before_occurred", Some("known_at"), &r));
     }
     if let Some(blank) = first_blank(template, |b| matches!(b.kind, BlankKind::Count { .. })) {
         let mut r = report(template, first);
@@ -425,7 +463,16 @@ mod tests {
                         assert_eq!(c.errors, vec![], "{}", j.template);
                         continue;
                     }
-                    "required_emptied" | "final_blank_emptied" => ErrorCode::Required,
+                    "follow_up_blank_emptied" if !matches!(c.stage, Stage::FollowUp { .. }) => {
+                        assert_eq!(c.errors, vec![], "{}", j.template);
+                        continue;
+                    }
+                    "known_before_occurred" => {
+                        let inconsistent = |f: &str| (f.to_owned(), ErrorCode::Inconsistent);
+                        assert_eq!(c.errors, vec![inconsistent("known_at"), inconsistent("occurred_at")]);
+                        continue;
+                    }
+                    "required_emptied" | "final_blank_emptied" | "follow_up_blank_emptied" => ErrorCode::Required,
                     "negative_count" => ErrorCode::NotAWholeNumber,
                     "too_many_decimals" => ErrorCode::TooManyDecimals,
                     "unknown_key" => ErrorCode::UnknownField,

@@ -43,8 +43,32 @@ impl Grade {
 pub struct Line {
     /// The blank holding the figure.
     pub figure: &'static str,
+    /// Blanks counted together with it ("死亡（含失踪）": the missing with
+    /// the dead); empty for most lines.
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    pub plus: &'static [&'static str],
     pub bounds: [f64; 3],
 }
+
+impl Line {
+    /// Every blank the line reads.
+    pub fn figures(&self) -> impl Iterator<Item = &'static str> {
+        std::iter::once(self.figure).chain(self.plus.iter().copied())
+    }
+}
+
+const fn line(figure: &'static str, bounds: [f64; 3]) -> Line {
+    Line {
+        figure,
+        plus: &[],
+        bounds,
+    }
+}
+
+const DEATHS: [f64; 3] = [30.0, 10.0, 3.0];
+const SERIOUS_INJURIES: [f64; 3] = [100.0, 50.0, 10.0];
+/// 1 亿 / 5,000 万 / 1,000 万元, in 万元.
+const LOSS: [f64; 3] = [10_000.0, 5_000.0, 1_000.0];
 
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -64,26 +88,21 @@ pub const WORK_SAFETY: GradingRule = GradingRule {
         "Work-safety accident grades (State Council Decree 493)",
     ),
     lines: &[
-        Line {
-            figure: "dead",
-            bounds: [30.0, 10.0, 3.0],
-        },
-        Line {
-            figure: "serious_injured",
-            bounds: [100.0, 50.0, 10.0],
-        },
-        Line {
-            figure: "direct_loss",
-            bounds: [10_000.0, 5_000.0, 1_000.0],
-        },
+        line("dead", DEATHS),
+        line("serious_injured", SERIOUS_INJURIES),
+        line("direct_loss", LOSS),
     ],
 };
 
 /// Events without a grading law of their own in the brief (natural
 /// disasters, public-health and social-security events) are suggested a
-/// grade by the same casualty and loss lines, counting the dead and missing
-/// together as disaster statistics do. The officer's override covers the
-/// cases where the sector's own plan says otherwise.
+/// grade by the same casualty and loss lines. This first rule, of the
+/// version-1 templates, judges the dead and the missing each on its own
+/// against the death lines (its comment once said "together", which the
+/// code never did); reports filled with version 1 keep being judged so, or
+/// their stored suggestions would stop matching. Version 2 counts them
+/// together: [`CASUALTIES_V2`]. The officer's override covers the cases
+/// where the sector's own plan says otherwise.
 pub const CASUALTIES: GradingRule = GradingRule {
     id: "casualties",
     name: Text::new(
@@ -91,22 +110,29 @@ pub const CASUALTIES: GradingRule = GradingRule {
         "Suggested from casualties and loss (Decree 493 lines)",
     ),
     lines: &[
+        line("dead", DEATHS),
+        line("missing", DEATHS),
+        line("serious_injured", SERIOUS_INJURIES),
+        line("direct_loss", LOSS),
+    ],
+};
+
+/// As [`CASUALTIES`], but the dead and missing counted together, as the
+/// emergency plans and disaster statistics count them ("死亡（含失踪）").
+pub const CASUALTIES_V2: GradingRule = GradingRule {
+    id: "casualties_v2",
+    name: Text::new(
+        "按伤亡和损失建议（死亡含失踪，参照国务院令第493号标准）",
+        "Suggested from casualties and loss (dead with missing; Decree 493 lines)",
+    ),
+    lines: &[
         Line {
             figure: "dead",
-            bounds: [30.0, 10.0, 3.0],
+            plus: &["missing"],
+            bounds: DEATHS,
         },
-        Line {
-            figure: "missing",
-            bounds: [30.0, 10.0, 3.0],
-        },
-        Line {
-            figure: "serious_injured",
-            bounds: [100.0, 50.0, 10.0],
-        },
-        Line {
-            figure: "direct_loss",
-            bounds: [10_000.0, 5_000.0, 1_000.0],
-        },
+        line("serious_injured", SERIOUS_INJURIES),
+        line("direct_loss", LOSS),
     ],
 };
 
@@ -114,6 +140,9 @@ pub const CASUALTIES: GradingRule = GradingRule {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Crossing {
     pub figure: &'static str,
+    /// Counted together with `figure` (see [`Line::plus`]).
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    pub plus: &'static [&'static str],
     pub value: f64,
     pub bound: f64,
     pub grade: Grade,
@@ -121,23 +150,31 @@ pub struct Crossing {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Suggestion {
+    /// The grade the figures typed so far reach: 一般 when none reaches a
+    /// line, even before any is typed (see [`Suggestion::graded`]).
     pub grade: Grade,
     pub rule: &'static str,
     /// The figures that decided; empty for 一般 (everything below 较大).
     pub crossings: Vec<Crossing>,
+    /// The rule's figures not (yet) filled with a number.
+    pub unfilled: Vec<&'static str>,
 }
 
 /// Suggests a grade from the figures typed so far. A blank not (yet) filled
 /// or not a number counts as zero: a 首报 may come before the figures.
 pub fn suggest(rule: &GradingRule, answers: &Answers) -> Suggestion {
+    let mut unfilled = Vec::new();
     let graded: Vec<Crossing> = rule
         .lines
         .iter()
         .map(|line| {
-            let value = answers
-                .get(line.figure)
-                .and_then(|v| crate::decimal::parse(v.trim()))
-                .unwrap_or(0.0);
+            let mut value = 0.0;
+            for figure in line.figures() {
+                match answers.get(figure).and_then(|v| crate::decimal::parse(v.trim())) {
+                    Some(v) => value += v,
+                    None => unfilled.push(figure),
+                }
+            }
             let (grade, bound) = [Grade::I, Grade::II, Grade::III]
                 .into_iter()
                 .zip(line.bounds)
@@ -145,6 +182,7 @@ pub fn suggest(rule: &GradingRule, answers: &Answers) -> Suggestion {
                 .unwrap_or((Grade::IV, 0.0));
             Crossing {
                 figure: line.figure,
+                plus: line.plus,
                 value,
                 bound,
                 grade,
@@ -161,12 +199,37 @@ pub fn suggest(rule: &GradingRule, answers: &Answers) -> Suggestion {
         grade,
         rule: rule.id,
         crossings,
+        unfilled,
     }
 }
 
+/// 未定级: said instead of a grade until the figures that decide it are in.
+pub const NOT_GRADED: Text = Text::new("未定级", "Not graded");
+
 impl Suggestion {
-    /// Why, in words: "死亡人数 12 ≥ 10 → 重大（Ⅱ级）".
+    /// The figures of `template` that decide the grade and are not filled.
+    fn open_figures<'t>(&'t self, template: &'t Template) -> impl Iterator<Item = &'static str> + 't {
+        self.unfilled.iter().copied().filter(|f| template.blank(f).is_some())
+    }
+
+    /// The grade, once it is decided: a figure has reached a line (more
+    /// figures can only make it graver), or every figure of `template` that
+    /// decides it is filled. `None` is 未定级: an empty form is not 一般.
+    pub fn graded(&self, template: &Template) -> Option<Grade> {
+        (!self.crossings.is_empty() || self.open_figures(template).next().is_none()).then_some(self.grade)
+    }
+
+    /// Why, in words: "死亡人数 12 ≥ 10 → 重大（Ⅱ级）", or which figures to
+    /// fill while it is 未定级.
     pub fn explain(&self, template: &Template, lang: Lang) -> Vec<String> {
+        let label = |id: &'static str| template.blank(id).map_or(id, |b| b.label.get(lang));
+        if self.graded(template).is_none() {
+            let open: Vec<&str> = self.open_figures(template).map(label).collect();
+            return vec![match lang {
+                Lang::Zh => format!("未定级：请填写{}后给出建议等级", open.join("、")),
+                Lang::En => format!("Not graded: fill in {} for a suggested grade", open.join(", ")),
+            }];
+        }
         if self.crossings.is_empty() {
             return vec![Text::new(
                 "各项数字均未达到较大（Ⅲ级）标准",
@@ -178,9 +241,13 @@ impl Suggestion {
         self.crossings
             .iter()
             .map(|c| {
-                let label = template.blank(c.figure).map_or(c.figure, |b| b.label.get(lang));
+                let names: Vec<&str> = std::iter::once(c.figure)
+                    .chain(c.plus.iter().copied())
+                    .map(label)
+                    .collect();
                 format!(
-                    "{label} {} ≥ {} → {}",
+                    "{} {} ≥ {} → {}",
+                    names.join(" + "),
                     trim_number(c.value),
                     trim_number(c.bound),
                     c.grade.name().get(lang)
@@ -279,6 +346,7 @@ mod tests {
             s.crossings,
             vec![Crossing {
                 figure: "serious_injured",
+                plus: &[],
                 value: 55.0,
                 bound: 50.0,
                 grade: Grade::II
@@ -315,6 +383,63 @@ mod tests {
     #[test]
     fn casualty_rule_counts_the_missing() {
         assert_eq!(suggest(&CASUALTIES, &answers(&[("missing", "10")])).grade, Grade::II);
+    }
+
+    #[test]
+    fn version_1_judges_dead_and_missing_each_on_its_own() {
+        let v1 = |dead, missing| suggest(&CASUALTIES, &answers(&[("dead", dead), ("missing", missing)])).grade;
+        assert_eq!(v1("2", "2"), Grade::IV, "2 and 2: neither reaches 3");
+        assert_eq!(v1("2", "3"), Grade::III);
+    }
+
+    #[test]
+    fn version_2_counts_dead_and_missing_together_at_every_boundary() {
+        for (dead, missing, grade) in [
+            ("1", "1", Grade::IV),
+            ("2", "1", Grade::III),
+            ("0", "3", Grade::III),
+            ("5", "4", Grade::III),
+            ("5", "5", Grade::II),
+            ("20", "9", Grade::II),
+            ("20", "10", Grade::I),
+        ] {
+            let s = suggest(&CASUALTIES_V2, &answers(&[("dead", dead), ("missing", missing)]));
+            assert_eq!(s.grade, grade, "dead {dead} + missing {missing}");
+        }
+        let s = suggest(&CASUALTIES_V2, &answers(&[("dead", "4"), ("missing", "6")]));
+        let flood = crate::catalogue::find("flood", 2).expect("flood v2");
+        assert_eq!(
+            s.explain(flood, Lang::Zh),
+            vec!["死亡人数 + 失踪人数 10 ≥ 10 → 重大（Ⅱ级）".to_owned()]
+        );
+    }
+
+    #[test]
+    fn not_graded_until_the_deciding_figures_are_filled() {
+        let flood = crate::catalogue::find("flood", 2).expect("flood v2");
+        let all = [("dead", "0"), ("missing", "0"), ("direct_loss", "0")];
+        let graded = |pairs: &[(&str, &str)]| suggest(&CASUALTIES_V2, &answers(pairs)).graded(flood);
+        assert_eq!(graded(&[]), None, "an empty form is 未定级, not 一般");
+        assert_eq!(graded(&all[..2]), None, "the loss is still open");
+        assert_eq!(
+            graded(&all),
+            Some(Grade::IV),
+            "flood v2 has no serious_injured blank: it is not waited for"
+        );
+        assert_eq!(
+            graded(&[("dead", "3")]),
+            Some(Grade::III),
+            "a line reached decides at once"
+        );
+        assert_eq!(graded(&[("dead", "2")]), None, "below the line with figures open");
+        assert_eq!(
+            suggest(&CASUALTIES_V2, &answers(&[("dead", "0")])).explain(flood, Lang::Zh),
+            vec!["未定级：请填写失踪人数、直接经济损失后给出建议等级".to_owned()]
+        );
+        assert_eq!(
+            suggest(&CASUALTIES_V2, &answers(&[])).explain(flood, Lang::En),
+            vec!["Not graded: fill in Dead, Missing, Direct economic loss for a suggested grade".to_owned()]
+        );
     }
 
     #[test]

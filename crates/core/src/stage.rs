@@ -2,6 +2,7 @@
 //! (found → rectifying → rectified → closed) form a thread, named by the id
 //! of its first record. Each stage is its own immutable record.
 
+use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 use crate::text::Text;
@@ -31,6 +32,14 @@ pub enum Stage {
     /// button or by an officer who took the call. It meets the verbal and
     /// phone deadlines; the written report is another obligation.
     Call { n: u32 },
+    /// A natural disaster's daily report (日报): its figures as of 24:00 of
+    /// `date`, due by 09:00 the next day while the thread is open (see
+    /// `disaster`).
+    Daily {
+        #[cfg_attr(feature = "openapi", schema(value_type = String, example = "2026-11-23"))]
+        #[serde(serialize_with = "crate::timestamp::write_date")]
+        date: NaiveDate,
+    },
 }
 
 /// A stored or sent [`Stage`]: `{"kind": "follow_up", "n": 2}`.
@@ -40,6 +49,8 @@ struct StageFields {
     /// than all the rest of reading a stage.
     kind: String,
     n: Option<u32>,
+    /// A daily report's day, `YYYY-MM-DD`.
+    date: Option<String>,
 }
 
 impl TryFrom<StageFields> for Stage {
@@ -58,6 +69,10 @@ impl TryFrom<StageFields> for Stage {
             "call" => Stage::Call {
                 n: f.n.ok_or("missing field `n`")?,
             },
+            "daily" => Stage::Daily {
+                date: crate::validate::parse_date(f.date.as_deref().ok_or("missing field `date`")?)
+                    .ok_or("`date` is not a YYYY-MM-DD day")?,
+            },
             _ => return Err("unknown stage `kind`"),
         })
     }
@@ -72,6 +87,8 @@ impl Stage {
             Stage::FollowUp { n } => (1, n),
             Stage::Rectifying => (1, 0),
             Stage::Rectified => (2, 0),
+            // After the follow-ups, by day (a day number from year 1).
+            Stage::Daily { date } => (2, u32::try_from(date.num_days_from_ce()).unwrap_or(0)),
             Stage::Final | Stage::Closed => (3, 0),
             // After the 首报 it came with (the first record stays first),
             // before any 续报.
@@ -88,15 +105,29 @@ impl Stage {
             Stage::Rectified => StageName::Fixed(Text::new("已整改", "Rectified")),
             Stage::Closed => StageName::Fixed(Text::new("已验收销号", "Verified and closed")),
             Stage::Call { .. } => StageName::Fixed(Text::new("电话报告", "Phone report")),
+            Stage::Daily { date } => StageName::Daily(date),
         }
     }
 
     /// The name in a thread of this kind: a hazard's first record is its
     /// finding, not a 首报.
     pub fn name_in(self, hazard: bool) -> StageName {
-        match self {
-            Stage::Initial if hazard => StageName::Fixed(Text::new("发现隐患", "Found")),
-            other => other.name(),
+        self.name_for(if hazard {
+            ThreadKind::Hazard
+        } else {
+            ThreadKind::Incident
+        })
+    }
+
+    /// The name in a thread of `kind`: a hazard's first record is its
+    /// finding; a natural disaster's first and last are 初报 and 核报, as
+    /// the statistics system (2020) names them.
+    pub fn name_for(self, kind: ThreadKind) -> StageName {
+        match (self, kind) {
+            (Stage::Initial, ThreadKind::Hazard) => StageName::Fixed(Text::new("发现隐患", "Found")),
+            (Stage::Initial, ThreadKind::NaturalDisaster) => StageName::Fixed(Text::new("初报", "Initial report")),
+            (Stage::Final, ThreadKind::NaturalDisaster) => StageName::Fixed(Text::new("核报", "Verified report")),
+            (other, _) => other.name(),
         }
     }
 
@@ -111,11 +142,49 @@ impl Stage {
     }
 }
 
+/// What kind of thread a record belongs to, as far as naming its stages
+/// goes (from the family of the thread's first template).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ThreadKind {
+    Incident,
+    NaturalDisaster,
+    Hazard,
+}
+
+impl ThreadKind {
+    /// The kind of a thread begun with template `id` (any version), as the
+    /// desk knows it from a thread's summary.
+    pub fn of_template_id(id: &str, hazard: bool) -> ThreadKind {
+        match crate::catalogue::all().find(|t| t.id == id) {
+            Some(t) => ThreadKind::of(t.family),
+            None if hazard => ThreadKind::Hazard,
+            None => ThreadKind::Incident,
+        }
+    }
+
+    pub fn of(family: crate::template::Family) -> ThreadKind {
+        // Every version of a template has the same kind of family.
+        match family {
+            crate::template::Family::Incident {
+                natural_disaster: true, ..
+            } => ThreadKind::NaturalDisaster,
+            crate::template::Family::Incident { .. } => ThreadKind::Incident,
+            // Filed only in natural-disaster threads.
+            crate::template::Family::DailyReport => ThreadKind::NaturalDisaster,
+            // A call is filed in an incident's thread, and never begins one.
+            crate::template::Family::Call => ThreadKind::Incident,
+            crate::template::Family::Hazard | crate::template::Family::HazardStep { .. } => ThreadKind::Hazard,
+        }
+    }
+}
+
 /// A stage's name on screen; follow-ups are numbered in words, 续报一, 续报二…
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StageName {
     Fixed(Text),
     FollowUp(u32),
+    /// 日报（11月23日）.
+    Daily(NaiveDate),
 }
 
 impl StageName {
@@ -124,6 +193,10 @@ impl StageName {
             (StageName::Fixed(t), lang) => t.get(lang).to_owned(),
             (StageName::FollowUp(n), crate::Lang::Zh) => format!("续报{}", chinese_number(n)),
             (StageName::FollowUp(n), crate::Lang::En) => format!("Follow-up {n}"),
+            (StageName::Daily(d), crate::Lang::Zh) => format!("日报（{}月{}日）", d.month(), d.day()),
+            (StageName::Daily(d), crate::Lang::En) => {
+                format!("Daily report ({})", crate::timestamp::format_date(d))
+            }
         }
     }
 }
@@ -162,6 +235,9 @@ mod tests {
             Stage::Rectified,
             Stage::Closed,
             Stage::Call { n: 2 },
+            Stage::Daily {
+                date: NaiveDate::from_ymd_opt(2026, 11, 3).expect("a day"),
+            },
         ] {
             let text = serde_json::to_string(&stage).expect("encodes");
             assert_eq!(serde_json::from_str::<Stage>(&text).ok(), Some(stage), "{text}");
@@ -170,7 +246,18 @@ mod tests {
             serde_json::to_string(&Stage::FollowUp { n: 2 }).ok().as_deref(),
             Some(r#"{"kind":"follow_up","n":2}"#)
         );
+        assert_eq!(
+            serde_json::to_string(&Stage::Daily {
+                date: NaiveDate::from_ymd_opt(2026, 11, 3).expect("a day")
+            })
+            .ok()
+            .as_deref(),
+            Some(r#"{"kind":"daily","date":"2026-11-03"}"#)
+        );
         for bad in [
+            r#"{"kind":"daily"}"#,
+            r#"{"kind":"daily","date":"2026-11-31"}"#,
+            r#"{"kind":"daily","date":"3 Nov"}"#,
             r#"{"kind":"follow_up"}"#,
             r#"{"kind":"call"}"#,
             r#"{"kind":"later"}"#,
@@ -240,6 +327,37 @@ mod tests {
         assert_eq!(Stage::Initial.name_in(true).get(Lang::En), "Found");
         assert_eq!(Stage::Initial.name_in(false).get(Lang::Zh), "首报");
         assert_eq!(Stage::Call { n: 1 }.name().get(Lang::Zh), "电话报告");
+    }
+
+    #[test]
+    fn a_natural_disaster_runs_from_its_initial_to_its_verified_report() {
+        let day = |d| Stage::Daily {
+            date: NaiveDate::from_ymd_opt(2026, 11, d).expect("a day"),
+        };
+        let names = |kind| {
+            [Stage::Initial, Stage::FollowUp { n: 1 }, day(3), Stage::Final].map(|s| s.name_for(kind).get(Lang::Zh))
+        };
+        assert_eq!(
+            names(ThreadKind::NaturalDisaster),
+            ["初报", "续报一", "日报（11月3日）", "核报"]
+        );
+        assert_eq!(
+            names(ThreadKind::Incident),
+            ["首报", "续报一", "日报（11月3日）", "终报"]
+        );
+        assert_eq!(day(3).name().get(Lang::En), "Daily report (2026-11-03)");
+        assert_eq!(
+            Stage::Final.name_for(ThreadKind::NaturalDisaster).get(Lang::En),
+            "Verified report"
+        );
+        assert_eq!(Stage::Initial.name_for(ThreadKind::Hazard).get(Lang::Zh), "发现隐患");
+        // Daily reports come after the follow-ups and before the 核报, by day.
+        let mut chain = vec![Stage::Final, day(4), Stage::FollowUp { n: 2 }, day(3), Stage::Initial];
+        chain.sort_by_key(|s| s.order());
+        assert_eq!(
+            chain,
+            vec![Stage::Initial, Stage::FollowUp { n: 2 }, day(3), day(4), Stage::Final]
+        );
     }
 
     #[test]

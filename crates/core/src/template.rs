@@ -42,8 +42,8 @@ pub enum BlankKind {
     Photos { min: u8 },
 }
 
-/// When a blank must be filled: a 首报 is fast and may leave facts open; the
-/// 终报 must be complete.
+/// When a blank must be filled: a 首报 is fast and may leave facts open; a
+/// 续报 says what progressed; the 终报 must be complete.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -51,6 +51,8 @@ pub enum Need {
     Always,
     AtFinal,
     Optional,
+    /// At every 续报 (its progress line), not at the 首报 or the 终报.
+    AtFollowUp,
 }
 
 impl Need {
@@ -59,6 +61,7 @@ impl Need {
             Need::Always => true,
             Need::AtFinal => stage == Stage::Final,
             Need::Optional => false,
+            Need::AtFollowUp => matches!(stage, Stage::FollowUp { .. }),
         }
     }
 }
@@ -82,6 +85,9 @@ pub enum Family {
     /// A logged call to the duty office ([`Stage::Call`]), in an incident's
     /// thread.
     Call,
+    /// A natural disaster's daily report (日报), filed in its thread at
+    /// [`Stage::Daily`].
+    DailyReport,
 }
 
 impl Family {
@@ -91,6 +97,7 @@ impl Family {
             Family::Hazard => stage == Stage::Initial,
             Family::HazardStep { stage: s } => stage == s,
             Family::Call => stage.is_call(),
+            Family::DailyReport => matches!(stage, Stage::Daily { .. }),
         }
     }
 }

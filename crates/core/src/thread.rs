@@ -5,7 +5,9 @@
 
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, TimeDelta, Utc};
 
-use crate::deadlines::{self, Delivery, Due, Event, RuleSet, Standing};
+use crate::deadlines::{self, Deliveries, Delivery, Due, Event, RuleSet, Standing};
+use crate::disaster;
+use crate::stage::ThreadKind;
 use crate::validate::{beijing, parse_date, parse_datetime};
 use crate::{catalogue, grading, Answers, Family, Grade, GradeDecision, Report, Stage, Template};
 
@@ -128,10 +130,6 @@ impl<'a, R: StageRecord> Judge<'a, R> {
         self.written().next()
     }
 
-    fn latest(&self) -> Option<&'a R> {
-        self.written().next_back()
-    }
-
     fn submitted(&self) -> impl Iterator<Item = &'a R> {
         self.written().filter(|r| r.submitted_at().is_some())
     }
@@ -156,16 +154,39 @@ impl<'a, R: StageRecord> Judge<'a, R> {
     /// The grade of the latest stage: as chosen, else as its figures
     /// suggest (a draft's too, so deadlines follow the figures as they are
     /// typed). `None` for hazards.
+    ///
+    /// While the figures are still open this is the grade they reach so far
+    /// (一般 for none), which is what deadlines count by; [`Judge::graded`]
+    /// says 未定级 instead.
     pub fn grade(&self) -> Option<Grade> {
-        let Family::Incident { grading: rule, .. } = self.template()?.family else {
-            return None;
-        };
-        let latest = self.latest()?;
+        let (latest, rule, _) = self.latest_graded()?;
         Some(
             latest
                 .grade_decision()
                 .map_or_else(|| grading::suggest(rule, latest.answers()).grade, |g| g.chosen),
         )
+    }
+
+    /// The grade as shown: the user's override, else the suggestion once
+    /// its figures decide it; `None` while 未定级 (and for hazards).
+    pub fn graded(&self) -> Option<Grade> {
+        let (latest, rule, template) = self.latest_graded()?;
+        match latest.grade_decision() {
+            Some(g) if g.chosen != g.suggested => Some(g.chosen),
+            _ => grading::suggest(rule, latest.answers()).graded(template),
+        }
+    }
+
+    /// The latest record that carries a grade (an incident's stage; a
+    /// natural disaster's daily report carries none), its rule and template.
+    fn latest_graded(&self) -> Option<(&'a R, &'static grading::GradingRule, &'static Template)> {
+        self.records.iter().rev().find_map(|r| {
+            let template = r.template()?;
+            match template.family {
+                Family::Incident { grading: rule, .. } => Some((r, rule, template)),
+                _ => None,
+            }
+        })
     }
 
     /// When the event happened (the first record's `occurred_at`), Beijing
@@ -194,8 +215,8 @@ impl<'a, R: StageRecord> Judge<'a, R> {
     /// Whether the latest stage flags the event 敏感 (`sensitive` = yes):
     /// it then counts as 较大 for deadlines.
     pub fn sensitive(&self) -> bool {
-        self.latest()
-            .and_then(|r| r.answers().get("sensitive"))
+        self.latest_graded()
+            .and_then(|(r, _, _)| r.answers().get("sensitive"))
             .is_some_and(|v| v == "yes")
     }
 
@@ -239,23 +260,44 @@ impl<'a, R: StageRecord> Judge<'a, R> {
         let Some(event) = self.event() else {
             return Vec::new();
         };
-        let records: Vec<Delivery> = self.submitted().filter_map(delivery).collect();
-        let follow_ups: Vec<Delivery> = self
-            .submitted()
-            .filter(|r| matches!(r.stage(), Stage::FollowUp { .. }))
-            .filter_map(delivery)
-            .collect();
-        let calls: Vec<Delivery> = self.calls().filter_map(call_delivery).collect();
+        let deliveries = Deliveries {
+            records: self.submitted().filter_map(delivery).collect(),
+            follow_ups: self
+                .submitted()
+                .filter(|r| matches!(r.stage(), Stage::FollowUp { .. }))
+                .filter_map(delivery)
+                .collect(),
+            calls: self.calls().filter_map(call_delivery).collect(),
+            dailies: self
+                .submitted()
+                .filter_map(|r| match r.stage() {
+                    Stage::Daily { date } => Some((date, delivery(r)?)),
+                    _ => None,
+                })
+                .collect(),
+        };
         // Daily follow-ups stop with the 终报 the office holds.
         let finished = self.final_received().map(beijing_time);
         let until = finished.map_or(now, |f| f.min(now));
         deadlines::due_times(rules, &event, until, finished.is_none())
             .into_iter()
             .map(|due| {
-                let (standing, met_by) = deadlines::judge(&due, now, &calls, &records, &follow_ups);
+                let (standing, met_by) = deadlines::judge(&due, now, &deliveries);
                 (due, standing, met_by)
             })
             .collect()
+    }
+
+    /// What kind of thread this is, for naming its stages (初报/核报 in a
+    /// natural disaster's).
+    pub fn kind(&self) -> Option<ThreadKind> {
+        Some(ThreadKind::of(self.template()?.family))
+    }
+
+    /// The day the next daily report of a natural disaster should cover,
+    /// if one is owed at `now` (see `disaster`).
+    pub fn next_daily(&self, now: NaiveDateTime) -> Option<NaiveDate> {
+        disaster::next_daily(self, now)
     }
 
     /// A hazard's rectification deadline, as found.
@@ -322,4 +364,68 @@ fn call_delivery<R: StageRecord>(record: &R) -> Option<Delivery> {
         written: at,
         offset_ms: record.clock_offset_ms(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::examples;
+    use crate::grading::GradeDecision;
+
+    /// A flood (version 2) record at `stage` with `answers` over nothing.
+    fn flood(stage: Stage, answers: &[(&str, &str)]) -> Report {
+        let template = catalogue::find("flood", 2).expect("flood v2");
+        let mut r = examples::report(template, stage);
+        r.answers = answers.iter().map(|(k, v)| (*k, *v)).collect();
+        r.answers.insert("occurred_at".into(), examples::OCCURRED_AT.into());
+        r
+    }
+
+    #[test]
+    fn an_empty_form_is_not_graded_while_deadlines_count_it_as_general() {
+        let records = [flood(Stage::Initial, &[])];
+        let judge = Judge::new(&records);
+        assert_eq!(judge.graded(), None, "未定级");
+        assert_eq!(
+            judge.grade(),
+            Some(Grade::IV),
+            "deadlines count by what the figures reach"
+        );
+        let filled = [flood(
+            Stage::Initial,
+            &[("dead", "0"), ("missing", "0"), ("direct_loss", "0")],
+        )];
+        assert_eq!(Judge::new(&filled).graded(), Some(Grade::IV));
+        let mut chosen = flood(Stage::Initial, &[]);
+        chosen.grade = Some(GradeDecision {
+            suggested: Grade::IV,
+            chosen: Grade::III,
+            reason: "涉及学校".into(),
+        });
+        assert_eq!(
+            Judge::new(&[chosen]).graded(),
+            Some(Grade::III),
+            "the reporter's own grade stands"
+        );
+    }
+
+    #[test]
+    fn a_daily_report_keeps_the_grade_of_the_stage_before_and_names_a_disaster_chain() {
+        let mut daily = examples::report(catalogue::daily(), examples::daily_stage());
+        daily.answers.insert("dead".into(), "0".into());
+        let records = [
+            flood(Stage::Initial, &[("dead", "2"), ("missing", "1"), ("direct_loss", "0")]),
+            daily,
+        ];
+        let judge = Judge::new(&records);
+        assert_eq!(judge.graded(), Some(Grade::III), "2 dead + 1 missing, from the 初报");
+        assert_eq!(judge.kind(), Some(ThreadKind::NaturalDisaster));
+        assert!(judge
+            .deadlines(
+                &deadlines::RuleSet::national(),
+                parse_datetime(examples::OCCURRED_AT).expect("a time")
+            )
+            .iter()
+            .any(|(due, _)| due.rule.id == "disaster_daily"));
+    }
 }

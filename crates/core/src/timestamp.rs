@@ -9,7 +9,7 @@
 //! writer (the fields say `cfg_attr(target_arch = "wasm32", …)`); the tests
 //! check both read and write the same text as chrono.
 
-use chrono::{DateTime, Datelike, FixedOffset, NaiveDateTime, Timelike, Utc};
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime, Timelike, Utc};
 use serde::de::Deserializer;
 use serde::ser::Serializer;
 
@@ -148,6 +148,22 @@ fn digits(out: &mut String, n: u32, width: usize) {
     out.push_str(&text);
 }
 
+/// A day as `YYYY-MM-DD` (years 0 to 9999, as the date inputs give).
+pub fn format_date(d: NaiveDate) -> String {
+    let mut out = String::with_capacity(10);
+    digits(&mut out, u32::try_from(d.year()).unwrap_or(0), 4);
+    out.push('-');
+    digits(&mut out, d.month(), 2);
+    out.push('-');
+    digits(&mut out, d.day(), 2);
+    out
+}
+
+/// serde `serialize_with` for a `NaiveDate`, as chrono writes it.
+pub fn write_date<S: Serializer>(d: &NaiveDate, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&format_date(*d))
+}
+
 /// serde `serialize_with` for a `DateTime<FixedOffset>`.
 pub fn write_fixed<S: Serializer>(t: &DateTime<FixedOffset>, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(&format(&t.naive_local(), Some(t.offset().local_minus_utc())))
@@ -169,7 +185,7 @@ pub fn write_naive_opt<S: Serializer>(t: &Option<NaiveDateTime>, s: S) -> Result
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::{NaiveDate, TimeZone};
+    use chrono::TimeZone;
 
     /// Times with every kind of fraction chrono writes, in several zones.
     fn samples() -> Vec<DateTime<FixedOffset>> {

@@ -47,6 +47,9 @@ pub enum ErrorCode {
     /// The sender may not write this record there (another's thread, a
     /// hazard's closing by a reporter): see `writers`.
     NotPermitted,
+    /// Two blanks contradict each other (more seriously injured than
+    /// injured, known before it happened): see `crosscheck`. Both carry it.
+    Inconsistent,
 }
 
 crate::coded!(ErrorCode {
@@ -73,6 +76,7 @@ crate::coded!(ErrorCode {
     PhotosMissing = "photos_missing",
     BadPhoto = "bad_photo",
     NotPermitted = "not_permitted",
+    Inconsistent = "inconsistent",
 });
 
 /// One bad blank: which, why, and a sentence for people in both languages.
@@ -172,6 +176,17 @@ pub fn validate(report: &Report) -> Result<&'static Template, Vec<FieldError>> {
         ));
     }
     let written = report.written_at.with_timezone(&beijing()).naive_local();
+    if let Stage::Daily { date } = report.stage {
+        // Covers up to 24:00 of its day: a day still to come is a typo.
+        if date > (written + TimeDelta::minutes(FUTURE_TOLERANCE_MINUTES)).date() {
+            errors.push(FieldError::new(
+                "stage",
+                ErrorCode::InFuture,
+                "日报的日期不能晚于今天：请选择今天或之前的日期",
+                "a daily report's day cannot be after today: pick today or an earlier day",
+            ));
+        }
+    }
     errors.extend(validate_answers(template, &report.answers, report.stage, written));
     errors.extend(check_grade(template, report));
     errors.extend(check_photos(template, report));
@@ -348,6 +363,7 @@ pub fn validate_answers(template: &Template, answers: &Answers, stage: Stage, no
             errors.push(e);
         }
     }
+    errors.extend(crate::crosscheck::check(template, answers));
     errors
 }
 
@@ -398,7 +414,7 @@ fn two_digits(s: &str) -> Option<u32> {
     }
 }
 
-fn check_value(
+pub(crate) fn check_value(
     field: &str,
     label: crate::Text,
     kind: &BlankKind,

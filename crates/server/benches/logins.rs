@@ -89,6 +89,7 @@ async fn add_phones(env: &Env) {
             role: Role::Reporter,
             area: AREA,
             password_hash: &hash,
+            profile: Default::default(),
         };
         accounts::add_user(&pool, &Actor::command_line(), &new)
             .await

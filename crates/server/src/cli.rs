@@ -12,7 +12,7 @@ use kuaibao_core::account::{
 
 use crate::auth::password;
 use crate::config::Config;
-use crate::db::accounts::{self, NewUser};
+use crate::db::accounts::{self, NewUser, Profile, ProfileChange};
 use crate::db::audit::{self, Actor};
 use crate::startup::{self, StartError};
 
@@ -25,8 +25,13 @@ usage:
                                       sets the area's duty phone (值班电话), which the phones of its
                                       workers and of the areas below without their own dial
   kuaibao-server user add USERNAME --role reporter|officer|admin --area CODE [--name DISPLAY_NAME]
+                                      [--phone PHONE] [--unit UNIT] [--post POST]
                                       the password is asked for with the echo off at a terminal,
-                                      else read from standard input (one line)
+                                      else read from standard input (one line); name, phone, unit
+                                      and post are prefilled into the account's new reports
+  kuaibao-server user profile USERNAME [--name DISPLAY_NAME] [--phone PHONE] [--unit UNIT] [--post POST]
+                                      changes those (an empty value clears one); served from the
+                                      account's next request
   kuaibao-server user revoke USERNAME ends every session of the account (it must log in again)
   kuaibao-server user disable USERNAME
                                       ends its sessions and refuses its logins from now on
@@ -59,6 +64,11 @@ pub enum Command {
         display_name: String,
         role: Role,
         area: String,
+        profile: Profile,
+    },
+    UserProfile {
+        username: String,
+        change: ProfileChange,
     },
     UserRevoke {
         username: String,
@@ -162,26 +172,44 @@ pub fn parse(args: &[String]) -> Result<Command, CliError> {
             })
         }
         ["user", "add", username, rest @ ..] => {
-            let mut flags = Flags::read(rest, &["--role", "--area", "--name"])?;
+            let mut flags = Flags::read(rest, &["--role", "--area", "--name", "--phone", "--unit", "--post"])?;
             let username = username.trim();
-            if username.is_empty()
-                || username.chars().count() > MAX_USERNAME_CHARS
-                || username.chars().any(char::is_whitespace)
-            {
-                return Err(CliError::Usage(format!(
-                    "`{username}` is not a username: 1 to {MAX_USERNAME_CHARS} characters, no spaces"
-                )));
-            }
+            check_username(username)?;
             let role_text = flags.required("--role")?;
             let role = Role::from_code(&role_text)
                 .ok_or_else(|| CliError::Usage(format!("--role: `{role_text}` is not reporter, officer or admin")))?;
             let area = flags.required("--area")?;
             check_area_id(&area).map_err(|e| CliError::Usage(format!("--area: {e}")))?;
+            let display_name = flags.take("--name").unwrap_or_else(|| username.to_owned());
+            let change = profile_flags(&mut flags, Some(display_name))?;
             Ok(Command::UserAdd {
-                display_name: flags.take("--name").unwrap_or_else(|| username.to_owned()),
+                display_name: change.display_name.unwrap_or_default(),
                 username: username.to_owned(),
                 role,
                 area,
+                profile: Profile {
+                    phone: change.phone.unwrap_or_default(),
+                    unit: change.unit.unwrap_or_default(),
+                    post: change.post.unwrap_or_default(),
+                },
+            })
+        }
+        ["user", "profile", username, rest @ ..] => {
+            let mut flags = Flags::read(rest, &["--name", "--phone", "--unit", "--post"])?;
+            check_username(username)?;
+            let name = flags.take("--name");
+            if name.as_deref().is_some_and(|n| n.trim().is_empty()) {
+                return Err(CliError::Usage("--name cannot be empty".to_owned()));
+            }
+            let change = profile_flags(&mut flags, name)?;
+            if change == ProfileChange::default() {
+                return Err(CliError::Usage(
+                    "user profile: give at least one of --name, --phone, --unit, --post".to_owned(),
+                ));
+            }
+            Ok(Command::UserProfile {
+                username: (*username).to_owned(),
+                change,
             })
         }
         ["user", verb @ ("revoke" | "disable"), username] => Ok(Command::UserRevoke {
@@ -190,6 +218,46 @@ pub fn parse(args: &[String]) -> Result<Command, CliError> {
         }),
         _ => Err(CliError::Usage(format!("unknown command `{}`", words.join(" ")))),
     }
+}
+
+fn check_username(username: &str) -> Result<(), CliError> {
+    if username.is_empty() || username.chars().count() > MAX_USERNAME_CHARS || username.chars().any(char::is_whitespace)
+    {
+        return Err(CliError::Usage(format!(
+            "`{username}` is not a username: 1 to {MAX_USERNAME_CHARS} characters, no spaces"
+        )));
+    }
+    Ok(())
+}
+
+/// `--phone`, `--unit` and `--post` (trimmed), with the name, checked by
+/// the rules of the report blanks they are prefilled into.
+fn profile_flags(flags: &mut Flags, display_name: Option<String>) -> Result<ProfileChange, CliError> {
+    let mut take = |flag| flags.take(flag).map(|v| v.trim().to_owned());
+    let change = ProfileChange {
+        display_name: display_name.map(|n| n.trim().to_owned()),
+        phone: take("--phone"),
+        unit: take("--unit"),
+        post: take("--post"),
+    };
+    let value = |v: &Option<String>| v.clone().unwrap_or_default();
+    let values = [
+        value(&change.display_name),
+        value(&change.phone),
+        value(&change.unit),
+        value(&change.post),
+    ];
+    let errors = kuaibao_core::prefill::check([&values[0], &values[1], &values[2], &values[3]]);
+    if let Some(e) = errors.first() {
+        let flag = match e.field.as_str() {
+            "reporter" => "--name",
+            "phone" => "--phone",
+            "reporter_unit" => "--unit",
+            _ => "--post",
+        };
+        return Err(CliError::Usage(format!("{flag}: {}", e.en)));
+    }
+    Ok(change)
 }
 
 /// `--flag value` pairs, each at most once, from a known set.
@@ -279,6 +347,7 @@ async fn run_on_database(config: &Config, command: Command, stdin: impl BufRead)
             display_name,
             role,
             area,
+            profile,
         } => {
             let typed = if std::io::stdin().is_terminal() {
                 typed_password()?
@@ -295,11 +364,25 @@ async fn run_on_database(config: &Config, command: Command, stdin: impl BufRead)
                 role,
                 area: &area,
                 password_hash: &hash,
+                profile,
             };
             accounts::add_user(&pool, &actor, &new)
                 .await?
                 .map_err(|e| CliError::Refused(e.to_string()))?;
             say!("added {} {username} ({display_name}) in area {area}", role.code())?;
+            Ok(())
+        }
+        Command::UserProfile { username, change } => {
+            let account = accounts::set_profile(&pool, &actor, &username, &change)
+                .await?
+                .map_err(|e| CliError::Refused(e.to_string()))?;
+            say!(
+                "{username}: name {}, phone {}, unit {}, post {}",
+                account.display_name,
+                or_unset(&account.phone),
+                or_unset(&account.unit),
+                or_unset(&account.post)
+            )?;
             Ok(())
         }
         Command::UserRevoke { username, disable } => {
@@ -345,6 +428,14 @@ async fn run_on_database(config: &Config, command: Command, stdin: impl BufRead)
     };
     pool.close().await;
     result
+}
+
+fn or_unset(value: &str) -> &str {
+    if value.is_empty() {
+        "(not set)"
+    } else {
+        value
+    }
 }
 
 /// `backup DIR`: see `crate::backup`.
@@ -510,6 +601,7 @@ mod tests {
                 display_name: "li".into(),
                 role: Role::Reporter,
                 area: "xh-03-g1".into(),
+                profile: Profile::default(),
             }
         );
         assert_eq!(
@@ -518,6 +610,61 @@ mod tests {
                 username: "li".into(),
                 disable: true
             }
+        );
+    }
+
+    #[test]
+    fn profiles_are_set_at_adding_and_changed_later() {
+        assert_eq!(
+            parse(&args(
+                "user add li --role reporter --area g1 --name 李秀英 --phone 13800001234 --unit 青石村 --post 网格员"
+            ))
+            .expect("user"),
+            Command::UserAdd {
+                username: "li".into(),
+                display_name: "李秀英".into(),
+                role: Role::Reporter,
+                area: "g1".into(),
+                profile: Profile {
+                    phone: "13800001234".into(),
+                    unit: "青石村".into(),
+                    post: "网格员".into(),
+                },
+            }
+        );
+        let words = |list: &[&str]| list.iter().map(|w| (*w).to_owned()).collect::<Vec<_>>();
+        assert_eq!(
+            parse(&words(&[
+                "user",
+                "profile",
+                "li",
+                "--phone",
+                "138 0000 1234",
+                "--unit",
+                ""
+            ]))
+            .expect("profile"),
+            Command::UserProfile {
+                username: "li".into(),
+                change: ProfileChange {
+                    display_name: None,
+                    phone: Some("138 0000 1234".into()),
+                    unit: Some(String::new()),
+                    post: None,
+                },
+            },
+            "an empty value clears, an absent one keeps"
+        );
+        let message = |list: &[&str]| parse(&words(list)).expect_err("refused").to_string();
+        assert!(message(&["user", "profile", "li"]).starts_with("user profile: give at least one"));
+        assert!(
+            message(&["user", "profile", "li", "--phone", "12345"]).starts_with("--phone: Phone: give a phone number")
+        );
+        assert!(message(&["user", "profile", "li", "--name", " "]).starts_with("--name cannot be empty"));
+        let long_post = "员".repeat(41);
+        assert!(
+            message(&["user", "add", "li", "--role", "reporter", "--area", "g1", "--post", &long_post])
+                .starts_with("--post: Post: at most 40 characters")
         );
     }
 

@@ -251,6 +251,7 @@ async fn add_user(pool: &db::Pool, username: &str, role: kuaibao_core::account::
         role,
         area,
         password_hash: &hash,
+        profile: Default::default(),
     };
     let _ = accounts::add_user(pool, &Actor::command_line(), &new)
         .await
@@ -1525,3 +1526,9 @@ mod backup;
 
 #[path = "api/map.rs"]
 mod map;
+
+// ---------------------------------------------------------------------------
+// Blanks across blanks (cross-field checks) and natural disasters' chains.
+
+#[path = "api/blanks.rs"]
+mod blanks;

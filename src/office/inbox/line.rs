@@ -5,6 +5,7 @@
 use chrono::{DateTime, Utc};
 use kuaibao_core::desk::{age_words, deadline_key, deadline_words, most_pressing};
 use kuaibao_core::office::ThreadSummary;
+use kuaibao_core::stage::ThreadKind;
 use kuaibao_core::Lang;
 use leptos::prelude::*;
 
@@ -23,7 +24,10 @@ pub fn InboxLine(
     let elapsed = move || ((desk.now_ms.get() - at_ms) / 1000.0).floor().max(0.0) as i64;
     let href = Route::Thread(thread.thread_id).to_hash();
     let grade = grade_badge(&thread);
-    let stage = thread.latest_stage.name_in(thread.hazard).get(Lang::Zh);
+    let stage = thread
+        .latest_stage
+        .name_for(ThreadKind::of_template_id(&thread.template_id, thread.hazard))
+        .get(Lang::Zh);
     let stage = if thread.finished {
         stage
     } else if thread.hazard {
@@ -59,7 +63,7 @@ pub fn InboxLine(
     let deadline = deadline_cell(thread.clone(), elapsed);
     view! {
         <tr class="inbox-line" data-testid="inbox-line" data-thread=thread.thread_id.to_string()
-            data-grade=thread.grade.map(|g| g.code()).unwrap_or("hazard")>
+            data-grade=thread.grade.map_or(if thread.hazard { "hazard" } else { "none" }, |g| g.code())>
             <th scope="row"><a href=href data-testid="line-open">{thread.title_zh.clone()}</a></th>
             <td>{grade}</td>
             <td>{deadline}</td>

@@ -14,6 +14,7 @@ mod send;
 
 use kuaibao_core::closing::may_close;
 use kuaibao_core::office::{Inbox, ThreadSummary, INBOX_PATH};
+use kuaibao_core::stage::ThreadKind;
 use kuaibao_core::ReportId;
 use leptos::prelude::*;
 
@@ -123,6 +124,14 @@ fn ThreadView(
         || records.first().is_some_and(|r| r.report.template_id == "hazard"),
         |s| s.value.0.hazard,
     );
+    let chain_title = match records
+        .first()
+        .map(|r| ThreadKind::of_template_id(&r.report.template_id, hazard))
+    {
+        _ if hazard => "隐患处置全过程",
+        Some(ThreadKind::NaturalDisaster) => "报送全过程：初报 → 续报 → 日报 → 核报",
+        _ => "报送全过程：首报 → 续报 → 终报",
+    };
     let title = summary
         .as_ref()
         .map(|s| s.value.0.title_zh.clone())
@@ -213,7 +222,7 @@ fn ThreadView(
                 </p>
             })}
             <section class="chain" aria-labelledby="chain-title">
-                <h3 id="chain-title">{if hazard { "隐患处置全过程" } else { "报送全过程：首报 → 续报 → 终报" }}</h3>
+                <h3 id="chain-title">{chain_title}</h3>
                 <ol data-testid="chain">{cards}</ol>
             </section>
         </article>

@@ -3,6 +3,7 @@
 //! before, and its photos.
 
 use kuaibao_core::desk::{changes_between, offset_words};
+use kuaibao_core::stage::ThreadKind;
 use kuaibao_core::validate::parse_datetime;
 use kuaibao_core::written::fill_report;
 use kuaibao_core::{Lang, Report, ReportId};
@@ -22,7 +23,10 @@ pub fn RecordCard(
 ) -> impl IntoView {
     let report = record.report.clone();
     let id = report.id;
-    let stage = report.stage.name_in(hazard).get(Lang::Zh);
+    let stage = report
+        .stage
+        .name_for(ThreadKind::of_template_id(&report.template_id, hazard))
+        .get(Lang::Zh);
     // A logged call's own time is when the call was made.
     let (event_key, event_label) = if report.stage.is_call() {
         ("called_at", "通话时间")

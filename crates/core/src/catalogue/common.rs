@@ -125,8 +125,14 @@ pub const REPORTER: Blank = Blank {
 };
 pub const REPORTER_UNIT: Blank = Blank {
     id: "reporter_unit",
-    label: Text::new("单位及职务", "Unit and post"),
+    label: Text::new("所在单位", "Unit"),
     kind: BlankKind::Text { max_chars: 60 },
+    need: Need::Optional,
+};
+pub const REPORTER_POST: Blank = Blank {
+    id: "reporter_post",
+    label: Text::new("职务", "Post"),
+    kind: BlankKind::Text { max_chars: 40 },
     need: Need::Optional,
 };
 pub const PHONE: Blank = Blank {
@@ -151,3 +157,295 @@ pub const YES_NO_UNKNOWN: &[ChoiceOption] = &[
         label: Text::new("不清楚", "not known"),
     },
 ];
+
+/// Yes / no, for facts the reporter knows (a flag she sets).
+pub const YES_NO: &[ChoiceOption] = &[
+    ChoiceOption {
+        value: "yes",
+        label: Text::new("是", "yes"),
+    },
+    ChoiceOption {
+        value: "no",
+        label: Text::new("否", "no"),
+    },
+];
+
+pub const fn text(id: &'static str, label: Text, max_chars: usize, need: Need) -> Blank {
+    Blank {
+        id,
+        label,
+        kind: BlankKind::Text { max_chars },
+        need,
+    }
+}
+
+pub const fn long_text(id: &'static str, label: Text, max_chars: usize, need: Need) -> Blank {
+    Blank {
+        id,
+        label,
+        kind: BlankKind::LongText { max_chars },
+        need,
+    }
+}
+
+pub const fn choice(id: &'static str, label: Text, options: &'static [ChoiceOption], need: Need) -> Blank {
+    Blank {
+        id,
+        label,
+        kind: BlankKind::Choice { options },
+        need,
+    }
+}
+
+pub const fn amount(id: &'static str, label: Text, max: u32, decimals: u8, unit: Text, need: Need) -> Blank {
+    Blank {
+        id,
+        label,
+        kind: BlankKind::Amount { max, decimals, unit },
+        need,
+    }
+}
+
+// What the receiving office checks in each stage (BRIEF, "What each stage
+// carries"), added with version 2 of the incident templates.
+
+/// 信息来源: who told the reporter, or that she saw it herself.
+pub const SOURCE: Blank = text(
+    "source",
+    Text::new("信息来源", "Source of the information"),
+    60,
+    Need::Optional,
+);
+/// 发现/接报时间: deadlines count from the later of this and the event
+/// time, since nobody can report what is not yet known. The phone fills it
+/// with the moment the 首报 draft was opened.
+pub const KNOWN_AT: Blank = Blank {
+    id: "known_at",
+    label: Text::new("发现/接报时间", "Time it became known"),
+    kind: BlankKind::DateTime,
+    need: Need::Optional,
+};
+pub const TREND: Blank = long_text(
+    "trend",
+    Text::new("发展趋势", "How it is developing"),
+    300,
+    Need::Optional,
+);
+pub const LEADER_ON_SITE: Blank = text(
+    "leader_on_site",
+    Text::new("现场负责人", "Leader on site"),
+    60,
+    Need::Optional,
+);
+pub const SENSITIVE: Blank = choice(
+    "sensitive",
+    Text::new("是否敏感事件", "Sensitive event"),
+    YES_NO,
+    Need::Optional,
+);
+pub const EMERGENCY_RESPONSE: Blank = choice(
+    "emergency_response",
+    Text::new("是否已启动应急响应", "Emergency response launched"),
+    YES_NO,
+    Need::Optional,
+);
+/// 续报: what changed since the last report; a follow-up does not repeat
+/// the first account.
+pub const PROGRESS: Blank = long_text(
+    "progress",
+    Text::new("最新进展", "Progress since the last report"),
+    1000,
+    Need::AtFollowUp,
+);
+/// 终报: the summary of the response and the state it left.
+pub const OUTCOME: Blank = long_text("outcome", Text::new("处置结果", "Outcome"), 1000, Need::AtFinal);
+pub const NEXT_STEPS: Blank = long_text("next_steps", Text::new("后续措施", "Next steps"), 500, Need::AtFinal);
+
+// The figures of the natural-disaster statistics system (自然灾害情况统计
+// 调查制度, 2020): people, houses in households (户) and rooms (间), crops,
+// loss.
+
+pub const HOUSEHOLDS: Text = Text::new("户", "households");
+
+pub const NEEDS_RELIEF: Blank = count(
+    "needs_relief",
+    Text::new("需紧急生活救助人口", "People needing emergency living aid"),
+    PEOPLE,
+    Need::Optional,
+);
+pub const COLLAPSED_HOUSEHOLDS: Blank = count(
+    "collapsed_households",
+    Text::new("倒塌房屋户数", "Households whose houses collapsed"),
+    HOUSEHOLDS,
+    Need::Optional,
+);
+pub const COLLAPSED_ROOMS: Blank = count(
+    "collapsed_rooms",
+    Text::new("倒塌房屋间数", "Rooms collapsed"),
+    ROOMS,
+    Need::Optional,
+);
+pub const SEVERELY_DAMAGED_HOUSEHOLDS: Blank = count(
+    "severely_damaged_households",
+    Text::new("严重损坏房屋户数", "Households with houses severely damaged"),
+    HOUSEHOLDS,
+    Need::Optional,
+);
+pub const SEVERELY_DAMAGED_ROOMS: Blank = count(
+    "severely_damaged_rooms",
+    Text::new("严重损坏房屋间数", "Rooms severely damaged"),
+    ROOMS,
+    Need::Optional,
+);
+pub const GENERALLY_DAMAGED_HOUSEHOLDS: Blank = count(
+    "generally_damaged_households",
+    Text::new("一般损坏房屋户数", "Households with houses generally damaged"),
+    HOUSEHOLDS,
+    Need::Optional,
+);
+pub const GENERALLY_DAMAGED_ROOMS: Blank = count(
+    "generally_damaged_rooms",
+    Text::new("一般损坏房屋间数", "Rooms generally damaged"),
+    ROOMS,
+    Need::Optional,
+);
+/// Crop area affected, in 亩 as farmers and village cadres count it.
+pub const CROP_AREA: Blank = amount(
+    "crop_area",
+    Text::new("农作物受灾面积", "Crop area affected"),
+    10_000_000,
+    1,
+    Text::new("亩", "mu"),
+    Need::Optional,
+);
+
+/// The pairs of house figures: households first, rooms second. A
+/// household has at least one room, so households never exceed rooms.
+pub const HOUSE_PAIRS: &[(&str, &str)] = &[
+    ("collapsed_households", "collapsed_rooms"),
+    ("severely_damaged_households", "severely_damaged_rooms"),
+    ("generally_damaged_households", "generally_damaged_rooms"),
+];
+
+/// The words every version-2 incident sentence ends with, and their blanks
+/// (in [`incident_v2!`]): one macro so that the thirteen sentences cannot
+/// drift apart.
+macro_rules! tail_zh {
+    () => {
+        "发展趋势：{trend}。现场负责人：{leader_on_site}。是否敏感事件：{sensitive}；是否已启动应急响应：{emergency_response}。\
+         已采取措施：{measures}。最新进展：{progress}。处置结果：{outcome}；后续措施：{next_steps}。\
+         需要支援：{help_needed}。现场照片：{photos}。信息来源：{source}，发现/接报时间：{known_at}。\
+         报告人：{reporter}（单位：{reporter_unit}，职务：{reporter_post}），联系电话：{phone}。"
+    };
+}
+macro_rules! tail_en {
+    () => {
+        "Trend: {trend}. Leader on site: {leader_on_site}. Sensitive event: {sensitive}; emergency response launched: {emergency_response}. \
+         Measures taken: {measures}. Progress since the last report: {progress}. Outcome: {outcome}; next steps: {next_steps}. \
+         Help needed: {help_needed}. Site photos: {photos}. Source: {source}, known at {known_at}. \
+         Reported by {reporter} (unit: {reporter_unit}, post: {reporter_post}), phone {phone}."
+    };
+}
+
+/// A template's blank list, built in steps: `[…]` to start, then `figures`
+/// adds the statistics system's figures (in the order of
+/// [`disaster_figures_zh!`]), `tail` the blanks of [`tail_zh!`], and
+/// `then […]` more of the template's own.
+macro_rules! blanks {
+    ([$($b:expr),* $(,)?]) => { &[$($b),*] };
+    ([$($b:expr),* $(,)?] figures $($rest:tt)*) => {
+        $crate::catalogue::common::blanks!([
+            $($b,)*
+            $crate::catalogue::common::AFFECTED,
+            $crate::catalogue::common::DEAD,
+            $crate::catalogue::common::MISSING,
+            $crate::catalogue::common::INJURED,
+            $crate::catalogue::common::EVACUATED,
+            $crate::catalogue::common::NEEDS_RELIEF,
+            $crate::catalogue::common::COLLAPSED_HOUSEHOLDS,
+            $crate::catalogue::common::COLLAPSED_ROOMS,
+            $crate::catalogue::common::SEVERELY_DAMAGED_HOUSEHOLDS,
+            $crate::catalogue::common::SEVERELY_DAMAGED_ROOMS,
+            $crate::catalogue::common::GENERALLY_DAMAGED_HOUSEHOLDS,
+            $crate::catalogue::common::GENERALLY_DAMAGED_ROOMS,
+            $crate::catalogue::common::CROP_AREA,
+            $crate::catalogue::common::DIRECT_LOSS,
+        ] $($rest)*)
+    };
+    ([$($b:expr),* $(,)?] tail $($rest:tt)*) => {
+        $crate::catalogue::common::blanks!([
+            $($b,)*
+            $crate::catalogue::common::TREND,
+            $crate::catalogue::common::LEADER_ON_SITE,
+            $crate::catalogue::common::SENSITIVE,
+            $crate::catalogue::common::EMERGENCY_RESPONSE,
+            $crate::catalogue::common::MEASURES,
+            $crate::catalogue::common::PROGRESS,
+            $crate::catalogue::common::OUTCOME,
+            $crate::catalogue::common::NEXT_STEPS,
+            $crate::catalogue::common::HELP_NEEDED,
+            $crate::catalogue::common::PHOTOS,
+            $crate::catalogue::common::SOURCE,
+            $crate::catalogue::common::KNOWN_AT,
+            $crate::catalogue::common::REPORTER,
+            $crate::catalogue::common::REPORTER_UNIT,
+            $crate::catalogue::common::REPORTER_POST,
+            $crate::catalogue::common::PHONE,
+        ] $($rest)*)
+    };
+    ([$($b:expr),* $(,)?] then [$($c:expr),* $(,)?] $($rest:tt)*) => {
+        $crate::catalogue::common::blanks!([$($b,)* $($c),*] $($rest)*)
+    };
+}
+
+/// A version-2 incident template: the sentence's own beginning (`zh`,
+/// `en`) with its blanks, then the shared end ([`tail_zh!`]) with its
+/// blanks. With `disaster` first, the statistics system's figures
+/// ([`disaster_figures_zh!`]) come between the two.
+macro_rules! incident_v2 {
+    (@build $id:expr, $family:expr, $title:expr, ($($zh:tt)*), ($($en:tt)*), $blanks:expr) => {
+        $crate::template::Template {
+            id: $id,
+            version: 2,
+            family: $family,
+            title: $title,
+            sentence: $crate::text::Text::new(
+                concat!($($zh)*, $crate::catalogue::common::tail_zh!()),
+                concat!($($en)*, " ", $crate::catalogue::common::tail_en!()),
+            ),
+            blanks: $blanks,
+        }
+    };
+    (disaster $id:expr, $family:expr, $title:expr, $zh:literal, $en:literal, [$($blank:expr),* $(,)?]) => {
+        $crate::catalogue::common::incident_v2!(@build $id, $family, $title,
+            ($zh, $crate::catalogue::common::disaster_figures_zh!()),
+            ($en, " ", $crate::catalogue::common::disaster_figures_en!()),
+            $crate::catalogue::common::blanks!([$($blank),*] figures tail))
+    };
+    ($id:expr, $family:expr, $title:expr, $zh:literal, $en:literal, [$($blank:expr),* $(,)?]) => {
+        $crate::catalogue::common::incident_v2!(@build $id, $family, $title, ($zh), ($en),
+            $crate::catalogue::common::blanks!([$($blank),*] tail))
+    };
+}
+pub(crate) use {blanks, incident_v2, tail_en, tail_zh};
+
+/// The statistics system's figures as one piece of sentence, shared by
+/// every natural-disaster template (version 2).
+macro_rules! disaster_figures_zh {
+    () => {
+        "受灾人口{affected}人，{dead}人死亡、{missing}人失踪、{injured}人受伤，紧急转移安置{evacuated}人，需紧急生活救助{needs_relief}人；\
+         倒塌房屋{collapsed_households}户{collapsed_rooms}间，严重损坏房屋{severely_damaged_households}户{severely_damaged_rooms}间，\
+         一般损坏房屋{generally_damaged_households}户{generally_damaged_rooms}间；农作物受灾面积{crop_area}亩；\
+         初步估算直接经济损失{direct_loss}万元。"
+    };
+}
+macro_rules! disaster_figures_en {
+    () => {
+        "{affected} people affected: {dead} dead, {missing} missing, {injured} injured, {evacuated} evacuated and sheltered, \
+         {needs_relief} needing emergency living aid; houses collapsed: {collapsed_households} households, {collapsed_rooms} rooms; \
+         severely damaged: {severely_damaged_households} households, {severely_damaged_rooms} rooms; \
+         generally damaged: {generally_damaged_households} households, {generally_damaged_rooms} rooms; \
+         {crop_area} mu of crops affected; estimated direct economic loss {direct_loss} × 10,000 yuan."
+    };
+}
+pub(crate) use {disaster_figures_en, disaster_figures_zh};

@@ -2,7 +2,7 @@
 //! fit. Version 1 is the first template the app shipped; its blanks keep
 //! their first rules, so reports filled with it stay valid.
 
-use crate::catalogue::common::{count, GPS, OCCURRED_AT, PEOPLE, PHONE, PLACE, REPORTER, WHAT_HAPPENED};
+use crate::catalogue::common::{count, incident_v2, GPS, OCCURRED_AT, PEOPLE, PHONE, PLACE, REPORTER, WHAT_HAPPENED};
 use crate::grading::CASUALTIES;
 use crate::template::{Blank, BlankKind, ChoiceOption, Family, Need, Template};
 use crate::text::Text;
@@ -31,6 +31,17 @@ const fn required_count(id: &'static str, label: Text) -> Blank {
     count(id, label, PEOPLE, Need::Always)
 }
 
+const CATEGORY: Blank = Blank {
+    id: "category",
+    label: Text::new("事件类别", "Event category"),
+    kind: BlankKind::Choice { options: EVENT_CLASSES },
+    need: Need::Always,
+};
+// The general report asks its three casualty figures at every stage.
+const DEAD: Blank = required_count("dead", Text::new("死亡人数", "Dead"));
+const INJURED: Blank = required_count("injured", Text::new("受伤人数", "Injured"));
+const MISSING: Blank = required_count("missing", Text::new("失踪人数", "Missing"));
+
 /// The general incident report (突发事件信息报告).
 pub const GENERAL_INCIDENT: Template = Template {
     id: "general_incident",
@@ -52,16 +63,11 @@ pub const GENERAL_INCIDENT: Template = Template {
         OCCURRED_AT,
         PLACE,
         GPS,
-        Blank {
-            id: "category",
-            label: Text::new("事件类别", "Event category"),
-            kind: BlankKind::Choice { options: EVENT_CLASSES },
-            need: Need::Always,
-        },
+        CATEGORY,
         WHAT_HAPPENED,
-        required_count("dead", Text::new("死亡人数", "Dead")),
-        required_count("injured", Text::new("受伤人数", "Injured")),
-        required_count("missing", Text::new("失踪人数", "Missing")),
+        DEAD,
+        INJURED,
+        MISSING,
         Blank {
             id: "measures",
             label: Text::new("已采取措施", "Measures taken"),
@@ -72,3 +78,16 @@ pub const GENERAL_INCIDENT: Template = Template {
         PHONE,
     ],
 };
+
+/// Version 2: what the receiving office checks at each stage, as in the
+/// twelve categories' version 2.
+pub const GENERAL_INCIDENT_V2: Template = incident_v2!(
+    "general_incident",
+    crate::catalogue::incidents::OTHER_EVENT_V2,
+    GENERAL_INCIDENT.title,
+    "{occurred_at}，在{place}（位置：{gps}）发生{category}。{what_happened}。\
+     目前已造成{dead}人死亡、{injured}人受伤、{missing}人失踪。",
+    "At {occurred_at}, at {place} (position: {gps}), a {category} occurred. {what_happened}. \
+     So far {dead} dead, {injured} injured, {missing} missing.",
+    [OCCURRED_AT, PLACE, GPS, CATEGORY, WHAT_HAPPENED, DEAD, INJURED, MISSING]
+);

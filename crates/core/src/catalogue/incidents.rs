@@ -6,11 +6,11 @@
 //! that caused it. Anything else goes to the general incident report.
 
 use crate::catalogue::common::{
-    AFFECTED, CAUSE, DEAD, DIRECT_LOSS, EVACUATED, GPS, HELP_NEEDED, HOUSES_COLLAPSED, INJURED, MAX_PEOPLE, MEASURES,
-    MISSING, OCCURRED_AT, PEOPLE, PHONE, PHOTOS, PLACE, REPORTER, SERIOUS_INJURED, TRAPPED, WHAT_HAPPENED,
-    YES_NO_UNKNOWN,
+    amount, choice, incident_v2, text, AFFECTED, CAUSE, CROP_AREA, DEAD, DIRECT_LOSS, EVACUATED, GPS, HELP_NEEDED,
+    HOUSES_COLLAPSED, INJURED, MAX_PEOPLE, MEASURES, MISSING, OCCURRED_AT, PEOPLE, PHONE, PHOTOS, PLACE, REPORTER,
+    SERIOUS_INJURED, TRAPPED, WHAT_HAPPENED, YES_NO_UNKNOWN,
 };
-use crate::grading::{CASUALTIES, WORK_SAFETY};
+use crate::grading::{CASUALTIES, CASUALTIES_V2, WORK_SAFETY};
 use crate::template::{Blank, BlankKind, ChoiceOption, Family, Need, Template};
 use crate::text::Text;
 
@@ -29,9 +29,34 @@ pub const INCIDENTS: &[&Template] = &[
     &SOCIAL_SECURITY,
 ];
 
+/// Version 2 of the twelve (see the end of this file), in the same order.
+pub const INCIDENTS_V2: &[&Template] = &[
+    &EARTHQUAKE_V2,
+    &GEOLOGICAL_DISASTER_V2,
+    &FLOOD_V2,
+    &FOREST_FIRE_V2,
+    &METEOROLOGICAL_V2,
+    &FIRE_V2,
+    &ROAD_TRAFFIC_V2,
+    &HAZARDOUS_CHEMICALS_V2,
+    &WORK_SAFETY_ACCIDENT_V2,
+    &COLLAPSE_V2,
+    &PUBLIC_HEALTH_V2,
+    &SOCIAL_SECURITY_V2,
+];
+
 const NATURAL_DISASTER: Family = Family::Incident {
     natural_disaster: true,
     grading: &CASUALTIES,
+};
+/// Version 2 counts the dead and missing together (see `CASUALTIES_V2`).
+const NATURAL_DISASTER_V2: Family = Family::Incident {
+    natural_disaster: true,
+    grading: &CASUALTIES_V2,
+};
+pub(crate) const OTHER_EVENT_V2: Family = Family::Incident {
+    natural_disaster: false,
+    grading: &CASUALTIES_V2,
 };
 const ACCIDENT: Family = Family::Incident {
     natural_disaster: false,
@@ -71,17 +96,87 @@ const fn people(id: &'static str, label: Text) -> Blank {
     }
 }
 
-/// Crop area affected, in 亩 as farmers and village cadres count it.
-const CROP_AREA: Blank = Blank {
-    id: "crop_area",
-    label: Text::new("农作物受灾面积", "Crop area affected"),
-    kind: BlankKind::Amount {
-        max: 10_000_000,
-        decimals: 1,
-        unit: Text::new("亩", "mu"),
+// Blanks of one category, shared by its versions.
+const MAGNITUDE: Blank = amount(
+    "magnitude",
+    Text::new("震级", "Magnitude"),
+    10,
+    1,
+    Text::new("级", "magnitude"),
+    Need::Optional,
+);
+const FIRE_STATE: Blank = choice(
+    "fire_state",
+    Text::new("火情状态", "State of the fire"),
+    FIRE_STATES,
+    Need::Optional,
+);
+const BURNED_AREA: Blank = amount(
+    "burned_area",
+    Text::new("过火面积", "Area burned"),
+    1_000_000,
+    2,
+    Text::new("公顷", "hectares"),
+    Need::Optional,
+);
+const KINDS: Blank = Blank {
+    id: "kinds",
+    label: Text::new("灾害种类（可多选）", "Kind of weather (all that apply)"),
+    kind: BlankKind::MultiChoice { options: WEATHER_KINDS },
+    need: Need::Always,
+};
+const PREMISES: Blank = choice(
+    "premises",
+    Text::new("起火场所", "Premises"),
+    PREMISE_KINDS,
+    Need::Optional,
+);
+const VEHICLES: Blank = Blank {
+    id: "vehicles",
+    label: Text::new("涉及车辆", "Vehicles involved"),
+    kind: BlankKind::Count {
+        min: 1,
+        max: 1_000,
+        unit: Text::new("辆", "vehicles"),
     },
     need: Need::Optional,
 };
+const HAZARDOUS_GOODS: Blank = Blank {
+    id: "hazardous_goods",
+    label: Text::new("是否载有危险货物", "Hazardous goods aboard"),
+    kind: BlankKind::Choice {
+        options: YES_NO_UNKNOWN,
+    },
+    need: Need::Optional,
+};
+const SUBSTANCE: Blank = text("substance", Text::new("涉及物质", "Substance"), 60, Need::Optional);
+const UNIT_NAME: Blank = text(
+    "unit_name",
+    Text::new("事故发生单位", "Unit where it happened"),
+    100,
+    Need::AtFinal,
+);
+const SICK: Blank = Blank {
+    id: "sick",
+    label: Text::new("发病人数", "People fallen ill"),
+    kind: BlankKind::Count {
+        min: 0,
+        max: MAX_PEOPLE,
+        unit: PEOPLE,
+    },
+    need: Need::AtFinal,
+};
+const GEOLOGICAL_KIND: Blank = kind(Text::new("灾害类型", "Kind of disaster"), GEOLOGICAL_KINDS);
+const FLOOD_KIND: Blank = kind(Text::new("灾害类型", "Kind of flooding"), FLOOD_KINDS);
+const CHEMICAL_KIND: Blank = kind(Text::new("事故类型", "Kind of accident"), CHEMICAL_KINDS);
+const HEALTH_KIND: Blank = kind(Text::new("事件类型", "Kind of event"), HEALTH_KINDS);
+const SOCIAL_KIND: Blank = kind(Text::new("事件类型", "Kind of event"), SOCIAL_KINDS);
+const SECTOR: Blank = kind(Text::new("行业领域", "Sector"), SECTORS);
+const STRUCTURE: Blank = kind(Text::new("坍塌对象", "What collapsed"), STRUCTURES);
+const THREATENED: Blank = people("threatened", Text::new("受威胁人数", "People still under threat"));
+const FIREFIGHTERS: Blank = people("firefighters", Text::new("扑救人数", "Firefighters deployed"));
+const CRITICAL: Blank = people("critical", Text::new("其中危重人数", "Of whom critically ill"));
+const INVOLVED: Blank = people("involved", Text::new("涉及人数", "People involved"));
 
 /// 地震: the quick reporter sees the damage; the magnitude comes from the
 /// seismic network's bulletin.
@@ -105,7 +200,7 @@ pub const EARTHQUAKE: Template = Template {
         OCCURRED_AT,
         PLACE,
         GPS,
-        Blank { id: "magnitude", label: Text::new("震级", "Magnitude"), kind: BlankKind::Amount { max: 10, decimals: 1, unit: Text::new("级", "magnitude") }, need: Need::Optional },
+        MAGNITUDE,
         WHAT_HAPPENED,
         DEAD,
         INJURED,
@@ -150,13 +245,13 @@ pub const GEOLOGICAL_DISASTER: Template = Template {
         OCCURRED_AT,
         PLACE,
         GPS,
-        kind(Text::new("灾害类型", "Kind of disaster"), GEOLOGICAL_KINDS),
+        GEOLOGICAL_KIND,
         WHAT_HAPPENED,
         DEAD,
         INJURED,
         MISSING,
         HOUSES_COLLAPSED,
-        people("threatened", Text::new("受威胁人数", "People still under threat")),
+        THREATENED,
         EVACUATED,
         DIRECT_LOSS,
         MEASURES,
@@ -194,7 +289,7 @@ pub const FLOOD: Template = Template {
         OCCURRED_AT,
         PLACE,
         GPS,
-        kind(Text::new("灾害类型", "Kind of flooding"), FLOOD_KINDS),
+        FLOOD_KIND,
         WHAT_HAPPENED,
         DEAD,
         INJURED,
@@ -238,9 +333,9 @@ pub const FOREST_FIRE: Template = Template {
         PLACE,
         GPS,
         WHAT_HAPPENED,
-        Blank { id: "fire_state", label: Text::new("火情状态", "State of the fire"), kind: BlankKind::Choice { options: FIRE_STATES }, need: Need::Optional },
-        Blank { id: "burned_area", label: Text::new("过火面积", "Area burned"), kind: BlankKind::Amount { max: 1_000_000, decimals: 2, unit: Text::new("公顷", "hectares") }, need: Need::Optional },
-        people("firefighters", Text::new("扑救人数", "Firefighters deployed")),
+        FIRE_STATE,
+        BURNED_AREA,
+        FIREFIGHTERS,
         DEAD,
         INJURED,
         MISSING,
@@ -284,7 +379,7 @@ pub const METEOROLOGICAL: Template = Template {
         OCCURRED_AT,
         PLACE,
         GPS,
-        Blank { id: "kinds", label: Text::new("灾害种类（可多选）", "Kind of weather (all that apply)"), kind: BlankKind::MultiChoice { options: WEATHER_KINDS }, need: Need::Always },
+        KINDS,
         WHAT_HAPPENED,
         DEAD,
         INJURED,
@@ -301,7 +396,7 @@ pub const METEOROLOGICAL: Template = Template {
     ],
 };
 
-const PREMISES: &[ChoiceOption] = &[
+const PREMISE_KINDS: &[ChoiceOption] = &[
     option("residence", "住宅", "residence"),
     option("crowded_venue", "人员密集场所", "crowded venue"),
     option("factory_warehouse", "厂房仓库", "factory or warehouse"),
@@ -329,7 +424,7 @@ pub const FIRE: Template = Template {
         OCCURRED_AT,
         PLACE,
         GPS,
-        Blank { id: "premises", label: Text::new("起火场所", "Premises"), kind: BlankKind::Choice { options: PREMISES }, need: Need::Optional },
+        PREMISES,
         WHAT_HAPPENED,
         TRAPPED,
         DEAD,
@@ -367,8 +462,8 @@ pub const ROAD_TRAFFIC: Template = Template {
         OCCURRED_AT,
         PLACE,
         GPS,
-        Blank { id: "vehicles", label: Text::new("涉及车辆", "Vehicles involved"), kind: BlankKind::Count { min: 1, max: 1_000, unit: Text::new("辆", "vehicles") }, need: Need::Optional },
-        Blank { id: "hazardous_goods", label: Text::new("是否载有危险货物", "Hazardous goods aboard"), kind: BlankKind::Choice { options: YES_NO_UNKNOWN }, need: Need::Optional },
+        VEHICLES,
+        HAZARDOUS_GOODS,
         WHAT_HAPPENED,
         DEAD,
         INJURED,
@@ -410,8 +505,8 @@ pub const HAZARDOUS_CHEMICALS: Template = Template {
         OCCURRED_AT,
         PLACE,
         GPS,
-        kind(Text::new("事故类型", "Kind of accident"), CHEMICAL_KINDS),
-        Blank { id: "substance", label: Text::new("涉及物质", "Substance"), kind: BlankKind::Text { max_chars: 60 }, need: Need::Optional },
+        CHEMICAL_KIND,
+        SUBSTANCE,
         WHAT_HAPPENED,
         DEAD,
         INJURED,
@@ -454,10 +549,10 @@ pub const WORK_SAFETY_ACCIDENT: Template = Template {
     ),
     blanks: &[
         OCCURRED_AT,
-        Blank { id: "unit_name", label: Text::new("事故发生单位", "Unit where it happened"), kind: BlankKind::Text { max_chars: 100 }, need: Need::AtFinal },
+        UNIT_NAME,
         PLACE,
         GPS,
-        kind(Text::new("行业领域", "Sector"), SECTORS),
+        SECTOR,
         WHAT_HAPPENED,
         DEAD,
         INJURED,
@@ -501,7 +596,7 @@ pub const COLLAPSE: Template = Template {
         OCCURRED_AT,
         PLACE,
         GPS,
-        kind(Text::new("坍塌对象", "What collapsed"), STRUCTURES),
+        STRUCTURE,
         WHAT_HAPPENED,
         TRAPPED,
         DEAD,
@@ -545,10 +640,10 @@ pub const PUBLIC_HEALTH: Template = Template {
         OCCURRED_AT,
         PLACE,
         GPS,
-        kind(Text::new("事件类型", "Kind of event"), HEALTH_KINDS),
+        HEALTH_KIND,
         WHAT_HAPPENED,
-        Blank { id: "sick", label: Text::new("发病人数", "People fallen ill"), kind: BlankKind::Count { min: 0, max: MAX_PEOPLE, unit: PEOPLE }, need: Need::AtFinal },
-        people("critical", Text::new("其中危重人数", "Of whom critically ill")),
+        SICK,
+        CRITICAL,
         DEAD,
         DIRECT_LOSS,
         CAUSE,
@@ -586,8 +681,8 @@ pub const SOCIAL_SECURITY: Template = Template {
         OCCURRED_AT,
         PLACE,
         GPS,
-        kind(Text::new("事件类型", "Kind of event"), SOCIAL_KINDS),
-        people("involved", Text::new("涉及人数", "People involved")),
+        SOCIAL_KIND,
+        INVOLVED,
         WHAT_HAPPENED,
         DEAD,
         INJURED,
@@ -601,3 +696,163 @@ pub const SOCIAL_SECURITY: Template = Template {
         PHONE,
     ],
 };
+
+// Version 2: what the receiving office checks at each stage (source, time
+// known, trend, leader on site, the reporter's unit and post, the sensitive
+// and emergency-response flags, a 续报's progress, a 终报's outcome and next
+// steps), and for natural disasters the statistics system's figures with
+// houses in households and rooms. Each sentence is its category's own
+// beginning; the shared end and its blanks are added by `incident_v2!`.
+
+pub const EARTHQUAKE_V2: Template = incident_v2!(
+    disaster "earthquake",
+    NATURAL_DISASTER_V2,
+    EARTHQUAKE.title,
+    "{occurred_at}，{place}（位置：{gps}）受{magnitude}级地震影响。{what_happened}。{trapped}人被困（压埋）。",
+    "At {occurred_at}, {place} (position: {gps}) was hit by a magnitude {magnitude} earthquake. {what_happened}. \
+     {trapped} people are trapped or buried.",
+    [OCCURRED_AT, PLACE, GPS, MAGNITUDE, WHAT_HAPPENED, TRAPPED]
+);
+
+pub const GEOLOGICAL_DISASTER_V2: Template = incident_v2!(
+    disaster "geological_disaster",
+    NATURAL_DISASTER_V2,
+    GEOLOGICAL_DISASTER.title,
+    "{occurred_at}，{place}（位置：{gps}）发生{kind}。{what_happened}。仍威胁{threatened}人安全。",
+    "At {occurred_at}, a {kind} occurred at {place} (position: {gps}). {what_happened}. \
+     {threatened} people remain under threat.",
+    [OCCURRED_AT, PLACE, GPS, GEOLOGICAL_KIND, WHAT_HAPPENED, THREATENED]
+);
+
+pub const FLOOD_V2: Template = incident_v2!(
+    disaster "flood",
+    NATURAL_DISASTER_V2,
+    FLOOD.title,
+    "{occurred_at}，{place}（位置：{gps}）发生{kind}灾害。{what_happened}。{trapped}人被困待救。",
+    "At {occurred_at}, {place} (position: {gps}) suffered {kind}. {what_happened}. \
+     {trapped} people are trapped awaiting rescue.",
+    [OCCURRED_AT, PLACE, GPS, FLOOD_KIND, WHAT_HAPPENED, TRAPPED]
+);
+
+pub const FOREST_FIRE_V2: Template = incident_v2!(
+    disaster "forest_fire",
+    NATURAL_DISASTER_V2,
+    FOREST_FIRE.title,
+    "{occurred_at}，{place}（位置：{gps}）发生森林草原火灾。{what_happened}。\
+     目前{fire_state}，过火面积约{burned_area}公顷，投入扑救力量{firefighters}人。",
+    "At {occurred_at}, a forest or grassland fire broke out at {place} (position: {gps}). {what_happened}. \
+     At present {fire_state}; about {burned_area} hectares have burned and {firefighters} firefighters are deployed.",
+    [OCCURRED_AT, PLACE, GPS, WHAT_HAPPENED, FIRE_STATE, BURNED_AREA, FIREFIGHTERS]
+);
+
+pub const METEOROLOGICAL_V2: Template = incident_v2!(
+    disaster "meteorological",
+    NATURAL_DISASTER_V2,
+    METEOROLOGICAL.title,
+    "{occurred_at}起，{place}（位置：{gps}）遭受{kinds}灾害。{what_happened}。",
+    "From {occurred_at}, {place} (position: {gps}) was hit by {kinds}. {what_happened}.",
+    [OCCURRED_AT, PLACE, GPS, KINDS, WHAT_HAPPENED]
+);
+
+pub const FIRE_V2: Template = incident_v2!(
+    "fire",
+    ACCIDENT,
+    FIRE.title,
+    "{occurred_at}，{place}（位置：{gps}）{premises}发生火灾。{what_happened}。\
+     目前{trapped}人被困，已造成{dead}人死亡、{injured}人受伤（其中重伤{serious_injured}人），\
+     初步估算直接经济损失{direct_loss}万元。初步原因：{cause}。",
+    "At {occurred_at}, a fire broke out at {place} (position: {gps}); premises: {premises}. {what_happened}. \
+     {trapped} people are trapped; so far {dead} dead and {injured} injured, {serious_injured} of them seriously; \
+     estimated direct economic loss {direct_loss} × 10,000 yuan. Cause as far as known: {cause}.",
+    [
+        OCCURRED_AT,
+        PLACE,
+        GPS,
+        PREMISES,
+        WHAT_HAPPENED,
+        TRAPPED,
+        DEAD,
+        INJURED,
+        SERIOUS_INJURED,
+        DIRECT_LOSS,
+        CAUSE
+    ]
+);
+
+pub const ROAD_TRAFFIC_V2: Template = incident_v2!(
+    "road_traffic",
+    ACCIDENT,
+    ROAD_TRAFFIC.title,
+    "{occurred_at}，{place}（位置：{gps}）发生一起道路交通事故，涉及车辆{vehicles}辆，是否载有危险货物：{hazardous_goods}。{what_happened}。\
+     目前已造成{dead}人死亡、{injured}人受伤（其中重伤{serious_injured}人），{trapped}人被困车内；\
+     初步估算直接经济损失{direct_loss}万元。初步原因：{cause}。",
+    "At {occurred_at}, a road traffic accident involving {vehicles} vehicles occurred at {place} (position: {gps}); \
+     hazardous goods aboard: {hazardous_goods}. {what_happened}. \
+     So far {dead} dead and {injured} injured, {serious_injured} of them seriously, and {trapped} trapped in vehicles; \
+     estimated direct economic loss {direct_loss} × 10,000 yuan. Cause as far as known: {cause}.",
+    [OCCURRED_AT, PLACE, GPS, VEHICLES, HAZARDOUS_GOODS, WHAT_HAPPENED, DEAD, INJURED, SERIOUS_INJURED, TRAPPED, DIRECT_LOSS, CAUSE]
+);
+
+pub const HAZARDOUS_CHEMICALS_V2: Template = incident_v2!(
+    "hazardous_chemicals",
+    ACCIDENT,
+    HAZARDOUS_CHEMICALS.title,
+    "{occurred_at}，{place}（位置：{gps}）发生危险化学品{kind}事故，涉及物质：{substance}。{what_happened}。\
+     目前已造成{dead}人死亡、{injured}人受伤（其中重伤{serious_injured}人，含急性中毒），已疏散周边群众{evacuated}人；\
+     初步估算直接经济损失{direct_loss}万元。初步原因：{cause}。",
+    "At {occurred_at}, a hazardous-chemicals {kind} occurred at {place} (position: {gps}); substance: {substance}. {what_happened}. \
+     So far {dead} dead and {injured} injured, {serious_injured} of them seriously (acute poisoning included); \
+     {evacuated} people nearby evacuated; estimated direct economic loss {direct_loss} × 10,000 yuan. Cause as far as known: {cause}.",
+    [OCCURRED_AT, PLACE, GPS, CHEMICAL_KIND, SUBSTANCE, WHAT_HAPPENED, DEAD, INJURED, SERIOUS_INJURED, EVACUATED, DIRECT_LOSS, CAUSE]
+);
+
+pub const WORK_SAFETY_ACCIDENT_V2: Template = incident_v2!(
+    "work_safety",
+    ACCIDENT,
+    WORK_SAFETY_ACCIDENT.title,
+    "{occurred_at}，{unit_name}在{place}（位置：{gps}）发生一起{kind}生产安全事故。{what_happened}。\
+     目前已造成{dead}人死亡、{injured}人受伤（其中重伤{serious_injured}人），{trapped}人被困；\
+     初步估算直接经济损失{direct_loss}万元。初步原因：{cause}。",
+    "At {occurred_at}, a work-safety accident ({kind}) occurred at {unit_name}, {place} (position: {gps}). {what_happened}. \
+     So far {dead} dead and {injured} injured, {serious_injured} of them seriously, and {trapped} trapped; \
+     estimated direct economic loss {direct_loss} × 10,000 yuan. Cause as far as known: {cause}.",
+    [OCCURRED_AT, UNIT_NAME, PLACE, GPS, SECTOR, WHAT_HAPPENED, DEAD, INJURED, SERIOUS_INJURED, TRAPPED, DIRECT_LOSS, CAUSE]
+);
+
+pub const COLLAPSE_V2: Template = incident_v2!(
+    "collapse",
+    ACCIDENT,
+    COLLAPSE.title,
+    "{occurred_at}，{place}（位置：{gps}）发生{kind}坍塌。{what_happened}。\
+     目前{trapped}人被困，已造成{dead}人死亡、{injured}人受伤（其中重伤{serious_injured}人）、{missing}人失踪；\
+     初步估算直接经济损失{direct_loss}万元。初步原因：{cause}。",
+    "At {occurred_at}, a collapse occurred at {place} (position: {gps}); what collapsed: {kind}. {what_happened}. \
+     {trapped} people are trapped; so far {dead} dead, {injured} injured ({serious_injured} of them seriously) and {missing} missing; \
+     estimated direct economic loss {direct_loss} × 10,000 yuan. Cause as far as known: {cause}.",
+    [OCCURRED_AT, PLACE, GPS, STRUCTURE, WHAT_HAPPENED, TRAPPED, DEAD, INJURED, SERIOUS_INJURED, MISSING, DIRECT_LOSS, CAUSE]
+);
+
+pub const PUBLIC_HEALTH_V2: Template = incident_v2!(
+    "public_health",
+    OTHER_EVENT_V2,
+    PUBLIC_HEALTH.title,
+    "{occurred_at}，{place}（位置：{gps}）发生一起突发公共卫生事件（{kind}）。{what_happened}。\
+     目前共发病{sick}人，其中危重{critical}人，死亡{dead}人；初步估算直接经济损失{direct_loss}万元。初步原因：{cause}。",
+    "At {occurred_at}, a public-health event ({kind}) occurred at {place} (position: {gps}). {what_happened}. \
+     So far {sick} people have fallen ill, {critical} of them critically, and {dead} have died; \
+     estimated direct economic loss {direct_loss} × 10,000 yuan. Cause as far as known: {cause}.",
+    [OCCURRED_AT, PLACE, GPS, HEALTH_KIND, WHAT_HAPPENED, SICK, CRITICAL, DEAD, DIRECT_LOSS, CAUSE]
+);
+
+pub const SOCIAL_SECURITY_V2: Template = incident_v2!(
+    "social_security",
+    OTHER_EVENT_V2,
+    SOCIAL_SECURITY.title,
+    "{occurred_at}，{place}（位置：{gps}）发生{kind}，涉及约{involved}人。{what_happened}。\
+     目前已造成{dead}人死亡、{injured}人受伤（其中重伤{serious_injured}人）、{missing}人失踪，初步估算直接经济损失{direct_loss}万元。\
+     初步原因：{cause}。",
+    "At {occurred_at}, a social-security event ({kind}) occurred at {place} (position: {gps}), involving about {involved} people. {what_happened}. \
+     So far {dead} dead, {injured} injured ({serious_injured} of them seriously) and {missing} missing; \
+     estimated direct economic loss {direct_loss} × 10,000 yuan. Cause as far as known: {cause}.",
+    [OCCURRED_AT, PLACE, GPS, SOCIAL_KIND, INVOLVED, WHAT_HAPPENED, DEAD, INJURED, SERIOUS_INJURED, MISSING, DIRECT_LOSS, CAUSE]
+);

@@ -6,26 +6,30 @@
 
 mod call;
 pub mod common;
+mod daily;
 mod general;
 mod hazards;
 mod incidents;
 
 pub use call::CALL;
-pub use general::GENERAL_INCIDENT;
+pub use daily::DISASTER_DAILY;
+pub use general::{GENERAL_INCIDENT, GENERAL_INCIDENT_V2};
 pub use hazards::{HAZARD, HAZARD_CLOSED, HAZARD_RECTIFIED, HAZARD_RECTIFYING};
-pub use incidents::INCIDENTS;
+pub use incidents::{INCIDENTS, INCIDENTS_V2};
 
 use crate::template::{Family, Template};
 
 /// Every template of every version.
 pub fn all() -> impl Iterator<Item = &'static Template> {
-    INCIDENTS.iter().copied().chain([
+    INCIDENTS.iter().chain(INCIDENTS_V2).copied().chain([
         &GENERAL_INCIDENT,
+        &GENERAL_INCIDENT_V2,
         &HAZARD,
         &HAZARD_RECTIFYING,
         &HAZARD_RECTIFIED,
         &HAZARD_CLOSED,
         &CALL,
+        &DISASTER_DAILY,
     ])
 }
 
@@ -36,10 +40,11 @@ pub fn find(id: &str, version: u32) -> Option<&'static Template> {
 }
 
 /// The newest version of each template a user may start a report with:
-/// the incident categories, the general incident, and the hazard.
+/// the incident categories, the general incident, and the hazard (not the
+/// steps of a thread: a hazard's, a disaster's daily report).
 pub fn offered() -> Vec<&'static Template> {
     let mut newest: Vec<&'static Template> = Vec::new();
-    for t in all().filter(|t| !matches!(t.family, Family::HazardStep { .. } | Family::Call)) {
+    for t in all().filter(|t| !matches!(t.family, Family::HazardStep { .. } | Family::Call | Family::DailyReport)) {
         match newest.iter_mut().find(|n| n.id == t.id) {
             Some(n) if n.version < t.version => *n = t,
             Some(_) => {}
@@ -53,6 +58,11 @@ pub fn offered() -> Vec<&'static Template> {
 /// the desk's "log a received call" both file it.
 pub fn call() -> &'static Template {
     &CALL
+}
+
+/// The newest template of a natural disaster's daily report.
+pub fn daily() -> &'static Template {
+    &DISASTER_DAILY
 }
 
 /// The template for the next step of a hazard's life.
@@ -119,8 +129,8 @@ mod tests {
             if let Family::Incident { grading, .. } = t.family {
                 let present = grading.lines.iter().filter(|l| t.blank(l.figure).is_some()).count();
                 assert!(present > 0, "{}: none of its grading figures is a blank", t.id);
-                for line in grading.lines {
-                    if let Some(b) = t.blank(line.figure) {
+                for figure in grading.lines.iter().flat_map(|l| l.figures()) {
+                    if let Some(b) = t.blank(figure) {
                         assert!(
                             matches!(b.kind, BlankKind::Count { .. } | BlankKind::Amount { .. }),
                             "{}: {} must be a number",

@@ -283,7 +283,7 @@ fn check_rule(rule: &super::DeadlineRule, seen: &mut BTreeSet<String>) -> Result
         ));
     }
     let (field, fits) = match rule.obligation {
-        Obligation::FollowUp => ("daily_at", !rule.daily_at.is_empty()),
+        Obligation::FollowUp | Obligation::DailyReport => ("daily_at", !rule.daily_at.is_empty()),
         Obligation::Window => ("window_days", rule.window_days.is_some()),
         _ => ("minutes", rule.minutes.is_some()),
     };

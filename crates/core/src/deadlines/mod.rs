@@ -12,7 +12,7 @@ pub mod file;
 pub mod known;
 pub mod rules;
 
-use chrono::{NaiveDateTime, TimeDelta};
+use chrono::{NaiveDate, NaiveDateTime, TimeDelta};
 
 pub use rules::{Applies, DeadlineRule, Jurisdiction, Label, Obligation, RuleSet, Source};
 
@@ -202,17 +202,25 @@ pub fn standing(due_at: NaiveDateTime, now: NaiveDateTime, met_by: Option<Delive
     }
 }
 
+/// The deliveries of one thread's records, by what they can meet.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Deliveries {
+    /// Logged calls: the verbal and phone reports.
+    pub calls: Vec<Delivery>,
+    /// Every written record: the written report.
+    pub records: Vec<Delivery>,
+    /// The 续报: daily follow-ups.
+    pub follow_ups: Vec<Delivery>,
+    /// The daily reports, by the day they cover.
+    pub dailies: Vec<(NaiveDate, Delivery)>,
+}
+
 /// Where a deadline stands, given every delivery of the records that may
 /// meet it: the verbal and phone reports by a call, the written report by
-/// any record, a daily follow-up by a 续报 received since the time before.
+/// any record, a daily follow-up by a 续报 received since the time before,
+/// a daily report by the one covering the day before its due time.
 /// With the standing, the delivery that met it (the evidence).
-pub fn judge(
-    due: &Due<'_>,
-    now: NaiveDateTime,
-    calls: &[Delivery],
-    records: &[Delivery],
-    follow_ups: &[Delivery],
-) -> (Standing, Option<Delivery>) {
+pub fn judge(due: &Due<'_>, now: NaiveDateTime, deliveries: &Deliveries) -> (Standing, Option<Delivery>) {
     let rule = due.rule;
     if !rule.obligation.can_be_met() {
         let info = Standing::Info {
@@ -221,16 +229,34 @@ pub fn judge(
         return (info, None);
     }
     let candidates: Vec<Delivery> = match (rule.obligation, due.from) {
-        (Obligation::FollowUp, Some(from)) => follow_ups
+        (Obligation::FollowUp, Some(from)) => deliveries
+            .follow_ups
             .iter()
             .copied()
             .filter(|d| d.written > from || d.received.is_some_and(|r| r > from))
             .collect(),
-        (o, _) if o.met_by_call() => calls.to_vec(),
-        _ => records.to_vec(),
+        (Obligation::DailyReport, _) => {
+            let day = covered_day(due);
+            deliveries
+                .dailies
+                .iter()
+                .filter(|(d, _)| Some(*d) == day)
+                .map(|(_, delivery)| *delivery)
+                .collect()
+        }
+        (o, _) if o.met_by_call() => deliveries.calls.clone(),
+        _ => deliveries.records.clone(),
     };
     let first = first_delivery(&candidates);
     (standing(due.at, now, first), first)
+}
+
+/// The day a daily report due at `due` covers: the day before (its
+/// figures as of 24:00).
+pub fn covered_day(due: &Due<'_>) -> Option<NaiveDate> {
+    (due.rule.obligation == Obligation::DailyReport)
+        .then(|| due.at.date().pred_opt())
+        .flatten()
 }
 
 /// The delivery received first, with the earliest writing time among those

@@ -80,6 +80,10 @@ pub enum Obligation {
     /// A 续报 at fixed times of day (`daily_at`): met by a 续报 received
     /// since the time before.
     FollowUp,
+    /// A natural disaster's daily report (日报) at a time of day
+    /// (`daily_at`, 09:00 in the statistics system): met by the daily
+    /// report of the day before (its figures as of 24:00), received.
+    DailyReport,
     /// The office's own reporting up the chain (regulation 493, each level
     /// within 2 h): shown for the office to keep, not met by a record here.
     Upward,
@@ -94,6 +98,7 @@ crate::coded!(Obligation {
     Phone = "phone",
     Written = "written",
     FollowUp = "follow_up",
+    DailyReport = "daily_report",
     Upward = "upward",
     Window = "window",
 });

@@ -248,11 +248,15 @@ fn the_steps_up_the_chain_and_the_window_inform_and_are_never_overdue() {
 }
 
 #[test]
-fn natural_disasters_have_the_two_hour_initial_report() {
+fn natural_disasters_have_the_two_hour_initial_report_and_the_daily_report() {
     let national = RuleSet::national();
     let mut r = first("flood", Grade::IV);
     r.answers.insert("occurred_at".into(), "2026-11-23T23:30".into());
-    assert_eq!(ids(&[r], &national), pairs(&[("disaster_initial", "11-24 01:30")]));
+    // The daily report of the 23rd (to 24:00) is due at 09:00 the next day.
+    assert_eq!(
+        ids(&[r], &national),
+        pairs(&[("disaster_initial", "11-24 01:30"), ("disaster_daily", "11-24 09:00")])
+    );
 }
 
 #[test]

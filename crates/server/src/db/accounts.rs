@@ -149,6 +149,26 @@ pub struct NewUser<'a> {
     pub area: &'a str,
     /// argon2 in PHC form (see `auth::password`), never the password.
     pub password_hash: &'a str,
+    pub profile: Profile,
+}
+
+/// What a new report's 报告人 blanks are prefilled with (name aside, which
+/// is the display name); empty for "not set".
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Profile {
+    pub phone: String,
+    pub unit: String,
+    pub post: String,
+}
+
+/// A change of an account's name and profile: `None` leaves a field as it
+/// is, `Some("")` clears it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProfileChange {
+    pub display_name: Option<String>,
+    pub phone: Option<String>,
+    pub unit: Option<String>,
+    pub post: Option<String>,
 }
 
 /// Adds an account; returns its id.
@@ -163,8 +183,8 @@ pub async fn add_user(
     let id = uuid::Uuid::new_v4().to_string();
     let mut tx = pool.begin().await?;
     let inserted = sqlx::query(
-        "INSERT INTO users (id, username, display_name, role, area_id, password_hash, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
+        "INSERT INTO users (id, username, display_name, role, area_id, password_hash, created_at, phone, unit, post) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING",
     )
     .bind(&id)
     .bind(new.username)
@@ -173,6 +193,9 @@ pub async fn add_user(
     .bind(new.area)
     .bind(new.password_hash)
     .bind(db_time(Utc::now()))
+    .bind(&new.profile.phone)
+    .bind(&new.profile.unit)
+    .bind(&new.profile.post)
     .execute(&mut *tx)
     .await?
     .rows_affected()
@@ -208,6 +231,7 @@ pub struct User {
 }
 
 const USER_COLUMNS: &str = "u.id, u.username, u.display_name, u.role, u.password_hash, u.disabled_at, \
+     u.phone, u.unit, u.post, \
      a.id AS area_id, a.name AS area_name, a.level AS area_level, a.path AS area_path";
 
 #[derive(sqlx::FromRow)]
@@ -218,6 +242,9 @@ struct UserRow {
     role: String,
     password_hash: String,
     disabled_at: Option<String>,
+    phone: String,
+    unit: String,
+    post: String,
     area_id: String,
     area_name: String,
     area_level: String,
@@ -243,6 +270,9 @@ impl UserRow {
                     name: self.area_name,
                     level,
                 },
+                phone: self.phone,
+                unit: self.unit,
+                post: self.post,
             },
             area_path: self.area_path,
             password_hash: self.password_hash,
@@ -385,6 +415,52 @@ pub async fn end_session(pool: &Pool, session: &SessionRow) -> Result<(), StoreE
 
 /// Ends every live session of `username`; with `disable`, the account can
 /// no longer log in either. Returns how many sessions were ended.
+/// Changes an account's display name and profile (the command line's
+/// `user profile`); the next session read serves them.
+pub async fn set_profile(
+    pool: &Pool,
+    actor: &Actor,
+    username: &str,
+    change: &ProfileChange,
+) -> Result<Result<Account, AccountError>, StoreError> {
+    let Some(user) = user_by_name(pool, username).await? else {
+        return Ok(Err(AccountError::NoSuchUser(username.to_owned())));
+    };
+    let old = &user.account;
+    let pick = |new: &Option<String>, old: &str| new.clone().unwrap_or_else(|| old.to_owned());
+    let display_name = pick(&change.display_name, &old.display_name);
+    let (phone, unit, post) = (
+        pick(&change.phone, &old.phone),
+        pick(&change.unit, &old.unit),
+        pick(&change.post, &old.post),
+    );
+    let mut tx = pool.begin().await?;
+    sqlx::query("UPDATE users SET display_name = $1, phone = $2, unit = $3, post = $4 WHERE id = $5")
+        .bind(&display_name)
+        .bind(&phone)
+        .bind(&unit)
+        .bind(&post)
+        .bind(&old.id)
+        .execute(&mut *tx)
+        .await?;
+    audit::record(
+        &mut tx,
+        actor,
+        "user.profile",
+        &old.id,
+        json!({ "display_name": display_name, "phone": phone, "unit": unit, "post": post }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Ok(Account {
+        display_name,
+        phone,
+        unit,
+        post,
+        ..user.account
+    }))
+}
+
 pub async fn revoke_user(
     pool: &Pool,
     actor: &Actor,

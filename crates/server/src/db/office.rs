@@ -172,7 +172,7 @@ fn summarise(records: &mut [Record], rules: &RuleSet, now: DateTime<Utc>) -> Opt
         reporter_name,
         latest_stage: latest.report.stage,
         records: u32::try_from(records.len()).unwrap_or(u32::MAX),
-        grade: judge.grade(),
+        grade: judge.graded(),
         occurred_at: judge.occurred_at(),
         first_received_at: records.iter().map(|r| r.received_at).min()?,
         latest_received_at: records.iter().map(|r| r.received_at).max()?,

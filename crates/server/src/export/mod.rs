@@ -140,7 +140,7 @@ fn summarise(records: &[Record], rules: &RuleSet, now: DateTime<Utc>) -> Option<
         reporter_name,
         latest_stage: latest.report().stage,
         records: u32::try_from(records.len()).unwrap_or(u32::MAX),
-        grade: judge.grade(),
+        grade: judge.graded(),
         occurred_at: judge.occurred_at(),
         first_received_at: records.iter().map(|r| r.stored.receipt.received_at).min()?,
         latest_received_at: records.iter().map(|r| r.stored.receipt.received_at).max()?,

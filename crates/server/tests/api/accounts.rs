@@ -444,6 +444,10 @@ async fn the_first_administrator_is_made_with_the_command_line() {
             "xh",
             "--name",
             "值班主任",
+            "--phone",
+            "0571-8888 1234",
+            "--unit",
+            "西湖区应急管理局",
         ],
         "a-long-password\n",
     );
@@ -452,6 +456,18 @@ async fn the_first_administrator_is_made_with_the_command_line() {
         String::from_utf8_lossy(&out.stdout),
         "added admin chief (值班主任) in area xh\n"
     );
+    // The profile is changed later: a post added, the unit kept.
+    let out = run(&["user", "profile", "chief", "--post", "值班长"], "");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "chief: name 值班主任, phone 0571-8888 1234, unit 西湖区应急管理局, post 值班长\n"
+    );
+    let out = run(&["user", "profile", "chief", "--phone", "110"], "");
+    assert_eq!(out.status.code(), Some(2), "a phone of three digits is refused");
+    assert!(String::from_utf8_lossy(&out.stderr).starts_with("--phone: "));
+    let out = run(&["user", "profile", "nobody", "--post", "x"], "");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no user `nobody`"));
     // Mistakes exit with a reason and change nothing.
     let out = run(
         &["user", "add", "shorty", "--role", "reporter", "--area", "xh"],
@@ -474,6 +490,15 @@ async fn the_first_administrator_is_made_with_the_command_line() {
     let session: Session = res.json().await.expect("session");
     assert_eq!(session.account.role, Role::Admin);
     assert_eq!(session.account.display_name, "值班主任");
+    assert_eq!(
+        (
+            session.account.phone.as_str(),
+            session.account.unit.as_str(),
+            session.account.post.as_str()
+        ),
+        ("0571-8888 1234", "西湖区应急管理局", "值班长"),
+        "the profile is served with the session, for the phone to prefill"
+    );
     assert_eq!(
         login_as(&app, "shorty", "short").await.status(),
         StatusCode::UNAUTHORIZED

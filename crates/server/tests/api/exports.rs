@@ -90,6 +90,7 @@ async fn world() -> World {
             role: Role::Reporter,
             area: GRID,
             password_hash: &hash,
+            profile: Default::default(),
         },
     )
     .await

@@ -410,3 +410,58 @@ async fn another_senders_photo_id_cannot_be_announced() {
     );
     app.stop().await;
 }
+
+/// A record of a natural-disaster (flood, version 2) thread at `stage`, a
+/// daily report at `Stage::Daily`, written `minutes` after the first.
+fn disaster(stage: Stage, thread: Option<ReportId>, minutes: i64) -> Report {
+    let template = match stage {
+        Stage::Daily { .. } => catalogue::daily(),
+        _ => catalogue::find("flood", 2).expect("flood v2"),
+    };
+    Report {
+        template_id: template.id.into(),
+        template_version: template.version,
+        answers: fill(template, stage),
+        ..incident(stage, thread, minutes)
+    }
+}
+
+#[tokio::test]
+async fn a_daily_report_is_added_like_a_follow_up_and_refused_to_others() {
+    let (app, dirs) = spawn_app().await;
+    let who = Accounts::make(&dirs, &app).await;
+    let first = disaster(Stage::Initial, None, 0);
+    receipt(app.submit(&first).await, StatusCode::CREATED).await;
+    let thread = Some(first.id);
+    let today = written(0).date_naive();
+    let daily = Stage::Daily { date: today };
+
+    refused_to_the_others(&app, &dirs, &who, &[daily], |stage| disaster(stage, thread, 5)).await;
+    assert_eq!(
+        app.thread_as(&app.admin, first.id).await.records.len(),
+        1,
+        "nothing stored"
+    );
+
+    // A day still to come is refused, naming the stage.
+    let tomorrow = Stage::Daily {
+        date: today + TimeDelta::days(2),
+    };
+    assert_eq!(
+        refused_fields(app.submit(&disaster(tomorrow, thread, 5)).await).await,
+        vec![("stage".to_owned(), ErrorCode::InFuture)]
+    );
+
+    // The reporter's 「无变化」 daily report and the officer's are stored.
+    let no_change = disaster(daily, thread, 5);
+    assert_eq!(no_change.answers.get("change").map(String::as_str), Some("no_change"));
+    assert_accepted(&app, &app.client, &no_change, "the reporter's daily report").await;
+    let yesterday = Stage::Daily {
+        date: today - TimeDelta::days(1),
+    };
+    assert_accepted(&app, &who.officer, &disaster(yesterday, thread, 6), "the officer's").await;
+    let records = app.thread_as(&app.admin, first.id).await.records;
+    let stages: Vec<Stage> = records.iter().map(|r| r.report.stage).collect();
+    assert_eq!(stages, vec![Stage::Initial, yesterday, daily], "in stage order, by day");
+    app.stop().await;
+}

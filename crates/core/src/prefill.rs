@@ -1,0 +1,137 @@
+//! A new report's 报告人 blanks, filled from the account's profile (name,
+//! phone, unit, post) so that a worker does not type them on every report.
+//! They stay editable: someone may report from a colleague's phone.
+
+use chrono::NaiveDateTime;
+
+use crate::account::Account;
+use crate::catalogue::common::{PHONE, REPORTER, REPORTER_POST, REPORTER_UNIT};
+use crate::template::{Blank, Template};
+use crate::validate::{check_value, FieldError};
+
+/// The profile's blanks and the values for each: name, phone, unit, post.
+fn fields(values: [&str; 4]) -> [(&'static Blank, &str); 4] {
+    let [name, phone, unit, post] = values;
+    [
+        (&REPORTER, name),
+        (&PHONE, phone),
+        (&REPORTER_UNIT, unit),
+        (&REPORTER_POST, post),
+    ]
+}
+
+fn of(account: &Account) -> [&str; 4] {
+    [&account.display_name, &account.phone, &account.unit, &account.post]
+}
+
+/// The answers a new draft of `template` starts with: each profile value
+/// the template has a blank for. The values were checked by the blanks'
+/// rules when the administrator set them ([`check`]); the validator judges
+/// the draft as typed all the same.
+pub fn answers(account: &Account, template: &Template) -> Vec<(String, String)> {
+    fields(of(account))
+        .into_iter()
+        .filter(|(blank, value)| !value.trim().is_empty() && template.blank(blank.id).is_some())
+        .map(|(blank, value)| (blank.id.to_owned(), value.trim().to_owned()))
+        .collect()
+}
+
+/// Checks a profile as the administrator sets it (`[name, phone, unit,
+/// post]`), by the rules of the blanks it fills: the same phone rule and
+/// lengths. Empty values are allowed (nothing is prefilled). Errors name
+/// the blank (`reporter`, `phone`, `reporter_unit`, `reporter_post`).
+pub fn check(values: [&str; 4]) -> Vec<FieldError> {
+    fields(values)
+        .into_iter()
+        .filter(|(_, value)| !value.trim().is_empty())
+        .filter_map(|(blank, value)| check_value(blank.id, blank.label, &blank.kind, value.trim(), never()))
+        .collect()
+}
+
+/// No profile blank is a time, so the "now" of the time rule never counts.
+fn never() -> NaiveDateTime {
+    NaiveDateTime::MAX
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::account::{AreaLevel, AreaRef, Role};
+    use crate::catalogue::{self, GENERAL_INCIDENT, HAZARD};
+    use crate::validate::ErrorCode;
+
+    fn account(name: &str, phone: &str, unit: &str, post: &str) -> Account {
+        Account {
+            id: "1".into(),
+            username: "li".into(),
+            display_name: name.into(),
+            role: Role::Reporter,
+            area: AreaRef {
+                id: "g".into(),
+                name: "第一网格".into(),
+                level: AreaLevel::Grid,
+            },
+            phone: phone.into(),
+            unit: unit.into(),
+            post: post.into(),
+        }
+    }
+
+    fn v2(id: &str) -> &'static Template {
+        catalogue::find(id, 2).expect("version 2 exists")
+    }
+
+    #[test]
+    fn a_full_profile_fills_all_four_blanks_of_a_version_2_template() {
+        let a = account("李秀英", "138 0000 1234", "青石村村委会", "网格员");
+        assert_eq!(
+            answers(&a, v2("flood")),
+            vec![
+                ("reporter".to_owned(), "李秀英".to_owned()),
+                ("phone".to_owned(), "138 0000 1234".to_owned()),
+                ("reporter_unit".to_owned(), "青石村村委会".to_owned()),
+                ("reporter_post".to_owned(), "网格员".to_owned()),
+            ]
+        );
+    }
+
+    #[test]
+    fn only_the_blanks_a_template_has_are_filled() {
+        let a = account("李秀英", "13800001234", "青石村村委会", "网格员");
+        let keys: Vec<String> = answers(&a, &GENERAL_INCIDENT).into_iter().map(|(k, _)| k).collect();
+        assert_eq!(keys, vec!["reporter", "phone"], "version 1 has no unit or post");
+        let hazard: Vec<String> = answers(&a, &HAZARD).into_iter().map(|(k, _)| k).collect();
+        assert!(hazard.iter().all(|k| HAZARD.blank(k).is_some()));
+    }
+
+    #[test]
+    fn empty_values_are_left_to_type_and_values_are_trimmed() {
+        let a = account("李秀英", "", "  ", " 网格员 ");
+        assert_eq!(
+            answers(&a, v2("flood")),
+            vec![
+                ("reporter".to_owned(), "李秀英".to_owned()),
+                ("reporter_post".to_owned(), "网格员".to_owned())
+            ]
+        );
+    }
+
+    #[test]
+    fn a_profile_is_checked_by_the_rules_of_its_blanks() {
+        assert_eq!(check(of(&account("李秀英", "", "", ""))), vec![]);
+        let bad = check(of(&account("李秀英", "12-34", &"村".repeat(61), &"员".repeat(41))));
+        let got: Vec<(&str, ErrorCode)> = bad.iter().map(|e| (e.field.as_str(), e.code)).collect();
+        assert_eq!(
+            got,
+            vec![
+                ("phone", ErrorCode::BadPhone),
+                ("reporter_unit", ErrorCode::TooLong),
+                ("reporter_post", ErrorCode::TooLong)
+            ]
+        );
+        assert_eq!(
+            check(["李秀英", "+86 138-0000-1234", &"村".repeat(60), &"员".repeat(40)]),
+            vec![]
+        );
+    }
+}
