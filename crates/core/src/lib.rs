@@ -12,6 +12,7 @@ pub mod code;
 pub mod deadlines;
 pub mod decimal;
 pub mod desk;
+pub mod evidence;
 pub mod examples;
 pub mod geo;
 pub mod grading;

@@ -211,8 +211,8 @@ fn check_photos(template: &Template, report: &Report) -> Vec<FieldError> {
             && p.id.is_v7()
             && !seen.contains(&p.id)
             && photo::is_sha256_hex(&p.sha256)
-            && (1..=photo::MAX_PHOTO_BYTES).contains(&p.size)
-            && matches!(p.mime.as_str(), "image/jpeg" | "image/png" | "image/webp");
+            // Photos, video clips and voice notes, each within its cap.
+            && photo::media::Media::of(&p.mime).is_some_and(|m| (1..=m.max_bytes()).contains(&p.size));
         seen.push(p.id);
         if !ok {
             errors.push(FieldError::new(

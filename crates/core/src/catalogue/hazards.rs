@@ -163,7 +163,10 @@ pub const HAZARD_RECTIFIED: Template = Template {
     ],
 };
 
-pub const HAZARD_CLOSED: Template = Template {
+/// Version 1 of the closing, without a photo: kept so that stored closings
+/// are still judged by it, but no new closing is admitted by it (see
+/// `crate::evidence`).
+pub const HAZARD_CLOSED_V1: Template = Template {
     id: "hazard_closed",
     version: 1,
     family: Family::HazardStep { stage: Stage::Closed },
@@ -177,6 +180,42 @@ pub const HAZARD_CLOSED: Template = Template {
             id: "verifier",
             label: Text::new("验收人", "Verified by"),
             kind: BlankKind::Text { max_chars: 60 },
+            need: Need::Always,
+        },
+        Blank {
+            id: "note",
+            label: NOTE,
+            kind: BlankKind::LongText { max_chars: 500 },
+            need: Need::Optional,
+        },
+        REPORTER,
+        PHONE,
+    ],
+};
+
+/// The closing, version 2: the verification is proved by at least one
+/// photo taken on site at the verification (issue 17).
+pub const HAZARD_CLOSED: Template = Template {
+    id: "hazard_closed",
+    version: 2,
+    family: Family::HazardStep { stage: Stage::Closed },
+    title: Text::new("隐患验收销号", "Hazard verified and closed"),
+    sentence: Text::new(
+        "经{verifier}现场验收，整改到位，予以销号。验收照片：{after_photos}。{note}。报告人：{reporter}，联系电话：{phone}。",
+        "Verified on site by {verifier}: rectified, closed. Photos at the verification: {after_photos}. {note}. \
+         Reported by {reporter}, phone {phone}.",
+    ),
+    blanks: &[
+        Blank {
+            id: "verifier",
+            label: Text::new("验收人", "Verified by"),
+            kind: BlankKind::Text { max_chars: 60 },
+            need: Need::Always,
+        },
+        Blank {
+            id: "after_photos",
+            label: Text::new("验收照片", "Photos at the verification"),
+            kind: BlankKind::Photos { min: 1 },
             need: Need::Always,
         },
         Blank {

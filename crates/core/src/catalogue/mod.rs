@@ -10,7 +10,7 @@ mod hazards;
 mod incidents;
 
 pub use general::GENERAL_INCIDENT;
-pub use hazards::{HAZARD, HAZARD_CLOSED, HAZARD_RECTIFIED, HAZARD_RECTIFYING};
+pub use hazards::{HAZARD, HAZARD_CLOSED, HAZARD_CLOSED_V1, HAZARD_RECTIFIED, HAZARD_RECTIFYING};
 pub use incidents::INCIDENTS;
 
 use crate::template::{Family, Template};
@@ -22,6 +22,7 @@ pub fn all() -> impl Iterator<Item = &'static Template> {
         &HAZARD,
         &HAZARD_RECTIFYING,
         &HAZARD_RECTIFIED,
+        &HAZARD_CLOSED_V1,
         &HAZARD_CLOSED,
     ])
 }
@@ -46,9 +47,11 @@ pub fn offered() -> Vec<&'static Template> {
     newest
 }
 
-/// The template for the next step of a hazard's life.
+/// The template (its newest version) for the next step of a hazard's life.
 pub fn hazard_step(stage: crate::Stage) -> Option<&'static Template> {
-    all().find(|t| t.family == Family::HazardStep { stage })
+    all()
+        .filter(|t| t.family == Family::HazardStep { stage })
+        .max_by_key(|t| t.version)
 }
 
 #[cfg(test)]
@@ -151,5 +154,6 @@ mod tests {
         for stage in [crate::Stage::Rectifying, crate::Stage::Rectified, crate::Stage::Closed] {
             assert!(hazard_step(stage).is_some(), "{stage:?}");
         }
+        assert_eq!(hazard_step(crate::Stage::Closed).map(|t| t.version), Some(2), "the newest closing");
     }
 }
