@@ -75,7 +75,19 @@ pub fn check(template: &Template, report: &Report) -> Vec<FieldError> {
         let field = blank.map_or("photos", |(id, _)| id);
         let label = blank.map_or("现场照片", |(_, zh)| zh);
         let pictures = count(&[Media::Photo, Media::Video]);
-        if grade.at_least(Grade::III) && pictures == 0 {
+        if grade.at_least(Grade::III) && blank.is_none() {
+            // The general incident's first version had no photo blank.
+            errors.push(FieldError::new(
+                field,
+                ErrorCode::PhotosMissing,
+                format!(
+                    "{label}：{}及以上的事件须附照片或视频，而旧版的此模板没有照片栏。请用新版模板重新填写。",
+                    Grade::III.name().zh,
+                ),
+                "photos: an incident graded major (III) or graver needs a photo or video, and this old \
+                 version of the template has no photo blank. Fill in the new version instead.",
+            ));
+        } else if grade.at_least(Grade::III) && pictures == 0 {
             errors.push(FieldError::new(
                 field,
                 ErrorCode::PhotosMissing,
@@ -145,13 +157,22 @@ fn photo_blank(template: &Template) -> Option<(&'static str, &'static str)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalogue::{GENERAL_INCIDENT, HAZARD, HAZARD_CLOSED, HAZARD_CLOSED_V1};
+    use crate::catalogue::{GENERAL_INCIDENT, HAZARD, HAZARD_CLOSED, HAZARD_CLOSED_V1, INCIDENTS};
     use crate::grading::GradeDecision;
     use crate::ids::{PhotoId, ReportId};
     use crate::photo::PhotoRef;
     use crate::Answers;
 
     const WRITTEN_MS: u64 = 1_795_399_200_000;
+
+    /// An incident template with a photo blank: the earthquake's.
+    static T: std::sync::LazyLock<&'static Template> = std::sync::LazyLock::new(|| {
+        INCIDENTS
+            .iter()
+            .copied()
+            .find(|t| t.id == "earthquake")
+            .expect("the earthquake template")
+    });
 
     fn media(n: usize, blank: &str, mime: &str) -> Vec<PhotoRef> {
         (0..n)
@@ -169,13 +190,16 @@ mod tests {
     }
 
     fn incident(chosen: Grade, photos: Vec<PhotoRef>, answers: Answers) -> Report {
-        let suggested = Grade::IV;
+        let Family::Incident { grading: rule, .. } = T.family else {
+            panic!("an incident template");
+        };
+        let suggested = grading::suggest(rule, &answers).grade;
         Report {
             id: ReportId::from_parts(WRITTEN_MS, [9; 10]),
             thread: None,
             stage: Stage::Initial,
-            template_id: GENERAL_INCIDENT.id.into(),
-            template_version: GENERAL_INCIDENT.version,
+            template_id: T.id.into(),
+            template_version: T.version,
             answers,
             written_at: crate::closing::written_at(WRITTEN_MS as i64),
             grade: Some(GradeDecision {
@@ -189,7 +213,7 @@ mod tests {
     }
 
     fn filled_incident(chosen: Grade, photos: Vec<PhotoRef>) -> Report {
-        incident(chosen, photos, crate::examples::filled(&GENERAL_INCIDENT))
+        incident(chosen, photos, crate::examples::filled(&*T))
     }
 
     fn codes(errors: &[FieldError]) -> Vec<(&str, ErrorCode)> {
@@ -199,7 +223,21 @@ mod tests {
     #[test]
     fn a_general_incident_needs_no_photo() {
         let report = filled_incident(Grade::IV, Vec::new());
-        assert_eq!(admit(&report).map(|t| t.id), Ok("general_incident"));
+        assert_eq!(report.grade.as_ref().map(|g| g.suggested), Some(Grade::IV), "the example's figures");
+        assert_eq!(admit(&report).map(|t| t.id), Ok("earthquake"));
+    }
+
+    #[test]
+    fn a_template_without_a_photo_blank_cannot_carry_a_major_incident() {
+        assert!(GENERAL_INCIDENT.blanks.iter().all(|b| !matches!(b.kind, BlankKind::Photos { .. })));
+        let mut report = filled_incident(Grade::III, Vec::new());
+        report.template_id = GENERAL_INCIDENT.id.into();
+        report.answers = crate::examples::filled(&GENERAL_INCIDENT);
+        let errors = check(&GENERAL_INCIDENT, &report);
+        assert_eq!(codes(&errors), vec![("photos", ErrorCode::PhotosMissing)]);
+        assert!(errors[0].zh.contains("请用新版模板重新填写"), "{}", errors[0].zh);
+        report.grade = None;
+        assert!(check(&GENERAL_INCIDENT, &report).is_empty(), "一般 as ever");
     }
 
     #[test]
@@ -212,11 +250,11 @@ mod tests {
             assert!(errors[0].zh.contains("请在“现场照片”处拍照或录像后再提交"), "{}", errors[0].zh);
             for mime in ["image/jpeg", "video/webm", "video/mp4"] {
                 let one = filled_incident(grade, media(1, "photos", mime));
-                assert!(check(&GENERAL_INCIDENT, &one).is_empty(), "{grade:?} with one {mime}");
+                assert!(check(&*T, &one).is_empty(), "{grade:?} with one {mime}");
             }
             // A voice note is evidence, but no picture of the scene.
             let voice = filled_incident(grade, media(1, "photos", "audio/webm"));
-            assert_eq!(check(&GENERAL_INCIDENT, &voice).len(), 1, "{grade:?} with a voice note");
+            assert_eq!(check(&*T, &voice).len(), 1, "{grade:?} with a voice note");
         }
     }
 
@@ -225,12 +263,12 @@ mod tests {
         let mut report = filled_incident(Grade::III, Vec::new());
         report.grade = None;
         // The example figures suggest 一般.
-        assert!(check(&GENERAL_INCIDENT, &report).is_empty());
+        assert!(check(&*T, &report).is_empty());
         report.answers.insert("dead".into(), "3".into());
-        assert_eq!(grade_of(&GENERAL_INCIDENT, &report), Some(Grade::III));
-        assert_eq!(check(&GENERAL_INCIDENT, &report).len(), 1);
+        assert_eq!(grade_of(&*T, &report), Some(Grade::III));
+        assert_eq!(check(&*T, &report).len(), 1);
         report.answers.insert("dead".into(), "2".into());
-        assert!(check(&GENERAL_INCIDENT, &report).is_empty());
+        assert!(check(&*T, &report).is_empty());
         assert_eq!(grade_of(&HAZARD, &report), None);
     }
 
@@ -242,23 +280,23 @@ mod tests {
             r
         };
         for n in 0..PHOTOS_WITH_RESPONSE {
-            let errors = check(&GENERAL_INCIDENT, &yes(media(n, "photos", "image/jpeg")));
+            let errors = check(&*T, &yes(media(n, "photos", "image/jpeg")));
             assert_eq!(codes(&errors), vec![("photos", ErrorCode::PhotosMissing)], "{n} photos");
             assert!(errors[0].zh.contains(&format!("现有 {n} 张")), "{}", errors[0].zh);
         }
-        assert!(check(&GENERAL_INCIDENT, &yes(media(3, "photos", "image/jpeg"))).is_empty());
-        assert!(check(&GENERAL_INCIDENT, &yes(media(4, "photos", "image/jpeg"))).is_empty());
+        assert!(check(&*T, &yes(media(3, "photos", "image/jpeg"))).is_empty());
+        assert!(check(&*T, &yes(media(4, "photos", "image/jpeg"))).is_empty());
         // Videos do not make up for photos here.
         let mut mixed = media(2, "photos", "image/jpeg");
         mixed.extend(media(3, "photos", "video/webm").into_iter().map(|mut v| {
             v.sha256 = v.sha256.replace('0', "f");
             v
         }));
-        assert_eq!(check(&GENERAL_INCIDENT, &yes(mixed)).len(), 1);
+        assert_eq!(check(&*T, &yes(mixed)).len(), 1);
         // No or an absent answer asks nothing.
         let mut no = filled_incident(Grade::IV, Vec::new());
         no.answers.insert(EMERGENCY_RESPONSE.into(), "no".into());
-        assert!(check(&GENERAL_INCIDENT, &no).is_empty());
+        assert!(check(&*T, &no).is_empty());
         assert!(!response_launched(&filled_incident(Grade::IV, Vec::new())));
     }
 
@@ -266,10 +304,10 @@ mod tests {
     fn a_major_incident_with_a_response_is_told_both() {
         let mut r = filled_incident(Grade::III, Vec::new());
         r.answers.insert(EMERGENCY_RESPONSE.into(), "yes".into());
-        assert_eq!(check(&GENERAL_INCIDENT, &r).len(), 2);
+        assert_eq!(check(&*T, &r).len(), 2);
         let mut r = filled_incident(Grade::III, media(1, "photos", "image/jpeg"));
         r.answers.insert(EMERGENCY_RESPONSE.into(), "yes".into());
-        assert_eq!(check(&GENERAL_INCIDENT, &r).len(), 1);
+        assert_eq!(check(&*T, &r).len(), 1);
     }
 
     fn hazard_record(template: &Template, stage: Stage, photos: Vec<PhotoRef>) -> Report {

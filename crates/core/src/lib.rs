@@ -16,6 +16,7 @@ pub mod evidence;
 pub mod examples;
 pub mod geo;
 pub mod grading;
+pub mod hazard_loop;
 pub mod ids;
 pub mod json;
 pub mod office;

@@ -230,8 +230,14 @@ fn check_photos(template: &Template, report: &Report) -> Vec<FieldError> {
                 errors.push(FieldError::new(
                     blank.id,
                     ErrorCode::PhotosMissing,
-                    format!("{}：至少需要 {min} 张照片（现有 {have} 张）", blank.label.zh),
-                    format!("{}: at least {min} photo(s) needed (now {have})", blank.label.en),
+                    format!(
+                        "{}：至少需要 {min} 张照片（现有 {have} 张）。请拍照或从相册选择后再提交。",
+                        blank.label.zh
+                    ),
+                    format!(
+                        "{}: at least {min} photo(s) needed (now {have}). Take or pick one, then submit again.",
+                        blank.label.en
+                    ),
                 ));
             }
         }

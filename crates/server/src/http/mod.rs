@@ -1,6 +1,7 @@
 //! The HTTP side: one router for the API under `/api/` and the app for
 //! every other path.
 
+mod admission;
 pub mod cors;
 pub mod error;
 mod extract;
