@@ -309,8 +309,9 @@ impl AppState {
                 .map(LocalPhoto::to_ref)
                 .collect()
         });
-        // The very check the server will make.
-        validate::validate(&report.as_report(now))?;
+        // The very check the server will make of a new record, evidence
+        // included.
+        kuaibao_core::evidence::admit(&report.as_report(now))?;
         self.flush_quietly().await;
         report.updated_ms = platform::now_ms();
         // Who sent it and how far off the phone's clock was, fixed now with

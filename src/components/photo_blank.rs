@@ -58,7 +58,10 @@ pub fn PhotoBlank(
         )
     };
     view! {
-        <fieldset class="blank photos wide" class:has-error=move || error().is_some() data-testid=format!("photos-{id}")>
+        // Focusable, so that a refused submit brings the user here (the
+        // evidence rules speak at this blank).
+        <fieldset class="blank photos wide" class:has-error=move || error().is_some() data-testid=format!("photos-{id}")
+            id=format!("blank-{id}") tabindex="-1">
             <legend>{move || state.t(blank.label)}{required.then_some(" *")}</legend>
             <p class="count" data-testid="photo-count">{count}</p>
             <ul class="thumbs">

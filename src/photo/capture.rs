@@ -54,13 +54,40 @@ async fn head_bytes(blob: &web_sys::Blob, limit: f64) -> Result<Vec<u8>, JsValue
     Ok(Uint8Array::new(&buffer).to_vec())
 }
 
-/// Turns the user's file into a stored photo of `report_id`'s `blank`.
-pub async fn add_photo(
-    store: &Store,
-    report_id: ReportId,
-    blank: &str,
-    file: &web_sys::Blob,
-) -> Result<LocalPhoto, PhotoError> {
+/// A camera or gallery file made ready to send: shrunk, hashed, its EXIF
+/// facts read from the original.
+pub struct Prepared {
+    /// The bytes to send (a JPEG).
+    pub bytes: web_sys::Blob,
+    pub thumb: web_sys::Blob,
+    pub sha256: String,
+    pub size: u64,
+    pub facts: exif::ExifFacts,
+}
+
+impl Prepared {
+    /// The photo record of `report_id`'s `blank` these bytes make, with a
+    /// new photo id.
+    pub fn record(&self, report_id: ReportId, blank: &str) -> LocalPhoto {
+        LocalPhoto {
+            id: platform::new_photo_id(),
+            report_id,
+            blank: blank.to_owned(),
+            sha256: self.sha256.clone(),
+            size: self.size,
+            mime: "image/jpeg".to_owned(),
+            taken_at: self.facts.taken_at,
+            lat: self.facts.lat,
+            lon: self.facts.lon,
+            created_ms: platform::now_ms(),
+            upload: Upload::fresh(),
+        }
+    }
+}
+
+/// Shrinks and hashes the user's file: the phone's photos and the desk's
+/// verification photo alike.
+pub async fn prepare(file: &web_sys::Blob) -> Result<Prepared, PhotoError> {
     let head = head_bytes(file, EXIF_WINDOW).await.map_err(js_error)?;
     let facts = exif::read(&head);
     let shrunk = shrink_photo(file, photo::MAX_EDGE_PX, photo::JPEG_QUALITY, photo::THUMB_EDGE_PX)
@@ -83,19 +110,24 @@ pub async fn add_photo(
         .as_string()
         .filter(|hex| photo::is_sha256_hex(hex))
         .ok_or_else(|| PhotoError::Unreadable("SHA-256".into()))?;
-    let record = LocalPhoto {
-        id: platform::new_photo_id(),
-        report_id,
-        blank: blank.to_owned(),
+    Ok(Prepared {
+        bytes,
+        thumb,
         sha256,
         size,
-        mime: "image/jpeg".to_owned(),
-        taken_at: facts.taken_at,
-        lat: facts.lat,
-        lon: facts.lon,
-        created_ms: platform::now_ms(),
-        upload: Upload::fresh(),
-    };
-    store.add_photo(&record, &bytes, &thumb).await?;
+        facts,
+    })
+}
+
+/// Turns the user's file into a stored photo of `report_id`'s `blank`.
+pub async fn add_photo(
+    store: &Store,
+    report_id: ReportId,
+    blank: &str,
+    file: &web_sys::Blob,
+) -> Result<LocalPhoto, PhotoError> {
+    let prepared = prepare(file).await?;
+    let record = prepared.record(report_id, blank);
+    store.add_photo(&record, &prepared.bytes, &prepared.thumb).await?;
     Ok(record)
 }

@@ -3,4 +3,4 @@
 
 mod capture;
 
-pub use capture::{add_photo, PhotoError};
+pub use capture::{add_photo, prepare, PhotoError, Prepared};

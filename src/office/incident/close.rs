@@ -8,11 +8,12 @@
 //! is a replay the server stores once.
 
 use kuaibao_core::catalogue::HAZARD_CLOSED;
-use kuaibao_core::closing::{error_at, error_elsewhere, ClosingForm};
+use kuaibao_core::closing::{error_at, error_elsewhere, ClosingForm, PHOTOS};
 use kuaibao_core::{BlankKind, FieldError, Lang, Report, ReportId};
 use leptos::prelude::*;
 
 use super::answer::focus;
+use super::close_photo::{upload, ClosePhotoInput, DeskPhoto};
 use crate::office::api::{self, ApiFail};
 use crate::office::state::Desk;
 
@@ -61,8 +62,11 @@ const BLANKS: [Field; 4] = [
 pub struct CloseDraft {
     /// What is typed.
     form: RwSignal<ClosingForm>,
-    /// The record last sent without an answer, and the inputs it was made
-    /// of: sending them again sends the very same record.
+    /// The verification photo chosen, shrunk and hashed.
+    photo: RwSignal<Option<DeskPhoto>, LocalStorage>,
+    /// The record last sent without an answer (or whose photo did not
+    /// finish), and the inputs it was made of: sending them again sends
+    /// the very same record.
     pending: StoredValue<Option<(ClosingForm, Report)>>,
 }
 
@@ -71,6 +75,7 @@ impl CloseDraft {
     pub fn new(officer: &str) -> Self {
         CloseDraft {
             form: RwSignal::new(ClosingForm::for_officer(officer)),
+            photo: RwSignal::new_local(None),
             pending: StoredValue::new(None),
         }
     }
@@ -85,7 +90,7 @@ pub fn CloseBox(
     on_closed: Callback<()>,
 ) -> impl IntoView {
     let desk = expect_context::<Desk>();
-    let CloseDraft { form, pending } = draft;
+    let CloseDraft { form, photo, pending } = draft;
     let busy = RwSignal::new(false);
     let errors: RwSignal<Vec<FieldError>> = RwSignal::new(Vec::new());
     let general: RwSignal<Option<String>> = RwSignal::new(None);
@@ -96,12 +101,14 @@ pub fn CloseBox(
         }
         general.set(None);
         let typed = form.get_untracked();
+        let photos: Vec<_> = photo.with_untracked(|p| p.iter().map(DeskPhoto::to_ref).collect());
         let report = match pending.get_value() {
-            Some((inputs, report)) if inputs == typed => Ok(report),
+            Some((inputs, report)) if inputs == typed && report.photos == photos => Ok(report),
             _ => typed.check(
                 crate::platform::new_report_id(),
                 thread_id,
                 crate::platform::now_ms() as i64,
+                photos,
             ),
         };
         let report = match report {
@@ -118,8 +125,19 @@ pub fn CloseBox(
         leptos::task::spawn_local(async move {
             match api::submit_report(&token, &report).await {
                 Ok(_receipt) => {
-                    pending.set_value(None);
-                    on_closed.run(());
+                    // Text first, evidence after; until the photo is up,
+                    // the record stays pending, so a retry replays it.
+                    let sent = match photo.get_untracked() {
+                        Some(p) => upload(&token, &p).await,
+                        None => Ok(()),
+                    };
+                    match sent {
+                        Ok(()) => {
+                            pending.set_value(None);
+                            on_closed.run(());
+                        }
+                        Err(words) => general.set(Some(words)),
+                    }
                 }
                 Err(e) => {
                     desk.failed(&e);
@@ -185,8 +203,11 @@ pub fn CloseBox(
     view! {
         <form class="close-box" on:submit=submit novalidate=true aria-labelledby="close-title" data-testid="close-form">
             <h3 id="close-title">"验收销号"</h3>
-            <p class="help">"报告人已报整改完成。请核实现场整改到位后，填写验收人（默认为您本人，可改为到现场验收的人员）和联系电话，再点「确认验收销号」。销号后此隐患即办结。"</p>
+            <p class="help">"报告人已报整改完成。请核实现场整改到位后，填写验收人（默认为您本人，可改为到现场验收的人员）和联系电话，附上验收时拍的现场照片，再点「确认验收销号」。销号后此隐患即办结。"</p>
             <div class="close-fields">{fields}</div>
+            <ClosePhotoInput thread_id blank=PHOTOS photo
+                error=Signal::derive(move || errors.with(|e| error_at(e, PHOTOS, Lang::Zh)))
+                on_pick=Callback::new(move |()| errors.update(|e| e.retain(|x| x.field != PHOTOS)))/>
             <p class="error" role="alert" data-testid="close-error">{move || general.get()}</p>
             <button type="submit" class="primary" disabled=move || busy.get() data-testid="close-button">
                 {move || if busy.get() { "正在提交…" } else { "确认验收销号" }}
@@ -207,9 +228,13 @@ fn max_chars(id: &str) -> Option<String> {
 /// puts the cursor in the first bad blank.
 fn show_errors(errors: RwSignal<Vec<FieldError>>, general: RwSignal<Option<String>>, list: Vec<FieldError>) {
     general.set(error_elsewhere(&list, Lang::Zh));
-    let first = BLANKS.iter().find(|f| list.iter().any(|e| e.field == f.id));
+    let first = BLANKS
+        .iter()
+        .map(|f| f.id)
+        .chain([PHOTOS])
+        .find(|&id| list.iter().any(|e| e.field == id));
     errors.set(list);
-    if let Some(f) = first {
-        focus(&format!("close-{}", f.id));
+    if let Some(id) = first {
+        focus(&format!("close-{id}"));
     }
 }

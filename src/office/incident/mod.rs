@@ -7,6 +7,7 @@
 
 mod answer;
 mod close;
+mod close_photo;
 mod photos;
 mod record;
 
