@@ -19,6 +19,7 @@ pub mod grading;
 pub mod hazard_loop;
 pub mod ids;
 pub mod json;
+pub mod major_hazard;
 pub mod office;
 pub mod photo;
 pub mod protocol;

@@ -175,6 +175,7 @@ pub fn validate(report: &Report) -> Result<&'static Template, Vec<FieldError>> {
     errors.extend(validate_answers(template, &report.answers, report.stage, written));
     errors.extend(check_grade(template, report));
     errors.extend(check_photos(template, report));
+    errors.extend(crate::major_hazard::check(template, &report.answers));
     if errors.is_empty() {
         Ok(template)
     } else {

@@ -41,8 +41,8 @@ const THEMES: &[ChoiceOption] = &[
 
 const NOTE: Text = Text::new("情况说明", "Notes");
 
-/// A hazard as found: where, what, photos, who must fix it and by when.
-pub const HAZARD: Template = Template {
+/// A hazard as found, version 1: kept for the hazards stored with it.
+pub const HAZARD_V1: Template = Template {
     id: "hazard",
     version: 1,
     family: Family::Hazard,
@@ -75,6 +75,92 @@ pub const HAZARD: Template = Template {
             label: Text::new("现场照片", "Site photos"),
             kind: BlankKind::Photos { min: 1 },
             need: Need::Always,
+        },
+        Blank {
+            id: "responsible",
+            label: Text::new("责任单位（人）", "Responsible party"),
+            kind: BlankKind::Text { max_chars: 60 },
+            need: Need::Always,
+        },
+        Blank {
+            id: "responsible_phone",
+            label: Text::new("责任人电话", "Responsible party's phone"),
+            kind: BlankKind::Phone,
+            need: Need::Optional,
+        },
+        Blank {
+            id: "rectify_by",
+            label: Text::new("整改期限", "Rectify by"),
+            kind: BlankKind::Date,
+            need: Need::Always,
+        },
+        REPORTER,
+        PHONE,
+    ],
+};
+
+/// 是 / 否, for the 重大隐患 flag.
+const YES_NO: &[ChoiceOption] = &[
+    ChoiceOption {
+        value: "no",
+        label: Text::new("否", "no"),
+    },
+    ChoiceOption {
+        value: "yes",
+        label: Text::new("是", "yes"),
+    },
+];
+
+/// A hazard as found: where, what, photos, who must fix it and by when;
+/// version 2 adds the 重大隐患 flag and its supervising office (挂牌督办,
+/// see `crate::major_hazard`).
+pub const HAZARD: Template = Template {
+    id: "hazard",
+    version: 2,
+    family: Family::Hazard,
+    title: Text::new("风险隐患", "Hazard"),
+    sentence: Text::new(
+        "在{place}（位置：{gps}）发现{theme}隐患：{description}。现场照片：{photos}。\
+         是否重大隐患：{major}，挂牌督办单位：{supervisor}。\
+         责任单位（人）：{responsible}，联系电话：{responsible_phone}，整改期限：{rectify_by}。\
+         报告人：{reporter}，联系电话：{phone}。",
+        "At {place} (position: {gps}) a {theme} hazard was found: {description}. Site photos: {photos}. \
+         Major hazard: {major}, supervised by {supervisor}. \
+         Responsible party: {responsible}, phone {responsible_phone}, to be rectified by {rectify_by}. \
+         Reported by {reporter}, phone {phone}.",
+    ),
+    blanks: &[
+        PLACE,
+        GPS,
+        Blank {
+            id: "theme",
+            label: Text::new("隐患类别", "Kind of hazard"),
+            kind: BlankKind::Choice { options: THEMES },
+            need: Need::Always,
+        },
+        Blank {
+            id: "description",
+            label: Text::new("问题描述", "Problem"),
+            kind: BlankKind::LongText { max_chars: 1000 },
+            need: Need::Always,
+        },
+        Blank {
+            id: "photos",
+            label: Text::new("现场照片", "Site photos"),
+            kind: BlankKind::Photos { min: 1 },
+            need: Need::Always,
+        },
+        Blank {
+            id: "major",
+            label: Text::new("是否重大隐患", "Major hazard"),
+            kind: BlankKind::Choice { options: YES_NO },
+            need: Need::Optional,
+        },
+        Blank {
+            id: "supervisor",
+            label: Text::new("挂牌督办单位", "Supervising office"),
+            kind: BlankKind::Text { max_chars: 60 },
+            need: Need::Optional,
         },
         Blank {
             id: "responsible",

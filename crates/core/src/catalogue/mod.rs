@@ -10,7 +10,7 @@ mod hazards;
 mod incidents;
 
 pub use general::GENERAL_INCIDENT;
-pub use hazards::{HAZARD, HAZARD_CLOSED, HAZARD_CLOSED_V1, HAZARD_RECTIFIED, HAZARD_RECTIFYING};
+pub use hazards::{HAZARD, HAZARD_CLOSED, HAZARD_CLOSED_V1, HAZARD_RECTIFIED, HAZARD_RECTIFYING, HAZARD_V1};
 pub use incidents::INCIDENTS;
 
 use crate::template::{Family, Template};
@@ -19,6 +19,7 @@ use crate::template::{Family, Template};
 pub fn all() -> impl Iterator<Item = &'static Template> {
     INCIDENTS.iter().copied().chain([
         &GENERAL_INCIDENT,
+        &HAZARD_V1,
         &HAZARD,
         &HAZARD_RECTIFYING,
         &HAZARD_RECTIFIED,

@@ -169,6 +169,7 @@ fn summarise(records: &mut [Record], now: DateTime<Utc>) -> Option<Line> {
         deadlines: deadlines.iter().map(|(due, s)| DeadlineLine::of(due, *s)).collect(),
         rectify_by: judge.rectify_by(),
         rectification_overdue_days: judge.rectification_overdue(now_bj.date()),
+        major: kuaibao_core::major_hazard::of_thread(&reports, now_bj.date()),
         finished: judge.finished(),
         lat: position.map(|(lat, _)| lat),
         lon: position.map(|(_, lon)| lon),
