@@ -265,7 +265,12 @@ impl AppState {
                     return;
                 }
                 state.photo_note.set(Some(file.name()));
-                match photo::add_photo(&store, report_id, blank, &file).await {
+                let added = if photo::media::is_media(&file) {
+                    photo::media::add_media(&store, report_id, blank, &file).await
+                } else {
+                    photo::add_photo(&store, report_id, blank, &file).await
+                };
+                match added {
                     Ok(p) => upsert_photo(state.photos, &p),
                     Err(e) => {
                         state.photo_note.set(Some(e.to_string()));

@@ -14,6 +14,7 @@ mod session_prompt;
 mod status_line;
 mod thread_chain;
 mod update_banner;
+mod voice_button;
 
 pub use blank_input::BlankInput;
 pub use deadline_list::DeadlineList;

@@ -35,8 +35,31 @@ pub enum PhotoError {
     Unreadable(String),
     #[error("照片处理后过大（{0} 字节）")]
     TooLarge(u64),
+    /// A video clip or voice note over its kind's cap.
+    #[error("{}", media_too_large(*.kind, *.size))]
+    MediaTooLarge {
+        kind: kuaibao_core::photo::media::Media,
+        size: u64,
+    },
+    #[error("不支持这种文件（{0}）：请用照片（JPEG、PNG、WebP）、视频（WebM、MP4、MOV）或录音")]
+    Unsupported(String),
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// What the worker reads when a clip is too long: the cap, and what to do.
+fn media_too_large(kind: kuaibao_core::photo::media::Media, size: u64) -> String {
+    use kuaibao_core::photo::media::Media;
+    let mb = |b: u64| b / (1024 * 1024);
+    let (what, seconds) = match kind {
+        Media::Video => ("视频", kind.max_seconds().unwrap_or(0)),
+        _ => ("录音", kind.max_seconds().unwrap_or(0)),
+    };
+    format!(
+        "{what}太大（{} MB），上限 {} MB（约 {seconds} 秒）。请录短一些再添加，或改拍照片。",
+        mb(size),
+        mb(kind.max_bytes())
+    )
 }
 
 fn js_error(e: JsValue) -> PhotoError {
@@ -104,12 +127,7 @@ pub async fn prepare(file: &web_sys::Blob) -> Result<Prepared, PhotoError> {
     if size > photo::MAX_PHOTO_BYTES {
         return Err(PhotoError::TooLarge(size));
     }
-    let sha256 = sha256_hex(&bytes)
-        .await
-        .map_err(js_error)?
-        .as_string()
-        .filter(|hex| photo::is_sha256_hex(hex))
-        .ok_or_else(|| PhotoError::Unreadable("SHA-256".into()))?;
+    let sha256 = sha256_of(&bytes).await?;
     Ok(Prepared {
         bytes,
         thumb,
@@ -117,6 +135,16 @@ pub async fn prepare(file: &web_sys::Blob) -> Result<Prepared, PhotoError> {
         size,
         facts,
     })
+}
+
+/// The SHA-256 of `blob` by the browser, as lowercase hex.
+pub(super) async fn sha256_of(blob: &web_sys::Blob) -> Result<String, PhotoError> {
+    sha256_hex(blob)
+        .await
+        .map_err(js_error)?
+        .as_string()
+        .filter(|hex| photo::is_sha256_hex(hex))
+        .ok_or_else(|| PhotoError::Unreadable("SHA-256".into()))
 }
 
 /// Turns the user's file into a stored photo of `report_id`'s `blank`.

@@ -69,24 +69,44 @@ pub fn essence(mime: &str) -> &str {
     mime.split(';').next().unwrap_or_default().trim()
 }
 
+/// The container of video and sound files, by their first bytes.
+fn container(bytes: &[u8]) -> Option<&'static str> {
+    match bytes {
+        // EBML: WebM (Matroska).
+        [0x1A, 0x45, 0xDF, 0xA3, ..] => Some("webm"),
+        [b'O', b'g', b'g', b'S', ..] => Some("ogg"),
+        // ISO base media (MP4, QuickTime): a box size, then `ftyp`.
+        [_, _, _, _, b'f', b't', b'y', b'p', ..] => Some("mp4"),
+        _ => None,
+    }
+}
+
 /// Whether `bytes` begin as a file of the declared type `mime` would: the
 /// container is known by its first bytes (never by name), and must be one
-/// that type is written in.
+/// that type is written in. A photo may be any accepted image (as before
+/// video existed: a PNG announced as a JPEG is still a photo).
 pub fn bytes_match(mime: &str, bytes: &[u8]) -> bool {
-    let container = match bytes {
-        // EBML: WebM (Matroska).
-        [0x1A, 0x45, 0xDF, 0xA3, ..] => "webm",
-        [b'O', b'g', b'g', b'S', ..] => "ogg",
-        // ISO base media (MP4, QuickTime): a box size, then `ftyp`.
-        [_, _, _, _, b'f', b't', b'y', b'p', ..] => "mp4",
-        _ => return super::sniff_image(bytes) == Some(essence(mime)),
-    };
-    matches!(
-        (essence(mime), container),
-        ("video/webm" | "audio/webm", "webm")
-            | ("audio/ogg", "ogg")
-            | ("video/mp4" | "video/quicktime" | "audio/mp4", "mp4")
-    )
+    match Media::of(mime) {
+        Some(Media::Photo) => super::sniff_image(bytes).is_some(),
+        Some(_) => matches!(
+            (essence(mime), container(bytes)),
+            ("video/webm" | "audio/webm", Some("webm"))
+                | ("audio/ogg", Some("ogg"))
+                | ("video/mp4" | "video/quicktime" | "audio/mp4", Some("mp4"))
+        ),
+        None => false,
+    }
+}
+
+/// The type to serve stored bytes as, from their first bytes: the image's
+/// own, or the container's (a browser plays sound-only WebM or MP4 served
+/// as video in an `<audio>` element).
+pub fn sniff(bytes: &[u8]) -> Option<&'static str> {
+    super::sniff_image(bytes).or(match container(bytes)? {
+        "webm" => Some("video/webm"),
+        "ogg" => Some("audio/ogg"),
+        _ => Some("video/mp4"),
+    })
 }
 
 #[cfg(test)]
@@ -129,11 +149,22 @@ mod tests {
         assert!(bytes_match("audio/mp4", MP4));
         assert!(bytes_match("audio/ogg", OGG));
         assert!(bytes_match("image/jpeg", JPEG));
+        assert!(bytes_match("image/png", JPEG), "any image is a photo");
         assert!(!bytes_match("video/webm", MP4));
         assert!(!bytes_match("audio/ogg", WEBM));
         assert!(!bytes_match("video/mp4", JPEG));
         assert!(!bytes_match("image/jpeg", WEBM));
         assert!(!bytes_match("video/webm", b"<html>"));
         assert!(!bytes_match("video/webm", &[]));
+        assert!(!bytes_match("text/html", b"<html>"));
+    }
+
+    #[test]
+    fn stored_bytes_are_served_as_their_container() {
+        assert_eq!(sniff(JPEG), Some("image/jpeg"));
+        assert_eq!(sniff(WEBM), Some("video/webm"));
+        assert_eq!(sniff(OGG), Some("audio/ogg"));
+        assert_eq!(sniff(MP4), Some("video/mp4"));
+        assert_eq!(sniff(b"<html>"), None);
     }
 }

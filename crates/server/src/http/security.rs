@@ -50,13 +50,17 @@ pub const HSTS: &str = "max-age=31536000";
 ///   else of `eval`'s kind.
 /// - `img-src blob: data:`: photos shown from the phone's own storage
 ///   (object URLs) and small inline icons.
+/// - `media-src 'self' blob:`: video clips and voice notes played from the
+///   phone's storage or, on the desk, from the bytes it fetched with its
+///   token (object URLs).
 /// - `worker-src 'self'`: the service worker and the photo worker.
 /// - `base-uri 'none'`, `object-src 'none'`, `frame-ancestors 'none'`,
 ///   `form-action 'self'`: nothing may re-point, embed or frame the app.
 fn policy(scripts: &str, styles: &str, images: &str) -> String {
     format!(
         "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'{scripts}; style-src 'self'{styles}; \
-         img-src 'self' blob: data:{images}; connect-src 'self'; worker-src 'self'; manifest-src 'self'; \
+         img-src 'self' blob: data:{images}; media-src 'self' blob:; connect-src 'self'; worker-src 'self'; \
+         manifest-src 'self'; \
          object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
     )
 }
@@ -270,6 +274,7 @@ mod tests {
             "base-uri 'none'",
             "frame-ancestors 'none'",
             "connect-src 'self'",
+            "media-src 'self' blob:;",
         ] {
             assert!(csp.contains(part), "{part}: {csp}");
         }
@@ -296,7 +301,7 @@ mod tests {
         let tiles = SecurityHeaders::new(&dir, false, Some("https://*.tile.openstreetmap.org")).csp();
         let tiles = tiles.to_str().expect("ascii");
         assert!(
-            tiles.contains("img-src 'self' blob: data: https://*.tile.openstreetmap.org; connect-src 'self';"),
+            tiles.contains("img-src 'self' blob: data: https://*.tile.openstreetmap.org; media-src 'self' blob:;"),
             "{tiles}"
         );
         assert_eq!(tiles.matches("openstreetmap").count(), 1, "{tiles}");

@@ -142,3 +142,44 @@ async fn an_incident_takes_no_rectification() {
     assert_accepted(&app, &app.client, &ahead, "整改中 before its finding").await;
     app.stop().await;
 }
+
+/// A hazard found today, due in `days`, flagged major (with `supervisor`,
+/// if given).
+fn major_due_in(days: i64, supervisor: Option<&str>) -> Report {
+    let mut report = super::office::hazard_due_in(days);
+    report.answers.insert("major".into(), "yes".into());
+    if let Some(s) = supervisor {
+        report.answers.insert("supervisor".into(), s.into());
+    }
+    report
+}
+
+#[tokio::test]
+async fn a_major_hazard_names_its_supervisor_and_is_flagged_on_the_desk() {
+    use kuaibao_core::office::{Ledger, HAZARDS_PATH};
+    let (app, dirs) = spawn_app().await;
+    // Flagged major with no supervising office: refused at that blank.
+    let unsupervised = major_due_in(3, None);
+    assert_unadmitted(&app, &dirs, &app.client, &unsupervised, "supervisor").await;
+
+    let ordinary = super::office::hazard_due_in(3);
+    let far = major_due_in(8, Some("县应急管理局"));
+    let near = major_due_in(7, Some("县应急管理局"));
+    for r in [&ordinary, &far, &near] {
+        assert_accepted(&app, &app.client, r, "a hazard").await;
+    }
+    let res = app.get_as(&app.admin, HAZARDS_PATH).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let ledger: Ledger = res.json().await.expect("a ledger");
+    let hazards = &ledger.areas[0].hazards;
+    let line = |id: ReportId| hazards.iter().find(|h| h.thread_id == id).expect("listed");
+    assert_eq!(line(ordinary.id).major, None);
+    let major = line(far.id).major.clone().expect("flagged");
+    assert_eq!(major.supervisor.as_deref(), Some("县应急管理局"));
+    assert_eq!(major.due_soon_days, None, "8 days ahead: not yet");
+    assert_eq!(line(near.id).major.as_ref().and_then(|m| m.due_soon_days), Some(7));
+    // Major ones first: the one due soon, then the other, then the ordinary.
+    let order: Vec<ReportId> = hazards.iter().map(|h| h.thread_id).collect();
+    assert_eq!(order, [near.id, far.id, ordinary.id]);
+    app.stop().await;
+}
