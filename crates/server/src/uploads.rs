@@ -604,8 +604,9 @@ impl Uploads {
             self.discard(id).await?;
             tracing::warn!(upload = %id, photo = %row.photo_id, mime = %photo.mime, "upload discarded: not its type");
             return Err(UploadError::Rejected(format!(
-                "file {} is not the {} its record announced (photos: JPEG, PNG or WebP; video: WebM or MP4; \
-                 voice: WebM, Ogg or MP4); the upload is discarded and the file still awaited",
+                "file {} is not the {} its record announced (a photo must be a JPEG, PNG or WebP image, \
+                 a video WebM or MP4, a voice note WebM, Ogg or MP4); the upload is discarded and the file \
+                 still awaited",
                 row.photo_id, photo.mime
             )));
         }

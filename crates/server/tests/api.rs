@@ -1512,6 +1512,9 @@ mod writes;
 #[path = "api/evidence.rs"]
 mod evidence;
 
+#[path = "api/media.rs"]
+mod media;
+
 // ---------------------------------------------------------------------------
 // Evidence that survives the disk: fsck, repair, backup and restore.
 

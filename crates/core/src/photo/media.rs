@@ -102,10 +102,13 @@ pub fn bytes_match(mime: &str, bytes: &[u8]) -> bool {
 /// own, or the container's (a browser plays sound-only WebM or MP4 served
 /// as video in an `<audio>` element).
 pub fn sniff(bytes: &[u8]) -> Option<&'static str> {
-    super::sniff_image(bytes).or(match container(bytes)? {
-        "webm" => Some("video/webm"),
-        "ogg" => Some("audio/ogg"),
-        _ => Some("video/mp4"),
+    if let Some(image) = super::sniff_image(bytes) {
+        return Some(image);
+    }
+    Some(match container(bytes)? {
+        "webm" => "video/webm",
+        "ogg" => "audio/ogg",
+        _ => "video/mp4",
     })
 }
 
