@@ -41,6 +41,56 @@ const THEMES: &[ChoiceOption] = &[
 
 const NOTE: Text = Text::new("情况说明", "Notes");
 
+// Blanks shared by the versions of a template: the same blank, written once.
+const THEME: Blank = Blank {
+    id: "theme",
+    label: Text::new("隐患类别", "Kind of hazard"),
+    kind: BlankKind::Choice { options: THEMES },
+    need: Need::Always,
+};
+const DESCRIPTION: Blank = Blank {
+    id: "description",
+    label: Text::new("问题描述", "Problem"),
+    kind: BlankKind::LongText { max_chars: 1000 },
+    need: Need::Always,
+};
+const SITE_PHOTOS: Blank = Blank {
+    id: "photos",
+    label: Text::new("现场照片", "Site photos"),
+    kind: BlankKind::Photos { min: 1 },
+    need: Need::Always,
+};
+const RESPONSIBLE: Blank = Blank {
+    id: "responsible",
+    label: Text::new("责任单位（人）", "Responsible party"),
+    kind: BlankKind::Text { max_chars: 60 },
+    need: Need::Always,
+};
+const RESPONSIBLE_PHONE: Blank = Blank {
+    id: "responsible_phone",
+    label: Text::new("责任人电话", "Responsible party's phone"),
+    kind: BlankKind::Phone,
+    need: Need::Optional,
+};
+const RECTIFY_BY: Blank = Blank {
+    id: "rectify_by",
+    label: Text::new("整改期限", "Rectify by"),
+    kind: BlankKind::Date,
+    need: Need::Always,
+};
+const VERIFIER: Blank = Blank {
+    id: "verifier",
+    label: Text::new("验收人", "Verified by"),
+    kind: BlankKind::Text { max_chars: 60 },
+    need: Need::Always,
+};
+const NOTE_BLANK: Blank = Blank {
+    id: "note",
+    label: NOTE,
+    kind: BlankKind::LongText { max_chars: 500 },
+    need: Need::Optional,
+};
+
 /// A hazard as found, version 1: kept for the hazards stored with it.
 pub const HAZARD_V1: Template = Template {
     id: "hazard",
@@ -58,42 +108,12 @@ pub const HAZARD_V1: Template = Template {
     blanks: &[
         PLACE,
         GPS,
-        Blank {
-            id: "theme",
-            label: Text::new("隐患类别", "Kind of hazard"),
-            kind: BlankKind::Choice { options: THEMES },
-            need: Need::Always,
-        },
-        Blank {
-            id: "description",
-            label: Text::new("问题描述", "Problem"),
-            kind: BlankKind::LongText { max_chars: 1000 },
-            need: Need::Always,
-        },
-        Blank {
-            id: "photos",
-            label: Text::new("现场照片", "Site photos"),
-            kind: BlankKind::Photos { min: 1 },
-            need: Need::Always,
-        },
-        Blank {
-            id: "responsible",
-            label: Text::new("责任单位（人）", "Responsible party"),
-            kind: BlankKind::Text { max_chars: 60 },
-            need: Need::Always,
-        },
-        Blank {
-            id: "responsible_phone",
-            label: Text::new("责任人电话", "Responsible party's phone"),
-            kind: BlankKind::Phone,
-            need: Need::Optional,
-        },
-        Blank {
-            id: "rectify_by",
-            label: Text::new("整改期限", "Rectify by"),
-            kind: BlankKind::Date,
-            need: Need::Always,
-        },
+        THEME,
+        DESCRIPTION,
+        SITE_PHOTOS,
+        RESPONSIBLE,
+        RESPONSIBLE_PHONE,
+        RECTIFY_BY,
         REPORTER,
         PHONE,
     ],
@@ -132,24 +152,9 @@ pub const HAZARD: Template = Template {
     blanks: &[
         PLACE,
         GPS,
-        Blank {
-            id: "theme",
-            label: Text::new("隐患类别", "Kind of hazard"),
-            kind: BlankKind::Choice { options: THEMES },
-            need: Need::Always,
-        },
-        Blank {
-            id: "description",
-            label: Text::new("问题描述", "Problem"),
-            kind: BlankKind::LongText { max_chars: 1000 },
-            need: Need::Always,
-        },
-        Blank {
-            id: "photos",
-            label: Text::new("现场照片", "Site photos"),
-            kind: BlankKind::Photos { min: 1 },
-            need: Need::Always,
-        },
+        THEME,
+        DESCRIPTION,
+        SITE_PHOTOS,
         Blank {
             id: "major",
             label: Text::new("是否重大隐患", "Major hazard"),
@@ -162,24 +167,9 @@ pub const HAZARD: Template = Template {
             kind: BlankKind::Text { max_chars: 60 },
             need: Need::Optional,
         },
-        Blank {
-            id: "responsible",
-            label: Text::new("责任单位（人）", "Responsible party"),
-            kind: BlankKind::Text { max_chars: 60 },
-            need: Need::Always,
-        },
-        Blank {
-            id: "responsible_phone",
-            label: Text::new("责任人电话", "Responsible party's phone"),
-            kind: BlankKind::Phone,
-            need: Need::Optional,
-        },
-        Blank {
-            id: "rectify_by",
-            label: Text::new("整改期限", "Rectify by"),
-            kind: BlankKind::Date,
-            need: Need::Always,
-        },
+        RESPONSIBLE,
+        RESPONSIBLE_PHONE,
+        RECTIFY_BY,
         REPORTER,
         PHONE,
     ],
@@ -209,12 +199,7 @@ pub const HAZARD_RECTIFYING: Template = Template {
             kind: BlankKind::Date,
             need: Need::Optional,
         },
-        Blank {
-            id: "note",
-            label: NOTE,
-            kind: BlankKind::LongText { max_chars: 500 },
-            need: Need::Optional,
-        },
+        NOTE_BLANK,
         REPORTER,
         PHONE,
     ],
@@ -262,18 +247,8 @@ pub const HAZARD_CLOSED_V1: Template = Template {
         "Verified on site by {verifier}: rectified, closed. {note}. Reported by {reporter}, phone {phone}.",
     ),
     blanks: &[
-        Blank {
-            id: "verifier",
-            label: Text::new("验收人", "Verified by"),
-            kind: BlankKind::Text { max_chars: 60 },
-            need: Need::Always,
-        },
-        Blank {
-            id: "note",
-            label: NOTE,
-            kind: BlankKind::LongText { max_chars: 500 },
-            need: Need::Optional,
-        },
+        VERIFIER,
+        NOTE_BLANK,
         REPORTER,
         PHONE,
     ],
@@ -292,24 +267,14 @@ pub const HAZARD_CLOSED: Template = Template {
          Reported by {reporter}, phone {phone}.",
     ),
     blanks: &[
-        Blank {
-            id: "verifier",
-            label: Text::new("验收人", "Verified by"),
-            kind: BlankKind::Text { max_chars: 60 },
-            need: Need::Always,
-        },
+        VERIFIER,
         Blank {
             id: "after_photos",
             label: Text::new("验收照片", "Photos at the verification"),
             kind: BlankKind::Photos { min: 1 },
             need: Need::Always,
         },
-        Blank {
-            id: "note",
-            label: NOTE,
-            kind: BlankKind::LongText { max_chars: 500 },
-            need: Need::Optional,
-        },
+        NOTE_BLANK,
         REPORTER,
         PHONE,
     ],
