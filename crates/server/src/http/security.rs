@@ -29,11 +29,13 @@ use super::static_files::is_page_part;
 
 const PERMISSIONS_POLICY: HeaderName = HeaderName::from_static("permissions-policy");
 
-/// Only the camera (the 拍照 button) and geolocation (the GPS blank), and
-/// only for the app itself; every other powerful feature is off.
-pub const PERMISSIONS: &str = "camera=(self), geolocation=(self), accelerometer=(), autoplay=(), \
-     display-capture=(), encrypted-media=(), fullscreen=(), gyroscope=(), hid=(), idle-detection=(), \
-     magnetometer=(), microphone=(), midi=(), payment=(), picture-in-picture=(), \
+/// Only the camera (the 拍照 and 录像 buttons), geolocation (the GPS
+/// blank), the microphone (the 录音 button's voice notes) and fullscreen
+/// (a video clip played on the desk), and only for the app itself; every
+/// other powerful feature is off.
+pub const PERMISSIONS: &str = "camera=(self), geolocation=(self), microphone=(self), fullscreen=(self), \
+     accelerometer=(), autoplay=(), display-capture=(), encrypted-media=(), gyroscope=(), hid=(), \
+     idle-detection=(), magnetometer=(), midi=(), payment=(), picture-in-picture=(), \
      publickey-credentials-get=(), screen-wake-lock=(), serial=(), usb=(), xr-spatial-tracking=()";
 
 /// A year, as browsers expect for HSTS; not `includeSubDomains`, which is
