@@ -4,7 +4,8 @@
 // acknowledges it and asks for a follow-up; a 续报 arrives live on the
 // incident page with what it changed; the filters narrow the inbox and
 // name each bad field; an officer of a neighbouring township sees nothing;
-// a rectified hazard is verified and closed (验收销号) on the desk.
+// a rectified hazard is verified and closed (验收销号) on the desk, with a
+// photo taken at the verification.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -421,7 +422,7 @@ function hazardStep(found, kind, answers, photos = []) {
   };
 }
 
-test('验收销号 on the desk: offered once a hazard is rectified, validated at its fields, kept through a lost connection, stored as the officer\'s', { timeout: 120_000 }, async () => {
+test('验收销号 on the desk: offered once a hazard is rectified, validated at its fields, refused without its verification photo, kept through a lost connection, stored as the officer\'s with the photo uploaded', { timeout: 120_000 }, async () => {
   desk ??= await openDesk(OFFICER);
   const { page, context } = desk;
   // One hazard rectified, one only being rectified, both the reporter's.
@@ -510,7 +511,7 @@ test('验收销号 on the desk: offered once a hazard is rectified, validated at
   await button.click();
   await page.waitForFunction(() => document.querySelectorAll('[data-testid=chain-item]').length === 4, null, { timeout: 20_000 });
   assert.deepEqual(await page.getByTestId('chain-stage').allInnerTexts(), ['发现隐患', '整改中', '已整改', '已验收销号']);
-  assert.match(await page.getByTestId('sentence').last().innerText(), /经镇安全办 王军现场验收，整改到位，予以销号。护栏牢固，救生圈齐全/);
+  assert.match(await page.getByTestId('sentence').last().innerText(), /经镇安全办 王军现场验收，整改到位，予以销号。验收照片：1 张。护栏牢固，救生圈齐全/);
   assert.equal(await page.getByTestId('close-form').count(), 0);
 
   // On the server: the closing record, once, as the officer wrote it.
