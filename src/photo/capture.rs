@@ -41,6 +41,12 @@ pub enum PhotoError {
         kind: kuaibao_core::photo::media::Media,
         size: u64,
     },
+    /// A video clip or voice note over its kind's running time.
+    #[error("{}", media_too_long(*.kind, *.seconds))]
+    MediaTooLong {
+        kind: kuaibao_core::photo::media::Media,
+        seconds: u64,
+    },
     #[error("不支持这种文件（{0}）：请用照片（JPEG、PNG、WebP）、视频（WebM、MP4、MOV）或录音")]
     Unsupported(String),
     #[error(transparent)]
@@ -59,6 +65,16 @@ fn media_too_large(kind: kuaibao_core::photo::media::Media, size: u64) -> String
         "{what}太大（{} MB），上限 {} MB（约 {seconds} 秒）。请录短一些再添加，或改拍照片。",
         mb(size),
         mb(kind.max_bytes())
+    )
+}
+
+/// What the worker reads when a clip runs too long.
+fn media_too_long(kind: kuaibao_core::photo::media::Media, seconds: u64) -> String {
+    use kuaibao_core::photo::media::Media;
+    let what = if kind == Media::Video { "视频" } else { "录音" };
+    format!(
+        "{what}太长（{seconds} 秒），上限 {} 秒。请录短一些再添加，或分成几段。",
+        kind.max_seconds().unwrap_or(0)
     )
 }
 

@@ -23,6 +23,9 @@ extern "C" {
 
     #[wasm_bindgen(js_name = stopVoice)]
     fn stop_voice_js();
+
+    #[wasm_bindgen(js_name = mediaSeconds)]
+    async fn media_seconds_js(file: &web_sys::File) -> JsValue;
 }
 
 /// Whether this browser can record a voice note.
@@ -68,6 +71,13 @@ pub async fn add_media(
     let size = file.size() as u64;
     if size > kind.max_bytes() {
         return Err(PhotoError::MediaTooLarge { kind, size });
+    }
+    let seconds = media_seconds_js(file).await.as_f64();
+    if media::too_long(kind, seconds) {
+        return Err(PhotoError::MediaTooLong {
+            kind,
+            seconds: seconds.unwrap_or_default().round() as u64,
+        });
     }
     let sha256 = sha256_of(file).await?;
     let record = LocalPhoto {

@@ -34,3 +34,25 @@ export async function startVoice(maxMs, onDone) {
 export function stopVoice() {
   if (current && current.state !== 'inactive') current.stop();
 }
+
+// How long a video clip or voice note runs, in seconds, as the browser
+// reads it from the file; null when it cannot tell (a recorder's WebM has
+// no duration) or within 5 s.
+export function mediaSeconds(file) {
+  return new Promise((resolve) => {
+    const url = URL.createObjectURL(file);
+    const el = document.createElement(file.type.startsWith('audio/') ? 'audio' : 'video');
+    let settled = false;
+    const done = (value) => {
+      if (settled) return;
+      settled = true;
+      URL.revokeObjectURL(url);
+      resolve(value);
+    };
+    el.preload = 'metadata';
+    el.onloadedmetadata = () => done(Number.isFinite(el.duration) ? el.duration : null);
+    el.onerror = () => done(null);
+    setTimeout(() => done(null), 5000);
+    el.src = url;
+  });
+}

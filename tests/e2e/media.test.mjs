@@ -154,7 +154,7 @@ test('a 较大 earthquake needs a picture; a video and a voice note travel like 
   assert.deepEqual(violations, []);
 });
 
-test('without MediaRecorder the voice button says so in Chinese, and the rest works', { timeout: 120_000 }, async () => {
+test('without MediaRecorder the voice button says so in Chinese, and the rest works; a video over its cap is not added', { timeout: 120_000 }, async () => {
   const server = await startServer();
   cleanup.push(() => server.stop());
   const phone = await openPhone();
@@ -167,6 +167,12 @@ test('without MediaRecorder the voice button says so in Chinese, and the rest wo
   await voice.waitFor();
   assert.equal(await voice.isDisabled(), true);
   assert.match(await page.getByTestId('voice-unsupported').innerText(), /^此浏览器不能在本页录音：可用手机自带的录音机录好后点「从相册选」添加/);
+  // A video over its cap is not added; the phone says so, with the cap.
+  const huge = Buffer.alloc(50 * 1024 * 1024 + 1);
+  huge.set([0x1a, 0x45, 0xdf, 0xa3]);
+  await page.locator('#video-photos').setInputFiles({ name: 'VID_LONG.webm', mimeType: 'video/webm', buffer: huge });
+  await page.getByTestId('photo-note').filter({ hasText: '视频太大（50 MB），上限 50 MB（约 60 秒）。请录短一些再添加' }).waitFor({ timeout: 20_000 });
+  assert.equal(await page.getByTestId('photo').count(), 0);
   // Photos still work.
   await page.locator('#camera-photos').setInputFiles({ name: 'IMG.jpg', mimeType: 'image/jpeg', buffer: await noiseJpeg(page, 320, 240) });
   await page.getByTestId('photo').first().waitFor({ timeout: 20_000 });

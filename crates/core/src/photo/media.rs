@@ -63,6 +63,17 @@ impl Media {
     }
 }
 
+/// Whether a clip of this kind running `seconds` is over its cap. Half a
+/// second of slack: cameras stop a frame or two late. A duration the
+/// browser cannot tell (a recorder's WebM says none) is judged by bytes
+/// alone.
+pub fn too_long(kind: Media, seconds: Option<f64>) -> bool {
+    match (kind.max_seconds(), seconds) {
+        (Some(max), Some(s)) if s.is_finite() => s > f64::from(max) + 0.5,
+        _ => false,
+    }
+}
+
 /// The type without its parameters, as stored: `audio/webm;codecs=opus` →
 /// `audio/webm`.
 pub fn essence(mime: &str) -> &str {
@@ -141,6 +152,19 @@ mod tests {
         assert_eq!(Media::Video.max_seconds(), Some(60));
         assert_eq!(Media::Voice.max_seconds(), Some(300));
         assert_eq!(Media::Photo.max_seconds(), None);
+    }
+
+    #[test]
+    fn clips_are_capped_by_their_running_time() {
+        assert!(!too_long(Media::Video, Some(60.0)));
+        assert!(!too_long(Media::Video, Some(60.5)));
+        assert!(too_long(Media::Video, Some(60.6)));
+        assert!(too_long(Media::Video, Some(61.0)));
+        assert!(!too_long(Media::Voice, Some(300.0)));
+        assert!(too_long(Media::Voice, Some(301.0)));
+        assert!(!too_long(Media::Video, None), "unknown: judged by bytes");
+        assert!(!too_long(Media::Video, Some(f64::INFINITY)), "a recorder's WebM");
+        assert!(!too_long(Media::Photo, Some(1000.0)));
     }
 
     #[test]
