@@ -3,8 +3,8 @@ use kuaibao_core::{Blank, BlankKind, FieldError, PhotoId, ReportId};
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
-use crate::components::error_at;
 use super::voice_button::VoiceButton;
+use crate::components::error_at;
 use crate::state::AppState;
 use crate::store::{LocalPhoto, Upload};
 use crate::words;

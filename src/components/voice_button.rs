@@ -28,7 +28,9 @@ pub fn VoiceButton(report_id: ReportId, blank: &'static str) -> impl IntoView {
             .await;
             if let Err(e) = started {
                 recording.set(false);
-                state.photo_note.set(Some(format!("无法录音（{e}）：请允许使用麦克风后再试。")));
+                state
+                    .photo_note
+                    .set(Some(format!("无法录音（{e}）：请允许使用麦克风后再试。")));
             }
         });
     };

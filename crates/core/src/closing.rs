@@ -245,7 +245,9 @@ mod tests {
 
     #[test]
     fn the_inputs_make_a_closing_record_that_validates() {
-        let report = filled().check(new_id(), THREAD, NOW_MS, after_photo()).expect("a valid closing");
+        let report = filled()
+            .check(new_id(), THREAD, NOW_MS, after_photo())
+            .expect("a valid closing");
         assert_eq!(report.id, new_id());
         assert!(report.id.is_v7());
         assert_eq!(report.thread, Some(THREAD));
@@ -271,7 +273,9 @@ mod tests {
             note: "   ".into(),
             ..filled()
         };
-        let report = form.check(new_id(), THREAD, NOW_MS, after_photo()).expect("valid without a note");
+        let report = form
+            .check(new_id(), THREAD, NOW_MS, after_photo())
+            .expect("valid without a note");
         assert_eq!(
             report.answers.get("verifier").map(String::as_str),
             Some("镇安全办 王军")
@@ -288,7 +292,9 @@ mod tests {
             phone: "12".into(),
             note: "好".repeat(501),
         };
-        let errors = form.check(new_id(), THREAD, NOW_MS, after_photo()).expect_err("four bad blanks");
+        let errors = form
+            .check(new_id(), THREAD, NOW_MS, after_photo())
+            .expect_err("four bad blanks");
         let codes: Vec<(&str, ErrorCode)> = errors.iter().map(|e| (e.field.as_str(), e.code)).collect();
         assert_eq!(
             codes,
@@ -308,7 +314,9 @@ mod tests {
     #[test]
     fn a_missing_phone_is_required() {
         let form = ClosingForm::for_officer("新河区值班室");
-        let errors = form.check(new_id(), THREAD, NOW_MS, after_photo()).expect_err("no phone");
+        let errors = form
+            .check(new_id(), THREAD, NOW_MS, after_photo())
+            .expect_err("no phone");
         assert_eq!(error_at(&errors, "phone", Lang::Zh).as_deref(), Some("请填写联系电话"));
         assert_eq!(errors.len(), 1);
     }
@@ -317,7 +325,9 @@ mod tests {
     fn errors_outside_the_form_are_shown_apart() {
         // A record that is its own thread, with an id that is not a v7.
         let bad_id = ReportId(uuid::uuid!("0188b3a0-0000-4000-8000-000000000001"));
-        let errors = filled().check(bad_id, bad_id, NOW_MS, after_photo()).expect_err("bad id and thread");
+        let errors = filled()
+            .check(bad_id, bad_id, NOW_MS, after_photo())
+            .expect_err("bad id and thread");
         assert_eq!(
             error_elsewhere(&errors, Lang::Zh).as_deref(),
             Some("记录编号必须是 UUIDv7；续报、终报不能自成事件")
@@ -355,9 +365,13 @@ mod tests {
 
     #[test]
     fn a_closing_without_a_photo_is_refused_at_the_photo_blank() {
-        let errors = filled().check(new_id(), THREAD, NOW_MS, Vec::new()).expect_err("no photo");
+        let errors = filled()
+            .check(new_id(), THREAD, NOW_MS, Vec::new())
+            .expect_err("no photo");
         assert!(!errors.is_empty());
-        assert!(errors.iter().all(|e| e.field == PHOTOS && e.code == ErrorCode::PhotosMissing));
+        assert!(errors
+            .iter()
+            .all(|e| e.field == PHOTOS && e.code == ErrorCode::PhotosMissing));
         assert!(error_at(&errors, PHOTOS, Lang::Zh).is_some_and(|m| m.starts_with("验收照片")));
         assert_eq!(error_elsewhere(&errors, Lang::Zh), None);
     }

@@ -198,7 +198,11 @@ mod tests {
             grade: Some(GradeDecision {
                 suggested,
                 chosen,
-                reason: if chosen == suggested { String::new() } else { "现场情况严重".into() },
+                reason: if chosen == suggested {
+                    String::new()
+                } else {
+                    "现场情况严重".into()
+                },
             }),
             photos,
             clock_offset_ms: None,
@@ -216,13 +220,20 @@ mod tests {
     #[test]
     fn a_general_incident_needs_no_photo() {
         let report = filled_incident(Grade::IV, Vec::new());
-        assert_eq!(report.grade.as_ref().map(|g| g.suggested), Some(Grade::IV), "the example's figures");
+        assert_eq!(
+            report.grade.as_ref().map(|g| g.suggested),
+            Some(Grade::IV),
+            "the example's figures"
+        );
         assert_eq!(admit(&report).map(|t| t.id), Ok("earthquake"));
     }
 
     #[test]
     fn a_template_without_a_photo_blank_is_judged_as_it_was_filled() {
-        assert!(GENERAL_INCIDENT.blanks.iter().all(|b| !matches!(b.kind, BlankKind::Photos { .. })));
+        assert!(GENERAL_INCIDENT
+            .blanks
+            .iter()
+            .all(|b| !matches!(b.kind, BlankKind::Photos { .. })));
         let mut report = filled_incident(Grade::I, Vec::new());
         report.template_id = GENERAL_INCIDENT.id.into();
         report.answers = crate::examples::filled(&GENERAL_INCIDENT);
@@ -237,7 +248,11 @@ mod tests {
             let errors = admit(&none).expect_err("no evidence");
             assert_eq!(codes(&errors), vec![("photos", ErrorCode::PhotosMissing)], "{grade:?}");
             assert!(errors[0].zh.starts_with("现场照片："), "{}", errors[0].zh);
-            assert!(errors[0].zh.contains("请在“现场照片”处拍照或录像后再提交"), "{}", errors[0].zh);
+            assert!(
+                errors[0].zh.contains("请在“现场照片”处拍照或录像后再提交"),
+                "{}",
+                errors[0].zh
+            );
             for mime in ["image/jpeg", "video/webm", "video/mp4"] {
                 let one = filled_incident(grade, media(1, "photos", mime));
                 assert!(check(quake(), &one).is_empty(), "{grade:?} with one {mime}");
@@ -319,7 +334,12 @@ mod tests {
     fn a_hazard_as_found_needs_a_photo() {
         let errors = admit(&hazard_record(&HAZARD, Stage::Initial, Vec::new())).expect_err("no photo");
         assert_eq!(codes(&errors), vec![("photos", ErrorCode::PhotosMissing)]);
-        assert!(admit(&hazard_record(&HAZARD, Stage::Initial, media(1, "photos", "image/jpeg"))).is_ok());
+        assert!(admit(&hazard_record(
+            &HAZARD,
+            Stage::Initial,
+            media(1, "photos", "image/jpeg")
+        ))
+        .is_ok());
     }
 
     #[test]
@@ -327,11 +347,16 @@ mod tests {
         let none = hazard_record(&HAZARD_CLOSED, Stage::Closed, Vec::new());
         let errors = admit(&none).expect_err("no photo");
         // The template's own minimum and this rule say it alike.
-        assert!(errors.iter().all(|e| e.field == CLOSING_PHOTOS && e.code == ErrorCode::PhotosMissing));
+        assert!(errors
+            .iter()
+            .all(|e| e.field == CLOSING_PHOTOS && e.code == ErrorCode::PhotosMissing));
         let one = hazard_record(&HAZARD_CLOSED, Stage::Closed, media(1, CLOSING_PHOTOS, "image/jpeg"));
         assert_eq!(admit(&one).map(|t| t.version), Ok(2));
         let video = hazard_record(&HAZARD_CLOSED, Stage::Closed, media(1, CLOSING_PHOTOS, "video/webm"));
-        assert!(check(&HAZARD_CLOSED, &video).len() == 1, "a closing needs a photo, not a clip");
+        assert!(
+            check(&HAZARD_CLOSED, &video).len() == 1,
+            "a closing needs a photo, not a clip"
+        );
     }
 
     #[test]

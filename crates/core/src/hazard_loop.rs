@@ -129,7 +129,10 @@ mod tests {
     fn the_closing_follows_a_rectification() {
         assert_eq!(may_follow(Stage::Closed, &[]), Err(OutOfOrder::NotRectified));
         assert_eq!(may_follow(Stage::Closed, &[FOUND]), Err(OutOfOrder::NotRectified));
-        assert_eq!(may_follow(Stage::Closed, &[FOUND, RECTIFYING]), Err(OutOfOrder::NotRectified));
+        assert_eq!(
+            may_follow(Stage::Closed, &[FOUND, RECTIFYING]),
+            Err(OutOfOrder::NotRectified)
+        );
         assert_eq!(may_follow(Stage::Closed, &[FOUND, RECTIFIED]), Ok(()));
         assert_eq!(may_follow(Stage::Closed, &[RECTIFIED, RECTIFYING, FOUND]), Ok(()));
     }

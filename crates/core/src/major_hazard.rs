@@ -114,8 +114,15 @@ mod tests {
     fn a_major_hazard_names_its_supervisor() {
         let errors = check(&HAZARD, &answers(&[(MAJOR, "yes")]));
         assert_eq!(errors.len(), 1);
-        assert_eq!((errors[0].field.as_str(), errors[0].code), (SUPERVISOR, ErrorCode::Required));
-        assert!(errors[0].zh.starts_with("挂牌督办单位：") && errors[0].zh.contains('请'), "{}", errors[0].zh);
+        assert_eq!(
+            (errors[0].field.as_str(), errors[0].code),
+            (SUPERVISOR, ErrorCode::Required)
+        );
+        assert!(
+            errors[0].zh.starts_with("挂牌督办单位：") && errors[0].zh.contains('请'),
+            "{}",
+            errors[0].zh
+        );
         let blank_only = answers(&[(MAJOR, "yes"), (SUPERVISOR, "  ")]);
         assert_eq!(check(&HAZARD, &blank_only).len(), 1);
         assert!(check(&HAZARD, &answers(&[(MAJOR, "yes"), (SUPERVISOR, "县应急管理局")])).is_empty());
@@ -138,7 +145,11 @@ mod tests {
     #[test]
     fn the_desk_reads_the_flag_from_the_finding() {
         let today = NaiveDate::from_ymd_opt(2026, 12, 1).expect("day");
-        let major = answers(&[(MAJOR, "yes"), (SUPERVISOR, "县应急管理局"), ("rectify_by", "2026-12-05")]);
+        let major = answers(&[
+            (MAJOR, "yes"),
+            (SUPERVISOR, "县应急管理局"),
+            ("rectify_by", "2026-12-05"),
+        ]);
         let found = record(Stage::Initial, major.clone());
         assert_eq!(
             of_thread([&found], today),
@@ -148,7 +159,10 @@ mod tests {
             })
         );
         let rectified = record(Stage::Rectified, Answers::new());
-        assert_eq!(of_thread([&found, &rectified], today).and_then(|m| m.due_soon_days), None);
+        assert_eq!(
+            of_thread([&found, &rectified], today).and_then(|m| m.due_soon_days),
+            None
+        );
         let ordinary = record(Stage::Initial, answers(&[(MAJOR, "no"), ("rectify_by", "2026-12-05")]));
         assert_eq!(of_thread([&ordinary], today), None);
         // The flag is the finding's: a later record's answers do not count.

@@ -55,7 +55,15 @@ pub async fn upload(token: &str, photo: &DeskPhoto) -> Result<(), String> {
     let mut offset = 0;
     while offset < size {
         let answer = tus
-            .patch(&url, offset, &photo.bytes.slice_with_f64(offset as f64).map_err(|e| fail(crate::platform::js_error(&e)))?, token)
+            .patch(
+                &url,
+                offset,
+                &photo
+                    .bytes
+                    .slice_with_f64(offset as f64)
+                    .map_err(|e| fail(crate::platform::js_error(&e)))?,
+                token,
+            )
             .await
             .map_err(|e| fail(e.0))?;
         offset = match (answer.status, answer.offset) {

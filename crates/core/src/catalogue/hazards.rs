@@ -246,12 +246,7 @@ pub const HAZARD_CLOSED_V1: Template = Template {
         "经{verifier}现场验收，整改到位，予以销号。{note}。报告人：{reporter}，联系电话：{phone}。",
         "Verified on site by {verifier}: rectified, closed. {note}. Reported by {reporter}, phone {phone}.",
     ),
-    blanks: &[
-        VERIFIER,
-        NOTE_BLANK,
-        REPORTER,
-        PHONE,
-    ],
+    blanks: &[VERIFIER, NOTE_BLANK, REPORTER, PHONE],
 };
 
 /// The closing, version 2: the verification is proved by at least one

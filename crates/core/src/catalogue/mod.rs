@@ -155,6 +155,10 @@ mod tests {
         for stage in [crate::Stage::Rectifying, crate::Stage::Rectified, crate::Stage::Closed] {
             assert!(hazard_step(stage).is_some(), "{stage:?}");
         }
-        assert_eq!(hazard_step(crate::Stage::Closed).map(|t| t.version), Some(2), "the newest closing");
+        assert_eq!(
+            hazard_step(crate::Stage::Closed).map(|t| t.version),
+            Some(2),
+            "the newest closing"
+        );
     }
 }

@@ -45,7 +45,11 @@ async fn assert_unadmitted(app: &TestApp, dirs: &Dirs, client: &reqwest::Client,
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{}", error.message);
     let fields: Vec<&str> = error.fields.iter().map(|f| f.field.as_str()).collect();
     assert!(!fields.is_empty() && fields.iter().all(|&f| f == field), "{fields:?}");
-    assert!(error.fields[0].zh.contains('请'), "says what to do: {}", error.fields[0].zh);
+    assert!(
+        error.fields[0].zh.contains('请'),
+        "says what to do: {}",
+        error.fields[0].zh
+    );
     assert!(!stored(dirs, report.id).await, "nothing stored");
 }
 

@@ -48,7 +48,10 @@ async fn a_video_and_a_voice_note_arrive_like_photos_and_are_served_as_media() {
         assert_eq!(res.bytes().await.expect("bytes").as_ref(), bytes.as_slice());
     }
     let status = app.photo_status(report.id).await;
-    assert_eq!((status["expected"].as_u64(), status["arrived"].as_u64()), (Some(3), Some(2)));
+    assert_eq!(
+        (status["expected"].as_u64(), status["arrived"].as_u64()),
+        (Some(3), Some(2))
+    );
     assert_eq!(photo_files(&dirs).len(), 2);
     app.stop().await;
 }
@@ -78,7 +81,11 @@ async fn a_clip_is_held_to_its_type_and_its_kinds_cap() {
         report.photos[1].mime = mime.into();
         report.photos[1].size = size;
         let fields = refused_fields(app.submit(&report).await).await;
-        assert_eq!(fields, vec![("photos".to_owned(), ErrorCode::BadPhoto)], "{mime} of {size} bytes");
+        assert_eq!(
+            fields,
+            vec![("photos".to_owned(), ErrorCode::BadPhoto)],
+            "{mime} of {size} bytes"
+        );
     }
     // Within the caps, a video's size is more than a photo's.
     let mut big = hazard_with_photos(&[&jpeg(2000, 8), &webm(100, 9)]);

@@ -67,7 +67,12 @@ fn assert_browser_headers(headers: &HeaderMap, what: &str) {
         .collect();
     assert_eq!(
         allowed,
-        ["camera=(self)", "geolocation=(self)", "microphone=(self)", "fullscreen=(self)"],
+        [
+            "camera=(self)",
+            "geolocation=(self)",
+            "microphone=(self)",
+            "fullscreen=(self)"
+        ],
         "{what}"
     );
     assert!(

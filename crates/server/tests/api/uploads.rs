@@ -682,7 +682,11 @@ async fn bytes_that_are_not_the_announced_image_are_refused_and_the_photo_stays_
     let res = app.tus_send(&location, 0, &not_an_image, 1000).await;
     let (status, error) = api_error(res).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(error.message.contains("a photo must be a JPEG, PNG or WebP"), "{}", error.message);
+    assert!(
+        error.message.contains("a photo must be a JPEG, PNG or WebP"),
+        "{}",
+        error.message
+    );
     assert_eq!(
         app.tus_head(&location).await.status(),
         StatusCode::NOT_FOUND,

@@ -202,7 +202,13 @@ async fn a_hazard_is_closed_by_an_officer_of_its_area_alone() {
     let records = app.thread_as(&app.admin, found.id).await.records;
     assert!(records.iter().all(|r| r.report.stage != Stage::Closed));
 
-    assert_accepted(&app, &who.officer, &hazard(Stage::Closed, thread, 20), "验收销号 by the officer").await;
+    assert_accepted(
+        &app,
+        &who.officer,
+        &hazard(Stage::Closed, thread, 20),
+        "验收销号 by the officer",
+    )
+    .await;
     // A hazard is closed once; the administrator closes another one.
     let other = hazard(Stage::Initial, None, 0);
     assert_accepted(&app, &app.client, &other, "a second hazard").await;
