@@ -328,7 +328,12 @@ impl AppState {
                     return;
                 }
                 state.photo_note.set(Some(file.name()));
-                match photo::add_photo(&store, report_id, blank, &file).await {
+                let added = if photo::media::is_media(&file) {
+                    photo::media::add_media(&store, report_id, blank, &file).await
+                } else {
+                    photo::add_photo(&store, report_id, blank, &file).await
+                };
+                match added {
                     Ok(p) => upsert_photo(state.photos, &p),
                     Err(e) => {
                         state.photo_note.set(Some(e.to_string()));
@@ -380,8 +385,9 @@ impl AppState {
                 .map(LocalPhoto::to_ref)
                 .collect()
         });
-        // The very check the server will make.
-        validate::validate(&report.as_report(now))?;
+        // The very check the server will make of a new record, evidence
+        // included.
+        kuaibao_core::evidence::admit(&report.as_report(now))?;
         self.flush_quietly().await;
         report.updated_ms = platform::now_ms();
         // Who sent it and how far off the phone's clock was, fixed now with

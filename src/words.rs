@@ -47,6 +47,15 @@ pub const CHANGED_FROM: Text = Text::new("上次为：", "was: ");
 pub const CHANGED_NEW: Text = Text::new("本次新填", "new");
 pub const TAKE_PHOTO: Text = Text::new("拍照", "Take photo");
 pub const PICK_PHOTOS: Text = Text::new("从相册选", "From gallery");
+pub const TAKE_VIDEO: Text = Text::new("录像", "Record video");
+pub const RECORD_VOICE: Text = Text::new("录音", "Record voice");
+pub const STOP_VOICE: Text = Text::new("停止录音（最长 5 分钟）", "Stop recording (5 min at most)");
+pub const NO_VOICE: Text = Text::new(
+    "此浏览器不能在本页录音：可用手机自带的录音机录好后点「从相册选」添加，或在文字中说明。",
+    "This browser cannot record here: record with the phone's recorder and add it from the gallery, or write it down.",
+);
+pub const VIDEO: Text = Text::new("现场视频", "Site video");
+pub const VOICE: Text = Text::new("语音说明", "Voice note");
 pub const PHOTO: Text = Text::new("现场照片", "Site photo");
 pub const PHOTOS_HAVE: Text = Text::new("已有照片", "Photos:");
 pub const PHOTOS_MIN: Text = Text::new("至少", "at least");

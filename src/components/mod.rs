@@ -15,6 +15,7 @@ mod session_prompt;
 mod status_line;
 mod thread_chain;
 mod update_banner;
+mod voice_button;
 
 pub use blank_input::BlankInput;
 pub use call_button::CallButton;

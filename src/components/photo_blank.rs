@@ -1,7 +1,9 @@
+use kuaibao_core::photo::media::Media;
 use kuaibao_core::{Blank, BlankKind, FieldError, PhotoId, ReportId};
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
+use super::voice_button::VoiceButton;
 use crate::components::error_at;
 use crate::state::AppState;
 use crate::store::{LocalPhoto, Upload};
@@ -58,7 +60,10 @@ pub fn PhotoBlank(
         )
     };
     view! {
-        <fieldset class="blank photos wide" class:has-error=move || error().is_some() data-testid=format!("photos-{id}")>
+        // Focusable, so that a refused submit brings the user here (the
+        // evidence rules speak at this blank).
+        <fieldset class="blank photos wide" class:has-error=move || error().is_some() data-testid=format!("photos-{id}")
+            id=format!("blank-{id}") tabindex="-1">
             <legend>{move || state.t(blank.label)}{required.then_some(" *")}</legend>
             <p class="count" data-testid="photo-count">{count}</p>
             <ul class="thumbs">
@@ -70,8 +75,11 @@ pub fn PhotoBlank(
                 <div class="photo-actions">
                     <label class="button" for=format!("camera-{id}")>{move || state.t(words::TAKE_PHOTO)}</label>
                     <input id=format!("camera-{id}") class="visually-hidden" type="file" accept="image/*" capture="environment" on:change=take/>
+                    <label class="button" for=format!("video-{id}")>{move || state.t(words::TAKE_VIDEO)}</label>
+                    <input id=format!("video-{id}") class="visually-hidden" type="file" accept="video/*" capture="environment" on:change=take/>
                     <label class="button" for=format!("gallery-{id}")>{move || state.t(words::PICK_PHOTOS)}</label>
-                    <input id=format!("gallery-{id}") class="visually-hidden" type="file" accept="image/*" multiple on:change=take/>
+                    <input id=format!("gallery-{id}") class="visually-hidden" type="file" accept="image/*,video/*,audio/*" multiple on:change=take/>
+                    <VoiceButton report_id blank=id/>
                 </div>
                 <p class="note" role="status" data-testid="photo-note">{move || state.photo_note.get()}</p>
             })}
@@ -87,8 +95,10 @@ fn Thumb(photo: LocalPhoto, readonly: bool) -> impl IntoView {
     let state = expect_context::<AppState>();
     let url = RwSignal::new(None::<String>);
     let photo_id: PhotoId = photo.id;
+    // A clip has no thumbnail: it plays from its own bytes.
+    let thumb = Media::of(&photo.mime).is_none_or(|m| m == Media::Photo);
     leptos::task::spawn_local(async move {
-        if let Ok(Some(blob)) = state.store().photo_blob(photo_id, true).await {
+        if let Ok(Some(blob)) = state.store().photo_blob(photo_id, thumb).await {
             url.set(web_sys::Url::create_object_url_with_blob(&blob).ok());
         }
     });
@@ -108,9 +118,20 @@ fn Thumb(photo: LocalPhoto, readonly: bool) -> impl IntoView {
         Upload::Waiting { offset, .. } if *offset > 0 => format!("{}%", offset * 100 / photo.size.max(1)),
         _ => String::new(),
     };
+    let preview = match Media::of(&photo.mime) {
+        Some(Media::Video) => view! {
+            <video src=move || url.get() controls preload="metadata" width="160" aria-label=move || state.t(words::VIDEO) data-testid="photo-video"></video>
+        }
+        .into_any(),
+        Some(Media::Voice) => view! {
+            <audio src=move || url.get() controls preload="metadata" aria-label=move || state.t(words::VOICE) data-testid="photo-voice"></audio>
+        }
+        .into_any(),
+        _ => view! { <img src=move || url.get() alt=move || state.t(words::PHOTO) width="96" height="96"/> }.into_any(),
+    };
     view! {
         <li class=format!("thumb {class}") data-testid="photo" data-state=class>
-            <img src=move || url.get() alt=move || state.t(words::PHOTO) width="96" height="96"/>
+            {preview}
             <span class="photo-state">{move || state.t(word)}" "{detail.clone()}</span>
             {(!readonly).then(|| view! {
                 <button type="button" class="remove" on:click=move |_| state.remove_photo(photo_id)>{move || state.t(words::REMOVE)}</button>

@@ -1,6 +1,6 @@
 use kuaibao_core::account::Role;
 use kuaibao_core::stage::ThreadKind;
-use kuaibao_core::validate::{self, beijing};
+use kuaibao_core::validate::beijing;
 use kuaibao_core::{ErrorCode, Family, FieldError, ReportId, Stage, Template};
 use leptos::prelude::*;
 
@@ -100,7 +100,7 @@ fn DraftEditor(id: ReportId) -> impl IntoView {
                 .map(LocalPhoto::to_ref)
                 .collect()
         });
-        validate::validate(&r.as_report(platform::now_local()))
+        kuaibao_core::evidence::admit(&r.as_report(platform::now_local()))
             .err()
             .unwrap_or_default()
     });

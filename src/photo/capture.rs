@@ -35,8 +35,47 @@ pub enum PhotoError {
     Unreadable(String),
     #[error("照片处理后过大（{0} 字节）")]
     TooLarge(u64),
+    /// A video clip or voice note over its kind's cap.
+    #[error("{}", media_too_large(*.kind, *.size))]
+    MediaTooLarge {
+        kind: kuaibao_core::photo::media::Media,
+        size: u64,
+    },
+    /// A video clip or voice note over its kind's running time.
+    #[error("{}", media_too_long(*.kind, *.seconds))]
+    MediaTooLong {
+        kind: kuaibao_core::photo::media::Media,
+        seconds: u64,
+    },
+    #[error("不支持这种文件（{0}）：请用照片（JPEG、PNG、WebP）、视频（WebM、MP4、MOV）或录音")]
+    Unsupported(String),
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// What the worker reads when a clip is too long: the cap, and what to do.
+fn media_too_large(kind: kuaibao_core::photo::media::Media, size: u64) -> String {
+    use kuaibao_core::photo::media::Media;
+    let mb = |b: u64| b / (1024 * 1024);
+    let (what, seconds) = match kind {
+        Media::Video => ("视频", kind.max_seconds().unwrap_or(0)),
+        _ => ("录音", kind.max_seconds().unwrap_or(0)),
+    };
+    format!(
+        "{what}太大（{} MB），上限 {} MB（约 {seconds} 秒）。请录短一些再添加，或改拍照片。",
+        mb(size),
+        mb(kind.max_bytes())
+    )
+}
+
+/// What the worker reads when a clip runs too long.
+fn media_too_long(kind: kuaibao_core::photo::media::Media, seconds: u64) -> String {
+    use kuaibao_core::photo::media::Media;
+    let what = if kind == Media::Video { "视频" } else { "录音" };
+    format!(
+        "{what}太长（{seconds} 秒），上限 {} 秒。请录短一些再添加，或分成几段。",
+        kind.max_seconds().unwrap_or(0)
+    )
 }
 
 fn js_error(e: JsValue) -> PhotoError {
@@ -54,13 +93,40 @@ async fn head_bytes(blob: &web_sys::Blob, limit: f64) -> Result<Vec<u8>, JsValue
     Ok(Uint8Array::new(&buffer).to_vec())
 }
 
-/// Turns the user's file into a stored photo of `report_id`'s `blank`.
-pub async fn add_photo(
-    store: &Store,
-    report_id: ReportId,
-    blank: &str,
-    file: &web_sys::Blob,
-) -> Result<LocalPhoto, PhotoError> {
+/// A camera or gallery file made ready to send: shrunk, hashed, its EXIF
+/// facts read from the original.
+pub struct Prepared {
+    /// The bytes to send (a JPEG).
+    pub bytes: web_sys::Blob,
+    pub thumb: web_sys::Blob,
+    pub sha256: String,
+    pub size: u64,
+    pub facts: exif::ExifFacts,
+}
+
+impl Prepared {
+    /// The photo record of `report_id`'s `blank` these bytes make, with a
+    /// new photo id.
+    pub fn record(&self, report_id: ReportId, blank: &str) -> LocalPhoto {
+        LocalPhoto {
+            id: platform::new_photo_id(),
+            report_id,
+            blank: blank.to_owned(),
+            sha256: self.sha256.clone(),
+            size: self.size,
+            mime: "image/jpeg".to_owned(),
+            taken_at: self.facts.taken_at,
+            lat: self.facts.lat,
+            lon: self.facts.lon,
+            created_ms: platform::now_ms(),
+            upload: Upload::fresh(),
+        }
+    }
+}
+
+/// Shrinks and hashes the user's file: the phone's photos and the desk's
+/// verification photo alike.
+pub async fn prepare(file: &web_sys::Blob) -> Result<Prepared, PhotoError> {
     let head = head_bytes(file, EXIF_WINDOW).await.map_err(js_error)?;
     let facts = exif::read(&head);
     let shrunk = shrink_photo(file, photo::MAX_EDGE_PX, photo::JPEG_QUALITY, photo::THUMB_EDGE_PX)
@@ -77,25 +143,35 @@ pub async fn add_photo(
     if size > photo::MAX_PHOTO_BYTES {
         return Err(PhotoError::TooLarge(size));
     }
-    let sha256 = sha256_hex(&bytes)
+    let sha256 = sha256_of(&bytes).await?;
+    Ok(Prepared {
+        bytes,
+        thumb,
+        sha256,
+        size,
+        facts,
+    })
+}
+
+/// The SHA-256 of `blob` by the browser, as lowercase hex.
+pub(super) async fn sha256_of(blob: &web_sys::Blob) -> Result<String, PhotoError> {
+    sha256_hex(blob)
         .await
         .map_err(js_error)?
         .as_string()
         .filter(|hex| photo::is_sha256_hex(hex))
-        .ok_or_else(|| PhotoError::Unreadable("SHA-256".into()))?;
-    let record = LocalPhoto {
-        id: platform::new_photo_id(),
-        report_id,
-        blank: blank.to_owned(),
-        sha256,
-        size,
-        mime: "image/jpeg".to_owned(),
-        taken_at: facts.taken_at,
-        lat: facts.lat,
-        lon: facts.lon,
-        created_ms: platform::now_ms(),
-        upload: Upload::fresh(),
-    };
-    store.add_photo(&record, &bytes, &thumb).await?;
+        .ok_or_else(|| PhotoError::Unreadable("SHA-256".into()))
+}
+
+/// Turns the user's file into a stored photo of `report_id`'s `blank`.
+pub async fn add_photo(
+    store: &Store,
+    report_id: ReportId,
+    blank: &str,
+    file: &web_sys::Blob,
+) -> Result<LocalPhoto, PhotoError> {
+    let prepared = prepare(file).await?;
+    let record = prepared.record(report_id, blank);
+    store.add_photo(&record, &prepared.bytes, &prepared.thumb).await?;
     Ok(record)
 }

@@ -2,5 +2,6 @@
 //! Blobs, sent after the text (see `sync::uploads`).
 
 mod capture;
+pub mod media;
 
-pub use capture::{add_photo, PhotoError};
+pub use capture::{add_photo, prepare, PhotoError, Prepared};

@@ -4,7 +4,8 @@
 // acknowledges it and asks for a follow-up; a 续报 arrives live on the
 // incident page with what it changed; the filters narrow the inbox and
 // name each bad field; an officer of a neighbouring township sees nothing;
-// a rectified hazard is verified and closed (验收销号) on the desk.
+// a rectified hazard is verified and closed (验收销号) on the desk, with a
+// photo taken at the verification.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -422,7 +423,7 @@ function hazardStep(found, kind, answers, photos = []) {
   };
 }
 
-test('验收销号 on the desk: offered once a hazard is rectified, validated at its fields, kept through a lost connection, stored as the officer\'s', { timeout: 120_000 }, async () => {
+test('验收销号 on the desk: offered once a hazard is rectified, validated at its fields, refused without its verification photo, kept through a lost connection, stored as the officer\'s with the photo uploaded', { timeout: 120_000 }, async () => {
   desk ??= await openDesk(OFFICER);
   const { page, context } = desk;
   // One hazard rectified, one only being rectified, both the reporter's.
@@ -463,6 +464,8 @@ test('验收销号 on the desk: offered once a hazard is rectified, validated at
   await button.click();
   await says('close-verifier-error', '请填写验收人');
   await says('close-phone-error', '请填写联系电话');
+  // No verification photo yet: said at its blank.
+  await says('close-after_photos-error', /^验收照片：/);
   assert.equal(await page.getByTestId('close-reporter-error').innerText(), '');
   assert.equal(await page.locator('#close-verifier').evaluate((el) => el === document.activeElement), true, 'the cursor goes to the first bad blank');
   await page.getByLabel('联系电话', { exact: true }).fill('12');
@@ -474,6 +477,12 @@ test('验收销号 on the desk: offered once a hazard is rectified, validated at
   await page.getByLabel('联系电话', { exact: true }).fill('13900002222');
   await page.getByLabel('备注（选填）').fill('护栏牢固，救生圈齐全');
   await page.waitForFunction(() => document.querySelector('[data-testid=close-verifier-error]').textContent === '', null, { timeout: 5_000 });
+  // The photo taken at the verification, shrunk and hashed on the desk.
+  const checkPhoto = await noiseJpeg(page, 640, 480);
+  await page.setInputFiles('#close-after_photos', { name: '验收.jpg', mimeType: 'image/jpeg', buffer: checkPhoto });
+  await page.getByTestId('close-photo-preview').waitFor({ timeout: 15_000 });
+  assert.equal(await page.getByTestId('close-after_photos-error').innerText(), '');
+  assert.ok((await page.getByTestId('close-photo-button').boundingBox()).height >= 48, 'the photo button is a touch target');
 
   // A refusal shows the server's own words. The reporter's attempt to
   // close her hazard gets the server's real 403; the desk is handed the same
@@ -503,7 +512,7 @@ test('验收销号 on the desk: offered once a hazard is rectified, validated at
   await button.click();
   await page.waitForFunction(() => document.querySelectorAll('[data-testid=chain-item]').length === 4, null, { timeout: 20_000 });
   assert.deepEqual(await page.getByTestId('chain-stage').allInnerTexts(), ['发现隐患', '整改中', '已整改', '已验收销号']);
-  assert.match(await page.getByTestId('sentence').last().innerText(), /经镇安全办 王军现场验收，整改到位，予以销号。护栏牢固，救生圈齐全/);
+  assert.match(await page.getByTestId('sentence').last().innerText(), /经镇安全办 王军现场验收，整改到位，予以销号。验收照片：1 张。护栏牢固，救生圈齐全/);
   assert.equal(await page.getByTestId('close-form').count(), 0);
 
   // On the server: the closing record, once, as the officer wrote it.
@@ -514,7 +523,12 @@ test('验收销号 on the desk: offered once a hazard is rectified, validated at
   assert.equal(closed.thread, rectified.id);
   assert.deepEqual(closed.answers, { verifier: '镇安全办 王军', note: '护栏牢固，救生圈齐全', reporter: OFFICER.name, phone: '13900002222' });
   assert.match(closed.written_at, /\+08:00$/);
-  assert.equal((closed.photos ?? []).length, 0);
+  assert.equal(closed.template_version, 2);
+  assert.equal(closed.photos.length, 1);
+  assert.equal(closed.photos[0].blank, 'after_photos');
+  // Text first, the photo after: it arrives, by tus, as the desk's.
+  const photos = await (await server.fetch(`/api/reports/${closed.id}/photos`)).json();
+  assert.deepEqual([photos.expected, photos.arrived], [1, 1]);
   const officerId = (await (await server.fetch('/api/session')).json()).account.id;
   const stored = (await server.admin('audit')).split('\n').filter(Boolean).map((l) => JSON.parse(l))
     .filter((e) => e.action === 'report.store' && e.subject === closed.id);

@@ -273,6 +273,7 @@ mod tests {
             deadlines: Vec::new(),
             rectify_by: None,
             rectification_overdue_days: None,
+            major: None,
             finished: false,
             lat: None,
             lon: None,

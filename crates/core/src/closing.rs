@@ -7,12 +7,17 @@
 use chrono::{DateTime, FixedOffset, Utc};
 
 use crate::catalogue::HAZARD_CLOSED;
-use crate::validate::{beijing, validate};
+use crate::evidence;
+use crate::photo::PhotoRef;
+use crate::validate::beijing;
 use crate::{Answers, FieldError, Lang, Report, ReportId, Stage};
 
-/// The blanks of the closing record the form shows, in the template's
+/// The text blanks of the closing record the form shows, in the template's
 /// order: who verified it on site, a note, who reports it and a phone.
 pub const FIELDS: [&str; 4] = ["verifier", "note", "reporter", "phone"];
+/// The closing's photo blank: at least one photo taken at the
+/// verification (see [`crate::evidence`]).
+pub const PHOTOS: &str = evidence::CLOSING_PHOTOS;
 
 /// Whether the desk offers to close the thread of `records` (in any
 /// order): its latest record in stage order is a hazard's 已整改, so it is
@@ -87,8 +92,9 @@ impl ClosingForm {
 
     /// The closing record of hazard `thread` these inputs make: a new
     /// record `id` (a UUIDv7 made by the caller), template 隐患验收销号,
-    /// written at `now_ms` (the desk's clock) in Beijing time, no photos.
-    pub fn report(&self, id: ReportId, thread: ReportId, now_ms: i64) -> Report {
+    /// written at `now_ms` (the desk's clock) in Beijing time, with
+    /// `photos` (for the blank [`PHOTOS`]) as its manifest.
+    pub fn report(&self, id: ReportId, thread: ReportId, now_ms: i64, photos: Vec<PhotoRef>) -> Report {
         Report {
             id,
             thread: Some(thread),
@@ -98,16 +104,22 @@ impl ClosingForm {
             answers: self.answers(),
             written_at: written_at(now_ms),
             grade: None,
-            photos: Vec::new(),
+            photos,
             clock_offset_ms: None,
         }
     }
 
-    /// [`ClosingForm::report`], judged by the same validation as the
-    /// server's: the record, or every error by blank.
-    pub fn check(&self, id: ReportId, thread: ReportId, now_ms: i64) -> Result<Report, Vec<FieldError>> {
-        let report = self.report(id, thread, now_ms);
-        match validate(&report) {
+    /// [`ClosingForm::report`], judged as the server judges a new record
+    /// ([`evidence::admit`]): the record, or every error by blank.
+    pub fn check(
+        &self,
+        id: ReportId,
+        thread: ReportId,
+        now_ms: i64,
+        photos: Vec<PhotoRef>,
+    ) -> Result<Report, Vec<FieldError>> {
+        let report = self.report(id, thread, now_ms, photos);
+        match evidence::admit(&report) {
             Ok(_) => Ok(report),
             Err(errors) => Err(errors),
         }
@@ -137,7 +149,7 @@ pub fn error_at(errors: &[FieldError], field: &str, lang: Lang) -> Option<String
 pub fn error_elsewhere(errors: &[FieldError], lang: Lang) -> Option<String> {
     errors
         .iter()
-        .filter(|e| !FIELDS.contains(&e.field.as_str()))
+        .filter(|e| !FIELDS.contains(&e.field.as_str()) && e.field != PHOTOS)
         .map(|e| e.message(lang).to_owned())
         .reduce(|a, b| format!("{a}；{b}"))
 }
@@ -155,6 +167,20 @@ mod tests {
 
     fn new_id() -> ReportId {
         ReportId::from_parts(NOW_MS as u64, [7; 10])
+    }
+
+    /// One photo taken at the verification, as the desk announces it.
+    fn after_photo() -> Vec<PhotoRef> {
+        vec![PhotoRef {
+            id: crate::PhotoId::from_parts(NOW_MS as u64, [8; 10]),
+            blank: PHOTOS.into(),
+            sha256: "ab".repeat(32),
+            size: 120_000,
+            mime: "image/jpeg".into(),
+            taken_at: None,
+            lat: None,
+            lon: None,
+        }]
     }
 
     fn record(template: &Template, stage: Stage) -> Report {
@@ -219,14 +245,16 @@ mod tests {
 
     #[test]
     fn the_inputs_make_a_closing_record_that_validates() {
-        let report = filled().check(new_id(), THREAD, NOW_MS).expect("a valid closing");
+        let report = filled()
+            .check(new_id(), THREAD, NOW_MS, after_photo())
+            .expect("a valid closing");
         assert_eq!(report.id, new_id());
         assert!(report.id.is_v7());
         assert_eq!(report.thread, Some(THREAD));
         assert_eq!(report.stage, Stage::Closed);
         assert_eq!(report.template_id, "hazard_closed");
-        assert_eq!(report.template_version, 1);
-        assert!(report.photos.is_empty());
+        assert_eq!(report.template_version, 2);
+        assert_eq!(report.photos, after_photo());
         assert_eq!(report.grade, None);
         assert_eq!(report.written_at.to_rfc3339(), "2026-11-23T09:30:00+08:00");
         assert_eq!(report.answers.get("verifier").map(String::as_str), Some("新河区值班室"));
@@ -245,7 +273,9 @@ mod tests {
             note: "   ".into(),
             ..filled()
         };
-        let report = form.check(new_id(), THREAD, NOW_MS).expect("valid without a note");
+        let report = form
+            .check(new_id(), THREAD, NOW_MS, after_photo())
+            .expect("valid without a note");
         assert_eq!(
             report.answers.get("verifier").map(String::as_str),
             Some("镇安全办 王军")
@@ -262,7 +292,9 @@ mod tests {
             phone: "12".into(),
             note: "好".repeat(501),
         };
-        let errors = form.check(new_id(), THREAD, NOW_MS).expect_err("four bad blanks");
+        let errors = form
+            .check(new_id(), THREAD, NOW_MS, after_photo())
+            .expect_err("four bad blanks");
         let codes: Vec<(&str, ErrorCode)> = errors.iter().map(|e| (e.field.as_str(), e.code)).collect();
         assert_eq!(
             codes,
@@ -282,7 +314,9 @@ mod tests {
     #[test]
     fn a_missing_phone_is_required() {
         let form = ClosingForm::for_officer("新河区值班室");
-        let errors = form.check(new_id(), THREAD, NOW_MS).expect_err("no phone");
+        let errors = form
+            .check(new_id(), THREAD, NOW_MS, after_photo())
+            .expect_err("no phone");
         assert_eq!(error_at(&errors, "phone", Lang::Zh).as_deref(), Some("请填写联系电话"));
         assert_eq!(errors.len(), 1);
     }
@@ -291,7 +325,9 @@ mod tests {
     fn errors_outside_the_form_are_shown_apart() {
         // A record that is its own thread, with an id that is not a v7.
         let bad_id = ReportId(uuid::uuid!("0188b3a0-0000-4000-8000-000000000001"));
-        let errors = filled().check(bad_id, bad_id, NOW_MS).expect_err("bad id and thread");
+        let errors = filled()
+            .check(bad_id, bad_id, NOW_MS, after_photo())
+            .expect_err("bad id and thread");
         assert_eq!(
             error_elsewhere(&errors, Lang::Zh).as_deref(),
             Some("记录编号必须是 UUIDv7；续报、终报不能自成事件")
@@ -322,6 +358,21 @@ mod tests {
     #[test]
     fn the_form_has_the_closing_templates_blanks_in_order() {
         let blanks: Vec<&str> = HAZARD_CLOSED.blanks.iter().map(|b| b.id).collect();
-        assert_eq!(blanks, FIELDS);
+        assert_eq!(blanks, ["verifier", PHOTOS, "note", "reporter", "phone"]);
+        let text: Vec<&str> = blanks.into_iter().filter(|&b| b != PHOTOS).collect();
+        assert_eq!(text, FIELDS);
+    }
+
+    #[test]
+    fn a_closing_without_a_photo_is_refused_at_the_photo_blank() {
+        let errors = filled()
+            .check(new_id(), THREAD, NOW_MS, Vec::new())
+            .expect_err("no photo");
+        assert!(!errors.is_empty());
+        assert!(errors
+            .iter()
+            .all(|e| e.field == PHOTOS && e.code == ErrorCode::PhotosMissing));
+        assert!(error_at(&errors, PHOTOS, Lang::Zh).is_some_and(|m| m.starts_with("验收照片")));
+        assert_eq!(error_elsewhere(&errors, Lang::Zh), None);
     }
 }

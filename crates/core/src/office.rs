@@ -390,6 +390,10 @@ pub struct ThreadSummary {
     pub rectify_by: Option<NaiveDate>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rectification_overdue_days: Option<i64>,
+    /// A 重大隐患 (挂牌督办): its supervising office and whether its
+    /// deadline is near; absent for anything else.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub major: Option<crate::major_hazard::MajorHazard>,
     /// 终报 received, or the hazard closed.
     pub finished: bool,
     /// Where (WGS-84, as the phone's GPS gives it), from the latest record
@@ -435,16 +439,22 @@ pub struct Ledger {
     pub areas: Vec<LedgerArea>,
 }
 
-/// The order of the inbox: grade (特别重大 first, hazards after 一般), then
+/// The order of the inbox: grade (特别重大 first, hazards after 一般, a
+/// 重大隐患 before the other hazards), then
 /// deadline state (overdue first), then stage (a thread still waiting for
 /// its 终报 before a finished one; with no 续报 yet before one with), then
 /// age (waiting longest first). Smaller sorts first.
 pub fn urgency(t: &ThreadSummary) -> (u8, DeadlineState, u8, DateTime<Utc>) {
-    let grade = t
-        .grade
-        .map_or(4, |g| Grade::ALL.iter().position(|x| *x == g).unwrap_or(3) as u8);
+    // Hazards after 一般, a 重大隐患 before the others.
+    let grade = match t.grade {
+        Some(g) => Grade::ALL.iter().position(|x| *x == g).unwrap_or(3) as u8,
+        None if t.major.is_some() => 4,
+        None => 5,
+    };
+    let due_soon = t.major.as_ref().is_some_and(|m| m.due_soon_days.is_some());
     let deadline = match t.rectification_overdue_days {
         Some(_) => DeadlineState::Overdue,
+        None if due_soon => DeadlineState::DueSoon,
         None => t.deadline,
     };
     let stage = match (t.finished, t.latest_stage) {
@@ -634,6 +644,7 @@ mod tests {
             deadlines: Vec::new(),
             rectify_by: None,
             rectification_overdue_days: None,
+            major: None,
             finished,
             lat: None,
             lon: None,
@@ -674,6 +685,31 @@ mod tests {
         let mut v = vec![on_time, late];
         sort_by_urgency(&mut v);
         assert_eq!(v[0].thread_id.0.as_u128(), 1);
+    }
+
+    #[test]
+    fn a_major_hazard_comes_before_the_others_and_is_due_soon_a_week_ahead() {
+        use crate::major_hazard::MajorHazard;
+        let ordinary = summary(1, None, DeadlineState::Clear, Stage::Initial, false, 0);
+        let mut major = summary(2, None, DeadlineState::Clear, Stage::Initial, false, 9);
+        major.major = Some(MajorHazard {
+            supervisor: Some("县应急管理局".into()),
+            due_soon_days: None,
+        });
+        let general = summary(3, Some(Grade::IV), DeadlineState::Clear, Stage::Initial, false, 9);
+        let mut v = vec![ordinary.clone(), major.clone(), general];
+        sort_by_urgency(&mut v);
+        let order: Vec<u128> = v.iter().map(|t| t.thread_id.0.as_u128()).collect();
+        assert_eq!(order, [3, 2, 1], "一般, then the 重大隐患, then the ordinary hazard");
+        assert_eq!(urgency(&major).1, DeadlineState::Clear);
+        major.major = Some(MajorHazard {
+            supervisor: None,
+            due_soon_days: Some(7),
+        });
+        assert_eq!(urgency(&major).1, DeadlineState::DueSoon);
+        major.rectification_overdue_days = Some(1);
+        assert_eq!(urgency(&major).1, DeadlineState::Overdue);
+        assert_eq!(urgency(&ordinary).1, DeadlineState::Clear);
     }
 
     #[test]

@@ -190,6 +190,7 @@ pub fn validate(report: &Report) -> Result<&'static Template, Vec<FieldError>> {
     errors.extend(validate_answers(template, &report.answers, report.stage, written));
     errors.extend(check_grade(template, report));
     errors.extend(check_photos(template, report));
+    errors.extend(crate::major_hazard::check(template, &report.answers));
     if errors.is_empty() {
         Ok(template)
     } else {
@@ -226,8 +227,8 @@ fn check_photos(template: &Template, report: &Report) -> Vec<FieldError> {
             && p.id.is_v7()
             && !seen.contains(&p.id)
             && photo::is_sha256_hex(&p.sha256)
-            && (1..=photo::MAX_PHOTO_BYTES).contains(&p.size)
-            && matches!(p.mime.as_str(), "image/jpeg" | "image/png" | "image/webp");
+            // Photos, video clips and voice notes, each within its cap.
+            && photo::media::Media::of(&p.mime).is_some_and(|m| (1..=m.max_bytes()).contains(&p.size));
         seen.push(p.id);
         if !ok {
             errors.push(FieldError::new(
@@ -245,8 +246,14 @@ fn check_photos(template: &Template, report: &Report) -> Vec<FieldError> {
                 errors.push(FieldError::new(
                     blank.id,
                     ErrorCode::PhotosMissing,
-                    format!("{}：至少需要 {min} 张照片（现有 {have} 张）", blank.label.zh),
-                    format!("{}: at least {min} photo(s) needed (now {have})", blank.label.en),
+                    format!(
+                        "{}：至少需要 {min} 张照片（现有 {have} 张）。请拍照或从相册选择后再提交。",
+                        blank.label.zh
+                    ),
+                    format!(
+                        "{}: at least {min} photo(s) needed (now {have}). Take or pick one, then submit again.",
+                        blank.label.en
+                    ),
                 ));
             }
         }

@@ -28,7 +28,7 @@ use axum::body::Body;
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use http_body_util::BodyExt;
-use kuaibao_core::photo::sniff_image;
+use kuaibao_core::photo::media::{self, Media};
 use kuaibao_core::PhotoId;
 use sha1::Sha1;
 use sha2::{Digest, Sha256};
@@ -294,11 +294,11 @@ impl Uploads {
         sha256: &str,
         length: u64,
     ) -> Result<UploadInfo, UploadError> {
-        if length > self.max_bytes {
-            return Err(UploadError::TooLarge {
-                length,
-                max: self.max_bytes,
-            });
+        // Photos are held to the configured cap; video clips and voice
+        // notes to their kind's (checked once the record is read below).
+        let largest = self.max_bytes.max(Media::Video.max_bytes());
+        if length > largest {
+            return Err(UploadError::TooLarge { length, max: largest });
         }
         let photo_id: PhotoId = photo_id
             .parse()
@@ -313,6 +313,13 @@ impl Uploads {
         let sender = actor.user_id.as_deref().unwrap_or_default();
         if !rows::sent_by(&self.pool, &photo_key_text, sender).await? {
             return Err(UploadError::UnknownPhoto(photo_key_text));
+        }
+        let max = match Media::of(&photo.mime) {
+            Some(kind @ (Media::Video | Media::Voice)) => kind.max_bytes(),
+            _ => self.max_bytes,
+        };
+        if length > max {
+            return Err(UploadError::TooLarge { length, max });
         }
         if !sha256.eq_ignore_ascii_case(&photo.sha256) {
             return Err(UploadError::NotTheManifest(format!(
@@ -591,12 +598,16 @@ impl Uploads {
                 row.photo_id
             )));
         }
-        if sniff_image(&bytes).is_none() {
+        // Each kind by its own allow-list: the bytes must be of the type
+        // the record announced (an image, a video or a voice note).
+        if !media::bytes_match(&photo.mime, &bytes) {
             self.discard(id).await?;
-            tracing::warn!(upload = %id, photo = %row.photo_id, "upload discarded: not an image");
+            tracing::warn!(upload = %id, photo = %row.photo_id, mime = %photo.mime, "upload discarded: not its type");
             return Err(UploadError::Rejected(format!(
-                "photo {} is not a JPEG, PNG or WebP image; the upload is discarded and the photo still awaited",
-                row.photo_id
+                "file {} is not the {} its record announced (a photo must be a JPEG, PNG or WebP image, \
+                 a video WebM or MP4, a voice note WebM, Ogg or MP4); the upload is discarded and the file \
+                 still awaited",
+                row.photo_id, photo.mime
             )));
         }
         let key = photo_key(&sha256);

@@ -43,6 +43,8 @@ pub struct PhotoStatus {
     pub blank: String,
     pub sha256: String,
     pub size: u64,
+    /// As the record announced it: a photo, video clip or voice note.
+    pub mime: String,
     #[serde(default)]
     pub arrived_at: Option<DateTime<Utc>>,
 }

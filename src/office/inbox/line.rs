@@ -62,7 +62,7 @@ pub fn InboxLine(
     };
     let deadline = deadline_cell(thread.clone(), elapsed);
     view! {
-        <tr class="inbox-line" data-testid="inbox-line" data-thread=thread.thread_id.to_string()
+        <tr class="inbox-line" class:major=thread.major.is_some() data-testid="inbox-line" data-thread=thread.thread_id.to_string()
             data-grade=thread.grade.map_or(if thread.hazard { "hazard" } else { "none" }, |g| g.code())>
             <th scope="row"><a href=href data-testid="line-open">{thread.title_zh.clone()}</a></th>
             <td>{grade}</td>
@@ -77,29 +77,40 @@ pub fn InboxLine(
     }
 }
 
-/// The grade as a coloured badge; a hazard says so.
+/// The grade as a coloured badge; a hazard says so, a 重大隐患 loudly and
+/// with its supervising office (挂牌督办).
 pub fn grade_badge(thread: &ThreadSummary) -> impl IntoView {
     let (code, text) = match thread.grade {
         Some(g) => (g.code(), g.name().zh.to_owned()),
+        None if thread.major.is_some() => ("major", "重大隐患".to_owned()),
         None if thread.hazard => ("hazard", "隐患".to_owned()),
         None => ("none", "未定级".to_owned()),
     };
-    view! { <span class=format!("grade grade-{code}") data-testid="grade-badge">{text}</span> }
+    let supervisor = thread.major.as_ref().map(|m| {
+        let by = m.supervisor.clone().unwrap_or_else(|| "未写明".to_owned());
+        view! { <span class="supervisor" data-testid="supervisor">{format!("挂牌督办：{by}")}</span> }
+    });
+    view! { <span class=format!("grade grade-{code}") data-testid="grade-badge">{text}</span>{supervisor} }
 }
 
 /// The thread's most pressing deadline, live; a hazard's rectification.
 pub fn deadline_cell(thread: ThreadSummary, elapsed: impl Fn() -> i64 + Send + Sync + Copy + 'static) -> impl IntoView {
     if thread.hazard {
+        let soon = thread.major.as_ref().and_then(|m| m.due_soon_days);
         let text = match (thread.rectification_overdue_days, thread.rectify_by) {
             (Some(days), _) => format!("整改逾期 {days} 天"),
             (None, Some(by)) if thread.finished => format!("已销号（期限 {by}）"),
-            (None, Some(by)) => format!("整改期限 {by}"),
+            (None, Some(by)) => match soon {
+                Some(0) => format!("今天到整改期限（{by}）"),
+                Some(days) => format!("距整改期限还剩 {days} 天（{by}）"),
+                None => format!("整改期限 {by}"),
+            },
             (None, None) => "无整改期限".to_owned(),
         };
-        let state = if thread.rectification_overdue_days.is_some() {
-            "overdue"
-        } else {
-            "running"
+        let state = match (thread.rectification_overdue_days, soon) {
+            (Some(_), _) => "overdue",
+            (None, Some(_)) => "due_soon",
+            (None, None) => "running",
         };
         return view! { <span class=format!("deadline {state}") data-testid="line-deadline" data-state=state>{text}</span> }
             .into_any();

@@ -55,7 +55,7 @@ pub fn CallBox(
                 crate::platform::now_ms() as i64,
             )
         };
-        submit_once(desk, form, pending, busy, shown, make, on_logged);
+        submit_once(desk, form.get_untracked(), pending, busy, shown, make, None, on_logged);
     };
     let fields = CALL_FIELDS
         .iter()

@@ -8,12 +8,14 @@
 //! is a replay the server stores once.
 
 use kuaibao_core::catalogue::HAZARD_CLOSED;
-use kuaibao_core::closing::{error_at, error_elsewhere, ClosingForm};
+use kuaibao_core::closing::{error_at, error_elsewhere, ClosingForm, PHOTOS};
+use kuaibao_core::photo::PhotoRef;
 use kuaibao_core::{BlankKind, FieldError, Lang, Report, ReportId};
 use leptos::prelude::*;
 
 use super::answer::focus;
-use super::send::{submit_once, Shown};
+use super::close_photo::{upload, ClosePhotoInput, DeskPhoto};
+use super::send::{submit_once, AfterStored, Shown};
 use crate::office::state::Desk;
 
 /// One blank of the form as drawn.
@@ -61,9 +63,12 @@ const BLANKS: [Field; 4] = [
 pub struct CloseDraft {
     /// What is typed.
     form: RwSignal<ClosingForm>,
-    /// The record last sent without an answer, and the inputs it was made
-    /// of: sending them again sends the very same record.
-    pending: StoredValue<Option<(ClosingForm, Report)>>,
+    /// The verification photo chosen, shrunk and hashed.
+    photo: RwSignal<Option<DeskPhoto>, LocalStorage>,
+    /// The record last sent without an answer (or whose photo did not
+    /// finish), and the inputs it was made of: sending them again sends
+    /// the very same record.
+    pending: StoredValue<Option<((ClosingForm, Vec<PhotoRef>), Report)>>,
 }
 
 impl CloseDraft {
@@ -71,6 +76,7 @@ impl CloseDraft {
     pub fn new(officer: &str) -> Self {
         CloseDraft {
             form: RwSignal::new(ClosingForm::for_officer(officer)),
+            photo: RwSignal::new_local(None),
             pending: StoredValue::new(None),
         }
     }
@@ -85,7 +91,7 @@ pub fn CloseBox(
     on_closed: Callback<()>,
 ) -> impl IntoView {
     let desk = expect_context::<Desk>();
-    let CloseDraft { form, pending } = draft;
+    let CloseDraft { form, photo, pending } = draft;
     let busy = RwSignal::new(false);
     let errors: RwSignal<Vec<FieldError>> = RwSignal::new(Vec::new());
     let general: RwSignal<Option<String>> = RwSignal::new(None);
@@ -97,14 +103,29 @@ pub fn CloseBox(
             place: show_errors,
             offline: "连不上服务器，验收销号尚未提交。已填的内容仍在，请检查网络后再点「确认验收销号」。",
         };
-        let make = |typed: &ClosingForm| {
+        // The inputs are what is typed and the photo chosen: the same
+        // pair sends the very same record again.
+        let photos: Vec<_> = photo.with_untracked(|p| p.iter().map(DeskPhoto::to_ref).collect());
+        let typed = (form.get_untracked(), photos);
+        let make = |(typed, photos): &(ClosingForm, Vec<PhotoRef>)| {
             typed.check(
                 crate::platform::new_report_id(),
                 thread_id,
                 crate::platform::now_ms() as i64,
+                photos.clone(),
             )
         };
-        submit_once(desk, form, pending, busy, shown, make, on_closed);
+        // Text first, evidence after; until the photo is up, the record
+        // stays pending, so a retry replays it.
+        let after: AfterStored = photo.get_untracked().map(|p| {
+            let after: Box<dyn FnOnce(String) -> _> = Box::new(
+                move |token: String| -> std::pin::Pin<Box<dyn std::future::Future<Output = _>>> {
+                    Box::pin(async move { upload(&token, &p).await })
+                },
+            );
+            after
+        });
+        submit_once(desk, typed, pending, busy, shown, make, after, on_closed);
     };
     let fields = BLANKS
         .iter()
@@ -152,8 +173,11 @@ pub fn CloseBox(
     view! {
         <form class="close-box" on:submit=submit novalidate=true aria-labelledby="close-title" data-testid="close-form">
             <h3 id="close-title">"验收销号"</h3>
-            <p class="help">"报告人已报整改完成。请核实现场整改到位后，填写验收人（默认为您本人，可改为到现场验收的人员）和联系电话，再点「确认验收销号」。销号后此隐患即办结。"</p>
+            <p class="help">"报告人已报整改完成。请核实现场整改到位后，填写验收人（默认为您本人，可改为到现场验收的人员）和联系电话，附上验收时拍的现场照片，再点「确认验收销号」。销号后此隐患即办结。"</p>
             <div class="close-fields">{fields}</div>
+            <ClosePhotoInput thread_id blank=PHOTOS photo
+                error=Signal::derive(move || errors.with(|e| error_at(e, PHOTOS, Lang::Zh)))
+                on_pick=Callback::new(move |()| errors.update(|e| e.retain(|x| x.field != PHOTOS)))/>
             <p class="error" role="alert" data-testid="close-error">{move || general.get()}</p>
             <button type="submit" class="primary" disabled=move || busy.get() data-testid="close-button">
                 {move || if busy.get() { "正在提交…" } else { "确认验收销号" }}
@@ -174,9 +198,13 @@ fn max_chars(id: &str) -> Option<String> {
 /// puts the cursor in the first bad blank.
 fn show_errors(errors: RwSignal<Vec<FieldError>>, general: RwSignal<Option<String>>, list: Vec<FieldError>) {
     general.set(error_elsewhere(&list, Lang::Zh));
-    let first = BLANKS.iter().find(|f| list.iter().any(|e| e.field == f.id));
+    let first = BLANKS
+        .iter()
+        .map(|f| f.id)
+        .chain([PHOTOS])
+        .find(|&id| list.iter().any(|e| e.field == id));
     errors.set(list);
-    if let Some(f) = first {
-        focus(&format!("close-{}", f.id));
+    if let Some(id) = first {
+        focus(&format!("close-{id}"));
     }
 }

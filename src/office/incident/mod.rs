@@ -8,6 +8,7 @@
 mod answer;
 mod call;
 mod close;
+mod close_photo;
 mod photos;
 mod record;
 mod send;

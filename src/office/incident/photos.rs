@@ -1,6 +1,8 @@
 //! A record's photos: "照片 2/3 已到" while some are on their way, and a
-//! thumbnail of each that arrived (its bytes fetched with the token).
+//! thumbnail of each that arrived (its bytes fetched with the token); a
+//! video clip or voice note is played in place.
 
+use kuaibao_core::photo::media::Media;
 use kuaibao_core::ReportId;
 use leptos::prelude::*;
 
@@ -39,7 +41,7 @@ pub fn RecordPhotos(report_id: ReportId, count: PhotoCount) -> impl IntoView {
                     .iter()
                     .map(|p| {
                         if p.arrived_at.is_some() {
-                            view! { <Thumb sha256=p.sha256.clone()/> }.into_any()
+                            view! { <Thumb sha256=p.sha256.clone() mime=p.mime.clone()/> }.into_any()
                         } else {
                             view! { <li class="photo waiting" data-testid="photo-waiting">"未到"</li> }.into_any()
                         }
@@ -60,7 +62,7 @@ pub fn RecordPhotos(report_id: ReportId, count: PhotoCount) -> impl IntoView {
 
 /// One arrived photo, shown from an object URL of its bytes.
 #[component]
-fn Thumb(sha256: String) -> impl IntoView {
+fn Thumb(sha256: String, mime: String) -> impl IntoView {
     let desk = expect_context::<Desk>();
     let url: RwSignal<Option<String>> = RwSignal::new(None);
     let token = desk.token();
@@ -81,12 +83,22 @@ fn Thumb(sha256: String) -> impl IntoView {
             let _ = web_sys::Url::revoke_object_url(&u);
         }
     });
+    // Video clips and voice notes travel as photos do, and play here.
+    let kind = Media::of(&mime);
     view! {
         <li class="photo">
-            {move || url.get().map(|u| view! {
-                <a href=u.clone() target="_blank" rel="noopener">
-                    <img src=u.clone() alt="现场照片" data-testid="photo-thumb" loading="lazy"/>
-                </a>
+            {move || url.get().map(|u| match kind {
+                Some(Media::Video) => view! {
+                    <video src=u controls preload="metadata" aria-label="现场视频" data-testid="media-video"></video>
+                }.into_any(),
+                Some(Media::Voice) => view! {
+                    <audio src=u controls preload="metadata" aria-label="语音说明" data-testid="media-voice"></audio>
+                }.into_any(),
+                _ => view! {
+                    <a href=u.clone() target="_blank" rel="noopener">
+                        <img src=u.clone() alt="现场照片" data-testid="photo-thumb" loading="lazy"/>
+                    </a>
+                }.into_any(),
             })}
         </li>
     }

@@ -4,6 +4,9 @@
 //! after a lost answer is a replay the server stores once; a refusal drops
 //! it (the next try makes a new record).
 
+use std::future::Future;
+use std::pin::Pin;
+
 use kuaibao_core::{FieldError, Report};
 use leptos::prelude::*;
 
@@ -13,6 +16,11 @@ use crate::office::state::Desk;
 /// Places a refusal's errors: those of the form's blanks at them, the rest
 /// in the message above the button.
 pub type Place = fn(RwSignal<Vec<FieldError>>, RwSignal<Option<String>>, Vec<FieldError>);
+
+/// What follows once the server stored the record (the closing's photo,
+/// uploaded after its text): given the session token; an error keeps the
+/// record pending, so the next press replays it and tries again.
+pub type AfterStored = Option<Box<dyn FnOnce(String) -> Pin<Box<dyn Future<Output = Result<(), String>>>>>>;
 
 /// What a form shows of a failed send.
 pub struct Shown {
@@ -26,24 +34,25 @@ pub struct Shown {
     pub offline: &'static str,
 }
 
-/// A form's submit: unless a send is under way, the record of what is
-/// typed in `form` (the pending one if the inputs are the same, else what
-/// `make` makes of them, or its errors placed at the form), sent once.
+/// A form's submit: unless a send is under way, the record of the inputs
+/// `typed` (the pending one if the inputs are the same, else what `make`
+/// makes of them, or its errors placed at the form), sent once, then
+/// `after`.
 #[allow(clippy::too_many_arguments)]
 pub fn submit_once<I: Clone + PartialEq + Send + Sync + 'static>(
     desk: Desk,
-    form: RwSignal<I>,
+    typed: I,
     pending: StoredValue<Option<(I, Report)>>,
     busy: RwSignal<bool>,
     shown: Shown,
     make: impl FnOnce(&I) -> Result<Report, Vec<FieldError>>,
+    after: AfterStored,
     on_done: Callback<()>,
 ) {
     if busy.get_untracked() {
         return;
     }
     shown.general.set(None);
-    let typed = form.get_untracked();
     let report = match pending.get_value() {
         Some((inputs, report)) if inputs == typed => Ok(report),
         _ => make(&typed),
@@ -51,13 +60,15 @@ pub fn submit_once<I: Clone + PartialEq + Send + Sync + 'static>(
     match report {
         Ok(report) => {
             shown.fields.set(Vec::new());
-            send_once(desk, typed, report, pending, busy, shown, on_done);
+            send_once(desk, typed, report, pending, busy, shown, after, on_done);
         }
         Err(errors) => (shown.place)(shown.fields, shown.general, errors),
     }
 }
 
-/// Sends `report` (made of `inputs`); `on_done` once stored.
+/// Sends `report` (made of `inputs`), then `after`; `on_done` once both
+/// went through.
+#[allow(clippy::too_many_arguments)]
 fn send_once<I: Clone + Send + Sync + 'static>(
     desk: Desk,
     inputs: I,
@@ -65,6 +76,7 @@ fn send_once<I: Clone + Send + Sync + 'static>(
     pending: StoredValue<Option<(I, Report)>>,
     busy: RwSignal<bool>,
     shown: Shown,
+    after: AfterStored,
     on_done: Callback<()>,
 ) {
     pending.set_value(Some((inputs, report.clone())));
@@ -73,8 +85,17 @@ fn send_once<I: Clone + Send + Sync + 'static>(
     leptos::task::spawn_local(async move {
         match api::submit_report(&token, &report).await {
             Ok(_receipt) => {
-                pending.set_value(None);
-                on_done.run(());
+                let then = match after {
+                    Some(after) => after(token).await,
+                    None => Ok(()),
+                };
+                match then {
+                    Ok(()) => {
+                        pending.set_value(None);
+                        on_done.run(());
+                    }
+                    Err(words) => shown.general.set(Some(words)),
+                }
             }
             Err(e) => {
                 desk.failed(&e);

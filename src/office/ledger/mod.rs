@@ -40,15 +40,24 @@ pub fn LedgerPage() -> impl IntoView {
                     .hazards
                     .into_iter()
                     .map(|h| {
-                        let state = match (h.rectification_overdue_days, h.finished) {
-                            (Some(days), _) => ("overdue", format!("整改逾期 {days} 天")),
-                            (None, true) => ("closed", "已销号".to_owned()),
-                            (None, false) => ("open", "整改期限内".to_owned()),
+                        let soon = h.major.as_ref().and_then(|m| m.due_soon_days);
+                        let state = match (h.rectification_overdue_days, h.finished, soon) {
+                            (Some(days), _, _) => ("overdue", format!("整改逾期 {days} 天")),
+                            (None, true, _) => ("closed", "已销号".to_owned()),
+                            (None, false, Some(days)) => ("due_soon", format!("临期：还剩 {days} 天")),
+                            (None, false, None) => ("open", "整改期限内".to_owned()),
                         };
+                        let major = h.major.as_ref().map(|m| {
+                            let by = m.supervisor.clone().unwrap_or_else(|| "未写明".to_owned());
+                            view! {
+                                <span class="grade grade-major" data-testid="ledger-major">"重大隐患"</span>
+                                <span class="supervisor">{format!("挂牌督办：{by}")}</span>
+                            }
+                        });
                         let stage = h.latest_stage.name_in(true).get(Lang::Zh);
                         view! {
-                            <tr data-testid="ledger-hazard" data-thread=h.thread_id.to_string() data-state=state.0>
-                                <th scope="row"><a href=Route::Thread(h.thread_id).to_hash()>{h.title_zh.clone()}</a></th>
+                            <tr data-testid="ledger-hazard" class:major=h.major.is_some() data-thread=h.thread_id.to_string() data-state=state.0>
+                                <th scope="row"><a href=Route::Thread(h.thread_id).to_hash()>{h.title_zh.clone()}</a>{major}</th>
                                 <td>{stage}</td>
                                 <td>{h.rectify_by.map(|d| d.to_string()).unwrap_or_else(|| "—".to_owned())}</td>
                                 <td class=format!("deadline {}", state.0)>{state.1}</td>

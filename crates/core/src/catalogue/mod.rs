@@ -14,7 +14,7 @@ mod incidents;
 pub use call::CALL;
 pub use daily::DISASTER_DAILY;
 pub use general::{GENERAL_INCIDENT, GENERAL_INCIDENT_V2};
-pub use hazards::{HAZARD, HAZARD_CLOSED, HAZARD_RECTIFIED, HAZARD_RECTIFYING};
+pub use hazards::{HAZARD, HAZARD_CLOSED, HAZARD_CLOSED_V1, HAZARD_RECTIFIED, HAZARD_RECTIFYING, HAZARD_V1};
 pub use incidents::{INCIDENTS, INCIDENTS_V2};
 
 use crate::template::{Family, Template};
@@ -24,9 +24,11 @@ pub fn all() -> impl Iterator<Item = &'static Template> {
     INCIDENTS.iter().chain(INCIDENTS_V2).copied().chain([
         &GENERAL_INCIDENT,
         &GENERAL_INCIDENT_V2,
+        &HAZARD_V1,
         &HAZARD,
         &HAZARD_RECTIFYING,
         &HAZARD_RECTIFIED,
+        &HAZARD_CLOSED_V1,
         &HAZARD_CLOSED,
         &CALL,
         &DISASTER_DAILY,
@@ -65,9 +67,11 @@ pub fn daily() -> &'static Template {
     &DISASTER_DAILY
 }
 
-/// The template for the next step of a hazard's life.
+/// The template (its newest version) for the next step of a hazard's life.
 pub fn hazard_step(stage: crate::Stage) -> Option<&'static Template> {
-    all().find(|t| t.family == Family::HazardStep { stage })
+    all()
+        .filter(|t| t.family == Family::HazardStep { stage })
+        .max_by_key(|t| t.version)
 }
 
 #[cfg(test)]
@@ -170,5 +174,10 @@ mod tests {
         for stage in [crate::Stage::Rectifying, crate::Stage::Rectified, crate::Stage::Closed] {
             assert!(hazard_step(stage).is_some(), "{stage:?}");
         }
+        assert_eq!(
+            hazard_step(crate::Stage::Closed).map(|t| t.version),
+            Some(2),
+            "the newest closing"
+        );
     }
 }

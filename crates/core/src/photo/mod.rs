@@ -10,6 +10,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use crate::ids::PhotoId;
 
 pub mod exif;
+pub mod media;
 pub mod tus;
 
 /// The largest photo the server accepts by default. The phone shrinks photos

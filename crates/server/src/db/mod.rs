@@ -12,6 +12,7 @@
 //! database has its own folder with the same numbered steps.
 
 pub mod accounts;
+pub mod admission;
 pub mod audit;
 pub mod duty_phones;
 pub mod exports;

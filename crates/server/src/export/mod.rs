@@ -148,6 +148,7 @@ fn summarise(records: &[Record], rules: &RuleSet, now: DateTime<Utc>) -> Option<
         deadlines: Vec::new(),
         rectify_by: judge.rectify_by(),
         rectification_overdue_days: judge.rectification_overdue(now_bj.date()),
+        major: kuaibao_core::major_hazard::of_thread(received.iter().map(|r| &r.report), now_bj.date()),
         finished: judge.finished(),
         lat: position.map(|(lat, _)| lat),
         lon: position.map(|(_, lon)| lon),

@@ -2,6 +2,7 @@
 //! every other path.
 
 pub mod accountability;
+mod admission;
 pub mod cors;
 pub mod error;
 mod extract;

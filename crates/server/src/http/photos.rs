@@ -6,7 +6,8 @@ use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, ETAG};
 use axum::http::HeaderValue;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use kuaibao_core::photo::{is_sha256_hex, sniff_image};
+use kuaibao_core::photo::is_sha256_hex;
+use kuaibao_core::photo::media;
 
 use super::error::AppError;
 use super::extract::PathParam;
@@ -67,7 +68,8 @@ pub async fn bytes(
         .await
         .map_err(|e| AppError::Internal(e.to_string()))?
         .ok_or_else(|| AppError::Internal(format!("photo {key} is marked arrived but is not in the store")))?;
-    let mime = sniff_image(&bytes).unwrap_or("application/octet-stream");
+    // Photos, video clips and voice notes alike, typed by their bytes.
+    let mime = media::sniff(&bytes).unwrap_or("application/octet-stream");
     let etag = HeaderValue::from_str(&format!("\"{sha256}\"")).map_err(|e| AppError::Internal(e.to_string()))?;
     Ok((
         [

@@ -27,6 +27,7 @@ pub async fn submit(
     // The phone validated already; the server must not trust that.
     let template = validate(&report).map_err(AppError::InvalidReport)?;
     may_join_thread(&state, &caller, &report).await?;
+    super::admission::admit_new(&state.pool, &report, template).await?;
     match reports::store(&state.pool, &report, template, &caller.sender(clock_offset_ms)).await? {
         Stored::Created(receipt) => {
             tracing::info!(id = %receipt.id, seq = receipt.seq, "report stored");

@@ -29,11 +29,13 @@ use super::static_files::is_page_part;
 
 const PERMISSIONS_POLICY: HeaderName = HeaderName::from_static("permissions-policy");
 
-/// Only the camera (the 拍照 button) and geolocation (the GPS blank), and
-/// only for the app itself; every other powerful feature is off.
-pub const PERMISSIONS: &str = "camera=(self), geolocation=(self), accelerometer=(), autoplay=(), \
-     display-capture=(), encrypted-media=(), fullscreen=(), gyroscope=(), hid=(), idle-detection=(), \
-     magnetometer=(), microphone=(), midi=(), payment=(), picture-in-picture=(), \
+/// Only the camera (the 拍照 and 录像 buttons), geolocation (the GPS
+/// blank), the microphone (the 录音 button's voice notes) and fullscreen
+/// (a video clip played on the desk), and only for the app itself; every
+/// other powerful feature is off.
+pub const PERMISSIONS: &str = "camera=(self), geolocation=(self), microphone=(self), fullscreen=(self), \
+     accelerometer=(), autoplay=(), display-capture=(), encrypted-media=(), gyroscope=(), hid=(), \
+     idle-detection=(), magnetometer=(), midi=(), payment=(), picture-in-picture=(), \
      publickey-credentials-get=(), screen-wake-lock=(), serial=(), usb=(), xr-spatial-tracking=()";
 
 /// A year, as browsers expect for HSTS; not `includeSubDomains`, which is
@@ -50,13 +52,17 @@ pub const HSTS: &str = "max-age=31536000";
 ///   else of `eval`'s kind.
 /// - `img-src blob: data:`: photos shown from the phone's own storage
 ///   (object URLs) and small inline icons.
+/// - `media-src 'self' blob:`: video clips and voice notes played from the
+///   phone's storage or, on the desk, from the bytes it fetched with its
+///   token (object URLs).
 /// - `worker-src 'self'`: the service worker and the photo worker.
 /// - `base-uri 'none'`, `object-src 'none'`, `frame-ancestors 'none'`,
 ///   `form-action 'self'`: nothing may re-point, embed or frame the app.
 fn policy(scripts: &str, styles: &str, images: &str) -> String {
     format!(
         "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'{scripts}; style-src 'self'{styles}; \
-         img-src 'self' blob: data:{images}; connect-src 'self'; worker-src 'self'; manifest-src 'self'; \
+         img-src 'self' blob: data:{images}; media-src 'self' blob:; connect-src 'self'; worker-src 'self'; \
+         manifest-src 'self'; \
          object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
     )
 }
@@ -270,6 +276,7 @@ mod tests {
             "base-uri 'none'",
             "frame-ancestors 'none'",
             "connect-src 'self'",
+            "media-src 'self' blob:;",
         ] {
             assert!(csp.contains(part), "{part}: {csp}");
         }
@@ -296,7 +303,7 @@ mod tests {
         let tiles = SecurityHeaders::new(&dir, false, Some("https://*.tile.openstreetmap.org")).csp();
         let tiles = tiles.to_str().expect("ascii");
         assert!(
-            tiles.contains("img-src 'self' blob: data: https://*.tile.openstreetmap.org; connect-src 'self';"),
+            tiles.contains("img-src 'self' blob: data: https://*.tile.openstreetmap.org; media-src 'self' blob:;"),
             "{tiles}"
         );
         assert_eq!(tiles.matches("openstreetmap").count(), 1, "{tiles}");

@@ -62,7 +62,7 @@ async fn configured_tiles_are_handed_to_the_page_and_allowed_as_images() {
             .expect("ascii")
             .to_owned();
         assert!(
-            csp.contains("img-src 'self' blob: data: https://*.is.autonavi.com; connect-src 'self';"),
+            csp.contains("img-src 'self' blob: data: https://*.is.autonavi.com; media-src 'self' blob:;"),
             "{path}: {csp}"
         );
         assert_eq!(csp.matches("autonavi").count(), 1, "images only: {csp}");

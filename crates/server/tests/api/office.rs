@@ -86,7 +86,7 @@ fn incident_with_dead(dead: u32) -> Report {
 }
 
 /// A hazard found, to be rectified by `days` from today (negative: past).
-fn hazard_due_in(days: i64) -> Report {
+pub(super) fn hazard_due_in(days: i64) -> Report {
     let mut report = hazard(Stage::Initial, None, 0);
     let by = (Utc::now().with_timezone(&beijing()) + TimeDelta::days(days)).date_naive();
     report.answers.insert("rectify_by".to_owned(), by.to_string());

@@ -59,13 +59,22 @@ fn assert_browser_headers(headers: &HeaderMap, what: &str) {
     let permissions = header(headers, "permissions-policy");
     assert!(permissions.contains("camera=(self)"), "{what}: {permissions}");
     assert!(permissions.contains("geolocation=(self)"), "{what}: {permissions}");
-    assert!(permissions.contains("microphone=()"), "{what}: {permissions}");
+    assert!(permissions.contains("microphone=(self)"), "{what}: {permissions}");
     let allowed: Vec<&str> = permissions
         .split(',')
         .map(str::trim)
         .filter(|p| !p.ends_with("=()"))
         .collect();
-    assert_eq!(allowed, ["camera=(self)", "geolocation=(self)"], "{what}");
+    assert_eq!(
+        allowed,
+        [
+            "camera=(self)",
+            "geolocation=(self)",
+            "microphone=(self)",
+            "fullscreen=(self)"
+        ],
+        "{what}"
+    );
     assert!(
         headers.get("strict-transport-security").is_none(),
         "{what}: no HSTS over plain HTTP"

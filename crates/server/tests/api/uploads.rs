@@ -605,8 +605,10 @@ async fn a_photo_over_the_limit_is_413_saying_by_how_much() {
         "{}",
         error.message
     );
-    // Whatever the photo: the size is judged first.
-    let (status, _) = api_error(app.tus_create_raw("", 100_001).await).await;
+    // Whatever the photo: a size beyond the largest kind's (a video
+    // clip's) is judged first.
+    let largest = kuaibao_core::photo::media::MAX_VIDEO_BYTES;
+    let (status, _) = api_error(app.tus_create_raw("", largest + 1).await).await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(app.photo_status(report.id).await["arrived"], 0);
 }
@@ -680,7 +682,11 @@ async fn bytes_that_are_not_the_announced_image_are_refused_and_the_photo_stays_
     let res = app.tus_send(&location, 0, &not_an_image, 1000).await;
     let (status, error) = api_error(res).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(error.message.contains("not a JPEG, PNG or WebP"), "{}", error.message);
+    assert!(
+        error.message.contains("a photo must be a JPEG, PNG or WebP"),
+        "{}",
+        error.message
+    );
     assert_eq!(
         app.tus_head(&location).await.status(),
         StatusCode::NOT_FOUND,

@@ -40,7 +40,7 @@ impl Accounts {
 }
 
 impl TestApp {
-    async fn submit_by(&self, client: &Client, report: &Report) -> Response {
+    pub(super) async fn submit_by(&self, client: &Client, report: &Report) -> Response {
         client
             .post(self.url(SUBMIT_REPORT_PATH))
             .json(report)
@@ -51,7 +51,7 @@ impl TestApp {
 }
 
 /// Whether a report row with this id is stored.
-async fn stored(dirs: &Dirs, id: ReportId) -> bool {
+pub(super) async fn stored(dirs: &Dirs, id: ReportId) -> bool {
     let pool = dirs.pool().await;
     let found: Option<i64> = sqlx::query_scalar("SELECT seq FROM reports WHERE id = $1")
         .bind(id.to_string())
@@ -127,7 +127,7 @@ async fn refused_to_the_others(
     }
 }
 
-async fn assert_accepted(app: &TestApp, client: &Client, report: &Report, what: &str) {
+pub(super) async fn assert_accepted(app: &TestApp, client: &Client, report: &Report, what: &str) {
     let res = app.submit_by(client, report).await;
     assert_eq!(
         res.status(),
@@ -202,12 +202,20 @@ async fn a_hazard_is_closed_by_an_officer_of_its_area_alone() {
     let records = app.thread_as(&app.admin, found.id).await.records;
     assert!(records.iter().all(|r| r.report.stage != Stage::Closed));
 
-    for (client, minutes, what) in [
-        (&who.officer, 20, "验收销号 by the officer"),
-        (&app.admin, 25, "验收销号 by the administrator"),
-    ] {
-        assert_accepted(&app, client, &hazard(Stage::Closed, thread, minutes), what).await;
-    }
+    assert_accepted(
+        &app,
+        &who.officer,
+        &hazard(Stage::Closed, thread, 20),
+        "验收销号 by the officer",
+    )
+    .await;
+    // A hazard is closed once; the administrator closes another one.
+    let other = hazard(Stage::Initial, None, 0);
+    assert_accepted(&app, &app.client, &other, "a second hazard").await;
+    let rectified = hazard(Stage::Rectified, Some(other.id), 10);
+    assert_accepted(&app, &app.client, &rectified, "its 已整改").await;
+    let closing = hazard(Stage::Closed, Some(other.id), 25);
+    assert_accepted(&app, &app.admin, &closing, "验收销号 by the administrator").await;
     app.stop().await;
 }
 

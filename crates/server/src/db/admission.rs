@@ -1,0 +1,42 @@
+//! What the server reads to judge a record new to it (see
+//! `http::admission`): whether its id is stored already, and the stages of
+//! its thread's stored records.
+
+use kuaibao_core::{catalogue, Family, ReportId, Stage};
+
+use super::{Pool, StoreError};
+
+/// Whether a record with this id is stored (whoever sent it): a replay is
+/// judged by the rules it was stored under, never again.
+pub async fn is_stored(pool: &Pool, id: ReportId) -> Result<bool, StoreError> {
+    let row: Option<(i64,)> = sqlx::query_as("SELECT seq FROM reports WHERE id = $1")
+        .bind(id.to_string())
+        .fetch_optional(pool)
+        .await?;
+    Ok(row.is_some())
+}
+
+/// The stage of each stored record of `thread` and its template's family
+/// (a record of a template no longer in the catalogue is left out: it can
+/// be neither a finding nor a step).
+pub async fn thread_stages(pool: &Pool, thread: ReportId) -> Result<Vec<(Stage, Family)>, StoreError> {
+    let rows: Vec<(String, String, i64)> =
+        sqlx::query_as("SELECT stage, template_id, template_version FROM reports WHERE thread_id = $1")
+            .bind(thread.to_string())
+            .fetch_all(pool)
+            .await?;
+    let mut stages = Vec::with_capacity(rows.len());
+    for (stage, template_id, version) in rows {
+        let stage: Stage = serde_json::from_str(&stage).map_err(|e| StoreError::Corrupt {
+            id: thread.to_string(),
+            reason: format!("stage column: {e}"),
+        })?;
+        let template = u32::try_from(version)
+            .ok()
+            .and_then(|v| catalogue::find(&template_id, v));
+        if let Some(template) = template {
+            stages.push((stage, template.family));
+        }
+    }
+    Ok(stages)
+}

@@ -1,0 +1,38 @@
+//! The rules a record new to the server is held to on top of validation:
+//! its evidence (`kuaibao_core::evidence`) and, for a hazard's step, its
+//! place in the loop (`kuaibao_core::hazard_loop`). A replay of a stored
+//! record skips them: it was judged when it was stored, and its thread may
+//! have moved on since (a replayed 已整改 of a hazard closed meanwhile must
+//! still get its receipt).
+
+use kuaibao_core::{evidence, hazard_loop, ErrorCode, FieldError, Lang, Report, Template};
+
+use super::error::AppError;
+use crate::db::{admission, Pool};
+
+/// 422 naming the photo blank for missing evidence, or the stage for a
+/// step out of order; nothing is stored either way.
+pub async fn admit_new(pool: &Pool, report: &Report, template: &Template) -> Result<(), AppError> {
+    if admission::is_stored(pool, report.id).await? {
+        return Ok(());
+    }
+    let mut errors = evidence::check(template, report);
+    if report.stage.is_hazard_step() {
+        let stored = admission::thread_stages(pool, report.thread_id()).await?;
+        if let Err(out) = hazard_loop::may_follow(report.stage, &stored) {
+            tracing::warn!(id = %report.id, thread = %report.thread_id(), "record refused: {out}");
+            let text = out.text();
+            errors.push(FieldError::new(
+                "stage",
+                ErrorCode::StageNotAllowed,
+                text.get(Lang::Zh),
+                text.get(Lang::En),
+            ));
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::InvalidReport(errors))
+    }
+}

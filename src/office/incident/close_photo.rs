@@ -1,0 +1,134 @@
+//! The verification photo of the desk's 验收销号: taken or picked at the
+//! desk (a tablet's camera, or a file the verifier sent in), shrunk and
+//! hashed as the phone does (`crate::photo::prepare`), announced in the
+//! closing record, and uploaded by tus once the record is stored: text
+//! first, evidence after, as on the phone.
+
+use kuaibao_core::photo::PhotoRef;
+use kuaibao_core::ReportId;
+use leptos::prelude::*;
+
+use crate::photo::{prepare, Prepared};
+use crate::store::LocalPhoto;
+use crate::sync::{HttpTus, TusTransport};
+
+/// A chosen photo: the bytes to send and what the record announces.
+#[derive(Clone)]
+pub struct DeskPhoto {
+    /// Its manifest entry and tus metadata (its id is fixed when chosen,
+    /// so a resent record announces the same photo).
+    pub record: LocalPhoto,
+    pub bytes: web_sys::Blob,
+    /// An object URL of its thumbnail, for the preview.
+    pub thumb_url: Option<String>,
+}
+
+impl DeskPhoto {
+    /// Shrinks and hashes `file` for the closing of `thread` (the id is
+    /// only the local owner's: the server keys photos by their own ids).
+    pub async fn from_file(file: &web_sys::File, thread: ReportId, blank: &str) -> Result<Self, String> {
+        let prepared: Prepared = prepare(file).await.map_err(|e| e.to_string())?;
+        Ok(DeskPhoto {
+            record: prepared.record(thread, blank),
+            thumb_url: web_sys::Url::create_object_url_with_blob(&prepared.thumb).ok(),
+            bytes: prepared.bytes,
+        })
+    }
+
+    pub fn to_ref(&self) -> PhotoRef {
+        self.record.to_ref()
+    }
+}
+
+/// Sends the photo's bytes to the server, resuming where an earlier try
+/// stopped; `Err` says in Chinese what went wrong and what to do.
+pub async fn upload(token: &str, photo: &DeskPhoto) -> Result<(), String> {
+    const RETRY: &str = "请检查网络后再点「确认验收销号」重新上传（验收记录不会重复）。";
+    let tus = HttpTus::default();
+    let fail = |what: String| format!("验收照片未传完（{what}）。{RETRY}");
+    let created = tus.create(&photo.record, token).await.map_err(|e| fail(e.0))?;
+    let url = match (created.status, created.location) {
+        (201, Some(url)) => url,
+        (status, _) => return Err(fail(format!("HTTP {status}"))),
+    };
+    let size = photo.record.size;
+    let mut offset = 0;
+    while offset < size {
+        let answer = tus
+            .patch(
+                &url,
+                offset,
+                &photo
+                    .bytes
+                    .slice_with_f64(offset as f64)
+                    .map_err(|e| fail(crate::platform::js_error(&e)))?,
+                token,
+            )
+            .await
+            .map_err(|e| fail(e.0))?;
+        offset = match (answer.status, answer.offset) {
+            (204, Some(o)) if o > offset && o <= size => o,
+            // Part of an earlier try arrived after all: go on from there.
+            (409, _) => match tus.offset(&url, token).await.map_err(|e| fail(e.0))? {
+                a if a.status == 200 => a.offset.ok_or_else(|| fail("进度未知".into()))?,
+                a => return Err(fail(format!("HTTP {}", a.status))),
+            },
+            (status, _) => return Err(fail(format!("HTTP {status}"))),
+        };
+    }
+    Ok(())
+}
+
+/// The photo input of the closing form: the button opens the camera or
+/// the files; the preview shows what will be sent.
+#[component]
+pub fn ClosePhotoInput(
+    thread_id: ReportId,
+    blank: &'static str,
+    photo: RwSignal<Option<DeskPhoto>, LocalStorage>,
+    #[prop(into)] error: Signal<Option<String>>,
+    /// Told when a photo was chosen (its error no longer applies).
+    on_pick: Callback<()>,
+) -> impl IntoView {
+    let note: RwSignal<Option<String>> = RwSignal::new(None);
+    let busy = RwSignal::new(false);
+    let pick = move |ev: leptos::ev::Event| {
+        use wasm_bindgen::JsCast;
+        let Some(input) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) else {
+            return;
+        };
+        let Some(file) = input.files().and_then(|list| list.get(0)) else {
+            return;
+        };
+        input.set_value("");
+        busy.set(true);
+        note.set(Some("正在处理照片…".into()));
+        leptos::task::spawn_local(async move {
+            match DeskPhoto::from_file(&file, thread_id, blank).await {
+                Ok(p) => {
+                    photo.set(Some(p));
+                    note.set(None);
+                    on_pick.run(());
+                }
+                Err(e) => note.set(Some(format!("{e}。请换一张照片（JPEG、PNG 或 WebP）。"))),
+            }
+            busy.set(false);
+        });
+    };
+    let input_id = format!("close-{blank}");
+    view! {
+        <div class="field close-photo" class:has-error=move || error.get().is_some()>
+            <p class="field-title">"验收照片（必填，至少 1 张，现场验收时拍摄）"</p>
+            <input id=input_id.clone() type="file" accept="image/*" capture="environment" class="visually-hidden"
+                aria-describedby=format!("close-{blank}-error") disabled=move || busy.get() on:change=pick/>
+            <label for=input_id class="button" data-testid="close-photo-button">
+                {move || if photo.with(Option::is_some) { "换一张验收照片" } else { "拍照或选择验收照片" }}
+            </label>
+            {move || photo.with(|p| p.as_ref().and_then(|p| p.thumb_url.clone())).map(|src| view! {
+                <img class="close-thumb" src=src alt="验收照片预览" data-testid="close-photo-preview"/>
+            })}
+            <p class="note" role="status">{move || note.get()}</p>
+            <span class="error" id=format!("close-{blank}-error") data-testid=format!("close-{blank}-error")>{move || error.get()}</span>
+        </div>
+    }
+}

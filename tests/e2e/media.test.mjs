@@ -1,0 +1,188 @@
+// Evidence beyond photos: a 较大 incident cannot be submitted without a
+// photo or video (the photo blank says so in Chinese and the cursor goes
+// there); a video clip (made in the page by MediaRecorder from a canvas)
+// and a voice note (recorded by the 录音 button from Chromium's fake
+// microphone) travel like photos (text first, then tus, k/n on the phone
+// and on the server) and play on the duty office's desk within its CSP.
+// Where the browser has no MediaRecorder, 录音 says so and the rest works.
+
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+import { startServer, openPhone, openApp, home, form, login, noiseJpeg, phoneRecords, OFFICER } from './helpers.mjs';
+
+const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+const SHOTS = process.env.EVIDENCE_SCREENSHOTS;
+const cleanup = [];
+after(async () => { for (const c of cleanup.reverse()) await c(); });
+
+/** A second of WebM video, drawn on a canvas and recorded by the page. */
+async function webmClip(page) {
+  const bytes = await page.evaluate(async () => {
+    const canvas = document.createElement('canvas');
+    canvas.width = 160;
+    canvas.height = 120;
+    const g = canvas.getContext('2d');
+    const rec = new MediaRecorder(canvas.captureStream(15), { mimeType: 'video/webm' });
+    const chunks = [];
+    rec.ondataavailable = (e) => chunks.push(e.data);
+    const stopped = new Promise((resolve) => { rec.onstop = resolve; });
+    let i = 0;
+    const draw = () => { g.fillStyle = `hsl(${(i += 25) % 360},80%,50%)`; g.fillRect(0, 0, 160, 120); };
+    draw();
+    rec.start(100);
+    const timer = setInterval(draw, 50);
+    await new Promise((r) => setTimeout(r, 1200));
+    clearInterval(timer);
+    rec.stop();
+    await stopped;
+    return Array.from(new Uint8Array(await new Blob(chunks).arrayBuffer()));
+  });
+  return Buffer.from(bytes);
+}
+
+async function serverPhotos(server, reportId) {
+  const res = await server.fetch(`/api/reports/${reportId}/photos`);
+  assert.equal(res.status, 200);
+  return res.json();
+}
+
+/** Clicks 立即发送 until the server holds every file of the report. */
+async function sendUntilArrived(page, server, reportId, n, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const status = await serverPhotos(server, reportId).catch(() => null);
+    if (status && status.expected === n && status.arrived === n) return status;
+    await home(page).sendNow.click({ timeout: 2_000 }).catch(() => {});
+    await page.waitForTimeout(500);
+  }
+  throw new Error(`files not all arrived within ${timeoutMs} ms`);
+}
+
+test('a 较大 earthquake needs a picture; a video and a voice note travel like photos and play on the desk', { timeout: 180_000 }, async () => {
+  const server = await startServer();
+  cleanup.push(() => server.stop());
+  const phone = await openPhone({ args: ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', '--autoplay-policy=no-user-gesture-required'] });
+  cleanup.push(() => phone.close());
+  const { page } = phone;
+  await phone.context.grantPermissions(['microphone'], { origin: server.url });
+  await openApp(page, server.url);
+
+  await home(page).newReport('地震');
+  const blank = (id) => page.locator(`#blank-${id}`);
+  await blank('occurred_at').fill('2026-11-23T09:41');
+  await blank('place').fill('青石村三组后山');
+  await blank('what_happened').fill('房屋倒塌，有人员被埋');
+  // Three dead: the figures suggest 较大 (Ⅲ).
+  await blank('dead').fill('3');
+  await blank('reporter').fill('李秀英');
+  await blank('phone').fill('13800001234');
+  await form(page).waitSaved();
+
+  // No picture: refused at the photo blank, in Chinese, saying what to do;
+  // the blank is outlined and the cursor brought to it.
+  await form(page).submit.click();
+  const photoBlank = page.getByTestId('photos-photos');
+  await photoBlank.locator('.error', { hasText: '较大（Ⅲ级）及以上的事件须附至少 1 张照片或 1 段视频' }).waitFor();
+  assert.match(await photoBlank.locator('.error').innerText(), /请在“现场照片”处拍照或录像后再提交/);
+  assert.equal(await photoBlank.evaluate((el) => el.classList.contains('has-error')), true);
+  assert.equal(await photoBlank.evaluate((el) => el === document.activeElement), true, 'the photo blank has the focus');
+  assert.equal(await form(page).submit.isVisible(), true, 'still the form: nothing submitted');
+  if (SHOTS) await page.screenshot({ path: `${SHOTS}/phone-evidence-missing.png` });
+
+  // A video from the camera (a WebM made by the page).
+  const clip = await webmClip(page);
+  await page.locator('#video-photos').setInputFiles({ name: 'VID_0001.webm', mimeType: 'video/webm', buffer: clip });
+  await page.locator('[data-testid=photo-video]').waitFor({ timeout: 20_000 });
+  // A voice note by the 录音 button, from the fake microphone.
+  const voice = page.getByTestId('voice-photos');
+  assert.equal(await voice.isEnabled(), true);
+  assert.ok((await voice.boundingBox()).height >= 48, 'a touch target');
+  await voice.click();
+  await page.getByRole('button', { name: '停止录音（最长 5 分钟）' }).waitFor();
+  await page.waitForTimeout(1500);
+  await page.getByRole('button', { name: '停止录音（最长 5 分钟）' }).click();
+  await page.locator('[data-testid=photo-voice]').waitFor({ timeout: 20_000 });
+  await page.waitForFunction(() => document.querySelector('[data-testid=photos-photos] .error').textContent === '', null, { timeout: 5_000 });
+  assert.equal(await page.getByTestId('photo').count(), 2);
+  if (SHOTS) await page.screenshot({ path: `${SHOTS}/phone-video-voice.png`, fullPage: true });
+
+  await form(page).submit.click();
+  await home(page).newReportButton.waitFor();
+  const [record] = (await phoneRecords(page)).filter((r) => r.template_id === 'earthquake');
+  const status = await sendUntilArrived(page, server, record.id, 2);
+  const kinds = status.photos.map((p) => p.mime).sort();
+  assert.equal(kinds[1], 'video/webm');
+  assert.match(kinds[0], /^audio\/(webm|ogg|mp4)$/);
+  // The video's bytes are the clip's, exactly.
+  const video = status.photos.find((p) => p.mime === 'video/webm');
+  assert.equal(video.sha256, createHash('sha256').update(clip).digest('hex'));
+  const served = await server.fetch(`/api/photos/${video.sha256}`);
+  assert.equal(served.headers.get('content-type'), 'video/webm');
+  // k/n on the phone as for photos.
+  await page.getByTestId('photo-progress').filter({ hasText: '2/2' }).first().waitFor({ timeout: 20_000 });
+
+  // The desk plays both, within its CSP.
+  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-dev-shm-usage', '--autoplay-policy=no-user-gesture-required'] });
+  cleanup.push(() => browser.close());
+  const desk = await (await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' })).newPage();
+  const violations = [];
+  desk.on('console', (m) => { if (/Content Security Policy|Refused to/.test(m.text())) violations.push(m.text()); });
+  await desk.goto(`${server.url}/office/`);
+  await login(desk).form.waitFor();
+  await login(desk).as(OFFICER);
+  await desk.locator('[data-testid=live-state][data-state=open]').waitFor({ timeout: 20_000 });
+  await desk.goto(`${server.url}/office/#/thread/${record.id}`);
+  const player = desk.getByTestId('media-video');
+  await player.waitFor({ timeout: 20_000 });
+  await desk.getByTestId('media-voice').waitFor();
+  for (const id of ['media-video', 'media-voice']) {
+    await desk.waitForFunction((id) => {
+      const el = document.querySelector(`[data-testid=${id}]`);
+      return el && el.src.startsWith('blob:') && el.readyState >= 1 && el.duration > 0;
+    }, id, { timeout: 20_000 });
+  }
+  const played = await player.evaluate(async (v) => {
+    v.muted = true;
+    await v.play();
+    await new Promise((r) => setTimeout(r, 400));
+    return v.currentTime;
+  });
+  assert.ok(played > 0, `the video plays (at ${played} s)`);
+  if (SHOTS) await desk.screenshot({ path: `${SHOTS}/desk-video-voice.png`, fullPage: true });
+  assert.deepEqual(violations, []);
+});
+
+test('without MediaRecorder the voice button says so in Chinese, and the rest works; a video over its cap is not added', { timeout: 120_000 }, async () => {
+  const server = await startServer();
+  cleanup.push(() => server.stop());
+  const phone = await openPhone();
+  cleanup.push(() => phone.close());
+  const { page, context } = phone;
+  await context.addInitScript(() => { delete window.MediaRecorder; });
+  await openApp(page, server.url);
+  await home(page).newReport('风险隐患');
+  const voice = page.getByTestId('voice-photos');
+  await voice.waitFor();
+  assert.equal(await voice.isDisabled(), true);
+  assert.match(await page.getByTestId('voice-unsupported').innerText(), /^此浏览器不能在本页录音：可用手机自带的录音机录好后点「从相册选」添加/);
+  // A video over its cap is not added; the phone says so, with the cap.
+  // (Playwright takes files this large by path only.)
+  const huge = Buffer.alloc(50 * 1024 * 1024 + 1);
+  huge.set([0x1a, 0x45, 0xdf, 0xa3]);
+  const dir = await mkdtemp(path.join(tmpdir(), 'kuaibao-e2e-video-'));
+  cleanup.push(() => rm(dir, { recursive: true, force: true }));
+  const hugePath = path.join(dir, 'VID_LONG.webm');
+  await writeFile(hugePath, huge);
+  await page.locator('#video-photos').setInputFiles(hugePath);
+  await page.getByTestId('photo-note').filter({ hasText: '视频太大（50 MB），上限 50 MB（约 60 秒）。请录短一些再添加' }).waitFor({ timeout: 20_000 });
+  assert.equal(await page.getByTestId('photo').count(), 0);
+  // Photos still work.
+  await page.locator('#camera-photos').setInputFiles({ name: 'IMG.jpg', mimeType: 'image/jpeg', buffer: await noiseJpeg(page, 320, 240) });
+  await page.getByTestId('photo').first().waitFor({ timeout: 20_000 });
+  if (SHOTS) await page.screenshot({ path: `${SHOTS}/phone-no-recorder.png`, fullPage: true });
+});
