@@ -44,10 +44,7 @@ impl Figure {
     /// The column header: the label and unit for the people who open the
     /// file, the id in brackets for programs, e.g. `死亡人数（人）[dead]`.
     pub fn header(&self, lang: Lang) -> String {
-        match lang {
-            Lang::Zh => format!("{}（{}）[{}]", self.label.zh, self.unit.zh, self.id),
-            Lang::En => format!("{} ({}) [{}]", self.label.en, self.unit.en, self.id),
-        }
+        header(self.label.get(lang), self.unit.get(lang), self.id, lang)
     }
 
     /// What `report` says of this figure, as typed (trimmed): `None` when
@@ -56,6 +53,15 @@ impl Figure {
         let blank = template?.blank(self.id)?;
         Figure::of(blank)?;
         report.answers.get(self.id).map(|v| v.trim()).filter(|v| !v.is_empty())
+    }
+}
+
+/// A figure column's header from its parts: `死亡人数（人）[dead]`,
+/// `Dead (people) [dead]`.
+pub fn header(label: &str, unit: &str, id: &str, lang: Lang) -> String {
+    match lang {
+        Lang::Zh => format!("{label}（{unit}）[{id}]"),
+        Lang::En => format!("{label} ({unit}) [{id}]"),
     }
 }
 

@@ -51,7 +51,6 @@ pub const NOT_SUMMED: &[&str] = &["magnitude"];
 
 /// The table's query; every part optional. As a query string:
 /// `?area=d-t1&level=village&from=2026-11-01&to=2026-11-30&category=flood`.
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema, utoipa::IntoParams))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StatsQuery {
@@ -242,6 +241,13 @@ pub struct FigureColumn {
     pub unit_zh: String,
     /// Decimal places of its values.
     pub decimals: u8,
+}
+
+impl FigureColumn {
+    /// Its CSV header, as the report CSV heads the figure.
+    pub fn header(&self) -> String {
+        figures::header(&self.label_zh, &self.unit_zh, &self.id, crate::Lang::Zh)
+    }
 }
 
 /// One row: an area, a day, a category.

@@ -1494,6 +1494,9 @@ mod slow;
 #[path = "api/exports.rs"]
 mod exports;
 
+#[path = "api/statistics.rs"]
+mod statistics;
+
 // ---------------------------------------------------------------------------
 // The duty office: inbox, hazard ledger, live changes, acknowledgements and
 // requests for a follow-up.

@@ -124,7 +124,7 @@ fn stage_name(stage: Stage, hazard: bool) -> String {
     stage.name_in(hazard).get(Lang::Zh)
 }
 
-fn push_row(out: &mut String, cells: impl IntoIterator<Item = String>) {
+pub fn push_row(out: &mut String, cells: impl IntoIterator<Item = String>) {
     for (i, cell) in cells.into_iter().enumerate() {
         if i > 0 {
             out.push(',');

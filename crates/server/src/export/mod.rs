@@ -8,7 +8,10 @@
 //! - `GET /api/threads/{id}/cap`: an OASIS CAP 1.2 alert for an incident,
 //!   for alerting systems ([`cap`]);
 //! - `GET /api/reports/{id}/written`: the printable 书面报告 of one record
-//!   ([`written`]).
+//!   ([`written`]);
+//! - `GET /api/exports/statistics.csv` (and `GET /api/office/statistics`
+//!   as JSON): incidents counted and their figures summed by area × day ×
+//!   category ([`statistics`]).
 //!
 //! Every export reads through the caller's scope, like every other read: a
 //! record out of scope is left out of a list and is 404 by id. The lists
@@ -22,6 +25,7 @@
 pub mod cap;
 pub mod csv;
 pub mod geojson;
+pub mod statistics;
 pub mod written;
 
 use std::collections::HashMap;

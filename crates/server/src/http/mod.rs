@@ -136,6 +136,8 @@ fn api_routes(limits: &Arc<RateLimits>) -> Vec<(&'static str, MethodRouter<AppSt
         (export::GEOJSON_PATH, get(export::geojson_export)),
         (export::CAP_PATH, get(export::cap_export)),
         (export::WRITTEN_PATH, get(export::written_report)),
+        (export::statistics::STATISTICS_CSV_PATH, get(export::statistics::statistics_csv)),
+        (export::statistics::STATISTICS_PATH, get(export::statistics::statistics_json)),
         (office::INBOX_PATH, get(office::inbox)),
         (office::HAZARDS_PATH, get(office::hazards)),
         (office::EVENTS_PATH, get(office::events)),

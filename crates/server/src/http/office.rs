@@ -156,7 +156,7 @@ impl Changes {
 
 /// Refuses a reporter: the office's views are for officers and
 /// administrators.
-fn require_office(caller: &Caller) -> Result<(), AppError> {
+pub(crate) fn require_office(caller: &Caller) -> Result<(), AppError> {
     if caller.role().reads_area() {
         Ok(())
     } else {
@@ -203,7 +203,7 @@ pub async fn inbox(State(state): State<AppState>, caller: Caller, uri: Uri) -> R
 /// or below it: a filter above the caller's area keeps all of his); else
 /// 400 naming the field, the same for an area that does not exist and one
 /// that is someone else's.
-async fn area_in_scope(pool: &Pool, id: &str, scope: &Scope) -> Result<String, AppError> {
+pub(crate) async fn area_in_scope(pool: &Pool, id: &str, scope: &Scope) -> Result<String, AppError> {
     let refused = || {
         AppError::InvalidQuery(vec![FieldError::new(
             "area",

@@ -66,6 +66,8 @@ pub const BEARER_SCHEME: &str = "bearer";
         export_geojson,
         export_cap,
         written_report,
+        statistics_csv,
+        office_statistics,
         office_inbox,
         office_hazards,
         office_events,
@@ -308,6 +310,25 @@ pub struct ExportFilter {
     since: Option<String>,
     /// First received before this time (RFC 3339).
     until: Option<String>,
+}
+
+/// The statistics' query (`kuaibao_core::statistics::StatsQuery`).
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct StatsParams {
+    /// An area id: that area and everything below it (in the caller's area).
+    area: Option<String>,
+    /// Roll rows up to this level: `district`, `township`, `village` or
+    /// `grid`. By default each incident counts under the area it was
+    /// reported in.
+    level: Option<String>,
+    /// First event day, Beijing date `YYYY-MM-DD`, inclusive.
+    from: Option<String>,
+    /// Last event day, inclusive.
+    to: Option<String>,
+    /// A template id (the kind of incident).
+    category: Option<String>,
 }
 
 /// The tus version every tus request but `OPTIONS` must name; without it,
@@ -587,6 +608,39 @@ fn export_cap() {}
     ))]
 #[allow(dead_code)]
 fn written_report() {}
+
+/// Incidents counted and their figures summed by area × event day (Beijing
+/// time) × category, as CSV (UTF-8 with a BOM, RFC 4180): 事件日期, 区域代码,
+/// 区域, 类别代码, 类别, 事件数, then one column per figure headed
+/// `label（unit）[blank id]`, and a last row 合计. Each incident counts once,
+/// with the latest figures its records gave (a 续报 supersedes a 首报); an
+/// empty cell is a figure none of the row's incidents gave. Hazards are not
+/// counted. Officers and administrators only, their area and below.
+#[utoipa::path(get, path = "/api/exports/statistics.csv", tag = "exports", security(("bearer" = [])),
+    params(StatsParams),
+    responses(
+        (status = 200, description = "The CSV file (`Content-Disposition: attachment`)",
+            content((String = "text/csv")), headers(("Content-Disposition" = String))),
+        (status = 400, body = ApiError, description = "A query value is not acceptable (an unknown level, a bad date, `to` before `from`, an area outside the caller's), or an unknown or repeated parameter (`fields` names each)"),
+        (status = 403, body = ApiError, description = "A reporter's account"),
+        NeedsSession, Unavailable,
+    ))]
+#[allow(dead_code)]
+fn statistics_csv() {}
+
+/// The same statistics table as JSON, for the desk: the figure columns,
+/// the rows (by day, then area in tree order, then category) and the
+/// total. Officers and administrators only, their area and below.
+#[utoipa::path(get, path = "/api/office/statistics", tag = "office", security(("bearer" = [])),
+    params(StatsParams),
+    responses(
+        (status = 200, body = kuaibao_core::statistics::Table, description = "The table"),
+        (status = 400, body = ApiError, description = "A query value is not acceptable (an unknown level, a bad date, `to` before `from`, an area outside the caller's), or an unknown or repeated parameter (`fields` names each)"),
+        (status = 403, body = ApiError, description = "A reporter's account"),
+        NeedsSession, Unavailable,
+    ))]
+#[allow(dead_code)]
+fn office_statistics() {}
 
 /// The duty office's inbox: the threads of the caller's area and below that
 /// the filter keeps, most urgent first (grade, deadline state, stage, age),

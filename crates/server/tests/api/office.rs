@@ -58,7 +58,7 @@ impl TestApp {
             .collect()
     }
 
-    async fn submit_as(&self, client: &Client, report: &Report) {
+    pub(crate) async fn submit_as(&self, client: &Client, report: &Report) {
         let res = client
             .post(self.url(SUBMIT_REPORT_PATH))
             .json(report)
