@@ -23,6 +23,7 @@ pub mod photo;
 pub mod protocol;
 pub mod read;
 pub mod report;
+pub mod signing;
 pub mod sort;
 pub mod sse;
 pub mod stage;

@@ -412,7 +412,7 @@ impl Subscription {
 /// it (acknowledge, ask for a follow-up): an office account that reads it.
 /// A refusal (403 to a reporter, 404 for a thread outside the caller's
 /// area, as if it did not exist) stores nothing and is audited.
-async fn may_answer(
+pub(super) async fn may_answer(
     state: &AppState,
     caller: &Caller,
     thread: ReportId,
@@ -440,7 +440,7 @@ async fn may_answer(
 
 /// 404 unless a record of `thread` is in the caller's scope; its records
 /// in scope.
-async fn thread_in_scope(pool: &Pool, caller: &Caller, thread: ReportId) -> Result<Vec<ReportId>, AppError> {
+pub(super) async fn thread_in_scope(pool: &Pool, caller: &Caller, thread: ReportId) -> Result<Vec<ReportId>, AppError> {
     let records = rows::records_in_scope(pool, thread, &caller.scope()).await?;
     if records.is_empty() {
         Err(AppError::NotFound(format!("no record of thread {thread}")))
@@ -508,7 +508,7 @@ pub async fn ask(
 }
 
 /// The answer to storing an office record.
-fn stored<T>(kept: Kept<T>, id: uuid::Uuid) -> Result<(StatusCode, T), AppError> {
+pub(super) fn stored<T>(kept: Kept<T>, id: uuid::Uuid) -> Result<(StatusCode, T), AppError> {
     match kept {
         Kept::Created(t) => Ok((StatusCode::CREATED, t)),
         Kept::Replayed(t) => Ok((StatusCode::OK, t)),

@@ -469,12 +469,22 @@ async fn the_written_report_is_a_printable_page_within_the_csp() {
         "{first}"
     );
 
+    // By any record, the whole thread in stage order, as by the thread.
+    assert!(first.contains("<h2>续报一</h2>") && first.find("<h2>首报</h2>") < first.find("<h2>续报一</h2>"));
+    let by_thread = w.app.get_as(&w.officer, &format!("/api/threads/{}/written", w.first.id)).await;
+    assert_eq!(by_thread.status(), StatusCode::OK);
+    let by_thread = by_thread.text().await.expect("body");
+    assert!(by_thread.contains("首报 → 续报一") && by_thread.contains("未签发"), "{by_thread}");
+
+    // The hazard's photo, arrived, as a thumbnail the policy allows.
     let hazard = w.app.get_as(&w.officer, &written_path(w.hazard.id)).await;
     let hazard = hazard.text().await.expect("body");
     assert!(
         hazard.contains("风险隐患书面报告") && hazard.contains("应到 1 张，已到 1 张"),
         "{hazard}"
     );
+    assert_eq!(hazard.matches("<img src=\"data:image/jpeg;base64,").count(), 1, "{hazard}");
+    assert!(csp.contains("img-src 'self' blob: data:"), "{csp}");
 
     let (status, _) = api_error(w.app.get_as(&w.neighbour, &written_path(w.follow_up.id)).await).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
