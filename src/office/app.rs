@@ -9,6 +9,7 @@ use super::ledger::LedgerPage;
 use super::login::OfficeLogin;
 use super::map::MapPage;
 use super::route::Route;
+use super::statistics::StatisticsPage;
 use super::state::Desk;
 use crate::store::{Store, StoreError};
 
@@ -56,6 +57,7 @@ fn Shell(
             Route::Inbox(_) | Route::Thread(_) => 0,
             Route::Hazards => 1,
             Route::Map => 2,
+            Route::Statistics(_) => 3,
         };
         let mine = section(&route);
         let current = move || desk.route.with(section) == mine;
@@ -71,6 +73,7 @@ fn Shell(
                     {tab(Route::Inbox(String::new()), "收件箱", "nav-inbox")}
                     {tab(Route::Hazards, "隐患台账", "nav-hazards")}
                     {tab(Route::Map, "地图", "nav-map")}
+                    {tab(Route::Statistics(String::new()), "统计", "nav-statistics")}
                 </nav>
                 <span class="live" data-testid="live-state" data-state=move || desk.live.get().key()>
                     {move || desk.live.get().words()}
@@ -104,6 +107,7 @@ fn Views() -> impl IntoView {
     // filter is the inbox's own business.
     let which = Memo::new(move |_| match desk.route.get() {
         Route::Inbox(_) => Route::Inbox(String::new()),
+        Route::Statistics(_) => Route::Statistics(String::new()),
         other => other,
     });
     move || match which.get() {
@@ -111,5 +115,6 @@ fn Views() -> impl IntoView {
         Route::Thread(id) => view! { <IncidentPage id/> }.into_any(),
         Route::Hazards => view! { <LedgerPage/> }.into_any(),
         Route::Map => view! { <MapPage/> }.into_any(),
+        Route::Statistics(_) => view! { <StatisticsPage/> }.into_any(),
     }
 }

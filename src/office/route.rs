@@ -15,6 +15,8 @@ pub enum Route {
     Hazards,
     /// The map of every thread with a position.
     Map,
+    /// The statistics table, with its query as a query string (or empty).
+    Statistics(String),
 }
 
 impl Route {
@@ -25,6 +27,9 @@ impl Route {
         }
         if path == "/map" {
             return Route::Map;
+        }
+        if let Some(rest) = path.strip_prefix("/statistics") {
+            return Route::Statistics(if rest.starts_with('?') { rest.to_owned() } else { String::new() });
         }
         if let Some(id) = path.strip_prefix("/thread/").and_then(|id| id.parse().ok()) {
             return Route::Thread(id);
@@ -43,6 +48,7 @@ impl Route {
             Route::Thread(id) => format!("#/thread/{id}"),
             Route::Hazards => "#/hazards".to_owned(),
             Route::Map => "#/map".to_owned(),
+            Route::Statistics(query) => format!("#/statistics{query}"),
         }
     }
 

@@ -193,7 +193,7 @@ impl StatsQuery {
             .zip(STATS_KEYS)
             .filter_map(|(value, key)| {
                 let value = value.as_deref().map(str::trim).filter(|v| !v.is_empty())?;
-                Some(format!("{key}={}", encode(value)))
+                Some(format!("{key}={}", crate::desk::encode(value)))
             })
             .collect();
         if parts.is_empty() {
@@ -202,20 +202,6 @@ impl StatsQuery {
             format!("?{}", parts.join("&"))
         }
     }
-}
-
-/// Percent-encoding of a query value: area codes and template ids are
-/// `a-z 0-9 - _`, dates digits and dashes; anything else is encoded.
-fn encode(value: &str) -> String {
-    let mut out = String::new();
-    for b in value.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.') {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 /// One thread as the statistics read it.

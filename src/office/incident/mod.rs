@@ -3,15 +3,17 @@
 //! with what each stage changed, the three times of every record and the
 //! phone's clock offset, the photos as they arrive, and the office's
 //! answers: 确认收到, 请求续报 (incidents) and 验收销号 (a rectified
-//! hazard).
+//! hazard); and the written report, signed (签发) and printed.
 
 mod answer;
 mod close;
 mod photos;
 mod record;
+mod sign;
 
 use kuaibao_core::closing::may_close;
 use kuaibao_core::office::{Inbox, ThreadSummary, INBOX_PATH};
+use kuaibao_core::signing::{Signature, SIGNATURES_PATH};
 use kuaibao_core::ReportId;
 use leptos::prelude::*;
 
@@ -22,6 +24,7 @@ use super::state::Desk;
 use answer::{AcknowledgeBox, AskBox};
 use close::{CloseBox, CloseDraft};
 use record::RecordCard;
+use sign::{SignBox, SignDraft};
 
 /// The thread's path (`GET`): its records in stage order.
 pub const THREAD_PATH: &str = "/api/threads/{id}";
@@ -32,6 +35,8 @@ struct Loaded {
     thread: Thread,
     /// The inbox's line of this thread, and the inbox's server time.
     summary: Option<Fetched<(ThreadSummary, chrono::DateTime<chrono::Utc>)>>,
+    /// The signings of its written report (none when they cannot be read).
+    signatures: Vec<Signature>,
 }
 
 #[component]
@@ -43,9 +48,13 @@ pub fn IncidentPage(id: ReportId) -> impl IntoView {
         leptos::task::spawn_local(async move {
             let thread = api::get::<Thread>(&token, &with_id(THREAD_PATH, id)).await;
             let inbox = api::get::<Inbox>(&token, INBOX_PATH).await;
+            let signatures = api::get::<Vec<Signature>>(&token, &with_id(SIGNATURES_PATH, id))
+                .await
+                .unwrap_or_default();
             let at_ms = crate::platform::now_ms();
             let result = thread.map(|thread| Loaded {
                 thread,
+                signatures,
                 summary: inbox.ok().and_then(|inbox| {
                     let server_time = inbox.server_time;
                     inbox.threads.into_iter().find(|t| t.thread_id == id).map(|t| Fetched {
@@ -71,6 +80,7 @@ pub fn IncidentPage(id: ReportId) -> impl IntoView {
         .with_untracked(|s| s.as_ref().map(|s| s.account.display_name.clone()))
         .unwrap_or_default();
     let close_draft = CloseDraft::new(&officer);
+    let sign_draft = SignDraft::new();
     move || match loaded.get() {
         None => view! { <p class="loading">"正在读取…"</p> }.into_any(),
         Some(Err(ApiFail::Status { status: 404, .. })) => view! {
@@ -84,7 +94,7 @@ pub fn IncidentPage(id: ReportId) -> impl IntoView {
         Some(Err(e)) => {
             view! { <p class="form-error" role="alert" data-testid="thread-error">{e.words()}</p> }.into_any()
         }
-        Some(Ok(loaded)) => view! { <ThreadView loaded ask_message close_draft on_answered/> }.into_any(),
+        Some(Ok(loaded)) => view! { <ThreadView loaded ask_message close_draft sign_draft on_answered/> }.into_any(),
     }
 }
 
@@ -93,10 +103,15 @@ fn ThreadView(
     loaded: Loaded,
     ask_message: RwSignal<String>,
     close_draft: CloseDraft,
+    sign_draft: SignDraft,
     on_answered: Callback<()>,
 ) -> impl IntoView {
     let desk = expect_context::<Desk>();
-    let Loaded { thread, summary } = loaded;
+    let Loaded {
+        thread,
+        summary,
+        signatures,
+    } = loaded;
     let records = in_stage_order(thread.records);
     let thread_id = thread.thread;
     let latest = records.last().map(|r| r.report.id);
@@ -177,6 +192,7 @@ fn ThreadView(
                 {latest.map(|latest| view! { <AcknowledgeBox thread_id latest ack on_answered/> })}
                 {(!hazard).then(|| view! { <AskBox thread_id requests message=ask_message on_answered/> })}
                 {closable.then(|| view! { <CloseBox thread_id draft=close_draft on_closed=on_answered/> })}
+                {latest.map(|latest| view! { <SignBox thread_id latest signatures draft=sign_draft on_signed=on_answered/> })}
             </section>
             {(!hazard).then(|| view! {
                 <p class="exports">
