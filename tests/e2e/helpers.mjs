@@ -230,7 +230,7 @@ export function home(page) {
 export async function openDesk(browser, serverUrl, who, { width = 1024, height = 768 } = {}) {
   const context = await browser.newContext({ viewport: { width, height }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
   const page = await context.newPage();
-  page.on('pageerror', (e) => console.error(`desk ${who.username}: page error:`, e.message));
+  page.on('pageerror', (e) => console.error(`desk ${who.username}: page error at ${page.url()}:`, e.message, e.stack));
   const violations = [];
   page.on('console', (m) => { if (/Content Security Policy|Refused to/.test(m.text())) violations.push(m.text()); });
   await page.goto(`${serverUrl}/office/`);

@@ -42,10 +42,12 @@ pub fn StatisticsPage() -> impl IntoView {
     let form = RwSignal::new(query.get_untracked());
     let table: RwSignal<Option<Result<Table, ApiFail>>> = RwSignal::new(None);
     let local_errors: RwSignal<Vec<FieldError>> = RwSignal::new(Vec::new());
+    // The form follows the URL (back, forward, a link), not the live
+    // reloads: a change arriving while the officer edits keeps his edits.
+    Effect::new(move |_| form.set(query.get()));
     Effect::new(move |_| {
         desk.changed.track();
         let q = query.get();
-        form.set(q.clone());
         let token = desk.token();
         leptos::task::spawn_local(async move {
             let result = api::get::<Table>(&token, &format!("{STATISTICS_PATH}{}", q.to_query())).await;
@@ -233,6 +235,7 @@ fn StatsTable(table: Table) -> impl IntoView {
         .collect_view();
     let total = cells(&table.total_figures);
     view! {
+        <p class="scroll-hint">"表格较宽：左右滑动可看各项数字。"</p>
         <div class="table-scroll" role="region" aria-labelledby="stats-title" tabindex="0">
             <table class="stats">
                 <thead>

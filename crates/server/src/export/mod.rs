@@ -372,10 +372,17 @@ pub async fn written_thread(
 async fn written_page(state: &AppState, caller: &Caller, id: ReportId) -> Result<Response, AppError> {
     let thread = thread(&state.pool, caller, id).await?;
     let mut photos = Vec::with_capacity(thread.records.len());
+    // A 续报 carries its 首报's photos on: each is printed once, under the
+    // first record that has it.
+    let mut printed: Vec<String> = Vec::new();
     for record in &thread.records {
         let status = crate::db::photos::of_report(&state.pool, record.report()).await?;
         let mut thumbnails = Vec::new();
         for p in status.photos.iter().filter(|p| p.arrived_at.is_some()) {
+            if printed.contains(&p.sha256) {
+                continue;
+            }
+            printed.push(p.sha256.clone());
             let Some(key) = crate::db::photos::stored_key(&state.pool, &p.sha256).await? else {
                 continue;
             };

@@ -24,7 +24,10 @@ use kuaibao_core::{Family, Lang};
 use sha2::{Digest, Sha256};
 
 use super::cap::escape;
-use super::{beijing_time, beijing_wall_time, zoned_time, ThreadRecords};
+use chrono::{DateTime, FixedOffset};
+use kuaibao_core::validate::beijing;
+
+use super::ThreadRecords;
 use crate::db::photos::ReportPhotos;
 
 /// The page's stylesheet, in its `<style>` element exactly as hashed.
@@ -93,7 +96,7 @@ pub fn page(thread: &ThreadRecords, photos: &[RecordPhotos], signatures: &[Signa
             ("报送对象", s.recipient.clone()),
             ("签发人", format!("{}（账号 {}）", s.by_name, s.by)),
             ("审核人", s.reviewer.clone()),
-            ("签发时间", beijing_time(s.signed_at)),
+            ("签发时间", print_time(s.signed_at)),
         ],
         None => vec![("签发状态", "未签发：值班员在值班室页面签发后，此处列出报送单位、签发人和审核人".to_owned())],
     };
@@ -105,7 +108,7 @@ pub fn page(thread: &ThreadRecords, photos: &[RecordPhotos], signatures: &[Signa
         "发生时间",
         summary
             .occurred_at
-            .and_then(beijing_wall_time)
+            .map(|t| format!("{} +08:00", t.format("%Y-%m-%d %H:%M")))
             .unwrap_or_else(|| "未填写".to_owned()),
     ));
     head.push((
@@ -148,7 +151,7 @@ pub fn page(thread: &ThreadRecords, photos: &[RecordPhotos], signatures: &[Signa
             "<p class=\"signed\"><span>签发人：{}</span><span>审核人：{}</span><span>签发时间：{}</span></p>\n",
             escape(&s.by_name),
             escape(&s.reviewer),
-            beijing_time(s.signed_at)
+            print_time(s.signed_at)
         ));
     }
     if signatures.len() > 1 {
@@ -156,7 +159,7 @@ pub fn page(thread: &ThreadRecords, photos: &[RecordPhotos], signatures: &[Signa
         for s in signatures {
             html.push_str(&format!(
                 "<tr><th>{}</th><td>{}签发，审核人 {}，报送 {}（报送单位 {}）</td></tr>\n",
-                beijing_time(s.signed_at),
+                print_time(s.signed_at),
                 escape(&s.by_name),
                 escape(&s.reviewer),
                 escape(&s.recipient),
@@ -170,7 +173,7 @@ pub fn page(thread: &ThreadRecords, photos: &[RecordPhotos], signatures: &[Signa
          “____”为报告时尚未填写的空。</p>\n\
          <p class=\"screen\">打印或存为 PDF：使用浏览器的“打印”（Ctrl+P），纸张 A4。</p>\n</footer>\n",
         summary.thread_id,
-        beijing_time(Utc::now())
+        print_time(Utc::now())
     ));
     html.push_str("</main>\n</body>\n</html>\n");
     html
@@ -208,10 +211,10 @@ fn push_record(html: &mut String, thread: &ThreadRecords, index: usize, photos: 
         None => "未记录（账号启用前的报告）".to_owned(),
     };
     let mut rows: Vec<(&str, String)> = vec![
-        ("填报时间", format!("{}（手机时钟）", zoned_time(report.written_at))),
+        ("填报时间", written_text(report.written_at)),
         (
             "接收时间",
-            format!("{}（服务器时钟）", beijing_time(record.stored.receipt.received_at)),
+            format!("{}（服务器时钟）", print_time(record.stored.receipt.received_at)),
         ),
         ("时钟偏差", clock_text(record.stored.receipt.clock_offset_ms)),
         ("报告人", reporter),
@@ -274,6 +277,24 @@ fn grade_text(thread: &ThreadRecords, index: usize) -> String {
     text
 }
 
+/// A time as printed: Beijing time to the second, with its offset, as
+/// people read it: `2026-11-23 10:00:00 +08:00`.
+fn print_time(t: DateTime<Utc>) -> String {
+    t.with_timezone(&beijing()).format("%Y-%m-%d %H:%M:%S %:z").to_string()
+}
+
+/// When the phone wrote the record, in Beijing time, and the phone's own
+/// zone where it was another (the phone's clock is evidence; a report goes
+/// upward in Beijing time).
+fn written_text(t: DateTime<FixedOffset>) -> String {
+    let bj = print_time(t.with_timezone(&Utc));
+    if t.offset().local_minus_utc() == 8 * 3600 {
+        format!("{bj}（手机时钟）")
+    } else {
+        format!("{bj}（手机时钟；手机时区 {}）", t.format("%:z"))
+    }
+}
+
 /// The server's clock minus the phone's, in words.
 fn clock_text(offset_ms: Option<i64>) -> String {
     let Some(ms) = offset_ms else {
@@ -321,6 +342,23 @@ mod tests {
         );
         assert!(clock_text(Some(300)).contains("基本一致"));
         assert!(clock_text(None).contains("未测得"));
+    }
+
+    #[test]
+    fn times_print_in_beijing_time_with_the_phones_own_zone_named() {
+        let utc = |text: &str| DateTime::parse_from_rfc3339(text).expect("time");
+        assert_eq!(
+            print_time(utc("2026-11-23T02:00:00Z").with_timezone(&Utc)),
+            "2026-11-23 10:00:00 +08:00"
+        );
+        assert_eq!(
+            written_text(utc("2026-11-23T10:00:00+08:00")),
+            "2026-11-23 10:00:00 +08:00（手机时钟）"
+        );
+        assert_eq!(
+            written_text(utc("2026-11-23T02:00:00+00:00")),
+            "2026-11-23 10:00:00 +08:00（手机时钟；手机时区 +00:00）"
+        );
     }
 
     #[test]

@@ -141,7 +141,7 @@ async fn an_officer_signs_once_by_id_and_the_print_names_who_signed() {
     assert!(i1 < i2 && i2 < i3, "stage order");
     assert_eq!(page.matches("签发后收到").count(), 1, "only the 续报二");
     // Beijing times only, never UTC.
-    let signed_at = stored.signed_at.with_timezone(&beijing()).format("%Y-%m-%dT%H:%M:%S+08:00").to_string();
+    let signed_at = stored.signed_at.with_timezone(&beijing()).format("%Y-%m-%d %H:%M:%S +08:00").to_string();
     assert!(page.contains(&format!("签发时间</th><td>{signed_at}")), "{page}");
     assert!(!page.contains("Z（") && !page.contains("+00:00"), "{page}");
 
