@@ -9,8 +9,8 @@ use super::ledger::LedgerPage;
 use super::login::OfficeLogin;
 use super::map::MapPage;
 use super::route::Route;
-use super::statistics::StatisticsPage;
 use super::state::Desk;
+use super::statistics::StatisticsPage;
 use crate::store::{Store, StoreError};
 
 #[component]

@@ -29,7 +29,11 @@ impl Route {
             return Route::Map;
         }
         if let Some(rest) = path.strip_prefix("/statistics") {
-            return Route::Statistics(if rest.starts_with('?') { rest.to_owned() } else { String::new() });
+            return Route::Statistics(if rest.starts_with('?') {
+                rest.to_owned()
+            } else {
+                String::new()
+            });
         }
         if let Some(id) = path.strip_prefix("/thread/").and_then(|id| id.parse().ok()) {
             return Route::Thread(id);

@@ -221,7 +221,10 @@ mod tests {
                 "{area}"
             );
         }
-        assert_eq!(may_sign(&writer(Role::Officer, "/d/"), None), Err(SignRefusal::NotAbove));
+        assert_eq!(
+            may_sign(&writer(Role::Officer, "/d/"), None),
+            Err(SignRefusal::NotAbove)
+        );
     }
 
     #[test]
@@ -257,12 +260,22 @@ mod tests {
         );
         let errors = sign("  ", "").check().expect_err("empty");
         let fields: Vec<(&str, ErrorCode)> = errors.iter().map(|e| (e.field.as_str(), e.code)).collect();
-        assert_eq!(fields, [("recipient", ErrorCode::Required), ("reviewer", ErrorCode::Required)]);
+        assert_eq!(
+            fields,
+            [("recipient", ErrorCode::Required), ("reviewer", ErrorCode::Required)]
+        );
         // At the bounds: the longest is taken, one more is not.
-        assert!(sign(&"局".repeat(MAX_RECIPIENT_CHARS), &"王".repeat(MAX_REVIEWER_CHARS)).check().is_ok());
-        let long = sign(&"局".repeat(MAX_RECIPIENT_CHARS + 1), &"王".repeat(MAX_REVIEWER_CHARS + 1))
-            .check()
-            .expect_err("too long");
+        assert!(
+            sign(&"局".repeat(MAX_RECIPIENT_CHARS), &"王".repeat(MAX_REVIEWER_CHARS))
+                .check()
+                .is_ok()
+        );
+        let long = sign(
+            &"局".repeat(MAX_RECIPIENT_CHARS + 1),
+            &"王".repeat(MAX_REVIEWER_CHARS + 1),
+        )
+        .check()
+        .expect_err("too long");
         assert!(long.iter().all(|e| e.code == ErrorCode::TooLong), "{long:?}");
         assert_eq!(long.len(), 2);
         let bell = sign("局\u{7}", "王").check().expect_err("control");

@@ -97,9 +97,15 @@ impl StatsQuery {
         for (key, value) in pairs {
             let key = key.as_str();
             let refusal = if !STATS_KEYS.contains(&key) {
-                Some((format!("没有名为 {key} 的统计条件"), format!("there is no parameter named {key}")))
+                Some((
+                    format!("没有名为 {key} 的统计条件"),
+                    format!("there is no parameter named {key}"),
+                ))
             } else if seen.contains(&key) {
-                Some((format!("统计条件 {key} 只能给一次"), format!("the parameter {key} may be given once")))
+                Some((
+                    format!("统计条件 {key} 只能给一次"),
+                    format!("the parameter {key} may be given once"),
+                ))
             } else {
                 None
             };
@@ -279,7 +285,12 @@ pub fn summed_figures() -> Vec<Figure> {
 pub fn fixed(text: &str, decimals: u8) -> Option<i128> {
     let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
     let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
-    if whole.is_empty() || whole.len() > 20 || !digits(whole) || !digits(fraction) || fraction.len() > usize::from(decimals) {
+    if whole.is_empty()
+        || whole.len() > 20
+        || !digits(whole)
+        || !digits(fraction)
+        || fraction.len() > usize::from(decimals)
+    {
         return None;
     }
     if text.ends_with('.') {
@@ -523,7 +534,11 @@ mod tests {
         assert_eq!(row.threads, 1);
         assert_eq!(table.total_threads, 1);
         assert_eq!(value_of(&table, &row.figures, "dead"), Some("3"), "the 续报 supersedes");
-        assert_eq!(value_of(&table, &row.figures, "injured"), Some("5"), "kept until given again");
+        assert_eq!(
+            value_of(&table, &row.figures, "injured"),
+            Some("5"),
+            "kept until given again"
+        );
         assert_eq!(value_of(&table, &row.figures, "missing"), None, "never given: not a 0");
         assert_eq!(row.day, day("2026-11-23"));
         assert_eq!(row.category_id, "general_incident");
@@ -550,12 +565,12 @@ mod tests {
         assert_eq!(table.rows[0].day, day("2026-11-23"));
         assert_eq!(value_of(&table, &table.total_figures, "dead"), Some("2"));
         // The next day has nothing; a minute later would be another day.
-        assert_eq!(tabulate(&[facts(&records, &areas)], &on_day("2026-11-24", "2026-11-24")).total_threads, 0);
-        let next = thread(3, "2026-11-24T00:00", &[(Stage::Initial, &[])]);
-        let table = tabulate(
-            &[facts(&records, &areas), facts(&next, &areas)],
-            &Checked::default(),
+        assert_eq!(
+            tabulate(&[facts(&records, &areas)], &on_day("2026-11-24", "2026-11-24")).total_threads,
+            0
         );
+        let next = thread(3, "2026-11-24T00:00", &[(Stage::Initial, &[])]);
+        let table = tabulate(&[facts(&records, &areas), facts(&next, &areas)], &Checked::default());
         let days: Vec<NaiveDate> = table.rows.iter().map(|r| r.day).collect();
         assert_eq!(days, [day("2026-11-23"), day("2026-11-24")]);
     }
@@ -617,7 +632,11 @@ mod tests {
                 ..Checked::default()
             },
         );
-        let rows: Vec<(&str, u32)> = by_village.rows.iter().map(|r| (r.area.id.as_str(), r.threads)).collect();
+        let rows: Vec<(&str, u32)> = by_village
+            .rows
+            .iter()
+            .map(|r| (r.area.id.as_str(), r.threads))
+            .collect();
         assert_eq!(rows, [("t1", 1), ("v1", 1), ("v2", 1)]);
         for table in [&own, &by_township, &by_village] {
             assert_eq!(table.total_threads, 3, "every thread in exactly one row");
@@ -740,7 +759,10 @@ mod tests {
         assert!(errors.iter().all(|e| !e.zh.is_empty() && !e.en.is_empty()));
         let backwards = StatsQuery::from_query(&pairs(&[("from", "2026-11-02"), ("to", "2026-11-01")]))
             .expect_err("to before from");
-        assert_eq!((backwards[0].field.as_str(), backwards[0].code), ("to", ErrorCode::OutOfRange));
+        assert_eq!(
+            (backwards[0].field.as_str(), backwards[0].code),
+            ("to", ErrorCode::OutOfRange)
+        );
     }
 
     #[test]

@@ -113,7 +113,11 @@ pub fn SignBox(
             busy.set(false);
         });
     };
-    let field = move |id: &'static str, label: &'static str, hint: &'static str, max: usize, value: RwSignal<String>| {
+    let field = move |id: &'static str,
+                      label: &'static str,
+                      hint: &'static str,
+                      max: usize,
+                      value: RwSignal<String>| {
         let error = error_at(id);
         view! {
             <div class="field" class:has-error=move || error().is_some()>
@@ -131,7 +135,11 @@ pub fn SignBox(
         signed.with(|list| {
             list.iter()
                 .map(|s| {
-                    let covers = if s.report_id == latest { "" } else { "（签发后又收到新记录，需重新签发）" };
+                    let covers = if s.report_id == latest {
+                        ""
+                    } else {
+                        "（签发后又收到新记录，需重新签发）"
+                    };
                     view! {
                         <li data-testid="signature">
                             {format!(

@@ -7,7 +7,7 @@
 
 use kuaibao_core::desk::parse_query;
 use kuaibao_core::statistics::{StatsQuery, Table, STATISTICS_CSV_PATH, STATISTICS_PATH};
-use kuaibao_core::{catalogue, FieldError, Family, Lang};
+use kuaibao_core::{catalogue, Family, FieldError, Lang};
 use leptos::prelude::*;
 
 use super::api::{self, ApiFail};

@@ -16,7 +16,8 @@ use super::{Pool, StoreError};
 
 const COLUMNS: &str = "s.id, s.thread_id, s.report_id, s.recipient, s.reviewer, us.username, us.display_name, \
      s.area_id, ar.name AS area_name, s.signed_at, s.officer_id";
-const FROM: &str = "FROM signatures AS s JOIN users AS us ON us.id = s.officer_id JOIN areas AS ar ON ar.id = s.area_id";
+const FROM: &str =
+    "FROM signatures AS s JOIN users AS us ON us.id = s.officer_id JOIN areas AS ar ON ar.id = s.area_id";
 
 #[derive(sqlx::FromRow)]
 struct Row {
@@ -115,9 +116,11 @@ pub async fn sign(
 /// The signings of `thread`, oldest first. The caller has checked that the
 /// thread is in the reader's scope.
 pub async fn of_thread(pool: &Pool, thread: ReportId) -> Result<Vec<Signature>, StoreError> {
-    let rows: Vec<Row> = sqlx::query_as(&format!("SELECT {COLUMNS} {FROM} WHERE s.thread_id = $1 ORDER BY s.seq"))
-        .bind(thread.to_string())
-        .fetch_all(pool)
-        .await?;
+    let rows: Vec<Row> = sqlx::query_as(&format!(
+        "SELECT {COLUMNS} {FROM} WHERE s.thread_id = $1 ORDER BY s.seq"
+    ))
+    .bind(thread.to_string())
+    .fetch_all(pool)
+    .await?;
     rows.into_iter().map(Row::decode).collect()
 }

@@ -60,7 +60,10 @@ pub fn document(threads: &[ThreadRecords]) -> String {
     push_row(&mut out, headers.chain(figures.iter().map(|f| f.header(Lang::Zh))));
     for thread in threads {
         for i in 0..thread.records.len() {
-            push_row(&mut out, row(thread, i).into_iter().chain(figure_cells(thread, i, &figures)));
+            push_row(
+                &mut out,
+                row(thread, i).into_iter().chain(figure_cells(thread, i, &figures)),
+            );
         }
     }
     out

@@ -122,7 +122,14 @@ pub fn document(table: &Table) -> String {
         ];
         csv::push_row(&mut out, fixed.into_iter().chain(row.figures.iter().map(cell)));
     }
-    let total = ["合计".to_owned(), String::new(), String::new(), String::new(), String::new(), table.total_threads.to_string()];
+    let total = [
+        "合计".to_owned(),
+        String::new(),
+        String::new(),
+        String::new(),
+        String::new(),
+        table.total_threads.to_string(),
+    ];
     csv::push_row(&mut out, total.into_iter().chain(table.total_figures.iter().map(cell)));
     out
 }

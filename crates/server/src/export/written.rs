@@ -98,7 +98,10 @@ pub fn page(thread: &ThreadRecords, photos: &[RecordPhotos], signatures: &[Signa
             ("审核人", s.reviewer.clone()),
             ("签发时间", print_time(s.signed_at)),
         ],
-        None => vec![("签发状态", "未签发：值班员在值班室页面签发后，此处列出报送单位、签发人和审核人".to_owned())],
+        None => vec![(
+            "签发状态",
+            "未签发：值班员在值班室页面签发后，此处列出报送单位、签发人和审核人".to_owned(),
+        )],
     };
     head.push(("事件类别", summary.title_zh.clone()));
     if !summary.hazard {

@@ -553,8 +553,11 @@ fn photo_bytes() {}
 /// columns' stable keys, in order: thread_id, record_id, stage,
 /// category_id, category, area_id, area, reporter, reporter_name, grade,
 /// occurred_at, written_at, received_at, clock_offset_ms, lat, lon,
-/// photos_expected, photos_arrived, text. The inbox's filter keeps or drops
-/// whole threads.
+/// photos_expected, photos_arrived, text; then one column per figure
+/// (every Count and Amount blank of the catalogue), headed
+/// `label（unit）[blank id]`: the same blank id is the same column in every
+/// template version, empty where a record's template lacks it. The inbox's
+/// filter keeps or drops whole threads.
 #[utoipa::path(get, path = "/api/exports/reports.csv", tag = "exports", security(("bearer" = [])),
     params(ExportFilter),
     responses(

@@ -50,7 +50,14 @@ pub async fn sign(
     if let Err(refusal) = signing::may_sign(&writer, holder.as_ref().map(HolderRow::holder).as_ref()) {
         tracing::warn!(%thread, user = %user.account.id, "signing refused: {refusal}");
         let detail = serde_json::json!({ "action": "thread.sign", "reason": refusal.to_string() });
-        crate::db::audit::refusal(&state.pool, &caller.actor(), "thread.refuse", &thread.to_string(), detail).await?;
+        crate::db::audit::refusal(
+            &state.pool,
+            &caller.actor(),
+            "thread.refuse",
+            &thread.to_string(),
+            detail,
+        )
+        .await?;
         return Err(AppError::NotPermitted(vec![FieldError::new(
             "thread",
             ErrorCode::NotPermitted,

@@ -216,7 +216,10 @@ async fn the_csv_is_utf8_with_a_bom_one_row_per_record_and_defuses_formulas() {
     assert!(figures.len() >= 10, "every Count and Amount blank: {figures:?}");
     let dead = figure_column(header, "dead");
     assert_eq!(header[dead], "死亡人数（人）[dead]");
-    assert_eq!(header[figure_column(header, "direct_loss")], "直接经济损失（万元）[direct_loss]");
+    assert_eq!(
+        header[figure_column(header, "direct_loss")],
+        "直接经济损失（万元）[direct_loss]"
+    );
     assert_eq!(Some(&first[dead]), w.first.answers.get("dead"));
     assert_eq!(follow_up[dead], "4");
     let injured = figure_column(header, "injured");
@@ -471,10 +474,16 @@ async fn the_written_report_is_a_printable_page_within_the_csp() {
 
     // By any record, the whole thread in stage order, as by the thread.
     assert!(first.contains("<h2>续报一</h2>") && first.find("<h2>首报</h2>") < first.find("<h2>续报一</h2>"));
-    let by_thread = w.app.get_as(&w.officer, &format!("/api/threads/{}/written", w.first.id)).await;
+    let by_thread = w
+        .app
+        .get_as(&w.officer, &format!("/api/threads/{}/written", w.first.id))
+        .await;
     assert_eq!(by_thread.status(), StatusCode::OK);
     let by_thread = by_thread.text().await.expect("body");
-    assert!(by_thread.contains("首报 → 续报一") && by_thread.contains("未签发"), "{by_thread}");
+    assert!(
+        by_thread.contains("首报 → 续报一") && by_thread.contains("未签发"),
+        "{by_thread}"
+    );
 
     // The hazard's photo, arrived, as a thumbnail the policy allows.
     let hazard = w.app.get_as(&w.officer, &written_path(w.hazard.id)).await;
@@ -483,7 +492,11 @@ async fn the_written_report_is_a_printable_page_within_the_csp() {
         hazard.contains("风险隐患书面报告") && hazard.contains("应到 1 张，已到 1 张"),
         "{hazard}"
     );
-    assert_eq!(hazard.matches("<img src=\"data:image/jpeg;base64,").count(), 1, "{hazard}");
+    assert_eq!(
+        hazard.matches("<img src=\"data:image/jpeg;base64,").count(),
+        1,
+        "{hazard}"
+    );
     assert!(csp.contains("img-src 'self' blob: data:"), "{csp}");
 
     let (status, _) = api_error(w.app.get_as(&w.neighbour, &written_path(w.follow_up.id)).await).await;

@@ -68,7 +68,12 @@ async fn an_officer_signs_once_by_id_and_the_print_names_who_signed() {
     let thread = first.id;
 
     // Unsigned, the print says so.
-    let page = app.get_as(&officer, &written_path(thread)).await.text().await.expect("page");
+    let page = app
+        .get_as(&officer, &written_path(thread))
+        .await
+        .text()
+        .await
+        .expect("page");
     assert!(page.contains("未签发"), "{page}");
 
     let sign = signing(follow_up.id);
@@ -97,7 +102,10 @@ async fn an_officer_signs_once_by_id_and_the_print_names_who_signed() {
     };
     let (status, _) = api_error(post(&app, &officer, thread, &changed).await).await;
     assert_eq!(status, StatusCode::CONFLICT);
-    assert_eq!(signatures_of(&app, &officer, thread).await, std::slice::from_ref(&stored));
+    assert_eq!(
+        signatures_of(&app, &officer, thread).await,
+        std::slice::from_ref(&stored)
+    );
 
     // Bad words name their fields; a record of another thread is refused.
     let empty = Sign {
@@ -109,7 +117,11 @@ async fn an_officer_signs_once_by_id_and_the_print_names_who_signed() {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     let fields: Vec<&str> = error.fields.iter().map(|f| f.field.as_str()).collect();
     assert_eq!(fields, ["recipient", "reviewer"]);
-    assert!(error.fields.iter().all(|f| f.zh.starts_with("请填写")), "{:?}", error.fields);
+    assert!(
+        error.fields.iter().all(|f| f.zh.starts_with("请填写")),
+        "{:?}",
+        error.fields
+    );
     let other = incident(Stage::Initial, None, 1);
     receipt(app.submit(&other).await, StatusCode::CREATED).await;
     let (status, error) = api_error(post(&app, &officer, thread, &signing(other.id)).await).await;
@@ -141,7 +153,11 @@ async fn an_officer_signs_once_by_id_and_the_print_names_who_signed() {
     assert!(i1 < i2 && i2 < i3, "stage order");
     assert_eq!(page.matches("签发后收到").count(), 1, "only the 续报二");
     // Beijing times only, never UTC.
-    let signed_at = stored.signed_at.with_timezone(&beijing()).format("%Y-%m-%d %H:%M:%S +08:00").to_string();
+    let signed_at = stored
+        .signed_at
+        .with_timezone(&beijing())
+        .format("%Y-%m-%d %H:%M:%S +08:00")
+        .to_string();
     assert!(page.contains(&format!("签发时间</th><td>{signed_at}")), "{page}");
     assert!(!page.contains("Z（") && !page.contains("+00:00"), "{page}");
 
@@ -215,7 +231,13 @@ async fn signing_answers_match_their_documented_schemas() {
         ..signing(first.id)
     });
     conforms(&doc, "post", SIGNATURES_PATH, officer.post(app.url(&path)).json(&empty)).await;
-    conforms(&doc, "post", SIGNATURES_PATH, app.client.post(app.url(&path)).json(&sign)).await;
+    conforms(
+        &doc,
+        "post",
+        SIGNATURES_PATH,
+        app.client.post(app.url(&path)).json(&sign),
+    )
+    .await;
     let list = conforms(&doc, "get", SIGNATURES_PATH, officer.get(app.url(&path))).await;
     assert_eq!(list.as_array().map(Vec::len), Some(1));
     app.stop().await;

@@ -96,10 +96,16 @@ async fn incidents_count_once_by_area_day_and_category_rolled_up_by_level() {
         [("d-t1-v1".to_owned(), 1, some("2")), (GRID.to_owned(), 1, some("3"))]
     );
     assert!(table.rows.iter().all(|r| r.day.to_string() == w.day));
-    assert!(table.rows.iter().all(|r| r.category_id == "general_incident" && r.category_zh == "其他突发事件"));
+    assert!(table
+        .rows
+        .iter()
+        .all(|r| r.category_id == "general_incident" && r.category_zh == "其他突发事件"));
     assert_eq!(table.total_threads, 2, "the hazard is not counted");
     assert_eq!(value_of(&table, &table.total_figures, "dead"), Some("5"));
-    assert!(table.figures.iter().any(|f| f.id == "direct_loss" && f.unit_zh == "万元"));
+    assert!(table
+        .figures
+        .iter()
+        .any(|f| f.id == "direct_loss" && f.unit_zh == "万元"));
 
     // Rolled up: the township's row includes its village's and grid's.
     let township = app.statistics(&w.officer, &[("level", "township")]).await;
@@ -199,13 +205,19 @@ async fn the_statistics_csv_is_read_by_the_csv_crate_with_a_total_row() {
         .map(|r| r.expect("an RFC 4180 record").iter().map(str::to_owned).collect())
         .collect();
     let header = &records[0];
-    assert_eq!(header[..6], ["事件日期", "区域代码", "区域", "类别代码", "类别", "事件数"]);
+    assert_eq!(
+        header[..6],
+        ["事件日期", "区域代码", "区域", "类别代码", "类别", "事件数"]
+    );
     let dead = header
         .iter()
         .position(|h| h == "死亡人数（人）[dead]")
         .expect("a column for the dead");
     assert!(header.iter().any(|h| h == "直接经济损失（万元）[direct_loss]"));
-    assert!(!header.iter().any(|h| h.ends_with("[magnitude]")), "magnitudes are not summed");
+    assert!(
+        !header.iter().any(|h| h.ends_with("[magnitude]")),
+        "magnitudes are not summed"
+    );
     assert!(records.iter().all(|r| r.len() == header.len()));
     assert_eq!(records.len(), 3, "header, one township, the total: {records:?}");
     let row = &records[1];
@@ -215,6 +227,9 @@ async fn the_statistics_csv_is_read_by_the_csv_crate_with_a_total_row() {
     );
     assert_eq!(row[dead], "5");
     let total = &records[2];
-    assert_eq!((total[0].as_str(), total[5].as_str(), total[dead].as_str()), ("合计", "2", "5"));
+    assert_eq!(
+        (total[0].as_str(), total[5].as_str(), total[dead].as_str()),
+        ("合计", "2", "5")
+    );
     w.app.stop().await;
 }
