@@ -51,7 +51,11 @@ fn a_thread_of_two_stages_counts_once_on_its_event_day_with_the_later_figures() 
     assert_eq!(table.rows[0].area.id, "t1", "rolled up to the township");
     assert_eq!(table.rows[0].day, parse_date("2026-11-23").expect("date"));
     assert_eq!(value_of(&table, &table.rows[0].figures, "dead"), Some("3"));
-    assert_eq!(value_of(&table, &table.rows[0].figures, "missing"), Some("2"), "the example's 2");
+    assert_eq!(
+        value_of(&table, &table.rows[0].figures, "missing"),
+        Some("2"),
+        "the example's 2"
+    );
     assert_eq!(fixed("0.05", 2), Some(5));
     assert_eq!(fixed_text(100_000_030, 2), "1000000.3");
     assert_ne!(records[0].id, ReportId(uuid::Uuid::nil()));
@@ -84,6 +88,8 @@ fn only_an_office_above_the_thread_signs_and_the_words_are_bounded() {
         reviewer: "王".into(),
     };
     assert!(sign("局".repeat(MAX_RECIPIENT_CHARS)).check().is_ok());
-    let long = sign("局".repeat(MAX_RECIPIENT_CHARS + 1)).check().expect_err("too long");
+    let long = sign("局".repeat(MAX_RECIPIENT_CHARS + 1))
+        .check()
+        .expect_err("too long");
     assert_eq!(long[0].field, "recipient");
 }
