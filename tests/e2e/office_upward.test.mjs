@@ -247,6 +247,7 @@ test('an officer signs the written report at its fields and prints the whole thr
   assert.doesNotMatch(text, /T\d\d:\d\d:\d\dZ/, 'no UTC time');
   const images = print.locator('ul.photos img');
   assert.equal(await images.count(), 1, 'the photo once, though the 续报 carried it on');
+  assert.match(text, /应到 1 张，已到 1 张；其中 1 张同前，见前面的记录/);
   assert.ok(await images.first().evaluate((img) => img.complete && img.naturalWidth === 320), 'the thumbnail shows');
   if (SHOTS) {
     await print.setViewportSize({ width: 1366, height: 768 });

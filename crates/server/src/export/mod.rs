@@ -378,8 +378,10 @@ async fn written_page(state: &AppState, caller: &Caller, id: ReportId) -> Result
     for record in &thread.records {
         let status = crate::db::photos::of_report(&state.pool, record.report()).await?;
         let mut thumbnails = Vec::new();
+        let mut shown_before = 0;
         for p in status.photos.iter().filter(|p| p.arrived_at.is_some()) {
             if printed.contains(&p.sha256) {
+                shown_before += 1;
                 continue;
             }
             printed.push(p.sha256.clone());
@@ -397,7 +399,11 @@ async fn written_page(state: &AppState, caller: &Caller, id: ReportId) -> Result
                 thumbnails.push(written::Thumbnail { mime, bytes });
             }
         }
-        photos.push(written::RecordPhotos { status, thumbnails });
+        photos.push(written::RecordPhotos {
+            status,
+            thumbnails,
+            shown_before,
+        });
     }
     let signatures = crate::db::signatures::of_thread(&state.pool, id).await?;
     let html = written::page(&thread, &photos, &signatures);

@@ -75,6 +75,8 @@ pub struct Thumbnail {
 pub struct RecordPhotos {
     pub status: ReportPhotos,
     pub thumbnails: Vec<Thumbnail>,
+    /// Arrived photos printed under an earlier record already.
+    pub shown_before: usize,
 }
 
 /// The page of `thread` (records in stage order, `photos` in the same
@@ -223,7 +225,11 @@ fn push_record(html: &mut String, thread: &ThreadRecords, index: usize, photos: 
         ("报告人", reporter),
     ];
     if let Some(p) = photos {
-        rows.push(("现场照片", photos_text(&p.status)));
+        let mut text = photos_text(&p.status);
+        if p.shown_before > 0 {
+            text.push_str(&format!("；其中 {} 张同前，见前面的记录", p.shown_before));
+        }
+        rows.push(("现场照片", text));
     }
     push_table(html, &rows);
     html.push_str(&format!("<p class=\"body\">{}</p>\n", escape(&body)));
