@@ -143,7 +143,7 @@ impl Changes {
 
     /// Publishes a change to `thread` by the office, to everyone who may
     /// see one of its records.
-    async fn office_changed(&self, pool: &Pool, thread: ReportId, kind: ChangeKind) {
+    pub(super) async fn office_changed(&self, pool: &Pool, thread: ReportId, kind: ChangeKind) {
         if self.sender.receiver_count() == 0 {
             return;
         }

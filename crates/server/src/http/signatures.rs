@@ -11,6 +11,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
+use kuaibao_core::office::ChangeKind;
 use kuaibao_core::signing::{self, Sign, Signature};
 use kuaibao_core::validate::ErrorCode;
 use kuaibao_core::writers::Writer;
@@ -85,6 +86,12 @@ pub async fn sign(
     )
     .await?;
     let (status, signature) = stored(kept, body.id)?;
+    if status == StatusCode::CREATED {
+        state
+            .changes
+            .office_changed(&state.pool, thread, ChangeKind::Signed)
+            .await;
+    }
     Ok((status, Json(signature)))
 }
 

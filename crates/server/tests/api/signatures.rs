@@ -11,7 +11,9 @@ use kuaibao_server::db::audit;
 use reqwest::Client;
 use uuid::Uuid;
 
-use super::office::user_in;
+use kuaibao_core::office::ChangeKind;
+
+use super::office::{user_in, Events, QUIET, SOON};
 use super::openapi::{conforms, document};
 use super::*;
 
@@ -76,9 +78,12 @@ async fn an_officer_signs_once_by_id_and_the_print_names_who_signed() {
         .expect("page");
     assert!(page.contains("未签发"), "{page}");
 
+    let mut events = Events::open(&app, &officer).await;
     let sign = signing(follow_up.id);
     let res = post(&app, &officer, thread, &sign).await;
     assert_eq!(res.status(), StatusCode::CREATED);
+    let change = events.next(SOON).await.expect("a change, live");
+    assert_eq!((change.thread_id, change.kind), (thread, ChangeKind::Signed));
     let stored: Signature = res.json().await.expect("a signature");
     assert_eq!(
         (
@@ -96,6 +101,7 @@ async fn an_officer_signs_once_by_id_and_the_print_names_who_signed() {
     let res = post(&app, &officer, thread, &sign).await;
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(res.json::<Signature>().await.expect("the same"), stored);
+    assert_eq!(events.next(QUIET).await, None, "a replay changes nothing");
     let changed = Sign {
         recipient: "市应急管理局".to_owned(),
         ..sign.clone()
