@@ -143,7 +143,7 @@ impl Changes {
 
     /// Publishes a change to `thread` by the office, to everyone who may
     /// see one of its records.
-    pub(super) async fn office_changed(&self, pool: &Pool, thread: ReportId, kind: ChangeKind) {
+    async fn office_changed(&self, pool: &Pool, thread: ReportId, kind: ChangeKind) {
         if self.sender.receiver_count() == 0 {
             return;
         }
@@ -471,14 +471,7 @@ pub async fn acknowledge(
         )]));
     }
     let kept = rows::acknowledge(&state.pool, &caller.actor(), body.id, thread, body.report_id).await?;
-    let (status, ack) = stored(kept, body.id)?;
-    if status == StatusCode::CREATED {
-        state
-            .changes
-            .office_changed(&state.pool, thread, ChangeKind::Acknowledged)
-            .await;
-    }
-    Ok((status, Json(ack)))
+    announced(&state, kept, body.id, thread, ChangeKind::Acknowledged).await
 }
 
 /// `POST /api/threads/{id}/requests`: 201 and the stored request; 200 and
@@ -497,18 +490,27 @@ pub async fn ask(
     may_answer(&state, &caller, thread, "thread.ask").await?;
     let message = body.check().map_err(|e| AppError::InvalidForm(vec![e]))?;
     let kept = rows::ask(&state.pool, &caller.actor(), body.id, thread, &message).await?;
-    let (status, request) = stored(kept, body.id)?;
+    announced(&state, kept, body.id, thread, ChangeKind::Asked).await
+}
+
+/// The answer to storing an office record of `thread`; a new one is
+/// announced on the live stream as `kind`.
+pub(super) async fn announced<T>(
+    state: &AppState,
+    kept: Kept<T>,
+    id: uuid::Uuid,
+    thread: ReportId,
+    kind: ChangeKind,
+) -> Result<(StatusCode, Json<T>), AppError> {
+    let (status, value) = stored(kept, id)?;
     if status == StatusCode::CREATED {
-        state
-            .changes
-            .office_changed(&state.pool, thread, ChangeKind::Asked)
-            .await;
+        state.changes.office_changed(&state.pool, thread, kind).await;
     }
-    Ok((status, Json(request)))
+    Ok((status, Json(value)))
 }
 
 /// The answer to storing an office record.
-pub(super) fn stored<T>(kept: Kept<T>, id: uuid::Uuid) -> Result<(StatusCode, T), AppError> {
+fn stored<T>(kept: Kept<T>, id: uuid::Uuid) -> Result<(StatusCode, T), AppError> {
     match kept {
         Kept::Created(t) => Ok((StatusCode::CREATED, t)),
         Kept::Replayed(t) => Ok((StatusCode::OK, t)),

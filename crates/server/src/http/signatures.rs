@@ -19,7 +19,7 @@ use kuaibao_core::{FieldError, Lang};
 
 use super::error::AppError;
 use super::extract::{JsonBody, PathParam};
-use super::office::{may_answer, require_office, stored, thread_in_scope};
+use super::office::{announced, may_answer, require_office, thread_in_scope};
 use super::reports::parse_id;
 use super::AppState;
 use crate::auth::Caller;
@@ -85,14 +85,7 @@ pub async fn sign(
         &words,
     )
     .await?;
-    let (status, signature) = stored(kept, body.id)?;
-    if status == StatusCode::CREATED {
-        state
-            .changes
-            .office_changed(&state.pool, thread, ChangeKind::Signed)
-            .await;
-    }
-    Ok((status, Json(signature)))
+    announced(&state, kept, body.id, thread, ChangeKind::Signed).await
 }
 
 /// `GET /api/threads/{id}/signatures`: the thread's signings, oldest
