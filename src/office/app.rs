@@ -11,6 +11,7 @@ use super::login::OfficeLogin;
 use super::map::MapPage;
 use super::route::Route;
 use super::state::Desk;
+use super::statistics::StatisticsPage;
 use crate::store::{Store, StoreError};
 
 #[component]
@@ -58,6 +59,7 @@ fn Shell(
             Route::Hazards => 1,
             Route::Map => 2,
             Route::Accountability => 3,
+            Route::Statistics(_) => 4,
         };
         let mine = section(&route);
         let current = move || desk.route.with(section) == mine;
@@ -74,6 +76,7 @@ fn Shell(
                     {tab(Route::Hazards, "隐患台账", "nav-hazards")}
                     {tab(Route::Map, "地图", "nav-map")}
                     {tab(Route::Accountability, "问责台账", "nav-accountability")}
+                    {tab(Route::Statistics(String::new()), "统计", "nav-statistics")}
                 </nav>
                 <span class="live" data-testid="live-state" data-state=move || desk.live.get().key()>
                     {move || desk.live.get().words()}
@@ -107,6 +110,7 @@ fn Views() -> impl IntoView {
     // filter is the inbox's own business.
     let which = Memo::new(move |_| match desk.route.get() {
         Route::Inbox(_) => Route::Inbox(String::new()),
+        Route::Statistics(_) => Route::Statistics(String::new()),
         other => other,
     });
     move || match which.get() {
@@ -115,5 +119,6 @@ fn Views() -> impl IntoView {
         Route::Hazards => view! { <LedgerPage/> }.into_any(),
         Route::Map => view! { <MapPage/> }.into_any(),
         Route::Accountability => view! { <AccountabilityPage/> }.into_any(),
+        Route::Statistics(_) => view! { <StatisticsPage/> }.into_any(),
     }
 }

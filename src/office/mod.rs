@@ -7,7 +7,8 @@
 //!
 //! - `api/`: requests with the token; `events/`: the live stream;
 //! - `state`, `route`: the shared state and the open view;
-//! - `login/`, `inbox/`, `incident/`, `ledger/`, `exports/`: the views.
+//! - `login/`, `inbox/`, `incident/`, `ledger/`, `statistics/`, `exports/`:
+//!   the views.
 //!
 //! What is decided rather than drawn (stage changes, live countdowns, the
 //! filter, the stream's parser, the closing of a hazard) is in the core
@@ -26,6 +27,7 @@ mod login;
 mod map;
 mod route;
 mod state;
+mod statistics;
 
 pub use app::OfficeApp;
 

@@ -17,6 +17,8 @@ pub enum Route {
     Accountability,
     /// The map of every thread with a position.
     Map,
+    /// The statistics table, with its query as a query string (or empty).
+    Statistics(String),
 }
 
 impl Route {
@@ -30,6 +32,13 @@ impl Route {
         }
         if path == "/accountability" {
             return Route::Accountability;
+        }
+        if let Some(rest) = path.strip_prefix("/statistics") {
+            return Route::Statistics(if rest.starts_with('?') {
+                rest.to_owned()
+            } else {
+                String::new()
+            });
         }
         if let Some(id) = path.strip_prefix("/thread/").and_then(|id| id.parse().ok()) {
             return Route::Thread(id);
@@ -49,6 +58,7 @@ impl Route {
             Route::Hazards => "#/hazards".to_owned(),
             Route::Map => "#/map".to_owned(),
             Route::Accountability => "#/accountability".to_owned(),
+            Route::Statistics(query) => format!("#/statistics{query}"),
         }
     }
 

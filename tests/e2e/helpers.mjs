@@ -239,6 +239,23 @@ export function home(page) {
   };
 }
 
+/** A duty office desk: a browser context of `width`×`height` (a desk
+ *  screen by default) on the office page, logged in as `who`, its live
+ *  stream open. Content-Security-Policy violations are collected in
+ *  `violations`. */
+export async function openDesk(browser, serverUrl, who, { width = 1024, height = 768 } = {}) {
+  const context = await browser.newContext({ viewport: { width, height }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
+  const page = await context.newPage();
+  page.on('pageerror', (e) => console.error(`desk ${who.username}: page error at ${page.url()}:`, e.message, e.stack));
+  const violations = [];
+  page.on('console', (m) => { if (/Content Security Policy|Refused to/.test(m.text())) violations.push(m.text()); });
+  await page.goto(`${serverUrl}/office/`);
+  await login(page).form.waitFor();
+  await login(page).as(who);
+  await page.locator('[data-testid=live-state][data-state=open]').waitFor({ timeout: 20_000 });
+  return { context, page, violations };
+}
+
 /** A worker's answers to the general incident template, by label. */
 export const ANSWERS = {
   发生时间: '2026-11-23T09:41',

@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { chromium } from 'playwright-core';
-import { startServer, openPhone, openApp, home, form, login, thread, noiseJpeg, OFFICER, REPORTER } from './helpers.mjs';
+import { startServer, openPhone, openApp, openDesk as openDeskAt, home, form, login, thread, noiseJpeg, OFFICER, REPORTER } from './helpers.mjs';
 
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 
@@ -26,17 +26,8 @@ let desk;
 let neighbour;
 
 /** A desk: a plain browser context at 1024×768, as a duty office screen. */
-async function openDesk(who) {
-  const context = await browser.newContext({ viewport: { width: 1024, height: 768 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
-  const page = await context.newPage();
-  page.on('pageerror', (e) => console.error(`desk ${who.username}: page error:`, e.message));
-  const violations = [];
-  page.on('console', (m) => { if (/Content Security Policy|Refused to/.test(m.text())) violations.push(m.text()); });
-  await page.goto(`${server.url}/office/`);
-  await login(page).form.waitFor();
-  await login(page).as(who);
-  await page.locator('[data-testid=live-state][data-state=open]').waitFor({ timeout: 20_000 });
-  return { context, page, violations };
+function openDesk(who) {
+  return openDeskAt(browser, server.url, who);
 }
 
 before(async () => {

@@ -14,6 +14,7 @@ mod session;
 mod store;
 mod threads;
 mod uploads;
+mod upward;
 
 use kuaibao::platform;
 use kuaibao::store::{LocalReport, Status, Store};

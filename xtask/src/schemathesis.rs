@@ -67,7 +67,7 @@ const PASSWORD: &str = "schemathesis-password";
 /// The office's operations, for the officer's run. The event stream is left
 /// out: it never ends, so every request would run into the timeout (its
 /// own tests read it).
-const OFFICE_PATHS: &str = r"^/api/(office/(inbox|hazards|map)|threads/\{id\}/(acknowledgements|requests))$";
+const OFFICE_PATHS: &str = r"^/api/(office/(inbox|hazards|map|statistics)|exports/statistics\.csv|threads/\{id\}/(acknowledgements|requests|signatures))$";
 const DEVICE_ID: &str = "01890a5d-ac96-774b-bcce-b302099a8057";
 
 /// Builds the server, runs schemathesis against it, stops it.

@@ -268,7 +268,8 @@ pub fn parse_query(query: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-fn encode(text: &str) -> String {
+/// Percent-encoding of a query value (a time's `+` too).
+pub(crate) fn encode(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for &b in text.as_bytes() {
         match b {

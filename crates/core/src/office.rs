@@ -599,6 +599,8 @@ pub enum ChangeKind {
     Acknowledged,
     /// An officer asked for a follow-up.
     Asked,
+    /// An officer signed the thread's written report (签发).
+    Signed,
     /// The server dropped changes this stream had not read yet (it fell
     /// too far behind): the page must reload the whole inbox, not a line.
     /// Its `thread_id` is the nil UUID.

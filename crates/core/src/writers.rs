@@ -124,7 +124,7 @@ pub fn may_add_to_own(stage: Stage, role: Role) -> Result<(), Refusal> {
 
 /// An officer or administrator whose area is `area_path` or above it; for
 /// a thread with no area (before accounts), one of a root area.
-fn is_office_above(writer: &Writer<'_>, area_path: Option<&str>) -> bool {
+pub fn is_office_above(writer: &Writer<'_>, area_path: Option<&str>) -> bool {
     if !writer.role.reads_area() {
         return false;
     }

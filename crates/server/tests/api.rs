@@ -1497,6 +1497,12 @@ mod slow;
 #[path = "api/exports.rs"]
 mod exports;
 
+#[path = "api/statistics.rs"]
+mod statistics;
+
+#[path = "api/signatures.rs"]
+mod signatures;
+
 // ---------------------------------------------------------------------------
 // The duty office: inbox, hazard ledger, live changes, acknowledgements and
 // requests for a follow-up.

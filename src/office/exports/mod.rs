@@ -1,5 +1,5 @@
 //! Exports for other systems and for paper: the list as CSV or GeoJSON
-//! (with the inbox's filter), an incident as a CAP 1.2 alert, a record as
+//! (with the inbox's filter), an incident as a CAP 1.2 alert, a thread as
 //! its printable written report. The server needs the token, which a link
 //! cannot carry, so each is fetched and handed to the browser as a Blob.
 
@@ -13,7 +13,7 @@ use super::state::Desk;
 pub const CSV_PATH: &str = "/api/exports/reports.csv";
 pub const GEOJSON_PATH: &str = "/api/exports/reports.geojson";
 pub const CAP_PATH: &str = "/api/threads/{id}/cap";
-pub const WRITTEN_PATH: &str = "/api/reports/{id}/written";
+pub use kuaibao_core::signing::THREAD_WRITTEN_PATH as WRITTEN_PATH;
 
 /// One export button: fetches `path` and saves it as `file` (or opens it,
 /// for a page to print).
@@ -90,7 +90,7 @@ pub fn cap_path(thread: ReportId, record: Option<ReportId>) -> String {
     }
 }
 
-/// A record's written report.
-pub fn written_path(record: ReportId) -> String {
-    with_id(WRITTEN_PATH, record)
+/// A thread's written report (书面报告), every record in stage order.
+pub fn written_path(thread: ReportId) -> String {
+    with_id(WRITTEN_PATH, thread)
 }

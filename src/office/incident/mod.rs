@@ -3,7 +3,7 @@
 //! with what each stage changed, the three times of every record and the
 //! phone's clock offset, the photos as they arrive, and the office's
 //! answers: 确认收到, 请求续报 (incidents) and 验收销号 (a rectified
-//! hazard).
+//! hazard); and the written report, signed (签发) and printed.
 
 mod answer;
 mod call;
@@ -12,9 +12,11 @@ mod close_photo;
 mod photos;
 mod record;
 mod send;
+mod sign;
 
 use kuaibao_core::closing::may_close;
 use kuaibao_core::office::{Inbox, ThreadSummary, INBOX_PATH};
+use kuaibao_core::signing::{Signature, SIGNATURES_PATH};
 use kuaibao_core::stage::ThreadKind;
 use kuaibao_core::ReportId;
 use leptos::prelude::*;
@@ -27,6 +29,7 @@ use answer::{AcknowledgeBox, AskBox};
 use call::CallBox;
 use close::{CloseBox, CloseDraft};
 use record::RecordCard;
+use sign::{SignBox, SignDraft};
 
 /// The thread's path (`GET`): its records in stage order.
 pub const THREAD_PATH: &str = "/api/threads/{id}";
@@ -37,6 +40,8 @@ struct Loaded {
     thread: Thread,
     /// The inbox's line of this thread, and the inbox's server time.
     summary: Option<Fetched<(ThreadSummary, chrono::DateTime<chrono::Utc>)>>,
+    /// The signings of its written report (none when they cannot be read).
+    signatures: Vec<Signature>,
 }
 
 #[component]
@@ -48,9 +53,13 @@ pub fn IncidentPage(id: ReportId) -> impl IntoView {
         leptos::task::spawn_local(async move {
             let thread = api::get::<Thread>(&token, &with_id(THREAD_PATH, id)).await;
             let inbox = api::get::<Inbox>(&token, INBOX_PATH).await;
+            let signatures = api::get::<Vec<Signature>>(&token, &with_id(SIGNATURES_PATH, id))
+                .await
+                .unwrap_or_default();
             let at_ms = crate::platform::now_ms();
             let result = thread.map(|thread| Loaded {
                 thread,
+                signatures,
                 summary: inbox.ok().and_then(|inbox| {
                     let server_time = inbox.server_time;
                     inbox.threads.into_iter().find(|t| t.thread_id == id).map(|t| Fetched {
@@ -76,6 +85,7 @@ pub fn IncidentPage(id: ReportId) -> impl IntoView {
         .with_untracked(|s| s.as_ref().map(|s| s.account.display_name.clone()))
         .unwrap_or_default();
     let close_draft = CloseDraft::new(&officer);
+    let sign_draft = SignDraft::new();
     move || match loaded.get() {
         None => view! { <p class="loading">"正在读取…"</p> }.into_any(),
         Some(Err(ApiFail::Status { status: 404, .. })) => view! {
@@ -89,7 +99,7 @@ pub fn IncidentPage(id: ReportId) -> impl IntoView {
         Some(Err(e)) => {
             view! { <p class="form-error" role="alert" data-testid="thread-error">{e.words()}</p> }.into_any()
         }
-        Some(Ok(loaded)) => view! { <ThreadView loaded ask_message close_draft on_answered/> }.into_any(),
+        Some(Ok(loaded)) => view! { <ThreadView loaded ask_message close_draft sign_draft on_answered/> }.into_any(),
     }
 }
 
@@ -98,10 +108,15 @@ fn ThreadView(
     loaded: Loaded,
     ask_message: RwSignal<String>,
     close_draft: CloseDraft,
+    sign_draft: SignDraft,
     on_answered: Callback<()>,
 ) -> impl IntoView {
     let desk = expect_context::<Desk>();
-    let Loaded { thread, summary } = loaded;
+    let Loaded {
+        thread,
+        summary,
+        signatures,
+    } = loaded;
     let records = in_stage_order(thread.records);
     let thread_id = thread.thread;
     let latest = records.last().map(|r| r.report.id);
@@ -214,6 +229,7 @@ fn ThreadView(
                 {(!hazard).then(|| view! { <AskBox thread_id requests message=ask_message on_answered/> })}
                 {closable.then(|| view! { <CloseBox thread_id draft=close_draft on_closed=on_answered/> })}
                 {(!hazard).then(|| view! { <CallBox thread_id n=next_call start=call_start on_logged=on_answered/> })}
+                {latest.map(|latest| view! { <SignBox thread_id latest signatures draft=sign_draft on_signed=on_answered/> })}
             </section>
             {(!hazard).then(|| view! {
                 <p class="exports">

@@ -11,7 +11,6 @@ use leptos::prelude::*;
 
 use super::photos::RecordPhotos;
 use crate::office::api::StoredRecord;
-use crate::office::exports::{written_path, ExportButton};
 
 #[component]
 pub fn RecordCard(
@@ -88,10 +87,6 @@ pub fn RecordCard(
             <p class="sentence" data-testid="sentence">{sentence}</p>
             {changes}
             {photos}
-            <p class="exports">
-                <ExportButton label="书面报告（可打印）" path=Signal::derive(move || written_path(id))
-                    file=format!("kuaibao-{id}.html") open=true testid="export-written"/>
-            </p>
         </li>
     }
 }

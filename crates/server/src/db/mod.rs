@@ -19,6 +19,7 @@ pub mod exports;
 pub mod office;
 pub mod photos;
 pub mod reports;
+pub mod signatures;
 
 use std::path::Path;
 use std::time::Duration;

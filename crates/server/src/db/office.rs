@@ -494,18 +494,18 @@ pub async fn ask(
     })
 }
 
-fn parse_id(text: &str) -> Result<ReportId, StoreError> {
+pub(super) fn parse_id(text: &str) -> Result<ReportId, StoreError> {
     text.parse().map_err(|e: kuaibao_core::ids::BadId| StoreError::Corrupt {
         id: text.to_owned(),
         reason: e.to_string(),
     })
 }
 
-fn parse_uuid(text: &str) -> Result<Uuid, StoreError> {
+pub(super) fn parse_uuid(text: &str) -> Result<Uuid, StoreError> {
     parse_id(text).map(|id| id.0)
 }
 
-fn parse_time(id: &str, text: &str) -> Result<DateTime<Utc>, StoreError> {
+pub(super) fn parse_time(id: &str, text: &str) -> Result<DateTime<Utc>, StoreError> {
     DateTime::parse_from_rfc3339(text)
         .map(|t| t.with_timezone(&Utc))
         .map_err(|e| StoreError::Corrupt {

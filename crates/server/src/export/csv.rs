@@ -8,12 +8,21 @@
 //! - The header row is in Chinese, for the people who open the file; the
 //!   columns' stable keys, for programs, are [`COLUMNS`] (in this order;
 //!   new columns are only ever added at the end).
+//! - After them, one column per figure ([`kuaibao_core::figures`]): every
+//!   Count and Amount blank of the catalogue, headed `死亡人数（人）[dead]`
+//!   (label, unit, and the blank id a program finds it by). The same id is
+//!   the same column whatever the template or its version; a record whose
+//!   template lacks it, or that left it empty, has an empty cell. A blank
+//!   added by a new template version becomes a new column by itself, so
+//!   programs should find figure columns by the id in brackets, not by
+//!   position.
 //! - Formula injection: a spreadsheet runs a cell that starts with `=`,
 //!   `+`, `-` or `@` (and some with a leading tab or CR) as a formula, and
 //!   every text here was typed on a phone. Such a cell gets a leading `'`,
 //!   which spreadsheets show as text. A cell that is a plain number (a
 //!   negative clock offset, say) is left alone: it cannot be a formula.
 
+use kuaibao_core::figures::{self, Figure};
 use kuaibao_core::{Lang, Stage};
 
 use super::{beijing_time, beijing_wall_time, position, zoned_time, ThreadRecords};
@@ -45,14 +54,28 @@ pub const COLUMNS: [(&str, &str); 19] = [
 
 /// The whole file: BOM, header, a row per record.
 pub fn document(threads: &[ThreadRecords]) -> String {
+    let figures = figures::all();
     let mut out = String::from('\u{FEFF}');
-    push_row(&mut out, COLUMNS.iter().map(|(_, header)| (*header).to_owned()));
+    let headers = COLUMNS.iter().map(|(_, header)| (*header).to_owned());
+    push_row(&mut out, headers.chain(figures.iter().map(|f| f.header(Lang::Zh))));
     for thread in threads {
         for i in 0..thread.records.len() {
-            push_row(&mut out, row(thread, i));
+            push_row(
+                &mut out,
+                row(thread, i).into_iter().chain(figure_cells(thread, i, &figures)),
+            );
         }
     }
     out
+}
+
+/// Record `i`'s figures, one cell per figure in `figures`' order, as typed.
+fn figure_cells<'a>(thread: &'a ThreadRecords, i: usize, figures: &'a [Figure]) -> impl Iterator<Item = String> + 'a {
+    let record = &thread.records[i];
+    let template = record.template();
+    figures
+        .iter()
+        .map(move |f| f.answer(record.report(), template).unwrap_or_default().to_owned())
 }
 
 /// Record `i` of `thread`, in [`COLUMNS`] order.
@@ -104,7 +127,7 @@ fn stage_name(stage: Stage, hazard: bool) -> String {
     stage.name_in(hazard).get(Lang::Zh)
 }
 
-pub(crate) fn push_row(out: &mut String, cells: impl IntoIterator<Item = String>) {
+pub fn push_row(out: &mut String, cells: impl IntoIterator<Item = String>) {
     for (i, cell) in cells.into_iter().enumerate() {
         if i > 0 {
             out.push(',');
@@ -186,5 +209,7 @@ mod tests {
         assert!(text.starts_with('\u{FEFF}'));
         assert_eq!(text.matches("\r\n").count(), 1);
         assert!(text.contains("事件编号,记录编号,阶段"), "{text}");
+        assert!(text.contains(",报告内容,"), "figures follow the fixed columns: {text}");
+        assert!(text.contains("死亡人数（人）[dead]"), "{text}");
     }
 }

@@ -7,8 +7,12 @@
 //!   ([`geojson`]);
 //! - `GET /api/threads/{id}/cap`: an OASIS CAP 1.2 alert for an incident,
 //!   for alerting systems ([`cap`]);
-//! - `GET /api/reports/{id}/written`: the printable 书面报告 of one record
-//!   ([`written`]).
+//! - `GET /api/threads/{id}/written` (or `/api/reports/{id}/written` by a
+//!   record of it): the printable 书面报告 of a whole thread, with its
+//!   signing ([`written`]);
+//! - `GET /api/exports/statistics.csv` (and `GET /api/office/statistics`
+//!   as JSON): incidents counted and their figures summed by area × day ×
+//!   category ([`statistics`]).
 //!
 //! Every export reads through the caller's scope, like every other read: a
 //! record out of scope is left out of a list and is 404 by id. The lists
@@ -22,6 +26,7 @@
 pub mod cap;
 pub mod csv;
 pub mod geojson;
+pub mod statistics;
 pub mod written;
 
 use std::collections::HashMap;
@@ -53,8 +58,10 @@ pub const CSV_PATH: &str = "/api/exports/reports.csv";
 pub const GEOJSON_PATH: &str = "/api/exports/reports.geojson";
 /// The CAP alert of an incident thread (its latest record, or `?record=`).
 pub const CAP_PATH: &str = "/api/threads/{id}/cap";
-/// The printable written report of one record.
+/// The printable written report of the thread of one record.
 pub const WRITTEN_PATH: &str = "/api/reports/{id}/written";
+/// The printable written report of a thread.
+pub use kuaibao_core::signing::THREAD_WRITTEN_PATH;
 
 /// The default CAP `sender` (`KUAIBAO_CAP_SENDER`): a deployment names its
 /// duty office, e.g. `yjj@xh.example.gov.cn`.
@@ -355,8 +362,8 @@ pub async fn cap_export(
     attachment(cap::CONTENT_TYPE, &name, xml)
 }
 
-/// `GET /api/reports/{id}/written`: shown, not downloaded, so it prints
-/// from the browser.
+/// `GET /api/reports/{id}/written`: the written report of the whole
+/// thread this record belongs to (as `GET /api/threads/{id}/written`).
 pub async fn written_report(
     State(state): State<AppState>,
     caller: Caller,
@@ -364,18 +371,64 @@ pub async fn written_report(
 ) -> Result<Response, AppError> {
     let Path(id) = path?;
     let id = parse_id(&id, "report")?;
-    let scope = caller.scope();
-    let stored = reports::get(&state.pool, id, &scope)
+    let stored = reports::get(&state.pool, id, &caller.scope())
         .await?
         .ok_or_else(|| AppError::NotFound(format!("no report {id}")))?;
-    let thread = thread(&state.pool, &state.rules, &caller, stored.report.thread_id()).await?;
-    let index = thread
-        .records
-        .iter()
-        .position(|r| r.report().id == id)
-        .ok_or_else(|| AppError::NotFound(format!("no report {id}")))?;
-    let photos = crate::db::photos::of_report(&state.pool, &stored.report).await?;
-    let html = written::page(&thread, index, &photos);
+    written_page(&state, &caller, stored.report.thread_id()).await
+}
+
+/// `GET /api/threads/{id}/written`: the printable 书面报告 of the thread,
+/// every record in stage order, with its signing.
+pub async fn written_thread(
+    State(state): State<AppState>,
+    caller: Caller,
+    path: Result<Path<String>, PathRejection>,
+) -> Result<Response, AppError> {
+    let Path(id) = path?;
+    let id = parse_id(&id, "thread")?;
+    written_page(&state, &caller, id).await
+}
+
+/// The written report page of thread `id` as `caller` may read it: shown,
+/// not downloaded, so it prints from the browser.
+async fn written_page(state: &AppState, caller: &Caller, id: ReportId) -> Result<Response, AppError> {
+    let thread = thread(&state.pool, &state.rules, caller, id).await?;
+    let mut photos = Vec::with_capacity(thread.records.len());
+    // A 续报 carries its 首报's photos on: each is printed once, under the
+    // first record that has it.
+    let mut printed: Vec<String> = Vec::new();
+    for record in &thread.records {
+        let status = crate::db::photos::of_report(&state.pool, record.report()).await?;
+        let mut thumbnails = Vec::new();
+        let mut shown_before = 0;
+        for p in status.photos.iter().filter(|p| p.arrived_at.is_some()) {
+            if printed.contains(&p.sha256) {
+                shown_before += 1;
+                continue;
+            }
+            printed.push(p.sha256.clone());
+            let Some(key) = crate::db::photos::stored_key(&state.pool, &p.sha256).await? else {
+                continue;
+            };
+            // A photo marked arrived but gone from the store is left out of
+            // the page (its count still says it arrived; fsck reports it).
+            let bytes = match state.uploads.store().get(&key).await {
+                Ok(Some(bytes)) => bytes,
+                Ok(None) => continue,
+                Err(e) => return Err(AppError::Internal(e.to_string())),
+            };
+            if let Some(mime) = kuaibao_core::photo::sniff_image(&bytes) {
+                thumbnails.push(written::Thumbnail { mime, bytes });
+            }
+        }
+        photos.push(written::RecordPhotos {
+            status,
+            thumbnails,
+            shown_before,
+        });
+    }
+    let signatures = crate::db::signatures::of_thread(&state.pool, id).await?;
+    let html = written::page(&thread, &photos, &signatures);
     Ok((
         [
             (CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8")),

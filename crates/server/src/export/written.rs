@@ -1,39 +1,57 @@
-//! The written report (书面报告) of one record: a page to print or save as
-//! PDF from the browser, as a duty office files a written report upward.
-//! The template's sentence with the answers filled in is its body; around it
-//! the facts a reader checks first: which event and stage, the grade and
-//! why, the three times and the phone's clock offset, who reported from
-//! where, and the photos.
+//! The written report (书面报告) of a whole thread: a page to print on A4
+//! or save as PDF from the browser, as a duty office files a written
+//! report upward. At its head what the receiving office checks first: the
+//! 报送单位 (the signing officer's area), the recipient (上级单位), the
+//! 签发人 and 审核人 and when it was signed; then the event (category,
+//! grade and why, when it happened, where, who reported); then every
+//! record in stage order (首报, 续报…, 终报; a hazard's steps), each with
+//! its three times, the phone's clock offset, its filled sentence and its
+//! photos as thumbnails. Records received after the latest signing are
+//! marked as not covered by it. Every time is Beijing time (+08:00).
 //!
 //! The server's Content-Security-Policy holds for this page too: no script
 //! at all, and its one `<style>` is allowed by the hash [`style_hash`],
-//! which `http::security` puts into the policy.
+//! which `http::security` puts into the policy. The photos are `data:`
+//! URLs (the policy's `img-src` allows them), since the page is opened
+//! from a Blob and a link could not carry the officer's token.
 
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
 use chrono::Utc;
 use kuaibao_core::grading;
+use kuaibao_core::signing::Signature;
 use kuaibao_core::{Family, Lang};
 use sha2::{Digest, Sha256};
 
 use super::cap::escape;
-use super::{beijing_time, beijing_wall_time, zoned_time, ThreadRecords};
+use chrono::{DateTime, FixedOffset};
+use kuaibao_core::validate::beijing;
+
+use super::ThreadRecords;
 use crate::db::photos::ReportPhotos;
 
 /// The page's stylesheet, in its `<style>` element exactly as hashed.
 /// Plain and black on white; A4 with the margins of an official document
-/// when printed.
+/// when printed; a record's table and photos are not split across pages
+/// where that can be helped.
 pub const STYLE: &str = "\
 body{font-family:\"Noto Serif CJK SC\",\"Source Han Serif SC\",\"SimSun\",serif;color:#000;background:#fff;margin:0;line-height:1.7}\
 main{max-width:48em;margin:2em auto;padding:0 1.5em}\
 h1{font-size:1.6em;text-align:center;letter-spacing:.2em;margin:0 0 .2em}\
 .sub{text-align:center;margin:0 0 1.2em}\
 table{width:100%;border-collapse:collapse;margin:0 0 1.2em}\
-th,td{border:1px solid #000;padding:.3em .5em;vertical-align:top;text-align:left}\
-th{width:8em;font-weight:bold;white-space:nowrap}\
-h2{font-size:1.15em;margin:1em 0 .4em}\
+th,td{border:1px solid #000;padding:.3em .5em;vertical-align:top;text-align:left;overflow-wrap:anywhere}\
+th{width:7em;font-weight:bold}\
+h2{font-size:1.15em;margin:1.2em 0 .4em;border-bottom:2px solid #000}\
 .body{text-indent:2em;font-size:1.1em;white-space:pre-wrap;overflow-wrap:anywhere}\
-.ids{font-family:monospace;font-size:.85em}\
+.unsigned{font-weight:bold}\
+.photos{display:flex;flex-wrap:wrap;gap:.5em;margin:0 0 1em;padding:0;list-style:none}\
+.photos li{width:30%;min-width:8em;margin:0}\
+.photos img{width:100%;height:auto;border:1px solid #000;display:block}\
+.photos span{font-size:.85em}\
+.record{break-inside:avoid-page}\
+.ids{font-family:monospace;font-size:.85em;overflow-wrap:anywhere}\
+.signed{margin-top:2em;display:flex;flex-wrap:wrap;gap:1em 3em}\
 footer{margin-top:2em;font-size:.85em;border-top:1px solid #000;padding-top:.4em}\
 .screen{color:#444}\
 @page{size:A4;margin:25mm 20mm}\
@@ -44,67 +62,79 @@ pub fn style_hash() -> String {
     format!("sha256-{}", BASE64.encode(Sha256::digest(STYLE.as_bytes())))
 }
 
-/// The page of record `index` of `thread`, with its photos' status.
-pub fn page(thread: &ThreadRecords, index: usize, photos: &ReportPhotos) -> String {
-    let record = &thread.records[index];
-    let report = record.report();
+/// One photo's bytes for a thumbnail: its type and bytes.
+#[derive(Debug, Clone)]
+pub struct Thumbnail {
+    pub mime: &'static str,
+    pub bytes: bytes::Bytes,
+}
+
+/// What the page shows of one record besides the record: its photos'
+/// status and the bytes of those that arrived.
+#[derive(Debug, Clone)]
+pub struct RecordPhotos {
+    pub status: ReportPhotos,
+    pub thumbnails: Vec<Thumbnail>,
+    /// Arrived photos printed under an earlier record already.
+    pub shown_before: usize,
+}
+
+/// The page of `thread` (records in stage order, `photos` in the same
+/// order) with its `signatures` (oldest first).
+pub fn page(thread: &ThreadRecords, photos: &[RecordPhotos], signatures: &[Signature]) -> String {
     let summary = &thread.summary;
-    let template = record.template();
     let kind = if summary.hazard {
         "风险隐患"
     } else {
         "突发事件信息"
     };
-    let stage = report.stage.name_in(summary.hazard).get(Lang::Zh);
-    let title = format!("{}{}书面报告", summary.title_zh, stage);
-    let body = template.map_or_else(
-        || "（模板未知，无法还原报告句子）".to_owned(),
-        |t| t.fill(&report.answers, &report.photos, Lang::Zh),
-    );
+    let latest = thread.records.len().saturating_sub(1);
+    let signed = signatures.last();
+    let title = format!("{}{}书面报告", summary.title_zh, kind);
 
-    let mut rows: Vec<(&str, String)> = vec![
-        ("事件类别", summary.title_zh.clone()),
-        (
-            "报告阶段",
-            format!(
-                "{stage}（本事件第 {} 份记录，共 {} 份）",
-                index + 1,
-                thread.records.len()
-            ),
-        ),
-    ];
+    let mut head: Vec<(&str, String)> = match signed {
+        Some(s) => vec![
+            ("报送单位", format!("{}（{}）", s.unit, s.unit_id)),
+            ("报送对象", s.recipient.clone()),
+            ("签发人", format!("{}（账号 {}）", s.by_name, s.by)),
+            ("审核人", s.reviewer.clone()),
+            ("签发时间", print_time(s.signed_at)),
+        ],
+        None => vec![(
+            "签发状态",
+            "未签发：值班员在值班室页面签发后，此处列出报送单位、签发人和审核人".to_owned(),
+        )],
+    };
+    head.push(("事件类别", summary.title_zh.clone()));
     if !summary.hazard {
-        rows.push(("事件等级", grade_text(thread, index)));
+        head.push(("事件等级", grade_text(thread, latest)));
     }
-    rows.push((
+    head.push((
         "发生时间",
         summary
             .occurred_at
-            .and_then(beijing_wall_time)
+            .map(|t| format!("{} +08:00", t.format("%Y-%m-%d %H:%M")))
             .unwrap_or_else(|| "未填写".to_owned()),
     ));
-    rows.push(("填报时间", format!("{}（手机时钟）", zoned_time(report.written_at))));
-    rows.push((
-        "接收时间",
-        format!("{}（服务器时钟）", beijing_time(record.stored.receipt.received_at)),
-    ));
-    rows.push(("时钟偏差", clock_text(record.stored.receipt.clock_offset_ms)));
-    let reporter = match &record.origin.reporter {
-        Some((username, name)) => format!("{name}（账号 {username}）"),
-        None => "未记录（账号启用前的报告）".to_owned(),
-    };
-    rows.push(("报告人", reporter));
-    rows.push((
+    head.push((
         "所属区域",
-        record
-            .origin
-            .area
-            .as_ref()
-            .map_or_else(|| "未记录".to_owned(), |a| format!("{}（{}）", a.name, a.id)),
+        if summary.area.id.is_empty() {
+            "未记录".to_owned()
+        } else {
+            format!("{}（{}）", summary.area.name, summary.area.id)
+        },
     ));
-    rows.push(("现场照片", photos_text(photos)));
+    head.push((
+        "报送过程",
+        thread
+            .records
+            .iter()
+            .map(|r| r.report().stage.name_in(summary.hazard).get(Lang::Zh))
+            .collect::<Vec<_>>()
+            .join(" → "),
+    ));
     if let Some(by) = summary.rectify_by {
-        rows.push(("整改期限", by.to_string()));
+        head.push(("整改期限", by.to_string()));
     }
 
     let mut html = String::new();
@@ -113,27 +143,110 @@ pub fn page(thread: &ThreadRecords, index: usize, photos: &ReportPhotos) -> Stri
     html.push_str(&format!("<title>{}</title>\n", escape(&title)));
     html.push_str(&format!("<style>{STYLE}</style>\n</head>\n<body>\n<main>\n"));
     html.push_str(&format!("<h1>{kind}书面报告</h1>\n"));
-    html.push_str(&format!(
-        "<p class=\"sub\">{}（{}）</p>\n",
-        escape(&summary.title_zh),
-        escape(&stage)
-    ));
-    html.push_str("<table>\n");
-    for (name, value) in &rows {
-        html.push_str(&format!("<tr><th>{name}</th><td>{}</td></tr>\n", escape(value)));
+    html.push_str(&format!("<p class=\"sub\">{}</p>\n", escape(&summary.title_zh)));
+    push_table(&mut html, &head);
+    // The last record the latest signing covers; later ones are not.
+    let covered = signed.and_then(|s| thread.records.iter().position(|r| r.report().id == s.report_id));
+    for i in 0..thread.records.len() {
+        let unsigned = signed.is_some() && covered.is_none_or(|c| i > c);
+        push_record(&mut html, thread, i, photos.get(i), unsigned);
     }
-    html.push_str("</table>\n<h2>报告内容</h2>\n");
-    html.push_str(&format!("<p class=\"body\">{}</p>\n", escape(&body)));
+    if let Some(s) = signed {
+        html.push_str(&format!(
+            "<p class=\"signed\"><span>签发人：{}</span><span>审核人：{}</span><span>签发时间：{}</span></p>\n",
+            escape(&s.by_name),
+            escape(&s.reviewer),
+            print_time(s.signed_at)
+        ));
+    }
+    if signatures.len() > 1 {
+        html.push_str("<h2>签发记录</h2>\n<table>\n");
+        for s in signatures {
+            html.push_str(&format!(
+                "<tr><th>{}</th><td>{}签发，审核人 {}，报送 {}（报送单位 {}）</td></tr>\n",
+                print_time(s.signed_at),
+                escape(&s.by_name),
+                escape(&s.reviewer),
+                escape(&s.recipient),
+                escape(&s.unit)
+            ));
+        }
+        html.push_str("</table>\n");
+    }
     html.push_str(&format!(
-        "<footer>\n<p class=\"ids\">事件编号 {}<br>记录编号 {}</p>\n<p>由快报（Kuaibao）于 {} 生成。报告内容为报告人所填原文；\
+        "<footer>\n<p class=\"ids\">事件编号 {}</p>\n<p>由快报（Kuaibao）于 {} 生成，时间均为北京时间。报告内容为报告人所填原文；\
          “____”为报告时尚未填写的空。</p>\n\
-         <p class=\"screen\">打印或存为 PDF：使用浏览器的“打印”（Ctrl+P）。</p>\n</footer>\n",
+         <p class=\"screen\">打印或存为 PDF：使用浏览器的“打印”（Ctrl+P），纸张 A4。</p>\n</footer>\n",
         summary.thread_id,
-        report.id,
-        beijing_time(Utc::now())
+        print_time(Utc::now())
     ));
     html.push_str("</main>\n</body>\n</html>\n");
     html
+}
+
+/// A two-column table of names and (escaped) values.
+fn push_table(html: &mut String, rows: &[(&str, String)]) {
+    html.push_str("<table>\n");
+    for (name, value) in rows {
+        html.push_str(&format!("<tr><th>{name}</th><td>{}</td></tr>\n", escape(value)));
+    }
+    html.push_str("</table>\n");
+}
+
+/// Record `index` of `thread`: its stage as a heading, its times, its
+/// sentence and its photos.
+fn push_record(html: &mut String, thread: &ThreadRecords, index: usize, photos: Option<&RecordPhotos>, unsigned: bool) {
+    let record = &thread.records[index];
+    let report = record.report();
+    let stage = report.stage.name_in(thread.summary.hazard).get(Lang::Zh);
+    let body = record.template().map_or_else(
+        || "（模板未知，无法还原报告句子）".to_owned(),
+        |t| t.fill(&report.answers, &report.photos, Lang::Zh),
+    );
+    html.push_str(&format!(
+        "<section class=\"record\" data-record=\"{}\">\n<h2>{}</h2>\n",
+        report.id,
+        escape(&stage)
+    ));
+    if unsigned {
+        html.push_str("<p class=\"unsigned\">（此记录在签发后收到，未经签发）</p>\n");
+    }
+    let reporter = match &record.origin.reporter {
+        Some((username, name)) => format!("{name}（账号 {username}）"),
+        None => "未记录（账号启用前的报告）".to_owned(),
+    };
+    let mut rows: Vec<(&str, String)> = vec![
+        ("填报时间", written_text(report.written_at)),
+        (
+            "接收时间",
+            format!("{}（服务器时钟）", print_time(record.stored.receipt.received_at)),
+        ),
+        ("时钟偏差", clock_text(record.stored.receipt.clock_offset_ms)),
+        ("报告人", reporter),
+    ];
+    if let Some(p) = photos {
+        let mut text = photos_text(&p.status);
+        if p.shown_before > 0 {
+            text.push_str(&format!("；其中 {} 张同前，见前面的记录", p.shown_before));
+        }
+        rows.push(("现场照片", text));
+    }
+    push_table(html, &rows);
+    html.push_str(&format!("<p class=\"body\">{}</p>\n", escape(&body)));
+    if let Some(p) = photos.filter(|p| !p.thumbnails.is_empty()) {
+        html.push_str("<ul class=\"photos\">\n");
+        for (n, t) in p.thumbnails.iter().enumerate() {
+            html.push_str(&format!(
+                "<li><img src=\"data:{};base64,{}\" alt=\"{stage}现场照片 {}\"><span>照片 {}</span></li>\n",
+                t.mime,
+                BASE64.encode(&t.bytes),
+                n + 1,
+                n + 1
+            ));
+        }
+        html.push_str("</ul>\n");
+    }
+    html.push_str(&format!("<p class=\"ids\">记录编号 {}</p>\n</section>\n", report.id));
 }
 
 /// The grade, and what decided it: the figures' lines, or the reporter's
@@ -171,6 +284,24 @@ fn grade_text(thread: &ThreadRecords, index: usize) -> String {
         }
     }
     text
+}
+
+/// A time as printed: Beijing time to the second, with its offset, as
+/// people read it: `2026-11-23 10:00:00 +08:00`.
+fn print_time(t: DateTime<Utc>) -> String {
+    t.with_timezone(&beijing()).format("%Y-%m-%d %H:%M:%S %:z").to_string()
+}
+
+/// When the phone wrote the record, in Beijing time, and the phone's own
+/// zone where it was another (the phone's clock is evidence; a report goes
+/// upward in Beijing time).
+fn written_text(t: DateTime<FixedOffset>) -> String {
+    let bj = print_time(t.with_timezone(&Utc));
+    if t.offset().local_minus_utc() == 8 * 3600 {
+        format!("{bj}（手机时钟）")
+    } else {
+        format!("{bj}（手机时钟；手机时区 {}）", t.format("%:z"))
+    }
 }
 
 /// The server's clock minus the phone's, in words.
@@ -220,6 +351,23 @@ mod tests {
         );
         assert!(clock_text(Some(300)).contains("基本一致"));
         assert!(clock_text(None).contains("未测得"));
+    }
+
+    #[test]
+    fn times_print_in_beijing_time_with_the_phones_own_zone_named() {
+        let utc = |text: &str| DateTime::parse_from_rfc3339(text).expect("time");
+        assert_eq!(
+            print_time(utc("2026-11-23T02:00:00Z").with_timezone(&Utc)),
+            "2026-11-23 10:00:00 +08:00"
+        );
+        assert_eq!(
+            written_text(utc("2026-11-23T10:00:00+08:00")),
+            "2026-11-23 10:00:00 +08:00（手机时钟）"
+        );
+        assert_eq!(
+            written_text(utc("2026-11-23T02:00:00+00:00")),
+            "2026-11-23 10:00:00 +08:00（手机时钟；手机时区 +00:00）"
+        );
     }
 
     #[test]

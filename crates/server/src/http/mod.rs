@@ -15,6 +15,7 @@ pub mod rate_limit;
 mod reports;
 pub mod security;
 mod session;
+mod signatures;
 mod static_files;
 mod templates;
 pub mod tus;
@@ -140,6 +141,19 @@ fn api_routes(limits: &Arc<RateLimits>) -> Vec<(&'static str, MethodRouter<AppSt
         (export::GEOJSON_PATH, get(export::geojson_export)),
         (export::CAP_PATH, get(export::cap_export)),
         (export::WRITTEN_PATH, get(export::written_report)),
+        (export::THREAD_WRITTEN_PATH, get(export::written_thread)),
+        (
+            signatures::SIGNATURES_PATH,
+            get(signatures::list).post(signatures::sign),
+        ),
+        (
+            export::statistics::STATISTICS_CSV_PATH,
+            get(export::statistics::statistics_csv),
+        ),
+        (
+            export::statistics::STATISTICS_PATH,
+            get(export::statistics::statistics_json),
+        ),
         (office::INBOX_PATH, get(office::inbox)),
         (office::HAZARDS_PATH, get(office::hazards)),
         (

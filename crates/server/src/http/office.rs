@@ -203,7 +203,7 @@ pub async fn inbox(State(state): State<AppState>, caller: Caller, uri: Uri) -> R
 /// or below it: a filter above the caller's area keeps all of his); else
 /// 400 naming the field, the same for an area that does not exist and one
 /// that is someone else's.
-async fn area_in_scope(pool: &Pool, id: &str, scope: &Scope) -> Result<String, AppError> {
+pub(crate) async fn area_in_scope(pool: &Pool, id: &str, scope: &Scope) -> Result<String, AppError> {
     let refused = || {
         AppError::InvalidQuery(vec![FieldError::new(
             "area",
@@ -412,7 +412,7 @@ impl Subscription {
 /// it (acknowledge, ask for a follow-up): an office account that reads it.
 /// A refusal (403 to a reporter, 404 for a thread outside the caller's
 /// area, as if it did not exist) stores nothing and is audited.
-async fn may_answer(
+pub(super) async fn may_answer(
     state: &AppState,
     caller: &Caller,
     thread: ReportId,
@@ -440,7 +440,7 @@ async fn may_answer(
 
 /// 404 unless a record of `thread` is in the caller's scope; its records
 /// in scope.
-async fn thread_in_scope(pool: &Pool, caller: &Caller, thread: ReportId) -> Result<Vec<ReportId>, AppError> {
+pub(super) async fn thread_in_scope(pool: &Pool, caller: &Caller, thread: ReportId) -> Result<Vec<ReportId>, AppError> {
     let records = rows::records_in_scope(pool, thread, &caller.scope()).await?;
     if records.is_empty() {
         Err(AppError::NotFound(format!("no record of thread {thread}")))
@@ -471,14 +471,7 @@ pub async fn acknowledge(
         )]));
     }
     let kept = rows::acknowledge(&state.pool, &caller.actor(), body.id, thread, body.report_id).await?;
-    let (status, ack) = stored(kept, body.id)?;
-    if status == StatusCode::CREATED {
-        state
-            .changes
-            .office_changed(&state.pool, thread, ChangeKind::Acknowledged)
-            .await;
-    }
-    Ok((status, Json(ack)))
+    announced(&state, kept, body.id, thread, ChangeKind::Acknowledged).await
 }
 
 /// `POST /api/threads/{id}/requests`: 201 and the stored request; 200 and
@@ -497,14 +490,23 @@ pub async fn ask(
     may_answer(&state, &caller, thread, "thread.ask").await?;
     let message = body.check().map_err(|e| AppError::InvalidForm(vec![e]))?;
     let kept = rows::ask(&state.pool, &caller.actor(), body.id, thread, &message).await?;
-    let (status, request) = stored(kept, body.id)?;
+    announced(&state, kept, body.id, thread, ChangeKind::Asked).await
+}
+
+/// The answer to storing an office record of `thread`; a new one is
+/// announced on the live stream as `kind`.
+pub(super) async fn announced<T>(
+    state: &AppState,
+    kept: Kept<T>,
+    id: uuid::Uuid,
+    thread: ReportId,
+    kind: ChangeKind,
+) -> Result<(StatusCode, Json<T>), AppError> {
+    let (status, value) = stored(kept, id)?;
     if status == StatusCode::CREATED {
-        state
-            .changes
-            .office_changed(&state.pool, thread, ChangeKind::Asked)
-            .await;
+        state.changes.office_changed(&state.pool, thread, kind).await;
     }
-    Ok((status, Json(request)))
+    Ok((status, Json(value)))
 }
 
 /// The answer to storing an office record.

@@ -66,6 +66,11 @@ pub const BEARER_SCHEME: &str = "bearer";
         export_geojson,
         export_cap,
         written_report,
+        written_thread,
+        list_signatures,
+        sign_written,
+        statistics_csv,
+        office_statistics,
         office_inbox,
         office_hazards,
         office_accountability,
@@ -93,7 +98,7 @@ pub const BEARER_SCHEME: &str = "bearer";
         (name = "uploads", description = "tus 1.0 resumable uploads of photos (creation, checksum, expiration, termination)"),
         (name = "catalogue", description = "Templates, grading rules and deadlines"),
         (name = "exports", description = "Reports as CSV, GeoJSON, CAP 1.2 alerts and printable written reports"),
-        (name = "office", description = "The duty office: inbox, hazard ledger, live changes, acknowledgements and requests for a follow-up"),
+        (name = "office", description = "The duty office: inbox, hazard ledger, statistics, live changes, acknowledgements, requests for a follow-up and signing written reports"),
         (name = "meta", description = "This description"),
     )
 )]
@@ -312,6 +317,25 @@ pub struct ExportFilter {
     since: Option<String>,
     /// First received before this time (RFC 3339).
     until: Option<String>,
+}
+
+/// The statistics' query (`kuaibao_core::statistics::StatsQuery`).
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct StatsParams {
+    /// An area id: that area and everything below it (in the caller's area).
+    area: Option<String>,
+    /// Roll rows up to this level: `district`, `township`, `village` or
+    /// `grid`. By default each incident counts under the area it was
+    /// reported in.
+    level: Option<String>,
+    /// First event day, Beijing date `YYYY-MM-DD`, inclusive.
+    from: Option<String>,
+    /// Last event day, inclusive.
+    to: Option<String>,
+    /// A template id (the kind of incident).
+    category: Option<String>,
 }
 
 /// The tus version every tus request but `OPTIONS` must name; without it,
@@ -533,8 +557,11 @@ fn photo_bytes() {}
 /// columns' stable keys, in order: thread_id, record_id, stage,
 /// category_id, category, area_id, area, reporter, reporter_name, grade,
 /// occurred_at, written_at, received_at, clock_offset_ms, lat, lon,
-/// photos_expected, photos_arrived, text. The inbox's filter keeps or drops
-/// whole threads.
+/// photos_expected, photos_arrived, text; then one column per figure
+/// (every Count and Amount blank of the catalogue), headed
+/// `label（unit）[blank id]`: the same blank id is the same column in every
+/// template version, empty where a record's template lacks it. The inbox's
+/// filter keeps or drops whole threads.
 #[utoipa::path(get, path = "/api/exports/reports.csv", tag = "exports", security(("bearer" = [])),
     params(ExportFilter),
     responses(
@@ -579,18 +606,102 @@ fn export_geojson() {}
 #[allow(dead_code)]
 fn export_cap() {}
 
-/// One record as a printable written report (书面报告): an HTML page with
-/// the template's sentence filled in, the grade and why, the three times
-/// and the clock offset, reporter, area and photos. No scripts; print it
-/// from the browser.
+/// The printable written report (书面报告) of the thread this record
+/// belongs to: the same page as `GET /api/threads/{id}/written`.
 #[utoipa::path(get, path = "/api/reports/{id}/written", tag = "exports", security(("bearer" = [])),
-    params(("id" = uuid::Uuid, Path, description = "The record's id")),
+    params(("id" = uuid::Uuid, Path, description = "The id of one of the thread's records")),
     responses(
         (status = 200, description = "The page", content((String = "text/html"))),
         ById, NeedsSession, Unavailable,
     ))]
 #[allow(dead_code)]
 fn written_report() {}
+
+/// A thread as a printable written report (书面报告), an HTML page for A4:
+/// 报送单位, 报送对象, 签发人, 审核人 and 签发时间 of its latest signing (or
+/// that it is not signed yet), the grade and why, then every record in
+/// stage order with its filled sentence, its three times (Beijing time),
+/// the clock offset, the reporter and its photos as thumbnails (`data:`
+/// URLs). Records received after the latest signing are marked as not
+/// signed. No scripts; print it from the browser.
+#[utoipa::path(get, path = "/api/threads/{id}/written", tag = "exports", security(("bearer" = [])),
+    params(("id" = uuid::Uuid, Path, description = "The thread's id: the id of its first record")),
+    responses(
+        (status = 200, description = "The page", content((String = "text/html"))),
+        ById, NeedsSession, Unavailable,
+    ))]
+#[allow(dead_code)]
+fn written_thread() {}
+
+/// The signings of the thread's written report, oldest first. Officers and
+/// administrators whose area has a record of the thread.
+#[utoipa::path(get, path = "/api/threads/{id}/signatures", tag = "office", security(("bearer" = [])),
+    params(("id" = uuid::Uuid, Path, description = "The thread's id: the id of its first record")),
+    responses(
+        (status = 200, body = Vec<kuaibao_core::signing::Signature>, description = "The signings"),
+        (status = 400, body = ApiError, description = "The id is not a UUID"),
+        (status = 403, body = ApiError, description = "A reporter's account"),
+        (status = 404, body = ApiError, description = "No record of the thread in the caller's area"),
+        NeedsSession, Unavailable,
+    ))]
+#[allow(dead_code)]
+fn list_signatures() {}
+
+/// Sign the thread's written report (签发) as 签发人, naming the 审核人 and
+/// the recipient (上级单位); the 报送单位 is the officer's area.
+/// Idempotent by the id the browser made: 201 the first time, 200 with the
+/// stored one for a replay, 409 for the id with other content. Only
+/// officers and administrators of the thread's area or above; audited.
+#[utoipa::path(post, path = "/api/threads/{id}/signatures", tag = "office", security(("bearer" = [])),
+    params(("id" = uuid::Uuid, Path, description = "The thread's id: the id of its first record")),
+    request_body(content = kuaibao_core::signing::Sign, content_type = "application/json"),
+    responses(
+        (status = 201, body = kuaibao_core::signing::Signature, description = "Stored"),
+        (status = 200, body = kuaibao_core::signing::Signature, description = "Stored before: the same again"),
+        (status = 400, body = ApiError, description = "The id is not a UUID, or the body is not JSON of the right shape"),
+        (status = 403, body = ApiError, description = "A reporter's account, or an office below the thread's area (`fields` names `thread`)"),
+        (status = 404, body = ApiError, description = "No record of the thread in the caller's area"),
+        (status = 409, body = ApiError, description = "The signing's id is stored with other content"),
+        (status = 413, body = ApiError, description = "Larger than the API's body limit"),
+        (status = 415, body = ApiError, description = "Not declared `Content-Type: application/json`"),
+        (status = 422, body = ApiError, description = "`recipient` or `reviewer` empty, too long or with control characters, or `report_id` not a record of this thread (`fields` names each)"),
+        NeedsSession, Unavailable,
+    ))]
+#[allow(dead_code)]
+fn sign_written() {}
+
+/// Incidents counted and their figures summed by area × event day (Beijing
+/// time) × category, as CSV (UTF-8 with a BOM, RFC 4180): 事件日期, 区域代码,
+/// 区域, 类别代码, 类别, 事件数, then one column per figure headed
+/// `label（unit）[blank id]`, and a last row 合计. Each incident counts once,
+/// with the latest figures its records gave (a 续报 supersedes a 首报); an
+/// empty cell is a figure none of the row's incidents gave. Hazards are not
+/// counted. Officers and administrators only, their area and below.
+#[utoipa::path(get, path = "/api/exports/statistics.csv", tag = "exports", security(("bearer" = [])),
+    params(StatsParams),
+    responses(
+        (status = 200, description = "The CSV file (`Content-Disposition: attachment`)",
+            content((String = "text/csv")), headers(("Content-Disposition" = String))),
+        (status = 400, body = ApiError, description = "A query value is not acceptable (an unknown level, a bad date, `to` before `from`, an area outside the caller's), or an unknown or repeated parameter (`fields` names each)"),
+        (status = 403, body = ApiError, description = "A reporter's account"),
+        NeedsSession, Unavailable,
+    ))]
+#[allow(dead_code)]
+fn statistics_csv() {}
+
+/// The same statistics table as JSON, for the desk: the figure columns,
+/// the rows (by day, then area in tree order, then category) and the
+/// total. Officers and administrators only, their area and below.
+#[utoipa::path(get, path = "/api/office/statistics", tag = "office", security(("bearer" = [])),
+    params(StatsParams),
+    responses(
+        (status = 200, body = kuaibao_core::statistics::Table, description = "The table"),
+        (status = 400, body = ApiError, description = "A query value is not acceptable (an unknown level, a bad date, `to` before `from`, an area outside the caller's), or an unknown or repeated parameter (`fields` names each)"),
+        (status = 403, body = ApiError, description = "A reporter's account"),
+        NeedsSession, Unavailable,
+    ))]
+#[allow(dead_code)]
+fn office_statistics() {}
 
 /// The duty office's inbox: the threads of the caller's area and below that
 /// the filter keeps, most urgent first (grade, deadline state, stage, age),

@@ -164,14 +164,24 @@ fn column(name: &str) -> usize {
     HEADER.iter().position(|h| *h == name).expect("a column")
 }
 
+/// The column of figure `id`, found as a program would: by the blank id in
+/// brackets at the end of its header.
+fn figure_column(header: &[String], id: &str) -> usize {
+    let tail = format!("[{id}]");
+    let found: Vec<usize> = (0..header.len()).filter(|i| header[*i].ends_with(&tail)).collect();
+    assert_eq!(found.len(), 1, "one column for {id}: {header:?}");
+    found[0]
+}
+
 #[tokio::test]
 async fn the_csv_is_utf8_with_a_bom_one_row_per_record_and_defuses_formulas() {
     let w = world().await;
     let rows = csv_rows(&w.app, &w.officer, "").await;
-    assert_eq!(rows[0], HEADER, "the header row, in Chinese");
+    assert_eq!(rows[0][..HEADER.len()], HEADER, "the header row, in Chinese");
+    let header = &rows[0];
     let body = &rows[1..];
     assert_eq!(body.len(), 4, "first, follow-up, hazard, formula: {body:?}");
-    assert!(body.iter().all(|r| r.len() == HEADER.len()));
+    assert!(body.iter().all(|r| r.len() == header.len()));
     let by_id = |id: ReportId| {
         body.iter()
             .find(|r| r[column("记录编号")] == id.to_string())
@@ -201,8 +211,27 @@ async fn the_csv_is_utf8_with_a_bom_one_row_per_record_and_defuses_formulas() {
     assert!(text.contains("滑坡冲毁\"村道\", 约 50 米 <b>&'已封路'</b>"), "{text}");
     assert!(text.contains("纬度 30.658600，经度 104.064800"), "{text}");
 
+    // One column per figure, after the fixed ones, each once, headed by
+    // label, unit and id; every record's own figure in it.
+    let figures = &header[HEADER.len()..];
+    assert!(figures.len() >= 10, "every Count and Amount blank: {figures:?}");
+    let dead = figure_column(header, "dead");
+    assert_eq!(header[dead], "死亡人数（人）[dead]");
+    assert_eq!(
+        header[figure_column(header, "direct_loss")],
+        "直接经济损失（万元）[direct_loss]"
+    );
+    assert_eq!(Some(&first[dead]), w.first.answers.get("dead"));
+    assert_eq!(follow_up[dead], "4");
+    let injured = figure_column(header, "injured");
+    assert_eq!(Some(&follow_up[injured]), w.follow_up.answers.get("injured"));
+    // A figure the general template does not have: empty for its records.
+    let collapsed = figure_column(header, "houses_collapsed");
+    assert_eq!(first[collapsed], "");
+
     let hazard = by_id(w.hazard.id);
     assert_eq!(hazard[column("阶段")], "发现隐患");
+    assert_eq!(hazard[dead], "", "a hazard has no casualty figures");
     assert_eq!(hazard[column("等级")], "");
     assert_eq!(
         (hazard[column("照片应到")].as_str(), hazard[column("照片已到")].as_str()),
@@ -233,7 +262,7 @@ async fn the_csv_is_utf8_with_a_bom_one_row_per_record_and_defuses_formulas() {
 
     // The neighbouring township's officer: the header, no rows.
     let none = csv_rows(&w.app, &w.neighbour, "").await;
-    assert_eq!(none, vec![HEADER.map(str::to_owned).to_vec()]);
+    assert_eq!(none, vec![header.clone()]);
     // The reporter: her own three records.
     assert_eq!(csv_rows(&w.app, &w.app.client, "").await.len(), 4);
     w.app.stop().await;
@@ -444,12 +473,32 @@ async fn the_written_report_is_a_printable_page_within_the_csp() {
         "{first}"
     );
 
+    // By any record, the whole thread in stage order, as by the thread.
+    assert!(first.contains("<h2>续报一</h2>") && first.find("<h2>首报</h2>") < first.find("<h2>续报一</h2>"));
+    let by_thread = w
+        .app
+        .get_as(&w.officer, &format!("/api/threads/{}/written", w.first.id))
+        .await;
+    assert_eq!(by_thread.status(), StatusCode::OK);
+    let by_thread = by_thread.text().await.expect("body");
+    assert!(
+        by_thread.contains("首报 → 续报一") && by_thread.contains("未签发"),
+        "{by_thread}"
+    );
+
+    // The hazard's photo, arrived, as a thumbnail the policy allows.
     let hazard = w.app.get_as(&w.officer, &written_path(w.hazard.id)).await;
     let hazard = hazard.text().await.expect("body");
     assert!(
         hazard.contains("风险隐患书面报告") && hazard.contains("应到 1 张，已到 1 张"),
         "{hazard}"
     );
+    assert_eq!(
+        hazard.matches("<img src=\"data:image/jpeg;base64,").count(),
+        1,
+        "{hazard}"
+    );
+    assert!(csp.contains("img-src 'self' blob: data:"), "{csp}");
 
     let (status, _) = api_error(w.app.get_as(&w.neighbour, &written_path(w.follow_up.id)).await).await;
     assert_eq!(status, StatusCode::NOT_FOUND);

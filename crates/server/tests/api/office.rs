@@ -334,13 +334,13 @@ async fn the_office_is_scoped_and_refused_to_reporters() {
 
 /// An open event stream, read as the office page reads it (with `fetch`
 /// and the bearer token).
-struct Events {
+pub(crate) struct Events {
     res: Response,
     buf: String,
 }
 
 impl Events {
-    async fn open(app: &TestApp, client: &Client) -> Events {
+    pub(crate) async fn open(app: &TestApp, client: &Client) -> Events {
         let res = app.get_as(client, EVENTS_PATH).await;
         assert_eq!(res.status(), StatusCode::OK);
         assert_eq!(res.headers()[CONTENT_TYPE], "text/event-stream");
@@ -368,7 +368,7 @@ impl Events {
     }
 
     /// The next change within `wait`, comments skipped; `None` if none came.
-    async fn next(&mut self, wait: Duration) -> Option<Change> {
+    pub(crate) async fn next(&mut self, wait: Duration) -> Option<Change> {
         let until = Instant::now() + wait;
         loop {
             while let Some(end) = self.buf.find("\n\n") {
@@ -448,9 +448,9 @@ async fn a_stream_ends_within_5_s_of_a_logout_a_revocation_or_a_disabling() {
     app.stop().await;
 }
 
-const SOON: Duration = Duration::from_secs(5);
+pub(crate) const SOON: Duration = Duration::from_secs(5);
 /// Long enough for a change that would come to have come.
-const QUIET: Duration = Duration::from_millis(800);
+pub(crate) const QUIET: Duration = Duration::from_millis(800);
 
 #[tokio::test]
 async fn changes_reach_live_streams_in_scope_only() {

@@ -335,6 +335,24 @@ async fn real_answers_match_their_documented_schemas() {
         app.client.get(app.url(&format!("/api/threads/{}", new_id()))),
     )
     .await;
+
+    // The statistics of an incident, with figures and without (null).
+    conforms(&doc, "post", "/api/reports", submit(&new_report())).await;
+    let statistics = conforms(
+        &doc,
+        "get",
+        "/api/office/statistics",
+        app.admin.get(app.url("/api/office/statistics?level=township")),
+    )
+    .await;
+    assert_eq!(statistics["total_threads"], 1, "{statistics}");
+    conforms(
+        &doc,
+        "get",
+        "/api/office/statistics",
+        app.client.get(app.url("/api/office/statistics")),
+    )
+    .await; // a reporter: 403
 }
 
 #[tokio::test]

@@ -1,0 +1,126 @@
+//! Signings of a thread's written report (see
+//! migrations/*/0008_signatures.sql and `kuaibao_core::signing`): stored
+//! once by their browser-made id, audited, never changed.
+
+use chrono::Utc;
+use kuaibao_core::signing::{Signature, Words};
+use kuaibao_core::ReportId;
+use serde_json::json;
+use sqlx::Connection;
+use uuid::Uuid;
+
+use super::audit::{self, Actor};
+use super::office::{parse_id, parse_time, parse_uuid, Kept};
+use super::photos::db_time;
+use super::{Pool, StoreError};
+
+const COLUMNS: &str = "s.id, s.thread_id, s.report_id, s.recipient, s.reviewer, us.username, us.display_name, \
+     s.area_id, ar.name AS area_name, s.signed_at, s.officer_id";
+const FROM: &str =
+    "FROM signatures AS s JOIN users AS us ON us.id = s.officer_id JOIN areas AS ar ON ar.id = s.area_id";
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: String,
+    thread_id: String,
+    report_id: String,
+    recipient: String,
+    reviewer: String,
+    username: String,
+    display_name: String,
+    area_id: String,
+    area_name: String,
+    signed_at: String,
+    officer_id: String,
+}
+
+impl Row {
+    fn decode(self) -> Result<Signature, StoreError> {
+        Ok(Signature {
+            id: parse_uuid(&self.id)?,
+            thread_id: parse_id(&self.thread_id)?,
+            report_id: parse_id(&self.report_id)?,
+            recipient: self.recipient,
+            reviewer: self.reviewer,
+            by: self.username,
+            by_name: self.display_name,
+            unit_id: self.area_id,
+            unit: self.area_name,
+            signed_at: parse_time(&self.id, &self.signed_at)?,
+        })
+    }
+}
+
+/// Stores `actor`'s signing `id` of `thread` (covering up to `report`),
+/// as an officer of `area_id`, unless the id is stored already. The caller
+/// has checked who may sign and that the record is of the thread. Race-safe
+/// like acknowledgements: the UNIQUE id decides, and a replay reads the row.
+pub async fn sign(
+    pool: &Pool,
+    actor: &Actor,
+    area_id: &str,
+    id: Uuid,
+    thread: ReportId,
+    report: ReportId,
+    words: &Words,
+) -> Result<Kept<Signature>, StoreError> {
+    let officer = actor.user_id.as_deref().unwrap_or_default();
+    let (id, thread, report) = (id.to_string(), thread.to_string(), report.to_string());
+    let mut conn = pool.acquire().await?;
+    let mut tx = conn.begin().await?;
+    let new: Option<(i64,)> = sqlx::query_as(
+        "INSERT INTO signatures (id, thread_id, report_id, officer_id, area_id, recipient, reviewer, signed_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING RETURNING seq",
+    )
+    .bind(&id)
+    .bind(&thread)
+    .bind(&report)
+    .bind(officer)
+    .bind(area_id)
+    .bind(&words.recipient)
+    .bind(&words.reviewer)
+    .bind(db_time(Utc::now()))
+    .fetch_optional(&mut *tx)
+    .await?;
+    if new.is_some() {
+        audit::record(
+            &mut tx,
+            actor,
+            "thread.sign",
+            &id,
+            json!({ "thread": thread, "report": report, "recipient": words.recipient }),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    let row: Row = sqlx::query_as(&format!("SELECT {COLUMNS} {FROM} WHERE s.id = $1"))
+        .bind(&id)
+        .fetch_one(&mut *conn)
+        .await?;
+    if row.thread_id != thread
+        || row.report_id != report
+        || row.officer_id != officer
+        || row.recipient != words.recipient
+        || row.reviewer != words.reviewer
+    {
+        return Ok(Kept::Conflict);
+    }
+    let signature = row.decode()?;
+    Ok(if new.is_some() {
+        Kept::Created(signature)
+    } else {
+        Kept::Replayed(signature)
+    })
+}
+
+/// The signings of `thread`, oldest first. The caller has checked that the
+/// thread is in the reader's scope.
+pub async fn of_thread(pool: &Pool, thread: ReportId) -> Result<Vec<Signature>, StoreError> {
+    let rows: Vec<Row> = sqlx::query_as(&format!(
+        "SELECT {COLUMNS} {FROM} WHERE s.thread_id = $1 ORDER BY s.seq"
+    ))
+    .bind(thread.to_string())
+    .fetch_all(pool)
+    .await?;
+    rows.into_iter().map(Row::decode).collect()
+}

@@ -1,0 +1,102 @@
+//! Signing a thread's written report on the desk (`kuaibao_core::signing`):
+//! `POST /api/threads/{id}/signatures` stores a signing once by its id,
+//! `GET` lists the thread's signings. The printed report
+//! (`GET /api/threads/{id}/written`) shows them.
+//!
+//! Refused, with nothing stored and the attempt audited: a reporter (403),
+//! a thread outside the caller's area (404, as if it did not exist), and an
+//! office below the thread's area that can read one of its records (403,
+//! by `kuaibao_core::writers`' test of an office above the thread).
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use kuaibao_core::office::ChangeKind;
+use kuaibao_core::signing::{self, Sign, Signature};
+use kuaibao_core::validate::ErrorCode;
+use kuaibao_core::writers::Writer;
+use kuaibao_core::{FieldError, Lang};
+
+use super::error::AppError;
+use super::extract::{JsonBody, PathParam};
+use super::office::{announced, may_answer, require_office, thread_in_scope};
+use super::reports::parse_id;
+use super::AppState;
+use crate::auth::Caller;
+use crate::db::reports::{self as rows, HolderRow};
+use crate::db::signatures;
+
+pub use kuaibao_core::signing::SIGNATURES_PATH;
+
+/// `POST /api/threads/{id}/signatures`: 201 and the stored signing; 200
+/// and the same again for a replay of its id; 409 for its id with other
+/// content; 422 naming `recipient`, `reviewer` or `report_id`.
+pub async fn sign(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathParam(id): PathParam<String>,
+    JsonBody(body): JsonBody<Sign>,
+) -> Result<(StatusCode, Json<Signature>), AppError> {
+    // A malformed request is refused as such whoever sends it (400 before
+    // 403), as on every other path.
+    let thread = parse_id(&id, "thread")?;
+    let records = may_answer(&state, &caller, thread, "thread.sign").await?;
+    let user = &caller.0.user;
+    let writer = Writer {
+        user_id: &user.account.id,
+        role: user.account.role,
+        area_path: &user.area_path,
+    };
+    let holder = rows::thread_holder(&state.pool, thread).await?;
+    if let Err(refusal) = signing::may_sign(&writer, holder.as_ref().map(HolderRow::holder).as_ref()) {
+        tracing::warn!(%thread, user = %user.account.id, "signing refused: {refusal}");
+        let detail = serde_json::json!({ "action": "thread.sign", "reason": refusal.to_string() });
+        crate::db::audit::refusal(
+            &state.pool,
+            &caller.actor(),
+            "thread.refuse",
+            &thread.to_string(),
+            detail,
+        )
+        .await?;
+        return Err(AppError::NotPermitted(vec![FieldError::new(
+            "thread",
+            ErrorCode::NotPermitted,
+            refusal.text().get(Lang::Zh),
+            refusal.text().get(Lang::En),
+        )]));
+    }
+    if !records.contains(&body.report_id) {
+        return Err(AppError::InvalidForm(vec![FieldError::new(
+            "report_id",
+            ErrorCode::BadId,
+            "该记录不属于此事件，请刷新页面后重新签发",
+            "that record is not one of this thread's; reload the page and sign again",
+        )]));
+    }
+    let words = body.check().map_err(AppError::InvalidForm)?;
+    let kept = signatures::sign(
+        &state.pool,
+        &caller.actor(),
+        &user.account.area.id,
+        body.id,
+        thread,
+        body.report_id,
+        &words,
+    )
+    .await?;
+    announced(&state, kept, body.id, thread, ChangeKind::Signed).await
+}
+
+/// `GET /api/threads/{id}/signatures`: the thread's signings, oldest
+/// first. Officers and administrators whose area has a record of it.
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    PathParam(id): PathParam<String>,
+) -> Result<Json<Vec<Signature>>, AppError> {
+    let thread = parse_id(&id, "thread")?;
+    require_office(&caller)?;
+    thread_in_scope(&state.pool, &caller, thread).await?;
+    Ok(Json(signatures::of_thread(&state.pool, thread).await?))
+}

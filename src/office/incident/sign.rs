@@ -1,0 +1,177 @@
+//! 签发: the officer signs the thread's written report for sending upward,
+//! naming the 审核人 and the recipient (上级单位), then prints it. The
+//! signing is a record on the server (`kuaibao_core::signing`); its id is
+//! made here and kept until the server answers, so a double click or a
+//! retry after a lost answer stores it once. The words are checked by the
+//! core as the server checks them; each error shows at its field.
+
+use kuaibao_core::signing::{Sign, Signature, MAX_RECIPIENT_CHARS, MAX_REVIEWER_CHARS, SIGNATURES_PATH};
+use kuaibao_core::{Lang, ReportId};
+use leptos::prelude::*;
+use uuid::Uuid;
+
+use super::answer::focus;
+use crate::office::api::{self, with_id, ApiFail};
+use crate::office::exports::{written_path, ExportButton};
+use crate::office::state::Desk;
+
+/// The form's words: owned by the page, so a live reload keeps them.
+#[derive(Debug, Clone, Copy)]
+pub struct SignDraft {
+    recipient: RwSignal<String>,
+    reviewer: RwSignal<String>,
+}
+
+impl SignDraft {
+    pub fn new() -> Self {
+        SignDraft {
+            recipient: RwSignal::new(String::new()),
+            reviewer: RwSignal::new(String::new()),
+        }
+    }
+}
+
+#[component]
+pub fn SignBox(
+    thread_id: ReportId,
+    /// The latest record: what the signature covers.
+    latest: ReportId,
+    /// The thread's signings so far, oldest first.
+    signatures: Vec<Signature>,
+    draft: SignDraft,
+    on_signed: Callback<()>,
+) -> impl IntoView {
+    let desk = expect_context::<Desk>();
+    let busy = RwSignal::new(false);
+    let errors: RwSignal<Vec<kuaibao_core::FieldError>> = RwSignal::new(Vec::new());
+    let error: RwSignal<Option<String>> = RwSignal::new(None);
+    let signed: RwSignal<Vec<Signature>> = RwSignal::new(signatures);
+    let pending: StoredValue<Option<(Uuid, String, String)>> = StoredValue::new(None);
+    let error_at = move |field: &'static str| {
+        move || {
+            errors.with(|l| {
+                l.iter()
+                    .filter(|e| e.field == field)
+                    .map(|e| e.message(Lang::Zh).to_owned())
+                    .reduce(|a, b| format!("{a}；{b}"))
+            })
+        }
+    };
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if busy.get_untracked() {
+            return;
+        }
+        errors.set(Vec::new());
+        error.set(None);
+        let (recipient, reviewer) = (draft.recipient.get_untracked(), draft.reviewer.get_untracked());
+        // The same words again after a lost answer keep their id.
+        let id = match pending.get_value() {
+            Some((id, r, v)) if r == recipient && v == reviewer => id,
+            _ => crate::platform::new_report_id().0,
+        };
+        let body = Sign {
+            id,
+            report_id: latest,
+            recipient: recipient.clone(),
+            reviewer: reviewer.clone(),
+        };
+        if let Err(found) = body.check() {
+            if let Some(first) = found.first() {
+                focus(&format!("sign-{}", first.field));
+            }
+            errors.set(found);
+            return;
+        }
+        pending.set_value(Some((id, recipient, reviewer)));
+        busy.set(true);
+        let token = desk.token();
+        leptos::task::spawn_local(async move {
+            match api::post::<_, Signature>(&token, &with_id(SIGNATURES_PATH, thread_id), &body).await {
+                Ok(s) => {
+                    pending.set_value(None);
+                    signed.update(|list| {
+                        if !list.iter().any(|x| x.id == s.id) {
+                            list.push(s)
+                        }
+                    });
+                    on_signed.run(());
+                }
+                Err(e) => {
+                    desk.failed(&e);
+                    if !matches!(e, ApiFail::Net(_)) {
+                        pending.set_value(None);
+                    }
+                    match &e {
+                        ApiFail::Fields { fields, .. } if fields.iter().any(|f| f.field != "thread") => {
+                            errors.set(fields.clone())
+                        }
+                        _ => error.set(Some(e.words())),
+                    }
+                }
+            }
+            busy.set(false);
+        });
+    };
+    let field = move |id: &'static str,
+                      label: &'static str,
+                      hint: &'static str,
+                      max: usize,
+                      value: RwSignal<String>| {
+        let error = error_at(id);
+        view! {
+            <div class="field" class:has-error=move || error().is_some()>
+                <label for=format!("sign-{id}")>{label}</label>
+                <input id=format!("sign-{id}") name=id type="text" maxlength=max.to_string() placeholder=hint
+                    aria-invalid=move || error().is_some().to_string()
+                    aria-describedby=format!("sign-{id}-error")
+                    prop:value=move || value.get()
+                    on:input=move |ev| value.set(event_target_value(&ev))/>
+                <span class="error" id=format!("sign-{id}-error") role="alert" data-testid=format!("sign-{id}-error")>{error}</span>
+            </div>
+        }
+    };
+    let list = move || {
+        signed.with(|list| {
+            list.iter()
+                .map(|s| {
+                    let covers = if s.report_id == latest {
+                        ""
+                    } else {
+                        "（签发后又收到新记录，需重新签发）"
+                    };
+                    view! {
+                        <li data-testid="signature">
+                            {format!(
+                                "{} 由 {} 签发，审核人 {}，报送 {}（报送单位 {}）{covers}",
+                                crate::office::bj(s.signed_at),
+                                s.by_name,
+                                s.reviewer,
+                                s.recipient,
+                                s.unit
+                            )}
+                        </li>
+                    }
+                })
+                .collect_view()
+        })
+    };
+    view! {
+        <form class="sign-box" on:submit=submit novalidate=true data-testid="sign-form">
+            <h3>"书面报告签发"</h3>
+            <div class="sign-fields">
+                {field("recipient", "报送对象（上级单位）", "如：××区应急管理局", MAX_RECIPIENT_CHARS, draft.recipient)}
+                {field("reviewer", "审核人", "审核人姓名", MAX_REVIEWER_CHARS, draft.reviewer)}
+            </div>
+            <div class="sign-actions">
+                <button type="submit" class="primary" disabled=move || busy.get() data-testid="sign-button">
+                    {move || if busy.get() { "正在签发…" } else { "签发（本人为签发人）" }}
+                </button>
+                <ExportButton label="打印书面报告" path=Signal::derive(move || written_path(thread_id))
+                    file=format!("kuaibao-{thread_id}.html") open=true testid="export-written"/>
+            </div>
+            <p class="error" role="alert" data-testid="sign-error">{move || error.get()}</p>
+            <ul class="signatures" aria-label="签发记录" data-testid="signatures">{list}</ul>
+        </form>
+    }
+}
