@@ -55,7 +55,7 @@ pub fn page(thread: &ThreadRecords, index: usize, photos: &ReportPhotos) -> Stri
     } else {
         "突发事件信息"
     };
-    let stage = report.stage.name_in(summary.hazard).get(Lang::Zh);
+    let stage = summary.stage_name(report.stage).get(Lang::Zh);
     let title = format!("{}{}书面报告", summary.title_zh, stage);
     let body = template.map_or_else(
         || "（模板未知，无法还原报告句子）".to_owned(),
