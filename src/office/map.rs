@@ -13,7 +13,6 @@
 
 use kuaibao_core::geo::{self, MapConfig, PointKind, PointStyle, TileCrs, MAP_PATH, NO_TILES_NOTE};
 use kuaibao_core::office::{Inbox, ThreadSummary, INBOX_PATH};
-use kuaibao_core::stage::ThreadKind;
 use kuaibao_core::Lang;
 use leptos::html;
 use leptos::prelude::*;
@@ -74,10 +73,7 @@ fn kind_words(thread: &ThreadSummary) -> String {
 fn point(thread: &ThreadSummary, (lat, lon): (f64, f64), crs: TileCrs) -> Point {
     let style = PointStyle::of(thread);
     let (shown_lat, shown_lon) = geo::display_position(lat, lon, crs);
-    let stage = thread
-        .latest_stage
-        .name_for(ThreadKind::of_template_id(&thread.template_id, thread.hazard))
-        .get(Lang::Zh);
+    let stage = thread.stage_name(thread.latest_stage).get(Lang::Zh);
     let mut facts = vec![
         ("等级", kind_words(thread)),
         ("阶段", stage),

@@ -413,6 +413,14 @@ pub struct ThreadSummary {
     pub open_requests: Vec<FollowUpRequest>,
 }
 
+impl ThreadSummary {
+    /// A stage's name in this thread: 初报/核报 in a natural disaster's, a
+    /// hazard's finding, else 首报/终报.
+    pub fn stage_name(&self, stage: Stage) -> crate::stage::StageName {
+        stage.name_for(crate::stage::ThreadKind::of_template_id(&self.template_id, self.hazard))
+    }
+}
+
 /// The inbox: threads, most urgent first, and the server's clock (the page
 /// counts deadlines down from it, not from the desk computer's clock).
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -655,6 +663,24 @@ mod tests {
             acknowledged: None,
             open_requests: Vec::new(),
         }
+    }
+
+    #[test]
+    fn a_summary_names_stages_by_its_kind_of_thread() {
+        let flood = summary(1, Some(Grade::IV), DeadlineState::Clear, Stage::Final, true, 0);
+        assert_eq!(flood.stage_name(Stage::Initial).get(crate::Lang::Zh), "初报");
+        assert_eq!(flood.stage_name(Stage::Final).get(crate::Lang::Zh), "核报");
+        let fire = ThreadSummary {
+            template_id: "fire".into(),
+            ..flood.clone()
+        };
+        assert_eq!(fire.stage_name(Stage::Final).get(crate::Lang::Zh), "终报");
+        let hazard = ThreadSummary {
+            template_id: "hazard".into(),
+            hazard: true,
+            ..flood
+        };
+        assert_eq!(hazard.stage_name(Stage::Initial).get(crate::Lang::Zh), "发现隐患");
     }
 
     #[test]

@@ -5,7 +5,6 @@
 use chrono::{DateTime, Utc};
 use kuaibao_core::desk::{age_words, deadline_key, deadline_words, most_pressing};
 use kuaibao_core::office::ThreadSummary;
-use kuaibao_core::stage::ThreadKind;
 use kuaibao_core::Lang;
 use leptos::prelude::*;
 
@@ -24,10 +23,7 @@ pub fn InboxLine(
     let elapsed = move || ((desk.now_ms.get() - at_ms) / 1000.0).floor().max(0.0) as i64;
     let href = Route::Thread(thread.thread_id).to_hash();
     let grade = grade_badge(&thread);
-    let stage = thread
-        .latest_stage
-        .name_for(ThreadKind::of_template_id(&thread.template_id, thread.hazard))
-        .get(Lang::Zh);
+    let stage = thread.stage_name(thread.latest_stage).get(Lang::Zh);
     let stage = if thread.finished {
         stage
     } else if thread.hazard {

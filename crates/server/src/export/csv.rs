@@ -23,7 +23,7 @@
 //!   negative clock offset, say) is left alone: it cannot be a formula.
 
 use kuaibao_core::figures::{self, Figure};
-use kuaibao_core::{Lang, Stage};
+use kuaibao_core::Lang;
 
 use super::{beijing_time, beijing_wall_time, position, zoned_time, ThreadRecords};
 
@@ -95,7 +95,7 @@ fn row(thread: &ThreadRecords, i: usize) -> [String; 19] {
     [
         summary.thread_id.to_string(),
         report.id.to_string(),
-        stage_name(report.stage, summary.hazard),
+        summary.stage_name(report.stage).get(Lang::Zh),
         summary.template_id.clone(),
         summary.title_zh.clone(),
         area_id,
@@ -121,10 +121,6 @@ fn row(thread: &ThreadRecords, i: usize) -> [String; 19] {
             .map(|t| t.fill(&report.answers, &report.photos, Lang::Zh))
             .unwrap_or_default(),
     ]
-}
-
-fn stage_name(stage: Stage, hazard: bool) -> String {
-    stage.name_in(hazard).get(Lang::Zh)
 }
 
 pub fn push_row(out: &mut String, cells: impl IntoIterator<Item = String>) {

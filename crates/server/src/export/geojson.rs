@@ -43,7 +43,7 @@ fn feature(thread: &ThreadRecords) -> Value {
             "hazard": s.hazard,
             "grade": s.grade.map(|g| g.code()),
             "grade_name": s.grade.map(|g| g.name().zh),
-            "stage": s.latest_stage.name_in(s.hazard).get(Lang::Zh),
+            "stage": s.stage_name(s.latest_stage).get(Lang::Zh),
             "records": s.records,
             "finished": s.finished,
             "occurred_at": s.occurred_at.and_then(beijing_wall_time),

@@ -129,7 +129,7 @@ pub fn page(thread: &ThreadRecords, photos: &[RecordPhotos], signatures: &[Signa
         thread
             .records
             .iter()
-            .map(|r| r.report().stage.name_in(summary.hazard).get(Lang::Zh))
+            .map(|r| summary.stage_name(r.report().stage).get(Lang::Zh))
             .collect::<Vec<_>>()
             .join(" → "),
     ));
@@ -198,7 +198,7 @@ fn push_table(html: &mut String, rows: &[(&str, String)]) {
 fn push_record(html: &mut String, thread: &ThreadRecords, index: usize, photos: Option<&RecordPhotos>, unsigned: bool) {
     let record = &thread.records[index];
     let report = record.report();
-    let stage = report.stage.name_in(thread.summary.hazard).get(Lang::Zh);
+    let stage = thread.summary.stage_name(report.stage).get(Lang::Zh);
     let body = record.template().map_or_else(
         || "（模板未知，无法还原报告句子）".to_owned(),
         |t| t.fill(&report.answers, &report.photos, Lang::Zh),
