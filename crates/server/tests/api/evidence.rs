@@ -84,6 +84,34 @@ async fn a_major_incident_needs_a_photo_or_video() {
     app.stop().await;
 }
 
+/// A 首报 of a flood filled with version 2 (which asks whether an
+/// emergency response is launched), answering `response`, with `photos`
+/// photos announced.
+fn responded(response: &str, photos: usize) -> Report {
+    let template = catalogue::find("flood", 2).expect("flood version 2");
+    let mut report = graded(Grade::IV, photos);
+    report.template_id = template.id.into();
+    report.template_version = template.version;
+    report.answers = kuaibao_core::examples::filled(template);
+    report.answers.insert("emergency_response".into(), response.into());
+    report
+}
+
+#[tokio::test]
+async fn a_launched_emergency_response_needs_three_photos() {
+    let (app, dirs) = spawn_app().await;
+    assert_accepted(&app, &app.client, &responded("no", 0), "no response, no photo").await;
+    for n in [0, 2] {
+        assert_unadmitted(&app, &dirs, &app.client, &responded("yes", n), "photos").await;
+    }
+    // Two photos and a video: still two photos.
+    let mut with_video = responded("yes", 3);
+    with_video.photos[2].mime = "video/webm".into();
+    assert_unadmitted(&app, &dirs, &app.client, &with_video, "photos").await;
+    assert_accepted(&app, &app.client, &responded("yes", 3), "a response with 3 photos").await;
+    app.stop().await;
+}
+
 #[tokio::test]
 async fn a_closing_needs_its_after_photo_an_officer_and_a_rectification() {
     let (app, dirs) = spawn_app().await;
