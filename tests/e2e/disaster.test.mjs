@@ -189,6 +189,20 @@ test('a flood: 初报 → 续报一 → 日报（无变化） → 核报 from th
   assert.match(await desk.locator('#chain-title').innerText(), /初报 → 续报 → 日报 → 核报/);
   await desk.locator('[data-testid=deadline][data-rule=disaster_daily]').first().waitFor();
   assert.equal(await desk.locator('[data-testid=deadline][data-rule=disaster_daily]').first().getAttribute('data-state'), 'clear', 'met: nothing pending');
+  // The statistics table counts the disaster once, by its latest figures
+  // (the 续报's 150 affected, carried on to the 核报; not the 初报's 120).
+  await desk.getByTestId('nav-statistics').click();
+  const row = desk.locator('[data-testid=stats-row][data-category=flood]');
+  await row.waitFor({ timeout: 20_000 });
+  assert.equal(await row.getByTestId('stats-threads').innerText(), '1', 'four records, one disaster');
+  const heads = await desk.locator('table.stats thead th').allInnerTexts();
+  const cells = await row.locator('td, th').allInnerTexts();
+  const at = (label) => cells[heads.findIndex((h) => h.startsWith(label))];
+  assert.equal(at('受灾人口'), '150');
+  assert.equal(at('紧急转移安置'), '30');
+  assert.equal(at('需紧急生活救助'), '20');
+  assert.equal(at('倒塌房屋户数'), '2', heads.join('|'));
+  await desk.goBack();
   if (SHOTS) {
     await desk.screenshot({ path: `${SHOTS}/desk-chain-1366.png`, fullPage: true });
     await desk.setViewportSize({ width: 360, height: 640 });
