@@ -119,7 +119,8 @@ pub fn CloseBox(
             match api::submit_report(&token, &report).await {
                 Ok(_receipt) => {
                     pending.set_value(None);
-                    on_closed.run(());
+                    // The page may have been left while the answer came.
+                    let _page_left = on_closed.try_run(());
                 }
                 Err(e) => {
                     desk.failed(&e);
