@@ -149,7 +149,8 @@ pub fn MapPage() -> impl IntoView {
         let mine = seq.get_value();
         leptos::task::spawn_local(async move {
             let result = api::get::<Inbox>(&token, INBOX_PATH).await;
-            if seq.get_value() != mine {
+            // A newer fetch is on its way, or the map was left meanwhile.
+            if seq.try_get_value() != Some(mine) {
                 return;
             }
             if let Err(e) = &result {

@@ -48,8 +48,9 @@ pub fn InboxPage() -> impl IntoView {
         let mine = seq.get_value();
         leptos::task::spawn_local(async move {
             let result = api::get::<Inbox>(&token, &path).await;
-            // A slower, older answer must not replace a newer one.
-            if seq.get_value() != mine {
+            // A slower, older answer must not replace a newer one; and the
+            // inbox may have been left meanwhile (its values are gone).
+            if seq.try_get_value() != Some(mine) {
                 return;
             }
             if let Err(e) = &result {

@@ -50,7 +50,8 @@ pub fn AcknowledgeBox(
                 Ok(a) => {
                     pending.set_value(None);
                     done.set(Some(a));
-                    on_answered.run(());
+                    // The page may have been left while the answer came.
+                    let _page_left = on_answered.try_run(());
                 }
                 Err(e) => {
                     desk.failed(&e);
@@ -142,7 +143,8 @@ pub fn AskBox(
                             s.push(r)
                         }
                     });
-                    on_answered.run(());
+                    // The page may have been left while the answer came.
+                    let _page_left = on_answered.try_run(());
                 }
                 Err(e) => {
                     desk.failed(&e);

@@ -95,7 +95,8 @@ pub fn SignBox(
                             list.push(s)
                         }
                     });
-                    on_signed.run(());
+                    // The page may have been left while the answer came.
+                    let _page_left = on_signed.try_run(());
                 }
                 Err(e) => {
                     desk.failed(&e);
