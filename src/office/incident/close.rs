@@ -57,6 +57,9 @@ const BLANKS: [Field; 4] = [
     },
 ];
 
+/// What a closing is made of: what is typed and the photos chosen.
+type Typed = (ClosingForm, Vec<PhotoRef>);
+
 /// What the closing form keeps across live reloads of the thread: owned
 /// by the page, so a reload redraws the form without wiping it.
 #[derive(Clone, Copy)]
@@ -68,7 +71,7 @@ pub struct CloseDraft {
     /// The record last sent without an answer (or whose photo did not
     /// finish), and the inputs it was made of: sending them again sends
     /// the very same record.
-    pending: StoredValue<Option<((ClosingForm, Vec<PhotoRef>), Report)>>,
+    pending: StoredValue<Option<(Typed, Report)>>,
 }
 
 impl CloseDraft {
@@ -107,7 +110,7 @@ pub fn CloseBox(
         // pair sends the very same record again.
         let photos: Vec<_> = photo.with_untracked(|p| p.iter().map(DeskPhoto::to_ref).collect());
         let typed = (form.get_untracked(), photos);
-        let make = |(typed, photos): &(ClosingForm, Vec<PhotoRef>)| {
+        let make = |(typed, photos): &Typed| {
             typed.check(
                 crate::platform::new_report_id(),
                 thread_id,

@@ -82,6 +82,8 @@ fn send_once<I: Clone + Send + Sync + 'static>(
     pending.set_value(Some((inputs, report.clone())));
     busy.set(true);
     let token = desk.token();
+    // The page may be gone when the answer comes (the officer moved on):
+    // everything after the await is tried, not assumed.
     leptos::task::spawn_local(async move {
         match api::submit_report(&token, &report).await {
             Ok(_receipt) => {
@@ -91,24 +93,30 @@ fn send_once<I: Clone + Send + Sync + 'static>(
                 };
                 match then {
                     Ok(()) => {
-                        pending.set_value(None);
-                        on_done.run(());
+                        pending.try_set_value(None);
+                        on_done.try_run(());
                     }
-                    Err(words) => shown.general.set(Some(words)),
+                    Err(words) => {
+                        shown.general.try_set(Some(words));
+                    }
                 }
             }
             Err(e) => {
                 desk.failed(&e);
                 if !matches!(e, ApiFail::Net(_)) {
-                    pending.set_value(None);
+                    pending.try_set_value(None);
                 }
                 match e {
                     ApiFail::Fields { fields, .. } => (shown.place)(shown.fields, shown.general, fields),
-                    ApiFail::Net(_) => shown.general.set(Some(shown.offline.to_owned())),
-                    other => shown.general.set(Some(other.words())),
+                    ApiFail::Net(_) => {
+                        shown.general.try_set(Some(shown.offline.to_owned()));
+                    }
+                    other => {
+                        shown.general.try_set(Some(other.words()));
+                    }
                 }
             }
         }
-        busy.set(false);
+        busy.try_set(false);
     });
 }
