@@ -53,8 +53,8 @@ fn a_thread_of_two_stages_counts_once_on_its_event_day_with_the_later_figures() 
     assert_eq!(value_of(&table, &table.rows[0].figures, "dead"), Some("3"));
     assert_eq!(
         value_of(&table, &table.rows[0].figures, "missing"),
-        Some("2"),
-        "the example's 2"
+        Some("0"),
+        "the example's 0"
     );
     assert_eq!(fixed("0.05", 2), Some(5));
     assert_eq!(fixed_text(100_000_030, 2), "1000000.3");

@@ -37,9 +37,12 @@ fn submitted<R: StageRecord>(r: &R) -> Option<NaiveDateTime> {
 pub fn days<R: StageRecord>(judge: &Judge<'_, R>, now: NaiveDateTime) -> Vec<(NaiveDate, bool)> {
     let records = judge.records;
     let opened = records.iter().find(|r| !r.stage().is_call()).and_then(submitted);
-    let (Some(ThreadKind::NaturalDisaster), Some(_), Some(start)) = (judge.kind(), opened, judge.clock_start()) else {
+    let (Some(ThreadKind::NaturalDisaster), Some(opened)) = (judge.kind(), opened) else {
         return Vec::new();
     };
+    // From the day the clock started (a submitted 初报 has its event
+    // time); the day it was filed if it says none.
+    let start = judge.clock_start().unwrap_or(opened);
     let verified = records
         .iter()
         .filter(|r| r.stage() == Stage::Final)
