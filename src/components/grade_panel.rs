@@ -28,6 +28,7 @@ pub fn GradePanel(
     // closure: a memo of its own costs the download more than the work.
     let graded = move || suggestion.with(|s| s.graded(template));
     let chosen = move || own.get().map_or_else(|| suggestion.get().grade, |o| o.chosen);
+    let open = move || graded().is_none() && own.with(Option::is_none);
     let choose = move |ev| {
         let picked = Grade::from_code(&event_target_value(&ev)).unwrap_or(Grade::IV);
         let suggested = suggestion.get_untracked().grade;
@@ -53,9 +54,13 @@ pub fn GradePanel(
             </ul>
             <span class="blank">
                 <label for="blank-grade">{move || state.t(words::CHOSEN)}</label>
-                <select id="blank-grade" disabled=readonly on:change=choose prop:value=move || chosen().code()>
+                // While 未定级 and not chosen by hand, the select says so
+                // too, rather than a 一般 the figures have not decided.
+                <select id="blank-grade" disabled=readonly on:change=choose
+                    prop:value=move || if open() { "" } else { chosen().code() }>
+                    <option value="" disabled=true selected=open>{move || state.t(grading::NOT_GRADED)}</option>
                     {Grade::ALL.into_iter().map(|g| view! {
-                        <option value=g.code() selected=move || chosen() == g>{move || state.t(g.name())}</option>
+                        <option value=g.code() selected=move || !open() && chosen() == g>{move || state.t(g.name())}</option>
                     }).collect_view()}
                 </select>
             </span>

@@ -15,7 +15,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
-import { startServer, openPhone, openApp, home, form, login, ANSWERS, OFFICER } from './helpers.mjs';
+import { startServer, openPhone, openApp, home, form, login, noiseJpeg, ANSWERS, OFFICER } from './helpers.mjs';
 
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const PROVINCIAL_RULES = new URL('../../rules/provincial-example.json', import.meta.url).pathname;
@@ -114,6 +114,10 @@ test('written in time, delivered two hours late: the desk says so; a logged call
   // Written within the hour, not yet received: running, not met.
   await page.locator('[data-testid=deadlines] [data-rule=written][data-state=left]').waitFor();
   await shots(page, 'phone-draft', PHONE);
+  // 较大 needs its picture (evidence rule).
+  await page.locator('#gallery-photos').setInputFiles([{ name: 'slope.jpg', mimeType: 'image/jpeg', buffer: await noiseJpeg(page, 320, 240) }]);
+  await page.getByTestId('photo').first().waitFor({ timeout: 20_000 });
+  await form(page).waitSaved();
   await form(page).submit.click();
   await home(page).waitForCount('waiting', 1);
 

@@ -61,7 +61,11 @@ test('(c) submitted offline it waits; back online the server holds it exactly on
   assert.equal(await h.outboxCount(), 0);
   const stored = await server.reports();
   assert.equal(stored.length, 1, 'exactly one report on the server');
-  assert.deepEqual(stored[0].report.answers, STORED, 'the same fields');
+  // Besides what was typed, the time the draft was opened: when the
+  // event became known (发现/接报时间), by the phone's corrected clock.
+  const { known_at: known, ...typed } = stored[0].report.answers;
+  assert.match(known ?? '', /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/, 'known_at filled when the draft was opened');
+  assert.deepEqual(typed, STORED, 'the same fields');
   assert.equal(stored[0].report.template_id, 'general_incident');
 
   // The phone shows the server's receipt: its sequence number and time.

@@ -88,6 +88,9 @@ for (const lang of ['zh-CN', 'en']) {
     }
     const occurred = await page.evaluate(() => new Date(Date.now() - 20 * 60_000 + 8 * 3600_000).toISOString().slice(0, 16));
     await blank(page, 'occurred_at').fill(occurred);
+    // Known as it happened: the clocks start then, not when the draft was
+    // opened.
+    await blank(page, 'known_at').fill(occurred);
     await form(page).waitSaved();
     assert.equal(await page.getByTestId('stage').innerText(), w.initial);
     assert.equal(await page.getByTestId('grade-suggested').getAttribute('data-grade'), 'IV');

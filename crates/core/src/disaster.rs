@@ -246,6 +246,16 @@ mod tests {
             vec![(day("2026-11-23"), true)],
             "the day filed stays listed; none after"
         );
+        assert_eq!(
+            standings(&filed_then_verified, "2026-11-26T12:00"),
+            vec![(
+                day("2026-11-23"),
+                Standing::Met {
+                    early_seconds: 11 * 3600
+                }
+            )],
+            "and its deadline, met"
+        );
     }
 
     #[test]

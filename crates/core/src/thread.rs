@@ -279,8 +279,9 @@ impl<'a, R: StageRecord> Judge<'a, R> {
         // Daily follow-ups stop with the 终报 the office holds.
         let finished = self.final_received().map(beijing_time);
         let until = finished.map_or(now, |f| f.min(now));
-        deadlines::due_times(rules, &event, until, finished.is_none())
-            .into_iter()
+        let mut due = deadlines::due_times(rules, &event, until, finished.is_none());
+        deadlines::add_filed_days(rules, &event, &deliveries.dailies, &mut due);
+        due.into_iter()
             .map(|due| {
                 let (standing, met_by) = deadlines::judge(&due, now, &deliveries);
                 (due, standing, met_by)

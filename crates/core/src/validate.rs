@@ -175,7 +175,12 @@ pub fn validate(report: &Report) -> Result<&'static Template, Vec<FieldError>> {
             format!("“{}” cannot be filed at this stage", template.title.en),
         ));
     }
-    let written = report.written_at.with_timezone(&beijing()).naive_local();
+    // Times are judged against the writing time by the server's clock
+    // where the phone measured its offset: a phone two hours slow must not
+    // call the time it was told (接报时间, by the server's clock) the
+    // future.
+    let written = crate::thread::corrected_written_at(report)
+        .unwrap_or_else(|| report.written_at.with_timezone(&beijing()).naive_local());
     if let Stage::Daily { date } = report.stage {
         // Covers up to 24:00 of its day: a day still to come is a typo.
         if date > (written + TimeDelta::minutes(FUTURE_TOLERANCE_MINUTES)).date() {

@@ -15,11 +15,16 @@ use crate::office::api::{self, with_id, ApiFail};
 use crate::office::exports::{written_path, ExportButton};
 use crate::office::state::Desk;
 
-/// The form's words: owned by the page, so a live reload keeps them.
+/// The form's words, what was said of them, and the signing sent without
+/// an answer: owned by the page, so a live reload of the thread (another
+/// desk's answer, a photo arriving) keeps them.
 #[derive(Debug, Clone, Copy)]
 pub struct SignDraft {
     recipient: RwSignal<String>,
     reviewer: RwSignal<String>,
+    errors: RwSignal<Vec<kuaibao_core::FieldError>>,
+    error: RwSignal<Option<String>>,
+    pending: StoredValue<Option<(Uuid, String, String)>>,
 }
 
 impl SignDraft {
@@ -27,6 +32,9 @@ impl SignDraft {
         SignDraft {
             recipient: RwSignal::new(String::new()),
             reviewer: RwSignal::new(String::new()),
+            errors: RwSignal::new(Vec::new()),
+            error: RwSignal::new(None),
+            pending: StoredValue::new(None),
         }
     }
 }
@@ -43,10 +51,10 @@ pub fn SignBox(
 ) -> impl IntoView {
     let desk = expect_context::<Desk>();
     let busy = RwSignal::new(false);
-    let errors: RwSignal<Vec<kuaibao_core::FieldError>> = RwSignal::new(Vec::new());
-    let error: RwSignal<Option<String>> = RwSignal::new(None);
+    let SignDraft {
+        errors, error, pending, ..
+    } = draft;
     let signed: RwSignal<Vec<Signature>> = RwSignal::new(signatures);
-    let pending: StoredValue<Option<(Uuid, String, String)>> = StoredValue::new(None);
     let error_at = move |field: &'static str| {
         move || {
             errors.with(|l| {
@@ -89,8 +97,8 @@ pub fn SignBox(
         leptos::task::spawn_local(async move {
             match api::post::<_, Signature>(&token, &with_id(SIGNATURES_PATH, thread_id), &body).await {
                 Ok(s) => {
-                    pending.set_value(None);
-                    signed.update(|list| {
+                    pending.try_set_value(None);
+                    signed.try_update(|list| {
                         if !list.iter().any(|x| x.id == s.id) {
                             list.push(s)
                         }
@@ -101,17 +109,19 @@ pub fn SignBox(
                 Err(e) => {
                     desk.failed(&e);
                     if !matches!(e, ApiFail::Net(_)) {
-                        pending.set_value(None);
+                        pending.try_set_value(None);
                     }
                     match &e {
                         ApiFail::Fields { fields, .. } if fields.iter().any(|f| f.field != "thread") => {
-                            errors.set(fields.clone())
+                            errors.try_set(fields.clone());
                         }
-                        _ => error.set(Some(e.words())),
+                        _ => {
+                            error.try_set(Some(e.words()));
+                        }
                     }
                 }
             }
-            busy.set(false);
+            busy.try_set(false);
         });
     };
     let field = move |id: &'static str,

@@ -132,6 +132,35 @@ fn daily<'r>(rule: &'r DeadlineRule, start: NaiveDateTime, until: NaiveDateTime,
     }
 }
 
+/// Adds to `due` the daily report of each day filed whose due time is
+/// not listed: a day filed before the 核报 (or ahead of its time) stays on
+/// the record, met, though no more days are asked for.
+pub fn add_filed_days<'r>(
+    set: &'r RuleSet,
+    event: &Event<'_>,
+    filed: &[(NaiveDate, Delivery)],
+    due: &mut Vec<Due<'r>>,
+) {
+    let rules = set
+        .rules
+        .iter()
+        .filter(|r| r.obligation == Obligation::DailyReport && r.applies.fits(event));
+    for rule in rules {
+        let Some(time) = rule.daily_times().first().copied() else {
+            continue;
+        };
+        for (day, _) in filed {
+            let Some(at) = day.succ_opt().map(|d| d.and_time(time)) else {
+                continue;
+            };
+            if !due.iter().any(|d| std::ptr::eq(d.rule, rule) && d.at == at) {
+                due.push(Due { rule, at, from: None });
+            }
+        }
+    }
+    crate::sort::insertion_sort(due, |a, b| a.at < b.at);
+}
+
 /// How a record reached the office, Beijing time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Delivery {
