@@ -385,17 +385,20 @@ impl AppState {
                 .map(LocalPhoto::to_ref)
                 .collect()
         });
+        // How far off the phone's clock was, fixed now with the time
+        // written (every replay must send the very same record); the check
+        // below judges times by the clock corrected with it, as the server
+        // does.
+        report.clock_offset_ms = self.clock.with_untracked(|c| c.map(|c| c.offset_ms));
         // The very check the server will make of a new record, evidence
         // included.
         kuaibao_core::evidence::admit(&report.as_report(now))?;
         self.flush_quietly().await;
         report.updated_ms = platform::now_ms();
-        // Who sent it and how far off the phone's clock was, fixed now with
-        // the time written: every replay must send the very same record.
+        // Who sent it, fixed with it too.
         report.author = self
             .session
             .with_untracked(|s| s.as_ref().map(|s| Author::from(&s.session.account)));
-        report.clock_offset_ms = self.clock.with_untracked(|c| c.map(|c| c.offset_ms));
         report.status = Status::Waiting {
             written_at: now,
             attempts: 0,

@@ -100,6 +100,8 @@ fn DraftEditor(id: ReportId) -> impl IntoView {
                 .map(LocalPhoto::to_ref)
                 .collect()
         });
+        // Times judged by the clock corrected with its offset, as at submit.
+        r.clock_offset_ms = state.clock.with(|c| c.map(|c| c.offset_ms));
         kuaibao_core::evidence::admit(&r.as_report(platform::now_local()))
             .err()
             .unwrap_or_default()

@@ -239,10 +239,11 @@ test('an officer signs the written report at its fields and prints the whole thr
   const [print] = await Promise.all([context.waitForEvent('page'), page.getByTestId('export-written').click()]);
   await print.waitForLoadState('load');
   const text = await print.locator('main').innerText();
-  for (const part of ['突发事件信息书面报告', '报送单位', '新河区', '报送对象', '新河区应急管理局', '签发人', '新河区值班室', '审核人', '王建国', '首报 → 续报一']) {
+  for (const part of ['突发事件信息书面报告', '报送单位', '新河区', '报送对象', '新河区应急管理局', '签发人', '新河区值班室', '审核人', '王建国', '初报 → 续报一']) {
     assert.ok(text.includes(part), `${part} in the print`);
   }
-  assert.deepEqual(await print.locator('section.record h2').allInnerTexts(), ['首报', '续报一'], 'every record, in stage order');
+  // An earthquake is a natural disaster: its first record is the 初报.
+  assert.deepEqual(await print.locator('section.record h2').allInnerTexts(), ['初报', '续报一'], 'every record, in stage order');
   assert.match(text, /\+08:00/);
   assert.doesNotMatch(text, /T\d\d:\d\d:\d\dZ/, 'no UTC time');
   const images = print.locator('ul.photos img');

@@ -115,6 +115,9 @@ for (const lang of ['zh-CN', 'en']) {
     // signal), and no call is logged: both still run.
     await page.locator('[data-testid=deadlines] [data-rule=written][data-state=left]').waitFor();
     await page.locator('[data-testid=deadlines] [data-rule=phone][data-state=left]').waitFor();
+    // 较大 needs its picture (evidence rule), at each stage so graded.
+    await page.locator('#gallery-photos').setInputFiles([{ name: 'slope.jpg', mimeType: 'image/jpeg', buffer: await noiseJpeg(page, 320, 240) }]);
+    await page.getByTestId('photo').first().waitFor();
     await form(page).waitSaved();
     await submit(page, w);
 
@@ -126,6 +129,8 @@ for (const lang of ['zh-CN', 'en']) {
     // A 终报 (required): the outcome and the next steps.
     await blank(page, 'outcome').fill(w.outcome);
     await blank(page, 'next_steps').fill(w.nextSteps);
+    await page.locator('#gallery-photos').setInputFiles([{ name: 'after.jpg', mimeType: 'image/jpeg', buffer: await noiseJpeg(page, 320, 240) }]);
+    await page.getByTestId('photo').first().waitFor();
     await page.getByLabel(w.chosen).selectOption('II');
     await page.getByRole('button', { name: w.submit }).click();
     await page.locator('#error-grade_reason', { hasText: w.reasonError }).waitFor();
