@@ -102,10 +102,18 @@ fn beijing_time(t: DateTime<impl chrono::TimeZone>) -> NaiveDateTime {
 /// When a record was written, by the server's clock where the phone's
 /// offset is known (a phone two hours slow cannot make a late report look
 /// early), Beijing time.
+///
+/// An offset beyond a year is no phone's clock but a made-up one (it
+/// comes from the phone, so from anyone): it is not applied.
 pub fn corrected_written_at<R: StageRecord>(record: &R) -> Option<NaiveDateTime> {
-    let written = record.submitted_at()?;
-    let offset = TimeDelta::milliseconds(record.clock_offset_ms().unwrap_or(0));
-    Some(beijing_time(written) + offset)
+    const MAX_OFFSET_MS: i64 = 366 * 24 * 3600 * 1000;
+    let written = beijing_time(record.submitted_at()?);
+    let corrected = record
+        .clock_offset_ms()
+        .filter(|ms| ms.abs() <= MAX_OFFSET_MS)
+        .and_then(TimeDelta::try_milliseconds)
+        .and_then(|offset| written.checked_add_signed(offset));
+    Some(corrected.unwrap_or(written))
 }
 
 /// The records of one thread, first record first (stage order). Callers
@@ -380,6 +388,29 @@ mod tests {
         r.answers = answers.iter().map(|(k, v)| (*k, *v)).collect();
         r.answers.insert("occurred_at".into(), examples::OCCURRED_AT.into());
         r
+    }
+
+    #[test]
+    fn an_impossible_clock_offset_is_not_applied_and_panics_nothing() {
+        for offset in [i64::MAX - 1, i64::MIN, 9_223_372_036_854_775_806, 367 * 86_400_000] {
+            let mut r = flood(Stage::Initial, &[]);
+            r.clock_offset_ms = Some(offset);
+            let written = beijing_time(r.written_at);
+            assert_eq!(corrected_written_at(&r), Some(written), "{offset}");
+            // Judged whole, too: validation and deadlines.
+            let _verdict = crate::validate::validate(&r);
+            let now = parse_datetime(examples::OCCURRED_AT).expect("a time");
+            assert!(!Judge::new(&[r])
+                .deadlines(&deadlines::RuleSet::national(), now)
+                .is_empty());
+        }
+        let mut slow = flood(Stage::Initial, &[]);
+        slow.clock_offset_ms = Some(7_200_000);
+        assert_eq!(
+            corrected_written_at(&slow),
+            Some(beijing_time(slow.written_at) + TimeDelta::hours(2)),
+            "a phone two hours slow"
+        );
     }
 
     #[test]
