@@ -110,7 +110,7 @@ pub fn corrected_written_at<R: StageRecord>(record: &R) -> Option<NaiveDateTime>
     let written = beijing_time(record.submitted_at()?);
     let corrected = record
         .clock_offset_ms()
-        .filter(|ms| ms.abs() <= MAX_OFFSET_MS)
+        .filter(|ms| (-MAX_OFFSET_MS..=MAX_OFFSET_MS).contains(ms))
         .and_then(TimeDelta::try_milliseconds)
         .and_then(|offset| written.checked_add_signed(offset));
     Some(corrected.unwrap_or(written))
