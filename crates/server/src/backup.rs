@@ -164,11 +164,18 @@ pub struct Counts {
     pub audit: i64,
     pub acknowledgements: i64,
     pub follow_up_requests: i64,
+    /// Signings of written reports (a manifest written before they existed
+    /// reads as none).
+    #[serde(default)]
+    pub signatures: i64,
+    /// Duty phone numbers set for areas (likewise).
+    #[serde(default)]
+    pub duty_phones: i64,
 }
 
 impl Counts {
     /// Each count with the words that name it.
-    pub fn named(&self) -> [(&'static str, i64); 8] {
+    pub fn named(&self) -> [(&'static str, i64); 10] {
         [
             ("reports", self.reports),
             ("photos arrived", self.photos_arrived),
@@ -178,6 +185,8 @@ impl Counts {
             ("audit rows", self.audit),
             ("acknowledgements", self.acknowledgements),
             ("follow-up requests", self.follow_up_requests),
+            ("signatures", self.signatures),
+            ("duty phones", self.duty_phones),
         ]
     }
 }
@@ -200,7 +209,9 @@ pub async fn count(pool: &Pool) -> Result<Counts, StoreError> {
                 (SELECT COUNT(*) FROM areas) AS areas, \
                 (SELECT COUNT(*) FROM audit) AS audit, \
                 (SELECT COUNT(*) FROM acknowledgements) AS acknowledgements, \
-                (SELECT COUNT(*) FROM follow_up_requests) AS follow_up_requests",
+                (SELECT COUNT(*) FROM follow_up_requests) AS follow_up_requests, \
+                (SELECT COUNT(*) FROM signatures) AS signatures, \
+                (SELECT COUNT(*) FROM duty_phones) AS duty_phones",
     )
     .fetch_one(pool)
     .await?;
@@ -731,6 +742,13 @@ mod tests {
     }
 
     #[test]
+    fn a_manifest_from_before_signatures_reads_them_as_none() {
+        let old = r#"{"reports":3,"photos_arrived":1,"photos_announced":2,"users":2,"areas":4,"audit":9,"acknowledgements":1,"follow_up_requests":0}"#;
+        let counts: Counts = serde_json::from_str(old).expect("an old manifest's counts");
+        assert_eq!((counts.reports, counts.signatures, counts.duty_phones), (3, 0, 0));
+    }
+
+    #[test]
     fn counts_must_match_exactly_on_sqlite_and_at_most_on_postgresql() {
         let backed = Counts {
             reports: 10,
@@ -740,6 +758,16 @@ mod tests {
         let fewer = Counts { reports: 9, ..backed };
         let more = Counts { audit: 31, ..backed };
         let clean = Findings::default();
+        let unsigned = Counts {
+            signatures: 1,
+            ..backed
+        };
+        let (problems, _) = compare(&manifest(Backend::Sqlite, unsigned), &backed, &clean);
+        assert_eq!(
+            problems,
+            vec!["signatures: the restored database has 0, the backup 1"],
+            "a signing lost in the restore is named"
+        );
         let (problems, _) = compare(&manifest(Backend::Sqlite, backed), &fewer, &clean);
         assert_eq!(problems, vec!["reports: the restored database has 9, the backup 10"]);
         assert!(compare(&manifest(Backend::Sqlite, backed), &backed, &clean)
