@@ -72,6 +72,10 @@ pub struct CloseDraft {
     /// finish), and the inputs it was made of: sending them again sends
     /// the very same record.
     pending: StoredValue<Option<(Typed, Report)>>,
+    /// What was said of the last try, by blank and above the button: a
+    /// live reload (a photo arriving) must not wipe it.
+    errors: RwSignal<Vec<FieldError>>,
+    general: RwSignal<Option<String>>,
 }
 
 impl CloseDraft {
@@ -81,6 +85,8 @@ impl CloseDraft {
             form: RwSignal::new(ClosingForm::for_officer(officer)),
             photo: RwSignal::new_local(None),
             pending: StoredValue::new(None),
+            errors: RwSignal::new(Vec::new()),
+            general: RwSignal::new(None),
         }
     }
 }
@@ -94,10 +100,14 @@ pub fn CloseBox(
     on_closed: Callback<()>,
 ) -> impl IntoView {
     let desk = expect_context::<Desk>();
-    let CloseDraft { form, photo, pending } = draft;
+    let CloseDraft {
+        form,
+        photo,
+        pending,
+        errors,
+        general,
+    } = draft;
     let busy = RwSignal::new(false);
-    let errors: RwSignal<Vec<FieldError>> = RwSignal::new(Vec::new());
-    let general: RwSignal<Option<String>> = RwSignal::new(None);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let shown = Shown {
