@@ -31,6 +31,10 @@ pub struct AppState {
     pub photos: RwSignal<Vec<LocalPhoto>>,
     /// A photo being processed, or why the last one failed.
     pub photo_note: RwSignal<Option<String>>,
+    /// The drafts' blanks taking files in just now (a video being made
+    /// smaller takes as long as it runs): such a draft is not submitted
+    /// until they are in, or the report would go without them.
+    pub adding: RwSignal<Vec<(ReportId, &'static str)>>,
     pub route: RwSignal<Route>,
     pub online: RwSignal<bool>,
     pub syncing: RwSignal<bool>,
@@ -142,6 +146,7 @@ impl AppState {
             reports,
             photos,
             photo_note: RwSignal::new(None),
+            adding: RwSignal::new(Vec::new()),
             route: RwSignal::new(Route::current()),
             online: RwSignal::new(web_sys::window().is_none_or(|w| w.navigator().on_line())),
             syncing,
@@ -314,37 +319,58 @@ impl AppState {
     /// five).
     pub fn add_photos(&self, report_id: ReportId, blank: &'static str, files: Vec<web_sys::File>) {
         let state = *self;
+        state.adding.update(|a| a.push((report_id, blank)));
         leptos::task::spawn_local(async move {
-            let store = state.store.get_value();
-            let max = kuaibao_core::photo::MAX_PHOTOS_PER_REPORT;
-            for file in files {
-                // Checked per photo: the server refuses a report with more.
-                let have = state
-                    .photos
-                    .with_untracked(|ps| ps.iter().filter(|p| p.report_id == report_id).count());
-                if have >= max {
-                    let note = state.t(words::TOO_MANY_PHOTOS).replace("{max}", &max.to_string());
-                    state.photo_note.set(Some(note));
-                    return;
+            state.take_files(report_id, blank, files).await;
+            state.adding.update(|a| {
+                if let Some(i) = a.iter().position(|&(r, b)| r == report_id && b == blank) {
+                    a.remove(i);
                 }
-                state.photo_note.set(Some(file.name()));
-                let added = if photo::media::is_media(&file) {
-                    photo::media::add_media(&store, report_id, blank, &file).await
-                } else {
-                    photo::add_photo(&store, report_id, blank, &file).await
-                };
-                match added {
-                    Ok(p) => upsert_photo(state.photos, &p),
-                    Err(e) => {
-                        state.photo_note.set(Some(e.to_string()));
-                        return;
-                    }
-                }
-            }
-            state.photo_note.set(None);
+            });
             // Photos are the heaviest thing on the phone: show the new usage.
             state.storage.set(storage::request_persistence().await);
         });
+    }
+
+    async fn take_files(&self, report_id: ReportId, blank: &'static str, files: Vec<web_sys::File>) {
+        let state = *self;
+        let store = state.store.get_value();
+        let max = kuaibao_core::photo::MAX_PHOTOS_PER_REPORT;
+        for file in files {
+            // Checked per photo: the server refuses a report with more.
+            let have = state
+                .photos
+                .with_untracked(|ps| ps.iter().filter(|p| p.report_id == report_id).count());
+            if have >= max {
+                let note = state.t(words::TOO_MANY_PHOTOS).replace("{max}", &max.to_string());
+                state.photo_note.set(Some(note));
+                return;
+            }
+            state.photo_note.set(Some(file.name()));
+            let added = if photo::media::is_media(&file) {
+                let (name, said) = (file.name(), state.t(words::MAKING_SMALLER));
+                let shown = std::cell::Cell::new(-1);
+                let on_progress = move |done: f64| {
+                    // In tens of percent: the note is a live region.
+                    let tens = (done * 10.0).floor() as i32;
+                    if tens != shown.replace(tens) {
+                        let note = said.replace("{pct}", &(tens * 10).to_string()).replace("{name}", &name);
+                        state.photo_note.try_set(Some(note));
+                    }
+                };
+                photo::media::add_media(&store, report_id, blank, &file, on_progress).await
+            } else {
+                photo::add_photo(&store, report_id, blank, &file).await
+            };
+            match added {
+                Ok(p) => upsert_photo(state.photos, &p),
+                Err(e) => {
+                    state.photo_note.set(Some(e.to_string()));
+                    return;
+                }
+            }
+        }
+        state.photo_note.set(None);
     }
 
     /// Removes a photo from a draft.
@@ -390,6 +416,10 @@ impl AppState {
         // below judges times by the clock corrected with it, as the server
         // does.
         report.clock_offset_ms = self.clock.with_untracked(|c| c.map(|c| c.offset_ms));
+        // A photo or clip still being taken in would be left out.
+        if let Some(busy) = self.adding.with_untracked(|a| still_adding(a, report.id)) {
+            return Err(vec![busy]);
+        }
         // The very check the server will make of a new record, evidence
         // included.
         kuaibao_core::evidence::admit(&report.as_report(now))?;
@@ -602,4 +632,18 @@ fn on_window(event: &str, f: impl Fn() + 'static) {
     }
     // Listens for the life of the page.
     cb.forget();
+}
+
+/// The error at a draft's blank that is still taking files in (`adding`,
+/// as [`AppState::adding`] holds them), if one is: submitted now, the report
+/// would go without them.
+pub fn still_adding(adding: &[(ReportId, &'static str)], report_id: ReportId) -> Option<validate::FieldError> {
+    let &(_, blank) = adding.iter().find(|(r, _)| *r == report_id)?;
+    let text = words::STILL_ADDING;
+    Some(validate::FieldError::new(
+        blank,
+        kuaibao_core::ErrorCode::PhotosMissing,
+        text.get(Lang::Zh),
+        text.get(Lang::En),
+    ))
 }

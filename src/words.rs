@@ -73,6 +73,15 @@ pub const TOO_MANY_PHOTOS: Text = Text::new(
     "每份报告最多 {max} 张照片，其余的没有加入。请先删去不需要的照片。",
     "At most {max} photos per report: the rest were not added. Remove photos you do not need first.",
 );
+/// `{pct}`: how far; `{name}`: the file's name.
+pub const MAKING_SMALLER: Text = Text::new(
+    "正在压缩视频 {pct}%（{name}）：视频播放一遍即完成，可继续填写。",
+    "Making the video smaller, {pct}% ({name}): done once it has played through; go on filling in.",
+);
+pub const STILL_ADDING: Text = Text::new(
+    "照片或视频还在处理中，完成后再提交（不会丢失）。",
+    "A photo or video is still being processed: submit once it is done (nothing is lost).",
+);
 pub const PHOTOS_ARRIVED: Text = Text::new("照片", "Photos");
 pub const REMOVE: Text = Text::new("删除", "Remove");
 pub const CURRENT: Text = Text::new("当前", "this one");

@@ -102,9 +102,11 @@ fn DraftEditor(id: ReportId) -> impl IntoView {
         });
         // Times judged by the clock corrected with its offset, as at submit.
         r.clock_offset_ms = state.clock.with(|c| c.map(|c| c.offset_ms));
-        kuaibao_core::evidence::admit(&r.as_report(platform::now_local()))
+        let mut errors = kuaibao_core::evidence::admit(&r.as_report(platform::now_local()))
             .err()
-            .unwrap_or_default()
+            .unwrap_or_default();
+        errors.extend(state.adding.with(|a| crate::state::still_adding(a, id)));
+        errors
     });
     // Errors show at a blank once the user has left it, or after a submit.
     let shown: Signal<Vec<FieldError>> = Signal::derive(move || {

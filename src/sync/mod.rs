@@ -13,7 +13,7 @@ mod transport;
 mod tus;
 mod uploads;
 
-pub use outbox::{DrainSummary, Outbox, NEED_LOGIN_NOTE, REPORTS_IN_FLIGHT};
+pub use outbox::{DrainSummary, Outbox, EARLY_NOTE, NEED_LOGIN_NOTE, REPORTS_IN_FLIGHT};
 pub use scheduler::{Listeners, SyncEngine};
 pub use transport::{bearer, with_timeout, HttpAnswer, HttpTransport, NetError, Transport};
 pub use tus::{HttpTus, TusAnswer, TusTransport};

@@ -11,9 +11,11 @@
 //! was, and nothing more is sent until the next login.
 
 use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
 
 use kuaibao_core::backoff;
 use kuaibao_core::protocol::{outcome_of_status, ApiError, Outcome, Receipt};
+use kuaibao_core::ReportId;
 
 use crate::session::{current_auth, may_send, Auth};
 use crate::store::{LocalReport, Status, Store, StoreError};
@@ -23,6 +25,14 @@ use crate::sync::transport::{HttpAnswer, Transport};
 /// The last error shown on a report the server would not take for want of
 /// a valid session.
 pub const NEED_LOGIN_NOTE: &str = "登录已过期，重新登录后自动发送";
+
+/// The server's "too early": the record needs one not yet arrived (a
+/// hazard's step before its finding, sent from another phone or before
+/// this one ordered its sends).
+const TOO_EARLY: u16 = 425;
+
+/// The last error shown on a record the server asked to send again later.
+pub const EARLY_NOTE: &str = "等待此事的首次报告送达值班室后自动发送";
 
 pub struct Outbox<T> {
     pub store: Store,
@@ -116,13 +126,50 @@ impl<T: Transport> Outbox<T> {
             summary: RefCell::new(DrainSummary::default()),
         };
         let reports = self.store.all().await?;
-        let tasks = reports
-            .into_iter()
-            .map(|report| -> Task<'_, StoreError> { Box::pin(self.send_one(report, &pass, on_change)) });
+        let mut behind = behind_in_their_threads(&reports);
+        let tasks = reports.into_iter().map(|report| -> Task<'_, StoreError> {
+            match behind.remove(&report.id) {
+                Some(ahead) => Box::pin(self.wait_behind(report, ahead, &pass, on_change)),
+                None => Box::pin(self.send_one(report, &pass, on_change)),
+            }
+        });
         pool::run(REPORTS_IN_FLIGHT, tasks).await?;
         let mut summary = pass.summary.into_inner();
         summary.link_down = pass.link_down.get();
         Ok(summary)
+    }
+
+    /// The turn of a report that waits for an earlier record of its thread
+    /// (`ahead`) to be delivered first: it counts as waiting, due when that
+    /// one is (held like it, when it waits for a login), and is not sent.
+    async fn wait_behind(
+        &self,
+        mut report: LocalReport,
+        ahead: LocalReport,
+        pass: &Pass<impl FnMut() -> f64>,
+        on_change: &dyn Fn(&LocalReport),
+    ) -> Result<bool, StoreError> {
+        let held = !pass.auth.borrow().as_ref().is_some_and(|a| may_send(&ahead, a));
+        if held {
+            let mut summary = pass.summary.borrow_mut();
+            summary.waiting += 1;
+            summary.held += 1;
+        } else {
+            // Due once the one ahead is sent: at once when it is due now
+            // (delivered in this pass, so the next pass may send this one).
+            let due = match ahead.status {
+                Status::Waiting { next_try_ms, .. } if !pass.force => next_try_ms.max(pass.now_ms),
+                _ => pass.now_ms,
+            };
+            pass.waiting(Some(due));
+        }
+        if let Status::Sending { written_at, attempts } = report.status {
+            // Left sending by a crash: it must not claim to be on its way.
+            report.status = held_status(written_at, attempts, pass.now_ms, None);
+            self.store.put(&report).await?;
+            on_change(&report);
+        }
+        Ok(false)
     }
 
     /// One report's turn in a pass; `Ok(true)` when it was sent.
@@ -159,7 +206,7 @@ impl<T: Transport> Outbox<T> {
             if matches!(report.status, Status::Sending { .. }) {
                 // Left sending by a crash: it waits for the login, and
                 // must not claim to be on its way meanwhile.
-                report.status = held(written_at, attempts, now_ms, None);
+                report.status = held_status(written_at, attempts, now_ms, None);
                 self.store.put(&report).await?;
                 on_change(&report);
             }
@@ -187,7 +234,7 @@ impl<T: Transport> Outbox<T> {
         if matches!(&answer, Ok(a) if outcome_of_status(a.status) == Outcome::NeedLogin) {
             // The session, not the report: back to waiting as it was,
             // and the session marked so that nothing more goes out.
-            report.status = held(written_at, attempts, now_ms, Some(NEED_LOGIN_NOTE.to_owned()));
+            report.status = held_status(written_at, attempts, now_ms, Some(NEED_LOGIN_NOTE.to_owned()));
             self.store.refuse_session(&token, now_ms).await?;
             pass.auth.replace(None);
             {
@@ -233,6 +280,33 @@ impl<T: Transport> Outbox<T> {
     }
 }
 
+/// The reports each waiting for an earlier record of its thread, with that
+/// record: of a thread's records still to send, only the earliest goes in a
+/// pass. The server takes a hazard's step only after its finding (it answers
+/// 425 otherwise), and the desk reads a thread in the order it arrived, so
+/// a phone that found signal with a thread's 首报 and 续报 both waiting
+/// sends them in the order they were written. `reports` is in key order,
+/// and ids are UUIDv7: a later record has a later id.
+fn behind_in_their_threads(reports: &[LocalReport]) -> HashMap<ReportId, LocalReport> {
+    let mut first_to_send: HashMap<ReportId, &LocalReport> = HashMap::new();
+    let mut behind = HashMap::new();
+    for report in reports {
+        if !matches!(report.status, Status::Waiting { .. } | Status::Sending { .. }) {
+            continue;
+        }
+        let thread = report.thread.unwrap_or(report.id);
+        match first_to_send.get(&thread) {
+            Some(&ahead) => {
+                behind.insert(report.id, ahead.clone());
+            }
+            None => {
+                first_to_send.insert(thread, report);
+            }
+        }
+    }
+    behind
+}
+
 /// Turns the server's answer into the report's next state.
 fn judge(
     answer: &HttpAnswer,
@@ -263,6 +337,7 @@ fn judge(
                 fields: Vec::new(),
             },
         },
+        Outcome::Retry if answer.status == TOO_EARLY => retry(written_at, attempts, now_ms, jitter, EARLY_NOTE.to_owned()),
         Outcome::Retry => retry(
             written_at,
             attempts,
@@ -297,7 +372,7 @@ fn retry(
 
 /// Waiting for a login: the failed tries stay as they were (a missing
 /// session is nobody's failure to back off from), and it is due at once.
-fn held(
+fn held_status(
     written_at: chrono::DateTime<chrono::FixedOffset>,
     attempts: u32,
     now_ms: f64,

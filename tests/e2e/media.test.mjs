@@ -186,3 +186,93 @@ test('without MediaRecorder the voice button says so in Chinese, and the rest wo
   await page.getByTestId('photo').first().waitFor({ timeout: 20_000 });
   if (SHOTS) await page.screenshot({ path: `${SHOTS}/phone-no-recorder.png`, fullPage: true });
 });
+
+/** `seconds` of 1280×720 noise recorded at a camera's rate (16 Mbit/s
+ *  asked), so the clip is large for its length, as a phone's camera makes
+ *  them. */
+async function largeClip(page, seconds) {
+  const bytes = await page.evaluate(async (ms) => {
+    const canvas = document.createElement('canvas');
+    canvas.width = 1280;
+    canvas.height = 720;
+    const g = canvas.getContext('2d');
+    const tile = new ImageData(160, 120);
+    const small = document.createElement('canvas');
+    small.width = 160;
+    small.height = 120;
+    const rec = new MediaRecorder(canvas.captureStream(15), { mimeType: 'video/webm', videoBitsPerSecond: 16_000_000 });
+    const chunks = [];
+    rec.ondataavailable = (e) => chunks.push(e.data);
+    const stopped = new Promise((resolve) => { rec.onstop = resolve; });
+    const draw = () => {
+      for (let i = 0; i < tile.data.length; i++) tile.data[i] = (i & 3) === 3 ? 255 : Math.random() * 256;
+      small.getContext('2d').putImageData(tile, 0, 0);
+      g.drawImage(small, 0, 0, 1280, 720);
+    };
+    draw();
+    rec.start(100);
+    const timer = setInterval(draw, 66);
+    await new Promise((r) => setTimeout(r, ms));
+    clearInterval(timer);
+    rec.stop();
+    await stopped;
+    return Array.from(new Uint8Array(await new Blob(chunks).arrayBuffer()));
+  }, seconds * 1000);
+  return Buffer.from(bytes);
+}
+
+/** The phone's stored files (metadata), and each one's picture size. */
+function phoneClips(page) {
+  return page.evaluate(() => new Promise((resolve, reject) => {
+    const open = indexedDB.open('kuaibao');
+    open.onerror = () => reject(open.error);
+    open.onsuccess = () => {
+      const req = open.result.transaction('photos').objectStore('photos').getAll();
+      req.onsuccess = () => resolve(req.result);
+      req.onerror = () => reject(req.error);
+    };
+  }));
+}
+
+test('a large video clip is made smaller on the phone before it is stored; the report waits for it', { timeout: 180_000 }, async () => {
+  const server = await startServer();
+  cleanup.push(() => server.stop());
+  const phone = await openPhone({ args: ['--autoplay-policy=no-user-gesture-required'] });
+  cleanup.push(() => phone.close());
+  const { page } = phone;
+  await openApp(page, server.url);
+  await home(page).newReport();
+  await form(page).fill();
+  await form(page).waitSaved();
+
+  const clip = await largeClip(page, 5);
+  assert.ok(clip.length > 2 * 1024 * 1024, `a clip worth compressing: ${clip.length} bytes`);
+  await page.locator('#video-photos').setInputFiles({ name: 'VID_0002.webm', mimeType: 'video/webm', buffer: clip });
+  // It says what it does, and how far.
+  await page.getByTestId('photo-note').filter({ hasText: /^正在压缩视频 \d+%（VID_0002\.webm）/ }).waitFor({ timeout: 20_000 });
+  await page.getByTestId('photo-note').scrollIntoViewIfNeeded();
+  if (SHOTS) await page.screenshot({ path: `${SHOTS}/phone-video-compressing.png` });
+  // Submitted meanwhile: refused at the photo blank, nothing lost.
+  await form(page).submit.click();
+  await page.getByTestId('photos-photos').locator('.error', { hasText: '照片或视频还在处理中，完成后再提交（不会丢失）' }).waitFor();
+  assert.equal(await form(page).submit.isVisible(), true, 'still the form');
+
+  await page.locator('[data-testid=photo-video]').waitFor({ timeout: 60_000 });
+  const [stored] = await phoneClips(page);
+  assert.equal(stored.mime, 'video/webm');
+  assert.ok(stored.size < clip.length * 0.6, `stored ${stored.size} bytes of ${clip.length}`);
+  // Still a video, of the clip's picture made smaller, that plays.
+  const picture = await page.locator('[data-testid=photo-video]').first().evaluate(async (v) => {
+    if (v.readyState < 1) await new Promise((r) => { v.onloadedmetadata = r; });
+    return [v.videoWidth, v.videoHeight];
+  });
+  assert.deepEqual(picture, [854, 480], 'the picture made 480p');
+
+  await form(page).submit.click();
+  await home(page).newReportButton.waitFor();
+  const [report] = await phoneRecords(page);
+  const status = await sendUntilArrived(page, server, report.id, 1);
+  assert.equal(status.photos[0].sha256, stored.sha256, 'the server holds the smaller copy');
+  const served = await server.fetch(`/api/photos/${stored.sha256}`);
+  assert.equal(createHash('sha256').update(Buffer.from(await served.arrayBuffer())).digest('hex'), stored.sha256);
+});

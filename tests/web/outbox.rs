@@ -548,3 +548,79 @@ async fn a_dead_link_ends_the_pass_without_spending_the_other_reports_tries() {
     assert_eq!(attempts_and_error(&stored.status).0, 1);
     assert_eq!(outbox.store.get(b.id).await.expect("get"), Some(b), "untouched");
 }
+
+/// A follow-up of `first` (its thread's next record), written a moment
+/// after it so that its UUIDv7 id sorts after.
+async fn follow_up_of(first: &LocalReport) -> LocalReport {
+    gloo_timers::future::TimeoutFuture::new(5).await;
+    let mut next = report(waiting(0.0));
+    next.thread = Some(first.id);
+    next.stage = kuaibao_core::Stage::FollowUp { n: 1 };
+    next
+}
+
+#[wasm_bindgen_test]
+async fn a_threads_records_go_one_after_another_earliest_first() {
+    let first = report(waiting(0.0));
+    let next = follow_up_of(&first).await;
+    let other = report(waiting(0.0));
+    let outbox = outbox_with(&[&next, &first, &other]).await;
+    for r in [&first, &next, &other] {
+        outbox.transport.answer(r.id, Ok(receipt(r.id, 1)));
+    }
+    let now = platform::now_ms();
+    let summary = outbox.drain(now, false, || 0.5, &no_op).await.expect("drain");
+    // The thread's first record and the other thread's go; the follow-up
+    // waits, due at once, for the next pass.
+    assert_eq!((summary.delivered, summary.waiting, summary.next_try_ms), (2, 1, Some(now)));
+    let sent = outbox.transport.sent.borrow().clone();
+    assert!(sent.contains(&first.id) && sent.contains(&other.id) && !sent.contains(&next.id), "{sent:?}");
+    assert_eq!(outbox.store.get(next.id).await.expect("get"), Some(next.clone()), "untouched");
+
+    let summary = outbox.drain(now + 1.0, false, || 0.5, &no_op).await.expect("drain");
+    assert_eq!((summary.delivered, summary.waiting), (1, 0));
+    assert_eq!(outbox.transport.sent.borrow().last(), Some(&next.id));
+}
+
+#[wasm_bindgen_test]
+async fn a_follow_up_waits_as_long_as_its_first_record_and_no_longer() {
+    // The first record backs off (server trouble): the follow-up is due
+    // when it is, not before.
+    let first = report(waiting(0.0));
+    let next = follow_up_of(&first).await;
+    let outbox = outbox_with(&[&first, &next]).await;
+    outbox.transport.answer(first.id, Ok(HttpAnswer { status: 503, body: String::new() }));
+    let now = platform::now_ms();
+    outbox.drain(now, false, || 0.0, &no_op).await.expect("drain");
+    let again = outbox.drain(now + 1.0, false, || 0.0, &no_op).await.expect("drain");
+    let first_due = match outbox.store.get(first.id).await.expect("get").expect("kept").status {
+        Status::Waiting { next_try_ms, .. } => next_try_ms,
+        other => panic!("expected waiting, got {other:?}"),
+    };
+    assert!(first_due > now + 1.0);
+    assert_eq!(again.next_try_ms, Some(first_due));
+    assert_eq!(*outbox.transport.sent.borrow(), [first.id], "the follow-up was not sent");
+
+    // A first record the server refused holds nothing back: the follow-up
+    // goes (the server judges it on its own).
+    let refused = report(waiting(0.0));
+    let after = follow_up_of(&refused).await;
+    let outbox = outbox_with(&[&refused, &after]).await;
+    outbox.transport.answer(refused.id, Ok(rejection()));
+    outbox.transport.answer(after.id, Ok(receipt(after.id, 3)));
+    outbox.drain(now, false, || 0.5, &no_op).await.expect("drain");
+    let summary = outbox.drain(now + 1.0, false, || 0.5, &no_op).await.expect("drain");
+    assert_eq!(summary.delivered, 1);
+    assert_eq!(*outbox.transport.sent.borrow(), [refused.id, after.id]);
+}
+
+#[wasm_bindgen_test]
+async fn too_early_is_tried_again_with_a_note_that_nothing_is_needed() {
+    let r = report(waiting(0.0));
+    let outbox = outbox_with(&[&r]).await;
+    outbox.transport.answer(r.id, Ok(HttpAnswer { status: 425, body: r#"{"error":"unavailable","message":"x","fields":[]}"#.into() }));
+    let summary = outbox.drain(platform::now_ms(), false, || 0.5, &no_op).await.expect("drain");
+    assert_eq!((summary.rejected, summary.waiting), (0, 1));
+    let (attempts, error) = attempts_and_error(&outbox.store.get(r.id).await.expect("get").expect("kept").status);
+    assert_eq!((attempts, error.as_deref()), (1, Some(kuaibao::sync::EARLY_NOTE)));
+}

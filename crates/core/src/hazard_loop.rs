@@ -10,14 +10,15 @@
 //!   hazard, so the closed one's record stays what was verified.
 //!
 //! The server judges a step against the records of its thread that it has
-//! stored. A worker's phone offers only the next step, but it sends a few
-//! records at once whenever it finds signal, so a 整改中 written offline
-//! right after its finding may arrive first: while nothing of the thread
-//! is stored, a rectification step is accepted (as `crate::writers` lets
-//! it hold the thread for its reporter). The closing is the desk's, which
-//! offers it only once the server holds the 已整改, so it is held strictly.
-//! A replay of a stored step is never judged again (its thread has moved
-//! on since).
+//! stored. A worker's phone offers only the next step and sends a thread's
+//! records one after another, earliest first (`src/sync/outbox.rs`); a step
+//! that still arrives before its finding (an older phone, another client)
+//! is not refused but asked again later ([`OutOfOrder::FindingNotYetStored`],
+//! answered 425): refusing it would leave the worker a rejected record to
+//! mend for no fault of hers, and taking it would let a thread hold a
+//! rectification of nothing. The closing is the desk's, which offers it
+//! only once the server holds the 已整改, so it is held strictly. A replay
+//! of a stored step is never judged again (its thread has moved on since).
 
 use crate::stage::Stage;
 use crate::template::Family;
@@ -35,6 +36,10 @@ pub enum OutOfOrder {
     /// Anything after 验收销号.
     #[error("the hazard is closed already")]
     Closed,
+    /// 整改中 or 已整改 while nothing of its thread is stored: the finding
+    /// is still on its way. Not a refusal: the sender tries again later.
+    #[error("the hazard's finding has not arrived yet")]
+    FindingNotYetStored,
 }
 
 impl OutOfOrder {
@@ -56,6 +61,11 @@ impl OutOfOrder {
                 "This hazard is verified and closed: no more records can be added. \
                  Report a new hazard for a new problem.",
             ),
+            OutOfOrder::FindingNotYetStored => Text::new(
+                "此隐患的首次报告尚未送达值班室，整改情况将在其送达后自动发送，无需操作。",
+                "This hazard's first report has not reached the duty office yet; the rectification \
+                 is sent by itself once it has. Nothing to do.",
+            ),
         }
     }
 }
@@ -68,15 +78,14 @@ pub fn may_follow(stage: Stage, stored: &[(Stage, Family)]) -> Result<(), OutOfO
         return Ok(());
     }
     let has = |s: Stage| stored.iter().any(|&(t, _)| t == s);
-    // Empty: its finding is still on its way (see above).
-    let of_a_hazard = stored.is_empty()
-        || stored
-            .iter()
-            .any(|&(_, family)| matches!(family, Family::Hazard | Family::HazardStep { .. }));
+    let of_a_hazard = stored
+        .iter()
+        .any(|&(_, family)| matches!(family, Family::Hazard | Family::HazardStep { .. }));
     if has(Stage::Closed) {
         return Err(OutOfOrder::Closed);
     }
     match stage {
+        Stage::Rectifying | Stage::Rectified if stored.is_empty() => Err(OutOfOrder::FindingNotYetStored),
         Stage::Closed if !has(Stage::Rectified) => Err(OutOfOrder::NotRectified),
         Stage::Rectifying | Stage::Rectified if !of_a_hazard => Err(OutOfOrder::NotAHazard),
         _ => Ok(()),
@@ -108,10 +117,19 @@ mod tests {
         for step in [Stage::Rectifying, Stage::Rectified] {
             assert_eq!(may_follow(step, &[FOUND]), Ok(()), "{step:?}");
             assert_eq!(may_follow(step, &[FOUND, RECTIFYING]), Ok(()), "{step:?}");
-            // The finding still on its way, alone or behind another step.
-            assert_eq!(may_follow(step, &[]), Ok(()), "{step:?}");
+            // Behind another step whose finding was stored before this
+            // rule (kept as the threads of older servers hold them).
             assert_eq!(may_follow(step, &[RECTIFYING]), Ok(()), "{step:?}");
         }
+    }
+
+    #[test]
+    fn a_step_before_its_finding_is_asked_again_later() {
+        for step in [Stage::Rectifying, Stage::Rectified] {
+            assert_eq!(may_follow(step, &[]), Err(OutOfOrder::FindingNotYetStored), "{step:?}");
+        }
+        // The closing is never early, only out of order.
+        assert_eq!(may_follow(Stage::Closed, &[]), Err(OutOfOrder::NotRectified));
     }
 
     #[test]

@@ -1102,9 +1102,9 @@ async fn a_hazard_thread_comes_back_in_order_of_its_life() {
 
     // The closing is the office's verification: the administrator's.
     let mut receipts = Vec::new();
-    // Out of order but for the closing, which follows its 已整改 (see
-    // `kuaibao_core::hazard_loop`).
-    for report in [&rectified, &found, &rectifying, &closed] {
+    // The 已整改 before the 整改中; the finding first and the closing after
+    // its 已整改, as the loop wants (see `kuaibao_core::hazard_loop`).
+    for report in [&found, &rectified, &rectifying, &closed] {
         let client = if report.stage == Stage::Closed {
             &app.admin
         } else {

@@ -11,7 +11,8 @@ use super::error::AppError;
 use crate::db::{admission, Pool};
 
 /// 422 naming the photo blank for missing evidence, or the stage for a
-/// step out of order; nothing is stored either way.
+/// step out of order; 425 for a step whose finding has not arrived (the
+/// sender tries again). Nothing is stored in any case.
 pub async fn admit_new(pool: &Pool, report: &Report, template: &Template) -> Result<(), AppError> {
     if admission::is_stored(pool, report.id).await? {
         return Ok(());
@@ -20,6 +21,10 @@ pub async fn admit_new(pool: &Pool, report: &Report, template: &Template) -> Res
     if report.stage.is_hazard_step() {
         let stored = admission::thread_stages(pool, report.thread_id()).await?;
         if let Err(out) = hazard_loop::may_follow(report.stage, &stored) {
+            if out == hazard_loop::OutOfOrder::FindingNotYetStored {
+                let text = out.text();
+                return Err(AppError::TooEarly(format!("{} / {}", text.get(Lang::Zh), text.get(Lang::En))));
+            }
             tracing::warn!(id = %report.id, thread = %report.thread_id(), "record refused: {out}");
             let text = out.text();
             errors.push(FieldError::new(

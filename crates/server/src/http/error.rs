@@ -62,6 +62,11 @@ pub enum AppError {
     /// done; 503 with `Retry-After`, and the phone tries again later.
     #[error("{0}")]
     Busy(String),
+    /// Not yet: the record needs one that has not arrived (a hazard's step
+    /// before its finding). 425 with `Retry-After`, which the phone
+    /// retries; nothing was stored.
+    #[error("{0}")]
+    TooEarly(String),
     /// The server's fault. Logged in full, answered vaguely: storage errors
     /// can quote SQL and paths, which are nobody else's business.
     #[error(transparent)]
@@ -126,6 +131,7 @@ impl IntoResponse for AppError {
             | AppError::NotApplicable(_) => (StatusCode::CONFLICT, ApiErrorCode::Conflict),
             AppError::NotFound(_) => (StatusCode::NOT_FOUND, ApiErrorCode::NotFound),
             AppError::Busy(_) => (StatusCode::SERVICE_UNAVAILABLE, ApiErrorCode::Unavailable),
+            AppError::TooEarly(_) => (StatusCode::TOO_EARLY, ApiErrorCode::Unavailable),
             AppError::Store(_) | AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, ApiErrorCode::Internal),
         };
         let message = match &self {
@@ -142,6 +148,10 @@ impl IntoResponse for AppError {
             | AppError::NotPermitted(fields) => fields,
             _ => Vec::new(),
         };
+        let retry_after = [(axum::http::header::RETRY_AFTER, RETRY_AFTER_SECS.to_string())];
+        if status == StatusCode::TOO_EARLY {
+            return (status, retry_after, Json(ApiError { error, message, fields })).into_response();
+        }
         (status, Json(ApiError { error, message, fields })).into_response()
     }
 }

@@ -497,6 +497,8 @@ fn list_reports() {}
         (status = 409, body = ApiError, description = "The id is stored with other content, or a photo id with other bytes \
             or announced by another sender"),
         (status = 422, body = ApiError, description = "Answers not acceptable: `fields` names each"),
+        (status = 425, body = ApiError, description = "A hazard's 整改中 or 已整改 whose finding has not arrived yet: \
+            nothing is stored; send it again after the finding (`Retry-After` says when to try)"),
         BadBody, NeedsSession, Unavailable,
     ))]
 #[allow(dead_code)]

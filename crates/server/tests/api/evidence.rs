@@ -169,9 +169,26 @@ async fn an_incident_takes_no_rectification() {
     assert_accepted(&app, &app.client, &first, "the 首报").await;
     let step = hazard(Stage::Rectifying, Some(first.id), 5);
     assert_unadmitted(&app, &dirs, &app.client, &step, "stage").await;
-    // A step whose finding is still on its way is taken, as a 续报 is.
-    let ahead = hazard(Stage::Rectifying, Some(new_id()), 5);
-    assert_accepted(&app, &app.client, &ahead, "整改中 before its finding").await;
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_step_before_its_finding_is_asked_again_and_taken_after_it() {
+    let (app, dirs) = spawn_app().await;
+    let found = hazard(Stage::Initial, None, 0);
+    for stage in [Stage::Rectifying, Stage::Rectified] {
+        let ahead = hazard(stage, Some(found.id), 5);
+        let res = app.submit(&ahead).await;
+        assert_eq!(res.status(), StatusCode::TOO_EARLY, "{stage:?} before its finding");
+        assert!(res.headers().contains_key("retry-after"), "says when to try again");
+        let error: kuaibao_core::protocol::ApiError = res.json().await.expect("an error body");
+        assert!(error.message.contains("自动发送"), "says it goes by itself: {}", error.message);
+        assert!(!stored(&dirs, ahead.id).await, "nothing stored");
+    }
+    // Once the finding is stored, the same step is taken.
+    assert_accepted(&app, &app.client, &found, "the finding").await;
+    let step = hazard(Stage::Rectifying, Some(found.id), 5);
+    assert_accepted(&app, &app.client, &step, "整改中 after its finding").await;
     app.stop().await;
 }
 
