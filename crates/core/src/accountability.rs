@@ -6,14 +6,18 @@
 //! in time and delivered late for want of a signal reads as such),
 //! deadlines passed with nothing received, the office's requests for a
 //! follow-up still unanswered, natural-disaster threads with no 核报 (final
-//! report) after the rules' number of days, and hazards past their
-//! rectification deadline.
+//! report) after the rules' number of days, hazards past their
+//! rectification deadline, and major hazards (重大隐患, 挂牌督办) within a
+//! week of theirs, so that the supervising office is warned before it is
+//! answerable.
 
 use chrono::{DateTime, NaiveDateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::account::AreaRef;
 use crate::deadlines::Obligation;
+#[cfg(doc)]
+use crate::major_hazard::MAJOR_WARN_DAYS;
 use crate::office::{DeadlineState, ThreadSummary};
 use crate::validate::beijing;
 use crate::{catalogue, Family, ReportId};
@@ -40,6 +44,9 @@ pub enum EntryKind {
     NoFinalReport,
     /// A hazard past its rectification deadline.
     HazardOverdue,
+    /// A major hazard not rectified within [`MAJOR_WARN_DAYS`] of its
+    /// deadline: a warning, not yet a fault.
+    MajorHazardDueSoon,
 }
 
 crate::coded!(EntryKind {
@@ -49,6 +56,7 @@ crate::coded!(EntryKind {
     UnansweredRequest = "unanswered_request",
     NoFinalReport = "no_final_report",
     HazardOverdue = "hazard_overdue",
+    MajorHazardDueSoon = "major_hazard_due_soon",
 });
 
 impl EntryKind {
@@ -60,6 +68,7 @@ impl EntryKind {
             EntryKind::UnansweredRequest => "请求续报未答复",
             EntryKind::NoFinalReport => "灾情未核报",
             EntryKind::HazardOverdue => "隐患整改逾期",
+            EntryKind::MajorHazardDueSoon => "重大隐患整改将到期",
         }
     }
 }
@@ -81,7 +90,7 @@ pub struct Entry {
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, example = "2026-11-23T10:00:00"))]
     pub due_at: Option<NaiveDateTime>,
     /// How far past it (seconds), as of the ledger's time or until it was
-    /// received.
+    /// received; negative for a warning (the time still left).
     pub late_seconds: i64,
     /// Evidence of a late report: when the office received it and when it
     /// was written (corrected by the phone's clock offset), Beijing.
@@ -103,8 +112,8 @@ pub struct Accountability {
     /// Days a disaster thread may go without its 核报 (the rules').
     pub final_report_days: u32,
     /// Gravest first: missed, written late, delivered late, unanswered
-    /// requests, missing 核报, overdue hazards; within a kind, the latest
-    /// first.
+    /// requests, missing 核报, overdue hazards, major hazards due soon;
+    /// within a kind, the latest first.
     pub entries: Vec<Entry>,
 }
 
@@ -166,13 +175,28 @@ pub fn entries(threads: &[ThreadSummary], final_report_days: u32, now: DateTime<
                 ));
             }
         }
+        let major = t.major.as_ref();
+        let supervised = major.map_or_else(String::new, |m| match &m.supervisor {
+            Some(s) => format!("重大隐患，{s}挂牌督办；"),
+            None => "重大隐患；".to_owned(),
+        });
+        // The deadline is the whole of its day: due at the next midnight.
+        let end_of = |by: chrono::NaiveDate| by.and_hms_opt(0, 0, 0).map(|d| d + TimeDelta::days(1));
         if let (Some(days), Some(by)) = (t.rectification_overdue_days, t.rectify_by) {
-            let due = by.and_hms_opt(0, 0, 0).map(|d| d + TimeDelta::days(1));
             out.push(entry(
                 EntryKind::HazardOverdue,
-                format!("整改期限 {by}，已逾期 {days} 天"),
-                due,
+                format!("{supervised}整改期限 {by}，已逾期 {days} 天"),
+                end_of(by),
                 days * 86_400,
+            ));
+        }
+        if let (Some(left), Some(by)) = (major.and_then(|m| m.due_soon_days), t.rectify_by) {
+            let due = end_of(by);
+            out.push(entry(
+                EntryKind::MajorHazardDueSoon,
+                format!("{supervised}整改期限 {by}，还剩 {left} 天"),
+                due,
+                due.map_or(0, |d| (now_bj - d).num_seconds()),
             ));
         }
     }
@@ -398,6 +422,35 @@ mod tests {
         );
         assert_eq!(got[1].late_seconds, 3 * 86_400);
         assert_eq!(got[1].due_at, Some(t("2026-11-11T00:00")));
+    }
+
+    #[test]
+    fn a_major_hazard_is_warned_of_a_week_ahead_and_named_when_overdue() {
+        use crate::major_hazard::MajorHazard;
+        let major = |due_soon_days| MajorHazard {
+            supervisor: Some("县应急管理局".into()),
+            due_soon_days,
+        };
+        let mut soon = thread(7, "hazard");
+        soon.rectify_by = Some(t("2026-11-20T00:00").date());
+        soon.major = Some(major(Some(7)));
+        let mut late = thread(8, "hazard");
+        late.rectify_by = Some(t("2026-11-10T00:00").date());
+        late.rectification_overdue_days = Some(3);
+        late.major = Some(major(None));
+        // An ordinary hazard as near its deadline: no warning.
+        let mut ordinary = thread(9, "hazard");
+        ordinary.rectify_by = Some(t("2026-11-20T00:00").date());
+        let got = entries(&[soon, late, ordinary], 30, utc("2026-11-13T04:00:00Z"));
+        assert_eq!(
+            got.iter().map(|e| e.kind).collect::<Vec<_>>(),
+            [EntryKind::HazardOverdue, EntryKind::MajorHazardDueSoon]
+        );
+        assert_eq!(got[0].what_zh, "重大隐患，县应急管理局挂牌督办；整改期限 2026-11-10，已逾期 3 天");
+        assert_eq!(got[1].what_zh, "重大隐患，县应急管理局挂牌督办；整改期限 2026-11-20，还剩 7 天");
+        assert_eq!(got[1].due_at, Some(t("2026-11-21T00:00")));
+        // 12:00 Beijing on the 13th: 7 days and 12 hours left.
+        assert_eq!(got[1].late_seconds, -(7 * 86_400 + 12 * 3_600));
     }
 
     #[test]

@@ -37,7 +37,7 @@ pub fn AccountabilityPage() -> impl IntoView {
             view! { <p class="form-error" role="alert" data-testid="accountability-error">{e.words()}</p> }.into_any()
         }
         Some(Ok(l)) if l.entries.is_empty() => view! {
-            <p class="empty" data-testid="accountability-empty">"辖区内没有迟报、漏报、未答复的续报请求、未核报的灾情或逾期隐患。"</p>
+            <p class="empty" data-testid="accountability-empty">"辖区内没有迟报、漏报、未答复的续报请求、未核报的灾情、逾期隐患或将到期的重大隐患。"</p>
         }
         .into_any(),
         Some(Ok(l)) => {
@@ -103,10 +103,13 @@ pub fn AccountabilityPage() -> impl IntoView {
     }
 }
 
-/// How far past: minutes and hours for a report, days for a hazard.
+/// How far past: minutes and hours for a report, days for a hazard; for a
+/// major hazard due soon, the days left.
 fn late_words(kind: EntryKind, seconds: i64) -> String {
     let minutes = seconds.max(0) / 60;
     match kind {
+        // A warning: the time still left, in whole days.
+        EntryKind::MajorHazardDueSoon => format!("还剩 {} 天", (-seconds).max(0) / 86_400),
         EntryKind::HazardOverdue | EntryKind::NoFinalReport if minutes >= 24 * 60 => {
             format!("{} 天", minutes / (24 * 60))
         }

@@ -230,5 +230,13 @@ async fn a_major_hazard_names_its_supervisor_and_is_flagged_on_the_desk() {
     // Major ones first: the one due soon, then the other, then the ordinary.
     let order: Vec<ReportId> = hazards.iter().map(|h| h.thread_id).collect();
     assert_eq!(order, [near.id, far.id, ordinary.id]);
+    // The accountability ledger warns of the one due within the week only.
+    let res = app.get_as(&app.admin, kuaibao_core::accountability::ACCOUNTABILITY_PATH).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let ledger: kuaibao_core::accountability::Accountability = res.json().await.expect("a ledger");
+    let warned: Vec<_> = ledger.entries.iter().map(|e| (e.kind, e.thread_id)).collect();
+    assert_eq!(warned, [(kuaibao_core::accountability::EntryKind::MajorHazardDueSoon, near.id)]);
+    assert!(ledger.entries[0].what_zh.contains("县应急管理局挂牌督办"), "{}", ledger.entries[0].what_zh);
+    assert!(ledger.entries[0].late_seconds < 0, "a warning: time left");
     app.stop().await;
 }
