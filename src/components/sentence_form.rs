@@ -5,7 +5,8 @@ use crate::components::BlankInput;
 use crate::state::AppState;
 
 /// Draws any template as its sentence with the blanks inline, in the current
-/// language. The same component serves every template: templates are data.
+/// language, with the blanks asked at `stage` (`Template::pieces_at`). The
+/// same component serves every template: templates are data.
 #[component]
 pub fn SentenceForm(
     template: &'static Template,
@@ -31,9 +32,13 @@ pub fn SentenceForm(
     readonly: bool,
 ) -> impl IntoView {
     let state = expect_context::<AppState>();
+    // The sentence as asked at this stage (a 首报 has no 处置结果). A memo:
+    // typing changes the answers, not which blanks are asked, and the form
+    // is drawn again only when those change.
+    let pieces = Memo::new(move |_| answers.with(|a| template.pieces_at(state.lang.get(), stage, a)));
     move || {
-        template
-            .pieces(state.lang.get())
+        pieces
+            .get()
             .into_iter()
             .map(|piece| match piece {
                 Piece::Words(words) => view! { <span class="words">{words}</span> }.into_any(),

@@ -93,6 +93,10 @@ for (const lang of ['zh-CN', 'en']) {
     await blank(page, 'known_at').fill(occurred);
     await form(page).waitSaved();
     assert.equal(await page.getByTestId('stage').innerText(), w.initial);
+    // What is not anything yet at a 首报 is not asked: no 处置结果, 后续措施
+    // or 最新进展; the sentence reads on without them.
+    for (const id of ['outcome', 'next_steps', 'progress']) assert.equal(await page.locator(`#blank-${id}`).count(), 0, `${id} not asked at the 首报`);
+    assert.equal(await blank(page, 'measures').count(), 1);
     assert.equal(await page.getByTestId('grade-suggested').getAttribute('data-grade'), 'IV');
     // The verbal-report deadline (10 min) has passed: overdue, counting.
     await page.locator('[data-testid=deadlines] [data-rule=verbal][data-state=overdue]').waitFor();
@@ -107,6 +111,7 @@ for (const lang of ['zh-CN', 'en']) {
     await blank(page, 'dead').fill('4');
     // A 续报 says what progressed (required at follow-ups).
     await blank(page, 'progress').fill(w.progress);
+    assert.equal(await page.locator('#blank-outcome').count(), 0, 'no outcome at a 续报');
     await page.locator('.blank.changed', { hasText: w.was0 }).waitFor();
     assert.equal(await page.getByTestId('grade-suggested').getAttribute('data-grade'), 'III');
     assert.ok((await page.getByTestId('grade-panel').innerText()).includes(w.crossing));

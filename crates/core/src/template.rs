@@ -5,6 +5,7 @@
 
 use serde::Serialize;
 
+use crate::answers::Answers;
 use crate::grading::GradingRule;
 use crate::stage::Stage;
 use crate::text::{Lang, Text};
@@ -53,13 +54,29 @@ pub enum Need {
     Optional,
     /// At every 续报 (its progress line), not at the 首报 or the 终报.
     AtFollowUp,
+    /// At the 终报 only, and asked nowhere before it: what the response
+    /// came to (处置结果, 后续措施) is nothing yet at a 首报 or 续报.
+    OnlyAtFinal,
 }
 
 impl Need {
+    /// Whether a blank of this need is asked at `stage` at all: the 终报's
+    /// outcome is nothing yet at a 首报, and a 续报's progress line belongs
+    /// to 续报, so the forms of other stages leave them out (an answer
+    /// already given is always shown, see [`Template::pieces_at`]). Every
+    /// other blank is asked at every stage, required or not.
+    pub fn asked_at(self, stage: Stage) -> bool {
+        match self {
+            Need::OnlyAtFinal => stage == Stage::Final,
+            Need::AtFollowUp => matches!(stage, Stage::FollowUp { .. }),
+            Need::Always | Need::AtFinal | Need::Optional => true,
+        }
+    }
+
     pub fn required_at(self, stage: Stage) -> bool {
         match self {
             Need::Always => true,
-            Need::AtFinal => stage == Stage::Final,
+            Need::AtFinal | Need::OnlyAtFinal => stage == Stage::Final,
             Need::Optional => false,
             Need::AtFollowUp => matches!(stage, Stage::FollowUp { .. }),
         }
@@ -173,5 +190,149 @@ impl Template {
             pieces.push(Piece::Words(rest));
         }
         pieces
+    }
+
+    /// The sentence of `lang` as asked at `stage`: [`Template::pieces`]
+    /// without the blanks not asked there ([`Need::asked_at`]) and still
+    /// unanswered in `answers`, each taken out with its clause (the words
+    /// from the end of the sentence or clause before it through the end of
+    /// its own), so that "已采取措施：{measures}。处置结果：{outcome}；" reads
+    /// "已采取措施：{measures}。" at a 首报.
+    pub fn pieces_at(&self, lang: Lang, stage: Stage, answers: &Answers) -> Vec<Piece<'static>> {
+        let mut out: Vec<Piece<'static>> = Vec::new();
+        // Set after a blank taken out: the words that follow lose their
+        // head up to the end of that blank's clause.
+        let mut cut_head = false;
+        for piece in self.pieces(lang) {
+            match piece {
+                Piece::Blank(b) if !b.need.asked_at(stage) && !answered(b, answers) => {
+                    if let Some(Piece::Words(w)) = out.last_mut() {
+                        *w = &w[..clause_start(w)];
+                    }
+                    cut_head = true;
+                }
+                Piece::Words(w) if cut_head => {
+                    cut_head = false;
+                    out.push(Piece::Words(&w[clause_end(w)..]));
+                }
+                other => {
+                    cut_head = false;
+                    out.push(other);
+                }
+            }
+        }
+        out.retain(|p| !matches!(p, Piece::Words("")));
+        out
+    }
+}
+
+/// What ends a clause in the sentences: Chinese and English full stops and
+/// semicolons.
+const CLAUSE_ENDS: [&str; 4] = ["。", "；", ". ", "; "];
+
+/// Where the last clause of `words` starts: after its last clause end, or
+/// at 0.
+fn clause_start(words: &str) -> usize {
+    CLAUSE_ENDS
+        .iter()
+        .filter_map(|end| words.rfind(end).map(|i| i + end.len()))
+        .max()
+        .unwrap_or(0)
+}
+
+/// Where `words` goes on after the clause it opens with ends: after its
+/// first clause end, or at its end.
+fn clause_end(words: &str) -> usize {
+    CLAUSE_ENDS
+        .iter()
+        .filter_map(|end| words.find(end).map(|i| i + end.len()))
+        .min()
+        .unwrap_or(words.len())
+}
+
+/// Only text blanks are left out (`Need::OnlyAtFinal`, `Need::AtFollowUp`),
+/// and their answer is under their own id.
+fn answered(blank: &Blank, answers: &Answers) -> bool {
+    answers.get(blank.id).is_some_and(|v| !v.trim().is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalogue::{GENERAL_INCIDENT, GENERAL_INCIDENT_V2};
+
+    /// The sentence as read: words as they are, blanks as `{id}`.
+    fn read(pieces: &[Piece<'_>]) -> String {
+        pieces
+            .iter()
+            .map(|p| match p {
+                Piece::Words(w) => (*w).to_owned(),
+                Piece::Blank(b) => format!("{{{}}}", b.id),
+            })
+            .collect()
+    }
+
+    fn ids(pieces: &[Piece<'_>]) -> Vec<&'static str> {
+        pieces
+            .iter()
+            .filter_map(|p| match p {
+                Piece::Blank(b) => Some(b.id),
+                Piece::Words(_) => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_first_report_leaves_out_the_outcome_and_the_progress_with_their_clauses() {
+        let t = &GENERAL_INCIDENT_V2;
+        let none = Answers::default();
+        let zh = read(&t.pieces_at(Lang::Zh, Stage::Initial, &none));
+        assert!(zh.contains("已采取措施：{measures}。需要支援：{help_needed}。"), "{zh}");
+        let en = read(&t.pieces_at(Lang::En, Stage::Initial, &none));
+        assert!(en.contains("Measures taken: {measures}. Help needed: {help_needed}."), "{en}");
+        for (stage, shown, left_out) in [
+            (Stage::Initial, &[][..], &["progress", "outcome", "next_steps"][..]),
+            (Stage::FollowUp { n: 1 }, &["progress"][..], &["outcome", "next_steps"][..]),
+            (Stage::Final, &["outcome", "next_steps"][..], &["progress"][..]),
+        ] {
+            let got = ids(&t.pieces_at(Lang::Zh, stage, &none));
+            for id in shown {
+                assert!(got.contains(id), "{stage:?} asks {id}");
+            }
+            for id in left_out {
+                assert!(!got.contains(id), "{stage:?} leaves out {id}");
+            }
+            // Every other blank is asked at every stage.
+            assert_eq!(got.len() + left_out.len(), ids(&t.pieces(Lang::Zh)).len(), "{stage:?}");
+        }
+        let final_zh = read(&t.pieces_at(Lang::Zh, Stage::Final, &none));
+        assert!(final_zh.contains("已采取措施：{measures}。处置结果：{outcome}；后续措施：{next_steps}。需要支援"), "{final_zh}");
+    }
+
+    #[test]
+    fn an_answer_given_is_never_left_out() {
+        let mut answers = Answers::default();
+        answers.insert("progress".into(), "已疏散".into());
+        let got = ids(&GENERAL_INCIDENT_V2.pieces_at(Lang::Zh, Stage::Final, &answers));
+        assert!(got.contains(&"progress"));
+        // Blank words are no answer.
+        answers.insert("progress".into(), "  ".into());
+        let got = ids(&GENERAL_INCIDENT_V2.pieces_at(Lang::Zh, Stage::Final, &answers));
+        assert!(!got.contains(&"progress"));
+    }
+
+    #[test]
+    fn version_one_and_the_stages_needs_agree() {
+        // Nothing of version 1 is left out: it has no such blanks.
+        assert_eq!(
+            GENERAL_INCIDENT.pieces_at(Lang::Zh, Stage::Initial, &Answers::default()),
+            GENERAL_INCIDENT.pieces(Lang::Zh)
+        );
+        // A blank required at a stage is always asked there.
+        for need in [Need::Always, Need::AtFinal, Need::Optional, Need::AtFollowUp, Need::OnlyAtFinal] {
+            for stage in [Stage::Initial, Stage::FollowUp { n: 2 }, Stage::Final] {
+                assert!(!need.required_at(stage) || need.asked_at(stage), "{need:?} at {stage:?}");
+            }
+        }
     }
 }
