@@ -15,7 +15,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
-import { startServer, openPhone, openApp, home, form, login, noiseJpeg, ANSWERS, OFFICER } from './helpers.mjs';
+import { startServer, openPhone, openApp, home, form, login, noiseJpeg, uuidv7, ANSWERS, OFFICER, REPORTER } from './helpers.mjs';
 
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const PROVINCIAL_RULES = new URL('../../rules/provincial-example.json', import.meta.url).pathname;
@@ -198,12 +198,36 @@ test('written in time, delivered two hours late: the desk says so; a logged call
   assert.match(await deadline(province.page, 'follow_up_daily').first().innerText(), /每日续报（8时、17时）.*（省级规定）/);
   await shots(province.page, 'desk-provincial', DESK);
 
+  // A 重大隐患 under supervision, to be rectified in three days: the
+  // ledger warns of it a week ahead.
+  const inThreeDays = new Date(Date.now() + 8 * 3_600_000 + 3 * 86_400_000).toISOString().slice(0, 10);
+  const major = await server.fetch('/api/reports', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({
+      id: uuidv7(),
+      stage: { kind: 'initial' },
+      template_id: 'hazard',
+      template_version: 2,
+      written_at: new Date().toISOString(),
+      answers: {
+        place: '青石村水库大坝', theme: 'drowning', description: '坝体渗水，下游 30 户', major: 'yes', supervisor: '县应急管理局',
+        responsible: '青石村村委会', rectify_by: inThreeDays, reporter: '李秀英', phone: '13800001234',
+      },
+      photos: [{ id: uuidv7(), blank: 'photos', sha256: 'a'.repeat(64), size: 1000, mime: 'image/jpeg' }],
+    }),
+  }, REPORTER);
+  assert.equal(major.status, 201, await major.text());
+
   // The accountability ledger: the written report delivered late, with
-  // its evidence.
+  // its evidence; the major hazard with the days left.
   await province.page.getByTestId('nav-accountability').click();
   const entry = province.page.locator('[data-testid=accountability-entry][data-kind=delivered_late]');
   await entry.first().waitFor();
   assert.match(await entry.first().getByTestId('accountability-evidence').innerText(), /填写 .* · 接收 .*/);
+  const warned = province.page.locator('[data-testid=accountability-entry][data-kind=major_hazard_due_soon]');
+  await warned.waitFor();
+  assert.match(await warned.innerText(), /重大隐患整改将到期[\s\S]*县应急管理局挂牌督办[\s\S]*还剩 3 天/);
   await shots(province.page, 'desk-accountability', DESK);
   await province.context.close();
 });

@@ -277,3 +277,62 @@ test('an officer signs the written report at its fields and prints the whole thr
   assert.deepEqual(desk.violations, []);
   await context.close();
 });
+
+test('a signing for the step up to the city meets that line of regulation 493 on the desk', { timeout: 90_000 }, async () => {
+  // A work-safety accident half an hour ago: the county within 1 h, the
+  // city 2 h after that (lines the office keeps).
+  const accident = {
+    id: uuidv7(),
+    stage: { kind: 'initial' },
+    template_id: 'work_safety',
+    template_version: 1,
+    written_at: new Date().toISOString(),
+    answers: {
+      occurred_at: beijing(-30),
+      unit_name: '青石建材厂',
+      place: '青石村工业园',
+      kind: 'industry_trade',
+      what_happened: '搅拌机伤人',
+      dead: '0',
+      injured: '1',
+      reporter: REPORTER.name,
+      phone: '13800001234',
+    },
+  };
+  await send(accident);
+  const desk = await openDesk(OFFICER);
+  const { page, context } = desk;
+  await page.goto(`${server.url}/office/#/thread/${accident.id}`);
+  const city = page.locator('[data-testid=deadline][data-rule=upward_city]');
+  await city.waitFor({ timeout: 20_000 });
+  assert.equal(await city.getAttribute('data-state'), 'info');
+  assert.match(await city.innerText(), /由值班室办理/);
+
+  const step = page.getByLabel('报送层级（493 号条例逐级上报）');
+  assert.ok((await step.boundingBox()).height >= 48, 'a touch target');
+  assert.deepEqual(await step.locator('option').evaluateAll((os) => os.map((o) => o.value)), ['', 'upward_city'], 'the steps this thread has');
+  await page.getByLabel('报送对象（上级单位）').fill('市应急管理局');
+  await page.getByLabel('审核人').fill('王建国');
+  await step.selectOption('upward_city');
+  await page.getByTestId('sign-button').click();
+  await page.getByTestId('signature').first().waitFor({ timeout: 10_000 });
+  assert.match(await page.getByTestId('signature').first().innerText(), /报送 市应急管理局.*报送层级：/);
+  await page.locator('[data-testid=deadline][data-rule=upward_city][data-state=clear]').waitFor({ timeout: 10_000 });
+  assert.match(await city.innerText(), /已按时报送/);
+  const stored = await (await server.fetch(`/api/threads/${accident.id}/signatures`)).json();
+  assert.equal(stored[0].step, 'upward_city');
+  if (SHOTS) {
+    await page.getByTestId('sign-form').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: `${SHOTS}/incident-upward-1366.png` });
+  }
+  const small = await openDesk(OFFICER, 360, 640);
+  await small.page.goto(`${server.url}/office/#/thread/${accident.id}`);
+  await small.page.locator('[data-testid=deadline][data-rule=upward_city][data-state=clear]').waitFor({ timeout: 20_000 });
+  if (SHOTS) {
+    await small.page.getByLabel('报送层级（493 号条例逐级上报）').scrollIntoViewIfNeeded();
+    await small.page.screenshot({ path: `${SHOTS}/incident-upward-360.png` });
+  }
+  await small.context.close();
+  assert.deepEqual(desk.violations, []);
+  await context.close();
+});

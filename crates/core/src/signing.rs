@@ -42,6 +42,11 @@ pub struct Sign {
     pub recipient: String,
     /// 审核人: who checked it before signing.
     pub reviewer: String,
+    /// The step up the chain this signing sends the report for: the id of
+    /// one of the thread's upward deadline lines (`upward_city`, …), which
+    /// it then meets. Absent: a signing that marks no step.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub step: Option<String>,
 }
 
 /// A stored signing.
@@ -70,6 +75,9 @@ pub struct Signature {
         )
     )]
     pub signed_at: DateTime<Utc>,
+    /// The step up the chain it was signed for, if any (see [`Sign`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub step: Option<String>,
 }
 
 /// The checked words of a signing.
@@ -77,7 +85,11 @@ pub struct Signature {
 pub struct Words {
     pub recipient: String,
     pub reviewer: String,
+    pub step: Option<String>,
 }
+
+/// The longest step id: a rule id of the deployment's rules.
+pub const MAX_STEP_CHARS: usize = 64;
 
 impl Sign {
     /// The recipient and reviewer, trimmed and checked: present, not too
@@ -100,12 +112,34 @@ impl Sign {
             "name the person who checked it",
             &mut errors,
         );
+        let step = self.step.as_deref().map(str::trim).filter(|s| !s.is_empty());
+        if let Some(step) = step {
+            let well_formed = step.len() <= MAX_STEP_CHARS
+                && step.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+            if !well_formed {
+                errors.push(step_not_of_thread());
+            }
+        }
         if errors.is_empty() {
-            Ok(Words { recipient, reviewer })
+            Ok(Words {
+                recipient,
+                reviewer,
+                step: step.map(str::to_owned),
+            })
         } else {
             Err(errors)
         }
     }
+}
+
+/// The error at `step` when it names no upward line of the thread.
+pub fn step_not_of_thread() -> FieldError {
+    FieldError::new(
+        "step",
+        ErrorCode::UnknownOption,
+        "此事件没有这一级报送时限，请刷新页面后重新选择报送层级",
+        "this thread has no such step up the chain; reload the page and choose the step again",
+    )
 }
 
 fn checked(value: &str, field: &str, max: usize, zh: &str, en: &str, errors: &mut Vec<FieldError>) -> String {

@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, TimeDelta, Utc};
 
-use crate::deadlines::{self, Deliveries, Delivery, Due, Event, RuleSet, Standing};
+use crate::deadlines::{self, Deliveries, Delivery, Due, Event, Forwarded, RuleSet, Standing};
 use crate::disaster;
 use crate::stage::ThreadKind;
 use crate::validate::{beijing, parse_date, parse_datetime};
@@ -121,11 +121,19 @@ pub fn corrected_written_at<R: StageRecord>(record: &R) -> Option<NaiveDateTime>
 #[derive(Debug, Clone, Copy)]
 pub struct Judge<'a, R> {
     pub records: &'a [R],
+    /// The office's steps up the chain (its signings naming one), which
+    /// meet the thread's upward lines.
+    pub forwarded: &'a [Forwarded],
 }
 
 impl<'a, R: StageRecord> Judge<'a, R> {
     pub fn new(records: &'a [R]) -> Self {
-        Judge { records }
+        Judge { records, forwarded: &[] }
+    }
+
+    /// The same, knowing the office's steps up the chain.
+    pub fn with_forwarded(self, forwarded: &'a [Forwarded]) -> Self {
+        Judge { forwarded, ..self }
     }
 
     /// The written records: logged calls are records of the thread, but
@@ -283,6 +291,7 @@ impl<'a, R: StageRecord> Judge<'a, R> {
                     _ => None,
                 })
                 .collect(),
+            forwarded: self.forwarded.to_vec(),
         };
         // Daily follow-ups stop with the 终报 the office holds.
         let finished = self.final_received().map(beijing_time);

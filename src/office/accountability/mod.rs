@@ -55,6 +55,8 @@ pub fn AccountabilityPage() -> impl IntoView {
                         )
                     });
                     let late = late_words(e.kind, e.late_seconds);
+                    // A warning has time left, not time over.
+                    let late_label = if e.kind == EntryKind::MajorHazardDueSoon { "剩余" } else { "超出" };
                     view! {
                         <tr data-testid="accountability-entry" data-kind=e.kind.code() data-thread=e.thread_id.to_string()>
                             <td class=format!("kind {}", e.kind.code())>{e.kind.name_zh()}</td>
@@ -63,8 +65,8 @@ pub fn AccountabilityPage() -> impl IntoView {
                             <td data-label="报告人">{e.reporter_name.clone()}</td>
                             <td data-label="事项">{e.what_zh.clone()}</td>
                             <td data-label="时限">{time(e.due_at)}</td>
-                            <td data-label="超出">{late}</td>
-                            <td class="evidence" data-label="证据" data-testid="accountability-evidence">{evidence.unwrap_or_default()}</td>
+                            <td data-label=late_label>{late}</td>
+                            <td class="evidence" data-label=evidence.is_some().then_some("证据") data-testid="accountability-evidence">{evidence.clone().unwrap_or_default()}</td>
                         </tr>
                     }
                 })

@@ -202,6 +202,19 @@ fn ThreadView(
         }
     });
     let ack = summary.as_ref().and_then(|s| s.value.0.acknowledged.clone());
+    // The steps up the chain a signing may be for: the upward lines.
+    let steps: Vec<(String, String)> = summary
+        .as_ref()
+        .map(|s| {
+            s.value
+                .0
+                .deadlines
+                .iter()
+                .filter(|l| l.obligation == kuaibao_core::deadlines::Obligation::Upward)
+                .map(|l| (l.rule.clone(), l.label_zh.clone()))
+                .collect()
+        })
+        .unwrap_or_default();
     let requests = summary
         .as_ref()
         .map(|s| s.value.0.open_requests.clone())
@@ -229,7 +242,7 @@ fn ThreadView(
                 {(!hazard).then(|| view! { <AskBox thread_id requests message=ask_message on_answered/> })}
                 {closable.then(|| view! { <CloseBox thread_id draft=close_draft on_closed=on_answered/> })}
                 {(!hazard).then(|| view! { <CallBox thread_id n=next_call start=call_start on_logged=on_answered/> })}
-                {latest.map(|latest| view! { <SignBox thread_id latest signatures draft=sign_draft on_signed=on_answered/> })}
+                {latest.map(|latest| view! { <SignBox thread_id latest signatures steps draft=sign_draft on_signed=on_answered/> })}
             </section>
             {(!hazard).then(|| view! {
                 <p class="exports">

@@ -1,5 +1,8 @@
 //! 签发: the officer signs the thread's written report for sending upward,
-//! naming the 审核人 and the recipient (上级单位), then prints it. The
+//! naming the 审核人 and the recipient (上级单位), then prints it. Where
+//! the thread has steps up the chain of regulation 493 (市级, 省级, 国务院),
+//! the officer names the step it is sent for, and the signing meets that
+//! step's deadline line. The
 //! signing is a record on the server (`kuaibao_core::signing`); its id is
 //! made here and kept until the server answers, so a double click or a
 //! retry after a lost answer stores it once. The words are checked by the
@@ -22,9 +25,11 @@ use crate::office::state::Desk;
 pub struct SignDraft {
     recipient: RwSignal<String>,
     reviewer: RwSignal<String>,
+    /// The step up the chain (an upward rule's id); empty for none.
+    step: RwSignal<String>,
     errors: RwSignal<Vec<kuaibao_core::FieldError>>,
     error: RwSignal<Option<String>>,
-    pending: StoredValue<Option<(Uuid, String, String)>>,
+    pending: StoredValue<Option<(Uuid, Sign)>>,
 }
 
 impl SignDraft {
@@ -32,6 +37,7 @@ impl SignDraft {
         SignDraft {
             recipient: RwSignal::new(String::new()),
             reviewer: RwSignal::new(String::new()),
+            step: RwSignal::new(String::new()),
             errors: RwSignal::new(Vec::new()),
             error: RwSignal::new(None),
             pending: StoredValue::new(None),
@@ -46,6 +52,9 @@ pub fn SignBox(
     latest: ReportId,
     /// The thread's signings so far, oldest first.
     signatures: Vec<Signature>,
+    /// The thread's steps up the chain: each upward line's rule id and
+    /// label.
+    steps: Vec<(String, String)>,
     draft: SignDraft,
     on_signed: Callback<()>,
 ) -> impl IntoView {
@@ -55,6 +64,7 @@ pub fn SignBox(
         errors, error, pending, ..
     } = draft;
     let signed: RwSignal<Vec<Signature>> = RwSignal::new(signatures);
+    let step_labels = StoredValue::new(steps.clone());
     let error_at = move |field: &'static str| {
         move || {
             errors.with(|l| {
@@ -72,17 +82,18 @@ pub fn SignBox(
         }
         errors.set(Vec::new());
         error.set(None);
-        let (recipient, reviewer) = (draft.recipient.get_untracked(), draft.reviewer.get_untracked());
-        // The same words again after a lost answer keep their id.
-        let id = match pending.get_value() {
-            Some((id, r, v)) if r == recipient && v == reviewer => id,
-            _ => crate::platform::new_report_id().0,
-        };
-        let body = Sign {
-            id,
+        let step = draft.step.get_untracked();
+        let mut body = Sign {
+            id: Uuid::nil(),
             report_id: latest,
-            recipient: recipient.clone(),
-            reviewer: reviewer.clone(),
+            recipient: draft.recipient.get_untracked(),
+            reviewer: draft.reviewer.get_untracked(),
+            step: (!step.is_empty()).then_some(step),
+        };
+        // The same words again after a lost answer keep their id.
+        body.id = match pending.get_value() {
+            Some((id, sent)) if Sign { id, ..body.clone() } == sent => id,
+            _ => crate::platform::new_report_id().0,
         };
         if let Err(found) = body.check() {
             if let Some(first) = found.first() {
@@ -91,7 +102,7 @@ pub fn SignBox(
             errors.set(found);
             return;
         }
-        pending.set_value(Some((id, recipient, reviewer)));
+        pending.set_value(Some((body.id, body.clone())));
         busy.set(true);
         let token = desk.token();
         leptos::task::spawn_local(async move {
@@ -146,6 +157,16 @@ pub fn SignBox(
         signed.with(|list| {
             list.iter()
                 .map(|s| {
+                    let step = s
+                        .step
+                        .as_ref()
+                        .map(|id| {
+                            let label = step_labels.with_value(|l| {
+                                l.iter().find(|(i, _)| i == id).map_or_else(|| id.clone(), |(_, l)| l.clone())
+                            });
+                            format!("，报送层级：{label}")
+                        })
+                        .unwrap_or_default();
                     let covers = if s.report_id == latest {
                         ""
                     } else {
@@ -154,7 +175,7 @@ pub fn SignBox(
                     view! {
                         <li data-testid="signature">
                             {format!(
-                                "{} 由 {} 签发，审核人 {}，报送 {}（报送单位 {}）{covers}",
+                                "{} 由 {} 签发，审核人 {}，报送 {}（报送单位 {}）{step}{covers}",
                                 crate::office::bj(s.signed_at),
                                 s.by_name,
                                 s.reviewer,
@@ -167,12 +188,33 @@ pub fn SignBox(
                 .collect_view()
         })
     };
+    let step_error = error_at("step");
+    let step_field = (!steps.is_empty()).then(|| {
+        let options = steps
+            .iter()
+            .map(|(id, label)| view! { <option value=id.clone()>{label.clone()}</option> })
+            .collect_view();
+        view! {
+            <div class="field" class:has-error=move || step_error().is_some()>
+                <label for="sign-step">"报送层级（493 号条例逐级上报）"</label>
+                <select id="sign-step" name="step" aria-describedby="sign-step-error"
+                    aria-invalid=move || step_error().is_some().to_string()
+                    prop:value=move || draft.step.get()
+                    on:change=move |ev| draft.step.set(event_target_value(&ev))>
+                    <option value="">"不标记层级"</option>
+                    {options}
+                </select>
+                <span class="error" id="sign-step-error" role="alert" data-testid="sign-step-error">{step_error}</span>
+            </div>
+        }
+    });
     view! {
         <form class="sign-box" on:submit=submit novalidate=true data-testid="sign-form">
             <h3>"书面报告签发"</h3>
             <div class="sign-fields">
                 {field("recipient", "报送对象（上级单位）", "如：××区应急管理局", MAX_RECIPIENT_CHARS, draft.recipient)}
                 {field("reviewer", "审核人", "审核人姓名", MAX_REVIEWER_CHARS, draft.reviewer)}
+                {step_field}
             </div>
             <div class="sign-actions">
                 <button type="submit" class="primary" disabled=move || busy.get() data-testid="sign-button">

@@ -231,6 +231,15 @@ pub fn standing(due_at: NaiveDateTime, now: NaiveDateTime, met_by: Option<Delive
     }
 }
 
+/// An office's record that it sent a thread's report a step up the chain
+/// (a signing of the written report naming the step, `crate::signing`):
+/// the upward rule's id and when it was signed, Beijing time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Forwarded {
+    pub step: String,
+    pub at: NaiveDateTime,
+}
+
 /// The deliveries of one thread's records, by what they can meet.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Deliveries {
@@ -242,15 +251,33 @@ pub struct Deliveries {
     pub follow_ups: Vec<Delivery>,
     /// The daily reports, by the day they cover.
     pub dailies: Vec<(NaiveDate, Delivery)>,
+    /// The office's steps up the chain, each meeting the upward line of
+    /// its rule.
+    pub forwarded: Vec<Forwarded>,
 }
 
 /// Where a deadline stands, given every delivery of the records that may
 /// meet it: the verbal and phone reports by a call, the written report by
 /// any record, a daily follow-up by a 续报 received since the time before,
-/// a daily report by the one covering the day before its due time.
+/// a daily report by the one covering the day before its due time, a step
+/// up the chain by the office's signing for that step.
 /// With the standing, the delivery that met it (the evidence).
 pub fn judge(due: &Due<'_>, now: NaiveDateTime, deliveries: &Deliveries) -> (Standing, Option<Delivery>) {
     let rule = due.rule;
+    if rule.obligation == Obligation::Upward {
+        // The office's own step: met when it signed the report for that
+        // step, else a line to keep (never "overdue": which steps up are
+        // this office's depends on its level, not on the app).
+        let signed = deliveries.forwarded.iter().filter(|f| f.step == rule.id).map(|f| f.at).min();
+        if let Some(at) = signed {
+            let by = Delivery {
+                received: Some(at),
+                written: at,
+                offset_ms: None,
+            };
+            return (standing(due.at, now, Some(by)), Some(by));
+        }
+    }
     if !rule.obligation.can_be_met() {
         let info = Standing::Info {
             seconds: (due.at - now).num_seconds(),

@@ -388,6 +388,36 @@ fn a_call_meets_the_phone_deadline_and_only_that() {
 }
 
 #[test]
+fn a_step_up_the_chain_is_met_by_the_offices_signing_for_it_in_time_or_late() {
+    let national = RuleSet::national();
+    let r = [first("hazardous_chemicals", Grade::III)];
+    let step = |step: &str, at: &str| Forwarded {
+        step: step.into(),
+        at: t(at),
+    };
+    let standing_of = |forwarded: &[Forwarded], rule: &str| {
+        Judge::new(&r)
+            .with_forwarded(forwarded)
+            .deadlines(&national, t("2026-11-23T15:00"))
+            .into_iter()
+            .find(|(d, _)| d.rule.id == rule)
+            .map(|(_, s)| s)
+            .unwrap_or_else(|| panic!("no deadline {rule}"))
+    };
+    // Signed for the city a minute before its 12:00; for the province a
+    // minute after its 14:00.
+    let signed = [step("upward_city", "2026-11-23T11:59"), step("upward_province", "2026-11-23T14:01")];
+    assert_eq!(standing_of(&signed, "upward_city"), Standing::Met { early_seconds: 60 });
+    assert_eq!(standing_of(&signed, "upward_province"), Standing::MetLate { late_seconds: 60 });
+    // A signing for one step meets no other, and none is never overdue.
+    let city_only = [step("upward_city", "2026-11-23T11:59")];
+    assert_eq!(standing_of(&city_only, "upward_province"), Standing::Info { seconds: -3600 });
+    // The earliest signing for a step is the one that counts.
+    let twice = [step("upward_city", "2026-11-23T12:30"), step("upward_city", "2026-11-23T11:00")];
+    assert_eq!(standing_of(&twice, "upward_city"), Standing::Met { early_seconds: 3600 });
+}
+
+#[test]
 fn a_call_logged_before_the_first_record_arrives_neither_starts_nor_grades_the_thread() {
     let national = RuleSet::national();
     // Sorted first by a caller who has only the call: no template to judge.

@@ -23,6 +23,7 @@ use uuid::Uuid;
 use super::audit::{self, Actor};
 use super::photos::db_time;
 use super::reports::Scope;
+use kuaibao_core::deadlines::Forwarded;
 use super::{Pool, StoreError};
 
 /// One thread of the inbox, and the area paths of its records in scope
@@ -103,6 +104,7 @@ pub async fn threads(pool: &Pool, scope: &Scope, rules: &RuleSet, now: DateTime<
     // Read after the records: whatever they name is committed by now.
     let photos = photo_counts(pool, scope).await?;
     let mut acks = latest_acknowledgements(pool, scope).await?;
+    let mut steps = super::signatures::steps_in(pool, scope).await?;
     let mut requests: HashMap<ReportId, Vec<FollowUpRequest>> = HashMap::new();
     for request in requests_in(pool, scope).await? {
         if !request.answered {
@@ -119,7 +121,8 @@ pub async fn threads(pool: &Pool, scope: &Scope, rules: &RuleSet, now: DateTime<
         .into_iter()
         .filter_map(|(thread, mut records)| {
             let (expected, arrived) = photos.get(&thread).copied().unwrap_or((0, 0));
-            let mut line = summarise(&mut records, rules, now)?;
+            let forwarded = steps.remove(&thread).unwrap_or_default();
+            let mut line = summarise(&mut records, &forwarded, rules, now)?;
             line.summary.photos_expected = expected;
             line.summary.photos_arrived = arrived;
             line.summary.acknowledged = acks.remove(&thread);
@@ -132,9 +135,10 @@ pub async fn threads(pool: &Pool, scope: &Scope, rules: &RuleSet, now: DateTime<
 /// The inbox's line for one thread from its records, which it sorts into
 /// the thread's order (as `GET /api/threads/{id}`: stage, then the writing
 /// instant, then arrival; phones deliver whenever they find a signal, so
-/// arrival order means nothing). Photos, acknowledgement and requests are
-/// left for the caller.
-fn summarise(records: &mut [Record], rules: &RuleSet, now: DateTime<Utc>) -> Option<Line> {
+/// arrival order means nothing), with the office's signed steps up the
+/// chain (`forwarded`). Photos, acknowledgement and requests are left for
+/// the caller.
+fn summarise(records: &mut [Record], forwarded: &[Forwarded], rules: &RuleSet, now: DateTime<Utc>) -> Option<Line> {
     records.sort_by_key(|r| (r.report.stage.order(), r.report.written_at, r.seq));
     // The thread's kind and reporter are its first written record's: a
     // call logged from a 首报 still in draft may arrive before it.
@@ -149,7 +153,7 @@ fn summarise(records: &mut [Record], rules: &RuleSet, now: DateTime<Utc>) -> Opt
             received_at: r.received_at,
         })
         .collect();
-    let judge = Judge::new(&received);
+    let judge = Judge::new(&received).with_forwarded(forwarded);
     let now_bj = now.with_timezone(&beijing()).naive_local();
     let deadlines = judge.judged(rules, now_bj);
     let standings: Vec<_> = deadlines.iter().map(|(_, s, _)| *s).collect();

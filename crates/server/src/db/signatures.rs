@@ -2,8 +2,12 @@
 //! migrations/*/0008_signatures.sql and `kuaibao_core::signing`): stored
 //! once by their browser-made id, audited, never changed.
 
+use std::collections::HashMap;
+
 use chrono::Utc;
+use kuaibao_core::deadlines::Forwarded;
 use kuaibao_core::signing::{Signature, Words};
+use kuaibao_core::validate::beijing;
 use kuaibao_core::ReportId;
 use serde_json::json;
 use sqlx::Connection;
@@ -11,11 +15,12 @@ use uuid::Uuid;
 
 use super::audit::{self, Actor};
 use super::office::{parse_id, parse_time, parse_uuid, Kept};
+use super::reports::Scope;
 use super::photos::db_time;
 use super::{Pool, StoreError};
 
 const COLUMNS: &str = "s.id, s.thread_id, s.report_id, s.recipient, s.reviewer, us.username, us.display_name, \
-     s.area_id, ar.name AS area_name, s.signed_at, s.officer_id";
+     s.area_id, ar.name AS area_name, s.signed_at, s.officer_id, s.step";
 const FROM: &str =
     "FROM signatures AS s JOIN users AS us ON us.id = s.officer_id JOIN areas AS ar ON ar.id = s.area_id";
 
@@ -32,6 +37,7 @@ struct Row {
     area_name: String,
     signed_at: String,
     officer_id: String,
+    step: Option<String>,
 }
 
 impl Row {
@@ -47,6 +53,7 @@ impl Row {
             unit_id: self.area_id,
             unit: self.area_name,
             signed_at: parse_time(&self.id, &self.signed_at)?,
+            step: self.step,
         })
     }
 }
@@ -69,8 +76,8 @@ pub async fn sign(
     let mut conn = pool.acquire().await?;
     let mut tx = conn.begin().await?;
     let new: Option<(i64,)> = sqlx::query_as(
-        "INSERT INTO signatures (id, thread_id, report_id, officer_id, area_id, recipient, reviewer, signed_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING RETURNING seq",
+        "INSERT INTO signatures (id, thread_id, report_id, officer_id, area_id, recipient, reviewer, signed_at, step) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING RETURNING seq",
     )
     .bind(&id)
     .bind(&thread)
@@ -80,6 +87,7 @@ pub async fn sign(
     .bind(&words.recipient)
     .bind(&words.reviewer)
     .bind(db_time(Utc::now()))
+    .bind(&words.step)
     .fetch_optional(&mut *tx)
     .await?;
     if new.is_some() {
@@ -88,7 +96,7 @@ pub async fn sign(
             actor,
             "thread.sign",
             &id,
-            json!({ "thread": thread, "report": report, "recipient": words.recipient }),
+            json!({ "thread": thread, "report": report, "recipient": words.recipient, "step": words.step }),
         )
         .await?;
     }
@@ -102,6 +110,7 @@ pub async fn sign(
         || row.officer_id != officer
         || row.recipient != words.recipient
         || row.reviewer != words.reviewer
+        || row.step != words.step
     {
         return Ok(Kept::Conflict);
     }
@@ -123,4 +132,25 @@ pub async fn of_thread(pool: &Pool, thread: ReportId) -> Result<Vec<Signature>, 
     .fetch_all(pool)
     .await?;
     rows.into_iter().map(Row::decode).collect()
+}
+
+/// The steps up the chain signed for each thread in `scope` (see
+/// `kuaibao_core::deadlines::Forwarded`): what meets the inbox's upward
+/// lines.
+pub async fn steps_in(pool: &Pool, scope: &Scope) -> Result<HashMap<ReportId, Vec<Forwarded>>, StoreError> {
+    let (visible, param) = scope.condition(1);
+    let rows: Vec<(String, String, String, String)> = sqlx::query_as(&format!(
+        "SELECT s.id, s.thread_id, s.step, s.signed_at FROM signatures AS s \
+         WHERE s.step IS NOT NULL AND s.thread_id IN (SELECT r.thread_id FROM reports AS r WHERE {visible}) \
+         ORDER BY s.seq"
+    ))
+    .bind(param)
+    .fetch_all(pool)
+    .await?;
+    let mut steps: HashMap<ReportId, Vec<Forwarded>> = HashMap::new();
+    for (id, thread, step, signed_at) in rows {
+        let at = parse_time(&id, &signed_at)?.with_timezone(&beijing()).naive_local();
+        steps.entry(parse_id(&thread)?).or_default().push(Forwarded { step, at });
+    }
+    Ok(steps)
 }

@@ -39,7 +39,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, FixedOffset, NaiveDateTime, TimeZone, Utc};
 use kuaibao_core::account::{AreaLevel, AreaRef};
 use kuaibao_core::deadlines::RuleSet;
-use kuaibao_core::office::{DeadlineState, Filter, ThreadSummary};
+use kuaibao_core::office::{DeadlineLine, DeadlineState, Filter, ThreadSummary};
 use kuaibao_core::report::geo_keys;
 use kuaibao_core::thread::{Judge, Received};
 use kuaibao_core::validate::beijing;
@@ -129,7 +129,8 @@ fn summarise(records: &[Record], rules: &RuleSet, now: DateTime<Utc>) -> Option<
         .collect();
     let judge = Judge::new(&received);
     let now_bj = now.with_timezone(&beijing()).naive_local();
-    let standings: Vec<_> = judge.deadlines(rules, now_bj).into_iter().map(|(_, s)| s).collect();
+    let judged = judge.judged(rules, now_bj);
+    let standings: Vec<_> = judged.iter().map(|(_, s, _)| *s).collect();
     let position = records.iter().rev().find_map(|r| position(r.report()));
     let (reporter, reporter_name) = first.origin.reporter.clone().unwrap_or_default();
     Some(ThreadSummary {
@@ -152,7 +153,11 @@ fn summarise(records: &[Record], rules: &RuleSet, now: DateTime<Utc>) -> Option<
         first_received_at: records.iter().map(|r| r.stored.receipt.received_at).min()?,
         latest_received_at: records.iter().map(|r| r.stored.receipt.received_at).max()?,
         deadline: DeadlineState::of(&standings),
-        deadlines: Vec::new(),
+        // The lines' names, for the print (a signing's step up the chain).
+        deadlines: judged
+            .iter()
+            .map(|(due, s, met_by)| DeadlineLine::of(due, *s).met_by(met_by.as_ref()))
+            .collect(),
         rectify_by: judge.rectify_by(),
         rectification_overdue_days: judge.rectification_overdue(now_bj.date()),
         major: kuaibao_core::major_hazard::of_thread(received.iter().map(|r| &r.report), now_bj.date()),

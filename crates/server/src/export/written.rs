@@ -105,6 +105,12 @@ pub fn page(thread: &ThreadRecords, photos: &[RecordPhotos], signatures: &[Signa
             "未签发：值班员在值班室页面签发后，此处列出报送单位、签发人和审核人".to_owned(),
         )],
     };
+    // The step up regulation 493's chain it was signed for, by its line's
+    // name.
+    if let Some(step) = signed.and_then(|s| s.step.as_ref()) {
+        let label = summary.deadlines.iter().find(|l| &l.rule == step).map_or(step, |l| &l.label_zh);
+        head.insert(2, ("报送层级", label.clone()));
+    }
     head.push(("事件类别", summary.title_zh.clone()));
     if !summary.hazard {
         head.push(("事件等级", grade_text(thread, latest)));

@@ -13,9 +13,12 @@ use axum::http::StatusCode;
 use axum::Json;
 use kuaibao_core::office::ChangeKind;
 use kuaibao_core::signing::{self, Sign, Signature};
-use kuaibao_core::validate::ErrorCode;
+use chrono::Utc;
+use kuaibao_core::deadlines::Obligation;
+use kuaibao_core::thread::{Judge, Received};
+use kuaibao_core::validate::{beijing, ErrorCode};
 use kuaibao_core::writers::Writer;
-use kuaibao_core::{FieldError, Lang};
+use kuaibao_core::{FieldError, Lang, ReportId};
 
 use super::error::AppError;
 use super::extract::{JsonBody, PathParam};
@@ -30,7 +33,8 @@ pub use kuaibao_core::signing::SIGNATURES_PATH;
 
 /// `POST /api/threads/{id}/signatures`: 201 and the stored signing; 200
 /// and the same again for a replay of its id; 409 for its id with other
-/// content; 422 naming `recipient`, `reviewer` or `report_id`.
+/// content; 422 naming `recipient`, `reviewer`, `report_id` or `step` (a
+/// step up the chain the thread does not have).
 pub async fn sign(
     State(state): State<AppState>,
     caller: Caller,
@@ -75,6 +79,11 @@ pub async fn sign(
         )]));
     }
     let words = body.check().map_err(AppError::InvalidForm)?;
+    if let Some(step) = &words.step {
+        if !has_step(&state, &caller, thread, step).await? {
+            return Err(AppError::InvalidForm(vec![signing::step_not_of_thread()]));
+        }
+    }
     let kept = signatures::sign(
         &state.pool,
         &caller.actor(),
@@ -86,6 +95,27 @@ pub async fn sign(
     )
     .await?;
     announced(&state, kept, body.id, thread, ChangeKind::Signed).await
+}
+
+/// Whether `thread`, as the caller sees it now, has the upward deadline
+/// line `step` (a 较大 accident has no step to the State Council's).
+async fn has_step(state: &AppState, caller: &Caller, thread: ReportId, step: &str) -> Result<bool, AppError> {
+    let Some(t) = rows::thread(&state.pool, thread, &caller.scope()).await? else {
+        return Ok(false);
+    };
+    let received: Vec<Received> = t
+        .records
+        .into_iter()
+        .map(|r| Received {
+            received_at: r.receipt.received_at,
+            report: r.report,
+        })
+        .collect();
+    let now = Utc::now().with_timezone(&beijing()).naive_local();
+    Ok(Judge::new(&received)
+        .deadlines(&state.rules, now)
+        .iter()
+        .any(|(due, _)| due.rule.obligation == Obligation::Upward && due.rule.id == step))
 }
 
 /// `GET /api/threads/{id}/signatures`: the thread's signings, oldest

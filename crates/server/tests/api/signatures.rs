@@ -31,7 +31,78 @@ fn signing(report: ReportId) -> Sign {
         report_id: report,
         recipient: " 区应急管理局 ".to_owned(),
         reviewer: "王审核".to_owned(),
+        step: None,
     }
+}
+
+/// A work-safety accident (grade IV) that happened an hour ago: regulation
+/// 493's chain gives it a step up to the city.
+fn work_safety_accident() -> Report {
+    let t = catalogue::find("work_safety", 2).expect("the work-safety template, version 2");
+    let mut answers = kuaibao_core::examples::filled(t);
+    let occurred = (Utc::now().with_timezone(&beijing()) - TimeDelta::hours(1))
+        .format("%Y-%m-%dT%H:%M")
+        .to_string();
+    answers.insert("occurred_at".to_owned(), occurred.clone());
+    answers.insert("known_at".to_owned(), occurred);
+    Report {
+        template_id: t.id.into(),
+        template_version: t.version,
+        answers,
+        ..incident(Stage::Initial, None, 0)
+    }
+}
+
+#[tokio::test]
+async fn a_signing_for_a_step_up_the_chain_meets_that_line_and_no_other() {
+    use kuaibao_core::office::DeadlineState;
+    let (app, dirs) = spawn_app().await;
+    let officer = user_in(&dirs, &app, "officer-t1", Role::Officer, "d-t1").await;
+    let neighbour = user_in(&dirs, &app, "officer-t2", Role::Officer, "d-t2").await;
+    let accident = work_safety_accident();
+    receipt(app.submit(&accident).await, StatusCode::CREATED).await;
+    let upward = |inbox: kuaibao_core::office::Inbox| {
+        let t = inbox.threads.into_iter().find(|t| t.thread_id == accident.id).expect("listed");
+        t.deadlines.into_iter().find(|l| l.rule == "upward_city").expect("a step up to the city")
+    };
+    assert_eq!(upward(app.inbox(&officer, &[]).await).state, DeadlineState::Info, "a line to keep");
+
+    // A step the thread does not have (a grade IV accident goes no higher
+    // than the city), or no rule's id at all: 422 at `step`, nothing stored.
+    for step in ["upward_national", "不是层级"] {
+        let mut bad = signing(accident.id);
+        bad.step = Some(step.to_owned());
+        let (status, error) = api_error(post(&app, &officer, accident.id, &bad).await).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{step}");
+        assert_eq!(error.fields[0].field, "step", "{step}");
+        assert!(error.fields[0].zh.contains("报送层级"), "{}", error.fields[0].zh);
+    }
+    // The neighbouring township's officer: not his thread, nothing stored.
+    let mut theirs = signing(accident.id);
+    theirs.step = Some("upward_city".to_owned());
+    assert_eq!(post(&app, &neighbour, accident.id, &theirs).await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(stored_rows(&dirs).await, 0);
+
+    // Signed for the city: the line is met, by the signing's time.
+    let mut city = signing(accident.id);
+    city.step = Some("upward_city".to_owned());
+    let res = post(&app, &officer, accident.id, &city).await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let signed: Signature = res.json().await.expect("signature");
+    assert_eq!(signed.step.as_deref(), Some("upward_city"));
+    let line = upward(app.inbox(&officer, &[]).await);
+    assert_eq!(line.state, DeadlineState::Clear, "met in time");
+    let met = line.met_by.clone().expect("met by the signing");
+    assert_eq!(met.received_at, signed.signed_at.with_timezone(&beijing()).naive_local());
+    // The same id with another step is another signing's content: 409.
+    let mut other = city.clone();
+    other.step = None;
+    assert_eq!(post(&app, &officer, accident.id, &other).await.status(), StatusCode::CONFLICT);
+    assert_eq!(signatures_of(&app, &officer, accident.id).await, [signed]);
+    // The print names the step by its line's name.
+    let page = app.get_as(&officer, &written_path(accident.id)).await.text().await.expect("page");
+    assert!(page.contains("报送层级") && page.contains(&line.label_zh), "{page}");
+    app.stop().await;
 }
 
 async fn post(app: &TestApp, client: &Client, thread: ReportId, body: &Sign) -> Response {
