@@ -86,6 +86,7 @@ fn only_an_office_above_the_thread_signs_and_the_words_are_bounded() {
         report_id: ReportId(uuid::Uuid::nil()),
         recipient,
         reviewer: "王".into(),
+        step: None,
     };
     assert!(sign("局".repeat(MAX_RECIPIENT_CHARS)).check().is_ok());
     let long = sign("局".repeat(MAX_RECIPIENT_CHARS + 1))

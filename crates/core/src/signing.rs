@@ -280,6 +280,7 @@ mod tests {
             report_id: ReportId(Uuid::nil()),
             recipient: recipient.into(),
             reviewer: reviewer.into(),
+            step: None,
         }
     }
 
@@ -289,7 +290,8 @@ mod tests {
             sign(" 区应急管理局 ", " 王审核 ").check(),
             Ok(Words {
                 recipient: "区应急管理局".into(),
-                reviewer: "王审核".into()
+                reviewer: "王审核".into(),
+                step: None,
             })
         );
         let errors = sign("  ", "").check().expect_err("empty");
@@ -316,6 +318,23 @@ mod tests {
         assert_eq!(bell[0].field, "recipient");
         for e in errors.iter().chain(&long).chain(&bell) {
             assert!(!e.zh.is_empty() && !e.en.is_empty());
+        }
+    }
+
+    #[test]
+    fn a_step_is_a_rule_id_or_nothing() {
+        let with = |step: &str| Sign {
+            step: Some(step.into()),
+            ..sign("区应急管理局", "王审核")
+        };
+        assert_eq!(with(" upward_city ").check().map(|w| w.step), Ok(Some("upward_city".into())));
+        // Blank is no step.
+        assert_eq!(with("  ").check().map(|w| w.step), Ok(None));
+        assert!(with(&"a".repeat(MAX_STEP_CHARS)).check().is_ok());
+        for bad in ["市级", "upward city", "Upward_City", &"a".repeat(MAX_STEP_CHARS + 1)] {
+            let errors = with(bad).check().expect_err(bad);
+            assert_eq!((errors[0].field.as_str(), errors[0].code), ("step", ErrorCode::UnknownOption), "{bad}");
+            assert!(errors[0].zh.contains("报送层级"));
         }
     }
 

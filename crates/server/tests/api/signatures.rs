@@ -92,7 +92,7 @@ async fn a_signing_for_a_step_up_the_chain_meets_that_line_and_no_other() {
     assert_eq!(signed.step.as_deref(), Some("upward_city"));
     let line = upward(app.inbox(&officer, &[]).await);
     assert_eq!(line.state, DeadlineState::Clear, "met in time");
-    let met = line.met_by.clone().expect("met by the signing");
+    let met = line.met_by.expect("met by the signing");
     assert_eq!(met.received_at, signed.signed_at.with_timezone(&beijing()).naive_local());
     // The same id with another step is another signing's content: 409.
     let mut other = city.clone();
