@@ -178,7 +178,14 @@ impl AppState {
 
     fn listen(self) {
         let state = self;
-        on_window("hashchange", move || state.route.set(Route::current()));
+        on_window("hashchange", move || {
+            state.route.set(Route::current());
+            // Each page opens at its top: back on the list after a submit,
+            // the new report is in sight, not scrolled away.
+            if let Some(w) = web_sys::window() {
+                w.scroll_to_with_x_and_y(0.0, 0.0);
+            }
+        });
         on_window("online", move || state.online.set(true));
         on_window("offline", move || state.online.set(false));
         // Hidden is the last moment a phone reliably gives us: save then.
@@ -224,10 +231,21 @@ impl AppState {
     pub fn new_draft(&self, template: &'static Template) {
         let mut draft = LocalReport::new_draft(platform::new_report_id(), template, platform::now_ms());
         draft.answers = kuaibao_core::deadlines::known::new_draft_answers(template, &self.server_now_answer());
-        // Its 报告人 blanks start from the account's profile, editable.
+        // Its 报告人 blanks start from the account's profile, and from what
+        // the worker typed in them on her last report on this phone.
         self.session.with_untracked(|s| {
             if let Some(s) = s {
-                for (key, value) in kuaibao_core::prefill::answers(&s.session.account, template) {
+                let account = &s.session.account;
+                let last = self.reports.with_untracked(|rs| {
+                    rs.iter()
+                        .filter(|r| r.status != Status::Draft)
+                        .filter(|r| r.author.as_ref().is_some_and(|a| a.account_id == account.id))
+                        // A logged call has no 报告人 blanks.
+                        .filter(|r| r.answers.contains_key("reporter"))
+                        .max_by(|a, b| a.updated_ms.total_cmp(&b.updated_ms))
+                        .map(|r| r.answers.clone())
+                });
+                for (key, value) in kuaibao_core::prefill::with_last(account, last.as_ref(), template) {
                     draft.answers.insert(key, value);
                 }
             }

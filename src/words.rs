@@ -9,6 +9,7 @@ pub const DUTY_OFFICE: Text = Text::new("进入值班室", "Duty office");
 pub const NEW_REPORT: Text = Text::new("新建报告", "New report");
 pub const CHOOSE_TEMPLATE: Text = Text::new("选择要报告的事件或隐患", "What are you reporting?");
 pub const INCIDENTS: Text = Text::new("突发事件", "Incidents");
+pub const FREQUENT: Text = Text::new("常用", "Most used");
 pub const HAZARDS: Text = Text::new("风险隐患", "Hazards");
 pub const GRADE: Text = Text::new("事件等级", "Severity grade");
 pub const SUGGESTED: Text = Text::new("按所填数字建议", "Suggested by the figures");
@@ -18,7 +19,7 @@ pub const CHAIN: Text = Text::new("报告链", "Report chain");
 pub const FILE_NEXT: Text = Text::new("报送", "File ");
 pub const DEADLINES: Text = Text::new("报送时限", "Reporting deadlines");
 pub const DUE_AT: Text = Text::new("截止", "due");
-pub const LEFT: Text = Text::new("剩余", "left");
+pub const LEFT: Text = Text::new("还剩", "left");
 pub const OVERDUE: Text = Text::new("已超时", "overdue by");
 pub const MET: Text = Text::new("已按时报送，提前", "met, with time to spare:");
 pub const MET_LATE: Text = Text::new("填写已迟，迟报", "written late, late by");
@@ -96,6 +97,10 @@ pub const OFFLINE: Text = Text::new(
     "Offline: reports stay on this phone and go out when there is signal",
 );
 pub const SYNC_NOW: Text = Text::new("立即发送", "Send now");
+pub const SEND_OFFLINE: Text = Text::new(
+    "现在没有网络：报告都已存在本机，一有信号就自动发送，不必再点。",
+    "No network now: every report is kept on this phone and goes by itself as soon as there is signal.",
+);
 pub const SYNCING: Text = Text::new("正在发送…", "Sending…");
 pub const WAITING_COUNT: Text = Text::new("份等待发送", "waiting to be sent");
 pub const BACK: Text = Text::new("返回列表", "Back to list");
@@ -105,6 +110,12 @@ pub const FIX_ERRORS: Text = Text::new(
     "Some blanks need attention: see the ones marked in red",
 );
 pub const DISCARD: Text = Text::new("删除草稿", "Delete draft");
+pub const DISCARD_ASK: Text = Text::new(
+    "确定删除这份草稿吗？已填的内容和照片都会删掉，不能恢复。",
+    "Delete this draft? What you typed and its photos are removed for good.",
+);
+pub const DISCARD_KEEP: Text = Text::new("保留草稿", "Keep the draft");
+pub const DISCARD_CONFIRM: Text = Text::new("确定删除", "Delete it");
 pub const SAVED: Text = Text::new("已保存在本机", "Saved on this phone");
 pub const SAVING: Text = Text::new("正在保存…", "Saving…");
 pub const UNSAVED: Text = Text::new("有未保存的修改", "Unsaved changes");
@@ -128,7 +139,14 @@ pub const NOW: Text = Text::new("现在", "Now");
 pub const LATITUDE: Text = Text::new("纬度", "Latitude");
 pub const LONGITUDE: Text = Text::new("经度", "Longitude");
 pub const CHOOSE: Text = Text::new("请选择", "Choose");
-pub const ACCURACY: Text = Text::new("精度约", "accuracy about");
+/// `{m}`: metres.
+pub const LOCATED: Text = Text::new("已定位，精度约 {m} 米", "Located, accurate to about {m} m");
+pub const LOCATED_AUTO: Text = Text::new(
+    "已自动记录当前位置，精度约 {m} 米；不想发送位置可点「不记录位置」",
+    "Your position was taken as the form opened, accurate to about {m} m; tap \"Leave out position\" to not send it",
+);
+pub const FORGET_POSITION: Text = Text::new("不记录位置", "Leave out position");
+pub const POSITION_CLEARED: Text = Text::new("已清除位置，不会发送", "Position cleared; it will not be sent");
 pub const UPDATE_READY: Text = Text::new(
     "快报有新版本。草稿已保存，可放心更新。",
     "A new version of Kuaibao is ready. Drafts are saved.",

@@ -25,6 +25,13 @@ pub fn BlankInput(
     on_edit: Callback<(String, String)>,
     on_leave: Callback<String>,
     readonly: bool,
+    /// The sentence's words just before already name this blank: its label
+    /// is for screen readers only.
+    #[prop(optional)]
+    named_before: bool,
+    /// Closing punctuation after the blank, kept on its line.
+    #[prop(optional)]
+    tail: &'static str,
 ) -> impl IntoView {
     let state = expect_context::<AppState>();
     let id = blank.id;
@@ -38,6 +45,7 @@ pub fn BlankInput(
     let line = move |kind: &'static str, inputmode: &'static str, class: &'static str, max_chars: Option<usize>| {
         view! {
             <input id=format!("blank-{id}") name=id type=kind inputmode=inputmode class=class required=required
+                list=(id == PLACE).then_some(RECENT_PLACES_LIST)
                 readonly=readonly maxlength=max_chars.map(|m| m * 2) aria-invalid=move || error().is_some().to_string()
                 aria-describedby=format!("error-{id}") prop:value=move || value_of(id)
                 on:input=move |ev| on_edit.run((id.to_owned(), event_target_value(&ev))) on:change=leave/>
@@ -87,6 +95,11 @@ pub fn BlankInput(
         BlankKind::Count { .. } => line("text", "numeric", "count", None),
         BlankKind::Amount { .. } => line("text", "decimal", "amount", None),
         BlankKind::Phone => line("tel", "tel", "", None),
+        BlankKind::Text { max_chars } if id == PLACE && !readonly => view! {
+            {line("text", "text", "", Some(max_chars))}
+            <RecentPlaces/>
+        }
+        .into_any(),
         BlankKind::Text { max_chars } => line("text", "text", "", Some(max_chars)),
     };
     let wide = matches!(blank.kind, BlankKind::LongText { .. });
@@ -104,15 +117,48 @@ pub fn BlankInput(
             })
         })
     };
+    // A wide blank ends its line itself: no punctuation after it.
+    let tail = (!wide).then_some(tail).filter(|t| !t.is_empty());
     view! {
         <span class="blank" class:wide=wide class:has-error=move || error().is_some() class:changed=move || changed().is_some()>
-            <label for=input_id>{move || state.t(blank.label)}{required.then_some(" *")}</label>
-            <span class="control">{control}</span>
+            <label for=input_id class:visually-hidden=named_before>{move || state.t(blank.label)}{required.then_some(" *")}</label>
+            <span class="control">
+                {control}
+                // The label hidden, the required mark shows beside the input.
+                {(named_before && required).then(|| view! { <span class="req" aria-hidden="true">"*"</span> })}
+                {tail.map(|t| view! { <span class="tail">{t}</span> })}
+            </span>
             <span class="was" data-testid="changed">{changed}</span>
             <span class="error" id=error_id role="alert">{error}</span>
         </span>
     }
     .into_any()
+}
+
+/// The 地点 blank, which offers the places reported from lately.
+const PLACE: &str = "place";
+const RECENT_PLACES_LIST: &str = "recent-places";
+
+/// The places this account reported from lately on this phone, newest
+/// first (`kuaibao_core::picker::recent_places`), as the 地点 input's
+/// suggestions: a worker on her beat types the same few again and again.
+#[component]
+fn RecentPlaces() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let account = state.session.with_untracked(|s| s.as_ref().map(|s| s.session.account.id.clone()));
+    let places = state.reports.with_untracked(|rs| {
+        let mut mine: Vec<_> = rs
+            .iter()
+            .filter(|r| r.author.as_ref().map(|a| &a.account_id) == account.as_ref())
+            .collect();
+        mine.sort_by(|a, b| b.updated_ms.total_cmp(&a.updated_ms));
+        kuaibao_core::picker::recent_places(mine.iter().filter_map(|r| r.answers.get(PLACE).map(String::as_str)))
+    });
+    view! {
+        <datalist id=RECENT_PLACES_LIST data-testid="recent-places">
+            {places.into_iter().map(|p| view! { <option value=p></option> }).collect_view()}
+        </datalist>
+    }
 }
 
 /// Several options, as a group of checkboxes: the answer lists the chosen
@@ -187,27 +233,58 @@ fn GeoBlank(
     let note = RwSignal::new(String::new());
     let locating = RwSignal::new(false);
     let error = error_at(state, errors, id);
+    let empty = {
+        let (lat_key, lon_key) = (lat_key.clone(), lon_key.clone());
+        move || answers.with_untracked(|a| !a.contains_key(&lat_key) && !a.contains_key(&lon_key))
+    };
+    // `auto`: taken as the form opens, and kept only if the worker has not
+    // typed a position meanwhile.
     let locate = {
         let (lat_key, lon_key) = (lat_key.clone(), lon_key.clone());
-        move |_| {
-            let (lat_key, lon_key) = (lat_key.clone(), lon_key.clone());
+        let empty = empty.clone();
+        move |auto: bool| {
+            let (lat_key, lon_key, empty) = (lat_key.clone(), lon_key.clone(), empty.clone());
             locating.set(true);
             leptos::task::spawn_local(async move {
-                match geo::locate().await {
+                let fix = geo::locate().await;
+                if auto && !empty() {
+                    let _ = locating.try_set(false);
+                    return;
+                }
+                match fix {
                     Ok(fix) => {
                         on_edit.run((lat_key, platform::fixed(fix.lat, 6)));
                         on_edit.run((lon_key, platform::fixed(fix.lon, 6)));
-                        note.set(format!(
-                            "{} {} m",
-                            state.t(words::ACCURACY),
-                            platform::fixed(fix.accuracy_m, 0)
-                        ));
+                        let said = state.t(if auto { words::LOCATED_AUTO } else { words::LOCATED });
+                        let _ = note.try_set(said.replace("{m}", &platform::fixed(fix.accuracy_m, 0)));
                     }
-                    Err(e) => note.set(e.to_string()),
+                    Err(e) => {
+                        if let geo::GeoError::Failed(raw) = &e {
+                            leptos::logging::warn!("geolocation failed: {raw}");
+                        }
+                        let _ = note.try_set(e.to_string());
+                    }
                 }
-                locating.set(false);
+                let _ = locating.try_set(false);
             });
         }
+    };
+    // Most reports carried no position when it took a tap: a new form
+    // takes one as it opens (the browser asks the first time).
+    if !readonly && empty() {
+        locate(true);
+    }
+    let forget = {
+        let (lat_key, lon_key) = (lat_key.clone(), lon_key.clone());
+        move |_| {
+            on_edit.run((lat_key.clone(), String::new()));
+            on_edit.run((lon_key.clone(), String::new()));
+            note.set(state.t(words::POSITION_CLEARED).to_owned());
+        }
+    };
+    let has_position = {
+        let lat_key = lat_key.clone();
+        move || answers.with(|a| a.get(&lat_key).is_some_and(|v| !v.is_empty()))
     };
     let coordinate = move |key: String, label: Text| {
         let input_id = format!("blank-{key}");
@@ -229,9 +306,15 @@ fn GeoBlank(
             {coordinate(lat_key, words::LATITUDE)}
             {coordinate(lon_key, words::LONGITUDE)}
             {(!readonly).then(|| view! {
-                <button type="button" class="inline-action" on:click=locate.clone() disabled=move || locating.get()>
+                <button type="button" class="inline-action" on:click=move |_| locate(false) disabled=move || locating.get()>
                     {move || if locating.get() { state.t(words::LOCATING) } else { state.t(words::LOCATE) }}
                 </button>
+                // The way to refuse: a position the worker does not want sent.
+                <Show when=has_position.clone()>
+                    <button type="button" class="inline-action" on:click=forget.clone() data-testid="forget-position">
+                        {move || state.t(words::FORGET_POSITION)}
+                    </button>
+                </Show>
             })}
             <span class="note" role="status">{move || note.get()}</span>
             <span class="error" role="alert">{error}</span>

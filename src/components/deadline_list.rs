@@ -9,7 +9,13 @@ use crate::words;
 /// The reporting deadlines of an incident, counting down live (offline too:
 /// it needs only the phone's clock).
 #[component]
-pub fn DeadlineList(thread_id: ReportId, #[prop(optional)] compact: bool) -> impl IntoView {
+pub fn DeadlineList(
+    thread_id: ReportId,
+    #[prop(optional)] compact: bool,
+    /// Its test id, where a page shows two lists (the form's urgent box).
+    #[prop(optional, default = "deadlines")]
+    testid: &'static str,
+) -> impl IntoView {
     let state = expect_context::<AppState>();
     let rows = move || {
         let now = chrono::DateTime::from_timestamp_millis(state.now_ms.get() as i64)
@@ -54,7 +60,7 @@ pub fn DeadlineList(thread_id: ReportId, #[prop(optional)] compact: bool) -> imp
             })
             .collect_view();
         view! {
-            <section class="deadlines" aria-label=move || state.t(words::DEADLINES) data-testid="deadlines">
+            <section class="deadlines" aria-label=move || state.t(words::DEADLINES) data-testid=testid>
                 {(!compact).then(|| view! { <h3>{state.t(words::DEADLINES)}</h3> })}
                 <ul>{items}</ul>
             </section>

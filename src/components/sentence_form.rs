@@ -1,11 +1,14 @@
-use kuaibao_core::{Answers, FieldError, Piece, ReportId, Stage, Template};
+use kuaibao_core::template::{layout, Part};
+use kuaibao_core::{Answers, FieldError, ReportId, Stage, Template};
 use leptos::prelude::*;
 
 use crate::components::BlankInput;
 use crate::state::AppState;
 
 /// Draws any template as its sentence with the blanks inline, in the current
-/// language, with the blanks asked at `stage` (`Template::pieces_at`). The
+/// language, with the blanks asked at `stage` (`Template::pieces_at`), set
+/// for a narrow screen (`template::layout`: no line starts with 。，）, and
+/// a label the words before already say is for screen readers only). The
 /// same component serves every template: templates are data.
 #[component]
 pub fn SentenceForm(
@@ -35,17 +38,20 @@ pub fn SentenceForm(
     // The sentence as asked at this stage (a 首报 has no 处置结果). A memo:
     // typing changes the answers, not which blanks are asked, and the form
     // is drawn again only when those change.
-    let pieces = Memo::new(move |_| answers.with(|a| template.pieces_at(state.lang.get(), stage, a)));
+    let parts = Memo::new(move |_| {
+        let lang = state.lang.get();
+        answers.with(|a| layout(&template.pieces_at(lang, stage, a), lang))
+    });
     move || {
-        pieces
+        parts
             .get()
             .into_iter()
-            .map(|piece| match piece {
-                Piece::Words(words) => view! { <span class="words">{words}</span> }.into_any(),
-                Piece::Blank(blank) => {
-                    view! { <BlankInput blank stage report_id answers previous errors on_edit on_leave readonly/> }
-                        .into_any()
+            .map(|part| match part {
+                Part::Words(words) => view! { <span class="words">{words}</span> }.into_any(),
+                Part::Blank { blank, named_before, tail } => view! {
+                    <BlankInput blank stage report_id answers previous errors on_edit on_leave readonly named_before tail/>
                 }
+                .into_any(),
             })
             .collect_view()
     }

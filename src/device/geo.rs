@@ -19,7 +19,9 @@ pub enum GeoError {
     Unsupported,
     #[error("未获定位权限，请手动填写经纬度")]
     Denied,
-    #[error("暂时无法定位（{0}），请手动填写经纬度")]
+    /// The browser's own words stay in the value, for the console; the
+    /// worker reads what to do.
+    #[error("暂时无法定位（信号弱或手机定位未开），可到空旷处再点「获取当前位置」，或手动填写经纬度")]
     Failed(String),
 }
 

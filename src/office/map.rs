@@ -244,6 +244,8 @@ pub fn MapPage() -> impl IntoView {
                     view! {
                         <li data-testid="map-unlocated-thread" data-thread=t.thread_id.to_string()>
                             <a href=Route::Thread(t.thread_id).to_hash()>{t.title_zh.clone()}</a>
+                            // The typed place: where to look, without a fix.
+                            {(!t.place.is_empty()).then(|| view! { " · "<span class="place" data-testid="map-unlocated-place">{t.place.clone()}</span> })}
                             {format!(" · {} · {} · 报告人 {}", kind_words(&t), t.area.name, t.reporter_name)}
                         </li>
                     }

@@ -15,15 +15,20 @@ pub fn HomePage() -> impl IntoView {
     let state = expect_context::<AppState>();
     let waiting = move || state.waiting_count();
     let all = Memo::new(move |_| state.reports.with(|rs| threads::threads(rs)));
+    let tapped = RwSignal::new(false);
     view! {
         <a class="button primary big" href=Route::New.to_hash() data-testid="new-report">{move || state.t(words::NEW_REPORT)}</a>
         <section class="outbox" aria-live="polite">
             <p data-testid="outbox-count">
                 <strong>{waiting}</strong>" "{move || state.t(words::WAITING_COUNT)}
             </p>
-            <button type="button" class="secondary" on:click=move |_| state.sync_now() disabled=move || state.syncing.get()>
+            <button type="button" class="secondary" on:click=move |_| { tapped.set(true); state.sync_now() } disabled=move || state.syncing.get()>
                 {move || if state.syncing.get() { state.t(words::SYNCING) } else { state.t(words::SYNC_NOW) }}
             </button>
+            // A tap with no network must not look ignored.
+            <Show when=move || tapped.get() && !state.online.get()>
+                <p class="note" data-testid="send-offline">{move || state.t(words::SEND_OFFLINE)}</p>
+            </Show>
         </section>
         <SessionPrompt with_form=true/>
         <section aria-labelledby="reports-title">

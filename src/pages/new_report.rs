@@ -1,34 +1,69 @@
-use kuaibao_core::{catalogue, Family};
+use kuaibao_core::account::AreaLevel;
+use kuaibao_core::picker::picker;
 use leptos::prelude::*;
 
 use crate::state::AppState;
 use crate::words;
 
-/// Choosing what to report: the incident categories, then hazards. Big
-/// buttons, two to a row, reachable with a thumb.
+/// Choosing what to report: the kinds this worker files most (常用), then
+/// every kind, hazards first for a grid worker (`kuaibao_core::picker`).
+/// Big buttons, two to a row, reachable with a thumb.
 #[component]
 pub fn NewReportPage() -> impl IntoView {
     let state = expect_context::<AppState>();
-    let offered = catalogue::offered();
-    let (hazards, incidents): (Vec<_>, Vec<_>) = offered.into_iter().partition(|t| t.family == Family::Hazard);
-    let buttons = move |templates: Vec<&'static kuaibao_core::Template>| {
+    let account = state.session.with_untracked(|s| s.as_ref().map(|s| s.session.account.clone()));
+    let grid_worker = account.as_ref().is_some_and(|a| a.area.level == AreaLevel::Grid);
+    // The templates her threads began with on this phone, oldest first.
+    let used: Vec<String> = state.reports.with_untracked(|rs| {
+        let mut firsts: Vec<_> = rs
+            .iter()
+            .filter(|r| r.thread.is_none() && !r.stage.is_call())
+            .filter(|r| match (&r.author, &account) {
+                (Some(author), Some(a)) => author.account_id == a.id,
+                // A draft has no author yet: it is this phone's user's.
+                (None, _) => true,
+                _ => false,
+            })
+            .collect();
+        firsts.sort_by(|a, b| a.updated_ms.total_cmp(&b.updated_ms));
+        firsts.into_iter().map(|r| r.template_id.clone()).collect()
+    });
+    let picker = picker(used.iter().map(String::as_str), grid_worker);
+    let buttons = move |templates: Vec<&'static kuaibao_core::Template>, testid: &'static str| {
         templates
             .into_iter()
             .map(|t| {
                 view! {
-                    <button type="button" class="choice" data-template=t.id on:click=move |_| state.new_draft(t)>
+                    <button type="button" class="choice" data-template=t.id data-testid=testid on:click=move |_| state.new_draft(t)>
                         {move || state.t(t.title)}
                     </button>
                 }
             })
             .collect_view()
     };
+    let frequent = (!picker.frequent.is_empty()).then(|| {
+        view! {
+            <h3>{move || state.t(words::FREQUENT)}</h3>
+            <div class="choices" data-testid="frequent">{buttons(picker.frequent.clone(), "choice-frequent")}</div>
+        }
+    });
+    let incidents = view! {
+        <h3>{move || state.t(words::INCIDENTS)}</h3>
+        <div class="choices">{buttons(picker.incidents.clone(), "choice")}</div>
+    };
+    let hazards = view! {
+        <h3>{move || state.t(words::HAZARDS)}</h3>
+        <div class="choices">{buttons(picker.hazards.clone(), "choice")}</div>
+    };
+    let sections = if picker.hazards_first {
+        view! { {hazards}{incidents} }.into_any()
+    } else {
+        view! { {incidents}{hazards} }.into_any()
+    };
     view! {
         <a class="back" href="#/">{move || state.t(words::BACK)}</a>
         <h2>{move || state.t(words::CHOOSE_TEMPLATE)}</h2>
-        <h3>{move || state.t(words::INCIDENTS)}</h3>
-        <div class="choices">{buttons(incidents)}</div>
-        <h3>{move || state.t(words::HAZARDS)}</h3>
-        <div class="choices">{buttons(hazards)}</div>
+        {frequent}
+        {sections}
     }
 }

@@ -1,4 +1,5 @@
 use kuaibao_core::account::Role;
+use kuaibao_core::deadlines::Standing;
 use kuaibao_core::stage::ThreadKind;
 use kuaibao_core::validate::beijing;
 use kuaibao_core::{ErrorCode, Family, FieldError, ReportId, Stage, Template};
@@ -77,6 +78,7 @@ fn DraftEditor(id: ReportId) -> impl IntoView {
     // The blanks the user has left, each once (a few dozen at most).
     let left: RwSignal<Vec<String>> = RwSignal::new(Vec::new());
     let tried_submit = RwSignal::new(false);
+    let confirming = RwSignal::new(false);
     let snapshot = {
         let draft = draft.clone();
         move || LocalReport {
@@ -167,16 +169,44 @@ fn DraftEditor(id: ReportId) -> impl IntoView {
         SaveState::Failed(e) => format!("{}：{e}", state.t(words::SAVE_FAILED)),
     };
     let is_incident = matches!(template.family, Family::Incident { .. });
+    // A verbal or phone report still owed: the clock and the call button go
+    // to the top, and stay in sight while the worker fills in.
+    let call_open = Memo::new(move |_| {
+        let Some(now) = chrono::DateTime::from_timestamp_millis(state.now_ms.get() as i64)
+            .map(|t| t.with_timezone(&beijing()).naive_local())
+        else {
+            return false;
+        };
+        let Some(thread) = state.thread(thread_id) else {
+            return false;
+        };
+        state.rules.with(|rules| {
+            thread.deadlines(rules, now).iter().any(|(due, standing)| {
+                due.rule.obligation.met_by_call()
+                    && matches!(standing, Standing::Left { .. } | Standing::Overdue { .. })
+            })
+        })
+    });
     view! {
         {heading(state, template, stage)}
         <p class="save-state" role="status" data-testid="save-state"
             data-state=move || state.save_state().with(SaveState::name)>{save_note}</p>
+        {is_incident.then(|| view! {
+            <Show when=move || call_open.get()>
+                <div class="urgent" data-testid="urgent">
+                    <DeadlineList thread_id compact=true testid="deadlines-urgent"/>
+                    <CallButton thread_id/>
+                </div>
+            </Show>
+        })}
         <form class="sentence" on:submit=|ev| ev.prevent_default()>
             <SentenceForm template stage report_id=id answers previous=Signal::derive(move || previous.clone()) errors=shown on_edit on_leave/>
         </form>
         {is_incident.then(|| view! {
             <GradePanel template answers own=own_grade errors=shown on_change=on_grade/>
-            <CallButton thread_id/>
+            <Show when=move || !call_open.get()>
+                <CallButton thread_id/>
+            </Show>
             <DeadlineList thread_id/>
         })}
         <Show when=move || tried_submit.get() && !all_errors.with(|e| e.is_empty())>
@@ -184,7 +214,18 @@ fn DraftEditor(id: ReportId) -> impl IntoView {
         </Show>
         <div class="actions">
             <button type="button" class="primary big" on:click=submit>{move || state.t(words::SUBMIT)}</button>
-            <button type="button" class="danger" on:click=move |_| state.discard(id)>{move || state.t(words::DISCARD)}</button>
+        </div>
+        // Well away from 提交报告, and asked twice: a filled draft is not
+        // lost to a slip of the thumb.
+        <div class="discard" data-testid="discard">
+            <Show when=move || confirming.get()
+                fallback=move || view! {
+                    <button type="button" class="danger" on:click=move |_| confirming.set(true)>{move || state.t(words::DISCARD)}</button>
+                }>
+                <p class="warn" role="alert">{move || state.t(words::DISCARD_ASK)}</p>
+                <button type="button" class="secondary" on:click=move |_| confirming.set(false)>{move || state.t(words::DISCARD_KEEP)}</button>
+                <button type="button" class="danger confirm" on:click=move |_| state.discard(id)>{move || state.t(words::DISCARD_CONFIRM)}</button>
+            </Show>
         </div>
     }
     .into_any()

@@ -15,6 +15,6 @@ mod uploads;
 
 pub use outbox::{DrainSummary, Outbox, EARLY_NOTE, NEED_LOGIN_NOTE, REPORTS_IN_FLIGHT};
 pub use scheduler::{Listeners, SyncEngine};
-pub use transport::{bearer, with_timeout, HttpAnswer, HttpTransport, NetError, Transport};
+pub use transport::{bearer, with_timeout, HttpAnswer, HttpTransport, NetError, Transport, NO_ANSWER_NOTE};
 pub use tus::{HttpTus, TusAnswer, TusTransport};
 pub use uploads::{UploadSummary, Uploader, CHUNK_BYTES, PHOTOS_IN_FLIGHT};

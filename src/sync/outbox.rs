@@ -252,7 +252,7 @@ impl<T: Transport> Outbox<T> {
             Err(e) => {
                 pass.link_down.set(true);
                 if browser_online() {
-                    retry(written_at, attempts, now_ms, &mut || pass.jitter(), e.0)
+                    retry(written_at, attempts, now_ms, &mut || pass.jitter(), e.worker_note())
                 } else {
                     // No network at all, by the browser's own word: not the
                     // report's failure, so its backoff does not grow.
@@ -264,7 +264,7 @@ impl<T: Transport> Outbox<T> {
                         written_at,
                         attempts,
                         next_try_ms: now_ms + backoff::delay_ms(attempts, pass.jitter()) as f64,
-                        last_error: Some(e.0),
+                        last_error: Some(e.worker_note()),
                     }
                 }
             }

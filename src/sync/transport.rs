@@ -20,6 +20,19 @@ pub struct HttpAnswer {
 #[error("{0}")]
 pub struct NetError(pub String);
 
+/// What a worker reads when a send had no answer at all: what happened in
+/// her words, never the browser's ("TypeError: Failed to fetch").
+pub const NO_ANSWER_NOTE: &str = "连不上值班室服务器（没有信号或网络不稳），报告已存在本机";
+
+impl NetError {
+    /// The note kept on a report whose send failed so: [`NO_ANSWER_NOTE`].
+    /// The browser's own words go to the console, for whoever debugs.
+    pub fn worker_note(&self) -> String {
+        leptos::logging::warn!("send failed: {}", self.0);
+        NO_ANSWER_NOTE.to_owned()
+    }
+}
+
 impl From<gloo_net::Error> for NetError {
     /// The browser's words. Not gloo-net's `Display`, whose JSON variant
     /// (Leptos turns it on; the app never has gloo-net decode JSON) would

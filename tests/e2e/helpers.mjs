@@ -214,7 +214,8 @@ export function home(page) {
     /** Starts a new report of the template with this title. */
     async newReport(title = '其他突发事件') {
       await page.getByTestId('new-report').click();
-      await page.getByRole('button', { name: title, exact: true }).click();
+      // The first: a kind she files often is in 常用 too, the same template.
+      await page.getByRole('button', { name: title, exact: true }).first().click();
       await page.getByTestId('save-state').waitFor();
     },
     sendNow: page.getByRole('button', { name: '立即发送' }),

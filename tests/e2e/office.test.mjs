@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { chromium } from 'playwright-core';
-import { startServer, openPhone, openApp, openDesk as openDeskAt, home, form, login, thread, noiseJpeg, OFFICER, REPORTER } from './helpers.mjs';
+import { startServer, openPhone, openApp, openDesk as openDeskAt, home, form, login, thread, noiseJpeg, ANSWERS, OFFICER, REPORTER } from './helpers.mjs';
 
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 
@@ -101,6 +101,10 @@ test('a report filed offline reaches the open inbox live; the neighbouring towns
   await line.waitFor({ timeout: 30_000 });
   assert.equal(await desk.page.evaluate(() => window.__noReload), true, 'the inbox updated without a reload');
   assert.equal(await line.getByTestId('line-open').innerText(), '其他突发事件');
+  // Told apart at a glance: where, the people figures, when it happened.
+  assert.equal(await line.getByTestId('line-place').innerText(), ANSWERS['地点']);
+  assert.equal(await line.getByTestId('line-casualties').innerText(), `死 ${ANSWERS['死亡人数']} · 伤 ${ANSWERS['受伤人数']} · 失踪 ${ANSWERS['失踪人数']}`);
+  assert.match(await line.getByTestId('line-age').innerText(), /^11-23 09:41（\d+ 天 \d+ 小时前）$/);
   assert.equal(await line.getByTestId('line-area').innerText(), REPORTER.area);
   assert.equal(await line.getByTestId('line-reporter').innerText(), REPORTER.name);
   assert.match(await line.getByTestId('line-stage').innerText(), /首报/);
@@ -132,6 +136,9 @@ test('the incident page: chain, times, clock offset; acknowledge and ask; a 续�
   assert.match(await items.first().getByTestId('time-received').innerText(), /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
   assert.match(await items.first().getByTestId('clock-offset').innerText(), /手机.*服务器|未测得/);
   assert.match(await items.first().getByTestId('sentence').innerText(), /青石村三组后山/);
+  // 报告人 as typed on the report, with a number to call back.
+  assert.match(await page.getByTestId('thread-reporter').innerText(), new RegExp(`^${ANSWERS['报告人']} ${ANSWERS['联系电话']}（账号 `));
+  assert.equal(await page.getByTestId('thread-reporter-phone').getAttribute('href'), `tel:${ANSWERS['联系电话']}`);
 
   // 确认收到.
   await page.getByTestId('ack-button').click();
@@ -348,6 +355,11 @@ test('the hazard ledger opens, and a reporter is turned away from the office', {
   await area.waitFor();
   assert.equal(await area.getByTestId('ledger-hazard').count(), 1);
   assert.equal(await area.getByTestId('ledger-hazard').getAttribute('data-state'), 'open');
+  // Listed by its kind, place and who must fix it.
+  const row = area.getByTestId('ledger-hazard');
+  assert.equal(await row.getByTestId('ledger-title').innerText(), '防溺水隐患');
+  assert.ok((await row.getByTestId('ledger-place').innerText()).length > 0);
+  assert.equal(await row.getByTestId('ledger-responsible').innerText(), '青石村村委会');
   if (process.env.OFFICE_SCREENSHOTS) await page.screenshot({ path: `${process.env.OFFICE_SCREENSHOTS}/ledger.png` });
 
   const context = await browser.newContext({ viewport: { width: 1024, height: 768 }, locale: 'zh-CN' });

@@ -192,6 +192,8 @@ test('without tiles, each located thread is one point in its grade colour; the o
   const unlocated = page.getByTestId('map-unlocated-thread');
   assert.equal(await unlocated.count(), 1);
   assert.equal(await unlocated.first().getAttribute('data-thread'), nowhere);
+  // With the place as typed: where to look without a fix.
+  assert.equal(await unlocated.first().getByTestId('map-unlocated-place').innerText(), STORED.place);
   assert.match(await page.getByTestId('map-unlocated').innerText(), /无位置的报告（1）/);
 
   // The legend: the four grades, ungraded, hazards, overdue.

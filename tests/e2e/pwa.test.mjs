@@ -60,17 +60,24 @@ test('a new deploy is offered as an update; the cache is replaced and the draft 
   assert.deepEqual(newCaches, [`kuaibao-${version[1]}-next`], 'the old cache is gone');
 });
 
-test('the GPS blank fills from the phone when allowed, and says to type it when not', { timeout: 60_000 }, async () => {
+test('a new form takes the position as it opens, in 米, and can leave it out; a refused phone says to type it', { timeout: 60_000 }, async () => {
   const { page, context } = phone;
   await openApp(page, server.url);
-  await home(page).newReport();
   await context.grantPermissions(['geolocation'], { origin: server.url });
   await context.setGeolocation({ latitude: 30.6586, longitude: 104.0648, accuracy: 12 });
-  await page.getByRole('button', { name: '获取当前位置' }).click();
+  // No tap: most reports carried no position when it took one.
+  await home(page).newReport();
   await page.waitForFunction(() => document.querySelector('#blank-gps\\.lat').value !== '');
   assert.equal(await page.getByLabel('纬度').inputValue(), '30.658600');
   assert.equal(await page.getByLabel('经度').inputValue(), '104.064800');
-  assert.match(await page.locator('.geo .note').innerText(), /精度约 12 m/);
+  assert.match(await page.locator('.geo .note').innerText(), /^已自动记录当前位置，精度约 12 米；不想发送位置可点「不记录位置」/);
+  // The way to refuse it.
+  await page.getByTestId('forget-position').click();
+  assert.equal(await page.getByLabel('纬度').inputValue(), '');
+  assert.match(await page.locator('.geo .note').innerText(), /已清除位置，不会发送/);
+  await page.getByRole('button', { name: '获取当前位置' }).click();
+  await page.waitForFunction(() => document.querySelector('#blank-gps\\.lat').value !== '');
+  assert.match(await page.locator('.geo .note').innerText(), /^已定位，精度约 12 米/);
 
   await context.clearPermissions();
   await page.getByLabel('纬度').fill('');

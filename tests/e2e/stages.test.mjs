@@ -100,6 +100,12 @@ for (const lang of ['zh-CN', 'en']) {
     assert.equal(await page.getByTestId('grade-suggested').getAttribute('data-grade'), 'IV');
     // The verbal-report deadline (10 min) has passed: overdue, counting.
     await page.locator('[data-testid=deadlines] [data-rule=verbal][data-state=overdue]').waitFor();
+    // Owed and running: the clock, in words, and the call button at the top.
+    const urgent = page.getByTestId('urgent');
+    await urgent.locator('[data-rule=verbal][data-state=overdue]').waitFor();
+    assert.match(await urgent.innerText(), lang === 'en' ? /overdue by \d+ min \d+ s/ : /已超时 \d+ 分 \d+ 秒/);
+    assert.equal(await urgent.getByTestId('call-office').count(), 1);
+    assert.ok((await urgent.boundingBox()).y < 200, 'at the top of the form');
     await submit(page, w);
 
     // 续报一 starts from the 首报's answers and shows what changed.

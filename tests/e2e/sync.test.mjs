@@ -42,7 +42,11 @@ test('(d) the same submission sent twice is stored once and answered with the sa
   const f = await newFilledReport(page);
   await f.submit.click();
   const h = home(page);
-  await page.locator('[data-testid=report-item]', { hasText: '上次发送失败' }).waitFor();
+  const failed = page.locator('[data-testid=report-item]', { hasText: '上次发送失败' });
+  await failed.waitFor();
+  // In the worker's words, saying what happens next; never the browser's.
+  assert.match(await failed.innerText(), /连不上值班室服务器（没有信号或网络不稳），报告已存在本机/);
+  assert.doesNotMatch(await failed.innerText(), /TypeError|Failed to fetch|net::/);
   assert.equal(await h.outboxCount(), 1, 'still waiting on the phone');
   assert.equal((await server.reports()).length, 1, 'but already stored on the server');
 

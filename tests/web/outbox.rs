@@ -4,7 +4,7 @@ use std::collections::VecDeque;
 use kuaibao::platform;
 use kuaibao::session::Author;
 use kuaibao::store::{ClockReading, LocalReport, Status};
-use kuaibao::sync::{HttpAnswer, NetError, Outbox, Transport, NEED_LOGIN_NOTE, REPORTS_IN_FLIGHT};
+use kuaibao::sync::{HttpAnswer, NetError, Outbox, Transport, NEED_LOGIN_NOTE, NO_ANSWER_NOTE, REPORTS_IN_FLIGHT};
 use kuaibao_core::protocol::Receipt;
 use kuaibao_core::{Report, ReportId};
 use wasm_bindgen_test::wasm_bindgen_test;
@@ -147,7 +147,8 @@ async fn no_network_means_waiting_with_backoff_and_the_reason() {
             ..
         } => {
             assert_eq!((attempts, next_try_ms), (1, now + 1_000.0));
-            assert_eq!(last_error.as_deref(), Some("Failed to fetch"));
+            // In the worker's words, not the browser's.
+            assert_eq!(last_error.as_deref(), Some(NO_ANSWER_NOTE));
         }
         other => panic!("expected waiting, got {other:?}"),
     }

@@ -4,9 +4,9 @@
 //! a thread is, and the inbox filter as the form edits it and as a query
 //! string. Pure, so it is tested natively.
 
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDateTime, Utc};
 
-use crate::deadlines::{clock_text, span_text};
+use crate::deadlines::span_text;
 use crate::office::{DeadlineLine, DeadlineState, Filter, DUE_SOON_SECONDS};
 use crate::validate::{beijing, parse_datetime};
 use crate::written::answer_text;
@@ -75,24 +75,33 @@ pub fn live_deadline(line: &DeadlineLine, elapsed_s: i64) -> (DeadlineState, i64
     }
 }
 
-/// The words of a deadline's state: 剩余 12:00, 已超时 3:05, 已按时报送,
-/// 按时填写、送达迟 1:00（无信号）, 填写已迟，迟报 1:00.
+/// When a phone wrote a record, as the office reads it: Beijing time to
+/// the second with its offset, and the phone's own zone where it was
+/// another (the phone's clock is evidence; the office works, and reports
+/// upward, in Beijing time).
+pub fn phone_time(t: DateTime<FixedOffset>) -> (String, Option<String>) {
+    let bj = t.with_timezone(&beijing()).format("%Y-%m-%d %H:%M:%S %:z").to_string();
+    let zone = (t.offset().local_minus_utc() != 8 * 3600).then(|| t.format("%:z").to_string());
+    (bj, zone)
+}
+
+/// The words of a deadline's state: 还剩 12 分 0 秒, 已超时 3 分 5 秒,
+/// 已按时报送, 按时填写、送达迟 1 分 0 秒（无信号）, 填写已迟，迟报 1 分 0 秒.
 pub fn deadline_words(state: DeadlineState, seconds: i64, lang: Lang) -> String {
-    let clock = clock_text(seconds);
     let span = span_text(seconds, lang);
     match (state, lang) {
-        (DeadlineState::DeliveredLate, Lang::Zh) => format!("按时填写、送达迟 {clock}（无信号）"),
-        (DeadlineState::DeliveredLate, Lang::En) => format!("written in time, delivered late by {clock} (no signal)"),
-        (DeadlineState::MetLate, Lang::Zh) => format!("填写已迟，迟报 {clock}"),
-        (DeadlineState::MetLate, Lang::En) => format!("written late, late by {clock}"),
-        (DeadlineState::Info, Lang::Zh) if seconds >= 0 => format!("由值班室办理 · 剩余 {span}"),
+        (DeadlineState::DeliveredLate, Lang::Zh) => format!("按时填写、送达迟 {span}（无信号）"),
+        (DeadlineState::DeliveredLate, Lang::En) => format!("written in time, delivered late by {span} (no signal)"),
+        (DeadlineState::MetLate, Lang::Zh) => format!("填写已迟，迟报 {span}"),
+        (DeadlineState::MetLate, Lang::En) => format!("written late, late by {span}"),
+        (DeadlineState::Info, Lang::Zh) if seconds >= 0 => format!("由值班室办理 · 还剩 {span}"),
         (DeadlineState::Info, Lang::Zh) => format!("由值班室办理 · 已过 {span}"),
         (DeadlineState::Info, Lang::En) if seconds >= 0 => format!("for the office · {span} left"),
         (DeadlineState::Info, Lang::En) => format!("for the office · {span} ago"),
-        (DeadlineState::Overdue, Lang::Zh) => format!("已超时 {clock}"),
-        (DeadlineState::Overdue, Lang::En) => format!("overdue by {clock}"),
-        (DeadlineState::DueSoon | DeadlineState::Running, Lang::Zh) => format!("剩余 {clock}"),
-        (DeadlineState::DueSoon | DeadlineState::Running, Lang::En) => format!("{clock} left"),
+        (DeadlineState::Overdue, Lang::Zh) => format!("已超时 {span}"),
+        (DeadlineState::Overdue, Lang::En) => format!("overdue by {span}"),
+        (DeadlineState::DueSoon | DeadlineState::Running, Lang::Zh) => format!("还剩 {span}"),
+        (DeadlineState::DueSoon | DeadlineState::Running, Lang::En) => format!("{span} left"),
         (DeadlineState::Clear, Lang::Zh) => "已按时报送".to_owned(),
         (DeadlineState::Clear, Lang::En) => "met in time".to_owned(),
     }
@@ -137,6 +146,17 @@ pub fn age_words(since: DateTime<Utc>, now: DateTime<Utc>, lang: Lang) -> String
         Lang::En if d > 0 => format!("{d} d {h} h"),
         Lang::En if h > 0 => format!("{h} h {m} min"),
         Lang::En => format!("{m} min"),
+    }
+}
+
+/// How long ago, as a line of the inbox says it: 刚刚, 39 分钟前, 2 小时 5
+/// 分前 (just now, 39 min ago).
+pub fn ago_words(since: DateTime<Utc>, now: DateTime<Utc>, lang: Lang) -> String {
+    let age = age_words(since, now, lang);
+    match lang {
+        _ if (now - since).num_seconds() < 60 => age,
+        Lang::Zh => format!("{age}前"),
+        Lang::En => format!("{age} ago"),
     }
 }
 
@@ -322,30 +342,52 @@ mod tests {
     }
 
     #[test]
+    fn a_phones_writing_time_reads_in_beijing_time_with_its_own_zone_named() {
+        let at = |text: &str| DateTime::parse_from_rfc3339(text).expect("time");
+        assert_eq!(
+            phone_time(at("2026-11-23T10:00:00+08:00")),
+            ("2026-11-23 10:00:00 +08:00".to_owned(), None)
+        );
+        assert_eq!(
+            phone_time(at("2026-11-23T02:00:00+00:00")),
+            ("2026-11-23 10:00:00 +08:00".to_owned(), Some("+00:00".to_owned()))
+        );
+    }
+
+    #[test]
+    fn ago_says_just_now_or_how_long() {
+        let t = |s: &str| DateTime::parse_from_rfc3339(s).expect("time").with_timezone(&Utc);
+        let now = t("2026-11-23T10:00:00Z");
+        assert_eq!(ago_words(t("2026-11-23T09:59:30Z"), now, Lang::Zh), "刚刚");
+        assert_eq!(ago_words(t("2026-11-23T09:21:00Z"), now, Lang::Zh), "39 分钟前");
+        assert_eq!(ago_words(t("2026-11-23T07:55:00Z"), now, Lang::En), "2 h 5 min ago");
+    }
+
+    #[test]
     fn written_late_and_delivered_late_read_apart() {
         assert_eq!(
             deadline_words(DeadlineState::DeliveredLate, -7200, Lang::Zh),
-            "按时填写、送达迟 2:00:00（无信号）"
+            "按时填写、送达迟 2 小时 0 分（无信号）"
         );
         assert_eq!(
             deadline_words(DeadlineState::DeliveredLate, -60, Lang::En),
-            "written in time, delivered late by 1:00 (no signal)"
+            "written in time, delivered late by 1 min 0 s (no signal)"
         );
         assert_eq!(
             deadline_words(DeadlineState::MetLate, -60, Lang::Zh),
-            "填写已迟，迟报 1:00"
+            "填写已迟，迟报 1 分 0 秒"
         );
         assert_eq!(
             deadline_words(DeadlineState::MetLate, -60, Lang::En),
-            "written late, late by 1:00"
+            "written late, late by 1 min 0 s"
         );
         assert_eq!(
             deadline_words(DeadlineState::Info, 30 * 86_400 - 3600, Lang::Zh),
-            "由值班室办理 · 剩余 29 天 23 小时"
+            "由值班室办理 · 还剩 29 天 23 小时"
         );
         assert_eq!(
             deadline_words(DeadlineState::Info, -90, Lang::En),
-            "for the office · 1:30 ago"
+            "for the office · 1 min 30 s ago"
         );
         assert_eq!(deadline_key(DeadlineState::DeliveredLate), "delivered_late");
         let lines = [dl(DeadlineState::Info, -5), dl(DeadlineState::Running, 5000)];
@@ -366,7 +408,7 @@ mod tests {
         assert_eq!(live_deadline(&late, 60), (DeadlineState::Overdue, -120));
         let met = dl(DeadlineState::MetLate, -30);
         assert_eq!(live_deadline(&met, 1000), (DeadlineState::MetLate, -30));
-        assert_eq!(deadline_words(DeadlineState::Overdue, -125, Lang::Zh), "已超时 2:05");
+        assert_eq!(deadline_words(DeadlineState::Overdue, -125, Lang::Zh), "已超时 2 分 5 秒");
         let delivered_late = dl(DeadlineState::DeliveredLate, -7200);
         assert_eq!(
             live_deadline(&delivered_late, 60),
@@ -374,7 +416,7 @@ mod tests {
         );
         let info = dl(DeadlineState::Info, 30 * 86_400);
         assert_eq!(live_deadline(&info, 86_400), (DeadlineState::Info, 29 * 86_400));
-        assert_eq!(deadline_words(DeadlineState::Running, 3661, Lang::Zh), "剩余 1:01:01");
+        assert_eq!(deadline_words(DeadlineState::Running, 3661, Lang::Zh), "还剩 1 小时 1 分");
         let lines = [
             dl(DeadlineState::Clear, 0),
             dl(DeadlineState::Running, 5000),

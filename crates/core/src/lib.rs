@@ -27,6 +27,7 @@ pub mod json;
 pub mod major_hazard;
 pub mod office;
 pub mod photo;
+pub mod picker;
 pub mod prefill;
 pub mod protocol;
 pub mod read;

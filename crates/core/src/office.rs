@@ -355,6 +355,65 @@ impl DeadlineLine {
     }
 }
 
+/// The people figures of a record as the inbox lists them; a figure the
+/// template has not, or that is not filled, is absent.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Casualties {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dead: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub injured: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub missing: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trapped: Option<u32>,
+}
+
+impl Casualties {
+    /// The figures of `answers` (`dead`, `injured`, `missing`, `trapped`).
+    pub fn of(answers: &crate::Answers) -> Casualties {
+        let n = |key: &str| answers.get(key).and_then(|v| v.trim().parse().ok());
+        Casualties {
+            dead: n("dead"),
+            injured: n("injured"),
+            missing: n("missing"),
+            trapped: n("trapped"),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        *self == Casualties::default()
+    }
+
+    /// 死 1 · 伤 4 · 失踪 0: the figures there are, in that order.
+    pub fn words_zh(&self) -> String {
+        [("死", self.dead), ("伤", self.injured), ("失踪", self.missing), ("困", self.trapped)]
+            .into_iter()
+            .filter_map(|(word, n)| n.map(|n| format!("{word} {n}")))
+            .collect::<Vec<_>>()
+            .join(" · ")
+    }
+}
+
+/// A hazard's kind in words (the label of its `theme` choice) and the
+/// party responsible, from the record that found it; empty for anything
+/// else.
+pub fn hazard_facts(report: &crate::Report) -> (String, String) {
+    let Some(template) = crate::catalogue::find(&report.template_id, report.template_version) else {
+        return Default::default();
+    };
+    let theme = report.answers.get("theme").and_then(|value| match template.blank("theme")?.kind {
+        crate::BlankKind::Choice { options } => options.iter().find(|o| o.value == value.as_str()),
+        _ => None,
+    });
+    let responsible = report.answers.get("responsible").map(|r| r.trim().to_owned());
+    (
+        theme.map(|o| o.label.zh.to_owned()).unwrap_or_default(),
+        responsible.unwrap_or_default(),
+    )
+}
+
 /// One thread (an incident or a hazard) in the inbox.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -375,6 +434,18 @@ pub struct ThreadSummary {
     /// The latest record's grade (incidents only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub grade: Option<Grade>,
+    /// Where, as typed on the latest record (地点), and its people figures
+    /// (死/伤/失踪/被困): what tells two 道路交通事故 apart at a glance.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub place: String,
+    #[serde(default, skip_serializing_if = "Casualties::is_empty")]
+    pub casualties: Casualties,
+    /// A hazard's kind (its 隐患类别, 防溺水…) and the party responsible
+    /// for fixing it, as found: what the hazard ledger lists it by.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub theme_zh: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub responsible: String,
     /// When the event happened (Beijing wall-clock time, without an
     /// offset, as typed), if stated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -620,6 +691,25 @@ mod tests {
     use super::*;
     use crate::account::AreaLevel;
 
+    #[test]
+    fn the_inbox_reads_a_records_people_figures_and_a_hazards_kind() {
+        let mut answers = crate::Answers::new();
+        for (k, v) in [("dead", "1"), ("injured", " 4 "), ("missing", ""), ("trapped", "x")] {
+            answers.insert(k.into(), v.into());
+        }
+        let c = Casualties::of(&answers);
+        assert_eq!((c.dead, c.injured, c.missing, c.trapped), (Some(1), Some(4), None, None));
+        assert_eq!(c.words_zh(), "死 1 · 伤 4");
+        assert!(Casualties::of(&crate::Answers::new()).is_empty());
+
+        let mut hazard = crate::examples::report(&crate::catalogue::HAZARD, Stage::Initial);
+        hazard.answers.insert("theme".into(), "drowning".into());
+        hazard.answers.insert("responsible".into(), " 青石村村委会 ".into());
+        assert_eq!(hazard_facts(&hazard), ("防溺水".to_owned(), "青石村村委会".to_owned()));
+        let incident = crate::examples::report(&crate::catalogue::GENERAL_INCIDENT, Stage::Initial);
+        assert_eq!(hazard_facts(&incident), (String::new(), String::new()));
+    }
+
     fn summary(
         n: u128,
         grade: Option<Grade>,
@@ -643,6 +733,10 @@ mod tests {
             latest_stage: stage,
             records: 1,
             grade,
+            place: String::new(),
+            casualties: Casualties::default(),
+            theme_zh: String::new(),
+            responsible: String::new(),
             occurred_at: None,
             first_received_at: DateTime::parse_from_rfc3339(&format!("2026-07-01T08:{minute:02}:00Z"))
                 .expect("time")

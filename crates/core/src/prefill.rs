@@ -1,10 +1,13 @@
 //! A new report's 报告人 blanks, filled from the account's profile (name,
-//! phone, unit, post) so that a worker does not type them on every report.
-//! They stay editable: someone may report from a colleague's phone.
+//! phone, unit, post) so that a worker does not type them on every report,
+//! and over it from what she typed in them on her last report on this
+//! phone (a profile with no phone, a number she corrected). They stay
+//! editable: someone may report from a colleague's phone.
 
 use chrono::NaiveDateTime;
 
 use crate::account::Account;
+use crate::answers::Answers;
 use crate::catalogue::common::{PHONE, REPORTER, REPORTER_POST, REPORTER_UNIT};
 use crate::template::{Blank, Template};
 use crate::validate::{check_value, FieldError};
@@ -29,8 +32,19 @@ fn of(account: &Account) -> [&str; 4] {
 /// rules when the administrator set them ([`check`]); the validator judges
 /// the draft as typed all the same.
 pub fn answers(account: &Account, template: &Template) -> Vec<(String, String)> {
+    with_last(account, None, template)
+}
+
+/// As [`answers`], with what the account typed in these blanks on its last
+/// filed record on this phone (`last`) taking the place of the profile's
+/// value wherever it typed one.
+pub fn with_last(account: &Account, last: Option<&Answers>, template: &Template) -> Vec<(String, String)> {
     fields(of(account))
         .into_iter()
+        .map(|(blank, value)| {
+            let typed = last.and_then(|a| a.get(blank.id)).map(String::as_str);
+            (blank, typed.filter(|t| !t.trim().is_empty()).unwrap_or(value))
+        })
         .filter(|(blank, value)| !value.trim().is_empty() && template.blank(blank.id).is_some())
         .map(|(blank, value)| (blank.id.to_owned(), value.trim().to_owned()))
         .collect()
@@ -114,6 +128,27 @@ mod tests {
                 ("reporter_post".to_owned(), "网格员".to_owned())
             ]
         );
+    }
+
+    #[test]
+    fn what_was_typed_last_wins_over_the_profile_blank_by_blank() {
+        let a = account("李秀英", "", "青石村村委会", "网格员");
+        let mut last = Answers::new();
+        last.insert("reporter".into(), "李秀英".into());
+        last.insert("phone".into(), "13900002222".into());
+        // Left empty last time: the profile's unit still fills it.
+        last.insert("reporter_unit".into(), " ".into());
+        last.insert("place".into(), "不是报告人的栏目".into());
+        assert_eq!(
+            with_last(&a, Some(&last), v2("flood")),
+            vec![
+                ("reporter".to_owned(), "李秀英".to_owned()),
+                ("phone".to_owned(), "13900002222".to_owned()),
+                ("reporter_unit".to_owned(), "青石村村委会".to_owned()),
+                ("reporter_post".to_owned(), "网格员".to_owned()),
+            ]
+        );
+        assert_eq!(with_last(&a, None, v2("flood")), answers(&a, v2("flood")));
     }
 
     #[test]

@@ -226,6 +226,68 @@ impl Template {
     }
 }
 
+/// A piece of a sentence as a narrow screen sets it ([`layout`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Part<'a> {
+    Words(&'a str),
+    Blank {
+        blank: &'a Blank,
+        /// The words just before the blank already name it ("联系电话：
+        /// {phone}"): its label is for screen readers only, not shown again.
+        named_before: bool,
+        /// The closing punctuation that follows the blank (。，）…), kept
+        /// with it so that no line starts with it.
+        tail: &'a str,
+    },
+}
+
+/// Closing punctuation: Chinese line-breaking rules keep it at the end of
+/// the line before, never at the start of one.
+const CLOSING: &[char] = &[
+    '。', '，', '、', '；', '：', '？', '！', '）', '」', '』', '》', '…', '.', ',', ';', ':', '?', '!', ')',
+];
+
+/// `pieces` set for reading on a phone: each blank carries the closing
+/// punctuation after it, and knows whether the words before it name it.
+pub fn layout<'a>(pieces: &[Piece<'a>], lang: Lang) -> Vec<Part<'a>> {
+    let mut out: Vec<Part<'a>> = Vec::new();
+    for (i, piece) in pieces.iter().enumerate() {
+        match *piece {
+            Piece::Blank(blank) => {
+                let label = blank.label.get(lang);
+                let named_before = match i.checked_sub(1).map(|j| pieces[j]) {
+                    Some(Piece::Words(w)) => w
+                        .trim_end()
+                        .trim_end_matches(['：', ':'])
+                        .trim_end()
+                        .ends_with(label),
+                    _ => false,
+                };
+                let tail = match pieces.get(i + 1) {
+                    Some(Piece::Words(w)) => &w[..w.len() - w.trim_start_matches(CLOSING).len()],
+                    _ => "",
+                };
+                out.push(Part::Blank {
+                    blank,
+                    named_before,
+                    tail,
+                });
+            }
+            Piece::Words(w) => {
+                // Less what the blank before took.
+                let rest = match out.last() {
+                    Some(Part::Blank { tail, .. }) => &w[tail.len()..],
+                    _ => w,
+                };
+                if !rest.is_empty() {
+                    out.push(Part::Words(rest));
+                }
+            }
+        }
+    }
+    out
+}
+
 /// What ends a clause in the sentences: Chinese and English full stops and
 /// semicolons.
 const CLAUSE_ENDS: [&str; 4] = ["。", "；", ". ", "; "];
@@ -307,6 +369,58 @@ mod tests {
         }
         let final_zh = read(&t.pieces_at(Lang::Zh, Stage::Final, &none));
         assert!(final_zh.contains("已采取措施：{measures}。处置结果：{outcome}；后续措施：{next_steps}。需要支援"), "{final_zh}");
+    }
+
+    #[test]
+    fn closing_punctuation_stays_with_the_blank_before_it() {
+        let t = &GENERAL_INCIDENT_V2;
+        let parts = layout(&t.pieces_at(Lang::Zh, Stage::Initial, &Answers::default()), Lang::Zh);
+        for (i, part) in parts.iter().enumerate() {
+            if let Part::Words(w) = part {
+                assert!(!w.starts_with(CLOSING), "words start with closing punctuation: {w:?}");
+                assert!(!w.is_empty());
+            }
+            if let (Part::Blank { tail, .. }, Some(Part::Words(next))) = (part, parts.get(i + 1)) {
+                assert!(tail.chars().all(|c| CLOSING.contains(&c)), "{tail:?} before {next:?}");
+            }
+        }
+        // Nothing is lost: the parts read as the sentence.
+        let read_parts = |parts: &[Part<'_>]| -> String {
+            parts
+                .iter()
+                .map(|p| match p {
+                    Part::Words(w) => (*w).to_owned(),
+                    Part::Blank { blank, tail, .. } => format!("{{{}}}{tail}", blank.id),
+                })
+                .collect()
+        };
+        let pieces = t.pieces_at(Lang::Zh, Stage::Initial, &Answers::default());
+        assert_eq!(read_parts(&layout(&pieces, Lang::Zh)), read(&pieces));
+        let en = t.pieces_at(Lang::En, Stage::Initial, &Answers::default());
+        assert_eq!(read_parts(&layout(&en, Lang::En)), read(&en));
+    }
+
+    #[test]
+    fn a_label_the_words_before_already_say_is_not_shown_again() {
+        let t = &GENERAL_INCIDENT_V2;
+        let named = |lang| -> Vec<(&'static str, bool)> {
+            layout(&t.pieces(lang), lang)
+                .into_iter()
+                .filter_map(|p| match p {
+                    Part::Blank { blank, named_before, .. } => Some((blank.id, named_before)),
+                    Part::Words(_) => None,
+                })
+                .collect()
+        };
+        let zh = named(Lang::Zh);
+        let of = |list: &[(&str, bool)], id: &str| list.iter().find(|(b, _)| *b == id).map(|(_, n)| *n);
+        // 「已采取措施：{measures}」, 「联系电话：{phone}」: said already.
+        assert_eq!(of(&zh, "measures"), Some(true));
+        assert_eq!(of(&zh, "phone"), Some(true));
+        // 「{occurred_at}，」 opens the sentence; 「{dead}人死亡」 names it after.
+        assert_eq!(of(&zh, "occurred_at"), Some(false));
+        assert_eq!(of(&zh, "dead"), Some(false));
+        assert_eq!(of(&named(Lang::En), "measures"), Some(true));
     }
 
     #[test]

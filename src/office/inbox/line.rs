@@ -2,8 +2,9 @@
 //! from the server's clock), which stage, how long ago, where, who, the
 //! photos and whether the office acknowledged it.
 
-use chrono::{DateTime, Utc};
-use kuaibao_core::desk::{age_words, deadline_key, deadline_words, most_pressing};
+use chrono::{DateTime, TimeZone, Utc};
+use kuaibao_core::desk::{ago_words, deadline_key, deadline_words, most_pressing};
+use kuaibao_core::validate::beijing;
 use kuaibao_core::office::ThreadSummary;
 use kuaibao_core::Lang;
 use leptos::prelude::*;
@@ -32,13 +33,20 @@ pub fn InboxLine(
         format!("{stage}（未终报）")
     };
     let first_received = thread.first_received_at;
+    // When it happened and how long ago (a fire received just now may have
+    // burned for 39 minutes); when it was received, if the time is not
+    // stated.
+    let occurred = thread
+        .occurred_at
+        .and_then(|t| beijing().from_local_datetime(&t).single());
     let age = move || {
-        age_words(
-            first_received,
-            server_time + chrono::Duration::seconds(elapsed()),
-            Lang::Zh,
-        )
+        let now = server_time + chrono::Duration::seconds(elapsed());
+        match occurred {
+            Some(t) => format!("{}（{}）", t.format("%m-%d %H:%M"), ago_words(t.with_timezone(&Utc), now, Lang::Zh)),
+            None => format!("收到于{}", ago_words(first_received, now, Lang::Zh)),
+        }
     };
+    let casualties = thread.casualties.words_zh();
     let photos = (thread.photos_expected > 0).then(|| {
         let done = thread.photos_arrived >= thread.photos_expected;
         view! {
@@ -60,8 +68,12 @@ pub fn InboxLine(
     view! {
         <tr class="inbox-line" class:major=thread.major.is_some() data-testid="inbox-line" data-thread=thread.thread_id.to_string()
             data-grade=thread.grade.map_or(if thread.hazard { "hazard" } else { "none" }, |g| g.code())>
-            <th scope="row"><a href=href data-testid="line-open">{thread.title_zh.clone()}</a></th>
+            <th scope="row">
+                <a href=href data-testid="line-open">{thread.title_zh.clone()}</a>
+                {(!thread.place.is_empty()).then(|| view! { <span class="place" data-testid="line-place">{thread.place.clone()}</span> })}
+            </th>
             <td>{grade}</td>
+            <td data-testid="line-casualties">{casualties}</td>
             <td>{deadline}</td>
             <td data-testid="line-stage">{stage}</td>
             <td data-testid="line-age">{age}</td>

@@ -116,11 +116,12 @@ pub fn InboxPage() -> impl IntoView {
                     <caption>{format!("共 {count} 件，最紧急的在前")}</caption>
                     <thead>
                         <tr>
-                            <th scope="col">"类别"</th>
+                            <th scope="col">"类别 · 地点"</th>
                             <th scope="col">"等级"</th>
+                            <th scope="col">"伤亡"</th>
                             <th scope="col">"时限"</th>
                             <th scope="col">"阶段"</th>
-                            <th scope="col">"已过"</th>
+                            <th scope="col">"发生时间"</th>
                             <th scope="col">"区域"</th>
                             <th scope="col">"报告人"</th>
                             <th scope="col">"照片"</th>

@@ -158,6 +158,12 @@ fn ThreadView(
             })
         })
         .unwrap_or_default();
+    // The 报告人 and 联系电话 typed on the latest written record.
+    let typed_reporter = records.iter().rev().find(|r| !r.report.stage.is_call()).and_then(|r| {
+        let name = r.report.answers.get("reporter").filter(|v| !v.trim().is_empty())?.clone();
+        let phone = r.report.answers.get("phone").filter(|v| !v.trim().is_empty()).cloned();
+        Some((name, phone))
+    });
     let head = summary.clone().map(|s| {
         let (t, _server_time) = s.value;
         let at_ms = s.at_ms;
@@ -185,7 +191,20 @@ fn ThreadView(
             <dl class="facts">
                 <dt>"等级"</dt><dd>{super::inbox::grade_badge(&t)}</dd>
                 <dt>"区域"</dt><dd data-testid="thread-area">{t.area.name.clone()}</dd>
-                <dt>"报告人"</dt><dd data-testid="thread-reporter">{format!("{}（{}）", t.reporter_name, t.reporter)}</dd>
+                <dt>"报告人"</dt><dd data-testid="thread-reporter">
+                    {match &typed_reporter {
+                        // As the worker typed it on the latest record, with
+                        // the account beside it: who to call back, and who sent.
+                        Some((name, phone)) => view! {
+                            {name.clone()}
+                            {phone.clone().map(|p| view! {
+                                " "<a class="tel" href=format!("tel:{}", p.replace([' ', '-'], "")) data-testid="thread-reporter-phone">{p}</a>
+                            })}
+                            {format!("（账号 {} {}）", t.reporter_name, t.reporter)}
+                        }.into_any(),
+                        None => view! { {format!("{}（{}）", t.reporter_name, t.reporter)} }.into_any(),
+                    }}
+                </dd>
                 <dt>"照片"</dt><dd data-testid="thread-photos">{if t.photos_expected == 0 { "无".to_owned() } else { format!("{}/{} 已到", t.photos_arrived, t.photos_expected) }}</dd>
             </dl>
             {(!t.hazard).then(|| view! {

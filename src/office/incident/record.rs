@@ -36,7 +36,12 @@ pub fn RecordCard(
         .answers
         .get(event_key)
         .map(|t| parse_datetime(t).map_or_else(|| t.clone(), |t| crate::office::bj_naive(&t)));
-    let written = report.written_at.format("%Y-%m-%d %H:%M:%S %:z").to_string();
+    // In Beijing time, as everything on the desk; the phone's zone named
+    // where it was another.
+    let written = match kuaibao_core::desk::phone_time(report.written_at) {
+        (bj, None) => bj,
+        (bj, Some(zone)) => format!("{bj}（手机时区 {zone}）"),
+    };
     let received = crate::office::bj(record.receipt.received_at);
     let offset = offset_words(record.receipt.clock_offset_ms, Lang::Zh);
     let sentence = fill_report(&report, Lang::Zh).unwrap_or_else(|| format!("（模板 {} 未知）", report.template_id));

@@ -55,9 +55,16 @@ pub fn LedgerPage() -> impl IntoView {
                             }
                         });
                         let stage = h.latest_stage.name_in(true).get(Lang::Zh);
+                        let title = if h.theme_zh.is_empty() { h.title_zh.clone() } else { format!("{}隐患", h.theme_zh) };
                         view! {
                             <tr data-testid="ledger-hazard" class:major=h.major.is_some() data-thread=h.thread_id.to_string() data-state=state.0>
-                                <th scope="row"><a href=Route::Thread(h.thread_id).to_hash()>{h.title_zh.clone()}</a>{major}</th>
+                                <th scope="row">
+                                    // By its kind and place, not "风险隐患" on every row.
+                                    <a href=Route::Thread(h.thread_id).to_hash() data-testid="ledger-title">{title}</a>
+                                    {(!h.place.is_empty()).then(|| view! { <span class="place" data-testid="ledger-place">{h.place.clone()}</span> })}
+                                    {major}
+                                </th>
+                                <td data-testid="ledger-responsible">{if h.responsible.is_empty() { "—".to_owned() } else { h.responsible.clone() }}</td>
                                 <td>{stage}</td>
                                 <td>{h.rectify_by.map(|d| d.to_string()).unwrap_or_else(|| "—".to_owned())}</td>
                                 <td class=format!("deadline {}", state.0)>{state.1}</td>
@@ -78,7 +85,8 @@ pub fn LedgerPage() -> impl IntoView {
                         <table class="ledger">
                             <thead>
                                 <tr>
-                                    <th scope="col">"隐患"</th>
+                                    <th scope="col">"隐患 · 地点"</th>
+                                    <th scope="col">"责任单位（人）"</th>
                                     <th scope="col">"进展"</th>
                                     <th scope="col">"整改期限"</th>
                                     <th scope="col">"状态"</th>

@@ -331,25 +331,22 @@ pub fn first_delivery(deliveries: &[Delivery]) -> Option<Delivery> {
     })
 }
 
-/// A long span in days and hours (a 30-day window: 29 天 23 小时), a short
-/// one as a clock.
+/// A span in words, the larger two units: 8 分 30 秒, 1 小时 2 分, 29 天 23
+/// 小时 (English: 8 min 30 s, 1 h 2 min, 29 d 23 h). Words, not a clock:
+/// "剩余 8:30" read like a time of day to the workers who tried it.
 pub fn span_text(seconds: i64, lang: crate::Lang) -> String {
-    let s = seconds.abs();
-    match lang {
-        _ if s < 86_400 => clock_text(s),
-        crate::Lang::Zh => format!("{} 天 {} 小时", s / 86_400, s % 86_400 / 3600),
-        crate::Lang::En => format!("{} d {} h", s / 86_400, s % 86_400 / 3600),
-    }
-}
-
-/// "1:02:03" or "12:03": a countdown as people read it.
-pub fn clock_text(seconds: i64) -> String {
-    let s = seconds.abs();
-    let (h, m, s) = (s / 3600, s % 3600 / 60, s % 60);
-    if h > 0 {
-        format!("{h}:{m:02}:{s:02}")
-    } else {
-        format!("{m}:{s:02}")
+    let s = seconds.unsigned_abs();
+    let (d, h, m, sec) = (s / 86_400, s % 86_400 / 3600, s % 3600 / 60, s % 60);
+    let zh = lang == crate::Lang::Zh;
+    match () {
+        _ if d > 0 && zh => format!("{d} 天 {h} 小时"),
+        _ if d > 0 => format!("{d} d {h} h"),
+        _ if h > 0 && zh => format!("{h} 小时 {m} 分"),
+        _ if h > 0 => format!("{h} h {m} min"),
+        _ if m > 0 && zh => format!("{m} 分 {sec} 秒"),
+        _ if m > 0 => format!("{m} min {sec} s"),
+        _ if zh => format!("{sec} 秒"),
+        _ => format!("{sec} s"),
     }
 }
 

@@ -641,15 +641,17 @@ fn standing_with_a_fixed_clock() {
 }
 
 #[test]
-fn long_spans_read_in_days() {
-    assert_eq!(span_text(86_399, crate::Lang::Zh), "23:59:59");
-    assert_eq!(span_text(-86_400, crate::Lang::Zh), "1 天 0 小时");
-    assert_eq!(span_text(30 * 86_400 - 60, crate::Lang::En), "29 d 23 h");
-}
-
-#[test]
-fn countdowns_read_like_clocks() {
-    assert_eq!(clock_text(59), "0:59");
-    assert_eq!(clock_text(600), "10:00");
-    assert_eq!(clock_text(-3723), "1:02:03");
+fn spans_read_in_words_by_their_two_largest_units() {
+    use crate::Lang::{En, Zh};
+    assert_eq!(span_text(0, Zh), "0 秒");
+    assert_eq!(span_text(59, Zh), "59 秒");
+    assert_eq!(span_text(60, Zh), "1 分 0 秒");
+    assert_eq!(span_text(510, Zh), "8 分 30 秒");
+    assert_eq!(span_text(-3723, Zh), "1 小时 2 分");
+    assert_eq!(span_text(86_399, Zh), "23 小时 59 分");
+    assert_eq!(span_text(-86_400, Zh), "1 天 0 小时");
+    assert_eq!(span_text(510, En), "8 min 30 s");
+    assert_eq!(span_text(3723, En), "1 h 2 min");
+    assert_eq!(span_text(30 * 86_400 - 60, En), "29 d 23 h");
+    assert_eq!(span_text(i64::MIN, Zh), "106751991167300 天 15 小时");
 }

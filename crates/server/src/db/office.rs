@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use kuaibao_core::account::{AreaLevel, AreaRef};
 use kuaibao_core::deadlines::RuleSet;
-use kuaibao_core::office::{Acknowledgement, DeadlineLine, DeadlineState, FollowUpRequest, ThreadSummary};
+use kuaibao_core::office::{Acknowledgement, Casualties, DeadlineLine, DeadlineState, FollowUpRequest, ThreadSummary};
 use kuaibao_core::thread::{Judge, Received};
 use kuaibao_core::validate::beijing;
 use kuaibao_core::{catalogue, Report, ReportId};
@@ -160,6 +160,7 @@ fn summarise(records: &mut [Record], forwarded: &[Forwarded], rules: &RuleSet, n
     let position = records.iter().rev().find_map(|r| crate::export::position(&r.report));
     let (reporter, reporter_name) = first.reporter.clone().unwrap_or_default();
     let template = catalogue::find(&first.report.template_id, first.report.template_version);
+    let (theme_zh, responsible) = kuaibao_core::office::hazard_facts(&first.report);
     let summary = ThreadSummary {
         thread_id: first.report.thread_id(),
         template_id: first.report.template_id.clone(),
@@ -177,6 +178,10 @@ fn summarise(records: &mut [Record], forwarded: &[Forwarded], rules: &RuleSet, n
         latest_stage: latest.report.stage,
         records: u32::try_from(records.len()).unwrap_or(u32::MAX),
         grade: judge.graded(),
+        place: place_of(&latest.report),
+        casualties: Casualties::of(&latest.report.answers),
+        theme_zh,
+        responsible,
         occurred_at: judge.occurred_at(),
         first_received_at: records.iter().map(|r| r.received_at).min()?,
         latest_received_at: records.iter().map(|r| r.received_at).max()?,
@@ -200,6 +205,11 @@ fn summarise(records: &mut [Record], forwarded: &[Forwarded], rules: &RuleSet, n
         summary,
         area_path: first.area_path.clone(),
     })
+}
+
+/// Where a record says it happened (地点), trimmed; empty if it does not.
+pub(crate) fn place_of(report: &Report) -> String {
+    report.answers.get("place").map(|p| p.trim().to_owned()).unwrap_or_default()
 }
 
 /// Photos named by each thread's records in scope, and how many of them

@@ -39,7 +39,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, FixedOffset, NaiveDateTime, TimeZone, Utc};
 use kuaibao_core::account::{AreaLevel, AreaRef};
 use kuaibao_core::deadlines::RuleSet;
-use kuaibao_core::office::{DeadlineLine, DeadlineState, Filter, ThreadSummary};
+use kuaibao_core::office::{Casualties, DeadlineLine, DeadlineState, Filter, ThreadSummary};
 use kuaibao_core::report::geo_keys;
 use kuaibao_core::thread::{Judge, Received};
 use kuaibao_core::validate::beijing;
@@ -133,6 +133,7 @@ fn summarise(records: &[Record], rules: &RuleSet, now: DateTime<Utc>) -> Option<
     let standings: Vec<_> = judged.iter().map(|(_, s, _)| *s).collect();
     let position = records.iter().rev().find_map(|r| position(r.report()));
     let (reporter, reporter_name) = first.origin.reporter.clone().unwrap_or_default();
+    let (theme_zh, responsible) = kuaibao_core::office::hazard_facts(first.report());
     Some(ThreadSummary {
         thread_id: first.report().thread_id(),
         template_id: first.report().template_id.clone(),
@@ -149,6 +150,10 @@ fn summarise(records: &[Record], rules: &RuleSet, now: DateTime<Utc>) -> Option<
         latest_stage: latest.report().stage,
         records: u32::try_from(records.len()).unwrap_or(u32::MAX),
         grade: judge.graded(),
+        place: crate::db::office::place_of(latest.report()),
+        casualties: Casualties::of(&latest.report().answers),
+        theme_zh,
+        responsible,
         occurred_at: judge.occurred_at(),
         first_received_at: records.iter().map(|r| r.stored.receipt.received_at).min()?,
         latest_received_at: records.iter().map(|r| r.stored.receipt.received_at).max()?,

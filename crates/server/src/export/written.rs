@@ -302,11 +302,9 @@ fn print_time(t: DateTime<Utc>) -> String {
 /// zone where it was another (the phone's clock is evidence; a report goes
 /// upward in Beijing time).
 fn written_text(t: DateTime<FixedOffset>) -> String {
-    let bj = print_time(t.with_timezone(&Utc));
-    if t.offset().local_minus_utc() == 8 * 3600 {
-        format!("{bj}（手机时钟）")
-    } else {
-        format!("{bj}（手机时钟；手机时区 {}）", t.format("%:z"))
+    match kuaibao_core::desk::phone_time(t) {
+        (bj, None) => format!("{bj}（手机时钟）"),
+        (bj, Some(zone)) => format!("{bj}（手机时钟；手机时区 {zone}）"),
     }
 }
 
