@@ -187,11 +187,12 @@ test('without MediaRecorder the voice button says so in Chinese, and the rest wo
   if (SHOTS) await page.screenshot({ path: `${SHOTS}/phone-no-recorder.png`, fullPage: true });
 });
 
-/** `seconds` of 1280×720 noise recorded at a camera's rate (16 Mbit/s
- *  asked), so the clip is large for its length, as a phone's camera makes
- *  them. */
-async function largeClip(page, seconds) {
-  const bytes = await page.evaluate(async (ms) => {
+/** 1280×720 noise recorded at a camera's rate (16 Mbit/s asked), so the
+ *  clip is large for its length, as a phone's camera makes them: for
+ *  `seconds`, and on until it holds `atLeast` bytes (a loaded machine
+ *  encodes fewer frames a second). */
+async function largeClip(page, seconds, atLeast = 3 * 1024 * 1024) {
+  const bytes = await page.evaluate(async ([ms, atLeast]) => {
     const canvas = document.createElement('canvas');
     canvas.width = 1280;
     canvas.height = 720;
@@ -202,7 +203,8 @@ async function largeClip(page, seconds) {
     small.height = 120;
     const rec = new MediaRecorder(canvas.captureStream(15), { mimeType: 'video/webm', videoBitsPerSecond: 16_000_000 });
     const chunks = [];
-    rec.ondataavailable = (e) => chunks.push(e.data);
+    let size = 0;
+    rec.ondataavailable = (e) => { chunks.push(e.data); size += e.data.size; };
     const stopped = new Promise((resolve) => { rec.onstop = resolve; });
     const draw = () => {
       for (let i = 0; i < tile.data.length; i++) tile.data[i] = (i & 3) === 3 ? 255 : Math.random() * 256;
@@ -212,12 +214,15 @@ async function largeClip(page, seconds) {
     draw();
     rec.start(100);
     const timer = setInterval(draw, 66);
-    await new Promise((r) => setTimeout(r, ms));
+    const started = Date.now();
+    while (Date.now() - started < ms || (size < atLeast && Date.now() - started < 30_000)) {
+      await new Promise((r) => setTimeout(r, 200));
+    }
     clearInterval(timer);
     rec.stop();
     await stopped;
     return Array.from(new Uint8Array(await new Blob(chunks).arrayBuffer()));
-  }, seconds * 1000);
+  }, [seconds * 1000, atLeast]);
   return Buffer.from(bytes);
 }
 

@@ -34,6 +34,8 @@ usage: cargo xtask <command>
                      on PostgreSQL, schemathesis against the API (about a minute), fuzzing
                      (10 s per target), wasm tests in headless Chromium,
                      release build, end-to-end tests
+  guide              setup --browser and build, then the user guide's walk-through, writing its
+                     pictures to docs/guide/ (docs/使用说明.md)
   schemathesis       the schemathesis stage of `test` alone: the debug server, fuzzed from
                      its OpenAPI description (setup --browser installs schemathesis)
   fuzz [SECONDS]     fuzz each target in fuzz/ (report, json, login, exif, sse, tus_metadata)
@@ -104,6 +106,13 @@ fn dispatch(args: &[String]) -> Result<()> {
             setup::setup(&root, true)?;
             build(&root)?;
             bench::run(&root)
+        }
+        "guide" => {
+            no_args(rest)?;
+            prepare_path(&root)?;
+            setup::setup(&root, true)?;
+            release_build(&root)?;
+            guide(&root)
         }
         "schemathesis" => {
             no_args(rest)?;
@@ -450,6 +459,23 @@ fn release_build(root: &Path) -> Result<Outcome> {
             .current_dir(root),
     )?;
     Ok(Outcome::Passed)
+}
+
+/// The user guide's pictures: its walk-through (`tests/e2e/guide.test.mjs`,
+/// which `test` runs too) with its screens written to docs/guide/.
+fn guide(root: &Path) -> Result<()> {
+    let server = root.join("target").join("debug").join("kuaibao-server");
+    cmd::run(
+        Command::new("node")
+            .args(["--test", "tests/e2e/guide.test.mjs"])
+            .env("KUAIBAO_SERVER_BIN", &server)
+            .env("KUAIBAO_DIST", root.join("dist"))
+            .env("CHROMIUM_PATH", setup::CHROMIUM)
+            .env("GUIDE_SCREENSHOTS", root.join("docs").join("guide"))
+            .current_dir(root),
+    )?;
+    println!("the guide's pictures are in docs/guide/ (docs/使用说明.md shows them)");
+    Ok(())
 }
 
 fn e2e_tests(root: &Path) -> Result<Outcome> {

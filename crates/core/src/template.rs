@@ -274,9 +274,9 @@ pub fn layout<'a>(pieces: &[Piece<'a>], lang: Lang) -> Vec<Part<'a>> {
                 });
             }
             Piece::Words(w) => {
-                // Less what the blank before took.
-                let rest = match out.last() {
-                    Some(Part::Blank { tail, .. }) => &w[tail.len()..],
+                // Less what the blank just before took.
+                let rest = match i.checked_sub(1).map(|j| pieces[j]) {
+                    Some(Piece::Blank(_)) => w.trim_start_matches(CLOSING),
                     _ => w,
                 };
                 if !rest.is_empty() {

@@ -148,8 +148,37 @@ pub fn FilterBar(
             .map(|(id, name)| view! { <option value=id>{name}</option> })
             .collect_view()
     };
+    // Shown at first on a desk-sized screen or when a filter is set; on a
+    // phone-sized one it would take the whole screen before the first
+    // report, so it opens on a tap.
+    let wide = web_sys::window()
+        .and_then(|w| w.inner_width().ok())
+        .and_then(|v| v.as_f64())
+        .is_none_or(|w| w > 700.0);
+    let set = move || {
+        current.with(|f| {
+            [&f.area, &f.category, &f.grade, &f.stage, &f.since, &f.until]
+                .iter()
+                .filter(|v| !v.is_empty())
+                .count()
+        })
+    };
+    let open = RwSignal::new(wide || set() > 0);
+    let toggle_words = move || {
+        let n = set();
+        let count = if n > 0 { format!("（已设 {n} 项）") } else { String::new() };
+        if open.get() {
+            format!("收起筛选{count}")
+        } else {
+            format!("筛选{count}")
+        }
+    };
     view! {
-        <form class="filters" on:submit=apply novalidate=true data-testid="filters" aria-label="筛选">
+        <button type="button" class="filter-toggle" aria-controls="filters" data-testid="filter-toggle"
+            aria-expanded=move || open.get().to_string() on:click=move |_| open.update(|o| *o = !*o)>
+            {toggle_words}
+        </button>
+        <form id="filters" class="filters" hidden=move || !open.get() on:submit=apply novalidate=true data-testid="filters" aria-label="筛选">
             {text_field("area", "区域代码（含下级）", "text", |f| &f.area, |f, v| f.area = v)}
             <datalist id="filter-area-list">{area_options}</datalist>
             {select_field("category", "类别", categories, |f| &f.category, |f, v| f.category = v)}
@@ -161,7 +190,7 @@ pub fn FilterBar(
                 <button type="submit" class="primary" data-testid="filter-apply">"筛选"</button>
                 <button type="button" on:click=clear data-testid="filter-clear">"清除筛选"</button>
             </div>
-            <p class="form-error" role="alert" data-testid="filter-error">{other_errors}</p>
+            <p class="form-error" role="alert" data-testid="filter-error" hidden=move || other_errors().is_none()>{other_errors}</p>
         </form>
     }
 }

@@ -47,6 +47,10 @@ pub fn InboxLine(
         }
     };
     let casualties = thread.casualties.words_zh();
+    // A card on a phone-sized screen labels each cell; an empty one is
+    // left out, label and all.
+    let photos_label = (thread.photos_expected > 0).then_some("照片");
+    let casualties_label = (!casualties.is_empty()).then_some("伤亡");
     let photos = (thread.photos_expected > 0).then(|| {
         let done = thread.photos_arrived >= thread.photos_expected;
         view! {
@@ -72,14 +76,14 @@ pub fn InboxLine(
                 <a href=href data-testid="line-open">{thread.title_zh.clone()}</a>
                 {(!thread.place.is_empty()).then(|| view! { <span class="place" data-testid="line-place">{thread.place.clone()}</span> })}
             </th>
-            <td>{grade}</td>
-            <td data-testid="line-casualties">{casualties}</td>
-            <td>{deadline}</td>
-            <td data-testid="line-stage">{stage}</td>
-            <td data-testid="line-age">{age}</td>
-            <td data-testid="line-area">{thread.area.name.clone()}</td>
-            <td data-testid="line-reporter">{thread.reporter_name.clone()}</td>
-            <td>{photos}</td>
+            <td data-label="等级">{grade}</td>
+            <td data-label=casualties_label data-testid="line-casualties">{casualties}</td>
+            <td data-label="时限">{deadline}</td>
+            <td data-label="阶段" data-testid="line-stage">{stage}</td>
+            <td data-label="发生" data-testid="line-age">{age}</td>
+            <td data-label="区域" data-testid="line-area">{thread.area.name.clone()}</td>
+            <td data-label="报告人" data-testid="line-reporter">{thread.reporter_name.clone()}</td>
+            <td data-label=photos_label>{photos}</td>
             <td>{ack}{asked.then(|| view! { <span class="asked" data-testid="line-asked">"已请求续报"</span> })}</td>
         </tr>
     }

@@ -197,8 +197,9 @@ fn ThreadView(
                         // the account beside it: who to call back, and who sent.
                         Some((name, phone)) => view! {
                             {name.clone()}
-                            {phone.clone().map(|p| view! {
-                                " "<a class="tel" href=format!("tel:{}", p.replace([' ', '-'], "")) data-testid="thread-reporter-phone">{p}</a>
+                            {phone.clone().map(|p| {
+                                let dial = format!("tel:{}", p.replace([' ', '-'], ""));
+                                view! { " "<a class="tel" href=dial data-testid="thread-reporter-phone">{p}</a> }
                             })}
                             {format!("（账号 {} {}）", t.reporter_name, t.reporter)}
                         }.into_any(),
