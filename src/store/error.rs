@@ -8,13 +8,35 @@ use thiserror::Error;
 #[derive(Debug, Clone, PartialEq, Error)]
 #[allow(clippy::box_collection)]
 pub enum StoreError {
-    #[error("无法打开本机存储：{0}")]
+    /// The browser's own words are kept (for the console and the tests);
+    /// the user reads what to do.
+    #[error("无法打开本机存储：{}", hint(.0))]
     Open(Box<String>),
-    #[error("本机存储出错：{0}")]
+    #[error("本机存储出错：{}", hint(.0))]
     Db(Box<String>),
 }
 
+/// What the worker can do about a store failure the browser described as
+/// `raw` (a full disk; a private window or web view that refuses storage;
+/// anything else), never the browser's English.
+fn hint(raw: &str) -> &'static str {
+    if raw.contains("Quota") {
+        "手机存储空间不足。请删除不需要的草稿、照片或视频，或清理手机空间后重试；已保存的内容不会丢失。"
+    } else if raw.contains("Blob") || raw.contains("private") || raw.contains("InvalidState") {
+        "此浏览器（无痕模式或内置浏览器）不允许在本机保存。请用手机自带浏览器打开快报，并关闭无痕模式。"
+    } else {
+        "请重试；如反复出现，请重新打开快报或换用手机自带浏览器。已保存的内容不会丢失。"
+    }
+}
+
 impl StoreError {
+    /// The browser's own words, for the console.
+    pub fn raw(&self) -> &str {
+        match self {
+            StoreError::Open(raw) | StoreError::Db(raw) => raw,
+        }
+    }
+
     pub fn open(why: impl Into<String>) -> StoreError {
         StoreError::Open(Box::new(why.into()))
     }

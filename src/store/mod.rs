@@ -129,12 +129,28 @@ impl Store {
 
     /// Stores a new photo: its record, its bytes and its thumbnail, in one
     /// transaction, so a photo is never half there.
+    /// Where the browser refuses Blobs in IndexedDB (WebKit's private
+    /// sessions, as Safari's private browsing: "Error preparing Blob/File
+    /// data to be stored"), the same bytes are stored as ArrayBuffers, which
+    /// it takes; [`Store::photo_blob`] reads either back as a Blob.
     pub async fn add_photo(
         &self,
         photo: &LocalPhoto,
         bytes: &web_sys::Blob,
         thumb: &web_sys::Blob,
     ) -> Result<(), StoreError> {
+        let as_blobs = [JsValue::from(bytes.clone()), JsValue::from(thumb.clone())];
+        match self.put_photo_bytes(photo, as_blobs).await {
+            Ok(()) => Ok(()),
+            Err(refused) => {
+                leptos::logging::warn!("photo not stored as Blobs ({}); storing its bytes as ArrayBuffers", refused.raw());
+                let as_buffers = [buffer_of(bytes).await?, buffer_of(thumb).await?];
+                self.put_photo_bytes(photo, as_buffers).await
+            }
+        }
+    }
+
+    async fn put_photo_bytes(&self, photo: &LocalPhoto, [bytes, thumb]: [JsValue; 2]) -> Result<(), StoreError> {
         let tx = self
             .db
             .transaction([PHOTOS, BLOBS])
@@ -142,13 +158,9 @@ impl Store {
             .build()?;
         tx.object_store(PHOTOS)?.put(json::to_js(photo)?).primitive()?.await?;
         let blobs = tx.object_store(BLOBS)?;
+        blobs.put(bytes).with_key(photo.id.to_string()).primitive()?.await?;
         blobs
-            .put(JsValue::from(bytes.clone()))
-            .with_key(photo.id.to_string())
-            .primitive()?
-            .await?;
-        blobs
-            .put(JsValue::from(thumb.clone()))
+            .put(thumb)
             .with_key(LocalPhoto::thumb_key(photo.id))
             .primitive()?
             .await?;
@@ -181,9 +193,24 @@ impl Store {
         } else {
             id.to_string()
         };
-        let tx = self.db.transaction(BLOBS).build()?;
+        let tx = self.db.transaction([PHOTOS, BLOBS]).build()?;
         let value: Option<JsValue> = tx.object_store(BLOBS)?.get(key).primitive()?.await?;
-        Ok(value.and_then(|v| v.dyn_into::<web_sys::Blob>().ok()))
+        let Some(value) = value else {
+            return Ok(None);
+        };
+        if let Some(blob) = value.dyn_ref::<web_sys::Blob>() {
+            return Ok(Some(blob.clone()));
+        }
+        // Stored as an ArrayBuffer (see `add_photo`): a Blob of its type.
+        let mime = if thumb {
+            Some("image/jpeg".to_owned())
+        } else {
+            let record: Option<JsValue> = tx.object_store(PHOTOS)?.get(id.to_string()).primitive()?.await?;
+            record
+                .and_then(|r| json::from_js::<LocalPhoto>(&r).ok())
+                .map(|p| p.mime)
+        };
+        Ok(blob_of(&value, mime.as_deref()))
     }
 
     /// Removes a photo of a draft (the user took the wrong one). Photos of
@@ -259,4 +286,25 @@ fn is_draft(record: &JsValue) -> bool {
         .ok()
         .and_then(|state| state.as_string())
         .is_some_and(|state| state == "draft")
+}
+
+/// A Blob's bytes as an ArrayBuffer, for a browser that stores no Blobs.
+async fn buffer_of(blob: &web_sys::Blob) -> Result<JsValue, StoreError> {
+    wasm_bindgen_futures::JsFuture::from(blob.array_buffer())
+        .await
+        .map_err(|e| StoreError::db(crate::platform::js_error(&e)))
+}
+
+/// The Blob of a stored ArrayBuffer, of type `mime`; `None` for anything
+/// else (a value no version of the app stores).
+fn blob_of(value: &JsValue, mime: Option<&str>) -> Option<web_sys::Blob> {
+    if !value.is_instance_of::<js_sys::ArrayBuffer>() {
+        return None;
+    }
+    let parts = js_sys::Array::of1(value);
+    let options = web_sys::BlobPropertyBag::new();
+    if let Some(mime) = mime {
+        options.set_type(mime);
+    }
+    web_sys::Blob::new_with_buffer_source_sequence_and_options(&parts, &options).ok()
 }

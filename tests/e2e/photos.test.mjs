@@ -227,3 +227,42 @@ test('a report takes at most 20 photos: the rest are not added, and the phone sa
   assert.equal(await page.getByTestId('photo').count(), 20, 'twenty photos kept, none lost, one not added');
   assert.equal((await phonePhotos(page)).length, 20);
 });
+
+test('where IndexedDB refuses Blobs (WebKit\'s private sessions), a photo is kept as bytes, shows, and arrives byte-identical', { timeout: 120_000 }, async () => {
+  const { server, phone, origin } = await setUp({});
+  const { page, context } = phone;
+  // As Safari's private browsing and WebKitWebDriver's sessions do.
+  await context.addInitScript(() => {
+    const put = IDBObjectStore.prototype.put;
+    IDBObjectStore.prototype.put = function (value, key) {
+      if (value instanceof Blob) throw new DOMException('Error preparing Blob/File data to be stored in object store', 'UnknownError');
+      return put.call(this, value, key);
+    };
+  });
+  await openApp(page, origin);
+  await home(page).newReport('风险隐患');
+  await fillHazard(page);
+  const bytes = await noiseJpeg(page, 800, 600);
+  await attach(page, [{ name: 'IMG_0003.jpg', mimeType: 'image/jpeg', buffer: bytes }]);
+  assert.equal(await page.getByTestId('photo-note').innerText(), '', 'no error for the worker');
+  // Kept as an ArrayBuffer, its thumbnail shown from it.
+  const kept = await page.evaluate(() => new Promise((resolve, reject) => {
+    const open = indexedDB.open('kuaibao');
+    open.onerror = () => reject(open.error);
+    open.onsuccess = () => {
+      const req = open.result.transaction('blobs').objectStore('blobs').getAll();
+      req.onsuccess = () => resolve(req.result.map((v) => (v instanceof ArrayBuffer ? 'buffer' : typeof v)));
+      req.onerror = () => reject(req.error);
+    };
+  }));
+  assert.deepEqual(kept, ['buffer', 'buffer'], 'the photo and its thumbnail');
+  await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=photo] img')].some((i) => i.complete && i.naturalWidth > 0), null, { timeout: 10_000 });
+
+  await form(page).waitSaved();
+  await form(page).submit.click();
+  await home(page).waitForCount('delivered', 1);
+  await sendUntilUploaded(page, 1);
+  const [report] = await server.reports();
+  const [photo] = report.report.photos;
+  assert.equal(await sha256Of(server, photo.sha256), photo.sha256, 'byte-identical on the server');
+});

@@ -64,6 +64,23 @@ async fn a_database_of_a_newer_version_is_an_error_naming_why() {
     }
 }
 
+/// What a worker reads of a store failure: what to do, in Chinese, never
+/// the browser's words (kept for the console).
+#[wasm_bindgen_test]
+fn store_errors_read_as_what_to_do() {
+    for (raw, says) in [
+        ("QuotaExceededError: the quota has been exceeded", "手机存储空间不足"),
+        ("UnknownError: Error preparing Blob/File data to be stored in object store", "关闭无痕模式"),
+        ("AbortError: the transaction was aborted", "请重试"),
+    ] {
+        let e = StoreError::db(raw);
+        let shown = e.to_string();
+        assert!(shown.starts_with("本机存储出错：") && shown.contains(says), "{shown}");
+        assert!(!shown.contains("Error"), "no browser words: {shown}");
+        assert_eq!(e.raw(), raw);
+    }
+}
+
 #[wasm_bindgen_test]
 async fn a_late_autosave_never_turns_a_submitted_report_back_into_a_draft() {
     let store = fresh_store().await;
