@@ -72,6 +72,13 @@ test('photos are shrunk, kept as Blobs, sent after the text, and arrive byte-ide
   // A hazard needs a photo.
   await form(page).submit.click();
   await page.locator('[data-testid=photos-photos] .error', { hasText: '至少需要 1 张照片' }).waitFor();
+  // The photo box itself is red, has the focus and is on screen: no
+  // hunting for "the red blank".
+  const box = page.getByTestId('photos-photos');
+  assert.equal(await box.evaluate((el) => el.classList.contains('has-error')), true);
+  await page.waitForFunction(() => document.activeElement === document.querySelector('[data-testid=photos-photos]'));
+  const seen = await box.boundingBox();
+  assert.ok(seen.y < 640 && seen.y + Math.min(seen.height, 100) > 0, `on screen: ${JSON.stringify(seen)}`);
 
   // A 12-megapixel camera picture, and a phone photo with EXIF (taken
   // 2024-07-18 09:41:27 at 31.240367 N 121.474933 E, orientation 6).
