@@ -145,7 +145,9 @@ const RECENT_PLACES_LIST: &str = "recent-places";
 #[component]
 fn RecentPlaces() -> impl IntoView {
     let state = expect_context::<AppState>();
-    let account = state.session.with_untracked(|s| s.as_ref().map(|s| s.session.account.id.clone()));
+    let account = state
+        .session
+        .with_untracked(|s| s.as_ref().map(|s| s.session.account.id.clone()));
     let places = state.reports.with_untracked(|rs| {
         let mut mine: Vec<_> = rs
             .iter()

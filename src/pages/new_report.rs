@@ -11,7 +11,9 @@ use crate::words;
 #[component]
 pub fn NewReportPage() -> impl IntoView {
     let state = expect_context::<AppState>();
-    let account = state.session.with_untracked(|s| s.as_ref().map(|s| s.session.account.clone()));
+    let account = state
+        .session
+        .with_untracked(|s| s.as_ref().map(|s| s.session.account.clone()));
     let grid_worker = account.as_ref().is_some_and(|a| a.area.level == AreaLevel::Grid);
     // The templates her threads began with on this phone, oldest first.
     let used: Vec<String> = state.reports.with_untracked(|rs| {

@@ -143,7 +143,10 @@ impl Store {
         match self.put_photo_bytes(photo, as_blobs).await {
             Ok(()) => Ok(()),
             Err(refused) => {
-                leptos::logging::warn!("photo not stored as Blobs ({}); storing its bytes as ArrayBuffers", refused.raw());
+                leptos::logging::warn!(
+                    "photo not stored as Blobs ({}); storing its bytes as ArrayBuffers",
+                    refused.raw()
+                );
                 let as_buffers = [buffer_of(bytes).await?, buffer_of(thumb).await?];
                 self.put_photo_bytes(photo, as_buffers).await
             }

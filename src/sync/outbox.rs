@@ -337,7 +337,9 @@ fn judge(
                 fields: Vec::new(),
             },
         },
-        Outcome::Retry if answer.status == TOO_EARLY => retry(written_at, attempts, now_ms, jitter, EARLY_NOTE.to_owned()),
+        Outcome::Retry if answer.status == TOO_EARLY => {
+            retry(written_at, attempts, now_ms, jitter, EARLY_NOTE.to_owned())
+        }
         Outcome::Retry => retry(
             written_at,
             attempts,

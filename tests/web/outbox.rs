@@ -573,10 +573,20 @@ async fn a_threads_records_go_one_after_another_earliest_first() {
     let summary = outbox.drain(now, false, || 0.5, &no_op).await.expect("drain");
     // The thread's first record and the other thread's go; the follow-up
     // waits, due at once, for the next pass.
-    assert_eq!((summary.delivered, summary.waiting, summary.next_try_ms), (2, 1, Some(now)));
+    assert_eq!(
+        (summary.delivered, summary.waiting, summary.next_try_ms),
+        (2, 1, Some(now))
+    );
     let sent = outbox.transport.sent.borrow().clone();
-    assert!(sent.contains(&first.id) && sent.contains(&other.id) && !sent.contains(&next.id), "{sent:?}");
-    assert_eq!(outbox.store.get(next.id).await.expect("get"), Some(next.clone()), "untouched");
+    assert!(
+        sent.contains(&first.id) && sent.contains(&other.id) && !sent.contains(&next.id),
+        "{sent:?}"
+    );
+    assert_eq!(
+        outbox.store.get(next.id).await.expect("get"),
+        Some(next.clone()),
+        "untouched"
+    );
 
     let summary = outbox.drain(now + 1.0, false, || 0.5, &no_op).await.expect("drain");
     assert_eq!((summary.delivered, summary.waiting), (1, 0));
@@ -590,7 +600,13 @@ async fn a_follow_up_waits_as_long_as_its_first_record_and_no_longer() {
     let first = report(waiting(0.0));
     let next = follow_up_of(&first).await;
     let outbox = outbox_with(&[&first, &next]).await;
-    outbox.transport.answer(first.id, Ok(HttpAnswer { status: 503, body: String::new() }));
+    outbox.transport.answer(
+        first.id,
+        Ok(HttpAnswer {
+            status: 503,
+            body: String::new(),
+        }),
+    );
     let now = platform::now_ms();
     outbox.drain(now, false, || 0.0, &no_op).await.expect("drain");
     let again = outbox.drain(now + 1.0, false, || 0.0, &no_op).await.expect("drain");
@@ -600,7 +616,11 @@ async fn a_follow_up_waits_as_long_as_its_first_record_and_no_longer() {
     };
     assert!(first_due > now + 1.0);
     assert_eq!(again.next_try_ms, Some(first_due));
-    assert_eq!(*outbox.transport.sent.borrow(), [first.id], "the follow-up was not sent");
+    assert_eq!(
+        *outbox.transport.sent.borrow(),
+        [first.id],
+        "the follow-up was not sent"
+    );
 
     // A first record the server refused holds nothing back: the follow-up
     // goes (the server judges it on its own).
@@ -619,8 +639,17 @@ async fn a_follow_up_waits_as_long_as_its_first_record_and_no_longer() {
 async fn too_early_is_tried_again_with_a_note_that_nothing_is_needed() {
     let r = report(waiting(0.0));
     let outbox = outbox_with(&[&r]).await;
-    outbox.transport.answer(r.id, Ok(HttpAnswer { status: 425, body: r#"{"error":"unavailable","message":"x","fields":[]}"#.into() }));
-    let summary = outbox.drain(platform::now_ms(), false, || 0.5, &no_op).await.expect("drain");
+    outbox.transport.answer(
+        r.id,
+        Ok(HttpAnswer {
+            status: 425,
+            body: r#"{"error":"unavailable","message":"x","fields":[]}"#.into(),
+        }),
+    );
+    let summary = outbox
+        .drain(platform::now_ms(), false, || 0.5, &no_op)
+        .await
+        .expect("drain");
     assert_eq!((summary.rejected, summary.waiting), (0, 1));
     let (attempts, error) = attempts_and_error(&outbox.store.get(r.id).await.expect("get").expect("kept").status);
     assert_eq!((attempts, error.as_deref()), (1, Some(kuaibao::sync::EARLY_NOTE)));

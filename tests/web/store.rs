@@ -70,7 +70,10 @@ async fn a_database_of_a_newer_version_is_an_error_naming_why() {
 fn store_errors_read_as_what_to_do() {
     for (raw, says) in [
         ("QuotaExceededError: the quota has been exceeded", "手机存储空间不足"),
-        ("UnknownError: Error preparing Blob/File data to be stored in object store", "关闭无痕模式"),
+        (
+            "UnknownError: Error preparing Blob/File data to be stored in object store",
+            "关闭无痕模式",
+        ),
         ("AbortError: the transaction was aborted", "请重试"),
     ] {
         let e = StoreError::db(raw);

@@ -450,8 +450,14 @@ mod tests {
             got.iter().map(|e| e.kind).collect::<Vec<_>>(),
             [EntryKind::HazardOverdue, EntryKind::MajorHazardDueSoon]
         );
-        assert_eq!(got[0].what_zh, "重大隐患，县应急管理局挂牌督办；整改期限 2026-11-10，已逾期 3 天");
-        assert_eq!(got[1].what_zh, "重大隐患，县应急管理局挂牌督办；整改期限 2026-11-20，还剩 7 天");
+        assert_eq!(
+            got[0].what_zh,
+            "重大隐患，县应急管理局挂牌督办；整改期限 2026-11-10，已逾期 3 天"
+        );
+        assert_eq!(
+            got[1].what_zh,
+            "重大隐患，县应急管理局挂牌督办；整改期限 2026-11-20，还剩 7 天"
+        );
         assert_eq!(got[1].due_at, Some(t("2026-11-21T00:00")));
         // 12:00 Beijing on the 13th: 7 days and 12 hours left.
         assert_eq!(got[1].late_seconds, -(7 * 86_400 + 12 * 3_600));

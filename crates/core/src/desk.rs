@@ -408,7 +408,10 @@ mod tests {
         assert_eq!(live_deadline(&late, 60), (DeadlineState::Overdue, -120));
         let met = dl(DeadlineState::MetLate, -30);
         assert_eq!(live_deadline(&met, 1000), (DeadlineState::MetLate, -30));
-        assert_eq!(deadline_words(DeadlineState::Overdue, -125, Lang::Zh), "已超时 2 分 5 秒");
+        assert_eq!(
+            deadline_words(DeadlineState::Overdue, -125, Lang::Zh),
+            "已超时 2 分 5 秒"
+        );
         let delivered_late = dl(DeadlineState::DeliveredLate, -7200);
         assert_eq!(
             live_deadline(&delivered_late, 60),
@@ -416,7 +419,10 @@ mod tests {
         );
         let info = dl(DeadlineState::Info, 30 * 86_400);
         assert_eq!(live_deadline(&info, 86_400), (DeadlineState::Info, 29 * 86_400));
-        assert_eq!(deadline_words(DeadlineState::Running, 3661, Lang::Zh), "还剩 1 小时 1 分");
+        assert_eq!(
+            deadline_words(DeadlineState::Running, 3661, Lang::Zh),
+            "还剩 1 小时 1 分"
+        );
         let lines = [
             dl(DeadlineState::Clear, 0),
             dl(DeadlineState::Running, 5000),

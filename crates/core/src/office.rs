@@ -388,11 +388,16 @@ impl Casualties {
 
     /// 死 1 · 伤 4 · 失踪 0: the figures there are, in that order.
     pub fn words_zh(&self) -> String {
-        [("死", self.dead), ("伤", self.injured), ("失踪", self.missing), ("困", self.trapped)]
-            .into_iter()
-            .filter_map(|(word, n)| n.map(|n| format!("{word} {n}")))
-            .collect::<Vec<_>>()
-            .join(" · ")
+        [
+            ("死", self.dead),
+            ("伤", self.injured),
+            ("失踪", self.missing),
+            ("困", self.trapped),
+        ]
+        .into_iter()
+        .filter_map(|(word, n)| n.map(|n| format!("{word} {n}")))
+        .collect::<Vec<_>>()
+        .join(" · ")
     }
 }
 
@@ -403,10 +408,13 @@ pub fn hazard_facts(report: &crate::Report) -> (String, String) {
     let Some(template) = crate::catalogue::find(&report.template_id, report.template_version) else {
         return Default::default();
     };
-    let theme = report.answers.get("theme").and_then(|value| match template.blank("theme")?.kind {
-        crate::BlankKind::Choice { options } => options.iter().find(|o| o.value == value.as_str()),
-        _ => None,
-    });
+    let theme = report
+        .answers
+        .get("theme")
+        .and_then(|value| match template.blank("theme")?.kind {
+            crate::BlankKind::Choice { options } => options.iter().find(|o| o.value == value.as_str()),
+            _ => None,
+        });
     let responsible = report.answers.get("responsible").map(|r| r.trim().to_owned());
     (
         theme.map(|o| o.label.zh.to_owned()).unwrap_or_default(),
@@ -698,7 +706,10 @@ mod tests {
             answers.insert(k.into(), v.into());
         }
         let c = Casualties::of(&answers);
-        assert_eq!((c.dead, c.injured, c.missing, c.trapped), (Some(1), Some(4), None, None));
+        assert_eq!(
+            (c.dead, c.injured, c.missing, c.trapped),
+            (Some(1), Some(4), None, None)
+        );
         assert_eq!(c.words_zh(), "死 1 · 伤 4");
         assert!(Casualties::of(&crate::Answers::new()).is_empty());
 

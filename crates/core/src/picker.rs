@@ -79,7 +79,10 @@ mod tests {
 
     #[test]
     fn the_most_used_kinds_come_first_and_ties_go_to_the_latest() {
-        let p = picker(["fire", "hazard", "hazard", "flood", "fire", "unknown", "road_traffic"], false);
+        let p = picker(
+            ["fire", "hazard", "hazard", "flood", "fire", "unknown", "road_traffic"],
+            false,
+        );
         assert_eq!(ids(&p.frequent), ["fire", "hazard", "road_traffic", "flood"]);
         let five = picker(["fire", "hazard", "flood", "road_traffic", "earthquake"], false);
         assert_eq!(five.frequent.len(), FREQUENT, "one row");

@@ -115,7 +115,9 @@ impl Sign {
         let step = self.step.as_deref().map(str::trim).filter(|s| !s.is_empty());
         if let Some(step) = step {
             let well_formed = step.len() <= MAX_STEP_CHARS
-                && step.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+                && step
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
             if !well_formed {
                 errors.push(step_not_of_thread());
             }
@@ -327,13 +329,20 @@ mod tests {
             step: Some(step.into()),
             ..sign("区应急管理局", "王审核")
         };
-        assert_eq!(with(" upward_city ").check().map(|w| w.step), Ok(Some("upward_city".into())));
+        assert_eq!(
+            with(" upward_city ").check().map(|w| w.step),
+            Ok(Some("upward_city".into()))
+        );
         // Blank is no step.
         assert_eq!(with("  ").check().map(|w| w.step), Ok(None));
         assert!(with(&"a".repeat(MAX_STEP_CHARS)).check().is_ok());
         for bad in ["市级", "upward city", "Upward_City", &"a".repeat(MAX_STEP_CHARS + 1)] {
             let errors = with(bad).check().expect_err(bad);
-            assert_eq!((errors[0].field.as_str(), errors[0].code), ("step", ErrorCode::UnknownOption), "{bad}");
+            assert_eq!(
+                (errors[0].field.as_str(), errors[0].code),
+                ("step", ErrorCode::UnknownOption),
+                "{bad}"
+            );
             assert!(errors[0].zh.contains("报送层级"));
         }
     }

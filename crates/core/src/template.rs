@@ -256,11 +256,7 @@ pub fn layout<'a>(pieces: &[Piece<'a>], lang: Lang) -> Vec<Part<'a>> {
             Piece::Blank(blank) => {
                 let label = blank.label.get(lang);
                 let named_before = match i.checked_sub(1).map(|j| pieces[j]) {
-                    Some(Piece::Words(w)) => w
-                        .trim_end()
-                        .trim_end_matches(['：', ':'])
-                        .trim_end()
-                        .ends_with(label),
+                    Some(Piece::Words(w)) => w.trim_end().trim_end_matches(['：', ':']).trim_end().ends_with(label),
                     _ => false,
                 };
                 let tail = match pieces.get(i + 1) {
@@ -351,10 +347,17 @@ mod tests {
         let zh = read(&t.pieces_at(Lang::Zh, Stage::Initial, &none));
         assert!(zh.contains("已采取措施：{measures}。需要支援：{help_needed}。"), "{zh}");
         let en = read(&t.pieces_at(Lang::En, Stage::Initial, &none));
-        assert!(en.contains("Measures taken: {measures}. Help needed: {help_needed}."), "{en}");
+        assert!(
+            en.contains("Measures taken: {measures}. Help needed: {help_needed}."),
+            "{en}"
+        );
         for (stage, shown, left_out) in [
             (Stage::Initial, &[][..], &["progress", "outcome", "next_steps"][..]),
-            (Stage::FollowUp { n: 1 }, &["progress"][..], &["outcome", "next_steps"][..]),
+            (
+                Stage::FollowUp { n: 1 },
+                &["progress"][..],
+                &["outcome", "next_steps"][..],
+            ),
             (Stage::Final, &["outcome", "next_steps"][..], &["progress"][..]),
         ] {
             let got = ids(&t.pieces_at(Lang::Zh, stage, &none));
@@ -368,7 +371,10 @@ mod tests {
             assert_eq!(got.len() + left_out.len(), ids(&t.pieces(Lang::Zh)).len(), "{stage:?}");
         }
         let final_zh = read(&t.pieces_at(Lang::Zh, Stage::Final, &none));
-        assert!(final_zh.contains("已采取措施：{measures}。处置结果：{outcome}；后续措施：{next_steps}。需要支援"), "{final_zh}");
+        assert!(
+            final_zh.contains("已采取措施：{measures}。处置结果：{outcome}；后续措施：{next_steps}。需要支援"),
+            "{final_zh}"
+        );
     }
 
     #[test]
@@ -407,7 +413,9 @@ mod tests {
             layout(&t.pieces(lang), lang)
                 .into_iter()
                 .filter_map(|p| match p {
-                    Part::Blank { blank, named_before, .. } => Some((blank.id, named_before)),
+                    Part::Blank {
+                        blank, named_before, ..
+                    } => Some((blank.id, named_before)),
                     Part::Words(_) => None,
                 })
                 .collect()
@@ -443,9 +451,18 @@ mod tests {
             GENERAL_INCIDENT.pieces(Lang::Zh)
         );
         // A blank required at a stage is always asked there.
-        for need in [Need::Always, Need::AtFinal, Need::Optional, Need::AtFollowUp, Need::OnlyAtFinal] {
+        for need in [
+            Need::Always,
+            Need::AtFinal,
+            Need::Optional,
+            Need::AtFollowUp,
+            Need::OnlyAtFinal,
+        ] {
             for stage in [Stage::Initial, Stage::FollowUp { n: 2 }, Stage::Final] {
-                assert!(!need.required_at(stage) || need.asked_at(stage), "{need:?} at {stage:?}");
+                assert!(
+                    !need.required_at(stage) || need.asked_at(stage),
+                    "{need:?} at {stage:?}"
+                );
             }
         }
     }

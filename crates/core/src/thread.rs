@@ -128,7 +128,10 @@ pub struct Judge<'a, R> {
 
 impl<'a, R: StageRecord> Judge<'a, R> {
     pub fn new(records: &'a [R]) -> Self {
-        Judge { records, forwarded: &[] }
+        Judge {
+            records,
+            forwarded: &[],
+        }
     }
 
     /// The same, knowing the office's steps up the chain.

@@ -166,7 +166,11 @@ pub fn FilterBar(
     let open = RwSignal::new(wide || set() > 0);
     let toggle_words = move || {
         let n = set();
-        let count = if n > 0 { format!("（已设 {n} 项）") } else { String::new() };
+        let count = if n > 0 {
+            format!("（已设 {n} 项）")
+        } else {
+            String::new()
+        };
         if open.get() {
             format!("收起筛选{count}")
         } else {

@@ -4,8 +4,8 @@
 
 use chrono::{DateTime, TimeZone, Utc};
 use kuaibao_core::desk::{ago_words, deadline_key, deadline_words, most_pressing};
-use kuaibao_core::validate::beijing;
 use kuaibao_core::office::ThreadSummary;
+use kuaibao_core::validate::beijing;
 use kuaibao_core::Lang;
 use leptos::prelude::*;
 
@@ -42,7 +42,11 @@ pub fn InboxLine(
     let age = move || {
         let now = server_time + chrono::Duration::seconds(elapsed());
         match occurred {
-            Some(t) => format!("{}（{}）", t.format("%m-%d %H:%M"), ago_words(t.with_timezone(&Utc), now, Lang::Zh)),
+            Some(t) => format!(
+                "{}（{}）",
+                t.format("%m-%d %H:%M"),
+                ago_words(t.with_timezone(&Utc), now, Lang::Zh)
+            ),
             None => format!("收到于{}", ago_words(first_received, now, Lang::Zh)),
         }
     };

@@ -160,7 +160,12 @@ fn ThreadView(
         .unwrap_or_default();
     // The 报告人 and 联系电话 typed on the latest written record.
     let typed_reporter = records.iter().rev().find(|r| !r.report.stage.is_call()).and_then(|r| {
-        let name = r.report.answers.get("reporter").filter(|v| !v.trim().is_empty())?.clone();
+        let name = r
+            .report
+            .answers
+            .get("reporter")
+            .filter(|v| !v.trim().is_empty())?
+            .clone();
         let phone = r.report.answers.get("phone").filter(|v| !v.trim().is_empty()).cloned();
         Some((name, phone))
     });

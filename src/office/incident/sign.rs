@@ -162,7 +162,9 @@ pub fn SignBox(
                         .as_ref()
                         .map(|id| {
                             let label = step_labels.with_value(|l| {
-                                l.iter().find(|(i, _)| i == id).map_or_else(|| id.clone(), |(_, l)| l.clone())
+                                l.iter()
+                                    .find(|(i, _)| i == id)
+                                    .map_or_else(|| id.clone(), |(_, l)| l.clone())
                             });
                             format!("，报送层级：{label}")
                         })

@@ -259,7 +259,12 @@ pub const PROGRESS: Blank = long_text(
 );
 /// 终报: the summary of the response and the state it left.
 pub const OUTCOME: Blank = long_text("outcome", Text::new("处置结果", "Outcome"), 1000, Need::OnlyAtFinal);
-pub const NEXT_STEPS: Blank = long_text("next_steps", Text::new("后续措施", "Next steps"), 500, Need::OnlyAtFinal);
+pub const NEXT_STEPS: Blank = long_text(
+    "next_steps",
+    Text::new("后续措施", "Next steps"),
+    500,
+    Need::OnlyAtFinal,
+);
 
 // The figures of the natural-disaster statistics system (自然灾害情况统计
 // 调查制度, 2020): people, houses in households (户) and rooms (间), crops,

@@ -268,7 +268,12 @@ pub fn judge(due: &Due<'_>, now: NaiveDateTime, deliveries: &Deliveries) -> (Sta
         // The office's own step: met when it signed the report for that
         // step, else a line to keep (never "overdue": which steps up are
         // this office's depends on its level, not on the app).
-        let signed = deliveries.forwarded.iter().filter(|f| f.step == rule.id).map(|f| f.at).min();
+        let signed = deliveries
+            .forwarded
+            .iter()
+            .filter(|f| f.step == rule.id)
+            .map(|f| f.at)
+            .min();
         if let Some(at) = signed {
             let by = Delivery {
                 received: Some(at),

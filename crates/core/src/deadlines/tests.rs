@@ -406,15 +406,30 @@ fn a_step_up_the_chain_is_met_by_the_offices_signing_for_it_in_time_or_late() {
     };
     // Signed for the city a minute before its 12:00; for the province a
     // minute after its 14:00.
-    let signed = [step("upward_city", "2026-11-23T11:59"), step("upward_province", "2026-11-23T14:01")];
+    let signed = [
+        step("upward_city", "2026-11-23T11:59"),
+        step("upward_province", "2026-11-23T14:01"),
+    ];
     assert_eq!(standing_of(&signed, "upward_city"), Standing::Met { early_seconds: 60 });
-    assert_eq!(standing_of(&signed, "upward_province"), Standing::MetLate { late_seconds: 60 });
+    assert_eq!(
+        standing_of(&signed, "upward_province"),
+        Standing::MetLate { late_seconds: 60 }
+    );
     // A signing for one step meets no other, and none is never overdue.
     let city_only = [step("upward_city", "2026-11-23T11:59")];
-    assert_eq!(standing_of(&city_only, "upward_province"), Standing::Info { seconds: -3600 });
+    assert_eq!(
+        standing_of(&city_only, "upward_province"),
+        Standing::Info { seconds: -3600 }
+    );
     // The earliest signing for a step is the one that counts.
-    let twice = [step("upward_city", "2026-11-23T12:30"), step("upward_city", "2026-11-23T11:00")];
-    assert_eq!(standing_of(&twice, "upward_city"), Standing::Met { early_seconds: 3600 });
+    let twice = [
+        step("upward_city", "2026-11-23T12:30"),
+        step("upward_city", "2026-11-23T11:00"),
+    ];
+    assert_eq!(
+        standing_of(&twice, "upward_city"),
+        Standing::Met { early_seconds: 3600 }
+    );
 }
 
 #[test]

@@ -23,8 +23,8 @@ use uuid::Uuid;
 use super::audit::{self, Actor};
 use super::photos::db_time;
 use super::reports::Scope;
-use kuaibao_core::deadlines::Forwarded;
 use super::{Pool, StoreError};
+use kuaibao_core::deadlines::Forwarded;
 
 /// One thread of the inbox, and the area paths of its records in scope
 /// (to filter by an area and below).
@@ -209,7 +209,11 @@ fn summarise(records: &mut [Record], forwarded: &[Forwarded], rules: &RuleSet, n
 
 /// Where a record says it happened (地点), trimmed; empty if it does not.
 pub(crate) fn place_of(report: &Report) -> String {
-    report.answers.get("place").map(|p| p.trim().to_owned()).unwrap_or_default()
+    report
+        .answers
+        .get("place")
+        .map(|p| p.trim().to_owned())
+        .unwrap_or_default()
 }
 
 /// Photos named by each thread's records in scope, and how many of them

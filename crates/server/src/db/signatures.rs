@@ -15,8 +15,8 @@ use uuid::Uuid;
 
 use super::audit::{self, Actor};
 use super::office::{parse_id, parse_time, parse_uuid, Kept};
-use super::reports::Scope;
 use super::photos::db_time;
+use super::reports::Scope;
 use super::{Pool, StoreError};
 
 const COLUMNS: &str = "s.id, s.thread_id, s.report_id, s.recipient, s.reviewer, us.username, us.display_name, \
@@ -150,7 +150,10 @@ pub async fn steps_in(pool: &Pool, scope: &Scope) -> Result<HashMap<ReportId, Ve
     let mut steps: HashMap<ReportId, Vec<Forwarded>> = HashMap::new();
     for (id, thread, step, signed_at) in rows {
         let at = parse_time(&id, &signed_at)?.with_timezone(&beijing()).naive_local();
-        steps.entry(parse_id(&thread)?).or_default().push(Forwarded { step, at });
+        steps
+            .entry(parse_id(&thread)?)
+            .or_default()
+            .push(Forwarded { step, at });
     }
     Ok(steps)
 }

@@ -108,7 +108,11 @@ pub fn page(thread: &ThreadRecords, photos: &[RecordPhotos], signatures: &[Signa
     // The step up regulation 493's chain it was signed for, by its line's
     // name.
     if let Some(step) = signed.and_then(|s| s.step.as_ref()) {
-        let label = summary.deadlines.iter().find(|l| &l.rule == step).map_or(step, |l| &l.label_zh);
+        let label = summary
+            .deadlines
+            .iter()
+            .find(|l| &l.rule == step)
+            .map_or(step, |l| &l.label_zh);
         head.insert(2, ("报送层级", label.clone()));
     }
     head.push(("事件类别", summary.title_zh.clone()));

@@ -23,7 +23,11 @@ pub async fn admit_new(pool: &Pool, report: &Report, template: &Template) -> Res
         if let Err(out) = hazard_loop::may_follow(report.stage, &stored) {
             if out == hazard_loop::OutOfOrder::FindingNotYetStored {
                 let text = out.text();
-                return Err(AppError::TooEarly(format!("{} / {}", text.get(Lang::Zh), text.get(Lang::En))));
+                return Err(AppError::TooEarly(format!(
+                    "{} / {}",
+                    text.get(Lang::Zh),
+                    text.get(Lang::En)
+                )));
             }
             tracing::warn!(id = %report.id, thread = %report.thread_id(), "record refused: {out}");
             let text = out.text();

@@ -11,10 +11,10 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use kuaibao_core::office::ChangeKind;
-use kuaibao_core::signing::{self, Sign, Signature};
 use chrono::Utc;
 use kuaibao_core::deadlines::Obligation;
+use kuaibao_core::office::ChangeKind;
+use kuaibao_core::signing::{self, Sign, Signature};
 use kuaibao_core::thread::{Judge, Received};
 use kuaibao_core::validate::{beijing, ErrorCode};
 use kuaibao_core::writers::Writer;

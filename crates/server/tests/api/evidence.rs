@@ -182,7 +182,11 @@ async fn a_step_before_its_finding_is_asked_again_and_taken_after_it() {
         assert_eq!(res.status(), StatusCode::TOO_EARLY, "{stage:?} before its finding");
         assert!(res.headers().contains_key("retry-after"), "says when to try again");
         let error: kuaibao_core::protocol::ApiError = res.json().await.expect("an error body");
-        assert!(error.message.contains("自动发送"), "says it goes by itself: {}", error.message);
+        assert!(
+            error.message.contains("自动发送"),
+            "says it goes by itself: {}",
+            error.message
+        );
         assert!(!stored(&dirs, ahead.id).await, "nothing stored");
     }
     // Once the finding is stored, the same step is taken.
@@ -231,12 +235,21 @@ async fn a_major_hazard_names_its_supervisor_and_is_flagged_on_the_desk() {
     let order: Vec<ReportId> = hazards.iter().map(|h| h.thread_id).collect();
     assert_eq!(order, [near.id, far.id, ordinary.id]);
     // The accountability ledger warns of the one due within the week only.
-    let res = app.get_as(&app.admin, kuaibao_core::accountability::ACCOUNTABILITY_PATH).await;
+    let res = app
+        .get_as(&app.admin, kuaibao_core::accountability::ACCOUNTABILITY_PATH)
+        .await;
     assert_eq!(res.status(), StatusCode::OK);
     let ledger: kuaibao_core::accountability::Accountability = res.json().await.expect("a ledger");
     let warned: Vec<_> = ledger.entries.iter().map(|e| (e.kind, e.thread_id)).collect();
-    assert_eq!(warned, [(kuaibao_core::accountability::EntryKind::MajorHazardDueSoon, near.id)]);
-    assert!(ledger.entries[0].what_zh.contains("县应急管理局挂牌督办"), "{}", ledger.entries[0].what_zh);
+    assert_eq!(
+        warned,
+        [(kuaibao_core::accountability::EntryKind::MajorHazardDueSoon, near.id)]
+    );
+    assert!(
+        ledger.entries[0].what_zh.contains("县应急管理局挂牌督办"),
+        "{}",
+        ledger.entries[0].what_zh
+    );
     assert!(ledger.entries[0].late_seconds < 0, "a warning: time left");
     app.stop().await;
 }

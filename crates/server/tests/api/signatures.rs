@@ -62,10 +62,21 @@ async fn a_signing_for_a_step_up_the_chain_meets_that_line_and_no_other() {
     let accident = work_safety_accident();
     receipt(app.submit(&accident).await, StatusCode::CREATED).await;
     let upward = |inbox: kuaibao_core::office::Inbox| {
-        let t = inbox.threads.into_iter().find(|t| t.thread_id == accident.id).expect("listed");
-        t.deadlines.into_iter().find(|l| l.rule == "upward_city").expect("a step up to the city")
+        let t = inbox
+            .threads
+            .into_iter()
+            .find(|t| t.thread_id == accident.id)
+            .expect("listed");
+        t.deadlines
+            .into_iter()
+            .find(|l| l.rule == "upward_city")
+            .expect("a step up to the city")
     };
-    assert_eq!(upward(app.inbox(&officer, &[]).await).state, DeadlineState::Info, "a line to keep");
+    assert_eq!(
+        upward(app.inbox(&officer, &[]).await).state,
+        DeadlineState::Info,
+        "a line to keep"
+    );
 
     // A step the thread does not have (a grade IV accident goes no higher
     // than the city), or no rule's id at all: 422 at `step`, nothing stored.
@@ -80,7 +91,10 @@ async fn a_signing_for_a_step_up_the_chain_meets_that_line_and_no_other() {
     // The neighbouring township's officer: not his thread, nothing stored.
     let mut theirs = signing(accident.id);
     theirs.step = Some("upward_city".to_owned());
-    assert_eq!(post(&app, &neighbour, accident.id, &theirs).await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        post(&app, &neighbour, accident.id, &theirs).await.status(),
+        StatusCode::NOT_FOUND
+    );
     assert_eq!(stored_rows(&dirs).await, 0);
 
     // Signed for the city: the line is met, by the signing's time.
@@ -93,14 +107,25 @@ async fn a_signing_for_a_step_up_the_chain_meets_that_line_and_no_other() {
     let line = upward(app.inbox(&officer, &[]).await);
     assert_eq!(line.state, DeadlineState::Clear, "met in time");
     let met = line.met_by.expect("met by the signing");
-    assert_eq!(met.received_at, signed.signed_at.with_timezone(&beijing()).naive_local());
+    assert_eq!(
+        met.received_at,
+        signed.signed_at.with_timezone(&beijing()).naive_local()
+    );
     // The same id with another step is another signing's content: 409.
     let mut other = city.clone();
     other.step = None;
-    assert_eq!(post(&app, &officer, accident.id, &other).await.status(), StatusCode::CONFLICT);
+    assert_eq!(
+        post(&app, &officer, accident.id, &other).await.status(),
+        StatusCode::CONFLICT
+    );
     assert_eq!(signatures_of(&app, &officer, accident.id).await, [signed]);
     // The print names the step by its line's name.
-    let page = app.get_as(&officer, &written_path(accident.id)).await.text().await.expect("page");
+    let page = app
+        .get_as(&officer, &written_path(accident.id))
+        .await
+        .text()
+        .await
+        .expect("page");
     assert!(page.contains("报送层级") && page.contains(&line.label_zh), "{page}");
     app.stop().await;
 }
