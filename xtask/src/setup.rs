@@ -33,8 +33,49 @@ pub fn setup(root: &Path, browser: bool) -> Result<()> {
         postgresql()?;
         xmllint()?;
         cargo_fuzz()?;
+        engines()?;
     }
     Ok(())
+}
+
+/// Firefox ESR (geckodriver from crates.io) and WebKitGTK's WebDriver
+/// under Xvfb: the other two engines the core loop is tested in
+/// (`tests/e2e/engines.test.mjs`).
+pub const FIREFOX: &str = "/usr/bin/firefox-esr";
+pub const WEBKIT_DRIVER: &str = "/usr/bin/WebKitWebDriver";
+pub const XVFB_RUN: &str = "/usr/bin/xvfb-run";
+pub const GECKODRIVER_VERSION: &str = "0.37.1";
+
+fn engines() -> Result<()> {
+    if [FIREFOX, WEBKIT_DRIVER, XVFB_RUN].iter().all(|p| Path::new(p).is_file()) {
+        println!("ok firefox-esr, WebKitWebDriver, xvfb-run");
+    } else {
+        println!("installing firefox-esr webkit2gtk-driver xvfb (apt-get), for the other two engines");
+        apt_install(&["firefox-esr", "webkit2gtk-driver", "xvfb"])?;
+        for path in [FIREFOX, WEBKIT_DRIVER, XVFB_RUN] {
+            if !Path::new(path).is_file() {
+                return Err(Error::Setup(format!("{path} is still missing after apt-get install")));
+            }
+        }
+    }
+    // `geckodriver --version` prints `geckodriver 0.37.1 (…)`.
+    let found = cmd::output_of("geckodriver", &["--version"]);
+    if found.as_deref().and_then(version_word).as_deref() == Some(GECKODRIVER_VERSION) {
+        println!("ok geckodriver {GECKODRIVER_VERSION}");
+        return Ok(());
+    }
+    println!("installing geckodriver {GECKODRIVER_VERSION} (cargo install, a few minutes the first time)");
+    cmd::run(Command::new("cargo").args(["install", "geckodriver", "--version", GECKODRIVER_VERSION, "--locked"]))?;
+    match cmd::output_of("geckodriver", &["--version"]).as_deref().and_then(version_word) {
+        Some(v) if v == GECKODRIVER_VERSION => {
+            println!("ok geckodriver {v}");
+            Ok(())
+        }
+        other => Err(Error::Setup(format!(
+            "after installing, `geckodriver --version` says {other:?}, expected {GECKODRIVER_VERSION}: \
+             is another geckodriver earlier on PATH than ~/.cargo/bin?"
+        ))),
+    }
 }
 
 /// The PostgreSQL server the server's tests run against a second time
@@ -258,7 +299,7 @@ fn npm(root: &Path) -> Result<()> {
         }
     };
     if stale {
-        println!("installing npm packages (npm ci: binaryen, playwright-core)");
+        println!("installing npm packages (npm ci: binaryen, playwright-core, selenium-webdriver)");
         cmd::run(
             Command::new("npm")
                 .arg("ci")
