@@ -22,7 +22,6 @@ pub const CARGO_FUZZ_VERSION: &str = "0.13.2";
 
 pub fn setup(root: &Path, browser: bool) -> Result<()> {
     wasm_target()?;
-    rust_src()?;
     trunk()?;
     wasm_bindgen(root)?;
     npm(root)?;
@@ -47,7 +46,10 @@ pub const XVFB_RUN: &str = "/usr/bin/xvfb-run";
 pub const GECKODRIVER_VERSION: &str = "0.37.1";
 
 fn engines() -> Result<()> {
-    if [FIREFOX, WEBKIT_DRIVER, XVFB_RUN].iter().all(|p| Path::new(p).is_file()) {
+    if [FIREFOX, WEBKIT_DRIVER, XVFB_RUN]
+        .iter()
+        .all(|p| Path::new(p).is_file())
+    {
         println!("ok firefox-esr, WebKitWebDriver, xvfb-run");
     } else {
         println!("installing firefox-esr webkit2gtk-driver xvfb (apt-get), for the other two engines");
@@ -66,7 +68,10 @@ fn engines() -> Result<()> {
     }
     println!("installing geckodriver {GECKODRIVER_VERSION} (cargo install, a few minutes the first time)");
     cmd::run(Command::new("cargo").args(["install", "geckodriver", "--version", GECKODRIVER_VERSION, "--locked"]))?;
-    match cmd::output_of("geckodriver", &["--version"]).as_deref().and_then(version_word) {
+    match cmd::output_of("geckodriver", &["--version"])
+        .as_deref()
+        .and_then(version_word)
+    {
         Some(v) if v == GECKODRIVER_VERSION => {
             println!("ok geckodriver {v}");
             Ok(())
@@ -227,20 +232,6 @@ fn wasm_target() -> Result<()> {
     }
     println!("installing {WASM_TARGET} (rustup target add)");
     cmd::run(Command::new("rustup").args(["target", "add", WASM_TARGET]))
-}
-
-/// The standard library's source (rustup's `rust-src`): the release wasm
-/// builds its own std, smaller (see `RELEASE_WASM_RUSTFLAGS` in main.rs).
-fn rust_src() -> Result<()> {
-    let sysroot = cmd::output_of("rustc", &["--print", "sysroot"])
-        .ok_or_else(|| Error::Setup("`rustc --print sysroot` failed".to_string()))?;
-    let library = Path::new(sysroot.trim()).join("lib/rustlib/src/rust/library/std");
-    if library.is_dir() {
-        println!("ok rust-src");
-        return Ok(());
-    }
-    println!("installing rust-src (rustup component add), for the release wasm's own std");
-    cmd::run(Command::new("rustup").args(["component", "add", "rust-src"]))
 }
 
 fn trunk() -> Result<()> {
