@@ -38,7 +38,7 @@ usage: cargo xtask <command>
                      pictures to docs/guide/ (docs/使用说明.md)
   schemathesis       the schemathesis stage of `test` alone: the debug server, fuzzed from
                      its OpenAPI description (setup --browser installs schemathesis)
-  fuzz [SECONDS]     fuzz each target in fuzz/ (report, json, login, exif, sse, tus_metadata)
+  fuzz [SECONDS]     fuzz each target in fuzz/ (report, json, login, exif, sse, tus_metadata, sms)
                      for SECONDS (default 60); seeds from core's examples, crash inputs in
                      fuzz/artifacts/<target>/
   postgres start     start the test PostgreSQL (target/postgres, 127.0.0.1:54329) and leave it
@@ -328,7 +328,7 @@ fn test(root: &Path) -> Result<()> {
         ("schemathesis (the API from its OpenAPI description)", |root| {
             schemathesis::run(root).map(|_| Outcome::Passed)
         }),
-        ("fuzzing (report, json, login, exif, sse, tus_metadata)", |root| {
+        ("fuzzing (report, json, login, exif, sse, tus_metadata, sms)", |root| {
             fuzz::run(root, fuzz::TEST_SECONDS).map(|_| Outcome::Passed)
         }),
         ("wasm tests (headless Chromium)", wasm_tests),

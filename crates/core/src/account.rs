@@ -202,6 +202,10 @@ pub struct Session {
     /// 「电话报告值班室」 button dials; absent when none is set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duty_phone: Option<String>,
+    /// Where the phone sends a 短信首报 when data is down
+    /// (`KUAIBAO_SMS_NUMBER`); absent: the duty phone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sms_number: Option<String>,
     #[cfg_attr(
         target_arch = "wasm32",
         serde(
@@ -220,6 +224,9 @@ pub struct SessionInfo {
     /// As in [`Session`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duty_phone: Option<String>,
+    /// As in [`Session`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sms_number: Option<String>,
     pub expires_at: DateTime<Utc>,
 }
 

@@ -1038,6 +1038,14 @@ mod tests {
                     seq: 12,
                     received_at: at,
                     clock_offset_ms: Some(-1500),
+                    via_sms: false,
+                });
+                same(&Receipt {
+                    id: report.id,
+                    seq: 13,
+                    received_at: at,
+                    clock_offset_ms: None,
+                    via_sms: true,
                 });
             }
         }
@@ -1058,6 +1066,7 @@ mod tests {
                 post: String::new(),
             },
             duty_phone: Some("0731-1234567".into()),
+            sms_number: Some("+86 106 5550 1234".into()),
             expires_at: at,
         });
     }

@@ -33,6 +33,7 @@ pub mod protocol;
 pub mod read;
 pub mod report;
 pub mod signing;
+pub mod sms;
 pub mod sort;
 pub mod sse;
 pub mod stage;

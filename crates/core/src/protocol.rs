@@ -62,6 +62,14 @@ pub struct Receipt {
     /// slow. Absent when the phone sent no clock.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub clock_offset_ms: Option<i64>,
+    /// The record first arrived as a text message (`sms`): `received_at`
+    /// is when the SMS did, and the app's copy completed it later.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub via_sms: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !b
 }
 
 /// The offset of a phone's clock against the server's, measured from one

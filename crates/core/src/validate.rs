@@ -50,6 +50,8 @@ pub enum ErrorCode {
     /// Two blanks contradict each other (more seriously injured than
     /// injured, known before it happened): see `crosscheck`. Both carry it.
     Inconsistent,
+    /// A text message cut short or changed on the way (see `sms`).
+    Garbled,
 }
 
 crate::coded!(ErrorCode {
@@ -77,6 +79,7 @@ crate::coded!(ErrorCode {
     BadPhoto = "bad_photo",
     NotPermitted = "not_permitted",
     Inconsistent = "inconsistent",
+    Garbled = "garbled",
 });
 
 /// One bad blank: which, why, and a sentence for people in both languages.

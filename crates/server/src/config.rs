@@ -33,6 +33,8 @@
 //! | `KUAIBAO_MAP_ATTRIBUTION`    | empty              | the base map's credit line (plain text) |
 //! | `KUAIBAO_MAP_SUBDOMAINS`     | `abc`              | the values `{s}` takes, e.g. `1234` |
 //! | `KUAIBAO_RULES`              | unset: the national rules | a JSON file of deadline rules for this deployment (see `rules/` and docs/operators.md); read and checked at start: a bad file stops the server naming its line, rule and field |
+//! | `KUAIBAO_SMS_NUMBER`         | unset: the duty phone | the number phones send 短信首报 to when data is down (the SMS gateway's, or a duty mobile's); digits, spaces, `-`, a leading `+`. Unset, phones offer their area's duty phone |
+//! | `KUAIBAO_SMS_GATEWAY_TOKEN`  | unset: no gateway  | the secret an SMS gateway sends as `Authorization: Bearer …` to `POST /api/sms/gateway` (at least 32 characters, no spaces); unset, that endpoint answers 404 and SMS reports are pasted at the desk |
 //! | `KUAIBAO_CAP_SENDER`         | `kuaibao@localhost` | the `sender` of the CAP 1.2 alerts this server exports (`GET /api/threads/{id}/cap`): the duty office, globally unique, e.g. `yjj@xh.example.gov.cn`; no spaces, commas, `<` or `&` (CAP's rule) |
 //!
 //! Photos are stored content-addressed under `photos/<first two hex digits
@@ -53,6 +55,12 @@ pub const STATIC_DIR_VAR: &str = "KUAIBAO_STATIC_DIR";
 pub const MAX_PHOTO_BYTES_VAR: &str = "KUAIBAO_MAX_PHOTO_BYTES";
 /// How long an unfinished upload is kept, in seconds.
 pub const UPLOAD_EXPIRY_VAR: &str = "KUAIBAO_UPLOAD_EXPIRY_SECS";
+/// The number phones send SMS reports to.
+pub const SMS_NUMBER_VAR: &str = "KUAIBAO_SMS_NUMBER";
+/// The SMS gateway's secret.
+pub const SMS_GATEWAY_TOKEN_VAR: &str = "KUAIBAO_SMS_GATEWAY_TOKEN";
+/// The shortest gateway secret accepted: as long as a session token's text.
+pub const MIN_GATEWAY_TOKEN_CHARS: usize = 32;
 /// `s3://bucket[/prefix]` to keep photos in an S3-compatible store.
 pub const OBJECT_STORE_VAR: &str = "KUAIBAO_OBJECT_STORE";
 /// `sqlite://…` or `postgres://…`; unset: a SQLite file in the data dir.
@@ -223,6 +231,10 @@ pub struct Config {
     pub tls: Option<TlsFiles>,
     /// The `sender` of exported CAP alerts.
     pub cap_sender: String,
+    /// Where phones send SMS reports; `None`: their area's duty phone.
+    pub sms_number: Option<String>,
+    /// The SMS gateway's secret; `None`: no gateway.
+    pub sms_gateway_token: Option<String>,
     /// The duty office map's base map (`KUAIBAO_MAP_*`); no tiles by default.
     pub map: kuaibao_core::geo::MapConfig,
     /// The deadline rules (`KUAIBAO_RULES`); the national set by default.
@@ -274,6 +286,8 @@ impl Default for Config {
             cors_origins: Vec::new(),
             tls: None,
             cap_sender: crate::export::DEFAULT_CAP_SENDER.to_owned(),
+            sms_number: None,
+            sms_gateway_token: None,
             map: kuaibao_core::geo::MapConfig::default(),
             rules: kuaibao_core::deadlines::RuleSet::national(),
             header_timeout: DEFAULT_HEADER_TIMEOUT,
@@ -309,6 +323,13 @@ pub enum ConfigError {
         "{var}: `{value}` is not a CAP sender: one word with no spaces, commas, `<` or `&`, like yjj@xh.example.gov.cn"
     )]
     BadCapSender { var: &'static str, value: String },
+    #[error("{var}: `{value}` is not a phone number (digits, spaces, `-`, a leading `+`; 7 to 15 digits)")]
+    BadPhone { var: &'static str, value: String },
+    /// The value is not repeated: it is a secret.
+    #[error(
+        "{var} must be at least {MIN_GATEWAY_TOKEN_CHARS} characters with no spaces (e.g. `openssl rand -hex 32`)"
+    )]
+    WeakToken { var: &'static str },
     #[error("{var}: `{value}` is not a tile URL template: {reason}")]
     BadMapTiles {
         var: &'static str,
@@ -495,6 +516,31 @@ impl Config {
                 value
             }
         };
+        let text = |var: &'static str| -> Result<Option<String>, ConfigError> {
+            lookup(var)
+                .map(|v| v.into_string().map(|s| s.trim().to_owned()))
+                .transpose()
+                .map_err(|_| ConfigError::NotUnicode { var })
+        };
+        let sms_number = match text(SMS_NUMBER_VAR)? {
+            Some(value) if !kuaibao_core::validate::is_phone(&value) => {
+                return Err(ConfigError::BadPhone {
+                    var: SMS_NUMBER_VAR,
+                    value,
+                })
+            }
+            number => number,
+        };
+        let sms_gateway_token = match text(SMS_GATEWAY_TOKEN_VAR)? {
+            Some(token)
+                if token.chars().count() < MIN_GATEWAY_TOKEN_CHARS || token.chars().any(char::is_whitespace) =>
+            {
+                return Err(ConfigError::WeakToken {
+                    var: SMS_GATEWAY_TOKEN_VAR,
+                })
+            }
+            token => token,
+        };
         let map = map_config(&lookup)?;
         let rules = match lookup(RULES_VAR) {
             None => defaults.rules.clone(),
@@ -520,6 +566,8 @@ impl Config {
             request_timeout,
             max_connections,
             cap_sender,
+            sms_number,
+            sms_gateway_token,
             database_url,
             session_lifetime,
             db_busy_timeout,
@@ -798,6 +846,30 @@ mod tests {
         ] {
             let err = config(&[(var, bad)]).expect_err(bad);
             assert!(err.to_string().starts_with(var), "{var}={bad:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn the_sms_number_is_a_phone_number_and_the_gateway_token_a_long_secret() {
+        let c = config(&[]).expect("default");
+        assert_eq!((c.sms_number, c.sms_gateway_token), (None, None));
+        let token = "a".repeat(MIN_GATEWAY_TOKEN_CHARS);
+        let c = config(&[(SMS_NUMBER_VAR, " 106 5550 1234 "), (SMS_GATEWAY_TOKEN_VAR, &token)]).expect("valid");
+        assert_eq!(c.sms_number.as_deref(), Some("106 5550 1234"));
+        assert_eq!(c.sms_gateway_token, Some(token.clone()));
+        assert!(matches!(
+            config(&[(SMS_NUMBER_VAR, "call me")]),
+            Err(ConfigError::BadPhone { .. })
+        ));
+        for weak in [&token[1..], "a a a a a a a a a a a a a a a a a a a a"] {
+            let error = config(&[(SMS_GATEWAY_TOKEN_VAR, weak)]).expect_err("refused");
+            assert_eq!(
+                error,
+                ConfigError::WeakToken {
+                    var: SMS_GATEWAY_TOKEN_VAR
+                }
+            );
+            assert!(!error.to_string().contains(weak), "a secret is not repeated");
         }
     }
 

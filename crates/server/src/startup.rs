@@ -115,6 +115,7 @@ pub async fn build(config: &Config) -> Result<Server, StartError> {
             changes: changes.clone(),
             map: Arc::new(config.map.clone()),
             rules: Arc::new(config.rules.clone()),
+            sms: Arc::new(crate::http::sms::SmsSettings::new(config)),
             passwords: crate::auth::password::PasswordChecks::new(config.password_workers, config.login_queue),
         },
         &config.static_dir,

@@ -1359,6 +1359,7 @@ async fn a_database_of_the_first_schema_is_upgraded_at_start() {
                 .expect("time")
                 .with_timezone(&Utc),
             clock_offset_ms: None,
+            via_sms: false,
         };
         old.push((report, receipt, grade));
     }
@@ -1546,3 +1547,9 @@ mod map;
 
 #[path = "api/blanks.rs"]
 mod blanks;
+
+// ---------------------------------------------------------------------------
+// 短信首报: first records that came as text messages.
+
+#[path = "api/sms.rs"]
+mod sms;

@@ -8,7 +8,7 @@
 //!
 //! usage: kuaibao-fuzz-seeds <corpus dir>   (writes <dir>/report, <dir>/login,
 //! <dir>/json: the reports again, and texts at JSON's edges; <dir>/exif,
-//! <dir>/sse, <dir>/tus_metadata)
+//! <dir>/sse, <dir>/tus_metadata, <dir>/sms)
 
 mod jpeg;
 
@@ -106,6 +106,7 @@ fn write_all(dir: &Path) -> Result<(usize, usize), String> {
     write_dir(&dir.join("exif"), &exif_files()?)?;
     write_dir(&dir.join("sse"), &event_streams())?;
     write_dir(&dir.join("tus_metadata"), &metadata_headers())?;
+    write_dir(&dir.join("sms"), &sms_texts())?;
     Ok((reports.len(), logins.len()))
 }
 
@@ -222,6 +223,19 @@ fn event_streams() -> Vec<(String, Vec<u8>)> {
         ("seed-bom-split".to_owned(), seed(&[1, 0, 1, 1], bom)),
         ("seed-bom-only".to_owned(), seed(&[1, 1], b"\xEF\xBB")),
     ]
+}
+
+/// The `sms` target's seeds: the text of every template's example first
+/// record, as the phone sends it.
+fn sms_texts() -> Vec<(String, String)> {
+    catalogue::all()
+        .filter(|t| t.family.allows(kuaibao_core::Stage::Initial))
+        .filter_map(|t| {
+            let report = examples::report(t, kuaibao_core::Stage::Initial);
+            let text = kuaibao_core::sms::encode(&report, "wangfang").ok()?;
+            Some((format!("seed-{}-v{}.txt", t.id, t.version), text))
+        })
+        .collect()
 }
 
 /// The `tus_metadata` target's seeds: the header as the phone writes it for

@@ -58,8 +58,9 @@ impl Caller {
         Sender {
             user_id: self.0.user.account.id.clone(),
             area_id: self.0.user.account.area.id.clone(),
-            device_id: self.0.device_id.clone(),
+            device_id: Some(self.0.device_id.clone()),
             clock_offset_ms,
+            sms: None,
         }
     }
 

@@ -7,12 +7,17 @@ use kuaibao_core::{catalogue, Family, ReportId, Stage};
 use super::{Pool, StoreError};
 
 /// Whether a record with this id is stored (whoever sent it): a replay is
-/// judged by the rules it was stored under, never again.
+/// judged by the rules it was stored under, never again. A record that
+/// came by SMS counts as stored once the app's copy completed it: that
+/// copy, with its photos, is judged by the rules when it comes.
 pub async fn is_stored(pool: &Pool, id: ReportId) -> Result<bool, StoreError> {
-    let row: Option<(i64,)> = sqlx::query_as("SELECT seq FROM reports WHERE id = $1")
-        .bind(id.to_string())
-        .fetch_optional(pool)
-        .await?;
+    let row: Option<(i64,)> = sqlx::query_as(
+        "SELECT r.seq FROM reports AS r LEFT JOIN report_completions AS c ON c.report_id = r.id \
+         WHERE r.id = $1 AND (r.via IS NULL OR c.report_id IS NOT NULL)",
+    )
+    .bind(id.to_string())
+    .fetch_optional(pool)
+    .await?;
     Ok(row.is_some())
 }
 

@@ -22,7 +22,7 @@ use uuid::Uuid;
 
 use super::audit::{self, Actor};
 use super::photos::db_time;
-use super::reports::Scope;
+use super::reports::{Scope, FROM_REPORTS};
 use super::{Pool, StoreError};
 use kuaibao_core::deadlines::Forwarded;
 
@@ -91,9 +91,9 @@ impl RecordRow {
 pub async fn threads(pool: &Pool, scope: &Scope, rules: &RuleSet, now: DateTime<Utc>) -> Result<Vec<Line>, StoreError> {
     let (visible, param) = scope.condition(1);
     let rows: Vec<RecordRow> = sqlx::query_as(&format!(
-        "SELECT r.seq, r.id, r.body, r.received_at, us.username, us.display_name, \
+        "SELECT r.seq, r.id, COALESCE(c.body, r.body) AS body, r.received_at, us.username, us.display_name, \
                 ar.id AS area_id, ar.name AS area_name, ar.level AS area_level, ar.path AS area_path \
-         FROM reports AS r \
+         FROM {FROM_REPORTS} \
          LEFT JOIN users AS us ON us.id = r.author_id \
          LEFT JOIN areas AS ar ON ar.id = r.area_id \
          WHERE {visible} ORDER BY r.seq"

@@ -49,16 +49,33 @@ pub struct Thread {
     pub records: Vec<StoredReport>,
 }
 
-/// Who sent a report, from the session it came with.
+/// Who sent a report, from the session it came with, or, for one that came
+/// as a text message, from the account the text names.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Sender {
     pub user_id: String,
     /// The sender's area: the report is routed there.
     pub area_id: String,
-    pub device_id: String,
+    /// The phone's; `None` for a text message.
+    pub device_id: Option<String>,
     /// The server's clock minus the phone's when the request arrived.
     pub clock_offset_ms: Option<i64>,
+    /// Set when the record came as a text message.
+    pub sms: Option<SmsArrival>,
 }
+
+/// How a text message reached the server: who entered it (the officer who
+/// pasted it, or the gateway) and what it said, for the audit log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SmsArrival {
+    pub entered_by: Actor,
+    pub text: String,
+    /// The number it came from, as the gateway or the officer gave it.
+    pub from: Option<String>,
+}
+
+/// `reports.via` of a record stored from a text message.
+const VIA_SMS: &str = "sms";
 
 /// Which reports a reader may see.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -137,10 +154,10 @@ impl Columns {
 const INSERT_REPORT: &str = "INSERT INTO reports \
          (id, template_id, template_version, body, body_sha256, written_at, received_at, \
           thread_id, stage, stage_rank, stage_n, grade_suggested, grade_chosen, \
-          author_id, area_id, device_id, clock_offset_ms) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) \
+          author_id, area_id, device_id, clock_offset_ms, via) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) \
      ON CONFLICT (id) DO NOTHING \
-     RETURNING seq, body_sha256, received_at, author_id, clock_offset_ms";
+     RETURNING seq, body_sha256, received_at, author_id, clock_offset_ms, via";
 
 /// PostgreSQL only: [`INSERT_REPORT`] and the report's audit row in one
 /// statement, which PostgreSQL runs as one transaction. Each data-modifying
@@ -149,19 +166,20 @@ const INSERT_REPORT: &str = "INSERT INTO reports \
 /// in the transaction path. One round trip instead of four (BEGIN, two
 /// inserts, COMMIT): on PostgreSQL those round trips, not the rows, were
 /// most of the cost of a report (issue 6). The audit row's time is the
-/// receipt time ($7). SQLite has no data-modifying `WITH`.
+/// receipt time ($7), its actor the sender ($14, $16): only the app's
+/// records take this path. SQLite has no data-modifying `WITH`.
 const INSERT_REPORT_AND_AUDIT: &str = "WITH new AS (\
          INSERT INTO reports \
              (id, template_id, template_version, body, body_sha256, written_at, received_at, \
               thread_id, stage, stage_rank, stage_n, grade_suggested, grade_chosen, \
-              author_id, area_id, device_id, clock_offset_ms) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) \
+              author_id, area_id, device_id, clock_offset_ms, via) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) \
          ON CONFLICT (id) DO NOTHING \
-         RETURNING seq, body_sha256, received_at, author_id, clock_offset_ms), \
+         RETURNING seq, body_sha256, received_at, author_id, clock_offset_ms, via), \
      logged AS (\
          INSERT INTO audit (at, actor_id, device_id, action, subject, detail) \
-         SELECT $7, $14, $16, $18, $1, $19 FROM new) \
-     SELECT seq, body_sha256, received_at, author_id, clock_offset_ms FROM new";
+         SELECT $7, $14, $16, $19, $1, $20 FROM new) \
+     SELECT seq, body_sha256, received_at, author_id, clock_offset_ms, via FROM new";
 
 /// The audit action of a stored report.
 const STORE_ACTION: &str = "report.store";
@@ -180,7 +198,7 @@ struct NewRow<'a> {
 }
 
 impl<'a> NewRow<'a> {
-    /// `sql` (either insert) with $1–$17 bound.
+    /// `sql` (either insert) with $1–$18 bound.
     fn query(&'a self, sql: &'a str) -> QueryAs<'a, Any, StoredColumns, AnyArguments<'a>> {
         sqlx::query_as(sql)
             .bind(self.id)
@@ -198,8 +216,9 @@ impl<'a> NewRow<'a> {
             .bind(self.columns.grade_chosen)
             .bind(self.sender.user_id.as_str())
             .bind(self.sender.area_id.as_str())
-            .bind(self.sender.device_id.as_str())
+            .bind(self.sender.device_id.as_deref())
             .bind(self.sender.clock_offset_ms)
+            .bind(self.sender.sms.as_ref().map(|_| VIA_SMS))
     }
 }
 
@@ -209,20 +228,27 @@ impl<'a> NewRow<'a> {
 /// row there is (rows never change), so two concurrent sends of one report
 /// both answer the one row's receipt. The row and its audit row are written
 /// together or not at all.
+///
+/// A record that came as a text message (`sender.sms`) is stored the same
+/// way, marked `via = 'sms'`; the app's copy of it, sent later, completes it
+/// (see [`complete`]) rather than conflicting with it.
 pub async fn store(pool: &Pool, report: &Report, template: &Template, sender: &Sender) -> Result<Stored, StoreError> {
     let body = canonical_body(report)?;
     let sha256 = hex_sha256(&body);
     let id = report.id.to_string();
     let columns = Columns::of(report, template)?;
-    // Microseconds and `Z`: fixed width, so the text sorts like the time.
-    let now = Utc::now().to_rfc3339_opts(SecondsFormat::Micros, true);
-    let detail = json!({
+    let now = now_text();
+    let mut detail = json!({
         "thread": columns.thread_id,
         "stage": report.stage.order(),
         "template": report.template_id,
         "area": sender.area_id,
         "clock_offset_ms": sender.clock_offset_ms,
     });
+    if let Some(sms) = &sender.sms {
+        detail["via"] = json!(VIA_SMS);
+        detail["sms"] = json!({ "text": sms.text, "from": sms.from });
+    }
     let row = NewRow {
         id: &id,
         report,
@@ -236,8 +262,9 @@ pub async fn store(pool: &Pool, report: &Report, template: &Template, sender: &S
 
     let mut conn = pool.acquire().await?;
     // A report with photos needs the transaction: its manifest is checked
-    // row by row, and a clash must undo the report's row.
-    let one_statement = conn.backend_name() == "PostgreSQL" && report.photos.is_empty();
+    // row by row, and a clash must undo the report's row. So does a text
+    // message: its audit row names who entered it, not the sender.
+    let one_statement = conn.backend_name() == "PostgreSQL" && report.photos.is_empty() && sender.sms.is_none();
     let new_row: Option<StoredColumns> = if one_statement {
         // Autocommit: committed (durably: `synchronous_commit = on`) when
         // the statement returns.
@@ -260,24 +287,24 @@ pub async fn store(pool: &Pool, report: &Report, template: &Template, sender: &S
                 tx.rollback().await?;
                 return Ok(Stored::PhotoConflict(photo));
             }
-            let actor = Actor {
-                user_id: Some(sender.user_id.clone()),
-                device_id: Some(sender.device_id.clone()),
-            };
+            let actor = sender
+                .sms
+                .as_ref()
+                .map_or_else(|| sender.actor(), |sms| sms.entered_by.clone());
             audit::record(&mut tx, &actor, STORE_ACTION, &id, detail).await?;
         }
         tx.commit().await?;
         new_row
     };
     let inserted = new_row.is_some();
-    let (seq, stored_sha256, received_at, author, clock_offset_ms) = match new_row {
+    let stored = match new_row {
         Some(row) => row,
         // A replay: the row is committed (by whoever stored it first; a
         // concurrent first insert of the same id made ours wait for its
         // commit) and never changes, so a plain read finds it.
         None => {
             sqlx::query_as(
-                "SELECT seq, body_sha256, received_at, author_id, clock_offset_ms FROM reports WHERE id = $1",
+                "SELECT seq, body_sha256, received_at, author_id, clock_offset_ms, via FROM reports WHERE id = $1",
             )
             .bind(&id)
             .fetch_one(&mut *conn)
@@ -290,30 +317,139 @@ pub async fn store(pool: &Pool, report: &Report, template: &Template, sender: &S
     // way to read or claim someone else's record. A record stored before
     // accounts existed has no author; the phone that sent it may still be
     // waiting for its receipt.
-    if author.as_deref().is_some_and(|a| a != sender.user_id) {
-        return Ok(Stored::Conflict);
-    }
-    if stored_sha256 != sha256 && !stored_as_older_text(pool, &id, &body).await? {
+    if stored.author_id.as_deref().is_some_and(|a| a != sender.user_id) {
         return Ok(Stored::Conflict);
     }
     // Built from the stored row even on first receipt, so every answer for
     // this id carries exactly the same text.
     let receipt = Receipt {
         id: report.id,
-        seq,
-        received_at: parse_time(&id, &received_at)?,
-        clock_offset_ms,
+        seq: stored.seq,
+        received_at: parse_time(&id, &stored.received_at)?,
+        clock_offset_ms: stored.clock_offset_ms,
+        via_sms: stored.via.is_some(),
     };
-    Ok(if inserted {
-        Stored::Created(receipt)
-    } else {
-        Stored::Replayed(receipt)
+    let same_text = stored.body_sha256 == sha256 || stored_as_older_text(pool, &id, &body).await?;
+    Ok(match (same_text, stored.via.is_some(), sender.sms.is_some()) {
+        (true, _, _) if inserted => Stored::Created(receipt),
+        (true, _, _) => Stored::Replayed(receipt),
+        // The app's copy of a record that came by SMS.
+        (false, true, false) => complete(pool, report, sender, &body, &sha256, receipt).await?,
+        // A text message of a record the app delivered first: nothing to
+        // add, if it says what the app's copy says.
+        (false, false, true) => match stored_report(pool, &id).await? {
+            full if kuaibao_core::sms::completes(report, &full) => Stored::Replayed(receipt),
+            _ => Stored::Conflict,
+        },
+        (false, _, _) => Stored::Conflict,
     })
 }
 
-/// What a receipt is built from: seq, body_sha256, received_at, author_id,
-/// clock_offset_ms.
-type StoredColumns = (i64, String, String, Option<String>, Option<i64>);
+/// The app's copy `report` of a record stored from a text message: stored
+/// once beside it (`report_completions`) with its photo manifest, if the
+/// text said the same (`sms::completes`); a retry of the same copy replays.
+/// Anything else is a conflict and nothing is written.
+async fn complete(
+    pool: &Pool,
+    report: &Report,
+    sender: &Sender,
+    body: &str,
+    sha256: &str,
+    receipt: Receipt,
+) -> Result<Stored, StoreError> {
+    let id = report.id.to_string();
+    let completed = |hash: Option<String>| match hash {
+        Some(hash) if hash == sha256 => Stored::Replayed(receipt.clone()),
+        _ => Stored::Conflict,
+    };
+    if let Some(hash) = completion_hash(pool, &id).await? {
+        return Ok(completed(Some(hash)));
+    }
+    if !kuaibao_core::sms::completes(&stored_report(pool, &id).await?, report) {
+        return Ok(Stored::Conflict);
+    }
+    let mut tx = pool.begin().await?;
+    let now = now_text();
+    let inserted = sqlx::query(
+        "INSERT INTO report_completions (report_id, body, body_sha256, received_at, device_id, clock_offset_ms) \
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (report_id) DO NOTHING",
+    )
+    .bind(&id)
+    .bind(body)
+    .bind(sha256)
+    .bind(&now)
+    .bind(sender.device_id.as_deref())
+    .bind(sender.clock_offset_ms)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected()
+        == 1;
+    if !inserted {
+        // Another copy completed it a moment ago.
+        tx.rollback().await?;
+        return Ok(completed(completion_hash(pool, &id).await?));
+    }
+    if let Err(photo) = photos::insert_manifest(&mut tx, report, &sender.user_id).await? {
+        tx.rollback().await?;
+        return Ok(Stored::PhotoConflict(photo));
+    }
+    let detail = json!({ "photos": report.photos.len(), "clock_offset_ms": sender.clock_offset_ms });
+    audit::record(&mut tx, &sender.actor(), COMPLETE_ACTION, &id, detail).await?;
+    tx.commit().await?;
+    Ok(Stored::Created(receipt))
+}
+
+/// The audit action of the app's copy completing a record that came by SMS.
+const COMPLETE_ACTION: &str = "report.complete";
+
+async fn completion_hash(pool: &Pool, id: &str) -> Result<Option<String>, StoreError> {
+    Ok(
+        sqlx::query_as::<_, (String,)>("SELECT body_sha256 FROM report_completions WHERE report_id = $1")
+            .bind(id)
+            .fetch_optional(pool)
+            .await?
+            .map(|(hash,)| hash),
+    )
+}
+
+/// The record of row `id` as first stored (an SMS record's text, not its
+/// completion).
+async fn stored_report(pool: &Pool, id: &str) -> Result<Report, StoreError> {
+    let (body,): (String,) = sqlx::query_as("SELECT body FROM reports WHERE id = $1")
+        .bind(id)
+        .fetch_one(pool)
+        .await?;
+    serde_json::from_str(&body).map_err(|e| StoreError::Corrupt {
+        id: id.to_owned(),
+        reason: e.to_string(),
+    })
+}
+
+/// The server's clock as stored: microseconds and `Z`, fixed width, so the
+/// text sorts like the time.
+fn now_text() -> String {
+    Utc::now().to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+impl Sender {
+    fn actor(&self) -> Actor {
+        Actor {
+            user_id: Some(self.user_id.clone()),
+            device_id: self.device_id.clone(),
+        }
+    }
+}
+
+/// What a receipt is built from.
+#[derive(sqlx::FromRow)]
+struct StoredColumns {
+    seq: i64,
+    body_sha256: String,
+    received_at: String,
+    author_id: Option<String>,
+    clock_offset_ms: Option<i64>,
+    via: Option<String>,
+}
 
 /// Whether the row of `id`, whose hash differs from that of `body`, is
 /// nevertheless the same report, stored when the canonical text was
@@ -323,15 +459,7 @@ type StoredColumns = (i64, String, String, Option<String>, Option<i64>);
 /// canonical text before deciding it is a conflict. Stored rows never
 /// change, so reading outside the insert's transaction sees the same row.
 async fn stored_as_older_text(pool: &Pool, id: &str, body: &str) -> Result<bool, StoreError> {
-    let (stored,): (String,) = sqlx::query_as("SELECT body FROM reports WHERE id = $1")
-        .bind(id)
-        .fetch_one(pool)
-        .await?;
-    let stored: Report = serde_json::from_str(&stored).map_err(|e| StoreError::Corrupt {
-        id: id.to_owned(),
-        reason: e.to_string(),
-    })?;
-    Ok(canonical_body(&stored)? == body)
+    Ok(canonical_body(&stored_report(pool, id).await?)? == body)
 }
 
 /// Who holds thread `thread` (see `kuaibao_core::writers`): the author and
@@ -384,16 +512,24 @@ pub const REFUSE_ACTION: &str = "report.refuse";
 /// The columns a [`Row`] is read from: the record, and how many photos its
 /// manifest announces and how many of those have arrived (by photo id, so a
 /// photo announced again by a later record counts for both).
-const ROW_COLUMNS: &str = "r.seq, r.id, r.body, r.received_at, r.clock_offset_ms, \
+///
+/// A record that came by SMS and was completed by the app reads as the
+/// app's copy (see [`FROM_REPORTS`]).
+pub(super) const ROW_COLUMNS: &str =
+    "r.seq, r.id, COALESCE(c.body, r.body) AS body, r.received_at, r.clock_offset_ms, r.via, \
      (SELECT count(*) FROM report_photos AS m WHERE m.report_id = r.id) AS photos_expected, \
      (SELECT count(*) FROM report_photos AS m JOIN photos AS p ON p.photo_id = m.photo_id \
         WHERE m.report_id = r.id AND p.arrived_at IS NOT NULL) AS photos_arrived";
+
+/// The reports a reader reads, `r`, each with the app's copy of a record
+/// that came by SMS, `c`, if it arrived.
+pub(super) const FROM_REPORTS: &str = "reports AS r LEFT JOIN report_completions AS c ON c.report_id = r.id";
 
 /// The report with this id, if stored and in `scope`.
 pub async fn get(pool: &Pool, id: ReportId, scope: &Scope) -> Result<Option<StoredReport>, StoreError> {
     let (visible, param) = scope.condition(2);
     let row: Option<Row> = sqlx::query_as(&format!(
-        "SELECT {ROW_COLUMNS} FROM reports AS r WHERE r.id = $1 AND {visible}"
+        "SELECT {ROW_COLUMNS} FROM {FROM_REPORTS} WHERE r.id = $1 AND {visible}"
     ))
     .bind(id.to_string())
     .bind(param)
@@ -406,7 +542,7 @@ pub async fn get(pool: &Pool, id: ReportId, scope: &Scope) -> Result<Option<Stor
 pub async fn list(pool: &Pool, scope: &Scope) -> Result<Vec<StoredReport>, StoreError> {
     let (visible, param) = scope.condition(1);
     let rows: Vec<Row> = sqlx::query_as(&format!(
-        "SELECT {ROW_COLUMNS} FROM reports AS r WHERE {visible} ORDER BY r.seq"
+        "SELECT {ROW_COLUMNS} FROM {FROM_REPORTS} WHERE {visible} ORDER BY r.seq"
     ))
     .bind(param)
     .fetch_all(pool)
@@ -424,7 +560,7 @@ pub async fn list(pool: &Pool, scope: &Scope) -> Result<Vec<StoredReport>, Store
 pub async fn thread(pool: &Pool, thread: ReportId, scope: &Scope) -> Result<Option<Thread>, StoreError> {
     let (visible, param) = scope.condition(2);
     let rows: Vec<Row> = sqlx::query_as(&format!(
-        "SELECT {ROW_COLUMNS} FROM reports AS r WHERE r.thread_id = $1 AND {visible} \
+        "SELECT {ROW_COLUMNS} FROM {FROM_REPORTS} WHERE r.thread_id = $1 AND {visible} \
          ORDER BY r.stage_rank, r.stage_n, r.seq"
     ))
     .bind(thread.to_string())
@@ -454,6 +590,7 @@ struct Row {
     body: String,
     received_at: String,
     clock_offset_ms: Option<i64>,
+    via: Option<String>,
     photos_expected: i64,
     photos_arrived: i64,
 }
@@ -472,6 +609,7 @@ impl Row {
                 seq: self.seq,
                 received_at,
                 clock_offset_ms: self.clock_offset_ms,
+                via_sms: self.via.is_some(),
             },
             report,
             photos: PhotoCount {
@@ -551,6 +689,7 @@ mod tests {
                     seq,
                     received_at: Utc::now(),
                     clock_offset_ms: None,
+                    via_sms: false,
                 },
                 report,
                 photos: PhotoCount::default(),

@@ -16,6 +16,7 @@ mod reports;
 pub mod security;
 mod session;
 mod signatures;
+pub mod sms;
 mod static_files;
 mod templates;
 pub mod tus;
@@ -82,6 +83,8 @@ pub struct AppState {
     pub passwords: Arc<crate::auth::password::PasswordChecks>,
     /// The deadline rules this deployment applies and serves.
     pub rules: Arc<kuaibao_core::deadlines::RuleSet>,
+    /// Where phones send SMS reports, and the gateway's secret.
+    pub sms: Arc<sms::SmsSettings>,
 }
 
 /// What guards the application besides sessions: rate limits, CORS, the
@@ -133,6 +136,8 @@ fn api_routes(limits: &Arc<RateLimits>) -> Vec<(&'static str, MethodRouter<AppSt
         (SESSION_PATH, get(session::whoami).merge(login).delete(session::logout)),
         (SUBMIT_REPORT_PATH, get(reports::list).post(reports::submit)),
         (REPORT_PATH, get(reports::get_one)),
+        (kuaibao_core::sms::PASTE_PATH, post(sms::paste)),
+        (kuaibao_core::sms::GATEWAY_PATH, post(sms::gateway)),
         (THREAD_PATH, get(reports::get_thread)),
         (TEMPLATES_PATH, get(templates::templates)),
         (photos::REPORT_PHOTOS_PATH, get(photos::of_report)),

@@ -25,6 +25,7 @@ use kuaibao_core::account::{LoginRequest, Session, SessionInfo};
 use kuaibao_core::deadlines::RuleSet;
 use kuaibao_core::grading::GradingRule;
 use kuaibao_core::protocol::{ApiError, Health, Receipt};
+use kuaibao_core::sms::SmsMessage;
 use kuaibao_core::{PhotoId, Report, ReportId, Template};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{IntoParams, IntoResponses, Modify, OpenApi, ToSchema};
@@ -57,6 +58,8 @@ pub const BEARER_SCHEME: &str = "bearer";
         logout,
         list_reports,
         submit_report,
+        paste_sms,
+        gateway_sms,
         get_report,
         report_photos,
         get_thread,
@@ -88,12 +91,13 @@ pub const BEARER_SCHEME: &str = "bearer";
         tus_patch,
         tus_delete,
     ),
-    components(schemas(ApiError, Health, Receipt, Report, LoginRequest, Session, SessionInfo, TusResumable)),
+    components(schemas(ApiError, Health, Receipt, Report, LoginRequest, Session, SessionInfo, SmsMessage, TusResumable)),
     modifiers(&BearerScheme),
     tags(
         (name = "health", description = "Is the server there, and what time is it"),
         (name = "session", description = "Log in and out"),
         (name = "reports", description = "Reports and their threads of stages"),
+        (name = "sms", description = "短信首报: first records that came as text messages, pasted at the desk or forwarded by an SMS gateway"),
         (name = "photos", description = "Which photos arrived, and their bytes"),
         (name = "uploads", description = "tus 1.0 resumable uploads of photos (creation, checksum, expiration, termination)"),
         (name = "catalogue", description = "Templates, grading rules and deadlines"),
@@ -503,6 +507,48 @@ fn list_reports() {}
     ))]
 #[allow(dead_code)]
 fn submit_report() {}
+
+/// A duty officer enters a 短信首报 as it arrived: the text becomes the
+/// record the phone holds, under its id, for the account it names (in the
+/// officer's area or below). When the app later sends the record, it
+/// completes this one (same id, photos added) and its receipt says
+/// `via_sms`. Idempotent: the same text again, or a text of a record the
+/// app delivered first, answers the stored receipt with 200.
+#[utoipa::path(post, path = "/api/sms", tag = "sms", security(("bearer" = [])),
+    request_body(content = SmsMessage, content_type = "application/json"),
+    responses(
+        (status = 201, body = Receipt, description = "Stored from the text"),
+        (status = 200, body = Receipt, description = "Stored before (by SMS or by the app): its receipt"),
+        (status = 400, body = ApiError, description = "The text is not a whole, unchanged Kuaibao SMS (`fields` names             `text` with `garbled` for a text cut short or changed), names no active account (`username`), or `from`             is not a phone number; nothing is stored"),
+        (status = 403, body = ApiError, description = "The caller is a reporter, or the text's account is outside the             caller's area (`fields` names `text` with `not_permitted`); nothing is stored"),
+        (status = 409, body = ApiError, description = "The id is stored with other content"),
+        (status = 422, body = ApiError, description = "Answers not acceptable: `fields` names each"),
+        BadBody, NeedsSession, Unavailable,
+    ))]
+#[allow(dead_code)]
+fn paste_sms() {}
+
+/// An SMS gateway forwards a 短信首报, authenticated by its own secret
+/// (`KUAIBAO_SMS_GATEWAY_TOKEN`) rather than a session (401 when it is
+/// missing or wrong; requests count against the address's rate, 429). `from` is required
+/// and must be the phone number of the account the text names. Answers as
+/// `POST /api/sms`; 404 when no gateway is configured.
+#[utoipa::path(post, path = "/api/sms/gateway", tag = "sms", security(("bearer" = [])),
+    request_body(content = SmsMessage, content_type = "application/json"),
+    responses(
+        (status = 201, body = Receipt, description = "Stored from the text"),
+        (status = 200, body = Receipt, description = "Stored before (by SMS or by the app): its receipt"),
+        (status = 400, body = ApiError, description = "Not a whole, unchanged Kuaibao SMS, no `from`, or no such active             account; nothing is stored"),
+        (status = 403, body = ApiError, description = "`from` is not the phone number of the text's account             (`fields` names `from` with `not_permitted`); nothing is stored"),
+        (status = 404, body = ApiError, description = "No SMS gateway is configured"),
+        (status = 409, body = ApiError, description = "The id is stored with other content"),
+        (status = 422, body = ApiError, description = "Not acceptable, `fields` naming each fault: not a whole, \
+            unchanged Kuaibao SMS (`text`), no `from`, no such active account (`username`), or answers not \
+            acceptable; nothing is stored"),
+        BadBody, NeedsSession, Unavailable,
+    ))]
+#[allow(dead_code)]
+fn gateway_sms() {}
 
 /// One report, if the caller may read it.
 #[utoipa::path(get, path = "/api/reports/{id}", tag = "reports", security(("bearer" = [])),

@@ -65,6 +65,7 @@ pub async fn login(
             token,
             account: user.account,
             duty_phone,
+            sms_number: state.sms.number.clone(),
             expires_at,
         }),
     ))
@@ -76,6 +77,7 @@ pub async fn whoami(State(state): State<AppState>, caller: Caller) -> Result<Jso
     Ok(Json(SessionInfo {
         account: caller.0.user.account,
         duty_phone,
+        sms_number: state.sms.number.clone(),
         expires_at: caller.0.expires_at,
     }))
 }

@@ -14,7 +14,7 @@ use super::*;
 /// A 首报 of an earthquake (a template with a photo blank) graded
 /// `chosen` by its reporter (the example's figures suggest 一般), with
 /// `photos` announced for its photo blank.
-fn graded(chosen: Grade, photos: usize) -> Report {
+pub(crate) fn graded(chosen: Grade, photos: usize) -> Report {
     let template = catalogue::find("earthquake", 1).expect("the earthquake template");
     let mut report = incident(Stage::Initial, None, 0);
     report.template_id = template.id.into();

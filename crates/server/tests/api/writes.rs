@@ -63,7 +63,7 @@ pub(super) async fn stored(dirs: &Dirs, id: ReportId) -> bool {
 }
 
 /// The audit rows about `subject` with `action`.
-async fn audited(dirs: &Dirs, action: &str, subject: &str) -> Vec<audit::Entry> {
+pub(super) async fn audited(dirs: &Dirs, action: &str, subject: &str) -> Vec<audit::Entry> {
     let pool = dirs.pool().await;
     let all = audit::all(&pool).await.expect("the audit log");
     pool.close().await;

@@ -1,0 +1,216 @@
+//! 短信首报 arriving at the office: pasted by a duty officer, or posted by
+//! an SMS gateway. Either way the text becomes the record the phone holds,
+//! under its id (see `kuaibao_core::sms`), stored for the account it names
+//! once whoever entered it may write there.
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::Json;
+use kuaibao_core::protocol::{Receipt, AUTHORIZATION_HEADER, BEARER};
+use kuaibao_core::sms::{self, SmsMessage};
+use kuaibao_core::{validate, ErrorCode, FieldError, Report};
+use sha2::{Digest, Sha256};
+
+use super::error::AppError;
+use super::extract::JsonBody;
+use super::AppState;
+use crate::auth::Caller;
+use crate::db::accounts::{self, User};
+use crate::db::audit::Actor;
+use crate::db::reports::{self, Sender, SmsArrival, Stored};
+
+/// What the server was told about SMS (`KUAIBAO_SMS_*`).
+#[derive(Debug, Clone, Default)]
+pub struct SmsSettings {
+    /// Where phones send SMS reports, handed to them with their session.
+    pub number: Option<String>,
+    /// The SHA-256 of the gateway's secret; `None`: no gateway.
+    gateway_token_sha256: Option<[u8; 32]>,
+}
+
+impl SmsSettings {
+    pub fn new(config: &crate::config::Config) -> Self {
+        SmsSettings {
+            number: config.sms_number.clone(),
+            gateway_token_sha256: config.sms_gateway_token.as_deref().map(digest),
+        }
+    }
+
+    /// Whether `headers` carry the gateway's secret. The digests are
+    /// compared, not the secrets, so how long a comparison takes says
+    /// nothing about the secret.
+    fn is_gateway(&self, headers: &HeaderMap) -> bool {
+        let sent = headers
+            .get(AUTHORIZATION_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix(BEARER));
+        matches!((self.gateway_token_sha256, sent), (Some(want), Some(sent)) if digest(sent) == want)
+    }
+}
+
+fn digest(text: &str) -> [u8; 32] {
+    Sha256::digest(text.as_bytes()).into()
+}
+
+/// The device the audit log names for a gateway's messages.
+pub const GATEWAY_DEVICE: &str = "sms-gateway";
+
+/// `POST /api/sms`: a duty officer (or administrator) pastes a text. The
+/// account it names must be in the officer's area or below.
+pub async fn paste(
+    State(state): State<AppState>,
+    caller: Caller,
+    JsonBody(message): JsonBody<SmsMessage>,
+) -> Result<(StatusCode, Json<Receipt>), AppError> {
+    if !caller.role().reads_area() {
+        return Err(AppError::Forbidden(
+            "只有值班员和管理员可以录入短信报告 / only duty officers and administrators enter SMS reports".into(),
+        ));
+    }
+    let officer_area = caller.0.user.area_path.clone();
+    take(&state, message, caller.actor(), |author| {
+        author
+            .area_path
+            .starts_with(&officer_area)
+            .then_some(())
+            .ok_or_else(|| {
+                FieldError::new(
+                    "text",
+                    ErrorCode::NotPermitted,
+                    format!("短信署名的账号“{}”不在您的辖区，不能代为录入", author.account.username),
+                    format!("the account “{}” is outside your area", author.account.username),
+                )
+            })
+    })
+    .await
+}
+
+/// `POST /api/sms/gateway`: an SMS gateway forwards a text, with its own
+/// secret. The text must come from the phone number of the account it
+/// names: a gateway vouches for the number, not for what the text claims.
+pub async fn gateway(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    JsonBody(message): JsonBody<SmsMessage>,
+) -> Result<(StatusCode, Json<Receipt>), AppError> {
+    if state.sms.gateway_token_sha256.is_none() {
+        return Err(AppError::NotFound(
+            "本服务器未启用短信网关（KUAIBAO_SMS_GATEWAY_TOKEN）/ no SMS gateway is configured".into(),
+        ));
+    }
+    if !state.sms.is_gateway(&headers) {
+        return Err(AppError::Unauthorized(
+            "短信网关密钥不对 / the gateway's token is missing or wrong".into(),
+        ));
+    }
+    let Some(from) = message.from_digits() else {
+        return Err(AppError::InvalidForm(vec![FieldError::new(
+            "from",
+            ErrorCode::Required,
+            "网关须提供发信号码",
+            "the gateway must give the number the text came from",
+        )]));
+    };
+    let gateway = Actor {
+        user_id: None,
+        device_id: Some(GATEWAY_DEVICE.to_owned()),
+    };
+    take(&state, message, gateway, |author| {
+        let own = sms::phone_digits(&author.account.phone);
+        (!own.is_empty() && own == from).then_some(()).ok_or_else(|| {
+            FieldError::new(
+                "from",
+                ErrorCode::NotPermitted,
+                format!(
+                    "发信号码与账号“{}”登记的手机号不符，未录入。请值班员电话核实后在值班台粘贴录入。",
+                    author.account.username
+                ),
+                format!(
+                    "the text did not come from the phone number of “{}”; nothing stored",
+                    author.account.username
+                ),
+            )
+        })
+    })
+    .await
+}
+
+/// Parses, authorizes, judges and stores one text, entered by `entered_by`;
+/// `may_enter` says whether the text's account may be written for by
+/// whoever entered it. Refusals store nothing (a refused authorization is
+/// logged in the audit trail).
+async fn take(
+    state: &AppState,
+    message: SmsMessage,
+    entered_by: Actor,
+    may_enter: impl FnOnce(&User) -> Result<(), FieldError>,
+) -> Result<(StatusCode, Json<Receipt>), AppError> {
+    let errors = message.check();
+    if !errors.is_empty() {
+        return Err(AppError::InvalidForm(errors));
+    }
+    let parsed = sms::parse(&message.text).map_err(AppError::InvalidForm)?;
+    let report = parsed.report;
+    let author = match accounts::user_by_name(&state.pool, &parsed.username).await? {
+        Some(user) if !user.disabled => user,
+        _ => {
+            return Err(AppError::InvalidForm(vec![FieldError::new(
+                "username",
+                ErrorCode::UnknownField,
+                format!("没有账号“{}”（或已停用），请电话核实报告人", parsed.username),
+                format!("no active account “{}”", parsed.username),
+            )]))
+        }
+    };
+    if let Err(refusal) = may_enter(&author) {
+        tracing::warn!(id = %report.id, user = %author.account.id, "SMS report refused: {}", refusal.en);
+        reports::audit_refusal(&state.pool, &entered_by, &report, &refusal.en).await?;
+        return Err(AppError::NotPermitted(vec![refusal]));
+    }
+    // Only first records come by SMS, so the admission rules have nothing
+    // to ask but photos, which follow with the app's copy and are asked of
+    // it then (see `admission::is_stored`).
+    let template = judge(&report)?;
+    let sender = Sender {
+        user_id: author.account.id.clone(),
+        area_id: author.account.area.id.clone(),
+        device_id: None,
+        clock_offset_ms: None,
+        sms: Some(SmsArrival {
+            entered_by,
+            text: message.text.clone(),
+            from: message.from.clone(),
+        }),
+    };
+    match reports::store(&state.pool, &report, template, &sender).await? {
+        Stored::Created(receipt) => {
+            tracing::info!(id = %receipt.id, seq = receipt.seq, "SMS report stored");
+            state.changes.report_stored(report.thread_id(), &author.area_path);
+            Ok((StatusCode::CREATED, Json(receipt)))
+        }
+        Stored::Replayed(receipt) => Ok((StatusCode::OK, Json(receipt))),
+        Stored::Conflict => {
+            tracing::warn!(id = %report.id, "SMS report refused: id stored with other content");
+            Err(AppError::Conflict(report.id))
+        }
+        Stored::PhotoConflict(photo) => Err(AppError::PhotoConflict(photo)),
+    }
+}
+
+/// The record judged as the app's would be, but for its photos: they
+/// follow when the app syncs, so a photo blank's minimum is not asked yet.
+fn judge(report: &Report) -> Result<&'static kuaibao_core::Template, AppError> {
+    match validate(report) {
+        Ok(template) => Ok(template),
+        Err(errors) => {
+            let errors: Vec<FieldError> = errors
+                .into_iter()
+                .filter(|e| e.code != ErrorCode::PhotosMissing)
+                .collect();
+            match kuaibao_core::catalogue::find(&report.template_id, report.template_version) {
+                Some(template) if errors.is_empty() => Ok(template),
+                _ => Err(AppError::InvalidReport(errors)),
+            }
+        }
+    }
+}

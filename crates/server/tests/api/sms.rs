@@ -1,0 +1,263 @@
+//! 短信首报 (issue 18): a first record that came as a text message, pasted
+//! at the desk or forwarded by a gateway, is the record the phone holds,
+//! under its id; the app's later copy completes it (photos added, one
+//! record, the receipt saying it came by SMS first). A text cut short or
+//! changed is refused naming the text; a text may be entered only by an
+//! office of the account's area or above, or by the gateway from the
+//! account's own phone, and a refusal stores nothing.
+
+use kuaibao_core::account::Role;
+use kuaibao_core::sms::{self, SmsMessage, GATEWAY_PATH, PASTE_PATH};
+use kuaibao_core::Grade;
+use kuaibao_server::db::accounts::{self, ProfileChange};
+use kuaibao_server::db::audit::Actor;
+
+use super::evidence::graded;
+use super::office::user_in;
+use super::writes::{audited, stored};
+use super::*;
+
+/// The gateway's secret in the tests that configure one.
+const GATEWAY_TOKEN: &str = "test-gateway-secret-0123456789abcdef";
+/// The reporter's own mobile in those tests.
+const REPORTER_PHONE: &str = "138 0013 8000";
+
+impl TestApp {
+    async fn paste(&self, client: &Client, text: &str) -> Response {
+        client
+            .post(self.url(PASTE_PATH))
+            .json(&SmsMessage {
+                text: text.to_owned(),
+                from: None,
+            })
+            .send()
+            .await
+            .expect("POST /api/sms")
+    }
+
+    async fn forward(&self, token: Option<&str>, from: Option<&str>, text: &str) -> Response {
+        let client = token.map_or_else(Client::new, authorized);
+        client
+            .post(self.url(GATEWAY_PATH))
+            .json(&SmsMessage {
+                text: text.to_owned(),
+                from: from.map(str::to_owned),
+            })
+            .send()
+            .await
+            .expect("POST /api/sms/gateway")
+    }
+}
+
+/// A 较大 earthquake's 首报 with one photo announced: the kind of record
+/// that must reach the office when only SMS works, and needs its photo.
+fn grave_first() -> Report {
+    graded(Grade::III, 1)
+}
+
+/// The refusal's status and the fields and codes it names.
+async fn refusal(res: Response) -> (StatusCode, Vec<(String, ErrorCode)>, String) {
+    let (status, error) = api_error(res).await;
+    let fields = error.fields.iter().map(|f| (f.field.clone(), f.code)).collect();
+    let zh = error.fields.first().map_or(error.message, |f| f.zh.clone());
+    (status, fields, zh)
+}
+
+#[tokio::test]
+async fn an_sms_first_report_and_the_apps_later_copy_are_one_record() {
+    let (app, dirs) = spawn_app().await;
+    let officer = user_in(&dirs, &app, "officer-t1", Role::Officer, "d-t1").await;
+    let report = grave_first();
+    let text = sms::encode(&report, REPORTER).expect("a first record goes by SMS");
+
+    let by_sms = receipt(app.paste(&officer, &text).await, StatusCode::CREATED).await;
+    assert!(by_sms.via_sms);
+    assert_eq!(by_sms.id, report.id);
+    // The same text pasted again (or sent twice) is the same record.
+    assert_eq!(receipt(app.paste(&officer, &text).await, StatusCode::OK).await, by_sms);
+    // The office reads it at once, as the reporter's, without its photo yet.
+    let thread = app.thread_as(&officer, report.id).await;
+    assert_eq!(thread.records.len(), 1);
+    assert_eq!(thread.records[0].report.answers, report.answers);
+    assert!(thread.records[0].report.photos.is_empty());
+    assert!(thread.records[0].receipt.via_sms);
+    let entries = audited(&dirs, "report.store", &report.id.to_string()).await;
+    assert_eq!(entries.len(), 1);
+    assert_ne!(entries[0].actor_id, None, "the officer who entered it is named");
+    assert!(entries[0].detail.contains("\"via\":\"sms\""), "{}", entries[0].detail);
+
+    // The app syncs the full record later: it completes the SMS one.
+    let by_app = receipt(app.submit(&report).await, StatusCode::CREATED).await;
+    assert_eq!(by_app, by_sms, "the receipt is the SMS's: same seq, same time, via SMS");
+    assert_eq!(receipt(app.submit(&report).await, StatusCode::OK).await, by_sms);
+    // And a late copy of the text changes nothing.
+    assert_eq!(receipt(app.paste(&officer, &text).await, StatusCode::OK).await, by_sms);
+
+    let mine: Vec<StoredReport> = app
+        .list()
+        .await
+        .into_iter()
+        .filter(|s| s.report.id == report.id)
+        .collect();
+    assert_eq!(mine.len(), 1, "one record, not two");
+    assert_eq!(mine[0].report, report, "read as the app's copy, photos and all");
+    assert_eq!(mine[0].photos.expected, 1, "its photo is awaited");
+    assert_eq!(audited(&dirs, "report.complete", &report.id.to_string()).await.len(), 1);
+    let inbox = app.inbox(&officer, &[]).await;
+    assert_eq!(inbox.threads.iter().filter(|t| t.thread_id == report.id).count(), 1);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_text_cut_short_or_changed_is_refused_naming_it_and_nothing_is_stored() {
+    let (app, dirs) = spawn_app().await;
+    let officer = user_in(&dirs, &app, "officer-t1", Role::Officer, "d-t1").await;
+    let report = grave_first();
+    let text = sms::encode(&report, REPORTER).expect("sendable");
+    let cut: String = text.chars().take(text.chars().count() - 20).collect();
+    let changed = text.replacen("：", "：8", 1);
+    for bad in [cut.as_str(), changed.as_str(), "明天上午开会", ""] {
+        let (status, fields, zh) = refusal(app.paste(&officer, bad).await).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+        assert_eq!(fields[0].0, "text", "{bad}: {fields:?}");
+        assert!(zh.contains('请'), "says what to do: {zh}");
+    }
+    let (_, fields, _) = refusal(app.paste(&officer, &cut).await).await;
+    assert_eq!(fields, vec![("text".to_owned(), ErrorCode::Garbled)]);
+    // A flood is refused whole.
+    let (status, fields, _) = refusal(app.paste(&officer, &"字".repeat(sms::MAX_CHARS + 1)).await).await;
+    assert_eq!(
+        (status, fields[0].1),
+        (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::TooLong)
+    );
+    // A whole text naming an account there is not.
+    let stranger = sms::encode(&report, "nobody").expect("sendable");
+    let (_, fields, _) = refusal(app.paste(&officer, &stranger).await).await;
+    assert_eq!(fields[0].0, "username");
+    assert!(!stored(&dirs, report.id).await, "nothing stored");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn only_an_office_of_the_reporters_area_or_above_enters_a_text() {
+    let (app, dirs) = spawn_app().await;
+    let neighbour = user_in(&dirs, &app, "officer-t2", Role::Officer, "d-t2").await;
+    let report = grave_first();
+    let text = sms::encode(&report, REPORTER).expect("sendable");
+
+    let (status, fields, zh) = refusal(app.paste(&neighbour, &text).await).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(fields, vec![("text".to_owned(), ErrorCode::NotPermitted)]);
+    assert!(zh.contains("辖区"), "{zh}");
+    assert!(!stored(&dirs, report.id).await, "nothing stored");
+    assert_eq!(audited(&dirs, "report.refuse", &report.id.to_string()).await.len(), 1);
+
+    // A reporter cannot enter texts at all, even her own.
+    let (status, _, _) = refusal(app.paste(&app.client, &text).await).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(!stored(&dirs, report.id).await, "nothing stored");
+
+    // The district's administrator may.
+    let by_sms = receipt(app.paste(&app.admin, &text).await, StatusCode::CREATED).await;
+    assert!(by_sms.via_sms);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_apps_copy_that_says_otherwise_is_a_conflict_and_completes_nothing() {
+    let (app, dirs) = spawn_app().await;
+    let officer = user_in(&dirs, &app, "officer-t1", Role::Officer, "d-t1").await;
+    let report = grave_first();
+    let text = sms::encode(&report, REPORTER).expect("sendable");
+    receipt(app.paste(&officer, &text).await, StatusCode::CREATED).await;
+
+    let mut other = report.clone();
+    other.answers.insert("place".to_owned(), "另一个地方".to_owned());
+    let (status, _) = api_error(app.submit(&other).await).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    // Another account's copy under the same id is no completion either.
+    let officer_copy = app.submit_by(&officer, &report).await;
+    assert_eq!(officer_copy.status(), StatusCode::CONFLICT);
+    assert!(audited(&dirs, "report.complete", &report.id.to_string())
+        .await
+        .is_empty());
+    // The right copy still completes it.
+    assert!(receipt(app.submit(&report).await, StatusCode::CREATED).await.via_sms);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_text_of_a_record_the_app_delivered_first_answers_its_receipt() {
+    let (app, dirs) = spawn_app().await;
+    let officer = user_in(&dirs, &app, "officer-t1", Role::Officer, "d-t1").await;
+    let report = grave_first();
+    let by_app = receipt(app.submit(&report).await, StatusCode::CREATED).await;
+    let text = sms::encode(&report, REPORTER).expect("sendable");
+    let late = receipt(app.paste(&officer, &text).await, StatusCode::OK).await;
+    assert_eq!(late, by_app);
+    assert!(!late.via_sms, "it did not come by SMS first");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_gateway_needs_its_secret_and_the_reporters_own_number() {
+    let dirs = dirs();
+    let app = start_with(&dirs, |c| {
+        c.sms_gateway_token = Some(GATEWAY_TOKEN.to_owned());
+        c.sms_number = Some("106 5550 1234".to_owned());
+    })
+    .await;
+    let pool = dirs.pool().await;
+    let change = ProfileChange {
+        phone: Some(REPORTER_PHONE.to_owned()),
+        ..ProfileChange::default()
+    };
+    accounts::set_profile(&pool, &Actor::command_line(), REPORTER, &change)
+        .await
+        .expect("store")
+        .expect("profile set");
+    pool.close().await;
+    // Phones are told where to send texts.
+    assert_eq!(
+        session_of(&app.base, REPORTER).await.sms_number.as_deref(),
+        Some("106 5550 1234")
+    );
+
+    let report = grave_first();
+    let text = sms::encode(&report, REPORTER).expect("sendable");
+    let mine = Some("+86 13800138000");
+    for token in [None, Some("wrong-secret-0123456789abcdef0123456789")] {
+        let (status, _) = api_error(app.forward(token, mine, &text).await).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+    // A session is not the gateway's secret.
+    let (status, _) = api_error(app.forward(Some(&app.token), mine, &text).await).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    // From another phone: refused, logged, nothing stored.
+    let (status, fields, zh) = refusal(app.forward(Some(GATEWAY_TOKEN), Some("13900000000"), &text).await).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(fields, vec![("from".to_owned(), ErrorCode::NotPermitted)]);
+    assert!(zh.contains("值班台"), "{zh}");
+    let (status, fields, _) = refusal(app.forward(Some(GATEWAY_TOKEN), None, &text).await).await;
+    assert_eq!(
+        (status, fields[0].0.as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, "from")
+    );
+    assert!(!stored(&dirs, report.id).await, "nothing stored");
+
+    let by_sms = receipt(app.forward(Some(GATEWAY_TOKEN), mine, &text).await, StatusCode::CREATED).await;
+    assert!(by_sms.via_sms);
+    let entries = audited(&dirs, "report.store", &report.id.to_string()).await;
+    assert_eq!(entries[0].device_id.as_deref(), Some("sms-gateway"));
+    assert_eq!(receipt(app.submit(&report).await, StatusCode::CREATED).await, by_sms);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn without_a_gateway_its_endpoint_is_not_there() {
+    let (app, _dirs) = spawn_app().await;
+    let text = sms::encode(&grave_first(), REPORTER).expect("sendable");
+    let (status, _) = api_error(app.forward(Some(GATEWAY_TOKEN), Some(REPORTER_PHONE), &text).await).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    app.stop().await;
+}

@@ -1,0 +1,31 @@
+//! Any text as an SMS report pasted at the desk or posted by a gateway.
+//!
+//! `sms::parse` must refuse it with errors or give a record; a record it
+//! gives must survive being sent again: its text, as the phone would write
+//! it, parses back to the very same record and account.
+
+#![no_main]
+
+use kuaibao_core::sms;
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let parsed = match sms::parse(text) {
+        Ok(parsed) => parsed,
+        Err(errors) => {
+            assert!(!errors.is_empty(), "a refusal names its reasons");
+            return;
+        }
+    };
+    // A text may carry what the phone would never send (a reserved
+    // character, say); what it can send must come back as it was.
+    let Ok(again) = sms::encode(&parsed.report, &parsed.username) else {
+        return;
+    };
+    let back = sms::parse(&again).expect("a text the phone writes parses");
+    assert_eq!(back.report, parsed.report);
+    assert_eq!(back.username, parsed.username);
+});
