@@ -28,6 +28,16 @@ pub const DELIVERED_LATE: Text = Text::new(
     "written in time, delivered late (no signal) by",
 );
 pub const RULES_IN_FORCE: Text = Text::new("报送时限规则", "Reporting deadline rules");
+/// 短信首报 (components/sms_button.rs).
+pub const SMS_SEND: Text = Text::new("没有网络？发短信报送首报", "No data? Send the first report by SMS");
+pub const SMS_PARTS: Text = Text::new("（约 {n} 条短信）", "({n} SMS parts)");
+pub const SMS_HINT: Text = Text::new(
+    "短信内容已写好，请不要改动，直接发送。值班室收到即算报送；有网络后本报告和照片仍会自动补发，不会重复。",
+    "The text is ready: send it unchanged. The office counts it on arrival; the app still sends this report and its photos when data returns, without a duplicate.",
+);
+pub const SMS_SHOW_TEXT: Text = Text::new("查看短信内容", "Show the text");
+/// A delivered record that reached the office by SMS first.
+pub const VIA_SMS: Text = Text::new("短信先到", "by SMS first");
 pub const CALL_OFFICE: Text = Text::new("电话报告值班室", "Call the duty office");
 pub const LOG_CALL: Text = Text::new(
     "已电话报告值班室：记录通话时间",

@@ -61,9 +61,14 @@ pub fn StatusLine(
                 "delivered",
                 t(words::DELIVERED),
                 format!(
-                    "{} {} · {} {}",
+                    "{} {}{} · {} {}",
                     t(words::RECEIVED_AT),
                     crate::timefmt::ymd_hms(&receipt.received_at.with_timezone(&beijing()).naive_local()),
+                    if receipt.via_sms {
+                        format!("（{}）", t(words::VIA_SMS))
+                    } else {
+                        String::new()
+                    },
                     t(words::RECEIPT_NO),
                     receipt.seq
                 ),

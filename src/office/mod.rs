@@ -7,8 +7,8 @@
 //!
 //! - `api/`: requests with the token; `events/`: the live stream;
 //! - `state`, `route`: the shared state and the open view;
-//! - `login/`, `inbox/`, `incident/`, `ledger/`, `statistics/`, `exports/`:
-//!   the views.
+//! - `login/`, `inbox/`, `incident/`, `ledger/`, `statistics/`, `exports/`,
+//!   `sms/` (录入短信首报): the views.
 //!
 //! What is decided rather than drawn (stage changes, live countdowns, the
 //! filter, the stream's parser, the closing of a hazard) is in the core
@@ -26,6 +26,7 @@ mod ledger;
 mod login;
 mod map;
 mod route;
+mod sms;
 mod state;
 mod statistics;
 

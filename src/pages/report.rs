@@ -5,7 +5,9 @@ use kuaibao_core::validate::beijing;
 use kuaibao_core::{ErrorCode, Family, FieldError, ReportId, Stage, Template};
 use leptos::prelude::*;
 
-use crate::components::{CallButton, DeadlineList, GradePanel, OfficeRequests, SentenceForm, StatusLine, ThreadChain};
+use crate::components::{
+    CallButton, DeadlineList, GradePanel, OfficeRequests, SentenceForm, SmsButton, StatusLine, ThreadChain,
+};
 use crate::drafts::SaveState;
 use crate::platform;
 use crate::state::AppState;
@@ -279,6 +281,7 @@ fn SubmittedReport(id: ReportId) -> impl IntoView {
         view! {
             {heading(state, template, report.stage)}
             <StatusLine report=report.clone()/>
+            <SmsButton report=report.clone()/>
             <OfficeRequests thread_id/>
             <Times report=report.clone()/>
             <div class="sentence readonly">

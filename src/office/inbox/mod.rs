@@ -13,6 +13,7 @@ use leptos::prelude::*;
 use super::api::{self, ApiFail};
 use super::exports::ListExports;
 use super::route::Route;
+use super::sms::SmsPaste;
 use super::state::Desk;
 use filters::FilterBar;
 use line::InboxLine;
@@ -138,6 +139,7 @@ pub fn InboxPage() -> impl IntoView {
     view! {
         <section class="inbox-page" aria-labelledby="inbox-title">
             <h2 id="inbox-title">"收件箱"</h2>
+            <SmsPaste/>
             <FilterBar current errors=field_errors areas/>
             <ListExports query=export_query/>
             {body}

@@ -42,7 +42,13 @@ pub fn RecordCard(
         (bj, None) => bj,
         (bj, Some(zone)) => format!("{bj}（手机时区 {zone}）"),
     };
-    let received = crate::office::bj(record.receipt.received_at);
+    // A record that came as a 短信首报 was received when the text was; the
+    // app's copy (photos and all) completed it later.
+    let received = format!(
+        "{}{}",
+        crate::office::bj(record.receipt.received_at),
+        if record.receipt.via_sms { "（短信首报）" } else { "" }
+    );
     let offset = offset_words(record.receipt.clock_offset_ms, Lang::Zh);
     let sentence = fill_report(&report, Lang::Zh).unwrap_or_else(|| format!("（模板 {} 未知）", report.template_id));
     let changes = previous.map(|p| {

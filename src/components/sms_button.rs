@@ -1,0 +1,63 @@
+use kuaibao_core::sms;
+use leptos::prelude::*;
+
+use crate::state::AppState;
+use crate::store::{LocalReport, Status};
+use crate::words;
+
+/// 「发短信报送首报」: while a first record waits for data and there is no
+/// signal for it (or sending failed), the worker can send it as one text
+/// message (`sms:`) to the office's SMS number (or, without one, the duty
+/// phone). The text carries the record itself (see `kuaibao_core::sms`), so
+/// the office stores the very record, under its id; the app still sends its
+/// copy with the photos when data returns, and it is one report.
+#[component]
+pub fn SmsButton(report: LocalReport) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    // Sent under the account that submitted it, as the app's copy will be.
+    let username = report.author.as_ref().map(|a| a.username.clone());
+    let Some(text) = report.submission().zip(username).map(|(r, u)| sms::encode(&r, &u)) else {
+        return ().into_any();
+    };
+    let failing = matches!(&report.status, Status::Waiting { last_error: Some(_), .. });
+    let waiting = matches!(report.status, Status::Waiting { .. } | Status::Sending { .. });
+    let shown = move || waiting && (failing || !state.online.get());
+    let number = move || {
+        state.session.with(|s| {
+            s.as_ref()
+                .and_then(|s| s.session.sms_number.clone().or_else(|| s.session.duty_phone.clone()))
+        })
+    };
+    view! {
+        <Show when=shown>
+            <section class="sms" data-testid="sms">
+                {match text.clone() {
+                    Ok(text) => {
+                        let parts = sms::parts(&text);
+                        let body = String::from(js_sys::encode_uri_component(&text));
+                        let href = move || {
+                            let to = number().map(|n| n.replace([' ', '-'], "")).unwrap_or_default();
+                            // `?&body=`: Android reads `?body=`, iOS `&body=`; both accept this.
+                            format!("sms:{to}?&body={body}")
+                        };
+                        let preview = text.clone();
+                        view! {
+                            <a class="button big" href=href data-testid="sms-send">
+                                {move || state.t(words::SMS_SEND)}
+                                " "<span class="parts">{move || state.t(words::SMS_PARTS).replace("{n}", &parts.to_string())}</span>
+                            </a>
+                            <p class="hint">{move || state.t(words::SMS_HINT)}</p>
+                            <details>
+                                <summary>{move || state.t(words::SMS_SHOW_TEXT)}</summary>
+                                <pre class="sms-text" data-testid="sms-text">{preview}</pre>
+                            </details>
+                        }
+                        .into_any()
+                    }
+                    Err(why) => view! { <p class="hint" data-testid="sms-not-sendable">{why.zh()}</p> }.into_any(),
+                }}
+            </section>
+        </Show>
+    }
+    .into_any()
+}

@@ -1,0 +1,103 @@
+// 短信首报 in real browsers, against the real server (issue 18): a worker
+// with no data submits a 首报 and finds it ready as one SMS (`sms:` to the
+// office's number, the text carrying the record itself); the duty officer
+// pastes the text at the desk (a cut text is refused, naming it) and the
+// record is stored as the worker's, under its id, received when the text
+// was; when the phone's data returns its own copy is the same report —
+// one record, the receipt saying it came by SMS first. Screenshots at
+// 360×640 and 1366×768 go to $SMS_SCREENSHOTS when it is set.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+import { startServer, openPhone, openApp, openDesk, home, form, thread, OFFICER } from './helpers.mjs';
+
+const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+const SHOTS = process.env.SMS_SCREENSHOTS;
+const SMS_NUMBER = '106 5550 1234';
+
+let server;
+let phone;
+let browser;
+before(async () => {
+  server = await startServer({ KUAIBAO_SMS_NUMBER: SMS_NUMBER });
+  phone = await openPhone();
+  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+});
+after(async () => { await browser?.close(); await phone?.close(); await server?.stop(); });
+
+async function shot(page, name) {
+  if (SHOTS) await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: false });
+}
+
+test('a 短信首报 pasted at the desk and the app\'s later sync are one report', { timeout: 120_000 }, async () => {
+  const { page, context } = phone;
+  await openApp(page, server.url);
+  await context.setOffline(true);
+  await home(page).newReport();
+  await form(page).fill();
+  await form(page).waitSaved();
+  await form(page).submit.click();
+  await home(page).waitForStatus('waiting');
+  await home(page).items.first().getByRole('link').click();
+
+  // No data: the record is offered as one SMS to the office's number.
+  const send = page.getByTestId('sms-send');
+  await send.waitFor();
+  await send.scrollIntoViewIfNeeded();
+  await shot(page, 'sms-phone');
+  const href = await send.getAttribute('href');
+  assert.match(href, /^sms:10655501234\?&body=/);
+  const text = decodeURIComponent(href.split('&body=')[1]);
+  assert.match(text, /^【快报】首报：/);
+  assert.match(text, /地点：青石村三组后山/);
+  assert.match(text, /\n#KB1 [0-9a-f]{8} [0-9a-f-]{36} /);
+  assert.match(await send.innerText(), /约 \d+ 条短信/);
+  assert.equal(await page.getByTestId('sms-text').textContent(), text, 'the text shown is the text sent');
+  const id = text.split('\n').at(-1).split(' ')[2];
+
+  const desk = await openDesk(browser, server.url, OFFICER, { width: 1366, height: 768 });
+  const d = desk.page;
+  await d.getByTestId('sms-paste').locator('summary').click();
+  // Cut short on the way: refused at the text, nothing stored.
+  await d.getByLabel('短信原文').fill(text.slice(0, -30));
+  await d.getByTestId('sms-submit').click();
+  await d.getByTestId('sms-text-error').filter({ hasText: /不完整|校验码/ }).waitFor();
+  await shot(d, 'sms-desk-refused');
+  assert.equal((await server.reports()).length, 0, 'nothing stored from a cut text');
+
+  await d.getByLabel('短信原文').fill(text);
+  await d.getByTestId('sms-submit').click();
+  await d.waitForURL(new RegExp(`#/thread/${id}$`));
+  await d.getByText('（短信首报）').first().waitFor();
+  await shot(d, 'sms-desk-thread');
+  const bySms = await thread(server, id);
+  assert.equal(bySms.records.length, 1);
+  assert.equal(bySms.records[0].receipt.via_sms, true);
+  assert.equal(bySms.records[0].report.answers.place, '青石村三组后山');
+
+  // Data returns: the phone's own copy is the same report.
+  await context.setOffline(false);
+  const status = page.getByTestId('report-status').first();
+  await page.locator('[data-testid=report-status][data-state=delivered]').first().waitFor({ timeout: 30_000 });
+  assert.match(await status.innerText(), /短信先到/);
+  await assert.rejects(page.getByTestId('sms-send').waitFor({ timeout: 1_000 }), 'no SMS offered once delivered');
+  const after = await thread(server, id);
+  assert.equal(after.records.length, 1, 'one record, not two');
+  assert.equal(after.records[0].receipt.seq, bySms.records[0].receipt.seq);
+  assert.equal(after.records[0].receipt.received_at, bySms.records[0].receipt.received_at);
+  assert.equal((await server.reports()).filter((r) => r.report.id === id).length, 1);
+  await desk.context.close();
+});
+
+test('the phone at 360×640 and the paste form at a phone-sized desk fit the screen', { timeout: 60_000 }, async () => {
+  const desk = await openDesk(browser, server.url, OFFICER, { width: 360, height: 640 });
+  await desk.page.getByTestId('sms-paste').locator('summary').click();
+  const box = await desk.page.getByLabel('短信原文').boundingBox();
+  assert.ok(box.x >= 0 && box.x + box.width <= 360, `the text area fits: ${JSON.stringify(box)}`);
+  const button = await desk.page.getByTestId('sms-submit').boundingBox();
+  assert.ok(button.height >= 48, `a 48 px target: ${button.height}`);
+  await shot(desk.page, 'sms-desk-phone');
+  await desk.context.close();
+});
