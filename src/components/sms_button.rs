@@ -19,7 +19,13 @@ pub fn SmsButton(report: LocalReport) -> impl IntoView {
     let Some(text) = report.submission().zip(username).map(|(r, u)| sms::encode(&r, &u)) else {
         return ().into_any();
     };
-    let failing = matches!(&report.status, Status::Waiting { last_error: Some(_), .. });
+    let failing = matches!(
+        &report.status,
+        Status::Waiting {
+            last_error: Some(_),
+            ..
+        }
+    );
     let waiting = matches!(report.status, Status::Waiting { .. } | Status::Sending { .. });
     let shown = move || waiting && (failing || !state.online.get());
     let number = move || {

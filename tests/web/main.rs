@@ -60,6 +60,7 @@ pub fn session(username: &str, token: &str, ends_in_ms: i64) -> Session {
             post: String::new(),
         },
         duty_phone: None,
+        sms_number: None,
         expires_at: chrono::DateTime::from_timestamp_millis(now + ends_in_ms).expect("a time"),
     }
 }

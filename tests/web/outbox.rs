@@ -51,6 +51,7 @@ fn receipt(id: ReportId, seq: i64) -> HttpAnswer {
         seq,
         received_at: chrono::Utc::now(),
         clock_offset_ms: None,
+        via_sms: false,
     };
     HttpAnswer {
         status: 201,

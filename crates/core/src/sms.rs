@@ -616,12 +616,7 @@ mod tests {
         let text = encode(&report, "u").expect("sendable");
         // Cut anywhere: the code line is last, so it goes or breaks first.
         for keep in [text.len() / 3, text.len() / 2, text.len() - 3] {
-            let cut = text
-                .char_indices()
-                .map(|(i, _)| i)
-                .filter(|&i| i <= keep)
-                .last()
-                .unwrap_or(0);
+            let cut = (0..=keep).rev().find(|&i| text.is_char_boundary(i)).unwrap_or(0);
             let errors = parse(&text[..cut]).expect_err("cut text refused");
             assert!(
                 errors.iter().any(|e| e.field == "text" && e.zh.contains("不")),

@@ -377,8 +377,9 @@ async fn store_path(url: &str, token: &str) -> f64 {
                 let sender = db::reports::Sender {
                     user_id: session.user.account.id.clone(),
                     area_id: session.user.account.area.id.clone(),
-                    device_id: session.device_id.clone(),
+                    device_id: Some(session.device_id.clone()),
                     clock_offset_ms: None,
+                    sms: None,
                 };
                 let stored = db::reports::store(&pool, &report, template, &sender)
                     .await

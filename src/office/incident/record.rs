@@ -47,7 +47,11 @@ pub fn RecordCard(
     let received = format!(
         "{}{}",
         crate::office::bj(record.receipt.received_at),
-        if record.receipt.via_sms { "（短信首报）" } else { "" }
+        if record.receipt.via_sms {
+            "（短信首报）"
+        } else {
+            ""
+        }
     );
     let offset = offset_words(record.receipt.clock_offset_ms, Lang::Zh);
     let sentence = fill_report(&report, Lang::Zh).unwrap_or_else(|| format!("（模板 {} 未知）", report.template_id));

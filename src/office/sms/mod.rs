@@ -50,7 +50,13 @@ pub fn SmsPaste() -> impl IntoView {
                 Err(ApiFail::Fields { message, fields }) => {
                     let named = fields.iter().any(|f| SHOWN_FIELDS.contains(&f.field.as_str()));
                     if !named {
-                        general.set(Some(ApiFail::Fields { message, fields: fields.clone() }.words()));
+                        general.set(Some(
+                            ApiFail::Fields {
+                                message,
+                                fields: fields.clone(),
+                            }
+                            .words(),
+                        ));
                     }
                     errors.set(fields);
                 }
