@@ -28,6 +28,8 @@ pub const DELIVERED_LATE: Text = Text::new(
     "written in time, delivered late (no signal) by",
 );
 pub const RULES_IN_FORCE: Text = Text::new("报送时限规则", "Reporting deadline rules");
+/// The app's build id (see `crate::crash::BUILD`), for a crash report.
+pub const BUILD: Text = Text::new("快报版本", "App build");
 pub const CALL_OFFICE: Text = Text::new("电话报告值班室", "Call the duty office");
 pub const LOG_CALL: Text = Text::new(
     "已电话报告值班室：记录通话时间",

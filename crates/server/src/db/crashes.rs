@@ -60,7 +60,9 @@ pub async fn store(
             .map(|(at,)| parse_time(&id, at))
             .transpose()?
             .unwrap_or(now);
-        return Ok(Stored::OverBound((oldest + Duration::hours(1) - now).max(Duration::seconds(1))));
+        return Ok(Stored::OverBound(
+            (oldest + Duration::hours(1) - now).max(Duration::seconds(1)),
+        ));
     }
     let mut tx = conn.begin().await?;
     let new: Option<(i64,)> = sqlx::query_as(

@@ -5,7 +5,9 @@
 //! and an account's hourly bound answers 429, nothing stored either way.
 
 use kuaibao_core::account::Role;
-use kuaibao_core::crash::{CrashKind, CrashList, CrashReport, CRASHES_PATH, MAX_MESSAGE_CHARS, MAX_PER_ACCOUNT_PER_HOUR};
+use kuaibao_core::crash::{
+    CrashKind, CrashList, CrashReport, CRASHES_PATH, MAX_MESSAGE_CHARS, MAX_PER_ACCOUNT_PER_HOUR,
+};
 use uuid::Uuid;
 
 use super::office::user_in;
@@ -70,10 +72,7 @@ async fn a_reporters_crash_is_stored_once_and_listed_for_the_admin_by_build() {
     assert_eq!((status, error.error), (StatusCode::CONFLICT, ApiErrorCode::Conflict));
     // A second build, and a JS error of the first.
     let second = crash("def5678");
-    assert_eq!(
-        app.send_crash(&app.client, &second).await.status(),
-        StatusCode::CREATED
-    );
+    assert_eq!(app.send_crash(&app.client, &second).await.status(), StatusCode::CREATED);
     let js = CrashReport {
         kind: CrashKind::Error,
         message: "RuntimeError: unreachable\n    at wasm-function[812]:0x4f2a1".to_owned(),
@@ -189,7 +188,10 @@ async fn oversized_and_hostile_fields_are_refused_naming_the_field_and_nothing_i
     ];
     for (report, expected) in cases {
         let (status, error) = api_error(app.send_crash(&app.client, &report).await).await;
-        assert_eq!((status, error.error), (StatusCode::UNPROCESSABLE_ENTITY, ApiErrorCode::BadRequest));
+        assert_eq!(
+            (status, error.error),
+            (StatusCode::UNPROCESSABLE_ENTITY, ApiErrorCode::BadRequest)
+        );
         let fields: Vec<(String, ErrorCode)> = error.fields.into_iter().map(|e| (e.field, e.code)).collect();
         let expected: Vec<(String, ErrorCode)> = expected.iter().map(|(f, c)| (f.to_string(), *c)).collect();
         assert_eq!(fields, expected);
@@ -217,10 +219,7 @@ async fn an_account_over_its_hourly_bound_gets_429_and_nothing_is_stored() {
     let mut sent = Vec::new();
     for _ in 0..MAX_PER_ACCOUNT_PER_HOUR {
         let report = crash("abc1234");
-        assert_eq!(
-            app.send_crash(&app.client, &report).await.status(),
-            StatusCode::CREATED
-        );
+        assert_eq!(app.send_crash(&app.client, &report).await.status(), StatusCode::CREATED);
         sent.push(report);
     }
     let res = app.send_crash(&app.client, &crash("abc1234")).await;
@@ -235,10 +234,7 @@ async fn an_account_over_its_hourly_bound_gets_429_and_nothing_is_stored() {
     assert_eq!(error.error, ApiErrorCode::RateLimited);
     assert_eq!(rows(&dirs).await, MAX_PER_ACCOUNT_PER_HOUR);
     // A replay of a stored one is still answered: the phone may forget it.
-    assert_eq!(
-        app.send_crash(&app.client, &sent[0]).await.status(),
-        StatusCode::OK
-    );
+    assert_eq!(app.send_crash(&app.client, &sent[0]).await.status(), StatusCode::OK);
     // The bound is the account's: another account still reports.
     let other = user_in(&dirs, &app, "reporter-2", Role::Reporter, GRID).await;
     assert_eq!(
