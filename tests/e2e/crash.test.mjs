@@ -61,6 +61,9 @@ test('a panic offline is shown, keeps the draft, and reaches the admin\'s crash 
   assert.ok(box.height >= 48 && box.width >= 48, `a touch target of ${box.width}×${box.height}`);
   if (SHOTS) {
     await page.screenshot({ path: path.join(SHOTS, 'crash-overlay-360.png') });
+    await page.setViewportSize({ width: 1366, height: 768 });
+    await page.screenshot({ path: path.join(SHOTS, 'crash-overlay-1366.png') });
+    await page.setViewportSize({ width: 360, height: 640 });
   }
 
   // One record: the panic, with its place in the source, the page and the
