@@ -12,8 +12,10 @@
 //! written. The script keeps the latest 20 records, each bounded as the
 //! server wants (`kuaibao_core::crash`); draws the overlay for a panic or a
 //! wasm trap (`WebAssembly.RuntimeError`), not for other JS errors, which
-//! need not be fatal; and does not record the trap that ends the wasm
-//! after a panic as a second crash. Its reload goes to the start screen
+//! need not be fatal. Only the first panic or trap of a page's life is
+//! recorded: after it the wasm's state is broken (a task's `RefCell` left
+//! borrowed, say), and what JS calls into it later panics or traps again
+//! as a consequence, starting with the trap that ends the panic itself. Its reload goes to the start screen
 //! after the test crash or when the same page crashed twice within a
 //! minute. Inline, it costs no request on a first visit; the server's
 //! Content-Security-Policy allows it by its hash. This module gives that
