@@ -87,6 +87,7 @@ fn Shell(
                 (false, Route::Home) => view! { <HomePage/> <DevicePanel/> }.into_any(),
                 (false, Route::New) => view! { <SessionPrompt/> <NewReportPage/> }.into_any(),
                 (false, Route::Report(id)) => view! { <SessionPrompt/> <ReportPage id/> }.into_any(),
+                (false, Route::CrashTest) => crate::crash::test_panic(),
             }}
         </main>
     }

@@ -6,12 +6,14 @@
 //! - `sync/`: the outbox and how it reaches the server;
 //! - `pwa/`: service worker and storage persistence;
 //! - `device/`: sensors (position);
+//! - `crash/`: crash reports (panics, traps, uncaught errors);
 //! - `session/`: the login, whether the phone may send, the clock's offset;
 //! - `pages/` and `components/`: what is drawn; `state` and `drafts`: what
 //!   is decided.
 
 pub mod app;
 pub mod components;
+pub mod crash;
 pub mod device;
 pub mod drafts;
 pub mod office;

@@ -9,12 +9,18 @@ pub enum Route {
     /// Choosing what to report.
     New,
     Report(ReportId),
+    /// Panics on purpose, to try crash reports end to end (see
+    /// `crate::crash::TEST_HASH`).
+    CrashTest,
 }
 
 impl Route {
     pub fn from_hash(hash: &str) -> Route {
         if hash == "#/new" {
             return Route::New;
+        }
+        if hash == crate::crash::TEST_HASH {
+            return Route::CrashTest;
         }
         hash.strip_prefix("#/report/")
             .and_then(|id| id.parse().ok())
@@ -26,6 +32,7 @@ impl Route {
             Route::Home => "#/".to_owned(),
             Route::New => "#/new".to_owned(),
             Route::Report(id) => format!("#/report/{id}"),
+            Route::CrashTest => crate::crash::TEST_HASH.to_owned(),
         }
     }
 

@@ -38,6 +38,8 @@ pub const SMS_HINT: Text = Text::new(
 pub const SMS_SHOW_TEXT: Text = Text::new("查看短信内容", "Show the text");
 /// A delivered record that reached the office by SMS first.
 pub const VIA_SMS: Text = Text::new("短信先到", "by SMS first");
+/// The app's build id (see `crate::crash::BUILD`), for a crash report.
+pub const BUILD: Text = Text::new("快报版本", "App build");
 pub const CALL_OFFICE: Text = Text::new("电话报告值班室", "Call the duty office");
 pub const LOG_CALL: Text = Text::new(
     "已电话报告值班室：记录通话时间",

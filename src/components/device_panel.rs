@@ -52,6 +52,7 @@ pub fn DevicePanel() -> impl IntoView {
             <p data-testid="storage-persisted">{persisted}</p>
             <p data-testid="storage-usage">{usage}</p>
             <p>{offline}</p>
+            <p class="build" data-testid="build">{move || state.t(words::BUILD)}"："<code>{crate::crash::BUILD}</code></p>
         </section>
     }
 }

@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 
 use super::accountability::AccountabilityPage;
+use super::crashes::CrashesPage;
 use super::inbox::InboxPage;
 use super::incident::IncidentPage;
 use super::ledger::LedgerPage;
@@ -45,6 +46,7 @@ fn Shell(
     provide_context(desk);
     let logged_in = Memo::new(move |_| desk.session.with(|s| s.is_some()));
     let officer = Memo::new(move |_| desk.is_officer());
+    let admin = Memo::new(move |_| desk.is_admin());
     let who = move || {
         desk.session.with(|s| {
             s.as_ref()
@@ -60,6 +62,7 @@ fn Shell(
             Route::Map => 2,
             Route::Accountability => 3,
             Route::Statistics(_) => 4,
+            Route::Crashes => 5,
         };
         let mine = section(&route);
         let current = move || desk.route.with(section) == mine;
@@ -77,6 +80,7 @@ fn Shell(
                     {tab(Route::Map, "地图", "nav-map")}
                     {tab(Route::Accountability, "问责台账", "nav-accountability")}
                     {tab(Route::Statistics(String::new()), "统计", "nav-statistics")}
+                    {move || admin.get().then(|| tab(Route::Crashes, "崩溃报告", "nav-crashes"))}
                 </nav>
                 <span class="live" data-testid="live-state" data-state=move || desk.live.get().key()>
                     {move || desk.live.get().words()}
@@ -120,5 +124,6 @@ fn Views() -> impl IntoView {
         Route::Map => view! { <MapPage/> }.into_any(),
         Route::Accountability => view! { <AccountabilityPage/> }.into_any(),
         Route::Statistics(_) => view! { <StatisticsPage/> }.into_any(),
+        Route::Crashes => view! { <CrashesPage/> }.into_any(),
     }
 }

@@ -8,7 +8,7 @@
 //! - `api/`: requests with the token; `events/`: the live stream;
 //! - `state`, `route`: the shared state and the open view;
 //! - `login/`, `inbox/`, `incident/`, `ledger/`, `statistics/`, `exports/`,
-//!   `sms/` (录入短信首报): the views.
+//!   `sms/` (录入短信首报), `crashes/` (崩溃报告): the views.
 //!
 //! What is decided rather than drawn (stage changes, live countdowns, the
 //! filter, the stream's parser, the closing of a hazard) is in the core
@@ -18,6 +18,7 @@
 mod accountability;
 mod api;
 mod app;
+mod crashes;
 mod events;
 mod exports;
 mod inbox;

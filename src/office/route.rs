@@ -19,6 +19,8 @@ pub enum Route {
     Map,
     /// The statistics table, with its query as a query string (or empty).
     Statistics(String),
+    /// The phones' crash reports (administrators).
+    Crashes,
 }
 
 impl Route {
@@ -32,6 +34,9 @@ impl Route {
         }
         if path == "/accountability" {
             return Route::Accountability;
+        }
+        if path == "/crashes" {
+            return Route::Crashes;
         }
         if let Some(rest) = path.strip_prefix("/statistics") {
             return Route::Statistics(if rest.starts_with('?') {
@@ -59,6 +64,7 @@ impl Route {
             Route::Map => "#/map".to_owned(),
             Route::Accountability => "#/accountability".to_owned(),
             Route::Statistics(query) => format!("#/statistics{query}"),
+            Route::Crashes => "#/crashes".to_owned(),
         }
     }
 

@@ -92,6 +92,13 @@ impl Desk {
         })
     }
 
+    /// Whether the logged-in account is an administrator (who reads the
+    /// phones' crash reports).
+    pub fn is_admin(&self) -> bool {
+        self.session
+            .with(|s| s.as_ref().is_some_and(|s| s.account.role == Role::Admin))
+    }
+
     pub fn store(&self) -> Store {
         self.store.get_value()
     }

@@ -2,7 +2,8 @@
 //! the user taps "sync now", when a report is submitted, and on a backoff
 //! timer while anything waits, and after every login. One pass at a time;
 //! a request during a pass runs one more pass after it, so no trigger is
-//! ever lost. Every pass starts by measuring the clock against the server's.
+//! ever lost. Every pass starts by measuring the clock against the server's,
+//! and ends by sending the phone's crash records (`crate::crash`).
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -169,6 +170,11 @@ impl SyncEngine {
         if !summary.link_down {
             self.read_requests(auth.as_ref().map(|a| a.token.as_str())).await?;
             self.read_rules(auth.as_ref().map(|a| a.token.as_str())).await?;
+            // The phone's crash records, if any: a nicety like the two
+            // reads above, and never in a report's way.
+            if let Some(auth) = &auth {
+                crate::crash::send_pending(&auth.token).await;
+            }
         }
         Ok(summary)
     }

@@ -232,10 +232,41 @@ fn build_office(root: &Path) -> Result<()> {
 /// `location-detail = none` and `fmt-debug = none` saved about 25 KB of
 /// brotli wasm, but only with unstable compiler access; they were dropped,
 /// and the download budget is reported over instead (docs/benchmarks.md).
+///
+/// The build id the app reports its crashes with (`KUAIBAO_BUILD`, read by
+/// `option_env!` in `src/crash/`) is the checkout's commit, as
+/// [`build_id`] gives it, unless the caller set one.
 fn trunk(root: &Path) -> Command {
     let mut trunk = Command::new("trunk");
     trunk.current_dir(root);
+    if env::var_os(BUILD_VAR).is_none() {
+        if let Some(id) = build_id(root) {
+            trunk.env(BUILD_VAR, id);
+        }
+    }
     trunk
+}
+
+/// The variable the app's build id is baked in from.
+const BUILD_VAR: &str = "KUAIBAO_BUILD";
+
+/// `git describe --always --dirty --abbrev=12` of the checkout (a commit
+/// hash, `-dirty` when files differ from it), if git answers with an id
+/// the server accepts (`kuaibao_core::crash::MAX_BUILD_CHARS`, 64); `None` (the app then says `dev`) otherwise.
+fn build_id(root: &Path) -> Option<String> {
+    let out = Command::new("git")
+        .args(["describe", "--always", "--dirty", "--abbrev=12"])
+        .current_dir(root)
+        .output()
+        .ok()?;
+    let id = String::from_utf8(out.stdout).ok()?.trim().to_owned();
+    let fits = out.status.success()
+        && !id.is_empty()
+        && id.len() <= 64
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '+'));
+    fits.then_some(id)
 }
 
 /// An exclusive lock on target/xtask-build.lock, held until dropped.

@@ -11,6 +11,7 @@ pub mod calls;
 pub mod catalogue;
 pub mod closing;
 pub mod code;
+pub mod crash;
 pub mod crosscheck;
 pub mod deadlines;
 pub mod decimal;

@@ -171,11 +171,17 @@ pub struct Counts {
     /// Duty phone numbers set for areas (likewise).
     #[serde(default)]
     pub duty_phones: i64,
+    /// The app's copies completing records that came by SMS (likewise).
+    #[serde(default)]
+    pub report_completions: i64,
+    /// Crash reports from phones (likewise).
+    #[serde(default)]
+    pub crash_reports: i64,
 }
 
 impl Counts {
     /// Each count with the words that name it.
-    pub fn named(&self) -> [(&'static str, i64); 10] {
+    pub fn named(&self) -> [(&'static str, i64); 12] {
         [
             ("reports", self.reports),
             ("photos arrived", self.photos_arrived),
@@ -187,6 +193,8 @@ impl Counts {
             ("follow-up requests", self.follow_up_requests),
             ("signatures", self.signatures),
             ("duty phones", self.duty_phones),
+            ("SMS report completions", self.report_completions),
+            ("crash reports", self.crash_reports),
         ]
     }
 }
@@ -211,7 +219,9 @@ pub async fn count(pool: &Pool) -> Result<Counts, StoreError> {
                 (SELECT COUNT(*) FROM acknowledgements) AS acknowledgements, \
                 (SELECT COUNT(*) FROM follow_up_requests) AS follow_up_requests, \
                 (SELECT COUNT(*) FROM signatures) AS signatures, \
-                (SELECT COUNT(*) FROM duty_phones) AS duty_phones",
+                (SELECT COUNT(*) FROM duty_phones) AS duty_phones, \
+                (SELECT COUNT(*) FROM report_completions) AS report_completions, \
+                (SELECT COUNT(*) FROM crash_reports) AS crash_reports",
     )
     .fetch_one(pool)
     .await?;

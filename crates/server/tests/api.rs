@@ -1527,6 +1527,10 @@ mod evidence;
 #[path = "api/media.rs"]
 mod media;
 
+/// Crash reports from the phones, and their list for administrators.
+#[path = "api/crashes.rs"]
+mod crashes;
+
 // ---------------------------------------------------------------------------
 // Evidence that survives the disk: fsck, repair, backup and restore.
 

@@ -14,6 +14,7 @@
 pub mod accounts;
 pub mod admission;
 pub mod audit;
+pub mod crashes;
 pub mod duty_phones;
 pub mod exports;
 pub mod office;

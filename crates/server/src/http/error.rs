@@ -67,6 +67,10 @@ pub enum AppError {
     /// retries; nothing was stored.
     #[error("{0}")]
     TooEarly(String),
+    /// Over a bound counted in the database (an account's crash reports
+    /// an hour): 429 with `Retry-After`; nothing was stored.
+    #[error("{message}")]
+    OverBound { message: String, retry_after_secs: u64 },
     /// The server's fault. Logged in full, answered vaguely: storage errors
     /// can quote SQL and paths, which are nobody else's business.
     #[error(transparent)]
@@ -110,6 +114,22 @@ impl IntoResponse for AppError {
             )
                 .into_response();
         }
+        if let AppError::OverBound {
+            message,
+            retry_after_secs,
+        } = &self
+        {
+            return (
+                StatusCode::TOO_MANY_REQUESTS,
+                [(axum::http::header::RETRY_AFTER, retry_after_secs.to_string())],
+                Json(ApiError {
+                    error: ApiErrorCode::RateLimited,
+                    message: message.clone(),
+                    fields: Vec::new(),
+                }),
+            )
+                .into_response();
+        }
         let (status, error) = match &self {
             AppError::BadRequest(_) => (StatusCode::BAD_REQUEST, ApiErrorCode::BadRequest),
             // The protocol has no code of its own for these two; the status
@@ -132,6 +152,7 @@ impl IntoResponse for AppError {
             AppError::NotFound(_) => (StatusCode::NOT_FOUND, ApiErrorCode::NotFound),
             AppError::Busy(_) => (StatusCode::SERVICE_UNAVAILABLE, ApiErrorCode::Unavailable),
             AppError::TooEarly(_) => (StatusCode::TOO_EARLY, ApiErrorCode::Unavailable),
+            AppError::OverBound { .. } => (StatusCode::TOO_MANY_REQUESTS, ApiErrorCode::RateLimited),
             AppError::Store(_) | AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, ApiErrorCode::Internal),
         };
         let message = match &self {

@@ -4,6 +4,7 @@
 pub mod accountability;
 mod admission;
 pub mod cors;
+mod crashes;
 pub mod error;
 mod extract;
 mod health;
@@ -174,6 +175,7 @@ fn api_routes(limits: &Arc<RateLimits>) -> Vec<(&'static str, MethodRouter<AppSt
         (office::ACKNOWLEDGE_PATH, post(office::acknowledge)),
         (office::ASK_PATH, post(office::ask)),
         (office::MY_REQUESTS_PATH, get(office::my_requests)),
+        (crashes::CRASHES_PATH, get(crashes::list).post(crashes::report)),
         (openapi::OPENAPI_PATH, get(openapi::serve)),
     ]
 }

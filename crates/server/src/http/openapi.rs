@@ -83,6 +83,8 @@ pub const BEARER_SCHEME: &str = "bearer";
         acknowledge,
         ask_follow_up,
         my_requests,
+        report_crash,
+        list_crashes,
         openapi_json,
         tus_options,
         tus_create,
@@ -103,6 +105,7 @@ pub const BEARER_SCHEME: &str = "bearer";
         (name = "catalogue", description = "Templates, grading rules and deadlines"),
         (name = "exports", description = "Reports as CSV, GeoJSON, CAP 1.2 alerts and printable written reports"),
         (name = "office", description = "The duty office: inbox, hazard ledger, statistics, live changes, acknowledgements, requests for a follow-up and signing written reports"),
+        (name = "crashes", description = "Crash reports from the phones, and their list for administrators"),
         (name = "meta", description = "This description"),
     )
 )]
@@ -717,6 +720,41 @@ fn list_signatures() {}
     ))]
 #[allow(dead_code)]
 fn sign_written() {}
+
+/// A crash of the phone's app (a panic or trap of its wasm, an uncaught JS
+/// error or rejection), recorded on the phone and sent when it was online.
+/// Any logged-in account. Idempotent by the id the phone made: 201 the first
+/// time, 200 for a replay, 409 for the id with other content. At most
+/// `kuaibao_core::crash::MAX_PER_ACCOUNT_PER_HOUR` (60) stored per account
+/// an hour: beyond, 429 with `Retry-After` and nothing stored. Audited.
+#[utoipa::path(post, path = "/api/crashes", tag = "crashes", security(("bearer" = [])),
+    request_body(content = kuaibao_core::crash::CrashReport, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Stored"),
+        (status = 200, description = "Stored before: nothing new"),
+        (status = 400, body = ApiError, description = "The body is not JSON of the right shape"),
+        (status = 409, body = ApiError, description = "The id is stored with other content"),
+        (status = 413, body = ApiError, description = "Larger than the API's body limit"),
+        (status = 415, body = ApiError, description = "Not declared `Content-Type: application/json`"),
+        (status = 422, body = ApiError, description = "`id`, `build`, `page` or `message` empty, too long or with control characters (`fields` names each)"),
+        (status = 429, body = ApiError, description = "This account stored its hourly bound of crash reports, or too many requests: wait `Retry-After` seconds", headers(("Retry-After" = u32, description = "Seconds to wait"))),
+        NeedsSession, Unavailable,
+    ))]
+#[allow(dead_code)]
+fn report_crash() {}
+
+/// The phones' crash reports of accounts of the caller's area and below:
+/// each build's count (the build with the latest crash first) and the
+/// latest 50 reports, newest first, with who sent them from which device.
+/// Administrators only.
+#[utoipa::path(get, path = "/api/crashes", tag = "crashes", security(("bearer" = [])),
+    responses(
+        (status = 200, body = kuaibao_core::crash::CrashList, description = "Counts per build and the latest reports"),
+        (status = 403, body = ApiError, description = "Not an administrator"),
+        NeedsSession, Unavailable,
+    ))]
+#[allow(dead_code)]
+fn list_crashes() {}
 
 /// Incidents counted and their figures summed by area × event day (Beijing
 /// time) × category, as CSV (UTF-8 with a BOM, RFC 4180): 事件日期, 区域代码,

@@ -1,0 +1,79 @@
+//! Crash reports from the phones (`kuaibao_core::crash`):
+//! `POST /api/crashes` from any logged-in account stores one once by its
+//! id; `GET /api/crashes` lists them for administrators, counted per build.
+//!
+//! Refused with nothing stored: a field over its bound or with control
+//! characters (422 naming it), the id stored with other content (409), and
+//! more than [`MAX_PER_ACCOUNT_PER_HOUR`] from one account in an hour (429
+//! with `Retry-After`; a replay of a stored id is still answered 200).
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use kuaibao_core::account::Role;
+use kuaibao_core::crash::{CrashList, CrashReport, LATEST_LISTED, MAX_PER_ACCOUNT_PER_HOUR};
+
+use super::error::AppError;
+use super::extract::JsonBody;
+use super::AppState;
+use crate::auth::Caller;
+use crate::db::crashes::{self, Stored};
+use crate::db::office::Kept;
+
+pub use kuaibao_core::crash::CRASHES_PATH;
+
+/// `POST /api/crashes`: 201 stored, 200 stored before (the same again), 409
+/// its id with other content, 422 naming each bad field, 429 over the
+/// account's hourly bound.
+pub async fn report(
+    State(state): State<AppState>,
+    caller: Caller,
+    JsonBody(body): JsonBody<CrashReport>,
+) -> Result<StatusCode, AppError> {
+    body.check().map_err(AppError::InvalidForm)?;
+    let user = &caller.0.user;
+    let stored = crashes::store(
+        &state.pool,
+        &caller.actor(),
+        &user.account.area.id,
+        &body,
+        MAX_PER_ACCOUNT_PER_HOUR,
+    )
+    .await?;
+    match stored {
+        Stored::Kept(Kept::Created(())) => {
+            tracing::warn!(id = %body.id, build = %body.build, user = %user.account.id, "a phone crashed: {}", first_line(&body.message));
+            Ok(StatusCode::CREATED)
+        }
+        Stored::Kept(Kept::Replayed(())) => Ok(StatusCode::OK),
+        Stored::Kept(Kept::Conflict) => Err(AppError::OfficeConflict(body.id)),
+        Stored::OverBound(wait) => {
+            let seconds = u64::try_from(wait.num_seconds()).unwrap_or(1).max(1);
+            tracing::warn!(user = %user.account.id, "crash report refused: over the hourly bound");
+            Err(AppError::OverBound {
+                message: format!(
+                    "this account sent {MAX_PER_ACCOUNT_PER_HOUR} crash reports in the last hour; \
+                     nothing was stored; wait {seconds} s"
+                ),
+                retry_after_secs: seconds,
+            })
+        }
+    }
+}
+
+/// The message's first line, at most 200 characters, for the log.
+fn first_line(message: &str) -> String {
+    message.lines().next().unwrap_or_default().chars().take(200).collect()
+}
+
+/// `GET /api/crashes`: administrators only (others 403): the crashes of
+/// accounts of their area and below, counted per build, and the latest.
+pub async fn list(State(state): State<AppState>, caller: Caller) -> Result<Json<CrashList>, AppError> {
+    if caller.role() != Role::Admin {
+        return Err(AppError::Forbidden(
+            "only administrators read the phones' crash reports".to_owned(),
+        ));
+    }
+    let list = crashes::list(&state.pool, &caller.0.user.area_path, LATEST_LISTED).await?;
+    Ok(Json(list))
+}
