@@ -34,7 +34,7 @@
 //! | `KUAIBAO_MAP_SUBDOMAINS`     | `abc`              | the values `{s}` takes, e.g. `1234` |
 //! | `KUAIBAO_RULES`              | unset: the national rules | a JSON file of deadline rules for this deployment (see `rules/` and docs/operators.md); read and checked at start: a bad file stops the server naming its line, rule and field |
 //! | `KUAIBAO_SMS_NUMBER`         | unset: the duty phone | the number phones send 短信首报 to when data is down (the SMS gateway's, or a duty mobile's); digits, spaces, `-`, a leading `+`. Unset, phones offer their area's duty phone |
-//! | `KUAIBAO_SMS_GATEWAY_TOKEN`  | unset: no gateway  | the secret an SMS gateway sends as `Authorization: Bearer …` to `POST /api/sms/gateway` (at least 32 characters, no spaces); unset, that endpoint answers 404 and SMS reports are pasted at the desk |
+//! | `KUAIBAO_SMS_GATEWAY_TOKEN`  | unset: no gateway  | the secret an SMS gateway sends as `Authorization: Bearer …` to `POST /api/sms/gateway` (at least 32 characters, no spaces); unset, that endpoint answers 401 to every request and SMS reports are pasted at the desk |
 //! | `KUAIBAO_CAP_SENDER`         | `kuaibao@localhost` | the `sender` of the CAP 1.2 alerts this server exports (`GET /api/threads/{id}/cap`): the duty office, globally unique, e.g. `yjj@xh.example.gov.cn`; no spaces, commas, `<` or `&` (CAP's rule) |
 //!
 //! Photos are stored content-addressed under `photos/<first two hex digits

@@ -93,15 +93,14 @@ pub async fn gateway(
     headers: HeaderMap,
     JsonBody(message): JsonBody<SmsMessage>,
 ) -> Result<(StatusCode, Json<Receipt>), AppError> {
-    if state.sms.gateway_token_sha256.is_none() {
-        return Err(AppError::NotFound(
-            "本服务器未启用短信网关（KUAIBAO_SMS_GATEWAY_TOKEN）/ no SMS gateway is configured".into(),
-        ));
-    }
+    // Without a configured secret no request is the gateway's: 401 either
+    // way, saying which.
     if !state.sms.is_gateway(&headers) {
-        return Err(AppError::Unauthorized(
-            "短信网关密钥不对 / the gateway's token is missing or wrong".into(),
-        ));
+        return Err(AppError::Unauthorized(if state.sms.gateway_token_sha256.is_none() {
+            "本服务器未启用短信网关（KUAIBAO_SMS_GATEWAY_TOKEN）/ no SMS gateway is configured".into()
+        } else {
+            "短信网关密钥不对 / the gateway's token is missing or wrong".into()
+        }));
     }
     let Some(from) = message.from_digits() else {
         return Err(AppError::InvalidForm(vec![FieldError::new(

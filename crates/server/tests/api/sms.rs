@@ -254,10 +254,13 @@ async fn the_gateway_needs_its_secret_and_the_reporters_own_number() {
 }
 
 #[tokio::test]
-async fn without_a_gateway_its_endpoint_is_not_there() {
-    let (app, _dirs) = spawn_app().await;
-    let text = sms::encode(&grave_first(), REPORTER).expect("sendable");
-    let (status, _) = api_error(app.forward(Some(GATEWAY_TOKEN), Some(REPORTER_PHONE), &text).await).await;
-    assert_eq!(status, StatusCode::NOT_FOUND);
+async fn without_a_gateway_no_request_is_the_gateways() {
+    let (app, dirs) = spawn_app().await;
+    let report = grave_first();
+    let text = sms::encode(&report, REPORTER).expect("sendable");
+    let (status, error) = api_error(app.forward(Some(GATEWAY_TOKEN), Some(REPORTER_PHONE), &text).await).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(error.message.contains("未启用短信网关"), "{}", error.message);
+    assert!(!stored(&dirs, report.id).await, "nothing stored");
     app.stop().await;
 }
