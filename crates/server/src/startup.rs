@@ -56,6 +56,8 @@ pub struct Server {
     uploads: Arc<Uploads>,
     /// Ended at shutdown: open office streams would hold it up forever.
     changes: crate::http::office::Changes,
+    /// On PostgreSQL, the tasks relaying changes between replicas.
+    relay: Option<crate::http::relay::Tasks>,
     sweep_every: Duration,
     limits: ConnectionLimits,
 }
@@ -104,6 +106,16 @@ pub async fn build(config: &Config) -> Result<Server, StartError> {
         source,
     })?;
     let changes = crate::http::office::Changes::new();
+    // Several replicas may share a PostgreSQL database: each hears the
+    // others' changes through it. SQLite is one process.
+    let relay = match config.database_url() {
+        url if db::Backend::of_url(&url) == Some(db::Backend::Postgres) => {
+            let (relay, tasks) = crate::http::relay::start(pool.clone(), url, changes.clone());
+            changes.relay_to(relay);
+            Some(tasks)
+        }
+        _ => None,
+    };
     let router = app(
         AppState {
             pool: pool.clone(),
@@ -129,6 +141,7 @@ pub async fn build(config: &Config) -> Result<Server, StartError> {
         pool,
         uploads,
         changes,
+        relay,
         sweep_every: config.sweep_every,
         limits: ConnectionLimits::new(config),
     })
@@ -187,6 +200,9 @@ impl Server {
             changes.close();
         };
         crate::serve::serve(self.listener, self.tls, self.router, self.limits, shutdown).await;
+        if let Some(relay) = &self.relay {
+            relay.abort();
+        }
         sweeper.abort();
         let _ = sweeper.await;
         // Closing waits for the pool's connections to finish, and the last

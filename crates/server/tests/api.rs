@@ -1557,3 +1557,9 @@ mod blanks;
 
 #[path = "api/sms.rs"]
 mod sms;
+
+// ---------------------------------------------------------------------------
+// Several replicas on one database.
+
+#[path = "api/replicas.rs"]
+mod replicas;

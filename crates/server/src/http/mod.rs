@@ -13,6 +13,7 @@ pub mod office;
 pub mod openapi;
 pub mod photos;
 pub mod rate_limit;
+pub mod relay;
 mod reports;
 pub mod security;
 mod session;

@@ -48,7 +48,7 @@ const KEEP_ALIVE: Duration = Duration::from_secs(15);
 /// One change as published inside the server: the core's [`Change`] and
 /// the area paths of the thread's records, to tell who may hear of it.
 #[derive(Debug, Clone)]
-struct Published {
+pub(super) struct Published {
     change: Change,
     /// `None`: a record stored before accounts existed (administrators'
     /// business only).
@@ -77,6 +77,9 @@ pub struct Changes {
     /// Set once when the server shuts down: every stream ends, so the
     /// graceful shutdown is not held up by pages that never hang up.
     closing: Arc<watch::Sender<bool>>,
+    /// On PostgreSQL: the other replicas, told of every change (see
+    /// `relay`). Set once at start.
+    relay: Arc<std::sync::OnceLock<super::relay::Relay>>,
 }
 
 impl Default for Changes {
@@ -92,12 +95,36 @@ impl Changes {
         Changes {
             sender,
             closing: Arc::new(closing),
+            relay: Arc::new(std::sync::OnceLock::new()),
         }
     }
 
-    /// Tells every subscriber in scope of `areas` that `thread` changed.
-    /// Call after the change is committed.
+    /// Relays every change from now on to the other replicas, too.
+    pub fn relay_to(&self, relay: super::relay::Relay) {
+        let _ = self.relay.set(relay);
+    }
+
+    /// Whether anyone may hear a change: a page here, or another replica.
+    fn heard(&self) -> bool {
+        self.sender.receiver_count() > 0 || self.relay.get().is_some()
+    }
+
+    /// Tells every subscriber in scope of `areas` that `thread` changed,
+    /// here and on the other replicas. Call after the change is committed.
     pub fn publish(&self, thread: ReportId, kind: ChangeKind, areas: Vec<Option<String>>) {
+        if let Some(relay) = self.relay.get() {
+            relay.send(super::relay::Relayed {
+                thread,
+                kind,
+                areas: areas.clone(),
+            });
+        }
+        self.publish_here(thread, kind, areas);
+    }
+
+    /// Tells this replica's subscribers in scope of `areas` that `thread`
+    /// changed.
+    pub(super) fn publish_here(&self, thread: ReportId, kind: ChangeKind, areas: Vec<Option<String>>) {
         if self.sender.receiver_count() == 0 {
             return;
         }
@@ -120,7 +147,7 @@ impl Changes {
     /// the threads naming it are looked up off the request's path, and only
     /// when someone listens.
     pub fn photo_arrived(&self, pool: &Pool, upload_id: &str) {
-        if self.sender.receiver_count() == 0 {
+        if !self.heard() {
             return;
         }
         let (changes, pool, upload_id) = (self.clone(), pool.clone(), upload_id.to_owned());
@@ -136,6 +163,11 @@ impl Changes {
         });
     }
 
+    #[cfg(test)]
+    pub(super) fn subscribe_for_test(&self) -> broadcast::Receiver<Published> {
+        self.sender.subscribe()
+    }
+
     /// Ends every stream (at shutdown).
     pub fn close(&self) {
         self.closing.send_replace(true);
@@ -144,7 +176,7 @@ impl Changes {
     /// Publishes a change to `thread` by the office, to everyone who may
     /// see one of its records.
     async fn office_changed(&self, pool: &Pool, thread: ReportId, kind: ChangeKind) {
-        if self.sender.receiver_count() == 0 {
+        if !self.heard() {
             return;
         }
         match rows::thread_areas(pool, thread).await {

@@ -1,0 +1,99 @@
+//! Several replicas on one database (issue 19): on PostgreSQL an officer
+//! whose page is on replica A hears of a report stored through replica B
+//! within a second, through the database (`http::relay`); a logout on one
+//! replica ends the session on the other within the session cache's two
+//! seconds; a photo upload begun on A resumes on B (the replicas share the
+//! data dir's `uploads/`, as on a shared volume). SQLite is one process:
+//! there the test shows the limit the operators' guide states, that a
+//! second server on the same file does not relay its changes.
+
+use std::time::{Duration, Instant};
+
+use kuaibao_core::office::{Change, ChangeKind};
+
+use super::office::Events;
+use super::uploads::{hazard_with_photos, jpeg};
+use super::*;
+
+/// How long a change may take from one replica to the other.
+const CROSS_REPLICA: Duration = Duration::from_secs(2);
+
+#[tokio::test]
+async fn two_replicas_on_one_database_share_changes_sessions_and_uploads() {
+    let dirs = dirs();
+    let a = start(&dirs).await;
+    let b = start(&dirs).await;
+
+    // A report stored through B, heard on A's event stream.
+    let mut on_a = Events::open(&a, &a.admin).await;
+    let report = new_report();
+    receipt(b.submit(&report).await, StatusCode::CREATED).await;
+    let heard = on_a.next(CROSS_REPLICA).await;
+    if dirs.database_url.is_some() {
+        assert_eq!(
+            heard,
+            Some(Change {
+                thread_id: report.id,
+                kind: ChangeKind::Report,
+            }),
+            "on PostgreSQL the replicas relay their changes"
+        );
+    } else {
+        assert_eq!(heard, None, "SQLite is one process: a second server relays nothing");
+    }
+    // A's own changes are heard on A once, not again through the relay.
+    let own = new_report();
+    receipt(a.submit(&own).await, StatusCode::CREATED).await;
+    assert_eq!(on_a.next(CROSS_REPLICA).await.map(|c| c.thread_id), Some(own.id));
+    assert_eq!(on_a.next(Duration::from_millis(500)).await, None, "heard once");
+
+    // A logout on A ends the session on B too (after B's cache forgets it).
+    let token = a.token.clone();
+    let session_on = |app: &TestApp| {
+        let url = app.url(SESSION_PATH);
+        let client = authorized(&token);
+        async move { client.get(url).send().await.expect("GET /api/session").status() }
+    };
+    assert_eq!(session_on(&b).await, StatusCode::OK, "B knows the session (and caches it)");
+    let out = authorized(&token)
+        .delete(a.url(SESSION_PATH))
+        .send()
+        .await
+        .expect("DELETE /api/session");
+    assert_eq!(out.status(), StatusCode::NO_CONTENT);
+    let until = Instant::now() + Duration::from_secs(3);
+    loop {
+        match session_on(&b).await {
+            StatusCode::UNAUTHORIZED => break,
+            status => {
+                assert_eq!(status, StatusCode::OK);
+                assert!(Instant::now() < until, "B still takes the ended session after 3 s");
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+        }
+    }
+
+    // A photo begun on A, resumed on B: the offset is the database's, the
+    // bytes the shared dir's.
+    let bytes = jpeg(200_000, 19);
+    let hazard = hazard_with_photos(&[&bytes]);
+    receipt(b.submit(&hazard).await, StatusCode::CREATED).await;
+    let (location, offset) = b.tus_created(&hazard.photos[0]).await;
+    assert_eq!(offset, 0);
+    let half = 100_000;
+    let res = b.tus_patch(&location, 0, &bytes[..half], None).await;
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    let a_reporter = login(&a.base, REPORTER).await;
+    let a_as_reporter = TestApp { client: a_reporter, ..a };
+    assert_eq!(a_as_reporter.tus_offset(&location).await, half as u64);
+    let res = a_as_reporter.tus_patch(&location, half as u64, &bytes[half..], None).await;
+    assert_eq!(res.status(), StatusCode::NO_CONTENT, "{}", res.text().await.unwrap_or_default());
+    let status = b.photo_status(hazard.id).await;
+    assert_eq!(status["arrived"], 1);
+    assert_eq!(
+        b.photo_bytes(&hazard.photos[0].sha256).await.bytes().await.expect("bytes").as_ref(),
+        bytes.as_slice()
+    );
+    a_as_reporter.stop().await;
+    b.stop().await;
+}
