@@ -244,7 +244,10 @@ mod tests {
         })
         .expect("json");
         heard(&changes, origin, &other);
-        assert!(heard_here.try_recv().is_ok(), "another replica's change is published here");
+        assert!(
+            heard_here.try_recv().is_ok(),
+            "another replica's change is published here"
+        );
         heard(&changes, origin, "not json");
     }
 }

@@ -1,4 +1,5 @@
-//! Several replicas on one database (issue 19): on PostgreSQL an officer
+//! Several replicas on one database (issue 19), as two server processes
+//! (the binary, twice, on the same settings): on PostgreSQL an officer
 //! whose page is on replica A hears of a report stored through replica B
 //! within a second, through the database (`http::relay`); a logout on one
 //! replica ends the session on the other within the session cache's two
@@ -7,6 +8,8 @@
 //! there the test shows the limit the operators' guide states, that a
 //! second server on the same file does not relay its changes.
 
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use kuaibao_core::office::{Change, ChangeKind};
@@ -18,11 +21,49 @@ use super::*;
 /// How long a change may take from one replica to the other.
 const CROSS_REPLICA: Duration = Duration::from_secs(2);
 
+/// One replica: the server binary on `dirs`' data dir and database, its
+/// port read from its first line; the test's clients logged in to it. The
+/// process is killed when the test is done with it.
+async fn replica(dirs: &Dirs) -> (TestApp, Child) {
+    fixture_accounts(&dirs.config()).await;
+    let mut command = Command::new(env!("CARGO_BIN_EXE_kuaibao-server"));
+    command
+        .env("KUAIBAO_ADDR", "127.0.0.1:0")
+        .env("KUAIBAO_DATA_DIR", dirs.data.path())
+        .env("KUAIBAO_STATIC_DIR", dirs.static_files.path())
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    if let Some(url) = &dirs.database_url {
+        command.env("DATABASE_URL", url);
+    }
+    let mut child = command.spawn().expect("start the binary");
+    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut line = String::new();
+    stdout.read_line(&mut line).expect("read the first line");
+    let base = line
+        .strip_prefix("listening on ")
+        .map(|s| s.trim_end().to_owned())
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}"));
+    let token = session_of(&base, REPORTER).await.token;
+    // The process is not this test's task: stopping it is killing it.
+    let (stop, _) = oneshot::channel();
+    let app = TestApp {
+        client: authorized(&token),
+        token,
+        admin: login(&base, ADMIN).await,
+        base,
+        stop,
+        task: tokio::spawn(async { Ok(()) }),
+    };
+    (app, child)
+}
+
 #[tokio::test]
 async fn two_replicas_on_one_database_share_changes_sessions_and_uploads() {
     let dirs = dirs();
-    let a = start(&dirs).await;
-    let b = start(&dirs).await;
+    let (a, mut process_a) = replica(&dirs).await;
+    let (b, mut process_b) = replica(&dirs).await;
 
     // A report stored through B, heard on A's event stream.
     let mut on_a = Events::open(&a, &a.admin).await;
@@ -54,7 +95,11 @@ async fn two_replicas_on_one_database_share_changes_sessions_and_uploads() {
         let client = authorized(&token);
         async move { client.get(url).send().await.expect("GET /api/session").status() }
     };
-    assert_eq!(session_on(&b).await, StatusCode::OK, "B knows the session (and caches it)");
+    assert_eq!(
+        session_on(&b).await,
+        StatusCode::OK,
+        "B knows the session (and caches it)"
+    );
     let out = authorized(&token)
         .delete(a.url(SESSION_PATH))
         .send()
@@ -84,16 +129,33 @@ async fn two_replicas_on_one_database_share_changes_sessions_and_uploads() {
     let res = b.tus_patch(&location, 0, &bytes[..half], None).await;
     assert_eq!(res.status(), StatusCode::NO_CONTENT);
     let a_reporter = login(&a.base, REPORTER).await;
-    let a_as_reporter = TestApp { client: a_reporter, ..a };
+    let a_as_reporter = TestApp {
+        client: a_reporter,
+        ..a
+    };
     assert_eq!(a_as_reporter.tus_offset(&location).await, half as u64);
-    let res = a_as_reporter.tus_patch(&location, half as u64, &bytes[half..], None).await;
-    assert_eq!(res.status(), StatusCode::NO_CONTENT, "{}", res.text().await.unwrap_or_default());
+    let res = a_as_reporter
+        .tus_patch(&location, half as u64, &bytes[half..], None)
+        .await;
+    assert_eq!(
+        res.status(),
+        StatusCode::NO_CONTENT,
+        "{}",
+        res.text().await.unwrap_or_default()
+    );
     let status = b.photo_status(hazard.id).await;
     assert_eq!(status["arrived"], 1);
     assert_eq!(
-        b.photo_bytes(&hazard.photos[0].sha256).await.bytes().await.expect("bytes").as_ref(),
+        b.photo_bytes(&hazard.photos[0].sha256)
+            .await
+            .bytes()
+            .await
+            .expect("bytes")
+            .as_ref(),
         bytes.as_slice()
     );
-    a_as_reporter.stop().await;
-    b.stop().await;
+    for process in [&mut process_a, &mut process_b] {
+        process.kill().expect("stop a replica");
+        process.wait().expect("reap it");
+    }
 }
