@@ -188,8 +188,11 @@ pub fn parse(text: &str) -> Result<Parsed, Vec<FieldError>> {
         return Err(vec![truncated()]);
     };
     let body: Vec<&str> = lines[start..start + end].iter().map(|l| l.trim_start()).collect();
-    let code_line = lines[start + end].trim();
-    let fields = &code_line[CODE_MARK.len()..];
+    // The line was found by its mark after any leading blanks; what follows
+    // the mark may be nothing at all (found by fuzzing).
+    let Some(fields) = lines[start + end].trim_start().strip_prefix(CODE_MARK).map(str::trim) else {
+        return Err(vec![truncated()]);
+    };
     let Some((sum, code)) = fields.split_once(' ') else {
         return Err(vec![truncated()]);
     };
@@ -633,6 +636,15 @@ mod tests {
         assert!(parse(&"字".repeat(MAX_CHARS + 1)).expect_err("too long")[0]
             .zh
             .contains("过长"));
+    }
+
+    #[test]
+    fn a_code_line_with_nothing_after_its_mark_is_refused_as_cut() {
+        // The fuzzer's find: `#KB1 ` and then the end of the line.
+        for text in ["【快报】首报：火灾\n#KB1 ", "【快报】首报：火灾\n#KB1 \n", "【快报】首报：火灾\n  #KB1    "] {
+            let errors = parse(text).expect_err("refused");
+            assert_eq!((errors[0].field.as_str(), errors[0].code), ("text", ErrorCode::Garbled), "{text:?}");
+        }
     }
 
     #[test]
