@@ -111,11 +111,18 @@ export async function startServer(extraEnv = {}) {
       if (res.status === 401) res = await send(await server.login(who));
       return res;
     },
-    /** Every report the duty officer can see, in arrival order. */
+    /** Every report the duty officer can see, in arrival order: every
+     *  page, following the `Link: <…>; rel="next"` headers. */
     async reports() {
-      const res = await server.fetch('/api/reports');
-      if (!res.ok) throw new Error(`GET /api/reports: ${res.status}`);
-      return res.json();
+      const all = [];
+      let next = '/api/reports';
+      while (next) {
+        const res = await server.fetch(next);
+        if (!res.ok) throw new Error(`GET ${next}: ${res.status}`);
+        next = /^<([^>]+)>;\s*rel="next"$/.exec(res.headers.get('link') ?? '')?.[1] ?? null;
+        all.push(...(await res.json()));
+      }
+      return all;
     },
     /** Runs the admin command line against this server's data. */
     admin(...args) {

@@ -27,6 +27,7 @@ pub mod ids;
 pub mod json;
 pub mod major_hazard;
 pub mod office;
+pub mod page;
 pub mod photo;
 pub mod picker;
 pub mod prefill;

@@ -330,10 +330,18 @@ impl TestApp {
         self.list_as(&self.client).await
     }
 
+    /// Every report `client` may read: every page, following the `Link`s.
     async fn list_as(&self, client: &Client) -> Vec<StoredReport> {
-        let res = self.get_as(client, SUBMIT_REPORT_PATH).await;
-        assert_eq!(res.status(), StatusCode::OK);
-        res.json().await.expect("list of stored reports")
+        let mut all = Vec::new();
+        let mut next = Some(SUBMIT_REPORT_PATH.to_owned());
+        while let Some(path) = next {
+            let res = self.get_as(client, &path).await;
+            assert_eq!(res.status(), StatusCode::OK);
+            next = next_link(&res);
+            let page: Vec<StoredReport> = res.json().await.expect("a page of stored reports");
+            all.extend(page);
+        }
+        all
     }
 
     /// Stops the server and waits until it has let go of the database.
@@ -397,6 +405,13 @@ fn new_report() -> Report {
         photos: Vec::new(),
         clock_offset_ms: None,
     }
+}
+
+/// The address of a list's next page, from its `Link: <…>; rel="next"`.
+fn next_link(res: &Response) -> Option<String> {
+    let link = res.headers().get(reqwest::header::LINK)?.to_str().ok()?;
+    let (target, rel) = link.split_once(';')?;
+    (rel.trim() == "rel=\"next\"").then(|| target.trim().trim_start_matches('<').trim_end_matches('>').to_owned())
 }
 
 /// Reads an error answer, checking it is the API's JSON shape.
@@ -491,6 +506,57 @@ async fn concurrent_sends_of_a_new_report_get_one_receipt_and_one_row() {
     assert_eq!((created, replayed), (1, 9), "{answers:?}");
     assert!(answers.iter().all(|(_, r)| *r == answers[0].1), "{answers:?}");
     assert_eq!(app.list().await.len(), 1);
+}
+
+#[tokio::test]
+async fn reports_come_a_page_at_a_time_and_new_ones_never_shift_a_page() {
+    let (app, _dirs) = spawn_app().await;
+    let mut sent = Vec::new();
+    for _ in 0..7 {
+        let report = new_report();
+        receipt(app.submit(&report).await, StatusCode::CREATED).await;
+        sent.push(report.id);
+    }
+    // Pages of three: 3, 3, then 1 and no further link.
+    let first = app.get(&format!("{SUBMIT_REPORT_PATH}?limit=3")).await;
+    let mut next = next_link(&first);
+    let mut seen: Vec<ReportId> = first
+        .json::<Vec<StoredReport>>()
+        .await
+        .expect("page")
+        .iter()
+        .map(|s| s.report.id)
+        .collect();
+    assert_eq!(seen.len(), 3);
+    // A report arriving between pages comes last, once, and shifts nothing.
+    let late = new_report();
+    receipt(app.submit(&late).await, StatusCode::CREATED).await;
+    sent.push(late.id);
+    let mut pages = 1;
+    while let Some(path) = next {
+        let res = app.get(&path).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        next = next_link(&res);
+        let page: Vec<StoredReport> = res.json().await.expect("page");
+        assert!(page.len() <= 3 && !page.is_empty());
+        seen.extend(page.iter().map(|s| s.report.id));
+        pages += 1;
+    }
+    assert_eq!(seen, sent, "every report once, in arrival order");
+    assert_eq!(pages, 3);
+    // Without a limit, a page is at most the default; bad parameters are
+    // named and refused.
+    for (query, field) in [
+        ("limit=0", "limit"),
+        ("limit=1001", "limit"),
+        ("after=12", "after"),
+        ("order=desc", "order"),
+    ] {
+        let (status, error) = api_error(app.get(&format!("{SUBMIT_REPORT_PATH}?{query}")).await).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{query}");
+        assert_eq!(error.fields[0].field, field, "{query}");
+    }
+    app.stop().await;
 }
 
 #[tokio::test]

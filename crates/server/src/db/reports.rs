@@ -4,6 +4,7 @@ use std::cmp::Ordering;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use kuaibao_core::grading::{self, Grade};
+use kuaibao_core::page::PageQuery;
 use kuaibao_core::protocol::Receipt;
 use kuaibao_core::{Family, Report, ReportId, Template};
 use serde::{Deserialize, Serialize};
@@ -538,16 +539,42 @@ pub async fn get(pool: &Pool, id: ReportId, scope: &Scope) -> Result<Option<Stor
     row.map(Row::decode).transpose()
 }
 
-/// Every stored report in `scope`, in the order they arrived.
-pub async fn list(pool: &Pool, scope: &Scope) -> Result<Vec<StoredReport>, StoreError> {
+/// Every stored report in `scope`, in the order they arrived, read a page
+/// at a time (the exports build their documents from all of them; issue 19
+/// streams them instead).
+pub async fn all(pool: &Pool, scope: &Scope) -> Result<Vec<StoredReport>, StoreError> {
+    let mut page = PageQuery {
+        limit: kuaibao_core::page::MAX_LIMIT,
+        after: None,
+    };
+    let mut out = Vec::new();
+    loop {
+        let (rows, more) = list(pool, scope, page).await?;
+        page.after = rows.last().map(|r| r.receipt.seq);
+        out.extend(rows);
+        if !more {
+            return Ok(out);
+        }
+    }
+}
+
+/// One page of the stored reports in `scope`, in the order they arrived
+/// (by `seq`, after `page.after`), and whether more follow.
+pub async fn list(pool: &Pool, scope: &Scope, page: PageQuery) -> Result<(Vec<StoredReport>, bool), StoreError> {
     let (visible, param) = scope.condition(1);
+    // One row more than the page: whether there is a next page, without
+    // counting.
     let rows: Vec<Row> = sqlx::query_as(&format!(
-        "SELECT {ROW_COLUMNS} FROM {FROM_REPORTS} WHERE {visible} ORDER BY r.seq"
+        "SELECT {ROW_COLUMNS} FROM {FROM_REPORTS} WHERE {visible} AND r.seq > $2 ORDER BY r.seq LIMIT $3"
     ))
     .bind(param)
+    .bind(page.after.unwrap_or(0))
+    .bind(i64::from(page.limit) + 1)
     .fetch_all(pool)
     .await?;
-    rows.into_iter().map(Row::decode).collect()
+    let more = rows.len() > page.limit as usize;
+    let rows = rows.into_iter().take(page.limit as usize).map(Row::decode).collect::<Result<_, _>>()?;
+    Ok((rows, more))
 }
 
 /// The records of thread `thread`, first to last: by stage (首报, 续报一,

@@ -196,7 +196,7 @@ async fn threads(
 ) -> Result<Vec<ThreadRecords>, AppError> {
     filter.check().map_err(AppError::InvalidForm)?;
     let scope = caller.scope();
-    let stored = reports::list(pool, &scope).await?;
+    let stored = reports::all(pool, &scope).await?;
     // After the records: any record listed is committed, so its origin is
     // there too (and rows never change).
     let mut origins = exports::origins(pool, &scope, None).await?;

@@ -326,6 +326,19 @@ pub struct ExportFilter {
     until: Option<String>,
 }
 
+/// A page of a list (`kuaibao_core::page`).
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct PageParams {
+    /// Rows in the page, 1 to 1000 (100 by default).
+    #[param(minimum = 1, maximum = 1000)]
+    limit: Option<u32>,
+    /// Where the page starts: the `after` of a `Link` the server gave
+    /// (opaque; absent for the first page).
+    after: Option<String>,
+}
+
 /// The statistics' query (`kuaibao_core::statistics::StatsQuery`).
 #[derive(IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -481,10 +494,18 @@ fn whoami() {}
 #[allow(dead_code)]
 fn logout() {}
 
-/// Every report the caller may read (a reporter her own; an officer his
-/// area's), in arrival order.
+/// The reports the caller may read (a reporter her own; an officer his
+/// area's), in arrival order, a page at a time: follow the `Link` header's
+/// `rel="next"` address for the next page (keyset pagination: reports
+/// arriving meanwhile never shift or repeat a page).
 #[utoipa::path(get, path = "/api/reports", tag = "reports", security(("bearer" = [])),
-    responses((status = 200, body = Vec<StoredReport>, description = "The reports"), NeedsSession, Unavailable))]
+    params(PageParams),
+    responses(
+        (status = 200, body = Vec<StoredReport>, description = "One page of the reports",
+            headers(("Link" = String, description = "`<…>; rel=\"next\"`: the next page's address, while there is one"))),
+        (status = 400, body = ApiError, description = "An unknown, repeated or bad parameter: `fields` names each"),
+        NeedsSession, Unavailable,
+    ))]
 #[allow(dead_code)]
 fn list_reports() {}
 

@@ -1,9 +1,11 @@
 //! Receiving and reading reports.
 
-use axum::extract::State;
-use axum::http::StatusCode;
+use axum::extract::{Query, State};
+use axum::http::header::LINK;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri};
 use axum::Json;
-use kuaibao_core::protocol::Receipt;
+use kuaibao_core::page::PageQuery;
+use kuaibao_core::protocol::{Receipt, SUBMIT_REPORT_PATH};
 use kuaibao_core::writers::{self, Writer};
 use kuaibao_core::{validate, ErrorCode, FieldError, Lang, Report, ReportId, Stage};
 
@@ -78,9 +80,30 @@ async fn may_join_thread(state: &AppState, caller: &Caller, report: &Report) -> 
     )]))
 }
 
-/// `GET /api/reports`: every report the caller may read, in arrival order.
-pub async fn list(State(state): State<AppState>, caller: Caller) -> Result<Json<Vec<StoredReport>>, AppError> {
-    Ok(Json(reports::list(&state.pool, &caller.scope()).await?))
+/// `GET /api/reports`: the reports the caller may read, in arrival order,
+/// a page at a time (`kuaibao_core::page`): the next page's address is in
+/// the `Link` header while there is one.
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    uri: Uri,
+) -> Result<(HeaderMap, Json<Vec<StoredReport>>), AppError> {
+    let pairs = Query::<Vec<(String, String)>>::try_from_uri(&uri)
+        .map(|q| q.0)
+        .map_err(|e| AppError::BadRequest(e.body_text()))?;
+    let page = PageQuery::from_query(&pairs).map_err(AppError::InvalidQuery)?;
+    let (rows, more) = reports::list(&state.pool, &caller.scope(), page).await?;
+    let mut headers = HeaderMap::new();
+    if let (true, Some(last)) = (more, rows.last()) {
+        let link = format!(
+            "<{SUBMIT_REPORT_PATH}?{}>; rel=\"next\"",
+            page.next_after(last.receipt.seq)
+        );
+        if let Ok(value) = HeaderValue::from_str(&link) {
+            headers.insert(LINK, value);
+        }
+    }
+    Ok((headers, Json(rows)))
 }
 
 /// `GET /api/reports/{id}`.
