@@ -143,12 +143,8 @@ mod tests {
         let page = PageQuery::from_query(&pairs(&[("limit", "5"), ("after", &encode(42))])).expect("valid");
         assert_eq!((page.limit, page.after), (5, Some(42)));
         assert_eq!(page.next_after(47), format!("limit=5&after={}", encode(47)));
-        let errors = PageQuery::from_query(&pairs(&[
-            ("limit", "0"),
-            ("after", "42"),
-            ("sort", "x"),
-        ]))
-        .expect_err("refused");
+        let errors =
+            PageQuery::from_query(&pairs(&[("limit", "0"), ("after", "42"), ("sort", "x")])).expect_err("refused");
         let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, vec!["limit", "after", "sort"]);
         assert!(PageQuery::from_query(&pairs(&[("limit", "1001")])).is_err());

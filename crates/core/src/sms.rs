@@ -641,9 +641,17 @@ mod tests {
     #[test]
     fn a_code_line_with_nothing_after_its_mark_is_refused_as_cut() {
         // The fuzzer's find: `#KB1 ` and then the end of the line.
-        for text in ["【快报】首报：火灾\n#KB1 ", "【快报】首报：火灾\n#KB1 \n", "【快报】首报：火灾\n  #KB1    "] {
+        for text in [
+            "【快报】首报：火灾\n#KB1 ",
+            "【快报】首报：火灾\n#KB1 \n",
+            "【快报】首报：火灾\n  #KB1    ",
+        ] {
             let errors = parse(text).expect_err("refused");
-            assert_eq!((errors[0].field.as_str(), errors[0].code), ("text", ErrorCode::Garbled), "{text:?}");
+            assert_eq!(
+                (errors[0].field.as_str(), errors[0].code),
+                ("text", ErrorCode::Garbled),
+                "{text:?}"
+            );
         }
     }
 

@@ -573,7 +573,11 @@ pub async fn list(pool: &Pool, scope: &Scope, page: PageQuery) -> Result<(Vec<St
     .fetch_all(pool)
     .await?;
     let more = rows.len() > page.limit as usize;
-    let rows = rows.into_iter().take(page.limit as usize).map(Row::decode).collect::<Result<_, _>>()?;
+    let rows = rows
+        .into_iter()
+        .take(page.limit as usize)
+        .map(Row::decode)
+        .collect::<Result<_, _>>()?;
     Ok((rows, more))
 }
 
