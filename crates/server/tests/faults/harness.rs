@@ -873,14 +873,27 @@ pub async fn verify(env: &Env, phone: &Phone) {
             ..Ledger::default()
         }
     };
-    let res = phone
-        .client
-        .get(format!("{}{SUBMIT_REPORT_PATH}", phone.base))
-        .send()
-        .await
-        .expect("GET /api/reports");
-    assert_eq!(res.status(), StatusCode::OK);
-    let listed: Vec<StoredReport> = res.json().await.expect("stored reports");
+    // Every page of the list, following its `Link: <…>; rel="next"`.
+    let mut listed: Vec<StoredReport> = Vec::new();
+    let mut next = Some(SUBMIT_REPORT_PATH.to_owned());
+    while let Some(path) = next {
+        let res = phone
+            .client
+            .get(format!("{}{path}", phone.base))
+            .send()
+            .await
+            .expect("GET /api/reports");
+        assert_eq!(res.status(), StatusCode::OK);
+        next = res
+            .headers()
+            .get(reqwest::header::LINK)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_suffix(">; rel=\"next\""))
+            .and_then(|v| v.strip_prefix('<'))
+            .map(str::to_owned);
+        let page: Vec<StoredReport> = res.json().await.expect("stored reports");
+        listed.extend(page);
+    }
 
     // The queue finished: every report has a receipt, every photo arrived.
     for (report, _) in &ledger.queued {
