@@ -11,25 +11,35 @@ use crate::words;
 #[component]
 pub fn NewReportPage() -> impl IntoView {
     let state = expect_context::<AppState>();
-    let account = state
-        .session
-        .with_untracked(|s| s.as_ref().map(|s| s.session.account.clone()));
-    let grid_worker = account.as_ref().is_some_and(|a| a.area.level == AreaLevel::Grid);
-    // The templates her threads began with on this phone, oldest first.
-    let used: Vec<String> = state.reports.with_untracked(|rs| {
-        let mut firsts: Vec<_> = rs
-            .iter()
-            .filter(|r| r.thread.is_none() && !r.stage.is_call())
-            .filter(|r| match (&r.author, &account) {
-                (Some(author), Some(a)) => author.account_id == a.id,
-                // A draft has no author yet: it is this phone's user's.
-                (None, _) => true,
-                _ => false,
-            })
-            .collect();
-        firsts.sort_by(|a, b| a.updated_ms.total_cmp(&b.updated_ms));
-        firsts.into_iter().map(|r| r.template_id.clone()).collect()
+    // What the picker is made of, followed: if the phone's list or the
+    // login changes while the page is open (the list is read from storage
+    // again after a discard, say), 常用 is drawn again; a sync changing a
+    // report's status changes neither, and the buttons stay put under the
+    // thumb.
+    let made_of = Memo::new(move |_| {
+        let account = state.session.with(|s| s.as_ref().map(|s| s.session.account.clone()));
+        let grid_worker = account.as_ref().is_some_and(|a| a.area.level == AreaLevel::Grid);
+        // The templates her threads began with on this phone, oldest first.
+        let used: Vec<String> = state.reports.with(|rs| {
+            let mut firsts: Vec<_> = rs
+                .iter()
+                .filter(|r| r.thread.is_none() && !r.stage.is_call())
+                .filter(|r| match (&r.author, &account) {
+                    (Some(author), Some(a)) => author.account_id == a.id,
+                    // A draft has no author yet: it is this phone's user's.
+                    (None, _) => true,
+                    _ => false,
+                })
+                .collect();
+            firsts.sort_by(|a, b| a.updated_ms.total_cmp(&b.updated_ms));
+            firsts.into_iter().map(|r| r.template_id.clone()).collect()
+        });
+        (used, grid_worker)
     });
+    move || made_of.with(|(used, grid_worker)| page(state, used, *grid_worker))
+}
+
+fn page(state: AppState, used: &[String], grid_worker: bool) -> impl IntoView {
     let picker = picker(used.iter().map(String::as_str), grid_worker);
     let buttons = move |templates: Vec<&'static kuaibao_core::Template>, testid: &'static str| {
         templates

@@ -121,6 +121,7 @@ test('(d) the next report starts with 报告人 and 联系电话 as typed last; 
   // The picker: what she files most first (常用), then, for a grid worker,
   // hazards before incidents.
   await h.newReportButton.click();
+  await page.getByTestId('choice-frequent').first().waitFor();
   assert.deepEqual(await page.getByTestId('choice-frequent').allInnerTexts(), ['其他突发事件']);
   assert.deepEqual((await page.locator('main h3').allInnerTexts()).slice(0, 3), ['常用', '风险隐患', '突发事件']);
   await page.goto(`${server.url}/#/`);
