@@ -67,6 +67,12 @@ impl StorageError {
     }
 }
 
+/// An object being read (see [`PhotoStore::open`]).
+pub struct Opened {
+    pub size: u64,
+    pub chunks: futures_util::stream::BoxStream<'static, object_store::Result<Bytes>>,
+}
+
 /// The photo store.
 #[derive(Clone)]
 pub struct PhotoStore {
@@ -181,6 +187,20 @@ impl PhotoStore {
     pub async fn get(&self, key: &str) -> Result<Option<Bytes>, StorageError> {
         match self.inner.get(&parse(key)?).await {
             Ok(got) => Ok(Some(got.bytes().await?)),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// The object under `key` as it is read, a chunk at a time, and its
+    /// size; `None` if absent. Serving a photo or a video clip this way
+    /// holds one chunk in memory, not the whole file.
+    pub async fn open(&self, key: &str) -> Result<Option<Opened>, StorageError> {
+        match self.inner.get(&parse(key)?).await {
+            Ok(got) => Ok(Some(Opened {
+                size: got.meta.size,
+                chunks: got.into_stream(),
+            })),
             Err(object_store::Error::NotFound { .. }) => Ok(None),
             Err(e) => Err(e.into()),
         }

@@ -2,12 +2,16 @@
 //! and the bytes of one.
 
 use axum::extract::State;
-use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, ETAG};
+use axum::body::Body;
+use axum::http::header::{CACHE_CONTROL, CONTENT_LENGTH, CONTENT_TYPE, ETAG};
 use axum::http::HeaderValue;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use kuaibao_core::photo::is_sha256_hex;
 use kuaibao_core::photo::media;
+use bytes::{Bytes, BytesMut};
+use futures_util::stream::BoxStream;
+use futures_util::StreamExt;
 
 use super::error::AppError;
 use super::extract::PathParam;
@@ -61,23 +65,70 @@ pub async fn bytes(
         return Err(not_found());
     }
     let key = photos::stored_key(&state.pool, &sha256).await?.ok_or_else(not_found)?;
-    let bytes = state
+    let missing = || AppError::Internal(format!("photo {key} is marked arrived but is not in the store"));
+    let opened = state
         .uploads
         .store()
-        .get(&key)
+        .open(&key)
         .await
         .map_err(|e| AppError::Internal(e.to_string()))?
-        .ok_or_else(|| AppError::Internal(format!("photo {key} is marked arrived but is not in the store")))?;
-    // Photos, video clips and voice notes alike, typed by their bytes.
-    let mime = media::sniff(&bytes).unwrap_or("application/octet-stream");
+        .ok_or_else(missing)?;
+    // Photos, video clips and voice notes alike, typed by their first
+    // bytes; the rest streams after them, a chunk at a time.
+    let (head, rest) = first_bytes(opened.chunks, SNIFF_BYTES)
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let mime = media::sniff(&head).unwrap_or("application/octet-stream");
     let etag = HeaderValue::from_str(&format!("\"{sha256}\"")).map_err(|e| AppError::Internal(e.to_string()))?;
+    let body = Body::from_stream(futures_util::stream::iter([Ok(head)]).chain(rest));
     Ok((
         [
             (CONTENT_TYPE, HeaderValue::from_static(mime)),
             (CACHE_CONTROL, HeaderValue::from_static(PHOTO_CACHE)),
             (ETAG, etag),
+            (CONTENT_LENGTH, HeaderValue::from(opened.size)),
         ],
-        bytes,
+        body,
     )
         .into_response())
+}
+
+/// Enough of a file's start to tell its type (`media::sniff` reads the
+/// first few dozen bytes).
+const SNIFF_BYTES: usize = 64;
+
+type Chunks = BoxStream<'static, object_store::Result<Bytes>>;
+
+/// At least `n` bytes from the start of `chunks` (fewer if the file is
+/// shorter), and the chunks after them.
+async fn first_bytes(mut chunks: Chunks, n: usize) -> object_store::Result<(Bytes, Chunks)> {
+    let mut head = BytesMut::new();
+    while head.len() < n {
+        match chunks.next().await {
+            Some(chunk) => head.extend_from_slice(&chunk?),
+            None => break,
+        }
+    }
+    Ok((head.freeze(), chunks))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chunks(parts: &[&'static [u8]]) -> Chunks {
+        futures_util::stream::iter(parts.iter().map(|p| Ok(Bytes::from_static(p)))).boxed()
+    }
+
+    #[tokio::test]
+    async fn the_head_is_whole_chunks_up_to_n_bytes_and_the_rest_follows_untouched() {
+        let (head, rest) = first_bytes(chunks(&[b"ab", b"cdef", b"gh"]), 5).await.expect("read");
+        assert_eq!(head.as_ref(), b"abcdef");
+        let rest: Vec<Bytes> = rest.map(|c| c.expect("chunk")).collect().await;
+        assert_eq!(rest, vec![Bytes::from_static(b"gh")]);
+        // A file shorter than n is all head.
+        let (head, rest) = first_bytes(chunks(&[b"xy"]), 64).await.expect("read");
+        assert_eq!(head.as_ref(), b"xy");
+        assert_eq!(rest.count().await, 0);
+    }
 }
