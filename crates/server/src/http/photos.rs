@@ -1,17 +1,17 @@
 //! Photos for the duty office: which of a report's photos have arrived,
 //! and the bytes of one.
 
-use axum::extract::State;
 use axum::body::Body;
+use axum::extract::State;
 use axum::http::header::{CACHE_CONTROL, CONTENT_LENGTH, CONTENT_TYPE, ETAG};
 use axum::http::HeaderValue;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use kuaibao_core::photo::is_sha256_hex;
-use kuaibao_core::photo::media;
 use bytes::{Bytes, BytesMut};
 use futures_util::stream::BoxStream;
 use futures_util::StreamExt;
+use kuaibao_core::photo::is_sha256_hex;
+use kuaibao_core::photo::media;
 
 use super::error::AppError;
 use super::extract::PathParam;
@@ -117,7 +117,8 @@ mod tests {
     use super::*;
 
     fn chunks(parts: &[&'static [u8]]) -> Chunks {
-        futures_util::stream::iter(parts.iter().map(|p| Ok(Bytes::from_static(p)))).boxed()
+        let parts: Vec<object_store::Result<Bytes>> = parts.iter().map(|p| Ok(Bytes::from_static(p))).collect();
+        futures_util::stream::iter(parts).boxed()
     }
 
     #[tokio::test]
