@@ -158,25 +158,12 @@ fn control(field: &str) -> FieldError {
     )
 }
 
-/// A stored crash report, for the administrators' list.
+/// A stored crash report, for the administrators' list: the report as the
+/// phone sent it, and who sent it when.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StoredCrash {
-    #[cfg_attr(target_arch = "wasm32", serde(deserialize_with = "crate::ids::uuid"))]
-    pub id: Uuid,
-    pub build: String,
-    pub page: String,
-    pub kind: CrashKind,
-    pub message: String,
-    /// By the phone's clock.
-    #[cfg_attr(
-        target_arch = "wasm32",
-        serde(
-            deserialize_with = "crate::timestamp::utc",
-            serialize_with = "crate::timestamp::write_utc"
-        )
-    )]
-    pub at: DateTime<Utc>,
+    pub report: CrashReport,
     /// By the server's clock.
     #[cfg_attr(
         target_arch = "wasm32",

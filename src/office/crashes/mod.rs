@@ -58,7 +58,8 @@ pub fn CrashesPage() -> impl IntoView {
             let latest = l
                 .latest
                 .into_iter()
-                .map(|c| {
+                .map(|stored| {
+                    let c = stored.report;
                     view! {
                         <li class="crash" data-testid="crash" data-id=c.id.to_string() data-build=c.build.clone()>
                             <p class="crash-head">
@@ -70,11 +71,11 @@ pub fn CrashesPage() -> impl IntoView {
                             <p class="crash-meta">
                                 {format!(
                                     "{}（{}） · 设备 {} · 发生 {} · 收到 {}",
-                                    c.display_name,
-                                    c.username,
-                                    c.device_id,
+                                    stored.display_name,
+                                    stored.username,
+                                    stored.device_id,
                                     bj(c.at),
-                                    bj(c.received_at)
+                                    bj(stored.received_at)
                                 )}
                             </p>
                         </li>

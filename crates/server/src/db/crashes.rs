@@ -189,13 +189,15 @@ impl Row {
         let id = Uuid::parse_str(&self.id).map_err(|e| corrupt(e.to_string()))?;
         let kind = CrashKind::from_code(&self.kind).ok_or_else(|| corrupt(format!("kind `{}`", self.kind)))?;
         Ok(StoredCrash {
-            id,
-            kind,
-            at: parse_time(&self.id, &self.happened_at)?,
+            report: CrashReport {
+                id,
+                kind,
+                at: parse_time(&self.id, &self.happened_at)?,
+                build: self.build,
+                page: self.page,
+                message: self.message,
+            },
             received_at: parse_time(&self.id, &self.received_at)?,
-            build: self.build,
-            page: self.page,
-            message: self.message,
             device_id: self.device_id,
             username: self.username,
             display_name: self.display_name,

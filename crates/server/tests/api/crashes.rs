@@ -83,14 +83,14 @@ async fn a_reporters_crash_is_stored_once_and_listed_for_the_admin_by_build() {
     let list = app.crashes().await;
     let counts: Vec<(&str, i64)> = list.builds.iter().map(|b| (b.build.as_str(), b.count)).collect();
     assert_eq!(counts, [("abc1234", 2), ("def5678", 1)]);
-    let latest: Vec<Uuid> = list.latest.iter().map(|c| c.id).collect();
+    let latest: Vec<Uuid> = list.latest.iter().map(|c| c.report.id).collect();
     assert_eq!(latest, [js.id, second.id, first.id], "newest first");
     let listed = &list.latest[2];
     assert_eq!(listed.username, REPORTER);
     assert_eq!(listed.device_id, DEVICE);
-    assert_eq!(listed.page, first.page);
-    assert_eq!(listed.message, first.message);
-    assert_eq!(listed.kind, CrashKind::Panic);
+    assert_eq!(listed.report.page, first.page);
+    assert_eq!(listed.report.message, first.message);
+    assert_eq!(listed.report.kind, CrashKind::Panic);
 
     // Audited once per stored report, naming who and from which device.
     let pool = dirs.pool().await;
