@@ -5,7 +5,7 @@ use kuaibao_core::Lang;
 use leptos::prelude::*;
 
 use crate::components::{DevicePanel, SessionPrompt, UpdateBanner};
-use crate::pages::{HomePage, LoginPage, NewReportPage, ReportPage};
+use crate::pages::{ArchivePage, HomePage, LoginPage, NewReportPage, ReportPage};
 use crate::route::Route;
 use crate::session::Standing;
 use crate::state::AppState;
@@ -87,6 +87,7 @@ fn Shell(
                 (false, Route::Home) => view! { <HomePage/> <DevicePanel/> }.into_any(),
                 (false, Route::New) => view! { <SessionPrompt/> <NewReportPage/> }.into_any(),
                 (false, Route::Report(id)) => view! { <SessionPrompt/> <ReportPage id/> }.into_any(),
+                (false, Route::Archive) => view! { <ArchivePage/> }.into_any(),
                 (false, Route::CrashTest) => crate::crash::test_panic(),
             }}
         </main>

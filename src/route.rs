@@ -9,15 +9,22 @@ pub enum Route {
     /// Choosing what to report.
     New,
     Report(ReportId),
+    /// What the phone kept of the reports that left it.
+    Archive,
     /// Panics on purpose, to try crash reports end to end (see
     /// `crate::crash::TEST_HASH`).
     CrashTest,
 }
 
+const ARCHIVE_HASH: &str = "#/archive";
+
 impl Route {
     pub fn from_hash(hash: &str) -> Route {
         if hash == "#/new" {
             return Route::New;
+        }
+        if hash == ARCHIVE_HASH {
+            return Route::Archive;
         }
         if hash == crate::crash::TEST_HASH {
             return Route::CrashTest;
@@ -32,6 +39,7 @@ impl Route {
             Route::Home => "#/".to_owned(),
             Route::New => "#/new".to_owned(),
             Route::Report(id) => format!("#/report/{id}"),
+            Route::Archive => ARCHIVE_HASH.to_owned(),
             Route::CrashTest => crate::crash::TEST_HASH.to_owned(),
         }
     }

@@ -29,6 +29,9 @@ pub struct AppState {
     pub reports: RwSignal<Vec<LocalReport>>,
     /// Every photo record on the phone (metadata and upload progress).
     pub photos: RwSignal<Vec<LocalPhoto>>,
+    /// How many records have left the phone, receipts kept
+    /// (`store::Archived`).
+    pub archived: RwSignal<u32>,
     /// A photo being processed, or why the last one failed.
     pub photo_note: RwSignal<Option<String>>,
     /// The drafts' blanks taking files in just now (a video being made
@@ -81,6 +84,8 @@ impl AppState {
                 Vec::new()
             }
         });
+        let archived =
+            RwSignal::new(log_failure(store.archived_count().await, "count the archived reports").unwrap_or(0));
         let syncing = RwSignal::new(false);
         let on_change = Box::new(move |r: &LocalReport| {
             if matches!(r.status, Status::Sending { .. }) {
@@ -98,6 +103,21 @@ impl AppState {
                 .flatten()
                 .unwrap_or_else(RuleSet::national),
         );
+        let settle = {
+            let store = StoredValue::new_local(store.clone());
+            move || {
+                leptos::task::spawn_local(let_go_of_settled(
+                    store.get_value(),
+                    Kept {
+                        reports,
+                        photos,
+                        archived,
+                    },
+                    session,
+                    clock,
+                ))
+            }
+        };
         let on_pass = {
             let store = store.clone();
             Box::new(move |result: &Result<DrainSummary, StoreError>| {
@@ -113,7 +133,8 @@ impl AppState {
                             }
                         });
                     }
-                    Ok(_) => {}
+                    // What the pass delivered may finish a thread.
+                    Ok(_) => settle(),
                     Err(e) => leptos::logging::error!("sync pass failed: {e}"),
                 }
             })
@@ -145,6 +166,7 @@ impl AppState {
             lang: RwSignal::new(lang),
             reports,
             photos,
+            archived,
             photo_note: RwSignal::new(None),
             adding: RwSignal::new(Vec::new()),
             route: RwSignal::new(Route::current()),
@@ -168,6 +190,8 @@ impl AppState {
         // Lives as long as the page.
         gloo_timers::callback::Interval::new(1_000, move || state.now_ms.set(platform::now_ms())).forget();
         state.engine.get_value().start();
+        // Offline too, but after the list is on screen: opening comes first.
+        gloo_timers::callback::Timeout::new(SETTLE_AFTER_START_MS, settle).forget();
         let supported = service_worker::register(move || state.update_ready.set(true));
         state.offline_ready.set(Some(supported));
         leptos::task::spawn_local(async move {
@@ -611,6 +635,55 @@ impl AppState {
                 service_worker::apply_update().await;
             }
         });
+    }
+}
+
+/// How long after start the phone looks for threads to let go: the list is
+/// shown by then.
+const SETTLE_AFTER_START_MS: u32 = 3_000;
+
+/// The lists a thread leaves.
+#[derive(Clone, Copy)]
+struct Kept {
+    reports: RwSignal<Vec<LocalReport>>,
+    photos: RwSignal<Vec<LocalPhoto>>,
+    archived: RwSignal<u32>,
+}
+
+/// Lets the threads settled longer than the server's `keep_days` (by the
+/// server's clock, as the phone last measured it) leave the phone, keeping
+/// their receipts (`store::Archived`). One transaction per thread: one that
+/// fails stays whole and is tried again after the next sync pass.
+async fn let_go_of_settled(
+    store: Store,
+    kept: Kept,
+    session: RwSignal<Option<StoredSession>>,
+    clock: RwSignal<Option<ClockReading>>,
+) {
+    let keep_days = session
+        .with_untracked(|s| s.as_ref().and_then(|s| s.session.keep_days))
+        .unwrap_or(kuaibao_core::account::DEFAULT_KEEP_DAYS);
+    let now_ms = clock.with_untracked(|c| session::server_now_ms(platform::now_ms(), c.as_ref()));
+    let Some(cutoff) = chrono::DateTime::from_timestamp_millis(now_ms as i64 - i64::from(keep_days) * 86_400_000)
+    else {
+        return;
+    };
+    let leaving = kept
+        .reports
+        .with_untracked(|rs| kept.photos.with_untracked(|ps| threads::settled(rs, ps, cutoff)));
+    for thread in leaving {
+        let ids: Vec<ReportId> = thread.records.iter().map(|r| r.id).collect();
+        let photo_ids: Vec<kuaibao_core::PhotoId> = kept
+            .photos
+            .with_untracked(|ps| ps.iter().filter(|p| ids.contains(&p.report_id)).map(|p| p.id).collect());
+        match store.archive(&thread.records, &photo_ids).await {
+            Ok(()) => {
+                kept.reports.update(|rs| rs.retain(|r| !ids.contains(&r.id)));
+                kept.photos.update(|ps| ps.retain(|p| !photo_ids.contains(&p.id)));
+                kept.archived.update(|n| *n += ids.len() as u32);
+            }
+            Err(e) => leptos::logging::warn!("cannot let a finished thread go: {e}"),
+        }
     }
 }
 

@@ -13,7 +13,7 @@ use kuaibao_core::thread::{Judge, StageRecord};
 use kuaibao_core::validate::beijing;
 use kuaibao_core::{catalogue, grading, Answers, Family, Grade, GradeDecision, ReportId, Stage, Template};
 
-use crate::store::{LocalReport, Status};
+use crate::store::{LocalPhoto, LocalReport, Status, Upload};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Thread {
@@ -43,6 +43,24 @@ pub fn threads(reports: &[LocalReport]) -> Vec<Thread> {
     threads
 }
 
+/// The threads that may leave the phone (see `crate::store::Archived`):
+/// settled by the core's rule (finished, all received, the last receipt
+/// before `cutoff`) and every photo, video and voice note of them on the
+/// server. A photo the server refused stays, and its thread with it: it
+/// exists nowhere else.
+pub fn settled(reports: &[LocalReport], photos: &[LocalPhoto], cutoff: DateTime<Utc>) -> Vec<Thread> {
+    threads(reports)
+        .into_iter()
+        .filter(|t| t.judge().settled_before(cutoff))
+        .filter(|t| {
+            photos
+                .iter()
+                .filter(|p| t.records.iter().any(|r| r.id == p.report_id))
+                .all(|p| p.upload == Upload::Done)
+        })
+        .collect()
+}
+
 /// The one thread `id`, from the flat list.
 pub fn thread_of(reports: &[LocalReport], id: ReportId) -> Option<Thread> {
     let members: Vec<LocalReport> = reports.iter().filter(|r| r.thread_id() == id).cloned().collect();
@@ -50,6 +68,24 @@ pub fn thread_of(reports: &[LocalReport], id: ReportId) -> Option<Thread> {
 }
 
 impl Thread {
+    /// What the list's item depends on, as a key that changes whenever the
+    /// item must be drawn again: each record's id, last edit and state
+    /// (a state is a few fields: cheap to write, unlike whole records).
+    pub fn revision(&self) -> (ReportId, Vec<(ReportId, u64, String)>) {
+        let records = self
+            .records
+            .iter()
+            .map(|r| {
+                (
+                    r.id,
+                    r.updated_ms.to_bits(),
+                    serde_json::to_string(&r.status).unwrap_or_default(),
+                )
+            })
+            .collect();
+        (self.id, records)
+    }
+
     pub fn first(&self) -> &LocalReport {
         &self.records[0]
     }

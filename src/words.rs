@@ -145,6 +145,32 @@ pub const LAST_ERROR: Text = Text::new("上次发送失败", "Last try failed");
 pub const NEXT_TRY: Text = Text::new("将自动重试", "Will retry automatically");
 pub const FIX_AND_RESEND: Text = Text::new("修改后重新提交", "Fix and resend");
 pub const NO_PLACE: Text = Text::new("（未填地点）", "(no place yet)");
+/// Under the list's first page: more of the phone's own reports.
+pub const LIST_MORE: Text = Text::new("显示更早的报告，还有", "Show older reports; more:");
+/// Reports that left the phone (finished, all received, past the keep days).
+pub const ARCHIVED_COUNT: Text = Text::new(
+    "份已完结的报告已移出本机，回执已保留",
+    "finished reports left this phone; receipts kept",
+);
+pub const ARCHIVE_OPEN: Text = Text::new("查看已移出本机的报告", "Reports no longer on this phone");
+pub const ARCHIVE_TITLE: Text = Text::new("已移出本机的报告", "Reports no longer on this phone");
+pub const ARCHIVE_EXPLAIN: Text = Text::new(
+    "已完结、值班室全部收到且超过保留天数的报告会移出本机，以免列表变慢；这里保留它们的回执，完整内容在值班室服务器上。",
+    "Finished reports the office has received in full leave the phone after the keep days, so the list stays quick; their receipts stay here and the full reports are on the office's server.",
+);
+pub const ARCHIVE_EMPTY: Text = Text::new("还没有移出本机的报告。", "No report has left this phone yet.");
+pub const FROM_SERVER: Text = Text::new("从服务器加载我的全部报告", "Load all my reports from the server");
+pub const FROM_SERVER_MORE: Text = Text::new("加载更多", "Load more");
+pub const FROM_SERVER_TITLE: Text = Text::new("服务器上的报告（从最早的开始）", "On the server (oldest first)");
+pub const FROM_SERVER_OFFLINE: Text = Text::new(
+    "没有网络：连上网络后再点一次。本机的回执不受影响。",
+    "No network: tap again once online. The receipts on this phone are not affected.",
+);
+pub const FROM_SERVER_FAILED: Text = Text::new(
+    "从服务器加载失败，请稍后再试；如仍失败，请重新登录。",
+    "Could not load from the server; try again later, or log in again.",
+);
+pub const FROM_SERVER_END: Text = Text::new("已全部加载。", "All loaded.");
 pub const LOCATE: Text = Text::new("获取当前位置", "Use my position");
 pub const LOCATING: Text = Text::new("正在定位…", "Locating…");
 pub const NOW: Text = Text::new("现在", "Now");

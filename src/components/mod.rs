@@ -29,7 +29,7 @@ pub use photo_blank::PhotoBlank;
 pub use sentence_form::SentenceForm;
 pub use session_prompt::SessionPrompt;
 pub use sms_button::SmsButton;
-pub use status_line::StatusLine;
+pub use status_line::{receipt_text, StatusLine};
 pub use thread_chain::ThreadChain;
 pub use update_banner::UpdateBanner;
 

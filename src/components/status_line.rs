@@ -1,4 +1,6 @@
+use kuaibao_core::protocol::Receipt;
 use kuaibao_core::validate::beijing;
+use kuaibao_core::Text;
 use leptos::prelude::*;
 
 use crate::state::AppState;
@@ -57,22 +59,7 @@ pub fn StatusLine(
                 },
             ),
             Status::Sending { .. } => ("sending", t(words::SENDING), String::new()),
-            Status::Delivered { receipt, .. } => (
-                "delivered",
-                t(words::DELIVERED),
-                format!(
-                    "{} {}{} · {} {}",
-                    t(words::RECEIVED_AT),
-                    crate::timefmt::ymd_hms(&receipt.received_at.with_timezone(&beijing()).naive_local()),
-                    if receipt.via_sms {
-                        format!("（{}）", t(words::VIA_SMS))
-                    } else {
-                        String::new()
-                    },
-                    t(words::RECEIPT_NO),
-                    receipt.seq
-                ),
-            ),
+            Status::Delivered { receipt, .. } => ("delivered", t(words::DELIVERED), receipt_text(receipt, t)),
             Status::Rejected { reason, .. } => ("rejected", t(words::REJECTED), reason.clone()),
         };
         view! {
@@ -83,4 +70,21 @@ pub fn StatusLine(
             </p>
         }
     }
+}
+
+/// A receipt as the worker reads it: when the office's server received the
+/// record (Beijing time; by SMS first, if so) and its number there.
+pub fn receipt_text(receipt: &Receipt, t: impl Fn(Text) -> &'static str) -> String {
+    format!(
+        "{} {}{} · {} {}",
+        t(words::RECEIVED_AT),
+        crate::timefmt::ymd_hms(&receipt.received_at.with_timezone(&beijing()).naive_local()),
+        if receipt.via_sms {
+            format!("（{}）", t(words::VIA_SMS))
+        } else {
+            String::new()
+        },
+        t(words::RECEIPT_NO),
+        receipt.seq
+    )
 }

@@ -15,6 +15,11 @@ pub fn HomePage() -> impl IntoView {
     let state = expect_context::<AppState>();
     let waiting = move || state.waiting_count();
     let all = Memo::new(move |_| state.reports.with(|rs| threads::threads(rs)));
+    // The newest threads first, a page at a time: a phone with hundreds of
+    // reports opens as fast as one with a few.
+    let shown = RwSignal::new(LIST_PAGE);
+    let page = move || all.with(|t| t.iter().take(shown.get()).cloned().collect::<Vec<_>>());
+    let hidden = move || all.with(Vec::len).saturating_sub(shown.get());
     let tapped = RwSignal::new(false);
     view! {
         <a class="button primary big" href=Route::New.to_hash() data-testid="new-report">{move || state.t(words::NEW_REPORT)}</a>
@@ -37,13 +42,29 @@ pub fn HomePage() -> impl IntoView {
                 <p class="empty">{move || state.t(words::NO_REPORTS)}</p>
             </Show>
             <ul class="reports">
-                <For each=move || all.get() key=|t: &Thread| (t.id, serde_json::to_string(&t.records).unwrap_or_default()) let(thread)>
+                <For each=page key=Thread::revision let(thread)>
                     <ThreadItem thread/>
                 </For>
             </ul>
+            <Show when=move || { hidden() > 0 }>
+                <button type="button" class="secondary" data-testid="list-more" on:click=move |_| shown.update(|n| *n += LIST_PAGE)>
+                    {move || format!("{} {}", state.t(words::LIST_MORE), hidden())}
+                </button>
+            </Show>
+            <Show when=move || { state.archived.get() > 0 }>
+                <p class="note" data-testid="archived-note">
+                    {move || format!("{} {}", state.archived.get(), state.t(words::ARCHIVED_COUNT))}
+                </p>
+                <a class="button secondary" href=Route::Archive.to_hash() data-testid="open-archive">
+                    {move || state.t(words::ARCHIVE_OPEN)}
+                </a>
+            </Show>
         </section>
     }
 }
+
+/// Threads on the list's first page, and added by each 「显示更早的报告」.
+const LIST_PAGE: usize = 30;
 
 /// One incident or hazard on the list: what, where, its latest stage and
 /// state, and a deadline or overdue rectification when one is running.

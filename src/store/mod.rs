@@ -3,6 +3,7 @@
 //! from it. Records are plain objects made from their JSON (`json`), so they
 //! stay readable across app versions.
 
+mod archive;
 mod error;
 mod json;
 mod open;
@@ -13,11 +14,13 @@ mod rules;
 mod schema;
 mod session;
 
+pub use archive::Archived;
 pub use error::StoreError;
 pub use photo_record::{LocalPhoto, Upload};
 pub use record::{LocalReport, Status};
 pub use schema::{
-    Version, BLOBS, CLOCK_KEY, DB_NAME, DEVICE_KEY, LANG_KEY, LAST_USERNAME_KEY, META, PHOTOS, REPORTS, SESSION_KEY,
+    Version, BLOBS, CLOCK_KEY, DB_NAME, DEVICE_KEY, LANG_KEY, LAST_USERNAME_KEY, META, PHOTOS, RECEIPTS, REPORTS,
+    SESSION_KEY,
 };
 pub use session::{ClockReading, StoredSession};
 
@@ -264,7 +267,8 @@ impl Store {
     }
 
     /// Deletes a draft the user threw away. Submitted reports are never
-    /// deleted by the app.
+    /// deleted by the app; finished ones leave it keeping their receipts
+    /// (`archive`).
     pub async fn delete_draft(&self, id: ReportId) -> Result<(), StoreError> {
         match self.get(id).await? {
             Some(r) if r.status == Status::Draft => {}

@@ -20,6 +20,10 @@ pub const PHOTOS: &str = "photos";
 /// `{photo id}/thumb` for its thumbnail.
 pub const BLOBS: &str = "blobs";
 
+/// What is kept of records that left the phone (see `super::archive`).
+/// Key: the report id (in-line at `id`). Value: [`super::Archived`].
+pub const RECEIPTS: &str = "receipts";
+
 /// Small settings of this device. Key: a setting's name (such as
 /// [`LANG_KEY`]); value: a string.
 pub const META: &str = "meta";
@@ -55,17 +59,24 @@ pub enum Version {
     V1 = 1,
     /// Photos: `photos` (metadata) and `blobs` (bytes).
     V2 = 2,
+    /// Finished threads leave the list: `receipts`.
+    V3 = 3,
 }
 
 impl Version {
-    pub const CURRENT: Version = Version::V2;
+    pub const CURRENT: Version = Version::V3;
 }
 
 /// Every object store of [`Version::CURRENT`], with its in-line key path
 /// (`None`: keys given apart). A store is never renamed or dropped, so the
 /// upgrade from any version is "make the stores that are missing".
-pub const STORES: [(&str, Option<&str>); 4] =
-    [(REPORTS, Some("id")), (META, None), (PHOTOS, Some("id")), (BLOBS, None)];
+pub const STORES: [(&str, Option<&str>); 5] = [
+    (REPORTS, Some("id")),
+    (META, None),
+    (PHOTOS, Some("id")),
+    (BLOBS, None),
+    (RECEIPTS, Some("id")),
+];
 
 /// Brings a database in its upgrade transaction to [`Version::CURRENT`]:
 /// makes each store it lacks, whatever version it was at, and leaves the

@@ -4,6 +4,7 @@
 //! sends in flight at once) and the scheduler (when to try). Nothing is sent without a valid session.
 
 pub mod clock;
+pub mod history;
 mod outbox;
 mod pool;
 mod requests;

@@ -189,6 +189,12 @@ pub fn is_device_id(text: &str) -> bool {
     text.len() == 36 && crate::ids::parse(text).is_some()
 }
 
+/// How many days a phone keeps a finished thread after the office received
+/// the last of it, unless the server says otherwise ([`Session::keep_days`]):
+/// long enough to look back on a month's work offline, short enough that the
+/// list of a worker's reports stays quick to open.
+pub const DEFAULT_KEEP_DAYS: u32 = 30;
+
 /// The answer to a login: the token to send as `Authorization: Bearer …`,
 /// the account, and when the session ends. The phone keeps all three, so
 /// it works offline for as long as the session lasts.
@@ -206,6 +212,11 @@ pub struct Session {
     /// (`KUAIBAO_SMS_NUMBER`); absent: the duty phone.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sms_number: Option<String>,
+    /// How many days the phone keeps a finished thread once the office has
+    /// received all of it (`KUAIBAO_PHONE_KEEP_DAYS`); absent (a server
+    /// from before): [`DEFAULT_KEEP_DAYS`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keep_days: Option<u32>,
     #[cfg_attr(
         target_arch = "wasm32",
         serde(
@@ -227,6 +238,9 @@ pub struct SessionInfo {
     /// As in [`Session`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sms_number: Option<String>,
+    /// As in [`Session`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keep_days: Option<u32>,
     pub expires_at: DateTime<Utc>,
 }
 

@@ -88,6 +88,14 @@ impl PageQuery {
     }
 }
 
+/// The target of a `Link` header's `rel="next"` (as the list endpoints
+/// send it: one link, `<target>; rel="next"`), if it has one.
+pub fn next_link(header: &str) -> Option<&str> {
+    let (target, rel) = header.split_once(';')?;
+    let target = target.trim().strip_prefix('<')?.strip_suffix('>')?;
+    (rel.trim() == "rel=\"next\"").then_some(target)
+}
+
 /// A key as a cursor: `k` and the key in base 36, so it reads as a token,
 /// not as a number to do sums with.
 pub fn encode(key: i64) -> String {
@@ -122,6 +130,19 @@ pub fn decode(cursor: &str) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_next_link_is_read_from_the_header_the_server_writes() {
+        let page = PageQuery::from_query(&pairs(&[("limit", "30")])).expect("valid");
+        let header = format!("</api/reports?{}>; rel=\"next\"", page.next_after(12345));
+        assert_eq!(
+            next_link(&header),
+            Some(format!("/api/reports?limit=30&after={}", encode(12345)).as_str())
+        );
+        assert_eq!(next_link("</api/reports?after=k1>; rel=\"prev\""), None);
+        assert_eq!(next_link("/api/reports; rel=\"next\""), None, "no angle brackets");
+        assert_eq!(next_link(""), None);
+    }
 
     fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
         list.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()

@@ -360,6 +360,16 @@ impl<'a, R: StageRecord> Judge<'a, R> {
         self.submitted()
             .any(|r| matches!(r.stage(), Stage::Final | Stage::Closed))
     }
+
+    /// Whether a phone may let the thread's records go (keeping their
+    /// receipts): the thread is finished, the office has received every
+    /// record of it, calls included, and the last of them before `cutoff`.
+    /// An unfinished thread stays however old it is: the worker still owes
+    /// it a stage, and the phone's deadlines and next stages come from it.
+    pub fn settled_before(&self, cutoff: DateTime<Utc>) -> bool {
+        let received: Option<Vec<DateTime<Utc>>> = self.records.iter().map(|r| r.received_at()).collect();
+        self.finished() && received.is_some_and(|times| times.into_iter().max().is_some_and(|last| last < cutoff))
+    }
 }
 
 /// How a written record reached the office.
@@ -423,6 +433,30 @@ mod tests {
             Some(beijing_time(slow.written_at) + TimeDelta::hours(2)),
             "a phone two hours slow"
         );
+    }
+
+    #[test]
+    fn a_thread_is_settled_when_finished_and_every_record_was_received_before_the_cutoff() {
+        let at = |h: i64| DateTime::<Utc>::from_timestamp(1_780_000_000 + h * 3600, 0).expect("a time");
+        let received = |stage: Stage, h: i64| Received {
+            report: flood(stage, &[]),
+            received_at: at(h),
+        };
+        let finished = [received(Stage::Initial, 0), received(Stage::Final, 10)];
+        assert!(Judge::new(&finished).settled_before(at(11)));
+        assert!(
+            !Judge::new(&finished).settled_before(at(10)),
+            "the last receipt is not before the cutoff"
+        );
+        let open = [received(Stage::Initial, 0), received(Stage::FollowUp { n: 1 }, 1)];
+        assert!(
+            !Judge::new(&open).settled_before(at(1000)),
+            "no 终报: a stage is still owed"
+        );
+        // A 终报 written but not yet received: nothing may leave the phone.
+        let waiting = [flood(Stage::Initial, &[]), flood(Stage::Final, &[])];
+        assert!(!Judge::new(&waiting).settled_before(at(1000)));
+        assert!(!Judge::<Received>::new(&[]).settled_before(at(1000)), "an empty thread");
     }
 
     #[test]

@@ -59,6 +59,8 @@ pub const UPLOAD_EXPIRY_VAR: &str = "KUAIBAO_UPLOAD_EXPIRY_SECS";
 pub const SMS_NUMBER_VAR: &str = "KUAIBAO_SMS_NUMBER";
 /// The SMS gateway's secret.
 pub const SMS_GATEWAY_TOKEN_VAR: &str = "KUAIBAO_SMS_GATEWAY_TOKEN";
+/// How many days phones keep a finished, delivered thread (1 to 3650).
+pub const PHONE_KEEP_DAYS_VAR: &str = "KUAIBAO_PHONE_KEEP_DAYS";
 /// The shortest gateway secret accepted: as long as a session token's text.
 pub const MIN_GATEWAY_TOKEN_CHARS: usize = 32;
 /// `s3://bucket[/prefix]` to keep photos in an S3-compatible store.
@@ -235,6 +237,9 @@ pub struct Config {
     pub sms_number: Option<String>,
     /// The SMS gateway's secret; `None`: no gateway.
     pub sms_gateway_token: Option<String>,
+    /// How many days phones keep a finished thread once it is all received
+    /// (sent to them with the session).
+    pub phone_keep_days: u32,
     /// The duty office map's base map (`KUAIBAO_MAP_*`); no tiles by default.
     pub map: kuaibao_core::geo::MapConfig,
     /// The deadline rules (`KUAIBAO_RULES`); the national set by default.
@@ -288,6 +293,7 @@ impl Default for Config {
             cap_sender: crate::export::DEFAULT_CAP_SENDER.to_owned(),
             sms_number: None,
             sms_gateway_token: None,
+            phone_keep_days: kuaibao_core::account::DEFAULT_KEEP_DAYS,
             map: kuaibao_core::geo::MapConfig::default(),
             rules: kuaibao_core::deadlines::RuleSet::national(),
             header_timeout: DEFAULT_HEADER_TIMEOUT,
@@ -541,6 +547,11 @@ impl Config {
             }
             token => token,
         };
+        // Ten years: beyond that, "keep" means "forever", which the list's
+        // speed cannot afford.
+        let phone_keep_days = number(&lookup, PHONE_KEEP_DAYS_VAR, 3650)?
+            .and_then(|n| u32::try_from(n).ok())
+            .unwrap_or(defaults.phone_keep_days);
         let map = map_config(&lookup)?;
         let rules = match lookup(RULES_VAR) {
             None => defaults.rules.clone(),
@@ -568,6 +579,7 @@ impl Config {
             cap_sender,
             sms_number,
             sms_gateway_token,
+            phone_keep_days,
             database_url,
             session_lifetime,
             db_busy_timeout,
@@ -846,6 +858,27 @@ mod tests {
         ] {
             let err = config(&[(var, bad)]).expect_err(bad);
             assert!(err.to_string().starts_with(var), "{var}={bad:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn phones_keep_finished_threads_30_days_unless_told_1_to_3650() {
+        assert_eq!(config(&[]).expect("defaults").phone_keep_days, 30);
+        assert_eq!(
+            config(&[(PHONE_KEEP_DAYS_VAR, " 7 ")]).expect("valid").phone_keep_days,
+            7
+        );
+        for bad in ["0", "3651", "thirty", "-1"] {
+            assert!(
+                matches!(
+                    config(&[(PHONE_KEEP_DAYS_VAR, bad)]),
+                    Err(ConfigError::BadNumber {
+                        var: PHONE_KEEP_DAYS_VAR,
+                        ..
+                    })
+                ),
+                "{bad}"
+            );
         }
     }
 

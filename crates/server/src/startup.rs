@@ -128,6 +128,7 @@ pub async fn build(config: &Config) -> Result<Server, StartError> {
             map: Arc::new(config.map.clone()),
             rules: Arc::new(config.rules.clone()),
             sms: Arc::new(crate::http::sms::SmsSettings::new(config)),
+            keep_days: config.phone_keep_days,
             passwords: crate::auth::password::PasswordChecks::new(config.password_workers, config.login_queue),
         },
         &config.static_dir,

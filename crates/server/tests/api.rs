@@ -410,8 +410,7 @@ fn new_report() -> Report {
 /// The address of a list's next page, from its `Link: <…>; rel="next"`.
 fn next_link(res: &Response) -> Option<String> {
     let link = res.headers().get(reqwest::header::LINK)?.to_str().ok()?;
-    let (target, rel) = link.split_once(';')?;
-    (rel.trim() == "rel=\"next\"").then(|| target.trim().trim_start_matches('<').trim_end_matches('>').to_owned())
+    kuaibao_core::page::next_link(link).map(str::to_owned)
 }
 
 /// Reads an error answer, checking it is the API's JSON shape.

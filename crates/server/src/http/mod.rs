@@ -87,6 +87,8 @@ pub struct AppState {
     pub rules: Arc<kuaibao_core::deadlines::RuleSet>,
     /// Where phones send SMS reports, and the gateway's secret.
     pub sms: Arc<sms::SmsSettings>,
+    /// How many days phones keep a finished thread (`KUAIBAO_PHONE_KEEP_DAYS`).
+    pub keep_days: u32,
 }
 
 /// What guards the application besides sessions: rate limits, CORS, the

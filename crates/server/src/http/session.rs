@@ -66,6 +66,7 @@ pub async fn login(
             account: user.account,
             duty_phone,
             sms_number: state.sms.number.clone(),
+            keep_days: Some(state.keep_days),
             expires_at,
         }),
     ))
@@ -78,6 +79,7 @@ pub async fn whoami(State(state): State<AppState>, caller: Caller) -> Result<Jso
         account: caller.0.user.account,
         duty_phone,
         sms_number: state.sms.number.clone(),
+        keep_days: Some(state.keep_days),
         expires_at: caller.0.expires_at,
     }))
 }
