@@ -446,7 +446,11 @@ mod tests {
             "\nimport init from '/kuaibao-1.js';\nawait init();\n"
         );
         let sw = fs::read_to_string(dir.join(SW_FILE)).unwrap();
-        for url in [format!("/{loader}"), "/recorder-0123456789abcdef.js".into(), "/index.html".into()] {
+        for url in [
+            format!("/{loader}"),
+            "/recorder-0123456789abcdef.js".into(),
+            "/index.html".into(),
+        ] {
             assert!(sw.contains(&format!("\"{url}\"")), "{url} is precached");
         }
         fs::remove_dir_all(&dir).unwrap();
