@@ -3,8 +3,9 @@
 //! server when the phone is online; the worker is offered a reload that
 //! keeps her drafts (they are in IndexedDB already).
 //!
-//! The recording and the 「出错了」 overlay are plain JS, inline in
-//! `index.html` (`window.kuaibaoCrash`, with `error` and
+//! The recording and the 「出错了」 overlay are plain JS,
+//! `src/crash/recorder.js`, a classic script in `index.html`'s head before
+//! the module loader (`window.kuaibaoCrash`, with `error` and
 //! `unhandledrejection` listeners installed before the wasm loads, so an
 //! error while it loads is caught too): after a panic (`panic = "abort"`)
 //! or a trap the wasm is dead, and only synchronous storage
@@ -17,8 +18,8 @@
 //! borrowed, say), and what JS calls into it later panics or traps again
 //! as a consequence, starting with the trap that ends the panic itself. Its reload goes to the start screen
 //! after the test crash or when the same page crashed twice within a
-//! minute. Inline, it costs no request on a first visit; the server's
-//! Content-Security-Policy allows it by its hash. This module gives that
+//! minute. A file rather than inline, so that the server's
+//! Content-Security-Policy is one fixed header (`script-src 'self'`). This module gives that
 //! script the build id, routes panics to it, and sends what it recorded.
 
 use gloo_net::http::{Method, RequestBuilder};
@@ -36,7 +37,7 @@ pub const BUILD: &str = match option_env!("KUAIBAO_BUILD") {
     None => "dev",
 };
 
-/// The JS recorder's name on `window` (see `index.html`).
+/// The JS recorder's name on `window` (see `recorder.js`).
 const RECORDER: &str = "kuaibaoCrash";
 /// Where the recorder reads the build id from.
 const BUILD_GLOBAL: &str = "kuaibaoBuild";

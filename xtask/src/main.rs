@@ -193,6 +193,7 @@ fn build(root: &Path) -> Result<()> {
             sw.display()
         )));
     }
+    no_inline_script(&root.join("dist").join("index.html"), "/")?;
     build_office(root)?;
     println!("built {}", root.join("dist").display());
     Ok(())
@@ -201,8 +202,8 @@ fn build(root: &Path) -> Result<()> {
 /// The duty office's page: its own Trunk build of `office.html` (the
 /// `office` binary) into `dist/office/`, served under `/office/`. After the
 /// phone app's, whose build replaces all of `dist/`. The post_build hook
-/// sees it is not `index.html`: no service worker, and the inline loader
-/// moved into a file (see `precache::side_page`).
+/// sees it is not `index.html`: no service worker; its inline loader is
+/// moved into a file as the phone's is (see `precache::externalize_page`).
 fn build_office(root: &Path) -> Result<()> {
     println!("building the duty office: trunk build office.html --release --dist dist/office --public-url /office/");
     cmd::run(trunk(root).args([
@@ -214,9 +215,14 @@ fn build_office(root: &Path) -> Result<()> {
         "--public-url",
         "/office/",
     ]))?;
-    let index = root.join("dist").join("office").join("index.html");
-    let html = fs::read_to_string(&index).map_err(|e| Error::io(&index, e))?;
-    if precache::externalize_loader(&html, "/office/")?.1.is_some() {
+    no_inline_script(&root.join("dist").join("office").join("index.html"), "/office/")
+}
+
+/// Checks that the built page `index` (served under `base`) has no inline
+/// script left: the server's Content-Security-Policy allows none.
+fn no_inline_script(index: &Path, base: &str) -> Result<()> {
+    let html = fs::read_to_string(index).map_err(|e| Error::io(index, e))?;
+    if precache::externalize_loader(&html, base)?.1.is_some() {
         return Err(Error::Precache(format!(
             "{} still has its inline loader: the post_build hook `cargo xtask precache` did not run",
             index.display()

@@ -211,6 +211,15 @@ pub fn run(root: &Path) -> Result<()> {
     if let Some(page) = page.filter(|p| p.file_name().is_some_and(|n| n != "index.html")) {
         return side_page(&staging, &base, &page);
     }
+    phone_page(root, &staging, &base)
+}
+
+/// The hook for the phone app staged in `staging`, served under `base`:
+/// its loader moved into a file, `sw.js` filled in, the compressed twins.
+fn phone_page(root: &Path, staging: &Path, base: &str) -> Result<()> {
+    // Before the files are listed: the loader's file is precached too.
+    let loader = externalize_page(staging, base)?;
+    println!("precache: inline loader {}", loader.as_deref().unwrap_or("none"));
     let sw_path = staging.join(SW_FILE);
     if !sw_path.is_file() {
         return Err(Error::Precache(format!(
@@ -226,8 +235,8 @@ pub fn run(root: &Path) -> Result<()> {
         let source = root.join("public").join(SW_FILE);
         fs::read_to_string(&source).map_err(|e| Error::io(&source, e))?
     };
-    let files = collect_files(&staging)?;
-    let rendered = render_sw(&template, &base, &files)?;
+    let files = collect_files(staging)?;
+    let rendered = render_sw(&template, base, &files)?;
     fs::write(&sw_path, &rendered.text).map_err(|e| Error::io(&sw_path, e))?;
     println!(
         "precache: {} URLs, version {} → {}",
@@ -236,32 +245,41 @@ pub fn run(root: &Path) -> Result<()> {
         sw_path.display()
     );
     let names: Vec<String> = files.into_iter().map(|f| f.path).filter(|p| is_hashed(p)).collect();
-    compress(&staging, &names)
+    compress(staging, &names)
 }
 
 /// The hook for a page built apart from the phone app (`office.html`, into
-/// `dist/office/`): its inline loader moves into a file of its own, so the
-/// Content-Security-Policy (which allows the phone app's one inline script
-/// by its hash) needs nothing new; then its hashed files get their
-/// compressed twins. It has no service worker: the phone's leaves its URLs
-/// alone.
+/// `dist/office/`): its inline loader moves into a file of its own (see
+/// [`externalize_page`]); then its hashed files get their compressed twins.
+/// It has no service worker: the phone's leaves its URLs alone.
 fn side_page(staging: &Path, base: &str, page: &Path) -> Result<()> {
-    let index = staging.join("index.html");
-    let html = fs::read_to_string(&index).map_err(|e| Error::io(&index, e))?;
-    let (html, loader) = externalize_loader(&html, base)?;
-    if let Some(loader) = &loader {
-        let path = staging.join(&loader.path);
-        fs::write(&path, &loader.contents).map_err(|e| Error::io(&path, e))?;
-    }
-    fs::write(&index, html).map_err(|e| Error::io(&index, e))?;
+    let loader = externalize_page(staging, base)?;
     println!(
         "precache: {} has no service worker; inline loader {}",
         page.display(),
-        loader.as_ref().map_or("none", |l| l.path.as_str())
+        loader.as_deref().unwrap_or("none")
     );
     let files = collect_files(staging)?;
     let names: Vec<String> = files.into_iter().map(|f| f.path).filter(|p| is_hashed(p)).collect();
     compress(staging, &names)
+}
+
+/// Moves the inline loader of the staged `index.html` into a file of its
+/// own (see [`externalize_loader`]), so that no page of the build has an
+/// inline script and the server's Content-Security-Policy is one static
+/// header (`script-src 'self'`) rather than hashes read from the HTML at
+/// run time. The loader's file name, if there was one to move.
+fn externalize_page(staging: &Path, base: &str) -> Result<Option<String>> {
+    let index = staging.join("index.html");
+    let html = fs::read_to_string(&index).map_err(|e| Error::io(&index, e))?;
+    let (html, loader) = externalize_loader(&html, base)?;
+    let Some(loader) = loader else {
+        return Ok(None);
+    };
+    let path = staging.join(&loader.path);
+    fs::write(&path, &loader.contents).map_err(|e| Error::io(&path, e))?;
+    fs::write(&index, html).map_err(|e| Error::io(&index, e))?;
+    Ok(Some(loader.path))
 }
 
 /// Moves the one inline `<script type="module">` Trunk writes into a page
@@ -398,6 +416,44 @@ mod tests {
         assert_eq!(again, page);
         assert!(none.is_none());
         assert!(externalize_loader("<script>alert(1)</script>", "/").is_err());
+    }
+
+    #[test]
+    fn the_phone_pages_loader_moves_out_and_is_precached() {
+        let dir = std::env::temp_dir().join(format!("xtask-phone-page-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        // As Trunk stages it: the crash recorder as a classic script file
+        // first, then the inline module loader.
+        let html = "<html><head><script src=\"/recorder-0123456789abcdef.js\" integrity=\"sha384-x\"></script>\n\
+            <script type=\"module\">\nimport init from '/kuaibao-1.js';\nawait init();\n</script></head></html>";
+        fs::write(dir.join("index.html"), html).unwrap();
+        fs::write(dir.join("recorder-0123456789abcdef.js"), "(function(){})();").unwrap();
+        fs::write(dir.join(SW_FILE), include_str!("../../public/sw.js")).unwrap();
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+        phone_page(root, &dir, "/").unwrap();
+
+        let page = fs::read_to_string(dir.join("index.html")).unwrap();
+        let (_, left) = externalize_loader(&page, "/").unwrap();
+        assert!(left.is_none(), "no inline script is left: {page}");
+        let recorder = page.find("/recorder-0123456789abcdef.js").unwrap();
+        let loader_at = page.find("<script type=\"module\" src=\"/loader-").unwrap();
+        assert!(recorder < loader_at, "the recorder still comes first: {page}");
+        let loader = &page[loader_at + "<script type=\"module\" src=\"/".len()..];
+        let loader = &loader[..loader.find('"').unwrap()];
+        assert_eq!(
+            fs::read_to_string(dir.join(loader)).unwrap(),
+            "\nimport init from '/kuaibao-1.js';\nawait init();\n"
+        );
+        let sw = fs::read_to_string(dir.join(SW_FILE)).unwrap();
+        for url in [
+            format!("/{loader}"),
+            "/recorder-0123456789abcdef.js".into(),
+            "/index.html".into(),
+        ] {
+            assert!(sw.contains(&format!("\"{url}\"")), "{url} is precached");
+        }
+        fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

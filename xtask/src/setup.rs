@@ -21,6 +21,7 @@ pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 pub const CARGO_FUZZ_VERSION: &str = "0.13.2";
 
 pub fn setup(root: &Path, browser: bool) -> Result<()> {
+    toolchain(root)?;
     wasm_target()?;
     trunk()?;
     wasm_bindgen(root)?;
@@ -219,6 +220,45 @@ fn schemathesis() -> Result<()> {
         ));
     }
     Ok(())
+}
+
+/// The file that pins the toolchain, at the checkout's root.
+pub const TOOLCHAIN_FILE: &str = "rust-toolchain.toml";
+
+/// The pinned toolchain. rustup installs it, with the file's components
+/// and the wasm target, before `cargo xtask` itself runs: the `cargo` that
+/// runs this is rustup's proxy, which reads the file (auto-install, on
+/// unless `RUSTUP_AUTO_INSTALL=0`; then rustup says to run `rustup
+/// toolchain install`). The proxy also names the toolchain to every
+/// program started from here (`RUSTUP_TOOLCHAIN`), so Trunk's and the
+/// tests' cargo builds use it too. This only checks that it is so: that
+/// `rustc` is the pinned release, not another one forced by `cargo +…` or
+/// `RUSTUP_TOOLCHAIN`.
+fn toolchain(root: &Path) -> Result<()> {
+    let path = root.join(TOOLCHAIN_FILE);
+    let text = fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
+    let pinned = pinned_channel(&text)
+        .ok_or_else(|| Error::Setup(format!("{} has no `channel = \"…\"` line", path.display())))?;
+    // `rustc --version` prints `rustc 1.95.0 (59807616e 2026-04-14)`.
+    let found = cmd::require("rustc", "--version")?;
+    match version_word(&found) {
+        Some(v) if v == pinned => {
+            println!("ok rust {v} ({TOOLCHAIN_FILE})");
+            Ok(())
+        }
+        _ => Err(Error::Setup(format!(
+            "{TOOLCHAIN_FILE} pins Rust {pinned}, but `rustc --version` here says {:?}: run cargo without              `+toolchain` and with RUSTUP_TOOLCHAIN unset, through rustup's `cargo` (~/.cargo/bin),              so that rustup uses (and if need be installs) the pinned one",
+            found.trim()
+        ))),
+    }
+}
+
+/// The `channel` of a `rust-toolchain.toml`.
+fn pinned_channel(text: &str) -> Option<&str> {
+    text.lines().find_map(|line| {
+        let value = line.trim().strip_prefix("channel")?.trim_start().strip_prefix('=')?;
+        value.trim().strip_prefix('"')?.strip_suffix('"')
+    })
 }
 
 fn wasm_target() -> Result<()> {
@@ -429,6 +469,19 @@ version = "0.2.130"
         let lock = include_str!("../../Cargo.lock");
         let v = lockfile_version(lock, "wasm-bindgen").unwrap();
         assert!(v.starts_with("0.2."), "{v}");
+    }
+
+    #[test]
+    fn the_pinned_toolchain_is_an_exact_stable_release_with_the_wasm_target() {
+        let text = include_str!("../../rust-toolchain.toml");
+        let channel = pinned_channel(text).expect("a channel");
+        let parts: Vec<&str> = channel.split('.').collect();
+        assert_eq!(parts.len(), 3, "an exact release, not `stable`: {channel}");
+        assert!(parts.iter().all(|p| p.parse::<u32>().is_ok()), "{channel}");
+        assert!(text.contains(&format!("targets = [\"{WASM_TARGET}\"]")), "{text}");
+        assert!(text.contains("\"rustfmt\"") && text.contains("\"clippy\""), "{text}");
+        assert_eq!(pinned_channel("[toolchain]\nchannel = \"1.2.3\"\n"), Some("1.2.3"));
+        assert_eq!(pinned_channel("[toolchain]\nchannels = 1\n"), None);
     }
 
     #[test]

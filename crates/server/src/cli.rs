@@ -2,10 +2,16 @@
 //! machine with the server's own settings (`KUAIBAO_DATA_DIR`,
 //! `DATABASE_URL`). Whoever can run it can read the database anyway, so it
 //! asks for no login; the audit log names its changes "command-line".
+//!
+//! The words are read by clap ([`Cli`], whose doc comments are the
+//! `--help` of each command); [`parse`] turns them into a checked
+//! [`Command`], with the checks that span several options.
 
 use std::io::{BufRead, IsTerminal};
 use std::path::{Path, PathBuf};
 
+use clap::builder::{PossibleValuesParser, TypedValueParser};
+use clap::{Args, Parser, Subcommand};
 use kuaibao_core::account::{
     check_area_id, AreaLevel, AreaRef, Role, MAX_PASSWORD_CHARS, MAX_USERNAME_CHARS, MIN_PASSWORD_CHARS,
 };
@@ -16,37 +22,184 @@ use crate::db::accounts::{self, NewUser, Profile, ProfileChange};
 use crate::db::audit::{self, Actor};
 use crate::startup::{self, StartError};
 
-pub const USAGE: &str = "\
-usage:
-  kuaibao-server                      run the server (settings from the environment, see docs/operators.md)
-  kuaibao-server area add CODE --name NAME --level district|township|village|grid [--parent CODE]
-  kuaibao-server area list
-  kuaibao-server area phone CODE NUMBER
-                                      sets the area's duty phone (值班电话), which the phones of its
-                                      workers and of the areas below without their own dial
-  kuaibao-server user add USERNAME --role reporter|officer|admin --area CODE [--name DISPLAY_NAME]
-                                      [--phone PHONE] [--unit UNIT] [--post POST]
-                                      the password is asked for with the echo off at a terminal,
-                                      else read from standard input (one line); name, phone, unit
-                                      and post are prefilled into the account's new reports
-  kuaibao-server user profile USERNAME [--name DISPLAY_NAME] [--phone PHONE] [--unit UNIT] [--post POST]
-                                      changes those (an empty value clears one); served from the
-                                      account's next request
-  kuaibao-server user revoke USERNAME ends every session of the account (it must log in again)
-  kuaibao-server user disable USERNAME
-                                      ends its sessions and refuses its logins from now on
-  kuaibao-server audit                the audit log, one JSON object a line
-  kuaibao-server fsck                 re-hashes every stored photo; quarantines and lists those that do not
-                                      match their name, and lists arrived photos whose bytes are missing
-                                      (exit status 1 if it found any)
-  kuaibao-server backup DIR           while the server runs: a snapshot of the SQLite database (on PostgreSQL,
-                                      run pg_dump first), then every photo, re-hashed, and DIR/manifest.json;
-                                      DIR must be new or empty
-  kuaibao-server restore DIR          a backup into an empty data dir (on PostgreSQL, after pg_restore), each
-                                      photo checked against the manifest; then checks the counts and runs fsck
-                                      (exit status 1 on any difference, naming it)";
+/// 快报's server. Without a command it runs the server, with its settings
+/// from the environment (see docs/operators.md); the other commands
+/// administer its data on this machine.
+#[derive(Debug, Parser)]
+#[command(name = "kuaibao-server", version)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Option<Sub>,
+}
 
-/// A command line the server understands.
+#[derive(Debug, Subcommand)]
+enum Sub {
+    /// Run the server (the same as no command)
+    Serve,
+    /// The area tree: add an area, list them, set an area's duty phone
+    #[command(subcommand)]
+    Area(AreaSub),
+    /// Accounts: add one, change its profile, end its sessions, disable it
+    #[command(subcommand)]
+    User(UserSub),
+    /// Print the audit log, one JSON object a line
+    Audit,
+    /// Re-hash every stored photo; quarantine and list those that do not
+    /// match their name, and list arrived photos whose bytes are missing
+    /// (exit status 1 if it found any)
+    Fsck,
+    /// While the server runs: a snapshot of the SQLite database (on
+    /// PostgreSQL, run pg_dump first), then every photo, re-hashed, and
+    /// DIR/manifest.json
+    Backup {
+        /// Where to write the backup; must be new or empty
+        dir: PathBuf,
+    },
+    /// A backup into an empty data dir (on PostgreSQL, after pg_restore),
+    /// each photo checked against the manifest; then check the counts and
+    /// run fsck (exit status 1 on any difference, naming it)
+    Restore {
+        /// The backup's folder (with its manifest.json)
+        dir: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum AreaSub {
+    /// Add an area under its parent (a district needs none)
+    Add {
+        /// The new area's code (lowercase letters, digits and dashes)
+        #[arg(value_parser = area_code)]
+        code: String,
+        /// Its name, as workers know it (城关街道)
+        #[arg(long, value_parser = not_blank)]
+        name: String,
+        /// Its level in the tree: 区县, 乡镇/街道, 村/社区 or 网格
+        #[arg(long, value_parser = coded(&AreaLevel::ALL, AreaLevel::code, AreaLevel::from_code))]
+        level: AreaLevel,
+        /// The code of the area it is part of
+        #[arg(long, value_parser = area_code)]
+        parent: Option<String>,
+    },
+    /// List every area: path, code, level and name, one a line
+    List,
+    /// Set the area's duty phone (值班电话), which the phones of its workers
+    /// and of the areas below without their own dial
+    Phone {
+        /// The area's code
+        #[arg(value_parser = area_code)]
+        code: String,
+        /// 7 to 15 digits, spaces and dashes between them, maybe a leading +
+        #[arg(value_parser = phone_number)]
+        number: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum UserSub {
+    /// Add an account. The password is asked for with the echo off at a
+    /// terminal, else read from standard input (one line); never an
+    /// argument, which `ps` and shell histories would show
+    Add {
+        /// The login name: no spaces
+        #[arg(value_parser = username)]
+        username: String,
+        /// A reporter files reports; an officer reads his area's; an admin
+        /// also manages accounts
+        #[arg(long, value_parser = coded(&Role::ALL, Role::code, Role::from_code))]
+        role: Role,
+        /// The code of the account's area
+        #[arg(long, value_parser = area_code)]
+        area: String,
+        #[command(flatten)]
+        profile: ProfileArgs,
+    },
+    /// Change an account's profile (an empty value clears one); served from
+    /// the account's next request
+    Profile {
+        /// The account's login name
+        #[arg(value_parser = username)]
+        username: String,
+        #[command(flatten)]
+        profile: ProfileArgs,
+    },
+    /// End every session of the account (it must log in again)
+    Revoke {
+        /// The account's login name
+        #[arg(value_parser = username)]
+        username: String,
+    },
+    /// End the account's sessions and refuse its logins from now on
+    Disable {
+        /// The account's login name
+        #[arg(value_parser = username)]
+        username: String,
+    },
+}
+
+/// What is prefilled into the account's new reports.
+#[derive(Debug, Args)]
+struct ProfileArgs {
+    /// The name shown and prefilled (adding: the username if not given)
+    #[arg(long = "name", value_name = "DISPLAY_NAME")]
+    display_name: Option<String>,
+    /// The account's phone number
+    #[arg(long)]
+    phone: Option<String>,
+    /// The account's unit (单位)
+    #[arg(long)]
+    unit: Option<String>,
+    /// The account's post (职务)
+    #[arg(long)]
+    post: Option<String>,
+}
+
+/// One of the core's coded words (`kuaibao_core::coded!`), listed in
+/// `--help` and in the refusal of any other.
+fn coded<T: Copy + Send + Sync + 'static>(
+    all: &'static [T],
+    code: fn(T) -> &'static str,
+    from_code: fn(&str) -> Option<T>,
+) -> impl TypedValueParser<Value = T> {
+    PossibleValuesParser::new(all.iter().map(|v| code(*v)))
+        .try_map(move |word| from_code(&word).ok_or("not one of the possible values"))
+}
+
+fn area_code(text: &str) -> Result<String, String> {
+    check_area_id(text)?;
+    Ok(text.to_owned())
+}
+
+fn not_blank(text: &str) -> Result<String, String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err("cannot be empty".to_owned());
+    }
+    Ok(text.to_owned())
+}
+
+fn phone_number(text: &str) -> Result<String, String> {
+    let phone = text.trim();
+    if !kuaibao_core::validate::is_phone(phone) {
+        return Err(format!(
+            "`{phone}` is not a phone number: 7 to 15 digits, spaces and dashes between them, maybe a leading +"
+        ));
+    }
+    Ok(phone.to_owned())
+}
+
+fn username(text: &str) -> Result<String, String> {
+    let username = text.trim();
+    if username.is_empty() || username.chars().count() > MAX_USERNAME_CHARS || username.chars().any(char::is_whitespace)
+    {
+        return Err(format!(
+            "`{username}` is not a username: 1 to {MAX_USERNAME_CHARS} characters, no spaces"
+        ));
+    }
+    Ok(username.to_owned())
+}
+
+/// A command line the server understands, checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
     Serve,
@@ -82,12 +235,17 @@ pub enum Command {
     Restore {
         dir: PathBuf,
     },
-    Help,
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {
-    #[error("{0}\n\n{USAGE}")]
+    /// The words are not a command, or `--help` was asked for: clap's
+    /// message, which it prints itself ([`clap::Error::print`]) with its
+    /// exit status (0 for help).
+    #[error(transparent)]
+    Words(#[from] clap::Error),
+    /// The words are a command, but its options do not go together.
+    #[error("{0}")]
     Usage(String),
     #[error("{0}")]
     Refused(String),
@@ -121,70 +279,38 @@ macro_rules! say {
 
 /// Reads the arguments after the program name.
 pub fn parse(args: &[String]) -> Result<Command, CliError> {
-    let words: Vec<&str> = args.iter().map(String::as_str).collect();
-    match words.as_slice() {
-        [] | ["serve"] => Ok(Command::Serve),
-        ["help" | "--help" | "-h"] => Ok(Command::Help),
-        ["area", "list"] => Ok(Command::AreaList),
-        ["area", "phone", code, phone] => {
-            check_area_id(code).map_err(CliError::Usage)?;
-            let phone = phone.trim();
-            if !kuaibao_core::validate::is_phone(phone) {
-                return Err(CliError::Usage(format!(
-                    "`{phone}` is not a phone number: 7 to 15 digits, spaces and dashes between them, maybe a leading +"
-                )));
-            }
-            Ok(Command::AreaPhone {
-                area: (*code).to_owned(),
-                phone: phone.to_owned(),
-            })
-        }
-        ["area", "phone", ..] => Err(CliError::Usage("area phone CODE NUMBER".to_owned())),
-        ["audit"] => Ok(Command::Audit),
-        ["fsck"] => Ok(Command::Fsck),
-        ["backup", dir] => Ok(Command::Backup {
-            dir: PathBuf::from(dir),
-        }),
-        ["restore", dir] => Ok(Command::Restore {
-            dir: PathBuf::from(dir),
-        }),
-        [verb @ ("backup" | "restore")] => Err(CliError::Usage(format!("{verb} needs a folder: {verb} DIR"))),
-        ["area", "add", code, rest @ ..] => {
-            let mut flags = Flags::read(rest, &["--name", "--level", "--parent"])?;
-            check_area_id(code).map_err(CliError::Usage)?;
-            let level_text = flags.required("--level")?;
-            let level = AreaLevel::from_code(&level_text).ok_or_else(|| {
-                CliError::Usage(format!(
-                    "--level: `{level_text}` is not district, township, village or grid"
-                ))
-            })?;
-            let parent = flags.take("--parent");
-            if let Some(p) = &parent {
-                check_area_id(p).map_err(|e| CliError::Usage(format!("--parent: {e}")))?;
-            }
-            Ok(Command::AreaAdd {
-                area: AreaRef {
-                    id: (*code).to_owned(),
-                    name: flags.required("--name")?,
-                    level,
-                },
-                parent,
-            })
-        }
-        ["user", "add", username, rest @ ..] => {
-            let mut flags = Flags::read(rest, &["--role", "--area", "--name", "--phone", "--unit", "--post"])?;
-            let username = username.trim();
-            check_username(username)?;
-            let role_text = flags.required("--role")?;
-            let role = Role::from_code(&role_text)
-                .ok_or_else(|| CliError::Usage(format!("--role: `{role_text}` is not reporter, officer or admin")))?;
-            let area = flags.required("--area")?;
-            check_area_id(&area).map_err(|e| CliError::Usage(format!("--area: {e}")))?;
-            let display_name = flags.take("--name").unwrap_or_else(|| username.to_owned());
-            let change = profile_flags(&mut flags, Some(display_name))?;
-            Ok(Command::UserAdd {
+    let cli = Cli::try_parse_from(std::iter::once("kuaibao-server").chain(args.iter().map(String::as_str)))?;
+    Ok(match cli.command {
+        None | Some(Sub::Serve) => Command::Serve,
+        Some(Sub::Audit) => Command::Audit,
+        Some(Sub::Fsck) => Command::Fsck,
+        Some(Sub::Backup { dir }) => Command::Backup { dir },
+        Some(Sub::Restore { dir }) => Command::Restore { dir },
+        Some(Sub::Area(AreaSub::List)) => Command::AreaList,
+        Some(Sub::Area(AreaSub::Phone { code, number })) => Command::AreaPhone {
+            area: code,
+            phone: number,
+        },
+        Some(Sub::Area(AreaSub::Add {
+            code,
+            name,
+            level,
+            parent,
+        })) => Command::AreaAdd {
+            area: AreaRef { id: code, name, level },
+            parent,
+        },
+        Some(Sub::User(UserSub::Add {
+            username,
+            role,
+            area,
+            mut profile,
+        })) => {
+            let name = profile.display_name.take().unwrap_or_else(|| username.clone());
+            let change = checked_profile(profile, Some(name))?;
+            Command::UserAdd {
                 display_name: change.display_name.unwrap_or_default(),
-                username: username.to_owned(),
+                username,
                 role,
                 area,
                 profile: Profile {
@@ -192,53 +318,42 @@ pub fn parse(args: &[String]) -> Result<Command, CliError> {
                     unit: change.unit.unwrap_or_default(),
                     post: change.post.unwrap_or_default(),
                 },
-            })
+            }
         }
-        ["user", "profile", username, rest @ ..] => {
-            let mut flags = Flags::read(rest, &["--name", "--phone", "--unit", "--post"])?;
-            check_username(username)?;
-            let name = flags.take("--name");
+        Some(Sub::User(UserSub::Profile { username, mut profile })) => {
+            let name = profile.display_name.take();
             if name.as_deref().is_some_and(|n| n.trim().is_empty()) {
                 return Err(CliError::Usage("--name cannot be empty".to_owned()));
             }
-            let change = profile_flags(&mut flags, name)?;
+            let change = checked_profile(profile, name)?;
             if change == ProfileChange::default() {
                 return Err(CliError::Usage(
                     "user profile: give at least one of --name, --phone, --unit, --post".to_owned(),
                 ));
             }
-            Ok(Command::UserProfile {
-                username: (*username).to_owned(),
-                change,
-            })
+            Command::UserProfile { username, change }
         }
-        ["user", verb @ ("revoke" | "disable"), username] => Ok(Command::UserRevoke {
-            username: (*username).to_owned(),
-            disable: *verb == "disable",
-        }),
-        _ => Err(CliError::Usage(format!("unknown command `{}`", words.join(" ")))),
-    }
-}
-
-fn check_username(username: &str) -> Result<(), CliError> {
-    if username.is_empty() || username.chars().count() > MAX_USERNAME_CHARS || username.chars().any(char::is_whitespace)
-    {
-        return Err(CliError::Usage(format!(
-            "`{username}` is not a username: 1 to {MAX_USERNAME_CHARS} characters, no spaces"
-        )));
-    }
-    Ok(())
+        Some(Sub::User(UserSub::Revoke { username })) => Command::UserRevoke {
+            username,
+            disable: false,
+        },
+        Some(Sub::User(UserSub::Disable { username })) => Command::UserRevoke {
+            username,
+            disable: true,
+        },
+    })
 }
 
 /// `--phone`, `--unit` and `--post` (trimmed), with the name, checked by
-/// the rules of the report blanks they are prefilled into.
-fn profile_flags(flags: &mut Flags, display_name: Option<String>) -> Result<ProfileChange, CliError> {
-    let mut take = |flag| flags.take(flag).map(|v| v.trim().to_owned());
+/// the rules of the report blanks they are prefilled into (which judge
+/// them together).
+fn checked_profile(profile: ProfileArgs, display_name: Option<String>) -> Result<ProfileChange, CliError> {
+    let trimmed = |v: Option<String>| v.map(|v| v.trim().to_owned());
     let change = ProfileChange {
-        display_name: display_name.map(|n| n.trim().to_owned()),
-        phone: take("--phone"),
-        unit: take("--unit"),
-        post: take("--post"),
+        display_name: trimmed(display_name),
+        phone: trimmed(profile.phone),
+        unit: trimmed(profile.unit),
+        post: trimmed(profile.post),
     };
     let value = |v: &Option<String>| v.clone().unwrap_or_default();
     let values = [
@@ -260,41 +375,7 @@ fn profile_flags(flags: &mut Flags, display_name: Option<String>) -> Result<Prof
     Ok(change)
 }
 
-/// `--flag value` pairs, each at most once, from a known set.
-struct Flags(Vec<(String, String)>);
-
-impl Flags {
-    fn read(words: &[&str], known: &[&str]) -> Result<Flags, CliError> {
-        let mut pairs: Vec<(String, String)> = Vec::new();
-        let mut rest = words.iter();
-        while let Some(flag) = rest.next() {
-            if !known.contains(flag) {
-                return Err(CliError::Usage(format!("unknown option `{flag}`")));
-            }
-            let value = rest
-                .next()
-                .ok_or_else(|| CliError::Usage(format!("{flag} needs a value")))?;
-            if pairs.iter().any(|(f, _)| f == flag) {
-                return Err(CliError::Usage(format!("{flag} is given twice")));
-            }
-            pairs.push(((*flag).to_owned(), (*value).to_owned()));
-        }
-        Ok(Flags(pairs))
-    }
-
-    fn take(&mut self, flag: &str) -> Option<String> {
-        let at = self.0.iter().position(|(f, _)| f == flag)?;
-        Some(self.0.remove(at).1)
-    }
-
-    fn required(&mut self, flag: &str) -> Result<String, CliError> {
-        self.take(flag)
-            .filter(|v| !v.trim().is_empty())
-            .ok_or_else(|| CliError::Usage(format!("{flag} is required")))
-    }
-}
-
-/// Runs an administrative command (anything but `Serve` and `Help`),
+/// Runs an administrative command (anything but `Serve`),
 /// printing its result on stdout.
 pub async fn run(config: &Config, command: Command, stdin: impl BufRead) -> Result<(), CliError> {
     // These open the database themselves: a backup must not make one where
@@ -315,7 +396,7 @@ async fn run_on_database(config: &Config, command: Command, stdin: impl BufRead)
     let pool = startup::open_database(config).await?;
     let actor = Actor::command_line();
     let result = match command {
-        Command::Serve | Command::Help | Command::Backup { .. } | Command::Restore { .. } => Ok(()),
+        Command::Serve | Command::Backup { .. } | Command::Restore { .. } => Ok(()),
         Command::AreaAdd { area, parent } => {
             let added = accounts::add_area(&pool, &actor, &area, parent.as_deref())
                 .await?
@@ -668,8 +749,17 @@ mod tests {
         );
     }
 
+    /// clap's refusal of `line`: its kind and message.
+    fn refusal(line: &str) -> (clap::error::ErrorKind, String) {
+        match parse(&args(line)) {
+            Err(CliError::Words(e)) => (e.kind(), e.to_string()),
+            other => panic!("{line}: not refused by clap: {other:?}"),
+        }
+    }
+
     #[test]
     fn backup_and_restore_take_one_folder() {
+        use clap::error::ErrorKind;
         assert_eq!(
             parse(&args("backup /srv/backups/2026-05-01")).expect("backup"),
             Command::Backup {
@@ -682,18 +772,54 @@ mod tests {
                 dir: PathBuf::from("backups/x")
             }
         );
-        let message = |line: &str| parse(&args(line)).expect_err(line).to_string();
-        assert!(message("backup").starts_with("backup needs a folder"));
-        assert!(message("restore").starts_with("restore needs a folder"));
-        assert!(message("backup a b").starts_with("unknown command `backup a b`"));
+        for line in ["backup", "restore"] {
+            let (kind, message) = refusal(line);
+            assert_eq!(kind, ErrorKind::MissingRequiredArgument, "{message}");
+            assert!(message.contains("<DIR>"), "{message}");
+        }
+        let (kind, message) = refusal("backup a b");
+        assert_eq!(kind, ErrorKind::UnknownArgument, "{message}");
+        assert!(message.contains("'b'"), "{message}");
     }
 
     #[test]
     fn mistakes_name_the_option() {
-        let message = |line: &str| parse(&args(line)).expect_err(line).to_string();
-        assert!(message("area add xh --level city --name X").starts_with("--level: `city`"));
-        assert!(message("area phone xh 12").contains("not a phone number"));
-        assert!(message("area phone xh").starts_with("area phone CODE NUMBER"));
+        use clap::error::ErrorKind;
+        for (line, kind, named) in [
+            ("area add xh --level city --name X", ErrorKind::InvalidValue, "--level"),
+            ("area phone xh 12", ErrorKind::ValueValidation, "not a phone number"),
+            ("area phone xh", ErrorKind::MissingRequiredArgument, "<NUMBER>"),
+            (
+                "area add XH --level district --name X",
+                ErrorKind::ValueValidation,
+                "not an area code",
+            ),
+            ("user add li --role boss --area xh", ErrorKind::InvalidValue, "--role"),
+            (
+                "user add li --role reporter",
+                ErrorKind::MissingRequiredArgument,
+                "--area",
+            ),
+            (
+                "user add li --role reporter --area xh --area xh",
+                ErrorKind::ArgumentConflict,
+                "--area",
+            ),
+            ("user add li --password x", ErrorKind::UnknownArgument, "--password"),
+            ("frobnicate", ErrorKind::InvalidSubcommand, "frobnicate"),
+        ] {
+            let (got, message) = refusal(line);
+            assert_eq!(got, kind, "{line}: {message}");
+            assert!(message.contains(named), "{line}: {message}");
+        }
+        assert!(refusal("area add xh --level city --name X")
+            .1
+            .contains("district, township, village, grid"));
+        let blank_name = ["area", "add", "xh", "--level", "district", "--name", " "].map(str::to_owned);
+        match parse(&blank_name) {
+            Err(CliError::Words(e)) => assert!(e.to_string().contains("--name"), "{e}"),
+            other => panic!("a blank name: {other:?}"),
+        }
         assert_eq!(
             parse(&args("area phone xh-03 0731-1234567")).expect("phone"),
             Command::AreaPhone {
@@ -701,12 +827,48 @@ mod tests {
                 phone: "0731-1234567".into()
             }
         );
-        assert!(message("area add XH --level district --name X").contains("not an area code"));
-        assert!(message("user add li --role boss --area xh").starts_with("--role: `boss`"));
-        assert!(message("user add li --role reporter").starts_with("--area is required"));
-        assert!(message("user add li --role reporter --area xh --area xh").starts_with("--area is given twice"));
-        assert!(message("user add li --password x").starts_with("unknown option `--password`"));
-        assert!(message("frobnicate").starts_with("unknown command"));
+        assert_eq!(parse(&args("serve")).expect("serve"), Command::Serve);
+    }
+
+    /// Every command, at every depth, answers `--help` with what it does
+    /// and each of its arguments.
+    #[test]
+    fn every_command_has_help_naming_its_arguments() {
+        use clap::CommandFactory;
+
+        fn visit(command: &clap::Command, path: &mut Vec<String>, seen: &mut usize) {
+            let mut words = path.clone();
+            words.push("--help".to_owned());
+            let help = match parse(&words) {
+                Err(CliError::Words(e)) => {
+                    assert_eq!(e.kind(), clap::error::ErrorKind::DisplayHelp, "{words:?}");
+                    assert_eq!(e.exit_code(), 0, "{words:?}: help exits 0");
+                    e.to_string()
+                }
+                other => panic!("{words:?}: {other:?}"),
+            };
+            if !path.is_empty() {
+                assert!(command.get_about().is_some(), "{path:?} says what it does");
+            }
+            for arg in command.get_arguments() {
+                let named = match arg.get_long() {
+                    Some(long) => format!("--{long}"),
+                    None => format!("<{}>", arg.get_id().as_str().to_uppercase()),
+                };
+                assert!(help.contains(&named), "{path:?}: {named} in {help}");
+            }
+            *seen += 1;
+            for sub in command.get_subcommands().filter(|s| s.get_name() != "help") {
+                path.push(sub.get_name().to_owned());
+                visit(sub, path, seen);
+                path.pop();
+            }
+        }
+        let mut seen = 0;
+        visit(&Cli::command(), &mut Vec::new(), &mut seen);
+        // The program, serve, area (add, list, phone), user (add, profile,
+        // revoke, disable), audit, fsck, backup, restore.
+        assert_eq!(seen, 15);
     }
 
     #[test]

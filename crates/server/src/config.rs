@@ -319,8 +319,12 @@ pub enum ConfigError {
     /// The value is not repeated: a database URL may hold a password.
     #[error("{var} is not a sqlite:// or postgres:// URL")]
     BadDatabaseUrl { var: &'static str },
-    #[error("{var}: `{value}` is not an origin like https://duty.example.cn or http://127.0.0.1:8080")]
-    BadOrigin { var: &'static str, value: String },
+    #[error("{var}: `{value}` is not an origin like https://duty.example.cn or http://127.0.0.1:8080: {reason}")]
+    BadOrigin {
+        var: &'static str,
+        value: String,
+        reason: String,
+    },
     #[error("{var} is set but empty: give the path of a PEM file")]
     EmptyFile { var: &'static str },
     #[error("{var} is set but {missing} is not: HTTPS needs both the certificate and its key")]
@@ -628,33 +632,44 @@ pub fn is_object_store_url(url: &str) -> bool {
 
 /// `KUAIBAO_CORS_ORIGINS`: comma-separated origins, each `http` or `https`,
 /// a host and maybe a port, nothing after (a trailing `/` is forgiven).
-/// Lowercased, as browsers send the `Origin` header. `*` is refused: the
-/// API is for the app's own pages and the few named systems.
+/// Each is kept as browsers write it in the `Origin` header, which is what
+/// it is compared with: the `url` crate's serialisation of the origin
+/// (scheme and host lowercase, an international host in punycode, the
+/// scheme's default port dropped), so `https://Duty.example.cn:443/` allows
+/// the pages of `https://duty.example.cn`. `*` is refused: the API is for
+/// the app's own pages and the few named systems.
 fn origins(text: &str) -> Result<Vec<String>, ConfigError> {
-    let mut out = Vec::new();
-    for item in text.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-        let bad = || ConfigError::BadOrigin {
-            var: CORS_ORIGINS_VAR,
-            value: item.to_owned(),
-        };
-        let origin = item.strip_suffix('/').unwrap_or(item).to_ascii_lowercase();
-        let rest = origin
-            .strip_prefix("https://")
-            .or_else(|| origin.strip_prefix("http://"))
-            .ok_or_else(bad)?;
-        let (host, port) = match rest.rsplit_once(':') {
-            // An IPv6 literal has colons of its own: `[::1]:8080`.
-            Some((host, port)) if !port.contains(']') => (host, Some(port)),
-            _ => (rest, None),
-        };
-        let host_ok = !host.is_empty() && host.bytes().all(|b| b.is_ascii_alphanumeric() || b"-.[]:".contains(&b));
-        let port_ok = port.is_none_or(|p| p.parse::<u16>().is_ok_and(|n| n > 0));
-        if !host_ok || !port_ok {
-            return Err(bad());
-        }
-        out.push(origin);
+    text.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(origin)
+        .collect()
+}
+
+/// One origin of [`origins`].
+fn origin(item: &str) -> Result<String, ConfigError> {
+    let bad = |reason: &str| ConfigError::BadOrigin {
+        var: CORS_ORIGINS_VAR,
+        value: item.to_owned(),
+        reason: reason.to_owned(),
+    };
+    let url = url::Url::parse(item).map_err(|e| bad(&e.to_string()))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(bad("only http and https pages send an origin to allow"));
     }
-    Ok(out)
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(bad("an origin has no user name or password"));
+    }
+    if url.path() != "/" || url.query().is_some() || url.fragment().is_some() {
+        return Err(bad("an origin has no path, query or fragment"));
+    }
+    if url.port() == Some(0) {
+        return Err(bad("port 0 is no port a page is served from"));
+    }
+    match url.origin() {
+        serialised @ url::Origin::Tuple(..) => Ok(serialised.ascii_serialization()),
+        url::Origin::Opaque(_) => Err(bad("it has no host")),
+    }
 }
 
 /// `KUAIBAO_TRUSTED_PROXIES`: comma-separated IP addresses (one host each)
@@ -786,6 +801,25 @@ fn dir(
 mod tests {
     use super::*;
     use std::collections::HashMap;
+
+    #[test]
+    fn cors_origins_are_kept_as_browsers_send_them() {
+        let c = config(&[(
+            CORS_ORIGINS_VAR,
+            "https://duty.example.cn:443, HTTP://Desk.Example.cn:80/, https://x:8443, http://x:443, https://应急.cn",
+        )])
+        .expect("valid");
+        assert_eq!(
+            c.cors_origins,
+            [
+                "https://duty.example.cn",
+                "http://desk.example.cn",
+                "https://x:8443",
+                "http://x:443",
+                "https://xn--extu8a.cn"
+            ]
+        );
+    }
 
     fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
         let vars: HashMap<String, OsString> = vars.iter().map(|(k, v)| ((*k).to_owned(), OsString::from(v))).collect();
@@ -1055,9 +1089,13 @@ mod tests {
             "https://x:0",
             "https://x:port",
             "https://",
+            "https://user@x",
+            "https://x?q",
+            "https://x/#f",
         ] {
             let err = config(&[(CORS_ORIGINS_VAR, bad)]).expect_err(bad);
             assert!(err.to_string().starts_with("KUAIBAO_CORS_ORIGINS"), "{err}");
+            assert!(err.to_string().contains(&format!("`{bad}`")), "{err}");
         }
         let err = config(&[(TLS_CERT_VAR, "/x.pem")]).expect_err("no key");
         assert!(

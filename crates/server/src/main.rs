@@ -7,7 +7,7 @@
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
-use kuaibao_server::cli::{self, Command};
+use kuaibao_server::cli::{self, CliError, Command};
 use kuaibao_server::config::Config;
 use kuaibao_server::startup;
 use tracing::level_filters::LevelFilter;
@@ -30,8 +30,15 @@ async fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let command = match cli::parse(&args) {
         Ok(command) => command,
+        // `--help` on stdout with status 0; a mistake on stderr with 2.
+        Err(CliError::Words(e)) => {
+            if let Err(failed) = e.print() {
+                tracing::warn!("cannot print the command line's answer: {failed}");
+            }
+            return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
+        }
         Err(e) => {
-            eprintln!("{e}");
+            eprintln!("{e}\n(see `kuaibao-server help`)");
             return ExitCode::from(2);
         }
     };
@@ -44,10 +51,6 @@ async fn main() -> ExitCode {
     };
     match command {
         Command::Serve => {}
-        Command::Help => {
-            println!("{}", cli::USAGE);
-            return ExitCode::SUCCESS;
-        }
         admin => {
             return match cli::run(&config, admin, std::io::stdin().lock()).await {
                 Ok(()) => ExitCode::SUCCESS,

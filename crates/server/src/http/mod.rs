@@ -27,8 +27,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use axum::extract::DefaultBodyLimit;
-use axum::http::header::ALLOW;
-use axum::http::{HeaderValue, Method, StatusCode, Uri};
+use axum::http::{HeaderValue, StatusCode};
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get, post, MethodRouter};
@@ -102,14 +101,12 @@ pub struct Protections {
 }
 
 impl Protections {
-    /// From the settings, for the app in `static_dir`, served over HTTPS or
-    /// not.
+    /// From the settings, served over HTTPS or not.
     pub fn new(config: &crate::config::Config, https: bool) -> Self {
         Protections {
             rate_limits: RateLimits::new(config),
-            cors: CorsPolicy::new(config.cors_origins.clone()),
+            cors: CorsPolicy::new(&config.cors_origins),
             headers: SecurityHeaders::new(
-                &config.static_dir,
                 https,
                 config
                     .map
@@ -224,7 +221,7 @@ pub fn app(state: AppState, static_dir: &Path, protections: Protections) -> Rout
         .layer(DefaultBodyLimit::max(API_BODY_LIMIT))
         // tus has its own body rules (see `tus::routes`), so it is merged
         // after the API's body limit is laid on the rest.
-        .merge(tus::routes().layer(middleware::from_fn(tus_methods)))
+        .merge(tus::routes())
         // Whatever refuses a request (axum's own extractors included), the
         // answer is the API's error shape.
         .layer(middleware::from_fn(api_error_shape))
@@ -300,34 +297,6 @@ async fn api_not_found() -> AppError {
     AppError::NotFound("no such API endpoint".to_owned())
 }
 
-/// The methods tus serves on [`UPLOADS_PATH`] and on one upload.
-const TUS_COLLECTION_METHODS: [Method; 2] = [Method::OPTIONS, Method::POST];
-const TUS_UPLOAD_METHODS: [Method; 4] = [Method::OPTIONS, Method::HEAD, Method::PATCH, Method::DELETE];
-
-/// tus's own layer asks every request for `Tus-Resumable` before routing,
-/// so a method tus does not serve would be told 412 ("speak tus") rather
-/// than 405 like on every other API path; this answers those first.
-async fn tus_methods(request: axum::extract::Request, next: middleware::Next) -> Response {
-    let path = request.uri().path();
-    let served: &[Method] = if path == UPLOADS_PATH {
-        &TUS_COLLECTION_METHODS
-    } else if path
-        .strip_prefix(UPLOADS_PATH)
-        .and_then(|rest| rest.strip_prefix('/'))
-        .is_some_and(|id| !id.is_empty() && !id.contains('/'))
-    {
-        &TUS_UPLOAD_METHODS
-    } else {
-        return next.run(request).await;
-    };
-    if served.contains(request.method()) {
-        next.run(request).await
-    } else {
-        let uri = request.uri().clone();
-        method_not_allowed(uri).await
-    }
-}
-
 /// The most of a plain-text refusal kept as the message.
 const MAX_MESSAGE_BYTES: usize = 2048;
 
@@ -391,14 +360,11 @@ fn panicked(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
     AppError::Internal("a handler panicked".to_owned()).into_response()
 }
 
-/// 405, with the `Allow` header HTTP requires, from the API's description.
-async fn method_not_allowed(uri: Uri) -> Response {
-    let mut response =
-        AppError::MethodNotAllowed("this endpoint does not accept that method".to_owned()).into_response();
-    if let Some(allow) = openapi::allowed_methods(uri.path()) {
-        response.headers_mut().insert(ALLOW, HeaderValue::from_static(allow));
-    }
-    response
+/// 405 in the API's error shape. The `Allow` header HTTP requires is
+/// axum's: the method router that calls this fallback adds the methods it
+/// routes (HEAD wherever GET), which are the described ones (tested).
+async fn method_not_allowed() -> AppError {
+    AppError::MethodNotAllowed("this endpoint does not accept that method".to_owned())
 }
 
 #[cfg(test)]

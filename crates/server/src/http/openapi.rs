@@ -167,54 +167,6 @@ fn example_report() -> Option<serde_json::Value> {
     serde_json::to_value(report).ok()
 }
 
-/// The `Allow` header for `path`: the methods the description gives it,
-/// and HEAD wherever GET (axum answers HEAD for every GET route); `None`
-/// for a path it does not describe. The router serves exactly the
-/// described methods (tested), so 405 answers can say which are.
-pub fn allowed_methods(path: &str) -> Option<&'static str> {
-    type Route = (Vec<String>, String);
-    static ROUTES: OnceLock<Vec<Route>> = OnceLock::new();
-    let routes = ROUTES.get_or_init(|| {
-        let doc = ApiDoc::openapi();
-        doc.paths
-            .paths
-            .iter()
-            .map(|(template, item)| {
-                let ops = [
-                    ("GET", item.get.is_some()),
-                    ("HEAD", item.get.is_some() || item.head.is_some()),
-                    ("POST", item.post.is_some()),
-                    ("PUT", item.put.is_some()),
-                    ("PATCH", item.patch.is_some()),
-                    ("DELETE", item.delete.is_some()),
-                    ("OPTIONS", item.options.is_some()),
-                ];
-                let allow = ops
-                    .iter()
-                    .filter(|(_, served)| *served)
-                    .map(|(m, _)| *m)
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                (template.split('/').map(str::to_owned).collect(), allow)
-            })
-            .collect()
-    });
-    let segments: Vec<&str> = path.split('/').collect();
-    routes
-        .iter()
-        .find(|(template, _)| {
-            template.len() == segments.len()
-                && template.iter().zip(&segments).all(|(t, s)| {
-                    if t.starts_with('{') && t.ends_with('}') {
-                        !s.is_empty()
-                    } else {
-                        t == s
-                    }
-                })
-        })
-        .map(|(_, allow)| allow.as_str())
-}
-
 /// `GET /api/openapi.json`.
 pub async fn serve() -> Result<Response, AppError> {
     let body = document_json()?;
@@ -1043,20 +995,6 @@ fn tus_delete() {}
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn allow_lists_the_described_methods_of_a_path() {
-        assert_eq!(allowed_methods("/api/session"), Some("GET, HEAD, POST, DELETE"));
-        assert_eq!(allowed_methods("/api/reports/0189-x"), Some("GET, HEAD"));
-        assert_eq!(allowed_methods("/api/reports/x/photos"), Some("GET, HEAD"));
-        assert_eq!(
-            allowed_methods("/api/uploads/abc"),
-            Some("HEAD, PATCH, DELETE, OPTIONS")
-        );
-        assert_eq!(allowed_methods("/api/uploads"), Some("POST, OPTIONS"));
-        assert_eq!(allowed_methods("/api/reports//photos"), None);
-        assert_eq!(allowed_methods("/api/nope"), None);
-    }
 
     #[test]
     fn the_document_encodes_and_names_the_bearer_scheme() {

@@ -117,8 +117,9 @@ pub fn is_hashed(path: &str) -> bool {
 
 /// Whether `path` is one of the page's own build outputs that a browser
 /// only ever loads as a part of the page, never as a page or a worker: the
-/// hashed files (the wasm, its JS glue, the stylesheets, the duty office's
-/// loader and map) and wasm-bindgen's snippets, the JS modules the glue
+/// hashed files (the wasm, its JS glue, the stylesheets, the pages'
+/// loaders, the phone's crash recorder, the duty office's map) and
+/// wasm-bindgen's snippets, the JS modules the glue
 /// imports. The workers (`sw.js`, `photo-worker.js`) are neither.
 pub fn is_page_part(path: &str) -> bool {
     is_hashed(path) || path.starts_with("/snippets/")

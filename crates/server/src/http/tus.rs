@@ -59,15 +59,25 @@ pub const OFFSET_OCTET_STREAM: &str = "application/offset+octet-stream";
 /// The tus routes. No body limit: a `PATCH` may carry a whole photo, up to
 /// `Tus-Max-Size`, and is streamed to disk, never held in memory.
 pub fn routes() -> Router<AppState> {
+    // `route_layer`: tus's header is asked for by the methods tus serves
+    // only, so another method is told 405 (with axum's `Allow`) like on
+    // every other API path, not 412 ("speak tus").
+    let speaks_tus = || middleware::from_fn(tus_resumable);
     Router::new()
-        .route(tus::UPLOADS_PATH, post(create).options(capabilities))
+        .route(
+            tus::UPLOADS_PATH,
+            post(create).options(capabilities).route_layer(speaks_tus()),
+        )
         .route(
             UPLOAD_PATH,
-            options(capabilities).head(head).patch(patch).delete(terminate),
+            options(capabilities)
+                .head(head)
+                .patch(patch)
+                .delete(terminate)
+                .route_layer(speaks_tus()),
         )
         .method_not_allowed_fallback(super::method_not_allowed)
         .layer(DefaultBodyLimit::disable())
-        .layer(middleware::from_fn(tus_resumable))
 }
 
 /// 412 unless the request speaks tus 1.0.0 (`OPTIONS` need not); every

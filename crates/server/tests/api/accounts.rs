@@ -407,6 +407,65 @@ async fn a_phone_clock_two_hours_slow_is_measured_and_kept_with_the_record() {
     app.stop().await;
 }
 
+/// Each command of the binary answers `--help` (and `help <command>`) on
+/// stdout with status 0, naming its arguments; no settings are needed.
+#[test]
+fn every_command_of_the_binary_has_help() {
+    for (words, names) in [
+        (&[][..], &["area", "user", "audit", "fsck", "backup", "restore"][..]),
+        (&["serve"], &[]),
+        (&["area"], &["add", "list", "phone"]),
+        (
+            &["area", "add"],
+            &["<CODE>", "--name", "--level", "--parent", "district"],
+        ),
+        (&["area", "list"], &[]),
+        (&["area", "phone"], &["<CODE>", "<NUMBER>"]),
+        (&["user"], &["add", "profile", "revoke", "disable"]),
+        (
+            &["user", "add"],
+            &[
+                "<USERNAME>",
+                "--role",
+                "--area",
+                "--name",
+                "--phone",
+                "--unit",
+                "--post",
+                "standard input",
+            ],
+        ),
+        (
+            &["user", "profile"],
+            &["<USERNAME>", "--name", "--phone", "--unit", "--post"],
+        ),
+        (&["user", "revoke"], &["<USERNAME>"]),
+        (&["user", "disable"], &["<USERNAME>"]),
+        (&["audit"], &[]),
+        (&["fsck"], &[]),
+        (&["backup"], &["<DIR>"]),
+        (&["restore"], &["<DIR>"]),
+    ] {
+        for asked in [[words, &["--help"][..]].concat(), [&["help"][..], words].concat()] {
+            let out = std::process::Command::new(env!("CARGO_BIN_EXE_kuaibao-server"))
+                .args(&asked)
+                .env_clear()
+                .output()
+                .expect("run kuaibao-server");
+            let help = String::from_utf8_lossy(&out.stdout);
+            assert!(
+                out.status.success(),
+                "{asked:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            assert!(help.contains("Usage: kuaibao-server"), "{asked:?}: {help}");
+            for name in names {
+                assert!(help.contains(name), "{asked:?}: {name} in {help}");
+            }
+        }
+    }
+}
+
 /// The admin command as an administrator runs it: the first district and
 /// administrator on an empty server, then a login with that password.
 #[tokio::test]

@@ -1,0 +1,59 @@
+// Crash records and the 「出错了」 overlay (see src/crash/mod.rs): a classic
+// script, loaded by index.html in <head> before Trunk's module loader, so
+// its listeners are in place before the wasm loads and an error while it
+// loads is caught too. Plain ES5 and no module: it must run in any browser
+// that can show the page. It is a file rather than inline so that the
+// server's Content-Security-Policy is one static header (script-src 'self').
+(function () {
+var K = 'kuaibao.crashes', P = 0, L;
+try { L = localStorage; } catch (e) {}
+function h(b) { return (b + 256).toString(16).slice(1); }
+function u7() {
+  var b = new Uint8Array(16), t = Date.now(), i;
+  try { crypto.getRandomValues(b); } catch (e) {}
+  for (i = 5; i >= 0; i--) { b[i] = t % 256; t = Math.floor(t / 256); }
+  b[6] = b[6] & 15 | 112; b[8] = b[8] & 63 | 128;
+  var x = [].map.call(b, h).join('');
+  return [x.slice(0, 8), x.slice(8, 12), x.slice(12, 16), x.slice(16, 20), x.slice(20)].join('-');
+}
+function clip(s, n) { return String(s).replace(/[\0-\b\v-\x1f\x7f-\x9f]/g, '\ufffd').slice(0, n).replace(/[\ud800-\udbff]$/, ''); }
+function list() { var l = JSON.parse(L.getItem(K) || '[]'); return Array.isArray(l) ? l : []; }
+function rec(kind, m) {
+  try {
+    var l = list(), b = String(window.kuaibaoBuild || 'unknown');
+    l.push({ id: u7(), build: /^[\w.+-]{1,64}$/.test(b) ? b : 'unknown', page: clip(location.pathname + location.hash, 300),
+      kind: kind, message: clip(m, 4000).trim() || '?', at: new Date().toISOString() });
+    L.setItem(K, JSON.stringify(l.slice(-20)));
+  } catch (e) {}
+}
+function show() {
+  var d = document, o = d.createElement('div');
+  if (!d.body) return addEventListener('DOMContentLoaded', show);
+  if (d.getElementById('crash-overlay')) return;
+  o.id = 'crash-overlay'; o.className = 'crash-overlay';
+  o.setAttribute('role', 'alertdialog'); o.setAttribute('aria-modal', 'true'); o.setAttribute('aria-labelledby', 'crash-title'); o.setAttribute('data-testid', 'crash-overlay');
+  o.innerHTML = '<div class="crash-box"><h2 id="crash-title">出错了<span lang="en">Something went wrong</span></h2>' +
+    '<p>快报遇到意外错误，已停止运行。草稿和待发送的报告都保存在本机，重新载入后可继续填写。有信号时会自动报告这次出错。</p>' +
+    '<p class="en" lang="en">Kuaibao hit an unexpected error and stopped. Drafts and queued reports are saved on this phone: reload to go on. The error is reported when there is signal.</p>' +
+    '<button type="button" class="primary" data-testid="crash-reload">重新载入（草稿都已保存）<span lang="en">Reload (drafts are saved)</span></button></div>';
+  var btn = o.querySelector('button');
+  btn.onclick = function () {
+    var a = false;
+    try { var l = list(), n = l.length; a = n > 1 && l[n - 2].page == l[n - 1].page && Date.parse(l[n - 1].at) - Date.parse(l[n - 2].at) < 6e4; } catch (e) {}
+    if (a || location.hash == '#/crash-test') history.replaceState(null, '', location.pathname + '#/');
+    location.reload();
+  };
+  d.body.appendChild(o); btn.focus();
+}
+function say(e, f) {
+  if (e && typeof e == 'object') { var t = (e.name || 'Error') + ': ' + (e.message || ''), s = String(e.stack || ''); return s.indexOf(t) ? t + '\n' + s : s; }
+  return e === undefined ? f : String(e);
+}
+function dead(kind, m) { if (!P) { P = 1; rec(kind, m); show(); } }
+function on(kind, e, f) {
+  if (typeof WebAssembly == 'object' && e instanceof WebAssembly.RuntimeError) dead(kind, say(e, f)); else rec(kind, say(e, f));
+}
+window.kuaibaoCrash = dead;
+addEventListener('error', function (v) { on('error', v.error, v.message + ' (' + v.filename + ':' + v.lineno + ':' + v.colno + ')'); });
+addEventListener('unhandledrejection', function (v) { on('rejection', v.reason, 'unhandled rejection'); });
+})();
