@@ -16,7 +16,7 @@ use crate::words;
 #[component]
 pub fn ArchivePage() -> impl IntoView {
     let state = expect_context::<AppState>();
-    // Newest first; `None` while the store is read.
+    // Written last, first (ids are UUIDv7); `None` while the store is read.
     let local: RwSignal<Option<Vec<Archived>>> = RwSignal::new(None);
     let store = state.store();
     leptos::task::spawn_local(async move {

@@ -18,9 +18,10 @@ mod uploads;
 mod upward;
 
 use kuaibao::platform;
-use kuaibao::store::{LocalReport, Status, Store};
+use kuaibao::store::{LocalPhoto, LocalReport, Status, Store, Upload};
 use kuaibao_core::account::{Account, AreaLevel, AreaRef, Role, Session};
 use kuaibao_core::catalogue::GENERAL_INCIDENT;
+use kuaibao_core::ReportId;
 
 /// A fresh database per test, so tests never see each other's records.
 pub async fn fresh_store() -> Store {
@@ -94,4 +95,26 @@ pub fn waiting(next_try_ms: f64) -> Status {
         next_try_ms,
         last_error: None,
     }
+}
+
+/// A stored photo of `size` bytes belonging to `report`.
+pub async fn stored_photo(store: &Store, report: ReportId, size: usize) -> LocalPhoto {
+    let bytes = js_sys::Uint8Array::from(vec![0xAB_u8; size].as_slice());
+    let parts = js_sys::Array::of1(&bytes);
+    let blob = web_sys::Blob::new_with_u8_array_sequence(&parts).expect("blob");
+    let record = LocalPhoto {
+        id: platform::new_photo_id(),
+        report_id: report,
+        blank: "photos".into(),
+        sha256: "0".repeat(64),
+        size: size as u64,
+        mime: "image/jpeg".into(),
+        taken_at: None,
+        lat: None,
+        lon: None,
+        created_ms: 0.0,
+        upload: Upload::fresh(),
+    };
+    store.add_photo(&record, &blob, &blob).await.expect("add photo");
+    record
 }

@@ -264,3 +264,79 @@ async fn photo_coordinates_read_back_exactly_through_many_rewrites() {
     }
     assert_eq!(serde_json::to_string(&draft.as_report(at)).expect("encodes"), first);
 }
+
+/// A delivered record as the server's receipt `seq` left it.
+fn delivered(seq: i64) -> Status {
+    Status::Delivered {
+        written_at: platform::now_local(),
+        receipt: kuaibao_core::protocol::Receipt {
+            id: platform::new_report_id(),
+            seq,
+            received_at: chrono::Utc::now(),
+            clock_offset_ms: None,
+            via_sms: false,
+        },
+    }
+}
+
+/// A finished thread leaves the phone whole: its records, their photos'
+/// records and bytes go and its receipts stay, in one transaction.
+#[wasm_bindgen_test]
+async fn archiving_keeps_the_receipts_and_lets_records_and_photo_bytes_go() {
+    let store = fresh_store().await;
+    let first = report(delivered(41));
+    let mut last = report(delivered(42));
+    last.thread = Some(first.id);
+    last.stage = kuaibao_core::Stage::Final;
+    let other = report(delivered(43));
+    for r in [&first, &last, &other] {
+        store.put(r).await.expect("put");
+    }
+    let photo = crate::stored_photo(&store, first.id, 2_000).await;
+    let kept = crate::stored_photo(&store, other.id, 1_000).await;
+
+    store
+        .archive(&[first.clone(), last.clone()], &[photo.id])
+        .await
+        .expect("archive");
+
+    assert_eq!(store.all().await.expect("all"), vec![other.clone()]);
+    assert_eq!(store.photos().await.expect("photos"), vec![kept.clone()]);
+    assert!(
+        store.photo_blob(photo.id, false).await.expect("read").is_none(),
+        "the bytes went"
+    );
+    assert!(
+        store.photo_blob(photo.id, true).await.expect("read").is_none(),
+        "the thumbnail went"
+    );
+    assert!(
+        store.photo_blob(kept.id, false).await.expect("read").is_some(),
+        "another thread's stayed"
+    );
+    assert_eq!(store.archived_count().await.expect("count"), 2);
+    let archived = store.archived().await.expect("archived");
+    let receipts: Vec<i64> = archived.iter().map(|a| a.receipt.seq).collect();
+    assert_eq!(receipts.len(), 2);
+    assert!(receipts.contains(&41) && receipts.contains(&42));
+    let of_first = archived.iter().find(|a| a.id == first.id).expect("the 首报's receipt");
+    assert_eq!(of_first.place.as_deref(), Some("青石村三组后山"));
+    assert_eq!(
+        archived.iter().find(|a| a.id == last.id).map(|a| (a.thread, a.stage)),
+        Some((Some(first.id), kuaibao_core::Stage::Final))
+    );
+}
+
+/// Only what the office holds may leave: a record still waiting refuses
+/// the whole archive, and nothing changes.
+#[wasm_bindgen_test]
+async fn a_record_not_delivered_is_never_archived() {
+    let store = fresh_store().await;
+    let sent = report(delivered(7));
+    let unsent = report(waiting(0.0));
+    store.put(&sent).await.expect("put");
+    store.put(&unsent).await.expect("put");
+    assert!(store.archive(&[sent.clone(), unsent.clone()], &[]).await.is_err());
+    assert_eq!(store.all().await.expect("all").len(), 2);
+    assert_eq!(store.archived_count().await.expect("count"), 0);
+}

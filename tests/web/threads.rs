@@ -141,3 +141,52 @@ fn a_natural_disaster_offers_today_s_daily_report_until_it_is_filed_and_none_aft
     assert_eq!(draft.template_id, "disaster_daily");
     assert_eq!(draft.stage, daily);
 }
+
+/// Which threads may leave the phone: finished, all received before the
+/// cutoff, and every photo on the server.
+#[wasm_bindgen_test]
+async fn a_thread_is_settled_only_when_its_photos_are_on_the_server_too() {
+    use kuaibao::store::{Status, Upload};
+    let store = crate::fresh_store().await;
+    let receipt = |seq| Status::Delivered {
+        written_at: kuaibao::platform::now_local(),
+        receipt: kuaibao_core::protocol::Receipt {
+            id: new_report_id(),
+            seq,
+            received_at: Utc::now() - Duration::days(40),
+            clock_offset_ms: None,
+            via_sms: false,
+        },
+    };
+    let first = report(receipt(1));
+    let mut last = report(receipt(2));
+    last.thread = Some(first.id);
+    last.stage = kuaibao_core::Stage::Final;
+    let open = report(receipt(3));
+    let records = vec![first.clone(), last, open];
+    let mut photo = crate::stored_photo(&store, first.id, 100).await;
+    let cutoff = Utc::now() - Duration::days(30);
+
+    let settled = |photos: &[kuaibao::store::LocalPhoto]| -> Vec<ReportId> {
+        kuaibao::threads::settled(&records, photos, cutoff)
+            .iter()
+            .map(|t| t.id)
+            .collect()
+    };
+    assert_eq!(
+        settled(std::slice::from_ref(&photo)),
+        Vec::<ReportId>::new(),
+        "its photo is still waiting"
+    );
+    photo.upload = Upload::Done;
+    assert_eq!(
+        settled(std::slice::from_ref(&photo)),
+        vec![first.id],
+        "the unfinished thread stays"
+    );
+    assert_eq!(
+        kuaibao::threads::settled(&records, &[photo], Utc::now() - Duration::days(50)),
+        vec![],
+        "received after that cutoff"
+    );
+}

@@ -4,7 +4,6 @@ use std::collections::VecDeque;
 use kuaibao::platform;
 use kuaibao::store::{LocalPhoto, Store, Upload};
 use kuaibao::sync::{NetError, TusAnswer, TusTransport, Uploader, CHUNK_BYTES, PHOTOS_IN_FLIGHT};
-use kuaibao_core::ReportId;
 use wasm_bindgen_test::wasm_bindgen_test;
 
 use crate::{fresh_store, logged_in_store, session, DAY_MS};
@@ -70,28 +69,6 @@ fn created(url: &str) -> Result<TusAnswer, NetError> {
     })
 }
 
-/// A stored photo of `size` bytes belonging to `report`.
-async fn photo(store: &Store, report: ReportId, size: usize) -> LocalPhoto {
-    let bytes = js_sys::Uint8Array::from(vec![0xAB_u8; size].as_slice());
-    let parts = js_sys::Array::of1(&bytes);
-    let blob = web_sys::Blob::new_with_u8_array_sequence(&parts).expect("blob");
-    let record = LocalPhoto {
-        id: platform::new_photo_id(),
-        report_id: report,
-        blank: "photos".into(),
-        sha256: "0".repeat(64),
-        size: size as u64,
-        mime: "image/jpeg".into(),
-        taken_at: None,
-        lat: None,
-        lon: None,
-        created_ms: 0.0,
-        upload: Upload::fresh(),
-    };
-    store.add_photo(&record, &blob, &blob).await.expect("add photo");
-    record
-}
-
 fn no_op(_: &LocalPhoto) {}
 
 async fn upload_state(store: &Store, p: &LocalPhoto) -> Upload {
@@ -110,7 +87,7 @@ async fn a_photo_goes_up_in_chunks_once_its_text_is_delivered() {
     let store = logged_in_store().await;
     let report = platform::new_report_id();
     let size = CHUNK_BYTES as usize + 1000;
-    let p = photo(&store, report, size).await;
+    let p = crate::stored_photo(&store, report, size).await;
     let tus = Scripted::default()
         .then(created("/api/uploads/u1"))
         .then(answer(204, Some(CHUNK_BYTES)))
@@ -149,7 +126,7 @@ async fn a_photo_goes_up_in_chunks_once_its_text_is_delivered() {
 async fn after_a_drop_the_upload_resumes_from_the_servers_offset() {
     let store = logged_in_store().await;
     let report = platform::new_report_id();
-    let p = photo(&store, report, 300_000).await;
+    let p = crate::stored_photo(&store, report, 300_000).await;
     let tus = Scripted::default()
         .then(created("/u/2"))
         .then(Err(NetError("connection reset".into())));
@@ -196,7 +173,7 @@ async fn after_a_drop_the_upload_resumes_from_the_servers_offset() {
 #[wasm_bindgen_test]
 async fn a_photo_over_the_servers_cap_is_refused_with_the_reason_and_kept() {
     let store = logged_in_store().await;
-    let p = photo(&store, platform::new_report_id(), 5_000).await;
+    let p = crate::stored_photo(&store, platform::new_report_id(), 5_000).await;
     let tus = Scripted::default().then(Ok(TusAnswer {
         status: 413,
         location: None,
@@ -233,7 +210,7 @@ async fn a_photo_over_the_servers_cap_is_refused_with_the_reason_and_kept() {
 #[wasm_bindgen_test]
 async fn an_expired_upload_starts_again_and_a_stale_offset_is_asked_again() {
     let store = logged_in_store().await;
-    let mut p = photo(&store, platform::new_report_id(), 1_000).await;
+    let mut p = crate::stored_photo(&store, platform::new_report_id(), 1_000).await;
     p.upload = Upload::Waiting {
         url: Some("/old".into()),
         offset: 500,
@@ -281,7 +258,7 @@ fn unauthorized() -> Result<TusAnswer, NetError> {
 #[wasm_bindgen_test]
 async fn photos_wait_while_logged_out() {
     let store = fresh_store().await;
-    let p = photo(&store, platform::new_report_id(), 1_000).await;
+    let p = crate::stored_photo(&store, platform::new_report_id(), 1_000).await;
     let uploader = Uploader {
         store: store.clone(),
         tus: Scripted::default(),
@@ -299,10 +276,10 @@ async fn photos_wait_while_logged_out() {
 async fn a_401_mid_upload_keeps_the_photo_and_its_progress_until_the_next_login() {
     let store = logged_in_store().await;
     let size = CHUNK_BYTES as usize + 1000;
-    let p = photo(&store, platform::new_report_id(), size).await;
+    let p = crate::stored_photo(&store, platform::new_report_id(), size).await;
     // Ids are UUIDv7: a later millisecond keeps the two photos in order.
     gloo_timers::future::TimeoutFuture::new(5).await;
-    let other = photo(&store, platform::new_report_id(), 1_000).await;
+    let other = crate::stored_photo(&store, platform::new_report_id(), 1_000).await;
     let tus = Scripted::default()
         .then(created("/u/9"))
         .then(answer(204, Some(CHUNK_BYTES)))
@@ -402,7 +379,7 @@ impl TusTransport for Slow {
 async fn photos_go_up_a_few_at_a_time_after_a_first_one_alone() {
     let store = logged_in_store().await;
     for _ in 0..6 {
-        photo(&store, platform::new_report_id(), 1_000).await;
+        crate::stored_photo(&store, platform::new_report_id(), 1_000).await;
     }
     let uploader = Uploader {
         store: store.clone(),
@@ -426,12 +403,12 @@ async fn photos_go_up_a_few_at_a_time_after_a_first_one_alone() {
 #[wasm_bindgen_test]
 async fn a_dead_link_ends_the_pass_without_spending_the_other_photos_tries() {
     let store = logged_in_store().await;
-    let first = photo(&store, platform::new_report_id(), 1_000).await;
+    let first = crate::stored_photo(&store, platform::new_report_id(), 1_000).await;
     // Ids are UUIDv7: a later millisecond keeps the photos in order.
     gloo_timers::future::TimeoutFuture::new(5).await;
-    let second = photo(&store, platform::new_report_id(), 1_000).await;
+    let second = crate::stored_photo(&store, platform::new_report_id(), 1_000).await;
     gloo_timers::future::TimeoutFuture::new(5).await;
-    let third = photo(&store, platform::new_report_id(), 1_000).await;
+    let third = crate::stored_photo(&store, platform::new_report_id(), 1_000).await;
     let uploader = Uploader {
         store: store.clone(),
         tus: Scripted::default().then(Err(NetError("Failed to fetch".into()))),
@@ -464,7 +441,7 @@ async fn failures_while_the_browser_is_offline_do_not_grow_a_photos_backoff() {
         .expect("override navigator.onLine");
     };
     let store = logged_in_store().await;
-    let p = photo(&store, platform::new_report_id(), 1_000).await;
+    let p = crate::stored_photo(&store, platform::new_report_id(), 1_000).await;
     let uploader = Uploader {
         store: store.clone(),
         tus: Scripted::default(),
