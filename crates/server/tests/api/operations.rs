@@ -80,7 +80,7 @@ fn is_metric_name(name: &str) -> bool {
 /// `name{a="x",b="y\"z"} 1.5` (labels optional).
 fn parse_sample(line: &str) -> Sample {
     let name_end = line
-        .find(|c: char| c == '{' || c == ' ')
+        .find(['{', ' '])
         .unwrap_or_else(|| panic!("no value in {line:?}"));
     let name = &line[..name_end];
     assert!(is_metric_name(name), "bad name in {line:?}");
