@@ -79,9 +79,7 @@ fn is_metric_name(name: &str) -> bool {
 
 /// `name{a="x",b="y\"z"} 1.5` (labels optional).
 fn parse_sample(line: &str) -> Sample {
-    let name_end = line
-        .find(['{', ' '])
-        .unwrap_or_else(|| panic!("no value in {line:?}"));
+    let name_end = line.find(['{', ' ']).unwrap_or_else(|| panic!("no value in {line:?}"));
     let name = &line[..name_end];
     assert!(is_metric_name(name), "bad name in {line:?}");
     let mut labels = BTreeMap::new();
