@@ -339,6 +339,11 @@ async fn metrics_count_requests_by_route_template_in_prometheus_text() {
         gauge(&after, "kuaibao_db_pool_max_connections"),
     );
     assert!(1.0 <= open && idle <= open && open <= max, "{open} {idle} {max}");
+    assert_eq!(
+        after.iter().any(|s| s.name == "kuaibao_relay_queued"),
+        dirs.database_url.is_some(),
+        "the relay's queue, on PostgreSQL only"
+    );
     let start_time = gauge(&after, "process_start_time_seconds");
     let since_epoch = |t: SystemTime| t.duration_since(UNIX_EPOCH).expect("after 1970").as_secs_f64();
     assert!(
