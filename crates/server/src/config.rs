@@ -35,6 +35,8 @@
 //! | `KUAIBAO_RULES`              | unset: the national rules | a JSON file of deadline rules for this deployment (see `rules/` and docs/operators.md); read and checked at start: a bad file stops the server naming its line, rule and field |
 //! | `KUAIBAO_SMS_NUMBER`         | unset: the duty phone | the number phones send 短信首报 to when data is down (the SMS gateway's, or a duty mobile's); digits, spaces, `-`, a leading `+`. Unset, phones offer their area's duty phone |
 //! | `KUAIBAO_SMS_GATEWAY_TOKEN`  | unset: no gateway  | the secret an SMS gateway sends as `Authorization: Bearer …` to `POST /api/sms/gateway` (at least 32 characters, no spaces); unset, that endpoint answers 401 to every request and SMS reports are pasted at the desk |
+//! | `KUAIBAO_METRICS_TOKEN`      | unset: administrators only | the secret a metrics scraper sends as `Authorization: Bearer …` to `GET /api/metrics` (at least 32 characters, no spaces); unset, only an administrator's session reads the metrics |
+//! | `KUAIBAO_SHUTDOWN_GRACE_SECS` | 30                | at SIGTERM or Ctrl-C, how long requests in flight (reports, photo chunks) may take to finish; `/api/ready` answers 503 from the signal on, new requests 503 with `Retry-After` |
 //! | `KUAIBAO_CAP_SENDER`         | `kuaibao@localhost` | the `sender` of the CAP 1.2 alerts this server exports (`GET /api/threads/{id}/cap`): the duty office, globally unique, e.g. `yjj@xh.example.gov.cn`; no spaces, commas, `<` or `&` (CAP's rule) |
 //!
 //! Photos are stored content-addressed under `photos/<first two hex digits
@@ -61,8 +63,13 @@ pub const SMS_NUMBER_VAR: &str = "KUAIBAO_SMS_NUMBER";
 pub const SMS_GATEWAY_TOKEN_VAR: &str = "KUAIBAO_SMS_GATEWAY_TOKEN";
 /// How many days phones keep a finished, delivered thread (1 to 3650).
 pub const PHONE_KEEP_DAYS_VAR: &str = "KUAIBAO_PHONE_KEEP_DAYS";
-/// The shortest gateway secret accepted: as long as a session token's text.
-pub const MIN_GATEWAY_TOKEN_CHARS: usize = 32;
+/// The metrics scraper's secret.
+pub const METRICS_TOKEN_VAR: &str = "KUAIBAO_METRICS_TOKEN";
+/// The shortest bearer secret of a setting (the SMS gateway's, the metrics
+/// scraper's) accepted: as long as a session token's text.
+pub const MIN_SECRET_CHARS: usize = 32;
+/// Seconds requests in flight may take to finish once shutdown began.
+pub const SHUTDOWN_GRACE_VAR: &str = "KUAIBAO_SHUTDOWN_GRACE_SECS";
 /// `s3://bucket[/prefix]` to keep photos in an S3-compatible store.
 pub const OBJECT_STORE_VAR: &str = "KUAIBAO_OBJECT_STORE";
 /// `sqlite://…` or `postgres://…`; unset: a SQLite file in the data dir.
@@ -167,6 +174,12 @@ fn rules_file(path: OsString) -> Result<kuaibao_core::deadlines::RuleSet, Config
     })
 }
 
+/// A report is answered in milliseconds and a 256 KiB photo chunk in
+/// seconds even on a weak uplink; thirty seconds lets them finish at a
+/// shutdown, and is what systemd (`TimeoutStopSec`, 90 s) and Kubernetes
+/// (`terminationGracePeriodSeconds`, 30 s) wait before they kill.
+pub const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
+
 /// A district's phones and duty office pages, many times over; and below
 /// the open-file limit a service is usually given (1024 soft, often raised),
 /// counting the database and upload files besides.
@@ -240,6 +253,10 @@ pub struct Config {
     /// How many days phones keep a finished thread once it is all received
     /// (sent to them with the session).
     pub phone_keep_days: u32,
+    /// The metrics scraper's secret; `None`: administrators' sessions only.
+    pub metrics_token: Option<String>,
+    /// How long requests in flight may take to finish at shutdown.
+    pub shutdown_grace: Duration,
     /// The duty office map's base map (`KUAIBAO_MAP_*`); no tiles by default.
     pub map: kuaibao_core::geo::MapConfig,
     /// The deadline rules (`KUAIBAO_RULES`); the national set by default.
@@ -294,6 +311,8 @@ impl Default for Config {
             sms_number: None,
             sms_gateway_token: None,
             phone_keep_days: kuaibao_core::account::DEFAULT_KEEP_DAYS,
+            metrics_token: None,
+            shutdown_grace: DEFAULT_SHUTDOWN_GRACE,
             map: kuaibao_core::geo::MapConfig::default(),
             rules: kuaibao_core::deadlines::RuleSet::national(),
             header_timeout: DEFAULT_HEADER_TIMEOUT,
@@ -336,9 +355,7 @@ pub enum ConfigError {
     #[error("{var}: `{value}` is not a phone number (digits, spaces, `-`, a leading `+`; 7 to 15 digits)")]
     BadPhone { var: &'static str, value: String },
     /// The value is not repeated: it is a secret.
-    #[error(
-        "{var} must be at least {MIN_GATEWAY_TOKEN_CHARS} characters with no spaces (e.g. `openssl rand -hex 32`)"
-    )]
+    #[error("{var} must be at least {MIN_SECRET_CHARS} characters with no spaces (e.g. `openssl rand -hex 32`)")]
     WeakToken { var: &'static str },
     #[error("{var}: `{value}` is not a tile URL template: {reason}")]
     BadMapTiles {
@@ -541,16 +558,8 @@ impl Config {
             }
             number => number,
         };
-        let sms_gateway_token = match text(SMS_GATEWAY_TOKEN_VAR)? {
-            Some(token)
-                if token.chars().count() < MIN_GATEWAY_TOKEN_CHARS || token.chars().any(char::is_whitespace) =>
-            {
-                return Err(ConfigError::WeakToken {
-                    var: SMS_GATEWAY_TOKEN_VAR,
-                })
-            }
-            token => token,
-        };
+        let sms_gateway_token = secret(text(SMS_GATEWAY_TOKEN_VAR)?, SMS_GATEWAY_TOKEN_VAR)?;
+        let metrics_token = secret(text(METRICS_TOKEN_VAR)?, METRICS_TOKEN_VAR)?;
         // Ten years: beyond that, "keep" means "forever", which the list's
         // speed cannot afford.
         let phone_keep_days = number(&lookup, PHONE_KEEP_DAYS_VAR, 3650)?
@@ -569,6 +578,8 @@ impl Config {
         let header_timeout = seconds(HEADER_TIMEOUT_VAR, 300, defaults.header_timeout)?;
         let body_idle_timeout = seconds(BODY_IDLE_TIMEOUT_VAR, 3600, defaults.body_idle_timeout)?;
         let request_timeout = seconds(REQUEST_TIMEOUT_VAR, 3600, defaults.request_timeout)?;
+        // A stop that takes longer than an hour is a hang, not a drain.
+        let shutdown_grace = seconds(SHUTDOWN_GRACE_VAR, 3600, defaults.shutdown_grace)?;
         let max_connections = number(&lookup, MAX_CONNECTIONS_VAR, MAX_MAX_CONNECTIONS)?
             .and_then(|n| usize::try_from(n).ok())
             .unwrap_or(defaults.max_connections);
@@ -584,6 +595,8 @@ impl Config {
             sms_number,
             sms_gateway_token,
             phone_keep_days,
+            metrics_token,
+            shutdown_grace,
             database_url,
             session_lifetime,
             db_busy_timeout,
@@ -775,6 +788,17 @@ fn number(lookup: &impl Fn(&str) -> Option<OsString>, var: &'static str, max: u6
     }
 }
 
+/// A bearer secret setting: long enough not to be guessed, and no spaces
+/// (which a header would not carry intact). Never repeated in the error.
+fn secret(value: Option<String>, var: &'static str) -> Result<Option<String>, ConfigError> {
+    match value {
+        Some(token) if token.chars().count() < MIN_SECRET_CHARS || token.chars().any(char::is_whitespace) => {
+            Err(ConfigError::WeakToken { var })
+        }
+        token => Ok(token),
+    }
+}
+
 /// A file setting; empty is refused rather than read as "no file".
 fn file(value: OsString, var: &'static str) -> Result<PathBuf, ConfigError> {
     if value.is_empty() {
@@ -920,7 +944,7 @@ mod tests {
     fn the_sms_number_is_a_phone_number_and_the_gateway_token_a_long_secret() {
         let c = config(&[]).expect("default");
         assert_eq!((c.sms_number, c.sms_gateway_token), (None, None));
-        let token = "a".repeat(MIN_GATEWAY_TOKEN_CHARS);
+        let token = "a".repeat(MIN_SECRET_CHARS);
         let c = config(&[(SMS_NUMBER_VAR, " 106 5550 1234 "), (SMS_GATEWAY_TOKEN_VAR, &token)]).expect("valid");
         assert_eq!(c.sms_number.as_deref(), Some("106 5550 1234"));
         assert_eq!(c.sms_gateway_token, Some(token.clone()));
@@ -928,15 +952,27 @@ mod tests {
             config(&[(SMS_NUMBER_VAR, "call me")]),
             Err(ConfigError::BadPhone { .. })
         ));
-        for weak in [&token[1..], "a a a a a a a a a a a a a a a a a a a a"] {
-            let error = config(&[(SMS_GATEWAY_TOKEN_VAR, weak)]).expect_err("refused");
-            assert_eq!(
-                error,
-                ConfigError::WeakToken {
-                    var: SMS_GATEWAY_TOKEN_VAR
-                }
+        for var in [SMS_GATEWAY_TOKEN_VAR, METRICS_TOKEN_VAR] {
+            for weak in [&token[1..], "a a a a a a a a a a a a a a a a a a a a"] {
+                let error = config(&[(var, weak)]).expect_err("refused");
+                assert_eq!(error, ConfigError::WeakToken { var });
+                assert!(!error.to_string().contains(weak), "a secret is not repeated");
+            }
+        }
+        let c = config(&[(METRICS_TOKEN_VAR, &token)]).expect("valid");
+        assert_eq!(c.metrics_token, Some(token));
+    }
+
+    #[test]
+    fn the_shutdown_grace_is_thirty_seconds_unless_set() {
+        assert_eq!(config(&[]).expect("default").shutdown_grace, Duration::from_secs(30));
+        let c = config(&[(SHUTDOWN_GRACE_VAR, "5")]).expect("valid");
+        assert_eq!(c.shutdown_grace, Duration::from_secs(5));
+        for bad in ["0", "3601", "soon"] {
+            assert!(
+                matches!(config(&[(SHUTDOWN_GRACE_VAR, bad)]), Err(ConfigError::BadNumber { .. })),
+                "{bad:?}"
             );
-            assert!(!error.to_string().contains(weak), "a secret is not repeated");
         }
     }
 

@@ -9,6 +9,7 @@ pub mod db;
 pub mod export;
 pub mod fsck;
 pub mod http;
+pub mod lifecycle;
 pub mod serve;
 pub mod startup;
 pub mod storage;

@@ -14,8 +14,20 @@
 //!   handshake: answering would cost the handshake a flood is made of).
 //!
 //! Bodies and whole requests are bounded by the application's layers (see
-//! `http::limits`). At shutdown no new connection is accepted, idle ones
-//! are closed, and requests in flight finish.
+//! `http::limits`).
+//!
+//! Shutdown drains in two steps, within `KUAIBAO_SHUTDOWN_GRACE_SECS`:
+//!
+//! 1. From the signal on, `/api/ready` answers 503 and every new API
+//!    request 503 with `Retry-After` and `Connection: close` (see
+//!    `http::metrics::track`), while the API requests in flight (reports,
+//!    photo chunks) finish. Connections are still accepted meanwhile, so a
+//!    load balancer's probe and a phone get a clean answer rather than a
+//!    refused connection in the middle of a request.
+//! 2. Once none is in flight (or the grace is over), no new connection is
+//!    accepted, idle ones are closed, and busy ones close after their
+//!    answer (app files, exports still streaming). Past the grace the
+//!    remaining ones are left to be cut when the process exits.
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -37,6 +49,7 @@ use tokio_rustls::TlsAcceptor;
 use tower_service::Service;
 
 use crate::http::error::RETRY_AFTER_SECS;
+use crate::lifecycle::Lifecycle;
 use crate::startup::ClientAddr;
 
 /// The bounds on connections, from the settings.
@@ -77,12 +90,14 @@ const REFUSAL_HEAD_BYTES: usize = 16 * 1024;
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
 
 /// Serves `router` on `listener` (HTTPS when `tls` is given) until
-/// `shutdown` completes, then lets the requests in flight finish.
+/// `shutdown` completes, then drains (see the module's documentation)
+/// within `lifecycle`'s grace.
 pub async fn serve(
     listener: TcpListener,
     tls: Option<TlsAcceptor>,
     router: Router,
     limits: ConnectionLimits,
+    lifecycle: Arc<Lifecycle>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) {
     warn_if_over_file_limit(limits.max_connections);
@@ -94,6 +109,8 @@ pub async fn serve(
     // Set while connections are being refused, so an overload is logged
     // once rather than once per connection.
     let mut at_cap = false;
+    // Set once the shutdown signal came: the moment the drain must end.
+    let mut draining: Option<tokio::time::Instant> = None;
     loop {
         let (tcp, addr) = tokio::select! {
             accepted = listener.accept() => match accepted {
@@ -104,7 +121,23 @@ pub async fn serve(
                     continue;
                 }
             },
-            () = &mut shutdown => break,
+            () = &mut shutdown, if draining.is_none() => {
+                lifecycle.begin_drain();
+                draining = lifecycle.deadline();
+                tracing::info!(
+                    in_flight = lifecycle.in_flight(),
+                    "draining: /api/ready answers 503 and new requests are turned away"
+                );
+                continue;
+            }
+            () = lifecycle.idle(), if draining.is_some() => break,
+            () = sleep_until(draining), if draining.is_some() => {
+                tracing::warn!(
+                    in_flight = lifecycle.in_flight(),
+                    "the shutdown grace is over with requests still in flight (KUAIBAO_SHUTDOWN_GRACE_SECS)"
+                );
+                break;
+            }
         };
         let Ok(permit) = Arc::clone(&connections).try_acquire_owned() else {
             if !at_cap {
@@ -143,9 +176,26 @@ pub async fn serve(
     drop(listener);
     let _ = stop.send(true);
     // Each connection holds a permit until it has ended: all of them back
-    // means every connection is done.
+    // means every connection is done. Within what is left of the grace.
     let all = u32::try_from(limits.max_connections).unwrap_or(u32::MAX);
-    let _ = connections.acquire_many(all).await;
+    let deadline = lifecycle.deadline().unwrap_or_else(tokio::time::Instant::now);
+    if tokio::time::timeout_at(deadline, connections.acquire_many(all))
+        .await
+        .is_err()
+    {
+        tracing::warn!(
+            open = limits.max_connections.saturating_sub(connections.available_permits()),
+            "the shutdown grace is over: connections still open are cut"
+        );
+    }
+}
+
+/// Completes at `deadline`; never without one.
+async fn sleep_until(deadline: Option<tokio::time::Instant>) {
+    match deadline {
+        Some(deadline) => tokio::time::sleep_until(deadline).await,
+        None => std::future::pending().await,
+    }
 }
 
 /// One accepted connection: its TLS handshake if any, then HTTP/1.1.

@@ -60,7 +60,18 @@ pub struct Server {
     relay: Option<crate::http::relay::Tasks>,
     sweep_every: Duration,
     limits: ConnectionLimits,
+    /// Serving or draining, and the requests in flight.
+    lifecycle: Arc<crate::lifecycle::Lifecycle>,
 }
+
+/// How long closing the database may wait for its connections at the end
+/// of a shutdown: a request cut at the end of the grace may still hold
+/// one, and an exit must not hang on it.
+const POOL_CLOSE_WAIT: Duration = Duration::from_secs(5);
+
+/// How often the end of a shutdown looks whether the photo chunks whose
+/// clients hung up are written (see `run_until`).
+const APPEND_POLL: Duration = Duration::from_millis(20);
 
 /// Prepares everything the server needs; fails before binding if the data
 /// cannot be stored, so a broken disk never accepts reports it cannot keep.
@@ -116,6 +127,18 @@ pub async fn build(config: &Config) -> Result<Server, StartError> {
         }
         _ => None,
     };
+    let lifecycle = Arc::new(crate::lifecycle::Lifecycle::new(config.shutdown_grace));
+    let passwords = crate::auth::password::PasswordChecks::new(config.password_workers, config.login_queue);
+    let metrics = crate::http::metrics::Metrics::new(
+        config,
+        crate::http::metrics::Sources {
+            pool: pool.clone(),
+            passwords: Arc::clone(&passwords),
+            uploads: Arc::clone(&uploads),
+            changes: changes.clone(),
+            lifecycle: Arc::clone(&lifecycle),
+        },
+    );
     let router = app(
         AppState {
             pool: pool.clone(),
@@ -129,7 +152,10 @@ pub async fn build(config: &Config) -> Result<Server, StartError> {
             rules: Arc::new(config.rules.clone()),
             sms: Arc::new(crate::http::sms::SmsSettings::new(config)),
             keep_days: config.phone_keep_days,
-            passwords: crate::auth::password::PasswordChecks::new(config.password_workers, config.login_queue),
+            passwords,
+            lifecycle: Arc::clone(&lifecycle),
+            metrics,
+            data_dir: Arc::from(config.data_dir.as_path()),
         },
         &config.static_dir,
         Protections::new(config, tls.is_some()),
@@ -145,6 +171,7 @@ pub async fn build(config: &Config) -> Result<Server, StartError> {
         relay,
         sweep_every: config.sweep_every,
         limits: ConnectionLimits::new(config),
+        lifecycle,
     })
 }
 
@@ -188,19 +215,38 @@ impl Server {
         }
     }
 
-    /// Serves until `shutdown` completes, then lets requests in flight finish
-    /// and closes the database cleanly. Connections and requests are bounded
-    /// (see `crate::serve`). Expired uploads are swept at start and every
-    /// `sweep_every` while serving.
+    /// Serves until `shutdown` completes, then drains: `/api/ready` says
+    /// 503 at once, requests in flight finish within the shutdown grace
+    /// (see `crate::serve`), and the database is closed cleanly.
+    /// Connections and requests are bounded. Expired uploads are swept at
+    /// start and every `sweep_every` while serving.
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> io::Result<()> {
         let sweeper = tokio::spawn(sweep_forever(Arc::clone(&self.uploads), self.sweep_every));
-        let changes = self.changes.clone();
+        let (changes, lifecycle) = (self.changes.clone(), Arc::clone(&self.lifecycle));
         let shutdown = async move {
             shutdown.await;
+            // Not ready before anything else, so a load balancer stops
+            // sending here while the rest winds down.
+            lifecycle.begin_drain();
             // Open office streams would otherwise hold the shutdown up.
             changes.close();
         };
-        crate::serve::serve(self.listener, self.tls, self.router, self.limits, shutdown).await;
+        crate::serve::serve(
+            self.listener,
+            self.tls,
+            self.router,
+            self.limits,
+            Arc::clone(&self.lifecycle),
+            shutdown,
+        )
+        .await;
+        // A photo chunk whose client hung up is still being written by its
+        // own task (see `Uploads::append`): let it end, within the grace,
+        // so its bytes and offset agree on disk.
+        let deadline = self.lifecycle.deadline().unwrap_or_else(tokio::time::Instant::now);
+        while self.uploads.appending() > 0 && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(APPEND_POLL).await;
+        }
         if let Some(relay) = &self.relay {
             relay.abort();
         }
@@ -208,7 +254,9 @@ impl Server {
         let _ = sweeper.await;
         // Closing waits for the pool's connections to finish, and the last
         // one to close checkpoints the WAL into the main file.
-        self.pool.close().await;
+        if tokio::time::timeout(POOL_CLOSE_WAIT, self.pool.close()).await.is_err() {
+            tracing::warn!("the database's connections did not close in time; exiting without them");
+        }
         Ok(())
     }
 }

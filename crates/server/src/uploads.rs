@@ -272,6 +272,12 @@ impl Uploads {
         &self.store
     }
 
+    /// Uploads with a `PATCH` being written now (or waiting for the one
+    /// before it): for the metrics, and the end of a shutdown.
+    pub fn appending(&self) -> usize {
+        self.slots.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).len()
+    }
+
     /// The file of an unfinished upload's bytes.
     pub fn part_path(&self, upload_id: &str) -> PathBuf {
         self.dir.join(format!("{upload_id}.part"))

@@ -171,6 +171,43 @@ fn server_command(dirs: &Dirs) -> std::process::Command {
     command
 }
 
+/// The server binary on a free port with the settings of `dirs` and
+/// `env`, its fixture accounts made, its port read from its first line, and
+/// the test's clients logged in to it. The process is the caller's to stop
+/// (the `TestApp`'s own stop does nothing to it).
+async fn spawn_binary(dirs: &Dirs, env: &[(&str, &str)]) -> (TestApp, std::process::Child) {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+
+    fixture_accounts(&dirs.config()).await;
+    let mut command = server_command(dirs);
+    command
+        .env("KUAIBAO_ADDR", "127.0.0.1:0")
+        .env("KUAIBAO_STATIC_DIR", dirs.static_files.path())
+        .envs(env.iter().copied())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    let mut child = command.spawn().expect("start the binary");
+    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut line = String::new();
+    stdout.read_line(&mut line).expect("read the first line");
+    let base = line
+        .strip_prefix("listening on ")
+        .map(|s| s.trim_end().to_owned())
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}"));
+    let token = session_of(&base, REPORTER).await.token;
+    let (stop, _) = oneshot::channel();
+    let app = TestApp {
+        client: authorized(&token),
+        token,
+        admin: login(&base, ADMIN).await,
+        base,
+        stop,
+        task: tokio::spawn(async { Ok(()) }),
+    };
+    (app, child)
+}
+
 /// Starts a server on a fresh data dir.
 async fn spawn_app() -> (TestApp, Dirs) {
     let dirs = dirs();
@@ -1628,3 +1665,9 @@ mod sms;
 
 #[path = "api/replicas.rs"]
 mod replicas;
+
+// ---------------------------------------------------------------------------
+// Operations: metrics, readiness, a drain at SIGTERM.
+
+#[path = "api/operations.rs"]
+mod operations;

@@ -215,6 +215,19 @@ impl PasswordChecks {
         self.workers.available_permits()
     }
 
+    /// Logins waiting for a worker now: admitted, not yet checking. Read
+    /// from two counters that move independently, so a moment's figure.
+    pub fn waiting(&self) -> usize {
+        let admitted = (self.worker_count + self.queue).saturating_sub(self.admitted.available_permits());
+        let checking = self.worker_count.saturating_sub(self.workers.available_permits());
+        admitted.saturating_sub(checking)
+    }
+
+    /// How many logins may wait at most (`KUAIBAO_LOGIN_QUEUE`).
+    pub fn queue_capacity(&self) -> usize {
+        self.queue
+    }
+
     /// How many checks run at most at once.
     pub fn workers(&self) -> usize {
         self.worker_count

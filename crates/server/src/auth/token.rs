@@ -1,5 +1,7 @@
 //! Session tokens: 32 random bytes, base64url. Only their SHA-256 is
 //! stored, so the database never holds a token that would let anyone in.
+//! Also the secrets of settings that machines send as bearer tokens (the
+//! SMS gateway's, the metrics scraper's), kept the same way.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -21,9 +23,51 @@ pub fn token_sha256(token: &str) -> String {
     format!("{:x}", Sha256::digest(token.as_bytes()))
 }
 
+/// A configured bearer secret (`KUAIBAO_SMS_GATEWAY_TOKEN`,
+/// `KUAIBAO_METRICS_TOKEN`), kept as its SHA-256. A request is checked by
+/// comparing digests, not secrets, so how long a comparison takes says
+/// nothing about the secret.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct SecretDigest([u8; 32]);
+
+impl SecretDigest {
+    pub fn of(secret: &str) -> Self {
+        SecretDigest(Sha256::digest(secret.as_bytes()).into())
+    }
+
+    /// Whether `headers` carry the secret as `Authorization: Bearer …`.
+    pub fn is_sent_in(&self, headers: &axum::http::HeaderMap) -> bool {
+        super::bearer_in(headers).is_some_and(|sent| SecretDigest::of(sent) == *self)
+    }
+}
+
+impl std::fmt::Debug for SecretDigest {
+    /// Not even the digest goes into a log.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SecretDigest(…)")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_secret_is_recognised_in_the_authorization_header_only_whole() {
+        use axum::http::{header::AUTHORIZATION, HeaderMap, HeaderValue};
+        let secret = "s".repeat(40);
+        let digest = SecretDigest::of(&secret);
+        let with = |value: &str| {
+            let mut headers = HeaderMap::new();
+            headers.insert(AUTHORIZATION, HeaderValue::from_str(value).expect("header"));
+            headers
+        };
+        assert!(digest.is_sent_in(&with(&format!("Bearer {secret}"))));
+        assert!(!digest.is_sent_in(&with(&format!("Bearer {}", &secret[1..]))));
+        assert!(!digest.is_sent_in(&with(&format!("Basic {secret}"))));
+        assert!(!digest.is_sent_in(&HeaderMap::new()));
+        assert!(!format!("{digest:?}").contains(&format!("{:x}", Sha256::digest(secret.as_bytes()))));
+    }
 
     #[test]
     fn tokens_are_long_random_and_url_safe() {

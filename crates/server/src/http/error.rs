@@ -62,6 +62,15 @@ pub enum AppError {
     /// done; 503 with `Retry-After`, and the phone tries again later.
     #[error("{0}")]
     Busy(String),
+    /// `/api/ready`: this replica should not be sent requests now (the
+    /// database or the data dir does not answer, or it is shutting down).
+    /// 503 with `Retry-After`; the message is Chinese first.
+    #[error("{0}")]
+    NotReady(String),
+    /// A request arriving while the server drains for shutdown: 503 with
+    /// `Retry-After`, nothing read or stored.
+    #[error("服务器正在停止，本请求未处理，请稍后重发 / the server is shutting down; nothing was read or stored; send it again in a few seconds")]
+    ShuttingDown,
     /// Not yet: the record needs one that has not arrived (a hazard's step
     /// before its finding). 425 with `Retry-After`, which the phone
     /// retries; nothing was stored.
@@ -114,6 +123,18 @@ impl IntoResponse for AppError {
             )
                 .into_response();
         }
+        if let AppError::NotReady(_) | AppError::ShuttingDown = &self {
+            return (
+                StatusCode::SERVICE_UNAVAILABLE,
+                [(axum::http::header::RETRY_AFTER, RETRY_AFTER_SECS.to_string())],
+                Json(ApiError {
+                    error: ApiErrorCode::Unavailable,
+                    message: self.to_string(),
+                    fields: Vec::new(),
+                }),
+            )
+                .into_response();
+        }
         if let AppError::OverBound {
             message,
             retry_after_secs,
@@ -150,7 +171,9 @@ impl IntoResponse for AppError {
             | AppError::OfficeConflict(_)
             | AppError::NotApplicable(_) => (StatusCode::CONFLICT, ApiErrorCode::Conflict),
             AppError::NotFound(_) => (StatusCode::NOT_FOUND, ApiErrorCode::NotFound),
-            AppError::Busy(_) => (StatusCode::SERVICE_UNAVAILABLE, ApiErrorCode::Unavailable),
+            AppError::Busy(_) | AppError::NotReady(_) | AppError::ShuttingDown => {
+                (StatusCode::SERVICE_UNAVAILABLE, ApiErrorCode::Unavailable)
+            }
             AppError::TooEarly(_) => (StatusCode::TOO_EARLY, ApiErrorCode::Unavailable),
             AppError::OverBound { .. } => (StatusCode::TOO_MANY_REQUESTS, ApiErrorCode::RateLimited),
             AppError::Store(_) | AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, ApiErrorCode::Internal),

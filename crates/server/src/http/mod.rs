@@ -7,8 +7,9 @@ pub mod cors;
 mod crashes;
 pub mod error;
 mod extract;
-mod health;
+pub mod health;
 pub mod limits;
+pub mod metrics;
 pub mod office;
 pub mod openapi;
 pub mod photos;
@@ -88,6 +89,13 @@ pub struct AppState {
     pub sms: Arc<sms::SmsSettings>,
     /// How many days phones keep a finished thread (`KUAIBAO_PHONE_KEEP_DAYS`).
     pub keep_days: u32,
+    /// Serving or draining (`GET /api/ready`, and the request layer).
+    pub lifecycle: Arc<crate::lifecycle::Lifecycle>,
+    /// The request counters and the gauges' sources (`GET /api/metrics`).
+    pub metrics: Arc<metrics::Metrics>,
+    /// Where the database (SQLite) and unfinished uploads are kept; ready
+    /// only while it can be written.
+    pub data_dir: Arc<Path>,
 }
 
 /// What guards the application besides sessions: rate limits, CORS, the
@@ -134,6 +142,8 @@ fn api_routes(limits: &Arc<RateLimits>) -> Vec<(&'static str, MethodRouter<AppSt
     ));
     vec![
         (HEALTH_PATH, get(health::health)),
+        (health::READY_PATH, get(health::ready)),
+        (metrics::METRICS_PATH, get(metrics::serve)),
         (SESSION_PATH, get(session::whoami).merge(login).delete(session::logout)),
         (SUBMIT_REPORT_PATH, get(reports::list).post(reports::submit)),
         (REPORT_PATH, get(reports::get_one)),
@@ -199,6 +209,7 @@ pub fn app(state: AppState, static_dir: &Path, protections: Protections) -> Rout
         limits,
     } = protections;
     let sessions = Arc::clone(&state.sessions);
+    let metrics = Arc::clone(&state.metrics);
     let mut api = Router::new();
     for (path, handlers) in api_routes(&rate_limits) {
         // The office's event stream is meant to stay open for hours (its
@@ -231,6 +242,10 @@ pub fn app(state: AppState, static_dir: &Path, protections: Protections) -> Rout
             (rate_limits, sessions),
             rate_limit::limit_requests,
         ))
+        // Outermost on each route (laid by `Router::layer`, so the route's
+        // template is known): every answer above is counted and timed, and
+        // while draining a request is turned away before any of them.
+        .layer(middleware::from_fn_with_state(metrics, metrics::track))
         .with_state(state);
     api.fallback_service(static_files::service(static_dir))
         // A bug must not cost the client its connection with no answer:

@@ -163,6 +163,23 @@ impl Changes {
         });
     }
 
+    /// Changes published here and not yet read by every open stream (at
+    /// most the channel's capacity; a stream further behind reloads).
+    pub fn queued(&self) -> usize {
+        self.sender.len()
+    }
+
+    /// Open office event streams.
+    pub fn streams(&self) -> usize {
+        self.sender.receiver_count()
+    }
+
+    /// On PostgreSQL, changes waiting to be relayed to the other replicas;
+    /// `None` on SQLite (no relay).
+    pub fn relay_queued(&self) -> Option<usize> {
+        self.relay.get().map(super::relay::Relay::queued)
+    }
+
     #[cfg(test)]
     pub(super) fn subscribe_for_test(&self) -> broadcast::Receiver<Published> {
         self.sender.subscribe()

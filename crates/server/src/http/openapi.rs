@@ -31,6 +31,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{IntoParams, IntoResponses, Modify, OpenApi, ToSchema};
 
 use super::error::AppError;
+use super::health::Ready;
 use super::NO_CACHE;
 
 /// Where the description is served.
@@ -46,13 +47,15 @@ pub const BEARER_SCHEME: &str = "bearer";
         title = "快报 Kuaibao",
         description = "Incident and hazard reports from grid workers' phones: sent once, stored \
                        idempotently by the phone-made id, photos after over tus 1.0. Every error \
-                       is an `ApiError`. Every request but health, templates, this description, \
-                       tus `OPTIONS` and the login needs `Authorization: Bearer <token>` from \
-                       `POST /api/session`.",
+                       is an `ApiError`. Every request but health, readiness, templates, this \
+                       description, tus `OPTIONS` and the login needs `Authorization: Bearer <token>` \
+                       from `POST /api/session` (the metrics also take the scraper's own token).",
         license(name = "MIT")
     ),
     paths(
         health,
+        ready,
+        metrics,
         login,
         whoami,
         logout,
@@ -93,10 +96,11 @@ pub const BEARER_SCHEME: &str = "bearer";
         tus_patch,
         tus_delete,
     ),
-    components(schemas(ApiError, Health, Receipt, Report, LoginRequest, Session, SessionInfo, SmsMessage, TusResumable)),
+    components(schemas(ApiError, Health, Ready, Receipt, Report, LoginRequest, Session, SessionInfo, SmsMessage, TusResumable)),
     modifiers(&BearerScheme),
     tags(
-        (name = "health", description = "Is the server there, and what time is it"),
+        (name = "health", description = "Is the server there, and what time is it; may a load balancer send it requests"),
+        (name = "operations", description = "Figures for monitoring, in the Prometheus text format"),
         (name = "session", description = "Log in and out"),
         (name = "reports", description = "Reports and their threads of stages"),
         (name = "sms", description = "短信首报: first records that came as text messages, pasted at the desk or forwarded by an SMS gateway"),
@@ -416,6 +420,37 @@ pub enum TusRefusals {
     responses((status = 200, body = Health, description = "Ready"), NoSession, Unavailable))]
 #[allow(dead_code)]
 fn health() {}
+
+/// Readiness, for a load balancer: 200 while the database answers a
+/// trivial query and the data dir takes a file, each within 2 s; 503
+/// otherwise, and from the moment the server begins to shut down (it then
+/// finishes the requests in flight and turns new ones away with 503).
+/// Public, limited like health.
+#[utoipa::path(get, path = "/api/ready", tag = "health",
+    responses(
+        (status = 200, body = Ready, description = "Ready: send it requests"),
+        (status = 503, body = ApiError, description = "Not ready, the message (Chinese first) saying why: \
+            the database or the data dir does not answer, or the server is shutting down",
+            headers(("Retry-After" = u32, description = "Seconds to wait"))),
+        NoSession,
+    ))]
+#[allow(dead_code)]
+fn ready() {}
+
+/// The server's figures in the Prometheus text format 0.0.4: requests by
+/// route template and status class, their latency, requests in flight, the
+/// database pool, the password-check queue, live-change queues, photo
+/// uploads being written and the process's start time. For the scraper's
+/// token (`KUAIBAO_METRICS_TOKEN`, as a bearer token) or an
+/// administrator's session.
+#[utoipa::path(get, path = "/api/metrics", tag = "operations", security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The metrics", content_type = "text/plain; version=0.0.4; charset=utf-8", body = String),
+        (status = 403, body = ApiError, description = "A session, but not an administrator's"),
+        NeedsSession,
+    ))]
+#[allow(dead_code)]
+fn metrics() {}
 
 /// Log in: a new session and its bearer token. Wrong username and wrong
 /// password get the same 401. A 503 also when too many logins already

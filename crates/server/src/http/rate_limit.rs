@@ -383,10 +383,15 @@ pub async fn limit_requests(
     response
 }
 
-/// The 429 for a request to `path`; tus answers all carry tus's version,
-/// refusals included.
+/// The 429 for a request to `path`.
 fn refusal(path: &str, limited: Limited) -> Response {
-    let mut response = limited.into_response();
+    with_tus_version(path, limited.into_response())
+}
+
+/// A refusal answered before tus's own layer, given tus's version when the
+/// request was to `path` under the uploads: tus answers all carry it,
+/// refusals included.
+pub(super) fn with_tus_version(path: &str, mut response: Response) -> Response {
     if path.starts_with(tus::UPLOADS_PATH) {
         response
             .headers_mut()

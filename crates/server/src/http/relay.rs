@@ -57,6 +57,11 @@ pub struct Relay {
 }
 
 impl Relay {
+    /// Changes queued and not yet notified (at most [`QUEUE`]).
+    pub fn queued(&self) -> usize {
+        self.queue.max_capacity() - self.queue.capacity()
+    }
+
     /// Queues `change` for the other replicas.
     pub fn send(&self, change: Relayed) {
         if let Err(e) = self.queue.try_send(change) {

@@ -6,14 +6,14 @@
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
-use kuaibao_core::protocol::{Receipt, AUTHORIZATION_HEADER, BEARER};
+use kuaibao_core::protocol::Receipt;
 use kuaibao_core::sms::{self, SmsMessage};
 use kuaibao_core::{validate, ErrorCode, FieldError, Report};
-use sha2::{Digest, Sha256};
 
 use super::error::AppError;
 use super::extract::JsonBody;
 use super::AppState;
+use crate::auth::token::SecretDigest;
 use crate::auth::Caller;
 use crate::db::accounts::{self, User};
 use crate::db::audit::Actor;
@@ -24,32 +24,22 @@ use crate::db::reports::{self, Sender, SmsArrival, Stored};
 pub struct SmsSettings {
     /// Where phones send SMS reports, handed to them with their session.
     pub number: Option<String>,
-    /// The SHA-256 of the gateway's secret; `None`: no gateway.
-    gateway_token_sha256: Option<[u8; 32]>,
+    /// The gateway's secret; `None`: no gateway.
+    gateway_token: Option<SecretDigest>,
 }
 
 impl SmsSettings {
     pub fn new(config: &crate::config::Config) -> Self {
         SmsSettings {
             number: config.sms_number.clone(),
-            gateway_token_sha256: config.sms_gateway_token.as_deref().map(digest),
+            gateway_token: config.sms_gateway_token.as_deref().map(SecretDigest::of),
         }
     }
 
-    /// Whether `headers` carry the gateway's secret. The digests are
-    /// compared, not the secrets, so how long a comparison takes says
-    /// nothing about the secret.
+    /// Whether `headers` carry the gateway's secret.
     fn is_gateway(&self, headers: &HeaderMap) -> bool {
-        let sent = headers
-            .get(AUTHORIZATION_HEADER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix(BEARER));
-        matches!((self.gateway_token_sha256, sent), (Some(want), Some(sent)) if digest(sent) == want)
+        self.gateway_token.is_some_and(|token| token.is_sent_in(headers))
     }
-}
-
-fn digest(text: &str) -> [u8; 32] {
-    Sha256::digest(text.as_bytes()).into()
 }
 
 /// The device the audit log names for a gateway's messages.
@@ -96,7 +86,7 @@ pub async fn gateway(
     // Without a configured secret no request is the gateway's: 401 either
     // way, saying which.
     if !state.sms.is_gateway(&headers) {
-        return Err(AppError::Unauthorized(if state.sms.gateway_token_sha256.is_none() {
+        return Err(AppError::Unauthorized(if state.sms.gateway_token.is_none() {
             "本服务器未启用短信网关（KUAIBAO_SMS_GATEWAY_TOKEN）/ no SMS gateway is configured".into()
         } else {
             "短信网关密钥不对 / the gateway's token is missing or wrong".into()

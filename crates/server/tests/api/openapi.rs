@@ -59,6 +59,8 @@ async fn the_description_is_openapi_3_and_names_every_path_the_router_serves() {
     assert_eq!(documented, routed, "documented paths vs the router's");
     for path in [
         "/api/health",
+        "/api/ready",
+        "/api/metrics",
         "/api/session",
         "/api/reports",
         "/api/reports/{id}",
@@ -77,6 +79,7 @@ async fn the_description_is_openapi_3_and_names_every_path_the_router_serves() {
     assert_eq!(doc["components"]["securitySchemes"]["bearer"]["scheme"], "bearer");
     let public = [
         ("/api/health", "get"),
+        ("/api/ready", "get"),
         ("/api/session", "post"),
         ("/api/templates", "get"),
         ("/api/openapi.json", "get"),
@@ -247,6 +250,11 @@ async fn real_answers_match_their_documented_schemas() {
     let anonymous = Client::new();
 
     conforms(&doc, "get", "/api/health", anonymous.get(app.url(HEALTH_PATH))).await;
+    conforms(&doc, "get", "/api/ready", anonymous.get(app.url("/api/ready"))).await;
+    // The metrics' refusals are the API's errors; their text is checked in
+    // `operations`.
+    conforms(&doc, "get", "/api/metrics", anonymous.get(app.url("/api/metrics"))).await;
+    conforms(&doc, "get", "/api/metrics", app.client.get(app.url("/api/metrics"))).await;
     conforms(&doc, "get", "/api/templates", anonymous.get(app.url(TEMPLATES_PATH))).await;
     let form = kuaibao_core::account::LoginRequest {
         username: REPORTER.to_owned(),

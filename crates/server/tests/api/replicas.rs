@@ -8,8 +8,7 @@
 //! there the test shows the limit the operators' guide states, that a
 //! second server on the same file does not relay its changes.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::time::{Duration, Instant};
 
 use kuaibao_core::office::{Change, ChangeKind};
@@ -21,42 +20,10 @@ use super::*;
 /// How long a change may take from one replica to the other.
 const CROSS_REPLICA: Duration = Duration::from_secs(2);
 
-/// One replica: the server binary on `dirs`' data dir and database, its
-/// port read from its first line; the test's clients logged in to it. The
-/// process is killed when the test is done with it.
+/// One replica: the server binary on `dirs`' data dir and database (see
+/// `spawn_binary`). The process is killed when the test is done with it.
 async fn replica(dirs: &Dirs) -> (TestApp, Child) {
-    fixture_accounts(&dirs.config()).await;
-    let mut command = Command::new(env!("CARGO_BIN_EXE_kuaibao-server"));
-    command
-        .env("KUAIBAO_ADDR", "127.0.0.1:0")
-        .env("KUAIBAO_DATA_DIR", dirs.data.path())
-        .env("KUAIBAO_STATIC_DIR", dirs.static_files.path())
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null());
-    if let Some(url) = &dirs.database_url {
-        command.env("DATABASE_URL", url);
-    }
-    let mut child = command.spawn().expect("start the binary");
-    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
-    let mut line = String::new();
-    stdout.read_line(&mut line).expect("read the first line");
-    let base = line
-        .strip_prefix("listening on ")
-        .map(|s| s.trim_end().to_owned())
-        .unwrap_or_else(|| panic!("unexpected first line {line:?}"));
-    let token = session_of(&base, REPORTER).await.token;
-    // The process is not this test's task: stopping it is killing it.
-    let (stop, _) = oneshot::channel();
-    let app = TestApp {
-        client: authorized(&token),
-        token,
-        admin: login(&base, ADMIN).await,
-        base,
-        stop,
-        task: tokio::spawn(async { Ok(()) }),
-    };
-    (app, child)
+    spawn_binary(dirs, &[]).await
 }
 
 #[tokio::test]

@@ -16,19 +16,19 @@ use super::uploads::{hazard_with_photos, jpeg, sha256_hex, OCTET};
 use super::*;
 
 /// What came back on a raw connection: the status, the head, the body.
-struct Answer {
-    status: u16,
-    head: String,
-    body: Vec<u8>,
+pub(crate) struct Answer {
+    pub(crate) status: u16,
+    pub(crate) head: String,
+    pub(crate) body: Vec<u8>,
 }
 
 impl Answer {
-    fn error(&self) -> ApiError {
+    pub(crate) fn error(&self) -> ApiError {
         serde_json::from_slice(&self.body)
             .unwrap_or_else(|e| panic!("{e}: {} / {}", self.head, String::from_utf8_lossy(&self.body)))
     }
 
-    fn header(&self, name: &str) -> Option<&str> {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.head.lines().find_map(|line| {
             let (n, v) = line.split_once(':')?;
             n.trim().eq_ignore_ascii_case(name).then(|| v.trim())
@@ -37,18 +37,18 @@ impl Answer {
 }
 
 impl TestApp {
-    fn addr(&self) -> &str {
+    pub(crate) fn addr(&self) -> &str {
         self.base.trim_start_matches("http://")
     }
 
-    async fn connect(&self) -> TcpStream {
+    pub(crate) async fn connect(&self) -> TcpStream {
         TcpStream::connect(self.addr()).await.expect("connect")
     }
 }
 
 /// Reads one answer (its head, and a body of `Content-Length`); `None` when
 /// the connection closes first. Panics after `within`.
-async fn read_answer(stream: &mut (impl AsyncRead + Unpin), within: Duration) -> Option<Answer> {
+pub(crate) async fn read_answer(stream: &mut (impl AsyncRead + Unpin), within: Duration) -> Option<Answer> {
     tokio::time::timeout(within, async {
         let mut bytes = Vec::new();
         let mut buf = [0u8; 8192];
@@ -156,7 +156,7 @@ async fn an_idle_keep_alive_connection_is_closed_at_the_header_limit() {
 }
 
 /// The head of a report submission announcing `length` bytes of JSON.
-fn submit_head(app: &TestApp, length: usize) -> String {
+pub(crate) fn submit_head(app: &TestApp, length: usize) -> String {
     format!(
         "POST {SUBMIT_REPORT_PATH} HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {}\r\n\
          Content-Type: application/json\r\nContent-Length: {length}\r\n\r\n",
