@@ -11,6 +11,7 @@ mod health;
 pub mod limits;
 pub mod office;
 pub mod openapi;
+pub mod page;
 pub mod photos;
 pub mod rate_limit;
 pub mod relay;
