@@ -38,7 +38,6 @@ pub const MAX_MESSAGE_CHARS: usize = 4000;
 /// this bounds what a hostile client can write.
 pub const MAX_PER_ACCOUNT_PER_HOUR: i64 = 60;
 
-
 /// What died.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

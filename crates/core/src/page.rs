@@ -208,11 +208,17 @@ mod tests {
 
     #[test]
     fn a_filter_travels_beside_the_page_into_the_next_link() {
-        let (page, rest) =
-            PageQuery::split(&pairs(&[("stage", "open"), ("limit", "2"), ("since", "2026-11-23T08:00:00+08:00")]))
-                .expect("valid");
+        let (page, rest) = PageQuery::split(&pairs(&[
+            ("stage", "open"),
+            ("limit", "2"),
+            ("since", "2026-11-23T08:00:00+08:00"),
+        ]))
+        .expect("valid");
         assert_eq!(page.limit, 2);
-        assert_eq!(rest, pairs(&[("stage", "open"), ("since", "2026-11-23T08:00:00+08:00")]));
+        assert_eq!(
+            rest,
+            pairs(&[("stage", "open"), ("since", "2026-11-23T08:00:00+08:00")])
+        );
         let link = page.next_link("/api/office/inbox", &rest, 40);
         assert_eq!(
             link,
@@ -225,8 +231,8 @@ mod tests {
         assert!(next.starts_with("/api/office/inbox?stage=open&"), "{next}");
         assert_eq!(next_of("</a?x=1>; rel=\"prev\""), None);
         assert_eq!(next_of("</a>; rel=\"prev\", </b>; rel=\"next\""), Some("/b"));
-        let errors = PageQuery::split(&pairs(&[("limit", "5000"), ("after", "zz"), ("stage", "x")]))
-            .expect_err("refused");
+        let errors =
+            PageQuery::split(&pairs(&[("limit", "5000"), ("after", "zz"), ("stage", "x")])).expect_err("refused");
         let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, vec!["limit", "after"]);
     }

@@ -1629,3 +1629,6 @@ mod sms;
 
 #[path = "api/replicas.rs"]
 mod replicas;
+
+#[path = "api/pages.rs"]
+mod pages;

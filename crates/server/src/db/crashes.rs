@@ -3,8 +3,8 @@
 //! so many per account an hour, audited, never changed.
 
 use chrono::{Duration, Utc};
-use kuaibao_core::page::PageQuery;
 use kuaibao_core::crash::{BuildCount, CrashKind, CrashList, CrashReport, StoredCrash};
+use kuaibao_core::page::PageQuery;
 use serde_json::json;
 use sqlx::Connection;
 use uuid::Uuid;
@@ -140,11 +140,7 @@ pub const BUILDS_LISTED: i64 = 200;
 /// `page.after`), and the key of its last row if more follow. The first
 /// page also counts each build's crashes, latest first; later pages leave
 /// the counts empty.
-pub async fn list(
-    pool: &Pool,
-    area_path: &str,
-    page: PageQuery,
-) -> Result<(CrashList, Option<i64>), StoreError> {
+pub async fn list(pool: &Pool, area_path: &str, page: PageQuery) -> Result<(CrashList, Option<i64>), StoreError> {
     // substr/length rather than LIKE: area codes may contain `_`.
     const IN_AREA: &str = "EXISTS (SELECT 1 FROM areas AS a WHERE a.id = c.area_id \
                            AND substr(a.path, 1, length($1)) = $1)";

@@ -23,9 +23,9 @@ use uuid::Uuid;
 use super::audit::{self, Actor};
 use super::photos::db_time;
 use super::reports::{placeholders, Scope, FROM_REPORTS};
-use kuaibao_core::page::PageQuery;
 use super::{Pool, StoreError};
 use kuaibao_core::deadlines::Forwarded;
+use kuaibao_core::page::PageQuery;
 
 /// One thread of the inbox, and the area paths of its records in scope
 /// (to filter by an area and below).

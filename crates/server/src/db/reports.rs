@@ -551,7 +551,10 @@ pub async fn get(pool: &Pool, id: ReportId, scope: &Scope) -> Result<Option<Stor
 
 /// `$from, $from+1, …`: `count` parameters, for an `IN (…)` list.
 pub(super) fn placeholders(from: usize, count: usize) -> String {
-    (from..from + count).map(|n| format!("${n}")).collect::<Vec<_>>().join(", ")
+    (from..from + count)
+        .map(|n| format!("${n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Which threads a page of threads reads (the inbox, the ledgers, the

@@ -63,7 +63,10 @@ pub fn document(threads: &[ThreadRecords]) -> String {
 pub fn head() -> String {
     let mut out = String::from('\u{FEFF}');
     let headers = COLUMNS.iter().map(|(_, header)| (*header).to_owned());
-    push_row(&mut out, headers.chain(figures::all().iter().map(|f| f.header(Lang::Zh))));
+    push_row(
+        &mut out,
+        headers.chain(figures::all().iter().map(|f| f.header(Lang::Zh))),
+    );
     out
 }
 

@@ -14,7 +14,6 @@ use serde_json::{json, Value};
 
 use super::{beijing_time, beijing_wall_time, ThreadRecords};
 
-
 pub const CONTENT_TYPE: &str = "application/geo+json";
 
 pub fn feature_collection(threads: &[ThreadRecords]) -> Value {
@@ -37,7 +36,10 @@ pub fn frame() -> (String, String) {
             (head.to_owned(), tail.to_owned())
         }
         // Not reached: the collection above always has its features.
-        None => ("{\"type\":\"FeatureCollection\",\"features\":[".to_owned(), "]}".to_owned()),
+        None => (
+            "{\"type\":\"FeatureCollection\",\"features\":[".to_owned(),
+            "]}".to_owned(),
+        ),
     }
 }
 

@@ -253,7 +253,10 @@ impl ThreadBatches {
         let mut by_thread: HashMap<ReportId, Vec<Record>> = HashMap::new();
         for s in stored {
             let origin = origins.remove(&s.report.id.to_string()).unwrap_or_default();
-            by_thread.entry(s.report.thread_id()).or_default().push(Record { stored: s, origin });
+            by_thread
+                .entry(s.report.thread_id())
+                .or_default()
+                .push(Record { stored: s, origin });
         }
         let now = Utc::now();
         Ok(Some(

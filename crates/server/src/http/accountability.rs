@@ -78,26 +78,43 @@ pub async fn csv(State(state): State<AppState>, caller: Caller) -> Result<Respon
     let scope = caller.scope();
     let mut head = String::from('\u{FEFF}');
     csv::push_row(&mut head, CSV_COLUMNS.iter().map(|(_, header)| (*header).to_owned()));
-    let pages = futures_util::stream::unfold(Some((state, PageQuery { limit: MAX_LIMIT, after: None })), move |next| {
-        let scope = scope.clone();
-        async move {
-            let (state, page) = next?;
-            match read(&state, &scope, page, now).await {
-                Ok((ledger, after)) => {
-                    let mut out = String::new();
-                    for entry in &ledger.entries {
-                        csv::push_row(&mut out, entry.cells());
+    let pages = futures_util::stream::unfold(
+        Some((
+            state,
+            PageQuery {
+                limit: MAX_LIMIT,
+                after: None,
+            },
+        )),
+        move |next| {
+            let scope = scope.clone();
+            async move {
+                let (state, page) = next?;
+                match read(&state, &scope, page, now).await {
+                    Ok((ledger, after)) => {
+                        let mut out = String::new();
+                        for entry in &ledger.entries {
+                            csv::push_row(&mut out, entry.cells());
+                        }
+                        let next = after.map(|after| {
+                            (
+                                state,
+                                PageQuery {
+                                    after: Some(after),
+                                    ..page
+                                },
+                            )
+                        });
+                        Some((Ok(Bytes::from(out)), next))
                     }
-                    let next = after.map(|after| (state, PageQuery { after: Some(after), ..page }));
-                    Some((Ok(Bytes::from(out)), next))
-                }
-                Err(e) => {
-                    tracing::error!("accountability CSV cut off mid-stream: {e}");
-                    Some((Err(std::io::Error::other(e.to_string())), None))
+                    Err(e) => {
+                        tracing::error!("accountability CSV cut off mid-stream: {e}");
+                        Some((Err(std::io::Error::other(e.to_string())), None))
+                    }
                 }
             }
-        }
-    });
+        },
+    );
     let body = Body::from_stream(futures_util::stream::once(async move { Ok(Bytes::from(head)) }).chain(pages));
     let stem = now.with_timezone(&beijing()).format("%Y%m%d-%H%M");
     attachment(csv::CONTENT_TYPE, &format!("kuaibao-accountability-{stem}.csv"), body)

@@ -207,7 +207,11 @@ pub(crate) fn require_office(caller: &Caller) -> Result<(), AppError> {
 /// sorted most urgent first. `thread=<id>` reads that thread's line alone
 /// (the desk's page of one incident). A filter value that is not
 /// acceptable is 400 with an error per field.
-pub async fn inbox(State(state): State<AppState>, caller: Caller, uri: Uri) -> Result<(HeaderMap, Json<Inbox>), AppError> {
+pub async fn inbox(
+    State(state): State<AppState>,
+    caller: Caller,
+    uri: Uri,
+) -> Result<(HeaderMap, Json<Inbox>), AppError> {
     require_office(&caller)?;
     let paged = Paged::of(&uri)?;
     let (thread, pairs) = take_thread(&paged.rest)?;
@@ -247,9 +251,7 @@ pub async fn inbox(State(state): State<AppState>, caller: Caller, uri: Uri) -> R
 /// parameters; 400 naming it when it is not a thread id or given twice.
 fn take_thread(pairs: &[(String, String)]) -> Result<(Option<ReportId>, Vec<(String, String)>), AppError> {
     let (ours, rest): (Vec<_>, Vec<_>) = pairs.iter().cloned().partition(|(k, _)| k == "thread");
-    let bad = |zh: &str, en: &str| {
-        AppError::InvalidQuery(vec![FieldError::new("thread", ErrorCode::BadId, zh, en)])
-    };
+    let bad = |zh: &str, en: &str| AppError::InvalidQuery(vec![FieldError::new("thread", ErrorCode::BadId, zh, en)]);
     match ours.as_slice() {
         [] => Ok((None, rest)),
         [(_, id)] => id

@@ -22,8 +22,8 @@ use kuaibao_core::{FieldError, Lang, ReportId};
 
 use super::error::AppError;
 use super::extract::{JsonBody, PathParam};
-use super::page::Paged;
 use super::office::{announced, may_answer, require_office, thread_in_scope};
+use super::page::Paged;
 use super::reports::parse_id;
 use super::AppState;
 use crate::auth::Caller;
