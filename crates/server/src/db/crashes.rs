@@ -130,6 +130,21 @@ async fn replay(
     }))
 }
 
+/// The crash reports of accounts whose area was `$1` or below.
+// substr/length rather than LIKE: area codes may contain `_`.
+const IN_AREA: &str = "EXISTS (SELECT 1 FROM areas AS a WHERE a.id = c.area_id \
+                       AND substr(a.path, 1, length($1)) = $1)";
+
+/// The statement of [`list`]'s page: `$1` the area's path, `$2` the key
+/// to start before, `$3` the rows to read.
+pub fn page_sql() -> String {
+    format!(
+        "SELECT c.seq, c.id, c.build, c.page, c.kind, c.message, c.happened_at, c.received_at, c.device_id, \
+         u.username, u.display_name FROM crash_reports AS c JOIN users AS u ON u.id = c.account_id \
+         WHERE c.seq < $2 AND {IN_AREA} ORDER BY c.seq DESC LIMIT $3"
+    )
+}
+
 /// How many builds the first page of crashes counts, latest first: a
 /// deployment ships a build a week or so, so this is years of them, and
 /// the count stays bounded however long the server runs.
@@ -141,9 +156,6 @@ pub const BUILDS_LISTED: i64 = 200;
 /// page also counts each build's crashes, latest first; later pages leave
 /// the counts empty.
 pub async fn list(pool: &Pool, area_path: &str, page: PageQuery) -> Result<(CrashList, Option<i64>), StoreError> {
-    // substr/length rather than LIKE: area codes may contain `_`.
-    const IN_AREA: &str = "EXISTS (SELECT 1 FROM areas AS a WHERE a.id = c.area_id \
-                           AND substr(a.path, 1, length($1)) = $1)";
     let builds = if page.after.is_none() {
         let builds: Vec<(String, i64, String)> = sqlx::query_as(&format!(
             "SELECT c.build, COUNT(*), MAX(c.received_at) AS last FROM crash_reports AS c WHERE {IN_AREA} \
@@ -172,11 +184,7 @@ pub async fn list(pool: &Pool, area_path: &str, page: PageQuery) -> Result<(Cras
         #[sqlx(flatten)]
         row: Row,
     }
-    let rows: Vec<Keyed> = sqlx::query_as(&format!(
-        "SELECT c.seq, c.id, c.build, c.page, c.kind, c.message, c.happened_at, c.received_at, c.device_id, \
-         u.username, u.display_name FROM crash_reports AS c JOIN users AS u ON u.id = c.account_id \
-         WHERE c.seq < $2 AND {IN_AREA} ORDER BY c.seq DESC LIMIT $3"
-    ))
+    let rows: Vec<Keyed> = sqlx::query_as(&page_sql())
     .bind(area_path)
     .bind(page.after.unwrap_or(i64::MAX))
     .bind(i64::from(page.limit) + 1)

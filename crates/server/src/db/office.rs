@@ -109,9 +109,10 @@ pub async fn lines(
          FROM {FROM_REPORTS} \
          LEFT JOIN users AS us ON us.id = r.author_id \
          LEFT JOIN areas AS ar ON ar.id = r.area_id \
-         WHERE r.thread_id IN ({}) AND {visible} ORDER BY r.seq",
+         WHERE r.thread_id IN ({}) AND {visible}",
         placeholders(2, threads.len())
     );
+    // Unordered: `summarise` sorts each thread's records itself.
     let mut query = sqlx::query_as::<_, RecordRow>(&sql).bind(param);
     for thread in &threads {
         query = query.bind(thread);
@@ -369,7 +370,7 @@ pub async fn requests_in(
     scope: &Scope,
     page: PageQuery,
 ) -> Result<(Vec<(i64, FollowUpRequest)>, bool), StoreError> {
-    let (visible, param) = scope.condition(1);
+    let (_, param) = scope.condition(1);
     let rows: Vec<(i64, RequestRow)> = {
         #[derive(sqlx::FromRow)]
         struct Keyed {
@@ -377,11 +378,7 @@ pub async fn requests_in(
             #[sqlx(flatten)]
             row: RequestRow,
         }
-        let rows: Vec<Keyed> = sqlx::query_as(&format!(
-            "SELECT q.seq, {REQUEST_COLUMNS} FROM follow_up_requests AS q JOIN users AS us ON us.id = q.officer_id \
-             WHERE q.seq > $2 AND q.thread_id IN (SELECT r.thread_id FROM reports AS r WHERE {visible}) \
-             ORDER BY q.seq LIMIT $3"
-        ))
+        let rows: Vec<Keyed> = sqlx::query_as(&requests_page_sql(scope))
         .bind(param)
         .bind(page.after.unwrap_or(0))
         .bind(i64::from(page.limit) + 1)
@@ -396,6 +393,17 @@ pub async fn requests_in(
         .map(|(seq, row)| Ok((seq, row.decode()?)))
         .collect::<Result<_, StoreError>>()?;
     Ok((requests, more))
+}
+
+/// The statement of [`requests_in`]: `$1` the scope's parameter, `$2` the
+/// key to start after, `$3` the rows to read.
+pub fn requests_page_sql(scope: &Scope) -> String {
+    let (visible, _) = scope.condition(1);
+    format!(
+        "SELECT q.seq, {REQUEST_COLUMNS} FROM follow_up_requests AS q JOIN users AS us ON us.id = q.officer_id \
+         WHERE q.seq > $2 AND q.thread_id IN (SELECT r.thread_id FROM reports AS r WHERE {visible}) \
+         ORDER BY q.seq LIMIT $3"
+    )
 }
 
 /// The records of `thread` in `scope`, by id: empty when the thread is not

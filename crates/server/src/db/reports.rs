@@ -656,16 +656,32 @@ pub fn thread_heads_sql(scope: &Scope, walk: ThreadWalk<'_>) -> (String, Vec<Bin
     (sql, binds)
 }
 
-/// The records in `scope` of `threads`, in arrival order.
+/// The statement of [`list`]: `$1` the scope's parameter, `$2` the key to
+/// start after, `$3` the rows to read.
+pub fn list_sql(scope: &Scope) -> String {
+    let (visible, _) = scope.condition(1);
+    format!("SELECT {ROW_COLUMNS} FROM {FROM_REPORTS} WHERE {visible} AND r.seq > $2 ORDER BY r.seq LIMIT $3")
+}
+
+/// The statement of [`of_threads`] for `count` threads: `$1` the scope's
+/// parameter, then the threads. Unordered: the records are sorted thread by
+/// thread where they are used (by stage, writing time and `seq`), and an
+/// ORDER BY here would cost a sort of the whole page.
+pub fn of_threads_sql(scope: &Scope, count: usize) -> String {
+    let (visible, _) = scope.condition(1);
+    format!(
+        "SELECT {ROW_COLUMNS} FROM {FROM_REPORTS} WHERE r.thread_id IN ({}) AND {visible}",
+        placeholders(2, count)
+    )
+}
+
+/// The records in `scope` of `threads`, in no particular order.
 pub async fn of_threads(pool: &Pool, scope: &Scope, threads: &[ReportId]) -> Result<Vec<StoredReport>, StoreError> {
     if threads.is_empty() {
         return Ok(Vec::new());
     }
-    let (visible, param) = scope.condition(1);
-    let sql = format!(
-        "SELECT {ROW_COLUMNS} FROM {FROM_REPORTS} WHERE r.thread_id IN ({}) AND {visible} ORDER BY r.seq",
-        placeholders(2, threads.len())
-    );
+    let (_, param) = scope.condition(1);
+    let sql = of_threads_sql(scope, threads.len());
     let mut query = sqlx::query_as::<_, Row>(&sql).bind(param);
     for thread in threads {
         query = query.bind(thread.to_string());
@@ -676,12 +692,10 @@ pub async fn of_threads(pool: &Pool, scope: &Scope, threads: &[ReportId]) -> Res
 /// One page of the stored reports in `scope`, in the order they arrived
 /// (by `seq`, after `page.after`), and whether more follow.
 pub async fn list(pool: &Pool, scope: &Scope, page: PageQuery) -> Result<(Vec<StoredReport>, bool), StoreError> {
-    let (visible, param) = scope.condition(1);
+    let (_, param) = scope.condition(1);
     // One row more than the page: whether there is a next page, without
     // counting.
-    let rows: Vec<Row> = sqlx::query_as(&format!(
-        "SELECT {ROW_COLUMNS} FROM {FROM_REPORTS} WHERE {visible} AND r.seq > $2 ORDER BY r.seq LIMIT $3"
-    ))
+    let rows: Vec<Row> = sqlx::query_as(&list_sql(scope))
     .bind(param)
     .bind(page.after.unwrap_or(0))
     .bind(i64::from(page.limit) + 1)

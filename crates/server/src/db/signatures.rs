@@ -133,6 +133,12 @@ pub async fn of_thread(pool: &Pool, thread: ReportId) -> Result<Vec<Signature>, 
     rows.into_iter().map(Row::decode).collect()
 }
 
+/// The statement of [`page_of_thread`]: `$1` the thread, `$2` the key to
+/// start after, `$3` the rows to read.
+pub fn page_sql() -> String {
+    format!("SELECT s.seq, {COLUMNS} {FROM} WHERE s.thread_id = $1 AND s.seq > $2 ORDER BY s.seq LIMIT $3")
+}
+
 /// One page of thread `thread`'s signings, oldest first (by `seq`, after
 /// `page.after`), each with its key, and whether more follow.
 pub async fn page_of_thread(
@@ -146,9 +152,7 @@ pub async fn page_of_thread(
         #[sqlx(flatten)]
         row: Row,
     }
-    let rows: Vec<Keyed> = sqlx::query_as(&format!(
-        "SELECT s.seq, {COLUMNS} {FROM} WHERE s.thread_id = $1 AND s.seq > $2 ORDER BY s.seq LIMIT $3"
-    ))
+    let rows: Vec<Keyed> = sqlx::query_as(&page_sql())
     .bind(thread.to_string())
     .bind(page.after.unwrap_or(0))
     .bind(i64::from(page.limit) + 1)

@@ -377,3 +377,46 @@ async fn a_limit_over_1000_or_a_made_up_cursor_is_400_naming_the_field() {
     }
     app.stop().await;
 }
+
+/// Every paged query is served by an index, on whichever database the
+/// tests run: SQLite never reads a table whole (`SCAN`) nor sorts a page
+/// in a temporary B-tree; PostgreSQL, with sequential scans off, finds no
+/// query that needs one nor a sort. The plans are printed for
+/// docs/operators.md (`-- --nocapture`).
+#[tokio::test]
+async fn every_paged_query_is_served_by_an_index() {
+    let (app, dirs) = spawn_app().await;
+    let pool = dirs.pool().await;
+    let plans = db::plans::paged(&pool).await.expect("the plans");
+    assert!(plans.len() >= 10, "every paged query: {plans:?}");
+    let postgres = dirs.database_url.is_some();
+    for plan in &plans {
+        println!("{}:", plan.query);
+        for line in &plan.lines {
+            println!("    {line}");
+        }
+        let text = plan.lines.join("\n");
+        // A reporter's requests are found through her own threads (by
+        // index) and that handful sorted: cheaper than walking every
+        // request in the table in order to find hers.
+        let may_sort = plan.query == "requests, a reporter's own";
+        assert!(!plan.lines.is_empty(), "{}: a plan", plan.query);
+        if postgres {
+            assert!(!text.contains("Seq Scan"), "{}: a sequential scan:\n{text}", plan.query);
+            assert!(may_sort || !text.contains("Sort  ("), "{}: a sort:\n{text}", plan.query);
+            assert!(text.contains("Index"), "{}: an index:\n{text}", plan.query);
+        } else {
+            for line in &plan.lines {
+                assert!(!line.starts_with("SCAN "), "{}: {line}:\n{text}", plan.query);
+                assert!(may_sort || !line.contains("TEMP B-TREE"), "{}: {line}:\n{text}", plan.query);
+            }
+            assert!(
+                text.contains("PRIMARY KEY") || text.contains("INDEX"),
+                "{}: an index:\n{text}",
+                plan.query
+            );
+        }
+    }
+    pool.close().await;
+    app.stop().await;
+}
