@@ -16,10 +16,11 @@ pub struct Plan {
 }
 
 /// The plan of every paged query, with made-up parameters. On PostgreSQL
-/// sequential scans are switched off for the session first: on a test's
-/// handful of rows the planner rightly prefers reading the table, and the
-/// question here is whether an index can serve the query at all, which is
-/// what it picks on a table of millions.
+/// sequential scans and sorts are made costly for the session first: on a
+/// test's handful of rows the planner rightly prefers reading the table
+/// and sorting it, and the question here is whether an index can serve the
+/// query in its order at all, which is what it picks for a page of 100 out
+/// of millions.
 pub async fn paged(pool: &Pool) -> Result<Vec<Plan>, StoreError> {
     let backend = backend(pool).await?;
     let area = Scope::Area {
@@ -89,7 +90,9 @@ pub async fn paged(pool: &Pool) -> Result<Vec<Plan>, StoreError> {
     // when a query fails half-way.
     let mut conn = pool.acquire().await?.detach();
     if backend == Backend::Postgres {
-        sqlx::query("SET enable_seqscan = off").execute(&mut conn).await?;
+        for setting in ["SET enable_seqscan = off", "SET enable_sort = off"] {
+            sqlx::query(setting).execute(&mut conn).await?;
+        }
     }
     let mut plans = Vec::new();
     for (name, sql, binds) in queries {
