@@ -31,6 +31,9 @@ pub fn next_of(link: &str) -> Option<&str> {
     })
 }
 
+/// A query string's pairs, decoded.
+pub type Pairs = Vec<(String, String)>;
+
 /// Which page to read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PageQuery {
@@ -77,7 +80,7 @@ impl PageQuery {
     /// The page ([`PAGE_KEYS`]) out of a query string's pairs, and the
     /// other pairs, left for the endpoint's own parameters (a filter). A
     /// repeated or bad page parameter is an error naming it.
-    pub fn split(pairs: &[(String, String)]) -> Result<(PageQuery, Vec<(String, String)>), Vec<FieldError>> {
+    pub fn split(pairs: &[(String, String)]) -> Result<(PageQuery, Pairs), Vec<FieldError>> {
         let mut page = PageQuery::default();
         let mut errors = Vec::new();
         let mut seen: Vec<&str> = Vec::new();

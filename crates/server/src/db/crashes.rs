@@ -185,11 +185,11 @@ pub async fn list(pool: &Pool, area_path: &str, page: PageQuery) -> Result<(Cras
         row: Row,
     }
     let rows: Vec<Keyed> = sqlx::query_as(&page_sql())
-    .bind(area_path)
-    .bind(page.after.unwrap_or(i64::MAX))
-    .bind(i64::from(page.limit) + 1)
-    .fetch_all(pool)
-    .await?;
+        .bind(area_path)
+        .bind(page.after.unwrap_or(i64::MAX))
+        .bind(i64::from(page.limit) + 1)
+        .fetch_all(pool)
+        .await?;
     let more = rows.len() > page.limit as usize;
     let mut last = None;
     let mut latest = Vec::with_capacity(rows.len());

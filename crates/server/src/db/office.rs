@@ -379,11 +379,11 @@ pub async fn requests_in(
             row: RequestRow,
         }
         let rows: Vec<Keyed> = sqlx::query_as(&requests_page_sql(scope))
-        .bind(param)
-        .bind(page.after.unwrap_or(0))
-        .bind(i64::from(page.limit) + 1)
-        .fetch_all(pool)
-        .await?;
+            .bind(param)
+            .bind(page.after.unwrap_or(0))
+            .bind(i64::from(page.limit) + 1)
+            .fetch_all(pool)
+            .await?;
         rows.into_iter().map(|k| (k.seq, k.row)).collect()
     };
     let more = rows.len() > page.limit as usize;

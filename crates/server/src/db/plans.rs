@@ -73,7 +73,11 @@ pub async fn paged(pool: &Pool) -> Result<Vec<Plan>, StoreError> {
     }
     let mut records = vec![Bind::Text("d/".to_owned())];
     records.extend((0..3).map(|n| Bind::Text(ReportId::from_parts(n, [n as u8; 10]).to_string())));
-    queries.push(("records of a page's threads", reports::of_threads_sql(&area, 3), records));
+    queries.push((
+        "records of a page's threads",
+        reports::of_threads_sql(&area, 3),
+        records,
+    ));
     queries.push((
         "signatures of a thread",
         super::signatures::page_sql(),

@@ -696,11 +696,11 @@ pub async fn list(pool: &Pool, scope: &Scope, page: PageQuery) -> Result<(Vec<St
     // One row more than the page: whether there is a next page, without
     // counting.
     let rows: Vec<Row> = sqlx::query_as(&list_sql(scope))
-    .bind(param)
-    .bind(page.after.unwrap_or(0))
-    .bind(i64::from(page.limit) + 1)
-    .fetch_all(pool)
-    .await?;
+        .bind(param)
+        .bind(page.after.unwrap_or(0))
+        .bind(i64::from(page.limit) + 1)
+        .fetch_all(pool)
+        .await?;
     let more = rows.len() > page.limit as usize;
     let rows = rows
         .into_iter()

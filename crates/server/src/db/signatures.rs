@@ -153,11 +153,11 @@ pub async fn page_of_thread(
         row: Row,
     }
     let rows: Vec<Keyed> = sqlx::query_as(&page_sql())
-    .bind(thread.to_string())
-    .bind(page.after.unwrap_or(0))
-    .bind(i64::from(page.limit) + 1)
-    .fetch_all(pool)
-    .await?;
+        .bind(thread.to_string())
+        .bind(page.after.unwrap_or(0))
+        .bind(i64::from(page.limit) + 1)
+        .fetch_all(pool)
+        .await?;
     let more = rows.len() > page.limit as usize;
     let signatures = rows
         .into_iter()

@@ -408,7 +408,11 @@ async fn every_paged_query_is_served_by_an_index() {
         } else {
             for line in &plan.lines {
                 assert!(!line.starts_with("SCAN "), "{}: {line}:\n{text}", plan.query);
-                assert!(may_sort || !line.contains("TEMP B-TREE"), "{}: {line}:\n{text}", plan.query);
+                assert!(
+                    may_sort || !line.contains("TEMP B-TREE"),
+                    "{}: {line}:\n{text}",
+                    plan.query
+                );
             }
             assert!(
                 text.contains("PRIMARY KEY") || text.contains("INDEX"),
