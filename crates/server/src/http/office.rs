@@ -249,7 +249,7 @@ pub async fn inbox(
 
 /// The inbox's `thread` parameter (one thread's line), out of the other
 /// parameters; 400 naming it when it is not a thread id or given twice.
-fn take_thread(pairs: &[(String, String)]) -> Result<(Option<ReportId>, Vec<(String, String)>), AppError> {
+fn take_thread(pairs: &[(String, String)]) -> Result<(Option<ReportId>, kuaibao_core::page::Pairs), AppError> {
     let (ours, rest): (Vec<_>, Vec<_>) = pairs.iter().cloned().partition(|(k, _)| k == "thread");
     let bad = |zh: &str, en: &str| AppError::InvalidQuery(vec![FieldError::new("thread", ErrorCode::BadId, zh, en)]);
     match ours.as_slice() {
