@@ -421,3 +421,40 @@ async fn every_paged_query_is_served_by_an_index() {
     pool.close().await;
     app.stop().await;
 }
+
+/// The exports are written batch by batch (500 threads a batch): 501
+/// threads cross a batch boundary, and the files still hold every thread
+/// once, in arrival order, and parse whole (the GeoJSON's comma between
+/// batches, the CSV's rows).
+#[tokio::test]
+async fn streamed_exports_hold_every_thread_once_across_batches() {
+    let (app, _dirs) = spawn_app().await;
+    let mut sent = Vec::new();
+    for _ in 0..501 {
+        let report = incident(Stage::Initial, None, 0);
+        app.submit_as(&app.client, &report).await;
+        sent.push(report.id.to_string());
+    }
+    let res = app.get_as(&app.admin, kuaibao_server::export::CSV_PATH).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let bytes = res.bytes().await.expect("the CSV");
+    assert!(bytes.starts_with(&[0xEF, 0xBB, 0xBF]), "one byte-order mark, first");
+    let mut reader = csv::ReaderBuilder::new().has_headers(true).from_reader(&bytes[3..]);
+    let threads: Vec<String> = reader
+        .records()
+        .map(|r| r.expect("an RFC 4180 record")[0].to_owned())
+        .collect();
+    assert_eq!(threads, sent, "a row per record, threads in arrival order");
+
+    let res = app.get_as(&app.admin, kuaibao_server::export::GEOJSON_PATH).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let text = res.text().await.expect("the GeoJSON");
+    let collection: geojson::FeatureCollection = text.parse().expect("one FeatureCollection");
+    let ids: Vec<String> = collection
+        .features
+        .iter()
+        .filter_map(|f| f.properties.as_ref()?.get("thread_id")?.as_str().map(str::to_owned))
+        .collect();
+    assert_eq!(ids, sent, "a feature per thread, in arrival order");
+    app.stop().await;
+}
