@@ -80,10 +80,10 @@ where
         error.set(None);
         leptos::task::spawn_local(async move {
             let result = api::get_page::<T>(&token, &path).await;
-            if seq.try_get_value() != Some(mine) {
+            // The page may have been left meanwhile (its values are gone).
+            if busy.try_set(false).is_some() || seq.try_get_value() != Some(mine) {
                 return;
             }
-            busy.set(false);
             match result {
                 Ok((page, after)) => list.update(|l| {
                     if let Some(Ok(l)) = l {

@@ -70,8 +70,9 @@ const SCAN_CAP: usize = 5 * kuaibao_core::page::MAX_LIMIT as usize;
 /// nearly full does not cost a round of queries per thread.
 const MIN_BATCH: u32 = 50;
 
-/// One page of the threads in `scope` that `walk` reads and `keep` keeps,
-/// newest first, summarised as of `now`; and the key to continue after,
+/// One page of the threads in `scope` that `walk` reads (its `thread` and
+/// `templates`; the page and the order are this function's) and `keep`
+/// keeps, newest first, summarised as of `now`; and the key to continue after,
 /// if more may follow. A page holds at most `page.limit` lines, possibly
 /// fewer (even none) when the filter keeps few of [`SCAN_CAP`] threads:
 /// only a missing key means the end.
