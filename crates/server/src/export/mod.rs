@@ -361,7 +361,9 @@ where
             }
         }
     });
-    axum::body::Body::from_stream(stream)
+    // Fused: the compression layer polls a body once more after its end,
+    // which an `unfold` stream answers with a panic.
+    axum::body::Body::from_stream(futures_util::StreamExt::fuse(stream))
 }
 
 /// One thread in the caller's scope; 404 when it has no record they may read.

@@ -115,7 +115,13 @@ pub async fn csv(State(state): State<AppState>, caller: Caller) -> Result<Respon
             }
         },
     );
-    let body = Body::from_stream(futures_util::stream::once(async move { Ok(Bytes::from(head)) }).chain(pages));
+    // Fused: the compression layer polls a body once more after its end,
+    // which an `unfold` stream answers with a panic.
+    let body = Body::from_stream(
+        futures_util::stream::once(async move { Ok(Bytes::from(head)) })
+            .chain(pages)
+            .fuse(),
+    );
     let stem = now.with_timezone(&beijing()).format("%Y%m%d-%H%M");
     attachment(csv::CONTENT_TYPE, &format!("kuaibao-accountability-{stem}.csv"), body)
 }

@@ -458,3 +458,35 @@ async fn streamed_exports_hold_every_thread_once_across_batches() {
     assert_eq!(ids, sent, "a feature per thread, in arrival order");
     app.stop().await;
 }
+
+/// The streamed downloads end cleanly when compressed: the compression
+/// layer polls a body once more after its end (an unfused stream panicked
+/// there, and the browser's download never finished).
+#[tokio::test]
+async fn streamed_downloads_end_when_compressed() {
+    let (app, _dirs) = spawn_app().await;
+    app.submit_as(&app.client, &hazard_due_in(-3)).await;
+    let paths = [
+        kuaibao_server::export::CSV_PATH,
+        kuaibao_server::export::GEOJSON_PATH,
+        kuaibao_core::accountability::ACCOUNTABILITY_CSV_PATH,
+    ];
+    for path in paths {
+        for encoding in ["br", "gzip", "identity"] {
+            let res = app
+                .admin
+                .get(app.url(path))
+                .header("accept-encoding", encoding)
+                .send()
+                .await
+                .expect("sent");
+            assert_eq!(res.status(), StatusCode::OK, "{path} {encoding}");
+            let body = tokio::time::timeout(Duration::from_secs(10), res.bytes())
+                .await
+                .expect("the body ends")
+                .unwrap_or_else(|e| panic!("{path} {encoding}: the whole body: {e}"));
+            assert!(!body.is_empty(), "{path} {encoding}");
+        }
+    }
+    app.stop().await;
+}
