@@ -148,7 +148,16 @@ pub fn MapPage() -> impl IntoView {
         seq.update_value(|n| *n += 1);
         let mine = seq.get_value();
         leptos::task::spawn_local(async move {
-            let result = api::get::<Inbox>(&token, INBOX_PATH).await;
+            // Every thread up to MAP_PAGES pages of the most the server
+            // gives at once: the map shows them all, not a page of them.
+            let result = api::get_pages::<Inbox>(
+                &token,
+                &format!("{INBOX_PATH}?limit={}", kuaibao_core::page::MAX_LIMIT),
+                MAP_PAGES,
+                |inbox, page| inbox.threads.extend(page.threads),
+            )
+            .await
+            .map(|(inbox, _)| inbox);
             // A newer fetch is on its way, or the map was left meanwhile.
             if seq.try_get_value() != Some(mine) {
                 return;
@@ -318,3 +327,8 @@ fn MapLegend() -> impl IntoView {
         </aside>
     }
 }
+
+/// How many pages of the inbox the map reads (each of
+/// `kuaibao_core::page::MAX_LIMIT` threads): a district's year is well
+/// within; beyond, the map shows the newest and the inbox pages on.
+const MAP_PAGES: usize = 5;

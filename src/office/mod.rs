@@ -26,6 +26,7 @@ mod incident;
 mod ledger;
 mod login;
 mod map;
+mod more;
 mod route;
 mod sms;
 mod state;

@@ -77,7 +77,7 @@ pub async fn fetch(url: &str, token: &str) -> Result<Page, NetError> {
     let next = response
         .headers()
         .get("link")
-        .and_then(|h| kuaibao_core::page::next_link(&h).map(str::to_owned));
+        .and_then(|h| kuaibao_core::page::next_of(&h).map(str::to_owned));
     let body = response.text().await?;
     let listed: Vec<Listed> = kuaibao_core::json::from_str(&body).map_err(|e| NetError(format!("history: {e}")))?;
     Ok(Page {

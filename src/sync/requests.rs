@@ -12,16 +12,31 @@ use super::transport::{bearer, with_timeout, NetError};
 /// delivered, never worth holding the pass for.
 const TIMEOUT_MS: u32 = 15_000;
 
-/// The requests on the threads this account sent; `None` when the server
-/// did not answer with a list (an older server answers 404: no requests).
+/// The most pages of requests read in one pass (of the server's default
+/// page size): years of one reporter's requests.
+const MAX_PAGES: usize = 10;
+
+/// The requests on the threads this account sent, oldest first, page by
+/// page as the server's `Link` header leads; `None` when the server did not
+/// answer with a list (an older server answers 404: no requests).
 pub async fn fetch(token: &str) -> Result<Option<Vec<FollowUpRequest>>, NetError> {
-    let request = RequestBuilder::new(MY_REQUESTS_PATH).header(AUTHORIZATION_HEADER, &bearer(token));
-    let response = with_timeout(TIMEOUT_MS, request, None).await?;
-    if response.status() != 200 {
-        return Ok(None);
+    let mut all = Vec::new();
+    let mut next = Some(MY_REQUESTS_PATH.to_owned());
+    for _ in 0..MAX_PAGES {
+        let Some(path) = next.take() else { break };
+        let request = RequestBuilder::new(&path).header(AUTHORIZATION_HEADER, &bearer(token));
+        let response = with_timeout(TIMEOUT_MS, request, None).await?;
+        if response.status() != 200 {
+            return Ok(None);
+        }
+        next = response
+            .headers()
+            .get("link")
+            .and_then(|link| kuaibao_core::page::next_of(&link).map(str::to_owned));
+        let body = response.text().await?;
+        let page: Vec<FollowUpRequest> =
+            kuaibao_core::json::from_str(&body).map_err(|e| NetError(format!("requests: {e}")))?;
+        all.extend(page);
     }
-    let body = response.text().await?;
-    kuaibao_core::json::from_str(&body)
-        .map(Some)
-        .map_err(|e| NetError(format!("requests: {e}")))
+    Ok(Some(all))
 }

@@ -38,9 +38,6 @@ pub const MAX_MESSAGE_CHARS: usize = 4000;
 /// this bounds what a hostile client can write.
 pub const MAX_PER_ACCOUNT_PER_HOUR: i64 = 60;
 
-/// How many of the latest reports [`CrashList`] carries.
-pub const LATEST_LISTED: usize = 50;
-
 /// What died.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -202,9 +199,10 @@ pub struct BuildCount {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CrashList {
-    /// Each build that crashed, the latest crash first.
+    /// Each build that crashed, the latest crash first: on the first page
+    /// only (later pages leave it empty).
     pub builds: Vec<BuildCount>,
-    /// The latest [`LATEST_LISTED`] crashes, newest first.
+    /// One page of the crashes, newest first (`kuaibao_core::page`).
     pub latest: Vec<StoredCrash>,
 }
 

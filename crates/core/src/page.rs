@@ -13,6 +13,27 @@ pub const DEFAULT_LIMIT: u32 = 100;
 /// The most rows one page holds.
 pub const MAX_LIMIT: u32 = 1000;
 
+/// The query parameters of a page: every paged list reads these, next to
+/// its own (a filter).
+pub const PAGE_KEYS: [&str; 2] = ["limit", "after"];
+
+/// The address of the next page in a `Link` header's value, if it names
+/// one (`<…>; rel="next"`): what a client follows, never builds.
+pub fn next_of(link: &str) -> Option<&str> {
+    link.split(',').find_map(|part| {
+        let (target, params) = part.split_once(';')?;
+        let next = params.split(';').any(|p| {
+            let p = p.trim();
+            p == "rel=\"next\"" || p == "rel=next"
+        });
+        let target = target.trim().strip_prefix('<')?.strip_suffix('>')?;
+        next.then_some(target)
+    })
+}
+
+/// A query string's pairs, decoded.
+pub type Pairs = Vec<(String, String)>;
+
 /// Which page to read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PageQuery {
@@ -34,10 +55,41 @@ impl PageQuery {
     /// The page a query string's pairs ask for; an unknown, repeated or bad
     /// parameter is an error naming it.
     pub fn from_query(pairs: &[(String, String)]) -> Result<PageQuery, Vec<FieldError>> {
+        let unknown: Vec<FieldError> = pairs
+            .iter()
+            .filter(|(key, _)| !PAGE_KEYS.contains(&key.as_str()))
+            .map(|(key, _)| {
+                FieldError::new(
+                    key,
+                    ErrorCode::UnknownField,
+                    format!("不认识的参数 {key}"),
+                    format!("unknown parameter `{key}`"),
+                )
+            })
+            .collect();
+        match PageQuery::split(pairs) {
+            Ok((page, _)) if unknown.is_empty() => Ok(page),
+            Ok(_) => Err(unknown),
+            Err(mut errors) => {
+                errors.extend(unknown);
+                Err(errors)
+            }
+        }
+    }
+
+    /// The page ([`PAGE_KEYS`]) out of a query string's pairs, and the
+    /// other pairs, left for the endpoint's own parameters (a filter). A
+    /// repeated or bad page parameter is an error naming it.
+    pub fn split(pairs: &[(String, String)]) -> Result<(PageQuery, Pairs), Vec<FieldError>> {
         let mut page = PageQuery::default();
         let mut errors = Vec::new();
         let mut seen: Vec<&str> = Vec::new();
+        let mut rest = Vec::new();
         for (key, value) in pairs {
+            if !PAGE_KEYS.contains(&key.as_str()) {
+                rest.push((key.clone(), value.clone()));
+                continue;
+            }
             if seen.contains(&key.as_str()) {
                 errors.push(FieldError::new(
                     key,
@@ -48,8 +100,8 @@ impl PageQuery {
                 continue;
             }
             seen.push(key);
-            match key.as_str() {
-                "limit" => match value.parse::<u32>() {
+            if key == "limit" {
+                match value.parse::<u32>() {
                     Ok(n) if (1..=MAX_LIMIT).contains(&n) => page.limit = n,
                     _ => errors.push(FieldError::new(
                         "limit",
@@ -57,8 +109,9 @@ impl PageQuery {
                         format!("每页条数应为 1 到 {MAX_LIMIT} 的整数"),
                         format!("`limit` must be a whole number from 1 to {MAX_LIMIT}"),
                     )),
-                },
-                "after" => match decode(value) {
+                }
+            } else {
+                match decode(value) {
                     Some(key) => page.after = Some(key),
                     None => errors.push(FieldError::new(
                         "after",
@@ -66,34 +119,31 @@ impl PageQuery {
                         "翻页位置无效：请从第一页重新读取",
                         "`after` is not a cursor this server gave: start again from the first page",
                     )),
-                },
-                _ => errors.push(FieldError::new(
-                    key,
-                    ErrorCode::UnknownField,
-                    format!("不认识的参数 {key}"),
-                    format!("unknown parameter `{key}`"),
-                )),
+                }
             }
         }
         if errors.is_empty() {
-            Ok(page)
+            Ok((page, rest))
         } else {
             Err(errors)
         }
+    }
+
+    /// The `Link` header's value for the page after one ending at key
+    /// `last` of the list at `path`, keeping the endpoint's own parameters
+    /// `rest` (a filter) as they were given.
+    pub fn next_link(&self, path: &str, rest: &[(String, String)], last: i64) -> String {
+        let kept: String = rest
+            .iter()
+            .map(|(k, v)| format!("{}={}&", crate::desk::encode(k), crate::desk::encode(v)))
+            .collect();
+        format!("<{path}?{kept}{}>; rel=\"next\"", self.next_after(last))
     }
 
     /// The query string of the page after one ending at `last`.
     pub fn next_after(&self, last: i64) -> String {
         format!("limit={}&after={}", self.limit, encode(last))
     }
-}
-
-/// The target of a `Link` header's `rel="next"` (as the list endpoints
-/// send it: one link, `<target>; rel="next"`), if it has one.
-pub fn next_link(header: &str) -> Option<&str> {
-    let (target, rel) = header.split_once(';')?;
-    let target = target.trim().strip_prefix('<')?.strip_suffix('>')?;
-    (rel.trim() == "rel=\"next\"").then_some(target)
 }
 
 /// A key as a cursor: `k` and the key in base 36, so it reads as a token,
@@ -131,19 +181,6 @@ pub fn decode(cursor: &str) -> Option<i64> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn the_next_link_is_read_from_the_header_the_server_writes() {
-        let page = PageQuery::from_query(&pairs(&[("limit", "30")])).expect("valid");
-        let header = format!("</api/reports?{}>; rel=\"next\"", page.next_after(12345));
-        assert_eq!(
-            next_link(&header),
-            Some(format!("/api/reports?limit=30&after={}", encode(12345)).as_str())
-        );
-        assert_eq!(next_link("</api/reports?after=k1>; rel=\"prev\""), None);
-        assert_eq!(next_link("/api/reports; rel=\"next\""), None, "no angle brackets");
-        assert_eq!(next_link(""), None);
-    }
-
     fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
         list.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
     }
@@ -170,5 +207,36 @@ mod tests {
         assert_eq!(fields, vec!["limit", "after", "sort"]);
         assert!(PageQuery::from_query(&pairs(&[("limit", "1001")])).is_err());
         assert!(PageQuery::from_query(&pairs(&[("limit", "5"), ("limit", "6")])).is_err());
+    }
+
+    #[test]
+    fn a_filter_travels_beside_the_page_into_the_next_link() {
+        let (page, rest) = PageQuery::split(&pairs(&[
+            ("stage", "open"),
+            ("limit", "2"),
+            ("since", "2026-11-23T08:00:00+08:00"),
+        ]))
+        .expect("valid");
+        assert_eq!(page.limit, 2);
+        assert_eq!(
+            rest,
+            pairs(&[("stage", "open"), ("since", "2026-11-23T08:00:00+08:00")])
+        );
+        let link = page.next_link("/api/office/inbox", &rest, 40);
+        assert_eq!(
+            link,
+            format!(
+                "</api/office/inbox?stage=open&since=2026-11-23T08:00:00%2B08:00&limit=2&after={}>; rel=\"next\"",
+                encode(40)
+            )
+        );
+        let next = next_of(&link).expect("a next link");
+        assert!(next.starts_with("/api/office/inbox?stage=open&"), "{next}");
+        assert_eq!(next_of("</a?x=1>; rel=\"prev\""), None);
+        assert_eq!(next_of("</a>; rel=\"prev\", </b>; rel=\"next\""), Some("/b"));
+        let errors =
+            PageQuery::split(&pairs(&[("limit", "5000"), ("after", "zz"), ("stage", "x")])).expect_err("refused");
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, vec!["limit", "after"]);
     }
 }

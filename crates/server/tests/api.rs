@@ -447,7 +447,7 @@ fn new_report() -> Report {
 /// The address of a list's next page, from its `Link: <…>; rel="next"`.
 fn next_link(res: &Response) -> Option<String> {
     let link = res.headers().get(reqwest::header::LINK)?.to_str().ok()?;
-    kuaibao_core::page::next_link(link).map(str::to_owned)
+    kuaibao_core::page::next_of(link).map(str::to_owned)
 }
 
 /// Reads an error answer, checking it is the API's JSON shape.
@@ -1671,3 +1671,6 @@ mod replicas;
 
 #[path = "api/operations.rs"]
 mod operations;
+
+#[path = "api/pages.rs"]
+mod pages;

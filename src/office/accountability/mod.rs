@@ -10,28 +10,25 @@ use kuaibao_core::desk::offset_words;
 use kuaibao_core::Lang;
 use leptos::prelude::*;
 
-use super::api::{self, ApiFail};
+use super::api::ApiFail;
 use super::exports::ExportButton;
+use super::more::{load, LoadMore, Loaded};
 use super::route::Route;
 use super::state::Desk;
 
 #[component]
 pub fn AccountabilityPage() -> impl IntoView {
     let desk = expect_context::<Desk>();
-    let ledger: RwSignal<Option<Result<Accountability, ApiFail>>> = RwSignal::new(None);
+    let ledger: RwSignal<Option<Result<Loaded<Accountability>, ApiFail>>> = RwSignal::new(None);
+    let seq = StoredValue::new(0u64);
     Effect::new(move |_| {
         desk.changed.track();
-        let token = desk.token();
-        leptos::task::spawn_local(async move {
-            let result = api::get::<Accountability>(&token, ACCOUNTABILITY_PATH).await;
-            if let Err(e) = &result {
-                desk.failed(e);
-            }
-            ledger.set(Some(result));
-        });
+        // A live reload loads as many pages as were loaded.
+        let pages = ledger.with_untracked(|l| l.as_ref().and_then(|l| l.as_ref().ok()).map_or(1, |l| l.pages));
+        load(desk, ACCOUNTABILITY_PATH.to_owned(), pages, merge, ledger, seq);
     });
     let body = move || {
-        match ledger.get() {
+        match ledger.get().map(|l| l.map(|l| l.value)) {
         None => view! { <p class="loading">"正在读取问责台账…"</p> }.into_any(),
         Some(Err(e)) => {
             view! { <p class="form-error" role="alert" data-testid="accountability-error">{e.words()}</p> }.into_any()
@@ -101,6 +98,7 @@ pub fn AccountabilityPage() -> impl IntoView {
                     file="kuaibao-accountability.csv".to_owned() testid="export-accountability"/>
             </p>
             {body}
+            <LoadMore list=ledger merge seq/>
         </section>
     }
 }
@@ -118,4 +116,9 @@ fn late_words(kind: EntryKind, seconds: i64) -> String {
         _ if minutes >= 60 => format!("{} 小时 {} 分", minutes / 60, minutes % 60),
         _ => format!("{minutes} 分钟"),
     }
+}
+
+/// A later page's entries (of older threads) follow those loaded.
+fn merge(ledger: &mut Accountability, page: Accountability) {
+    ledger.entries.extend(page.entries);
 }

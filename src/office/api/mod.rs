@@ -138,6 +138,41 @@ pub async fn get<T: DeserializeOwned>(token: &str, path: &str) -> Result<T, ApiF
     })
 }
 
+/// `GET path` as JSON, and the address of the next page when the answer's
+/// `Link` header names one (a paged list, `kuaibao_core::page`).
+pub async fn get_page<T: DeserializeOwned>(token: &str, path: &str) -> Result<(T, Option<String>), ApiFail> {
+    let response = send(token, Method::GET, path, None).await?;
+    let next = response
+        .headers()
+        .get("link")
+        .and_then(|link| kuaibao_core::page::next_of(&link).map(str::to_owned));
+    let text = response.text().await.map_err(|e| ApiFail::Net(e.to_string()))?;
+    let value = serde_json::from_str(&text).map_err(|e| ApiFail::Status {
+        status: response.status(),
+        message: format!("答复无法读取：{e}"),
+    })?;
+    Ok((value, next))
+}
+
+/// The first `pages` pages (at least one) of the list at `path`, merged by
+/// `merge` into the first, and the next page's address if more remain: a
+/// list reloaded live keeps as many pages as the officer had loaded.
+pub async fn get_pages<T: DeserializeOwned>(
+    token: &str,
+    path: &str,
+    pages: usize,
+    merge: impl Fn(&mut T, T),
+) -> Result<(T, Option<String>), ApiFail> {
+    let (mut value, mut next) = get_page::<T>(token, path).await?;
+    for _ in 1..pages {
+        let Some(path) = next.take() else { break };
+        let (more, after) = get_page::<T>(token, &path).await?;
+        merge(&mut value, more);
+        next = after;
+    }
+    Ok((value, next))
+}
+
 /// `POST path` with a JSON body; the answer as JSON.
 pub async fn post<B: Serialize, T: DeserializeOwned>(token: &str, path: &str, body: &B) -> Result<T, ApiFail> {
     post_with(token, path, body, &[]).await

@@ -5,8 +5,9 @@
 use kuaibao_core::crash::{CrashKind, CrashList, CRASHES_PATH};
 use leptos::prelude::*;
 
-use super::api::{self, ApiFail};
+use super::api::ApiFail;
 use super::bj;
+use super::more::{load, LoadMore, Loaded};
 use super::state::Desk;
 
 fn kind_words(kind: CrashKind) -> &'static str {
@@ -20,19 +21,10 @@ fn kind_words(kind: CrashKind) -> &'static str {
 #[component]
 pub fn CrashesPage() -> impl IntoView {
     let desk = expect_context::<Desk>();
-    let list: RwSignal<Option<Result<CrashList, ApiFail>>> = RwSignal::new(None);
-    let load = move || {
-        let token = desk.token();
-        leptos::task::spawn_local(async move {
-            let result = api::get::<CrashList>(&token, CRASHES_PATH).await;
-            if let Err(e) = &result {
-                desk.failed(e);
-            }
-            list.set(Some(result));
-        });
-    };
-    load();
-    let body = move || match list.get() {
+    let list: RwSignal<Option<Result<Loaded<CrashList>, ApiFail>>> = RwSignal::new(None);
+    let seq = StoredValue::new(0u64);
+    load(desk, CRASHES_PATH.to_owned(), 1, merge, list, seq);
+    let body = move || match list.get().map(|l| l.map(|l| l.value)) {
         None => view! { <p class="loading">"正在读取崩溃报告…"</p> }.into_any(),
         Some(Err(e)) => {
             view! { <p class="form-error" role="alert" data-testid="crashes-error">{e.words()}</p> }.into_any()
@@ -107,8 +99,15 @@ pub fn CrashesPage() -> impl IntoView {
                 "手机上的快报出错时记下的报告，有信号后自动送来。"
                 "要检验这条链路，可在手机上打开 "<code>"/#/crash-test"</code>"：快报会真的崩溃一次（草稿不受影响）。"
             </p>
-            <p><button type="button" class="quiet" on:click=move |_| load() data-testid="crashes-reload">"刷新 Refresh"</button></p>
+            <p><button type="button" class="quiet" on:click=move |_| load(desk, CRASHES_PATH.to_owned(), 1, merge, list, seq) data-testid="crashes-reload">"刷新 Refresh"</button></p>
             {body}
+            <LoadMore list merge seq/>
         </section>
     }
+}
+
+/// A later page's (older) crashes follow those loaded; the counts per build
+/// come with the first page only.
+fn merge(list: &mut CrashList, page: CrashList) {
+    list.latest.extend(page.latest);
 }

@@ -6,12 +6,13 @@ mod filters;
 mod line;
 
 use kuaibao_core::desk::{parse_query, query_string, FilterForm};
-use kuaibao_core::office::{Filter, Inbox, INBOX_PATH};
+use kuaibao_core::office::{sort_by_urgency, Filter, Inbox, INBOX_PATH};
 use kuaibao_core::FieldError;
 use leptos::prelude::*;
 
-use super::api::{self, ApiFail};
+use super::api::ApiFail;
 use super::exports::ListExports;
+use super::more::{load, LoadMore, Loaded};
 use super::route::Route;
 use super::sms::SmsPaste;
 use super::state::Desk;
@@ -36,32 +37,27 @@ pub fn InboxPage() -> impl IntoView {
     });
     // The filter of the URL, checked as the server will.
     let filter = Memo::new(move |_| Filter::from_query(&parse_query(&query.get())));
-    let inbox: RwSignal<Option<Result<Fetched<Inbox>, ApiFail>>> = RwSignal::new(None);
+    let inbox: RwSignal<Option<Result<Loaded<Inbox>, ApiFail>>> = RwSignal::new(None);
+    // A slower, older answer must not replace a newer one; and the inbox
+    // may have been left meanwhile (its values are gone).
     let seq = StoredValue::new(0u64);
+    // The filter the loaded pages are of: a live reload of the same filter
+    // loads as many pages as were loaded, a new filter starts at one.
+    let loaded_for = StoredValue::new(None::<String>);
     Effect::new(move |_| {
         desk.changed.track();
         let Ok(filter) = filter.get() else {
             return;
         };
         let path = format!("{INBOX_PATH}{}", query_string(&filter));
-        let token = desk.token();
-        seq.update_value(|n| *n += 1);
-        let mine = seq.get_value();
-        leptos::task::spawn_local(async move {
-            let result = api::get::<Inbox>(&token, &path).await;
-            // A slower, older answer must not replace a newer one; and the
-            // inbox may have been left meanwhile (its values are gone).
-            if seq.try_get_value() != Some(mine) {
-                return;
-            }
-            if let Err(e) = &result {
-                desk.failed(e);
-            }
-            inbox.set(Some(result.map(|value| Fetched {
-                value,
-                at_ms: crate::platform::now_ms(),
-            })));
-        });
+        let same = loaded_for.get_value().as_deref() == Some(path.as_str());
+        let pages = if same {
+            inbox.with_untracked(|i| i.as_ref().and_then(|i| i.as_ref().ok()).map_or(1, |l| l.pages))
+        } else {
+            1
+        };
+        loaded_for.set_value(Some(path.clone()));
+        load(desk, path, pages, merge, inbox, seq);
     });
     // Errors at the filter's fields: the URL's own, or the server's.
     let field_errors = Memo::new(move |_| -> Vec<FieldError> {
@@ -106,6 +102,11 @@ pub fn InboxPage() -> impl IntoView {
             let server_time = fetched.value.server_time;
             let at_ms = fetched.at_ms;
             let count = fetched.value.threads.len();
+            let caption = if fetched.next.is_some() {
+                format!("已加载 {count} 件（较新的在前加载），最紧急的在前")
+            } else {
+                format!("共 {count} 件，最紧急的在前")
+            };
             let rows = fetched
                 .value
                 .threads
@@ -114,7 +115,7 @@ pub fn InboxPage() -> impl IntoView {
                 .collect_view();
             view! {
                 <table class="inbox" data-testid="inbox">
-                    <caption>{format!("共 {count} 件，最紧急的在前")}</caption>
+                    <caption>{caption}</caption>
                     <thead>
                         <tr>
                             <th scope="col">"类别 · 地点"</th>
@@ -143,6 +144,14 @@ pub fn InboxPage() -> impl IntoView {
             <FilterBar current errors=field_errors areas/>
             <ListExports query=export_query/>
             {body}
+            <LoadMore list=inbox merge seq/>
         </section>
     }
+}
+
+/// A later page of the inbox joins the threads loaded, all most urgent
+/// first again.
+fn merge(inbox: &mut Inbox, page: Inbox) {
+    inbox.threads.extend(page.threads);
+    sort_by_urgency(&mut inbox.threads);
 }

@@ -52,7 +52,9 @@ pub fn IncidentPage(id: ReportId) -> impl IntoView {
         let token = desk.token();
         leptos::task::spawn_local(async move {
             let thread = api::get::<Thread>(&token, &with_id(THREAD_PATH, id)).await;
-            let inbox = api::get::<Inbox>(&token, INBOX_PATH).await;
+            // The inbox's line of this thread alone, whichever page of the
+            // inbox it would be on.
+            let inbox = api::get::<Inbox>(&token, &format!("{INBOX_PATH}?thread={id}")).await;
             let signatures = api::get::<Vec<Signature>>(&token, &with_id(SIGNATURES_PATH, id))
                 .await
                 .unwrap_or_default();

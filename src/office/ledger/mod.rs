@@ -2,31 +2,28 @@
 //! rectifications first, and within an area overdue first and closed last
 //! (the server's order). Reloaded live like the inbox.
 
-use kuaibao_core::office::{Ledger, HAZARDS_PATH};
+use kuaibao_core::office::{sort_by_urgency, Ledger, HAZARDS_PATH};
 use kuaibao_core::Lang;
 use leptos::prelude::*;
 
-use super::api::{self, ApiFail};
+use super::api::ApiFail;
+use super::more::{load, LoadMore, Loaded};
 use super::route::Route;
 use super::state::Desk;
 
 #[component]
 pub fn LedgerPage() -> impl IntoView {
     let desk = expect_context::<Desk>();
-    let ledger: RwSignal<Option<Result<Ledger, ApiFail>>> = RwSignal::new(None);
+    let ledger: RwSignal<Option<Result<Loaded<Ledger>, ApiFail>>> = RwSignal::new(None);
+    let seq = StoredValue::new(0u64);
     Effect::new(move |_| {
         desk.changed.track();
-        let token = desk.token();
-        leptos::task::spawn_local(async move {
-            let result = api::get::<Ledger>(&token, HAZARDS_PATH).await;
-            if let Err(e) = &result {
-                desk.failed(e);
-            }
-            ledger.set(Some(result));
-        });
+        // A live reload loads as many pages as were loaded.
+        let pages = ledger.with_untracked(|l| l.as_ref().and_then(|l| l.as_ref().ok()).map_or(1, |l| l.pages));
+        load(desk, HAZARDS_PATH.to_owned(), pages, merge, ledger, seq);
     });
     let body = move || {
-        match ledger.get() {
+        match ledger.get().map(|l| l.map(|l| l.value)) {
         None => view! { <p class="loading">"正在读取隐患台账…"</p> }.into_any(),
         Some(Err(e)) => view! { <p class="form-error" role="alert" data-testid="ledger-error">{e.words()}</p> }.into_any(),
         Some(Ok(l)) if l.areas.is_empty() => {
@@ -107,6 +104,24 @@ pub fn LedgerPage() -> impl IntoView {
         <section class="ledger-page" aria-labelledby="ledger-title" data-testid="ledger">
             <h2 id="ledger-title">"隐患台账"</h2>
             {body}
+            <LoadMore list=ledger merge seq/>
         </section>
     }
+}
+
+/// A later page of hazards joins the areas loaded: an area met again gets
+/// its hazards, most urgent first; areas with more overdue come first
+/// (otherwise in the order they came).
+fn merge(ledger: &mut Ledger, page: Ledger) {
+    for area in page.areas {
+        match ledger.areas.iter_mut().find(|a| a.area.id == area.area.id) {
+            Some(known) => {
+                known.overdue += area.overdue;
+                known.hazards.extend(area.hazards);
+                sort_by_urgency(&mut known.hazards);
+            }
+            None => ledger.areas.push(area),
+        }
+    }
+    ledger.areas.sort_by_key(|a| std::cmp::Reverse(a.overdue));
 }

@@ -4,6 +4,7 @@
 
 use chrono::{Duration, Utc};
 use kuaibao_core::crash::{BuildCount, CrashKind, CrashList, CrashReport, StoredCrash};
+use kuaibao_core::page::PageQuery;
 use serde_json::json;
 use sqlx::Connection;
 use uuid::Uuid;
@@ -129,41 +130,74 @@ async fn replay(
     }))
 }
 
-/// The crash reports of accounts whose area was `area_path` or below when
-/// they sent them: each build's count, latest first, and the latest
-/// `latest` reports, newest first.
-pub async fn list(pool: &Pool, area_path: &str, latest: usize) -> Result<CrashList, StoreError> {
-    // substr/length rather than LIKE: area codes may contain `_`.
-    const IN_AREA: &str = "EXISTS (SELECT 1 FROM areas AS a WHERE a.id = c.area_id \
-                           AND substr(a.path, 1, length($1)) = $1)";
-    let builds: Vec<(String, i64, String)> = sqlx::query_as(&format!(
-        "SELECT c.build, COUNT(*), MAX(c.received_at) AS last FROM crash_reports AS c WHERE {IN_AREA} \
-         GROUP BY c.build ORDER BY last DESC, c.build"
-    ))
-    .bind(area_path)
-    .fetch_all(pool)
-    .await?;
-    let builds = builds
-        .into_iter()
-        .map(|(build, count, last)| {
-            Ok(BuildCount {
-                last_received_at: parse_time(&build, &last)?,
-                build,
-                count,
-            })
-        })
-        .collect::<Result<Vec<_>, StoreError>>()?;
-    let rows: Vec<Row> = sqlx::query_as(&format!(
-        "SELECT c.id, c.build, c.page, c.kind, c.message, c.happened_at, c.received_at, c.device_id, \
+/// The crash reports of accounts whose area was `$1` or below.
+// substr/length rather than LIKE: area codes may contain `_`.
+const IN_AREA: &str = "EXISTS (SELECT 1 FROM areas AS a WHERE a.id = c.area_id \
+                       AND substr(a.path, 1, length($1)) = $1)";
+
+/// The statement of [`list`]'s page: `$1` the area's path, `$2` the key
+/// to start before, `$3` the rows to read.
+pub fn page_sql() -> String {
+    format!(
+        "SELECT c.seq, c.id, c.build, c.page, c.kind, c.message, c.happened_at, c.received_at, c.device_id, \
          u.username, u.display_name FROM crash_reports AS c JOIN users AS u ON u.id = c.account_id \
-         WHERE {IN_AREA} ORDER BY c.seq DESC LIMIT $2"
-    ))
-    .bind(area_path)
-    .bind(i64::try_from(latest).unwrap_or(i64::MAX))
-    .fetch_all(pool)
-    .await?;
-    let latest = rows.into_iter().map(Row::decode).collect::<Result<Vec<_>, _>>()?;
-    Ok(CrashList { builds, latest })
+         WHERE c.seq < $2 AND {IN_AREA} ORDER BY c.seq DESC LIMIT $3"
+    )
+}
+
+/// How many builds the first page of crashes counts, latest first: a
+/// deployment ships a build a week or so, so this is years of them, and
+/// the count stays bounded however long the server runs.
+pub const BUILDS_LISTED: i64 = 200;
+
+/// One page of the crash reports of accounts whose area was `area_path` or
+/// below when they sent them, newest first (by `seq`, before
+/// `page.after`), and the key of its last row if more follow. The first
+/// page also counts each build's crashes, latest first; later pages leave
+/// the counts empty.
+pub async fn list(pool: &Pool, area_path: &str, page: PageQuery) -> Result<(CrashList, Option<i64>), StoreError> {
+    let builds = if page.after.is_none() {
+        let builds: Vec<(String, i64, String)> = sqlx::query_as(&format!(
+            "SELECT c.build, COUNT(*), MAX(c.received_at) AS last FROM crash_reports AS c WHERE {IN_AREA} \
+             GROUP BY c.build ORDER BY last DESC, c.build LIMIT $2"
+        ))
+        .bind(area_path)
+        .bind(BUILDS_LISTED)
+        .fetch_all(pool)
+        .await?;
+        builds
+            .into_iter()
+            .map(|(build, count, last)| {
+                Ok(BuildCount {
+                    last_received_at: parse_time(&build, &last)?,
+                    build,
+                    count,
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?
+    } else {
+        Vec::new()
+    };
+    #[derive(sqlx::FromRow)]
+    struct Keyed {
+        seq: i64,
+        #[sqlx(flatten)]
+        row: Row,
+    }
+    let rows: Vec<Keyed> = sqlx::query_as(&page_sql())
+        .bind(area_path)
+        .bind(page.after.unwrap_or(i64::MAX))
+        .bind(i64::from(page.limit) + 1)
+        .fetch_all(pool)
+        .await?;
+    let more = rows.len() > page.limit as usize;
+    let mut last = None;
+    let mut latest = Vec::with_capacity(rows.len());
+    for keyed in rows.into_iter().take(page.limit as usize) {
+        last = Some(keyed.seq);
+        latest.push(keyed.row.decode()?);
+    }
+    Ok((CrashList { builds, latest }, last.filter(|_| more)))
 }
 
 #[derive(sqlx::FromRow)]

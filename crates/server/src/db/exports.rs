@@ -34,29 +34,29 @@ struct OriginRow {
     area_path: Option<String>,
 }
 
-/// The origins of the records in `scope` (of thread `thread` only, if
-/// given), by record id. The same scope condition as every read, so a
-/// record out of scope never shows up here either.
-pub async fn origins(
-    pool: &Pool,
-    scope: &Scope,
-    thread: Option<ReportId>,
-) -> Result<HashMap<String, Origin>, StoreError> {
-    let (visible, param) = scope.condition(2);
-    // `$1` is the thread, or NULL for every thread: one statement either
-    // way. The aliases differ from the scope condition's `a`.
-    let rows: Vec<OriginRow> = sqlx::query_as(&format!(
+/// The origins of the records in `scope` of `threads`, by record id. The
+/// same scope condition as every read, so a record out of scope never
+/// shows up here either.
+pub async fn origins(pool: &Pool, scope: &Scope, threads: &[ReportId]) -> Result<HashMap<String, Origin>, StoreError> {
+    if threads.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let (visible, param) = scope.condition(1);
+    // The aliases differ from the scope condition's `a`.
+    let sql = format!(
         "SELECT r.id, us.username, us.display_name, ar.id AS area_id, ar.name AS area_name, \
                 ar.level AS area_level, ar.path AS area_path \
          FROM reports AS r \
          LEFT JOIN users AS us ON us.id = r.author_id \
          LEFT JOIN areas AS ar ON ar.id = r.area_id \
-         WHERE ($1 IS NULL OR r.thread_id = $1) AND {visible}"
-    ))
-    .bind(thread.map(|t| t.to_string()))
-    .bind(param)
-    .fetch_all(pool)
-    .await?;
+         WHERE r.thread_id IN ({}) AND {visible}",
+        super::reports::placeholders(2, threads.len())
+    );
+    let mut query = sqlx::query_as::<_, OriginRow>(&sql).bind(param);
+    for thread in threads {
+        query = query.bind(thread.to_string());
+    }
+    let rows = query.fetch_all(pool).await?;
     Ok(rows
         .into_iter()
         .map(|row| {

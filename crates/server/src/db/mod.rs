@@ -19,6 +19,7 @@ pub mod duty_phones;
 pub mod exports;
 pub mod office;
 pub mod photos;
+pub mod plans;
 pub mod reports;
 pub mod signatures;
 

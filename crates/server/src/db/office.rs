@@ -22,9 +22,10 @@ use uuid::Uuid;
 
 use super::audit::{self, Actor};
 use super::photos::db_time;
-use super::reports::{Scope, FROM_REPORTS};
+use super::reports::{placeholders, Scope, FROM_REPORTS};
 use super::{Pool, StoreError};
 use kuaibao_core::deadlines::Forwarded;
+use kuaibao_core::page::PageQuery;
 
 /// One thread of the inbox, and the area paths of its records in scope
 /// (to filter by an area and below).
@@ -86,27 +87,43 @@ impl RecordRow {
     }
 }
 
-/// Every thread in `scope`, summarised as of `now`, in no particular order
-/// (the caller filters and sorts).
-pub async fn threads(pool: &Pool, scope: &Scope, rules: &RuleSet, now: DateTime<Utc>) -> Result<Vec<Line>, StoreError> {
+/// The lines of threads `heads` (from [`super::reports::thread_heads`]),
+/// summarised as of `now` from their records in `scope`, in the order of
+/// `heads`, each with its key. A thread whose records in scope are all
+/// logged calls has no line.
+pub async fn lines(
+    pool: &Pool,
+    scope: &Scope,
+    rules: &RuleSet,
+    now: DateTime<Utc>,
+    heads: &[(ReportId, i64)],
+) -> Result<Vec<(i64, Line)>, StoreError> {
+    if heads.is_empty() {
+        return Ok(Vec::new());
+    }
+    let threads: Vec<String> = heads.iter().map(|(t, _)| t.to_string()).collect();
     let (visible, param) = scope.condition(1);
-    let rows: Vec<RecordRow> = sqlx::query_as(&format!(
+    let sql = format!(
         "SELECT r.seq, r.id, COALESCE(c.body, r.body) AS body, r.received_at, us.username, us.display_name, \
                 ar.id AS area_id, ar.name AS area_name, ar.level AS area_level, ar.path AS area_path \
          FROM {FROM_REPORTS} \
          LEFT JOIN users AS us ON us.id = r.author_id \
          LEFT JOIN areas AS ar ON ar.id = r.area_id \
-         WHERE {visible} ORDER BY r.seq"
-    ))
-    .bind(param)
-    .fetch_all(pool)
-    .await?;
+         WHERE r.thread_id IN ({}) AND {visible}",
+        placeholders(2, threads.len())
+    );
+    // Unordered: `summarise` sorts each thread's records itself.
+    let mut query = sqlx::query_as::<_, RecordRow>(&sql).bind(param);
+    for thread in &threads {
+        query = query.bind(thread);
+    }
+    let rows = query.fetch_all(pool).await?;
     // Read after the records: whatever they name is committed by now.
-    let photos = photo_counts(pool, scope).await?;
-    let mut acks = latest_acknowledgements(pool, scope).await?;
-    let mut steps = super::signatures::steps_in(pool, scope).await?;
+    let photos = photo_counts(pool, scope, &threads).await?;
+    let mut acks = latest_acknowledgements(pool, &threads).await?;
+    let mut steps = super::signatures::steps_of(pool, &threads).await?;
     let mut requests: HashMap<ReportId, Vec<FollowUpRequest>> = HashMap::new();
-    for request in requests_in(pool, scope).await? {
+    for request in requests_of(pool, &threads).await? {
         if !request.answered {
             requests.entry(request.thread_id).or_default().push(request);
         }
@@ -117,19 +134,31 @@ pub async fn threads(pool: &Pool, scope: &Scope, rules: &RuleSet, now: DateTime<
         let record = row.decode()?;
         by_thread.entry(record.report.thread_id()).or_default().push(record);
     }
-    Ok(by_thread
-        .into_iter()
-        .filter_map(|(thread, mut records)| {
-            let (expected, arrived) = photos.get(&thread).copied().unwrap_or((0, 0));
-            let forwarded = steps.remove(&thread).unwrap_or_default();
+    Ok(heads
+        .iter()
+        .filter_map(|(thread, key)| {
+            let mut records = by_thread.remove(thread)?;
+            let (expected, arrived) = photos.get(thread).copied().unwrap_or((0, 0));
+            let forwarded = steps.remove(thread).unwrap_or_default();
             let mut line = summarise(&mut records, &forwarded, rules, now)?;
             line.summary.photos_expected = expected;
             line.summary.photos_arrived = arrived;
-            line.summary.acknowledged = acks.remove(&thread);
-            line.summary.open_requests = requests.remove(&thread).unwrap_or_default();
-            Some(line)
+            line.summary.acknowledged = acks.remove(thread);
+            line.summary.open_requests = requests.remove(thread).unwrap_or_default();
+            Some((*key, line))
         })
         .collect())
+}
+
+/// `IN (…)` over `threads`, binding them after `first` parameters.
+fn bind_threads<'q, O>(
+    mut query: sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any::AnyArguments<'q>>,
+    threads: &'q [String],
+) -> sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any::AnyArguments<'q>> {
+    for thread in threads {
+        query = query.bind(thread);
+    }
+    query
 }
 
 /// The inbox's line for one thread from its records, which it sorts into
@@ -219,19 +248,24 @@ pub(crate) fn place_of(report: &Report) -> String {
 /// Photos named by each thread's records in scope, and how many of them
 /// have arrived: by photo id, so a photo named again by a later record
 /// counts once.
-async fn photo_counts(pool: &Pool, scope: &Scope) -> Result<HashMap<ReportId, (u32, u32)>, StoreError> {
+async fn photo_counts(
+    pool: &Pool,
+    scope: &Scope,
+    threads: &[String],
+) -> Result<HashMap<ReportId, (u32, u32)>, StoreError> {
     let (visible, param) = scope.condition(1);
-    let rows: Vec<(String, i64, i64)> = sqlx::query_as(&format!(
+    let sql = format!(
         "SELECT r.thread_id, count(DISTINCT m.photo_id), \
                 count(DISTINCT CASE WHEN p.arrived_at IS NOT NULL THEN m.photo_id END) \
          FROM reports AS r \
          JOIN report_photos AS m ON m.report_id = r.id \
          JOIN photos AS p ON p.photo_id = m.photo_id \
-         WHERE {visible} GROUP BY r.thread_id"
-    ))
-    .bind(param)
-    .fetch_all(pool)
-    .await?;
+         WHERE r.thread_id IN ({}) AND {visible} GROUP BY r.thread_id",
+        placeholders(2, threads.len())
+    );
+    let rows: Vec<(String, i64, i64)> = bind_threads(sqlx::query_as(&sql).bind(param), threads)
+        .fetch_all(pool)
+        .await?;
     let count = |n: i64| u32::try_from(n).unwrap_or(0);
     rows.into_iter()
         .map(|(thread, expected, arrived)| Ok((parse_id(&thread)?, (count(expected), count(arrived)))))
@@ -263,16 +297,17 @@ impl AckRow {
     }
 }
 
-/// The latest acknowledgement of each thread in scope.
-async fn latest_acknowledgements(pool: &Pool, scope: &Scope) -> Result<HashMap<ReportId, Acknowledgement>, StoreError> {
-    let (visible, param) = scope.condition(1);
-    let rows: Vec<AckRow> = sqlx::query_as(&format!(
+/// The latest acknowledgement of each of `threads`.
+async fn latest_acknowledgements(
+    pool: &Pool,
+    threads: &[String],
+) -> Result<HashMap<ReportId, Acknowledgement>, StoreError> {
+    let sql = format!(
         "SELECT {ACK_COLUMNS} FROM acknowledgements AS k JOIN users AS us ON us.id = k.officer_id \
-         WHERE k.thread_id IN (SELECT r.thread_id FROM reports AS r WHERE {visible}) ORDER BY k.seq"
-    ))
-    .bind(param)
-    .fetch_all(pool)
-    .await?;
+         WHERE k.thread_id IN ({}) ORDER BY k.seq",
+        placeholders(1, threads.len())
+    );
+    let rows: Vec<AckRow> = bind_threads(sqlx::query_as(&sql), threads).fetch_all(pool).await?;
     let mut latest = HashMap::new();
     // In insertion order: a later row replaces an earlier one.
     for row in rows {
@@ -315,19 +350,60 @@ impl RequestRow {
     }
 }
 
-/// Every request on a thread with a record in `scope`, oldest first. With
-/// [`Scope::Own`], the requests a reporter's phone shows: those on threads
-/// she sent a record of.
-pub async fn requests_in(pool: &Pool, scope: &Scope) -> Result<Vec<FollowUpRequest>, StoreError> {
-    let (visible, param) = scope.condition(1);
-    let rows: Vec<RequestRow> = sqlx::query_as(&format!(
+/// Every request on `threads`, oldest first.
+async fn requests_of(pool: &Pool, threads: &[String]) -> Result<Vec<FollowUpRequest>, StoreError> {
+    let sql = format!(
         "SELECT {REQUEST_COLUMNS} FROM follow_up_requests AS q JOIN users AS us ON us.id = q.officer_id \
-         WHERE q.thread_id IN (SELECT r.thread_id FROM reports AS r WHERE {visible}) ORDER BY q.seq"
-    ))
-    .bind(param)
-    .fetch_all(pool)
-    .await?;
+         WHERE q.thread_id IN ({}) ORDER BY q.seq",
+        placeholders(1, threads.len())
+    );
+    let rows: Vec<RequestRow> = bind_threads(sqlx::query_as(&sql), threads).fetch_all(pool).await?;
     rows.into_iter().map(RequestRow::decode).collect()
+}
+
+/// One page of the requests on a thread with a record in `scope`, oldest
+/// first (by `seq`, after `page.after`), each with its key, and whether
+/// more follow. With [`Scope::Own`], the requests a reporter's phone
+/// shows: those on threads she sent a record of.
+pub async fn requests_in(
+    pool: &Pool,
+    scope: &Scope,
+    page: PageQuery,
+) -> Result<(Vec<(i64, FollowUpRequest)>, bool), StoreError> {
+    let (_, param) = scope.condition(1);
+    let rows: Vec<(i64, RequestRow)> = {
+        #[derive(sqlx::FromRow)]
+        struct Keyed {
+            seq: i64,
+            #[sqlx(flatten)]
+            row: RequestRow,
+        }
+        let rows: Vec<Keyed> = sqlx::query_as(&requests_page_sql(scope))
+            .bind(param)
+            .bind(page.after.unwrap_or(0))
+            .bind(i64::from(page.limit) + 1)
+            .fetch_all(pool)
+            .await?;
+        rows.into_iter().map(|k| (k.seq, k.row)).collect()
+    };
+    let more = rows.len() > page.limit as usize;
+    let requests = rows
+        .into_iter()
+        .take(page.limit as usize)
+        .map(|(seq, row)| Ok((seq, row.decode()?)))
+        .collect::<Result<_, StoreError>>()?;
+    Ok((requests, more))
+}
+
+/// The statement of [`requests_in`]: `$1` the scope's parameter, `$2` the
+/// key to start after, `$3` the rows to read.
+pub fn requests_page_sql(scope: &Scope) -> String {
+    let (visible, _) = scope.condition(1);
+    format!(
+        "SELECT q.seq, {REQUEST_COLUMNS} FROM follow_up_requests AS q JOIN users AS us ON us.id = q.officer_id \
+         WHERE q.seq > $2 AND q.thread_id IN (SELECT r.thread_id FROM reports AS r WHERE {visible}) \
+         ORDER BY q.seq LIMIT $3"
+    )
 }
 
 /// The records of `thread` in `scope`, by id: empty when the thread is not

@@ -92,15 +92,25 @@ pub enum Scope {
 impl Scope {
     /// The condition on `reports AS r`, with its one parameter at `$n`.
     pub(super) fn condition(&self, n: usize) -> (String, &str) {
+        self.condition_on("r", n)
+    }
+
+    /// The condition on `reports AS {alias}`, with its one parameter at
+    /// `$n` (a query that reads reports twice, under two names).
+    pub(super) fn condition_on(&self, alias: &str, n: usize) -> (String, &str) {
         match self {
-            Scope::Own { user_id } => (format!("r.author_id = ${n}"), user_id),
+            Scope::Own { user_id } => (format!("{alias}.author_id = ${n}"), user_id),
             // substr/length rather than LIKE: area codes may contain `_`,
             // which LIKE reads as a wildcard.
             Scope::Area { path, legacy } => (
                 format!(
-                    "(EXISTS (SELECT 1 FROM areas AS a WHERE a.id = r.area_id \
+                    "(EXISTS (SELECT 1 FROM areas AS a WHERE a.id = {alias}.area_id \
                        AND substr(a.path, 1, length(${n})) = ${n}){})",
-                    if *legacy { " OR r.area_id IS NULL" } else { "" }
+                    if *legacy {
+                        format!(" OR {alias}.area_id IS NULL")
+                    } else {
+                        String::new()
+                    }
                 ),
                 path,
             ),
@@ -539,39 +549,158 @@ pub async fn get(pool: &Pool, id: ReportId, scope: &Scope) -> Result<Option<Stor
     row.map(Row::decode).transpose()
 }
 
-/// Every stored report in `scope`, in the order they arrived, read a page
-/// at a time (the exports build their documents from all of them; issue 19
-/// streams them instead).
-pub async fn all(pool: &Pool, scope: &Scope) -> Result<Vec<StoredReport>, StoreError> {
-    let mut page = PageQuery {
-        limit: kuaibao_core::page::MAX_LIMIT,
-        after: None,
-    };
-    let mut out = Vec::new();
-    loop {
-        let (rows, more) = list(pool, scope, page).await?;
-        page.after = rows.last().map(|r| r.receipt.seq);
-        out.extend(rows);
-        if !more {
-            return Ok(out);
-        }
+/// `$from, $from+1, …`: `count` parameters, for an `IN (…)` list.
+pub(super) fn placeholders(from: usize, count: usize) -> String {
+    (from..from + count)
+        .map(|n| format!("${n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Which threads a page of threads reads (the inbox, the ledgers, the
+/// exports). A thread's key is the arrival number (`seq`) of its first
+/// record in the reader's scope: it never changes once the thread is
+/// visible, since a later record arrives with a larger number, so a walk
+/// by it neither repeats nor skips a thread however many records arrive
+/// meanwhile. A thread that becomes visible during a walk starts before a
+/// newest-first walk's first page, or after an oldest-first walk's last.
+#[derive(Debug, Clone, Copy)]
+pub struct ThreadWalk<'a> {
+    /// The key the page starts after; `None`: from the start.
+    pub after: Option<i64>,
+    /// At most this many threads.
+    pub limit: u32,
+    /// Newest first (the office's views) or oldest first (the exports,
+    /// whose files have always listed threads in arrival order).
+    pub newest_first: bool,
+    /// This thread alone (the desk's page of one incident).
+    pub thread: Option<ReportId>,
+    /// Only threads whose first record in scope has one of these
+    /// templates (the hazard ledger: the hazard templates).
+    pub templates: Option<&'a [&'a str]>,
+}
+
+/// The next threads of `walk` in `scope`, each with its key, and whether
+/// more follow.
+///
+/// Served by an index in both databases (see docs/operators.md, tested):
+/// the walk reads `reports` by its primary key in key order, stopping at
+/// `limit`; whether an earlier record of the same thread is in scope is one
+/// look-up in `reports (thread_id, seq)`.
+pub async fn thread_heads(
+    pool: &Pool,
+    scope: &Scope,
+    walk: ThreadWalk<'_>,
+) -> Result<(Vec<(ReportId, i64)>, bool), StoreError> {
+    let (sql, binds) = thread_heads_sql(scope, walk);
+    let mut query = sqlx::query_as::<_, (String, i64)>(&sql);
+    for bind in binds {
+        query = match bind {
+            Bind::Text(t) => query.bind(t),
+            Bind::Int(n) => query.bind(n),
+        };
     }
+    let rows = query.fetch_all(pool).await?;
+    let more = rows.len() > walk.limit as usize;
+    let heads = rows
+        .into_iter()
+        .take(walk.limit as usize)
+        .map(|(thread, seq)| Ok((super::office::parse_id(&thread)?, seq)))
+        .collect::<Result<_, StoreError>>()?;
+    Ok((heads, more))
+}
+
+/// A parameter of a statement built at run time.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Bind {
+    Text(String),
+    Int(i64),
+}
+
+/// The statement of [`thread_heads`] and its parameters (public for the
+/// query-plan test).
+pub fn thread_heads_sql(scope: &Scope, walk: ThreadWalk<'_>) -> (String, Vec<Bind>) {
+    let (visible, param) = scope.condition_on("r", 1);
+    let (earlier, _) = scope.condition_on("e", 1);
+    let mut binds = vec![Bind::Text(param.to_owned())];
+    let (compare, order, start) = if walk.newest_first {
+        ("<", "DESC", i64::MAX)
+    } else {
+        (">", "ASC", 0)
+    };
+    binds.push(Bind::Int(walk.after.unwrap_or(start)));
+    let mut extra = String::new();
+    if let Some(thread) = walk.thread {
+        binds.push(Bind::Text(thread.to_string()));
+        extra.push_str(&format!(" AND r.thread_id = ${}", binds.len()));
+    }
+    if let Some(templates) = walk.templates {
+        let first = binds.len() + 1;
+        binds.extend(templates.iter().map(|t| Bind::Text((*t).to_owned())));
+        extra.push_str(&format!(
+            " AND r.template_id IN ({})",
+            placeholders(first, templates.len())
+        ));
+    }
+    // One row more than the page: whether there is a next page, without
+    // counting.
+    binds.push(Bind::Int(i64::from(walk.limit) + 1));
+    let limit = binds.len();
+    let sql = format!(
+        "SELECT r.thread_id, r.seq FROM reports AS r \
+         WHERE r.seq {compare} $2{extra} AND {visible} \
+           AND NOT EXISTS (SELECT 1 FROM reports AS e \
+                           WHERE e.thread_id = r.thread_id AND e.seq < r.seq AND {earlier}) \
+         ORDER BY r.seq {order} LIMIT ${limit}"
+    );
+    (sql, binds)
+}
+
+/// The statement of [`list`]: `$1` the scope's parameter, `$2` the key to
+/// start after, `$3` the rows to read.
+pub fn list_sql(scope: &Scope) -> String {
+    let (visible, _) = scope.condition(1);
+    format!("SELECT {ROW_COLUMNS} FROM {FROM_REPORTS} WHERE {visible} AND r.seq > $2 ORDER BY r.seq LIMIT $3")
+}
+
+/// The statement of [`of_threads`] for `count` threads: `$1` the scope's
+/// parameter, then the threads. Unordered: the records are sorted thread by
+/// thread where they are used (by stage, writing time and `seq`), and an
+/// ORDER BY here would cost a sort of the whole page.
+pub fn of_threads_sql(scope: &Scope, count: usize) -> String {
+    let (visible, _) = scope.condition(1);
+    format!(
+        "SELECT {ROW_COLUMNS} FROM {FROM_REPORTS} WHERE r.thread_id IN ({}) AND {visible}",
+        placeholders(2, count)
+    )
+}
+
+/// The records in `scope` of `threads`, in no particular order.
+pub async fn of_threads(pool: &Pool, scope: &Scope, threads: &[ReportId]) -> Result<Vec<StoredReport>, StoreError> {
+    if threads.is_empty() {
+        return Ok(Vec::new());
+    }
+    let (_, param) = scope.condition(1);
+    let sql = of_threads_sql(scope, threads.len());
+    let mut query = sqlx::query_as::<_, Row>(&sql).bind(param);
+    for thread in threads {
+        query = query.bind(thread.to_string());
+    }
+    query.fetch_all(pool).await?.into_iter().map(Row::decode).collect()
 }
 
 /// One page of the stored reports in `scope`, in the order they arrived
 /// (by `seq`, after `page.after`), and whether more follow.
 pub async fn list(pool: &Pool, scope: &Scope, page: PageQuery) -> Result<(Vec<StoredReport>, bool), StoreError> {
-    let (visible, param) = scope.condition(1);
+    let (_, param) = scope.condition(1);
     // One row more than the page: whether there is a next page, without
     // counting.
-    let rows: Vec<Row> = sqlx::query_as(&format!(
-        "SELECT {ROW_COLUMNS} FROM {FROM_REPORTS} WHERE {visible} AND r.seq > $2 ORDER BY r.seq LIMIT $3"
-    ))
-    .bind(param)
-    .bind(page.after.unwrap_or(0))
-    .bind(i64::from(page.limit) + 1)
-    .fetch_all(pool)
-    .await?;
+    let rows: Vec<Row> = sqlx::query_as(&list_sql(scope))
+        .bind(param)
+        .bind(page.after.unwrap_or(0))
+        .bind(i64::from(page.limit) + 1)
+        .fetch_all(pool)
+        .await?;
     let more = rows.len() > page.limit as usize;
     let rows = rows
         .into_iter()

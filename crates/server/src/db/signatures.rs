@@ -16,7 +16,6 @@ use uuid::Uuid;
 use super::audit::{self, Actor};
 use super::office::{parse_id, parse_time, parse_uuid, Kept};
 use super::photos::db_time;
-use super::reports::Scope;
 use super::{Pool, StoreError};
 
 const COLUMNS: &str = "s.id, s.thread_id, s.report_id, s.recipient, s.reviewer, us.username, us.display_name, \
@@ -134,19 +133,57 @@ pub async fn of_thread(pool: &Pool, thread: ReportId) -> Result<Vec<Signature>, 
     rows.into_iter().map(Row::decode).collect()
 }
 
-/// The steps up the chain signed for each thread in `scope` (see
+/// The statement of [`page_of_thread`]: `$1` the thread, `$2` the key to
+/// start after, `$3` the rows to read.
+pub fn page_sql() -> String {
+    format!("SELECT s.seq, {COLUMNS} {FROM} WHERE s.thread_id = $1 AND s.seq > $2 ORDER BY s.seq LIMIT $3")
+}
+
+/// One page of thread `thread`'s signings, oldest first (by `seq`, after
+/// `page.after`), each with its key, and whether more follow.
+pub async fn page_of_thread(
+    pool: &Pool,
+    thread: ReportId,
+    page: kuaibao_core::page::PageQuery,
+) -> Result<(Vec<(i64, Signature)>, bool), StoreError> {
+    #[derive(sqlx::FromRow)]
+    struct Keyed {
+        seq: i64,
+        #[sqlx(flatten)]
+        row: Row,
+    }
+    let rows: Vec<Keyed> = sqlx::query_as(&page_sql())
+        .bind(thread.to_string())
+        .bind(page.after.unwrap_or(0))
+        .bind(i64::from(page.limit) + 1)
+        .fetch_all(pool)
+        .await?;
+    let more = rows.len() > page.limit as usize;
+    let signatures = rows
+        .into_iter()
+        .take(page.limit as usize)
+        .map(|k| Ok((k.seq, k.row.decode()?)))
+        .collect::<Result<_, StoreError>>()?;
+    Ok((signatures, more))
+}
+
+/// The steps up the chain signed for each of `threads` (see
 /// `kuaibao_core::deadlines::Forwarded`): what meets the inbox's upward
 /// lines.
-pub async fn steps_in(pool: &Pool, scope: &Scope) -> Result<HashMap<ReportId, Vec<Forwarded>>, StoreError> {
-    let (visible, param) = scope.condition(1);
-    let rows: Vec<(String, String, String, String)> = sqlx::query_as(&format!(
+pub async fn steps_of(pool: &Pool, threads: &[String]) -> Result<HashMap<ReportId, Vec<Forwarded>>, StoreError> {
+    if threads.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let sql = format!(
         "SELECT s.id, s.thread_id, s.step, s.signed_at FROM signatures AS s \
-         WHERE s.step IS NOT NULL AND s.thread_id IN (SELECT r.thread_id FROM reports AS r WHERE {visible}) \
-         ORDER BY s.seq"
-    ))
-    .bind(param)
-    .fetch_all(pool)
-    .await?;
+         WHERE s.step IS NOT NULL AND s.thread_id IN ({}) ORDER BY s.seq",
+        super::reports::placeholders(1, threads.len())
+    );
+    let mut query = sqlx::query_as::<_, (String, String, String, String)>(&sql);
+    for thread in threads {
+        query = query.bind(thread);
+    }
+    let rows = query.fetch_all(pool).await?;
     let mut steps: HashMap<ReportId, Vec<Forwarded>> = HashMap::new();
     for (id, thread, step, signed_at) in rows {
         let at = parse_time(&id, &signed_at)?.with_timezone(&beijing()).naive_local();

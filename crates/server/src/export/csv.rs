@@ -54,19 +54,30 @@ pub const COLUMNS: [(&str, &str); 19] = [
 
 /// The whole file: BOM, header, a row per record.
 pub fn document(threads: &[ThreadRecords]) -> String {
-    let figures = figures::all();
+    let mut out = head();
+    push_threads(&mut out, threads);
+    out
+}
+
+/// The file's start: BOM and header.
+pub fn head() -> String {
     let mut out = String::from('\u{FEFF}');
     let headers = COLUMNS.iter().map(|(_, header)| (*header).to_owned());
-    push_row(&mut out, headers.chain(figures.iter().map(|f| f.header(Lang::Zh))));
+    push_row(
+        &mut out,
+        headers.chain(figures::all().iter().map(|f| f.header(Lang::Zh))),
+    );
+    out
+}
+
+/// A row per record of `threads`, thread by thread.
+pub fn push_threads(out: &mut String, threads: &[ThreadRecords]) {
+    let figures = figures::all();
     for thread in threads {
         for i in 0..thread.records.len() {
-            push_row(
-                &mut out,
-                row(thread, i).into_iter().chain(figure_cells(thread, i, &figures)),
-            );
+            push_row(out, row(thread, i).into_iter().chain(figure_cells(thread, i, &figures)));
         }
     }
-    out
 }
 
 /// Record `i`'s figures, one cell per figure in `figures`' order, as typed.

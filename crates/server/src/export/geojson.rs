@@ -23,7 +23,27 @@ pub fn feature_collection(threads: &[ThreadRecords]) -> Value {
     })
 }
 
-fn feature(thread: &ThreadRecords) -> Value {
+/// The text of an empty collection cut where its features go: what comes
+/// before the first feature and after the last. A streamed export writes
+/// these around its features, comma-separated, which is byte for byte what
+/// [`feature_collection`] serialises to.
+pub fn frame() -> (String, String) {
+    const FEATURES: &str = "\"features\":[";
+    let empty = feature_collection(&[]).to_string();
+    match empty.find(FEATURES) {
+        Some(at) => {
+            let (head, tail) = empty.split_at(at + FEATURES.len());
+            (head.to_owned(), tail.to_owned())
+        }
+        // Not reached: the collection above always has its features.
+        None => (
+            "{\"type\":\"FeatureCollection\",\"features\":[".to_owned(),
+            "]}".to_owned(),
+        ),
+    }
+}
+
+pub fn feature(thread: &ThreadRecords) -> Value {
     let s = &thread.summary;
     let geometry = match (s.lon, s.lat) {
         (Some(lon), Some(lat)) => json!({ "type": "Point", "coordinates": [lon, lat] }),
@@ -60,4 +80,17 @@ fn feature(thread: &ThreadRecords) -> Value {
             "rectification_overdue_days": s.rectification_overdue_days,
         },
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_frame_is_an_empty_collection_cut_at_its_features() {
+        let (head, tail) = frame();
+        assert_eq!(format!("{head}{tail}"), feature_collection(&[]).to_string());
+        assert!(head.ends_with("\"features\":["), "{head}");
+        assert!(tail.starts_with(']'), "{tail}");
+    }
 }

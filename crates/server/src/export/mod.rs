@@ -187,50 +187,183 @@ pub fn position(report: &Report) -> Option<(f64, f64)> {
     ((-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon)).then_some((lat, lon))
 }
 
-/// Every thread in the caller's scope that `filter` keeps, oldest first.
-async fn threads(
-    pool: &Pool,
-    rules: &RuleSet,
-    caller: &Caller,
-    filter: &Filter,
-) -> Result<Vec<ThreadRecords>, AppError> {
-    filter.check().map_err(AppError::InvalidForm)?;
-    let scope = caller.scope();
-    let stored = reports::all(pool, &scope).await?;
-    // After the records: any record listed is committed, so its origin is
-    // there too (and rows never change).
-    let mut origins = exports::origins(pool, &scope, None).await?;
-    let area_path = match filter.area.as_deref().filter(|a| !a.is_empty()) {
-        // An unknown area keeps nothing, like an area with no reports.
-        Some(id) => Some(accounts::area(pool, id).await?.map(|a| a.path)),
-        None => None,
-    };
-    let mut by_thread: HashMap<ReportId, Vec<Record>> = HashMap::new();
-    let mut order: Vec<ReportId> = Vec::new();
-    for s in stored {
-        let origin = origins.remove(&s.report.id.to_string()).unwrap_or_default();
-        let thread = s.report.thread_id();
-        let records = by_thread.entry(thread).or_insert_with(|| {
-            order.push(thread);
-            Vec::new()
-        });
-        records.push(Record { stored: s, origin });
-    }
-    let now = Utc::now();
-    Ok(order
-        .into_iter()
-        .filter_map(|t| ThreadRecords::new(by_thread.remove(&t)?, rules, now))
-        .filter(|t| filter.keeps(&t.summary))
-        .filter(|t| match &area_path {
-            None => true,
-            Some(None) => false,
-            Some(Some(path)) => t
-                .records
-                .first()
-                .and_then(|r| r.origin.area_path.as_deref())
-                .is_some_and(|p| p.starts_with(path.as_str())),
+/// Threads an export reads at a time: a few MB of records, whatever the
+/// size of the area's history.
+const EXPORT_BATCH: u32 = 500;
+
+/// The threads in the caller's scope that a filter keeps, oldest first (by
+/// their first record's arrival, as the exports have always listed them),
+/// read a batch at a time, so that an export holds one batch in memory
+/// rather than the area's whole history (issue 19).
+pub(crate) struct ThreadBatches {
+    pool: Pool,
+    rules: std::sync::Arc<RuleSet>,
+    scope: reports::Scope,
+    filter: Filter,
+    /// The filter's area's path; `Some(None)`: an unknown area, which keeps
+    /// nothing, like an area with no reports.
+    area_path: Option<Option<String>>,
+    after: Option<i64>,
+    done: bool,
+}
+
+impl ThreadBatches {
+    /// Checks the filter (400/422 now, before an answer starts).
+    pub(crate) async fn new(state: &AppState, caller: &Caller, filter: Filter) -> Result<Self, AppError> {
+        filter.check().map_err(AppError::InvalidForm)?;
+        let area_path = match filter.area.as_deref().filter(|a| !a.is_empty()) {
+            Some(id) => Some(accounts::area(&state.pool, id).await?.map(|a| a.path)),
+            None => None,
+        };
+        Ok(ThreadBatches {
+            pool: state.pool.clone(),
+            rules: std::sync::Arc::clone(&state.rules),
+            scope: caller.scope(),
+            filter,
+            area_path,
+            after: None,
+            done: false,
         })
-        .collect())
+    }
+
+    /// The next batch's threads that the filter keeps (possibly none);
+    /// `None` once every thread was read.
+    pub(crate) async fn next(&mut self) -> Result<Option<Vec<ThreadRecords>>, AppError> {
+        if self.done || matches!(self.area_path, Some(None)) {
+            return Ok(None);
+        }
+        let walk = reports::ThreadWalk {
+            after: self.after,
+            limit: EXPORT_BATCH,
+            newest_first: false,
+            thread: None,
+            templates: None,
+        };
+        let (heads, more) = reports::thread_heads(&self.pool, &self.scope, walk).await?;
+        self.done = !more;
+        let Some(&(_, last)) = heads.last() else {
+            return Ok(None);
+        };
+        self.after = Some(last);
+        let ids: Vec<ReportId> = heads.iter().map(|(t, _)| *t).collect();
+        let stored = reports::of_threads(&self.pool, &self.scope, &ids).await?;
+        // After the records: any record listed is committed, so its origin
+        // is there too (and rows never change).
+        let mut origins = exports::origins(&self.pool, &self.scope, &ids).await?;
+        let mut by_thread: HashMap<ReportId, Vec<Record>> = HashMap::new();
+        for s in stored {
+            let origin = origins.remove(&s.report.id.to_string()).unwrap_or_default();
+            by_thread
+                .entry(s.report.thread_id())
+                .or_default()
+                .push(Record { stored: s, origin });
+        }
+        let now = Utc::now();
+        Ok(Some(
+            ids.into_iter()
+                .filter_map(|t| ThreadRecords::new(by_thread.remove(&t)?, &self.rules, now))
+                .filter(|t| self.filter.keeps(&t.summary))
+                .filter(|t| match &self.area_path {
+                    None => true,
+                    Some(None) => false,
+                    Some(Some(path)) => t
+                        .records
+                        .first()
+                        .and_then(|r| r.origin.area_path.as_deref())
+                        .is_some_and(|p| p.starts_with(path.as_str())),
+                })
+                .collect(),
+        ))
+    }
+
+    /// Every kept thread at once, for what must see them all together (the
+    /// statistics' counting).
+    pub(crate) async fn all(mut self) -> Result<Vec<ThreadRecords>, AppError> {
+        let mut out = Vec::new();
+        while let Some(batch) = self.next().await? {
+            out.extend(batch);
+        }
+        Ok(out)
+    }
+}
+
+/// Every thread in the caller's scope that `filter` keeps, oldest first.
+async fn threads(state: &AppState, caller: &Caller, filter: &Filter) -> Result<Vec<ThreadRecords>, AppError> {
+    ThreadBatches::new(state, caller, filter.clone()).await?.all().await
+}
+
+/// A download's body written batch by batch as `batches` reads them: `head`,
+/// what `render` makes of each batch, then `tail`. Memory stays one batch
+/// whatever the export's size.
+///
+/// The status and headers have gone out before the first batch is read,
+/// so a storage error half-way cannot become an error status any more: it
+/// is logged and the body is cut off (the connection is reset before the
+/// end of the chunked body), which every HTTP client reports as a failed
+/// download, never as a complete file.
+pub(crate) fn streamed<R>(head: String, batches: ThreadBatches, render: R, tail: String) -> axum::body::Body
+where
+    R: FnMut(&[ThreadRecords]) -> Result<String, AppError> + Send + 'static,
+{
+    enum Step {
+        Head,
+        Rows,
+        Tail,
+        Done,
+    }
+    struct State<R> {
+        step: Step,
+        head: String,
+        tail: String,
+        batches: ThreadBatches,
+        render: R,
+    }
+    let start = State {
+        step: Step::Head,
+        head,
+        tail,
+        batches,
+        render,
+    };
+    let stream = futures_util::stream::unfold(start, |mut st| async move {
+        loop {
+            match st.step {
+                Step::Head => {
+                    st.step = Step::Rows;
+                    let head = std::mem::take(&mut st.head);
+                    return Some((Ok(bytes::Bytes::from(head)), st));
+                }
+                Step::Rows => {
+                    let chunk = match st.batches.next().await {
+                        Ok(Some(batch)) => (st.render)(&batch),
+                        Ok(None) => {
+                            st.step = Step::Tail;
+                            continue;
+                        }
+                        Err(e) => Err(e),
+                    };
+                    match chunk {
+                        Ok(text) if text.is_empty() => continue,
+                        Ok(text) => return Some((Ok(bytes::Bytes::from(text)), st)),
+                        Err(e) => {
+                            tracing::error!("export cut off mid-stream: {e}");
+                            st.step = Step::Done;
+                            return Some((Err(std::io::Error::other(e.to_string())), st));
+                        }
+                    }
+                }
+                Step::Tail => {
+                    st.step = Step::Done;
+                    let tail = std::mem::take(&mut st.tail);
+                    return Some((Ok(bytes::Bytes::from(tail)), st));
+                }
+                Step::Done => return None,
+            }
+        }
+    });
+    // Fused: the compression layer polls a body once more after its end,
+    // which an `unfold` stream answers with a panic.
+    axum::body::Body::from_stream(futures_util::StreamExt::fuse(stream))
 }
 
 /// One thread in the caller's scope; 404 when it has no record they may read.
@@ -238,7 +371,7 @@ async fn thread(pool: &Pool, rules: &RuleSet, caller: &Caller, id: ReportId) -> 
     let scope = caller.scope();
     let not_found = || AppError::NotFound(format!("no record of thread {id}"));
     let found = reports::thread(pool, id, &scope).await?.ok_or_else(not_found)?;
-    let mut origins = exports::origins(pool, &scope, Some(id)).await?;
+    let mut origins = exports::origins(pool, &scope, &[id]).await?;
     let records = found
         .records
         .into_iter()
@@ -308,20 +441,47 @@ fn file_stem(now: DateTime<Utc>) -> String {
     )
 }
 
-/// `GET /api/exports/reports.csv`.
+/// `GET /api/exports/reports.csv`: streamed (see [`streamed`]).
 pub async fn csv_export(State(state): State<AppState>, caller: Caller, uri: Uri) -> Result<Response, AppError> {
     let filter = filter_of(&uri)?;
-    let threads = threads(&state.pool, &state.rules, &caller, &filter).await?;
-    let body = csv::document(&threads);
+    let batches = ThreadBatches::new(&state, &caller, filter).await?;
+    let body = streamed(
+        csv::head(),
+        batches,
+        |threads| {
+            let mut out = String::new();
+            csv::push_threads(&mut out, threads);
+            Ok(out)
+        },
+        String::new(),
+    );
     attachment(csv::CONTENT_TYPE, &format!("{}.csv", file_stem(Utc::now())), body)
 }
 
-/// `GET /api/exports/reports.geojson`.
+/// `GET /api/exports/reports.geojson`: streamed (see [`streamed`]), the
+/// same bytes as the collection serialised whole.
 pub async fn geojson_export(State(state): State<AppState>, caller: Caller, uri: Uri) -> Result<Response, AppError> {
     let filter = filter_of(&uri)?;
-    let threads = threads(&state.pool, &state.rules, &caller, &filter).await?;
-    let body = serde_json::to_vec(&geojson::feature_collection(&threads))
-        .map_err(|e| AppError::Internal(format!("GeoJSON: {e}")))?;
+    let batches = ThreadBatches::new(&state, &caller, filter).await?;
+    let (head, tail) = geojson::frame();
+    let mut first = true;
+    let body = streamed(
+        head,
+        batches,
+        move |threads| {
+            let mut out = String::new();
+            for thread in threads {
+                if !std::mem::take(&mut first) {
+                    out.push(',');
+                }
+                let feature = serde_json::to_string(&geojson::feature(thread))
+                    .map_err(|e| AppError::Internal(format!("GeoJSON: {e}")))?;
+                out.push_str(&feature);
+            }
+            Ok(out)
+        },
+        tail,
+    );
     attachment(
         geojson::CONTENT_TYPE,
         &format!("{}.geojson", file_stem(Utc::now())),

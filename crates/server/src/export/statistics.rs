@@ -45,7 +45,9 @@ async fn table(state: &AppState, caller: &Caller, query: &Checked) -> Result<Tab
         None => None,
         Some(id) => Some(area_in_scope(&state.pool, id, &scope).await?),
     };
-    let threads = threads(&state.pool, &state.rules, caller, &Filter::default()).await?;
+    // Counting needs every thread together: an aggregate, read in
+    // batches but held whole (one row per area × day × category out).
+    let threads = threads(state, caller, &Filter::default()).await?;
     let areas: HashMap<String, AreaRef> = accounts::areas(&state.pool)
         .await?
         .into_iter()

@@ -8,13 +8,14 @@
 //! with `Retry-After`; a replay of a stored id is still answered 200).
 
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::Json;
 use kuaibao_core::account::Role;
-use kuaibao_core::crash::{CrashList, CrashReport, LATEST_LISTED, MAX_PER_ACCOUNT_PER_HOUR};
+use kuaibao_core::crash::{CrashList, CrashReport, MAX_PER_ACCOUNT_PER_HOUR};
 
 use super::error::AppError;
 use super::extract::JsonBody;
+use super::page::Paged;
 use super::AppState;
 use crate::auth::Caller;
 use crate::db::crashes::{self, Stored};
@@ -67,13 +68,20 @@ fn first_line(message: &str) -> String {
 }
 
 /// `GET /api/crashes`: administrators only (others 403): the crashes of
-/// accounts of their area and below, counted per build, and the latest.
-pub async fn list(State(state): State<AppState>, caller: Caller) -> Result<Json<CrashList>, AppError> {
+/// accounts of their area and below, newest first, a page at a time
+/// (`limit`, `after`; the next page in the `Link` header); the first page
+/// also counts them per build.
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    uri: Uri,
+) -> Result<(HeaderMap, Json<CrashList>), AppError> {
+    let page = Paged::only(&uri)?;
     if caller.role() != Role::Admin {
         return Err(AppError::Forbidden(
             "only administrators read the phones' crash reports".to_owned(),
         ));
     }
-    let list = crashes::list(&state.pool, &caller.0.user.area_path, LATEST_LISTED).await?;
-    Ok(Json(list))
+    let (list, next) = crashes::list(&state.pool, &caller.0.user.area_path, page).await?;
+    Ok((super::page::link(&uri, page, &[], next), Json(list)))
 }

@@ -12,6 +12,7 @@ pub mod limits;
 pub mod metrics;
 pub mod office;
 pub mod openapi;
+pub mod page;
 pub mod photos;
 pub mod rate_limit;
 pub mod relay;

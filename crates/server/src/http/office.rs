@@ -11,9 +11,9 @@ use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::header::CACHE_CONTROL;
-use axum::http::{HeaderName, HeaderValue, StatusCode, Uri};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, Uri};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::IntoResponse;
 use axum::Json;
@@ -30,11 +30,12 @@ use tokio::sync::{broadcast, watch};
 
 use super::error::AppError;
 use super::extract::{JsonBody, PathParam};
+use super::page::{thread_page, Paged};
 use super::reports::parse_id;
 use super::AppState;
 use crate::auth::Caller;
 use crate::db::office::{self as rows, Kept, Line};
-use crate::db::reports::Scope;
+use crate::db::reports::{Scope, ThreadWalk};
 use crate::db::{accounts, Pool};
 
 /// How many changes wait for a slow subscriber before it is told to reload
@@ -216,13 +217,21 @@ pub(crate) fn require_office(caller: &Caller) -> Result<(), AppError> {
 }
 
 /// `GET /api/office/inbox`: the threads of the caller's area and below that
-/// the filter keeps, most urgent first. A filter value that is not
+/// the filter keeps, a page at a time (`limit`, `after`; the next page in
+/// the `Link` header): the pages walk the threads newest first (by their
+/// first record's arrival, a key that never changes, so a walk neither
+/// repeats nor skips a thread while reports arrive), and each page is
+/// sorted most urgent first. `thread=<id>` reads that thread's line alone
+/// (the desk's page of one incident). A filter value that is not
 /// acceptable is 400 with an error per field.
-pub async fn inbox(State(state): State<AppState>, caller: Caller, uri: Uri) -> Result<Json<Inbox>, AppError> {
+pub async fn inbox(
+    State(state): State<AppState>,
+    caller: Caller,
+    uri: Uri,
+) -> Result<(HeaderMap, Json<Inbox>), AppError> {
     require_office(&caller)?;
-    let pairs = Query::<Vec<(String, String)>>::try_from_uri(&uri)
-        .map(|q| q.0)
-        .map_err(|e| AppError::BadRequest(e.body_text()))?;
+    let paged = Paged::of(&uri)?;
+    let (thread, pairs) = take_thread(&paged.rest)?;
     let filter = Filter::from_query(&pairs).map_err(AppError::InvalidQuery)?;
     let scope = caller.scope();
     let area_path = match filter.area.as_deref() {
@@ -230,22 +239,45 @@ pub async fn inbox(State(state): State<AppState>, caller: Caller, uri: Uri) -> R
         Some(id) => Some(area_in_scope(&state.pool, id, &scope).await?),
     };
     let now = Utc::now();
-    let mut threads: Vec<_> = rows::threads(&state.pool, &scope, &state.rules, now)
-        .await?
-        .into_iter()
-        .filter(|line| filter.keeps(&line.summary))
-        .filter(|line| {
-            area_path
+    let walk = ThreadWalk {
+        after: None,
+        limit: paged.page.limit,
+        newest_first: true,
+        thread,
+        templates: None,
+    };
+    let (lines, next) = thread_page(&state, &scope, paged.page, walk, now, |line| {
+        filter.keeps(&line.summary)
+            && area_path
                 .as_deref()
                 .is_none_or(|path| line.area_path.as_deref().is_some_and(|p| p.starts_with(path)))
-        })
-        .map(|line| line.summary)
-        .collect();
+    })
+    .await?;
+    let mut threads: Vec<_> = lines.into_iter().map(|line| line.summary).collect();
     sort_by_urgency(&mut threads);
-    Ok(Json(Inbox {
-        server_time: now,
-        threads,
-    }))
+    Ok((
+        paged.headers(&uri, next),
+        Json(Inbox {
+            server_time: now,
+            threads,
+        }),
+    ))
+}
+
+/// The inbox's `thread` parameter (one thread's line), out of the other
+/// parameters; 400 naming it when it is not a thread id or given twice.
+fn take_thread(pairs: &[(String, String)]) -> Result<(Option<ReportId>, kuaibao_core::page::Pairs), AppError> {
+    let (ours, rest): (Vec<_>, Vec<_>) = pairs.iter().cloned().partition(|(k, _)| k == "thread");
+    let bad = |zh: &str, en: &str| AppError::InvalidQuery(vec![FieldError::new("thread", ErrorCode::BadId, zh, en)]);
+    match ours.as_slice() {
+        [] => Ok((None, rest)),
+        [(_, id)] => id
+            .trim()
+            .parse()
+            .map(|id| (Some(id), rest))
+            .map_err(|_| bad("事件编号无效", "`thread` is not a thread id (a UUID)")),
+        _ => Err(bad("参数 thread 重复", "`thread` is given twice")),
+    }
 }
 
 /// The path of area `id` if it is in `scope` (the caller's area, above it
@@ -270,18 +302,48 @@ pub(crate) async fn area_in_scope(pool: &Pool, id: &str, scope: &Scope) -> Resul
     }
 }
 
-/// `GET /api/office/hazards`: the hazard ledger (台账), by the area each
-/// hazard was reported in; areas with an overdue rectification first (most
-/// overdue first), then by place in the tree; within an area, overdue
-/// rectifications first, closed ones last.
-pub async fn hazards(State(state): State<AppState>, caller: Caller) -> Result<Json<Ledger>, AppError> {
+/// `GET /api/office/hazards`: the hazard ledger (台账), a page of hazards at
+/// a time (`limit`, `after`; walked newest first like the inbox), by the
+/// area each was reported in; areas with an overdue rectification first
+/// (most overdue first), then by place in the tree; within an area,
+/// overdue rectifications first, closed ones last. An area may appear on
+/// several pages: the desk merges them.
+pub async fn hazards(
+    State(state): State<AppState>,
+    caller: Caller,
+    uri: Uri,
+) -> Result<(HeaderMap, Json<Ledger>), AppError> {
     require_office(&caller)?;
+    let page = Paged::only(&uri)?;
     let now = Utc::now();
-    let lines = rows::threads(&state.pool, &caller.scope(), &state.rules, now).await?;
-    Ok(Json(Ledger {
-        server_time: now,
-        areas: ledger(lines),
-    }))
+    let templates = hazard_templates();
+    let walk = ThreadWalk {
+        after: None,
+        limit: page.limit,
+        newest_first: true,
+        thread: None,
+        templates: Some(&templates),
+    };
+    let (lines, next) = thread_page(&state, &caller.scope(), page, walk, now, |line| line.summary.hazard).await?;
+    Ok((
+        super::page::link(&uri, page, &[], next),
+        Json(Ledger {
+            server_time: now,
+            areas: ledger(lines),
+        }),
+    ))
+}
+
+/// The ids of the catalogue's hazard templates (every family but
+/// incidents'): the ledger's walk reads only threads that start with one.
+fn hazard_templates() -> Vec<&'static str> {
+    let mut ids: Vec<&'static str> = kuaibao_core::catalogue::all()
+        .filter(|t| !matches!(t.family, kuaibao_core::Family::Incident { .. }))
+        .map(|t| t.id)
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids
 }
 
 /// Groups the hazards of `lines` by area, in the ledger's order.
@@ -571,14 +633,22 @@ fn stored<T>(kept: Kept<T>, id: uuid::Uuid) -> Result<(StatusCode, T), AppError>
 }
 
 /// `GET /api/requests`: the requests for a follow-up on the threads the
-/// caller sent a record of, oldest first, each saying whether a record of
-/// the thread arrived after it. Any role: it is the phone's.
+/// caller sent a record of, oldest first, a page at a time (`limit`,
+/// `after`; the next page in the `Link` header), each saying whether a
+/// record of the thread arrived after it. Any role: it is the phone's.
 pub async fn my_requests(
     State(state): State<AppState>,
     caller: Caller,
-) -> Result<Json<Vec<FollowUpRequest>>, AppError> {
+    uri: Uri,
+) -> Result<(HeaderMap, Json<Vec<FollowUpRequest>>), AppError> {
+    let page = Paged::only(&uri)?;
     let own = Scope::Own {
         user_id: caller.0.user.account.id.clone(),
     };
-    Ok(Json(rows::requests_in(&state.pool, &own).await?))
+    let (rows, more) = rows::requests_in(&state.pool, &own, page).await?;
+    let next = rows.last().map(|(key, _)| *key).filter(|_| more);
+    Ok((
+        super::page::link(&uri, page, &[], next),
+        Json(rows.into_iter().map(|(_, request)| request).collect()),
+    ))
 }

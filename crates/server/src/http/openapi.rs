@@ -691,13 +691,15 @@ fn written_report() {}
 #[allow(dead_code)]
 fn written_thread() {}
 
-/// The signings of the thread's written report, oldest first. Officers and
-/// administrators whose area has a record of the thread.
+/// The signings of the thread's written report, oldest first, a page at a
+/// time (follow the `Link` header). Officers and administrators whose area
+/// has a record of the thread.
 #[utoipa::path(get, path = "/api/threads/{id}/signatures", tag = "office", security(("bearer" = [])),
-    params(("id" = uuid::Uuid, Path, description = "The thread's id: the id of its first record")),
+    params(("id" = uuid::Uuid, Path, description = "The thread's id: the id of its first record"), PageParams),
     responses(
-        (status = 200, body = Vec<kuaibao_core::signing::Signature>, description = "The signings"),
-        (status = 400, body = ApiError, description = "The id is not a UUID"),
+        (status = 200, body = Vec<kuaibao_core::signing::Signature>, description = "A page of the signings",
+            headers(("Link" = String, description = "`<…>; rel=\"next\"`: the next page's address, while there is one"))),
+        (status = 400, body = ApiError, description = "The id is not a UUID, or a bad `limit` or `after` (`fields` names it)"),
         (status = 403, body = ApiError, description = "A reporter's account"),
         (status = 404, body = ApiError, description = "No record of the thread in the caller's area"),
         NeedsSession, Unavailable,
@@ -751,12 +753,15 @@ fn sign_written() {}
 fn report_crash() {}
 
 /// The phones' crash reports of accounts of the caller's area and below:
-/// each build's count (the build with the latest crash first) and the
-/// latest 50 reports, newest first, with who sent them from which device.
-/// Administrators only.
+/// a page of the reports, newest first, with who sent them from which
+/// device (follow the `Link` header), and on the first page each build's
+/// count (the build with the latest crash first). Administrators only.
 #[utoipa::path(get, path = "/api/crashes", tag = "crashes", security(("bearer" = [])),
+    params(PageParams),
     responses(
-        (status = 200, body = kuaibao_core::crash::CrashList, description = "Counts per build and the latest reports"),
+        (status = 200, body = kuaibao_core::crash::CrashList, description = "A page of the reports (and, first, the counts per build)",
+            headers(("Link" = String, description = "`<…>; rel=\"next\"`: the next page's address, while there is one"))),
+        (status = 400, body = ApiError, description = "A bad `limit` or `after`, or an unknown or repeated parameter: `fields` names each"),
         (status = 403, body = ApiError, description = "Not an administrator"),
         NeedsSession, Unavailable,
     ))]
@@ -797,12 +802,18 @@ fn statistics_csv() {}
 fn office_statistics() {}
 
 /// The duty office's inbox: the threads of the caller's area and below that
-/// the filter keeps, most urgent first (grade, deadline state, stage, age),
-/// and the server's clock. Officers and administrators only.
+/// the filter keeps, and the server's clock, a page at a time: pages walk
+/// the threads newest first (by their first record's arrival), each page
+/// most urgent first (grade, deadline state, stage, age). A page may hold
+/// fewer threads than `limit` when the filter keeps few; only a missing
+/// `Link` means the end. `thread` reads one thread's line. Officers and
+/// administrators only.
 #[utoipa::path(get, path = "/api/office/inbox", tag = "office", security(("bearer" = [])),
-    params(ExportFilter),
+    params(ExportFilter, PageParams,
+        ("thread" = Option<uuid::Uuid>, Query, description = "One thread's line alone (the desk's page of an incident)")),
     responses(
-        (status = 200, body = kuaibao_core::office::Inbox, description = "The inbox"),
+        (status = 200, body = kuaibao_core::office::Inbox, description = "A page of the inbox",
+            headers(("Link" = String, description = "`<…>; rel=\"next\"`: the next page's address, while there is one"))),
         (status = 400, body = ApiError, description = "A filter value is not acceptable, or an unknown or repeated parameter (`fields` names each)"),
         (status = 403, body = ApiError, description = "A reporter's account"),
         NeedsSession, Unavailable,
@@ -812,10 +823,15 @@ fn office_inbox() {}
 
 /// The hazard ledger (台账): hazards by the area they were reported in;
 /// areas with an overdue rectification first, and overdue hazards first
-/// within an area. Officers and administrators only.
+/// within an area. A page of hazards at a time (newest first, like the
+/// inbox; follow the `Link` header): an area may come again on a later
+/// page. Officers and administrators only.
 #[utoipa::path(get, path = "/api/office/hazards", tag = "office", security(("bearer" = [])),
+    params(PageParams),
     responses(
-        (status = 200, body = kuaibao_core::office::Ledger, description = "The ledger"),
+        (status = 200, body = kuaibao_core::office::Ledger, description = "A page of the ledger",
+            headers(("Link" = String, description = "`<…>; rel=\"next\"`: the next page's address, while there is one"))),
+        (status = 400, body = ApiError, description = "A bad `limit` or `after`, or an unknown or repeated parameter: `fields` names each"),
         (status = 403, body = ApiError, description = "A reporter's account"),
         NeedsSession, Unavailable,
     ))]
@@ -829,10 +845,15 @@ fn office_hazards() {}
 /// `clock_offset_ms`), deadlines passed with nothing received (`missed`),
 /// follow-up requests unanswered, natural-disaster threads with no 核报
 /// after the rules' `final_report_days`, and overdue hazards. Gravest kind
-/// first. Officers and administrators only.
+/// first within a page; a page holds the entries of up to `limit` threads
+/// (newest first, like the inbox; follow the `Link` header). Officers and
+/// administrators only.
 #[utoipa::path(get, path = "/api/office/accountability", tag = "office", security(("bearer" = [])),
+    params(PageParams),
     responses(
-        (status = 200, body = kuaibao_core::accountability::Accountability, description = "The ledger"),
+        (status = 200, body = kuaibao_core::accountability::Accountability, description = "A page of the ledger",
+            headers(("Link" = String, description = "`<…>; rel=\"next\"`: the next page's address, while there is one"))),
+        (status = 400, body = ApiError, description = "A bad `limit` or `after`, or an unknown or repeated parameter: `fields` names each"),
         (status = 403, body = ApiError, description = "A reporter's account"),
         NeedsSession, Unavailable,
     ))]
@@ -925,11 +946,15 @@ fn acknowledge() {}
 fn ask_follow_up() {}
 
 /// The requests for a follow-up on threads the caller sent a record of,
-/// oldest first; `answered` once a record of the thread arrived after the
-/// request. Any role: the phone reads it on every sync.
+/// oldest first, a page at a time (follow the `Link` header); `answered`
+/// once a record of the thread arrived after the request. Any role: the
+/// phone reads it on every sync.
 #[utoipa::path(get, path = "/api/requests", tag = "office", security(("bearer" = [])),
+    params(PageParams),
     responses(
-        (status = 200, body = Vec<kuaibao_core::office::FollowUpRequest>, description = "The requests"),
+        (status = 200, body = Vec<kuaibao_core::office::FollowUpRequest>, description = "A page of the requests",
+            headers(("Link" = String, description = "`<…>; rel=\"next\"`: the next page's address, while there is one"))),
+        (status = 400, body = ApiError, description = "A bad `limit` or `after`, or an unknown or repeated parameter: `fields` names each"),
         NeedsSession, Unavailable,
     ))]
 #[allow(dead_code)]

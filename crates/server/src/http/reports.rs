@@ -1,16 +1,15 @@
 //! Receiving and reading reports.
 
-use axum::extract::{Query, State};
-use axum::http::header::LINK;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri};
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::Json;
-use kuaibao_core::page::PageQuery;
-use kuaibao_core::protocol::{Receipt, SUBMIT_REPORT_PATH};
+use kuaibao_core::protocol::Receipt;
 use kuaibao_core::writers::{self, Writer};
 use kuaibao_core::{validate, ErrorCode, FieldError, Lang, Report, ReportId, Stage};
 
 use super::error::AppError;
 use super::extract::{JsonBody, PathParam, PhoneClock};
+use super::page::Paged;
 use super::AppState;
 use crate::auth::Caller;
 use crate::db::reports::{self, HolderRow, Stored, StoredReport, Thread};
@@ -88,22 +87,10 @@ pub async fn list(
     caller: Caller,
     uri: Uri,
 ) -> Result<(HeaderMap, Json<Vec<StoredReport>>), AppError> {
-    let pairs = Query::<Vec<(String, String)>>::try_from_uri(&uri)
-        .map(|q| q.0)
-        .map_err(|e| AppError::BadRequest(e.body_text()))?;
-    let page = PageQuery::from_query(&pairs).map_err(AppError::InvalidQuery)?;
+    let page = Paged::only(&uri)?;
     let (rows, more) = reports::list(&state.pool, &caller.scope(), page).await?;
-    let mut headers = HeaderMap::new();
-    if let (true, Some(last)) = (more, rows.last()) {
-        let link = format!(
-            "<{SUBMIT_REPORT_PATH}?{}>; rel=\"next\"",
-            page.next_after(last.receipt.seq)
-        );
-        if let Ok(value) = HeaderValue::from_str(&link) {
-            headers.insert(LINK, value);
-        }
-    }
-    Ok((headers, Json(rows)))
+    let next = rows.last().map(|r| r.receipt.seq).filter(|_| more);
+    Ok((super::page::link(&uri, page, &[], next), Json(rows)))
 }
 
 /// `GET /api/reports/{id}`.

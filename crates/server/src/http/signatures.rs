@@ -9,7 +9,7 @@
 //! by `kuaibao_core::writers`' test of an office above the thread).
 
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::Json;
 use chrono::Utc;
 use kuaibao_core::deadlines::Obligation;
@@ -23,6 +23,7 @@ use kuaibao_core::{FieldError, Lang, ReportId};
 use super::error::AppError;
 use super::extract::{JsonBody, PathParam};
 use super::office::{announced, may_answer, require_office, thread_in_scope};
+use super::page::Paged;
 use super::reports::parse_id;
 use super::AppState;
 use crate::auth::Caller;
@@ -119,14 +120,22 @@ async fn has_step(state: &AppState, caller: &Caller, thread: ReportId, step: &st
 }
 
 /// `GET /api/threads/{id}/signatures`: the thread's signings, oldest
-/// first. Officers and administrators whose area has a record of it.
+/// first, a page at a time (`limit`, `after`; the next page in the `Link`
+/// header). Officers and administrators whose area has a record of it.
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
     PathParam(id): PathParam<String>,
-) -> Result<Json<Vec<Signature>>, AppError> {
+    uri: Uri,
+) -> Result<(HeaderMap, Json<Vec<Signature>>), AppError> {
     let thread = parse_id(&id, "thread")?;
+    let page = Paged::only(&uri)?;
     require_office(&caller)?;
     thread_in_scope(&state.pool, &caller, thread).await?;
-    Ok(Json(signatures::of_thread(&state.pool, thread).await?))
+    let (rows, more) = signatures::page_of_thread(&state.pool, thread, page).await?;
+    let next = rows.last().map(|(key, _)| *key).filter(|_| more);
+    Ok((
+        super::page::link(&uri, page, &[], next),
+        Json(rows.into_iter().map(|(_, s)| s).collect()),
+    ))
 }

@@ -1,0 +1,127 @@
+//! The query plans of the paged queries (issue 19), as each database
+//! means to run them: what `docs/operators.md` shows and a test checks
+//! (`tests/api/pages.rs`): every page is found through an index, never by
+//! reading a whole table and sorting it.
+
+use super::reports::{self, Bind, Scope, ThreadWalk};
+use super::{backend, Backend, Pool, StoreError};
+use kuaibao_core::ReportId;
+use sqlx::{Connection, Row};
+
+/// One paged query and its plan, a line per step.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub query: &'static str,
+    pub lines: Vec<String>,
+}
+
+/// The plan of every paged query, with made-up parameters. On PostgreSQL
+/// sequential scans and sorts are made costly for the session first: on a
+/// test's handful of rows the planner rightly prefers reading the table
+/// and sorting it, and the question here is whether an index can serve the
+/// query in its order at all, which is what it picks for a page of 100 out
+/// of millions.
+pub async fn paged(pool: &Pool) -> Result<Vec<Plan>, StoreError> {
+    let backend = backend(pool).await?;
+    let area = Scope::Area {
+        path: "d/".to_owned(),
+        legacy: true,
+    };
+    let own = Scope::Own {
+        user_id: "u".to_owned(),
+    };
+    let thread = ReportId::from_parts(1, [1; 10]);
+    let walk = ThreadWalk {
+        after: Some(1_000),
+        limit: 100,
+        newest_first: true,
+        thread: None,
+        templates: None,
+    };
+    let hazards = ["hazard", "hazard_rectifying"];
+    let page = |scope: &str| vec![Bind::Text(scope.to_owned()), Bind::Int(1_000), Bind::Int(101)];
+    let mut queries: Vec<(&'static str, String, Vec<Bind>)> = vec![
+        ("reports, an area's", reports::list_sql(&area), page("d/")),
+        ("reports, a reporter's own", reports::list_sql(&own), page("u")),
+    ];
+    for (name, walk) in [
+        ("threads, newest first (inbox, ledgers)", walk),
+        (
+            "threads, hazards only (hazard ledger)",
+            ThreadWalk {
+                templates: Some(&hazards),
+                ..walk
+            },
+        ),
+        (
+            "threads, one thread (the desk's incident page)",
+            ThreadWalk {
+                thread: Some(thread),
+                ..walk
+            },
+        ),
+        (
+            "threads, oldest first (exports)",
+            ThreadWalk {
+                newest_first: false,
+                ..walk
+            },
+        ),
+    ] {
+        let (sql, binds) = reports::thread_heads_sql(&area, walk);
+        queries.push((name, sql, binds));
+    }
+    let mut records = vec![Bind::Text("d/".to_owned())];
+    records.extend((0..3).map(|n| Bind::Text(ReportId::from_parts(n, [n as u8; 10]).to_string())));
+    queries.push((
+        "records of a page's threads",
+        reports::of_threads_sql(&area, 3),
+        records,
+    ));
+    queries.push((
+        "signatures of a thread",
+        super::signatures::page_sql(),
+        vec![Bind::Text(thread.to_string()), Bind::Int(0), Bind::Int(101)],
+    ));
+    queries.push((
+        "requests, a reporter's own",
+        super::office::requests_page_sql(&own),
+        page("u"),
+    ));
+    queries.push(("crash reports, an area's", super::crashes::page_sql(), page("d/")));
+
+    // Off the pool: the session setting below must not outlive this, even
+    // when a query fails half-way.
+    let mut conn = pool.acquire().await?.detach();
+    if backend == Backend::Postgres {
+        for setting in ["SET enable_seqscan = off", "SET enable_sort = off"] {
+            sqlx::query(setting).execute(&mut conn).await?;
+        }
+    }
+    let mut plans = Vec::new();
+    for (name, sql, binds) in queries {
+        let explain = match backend {
+            Backend::Sqlite => format!("EXPLAIN QUERY PLAN {sql}"),
+            Backend::Postgres => format!("EXPLAIN {sql}"),
+        };
+        let mut query = sqlx::query(&explain);
+        for bind in binds {
+            query = match bind {
+                Bind::Text(t) => query.bind(t),
+                Bind::Int(n) => query.bind(n),
+            };
+        }
+        let rows = query.fetch_all(&mut conn).await?;
+        let lines = rows
+            .iter()
+            .map(|row| match backend {
+                // id, parent, notused, detail
+                Backend::Sqlite => row.try_get::<String, _>(3),
+                Backend::Postgres => row.try_get::<String, _>(0),
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        plans.push(Plan { query: name, lines });
+    }
+    conn.close().await?;
+    Ok(plans)
+}
