@@ -2,8 +2,10 @@
 // photos (2 per hazard, with their Blobs and thumbnails) on the phone, all
 // delivered. The records are copies of ones the app itself made and the
 // server received (new ids, places and receipts), written straight into
-// IndexedDB. Then, offline at 4× CPU: reload → every report on the list;
-// and the JS heap (after a GC) and the wasm memory once the list is shown.
+// IndexedDB. Then, offline at 4× CPU: reload → the list open: its first
+// page (the newest 30 threads) on screen and the rest counted under it
+// (「显示更早的报告，还有 N」); and the JS heap (after a GC) and the wasm
+// memory once the list is shown.
 
 import { bench, startServer, openPhone, openApp, home, form, fillHazard, photoJpeg, phoneRecords, throttle, median } from './lib.mjs';
 
@@ -11,13 +13,20 @@ const INCIDENTS = 400;
 const HAZARDS = 100;
 const RUNS = 3;
 
+// The list shows this many threads, then a button that counts the rest.
+const LIST_PAGE = 30;
+
 const LIST_PROBE = () => {
   addEventListener('TrunkApplicationStarted', (e) => { window.__wasm = e.detail.wasm; });
   const check = () => {
     const n = document.querySelectorAll('[data-testid=report-item]').length;
-    if (window.__want && n >= window.__want && window.__listed === undefined) window.__listed = performance.now();
+    const more = document.querySelector('[data-testid=list-more]')?.textContent ?? '';
+    const rest = window.__want - window.__page;
+    const counted = rest <= 0 || more.endsWith(` ${rest}`);
+    if (window.__want && n >= Math.min(window.__want, window.__page) && counted && window.__listed === undefined) window.__listed = performance.now();
   };
   window.__want = Number(sessionStorage.getItem('want') || 0);
+  window.__page = Number(sessionStorage.getItem('page') || 0);
   setInterval(check, 10);
 };
 
@@ -108,7 +117,7 @@ await bench('store', async (figures, defer) => {
     return { reports: await req(tx2.objectStore('reports').count()), photos: await req(tx2.objectStore('photos').count()) };
   }, [INCIDENTS, HAZARDS]);
   console.log(`phone store: ${counts.reports} reports, ${counts.photos} photos`);
-  await page.evaluate((n) => sessionStorage.setItem('want', String(n)), counts.reports);
+  await page.evaluate(([n, p]) => { sessionStorage.setItem('want', String(n)); sessionStorage.setItem('page', String(p)); }, [counts.reports, LIST_PAGE]);
 
   const times = [];
   let mem = null;
@@ -121,8 +130,11 @@ await bench('store', async (figures, defer) => {
     mem = await memory(page, c);
     console.log(`list open ${i + 1}: ${ms.toFixed(0)} ms; JS heap ${mem.heap} bytes, wasm memory ${mem.wasm} bytes`);
   }
+  if ((await home(page).items.count()) !== LIST_PAGE) throw new Error(`not ${LIST_PAGE} reports on the list's first page`);
+  // Every report is on the list: page through to the end.
+  while (await page.getByTestId('list-more').count()) await page.getByTestId('list-more').click();
   if ((await home(page).items.count()) !== counts.reports) throw new Error('not every report is on the list');
-  figures.add('store.list_open_ms', `${counts.reports} reports + ${counts.photos} photos on the phone, offline, 4× CPU: reload → all ${counts.reports} on the list (p50 of ${RUNS})`, median(times), 'ms');
+  figures.add('store.list_open_ms', `${counts.reports} reports + ${counts.photos} photos on the phone, offline, 4× CPU: reload → the list open (newest ${LIST_PAGE} shown, the other ${counts.reports - LIST_PAGE} counted) (p50 of ${RUNS})`, median(times), 'ms', { max: 500 });
   figures.add('store.list_open_max_ms', `as above, worst of ${RUNS}`, Math.max(...times), 'ms');
   figures.add('store.js_heap_bytes', `JS heap after GC with the ${counts.reports}-report list shown (CDP Runtime.getHeapUsage)`, mem.heap, 'bytes');
   figures.add('store.wasm_memory_bytes', `wasm linear memory with the ${counts.reports}-report list shown`, mem.wasm, 'bytes');

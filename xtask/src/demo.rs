@@ -3,7 +3,7 @@
 //! with the server's own admin command, once per data dir; the passwords
 //! are random, shown on the terminal and kept in `<data dir>/demo-accounts.txt`
 //! (readable by its owner only). A real deployment makes its accounts with
-//! `kuaibao-server user add` instead (see docs/operators.md).
+//! `kuaibao-server user add` instead (see docs/operations.md).
 
 use std::fs;
 use std::io::{Read, Write};

@@ -17,6 +17,7 @@ use std::ffi::OsString;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
+use std::time::{Duration, Instant};
 
 use error::{Error, Result};
 
@@ -372,11 +373,19 @@ fn test(root: &Path) -> Result<()> {
         ("release build", release_build),
         ("end-to-end tests", e2e_tests),
     ];
-    let mut results: Vec<(&str, Outcome)> = stages.iter().map(|(n, _)| (*n, Outcome::NotRun)).collect();
+    let mut results: Vec<(&str, Outcome, Duration)> = stages
+        .iter()
+        .map(|(n, _)| (*n, Outcome::NotRun, Duration::ZERO))
+        .collect();
     let mut failure = None;
+    let began = Instant::now();
     for (i, (name, stage)) in stages.iter().enumerate() {
         println!("\n=== xtask test: {name} ===");
-        match stage(root) {
+        let start = Instant::now();
+        let ran = stage(root);
+        // Each stage's time, for docs/testing.md's table.
+        results[i].2 = start.elapsed();
+        match ran {
             Ok(outcome) => results[i].1 = outcome,
             Err(e) => {
                 results[i].1 = Outcome::Failed;
@@ -389,15 +398,16 @@ fn test(root: &Path) -> Result<()> {
         }
     }
     println!("\n=== xtask test: summary ===");
-    for (name, outcome) in &results {
+    for (name, outcome, took) in &results {
         let word = match outcome {
             Outcome::Passed => "passed ",
             Outcome::Skipped => "skipped",
             Outcome::Failed => "FAILED ",
             Outcome::NotRun => "not run",
         };
-        println!("  {word}  {name}");
+        println!("  {word}  {:>5} s  {name}", took.as_secs());
     }
+    println!("  in all   {:>5} s", began.elapsed().as_secs());
     match failure {
         Some(e) => Err(e),
         None => {

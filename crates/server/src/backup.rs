@@ -637,7 +637,7 @@ async fn expect_pg_restored(config: &Config) -> Result<(), BackupError> {
     if found?.0 < 2 {
         return Err(BackupError::Refused(
             "the database of DATABASE_URL has no Kuaibao tables: restore the dump into it first \
-             (pg_restore --no-owner -d …, see docs/operators.md)"
+             (pg_restore --no-owner -d …, see docs/operations.md)"
                 .to_owned(),
         ));
     }

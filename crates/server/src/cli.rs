@@ -23,7 +23,7 @@ use crate::db::audit::{self, Actor};
 use crate::startup::{self, StartError};
 
 /// 快报's server. Without a command it runs the server, with its settings
-/// from the environment (see docs/operators.md); the other commands
+/// from the environment (see docs/operations.md); the other commands
 /// administer its data on this machine.
 #[derive(Debug, Parser)]
 #[command(name = "kuaibao-server", version)]
@@ -532,7 +532,7 @@ async fn backup(config: &Config, dir: &Path) -> Result<(), CliError> {
         )?,
         None => say!(
             "database: PostgreSQL is not in this backup: keep the `pg_dump -Fc` you made before it with it \
-             (see docs/operators.md); the counts below are the live database's when the backup started"
+             (see docs/operations.md); the counts below are the live database's when the backup started"
         )?,
     }
     say!(

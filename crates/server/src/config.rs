@@ -32,7 +32,7 @@
 //! | `KUAIBAO_MAP_TILES_CRS`      | `wgs84`            | the tiles' datum: `wgs84` or `gcj02` (AMap, Tencent); with `gcj02` the points are shifted for display only |
 //! | `KUAIBAO_MAP_ATTRIBUTION`    | empty              | the base map's credit line (plain text) |
 //! | `KUAIBAO_MAP_SUBDOMAINS`     | `abc`              | the values `{s}` takes, e.g. `1234` |
-//! | `KUAIBAO_RULES`              | unset: the national rules | a JSON file of deadline rules for this deployment (see `rules/` and docs/operators.md); read and checked at start: a bad file stops the server naming its line, rule and field |
+//! | `KUAIBAO_RULES`              | unset: the national rules | a JSON file of deadline rules for this deployment (see `rules/` and docs/operations.md); read and checked at start: a bad file stops the server naming its line, rule and field |
 //! | `KUAIBAO_SMS_NUMBER`         | unset: the duty phone | the number phones send 短信首报 to when data is down (the SMS gateway's, or a duty mobile's); digits, spaces, `-`, a leading `+`. Unset, phones offer their area's duty phone |
 //! | `KUAIBAO_SMS_GATEWAY_TOKEN`  | unset: no gateway  | the secret an SMS gateway sends as `Authorization: Bearer …` to `POST /api/sms/gateway` (at least 32 characters, no spaces); unset, that endpoint answers 401 to every request and SMS reports are pasted at the desk |
 //! | `KUAIBAO_METRICS_TOKEN`      | unset: administrators only | the secret a metrics scraper sends as `Authorization: Bearer …` to `GET /api/metrics` (at least 32 characters, no spaces); unset, only an administrator's session reads the metrics |

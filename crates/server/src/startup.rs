@@ -87,7 +87,7 @@ pub async fn build(config: &Config) -> Result<Server, StartError> {
     if db::accounts::user_count(&pool).await? == 0 {
         tracing::warn!(
             "no accounts yet: nobody can log in. Add the first administrator with \
-             `kuaibao-server area add …` and `kuaibao-server user add … --role admin` (see docs/operators.md)"
+             `kuaibao-server area add …` and `kuaibao-server user add … --role admin` (see docs/operations.md)"
         );
     }
 

@@ -14,7 +14,7 @@
 -- tables, so the single-column indexes they replace served the same
 -- orders already; they are written out whole so that both databases have
 -- the same indexes under the same names (PostgreSQL needs `seq` spelt out).
--- docs/operators.md shows each paged query's plan; a test checks them.
+-- docs/operations.md shows each paged query's plan; a test checks them.
 
 CREATE INDEX reports_thread_seq ON reports (thread_id, seq);
 DROP INDEX reports_thread_id;

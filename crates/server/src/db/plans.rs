@@ -1,5 +1,5 @@
 //! The query plans of the paged queries (issue 19), as each database
-//! means to run them: what `docs/operators.md` shows and a test checks
+//! means to run them: what `docs/operations.md` shows and a test checks
 //! (`tests/api/pages.rs`): every page is found through an index, never by
 //! reading a whole table and sorting it.
 

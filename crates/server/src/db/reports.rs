@@ -583,7 +583,7 @@ pub struct ThreadWalk<'a> {
 /// The next threads of `walk` in `scope`, each with its key, and whether
 /// more follow.
 ///
-/// Served by an index in both databases (see docs/operators.md, tested):
+/// Served by an index in both databases (see docs/operations.md, tested):
 /// the walk reads `reports` by its primary key in key order, stopping at
 /// `limit`; whether an earlier record of the same thread is in scope is one
 /// look-up in `reports (thread_id, seq)`.

@@ -379,7 +379,7 @@ async fn a_limit_over_1000_or_a_made_up_cursor_is_400_naming_the_field() {
 /// tests run: SQLite never reads a table whole (`SCAN`) nor sorts a page
 /// in a temporary B-tree; PostgreSQL, with sequential scans off, finds no
 /// query that needs one nor a sort. The plans are printed for
-/// docs/operators.md (`-- --nocapture`).
+/// docs/operations.md (`-- --nocapture`).
 #[tokio::test]
 async fn every_paged_query_is_served_by_an_index() {
     let (app, dirs) = spawn_app().await;
