@@ -671,6 +671,9 @@ async fn let_go_of_settled(
     let leaving = kept
         .reports
         .with_untracked(|rs| kept.photos.with_untracked(|ps| threads::settled(rs, ps, cutoff)));
+    if leaving.is_empty() {
+        return;
+    }
     for thread in leaving {
         let ids: Vec<ReportId> = thread.records.iter().map(|r| r.id).collect();
         let photo_ids: Vec<kuaibao_core::PhotoId> = kept
@@ -680,10 +683,14 @@ async fn let_go_of_settled(
             Ok(()) => {
                 kept.reports.update(|rs| rs.retain(|r| !ids.contains(&r.id)));
                 kept.photos.update(|ps| ps.retain(|p| !photo_ids.contains(&p.id)));
-                kept.archived.update(|n| *n += ids.len() as u32);
             }
             Err(e) => leptos::logging::warn!("cannot let a finished thread go: {e}"),
         }
+    }
+    // Counted from the store, not added up: two passes may settle the same
+    // thread at once (the second's writes change nothing).
+    if let Some(n) = log_failure(store.archived_count().await, "count the archived reports") {
+        kept.archived.set(n);
     }
 }
 

@@ -4,6 +4,13 @@
 // loads is caught too. Plain ES5 and no module: it must run in any browser
 // that can show the page. It is a file rather than inline so that the
 // server's Content-Security-Policy is one static header (script-src 'self').
+//
+// It also draws 「此浏览器无法运行快报」 where the app cannot start at all
+// (no WebAssembly, no ES modules or IndexedDB, or a wasm module the engine
+// cannot compile or link, as an old WebView without reference types): what
+// browser to use instead, and the duty office's phone and SMS, which need
+// no app (the numbers of the last login on this phone, read from its
+// IndexedDB). A blank page would tell the worker nothing.
 (function () {
 var K = 'kuaibao.crashes', P = 0, L;
 try { L = localStorage; } catch (e) {}
@@ -50,9 +57,54 @@ function say(e, f) {
   return e === undefined ? f : String(e);
 }
 function dead(kind, m) { if (!P) { P = 1; rec(kind, m); show(); } }
-function on(kind, e, f) {
-  if (typeof WebAssembly == 'object' && e instanceof WebAssembly.RuntimeError) dead(kind, say(e, f)); else rec(kind, say(e, f));
+// The session of the last login (src/store/session.rs), for its numbers.
+function numbers(done) {
+  try {
+    var o = indexedDB.open('kuaibao');
+    o.onupgradeneeded = function () { o.transaction.abort(); };
+    o.onerror = function () { done({}); };
+    o.onsuccess = function () {
+      try {
+        var g = o.result.transaction('meta').objectStore('meta').get('session');
+        g.onsuccess = function () { try { done(JSON.parse(g.result).session || {}); } catch (e) { done({}); } };
+        g.onerror = function () { done({}); };
+      } catch (e) { done({}); }
+    };
+  } catch (e) { done({}); }
 }
+function digits(n) { return String(n || '').replace(/[^\d+]/g, ''); }
+function cannot(why) {
+  if (P) return;
+  P = 1; rec('error', 'cannot start: ' + why);
+  var d = document;
+  if (!d.body) return addEventListener('DOMContentLoaded', function () { P = 0; cannot(why); });
+  numbers(function (s) {
+    var tel = digits(s.duty_phone), sms = digits(s.sms_number) || tel, o = d.createElement('div');
+    var body = '【快报】首报：类别：　地点：　发生时间：　情况：　死亡　人，受伤　人，被困　人，失踪　人。报告人：　电话：';
+    o.id = 'unsupported'; o.className = 'crash-overlay';
+    o.setAttribute('role', 'alertdialog'); o.setAttribute('aria-modal', 'true'); o.setAttribute('aria-labelledby', 'unsupported-title'); o.setAttribute('data-testid', 'unsupported');
+    o.innerHTML = '<div class="crash-box"><h2 id="unsupported-title">此浏览器无法运行快报<span lang="en">This browser cannot run Kuaibao</span></h2>' +
+      '<p>请用手机自带浏览器的较新版本，或 Chrome、Edge、Firefox、Safari（iOS 15 以上）打开本网址；微信里请点右上角「在浏览器打开」。</p>' +
+      '<p class="en" lang="en">Open this address in an up-to-date browser: Chrome, Edge, Firefox, or Safari on iOS 15 or later; in WeChat, use "Open in browser".</p>' +
+      '<p>急需报告时，不用快报也可以：</p>' +
+      (tel ? '<a class="button primary big" data-testid="unsupported-call" href="tel:' + tel + '">电话报告值班室 ' + tel + '<span lang="en">Call the duty office</span></a>' : '') +
+      (sms ? '<a class="button secondary big" data-testid="unsupported-sms" href="sms:' + sms + '?body=' + encodeURIComponent(body) + '">发短信报告<span lang="en">Report by SMS</span></a>' : '') +
+      (tel || sms ? '' : '<p data-testid="unsupported-no-number">请直接打电话给本辖区值班室。<span lang="en">Call your duty office directly.</span></p>') +
+      '</div>';
+    d.body.appendChild(o);
+  });
+}
+function on(kind, e, f) {
+  var W = typeof WebAssembly == 'object' ? WebAssembly : null;
+  if (W && (e instanceof W.CompileError || e instanceof W.LinkError)) cannot(say(e, f));
+  else if (W && e instanceof W.RuntimeError) dead(kind, say(e, f)); else rec(kind, say(e, f));
+}
+// What the app needs before anything runs: WebAssembly, ES modules (the
+// loader is one) and IndexedDB.
+var lacks = typeof WebAssembly != 'object' ? 'WebAssembly' :
+  !('noModule' in document.createElement('script')) ? 'ES modules' :
+  typeof indexedDB == 'undefined' || !indexedDB ? 'IndexedDB' : '';
+if (lacks) cannot('no ' + lacks);
 window.kuaibaoCrash = dead;
 addEventListener('error', function (v) { on('error', v.error, v.message + ' (' + v.filename + ':' + v.lineno + ':' + v.colno + ')'); });
 addEventListener('unhandledrejection', function (v) { on('rejection', v.reason, 'unhandled rejection'); });

@@ -330,17 +330,18 @@ export async function thread(server, id) {
   return res.json();
 }
 
-/** The records the phone holds, straight from IndexedDB. */
-export function phoneRecords(page) {
-  return page.evaluate(() => new Promise((resolve, reject) => {
+/** The records the phone holds, straight from IndexedDB (`store`: another
+ *  object store's, e.g. `receipts`). */
+export function phoneRecords(page, store = 'reports') {
+  return page.evaluate((store) => new Promise((resolve, reject) => {
     const open = indexedDB.open('kuaibao');
     open.onerror = () => reject(open.error);
     open.onsuccess = () => {
-      const get = open.result.transaction('reports').objectStore('reports').getAll();
+      const get = open.result.transaction(store).objectStore(store).getAll();
       get.onsuccess = () => resolve(get.result);
       get.onerror = () => reject(get.error);
     };
-  }));
+  }), store);
 }
 
 /** A TCP proxy in front of the server, standing in for a weak link. It
@@ -465,10 +466,11 @@ export async function fillHazard(page, place = '青石村堰塘东岸') {
 }
 
 /** A UUIDv7 (48 bits of Unix milliseconds, version 7, RFC 4122 variant),
- *  as the phone and the office page make record ids. */
-export function uuidv7() {
+ *  as the phone and the office page make record ids; of `at` (ms) to stand
+ *  for a record made then. */
+export function uuidv7(at = Date.now()) {
   const b = randomBytes(16);
-  let ms = BigInt(Date.now());
+  let ms = BigInt(at);
   for (let i = 5; i >= 0; i -= 1) { b[i] = Number(ms & 0xffn); ms >>= 8n; }
   b[6] = (b[6] & 0x0f) | 0x70;
   b[8] = (b[8] & 0x3f) | 0x80;

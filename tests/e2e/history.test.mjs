@@ -11,7 +11,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { startServer, openPhone, openApp, home, form, phoneRecords } from './helpers.mjs';
+import { startServer, openPhone, openApp, home, form, phoneRecords, uuidv7 } from './helpers.mjs';
 
 const SHOTS = process.env.HISTORY_SCREENSHOTS;
 const OLD_THREADS = 34;
@@ -33,18 +33,6 @@ async function shot(page, name) {
   await page.setViewportSize({ width: 360, height: 640 });
 }
 
-function receiptsOnPhone(page) {
-  return page.evaluate(() => new Promise((resolve, reject) => {
-    const open = indexedDB.open('kuaibao');
-    open.onerror = () => reject(open.error);
-    open.onsuccess = () => {
-      const get = open.result.transaction('receipts').objectStore('receipts').getAll();
-      get.onsuccess = () => resolve(get.result);
-      get.onerror = () => reject(get.error);
-    };
-  }));
-}
-
 test('a finished thread received long ago leaves the phone with its receipts; the list pages; the server gives the history back', { timeout: 120_000 }, async () => {
   const { page, context } = phone;
   await openApp(page, server.url);
@@ -57,41 +45,34 @@ test('a finished thread received long ago leaves the phone with its receipts; th
 
   // A month and more on: the 首报 was received 40 days ago, and its 终报
   // too; 34 other threads, as old, have no 终报 yet.
-  await page.evaluate(async ([first, others]) => {
+  const day = 86_400_000;
+  // Ids as the phone would have made them: the others 45 days ago, the
+  // 终报 now (written after the 首报, as a 终报 is).
+  const finalId = uuidv7();
+  const otherIds = Array.from({ length: OLD_THREADS }, (_, i) => uuidv7(Date.now() - 45 * day + i * 60_000));
+  await page.evaluate(async ([first, finalId, otherIds, receivedAt]) => {
     const db = await new Promise((res, rej) => { const o = indexedDB.open('kuaibao'); o.onsuccess = () => res(o.result); o.onerror = () => rej(o.error); });
-    const day = 86_400_000;
-    let clock = Date.now() - 45 * day;
-    const hex = (n) => Array.from(crypto.getRandomValues(new Uint8Array(n)), (b) => b.toString(16).padStart(2, '0')).join('');
-    const uuid7 = () => {
-      clock += 60_000;
-      const t = clock.toString(16).padStart(12, '0');
-      const r = hex(10);
-      return `${t.slice(0, 8)}-${t.slice(8)}-7${r.slice(0, 3)}-${((parseInt(r[3], 16) & 3) | 8).toString(16)}${r.slice(4, 7)}-${r.slice(7, 19).padEnd(12, '0')}`;
-    };
     const old = (r, id, seq) => {
-      r.status.receipt = { ...r.status.receipt, id, seq, received_at: new Date(Date.now() - 40 * day).toISOString() };
+      r.status.receipt = { ...r.status.receipt, id, seq, received_at: receivedAt };
       return r;
     };
     const tx = db.transaction('reports', 'readwrite');
     const store = tx.objectStore('reports');
     store.put(old(structuredClone(first), first.id, first.status.receipt.seq));
     const final = structuredClone(first);
-    // Written after the 首报, as a 终报 is: an id of now.
-    clock = Date.now();
-    final.id = uuid7();
-    clock = Date.now() - 45 * day;
+    final.id = finalId;
     final.thread = first.id;
     final.stage = { kind: 'final' };
     final.answers = { ...final.answers, outcome: '已处置完毕', next_steps: '持续观察' };
     store.put(old(final, final.id, 9001));
-    for (let i = 0; i < others; i++) {
+    otherIds.forEach((id, i) => {
       const c = structuredClone(first);
-      c.id = uuid7();
+      c.id = id;
       c.answers.place = `青石村${(i % 9) + 1}组 第 ${i} 处`;
       store.put(old(c, c.id, 9100 + i));
-    }
+    });
     await new Promise((res, rej) => { tx.oncomplete = res; tx.onerror = () => rej(tx.error); });
-  }, [first, OLD_THREADS]);
+  }, [first, finalId, otherIds, new Date(Date.now() - 40 * day).toISOString()]);
   await page.reload();
 
   // Settled a moment after the list is shown: the finished thread's two
@@ -104,7 +85,7 @@ test('a finished thread received long ago leaves the phone with its receipts; th
   const records = await phoneRecords(page);
   assert.equal(records.length, OLD_THREADS, 'the finished thread left, the unfinished ones stayed');
   assert.ok(!records.some((r) => r.id === first.id || r.thread === first.id));
-  const receipts = await receiptsOnPhone(page);
+  const receipts = await phoneRecords(page, 'receipts');
   assert.deepEqual(receipts.map((r) => r.id).sort(), [first.id, receipts.find((r) => r.thread === first.id)?.id].sort());
   assert.ok(receipts.every((r) => r.receipt.seq && r.receipt.received_at && r.template_id === first.template_id));
   assert.equal(receipts.find((r) => r.id === first.id).place, first.answers.place, 'the place as typed is kept');
