@@ -18,6 +18,11 @@ use crate::store::{LocalReport, Store, StoreError};
 /// budget; a small draft's write takes about 10 ms at 4× CPU throttling.)
 pub const DEBOUNCE_MS: u32 = 100;
 
+/// After a failed write (a full phone, say), the edit is written again this
+/// long after, without waiting for another keystroke: the text stays on
+/// screen and pending meanwhile, and goes in as soon as there is room.
+pub const RETRY_MS: u32 = 3_000;
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum SaveState {
     Saved,
@@ -63,16 +68,25 @@ impl Autosaver {
     /// first edit not yet written.
     pub fn edit(self: &Rc<Self>, report: LocalReport) {
         *self.pending.borrow_mut() = Some(report);
-        self.state.set(SaveState::Unsaved);
+        if !matches!(self.state.get_untracked(), SaveState::Failed(_)) {
+            self.state.set(SaveState::Unsaved);
+        }
+        self.write_in(DEBOUNCE_MS);
+    }
+
+    /// Writes the pending edit `ms` from now, unless a write is already due
+    /// (it will take this edit along). A failed write tries again
+    /// [`RETRY_MS`] later, its failure shown by `state` meanwhile.
+    fn write_in(self: &Rc<Self>, ms: u32) {
         if self.timer.borrow().is_some() {
-            // A write is already due; it will take this edit along.
             return;
         }
         let this = Rc::clone(self);
-        let timer = Timeout::new(DEBOUNCE_MS, move || {
+        let timer = Timeout::new(ms, move || {
             leptos::task::spawn_local(async move {
-                // Failures are shown by `state`; the edit stays pending.
-                let _shown_on_screen = this.flush().await;
+                if this.flush().await.is_err() {
+                    this.write_in(RETRY_MS);
+                }
             });
         });
         *self.timer.borrow_mut() = Some(timer);

@@ -6,6 +6,7 @@ mod bench;
 mod cmd;
 mod demo;
 mod error;
+mod floor;
 mod fuzz;
 mod postgres;
 mod precache;
@@ -196,6 +197,7 @@ fn build(root: &Path) -> Result<()> {
     }
     no_inline_script(&root.join("dist").join("index.html"), "/")?;
     build_office(root)?;
+    floor::check(root)?;
     println!("built {}", root.join("dist").display());
     Ok(())
 }

@@ -1,0 +1,167 @@
+//! The oldest engine the built app runs on (issue 21), checked on every
+//! `cargo xtask build`: the wasm features each built module uses (as
+//! binaryen's `wasm-opt --detect-features` lists them) and the JavaScript
+//! syntax of each shipped script (parsed by acorn at [`ECMA_VERSION`]) must
+//! stay within the floor docs/operations.md declares, so that a toolchain or
+//! dependency update cannot quietly raise it.
+//!
+//! The floor is Chromium / Android WebView 96, Safari / iOS 15 and Firefox
+//! 89: reference types (Chromium 96, Safari 15) and the loader's top-level
+//! `await` (ES2022: Chromium 89, Safari 15, Firefox 89) are the newest
+//! things the app needs.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::error::{Error, Result};
+
+/// The wasm features allowed, as `wasm-opt --print-features` names them
+/// (`bulk-memory-opt` and `call-indirect-overlong` are the parts of bulk
+/// memory and reference types that LLVM names apart).
+pub const WASM_FEATURES: [&str; 8] = [
+    "mutable-globals",
+    "nontrapping-float-to-int",
+    "bulk-memory",
+    "bulk-memory-opt",
+    "sign-ext",
+    "reference-types",
+    "call-indirect-overlong",
+    "multivalue",
+];
+
+/// The newest JavaScript syntax allowed: ES2022 (Trunk's module loader
+/// awaits at its top level).
+pub const ECMA_VERSION: u32 = 2022;
+
+/// Checks every `.wasm` and `.js` under `dist`.
+pub fn check(root: &Path) -> Result<()> {
+    let dist = root.join("dist");
+    let mut wasm = Vec::new();
+    let mut js = Vec::new();
+    files(&dist, &mut |path| match path.extension().and_then(|e| e.to_str()) {
+        Some("wasm") => wasm.push(path.to_path_buf()),
+        Some("js") => js.push(path.to_path_buf()),
+        _ => {}
+    })?;
+    if wasm.is_empty() {
+        return Err(Error::Setup(format!("no .wasm under {}: build first", dist.display())));
+    }
+    let wasm_opt = root.join("node_modules/.bin/wasm-opt");
+    for module in &wasm {
+        let out = Command::new(&wasm_opt)
+            .arg("--detect-features")
+            .arg("--print-features")
+            .arg(module)
+            .args(["-o", "/dev/null"])
+            .output()
+            .map_err(|e| Error::Setup(format!("cannot run {}: {e}", wasm_opt.display())))?;
+        let beyond = beyond_floor(&String::from_utf8_lossy(&out.stdout));
+        if !out.status.success() || !beyond.is_empty() {
+            return Err(Error::Setup(format!(
+                "{} uses wasm features beyond the declared engine floor (docs/operations.md, \"Which phones\"): {}",
+                module.display(),
+                if beyond.is_empty() {
+                    "wasm-opt could not read it".to_owned()
+                } else {
+                    beyond.join(", ")
+                }
+            )));
+        }
+    }
+    check_scripts(root, &js)?;
+    println!(
+        "ok engine floor: {} wasm modules within {} features, {} scripts within ES{ECMA_VERSION}",
+        wasm.len(),
+        WASM_FEATURES.len(),
+        js.len()
+    );
+    Ok(())
+}
+
+/// Parses each script with acorn (from the npm packages, package.json): a
+/// script passes if it parses as a module or as a classic script at the
+/// floor's version; the others are named.
+fn check_scripts(root: &Path, js: &[PathBuf]) -> Result<()> {
+    let parse = format!(
+        "import * as acorn from 'acorn'; import fs from 'node:fs'; let bad = 0;
+         for (const f of process.argv.slice(1)) {{
+           const text = fs.readFileSync(f, 'utf8'); let error = null;
+           for (const sourceType of ['module', 'script']) {{
+             try {{ acorn.parse(text, {{ ecmaVersion: {ECMA_VERSION}, sourceType }}); error = null; break; }} catch (e) {{ error = error ?? e; }}
+           }}
+           if (error) {{ bad += 1; console.error(`${{f}}: ${{error.message}}`); }}
+         }}
+         process.exit(bad ? 1 : 0);"
+    );
+    let parsed = Command::new("node")
+        .args(["--input-type=module", "-e", &parse])
+        .args(js)
+        .current_dir(root)
+        .status()
+        .map_err(|e| Error::Setup(format!("cannot run node: {e}")))?;
+    if !parsed.success() {
+        return Err(Error::Setup(format!(
+            "scripts above use JavaScript newer than ES{ECMA_VERSION}, the declared engine floor (docs/operations.md, \"Which phones\")"
+        )));
+    }
+    Ok(())
+}
+
+/// The features `wasm-opt --print-features` printed (`--enable-X` lines)
+/// that the floor does not allow.
+fn beyond_floor(printed: &str) -> Vec<String> {
+    printed
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("--enable-"))
+        .filter(|f| !WASM_FEATURES.contains(f))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Calls `each` with every file under `dir`, recursively.
+fn files(dir: &Path, each: &mut dyn FnMut(&Path)) -> Result<()> {
+    let entries = fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
+    for entry in entries {
+        let path: PathBuf = entry.map_err(|e| Error::io(dir, e))?.path();
+        if path.is_dir() {
+            files(&path, each)?;
+        } else {
+            each(&path);
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn features_beyond_the_floor_are_named_and_those_within_pass() {
+        let shipped = "--enable-mutable-globals\n--enable-sign-ext\n--enable-reference-types\n--enable-multivalue\n";
+        assert!(beyond_floor(shipped).is_empty());
+        let newer = "--enable-sign-ext\n--enable-simd\n--enable-exception-handling\n";
+        assert_eq!(beyond_floor(newer), ["simd", "exception-handling"]);
+    }
+
+    #[test]
+    fn a_script_newer_than_the_floor_is_refused() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("the checkout");
+        let dir = std::env::temp_dir().join(format!("kuaibao-floor-{}", std::process::id()));
+        fs::create_dir_all(&dir).expect("a temp dir");
+        let within = dir.join("within.js");
+        // Top-level await and a class static block: ES2022.
+        fs::write(
+            &within,
+            "class A { static { this.x = 1; } }\nawait Promise.resolve(A.x ?? 0);\n",
+        )
+        .expect("write");
+        let beyond = dir.join("beyond.js");
+        // The regular expression `v` flag: ES2024.
+        fs::write(&beyond, "export const re = /[\\p{L}--[a-z]]/v;\n").expect("write");
+        assert!(check_scripts(root, std::slice::from_ref(&within)).is_ok());
+        assert!(check_scripts(root, &[within, beyond]).is_err());
+        let _ = fs::remove_dir_all(&dir);
+    }
+}
