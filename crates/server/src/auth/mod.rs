@@ -10,7 +10,7 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use chrono::Utc;
 use kuaibao_core::account::Role;
-use kuaibao_core::protocol::{AUTHORIZATION_HEADER, BEARER};
+use kuaibao_core::wire::protocol::{AUTHORIZATION_HEADER, BEARER};
 
 use crate::db::accounts::SessionRow;
 use crate::db::audit::Actor;
@@ -44,7 +44,7 @@ impl Caller {
         if user.account.role.reads_area() {
             Scope::Area {
                 path: user.area_path.clone(),
-                legacy: user.account.role == Role::Admin && kuaibao_core::writers::is_root_path(&user.area_path),
+                legacy: user.account.role == Role::Admin && kuaibao_core::rules::writers::is_root_path(&user.area_path),
             }
         } else {
             Scope::Own {

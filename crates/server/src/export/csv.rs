@@ -8,7 +8,7 @@
 //! - The header row is in Chinese, for the people who open the file; the
 //!   columns' stable keys, for programs, are [`COLUMNS`] (in this order;
 //!   new columns are only ever added at the end).
-//! - After them, one column per figure ([`kuaibao_core::figures`]): every
+//! - After them, one column per figure ([`kuaibao_core::rules::figures`]): every
 //!   Count and Amount blank of the catalogue, headed `死亡人数（人）[dead]`
 //!   (label, unit, and the blank id a program finds it by). The same id is
 //!   the same column whatever the template or its version; a record whose
@@ -22,7 +22,7 @@
 //!   which spreadsheets show as text. A cell that is a plain number (a
 //!   negative clock offset, say) is left alone: it cannot be a formula.
 
-use kuaibao_core::figures::{self, Figure};
+use kuaibao_core::rules::figures::{self, Figure};
 use kuaibao_core::Lang;
 
 use super::{beijing_time, beijing_wall_time, position, zoned_time, ThreadRecords};

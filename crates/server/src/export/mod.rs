@@ -38,12 +38,13 @@ use axum::http::{HeaderValue, Uri};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, FixedOffset, NaiveDateTime, TimeZone, Utc};
 use kuaibao_core::account::{AreaLevel, AreaRef};
-use kuaibao_core::deadlines::RuleSet;
-use kuaibao_core::office::{Casualties, DeadlineLine, DeadlineState, Filter, ThreadSummary};
+use kuaibao_core::desk::office::{Casualties, DeadlineLine, DeadlineState, Filter, ThreadSummary};
 use kuaibao_core::report::geo_keys;
-use kuaibao_core::thread::{Judge, Received};
-use kuaibao_core::validate::beijing;
-use kuaibao_core::{catalogue, BlankKind, Report, ReportId, Template};
+use kuaibao_core::rules::catalogue;
+use kuaibao_core::rules::deadlines::RuleSet;
+use kuaibao_core::rules::thread::{Judge, Received};
+use kuaibao_core::rules::validate::beijing;
+use kuaibao_core::{BlankKind, Report, ReportId, Template};
 
 use crate::auth::Caller;
 use crate::db::exports::{self, Origin};
@@ -61,7 +62,7 @@ pub const CAP_PATH: &str = "/api/threads/{id}/cap";
 /// The printable written report of the thread of one record.
 pub const WRITTEN_PATH: &str = "/api/reports/{id}/written";
 /// The printable written report of a thread.
-pub use kuaibao_core::signing::THREAD_WRITTEN_PATH;
+pub use kuaibao_core::desk::signing::THREAD_WRITTEN_PATH;
 
 /// The default CAP `sender` (`KUAIBAO_CAP_SENDER`): a deployment names its
 /// duty office, e.g. `yjj@xh.example.gov.cn`.
@@ -133,7 +134,7 @@ fn summarise(records: &[Record], rules: &RuleSet, now: DateTime<Utc>) -> Option<
     let standings: Vec<_> = judged.iter().map(|(_, s, _)| *s).collect();
     let position = records.iter().rev().find_map(|r| position(r.report()));
     let (reporter, reporter_name) = first.origin.reporter.clone().unwrap_or_default();
-    let (theme_zh, responsible) = kuaibao_core::office::hazard_facts(first.report());
+    let (theme_zh, responsible) = kuaibao_core::desk::office::hazard_facts(first.report());
     Some(ThreadSummary {
         thread_id: first.report().thread_id(),
         template_id: first.report().template_id.clone(),
@@ -165,7 +166,7 @@ fn summarise(records: &[Record], rules: &RuleSet, now: DateTime<Utc>) -> Option<
             .collect(),
         rectify_by: judge.rectify_by(),
         rectification_overdue_days: judge.rectification_overdue(now_bj.date()),
-        major: kuaibao_core::major_hazard::of_thread(received.iter().map(|r| &r.report), now_bj.date()),
+        major: kuaibao_core::rules::major_hazard::of_thread(received.iter().map(|r| &r.report), now_bj.date()),
         finished: judge.finished(),
         lat: position.map(|(lat, _)| lat),
         lon: position.map(|(_, lon)| lon),

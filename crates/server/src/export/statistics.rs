@@ -1,6 +1,6 @@
 //! The statistics table (area × day × category) for the duty office, as
 //! JSON for the desk and as CSV for the next level up. The counting is the
-//! core's (`kuaibao_core::statistics`); here the threads in the caller's
+//! core's (`kuaibao_core::desk::statistics`); here the threads in the caller's
 //! scope are read and each is given its chain of areas.
 //!
 //! Access is the inbox's: officers and administrators, their area and
@@ -15,9 +15,9 @@ use axum::response::Response;
 use axum::Json;
 use chrono::Utc;
 use kuaibao_core::account::AreaRef;
-use kuaibao_core::office::Filter;
-use kuaibao_core::statistics::{self, Checked, StatsQuery, Table, ThreadFacts};
-use kuaibao_core::validate::beijing;
+use kuaibao_core::desk::office::Filter;
+use kuaibao_core::desk::statistics::{self, Checked, StatsQuery, Table, ThreadFacts};
+use kuaibao_core::rules::validate::beijing;
 use kuaibao_core::Report;
 
 use super::{attachment, csv, threads};
@@ -27,7 +27,7 @@ use crate::http::error::AppError;
 use crate::http::office::{area_in_scope, require_office};
 use crate::http::AppState;
 
-pub use kuaibao_core::statistics::{STATISTICS_CSV_PATH, STATISTICS_PATH};
+pub use kuaibao_core::desk::statistics::{STATISTICS_CSV_PATH, STATISTICS_PATH};
 
 /// The query from the URI, checked; 400 naming each bad field.
 fn query_of(uri: &Uri) -> Result<Checked, AppError> {

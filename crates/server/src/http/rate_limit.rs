@@ -55,7 +55,7 @@ use axum::Json;
 use chrono::Utc;
 use kuaibao_core::account::MAX_USERNAME_CHARS;
 use kuaibao_core::photo::tus;
-use kuaibao_core::protocol::{ApiError, ApiErrorCode};
+use kuaibao_core::wire::protocol::{ApiError, ApiErrorCode};
 
 use super::error::AppError;
 use super::API_BODY_LIMIT;
