@@ -5,8 +5,7 @@ use kuaibao_core::desk::office::FollowUpRequest;
 use std::rc::Rc;
 
 use kuaibao_core::account::LoginRequest;
-use kuaibao_core::rules::validate;
-use kuaibao_core::{Lang, ReportId, Stage, Template, Text};
+use kuaibao_core::{FieldError, Lang, ReportId, Stage, Template, Text};
 use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
 
@@ -287,7 +286,7 @@ impl AppState {
             .with_untracked(|c| session::server_now_ms(platform::now_ms(), c.as_ref()));
         chrono::DateTime::from_timestamp_millis(ms as i64)
             .map(|t| {
-                crate::timefmt::ymd_t_hm(&t.with_timezone(&kuaibao_core::rules::validate::beijing()).naive_local())
+                crate::timefmt::ymd_t_hm(&t.with_timezone(&kuaibao_core::wire::timestamp::beijing()).naive_local())
             })
             .unwrap_or_default()
     }
@@ -439,7 +438,7 @@ impl AppState {
 
     /// Submits a draft if every blank is acceptable; otherwise returns the
     /// errors to show. The report then waits in the outbox.
-    pub async fn submit(&self, report: LocalReport) -> Result<(), Vec<validate::FieldError>> {
+    pub async fn submit(&self, report: LocalReport) -> Result<(), Vec<FieldError>> {
         self.file(report).await?;
         Route::Home.go();
         Ok(())
@@ -447,7 +446,7 @@ impl AppState {
 
     /// Submits a record where the user is: checked as the server will,
     /// stamped with its writing time and the clock offset, stored, sent.
-    async fn file(&self, mut report: LocalReport) -> Result<(), Vec<validate::FieldError>> {
+    async fn file(&self, mut report: LocalReport) -> Result<(), Vec<FieldError>> {
         let Some(template) = report.template() else {
             return Err(Vec::new());
         };
@@ -734,10 +733,10 @@ fn on_window(event: &str, f: impl Fn() + 'static) {
 /// The error at a draft's blank that is still taking files in (`adding`,
 /// as [`AppState::adding`] holds them), if one is: submitted now, the report
 /// would go without them.
-pub fn still_adding(adding: &[(ReportId, &'static str)], report_id: ReportId) -> Option<validate::FieldError> {
+pub fn still_adding(adding: &[(ReportId, &'static str)], report_id: ReportId) -> Option<FieldError> {
     let &(_, blank) = adding.iter().find(|(r, _)| *r == report_id)?;
     let text = words::STILL_ADDING;
-    Some(validate::FieldError::new(
+    Some(FieldError::new(
         blank,
         kuaibao_core::ErrorCode::PhotosMissing,
         text.get(Lang::Zh),

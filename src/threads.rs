@@ -9,9 +9,9 @@ use kuaibao_core::desk::office::FollowUpRequest;
 use kuaibao_core::rules::deadlines::{Due, RuleSet, Standing};
 use kuaibao_core::rules::stage::ThreadKind;
 use kuaibao_core::rules::thread::{Judge, StageRecord};
-use kuaibao_core::rules::validate::beijing;
 use kuaibao_core::rules::{catalogue, grading};
 use kuaibao_core::sort::insertion_sort;
+use kuaibao_core::wire::timestamp::beijing;
 use kuaibao_core::{Answers, Family, Grade, GradeDecision, ReportId, Stage, Template};
 
 use crate::store::{LocalPhoto, LocalReport, Status, Upload};

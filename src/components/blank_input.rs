@@ -1,6 +1,6 @@
 use kuaibao_core::report::geo_keys;
 use kuaibao_core::rules::template::ChoiceOption;
-use kuaibao_core::rules::validate::beijing;
+use kuaibao_core::wire::timestamp::beijing;
 use kuaibao_core::{Answers, Blank, BlankKind, FieldError, ReportId, Stage, Text};
 use leptos::prelude::*;
 

@@ -35,7 +35,7 @@ mod statistics;
 pub use app::OfficeApp;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
-use kuaibao_core::rules::validate::beijing;
+use kuaibao_core::wire::timestamp::beijing;
 
 /// A server time in Beijing time, to the second.
 pub fn bj(t: DateTime<Utc>) -> String {

@@ -1,7 +1,7 @@
 use kuaibao_core::account::Role;
 use kuaibao_core::rules::deadlines::Standing;
 use kuaibao_core::rules::stage::ThreadKind;
-use kuaibao_core::rules::validate::beijing;
+use kuaibao_core::wire::timestamp::beijing;
 use kuaibao_core::{ErrorCode, Family, FieldError, ReportId, Stage, Template};
 use leptos::prelude::*;
 

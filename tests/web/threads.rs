@@ -121,7 +121,7 @@ fn flood_thread(more: &[kuaibao_core::Stage]) -> kuaibao::threads::Thread {
 #[wasm_bindgen_test]
 fn a_natural_disaster_offers_today_s_daily_report_until_it_is_filed_and_none_after_the_verified_report() {
     use kuaibao_core::account::Role;
-    use kuaibao_core::rules::validate::beijing;
+    use kuaibao_core::wire::timestamp::beijing;
     use kuaibao_core::Stage;
     let today = kuaibao::platform::now_local().with_timezone(&beijing()).date_naive();
     let daily = Stage::Daily { date: today };

@@ -7,8 +7,8 @@ use kuaibao_core::desk::signing::{may_sign, Sign, SignRefusal, MAX_RECIPIENT_CHA
 use kuaibao_core::desk::statistics::{fixed, fixed_text, tabulate, value_of, Checked, ThreadFacts};
 use kuaibao_core::rules::catalogue::GENERAL_INCIDENT;
 use kuaibao_core::rules::examples;
-use kuaibao_core::rules::validate::parse_date;
 use kuaibao_core::rules::writers::{Holder, Writer};
+use kuaibao_core::wire::timestamp::parse_date;
 use kuaibao_core::{ReportId, Stage};
 use wasm_bindgen_test::wasm_bindgen_test;
 

@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::rules::validate::{ErrorCode, FieldError};
+use crate::wire::error::{ErrorCode, FieldError};
 
 /// What an account may do.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -26,6 +26,7 @@ pub use report::{Answers, Report};
 pub use rules::grading::{Grade, GradeDecision};
 pub use rules::stage::Stage;
 pub use rules::template::{Blank, BlankKind, Family, Need, Piece, Template};
-pub use rules::validate::{validate, ErrorCode, FieldError};
+pub use rules::validate::validate;
 pub use text::{Lang, Text};
+pub use wire::error::{ErrorCode, FieldError};
 pub use wire::ids::{PhotoId, ReportId};

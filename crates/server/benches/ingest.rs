@@ -22,8 +22,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use chrono::{TimeDelta, Utc};
 use kuaibao_core::rules::catalogue::GENERAL_INCIDENT;
-use kuaibao_core::rules::validate::beijing;
 use kuaibao_core::wire::protocol::{SESSION_PATH, SUBMIT_REPORT_PATH};
+use kuaibao_core::wire::timestamp::beijing;
 use kuaibao_core::{Report, ReportId, Stage};
 use kuaibao_server::db;
 use reqwest::{Client, StatusCode};

@@ -67,7 +67,7 @@ pub fn ListExports(
     query: Signal<String>,
 ) -> impl IntoView {
     let stamp = chrono::Utc::now()
-        .with_timezone(&kuaibao_core::rules::validate::beijing())
+        .with_timezone(&kuaibao_core::wire::timestamp::beijing())
         .format("%Y%m%d-%H%M")
         .to_string();
     view! {

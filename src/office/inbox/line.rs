@@ -5,7 +5,7 @@
 use chrono::{DateTime, TimeZone, Utc};
 use kuaibao_core::desk::office::ThreadSummary;
 use kuaibao_core::desk::{ago_words, deadline_key, deadline_words, most_pressing};
-use kuaibao_core::rules::validate::beijing;
+use kuaibao_core::wire::timestamp::beijing;
 use kuaibao_core::Lang;
 use leptos::prelude::*;
 

@@ -127,7 +127,7 @@ fn ThreadView(
     let call_start = kuaibao_core::rules::calls::CallForm {
         called_at: chrono::DateTime::from_timestamp_millis(crate::platform::now_ms() as i64)
             .map(|t| {
-                t.with_timezone(&kuaibao_core::rules::validate::beijing())
+                t.with_timezone(&kuaibao_core::wire::timestamp::beijing())
                     .format("%Y-%m-%dT%H:%M")
                     .to_string()
             })

@@ -5,7 +5,7 @@
 use kuaibao_core::desk::written::fill_report;
 use kuaibao_core::desk::{changes_between, offset_words};
 use kuaibao_core::rules::stage::ThreadKind;
-use kuaibao_core::rules::validate::parse_datetime;
+use kuaibao_core::wire::timestamp::parse_datetime;
 use kuaibao_core::{Lang, Report, ReportId};
 use leptos::prelude::*;
 

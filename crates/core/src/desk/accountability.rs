@@ -20,7 +20,7 @@ use crate::rules::catalogue;
 use crate::rules::deadlines::Obligation;
 #[cfg(doc)]
 use crate::rules::major_hazard::MAJOR_WARN_DAYS;
-use crate::rules::validate::beijing;
+use crate::wire::timestamp::beijing;
 use crate::{Family, ReportId};
 
 /// `GET`: the ledger as JSON.
@@ -263,7 +263,7 @@ mod tests {
     use crate::account::AreaLevel;
     use crate::desk::office::{DeadlineLine, FollowUpRequest, MetBy};
     use crate::rules::deadlines::Jurisdiction;
-    use crate::rules::validate::parse_datetime;
+    use crate::wire::timestamp::parse_datetime;
     use crate::Stage;
     use uuid::Uuid;
 

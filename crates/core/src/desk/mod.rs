@@ -25,7 +25,8 @@ use crate::desk::office::{DeadlineLine, DeadlineState, Filter, DUE_SOON_SECONDS}
 use crate::desk::written::answer_text;
 use crate::rules::catalogue;
 use crate::rules::deadlines::span_text;
-use crate::rules::validate::{beijing, parse_datetime};
+use crate::wire::page::percent_encode;
+use crate::wire::timestamp::{beijing, parse_datetime};
 use crate::{FieldError, Lang, Report, Text};
 
 /// One answer that differs from the previous stage's.
@@ -281,7 +282,10 @@ pub fn query_string(filter: &Filter) -> String {
     ];
     let parts: Vec<String> = pairs
         .into_iter()
-        .filter_map(|(k, v)| v.filter(|v| !v.is_empty()).map(|v| format!("{k}={}", encode(&v))))
+        .filter_map(|(k, v)| {
+            v.filter(|v| !v.is_empty())
+                .map(|v| format!("{k}={}", percent_encode(&v)))
+        })
         .collect();
     if parts.is_empty() {
         String::new()
@@ -302,18 +306,6 @@ pub fn parse_query(query: &str) -> Vec<(String, String)> {
             (decode(k), decode(v))
         })
         .collect()
-}
-
-/// Percent-encoding of a query value (a time's `+` too).
-pub(crate) fn encode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for &b in text.as_bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b':' => out.push(b as char),
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
 }
 
 fn decode(text: &str) -> String {

@@ -11,7 +11,7 @@ use crate::account::AreaRef;
 use crate::rules::deadlines::{Due, Jurisdiction, Obligation, Standing};
 use crate::rules::grading::Grade;
 use crate::rules::stage::Stage;
-use crate::rules::validate::{ErrorCode, FieldError};
+use crate::wire::error::{ErrorCode, FieldError};
 use crate::wire::ids::ReportId;
 
 /// `GET` with a [`Filter`] as query: the [`Inbox`] of the caller's area and
@@ -968,7 +968,7 @@ mod tests {
         let national = crate::rules::deadlines::RuleSet::national();
         let due = Due {
             rule: &national.rules[0],
-            at: crate::rules::validate::parse_datetime("2026-07-01T08:10").expect("time"),
+            at: crate::wire::timestamp::parse_datetime("2026-07-01T08:10").expect("time"),
             from: None,
         };
         let line = DeadlineLine::of(&due, Standing::Left { seconds: 120 });

@@ -13,9 +13,9 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::rules::validate::{ErrorCode, FieldError};
 use crate::rules::writers::{self, Holder, Writer};
 use crate::text::Text;
+use crate::wire::error::{ErrorCode, FieldError};
 use crate::wire::ids::ReportId;
 
 /// `POST` a [`Sign`] for the thread `{id}`: 201 and the stored

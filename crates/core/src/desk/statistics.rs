@@ -36,7 +36,8 @@ use crate::account::{AreaLevel, AreaRef};
 use crate::report::Report;
 use crate::rules::figures::{self, Figure};
 use crate::rules::thread::Judge;
-use crate::rules::validate::{parse_date, ErrorCode, FieldError};
+use crate::wire::error::{ErrorCode, FieldError};
+use crate::wire::timestamp::parse_date;
 use crate::Family;
 
 /// `GET` with a [`StatsQuery`]: the [`Table`] of the caller's area and
@@ -199,7 +200,7 @@ impl StatsQuery {
             .zip(STATS_KEYS)
             .filter_map(|(value, key)| {
                 let value = value.as_deref().map(str::trim).filter(|v| !v.is_empty())?;
-                Some(format!("{key}={}", crate::desk::encode(value)))
+                Some(format!("{key}={}", crate::wire::page::percent_encode(value)))
             })
             .collect();
         if parts.is_empty() {

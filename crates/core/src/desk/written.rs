@@ -11,8 +11,8 @@
 use crate::photo::PhotoRef;
 use crate::report::{geo_keys, Answers, Report};
 use crate::rules::template::{Blank, BlankKind, Piece, Template};
-use crate::rules::validate::parse_datetime;
 use crate::text::Lang;
+use crate::wire::timestamp::parse_datetime;
 
 /// What an unanswered blank reads as: a visible gap to be filled in later,
 /// as on a paper form.

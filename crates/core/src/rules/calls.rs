@@ -154,7 +154,7 @@ mod tests {
         assert_eq!(answers.get("reporter").map(String::as_str), Some("李秀英"));
         assert_eq!(answers.get("office_number").map(String::as_str), Some("0731-1234567"));
         assert_eq!(answers.get("place"), None);
-        let now = crate::rules::validate::parse_datetime("2026-11-23T09:42").expect("time");
+        let now = crate::wire::timestamp::parse_datetime("2026-11-23T09:42").expect("time");
         let call = crate::rules::catalogue::call();
         assert_eq!(validate_answers(call, &answers, Stage::Call { n: 1 }, now), vec![]);
         // Before the 首报 names anyone, the call is still valid.

@@ -9,7 +9,7 @@ use chrono::{DateTime, FixedOffset, Utc};
 use crate::photo::PhotoRef;
 use crate::rules::catalogue::HAZARD_CLOSED;
 use crate::rules::evidence;
-use crate::rules::validate::beijing;
+use crate::wire::timestamp::beijing;
 use crate::{Answers, FieldError, Lang, Report, ReportId, Stage};
 
 /// The text blanks of the closing record the form shows, in the template's

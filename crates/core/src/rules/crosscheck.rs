@@ -9,10 +9,11 @@
 //! 1 is judged as it was when it was written (it may sit in a phone's
 //! outbox for days), never by rules added since.
 
-use crate::report::Answers;
+use crate::report::answers::Answers;
 use crate::rules::catalogue::common::HOUSE_PAIRS;
 use crate::rules::template::{Blank, Template};
-use crate::rules::validate::{parse_datetime, ErrorCode, FieldError};
+use crate::wire::error::{ErrorCode, FieldError};
+use crate::wire::timestamp::parse_datetime;
 
 /// The first template version these checks apply to.
 pub const FROM_VERSION: u32 = 2;

@@ -17,7 +17,15 @@ use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 
 use crate::rules::stage::{Stage, ThreadKind};
 use crate::rules::thread::{Judge, StageRecord};
-use crate::rules::validate::beijing;
+use crate::wire::timestamp::beijing;
+
+impl<R: StageRecord> Judge<'_, R> {
+    /// The day the next daily report of a natural disaster should cover,
+    /// if one is owed at `now` (see [`next_daily`]).
+    pub fn next_daily(&self, now: NaiveDateTime) -> Option<NaiveDate> {
+        next_daily(self, now)
+    }
+}
 
 /// When the daily report of `day` falls due under the national rule:
 /// 09:00 the next day, Beijing time.
@@ -83,7 +91,7 @@ mod tests {
     use crate::rules::deadlines::{RuleSet, Standing};
     use crate::rules::examples;
     use crate::rules::thread::Received;
-    use crate::rules::validate::parse_datetime;
+    use crate::wire::timestamp::parse_datetime;
     use chrono::TimeZone;
 
     fn t(s: &str) -> NaiveDateTime {
@@ -91,7 +99,7 @@ mod tests {
     }
 
     fn day(s: &str) -> NaiveDate {
-        crate::rules::validate::parse_date(s).expect("test day")
+        crate::wire::timestamp::parse_date(s).expect("test day")
     }
 
     /// A record of a flood (version 2) thread, or its daily report, written

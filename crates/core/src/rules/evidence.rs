@@ -33,7 +33,8 @@ use crate::report::Report;
 use crate::rules::grading::{self, Grade};
 use crate::rules::stage::Stage;
 use crate::rules::template::{BlankKind, Family, Template};
-use crate::rules::validate::{self, ErrorCode, FieldError};
+use crate::rules::validate;
+use crate::wire::error::{ErrorCode, FieldError};
 
 /// Photos needed once an emergency response is launched.
 pub const PHOTOS_WITH_RESPONSE: usize = 3;

@@ -18,7 +18,8 @@ use crate::report::{geo_keys, Answers, Report};
 use crate::rules::catalogue;
 use crate::rules::stage::Stage;
 use crate::rules::template::{Blank, BlankKind, Family, Need, Template};
-use crate::rules::validate::{self, ErrorCode};
+use crate::rules::validate;
+use crate::wire::error::ErrorCode;
 use crate::wire::ids::ReportId;
 
 /// When every example report was written, 19 minutes after the example event.

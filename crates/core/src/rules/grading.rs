@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::report::Answers;
+use crate::report::answers::Answers;
 use crate::rules::template::Template;
 use crate::text::{Lang, Text};
 

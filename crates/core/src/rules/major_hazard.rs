@@ -19,7 +19,8 @@ use serde::{Deserialize, Serialize};
 use crate::report::{Answers, Report};
 use crate::rules::stage::Stage;
 use crate::rules::template::Template;
-use crate::rules::validate::{parse_date, ErrorCode, FieldError};
+use crate::wire::error::{ErrorCode, FieldError};
+use crate::wire::timestamp::parse_date;
 
 /// The yes/no blank: 是否重大隐患.
 pub const MAJOR: &str = "major";

@@ -10,7 +10,8 @@ use crate::account::Account;
 use crate::report::answers::Answers;
 use crate::rules::catalogue::common::{PHONE, REPORTER, REPORTER_POST, REPORTER_UNIT};
 use crate::rules::template::{Blank, Template};
-use crate::rules::validate::{check_value, FieldError};
+use crate::rules::validate::check_value;
+use crate::wire::error::FieldError;
 
 /// The profile's blanks and the values for each: name, phone, unit, post.
 fn fields(values: [&str; 4]) -> [(&'static Blank, &str); 4] {
@@ -72,7 +73,7 @@ mod tests {
     use super::*;
     use crate::account::{AreaLevel, AreaRef, Role};
     use crate::rules::catalogue::{self, GENERAL_INCIDENT, HAZARD};
-    use crate::rules::validate::ErrorCode;
+    use crate::wire::error::ErrorCode;
 
     fn account(name: &str, phone: &str, unit: &str, post: &str) -> Account {
         Account {

@@ -70,7 +70,7 @@ impl TryFrom<StageFields> for Stage {
                 n: f.n.ok_or("missing field `n`")?,
             },
             "daily" => Stage::Daily {
-                date: crate::rules::validate::parse_date(f.date.as_deref().ok_or("missing field `date`")?)
+                date: crate::wire::timestamp::parse_date(f.date.as_deref().ok_or("missing field `date`")?)
                     .ok_or("`date` is not a YYYY-MM-DD day")?,
             },
             _ => return Err("unknown stage `kind`"),
@@ -143,41 +143,14 @@ impl Stage {
 }
 
 /// What kind of thread a record belongs to, as far as naming its stages
-/// goes (from the family of the thread's first template).
+/// goes (from the family of the thread's first template: `ThreadKind::of`
+/// is the template's word on it, `ThreadKind::of_template_id` the
+/// catalogue's).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ThreadKind {
     Incident,
     NaturalDisaster,
     Hazard,
-}
-
-impl ThreadKind {
-    /// The kind of a thread begun with template `id` (any version), as the
-    /// desk knows it from a thread's summary.
-    pub fn of_template_id(id: &str, hazard: bool) -> ThreadKind {
-        match crate::rules::catalogue::all().find(|t| t.id == id) {
-            Some(t) => ThreadKind::of(t.family),
-            None if hazard => ThreadKind::Hazard,
-            None => ThreadKind::Incident,
-        }
-    }
-
-    pub fn of(family: crate::rules::template::Family) -> ThreadKind {
-        // Every version of a template has the same kind of family.
-        match family {
-            crate::rules::template::Family::Incident {
-                natural_disaster: true, ..
-            } => ThreadKind::NaturalDisaster,
-            crate::rules::template::Family::Incident { .. } => ThreadKind::Incident,
-            // Filed only in natural-disaster threads.
-            crate::rules::template::Family::DailyReport => ThreadKind::NaturalDisaster,
-            // A call is filed in an incident's thread, and never begins one.
-            crate::rules::template::Family::Call => ThreadKind::Incident,
-            crate::rules::template::Family::Hazard | crate::rules::template::Family::HazardStep { .. } => {
-                ThreadKind::Hazard
-            }
-        }
-    }
 }
 
 /// A stage's name on screen; follow-ups are numbered in words, 续报一, 续报二…

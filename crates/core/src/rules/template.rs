@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::report::answers::Answers;
 use crate::rules::grading::GradingRule;
-use crate::rules::stage::Stage;
+use crate::rules::stage::{Stage, ThreadKind};
 use crate::text::{Lang, Text};
 
 /// What a blank accepts; the renderer picks the input from it and the
@@ -312,6 +312,23 @@ fn clause_end(words: &str) -> usize {
 /// and their answer is under their own id.
 fn answered(blank: &Blank, answers: &Answers) -> bool {
     answers.get(blank.id).is_some_and(|v| !v.trim().is_empty())
+}
+
+impl ThreadKind {
+    pub fn of(family: Family) -> ThreadKind {
+        // Every version of a template has the same kind of family.
+        match family {
+            Family::Incident {
+                natural_disaster: true, ..
+            } => ThreadKind::NaturalDisaster,
+            Family::Incident { .. } => ThreadKind::Incident,
+            // Filed only in natural-disaster threads.
+            Family::DailyReport => ThreadKind::NaturalDisaster,
+            // A call is filed in an incident's thread, and never begins one.
+            Family::Call => ThreadKind::Incident,
+            Family::Hazard | Family::HazardStep { .. } => ThreadKind::Hazard,
+        }
+    }
 }
 
 #[cfg(test)]

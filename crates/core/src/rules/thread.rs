@@ -6,10 +6,9 @@
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, TimeDelta, Utc};
 
 use crate::rules::deadlines::{self, Deliveries, Delivery, Due, Event, Forwarded, RuleSet, Standing};
-use crate::rules::disaster;
 use crate::rules::stage::ThreadKind;
-use crate::rules::validate::{beijing, parse_date, parse_datetime};
 use crate::rules::{catalogue, grading};
+use crate::wire::timestamp::{beijing, parse_date, parse_datetime};
 use crate::{Answers, Family, Grade, GradeDecision, Report, Stage, Template};
 
 /// One record of a thread, as far as judging the thread needs it.
@@ -314,12 +313,6 @@ impl<'a, R: StageRecord> Judge<'a, R> {
     /// natural disaster's).
     pub fn kind(&self) -> Option<ThreadKind> {
         Some(ThreadKind::of(self.template()?.family))
-    }
-
-    /// The day the next daily report of a natural disaster should cover,
-    /// if one is owed at `now` (see `disaster`).
-    pub fn next_daily(&self, now: NaiveDateTime) -> Option<NaiveDate> {
-        disaster::next_daily(self, now)
     }
 
     /// A hazard's rectification deadline, as found.

@@ -1,8 +1,7 @@
 //! Validation of answers against their template. The phone runs it at every
 //! blank as the user types; the server runs it again on arrival.
 
-use chrono::{FixedOffset, NaiveDate, NaiveDateTime, TimeDelta};
-use serde::{Deserialize, Serialize};
+use chrono::{NaiveDateTime, TimeDelta};
 
 use crate::photo;
 use crate::report::{geo_keys, Answers, Report};
@@ -10,113 +9,8 @@ use crate::rules::catalogue;
 use crate::rules::grading;
 use crate::rules::stage::Stage;
 use crate::rules::template::{BlankKind, Family, Template};
-
-/// Why one blank is not acceptable.
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ErrorCode {
-    Required,
-    NotAWholeNumber,
-    NotANumber,
-    OutOfRange,
-    TooLong,
-    BadDateTime,
-    InFuture,
-    BadCoordinate,
-    IncompleteCoordinate,
-    UnknownOption,
-    BadPhone,
-    UnknownField,
-    UnknownTemplate,
-    BadId,
-    BadDate,
-    TooManyDecimals,
-    /// The template cannot be filed at this stage (a hazard's 续报, say).
-    StageNotAllowed,
-    /// A first record names another thread, or a later one names none.
-    BadThread,
-    /// The suggested grade is not what the figures give.
-    GradeMismatch,
-    /// A grade other than the suggestion needs a reason.
-    ReasonRequired,
-    /// Fewer photos than the blank asks for.
-    PhotosMissing,
-    /// A photo entry that cannot be right (bad digest, size, type, blank).
-    BadPhoto,
-    /// The sender may not write this record there (another's thread, a
-    /// hazard's closing by a reporter): see `writers`.
-    NotPermitted,
-    /// Two blanks contradict each other (more seriously injured than
-    /// injured, known before it happened): see `crosscheck`. Both carry it.
-    Inconsistent,
-    /// A text message cut short or changed on the way (see `sms`).
-    Garbled,
-}
-
-crate::coded!(ErrorCode {
-    Required = "required",
-    NotAWholeNumber = "not_a_whole_number",
-    NotANumber = "not_a_number",
-    OutOfRange = "out_of_range",
-    TooLong = "too_long",
-    BadDateTime = "bad_date_time",
-    InFuture = "in_future",
-    BadCoordinate = "bad_coordinate",
-    IncompleteCoordinate = "incomplete_coordinate",
-    UnknownOption = "unknown_option",
-    BadPhone = "bad_phone",
-    UnknownField = "unknown_field",
-    UnknownTemplate = "unknown_template",
-    BadId = "bad_id",
-    BadDate = "bad_date",
-    TooManyDecimals = "too_many_decimals",
-    StageNotAllowed = "stage_not_allowed",
-    BadThread = "bad_thread",
-    GradeMismatch = "grade_mismatch",
-    ReasonRequired = "reason_required",
-    PhotosMissing = "photos_missing",
-    BadPhoto = "bad_photo",
-    NotPermitted = "not_permitted",
-    Inconsistent = "inconsistent",
-    Garbled = "garbled",
-});
-
-/// One bad blank: which, why, and a sentence for people in both languages.
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FieldError {
-    /// The blank id (or `template_id`, `id` for the record itself).
-    pub field: String,
-    pub code: ErrorCode,
-    #[serde(rename = "message_zh")]
-    pub zh: String,
-    #[serde(rename = "message_en")]
-    pub en: String,
-}
-
-impl FieldError {
-    pub fn new(field: &str, code: ErrorCode, zh: impl Into<String>, en: impl Into<String>) -> Self {
-        FieldError {
-            field: field.to_owned(),
-            code,
-            zh: zh.into(),
-            en: en.into(),
-        }
-    }
-
-    pub fn message(&self, lang: crate::Lang) -> &str {
-        match lang {
-            crate::Lang::Zh => &self.zh,
-            crate::Lang::En => &self.en,
-        }
-    }
-}
-
-/// Beijing time: event times are typed as Beijing wall-clock time.
-pub fn beijing() -> FixedOffset {
-    FixedOffset::east_opt(8 * 3600).expect("+08:00 is a valid offset")
-}
+use crate::wire::error::{ErrorCode, FieldError};
+use crate::wire::timestamp::{beijing, parse_date, parse_datetime};
 
 /// How far ahead of the writing time an event time may lie before we call it
 /// a typo: phone clocks drift and people round up.
@@ -391,44 +285,6 @@ fn required_error(field: &str, label: crate::Text) -> FieldError {
     )
 }
 
-/// Parses an event time as typed by `<input type="datetime-local">`:
-/// `2026-11-23T09:41`, or with seconds, `2026-11-23T09:41:30`.
-pub fn parse_datetime(value: &str) -> Option<NaiveDateTime> {
-    let (date, time) = value.split_once('T')?;
-    let mut parts = time.split(':');
-    let hour = two_digits(parts.next()?)?;
-    let minute = two_digits(parts.next()?)?;
-    let second = parts.next().map_or(Some(0), two_digits)?;
-    if parts.next().is_some() {
-        return None;
-    }
-    parse_date(date)?.and_hms_opt(hour, minute, second)
-}
-
-/// Parses a day as typed by `<input type="date">`: `2026-11-30`.
-///
-/// Both parsers are written out rather than done by chrono's `%Y-%m-%d`
-/// format interpreter, which would be the largest part of chrono in the
-/// phone's download.
-pub fn parse_date(value: &str) -> Option<NaiveDate> {
-    let mut parts = value.split('-');
-    let year = parts.next().filter(|y| y.len() == 4)?;
-    let year = year.bytes().all(|b| b.is_ascii_digit()).then(|| year.parse().ok())??;
-    let month = two_digits(parts.next()?)?;
-    let day = two_digits(parts.next()?)?;
-    if parts.next().is_some() {
-        return None;
-    }
-    NaiveDate::from_ymd_opt(year, month, day)
-}
-
-fn two_digits(s: &str) -> Option<u32> {
-    match s.as_bytes() {
-        [a @ b'0'..=b'9', b @ b'0'..=b'9'] => Some(u32::from(a - b'0') * 10 + u32::from(b - b'0')),
-        _ => None,
-    }
-}
-
 pub(crate) fn check_value(
     field: &str,
     label: crate::Text,
@@ -572,7 +428,7 @@ mod tests {
     use super::*;
     use crate::rules::catalogue::GENERAL_INCIDENT;
     use crate::wire::ids::ReportId;
-    use chrono::DateTime;
+    use chrono::{DateTime, NaiveDate};
 
     fn now() -> NaiveDateTime {
         parse_datetime("2026-11-23T10:00").expect("fixed time parses")

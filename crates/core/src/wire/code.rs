@@ -44,7 +44,7 @@ macro_rules! coded {
 mod tests {
     use crate::account::{AreaLevel, Role};
     use crate::rules::grading::Grade;
-    use crate::rules::validate::ErrorCode;
+    use crate::wire::error::ErrorCode;
     use crate::wire::protocol::ApiErrorCode;
     use serde::de::DeserializeOwned;
     use serde::Serialize;

@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::rules::validate::{ErrorCode, FieldError};
+use crate::wire::error::{ErrorCode, FieldError};
 
 /// `POST` a [`CrashReport`] (any logged-in account): 201 stored, 200 stored
 /// before. `GET` (administrators): the [`CrashList`] of their area.

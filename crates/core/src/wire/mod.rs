@@ -10,6 +10,7 @@
 
 pub mod code;
 pub mod crash;
+pub mod error;
 pub mod ids;
 pub mod json;
 pub mod page;

@@ -6,7 +6,7 @@
 //! header (RFC 8288); none means the list is done. The cursor is opaque
 //! to clients: they follow the link rather than build it.
 
-use crate::rules::validate::{ErrorCode, FieldError};
+use crate::wire::error::{ErrorCode, FieldError};
 
 /// A page's rows unless `limit` says otherwise.
 pub const DEFAULT_LIMIT: u32 = 100;
@@ -135,7 +135,7 @@ impl PageQuery {
     pub fn next_link(&self, path: &str, rest: &[(String, String)], last: i64) -> String {
         let kept: String = rest
             .iter()
-            .map(|(k, v)| format!("{}={}&", crate::desk::encode(k), crate::desk::encode(v)))
+            .map(|(k, v)| format!("{}={}&", percent_encode(k), percent_encode(v)))
             .collect();
         format!("<{path}?{kept}{}>; rel=\"next\"", self.next_after(last))
     }
@@ -175,6 +175,18 @@ pub fn decode(cursor: &str) -> Option<i64> {
     let n = i64::from_str_radix(digits, 36).ok()?;
     let key = if negative { -n } else { n };
     (encode(key) == cursor).then_some(key)
+}
+
+/// Percent-encoding of a query value (a time's `+` too).
+pub(crate) fn percent_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for &b in text.as_bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b':' => out.push(b as char),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
 }
 
 #[cfg(test)]

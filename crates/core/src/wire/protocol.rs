@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::rules::validate::FieldError;
+use crate::wire::error::FieldError;
 use crate::wire::ids::ReportId;
 
 /// `GET`: 200 when the server is ready.

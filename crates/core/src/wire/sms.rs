@@ -26,7 +26,7 @@ use crate::rules::catalogue;
 use crate::rules::grading::{Grade, GradeDecision};
 use crate::rules::stage::Stage;
 use crate::rules::template::{BlankKind, ChoiceOption};
-use crate::rules::validate::{ErrorCode, FieldError};
+use crate::wire::error::{ErrorCode, FieldError};
 use crate::wire::ids::ReportId;
 use crate::wire::timestamp;
 use crate::Answers;

@@ -8,10 +8,58 @@
 //! without chrono's `Display` machinery. The server keeps chrono's reader and
 //! writer (the fields say `cfg_attr(target_arch = "wasm32", …)`); the tests
 //! check both read and write the same text as chrono.
+//!
+//! Also Beijing time itself ([`beijing`]) and the date and time blanks as
+//! `<input type="date">` and `datetime-local` type them ([`parse_date`],
+//! [`parse_datetime`]), which the validator, the thread's deadlines and the
+//! readers above share.
 
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime, Timelike, Utc};
 use serde::de::Deserializer;
 use serde::ser::Serializer;
+
+/// Beijing time: event times are typed as Beijing wall-clock time.
+pub fn beijing() -> FixedOffset {
+    FixedOffset::east_opt(8 * 3600).expect("+08:00 is a valid offset")
+}
+
+/// Parses an event time as typed by `<input type="datetime-local">`:
+/// `2026-11-23T09:41`, or with seconds, `2026-11-23T09:41:30`.
+pub fn parse_datetime(value: &str) -> Option<NaiveDateTime> {
+    let (date, time) = value.split_once('T')?;
+    let mut parts = time.split(':');
+    let hour = two_typed_digits(parts.next()?)?;
+    let minute = two_typed_digits(parts.next()?)?;
+    let second = parts.next().map_or(Some(0), two_typed_digits)?;
+    if parts.next().is_some() {
+        return None;
+    }
+    parse_date(date)?.and_hms_opt(hour, minute, second)
+}
+
+/// Parses a day as typed by `<input type="date">`: `2026-11-30`.
+///
+/// Both parsers are written out rather than done by chrono's `%Y-%m-%d`
+/// format interpreter, which would be the largest part of chrono in the
+/// phone's download.
+pub fn parse_date(value: &str) -> Option<NaiveDate> {
+    let mut parts = value.split('-');
+    let year = parts.next().filter(|y| y.len() == 4)?;
+    let year = year.bytes().all(|b| b.is_ascii_digit()).then(|| year.parse().ok())??;
+    let month = two_typed_digits(parts.next()?)?;
+    let day = two_typed_digits(parts.next()?)?;
+    if parts.next().is_some() {
+        return None;
+    }
+    NaiveDate::from_ymd_opt(year, month, day)
+}
+
+fn two_typed_digits(s: &str) -> Option<u32> {
+    match s.as_bytes() {
+        [a @ b'0'..=b'9', b @ b'0'..=b'9'] => Some(u32::from(a - b'0') * 10 + u32::from(b - b'0')),
+        _ => None,
+    }
+}
 
 /// `2024-05-01T08:30:00`, with `.fraction` (one to nine digits) when the
 /// time has one.
@@ -23,7 +71,7 @@ pub fn parse_naive(text: &str) -> Option<NaiveDateTime> {
     if whole.len() != "2024-05-01T08:30:00".len() {
         return None;
     }
-    let t = crate::rules::validate::parse_datetime(whole)?;
+    let t = parse_datetime(whole)?;
     let Some(fraction) = fraction else {
         return Some(t);
     };

@@ -17,7 +17,7 @@ use kuaibao_core::desk::office::{
 use kuaibao_core::rules::catalogue;
 use kuaibao_core::rules::deadlines::RuleSet;
 use kuaibao_core::rules::thread::{Judge, Received};
-use kuaibao_core::rules::validate::beijing;
+use kuaibao_core::wire::timestamp::beijing;
 use kuaibao_core::{Report, ReportId};
 use serde_json::json;
 use sqlx::Connection;

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use chrono::Utc;
 use kuaibao_core::desk::signing::{Signature, Words};
 use kuaibao_core::rules::deadlines::Forwarded;
-use kuaibao_core::rules::validate::beijing;
+use kuaibao_core::wire::timestamp::beijing;
 use kuaibao_core::ReportId;
 use serde_json::json;
 use sqlx::Connection;

@@ -43,7 +43,7 @@ use kuaibao_core::report::geo_keys;
 use kuaibao_core::rules::catalogue;
 use kuaibao_core::rules::deadlines::RuleSet;
 use kuaibao_core::rules::thread::{Judge, Received};
-use kuaibao_core::rules::validate::beijing;
+use kuaibao_core::wire::timestamp::beijing;
 use kuaibao_core::{BlankKind, Report, ReportId, Template};
 
 use crate::auth::Caller;

@@ -17,7 +17,7 @@ use chrono::Utc;
 use kuaibao_core::account::AreaRef;
 use kuaibao_core::desk::office::Filter;
 use kuaibao_core::desk::statistics::{self, Checked, StatsQuery, Table, ThreadFacts};
-use kuaibao_core::rules::validate::beijing;
+use kuaibao_core::wire::timestamp::beijing;
 use kuaibao_core::Report;
 
 use super::{attachment, csv, threads};

@@ -25,7 +25,7 @@ use sha2::{Digest, Sha256};
 
 use super::cap::escape;
 use chrono::{DateTime, FixedOffset};
-use kuaibao_core::rules::validate::beijing;
+use kuaibao_core::wire::timestamp::beijing;
 
 use super::ThreadRecords;
 use crate::db::photos::ReportPhotos;

@@ -12,8 +12,8 @@ use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
 use kuaibao_core::desk::accountability::{entries, Accountability, CSV_COLUMNS};
-use kuaibao_core::rules::validate::beijing;
 use kuaibao_core::wire::page::{PageQuery, MAX_LIMIT};
+use kuaibao_core::wire::timestamp::beijing;
 
 use super::error::AppError;
 use super::office::require_office;

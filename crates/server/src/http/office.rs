@@ -26,7 +26,7 @@ use kuaibao_core::desk::office::{
 pub use kuaibao_core::desk::office::{
     ACKNOWLEDGE_PATH, ASK_PATH, EVENTS_PATH, HAZARDS_PATH, INBOX_PATH, MY_REQUESTS_PATH,
 };
-use kuaibao_core::rules::validate::ErrorCode;
+use kuaibao_core::wire::error::ErrorCode;
 use kuaibao_core::{FieldError, ReportId};
 use tokio::sync::{broadcast, watch};
 

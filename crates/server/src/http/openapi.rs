@@ -158,7 +158,7 @@ pub fn document_json() -> Result<&'static [u8], AppError> {
 /// once the example changed). `None` if the system's random source fails.
 fn example_report() -> Option<serde_json::Value> {
     use kuaibao_core::rules::catalogue::GENERAL_INCIDENT;
-    use kuaibao_core::rules::validate::beijing;
+    use kuaibao_core::wire::timestamp::beijing;
 
     let now = Utc::now().with_timezone(&beijing());
     let mut random = [0u8; 10];

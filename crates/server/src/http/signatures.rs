@@ -16,8 +16,9 @@ use kuaibao_core::desk::office::ChangeKind;
 use kuaibao_core::desk::signing::{self, Sign, Signature};
 use kuaibao_core::rules::deadlines::Obligation;
 use kuaibao_core::rules::thread::{Judge, Received};
-use kuaibao_core::rules::validate::{beijing, ErrorCode};
 use kuaibao_core::rules::writers::Writer;
+use kuaibao_core::wire::error::ErrorCode;
+use kuaibao_core::wire::timestamp::beijing;
 use kuaibao_core::{FieldError, Lang, ReportId};
 
 use super::error::AppError;

@@ -62,7 +62,7 @@ async fn known_before_it_happened_is_422_naming_both_times() {
     let (app, _dirs) = spawn_app().await;
     let mut report = fire_v2(&[]);
     let occurred = report.answers.get("occurred_at").cloned().expect("event time");
-    let before = kuaibao_core::rules::validate::parse_datetime(&occurred).expect("parses") - TimeDelta::minutes(1);
+    let before = kuaibao_core::wire::timestamp::parse_datetime(&occurred).expect("parses") - TimeDelta::minutes(1);
     report
         .answers
         .insert("known_at".into(), before.format("%Y-%m-%dT%H:%M").to_string());

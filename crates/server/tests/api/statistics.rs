@@ -135,7 +135,7 @@ async fn incidents_count_once_by_area_day_and_category_rolled_up_by_level() {
 }
 
 fn parse_day(text: &str) -> chrono::NaiveDate {
-    kuaibao_core::rules::validate::parse_date(text).expect("a date")
+    kuaibao_core::wire::timestamp::parse_date(text).expect("a date")
 }
 
 #[tokio::test]

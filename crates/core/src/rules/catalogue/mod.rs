@@ -17,6 +17,7 @@ pub use general::{GENERAL_INCIDENT, GENERAL_INCIDENT_V2};
 pub use hazards::{HAZARD, HAZARD_CLOSED, HAZARD_CLOSED_V1, HAZARD_RECTIFIED, HAZARD_RECTIFYING, HAZARD_V1};
 pub use incidents::{INCIDENTS, INCIDENTS_V2};
 
+use crate::rules::stage::ThreadKind;
 use crate::rules::template::{Family, Template};
 
 /// Every template of every version.
@@ -72,6 +73,18 @@ pub fn hazard_step(stage: crate::Stage) -> Option<&'static Template> {
     all()
         .filter(|t| t.family == Family::HazardStep { stage })
         .max_by_key(|t| t.version)
+}
+
+impl ThreadKind {
+    /// The kind of a thread begun with template `id` (any version), as the
+    /// desk knows it from a thread's summary.
+    pub fn of_template_id(id: &str, hazard: bool) -> ThreadKind {
+        match all().find(|t| t.id == id) {
+            Some(t) => ThreadKind::of(t.family),
+            None if hazard => ThreadKind::Hazard,
+            None => ThreadKind::Incident,
+        }
+    }
 }
 
 #[cfg(test)]

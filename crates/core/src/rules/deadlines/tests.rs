@@ -8,7 +8,7 @@ use chrono::{DateTime, FixedOffset, NaiveDateTime, TimeZone, Utc};
 use super::*;
 use crate::rules::catalogue;
 use crate::rules::thread::{Judge, StageRecord};
-use crate::rules::validate::{beijing, parse_datetime};
+use crate::wire::timestamp::{beijing, parse_datetime};
 use crate::{Answers, GradeDecision, Stage, Template};
 
 fn t(s: &str) -> NaiveDateTime {
