@@ -2,12 +2,28 @@
 //! it stands on its way to the duty office.
 
 use chrono::{DateTime, FixedOffset};
+use kuaibao_core::account::Account;
 use kuaibao_core::photo::PhotoRef;
 use kuaibao_core::wire::protocol::Receipt;
 use kuaibao_core::{Answers, FieldError, GradeDecision, Report, ReportId, Stage, Template};
 use serde::{Deserialize, Serialize};
 
-use crate::session::Author;
+/// Who submitted a record: it is sent under this account only, so a report
+/// never reaches the duty office under a colleague's name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Author {
+    pub account_id: String,
+    pub username: String,
+}
+
+impl From<&Account> for Author {
+    fn from(account: &Account) -> Self {
+        Author {
+            account_id: account.id.clone(),
+            username: account.username.clone(),
+        }
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LocalReport {
