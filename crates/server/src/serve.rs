@@ -50,7 +50,11 @@ use tower_service::Service;
 
 use crate::http::error::RETRY_AFTER_SECS;
 use crate::lifecycle::Lifecycle;
-use crate::startup::ClientAddr;
+
+/// The address a request came from, for the handlers and layers that need
+/// it (`ConnectInfo<ClientAddr>`), over plain TCP and TLS alike.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientAddr(pub SocketAddr);
 
 /// The bounds on connections, from the settings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

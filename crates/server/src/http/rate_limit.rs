@@ -451,7 +451,7 @@ pub async fn limit_logins(State(limits): State<Arc<RateLimits>>, request: Reques
 fn peer_ip(request: &Request) -> IpAddr {
     request
         .extensions()
-        .get::<ConnectInfo<crate::startup::ClientAddr>>()
+        .get::<ConnectInfo<crate::serve::ClientAddr>>()
         .map(|ConnectInfo(addr)| addr.0.ip())
         .or_else(|| {
             request
@@ -591,7 +591,7 @@ mod tests {
         let peer: SocketAddr = peer.parse().expect("peer");
         request
             .extensions_mut()
-            .insert(ConnectInfo(crate::startup::ClientAddr(peer)));
+            .insert(ConnectInfo(crate::serve::ClientAddr(peer)));
         for v in forwarded {
             request
                 .headers_mut()
