@@ -210,6 +210,20 @@ pub fn display_position(lat: f64, lon: f64, crs: TileCrs) -> (f64, f64) {
     }
 }
 
+/// A record's position, WGS-84 (latitude, longitude), from its template's
+/// GPS blank; `None` when unanswered or not a position on Earth.
+pub fn record_position(report: &crate::Report) -> Option<(f64, f64)> {
+    let template = crate::rules::catalogue::find(&report.template_id, report.template_version)?;
+    let blank = template
+        .blanks
+        .iter()
+        .find(|b| matches!(b.kind, crate::BlankKind::GeoPoint))?;
+    let (lat_key, lon_key) = crate::report::geo_keys(blank.id);
+    let lat: f64 = report.answers.get(&lat_key)?.trim().parse().ok()?;
+    let lon: f64 = report.answers.get(&lon_key)?.trim().parse().ok()?;
+    ((-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon)).then_some((lat, lon))
+}
+
 /// A thread's position, if it has one a map can draw (both numbers, in
 /// range); `(lat, lon)`, WGS-84.
 pub fn position(thread: &ThreadSummary) -> Option<(f64, f64)> {

@@ -189,7 +189,10 @@ fn summarise(records: &mut [Record], forwarded: &[Forwarded], rules: &RuleSet, n
     let now_bj = now.with_timezone(&beijing()).naive_local();
     let deadlines = judge.judged(rules, now_bj);
     let standings: Vec<_> = deadlines.iter().map(|(_, s, _)| *s).collect();
-    let position = records.iter().rev().find_map(|r| crate::export::position(&r.report));
+    let position = records
+        .iter()
+        .rev()
+        .find_map(|r| kuaibao_core::desk::geo::record_position(&r.report));
     let (reporter, reporter_name) = first.reporter.clone().unwrap_or_default();
     let template = catalogue::find(&first.report.template_id, first.report.template_version);
     let (theme_zh, responsible) = kuaibao_core::desk::office::hazard_facts(&first.report);

@@ -24,7 +24,8 @@
 
 use kuaibao_core::{Grade, Lang, Report, Stage};
 
-use super::{beijing_time, beijing_wall_time, position, Record, ThreadRecords};
+use super::{beijing_time, beijing_wall_time, Record, ThreadRecords};
+use kuaibao_core::desk::geo::record_position;
 
 pub const CONTENT_TYPE: &str = "application/cap+xml";
 
@@ -135,7 +136,11 @@ pub fn alert(thread: &ThreadRecords, index: usize, sender: &str) -> String {
     x.open(2, "area");
     x.element(3, "areaDesc", &place);
     // The latest position known by this record.
-    if let Some((lat, lon)) = thread.records[..=index].iter().rev().find_map(|r| position(r.report())) {
+    if let Some((lat, lon)) = thread.records[..=index]
+        .iter()
+        .rev()
+        .find_map(|r| record_position(r.report()))
+    {
         x.element(3, "circle", &format!("{lat},{lon} 0"));
     }
     x.close(2, "area");

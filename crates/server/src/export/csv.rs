@@ -25,7 +25,8 @@
 use kuaibao_core::rules::figures::{self, Figure};
 use kuaibao_core::Lang;
 
-use super::{beijing_time, beijing_wall_time, position, zoned_time, ThreadRecords};
+use super::{beijing_time, beijing_wall_time, zoned_time, ThreadRecords};
+use kuaibao_core::desk::geo::record_position;
 
 pub const CONTENT_TYPE: &str = "text/csv; charset=utf-8";
 
@@ -101,7 +102,7 @@ fn row(thread: &ThreadRecords, i: usize) -> [String; 19] {
         .as_ref()
         .map(|a| (a.id.clone(), a.name.clone()))
         .unwrap_or_default();
-    let position = position(report);
+    let position = record_position(report);
     let occurred = summary.occurred_at.and_then(beijing_wall_time).unwrap_or_default();
     [
         summary.thread_id.to_string(),

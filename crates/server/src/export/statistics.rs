@@ -20,12 +20,11 @@ use kuaibao_core::desk::statistics::{self, Checked, StatsQuery, Table, ThreadFac
 use kuaibao_core::wire::timestamp::beijing;
 use kuaibao_core::Report;
 
-use super::{attachment, csv, threads};
+use super::{attachment, csv, threads, ExportState};
 use crate::auth::Caller;
 use crate::db::accounts;
 use crate::http::error::AppError;
 use crate::http::office::{area_in_scope, require_office};
-use crate::http::AppState;
 
 pub use kuaibao_core::desk::statistics::{STATISTICS_CSV_PATH, STATISTICS_PATH};
 
@@ -38,7 +37,7 @@ fn query_of(uri: &Uri) -> Result<Checked, AppError> {
 }
 
 /// The table of the caller's threads that `query` keeps.
-async fn table(state: &AppState, caller: &Caller, query: &Checked) -> Result<Table, AppError> {
+async fn table(state: &ExportState, caller: &Caller, query: &Checked) -> Result<Table, AppError> {
     require_office(caller)?;
     let scope = caller.scope();
     let within = match query.area.as_deref() {
@@ -86,13 +85,17 @@ async fn table(state: &AppState, caller: &Caller, query: &Checked) -> Result<Tab
 }
 
 /// `GET /api/office/statistics`.
-pub async fn statistics_json(State(state): State<AppState>, caller: Caller, uri: Uri) -> Result<Json<Table>, AppError> {
+pub async fn statistics_json(
+    State(state): State<ExportState>,
+    caller: Caller,
+    uri: Uri,
+) -> Result<Json<Table>, AppError> {
     let query = query_of(&uri)?;
     Ok(Json(table(&state, &caller, &query).await?))
 }
 
 /// `GET /api/exports/statistics.csv`.
-pub async fn statistics_csv(State(state): State<AppState>, caller: Caller, uri: Uri) -> Result<Response, AppError> {
+pub async fn statistics_csv(State(state): State<ExportState>, caller: Caller, uri: Uri) -> Result<Response, AppError> {
     let query = query_of(&uri)?;
     let table = table(&state, &caller, &query).await?;
     let stamp = Utc::now().with_timezone(&beijing()).format("%Y%m%d-%H%M");

@@ -28,7 +28,7 @@ pub mod tus;
 use std::path::Path;
 use std::sync::Arc;
 
-use axum::extract::DefaultBodyLimit;
+use axum::extract::{DefaultBodyLimit, FromRef};
 use axum::http::{HeaderValue, StatusCode};
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
@@ -97,6 +97,26 @@ pub struct AppState {
     /// Where the database (SQLite) and unfinished uploads are kept; ready
     /// only while it can be written.
     pub data_dir: Arc<Path>,
+}
+
+impl FromRef<AppState> for crate::auth::Sessions {
+    fn from_ref(state: &AppState) -> Self {
+        crate::auth::Sessions {
+            pool: state.pool.clone(),
+            cache: Arc::clone(&state.sessions),
+        }
+    }
+}
+
+impl FromRef<AppState> for export::ExportState {
+    fn from_ref(state: &AppState) -> Self {
+        export::ExportState {
+            pool: state.pool.clone(),
+            rules: Arc::clone(&state.rules),
+            uploads: Arc::clone(&state.uploads),
+            cap_sender: Arc::clone(&state.cap_sender),
+        }
+    }
 }
 
 /// What guards the application besides sessions: rate limits, CORS, the
