@@ -19,8 +19,8 @@ use std::process::ExitCode;
 use kuaibao_core::account::LoginRequest;
 use kuaibao_core::photo::{exif, tus};
 use kuaibao_core::rules::grading::{Grade, GradeDecision};
-use kuaibao_core::wire::timestamp::parse_datetime;
 use kuaibao_core::rules::{catalogue, examples};
+use kuaibao_core::wire::timestamp::parse_datetime;
 use kuaibao_core::{Family, Report};
 
 fn main() -> ExitCode {
