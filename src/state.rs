@@ -1,11 +1,11 @@
 //! The app's state and the actions on it. Components read the signals and
 //! call these actions; the deciding happens here and in the core crate.
 
-use kuaibao_core::office::FollowUpRequest;
+use kuaibao_core::desk::office::FollowUpRequest;
 use std::rc::Rc;
 
 use kuaibao_core::account::LoginRequest;
-use kuaibao_core::{validate, Lang, ReportId, Stage, Template, Text};
+use kuaibao_core::{FieldError, Lang, ReportId, Stage, Template, Text};
 use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
 
@@ -15,12 +15,12 @@ use crate::platform;
 use crate::pwa::{service_worker, storage};
 use crate::route::Route;
 use crate::session::api::{self as session_api, LoginError};
-use crate::session::{self, Author, Standing};
-use crate::store::{ClockReading, LocalPhoto, LocalReport, Status, Store, StoreError, StoredSession, LANG_KEY};
+use crate::session::{self, Standing};
+use crate::store::{Author, ClockReading, LocalPhoto, LocalReport, Status, Store, StoreError, StoredSession, LANG_KEY};
 use crate::sync::{DrainSummary, Listeners, SyncEngine};
 use crate::threads;
 use crate::words;
-use kuaibao_core::deadlines::RuleSet;
+use kuaibao_core::rules::deadlines::RuleSet;
 
 #[derive(Clone, Copy)]
 pub struct AppState {
@@ -254,7 +254,7 @@ impl AppState {
     /// opened the draft. Its 报告人 blanks start from the account's profile.
     pub fn new_draft(&self, template: &'static Template) {
         let mut draft = LocalReport::new_draft(platform::new_report_id(), template, platform::now_ms());
-        draft.answers = kuaibao_core::deadlines::known::new_draft_answers(template, &self.server_now_answer());
+        draft.answers = kuaibao_core::rules::deadlines::known::new_draft_answers(template, &self.server_now_answer());
         // Its 报告人 blanks start from the account's profile, and from what
         // the worker typed in them on her last report on this phone.
         self.session.with_untracked(|s| {
@@ -269,7 +269,7 @@ impl AppState {
                         .max_by(|a, b| a.updated_ms.total_cmp(&b.updated_ms))
                         .map(|r| r.answers.clone())
                 });
-                for (key, value) in kuaibao_core::prefill::with_last(account, last.as_ref(), template) {
+                for (key, value) in kuaibao_core::rules::prefill::with_last(account, last.as_ref(), template) {
                     draft.answers.insert(key, value);
                 }
             }
@@ -285,7 +285,9 @@ impl AppState {
             .clock
             .with_untracked(|c| session::server_now_ms(platform::now_ms(), c.as_ref()));
         chrono::DateTime::from_timestamp_millis(ms as i64)
-            .map(|t| crate::timefmt::ymd_t_hm(&t.with_timezone(&kuaibao_core::validate::beijing()).naive_local()))
+            .map(|t| {
+                crate::timefmt::ymd_t_hm(&t.with_timezone(&kuaibao_core::wire::timestamp::beijing()).naive_local())
+            })
             .unwrap_or_default()
     }
 
@@ -299,16 +301,19 @@ impl AppState {
         let duty = self
             .session
             .with_untracked(|s| s.as_ref().and_then(|s| s.session.duty_phone.clone()));
-        let n = kuaibao_core::calls::next_call(thread.records.iter().map(|r| r.stage));
+        let n = kuaibao_core::rules::calls::next_call(thread.records.iter().map(|r| r.stage));
         let mut call = LocalReport::new_draft(
             platform::new_report_id(),
-            kuaibao_core::catalogue::call(),
+            kuaibao_core::rules::catalogue::call(),
             platform::now_ms(),
         );
         call.thread = Some(thread_id);
         call.stage = Stage::Call { n };
-        call.answers =
-            kuaibao_core::calls::call_answers(&thread.first().answers, &self.server_now_answer(), duty.as_deref());
+        call.answers = kuaibao_core::rules::calls::call_answers(
+            &thread.first().answers,
+            &self.server_now_answer(),
+            duty.as_deref(),
+        );
         let state = *self;
         leptos::task::spawn_local(async move {
             if let Err(errors) = state.file(call).await {
@@ -433,7 +438,7 @@ impl AppState {
 
     /// Submits a draft if every blank is acceptable; otherwise returns the
     /// errors to show. The report then waits in the outbox.
-    pub async fn submit(&self, report: LocalReport) -> Result<(), Vec<validate::FieldError>> {
+    pub async fn submit(&self, report: LocalReport) -> Result<(), Vec<FieldError>> {
         self.file(report).await?;
         Route::Home.go();
         Ok(())
@@ -441,7 +446,7 @@ impl AppState {
 
     /// Submits a record where the user is: checked as the server will,
     /// stamped with its writing time and the clock offset, stored, sent.
-    async fn file(&self, mut report: LocalReport) -> Result<(), Vec<validate::FieldError>> {
+    async fn file(&self, mut report: LocalReport) -> Result<(), Vec<FieldError>> {
         let Some(template) = report.template() else {
             return Err(Vec::new());
         };
@@ -464,7 +469,7 @@ impl AppState {
         }
         // The very check the server will make of a new record, evidence
         // included.
-        kuaibao_core::evidence::admit(&report.as_report(now))?;
+        kuaibao_core::rules::evidence::admit(&report.as_report(now))?;
         self.flush_quietly().await;
         report.updated_ms = platform::now_ms();
         // Who sent it, fixed with it too.
@@ -735,10 +740,10 @@ fn on_window(event: &str, f: impl Fn() + 'static) {
 /// The error at a draft's blank that is still taking files in (`adding`,
 /// as [`AppState::adding`] holds them), if one is: submitted now, the report
 /// would go without them.
-pub fn still_adding(adding: &[(ReportId, &'static str)], report_id: ReportId) -> Option<validate::FieldError> {
+pub fn still_adding(adding: &[(ReportId, &'static str)], report_id: ReportId) -> Option<FieldError> {
     let &(_, blank) = adding.iter().find(|(r, _)| *r == report_id)?;
     let text = words::STILL_ADDING;
-    Some(validate::FieldError::new(
+    Some(FieldError::new(
         blank,
         kuaibao_core::ErrorCode::PhotosMissing,
         text.get(Lang::Zh),

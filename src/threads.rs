@@ -5,13 +5,14 @@
 
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, Utc};
 use kuaibao_core::account::Role;
-use kuaibao_core::deadlines::{Due, RuleSet, Standing};
-use kuaibao_core::office::FollowUpRequest;
+use kuaibao_core::desk::office::FollowUpRequest;
+use kuaibao_core::rules::deadlines::{Due, RuleSet, Standing};
+use kuaibao_core::rules::stage::ThreadKind;
+use kuaibao_core::rules::thread::{Judge, StageRecord};
+use kuaibao_core::rules::{catalogue, grading};
 use kuaibao_core::sort::insertion_sort;
-use kuaibao_core::stage::ThreadKind;
-use kuaibao_core::thread::{Judge, StageRecord};
-use kuaibao_core::validate::beijing;
-use kuaibao_core::{catalogue, grading, Answers, Family, Grade, GradeDecision, ReportId, Stage, Template};
+use kuaibao_core::wire::timestamp::beijing;
+use kuaibao_core::{Answers, Family, Grade, GradeDecision, ReportId, Stage, Template};
 
 use crate::store::{LocalPhoto, LocalReport, Status, Upload};
 
@@ -124,10 +125,10 @@ impl Thread {
     /// The stages an account with `role` may file next. Nothing while a
     /// draft of this thread is open (finish it first) or the thread is not
     /// yet sent. A hazard's 验收销号 is offered to office accounts only: the
-    /// server refuses it from a reporter (`kuaibao_core::writers`).
+    /// server refuses it from a reporter (`kuaibao_core::rules::writers`).
     pub fn next_stages(&self, role: Role) -> Vec<Stage> {
         let mut stages = self.next_stages_in_order();
-        stages.retain(|stage| kuaibao_core::writers::may_add_to_own(*stage, role).is_ok());
+        stages.retain(|stage| kuaibao_core::rules::writers::may_add_to_own(*stage, role).is_ok());
         stages
     }
 
@@ -136,7 +137,7 @@ impl Thread {
     pub fn awaits_office(&self, role: Role) -> bool {
         self.next_stages_in_order()
             .into_iter()
-            .any(|stage| kuaibao_core::writers::may_add_to_own(stage, role).is_err())
+            .any(|stage| kuaibao_core::rules::writers::may_add_to_own(stage, role).is_err())
     }
 
     fn next_stages_in_order(&self) -> Vec<Stage> {

@@ -6,7 +6,7 @@
 //! - a position is both coordinates or neither, never (0, 0), finite and
 //!   within ±90° and ±180°, rounded to seven decimals, never -0.0, and
 //!   written by serde_json as the phone writes it, it reads back as the
-//!   very same double through the phone's JSON reader (`kuaibao_core::json`,
+//!   very same double through the phone's JSON reader (`kuaibao_core::wire::json`,
 //!   the short float parser);
 //! - an orientation is 1 to 8;
 //! - a time has a four-digit year.
@@ -18,8 +18,8 @@
 #![no_main]
 
 use chrono::Datelike;
-use kuaibao_core::json;
 use kuaibao_core::photo::exif::{read, to_centimetres, ExifFacts};
+use kuaibao_core::wire::json;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

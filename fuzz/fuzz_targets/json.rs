@@ -1,5 +1,5 @@
 //! Any bytes as JSON text, read by the phone's reader
-//! (`kuaibao_core::json`) and by serde_json: they must agree.
+//! (`kuaibao_core::wire::json`) and by serde_json: they must agree.
 //!
 //! - As any JSON value: the same value, or both an error.
 //! - As a report: where serde_json reads one, the phone's reader reads the
@@ -14,7 +14,8 @@
 
 #![no_main]
 
-use kuaibao_core::{json, Report};
+use kuaibao_core::wire::json;
+use kuaibao_core::Report;
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
 

@@ -7,7 +7,8 @@
 
 #![no_main]
 
-use kuaibao_core::{validate, Report};
+use kuaibao_core::validate;
+use kuaibao_core::Report;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -6,7 +6,7 @@
 
 #![no_main]
 
-use kuaibao_core::sms;
+use kuaibao_core::wire::sms;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -12,7 +12,7 @@
 
 #![no_main]
 
-use kuaibao_core::sse::{EventParser, ServerEvent};
+use kuaibao_core::wire::sse::{EventParser, ServerEvent};
 use libfuzzer_sys::fuzz_target;
 
 /// Chunk lengths take at most this many bytes of the input.

@@ -1,6 +1,6 @@
 use kuaibao_core::report::geo_keys;
-use kuaibao_core::template::ChoiceOption;
-use kuaibao_core::validate::beijing;
+use kuaibao_core::rules::template::ChoiceOption;
+use kuaibao_core::wire::timestamp::beijing;
 use kuaibao_core::{Answers, Blank, BlankKind, FieldError, ReportId, Stage, Text};
 use leptos::prelude::*;
 
@@ -140,7 +140,7 @@ const PLACE: &str = "place";
 const RECENT_PLACES_LIST: &str = "recent-places";
 
 /// The places this account reported from lately on this phone, newest
-/// first (`kuaibao_core::picker::recent_places`), as the 地点 input's
+/// first (`kuaibao_core::rules::picker::recent_places`), as the 地点 input's
 /// suggestions: a worker on her beat types the same few again and again.
 #[component]
 fn RecentPlaces() -> impl IntoView {
@@ -154,7 +154,7 @@ fn RecentPlaces() -> impl IntoView {
             .filter(|r| r.author.as_ref().map(|a| &a.account_id) == account.as_ref())
             .collect();
         mine.sort_by(|a, b| b.updated_ms.total_cmp(&a.updated_ms));
-        kuaibao_core::picker::recent_places(mine.iter().filter_map(|r| r.answers.get(PLACE).map(String::as_str)))
+        kuaibao_core::rules::picker::recent_places(mine.iter().filter_map(|r| r.answers.get(PLACE).map(String::as_str)))
     });
     view! {
         <datalist id=RECENT_PLACES_LIST data-testid="recent-places">

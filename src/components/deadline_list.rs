@@ -1,5 +1,5 @@
-use kuaibao_core::deadlines::{span_text, Standing};
-use kuaibao_core::validate::beijing;
+use kuaibao_core::rules::deadlines::{span_text, Standing};
+use kuaibao_core::wire::timestamp::beijing;
 use kuaibao_core::ReportId;
 use leptos::prelude::*;
 

@@ -1,4 +1,4 @@
-use kuaibao_core::validate::beijing;
+use kuaibao_core::wire::timestamp::beijing;
 use leptos::prelude::*;
 
 use crate::platform;

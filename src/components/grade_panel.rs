@@ -1,4 +1,4 @@
-use kuaibao_core::grading::{self, Grade, GradeDecision};
+use kuaibao_core::rules::grading::{self, Grade, GradeDecision};
 use kuaibao_core::{Answers, Family, FieldError, Template};
 use leptos::prelude::*;
 

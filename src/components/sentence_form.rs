@@ -1,4 +1,4 @@
-use kuaibao_core::template::{layout, Part};
+use kuaibao_core::rules::template::{layout, Part};
 use kuaibao_core::{Answers, FieldError, ReportId, Stage, Template};
 use leptos::prelude::*;
 

@@ -1,4 +1,4 @@
-use kuaibao_core::sms;
+use kuaibao_core::wire::sms;
 use leptos::prelude::*;
 
 use crate::state::AppState;
@@ -8,7 +8,7 @@ use crate::words;
 /// 「发短信报送首报」: while a first record waits for data and there is no
 /// signal for it (or sending failed), the worker can send it as one text
 /// message (`sms:`) to the office's SMS number (or, without one, the duty
-/// phone). The text carries the record itself (see `kuaibao_core::sms`), so
+/// phone). The text carries the record itself (see `kuaibao_core::wire::sms`), so
 /// the office stores the very record, under its id; the app still sends its
 /// copy with the photos when data returns, and it is one report.
 #[component]

@@ -1,5 +1,5 @@
-use kuaibao_core::protocol::Receipt;
-use kuaibao_core::validate::beijing;
+use kuaibao_core::wire::protocol::Receipt;
+use kuaibao_core::wire::timestamp::beijing;
 use kuaibao_core::Text;
 use leptos::prelude::*;
 

@@ -1,4 +1,4 @@
-//! Crash reports (`kuaibao_core::crash`). A panic, a wasm trap, an
+//! Crash reports (`kuaibao_core::wire::crash`). A panic, a wasm trap, an
 //! uncaught JS error or rejection is recorded on the phone and sent to the
 //! server when the phone is online; the worker is offered a reload that
 //! keeps her drafts (they are in IndexedDB already).
@@ -9,9 +9,9 @@
 //! `unhandledrejection` listeners installed before the wasm loads, so an
 //! error while it loads is caught too): after a panic (`panic = "abort"`)
 //! or a trap the wasm is dead, and only synchronous storage
-//! (`localStorage`, key `kuaibao_core::crash::STORAGE_KEY`) is sure to be
+//! (`localStorage`, key `kuaibao_core::wire::crash::STORAGE_KEY`) is sure to be
 //! written. The script keeps the latest 20 records, each bounded as the
-//! server wants (`kuaibao_core::crash`); draws the overlay for a panic or a
+//! server wants (`kuaibao_core::wire::crash`); draws the overlay for a panic or a
 //! wasm trap (`WebAssembly.RuntimeError`), not for other JS errors, which
 //! need not be fatal. Only the first panic or trap of a page's life is
 //! recorded: after it the wasm's state is broken (a task's `RefCell` left
@@ -23,8 +23,8 @@
 //! script the build id, routes panics to it, and sends what it recorded.
 
 use gloo_net::http::{Method, RequestBuilder};
-use kuaibao_core::crash::{CRASHES_PATH, STORAGE_KEY};
-use kuaibao_core::protocol::AUTHORIZATION_HEADER;
+use kuaibao_core::wire::crash::{CRASHES_PATH, STORAGE_KEY};
+use kuaibao_core::wire::protocol::AUTHORIZATION_HEADER;
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::sync::{bearer, with_timeout};

@@ -1,6 +1,6 @@
 //! The map (地图): every incident and hazard of the officer's area that
 //! has a position, as a point coloured by grade (the core's
-//! `kuaibao_core::geo`), on the base map the server names
+//! `kuaibao_core::desk::geo`), on the base map the server names
 //! (`GET /api/office/map`), or on a plain background when none is
 //! configured; the reports without a position listed below it. Reloaded
 //! live like the inbox.
@@ -11,8 +11,8 @@
 //! alone, as is `map.js` (`window.kuaibaoMap`), which draws what this
 //! module decides.
 
-use kuaibao_core::geo::{self, MapConfig, PointKind, PointStyle, TileCrs, MAP_PATH, NO_TILES_NOTE};
-use kuaibao_core::office::{Inbox, ThreadSummary, INBOX_PATH};
+use kuaibao_core::desk::geo::{self, MapConfig, PointKind, PointStyle, TileCrs, MAP_PATH, NO_TILES_NOTE};
+use kuaibao_core::desk::office::{Inbox, ThreadSummary, INBOX_PATH};
 use kuaibao_core::Lang;
 use leptos::html;
 use leptos::prelude::*;
@@ -152,7 +152,7 @@ pub fn MapPage() -> impl IntoView {
             // gives at once: the map shows them all, not a page of them.
             let result = api::get_pages::<Inbox>(
                 &token,
-                &format!("{INBOX_PATH}?limit={}", kuaibao_core::page::MAX_LIMIT),
+                &format!("{INBOX_PATH}?limit={}", kuaibao_core::wire::page::MAX_LIMIT),
                 MAP_PAGES,
                 |inbox, page| inbox.threads.extend(page.threads),
             )
@@ -329,6 +329,6 @@ fn MapLegend() -> impl IntoView {
 }
 
 /// How many pages of the inbox the map reads (each of
-/// `kuaibao_core::page::MAX_LIMIT` threads): a district's year is well
+/// `kuaibao_core::wire::page::MAX_LIMIT` threads): a district's year is well
 /// within; beyond, the map shows the newest and the inbox pages on.
 const MAP_PAGES: usize = 5;

@@ -12,8 +12,8 @@
 //!
 //! What is decided rather than drawn (stage changes, live countdowns, the
 //! filter, the stream's parser, the closing of a hazard) is in the core
-//! (`kuaibao_core::desk`, `kuaibao_core::closing`,
-//! `kuaibao_core::sse`), tested natively.
+//! (`kuaibao_core::desk`, `kuaibao_core::rules::closing`,
+//! `kuaibao_core::wire::sse`), tested natively.
 
 mod accountability;
 mod api;
@@ -35,7 +35,7 @@ mod statistics;
 pub use app::OfficeApp;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
-use kuaibao_core::validate::beijing;
+use kuaibao_core::wire::timestamp::beijing;
 
 /// A server time in Beijing time, to the second.
 pub fn bj(t: DateTime<Utc>) -> String {

@@ -8,7 +8,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use kuaibao_core::account::{Role, Session};
-use kuaibao_core::office::ChangeKind;
+use kuaibao_core::desk::office::ChangeKind;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 

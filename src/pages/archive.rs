@@ -2,8 +2,9 @@
 //! receipts), and the worker's whole history read back from the server, a
 //! page at a time.
 
-use kuaibao_core::stage::ThreadKind;
-use kuaibao_core::{catalogue, Text};
+use kuaibao_core::rules::catalogue;
+use kuaibao_core::rules::stage::ThreadKind;
+use kuaibao_core::Text;
 use leptos::prelude::*;
 
 use crate::components::receipt_text;

@@ -1,5 +1,5 @@
-use kuaibao_core::grading;
-use kuaibao_core::validate::beijing;
+use kuaibao_core::rules::grading;
+use kuaibao_core::wire::timestamp::beijing;
 use leptos::prelude::*;
 
 use crate::components::{DeadlineList, SessionPrompt, StatusLine};

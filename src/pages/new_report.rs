@@ -1,12 +1,12 @@
 use kuaibao_core::account::AreaLevel;
-use kuaibao_core::picker::picker;
+use kuaibao_core::rules::picker::picker;
 use leptos::prelude::*;
 
 use crate::state::AppState;
 use crate::words;
 
 /// Choosing what to report: the kinds this worker files most (常用), then
-/// every kind, hazards first for a grid worker (`kuaibao_core::picker`).
+/// every kind, hazards first for a grid worker (`kuaibao_core::rules::picker`).
 /// Big buttons, two to a row, reachable with a thumb.
 #[component]
 pub fn NewReportPage() -> impl IntoView {

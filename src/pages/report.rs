@@ -1,7 +1,7 @@
 use kuaibao_core::account::Role;
-use kuaibao_core::deadlines::Standing;
-use kuaibao_core::stage::ThreadKind;
-use kuaibao_core::validate::beijing;
+use kuaibao_core::rules::deadlines::Standing;
+use kuaibao_core::rules::stage::ThreadKind;
+use kuaibao_core::wire::timestamp::beijing;
 use kuaibao_core::{ErrorCode, Family, FieldError, ReportId, Stage, Template};
 use leptos::prelude::*;
 
@@ -106,7 +106,7 @@ fn DraftEditor(id: ReportId) -> impl IntoView {
         });
         // Times judged by the clock corrected with its offset, as at submit.
         r.clock_offset_ms = state.clock.with(|c| c.map(|c| c.offset_ms));
-        let mut errors = kuaibao_core::evidence::admit(&r.as_report(platform::now_local()))
+        let mut errors = kuaibao_core::rules::evidence::admit(&r.as_report(platform::now_local()))
             .err()
             .unwrap_or_default();
         errors.extend(state.adding.with(|a| crate::state::still_adding(a, id)));

@@ -3,7 +3,7 @@
 
 use gloo_net::http::{Method, RequestBuilder};
 use kuaibao_core::account::{LoginRequest, Session};
-use kuaibao_core::protocol::{ApiError, AUTHORIZATION_HEADER, BEARER, SESSION_PATH};
+use kuaibao_core::wire::protocol::{ApiError, AUTHORIZATION_HEADER, BEARER, SESSION_PATH};
 use kuaibao_core::{FieldError, Lang};
 use wasm_bindgen::JsValue;
 
@@ -62,10 +62,12 @@ impl LoginError {
 /// What an answer of `POST /api/session` means.
 pub fn judge_login(status: u16, body: &str) -> Result<Session, LoginError> {
     match status {
-        200 | 201 => kuaibao_core::json::from_str(body).map_err(|e| LoginError::Unavailable(format!("{status}: {e}"))),
+        200 | 201 => {
+            kuaibao_core::wire::json::from_str(body).map_err(|e| LoginError::Unavailable(format!("{status}: {e}")))
+        }
         401 => Err(LoginError::WrongCredentials),
         429 => Err(LoginError::TooMany),
-        400 | 422 => match kuaibao_core::json::from_str::<ApiError>(body) {
+        400 | 422 => match kuaibao_core::wire::json::from_str::<ApiError>(body) {
             Ok(err) if !err.fields.is_empty() => Err(LoginError::Fields(err.fields)),
             Ok(err) => Err(LoginError::Unavailable(err.message)),
             Err(_) => Err(LoginError::Unavailable(format!("HTTP {status}"))),

@@ -6,9 +6,7 @@
 pub mod api;
 
 use chrono::{DateTime, Utc};
-use kuaibao_core::account::Account;
 use kuaibao_core::Lang;
-use serde::{Deserialize, Serialize};
 
 use crate::store::{ClockReading, LocalReport, Store, StoreError, StoredSession};
 use crate::words;
@@ -76,23 +74,6 @@ pub async fn current_auth(store: &Store, phone_now_ms: f64) -> Result<Option<Aut
             token: s.session.token,
             account_id: s.session.account.id,
         }))
-}
-
-/// Who submitted a record: it is sent under this account only, so a report
-/// never reaches the duty office under a colleague's name.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Author {
-    pub account_id: String,
-    pub username: String,
-}
-
-impl From<&Account> for Author {
-    fn from(account: &Account) -> Self {
-        Author {
-            account_id: account.id.clone(),
-            username: account.username.clone(),
-        }
-    }
 }
 
 /// Whether `report` may go out under `auth`. Records submitted before

@@ -8,7 +8,7 @@
 use chrono::{DateTime, FixedOffset};
 use indexed_db_futures::prelude::*;
 use indexed_db_futures::transaction::TransactionMode;
-use kuaibao_core::protocol::Receipt;
+use kuaibao_core::wire::protocol::Receipt;
 use kuaibao_core::{PhotoId, ReportId, Stage};
 use serde::{Deserialize, Serialize};
 
@@ -28,7 +28,7 @@ pub struct Archived {
     /// The place as typed (`answers.place`), if any.
     #[serde(default)]
     pub place: Option<String>,
-    #[serde(serialize_with = "kuaibao_core::timestamp::write_fixed")]
+    #[serde(serialize_with = "kuaibao_core::wire::timestamp::write_fixed")]
     pub written_at: DateTime<FixedOffset>,
     pub receipt: Receipt,
 }

@@ -1,6 +1,6 @@
 //! How records cross into IndexedDB: through JSON text, written by the
 //! serde_json the app already carries for the network and read by the
-//! phone's JSON reader (`kuaibao_core::json`, as for the server's answers),
+//! phone's JSON reader (`kuaibao_core::wire::json`, as for the server's answers),
 //! instead of a second, generic JS-value serializer (serde-wasm-bindgen) and
 //! a second copy of every record's (de)serialisation code in the download.
 //!
@@ -33,5 +33,5 @@ pub fn from_js<T: DeserializeOwned>(value: &JsValue) -> Result<T, StoreError> {
     let text: String = js_sys::JSON::stringify(value)
         .map_err(|e| StoreError::db(js_error(&e)))?
         .into();
-    kuaibao_core::json::from_str(&text).map_err(|e| StoreError::db(e.to_string()))
+    kuaibao_core::wire::json::from_str(&text).map_err(|e| StoreError::db(e.to_string()))
 }

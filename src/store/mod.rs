@@ -17,7 +17,7 @@ mod session;
 pub use archive::Archived;
 pub use error::StoreError;
 pub use photo_record::{LocalPhoto, Upload};
-pub use record::{LocalReport, Status};
+pub use record::{Author, LocalReport, Status};
 pub use schema::{
     Version, BLOBS, CLOCK_KEY, DB_NAME, DEVICE_KEY, LANG_KEY, LAST_USERNAME_KEY, META, PHOTOS, RECEIPTS, REPORTS,
     SESSION_KEY,

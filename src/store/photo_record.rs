@@ -18,7 +18,7 @@ pub struct LocalPhoto {
     #[serde(
         default,
         deserialize_with = "kuaibao_core::photo::taken_at",
-        serialize_with = "kuaibao_core::timestamp::write_naive_opt"
+        serialize_with = "kuaibao_core::wire::timestamp::write_naive_opt"
     )]
     pub taken_at: Option<NaiveDateTime>,
     #[serde(default)]

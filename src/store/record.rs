@@ -2,12 +2,28 @@
 //! it stands on its way to the duty office.
 
 use chrono::{DateTime, FixedOffset};
+use kuaibao_core::account::Account;
 use kuaibao_core::photo::PhotoRef;
-use kuaibao_core::protocol::Receipt;
+use kuaibao_core::wire::protocol::Receipt;
 use kuaibao_core::{Answers, FieldError, GradeDecision, Report, ReportId, Stage, Template};
 use serde::{Deserialize, Serialize};
 
-use crate::session::Author;
+/// Who submitted a record: it is sent under this account only, so a report
+/// never reaches the duty office under a colleague's name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Author {
+    pub account_id: String,
+    pub username: String,
+}
+
+impl From<&Account> for Author {
+    fn from(account: &Account) -> Self {
+        Author {
+            account_id: account.id.clone(),
+            username: account.username.clone(),
+        }
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LocalReport {
@@ -56,7 +72,7 @@ pub enum Status {
     Draft,
     /// Submitted by the user, waiting for the network.
     Waiting {
-        #[serde(serialize_with = "kuaibao_core::timestamp::write_fixed")]
+        #[serde(serialize_with = "kuaibao_core::wire::timestamp::write_fixed")]
         written_at: DateTime<FixedOffset>,
         /// Failed tries so far.
         attempts: u32,
@@ -68,19 +84,19 @@ pub enum Status {
     /// On its way: an upload was started. If the app dies here, the next
     /// start sends it again; the server recognises the id.
     Sending {
-        #[serde(serialize_with = "kuaibao_core::timestamp::write_fixed")]
+        #[serde(serialize_with = "kuaibao_core::wire::timestamp::write_fixed")]
         written_at: DateTime<FixedOffset>,
         attempts: u32,
     },
     /// Stored by the server, which answered this receipt.
     Delivered {
-        #[serde(serialize_with = "kuaibao_core::timestamp::write_fixed")]
+        #[serde(serialize_with = "kuaibao_core::wire::timestamp::write_fixed")]
         written_at: DateTime<FixedOffset>,
         receipt: Receipt,
     },
     /// Refused by the server for good; the user may fix and resend.
     Rejected {
-        #[serde(serialize_with = "kuaibao_core::timestamp::write_fixed")]
+        #[serde(serialize_with = "kuaibao_core::wire::timestamp::write_fixed")]
         written_at: DateTime<FixedOffset>,
         reason: String,
         #[serde(default)]
@@ -93,7 +109,7 @@ pub enum Status {
 struct StatusFields {
     /// Matched by hand: serde's enum visitor would be bigger than the rest.
     state: String,
-    #[serde(default, deserialize_with = "kuaibao_core::timestamp::fixed_opt")]
+    #[serde(default, deserialize_with = "kuaibao_core::wire::timestamp::fixed_opt")]
     written_at: Option<DateTime<FixedOffset>>,
     #[serde(default)]
     attempts: u32,
@@ -161,7 +177,7 @@ impl LocalReport {
     }
 
     pub fn template(&self) -> Option<&'static Template> {
-        kuaibao_core::catalogue::find(&self.template_id, self.template_version)
+        kuaibao_core::rules::catalogue::find(&self.template_id, self.template_version)
     }
 
     /// When it was submitted, by the phone's clock; `None` for a draft.

@@ -1,7 +1,7 @@
 //! The duty office's follow-up requests as last read from the server, in
 //! the `meta` store (a JSON list): shown with their threads offline too.
 
-use kuaibao_core::office::FollowUpRequest;
+use kuaibao_core::desk::office::FollowUpRequest;
 
 use super::json::to_json;
 use super::schema::REQUESTS_KEY;

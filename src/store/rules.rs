@@ -1,7 +1,7 @@
 //! The deployment's deadline rules as last read from the server, in the
 //! `meta` store (JSON): the phone counts deadlines by them offline.
 
-use kuaibao_core::deadlines::RuleSet;
+use kuaibao_core::rules::deadlines::RuleSet;
 
 use super::json::to_json;
 use super::schema::RULES_KEY;

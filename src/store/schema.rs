@@ -45,11 +45,11 @@ pub const LAST_USERNAME_KEY: &str = "last_username";
 pub const CLOCK_KEY: &str = "clock";
 
 /// The duty office's follow-up requests on this account's threads, as last
-/// read: a JSON list of `kuaibao_core::office::FollowUpRequest`.
+/// read: a JSON list of `kuaibao_core::desk::office::FollowUpRequest`.
 pub const REQUESTS_KEY: &str = "requests";
 
 /// The deployment's deadline rules, as last read: a
-/// `kuaibao_core::deadlines::RuleSet` as JSON.
+/// `kuaibao_core::rules::deadlines::RuleSet` as JSON.
 pub const RULES_KEY: &str = "rules";
 
 /// Schema versions, oldest first.

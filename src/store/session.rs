@@ -75,7 +75,7 @@ impl Store {
             .build()?;
         let meta = tx.object_store(META)?;
         let text: Option<String> = meta.get(SESSION_KEY).primitive()?.await?;
-        let Some(mut stored) = text.and_then(|t| kuaibao_core::json::from_str::<StoredSession>(&t).ok()) else {
+        let Some(mut stored) = text.and_then(|t| kuaibao_core::wire::json::from_str::<StoredSession>(&t).ok()) else {
             return Ok(false);
         };
         if stored.session.token != token || stored.refused_ms.is_some() {
@@ -134,7 +134,7 @@ impl Store {
         let Some(text) = self.meta(key).await? else {
             return Ok(None);
         };
-        match kuaibao_core::json::from_str(&text) {
+        match kuaibao_core::wire::json::from_str(&text) {
             Ok(value) => Ok(Some(value)),
             Err(e) => {
                 leptos::logging::warn!("ignoring an unreadable {key} in meta: {e}");

@@ -4,7 +4,7 @@
 //! office can tell when it was really written.
 
 use gloo_net::http::{Method, RequestBuilder};
-use kuaibao_core::protocol::{clock_offset_ms, Health, HEALTH_PATH};
+use kuaibao_core::wire::protocol::{clock_offset_ms, Health, HEALTH_PATH};
 
 use crate::platform;
 use crate::store::ClockReading;
@@ -24,7 +24,7 @@ pub fn reading(sent_ms: f64, answered_ms: f64, status: u16, body: &str) -> Optio
     if status != 200 || answered_ms < sent_ms || answered_ms - sent_ms > MAX_ROUND_TRIP_MS {
         return None;
     }
-    let health: Health = kuaibao_core::json::from_str(body).ok()?;
+    let health: Health = kuaibao_core::wire::json::from_str(body).ok()?;
     let offset_ms = clock_offset_ms(
         sent_ms as i64,
         health.server_time.timestamp_millis(),

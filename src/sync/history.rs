@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, FixedOffset};
 use gloo_net::http::RequestBuilder;
-use kuaibao_core::protocol::{Receipt, AUTHORIZATION_HEADER, SUBMIT_REPORT_PATH};
+use kuaibao_core::wire::protocol::{Receipt, AUTHORIZATION_HEADER, SUBMIT_REPORT_PATH};
 use kuaibao_core::{Answers, ReportId, Stage};
 use serde::Deserialize;
 
@@ -47,7 +47,7 @@ struct ListedReport {
     template_version: u32,
     #[serde(default)]
     answers: Answers,
-    #[serde(deserialize_with = "kuaibao_core::timestamp::fixed")]
+    #[serde(deserialize_with = "kuaibao_core::wire::timestamp::fixed")]
     written_at: DateTime<FixedOffset>,
 }
 
@@ -77,9 +77,10 @@ pub async fn fetch(url: &str, token: &str) -> Result<Page, NetError> {
     let next = response
         .headers()
         .get("link")
-        .and_then(|h| kuaibao_core::page::next_of(&h).map(str::to_owned));
+        .and_then(|h| kuaibao_core::wire::page::next_of(&h).map(str::to_owned));
     let body = response.text().await?;
-    let listed: Vec<Listed> = kuaibao_core::json::from_str(&body).map_err(|e| NetError(format!("history: {e}")))?;
+    let listed: Vec<Listed> =
+        kuaibao_core::wire::json::from_str(&body).map_err(|e| NetError(format!("history: {e}")))?;
     Ok(Page {
         records: listed.into_iter().map(Archived::from).collect(),
         next,

@@ -14,7 +14,7 @@ use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 
 use kuaibao_core::backoff;
-use kuaibao_core::protocol::{outcome_of_status, ApiError, Outcome, Receipt};
+use kuaibao_core::wire::protocol::{outcome_of_status, ApiError, Outcome, Receipt};
 use kuaibao_core::ReportId;
 
 use crate::session::{current_auth, may_send, Auth};
@@ -319,13 +319,13 @@ fn judge(
         // Handled by the caller before judging; should one slip through, it
         // waits like any undecided answer.
         Outcome::NeedLogin => retry(written_at, attempts, now_ms, jitter, NEED_LOGIN_NOTE.to_owned()),
-        Outcome::Delivered => match kuaibao_core::json::from_str::<Receipt>(&answer.body) {
+        Outcome::Delivered => match kuaibao_core::wire::json::from_str::<Receipt>(&answer.body) {
             Ok(receipt) => Status::Delivered { written_at, receipt },
             // A 2xx without a receipt we can read (a captive portal, say):
             // sending again is safe, the server recognises the id.
             Err(e) => retry(written_at, attempts, now_ms, jitter, format!("服务器应答无法识别：{e}")),
         },
-        Outcome::Rejected => match kuaibao_core::json::from_str::<ApiError>(&answer.body) {
+        Outcome::Rejected => match kuaibao_core::wire::json::from_str::<ApiError>(&answer.body) {
             Ok(err) => Status::Rejected {
                 written_at,
                 reason: err.message,

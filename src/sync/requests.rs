@@ -3,8 +3,8 @@
 //! the phone, so the request still shows where there is no signal.
 
 use gloo_net::http::RequestBuilder;
-use kuaibao_core::office::{FollowUpRequest, MY_REQUESTS_PATH};
-use kuaibao_core::protocol::AUTHORIZATION_HEADER;
+use kuaibao_core::desk::office::{FollowUpRequest, MY_REQUESTS_PATH};
+use kuaibao_core::wire::protocol::AUTHORIZATION_HEADER;
 
 use super::transport::{bearer, with_timeout, NetError};
 
@@ -32,10 +32,10 @@ pub async fn fetch(token: &str) -> Result<Option<Vec<FollowUpRequest>>, NetError
         next = response
             .headers()
             .get("link")
-            .and_then(|link| kuaibao_core::page::next_of(&link).map(str::to_owned));
+            .and_then(|link| kuaibao_core::wire::page::next_of(&link).map(str::to_owned));
         let body = response.text().await?;
         let page: Vec<FollowUpRequest> =
-            kuaibao_core::json::from_str(&body).map_err(|e| NetError(format!("requests: {e}")))?;
+            kuaibao_core::wire::json::from_str(&body).map_err(|e| NetError(format!("requests: {e}")))?;
         all.extend(page);
     }
     Ok(Some(all))

@@ -4,9 +4,9 @@
 //! national set until the first read).
 
 use gloo_net::http::RequestBuilder;
-use kuaibao_core::deadlines::rules::{Served, SERVED_AT};
-use kuaibao_core::deadlines::RuleSet;
-use kuaibao_core::protocol::AUTHORIZATION_HEADER;
+use kuaibao_core::rules::deadlines::rules::{Served, SERVED_AT};
+use kuaibao_core::rules::deadlines::RuleSet;
+use kuaibao_core::wire::protocol::AUTHORIZATION_HEADER;
 
 use super::transport::{bearer, with_timeout, NetError};
 
@@ -22,7 +22,7 @@ pub async fn fetch(token: &str) -> Result<Option<RuleSet>, NetError> {
         return Ok(None);
     }
     let body = response.text().await?;
-    kuaibao_core::json::from_str::<Served>(&body)
+    kuaibao_core::wire::json::from_str::<Served>(&body)
         .map(|s| Some(s.deadlines))
         .map_err(|e| NetError(format!("rules: {e}")))
 }

@@ -9,7 +9,7 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use gloo_timers::callback::Timeout;
-use kuaibao_core::office::FollowUpRequest;
+use kuaibao_core::desk::office::FollowUpRequest;
 use wasm_bindgen::prelude::*;
 
 use crate::platform;
@@ -38,7 +38,7 @@ pub struct Listeners {
     /// The duty office's follow-up requests, when read (already stored).
     pub on_requests: Box<RequestsListener>,
     /// The deployment's deadline rules, when read (already stored).
-    pub on_rules: Box<dyn Fn(&kuaibao_core::deadlines::RuleSet)>,
+    pub on_rules: Box<dyn Fn(&kuaibao_core::rules::deadlines::RuleSet)>,
     /// The end of every pass.
     pub on_pass: Box<dyn Fn(&PassResult)>,
 }

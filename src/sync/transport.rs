@@ -2,7 +2,7 @@
 //! driven by a scripted transport in the browser tests.
 
 use gloo_net::http::{Request, RequestBuilder, Response};
-use kuaibao_core::protocol::{AUTHORIZATION_HEADER, BEARER, CLOCK_HEADER, SUBMIT_REPORT_PATH};
+use kuaibao_core::wire::protocol::{AUTHORIZATION_HEADER, BEARER, CLOCK_HEADER, SUBMIT_REPORT_PATH};
 use kuaibao_core::Report;
 use thiserror::Error;
 use wasm_bindgen::JsValue;

@@ -4,7 +4,7 @@
 
 use gloo_net::http::{Method, RequestBuilder, Response};
 use kuaibao_core::photo::tus;
-use kuaibao_core::protocol::AUTHORIZATION_HEADER;
+use kuaibao_core::wire::protocol::AUTHORIZATION_HEADER;
 
 use crate::store::LocalPhoto;
 use crate::sync::transport::{bearer, with_timeout, NetError};

@@ -8,7 +8,7 @@
 use std::cell::{Cell, RefCell};
 
 use kuaibao_core::backoff;
-use kuaibao_core::protocol::ApiError;
+use kuaibao_core::wire::protocol::ApiError;
 use kuaibao_core::ReportId;
 
 use crate::session::{current_auth, Auth};
@@ -317,7 +317,7 @@ impl<T: TusTransport> Uploader<T> {
 /// of the photo (too large, not an image, not the announced bytes) rejects
 /// it; anything that may pass (server busy, proxies) is tried later.
 fn judge(answer: &TusAnswer) -> Step {
-    let reason = kuaibao_core::json::from_str::<ApiError>(&answer.body)
+    let reason = kuaibao_core::wire::json::from_str::<ApiError>(&answer.body)
         .map(|e| e.message)
         .unwrap_or_else(|_| format!("HTTP {}", answer.status));
     match answer.status {

@@ -7,7 +7,7 @@ const FIXTURE: &str = include_str!("../../crates/core/tests/fixtures/judgements.
 
 #[wasm_bindgen_test]
 fn every_template_example_is_judged_as_on_native() {
-    let here = kuaibao_core::examples::judgements();
+    let here = kuaibao_core::rules::examples::judgements();
     if here != FIXTURE {
         let line = here
             .lines()
@@ -22,10 +22,10 @@ fn every_template_example_is_judged_as_on_native() {
 async fn every_offered_template_round_trips_through_the_phone_store() {
     use kuaibao::store::LocalReport;
     let store = crate::fresh_store().await;
-    for template in kuaibao_core::catalogue::offered() {
+    for template in kuaibao_core::rules::catalogue::offered() {
         let mut r = LocalReport::new_draft(kuaibao::platform::new_report_id(), template, 0.0);
-        r.answers = kuaibao_core::examples::filled(template);
-        r.photos = kuaibao_core::examples::photos(template);
+        r.answers = kuaibao_core::rules::examples::filled(template);
+        r.photos = kuaibao_core::rules::examples::photos(template);
         store.put(&r).await.expect("put");
         assert_eq!(store.get(r.id).await.expect("get"), Some(r), "{}", template.id);
     }

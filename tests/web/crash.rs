@@ -2,7 +2,7 @@
 //! send the server does not take (the test server has no API: 404) keeps
 //! every record for later.
 
-use kuaibao_core::crash::STORAGE_KEY;
+use kuaibao_core::wire::crash::STORAGE_KEY;
 use wasm_bindgen_test::wasm_bindgen_test;
 
 fn storage() -> web_sys::Storage {

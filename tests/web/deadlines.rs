@@ -6,10 +6,10 @@
 use chrono::{DateTime, FixedOffset, NaiveDateTime, TimeZone, Utc};
 use kuaibao::store::Status;
 use kuaibao::threads::thread_of;
-use kuaibao_core::deadlines::rules::NATIONAL_JSON;
-use kuaibao_core::deadlines::{RuleSet, Standing};
-use kuaibao_core::protocol::Receipt;
-use kuaibao_core::validate::{beijing, parse_datetime};
+use kuaibao_core::rules::deadlines::rules::NATIONAL_JSON;
+use kuaibao_core::rules::deadlines::{RuleSet, Standing};
+use kuaibao_core::wire::protocol::Receipt;
+use kuaibao_core::wire::timestamp::{beijing, parse_datetime};
 use wasm_bindgen_test::wasm_bindgen_test;
 
 use crate::{fresh_store, report};

@@ -20,7 +20,7 @@ mod upward;
 use kuaibao::platform;
 use kuaibao::store::{LocalPhoto, LocalReport, Status, Store, Upload};
 use kuaibao_core::account::{Account, AreaLevel, AreaRef, Role, Session};
-use kuaibao_core::catalogue::GENERAL_INCIDENT;
+use kuaibao_core::rules::catalogue::GENERAL_INCIDENT;
 use kuaibao_core::ReportId;
 
 /// A fresh database per test, so tests never see each other's records.

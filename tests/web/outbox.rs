@@ -2,10 +2,10 @@ use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 
 use kuaibao::platform;
-use kuaibao::session::Author;
+use kuaibao::store::Author;
 use kuaibao::store::{ClockReading, LocalReport, Status};
 use kuaibao::sync::{HttpAnswer, NetError, Outbox, Transport, NEED_LOGIN_NOTE, NO_ANSWER_NOTE, REPORTS_IN_FLIGHT};
-use kuaibao_core::protocol::Receipt;
+use kuaibao_core::wire::protocol::Receipt;
 use kuaibao_core::{Report, ReportId};
 use wasm_bindgen_test::wasm_bindgen_test;
 

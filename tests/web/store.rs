@@ -152,10 +152,10 @@ async fn records_written_by_earlier_versions_read_back_unchanged() {
     let name = format!("kuaibao-test-{}", platform::new_report_id());
     let store = Store::open_named(&name).await.expect("open");
     let mut expected = Vec::new();
-    for template in kuaibao_core::catalogue::offered() {
+    for template in kuaibao_core::rules::catalogue::offered() {
         let mut r = LocalReport::new_draft(platform::new_report_id(), template, platform::now_ms());
-        r.answers = kuaibao_core::examples::filled(template);
-        r.photos = kuaibao_core::examples::photos(template);
+        r.answers = kuaibao_core::rules::examples::filled(template);
+        r.photos = kuaibao_core::rules::examples::photos(template);
         r.clock_offset_ms = Some(-1250);
         r.status = Status::Rejected {
             written_at: platform::now_local(),
@@ -269,7 +269,7 @@ async fn photo_coordinates_read_back_exactly_through_many_rewrites() {
 fn delivered(seq: i64) -> Status {
     Status::Delivered {
         written_at: platform::now_local(),
-        receipt: kuaibao_core::protocol::Receipt {
+        receipt: kuaibao_core::wire::protocol::Receipt {
             id: platform::new_report_id(),
             seq,
             received_at: chrono::Utc::now(),

@@ -4,7 +4,7 @@
 use chrono::{Duration, Utc};
 use kuaibao::platform::new_report_id;
 use kuaibao::threads::thread_of;
-use kuaibao_core::office::FollowUpRequest;
+use kuaibao_core::desk::office::FollowUpRequest;
 use kuaibao_core::ReportId;
 use wasm_bindgen_test::wasm_bindgen_test;
 
@@ -49,7 +49,8 @@ fn a_draft_does_not_answer_a_request() {
 /// A hazard found and rectified on this phone, both submitted.
 fn rectified_hazard() -> kuaibao::threads::Thread {
     use kuaibao::store::LocalReport;
-    use kuaibao_core::{catalogue, Stage};
+    use kuaibao_core::rules::catalogue;
+    use kuaibao_core::Stage;
     let found = LocalReport {
         stage: Stage::Initial,
         status: waiting(0.0),
@@ -95,7 +96,8 @@ fn an_incident_offers_its_reporter_every_next_stage() {
 /// records of its thread after the first, each submitted now.
 fn flood_thread(more: &[kuaibao_core::Stage]) -> kuaibao::threads::Thread {
     use kuaibao::store::LocalReport;
-    use kuaibao_core::{catalogue, Stage};
+    use kuaibao_core::rules::catalogue;
+    use kuaibao_core::Stage;
     let flood = catalogue::find("flood", 2).expect("flood v2");
     let first = LocalReport {
         status: waiting(0.0),
@@ -119,7 +121,7 @@ fn flood_thread(more: &[kuaibao_core::Stage]) -> kuaibao::threads::Thread {
 #[wasm_bindgen_test]
 fn a_natural_disaster_offers_today_s_daily_report_until_it_is_filed_and_none_after_the_verified_report() {
     use kuaibao_core::account::Role;
-    use kuaibao_core::validate::beijing;
+    use kuaibao_core::wire::timestamp::beijing;
     use kuaibao_core::Stage;
     let today = kuaibao::platform::now_local().with_timezone(&beijing()).date_naive();
     let daily = Stage::Daily { date: today };
@@ -150,7 +152,7 @@ async fn a_thread_is_settled_only_when_its_photos_are_on_the_server_too() {
     let store = crate::fresh_store().await;
     let receipt = |seq| Status::Delivered {
         written_at: kuaibao::platform::now_local(),
-        receipt: kuaibao_core::protocol::Receipt {
+        receipt: kuaibao_core::wire::protocol::Receipt {
             id: new_report_id(),
             seq,
             received_at: Utc::now() - Duration::days(40),

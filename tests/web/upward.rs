@@ -3,12 +3,12 @@
 //! edges as the core's native tests.
 
 use kuaibao_core::account::{AreaLevel, AreaRef, Role};
-use kuaibao_core::catalogue::GENERAL_INCIDENT;
-use kuaibao_core::examples;
-use kuaibao_core::signing::{may_sign, Sign, SignRefusal, MAX_RECIPIENT_CHARS};
-use kuaibao_core::statistics::{fixed, fixed_text, tabulate, value_of, Checked, ThreadFacts};
-use kuaibao_core::validate::parse_date;
-use kuaibao_core::writers::{Holder, Writer};
+use kuaibao_core::desk::signing::{may_sign, Sign, SignRefusal, MAX_RECIPIENT_CHARS};
+use kuaibao_core::desk::statistics::{fixed, fixed_text, tabulate, value_of, Checked, ThreadFacts};
+use kuaibao_core::rules::catalogue::GENERAL_INCIDENT;
+use kuaibao_core::rules::examples;
+use kuaibao_core::rules::writers::{Holder, Writer};
+use kuaibao_core::wire::timestamp::parse_date;
 use kuaibao_core::{ReportId, Stage};
 use wasm_bindgen_test::wasm_bindgen_test;
 

@@ -87,7 +87,7 @@ fn cargo_fuzz(root: &Path) -> Command {
 /// event streams and tus headers into the corpus directories. A plain release build, sharing target/fuzz with the
 /// fuzz build's host crates.
 fn seeds(root: &Path, paths: &Paths) -> Result<()> {
-    println!("writing the seed corpus from kuaibao_core::examples");
+    println!("writing the seed corpus from kuaibao_core::rules::examples");
     let manifest = paths.fuzz_dir.join("Cargo.toml");
     cmd::run(
         Command::new("cargo")

@@ -261,7 +261,7 @@ const BUILD_VAR: &str = "KUAIBAO_BUILD";
 
 /// `git describe --always --dirty --abbrev=12` of the checkout (a commit
 /// hash, `-dirty` when files differ from it), if git answers with an id
-/// the server accepts (`kuaibao_core::crash::MAX_BUILD_CHARS`, 64); `None` (the app then says `dev`) otherwise.
+/// the server accepts (`kuaibao_core::wire::crash::MAX_BUILD_CHARS`, 64); `None` (the app then says `dev`) otherwise.
 fn build_id(root: &Path) -> Option<String> {
     let out = Command::new("git")
         .args(["describe", "--always", "--dirty", "--abbrev=12"])

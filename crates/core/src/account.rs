@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::validate::{ErrorCode, FieldError};
+use crate::wire::error::{ErrorCode, FieldError};
 
 /// What an account may do.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -186,7 +186,7 @@ impl LoginRequest {
 pub fn is_device_id(text: &str) -> bool {
     // The hyphenated form only: 36 characters (`ids::parse` is the uuid
     // crate's reader natively, the phone's small one in the wasm).
-    text.len() == 36 && crate::ids::parse(text).is_some()
+    text.len() == 36 && crate::wire::ids::parse(text).is_some()
 }
 
 /// How many days a phone keeps a finished thread after the office received
@@ -220,8 +220,8 @@ pub struct Session {
     #[cfg_attr(
         target_arch = "wasm32",
         serde(
-            deserialize_with = "crate::timestamp::utc",
-            serialize_with = "crate::timestamp::write_utc"
+            deserialize_with = "crate::wire::timestamp::utc",
+            serialize_with = "crate::wire::timestamp::write_utc"
         )
     )]
     pub expires_at: DateTime<Utc>,

@@ -2,7 +2,7 @@
 //! that the browser tests compare with too, so the phone (wasm) and the
 //! server (native) are seen to judge every template alike.
 
-use kuaibao_core::examples::judgements;
+use kuaibao_core::rules::examples::judgements;
 
 /// The fixture, as compiled in; the browser test includes the same file.
 const FIXTURE: &str = include_str!("fixtures/judgements.json");

@@ -21,9 +21,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use chrono::{TimeDelta, Utc};
-use kuaibao_core::catalogue::GENERAL_INCIDENT;
-use kuaibao_core::protocol::{SESSION_PATH, SUBMIT_REPORT_PATH};
-use kuaibao_core::validate::beijing;
+use kuaibao_core::rules::catalogue::GENERAL_INCIDENT;
+use kuaibao_core::wire::protocol::{SESSION_PATH, SUBMIT_REPORT_PATH};
+use kuaibao_core::wire::timestamp::beijing;
 use kuaibao_core::{Report, ReportId, Stage};
 use kuaibao_server::db;
 use reqwest::{Client, StatusCode};
@@ -60,7 +60,7 @@ fn now_ms() -> u64 {
 
 /// A valid general incident, fresh UUIDv7 id, its event an hour ago.
 fn incident() -> Report {
-    let mut answers = kuaibao_core::examples::filled(&GENERAL_INCIDENT);
+    let mut answers = kuaibao_core::rules::examples::filled(&GENERAL_INCIDENT);
     let occurred = (Utc::now().with_timezone(&beijing()) - TimeDelta::hours(1))
         .format("%Y-%m-%dT%H:%M")
         .to_string();

@@ -25,7 +25,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use kuaibao_core::account::LoginRequest;
-use kuaibao_core::protocol::SESSION_PATH;
+use kuaibao_core::wire::protocol::SESSION_PATH;
 use reqwest::header::RETRY_AFTER;
 use reqwest::{Client, StatusCode};
 use serde_json::json;

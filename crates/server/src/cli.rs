@@ -180,7 +180,7 @@ fn not_blank(text: &str) -> Result<String, String> {
 
 fn phone_number(text: &str) -> Result<String, String> {
     let phone = text.trim();
-    if !kuaibao_core::validate::is_phone(phone) {
+    if !kuaibao_core::rules::validate::is_phone(phone) {
         return Err(format!(
             "`{phone}` is not a phone number: 7 to 15 digits, spaces and dashes between them, maybe a leading +"
         ));
@@ -362,7 +362,7 @@ fn checked_profile(profile: ProfileArgs, display_name: Option<String>) -> Result
         value(&change.unit),
         value(&change.post),
     ];
-    let errors = kuaibao_core::prefill::check([&values[0], &values[1], &values[2], &values[3]]);
+    let errors = kuaibao_core::rules::prefill::check([&values[0], &values[1], &values[2], &values[3]]);
     if let Some(e) = errors.first() {
         let flag = match e.field.as_str() {
             "reporter" => "--name",

@@ -160,14 +160,14 @@ pub const DEFAULT_BODY_IDLE_TIMEOUT: Duration = Duration::from_secs(30);
 /// its connection and database work.
 pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// Reads and checks the deadline rules file at `path`.
-fn rules_file(path: OsString) -> Result<kuaibao_core::deadlines::RuleSet, ConfigError> {
+fn rules_file(path: OsString) -> Result<kuaibao_core::rules::deadlines::RuleSet, ConfigError> {
     let shown = path.to_string_lossy().into_owned();
     let text = std::fs::read_to_string(&path).map_err(|e| ConfigError::UnreadableRules {
         var: RULES_VAR,
         path: shown.clone(),
         reason: e.to_string(),
     })?;
-    kuaibao_core::deadlines::file::read(&text).map_err(|reason| ConfigError::BadRules {
+    kuaibao_core::rules::deadlines::file::read(&text).map_err(|reason| ConfigError::BadRules {
         var: RULES_VAR,
         path: shown,
         reason: Box::new(reason),
@@ -258,9 +258,9 @@ pub struct Config {
     /// How long requests in flight may take to finish at shutdown.
     pub shutdown_grace: Duration,
     /// The duty office map's base map (`KUAIBAO_MAP_*`); no tiles by default.
-    pub map: kuaibao_core::geo::MapConfig,
+    pub map: kuaibao_core::desk::geo::MapConfig,
     /// The deadline rules (`KUAIBAO_RULES`); the national set by default.
-    pub rules: kuaibao_core::deadlines::RuleSet,
+    pub rules: kuaibao_core::rules::deadlines::RuleSet,
     /// How long a client has to send a request's head, the first on a
     /// connection or the next on a kept-alive one (so also how long an idle
     /// connection is kept).
@@ -313,8 +313,8 @@ impl Default for Config {
             phone_keep_days: kuaibao_core::account::DEFAULT_KEEP_DAYS,
             metrics_token: None,
             shutdown_grace: DEFAULT_SHUTDOWN_GRACE,
-            map: kuaibao_core::geo::MapConfig::default(),
-            rules: kuaibao_core::deadlines::RuleSet::national(),
+            map: kuaibao_core::desk::geo::MapConfig::default(),
+            rules: kuaibao_core::rules::deadlines::RuleSet::national(),
             header_timeout: DEFAULT_HEADER_TIMEOUT,
             body_idle_timeout: DEFAULT_BODY_IDLE_TIMEOUT,
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
@@ -361,7 +361,7 @@ pub enum ConfigError {
     BadMapTiles {
         var: &'static str,
         value: String,
-        reason: kuaibao_core::geo::TileUrlError,
+        reason: kuaibao_core::desk::geo::TileUrlError,
     },
     #[error("{var}: `{value}` is not valid: {expected}")]
     BadMapSetting {
@@ -392,7 +392,7 @@ pub enum ConfigError {
         var: &'static str,
         path: String,
         // Boxed: the rest of the variants are small.
-        reason: Box<kuaibao_core::deadlines::file::RulesError>,
+        reason: Box<kuaibao_core::rules::deadlines::file::RulesError>,
     },
 }
 
@@ -550,7 +550,7 @@ impl Config {
                 .map_err(|_| ConfigError::NotUnicode { var })
         };
         let sms_number = match text(SMS_NUMBER_VAR)? {
-            Some(value) if !kuaibao_core::validate::is_phone(&value) => {
+            Some(value) if !kuaibao_core::rules::validate::is_phone(&value) => {
                 return Err(ConfigError::BadPhone {
                     var: SMS_NUMBER_VAR,
                     value,
@@ -707,8 +707,8 @@ fn proxies(text: &str) -> Result<Vec<ipnet::IpNet>, ConfigError> {
 /// `KUAIBAO_MAP_*`: the tiles, their datum, credit line and `{s}` values.
 /// The datum, credit and subdomains without tiles are refused: a
 /// half-configured base map is a mistake to point out, not to ignore.
-fn map_config(lookup: &impl Fn(&str) -> Option<OsString>) -> Result<kuaibao_core::geo::MapConfig, ConfigError> {
-    use kuaibao_core::geo::{tile_origin, MapConfig, TileCrs, TileSource, DEFAULT_SUBDOMAINS};
+fn map_config(lookup: &impl Fn(&str) -> Option<OsString>) -> Result<kuaibao_core::desk::geo::MapConfig, ConfigError> {
+    use kuaibao_core::desk::geo::{tile_origin, MapConfig, TileCrs, TileSource, DEFAULT_SUBDOMAINS};
     let text = |var: &'static str| -> Result<Option<String>, ConfigError> {
         lookup(var)
             .map(|v| {
@@ -1151,7 +1151,7 @@ mod tests {
 
     #[test]
     fn the_map_tiles_are_read_and_checked() {
-        use kuaibao_core::geo::{MapConfig, TileCrs};
+        use kuaibao_core::desk::geo::{MapConfig, TileCrs};
         assert_eq!(config(&[]).expect("defaults").map, MapConfig::default());
         let c = config(&[
             (

@@ -41,7 +41,7 @@ use bytes::Bytes;
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
-use kuaibao_core::protocol::{ApiError, ApiErrorCode};
+use kuaibao_core::wire::protocol::{ApiError, ApiErrorCode};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{watch, Semaphore};
@@ -50,7 +50,11 @@ use tower_service::Service;
 
 use crate::http::error::RETRY_AFTER_SECS;
 use crate::lifecycle::Lifecycle;
-use crate::startup::ClientAddr;
+
+/// The address a request came from, for the handlers and layers that need
+/// it (`ConnectInfo<ClientAddr>`), over plain TCP and TLS alike.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientAddr(pub SocketAddr);
 
 /// The bounds on connections, from the settings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -274,11 +274,6 @@ async fn sweep_forever(uploads: Arc<Uploads>, every: Duration) {
     }
 }
 
-/// The address a request came from, for the handlers and layers that need
-/// it (`ConnectInfo<ClientAddr>`), over plain TCP and TLS alike.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ClientAddr(pub SocketAddr);
-
 /// The rustls configuration of `files`: the certificate chain and its key.
 /// Every failure names the variable whose file is at fault.
 fn tls_acceptor(files: &TlsFiles) -> Result<TlsAcceptor, StartError> {

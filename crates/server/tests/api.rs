@@ -7,11 +7,11 @@ use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use chrono::{DateTime, FixedOffset, SecondsFormat, TimeDelta, Utc};
-use kuaibao_core::catalogue::{self, GENERAL_INCIDENT, HAZARD};
-use kuaibao_core::grading::{self, CASUALTIES};
 use kuaibao_core::photo::PhotoRef;
-use kuaibao_core::protocol::{ApiError, ApiErrorCode, Receipt, HEALTH_PATH, SESSION_PATH, SUBMIT_REPORT_PATH};
-use kuaibao_core::validate::beijing;
+use kuaibao_core::rules::catalogue::{self, GENERAL_INCIDENT, HAZARD};
+use kuaibao_core::rules::grading::{self, CASUALTIES};
+use kuaibao_core::wire::protocol::{ApiError, ApiErrorCode, Receipt, HEALTH_PATH, SESSION_PATH, SUBMIT_REPORT_PATH};
+use kuaibao_core::wire::timestamp::beijing;
 use kuaibao_core::{Answers, BlankKind, ErrorCode, Grade, GradeDecision, PhotoId, Report, ReportId, Stage, Template};
 use kuaibao_server::config::Config;
 use kuaibao_server::db::{self, reports::StoredReport, reports::Thread};
@@ -399,7 +399,7 @@ fn filled() -> Answers {
     let occurred = (Utc::now().with_timezone(&beijing()) - TimeDelta::hours(1))
         .format("%Y-%m-%dT%H:%M")
         .to_string();
-    let mut answers = kuaibao_core::examples::filled(&GENERAL_INCIDENT);
+    let mut answers = kuaibao_core::rules::examples::filled(&GENERAL_INCIDENT);
     answers.insert("occurred_at".to_owned(), occurred);
     answers
 }
@@ -447,7 +447,7 @@ fn new_report() -> Report {
 /// The address of a list's next page, from its `Link: <…>; rel="next"`.
 fn next_link(res: &Response) -> Option<String> {
     let link = res.headers().get(reqwest::header::LINK)?.to_str().ok()?;
-    kuaibao_core::page::next_of(link).map(str::to_owned)
+    kuaibao_core::wire::page::next_of(link).map(str::to_owned)
 }
 
 /// Reads an error answer, checking it is the API's JSON shape.
@@ -474,7 +474,7 @@ async fn health_is_ok() {
     let (app, _dirs) = spawn_app().await;
     let res = app.get(HEALTH_PATH).await;
     assert_eq!(res.status(), StatusCode::OK);
-    let health: kuaibao_core::protocol::Health = res.json().await.expect("json");
+    let health: kuaibao_core::wire::protocol::Health = res.json().await.expect("json");
     assert_eq!(health.status, "ok");
     let skew = (Utc::now() - health.server_time).num_seconds().abs();
     assert!(skew < 5, "the server's own time, {skew} s away");
@@ -1205,7 +1205,7 @@ async fn a_hazard_thread_comes_back_in_order_of_its_life() {
     // The closing is the office's verification: the administrator's.
     let mut receipts = Vec::new();
     // The 已整改 before the 整改中; the finding first and the closing after
-    // its 已整改, as the loop wants (see `kuaibao_core::hazard_loop`).
+    // its 已整改, as the loop wants (see `kuaibao_core::rules::hazard_loop`).
     for report in [&found, &rectified, &rectifying, &closed] {
         let client = if report.stage == Stage::Closed {
             &app.admin
@@ -1372,7 +1372,7 @@ async fn the_catalogue_lists_every_template_with_grading_and_deadlines() {
     assert_eq!(grading, vec![grading::WORK_SAFETY.id, CASUALTIES.id]);
     assert_eq!(
         body["deadlines"],
-        serde_json::to_value(kuaibao_core::deadlines::RuleSet::national()).expect("json")
+        serde_json::to_value(kuaibao_core::rules::deadlines::RuleSet::national()).expect("json")
     );
     assert!(body["deadlines"]["rules"].as_array().is_some_and(|r| !r.is_empty()));
 

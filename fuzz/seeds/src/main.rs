@@ -1,5 +1,5 @@
 //! Writes the fuzz targets' starting corpus: every template of core's
-//! catalogue, filled by `kuaibao_core::examples` at each stage it may be
+//! catalogue, filled by `kuaibao_core::rules::examples` at each stage it may be
 //! filed at, plus one report with every optional field and a few logins;
 //! camera-shaped JPEGs with EXIF, event streams as the server sends them
 //! and `Upload-Metadata` headers as the phone sends them.
@@ -17,10 +17,11 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use kuaibao_core::account::LoginRequest;
-use kuaibao_core::grading::{Grade, GradeDecision};
 use kuaibao_core::photo::{exif, tus};
-use kuaibao_core::validate::parse_datetime;
-use kuaibao_core::{catalogue, examples, Family, Report};
+use kuaibao_core::rules::grading::{Grade, GradeDecision};
+use kuaibao_core::rules::{catalogue, examples};
+use kuaibao_core::wire::timestamp::parse_datetime;
+use kuaibao_core::{Family, Report};
 
 fn main() -> ExitCode {
     let Some(dir) = std::env::args_os().nth(1).map(PathBuf::from) else {
@@ -232,7 +233,7 @@ fn sms_texts() -> Vec<(String, String)> {
         .filter(|t| t.family.allows(kuaibao_core::Stage::Initial))
         .filter_map(|t| {
             let report = examples::report(t, kuaibao_core::Stage::Initial);
-            let text = kuaibao_core::sms::encode(&report, "wangfang").ok()?;
+            let text = kuaibao_core::wire::sms::encode(&report, "wangfang").ok()?;
             Some((format!("seed-{}-v{}.txt", t.id, t.version), text))
         })
         .collect()

@@ -1,11 +1,11 @@
 //! The accountability ledger (问责台账): what the office answers for, from
-//! `GET /api/office/accountability` (built in `kuaibao_core::accountability`):
+//! `GET /api/office/accountability` (built in `kuaibao_core::desk::accountability`):
 //! late and missed reports with the evidence of when each was written and
 //! received and the phone's clock offset, unanswered follow-up requests,
 //! disasters with no 核报, overdue hazards. Downloadable as CSV. Reloaded
 //! live like the inbox.
 
-use kuaibao_core::accountability::{Accountability, EntryKind, ACCOUNTABILITY_CSV_PATH, ACCOUNTABILITY_PATH};
+use kuaibao_core::desk::accountability::{Accountability, EntryKind, ACCOUNTABILITY_CSV_PATH, ACCOUNTABILITY_PATH};
 use kuaibao_core::desk::offset_words;
 use kuaibao_core::Lang;
 use leptos::prelude::*;

@@ -7,7 +7,7 @@ mod types;
 pub use types::{PhotoCount, ReportPhotos, StoredRecord, Thread};
 
 use gloo_net::http::{Method, RequestBuilder, Response};
-use kuaibao_core::protocol::{ApiError, Receipt, AUTHORIZATION_HEADER, CLOCK_HEADER, SUBMIT_REPORT_PATH};
+use kuaibao_core::wire::protocol::{ApiError, Receipt, AUTHORIZATION_HEADER, CLOCK_HEADER, SUBMIT_REPORT_PATH};
 use kuaibao_core::{FieldError, Lang, Report};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -139,13 +139,13 @@ pub async fn get<T: DeserializeOwned>(token: &str, path: &str) -> Result<T, ApiF
 }
 
 /// `GET path` as JSON, and the address of the next page when the answer's
-/// `Link` header names one (a paged list, `kuaibao_core::page`).
+/// `Link` header names one (a paged list, `kuaibao_core::wire::page`).
 pub async fn get_page<T: DeserializeOwned>(token: &str, path: &str) -> Result<(T, Option<String>), ApiFail> {
     let response = send(token, Method::GET, path, None).await?;
     let next = response
         .headers()
         .get("link")
-        .and_then(|link| kuaibao_core::page::next_of(&link).map(str::to_owned));
+        .and_then(|link| kuaibao_core::wire::page::next_of(&link).map(str::to_owned));
     let text = response.text().await.map_err(|e| ApiFail::Net(e.to_string()))?;
     let value = serde_json::from_str(&text).map_err(|e| ApiFail::Status {
         status: response.status(),

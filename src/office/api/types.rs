@@ -3,7 +3,7 @@
 //! ignored, so a newer server does not break the page.
 
 use chrono::{DateTime, Utc};
-use kuaibao_core::protocol::Receipt;
+use kuaibao_core::wire::protocol::Receipt;
 use kuaibao_core::{PhotoId, Report, ReportId};
 use serde::Deserialize;
 

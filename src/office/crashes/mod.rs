@@ -2,7 +2,7 @@
 //! build had, the build with the latest crash first, and the latest
 //! reports with their page, message, account, device and times.
 
-use kuaibao_core::crash::{CrashKind, CrashList, CRASHES_PATH};
+use kuaibao_core::wire::crash::{CrashKind, CrashList, CRASHES_PATH};
 use leptos::prelude::*;
 
 use super::api::ApiFail;

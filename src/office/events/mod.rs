@@ -9,9 +9,9 @@ use std::cell::Cell;
 use std::rc::Rc;
 
 use gloo_net::http::{Method, RequestBuilder};
-use kuaibao_core::office::{Change, EVENTS_PATH};
-use kuaibao_core::protocol::AUTHORIZATION_HEADER;
-use kuaibao_core::sse::EventParser;
+use kuaibao_core::desk::office::{Change, EVENTS_PATH};
+use kuaibao_core::wire::protocol::AUTHORIZATION_HEADER;
+use kuaibao_core::wire::sse::EventParser;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 

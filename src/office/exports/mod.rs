@@ -13,7 +13,7 @@ use super::state::Desk;
 pub const CSV_PATH: &str = "/api/exports/reports.csv";
 pub const GEOJSON_PATH: &str = "/api/exports/reports.geojson";
 pub const CAP_PATH: &str = "/api/threads/{id}/cap";
-pub use kuaibao_core::signing::THREAD_WRITTEN_PATH as WRITTEN_PATH;
+pub use kuaibao_core::desk::signing::THREAD_WRITTEN_PATH as WRITTEN_PATH;
 
 /// One export button: fetches `path` and saves it as `file` (or opens it,
 /// for a page to print).
@@ -67,7 +67,7 @@ pub fn ListExports(
     query: Signal<String>,
 ) -> impl IntoView {
     let stamp = chrono::Utc::now()
-        .with_timezone(&kuaibao_core::validate::beijing())
+        .with_timezone(&kuaibao_core::wire::timestamp::beijing())
         .format("%Y%m%d-%H%M")
         .to_string();
     view! {

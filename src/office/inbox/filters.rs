@@ -3,7 +3,8 @@
 //! shows at its field. Applying it puts it in the URL.
 
 use kuaibao_core::desk::{query_string, FilterForm};
-use kuaibao_core::{catalogue, FieldError, Lang};
+use kuaibao_core::rules::catalogue;
+use kuaibao_core::{FieldError, Lang};
 use leptos::prelude::*;
 
 use crate::office::route::Route;

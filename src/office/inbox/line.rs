@@ -3,9 +3,9 @@
 //! photos and whether the office acknowledged it.
 
 use chrono::{DateTime, TimeZone, Utc};
+use kuaibao_core::desk::office::ThreadSummary;
 use kuaibao_core::desk::{ago_words, deadline_key, deadline_words, most_pressing};
-use kuaibao_core::office::ThreadSummary;
-use kuaibao_core::validate::beijing;
+use kuaibao_core::wire::timestamp::beijing;
 use kuaibao_core::Lang;
 use leptos::prelude::*;
 

@@ -5,8 +5,8 @@
 mod filters;
 mod line;
 
+use kuaibao_core::desk::office::{sort_by_urgency, Filter, Inbox, INBOX_PATH};
 use kuaibao_core::desk::{parse_query, query_string, FilterForm};
-use kuaibao_core::office::{sort_by_urgency, Filter, Inbox, INBOX_PATH};
 use kuaibao_core::FieldError;
 use leptos::prelude::*;
 

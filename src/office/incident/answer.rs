@@ -4,7 +4,7 @@
 //! succeeds, so a double click or a retry after a lost answer stores it
 //! once.
 
-use kuaibao_core::office::{
+use kuaibao_core::desk::office::{
     Acknowledge, Acknowledgement, AskFollowUp, FollowUpRequest, ACKNOWLEDGE_PATH, ASK_PATH, MAX_REQUEST_CHARS,
 };
 use kuaibao_core::{Lang, ReportId};

@@ -1,11 +1,11 @@
 //! 记录来电 at the desk: the officer who took a worker's phone report logs
 //! it on the thread, as the same kind of record the phone's call button
-//! makes (`kuaibao_core::calls`). It meets the phone deadline; the written
+//! makes (`kuaibao_core::rules::calls`). It meets the phone deadline; the written
 //! report is another. A send that got no answer keeps its record, so
 //! sending the same inputs again is a replay the server stores once.
 
-use kuaibao_core::calls::{CallForm, CALL_FIELDS};
-use kuaibao_core::closing::error_at;
+use kuaibao_core::rules::calls::{CallForm, CALL_FIELDS};
+use kuaibao_core::rules::closing::error_at;
 use kuaibao_core::{FieldError, Lang, Report, ReportId};
 use leptos::prelude::*;
 

@@ -1,15 +1,15 @@
 //! 验收销号 at the desk: the form that closes a rectified hazard. When it
 //! is offered and what record it makes are decided in the core
-//! (`kuaibao_core::closing`); this draws the form, validates with the
+//! (`kuaibao_core::rules::closing`); this draws the form, validates with the
 //! server's own rules before sending, and says what came of it.
 //!
 //! A send that got no answer keeps its record (id and writing time) with
 //! the page, so sending the same inputs again, even after a live reload,
 //! is a replay the server stores once.
 
-use kuaibao_core::catalogue::HAZARD_CLOSED;
-use kuaibao_core::closing::{error_at, error_elsewhere, ClosingForm, PHOTOS};
 use kuaibao_core::photo::PhotoRef;
+use kuaibao_core::rules::catalogue::HAZARD_CLOSED;
+use kuaibao_core::rules::closing::{error_at, error_elsewhere, ClosingForm, PHOTOS};
 use kuaibao_core::{BlankKind, FieldError, Lang, Report, ReportId};
 use leptos::prelude::*;
 
@@ -32,7 +32,7 @@ enum Kind {
     Long,
 }
 
-/// The blanks of `kuaibao_core::closing::FIELDS`, the optional note last;
+/// The blanks of `kuaibao_core::rules::closing::FIELDS`, the optional note last;
 /// their lengths are the template's.
 const BLANKS: [Field; 4] = [
     Field {

@@ -14,10 +14,10 @@ mod record;
 mod send;
 mod sign;
 
-use kuaibao_core::closing::may_close;
-use kuaibao_core::office::{Inbox, ThreadSummary, INBOX_PATH};
-use kuaibao_core::signing::{Signature, SIGNATURES_PATH};
-use kuaibao_core::stage::ThreadKind;
+use kuaibao_core::desk::office::{Inbox, ThreadSummary, INBOX_PATH};
+use kuaibao_core::desk::signing::{Signature, SIGNATURES_PATH};
+use kuaibao_core::rules::closing::may_close;
+use kuaibao_core::rules::stage::ThreadKind;
 use kuaibao_core::ReportId;
 use leptos::prelude::*;
 
@@ -123,11 +123,11 @@ fn ThreadView(
     let thread_id = thread.thread;
     let latest = records.last().map(|r| r.report.id);
     let closable = may_close(records.iter().map(|r| &r.report));
-    let next_call = kuaibao_core::calls::next_call(records.iter().map(|r| r.report.stage));
-    let call_start = kuaibao_core::calls::CallForm {
+    let next_call = kuaibao_core::rules::calls::next_call(records.iter().map(|r| r.report.stage));
+    let call_start = kuaibao_core::rules::calls::CallForm {
         called_at: chrono::DateTime::from_timestamp_millis(crate::platform::now_ms() as i64)
             .map(|t| {
-                t.with_timezone(&kuaibao_core::validate::beijing())
+                t.with_timezone(&kuaibao_core::wire::timestamp::beijing())
                     .format("%Y-%m-%dT%H:%M")
                     .to_string()
             })
@@ -155,7 +155,7 @@ fn ThreadView(
         .map(|s| s.value.0.title_zh.clone())
         .or_else(|| {
             records.first().and_then(|r| {
-                kuaibao_core::catalogue::find(&r.report.template_id, r.report.template_version)
+                kuaibao_core::rules::catalogue::find(&r.report.template_id, r.report.template_version)
                     .map(|t| t.title.zh.to_owned())
             })
         })
@@ -237,7 +237,7 @@ fn ThreadView(
                 .0
                 .deadlines
                 .iter()
-                .filter(|l| l.obligation == kuaibao_core::deadlines::Obligation::Upward)
+                .filter(|l| l.obligation == kuaibao_core::rules::deadlines::Obligation::Upward)
                 .map(|l| (l.rule.clone(), l.label_zh.clone()))
                 .collect()
         })

@@ -2,10 +2,10 @@
 //! clock offset, its filled sentence, what it changed from the stage
 //! before, and its photos.
 
+use kuaibao_core::desk::written::fill_report;
 use kuaibao_core::desk::{changes_between, offset_words};
-use kuaibao_core::stage::ThreadKind;
-use kuaibao_core::validate::parse_datetime;
-use kuaibao_core::written::fill_report;
+use kuaibao_core::rules::stage::ThreadKind;
+use kuaibao_core::wire::timestamp::parse_datetime;
 use kuaibao_core::{Lang, Report, ReportId};
 use leptos::prelude::*;
 

@@ -3,12 +3,12 @@
 //! the thread has steps up the chain of regulation 493 (市级, 省级, 国务院),
 //! the officer names the step it is sent for, and the signing meets that
 //! step's deadline line. The
-//! signing is a record on the server (`kuaibao_core::signing`); its id is
+//! signing is a record on the server (`kuaibao_core::desk::signing`); its id is
 //! made here and kept until the server answers, so a double click or a
 //! retry after a lost answer stores it once. The words are checked by the
 //! core as the server checks them; each error shows at its field.
 
-use kuaibao_core::signing::{Sign, Signature, MAX_RECIPIENT_CHARS, MAX_REVIEWER_CHARS, SIGNATURES_PATH};
+use kuaibao_core::desk::signing::{Sign, Signature, MAX_RECIPIENT_CHARS, MAX_REVIEWER_CHARS, SIGNATURES_PATH};
 use kuaibao_core::{Lang, ReportId};
 use leptos::prelude::*;
 use uuid::Uuid;

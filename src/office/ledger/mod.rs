@@ -2,7 +2,7 @@
 //! rectifications first, and within an area overdue first and closed last
 //! (the server's order). Reloaded live like the inbox.
 
-use kuaibao_core::office::{sort_by_urgency, Ledger, HAZARDS_PATH};
+use kuaibao_core::desk::office::{sort_by_urgency, Ledger, HAZARDS_PATH};
 use kuaibao_core::Lang;
 use leptos::prelude::*;
 

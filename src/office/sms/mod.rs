@@ -1,11 +1,11 @@
 //! 录入短信首报: an officer pastes a 短信首报 as it arrived on the duty
-//! mobile. The server parses it (`kuaibao_core::sms`) into the very record
+//! mobile. The server parses it (`kuaibao_core::wire::sms`) into the very record
 //! the worker's phone holds and stores it as the worker's; when the phone
 //! syncs later it is the same report. The officer then opens its thread.
 
-use kuaibao_core::closing::error_at;
-use kuaibao_core::protocol::Receipt;
-use kuaibao_core::sms::{SmsMessage, PASTE_PATH};
+use kuaibao_core::rules::closing::error_at;
+use kuaibao_core::wire::protocol::Receipt;
+use kuaibao_core::wire::sms::{SmsMessage, PASTE_PATH};
 use kuaibao_core::{FieldError, Lang};
 use leptos::prelude::*;
 

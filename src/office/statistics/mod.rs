@@ -6,8 +6,9 @@
 //! as CSV.
 
 use kuaibao_core::desk::parse_query;
-use kuaibao_core::statistics::{StatsQuery, Table, STATISTICS_CSV_PATH, STATISTICS_PATH};
-use kuaibao_core::{catalogue, Family, FieldError, Lang};
+use kuaibao_core::desk::statistics::{StatsQuery, Table, STATISTICS_CSV_PATH, STATISTICS_PATH};
+use kuaibao_core::rules::catalogue;
+use kuaibao_core::{Family, FieldError, Lang};
 use leptos::prelude::*;
 
 use super::api::{self, ApiFail};

@@ -7,7 +7,7 @@
 use chrono::NaiveDateTime;
 use serde::{Deserialize, Deserializer, Serialize};
 
-use crate::ids::PhotoId;
+use crate::wire::ids::PhotoId;
 
 pub mod exif;
 pub mod media;
@@ -44,7 +44,10 @@ pub struct PhotoRef {
     /// When the picture was taken (from its EXIF, camera's local time), if
     /// known: the EXIF itself is dropped from the stored bytes.
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "taken_at")]
-    #[cfg_attr(target_arch = "wasm32", serde(serialize_with = "crate::timestamp::write_naive_opt"))]
+    #[cfg_attr(
+        target_arch = "wasm32",
+        serde(serialize_with = "crate::wire::timestamp::write_naive_opt")
+    )]
     // No zone, so not an RFC 3339 `date-time`: `2024-05-01T08:30:00`.
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, example = "2024-05-01T08:30:00"))]
     pub taken_at: Option<NaiveDateTime>,
@@ -55,11 +58,11 @@ pub struct PhotoRef {
     pub lon: Option<f64>,
 }
 
-/// Reads a `taken_at` as chrono writes it ([`crate::timestamp::parse_naive`]).
+/// Reads a `taken_at` as chrono writes it ([`crate::wire::timestamp::parse_naive`]).
 pub fn taken_at<'de, D: Deserializer<'de>>(d: D) -> Result<Option<NaiveDateTime>, D::Error> {
-    crate::read::optional_text(
+    crate::wire::read::optional_text(
         d,
-        crate::timestamp::parse_naive,
+        crate::wire::timestamp::parse_naive,
         "a date and time such as 2024-05-01T08:30:00",
     )
 }

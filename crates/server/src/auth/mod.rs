@@ -6,17 +6,17 @@ pub mod cache;
 pub mod password;
 pub mod token;
 
-use axum::extract::FromRequestParts;
+use axum::extract::{FromRef, FromRequestParts};
 use axum::http::request::Parts;
 use chrono::Utc;
 use kuaibao_core::account::Role;
-use kuaibao_core::protocol::{AUTHORIZATION_HEADER, BEARER};
+use kuaibao_core::wire::protocol::{AUTHORIZATION_HEADER, BEARER};
 
 use crate::db::accounts::SessionRow;
 use crate::db::audit::Actor;
 use crate::db::reports::{Scope, Sender};
+use crate::db::Pool;
 use crate::http::error::AppError;
-use crate::http::AppState;
 
 /// The live session a request came with.
 #[derive(Debug, Clone)]
@@ -44,7 +44,7 @@ impl Caller {
         if user.account.role.reads_area() {
             Scope::Area {
                 path: user.area_path.clone(),
-                legacy: user.account.role == Role::Admin && kuaibao_core::writers::is_root_path(&user.area_path),
+                legacy: user.account.role == Role::Admin && kuaibao_core::rules::writers::is_root_path(&user.area_path),
             }
         } else {
             Scope::Own {
@@ -92,10 +92,23 @@ pub fn bearer_in(headers: &axum::http::HeaderMap) -> Option<&str> {
     (!token.is_empty()).then_some(token)
 }
 
-impl FromRequestParts<AppState> for Caller {
+/// What checking a session needs of the application's state: the database
+/// and the short-lived session cache (see `cache`).
+#[derive(Clone)]
+pub struct Sessions {
+    pub pool: Pool,
+    pub cache: std::sync::Arc<cache::SessionCache>,
+}
+
+impl<S> FromRequestParts<S> for Caller
+where
+    S: Send + Sync,
+    Sessions: FromRef<S>,
+{
     type Rejection = AppError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let state = Sessions::from_ref(state);
         // One message for every failure: which one it was is nobody's
         // business but the server's.
         let refused = || AppError::Unauthorized("log in: this request needs a valid session".to_owned());
@@ -103,7 +116,7 @@ impl FromRequestParts<AppState> for Caller {
         // Through the short-lived cache (see `cache`): one query per session
         // every few seconds instead of one per request.
         let session = state
-            .sessions
+            .cache
             .live_session(&state.pool, &token::token_sha256(token), Utc::now())
             .await?
             .ok_or_else(refused)?;

@@ -2,7 +2,8 @@
 //! `http::admission`): whether its id is stored already, and the stages of
 //! its thread's stored records.
 
-use kuaibao_core::{catalogue, Family, ReportId, Stage};
+use kuaibao_core::rules::catalogue;
+use kuaibao_core::{Family, ReportId, Stage};
 
 use super::{Pool, StoreError};
 

@@ -1,10 +1,10 @@
 //! Crash reports from the phones (see migrations/*/0011_crash_reports.sql
-//! and `kuaibao_core::crash`): stored once by their phone-made id, at most
+//! and `kuaibao_core::wire::crash`): stored once by their phone-made id, at most
 //! so many per account an hour, audited, never changed.
 
 use chrono::{Duration, Utc};
-use kuaibao_core::crash::{BuildCount, CrashKind, CrashList, CrashReport, StoredCrash};
-use kuaibao_core::page::PageQuery;
+use kuaibao_core::wire::crash::{BuildCount, CrashKind, CrashList, CrashReport, StoredCrash};
+use kuaibao_core::wire::page::PageQuery;
 use serde_json::json;
 use sqlx::Connection;
 use uuid::Uuid;

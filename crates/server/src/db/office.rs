@@ -11,11 +11,14 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use kuaibao_core::account::{AreaLevel, AreaRef};
-use kuaibao_core::deadlines::RuleSet;
-use kuaibao_core::office::{Acknowledgement, Casualties, DeadlineLine, DeadlineState, FollowUpRequest, ThreadSummary};
-use kuaibao_core::thread::{Judge, Received};
-use kuaibao_core::validate::beijing;
-use kuaibao_core::{catalogue, Report, ReportId};
+use kuaibao_core::desk::office::{
+    Acknowledgement, Casualties, DeadlineLine, DeadlineState, FollowUpRequest, ThreadSummary,
+};
+use kuaibao_core::rules::catalogue;
+use kuaibao_core::rules::deadlines::RuleSet;
+use kuaibao_core::rules::thread::{Judge, Received};
+use kuaibao_core::wire::timestamp::beijing;
+use kuaibao_core::{Report, ReportId};
 use serde_json::json;
 use sqlx::Connection;
 use uuid::Uuid;
@@ -24,8 +27,8 @@ use super::audit::{self, Actor};
 use super::photos::db_time;
 use super::reports::{placeholders, Scope, FROM_REPORTS};
 use super::{Pool, StoreError};
-use kuaibao_core::deadlines::Forwarded;
-use kuaibao_core::page::PageQuery;
+use kuaibao_core::rules::deadlines::Forwarded;
+use kuaibao_core::wire::page::PageQuery;
 
 /// One thread of the inbox, and the area paths of its records in scope
 /// (to filter by an area and below).
@@ -186,10 +189,13 @@ fn summarise(records: &mut [Record], forwarded: &[Forwarded], rules: &RuleSet, n
     let now_bj = now.with_timezone(&beijing()).naive_local();
     let deadlines = judge.judged(rules, now_bj);
     let standings: Vec<_> = deadlines.iter().map(|(_, s, _)| *s).collect();
-    let position = records.iter().rev().find_map(|r| crate::export::position(&r.report));
+    let position = records
+        .iter()
+        .rev()
+        .find_map(|r| kuaibao_core::desk::geo::record_position(&r.report));
     let (reporter, reporter_name) = first.reporter.clone().unwrap_or_default();
     let template = catalogue::find(&first.report.template_id, first.report.template_version);
-    let (theme_zh, responsible) = kuaibao_core::office::hazard_facts(&first.report);
+    let (theme_zh, responsible) = kuaibao_core::desk::office::hazard_facts(&first.report);
     let summary = ThreadSummary {
         thread_id: first.report.thread_id(),
         template_id: first.report.template_id.clone(),
@@ -221,7 +227,7 @@ fn summarise(records: &mut [Record], forwarded: &[Forwarded], rules: &RuleSet, n
             .collect(),
         rectify_by: judge.rectify_by(),
         rectification_overdue_days: judge.rectification_overdue(now_bj.date()),
-        major: kuaibao_core::major_hazard::of_thread(received.iter().map(|r| &r.report), now_bj.date()),
+        major: kuaibao_core::rules::major_hazard::of_thread(received.iter().map(|r| &r.report), now_bj.date()),
         finished: judge.finished(),
         lat: position.map(|(lat, _)| lat),
         lon: position.map(|(_, lon)| lon),
@@ -589,10 +595,11 @@ pub async fn ask(
 }
 
 pub(super) fn parse_id(text: &str) -> Result<ReportId, StoreError> {
-    text.parse().map_err(|e: kuaibao_core::ids::BadId| StoreError::Corrupt {
-        id: text.to_owned(),
-        reason: e.to_string(),
-    })
+    text.parse()
+        .map_err(|e: kuaibao_core::wire::ids::BadId| StoreError::Corrupt {
+            id: text.to_owned(),
+            reason: e.to_string(),
+        })
 }
 
 pub(super) fn parse_uuid(text: &str) -> Result<Uuid, StoreError> {

@@ -3,9 +3,9 @@
 use std::cmp::Ordering;
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use kuaibao_core::grading::{self, Grade};
-use kuaibao_core::page::PageQuery;
-use kuaibao_core::protocol::Receipt;
+use kuaibao_core::rules::grading::{self, Grade};
+use kuaibao_core::wire::page::PageQuery;
+use kuaibao_core::wire::protocol::Receipt;
 use kuaibao_core::{Family, Report, ReportId, Template};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -349,7 +349,7 @@ pub async fn store(pool: &Pool, report: &Report, template: &Template, sender: &S
         // A text message of a record the app delivered first: nothing to
         // add, if it says what the app's copy says.
         (false, false, true) => match stored_report(pool, &id).await? {
-            full if kuaibao_core::sms::completes(report, &full) => Stored::Replayed(receipt),
+            full if kuaibao_core::wire::sms::completes(report, &full) => Stored::Replayed(receipt),
             _ => Stored::Conflict,
         },
         (false, _, _) => Stored::Conflict,
@@ -376,7 +376,7 @@ async fn complete(
     if let Some(hash) = completion_hash(pool, &id).await? {
         return Ok(completed(Some(hash)));
     }
-    if !kuaibao_core::sms::completes(&stored_report(pool, &id).await?, report) {
+    if !kuaibao_core::wire::sms::completes(&stored_report(pool, &id).await?, report) {
         return Ok(Stored::Conflict);
     }
     let mut tx = pool.begin().await?;
@@ -473,7 +473,7 @@ async fn stored_as_older_text(pool: &Pool, id: &str, body: &str) -> Result<bool,
     Ok(canonical_body(&stored_report(pool, id).await?)? == body)
 }
 
-/// Who holds thread `thread` (see `kuaibao_core::writers`): the author and
+/// Who holds thread `thread` (see `kuaibao_core::rules::writers`): the author and
 /// area path of its first record, or, while that has not arrived, of its
 /// earliest stored one. `None` when nothing of the thread is stored.
 pub async fn thread_holder(pool: &Pool, thread: ReportId) -> Result<Option<HolderRow>, StoreError> {
@@ -497,8 +497,8 @@ pub struct HolderRow {
 }
 
 impl HolderRow {
-    pub fn holder(&self) -> kuaibao_core::writers::Holder<'_> {
-        kuaibao_core::writers::Holder {
+    pub fn holder(&self) -> kuaibao_core::rules::writers::Holder<'_> {
+        kuaibao_core::rules::writers::Holder {
             author_id: self.author_id.as_deref(),
             area_path: self.area_path.as_deref(),
         }

@@ -1,13 +1,13 @@
 //! Signings of a thread's written report (see
-//! migrations/*/0008_signatures.sql and `kuaibao_core::signing`): stored
+//! migrations/*/0008_signatures.sql and `kuaibao_core::desk::signing`): stored
 //! once by their browser-made id, audited, never changed.
 
 use std::collections::HashMap;
 
 use chrono::Utc;
-use kuaibao_core::deadlines::Forwarded;
-use kuaibao_core::signing::{Signature, Words};
-use kuaibao_core::validate::beijing;
+use kuaibao_core::desk::signing::{Signature, Words};
+use kuaibao_core::rules::deadlines::Forwarded;
+use kuaibao_core::wire::timestamp::beijing;
 use kuaibao_core::ReportId;
 use serde_json::json;
 use sqlx::Connection;
@@ -144,7 +144,7 @@ pub fn page_sql() -> String {
 pub async fn page_of_thread(
     pool: &Pool,
     thread: ReportId,
-    page: kuaibao_core::page::PageQuery,
+    page: kuaibao_core::wire::page::PageQuery,
 ) -> Result<(Vec<(i64, Signature)>, bool), StoreError> {
     #[derive(sqlx::FromRow)]
     struct Keyed {
@@ -168,7 +168,7 @@ pub async fn page_of_thread(
 }
 
 /// The steps up the chain signed for each of `threads` (see
-/// `kuaibao_core::deadlines::Forwarded`): what meets the inbox's upward
+/// `kuaibao_core::rules::deadlines::Forwarded`): what meets the inbox's upward
 /// lines.
 pub async fn steps_of(pool: &Pool, threads: &[String]) -> Result<HashMap<ReportId, Vec<Forwarded>>, StoreError> {
     if threads.is_empty() {

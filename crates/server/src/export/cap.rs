@@ -24,7 +24,8 @@
 
 use kuaibao_core::{Grade, Lang, Report, Stage};
 
-use super::{beijing_time, beijing_wall_time, position, Record, ThreadRecords};
+use super::{beijing_time, beijing_wall_time, Record, ThreadRecords};
+use kuaibao_core::desk::geo::record_position;
 
 pub const CONTENT_TYPE: &str = "application/cap+xml";
 
@@ -135,7 +136,11 @@ pub fn alert(thread: &ThreadRecords, index: usize, sender: &str) -> String {
     x.open(2, "area");
     x.element(3, "areaDesc", &place);
     // The latest position known by this record.
-    if let Some((lat, lon)) = thread.records[..=index].iter().rev().find_map(|r| position(r.report())) {
+    if let Some((lat, lon)) = thread.records[..=index]
+        .iter()
+        .rev()
+        .find_map(|r| record_position(r.report()))
+    {
         x.element(3, "circle", &format!("{lat},{lon} 0"));
     }
     x.close(2, "area");
@@ -149,10 +154,10 @@ pub fn alert(thread: &ThreadRecords, index: usize, sender: &str) -> String {
 fn event(thread: &ThreadRecords, report: &Report) -> String {
     if thread.summary.template_id == "general_incident" {
         let first = thread.records.first().map_or(report, |r| r.report());
-        let template = kuaibao_core::catalogue::find(&first.template_id, first.template_version);
+        let template = kuaibao_core::rules::catalogue::find(&first.template_id, first.template_version);
         if let Some(label) = template.and_then(|t| {
             let blank = t.blank("category")?;
-            kuaibao_core::written::answer_text(blank, &first.answers, &[], Lang::Zh)
+            kuaibao_core::desk::written::answer_text(blank, &first.answers, &[], Lang::Zh)
         }) {
             return label;
         }
@@ -288,9 +293,9 @@ mod tests {
             "CBRNE",
             "Other",
         ];
-        for t in kuaibao_core::catalogue::all() {
+        for t in kuaibao_core::rules::catalogue::all() {
             if let kuaibao_core::Family::Incident { .. } = t.family {
-                let report = kuaibao_core::examples::report(t, Stage::Initial);
+                let report = kuaibao_core::rules::examples::report(t, Stage::Initial);
                 let cats = category(t.id, &report);
                 assert!(!cats.is_empty() && cats.iter().all(|c| CAP.contains(c)), "{}", t.id);
                 if t.id != "general_incident" {

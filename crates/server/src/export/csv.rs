@@ -8,7 +8,7 @@
 //! - The header row is in Chinese, for the people who open the file; the
 //!   columns' stable keys, for programs, are [`COLUMNS`] (in this order;
 //!   new columns are only ever added at the end).
-//! - After them, one column per figure ([`kuaibao_core::figures`]): every
+//! - After them, one column per figure ([`kuaibao_core::rules::figures`]): every
 //!   Count and Amount blank of the catalogue, headed `死亡人数（人）[dead]`
 //!   (label, unit, and the blank id a program finds it by). The same id is
 //!   the same column whatever the template or its version; a record whose
@@ -22,10 +22,11 @@
 //!   which spreadsheets show as text. A cell that is a plain number (a
 //!   negative clock offset, say) is left alone: it cannot be a formula.
 
-use kuaibao_core::figures::{self, Figure};
+use kuaibao_core::rules::figures::{self, Figure};
 use kuaibao_core::Lang;
 
-use super::{beijing_time, beijing_wall_time, position, zoned_time, ThreadRecords};
+use super::{beijing_time, beijing_wall_time, zoned_time, ThreadRecords};
+use kuaibao_core::desk::geo::record_position;
 
 pub const CONTENT_TYPE: &str = "text/csv; charset=utf-8";
 
@@ -101,7 +102,7 @@ fn row(thread: &ThreadRecords, i: usize) -> [String; 19] {
         .as_ref()
         .map(|a| (a.id.clone(), a.name.clone()))
         .unwrap_or_default();
-    let position = position(report);
+    let position = record_position(report);
     let occurred = summary.occurred_at.and_then(beijing_wall_time).unwrap_or_default();
     [
         summary.thread_id.to_string(),

@@ -38,19 +38,21 @@ use axum::http::{HeaderValue, Uri};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, FixedOffset, NaiveDateTime, TimeZone, Utc};
 use kuaibao_core::account::{AreaLevel, AreaRef};
-use kuaibao_core::deadlines::RuleSet;
-use kuaibao_core::office::{Casualties, DeadlineLine, DeadlineState, Filter, ThreadSummary};
-use kuaibao_core::report::geo_keys;
-use kuaibao_core::thread::{Judge, Received};
-use kuaibao_core::validate::beijing;
-use kuaibao_core::{catalogue, BlankKind, Report, ReportId, Template};
+use kuaibao_core::desk::geo::record_position;
+use kuaibao_core::desk::office::{Casualties, DeadlineLine, DeadlineState, Filter, ThreadSummary};
+use kuaibao_core::rules::catalogue;
+use kuaibao_core::rules::deadlines::RuleSet;
+use kuaibao_core::rules::thread::{Judge, Received};
+use kuaibao_core::wire::timestamp::beijing;
+use kuaibao_core::{Report, ReportId, Template};
 
 use crate::auth::Caller;
 use crate::db::exports::{self, Origin};
 use crate::db::reports::{self, StoredReport};
 use crate::db::{accounts, Pool};
 use crate::http::error::AppError;
-use crate::http::{AppState, NO_CACHE};
+use crate::http::NO_CACHE;
+use crate::uploads::Uploads;
 
 /// The CSV of every record in scope.
 pub const CSV_PATH: &str = "/api/exports/reports.csv";
@@ -61,7 +63,7 @@ pub const CAP_PATH: &str = "/api/threads/{id}/cap";
 /// The printable written report of the thread of one record.
 pub const WRITTEN_PATH: &str = "/api/reports/{id}/written";
 /// The printable written report of a thread.
-pub use kuaibao_core::signing::THREAD_WRITTEN_PATH;
+pub use kuaibao_core::desk::signing::THREAD_WRITTEN_PATH;
 
 /// The default CAP `sender` (`KUAIBAO_CAP_SENDER`): a deployment names its
 /// duty office, e.g. `yjj@xh.example.gov.cn`.
@@ -131,9 +133,9 @@ fn summarise(records: &[Record], rules: &RuleSet, now: DateTime<Utc>) -> Option<
     let now_bj = now.with_timezone(&beijing()).naive_local();
     let judged = judge.judged(rules, now_bj);
     let standings: Vec<_> = judged.iter().map(|(_, s, _)| *s).collect();
-    let position = records.iter().rev().find_map(|r| position(r.report()));
+    let position = records.iter().rev().find_map(|r| record_position(r.report()));
     let (reporter, reporter_name) = first.origin.reporter.clone().unwrap_or_default();
-    let (theme_zh, responsible) = kuaibao_core::office::hazard_facts(first.report());
+    let (theme_zh, responsible) = kuaibao_core::desk::office::hazard_facts(first.report());
     Some(ThreadSummary {
         thread_id: first.report().thread_id(),
         template_id: first.report().template_id.clone(),
@@ -165,7 +167,7 @@ fn summarise(records: &[Record], rules: &RuleSet, now: DateTime<Utc>) -> Option<
             .collect(),
         rectify_by: judge.rectify_by(),
         rectification_overdue_days: judge.rectification_overdue(now_bj.date()),
-        major: kuaibao_core::major_hazard::of_thread(received.iter().map(|r| &r.report), now_bj.date()),
+        major: kuaibao_core::rules::major_hazard::of_thread(received.iter().map(|r| &r.report), now_bj.date()),
         finished: judge.finished(),
         lat: position.map(|(lat, _)| lat),
         lon: position.map(|(_, lon)| lon),
@@ -176,15 +178,15 @@ fn summarise(records: &[Record], rules: &RuleSet, now: DateTime<Utc>) -> Option<
     })
 }
 
-/// A record's position, WGS-84 (latitude, longitude), from its template's
-/// GPS blank; `None` when unanswered or not a position on Earth.
-pub fn position(report: &Report) -> Option<(f64, f64)> {
-    let template = catalogue::find(&report.template_id, report.template_version)?;
-    let blank = template.blanks.iter().find(|b| matches!(b.kind, BlankKind::GeoPoint))?;
-    let (lat_key, lon_key) = geo_keys(blank.id);
-    let lat: f64 = report.answers.get(&lat_key)?.trim().parse().ok()?;
-    let lon: f64 = report.answers.get(&lon_key)?.trim().parse().ok()?;
-    ((-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon)).then_some((lat, lon))
+/// What the exports read of the application's state: the database, the
+/// deadline rules, the photo store (the written report's pictures) and the
+/// CAP alerts' `sender`.
+#[derive(Clone)]
+pub struct ExportState {
+    pub pool: Pool,
+    pub rules: std::sync::Arc<RuleSet>,
+    pub uploads: std::sync::Arc<Uploads>,
+    pub cap_sender: std::sync::Arc<str>,
 }
 
 /// Threads an export reads at a time: a few MB of records, whatever the
@@ -209,7 +211,7 @@ pub(crate) struct ThreadBatches {
 
 impl ThreadBatches {
     /// Checks the filter (400/422 now, before an answer starts).
-    pub(crate) async fn new(state: &AppState, caller: &Caller, filter: Filter) -> Result<Self, AppError> {
+    pub(crate) async fn new(state: &ExportState, caller: &Caller, filter: Filter) -> Result<Self, AppError> {
         filter.check().map_err(AppError::InvalidForm)?;
         let area_path = match filter.area.as_deref().filter(|a| !a.is_empty()) {
             Some(id) => Some(accounts::area(&state.pool, id).await?.map(|a| a.path)),
@@ -288,7 +290,7 @@ impl ThreadBatches {
 }
 
 /// Every thread in the caller's scope that `filter` keeps, oldest first.
-async fn threads(state: &AppState, caller: &Caller, filter: &Filter) -> Result<Vec<ThreadRecords>, AppError> {
+async fn threads(state: &ExportState, caller: &Caller, filter: &Filter) -> Result<Vec<ThreadRecords>, AppError> {
     ThreadBatches::new(state, caller, filter.clone()).await?.all().await
 }
 
@@ -442,7 +444,7 @@ fn file_stem(now: DateTime<Utc>) -> String {
 }
 
 /// `GET /api/exports/reports.csv`: streamed (see [`streamed`]).
-pub async fn csv_export(State(state): State<AppState>, caller: Caller, uri: Uri) -> Result<Response, AppError> {
+pub async fn csv_export(State(state): State<ExportState>, caller: Caller, uri: Uri) -> Result<Response, AppError> {
     let filter = filter_of(&uri)?;
     let batches = ThreadBatches::new(&state, &caller, filter).await?;
     let body = streamed(
@@ -460,7 +462,7 @@ pub async fn csv_export(State(state): State<AppState>, caller: Caller, uri: Uri)
 
 /// `GET /api/exports/reports.geojson`: streamed (see [`streamed`]), the
 /// same bytes as the collection serialised whole.
-pub async fn geojson_export(State(state): State<AppState>, caller: Caller, uri: Uri) -> Result<Response, AppError> {
+pub async fn geojson_export(State(state): State<ExportState>, caller: Caller, uri: Uri) -> Result<Response, AppError> {
     let filter = filter_of(&uri)?;
     let batches = ThreadBatches::new(&state, &caller, filter).await?;
     let (head, tail) = geojson::frame();
@@ -499,7 +501,7 @@ struct CapQuery {
 
 /// `GET /api/threads/{id}/cap`.
 pub async fn cap_export(
-    State(state): State<AppState>,
+    State(state): State<ExportState>,
     caller: Caller,
     path: Result<Path<String>, PathRejection>,
     uri: Uri,
@@ -535,7 +537,7 @@ pub async fn cap_export(
 /// `GET /api/reports/{id}/written`: the written report of the whole
 /// thread this record belongs to (as `GET /api/threads/{id}/written`).
 pub async fn written_report(
-    State(state): State<AppState>,
+    State(state): State<ExportState>,
     caller: Caller,
     path: Result<Path<String>, PathRejection>,
 ) -> Result<Response, AppError> {
@@ -550,7 +552,7 @@ pub async fn written_report(
 /// `GET /api/threads/{id}/written`: the printable 书面报告 of the thread,
 /// every record in stage order, with its signing.
 pub async fn written_thread(
-    State(state): State<AppState>,
+    State(state): State<ExportState>,
     caller: Caller,
     path: Result<Path<String>, PathRejection>,
 ) -> Result<Response, AppError> {
@@ -561,7 +563,7 @@ pub async fn written_thread(
 
 /// The written report page of thread `id` as `caller` may read it: shown,
 /// not downloaded, so it prints from the browser.
-async fn written_page(state: &AppState, caller: &Caller, id: ReportId) -> Result<Response, AppError> {
+async fn written_page(state: &ExportState, caller: &Caller, id: ReportId) -> Result<Response, AppError> {
     let thread = thread(&state.pool, &state.rules, caller, id).await?;
     let mut photos = Vec::with_capacity(thread.records.len());
     // A 续报 carries its 首报's photos on: each is printed once, under the

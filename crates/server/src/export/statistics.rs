@@ -1,6 +1,6 @@
 //! The statistics table (area × day × category) for the duty office, as
 //! JSON for the desk and as CSV for the next level up. The counting is the
-//! core's (`kuaibao_core::statistics`); here the threads in the caller's
+//! core's (`kuaibao_core::desk::statistics`); here the threads in the caller's
 //! scope are read and each is given its chain of areas.
 //!
 //! Access is the inbox's: officers and administrators, their area and
@@ -15,19 +15,18 @@ use axum::response::Response;
 use axum::Json;
 use chrono::Utc;
 use kuaibao_core::account::AreaRef;
-use kuaibao_core::office::Filter;
-use kuaibao_core::statistics::{self, Checked, StatsQuery, Table, ThreadFacts};
-use kuaibao_core::validate::beijing;
+use kuaibao_core::desk::office::Filter;
+use kuaibao_core::desk::statistics::{self, Checked, StatsQuery, Table, ThreadFacts};
+use kuaibao_core::wire::timestamp::beijing;
 use kuaibao_core::Report;
 
-use super::{attachment, csv, threads};
+use super::{attachment, csv, threads, ExportState};
 use crate::auth::Caller;
 use crate::db::accounts;
 use crate::http::error::AppError;
 use crate::http::office::{area_in_scope, require_office};
-use crate::http::AppState;
 
-pub use kuaibao_core::statistics::{STATISTICS_CSV_PATH, STATISTICS_PATH};
+pub use kuaibao_core::desk::statistics::{STATISTICS_CSV_PATH, STATISTICS_PATH};
 
 /// The query from the URI, checked; 400 naming each bad field.
 fn query_of(uri: &Uri) -> Result<Checked, AppError> {
@@ -38,7 +37,7 @@ fn query_of(uri: &Uri) -> Result<Checked, AppError> {
 }
 
 /// The table of the caller's threads that `query` keeps.
-async fn table(state: &AppState, caller: &Caller, query: &Checked) -> Result<Table, AppError> {
+async fn table(state: &ExportState, caller: &Caller, query: &Checked) -> Result<Table, AppError> {
     require_office(caller)?;
     let scope = caller.scope();
     let within = match query.area.as_deref() {
@@ -86,13 +85,17 @@ async fn table(state: &AppState, caller: &Caller, query: &Checked) -> Result<Tab
 }
 
 /// `GET /api/office/statistics`.
-pub async fn statistics_json(State(state): State<AppState>, caller: Caller, uri: Uri) -> Result<Json<Table>, AppError> {
+pub async fn statistics_json(
+    State(state): State<ExportState>,
+    caller: Caller,
+    uri: Uri,
+) -> Result<Json<Table>, AppError> {
     let query = query_of(&uri)?;
     Ok(Json(table(&state, &caller, &query).await?))
 }
 
 /// `GET /api/exports/statistics.csv`.
-pub async fn statistics_csv(State(state): State<AppState>, caller: Caller, uri: Uri) -> Result<Response, AppError> {
+pub async fn statistics_csv(State(state): State<ExportState>, caller: Caller, uri: Uri) -> Result<Response, AppError> {
     let query = query_of(&uri)?;
     let table = table(&state, &caller, &query).await?;
     let stamp = Utc::now().with_timezone(&beijing()).format("%Y%m%d-%H%M");

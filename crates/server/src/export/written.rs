@@ -18,14 +18,14 @@
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
 use chrono::Utc;
-use kuaibao_core::grading;
-use kuaibao_core::signing::Signature;
+use kuaibao_core::desk::signing::Signature;
+use kuaibao_core::rules::grading;
 use kuaibao_core::{Family, Lang};
 use sha2::{Digest, Sha256};
 
 use super::cap::escape;
 use chrono::{DateTime, FixedOffset};
-use kuaibao_core::validate::beijing;
+use kuaibao_core::wire::timestamp::beijing;
 
 use super::ThreadRecords;
 use crate::db::photos::ReportPhotos;

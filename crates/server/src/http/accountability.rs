@@ -1,5 +1,5 @@
 //! `GET /api/office/accountability` (and `.csv`): the accountability ledger
-//! (问责台账, `kuaibao_core::accountability`) of the caller's area and below,
+//! (问责台账, `kuaibao_core::desk::accountability`) of the caller's area and below,
 //! read like the inbox: officers and administrators only, each seeing the
 //! threads in scope and nothing of a neighbouring area.
 
@@ -11,9 +11,9 @@ use axum::Json;
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
-use kuaibao_core::accountability::{entries, Accountability, CSV_COLUMNS};
-use kuaibao_core::page::{PageQuery, MAX_LIMIT};
-use kuaibao_core::validate::beijing;
+use kuaibao_core::desk::accountability::{entries, Accountability, CSV_COLUMNS};
+use kuaibao_core::wire::page::{PageQuery, MAX_LIMIT};
+use kuaibao_core::wire::timestamp::beijing;
 
 use super::error::AppError;
 use super::office::require_office;

@@ -1,11 +1,12 @@
 //! The rules a record new to the server is held to on top of validation:
-//! its evidence (`kuaibao_core::evidence`) and, for a hazard's step, its
-//! place in the loop (`kuaibao_core::hazard_loop`). A replay of a stored
+//! its evidence (`kuaibao_core::rules::evidence`) and, for a hazard's step, its
+//! place in the loop (`kuaibao_core::rules::hazard_loop`). A replay of a stored
 //! record skips them: it was judged when it was stored, and its thread may
 //! have moved on since (a replayed 已整改 of a hazard closed meanwhile must
 //! still get its receipt).
 
-use kuaibao_core::{evidence, hazard_loop, ErrorCode, FieldError, Lang, Report, Template};
+use kuaibao_core::rules::{evidence, hazard_loop};
+use kuaibao_core::{ErrorCode, FieldError, Lang, Report, Template};
 
 use super::error::AppError;
 use crate::db::{admission, Pool};

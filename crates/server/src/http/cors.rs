@@ -25,7 +25,7 @@ use axum::http::header::{
 use axum::http::{HeaderName, HeaderValue, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use kuaibao_core::protocol::CLOCK_HEADER;
+use kuaibao_core::wire::protocol::CLOCK_HEADER;
 use tower::{Layer, ServiceExt};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 

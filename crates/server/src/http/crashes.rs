@@ -1,4 +1,4 @@
-//! Crash reports from the phones (`kuaibao_core::crash`):
+//! Crash reports from the phones (`kuaibao_core::wire::crash`):
 //! `POST /api/crashes` from any logged-in account stores one once by its
 //! id; `GET /api/crashes` lists them for administrators, counted per build.
 //!
@@ -11,7 +11,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::Json;
 use kuaibao_core::account::Role;
-use kuaibao_core::crash::{CrashList, CrashReport, MAX_PER_ACCOUNT_PER_HOUR};
+use kuaibao_core::wire::crash::{CrashList, CrashReport, MAX_PER_ACCOUNT_PER_HOUR};
 
 use super::error::AppError;
 use super::extract::JsonBody;
@@ -21,7 +21,7 @@ use crate::auth::Caller;
 use crate::db::crashes::{self, Stored};
 use crate::db::office::Kept;
 
-pub use kuaibao_core::crash::CRASHES_PATH;
+pub use kuaibao_core::wire::crash::CRASHES_PATH;
 
 /// `POST /api/crashes`: 201 stored, 200 stored before (the same again), 409
 /// its id with other content, 422 naming each bad field, 429 over the

@@ -5,7 +5,7 @@ use axum::extract::rejection::{JsonRejection, PathRejection};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use kuaibao_core::protocol::{ApiError, ApiErrorCode};
+use kuaibao_core::wire::protocol::{ApiError, ApiErrorCode};
 use kuaibao_core::{FieldError, PhotoId, ReportId};
 
 use crate::db::StoreError;

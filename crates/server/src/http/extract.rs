@@ -17,7 +17,7 @@ pub struct JsonBody<T>(pub T);
 pub struct PathParam<T>(pub T);
 
 /// The server's clock minus the phone's, from the phone's
-/// [`CLOCK_HEADER`](kuaibao_core::protocol::CLOCK_HEADER) (milliseconds since
+/// [`CLOCK_HEADER`](kuaibao_core::wire::protocol::CLOCK_HEADER) (milliseconds since
 /// the epoch when it sent the request); `None` when absent or unreadable,
 /// which only means the offset was not measured. Includes the request's
 /// travel time, a few seconds at worst, far below the minutes that matter.
@@ -30,7 +30,7 @@ impl<S: Send + Sync> FromRequestParts<S> for PhoneClock {
         let now = chrono::Utc::now().timestamp_millis();
         let phone = parts
             .headers
-            .get(kuaibao_core::protocol::CLOCK_HEADER)
+            .get(kuaibao_core::wire::protocol::CLOCK_HEADER)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse::<i64>().ok());
         Ok(PhoneClock(phone.and_then(|p| now.checked_sub(p))))

@@ -9,7 +9,7 @@ use std::time::Duration;
 use axum::extract::State;
 use axum::Json;
 use chrono::Utc;
-use kuaibao_core::protocol::Health;
+use kuaibao_core::wire::protocol::Health;
 use serde::Serialize;
 
 use super::error::AppError;

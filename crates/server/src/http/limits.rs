@@ -10,7 +10,7 @@
 //!   (tower-http's [`TimeoutLayer`]), body reading included.
 //!
 //! A 408 says "not taken, send it again" (the phone retries it, see
-//! `kuaibao_core::protocol::outcome_of_status`), never "refused".
+//! `kuaibao_core::wire::protocol::outcome_of_status`), never "refused".
 
 use std::error::Error;
 use std::time::Duration;

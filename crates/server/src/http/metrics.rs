@@ -65,7 +65,7 @@ const UNMATCHED: &str = "unmatched";
 /// Routes served while draining: the probes, which a load balancer and a
 /// monitor need most then, and which hold nothing up.
 const PROBES: [&str; 3] = [
-    kuaibao_core::protocol::HEALTH_PATH,
+    kuaibao_core::wire::protocol::HEALTH_PATH,
     super::health::READY_PATH,
     METRICS_PATH,
 ];

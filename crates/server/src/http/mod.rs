@@ -28,14 +28,14 @@ pub mod tus;
 use std::path::Path;
 use std::sync::Arc;
 
-use axum::extract::DefaultBodyLimit;
+use axum::extract::{DefaultBodyLimit, FromRef};
 use axum::http::{HeaderValue, StatusCode};
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get, post, MethodRouter};
 use axum::Router;
 use kuaibao_core::photo::tus::UPLOADS_PATH;
-use kuaibao_core::protocol::{HEALTH_PATH, SESSION_PATH, SUBMIT_REPORT_PATH};
+use kuaibao_core::wire::protocol::{HEALTH_PATH, SESSION_PATH, SUBMIT_REPORT_PATH};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
@@ -81,11 +81,11 @@ pub struct AppState {
     /// The duty office's live changes (`GET /api/office/events`).
     pub changes: office::Changes,
     /// The duty office map's base map (`GET /api/office/map`).
-    pub map: Arc<kuaibao_core::geo::MapConfig>,
+    pub map: Arc<kuaibao_core::desk::geo::MapConfig>,
     /// Where logins' passwords are checked, a few at a time.
     pub passwords: Arc<crate::auth::password::PasswordChecks>,
     /// The deadline rules this deployment applies and serves.
-    pub rules: Arc<kuaibao_core::deadlines::RuleSet>,
+    pub rules: Arc<kuaibao_core::rules::deadlines::RuleSet>,
     /// Where phones send SMS reports, and the gateway's secret.
     pub sms: Arc<sms::SmsSettings>,
     /// How many days phones keep a finished thread (`KUAIBAO_PHONE_KEEP_DAYS`).
@@ -97,6 +97,26 @@ pub struct AppState {
     /// Where the database (SQLite) and unfinished uploads are kept; ready
     /// only while it can be written.
     pub data_dir: Arc<Path>,
+}
+
+impl FromRef<AppState> for crate::auth::Sessions {
+    fn from_ref(state: &AppState) -> Self {
+        crate::auth::Sessions {
+            pool: state.pool.clone(),
+            cache: Arc::clone(&state.sessions),
+        }
+    }
+}
+
+impl FromRef<AppState> for export::ExportState {
+    fn from_ref(state: &AppState) -> Self {
+        export::ExportState {
+            pool: state.pool.clone(),
+            rules: Arc::clone(&state.rules),
+            uploads: Arc::clone(&state.uploads),
+            cap_sender: Arc::clone(&state.cap_sender),
+        }
+    }
 }
 
 /// What guards the application besides sessions: rate limits, CORS, the
@@ -121,7 +141,7 @@ impl Protections {
                     .map
                     .tiles
                     .as_ref()
-                    .and_then(|t| kuaibao_core::geo::tile_origin(&t.url).ok())
+                    .and_then(|t| kuaibao_core::desk::geo::tile_origin(&t.url).ok())
                     .as_deref(),
             ),
             limits: RequestLimits::new(config),
@@ -148,8 +168,8 @@ fn api_routes(limits: &Arc<RateLimits>) -> Vec<(&'static str, MethodRouter<AppSt
         (SESSION_PATH, get(session::whoami).merge(login).delete(session::logout)),
         (SUBMIT_REPORT_PATH, get(reports::list).post(reports::submit)),
         (REPORT_PATH, get(reports::get_one)),
-        (kuaibao_core::sms::PASTE_PATH, post(sms::paste)),
-        (kuaibao_core::sms::GATEWAY_PATH, post(sms::gateway)),
+        (kuaibao_core::wire::sms::PASTE_PATH, post(sms::paste)),
+        (kuaibao_core::wire::sms::GATEWAY_PATH, post(sms::gateway)),
         (THREAD_PATH, get(reports::get_thread)),
         (TEMPLATES_PATH, get(templates::templates)),
         (photos::REPORT_PHOTOS_PATH, get(photos::of_report)),
@@ -174,11 +194,11 @@ fn api_routes(limits: &Arc<RateLimits>) -> Vec<(&'static str, MethodRouter<AppSt
         (office::INBOX_PATH, get(office::inbox)),
         (office::HAZARDS_PATH, get(office::hazards)),
         (
-            kuaibao_core::accountability::ACCOUNTABILITY_PATH,
+            kuaibao_core::desk::accountability::ACCOUNTABILITY_PATH,
             get(accountability::ledger),
         ),
         (
-            kuaibao_core::accountability::ACCOUNTABILITY_CSV_PATH,
+            kuaibao_core::desk::accountability::ACCOUNTABILITY_CSV_PATH,
             get(accountability::csv),
         ),
         (office::EVENTS_PATH, get(office::events)),
@@ -318,12 +338,12 @@ const MAX_MESSAGE_BYTES: usize = 2048;
 
 /// Turns a refusal that is not the API's JSON (a plain-text rejection of an
 /// axum extractor, say `Invalid URL` for a path that is not UTF-8) into an
-/// [`ApiError`](kuaibao_core::protocol::ApiError) with the same status, its
+/// [`ApiError`](kuaibao_core::wire::protocol::ApiError) with the same status, its
 /// text as the message, and the other headers kept. A safety net: the
 /// handlers answer the shape themselves.
 async fn api_error_shape(request: axum::extract::Request, next: middleware::Next) -> Response {
     use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
-    use kuaibao_core::protocol::{ApiError, ApiErrorCode};
+    use kuaibao_core::wire::protocol::{ApiError, ApiErrorCode};
 
     let response = next.run(request).await;
     let status = response.status();

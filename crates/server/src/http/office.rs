@@ -1,7 +1,7 @@
 //! The duty office (值班室): the inbox, the hazard ledger, the live stream
 //! of changes, acknowledgements and requests for a follow-up; and, for the
 //! reporter's phone, the requests on her own threads. The paths and shapes
-//! are the core's (`kuaibao_core::office`).
+//! are the core's (`kuaibao_core::desk::office`).
 //!
 //! Officers and administrators see their area and below, like every read;
 //! a reporter is refused the office's endpoints (403), and a thread out of
@@ -18,13 +18,15 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::IntoResponse;
 use axum::Json;
 use chrono::Utc;
-pub use kuaibao_core::geo::MAP_PATH;
-use kuaibao_core::office::{
+pub use kuaibao_core::desk::geo::MAP_PATH;
+use kuaibao_core::desk::office::{
     sort_by_urgency, Acknowledge, Acknowledgement, AskFollowUp, Change, ChangeKind, Filter, FollowUpRequest, Inbox,
     Ledger, LedgerArea,
 };
-pub use kuaibao_core::office::{ACKNOWLEDGE_PATH, ASK_PATH, EVENTS_PATH, HAZARDS_PATH, INBOX_PATH, MY_REQUESTS_PATH};
-use kuaibao_core::validate::ErrorCode;
+pub use kuaibao_core::desk::office::{
+    ACKNOWLEDGE_PATH, ASK_PATH, EVENTS_PATH, HAZARDS_PATH, INBOX_PATH, MY_REQUESTS_PATH,
+};
+use kuaibao_core::wire::error::ErrorCode;
 use kuaibao_core::{FieldError, ReportId};
 use tokio::sync::{broadcast, watch};
 
@@ -266,7 +268,7 @@ pub async fn inbox(
 
 /// The inbox's `thread` parameter (one thread's line), out of the other
 /// parameters; 400 naming it when it is not a thread id or given twice.
-fn take_thread(pairs: &[(String, String)]) -> Result<(Option<ReportId>, kuaibao_core::page::Pairs), AppError> {
+fn take_thread(pairs: &[(String, String)]) -> Result<(Option<ReportId>, kuaibao_core::wire::page::Pairs), AppError> {
     let (ours, rest): (Vec<_>, Vec<_>) = pairs.iter().cloned().partition(|(k, _)| k == "thread");
     let bad = |zh: &str, en: &str| AppError::InvalidQuery(vec![FieldError::new("thread", ErrorCode::BadId, zh, en)]);
     match ours.as_slice() {
@@ -337,7 +339,7 @@ pub async fn hazards(
 /// The ids of the catalogue's hazard templates (every family but
 /// incidents'): the ledger's walk reads only threads that start with one.
 fn hazard_templates() -> Vec<&'static str> {
-    let mut ids: Vec<&'static str> = kuaibao_core::catalogue::all()
+    let mut ids: Vec<&'static str> = kuaibao_core::rules::catalogue::all()
         .filter(|t| !matches!(t.family, kuaibao_core::Family::Incident { .. }))
         .map(|t| t.id)
         .collect();
@@ -378,7 +380,7 @@ fn ledger(lines: Vec<Line>) -> Vec<LedgerArea> {
 pub async fn map(
     State(state): State<AppState>,
     caller: Caller,
-) -> Result<Json<kuaibao_core::geo::MapConfig>, AppError> {
+) -> Result<Json<kuaibao_core::desk::geo::MapConfig>, AppError> {
     require_office(&caller)?;
     Ok(Json(state.map.as_ref().clone()))
 }

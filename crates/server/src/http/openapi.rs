@@ -22,10 +22,10 @@ use axum::http::HeaderValue;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use kuaibao_core::account::{LoginRequest, Session, SessionInfo};
-use kuaibao_core::deadlines::RuleSet;
-use kuaibao_core::grading::GradingRule;
-use kuaibao_core::protocol::{ApiError, Health, Receipt};
-use kuaibao_core::sms::SmsMessage;
+use kuaibao_core::rules::deadlines::RuleSet;
+use kuaibao_core::rules::grading::GradingRule;
+use kuaibao_core::wire::protocol::{ApiError, Health, Receipt};
+use kuaibao_core::wire::sms::SmsMessage;
 use kuaibao_core::{PhotoId, Report, ReportId, Template};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{IntoParams, IntoResponses, Modify, OpenApi, ToSchema};
@@ -157,13 +157,13 @@ pub fn document_json() -> Result<&'static [u8], AppError> {
 /// event an hour ago, with a fresh UUIDv7 (a fixed id would be a conflict
 /// once the example changed). `None` if the system's random source fails.
 fn example_report() -> Option<serde_json::Value> {
-    use kuaibao_core::catalogue::GENERAL_INCIDENT;
-    use kuaibao_core::validate::beijing;
+    use kuaibao_core::rules::catalogue::GENERAL_INCIDENT;
+    use kuaibao_core::wire::timestamp::beijing;
 
     let now = Utc::now().with_timezone(&beijing());
     let mut random = [0u8; 10];
     getrandom::fill(&mut random).ok()?;
-    let mut report = kuaibao_core::examples::report(&GENERAL_INCIDENT, kuaibao_core::Stage::Initial);
+    let mut report = kuaibao_core::rules::examples::report(&GENERAL_INCIDENT, kuaibao_core::Stage::Initial);
     report.id = ReportId::from_parts(u64::try_from(now.timestamp_millis()).ok()?, random);
     report.written_at = now.fixed_offset();
     let occurred = (now - chrono::TimeDelta::hours(1)).format("%Y-%m-%dT%H:%M").to_string();
@@ -259,7 +259,7 @@ pub struct Offered {
     version: u32,
 }
 
-/// The inbox's filter (`kuaibao_core::office::Filter`) as the exports'
+/// The inbox's filter (`kuaibao_core::desk::office::Filter`) as the exports'
 /// query. The times are described as plain strings (RFC 3339 in words):
 /// with `format: date-time`, API fuzzers count a value that serialises to
 /// no parameter at all (an empty list) as a malformed time that must be
@@ -282,7 +282,7 @@ pub struct ExportFilter {
     until: Option<String>,
 }
 
-/// A page of a list (`kuaibao_core::page`).
+/// A page of a list (`kuaibao_core::wire::page`).
 #[derive(IntoParams)]
 #[into_params(parameter_in = Query)]
 #[allow(dead_code)]
@@ -295,7 +295,7 @@ pub struct PageParams {
     after: Option<String>,
 }
 
-/// The statistics' query (`kuaibao_core::statistics::StatsQuery`).
+/// The statistics' query (`kuaibao_core::desk::statistics::StatsQuery`).
 #[derive(IntoParams)]
 #[into_params(parameter_in = Query)]
 #[allow(dead_code)]
@@ -697,7 +697,7 @@ fn written_thread() {}
 #[utoipa::path(get, path = "/api/threads/{id}/signatures", tag = "office", security(("bearer" = [])),
     params(("id" = uuid::Uuid, Path, description = "The thread's id: the id of its first record"), PageParams),
     responses(
-        (status = 200, body = Vec<kuaibao_core::signing::Signature>, description = "A page of the signings",
+        (status = 200, body = Vec<kuaibao_core::desk::signing::Signature>, description = "A page of the signings",
             headers(("Link" = String, description = "`<…>; rel=\"next\"`: the next page's address, while there is one"))),
         (status = 400, body = ApiError, description = "The id is not a UUID, or a bad `limit` or `after` (`fields` names it)"),
         (status = 403, body = ApiError, description = "A reporter's account"),
@@ -714,10 +714,10 @@ fn list_signatures() {}
 /// officers and administrators of the thread's area or above; audited.
 #[utoipa::path(post, path = "/api/threads/{id}/signatures", tag = "office", security(("bearer" = [])),
     params(("id" = uuid::Uuid, Path, description = "The thread's id: the id of its first record")),
-    request_body(content = kuaibao_core::signing::Sign, content_type = "application/json"),
+    request_body(content = kuaibao_core::desk::signing::Sign, content_type = "application/json"),
     responses(
-        (status = 201, body = kuaibao_core::signing::Signature, description = "Stored"),
-        (status = 200, body = kuaibao_core::signing::Signature, description = "Stored before: the same again"),
+        (status = 201, body = kuaibao_core::desk::signing::Signature, description = "Stored"),
+        (status = 200, body = kuaibao_core::desk::signing::Signature, description = "Stored before: the same again"),
         (status = 400, body = ApiError, description = "The id is not a UUID, or the body is not JSON of the right shape"),
         (status = 403, body = ApiError, description = "A reporter's account, or an office below the thread's area (`fields` names `thread`)"),
         (status = 404, body = ApiError, description = "No record of the thread in the caller's area"),
@@ -734,10 +734,10 @@ fn sign_written() {}
 /// error or rejection), recorded on the phone and sent when it was online.
 /// Any logged-in account. Idempotent by the id the phone made: 201 the first
 /// time, 200 for a replay, 409 for the id with other content. At most
-/// `kuaibao_core::crash::MAX_PER_ACCOUNT_PER_HOUR` (60) stored per account
+/// `kuaibao_core::wire::crash::MAX_PER_ACCOUNT_PER_HOUR` (60) stored per account
 /// an hour: beyond, 429 with `Retry-After` and nothing stored. Audited.
 #[utoipa::path(post, path = "/api/crashes", tag = "crashes", security(("bearer" = [])),
-    request_body(content = kuaibao_core::crash::CrashReport, content_type = "application/json"),
+    request_body(content = kuaibao_core::wire::crash::CrashReport, content_type = "application/json"),
     responses(
         (status = 201, description = "Stored"),
         (status = 200, description = "Stored before: nothing new"),
@@ -759,7 +759,7 @@ fn report_crash() {}
 #[utoipa::path(get, path = "/api/crashes", tag = "crashes", security(("bearer" = [])),
     params(PageParams),
     responses(
-        (status = 200, body = kuaibao_core::crash::CrashList, description = "A page of the reports (and, first, the counts per build)",
+        (status = 200, body = kuaibao_core::wire::crash::CrashList, description = "A page of the reports (and, first, the counts per build)",
             headers(("Link" = String, description = "`<…>; rel=\"next\"`: the next page's address, while there is one"))),
         (status = 400, body = ApiError, description = "A bad `limit` or `after`, or an unknown or repeated parameter: `fields` names each"),
         (status = 403, body = ApiError, description = "Not an administrator"),
@@ -793,7 +793,7 @@ fn statistics_csv() {}
 #[utoipa::path(get, path = "/api/office/statistics", tag = "office", security(("bearer" = [])),
     params(StatsParams),
     responses(
-        (status = 200, body = kuaibao_core::statistics::Table, description = "The table"),
+        (status = 200, body = kuaibao_core::desk::statistics::Table, description = "The table"),
         (status = 400, body = ApiError, description = "A query value is not acceptable (an unknown level, a bad date, `to` before `from`, an area outside the caller's), or an unknown or repeated parameter (`fields` names each)"),
         (status = 403, body = ApiError, description = "A reporter's account"),
         NeedsSession, Unavailable,
@@ -812,7 +812,7 @@ fn office_statistics() {}
     params(ExportFilter, PageParams,
         ("thread" = Option<uuid::Uuid>, Query, description = "One thread's line alone (the desk's page of an incident)")),
     responses(
-        (status = 200, body = kuaibao_core::office::Inbox, description = "A page of the inbox",
+        (status = 200, body = kuaibao_core::desk::office::Inbox, description = "A page of the inbox",
             headers(("Link" = String, description = "`<…>; rel=\"next\"`: the next page's address, while there is one"))),
         (status = 400, body = ApiError, description = "A filter value is not acceptable, or an unknown or repeated parameter (`fields` names each)"),
         (status = 403, body = ApiError, description = "A reporter's account"),
@@ -829,7 +829,7 @@ fn office_inbox() {}
 #[utoipa::path(get, path = "/api/office/hazards", tag = "office", security(("bearer" = [])),
     params(PageParams),
     responses(
-        (status = 200, body = kuaibao_core::office::Ledger, description = "A page of the ledger",
+        (status = 200, body = kuaibao_core::desk::office::Ledger, description = "A page of the ledger",
             headers(("Link" = String, description = "`<…>; rel=\"next\"`: the next page's address, while there is one"))),
         (status = 400, body = ApiError, description = "A bad `limit` or `after`, or an unknown or repeated parameter: `fields` names each"),
         (status = 403, body = ApiError, description = "A reporter's account"),
@@ -851,7 +851,7 @@ fn office_hazards() {}
 #[utoipa::path(get, path = "/api/office/accountability", tag = "office", security(("bearer" = [])),
     params(PageParams),
     responses(
-        (status = 200, body = kuaibao_core::accountability::Accountability, description = "A page of the ledger",
+        (status = 200, body = kuaibao_core::desk::accountability::Accountability, description = "A page of the ledger",
             headers(("Link" = String, description = "`<…>; rel=\"next\"`: the next page's address, while there is one"))),
         (status = 400, body = ApiError, description = "A bad `limit` or `after`, or an unknown or repeated parameter: `fields` names each"),
         (status = 403, body = ApiError, description = "A reporter's account"),
@@ -862,7 +862,7 @@ fn office_accountability() {}
 
 /// The accountability ledger as CSV: UTF-8 with a byte-order mark, a
 /// Chinese header row, one row per entry (the columns' stable keys are
-/// `kuaibao_core::accountability::CSV_COLUMNS`), cells a spreadsheet would
+/// `kuaibao_core::desk::accountability::CSV_COLUMNS`), cells a spreadsheet would
 /// run as formulas prefixed with `'`. Officers and administrators only.
 #[utoipa::path(get, path = "/api/office/accountability.csv", tag = "office", security(("bearer" = [])),
     responses(
@@ -895,7 +895,7 @@ fn office_events() {}
 /// is configured. Officers and administrators only.
 #[utoipa::path(get, path = "/api/office/map", tag = "office", security(("bearer" = [])),
     responses(
-        (status = 200, body = kuaibao_core::geo::MapConfig, description = "The base map"),
+        (status = 200, body = kuaibao_core::desk::geo::MapConfig, description = "The base map"),
         (status = 403, body = ApiError, description = "A reporter's account"),
         NeedsSession, Unavailable,
     ))]
@@ -907,10 +907,10 @@ fn office_map() {}
 /// Officers and administrators only, for threads of their area.
 #[utoipa::path(post, path = "/api/threads/{id}/acknowledgements", tag = "office", security(("bearer" = [])),
     params(("id" = uuid::Uuid, Path, description = "The thread's id: the id of its first record")),
-    request_body(content = kuaibao_core::office::Acknowledge, content_type = "application/json"),
+    request_body(content = kuaibao_core::desk::office::Acknowledge, content_type = "application/json"),
     responses(
-        (status = 201, body = kuaibao_core::office::Acknowledgement, description = "Stored"),
-        (status = 200, body = kuaibao_core::office::Acknowledgement, description = "Stored before: the same again"),
+        (status = 201, body = kuaibao_core::desk::office::Acknowledgement, description = "Stored"),
+        (status = 200, body = kuaibao_core::desk::office::Acknowledgement, description = "Stored before: the same again"),
         (status = 400, body = ApiError, description = "The id is not a UUID, or the body is not JSON of the right shape"),
         (status = 403, body = ApiError, description = "A reporter's account"),
         (status = 404, body = ApiError, description = "No record of the thread in the caller's area"),
@@ -929,10 +929,10 @@ fn acknowledge() {}
 /// Officers and administrators only, for threads of their area.
 #[utoipa::path(post, path = "/api/threads/{id}/requests", tag = "office", security(("bearer" = [])),
     params(("id" = uuid::Uuid, Path, description = "The thread's id: the id of its first record")),
-    request_body(content = kuaibao_core::office::AskFollowUp, content_type = "application/json"),
+    request_body(content = kuaibao_core::desk::office::AskFollowUp, content_type = "application/json"),
     responses(
-        (status = 201, body = kuaibao_core::office::FollowUpRequest, description = "Stored"),
-        (status = 200, body = kuaibao_core::office::FollowUpRequest, description = "Stored before: the same again"),
+        (status = 201, body = kuaibao_core::desk::office::FollowUpRequest, description = "Stored"),
+        (status = 200, body = kuaibao_core::desk::office::FollowUpRequest, description = "Stored before: the same again"),
         (status = 400, body = ApiError, description = "The id is not a UUID, or the body is not JSON of the right shape"),
         (status = 403, body = ApiError, description = "A reporter's account"),
         (status = 404, body = ApiError, description = "No record of the thread in the caller's area"),
@@ -952,7 +952,7 @@ fn ask_follow_up() {}
 #[utoipa::path(get, path = "/api/requests", tag = "office", security(("bearer" = [])),
     params(PageParams),
     responses(
-        (status = 200, body = Vec<kuaibao_core::office::FollowUpRequest>, description = "A page of the requests",
+        (status = 200, body = Vec<kuaibao_core::desk::office::FollowUpRequest>, description = "A page of the requests",
             headers(("Link" = String, description = "`<…>; rel=\"next\"`: the next page's address, while there is one"))),
         (status = 400, body = ApiError, description = "A bad `limit` or `after`, or an unknown or repeated parameter: `fields` names each"),
         NeedsSession, Unavailable,

@@ -1,11 +1,11 @@
-//! The query and `Link` header of every paged list (`kuaibao_core::page`),
+//! The query and `Link` header of every paged list (`kuaibao_core::wire::page`),
 //! and the walk through threads that the inbox and the ledgers share.
 
 use axum::extract::Query;
 use axum::http::header::LINK;
 use axum::http::{HeaderMap, HeaderValue, Uri};
 use chrono::{DateTime, Utc};
-use kuaibao_core::page::PageQuery;
+use kuaibao_core::wire::page::PageQuery;
 
 use super::error::AppError;
 use super::AppState;
@@ -64,7 +64,7 @@ pub fn link(uri: &Uri, page: PageQuery, rest: &[(String, String)], next: Option<
 /// How many threads one page may read through, kept or not: a filter that
 /// keeps few threads answers a short page (with the link to go on) rather
 /// than reading the whole area's history in one request.
-const SCAN_CAP: usize = 5 * kuaibao_core::page::MAX_LIMIT as usize;
+const SCAN_CAP: usize = 5 * kuaibao_core::wire::page::MAX_LIMIT as usize;
 
 /// Threads are read in batches of at least this many, so a page that is
 /// nearly full does not cost a round of queries per thread.
@@ -91,7 +91,7 @@ pub async fn thread_page(
     loop {
         let want = u32::try_from(limit - out.len())
             .unwrap_or(u32::MAX)
-            .clamp(MIN_BATCH, kuaibao_core::page::MAX_LIMIT);
+            .clamp(MIN_BATCH, kuaibao_core::wire::page::MAX_LIMIT);
         let batch = ThreadWalk {
             after,
             limit: want,

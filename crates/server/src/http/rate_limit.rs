@@ -55,7 +55,7 @@ use axum::Json;
 use chrono::Utc;
 use kuaibao_core::account::MAX_USERNAME_CHARS;
 use kuaibao_core::photo::tus;
-use kuaibao_core::protocol::{ApiError, ApiErrorCode};
+use kuaibao_core::wire::protocol::{ApiError, ApiErrorCode};
 
 use super::error::AppError;
 use super::API_BODY_LIMIT;
@@ -451,7 +451,7 @@ pub async fn limit_logins(State(limits): State<Arc<RateLimits>>, request: Reques
 fn peer_ip(request: &Request) -> IpAddr {
     request
         .extensions()
-        .get::<ConnectInfo<crate::startup::ClientAddr>>()
+        .get::<ConnectInfo<crate::serve::ClientAddr>>()
         .map(|ConnectInfo(addr)| addr.0.ip())
         .or_else(|| {
             request
@@ -591,7 +591,7 @@ mod tests {
         let peer: SocketAddr = peer.parse().expect("peer");
         request
             .extensions_mut()
-            .insert(ConnectInfo(crate::startup::ClientAddr(peer)));
+            .insert(ConnectInfo(crate::serve::ClientAddr(peer)));
         for v in forwarded {
             request
                 .headers_mut()

@@ -14,7 +14,7 @@
 
 use std::time::Duration;
 
-use kuaibao_core::office::ChangeKind;
+use kuaibao_core::desk::office::ChangeKind;
 use kuaibao_core::ReportId;
 use serde::{Deserialize, Serialize};
 use sqlx::postgres::PgListener;

@@ -3,8 +3,8 @@
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::Json;
-use kuaibao_core::protocol::Receipt;
-use kuaibao_core::writers::{self, Writer};
+use kuaibao_core::rules::writers::{self, Writer};
+use kuaibao_core::wire::protocol::Receipt;
 use kuaibao_core::{validate, ErrorCode, FieldError, Lang, Report, ReportId, Stage};
 
 use super::error::AppError;
@@ -53,7 +53,7 @@ pub async fn submit(
 }
 
 /// Refuses a record that would join a thread its sender may not write in
-/// (see `kuaibao_core::writers`), after logging the attempt. A first record
+/// (see `kuaibao_core::rules::writers`), after logging the attempt. A first record
 /// starts its own thread and costs no query.
 async fn may_join_thread(state: &AppState, caller: &Caller, report: &Report) -> Result<(), AppError> {
     if report.stage == Stage::Initial {
@@ -80,7 +80,7 @@ async fn may_join_thread(state: &AppState, caller: &Caller, report: &Report) -> 
 }
 
 /// `GET /api/reports`: the reports the caller may read, in arrival order,
-/// a page at a time (`kuaibao_core::page`): the next page's address is in
+/// a page at a time (`kuaibao_core::wire::page`): the next page's address is in
 /// the `Link` header while there is one.
 pub async fn list(
     State(state): State<AppState>,

@@ -40,7 +40,7 @@ pub const HSTS: &str = "max-age=31536000";
 /// The policy, with `{styles}` for the hash of the one inline stylesheet
 /// the server writes itself (the written report's, `export::written`) and
 /// `{images}` for the origin of the duty office map's tiles
-/// (`KUAIBAO_MAP_TILES`, see `kuaibao_core::geo::tile_origin`) (each with a
+/// (`KUAIBAO_MAP_TILES`, see `kuaibao_core::desk::geo::tile_origin`) (each with a
 /// leading space, or nothing).
 ///
 /// - `script-src 'self'`: the app's own script files only; no inline
@@ -79,7 +79,7 @@ impl SecurityHeaders {
         let styles = format!(" '{}'", crate::export::written::style_hash());
         let text = policy(&styles, &images);
         // A hash is base64 and a tile origin was checked to be one
-        // (`kuaibao_core::geo::tile_origin`): always a valid header; were
+        // (`kuaibao_core::desk::geo::tile_origin`): always a valid header; were
         // it not, the strictest policy rather than none.
         let csp = HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static("default-src 'self'"));
         Arc::new(SecurityHeaders { https, csp })

@@ -1,5 +1,5 @@
 //! Logging in and out: `POST`, `GET` and `DELETE` on
-//! [`SESSION_PATH`](kuaibao_core::protocol::SESSION_PATH).
+//! [`SESSION_PATH`](kuaibao_core::wire::protocol::SESSION_PATH).
 
 use axum::extract::State;
 use axum::http::StatusCode;

@@ -1,4 +1,4 @@
-//! Signing a thread's written report on the desk (`kuaibao_core::signing`):
+//! Signing a thread's written report on the desk (`kuaibao_core::desk::signing`):
 //! `POST /api/threads/{id}/signatures` stores a signing once by its id,
 //! `GET` lists the thread's signings. The printed report
 //! (`GET /api/threads/{id}/written`) shows them.
@@ -6,18 +6,19 @@
 //! Refused, with nothing stored and the attempt audited: a reporter (403),
 //! a thread outside the caller's area (404, as if it did not exist), and an
 //! office below the thread's area that can read one of its records (403,
-//! by `kuaibao_core::writers`' test of an office above the thread).
+//! by `kuaibao_core::rules::writers`' test of an office above the thread).
 
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::Json;
 use chrono::Utc;
-use kuaibao_core::deadlines::Obligation;
-use kuaibao_core::office::ChangeKind;
-use kuaibao_core::signing::{self, Sign, Signature};
-use kuaibao_core::thread::{Judge, Received};
-use kuaibao_core::validate::{beijing, ErrorCode};
-use kuaibao_core::writers::Writer;
+use kuaibao_core::desk::office::ChangeKind;
+use kuaibao_core::desk::signing::{self, Sign, Signature};
+use kuaibao_core::rules::deadlines::Obligation;
+use kuaibao_core::rules::thread::{Judge, Received};
+use kuaibao_core::rules::writers::Writer;
+use kuaibao_core::wire::error::ErrorCode;
+use kuaibao_core::wire::timestamp::beijing;
 use kuaibao_core::{FieldError, Lang, ReportId};
 
 use super::error::AppError;
@@ -30,7 +31,7 @@ use crate::auth::Caller;
 use crate::db::reports::{self as rows, HolderRow};
 use crate::db::signatures;
 
-pub use kuaibao_core::signing::SIGNATURES_PATH;
+pub use kuaibao_core::desk::signing::SIGNATURES_PATH;
 
 /// `POST /api/threads/{id}/signatures`: 201 and the stored signing; 200
 /// and the same again for a replay of its id; 409 for its id with other

@@ -1,13 +1,13 @@
 //! 短信首报 arriving at the office: pasted by a duty officer, or posted by
 //! an SMS gateway. Either way the text becomes the record the phone holds,
-//! under its id (see `kuaibao_core::sms`), stored for the account it names
+//! under its id (see `kuaibao_core::wire::sms`), stored for the account it names
 //! once whoever entered it may write there.
 
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
-use kuaibao_core::protocol::Receipt;
-use kuaibao_core::sms::{self, SmsMessage};
+use kuaibao_core::wire::protocol::Receipt;
+use kuaibao_core::wire::sms::{self, SmsMessage};
 use kuaibao_core::{validate, ErrorCode, FieldError, Report};
 
 use super::error::AppError;
@@ -196,7 +196,7 @@ fn judge(report: &Report) -> Result<&'static kuaibao_core::Template, AppError> {
                 .into_iter()
                 .filter(|e| e.code != ErrorCode::PhotosMissing)
                 .collect();
-            match kuaibao_core::catalogue::find(&report.template_id, report.template_version) {
+            match kuaibao_core::rules::catalogue::find(&report.template_id, report.template_version) {
                 Some(template) if errors.is_empty() => Ok(template),
                 _ => Err(AppError::InvalidReport(errors)),
             }

@@ -29,7 +29,7 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
 use chrono::{DateTime, Utc};
 use kuaibao_core::photo::tus;
-use kuaibao_core::protocol::{ApiError, ApiErrorCode};
+use kuaibao_core::wire::protocol::{ApiError, ApiErrorCode};
 
 use super::error::{store_unavailable, unavailable_response};
 use super::extract::PathParam;

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use chrono::Utc;
 use kuaibao_core::account::{LoginRequest, Role, Session, SessionInfo};
-use kuaibao_core::protocol::{ApiErrorCode, Receipt, CLOCK_HEADER, SESSION_PATH, SUBMIT_REPORT_PATH};
+use kuaibao_core::wire::protocol::{ApiErrorCode, Receipt, CLOCK_HEADER, SESSION_PATH, SUBMIT_REPORT_PATH};
 use kuaibao_server::db::{accounts, audit};
 use reqwest::{Client, StatusCode};
 

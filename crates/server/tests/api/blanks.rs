@@ -9,7 +9,7 @@ fn fire_v2(changes: &[(&str, &str)]) -> Report {
     let mut report = new_report();
     report.template_id = template.id.into();
     report.template_version = template.version;
-    let mut answers = kuaibao_core::examples::filled(template);
+    let mut answers = kuaibao_core::rules::examples::filled(template);
     let occurred = filled().get("occurred_at").cloned().expect("an event time");
     answers.insert("occurred_at".into(), occurred.clone());
     answers.insert("known_at".into(), occurred);
@@ -62,7 +62,7 @@ async fn known_before_it_happened_is_422_naming_both_times() {
     let (app, _dirs) = spawn_app().await;
     let mut report = fire_v2(&[]);
     let occurred = report.answers.get("occurred_at").cloned().expect("event time");
-    let before = kuaibao_core::validate::parse_datetime(&occurred).expect("parses") - TimeDelta::minutes(1);
+    let before = kuaibao_core::wire::timestamp::parse_datetime(&occurred).expect("parses") - TimeDelta::minutes(1);
     report
         .answers
         .insert("known_at".into(), before.format("%Y-%m-%dT%H:%M").to_string());

@@ -5,7 +5,7 @@
 //! and an account's hourly bound answers 429, nothing stored either way.
 
 use kuaibao_core::account::Role;
-use kuaibao_core::crash::{
+use kuaibao_core::wire::crash::{
     CrashKind, CrashList, CrashReport, CRASHES_PATH, MAX_MESSAGE_CHARS, MAX_PER_ACCOUNT_PER_HOUR,
 };
 use uuid::Uuid;

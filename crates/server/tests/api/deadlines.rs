@@ -5,8 +5,8 @@
 //! reporter or an office above it may log one.
 
 use kuaibao_core::account::Role;
-use kuaibao_core::deadlines::RuleSet;
-use kuaibao_core::office::{DeadlineState, ThreadSummary};
+use kuaibao_core::desk::office::{DeadlineState, ThreadSummary};
+use kuaibao_core::rules::deadlines::RuleSet;
 use kuaibao_server::config::{ConfigError, RULES_VAR};
 
 use reqwest::Client;
@@ -91,7 +91,7 @@ async fn a_bad_rules_file_stops_the_start_naming_its_line_and_field() {
 async fn a_deployments_rules_are_served_and_applied_and_a_call_meets_the_phone_deadline() {
     let dirs = dirs();
     let rules_path = example("city-example.json");
-    let city = kuaibao_core::deadlines::file::read(&std::fs::read_to_string(&rules_path).expect("read"))
+    let city = kuaibao_core::rules::deadlines::file::read(&std::fs::read_to_string(&rules_path).expect("read"))
         .expect("the city example");
     let app = start_with(&dirs, |c| c.rules = city.clone()).await;
 
@@ -233,7 +233,7 @@ async fn the_duty_phone_is_the_nearest_areas_up_the_tree_set_by_the_command_line
 
 #[tokio::test]
 async fn the_accountability_ledger_lists_late_and_missed_with_evidence_for_the_area_only() {
-    use kuaibao_core::accountability::{Accountability, EntryKind, ACCOUNTABILITY_CSV_PATH, ACCOUNTABILITY_PATH};
+    use kuaibao_core::desk::accountability::{Accountability, EntryKind, ACCOUNTABILITY_CSV_PATH, ACCOUNTABILITY_PATH};
     let (app, dirs) = spawn_app().await;
     let officer = user_in(&dirs, &app, "officer-t1", Role::Officer, "d-t1").await;
     let neighbour = user_in(&dirs, &app, "officer-t2", Role::Officer, "d-t2").await;

@@ -1,10 +1,10 @@
 //! Evidence and the hazard loop, as the server holds new records to them
-//! (`kuaibao_core::evidence`, `kuaibao_core::hazard_loop`): each refusal is
+//! (`kuaibao_core::rules::evidence`, `kuaibao_core::rules::hazard_loop`): each refusal is
 //! a 422 naming the photo blank or the stage, and stores nothing; a replay
 //! of a stored record keeps its receipt.
 
 use kuaibao_core::account::Role;
-use kuaibao_core::catalogue::HAZARD_CLOSED_V1;
+use kuaibao_core::rules::catalogue::HAZARD_CLOSED_V1;
 use kuaibao_core::{Grade, GradeDecision};
 
 use super::office::user_in;
@@ -18,7 +18,7 @@ pub(crate) fn graded(chosen: Grade, photos: usize) -> Report {
     let template = catalogue::find("earthquake", 1).expect("the earthquake template");
     let mut report = incident(Stage::Initial, None, 0);
     report.template_id = template.id.into();
-    report.answers = kuaibao_core::examples::filled(template);
+    report.answers = kuaibao_core::rules::examples::filled(template);
     report.grade = Some(GradeDecision {
         suggested: Grade::IV,
         chosen,
@@ -92,7 +92,7 @@ fn responded(response: &str, photos: usize) -> Report {
     let mut report = graded(Grade::IV, photos);
     report.template_id = template.id.into();
     report.template_version = template.version;
-    report.answers = kuaibao_core::examples::filled(template);
+    report.answers = kuaibao_core::rules::examples::filled(template);
     report.answers.insert("emergency_response".into(), response.into());
     report
 }
@@ -181,7 +181,7 @@ async fn a_step_before_its_finding_is_asked_again_and_taken_after_it() {
         let res = app.submit(&ahead).await;
         assert_eq!(res.status(), StatusCode::TOO_EARLY, "{stage:?} before its finding");
         assert!(res.headers().contains_key("retry-after"), "says when to try again");
-        let error: kuaibao_core::protocol::ApiError = res.json().await.expect("an error body");
+        let error: kuaibao_core::wire::protocol::ApiError = res.json().await.expect("an error body");
         assert!(
             error.message.contains("自动发送"),
             "says it goes by itself: {}",
@@ -209,7 +209,7 @@ fn major_due_in(days: i64, supervisor: Option<&str>) -> Report {
 
 #[tokio::test]
 async fn a_major_hazard_names_its_supervisor_and_is_flagged_on_the_desk() {
-    use kuaibao_core::office::{Ledger, HAZARDS_PATH};
+    use kuaibao_core::desk::office::{Ledger, HAZARDS_PATH};
     let (app, dirs) = spawn_app().await;
     // Flagged major with no supervising office: refused at that blank.
     let unsupervised = major_due_in(3, None);
@@ -236,14 +236,17 @@ async fn a_major_hazard_names_its_supervisor_and_is_flagged_on_the_desk() {
     assert_eq!(order, [near.id, far.id, ordinary.id]);
     // The accountability ledger warns of the one due within the week only.
     let res = app
-        .get_as(&app.admin, kuaibao_core::accountability::ACCOUNTABILITY_PATH)
+        .get_as(&app.admin, kuaibao_core::desk::accountability::ACCOUNTABILITY_PATH)
         .await;
     assert_eq!(res.status(), StatusCode::OK);
-    let ledger: kuaibao_core::accountability::Accountability = res.json().await.expect("a ledger");
+    let ledger: kuaibao_core::desk::accountability::Accountability = res.json().await.expect("a ledger");
     let warned: Vec<_> = ledger.entries.iter().map(|e| (e.kind, e.thread_id)).collect();
     assert_eq!(
         warned,
-        [(kuaibao_core::accountability::EntryKind::MajorHazardDueSoon, near.id)]
+        [(
+            kuaibao_core::desk::accountability::EntryKind::MajorHazardDueSoon,
+            near.id
+        )]
     );
     assert!(
         ledger.entries[0].what_zh.contains("县应急管理局挂牌督办"),

@@ -8,7 +8,7 @@ use std::process::Command;
 
 use base64::Engine;
 use kuaibao_core::account::Role;
-use kuaibao_core::protocol::CLOCK_HEADER;
+use kuaibao_core::wire::protocol::CLOCK_HEADER;
 use kuaibao_server::db::accounts;
 use reqwest::header::{CONTENT_DISPOSITION, CONTENT_SECURITY_POLICY};
 use reqwest::Client;

@@ -3,7 +3,7 @@
 //! the tiles' origin allowed as an image source, nothing more.
 
 use kuaibao_core::account::Role;
-use kuaibao_core::geo::{MapConfig, TileCrs, TileSource, MAP_PATH};
+use kuaibao_core::desk::geo::{MapConfig, TileCrs, TileSource, MAP_PATH};
 
 use super::*;
 

@@ -7,11 +7,11 @@ use std::time::{Duration, Instant};
 
 use chrono::SecondsFormat;
 use kuaibao_core::account::Role;
-use kuaibao_core::office::{
+use kuaibao_core::desk::office::{
     Acknowledge, Acknowledgement, AskFollowUp, Change, ChangeKind, DeadlineState, FollowUpRequest, Inbox, Ledger,
     ThreadSummary, ACKNOWLEDGE_PATH, ASK_PATH, EVENTS_PATH, HAZARDS_PATH, INBOX_PATH, MY_REQUESTS_PATH,
 };
-use kuaibao_core::protocol::ApiErrorCode;
+use kuaibao_core::wire::protocol::ApiErrorCode;
 use kuaibao_server::db::audit;
 use reqwest::Client;
 use uuid::Uuid;

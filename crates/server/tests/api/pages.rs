@@ -8,10 +8,10 @@
 use std::collections::HashSet;
 
 use kuaibao_core::account::Role;
-use kuaibao_core::accountability::ACCOUNTABILITY_PATH;
-use kuaibao_core::crash::{CrashKind, CrashReport, CRASHES_PATH};
-use kuaibao_core::office::{AskFollowUp, HAZARDS_PATH, INBOX_PATH, MY_REQUESTS_PATH};
-use kuaibao_core::signing::{Sign, SIGNATURES_PATH};
+use kuaibao_core::desk::accountability::ACCOUNTABILITY_PATH;
+use kuaibao_core::desk::office::{AskFollowUp, HAZARDS_PATH, INBOX_PATH, MY_REQUESTS_PATH};
+use kuaibao_core::desk::signing::{Sign, SIGNATURES_PATH};
+use kuaibao_core::wire::crash::{CrashKind, CrashReport, CRASHES_PATH};
 use reqwest::Client;
 use serde_json::Value;
 use uuid::Uuid;
@@ -142,7 +142,7 @@ async fn every_list_walks_page_by_page_with_nothing_twice_or_missing_while_recor
         };
         post(
             &officer,
-            app.url(&thread_path(kuaibao_core::office::ASK_PATH, report.id)),
+            app.url(&thread_path(kuaibao_core::desk::office::ASK_PATH, report.id)),
             &ask,
         )
         .await;
@@ -261,7 +261,7 @@ async fn every_list_walks_page_by_page_with_nothing_twice_or_missing_while_recor
         };
         post(
             &officer,
-            app.url(&thread_path(kuaibao_core::office::ASK_PATH, thread)),
+            app.url(&thread_path(kuaibao_core::desk::office::ASK_PATH, thread)),
             &ask,
         )
         .await;
@@ -358,7 +358,7 @@ async fn a_limit_over_1000_or_a_made_up_cursor_is_400_naming_the_field() {
             assert_eq!(status, StatusCode::BAD_REQUEST, "{list} {query}");
             assert_eq!(
                 error.error,
-                kuaibao_core::protocol::ApiErrorCode::BadRequest,
+                kuaibao_core::wire::protocol::ApiErrorCode::BadRequest,
                 "{list} {query}"
             );
             let fields: Vec<&str> = error.fields.iter().map(|f| f.field.as_str()).collect();
@@ -469,7 +469,7 @@ async fn streamed_downloads_end_when_compressed() {
     let paths = [
         kuaibao_server::export::CSV_PATH,
         kuaibao_server::export::GEOJSON_PATH,
-        kuaibao_core::accountability::ACCOUNTABILITY_CSV_PATH,
+        kuaibao_core::desk::accountability::ACCOUNTABILITY_CSV_PATH,
     ];
     for path in paths {
         for encoding in ["br", "gzip", "identity"] {

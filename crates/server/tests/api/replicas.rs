@@ -11,7 +11,7 @@
 use std::process::Child;
 use std::time::{Duration, Instant};
 
-use kuaibao_core::office::{Change, ChangeKind};
+use kuaibao_core::desk::office::{Change, ChangeKind};
 
 use super::office::Events;
 use super::uploads::{hazard_with_photos, jpeg};

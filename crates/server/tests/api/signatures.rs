@@ -6,12 +6,12 @@
 //! and 审核人 and marks what arrived after the signing.
 
 use kuaibao_core::account::Role;
-use kuaibao_core::signing::{Sign, Signature, SIGNATURES_PATH, THREAD_WRITTEN_PATH};
+use kuaibao_core::desk::signing::{Sign, Signature, SIGNATURES_PATH, THREAD_WRITTEN_PATH};
 use kuaibao_server::db::audit;
 use reqwest::Client;
 use uuid::Uuid;
 
-use kuaibao_core::office::ChangeKind;
+use kuaibao_core::desk::office::ChangeKind;
 
 use super::office::{user_in, Events, QUIET, SOON};
 use super::openapi::{conforms, document};
@@ -39,7 +39,7 @@ fn signing(report: ReportId) -> Sign {
 /// 493's chain gives it a step up to the city.
 fn work_safety_accident() -> Report {
     let t = catalogue::find("work_safety", 2).expect("the work-safety template, version 2");
-    let mut answers = kuaibao_core::examples::filled(t);
+    let mut answers = kuaibao_core::rules::examples::filled(t);
     let occurred = (Utc::now().with_timezone(&beijing()) - TimeDelta::hours(1))
         .format("%Y-%m-%dT%H:%M")
         .to_string();
@@ -55,13 +55,13 @@ fn work_safety_accident() -> Report {
 
 #[tokio::test]
 async fn a_signing_for_a_step_up_the_chain_meets_that_line_and_no_other() {
-    use kuaibao_core::office::DeadlineState;
+    use kuaibao_core::desk::office::DeadlineState;
     let (app, dirs) = spawn_app().await;
     let officer = user_in(&dirs, &app, "officer-t1", Role::Officer, "d-t1").await;
     let neighbour = user_in(&dirs, &app, "officer-t2", Role::Officer, "d-t2").await;
     let accident = work_safety_accident();
     receipt(app.submit(&accident).await, StatusCode::CREATED).await;
-    let upward = |inbox: kuaibao_core::office::Inbox| {
+    let upward = |inbox: kuaibao_core::desk::office::Inbox| {
         let t = inbox
             .threads
             .into_iter()

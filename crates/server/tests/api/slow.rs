@@ -10,7 +10,7 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 use tokio::net::tcp::OwnedReadHalf;
 use tokio::net::TcpStream;
 
-use kuaibao_core::protocol::{outcome_of_status, Outcome};
+use kuaibao_core::wire::protocol::{outcome_of_status, Outcome};
 
 use super::uploads::{hazard_with_photos, jpeg, sha256_hex, OCTET};
 use super::*;

@@ -7,7 +7,7 @@
 //! account's own phone, and a refusal stores nothing.
 
 use kuaibao_core::account::Role;
-use kuaibao_core::sms::{self, SmsMessage, GATEWAY_PATH, PASTE_PATH};
+use kuaibao_core::wire::sms::{self, SmsMessage, GATEWAY_PATH, PASTE_PATH};
 use kuaibao_core::Grade;
 use kuaibao_server::db::accounts::{self, ProfileChange};
 use kuaibao_server::db::audit::Actor;

@@ -4,7 +4,7 @@
 //! the neighbouring township nothing, an area outside one's own 400).
 
 use kuaibao_core::account::Role;
-use kuaibao_core::statistics::{value_of, Table, STATISTICS_CSV_PATH, STATISTICS_PATH};
+use kuaibao_core::desk::statistics::{value_of, Table, STATISTICS_CSV_PATH, STATISTICS_PATH};
 use reqwest::Client;
 
 use super::office::user_in;
@@ -135,7 +135,7 @@ async fn incidents_count_once_by_area_day_and_category_rolled_up_by_level() {
 }
 
 fn parse_day(text: &str) -> chrono::NaiveDate {
-    kuaibao_core::validate::parse_date(text).expect("a date")
+    kuaibao_core::wire::timestamp::parse_date(text).expect("a date")
 }
 
 #[tokio::test]

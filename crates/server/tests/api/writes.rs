@@ -7,7 +7,7 @@
 
 use kuaibao_core::account::Role;
 use kuaibao_core::photo::tus;
-use kuaibao_core::protocol::ApiErrorCode;
+use kuaibao_core::wire::protocol::ApiErrorCode;
 use kuaibao_server::db::audit;
 use reqwest::header::LOCATION;
 use reqwest::Client;
@@ -253,16 +253,16 @@ async fn acknowledgements_and_requests_stay_inside_the_officers_area() {
     let who = Accounts::make(&dirs, &app).await;
     let first = incident(Stage::Initial, None, 0);
     receipt(app.submit(&first).await, StatusCode::CREATED).await;
-    let ack = kuaibao_core::office::Acknowledge {
+    let ack = kuaibao_core::desk::office::Acknowledge {
         id: uuid::Uuid::new_v4(),
         report_id: first.id,
     };
-    let ask = kuaibao_core::office::AskFollowUp {
+    let ask = kuaibao_core::desk::office::AskFollowUp {
         id: uuid::Uuid::new_v4(),
         message: "请补充伤亡人数".to_owned(),
     };
-    let ack_path = kuaibao_core::office::ACKNOWLEDGE_PATH.replace("{id}", &first.id.to_string());
-    let ask_path = kuaibao_core::office::ASK_PATH.replace("{id}", &first.id.to_string());
+    let ack_path = kuaibao_core::desk::office::ACKNOWLEDGE_PATH.replace("{id}", &first.id.to_string());
+    let ask_path = kuaibao_core::desk::office::ASK_PATH.replace("{id}", &first.id.to_string());
     // Another township's officer: as if the thread did not exist.
     for (path, body) in [
         (&ack_path, serde_json::to_value(&ack).expect("json")),

@@ -12,10 +12,10 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use chrono::{TimeDelta, Utc};
-use kuaibao_core::catalogue::{GENERAL_INCIDENT, HAZARD};
 use kuaibao_core::photo::{tus, PhotoRef};
-use kuaibao_core::protocol::{ApiError, ApiErrorCode, Receipt, SESSION_PATH, SUBMIT_REPORT_PATH};
-use kuaibao_core::validate::beijing;
+use kuaibao_core::rules::catalogue::{GENERAL_INCIDENT, HAZARD};
+use kuaibao_core::wire::protocol::{ApiError, ApiErrorCode, Receipt, SESSION_PATH, SUBMIT_REPORT_PATH};
+use kuaibao_core::wire::timestamp::beijing;
 use kuaibao_core::{PhotoId, Report, ReportId, Stage};
 use kuaibao_server::db::{self, reports::StoredReport};
 use reqwest::{Client, Response, StatusCode};
@@ -128,7 +128,7 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 
 /// A general incident (no photos), its event an hour before now.
 pub fn incident(rng: &mut Rng) -> Report {
-    let mut answers = kuaibao_core::examples::filled(&GENERAL_INCIDENT);
+    let mut answers = kuaibao_core::rules::examples::filled(&GENERAL_INCIDENT);
     let occurred = (Utc::now().with_timezone(&beijing()) - TimeDelta::hours(1))
         .format("%Y-%m-%dT%H:%M")
         .to_string();
@@ -168,7 +168,7 @@ pub fn hazard(rng: &mut Rng, photos: &[&[u8]]) -> Report {
         stage: Stage::Initial,
         template_id: HAZARD.id.into(),
         template_version: HAZARD.version,
-        answers: kuaibao_core::examples::filled(&HAZARD),
+        answers: kuaibao_core::rules::examples::filled(&HAZARD),
         written_at: Utc::now().with_timezone(&beijing()),
         grade: None,
         photos,

@@ -1,0 +1,673 @@
+//! The deadline rules at their boundaries: one minute before and after
+//! each due time, received against written, the clock started by the time
+//! the event became known, calls apart from the written report, and each
+//! example rules file.
+
+use chrono::{DateTime, FixedOffset, NaiveDateTime, TimeZone, Utc};
+
+use super::*;
+use crate::rules::catalogue;
+use crate::rules::thread::{Judge, StageRecord};
+use crate::wire::timestamp::{beijing, parse_datetime};
+use crate::{Answers, GradeDecision, Stage, Template};
+
+fn t(s: &str) -> NaiveDateTime {
+    parse_datetime(s).expect("test time")
+}
+
+fn example(name: &str) -> RuleSet {
+    let path = format!("{}/../../rules/{name}", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    file::read(&text).unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+/// One record as the judge sees it, with every time set by hand.
+#[derive(Debug, Clone)]
+struct Rec {
+    stage: Stage,
+    template: &'static Template,
+    answers: Answers,
+    grade: Option<GradeDecision>,
+    /// Beijing time by the phone's clock.
+    written: Option<NaiveDateTime>,
+    offset_ms: Option<i64>,
+    /// Beijing time by the server's clock.
+    received: Option<NaiveDateTime>,
+}
+
+impl StageRecord for Rec {
+    fn stage(&self) -> Stage {
+        self.stage
+    }
+    fn template_id(&self) -> &str {
+        self.template.id
+    }
+    fn template_version(&self) -> u32 {
+        self.template.version
+    }
+    fn answers(&self) -> &Answers {
+        &self.answers
+    }
+    fn grade_decision(&self) -> Option<&GradeDecision> {
+        self.grade.as_ref()
+    }
+    fn submitted_at(&self) -> Option<DateTime<FixedOffset>> {
+        self.written.and_then(|w| beijing().from_local_datetime(&w).single())
+    }
+    fn received_at(&self) -> Option<DateTime<Utc>> {
+        self.received
+            .and_then(|r| beijing().from_local_datetime(&r).single())
+            .map(|r| r.with_timezone(&Utc))
+    }
+    fn clock_offset_ms(&self) -> Option<i64> {
+        self.offset_ms
+    }
+}
+
+fn template(id: &str) -> &'static Template {
+    catalogue::find(id, 1).expect("template")
+}
+
+/// A 首报 of `template_id`, graded `grade`, the event at 09:00.
+fn first(template_id: &str, grade: Grade) -> Rec {
+    let mut answers = Answers::new();
+    answers.insert("occurred_at".into(), "2026-11-23T09:00".into());
+    Rec {
+        stage: Stage::Initial,
+        template: template(template_id),
+        answers,
+        grade: Some(GradeDecision {
+            suggested: grade,
+            chosen: grade,
+            reason: String::new(),
+        }),
+        written: None,
+        offset_ms: None,
+        received: None,
+    }
+}
+
+fn written(mut r: Rec, at: &str) -> Rec {
+    r.written = Some(t(at));
+    r
+}
+
+fn received(mut r: Rec, written_at: &str, received_at: &str) -> Rec {
+    r.written = Some(t(written_at));
+    r.received = Some(t(received_at));
+    r
+}
+
+fn call(at: &str) -> Rec {
+    let mut answers = Answers::new();
+    answers.insert("called_at".into(), at.into());
+    Rec {
+        stage: Stage::Call { n: 1 },
+        template: catalogue::call(),
+        answers,
+        grade: None,
+        written: Some(t(at)),
+        offset_ms: None,
+        received: None,
+    }
+}
+
+fn follow_up(n: u32, written_at: &str, received_at: Option<&str>) -> Rec {
+    let mut r = first("general_incident", Grade::III);
+    r.stage = Stage::FollowUp { n };
+    r.written = Some(t(written_at));
+    r.received = received_at.map(t);
+    r
+}
+
+fn standings(records: &[Rec], rules: &RuleSet, now: &str) -> Vec<(String, NaiveDateTime, Standing)> {
+    Judge::new(records)
+        .deadlines(rules, t(now))
+        .into_iter()
+        .map(|(due, s)| (due.rule.id.clone(), due.at, s))
+        .collect()
+}
+
+fn of(records: &[Rec], rules: &RuleSet, rule: &str, now: &str) -> Standing {
+    standings(records, rules, now)
+        .into_iter()
+        .find(|(id, _, _)| id == rule)
+        .map(|(_, _, s)| s)
+        .unwrap_or_else(|| panic!("no deadline {rule}"))
+}
+
+fn ids(records: &[Rec], rules: &RuleSet) -> Vec<(String, String)> {
+    standings(records, rules, "2026-11-23T09:00")
+        .into_iter()
+        .map(|(id, at, _)| (id, at.format("%m-%d %H:%M").to_string()))
+        .collect()
+}
+
+fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+    list.iter().map(|(a, b)| ((*a).to_owned(), (*b).to_owned())).collect()
+}
+
+#[test]
+fn a_general_event_has_no_national_deadline() {
+    let national = RuleSet::national();
+    assert_eq!(ids(&[first("general_incident", Grade::IV)], &national), pairs(&[]));
+}
+
+#[test]
+fn major_and_graver_have_phone_in_30_minutes_and_written_in_an_hour() {
+    let national = RuleSet::national();
+    for grade in [Grade::III, Grade::II, Grade::I] {
+        assert_eq!(
+            ids(&[first("general_incident", grade)], &national),
+            pairs(&[("phone", "11-23 09:30"), ("written", "11-23 10:00")])
+        );
+    }
+}
+
+#[test]
+fn a_sensitive_event_counts_as_major() {
+    let national = RuleSet::national();
+    let mut r = first("general_incident", Grade::IV);
+    r.answers.insert("sensitive".into(), "yes".into());
+    assert_eq!(
+        ids(&[r.clone()], &national),
+        pairs(&[("phone", "11-23 09:30"), ("written", "11-23 10:00")])
+    );
+    r.answers.insert("sensitive".into(), "no".into());
+    assert_eq!(ids(&[r], &national), pairs(&[]));
+}
+
+#[test]
+fn regulation_493_chain_for_every_work_safety_accident() {
+    let national = RuleSet::national();
+    let lines = |template: &str, grade| {
+        ids(&[first(template, grade)], &national)
+            .into_iter()
+            .map(|(id, at)| format!("{id} {at}"))
+            .collect::<Vec<_>>()
+    };
+    // Every grade: the county authority within 1 h, the city 2 h later,
+    // casualty changes for 30 days.
+    assert_eq!(
+        lines("work_safety", Grade::IV),
+        [
+            "county_authority 11-23 10:00",
+            "upward_city 11-23 12:00",
+            "casualty_follow_up 12-23 09:00"
+        ]
+    );
+    // 较大: also the province, 2 h after the city; and the office's own
+    // phone and written deadlines.
+    assert_eq!(
+        lines("hazardous_chemicals", Grade::III),
+        [
+            "phone 11-23 09:30",
+            "written 11-23 10:00",
+            "county_authority 11-23 10:00",
+            "upward_city 11-23 12:00",
+            "upward_province 11-23 14:00",
+            "casualty_follow_up 12-23 09:00"
+        ]
+    );
+    // 重大: up to the State Council's authority, 2 h after the province.
+    assert!(lines("collapse", Grade::II).contains(&"upward_national 11-23 16:00".to_owned()));
+    assert!(!lines("collapse", Grade::III)
+        .iter()
+        .any(|l| l.starts_with("upward_national")));
+    // Road traffic and fire: casualty changes for 7 days.
+    for template in ["road_traffic", "fire"] {
+        let l = lines(template, Grade::IV);
+        assert!(
+            l.contains(&"casualty_follow_up_7 11-30 09:00".to_owned()),
+            "{template}: {l:?}"
+        );
+        assert!(
+            !l.iter().any(|x| x.starts_with("casualty_follow_up ")),
+            "{template}: {l:?}"
+        );
+    }
+    // Not a work-safety accident: none of it.
+    assert!(lines("public_health", Grade::IV).is_empty());
+}
+
+#[test]
+fn the_steps_up_the_chain_and_the_window_inform_and_are_never_overdue() {
+    let national = RuleSet::national();
+    let r = [first("work_safety", Grade::IV)];
+    assert_eq!(
+        of(&r, &national, "upward_city", "2026-11-23T11:59"),
+        Standing::Info { seconds: 60 }
+    );
+    assert_eq!(
+        of(&r, &national, "upward_city", "2026-11-23T12:01"),
+        Standing::Info { seconds: -60 }
+    );
+    assert_eq!(
+        of(&r, &national, "casualty_follow_up", "2026-12-23T08:59"),
+        Standing::Info { seconds: 60 }
+    );
+}
+
+#[test]
+fn natural_disasters_have_the_two_hour_initial_report_and_the_daily_report() {
+    let national = RuleSet::national();
+    let mut r = first("flood", Grade::IV);
+    r.answers.insert("occurred_at".into(), "2026-11-23T23:30".into());
+    // The daily report of the 23rd (to 24:00) is due at 09:00 the next day.
+    assert_eq!(
+        ids(&[r], &national),
+        pairs(&[("disaster_initial", "11-24 01:30"), ("disaster_daily", "11-24 09:00")])
+    );
+}
+
+#[test]
+fn the_written_report_is_met_when_received_not_when_written() {
+    let national = RuleSet::national();
+    let grave = || first("general_incident", Grade::III);
+    // Received a minute before the hour: met.
+    let r = [received(grave(), "2026-11-23T09:50", "2026-11-23T09:59")];
+    assert_eq!(
+        of(&r, &national, "written", "2026-11-23T12:00"),
+        Standing::Met { early_seconds: 60 }
+    );
+    // Received exactly at the hour: met.
+    let r = [received(grave(), "2026-11-23T09:50", "2026-11-23T10:00")];
+    assert_eq!(
+        of(&r, &national, "written", "2026-11-23T12:00"),
+        Standing::Met { early_seconds: 0 }
+    );
+    // Written a minute before, received two hours after (no signal):
+    // delivered late, not written late.
+    let r = [received(grave(), "2026-11-23T09:59", "2026-11-23T12:00")];
+    assert_eq!(
+        of(&r, &national, "written", "2026-11-23T13:00"),
+        Standing::DeliveredLate { late_seconds: 7200 }
+    );
+    // Written a minute after: written late.
+    let r = [received(grave(), "2026-11-23T10:01", "2026-11-23T10:02")];
+    assert_eq!(
+        of(&r, &national, "written", "2026-11-23T13:00"),
+        Standing::MetLate { late_seconds: 120 }
+    );
+    // A phone 15 minutes slow says 09:50; corrected, it was written at
+    // 10:05: written late.
+    let mut slow = received(grave(), "2026-11-23T09:50", "2026-11-23T10:06");
+    slow.offset_ms = Some(15 * 60_000);
+    assert_eq!(
+        of(std::slice::from_ref(&slow), &national, "written", "2026-11-23T13:00"),
+        Standing::MetLate { late_seconds: 360 }
+    );
+    // The evidence: received, written (corrected) and the offset.
+    let judged = Judge::new(&[slow]).judged(&national, t("2026-11-23T13:00"));
+    let (_, _, met_by) = judged.iter().find(|(d, _, _)| d.rule.id == "written").expect("written");
+    assert_eq!(
+        *met_by,
+        Some(Delivery {
+            received: Some(t("2026-11-23T10:06")),
+            written: t("2026-11-23T10:05"),
+            offset_ms: Some(15 * 60_000),
+        })
+    );
+}
+
+#[test]
+fn before_its_receipt_a_written_report_does_not_meet_the_deadline() {
+    let national = RuleSet::national();
+    // Written at 09:40 on a phone with no signal: still running, then
+    // overdue, whatever the phone wrote.
+    let r = [written(first("general_incident", Grade::III), "2026-11-23T09:40")];
+    assert_eq!(
+        of(&r, &national, "written", "2026-11-23T09:59"),
+        Standing::Left { seconds: 60 }
+    );
+    assert_eq!(
+        of(&r, &national, "written", "2026-11-23T10:01"),
+        Standing::Overdue { seconds: 60 }
+    );
+    // A draft meets nothing either.
+    let r = [first("general_incident", Grade::III)];
+    assert_eq!(
+        of(&r, &national, "written", "2026-11-23T10:01"),
+        Standing::Overdue { seconds: 60 }
+    );
+}
+
+#[test]
+fn clocks_start_when_the_event_became_known_if_that_was_later() {
+    let national = RuleSet::national();
+    let mut r = first("general_incident", Grade::III);
+    r.answers.insert("known_at".into(), "2026-11-24T09:00".into());
+    assert_eq!(
+        ids(&[r.clone()], &national),
+        pairs(&[("phone", "11-24 09:30"), ("written", "11-24 10:00")])
+    );
+    assert_eq!(
+        of(&[r.clone()], &national, "written", "2026-11-24T09:59"),
+        Standing::Left { seconds: 60 }
+    );
+    assert_eq!(
+        of(&[r.clone()], &national, "written", "2026-11-24T10:01"),
+        Standing::Overdue { seconds: 60 }
+    );
+    // Known before it happened (a typing slip): the event time counts.
+    r.answers.insert("known_at".into(), "2026-11-23T08:00".into());
+    assert_eq!(
+        ids(&[r], &national)[1],
+        ("written".to_owned(), "11-23 10:00".to_owned())
+    );
+}
+
+#[test]
+fn a_call_meets_the_phone_deadline_and_only_that() {
+    let national = RuleSet::national();
+    let grave = first("general_incident", Grade::III);
+    let r = [grave.clone(), call("2026-11-23T09:29")];
+    assert_eq!(
+        of(&r, &national, "phone", "2026-11-23T09:45"),
+        Standing::Met { early_seconds: 60 }
+    );
+    // The call does not meet the written report.
+    assert_eq!(
+        of(&r, &national, "written", "2026-11-23T10:01"),
+        Standing::Overdue { seconds: 60 }
+    );
+    let r = [grave.clone(), call("2026-11-23T09:31")];
+    assert_eq!(
+        of(&r, &national, "phone", "2026-11-23T09:45"),
+        Standing::MetLate { late_seconds: 60 }
+    );
+    // The written report does not meet the phone deadline.
+    let r = [received(grave, "2026-11-23T09:10", "2026-11-23T09:11")];
+    assert_eq!(
+        of(&r, &national, "phone", "2026-11-23T09:31"),
+        Standing::Overdue { seconds: 60 }
+    );
+    assert_eq!(
+        of(&r, &national, "written", "2026-11-23T09:31"),
+        Standing::Met { early_seconds: 2940 }
+    );
+}
+
+#[test]
+fn a_step_up_the_chain_is_met_by_the_offices_signing_for_it_in_time_or_late() {
+    let national = RuleSet::national();
+    let r = [first("hazardous_chemicals", Grade::III)];
+    let step = |step: &str, at: &str| Forwarded {
+        step: step.into(),
+        at: t(at),
+    };
+    let standing_of = |forwarded: &[Forwarded], rule: &str| {
+        Judge::new(&r)
+            .with_forwarded(forwarded)
+            .deadlines(&national, t("2026-11-23T15:00"))
+            .into_iter()
+            .find(|(d, _)| d.rule.id == rule)
+            .map(|(_, s)| s)
+            .unwrap_or_else(|| panic!("no deadline {rule}"))
+    };
+    // Signed for the city a minute before its 12:00; for the province a
+    // minute after its 14:00.
+    let signed = [
+        step("upward_city", "2026-11-23T11:59"),
+        step("upward_province", "2026-11-23T14:01"),
+    ];
+    assert_eq!(standing_of(&signed, "upward_city"), Standing::Met { early_seconds: 60 });
+    assert_eq!(
+        standing_of(&signed, "upward_province"),
+        Standing::MetLate { late_seconds: 60 }
+    );
+    // A signing for one step meets no other, and none is never overdue.
+    let city_only = [step("upward_city", "2026-11-23T11:59")];
+    assert_eq!(
+        standing_of(&city_only, "upward_province"),
+        Standing::Info { seconds: -3600 }
+    );
+    // The earliest signing for a step is the one that counts.
+    let twice = [
+        step("upward_city", "2026-11-23T12:30"),
+        step("upward_city", "2026-11-23T11:00"),
+    ];
+    assert_eq!(
+        standing_of(&twice, "upward_city"),
+        Standing::Met { early_seconds: 3600 }
+    );
+}
+
+#[test]
+fn a_call_logged_before_the_first_record_arrives_neither_starts_nor_grades_the_thread() {
+    let national = RuleSet::national();
+    // Sorted first by a caller who has only the call: no template to judge.
+    assert!(Judge::new(&[call("2026-11-23T09:29")])
+        .deadlines(&national, t("2026-11-23T10:00"))
+        .is_empty());
+    let r = [first("general_incident", Grade::III), call("2026-11-23T09:29")];
+    let judge = Judge::new(&r);
+    assert_eq!(judge.grade(), Some(Grade::III));
+    assert!(!judge.is_hazard());
+    assert_eq!(judge.calls().count(), 1);
+}
+
+#[test]
+fn the_county_example_adds_the_ten_minute_verbal_report_met_by_a_call() {
+    let county = example("county-example.json");
+    let r = [first("general_incident", Grade::IV)];
+    assert_eq!(ids(&r, &county), pairs(&[("verbal", "11-23 09:10")]));
+    assert_eq!(
+        of(&r, &county, "verbal", "2026-11-23T09:09"),
+        Standing::Left { seconds: 60 }
+    );
+    assert_eq!(
+        of(&r, &county, "verbal", "2026-11-23T09:11"),
+        Standing::Overdue { seconds: 60 }
+    );
+    let r = [first("general_incident", Grade::IV), call("2026-11-23T09:09")];
+    assert_eq!(
+        of(&r, &county, "verbal", "2026-11-23T09:11"),
+        Standing::Met { early_seconds: 60 }
+    );
+}
+
+#[test]
+fn the_city_example_counts_its_own_minutes() {
+    let city = example("city-example.json");
+    assert_eq!(
+        ids(&[first("general_incident", Grade::II)], &city),
+        pairs(&[("phone", "11-23 09:15"), ("written", "11-23 09:30")])
+    );
+    assert_eq!(
+        ids(&[first("general_incident", Grade::III)], &city),
+        pairs(&[("phone_major", "11-23 09:30"), ("written_major", "11-23 10:00")])
+    );
+    let r = [received(
+        first("general_incident", Grade::II),
+        "2026-11-23T09:29",
+        "2026-11-23T09:31",
+    )];
+    assert_eq!(
+        of(&r, &city, "written", "2026-11-23T10:00"),
+        Standing::DeliveredLate { late_seconds: 60 }
+    );
+}
+
+#[test]
+fn the_provincial_example_counts_by_grade() {
+    let province = example("provincial-example.json");
+    let firsts = |grade| {
+        ids(&[first("general_incident", grade)], &province)
+            .into_iter()
+            .filter(|(id, _)| id != "follow_up_daily")
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        firsts(Grade::I),
+        pairs(&[("phone", "11-23 09:15"), ("written", "11-23 09:35")])
+    );
+    assert_eq!(
+        firsts(Grade::III),
+        pairs(&[("phone_major", "11-23 09:30"), ("written_major", "11-23 10:00")])
+    );
+    assert_eq!(firsts(Grade::IV), pairs(&[("written_general", "11-23 15:00")]));
+    let r = [first("general_incident", Grade::IV)];
+    assert_eq!(
+        of(&r, &province, "written_general", "2026-11-23T14:59"),
+        Standing::Left { seconds: 60 }
+    );
+    assert_eq!(
+        of(&r, &province, "written_general", "2026-11-23T15:01"),
+        Standing::Overdue { seconds: 60 }
+    );
+}
+
+#[test]
+fn provincial_follow_ups_fall_due_at_eight_and_five_and_are_met_by_a_follow_up_received_in_the_window() {
+    let province = example("provincial-example.json");
+    let slots = |records: &[Rec], now: &str| {
+        standings(records, &province, now)
+            .into_iter()
+            .filter(|(id, _, _)| id == "follow_up_daily")
+            .map(|(_, at, s)| (at.format("%m-%d %H:%M").to_string(), s))
+            .collect::<Vec<_>>()
+    };
+    let grave = received(
+        first("general_incident", Grade::III),
+        "2026-11-23T09:05",
+        "2026-11-23T09:06",
+    );
+    // At 16:59 the first (17:00) is running, a minute left.
+    assert_eq!(
+        slots(std::slice::from_ref(&grave), "2026-11-23T16:59"),
+        [("11-23 17:00".to_owned(), Standing::Left { seconds: 60 })]
+    );
+    // At 17:01 with no 续报: overdue, and the next (08:00) running.
+    assert_eq!(
+        slots(std::slice::from_ref(&grave), "2026-11-23T17:01"),
+        [
+            ("11-23 17:00".to_owned(), Standing::Overdue { seconds: 60 }),
+            (
+                "11-24 08:00".to_owned(),
+                Standing::Left {
+                    seconds: 14 * 3600 + 59 * 60
+                }
+            )
+        ]
+    );
+    // A 续报 received at 16:59 meets 17:00.
+    let on_time = [
+        grave.clone(),
+        follow_up(1, "2026-11-23T16:58", Some("2026-11-23T16:59")),
+    ];
+    assert_eq!(
+        slots(&on_time, "2026-11-23T17:01")[0].1,
+        Standing::Met { early_seconds: 60 }
+    );
+    // Written at 16:59, received at 17:01: delivered late.
+    let no_signal = [
+        grave.clone(),
+        follow_up(1, "2026-11-23T16:59", Some("2026-11-23T17:01")),
+    ];
+    assert_eq!(
+        slots(&no_signal, "2026-11-23T17:05")[0].1,
+        Standing::DeliveredLate { late_seconds: 60 }
+    );
+    // A 续报 from before 17:00 does not meet 08:00 the next morning.
+    assert_eq!(
+        slots(&on_time, "2026-11-24T08:01")[1],
+        ("11-24 08:00".to_owned(), Standing::Overdue { seconds: 60 })
+    );
+    // The 终报 received ends the daily follow-ups.
+    let mut last = follow_up(0, "2026-11-23T18:00", Some("2026-11-23T18:01"));
+    last.stage = Stage::Final;
+    let finished = [grave, last];
+    assert_eq!(
+        slots(&finished, "2026-11-25T09:00"),
+        [("11-23 17:00".to_owned(), Standing::Overdue { seconds: 40 * 3600 })]
+    );
+}
+
+#[test]
+fn daily_follow_ups_are_listed_up_to_a_cap() {
+    let province = example("provincial-example.json");
+    let grave = [received(
+        first("general_incident", Grade::III),
+        "2026-11-23T09:05",
+        "2026-11-23T09:06",
+    )];
+    let listed = standings(&grave, &province, "2027-03-01T00:00")
+        .into_iter()
+        .filter(|(id, _, _)| id == "follow_up_daily")
+        .count();
+    assert_eq!(listed, MAX_DAILY_SLOTS);
+}
+
+#[test]
+fn standing_with_a_fixed_clock() {
+    let due = t("2026-11-23T10:00");
+    let delivery = |w: &str, r: &str| {
+        Some(Delivery {
+            received: Some(t(r)),
+            written: t(w),
+            offset_ms: None,
+        })
+    };
+    assert_eq!(
+        standing(due, t("2026-11-23T09:58"), None),
+        Standing::Left { seconds: 120 }
+    );
+    assert_eq!(
+        standing(due, t("2026-11-23T10:00"), None),
+        Standing::Left { seconds: 0 }
+    );
+    assert_eq!(
+        standing(due, t("2026-11-23T10:05"), None),
+        Standing::Overdue { seconds: 300 }
+    );
+    let on_its_way = Some(Delivery {
+        received: None,
+        written: t("2026-11-23T09:00"),
+        offset_ms: None,
+    });
+    assert_eq!(
+        standing(due, t("2026-11-23T10:05"), on_its_way),
+        Standing::Overdue { seconds: 300 }
+    );
+    assert_eq!(
+        standing(
+            due,
+            t("2026-11-23T11:00"),
+            delivery("2026-11-23T09:58", "2026-11-23T09:59")
+        ),
+        Standing::Met { early_seconds: 60 }
+    );
+    assert_eq!(
+        standing(
+            due,
+            t("2026-11-23T11:00"),
+            delivery("2026-11-23T10:00", "2026-11-23T10:20")
+        ),
+        Standing::DeliveredLate { late_seconds: 1200 }
+    );
+    assert_eq!(
+        standing(
+            due,
+            t("2026-11-23T11:00"),
+            delivery("2026-11-23T10:01", "2026-11-23T10:20")
+        ),
+        Standing::MetLate { late_seconds: 1200 }
+    );
+}
+
+#[test]
+fn spans_read_in_words_by_their_two_largest_units() {
+    use crate::Lang::{En, Zh};
+    assert_eq!(span_text(0, Zh), "0 秒");
+    assert_eq!(span_text(59, Zh), "59 秒");
+    assert_eq!(span_text(60, Zh), "1 分 0 秒");
+    assert_eq!(span_text(510, Zh), "8 分 30 秒");
+    assert_eq!(span_text(-3723, Zh), "1 小时 2 分");
+    assert_eq!(span_text(86_399, Zh), "23 小时 59 分");
+    assert_eq!(span_text(-86_400, Zh), "1 天 0 小时");
+    assert_eq!(span_text(510, En), "8 min 30 s");
+    assert_eq!(span_text(3723, En), "1 h 2 min");
+    assert_eq!(span_text(30 * 86_400 - 60, En), "29 d 23 h");
+    assert_eq!(span_text(i64::MIN, Zh), "106751991167300 天 15 小时");
+}

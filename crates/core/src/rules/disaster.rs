@@ -1,0 +1,278 @@
+//! A natural disaster's daily reports (日报). While a disaster thread is
+//! open, the figures as of 24:00 of each day are due by 09:00 the next day
+//! (自然灾害情况统计调查制度, 2020, for major disasters). Every day from the
+//! one the reporting clock started on counts, even when it started at
+//! 23:30: its 24:00 figures are still due at 09:00. A daily report saying
+//! 「无变化」 meets its day as well as one with new figures. The 核报 ends
+//! the chain: no day whose report would fall due after it is asked for.
+//!
+//! The deadline itself is a rule of the deployment's set (obligation
+//! `daily_report`, national default 09:00), judged with the others by
+//! [`crate::rules::deadlines`] on what the office received. What is here is the
+//! phone's question: which day to offer a daily report for next, judged on
+//! the records it has written (sent or not), so a report waiting for signal
+//! is not asked for twice.
+
+use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
+
+use crate::rules::stage::{Stage, ThreadKind};
+use crate::rules::thread::{Judge, StageRecord};
+use crate::wire::timestamp::beijing;
+
+impl<R: StageRecord> Judge<'_, R> {
+    /// The day the next daily report of a natural disaster should cover,
+    /// if one is owed at `now` (see [`next_daily`]).
+    pub fn next_daily(&self, now: NaiveDateTime) -> Option<NaiveDate> {
+        next_daily(self, now)
+    }
+}
+
+/// When the daily report of `day` falls due under the national rule:
+/// 09:00 the next day, Beijing time.
+pub fn due_at(day: NaiveDate) -> NaiveDateTime {
+    let nine = NaiveTime::from_hms_opt(9, 0, 0).unwrap_or(NaiveTime::MIN);
+    day.succ_opt().unwrap_or(NaiveDate::MAX).and_time(nine)
+}
+
+/// Beijing time of a record's submission.
+fn submitted<R: StageRecord>(r: &R) -> Option<NaiveDateTime> {
+    r.submitted_at().map(|t| t.with_timezone(&beijing()).naive_local())
+}
+
+/// The days a natural-disaster thread asks a daily report for at `now`
+/// (Beijing time), oldest first, each with whether one is filed. Empty but
+/// for a natural-disaster thread whose first record is submitted.
+pub fn days<R: StageRecord>(judge: &Judge<'_, R>, now: NaiveDateTime) -> Vec<(NaiveDate, bool)> {
+    let records = judge.records;
+    let opened = records.iter().find(|r| !r.stage().is_call()).and_then(submitted);
+    let (Some(ThreadKind::NaturalDisaster), Some(opened)) = (judge.kind(), opened) else {
+        return Vec::new();
+    };
+    // From the day the clock started (a submitted 初报 has its event
+    // time); the day it was filed if it says none.
+    let start = judge.clock_start().unwrap_or(opened);
+    let verified = records
+        .iter()
+        .filter(|r| r.stage() == Stage::Final)
+        .filter_map(submitted)
+        .min();
+    let mut out = Vec::new();
+    let mut day = start.date();
+    while day <= now.date() {
+        let filed = records
+            .iter()
+            .any(|r| r.stage() == Stage::Daily { date: day } && r.submitted_at().is_some());
+        // A day falling due after the 核报 is not asked for; one filed all
+        // the same stays on the record.
+        if verified.is_some_and(|v| v < due_at(day)) && !filed {
+            break;
+        }
+        out.push((day, filed));
+        let Some(next) = day.succ_opt() else { break };
+        day = next;
+    }
+    out
+}
+
+/// The day the next daily report should cover: the oldest day not filed,
+/// else none. Offered on the phone as the next step.
+pub fn next_daily<R: StageRecord>(judge: &Judge<'_, R>, now: NaiveDateTime) -> Option<NaiveDate> {
+    days(judge, now)
+        .into_iter()
+        .find(|(_, filed)| !filed)
+        .map(|(day, _)| day)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::Report;
+    use crate::rules::catalogue;
+    use crate::rules::deadlines::{RuleSet, Standing};
+    use crate::rules::examples;
+    use crate::rules::thread::Received;
+    use crate::wire::timestamp::parse_datetime;
+    use chrono::TimeZone;
+
+    fn t(s: &str) -> NaiveDateTime {
+        parse_datetime(s).expect("test time")
+    }
+
+    fn day(s: &str) -> NaiveDate {
+        crate::wire::timestamp::parse_date(s).expect("test day")
+    }
+
+    /// A record of a flood (version 2) thread, or its daily report, written
+    /// and received at `written` (Beijing time); a 初报 is of an event at
+    /// that time.
+    fn record(stage: Stage, written: &str) -> Received {
+        let template = match stage {
+            Stage::Daily { .. } => catalogue::daily(),
+            _ => catalogue::find("flood", 2).expect("flood v2"),
+        };
+        let mut r: Report = examples::report(template, stage);
+        if stage == Stage::Initial {
+            r.answers.insert("occurred_at".into(), written.into());
+            r.answers.remove("known_at");
+        }
+        r.written_at = beijing()
+            .from_local_datetime(&t(written))
+            .single()
+            .expect("a Beijing time");
+        r.clock_offset_ms = None;
+        Received {
+            received_at: r.written_at.with_timezone(&chrono::Utc),
+            report: r,
+        }
+    }
+
+    fn daily(d: &str, written: &str) -> Received {
+        let mut r = record(Stage::Daily { date: day(d) }, written);
+        r.report.answers.insert("change".into(), "no_change".into());
+        r
+    }
+
+    /// The daily-report deadlines under the national rules, by the day each
+    /// covers.
+    fn standings(records: &[Received], now: &str) -> Vec<(NaiveDate, Standing)> {
+        let rules = RuleSet::national();
+        Judge::new(records)
+            .deadlines(&rules, t(now))
+            .into_iter()
+            .filter_map(|(due, s)| Some((crate::rules::deadlines::covered_day(&due)?, s)))
+            .collect()
+    }
+
+    #[test]
+    fn due_by_nine_the_next_morning_one_minute_either_side() {
+        let opened = [record(Stage::Initial, "2026-11-23T10:00")];
+        assert_eq!(due_at(day("2026-11-23")), t("2026-11-24T09:00"));
+        assert_eq!(
+            standings(&opened, "2026-11-24T08:59"),
+            vec![(day("2026-11-23"), Standing::Left { seconds: 60 })]
+        );
+        assert_eq!(
+            standings(&opened, "2026-11-24T09:01"),
+            vec![
+                (day("2026-11-23"), Standing::Overdue { seconds: 60 }),
+                (day("2026-11-24"), Standing::Left { seconds: 86_340 })
+            ]
+        );
+    }
+
+    #[test]
+    fn a_thread_opened_at_half_past_eleven_owes_that_day_by_nine() {
+        let opened = [record(Stage::Initial, "2026-11-23T23:30")];
+        assert_eq!(
+            standings(&opened, "2026-11-23T23:31"),
+            vec![(
+                day("2026-11-23"),
+                Standing::Left {
+                    seconds: 9 * 3600 + 29 * 60
+                }
+            )]
+        );
+        assert_eq!(
+            next_daily(&Judge::new(&opened), t("2026-11-24T09:01")),
+            Some(day("2026-11-23"))
+        );
+    }
+
+    #[test]
+    fn a_no_change_report_meets_its_day_at_the_boundary() {
+        let on_time = [
+            record(Stage::Initial, "2026-11-23T10:00"),
+            daily("2026-11-23", "2026-11-24T08:59"),
+        ];
+        assert_eq!(
+            standings(&on_time, "2026-11-24T12:00")[0],
+            (day("2026-11-23"), Standing::Met { early_seconds: 60 })
+        );
+        assert_eq!(
+            next_daily(&Judge::new(&on_time), t("2026-11-24T12:00")),
+            Some(day("2026-11-24"))
+        );
+        let late = [
+            record(Stage::Initial, "2026-11-23T10:00"),
+            daily("2026-11-23", "2026-11-24T09:01"),
+        ];
+        assert_eq!(
+            standings(&late, "2026-11-24T12:00")[0],
+            (day("2026-11-23"), Standing::MetLate { late_seconds: 60 })
+        );
+    }
+
+    #[test]
+    fn a_daily_report_written_in_time_and_received_late_reads_so() {
+        let mut written_early = daily("2026-11-23", "2026-11-24T08:30");
+        written_early.received_at = beijing()
+            .from_local_datetime(&t("2026-11-24T11:00"))
+            .single()
+            .expect("a Beijing time")
+            .with_timezone(&chrono::Utc);
+        let thread = [record(Stage::Initial, "2026-11-23T10:00"), written_early];
+        assert_eq!(
+            standings(&thread, "2026-11-24T12:00")[0],
+            (day("2026-11-23"), Standing::DeliveredLate { late_seconds: 2 * 3600 })
+        );
+    }
+
+    #[test]
+    fn no_daily_report_is_due_after_the_verified_report() {
+        let verified = [
+            record(Stage::Initial, "2026-11-23T10:00"),
+            record(Stage::FollowUp { n: 1 }, "2026-11-23T15:00"),
+            record(Stage::Final, "2026-11-24T08:59"),
+        ];
+        assert_eq!(
+            standings(&verified, "2026-11-26T12:00"),
+            vec![],
+            "核报 before the first 09:00"
+        );
+        assert_eq!(next_daily(&Judge::new(&verified), t("2026-11-26T12:00")), None);
+        let after_nine = [
+            record(Stage::Initial, "2026-11-23T10:00"),
+            record(Stage::Final, "2026-11-24T09:01"),
+        ];
+        assert_eq!(
+            standings(&after_nine, "2026-11-26T12:00"),
+            vec![(
+                day("2026-11-23"),
+                Standing::Overdue {
+                    seconds: 2 * 86_400 + 3 * 3600
+                }
+            )],
+            "the day already due stays on the record, the days after are not asked for"
+        );
+        let filed_then_verified = [
+            record(Stage::Initial, "2026-11-23T10:00"),
+            daily("2026-11-23", "2026-11-23T22:00"),
+            record(Stage::Final, "2026-11-23T23:00"),
+        ];
+        assert_eq!(
+            days(&Judge::new(&filed_then_verified), t("2026-11-26T12:00")),
+            vec![(day("2026-11-23"), true)],
+            "the day filed stays listed; none after"
+        );
+        assert_eq!(
+            standings(&filed_then_verified, "2026-11-26T12:00"),
+            vec![(
+                day("2026-11-23"),
+                Standing::Met {
+                    early_seconds: 11 * 3600
+                }
+            )],
+            "and its deadline, met"
+        );
+    }
+
+    #[test]
+    fn only_natural_disasters_with_a_submitted_first_record_owe_dailies() {
+        let mut fire = record(Stage::Initial, "2026-11-23T10:00");
+        fire.report.template_id = "fire".into();
+        fire.report.template_version = 1;
+        assert_eq!(standings(&[fire.clone()], "2026-11-25T12:00"), vec![]);
+        assert_eq!(next_daily(&Judge::new(&[fire]), t("2026-11-25T12:00")), None);
+        assert_eq!(next_daily(&Judge::<Received>::new(&[]), t("2026-11-25T12:00")), None);
+    }
+}

@@ -1,0 +1,503 @@
+//! What follows from the records of one thread — its grade, its reporting
+//! deadlines, an overdue rectification — judged by the same code on the
+//! phone (its own records, drafts included) and on the server (the duty
+//! office's inbox and exports).
+
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, TimeDelta, Utc};
+
+use crate::rules::deadlines::{self, Deliveries, Delivery, Due, Event, Forwarded, RuleSet, Standing};
+use crate::rules::stage::ThreadKind;
+use crate::rules::{catalogue, grading};
+use crate::wire::timestamp::{beijing, parse_date, parse_datetime};
+use crate::{Answers, Family, Grade, GradeDecision, Report, Stage, Template};
+
+/// One record of a thread, as far as judging the thread needs it.
+pub trait StageRecord {
+    fn stage(&self) -> Stage;
+    fn template_id(&self) -> &str;
+    fn template_version(&self) -> u32;
+    fn answers(&self) -> &Answers;
+    fn grade_decision(&self) -> Option<&GradeDecision>;
+    /// When it was submitted, by the writer's clock; `None` for a draft.
+    fn submitted_at(&self) -> Option<DateTime<FixedOffset>>;
+    /// When the office received it (the server's receipt); `None` while it
+    /// is on its way. Deadlines are met by this time.
+    fn received_at(&self) -> Option<DateTime<Utc>> {
+        None
+    }
+    /// The server's clock minus the writer's, if the phone had measured it.
+    fn clock_offset_ms(&self) -> Option<i64> {
+        None
+    }
+
+    fn template(&self) -> Option<&'static Template> {
+        catalogue::find(self.template_id(), self.template_version())
+    }
+}
+
+impl StageRecord for Report {
+    fn stage(&self) -> Stage {
+        self.stage
+    }
+    fn template_id(&self) -> &str {
+        &self.template_id
+    }
+    fn template_version(&self) -> u32 {
+        self.template_version
+    }
+    fn answers(&self) -> &Answers {
+        &self.answers
+    }
+    fn grade_decision(&self) -> Option<&GradeDecision> {
+        self.grade.as_ref()
+    }
+    fn submitted_at(&self) -> Option<DateTime<FixedOffset>> {
+        Some(self.written_at)
+    }
+    fn clock_offset_ms(&self) -> Option<i64> {
+        self.clock_offset_ms
+    }
+}
+
+/// A stored record and when the server received it: what the server
+/// judges threads by.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Received {
+    pub report: Report,
+    pub received_at: DateTime<Utc>,
+}
+
+impl StageRecord for Received {
+    fn stage(&self) -> Stage {
+        self.report.stage
+    }
+    fn template_id(&self) -> &str {
+        &self.report.template_id
+    }
+    fn template_version(&self) -> u32 {
+        self.report.template_version
+    }
+    fn answers(&self) -> &Answers {
+        &self.report.answers
+    }
+    fn grade_decision(&self) -> Option<&GradeDecision> {
+        self.report.grade.as_ref()
+    }
+    fn submitted_at(&self) -> Option<DateTime<FixedOffset>> {
+        Some(self.report.written_at)
+    }
+    fn received_at(&self) -> Option<DateTime<Utc>> {
+        Some(self.received_at)
+    }
+    fn clock_offset_ms(&self) -> Option<i64> {
+        self.report.clock_offset_ms
+    }
+}
+
+/// `t` in Beijing wall-clock time.
+fn beijing_time(t: DateTime<impl chrono::TimeZone>) -> NaiveDateTime {
+    t.with_timezone(&beijing()).naive_local()
+}
+
+/// When a record was written, by the server's clock where the phone's
+/// offset is known (a phone two hours slow cannot make a late report look
+/// early), Beijing time.
+///
+/// An offset beyond a year is no phone's clock but a made-up one (it
+/// comes from the phone, so from anyone): it is not applied.
+pub fn corrected_written_at<R: StageRecord>(record: &R) -> Option<NaiveDateTime> {
+    const MAX_OFFSET_MS: i64 = 366 * 24 * 3600 * 1000;
+    let written = beijing_time(record.submitted_at()?);
+    let corrected = record
+        .clock_offset_ms()
+        .filter(|ms| (-MAX_OFFSET_MS..=MAX_OFFSET_MS).contains(ms))
+        .and_then(TimeDelta::try_milliseconds)
+        .and_then(|offset| written.checked_add_signed(offset));
+    Some(corrected.unwrap_or(written))
+}
+
+/// The records of one thread, first record first (stage order). Callers
+/// sort; the judgments below read `records[0]` as the thread's start.
+#[derive(Debug, Clone, Copy)]
+pub struct Judge<'a, R> {
+    pub records: &'a [R],
+    /// The office's steps up the chain (its signings naming one), which
+    /// meet the thread's upward lines.
+    pub forwarded: &'a [Forwarded],
+}
+
+impl<'a, R: StageRecord> Judge<'a, R> {
+    pub fn new(records: &'a [R]) -> Self {
+        Judge {
+            records,
+            forwarded: &[],
+        }
+    }
+
+    /// The same, knowing the office's steps up the chain.
+    pub fn with_forwarded(self, forwarded: &'a [Forwarded]) -> Self {
+        Judge { forwarded, ..self }
+    }
+
+    /// The written records: logged calls are records of the thread, but
+    /// neither begin it nor carry its figures.
+    fn written(&self) -> impl DoubleEndedIterator<Item = &'a R> {
+        self.records.iter().filter(|r| !r.stage().is_call())
+    }
+
+    fn first(&self) -> Option<&'a R> {
+        self.written().next()
+    }
+
+    fn submitted(&self) -> impl Iterator<Item = &'a R> {
+        self.written().filter(|r| r.submitted_at().is_some())
+    }
+
+    /// The logged calls, submitted.
+    pub fn calls(&self) -> impl Iterator<Item = &'a R> {
+        self.records
+            .iter()
+            .filter(|r| r.stage().is_call() && r.submitted_at().is_some())
+    }
+
+    /// The template that began the thread: it says what kind of thread it is.
+    pub fn template(&self) -> Option<&'static Template> {
+        self.first()?.template()
+    }
+
+    pub fn is_hazard(&self) -> bool {
+        self.template()
+            .is_some_and(|t| !matches!(t.family, Family::Incident { .. }))
+    }
+
+    /// The grade of the latest stage: as chosen, else as its figures
+    /// suggest (a draft's too, so deadlines follow the figures as they are
+    /// typed). `None` for hazards.
+    ///
+    /// While the figures are still open this is the grade they reach so far
+    /// (一般 for none), which is what deadlines count by; [`Judge::graded`]
+    /// says 未定级 instead.
+    pub fn grade(&self) -> Option<Grade> {
+        let (latest, rule, _) = self.latest_graded()?;
+        Some(
+            latest
+                .grade_decision()
+                .map_or_else(|| grading::suggest(rule, latest.answers()).grade, |g| g.chosen),
+        )
+    }
+
+    /// The grade as shown: the user's override, else the suggestion once
+    /// its figures decide it; `None` while 未定级 (and for hazards).
+    pub fn graded(&self) -> Option<Grade> {
+        let (latest, rule, template) = self.latest_graded()?;
+        match latest.grade_decision() {
+            Some(g) if g.chosen != g.suggested => Some(g.chosen),
+            _ => grading::suggest(rule, latest.answers()).graded(template),
+        }
+    }
+
+    /// The latest record that carries a grade (an incident's stage; a
+    /// natural disaster's daily report carries none), its rule and template.
+    fn latest_graded(&self) -> Option<(&'a R, &'static grading::GradingRule, &'static Template)> {
+        self.records.iter().rev().find_map(|r| {
+            let template = r.template()?;
+            match template.family {
+                Family::Incident { grading: rule, .. } => Some((r, rule, template)),
+                _ => None,
+            }
+        })
+    }
+
+    /// When the event happened (the first record's `occurred_at`), Beijing
+    /// time.
+    pub fn occurred_at(&self) -> Option<NaiveDateTime> {
+        parse_datetime(self.first()?.answers().get("occurred_at")?)
+    }
+
+    /// When the event became known (发现/接报时间, the `known_at` blank of
+    /// the first record), Beijing time, if stated.
+    pub fn known_at(&self) -> Option<NaiveDateTime> {
+        parse_datetime(self.first()?.answers().get("known_at")?)
+    }
+
+    /// When the reporting clocks start: the later of the event time and the
+    /// time it became known (a landslide found a day after it happened is
+    /// not overdue before anyone knew).
+    pub fn clock_start(&self) -> Option<NaiveDateTime> {
+        let occurred = self.occurred_at();
+        match (occurred, self.known_at()) {
+            (Some(o), Some(k)) => Some(o.max(k)),
+            (o, k) => o.or(k),
+        }
+    }
+
+    /// Whether the latest stage flags the event 敏感 (`sensitive` = yes):
+    /// it then counts as 较大 for deadlines.
+    pub fn sensitive(&self) -> bool {
+        self.latest_graded()
+            .and_then(|(r, _, _)| r.answers().get("sensitive"))
+            .is_some_and(|v| v == "yes")
+    }
+
+    /// The facts the deadline rules are chosen by; `None` for a hazard or
+    /// an incident with no event time yet.
+    pub fn event(&self) -> Option<Event<'a>> {
+        let first = self.first()?;
+        let template = first.template()?;
+        let Family::Incident {
+            natural_disaster,
+            grading: rule,
+        } = template.family
+        else {
+            return None;
+        };
+        Some(Event {
+            template_id: template.id,
+            grade: self.grade().unwrap_or(Grade::IV),
+            sensitive: self.sensitive(),
+            natural_disaster,
+            work_safety: rule.id == grading::WORK_SAFETY.id,
+            start: self.clock_start()?,
+        })
+    }
+
+    /// Every reporting deadline of an incident under `rules`, and where it
+    /// stands at `now` (Beijing time). The written report is met when the
+    /// office received a record, the verbal and phone reports by a logged
+    /// call, a daily follow-up by a 续报 received since the time before.
+    pub fn deadlines<'r>(&self, rules: &'r RuleSet, now: NaiveDateTime) -> Vec<(Due<'r>, Standing)> {
+        self.judged(rules, now)
+            .into_iter()
+            .map(|(due, standing, _)| (due, standing))
+            .collect()
+    }
+
+    /// As [`Judge::deadlines`], with the delivery that met each deadline:
+    /// when it was received and written, and the phone's clock offset (the
+    /// accountability ledger's evidence).
+    pub fn judged<'r>(&self, rules: &'r RuleSet, now: NaiveDateTime) -> Vec<(Due<'r>, Standing, Option<Delivery>)> {
+        let Some(event) = self.event() else {
+            return Vec::new();
+        };
+        let deliveries = Deliveries {
+            records: self.submitted().filter_map(delivery).collect(),
+            follow_ups: self
+                .submitted()
+                .filter(|r| matches!(r.stage(), Stage::FollowUp { .. }))
+                .filter_map(delivery)
+                .collect(),
+            calls: self.calls().filter_map(call_delivery).collect(),
+            dailies: self
+                .submitted()
+                .filter_map(|r| match r.stage() {
+                    Stage::Daily { date } => Some((date, delivery(r)?)),
+                    _ => None,
+                })
+                .collect(),
+            forwarded: self.forwarded.to_vec(),
+        };
+        // Daily follow-ups stop with the 终报 the office holds.
+        let finished = self.final_received().map(beijing_time);
+        let until = finished.map_or(now, |f| f.min(now));
+        let mut due = deadlines::due_times(rules, &event, until, finished.is_none());
+        deadlines::add_filed_days(rules, &event, &deliveries.dailies, &mut due);
+        due.into_iter()
+            .map(|due| {
+                let (standing, met_by) = deadlines::judge(&due, now, &deliveries);
+                (due, standing, met_by)
+            })
+            .collect()
+    }
+
+    /// What kind of thread this is, for naming its stages (初报/核报 in a
+    /// natural disaster's).
+    pub fn kind(&self) -> Option<ThreadKind> {
+        Some(ThreadKind::of(self.template()?.family))
+    }
+
+    /// A hazard's rectification deadline, as found.
+    pub fn rectify_by(&self) -> Option<NaiveDate> {
+        if self.template()?.family != Family::Hazard {
+            return None;
+        }
+        parse_date(self.first()?.answers().get("rectify_by")?)
+    }
+
+    /// Whether a hazard has been rectified (or closed) by a submitted record.
+    pub fn rectified(&self) -> bool {
+        self.submitted()
+            .any(|r| matches!(r.stage(), Stage::Rectified | Stage::Closed))
+    }
+
+    /// Days a hazard's rectification is past its deadline, if it is, by
+    /// `today`: overdue until a "rectified" record is submitted.
+    pub fn rectification_overdue(&self, today: NaiveDate) -> Option<i64> {
+        let by = self.rectify_by()?;
+        if self.rectified() {
+            return None;
+        }
+        let days = (today - by).num_days();
+        (days > 0).then_some(days)
+    }
+
+    /// When the office received the thread's 终报 (Final), if it has.
+    pub fn final_received(&self) -> Option<DateTime<Utc>> {
+        self.submitted()
+            .filter(|r| r.stage() == Stage::Final)
+            .filter_map(|r| r.received_at())
+            .min()
+    }
+
+    /// Whether the thread is finished: an incident's 终报 or a hazard's
+    /// closing is submitted.
+    pub fn finished(&self) -> bool {
+        self.submitted()
+            .any(|r| matches!(r.stage(), Stage::Final | Stage::Closed))
+    }
+
+    /// Whether a phone may let the thread's records go (keeping their
+    /// receipts): the thread is finished, the office has received every
+    /// record of it, calls included, and the last of them before `cutoff`.
+    /// An unfinished thread stays however old it is: the worker still owes
+    /// it a stage, and the phone's deadlines and next stages come from it.
+    pub fn settled_before(&self, cutoff: DateTime<Utc>) -> bool {
+        let received: Option<Vec<DateTime<Utc>>> = self.records.iter().map(|r| r.received_at()).collect();
+        self.finished() && received.is_some_and(|times| times.into_iter().max().is_some_and(|last| last < cutoff))
+    }
+}
+
+/// How a written record reached the office.
+fn delivery<R: StageRecord>(record: &R) -> Option<Delivery> {
+    Some(Delivery {
+        received: record.received_at().map(beijing_time),
+        written: corrected_written_at(record)?,
+        offset_ms: record.clock_offset_ms(),
+    })
+}
+
+/// A call reaches the office as it is made: at the time it logs (the phone
+/// fills it from its clock corrected by the server's; an officer types the
+/// time he took it), else when the record was written.
+fn call_delivery<R: StageRecord>(record: &R) -> Option<Delivery> {
+    let at = record
+        .answers()
+        .get("called_at")
+        .and_then(|t| parse_datetime(t))
+        .or_else(|| corrected_written_at(record))?;
+    Some(Delivery {
+        received: Some(at),
+        written: at,
+        offset_ms: record.clock_offset_ms(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::examples;
+    use crate::rules::grading::GradeDecision;
+
+    /// A flood (version 2) record at `stage` with `answers` over nothing.
+    fn flood(stage: Stage, answers: &[(&str, &str)]) -> Report {
+        let template = catalogue::find("flood", 2).expect("flood v2");
+        let mut r = examples::report(template, stage);
+        r.answers = answers.iter().map(|(k, v)| (*k, *v)).collect();
+        r.answers.insert("occurred_at".into(), examples::OCCURRED_AT.into());
+        r
+    }
+
+    #[test]
+    fn an_impossible_clock_offset_is_not_applied_and_panics_nothing() {
+        for offset in [i64::MAX - 1, i64::MIN, 9_223_372_036_854_775_806, 367 * 86_400_000] {
+            let mut r = flood(Stage::Initial, &[]);
+            r.clock_offset_ms = Some(offset);
+            let written = beijing_time(r.written_at);
+            assert_eq!(corrected_written_at(&r), Some(written), "{offset}");
+            // Judged whole, too: validation and deadlines.
+            let _verdict = crate::rules::validate::validate(&r);
+            let now = parse_datetime(examples::OCCURRED_AT).expect("a time");
+            assert!(!Judge::new(&[r])
+                .deadlines(&deadlines::RuleSet::national(), now)
+                .is_empty());
+        }
+        let mut slow = flood(Stage::Initial, &[]);
+        slow.clock_offset_ms = Some(7_200_000);
+        assert_eq!(
+            corrected_written_at(&slow),
+            Some(beijing_time(slow.written_at) + TimeDelta::hours(2)),
+            "a phone two hours slow"
+        );
+    }
+
+    #[test]
+    fn a_thread_is_settled_when_finished_and_every_record_was_received_before_the_cutoff() {
+        let at = |h: i64| DateTime::<Utc>::from_timestamp(1_780_000_000 + h * 3600, 0).expect("a time");
+        let received = |stage: Stage, h: i64| Received {
+            report: flood(stage, &[]),
+            received_at: at(h),
+        };
+        let finished = [received(Stage::Initial, 0), received(Stage::Final, 10)];
+        assert!(Judge::new(&finished).settled_before(at(11)));
+        assert!(
+            !Judge::new(&finished).settled_before(at(10)),
+            "the last receipt is not before the cutoff"
+        );
+        let open = [received(Stage::Initial, 0), received(Stage::FollowUp { n: 1 }, 1)];
+        assert!(
+            !Judge::new(&open).settled_before(at(1000)),
+            "no 终报: a stage is still owed"
+        );
+        // A 终报 written but not yet received: nothing may leave the phone.
+        let waiting = [flood(Stage::Initial, &[]), flood(Stage::Final, &[])];
+        assert!(!Judge::new(&waiting).settled_before(at(1000)));
+        assert!(!Judge::<Received>::new(&[]).settled_before(at(1000)), "an empty thread");
+    }
+
+    #[test]
+    fn an_empty_form_is_not_graded_while_deadlines_count_it_as_general() {
+        let records = [flood(Stage::Initial, &[])];
+        let judge = Judge::new(&records);
+        assert_eq!(judge.graded(), None, "未定级");
+        assert_eq!(
+            judge.grade(),
+            Some(Grade::IV),
+            "deadlines count by what the figures reach"
+        );
+        let filled = [flood(
+            Stage::Initial,
+            &[("dead", "0"), ("missing", "0"), ("direct_loss", "0")],
+        )];
+        assert_eq!(Judge::new(&filled).graded(), Some(Grade::IV));
+        let mut chosen = flood(Stage::Initial, &[]);
+        chosen.grade = Some(GradeDecision {
+            suggested: Grade::IV,
+            chosen: Grade::III,
+            reason: "涉及学校".into(),
+        });
+        assert_eq!(
+            Judge::new(&[chosen]).graded(),
+            Some(Grade::III),
+            "the reporter's own grade stands"
+        );
+    }
+
+    #[test]
+    fn a_daily_report_keeps_the_grade_of_the_stage_before_and_names_a_disaster_chain() {
+        let mut daily = examples::report(catalogue::daily(), examples::daily_stage());
+        daily.answers.insert("dead".into(), "0".into());
+        let records = [
+            flood(Stage::Initial, &[("dead", "2"), ("missing", "1"), ("direct_loss", "0")]),
+            daily,
+        ];
+        let judge = Judge::new(&records);
+        assert_eq!(judge.graded(), Some(Grade::III), "2 dead + 1 missing, from the 初报");
+        assert_eq!(judge.kind(), Some(ThreadKind::NaturalDisaster));
+        assert!(judge
+            .deadlines(
+                &deadlines::RuleSet::national(),
+                parse_datetime(examples::OCCURRED_AT).expect("a time")
+            )
+            .iter()
+            .any(|(due, _)| due.rule.id == "disaster_daily"));
+    }
+}

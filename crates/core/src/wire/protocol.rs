@@ -1,0 +1,194 @@
+//! What the phone and the server say to each other: each endpoint's path,
+//! request and answer, declared once and used by both sides.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::wire::error::FieldError;
+use crate::wire::ids::ReportId;
+
+/// `GET`: 200 when the server is ready.
+pub const HEALTH_PATH: &str = "/api/health";
+/// `POST` a [`crate::Report`]: answers a [`Receipt`], or an [`ApiError`].
+/// Idempotent by report id: a replay answers the first receipt again.
+pub const SUBMIT_REPORT_PATH: &str = "/api/reports";
+
+/// `POST` a [`crate::account::LoginRequest`]: 201 and a
+/// [`crate::account::Session`]. `GET`: the [`crate::account::SessionInfo`]
+/// of the token sent. `DELETE`: ends the token's session (log out).
+pub const SESSION_PATH: &str = "/api/session";
+
+/// Every request but health, templates, the API description and the login
+/// itself carries the session's token in this header, after [`BEARER`].
+pub const AUTHORIZATION_HEADER: &str = "authorization";
+pub const BEARER: &str = "Bearer ";
+
+/// The phone's clock when it sent the request, in milliseconds since the
+/// Unix epoch. The server keeps its own clock minus this with each record it
+/// stores, so a phone whose clock is wrong cannot make a late report look
+/// early. Optional: without it the record just has no measured offset.
+pub const CLOCK_HEADER: &str = "x-kuaibao-clock";
+
+/// The answer of [`HEALTH_PATH`].
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Health {
+    /// `"ok"` when the database answers.
+    pub status: String,
+    /// The server's clock: the phone measures its own offset against it at
+    /// the start of every sync.
+    #[cfg_attr(target_arch = "wasm32", serde(deserialize_with = "crate::wire::timestamp::utc"))]
+    pub server_time: DateTime<Utc>,
+}
+
+/// The server's acknowledgement that a report is stored for good.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Receipt {
+    pub id: ReportId,
+    /// The server's sequence number: the order reports arrived in.
+    pub seq: i64,
+    /// When the server first received the report, by the server's clock.
+    #[cfg_attr(
+        target_arch = "wasm32",
+        serde(
+            deserialize_with = "crate::wire::timestamp::utc",
+            serialize_with = "crate::wire::timestamp::write_utc"
+        )
+    )]
+    pub received_at: DateTime<Utc>,
+    /// The server's clock minus the phone's ([`CLOCK_HEADER`]) when the
+    /// record first arrived, in milliseconds; positive when the phone is
+    /// slow. Absent when the phone sent no clock.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clock_offset_ms: Option<i64>,
+    /// The record first arrived as a text message (`sms`): `received_at`
+    /// is when the SMS did, and the app's copy completed it later.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub via_sms: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !b
+}
+
+/// The offset of a phone's clock against the server's, measured from one
+/// round trip: the server's time is taken to be read half-way between the
+/// request leaving and the answer arriving. Positive when the phone is slow.
+pub fn clock_offset_ms(sent_ms: i64, server_ms: i64, answered_ms: i64) -> i64 {
+    server_ms - (sent_ms + (answered_ms - sent_ms) / 2)
+}
+
+/// Machine-readable reasons for a refusal.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ApiErrorCode {
+    /// The report is well-formed but some answers are not acceptable.
+    InvalidReport,
+    /// The body could not be read as a report.
+    BadRequest,
+    /// The same id was already stored with other content.
+    Conflict,
+    PayloadTooLarge,
+    NotFound,
+    /// No valid session: log in (again). Nothing queued is lost.
+    Unauthorized,
+    /// Logged in, but this account may not do or see that.
+    Forbidden,
+    /// Too many requests from this session or address: wait and retry.
+    RateLimited,
+    /// The server cannot take the request now: its storage is busy or full
+    /// (503, 507), it has too many connections open (503), or the request
+    /// did not arrive or was not answered in time (408). Retry later.
+    Unavailable,
+    Internal,
+}
+
+crate::coded!(ApiErrorCode {
+    InvalidReport = "invalid_report",
+    BadRequest = "bad_request",
+    Conflict = "conflict",
+    PayloadTooLarge = "payload_too_large",
+    NotFound = "not_found",
+    Unauthorized = "unauthorized",
+    Forbidden = "forbidden",
+    RateLimited = "rate_limited",
+    Unavailable = "unavailable",
+    Internal = "internal",
+});
+
+/// Every error answer of the API has this shape.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiError {
+    pub error: ApiErrorCode,
+    pub message: String,
+    /// One entry per bad blank, for `invalid_report`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<FieldError>,
+}
+
+/// What the phone does with an answer of the submit endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Stored: keep the receipt, never send again.
+    Delivered,
+    /// Refused for good: keep the report, show why, let the user fix it.
+    Rejected,
+    /// Not decided (server busy, down, or a proxy in the way): try later.
+    Retry,
+    /// The session is missing, expired or revoked: keep everything queued
+    /// and send nothing more until the user logs in again.
+    NeedLogin,
+}
+
+/// Sorts an HTTP status into what the phone must do. Only a definite answer
+/// about the report itself rejects it; anything that might be the network's
+/// or the server's passing fault is retried, so nothing is dropped.
+pub fn outcome_of_status(status: u16) -> Outcome {
+    match status {
+        200..=299 => Outcome::Delivered,
+        400 | 403 | 409 | 413 | 415 | 422 => Outcome::Rejected,
+        401 => Outcome::NeedLogin,
+        _ => Outcome::Retry,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_answers_about_the_report_reject_it() {
+        assert_eq!(outcome_of_status(200), Outcome::Delivered);
+        assert_eq!(outcome_of_status(201), Outcome::Delivered);
+        assert_eq!(outcome_of_status(422), Outcome::Rejected);
+        assert_eq!(outcome_of_status(409), Outcome::Rejected);
+        assert_eq!(outcome_of_status(403), Outcome::Rejected);
+        assert_eq!(outcome_of_status(401), Outcome::NeedLogin);
+        for s in [404, 408, 429, 500, 502, 503, 504, 507] {
+            assert_eq!(outcome_of_status(s), Outcome::Retry, "{s}");
+        }
+    }
+
+    #[test]
+    fn the_clock_offset_assumes_the_server_read_its_clock_half_way() {
+        // Sent at 1000, answered at 1200 by the phone's clock; the server
+        // read 5100 between: at phone time 1100, so the phone is 4000 slow.
+        assert_eq!(clock_offset_ms(1000, 5100, 1200), 4000);
+        assert_eq!(clock_offset_ms(1000, 1100, 1200), 0);
+        assert_eq!(clock_offset_ms(10_000, 1100, 10_200), -9000);
+    }
+
+    #[test]
+    fn errors_serialise_with_field_list() {
+        let e = ApiError {
+            error: ApiErrorCode::BadRequest,
+            message: "x".into(),
+            fields: vec![],
+        };
+        let json = serde_json::to_string(&e).expect("serialise");
+        assert_eq!(json, r#"{"error":"bad_request","message":"x"}"#);
+    }
+}
