@@ -4,7 +4,7 @@ use kuaibao_core::account::Role;
 use kuaibao_core::Lang;
 use leptos::prelude::*;
 
-use crate::components::{DevicePanel, SessionPrompt, UpdateBanner};
+use crate::components::{on, DevicePanel, SessionPrompt, UpdateBanner};
 use crate::pages::{ArchivePage, HomePage, LoginPage, NewReportPage, ReportPage};
 use crate::route::Route;
 use crate::session::Standing;
@@ -68,16 +68,16 @@ fn Shell(
     view! {
         <header class="topbar">
             <h1>
-                <a href="#/">{move || state.t(words::APP_NAME)}</a>
+                <a href="#/">{state.tr(words::APP_NAME)}</a>
             </h1>
             <span class="net" class:offline=move || !state.online.get() data-testid="net-state">
                 {move || if state.online.get() { state.t(words::ONLINE) } else { state.t(words::OFFLINE) }}
             </span>
             {move || officer.get().then(|| view! {
-                <a href="/office/" class="office-link" data-testid="office-link">{move || state.t(words::DUTY_OFFICE)}</a>
+                <a href="/office/" class="office-link" data-testid="office-link">{state.tr(words::DUTY_OFFICE)}</a>
             })}
-            <button type="button" class="lang" on:click=toggle_lang>
-                {move || state.t(words::LANGUAGE)}
+            <button type="button" class="lang" on:click=on(toggle_lang)>
+                {state.tr(words::LANGUAGE)}
             </button>
         </header>
         <UpdateBanner/>

@@ -1,6 +1,7 @@
 use kuaibao_core::ReportId;
 use leptos::prelude::*;
 
+use crate::components::on;
 use crate::state::AppState;
 use crate::words;
 
@@ -28,18 +29,18 @@ pub fn CallButton(thread_id: ReportId) -> impl IntoView {
                     let dial = format!("tel:{}", n.replace([' ', '-'], ""));
                     view! {
                         <a class="button primary big" href=dial data-testid="call-office"
-                            on:click=move |_| state.log_call(thread_id)>
-                            {move || state.t(words::CALL_OFFICE)}" "{n}
+                            on:click=on(move |_| state.log_call(thread_id))>
+                            {state.tr(words::CALL_OFFICE)}" "{n}
                         </a>
                     }
                     .into_any()
                 }
                 None => view! {
                     <button type="button" class="big" data-testid="call-office"
-                        on:click=move |_| state.log_call(thread_id)>
-                        {move || state.t(words::LOG_CALL)}
+                        on:click=on(move |_| state.log_call(thread_id))>
+                        {state.tr(words::LOG_CALL)}
                     </button>
-                    <p class="hint">{move || state.t(words::NO_DUTY_PHONE)}</p>
+                    <p class="hint">{state.tr(words::NO_DUTY_PHONE)}</p>
                 }
                 .into_any(),
             }}

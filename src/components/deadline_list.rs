@@ -60,7 +60,7 @@ pub fn DeadlineList(
             })
             .collect_view();
         view! {
-            <section class="deadlines" aria-label=move || state.t(words::DEADLINES) data-testid=testid>
+            <section class="deadlines" aria-label=state.tr(words::DEADLINES) data-testid=testid>
                 {(!compact).then(|| view! { <h3>{state.t(words::DEADLINES)}</h3> })}
                 <ul>{items}</ul>
             </section>

@@ -52,3 +52,29 @@ pub fn error_at(
         })
     }
 }
+
+/// An event handler as `on:click=on(move |_| …)` takes it: boxed, so that
+/// every handler of an event is one type and the code attaching, copying
+/// and removing it exists once in the wasm, not once per closure (with
+/// `erase_components` each attribute type has its own of that code).
+pub fn on<E: 'static>(handler: impl FnMut(E) + 'static) -> Box<dyn FnMut(E)> {
+    Box::new(handler)
+}
+
+/// Leptos's `<Show>` without its type parameters: its children drawn while
+/// `when` holds (`fallback` otherwise), redrawn only when `when` changes.
+/// `<Show>` is compiled anew for each condition and children type, which
+/// adds up in the wasm; this is compiled once.
+#[component]
+pub fn Shown(
+    /// Whether to draw the children.
+    #[prop(into)]
+    when: Signal<bool>,
+    children: ChildrenFn,
+    /// What to draw otherwise; nothing if absent.
+    #[prop(optional, into)]
+    fallback: ViewFn,
+) -> impl IntoView {
+    let when = Memo::new(move |_| when.get());
+    move || if when.get() { children() } else { fallback.run() }
+}

@@ -23,7 +23,7 @@ pub fn OfficeRequests(thread_id: ReportId) -> impl IntoView {
                 let when = crate::timefmt::ymd_hm(&r.asked_at.with_timezone(&beijing()).naive_local());
                 view! {
                     <section class="office-request" role="status" data-testid="office-request">
-                        <h2>{move || state.t(words::OFFICE_ASKS)}</h2>
+                        <h2>{state.tr(words::OFFICE_ASKS)}</h2>
                         <p class="message">{r.message}</p>
                         <p class="by">{r.by_name}" · "{when}</p>
                     </section>

@@ -16,8 +16,8 @@ pub fn LoginPage() -> impl IntoView {
     };
     view! {
         <section class="login-page" aria-labelledby="login-title">
-            <h2 id="login-title">{move || state.t(words::LOGIN_TITLE)}</h2>
-            <p class="intro">{move || state.t(words::LOGIN_INTRO)}</p>
+            <h2 id="login-title">{state.tr(words::LOGIN_TITLE)}</h2>
+            <p class="intro">{state.tr(words::LOGIN_INTRO)}</p>
             {move || queued().map(|q| view! { <p class="notice" data-testid="login-queued">{q}</p> })}
             <LoginForm/>
         </section>
