@@ -1,7 +1,7 @@
 use kuaibao_core::ReportId;
 use leptos::prelude::*;
 
-use crate::components::on;
+use crate::components::{dynamic, on};
 use crate::state::AppState;
 use crate::words;
 
@@ -24,7 +24,7 @@ pub fn CallButton(thread_id: ReportId) -> impl IntoView {
     };
     view! {
         <section class="call" data-testid="call">
-            {move || match number() {
+            {dynamic(move || match number() {
                 Some(n) => {
                     let dial = format!("tel:{}", n.replace([' ', '-'], ""));
                     view! {
@@ -43,7 +43,7 @@ pub fn CallButton(thread_id: ReportId) -> impl IntoView {
                     <p class="hint">{state.tr(words::NO_DUTY_PHONE)}</p>
                 }
                 .into_any(),
-            }}
+            })}
             <p class="calls" role="status" data-testid="calls-logged">{logged}</p>
         </section>
     }

@@ -3,6 +3,7 @@ use kuaibao_core::validate::beijing;
 use kuaibao_core::ReportId;
 use leptos::prelude::*;
 
+use crate::components::dynamic;
 use crate::state::AppState;
 use crate::words;
 
@@ -30,7 +31,7 @@ pub fn DeadlineList(
                 .collect::<Vec<_>>()
         }))
     };
-    move || {
+    dynamic(move || {
         let rows = rows().unwrap_or_default();
         if rows.is_empty() {
             return ().into_any();
@@ -66,5 +67,5 @@ pub fn DeadlineList(
             </section>
         }
         .into_any()
-    }
+    })
 }

@@ -34,6 +34,8 @@ pub use thread_chain::ThreadChain;
 pub use update_banner::UpdateBanner;
 
 use kuaibao_core::FieldError;
+use std::sync::Arc;
+
 use leptos::prelude::*;
 
 use crate::state::AppState;
@@ -51,6 +53,18 @@ pub fn error_at(
                 .map(|e| e.message(state.lang.get()).to_owned())
         })
     }
+}
+
+/// A part of a view redrawn whenever what `draw` reads changes, like a
+/// `move || …` closure in `view!`: every such part is drawn and redrawn by
+/// the same code ([`redraw`]) instead of one copy per closure type.
+pub fn dynamic(draw: impl Fn() -> AnyView + Send + Sync + 'static) -> impl IntoView {
+    redraw(Arc::new(draw))
+}
+
+/// What [`dynamic`] returns: one type for every caller.
+fn redraw(draw: Arc<dyn Fn() -> AnyView + Send + Sync>) -> impl Fn() -> AnyView + Send + Sync + 'static {
+    move || draw()
 }
 
 /// An event handler as `on:click=on(move |_| …)` takes it: boxed, so that

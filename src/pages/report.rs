@@ -6,7 +6,8 @@ use kuaibao_core::{ErrorCode, Family, FieldError, ReportId, Stage, Template};
 use leptos::prelude::*;
 
 use crate::components::{
-    on, CallButton, DeadlineList, GradePanel, OfficeRequests, SentenceForm, Shown, SmsButton, StatusLine, ThreadChain,
+    dynamic, on, CallButton, DeadlineList, GradePanel, OfficeRequests, SentenceForm, Shown, SmsButton, StatusLine,
+    ThreadChain,
 };
 use crate::drafts::SaveState;
 use crate::platform;
@@ -29,11 +30,11 @@ pub fn ReportPage(id: ReportId) -> impl IntoView {
     });
     view! {
         <a class="back" href="#/">{state.tr(words::BACK)}</a>
-        {move || match mode.get() {
+        {dynamic(move || match mode.get() {
             None => view! { <p class="empty">"?"</p> }.into_any(),
             Some(true) => view! { <DraftEditor id/> }.into_any(),
             Some(false) => view! { <SubmittedReport id/> }.into_any(),
-        }}
+        })}
     }
 }
 
@@ -250,7 +251,7 @@ fn focus(element_id: &str) {
 fn SubmittedReport(id: ReportId) -> impl IntoView {
     let state = expect_context::<AppState>();
     let report = Memo::new(move |_| state.reports.with(|rs| rs.iter().find(|r| r.id == id).cloned()));
-    move || {
+    dynamic(move || {
         let Some(report) = report.get() else {
             return ().into_any();
         };
@@ -317,7 +318,7 @@ fn SubmittedReport(id: ReportId) -> impl IntoView {
             <DeadlineList thread_id/>
         }
         .into_any()
-    }
+    })
 }
 
 /// The three times every record keeps: when the event happened, when the
