@@ -73,9 +73,9 @@ fn Shell(
             <span class="net" class:offline=move || !state.online.get() data-testid="net-state">
                 {move || if state.online.get() { state.t(words::ONLINE) } else { state.t(words::OFFLINE) }}
             </span>
-            {move || officer.get().then(|| view! {
+            {dynamic(move || officer.get().then(|| view! {
                 <a href="/office/" class="office-link" data-testid="office-link">{state.tr(words::DUTY_OFFICE)}</a>
-            })}
+            }).into_any())}
             <button type="button" class="lang" on:click=on(toggle_lang)>
                 {state.tr(words::LANGUAGE)}
             </button>

@@ -6,7 +6,7 @@ use kuaibao_core::stage::ThreadKind;
 use kuaibao_core::{catalogue, Text};
 use leptos::prelude::*;
 
-use crate::components::{on, receipt_text, Shown};
+use crate::components::{dynamic, on, receipt_text, Shown};
 use crate::route::Route;
 use crate::state::AppState;
 use crate::store::Archived;
@@ -34,13 +34,13 @@ pub fn ArchivePage() -> impl IntoView {
         <a class="button secondary" href=Route::Home.to_hash()>{state.tr(words::BACK)}</a>
         <h2>{state.tr(words::ARCHIVE_TITLE)}</h2>
         <p class="note">{state.tr(words::ARCHIVE_EXPLAIN)}</p>
-        {move || local.with(|l| match l {
+        {dynamic(move || local.with(|l| match l {
             None => ().into_any(),
             Some(l) if l.is_empty() => view! { <p class="empty" data-testid="archive-empty">{state.t(words::ARCHIVE_EMPTY)}</p> }.into_any(),
             Some(l) => view! {
                 <ul class="reports">{l.iter().take(shown.get()).map(|a| archived_item(state, a, "archived-item")).collect_view()}</ul>
             }.into_any(),
-        })}
+        }))}
         <Shown when=move || { hidden() > 0 }>
             <button type="button" class="secondary" on:click=on(move |_| shown.update(|n| *n += history::PAGE as usize))>
                 {move || format!("{} {}", state.t(words::LIST_MORE), hidden())}

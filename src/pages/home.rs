@@ -2,7 +2,7 @@ use kuaibao_core::grading;
 use kuaibao_core::validate::beijing;
 use leptos::prelude::*;
 
-use crate::components::{on, DeadlineList, SessionPrompt, Shown, StatusLine};
+use crate::components::{dynamic, on, DeadlineList, SessionPrompt, Shown, StatusLine};
 use crate::route::Route;
 use crate::state::AppState;
 use crate::threads::{self, Thread};
@@ -92,12 +92,12 @@ fn ThreadItem(thread: Thread) -> impl IntoView {
                 <span class="what">{move || title.map(|t| state.t(t))}</span>
                 <span class="stage">{state.tr_stage(stage)}</span>
                 <span class="place">{move || place.clone().unwrap_or_else(|| state.t(words::NO_PLACE).to_owned())}</span>
-                {move || (!thread.is_hazard()).then(|| match thread.graded() {
+                {dynamic(move || (!thread.is_hazard()).then(|| match thread.graded() {
                     Some(g) => view! { <span class="grade-chip" data-grade=g.code()>{state.t(g.name())}</span> },
                     None => view! { <span class="grade-chip" data-grade="none">{state.t(grading::NOT_GRADED)}</span> },
-                })}
-                {move || asked.get().then(|| view! { <span class="asked-chip" data-testid="office-asked">{state.t(words::OFFICE_ASKS_SHORT)}</span> })}
-                {move || overdue.get().map(|days| view! { <span class="overdue-chip" data-testid="rectify-overdue">{state.t(words::RECTIFY_OVERDUE)}" "{days}</span> })}
+                }).into_any())}
+                {dynamic(move || asked.get().then(|| view! { <span class="asked-chip" data-testid="office-asked">{state.t(words::OFFICE_ASKS_SHORT)}</span> }).into_any())}
+                {dynamic(move || overdue.get().map(|days| view! { <span class="overdue-chip" data-testid="rectify-overdue">{state.t(words::RECTIFY_OVERDUE)}" "{days}</span> }).into_any())}
                 <StatusLine report=latest.clone()/>
             </a>
             <DeadlineList thread_id=id compact=true/>

@@ -1,6 +1,6 @@
 use leptos::prelude::*;
 
-use crate::components::LoginForm;
+use crate::components::{dynamic, LoginForm};
 use crate::state::AppState;
 use crate::words;
 
@@ -18,7 +18,7 @@ pub fn LoginPage() -> impl IntoView {
         <section class="login-page" aria-labelledby="login-title">
             <h2 id="login-title">{state.tr(words::LOGIN_TITLE)}</h2>
             <p class="intro">{state.tr(words::LOGIN_INTRO)}</p>
-            {move || queued().map(|q| view! { <p class="notice" data-testid="login-queued">{q}</p> })}
+            {dynamic(move || queued().map(|q| view! { <p class="notice" data-testid="login-queued">{q}</p> }).into_any())}
             <LoginForm/>
         </section>
     }

@@ -2,7 +2,7 @@ use kuaibao_core::account::AreaLevel;
 use kuaibao_core::picker::picker;
 use leptos::prelude::*;
 
-use crate::components::on;
+use crate::components::{dynamic, on};
 use crate::state::AppState;
 use crate::words;
 
@@ -38,7 +38,7 @@ pub fn NewReportPage() -> impl IntoView {
         });
         (used, grid_worker)
     });
-    move || made_of.with(|(used, grid_worker)| page(state, used, *grid_worker))
+    dynamic(move || made_of.with(|(used, grid_worker)| page(state, used, *grid_worker).into_any()))
 }
 
 fn page(state: AppState, used: &[String], grid_worker: bool) -> impl IntoView {
