@@ -71,7 +71,7 @@ fn Shell(
                 <a href="#/">{state.tr(words::APP_NAME)}</a>
             </h1>
             <span class="net" class:offline=move || !state.online.get() data-testid="net-state">
-                {move || if state.online.get() { state.t(words::ONLINE) } else { state.t(words::OFFLINE) }}
+                {state.tr_if(state.online, words::ONLINE, words::OFFLINE)}
             </span>
             {dynamic(move || officer.get().then(|| view! {
                 <a href="/office/" class="office-link" data-testid="office-link">{state.tr(words::DUTY_OFFICE)}</a>

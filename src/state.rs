@@ -244,6 +244,21 @@ impl AppState {
         move || text.get(lang.get())
     }
 
+    /// `yes` while `flag` holds, else `no`, for a view: one closure type
+    /// for every such pair, as [`AppState::tr`].
+    pub fn tr_if(
+        &self,
+        flag: RwSignal<bool>,
+        yes: Text,
+        no: Text,
+    ) -> impl Fn() -> &'static str + Copy + Send + Sync + 'static {
+        let lang = self.lang;
+        move || {
+            let text = if flag.get() { yes } else { no };
+            text.get(lang.get())
+        }
+    }
+
     /// A stage's name for a view, as [`AppState::tr`]: one closure type for
     /// every stage name on every screen.
     pub fn tr_stage(&self, name: StageName) -> impl Fn() -> String + Copy + Send + Sync + 'static {

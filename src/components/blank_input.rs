@@ -309,7 +309,7 @@ fn GeoBlank(
             {coordinate(lon_key, words::LONGITUDE)}
             {(!readonly).then(|| view! {
                 <button type="button" class="inline-action" on:click=on(move |_| locate(false)) disabled=move || locating.get()>
-                    {move || if locating.get() { state.t(words::LOCATING) } else { state.t(words::LOCATE) }}
+                    {state.tr_if(locating, words::LOCATING, words::LOCATE)}
                 </button>
                 // The way to refuse: a position the worker does not want sent.
                 <Shown when=has_position.clone()>

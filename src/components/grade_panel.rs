@@ -2,7 +2,7 @@ use kuaibao_core::grading::{self, Grade, GradeDecision};
 use kuaibao_core::{Answers, Family, FieldError, Template};
 use leptos::prelude::*;
 
-use crate::components::{error_at, on, Shown};
+use crate::components::{dynamic, error_at, on, Shown};
 use crate::state::AppState;
 use crate::words;
 
@@ -50,7 +50,7 @@ pub fn GradePanel(
                 <strong>{move || state.t(graded().map_or(grading::NOT_GRADED, Grade::name))}</strong>
             </p>
             <ul class="reasons">
-                {move || suggestion.get().explain(template, state.lang.get()).into_iter().map(|line| view! { <li>{line}</li> }).collect_view()}
+                {dynamic(move || suggestion.get().explain(template, state.lang.get()).into_iter().map(|line| view! { <li>{line}</li> }).collect_view().into_any())}
             </ul>
             <span class="blank">
                 <label for="blank-grade">{state.tr(words::CHOSEN)}</label>

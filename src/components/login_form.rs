@@ -55,7 +55,7 @@ pub fn LoginForm() -> impl IntoView {
             {field("password", words::PASSWORD, "password", "current-password")}
             <p class="form-error" role="alert" data-testid="login-error">{general}</p>
             <button type="submit" class="primary big" disabled=move || busy.get()>
-                {move || if busy.get() { state.t(words::LOGGING_IN) } else { state.t(words::LOGIN) }}
+                {state.tr_if(busy, words::LOGGING_IN, words::LOGIN)}
             </button>
         </form>
     }

@@ -2,6 +2,7 @@ use kuaibao_core::validate::beijing;
 use kuaibao_core::ReportId;
 use leptos::prelude::*;
 
+use crate::components::dynamic;
 use crate::state::AppState;
 use crate::words;
 
@@ -11,9 +12,9 @@ use crate::words;
 #[component]
 pub fn OfficeRequests(thread_id: ReportId) -> impl IntoView {
     let state = expect_context::<AppState>();
-    move || {
+    dynamic(move || {
         let Some(thread) = state.thread(thread_id) else {
-            return Vec::new();
+            return ().into_any();
         };
         state
             .requests
@@ -30,5 +31,6 @@ pub fn OfficeRequests(thread_id: ReportId) -> impl IntoView {
                 }
             })
             .collect::<Vec<_>>()
-    }
+            .into_any()
+    })
 }

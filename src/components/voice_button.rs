@@ -38,7 +38,7 @@ pub fn VoiceButton(report_id: ReportId, blank: &'static str) -> impl IntoView {
     view! {
         <button type="button" class="voice" class:recording=move || recording.get() disabled=!supported
             aria-pressed=move || recording.get().to_string() data-testid=format!("voice-{blank}") on:click=on(toggle)>
-            {move || state.t(if recording.get() { words::STOP_VOICE } else { words::RECORD_VOICE })}
+            {state.tr_if(recording, words::STOP_VOICE, words::RECORD_VOICE)}
         </button>
         {(!supported).then(|| view! { <p class="note" data-testid="voice-unsupported">{state.tr(words::NO_VOICE)}</p> })}
     }

@@ -51,12 +51,12 @@ pub fn ArchivePage() -> impl IntoView {
                 <h2 id="from-server-title">{state.tr(words::FROM_SERVER_TITLE)}</h2>
             </Shown>
             <ul class="reports">
-                {move || from_server.records.with(|rs| rs.iter().map(|a| archived_item(state, a, "server-item")).collect_view())}
+                {dynamic(move || from_server.records.with(|rs| rs.iter().map(|a| archived_item(state, a, "server-item")).collect_view().into_any()))}
             </ul>
             <Shown when=move || !from_server.ended.get()>
                 <button type="button" class="secondary big" data-testid="from-server"
                     on:click=on(move |_| from_server.load(state)) disabled=move || from_server.busy.get()>
-                    {move || state.t(if from_server.started.get() { words::FROM_SERVER_MORE } else { words::FROM_SERVER })}
+                    {state.tr_if(from_server.started, words::FROM_SERVER_MORE, words::FROM_SERVER)}
                 </button>
             </Shown>
             <p class="note" role="status" data-testid="from-server-note">

@@ -28,7 +28,7 @@ pub fn HomePage() -> impl IntoView {
                 <strong>{waiting}</strong>" "{state.tr(words::WAITING_COUNT)}
             </p>
             <button type="button" class="secondary" on:click=on(move |_| { tapped.set(true); state.sync_now() }) disabled=move || state.syncing.get()>
-                {move || if state.syncing.get() { state.t(words::SYNCING) } else { state.t(words::SYNC_NOW) }}
+                {state.tr_if(state.syncing, words::SYNCING, words::SYNC_NOW)}
             </button>
             // A tap with no network must not look ignored.
             <Shown when=move || tapped.get() && !state.online.get()>
