@@ -1,7 +1,7 @@
 use kuaibao_core::validate::beijing;
 use leptos::prelude::*;
 
-use crate::components::{dynamic, on, Shown};
+use crate::components::{dynamic, on, text, Shown};
 use crate::platform;
 use crate::session;
 use crate::state::AppState;
@@ -48,7 +48,7 @@ pub fn DevicePanel() -> impl IntoView {
             <Account/>
             {dynamic(move || clock().map(|text| view! { <p class="clock-offset" data-testid="clock-offset">{text}</p> }).into_any())}
             <p data-testid="rules" data-rules=move || state.rules.with(|r| r.id.clone())>
-                {state.tr(words::RULES_IN_FORCE)}"："{move || state.rules.with(|r| r.name.get(state.lang.get()).to_owned())}
+                {state.tr(words::RULES_IN_FORCE)}"："{text(move || state.rules.with(|r| r.name.get(state.lang.get()).to_owned()))}
             </p>
             <p data-testid="storage-persisted">{persisted}</p>
             <p data-testid="storage-usage">{usage}</p>

@@ -67,6 +67,17 @@ fn redraw(draw: Arc<dyn Fn() -> AnyView + Send + Sync>) -> impl Fn() -> AnyView 
     move || draw()
 }
 
+/// A text redrawn whenever what `write` reads changes, as [`dynamic`] for
+/// views: one closure type for every such text.
+pub fn text(write: impl Fn() -> String + Send + Sync + 'static) -> impl IntoView {
+    rewrite(Arc::new(write))
+}
+
+/// What [`text`] returns: one type for every caller.
+fn rewrite(write: Arc<dyn Fn() -> String + Send + Sync>) -> impl Fn() -> String + Send + Sync + 'static {
+    move || write()
+}
+
 /// An event handler as `on:click=on(move |_| …)` takes it: boxed, so that
 /// every handler of an event is one type and the code attaching, copying
 /// and removing it exists once in the wasm, not once per closure (with

@@ -51,7 +51,7 @@ pub fn SmsButton(report: LocalReport) -> impl IntoView {
                         view! {
                             <a class="button big" href=href data-testid="sms-send">
                                 {state.tr(words::SMS_SEND)}
-                                " "<span class="parts">{move || state.t(words::SMS_PARTS).replace("{n}", &parts.to_string())}</span>
+                                " "<span class="parts">{crate::components::text(move || state.t(words::SMS_PARTS).replace("{n}", &parts.to_string()))}</span>
                             </a>
                             <p class="hint">{state.tr(words::SMS_HINT)}</p>
                             <details>

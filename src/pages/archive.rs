@@ -6,7 +6,7 @@ use kuaibao_core::stage::ThreadKind;
 use kuaibao_core::{catalogue, Text};
 use leptos::prelude::*;
 
-use crate::components::{dynamic, on, receipt_text, Shown};
+use crate::components::{dynamic, on, receipt_text, text, Shown};
 use crate::route::Route;
 use crate::state::AppState;
 use crate::store::Archived;
@@ -43,7 +43,7 @@ pub fn ArchivePage() -> impl IntoView {
         }))}
         <Shown when=move || { hidden() > 0 }>
             <button type="button" class="secondary" on:click=on(move |_| shown.update(|n| *n += history::PAGE as usize))>
-                {move || format!("{} {}", state.t(words::LIST_MORE), hidden())}
+                {text(move || format!("{} {}", state.t(words::LIST_MORE), hidden()))}
             </button>
         </Shown>
         <section aria-labelledby="from-server-title">
@@ -143,10 +143,10 @@ fn archived_item(state: AppState, a: &Archived, testid: &'static str) -> impl In
         <li class="report-item archived" data-testid=testid data-id=a.id.to_string()>
             <span class="what">{move || title.map(|t| state.t(t))}</span>
             <span class="stage">{state.tr_stage(stage)}</span>
-            <span class="place">{move || place.clone().unwrap_or_else(|| state.t(words::NO_PLACE).to_owned())}</span>
+            <span class="place">{text(move || place.clone().unwrap_or_else(|| state.t(words::NO_PLACE).to_owned()))}</span>
             <p class="status delivered" data-state="delivered">
                 <span class="badge">{state.tr(words::DELIVERED)}</span>
-                <span class="detail">{move || receipt_text(&receipt, |w| state.t(w))}</span>
+                <span class="detail">{text(move || receipt_text(&receipt, |w| state.t(w)))}</span>
             </p>
         </li>
     }

@@ -2,7 +2,7 @@ use kuaibao_core::grading;
 use kuaibao_core::validate::beijing;
 use leptos::prelude::*;
 
-use crate::components::{dynamic, on, DeadlineList, SessionPrompt, Shown, StatusLine};
+use crate::components::{dynamic, on, text, DeadlineList, SessionPrompt, Shown, StatusLine};
 use crate::route::Route;
 use crate::state::AppState;
 use crate::threads::{self, Thread};
@@ -48,12 +48,12 @@ pub fn HomePage() -> impl IntoView {
             </ul>
             <Shown when=move || { hidden() > 0 }>
                 <button type="button" class="secondary" data-testid="list-more" on:click=on(move |_| shown.update(|n| *n += LIST_PAGE))>
-                    {move || format!("{} {}", state.t(words::LIST_MORE), hidden())}
+                    {text(move || format!("{} {}", state.t(words::LIST_MORE), hidden()))}
                 </button>
             </Shown>
             <Shown when=move || { state.archived.get() > 0 }>
                 <p class="note" data-testid="archived-note">
-                    {move || format!("{} {}", state.archived.get(), state.t(words::ARCHIVED_COUNT))}
+                    {text(move || format!("{} {}", state.archived.get(), state.t(words::ARCHIVED_COUNT)))}
                 </p>
                 <a class="button secondary" href=Route::Archive.to_hash() data-testid="open-archive">
                     {state.tr(words::ARCHIVE_OPEN)}
@@ -91,7 +91,7 @@ fn ThreadItem(thread: Thread) -> impl IntoView {
             <a href=Route::Report(latest.id).to_hash()>
                 <span class="what">{move || title.map(|t| state.t(t))}</span>
                 <span class="stage">{state.tr_stage(stage)}</span>
-                <span class="place">{move || place.clone().unwrap_or_else(|| state.t(words::NO_PLACE).to_owned())}</span>
+                <span class="place">{text(move || place.clone().unwrap_or_else(|| state.t(words::NO_PLACE).to_owned()))}</span>
                 {dynamic(move || (!thread.is_hazard()).then(|| match thread.graded() {
                     Some(g) => view! { <span class="grade-chip" data-grade=g.code()>{state.t(g.name())}</span> },
                     None => view! { <span class="grade-chip" data-grade="none">{state.t(grading::NOT_GRADED)}</span> },
