@@ -4,7 +4,7 @@ use kuaibao_core::account::Role;
 use kuaibao_core::Lang;
 use leptos::prelude::*;
 
-use crate::components::{DevicePanel, SessionPrompt, UpdateBanner};
+use crate::components::{dynamic, on, DevicePanel, SessionPrompt, UpdateBanner};
 use crate::pages::{ArchivePage, HomePage, LoginPage, NewReportPage, ReportPage};
 use crate::route::Route;
 use crate::session::Standing;
@@ -22,7 +22,7 @@ pub fn App() -> impl IntoView {
         };
         opened.set(Some(result));
     });
-    move || match opened.get() {
+    dynamic(move || match opened.get() {
         None => view! { <p class="loading">"快报 …"</p> }.into_any(),
         Some(Err(e)) => view! {
             <main class="fatal" role="alert">
@@ -33,7 +33,7 @@ pub fn App() -> impl IntoView {
         }
         .into_any(),
         Some(Ok(state)) => view! { <Shell state/> }.into_any(),
-    }
+    })
 }
 
 /// The app once its store is open.
@@ -68,28 +68,28 @@ fn Shell(
     view! {
         <header class="topbar">
             <h1>
-                <a href="#/">{move || state.t(words::APP_NAME)}</a>
+                <a href="#/">{state.tr(words::APP_NAME)}</a>
             </h1>
             <span class="net" class:offline=move || !state.online.get() data-testid="net-state">
-                {move || if state.online.get() { state.t(words::ONLINE) } else { state.t(words::OFFLINE) }}
+                {state.tr_if(state.online, words::ONLINE, words::OFFLINE)}
             </span>
-            {move || officer.get().then(|| view! {
-                <a href="/office/" class="office-link" data-testid="office-link">{move || state.t(words::DUTY_OFFICE)}</a>
-            })}
-            <button type="button" class="lang" on:click=toggle_lang>
-                {move || state.t(words::LANGUAGE)}
+            {dynamic(move || officer.get().then(|| view! {
+                <a href="/office/" class="office-link" data-testid="office-link">{state.tr(words::DUTY_OFFICE)}</a>
+            }).into_any())}
+            <button type="button" class="lang" on:click=on(toggle_lang)>
+                {state.tr(words::LANGUAGE)}
             </button>
         </header>
         <UpdateBanner/>
         <main>
-            {move || match (logged_out.get(), state.route.get()) {
+            {dynamic(move || match (logged_out.get(), state.route.get()) {
                 (true, _) => view! { <LoginPage/> }.into_any(),
                 (false, Route::Home) => view! { <HomePage/> <DevicePanel/> }.into_any(),
                 (false, Route::New) => view! { <SessionPrompt/> <NewReportPage/> }.into_any(),
                 (false, Route::Report(id)) => view! { <SessionPrompt/> <ReportPage id/> }.into_any(),
                 (false, Route::Archive) => view! { <ArchivePage/> }.into_any(),
                 (false, Route::CrashTest) => crate::crash::test_panic(),
-            }}
+            })}
         </main>
     }
 }

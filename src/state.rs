@@ -21,6 +21,7 @@ use crate::sync::{DrainSummary, Listeners, SyncEngine};
 use crate::threads;
 use crate::words;
 use kuaibao_core::rules::deadlines::RuleSet;
+use kuaibao_core::rules::stage::StageName;
 
 #[derive(Clone, Copy)]
 pub struct AppState {
@@ -232,6 +233,37 @@ impl AppState {
     /// A word in the current language (reactive).
     pub fn t(&self, text: Text) -> &'static str {
         text.get(self.lang.get())
+    }
+
+    /// A fixed word for a view, redrawn when the language changes. Every
+    /// call returns the same closure type, so the code that draws and
+    /// redraws it exists once in the wasm rather than once per word (a
+    /// `move || state.t(…)` in each view is a type, and code, of its own).
+    pub fn tr(&self, text: Text) -> impl Fn() -> &'static str + Copy + Send + Sync + 'static {
+        let lang = self.lang;
+        move || text.get(lang.get())
+    }
+
+    /// `yes` while `flag` holds, else `no`, for a view: one closure type
+    /// for every such pair, as [`AppState::tr`].
+    pub fn tr_if(
+        &self,
+        flag: RwSignal<bool>,
+        yes: Text,
+        no: Text,
+    ) -> impl Fn() -> &'static str + Copy + Send + Sync + 'static {
+        let lang = self.lang;
+        move || {
+            let text = if flag.get() { yes } else { no };
+            text.get(lang.get())
+        }
+    }
+
+    /// A stage's name for a view, as [`AppState::tr`]: one closure type for
+    /// every stage name on every screen.
+    pub fn tr_stage(&self, name: StageName) -> impl Fn() -> String + Copy + Send + Sync + 'static {
+        let lang = self.lang;
+        move || name.get(lang.get())
     }
 
     /// Switches the screen language and remembers it on this phone.

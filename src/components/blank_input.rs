@@ -4,8 +4,7 @@ use kuaibao_core::wire::timestamp::beijing;
 use kuaibao_core::{Answers, Blank, BlankKind, FieldError, ReportId, Stage, Text};
 use leptos::prelude::*;
 
-use crate::components::error_at;
-use crate::components::PhotoBlank;
+use crate::components::{error_at, on, PhotoBlank, Shown};
 use crate::device::geo;
 use crate::platform;
 use crate::state::AppState;
@@ -48,7 +47,7 @@ pub fn BlankInput(
                 list=(id == PLACE).then_some(RECENT_PLACES_LIST)
                 readonly=readonly maxlength=max_chars.map(|m| m * 2) aria-invalid=move || error().is_some().to_string()
                 aria-describedby=format!("error-{id}") prop:value=move || value_of(id)
-                on:input=move |ev| on_edit.run((id.to_owned(), event_target_value(&ev))) on:change=leave/>
+                on:input=on(move |ev| on_edit.run((id.to_owned(), event_target_value(&ev)))) on:change=on(leave)/>
         }
         .into_any()
     };
@@ -62,20 +61,20 @@ pub fn BlankInput(
         BlankKind::LongText { max_chars } => view! {
             <textarea id=input_id.clone() name=id rows="3" maxlength=max_chars * 2 required=required readonly=readonly
                 aria-invalid=move || error().is_some().to_string() aria-describedby=error_id.clone()
-                prop:value=move || value_of(id) on:input=move |ev| on_edit.run((id.to_owned(), event_target_value(&ev)))
-                on:change=leave></textarea>
+                prop:value=move || value_of(id) on:input=on(move |ev| on_edit.run((id.to_owned(), event_target_value(&ev))))
+                on:change=on(leave)></textarea>
         }
         .into_any(),
         BlankKind::Choice { options } => view! {
             <select id=input_id.clone() name=id required=required disabled=readonly
                 aria-invalid=move || error().is_some().to_string() aria-describedby=error_id.clone()
-                prop:value=move || value_of(id) on:change=move |ev| {
+                prop:value=move || value_of(id) on:change=on(move |ev| {
                     on_edit.run((id.to_owned(), event_target_value(&ev)));
                     on_leave.run(id.to_owned());
-                }>
-                <option value="">{move || state.t(words::CHOOSE)}</option>
+                })>
+                <option value="">{state.tr(words::CHOOSE)}</option>
                 {options.iter().map(|o| view! {
-                    <option value=o.value selected=move || value_of(id) == o.value>{move || state.t(o.label)}</option>
+                    <option value=o.value selected=move || value_of(id) == o.value>{state.tr(o.label)}</option>
                 }).collect_view()}
             </select>
         }
@@ -83,10 +82,10 @@ pub fn BlankInput(
         BlankKind::DateTime => view! {
             {line("datetime-local", "none", "", None)}
             {(!readonly).then(|| view! {
-                <button type="button" class="inline-action" on:click=move |_| {
+                <button type="button" class="inline-action" on:click=on(move |_| {
                     let now = crate::timefmt::ymd_t_hm(&platform::now_local().with_timezone(&beijing()).naive_local());
                     on_edit.run((id.to_owned(), now));
-                }>{move || state.t(words::NOW)}</button>
+                })>{state.tr(words::NOW)}</button>
             })}
         }
         .into_any(),
@@ -121,7 +120,7 @@ pub fn BlankInput(
     let tail = (!wide).then_some(tail).filter(|t| !t.is_empty());
     view! {
         <span class="blank" class:wide=wide class:has-error=move || error().is_some() class:changed=move || changed().is_some()>
-            <label for=input_id class:visually-hidden=named_before>{move || state.t(blank.label)}{required.then_some(" *")}</label>
+            <label for=input_id class:visually-hidden=named_before>{state.tr(blank.label)}{required.then_some(" *")}</label>
             <span class="control">
                 {control}
                 // The label hidden, the required mark shows beside the input.
@@ -153,7 +152,8 @@ fn RecentPlaces() -> impl IntoView {
             .iter()
             .filter(|r| r.author.as_ref().map(|a| &a.account_id) == account.as_ref())
             .collect();
-        mine.sort_by(|a, b| b.updated_ms.total_cmp(&a.updated_ms));
+        // A short list: the small stable sort, not std's kilobytes per type.
+        kuaibao_core::sort::insertion_sort(&mut mine, |a, b| b.updated_ms.total_cmp(&a.updated_ms).is_lt());
         kuaibao_core::rules::picker::recent_places(mine.iter().filter_map(|r| r.answers.get(PLACE).map(String::as_str)))
     });
     view! {
@@ -200,7 +200,7 @@ fn MultiChoiceBlank(
     };
     view! {
         <fieldset class="blank multi wide" class:has-error=move || error().is_some()>
-            <legend>{move || state.t(blank.label)}{required.then_some(" *")}</legend>
+            <legend>{state.tr(blank.label)}{required.then_some(" *")}</legend>
             {options.iter().map(|o| {
                 let input_id = format!("blank-{id}-{}", o.value);
                 let label_for = input_id.clone();
@@ -208,8 +208,8 @@ fn MultiChoiceBlank(
                     <label class="check" for=label_for>
                         <input type="checkbox" id=input_id name=id value=o.value disabled=readonly
                             prop:checked=move || chosen().iter().any(|v| v == o.value)
-                            on:change=move |ev| toggle(o.value, event_target_checked(&ev))/>
-                        {move || state.t(o.label)}
+                            on:change=on(move |ev| toggle(o.value, event_target_checked(&ev)))/>
+                        {state.tr(o.label)}
                     </label>
                 }
             }).collect_view()}
@@ -294,29 +294,29 @@ fn GeoBlank(
         let edited = key.clone();
         view! {
             <span class="coord">
-                <label for=input_id.clone()>{move || state.t(label)}</label>
+                <label for=input_id.clone()>{state.tr(label)}</label>
                 <input id=input_id name=key type="text" inputmode="decimal" readonly=readonly
                     aria-invalid=move || error().is_some().to_string()
                     prop:value=move || answers.with(|a| a.get(&shown).cloned().unwrap_or_default())
-                    on:input=move |ev| on_edit.run((edited.clone(), event_target_value(&ev)))/>
+                    on:input=on(move |ev| on_edit.run((edited.clone(), event_target_value(&ev))))/>
             </span>
         }
     };
     view! {
         <fieldset class="blank geo wide" class:has-error=move || error().is_some()>
-            <legend>{move || state.t(blank.label)}{required.then_some(" *")}</legend>
+            <legend>{state.tr(blank.label)}{required.then_some(" *")}</legend>
             {coordinate(lat_key, words::LATITUDE)}
             {coordinate(lon_key, words::LONGITUDE)}
             {(!readonly).then(|| view! {
-                <button type="button" class="inline-action" on:click=move |_| locate(false) disabled=move || locating.get()>
-                    {move || if locating.get() { state.t(words::LOCATING) } else { state.t(words::LOCATE) }}
+                <button type="button" class="inline-action" on:click=on(move |_| locate(false)) disabled=move || locating.get()>
+                    {state.tr_if(locating, words::LOCATING, words::LOCATE)}
                 </button>
                 // The way to refuse: a position the worker does not want sent.
-                <Show when=has_position.clone()>
-                    <button type="button" class="inline-action" on:click=forget.clone() data-testid="forget-position">
-                        {move || state.t(words::FORGET_POSITION)}
+                <Shown when=has_position.clone()>
+                    <button type="button" class="inline-action" on:click=on(forget.clone()) data-testid="forget-position">
+                        {state.tr(words::FORGET_POSITION)}
                     </button>
-                </Show>
+                </Shown>
             })}
             <span class="note" role="status">{move || note.get()}</span>
             <span class="error" role="alert">{error}</span>

@@ -1,6 +1,7 @@
 use kuaibao_core::ReportId;
 use leptos::prelude::*;
 
+use crate::components::{dynamic, on};
 use crate::state::AppState;
 use crate::words;
 
@@ -23,26 +24,26 @@ pub fn CallButton(thread_id: ReportId) -> impl IntoView {
     };
     view! {
         <section class="call" data-testid="call">
-            {move || match number() {
+            {dynamic(move || match number() {
                 Some(n) => {
                     let dial = format!("tel:{}", n.replace([' ', '-'], ""));
                     view! {
                         <a class="button primary big" href=dial data-testid="call-office"
-                            on:click=move |_| state.log_call(thread_id)>
-                            {move || state.t(words::CALL_OFFICE)}" "{n}
+                            on:click=on(move |_| state.log_call(thread_id))>
+                            {state.tr(words::CALL_OFFICE)}" "{n}
                         </a>
                     }
                     .into_any()
                 }
                 None => view! {
                     <button type="button" class="big" data-testid="call-office"
-                        on:click=move |_| state.log_call(thread_id)>
-                        {move || state.t(words::LOG_CALL)}
+                        on:click=on(move |_| state.log_call(thread_id))>
+                        {state.tr(words::LOG_CALL)}
                     </button>
-                    <p class="hint">{move || state.t(words::NO_DUTY_PHONE)}</p>
+                    <p class="hint">{state.tr(words::NO_DUTY_PHONE)}</p>
                 }
                 .into_any(),
-            }}
+            })}
             <p class="calls" role="status" data-testid="calls-logged">{logged}</p>
         </section>
     }

@@ -3,6 +3,7 @@ use kuaibao_core::wire::timestamp::beijing;
 use kuaibao_core::ReportId;
 use leptos::prelude::*;
 
+use crate::components::dynamic;
 use crate::state::AppState;
 use crate::words;
 
@@ -30,7 +31,7 @@ pub fn DeadlineList(
                 .collect::<Vec<_>>()
         }))
     };
-    move || {
+    dynamic(move || {
         let rows = rows().unwrap_or_default();
         if rows.is_empty() {
             return ().into_any();
@@ -60,11 +61,11 @@ pub fn DeadlineList(
             })
             .collect_view();
         view! {
-            <section class="deadlines" aria-label=move || state.t(words::DEADLINES) data-testid=testid>
+            <section class="deadlines" aria-label=state.tr(words::DEADLINES) data-testid=testid>
                 {(!compact).then(|| view! { <h3>{state.t(words::DEADLINES)}</h3> })}
                 <ul>{items}</ul>
             </section>
         }
         .into_any()
-    }
+    })
 }

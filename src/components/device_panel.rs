@@ -1,6 +1,7 @@
 use kuaibao_core::wire::timestamp::beijing;
 use leptos::prelude::*;
 
+use crate::components::{dynamic, on, text, Shown};
 use crate::platform;
 use crate::session;
 use crate::state::AppState;
@@ -43,16 +44,16 @@ pub fn DevicePanel() -> impl IntoView {
     };
     view! {
         <section class="device" aria-labelledby="device-title">
-            <h2 id="device-title">{move || state.t(words::DEVICE)}</h2>
+            <h2 id="device-title">{state.tr(words::DEVICE)}</h2>
             <Account/>
-            {move || clock().map(|text| view! { <p class="clock-offset" data-testid="clock-offset">{text}</p> })}
+            {dynamic(move || clock().map(|text| view! { <p class="clock-offset" data-testid="clock-offset">{text}</p> }).into_any())}
             <p data-testid="rules" data-rules=move || state.rules.with(|r| r.id.clone())>
-                {move || state.t(words::RULES_IN_FORCE)}"："{move || state.rules.with(|r| r.name.get(state.lang.get()).to_owned())}
+                {state.tr(words::RULES_IN_FORCE)}"："{text(move || state.rules.with(|r| r.name.get(state.lang.get()).to_owned()))}
             </p>
             <p data-testid="storage-persisted">{persisted}</p>
             <p data-testid="storage-usage">{usage}</p>
             <p>{offline}</p>
-            <p class="build" data-testid="build">{move || state.t(words::BUILD)}"："<code>{crate::crash::BUILD}</code></p>
+            <p class="build" data-testid="build">{state.tr(words::BUILD)}"："<code>{crate::crash::BUILD}</code></p>
         </section>
     }
 }
@@ -91,32 +92,32 @@ fn Account() -> impl IntoView {
         })
     };
     view! {
-        <Show when=move || state.session.with(Option::is_some)>
+        <Shown when=move || state.session.with(Option::is_some)>
             <div class="account" data-testid="account">
                 <p data-testid="account-who">{who}</p>
                 <p>{until}</p>
-                <Show when=move || confirming.get()
+                <Shown when=move || confirming.get()
                     fallback=move || view! {
-                        <button type="button" class="secondary" on:click=move |_| confirming.set(true)>
-                            {move || state.t(words::LOGOUT)}
+                        <button type="button" class="secondary" on:click=on(move |_| confirming.set(true))>
+                            {state.tr(words::LOGOUT)}
                         </button>
                     }>
                     <p class="warning" role="alert">
-                        {move || state.t(words::LOGOUT_WARNING)}
+                        {state.tr(words::LOGOUT_WARNING)}
                         {move || (!state.online.get()).then(|| format!(" {}", state.t(words::LOGOUT_OFFLINE)))}
                     </p>
                     <div class="row">
-                        <button type="button" class="danger" on:click=move |_| {
+                        <button type="button" class="danger" on:click=on(move |_| {
                             confirming.set(false);
                             state.logout();
-                        }>{move || state.t(words::LOGOUT_CONFIRM)}</button>
-                        <button type="button" class="secondary" on:click=move |_| confirming.set(false)>
-                            {move || state.t(words::CANCEL)}
+                        })>{state.tr(words::LOGOUT_CONFIRM)}</button>
+                        <button type="button" class="secondary" on:click=on(move |_| confirming.set(false))>
+                            {state.tr(words::CANCEL)}
                         </button>
                     </div>
-                </Show>
+                </Shown>
             </div>
-        </Show>
+        </Shown>
     }
 }
 

@@ -2,7 +2,7 @@ use kuaibao_core::rules::grading::{self, Grade, GradeDecision};
 use kuaibao_core::{Answers, Family, FieldError, Template};
 use leptos::prelude::*;
 
-use crate::components::error_at;
+use crate::components::{dynamic, error_at, on, Shown};
 use crate::state::AppState;
 use crate::words;
 
@@ -44,39 +44,39 @@ pub fn GradePanel(
     let reason_error = error_at(state, errors, "grade_reason");
     view! {
         <section class="grade" aria-labelledby="grade-title" data-testid="grade-panel">
-            <h3 id="grade-title">{move || state.t(words::GRADE)}</h3>
+            <h3 id="grade-title">{state.tr(words::GRADE)}</h3>
             <p class="suggested" data-testid="grade-suggested" data-grade=move || graded().map_or("none", Grade::code)>
-                {move || state.t(words::SUGGESTED)}"："
+                {state.tr(words::SUGGESTED)}"："
                 <strong>{move || state.t(graded().map_or(grading::NOT_GRADED, Grade::name))}</strong>
             </p>
             <ul class="reasons">
-                {move || suggestion.get().explain(template, state.lang.get()).into_iter().map(|line| view! { <li>{line}</li> }).collect_view()}
+                {dynamic(move || suggestion.get().explain(template, state.lang.get()).into_iter().map(|line| view! { <li>{line}</li> }).collect_view().into_any())}
             </ul>
             <span class="blank">
-                <label for="blank-grade">{move || state.t(words::CHOSEN)}</label>
+                <label for="blank-grade">{state.tr(words::CHOSEN)}</label>
                 // While 未定级 and not chosen by hand, the select says so
                 // too, rather than a 一般 the figures have not decided.
-                <select id="blank-grade" disabled=readonly on:change=choose
+                <select id="blank-grade" disabled=readonly on:change=on(choose)
                     prop:value=move || if open() { "" } else { chosen().code() }>
-                    <option value="" disabled=true selected=open>{move || state.t(grading::NOT_GRADED)}</option>
+                    <option value="" disabled=true selected=open>{state.tr(grading::NOT_GRADED)}</option>
                     {Grade::ALL.into_iter().map(|g| view! {
-                        <option value=g.code() selected=move || !open() && chosen() == g>{move || state.t(g.name())}</option>
+                        <option value=g.code() selected=move || !open() && chosen() == g>{state.tr(g.name())}</option>
                     }).collect_view()}
                 </select>
             </span>
-            <Show when=move || own.with(|o| o.is_some())>
+            <Shown when=move || own.with(|o| o.is_some())>
                 <span class="blank wide" class:has-error=move || reason_error().is_some()>
-                    <label for="blank-grade_reason">{move || state.t(words::GRADE_REASON)}" *"</label>
+                    <label for="blank-grade_reason">{state.tr(words::GRADE_REASON)}" *"</label>
                     <input id="blank-grade_reason" type="text" readonly=readonly aria-describedby="error-grade_reason"
                         prop:value=move || own.with(|o| o.as_ref().map(|d| d.reason.clone()).unwrap_or_default())
-                        on:input=move |ev| {
+                        on:input=on(move |ev| {
                             let text = event_target_value(&ev);
                             own.update(|o| if let Some(d) = o { d.reason = text });
                             on_change.run(());
-                        }/>
+                        })/>
                     <span class="error" id="error-grade_reason" role="alert">{reason_error}</span>
                 </span>
-            </Show>
+            </Shown>
         </section>
     }
     .into_any()

@@ -1,5 +1,6 @@
 use leptos::prelude::*;
 
+use crate::components::on;
 use crate::session::api::LoginError;
 use crate::state::AppState;
 use crate::words;
@@ -46,7 +47,7 @@ pub fn LoginForm() -> impl IntoView {
     };
     let field = move |id: &'static str, label: kuaibao_core::Text, kind: &'static str, auto: &'static str| {
         let value = if id == "username" { username } else { password };
-        login_field(id, move || state.t(label), kind, auto, value, at(id))
+        login_field(id, state.tr(label), kind, auto, value, at(id))
     };
     view! {
         <form class="login" on:submit=submit novalidate=true data-testid="login-form">
@@ -54,7 +55,7 @@ pub fn LoginForm() -> impl IntoView {
             {field("password", words::PASSWORD, "password", "current-password")}
             <p class="form-error" role="alert" data-testid="login-error">{general}</p>
             <button type="submit" class="primary big" disabled=move || busy.get()>
-                {move || if busy.get() { state.t(words::LOGGING_IN) } else { state.t(words::LOGIN) }}
+                {state.tr_if(busy, words::LOGGING_IN, words::LOGIN)}
             </button>
         </form>
     }
@@ -77,7 +78,7 @@ pub fn login_field(
             <input id=format!("login-{id}") name=id type=kind autocomplete=auto autocapitalize="none"
                 spellcheck="false" required=true aria-invalid=move || error_here().is_some().to_string()
                 aria-describedby=format!("login-{id}-error") prop:value=move || value.get()
-                on:input=move |ev| value.set(event_target_value(&ev))/>
+                on:input=on(move |ev| value.set(event_target_value(&ev)))/>
             <span class="error" id=format!("login-{id}-error") role="alert" data-testid=format!("login-{id}-error")>
                 {error_here}
             </span>

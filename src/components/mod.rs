@@ -34,6 +34,8 @@ pub use thread_chain::ThreadChain;
 pub use update_banner::UpdateBanner;
 
 use kuaibao_core::FieldError;
+use std::sync::Arc;
+
 use leptos::prelude::*;
 
 use crate::state::AppState;
@@ -51,4 +53,53 @@ pub fn error_at(
                 .map(|e| e.message(state.lang.get()).to_owned())
         })
     }
+}
+
+/// A part of a view redrawn whenever what `draw` reads changes, like a
+/// `move || …` closure in `view!`: every such part is drawn and redrawn by
+/// the same code ([`redraw`]) instead of one copy per closure type.
+pub fn dynamic(draw: impl Fn() -> AnyView + Send + Sync + 'static) -> impl IntoView {
+    redraw(Arc::new(draw))
+}
+
+/// What [`dynamic`] returns: one type for every caller.
+fn redraw(draw: Arc<dyn Fn() -> AnyView + Send + Sync>) -> impl Fn() -> AnyView + Send + Sync + 'static {
+    move || draw()
+}
+
+/// A text redrawn whenever what `write` reads changes, as [`dynamic`] for
+/// views: one closure type for every such text.
+pub fn text(write: impl Fn() -> String + Send + Sync + 'static) -> impl IntoView {
+    rewrite(Arc::new(write))
+}
+
+/// What [`text`] returns: one type for every caller.
+fn rewrite(write: Arc<dyn Fn() -> String + Send + Sync>) -> impl Fn() -> String + Send + Sync + 'static {
+    move || write()
+}
+
+/// An event handler as `on:click=on(move |_| …)` takes it: boxed, so that
+/// every handler of an event is one type and the code attaching, copying
+/// and removing it exists once in the wasm, not once per closure (with
+/// `erase_components` each attribute type has its own of that code).
+pub fn on<E: 'static>(handler: impl FnMut(E) + 'static) -> Box<dyn FnMut(E)> {
+    Box::new(handler)
+}
+
+/// Leptos's `<Show>` without its type parameters: its children drawn while
+/// `when` holds (`fallback` otherwise), redrawn only when `when` changes.
+/// `<Show>` is compiled anew for each condition and children type, which
+/// adds up in the wasm; this is compiled once.
+#[component]
+pub fn Shown(
+    /// Whether to draw the children.
+    #[prop(into)]
+    when: Signal<bool>,
+    children: ChildrenFn,
+    /// What to draw otherwise; nothing if absent.
+    #[prop(optional, into)]
+    fallback: ViewFn,
+) -> impl IntoView {
+    let when = Memo::new(move |_| when.get());
+    move || if when.get() { children() } else { fallback.run() }
 }

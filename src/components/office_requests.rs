@@ -2,6 +2,7 @@ use kuaibao_core::wire::timestamp::beijing;
 use kuaibao_core::ReportId;
 use leptos::prelude::*;
 
+use crate::components::dynamic;
 use crate::state::AppState;
 use crate::words;
 
@@ -11,9 +12,9 @@ use crate::words;
 #[component]
 pub fn OfficeRequests(thread_id: ReportId) -> impl IntoView {
     let state = expect_context::<AppState>();
-    move || {
+    dynamic(move || {
         let Some(thread) = state.thread(thread_id) else {
-            return Vec::new();
+            return ().into_any();
         };
         state
             .requests
@@ -23,12 +24,13 @@ pub fn OfficeRequests(thread_id: ReportId) -> impl IntoView {
                 let when = crate::timefmt::ymd_hm(&r.asked_at.with_timezone(&beijing()).naive_local());
                 view! {
                     <section class="office-request" role="status" data-testid="office-request">
-                        <h2>{move || state.t(words::OFFICE_ASKS)}</h2>
+                        <h2>{state.tr(words::OFFICE_ASKS)}</h2>
                         <p class="message">{r.message}</p>
                         <p class="by">{r.by_name}" · "{when}</p>
                     </section>
                 }
             })
             .collect::<Vec<_>>()
-    }
+            .into_any()
+    })
 }

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::voice_button::VoiceButton;
-use crate::components::error_at;
+use crate::components::{error_at, on};
 use crate::state::AppState;
 use crate::store::{LocalPhoto, Upload};
 use crate::words;
@@ -64,7 +64,7 @@ pub fn PhotoBlank(
         // evidence rules speak at this blank).
         <fieldset class="blank photos wide" class:has-error=move || error().is_some() data-testid=format!("photos-{id}")
             id=format!("blank-{id}") tabindex="-1">
-            <legend>{move || state.t(blank.label)}{required.then_some(" *")}</legend>
+            <legend>{state.tr(blank.label)}{required.then_some(" *")}</legend>
             <p class="count" data-testid="photo-count">{count}</p>
             <ul class="thumbs">
                 <For each=move || photos.get() key=|p| (p.id, serde_json::to_string(&p.upload).unwrap_or_default()) let(photo)>
@@ -73,12 +73,12 @@ pub fn PhotoBlank(
             </ul>
             {(!readonly).then(|| view! {
                 <div class="photo-actions">
-                    <label class="button" for=format!("camera-{id}")>{move || state.t(words::TAKE_PHOTO)}</label>
-                    <input id=format!("camera-{id}") class="visually-hidden" type="file" accept="image/*" capture="environment" on:change=take/>
-                    <label class="button" for=format!("video-{id}")>{move || state.t(words::TAKE_VIDEO)}</label>
-                    <input id=format!("video-{id}") class="visually-hidden" type="file" accept="video/*" capture="environment" on:change=take/>
-                    <label class="button" for=format!("gallery-{id}")>{move || state.t(words::PICK_PHOTOS)}</label>
-                    <input id=format!("gallery-{id}") class="visually-hidden" type="file" accept="image/*,video/*,audio/*" multiple on:change=take/>
+                    <label class="button" for=format!("camera-{id}")>{state.tr(words::TAKE_PHOTO)}</label>
+                    <input id=format!("camera-{id}") class="visually-hidden" type="file" accept="image/*" capture="environment" on:change=on(take)/>
+                    <label class="button" for=format!("video-{id}")>{state.tr(words::TAKE_VIDEO)}</label>
+                    <input id=format!("video-{id}") class="visually-hidden" type="file" accept="video/*" capture="environment" on:change=on(take)/>
+                    <label class="button" for=format!("gallery-{id}")>{state.tr(words::PICK_PHOTOS)}</label>
+                    <input id=format!("gallery-{id}") class="visually-hidden" type="file" accept="image/*,video/*,audio/*" multiple on:change=on(take)/>
                     <VoiceButton report_id blank=id/>
                 </div>
                 <p class="note" role="status" data-testid="photo-note">{move || state.photo_note.get()}</p>
@@ -120,21 +120,21 @@ fn Thumb(photo: LocalPhoto, readonly: bool) -> impl IntoView {
     };
     let preview = match Media::of(&photo.mime) {
         Some(Media::Video) => view! {
-            <video src=move || url.get() controls preload="metadata" width="160" aria-label=move || state.t(words::VIDEO) data-testid="photo-video"></video>
+            <video src=move || url.get() controls preload="metadata" width="160" aria-label=state.tr(words::VIDEO) data-testid="photo-video"></video>
         }
         .into_any(),
         Some(Media::Voice) => view! {
-            <audio src=move || url.get() controls preload="metadata" aria-label=move || state.t(words::VOICE) data-testid="photo-voice"></audio>
+            <audio src=move || url.get() controls preload="metadata" aria-label=state.tr(words::VOICE) data-testid="photo-voice"></audio>
         }
         .into_any(),
-        _ => view! { <img src=move || url.get() alt=move || state.t(words::PHOTO) width="96" height="96"/> }.into_any(),
+        _ => view! { <img src=move || url.get() alt=state.tr(words::PHOTO) width="96" height="96"/> }.into_any(),
     };
     view! {
         <li class=format!("thumb {class}") data-testid="photo" data-state=class>
             {preview}
-            <span class="photo-state">{move || state.t(word)}" "{detail.clone()}</span>
+            <span class="photo-state">{state.tr(word)}" "{detail.clone()}</span>
             {(!readonly).then(|| view! {
-                <button type="button" class="remove" on:click=move |_| state.remove_photo(photo_id)>{move || state.t(words::REMOVE)}</button>
+                <button type="button" class="remove" on:click=on(move |_| state.remove_photo(photo_id))>{state.tr(words::REMOVE)}</button>
             })}
         </li>
     }

@@ -2,7 +2,7 @@ use kuaibao_core::rules::template::{layout, Part};
 use kuaibao_core::{Answers, FieldError, ReportId, Stage, Template};
 use leptos::prelude::*;
 
-use crate::components::BlankInput;
+use crate::components::{dynamic, BlankInput};
 use crate::state::AppState;
 
 /// Draws any template as its sentence with the blanks inline, in the current
@@ -42,7 +42,7 @@ pub fn SentenceForm(
         let lang = state.lang.get();
         answers.with(|a| layout(&template.pieces_at(lang, stage, a), lang))
     });
-    move || {
+    dynamic(move || {
         parts
             .get()
             .into_iter()
@@ -54,5 +54,6 @@ pub fn SentenceForm(
                 .into_any(),
             })
             .collect_view()
-    }
+            .into_any()
+    })
 }

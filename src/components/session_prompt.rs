@@ -1,6 +1,6 @@
 use leptos::prelude::*;
 
-use crate::components::LoginForm;
+use crate::components::{LoginForm, Shown};
 use crate::route::Route;
 use crate::session::{self, Standing};
 use crate::state::AppState;
@@ -19,18 +19,18 @@ pub fn SessionPrompt(
     let shown = move || matches!(state.standing.get(), Standing::Expired | Standing::Refused);
     let text = move || session::prompt(state.standing.get(), state.waiting_count(), state.lang.get());
     view! {
-        <Show when=shown>
+        <Shown when=shown>
             <section class="session-prompt" role="alert" data-testid="session-prompt">
                 <p data-testid="session-prompt-text">{text}</p>
                 {if with_form {
                     view! { <LoginForm/> }.into_any()
                 } else {
                     view! {
-                        <a class="button primary" href=Route::Home.to_hash()>{move || state.t(words::LOG_IN_AGAIN)}</a>
+                        <a class="button primary" href=Route::Home.to_hash()>{state.tr(words::LOG_IN_AGAIN)}</a>
                     }
                     .into_any()
                 }}
             </section>
-        </Show>
+        </Shown>
     }
 }

@@ -1,6 +1,7 @@
 use kuaibao_core::wire::sms;
 use leptos::prelude::*;
 
+use crate::components::Shown;
 use crate::state::AppState;
 use crate::store::{LocalReport, Status};
 use crate::words;
@@ -35,7 +36,7 @@ pub fn SmsButton(report: LocalReport) -> impl IntoView {
         })
     };
     view! {
-        <Show when=shown>
+        <Shown when=shown>
             <section class="sms" data-testid="sms">
                 {match text.clone() {
                     Ok(text) => {
@@ -49,12 +50,12 @@ pub fn SmsButton(report: LocalReport) -> impl IntoView {
                         let preview = text.clone();
                         view! {
                             <a class="button big" href=href data-testid="sms-send">
-                                {move || state.t(words::SMS_SEND)}
-                                " "<span class="parts">{move || state.t(words::SMS_PARTS).replace("{n}", &parts.to_string())}</span>
+                                {state.tr(words::SMS_SEND)}
+                                " "<span class="parts">{crate::components::text(move || state.t(words::SMS_PARTS).replace("{n}", &parts.to_string()))}</span>
                             </a>
-                            <p class="hint">{move || state.t(words::SMS_HINT)}</p>
+                            <p class="hint">{state.tr(words::SMS_HINT)}</p>
                             <details>
-                                <summary>{move || state.t(words::SMS_SHOW_TEXT)}</summary>
+                                <summary>{state.tr(words::SMS_SHOW_TEXT)}</summary>
                                 <pre class="sms-text" data-testid="sms-text">{preview}</pre>
                             </details>
                         }
@@ -63,7 +64,7 @@ pub fn SmsButton(report: LocalReport) -> impl IntoView {
                     Err(why) => view! { <p class="hint" data-testid="sms-not-sendable">{why.zh()}</p> }.into_any(),
                 }}
             </section>
-        </Show>
+        </Shown>
     }
     .into_any()
 }

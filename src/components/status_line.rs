@@ -3,6 +3,7 @@ use kuaibao_core::wire::timestamp::beijing;
 use kuaibao_core::Text;
 use leptos::prelude::*;
 
+use crate::components::dynamic;
 use crate::state::AppState;
 use crate::store::{LocalReport, Status};
 use crate::sync::NEED_LOGIN_NOTE;
@@ -43,7 +44,7 @@ pub fn StatusLine(
             .with(|s| s.as_ref().is_some_and(|s| s.session.account.id == author.account_id));
         (!mine).then(|| author.username.clone())
     };
-    move || {
+    dynamic(move || {
         let t = |w| state.t(w);
         let (class, badge, detail) = match &status {
             Status::Draft => ("draft", t(words::DRAFT), String::new()),
@@ -69,7 +70,8 @@ pub fn StatusLine(
                 <span class="detail">{detail}</span>
             </p>
         }
-    }
+        .into_any()
+    })
 }
 
 /// A receipt as the worker reads it: when the office's server received the

@@ -1,7 +1,7 @@
 use kuaibao_core::ReportId;
 use leptos::prelude::*;
 
-use crate::components::StatusLine;
+use crate::components::{dynamic, StatusLine};
 use crate::route::Route;
 use crate::state::AppState;
 use crate::words;
@@ -11,7 +11,7 @@ use crate::words;
 #[component]
 pub fn ThreadChain(thread_id: ReportId, current: ReportId) -> impl IntoView {
     let state = expect_context::<AppState>();
-    move || {
+    dynamic(move || {
         let Some(thread) = state.thread(thread_id) else {
             return ().into_any();
         };
@@ -41,5 +41,5 @@ pub fn ThreadChain(thread_id: ReportId, current: ReportId) -> impl IntoView {
             </section>
         }
         .into_any()
-    }
+    })
 }

@@ -1,5 +1,6 @@
 use leptos::prelude::*;
 
+use crate::components::{on, Shown};
 use crate::state::AppState;
 use crate::words;
 
@@ -8,13 +9,13 @@ use crate::words;
 pub fn UpdateBanner() -> impl IntoView {
     let state = expect_context::<AppState>();
     view! {
-        <Show when=move || state.update_ready.get()>
+        <Shown when=move || state.update_ready.get()>
             <div class="banner update" role="status">
-                <span>{move || state.t(words::UPDATE_READY)}</span>
-                <button type="button" on:click=move |_| state.update_app()>
-                    {move || state.t(words::UPDATE_NOW)}
+                <span>{state.tr(words::UPDATE_READY)}</span>
+                <button type="button" on:click=on(move |_| state.update_app())>
+                    {state.tr(words::UPDATE_NOW)}
                 </button>
             </div>
-        </Show>
+        </Shown>
     }
 }

@@ -1,6 +1,7 @@
 use kuaibao_core::ReportId;
 use leptos::prelude::*;
 
+use crate::components::on;
 use crate::photo::media::{start_voice, stop_voice, voice_supported};
 use crate::state::AppState;
 use crate::words;
@@ -36,9 +37,9 @@ pub fn VoiceButton(report_id: ReportId, blank: &'static str) -> impl IntoView {
     };
     view! {
         <button type="button" class="voice" class:recording=move || recording.get() disabled=!supported
-            aria-pressed=move || recording.get().to_string() data-testid=format!("voice-{blank}") on:click=toggle>
-            {move || state.t(if recording.get() { words::STOP_VOICE } else { words::RECORD_VOICE })}
+            aria-pressed=move || recording.get().to_string() data-testid=format!("voice-{blank}") on:click=on(toggle)>
+            {state.tr_if(recording, words::STOP_VOICE, words::RECORD_VOICE)}
         </button>
-        {(!supported).then(|| view! { <p class="note" data-testid="voice-unsupported">{move || state.t(words::NO_VOICE)}</p> })}
+        {(!supported).then(|| view! { <p class="note" data-testid="voice-unsupported">{state.tr(words::NO_VOICE)}</p> })}
     }
 }

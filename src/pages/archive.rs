@@ -7,7 +7,7 @@ use kuaibao_core::rules::stage::ThreadKind;
 use kuaibao_core::Text;
 use leptos::prelude::*;
 
-use crate::components::receipt_text;
+use crate::components::{dynamic, on, receipt_text, text, Shown};
 use crate::route::Route;
 use crate::state::AppState;
 use crate::store::Archived;
@@ -32,34 +32,34 @@ pub fn ArchivePage() -> impl IntoView {
     let hidden = move || local.with(|l| l.as_ref().map_or(0, Vec::len).saturating_sub(shown.get()));
     let from_server = ServerList::new();
     view! {
-        <a class="button secondary" href=Route::Home.to_hash()>{move || state.t(words::BACK)}</a>
-        <h2>{move || state.t(words::ARCHIVE_TITLE)}</h2>
-        <p class="note">{move || state.t(words::ARCHIVE_EXPLAIN)}</p>
-        {move || local.with(|l| match l {
+        <a class="button secondary" href=Route::Home.to_hash()>{state.tr(words::BACK)}</a>
+        <h2>{state.tr(words::ARCHIVE_TITLE)}</h2>
+        <p class="note">{state.tr(words::ARCHIVE_EXPLAIN)}</p>
+        {dynamic(move || local.with(|l| match l {
             None => ().into_any(),
             Some(l) if l.is_empty() => view! { <p class="empty" data-testid="archive-empty">{state.t(words::ARCHIVE_EMPTY)}</p> }.into_any(),
             Some(l) => view! {
                 <ul class="reports">{l.iter().take(shown.get()).map(|a| archived_item(state, a, "archived-item")).collect_view()}</ul>
             }.into_any(),
-        })}
-        <Show when=move || { hidden() > 0 }>
-            <button type="button" class="secondary" on:click=move |_| shown.update(|n| *n += history::PAGE as usize)>
-                {move || format!("{} {}", state.t(words::LIST_MORE), hidden())}
+        }))}
+        <Shown when=move || { hidden() > 0 }>
+            <button type="button" class="secondary" on:click=on(move |_| shown.update(|n| *n += history::PAGE as usize))>
+                {text(move || format!("{} {}", state.t(words::LIST_MORE), hidden()))}
             </button>
-        </Show>
+        </Shown>
         <section aria-labelledby="from-server-title">
-            <Show when=move || from_server.started.get()>
-                <h2 id="from-server-title">{move || state.t(words::FROM_SERVER_TITLE)}</h2>
-            </Show>
+            <Shown when=move || from_server.started.get()>
+                <h2 id="from-server-title">{state.tr(words::FROM_SERVER_TITLE)}</h2>
+            </Shown>
             <ul class="reports">
-                {move || from_server.records.with(|rs| rs.iter().map(|a| archived_item(state, a, "server-item")).collect_view())}
+                {dynamic(move || from_server.records.with(|rs| rs.iter().map(|a| archived_item(state, a, "server-item")).collect_view().into_any()))}
             </ul>
-            <Show when=move || !from_server.ended.get()>
+            <Shown when=move || !from_server.ended.get()>
                 <button type="button" class="secondary big" data-testid="from-server"
-                    on:click=move |_| from_server.load(state) disabled=move || from_server.busy.get()>
-                    {move || state.t(if from_server.started.get() { words::FROM_SERVER_MORE } else { words::FROM_SERVER })}
+                    on:click=on(move |_| from_server.load(state)) disabled=move || from_server.busy.get()>
+                    {state.tr_if(from_server.started, words::FROM_SERVER_MORE, words::FROM_SERVER)}
                 </button>
-            </Show>
+            </Shown>
             <p class="note" role="status" data-testid="from-server-note">
                 {move || from_server.note.get().map(|w| state.t(w))}
             </p>
@@ -143,11 +143,11 @@ fn archived_item(state: AppState, a: &Archived, testid: &'static str) -> impl In
     view! {
         <li class="report-item archived" data-testid=testid data-id=a.id.to_string()>
             <span class="what">{move || title.map(|t| state.t(t))}</span>
-            <span class="stage">{move || stage.get(state.lang.get())}</span>
-            <span class="place">{move || place.clone().unwrap_or_else(|| state.t(words::NO_PLACE).to_owned())}</span>
+            <span class="stage">{state.tr_stage(stage)}</span>
+            <span class="place">{text(move || place.clone().unwrap_or_else(|| state.t(words::NO_PLACE).to_owned()))}</span>
             <p class="status delivered" data-state="delivered">
-                <span class="badge">{move || state.t(words::DELIVERED)}</span>
-                <span class="detail">{move || receipt_text(&receipt, |w| state.t(w))}</span>
+                <span class="badge">{state.tr(words::DELIVERED)}</span>
+                <span class="detail">{text(move || receipt_text(&receipt, |w| state.t(w)))}</span>
             </p>
         </li>
     }

@@ -2,7 +2,7 @@ use kuaibao_core::rules::grading;
 use kuaibao_core::wire::timestamp::beijing;
 use leptos::prelude::*;
 
-use crate::components::{DeadlineList, SessionPrompt, StatusLine};
+use crate::components::{dynamic, on, text, DeadlineList, SessionPrompt, Shown, StatusLine};
 use crate::route::Route;
 use crate::state::AppState;
 use crate::threads::{self, Thread};
@@ -22,43 +22,43 @@ pub fn HomePage() -> impl IntoView {
     let hidden = move || all.with(Vec::len).saturating_sub(shown.get());
     let tapped = RwSignal::new(false);
     view! {
-        <a class="button primary big" href=Route::New.to_hash() data-testid="new-report">{move || state.t(words::NEW_REPORT)}</a>
+        <a class="button primary big" href=Route::New.to_hash() data-testid="new-report">{state.tr(words::NEW_REPORT)}</a>
         <section class="outbox" aria-live="polite">
             <p data-testid="outbox-count">
-                <strong>{waiting}</strong>" "{move || state.t(words::WAITING_COUNT)}
+                <strong>{waiting}</strong>" "{state.tr(words::WAITING_COUNT)}
             </p>
-            <button type="button" class="secondary" on:click=move |_| { tapped.set(true); state.sync_now() } disabled=move || state.syncing.get()>
-                {move || if state.syncing.get() { state.t(words::SYNCING) } else { state.t(words::SYNC_NOW) }}
+            <button type="button" class="secondary" on:click=on(move |_| { tapped.set(true); state.sync_now() }) disabled=move || state.syncing.get()>
+                {state.tr_if(state.syncing, words::SYNCING, words::SYNC_NOW)}
             </button>
             // A tap with no network must not look ignored.
-            <Show when=move || tapped.get() && !state.online.get()>
-                <p class="note" data-testid="send-offline">{move || state.t(words::SEND_OFFLINE)}</p>
-            </Show>
+            <Shown when=move || tapped.get() && !state.online.get()>
+                <p class="note" data-testid="send-offline">{state.tr(words::SEND_OFFLINE)}</p>
+            </Shown>
         </section>
         <SessionPrompt with_form=true/>
         <section aria-labelledby="reports-title">
-            <h2 id="reports-title">{move || state.t(words::MY_REPORTS)}</h2>
-            <Show when=move || all.with(|t| t.is_empty())>
-                <p class="empty">{move || state.t(words::NO_REPORTS)}</p>
-            </Show>
+            <h2 id="reports-title">{state.tr(words::MY_REPORTS)}</h2>
+            <Shown when=move || all.with(|t| t.is_empty())>
+                <p class="empty">{state.tr(words::NO_REPORTS)}</p>
+            </Shown>
             <ul class="reports">
                 <For each=page key=Thread::revision let(thread)>
                     <ThreadItem thread/>
                 </For>
             </ul>
-            <Show when=move || { hidden() > 0 }>
-                <button type="button" class="secondary" data-testid="list-more" on:click=move |_| shown.update(|n| *n += LIST_PAGE)>
-                    {move || format!("{} {}", state.t(words::LIST_MORE), hidden())}
+            <Shown when=move || { hidden() > 0 }>
+                <button type="button" class="secondary" data-testid="list-more" on:click=on(move |_| shown.update(|n| *n += LIST_PAGE))>
+                    {text(move || format!("{} {}", state.t(words::LIST_MORE), hidden()))}
                 </button>
-            </Show>
-            <Show when=move || { state.archived.get() > 0 }>
+            </Shown>
+            <Shown when=move || { state.archived.get() > 0 }>
                 <p class="note" data-testid="archived-note">
-                    {move || format!("{} {}", state.archived.get(), state.t(words::ARCHIVED_COUNT))}
+                    {text(move || format!("{} {}", state.archived.get(), state.t(words::ARCHIVED_COUNT)))}
                 </p>
                 <a class="button secondary" href=Route::Archive.to_hash() data-testid="open-archive">
-                    {move || state.t(words::ARCHIVE_OPEN)}
+                    {state.tr(words::ARCHIVE_OPEN)}
                 </a>
-            </Show>
+            </Shown>
         </section>
     }
 }
@@ -90,14 +90,14 @@ fn ThreadItem(thread: Thread) -> impl IntoView {
         <li class="report-item" class:overdue=move || overdue.get().is_some() data-testid="report-item" data-id=latest.id.to_string()>
             <a href=Route::Report(latest.id).to_hash()>
                 <span class="what">{move || title.map(|t| state.t(t))}</span>
-                <span class="stage">{move || stage.get(state.lang.get())}</span>
-                <span class="place">{move || place.clone().unwrap_or_else(|| state.t(words::NO_PLACE).to_owned())}</span>
-                {move || (!thread.is_hazard()).then(|| match thread.graded() {
+                <span class="stage">{state.tr_stage(stage)}</span>
+                <span class="place">{text(move || place.clone().unwrap_or_else(|| state.t(words::NO_PLACE).to_owned()))}</span>
+                {dynamic(move || (!thread.is_hazard()).then(|| match thread.graded() {
                     Some(g) => view! { <span class="grade-chip" data-grade=g.code()>{state.t(g.name())}</span> },
                     None => view! { <span class="grade-chip" data-grade="none">{state.t(grading::NOT_GRADED)}</span> },
-                })}
-                {move || asked.get().then(|| view! { <span class="asked-chip" data-testid="office-asked">{state.t(words::OFFICE_ASKS_SHORT)}</span> })}
-                {move || overdue.get().map(|days| view! { <span class="overdue-chip" data-testid="rectify-overdue">{state.t(words::RECTIFY_OVERDUE)}" "{days}</span> })}
+                }).into_any())}
+                {dynamic(move || asked.get().then(|| view! { <span class="asked-chip" data-testid="office-asked">{state.t(words::OFFICE_ASKS_SHORT)}</span> }).into_any())}
+                {dynamic(move || overdue.get().map(|days| view! { <span class="overdue-chip" data-testid="rectify-overdue">{state.t(words::RECTIFY_OVERDUE)}" "{days}</span> }).into_any())}
                 <StatusLine report=latest.clone()/>
             </a>
             <DeadlineList thread_id=id compact=true/>

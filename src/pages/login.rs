@@ -1,6 +1,6 @@
 use leptos::prelude::*;
 
-use crate::components::LoginForm;
+use crate::components::{dynamic, LoginForm};
 use crate::state::AppState;
 use crate::words;
 
@@ -16,9 +16,9 @@ pub fn LoginPage() -> impl IntoView {
     };
     view! {
         <section class="login-page" aria-labelledby="login-title">
-            <h2 id="login-title">{move || state.t(words::LOGIN_TITLE)}</h2>
-            <p class="intro">{move || state.t(words::LOGIN_INTRO)}</p>
-            {move || queued().map(|q| view! { <p class="notice" data-testid="login-queued">{q}</p> })}
+            <h2 id="login-title">{state.tr(words::LOGIN_TITLE)}</h2>
+            <p class="intro">{state.tr(words::LOGIN_INTRO)}</p>
+            {dynamic(move || queued().map(|q| view! { <p class="notice" data-testid="login-queued">{q}</p> }).into_any())}
             <LoginForm/>
         </section>
     }

@@ -2,6 +2,7 @@ use kuaibao_core::account::AreaLevel;
 use kuaibao_core::rules::picker::picker;
 use leptos::prelude::*;
 
+use crate::components::{dynamic, on};
 use crate::state::AppState;
 use crate::words;
 
@@ -31,12 +32,13 @@ pub fn NewReportPage() -> impl IntoView {
                     _ => false,
                 })
                 .collect();
-            firsts.sort_by(|a, b| a.updated_ms.total_cmp(&b.updated_ms));
+            // A short list: the small stable sort, not std's kilobytes per type.
+            kuaibao_core::sort::insertion_sort(&mut firsts, |a, b| a.updated_ms.total_cmp(&b.updated_ms).is_lt());
             firsts.into_iter().map(|r| r.template_id.clone()).collect()
         });
         (used, grid_worker)
     });
-    move || made_of.with(|(used, grid_worker)| page(state, used, *grid_worker))
+    dynamic(move || made_of.with(|(used, grid_worker)| page(state, used, *grid_worker).into_any()))
 }
 
 fn page(state: AppState, used: &[String], grid_worker: bool) -> impl IntoView {
@@ -46,8 +48,8 @@ fn page(state: AppState, used: &[String], grid_worker: bool) -> impl IntoView {
             .into_iter()
             .map(|t| {
                 view! {
-                    <button type="button" class="choice" data-template=t.id data-testid=testid on:click=move |_| state.new_draft(t)>
-                        {move || state.t(t.title)}
+                    <button type="button" class="choice" data-template=t.id data-testid=testid on:click=on(move |_| state.new_draft(t))>
+                        {state.tr(t.title)}
                     </button>
                 }
             })
@@ -55,16 +57,16 @@ fn page(state: AppState, used: &[String], grid_worker: bool) -> impl IntoView {
     };
     let frequent = (!picker.frequent.is_empty()).then(|| {
         view! {
-            <h3>{move || state.t(words::FREQUENT)}</h3>
+            <h3>{state.tr(words::FREQUENT)}</h3>
             <div class="choices" data-testid="frequent">{buttons(picker.frequent.clone(), "choice-frequent")}</div>
         }
     });
     let incidents = view! {
-        <h3>{move || state.t(words::INCIDENTS)}</h3>
+        <h3>{state.tr(words::INCIDENTS)}</h3>
         <div class="choices">{buttons(picker.incidents.clone(), "choice")}</div>
     };
     let hazards = view! {
-        <h3>{move || state.t(words::HAZARDS)}</h3>
+        <h3>{state.tr(words::HAZARDS)}</h3>
         <div class="choices">{buttons(picker.hazards.clone(), "choice")}</div>
     };
     let sections = if picker.hazards_first {
@@ -73,8 +75,8 @@ fn page(state: AppState, used: &[String], grid_worker: bool) -> impl IntoView {
         view! { {incidents}{hazards} }.into_any()
     };
     view! {
-        <a class="back" href="#/">{move || state.t(words::BACK)}</a>
-        <h2>{move || state.t(words::CHOOSE_TEMPLATE)}</h2>
+        <a class="back" href="#/">{state.tr(words::BACK)}</a>
+        <h2>{state.tr(words::CHOOSE_TEMPLATE)}</h2>
         {frequent}
         {sections}
     }

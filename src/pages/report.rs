@@ -6,7 +6,8 @@ use kuaibao_core::{ErrorCode, Family, FieldError, ReportId, Stage, Template};
 use leptos::prelude::*;
 
 use crate::components::{
-    CallButton, DeadlineList, GradePanel, OfficeRequests, SentenceForm, SmsButton, StatusLine, ThreadChain,
+    dynamic, on, CallButton, DeadlineList, GradePanel, OfficeRequests, SentenceForm, Shown, SmsButton, StatusLine,
+    ThreadChain,
 };
 use crate::drafts::SaveState;
 use crate::platform;
@@ -28,12 +29,12 @@ pub fn ReportPage(id: ReportId) -> impl IntoView {
             .with(|rs| rs.iter().find(|r| r.id == id).map(|r| r.status == Status::Draft))
     });
     view! {
-        <a class="back" href="#/">{move || state.t(words::BACK)}</a>
-        {move || match mode.get() {
+        <a class="back" href="#/">{state.tr(words::BACK)}</a>
+        {dynamic(move || match mode.get() {
             None => view! { <p class="empty">"?"</p> }.into_any(),
             Some(true) => view! { <DraftEditor id/> }.into_any(),
             Some(false) => view! { <SubmittedReport id/> }.into_any(),
-        }}
+        })}
     }
 }
 
@@ -48,8 +49,8 @@ fn heading(state: AppState, template: &'static Template, stage: Stage) -> impl I
     let stage = stage.name_for(ThreadKind::of(template.family));
     view! {
         <h2>
-            {move || state.t(template.title)}" · "
-            <span data-testid="stage">{move || stage.get(state.lang.get())}</span>
+            {state.tr(template.title)}" · "
+            <span data-testid="stage">{state.tr_stage(stage)}</span>
         </h2>
     }
 }
@@ -194,40 +195,40 @@ fn DraftEditor(id: ReportId) -> impl IntoView {
         <p class="save-state" role="status" data-testid="save-state"
             data-state=move || state.save_state().with(SaveState::name)>{save_note}</p>
         {is_incident.then(|| view! {
-            <Show when=move || call_open.get()>
+            <Shown when=move || call_open.get()>
                 <div class="urgent" data-testid="urgent">
                     <DeadlineList thread_id compact=true testid="deadlines-urgent"/>
                     <CallButton thread_id/>
                 </div>
-            </Show>
+            </Shown>
         })}
         <form class="sentence" on:submit=|ev| ev.prevent_default()>
             <SentenceForm template stage report_id=id answers previous=Signal::derive(move || previous.clone()) errors=shown on_edit on_leave/>
         </form>
         {is_incident.then(|| view! {
             <GradePanel template answers own=own_grade errors=shown on_change=on_grade/>
-            <Show when=move || !call_open.get()>
+            <Shown when=move || !call_open.get()>
                 <CallButton thread_id/>
-            </Show>
+            </Shown>
             <DeadlineList thread_id/>
         })}
-        <Show when=move || tried_submit.get() && !all_errors.with(|e| e.is_empty())>
-            <p class="form-error" role="alert">{move || state.t(words::FIX_ERRORS)}</p>
-        </Show>
+        <Shown when=move || tried_submit.get() && !all_errors.with(|e| e.is_empty())>
+            <p class="form-error" role="alert">{state.tr(words::FIX_ERRORS)}</p>
+        </Shown>
         <div class="actions">
-            <button type="button" class="primary big" on:click=submit>{move || state.t(words::SUBMIT)}</button>
+            <button type="button" class="primary big" on:click=on(submit)>{state.tr(words::SUBMIT)}</button>
         </div>
         // Well away from 提交报告, and asked twice: a filled draft is not
         // lost to a slip of the thumb.
         <div class="discard" data-testid="discard">
-            <Show when=move || confirming.get()
+            <Shown when=move || confirming.get()
                 fallback=move || view! {
-                    <button type="button" class="danger" on:click=move |_| confirming.set(true)>{move || state.t(words::DISCARD)}</button>
+                    <button type="button" class="danger" on:click=on(move |_| confirming.set(true))>{state.tr(words::DISCARD)}</button>
                 }>
-                <p class="warn" role="alert">{move || state.t(words::DISCARD_ASK)}</p>
-                <button type="button" class="secondary" on:click=move |_| confirming.set(false)>{move || state.t(words::DISCARD_KEEP)}</button>
-                <button type="button" class="danger confirm" on:click=move |_| state.discard(id)>{move || state.t(words::DISCARD_CONFIRM)}</button>
-            </Show>
+                <p class="warn" role="alert">{state.tr(words::DISCARD_ASK)}</p>
+                <button type="button" class="secondary" on:click=on(move |_| confirming.set(false))>{state.tr(words::DISCARD_KEEP)}</button>
+                <button type="button" class="danger confirm" on:click=on(move |_| state.discard(id))>{state.tr(words::DISCARD_CONFIRM)}</button>
+            </Shown>
         </div>
     }
     .into_any()
@@ -250,7 +251,7 @@ fn focus(element_id: &str) {
 fn SubmittedReport(id: ReportId) -> impl IntoView {
     let state = expect_context::<AppState>();
     let report = Memo::new(move |_| state.reports.with(|rs| rs.iter().find(|r| r.id == id).cloned()));
-    move || {
+    dynamic(move || {
         let Some(report) = report.get() else {
             return ().into_any();
         };
@@ -297,18 +298,18 @@ fn SubmittedReport(id: ReportId) -> impl IntoView {
                 }
             })}
             {rejected.map(|r| view! {
-                <button type="button" class="primary big" on:click=move |_| state.reopen(r.clone())>
-                    {move || state.t(words::FIX_AND_RESEND)}
+                <button type="button" class="primary big" on:click=on(move |_| state.reopen(r.clone()))>
+                    {state.tr(words::FIX_AND_RESEND)}
                 </button>
             })}
             {awaits_office.then(|| view! {
-                <p class="next-step" data-testid="awaits-office">{move || state.t(words::AWAITS_OFFICE)}</p>
+                <p class="next-step" data-testid="awaits-office">{state.tr(words::AWAITS_OFFICE)}</p>
             })}
             <div class="actions next">
                 {next.into_iter().map(|stage| view! {
                     <button type="button" class="primary big"
-                        on:click=move |_| state.new_stage(thread_id, stage)>
-                        {move || state.t(words::FILE_NEXT)}{move || stage.name_for(kind).get(state.lang.get())}
+                        on:click=on(move |_| state.new_stage(thread_id, stage))>
+                        {state.tr(words::FILE_NEXT)}{state.tr_stage(stage.name_for(kind))}
                     </button>
                 }).collect_view()}
             </div>
@@ -317,7 +318,7 @@ fn SubmittedReport(id: ReportId) -> impl IntoView {
             <DeadlineList thread_id/>
         }
         .into_any()
-    }
+    })
 }
 
 /// The three times every record keeps: when the event happened, when the
@@ -338,9 +339,9 @@ fn Times(report: LocalReport) -> impl IntoView {
     };
     view! {
         <dl class="times" data-testid="times">
-            {event.map(|e| view! { <dt>{move || state.t(words::EVENT_TIME)}</dt><dd data-time="event">{e}</dd> })}
-            <dt>{move || state.t(words::WRITTEN_AT)}</dt><dd data-time="written">{written}</dd>
-            <dt>{move || state.t(words::RECEIVED_AT)}</dt>
+            {event.map(|e| view! { <dt>{state.tr(words::EVENT_TIME)}</dt><dd data-time="event">{e}</dd> })}
+            <dt>{state.tr(words::WRITTEN_AT)}</dt><dd data-time="written">{written}</dd>
+            <dt>{state.tr(words::RECEIVED_AT)}</dt>
             <dd data-time="received">{received.unwrap_or_else(|| state.t(words::NOT_RECEIVED).to_owned())}</dd>
         </dl>
     }

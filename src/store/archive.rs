@@ -28,7 +28,12 @@ pub struct Archived {
     /// The place as typed (`answers.place`), if any.
     #[serde(default)]
     pub place: Option<String>,
-    #[serde(serialize_with = "kuaibao_core::wire::timestamp::write_fixed")]
+    // Read with the phone's own reader too: chrono's general parser is the
+    // largest part of chrono in the wasm, and only this field still used it.
+    #[serde(
+        serialize_with = "kuaibao_core::wire::timestamp::write_fixed",
+        deserialize_with = "kuaibao_core::wire::timestamp::fixed"
+    )]
     pub written_at: DateTime<FixedOffset>,
     pub receipt: Receipt,
 }

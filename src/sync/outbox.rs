@@ -11,7 +11,6 @@
 //! was, and nothing more is sent until the next login.
 
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
 
 use kuaibao_core::backoff;
 use kuaibao_core::wire::protocol::{outcome_of_status, ApiError, Outcome, Receipt};
@@ -126,13 +125,16 @@ impl<T: Transport> Outbox<T> {
             summary: RefCell::new(DrainSummary::default()),
         };
         let reports = self.store.all().await?;
-        let mut behind = behind_in_their_threads(&reports);
-        let tasks = reports.into_iter().map(|report| -> Task<'_, StoreError> {
-            match behind.remove(&report.id) {
-                Some(ahead) => Box::pin(self.wait_behind(report, ahead, &pass, on_change)),
-                None => Box::pin(self.send_one(report, &pass, on_change)),
-            }
-        });
+        let behind = behind_in_their_threads(&reports);
+        let tasks = reports
+            .into_iter()
+            .zip(behind)
+            .map(|(report, ahead)| -> Task<'_, StoreError> {
+                match ahead {
+                    Some(ahead) => Box::pin(self.wait_behind(report, ahead, &pass, on_change)),
+                    None => Box::pin(self.send_one(report, &pass, on_change)),
+                }
+            });
         pool::run(REPORTS_IN_FLIGHT, tasks).await?;
         let mut summary = pass.summary.into_inner();
         summary.link_down = pass.link_down.get();
@@ -286,25 +288,29 @@ impl<T: Transport> Outbox<T> {
 /// 425 otherwise), and the desk reads a thread in the order it arrived, so
 /// a phone that found signal with a thread's 首报 and 续报 both waiting
 /// sends them in the order they were written. `reports` is in key order,
-/// and ids are UUIDv7: a later record has a later id.
-fn behind_in_their_threads(reports: &[LocalReport]) -> HashMap<ReportId, LocalReport> {
-    let mut first_to_send: HashMap<ReportId, &LocalReport> = HashMap::new();
-    let mut behind = HashMap::new();
-    for report in reports {
-        if !matches!(report.status, Status::Waiting { .. } | Status::Sending { .. }) {
-            continue;
-        }
-        let thread = report.thread.unwrap_or(report.id);
-        match first_to_send.get(&thread) {
-            Some(&ahead) => {
-                behind.insert(report.id, ahead.clone());
+/// and ids are UUIDv7: a later record has a later id. One entry per report:
+/// the record it waits for, if any.
+fn behind_in_their_threads(reports: &[LocalReport]) -> Vec<Option<LocalReport>> {
+    // The first record to send of each thread with one waiting: the threads
+    // a phone has in its queue are few, and a list costs the wasm none of
+    // a hash map's code.
+    let mut first_to_send: Vec<(ReportId, &LocalReport)> = Vec::new();
+    reports
+        .iter()
+        .map(|report| {
+            if !matches!(report.status, Status::Waiting { .. } | Status::Sending { .. }) {
+                return None;
             }
-            None => {
-                first_to_send.insert(thread, report);
+            let thread = report.thread.unwrap_or(report.id);
+            match first_to_send.iter().find(|(t, _)| *t == thread) {
+                Some(&(_, ahead)) => Some(ahead.clone()),
+                None => {
+                    first_to_send.push((thread, report));
+                    None
+                }
             }
-        }
-    }
-    behind
+        })
+        .collect()
 }
 
 /// Turns the server's answer into the report's next state.

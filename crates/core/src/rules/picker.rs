@@ -43,7 +43,9 @@ pub fn picker<'a>(used: impl IntoIterator<Item = &'a str>, grid_worker: bool) ->
             None => counts.push((t, 1, at)),
         }
     }
-    counts.sort_by(|a, b| b.1.cmp(&a.1).then(b.2.cmp(&a.2)));
+    // At most one entry per template: the small stable sort (the phone's
+    // wasm), most used first, then most recently used.
+    crate::sort::insertion_sort(&mut counts, |a, b| (b.1, b.2) < (a.1, a.2));
     let (hazards, incidents) = offered.into_iter().partition(|t| t.family == Family::Hazard);
     Picker {
         frequent: counts.into_iter().take(FREQUENT).map(|(t, _, _)| t).collect(),
