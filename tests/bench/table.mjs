@@ -3,7 +3,11 @@
 // the machine and the versions into bench/results.json, bench/results.md
 // and the table in docs/benchmarks.md between its bench markers.
 //
-//   node tests/bench/table.mjs <figures dir> [--missing a,b]
+//   node tests/bench/table.mjs <figures dir> [--missing a,b] [--block name]
+//
+// With --block name (the province step), the files are bench/<name>.json
+// and bench/<name>.md and the table goes between the <name> markers
+// (<!-- bench:<name>:start -->), leaving the main table as it was.
 
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -17,6 +21,9 @@ if (!dir) {
 }
 const missingAt = rest.indexOf('--missing');
 const missing = missingAt >= 0 ? (rest[missingAt + 1] || '').split(',').filter(Boolean) : [];
+const blockAt = rest.indexOf('--block');
+const block = blockAt >= 0 ? rest[blockAt + 1] : null;
+const outName = block || 'results';
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
 
 /// A budget's verdict: true (within), false (over), null (no budget).
@@ -116,21 +123,21 @@ const md = [
 
 fs.mkdirSync(path.join(root, 'bench'), { recursive: true });
 fs.writeFileSync(
-  path.join(root, 'bench', 'results.json'),
+  path.join(root, 'bench', `${outName}.json`),
   JSON.stringify({ when, machine, versions, missing, figures }, null, 2) + '\n',
 );
-fs.writeFileSync(path.join(root, 'bench', 'results.md'), md + '\n');
+fs.writeFileSync(path.join(root, 'bench', `${outName}.md`), md + '\n');
 
 // docs/benchmarks.md carries the latest table between these markers.
 const readme = path.join(root, 'docs', 'benchmarks.md');
-const start = '<!-- bench:start -->';
-const end = '<!-- bench:end -->';
+const start = block ? `<!-- bench:${block}:start -->` : '<!-- bench:start -->';
+const end = block ? `<!-- bench:${block}:end -->` : '<!-- bench:end -->';
 const text = fs.readFileSync(readme, 'utf8');
 const a = text.indexOf(start);
 const b = text.indexOf(end);
 if (a >= 0 && b > a) {
   fs.writeFileSync(readme, text.slice(0, a + start.length) + '\n' + md + '\n' + text.slice(b));
-  console.log('docs/benchmarks.md: table updated');
+  console.log(`docs/benchmarks.md: ${block ? `the ${block} table` : 'table'} updated`);
 } else {
   console.log(`docs/benchmarks.md has no ${start} … ${end} block; table not copied there`);
 }

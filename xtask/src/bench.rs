@@ -10,7 +10,10 @@
 //! - `crates/server/benches/ingest.rs`: the server under 100 clients on
 //!   SQLite and PostgreSQL, against the raw insert rate of each;
 //! - `crates/server/benches/logins.rs`: the server's memory after 100
-//!   concurrent logins and 1,000 hung-up ones.
+//!   concurrent logins and 1,000 hung-up ones;
+//! - `crates/server/benches/province.rs`, only with `--province` (it
+//!   loads two million reports): the inbox, an export and ingest at the
+//!   size of a province, in a table of its own.
 
 use std::fs;
 use std::path::Path;
@@ -93,13 +96,61 @@ pub fn run(root: &Path) -> Result<()> {
         failed.push("logins".to_owned());
     }
 
+    println!(
+        "\nnote: the province step (2,000,000 reports; about 5 minutes) is not part of this run: \
+         `cargo xtask bench --province` runs it"
+    );
     println!("\n=== xtask bench: the table ===");
+    table(root, &out, &failed, None)
+}
+
+/// `cargo xtask bench --province`: the province-scale step alone
+/// (`crates/server/benches/province.rs`), into a table of its own
+/// (bench/province.*, docs/benchmarks.md's province block), so the long
+/// load runs only when asked for and leaves the other figures standing.
+pub fn province(root: &Path) -> Result<()> {
+    let out = root.join("target").join("bench-province");
+    if out.exists() {
+        fs::remove_dir_all(&out).map_err(|e| Error::io(&out, e))?;
+    }
+    fs::create_dir_all(&out).map_err(|e| Error::io(&out, e))?;
     cmd::run(
-        Command::new("node")
-            .arg(root.join("tests").join("bench").join("table.mjs"))
-            .arg(&out)
-            .arg("--missing")
-            .arg(failed.join(","))
+        Command::new("cargo")
+            .args(["build", "--release", "-p", "kuaibao-server"])
             .current_dir(root),
-    )
+    )?;
+    let server = root.join("target").join("release").join("kuaibao-server");
+    println!("\n=== xtask bench: province (PostgreSQL with 2,000,000 reports, SQLite with 200,000) ===");
+    let cluster = postgres::Cluster::start(root)?;
+    let ran = cmd::run(
+        Command::new("cargo")
+            .args(["bench", "-p", "kuaibao-server", "--bench", "province"])
+            .env("KUAIBAO_BENCH_OUT", out.join("province.json"))
+            .env("KUAIBAO_SERVER_BIN", &server)
+            .env(postgres::URL_VAR, postgres::url())
+            .current_dir(root),
+    );
+    cluster.stop()?;
+    let mut failed = Vec::new();
+    if let Err(e) = ran {
+        eprintln!("xtask bench: province failed: {e}");
+        failed.push("province".to_owned());
+    }
+    println!("\n=== xtask bench: the province table ===");
+    table(root, &out, &failed, Some("province"))
+}
+
+/// Joins the figures in `dir` into a table (tests/bench/table.mjs): the
+/// main one, or the block named `block`.
+fn table(root: &Path, dir: &Path, failed: &[String], block: Option<&str>) -> Result<()> {
+    let mut node = Command::new("node");
+    node.arg(root.join("tests").join("bench").join("table.mjs"))
+        .arg(dir)
+        .arg("--missing")
+        .arg(failed.join(","))
+        .current_dir(root);
+    if let Some(name) = block {
+        node.arg("--block").arg(name);
+    }
+    cmd::run(&mut node)
 }

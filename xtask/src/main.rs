@@ -49,7 +49,12 @@ usage: cargo xtask <command>
   precache           Trunk post_build hook: fill the staged sw.js with this build's files
   bench              setup --browser and build, then the benchmarks of issue 6 against their
                      budgets (not a test: figures over budget are reported): bench/results.md,
-                     bench/results.json and docs/benchmarks.md's table";
+                     bench/results.json and docs/benchmarks.md's table. Skips the province step:
+  bench --province   the province step alone (issue 19; about 5 minutes, ~4 GB of disk for a
+                     while): 2,000,000 reports loaded into the test PostgreSQL with COPY and
+                     200,000 into SQLite, then inbox pages, a 100,000-record CSV export and
+                     ingest against them: bench/province.md, bench/province.json and
+                     docs/benchmarks.md's province table";
 
 fn main() -> ExitCode {
     let args: Vec<String> = env::args().skip(1).collect();
@@ -102,13 +107,19 @@ fn dispatch(args: &[String]) -> Result<()> {
             prepare_path(&root)?;
             test(&root)
         }
-        "bench" => {
-            no_args(rest)?;
-            prepare_path(&root)?;
-            setup::setup(&root, true)?;
-            build(&root)?;
-            bench::run(&root)
-        }
+        "bench" => match rest {
+            [] => {
+                prepare_path(&root)?;
+                setup::setup(&root, true)?;
+                build(&root)?;
+                bench::run(&root)
+            }
+            [flag] if flag == "--province" => {
+                prepare_path(&root)?;
+                bench::province(&root)
+            }
+            _ => Err(Error::Usage(format!("bench: unknown arguments {rest:?}"))),
+        },
         "guide" => {
             no_args(rest)?;
             prepare_path(&root)?;

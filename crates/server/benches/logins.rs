@@ -29,7 +29,7 @@ use kuaibao_core::wire::protocol::SESSION_PATH;
 use reqwest::header::RETRY_AFTER;
 use reqwest::{Client, StatusCode};
 use serde_json::json;
-use support::{rss_kib, server_and_runtime, Env, AREA, DEVICE, PASSWORD};
+use support::{rss_kib, server_and_runtime, write_figures, Env, AREA, DEVICE, PASSWORD};
 use tokio::io::AsyncWriteExt;
 
 const CONCURRENT: usize = 100;
@@ -264,11 +264,6 @@ fn main() {
             json!({"id": "logins.rss_after_hung_up_mb", "label": format!("Server RSS after {HUNG_UP} more logins hung up after 20 ms (one every 2 ms, each from its own address through a trusted proxy)"), "value": f.hung_up_mb, "unit": "MB", "budget": {"max": BUDGET_HUNG_UP_MB}}),
             json!({"id": "logins.rss_peak_mb", "label": "Server RSS peak during the logins bench", "value": f.peak_mb, "unit": "MB", "budget": null}),
         ];
-        if let Ok(path) = std::env::var("KUAIBAO_BENCH_OUT") {
-            let doc = json!({"figures": figures, "notes": []});
-            std::fs::write(&path, serde_json::to_string_pretty(&doc).expect("json"))
-                .unwrap_or_else(|e| panic!("write {path}: {e}"));
-            println!("figures written to {path}");
-        }
+        write_figures(figures, &[]);
     });
 }

@@ -9,9 +9,13 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use kuaibao_server::db;
+use serde_json::{json, Value};
 use tempfile::TempDir;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
+
+pub mod ingest;
+pub mod province;
 
 pub const USERNAME: &str = "bench-reporter";
 pub const PASSWORD: &str = "bench-password-1";
@@ -179,4 +183,15 @@ pub fn rss_kib(pid: u32) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
     line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// Writes a benchmark's figures (`{id, label, value, unit, budget}`, see
+/// tests/bench/table.mjs) and notes as JSON to `KUAIBAO_BENCH_OUT`, if set.
+pub fn write_figures(figures: Vec<Value>, notes: &[&str]) {
+    if let Ok(path) = std::env::var("KUAIBAO_BENCH_OUT") {
+        let doc = json!({"figures": figures, "notes": notes});
+        std::fs::write(&path, serde_json::to_string_pretty(&doc).expect("json"))
+            .unwrap_or_else(|e| panic!("write {path}: {e}"));
+        println!("figures written to {path}");
+    }
 }

@@ -159,6 +159,44 @@ impl Columns {
     }
 }
 
+/// The columns of a report's row that follow from the report alone, as
+/// [`store`] writes them (the sender's and the receipt's are the caller's).
+/// Public for the province benchmark, which loads rows with `COPY` rather
+/// than through [`store`] and must write the very same values.
+#[derive(Debug, Clone)]
+pub struct ReportColumns {
+    pub id: String,
+    pub body: String,
+    pub body_sha256: String,
+    pub written_at: String,
+    pub thread_id: String,
+    pub stage: String,
+    pub stage_rank: i64,
+    pub stage_n: i64,
+    pub grade_suggested: Option<&'static str>,
+    pub grade_chosen: Option<&'static str>,
+}
+
+impl ReportColumns {
+    /// The columns of `report`, already validated against `template`.
+    pub fn of(report: &Report, template: &Template) -> Result<Self, serde_json::Error> {
+        let body = canonical_body(report)?;
+        let columns = Columns::of(report, template)?;
+        Ok(ReportColumns {
+            id: report.id.to_string(),
+            body_sha256: hex_sha256(&body),
+            body,
+            written_at: report.written_at.to_rfc3339(),
+            thread_id: columns.thread_id,
+            stage: columns.stage,
+            stage_rank: columns.stage_rank,
+            stage_n: columns.stage_n,
+            grade_suggested: columns.grade_suggested,
+            grade_chosen: columns.grade_chosen,
+        })
+    }
+}
+
 /// The insert of a report's row; a replay (the id stored already) inserts
 /// nothing and returns no row. RETURNING gives a new row's columns with the
 /// insert itself, so a first receipt needs no read-back.
