@@ -54,6 +54,7 @@ test('a worker: log in, pick, fill, submit with no signal, delivered with a rece
   await shot(page, '02-首页');
 
   await home(page).newReportButton.click();
+  await page.getByRole('button', { name: '风险隐患', exact: true }).first().waitFor();
   assert.equal(await page.getByRole('button', { name: '风险隐患', exact: true }).count(), 1);
   await shot(page, '03-选择类别');
   await page.getByRole('button', { name: '其他突发事件', exact: true }).first().click();
