@@ -410,11 +410,9 @@ export async function noiseJpeg(page, width, height, quality = 0.92) {
     }
     ctx.putImageData(image, 0, 0);
     const blob = await canvas.convertToBlob({ type: 'image/jpeg', quality: q });
-    // As base64: a 48 MP JPEG's bytes as a JSON array of numbers would
-    // take minutes to cross into Node.
-    return new Promise((resolve) => { const r = new FileReader(); r.onload = () => resolve(r.result.split(',')[1]); r.readAsDataURL(blob); });
+    return Array.from(new Uint8Array(await blob.arrayBuffer()));
   }, [width, height, quality]);
-  return Buffer.from(bytes, 'base64');
+  return Buffer.from(bytes);
 }
 
 /** The photo records and the kind of value stored for each blob. */
