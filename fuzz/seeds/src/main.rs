@@ -99,6 +99,14 @@ fn write_all(dir: &Path) -> Result<(usize, usize), String> {
     {
         let huge = full.replace("\"lat\":30.6586", "\"lat\":1.7976931348623158e308");
         texts.push(("seed-edge-largest-double.json".to_owned(), huge));
+        // The same number under a key given twice: serde_json keeps the
+        // second value, so the huge one is gone from what it reads (a run
+        // in CI found this).
+        let twice = full.replace(
+            "\"lon\":104.0648",
+            "\"lon\":1.7976931348623158e308,\"lon\":104.0648",
+        );
+        texts.push(("seed-edge-largest-double-twice.json".to_owned(), twice));
     }
 
     write_dir(&dir.join("report"), &reports)?;
