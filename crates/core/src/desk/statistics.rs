@@ -358,26 +358,56 @@ type RowKey = (NaiveDate, String, String);
 /// The table of `threads` (the caller's, already scoped and filtered by
 /// area), with `query`'s days, category and level.
 pub fn tabulate(threads: &[ThreadFacts<'_>], query: &Checked) -> Table {
-    let figures = summed_figures();
-    // (day, area's place in the tree, category) → the row and its sums,
-    // kept in the table's order.
-    let mut rows: BTreeMap<RowKey, (Row, Vec<Option<i128>>)> = BTreeMap::new();
-    let mut total_threads = 0_u32;
-    let mut total: Vec<Option<i128>> = vec![None; figures.len()];
+    let mut tally = Tally::new(query);
     for facts in threads {
+        tally.add(facts);
+    }
+    tally.table()
+}
+
+/// A table counted a thread at a time, so a province's threads need not
+/// be held together: what it keeps is one row per area × day × category.
+#[derive(Debug)]
+pub struct Tally<'q> {
+    query: &'q Checked,
+    figures: Vec<Figure>,
+    /// (day, area's place in the tree, category) → the row and its sums,
+    /// kept in the table's order.
+    rows: BTreeMap<RowKey, (Row, Vec<Option<i128>>)>,
+    total_threads: u32,
+    total: Vec<Option<i128>>,
+}
+
+impl<'q> Tally<'q> {
+    /// An empty table for `query`.
+    pub fn new(query: &'q Checked) -> Self {
+        let figures = summed_figures();
+        let total = vec![None; figures.len()];
+        Tally {
+            query,
+            figures,
+            rows: BTreeMap::new(),
+            total_threads: 0,
+            total,
+        }
+    }
+
+    /// Counts `facts`, if it is an incident that `query` keeps.
+    pub fn add(&mut self, facts: &ThreadFacts<'_>) {
+        let query = self.query;
         let judge = Judge::new(facts.records);
         let Some(template) = judge.template() else {
-            continue;
+            return;
         };
         if !matches!(template.family, Family::Incident { .. }) {
-            continue;
+            return;
         }
         if query.category.as_deref().is_some_and(|c| c != template.id) {
-            continue;
+            return;
         }
         let day = event_day(facts);
         if query.from.is_some_and(|from| day < from) || query.to.is_some_and(|to| day > to) {
-            continue;
+            return;
         }
         let area = row_area(facts.areas, query.level);
         // The area's place in the tree: the ids of its path.
@@ -389,51 +419,61 @@ pub fn tabulate(threads: &[ThreadFacts<'_>], query: &Checked) -> Table {
             .chain([area.id.as_str()])
             .collect::<Vec<_>>()
             .join("/");
-        let (row, sums) = rows.entry((day, place, template.id.to_owned())).or_insert_with(|| {
-            let row = Row {
-                area,
-                day,
-                category_id: template.id.to_owned(),
-                category_zh: template.title.zh.to_owned(),
-                threads: 0,
-                figures: Vec::new(),
-            };
-            (row, vec![None; figures.len()])
-        });
+        let width = self.figures.len();
+        let (row, sums) = self
+            .rows
+            .entry((day, place, template.id.to_owned()))
+            .or_insert_with(|| {
+                let row = Row {
+                    area,
+                    day,
+                    category_id: template.id.to_owned(),
+                    category_zh: template.title.zh.to_owned(),
+                    threads: 0,
+                    figures: Vec::new(),
+                };
+                (row, vec![None; width])
+            });
         row.threads += 1;
-        total_threads += 1;
-        for (i, value) in latest_figures(facts.records, &figures).into_iter().enumerate() {
+        self.total_threads += 1;
+        for (i, value) in latest_figures(facts.records, &self.figures).into_iter().enumerate() {
             if let Some(v) = value {
                 sums[i] = Some(sums[i].unwrap_or(0) + v);
-                total[i] = Some(total[i].unwrap_or(0) + v);
+                self.total[i] = Some(self.total[i].unwrap_or(0) + v);
             }
         }
     }
-    let text = |sums: &[Option<i128>]| -> Vec<Option<String>> {
-        sums.iter()
-            .zip(&figures)
-            .map(|(s, f)| s.map(|v| fixed_text(v, f.decimals)))
-            .collect()
-    };
-    Table {
-        figures: figures
-            .iter()
-            .map(|f| FigureColumn {
-                id: f.id.to_owned(),
-                label_zh: f.label.zh.to_owned(),
-                unit_zh: f.unit.zh.to_owned(),
-                decimals: f.decimals,
-            })
-            .collect(),
-        rows: rows
-            .into_values()
-            .map(|(mut row, sums)| {
-                row.figures = text(&sums);
-                row
-            })
-            .collect(),
-        total_threads,
-        total_figures: text(&total),
+
+    /// The table of every thread counted.
+    pub fn table(self) -> Table {
+        let figures = self.figures;
+        let text = |sums: &[Option<i128>]| -> Vec<Option<String>> {
+            sums.iter()
+                .zip(&figures)
+                .map(|(s, f)| s.map(|v| fixed_text(v, f.decimals)))
+                .collect()
+        };
+        Table {
+            figures: figures
+                .iter()
+                .map(|f| FigureColumn {
+                    id: f.id.to_owned(),
+                    label_zh: f.label.zh.to_owned(),
+                    unit_zh: f.unit.zh.to_owned(),
+                    decimals: f.decimals,
+                })
+                .collect(),
+            rows: self
+                .rows
+                .into_values()
+                .map(|(mut row, sums)| {
+                    row.figures = text(&sums);
+                    row
+                })
+                .collect(),
+            total_threads: self.total_threads,
+            total_figures: text(&self.total),
+        }
     }
 }
 

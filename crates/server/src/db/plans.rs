@@ -5,6 +5,7 @@
 
 use super::reports::{self, Bind, Scope, ThreadWalk};
 use super::{backend, Backend, Pool, StoreError};
+use kuaibao_core::wire::page::PageQuery;
 use kuaibao_core::ReportId;
 use sqlx::{Connection, Row};
 
@@ -40,9 +41,23 @@ pub async fn paged(pool: &Pool) -> Result<Vec<Plan>, StoreError> {
     };
     let hazards = ["hazard", "hazard_rectifying"];
     let page = |scope: &str| vec![Bind::Text(scope.to_owned()), Bind::Int(1_000), Bind::Int(101)];
+    let reports_page = PageQuery {
+        after: Some(1_000),
+        limit: 100,
+    };
+    // A small area's, read area by area (a township: itself and its grids).
+    let small = Scope::Area {
+        path: "d/t/".to_owned(),
+        legacy: false,
+    };
+    let grids = ["t", "g1", "g2"].map(str::to_owned);
+    let (area_list, area_binds) = reports::list_sql(&area, reports_page, None);
+    let (own_list, own_binds) = reports::list_sql(&own, reports_page, None);
+    let (small_list, small_binds) = reports::list_sql(&small, reports_page, Some(&grids));
     let mut queries: Vec<(&'static str, String, Vec<Bind>)> = vec![
-        ("reports, an area's", reports::list_sql(&area), page("d/")),
-        ("reports, a reporter's own", reports::list_sql(&own), page("u")),
+        ("reports, an area's", area_list, area_binds),
+        ("reports, a reporter's own", own_list, own_binds),
+        ("reports, a small area's, area by area", small_list, small_binds),
     ];
     for (name, walk) in [
         ("threads, newest first (inbox, ledgers)", walk),
@@ -68,9 +83,11 @@ pub async fn paged(pool: &Pool) -> Result<Vec<Plan>, StoreError> {
             },
         ),
     ] {
-        let (sql, binds) = reports::thread_heads_sql(&area, walk);
+        let (sql, binds) = reports::thread_heads_sql(&area, walk, None);
         queries.push((name, sql, binds));
     }
+    let (sql, binds) = reports::thread_heads_sql(&small, walk, Some(&grids));
+    queries.push(("threads, a small area's, area by area", sql, binds));
     let mut records = vec![Bind::Text("d/".to_owned())];
     records.extend((0..3).map(|n| Bind::Text(ReportId::from_parts(n, [n as u8; 10]).to_string())));
     queries.push((

@@ -1,6 +1,7 @@
 //! Reports, stored once each and never changed.
 
 use std::cmp::Ordering;
+use std::ops::Range;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use kuaibao_core::rules::grading::{self, Grade};
@@ -622,23 +623,21 @@ pub struct ThreadWalk<'a> {
 /// more follow.
 ///
 /// Served by an index in both databases (see docs/operations.md, tested):
-/// the walk reads `reports` by its primary key in key order, stopping at
-/// `limit`; whether an earlier record of the same thread is in scope is one
-/// look-up in `reports (thread_id, seq)`.
+/// a large scope's walk reads `reports` by its primary key in key order,
+/// stopping at `limit`; a small scope's reads each of its areas through
+/// `reports (area_id, seq)` (see [`few_areas`]). Whether an earlier record
+/// of the same thread is in scope is one look-up in
+/// `reports (thread_id, seq)`.
 pub async fn thread_heads(
     pool: &Pool,
     scope: &Scope,
     walk: ThreadWalk<'_>,
 ) -> Result<(Vec<(ReportId, i64)>, bool), StoreError> {
-    let (sql, binds) = thread_heads_sql(scope, walk);
-    let mut query = sqlx::query_as::<_, (String, i64)>(&sql);
-    for bind in binds {
-        query = match bind {
-            Bind::Text(t) => query.bind(t),
-            Bind::Int(n) => query.bind(n),
-        };
-    }
-    let rows = query.fetch_all(pool).await?;
+    let areas = few_areas(pool, scope).await?;
+    let (sql, binds) = thread_heads_sql(scope, walk, areas.as_deref());
+    let rows = bound(sqlx::query_as::<_, (String, i64)>(&sql), binds)
+        .fetch_all(pool)
+        .await?;
     let more = rows.len() > walk.limit as usize;
     let heads = rows
         .into_iter()
@@ -646,6 +645,69 @@ pub async fn thread_heads(
         .map(|(thread, seq)| Ok((super::office::parse_id(&thread)?, seq)))
         .collect::<Result<_, StoreError>>()?;
     Ok((heads, more))
+}
+
+/// A scope of at most this many areas is read area by area: a grid's
+/// records are one in thousands of a province's, so a walk of every record
+/// by arrival reads thousands of others to fill a page of a grid's (1.2 s
+/// at two million records), while a walk of each area's own records in
+/// `reports (area_id, seq)` reads only the page. A township (about fifty
+/// grids) is still few: each area adds a branch to the statement, which
+/// costs planning time (about 15 ms for fifty on PostgreSQL), so a
+/// district's hundreds are read by the walk by arrival, where its records
+/// are dense enough (one in fourteen).
+pub const FEW_AREAS: usize = 64;
+
+/// The ids of the areas of `scope` when there are at most [`FEW_AREAS`];
+/// `None` for a larger one, for a reporter's own reports (found through
+/// `reports (author_id, seq)`) and for a scope that also holds the records
+/// stored before accounts existed, which have no area.
+pub async fn few_areas(pool: &Pool, scope: &Scope) -> Result<Option<Vec<String>>, StoreError> {
+    let Scope::Area { path, legacy: false } = scope else {
+        return Ok(None);
+    };
+    // The areas table is small (thousands of rows): read whole, it costs
+    // about a millisecond.
+    let ids: Vec<String> =
+        sqlx::query_scalar("SELECT id FROM areas WHERE substr(path, 1, length($1)) = $1 ORDER BY id LIMIT $2")
+            .bind(path.as_str())
+            .bind(FEW_AREAS as i64 + 1)
+            .fetch_all(pool)
+            .await?;
+    Ok((ids.len() <= FEW_AREAS).then_some(ids))
+}
+
+/// `query` with `binds` bound in order.
+fn bound<'q, O>(
+    mut query: sqlx::query::QueryAs<'q, sqlx::Any, O, AnyArguments<'q>>,
+    binds: Vec<Bind>,
+) -> sqlx::query::QueryAs<'q, sqlx::Any, O, AnyArguments<'q>> {
+    for bind in binds {
+        query = match bind {
+            Bind::Text(t) => query.bind(t),
+            Bind::Int(n) => query.bind(n),
+        };
+    }
+    query
+}
+
+/// A page read area by area: `arm(area)` is the statement of one area's
+/// rows (`area` its placeholder), each branch takes its first `limit` in
+/// `order` of `seq` by its index, and the branches are merged. Each branch
+/// is bounded by its own LIMIT, so PostgreSQL merges them in order (Merge
+/// Append) and SQLite sorts at most `limit` rows a branch.
+fn by_area(areas: Range<usize>, arm: impl Fn(usize) -> String, order: &str, limit: usize) -> String {
+    let branches = areas
+        .enumerate()
+        .map(|(i, area)| {
+            format!(
+                "SELECT * FROM ({} ORDER BY r.seq {order} LIMIT ${limit}) AS a{i}",
+                arm(area)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" UNION ALL ");
+    format!("SELECT * FROM ({branches}) AS page ORDER BY seq {order} LIMIT ${limit}")
 }
 
 /// A parameter of a statement built at run time.
@@ -656,8 +718,8 @@ pub enum Bind {
 }
 
 /// The statement of [`thread_heads`] and its parameters (public for the
-/// query-plan test).
-pub fn thread_heads_sql(scope: &Scope, walk: ThreadWalk<'_>) -> (String, Vec<Bind>) {
+/// query-plan test); `areas`: the scope's areas, when [`few_areas`].
+pub fn thread_heads_sql(scope: &Scope, walk: ThreadWalk<'_>, areas: Option<&[String]>) -> (String, Vec<Bind>) {
     let (visible, param) = scope.condition_on("r", 1);
     let (earlier, _) = scope.condition_on("e", 1);
     let mut binds = vec![Bind::Text(param.to_owned())];
@@ -684,21 +746,61 @@ pub fn thread_heads_sql(scope: &Scope, walk: ThreadWalk<'_>) -> (String, Vec<Bin
     // counting.
     binds.push(Bind::Int(i64::from(walk.limit) + 1));
     let limit = binds.len();
-    let sql = format!(
-        "SELECT r.thread_id, r.seq FROM reports AS r \
-         WHERE r.seq {compare} $2{extra} AND {visible} \
-           AND NOT EXISTS (SELECT 1 FROM reports AS e \
-                           WHERE e.thread_id = r.thread_id AND e.seq < r.seq AND {earlier}) \
-         ORDER BY r.seq {order} LIMIT ${limit}"
-    );
+    let head = |visible: &str, earlier: &str| {
+        format!(
+            "SELECT r.thread_id, r.seq FROM reports AS r \
+             WHERE r.seq {compare} $2{extra} AND {visible} \
+               AND NOT EXISTS (SELECT 1 FROM reports AS e \
+                               WHERE e.thread_id = r.thread_id AND e.seq < r.seq AND {earlier})"
+        )
+    };
+    let sql = match areas {
+        None => format!("{} ORDER BY r.seq {order} LIMIT ${limit}", head(&visible, &earlier)),
+        Some(areas) => {
+            let first = binds.len() + 1;
+            binds.extend(areas.iter().map(|a| Bind::Text(a.clone())));
+            by_area(
+                first..first + areas.len(),
+                |area| head(&format!("r.area_id = ${area}"), &earlier),
+                order,
+                limit,
+            )
+        }
+    };
     (sql, binds)
 }
 
-/// The statement of [`list`]: `$1` the scope's parameter, `$2` the key to
-/// start after, `$3` the rows to read.
-pub fn list_sql(scope: &Scope) -> String {
-    let (visible, _) = scope.condition(1);
-    format!("SELECT {ROW_COLUMNS} FROM {FROM_REPORTS} WHERE {visible} AND r.seq > $2 ORDER BY r.seq LIMIT $3")
+/// The statement of [`list`] and its parameters: `$1` the scope's
+/// parameter, `$2` the key to start after, `$3` the rows to read; then the
+/// scope's areas, when [`few_areas`] (read area by area: the page's keys,
+/// then their rows by key).
+pub fn list_sql(scope: &Scope, page: PageQuery, areas: Option<&[String]>) -> (String, Vec<Bind>) {
+    let (visible, param) = scope.condition(1);
+    let mut binds = vec![
+        Bind::Text(param.to_owned()),
+        Bind::Int(page.after.unwrap_or(0)),
+        // One row more than the page: whether there is a next page,
+        // without counting.
+        Bind::Int(i64::from(page.limit) + 1),
+    ];
+    let sql = match areas {
+        None => {
+            format!("SELECT {ROW_COLUMNS} FROM {FROM_REPORTS} WHERE {visible} AND r.seq > $2 ORDER BY r.seq LIMIT $3")
+        }
+        Some(areas) => {
+            binds.extend(areas.iter().map(|a| Bind::Text(a.clone())));
+            let keys = by_area(
+                4..4 + areas.len(),
+                |area| format!("SELECT r.seq FROM reports AS r WHERE r.area_id = ${area} AND r.seq > $2"),
+                "ASC",
+                3,
+            );
+            // The scope's condition again: the areas were read a moment
+            // before, and what is shown is what the scope allows now.
+            format!("SELECT {ROW_COLUMNS} FROM {FROM_REPORTS} WHERE r.seq IN ({keys}) AND {visible} ORDER BY r.seq")
+        }
+    };
+    (sql, binds)
 }
 
 /// The statement of [`of_threads`] for `count` threads: `$1` the scope's
@@ -730,15 +832,9 @@ pub async fn of_threads(pool: &Pool, scope: &Scope, threads: &[ReportId]) -> Res
 /// One page of the stored reports in `scope`, in the order they arrived
 /// (by `seq`, after `page.after`), and whether more follow.
 pub async fn list(pool: &Pool, scope: &Scope, page: PageQuery) -> Result<(Vec<StoredReport>, bool), StoreError> {
-    let (_, param) = scope.condition(1);
-    // One row more than the page: whether there is a next page, without
-    // counting.
-    let rows: Vec<Row> = sqlx::query_as(&list_sql(scope))
-        .bind(param)
-        .bind(page.after.unwrap_or(0))
-        .bind(i64::from(page.limit) + 1)
-        .fetch_all(pool)
-        .await?;
+    let areas = few_areas(pool, scope).await?;
+    let (sql, binds) = list_sql(scope, page, areas.as_deref());
+    let rows: Vec<Row> = bound(sqlx::query_as(&sql), binds).fetch_all(pool).await?;
     let more = rows.len() > page.limit as usize;
     let rows = rows
         .into_iter()

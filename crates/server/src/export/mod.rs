@@ -277,21 +277,6 @@ impl ThreadBatches {
                 .collect(),
         ))
     }
-
-    /// Every kept thread at once, for what must see them all together (the
-    /// statistics' counting).
-    pub(crate) async fn all(mut self) -> Result<Vec<ThreadRecords>, AppError> {
-        let mut out = Vec::new();
-        while let Some(batch) = self.next().await? {
-            out.extend(batch);
-        }
-        Ok(out)
-    }
-}
-
-/// Every thread in the caller's scope that `filter` keeps, oldest first.
-async fn threads(state: &ExportState, caller: &Caller, filter: &Filter) -> Result<Vec<ThreadRecords>, AppError> {
-    ThreadBatches::new(state, caller, filter.clone()).await?.all().await
 }
 
 /// A download's body written batch by batch as `batches` reads them: `head`,

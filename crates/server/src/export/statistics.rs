@@ -16,11 +16,11 @@ use axum::Json;
 use chrono::Utc;
 use kuaibao_core::account::AreaRef;
 use kuaibao_core::desk::office::Filter;
-use kuaibao_core::desk::statistics::{self, Checked, StatsQuery, Table, ThreadFacts};
+use kuaibao_core::desk::statistics::{Checked, StatsQuery, Table, Tally, ThreadFacts};
 use kuaibao_core::wire::timestamp::beijing;
 use kuaibao_core::Report;
 
-use super::{attachment, csv, threads, ExportState};
+use super::{attachment, csv, ExportState, ThreadBatches};
 use crate::auth::Caller;
 use crate::db::accounts;
 use crate::http::error::AppError;
@@ -44,44 +44,41 @@ async fn table(state: &ExportState, caller: &Caller, query: &Checked) -> Result<
         None => None,
         Some(id) => Some(area_in_scope(&state.pool, id, &scope).await?),
     };
-    // Counting needs every thread together: an aggregate, read in
-    // batches but held whole (one row per area × day × category out).
-    let threads = threads(state, caller, &Filter::default()).await?;
     let areas: HashMap<String, AreaRef> = accounts::areas(&state.pool)
         .await?
         .into_iter()
         .map(|a| (a.area.id.clone(), a.area))
         .collect();
-    // Each thread's records (stage order) and its chain of areas, root first.
-    let kept: Vec<(Vec<Report>, Vec<AreaRef>, chrono::NaiveDate)> = threads
-        .iter()
-        .filter_map(|t| {
-            let path = t.records.first().and_then(|r| r.origin.area_path.as_deref());
-            if let Some(within) = &within {
-                if !path.is_some_and(|p| p.starts_with(within.as_str())) {
-                    return None;
-                }
+    // Counted a batch at a time: memory is one batch of threads and the
+    // table's rows, whatever the number of threads.
+    let mut tally = Tally::new(query);
+    let mut batches = ThreadBatches::new(state, caller, Filter::default()).await?;
+    while let Some(batch) = batches.next().await? {
+        for thread in &batch {
+            let path = thread.records.first().and_then(|r| r.origin.area_path.as_deref());
+            if within
+                .as_ref()
+                .is_some_and(|within| !path.is_some_and(|p| p.starts_with(within.as_str())))
+            {
+                continue;
             }
-            let chain = path
+            // Its chain of areas, root first.
+            let chain: Vec<AreaRef> = path
                 .unwrap_or_default()
                 .split('/')
                 .filter(|id| !id.is_empty())
                 .filter_map(|id| areas.get(id).cloned())
                 .collect();
-            let records = t.records.iter().map(|r| r.report().clone()).collect();
-            let received = t.summary.first_received_at.with_timezone(&beijing()).date_naive();
-            Some((records, chain, received))
-        })
-        .collect();
-    let facts: Vec<ThreadFacts<'_>> = kept
-        .iter()
-        .map(|(records, areas, received_day)| ThreadFacts {
-            records,
-            areas,
-            received_day: *received_day,
-        })
-        .collect();
-    Ok(statistics::tabulate(&facts, query))
+            let records: Vec<Report> = thread.records.iter().map(|r| r.report().clone()).collect();
+            let received_day = thread.summary.first_received_at.with_timezone(&beijing()).date_naive();
+            tally.add(&ThreadFacts {
+                records: &records,
+                areas: &chain,
+                received_day,
+            });
+        }
+    }
+    Ok(tally.table())
 }
 
 /// `GET /api/office/statistics`.
