@@ -14,35 +14,38 @@ use crate::db::{admission, Pool};
 /// 422 naming the photo blank for missing evidence, or the stage for a
 /// step out of order; 425 for a step whose finding has not arrived (the
 /// sender tries again). Nothing is stored in any case.
+///
+/// Whether the record is a replay is asked only when a rule would refuse
+/// it: a record the rules admit is admitted either way, and most records
+/// are new and admitted, so most cost no query here (the ingest path's
+/// round trips are its throughput on PostgreSQL).
 pub async fn admit_new(pool: &Pool, report: &Report, template: &Template) -> Result<(), AppError> {
-    if admission::is_stored(pool, report.id).await? {
+    let mut errors = evidence::check(template, report);
+    let out_of_order = if report.stage.is_hazard_step() {
+        let stored = admission::thread_stages(pool, report.thread_id()).await?;
+        hazard_loop::may_follow(report.stage, &stored).err()
+    } else {
+        None
+    };
+    if (errors.is_empty() && out_of_order.is_none()) || admission::is_stored(pool, report.id).await? {
         return Ok(());
     }
-    let mut errors = evidence::check(template, report);
-    if report.stage.is_hazard_step() {
-        let stored = admission::thread_stages(pool, report.thread_id()).await?;
-        if let Err(out) = hazard_loop::may_follow(report.stage, &stored) {
-            if out == hazard_loop::OutOfOrder::FindingNotYetStored {
-                let text = out.text();
-                return Err(AppError::TooEarly(format!(
-                    "{} / {}",
-                    text.get(Lang::Zh),
-                    text.get(Lang::En)
-                )));
-            }
-            tracing::warn!(id = %report.id, thread = %report.thread_id(), "record refused: {out}");
-            let text = out.text();
-            errors.push(FieldError::new(
-                "stage",
-                ErrorCode::StageNotAllowed,
+    if let Some(out) = out_of_order {
+        let text = out.text();
+        if out == hazard_loop::OutOfOrder::FindingNotYetStored {
+            return Err(AppError::TooEarly(format!(
+                "{} / {}",
                 text.get(Lang::Zh),
-                text.get(Lang::En),
-            ));
+                text.get(Lang::En)
+            )));
         }
+        tracing::warn!(id = %report.id, thread = %report.thread_id(), "record refused: {out}");
+        errors.push(FieldError::new(
+            "stage",
+            ErrorCode::StageNotAllowed,
+            text.get(Lang::Zh),
+            text.get(Lang::En),
+        ));
     }
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(AppError::InvalidReport(errors))
-    }
+    Err(AppError::InvalidReport(errors))
 }
