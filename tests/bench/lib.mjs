@@ -4,7 +4,7 @@
 // the phone and the page objects come from the end-to-end helpers.
 
 import net from 'node:net';
-import { writeFile, mkdir } from 'node:fs/promises';
+import { writeFile, mkdir, readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 export { DIST } from './dist.mjs';
 export * from '../e2e/helpers.mjs';
@@ -77,6 +77,52 @@ export function median(xs) {
 export function percentile(xs, p) {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
+}
+
+/** The processes of the browser whose profile directory is `profile`
+ *  (Linux /proc): the one whose command line names it, and every process
+ *  under it (zygotes, renderers, GPU, utilities). */
+async function browserProcesses(profile) {
+  const parents = new Map();
+  let root = null;
+  for (const name of await readdir('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = await readFile(`/proc/${name}/stat`, 'utf8');
+      // The second field is the command in parentheses, which may hold spaces.
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      parents.set(Number(name), ppid);
+      if (root === null && (await readFile(`/proc/${name}/cmdline`, 'utf8')).includes(`--user-data-dir=${profile}`)) root = Number(name);
+    } catch { /* gone meanwhile */ }
+  }
+  if (root === null) throw new Error(`no browser process for ${profile}`);
+  const under = (pid) => pid === root || (parents.has(pid) && parents.get(pid) > 1 && under(parents.get(pid)));
+  return [...parents.keys()].filter(under);
+}
+
+/** Samples the memory of every process of the browser of `profile` every
+ *  `everyMs` until `stop()`, which resolves to the largest sum seen
+ *  (bytes). The sum, not one process: a picture may be decoded in the
+ *  page's renderer, a worker's or the GPU process; of each process its
+ *  proportional set size (PSS: shared pages divided among the processes
+ *  sharing them), so that the sum counts no page twice. */
+export async function sampleBrowserMemory(profile, everyMs = 20) {
+  let peak = 0;
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      let sum = 0;
+      for (const pid of await browserProcesses(profile)) {
+        try {
+          const m = /Pss:\s+(\d+) kB/.exec(await readFile(`/proc/${pid}/smaps_rollup`, 'utf8'));
+          if (m) sum += Number(m[1]) * 1024;
+        } catch { /* gone meanwhile */ }
+      }
+      peak = Math.max(peak, sum);
+      await new Promise((r) => setTimeout(r, everyMs));
+    }
+  })();
+  return { async stop() { running = false; await loop; return peak; } };
 }
 
 /** A DevTools session on `page` with CPU slowed `rate` times and, if given,

@@ -172,6 +172,7 @@ export async function openPhone({ args = [] } = {}) {
   return {
     context,
     page,
+    profile,
     async close() {
       await context.close();
       await rm(profile, { recursive: true, force: true });

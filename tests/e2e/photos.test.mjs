@@ -273,3 +273,73 @@ test('where IndexedDB refuses Blobs (WebKit\'s private sessions), a photo is kep
   const [photo] = report.report.photos;
   assert.equal(await sha256Of(server, photo.sha256), photo.sha256, 'byte-identical on the server');
 });
+
+/** A `width`×`height` JPEG made in the page: blue, its top-left quarter
+ *  red; with an EXIF block saying `orientation` when given. */
+async function quarterJpeg(page, width, height, orientation) {
+  const b64 = await page.evaluate(async ([w, h, o]) => {
+    const c = new OffscreenCanvas(w, h);
+    const x = c.getContext('2d');
+    x.fillStyle = '#00f';
+    x.fillRect(0, 0, w, h);
+    x.fillStyle = '#f00';
+    x.fillRect(0, 0, w / 2, h / 2);
+    let bytes = new Uint8Array(await (await c.convertToBlob({ type: 'image/jpeg', quality: 0.9 })).arrayBuffer());
+    if (o) {
+      // APP1: "Exif\0\0", a big-endian TIFF header, IFD0 with tag 0x0112.
+      const exif = [0xff, 0xe1, 0, 34, 0x45, 0x78, 0x69, 0x66, 0, 0, 0x4d, 0x4d, 0, 0x2a, 0, 0, 0, 8, 0, 1, 0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, o, 0, 0, 0, 0, 0, 0];
+      const out = new Uint8Array(bytes.length + exif.length);
+      out.set(bytes.subarray(0, 2));
+      out.set(exif, 2);
+      out.set(bytes.subarray(2), 2 + exif.length);
+      bytes = out;
+    }
+    let s = '';
+    for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+    return btoa(s);
+  }, [width, height, orientation ?? 0]);
+  return Buffer.from(b64, 'base64');
+}
+
+/** The stored photo `id`'s size and which of its corners are red. */
+function storedCorners(page, id) {
+  return page.evaluate((id) => new Promise((resolve, reject) => {
+    const open = indexedDB.open('kuaibao');
+    open.onerror = () => reject(open.error);
+    open.onsuccess = () => {
+      const req = open.result.transaction('blobs').objectStore('blobs').get(id);
+      req.onerror = () => reject(req.error);
+      req.onsuccess = async () => {
+        const bitmap = await createImageBitmap(req.result);
+        const c = new OffscreenCanvas(bitmap.width, bitmap.height);
+        const g = c.getContext('2d');
+        g.drawImage(bitmap, 0, 0);
+        const red = (x, y) => { const [r, , b] = g.getImageData(x, y, 1, 1).data; return r > 128 && b < 128; };
+        const [w, h] = [bitmap.width, bitmap.height];
+        resolve({ width: w, height: h, red: ['tl', 'tr', 'bl', 'br'].filter((_, i) => red(i % 2 ? w - 10 : 10, i < 2 ? 10 : h - 10)) });
+      };
+    };
+  }), id);
+}
+
+test('a 48-megapixel photo is decoded scaled down and stored upright, turned by its EXIF or not', { timeout: 180_000 }, async () => {
+  const { phone, origin } = await setUp({});
+  const { page } = phone;
+  await openApp(page, origin);
+  await home(page).newReport('风险隐患');
+  // As the camera holds it (8000×6000), and a portrait shot the camera
+  // stored on its side with EXIF orientation 6 (turn a quarter clockwise):
+  // upright, its red quarter is at the top right.
+  const cases = [
+    { orientation: null, width: 1600, height: 1200, red: ['tl'] },
+    { orientation: 6, width: 1200, height: 1600, red: ['tr'] },
+  ];
+  for (const [i, want] of cases.entries()) {
+    const known = new Set((await phonePhotos(page)).map((p) => p.id));
+    await attach(page, [{ name: `IMG_48MP_${i}.jpg`, mimeType: 'image/jpeg', buffer: await quarterJpeg(page, 8000, 6000, want.orientation) }]);
+    const stored = (await phonePhotos(page)).find((p) => !known.has(p.id));
+    assert.ok(stored, 'the photo is stored');
+    const got = await storedCorners(page, stored.id);
+    assert.deepEqual(got, { width: want.width, height: want.height, red: want.red }, `orientation ${want.orientation}`);
+  }
+});
