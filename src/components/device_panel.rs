@@ -1,11 +1,18 @@
 use kuaibao_core::wire::timestamp::beijing;
+use kuaibao_core::Text;
 use leptos::prelude::*;
 
 use crate::components::{dynamic, on, text, Shown};
 use crate::platform;
 use crate::session;
 use crate::state::AppState;
+use crate::store::{Delivered, Freed};
 use crate::words;
+
+/// How many photos the smaller of the two deleting buttons takes: a
+/// handful, for a worker who wants room for a few more, not a clean sweep
+/// (`words::PRUNE_OLDEST` says the number).
+const OLDEST: u32 = 10;
 
 /// Storage persistence, space used and offline readiness, where the user can
 /// find them: she should know whether the phone may lose her reports. Also
@@ -52,6 +59,7 @@ pub fn DevicePanel() -> impl IntoView {
             </p>
             <p data-testid="storage-persisted">{persisted}</p>
             <p data-testid="storage-usage">{usage}</p>
+            <DeliveredPhotos/>
             <p>{offline}</p>
             <p class="build" data-testid="build">{state.tr(words::BUILD)}"："<code>{crate::crash::BUILD}</code></p>
         </section>
@@ -119,6 +127,92 @@ fn Account() -> impl IntoView {
             </div>
         </Shown>
     }
+}
+
+/// The delivered photos still on the phone, and deleting their originals to
+/// free space: two taps, the first saying what goes and that the office
+/// keeps them. Which ones go is the store's choice (`store::prune`).
+#[component]
+fn DeliveredPhotos() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let delivered = RwSignal::new(Delivered::default());
+    // The choice awaiting its second tap: at most how many photos.
+    let confirming = RwSignal::new(None::<u32>);
+    let note = RwSignal::new(None::<String>);
+    let recount = move || {
+        leptos::task::spawn_local(async move {
+            match state.store().delivered().await {
+                Ok(d) => delivered.set(d),
+                Err(e) => note.set(Some(e.to_string())),
+            }
+        })
+    };
+    // Counted again whenever a photo's record changes: one was delivered.
+    Effect::new(move |_| {
+        state.photos.track();
+        recount();
+    });
+    let prune = move |at_most: u32| {
+        confirming.set(None);
+        leptos::task::spawn_local(async move {
+            note.set(Some(match state.prune_delivered(at_most).await {
+                Ok(freed) => said(state, words::PRUNED, freed),
+                Err(e) => e.to_string(),
+            }));
+            recount();
+        });
+    };
+    let choice = move |at_most: u32, label: Text, testid: &'static str| {
+        view! {
+            <button type="button" class="secondary" data-testid=testid on:click=on(move |_| {
+                note.set(None);
+                confirming.set(Some(at_most));
+            })>{state.tr(label)}</button>
+        }
+    };
+    view! {
+        <div class="prune" data-testid="prune">
+            {dynamic(move || {
+                let all = delivered.with(Delivered::all);
+                if all.photos == 0 {
+                    return view! { <p data-testid="prune-none">{state.tr(words::NONE_DELIVERED)}</p> }.into_any();
+                }
+                match confirming.get() {
+                    Some(at_most) => view! {
+                        <p class="warning" role="alert" data-testid="prune-warning">
+                            {said(state, words::PRUNE_WARNING, delivered.with(|d| d.first(at_most)))}
+                        </p>
+                        <div class="row">
+                            <button type="button" class="danger" data-testid="prune-confirm"
+                                on:click=on(move |_| prune(at_most))>{state.tr(words::PRUNE_CONFIRM)}</button>
+                            <button type="button" class="secondary" on:click=on(move |_| confirming.set(None))>
+                                {state.tr(words::CANCEL)}
+                            </button>
+                        </div>
+                    }
+                    .into_any(),
+                    None => view! {
+                        <p data-testid="prune-count">{said(state, words::DELIVERED_PHOTOS, all)}</p>
+                        <div class="row">
+                            // With no more than ten, "the oldest ten" is all of them.
+                            {(all.photos > OLDEST).then(|| choice(OLDEST, words::PRUNE_OLDEST, "prune-oldest"))}
+                            {choice(u32::MAX, words::PRUNE_ALL, "prune-all")}
+                        </div>
+                    }
+                    .into_any(),
+                }
+            })}
+            <p role="status" data-testid="prune-note">{move || note.get()}</p>
+        </div>
+    }
+}
+
+/// `text` with its `{n}` and `{size}` filled in from `freed`.
+fn said(state: AppState, text: Text, freed: Freed) -> String {
+    state
+        .t(text)
+        .replace("{n}", &freed.photos.to_string())
+        .replace("{size}", &human_bytes(freed.bytes as f64))
 }
 
 fn human_bytes(bytes: f64) -> String {

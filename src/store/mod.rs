@@ -8,6 +8,7 @@ mod error;
 mod json;
 mod open;
 mod photo_record;
+mod prune;
 mod record;
 mod requests;
 mod rules;
@@ -17,6 +18,7 @@ mod session;
 pub use archive::Archived;
 pub use error::StoreError;
 pub use photo_record::{LocalPhoto, Upload};
+pub use prune::{Delivered, Freed};
 pub use record::{Author, LocalReport, Status};
 pub use schema::{
     Version, BLOBS, CLOCK_KEY, DB_NAME, DEVICE_KEY, LANG_KEY, LAST_USERNAME_KEY, META, PHOTOS, RECEIPTS, REPORTS,
@@ -119,15 +121,7 @@ impl Store {
     /// be read is reported and skipped.
     async fn read_all<T: serde::de::DeserializeOwned>(&self, store: &str) -> Result<Vec<T>, StoreError> {
         let tx = self.db.transaction(store).build()?;
-        let records = tx.object_store(store)?.get_all::<JsValue>().primitive()?.await?;
-        let mut out = Vec::new();
-        for record in records {
-            match record.map_err(StoreError::from).and_then(|value| json::from_js(&value)) {
-                Ok(r) => out.push(r),
-                Err(e) => leptos::logging::warn!("skipping an unreadable record in {store}: {e}"),
-            }
-        }
-        Ok(out)
+        decode_all(&tx.object_store(store)?, store).await
     }
 
     /// Stores a new photo: its record, its bytes and its thumbnail, in one
@@ -283,6 +277,24 @@ impl Store {
         tx.commit().await?;
         Ok(())
     }
+}
+
+/// Every record of `store` (named `name`, for the console), read in the
+/// caller's transaction, in key order; a record that cannot be read is
+/// reported and skipped, never allowed to hide the others.
+async fn decode_all<T: serde::de::DeserializeOwned>(
+    store: &indexed_db_futures::object_store::ObjectStore<'_>,
+    name: &str,
+) -> Result<Vec<T>, StoreError> {
+    let records = store.get_all::<JsValue>().primitive()?.await?;
+    let mut out = Vec::new();
+    for record in records {
+        match record.map_err(StoreError::from).and_then(|value| json::from_js(&value)) {
+            Ok(r) => out.push(r),
+            Err(e) => leptos::logging::warn!("skipping an unreadable record in {name}: {e}"),
+        }
+    }
+    Ok(out)
 }
 
 /// Whether a stored report record is a draft: its `status.state`, as
