@@ -463,15 +463,6 @@ impl AppState {
         });
     }
 
-    /// Deletes the originals of up to `at_most` delivered photos, oldest
-    /// first, as the worker chose, to free space (see `store::prune`); then
-    /// shows the new usage.
-    pub async fn prune_delivered(&self, at_most: u32) -> Result<crate::store::Freed, StoreError> {
-        let freed = self.store().prune_delivered(at_most).await?;
-        self.storage.set(storage::request_persistence().await);
-        Ok(freed)
-    }
-
     async fn flush_quietly(&self) {
         // A failure stays visible in the save state and the edit pending.
         let _shown_on_screen = self.autosaver.get_value().flush().await;

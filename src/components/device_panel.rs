@@ -139,72 +139,94 @@ fn DeliveredPhotos() -> impl IntoView {
     // The choice awaiting its second tap: at most how many photos.
     let confirming = RwSignal::new(None::<u32>);
     let note = RwSignal::new(None::<String>);
-    let recount = move || {
+    // Counts (0) or deletes and counts what is left: one future for both.
+    let prune = move |at_most: u32| {
         leptos::task::spawn_local(async move {
-            match state.store().delivered().await {
-                Ok(d) => delivered.set(d),
+            match state.store().prune_delivered(at_most).await {
+                Ok((freed, left)) => {
+                    delivered.set(left);
+                    if at_most > 0 {
+                        note.set(Some(said(state, words::PRUNED, freed)));
+                    }
+                }
                 Err(e) => note.set(Some(e.to_string())),
             }
-        })
+        });
     };
     // Counted again whenever a photo's record changes: one was delivered.
     Effect::new(move |_| {
         state.photos.track();
-        recount();
+        prune(0);
     });
-    let prune = move |at_most: u32| {
-        confirming.set(None);
-        leptos::task::spawn_local(async move {
-            note.set(Some(match state.prune_delivered(at_most).await {
-                Ok(freed) => said(state, words::PRUNED, freed),
-                Err(e) => e.to_string(),
-            }));
-            recount();
+    // One paragraph and one kind of button for every step, drawn by the
+    // same code: each distinct view is code of its own in the wasm.
+    let step = move || {
+        let all = delivered.with(Delivered::all);
+        let (class, testid, said_text, buttons): (_, _, _, &[Tap]) = match confirming.get() {
+            _ if all.photos == 0 => ("", "prune-none", state.t(words::NONE_DELIVERED).to_owned(), &[]),
+            Some(at_most) => (
+                "warning",
+                "prune-warning",
+                said(state, words::PRUNE_WARNING, delivered.with(|d| d.first(at_most))),
+                if at_most == OLDEST {
+                    &[Tap::Do(OLDEST), Tap::Cancel]
+                } else {
+                    &[Tap::Do(u32::MAX), Tap::Cancel]
+                },
+            ),
+            // With no more than ten, "the oldest ten" is all of them.
+            None if all.photos > OLDEST => (
+                "",
+                "prune-count",
+                said(state, words::DELIVERED_PHOTOS, all),
+                &[Tap::Ask(OLDEST), Tap::Ask(u32::MAX)],
+            ),
+            None => (
+                "",
+                "prune-count",
+                said(state, words::DELIVERED_PHOTOS, all),
+                &[Tap::Ask(u32::MAX)],
+            ),
+        };
+        let buttons = buttons.iter().map(|&tap| {
+            let (label, class, testid) = match tap {
+                Tap::Ask(OLDEST) => (words::PRUNE_OLDEST, "secondary", "prune-oldest"),
+                Tap::Ask(_) => (words::PRUNE_ALL, "secondary", "prune-all"),
+                Tap::Do(_) => (words::PRUNE_CONFIRM, "danger", "prune-confirm"),
+                Tap::Cancel => (words::CANCEL, "secondary", "prune-cancel"),
+            };
+            view! {
+                <button type="button" class=class data-testid=testid on:click=on(move |_| {
+                    note.set(None);
+                    confirming.set(None);
+                    match tap {
+                        Tap::Ask(at_most) => confirming.set(Some(at_most)),
+                        Tap::Do(at_most) => prune(at_most),
+                        Tap::Cancel => {}
+                    }
+                })>{state.t(label)}</button>
+            }
         });
-    };
-    let choice = move |at_most: u32, label: Text, testid: &'static str| {
         view! {
-            <button type="button" class="secondary" data-testid=testid on:click=on(move |_| {
-                note.set(None);
-                confirming.set(Some(at_most));
-            })>{state.tr(label)}</button>
+            <p class=class data-testid=testid>{said_text}</p>
+            <div class="row">{buttons.collect_view()}</div>
         }
+        .into_any()
     };
     view! {
         <div class="prune" data-testid="prune">
-            {dynamic(move || {
-                let all = delivered.with(Delivered::all);
-                if all.photos == 0 {
-                    return view! { <p data-testid="prune-none">{state.tr(words::NONE_DELIVERED)}</p> }.into_any();
-                }
-                match confirming.get() {
-                    Some(at_most) => view! {
-                        <p class="warning" role="alert" data-testid="prune-warning">
-                            {said(state, words::PRUNE_WARNING, delivered.with(|d| d.first(at_most)))}
-                        </p>
-                        <div class="row">
-                            <button type="button" class="danger" data-testid="prune-confirm"
-                                on:click=on(move |_| prune(at_most))>{state.tr(words::PRUNE_CONFIRM)}</button>
-                            <button type="button" class="secondary" on:click=on(move |_| confirming.set(None))>
-                                {state.tr(words::CANCEL)}
-                            </button>
-                        </div>
-                    }
-                    .into_any(),
-                    None => view! {
-                        <p data-testid="prune-count">{said(state, words::DELIVERED_PHOTOS, all)}</p>
-                        <div class="row">
-                            // With no more than ten, "the oldest ten" is all of them.
-                            {(all.photos > OLDEST).then(|| choice(OLDEST, words::PRUNE_OLDEST, "prune-oldest"))}
-                            {choice(u32::MAX, words::PRUNE_ALL, "prune-all")}
-                        </div>
-                    }
-                    .into_any(),
-                }
-            })}
+            {dynamic(step)}
             <p role="status" data-testid="prune-note">{move || note.get()}</p>
         </div>
     }
+}
+
+/// A tap on the panel: the first (which choice), the second, or cancel.
+#[derive(Clone, Copy)]
+enum Tap {
+    Ask(u32),
+    Do(u32),
+    Cancel,
 }
 
 /// `text` with its `{n}` and `{size}` filled in from `freed`.

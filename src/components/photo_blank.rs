@@ -102,11 +102,8 @@ fn Thumb(photo: LocalPhoto, readonly: bool) -> impl IntoView {
     let pruned = RwSignal::new(false);
     let delivered = photo.upload == Upload::Done;
     leptos::task::spawn_local(async move {
-        if delivered && state.store().has_photo_bytes(photo_id).await == Ok(false) {
+        if delivered && matches!(state.store().photo_blob(photo_id, false).await, Ok(None)) {
             pruned.set(true);
-            if !thumb {
-                return;
-            }
         }
         if let Ok(Some(blob)) = state.store().photo_blob(photo_id, thumb).await {
             url.set(web_sys::Url::create_object_url_with_blob(&blob).ok());
@@ -130,23 +127,24 @@ fn Thumb(photo: LocalPhoto, readonly: bool) -> impl IntoView {
     };
     let media = Media::of(&photo.mime);
     // A clip has nothing left to play once pruned; a photo keeps its thumbnail.
-    let preview = dynamic(move || {
+    let draw = move || {
         match media {
-        _ if pruned.get() && !thumb => ().into_any(),
-        Some(Media::Video) => view! {
-            <video src=move || url.get() controls preload="metadata" width="160" aria-label=state.tr(words::VIDEO) data-testid="photo-video"></video>
+            // `thumb` first: a photo's preview need not follow `pruned`.
+            _ if !thumb && pruned.get() => ().into_any(),
+            Some(Media::Video) => view! {
+                <video src=move || url.get() controls preload="metadata" width="160" aria-label=state.tr(words::VIDEO) data-testid="photo-video"></video>
+            }
+            .into_any(),
+            Some(Media::Voice) => view! {
+                <audio src=move || url.get() controls preload="metadata" aria-label=state.tr(words::VOICE) data-testid="photo-voice"></audio>
+            }
+            .into_any(),
+            _ => view! { <img src=move || url.get() alt=state.tr(words::PHOTO) width="96" height="96"/> }.into_any(),
         }
-        .into_any(),
-        Some(Media::Voice) => view! {
-            <audio src=move || url.get() controls preload="metadata" aria-label=state.tr(words::VOICE) data-testid="photo-voice"></audio>
-        }
-        .into_any(),
-        _ => view! { <img src=move || url.get() alt=state.tr(words::PHOTO) width="96" height="96"/> }.into_any(),
-    }
-    });
+    };
     view! {
         <li class=format!("thumb {class}") data-testid="photo" data-state=class>
-            {preview}
+            {dynamic(draw)}
             <Shown when=pruned>
                 <span class="pruned" data-testid="photo-pruned">{state.tr(words::PHOTO_PRUNED)}</span>
             </Shown>

@@ -121,7 +121,15 @@ impl Store {
     /// be read is reported and skipped.
     async fn read_all<T: serde::de::DeserializeOwned>(&self, store: &str) -> Result<Vec<T>, StoreError> {
         let tx = self.db.transaction(store).build()?;
-        decode_all(&tx.object_store(store)?, store).await
+        let records = tx.object_store(store)?.get_all::<JsValue>().primitive()?.await?;
+        let mut out = Vec::new();
+        for record in records {
+            match record.map_err(StoreError::from).and_then(|value| json::from_js(&value)) {
+                Ok(r) => out.push(r),
+                Err(e) => leptos::logging::warn!("skipping an unreadable record in {store}: {e}"),
+            }
+        }
+        Ok(out)
     }
 
     /// Stores a new photo: its record, its bytes and its thumbnail, in one
@@ -277,24 +285,6 @@ impl Store {
         tx.commit().await?;
         Ok(())
     }
-}
-
-/// Every record of `store` (named `name`, for the console), read in the
-/// caller's transaction, in key order; a record that cannot be read is
-/// reported and skipped, never allowed to hide the others.
-async fn decode_all<T: serde::de::DeserializeOwned>(
-    store: &indexed_db_futures::object_store::ObjectStore<'_>,
-    name: &str,
-) -> Result<Vec<T>, StoreError> {
-    let records = store.get_all::<JsValue>().primitive()?.await?;
-    let mut out = Vec::new();
-    for record in records {
-        match record.map_err(StoreError::from).and_then(|value| json::from_js(&value)) {
-            Ok(r) => out.push(r),
-            Err(e) => leptos::logging::warn!("skipping an unreadable record in {name}: {e}"),
-        }
-    }
-    Ok(out)
 }
 
 /// Whether a stored report record is a draft: its `status.state`, as

@@ -4,8 +4,8 @@
 // and says where each original went; a photo not yet delivered stays, and
 // nothing is sent again.
 //
-// KUAIBAO_SHOTS=<dir> also writes the panel at 360×640 and 1366×768: with
-// its count, at the confirming tap, and after.
+// KUAIBAO_SHOTS=<dir> also writes the panel at 360×640 and 1366×768 (with
+// its count, at the confirming tap, and after) and the report page after.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -138,6 +138,10 @@ test('delivered originals are pruned from the panel in two taps; the undelivered
   await page.getByTestId('photo-pruned').first().waitFor();
   assert.deepEqual(await page.getByTestId('photo-pruned').allInnerTexts(), [PRUNED, PRUNED]);
   assert.equal(await page.locator('[data-testid=photo] img').count(), 2, 'the thumbnails are still shown');
+  if (SHOTS) {
+    await page.getByTestId('photo-pruned').first().scrollIntoViewIfNeeded();
+    await page.screenshot({ path: path.join(SHOTS, 'prune-report-360.png') });
+  }
   await page.goBack();
   await page.getByTestId('report-item').filter({ hasText: '青石村二组河堤' }).getByRole('link').click();
   await page.getByTestId('photo').first().waitFor();
