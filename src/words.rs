@@ -201,6 +201,30 @@ pub const STORAGE_UNKNOWN: Text = Text::new(
     "Storage: this browser does not say whether storage is persistent",
 );
 pub const STORAGE_USED: Text = Text::new("已用空间", "Space used");
+/// Freeing space (components/device_panel.rs). `{n}`: photos; `{size}`:
+/// their bytes, as "3.2 MB".
+pub const DELIVERED_PHOTOS: Text = Text::new("已送达的照片：{n} 张，约 {size}", "Photos delivered: {n}, about {size}");
+pub const NONE_DELIVERED: Text = Text::new(
+    "本机没有已送达值班室的照片可删除。",
+    "No photos here that the office already has.",
+);
+/// Its 10 is `OLDEST` in components/device_panel.rs.
+pub const PRUNE_OLDEST: Text = Text::new("删除最早的 10 张", "Delete the oldest 10");
+pub const PRUNE_ALL: Text = Text::new("删除全部已送达的照片", "Delete all delivered photos");
+pub const PRUNE_WARNING: Text = Text::new(
+    "将从本机删除 {n} 张已送达照片的原图，腾出约 {size}。值班室已收到并保存这些照片；报告、小图和未送达的照片都留在本机。",
+    "This deletes the originals of {n} delivered photos from this phone, freeing about {size}. The office has them; the reports, thumbnails and undelivered photos stay here.",
+);
+pub const PRUNE_CONFIRM: Text = Text::new("确定删除原图", "Delete the originals");
+pub const PRUNED: Text = Text::new(
+    "已删除 {n} 张照片的原图，腾出约 {size}。",
+    "Deleted {n} originals, freeing about {size}.",
+);
+/// Where a pruned photo was shown (components/photo_blank.rs).
+pub const PHOTO_PRUNED: Text = Text::new(
+    "照片已送达值班室，原图已从本机删除以腾出空间",
+    "Delivered to the office; the original was deleted from this phone to free space",
+);
 pub const OFFLINE_READY: Text = Text::new(
     "离线可用：已缓存，无信号也能打开",
     "Works offline: cached, opens without signal",

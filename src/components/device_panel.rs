@@ -1,11 +1,18 @@
 use kuaibao_core::wire::timestamp::beijing;
+use kuaibao_core::Text;
 use leptos::prelude::*;
 
 use crate::components::{dynamic, on, text, Shown};
 use crate::platform;
 use crate::session;
 use crate::state::AppState;
+use crate::store::{Delivered, Freed};
 use crate::words;
+
+/// How many photos the smaller of the two deleting buttons takes: a
+/// handful, for a worker who wants room for a few more, not a clean sweep
+/// (`words::PRUNE_OLDEST` says the number).
+const OLDEST: u32 = 10;
 
 /// Storage persistence, space used and offline readiness, where the user can
 /// find them: she should know whether the phone may lose her reports. Also
@@ -52,6 +59,7 @@ pub fn DevicePanel() -> impl IntoView {
             </p>
             <p data-testid="storage-persisted">{persisted}</p>
             <p data-testid="storage-usage">{usage}</p>
+            <DeliveredPhotos/>
             <p>{offline}</p>
             <p class="build" data-testid="build">{state.tr(words::BUILD)}"："<code>{crate::crash::BUILD}</code></p>
         </section>
@@ -119,6 +127,114 @@ fn Account() -> impl IntoView {
             </div>
         </Shown>
     }
+}
+
+/// The delivered photos still on the phone, and deleting their originals to
+/// free space: two taps, the first saying what goes and that the office
+/// keeps them. Which ones go is the store's choice (`store::prune`).
+#[component]
+fn DeliveredPhotos() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let delivered = RwSignal::new(Delivered::default());
+    // The choice awaiting its second tap: at most how many photos.
+    let confirming = RwSignal::new(None::<u32>);
+    let note = RwSignal::new(None::<String>);
+    // Counts (0) or deletes and counts what is left: one future for both.
+    let prune = move |at_most: u32| {
+        leptos::task::spawn_local(async move {
+            match state.store().prune_delivered(at_most).await {
+                Ok((freed, left)) => {
+                    delivered.set(left);
+                    if at_most > 0 {
+                        note.set(Some(said(state, words::PRUNED, freed)));
+                    }
+                }
+                Err(e) => note.set(Some(e.to_string())),
+            }
+        });
+    };
+    // Counted again whenever a photo's record changes: one was delivered.
+    Effect::new(move |_| {
+        state.photos.track();
+        prune(0);
+    });
+    // One paragraph and one kind of button for every step, drawn by the
+    // same code: each distinct view is code of its own in the wasm.
+    let step = move || {
+        let all = delivered.with(Delivered::all);
+        let (class, testid, said_text, buttons): (_, _, _, &[Tap]) = match confirming.get() {
+            _ if all.photos == 0 => ("", "prune-none", state.t(words::NONE_DELIVERED).to_owned(), &[]),
+            Some(at_most) => (
+                "warning",
+                "prune-warning",
+                said(state, words::PRUNE_WARNING, delivered.with(|d| d.first(at_most))),
+                if at_most == OLDEST {
+                    &[Tap::Do(OLDEST), Tap::Cancel]
+                } else {
+                    &[Tap::Do(u32::MAX), Tap::Cancel]
+                },
+            ),
+            // With no more than ten, "the oldest ten" is all of them.
+            None if all.photos > OLDEST => (
+                "",
+                "prune-count",
+                said(state, words::DELIVERED_PHOTOS, all),
+                &[Tap::Ask(OLDEST), Tap::Ask(u32::MAX)],
+            ),
+            None => (
+                "",
+                "prune-count",
+                said(state, words::DELIVERED_PHOTOS, all),
+                &[Tap::Ask(u32::MAX)],
+            ),
+        };
+        let buttons = buttons.iter().map(|&tap| {
+            let (label, class, testid) = match tap {
+                Tap::Ask(OLDEST) => (words::PRUNE_OLDEST, "secondary", "prune-oldest"),
+                Tap::Ask(_) => (words::PRUNE_ALL, "secondary", "prune-all"),
+                Tap::Do(_) => (words::PRUNE_CONFIRM, "danger", "prune-confirm"),
+                Tap::Cancel => (words::CANCEL, "secondary", "prune-cancel"),
+            };
+            view! {
+                <button type="button" class=class data-testid=testid on:click=on(move |_| {
+                    note.set(None);
+                    confirming.set(None);
+                    match tap {
+                        Tap::Ask(at_most) => confirming.set(Some(at_most)),
+                        Tap::Do(at_most) => prune(at_most),
+                        Tap::Cancel => {}
+                    }
+                })>{state.t(label)}</button>
+            }
+        });
+        view! {
+            <p class=class data-testid=testid>{said_text}</p>
+            <div class="row">{buttons.collect_view()}</div>
+        }
+        .into_any()
+    };
+    view! {
+        <div class="prune" data-testid="prune">
+            {dynamic(step)}
+            <p role="status" data-testid="prune-note">{move || note.get()}</p>
+        </div>
+    }
+}
+
+/// A tap on the panel: the first (which choice), the second, or cancel.
+#[derive(Clone, Copy)]
+enum Tap {
+    Ask(u32),
+    Do(u32),
+    Cancel,
+}
+
+/// `text` with its `{n}` and `{size}` filled in from `freed`.
+fn said(state: AppState, text: Text, freed: Freed) -> String {
+    state
+        .t(text)
+        .replace("{n}", &freed.photos.to_string())
+        .replace("{size}", &human_bytes(freed.bytes as f64))
 }
 
 fn human_bytes(bytes: f64) -> String {

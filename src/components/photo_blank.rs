@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::voice_button::VoiceButton;
-use crate::components::{error_at, on};
+use crate::components::{dynamic, error_at, on, Shown};
 use crate::state::AppState;
 use crate::store::{LocalPhoto, Upload};
 use crate::words;
@@ -97,7 +97,14 @@ fn Thumb(photo: LocalPhoto, readonly: bool) -> impl IntoView {
     let photo_id: PhotoId = photo.id;
     // A clip has no thumbnail: it plays from its own bytes.
     let thumb = Media::of(&photo.mime).is_none_or(|m| m == Media::Photo);
+    // A delivered photo's original may have been deleted to free space
+    // (`store::prune`): say so where it was, rather than a broken player.
+    let pruned = RwSignal::new(false);
+    let delivered = photo.upload == Upload::Done;
     leptos::task::spawn_local(async move {
+        if delivered && matches!(state.store().photo_blob(photo_id, false).await, Ok(None)) {
+            pruned.set(true);
+        }
         if let Ok(Some(blob)) = state.store().photo_blob(photo_id, thumb).await {
             url.set(web_sys::Url::create_object_url_with_blob(&blob).ok());
         }
@@ -118,20 +125,29 @@ fn Thumb(photo: LocalPhoto, readonly: bool) -> impl IntoView {
         Upload::Waiting { offset, .. } if *offset > 0 => format!("{}%", offset * 100 / photo.size.max(1)),
         _ => String::new(),
     };
-    let preview = match Media::of(&photo.mime) {
-        Some(Media::Video) => view! {
-            <video src=move || url.get() controls preload="metadata" width="160" aria-label=state.tr(words::VIDEO) data-testid="photo-video"></video>
+    let media = Media::of(&photo.mime);
+    // A clip has nothing left to play once pruned; a photo keeps its thumbnail.
+    let draw = move || {
+        match media {
+            // `thumb` first: a photo's preview need not follow `pruned`.
+            _ if !thumb && pruned.get() => ().into_any(),
+            Some(Media::Video) => view! {
+                <video src=move || url.get() controls preload="metadata" width="160" aria-label=state.tr(words::VIDEO) data-testid="photo-video"></video>
+            }
+            .into_any(),
+            Some(Media::Voice) => view! {
+                <audio src=move || url.get() controls preload="metadata" aria-label=state.tr(words::VOICE) data-testid="photo-voice"></audio>
+            }
+            .into_any(),
+            _ => view! { <img src=move || url.get() alt=state.tr(words::PHOTO) width="96" height="96"/> }.into_any(),
         }
-        .into_any(),
-        Some(Media::Voice) => view! {
-            <audio src=move || url.get() controls preload="metadata" aria-label=state.tr(words::VOICE) data-testid="photo-voice"></audio>
-        }
-        .into_any(),
-        _ => view! { <img src=move || url.get() alt=state.tr(words::PHOTO) width="96" height="96"/> }.into_any(),
     };
     view! {
         <li class=format!("thumb {class}") data-testid="photo" data-state=class>
-            {preview}
+            {dynamic(draw)}
+            <Shown when=pruned>
+                <span class="pruned" data-testid="photo-pruned">{state.tr(words::PHOTO_PRUNED)}</span>
+            </Shown>
             <span class="photo-state">{state.tr(word)}" "{detail.clone()}</span>
             {(!readonly).then(|| view! {
                 <button type="button" class="remove" on:click=on(move |_| state.remove_photo(photo_id))>{state.tr(words::REMOVE)}</button>

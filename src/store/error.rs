@@ -21,7 +21,7 @@ pub enum StoreError {
 /// anything else), never the browser's English.
 fn hint(raw: &str) -> &'static str {
     if raw.contains("Quota") {
-        "手机存储空间不足。请删除不需要的草稿、照片或视频，或清理手机空间后重试；已保存的内容不会丢失。"
+        "手机存储空间不足。请回到首页，在“本机状态”中删除已送达的照片，或删除不需要的草稿、清理手机空间后重试；已保存的内容不会丢失。"
     } else if raw.contains("Blob") || raw.contains("private") || raw.contains("InvalidState") {
         "此浏览器（无痕模式或内置浏览器）不允许在本机保存。请用手机自带浏览器打开快报，并关闭无痕模式。"
     } else {

@@ -8,6 +8,7 @@ mod error;
 mod json;
 mod open;
 mod photo_record;
+mod prune;
 mod record;
 mod requests;
 mod rules;
@@ -17,6 +18,7 @@ mod session;
 pub use archive::Archived;
 pub use error::StoreError;
 pub use photo_record::{LocalPhoto, Upload};
+pub use prune::{Delivered, Freed};
 pub use record::{Author, LocalReport, Status};
 pub use schema::{
     Version, BLOBS, CLOCK_KEY, DB_NAME, DEVICE_KEY, LANG_KEY, LAST_USERNAME_KEY, META, PHOTOS, RECEIPTS, REPORTS,

@@ -11,6 +11,7 @@ mod crash;
 mod deadlines;
 mod outbox;
 mod platform_text;
+mod prune;
 mod session;
 mod store;
 mod threads;
