@@ -213,9 +213,15 @@ impl AppState {
             leptos::task::spawn_local(async move {
                 after_paint().await;
                 let store = state.store.get_value();
-                let (all, photos) = futures::join!(all_reports(&store), all_photos(&store));
-                state.reports.set(all);
-                state.photos.set(photos);
+                let (all, photos) = futures::join!(store.all(), store.photos());
+                // Should the rest fail to read, the first page stays on
+                // screen rather than an empty list.
+                if let Some(all) = log_failure(all, "list reports") {
+                    state.reports.set(all);
+                }
+                if let Some(photos) = log_failure(photos, "list photos") {
+                    state.photos.set(photos);
+                }
                 state.partial.set(0);
                 // The outbox and the let-go of settled threads read every
                 // record: never from the first page alone.
