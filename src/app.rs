@@ -23,7 +23,7 @@ pub fn App() -> impl IntoView {
         opened.set(Some(result));
     });
     dynamic(move || match opened.get() {
-        None => view! { <p class="loading">"快报 …"</p> }.into_any(),
+        None => loading(),
         Some(Err(e)) => view! {
             <main class="fatal" role="alert">
                 <p>{words::STORE_FAILED.zh}</p>
@@ -34,6 +34,11 @@ pub fn App() -> impl IntoView {
         .into_any(),
         Some(Ok(state)) => view! { <Shell state/> }.into_any(),
     })
+}
+
+/// What shows while the phone's records are read.
+fn loading() -> AnyView {
+    view! { <p class="loading">"快报 …"</p> }.into_any()
 }
 
 /// The app once its store is open.
@@ -85,6 +90,11 @@ fn Shell(
             {dynamic(move || match (logged_out.get(), state.route.get()) {
                 (true, _) => view! { <LoginPage/> }.into_any(),
                 (false, Route::Home) => view! { <HomePage/> <DevicePanel/> }.into_any(),
+                // Opened on the list, the other screens wait the moment
+                // the rest of the reports takes to read: they would read
+                // the list's first page as all there is. Read here only
+                // off the list, so the list is not drawn again.
+                (false, _) if state.partial.get() > 0 => loading(),
                 (false, Route::New) => view! { <SessionPrompt/> <NewReportPage/> }.into_any(),
                 (false, Route::Report(id)) => view! { <SessionPrompt/> <ReportPage id/> }.into_any(),
                 (false, Route::Archive) => view! { <ArchivePage/> }.into_any(),

@@ -10,13 +10,16 @@ use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
 
 use crate::drafts::{Autosaver, SaveState};
+use crate::pages::LIST_PAGE;
 use crate::photo;
 use crate::platform;
 use crate::pwa::{service_worker, storage};
 use crate::route::Route;
 use crate::session::api::{self as session_api, LoginError};
 use crate::session::{self, Standing};
-use crate::store::{Author, ClockReading, LocalPhoto, LocalReport, Status, Store, StoreError, StoredSession, LANG_KEY};
+use crate::store::{
+    Author, ClockReading, LocalPhoto, LocalReport, Partial, Status, Store, StoreError, StoredSession, LANG_KEY,
+};
 use crate::sync::{DrainSummary, Listeners, SyncEngine};
 use crate::threads;
 use crate::words;
@@ -26,8 +29,16 @@ use kuaibao_core::rules::stage::StageName;
 #[derive(Clone, Copy)]
 pub struct AppState {
     pub lang: RwSignal<Lang>,
-    /// Every report on the phone, oldest first.
+    /// Every report on the phone, oldest first; while [`AppState::partial`]
+    /// holds, those of the list's first page and every one not yet
+    /// delivered.
     pub reports: RwSignal<Vec<LocalReport>>,
+    /// While only the list's first page is read (the app opened on the
+    /// list): how many threads the phone holds, which the list counts. 0
+    /// once every report is read, a moment after the list is drawn. (A
+    /// count, not an `Option`: a signal of a type of its own would add
+    /// its own copy of the signals' code to the download.)
+    pub partial: RwSignal<u32>,
     /// Every photo record on the phone (metadata and upload progress).
     pub photos: RwSignal<Vec<LocalPhoto>>,
     /// How many records have left the phone, receipts kept
@@ -71,22 +82,32 @@ impl AppState {
     /// Loads what the phone holds and starts the background work: sync,
     /// autosave on hide, storage persistence, the service worker.
     pub async fn start(store: Store) -> AppState {
-        let reports = RwSignal::new(match store.all().await {
-            Ok(all) => all,
-            Err(e) => {
-                leptos::logging::error!("cannot list reports: {e}");
-                Vec::new()
-            }
-        });
-        let photos = RwSignal::new(match store.photos().await {
-            Ok(all) => all,
-            Err(e) => {
-                leptos::logging::error!("cannot list photos: {e}");
-                Vec::new()
-            }
-        });
-        let archived =
-            RwSignal::new(log_failure(store.archived_count().await, "count the archived reports").unwrap_or(0));
+        // What the phone holds, read at once: each read is a round trip
+        // to the browser's database, and one after another they add up
+        // (issue 19: the list's opening at 4× CPU).
+        let (reports_read, session, last_username, clock, requests, rules, archived, lang) = futures::join!(
+            first_reports(&store),
+            store.session(),
+            store.last_username(),
+            store.clock(),
+            store.requests(),
+            store.rules(),
+            store.archived_count(),
+            store.meta(LANG_KEY),
+        );
+        let (reports, photos, partial) = reports_read;
+        let partial = RwSignal::new(partial.map_or(0, |p| p.threads as u32));
+        let (reports, photos) = (RwSignal::new(reports), RwSignal::new(photos));
+        let archived = RwSignal::new(log_failure(archived, "count the archived reports").unwrap_or(0));
+        let session = RwSignal::new(log_failure(session, "read the session").flatten());
+        let last_username = RwSignal::new(log_failure(last_username, "read the username").flatten());
+        let clock = RwSignal::new(log_failure(clock, "read the clock").flatten());
+        let requests = RwSignal::new(log_failure(requests, "read the office's requests").unwrap_or_default());
+        let rules = RwSignal::new(
+            log_failure(rules, "read the deadline rules")
+                .flatten()
+                .unwrap_or_else(RuleSet::national),
+        );
         let syncing = RwSignal::new(false);
         let on_change = Box::new(move |r: &LocalReport| {
             if matches!(r.status, Status::Sending { .. }) {
@@ -94,16 +115,6 @@ impl AppState {
             }
             upsert(reports, r);
         });
-        let session = RwSignal::new(log_failure(store.session().await, "read the session").flatten());
-        let last_username = RwSignal::new(log_failure(store.last_username().await, "read the username").flatten());
-        let clock = RwSignal::new(log_failure(store.clock().await, "read the clock").flatten());
-        let requests =
-            RwSignal::new(log_failure(store.requests().await, "read the office's requests").unwrap_or_default());
-        let rules = RwSignal::new(
-            log_failure(store.rules().await, "read the deadline rules")
-                .flatten()
-                .unwrap_or_else(RuleSet::national),
-        );
         let settle = {
             let store = StoredValue::new_local(store.clone());
             move || {
@@ -154,7 +165,7 @@ impl AppState {
         };
         let engine = SyncEngine::new(store.clone(), listeners);
         let autosaver = Autosaver::new(store.clone(), Box::new(move |r| upsert(reports, r)));
-        let lang = match store.meta(LANG_KEY).await {
+        let lang = match lang {
             Ok(Some(tag)) if tag == Lang::En.tag() => Lang::En,
             _ => Lang::Zh,
         };
@@ -166,6 +177,7 @@ impl AppState {
         let state = AppState {
             lang: RwSignal::new(lang),
             reports,
+            partial,
             photos,
             archived,
             photo_note: RwSignal::new(None),
@@ -190,9 +202,32 @@ impl AppState {
         state.listen();
         // Lives as long as the page.
         gloo_timers::callback::Interval::new(1_000, move || state.now_ms.set(platform::now_ms())).forget();
-        state.engine.get_value().start();
-        // Offline too, but after the list is on screen: opening comes first.
-        gloo_timers::callback::Timeout::new(SETTLE_AFTER_START_MS, settle).forget();
+        let begin = move || {
+            state.engine.get_value().start();
+            // Offline too, but after the list is on screen: opening comes first.
+            gloo_timers::callback::Timeout::new(SETTLE_AFTER_START_MS, settle).forget();
+        };
+        if state.partial.get_untracked() == 0 {
+            begin();
+        } else {
+            leptos::task::spawn_local(async move {
+                after_paint().await;
+                let store = state.store.get_value();
+                let (all, photos) = futures::join!(store.all(), store.photos());
+                // Should the rest fail to read, the first page stays on
+                // screen rather than an empty list.
+                if let Some(all) = log_failure(all, "list reports") {
+                    state.reports.set(all);
+                }
+                if let Some(photos) = log_failure(photos, "list photos") {
+                    state.photos.set(photos);
+                }
+                state.partial.set(0);
+                // The outbox and the let-go of settled threads read every
+                // record: never from the first page alone.
+                begin();
+            });
+        }
         let supported = service_worker::register(move || state.update_ready.set(true));
         state.offline_ready.set(Some(supported));
         leptos::task::spawn_local(async move {
@@ -729,6 +764,52 @@ async fn let_go_of_settled(
     if let Some(n) = log_failure(store.archived_count().await, "count the archived reports") {
         kept.archived.set(n);
     }
+}
+
+/// The reports and photos to open with, and how the list stands: opened
+/// on the list, its first page (the newest threads are read first and the
+/// rest once the list is drawn: decoding every record first made a phone
+/// with 500 reports open in a second, issue 19); else every record.
+async fn first_reports(store: &Store) -> (Vec<LocalReport>, Vec<LocalPhoto>, Option<Partial>) {
+    if Route::current() == Route::Home {
+        if let Some(first) = log_failure(store.first_page(LIST_PAGE).await, "read the newest threads").flatten() {
+            return (first.records, first.photos, Some(first.partial));
+        }
+    }
+    let (reports, photos) = futures::join!(all_reports(store), all_photos(store));
+    (reports, photos, None)
+}
+
+/// Every report on the phone; none after logging why, for the app must
+/// start even then.
+async fn all_reports(store: &Store) -> Vec<LocalReport> {
+    log_failure(store.all().await, "list reports").unwrap_or_default()
+}
+
+/// Every photo record on the phone; none after logging why, as above.
+async fn all_photos(store: &Store) -> Vec<LocalPhoto> {
+    log_failure(store.photos().await, "list photos").unwrap_or_default()
+}
+
+/// Resolves once the screen drawn before it was called is painted: after
+/// the next animation frame, or after 100 ms where no frame comes (a page
+/// started hidden paints none).
+async fn after_paint() {
+    let frame = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(w) = web_sys::window() {
+            let _drawn_anyway_by_the_timeout = w.request_animation_frame(&resolve);
+        }
+    });
+    let fallback = js_sys::Promise::new(&mut |resolve, _| {
+        gloo_timers::callback::Timeout::new(100, move || {
+            let _resolving_a_promise_cannot_fail = resolve.call0(&JsValue::NULL);
+        })
+        .forget();
+    });
+    let _either_way =
+        wasm_bindgen_futures::JsFuture::from(js_sys::Promise::race(&js_sys::Array::of2(&frame, &fallback))).await;
+    // The frame's callbacks run before its paint: one more turn after it.
+    gloo_timers::future::TimeoutFuture::new(0).await;
 }
 
 /// The value, or `None` after logging why: for reads whose failure must not

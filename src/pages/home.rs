@@ -18,8 +18,22 @@ pub fn HomePage() -> impl IntoView {
     // The newest threads first, a page at a time: a phone with hundreds of
     // reports opens as fast as one with a few.
     let shown = RwSignal::new(LIST_PAGE);
-    let page = move || all.with(|t| t.iter().take(shown.get()).cloned().collect::<Vec<_>>());
-    let hidden = move || all.with(Vec::len).saturating_sub(shown.get());
+    // While only the first page is read (`AppState::partial`), it is all
+    // the list shows: it holds the newest threads whole, and of the older
+    // ones only the records not yet delivered.
+    let page = move || {
+        let n = if state.partial.get() > 0 {
+            LIST_PAGE
+        } else {
+            shown.get()
+        };
+        all.with(|t| t.iter().take(n).cloned().collect::<Vec<_>>())
+    };
+    let count = move || match state.partial.get() {
+        0 => all.with(Vec::len),
+        threads => threads as usize,
+    };
+    let hidden = move || count().saturating_sub(shown.get());
     let tapped = RwSignal::new(false);
     view! {
         <a class="button primary big" href=Route::New.to_hash() data-testid="new-report">{state.tr(words::NEW_REPORT)}</a>
@@ -64,7 +78,7 @@ pub fn HomePage() -> impl IntoView {
 }
 
 /// Threads on the list's first page, and added by each 「显示更早的报告」.
-const LIST_PAGE: usize = 30;
+pub const LIST_PAGE: usize = 30;
 
 /// One incident or hazard on the list: what, where, its latest stage and
 /// state, and a deadline or overdue rectification when one is running.

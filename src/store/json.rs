@@ -35,3 +35,20 @@ pub fn from_js<T: DeserializeOwned>(value: &JsValue) -> Result<T, StoreError> {
         .into();
     kuaibao_core::wire::json::from_str(&text).map_err(|e| StoreError::db(e.to_string()))
 }
+
+/// The records among `values` that read; an unreadable one is reported
+/// and skipped, never allowed to hide the others.
+pub fn decoded<T: serde::de::DeserializeOwned>(
+    values: impl IntoIterator<Item = Result<JsValue, StoreError>>,
+    store: &'static str,
+) -> impl Iterator<Item = T> {
+    values
+        .into_iter()
+        .filter_map(move |value| match value.and_then(|v| from_js(&v)) {
+            Ok(r) => Some(r),
+            Err(e) => {
+                leptos::logging::warn!("skipping an unreadable record in {store}: {e}");
+                None
+            }
+        })
+}

@@ -5,6 +5,7 @@
 
 mod archive;
 mod error;
+mod first_page;
 mod json;
 mod open;
 mod photo_record;
@@ -17,12 +18,13 @@ mod session;
 
 pub use archive::Archived;
 pub use error::StoreError;
+pub use first_page::{FirstPage, Partial};
 pub use photo_record::{LocalPhoto, Upload};
 pub use prune::{Delivered, Freed};
 pub use record::{Author, LocalReport, Status};
 pub use schema::{
-    Version, BLOBS, CLOCK_KEY, DB_NAME, DEVICE_KEY, LANG_KEY, LAST_USERNAME_KEY, META, PHOTOS, RECEIPTS, REPORTS,
-    SESSION_KEY,
+    Version, BLOBS, BY_REPORT, BY_STATE, BY_THREAD, CLOCK_KEY, DB_NAME, DEVICE_KEY, LANG_KEY, LAST_USERNAME_KEY, META,
+    PHOTOS, RECEIPTS, REPORTS, SESSION_KEY,
 };
 pub use session::{ClockReading, StoredSession};
 
@@ -119,17 +121,10 @@ impl Store {
 
     /// Every record of one object store, in key order; a record that cannot
     /// be read is reported and skipped.
-    async fn read_all<T: serde::de::DeserializeOwned>(&self, store: &str) -> Result<Vec<T>, StoreError> {
+    async fn read_all<T: serde::de::DeserializeOwned>(&self, store: &'static str) -> Result<Vec<T>, StoreError> {
         let tx = self.db.transaction(store).build()?;
         let records = tx.object_store(store)?.get_all::<JsValue>().primitive()?.await?;
-        let mut out = Vec::new();
-        for record in records {
-            match record.map_err(StoreError::from).and_then(|value| json::from_js(&value)) {
-                Ok(r) => out.push(r),
-                Err(e) => leptos::logging::warn!("skipping an unreadable record in {store}: {e}"),
-            }
-        }
-        Ok(out)
+        Ok(json::decoded(records.map(|r| r.map_err(StoreError::from)), store).collect())
     }
 
     /// Stores a new photo: its record, its bytes and its thumbnail, in one

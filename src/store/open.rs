@@ -62,7 +62,10 @@ async fn upgrade(factory: &IdbFactory, name: &str) -> Result<(), StoreError> {
     let in_upgrade = request.clone();
     // An error thrown here aborts the upgrade, and the open fails with it.
     let on_upgrade = Closure::once(move |_: web_sys::Event| -> Result<(), JsValue> {
-        schema::upgrade(&in_upgrade.result()?.unchecked_into::<IdbDatabase>())
+        let tx = in_upgrade
+            .transaction()
+            .ok_or_else(|| JsValue::from_str("an upgrade without its transaction"))?;
+        schema::upgrade(&in_upgrade.result()?.unchecked_into::<IdbDatabase>(), &tx)
     });
     request.set_onupgradeneeded(Some(on_upgrade.as_ref().unchecked_ref()));
     let opened = finished(&request).await;
@@ -73,22 +76,26 @@ async fn upgrade(factory: &IdbFactory, name: &str) -> Result<(), StoreError> {
 }
 
 /// Waits for an IndexedDB request to succeed, giving its result, or to
-/// fail, giving its error.
-async fn finished(request: &IdbRequest) -> Result<JsValue, JsValue> {
+/// fail, giving its error. It listens from the call on, not from the first
+/// poll: requests made in a row and waited for in turn miss no event.
+pub(super) fn finished(request: &IdbRequest) -> impl std::future::Future<Output = Result<JsValue, JsValue>> {
     let done = Promise::new(&mut |resolve, reject| {
         request.set_onsuccess(Some(&resolve));
         request.set_onerror(Some(&reject));
     });
-    let outcome = JsFuture::from(done).await;
-    request.set_onsuccess(None);
-    request.set_onerror(None);
-    match outcome {
-        Ok(_) => request.result(),
-        Err(_) => Err(request
-            .error()
-            .ok()
-            .flatten()
-            .map_or_else(|| JsValue::from_str("the request failed"), JsValue::from)),
+    let request = request.clone();
+    async move {
+        let outcome = JsFuture::from(done).await;
+        request.set_onsuccess(None);
+        request.set_onerror(None);
+        match outcome {
+            Ok(_) => request.result(),
+            Err(_) => Err(request
+                .error()
+                .ok()
+                .flatten()
+                .map_or_else(|| JsValue::from_str("the request failed"), JsValue::from)),
+        }
     }
 }
 

@@ -3,7 +3,7 @@
 //! store it lacks in one upgrade and keeps its data.
 
 use wasm_bindgen::JsValue;
-use web_sys::{IdbDatabase, IdbObjectStoreParameters};
+use web_sys::{IdbDatabase, IdbObjectStoreParameters, IdbTransaction};
 
 /// The database's name on the phone.
 pub const DB_NAME: &str = "kuaibao";
@@ -23,6 +23,20 @@ pub const BLOBS: &str = "blobs";
 /// What is kept of records that left the phone (see `super::archive`).
 /// Key: the report id (in-line at `id`). Value: [`super::Archived`].
 pub const RECEIPTS: &str = "receipts";
+
+/// The index of [`REPORTS`] by `thread`: every record but a thread's first
+/// (a first record's `thread` is null, which IndexedDB does not index).
+/// Key: the thread id; with the records' own keys it says which records
+/// begin threads, without reading a record.
+pub const BY_THREAD: &str = "thread";
+
+/// The index of [`REPORTS`] by `status.state` (`draft`, `waiting`, …): the
+/// records not yet delivered, read without the others.
+pub const BY_STATE: &str = "state";
+
+/// The index of [`PHOTOS`] by `report_id`: the photos of the list's first
+/// page, read without the others.
+pub const BY_REPORT: &str = "report_id";
 
 /// Small settings of this device. Key: a setting's name (such as
 /// [`LANG_KEY`]); value: a string.
@@ -61,10 +75,14 @@ pub enum Version {
     V2 = 2,
     /// Finished threads leave the list: `receipts`.
     V3 = 3,
+    /// The list opens with its first page: [`BY_THREAD`] and [`BY_STATE`]
+    /// on `reports`, [`BY_REPORT`] on `photos` (the browser builds them
+    /// from the records there).
+    V4 = 4,
 }
 
 impl Version {
-    pub const CURRENT: Version = Version::V3;
+    pub const CURRENT: Version = Version::V4;
 }
 
 /// Every object store of [`Version::CURRENT`], with its in-line key path
@@ -78,10 +96,21 @@ pub const STORES: [(&str, Option<&str>); 5] = [
     (RECEIPTS, Some("id")),
 ];
 
-/// Brings a database in its upgrade transaction to [`Version::CURRENT`]:
-/// makes each store it lacks, whatever version it was at, and leaves the
-/// others and their records as they are.
-pub fn upgrade(db: &IdbDatabase) -> Result<(), JsValue> {
+/// Every index of [`Version::CURRENT`]: its store, its name and its key
+/// path. Like stores, indexes are only ever added.
+pub const INDEXES: [(&str, &str, &str); 3] = [
+    (REPORTS, BY_THREAD, "thread"),
+    (REPORTS, BY_STATE, "status.state"),
+    (PHOTOS, BY_REPORT, "report_id"),
+];
+
+/// Brings a database in its upgrade transaction `tx` to
+/// [`Version::CURRENT`]: makes each store and index it lacks, whatever
+/// version it was at, and leaves the others and their records as they are.
+/// An index made on a store with records is filled from them by the
+/// browser, in this same transaction: a phone upgraded with reports on it
+/// has them all in its indexes.
+pub fn upgrade(db: &IdbDatabase, tx: &IdbTransaction) -> Result<(), JsValue> {
     let existing = db.object_store_names();
     for (name, key_path) in STORES {
         if !existing.contains(name) {
@@ -90,6 +119,12 @@ pub fn upgrade(db: &IdbDatabase) -> Result<(), JsValue> {
                 options.set_key_path(&JsValue::from_str(path));
             }
             db.create_object_store_with_optional_parameters(name, &options)?;
+        }
+    }
+    for (store, name, key_path) in INDEXES {
+        let store = tx.object_store(store)?;
+        if !store.index_names().contains(name) {
+            store.create_index_with_str(name, key_path)?;
         }
     }
     Ok(())

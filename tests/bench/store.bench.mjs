@@ -7,11 +7,15 @@
 // (「显示更早的报告，还有 N」); and the JS heap (after a GC) and the wasm
 // memory once the list is shown.
 
+import { writeFile } from 'node:fs/promises';
 import { bench, startServer, openPhone, openApp, home, form, fillHazard, photoJpeg, phoneRecords, throttle, median } from './lib.mjs';
 
 const INCIDENTS = 400;
 const HAZARDS = 100;
 const RUNS = 3;
+// --profile FILE: a CPU profile of the last reload (the profiler slows it),
+// to open in DevTools' Performance panel.
+const PROFILE = process.argv.includes('--profile') ? process.argv[process.argv.indexOf('--profile') + 1] : null;
 
 // The list shows this many threads, then a button that counts the rest.
 const LIST_PAGE = 30;
@@ -123,8 +127,14 @@ await bench('store', async (figures, defer) => {
   let mem = null;
   for (let i = 0; i < RUNS; i++) {
     const c = await throttle(page, { cpu: 4 });
+    const profiling = PROFILE && i === RUNS - 1;
+    if (profiling) {
+      await c.send('Profiler.enable');
+      await c.send('Profiler.start');
+    }
     await page.reload({ waitUntil: 'commit' });
     await page.waitForFunction(() => window.__listed !== undefined, null, { timeout: 60_000, polling: 200 });
+    if (profiling) await writeFile(PROFILE, JSON.stringify((await c.send('Profiler.stop')).profile));
     const ms = await page.evaluate(() => window.__listed);
     times.push(ms);
     mem = await memory(page, c);
