@@ -7,14 +7,12 @@ use indexed_db_futures::database::Database;
 use indexed_db_futures::prelude::*;
 use indexed_db_futures::transaction::TransactionMode;
 use kuaibao::platform;
-use kuaibao::store::{
-    FirstPage, LocalPhoto, LocalReport, Status, Store, Upload, BLOBS, META, PHOTOS, RECEIPTS, REPORTS,
-};
+use kuaibao::store::{FirstPage, LocalPhoto, LocalReport, Status, Store, BLOBS, META, PHOTOS, RECEIPTS, REPORTS};
 use kuaibao::threads::{threads, Thread};
 use kuaibao_core::{ReportId, Stage};
 use wasm_bindgen_test::wasm_bindgen_test;
 
-use crate::{fresh_store, report, waiting};
+use crate::{delivered, fresh_store, photo_record, report, waiting};
 
 /// The id of a record written `minute` minutes into a day: the records of
 /// a test sort as it numbers them.
@@ -32,35 +30,6 @@ fn record(minute: u64, thread: Option<u64>, status: Status) -> LocalReport {
         r.stage = Stage::FollowUp { n: 1 };
     }
     r
-}
-
-fn delivered(seq: i64) -> Status {
-    Status::Delivered {
-        written_at: platform::now_local(),
-        receipt: kuaibao_core::wire::protocol::Receipt {
-            id: platform::new_report_id(),
-            seq,
-            received_at: chrono::Utc::now(),
-            clock_offset_ms: None,
-            via_sms: false,
-        },
-    }
-}
-
-fn photo(report: ReportId) -> LocalPhoto {
-    LocalPhoto {
-        id: platform::new_photo_id(),
-        report_id: report,
-        blank: "photos".into(),
-        sha256: "0".repeat(64),
-        size: 1,
-        mime: "image/jpeg".into(),
-        taken_at: None,
-        lat: None,
-        lon: None,
-        created_ms: 0.0,
-        upload: Upload::fresh(),
-    }
 }
 
 /// A phone's records: six threads, begun at minutes 1 to 7. Thread 1 has a
@@ -81,7 +50,7 @@ fn phone() -> Vec<LocalReport> {
 
 /// The photos of the phone: of records 2, 3 and 7.
 fn phone_photos() -> Vec<LocalPhoto> {
-    [2, 3, 7].into_iter().map(|m| photo(id(m))).collect()
+    [2, 3, 7].into_iter().map(|m| photo_record(id(m), 1)).collect()
 }
 
 async fn write(store: &Store, reports: &[LocalReport], photos: &[LocalPhoto]) {

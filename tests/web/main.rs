@@ -99,24 +99,43 @@ pub fn waiting(next_try_ms: f64) -> Status {
     }
 }
 
-/// A stored photo of `size` bytes belonging to `report`.
-pub async fn stored_photo(store: &Store, report: ReportId, size: usize) -> LocalPhoto {
-    let bytes = js_sys::Uint8Array::from(vec![0xAB_u8; size].as_slice());
-    let parts = js_sys::Array::of1(&bytes);
-    let blob = web_sys::Blob::new_with_u8_array_sequence(&parts).expect("blob");
-    let record = LocalPhoto {
+/// A photo record of `size` bytes belonging to `report`, not yet sent.
+pub fn photo_record(report: ReportId, size: u64) -> LocalPhoto {
+    LocalPhoto {
         id: platform::new_photo_id(),
         report_id: report,
         blank: "photos".into(),
         sha256: "0".repeat(64),
-        size: size as u64,
+        size,
         mime: "image/jpeg".into(),
         taken_at: None,
         lat: None,
         lon: None,
         created_ms: 0.0,
         upload: Upload::fresh(),
-    };
+    }
+}
+
+/// A stored photo of `size` bytes belonging to `report`.
+pub async fn stored_photo(store: &Store, report: ReportId, size: usize) -> LocalPhoto {
+    let bytes = js_sys::Uint8Array::from(vec![0xAB_u8; size].as_slice());
+    let parts = js_sys::Array::of1(&bytes);
+    let blob = web_sys::Blob::new_with_u8_array_sequence(&parts).expect("blob");
+    let record = photo_record(report, size as u64);
     store.add_photo(&record, &blob, &blob).await.expect("add photo");
     record
+}
+
+/// A delivered record as the server's receipt `seq` left it.
+pub fn delivered(seq: i64) -> Status {
+    Status::Delivered {
+        written_at: platform::now_local(),
+        receipt: kuaibao_core::wire::protocol::Receipt {
+            id: platform::new_report_id(),
+            seq,
+            received_at: chrono::Utc::now(),
+            clock_offset_ms: None,
+            via_sms: false,
+        },
+    }
 }

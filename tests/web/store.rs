@@ -5,7 +5,7 @@ use kuaibao::platform;
 use kuaibao::store::{LocalPhoto, LocalReport, Status, Store, StoreError, Upload, Version, PHOTOS, REPORTS};
 use wasm_bindgen_test::wasm_bindgen_test;
 
-use crate::{fresh_store, report, waiting};
+use crate::{delivered, fresh_store, report, waiting};
 
 #[wasm_bindgen_test]
 async fn a_saved_draft_reads_back_identically() {
@@ -263,20 +263,6 @@ async fn photo_coordinates_read_back_exactly_through_many_rewrites() {
         draft = store.get(draft.id).await.expect("get").expect("stored");
     }
     assert_eq!(serde_json::to_string(&draft.as_report(at)).expect("encodes"), first);
-}
-
-/// A delivered record as the server's receipt `seq` left it.
-fn delivered(seq: i64) -> Status {
-    Status::Delivered {
-        written_at: platform::now_local(),
-        receipt: kuaibao_core::wire::protocol::Receipt {
-            id: platform::new_report_id(),
-            seq,
-            received_at: chrono::Utc::now(),
-            clock_offset_ms: None,
-            via_sms: false,
-        },
-    }
 }
 
 /// A finished thread leaves the phone whole: its records, their photos'
