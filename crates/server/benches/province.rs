@@ -532,7 +532,11 @@ async fn inbox(
                     thread: None,
                     templates: None,
                 };
-                db::reports::thread_heads(pool, scope, walk).await.expect("thread walk");
+                // As a page does: its areas asked, then its threads.
+                let areas = db::reports::few_areas(pool, scope).await.expect("the scope's areas");
+                db::reports::thread_heads(pool, scope, areas.as_deref(), walk)
+                    .await
+                    .expect("thread walk");
             }
         })
         .await;

@@ -627,14 +627,15 @@ pub struct ThreadWalk<'a> {
 /// stopping at `limit`; a small scope's reads each of its areas through
 /// `reports (area_id, seq)` (see [`few_areas`]). Whether an earlier record
 /// of the same thread is in scope is one look-up in
-/// `reports (thread_id, seq)`.
+/// `reports (thread_id, seq)`. `areas` is what [`few_areas`] said of
+/// `scope`, asked once by a caller that walks many pages.
 pub async fn thread_heads(
     pool: &Pool,
     scope: &Scope,
+    areas: Option<&[String]>,
     walk: ThreadWalk<'_>,
 ) -> Result<(Vec<(ReportId, i64)>, bool), StoreError> {
-    let areas = few_areas(pool, scope).await?;
-    let (sql, binds) = thread_heads_sql(scope, walk, areas.as_deref());
+    let (sql, binds) = thread_heads_sql(scope, walk, areas);
     let rows = bound(sqlx::query_as::<_, (String, i64)>(&sql), binds)
         .fetch_all(pool)
         .await?;

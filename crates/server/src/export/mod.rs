@@ -201,6 +201,8 @@ pub(crate) struct ThreadBatches {
     pool: Pool,
     rules: std::sync::Arc<RuleSet>,
     scope: reports::Scope,
+    /// The scope's areas when few (`reports::few_areas`), asked once.
+    areas: Option<Vec<String>>,
     filter: Filter,
     /// The filter's area's path; `Some(None)`: an unknown area, which keeps
     /// nothing, like an area with no reports.
@@ -217,10 +219,13 @@ impl ThreadBatches {
             Some(id) => Some(accounts::area(&state.pool, id).await?.map(|a| a.path)),
             None => None,
         };
+        let scope = caller.scope();
+        let areas = reports::few_areas(&state.pool, &scope).await?;
         Ok(ThreadBatches {
             pool: state.pool.clone(),
             rules: std::sync::Arc::clone(&state.rules),
-            scope: caller.scope(),
+            scope,
+            areas,
             filter,
             area_path,
             after: None,
@@ -241,7 +246,7 @@ impl ThreadBatches {
             thread: None,
             templates: None,
         };
-        let (heads, more) = reports::thread_heads(&self.pool, &self.scope, walk).await?;
+        let (heads, more) = reports::thread_heads(&self.pool, &self.scope, self.areas.as_deref(), walk).await?;
         self.done = !more;
         let Some(&(_, last)) = heads.last() else {
             return Ok(None);

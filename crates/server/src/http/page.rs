@@ -85,6 +85,7 @@ pub async fn thread_page(
     keep: impl Fn(&Line) -> bool,
 ) -> Result<(Vec<Line>, Option<i64>), AppError> {
     let limit = page.limit as usize;
+    let areas = reports::few_areas(&state.pool, scope).await?;
     let mut out = Vec::new();
     let mut after = page.after;
     let mut read = 0;
@@ -98,7 +99,7 @@ pub async fn thread_page(
             newest_first: true,
             ..walk
         };
-        let (heads, more) = reports::thread_heads(&state.pool, scope, batch).await?;
+        let (heads, more) = reports::thread_heads(&state.pool, scope, areas.as_deref(), batch).await?;
         let Some(&(_, last)) = heads.last() else {
             return Ok((out, None));
         };
