@@ -30,41 +30,22 @@
   }
 
   // A JPEG's pixel size from its frame header (SOF0–SOF15 but DHT, JPG
-  // and DAC) and its EXIF orientation (1 when it has none), read from its
-  // first 256 kB; null for anything else.
-  async function jpegInfo(file) {
+  // and DAC), read from its first 256 kB; null for anything else.
+  async function jpegSize(file) {
     const b = new Uint8Array(await file.slice(0, 262144).arrayBuffer());
     if (b[0] !== 0xff || b[1] !== 0xd8) return null;
-    let orientation = 1;
     let i = 2;
     while (i + 9 < b.length) {
       if (b[i] !== 0xff) return null;
       const marker = b[i + 1];
       if (marker === 0xff) { i += 1; continue; }
       const length = (b[i + 2] << 8) | b[i + 3];
-      if (marker === 0xe1) orientation = exifOrientation(b.subarray(i + 4, i + 2 + length)) || orientation;
       if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
-        return { height: (b[i + 5] << 8) | b[i + 6], width: (b[i + 7] << 8) | b[i + 8], orientation };
+        return { height: (b[i + 5] << 8) | b[i + 6], width: (b[i + 7] << 8) | b[i + 8] };
       }
       i += 2 + length;
     }
     return null;
-  }
-
-  // Tag 0x0112 of IFD0 of an APP1 segment's body ("Exif\0\0", then TIFF);
-  // 0 when it is not there.
-  function exifOrientation(s) {
-    if (s.length < 14 || s[0] !== 0x45 || s[1] !== 0x78 || s[2] !== 0x69 || s[3] !== 0x66) return 0;
-    const t = 6;
-    const little = s[t] === 0x49;
-    const u16 = (o) => (o + 1 < s.length ? (little ? s[o] | (s[o + 1] << 8) : (s[o] << 8) | s[o + 1]) : 0);
-    const u32 = (o) => u16(little ? o + 2 : o) * 65536 + u16(little ? o : o + 2);
-    const ifd = t + u32(t + 4);
-    for (let n = 0, count = u16(ifd); n < count; n++) {
-      const entry = ifd + 2 + n * 12;
-      if (u16(entry) === 0x0112) return u16(entry + 8);
-    }
-    return 0;
   }
 
   // Pictures above this many pixels (a 64 MB bitmap) are decoded scaled
@@ -79,14 +60,14 @@
   // Chromium, where createImageBitmap's resize options decode whole, then
   // scale). Twice the needed size is asked for, so the decoded picture is
   // never smaller than the stored photo. The decoder turns the photo
-  // upright by its EXIF orientation; that it did is checked where it can
-  // be seen (a quarter turn swaps the sides), and any other orientation,
-  // or an engine without ImageDecoder, goes the way below. null: not
-  // decoded here.
-  async function decodeScaled(file, size, maxEdge) {
+  // upright by its EXIF orientation (`orientation`, as the app read it);
+  // that it did is checked where it can be seen (a quarter turn swaps the
+  // sides), and any other orientation, or an engine without ImageDecoder,
+  // goes the way below. null: not decoded here.
+  async function decodeScaled(file, size, maxEdge, orientation) {
     if (typeof ImageDecoder === 'undefined') return null;
-    const turned = size.orientation === 6 || size.orientation === 8;
-    if (size.orientation !== 1 && !turned) return null;
+    const turned = orientation === 6 || orientation === 8;
+    if (orientation !== 1 && !turned) return null;
     const scale = Math.min(1, (2 * maxEdge) / Math.max(size.width, size.height));
     let decoder = null;
     let frame = null;
@@ -117,14 +98,14 @@
   // lets go of the full bitmap at once. Only the width is given, so the
   // aspect ratio is kept whether the browser resizes before or after
   // turning the photo upright; the longest edge does not depend on the turn.
-  async function decode(file, maxEdge) {
+  async function decode(file, maxEdge, orientation) {
     // 'from-image' applies the EXIF orientation, so portrait photos stay
     // upright once the EXIF is gone.
     const upright = { imageOrientation: 'from-image' };
-    const size = await jpegInfo(file).catch(() => null);
+    const size = await jpegSize(file).catch(() => null);
     const big = size && size.width * size.height > DECODE_WHOLE_MAX_PIXELS;
     if (!big) return createImageBitmap(file, upright);
-    const scaled = await decodeScaled(file, size, maxEdge);
+    const scaled = await decodeScaled(file, size, maxEdge, orientation);
     if (scaled) return scaled;
     const scale = maxEdge / Math.max(size.width, size.height);
     try {
@@ -135,8 +116,8 @@
     }
   }
 
-  scope.kuaibaoShrink = async function (file, maxEdge, quality, thumbEdge) {
-    const bitmap = await decode(file, maxEdge);
+  scope.kuaibaoShrink = async function (file, maxEdge, quality, thumbEdge, orientation) {
+    const bitmap = await decode(file, maxEdge, orientation);
     try {
       const photo = await encode(bitmap, maxEdge, quality);
       const thumb = await encode(bitmap, thumbEdge, 0.7);

@@ -7,9 +7,9 @@
 importScripts('/photo-shrink.js');
 
 self.onmessage = async (event) => {
-  const { id, file, maxEdge, quality, thumbEdge } = event.data;
+  const { id, file, maxEdge, quality, thumbEdge, orientation } = event.data;
   try {
-    const result = await self.kuaibaoShrink(file, maxEdge, quality, thumbEdge);
+    const result = await self.kuaibaoShrink(file, maxEdge, quality, thumbEdge, orientation);
     self.postMessage({ id, ok: true, ...result });
   } catch (error) {
     self.postMessage({ id, ok: false, error: String(error && error.message ? error.message : error) });

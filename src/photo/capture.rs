@@ -20,6 +20,7 @@ extern "C" {
         max_edge: u32,
         quality: f64,
         thumb_edge: u32,
+        orientation: u16,
     ) -> Result<JsValue, JsValue>;
 
     #[wasm_bindgen(js_name = sha256Hex, catch)]
@@ -129,9 +130,18 @@ impl Prepared {
 pub async fn prepare(file: &web_sys::Blob) -> Result<Prepared, PhotoError> {
     let head = head_bytes(file, EXIF_WINDOW).await.map_err(js_error)?;
     let facts = exif::read(&head);
-    let shrunk = shrink_photo(file, photo::MAX_EDGE_PX, photo::JPEG_QUALITY, photo::THUMB_EDGE_PX)
-        .await
-        .map_err(js_error)?;
+    // The orientation read here tells the worker's scaled decoder which
+    // way the picture stands (1: as stored).
+    let orientation = facts.orientation.unwrap_or(1);
+    let shrunk = shrink_photo(
+        file,
+        photo::MAX_EDGE_PX,
+        photo::JPEG_QUALITY,
+        photo::THUMB_EDGE_PX,
+        orientation,
+    )
+    .await
+    .map_err(js_error)?;
     let blob_at = |key: &str| -> Result<web_sys::Blob, PhotoError> {
         Reflect::get(&shrunk, &key.into())
             .map_err(js_error)?

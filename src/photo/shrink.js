@@ -38,16 +38,18 @@ function loadScript(src) {
   });
 }
 
-export async function shrinkPhoto(file, maxEdge, quality, thumbEdge) {
+// `orientation`: the photo's EXIF orientation as the app read it (1 when
+// it has none).
+export async function shrinkPhoto(file, maxEdge, quality, thumbEdge, orientation) {
   if (workerUsable()) {
     const id = nextId++;
     return new Promise((resolve, reject) => {
       pending.set(id, { resolve, reject });
-      getWorker().postMessage({ id, file, maxEdge, quality, thumbEdge });
+      getWorker().postMessage({ id, file, maxEdge, quality, thumbEdge, orientation });
     });
   }
   if (!self.kuaibaoShrink) await loadScript('/photo-shrink.js');
-  return self.kuaibaoShrink(file, maxEdge, quality, thumbEdge);
+  return self.kuaibaoShrink(file, maxEdge, quality, thumbEdge, orientation);
 }
 
 // SHA-256 of a Blob's bytes, as lowercase hex: the photo never has to be
