@@ -13,6 +13,11 @@ use kuaibao_server::startup;
 use tracing::level_filters::LevelFilter;
 use tracing_subscriber::EnvFilter;
 
+// mimalloc rather than glibc's malloc: under ingest load the server spent
+// a sixth of its CPU in glibc's free lists (measured with `perf`, issue 19).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     // Logs go to stderr: stdout carries only the "listening" line.

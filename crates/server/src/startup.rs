@@ -121,7 +121,7 @@ pub async fn build(config: &Config) -> Result<Server, StartError> {
     // others' changes through it. SQLite is one process.
     let relay = match config.database_url() {
         url if db::Backend::of_url(&url) == Some(db::Backend::Postgres) => {
-            let (relay, tasks) = crate::http::relay::start(pool.clone(), url, changes.clone());
+            let (relay, tasks) = crate::http::relay::start(url, changes.clone());
             changes.relay_to(relay);
             Some(tasks)
         }

@@ -396,6 +396,9 @@ pub async fn store_path(url: &str, token: &str) -> f64 {
 
 pub struct Result1 {
     pub http: Http,
+    /// PostgreSQL only: live changes the server could not relay to other
+    /// replicas during the load (its `kuaibao_relay_dropped_total`).
+    pub relay_dropped: Option<f64>,
     pub raw: f64,
     pub store: f64,
 }
@@ -409,19 +412,46 @@ pub async fn run_one(bin: &Path, database_url: Option<String>) -> Result1 {
 /// [`run_one`] on a database already made (the province bench's): `env`
 /// has the bench reporter ([`Env::add_reporter`]).
 pub async fn run_on(env: &Env) -> Result1 {
-    let mut server = env.start().await;
+    let mut server = env.start_with(&[("KUAIBAO_METRICS_TOKEN", METRICS_TOKEN)]).await;
     let pid = server.id().expect("server pid");
     let http = http_load(env, pid).await;
+    let relay_dropped = metric(&env.base(), "kuaibao_relay_dropped_total").await;
     let _ = server.kill().await;
     let _ = server.wait().await;
     let raw = raw_insert(&env.url()).await;
     let store = store_path(&env.url(), &http.token).await;
-    Result1 { http, raw, store }
+    Result1 {
+        http,
+        relay_dropped,
+        raw,
+        store,
+    }
+}
+
+/// The scraper's secret the bench starts its server with.
+const METRICS_TOKEN: &str = "bench-metrics-token-0123456789abcdef";
+
+/// One unlabelled sample of the server's `/api/metrics`, if it has it.
+async fn metric(base: &str, name: &str) -> Option<f64> {
+    let text = Client::new()
+        .get(format!("{base}/api/metrics"))
+        .bearer_auth(METRICS_TOKEN)
+        .send()
+        .await
+        .ok()?
+        .text()
+        .await
+        .ok()?;
+    text.lines()
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.trim().parse().ok())
 }
 
 pub fn figures(key: &str, name: &str, note: &str, r: &Result1) -> Vec<Value> {
     let ratio = r.http.reports_per_s / r.raw;
-    vec![
+    let relay = r.relay_dropped.map(|dropped| {
+        json!({"id": format!("ingest.{key}.relay_dropped"), "label": format!("Live changes not relayed to other replicas during the load, {name}"), "value": dropped, "unit": "changes", "budget": {"max": 0}})
+    });
+    let mut out = vec![
         json!({"id": format!("ingest.{key}.reports_per_s"), "label": format!("HTTP ingest, {CLIENTS} clients, {name}{note}"), "value": r.http.reports_per_s, "unit": "reports/s", "budget": null}),
         json!({"id": format!("ingest.{key}.p50_ms"), "label": format!("HTTP ingest latency p50, {CLIENTS} clients, {name}"), "value": r.http.p50_ms, "unit": "ms", "budget": null}),
         json!({"id": format!("ingest.{key}.p99_ms"), "label": format!("HTTP ingest latency p99, {CLIENTS} clients, {name}"), "value": r.http.p99_ms, "unit": "ms", "budget": null}),
@@ -435,7 +465,9 @@ pub fn figures(key: &str, name: &str, note: &str, r: &Result1) -> Vec<Value> {
         json!({"id": format!("ingest.{key}.rss_mean_mb"), "label": format!("Server RSS mean under ingest load, {name}"), "value": r.http.rss_mean_mb, "unit": "MB", "budget": null}),
         json!({"id": format!("ingest.{key}.rss_started_mb"), "label": format!("Server RSS just after start, before the 100 logins, {name}"), "value": r.http.rss_started_mb, "unit": "MB", "budget": null}),
         json!({"id": format!("ingest.{key}.rss_idle_mb"), "label": format!("Server RSS after the 100 logins (argon2), before the load, {name}"), "value": r.http.rss_idle_mb, "unit": "MB", "budget": null}),
-    ]
+    ];
+    out.extend(relay);
+    out
 }
 
 pub fn summary(name: &str, r: &Result1) {
@@ -459,4 +491,8 @@ pub fn summary(name: &str, r: &Result1) {
         r.http.server_cpu_s * 1000.0 / r.http.sent.max(1) as f64,
         r.http.client_cpu_s * 1000.0 / r.http.sent.max(1) as f64,
     );
+    if let Some(dropped) = r.relay_dropped {
+        let verdict = if dropped == 0.0 { "pass" } else { "FAIL" };
+        println!("{name}: live changes not relayed to other replicas: {dropped} (budget 0: {verdict})");
+    }
 }

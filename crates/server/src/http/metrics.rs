@@ -14,6 +14,7 @@
 //! | `kuaibao_password_checks_waiting`, `…_running`, `kuaibao_password_check_queue_capacity` | gauge | logins and their password checks |
 //! | `kuaibao_office_streams`, `kuaibao_office_events_queued` | gauge | the duty office's live streams and the changes not yet read by all |
 //! | `kuaibao_relay_queued` | gauge | PostgreSQL only: changes waiting to be relayed to the other replicas |
+//! | `kuaibao_relay_dropped_total` | counter | PostgreSQL only: changes not relayed because that queue was full |
 //! | `kuaibao_tus_uploads_appending` | gauge | photo uploads with a `PATCH` being written |
 //! | `process_start_time_seconds` | gauge | when the server started, Unix seconds |
 //!
@@ -32,7 +33,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use prometheus_client::collector::Collector;
 use prometheus_client::encoding::{DescriptorEncoder, EncodeLabelSet, EncodeMetric};
-use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::counter::{ConstCounter, Counter};
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::ConstGauge;
 use prometheus_client::metrics::histogram::Histogram;
@@ -260,7 +261,17 @@ impl Collector for Gauges {
                 .started()
                 .duration_since(UNIX_EPOCH)
                 .map_or(0.0, |d| d.as_secs_f64()),
-        )
+        )?;
+        if let Some(dropped) = changes.relay_dropped() {
+            let counter = ConstCounter::new(dropped);
+            counter.encode(encoder.encode_descriptor(
+                "kuaibao_relay_dropped",
+                "Live changes not relayed to the other replicas because the relay's queue was full",
+                None,
+                counter.metric_type(),
+            )?)?;
+        }
+        Ok(())
     }
 }
 

@@ -183,6 +183,12 @@ impl Changes {
         self.relay.get().map(super::relay::Relay::queued)
     }
 
+    /// On PostgreSQL, changes dropped since the start because the relay's
+    /// queue was full; `None` on SQLite.
+    pub fn relay_dropped(&self) -> Option<u64> {
+        self.relay.get().map(super::relay::Relay::dropped)
+    }
+
     #[cfg(test)]
     pub(super) fn subscribe_for_test(&self) -> broadcast::Receiver<Published> {
         self.sender.subscribe()

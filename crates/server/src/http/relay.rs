@@ -12,23 +12,27 @@
 //! queued, many changes in one notification. A replica ignores its own
 //! notifications by their `origin`. SQLite is one process: no relay.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use kuaibao_core::desk::office::ChangeKind;
 use kuaibao_core::ReportId;
 use serde::{Deserialize, Serialize};
-use sqlx::postgres::PgListener;
+use sqlx::postgres::{PgConnection, PgListener};
+use sqlx::Connection;
 use tokio::sync::mpsc;
 use uuid::Uuid;
 
 use super::office::Changes;
-use crate::db::Pool;
 
 /// The notification channel.
 pub const CHANNEL: &str = "kuaibao_changes";
 
 /// Changes waiting to be notified; more are dropped (see the module doc).
 const QUEUE: usize = 4096;
+/// Changes taken from the queue for one round of notifications.
+const BATCH: usize = 1024;
 /// PostgreSQL's payload limit is 8000 bytes; a notification is cut below.
 const MAX_PAYLOAD: usize = 7000;
 /// How long the listener waits before connecting again after losing its
@@ -54,6 +58,8 @@ struct Notification {
 #[derive(Debug, Clone)]
 pub struct Relay {
     queue: mpsc::Sender<Relayed>,
+    /// Changes dropped because the queue was full, since the start.
+    dropped: Arc<AtomicU64>,
 }
 
 impl Relay {
@@ -62,10 +68,20 @@ impl Relay {
         self.queue.max_capacity() - self.queue.capacity()
     }
 
+    /// Changes dropped because the queue was full, since the start.
+    pub fn dropped(&self) -> u64 {
+        self.dropped.load(Ordering::Relaxed)
+    }
+
     /// Queues `change` for the other replicas.
     pub fn send(&self, change: Relayed) {
         if let Err(e) = self.queue.try_send(change) {
-            tracing::warn!("a live change was not relayed to the other replicas: {e}");
+            // Logged at the 1st, 2nd, 4th, 8th … drop: a queue that stays
+            // full under load must not add a log line to every request.
+            let n = self.dropped.fetch_add(1, Ordering::Relaxed) + 1;
+            if n.is_power_of_two() {
+                tracing::warn!("{n} live change(s) not relayed to the other replicas so far: {e}");
+            }
         }
     }
 }
@@ -86,59 +102,87 @@ impl Tasks {
 /// Starts relaying `changes` through the PostgreSQL database at `url`
 /// (which `pool` is on): returns the sending side for `changes` to hold,
 /// and the tasks.
-pub fn start(pool: Pool, url: String, changes: Changes) -> (Relay, Tasks) {
+pub fn start(url: String, changes: Changes) -> (Relay, Tasks) {
     let origin = Uuid::new_v4();
     let (queue, queued) = mpsc::channel(QUEUE);
-    let notifier = tokio::spawn(notify(pool, origin, queued));
+    let notifier = tokio::spawn(notify(url.clone(), origin, queued));
     let listener = tokio::spawn(listen(url, origin, changes));
-    (Relay { queue }, Tasks { notifier, listener })
+    let relay = Relay {
+        queue,
+        dropped: Arc::new(AtomicU64::new(0)),
+    };
+    (relay, Tasks { notifier, listener })
 }
 
-/// Sends what is queued, as few notifications as the payload limit allows.
-async fn notify(pool: Pool, origin: Uuid, mut queued: mpsc::Receiver<Relayed>) {
+/// Sends what is queued, as few notifications as the payload limit allows,
+/// all of a batch in one statement, on a connection of its own: through
+/// the pool it would queue behind every request of a busy replica and fall
+/// behind the changes it carries.
+async fn notify(url: String, origin: Uuid, mut queued: mpsc::Receiver<Relayed>) {
+    let mut connection: Option<PgConnection> = None;
     let mut batch = Vec::new();
-    while queued.recv_many(&mut batch, 256).await > 0 {
-        for payload in payloads(origin, std::mem::take(&mut batch)) {
-            if let Err(e) = sqlx::query("SELECT pg_notify($1, $2)")
-                .bind(CHANNEL)
-                .bind(&payload)
-                .execute(&pool)
-                .await
-            {
-                tracing::warn!("live changes not relayed to the other replicas: {e}");
+    while queued.recv_many(&mut batch, BATCH).await > 0 {
+        let payloads = payloads(origin, std::mem::take(&mut batch));
+        if connection.is_none() {
+            match PgConnection::connect(&url).await {
+                Ok(c) => connection = Some(c),
+                Err(e) => {
+                    tracing::warn!("live changes not relayed to the other replicas (cannot connect): {e}");
+                    tokio::time::sleep(RECONNECT_AFTER).await;
+                    continue;
+                }
             }
+        }
+        let Some(c) = connection.as_mut() else { continue };
+        // `unnest` keeps the array's order, and so the notifications'.
+        if let Err(e) = sqlx::query("SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p")
+            .bind(CHANNEL)
+            .bind(&payloads)
+            .execute(&mut *c)
+            .await
+        {
+            tracing::warn!("live changes not relayed to the other replicas: {e}");
+            connection = None;
         }
     }
 }
 
 /// `changes` as notification payloads of at most [`MAX_PAYLOAD`] bytes (a
 /// single change too large for one, with hundreds of areas, is dropped).
+/// Each change is encoded once and the payloads are put together from
+/// those pieces: the notifier must keep up with the busiest ingest, and
+/// re-encoding a growing batch per change made it quadratic (it fell behind
+/// at 4,000 reports a second and dropped changes).
 fn payloads(origin: Uuid, changes: Vec<Relayed>) -> Vec<String> {
+    // `{"origin":"…","changes":[` + pieces joined by `,` + `]}`, exactly as
+    // serde would write a `Notification`.
+    let head = format!("{{\"origin\":\"{origin}\",\"changes\":[");
+    const TAIL: &str = "]}";
     let mut out = Vec::new();
-    let mut current: Vec<Relayed> = Vec::new();
-    let encode = |changes: &[Relayed]| {
-        serde_json::to_string(&Notification {
-            origin,
-            changes: changes.to_vec(),
-        })
-        .unwrap_or_default()
-    };
+    let mut current = head.clone();
+    let mut in_current = 0usize;
     for change in changes {
-        current.push(change);
-        if encode(&current).len() > MAX_PAYLOAD {
-            let last = current.pop();
-            if !current.is_empty() {
-                out.push(encode(&current));
-            }
-            current = last.into_iter().collect();
-            if encode(&current).len() > MAX_PAYLOAD {
-                tracing::warn!("a live change too large to relay was dropped");
-                current.clear();
-            }
+        let Ok(piece) = serde_json::to_string(&change) else {
+            continue;
+        };
+        if head.len() + piece.len() + TAIL.len() > MAX_PAYLOAD {
+            tracing::warn!("a live change too large to relay was dropped");
+            continue;
         }
+        if current.len() + 1 + piece.len() + TAIL.len() > MAX_PAYLOAD {
+            current.push_str(TAIL);
+            out.push(std::mem::replace(&mut current, head.clone()));
+            in_current = 0;
+        }
+        if in_current > 0 {
+            current.push(',');
+        }
+        current.push_str(&piece);
+        in_current += 1;
     }
-    if !current.is_empty() {
-        out.push(encode(&current));
+    if in_current > 0 {
+        current.push_str(TAIL);
+        out.push(current);
     }
     out
 }
@@ -176,10 +220,25 @@ async fn listen(url: String, origin: Uuid, changes: Changes) {
     }
 }
 
+/// Who sent a notification: read first, so that a replica skips its own
+/// notifications (most of what it hears while it is the busy one) without
+/// building their changes.
+#[derive(Deserialize)]
+struct Origin {
+    origin: Uuid,
+}
+
 /// Publishes the changes of another replica's notification.
 fn heard(changes: &Changes, origin: Uuid, payload: &str) {
+    match serde_json::from_str::<Origin>(payload) {
+        Ok(n) if n.origin == origin => return,
+        Ok(_) => {}
+        Err(e) => {
+            tracing::warn!("an unreadable notification on {CHANNEL}: {e}");
+            return;
+        }
+    }
     match serde_json::from_str::<Notification>(payload) {
-        Ok(n) if n.origin == origin => {}
         Ok(n) => {
             for c in n.changes {
                 changes.publish_here(c.thread, c.kind, c.areas);
@@ -213,6 +272,17 @@ mod tests {
             .flat_map(|p| serde_json::from_str::<Notification>(p).expect("reads").changes)
             .collect();
         assert_eq!(back, changes, "every change, in order");
+        let one = serde_json::to_string(&Notification {
+            origin,
+            changes: changes[..1].to_vec(),
+        })
+        .expect("json");
+        assert_eq!(
+            super::payloads(origin, changes[..1].to_vec()),
+            vec![one],
+            "as serde writes it"
+        );
+        assert!(super::payloads(origin, Vec::new()).is_empty());
     }
 
     #[test]

@@ -344,6 +344,12 @@ async fn metrics_count_requests_by_route_template_in_prometheus_text() {
         dirs.database_url.is_some(),
         "the relay's queue, on PostgreSQL only"
     );
+    if dirs.database_url.is_some() {
+        assert!(text.contains("\n# TYPE kuaibao_relay_dropped_total counter\n"));
+        assert_eq!(gauge(&after, "kuaibao_relay_dropped_total"), 0.0, "nothing dropped");
+    } else {
+        assert!(!text.contains("kuaibao_relay_dropped"));
+    }
     let start_time = gauge(&after, "process_start_time_seconds");
     let since_epoch = |t: SystemTime| t.duration_since(UNIX_EPOCH).expect("after 1970").as_secs_f64();
     assert!(
