@@ -8,6 +8,7 @@ import { writeFile, mkdir, readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 export { DIST } from './dist.mjs';
 export * from '../e2e/helpers.mjs';
+import { blobFromPage } from '../e2e/helpers.mjs';
 
 /** Figures collected by a benchmark, written to --out at the end. */
 export class Figures {
@@ -234,7 +235,7 @@ export const IDB_PROBE = () => {
 /** A photo-like JPEG made by the browser: smooth gradients, shapes and mild
  *  sensor noise (unlike pure noise, it compresses like a camera picture). */
 export async function photoJpeg(page, width, height, seed = 1, quality = 0.92) {
-  const bytes = await page.evaluate(async ([w, h, seed, q]) => {
+  return blobFromPage(page, async ([w, h, seed, q]) => {
     const canvas = new OffscreenCanvas(w, h);
     const ctx = canvas.getContext('2d');
     let x = seed * 2654435761 >>> 0 || 1;
@@ -259,10 +260,6 @@ export async function photoJpeg(page, width, height, seed = 1, quality = 0.92) {
       d[i] += n; d[i + 1] += n; d[i + 2] += n;
     }
     ctx.putImageData(image, 0, 0);
-    const blob = await canvas.convertToBlob({ type: 'image/jpeg', quality: q });
-    // As base64: a 48 MP JPEG's bytes as a JSON array of numbers would
-    // take minutes to cross into Node.
-    return new Promise((resolve) => { const r = new FileReader(); r.onload = () => resolve(r.result.split(',')[1]); r.readAsDataURL(blob); });
+    return canvas.convertToBlob({ type: 'image/jpeg', quality: q });
   }, [width, height, seed, quality]);
-  return Buffer.from(bytes, 'base64');
 }

@@ -13,7 +13,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
-import { startServer, openPhone, openApp, home, form, login, noiseJpeg, phoneRecords, OFFICER } from './helpers.mjs';
+import { startServer, openPhone, openApp, home, form, login, noiseJpeg, blobFromPage, phoneRecords, OFFICER } from './helpers.mjs';
 
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const SHOTS = process.env.EVIDENCE_SCREENSHOTS;
@@ -22,7 +22,7 @@ after(async () => { for (const c of cleanup.reverse()) await c(); });
 
 /** A second of WebM video, drawn on a canvas and recorded by the page. */
 async function webmClip(page) {
-  const bytes = await page.evaluate(async () => {
+  return blobFromPage(page, async () => {
     const canvas = document.createElement('canvas');
     canvas.width = 160;
     canvas.height = 120;
@@ -40,9 +40,8 @@ async function webmClip(page) {
     clearInterval(timer);
     rec.stop();
     await stopped;
-    return Array.from(new Uint8Array(await new Blob(chunks).arrayBuffer()));
+    return new Blob(chunks);
   });
-  return Buffer.from(bytes);
 }
 
 async function serverPhotos(server, reportId) {
@@ -192,7 +191,7 @@ test('without MediaRecorder the voice button says so in Chinese, and the rest wo
  *  `seconds`, and on until it holds `atLeast` bytes (a loaded machine
  *  encodes fewer frames a second). */
 async function largeClip(page, seconds, atLeast = 3 * 1024 * 1024) {
-  const bytes = await page.evaluate(async ([ms, atLeast]) => {
+  return blobFromPage(page, async ([ms, atLeast]) => {
     const canvas = document.createElement('canvas');
     canvas.width = 1280;
     canvas.height = 720;
@@ -221,9 +220,8 @@ async function largeClip(page, seconds, atLeast = 3 * 1024 * 1024) {
     clearInterval(timer);
     rec.stop();
     await stopped;
-    return Array.from(new Uint8Array(await new Blob(chunks).arrayBuffer()));
+    return new Blob(chunks);
   }, [seconds * 1000, atLeast]);
-  return Buffer.from(bytes);
 }
 
 /** The phone's stored files (metadata), and each one's picture size. */

@@ -7,7 +7,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { startServer, startProxy, openPhone, openApp, home, form, noiseJpeg, phonePhotos, fillHazard } from './helpers.mjs';
+import { startServer, startProxy, openPhone, openApp, home, form, noiseJpeg, blobFromPage, phonePhotos, fillHazard } from './helpers.mjs';
 
 const PHONE_GPS_JPEG = new URL('../../crates/core/tests/fixtures/exif/phone_gps.jpg', import.meta.url);
 const cleanup = [];
@@ -140,13 +140,20 @@ test('uploads survive connections cut at random points: every photo once, byte-i
   await openApp(page, origin);
   await home(page).newReport('风险隐患');
   await fillHazard(page, '青石村二组河堤');
-  for (let i = 0; i < 3; i++) await attach(page, [{ name: `p${i}.jpg`, mimeType: 'image/jpeg', buffer: await noiseJpeg(page, 2000, 1500) }]);
+  for (let i = 0; i < 3; i++) await attach(page, [{ name: `p${i}.jpg`, mimeType: 'image/jpeg', buffer: await noiseJpeg(page, 2000, 1500, 0.92, 12345 + i) }]);
   const stored = await phonePhotos(page);
   const total = stored.reduce((n, p) => n + p.size, 0);
   await form(page).waitSaved();
 
   const sentBefore = proxy.stats.sent;
+  // The cuts count from here, whatever the page's own requests sent
+  // before. The phone is left 5 s to finish with the pictures just taken:
+  // a send started at once restarts the first photo from offset 0 up to
+  // four times and costs 1.35× the bytes (docs/contributors.md, "Not
+  // yet"); this test measures cuts, not that.
+  await page.waitForTimeout(5000);
   armed = true;
+  proxy.stats.since = 0;
   await form(page).submit.click();
   await sendUntilUploaded(page, 3, 150_000);
   const sent = proxy.stats.sent - sentBefore;
@@ -277,7 +284,7 @@ test('where IndexedDB refuses Blobs (WebKit\'s private sessions), a photo is kep
 /** A `width`×`height` JPEG made in the page: blue, its top-left quarter
  *  red; with an EXIF block saying `orientation` when given. */
 async function quarterJpeg(page, width, height, orientation) {
-  const b64 = await page.evaluate(async ([w, h, o]) => {
+  return blobFromPage(page, async ([w, h, o]) => {
     const c = new OffscreenCanvas(w, h);
     const x = c.getContext('2d');
     x.fillStyle = '#00f';
@@ -294,11 +301,8 @@ async function quarterJpeg(page, width, height, orientation) {
       out.set(bytes.subarray(2), 2 + exif.length);
       bytes = out;
     }
-    let s = '';
-    for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-    return btoa(s);
+    return new Blob([bytes]);
   }, [width, height, orientation ?? 0]);
-  return Buffer.from(b64, 'base64');
 }
 
 /** The stored photo `id`'s size and which of its corners are red. */

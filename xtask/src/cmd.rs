@@ -98,3 +98,39 @@ pub fn run_with_input(command: &mut Command, input: &str) -> Result<()> {
         Err(Error::CommandFailed { command: shown, status })
     }
 }
+
+/// Runs `commands` at the same time, each with its output kept in a file
+/// in `dir` and printed whole, under its label, once all have ended (so
+/// two runs' lines do not interleave); fails with the first that failed.
+/// For stages whose runs mostly wait on a server: on two cores, side by
+/// side takes little more than the longest alone.
+pub fn run_side_by_side(dir: &std::path::Path, commands: Vec<(&str, Command)>) -> Result<()> {
+    let mut running = Vec::new();
+    for (i, (label, mut command)) in commands.into_iter().enumerate() {
+        let shown = display(&command);
+        let path = dir.join(format!("side-by-side-{i}.log"));
+        let file = std::fs::File::create(&path).map_err(|e| Error::io(&path, e))?;
+        let err = file.try_clone().map_err(|e| Error::io(&path, e))?;
+        let child = command
+            .stdout(file)
+            .stderr(err)
+            .spawn()
+            .map_err(|e| spawn_error(&command.get_program().to_string_lossy(), &shown, e))?;
+        running.push((label, shown, path, child));
+    }
+    let mut first_failure = None;
+    for (label, shown, path, mut child) in running {
+        let status = child.wait().map_err(|e| Error::Setup(format!("`{shown}`: {e}")))?;
+        println!("--- {label} ---");
+        match std::fs::read(&path) {
+            Ok(out) => {
+                let _ = io::stdout().write_all(&out);
+            }
+            Err(e) => println!("(its output in {} cannot be read: {e})", path.display()),
+        }
+        if !status.success() && first_failure.is_none() {
+            first_failure = Some(Error::CommandFailed { command: shown, status });
+        }
+    }
+    first_failure.map_or(Ok(()), Err)
+}

@@ -69,8 +69,10 @@ pub fn run(root: &Path, seconds: u32) -> Result<()> {
     );
     cmd::run(cargo_fuzz(root).args(build_args(&paths)))?;
     println!("built the fuzz targets in {:.0} s", started.elapsed().as_secs_f64());
-    for target in TARGETS {
-        run_target(root, &paths, target, seconds)?;
+    // Two targets at a time: libFuzzer is one process on one core, and
+    // this machine kind has two.
+    for pair in TARGETS.chunks(2) {
+        run_targets(root, &paths, pair, seconds)?;
     }
     println!("fuzzing found nothing ({} targets, {seconds} s each)", TARGETS.len());
     Ok(())
@@ -108,29 +110,38 @@ fn seeds(root: &Path, paths: &Paths) -> Result<()> {
     )
 }
 
-fn run_target(root: &Path, paths: &Paths, target: &str, seconds: u32) -> Result<()> {
-    println!("\nfuzzing `{target}` for {seconds} s");
-    let artifacts = paths.artifacts.join(target);
-    let before = list_files(&artifacts);
-    let result = cmd::run(cargo_fuzz(root).args(run_args(paths, target, seconds)));
-    let found = new_files(&before, &list_files(&artifacts));
-    match result {
-        Ok(()) => Ok(()),
-        Err(e) => {
-            if found.is_empty() {
-                return Err(e);
-            }
-            let mut msg = format!("fuzz target `{target}` failed on:");
-            for path in &found {
-                msg.push_str(&format!("\n  {}", path.display()));
-            }
-            msg.push_str(&format!(
-                "\nrun it again with `RUSTC_BOOTSTRAP=1 cargo fuzz run --target-dir target/fuzz {target} {}`",
-                found[0].display()
-            ));
-            Err(Error::Setup(msg))
+fn run_targets(root: &Path, paths: &Paths, targets: &[&str], seconds: u32) -> Result<()> {
+    println!("\nfuzzing {} for {seconds} s", targets.join(" and "));
+    let before: Vec<_> = targets
+        .iter()
+        .map(|target| list_files(&paths.artifacts.join(target)))
+        .collect();
+    let commands = targets
+        .iter()
+        .map(|target| {
+            let mut command = cargo_fuzz(root);
+            command.args(run_args(paths, target, seconds));
+            (*target, command)
+        })
+        .collect();
+    let result = cmd::run_side_by_side(&paths.target_dir, commands);
+    let Err(e) = result else { return Ok(()) };
+    for (target, before) in targets.iter().zip(&before) {
+        let found = new_files(before, &list_files(&paths.artifacts.join(target)));
+        if found.is_empty() {
+            continue;
         }
+        let mut msg = format!("fuzz target `{target}` failed on:");
+        for path in &found {
+            msg.push_str(&format!("\n  {}", path.display()));
+        }
+        msg.push_str(&format!(
+            "\nrun it again with `RUSTC_BOOTSTRAP=1 cargo fuzz run --target-dir target/fuzz {target} {}`",
+            found[0].display()
+        ));
+        return Err(Error::Setup(msg));
     }
+    Err(e)
 }
 
 /// `cargo fuzz build`'s arguments.
