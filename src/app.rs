@@ -4,7 +4,7 @@ use kuaibao_core::account::Role;
 use kuaibao_core::Lang;
 use leptos::prelude::*;
 
-use crate::components::{dynamic, on, DevicePanel, SessionPrompt, UpdateBanner};
+use crate::components::{dynamic, on, DevicePanel, SessionPrompt, Shown, UpdateBanner};
 use crate::pages::{ArchivePage, HomePage, LoginPage, NewReportPage, ReportPage};
 use crate::route::Route;
 use crate::session::Standing;
@@ -89,7 +89,14 @@ fn Shell(
         <main>
             {dynamic(move || match (logged_out.get(), state.route.get()) {
                 (true, _) => view! { <LoginPage/> }.into_any(),
-                (false, Route::Home) => view! { <HomePage/> <DevicePanel/> }.into_any(),
+                // The device panel is under the list, out of sight: drawn
+                // once the rest of the reports is read, not in the moment
+                // the list's first page is (issue 19).
+                (false, Route::Home) => view! {
+                    <HomePage/>
+                    <Shown when=move || state.partial.get() == 0><DevicePanel/></Shown>
+                }
+                .into_any(),
                 // Opened on the list, the other screens wait the moment
                 // the rest of the reports takes to read: they would read
                 // the list's first page as all there is. Read here only

@@ -206,6 +206,12 @@ impl AppState {
             state.engine.get_value().start();
             // Offline too, but after the list is on screen: opening comes first.
             gloo_timers::callback::Timeout::new(SETTLE_AFTER_START_MS, settle).forget();
+            // What the device panel says of the phone's storage, at the
+            // bottom of the list: asked for once the list is on screen, not
+            // in the moments it takes to draw it (issue 19).
+            leptos::task::spawn_local(async move {
+                state.storage.set(storage::request_persistence().await);
+            });
         };
         if state.partial.get_untracked() == 0 {
             begin();
@@ -230,9 +236,6 @@ impl AppState {
         }
         let supported = service_worker::register(move || state.update_ready.set(true));
         state.offline_ready.set(Some(supported));
-        leptos::task::spawn_local(async move {
-            state.storage.set(storage::request_persistence().await);
-        });
         state
     }
 

@@ -82,37 +82,62 @@ pub const LIST_PAGE: usize = 30;
 
 /// One incident or hazard on the list: what, where, its latest stage and
 /// state, and a deadline or overdue rectification when one is running.
+///
+/// Drawn anew whenever its thread changes (the list is keyed by
+/// [`Thread::revision`]): what it says of the thread is worked out once
+/// here, and its words, chips and overdue mark are one part redrawn when
+/// the language, the office's requests or the day change, rather than one
+/// reactive part each (issue 19: thirty of them drawn at once).
 #[component]
 fn ThreadItem(thread: Thread) -> impl IntoView {
     let state = expect_context::<AppState>();
     let latest = thread.latest().clone();
-    let first = thread.first().clone();
     let title = thread.template().map(|t| t.title);
-    let place = first.answers.get("place").cloned().filter(|p| !p.trim().is_empty());
+    let place = thread
+        .first()
+        .answers
+        .get("place")
+        .cloned()
+        .filter(|p| !p.trim().is_empty());
     let stage = latest.stage.name_for(thread.kind());
-    let id = thread.id;
-    let hazard_thread = thread.clone();
+    // A hazard has no grade; an incident no rectification to be late with.
+    let hazard = thread.is_hazard();
+    let grade = (!hazard).then(|| thread.graded());
+    let (id, latest_id) = (thread.id, latest.id);
     let asked_thread = thread.clone();
     let asked = Memo::new(move |_| state.requests.with(|rs| !asked_thread.open_requests(rs).is_empty()));
+    // Only a hazard reads the clock: an incident's item is not looked at
+    // again each second.
     let overdue = Memo::new(move |_| {
+        if !hazard {
+            return None;
+        }
         let today = chrono::DateTime::from_timestamp_millis(state.now_ms.get() as i64)?
             .with_timezone(&beijing())
             .date_naive();
-        hazard_thread.rectification_overdue(today)
+        thread.rectification_overdue(today)
     });
+    let head = move || {
+        let lang = state.lang.get();
+        let chip = grade.map(|g| match g {
+            Some(g) => view! { <span class="grade-chip" data-grade=g.code()>{g.name().get(lang)}</span> },
+            None => view! { <span class="grade-chip" data-grade="none">{grading::NOT_GRADED.get(lang)}</span> },
+        });
+        view! {
+            <span class="what">{title.map(|t| t.get(lang))}</span>
+            <span class="stage">{stage.get(lang)}</span>
+            <span class="place">{place.clone().unwrap_or_else(|| words::NO_PLACE.get(lang).to_owned())}</span>
+            {chip}
+            {asked.get().then(|| view! { <span class="asked-chip" data-testid="office-asked">{words::OFFICE_ASKS_SHORT.get(lang)}</span> })}
+            {overdue.get().map(|days| view! { <span class="overdue-chip" data-testid="rectify-overdue">{words::RECTIFY_OVERDUE.get(lang)}" "{days}</span> })}
+        }
+        .into_any()
+    };
     view! {
-        <li class="report-item" class:overdue=move || overdue.get().is_some() data-testid="report-item" data-id=latest.id.to_string()>
-            <a href=Route::Report(latest.id).to_hash()>
-                <span class="what">{move || title.map(|t| state.t(t))}</span>
-                <span class="stage">{state.tr_stage(stage)}</span>
-                <span class="place">{text(move || place.clone().unwrap_or_else(|| state.t(words::NO_PLACE).to_owned()))}</span>
-                {dynamic(move || (!thread.is_hazard()).then(|| match thread.graded() {
-                    Some(g) => view! { <span class="grade-chip" data-grade=g.code()>{state.t(g.name())}</span> },
-                    None => view! { <span class="grade-chip" data-grade="none">{state.t(grading::NOT_GRADED)}</span> },
-                }).into_any())}
-                {dynamic(move || asked.get().then(|| view! { <span class="asked-chip" data-testid="office-asked">{state.t(words::OFFICE_ASKS_SHORT)}</span> }).into_any())}
-                {dynamic(move || overdue.get().map(|days| view! { <span class="overdue-chip" data-testid="rectify-overdue">{state.t(words::RECTIFY_OVERDUE)}" "{days}</span> }).into_any())}
-                <StatusLine report=latest.clone()/>
+        <li class="report-item" class:overdue=move || overdue.get().is_some() data-testid="report-item" data-id=latest_id.to_string()>
+            <a href=Route::Report(latest_id).to_hash()>
+                {dynamic(head)}
+                <StatusLine report=latest/>
             </a>
             <DeadlineList thread_id=id compact=true/>
         </li>
