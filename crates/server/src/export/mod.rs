@@ -508,7 +508,9 @@ pub async fn cap_export(
              its records are in the CSV and GeoJSON exports"
         )));
     }
-    let index = match query.record.as_deref().filter(|r| !r.is_empty()) {
+    // `record=` with nothing is a bad id, not "the latest": the
+    // description says a UUID (schemathesis sends it).
+    let index = match query.record.as_deref() {
         None => thread.records.len() - 1,
         Some(text) => {
             let record = parse_id(text, "record")?;

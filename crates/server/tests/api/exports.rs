@@ -422,6 +422,12 @@ async fn cap_alerts_validate_against_the_official_cap_1_2_schema() {
     let other = format!("{thread}?record={}", w.hazard.id);
     let (status, _) = api_error(w.app.get_as(&w.officer, &other).await).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+    // No record named is not "the latest": a bad id, said of `record`.
+    for bad in ["", "latest"] {
+        let (status, error) = api_error(w.app.get_as(&w.officer, &format!("{thread}?record={bad}")).await).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "record={bad}");
+        assert!(error.message.contains("record"), "{}", error.message);
+    }
     let (status, _) = api_error(w.app.get_as(&w.officer, &cap_path(new_id())).await).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     w.app.stop().await;
