@@ -154,14 +154,11 @@ fn DeliveredPhotos() -> impl IntoView {
         });
     };
     // Counted again whenever a photo's record changes: one was delivered.
-    // Not while only the list's first page is read: the count reads every
-    // photo record on the phone, and would do so again a moment later,
-    // when the rest is in (issue 19: it delayed the list's first paint).
+    // (The panel itself is drawn only once every report is read: see
+    // `app::Shell`.)
     Effect::new(move |_| {
         state.photos.track();
-        if state.partial.get() == 0 {
-            prune(0);
-        }
+        prune(0);
     });
     // One paragraph and one kind of button for every step, drawn by the
     // same code: each distinct view is code of its own in the wasm.
