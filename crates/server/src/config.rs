@@ -121,9 +121,9 @@ pub const MAX_CONNECTIONS_VAR: &str = "KUAIBAO_MAX_CONNECTIONS";
 /// The deployment's deadline rules file.
 pub const RULES_VAR: &str = "KUAIBAO_RULES";
 
-/// A phone syncing a backlog sends a report, then each photo in 256 KiB
-/// `PATCH`es: an 8 MiB photo is 34 requests. 1200 a minute (20 a second,
-/// 5 MiB/s in chunks, faster than a phone's uplink) and a bucket of a
+/// A phone syncing a backlog sends a report, then each photo in 128 KiB
+/// `PATCH`es: an 8 MiB photo is 66 requests. 1200 a minute (20 a second,
+/// 2.5 MiB/s in chunks, as fast as a good phone uplink) and a bucket of a
 /// whole minute's worth leave a phone room to sync a day's backlog at full
 /// speed, while one runaway or stolen session cannot flood the server.
 pub const DEFAULT_RATE_PER_MIN: u32 = 1200;
@@ -174,7 +174,7 @@ fn rules_file(path: OsString) -> Result<kuaibao_core::rules::deadlines::RuleSet,
     })
 }
 
-/// A report is answered in milliseconds and a 256 KiB photo chunk in
+/// A report is answered in milliseconds and a 128 KiB photo chunk in
 /// seconds even on a weak uplink; thirty seconds lets them finish at a
 /// shutdown, and is what systemd (`TimeoutStopSec`, 90 s) and Kubernetes
 /// (`terminationGracePeriodSeconds`, 30 s) wait before they kill.

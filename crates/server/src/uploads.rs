@@ -32,7 +32,7 @@ use kuaibao_core::photo::media::{self, Media};
 use kuaibao_core::PhotoId;
 use sha1::Sha1;
 use sha2::{Digest, Sha256};
-use tokio::io::{AsyncSeekExt, AsyncWriteExt};
+use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt};
 use tokio::sync::{watch, OwnedMutexGuard};
 
 use crate::db::audit::Actor;
@@ -132,6 +132,10 @@ pub enum UploadError {
     Gone,
     #[error("the upload is at offset {current}, not at the Upload-Offset sent")]
     OffsetMismatch { current: u64 },
+    /// The body starts behind the offset and its repeat of the held bytes
+    /// is not those bytes.
+    #[error("the body repeats bytes this upload already holds with other bytes; nothing was appended, the upload is at offset {current}")]
+    RepeatDiffers { current: u64 },
     #[error("another request is writing to this upload; try again")]
     Locked,
     #[error("the body is longer than the {remaining} bytes that remain of the upload; nothing was appended")]
@@ -164,7 +168,7 @@ impl UploadError {
     /// The upload's offset, where the answer should tell it.
     pub fn offset(&self) -> Option<u64> {
         match self {
-            UploadError::OffsetMismatch { current } => Some(*current),
+            UploadError::OffsetMismatch { current } | UploadError::RepeatDiffers { current } => Some(*current),
             UploadError::Incomplete { offset, .. }
             | UploadError::Superseded { offset }
             | UploadError::TimedOut { offset } => Some(*offset),
@@ -456,12 +460,23 @@ impl Uploads {
             return Err(UploadError::Gone);
         }
         let info = UploadInfo::of(&row);
-        if append.offset != info.offset {
+        // A `PATCH` from behind the offset repeats bytes the server holds.
+        // Browsers send one by themselves: a request cut on a kept-alive
+        // connection before any answer is sent again from its first byte,
+        // after the server kept what reached it of the first try. Its
+        // repeated bytes are compared with those held and skipped, and the
+        // rest appended; answering 409 instead would waste the whole body,
+        // which has crossed the link again by the time the client reads it.
+        // A repeat that differs from the bytes held is a conflict.
+        if append.offset > info.offset {
             return Err(UploadError::OffsetMismatch { current: info.offset });
         }
         let remaining = info.length - info.offset;
-        if append.content_length.is_some_and(|n| n > remaining) {
-            return Err(UploadError::BodyTooLarge { remaining });
+        let held = info.offset - append.offset;
+        if append.content_length.is_some_and(|n| n > held + remaining) {
+            return Err(UploadError::BodyTooLarge {
+                remaining: held + remaining,
+            });
         }
         if info.complete() {
             return Ok(info);
@@ -469,6 +484,7 @@ impl Uploads {
 
         let path = self.part_path(id);
         let mut file = tokio::fs::OpenOptions::new()
+            .read(true)
             .write(true)
             .open(&path)
             .await
@@ -485,6 +501,9 @@ impl Uploads {
         file.seek(SeekFrom::Start(info.offset)).await.map_err(io_error(&path))?;
 
         let mut hasher = append.checksum.as_ref().map(Hasher::of);
+        // Bytes of the body still to compare with those held, then bytes
+        // appended.
+        let mut repeat = Repeat::new(append.offset, held);
         let mut got: u64 = 0;
         let ending = loop {
             // A body that sends nothing for a while is cut by the layer
@@ -505,15 +524,20 @@ impl Uploads {
                     Err(_) => continue,
                 },
             };
+            if let Some(h) = hasher.as_mut() {
+                h.update(&data);
+            }
+            let data = match repeat.skip(&mut file, data).await {
+                Ok(Some(rest)) => rest,
+                Ok(None) => break Ending::Differs,
+                Err(e) => break Ending::Failed(e),
+            };
             let len = data.len() as u64;
             if got + len > remaining {
                 break Ending::TooLong;
             }
             if let Err(e) = file.write_all(&data).await {
                 break Ending::Failed(e);
-            }
-            if let Some(h) = hasher.as_mut() {
-                h.update(&data);
             }
             got += len;
         };
@@ -525,7 +549,7 @@ impl Uploads {
         .await;
 
         let keep = match (&ending, hasher, &append.checksum) {
-            (Ending::Failed(_), _, _) | (Ending::TooLong, _, _) => 0,
+            (Ending::Failed(_) | Ending::TooLong | Ending::Differs, _, _) => 0,
             (Ending::Complete, Some(h), Some(want)) => {
                 if h.matches(want) {
                     got
@@ -547,7 +571,12 @@ impl Uploads {
         drop(file);
         match ending {
             Ending::Failed(source) => return Err(UploadError::Io { path, source }),
-            Ending::TooLong => return Err(UploadError::BodyTooLarge { remaining }),
+            Ending::TooLong => {
+                return Err(UploadError::BodyTooLarge {
+                    remaining: held + remaining,
+                })
+            }
+            Ending::Differs => return Err(UploadError::RepeatDiffers { current: info.offset }),
             _ => {}
         }
         synced.map_err(io_error(&path))?;
@@ -579,7 +608,9 @@ impl Uploads {
                 tracing::info!(upload = %id, kept = keep, offset, "upload body sent nothing for too long");
                 Err(UploadError::TimedOut { offset })
             }
-            Ending::Failed(_) | Ending::TooLong => Err(UploadError::Internal("unreachable ending".to_owned())),
+            Ending::Failed(_) | Ending::TooLong | Ending::Differs => {
+                Err(UploadError::Internal("unreachable ending".to_owned()))
+            }
         }
     }
 
@@ -728,6 +759,42 @@ impl Uploads {
 }
 
 /// How reading a `PATCH` body ended.
+/// The start of a `PATCH` body that lies behind the upload's offset:
+/// compared with the bytes the file holds there, a frame at a time (so a
+/// hostile offset costs no more memory than a frame), then skipped.
+struct Repeat {
+    /// Where in the upload the next byte of the body belongs.
+    at: u64,
+    /// How many more of the body's bytes the file already holds.
+    left: u64,
+}
+
+impl Repeat {
+    fn new(from: u64, held: u64) -> Self {
+        Repeat { at: from, left: held }
+    }
+
+    /// What of `data` lies past the held bytes (empty while the body is
+    /// still repeating them), or `None` if it repeats them with other bytes.
+    /// When the last repeated byte is compared, `file` is left at the end
+    /// of the held bytes, where appending goes on.
+    async fn skip(&mut self, file: &mut tokio::fs::File, data: Bytes) -> std::io::Result<Option<Bytes>> {
+        if self.left == 0 {
+            return Ok(Some(data));
+        }
+        let n = usize::try_from(self.left).unwrap_or(usize::MAX).min(data.len());
+        let mut held = vec![0; n];
+        file.seek(SeekFrom::Start(self.at)).await?;
+        file.read_exact(&mut held).await?;
+        if held[..] != data[..n] {
+            return Ok(None);
+        }
+        self.at += n as u64;
+        self.left -= n as u64;
+        Ok(Some(data.slice(n..)))
+    }
+}
+
 enum Ending {
     Complete,
     /// The connection broke.
@@ -738,6 +805,8 @@ enum Ending {
     Superseded,
     /// More bytes than remain.
     TooLong,
+    /// The body repeats held bytes with other bytes.
+    Differs,
     /// The file could not be written.
     Failed(std::io::Error),
 }

@@ -1,5 +1,5 @@
 //! A short-lived, in-process cache of live sessions, so that a phone sending
-//! a backlog (reports, 256 KiB photo chunks) does not cost one session query
+//! a backlog (reports, 128 KiB photo chunks) does not cost one session query
 //! per request: on PostgreSQL that query was a whole extra round trip to the
 //! database for every report (issue 6, the ingest bench).
 //!

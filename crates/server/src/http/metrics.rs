@@ -14,7 +14,7 @@
 //! | `kuaibao_password_checks_waiting`, `…_running`, `kuaibao_password_check_queue_capacity` | gauge | logins and their password checks |
 //! | `kuaibao_office_streams`, `kuaibao_office_events_queued` | gauge | the duty office's live streams and the changes not yet read by all |
 //! | `kuaibao_relay_queued` | gauge | PostgreSQL only: changes waiting to be relayed to the other replicas |
-//! | `kuaibao_relay_dropped_total` | counter | PostgreSQL only: changes not relayed because that queue was full |
+//! | `kuaibao_relay_dropped_total` | counter | PostgreSQL only: changes not relayed (that queue full, the database unreachable or refusing) |
 //! | `kuaibao_tus_uploads_appending` | gauge | photo uploads with a `PATCH` being written |
 //! | `process_start_time_seconds` | gauge | when the server started, Unix seconds |
 //!
@@ -266,7 +266,7 @@ impl Collector for Gauges {
             let counter = ConstCounter::new(dropped);
             counter.encode(encoder.encode_descriptor(
                 "kuaibao_relay_dropped",
-                "Live changes not relayed to the other replicas because the relay's queue was full",
+                "Live changes not relayed to the other replicas (the relay's queue full, the database unreachable or refusing)",
                 None,
                 counter.metric_type(),
             )?)?;

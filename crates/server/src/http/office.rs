@@ -183,8 +183,8 @@ impl Changes {
         self.relay.get().map(super::relay::Relay::queued)
     }
 
-    /// On PostgreSQL, changes dropped since the start because the relay's
-    /// queue was full; `None` on SQLite.
+    /// On PostgreSQL, changes not relayed since the start (a full queue, a
+    /// database that could not be reached or refused); `None` on SQLite.
     pub fn relay_dropped(&self) -> Option<u64> {
         self.relay.get().map(super::relay::Relay::dropped)
     }

@@ -9,9 +9,13 @@
 //! The notifying is off the request's path: a change is queued (bounded;
 //! a full queue drops the change with a warning: a page misses one live
 //! line and is right again at its next reload) and a task sends what is
-//! queued, many changes in one notification. A replica ignores its own
+//! queued, many changes in one notification. Every change that does not
+//! go (a full queue, a database that refuses or cannot be reached, a
+//! change too large for a notification) is counted in
+//! `kuaibao_relay_dropped_total`. A replica ignores its own
 //! notifications by their `origin`. SQLite is one process: no relay.
 
+use std::str::FromStr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,7 +23,7 @@ use std::time::Duration;
 use kuaibao_core::desk::office::ChangeKind;
 use kuaibao_core::ReportId;
 use serde::{Deserialize, Serialize};
-use sqlx::postgres::{PgConnection, PgListener};
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgListener};
 use sqlx::Connection;
 use tokio::sync::mpsc;
 use uuid::Uuid;
@@ -35,6 +39,9 @@ const QUEUE: usize = 4096;
 const BATCH: usize = 1024;
 /// PostgreSQL's payload limit is 8000 bytes; a notification is cut below.
 const MAX_PAYLOAD: usize = 7000;
+/// The notifier's connection's `application_name`, which operators (and
+/// the tests) see in `pg_stat_activity`.
+pub const NOTIFIER_NAME: &str = "kuaibao-relay";
 /// How long the listener waits before connecting again after losing its
 /// connection.
 const RECONNECT_AFTER: Duration = Duration::from_secs(1);
@@ -54,12 +61,37 @@ struct Notification {
     changes: Vec<Relayed>,
 }
 
+/// Changes not relayed since the start, shared by the sending side and the
+/// notifier.
+#[derive(Debug, Clone, Default)]
+struct Dropped(Arc<AtomicU64>);
+
+impl Dropped {
+    /// Counts `n` changes not relayed, and logs when the count passes the
+    /// 1st, 2nd, 4th, 8th … drop: a relay that keeps failing under load
+    /// must not add a log line to every request.
+    fn add(&self, n: usize, why: &dyn std::fmt::Display) {
+        let Ok(n) = u64::try_from(n) else { return };
+        if n == 0 {
+            return;
+        }
+        let before = self.0.fetch_add(n, Ordering::Relaxed);
+        let now = before + n;
+        if before == 0 || now.ilog2() > before.ilog2() {
+            tracing::warn!("{now} live change(s) not relayed to the other replicas so far: {why}");
+        }
+    }
+
+    fn get(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
 /// The sending side, held by [`Changes`].
 #[derive(Debug, Clone)]
 pub struct Relay {
     queue: mpsc::Sender<Relayed>,
-    /// Changes dropped because the queue was full, since the start.
-    dropped: Arc<AtomicU64>,
+    dropped: Dropped,
 }
 
 impl Relay {
@@ -68,20 +100,15 @@ impl Relay {
         self.queue.max_capacity() - self.queue.capacity()
     }
 
-    /// Changes dropped because the queue was full, since the start.
+    /// Changes not relayed since the start, for whatever reason.
     pub fn dropped(&self) -> u64 {
-        self.dropped.load(Ordering::Relaxed)
+        self.dropped.get()
     }
 
     /// Queues `change` for the other replicas.
     pub fn send(&self, change: Relayed) {
         if let Err(e) = self.queue.try_send(change) {
-            // Logged at the 1st, 2nd, 4th, 8th … drop: a queue that stays
-            // full under load must not add a log line to every request.
-            let n = self.dropped.fetch_add(1, Ordering::Relaxed) + 1;
-            if n.is_power_of_two() {
-                tracing::warn!("{n} live change(s) not relayed to the other replicas so far: {e}");
-            }
+            self.dropped.add(1, &e);
         }
     }
 }
@@ -105,12 +132,10 @@ impl Tasks {
 pub fn start(url: String, changes: Changes) -> (Relay, Tasks) {
     let origin = Uuid::new_v4();
     let (queue, queued) = mpsc::channel(QUEUE);
-    let notifier = tokio::spawn(notify(url.clone(), origin, queued));
+    let dropped = Dropped::default();
+    let notifier = tokio::spawn(notify(url.clone(), origin, queued, dropped.clone()));
     let listener = tokio::spawn(listen(url, origin, changes));
-    let relay = Relay {
-        queue,
-        dropped: Arc::new(AtomicU64::new(0)),
-    };
+    let relay = Relay { queue, dropped };
     (relay, Tasks { notifier, listener })
 }
 
@@ -118,16 +143,19 @@ pub fn start(url: String, changes: Changes) -> (Relay, Tasks) {
 /// all of a batch in one statement, on a connection of its own: through
 /// the pool it would queue behind every request of a busy replica and fall
 /// behind the changes it carries.
-async fn notify(url: String, origin: Uuid, mut queued: mpsc::Receiver<Relayed>) {
+async fn notify(url: String, origin: Uuid, mut queued: mpsc::Receiver<Relayed>, dropped: Dropped) {
     let mut connection: Option<PgConnection> = None;
     let mut batch = Vec::new();
     while queued.recv_many(&mut batch, BATCH).await > 0 {
-        let payloads = payloads(origin, std::mem::take(&mut batch));
+        let taken = batch.len();
+        let (payloads, too_large) = payloads(origin, std::mem::take(&mut batch));
+        dropped.add(too_large, &"a change too large for a notification");
+        let carried = taken - too_large;
         if connection.is_none() {
-            match PgConnection::connect(&url).await {
+            match connect(&url).await {
                 Ok(c) => connection = Some(c),
                 Err(e) => {
-                    tracing::warn!("live changes not relayed to the other replicas (cannot connect): {e}");
+                    dropped.add(carried, &format_args!("cannot connect: {e}"));
                     tokio::time::sleep(RECONNECT_AFTER).await;
                     continue;
                 }
@@ -141,19 +169,25 @@ async fn notify(url: String, origin: Uuid, mut queued: mpsc::Receiver<Relayed>) 
             .execute(&mut *c)
             .await
         {
-            tracing::warn!("live changes not relayed to the other replicas: {e}");
+            dropped.add(carried, &e);
             connection = None;
         }
     }
 }
 
-/// `changes` as notification payloads of at most [`MAX_PAYLOAD`] bytes (a
-/// single change too large for one, with hundreds of areas, is dropped).
+async fn connect(url: &str) -> Result<PgConnection, sqlx::Error> {
+    let options = PgConnectOptions::from_str(url)?.application_name(NOTIFIER_NAME);
+    PgConnection::connect_with(&options).await
+}
+
+/// `changes` as notification payloads of at most [`MAX_PAYLOAD`] bytes, and
+/// how many were dropped (a single change too large for one, with hundreds
+/// of areas).
 /// Each change is encoded once and the payloads are put together from
 /// those pieces: the notifier must keep up with the busiest ingest, and
 /// re-encoding a growing batch per change made it quadratic (it fell behind
 /// at 4,000 reports a second and dropped changes).
-fn payloads(origin: Uuid, changes: Vec<Relayed>) -> Vec<String> {
+fn payloads(origin: Uuid, changes: Vec<Relayed>) -> (Vec<String>, usize) {
     // `{"origin":"…","changes":[` + pieces joined by `,` + `]}`, exactly as
     // serde would write a `Notification`.
     let head = format!("{{\"origin\":\"{origin}\",\"changes\":[");
@@ -161,12 +195,14 @@ fn payloads(origin: Uuid, changes: Vec<Relayed>) -> Vec<String> {
     let mut out = Vec::new();
     let mut current = head.clone();
     let mut in_current = 0usize;
+    let mut dropped = 0;
     for change in changes {
         let Ok(piece) = serde_json::to_string(&change) else {
+            dropped += 1;
             continue;
         };
         if head.len() + piece.len() + TAIL.len() > MAX_PAYLOAD {
-            tracing::warn!("a live change too large to relay was dropped");
+            dropped += 1;
             continue;
         }
         if current.len() + 1 + piece.len() + TAIL.len() > MAX_PAYLOAD {
@@ -184,7 +220,7 @@ fn payloads(origin: Uuid, changes: Vec<Relayed>) -> Vec<String> {
         current.push_str(TAIL);
         out.push(current);
     }
-    out
+    (out, dropped)
 }
 
 /// Hears the other replicas' changes and publishes them here; connects
@@ -264,7 +300,8 @@ mod tests {
     fn changes_travel_in_as_few_payloads_as_fit_and_come_back_whole() {
         let origin = Uuid::new_v4();
         let changes: Vec<Relayed> = (0..200).map(|n| change(n, "xh/cg/qs/3/")).collect();
-        let payloads = payloads(origin, changes.clone());
+        let (payloads, dropped) = payloads(origin, changes.clone());
+        assert_eq!(dropped, 0);
         assert!(payloads.len() > 1, "200 changes do not fit one payload");
         assert!(payloads.iter().all(|p| p.len() <= MAX_PAYLOAD));
         let back: Vec<Relayed> = payloads
@@ -279,10 +316,10 @@ mod tests {
         .expect("json");
         assert_eq!(
             super::payloads(origin, changes[..1].to_vec()),
-            vec![one],
+            (vec![one], 0),
             "as serde writes it"
         );
-        assert!(super::payloads(origin, Vec::new()).is_empty());
+        assert_eq!(super::payloads(origin, Vec::new()), (Vec::new(), 0));
     }
 
     #[test]
@@ -292,13 +329,23 @@ mod tests {
             areas: (0..2000).map(|n| Some(format!("area/{n}/"))).collect(),
             ..change(1, "x/")
         };
-        let payloads = payloads(origin, vec![change(0, "a/"), huge, change(2, "b/")]);
+        let (payloads, dropped) = payloads(origin, vec![change(0, "a/"), huge, change(2, "b/")]);
+        assert_eq!(dropped, 1, "counted");
         let back: Vec<ReportId> = payloads
             .iter()
             .flat_map(|p| serde_json::from_str::<Notification>(p).expect("reads").changes)
             .map(|c| c.thread)
             .collect();
         assert_eq!(back, vec![change(0, "a/").thread, change(2, "b/").thread]);
+    }
+
+    #[test]
+    fn drops_are_counted_whatever_their_cause() {
+        let dropped = Dropped::default();
+        dropped.add(1, &"a full queue");
+        dropped.add(0, &"nothing");
+        dropped.add(1023, &"the database refused a batch");
+        assert_eq!(dropped.clone().get(), 1024, "one count for the sender and the notifier");
     }
 
     #[test]

@@ -348,7 +348,9 @@ impl IntoResponse for UploadError {
             // "Send the rest again", like a busy server's answer.
             UploadError::TimedOut { .. } => (StatusCode::REQUEST_TIMEOUT, C::Unavailable),
             UploadError::UnsupportedMediaType(_) => (StatusCode::UNSUPPORTED_MEDIA_TYPE, C::BadRequest),
-            UploadError::OffsetMismatch { .. } | UploadError::Superseded { .. } => (StatusCode::CONFLICT, C::Conflict),
+            UploadError::OffsetMismatch { .. } | UploadError::RepeatDiffers { .. } | UploadError::Superseded { .. } => {
+                (StatusCode::CONFLICT, C::Conflict)
+            }
             UploadError::Locked => (StatusCode::LOCKED, C::Conflict),
             UploadError::TooManyUnfinished { .. } => (StatusCode::TOO_MANY_REQUESTS, C::RateLimited),
             UploadError::ChecksumMismatch => (checksum_mismatch(), C::BadRequest),

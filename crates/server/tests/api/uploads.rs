@@ -511,6 +511,70 @@ async fn a_chunk_whose_checksum_fails_is_460_and_appends_nothing() {
     assert_eq!(got.as_ref(), bytes.as_slice());
 }
 
+/// A browser sends a `PATCH` cut on a kept-alive connection again by
+/// itself, from its first byte, after the server kept what reached it of
+/// the first try: the repeat is checked against the held bytes and
+/// skipped, the rest appended.
+#[tokio::test]
+async fn a_chunk_sent_again_from_behind_the_offset_appends_only_what_is_new() {
+    let (app, dirs) = spawn_app().await;
+    let bytes = jpeg(300_000, 9);
+    let report = hazard_with_photos(&[&bytes]);
+    receipt(app.submit(&report).await, StatusCode::CREATED).await;
+    let (location, _) = app.tus_created(&report.photos[0]).await;
+    // What reached the server of a first try.
+    let res = app.tus_patch(&location, 0, &bytes[..10_000], None).await;
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+
+    // The whole chunk again, with its checksum: the repeat counts towards it.
+    let chunk = &bytes[..150_000];
+    let res = app.tus_patch(&location, 0, chunk, Some(sha256_checksum(chunk))).await;
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    assert_eq!(res.headers()["upload-offset"], "150000");
+    // Wholly held: nothing to append, the answer says where the upload is.
+    let res = app.tus_patch(&location, 5_000, &bytes[5_000..20_000], None).await;
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    assert_eq!(res.headers()["upload-offset"], "150000");
+    // A repeat with a bad checksum, or longer than the photo, appends nothing.
+    let res = app
+        .tus_patch(
+            &location,
+            100_000,
+            &bytes[100_000..200_000],
+            Some(sha256_checksum(b"other")),
+        )
+        .await;
+    assert_eq!(res.status().as_u16(), 460);
+    let mut too_long = bytes[100_000..].to_vec();
+    too_long.push(0);
+    let (status, error) = api_error(app.tus_patch(&location, 100_000, &too_long, None).await).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(
+        error.message.contains("200000 bytes"),
+        "counted from its own offset: {}",
+        error.message
+    );
+    assert_eq!(app.tus_offset(&location).await, 150_000);
+
+    // The rest, from behind the offset again: the photo arrives whole.
+    let res = app.tus_patch(&location, 140_000, &bytes[140_000..], None).await;
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    assert_eq!(res.headers()["upload-offset"], "300000");
+    assert_eq!(app.photo_status(report.id).await["arrived"], 1);
+    let got = app
+        .photo_bytes(&report.photos[0].sha256)
+        .await
+        .bytes()
+        .await
+        .expect("bytes");
+    assert_eq!(got.as_ref(), bytes.as_slice());
+    assert!(
+        part_files(&dirs).is_empty(),
+        "no upload file left: {:?}",
+        part_files(&dirs)
+    );
+}
+
 #[tokio::test]
 async fn a_patch_at_the_wrong_offset_is_409_and_bad_patches_append_nothing() {
     let (app, _dirs) = spawn_app().await;
@@ -521,12 +585,20 @@ async fn a_patch_at_the_wrong_offset_is_409_and_bad_patches_append_nothing() {
     let res = app.tus_patch(&location, 0, &bytes[..10_000], None).await;
     assert_eq!(res.status(), StatusCode::NO_CONTENT);
 
-    for offset in [0, 5_000, 20_000] {
-        let res = app.tus_patch(&location, offset, &bytes[offset as usize..], None).await;
+    // Ahead of the offset, or behind it with other bytes than those held.
+    let mut other = bytes.clone();
+    other[9_999] ^= 0xff;
+    for (offset, body) in [(20_000, &bytes), (0, &other), (5_000, &other)] {
+        let res = app.tus_patch(&location, offset, &body[offset as usize..], None).await;
         assert_eq!(res.headers()["upload-offset"], "10000", "409 tells where the upload is");
         let (status, error) = api_error(res).await;
-        assert_eq!((status, error.error), (StatusCode::CONFLICT, ApiErrorCode::Conflict));
+        assert_eq!(
+            (status, error.error),
+            (StatusCode::CONFLICT, ApiErrorCode::Conflict),
+            "@{offset}"
+        );
     }
+    assert_eq!(app.tus_offset(&location).await, 10_000, "nothing appended");
     // Not the tus body type: 415.
     let res = app
         .client
@@ -995,12 +1067,10 @@ async fn a_chunk_cut_short_keeps_its_bytes_unless_it_carried_a_checksum() {
     // moment, then answers with what is committed.
     assert_eq!(app.tus_offset(&location).await, 40_000);
     let res = app.tus_patch(&location, 40_000, &bytes[40_000..], None).await;
-    // The stale request was told to stop and kept its 10 000 bytes, so this
-    // one is at the wrong offset and is told where to go on.
-    assert_eq!(res.status(), StatusCode::CONFLICT);
-    assert_eq!(res.headers()["upload-offset"], "50000");
-    let res = app.tus_patch(&location, 50_000, &bytes[50_000..], None).await;
+    // The stale request was told to stop and kept its 10 000 bytes; this
+    // one repeats them, and they are skipped.
     assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    assert_eq!(res.headers()["upload-offset"], "200000");
     // The stale connection is answered (409: superseded), if anyone listens.
     let mut answer = vec![0u8; 512];
     let n = tokio::time::timeout(Duration::from_secs(5), stale.read(&mut answer))
