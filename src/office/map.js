@@ -96,6 +96,10 @@ function showMap(container, tilesJson, pointsJson, noTilesNote, fit) {
       container.classList.add('kb-no-tiles');
       note(L, noTilesNote, 'map-no-tiles').addTo(map);
     }
+    // While the view moves (a popup panned into view, a zoom), what is on
+    // it is not where it will be: said on the container, for tests and tools.
+    map.on('movestart', () => container.setAttribute('data-moving', 'yes'));
+    map.on('moveend', () => container.removeAttribute('data-moving'));
     const markers = L.featureGroup().addTo(map);
     state = { map, markers };
     container[STATE] = state;
@@ -115,7 +119,10 @@ function showMap(container, tilesJson, pointsJson, noTilesNote, fit) {
       className: `kb-point kb-kind-${p.kind}${p.overdue ? ' kb-overdue' : ''}`,
     });
     marker.bindTooltip(p.title, { direction: 'top', offset: [0, -p.radius] });
-    marker.bindPopup(() => popupOf(p));
+    // A popup opens clear of the map's corner controls (zoom, notes): the
+    // map pans it below them rather than under them (on a narrow screen
+    // its width is bounded too: office-map.css).
+    marker.bindPopup(() => popupOf(p), { autoPanPaddingTopLeft: L.point(8, 80), autoPanPaddingBottomRight: L.point(8, 8) });
     // The path exists once the layer is on a map that has a view (on the
     // first drawing, only after the fit below).
     marker.on('add', () => {

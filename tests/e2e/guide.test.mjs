@@ -5,7 +5,7 @@
 // it is. A worker: log in, pick what to report, fill the sentence (the
 // position taken as the form opens), submit with no signal, see it
 // delivered with its receipt. An officer: the inbox, the incident with the
-// reporter's number, the signing of the written report.
+// reporter's number, the signing of the written report, the map.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -80,7 +80,7 @@ test('a worker: log in, pick, fill, submit with no signal, delivered with a rece
   await shot(page, '07-已送达');
 });
 
-test('an officer: the inbox, the incident with the number to call back, the signed written report', { timeout: 90_000 }, async () => {
+test('an officer: the inbox, the incident with the number to call back, the signed written report, the map', { timeout: 90_000 }, async () => {
   const desk = await openDesk(browser, server.url, OFFICER, { width: 1366, height: 768 });
   const { page } = desk;
   const line = page.getByTestId('inbox-line').first();
@@ -96,6 +96,15 @@ test('an officer: the inbox, the incident with the number to call back, the sign
   await page.getByTestId('sign-button').click();
   await page.getByTestId('signature').first().waitFor({ timeout: 10_000 });
   await shot(page, '13-签发', page.getByTestId('sign-form'));
+  // The map: the worker's report where the phone took its position, its
+  // popup opened clear of the map's corner notes.
+  await page.getByTestId('nav-map').click();
+  await page.locator('[data-testid=map][data-points="1"]').waitFor({ timeout: 20_000 });
+  await page.locator('[data-testid=map] path.kb-point').click();
+  await page.getByTestId('map-popup-link').waitFor();
+  await page.locator('[data-testid=map]:not([data-moving])').waitFor();
+  assert.match(await page.locator('.kb-popup').innerText(), /位置（WGS-84）[\s\S]*30\.658600, 104\.064800/);
+  await shot(page, '14-地图');
   assert.deepEqual(desk.violations, []);
   await desk.context.close();
 });

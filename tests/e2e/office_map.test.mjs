@@ -206,6 +206,11 @@ test('without tiles, each located thread is one point in its grade colour; the o
   await page.locator(`[data-testid=map] path[data-thread="${ids.II}"]`).click();
   const link = page.getByTestId('map-popup-link');
   await link.waitFor();
+  // The map pans the popup into view: click once it stands still.
+  await page.locator('[data-testid=map]:not([data-moving])').waitFor();
+  const popup = await page.locator('.leaflet-popup').boundingBox();
+  const mapBox = await page.getByTestId('map').boundingBox();
+  assert.ok(popup.y >= mapBox.y + 70, `the popup opens below the corner controls: ${popup.y - mapBox.y} px`);
   assert.match(await page.locator('.kb-popup').innerText(), /重大（Ⅱ级）[\s\S]*位置（WGS-84）[\s\S]*30\.701200, 104\.120300/);
   await link.click();
   await page.locator(`[data-testid=thread][data-thread="${ids.II}"]`).waitFor();
