@@ -20,6 +20,9 @@ pub fn App() -> impl IntoView {
             Ok(store) => Ok(AppState::start(store).await),
             Err(e) => Err(e),
         };
+        // The plain login screen goes as the app's first screen comes, in
+        // the same turn: never both, never neither.
+        crate::pwa::boot::take_over();
         opened.set(Some(result));
     });
     dynamic(move || match opened.get() {
@@ -64,6 +67,7 @@ fn Shell(
     // Only "is anyone logged in" redraws the screen: an expiry while a draft
     // is open must not take the focus from the blank being typed in.
     let logged_out = Memo::new(move |_| state.standing.get() == Standing::LoggedOut);
+    Effect::new(move |_| crate::pwa::boot::remember_session(!logged_out.get()));
     // Officers and administrators work at the duty office's desk page.
     let officer = Memo::new(move |_| {
         state

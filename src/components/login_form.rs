@@ -16,8 +16,20 @@ pub fn LoginForm() -> impl IntoView {
         .with_untracked(|s| s.as_ref().map(|s| s.session.account.username.clone()))
         .or_else(|| state.last_username.get_untracked())
         .unwrap_or_default();
-    let username = RwSignal::new(known.clone());
-    let password = RwSignal::new(String::new());
+    // Typed into the page's plain login screen while the app was loading.
+    let typed = crate::pwa::boot::typed().unwrap_or_default();
+    let username = RwSignal::new(if typed.username.is_empty() {
+        known
+    } else {
+        typed.username
+    });
+    let password = RwSignal::new(typed.password);
+    if let Some(field) = typed.focused {
+        // The cursor stays in the box the worker was typing in, after what
+        // was typed (iOS will not raise its keyboard for it unasked: one
+        // tap there).
+        Effect::new(move |_| focus_at_end(&format!("login-{field}")));
+    }
     let error: RwSignal<Option<LoginError>> = RwSignal::new(None);
     let busy = RwSignal::new(false);
     let at = move |field: &'static str| move || error.with(|e| e.as_ref().and_then(|e| e.at(field, state.lang.get())));
@@ -93,5 +105,17 @@ fn focus(element_id: &str) {
         .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
     {
         let _focus_is_a_courtesy = el.focus();
+    }
+}
+
+fn focus_at_end(element_id: &str) {
+    use wasm_bindgen::JsCast;
+    if let Some(input) = document()
+        .get_element_by_id(element_id)
+        .and_then(|e| e.dyn_into::<web_sys::HtmlInputElement>().ok())
+    {
+        let _focus_is_a_courtesy = input.focus();
+        let end = u32::try_from(input.value().encode_utf16().count()).unwrap_or(u32::MAX);
+        let _caret_is_a_courtesy = input.set_selection_range(end, end);
     }
 }
