@@ -100,7 +100,17 @@ function cannot(why) {
     d.body.appendChild(o);
   });
 }
+// The app's code stopped arriving (a first visit that lost its signal):
+// the plain login screen, if still there, says so and offers to try again.
+function stalled() {
+  var b = document.getElementById('boot'), k = b && b.querySelector('button');
+  if (!k || k.getAttribute('data-stalled')) return;
+  k.setAttribute('data-stalled', '1'); k.disabled = false; k.type = 'button';
+  k.innerHTML = '载入中断，有信号时点此重试<span lang="en">Loading stopped: tap to retry</span>';
+  k.onclick = function () { location.reload(); };
+}
 function on(kind, e, f) {
+  stalled();
   var W = typeof WebAssembly == 'object' ? WebAssembly : null;
   if (W && (e instanceof W.CompileError || e instanceof W.LinkError)) cannot(say(e, f));
   else if (W && e instanceof W.RuntimeError) dead(kind, say(e, f)); else rec(kind, say(e, f));
@@ -114,4 +124,7 @@ if (lacks) cannot('no ' + lacks);
 window.kuaibaoCrash = dead;
 addEventListener('error', function (v) { on('error', v.error, v.message + ' (' + v.filename + ':' + v.lineno + ':' + v.colno + ')'); });
 addEventListener('unhandledrejection', function (v) { on('rejection', v.reason, 'unhandled rejection'); });
+// A script that failed to load (the loader, the app's glue) fires at its
+// element only: heard here in the capture phase.
+addEventListener('error', function (v) { if (v.target && v.target.tagName == 'SCRIPT') { rec('error', 'cannot load ' + v.target.src); stalled(); } }, true);
 })();

@@ -118,3 +118,28 @@ test('the worker types into the plain login screen while the app loads; the app 
   assert.equal(await page.evaluate(() => window.__boot), 'block', 'shown again after a log-out');
   assert.equal(await form.username.inputValue(), REPORTER.username, 'the last login\'s name, as before');
 });
+
+test('when the app\'s code stops arriving, the plain screen says so and tries again with a tap', { timeout: 90_000 }, async () => {
+  const server = await startServer();
+  cleanup.push(() => server.stop());
+  const phone = await openPhone();
+  cleanup.push(() => phone.close());
+  const { page } = phone;
+  await page.route('**/*_bg.wasm', (route) => route.abort('internetdisconnected'));
+  await page.goto(server.url);
+  const boot = page.getByTestId('boot-login');
+  await boot.getByLabel('用户名').fill(REPORTER.username);
+  const retry = boot.getByRole('button', { name: /载入中断，有信号时点此重试/ });
+  await retry.waitFor({ timeout: 20_000 });
+  assert.equal(await retry.isEnabled(), true);
+  assert.match(await retry.innerText(), /Loading stopped: tap to retry/);
+  if (SHOTS) await page.screenshot({ path: path.join(SHOTS, 'boot-stalled-360x640.png') });
+  assert.equal(await boot.getByLabel('用户名').inputValue(), REPORTER.username, 'what was typed is still there');
+
+  // Signal again: the tap loads the page anew, and the app runs.
+  await page.unroute('**/*_bg.wasm');
+  await retry.click();
+  await login(page).form.waitFor({ timeout: 30_000 });
+  await login(page).as(REPORTER);
+  await home(page).newReportButton.waitFor({ timeout: 20_000 });
+});
