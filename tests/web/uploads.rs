@@ -165,7 +165,10 @@ async fn after_a_drop_the_upload_resumes_from_the_servers_offset() {
         .expect("drain");
     assert_eq!(
         uploader.tus.calls.borrow()[2..],
-        ["HEAD /u/2".to_owned(), "PATCH /u/2 @123456 +176544".to_owned()]
+        [
+            "HEAD /u/2".to_owned(),
+            format!("PATCH /u/2 @123456 +{}", CHUNK_BYTES.min(300_000 - 123_456))
+        ]
     );
     assert_eq!(upload_state(&store, &p).await, Upload::Done);
 }
@@ -331,7 +334,7 @@ async fn a_401_mid_upload_keeps_the_photo_and_its_progress_until_the_next_login(
         uploader.tus.calls.borrow()[3..],
         [
             "HEAD /u/9 [t-2]".to_owned(),
-            "PATCH /u/9 @262144 +1000 [t-2]".to_owned(),
+            format!("PATCH /u/9 @{CHUNK_BYTES} +1000 [t-2]"),
             "POST 1000 [t-2]".to_owned(),
             "PATCH /u/10 @0 +1000 [t-2]".to_owned(),
         ]
