@@ -112,7 +112,10 @@ function stalled() {
 function on(kind, e, f) {
   stalled();
   var W = typeof WebAssembly == 'object' ? WebAssembly : null;
-  if (W && (e instanceof W.CompileError || e instanceof W.LinkError)) cannot(say(e, f));
+  // A script this engine cannot parse before the app runs (the plain login
+  // screen is still there): an engine below the floor (ES2020).
+  if (e && e.name == 'SyntaxError' && document.getElementById('boot')) cannot(say(e, f));
+  else if (W && (e instanceof W.CompileError || e instanceof W.LinkError)) cannot(say(e, f));
   else if (W && e instanceof W.RuntimeError) dead(kind, say(e, f)); else rec(kind, say(e, f));
 }
 // What the app needs before anything runs: WebAssembly, ES modules (the

@@ -54,7 +54,7 @@ export async function compressVideo(file, maxWidth, maxHeight, videoBps, audioBp
     await new Promise((resolve, reject) => {
       video.onloadedmetadata = resolve;
       video.onerror = () => reject(new Error('unplayable'));
-      timer = setTimeout(() => reject(new Error('no metadata')), 10_000);
+      timer = setTimeout(() => reject(new Error('no metadata')), 10000);
     });
     clearTimeout(timer);
     if (!video.videoWidth || !video.videoHeight) return null;
@@ -94,7 +94,7 @@ export async function compressVideo(file, maxWidth, maxHeight, videoBps, audioBp
     await video.play();
     draw();
     // A clip that never ends (a broken file) is cut at twice its length.
-    const limitMs = (Number.isFinite(video.duration) ? video.duration * 2000 : 120_000) + 10_000;
+    const limitMs = (Number.isFinite(video.duration) ? video.duration * 2000 : 120000) + 10000;
     timer = setTimeout(fail, limitMs);
     await finished;
     g.drawImage(video, 0, 0, canvas.width, canvas.height);

@@ -72,3 +72,21 @@ test('a module the engine cannot compile shows the same page, not a blank one', 
     await phone.close();
   }
 });
+
+test('a script the engine cannot parse (one below the floor) shows the same page', { timeout: 60_000 }, async () => {
+  const phone = await openPhone();
+  try {
+    // What an engine older than the floor makes of a script: a
+    // SyntaxError before the app runs (as Chromium before 89 made of the
+    // loader's top-level await). Played with the loader, the one script
+    // the page loads without a subresource-integrity hash to refuse it by.
+    await phone.page.route(/\/loader-[0-9a-f]+\.js$/, (route) => route.fulfill({ status: 200, contentType: 'text/javascript', body: 'const x = ;\n' }));
+    await phone.page.goto(server.url);
+    const box = phone.page.getByTestId('unsupported');
+    await box.waitFor({ timeout: 20_000 });
+    assert.match(await box.innerText(), /此浏览器无法运行快报/);
+    assert.equal(await phone.page.locator('#boot').isVisible(), false, 'no login form under it');
+  } finally {
+    await phone.close();
+  }
+});

@@ -298,7 +298,7 @@ pub fn externalize_loader(html: &str, base: &str) -> Result<(String, Option<Site
             .find(CLOSE)
             .map(|i| body_start + i)
             .ok_or_else(|| Error::Precache("an inline module script is not closed".into()))?;
-        let body = out[body_start..end].to_owned();
+        let body = without_top_level_await(&out[body_start..end])?;
         let mut hash = Fnv1a64::new();
         hash.write(body.as_bytes());
         let name = format!("loader-{:016x}.js", hash.finish());
@@ -323,6 +323,64 @@ pub fn externalize_loader(html: &str, base: &str) -> Result<(String, Option<Site
         ));
     }
     Ok((out, loader))
+}
+
+/// Trunk's loader awaits the app's start at its top level, which needs
+/// ES2022 (Chromium 89); the engine floor's JavaScript is ES2020
+/// (xtask/src/floor.rs), so the rest of the loader runs in a `then`
+/// instead: the same steps in the same order, and a failed start is an
+/// unhandled rejection, which the crash recorder hears as it heard the
+/// module's error.
+fn without_top_level_await(body: &str) -> Result<String> {
+    const AWAIT: &str = "await init(";
+    let unexpected = || {
+        Error::Precache(format!(
+            "the loader awaits otherwise than `[const wasm = ]await init(…);`: {body}"
+        ))
+    };
+    let Some(at) = body.find(AWAIT) else {
+        return if body.contains("await") {
+            Err(unexpected())
+        } else {
+            Ok(body.to_owned())
+        };
+    };
+    let line_start = body[..at].rfind('\n').map_or(0, |i| i + 1);
+    let binding = match body[line_start..at].trim() {
+        "" => "",
+        declared => declared
+            .strip_prefix("const ")
+            .and_then(|d| d.strip_suffix('='))
+            .map(str::trim)
+            .ok_or_else(unexpected)?,
+    };
+    let open = at + AWAIT.len() - 1;
+    let mut depth = 0usize;
+    let mut close = None;
+    for (i, c) in body[open..].char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => {
+                depth -= 1;
+                if depth == 0 {
+                    close = Some(open + i);
+                    break;
+                }
+            }
+            _ => {}
+        }
+    }
+    let close = close.ok_or_else(unexpected)?;
+    let rest = &body[close + 1..];
+    let rest = rest.strip_prefix(';').unwrap_or(rest);
+    if rest.contains("await") {
+        return Err(unexpected());
+    }
+    let call = &body[at + "await ".len()..=close];
+    Ok(format!(
+        "{}{call}.then(({binding}) => {{{rest}}});\n",
+        &body[..line_start]
+    ))
 }
 
 /// Whether the file may get compressed twins: only names with Trunk's
@@ -404,7 +462,7 @@ mod tests {
         assert!(is_hashed(&loader.path), "{}", loader.path);
         assert_eq!(
             String::from_utf8(loader.contents.clone()).unwrap(),
-            "\nimport init from '/office/office-1.js';\nawait init();\n"
+            "\nimport init from '/office/office-1.js';\ninit().then(() => {\n});\n"
         );
         assert!(page.contains(&format!(
             "<script type=\"module\" src=\"/office/{}\"></script></head>",
@@ -416,6 +474,32 @@ mod tests {
         assert_eq!(again, page);
         assert!(none.is_none());
         assert!(externalize_loader("<script>alert(1)</script>", "/").is_err());
+    }
+
+    #[test]
+    fn the_loader_starts_the_app_without_a_top_level_await() {
+        // Trunk 0.21's loader, as it writes it.
+        let trunk = "\nimport init, * as bindings from '/kuaibao-1.js';\n\
+            const wasm = await init({ module_or_path: '/kuaibao-1_bg.wasm' });\n\n\n\
+            window.wasmBindings = bindings;\n\n\n\
+            dispatchEvent(new CustomEvent(\"TrunkApplicationStarted\", {detail: {wasm}}));\n\n";
+        assert_eq!(
+            without_top_level_await(trunk).unwrap(),
+            "\nimport init, * as bindings from '/kuaibao-1.js';\n\
+            init({ module_or_path: '/kuaibao-1_bg.wasm' }).then((wasm) => {\n\n\n\
+            window.wasmBindings = bindings;\n\n\n\
+            dispatchEvent(new CustomEvent(\"TrunkApplicationStarted\", {detail: {wasm}}));\n\n});\n"
+        );
+        // Nothing awaited: as it is. Awaited otherwise: refused, not guessed.
+        assert_eq!(without_top_level_await("init();\n").unwrap(), "init();\n");
+        for odd in [
+            "let wasm = await init();\n",
+            "const wasm = await init();\nawait later();\n",
+            "await other();\n",
+            "const wasm = await init(;\n",
+        ] {
+            assert!(without_top_level_await(odd).is_err(), "{odd}");
+        }
     }
 
     #[test]
@@ -443,7 +527,7 @@ mod tests {
         let loader = &loader[..loader.find('"').unwrap()];
         assert_eq!(
             fs::read_to_string(dir.join(loader)).unwrap(),
-            "\nimport init from '/kuaibao-1.js';\nawait init();\n"
+            "\nimport init from '/kuaibao-1.js';\ninit().then(() => {\n});\n"
         );
         let sw = fs::read_to_string(dir.join(SW_FILE)).unwrap();
         for url in [
