@@ -6,8 +6,9 @@
 // server's Content-Security-Policy is one static header (script-src 'self').
 //
 // It also draws 「此浏览器无法运行快报」 where the app cannot start at all
-// (no WebAssembly, no ES modules or IndexedDB, or a wasm module the engine
-// cannot compile or link, as an old WebView without reference types): what
+// (no WebAssembly, no ES modules or IndexedDB, a script the engine cannot
+// parse, or a wasm module it cannot compile or link, as a WebView older
+// than the floor in docs/operations.md, "Which phones"): what
 // browser to use instead, and the duty office's phone and SMS, which need
 // no app (the numbers of the last login on this phone, read from its
 // IndexedDB). A blank page would tell the worker nothing.
