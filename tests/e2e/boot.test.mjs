@@ -32,6 +32,15 @@ async function holdWasm(page) {
   return { state, release: () => release() };
 }
 
+/** A server of its own and a fresh phone (no login, no service worker). */
+async function freshPhone() {
+  const server = await startServer();
+  cleanup.push(() => server.stop());
+  const phone = await openPhone();
+  cleanup.push(() => phone.close());
+  return { server, page: phone.page };
+}
+
 /** The texts a login screen shows: title, intro, labels. */
 function wordsOf(page, scope) {
   return page.locator(scope).evaluate((root) => {
@@ -45,11 +54,7 @@ function wordsOf(page, scope) {
 }
 
 test('the worker types into the plain login screen while the app loads; the app takes it over and logs in', { timeout: 120_000 }, async () => {
-  const server = await startServer();
-  cleanup.push(() => server.stop());
-  const phone = await openPhone();
-  cleanup.push(() => phone.close());
-  const { page } = phone;
+  const { server, page } = await freshPhone();
   const wasm = await holdWasm(page);
   const requests = [];
   page.on('request', (r) => { if (new URL(r.url()).pathname.startsWith('/api/')) requests.push(r.url()); });
@@ -120,11 +125,7 @@ test('the worker types into the plain login screen while the app loads; the app 
 });
 
 test('when the app\'s code stops arriving, the plain screen says so and tries again with a tap', { timeout: 90_000 }, async () => {
-  const server = await startServer();
-  cleanup.push(() => server.stop());
-  const phone = await openPhone();
-  cleanup.push(() => phone.close());
-  const { page } = phone;
+  const { server, page } = await freshPhone();
   await page.route('**/*_bg.wasm', (route) => route.abort('internetdisconnected'));
   await page.goto(server.url);
   const boot = page.getByTestId('boot-login');

@@ -44,10 +44,7 @@ async fn each_reads_only_their_own_or_their_areas_reports() {
     let officer_t2 = user_in(&dirs, &app, "officer-t2", Role::Officer, "d-t2").await;
     let officer_grid = user_in(&dirs, &app, "officer-g", Role::Officer, GRID).await;
 
-    let bytes = jpeg(30_000, 7);
-    let report = hazard_with_photos(&[&bytes]);
-    receipt(app.submit(&report).await, StatusCode::CREATED).await;
-    let (location, _) = app.tus_created(&report.photos[0]).await;
+    let (bytes, report, location) = app.one_photo_upload(30_000, 7).await;
     assert_eq!(
         app.tus_patch(&location, 0, &bytes, None).await.status(),
         StatusCode::NO_CONTENT

@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use tokio::sync::Notify;
 
-use super::uploads::{hazard_with_photos, jpeg, XorShift};
+use super::uploads::XorShift;
 use super::*;
 
 /// Reports sent before the backup starts, and while it runs.
@@ -105,10 +105,7 @@ async fn restore_target(dump: Option<&Path>) -> Dirs {
 /// stored and its photo uploaded whole.
 async fn send_with_photo(app: &TestApp, seed: u64) -> (Report, Vec<u8>) {
     let size = XorShift(seed).range(2_000, 5_000) as usize;
-    let bytes = jpeg(size, seed);
-    let report = hazard_with_photos(&[&bytes]);
-    receipt(app.submit(&report).await, StatusCode::CREATED).await;
-    let (location, _) = app.tus_created(&report.photos[0]).await;
+    let (bytes, report, location) = app.one_photo_upload(size, seed).await;
     assert_eq!(
         app.tus_send(&location, 0, &bytes, 65_536).await.status(),
         StatusCode::NO_CONTENT

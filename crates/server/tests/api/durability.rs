@@ -19,10 +19,7 @@ fn fsck(dirs: &Dirs) -> (bool, String) {
 #[tokio::test]
 async fn a_damaged_photo_is_quarantined_by_fsck_and_restored_by_its_next_upload() {
     let (app, dirs) = spawn_app().await;
-    let bytes = jpeg(60_000, 41);
-    let report = hazard_with_photos(&[&bytes]);
-    receipt(app.submit(&report).await, StatusCode::CREATED).await;
-    let (location, _) = app.tus_created(&report.photos[0]).await;
+    let (bytes, report, location) = app.one_photo_upload(60_000, 41).await;
     assert_eq!(
         app.tus_send(&location, 0, &bytes, 65_536).await.status(),
         StatusCode::NO_CONTENT

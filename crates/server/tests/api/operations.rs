@@ -757,12 +757,7 @@ async fn sigterm_under_load_finishes_what_is_in_flight_and_loses_nothing() {
         "the hazard and the acknowledged, nothing else"
     );
     assert_eq!(app.photo_status(hazard.id).await["arrived"], 1);
-    let bytes = app
-        .photo_bytes(&hazard.photos[0].sha256)
-        .await
-        .bytes()
-        .await
-        .expect("bytes");
+    let bytes = app.stored_photo(&hazard.photos[0].sha256).await;
     assert_eq!(sha256_hex(&bytes), hazard.photos[0].sha256);
     app.stop().await;
 }

@@ -276,12 +276,7 @@ async fn a_photo_sent_at_50_kb_a_second_arrives() {
     );
     assert_eq!(answer.header("upload-offset"), Some(bytes.len().to_string().as_str()));
     assert!(took > Duration::from_secs(4), "sent slowly: {took:?}");
-    let got = app
-        .photo_bytes(&report.photos[0].sha256)
-        .await
-        .bytes()
-        .await
-        .expect("bytes");
+    let got = app.stored_photo(&report.photos[0].sha256).await;
     assert_eq!(sha256_hex(&got), report.photos[0].sha256);
     app.stop().await;
 }
@@ -359,10 +354,7 @@ async fn connections_over_the_cap_are_answered_503_until_some_close() {
 async fn a_photo_upload_that_stops_sending_keeps_its_bytes_and_is_answered_408() {
     let dirs = dirs();
     let app = start_with(&dirs, |c| c.body_idle_timeout = Duration::from_secs(1)).await;
-    let bytes = jpeg(100_000, 51);
-    let report = hazard_with_photos(&[&bytes]);
-    receipt(app.submit(&report).await, StatusCode::CREATED).await;
-    let (location, _) = app.tus_created(&report.photos[0]).await;
+    let (bytes, _, location) = app.one_photo_upload(100_000, 51).await;
 
     // The whole photo announced, 40 000 bytes sent, then silence on a
     // connection that stays open (a phone whose link went quiet).

@@ -175,6 +175,21 @@ impl TestApp {
     pub(crate) async fn photo_bytes(&self, sha256: &str) -> Response {
         self.get(&format!("/api/photos/{sha256}")).await
     }
+
+    /// The bytes the server serves for the photo `sha256`.
+    pub(crate) async fn stored_photo(&self, sha256: &str) -> bytes::Bytes {
+        self.photo_bytes(sha256).await.bytes().await.expect("bytes")
+    }
+
+    /// A hazard with one photo of `len` bytes (made from `seed`), stored,
+    /// and its upload created: the photo's bytes, the report, the upload.
+    pub(crate) async fn one_photo_upload(&self, len: usize, seed: u64) -> (Vec<u8>, Report, String) {
+        let bytes = jpeg(len, seed);
+        let report = hazard_with_photos(&[&bytes]);
+        receipt(self.submit(&report).await, StatusCode::CREATED).await;
+        let (location, _) = self.tus_created(&report.photos[0]).await;
+        (bytes, report, location)
+    }
 }
 
 pub(crate) fn sha256_checksum(body: &[u8]) -> String {
@@ -468,10 +483,7 @@ async fn a_photo_sent_in_checksummed_chunks_arrives_byte_identical() {
 #[tokio::test]
 async fn a_chunk_whose_checksum_fails_is_460_and_appends_nothing() {
     let (app, _dirs) = spawn_app().await;
-    let bytes = jpeg(100_000, 3);
-    let report = hazard_with_photos(&[&bytes]);
-    receipt(app.submit(&report).await, StatusCode::CREATED).await;
-    let (location, _) = app.tus_created(&report.photos[0]).await;
+    let (bytes, report, location) = app.one_photo_upload(100_000, 3).await;
 
     let res = app
         .tus_patch(&location, 0, &bytes[..50_000], Some(sha256_checksum(b"other")))
@@ -502,12 +514,7 @@ async fn a_chunk_whose_checksum_fails_is_460_and_appends_nothing() {
     let res = app.tus_send(&location, 0, &bytes, 50_000).await;
     assert_eq!(res.status(), StatusCode::NO_CONTENT);
     assert_eq!(app.photo_status(report.id).await["arrived"], 1);
-    let got = app
-        .photo_bytes(&report.photos[0].sha256)
-        .await
-        .bytes()
-        .await
-        .expect("bytes");
+    let got = app.stored_photo(&report.photos[0].sha256).await;
     assert_eq!(got.as_ref(), bytes.as_slice());
 }
 
@@ -518,10 +525,7 @@ async fn a_chunk_whose_checksum_fails_is_460_and_appends_nothing() {
 #[tokio::test]
 async fn a_chunk_sent_again_from_behind_the_offset_appends_only_what_is_new() {
     let (app, dirs) = spawn_app().await;
-    let bytes = jpeg(300_000, 9);
-    let report = hazard_with_photos(&[&bytes]);
-    receipt(app.submit(&report).await, StatusCode::CREATED).await;
-    let (location, _) = app.tus_created(&report.photos[0]).await;
+    let (bytes, report, location) = app.one_photo_upload(300_000, 9).await;
     // What reached the server of a first try.
     let res = app.tus_patch(&location, 0, &bytes[..10_000], None).await;
     assert_eq!(res.status(), StatusCode::NO_CONTENT);
@@ -561,12 +565,7 @@ async fn a_chunk_sent_again_from_behind_the_offset_appends_only_what_is_new() {
     assert_eq!(res.status(), StatusCode::NO_CONTENT);
     assert_eq!(res.headers()["upload-offset"], "300000");
     assert_eq!(app.photo_status(report.id).await["arrived"], 1);
-    let got = app
-        .photo_bytes(&report.photos[0].sha256)
-        .await
-        .bytes()
-        .await
-        .expect("bytes");
+    let got = app.stored_photo(&report.photos[0].sha256).await;
     assert_eq!(got.as_ref(), bytes.as_slice());
     assert!(
         part_files(&dirs).is_empty(),
@@ -578,10 +577,7 @@ async fn a_chunk_sent_again_from_behind_the_offset_appends_only_what_is_new() {
 #[tokio::test]
 async fn a_patch_at_the_wrong_offset_is_409_and_bad_patches_append_nothing() {
     let (app, _dirs) = spawn_app().await;
-    let bytes = jpeg(100_000, 4);
-    let report = hazard_with_photos(&[&bytes]);
-    receipt(app.submit(&report).await, StatusCode::CREATED).await;
-    let (location, _) = app.tus_created(&report.photos[0]).await;
+    let (bytes, report, location) = app.one_photo_upload(100_000, 4).await;
     let res = app.tus_patch(&location, 0, &bytes[..10_000], None).await;
     assert_eq!(res.status(), StatusCode::NO_CONTENT);
 
@@ -853,10 +849,7 @@ async fn an_arrived_photo_is_never_sent_twice() {
 #[tokio::test]
 async fn an_unfinished_upload_is_offered_again_rather_than_restarted() {
     let (app, _dirs) = spawn_app().await;
-    let bytes = jpeg(100_000, 12);
-    let report = hazard_with_photos(&[&bytes]);
-    receipt(app.submit(&report).await, StatusCode::CREATED).await;
-    let (location, _) = app.tus_created(&report.photos[0]).await;
+    let (bytes, report, location) = app.one_photo_upload(100_000, 12).await;
     assert_eq!(
         app.tus_patch(&location, 0, &bytes[..30_000], None).await.status(),
         StatusCode::NO_CONTENT
@@ -874,10 +867,7 @@ async fn an_unfinished_upload_is_offered_again_rather_than_restarted() {
 #[tokio::test]
 async fn termination_removes_the_upload_and_its_bytes() {
     let (app, dirs) = spawn_app().await;
-    let bytes = jpeg(50_000, 13);
-    let report = hazard_with_photos(&[&bytes]);
-    receipt(app.submit(&report).await, StatusCode::CREATED).await;
-    let (location, _) = app.tus_created(&report.photos[0]).await;
+    let (bytes, report, location) = app.one_photo_upload(50_000, 13).await;
     assert_eq!(
         app.tus_patch(&location, 0, &bytes[..20_000], None).await.status(),
         StatusCode::NO_CONTENT
@@ -922,10 +912,7 @@ async fn expired_uploads_are_swept_with_their_bytes() {
         c.sweep_every = Duration::from_millis(100);
     })
     .await;
-    let bytes = jpeg(50_000, 14);
-    let report = hazard_with_photos(&[&bytes]);
-    receipt(app.submit(&report).await, StatusCode::CREATED).await;
-    let (location, _) = app.tus_created(&report.photos[0]).await;
+    let (bytes, report, location) = app.one_photo_upload(50_000, 14).await;
     let res = app.tus_patch(&location, 0, &bytes[..20_000], None).await;
     assert_eq!(res.status(), StatusCode::NO_CONTENT);
     let id = location.rsplit('/').next().expect("id").to_owned();
@@ -970,10 +957,7 @@ async fn expired_uploads_are_swept_with_their_bytes() {
 async fn an_upload_survives_a_restart() {
     let dirs = dirs();
     let app = start(&dirs).await;
-    let bytes = jpeg(200_000, 15);
-    let report = hazard_with_photos(&[&bytes]);
-    receipt(app.submit(&report).await, StatusCode::CREATED).await;
-    let (location, _) = app.tus_created(&report.photos[0]).await;
+    let (bytes, report, location) = app.one_photo_upload(200_000, 15).await;
     for (from, to) in [(0, 65_536), (65_536, 131_072)] {
         let res = app.tus_patch(&location, from, &bytes[from as usize..to], None).await;
         assert_eq!(res.status(), StatusCode::NO_CONTENT);
@@ -984,12 +968,7 @@ async fn an_upload_survives_a_restart() {
     assert_eq!(app.tus_offset(&location).await, 131_072);
     let res = app.tus_send(&location, 131_072, &bytes, 65_536).await;
     assert_eq!(res.status(), StatusCode::NO_CONTENT);
-    let got = app
-        .photo_bytes(&report.photos[0].sha256)
-        .await
-        .bytes()
-        .await
-        .expect("bytes");
+    let got = app.stored_photo(&report.photos[0].sha256).await;
     assert_eq!(sha256_hex(&got), report.photos[0].sha256);
     app.stop().await;
 }
@@ -1026,10 +1005,7 @@ async fn cut_patch(
 #[tokio::test]
 async fn a_chunk_cut_short_keeps_its_bytes_unless_it_carried_a_checksum() {
     let (app, _dirs) = spawn_app().await;
-    let bytes = jpeg(200_000, 16);
-    let report = hazard_with_photos(&[&bytes]);
-    receipt(app.submit(&report).await, StatusCode::CREATED).await;
-    let (location, _) = app.tus_created(&report.photos[0]).await;
+    let (bytes, report, location) = app.one_photo_upload(200_000, 16).await;
 
     // 64 KiB announced, 40 000 sent: the 40 000 are kept.
     cut_patch(&app, &location, 0, 65_536, &bytes[..40_000], None).await;
@@ -1080,12 +1056,7 @@ async fn a_chunk_cut_short_keeps_its_bytes_unless_it_carried_a_checksum() {
     let answer = String::from_utf8_lossy(&answer[..n]);
     assert!(answer.starts_with("HTTP/1.1 409"), "{answer}");
 
-    let got = app
-        .photo_bytes(&report.photos[0].sha256)
-        .await
-        .bytes()
-        .await
-        .expect("bytes");
+    let got = app.stored_photo(&report.photos[0].sha256).await;
     assert_eq!(got.as_ref(), bytes.as_slice());
 }
 
