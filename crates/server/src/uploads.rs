@@ -758,7 +758,6 @@ impl Uploads {
     }
 }
 
-/// How reading a `PATCH` body ended.
 /// The start of a `PATCH` body that lies behind the upload's offset:
 /// compared with the bytes the file holds there, a frame at a time (so a
 /// hostile offset costs no more memory than a frame), then skipped.
@@ -795,6 +794,7 @@ impl Repeat {
     }
 }
 
+/// How reading a `PATCH` body ended.
 enum Ending {
     Complete,
     /// The connection broke.
