@@ -57,7 +57,15 @@ pub fn check(root: &Path) -> Result<()> {
             .args(["-o", "/dev/null"])
             .output()
             .map_err(|e| Error::Setup(format!("cannot run {}: {e}", wasm_opt.display())))?;
-        let beyond = beyond_floor(&String::from_utf8_lossy(&out.stdout));
+        let mut beyond = beyond_floor(&String::from_utf8_lossy(&out.stdout));
+        let bytes = fs::read(module).map_err(|e| Error::io(module, e))?;
+        let i64s = i64_at_boundary(&bytes).map_err(|e| Error::Setup(format!("{}: {e}", module.display())))?;
+        if !i64s.is_empty() {
+            beyond.push(format!(
+                "i64 between wasm and JavaScript (BigInt integration, Chromium 85) in {}",
+                i64s.join(", ")
+            ));
+        }
         if !out.status.success() || !beyond.is_empty() {
             return Err(Error::Setup(format!(
                 "{} uses wasm features beyond the declared engine floor (docs/operations.md, \"Which phones\"): {}",
@@ -72,7 +80,7 @@ pub fn check(root: &Path) -> Result<()> {
     }
     check_scripts(root, &js)?;
     println!(
-        "ok engine floor: {} wasm modules within {} features, {} scripts within ES{ECMA_VERSION}",
+        "ok engine floor: {} wasm modules within {} features and no i64 to or from JavaScript, {} scripts within ES{ECMA_VERSION}",
         wasm.len(),
         WASM_FEATURES.len(),
         js.len()
@@ -120,6 +128,151 @@ fn beyond_floor(printed: &str) -> Vec<String> {
         .collect()
 }
 
+/// The imports and exports of the wasm module `bytes` whose function type
+/// carries an i64: passing one to or from JavaScript needs the engine's
+/// BigInt integration (Chromium 85, Safari 14.1), above the floor, and no
+/// feature list names it.
+fn i64_at_boundary(bytes: &[u8]) -> std::result::Result<Vec<String>, String> {
+    const I64: u8 = 0x7e;
+    let mut r = Reader { bytes, at: 8 };
+    if bytes.get(..4) != Some(b"\0asm".as_slice()) {
+        return Err("not a wasm module".into());
+    }
+    let mut types: Vec<bool> = Vec::new();
+    let mut imports: Vec<(String, bool)> = Vec::new();
+    let mut funcs: Vec<u32> = Vec::new();
+    let mut exports: Vec<(String, u32)> = Vec::new();
+    while r.at < bytes.len() {
+        let id = r.byte()?;
+        let size = r.leb()? as usize;
+        let end =
+            r.at.checked_add(size)
+                .filter(|&e| e <= bytes.len())
+                .ok_or("a section runs past the end")?;
+        let mut s = Reader {
+            bytes: &bytes[..end],
+            at: r.at,
+        };
+        match id {
+            1 => {
+                for _ in 0..s.leb()? {
+                    if s.byte()? != 0x60 {
+                        return Err("a type other than a function's".into());
+                    }
+                    let mut has = false;
+                    for _ in 0..2 {
+                        for _ in 0..s.leb()? {
+                            has |= s.byte()? == I64;
+                        }
+                    }
+                    types.push(has);
+                }
+            }
+            2 => {
+                for _ in 0..s.leb()? {
+                    let name = format!("import {}.{}", s.name()?, s.name()?);
+                    match s.byte()? {
+                        0 => {
+                            let t = s.leb()? as usize;
+                            imports.push((name, *types.get(t).ok_or("a type index out of range")?));
+                        }
+                        1 => {
+                            s.byte()?;
+                            s.limits()?;
+                        }
+                        2 => s.limits()?,
+                        3 => {
+                            s.byte()?;
+                            s.byte()?;
+                        }
+                        kind => return Err(format!("an import of kind {kind}")),
+                    }
+                }
+            }
+            3 => {
+                for _ in 0..s.leb()? {
+                    funcs.push(s.leb()?);
+                }
+            }
+            7 => {
+                for _ in 0..s.leb()? {
+                    let name = s.name()?;
+                    let kind = s.byte()?;
+                    let index = s.leb()?;
+                    if kind == 0 {
+                        exports.push((format!("export {name}"), index));
+                    }
+                }
+            }
+            _ => {}
+        }
+        r.at = end;
+    }
+    let mut found: Vec<String> = imports.iter().filter(|(_, has)| *has).map(|(n, _)| n.clone()).collect();
+    for (name, index) in exports {
+        let index = index as usize;
+        let has = match index.checked_sub(imports.len()) {
+            None => imports.get(index).is_some_and(|(_, has)| *has),
+            Some(own) => funcs
+                .get(own)
+                .and_then(|&t| types.get(t as usize))
+                .copied()
+                .ok_or("an export of no function")?,
+        };
+        if has {
+            found.push(name);
+        }
+    }
+    Ok(found)
+}
+
+/// Reads a wasm module's bytes, bounded by its slice.
+struct Reader<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl Reader<'_> {
+    fn byte(&mut self) -> std::result::Result<u8, String> {
+        let b = *self.bytes.get(self.at).ok_or("the module ends early")?;
+        self.at += 1;
+        Ok(b)
+    }
+
+    fn leb(&mut self) -> std::result::Result<u32, String> {
+        let mut value: u64 = 0;
+        for shift in (0..35).step_by(7) {
+            let b = self.byte()?;
+            value |= u64::from(b & 0x7f) << shift;
+            if b < 0x80 {
+                return u32::try_from(value).map_err(|_| "a number over 32 bits".into());
+            }
+        }
+        Err("a number over 5 bytes".into())
+    }
+
+    fn name(&mut self) -> std::result::Result<String, String> {
+        let len = self.leb()? as usize;
+        let end = self
+            .at
+            .checked_add(len)
+            .filter(|&e| e <= self.bytes.len())
+            .ok_or("a name runs past the end")?;
+        let name = String::from_utf8_lossy(&self.bytes[self.at..end]).into_owned();
+        self.at = end;
+        Ok(name)
+    }
+
+    fn limits(&mut self) -> std::result::Result<(), String> {
+        let flags = self.byte()?;
+        self.leb()?;
+        if flags & 1 == 1 {
+            self.leb()?;
+        }
+        Ok(())
+    }
+}
+
 /// Calls `each` with every file under `dir`, recursively.
 fn files(dir: &Path, each: &mut dyn FnMut(&Path)) -> Result<()> {
     let entries = fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
@@ -148,6 +301,39 @@ mod tests {
             beyond_floor(std),
             ["reference-types", "multivalue", "call-indirect-overlong"]
         );
+    }
+
+    /// A module importing `env.f: (i64) -> ()` and `env.g: (i32) -> ()`,
+    /// defining `h: () -> (i64)` and exporting `g` and `h`.
+    fn module_with_i64() -> Vec<u8> {
+        let mut m = b"\0asm\x01\0\0\0".to_vec();
+        // Types: (i64)->(), (i32)->(), ()->(i64).
+        m.extend([1, 13, 3, 0x60, 1, 0x7e, 0, 0x60, 1, 0x7f, 0, 0x60, 0, 1, 0x7e]);
+        // Imports: env.f type 0, env.g type 1.
+        m.extend([
+            2, 17, 2, 3, b'e', b'n', b'v', 1, b'f', 0, 0, 3, b'e', b'n', b'v', 1, b'g', 0, 1,
+        ]);
+        // One function of type 2.
+        m.extend([3, 2, 1, 2]);
+        // Exports: g (function 1), h (function 2).
+        m.extend([7, 9, 2, 1, b'g', 0, 1, 1, b'h', 0, 2]);
+        // The body: i64.const 0.
+        m.extend([10, 6, 1, 4, 0, 0x42, 0, 0x0b]);
+        m
+    }
+
+    #[test]
+    fn i64_between_wasm_and_javascript_is_found() {
+        assert_eq!(
+            i64_at_boundary(&module_with_i64()).unwrap(),
+            ["import env.f", "export h"]
+        );
+        // Cut anywhere, the module is an error, never a panic.
+        let whole = module_with_i64();
+        for end in 9..whole.len() {
+            let _ = i64_at_boundary(&whole[..end]);
+        }
+        assert!(i64_at_boundary(b"not wasm").is_err());
     }
 
     #[test]
