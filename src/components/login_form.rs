@@ -28,7 +28,7 @@ pub fn LoginForm() -> impl IntoView {
         // The cursor stays in the box the worker was typing in, after what
         // was typed (iOS will not raise its keyboard for it unasked: one
         // tap there).
-        Effect::new(move |_| focus_at_end(&format!("login-{field}")));
+        Effect::new(move |_| focus(&format!("login-{field}")));
     }
     let error: RwSignal<Option<LoginError>> = RwSignal::new(None);
     let busy = RwSignal::new(false);
@@ -98,17 +98,8 @@ pub fn login_field(
     }
 }
 
+/// Puts the cursor in the box `element_id`, after what it holds.
 fn focus(element_id: &str) {
-    use wasm_bindgen::JsCast;
-    if let Some(el) = document()
-        .get_element_by_id(element_id)
-        .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
-    {
-        let _focus_is_a_courtesy = el.focus();
-    }
-}
-
-fn focus_at_end(element_id: &str) {
     use wasm_bindgen::JsCast;
     if let Some(input) = document()
         .get_element_by_id(element_id)

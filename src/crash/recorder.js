@@ -17,9 +17,9 @@ var K = 'kuaibao.crashes', P = 0, L;
 try { L = localStorage; } catch (e) {}
 // index.html's plain login screen (#boot) is for a phone with no session:
 // hidden before it is drawn where the app left its flag (src/pwa/boot.rs).
-var R = document.documentElement, S = '';
-try { S = L && L.getItem('kuaibao.session') ? ' kb-session' : ''; } catch (e) {}
-R.className = R.className.replace('no-js', '') + S;
+var R = document.documentElement.classList;
+R.remove('no-js');
+try { if (L && L.getItem('kuaibao.session')) R.add('kb-session'); } catch (e) {}
 function h(b) { return (b + 256).toString(16).slice(1); }
 function u7() {
   var b = new Uint8Array(16), t = Date.now(), i;
@@ -83,7 +83,7 @@ function cannot(why) {
   if (P) return;
   P = 1; rec('error', 'cannot start: ' + why);
   var d = document;
-  R.className += ' kb-cannot';
+  R.add('kb-cannot');
   if (!d.body) return addEventListener('DOMContentLoaded', function () { P = 0; cannot(why); });
   numbers(function (s) {
     var tel = digits(s.duty_phone), sms = digits(s.sms_number) || tel, o = d.createElement('div');

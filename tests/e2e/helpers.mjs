@@ -399,23 +399,20 @@ export async function startProxy(targetUrl, policy = () => 'pass') {
 
 /** A JPEG of `width`×`height` full of noise (so it does not compress to
  *  nothing), made by the browser itself. */
-export async function noiseJpeg(page, width, height, quality = 0.92, seed = 12345) {
-  return blobFromPage(page, NOISE_JPEG, [width, height, quality, seed]);
+export async function noiseJpeg(page, width, height, quality = 0.92) {
+  return blobFromPage(page, async ([w, h, q]) => {
+    const canvas = new OffscreenCanvas(w, h);
+    const ctx = canvas.getContext('2d');
+    const image = ctx.createImageData(w, h);
+    let x = 12345;
+    for (let i = 0; i < image.data.length; i += 4) {
+      x ^= x << 13; x ^= x >>> 17; x ^= x << 5;
+      image.data[i] = x & 255; image.data[i + 1] = (x >>> 8) & 255; image.data[i + 2] = (i >>> 10) & 255; image.data[i + 3] = 255;
+    }
+    ctx.putImageData(image, 0, 0);
+    return canvas.convertToBlob({ type: 'image/jpeg', quality: q });
+  }, [width, height, quality]);
 }
-
-/** Makes `noiseJpeg`'s picture in the page, as a Blob. */
-export const NOISE_JPEG = async ([w, h, q, seed]) => {
-  const canvas = new OffscreenCanvas(w, h);
-  const ctx = canvas.getContext('2d');
-  const image = ctx.createImageData(w, h);
-  let x = seed;
-  for (let i = 0; i < image.data.length; i += 4) {
-    x ^= x << 13; x ^= x >>> 17; x ^= x << 5;
-    image.data[i] = x & 255; image.data[i + 1] = (x >>> 8) & 255; image.data[i + 2] = (i >>> 10) & 255; image.data[i + 3] = 255;
-  }
-  ctx.putImageData(image, 0, 0);
-  return canvas.convertToBlob({ type: 'image/jpeg', quality: q });
-};
 
 /** The bytes of the Blob that `makeBlob(arg)` makes in the page. They cross
  *  into Node as base64: as a JSON array of numbers, the 10 MB of a 12 MP

@@ -133,144 +133,63 @@ fn beyond_floor(printed: &str) -> Vec<String> {
 /// BigInt integration (Chromium 85, Safari 14.1), above the floor, and no
 /// feature list names it.
 fn i64_at_boundary(bytes: &[u8]) -> std::result::Result<Vec<String>, String> {
-    const I64: u8 = 0x7e;
-    let mut r = Reader { bytes, at: 8 };
-    if bytes.get(..4) != Some(b"\0asm".as_slice()) {
-        return Err("not a wasm module".into());
-    }
+    use wasmparser::{CompositeInnerType, ExternalKind, Payload, TypeRef, ValType};
+    let error = |e: wasmparser::BinaryReaderError| e.to_string();
+    // For each type, and then each function (imported ones first): whether
+    // it carries an i64.
     let mut types: Vec<bool> = Vec::new();
-    let mut imports: Vec<(String, bool)> = Vec::new();
-    let mut funcs: Vec<u32> = Vec::new();
-    let mut exports: Vec<(String, u32)> = Vec::new();
-    while r.at < bytes.len() {
-        let id = r.byte()?;
-        let size = r.leb()? as usize;
-        let end =
-            r.at.checked_add(size)
-                .filter(|&e| e <= bytes.len())
-                .ok_or("a section runs past the end")?;
-        let mut s = Reader {
-            bytes: &bytes[..end],
-            at: r.at,
-        };
-        match id {
-            1 => {
-                for _ in 0..s.leb()? {
-                    if s.byte()? != 0x60 {
-                        return Err("a type other than a function's".into());
-                    }
-                    let mut has = false;
-                    for _ in 0..2 {
-                        for _ in 0..s.leb()? {
-                            has |= s.byte()? == I64;
-                        }
-                    }
-                    types.push(has);
-                }
-            }
-            2 => {
-                for _ in 0..s.leb()? {
-                    let name = format!("import {}.{}", s.name()?, s.name()?);
-                    match s.byte()? {
-                        0 => {
-                            let t = s.leb()? as usize;
-                            imports.push((name, *types.get(t).ok_or("a type index out of range")?));
-                        }
-                        1 => {
-                            s.byte()?;
-                            s.limits()?;
-                        }
-                        2 => s.limits()?,
-                        3 => {
-                            s.byte()?;
-                            s.byte()?;
-                        }
-                        kind => return Err(format!("an import of kind {kind}")),
+    let mut funcs: Vec<bool> = Vec::new();
+    let mut found = Vec::new();
+    for payload in wasmparser::Parser::new(0).parse_all(bytes) {
+        match payload.map_err(error)? {
+            Payload::TypeSection(reader) => {
+                for group in reader {
+                    for sub in group.map_err(error)?.into_types() {
+                        let has = match &sub.composite_type.inner {
+                            CompositeInnerType::Func(f) => {
+                                f.params().iter().chain(f.results()).any(|t| *t == ValType::I64)
+                            }
+                            _ => false,
+                        };
+                        types.push(has);
                     }
                 }
             }
-            3 => {
-                for _ in 0..s.leb()? {
-                    funcs.push(s.leb()?);
+            Payload::ImportSection(reader) => {
+                for import in reader.into_imports() {
+                    let import = import.map_err(error)?;
+                    if let TypeRef::Func(t) = import.ty {
+                        let has = *types.get(t as usize).ok_or("a type index out of range")?;
+                        funcs.push(has);
+                        if has {
+                            found.push(format!("import {}.{}", import.module, import.name));
+                        }
+                    }
                 }
             }
-            7 => {
-                for _ in 0..s.leb()? {
-                    let name = s.name()?;
-                    let kind = s.byte()?;
-                    let index = s.leb()?;
-                    if kind == 0 {
-                        exports.push((format!("export {name}"), index));
+            Payload::FunctionSection(reader) => {
+                for t in reader {
+                    funcs.push(
+                        *types
+                            .get(t.map_err(error)? as usize)
+                            .ok_or("a type index out of range")?,
+                    );
+                }
+            }
+            Payload::ExportSection(reader) => {
+                for export in reader {
+                    let export = export.map_err(error)?;
+                    if export.kind == ExternalKind::Func
+                        && *funcs.get(export.index as usize).ok_or("an export of no function")?
+                    {
+                        found.push(format!("export {}", export.name));
                     }
                 }
             }
             _ => {}
         }
-        r.at = end;
-    }
-    let mut found: Vec<String> = imports.iter().filter(|(_, has)| *has).map(|(n, _)| n.clone()).collect();
-    for (name, index) in exports {
-        let index = index as usize;
-        let has = match index.checked_sub(imports.len()) {
-            None => imports.get(index).is_some_and(|(_, has)| *has),
-            Some(own) => funcs
-                .get(own)
-                .and_then(|&t| types.get(t as usize))
-                .copied()
-                .ok_or("an export of no function")?,
-        };
-        if has {
-            found.push(name);
-        }
     }
     Ok(found)
-}
-
-/// Reads a wasm module's bytes, bounded by its slice.
-struct Reader<'a> {
-    bytes: &'a [u8],
-    at: usize,
-}
-
-impl Reader<'_> {
-    fn byte(&mut self) -> std::result::Result<u8, String> {
-        let b = *self.bytes.get(self.at).ok_or("the module ends early")?;
-        self.at += 1;
-        Ok(b)
-    }
-
-    fn leb(&mut self) -> std::result::Result<u32, String> {
-        let mut value: u64 = 0;
-        for shift in (0..35).step_by(7) {
-            let b = self.byte()?;
-            value |= u64::from(b & 0x7f) << shift;
-            if b < 0x80 {
-                return u32::try_from(value).map_err(|_| "a number over 32 bits".into());
-            }
-        }
-        Err("a number over 5 bytes".into())
-    }
-
-    fn name(&mut self) -> std::result::Result<String, String> {
-        let len = self.leb()? as usize;
-        let end = self
-            .at
-            .checked_add(len)
-            .filter(|&e| e <= self.bytes.len())
-            .ok_or("a name runs past the end")?;
-        let name = String::from_utf8_lossy(&self.bytes[self.at..end]).into_owned();
-        self.at = end;
-        Ok(name)
-    }
-
-    fn limits(&mut self) -> std::result::Result<(), String> {
-        let flags = self.byte()?;
-        self.leb()?;
-        if flags & 1 == 1 {
-            self.leb()?;
-        }
-        Ok(())
-    }
 }
 
 /// Calls `each` with every file under `dir`, recursively.

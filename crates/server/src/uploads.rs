@@ -473,10 +473,10 @@ impl Uploads {
         }
         let remaining = info.length - info.offset;
         let held = info.offset - append.offset;
-        if append.content_length.is_some_and(|n| n > held + remaining) {
-            return Err(UploadError::BodyTooLarge {
-                remaining: held + remaining,
-            });
+        // What remains from where the body starts.
+        let from_body = info.length - append.offset;
+        if append.content_length.is_some_and(|n| n > from_body) {
+            return Err(UploadError::BodyTooLarge { remaining: from_body });
         }
         if info.complete() {
             return Ok(info);
@@ -503,7 +503,10 @@ impl Uploads {
         let mut hasher = append.checksum.as_ref().map(Hasher::of);
         // Bytes of the body still to compare with those held, then bytes
         // appended.
-        let mut repeat = Repeat::new(append.offset, held);
+        let mut repeat = Repeat {
+            at: append.offset,
+            left: held,
+        };
         let mut got: u64 = 0;
         let ending = loop {
             // A body that sends nothing for a while is cut by the layer
@@ -571,11 +574,7 @@ impl Uploads {
         drop(file);
         match ending {
             Ending::Failed(source) => return Err(UploadError::Io { path, source }),
-            Ending::TooLong => {
-                return Err(UploadError::BodyTooLarge {
-                    remaining: held + remaining,
-                })
-            }
+            Ending::TooLong => return Err(UploadError::BodyTooLarge { remaining: from_body }),
             Ending::Differs => return Err(UploadError::RepeatDiffers { current: info.offset }),
             _ => {}
         }
@@ -769,10 +768,6 @@ struct Repeat {
 }
 
 impl Repeat {
-    fn new(from: u64, held: u64) -> Self {
-        Repeat { at: from, left: held }
-    }
-
     /// What of `data` lies past the held bytes (empty while the body is
     /// still repeating them), or `None` if it repeats them with other bytes.
     /// When the last repeated byte is compared, `file` is left at the end

@@ -367,32 +367,20 @@ async fn metrics_count_requests_by_route_template_in_prometheus_text() {
 async fn live_changes_the_database_refuses_to_relay_are_counted() {
     let dirs = dirs();
     let app = start_with(&dirs, |c| c.metrics_token = Some(METRICS_TOKEN.to_owned())).await;
-    fn dropped(text: &str) -> Option<f64> {
-        parse_exposition(text)
+    let dropped = || async {
+        parse_exposition(&scrape(&app.base).await)
             .iter()
             .find(|s| s.name == "kuaibao_relay_dropped_total")
             .map(|s| s.value)
-    }
-    // Waits (bounded) until the counter reads `want`.
-    async fn settles_at(base: &str, want: f64) -> Option<f64> {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            let now = dropped(&scrape(base).await);
-            if now == Some(want) || Instant::now() > deadline {
-                return now;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    }
+    };
     receipt(app.submit(&new_report()).await, StatusCode::CREATED).await;
-    let Some(_) = &dirs.database_url else {
-        receipt(app.submit(&new_report()).await, StatusCode::CREATED).await;
-        assert_eq!(dropped(&scrape(&app.base).await), None, "no relay on SQLite");
+    if dirs.database_url.is_none() {
+        assert_eq!(dropped().await, None, "no relay on SQLite");
         app.stop().await;
         return;
-    };
+    }
     let pool = dirs.pool().await;
-    // The relay's own connection is open once its first change went.
+    // The pid of the relay's own connection, open once its first change went.
     let notifier = || async {
         sqlx::query_scalar::<_, i32>(
             "SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND datname = current_database()",
@@ -402,39 +390,40 @@ async fn live_changes_the_database_refuses_to_relay_are_counted() {
         .await
         .expect("pg_stat_activity")
     };
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let mut pids = notifier().await;
-    while pids.is_empty() && Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        pids = notifier().await;
-    }
-    assert_eq!(pids.len(), 1, "the relay's connection: {pids:?}");
-    assert_eq!(settles_at(&app.base, 0.0).await, Some(0.0), "nothing dropped yet");
+    let first = polled(notifier, |pids| pids.len() == 1).await;
+    assert_eq!(first.len(), 1, "the relay's connection: {first:?}");
+    assert_eq!(dropped().await, Some(0.0), "nothing dropped yet");
 
     // The database ends the relay's connection: the next change's
     // notification fails, and is counted.
     let ended: bool = sqlx::query_scalar("SELECT pg_terminate_backend($1)")
-        .bind(pids[0])
+        .bind(first[0])
         .fetch_one(&pool)
         .await
         .expect("pg_terminate_backend");
     assert!(ended);
     receipt(app.submit(&new_report()).await, StatusCode::CREATED).await;
-    assert_eq!(
-        settles_at(&app.base, 1.0).await,
-        Some(1.0),
-        "the refused change is counted"
-    );
+    let counted = polled(dropped, |n| *n == Some(1.0)).await;
+    assert_eq!(counted, Some(1.0), "the refused change is counted");
 
     // The next change goes through a new connection, and is not counted.
     receipt(app.submit(&new_report()).await, StatusCode::CREATED).await;
+    let again = polled(notifier, |pids| pids.len() == 1 && *pids != first).await;
+    assert!(again.len() == 1 && again != first, "connected again: {again:?}");
+    assert_eq!(dropped().await, Some(1.0));
+    app.stop().await;
+}
+
+/// What `read` gives once `done` holds of it, or after 10 s, as it stands.
+async fn polled<T, F: std::future::Future<Output = T>>(read: impl Fn() -> F, done: impl Fn(&T) -> bool) -> T {
     let deadline = Instant::now() + Duration::from_secs(10);
-    while notifier().await.first().is_none_or(|p| *p == pids[0]) && Instant::now() < deadline {
+    loop {
+        let value = read().await;
+        if done(&value) || Instant::now() > deadline {
+            return value;
+        }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    assert_ne!(notifier().await, pids, "connected again");
-    assert_eq!(settles_at(&app.base, 1.0).await, Some(1.0));
-    app.stop().await;
 }
 
 #[tokio::test]
