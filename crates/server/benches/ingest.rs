@@ -3,7 +3,9 @@
 //! against the real release binary, on SQLite and on PostgreSQL, next to
 //! the raw durable insert rate of the same database measured in the same
 //! run (one transaction per row into `reports`, the server's own connection
-//! settings). Budget: HTTP ingest ≥ 50 % of raw. Also the server's RSS
+//! settings; a window before the HTTP run and one after, their mean, so the
+//! disk's drift is not charged to one side). Budget: HTTP ingest ≥ 50 % of
+//! raw. Also the server's RSS
 //! under that load.
 //!
 //! Run: `cargo build --release -p kuaibao-server` then
