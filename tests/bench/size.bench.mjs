@@ -8,6 +8,11 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { bench, DIST, startServer } from './lib.mjs';
 
+// The wasm's budget: 200 KB (issue 6) moved to 225 KB by issue 20 for a
+// build on stable Rust, without build-std and the unstable size flags (the
+// README's toolchain table); the shell keeps its 250 KB.
+const WASM_BR_MAX = 225_000;
+
 function get(url, headers) {
   return new Promise((resolve, reject) => {
     http.get(url, { headers }, (res) => {
@@ -42,7 +47,7 @@ await bench('size', async (figures, defer) => {
   const wasm = rows.filter((r) => r.url.endsWith('.wasm'));
   const js = rows.filter((r) => r.url.endsWith('.js'));
   const css = rows.filter((r) => r.url.endsWith('.css'));
-  figures.add('size.wasm_br', 'app wasm, brotli q11', sum(wasm, 'br'), 'bytes', { max: 200_000 });
+  figures.add('size.wasm_br', 'app wasm, brotli q11', sum(wasm, 'br'), 'bytes', { max: WASM_BR_MAX });
   figures.add('size.shell_br', `app shell: all ${rows.length} precached files + sw.js, brotli q11`, sum(rows, 'br'), 'bytes', { max: 250_000 });
   figures.add('size.shell_gzip', 'app shell, gzip -9', sum(rows, 'gzip'), 'bytes');
   figures.add('size.shell_raw', 'app shell, uncompressed', sum(rows, 'raw'), 'bytes');
@@ -62,7 +67,7 @@ await bench('size', async (figures, defer) => {
     if (r.status !== 200) throw new Error(`GET ${wasmUrl} (${name}): ${r.status}`);
   }
   const immutable = br.headers['cache-control'] === 'public, max-age=31536000, immutable';
-  figures.add('size.served_wasm_br', `wasm as the server sends it for Accept-Encoding: br (content-encoding: ${br.headers['content-encoding'] ?? 'none'})`, br.bytes, 'bytes', { max: 200_000 });
+  figures.add('size.served_wasm_br', `wasm as the server sends it for Accept-Encoding: br (content-encoding: ${br.headers['content-encoding'] ?? 'none'})`, br.bytes, 'bytes', { max: WASM_BR_MAX });
   figures.add('size.served_wasm_gzip', `wasm as the server sends it for Accept-Encoding: gzip (content-encoding: ${gz.headers['content-encoding'] ?? 'none'})`, gz.bytes, 'bytes');
   figures.add('size.served_br_encoded', 'the server sends the wasm brotli-encoded when asked (1 yes, 0 no)', br.headers['content-encoding'] === 'br' ? 1 : 0, 'bool', { min: 1 });
   figures.add('size.hashed_cache_immutable', `hashed files served with "public, max-age=31536000, immutable" (1 yes, 0 no; got "${br.headers['cache-control'] ?? ''}")`, immutable ? 1 : 0, 'bool', { min: 1 });
