@@ -5,6 +5,10 @@
 // network, attach a photo and submit (等待发送, in Chinese), get it back,
 // delivered with its receipt and the photo byte-identical on the server.
 //
+// First the page's plain login screen (index.html's #boot): typed into
+// with real keys while the proxy holds the app's wasm back, then taken over
+// by the app with what was typed and the cursor where it was.
+//
 // WebDriver has no "offline" in WebKit, so the network is lost the same way
 // in both: a proxy between browser and server cuts every connection while
 // "offline". WebKit's WebDriver sessions are private: IndexedDB refuses
@@ -96,22 +100,37 @@ async function status(driver, state, timeout = 30_000) {
 }
 
 for (const engine of ['firefox', 'webkit']) {
-  test(`[${engine}] log in, fill, autosave, reload, offline with a photo, delivered once, byte-identical`, { timeout: 240_000 }, async () => {
+  test(`[${engine}] type into the plain login screen while the app loads, log in, fill, autosave, reload, offline with a photo, delivered once, byte-identical`, { timeout: 240_000 }, async () => {
     const server = await startServer();
     cleanup.push(() => server.stop());
     let offline = false;
-    const proxy = await startProxy(server.url, () => (offline ? 'cut' : 'pass'));
+    let holdWasm = true;
+    const proxy = await startProxy(server.url, ({ text }) => {
+      if (offline) return 'cut';
+      return holdWasm && /^GET [^ ]*_bg\.wasm /m.test(text) ? 'hold' : 'pass';
+    });
     cleanup.push(() => proxy.stop());
     const driver = await open(engine);
     cleanup.push(() => driver.quit());
 
+    // The plain login screen, typed into while the app's code is held back.
     await driver.get(proxy.url);
-    // The app's own form (the page's plain one, index.html's #boot, shows
-    // first: a value set into it just as the app takes it over would be
-    // set on a box no longer there; tests/e2e/boot.test.mjs types into it).
+    await driver.wait(until.elementLocated(css('[data-testid=boot-login]')), 30_000);
+    await driver.wait(() => proxy.stats.held.length > 0, 30_000, 'the wasm is asked for');
+    const half = Math.floor(REPORTER.password.length / 2);
+    await driver.findElement(css('[data-testid=boot-login] #login-username')).sendKeys(REPORTER.username);
+    await driver.findElement(css('[data-testid=boot-login] #login-password')).sendKeys(REPORTER.password.slice(0, half));
+    assert.equal((await driver.findElements(css('[data-testid=login-form]'))).length, 0, 'the app is not running yet');
+    assert.equal(await driver.findElement(css('[data-testid=boot-login] button')).isEnabled(), false, 'nothing can be sent yet');
+    // The app arrives and takes over: what was typed, the cursor in the password.
+    holdWasm = false;
+    proxy.resume();
     const submit = await driver.wait(until.elementLocated(css('[data-testid=login-form] button[type=submit]')), 30_000);
-    await answer(driver, 'login-username', REPORTER.username);
-    await answer(driver, 'login-password', REPORTER.password);
+    assert.equal((await driver.findElements(css('#boot'))).length, 0, 'the plain screen is gone');
+    assert.equal(await driver.findElement(css('#login-username')).getAttribute('value'), REPORTER.username);
+    assert.equal(await driver.findElement(css('#login-password')).getAttribute('value'), REPORTER.password.slice(0, half));
+    await driver.wait(async () => (await driver.executeScript(() => document.activeElement?.id)) === 'login-password', 10_000, 'the cursor stays in the password box');
+    await driver.switchTo().activeElement().sendKeys(REPORTER.password.slice(half));
     await submit.click();
     await (await driver.wait(until.elementLocated(css('[data-testid=new-report]')), 30_000)).click();
     await (await driver.wait(until.elementLocated(css('button[data-template=general_incident]')), 20_000)).click();

@@ -346,13 +346,15 @@ export function phoneRecords(page, store = 'reports') {
 }
 
 /** A TCP proxy in front of the server, standing in for a weak link. It
- *  counts the bytes the phone sends, and `policy(conn)` may cut or stall a
- *  connection: it is called on every chunk from the phone with
+ *  counts the bytes the phone sends, and `policy(conn)` may cut, stall or
+ *  hold a connection: it is called on every chunk from the phone with
  *  `{sent, since, text}` (bytes so far on all connections, bytes since the
- *  last cut, this chunk as latin1) and answers 'pass', 'cut' or 'stall'. */
+ *  last cut, this chunk as latin1) and answers 'pass', 'cut', 'stall'
+ *  (until `release()` drops it) or 'hold' (until `resume()` sends it on,
+ *  as a slow link delivers it late). */
 export async function startProxy(targetUrl, policy = () => 'pass') {
   const target = new URL(targetUrl);
-  const stats = { sent: 0, since: 0, cuts: 0, stalled: [], patchOffsets: [] };
+  const stats = { sent: 0, since: 0, cuts: 0, stalled: [], held: [], patchOffsets: [] };
   const sockets = new Set();
   const proxy = net.createServer((client) => {
     const upstream = net.connect(Number(target.port), target.hostname);
@@ -364,6 +366,11 @@ export async function startProxy(targetUrl, policy = () => 'pass') {
     client.on('close', end);
     upstream.on('close', end);
     upstream.on('data', (chunk) => client.write(chunk));
+    const forward = (chunk) => {
+      stats.sent += chunk.length;
+      stats.since += chunk.length;
+      upstream.write(chunk);
+    };
     client.on('data', (chunk) => {
       const text = chunk.toString('latin1');
       for (const m of text.matchAll(/^PATCH [^\r]*\r\n(?:[^\r]*\r\n)*?upload-offset: (\d+)/gim)) stats.patchOffsets.push(Number(m[1]));
@@ -379,9 +386,12 @@ export async function startProxy(targetUrl, policy = () => 'pass') {
         stats.stalled.push(end);
         return;
       }
-      stats.sent += chunk.length;
-      stats.since += chunk.length;
-      upstream.write(chunk);
+      if (verdict === 'hold') {
+        client.pause();
+        stats.held.push(() => { forward(chunk); client.resume(); });
+        return;
+      }
+      forward(chunk);
     });
   });
   await new Promise((resolve) => proxy.listen(0, '127.0.0.1', resolve));
@@ -390,6 +400,8 @@ export async function startProxy(targetUrl, policy = () => 'pass') {
     stats,
     /** Drops every stalled connection. */
     release() { for (const end of stats.stalled.splice(0)) end(); },
+    /** Sends every held request on. */
+    resume() { for (const send of stats.held.splice(0)) send(); },
     async stop() {
       for (const s of sockets) s.destroy();
       await new Promise((resolve) => proxy.close(resolve));
