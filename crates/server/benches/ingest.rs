@@ -5,8 +5,7 @@
 //! run (one transaction per row into `reports`, the server's own connection
 //! settings; a window before the HTTP run and one after, their mean, so the
 //! disk's drift is not charged to one side). Budget: HTTP ingest ≥ 50 % of
-//! raw. Also the server's RSS
-//! under that load.
+//! raw. Also the server's RSS under that load.
 //!
 //! Run: `cargo build --release -p kuaibao-server` then
 //! `cargo bench -p kuaibao-server --bench ingest`, with
