@@ -1,7 +1,9 @@
 //! Crash reports (`kuaibao_core::wire::crash`). A panic, a wasm trap, an
 //! uncaught JS error or rejection is recorded on the phone and sent to the
 //! server when the phone is online; the worker is offered a reload that
-//! keeps her drafts (they are in IndexedDB already).
+//! keeps her drafts (they are in IndexedDB already). The duty office's page
+//! loads the same recorder, worded for the desk by its `data-crash`
+//! attribute, and its desk sends what it recorded (`office::state`).
 //!
 //! The recording and the 「出错了」 overlay are plain JS,
 //! `src/crash/recorder.js`, a classic script in `index.html`'s head before

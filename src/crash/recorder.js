@@ -45,10 +45,15 @@ function show() {
   if (d.getElementById('crash-overlay')) return;
   o.id = 'crash-overlay'; o.className = 'crash-overlay';
   o.setAttribute('role', 'alertdialog'); o.setAttribute('aria-modal', 'true'); o.setAttribute('aria-labelledby', 'crash-title'); o.setAttribute('data-testid', 'crash-overlay');
+  // The page may word it for itself (office.html's data-crash: Chinese,
+  // English, the button's two), as the desk keeps no drafts.
+  var w = (d.documentElement.getAttribute('data-crash') || '').split('|');
+  if (w.length != 4) w = ['快报遇到意外错误，已停止运行。草稿和待发送的报告都保存在本机，重新载入后可继续填写。有信号时会自动报告这次出错。',
+    'Kuaibao hit an unexpected error and stopped. Drafts and queued reports are saved on this phone: reload to go on. The error is reported when there is signal.',
+    '重新载入（草稿都已保存）', 'Reload (drafts are saved)'];
   o.innerHTML = '<div class="crash-box"><h2 id="crash-title">出错了<span lang="en">Something went wrong</span></h2>' +
-    '<p>快报遇到意外错误，已停止运行。草稿和待发送的报告都保存在本机，重新载入后可继续填写。有信号时会自动报告这次出错。</p>' +
-    '<p class="en" lang="en">Kuaibao hit an unexpected error and stopped. Drafts and queued reports are saved on this phone: reload to go on. The error is reported when there is signal.</p>' +
-    '<button type="button" class="primary" data-testid="crash-reload">重新载入（草稿都已保存）<span lang="en">Reload (drafts are saved)</span></button></div>';
+    '<p>' + w[0] + '</p><p class="en" lang="en">' + w[1] + '</p>' +
+    '<button type="button" class="primary" data-testid="crash-reload">' + w[2] + '<span lang="en">' + w[3] + '</span></button></div>';
   var btn = o.querySelector('button');
   btn.onclick = function () {
     var a = false;
@@ -128,6 +133,9 @@ if (lacks) cannot('no ' + lacks);
 window.kuaibaoCrash = dead;
 addEventListener('error', function (v) { on('error', v.error, v.message + ' (' + v.filename + ':' + v.lineno + ':' + v.colno + ')'); });
 addEventListener('unhandledrejection', function (v) { on('rejection', v.reason, 'unhandled rejection'); });
+// The plain login screen never sends itself: the browser's own submit would
+// put the password in the address. Only the app's form logs in.
+addEventListener('submit', function (v) { var b = document.getElementById('boot'); if (b && b.contains(v.target)) v.preventDefault(); }, true);
 // A script that failed to load (the loader, the app's glue) fires at its
 // element only: heard here in the capture phase.
 addEventListener('error', function (v) { if (v.target && v.target.tagName == 'SCRIPT') { rec('error', 'cannot load ' + v.target.src); stalled(); } }, true);

@@ -62,7 +62,7 @@ fn Shell(
             Route::Map => 2,
             Route::Accountability => 3,
             Route::Statistics(_) => 4,
-            Route::Crashes => 5,
+            Route::Crashes | Route::CrashTest => 5,
         };
         let mine = section(&route);
         let current = move || desk.route.with(section) == mine;
@@ -125,5 +125,6 @@ fn Views() -> impl IntoView {
         Route::Accountability => view! { <AccountabilityPage/> }.into_any(),
         Route::Statistics(_) => view! { <StatisticsPage/> }.into_any(),
         Route::Crashes => view! { <CrashesPage/> }.into_any(),
+        Route::CrashTest => crate::crash::test_panic(),
     }
 }

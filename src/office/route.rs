@@ -21,6 +21,9 @@ pub enum Route {
     Statistics(String),
     /// The phones' crash reports (administrators).
     Crashes,
+    /// A panic on purpose, to try the crash chain from the desk too
+    /// (`crate::crash::TEST_HASH`).
+    CrashTest,
 }
 
 impl Route {
@@ -37,6 +40,9 @@ impl Route {
         }
         if path == "/crashes" {
             return Route::Crashes;
+        }
+        if hash == crate::crash::TEST_HASH {
+            return Route::CrashTest;
         }
         if let Some(rest) = path.strip_prefix("/statistics") {
             return Route::Statistics(if rest.starts_with('?') {
@@ -65,6 +71,7 @@ impl Route {
             Route::Accountability => "#/accountability".to_owned(),
             Route::Statistics(query) => format!("#/statistics{query}"),
             Route::Crashes => "#/crashes".to_owned(),
+            Route::CrashTest => crate::crash::TEST_HASH.to_owned(),
         }
     }
 

@@ -167,9 +167,12 @@ impl Desk {
                 on_live: Box::new(move |state| {
                     let was = live.get_untracked();
                     live.set(state);
-                    // Back after a cut: changes may have been missed.
+                    // Back after a cut: changes may have been missed, and
+                    // the desk's own crash records can go (as the phone's
+                    // sync pass sends them).
                     if state == Live::Open && was != Live::Open {
                         desk.soon_reload();
+                        desk.send_crashes();
                     }
                     if state == Live::Refused {
                         desk.failed(&ApiFail::LoggedOut);
@@ -179,6 +182,18 @@ impl Desk {
             let stream = Stream::start(token, handlers);
             desk.stream.set_value(Some(stream));
         });
+    }
+
+    /// Sends the crash records waiting in this browser with the desk's
+    /// login (`crate::crash`): a panic here reloads the page, and the
+    /// stream's first opening after it is the moment they can go.
+    fn send_crashes(&self) {
+        let token = self.token();
+        if !token.is_empty() {
+            leptos::task::spawn_local(async move {
+                crate::crash::send_pending(&token).await;
+            });
+        }
     }
 
     /// Bumps [`Desk::changed`] once the changes stop coming for a moment.

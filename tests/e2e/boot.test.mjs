@@ -136,6 +136,13 @@ test('when the app\'s code stops arriving, the plain screen says so and tries ag
   assert.match(await retry.innerText(), /Loading stopped: tap to retry/);
   if (SHOTS) await page.screenshot({ path: path.join(SHOTS, 'boot-stalled-360x640.png') });
   assert.equal(await boot.getByLabel('用户名').inputValue(), REPORTER.username, 'what was typed is still there');
+  // The plain form never sends itself, even when asked to: the browser's
+  // own submit would put the password in the address.
+  await boot.getByLabel('密码').fill(REPORTER.password);
+  const navigated = page.waitForEvent('framenavigated', { timeout: 1_500 }).then(() => true, () => false);
+  await boot.evaluate((form) => form.requestSubmit());
+  assert.equal(await navigated, false, 'the page stays');
+  assert.doesNotMatch(page.url(), /password/);
 
   // Signal again: the tap loads the page anew, and the app runs.
   await page.unroute('**/*_bg.wasm');

@@ -4,6 +4,9 @@
 // online again the crash reaches the server and the district's
 // administrator sees it, with its build, in 崩溃报告.
 //
+// The desk panics the same way (/office/#/crash-test): its overlay in its own
+// words, its record sent once the reloaded desk is online.
+//
 // KUAIBAO_SHOTS=<dir> also writes the overlay and the list at 360×640 and
 // 1366×768 there, to look at.
 
@@ -119,5 +122,43 @@ test('an officer has no 崩溃报告 tab, and the server refuses him the list', 
   assert.equal(await desk.page.getByTestId('nav-crashes').count(), 0);
   const res = await server.fetch('/api/crashes');
   assert.equal(res.status, 403);
+  await desk.context.close();
+});
+
+test('the desk\'s own panic is shown in the desk\'s words and reaches 崩溃报告 after the reload', { timeout: 90_000 }, async () => {
+  const desk = await openDesk(browser, server.url, ADMIN, { width: 1366, height: 768 });
+  const { page } = desk;
+  await page.evaluate(() => { location.hash = '#/crash-test'; });
+  const overlay = page.getByTestId('crash-overlay');
+  await overlay.waitFor({ timeout: 10_000 });
+  assert.match(await overlay.innerText(), /^出错了\s*Something went wrong\s*值班室页面遇到意外错误/);
+  assert.doesNotMatch(await overlay.innerText(), /草稿/, 'the desk keeps no drafts: the phone\'s words are not its');
+  const reload = overlay.getByRole('button', { name: /^重新载入\s*Reload$/ });
+  if (SHOTS) {
+    await page.screenshot({ path: path.join(SHOTS, 'crash-overlay-desk-1366.png') });
+    await page.setViewportSize({ width: 360, height: 640 });
+    await page.screenshot({ path: path.join(SHOTS, 'crash-overlay-desk-360.png') });
+    await page.setViewportSize({ width: 1366, height: 768 });
+  }
+  await page.waitForTimeout(1_000);
+  const kept = await records(page);
+  assert.equal(kept.length, 1, JSON.stringify(kept));
+  const [crash] = kept;
+  assert.equal(crash.kind, 'panic');
+  assert.equal(crash.page, '/office/#/crash-test');
+  assert.match(crash.message, /测试崩溃/);
+  assert.match(crash.build, /^[0-9a-f]{7,}(-dirty)?$|^dev$/, 'the desk\'s wasm tells the recorder its build');
+
+  // The reload opens the inbox, the live stream opens, the record goes.
+  await reload.click();
+  await page.getByTestId('nav-inbox').waitFor({ timeout: 15_000 });
+  assert.equal(new URL(page.url()).hash, '#/', 'the reload leaves the crash test');
+  await page.waitForFunction((key) => !localStorage.getItem(key), KEY, { timeout: 20_000 });
+  await page.getByTestId('nav-crashes').click();
+  const listed = page.locator(`[data-testid=crash][data-id="${crash.id}"]`);
+  await listed.waitFor({ timeout: 10_000 });
+  assert.equal(await listed.getByTestId('crash-page').innerText(), '/office/#/crash-test');
+  assert.match(await listed.innerText(), new RegExp(`${ADMIN.name}（${ADMIN.username}）`));
+  assert.deepEqual(desk.violations, [], 'no Content-Security-Policy violation');
   await desk.context.close();
 });

@@ -5,8 +5,9 @@
 // network, attach a photo and submit (等待发送, in Chinese), get it back,
 // delivered with its receipt and the photo byte-identical on the server.
 //
-// First the page's plain login screen (index.html's #boot): typed into
-// with real keys while the proxy holds the app's wasm back, then taken over
+// First the page's plain login screen (index.html's #boot): with the app's
+// wasm cut off it says 载入中断 and loads again with a tap; then typed
+// into with real keys while the proxy holds the wasm back, and taken over
 // by the app with what was typed and the cursor where it was.
 //
 // WebDriver has no "offline" in WebKit, so the network is lost the same way
@@ -100,21 +101,32 @@ async function status(driver, state, timeout = 30_000) {
 }
 
 for (const engine of ['firefox', 'webkit']) {
-  test(`[${engine}] type into the plain login screen while the app loads, log in, fill, autosave, reload, offline with a photo, delivered once, byte-identical`, { timeout: 240_000 }, async () => {
+  test(`[${engine}] the plain login screen retries a cut load and is typed into while the app loads, log in, fill, autosave, reload, offline with a photo, delivered once, byte-identical`, { timeout: 240_000 }, async () => {
     const server = await startServer();
     cleanup.push(() => server.stop());
     let offline = false;
-    let holdWasm = true;
+    // What happens to the app's wasm: cut (the link drops), held, or sent.
+    let wasm = 'cut';
     const proxy = await startProxy(server.url, ({ text }) => {
       if (offline) return 'cut';
-      return holdWasm && /^GET [^ ]*_bg\.wasm /m.test(text) ? 'hold' : 'pass';
+      return /^GET [^ ]*_bg\.wasm /m.test(text) ? wasm : 'pass';
     });
     cleanup.push(() => proxy.stop());
     const driver = await open(engine);
     cleanup.push(() => driver.quit());
 
-    // The plain login screen, typed into while the app's code is held back.
+    // The app's code never arrives: the plain screen says so, and its
+    // button loads the page again once there is signal.
     await driver.get(proxy.url);
+    const retry = await driver.wait(until.elementLocated(css('[data-testid=boot-login] button')), 30_000);
+    await driver.wait(async () => /载入中断，有信号时点此重试/.test(await retry.getText()), 30_000, 'the plain screen says the load stopped');
+    assert.equal(await retry.isEnabled(), true, 'the retry can be tapped');
+    assert.ok(proxy.stats.cuts > 0, 'the wasm was asked for and cut');
+    wasm = 'hold';
+    await retry.click();
+
+    // The plain login screen again, typed into while the app's code is held back.
+    await driver.wait(until.stalenessOf(retry), 30_000, 'the page loads anew');
     await driver.wait(until.elementLocated(css('[data-testid=boot-login]')), 30_000);
     await driver.wait(() => proxy.stats.held.length > 0, 30_000, 'the wasm is asked for');
     const half = Math.floor(REPORTER.password.length / 2);
@@ -123,7 +135,7 @@ for (const engine of ['firefox', 'webkit']) {
     assert.equal((await driver.findElements(css('[data-testid=login-form]'))).length, 0, 'the app is not running yet');
     assert.equal(await driver.findElement(css('[data-testid=boot-login] button')).isEnabled(), false, 'nothing can be sent yet');
     // The app arrives and takes over: what was typed, the cursor in the password.
-    holdWasm = false;
+    wasm = 'pass';
     proxy.resume();
     const submit = await driver.wait(until.elementLocated(css('[data-testid=login-form] button[type=submit]')), 30_000);
     assert.equal((await driver.findElements(css('#boot'))).length, 0, 'the plain screen is gone');

@@ -1,6 +1,7 @@
-//! The phones' crash reports (崩溃报告), for administrators: how many each
-//! build had, the build with the latest crash first, and the latest
-//! reports with their page, message, account, device and times.
+//! The crash reports (崩溃报告) of the phones and of the desk itself, for
+//! administrators: how many each build had, the build with the latest
+//! crash first, and the latest reports with their page, message, account,
+//! device and times.
 
 use kuaibao_core::wire::crash::{CrashKind, CrashList, CRASHES_PATH};
 use leptos::prelude::*;
@@ -96,8 +97,8 @@ pub fn CrashesPage() -> impl IntoView {
         <section class="crashes-page" aria-labelledby="crashes-title" data-testid="crashes">
             <h2 id="crashes-title">"崩溃报告 · Crash reports"</h2>
             <p class="hint">
-                "手机上的快报出错时记下的报告，有信号后自动送来。"
-                "要检验这条链路，可在手机上打开 "<code>"/#/crash-test"</code>"：快报会真的崩溃一次（草稿不受影响）。"
+                "手机上的快报和值班室页面出错时记下的报告，有信号后自动送来（“页面”一栏以 /office/ 开头的来自值班室）。"
+                "要检验这条链路，可在手机上打开 "<code>"/#/crash-test"</code>"，或在值班室打开 "<code>"/office/#/crash-test"</code>"：页面会真的崩溃一次（草稿不受影响）。"
             </p>
             <p><button type="button" class="quiet" on:click=move |_| load(desk, CRASHES_PATH.to_owned(), 1, merge, list, seq) data-testid="crashes-reload">"刷新 Refresh"</button></p>
             {body}

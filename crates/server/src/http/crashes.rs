@@ -43,7 +43,7 @@ pub async fn report(
     .await?;
     match stored {
         Stored::Kept(Kept::Created(())) => {
-            tracing::warn!(id = %body.id, build = %body.build, user = %user.account.id, "a phone crashed: {}", first_line(&body.message));
+            tracing::warn!(id = %body.id, build = %body.build, user = %user.account.id, "a page crashed: {}", first_line(&body.message));
             Ok(StatusCode::CREATED)
         }
         Stored::Kept(Kept::Replayed(())) => Ok(StatusCode::OK),
