@@ -42,6 +42,37 @@ after(async () => {
 
 const records = (page) => page.evaluate((key) => JSON.parse(localStorage.getItem(key) || '[]'), KEY);
 
+/** Opens the crash test on `page`: the overlay, and the one record kept. */
+async function crashTest(page) {
+  await page.evaluate(() => { location.hash = '#/crash-test'; });
+  const overlay = page.getByTestId('crash-overlay');
+  await overlay.waitFor({ timeout: 10_000 });
+  assert.equal(await overlay.getAttribute('role'), 'alertdialog');
+  // One record: the panic, with its place in the source, the page and the
+  // build. Neither the trap that ends the wasm after it nor what the broken
+  // wasm does when called again (a task's RefCell left borrowed panics on
+  // the next wake-up) is a second crash: give those a moment to happen.
+  await page.waitForTimeout(1_000);
+  const kept = await records(page);
+  assert.equal(kept.length, 1, JSON.stringify(kept));
+  const [crash] = kept;
+  assert.equal(crash.kind, 'panic');
+  assert.match(crash.message, /测试崩溃/);
+  return { overlay, crash };
+}
+
+/** With KUAIBAO_SHOTS, `page` at 360×640 and 1366×768 as `name`-360.png and
+ *  `name`-1366.png; the page keeps its size. */
+async function shots(page, name) {
+  if (!SHOTS) return;
+  const size = page.viewportSize();
+  for (const [width, height] of [[360, 640], [1366, 768]]) {
+    await page.setViewportSize({ width, height });
+    await page.screenshot({ path: path.join(SHOTS, `${name}-${width}.png`) });
+  }
+  await page.setViewportSize(size);
+}
+
 test('a panic offline is shown, keeps the draft, and reaches the admin\'s crash list once online', { timeout: 120_000 }, async () => {
   const { page, context } = phone;
   await openApp(page, server.url);
@@ -54,33 +85,14 @@ test('a panic offline is shown, keeps the draft, and reaches the admin\'s crash 
   const draftUrl = page.url();
 
   await context.setOffline(true);
-  await page.evaluate(() => { location.hash = '#/crash-test'; });
-  const overlay = page.getByTestId('crash-overlay');
-  await overlay.waitFor({ timeout: 10_000 });
-  assert.equal(await overlay.getAttribute('role'), 'alertdialog');
+  const { overlay, crash } = await crashTest(page);
   assert.match(await overlay.innerText(), /^出错了\s*Something went wrong/);
   const reload = overlay.getByRole('button', { name: /^重新载入（草稿都已保存）/ });
   const box = await reload.boundingBox();
   assert.ok(box.height >= 48 && box.width >= 48, `a touch target of ${box.width}×${box.height}`);
-  if (SHOTS) {
-    await page.screenshot({ path: path.join(SHOTS, 'crash-overlay-360.png') });
-    await page.setViewportSize({ width: 1366, height: 768 });
-    await page.screenshot({ path: path.join(SHOTS, 'crash-overlay-1366.png') });
-    await page.setViewportSize({ width: 360, height: 640 });
-  }
-
-  // One record: the panic, with its place in the source, the page and the
-  // build. Neither the trap that ends the wasm after it nor what the broken
-  // wasm does when called again (a task's RefCell left borrowed panics on
-  // the next wake-up) is a second crash: give those a moment to happen.
-  await page.waitForTimeout(1_000);
-  const kept = await records(page);
-  assert.equal(kept.length, 1, JSON.stringify(kept));
-  const [crash] = kept;
-  assert.equal(crash.kind, 'panic');
+  await shots(page, 'crash-overlay');
   assert.equal(crash.build, build);
   assert.equal(crash.page, '/#/crash-test');
-  assert.match(crash.message, /测试崩溃/);
   assert.match(crash.message, /src\/crash\/mod\.rs:\d+:\d+/, 'the panic location is kept in the release wasm');
   assert.match(crash.id, /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
 
@@ -128,25 +140,12 @@ test('an officer has no 崩溃报告 tab, and the server refuses him the list', 
 test('the desk\'s own panic is shown in the desk\'s words and reaches 崩溃报告 after the reload', { timeout: 90_000 }, async () => {
   const desk = await openDesk(browser, server.url, ADMIN, { width: 1366, height: 768 });
   const { page } = desk;
-  await page.evaluate(() => { location.hash = '#/crash-test'; });
-  const overlay = page.getByTestId('crash-overlay');
-  await overlay.waitFor({ timeout: 10_000 });
+  const { overlay, crash } = await crashTest(page);
   assert.match(await overlay.innerText(), /^出错了\s*Something went wrong\s*值班室页面遇到意外错误/);
   assert.doesNotMatch(await overlay.innerText(), /草稿/, 'the desk keeps no drafts: the phone\'s words are not its');
   const reload = overlay.getByRole('button', { name: /^重新载入\s*Reload$/ });
-  if (SHOTS) {
-    await page.screenshot({ path: path.join(SHOTS, 'crash-overlay-desk-1366.png') });
-    await page.setViewportSize({ width: 360, height: 640 });
-    await page.screenshot({ path: path.join(SHOTS, 'crash-overlay-desk-360.png') });
-    await page.setViewportSize({ width: 1366, height: 768 });
-  }
-  await page.waitForTimeout(1_000);
-  const kept = await records(page);
-  assert.equal(kept.length, 1, JSON.stringify(kept));
-  const [crash] = kept;
-  assert.equal(crash.kind, 'panic');
+  await shots(page, 'crash-overlay-desk');
   assert.equal(crash.page, '/office/#/crash-test');
-  assert.match(crash.message, /测试崩溃/);
   assert.match(crash.build, /^[0-9a-f]{7,}(-dirty)?$|^dev$/, 'the desk\'s wasm tells the recorder its build');
 
   // The reload opens the inbox, the live stream opens, the record goes.
