@@ -147,7 +147,8 @@ test('the incident page: chain, times, clock offset; acknowledge and ask; a 续�
 
   // 请求续报: an empty message is refused at its field, then one is sent.
   await page.getByTestId('ask-button').click();
-  assert.match(await page.getByTestId('ask-message-error').innerText(), /请写明/);
+  // The error is drawn in the click's reaction: wait for it, not a moment.
+  await page.getByTestId('ask-message-error').filter({ hasText: /请写明/ }).waitFor({ timeout: 5_000 });
   assert.equal(await page.locator('#ask-message').evaluate((el) => el === document.activeElement), true);
   await page.getByLabel('请求续报：需要报告人补充什么').fill('请续报伤亡人数和转移群众情况');
   await page.getByTestId('ask-button').click();
@@ -238,7 +239,7 @@ test('filters narrow the inbox, and a bad value names its field', { timeout: 60_
   await page.getByLabel('接收时间起').fill('2026-11-23T10:00');
   await page.getByLabel('接收时间止').fill('2026-11-23T09:00');
   await page.getByTestId('filter-apply').click();
-  assert.match(await page.getByTestId('filter-until-error').innerText(), /截止时间须晚于起始时间/);
+  await page.getByTestId('filter-until-error').filter({ hasText: /截止时间须晚于起始时间/ }).waitFor({ timeout: 5_000 });
 
   // A bad value typed into the URL names its field too.
   await page.goto(`${server.url}/office/#/?grade=V`);

@@ -171,7 +171,7 @@ test('statistics by area, day and category: each incident once with its latest f
   await page.getByLabel('事件日期 自').fill('2030-01-02');
   await page.getByLabel('至（含）').fill('2030-01-01');
   await page.getByTestId('stats-apply').click();
-  assert.match(await page.getByTestId('stats-to-error').innerText(), /截止日期不能早于起始日期/);
+  await page.getByTestId('stats-to-error').filter({ hasText: /截止日期不能早于起始日期/ }).waitFor({ timeout: 5_000 });
   await page.getByLabel('至（含）').fill('2030-01-31');
   await page.getByTestId('stats-apply').click();
   await page.getByTestId('stats-empty').waitFor({ timeout: 10_000 });
@@ -220,7 +220,7 @@ test('an officer signs the written report at its fields and prints the whole thr
 
   // Empty: each field says what to type, and nothing is sent.
   await page.getByTestId('sign-button').click();
-  assert.match(await page.getByTestId('sign-recipient-error').innerText(), /请填写上级单位/);
+  await page.getByTestId('sign-recipient-error').filter({ hasText: /请填写上级单位/ }).waitFor({ timeout: 5_000 });
   assert.match(await page.getByTestId('sign-reviewer-error').innerText(), /请填写审核人/);
   let stored = await (await server.fetch(`/api/threads/${earthquake.id}/signatures`)).json();
   assert.deepEqual(stored, []);
