@@ -12,6 +12,7 @@ mod postgres;
 mod precache;
 mod schemathesis;
 mod setup;
+mod short_names;
 
 use std::env;
 use std::ffi::OsString;

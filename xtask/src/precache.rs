@@ -215,8 +215,11 @@ pub fn run(root: &Path) -> Result<()> {
 }
 
 /// The hook for the phone app staged in `staging`, served under `base`:
-/// its loader moved into a file, `sw.js` filled in, the compressed twins.
+/// its wasm's names shortened ([`crate::short_names`]), its loader moved
+/// into a file, `sw.js` filled in, the compressed twins.
 fn phone_page(root: &Path, staging: &Path, base: &str) -> Result<()> {
+    // Before anything is hashed or listed: the wasm and its glue change.
+    crate::short_names::run(root, staging)?;
     // Before the files are listed: the loader's file is precached too.
     let loader = externalize_page(staging, base)?;
     println!("precache: inline loader {}", loader.as_deref().unwrap_or("none"));
