@@ -1,5 +1,6 @@
 //! The duty office's entry point: install the crash recorder's panic hook
-//! (as the phone's, `kuaibao::crash`) and mount the office. Everything else lives in the library (`kuaibao::office`).
+//! (as the phone's, `kuaibao::crash`) and mount the office. Everything else
+//! lives in the library (`kuaibao::office`).
 
 fn main() {
     kuaibao::crash::install();
