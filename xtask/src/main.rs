@@ -8,11 +8,13 @@ mod demo;
 mod error;
 mod floor;
 mod fuzz;
+mod integrity;
 mod postgres;
 mod precache;
 mod schemathesis;
 mod setup;
 mod short_names;
+mod stylesheets;
 
 use std::env;
 use std::ffi::OsString;

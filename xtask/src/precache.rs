@@ -215,11 +215,14 @@ pub fn run(root: &Path) -> Result<()> {
 }
 
 /// The hook for the phone app staged in `staging`, served under `base`:
-/// its wasm's names shortened ([`crate::short_names`]), its loader moved
-/// into a file, `sw.js` filled in, the compressed twins.
+/// its wasm's names shortened ([`crate::short_names`]), its stylesheets
+/// one file ([`crate::stylesheets`]), its loader moved into a file,
+/// `sw.js` filled in, the compressed twins.
 fn phone_page(root: &Path, staging: &Path, base: &str) -> Result<()> {
-    // Before anything is hashed or listed: the wasm and its glue change.
+    // Before anything is hashed or listed: the wasm, its glue and the
+    // stylesheets change.
     crate::short_names::run(root, staging)?;
+    crate::stylesheets::run(staging, &normalize_base(base))?;
     // Before the files are listed: the loader's file is precached too.
     let loader = externalize_page(staging, base)?;
     println!("precache: inline loader {}", loader.as_deref().unwrap_or("none"));
