@@ -3,6 +3,7 @@
 //! std only, because a cold CI run compiles it before anything else.
 
 mod bench;
+mod bundle;
 mod cmd;
 mod demo;
 mod error;

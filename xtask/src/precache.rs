@@ -215,13 +215,15 @@ pub fn run(root: &Path) -> Result<()> {
 }
 
 /// The hook for the phone app staged in `staging`, served under `base`:
-/// its wasm's names shortened ([`crate::short_names`]), its stylesheets
-/// one file ([`crate::stylesheets`]), its loader moved into a file,
+/// its wasm's names shortened ([`crate::short_names`]), its glue and
+/// snippets one minified module ([`crate::bundle`]), its stylesheets one
+/// file ([`crate::stylesheets`]), its loader moved into a file,
 /// `sw.js` filled in, the compressed twins.
 fn phone_page(root: &Path, staging: &Path, base: &str) -> Result<()> {
     // Before anything is hashed or listed: the wasm, its glue and the
     // stylesheets change.
     crate::short_names::run(root, staging)?;
+    crate::bundle::run(root, staging, &normalize_base(base))?;
     crate::stylesheets::run(staging, &normalize_base(base))?;
     // Before the files are listed: the loader's file is precached too.
     let loader = externalize_page(staging, base)?;

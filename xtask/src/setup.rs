@@ -330,7 +330,7 @@ fn npm(root: &Path) -> Result<()> {
         }
     };
     if stale {
-        println!("installing npm packages (npm ci: binaryen, playwright-core, selenium-webdriver)");
+        println!("installing npm packages (npm ci: binaryen, esbuild, playwright-core, selenium-webdriver)");
         cmd::run(
             Command::new("npm")
                 .arg("ci")

@@ -37,19 +37,8 @@ fn fail(msg: impl Into<String>) -> Error {
 /// `<stem>.js` in `staging`, and the digests `index.html` holds for them.
 /// Does nothing where the page has no wasm.
 pub fn run(root: &Path, staging: &Path) -> Result<()> {
-    let entries = fs::read_dir(staging).map_err(|e| Error::io(staging, e))?;
-    let mut wasms = Vec::new();
-    for entry in entries {
-        let name = entry.map_err(|e| Error::io(staging, e))?.file_name();
-        let name = name.to_string_lossy().into_owned();
-        if let Some(stem) = name.strip_suffix("_bg.wasm") {
-            wasms.push(stem.to_owned());
-        }
-    }
-    let stem = match wasms.as_slice() {
-        [] => return Ok(()),
-        [stem] => stem.clone(),
-        _ => return Err(fail(format!("more than one wasm in {}", staging.display()))),
+    let Some(stem) = wasm_stem(staging)? else {
+        return Ok(());
     };
     let wasm = staging.join(format!("{stem}_bg.wasm"));
     let glue = staging.join(format!("{stem}.js"));
@@ -93,6 +82,25 @@ pub fn run(root: &Path, staging: &Path) -> Result<()> {
         renamed.exports.len()
     );
     Ok(())
+}
+
+/// The stem of the one `<stem>_bg.wasm` in `staging` (its glue is
+/// `<stem>.js`); none where the page has no wasm.
+pub fn wasm_stem(staging: &Path) -> Result<Option<String>> {
+    let entries = fs::read_dir(staging).map_err(|e| Error::io(staging, e))?;
+    let mut wasms = Vec::new();
+    for entry in entries {
+        let name = entry.map_err(|e| Error::io(staging, e))?.file_name();
+        let name = name.to_string_lossy().into_owned();
+        if let Some(stem) = name.strip_suffix("_bg.wasm") {
+            wasms.push(stem.to_owned());
+        }
+    }
+    match wasms.as_slice() {
+        [] => Ok(None),
+        [stem] => Ok(Some(stem.clone())),
+        _ => Err(fail(format!("more than one wasm in {}", staging.display()))),
+    }
 }
 
 /// Reads binaryen's list of renames: a line per name, `["module", "name",

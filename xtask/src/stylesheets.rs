@@ -3,14 +3,14 @@
 //!
 //! The sources keep a stylesheet per concern (`style/main.css`, and
 //! `style/crash.css`, which the duty office's page links too), and Trunk
-//! writes each as a file of its own with a `<link>` of its own. On the
-//! phone every stylesheet is one more request before the first screen is
-//! drawn, through the service worker when offline: measured with the
-//! crash overlay's rules apart, the 502-report list opened about 130 ms
-//! later at 4× CPU (store bench, six runs each way: 590 ms against 460 on
-//! average, 2026-12-06). So the phone's page
-//! gets one file: the others' rules are appended to the first, in the
-//! page's order, and their links and files go.
+//! writes each as a file of its own with a `<link>` of its own: on the
+//! phone, one more request before the first screen is drawn (through the
+//! service worker when offline, over the link on a first visit). So the
+//! phone's page gets one file: the others' rules are appended to the
+//! first, in the page's order, and their links and files go. (What one
+//! request costs is within the benches' noise: the 502-report list opened
+//! in 490 ms on average with one stylesheet and 512 ms with two, nine runs
+//! each, interleaved.)
 //!
 //! All of Trunk's stylesheets are in one directory, so a relative `url()`
 //! means the same in the merged file; an `@import` or `@charset`, which
