@@ -20,10 +20,6 @@ use std::process::Command;
 
 use crate::error::{Error, Result};
 
-fn fail(msg: impl Into<String>) -> Error {
-    Error::Precache(format!("bundle: {}", msg.into()))
-}
-
 /// `html` without its `<link rel="modulepreload">` tags whose `href`
 /// starts with `prefix`; how many went.
 pub fn drop_preloads(html: &str, prefix: &str) -> (String, usize) {
@@ -56,30 +52,18 @@ pub fn run(root: &Path, staging: &Path, base: &str) -> Result<()> {
     let glue = staging.join(format!("{stem}.js"));
     let bundled = staging.join(format!("{stem}.bundle.js"));
     let esbuild = root.join("node_modules/.bin/esbuild");
-    let out = Command::new(&esbuild)
-        .arg(&glue)
-        .args([
-            "--bundle",
-            "--format=esm",
-            "--target=es2020",
-            "--minify",
-            "--log-level=warning",
-        ])
-        .arg(format!("--outfile={}", bundled.display()))
-        .output()
-        .map_err(|e| {
-            Error::Setup(format!(
-                "cannot run {}: {e} (run `cargo xtask setup`)",
-                esbuild.display()
-            ))
-        })?;
-    if !out.status.success() {
-        return Err(fail(format!(
-            "esbuild failed on {}: {}",
-            glue.display(),
-            String::from_utf8_lossy(&out.stderr)
-        )));
-    }
+    crate::cmd::captured(
+        Command::new(&esbuild)
+            .arg(&glue)
+            .args([
+                "--bundle",
+                "--format=esm",
+                "--target=es2020",
+                "--minify",
+                "--log-level=warning",
+            ])
+            .arg(format!("--outfile={}", bundled.display())),
+    )?;
     let text = fs::read(&bundled).map_err(|e| Error::io(&bundled, e))?;
     fs::rename(&bundled, &glue).map_err(|e| Error::io(&glue, e))?;
     let index = staging.join("index.html");

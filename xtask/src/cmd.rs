@@ -1,4 +1,5 @@
-//! Running other programs with inherited stdio, and asking them for versions.
+//! Running other programs with inherited stdio (or their output captured),
+//! and asking them for versions.
 
 use std::ffi::OsStr;
 use std::io;
@@ -41,6 +42,25 @@ pub fn run(cmd: &mut Command) -> Result<()> {
         Ok(())
     } else {
         Err(Error::CommandFailed { command: shown, status })
+    }
+}
+
+/// Runs `cmd` with its standard output captured (its errors still go to
+/// the terminal) and fails unless it exits with 0; its output.
+pub fn captured(cmd: &mut Command) -> Result<Vec<u8>> {
+    let shown = display(cmd);
+    let program = cmd.get_program().to_string_lossy().into_owned();
+    let out = cmd
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|e| spawn_error(&program, &shown, e))?;
+    if out.status.success() {
+        Ok(out.stdout)
+    } else {
+        Err(Error::CommandFailed {
+            command: shown,
+            status: out.status,
+        })
     }
 }
 

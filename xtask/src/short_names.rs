@@ -45,22 +45,15 @@ pub fn run(root: &Path, staging: &Path) -> Result<()> {
     // Written beside, and over the wasm only once the glue matches it.
     let short = staging.join(format!("{stem}_bg.wasm.short"));
     let wasm_opt = root.join("node_modules/.bin/wasm-opt");
-    let out = Command::new(&wasm_opt)
-        .arg(&wasm)
-        .arg("--minify-imports-and-exports-and-modules")
-        .arg("-o")
-        .arg(&short)
-        .output()
-        .map_err(|e| Error::Setup(format!("cannot run {}: {e}", wasm_opt.display())))?;
-    if !out.status.success() {
-        return Err(fail(format!(
-            "wasm-opt failed on {}: {}",
-            wasm.display(),
-            String::from_utf8_lossy(&out.stderr)
-        )));
-    }
+    let printed = crate::cmd::captured(
+        Command::new(&wasm_opt)
+            .arg(&wasm)
+            .arg("--minify-imports-and-exports-and-modules")
+            .arg("-o")
+            .arg(&short),
+    )?;
     let bytes = fs::read(&short).map_err(|e| Error::io(&short, e))?;
-    let mut renamed = parse_map(&String::from_utf8_lossy(&out.stdout))?;
+    let mut renamed = parse_map(&String::from_utf8_lossy(&printed))?;
     renamed.module = import_module(&bytes)?;
     let text = fs::read_to_string(&glue).map_err(|e| Error::io(&glue, e))?;
     let text = rewrite_glue(&text, &own_module(&renamed)?, &renamed)?;
