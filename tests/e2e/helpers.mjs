@@ -155,7 +155,7 @@ export async function startServer(extraEnv = {}) {
 /** A phone: a persistent Chromium profile (like an installed browser, so the
  *  service worker and installability behave as on a real device). `args`:
  *  more Chromium flags. */
-export async function openPhone({ args = [] } = {}) {
+export async function openPhone({ args = [], options = {} } = {}) {
   const profile = await mkdtemp(path.join(tmpdir(), 'kuaibao-e2e-profile-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
@@ -166,6 +166,7 @@ export async function openPhone({ args = [] } = {}) {
     hasTouch: true,
     locale: 'zh-CN',
     timezoneId: 'Asia/Shanghai',
+    ...options,
   });
   const page = context.pages()[0] ?? (await context.newPage());
   page.on('pageerror', (e) => console.error('page error:', e.message));
