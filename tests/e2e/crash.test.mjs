@@ -144,6 +144,10 @@ test('the desk\'s own panic is shown in the desk\'s words and reaches 崩溃报�
   assert.match(await overlay.innerText(), /^出错了\s*Something went wrong\s*值班室页面遇到意外错误/);
   assert.doesNotMatch(await overlay.innerText(), /草稿/, 'the desk keeps no drafts: the phone\'s words are not its');
   const reload = overlay.getByRole('button', { name: /^重新载入\s*Reload$/ });
+  // The overlay's styles reach the desk's page too (style/crash.css).
+  const box = await reload.boundingBox();
+  assert.ok(box.height >= 48, `a touch target of ${box.width}×${box.height}`);
+  assert.equal(await overlay.evaluate((el) => getComputedStyle(el).position), 'fixed');
   await shots(page, 'crash-overlay-desk');
   assert.equal(crash.page, '/office/#/crash-test');
   assert.match(crash.build, /^[0-9a-f]{7,}(-dirty)?$|^dev$/, 'the desk\'s wasm tells the recorder its build');

@@ -9,8 +9,8 @@
 //! and on a first visit the readable glue is bytes over a weak link. esbuild
 //! bundles the glue with the snippets it imports into the glue's own file,
 //! minified, for the engine floor's JavaScript (ES2020,
-//! `xtask/src/floor.rs`); the snippets' files and their preload links go,
-//! and the glue's `integrity` is written anew. The glue's exports (`init`
+//! `xtask/src/floor.rs`); the snippets' files and their preload links go
+//! (the page's digests are written afterwards, by `integrity`). The glue's exports (`init`
 //! and the bindings the loader hands to `window.wasmBindings`) stay as
 //! they were: esbuild keeps an entry module's exports.
 
@@ -23,32 +23,20 @@ use crate::error::{Error, Result};
 /// `html` without its `<link rel="modulepreload">` tags whose `href`
 /// starts with `prefix`; how many went.
 pub fn drop_preloads(html: &str, prefix: &str) -> (String, usize) {
-    let mut out = String::with_capacity(html.len());
-    let mut rest = html;
-    let mut dropped = 0;
-    let href = format!("href=\"{prefix}");
-    while let Some(i) = rest.find("<link ") {
-        let Some(len) = rest[i..].find('>') else { break };
-        let tag = &rest[i..i + len + 1];
-        out.push_str(&rest[..i]);
-        if tag.contains("rel=\"modulepreload\"") && tag.contains(&href) {
-            dropped += 1;
-        } else {
-            out.push_str(tag);
-        }
-        rest = &rest[i + len + 1..];
-    }
-    out.push_str(rest);
-    (out, dropped)
+    let preloads: Vec<_> = crate::tags::find(html, "link")
+        .into_iter()
+        .filter(|t| {
+            let tag = &html[t.clone()];
+            crate::tags::attr(tag, "rel") == Some("modulepreload")
+                && crate::tags::attr(tag, "href").is_some_and(|h| h.starts_with(prefix))
+        })
+        .collect();
+    (crate::tags::remove(html, &preloads), preloads.len())
 }
 
 /// Bundles the staged glue `<stem>.js` (the one beside `<stem>_bg.wasm`)
-/// with its snippets, as the module says. Does nothing where the page has
-/// no wasm.
-pub fn run(root: &Path, staging: &Path, base: &str) -> Result<()> {
-    let Some(stem) = crate::short_names::wasm_stem(staging)? else {
-        return Ok(());
-    };
+/// with its snippets, as the module says.
+pub fn run(root: &Path, staging: &Path, base: &str, stem: &str) -> Result<()> {
     let glue = staging.join(format!("{stem}.js"));
     let bundled = staging.join(format!("{stem}.bundle.js"));
     let esbuild = root.join("node_modules/.bin/esbuild");
@@ -64,21 +52,17 @@ pub fn run(root: &Path, staging: &Path, base: &str) -> Result<()> {
             ])
             .arg(format!("--outfile={}", bundled.display())),
     )?;
-    let text = fs::read(&bundled).map_err(|e| Error::io(&bundled, e))?;
+    let bytes = fs::metadata(&bundled).map_err(|e| Error::io(&bundled, e))?.len();
     fs::rename(&bundled, &glue).map_err(|e| Error::io(&glue, e))?;
     let index = staging.join("index.html");
     let html = fs::read_to_string(&index).map_err(|e| Error::io(&index, e))?;
     let (html, dropped) = drop_preloads(&html, &format!("{base}snippets/"));
-    let html = crate::integrity::set(&html, &format!("{stem}.js"), &crate::integrity::sha384(&text)?)?;
     fs::write(&index, html).map_err(|e| Error::io(&index, e))?;
     let snippets = staging.join("snippets");
     if snippets.is_dir() {
         fs::remove_dir_all(&snippets).map_err(|e| Error::io(&snippets, e))?;
     }
-    println!(
-        "bundle: {stem}.js with its snippets, minified ({} bytes; {dropped} preloads dropped)",
-        text.len()
-    );
+    println!("bundle: {stem}.js with its snippets, minified ({bytes} bytes; {dropped} preloads dropped)");
     Ok(())
 }
 

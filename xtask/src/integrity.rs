@@ -1,7 +1,9 @@
 //! The `integrity` digests Trunk writes into a page (`sha384-…`), written
-//! anew for a file the post_build hook changed after Trunk hashed it
-//! (`short_names`, `stylesheets`).
+//! anew once the post_build steps have changed files after Trunk hashed
+//! them (`short_names`, `bundle`, `stylesheets`): every digest of the
+//! page, from the files as they are now, in one go.
 
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::error::{Error, Result};
@@ -10,81 +12,90 @@ fn fail(msg: impl Into<String>) -> Error {
     Error::Precache(format!("integrity: {}", msg.into()))
 }
 
-/// `html` with the `integrity` of the tag whose `href` ends in `/file`
-/// set to `digest` (`sha384-…`). A page with no such tag is left as is; a
-/// tag without `integrity` too.
-pub fn set(html: &str, file: &str, digest: &str) -> Result<String> {
-    let href = format!("/{file}\"");
-    let mut out = html.to_owned();
-    let mut from = 0;
-    while let Some(i) = out[from..].find(&href) {
-        let at = from + i;
-        let open = out[..at].rfind('<').unwrap_or(0);
-        let close = at + out[at..].find('>').ok_or_else(|| fail("a tag is not closed"))?;
-        if let Some(j) = out[open..close].find("integrity=\"") {
-            let value = open + j + "integrity=\"".len();
-            let value_end = value
-                + out[value..]
-                    .find('"')
-                    .ok_or_else(|| fail("an integrity is not closed"))?;
-            out.replace_range(value..value_end, digest);
+/// `html` (the staged page, its files in `staging`, served under `base`)
+/// with each `<link>`'s and `<script>`'s `integrity` the digest of its file
+/// as it is now. A tag pointing elsewhere, or without `integrity`, stays.
+pub fn refresh(staging: &Path, base: &str, html: &str) -> Result<String> {
+    let mut values = Vec::new();
+    let mut files = Vec::new();
+    for (element, url) in [("link", "href"), ("script", "src")] {
+        for tag in crate::tags::find(html, element) {
+            let text = &html[tag.clone()];
+            let (Some(digest), Some(file)) = (
+                crate::tags::attr_at(text, "integrity"),
+                crate::tags::attr(text, url).and_then(|u| u.strip_prefix(base)),
+            ) else {
+                continue;
+            };
+            values.push(tag.start + digest.start..tag.start + digest.end);
+            files.push(staging.join(file));
         }
-        from = at + href.len();
     }
+    let digests = sha384_files(&files)?;
+    let mut order: Vec<usize> = (0..values.len()).collect();
+    order.sort_by_key(|&i| values[i].start);
+    let mut out = String::with_capacity(html.len());
+    let mut last = 0;
+    for i in order {
+        out.push_str(&html[last..values[i].start]);
+        out.push_str(&digests[i]);
+        last = values[i].end;
+    }
+    out.push_str(&html[last..]);
     Ok(out)
 }
 
-/// `sha384-<base64>` of `bytes`, as a page's `integrity` wants it. Node
-/// does the hashing: this tool is std-only (see `precache::compress`).
-pub fn sha384(bytes: &[u8]) -> Result<String> {
-    use std::io::Write;
-    let mut child = Command::new("node")
-        .arg("-e")
-        .arg("const h=require('crypto').createHash('sha384');process.stdin.on('data',d=>h.update(d)).on('end',()=>console.log('sha384-'+h.digest('base64')))")
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .map_err(|e| Error::Setup(format!("cannot run node: {e}")))?;
-    child
-        .stdin
-        .take()
-        .ok_or_else(|| fail("node has no stdin"))?
-        .write_all(bytes)
-        .map_err(|e| fail(format!("cannot hand node the file: {e}")))?;
-    let out = child.wait_with_output().map_err(|e| fail(format!("node: {e}")))?;
-    let digest = String::from_utf8_lossy(&out.stdout).trim().to_owned();
-    if !out.status.success() || !digest.starts_with("sha384-") {
+/// `sha384-<base64>` of each file, as a page's `integrity` wants it. Node
+/// does the hashing, all files in one run: this tool is std-only (see
+/// `precache::compress`).
+pub fn sha384_files(files: &[PathBuf]) -> Result<Vec<String>> {
+    if files.is_empty() {
+        return Ok(Vec::new());
+    }
+    const SCRIPT: &str = "const c=require('crypto'),fs=require('fs');\
+        for(const f of process.argv.slice(1))console.log('sha384-'+c.createHash('sha384').update(fs.readFileSync(f)).digest('base64'))";
+    let printed = crate::cmd::captured(Command::new("node").arg("-e").arg(SCRIPT).args(files))?;
+    let digests: Vec<String> = String::from_utf8_lossy(&printed).lines().map(str::to_owned).collect();
+    if digests.len() != files.len() || !digests.iter().all(|d| d.starts_with("sha384-")) {
         return Err(fail(format!(
-            "node did not hash: {}",
-            String::from_utf8_lossy(&out.stderr)
+            "node gave {} digests for {} files",
+            digests.len(),
+            files.len()
         )));
     }
-    Ok(digest)
+    Ok(digests)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fs;
 
     #[test]
-    fn the_page_gets_the_new_digests() {
-        let html = r#"<link rel="modulepreload" href="/app-1.js" crossorigin="anonymous" integrity="sha384-OLD"><link rel="preload" href="/app-1_bg.wasm" crossorigin="anonymous" integrity="sha384-OLDW" as="fetch"><link rel="stylesheet" href="/main.css" integrity="sha384-CSS"/>"#;
-        let out = set(html, "app-1.js", "sha384-NEW").unwrap();
-        let out = set(&out, "app-1_bg.wasm", "sha384-NEWW").unwrap();
+    fn every_digest_of_the_page_is_its_files_now() {
+        let dir = std::env::temp_dir().join(format!("kuaibao-integrity-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        fs::write(dir.join("app-1.js"), "abc").unwrap();
+        fs::write(dir.join("r.js"), "").unwrap();
+        let html = r#"<link rel="modulepreload" href="/app-1.js" integrity="sha384-OLD"><script src="/r.js" integrity="sha384-R"></script><link rel="stylesheet" href="https://elsewhere/x.css" integrity="sha384-X"><link rel="icon" href="/i.png">"#;
+        let out = refresh(&dir, "/", html).unwrap();
+        // The SRI digests of "abc" (FIPS 180-2's example) and of nothing.
         assert_eq!(
             out,
-            html.replace("sha384-OLDW", "sha384-NEWW")
-                .replace("sha384-OLD\"", "sha384-NEW\"")
+            html.replace(
+                "sha384-OLD",
+                "sha384-ywB1P0WjXou1oD1pmsZQBycsMqsO3tFjGotgWkP/W+2AhgcroefMI1i67KE0yCWn"
+            )
+            .replace(
+                "sha384-R\"",
+                "sha384-OLBgp1GsljhM2TJ+sbHjaiH9txEUvgdDTAzHv2P24donTt6/529l+9Ua0vFImLlb\""
+            )
         );
-        assert_eq!(set(html, "other.js", "x").unwrap(), html);
-    }
-
-    #[test]
-    fn node_hashes_as_browsers_check() {
-        // The SRI digest of "abc" (FIPS 180-2's example, base64).
-        assert_eq!(
-            sha384(b"abc").unwrap(),
-            "sha384-ywB1P0WjXou1oD1pmsZQBycsMqsO3tFjGotgWkP/W+2AhgcroefMI1i67KE0yCWn"
+        assert!(
+            refresh(&dir, "/", "<link href=\"/gone.js\" integrity=\"x\">").is_err(),
+            "a file that is not there"
         );
+        fs::remove_dir_all(&dir).unwrap();
     }
 }

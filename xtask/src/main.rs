@@ -16,6 +16,7 @@ mod schemathesis;
 mod setup;
 mod short_names;
 mod stylesheets;
+mod tags;
 
 use std::env;
 use std::ffi::OsString;

@@ -217,14 +217,22 @@ pub fn run(root: &Path) -> Result<()> {
 /// The hook for the phone app staged in `staging`, served under `base`:
 /// its wasm's names shortened ([`crate::short_names`]), its glue and
 /// snippets one minified module ([`crate::bundle`]), its stylesheets one
-/// file ([`crate::stylesheets`]), its loader moved into a file,
-/// `sw.js` filled in, the compressed twins.
+/// file ([`crate::stylesheets`]), their digests in the page written anew
+/// ([`crate::integrity`]), its loader moved into a file, `sw.js` filled
+/// in, the compressed twins.
 fn phone_page(root: &Path, staging: &Path, base: &str) -> Result<()> {
     // Before anything is hashed or listed: the wasm, its glue and the
-    // stylesheets change.
-    crate::short_names::run(root, staging)?;
-    crate::bundle::run(root, staging, &normalize_base(base))?;
-    crate::stylesheets::run(staging, &normalize_base(base))?;
+    // stylesheets change, then the page's digests follow them.
+    let base_dir = normalize_base(base);
+    if let Some(stem) = wasm_stem(staging)? {
+        crate::short_names::run(root, staging, &stem)?;
+        crate::bundle::run(root, staging, &base_dir, &stem)?;
+    }
+    crate::stylesheets::run(staging, &base_dir)?;
+    let index = staging.join("index.html");
+    let html = fs::read_to_string(&index).map_err(|e| Error::io(&index, e))?;
+    let html = crate::integrity::refresh(staging, &base_dir, &html)?;
+    fs::write(&index, html).map_err(|e| Error::io(&index, e))?;
     // Before the files are listed: the loader's file is precached too.
     let loader = externalize_page(staging, base)?;
     println!("precache: inline loader {}", loader.as_deref().unwrap_or("none"));
@@ -254,6 +262,25 @@ fn phone_page(root: &Path, staging: &Path, base: &str) -> Result<()> {
     );
     let names: Vec<String> = files.into_iter().map(|f| f.path).filter(|p| is_hashed(p)).collect();
     compress(staging, &names)
+}
+
+/// The stem of the one `<stem>_bg.wasm` in `staging` (its glue is
+/// `<stem>.js`); none where the page has no wasm.
+fn wasm_stem(staging: &Path) -> Result<Option<String>> {
+    let entries = fs::read_dir(staging).map_err(|e| Error::io(staging, e))?;
+    let mut wasms = Vec::new();
+    for entry in entries {
+        let name = entry.map_err(|e| Error::io(staging, e))?.file_name();
+        let name = name.to_string_lossy().into_owned();
+        if let Some(stem) = name.strip_suffix("_bg.wasm") {
+            wasms.push(stem.to_owned());
+        }
+    }
+    match wasms.as_slice() {
+        [] => Ok(None),
+        [stem] => Ok(Some(stem.clone())),
+        _ => Err(Error::Precache(format!("more than one wasm in {}", staging.display()))),
+    }
 }
 
 /// The hook for a page built apart from the phone app (`office.html`, into

@@ -7,8 +7,7 @@
 //! cannot shrink, about 5 KB of the phone's first download. binaryen's
 //! `--minify-imports-and-exports-and-modules` renames them all (one module,
 //! names of a character or two) and prints what it renamed; this module
-//! renames the same in the glue and puts the new files' digests into the
-//! page's `integrity` attributes. Every name must be found exactly where
+//! renames the same in the glue. Every name must be found exactly where
 //! expected, or the build fails: a wasm-bindgen that writes its glue
 //! differently stops here rather than at a worker's phone.
 
@@ -34,12 +33,9 @@ fn fail(msg: impl Into<String>) -> Error {
 }
 
 /// Shortens the names of the staged `<stem>_bg.wasm` and its glue
-/// `<stem>.js` in `staging`, and the digests `index.html` holds for them.
-/// Does nothing where the page has no wasm.
-pub fn run(root: &Path, staging: &Path) -> Result<()> {
-    let Some(stem) = wasm_stem(staging)? else {
-        return Ok(());
-    };
+/// `<stem>.js` in `staging` (the page's digests are written afterwards,
+/// by `integrity`).
+pub fn run(root: &Path, staging: &Path, stem: &str) -> Result<()> {
     let wasm = staging.join(format!("{stem}_bg.wasm"));
     let glue = staging.join(format!("{stem}.js"));
     // Written beside, and over the wasm only once the glue matches it.
@@ -59,41 +55,12 @@ pub fn run(root: &Path, staging: &Path) -> Result<()> {
     let text = rewrite_glue(&text, &own_module(&renamed)?, &renamed)?;
     fs::write(&glue, &text).map_err(|e| Error::io(&glue, e))?;
     fs::rename(&short, &wasm).map_err(|e| Error::io(&wasm, e))?;
-
-    let index = staging.join("index.html");
-    let mut html = fs::read_to_string(&index).map_err(|e| Error::io(&index, e))?;
-    for (file, contents) in [
-        (format!("{stem}_bg.wasm"), bytes),
-        (format!("{stem}.js"), text.into_bytes()),
-    ] {
-        html = crate::integrity::set(&html, &file, &crate::integrity::sha384(&contents)?)?;
-    }
-    fs::write(&index, html).map_err(|e| Error::io(&index, e))?;
     println!(
         "short names: {} imports and {} exports of {stem}_bg.wasm renamed, its glue to match",
         renamed.imports.len(),
         renamed.exports.len()
     );
     Ok(())
-}
-
-/// The stem of the one `<stem>_bg.wasm` in `staging` (its glue is
-/// `<stem>.js`); none where the page has no wasm.
-pub fn wasm_stem(staging: &Path) -> Result<Option<String>> {
-    let entries = fs::read_dir(staging).map_err(|e| Error::io(staging, e))?;
-    let mut wasms = Vec::new();
-    for entry in entries {
-        let name = entry.map_err(|e| Error::io(staging, e))?.file_name();
-        let name = name.to_string_lossy().into_owned();
-        if let Some(stem) = name.strip_suffix("_bg.wasm") {
-            wasms.push(stem.to_owned());
-        }
-    }
-    match wasms.as_slice() {
-        [] => Ok(None),
-        [stem] => Ok(Some(stem.clone())),
-        _ => Err(fail(format!("more than one wasm in {}", staging.display()))),
-    }
 }
 
 /// Reads binaryen's list of renames: a line per name, `["module", "name",

@@ -7,7 +7,8 @@
 //! phone, one more request before the first screen is drawn (through the
 //! service worker when offline, over the link on a first visit). So the
 //! phone's page gets one file: the others' rules are appended to the
-//! first, in the page's order, and their links and files go. (What one
+//! first, in the page's order, and their links and files go (the page's
+//! digests are written afterwards, by `integrity`). (What one
 //! request costs is within the benches' noise: the 502-report list opened
 //! in 490 ms on average with one stylesheet and 512 ms with two, nine runs
 //! each, interleaved.)
@@ -17,6 +18,7 @@
 //! only count at a file's start, fails the build instead.
 
 use std::fs;
+use std::ops::Range;
 use std::path::Path;
 
 use crate::error::{Error, Result};
@@ -28,37 +30,24 @@ fn fail(msg: impl Into<String>) -> Error {
 /// A `<link rel="stylesheet">` of the page: where the tag is, and its file.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Link {
-    pub start: usize,
-    pub end: usize,
+    pub at: Range<usize>,
     /// The file, relative to the page's directory.
     pub file: String,
 }
 
 /// The page's stylesheet links, in order, whose `href` is under `base`.
 pub fn links(html: &str, base: &str) -> Vec<Link> {
-    let prefix = format!("href=\"{base}");
-    let mut out = Vec::new();
-    let mut from = 0;
-    while let Some(i) = html[from..].find("<link ") {
-        let start = from + i;
-        let Some(len) = html[start..].find('>') else { break };
-        let end = start + len + 1;
-        let tag = &html[start..end];
-        if tag.contains("rel=\"stylesheet\"") {
-            if let Some(h) = tag.find(&prefix) {
-                let file = &tag[h + prefix.len()..];
-                if let Some(q) = file.find('"') {
-                    out.push(Link {
-                        start,
-                        end,
-                        file: file[..q].to_owned(),
-                    });
-                }
+    crate::tags::find(html, "link")
+        .into_iter()
+        .filter_map(|at| {
+            let tag = &html[at.clone()];
+            if crate::tags::attr(tag, "rel") != Some("stylesheet") {
+                return None;
             }
-        }
-        from = end;
-    }
-    out
+            let file = crate::tags::attr(tag, "href")?.strip_prefix(base)?.to_owned();
+            Some(Link { at, file })
+        })
+        .collect()
 }
 
 /// The first stylesheet's text with the others' appended, each after a
@@ -83,7 +72,7 @@ pub fn merge(sheets: &[(String, String)]) -> Result<String> {
 /// `base`) into its first, as the module says.
 pub fn run(staging: &Path, base: &str) -> Result<()> {
     let index = staging.join("index.html");
-    let mut html = fs::read_to_string(&index).map_err(|e| Error::io(&index, e))?;
+    let html = fs::read_to_string(&index).map_err(|e| Error::io(&index, e))?;
     let found = links(&html, base);
     if found.len() < 2 {
         return Ok(());
@@ -97,20 +86,14 @@ pub fn run(staging: &Path, base: &str) -> Result<()> {
         ));
     }
     let merged = merge(&sheets)?;
-    // The later tags go, last first so the earlier places stay right.
-    for link in found[1..].iter().rev() {
-        let mut end = link.end;
-        if html[end..].starts_with('\n') {
-            end += 1;
-        }
-        html.replace_range(link.start..end, "");
+    let later: Vec<Range<usize>> = found[1..].iter().map(|l| l.at.clone()).collect();
+    fs::write(&index, crate::tags::remove(&html, &later)).map_err(|e| Error::io(&index, e))?;
+    for link in &found[1..] {
         let path = staging.join(&link.file);
         fs::remove_file(&path).map_err(|e| Error::io(&path, e))?;
     }
     let first = staging.join(&found[0].file);
     fs::write(&first, &merged).map_err(|e| Error::io(&first, e))?;
-    let html = crate::integrity::set(&html, &found[0].file, &crate::integrity::sha384(merged.as_bytes())?)?;
-    fs::write(&index, html).map_err(|e| Error::io(&index, e))?;
     println!(
         "stylesheets: {} merged into {}",
         found[1..]
@@ -139,7 +122,7 @@ mod tests {
             "not the icon, not another origin's"
         );
         assert_eq!(
-            &PAGE[found[1].start..found[1].end],
+            &PAGE[found[1].at.clone()],
             "<link rel=\"stylesheet\" href=\"/crash-2.css\" integrity=\"sha384-B\"/>"
         );
         assert!(links(PAGE, "/office/").is_empty(), "under another base, none");
@@ -174,11 +157,7 @@ mod tests {
         assert!(!dir.join("crash-2.css").exists());
         let merged = fs::read_to_string(dir.join("main-1.css")).unwrap();
         assert_eq!(merged, "a { }\n\n/* crash-2.css */\nb { }\n");
-        let digest = crate::integrity::sha384(merged.as_bytes()).unwrap();
-        assert!(
-            html.contains(&format!("href=\"/main-1.css\" integrity=\"{digest}\"")),
-            "{html}"
-        );
+        assert!(html.contains("href=\"/main-1.css\" integrity=\"sha384-A\""), "{html}");
         assert!(html.contains("<link rel=\"icon\" href=\"/icon.png\">"));
         fs::remove_dir_all(&dir).unwrap();
     }
