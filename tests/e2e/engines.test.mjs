@@ -72,6 +72,32 @@ async function open(engine) {
 
 const css = (selector) => By.css(selector);
 
+/** Waits for `cond` while a page may be loading anew. WebKit's driver runs
+ *  its commands as scripts in the page, and one that the unload cuts short
+ *  fails with NoSuchFrameError ("Callback was not called before the unload
+ *  event"): the page is changing, so ask again rather than fail. */
+async function across(driver, cond, timeout, message) {
+  return driver.wait(async () => {
+    try {
+      return await cond();
+    } catch (e) {
+      if (e.name === 'NoSuchFrameError') return false;
+      throw e;
+    }
+  }, timeout, message);
+}
+
+/** Whether `el` belongs to a page that has gone. */
+async function gone(el) {
+  try {
+    await el.getTagName();
+    return false;
+  } catch (e) {
+    if (e.name === 'StaleElementReferenceError') return true;
+    throw e;
+  }
+}
+
 /** Types `value` into the blank `id` as the app hears typing (an `input`
  *  event): date-time pickers take no keys alike in every engine. */
 async function answer(driver, id, value) {
@@ -126,8 +152,8 @@ for (const engine of ['firefox', 'webkit']) {
     await retry.click();
 
     // The plain login screen again, typed into while the app's code is held back.
-    await driver.wait(until.stalenessOf(retry), 30_000, 'the page loads anew');
-    await driver.wait(until.elementLocated(css('[data-testid=boot-login]')), 30_000);
+    await across(driver, () => gone(retry), 30_000, 'the page loads anew');
+    await across(driver, async () => (await driver.findElements(css('[data-testid=boot-login]'))).length > 0, 30_000, 'the plain screen again');
     await driver.wait(() => proxy.stats.held.length > 0, 30_000, 'the wasm is asked for');
     const half = Math.floor(REPORTER.password.length / 2);
     await driver.findElement(css('[data-testid=boot-login] #login-username')).sendKeys(REPORTER.username);
