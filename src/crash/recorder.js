@@ -11,7 +11,8 @@
 // than the floor in docs/operations.md, "Which phones"): what
 // browser to use instead, and the duty office's phone and SMS, which need
 // no app (the numbers of the last login on this phone, read from its
-// IndexedDB). A blank page would tell the worker nothing.
+// IndexedDB); the duty office's page words it for the desk instead (its
+// data-unsupported). A blank page would tell the worker nothing.
 (function () {
 var K = 'kuaibao.crashes', P = 0, L;
 try { L = localStorage; } catch (e) {}
@@ -90,21 +91,28 @@ function cannot(why) {
   var d = document;
   R.add('kb-cannot');
   if (!d.body) return addEventListener('DOMContentLoaded', function () { P = 0; cannot(why); });
+  // A page that words it for itself (office.html's data-unsupported:
+  // Chinese, English) has no call or SMS to offer: the desk is the office.
+  var w = (d.documentElement.getAttribute('data-unsupported') || '').split('|');
+  if (w.length == 2) return box('<p>' + w[0] + '</p><p class="en" lang="en">' + w[1] + '</p>');
   numbers(function (s) {
-    var tel = digits(s.duty_phone), sms = digits(s.sms_number) || tel, o = d.createElement('div');
+    var tel = digits(s.duty_phone), sms = digits(s.sms_number) || tel;
     var body = '【快报】首报：类别：　地点：　发生时间：　情况：　死亡　人，受伤　人，被困　人，失踪　人。报告人：　电话：';
-    o.id = 'unsupported'; o.className = 'crash-overlay';
-    o.setAttribute('role', 'alertdialog'); o.setAttribute('aria-modal', 'true'); o.setAttribute('aria-labelledby', 'unsupported-title'); o.setAttribute('data-testid', 'unsupported');
-    o.innerHTML = '<div class="crash-box"><h2 id="unsupported-title">此浏览器无法运行快报<span lang="en">This browser cannot run Kuaibao</span></h2>' +
-      '<p>请用手机自带浏览器的较新版本，或 Chrome、Edge、Firefox、Safari（iOS 15 以上）打开本网址；微信里请点右上角「在浏览器打开」。</p>' +
+    box('<p>请用手机自带浏览器的较新版本，或 Chrome、Edge、Firefox、Safari（iOS 15 以上）打开本网址；微信里请点右上角「在浏览器打开」。</p>' +
       '<p class="en" lang="en">Open this address in an up-to-date browser: Chrome, Edge, Firefox, or Safari on iOS 15 or later; in WeChat, use "Open in browser".</p>' +
       '<p>急需报告时，不用快报也可以：</p>' +
       (tel ? '<a class="button primary big" data-testid="unsupported-call" href="tel:' + tel + '">电话报告值班室 ' + tel + '<span lang="en">Call the duty office</span></a>' : '') +
       (sms ? '<a class="button secondary big" data-testid="unsupported-sms" href="sms:' + sms + '?body=' + encodeURIComponent(body) + '">发短信报告<span lang="en">Report by SMS</span></a>' : '') +
-      (tel || sms ? '' : '<p data-testid="unsupported-no-number">请直接打电话给本辖区值班室。<span lang="en">Call your duty office directly.</span></p>') +
-      '</div>';
-    d.body.appendChild(o);
+      (tel || sms ? '' : '<p data-testid="unsupported-no-number">请直接打电话给本辖区值班室。<span lang="en">Call your duty office directly.</span></p>'));
   });
+}
+// 「此浏览器无法运行快报」 with `html` under its title.
+function box(html) {
+  var o = document.createElement('div');
+  o.id = 'unsupported'; o.className = 'crash-overlay';
+  o.setAttribute('role', 'alertdialog'); o.setAttribute('aria-modal', 'true'); o.setAttribute('aria-labelledby', 'unsupported-title'); o.setAttribute('data-testid', 'unsupported');
+  o.innerHTML = '<div class="crash-box"><h2 id="unsupported-title">此浏览器无法运行快报<span lang="en">This browser cannot run Kuaibao</span></h2>' + html + '</div>';
+  document.body.appendChild(o);
 }
 // The app's code stopped arriving (a first visit that lost its signal):
 // the plain login screen, if still there, says so and offers to try again.
@@ -118,9 +126,10 @@ function stalled() {
 function on(kind, e, f) {
   stalled();
   var W = typeof WebAssembly == 'object' ? WebAssembly : null;
-  // A script this engine cannot parse before the app runs (the plain login
-  // screen is still there): an engine below the floor (ES2020).
-  if (e && e.name == 'SyntaxError' && document.getElementById('boot')) cannot(say(e, f));
+  // A script this engine cannot parse before the app runs (its wasm has
+  // not yet named its build, src/crash/mod.rs): an engine below the floor
+  // (ES2020).
+  if (e && e.name == 'SyntaxError' && !window.kuaibaoBuild) cannot(say(e, f));
   else if (W && (e instanceof W.CompileError || e instanceof W.LinkError)) cannot(say(e, f));
   else if (W && e instanceof W.RuntimeError) dead(kind, say(e, f)); else rec(kind, say(e, f));
 }

@@ -2,7 +2,8 @@
 // one that cannot compile the module (an old WebView), shows
 // 「此浏览器无法运行快报」 — which browser to use instead, and the paths that
 // need no app: a call to the duty office and an SMS, to the numbers of the
-// last login on this phone — never a blank page. Screenshots at 360×640
+// last login on this phone — never a blank page; the duty office's page
+// says the same in its own words, with no number to call. Screenshots at 360×640
 // and 1366×768 go to $UNSUPPORTED_SCREENSHOTS when it is set.
 
 import { test, before, after } from 'node:test';
@@ -86,6 +87,38 @@ test('a script the engine cannot parse (one below the floor) shows the same page
     await box.waitFor({ timeout: 20_000 });
     assert.match(await box.innerText(), /此浏览器无法运行快报/);
     assert.equal(await phone.page.locator('#boot').isVisible(), false, 'no login form under it');
+  } finally {
+    await phone.close();
+  }
+});
+
+test('the duty office in a browser that cannot run it says to use a newer one, in its own words, and offers no call', { timeout: 60_000 }, async () => {
+  const phone = await openPhone({ options: { viewport: { width: 1366, height: 768 }, isMobile: false, hasTouch: false } });
+  try {
+    const page = phone.page;
+    await page.addInitScript(() => { delete globalThis.WebAssembly; });
+    await page.goto(`${server.url}/office/`);
+    const box = page.getByTestId('unsupported');
+    await box.waitFor({ timeout: 20_000 });
+    assert.match(await box.innerText(), /此浏览器无法运行快报[\s\S]*值班室页面需要较新的浏览器[\s\S]*报告照常送到服务器[\s\S]*The duty office page needs an up-to-date browser/);
+    assert.doesNotMatch(await box.innerText(), /微信|急需报告/, 'not the phone\'s words');
+    assert.equal(await page.locator('[data-testid=unsupported] a').count(), 0, 'no call or SMS to offer the office itself');
+    await shot(page, 'unsupported-desk');
+  } finally {
+    await phone.close();
+  }
+});
+
+test('the duty office with a script its engine cannot parse, before its wasm runs, shows that page too, not a blank one', { timeout: 60_000 }, async () => {
+  const phone = await openPhone({ options: { viewport: { width: 1366, height: 768 }, isMobile: false, hasTouch: false } });
+  try {
+    const page = phone.page;
+    await page.route(/\/office\/loader-[0-9a-f]+\.js$/, (route) => route.fulfill({ status: 200, contentType: 'text/javascript', body: 'const x = ;\n' }));
+    await page.goto(`${server.url}/office/`);
+    const box = page.getByTestId('unsupported');
+    await box.waitFor({ timeout: 20_000 });
+    assert.match(await box.innerText(), /值班室页面需要较新的浏览器/);
+    assert.equal(await page.getByTestId('login-form').count(), 0, 'no half-started desk under it');
   } finally {
     await phone.close();
   }
