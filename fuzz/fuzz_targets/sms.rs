@@ -2,7 +2,8 @@
 //!
 //! `sms::parse` must refuse it with errors or give a record; a record it
 //! gives must survive being sent again: its text, as the phone would write
-//! it, parses back to the very same record and account.
+//! it, sealed or not, parses back to the very same record and account, and
+//! the sealed one is sealed by the key it was sealed with.
 
 #![no_main]
 
@@ -28,4 +29,10 @@ fuzz_target!(|data: &[u8]| {
     let back = sms::parse(&again).expect("a text the phone writes parses");
     assert_eq!(back.report, parsed.report);
     assert_eq!(back.username, parsed.username);
+    let key = sms::SmsKey::of_token("fuzz-session-token");
+    let sealed = sms::encode_sealed(&parsed.report, &parsed.username, &key).expect("sendable, as unsealed");
+    let back = sms::parse(&sealed).expect("a sealed text the phone writes parses");
+    assert_eq!((&back.report, &back.username), (&parsed.report, &parsed.username));
+    assert!(back.sealed_by(&key), "sealed by its key");
+    assert!(!back.sealed_by(&sms::SmsKey::of_token("another")), "and by no other");
 });

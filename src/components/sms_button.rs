@@ -15,9 +15,22 @@ use crate::words;
 #[component]
 pub fn SmsButton(report: LocalReport) -> impl IntoView {
     let state = expect_context::<AppState>();
-    // Sent under the account that submitted it, as the app's copy will be.
+    // Sent under the account that submitted it, as the app's copy will be,
+    // and sealed with this phone's session when it is that account's: the
+    // gateway takes only sealed texts; the desk may enter an unsealed one
+    // after calling back.
     let username = report.author.as_ref().map(|a| a.username.clone());
-    let Some(text) = report.submission().zip(username).map(|(r, u)| sms::encode(&r, &u)) else {
+    let key = username.as_ref().and_then(|u| {
+        state.session.with_untracked(|s| {
+            s.as_ref()
+                .filter(|s| s.session.account.username == *u)
+                .map(|s| sms::SmsKey::of_token(&s.session.token))
+        })
+    });
+    let Some(text) = report.submission().zip(username).map(|(r, u)| match &key {
+        Some(key) => sms::encode_sealed(&r, &u, key),
+        None => sms::encode(&r, &u),
+    }) else {
         return ().into_any();
     };
     let failing = matches!(

@@ -4,7 +4,9 @@
 // pastes the text at the desk (a cut text is refused, naming it) and the
 // record is stored as the worker's, under its id, received when the text
 // was; when the phone's data returns its own copy is the same report —
-// one record, the receipt saying it came by SMS first. Screenshots at
+// one record, the receipt saying it came by SMS first. The text is sealed
+// by the phone's session, so an SMS gateway's copy is taken too, and a
+// forged seal is not. Screenshots at
 // 360×640 and 1366×768 go to $SMS_SCREENSHOTS when it is set.
 
 import { test, before, after } from 'node:test';
@@ -16,12 +18,29 @@ import { startServer, openPhone, openApp, openDesk, home, form, thread, OFFICER 
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const SHOTS = process.env.SMS_SCREENSHOTS;
 const SMS_NUMBER = '106 5550 1234';
+const GATEWAY_TOKEN = 'e2e-gateway-secret-0123456789abcdef0123';
+
+/** The text of the first report's SMS offer, once the phone makes it. */
+async function smsText(page) {
+  const send = page.getByTestId('sms-send');
+  await send.waitFor();
+  return decodeURIComponent((await send.getAttribute('href')).split('&body=')[1]);
+}
+
+/** Forwards `text` as the SMS gateway would. */
+function forward(text, from) {
+  return fetch(`${server.url}/api/sms/gateway`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${GATEWAY_TOKEN}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ text, from }),
+  });
+}
 
 let server;
 let phone;
 let browser;
 before(async () => {
-  server = await startServer({ KUAIBAO_SMS_NUMBER: SMS_NUMBER });
+  server = await startServer({ KUAIBAO_SMS_NUMBER: SMS_NUMBER, KUAIBAO_SMS_GATEWAY_TOKEN: GATEWAY_TOKEN });
   phone = await openPhone();
   browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
 });
@@ -52,10 +71,11 @@ test('a 短信首报 pasted at the desk and the app\'s later sync are one report
   const text = decodeURIComponent(href.split('&body=')[1]);
   assert.match(text, /^【快报】首报：/);
   assert.match(text, /地点：青石村三组后山/);
-  assert.match(text, /\n#KB1 [0-9a-f]{8} [0-9a-f-]{36} /);
+  // Sealed by this phone's session (#KB2: checksum, seal, id …).
+  assert.match(text, /\n#KB2 [0-9a-f]{8} [0-9a-f]{16} [0-9a-f-]{36} /);
   assert.match(await send.innerText(), /约 \d+ 条短信/);
   assert.equal(await page.getByTestId('sms-text').textContent(), text, 'the text shown is the text sent');
-  const id = text.split('\n').at(-1).split(' ')[2];
+  const id = text.split('\n').at(-1).split(' ')[3];
 
   const desk = await openDesk(browser, server.url, OFFICER, { width: 1366, height: 768 });
   const d = desk.page;
@@ -89,6 +109,40 @@ test('a 短信首报 pasted at the desk and the app\'s later sync are one report
   assert.equal(after.records[0].receipt.received_at, bySms.records[0].receipt.received_at);
   assert.equal((await server.reports()).filter((r) => r.report.id === id).length, 1);
   await desk.context.close();
+});
+
+test('the phone\'s text, sealed by its session, is taken from the gateway; the same text with its seal changed is not', { timeout: 120_000 }, async () => {
+  const { page, context } = phone;
+  await page.goto(server.url);
+  await context.setOffline(true);
+  await home(page).newReport();
+  await form(page).fill();
+  await form(page).waitSaved();
+  await form(page).submit.click();
+  await home(page).waitForStatus('waiting');
+  await home(page).items.first().getByRole('link').click();
+  const text = await smsText(page);
+  const code = text.split('\n').at(-1).split(' ');
+  const id = code[3];
+
+  // A forger's copy: the same words with another seal (its checksum holds).
+  code[2] = code[2] === '0123456789abcdef' ? 'fedcba9876543210' : '0123456789abcdef';
+  const forged = [...text.split('\n').slice(0, -1), code.join(' ')].join('\n');
+  let res = await forward(forged, '+86 138 0000 1234');
+  assert.equal(res.status, 403);
+  const refusal = await res.json();
+  assert.equal(refusal.fields[0].field, 'text');
+  assert.match(refusal.fields[0].message_zh, /验证码[\s\S]*值班台粘贴录入/);
+  assert.equal((await server.reports()).filter((r) => r.report.id === id).length, 0, 'nothing stored');
+
+  res = await forward(text, '+86 138 0000 1234');
+  assert.equal(res.status, 201, await res.clone().text());
+  assert.equal((await res.json()).via_sms, true);
+
+  await context.setOffline(false);
+  await page.locator('[data-testid=report-status][data-state=delivered]').first().waitFor({ timeout: 30_000 });
+  assert.match(await page.getByTestId('report-status').first().innerText(), /短信先到/);
+  assert.equal((await server.reports()).filter((r) => r.report.id === id).length, 1, 'one record');
 });
 
 test('the phone at 360×640 and the paste form at a phone-sized desk fit the screen', { timeout: 60_000 }, async () => {

@@ -235,15 +235,21 @@ fn event_streams() -> Vec<(String, Vec<u8>)> {
 }
 
 /// The `sms` target's seeds: the text of every template's example first
-/// record, as the phone sends it.
+/// record, as the phone sends it (sealed) and unsealed.
 fn sms_texts() -> Vec<(String, String)> {
+    use kuaibao_core::wire::sms;
+    let key = sms::SmsKey::of_token("seed-session-token");
     catalogue::all()
         .filter(|t| t.family.allows(kuaibao_core::Stage::Initial))
-        .filter_map(|t| {
+        .flat_map(|t| {
             let report = examples::report(t, kuaibao_core::Stage::Initial);
-            let text = kuaibao_core::wire::sms::encode(&report, "wangfang").ok()?;
-            Some((format!("seed-{}-v{}.txt", t.id, t.version), text))
+            let name = format!("seed-{}-v{}", t.id, t.version);
+            [
+                sms::encode_sealed(&report, "wangfang", &key).ok().map(|text| (format!("{name}.txt"), text)),
+                sms::encode(&report, "wangfang").ok().map(|text| (format!("{name}-unsealed.txt"), text)),
+            ]
         })
+        .flatten()
         .collect()
 }
 

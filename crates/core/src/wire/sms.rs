@@ -20,6 +20,13 @@
 //! its photos, which follow when the app syncs; [`completes`] says whether a
 //! record the app sends later is that record. A truncated or garbled text
 //! fails the checksum and is refused whole.
+//!
+//! A text the app makes is also sealed (`#KB2`, [`encode_sealed`]): after
+//! the checksum, the first 8 bytes of an HMAC-SHA-256 of the same lines
+//! under an [`SmsKey`] only the phone's session and the server know. A
+//! gateway vouches only for the number a text came from, and numbers can
+//! be forged; the seal cannot be without the key, so the gateway's texts
+//! are taken only sealed ([`Parsed::sealed_by`]).
 
 use crate::report::{geo_keys, Report};
 use crate::rules::catalogue;
@@ -30,11 +37,19 @@ use crate::wire::error::{ErrorCode, FieldError};
 use crate::wire::ids::ReportId;
 use crate::wire::timestamp;
 use crate::Answers;
+use hmac::Mac;
 
 /// Starts the title line.
 const TITLE_MARK: &str = "【快报】首报：";
-/// Starts the code line; the digit is the format's version.
+/// Starts the code line of an unsealed text; the digit is the format's version.
 const CODE_MARK: &str = "#KB1 ";
+/// Starts the code line of a sealed text: the checksum, then the seal.
+const SEALED_MARK: &str = "#KB2 ";
+/// Starts what a seal covers, so that no other use of the key could make one.
+const SEAL_CONTEXT: &[u8] = b"kuaibao sms seal v2\n";
+/// The bytes of the HMAC a seal keeps: 64 bits. Each guess at a forgery
+/// costs the forger a text message, and the gateway is rate-limited.
+const SEAL_BYTES: usize = 8;
 /// Between a label and its answer.
 const COLON: char = '：';
 /// Stands for a line break inside an answer: the text is line-based.
@@ -54,7 +69,7 @@ pub const MAX_CHARS: usize = 2000;
 pub const PASTE_PATH: &str = "/api/sms";
 /// `POST` an [`SmsMessage`] from an SMS gateway, with the gateway's own
 /// token (`Authorization: Bearer …`) rather than a session; `from` is then
-/// required and must be the reporter's own phone number.
+/// required, and the text must be sealed by a session of its account.
 pub const GATEWAY_PATH: &str = "/api/sms/gateway";
 
 /// A text message as received.
@@ -111,6 +126,74 @@ pub fn phone_digits(number: &str) -> String {
 pub struct Parsed {
     pub report: Report,
     pub username: String,
+    /// The seal, if the text carries one (`#KB2`).
+    pub seal: Option<Seal>,
+}
+
+impl Parsed {
+    /// Whether the text was sealed under `key`: made by the app of a phone
+    /// logged in with the session whose key it is, and not changed since.
+    pub fn sealed_by(&self, key: &SmsKey) -> bool {
+        self.seal.as_ref().is_some_and(|seal| {
+            let mut mac = key.mac();
+            mac.update(&seal.covered);
+            // Constant time: how long the check takes says nothing of the seal.
+            mac.verify_truncated_left(&seal.mac).is_ok()
+        })
+    }
+}
+
+/// A text's seal and what it covers.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Seal {
+    covered: Vec<u8>,
+    mac: [u8; SEAL_BYTES],
+}
+
+impl std::fmt::Debug for Seal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Seal({})", hex(&self.mac))
+    }
+}
+
+/// The key a phone seals its texts with: the SHA-256 of its session's
+/// token. The phone holds the token; the server keeps only this digest
+/// (`sessions.token_sha256`), so it can check a seal, and the key ends
+/// with the session (logging out).
+#[derive(Clone, PartialEq, Eq)]
+pub struct SmsKey([u8; 32]);
+
+impl SmsKey {
+    /// The key of the session whose token this is.
+    pub fn of_token(token: &str) -> SmsKey {
+        use sha2::Digest;
+        SmsKey(sha2::Sha256::digest(token.as_bytes()).into())
+    }
+
+    /// The key from the token's SHA-256 in hex, as the server keeps it.
+    pub fn from_hex(digest: &str) -> Option<SmsKey> {
+        let mut key = [0u8; 32];
+        if digest.len() != 64 || !digest.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return None;
+        }
+        for (byte, pair) in key.iter_mut().zip(digest.as_bytes().chunks(2)) {
+            *byte = u8::from_str_radix(std::str::from_utf8(pair).ok()?, 16).ok()?;
+        }
+        Some(SmsKey(key))
+    }
+
+    fn mac(&self) -> hmac::Hmac<sha2::Sha256> {
+        let mut mac =
+            <hmac::Hmac<sha2::Sha256> as Mac>::new_from_slice(&self.0).expect("HMAC takes a key of any length");
+        mac.update(SEAL_CONTEXT);
+        mac
+    }
+}
+
+impl std::fmt::Debug for SmsKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SmsKey(…)")
+    }
 }
 
 /// Why a record cannot go by SMS; the phone then offers the call only.
@@ -135,8 +218,31 @@ impl NotSendable {
     }
 }
 
-/// The text of `report`, sent by the account `username`.
+/// The text of `report`, sent by the account `username`, unsealed
+/// (`#KB1`): what the desk may enter after calling the reporter back.
 pub fn encode(report: &Report, username: &str) -> Result<String, NotSendable> {
+    let (mut lines, code) = body_and_code(report, username)?;
+    lines.push(format!("{CODE_MARK}{:08x} {code}", checksum(&lines, &code)));
+    Ok(lines.join("\n"))
+}
+
+/// The text of `report`, sent by the account `username` from the phone
+/// whose session `key` is, sealed (`#KB2`).
+pub fn encode_sealed(report: &Report, username: &str, key: &SmsKey) -> Result<String, NotSendable> {
+    let (mut lines, code) = body_and_code(report, username)?;
+    let mut mac = key.mac();
+    mac.update(&covered(&lines, &code));
+    let seal = mac.finalize().into_bytes();
+    lines.push(format!(
+        "{SEALED_MARK}{:08x} {} {code}",
+        checksum(&lines, &code),
+        hex(&seal[..SEAL_BYTES])
+    ));
+    Ok(lines.join("\n"))
+}
+
+/// The title and answer lines of `report`'s text, and its code fields.
+fn body_and_code(report: &Report, username: &str) -> Result<(Vec<String>, String), NotSendable> {
     if report.stage != Stage::Initial || report.thread.is_some_and(|t| t != report.id) {
         return Err(NotSendable::NotFirst);
     }
@@ -156,9 +262,23 @@ pub fn encode(report: &Report, username: &str) -> Result<String, NotSendable> {
         lines.push(format!("{REASON_LABEL}{COLON}{}", escape(reason)?));
     }
     let code = code_fields(report, username);
-    let checksum = checksum(&lines, &code);
-    lines.push(format!("{CODE_MARK}{checksum:08x} {code}"));
-    Ok(lines.join("\n"))
+    Ok((lines, code))
+}
+
+/// What a seal covers: the title and answer lines and the code fields, as
+/// the checksum, after the seal's context.
+fn covered(lines: &[String], code: &str) -> Vec<u8> {
+    let mut bytes = SEAL_CONTEXT.to_vec();
+    for line in lines {
+        bytes.extend_from_slice(line.as_bytes());
+        bytes.push(b'\n');
+    }
+    bytes.extend_from_slice(code.as_bytes());
+    bytes
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The record `text` carries, or every reason it is refused (each naming
@@ -185,18 +305,32 @@ pub fn parse(text: &str) -> Result<Parsed, Vec<FieldError>> {
     };
     let Some(end) = lines[start..]
         .iter()
-        .position(|l| l.trim_start().starts_with(CODE_MARK))
+        .position(|l| [CODE_MARK, SEALED_MARK].iter().any(|m| l.trim_start().starts_with(m)))
     else {
         return Err(vec![truncated()]);
     };
     let body: Vec<&str> = lines[start..start + end].iter().map(|l| l.trim_start()).collect();
     // The line was found by its mark after any leading blanks; what follows
     // the mark may be nothing at all (found by fuzzing).
-    let Some(fields) = lines[start + end].trim_start().strip_prefix(CODE_MARK).map(str::trim) else {
-        return Err(vec![truncated()]);
+    let line = lines[start + end].trim_start();
+    let (fields, sealed) = match line.strip_prefix(SEALED_MARK) {
+        Some(fields) => (fields.trim(), true),
+        None => (line.strip_prefix(CODE_MARK).unwrap_or_default().trim(), false),
     };
     let Some((sum, code)) = fields.split_once(' ') else {
         return Err(vec![truncated()]);
+    };
+    // A sealed text's seal comes after its checksum: 16 hex digits.
+    let (seal, code) = if sealed {
+        match code
+            .split_once(' ')
+            .and_then(|(seal, code)| Some((read_seal(seal)?, code)))
+        {
+            Some((seal, code)) => (Some(seal), code),
+            None => return Err(vec![truncated()]),
+        }
+    } else {
+        (None, code)
     };
     let body_owned: Vec<String> = body.iter().map(|l| (*l).to_owned()).collect();
     if format!("{:08x}", checksum(&body_owned, code)) != sum.to_ascii_lowercase() {
@@ -264,7 +398,11 @@ pub fn parse(text: &str) -> Result<Parsed, Vec<FieldError>> {
         grade.reason = reason;
     }
     if errors.is_empty() {
-        Ok(Parsed { report, username })
+        let seal = seal.map(|mac| Seal {
+            covered: covered(&body_owned, code),
+            mac,
+        });
+        Ok(Parsed { report, username, seal })
     } else {
         Err(errors)
     }
@@ -319,6 +457,14 @@ fn checksum(lines: &[String], code: &str) -> u32 {
     }
     digest.update(code.as_bytes());
     digest.finalize()
+}
+
+/// A seal as written: 16 hex digits.
+fn read_seal(text: &str) -> Option<[u8; SEAL_BYTES]> {
+    if text.len() != 2 * SEAL_BYTES || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    u64::from_str_radix(text, 16).ok().map(u64::to_be_bytes)
 }
 
 /// The record and username of the code fields (after the checksum).
@@ -501,8 +647,8 @@ fn truncated() -> FieldError {
     error(
         "text",
         ErrorCode::Garbled,
-        "短信不完整：末行的“#KB1”编号缺失或不全，可能被截断。请粘贴完整原文，或打电话向报告人核实。",
-        "the text is incomplete: its last line (#KB1 …) is missing or cut; paste the whole original or call the reporter",
+        "短信不完整：末行的“#KB”编号缺失或不全，可能被截断。请粘贴完整原文，或打电话向报告人核实。",
+        "the text is incomplete: its last line (#KB1 … or #KB2 …) is missing or cut; paste the whole original or call the reporter",
     )
 }
 
@@ -556,6 +702,76 @@ mod tests {
             assert_eq!(parsed.report, without_photos(&report), "{text}");
             assert_eq!(parsed.username, "张 三");
             assert!(completes(&parsed.report, &report));
+        }
+    }
+
+    #[test]
+    fn a_sealed_text_is_sealed_by_its_sessions_key_and_no_other() {
+        let key = SmsKey::of_token("the-phones-session-token");
+        let other = SmsKey::of_token("another-session-token");
+        for report in firsts() {
+            let text = encode_sealed(&report, "张 三", &key).expect("sendable");
+            assert!(text.lines().last().is_some_and(|l| l.starts_with("#KB2 ")), "{text}");
+            let parsed = parse(&text).unwrap_or_else(|e| panic!("{}: {e:?}\n{text}", report.template_id));
+            assert_eq!(parsed.report, without_photos(&report), "{text}");
+            assert_eq!(parsed.username, "张 三");
+            assert!(parsed.sealed_by(&key), "{text}");
+            assert!(!parsed.sealed_by(&other), "another session's key");
+            // The same record unsealed carries no seal, and is the same record.
+            let plain = parse(&encode(&report, "张 三").expect("sendable")).expect("parses");
+            assert_eq!((plain.report, plain.seal.is_none()), (parsed.report, true));
+        }
+    }
+
+    #[test]
+    fn a_text_changed_with_its_checksum_made_anew_keeps_no_seal() {
+        // The checksum is public: a forger can make it again, not the seal.
+        let key = SmsKey::of_token("the-phones-session-token");
+        let report = firsts().remove(0);
+        let text = encode_sealed(&report, "u", &key).expect("sendable");
+        let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+        let code_line = lines.pop().expect("a code line");
+        let fields: Vec<&str> = code_line.split(' ').collect();
+        let [_, _, seal, ..] = fields[..] else {
+            panic!("{code_line}")
+        };
+        let code = fields[3..].join(" ");
+        let changed = lines[1].clone() + "（改）";
+        lines[1] = changed;
+        let forged = format!(
+            "{}\n#KB2 {:08x} {seal} {code}",
+            lines.join("\n"),
+            checksum(&lines, &code)
+        );
+        let parsed = parse(&forged).expect("the checksum holds");
+        assert!(!parsed.sealed_by(&key), "{forged}");
+        // Another seal on the true text fails too.
+        let reseal = text.replace(seal, "0123456789abcdef");
+        assert!(!parse(&reseal).expect("parses").sealed_by(&key));
+    }
+
+    #[test]
+    fn a_seal_cut_short_is_a_text_cut_short() {
+        let key = SmsKey::of_token("t");
+        let text = encode_sealed(&firsts().remove(0), "u", &key).expect("sendable");
+        let code_line = text.lines().last().expect("a code line").to_owned();
+        let seal = code_line.split(' ').nth(2).expect("a seal").to_owned();
+        for cut in [&seal[..15], "0123456789abcdeg", ""] {
+            let broken = text.replace(&format!(" {seal} "), &format!(" {cut} "));
+            let errors = parse(&broken).expect_err("refused");
+            assert_eq!(errors[0].code, ErrorCode::Garbled, "{cut}: {errors:?}");
+        }
+    }
+
+    #[test]
+    fn the_key_is_the_tokens_digest_as_the_server_keeps_it() {
+        use sha2::Digest;
+        let token = "a-session-token";
+        let kept = format!("{:x}", sha2::Sha256::digest(token.as_bytes()));
+        assert_eq!(SmsKey::from_hex(&kept), Some(SmsKey::of_token(token)));
+        assert_eq!(SmsKey::from_hex(&kept.to_uppercase()), Some(SmsKey::of_token(token)));
+        for bad in ["", &kept[1..], &format!("{}g", &kept[1..]), &format!("+{}", &kept[1..])] {
+            assert_eq!(SmsKey::from_hex(bad), None, "{bad}");
         }
     }
 

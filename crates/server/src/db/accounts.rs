@@ -395,6 +395,28 @@ fn sessions_changed() {
     SESSION_CHANGES.fetch_add(1, Ordering::SeqCst);
 }
 
+/// The token digests (`sessions.token_sha256`) of `user_id`'s sessions
+/// that may still seal a 短信首报 (`kuaibao_core::wire::sms::SmsKey`): not
+/// revoked, and not expired before `expired_since` — a phone whose session
+/// ran out while it had no data is the one that sends texts. The newest
+/// first, at most [`SEALING_SESSIONS`].
+pub async fn sealing_keys(pool: &Pool, user_id: &str, expired_since: DateTime<Utc>) -> Result<Vec<String>, StoreError> {
+    let rows: Vec<(String,)> = sqlx::query_as(
+        "SELECT token_sha256 FROM sessions WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2 \
+         ORDER BY created_at DESC LIMIT $3",
+    )
+    .bind(user_id)
+    .bind(db_time(expired_since))
+    .bind(SEALING_SESSIONS)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().map(|(digest,)| digest).collect())
+}
+
+/// How many of an account's sessions a text's seal is checked against:
+/// each check is one HMAC, and an account has a phone or two.
+pub const SEALING_SESSIONS: i64 = 32;
+
 /// Ends one session (log out).
 pub async fn end_session(pool: &Pool, session: &SessionRow) -> Result<(), StoreError> {
     let mut tx = pool.begin().await?;

@@ -74,6 +74,9 @@ pub struct SmsArrival {
     pub text: String,
     /// The number it came from, as the gateway or the officer gave it.
     pub from: Option<String>,
+    /// Whether it carried the seal of one of its account's sessions
+    /// (`kuaibao_core::wire::sms::Parsed::sealed_by`).
+    pub sealed: bool,
 }
 
 /// `reports.via` of a record stored from a text message.
@@ -297,7 +300,7 @@ pub async fn store(pool: &Pool, report: &Report, template: &Template, sender: &S
     });
     if let Some(sms) = &sender.sms {
         detail["via"] = json!(VIA_SMS);
-        detail["sms"] = json!({ "text": sms.text, "from": sms.from });
+        detail["sms"] = json!({ "text": sms.text, "from": sms.from, "sealed": sms.sealed });
     }
     let row = NewRow {
         id: &id,

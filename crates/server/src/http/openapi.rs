@@ -542,15 +542,16 @@ fn paste_sms() {}
 /// An SMS gateway forwards a 短信首报, authenticated by its own secret
 /// (`KUAIBAO_SMS_GATEWAY_TOKEN`) rather than a session (401 when it is
 /// missing or wrong; requests count against the address's rate, 429). `from` is required
-/// and must be the phone number of the account the text names. Answers as
-/// `POST /api/sms`; 401 also when no gateway is configured.
+/// (kept, not trusted), and the text must be sealed by a session of the
+/// account it names (`#KB2`). Answers as `POST /api/sms`; 401 also when no
+/// gateway is configured.
 #[utoipa::path(post, path = "/api/sms/gateway", tag = "sms", security(("bearer" = [])),
     request_body(content = SmsMessage, content_type = "application/json"),
     responses(
         (status = 201, body = Receipt, description = "Stored from the text"),
         (status = 200, body = Receipt, description = "Stored before (by SMS or by the app): its receipt"),
         (status = 400, body = ApiError, description = "Not a whole, unchanged Kuaibao SMS, no `from`, or no such active             account; nothing is stored"),
-        (status = 403, body = ApiError, description = "`from` is not the phone number of the text's account             (`fields` names `from` with `not_permitted`); nothing is stored"),
+        (status = 403, body = ApiError, description = "The text is not sealed by a session of its account             (`fields` names `text` with `not_permitted`); nothing is stored"),
         (status = 409, body = ApiError, description = "The id is stored with other content"),
         (status = 422, body = ApiError, description = "Not acceptable, `fields` naming each fault: not a whole, \
             unchanged Kuaibao SMS (`text`), no `from`, no such active account (`username`), or answers not \

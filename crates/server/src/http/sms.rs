@@ -1,13 +1,16 @@
 //! 短信首报 arriving at the office: pasted by a duty officer, or posted by
 //! an SMS gateway. Either way the text becomes the record the phone holds,
 //! under its id (see `kuaibao_core::wire::sms`), stored for the account it names
-//! once whoever entered it may write there.
+//! once whoever entered it may write there. A gateway's text must carry the
+//! seal of one of that account's sessions (made by its app, on its phone);
+//! an officer may enter an unsealed one, having called the reporter back.
+//! The audit log says which it was.
 
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 use kuaibao_core::wire::protocol::Receipt;
-use kuaibao_core::wire::sms::{self, SmsMessage};
+use kuaibao_core::wire::sms::{self, SmsKey, SmsMessage};
 use kuaibao_core::{validate, ErrorCode, FieldError, Report};
 
 use super::error::AppError;
@@ -58,7 +61,7 @@ pub async fn paste(
         ));
     }
     let officer_area = caller.0.user.area_path.clone();
-    take(&state, message, caller.actor(), |author| {
+    take(&state, message, caller.actor(), |author, _sealed| {
         author
             .area_path
             .starts_with(&officer_area)
@@ -76,8 +79,9 @@ pub async fn paste(
 }
 
 /// `POST /api/sms/gateway`: an SMS gateway forwards a text, with its own
-/// secret. The text must come from the phone number of the account it
-/// names: a gateway vouches for the number, not for what the text claims.
+/// secret. The text must be sealed by a session of the account it names:
+/// a gateway vouches only for the number it came from, and a sender's
+/// number can be forged; the seal cannot without the phone's session.
 pub async fn gateway(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -92,30 +96,30 @@ pub async fn gateway(
             "短信网关密钥不对 / the gateway's token is missing or wrong".into()
         }));
     }
-    let Some(from) = message.from_digits() else {
+    // Kept with the record: the number it came from.
+    if message.from_digits().is_none() {
         return Err(AppError::InvalidForm(vec![FieldError::new(
             "from",
             ErrorCode::Required,
             "网关须提供发信号码",
             "the gateway must give the number the text came from",
         )]));
-    };
+    }
     let gateway = Actor {
         user_id: None,
         device_id: Some(GATEWAY_DEVICE.to_owned()),
     };
-    take(&state, message, gateway, |author| {
-        let own = sms::phone_digits(&author.account.phone);
-        (!own.is_empty() && own == from).then_some(()).ok_or_else(|| {
+    take(&state, message, gateway, |author, sealed| {
+        sealed.then_some(()).ok_or_else(|| {
             FieldError::new(
-                "from",
+                "text",
                 ErrorCode::NotPermitted,
                 format!(
-                    "发信号码与账号“{}”登记的手机号不符，未录入。请值班员电话核实后在值班台粘贴录入。",
+                    "短信没有账号“{}”手机上快报的验证码（不是快报应用发出的，或那部手机已退出登录），未录入。请值班员电话核实后在值班台粘贴录入。",
                     author.account.username
                 ),
                 format!(
-                    "the text did not come from the phone number of “{}”; nothing stored",
+                    "the text carries no seal of a session of “{}” (not made by the app on that phone, or it logged out); nothing stored: call the reporter back and paste it at the desk",
                     author.account.username
                 ),
             )
@@ -124,22 +128,27 @@ pub async fn gateway(
     .await
 }
 
+/// How long after its session ran out a phone's seal still counts: a phone
+/// that had no data to renew it is the one that sends texts.
+const SEAL_GRACE: chrono::TimeDelta = chrono::TimeDelta::days(30);
+
 /// Parses, authorizes, judges and stores one text, entered by `entered_by`;
 /// `may_enter` says whether the text's account may be written for by
-/// whoever entered it. Refusals store nothing (a refused authorization is
+/// whoever entered it, given whether the text is sealed by one of that
+/// account's sessions. Refusals store nothing (a refused authorization is
 /// logged in the audit trail).
 async fn take(
     state: &AppState,
     message: SmsMessage,
     entered_by: Actor,
-    may_enter: impl FnOnce(&User) -> Result<(), FieldError>,
+    may_enter: impl FnOnce(&User, bool) -> Result<(), FieldError>,
 ) -> Result<(StatusCode, Json<Receipt>), AppError> {
     let errors = message.check();
     if !errors.is_empty() {
         return Err(AppError::InvalidForm(errors));
     }
     let parsed = sms::parse(&message.text).map_err(AppError::InvalidForm)?;
-    let report = parsed.report;
+    let report = parsed.report.clone();
     let author = match accounts::user_by_name(&state.pool, &parsed.username).await? {
         Some(user) if !user.disabled => user,
         _ => {
@@ -151,7 +160,13 @@ async fn take(
             )]))
         }
     };
-    if let Err(refusal) = may_enter(&author) {
+    let sealed = parsed.seal.is_some()
+        && accounts::sealing_keys(&state.pool, &author.account.id, chrono::Utc::now() - SEAL_GRACE)
+            .await?
+            .iter()
+            .filter_map(|digest| SmsKey::from_hex(digest))
+            .any(|key| parsed.sealed_by(&key));
+    if let Err(refusal) = may_enter(&author, sealed) {
         tracing::warn!(id = %report.id, user = %author.account.id, "SMS report refused: {}", refusal.en);
         reports::audit_refusal(&state.pool, &entered_by, &report, &refusal.en).await?;
         return Err(AppError::NotPermitted(vec![refusal]));
@@ -169,6 +184,7 @@ async fn take(
             entered_by,
             text: message.text.clone(),
             from: message.from.clone(),
+            sealed,
         }),
     };
     match reports::store(&state.pool, &report, template, &sender).await? {

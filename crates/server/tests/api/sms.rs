@@ -3,11 +3,11 @@
 //! under its id; the app's later copy completes it (photos added, one
 //! record, the receipt saying it came by SMS first). A text cut short or
 //! changed is refused naming the text; a text may be entered only by an
-//! office of the account's area or above, or by the gateway from the
-//! account's own phone, and a refusal stores nothing.
+//! office of the account's area or above, or by the gateway when a session
+//! of the account sealed it, and a refusal stores nothing.
 
 use kuaibao_core::account::Role;
-use kuaibao_core::wire::sms::{self, SmsMessage, GATEWAY_PATH, PASTE_PATH};
+use kuaibao_core::wire::sms::{self, SmsKey, SmsMessage, GATEWAY_PATH, PASTE_PATH};
 use kuaibao_core::Grade;
 use kuaibao_server::db::accounts::{self, ProfileChange};
 use kuaibao_server::db::audit::Actor;
@@ -85,6 +85,8 @@ async fn an_sms_first_report_and_the_apps_later_copy_are_one_record() {
     assert_eq!(entries.len(), 1);
     assert_ne!(entries[0].actor_id, None, "the officer who entered it is named");
     assert!(entries[0].detail.contains("\"via\":\"sms\""), "{}", entries[0].detail);
+    // Unsealed (the officer called back): the log says so.
+    assert!(entries[0].detail.contains("\"sealed\":false"), "{}", entries[0].detail);
 
     // The app syncs the full record later: it completes the SMS one.
     let by_app = receipt(app.submit(&report).await, StatusCode::CREATED).await;
@@ -105,6 +107,18 @@ async fn an_sms_first_report_and_the_apps_later_copy_are_one_record() {
     assert_eq!(audited(&dirs, "report.complete", &report.id.to_string()).await.len(), 1);
     let inbox = app.inbox(&officer, &[]).await;
     assert_eq!(inbox.threads.iter().filter(|t| t.thread_id == report.id).count(), 1);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_pasted_text_sealed_by_the_reporters_phone_is_logged_as_sealed() {
+    let (app, dirs) = spawn_app().await;
+    let officer = user_in(&dirs, &app, "officer-t1", Role::Officer, "d-t1").await;
+    let report = grave_first();
+    let text = sms::encode_sealed(&report, REPORTER, &SmsKey::of_token(&app.token)).expect("sendable");
+    receipt(app.paste(&officer, &text).await, StatusCode::CREATED).await;
+    let entries = audited(&dirs, "report.store", &report.id.to_string()).await;
+    assert!(entries[0].detail.contains("\"sealed\":true"), "{}", entries[0].detail);
     app.stop().await;
 }
 
@@ -200,7 +214,7 @@ async fn a_text_of_a_record_the_app_delivered_first_answers_its_receipt() {
 }
 
 #[tokio::test]
-async fn the_gateway_needs_its_secret_and_the_reporters_own_number() {
+async fn the_gateway_needs_its_secret_and_the_seal_of_a_session_of_the_reporter() {
     let dirs = dirs();
     let app = start_with(&dirs, |c| {
         c.sms_gateway_token = Some(GATEWAY_TOKEN.to_owned());
@@ -224,7 +238,8 @@ async fn the_gateway_needs_its_secret_and_the_reporters_own_number() {
     );
 
     let report = grave_first();
-    let text = sms::encode(&report, REPORTER).expect("sendable");
+    // Made by the app of the reporter's phone, logged in (`app.token`).
+    let text = sms::encode_sealed(&report, REPORTER, &SmsKey::of_token(&app.token)).expect("sendable");
     let mine = Some("+86 13800138000");
     for token in [None, Some("wrong-secret-0123456789abcdef0123456789")] {
         let (status, _) = api_error(app.forward(token, mine, &text).await).await;
@@ -233,22 +248,67 @@ async fn the_gateway_needs_its_secret_and_the_reporters_own_number() {
     // A session is not the gateway's secret.
     let (status, _) = api_error(app.forward(Some(&app.token), mine, &text).await).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
-    // From another phone: refused, logged, nothing stored.
-    let (status, fields, zh) = refusal(app.forward(Some(GATEWAY_TOKEN), Some("13900000000"), &text).await).await;
-    assert_eq!(status, StatusCode::FORBIDDEN);
-    assert_eq!(fields, vec![("from".to_owned(), ErrorCode::NotPermitted)]);
-    assert!(zh.contains("值班台"), "{zh}");
     let (status, fields, _) = refusal(app.forward(Some(GATEWAY_TOKEN), None, &text).await).await;
     assert_eq!(
         (status, fields[0].0.as_str()),
         (StatusCode::UNPROCESSABLE_ENTITY, "from")
     );
-    assert!(!stored(&dirs, report.id).await, "nothing stored");
 
-    let by_sms = receipt(app.forward(Some(GATEWAY_TOKEN), mine, &text).await, StatusCode::CREATED).await;
+    // Not sealed by a session of the reporter, even from her own number (a
+    // sender's number can be forged): refused, logged, nothing stored.
+    let other = session_of(&app.base, ADMIN).await.token;
+    let logged_out = session_of(&app.base, REPORTER).await.token;
+    let res = authorized(&logged_out)
+        .delete(app.url(kuaibao_core::wire::protocol::SESSION_PATH))
+        .send()
+        .await
+        .expect("DELETE /api/session");
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    let forgeries = [
+        ("unsealed", sms::encode(&report, REPORTER).expect("sendable")),
+        (
+            "sealed by another account's session",
+            sms::encode_sealed(&report, REPORTER, &SmsKey::of_token(&other)).expect("sendable"),
+        ),
+        (
+            "sealed by a session that logged out",
+            sms::encode_sealed(&report, REPORTER, &SmsKey::of_token(&logged_out)).expect("sendable"),
+        ),
+    ];
+    for (what, forged) in &forgeries {
+        let (status, fields, zh) = refusal(app.forward(Some(GATEWAY_TOKEN), mine, forged).await).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{what}");
+        assert_eq!(fields, vec![("text".to_owned(), ErrorCode::NotPermitted)], "{what}");
+        assert!(zh.contains("值班台") && zh.contains("验证码"), "{what}: {zh}");
+    }
+    assert!(!stored(&dirs, report.id).await, "nothing stored");
+    assert_eq!(
+        audited(
+            &dirs,
+            kuaibao_server::db::reports::REFUSE_ACTION,
+            &report.id.to_string()
+        )
+        .await
+        .len(),
+        forgeries.len(),
+        "each refusal is in the audit log"
+    );
+
+    // Sealed: taken, even from a number the account does not list (her
+    // second SIM); the number and the seal are in the audit log.
+    let by_sms = receipt(
+        app.forward(Some(GATEWAY_TOKEN), Some("13900000000"), &text).await,
+        StatusCode::CREATED,
+    )
+    .await;
     assert!(by_sms.via_sms);
     let entries = audited(&dirs, "report.store", &report.id.to_string()).await;
     assert_eq!(entries[0].device_id.as_deref(), Some("sms-gateway"));
+    let detail: serde_json::Value = serde_json::from_str(&entries[0].detail).expect("JSON");
+    assert_eq!(
+        (&detail["sms"]["from"], &detail["sms"]["sealed"]),
+        (&serde_json::json!("13900000000"), &serde_json::json!(true))
+    );
     assert_eq!(receipt(app.submit(&report).await, StatusCode::CREATED).await, by_sms);
     app.stop().await;
 }
