@@ -14,6 +14,9 @@
 // in both: a proxy between browser and server cuts every connection while
 // "offline". WebKit's WebDriver sessions are private: IndexedDB refuses
 // Blobs there, so the photo goes through the ArrayBuffer fallback.
+//
+// Last, a real panic (#/crash-test): the 出错了 overlay, its record, the
+// reload, and the record on the server.
 // `cargo xtask setup --browser` installs both browsers and drivers.
 
 import { test, after } from 'node:test';
@@ -31,6 +34,9 @@ const GECKODRIVER = process.env.GECKODRIVER_PATH || 'geckodriver';
 const FIREFOX = process.env.FIREFOX_PATH || '/usr/bin/firefox-esr';
 const WEBKIT_DRIVER = process.env.WEBKIT_DRIVER_PATH || '/usr/bin/WebKitWebDriver';
 const MINIBROWSER = process.env.MINIBROWSER_PATH || '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser';
+
+/** An administrator of the district, who reads the crash list. */
+const ADMIN = { username: 'xh-admin', password: 'admin-of-xinhe-2026' };
 
 const cleanup = [];
 after(async () => { for (const c of cleanup.reverse()) await c().catch(() => {}); });
@@ -127,7 +133,7 @@ async function status(driver, state, timeout = 30_000) {
 }
 
 for (const engine of ['firefox', 'webkit']) {
-  test(`[${engine}] the plain login screen retries a cut load and is typed into while the app loads, log in, fill, autosave, reload, offline with a photo, delivered once, byte-identical`, { timeout: 240_000 }, async () => {
+  test(`[${engine}] the plain login screen retries a cut load and is typed into while the app loads, log in, fill, autosave, reload, offline with a photo, delivered once, byte-identical; a real panic shown, kept and sent`, { timeout: 240_000 }, async () => {
     const server = await startServer();
     cleanup.push(() => server.stop());
     let offline = false;
@@ -222,5 +228,25 @@ for (const engine of ['firefox', 'webkit']) {
     const sha = createHash('sha256').update(Buffer.from(await res.arrayBuffer())).digest('hex');
     assert.equal(sha, photo.sha256, 'byte-identical on the server');
     assert.ok((await readFile(PHOTO)).length > 0);
+
+    // A real panic in this engine's wasm, with no network: 出错了 is drawn
+    // without the wasm and one record kept; after the reload, with the
+    // network back, the app runs and sends it.
+    offline = true;
+    await driver.executeScript(() => { location.hash = '#/crash-test'; });
+    const overlay = await driver.wait(until.elementLocated(css('[data-testid=crash-overlay]')), 10_000);
+    assert.match(await overlay.getText(), /^出错了\s*Something went wrong/);
+    await driver.sleep(1_000);
+    const crashes = await driver.executeScript(() => JSON.parse(localStorage.getItem('kuaibao.crashes') || '[]'));
+    assert.deepEqual(crashes.map((c) => [c.kind, /测试崩溃/.test(c.message), c.page]), [['panic', true, '/#/crash-test']], JSON.stringify(crashes));
+    offline = false;
+    await driver.findElement(css('[data-testid=crash-reload]')).click();
+    await across(driver, async () => (await driver.findElements(css('[data-testid=new-report]'))).length > 0, 30_000, 'the app runs again');
+    await across(driver, () => driver.executeScript(() => !localStorage.getItem('kuaibao.crashes')), 30_000, 'the crash is sent');
+    await server.adminInput(`${ADMIN.password}\n`, 'user', 'add', ADMIN.username, '--role', 'admin', '--area', 'xh', '--name', '新河区管理员');
+    const list = await server.fetch('/api/crashes', {}, ADMIN);
+    assert.equal(list.status, 200);
+    const listed = (await list.json()).latest.filter((c) => c.report.id === crashes[0].id);
+    assert.deepEqual(listed.map((c) => [c.report.kind, c.username]), [['panic', REPORTER.username]], 'the server has it, once');
   });
 }
