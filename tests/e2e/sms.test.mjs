@@ -90,7 +90,10 @@ test('a 短信首报 pasted at the desk and the app\'s later sync are one report
   await d.getByLabel('短信原文').fill(text);
   await d.getByTestId('sms-submit').click();
   await d.waitForURL(new RegExp(`#/thread/${id}$`));
-  await d.getByText('（短信首报）').first().waitFor();
+  // The phone's text is sealed: the desk says it came from her phone.
+  const sealed = d.getByText('（短信首报，已验证为报告人手机发出）').first();
+  await sealed.waitFor();
+  await sealed.scrollIntoViewIfNeeded();
   await shot(d, 'sms-desk-thread');
   const bySms = await thread(server, id);
   assert.equal(bySms.records.length, 1);

@@ -76,6 +76,7 @@ fn a_written_deadline_is_met_by_the_receipt_not_the_writing() {
             received_at: at("2026-11-23T12:41").with_timezone(&Utc),
             clock_offset_ms: None,
             via_sms: false,
+            sms_sealed: false,
         },
     };
     assert_eq!(

@@ -136,6 +136,7 @@ pub fn delivered(seq: i64) -> Status {
             received_at: chrono::Utc::now(),
             clock_offset_ms: None,
             via_sms: false,
+            sms_sealed: false,
         },
     }
 }

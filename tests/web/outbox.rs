@@ -52,6 +52,7 @@ fn receipt(id: ReportId, seq: i64) -> HttpAnswer {
         received_at: chrono::Utc::now(),
         clock_offset_ms: None,
         via_sms: false,
+        sms_sealed: false,
     };
     HttpAnswer {
         status: 201,

@@ -158,6 +158,7 @@ async fn a_thread_is_settled_only_when_its_photos_are_on_the_server_too() {
             received_at: Utc::now() - Duration::days(40),
             clock_offset_ms: None,
             via_sms: false,
+            sms_sealed: false,
         },
     };
     let first = report(receipt(1));

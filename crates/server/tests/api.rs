@@ -1462,6 +1462,7 @@ async fn a_database_of_the_first_schema_is_upgraded_at_start() {
                 .with_timezone(&Utc),
             clock_offset_ms: None,
             via_sms: false,
+            sms_sealed: false,
         };
         old.push((report, receipt, grade));
     }

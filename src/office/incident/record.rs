@@ -43,14 +43,16 @@ pub fn RecordCard(
         (bj, Some(zone)) => format!("{bj}（手机时区 {zone}）"),
     };
     // A record that came as a 短信首报 was received when the text was; the
-    // app's copy (photos and all) completed it later.
+    // app's copy (photos and all) completed it later. Sealed: the text was
+    // made on the reporter's logged-in phone; unsealed: an officer entered
+    // it, having (so the desk asks) called the reporter back.
     let received = format!(
         "{}{}",
         crate::office::bj(record.receipt.received_at),
-        if record.receipt.via_sms {
-            "（短信首报）"
-        } else {
-            ""
+        match (record.receipt.via_sms, record.receipt.sms_sealed) {
+            (true, true) => "（短信首报，已验证为报告人手机发出）",
+            (true, false) => "（短信首报，未验证：应已电话核实）",
+            (false, _) => "",
         }
     );
     let offset = offset_words(record.receipt.clock_offset_ms, Lang::Zh);

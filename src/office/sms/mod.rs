@@ -76,7 +76,7 @@ pub fn SmsPaste() -> impl IntoView {
         <details class="sms-paste" data-testid="sms-paste">
             <summary>"录入短信首报"</summary>
             <form on:submit=submit>
-                <p class="help">"把报告人发来的整条快报短信原样粘贴在下面（以“【快报】首报”开头，以“#KB”开头的一行结尾）。录入后即算值班室收到；报告人手机有网络后会补发照片，同一份报告不会重复。"</p>
+                <p class="help">"把报告人发来的整条快报短信原样粘贴在下面（以“【快报】首报”开头，以“#KB”开头的一行结尾）。录入后即算值班室收到；报告人手机有网络后会补发照片，同一份报告不会重复。快报应用发出的短信带报告人手机的验证码，录入后注明「已验证」；没有验证码的，请先电话核实报告人。"</p>
                 <div class="field" class:has-error=has("text")>
                     <label for="sms-text">"短信原文"</label>
                     <textarea id="sms-text" name="text" rows="8" required=true

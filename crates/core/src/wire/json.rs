@@ -1039,6 +1039,7 @@ mod tests {
                     received_at: at,
                     clock_offset_ms: Some(-1500),
                     via_sms: false,
+                    sms_sealed: false,
                 });
                 same(&Receipt {
                     id: report.id,
@@ -1046,6 +1047,7 @@ mod tests {
                     received_at: at,
                     clock_offset_ms: None,
                     via_sms: true,
+                    sms_sealed: true,
                 });
             }
         }

@@ -66,6 +66,12 @@ pub struct Receipt {
     /// is when the SMS did, and the app's copy completed it later.
     #[serde(default, skip_serializing_if = "is_false")]
     pub via_sms: bool,
+    /// That text carried the seal of a session of the record's account
+    /// (`crate::wire::sms::Parsed::sealed_by`): made by the app on a phone
+    /// logged in as its reporter. False for an unsealed text, which an
+    /// officer entered after calling back.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub sms_sealed: bool,
 }
 
 fn is_false(b: &bool) -> bool {

@@ -207,10 +207,10 @@ impl ReportColumns {
 const INSERT_REPORT: &str = "INSERT INTO reports \
          (id, template_id, template_version, body, body_sha256, written_at, received_at, \
           thread_id, stage, stage_rank, stage_n, grade_suggested, grade_chosen, \
-          author_id, area_id, device_id, clock_offset_ms, via) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) \
+          author_id, area_id, device_id, clock_offset_ms, via, sms_sealed) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) \
      ON CONFLICT (id) DO NOTHING \
-     RETURNING seq, body_sha256, received_at, author_id, clock_offset_ms, via";
+     RETURNING seq, body_sha256, received_at, author_id, clock_offset_ms, via, sms_sealed";
 
 /// PostgreSQL only: [`INSERT_REPORT`] and the report's audit row in one
 /// statement, which PostgreSQL runs as one transaction. Each data-modifying
@@ -225,14 +225,14 @@ const INSERT_REPORT_AND_AUDIT: &str = "WITH new AS (\
          INSERT INTO reports \
              (id, template_id, template_version, body, body_sha256, written_at, received_at, \
               thread_id, stage, stage_rank, stage_n, grade_suggested, grade_chosen, \
-              author_id, area_id, device_id, clock_offset_ms, via) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) \
+              author_id, area_id, device_id, clock_offset_ms, via, sms_sealed) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) \
          ON CONFLICT (id) DO NOTHING \
-         RETURNING seq, body_sha256, received_at, author_id, clock_offset_ms, via), \
+         RETURNING seq, body_sha256, received_at, author_id, clock_offset_ms, via, sms_sealed), \
      logged AS (\
          INSERT INTO audit (at, actor_id, device_id, action, subject, detail) \
-         SELECT $7, $14, $16, $19, $1, $20 FROM new) \
-     SELECT seq, body_sha256, received_at, author_id, clock_offset_ms, via FROM new";
+         SELECT $7, $14, $16, $20, $1, $21 FROM new) \
+     SELECT seq, body_sha256, received_at, author_id, clock_offset_ms, via, sms_sealed FROM new";
 
 /// The audit action of a stored report.
 const STORE_ACTION: &str = "report.store";
@@ -272,6 +272,7 @@ impl<'a> NewRow<'a> {
             .bind(self.sender.device_id.as_deref())
             .bind(self.sender.clock_offset_ms)
             .bind(self.sender.sms.as_ref().map(|_| VIA_SMS))
+            .bind(self.sender.sms.as_ref().map(|sms| i64::from(sms.sealed)))
     }
 }
 
@@ -357,7 +358,7 @@ pub async fn store(pool: &Pool, report: &Report, template: &Template, sender: &S
         // commit) and never changes, so a plain read finds it.
         None => {
             sqlx::query_as(
-                "SELECT seq, body_sha256, received_at, author_id, clock_offset_ms, via FROM reports WHERE id = $1",
+                "SELECT seq, body_sha256, received_at, author_id, clock_offset_ms, via, sms_sealed FROM reports WHERE id = $1",
             )
             .bind(&id)
             .fetch_one(&mut *conn)
@@ -381,6 +382,7 @@ pub async fn store(pool: &Pool, report: &Report, template: &Template, sender: &S
         received_at: parse_time(&id, &stored.received_at)?,
         clock_offset_ms: stored.clock_offset_ms,
         via_sms: stored.via.is_some(),
+        sms_sealed: stored.sms_sealed == Some(1),
     };
     let same_text = stored.body_sha256 == sha256 || stored_as_older_text(pool, &id, &body).await?;
     Ok(match (same_text, stored.via.is_some(), sender.sms.is_some()) {
@@ -502,6 +504,7 @@ struct StoredColumns {
     author_id: Option<String>,
     clock_offset_ms: Option<i64>,
     via: Option<String>,
+    sms_sealed: Option<i64>,
 }
 
 /// Whether the row of `id`, whose hash differs from that of `body`, is
@@ -569,7 +572,7 @@ pub const REFUSE_ACTION: &str = "report.refuse";
 /// A record that came by SMS and was completed by the app reads as the
 /// app's copy (see [`FROM_REPORTS`]).
 pub(super) const ROW_COLUMNS: &str =
-    "r.seq, r.id, COALESCE(c.body, r.body) AS body, r.received_at, r.clock_offset_ms, r.via, \
+    "r.seq, r.id, COALESCE(c.body, r.body) AS body, r.received_at, r.clock_offset_ms, r.via, r.sms_sealed, \
      (SELECT count(*) FROM report_photos AS m WHERE m.report_id = r.id) AS photos_expected, \
      (SELECT count(*) FROM report_photos AS m JOIN photos AS p ON p.photo_id = m.photo_id \
         WHERE m.report_id = r.id AND p.arrived_at IS NOT NULL) AS photos_arrived";
@@ -889,6 +892,7 @@ struct Row {
     received_at: String,
     clock_offset_ms: Option<i64>,
     via: Option<String>,
+    sms_sealed: Option<i64>,
     photos_expected: i64,
     photos_arrived: i64,
 }
@@ -908,6 +912,7 @@ impl Row {
                 received_at,
                 clock_offset_ms: self.clock_offset_ms,
                 via_sms: self.via.is_some(),
+                sms_sealed: self.sms_sealed == Some(1),
             },
             report,
             photos: PhotoCount {
@@ -988,6 +993,7 @@ mod tests {
                     received_at: Utc::now(),
                     clock_offset_ms: None,
                     via_sms: false,
+                    sms_sealed: false,
                 },
                 report,
                 photos: PhotoCount::default(),

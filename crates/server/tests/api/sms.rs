@@ -72,6 +72,7 @@ async fn an_sms_first_report_and_the_apps_later_copy_are_one_record() {
 
     let by_sms = receipt(app.paste(&officer, &text).await, StatusCode::CREATED).await;
     assert!(by_sms.via_sms);
+    assert!(!by_sms.sms_sealed, "entered unsealed");
     assert_eq!(by_sms.id, report.id);
     // The same text pasted again (or sent twice) is the same record.
     assert_eq!(receipt(app.paste(&officer, &text).await, StatusCode::OK).await, by_sms);
@@ -111,14 +112,19 @@ async fn an_sms_first_report_and_the_apps_later_copy_are_one_record() {
 }
 
 #[tokio::test]
-async fn a_pasted_text_sealed_by_the_reporters_phone_is_logged_as_sealed() {
+async fn a_pasted_text_sealed_by_the_reporters_phone_is_stored_and_logged_as_sealed() {
     let (app, dirs) = spawn_app().await;
     let officer = user_in(&dirs, &app, "officer-t1", Role::Officer, "d-t1").await;
     let report = grave_first();
     let text = sms::encode_sealed(&report, REPORTER, &SmsKey::of_token(&app.token)).expect("sendable");
-    receipt(app.paste(&officer, &text).await, StatusCode::CREATED).await;
+    let by_sms = receipt(app.paste(&officer, &text).await, StatusCode::CREATED).await;
+    assert!(by_sms.via_sms && by_sms.sms_sealed);
     let entries = audited(&dirs, "report.store", &report.id.to_string()).await;
     assert!(entries[0].detail.contains("\"sealed\":true"), "{}", entries[0].detail);
+    // The office reads it so, and so does the phone once its copy completes it.
+    assert!(app.thread_as(&officer, report.id).await.records[0].receipt.sms_sealed);
+    assert_eq!(receipt(app.submit(&report).await, StatusCode::CREATED).await, by_sms);
+    assert!(app.thread_as(&officer, report.id).await.records[0].receipt.sms_sealed);
     app.stop().await;
 }
 
@@ -301,7 +307,7 @@ async fn the_gateway_needs_its_secret_and_the_seal_of_a_session_of_the_reporter(
         StatusCode::CREATED,
     )
     .await;
-    assert!(by_sms.via_sms);
+    assert!(by_sms.via_sms && by_sms.sms_sealed);
     let entries = audited(&dirs, "report.store", &report.id.to_string()).await;
     assert_eq!(entries[0].device_id.as_deref(), Some("sms-gateway"));
     let detail: serde_json::Value = serde_json::from_str(&entries[0].detail).expect("JSON");
