@@ -4,7 +4,8 @@
 //! once whoever entered it may write there. A gateway's text must carry the
 //! seal of one of that account's sessions (made by its app, on its phone);
 //! an officer may enter an unsealed one, having called the reporter back.
-//! The audit log says which it was.
+//! The record keeps which it was (`Receipt::sms_sealed`), as does the audit
+//! log.
 
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
