@@ -14,6 +14,11 @@ import { blobFromPage } from '../e2e/helpers.mjs';
 export class Figures {
   constructor() { this.list = []; }
   add(id, label, value, unit, budget = null, extra = {}) {
+    // A probe that finds nothing is a broken bench, not a figure (the wasm
+    // memory read `null` for a while, unnoticed, after its export was renamed).
+    if (value === null || value === undefined || (typeof value === 'number' && !Number.isFinite(value))) {
+      throw new Error(`${id}: nothing was measured (${value})`);
+    }
     const v = typeof value === 'number' ? Math.round(value * 10) / 10 : value;
     this.list.push({ id, label, value: v, unit, budget, ...extra });
   }

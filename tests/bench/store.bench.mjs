@@ -37,7 +37,9 @@ const LIST_PROBE = () => {
 async function memory(page, cdp) {
   await cdp.send('HeapProfiler.collectGarbage');
   const heap = await cdp.send('Runtime.getHeapUsage');
-  const wasm = await page.evaluate(() => window.__wasm?.memory?.buffer?.byteLength ?? null);
+  // Found by its kind, not its name: the release build shortens the wasm's
+  // export names (xtask/src/short_names.rs), `memory` among them.
+  const wasm = await page.evaluate(() => Object.values(window.__wasm ?? {}).find((v) => v instanceof WebAssembly.Memory)?.buffer?.byteLength ?? null);
   return { heap: heap.usedSize, wasm };
 }
 
