@@ -25,7 +25,8 @@ function get(url, headers) {
 
 await bench('size', async (figures, defer) => {
   const sw = readFileSync(path.join(DIST, 'sw.js'), 'utf8');
-  const list = sw.match(/const PRECACHE = \[([\s\S]*?)\];/);
+  // Minified by the build: `const PRECACHE=[…],VERSION=…`.
+  const list = sw.match(/\bPRECACHE\s*=\s*\[([\s\S]*?)\]/);
   if (!list) throw new Error('no PRECACHE list in dist/sw.js');
   const urls = [...list[1].matchAll(/"([^"]+)"/g)].map((m) => m[1]);
   // "/" is index.html under another name: count its bytes once.

@@ -42,9 +42,10 @@ test('a new deploy is offered as an update; the cache is replaced and the draft 
   // Deploy a new build: the generator gives every build its own version.
   const sw = path.join(server.staticDir, 'sw.js');
   const text = await readFile(sw, 'utf8');
-  const version = text.match(/const VERSION = "([^"]+)"/);
+  // (Minified by the build: `VERSION="…"` within one `const`.)
+  const version = text.match(/\bVERSION\s*=\s*"([^"]+)"/);
   assert.ok(version, 'sw.js carries its build version');
-  await writeFile(sw, text.replace(version[0], `const VERSION = "${version[1]}-next"`));
+  await writeFile(sw, text.replace(version[0], version[0].replace(version[1], `${version[1]}-next`)));
 
   await page.evaluate(() => navigator.serviceWorker.getRegistration().then((r) => r.update()));
   const update = page.getByRole('button', { name: '立即更新' });

@@ -66,9 +66,110 @@ pub fn run(root: &Path, staging: &Path, base: &str, stem: &str) -> Result<()> {
     Ok(())
 }
 
+/// The engines a script must run in, as esbuild's `--target`: a classic
+/// script the page loads first (the crash recorder) runs in any browser
+/// that shows the page, so it can say 此浏览器无法运行快报 where nothing
+/// else runs; every other script, the engine floor's JavaScript.
+const ANY_ENGINE: &str = "es5";
+const FLOOR: &str = "es2020";
+
+/// Minifies the page's other scripts in place: the classic scripts
+/// `index.html` loads (for [`ANY_ENGINE`]) and every other `.js` directly
+/// in `staging` but the glue (bundled already) and the service worker
+/// (minified once its file list is written, [`minify_file`]). Readable
+/// source stays in the repository; the phone downloads the short form.
+pub fn minify_scripts(root: &Path, staging: &Path, base: &str, glue: Option<&str>) -> Result<()> {
+    let index = staging.join("index.html");
+    let html = fs::read_to_string(&index).map_err(|e| Error::io(&index, e))?;
+    let mut names = Vec::new();
+    for entry in fs::read_dir(staging).map_err(|e| Error::io(staging, e))? {
+        let name = entry.map_err(|e| Error::io(staging, e))?.file_name();
+        names.push(name.to_string_lossy().into_owned());
+    }
+    let (mut before, mut after) = (0, 0);
+    for (name, target) in targets(&html, base, names, glue) {
+        let (was, is) = minify_file(root, &staging.join(name), target)?;
+        before += was;
+        after += is;
+    }
+    println!("minify: {before} → {after} bytes of scripts");
+    Ok(())
+}
+
+/// Which of `names` (files directly in the staging dir) to minify, and for
+/// which engines, as [`minify_scripts`] says.
+fn targets(html: &str, base: &str, mut names: Vec<String>, glue: Option<&str>) -> Vec<(String, &'static str)> {
+    let classic: Vec<&str> = crate::tags::find(html, "script")
+        .into_iter()
+        .map(|t| &html[t])
+        .filter(|tag| crate::tags::attr(tag, "type") != Some("module"))
+        .filter_map(|tag| crate::tags::attr(tag, "src"))
+        .filter_map(|src| src.strip_prefix(base))
+        .collect();
+    let glue = glue.map(|stem| format!("{stem}.js"));
+    names.sort();
+    names
+        .into_iter()
+        .filter(|n| n.ends_with(".js") && n != crate::precache::SW_FILE && Some(n) != glue.as_ref())
+        .map(|n| {
+            let target = if classic.contains(&n.as_str()) {
+                ANY_ENGINE
+            } else {
+                FLOOR
+            };
+            (n, target)
+        })
+        .collect()
+}
+
+/// Minifies `file` in place for `target`; its size before and after.
+pub fn minify_file(root: &Path, file: &Path, target: &str) -> Result<(u64, u64)> {
+    let size = |f: &Path| fs::metadata(f).map(|m| m.len()).map_err(|e| Error::io(f, e));
+    let before = size(file)?;
+    let out = file.with_extension("min.js");
+    crate::cmd::captured(
+        Command::new(root.join("node_modules/.bin/esbuild"))
+            .arg(file)
+            .args(["--minify", "--log-level=warning", "--charset=utf8"])
+            .arg(format!("--target={target}"))
+            .arg(format!("--outfile={}", out.display())),
+    )?;
+    let after = size(&out)?;
+    fs::rename(&out, file).map_err(|e| Error::io(file, e))?;
+    Ok((before, after))
+}
+
+/// esbuild's target for the service worker.
+pub const SW_TARGET: &str = FLOOR;
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_classic_scripts_the_page_loads_are_minified_for_any_engine_and_the_rest_for_the_floor() {
+        let html = "<head><script src=\"/recorder-1.js\" integrity=\"x\"></script>\
+            <script type=\"module\" src=\"/loader-2.js\"></script></head>";
+        let names = [
+            "sw.js",
+            "app-3.js",
+            "recorder-1.js",
+            "photo-worker.js",
+            "loader-2.js",
+            "main.css",
+            "app-3_bg.wasm",
+        ]
+        .map(str::to_owned)
+        .to_vec();
+        assert_eq!(
+            targets(html, "/", names, Some("app-3")),
+            [
+                ("loader-2.js".to_owned(), FLOOR),
+                ("photo-worker.js".to_owned(), FLOOR),
+                ("recorder-1.js".to_owned(), ANY_ENGINE),
+            ]
+        );
+    }
 
     #[test]
     fn only_the_snippets_preloads_go() {

@@ -224,10 +224,12 @@ fn phone_page(root: &Path, staging: &Path, base: &str) -> Result<()> {
     // Before anything is hashed or listed: the wasm, its glue and the
     // stylesheets change, then the page's digests follow them.
     let base_dir = normalize_base(base);
-    if let Some(stem) = wasm_stem(staging)? {
-        crate::short_names::run(root, staging, &stem)?;
-        crate::bundle::run(root, staging, &base_dir, &stem)?;
+    let stem = wasm_stem(staging)?;
+    if let Some(stem) = &stem {
+        crate::short_names::run(root, staging, stem)?;
+        crate::bundle::run(root, staging, &base_dir, stem)?;
     }
+    crate::bundle::minify_scripts(root, staging, &base_dir, stem.as_deref())?;
     crate::stylesheets::run(staging, &base_dir)?;
     let index = staging.join("index.html");
     let html = fs::read_to_string(&index).map_err(|e| Error::io(&index, e))?;
@@ -254,6 +256,7 @@ fn phone_page(root: &Path, staging: &Path, base: &str) -> Result<()> {
     let files = collect_files(staging)?;
     let rendered = render_sw(&template, base, &files)?;
     fs::write(&sw_path, &rendered.text).map_err(|e| Error::io(&sw_path, e))?;
+    crate::bundle::minify_file(root, &sw_path, crate::bundle::SW_TARGET)?;
     println!(
         "precache: {} URLs, version {} → {}",
         rendered.urls.len(),
