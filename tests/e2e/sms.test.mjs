@@ -20,6 +20,17 @@ const SHOTS = process.env.SMS_SCREENSHOTS;
 const SMS_NUMBER = '106 5550 1234';
 const GATEWAY_TOKEN = 'e2e-gateway-secret-0123456789abcdef0123';
 
+/** With no data, a 首报 filled and submitted: it waits, and its page is open. */
+async function submitOffline(page, context) {
+  await context.setOffline(true);
+  await home(page).newReport();
+  await form(page).fill();
+  await form(page).waitSaved();
+  await form(page).submit.click();
+  await home(page).waitForStatus('waiting');
+  await home(page).items.first().getByRole('link').click();
+}
+
 /** The text of the first report's SMS offer, once the phone makes it. */
 async function smsText(page) {
   const send = page.getByTestId('sms-send');
@@ -53,13 +64,7 @@ async function shot(page, name) {
 test('a 短信首报 pasted at the desk and the app\'s later sync are one report', { timeout: 120_000 }, async () => {
   const { page, context } = phone;
   await openApp(page, server.url);
-  await context.setOffline(true);
-  await home(page).newReport();
-  await form(page).fill();
-  await form(page).waitSaved();
-  await form(page).submit.click();
-  await home(page).waitForStatus('waiting');
-  await home(page).items.first().getByRole('link').click();
+  await submitOffline(page, context);
 
   // No data: the record is offered as one SMS to the office's number.
   const send = page.getByTestId('sms-send');
@@ -117,13 +122,7 @@ test('a 短信首报 pasted at the desk and the app\'s later sync are one report
 test('the phone\'s text, sealed by its session, is taken from the gateway; the same text with its seal changed is not', { timeout: 120_000 }, async () => {
   const { page, context } = phone;
   await page.goto(server.url);
-  await context.setOffline(true);
-  await home(page).newReport();
-  await form(page).fill();
-  await form(page).waitSaved();
-  await form(page).submit.click();
-  await home(page).waitForStatus('waiting');
-  await home(page).items.first().getByRole('link').click();
+  await submitOffline(page, context);
   const text = await smsText(page);
   const code = text.split('\n').at(-1).split(' ');
   const id = code[3];
