@@ -44,24 +44,36 @@ impl ApiFail {
         }
     }
 
-    /// What to show for the whole request.
+    /// What to show for the whole request: Chinese, then English, and what
+    /// to do next. Never a raw error or an answer's body (a proxy's HTML
+    /// page, say): those go to the console (see [`judge`], [`send_with`]).
     pub fn words(&self) -> String {
         match self {
-            ApiFail::LoggedOut => "登录已失效，请重新登录".to_owned(),
-            ApiFail::Forbidden => "此账号无权使用值班室".to_owned(),
+            ApiFail::LoggedOut => "登录已失效，请重新登录。/ Your session has ended: log in again.".to_owned(),
+            ApiFail::Forbidden => "此账号无权使用值班室，请用值班员或管理员账号登录。/ This account may not use the duty office: log in as a duty officer or administrator.".to_owned(),
             ApiFail::Fields { message, fields } => {
-                let named: Vec<String> = fields
-                    .iter()
-                    .map(|e| format!("{}：{}", e.field, e.message(Lang::Zh)))
-                    .collect();
+                let named: Vec<String> = fields.iter().map(|e| format!("{} / {}", e.zh, e.en)).collect();
                 if named.is_empty() {
                     message.clone()
                 } else {
                     named.join("；")
                 }
             }
-            ApiFail::Status { status, message } => format!("服务器答复 {status}：{message}"),
-            ApiFail::Net(e) => format!("连不上服务器（{e}）"),
+            ApiFail::Status { status: 429, .. } => {
+                "操作太频繁，请稍等片刻再试。/ Too many requests: wait a moment and try again.".to_owned()
+            }
+            ApiFail::Status { status: 500..=599, .. } => "服务器暂时出错，请稍后再试；一直如此请告诉管理员。/ The server failed: try again later, and tell your administrator if it goes on.".to_owned(),
+            ApiFail::Status { status: 404, message } if message.is_empty() => {
+                "服务器上找不到这一项，请刷新页面再试。/ Not found on the server: reload the page and try again.".to_owned()
+            }
+            ApiFail::Status { status, message } if message.is_empty() => format!(
+                "服务器的答复无法使用（{status}），请刷新页面再试；一直如此请告诉管理员。/ The server's answer could not be used ({status}): reload the page and try again."
+            ),
+            // The server's own words (its API errors say what happened).
+            ApiFail::Status { status, message } => format!("{message}（{status}）"),
+            ApiFail::Net(_) => {
+                "连不上服务器，请检查网络后再试。/ Cannot reach the server: check the network and try again.".to_owned()
+            }
         }
     }
 }
@@ -91,7 +103,10 @@ async fn send_with(
     }
     let response = with_timeout(TIMEOUT_MS, request, body.map(|b| JsValue::from_str(&b)))
         .await
-        .map_err(|e| ApiFail::Net(e.0))?;
+        .map_err(|e| {
+            leptos::logging::warn!("{path}: {}", e.0);
+            ApiFail::Net(e.0)
+        })?;
     if response.ok() {
         Ok(response)
     } else {
@@ -121,10 +136,26 @@ pub fn judge(status: u16, text: &str) -> ApiFail {
             status,
             message: e.message,
         },
-        (_, None) => ApiFail::Status {
-            status,
-            message: text.chars().take(200).collect(),
-        },
+        // Not the API's answer (a proxy's error page, say): for the
+        // console, not the officer.
+        (_, None) => {
+            let head: String = text.chars().take(200).collect();
+            leptos::logging::warn!("answer {status} is not an API error: {head}");
+            ApiFail::Status {
+                status,
+                message: String::new(),
+            }
+        }
+    }
+}
+
+/// An answer that came but cannot be read as `T`: logged, and said as
+/// [`ApiFail::words`] says an unusable answer.
+fn unreadable(status: u16, error: serde_json::Error) -> ApiFail {
+    leptos::logging::warn!("answer {status} cannot be read: {error}");
+    ApiFail::Status {
+        status,
+        message: String::new(),
     }
 }
 
@@ -132,10 +163,7 @@ pub fn judge(status: u16, text: &str) -> ApiFail {
 pub async fn get<T: DeserializeOwned>(token: &str, path: &str) -> Result<T, ApiFail> {
     let response = send(token, Method::GET, path, None).await?;
     let text = response.text().await.map_err(|e| ApiFail::Net(e.to_string()))?;
-    serde_json::from_str(&text).map_err(|e| ApiFail::Status {
-        status: response.status(),
-        message: format!("答复无法读取：{e}"),
-    })
+    serde_json::from_str(&text).map_err(|e| unreadable(response.status(), e))
 }
 
 /// `GET path` as JSON, and the address of the next page when the answer's
@@ -147,10 +175,7 @@ pub async fn get_page<T: DeserializeOwned>(token: &str, path: &str) -> Result<(T
         .get("link")
         .and_then(|link| kuaibao_core::wire::page::next_of(&link).map(str::to_owned));
     let text = response.text().await.map_err(|e| ApiFail::Net(e.to_string()))?;
-    let value = serde_json::from_str(&text).map_err(|e| ApiFail::Status {
-        status: response.status(),
-        message: format!("答复无法读取：{e}"),
-    })?;
+    let value = serde_json::from_str(&text).map_err(|e| unreadable(response.status(), e))?;
     Ok((value, next))
 }
 
@@ -195,10 +220,7 @@ async fn post_with<B: Serialize, T: DeserializeOwned>(
     let json = serde_json::to_string(body).map_err(|e| ApiFail::Net(e.to_string()))?;
     let response = send_with(token, Method::POST, path, Some(json), headers).await?;
     let text = response.text().await.map_err(|e| ApiFail::Net(e.to_string()))?;
-    serde_json::from_str(&text).map_err(|e| ApiFail::Status {
-        status: response.status(),
-        message: format!("答复无法读取：{e}"),
-    })
+    serde_json::from_str(&text).map_err(|e| unreadable(response.status(), e))
 }
 
 /// `path` with a thread or report id in place of `{id}`.
@@ -243,4 +265,57 @@ pub async fn download(token: &str, path: &str, name: &str, open: bool) -> Result
     })
     .forget();
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kuaibao_core::ErrorCode;
+
+    /// Chinese first, then English, and nothing raw.
+    fn said(fail: &ApiFail) -> String {
+        let words = fail.words();
+        let (zh, en) = words.split_once("/ ").unwrap_or_else(|| panic!("no English: {words}"));
+        assert!(
+            zh.chars().next().is_some_and(|c| c > '\u{2e80}'),
+            "Chinese first: {words}"
+        );
+        assert!(en.chars().any(|c| c.is_ascii_alphabetic()), "then English: {words}");
+        for raw in ["TypeError", "<html", "expected value", "Bad Gateway"] {
+            assert!(!words.contains(raw), "{raw} in {words}");
+        }
+        words
+    }
+
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    fn what_went_wrong_is_said_in_both_languages_with_what_to_do_and_nothing_raw() {
+        assert!(said(&ApiFail::Net("TypeError: Failed to fetch".into())).contains("请检查网络"));
+        assert!(said(&ApiFail::LoggedOut).contains("重新登录"));
+        assert!(said(&ApiFail::Forbidden).contains("值班员或管理员账号"));
+        // A proxy's error page in place of the API's answer.
+        let gateway = judge(502, "<html><body><h1>502 Bad Gateway</h1></body></html>");
+        assert!(said(&gateway).contains("稍后再试"));
+        assert!(said(&judge(429, "")).contains("稍等"));
+        assert!(said(&judge(404, "")).contains("刷新页面"));
+        assert!(said(&unreadable(200, serde_json::from_str::<u8>("x").expect_err("not JSON"))).contains("刷新页面"));
+    }
+
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    fn a_refusal_naming_fields_says_each_in_both_languages_not_by_its_id() {
+        let error = ApiError {
+            error: kuaibao_core::wire::protocol::ApiErrorCode::InvalidReport,
+            message: "报告有误 / the report is not acceptable".into(),
+            fields: vec![FieldError::new(
+                "text",
+                ErrorCode::Garbled,
+                "短信不完整",
+                "the text is cut",
+            )],
+        };
+        let fail = judge(422, &serde_json::to_string(&error).expect("JSON"));
+        assert_eq!(said(&fail), "短信不完整 / the text is cut");
+        assert_eq!(fail.at("text").as_deref(), Some("短信不完整"));
+    }
 }

@@ -45,7 +45,7 @@ pub fn CallBox(
             fields: errors,
             general,
             place: show_errors,
-            offline: "连不上服务器，来电尚未记录。已填的内容仍在，请检查网络后再点「记录来电」。",
+            offline: "连不上服务器，来电尚未记录。已填的内容仍在，请检查网络后再点「记录来电」。/ Cannot reach the server: the call is not logged yet. What you typed is still here: check the network and press 记录来电 again.",
         };
         let make = |typed: &CallForm| {
             typed.check(

@@ -114,7 +114,7 @@ pub fn CloseBox(
             fields: errors,
             general,
             place: show_errors,
-            offline: "连不上服务器，验收销号尚未提交。已填的内容仍在，请检查网络后再点「确认验收销号」。",
+            offline: "连不上服务器，验收销号尚未提交。已填的内容仍在，请检查网络后再点「确认验收销号」。/ Cannot reach the server: the closing is not sent yet. What you typed is still here: check the network and press 确认验收销号 again.",
         };
         // The inputs are what is typed and the photo chosen: the same
         // pair sends the very same record again.

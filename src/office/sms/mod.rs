@@ -61,7 +61,7 @@ pub fn SmsPaste() -> impl IntoView {
                     errors.set(fields);
                 }
                 Err(ApiFail::Net(_)) => general.set(Some(
-                    "连不上服务器，短信尚未录入。粘贴的内容仍在，请检查网络后再点「录入」。".to_owned(),
+                    "连不上服务器，短信尚未录入。粘贴的内容仍在，请检查网络后再点「录入」。/ Cannot reach the server: the text is not entered yet. What you pasted is still here: check the network and press 录入 again.".to_owned(),
                 )),
                 Err(e) => {
                     desk.failed(&e);
