@@ -482,6 +482,7 @@ impl AppState {
             match added {
                 Ok(p) => upsert_photo(state.photos, &p),
                 Err(e) => {
+                    leptos::logging::warn!("adding a photo: {e:?}");
                     state.photo_note.set(Some(e.to_string()));
                     return;
                 }

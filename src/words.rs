@@ -63,6 +63,10 @@ pub const PICK_PHOTOS: Text = Text::new("从相册选", "From gallery");
 pub const TAKE_VIDEO: Text = Text::new("录像", "Record video");
 pub const RECORD_VOICE: Text = Text::new("录音", "Record voice");
 pub const STOP_VOICE: Text = Text::new("停止录音（最长 5 分钟）", "Stop recording (5 min at most)");
+pub const VOICE_FAILED: Text = Text::new(
+    "无法录音：请在浏览器设置里允许使用麦克风后再试，或用手机自带的录音机录好后点「从相册选」添加。",
+    "Cannot record: allow the microphone in the browser's settings and try again, or record with the phone's recorder and add it from the gallery.",
+);
 pub const NO_VOICE: Text = Text::new(
     "此浏览器不能在本页录音：可用手机自带的录音机录好后点「从相册选」添加，或在文字中说明。",
     "This browser cannot record here: record with the phone's recorder and add it from the gallery, or write it down.",

@@ -29,9 +29,10 @@ pub fn VoiceButton(report_id: ReportId, blank: &'static str) -> impl IntoView {
             .await;
             if let Err(e) = started {
                 recording.set(false);
-                state
-                    .photo_note
-                    .set(Some(format!("无法录音（{e}）：请允许使用麦克风后再试。")));
+                // What the browser said (refused, no microphone) is for the
+                // console; the worker reads what to do.
+                leptos::logging::warn!("recording: {e}");
+                state.photo_note.set(Some(state.t(words::VOICE_FAILED).to_owned()));
             }
         });
     };

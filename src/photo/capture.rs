@@ -32,9 +32,10 @@ const EXIF_WINDOW: f64 = 128.0 * 1024.0;
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum PhotoError {
-    #[error("无法读取这张照片（{0}）")]
+    /// What the browser said goes to the console, not to the worker.
+    #[error("无法读取这张照片：可能已损坏或不是照片。请换一张，或重新拍摄。")]
     Unreadable(String),
-    #[error("照片处理后过大（{0} 字节）")]
+    #[error("照片处理后仍然过大（{0} 字节）：请换一张，或重新拍摄。")]
     TooLarge(u64),
     /// A video clip or voice note over its kind's cap.
     #[error("{}", media_too_large(*.kind, *.size))]

@@ -329,7 +329,16 @@ fn judge(
             Ok(receipt) => Status::Delivered { written_at, receipt },
             // A 2xx without a receipt we can read (a captive portal, say):
             // sending again is safe, the server recognises the id.
-            Err(e) => retry(written_at, attempts, now_ms, jitter, format!("服务器应答无法识别：{e}")),
+            Err(e) => {
+                leptos::logging::warn!("a 2xx without a readable receipt: {e}");
+                retry(
+                    written_at,
+                    attempts,
+                    now_ms,
+                    jitter,
+                    "服务器的应答无法识别（连的可能是需要登录的公共 Wi-Fi）".to_owned(),
+                )
+            }
         },
         Outcome::Rejected => match kuaibao_core::wire::json::from_str::<ApiError>(&answer.body) {
             Ok(err) => Status::Rejected {
