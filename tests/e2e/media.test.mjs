@@ -4,7 +4,9 @@
 // and a voice note (recorded by the 录音 button from Chromium's fake
 // microphone) travel like photos (text first, then tus, k/n on the phone
 // and on the server) and play on the duty office's desk within its CSP.
-// Where the browser has no MediaRecorder, 录音 says so and the rest works.
+// Where the browser has no MediaRecorder, 录音 says so and the rest works;
+// a refused microphone and a photo that cannot be read say what to do, in
+// the app's words, not the browser's.
 
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -184,6 +186,29 @@ test('without MediaRecorder the voice button says so in Chinese, and the rest wo
   await page.locator('#camera-photos').setInputFiles({ name: 'IMG.jpg', mimeType: 'image/jpeg', buffer: await noiseJpeg(page, 320, 240) });
   await page.getByTestId('photo').first().waitFor({ timeout: 20_000 });
   if (SHOTS) await page.screenshot({ path: `${SHOTS}/phone-no-recorder.png`, fullPage: true });
+});
+
+test('a refused microphone and a photo the phone cannot read say what to do, not the browser\'s words', { timeout: 120_000 }, async () => {
+  const server = await startServer();
+  cleanup.push(() => server.stop());
+  const phone = await openPhone();
+  cleanup.push(() => phone.close());
+  const { page, context } = phone;
+  // As when the worker taps 不允许 at the browser's question.
+  await context.addInitScript(() => {
+    navigator.mediaDevices.getUserMedia = () => Promise.reject(new DOMException('Permission denied', 'NotAllowedError'));
+  });
+  await openApp(page, server.url);
+  await home(page).newReport('风险隐患');
+  await page.getByTestId('voice-photos').click();
+  const note = page.getByTestId('photo-note');
+  await note.filter({ hasText: /^无法录音：请在浏览器设置里允许使用麦克风后再试/ }).waitFor({ timeout: 10_000 });
+  assert.doesNotMatch(await note.innerText(), /NotAllowedError|Permission denied/);
+  if (SHOTS) await page.screenshot({ path: `${SHOTS}/phone-microphone-refused.png` });
+  // Bytes that say JPEG and are not one.
+  await page.locator('#camera-photos').setInputFiles({ name: 'IMG_0003.jpg', mimeType: 'image/jpeg', buffer: Buffer.from('not a photo at all') });
+  await note.filter({ hasText: /^无法读取这张照片：可能已损坏或不是照片。请换一张，或重新拍摄。$/ }).waitFor({ timeout: 20_000 });
+  assert.equal(await page.getByTestId('photo').count(), 0, 'nothing added');
 });
 
 /** 1280×720 noise recorded at a camera's rate (16 Mbit/s asked), so the
