@@ -65,12 +65,8 @@ async function sendUntilArrived(page, server, reportId, n, timeoutMs = 60_000) {
 }
 
 test('a 较大 earthquake needs a picture; a video and a voice note travel like photos and play on the desk', { timeout: 180_000 }, async () => {
-  const server = await startServer();
-  cleanup.push(() => server.stop());
-  const phone = await openPhone({ args: ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', '--autoplay-policy=no-user-gesture-required'] });
-  cleanup.push(() => phone.close());
-  const { page } = phone;
-  await phone.context.grantPermissions(['microphone'], { origin: server.url });
+  const { server, page, context } = await freshPhone({ args: ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', '--autoplay-policy=no-user-gesture-required'] });
+  await context.grantPermissions(['microphone'], { origin: server.url });
   await openApp(page, server.url);
 
   await home(page).newReport('地震');
@@ -159,11 +155,7 @@ test('a 较大 earthquake needs a picture; a video and a voice note travel like 
 });
 
 test('without MediaRecorder the voice button says so in Chinese, and the rest works; a video over its cap is not added', { timeout: 120_000 }, async () => {
-  const server = await startServer();
-  cleanup.push(() => server.stop());
-  const phone = await openPhone();
-  cleanup.push(() => phone.close());
-  const { page, context } = phone;
+  const { server, page, context } = await freshPhone();
   await context.addInitScript(() => { delete window.MediaRecorder; });
   await openApp(page, server.url);
   await home(page).newReport('风险隐患');
@@ -189,11 +181,7 @@ test('without MediaRecorder the voice button says so in Chinese, and the rest wo
 });
 
 test('a refused microphone and a photo the phone cannot read say what to do, not the browser\'s words', { timeout: 120_000 }, async () => {
-  const server = await startServer();
-  cleanup.push(() => server.stop());
-  const phone = await openPhone();
-  cleanup.push(() => phone.close());
-  const { page, context } = phone;
+  const { server, page, context } = await freshPhone();
   // As when the worker taps 不允许 at the browser's question.
   await context.addInitScript(() => {
     navigator.mediaDevices.getUserMedia = () => Promise.reject(new DOMException('Permission denied', 'NotAllowedError'));
@@ -210,6 +198,16 @@ test('a refused microphone and a photo the phone cannot read say what to do, not
   await note.filter({ hasText: /^无法读取这张照片：可能已损坏或不是照片。请换一张，或重新拍摄。$/ }).waitFor({ timeout: 20_000 });
   assert.equal(await page.getByTestId('photo').count(), 0, 'nothing added');
 });
+
+/** A server of its own and a phone on it (`openPhone`'s `options`), both
+ *  ended after the file. */
+async function freshPhone(options) {
+  const server = await startServer();
+  cleanup.push(() => server.stop());
+  const phone = await openPhone(options);
+  cleanup.push(() => phone.close());
+  return { server, page: phone.page, context: phone.context };
+}
 
 /** 1280×720 noise recorded at a camera's rate (16 Mbit/s asked), so the
  *  clip is large for its length, as a phone's camera makes them: for
@@ -263,11 +261,7 @@ function phoneClips(page) {
 }
 
 test('a large video clip is made smaller on the phone before it is stored; the report waits for it', { timeout: 180_000 }, async () => {
-  const server = await startServer();
-  cleanup.push(() => server.stop());
-  const phone = await openPhone({ args: ['--autoplay-policy=no-user-gesture-required'] });
-  cleanup.push(() => phone.close());
-  const { page } = phone;
+  const { server, page } = await freshPhone({ args: ['--autoplay-policy=no-user-gesture-required'] });
   await openApp(page, server.url);
   await home(page).newReport();
   await form(page).fill();
