@@ -183,6 +183,8 @@ impl SmsKey {
     }
 
     fn mac(&self) -> hmac::Hmac<sha2::Sha256> {
+        // Never fails: HMAC pads a short key and hashes a long one (and
+        // this one is always 32 bytes, not input).
         let mut mac =
             <hmac::Hmac<sha2::Sha256> as Mac>::new_from_slice(&self.0).expect("HMAC takes a key of any length");
         mac.update(SEAL_CONTEXT);
@@ -222,7 +224,7 @@ impl NotSendable {
 /// (`#KB1`): what the desk may enter after calling the reporter back.
 pub fn encode(report: &Report, username: &str) -> Result<String, NotSendable> {
     let (mut lines, code) = body_and_code(report, username)?;
-    lines.push(format!("{CODE_MARK}{:08x} {code}", checksum(&lines, &code)));
+    lines.push(format!("{CODE_MARK}{:08x} {code}", checksum(&covered(&lines, &code))));
     Ok(lines.join("\n"))
 }
 
@@ -230,12 +232,13 @@ pub fn encode(report: &Report, username: &str) -> Result<String, NotSendable> {
 /// whose session `key` is, sealed (`#KB2`).
 pub fn encode_sealed(report: &Report, username: &str, key: &SmsKey) -> Result<String, NotSendable> {
     let (mut lines, code) = body_and_code(report, username)?;
+    let covered = covered(&lines, &code);
     let mut mac = key.mac();
-    mac.update(&covered(&lines, &code));
+    mac.update(&covered);
     let seal = mac.finalize().into_bytes();
     lines.push(format!(
         "{SEALED_MARK}{:08x} {} {code}",
-        checksum(&lines, &code),
+        checksum(&covered),
         hex(&seal[..SEAL_BYTES])
     ));
     Ok(lines.join("\n"))
@@ -265,12 +268,12 @@ fn body_and_code(report: &Report, username: &str) -> Result<(Vec<String>, String
     Ok((lines, code))
 }
 
-/// What a seal covers: the title and answer lines and the code fields, as
-/// the checksum, after the seal's context.
-fn covered(lines: &[String], code: &str) -> Vec<u8> {
-    let mut bytes = SEAL_CONTEXT.to_vec();
+/// What the checksum and the seal cover: the title and answer lines, each
+/// ended by a line break, then the code fields, as they are sent.
+fn covered(lines: &[impl AsRef<str>], code: &str) -> Vec<u8> {
+    let mut bytes = Vec::new();
     for line in lines {
-        bytes.extend_from_slice(line.as_bytes());
+        bytes.extend_from_slice(line.as_ref().as_bytes());
         bytes.push(b'\n');
     }
     bytes.extend_from_slice(code.as_bytes());
@@ -332,8 +335,8 @@ pub fn parse(text: &str) -> Result<Parsed, Vec<FieldError>> {
     } else {
         (None, code)
     };
-    let body_owned: Vec<String> = body.iter().map(|l| (*l).to_owned()).collect();
-    if format!("{:08x}", checksum(&body_owned, code)) != sum.to_ascii_lowercase() {
+    let covered = covered(&body, code);
+    if format!("{:08x}", checksum(&covered)) != sum.to_ascii_lowercase() {
         return Err(vec![error(
             "text",
             ErrorCode::Garbled,
@@ -398,10 +401,7 @@ pub fn parse(text: &str) -> Result<Parsed, Vec<FieldError>> {
         grade.reason = reason;
     }
     if errors.is_empty() {
-        let seal = seal.map(|mac| Seal {
-            covered: covered(&body_owned, code),
-            mac,
-        });
+        let seal = seal.map(|mac| Seal { covered, mac });
         Ok(Parsed { report, username, seal })
     } else {
         Err(errors)
@@ -446,17 +446,11 @@ fn code_fields(report: &Report, username: &str) -> String {
     )
 }
 
-/// CRC-32 of the title and answer lines and the code fields, as they are
-/// sent (no table: a few hundred bytes hashed once).
-fn checksum(lines: &[String], code: &str) -> u32 {
+/// CRC-32 of what the text [`covered`] (no table: a few hundred bytes
+/// hashed once).
+fn checksum(covered: &[u8]) -> u32 {
     const CRC: crc::Crc<u32, crc::NoTable> = crc::Crc::<u32, crc::NoTable>::new(&crc::CRC_32_ISO_HDLC);
-    let mut digest = CRC.digest();
-    for line in lines {
-        digest.update(line.as_bytes());
-        digest.update(b"\n");
-    }
-    digest.update(code.as_bytes());
-    digest.finalize()
+    CRC.checksum(covered)
 }
 
 /// A seal as written: 16 hex digits.
@@ -741,7 +735,7 @@ mod tests {
         let forged = format!(
             "{}\n#KB2 {:08x} {seal} {code}",
             lines.join("\n"),
-            checksum(&lines, &code)
+            checksum(&covered(&lines, &code))
         );
         let parsed = parse(&forged).expect("the checksum holds");
         assert!(!parsed.sealed_by(&key), "{forged}");
