@@ -81,13 +81,8 @@ const FLOOR: &str = "es2020";
 pub fn minify_scripts(root: &Path, staging: &Path, base: &str, glue: Option<&str>) -> Result<()> {
     let index = staging.join("index.html");
     let html = fs::read_to_string(&index).map_err(|e| Error::io(&index, e))?;
-    let mut names = Vec::new();
-    for entry in fs::read_dir(staging).map_err(|e| Error::io(staging, e))? {
-        let name = entry.map_err(|e| Error::io(staging, e))?.file_name();
-        names.push(name.to_string_lossy().into_owned());
-    }
     let (mut before, mut after) = (0, 0);
-    for (name, target) in targets(&html, base, names, glue) {
+    for (name, target) in targets(&html, base, crate::precache::staged_names(staging)?, glue) {
         let (was, is) = minify_file(root, &staging.join(name), target)?;
         before += was;
         after += is;

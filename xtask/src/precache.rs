@@ -267,18 +267,23 @@ fn phone_page(root: &Path, staging: &Path, base: &str) -> Result<()> {
     compress(staging, &names)
 }
 
+/// The names of the files and folders directly in `staging`.
+pub fn staged_names(staging: &Path) -> Result<Vec<String>> {
+    let mut names = Vec::new();
+    for entry in fs::read_dir(staging).map_err(|e| Error::io(staging, e))? {
+        let name = entry.map_err(|e| Error::io(staging, e))?.file_name();
+        names.push(name.to_string_lossy().into_owned());
+    }
+    Ok(names)
+}
+
 /// The stem of the one `<stem>_bg.wasm` in `staging` (its glue is
 /// `<stem>.js`); none where the page has no wasm.
 fn wasm_stem(staging: &Path) -> Result<Option<String>> {
-    let entries = fs::read_dir(staging).map_err(|e| Error::io(staging, e))?;
-    let mut wasms = Vec::new();
-    for entry in entries {
-        let name = entry.map_err(|e| Error::io(staging, e))?.file_name();
-        let name = name.to_string_lossy().into_owned();
-        if let Some(stem) = name.strip_suffix("_bg.wasm") {
-            wasms.push(stem.to_owned());
-        }
-    }
+    let wasms: Vec<String> = staged_names(staging)?
+        .into_iter()
+        .filter_map(|name| name.strip_suffix("_bg.wasm").map(str::to_owned))
+        .collect();
     match wasms.as_slice() {
         [] => Ok(None),
         [stem] => Ok(Some(stem.clone())),
