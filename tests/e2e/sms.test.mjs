@@ -6,7 +6,8 @@
 // was; when the phone's data returns its own copy is the same report —
 // one record, the receipt saying it came by SMS first. The text is sealed
 // by the phone's session, so an SMS gateway's copy is taken too, and a
-// forged seal is not. Screenshots at
+// forged seal is not; an unsealed text (an app from before the seal) is
+// refused by the gateway, and pasted at the desk it is marked 未验证. Screenshots at
 // 360×640 and 1366×768 go to $SMS_SCREENSHOTS when it is set.
 
 import { test, before, after } from 'node:test';
@@ -36,6 +37,26 @@ async function smsText(page) {
   const send = page.getByTestId('sms-send');
   await send.waitFor();
   return decodeURIComponent((await send.getAttribute('href')).split('&body=')[1]);
+}
+
+/** The phone back at its list, a new 首报 submitted with no data, and its
+ *  SMS: the text, its lines before the code line, the code line's fields
+ *  (#KB2, checksum, seal, id, …) and the record's id. */
+async function anotherOffline() {
+  const { page, context } = phone;
+  await page.goto(server.url);
+  await submitOffline(page, context);
+  const text = await smsText(page);
+  const lines = text.split('\n');
+  const code = lines.pop().split(' ');
+  return { text, lines, code, id: code[3] };
+}
+
+/** Pastes `text` at the desk `d` and waits for its thread to open. */
+async function paste(d, text, id) {
+  await d.getByLabel('短信原文').fill(text);
+  await d.getByTestId('sms-submit').click();
+  await d.waitForURL(new RegExp(`#/thread/${id}$`));
 }
 
 /** Forwards `text` as the SMS gateway would. */
@@ -92,9 +113,7 @@ test('a 短信首报 pasted at the desk and the app\'s later sync are one report
   await shot(d, 'sms-desk-refused');
   assert.equal((await server.reports()).length, 0, 'nothing stored from a cut text');
 
-  await d.getByLabel('短信原文').fill(text);
-  await d.getByTestId('sms-submit').click();
-  await d.waitForURL(new RegExp(`#/thread/${id}$`));
+  await paste(d, text, id);
   // The phone's text is sealed: the desk says it came from her phone.
   const sealed = d.getByText('（短信首报，已验证为报告人手机发出）').first();
   await sealed.waitFor();
@@ -121,15 +140,11 @@ test('a 短信首报 pasted at the desk and the app\'s later sync are one report
 
 test('the phone\'s text, sealed by its session, is taken from the gateway; the same text with its seal changed is not', { timeout: 120_000 }, async () => {
   const { page, context } = phone;
-  await page.goto(server.url);
-  await submitOffline(page, context);
-  const text = await smsText(page);
-  const code = text.split('\n').at(-1).split(' ');
-  const id = code[3];
+  const { text, lines, code, id } = await anotherOffline();
 
   // A forger's copy: the same words with another seal (its checksum holds).
   code[2] = code[2] === '0123456789abcdef' ? 'fedcba9876543210' : '0123456789abcdef';
-  const forged = [...text.split('\n').slice(0, -1), code.join(' ')].join('\n');
+  const forged = [...lines, code.join(' ')].join('\n');
   let res = await forward(forged, '+86 138 0000 1234');
   assert.equal(res.status, 403);
   const refusal = await res.json();
@@ -145,6 +160,28 @@ test('the phone\'s text, sealed by its session, is taken from the gateway; the s
   await page.locator('[data-testid=report-status][data-state=delivered]').first().waitFor({ timeout: 30_000 });
   assert.match(await page.getByTestId('report-status').first().innerText(), /短信先到/);
   assert.equal((await server.reports()).filter((r) => r.report.id === id).length, 1, 'one record');
+});
+
+test('an unsealed text (an app from before the seal) is refused by the gateway; pasted at the desk it is stored and marked 未验证', { timeout: 120_000 }, async () => {
+  // The same text as an older app wrote it: #KB1, no seal; the checksum
+  // covers the same lines and fields.
+  const { lines, code, id } = await anotherOffline();
+  const unsealed = [...lines, ['#KB1', code[1], ...code.slice(3)].join(' ')].join('\n');
+  const res = await forward(unsealed, '+86 138 0000 1234');
+  assert.equal(res.status, 403);
+  assert.equal((await server.reports()).filter((r) => r.report.id === id).length, 0, 'nothing stored');
+
+  const desk = await openDesk(browser, server.url, OFFICER, { width: 1366, height: 768 });
+  const d = desk.page;
+  await d.getByTestId('sms-paste').locator('summary').click();
+  await paste(d, unsealed, id);
+  const unverified = d.getByText('（短信首报，未验证：应已电话核实）').first();
+  await unverified.waitFor();
+  await unverified.scrollIntoViewIfNeeded();
+  await shot(d, 'sms-desk-unsealed');
+  assert.equal((await thread(server, id)).records[0].receipt.sms_sealed, undefined, 'not sealed (absent when false)');
+  await phone.context.setOffline(false);
+  await desk.context.close();
 });
 
 test('the phone at 360×640 and the paste form at a phone-sized desk fit the screen', { timeout: 60_000 }, async () => {

@@ -22,6 +22,9 @@ before(async () => {
 });
 after(async () => { await server?.stop(); });
 
+/** A desk computer's browser: a 1366×768 screen, no touch. */
+const DESK = { options: { viewport: { width: 1366, height: 768 }, isMobile: false, hasTouch: false } };
+
 async function shot(page, name) {
   if (!SHOTS) return;
   for (const [w, h] of [[360, 640], [1366, 768]]) {
@@ -93,7 +96,7 @@ test('a script the engine cannot parse (one below the floor) shows the same page
 });
 
 test('the duty office in a browser that cannot run it says to use a newer one, in its own words, and offers no call', { timeout: 60_000 }, async () => {
-  const phone = await openPhone({ options: { viewport: { width: 1366, height: 768 }, isMobile: false, hasTouch: false } });
+  const phone = await openPhone(DESK);
   try {
     const page = phone.page;
     await page.addInitScript(() => { delete globalThis.WebAssembly; });
@@ -110,7 +113,7 @@ test('the duty office in a browser that cannot run it says to use a newer one, i
 });
 
 test('the duty office with a script its engine cannot parse, before its wasm runs, shows that page too, not a blank one', { timeout: 60_000 }, async () => {
-  const phone = await openPhone({ options: { viewport: { width: 1366, height: 768 }, isMobile: false, hasTouch: false } });
+  const phone = await openPhone(DESK);
   try {
     const page = phone.page;
     await page.route(/\/office\/loader-[0-9a-f]+\.js$/, (route) => route.fulfill({ status: 200, contentType: 'text/javascript', body: 'const x = ;\n' }));
