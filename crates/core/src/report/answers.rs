@@ -17,6 +17,11 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 /// The user's answers, keyed by blank id (a GPS blank `gps` answers as
 /// `gps.lat` and `gps.lon`). Kept as the text typed, so nothing the user
 /// typed is lost even while it is not yet valid.
+/// The most answers a report may carry: four times the blanks of the
+/// largest template (a test holds it to that), a bound on what one
+/// report's reading costs.
+pub const MAX_ANSWERS: usize = 256;
+
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Answers {
     /// Sorted by key, each key once.
@@ -105,6 +110,13 @@ impl<'de> Deserialize<'de> for Answers {
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Answers, A::Error> {
                 let mut answers = Answers::new();
                 while let Some((k, v)) = map.next_entry::<String, String>()? {
+                    // Refused while reading: each key is inserted in order,
+                    // so an unbounded map would cost its square in time.
+                    if answers.len() == MAX_ANSWERS && !answers.contains_key(&k) {
+                        return Err(serde::de::Error::custom(format_args!(
+                            "answers: more than {MAX_ANSWERS} (a template has a few dozen blanks)"
+                        )));
+                    }
                     answers.insert(k, v);
                 }
                 Ok(answers)
@@ -166,6 +178,26 @@ mod tests {
         assert_eq!(a.remove("y"), None);
         assert_eq!(a.remove("x"), Some("2".into()));
         assert!(a.is_empty());
+    }
+
+    #[test]
+    fn refuses_more_answers_than_a_report_can_have_while_reading() {
+        let object = |n: usize| {
+            let pairs: Vec<String> = (0..n).rev().map(|i| format!("\"k{i:05}\":\"\"")).collect();
+            format!("{{{}}}", pairs.join(","))
+        };
+        let most: Answers = serde_json::from_str(&object(MAX_ANSWERS)).expect("the most");
+        assert_eq!(most.len(), MAX_ANSWERS);
+        // A key repeated at the bound replaces its value, as in a map.
+        let again = format!("{},\"k00000\":\"x\"}}", object(MAX_ANSWERS).trim_end_matches('}'));
+        let again: Answers = serde_json::from_str(&again).expect("a repeat at the bound");
+        assert_eq!(again.get("k00000").map(String::as_str), Some("x"));
+        for n in [MAX_ANSWERS + 1, 30_000] {
+            let error = serde_json::from_str::<Answers>(&object(n))
+                .expect_err("too many")
+                .to_string();
+            assert!(error.starts_with("answers: more than 256"), "{error}");
+        }
     }
 
     #[test]

@@ -194,7 +194,15 @@ fn check_grade(template: &Template, report: &Report) -> Vec<FieldError> {
             ),
         ));
     }
-    if decision.chosen != decision.suggested && decision.reason.trim().is_empty() {
+    let n = decision.reason.chars().count();
+    if n > MAX_REASON_CHARS {
+        errors.push(FieldError::new(
+            "grade_reason",
+            ErrorCode::TooLong,
+            format!("改定理由最多 {MAX_REASON_CHARS} 字（现在 {n} 字）"),
+            format!("the reason for another grade: at most {MAX_REASON_CHARS} characters (now {n})"),
+        ));
+    } else if decision.chosen != decision.suggested && decision.reason.trim().is_empty() {
         errors.push(FieldError::new(
             "grade_reason",
             ErrorCode::ReasonRequired,
@@ -230,6 +238,11 @@ pub fn validate_answers(template: &Template, answers: &Answers, stage: Stage, no
         }
     }
     for blank in template.blanks {
+        if let Some(e) = check_stored_length(blank, answers) {
+            // Judged no further: its text is not what the worker meant.
+            errors.push(e);
+            continue;
+        }
         let label = blank.label;
         let required = blank.need.required_at(stage);
         let answer = |key: &str| answers.get(key).map(|s| s.trim()).filter(|s| !s.is_empty());
@@ -274,6 +287,45 @@ pub fn validate_answers(template: &Template, answers: &Answers, stage: Stage, no
     }
     errors.extend(crate::rules::crosscheck::check(template, answers));
     errors
+}
+
+/// The most characters of a reason for another grade than the suggested.
+pub const MAX_REASON_CHARS: usize = 500;
+
+/// The most characters an answer that is not free text may hold as sent:
+/// more than any date, figure, phone number or list of choices in the
+/// catalogue (a test holds it to that).
+pub const MAX_SHORT_ANSWER_CHARS: usize = 200;
+
+/// An answer is judged by its text trimmed, but stored as sent: a value
+/// padded with spaces beyond what its blank allows is refused, so that
+/// what a thread's readers load stays bounded by the catalogue.
+fn check_stored_length(blank: &crate::rules::template::Blank, answers: &Answers) -> Option<FieldError> {
+    let limit = match blank.kind {
+        BlankKind::Text { max_chars } | BlankKind::LongText { max_chars } => max_chars,
+        _ => MAX_SHORT_ANSWER_CHARS,
+    };
+    let (lat, lon) = geo_keys(blank.id);
+    let keys = match blank.kind {
+        BlankKind::GeoPoint => [lat.as_str(), lon.as_str()],
+        _ => [blank.id, blank.id],
+    };
+    let n = keys
+        .iter()
+        .filter_map(|k| answers.get(k))
+        .map(|v| v.chars().count())
+        .max()?;
+    (n > limit).then(|| {
+        FieldError::new(
+            blank.id,
+            ErrorCode::TooLong,
+            format!("{}最多 {limit} 字（现在 {n} 字，含空格）", blank.label.zh),
+            format!(
+                "{}: at most {limit} characters (now {n}, spaces included)",
+                blank.label.en
+            ),
+        )
+    })
 }
 
 fn required_error(field: &str, label: crate::Text) -> FieldError {
@@ -606,6 +658,24 @@ mod tests {
             vec![("place".into(), ErrorCode::TooLong)]
         );
         assert_eq!(codes(&with("place", &"山".repeat(100))), vec![]);
+        // Judged trimmed, bounded as stored: padding cannot carry a value
+        // past its blank's length, and the blank is judged no further.
+        assert_eq!(codes(&with("place", &format!(" {} ", "山".repeat(98)))), vec![]);
+        assert_eq!(
+            codes(&with("place", &format!("青石村{}", " ".repeat(100)))),
+            vec![("place".into(), ErrorCode::TooLong)]
+        );
+        assert_eq!(
+            codes(&with("dead", &format!("1{}", " ".repeat(MAX_SHORT_ANSWER_CHARS)))),
+            vec![("dead".into(), ErrorCode::TooLong)]
+        );
+        assert_eq!(
+            codes(&with(
+                "gps.lat",
+                &format!("30.6{}", "\n".repeat(MAX_SHORT_ANSWER_CHARS))
+            )),
+            vec![("gps".into(), ErrorCode::TooLong)]
+        );
         assert_eq!(
             codes(&with("gps.alt", "1")),
             vec![("gps.alt".into(), ErrorCode::UnknownField)]
@@ -614,6 +684,39 @@ mod tests {
             codes(&with("colour", "red")),
             vec![("colour".into(), ErrorCode::UnknownField)]
         );
+    }
+
+    /// Every answer the catalogue can ask for fits the bound on answers that
+    /// are not free text, and every template's answers fit the bound on how
+    /// many a report may carry.
+    #[test]
+    fn the_bounds_hold_every_answer_the_catalogue_asks_for() {
+        for template in crate::rules::catalogue::all() {
+            let mut keys = 0;
+            for blank in template.blanks {
+                keys += if let BlankKind::GeoPoint = blank.kind { 2 } else { 1 };
+                let longest = match blank.kind {
+                    BlankKind::Choice { options } => options.iter().map(|o| o.value.chars().count()).max().unwrap_or(0),
+                    BlankKind::MultiChoice { options } => options.iter().map(|o| o.value.chars().count() + 1).sum(),
+                    // A phone number with its separators, a date, a time, a
+                    // coordinate, a figure: each a few dozen at most.
+                    BlankKind::Phone | BlankKind::DateTime | BlankKind::Date | BlankKind::GeoPoint => 32,
+                    BlankKind::Count { max, .. } | BlankKind::Amount { max, .. } => max.to_string().len() + 8,
+                    BlankKind::Text { .. } | BlankKind::LongText { .. } | BlankKind::Photos { .. } => 0,
+                };
+                assert!(
+                    longest * 2 <= MAX_SHORT_ANSWER_CHARS,
+                    "{}.{}: {longest}",
+                    template.id,
+                    blank.id
+                );
+            }
+            assert!(
+                keys * 4 <= crate::report::answers::MAX_ANSWERS,
+                "{}: {keys} answers",
+                template.id
+            );
+        }
     }
 
     fn report_of(template: &Template, answers: Answers, stage: Stage, thread: Option<ReportId>) -> Report {
@@ -667,6 +770,17 @@ mod tests {
             reason: String::new(),
         });
         assert_eq!(code_of(&r), vec![("grade_reason".into(), ErrorCode::ReasonRequired)]);
+        for (n, expected) in [
+            (MAX_REASON_CHARS, vec![]),
+            (MAX_REASON_CHARS + 1, vec![("grade_reason".into(), ErrorCode::TooLong)]),
+        ] {
+            r.grade = Some(GradeDecision {
+                suggested: Grade::IV,
+                chosen: Grade::II,
+                reason: "因".repeat(n),
+            });
+            assert_eq!(code_of(&r), expected, "a reason of {n} characters");
+        }
         r.grade = Some(GradeDecision {
             suggested: Grade::I,
             chosen: Grade::I,

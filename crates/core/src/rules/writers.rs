@@ -30,6 +30,7 @@
 use crate::account::Role;
 use crate::rules::stage::Stage;
 use crate::text::Text;
+use crate::wire::error::{ErrorCode, FieldError};
 
 /// The account that sends a record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,6 +77,26 @@ impl Refusal {
             ),
         }
     }
+}
+
+/// The most records one thread may hold: more than a year of daily 续报
+/// (a drought's, say) with a call now and then. Every reader of a thread (the duty office's inbox, the
+/// written report) loads all of its records, so the thread's own reporter
+/// must not be able to grow it without end.
+pub const MAX_RECORDS_PER_THREAD: usize = 400;
+
+/// The refusal of a record for a thread that holds
+/// [`MAX_RECORDS_PER_THREAD`] already.
+pub fn thread_full() -> FieldError {
+    FieldError::new(
+        "thread",
+        ErrorCode::TooLong,
+        format!("此事件已有 {MAX_RECORDS_PER_THREAD} 条记录，不能再添加。请新建一份报告接着报送，并在事件经过中写明接续哪一事件。"),
+        format!(
+            "This thread holds {MAX_RECORDS_PER_THREAD} records, the most it may: file a new report to go on, \
+             and say in it which thread it continues."
+        ),
+    )
 }
 
 /// Whether `writer` may add a record of `stage` to a thread held by

@@ -111,17 +111,18 @@ async fn replay(
     account: &str,
     report: &CrashReport,
 ) -> Result<Option<Kept<()>>, StoreError> {
-    let row: Option<(String, String, String, String, String)> =
-        sqlx::query_as("SELECT account_id, build, page, kind, message FROM crash_reports WHERE id = $1")
+    let row: Option<(String, String, String, String, String, String)> =
+        sqlx::query_as("SELECT account_id, build, page, kind, message, happened_at FROM crash_reports WHERE id = $1")
             .bind(id)
             .fetch_optional(&mut *conn)
             .await?;
-    Ok(row.map(|(by, build, page, kind, message)| {
+    Ok(row.map(|(by, build, page, kind, message, at)| {
         let same = by == account
             && build == report.build
             && page == report.page
             && kind == report.kind.code()
-            && message == report.message;
+            && message == report.message
+            && at == db_time(report.at);
         if same {
             Kept::Replayed(())
         } else {

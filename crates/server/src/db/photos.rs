@@ -66,7 +66,8 @@ pub struct PhotoRow {
 /// The photo rows for a report being stored for the first time, inside the
 /// transaction that stores it (whose report row, by `author_id`, is in
 /// already). A photo id already announced by another record keeps its row
-/// if it names the same bytes and that record has the same author (a 续报
+/// if it names the same bytes, type and blank and that record has the same
+/// author (a 续报
 /// carries its 首报's photos on); otherwise `Err(id)`: the record must be
 /// refused. One id names one photo of one sender: announcing someone else's
 /// photo id must not make her photo count as this record's, nor make its
@@ -99,14 +100,21 @@ pub(super) async fn insert_manifest(
         .bind(photo.lon)
         .execute(&mut **tx)
         .await?;
-        let (sha256, size, first_author): (String, i64, Option<String>) = sqlx::query_as(
-            "SELECT p.sha256, p.size, r.author_id FROM photos AS p \
+        let (sha256, size, mime, blank, first_author): (String, i64, String, String, Option<String>) = sqlx::query_as(
+            "SELECT p.sha256, p.size, p.mime, p.blank, r.author_id FROM photos AS p \
              JOIN reports AS r ON r.id = p.report_id WHERE p.photo_id = $1",
         )
         .bind(&id)
         .fetch_one(&mut **tx)
         .await?;
-        if sha256 != photo.sha256 || size != size_i64(photo) || first_author.as_deref() != Some(author_id) {
+        // The type and the blank are what the evidence rules count: a clip
+        // announced again as a picture must not pass for one.
+        if sha256 != photo.sha256
+            || size != size_i64(photo)
+            || mime != photo.mime
+            || blank != photo.blank
+            || first_author.as_deref() != Some(author_id)
+        {
             return Ok(Err(photo.id));
         }
         sqlx::query("INSERT INTO report_photos (report_id, photo_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")

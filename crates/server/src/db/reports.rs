@@ -520,11 +520,14 @@ async fn stored_as_older_text(pool: &Pool, id: &str, body: &str) -> Result<bool,
 
 /// Who holds thread `thread` (see `kuaibao_core::rules::writers`): the author and
 /// area path of its first record, or, while that has not arrived, of its
-/// earliest stored one. `None` when nothing of the thread is stored.
+/// earliest stored one, with how many records it holds. `None` when nothing
+/// of the thread is stored.
 pub async fn thread_holder(pool: &Pool, thread: ReportId) -> Result<Option<HolderRow>, StoreError> {
     let id = thread.to_string();
     Ok(sqlx::query_as(
-        "SELECT r.author_id, a.path AS area_path FROM reports AS r \
+        "SELECT r.author_id, a.path AS area_path, \
+                (SELECT COUNT(*) FROM reports AS n WHERE n.thread_id = $1) AS records \
+         FROM reports AS r \
          LEFT JOIN areas AS a ON a.id = r.area_id \
          WHERE r.thread_id = $1 ORDER BY CASE WHEN r.id = $1 THEN 0 ELSE 1 END, r.seq LIMIT 1",
     )
@@ -539,6 +542,8 @@ pub async fn thread_holder(pool: &Pool, thread: ReportId) -> Result<Option<Holde
 pub struct HolderRow {
     pub author_id: Option<String>,
     pub area_path: Option<String>,
+    /// The thread's records stored (see `writers::MAX_RECORDS_PER_THREAD`).
+    pub records: i64,
 }
 
 impl HolderRow {

@@ -12,6 +12,7 @@ use super::extract::{JsonBody, PathParam, PhoneClock};
 use super::page::Paged;
 use super::AppState;
 use crate::auth::Caller;
+use crate::db::admission;
 use crate::db::reports::{self, HolderRow, Stored, StoredReport, Thread};
 
 /// `POST /api/reports`: 201 and a receipt on first receipt, 200 and the same
@@ -67,6 +68,13 @@ async fn may_join_thread(state: &AppState, caller: &Caller, report: &Report) -> 
     };
     let holder = reports::thread_holder(&state.pool, report.thread_id()).await?;
     let Err(refusal) = writers::may_add(report.stage, &writer, holder.as_ref().map(HolderRow::holder).as_ref()) else {
+        let full =
+            holder.is_some_and(|h| usize::try_from(h.records).unwrap_or(usize::MAX) >= writers::MAX_RECORDS_PER_THREAD);
+        // A replay of a stored record still gets its receipt.
+        if full && !admission::is_stored(&state.pool, report.id).await? {
+            tracing::warn!(id = %report.id, thread = %report.thread_id(), "record refused: its thread is full");
+            return Err(AppError::InvalidReport(vec![writers::thread_full()]));
+        }
         return Ok(());
     };
     tracing::warn!(id = %report.id, thread = %report.thread_id(), user = %user.account.id, "record refused: {refusal}");

@@ -63,13 +63,24 @@ async fn a_reporters_crash_is_stored_once_and_listed_for_the_admin_by_build() {
     let res = app.send_crash(&app.client, &first).await;
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(rows(&dirs).await, 1);
-    // The same id with other content is a conflict, and changes nothing.
+    // The same id with other content, or another time, is a conflict, and
+    // changes nothing.
     let other = CrashReport {
         message: "something else".to_owned(),
         ..first.clone()
     };
-    let (status, error) = api_error(app.send_crash(&app.client, &other).await).await;
-    assert_eq!((status, error.error), (StatusCode::CONFLICT, ApiErrorCode::Conflict));
+    let later = CrashReport {
+        at: first.at + chrono::TimeDelta::minutes(5),
+        ..first.clone()
+    };
+    for other in [other, later] {
+        let (status, error) = api_error(app.send_crash(&app.client, &other).await).await;
+        assert_eq!(
+            (status, error.error),
+            (StatusCode::CONFLICT, ApiErrorCode::Conflict),
+            "{other:?}"
+        );
+    }
     // A second build, and a JS error of the first.
     let second = crash("def5678");
     assert_eq!(app.send_crash(&app.client, &second).await.status(), StatusCode::CREATED);

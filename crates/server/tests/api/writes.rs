@@ -15,6 +15,7 @@ use reqwest::Client;
 use super::office::user_in;
 use super::uploads::{hazard_with_photos, jpeg, metadata, sha256_hex};
 use super::*;
+use super::{new_photo_id, photo_ref};
 
 /// Who writes, in the tests of this file.
 struct Accounts {
@@ -405,10 +406,23 @@ async fn another_senders_photo_id_cannot_be_announced() {
         let res = photo_bytes_as(&app, client, &theirs.photos[0].sha256).await;
         assert_eq!(res.status(), StatusCode::NOT_FOUND);
     }
-    // The reporter's own later record may name her photo again.
+    // The reporter's own later record may not name her photo as another
+    // kind of evidence: the picture of the hazard as found relabelled as
+    // the picture after rectifying.
+    let after = photo_ref("after_photos", &jpeg(20_000, 33), new_photo_id());
+    let mut relabelled = hazard(Stage::Rectified, Some(theirs.id), 5);
+    let mut again = theirs.photos[0].clone();
+    again.blank = "after_photos".to_owned();
+    relabelled.photos = vec![again, after.clone()];
+    let (status, error) = api_error(app.submit(&relabelled).await).await;
+    assert_eq!(
+        (status, error.error),
+        (StatusCode::CONFLICT, ApiErrorCode::Conflict),
+        "{error:?}"
+    );
+    assert!(!stored(&dirs, relabelled.id).await, "nothing stored");
     let mut follow_up = hazard(Stage::Rectified, Some(theirs.id), 5);
-    follow_up.photos = theirs.photos.clone();
-    follow_up.photos[0].blank = "after_photos".to_owned();
+    follow_up.photos = vec![after];
     let res = app.submit(&follow_up).await;
     assert_eq!(
         res.status(),
@@ -471,5 +485,131 @@ async fn a_daily_report_is_added_like_a_follow_up_and_refused_to_others() {
     let records = app.thread_as(&app.admin, first.id).await.records;
     let stages: Vec<Stage> = records.iter().map(|r| r.report.stage).collect();
     assert_eq!(stages, vec![Stage::Initial, yesterday, daily], "in stage order, by day");
+    app.stop().await;
+}
+
+/// A thread holds at most `MAX_RECORDS_PER_THREAD` records: its own
+/// reporter cannot grow what every reader of it loads without end. The
+/// record past it is refused naming the thread, and nothing is stored; a
+/// replay of a stored record still gets its receipt, and a new report
+/// still starts a thread of its own.
+#[tokio::test]
+async fn a_thread_is_not_grown_past_its_bound_even_by_its_own_reporter() {
+    use kuaibao_core::rules::writers::MAX_RECORDS_PER_THREAD;
+    let (app, dirs) = spawn_app().await;
+    let first = incident(Stage::Initial, None, 0);
+    receipt(app.submit(&first).await, StatusCode::CREATED).await;
+    let mut last = None;
+    for n in 1..u32::try_from(MAX_RECORDS_PER_THREAD).expect("bound") {
+        let report = incident(Stage::FollowUp { n }, Some(first.id), 1);
+        receipt(app.submit(&report).await, StatusCode::CREATED).await;
+        last = Some(report);
+    }
+    assert_eq!(
+        app.thread_as(&app.admin, first.id).await.records.len(),
+        MAX_RECORDS_PER_THREAD
+    );
+
+    let past = incident(Stage::Final, Some(first.id), 2);
+    let (status, error) = api_error(app.submit(&past).await).await;
+    assert_eq!(
+        (status, error.error),
+        (StatusCode::UNPROCESSABLE_ENTITY, ApiErrorCode::InvalidReport)
+    );
+    let fields: Vec<_> = error.fields.iter().map(|f| (f.field.as_str(), f.code)).collect();
+    assert_eq!(fields, [("thread", ErrorCode::TooLong)]);
+    assert!(error.fields[0].zh.contains("请新建一份报告"), "{:?}", error.fields[0]);
+    assert!(!stored(&dirs, past.id).await);
+    // The officer of the area is held to it too.
+    let officer = user_in(&dirs, &app, "officer-t1", Role::Officer, "d-t1").await;
+    let by_officer = incident(Stage::Final, Some(first.id), 2);
+    assert_eq!(
+        app.submit_by(&officer, &by_officer).await.status(),
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert!(!stored(&dirs, by_officer.id).await);
+
+    let last = last.expect("a 续报");
+    receipt(app.submit(&last).await, StatusCode::OK).await;
+    receipt(
+        app.submit(&incident(Stage::Initial, None, 3)).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    app.stop().await;
+}
+
+/// What one report may carry is bounded before it is judged: more answers
+/// than a report can have are refused while the body is read (400 naming
+/// `answers`), and an answer padded past its blank's length is refused
+/// naming the blank (422), so what a thread's readers load stays bounded by
+/// the catalogue. Nothing is stored in either case.
+#[tokio::test]
+async fn a_report_padded_past_what_its_template_allows_is_refused_and_not_stored() {
+    let (app, dirs) = spawn_app().await;
+    let report = incident(Stage::Initial, None, 0);
+    let mut body = serde_json::to_value(&report).expect("json");
+    // Keys in falling order, each of which would go to the front of the
+    // answers; as many as fit in a body.
+    let many: serde_json::Map<String, serde_json::Value> =
+        (0..20_000).rev().map(|i| (format!("k{i:05}"), "".into())).collect();
+    body["answers"] = serde_json::Value::Object(many);
+    let res = app
+        .client
+        .post(app.url(SUBMIT_REPORT_PATH))
+        .json(&body)
+        .send()
+        .await
+        .expect("POST");
+    let (status, error) = api_error(res).await;
+    assert_eq!(
+        (status, error.error),
+        (StatusCode::BAD_REQUEST, ApiErrorCode::BadRequest)
+    );
+    assert!(error.message.contains("answers: more than 256"), "{}", error.message);
+    assert!(!stored(&dirs, report.id).await);
+
+    let mut padded = incident(Stage::Initial, None, 0);
+    padded
+        .answers
+        .insert("place".into(), format!("青石村{}", " ".repeat(20_000)));
+    let (status, error) = api_error(app.submit(&padded).await).await;
+    assert_eq!(
+        (status, error.error),
+        (StatusCode::UNPROCESSABLE_ENTITY, ApiErrorCode::InvalidReport)
+    );
+    let fields: Vec<_> = error.fields.iter().map(|f| (f.field.as_str(), f.code)).collect();
+    assert_eq!(fields, [("place", ErrorCode::TooLong)]);
+    assert!(!stored(&dirs, padded.id).await);
+    app.stop().await;
+}
+
+/// A 续报 carries its 首报's photos on as they were announced; the same id
+/// with another type (a clip announced again as a picture, to pass the
+/// picture rules) is refused, and nothing is stored.
+#[tokio::test]
+async fn a_photo_announced_again_as_another_type_is_refused() {
+    let (app, dirs) = spawn_app().await;
+    let mut first = disaster(Stage::Initial, None, 0);
+    let mut clip = photo_ref("photos", &jpeg(40_000, 34), new_photo_id());
+    clip.mime = "video/mp4".to_owned();
+    first.photos = vec![clip.clone()];
+    receipt(app.submit(&first).await, StatusCode::CREATED).await;
+
+    let mut as_picture = disaster(Stage::FollowUp { n: 1 }, Some(first.id), 10);
+    let mut picture = clip.clone();
+    picture.mime = "image/jpeg".to_owned();
+    as_picture.photos = vec![picture];
+    let (status, error) = api_error(app.submit(&as_picture).await).await;
+    assert_eq!(
+        (status, error.error),
+        (StatusCode::CONFLICT, ApiErrorCode::Conflict),
+        "{error:?}"
+    );
+    assert!(!stored(&dirs, as_picture.id).await, "nothing stored");
+
+    let mut carried = disaster(Stage::FollowUp { n: 1 }, Some(first.id), 10);
+    carried.photos = vec![clip];
+    receipt(app.submit(&carried).await, StatusCode::CREATED).await;
     app.stop().await;
 }

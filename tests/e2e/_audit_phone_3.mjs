@@ -1,0 +1,96 @@
+// Offline submit → waiting pages → online → delivered → 续报 → 终报
+import { startServer, openPhone, openApp, home, form, noiseJpeg, ANSWERS } from './helpers.mjs';
+import { shot, audit, text, shotParts } from './_audit_phone_lib.mjs';
+const server = await startServer();
+const phone = await openPhone();
+const b = (page, id) => page.locator(`#blank-${id.replace('.', '\\.')}`);
+try {
+  let { page, context } = phone;
+  await openApp(page, server.url);
+  await context.setOffline(true);
+  await page.waitForTimeout(500);
+  await shot(page, '20-home-offline');
+  await home(page).newReport('其他突发事件');
+  const { 纬度, 经度, ...rest } = ANSWERS;
+  await form(page).fill(rest);
+  await page.locator('#gallery-photos').setInputFiles([{ name: 'a.jpg', mimeType: 'image/jpeg', buffer: await noiseJpeg(page, 1200, 900) }]);
+  await page.getByTestId('photo').first().waitFor();
+  await form(page).waitSaved();
+  await page.getByTestId('photo').first().scrollIntoViewIfNeeded();
+  await shot(page, '21-photo-in-draft');
+  await audit(page, 'draft w/ photo offline');
+  const t0 = Date.now();
+  await form(page).submit.click();
+  await home(page).waitForStatus('waiting');
+  console.log('submit->home', Date.now() - t0, 'ms');
+  await page.waitForTimeout(500);
+  await shot(page, '22-home-waiting');
+  console.log('--- home waiting:\n', await text(page));
+  await home(page).sendNow.click();
+  await page.waitForTimeout(500);
+  await shot(page, '23-home-sendnow-offline');
+  // open the waiting report
+  await home(page).items.first().getByRole('link').click();
+  await page.getByTestId('chain').waitFor();
+  await page.waitForTimeout(500);
+  await shotParts(page, '24-waiting-report');
+  await audit(page, 'waiting report');
+  console.log('--- waiting report:\n', await text(page));
+  // can we file a 续报 while the 首报 waits?
+  console.log('next buttons:', await page.locator('.actions.next button').allInnerTexts());
+  // back online
+  await page.goto(`${server.url}/#/`);
+  await context.setOffline(false);
+  const t1 = Date.now();
+  await home(page).waitForStatus('delivered', 30000);
+  console.log('online->delivered', Date.now() - t1, 'ms');
+  await page.waitForTimeout(3000);
+  await shot(page, '25-home-delivered');
+  console.log('--- home delivered:\n', await text(page));
+  await home(page).items.first().getByRole('link').click();
+  await page.getByTestId('chain').waitFor();
+  await page.waitForTimeout(500);
+  await shotParts(page, '26-delivered-report');
+  console.log('--- delivered report:\n', await text(page));
+  // 续报
+  await page.getByRole('button', { name: /报送续报/ }).click();
+  await page.getByTestId('save-state').waitFor();
+  await page.waitForTimeout(800);
+  await shotParts(page, '27-followup-form');
+  console.log('--- followup form:\n', await text(page));
+  await b(page, 'dead').fill('1');
+  await b(page, 'progress').fill('已救出 1 人');
+  await page.waitForTimeout(300);
+  await shot(page, '28-followup-changed');
+  await form(page).waitSaved();
+  await form(page).submit.click();
+  await page.getByTestId('outbox-count').waitFor();
+  await home(page).waitForCount('delivered', 1, 30000).catch(() => {});
+  await page.waitForTimeout(2000);
+  await shot(page, '29-home-after-followup');
+  console.log('--- home after followup:\n', await text(page));
+  await home(page).items.first().getByRole('link').click();
+  await page.getByTestId('chain').waitFor();
+  await page.getByRole('button', { name: /报送终报/ }).click();
+  await page.getByTestId('save-state').waitFor();
+  await page.waitForTimeout(500);
+  await form(page).submit.click();
+  await page.waitForTimeout(800);
+  console.log('errors at final submit:', JSON.stringify(await page.locator('.error:not(:empty), .form-error').allInnerTexts()));
+  await shot(page, '30-final-empty-submit');
+  await b(page, 'outcome').fill('险情已排除');
+  await b(page, 'next_steps').fill('继续监测');
+  await form(page).waitSaved();
+  await form(page).submit.click();
+  await page.getByTestId('outbox-count').waitFor();
+  await page.waitForTimeout(3000);
+  await shot(page, '31-home-after-final');
+  await home(page).items.first().getByRole('link').click();
+  await page.getByTestId('chain').waitFor();
+  await page.waitForTimeout(500);
+  await shotParts(page, '32-final-report');
+  console.log('--- final report:\n', await text(page));
+} finally {
+  await phone.close();
+  await server.stop();
+}
