@@ -17,6 +17,7 @@
 //! | `KUAIBAO_LOGIN_RATE_PER_MIN` | 10                 | failed logins a minute for one username from one address (a bucket of as many); more is answered 429 |
 //! | `KUAIBAO_HEADER_TIMEOUT_SECS` | 10                | how long a client has to send a request's head (its line and headers); also how long an idle keep-alive connection is kept. Past it the connection is closed |
 //! | `KUAIBAO_BODY_IDLE_TIMEOUT_SECS` | 30             | how long a request body may send nothing; past it the request is answered 408 and the connection closed (a tus `PATCH` keeps what arrived) |
+//! | `KUAIBAO_PATCH_TIMEOUT_SECS` | 600              | how long one tus `PATCH` (a photo chunk) may take in all; past it 408, and what arrived is kept. A body trickling in a byte at a time cannot hold a connection for ever; the phone's 128 KiB chunks need 220 bytes a second |
 //! | `KUAIBAO_REQUEST_TIMEOUT_SECS` | 30               | how long an API request may take until its answer starts, body included; past it 408. Not for tus `PATCH`es (photos on slow links) nor the office's event stream |
 //! | `KUAIBAO_MAX_CONNECTIONS`    | 1024               | connections open at once; one more is answered 503 with `Retry-After` and closed (over HTTPS: closed without a handshake). Keep it below the process's open-file limit |
 //! | `KUAIBAO_LOGIN_ADDR_RATE_PER_MIN` | 30            | failed logins a minute from one address, whatever the usernames (password spraying); more is answered 429 |
@@ -114,6 +115,8 @@ pub const MAP_SUBDOMAINS_VAR: &str = "KUAIBAO_MAP_SUBDOMAINS";
 pub const HEADER_TIMEOUT_VAR: &str = "KUAIBAO_HEADER_TIMEOUT_SECS";
 /// Seconds a request body may send nothing.
 pub const BODY_IDLE_TIMEOUT_VAR: &str = "KUAIBAO_BODY_IDLE_TIMEOUT_SECS";
+/// Seconds one tus `PATCH` may take in all.
+pub const PATCH_TIMEOUT_VAR: &str = "KUAIBAO_PATCH_TIMEOUT_SECS";
 /// Seconds an API request may take until its answer starts.
 pub const REQUEST_TIMEOUT_VAR: &str = "KUAIBAO_REQUEST_TIMEOUT_SECS";
 /// Connections open at once.
@@ -159,6 +162,8 @@ pub const DEFAULT_BODY_IDLE_TIMEOUT: Duration = Duration::from_secs(30);
 /// more than one needs even on 2G, and bounds how long a stuck one holds
 /// its connection and database work.
 pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// One photo chunk's `PATCH`, at most: 128 KiB at 220 bytes a second.
+pub const DEFAULT_PATCH_TIMEOUT: Duration = Duration::from_secs(600);
 /// Reads and checks the deadline rules file at `path`.
 fn rules_file(path: OsString) -> Result<kuaibao_core::rules::deadlines::RuleSet, ConfigError> {
     let shown = path.to_string_lossy().into_owned();
@@ -267,6 +272,8 @@ pub struct Config {
     pub header_timeout: Duration,
     /// How long a request body may send nothing before the request is cut.
     pub body_idle_timeout: Duration,
+    /// How long one tus `PATCH` may take in all.
+    pub patch_timeout: Duration,
     /// How long an API request may take until its answer starts; not tus
     /// `PATCH`es nor the office's event stream.
     pub request_timeout: Duration,
@@ -317,6 +324,7 @@ impl Default for Config {
             rules: kuaibao_core::rules::deadlines::RuleSet::national(),
             header_timeout: DEFAULT_HEADER_TIMEOUT,
             body_idle_timeout: DEFAULT_BODY_IDLE_TIMEOUT,
+            patch_timeout: DEFAULT_PATCH_TIMEOUT,
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
             max_connections: DEFAULT_MAX_CONNECTIONS,
         }
@@ -578,6 +586,7 @@ impl Config {
         let header_timeout = seconds(HEADER_TIMEOUT_VAR, 300, defaults.header_timeout)?;
         let body_idle_timeout = seconds(BODY_IDLE_TIMEOUT_VAR, 3600, defaults.body_idle_timeout)?;
         let request_timeout = seconds(REQUEST_TIMEOUT_VAR, 3600, defaults.request_timeout)?;
+        let patch_timeout = seconds(PATCH_TIMEOUT_VAR, 24 * 3600, defaults.patch_timeout)?;
         // A stop that takes longer than an hour is a hang, not a drain.
         let shutdown_grace = seconds(SHUTDOWN_GRACE_VAR, 3600, defaults.shutdown_grace)?;
         let max_connections = number(&lookup, MAX_CONNECTIONS_VAR, MAX_MAX_CONNECTIONS)?
@@ -589,6 +598,7 @@ impl Config {
             rules,
             header_timeout,
             body_idle_timeout,
+            patch_timeout,
             request_timeout,
             max_connections,
             cap_sender,

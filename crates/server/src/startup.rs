@@ -104,6 +104,7 @@ pub async fn build(config: &Config) -> Result<Server, StartError> {
         uploads_dir,
         config.max_photo_bytes,
         config.upload_expiry,
+        config.patch_timeout,
     ));
 
     let listener = TcpListener::bind(config.addr)
@@ -156,6 +157,7 @@ pub async fn build(config: &Config) -> Result<Server, StartError> {
             lifecycle: Arc::clone(&lifecycle),
             metrics,
             data_dir: Arc::from(config.data_dir.as_path()),
+            exports: crate::http::per_account::PerAccount::new(crate::export::MAX_EXPORTS_PER_ACCOUNT),
         },
         &config.static_dir,
         Protections::new(config, tls.is_some()),

@@ -167,11 +167,23 @@ impl PhotoStore {
     /// Whether `key` holds exactly the bytes with this SHA-256 and size. An
     /// object that is there but differs (a damaged disk, a truncated file)
     /// is no copy of them: the caller stores the bytes again.
+    ///
+    /// Read a chunk at a time: a stored video clip is 50 MiB, and the check
+    /// runs whenever its upload is asked for again.
     pub async fn holds(&self, key: &str, sha256: &str, size: u64) -> Result<bool, StorageError> {
-        let Some(bytes) = self.get(key).await? else {
+        use futures_util::StreamExt;
+        use sha2::{Digest, Sha256};
+        let Some(mut opened) = self.open(key).await? else {
             return Ok(false);
         };
-        Ok(bytes.len() as u64 == size && hex_sha256(&bytes) == sha256)
+        if opened.size != size {
+            return Ok(false);
+        }
+        let mut hasher = Sha256::new();
+        while let Some(chunk) = opened.chunks.next().await {
+            hasher.update(chunk?);
+        }
+        Ok(format!("{:x}", hasher.finalize()) == sha256)
     }
 
     /// Moves the object under `key` to `quarantine/<key>`: out of the way

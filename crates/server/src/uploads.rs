@@ -248,23 +248,36 @@ pub struct Uploads {
     dir: PathBuf,
     max_bytes: u64,
     expiry: Duration,
+    /// One `PATCH`, at most (`KUAIBAO_PATCH_TIMEOUT_SECS`).
+    patch_timeout: Duration,
     slots: Mutex<HashMap<String, Arc<Slot>>>,
     /// Creation and the orphan sweep, one at a time: a new upload's file
     /// exists a moment before its row.
     creating: tokio::sync::Mutex<()>,
+    /// Finishing an upload, one at a time (see `finish`).
+    finishing: tokio::sync::Mutex<()>,
 }
 
 impl Uploads {
     /// `dir` holds the unfinished uploads' bytes and must exist.
-    pub fn new(pool: Pool, store: PhotoStore, dir: PathBuf, max_bytes: u64, expiry: Duration) -> Self {
+    pub fn new(
+        pool: Pool,
+        store: PhotoStore,
+        dir: PathBuf,
+        max_bytes: u64,
+        expiry: Duration,
+        patch_timeout: Duration,
+    ) -> Self {
         Uploads {
             pool,
             store,
             dir,
             max_bytes,
             expiry,
+            patch_timeout,
             slots: Mutex::new(HashMap::new()),
             creating: tokio::sync::Mutex::new(()),
+            finishing: tokio::sync::Mutex::new(()),
         }
     }
 
@@ -314,7 +327,6 @@ impl Uploads {
             .parse()
             .map_err(|_| UploadError::BadRequest(format!("photo_id `{photo_id}` is not a photo id (a UUID)")))?;
         let photo_key_text = photo_id.to_string();
-        let _creating = self.creating.lock().await;
         let photo = rows::photo(&self.pool, &photo_key_text)
             .await?
             .ok_or_else(|| UploadError::UnknownPhoto(photo_key_text.clone()))?;
@@ -362,6 +374,10 @@ impl Uploads {
             }
             _ => false,
         };
+        // Taken only now: re-reading a stored clip (50 MiB, over the
+        // network on S3) must not hold every other phone's new upload.
+        // A photo that arrives meanwhile is at worst sent once more.
+        let _creating = self.creating.lock().await;
         if let Some(row) = rows::usable_upload_of(&self.pool, photo_id, now).await? {
             if row.complete() == held {
                 return Ok(UploadInfo::of(&row));
@@ -508,6 +524,10 @@ impl Uploads {
             left: held,
         };
         let mut got: u64 = 0;
+        // A body that sends a byte now and then is never idle: it is cut
+        // when the PATCH has taken its time in all, like an idle one.
+        let deadline = tokio::time::sleep(self.patch_timeout);
+        tokio::pin!(deadline);
         let ending = loop {
             // A body that sends nothing for a while is cut by the layer
             // every request goes through (`http::limits`): its error ends
@@ -515,6 +535,7 @@ impl Uploads {
             let frame = tokio::select! {
                 biased;
                 _ = preempted.changed() => break Ending::Superseded,
+                () = &mut deadline => break Ending::Idle,
                 frame = body.frame() => frame,
             };
             let data = match frame {
@@ -619,6 +640,10 @@ impl Uploads {
     async fn finish(&self, row: &UploadRow, actor: &Actor) -> Result<UploadInfo, UploadError> {
         let id = row.upload_id.as_str();
         let path = self.part_path(id);
+        // One finish at a time holds a file in memory (for an object store
+        // it is sent whole): 64 clips finishing at once must not need 64
+        // times 50 MiB.
+        let _finishing = self.finishing.lock().await;
         let bytes = Bytes::from(tokio::fs::read(&path).await.map_err(io_error(&path))?);
         let photo = rows::photo(&self.pool, &row.photo_id)
             .await?

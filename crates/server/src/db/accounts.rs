@@ -335,9 +335,44 @@ pub async fn open_session(
         json!({ "expires_at": db_time(expires_at) }),
     )
     .await?;
+    // Past the bound, the account's oldest live sessions end: each session
+    // has its own request budget, so logging in again and again must not
+    // multiply what one account may send.
+    let now = db_time(Utc::now());
+    let ended = sqlx::query(
+        "UPDATE sessions SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL AND expires_at > $1 \
+         AND id NOT IN (SELECT id FROM sessions WHERE user_id = $2 AND revoked_at IS NULL AND expires_at > $1 \
+                        ORDER BY created_at DESC, id DESC LIMIT $3)",
+    )
+    .bind(&now)
+    .bind(&user.account.id)
+    .bind(MAX_SESSIONS_PER_ACCOUNT)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if ended > 0 {
+        audit::record(
+            &mut tx,
+            &actor,
+            "session.evict",
+            &user.account.id,
+            json!({ "ended": ended, "kept": MAX_SESSIONS_PER_ACCOUNT }),
+        )
+        .await?;
+    }
     tx.commit().await?;
+    if ended > 0 {
+        sessions_changed();
+    }
     Ok(id)
 }
+
+/// The most live sessions one account holds: a phone or two, a desk or
+/// two, and room for a duty office that shares its account. A login past
+/// it ends the oldest (that device asks for the password again; nothing it
+/// holds is lost). Kept below [`SEALING_SESSIONS`], so every live session's
+/// texts are recognised.
+pub const MAX_SESSIONS_PER_ACCOUNT: i64 = 16;
 
 /// The live session whose token hashes to `token_sha256`: not expired at
 /// `now`, not revoked, its account not disabled.

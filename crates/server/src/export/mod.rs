@@ -187,6 +187,28 @@ pub struct ExportState {
     pub rules: std::sync::Arc<RuleSet>,
     pub uploads: std::sync::Arc<Uploads>,
     pub cap_sender: std::sync::Arc<str>,
+    /// The exports each account is downloading.
+    pub exports: crate::http::per_account::PerAccount,
+}
+
+/// The most exports one account downloads at once. Each reads the whole
+/// of its scope, a batch at a time, on the pool the phones' reports are
+/// stored through.
+pub const MAX_EXPORTS_PER_ACCOUNT: usize = 2;
+
+/// A place for one more export of `caller`'s; 429 while they have
+/// [`MAX_EXPORTS_PER_ACCOUNT`] under way.
+pub(crate) fn export_place(
+    open: &crate::http::per_account::PerAccount,
+    caller: &Caller,
+) -> Result<crate::http::per_account::Place, AppError> {
+    open.take(&caller.0.user.account.id).ok_or_else(|| AppError::OverBound {
+        message: format!(
+            "此账号已有 {MAX_EXPORTS_PER_ACCOUNT} 个导出正在下载：请等下载完成后再导出。\
+             / This account has {MAX_EXPORTS_PER_ACCOUNT} exports downloading: wait for them to finish, then export again."
+        ),
+        retry_after_secs: 10,
+    })
 }
 
 /// Threads an export reads at a time: a few MB of records, whatever the
@@ -436,6 +458,7 @@ fn file_stem(now: DateTime<Utc>) -> String {
 /// `GET /api/exports/reports.csv`: streamed (see [`streamed`]).
 pub async fn csv_export(State(state): State<ExportState>, caller: Caller, uri: Uri) -> Result<Response, AppError> {
     let filter = filter_of(&uri)?;
+    let place = export_place(&state.exports, &caller)?;
     let batches = ThreadBatches::new(&state, &caller, filter).await?;
     let body = streamed(
         csv::head(),
@@ -447,6 +470,7 @@ pub async fn csv_export(State(state): State<ExportState>, caller: Caller, uri: U
         },
         String::new(),
     );
+    let body = crate::http::per_account::held(body, place);
     attachment(csv::CONTENT_TYPE, &format!("{}.csv", file_stem(Utc::now())), body)
 }
 
@@ -454,6 +478,7 @@ pub async fn csv_export(State(state): State<ExportState>, caller: Caller, uri: U
 /// same bytes as the collection serialised whole.
 pub async fn geojson_export(State(state): State<ExportState>, caller: Caller, uri: Uri) -> Result<Response, AppError> {
     let filter = filter_of(&uri)?;
+    let place = export_place(&state.exports, &caller)?;
     let batches = ThreadBatches::new(&state, &caller, filter).await?;
     let (head, tail) = geojson::frame();
     let mut first = true;
@@ -474,6 +499,7 @@ pub async fn geojson_export(State(state): State<ExportState>, caller: Caller, ur
         },
         tail,
     );
+    let body = crate::http::per_account::held(body, place);
     attachment(
         geojson::CONTENT_TYPE,
         &format!("{}.geojson", file_stem(Utc::now())),
@@ -561,16 +587,28 @@ async fn written_page(state: &ExportState, caller: &Caller, id: ReportId) -> Res
     // A 续报 carries its 首报's photos on: each is printed once, under the
     // first record that has it.
     let mut printed: Vec<String> = Vec::new();
+    // Pictures only (a clip or a voice note is not printed, nor read), and
+    // at most `MAX_PRINTED_IMAGE_BYTES` of them, by their announced size.
+    let mut budget = written::MAX_PRINTED_IMAGE_BYTES;
     for record in &thread.records {
         let status = crate::db::photos::of_report(&state.pool, record.report()).await?;
         let mut thumbnails = Vec::new();
         let mut shown_before = 0;
+        let mut left_out = 0;
         for p in status.photos.iter().filter(|p| p.arrived_at.is_some()) {
             if printed.contains(&p.sha256) {
                 shown_before += 1;
                 continue;
             }
             printed.push(p.sha256.clone());
+            if kuaibao_core::photo::media::Media::of(&p.mime) != Some(kuaibao_core::photo::media::Media::Photo) {
+                continue;
+            }
+            if p.size > budget {
+                left_out += 1;
+                continue;
+            }
+            budget -= p.size;
             let Some(key) = crate::db::photos::stored_key(&state.pool, &p.sha256).await? else {
                 continue;
             };
@@ -589,6 +627,7 @@ async fn written_page(state: &ExportState, caller: &Caller, id: ReportId) -> Res
             status,
             thumbnails,
             shown_before,
+            left_out,
         });
     }
     let signatures = crate::db::signatures::of_thread(&state.pool, id).await?;

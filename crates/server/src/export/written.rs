@@ -77,7 +77,15 @@ pub struct RecordPhotos {
     pub thumbnails: Vec<Thumbnail>,
     /// Arrived photos printed under an earlier record already.
     pub shown_before: usize,
+    /// Arrived pictures not printed: the page holds at most
+    /// `MAX_PRINTED_IMAGE_BYTES` of them.
+    pub left_out: usize,
 }
+
+/// The most image bytes one written report prints (before base64): a few
+/// dozen phone photos. Every picture in the page is in memory while it is
+/// made, so a thread of hundreds must not make it gigabytes.
+pub const MAX_PRINTED_IMAGE_BYTES: u64 = 24 * 1024 * 1024;
 
 /// The page of `thread` (records in stage order, `photos` in the same
 /// order) with its `signatures` (oldest first).
@@ -238,6 +246,9 @@ fn push_record(html: &mut String, thread: &ThreadRecords, index: usize, photos: 
         let mut text = photos_text(&p.status);
         if p.shown_before > 0 {
             text.push_str(&format!("；其中 {} 张同前，见前面的记录", p.shown_before));
+        }
+        if p.left_out > 0 {
+            text.push_str(&format!("；另有 {} 张因篇幅未印出，请在值班室页面查看", p.left_out));
         }
         rows.push(("现场照片", text));
     }

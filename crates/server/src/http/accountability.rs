@@ -74,6 +74,7 @@ pub async fn ledger(
 /// half-way cuts the download off (see `export::streamed`).
 pub async fn csv(State(state): State<AppState>, caller: Caller) -> Result<Response, AppError> {
     require_office(&caller)?;
+    let place = crate::export::export_place(&state.exports, &caller)?;
     let now = Utc::now();
     let scope = caller.scope();
     let mut head = String::from('\u{FEFF}');
@@ -122,6 +123,7 @@ pub async fn csv(State(state): State<AppState>, caller: Caller) -> Result<Respon
             .chain(pages)
             .fuse(),
     );
+    let body = crate::http::per_account::held(body, place);
     let stem = now.with_timezone(&beijing()).format("%Y%m%d-%H%M");
     attachment(csv::CONTENT_TYPE, &format!("kuaibao-accountability-{stem}.csv"), body)
 }

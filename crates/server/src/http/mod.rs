@@ -13,6 +13,7 @@ pub mod metrics;
 pub mod office;
 pub mod openapi;
 pub mod page;
+pub mod per_account;
 pub mod photos;
 pub mod rate_limit;
 pub mod relay;
@@ -97,6 +98,8 @@ pub struct AppState {
     /// Where the database (SQLite) and unfinished uploads are kept; ready
     /// only while it can be written.
     pub data_dir: Arc<Path>,
+    /// The exports each account is downloading (see `export::MAX_EXPORTS_PER_ACCOUNT`).
+    pub exports: per_account::PerAccount,
 }
 
 impl FromRef<AppState> for crate::auth::Sessions {
@@ -115,6 +118,7 @@ impl FromRef<AppState> for export::ExportState {
             rules: Arc::clone(&state.rules),
             uploads: Arc::clone(&state.uploads),
             cap_sender: Arc::clone(&state.cap_sender),
+            exports: state.exports.clone(),
         }
     }
 }

@@ -83,7 +83,15 @@ pub struct Changes {
     /// On PostgreSQL: the other replicas, told of every change (see
     /// `relay`). Set once at start.
     relay: Arc<std::sync::OnceLock<super::relay::Relay>>,
+    /// The streams open here, by account (see [`MAX_STREAMS_PER_ACCOUNT`]).
+    open: super::per_account::PerAccount,
 }
+
+/// The most change streams one account holds open on a server at once: a
+/// duty office's few screens. A stream lasts as long as its session (days),
+/// and each holds a connection, so one account (or one stolen token) must
+/// not take every connection the server has.
+pub const MAX_STREAMS_PER_ACCOUNT: usize = 8;
 
 impl Default for Changes {
     fn default() -> Self {
@@ -99,6 +107,7 @@ impl Changes {
             sender,
             closing: Arc::new(closing),
             relay: Arc::new(std::sync::OnceLock::new()),
+            open: super::per_account::PerAccount::new(MAX_STREAMS_PER_ACCOUNT),
         }
     }
 
@@ -403,6 +412,17 @@ pub async fn events(
     headers: axum::http::HeaderMap,
 ) -> Result<impl IntoResponse, AppError> {
     require_office(&caller)?;
+    let Some(place) = state.changes.open.take(&caller.0.user.account.id) else {
+        tracing::warn!(user = %caller.0.user.account.id, "an office stream refused: too many open");
+        return Err(AppError::OverBound {
+            message: format!(
+                "此账号已打开 {MAX_STREAMS_PER_ACCOUNT} 个值班室页面的实时更新，不能再多：请关闭不用的值班室页面，本页稍后自动重连。\
+                 / This account has {MAX_STREAMS_PER_ACCOUNT} desk pages live already, the most it may: \
+                 close the ones not in use; this page reconnects by itself."
+            ),
+            retry_after_secs: 30,
+        });
+    };
     // The Caller extractor has read this very token already.
     let token = crate::auth::bearer_in(&headers)
         .map(crate::auth::token::token_sha256)
@@ -423,6 +443,7 @@ pub async fn events(
         // moment ago.
         recheck: tokio::time::interval_at(tokio::time::Instant::now() + SESSION_RECHECK, SESSION_RECHECK),
         opened: false,
+        _place: place,
     };
     let stream = futures_util::stream::unfold(subscription, Subscription::next);
     Ok((
@@ -452,6 +473,8 @@ struct Subscription {
     /// Kept across events, so a busy stream is checked as often as a quiet one.
     recheck: tokio::time::Interval,
     opened: bool,
+    /// Held while the stream is open.
+    _place: super::per_account::Place,
 }
 
 /// How often an open stream asks whether its session still stands. With

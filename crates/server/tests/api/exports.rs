@@ -512,3 +512,35 @@ async fn the_written_report_is_a_printable_page_within_the_csp() {
     assert_eq!(status, StatusCode::NOT_FOUND);
     w.app.stop().await;
 }
+
+/// Every picture a written report prints is in memory while the page is
+/// made: it prints at most `MAX_PRINTED_IMAGE_BYTES` of them and says how
+/// many it left out, whoever asks (a reporter may, on her own thread).
+#[tokio::test]
+async fn the_written_report_prints_a_bounded_weight_of_pictures_and_says_what_it_left_out() {
+    use kuaibao_server::export::written::MAX_PRINTED_IMAGE_BYTES;
+    let (app, _dirs) = spawn_app().await;
+    let each = 7 * 1024 * 1024;
+    // Odd seeds: `jpeg` makes a seed odd, so 60 and 61 are the same bytes.
+    let photos: Vec<Vec<u8>> = (0..4).map(|i| jpeg(each, 61 + 2 * i)).collect();
+    assert!(3 * each as u64 <= MAX_PRINTED_IMAGE_BYTES && 4 * each as u64 > MAX_PRINTED_IMAGE_BYTES);
+    let refs: Vec<&[u8]> = photos.iter().map(Vec::as_slice).collect();
+    let hazard = hazard_with_photos(&refs);
+    receipt(app.submit(&hazard).await, StatusCode::CREATED).await;
+    for (photo, bytes) in hazard.photos.iter().zip(&photos) {
+        let (location, _) = app.tus_created(photo).await;
+        assert_eq!(
+            app.tus_send(&location, 0, bytes, 1 << 20).await.status(),
+            StatusCode::NO_CONTENT
+        );
+    }
+    let page = app.get(&written_path(hazard.id)).await.text().await.expect("body");
+    let said: String = page.split("应到").nth(1).unwrap_or_default().chars().take(60).collect();
+    assert_eq!(page.matches("<img src=\"data:image/jpeg;base64,").count(), 3, "{said}");
+    assert!(
+        page.contains("应到 4 张，已到 4 张；另有 1 张因篇幅未印出，请在值班室页面查看"),
+        "{}",
+        &page[..2000.min(page.len())]
+    );
+    app.stop().await;
+}

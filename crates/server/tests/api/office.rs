@@ -448,6 +448,48 @@ async fn a_stream_ends_within_5_s_of_a_logout_a_revocation_or_a_disabling() {
     app.stop().await;
 }
 
+/// A stream lasts as long as its session and holds a connection: one
+/// account holds at most `MAX_STREAMS_PER_ACCOUNT` open, the next is
+/// answered 429 with when to try again, and a stream that ends gives its
+/// place back. Other accounts are not affected.
+#[tokio::test]
+async fn an_account_holds_a_bounded_number_of_streams() {
+    use kuaibao_server::http::office::MAX_STREAMS_PER_ACCOUNT;
+    let (app, dirs) = spawn_app().await;
+    let officer = user_in(&dirs, &app, "officer-t1", Role::Officer, "d-t1").await;
+    let mut open = Vec::new();
+    for _ in 0..MAX_STREAMS_PER_ACCOUNT {
+        open.push(Events::open(&app, &officer).await);
+    }
+    let res = app.get_as(&officer, EVENTS_PATH).await;
+    assert!(res.headers().contains_key("retry-after"));
+    let (status, error) = api_error(res).await;
+    assert_eq!(
+        (status, error.error),
+        (StatusCode::TOO_MANY_REQUESTS, ApiErrorCode::RateLimited)
+    );
+    assert!(
+        error.message.starts_with("此账号已打开 8 个值班室页面"),
+        "{}",
+        error.message
+    );
+    // Another account opens its own.
+    let _neighbour = Events::open(&app, &user_in(&dirs, &app, "officer-t2", Role::Officer, "d-t2").await).await;
+
+    // A page closed: its place comes back once the server hears the hang-up.
+    drop(open.pop());
+    let until = Instant::now() + SOON;
+    loop {
+        let res = app.get_as(&officer, EVENTS_PATH).await;
+        if res.status() == StatusCode::OK {
+            break;
+        }
+        assert!(Instant::now() < until, "the place was not given back: {}", res.status());
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    app.stop().await;
+}
+
 pub(crate) const SOON: Duration = Duration::from_secs(5);
 /// Long enough for a change that would come to have come.
 pub(crate) const QUIET: Duration = Duration::from_millis(800);

@@ -445,6 +445,56 @@ async fn a_session_over_its_rate_is_answered_429_and_others_are_not() {
     assert_eq!(app.get(SUBMIT_REPORT_PATH).await.status(), StatusCode::OK);
 }
 
+/// Each session has its own request budget, so an account holds at most
+/// `MAX_SESSIONS_PER_ACCOUNT`: a login past it ends the oldest, which is
+/// then answered 401 (the phone asks for the password again), and the
+/// ending is in the audit log.
+#[tokio::test]
+async fn an_account_holds_a_bounded_number_of_sessions_and_the_oldest_ends_first() {
+    use kuaibao_server::db::accounts::MAX_SESSIONS_PER_ACCOUNT;
+    let (app, dirs) = spawn_app().await;
+    // The test app's own session of the reporter is the oldest.
+    let mut sessions = vec![app.client.clone()];
+    for _ in 1..MAX_SESSIONS_PER_ACCOUNT {
+        sessions.push(login(&app.base, REPORTER).await);
+    }
+    for (i, client) in sessions.iter().enumerate() {
+        assert_eq!(
+            app.get_as(client, SUBMIT_REPORT_PATH).await.status(),
+            StatusCode::OK,
+            "session {i}"
+        );
+    }
+    let newest = login(&app.base, REPORTER).await;
+    assert_eq!(app.get_as(&newest, SUBMIT_REPORT_PATH).await.status(), StatusCode::OK);
+    assert_eq!(
+        app.get_as(&sessions[0], SUBMIT_REPORT_PATH).await.status(),
+        StatusCode::UNAUTHORIZED,
+        "the oldest session ended"
+    );
+    for (i, client) in sessions.iter().enumerate().skip(1) {
+        assert_eq!(
+            app.get_as(client, SUBMIT_REPORT_PATH).await.status(),
+            StatusCode::OK,
+            "session {i} kept"
+        );
+    }
+    // Other accounts keep theirs.
+    assert_eq!(
+        app.get_as(&app.admin, SUBMIT_REPORT_PATH).await.status(),
+        StatusCode::OK
+    );
+    let pool = dirs.pool().await;
+    let evictions: Vec<(String,)> = sqlx::query_as("SELECT detail FROM audit WHERE action = 'session.evict'")
+        .fetch_all(&pool)
+        .await
+        .expect("audit");
+    pool.close().await;
+    assert_eq!(evictions.len(), 1);
+    assert!(evictions[0].0.contains("\"ended\":1"), "{}", evictions[0].0);
+    app.stop().await;
+}
+
 fn login_form(username: &str, password: &str) -> LoginRequest {
     LoginRequest {
         username: username.to_owned(),

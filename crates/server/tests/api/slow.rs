@@ -383,3 +383,52 @@ async fn a_photo_upload_that_stops_sending_keeps_its_bytes_and_is_answered_408()
     assert_eq!(res.status(), StatusCode::NO_CONTENT);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_photo_upload_that_trickles_is_cut_at_the_patch_limit_and_keeps_its_bytes() {
+    let dirs = dirs();
+    let limit = Duration::from_secs(2);
+    let app = start_with(&dirs, |c| {
+        c.patch_timeout = limit;
+        c.body_idle_timeout = Duration::from_secs(5);
+    })
+    .await;
+    let (bytes, _, location) = app.one_photo_upload(100_000, 52).await;
+    // Never idle (a few bytes every 200 ms), never done: without a limit on
+    // the whole PATCH it would hold its connection as long as it liked.
+    let (mut reader, mut writer) = app.connect().await.into_split();
+    let head = format!(
+        "PATCH {location} HTTP/1.1\r\nHost: {}\r\nTus-Resumable: 1.0.0\r\n\
+         Authorization: Bearer {}\r\nContent-Type: {OCTET}\r\nUpload-Offset: 0\r\n\
+         Content-Length: {}\r\n\r\n",
+        app.addr(),
+        app.token,
+        bytes.len()
+    );
+    writer.write_all(head.as_bytes()).await.expect("head");
+    let sent = bytes[..400].to_vec();
+    tokio::spawn(async move {
+        for piece in sent.chunks(10) {
+            if writer.write_all(piece).await.is_err() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    });
+    let start = Instant::now();
+    let answer = read_answer(&mut reader, Duration::from_secs(10))
+        .await
+        .expect("answered");
+    let took = start.elapsed();
+    assert_eq!(answer.status, 408, "{}", answer.head);
+    assert_eq!(answer.header("tus-resumable"), Some("1.0.0"));
+    assert!(took >= limit - Duration::from_millis(200), "cut too early: {took:?}");
+    assert!(took < limit + Duration::from_secs(2), "cut too late: {took:?}");
+    // What came is kept, and the phone goes on from there.
+    let kept = app.tus_offset(&location).await;
+    assert!(kept > 0 && kept <= 400, "kept {kept}");
+    let rest = usize::try_from(kept).expect("offset");
+    let res = app.tus_patch(&location, kept, &bytes[rest..], None).await;
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    app.stop().await;
+}
