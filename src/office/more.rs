@@ -17,6 +17,28 @@ pub struct Loaded<T> {
     /// When the first page came, by the desk's clock: countdowns run on
     /// from the server's time by the time elapsed since.
     pub at_ms: f64,
+    /// Why the last reload failed, while what is shown is this older copy.
+    pub stale: Option<String>,
+}
+
+/// Whether a failed reload should keep what was shown: a lost connection or
+/// a server that cannot answer now leaves the officer the names and
+/// numbers he needs (to phone someone, say); a refusal does not.
+pub fn keeps_what_was_shown(fail: &ApiFail) -> bool {
+    match fail {
+        ApiFail::Net(_) => true,
+        ApiFail::Status { status, .. } => *status == 408 || *status == 429 || *status >= 500,
+        _ => false,
+    }
+}
+
+/// What a stale list says above itself.
+pub fn stale_note(words: String) -> impl IntoView {
+    view! {
+        <p class="form-error" role="alert" data-testid="stale-note">
+            {format!("未能刷新，下面是之前读取的内容。{words}")}
+        </p>
+    }
 }
 
 /// Loads the first `pages` pages of `path` into `into` (replacing it).
@@ -42,12 +64,21 @@ pub fn load<T>(
         }
         if let Err(e) = &result {
             desk.failed(e);
+            if keeps_what_was_shown(e) && into.with_untracked(|i| matches!(i, Some(Ok(_)))) {
+                into.update(|i| {
+                    if let Some(Ok(shown)) = i {
+                        shown.stale = Some(e.words());
+                    }
+                });
+                return;
+            }
         }
         into.set(Some(result.map(|(value, next)| Loaded {
             value,
             next,
             pages,
             at_ms: crate::platform::now_ms(),
+            stale: None,
         })));
     });
 }

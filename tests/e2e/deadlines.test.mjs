@@ -179,10 +179,21 @@ test('written in time, delivered two hours late: the desk says so; a logged call
   assert.deepEqual(stages, ['首报', '电话报告']);
   await shots(desk.page, 'desk-incident', DESK);
 
-  // The officer logs a call he took himself: the same record kind.
+  // The officer logs a call he took himself: the same record kind. The
+  // page redrawn meanwhile (he acknowledges the report; a report arriving
+  // anywhere in his area does the same) keeps what he typed.
+  await desk.page.getByLabel('来电人').fill('李秀英（村支书代打）');
   await desk.page.getByLabel('通话要点（选填）').fill('报告人补充：仍有 1 人失联');
+  const redrawn = desk.page.waitForResponse((r) => r.url().includes('/api/threads/'), { timeout: 20_000 });
+  await desk.page.getByTestId('ack-button').click();
+  await redrawn;
+  await desk.page.locator('[data-testid=ack-state][data-state=yes]').waitFor();
+  assert.equal(await desk.page.getByLabel('来电人').inputValue(), '李秀英（村支书代打）');
+  assert.equal(await desk.page.getByLabel('通话要点（选填）').inputValue(), '报告人补充：仍有 1 人失联');
   await desk.page.getByTestId('call-button').click();
   await desk.page.waitForFunction(() => document.querySelectorAll('[data-testid=chain-stage]').length === 3, null, { timeout: 20_000 });
+  // Logged: the next call's form opens afresh.
+  assert.equal(await desk.page.getByLabel('通话要点（选填）').inputValue(), '');
   const calls = (await server.reports()).filter((r) => r.report.stage.kind === 'call');
   assert.deepEqual(calls.map((r) => r.report.stage.n).sort(), [1, 2]);
 

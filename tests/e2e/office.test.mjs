@@ -190,6 +190,37 @@ test('the incident page: chain, times, clock offset; acknowledge and ask; a 续�
   assert.match(await line.getByTestId('line-stage').innerText(), /续报一/);
 });
 
+test('a reload that cannot reach the server keeps the thread on screen, said to be stale', { timeout: 60_000 }, async () => {
+  const { page } = desk;
+  await lines(page).first().getByTestId('line-open').click();
+  await page.getByTestId('thread').waitFor();
+  const threadId = await page.getByTestId('thread').getAttribute('data-thread');
+  const items = page.getByTestId('chain-item');
+  const before = await items.count();
+  const records = (await thread(server, threadId)).records;
+  const latest = records[records.length - 1].report;
+  const followUp = (n) => ({ ...latest, id: uuidv7(), stage: { kind: 'follow_up', n }, written_at: new Date().toISOString() });
+  const send = async (report) => {
+    delete report.clock_offset_ms;
+    const sent = await server.fetch('/api/reports', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(report) }, REPORTER);
+    assert.equal(sent.status, 201, await sent.text());
+  };
+  // The link to the server drops as a 续报 arrives: the page's reload fails.
+  await page.route('**/api/threads/**', (route) => route.abort('connectionreset'));
+  await send(followUp(latest.stage.n + 1));
+  const note = page.getByTestId('stale-note');
+  await note.waitFor({ timeout: 20_000 });
+  assert.match(await note.innerText(), /^未能刷新，下面是之前读取的内容。连不上服务器/);
+  assert.equal(await items.count(), before, 'what was shown is still shown');
+  assert.match(await page.getByTestId('thread-reporter').innerText(), new RegExp(ANSWERS['联系电话']));
+  // Back: the next change brings everything, and the note goes.
+  await page.unroute('**/api/threads/**');
+  await send(followUp(latest.stage.n + 2));
+  await page.waitForFunction((n) => document.querySelectorAll('[data-testid=chain-item]').length === n, before + 2, { timeout: 20_000 });
+  assert.equal(await note.count(), 0);
+  await page.getByTestId('back').click();
+});
+
 test('filters narrow the inbox, and a bad value names its field', { timeout: 60_000 }, async () => {
   const { page } = desk;
   await page.goto(`${server.url}/office/#/`);
@@ -501,8 +532,11 @@ test('验收销号 on the desk: offered once a hazard is rectified, validated at
   await says('close-error', refusedWords);
   assert.equal(await page.getByLabel('验收人', { exact: true }).inputValue(), '镇安全办 王军');
 
-  // No connection: said in Chinese, and what was typed stays.
+  // No connection: the top bar stops saying 实时更新中 at once, the
+  // refusal is said in Chinese, and what was typed stays.
   await context.setOffline(true);
+  await page.locator('[data-testid=live-state][data-state=waiting]').waitFor({ timeout: 5_000 });
+  assert.match(await page.getByTestId('live-state').innerText(), /实时更新中断/);
   await button.click();
   await page.getByTestId('close-error').filter({ hasText: /连不上服务器/ }).waitFor();
   assert.match(await page.getByTestId('close-error').innerText(), /请检查网络后再点「确认验收销号」/);

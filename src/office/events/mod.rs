@@ -3,12 +3,15 @@
 //! which `EventSource` cannot send. Each chunk goes to the core's
 //! [`EventParser`]; each event's data is a [`Change`]. When the stream ends
 //! or fails, it is opened again after a backoff (1 s, 2 s, 4 s … 30 s, with
-//! jitter), reset once a stream has stayed open a while.
+//! jitter), reset once a stream has stayed open a while. A stream that goes
+//! silent (no keep-alive for [`SILENT_MS`]) or outlives the browser going
+//! offline is taken for dead and opened again.
 
 use std::cell::Cell;
 use std::rc::Rc;
 
 use gloo_net::http::{Method, RequestBuilder};
+use gloo_timers::callback::Timeout;
 use kuaibao_core::desk::office::{Change, EVENTS_PATH};
 use kuaibao_core::wire::protocol::AUTHORIZATION_HEADER;
 use kuaibao_core::wire::sse::EventParser;
@@ -113,7 +116,21 @@ impl Stream {
     async fn read(&self, token: &str, handlers: &Handlers) -> Result<(), Ended> {
         let abort = web_sys::AbortController::new().map_err(|e| Ended::Failed(crate::platform::js_error(&e)))?;
         let signal = abort.signal();
-        *self.abort.borrow_mut() = Some(abort);
+        *self.abort.borrow_mut() = Some(abort.clone());
+        // A stream can die without being closed: the browser going offline,
+        // or a link that drops packets without a reset. Either way the
+        // page must stop saying 实时更新中 and open it again.
+        let on_offline = {
+            let abort = abort.clone();
+            wasm_bindgen::closure::Closure::<dyn Fn()>::new(move || abort.abort())
+        };
+        let window = web_sys::window();
+        if let Some(w) = &window {
+            let _ = w.add_event_listener_with_callback("offline", on_offline.as_ref().unchecked_ref());
+        }
+        let _unlisten = Unlisten(window, on_offline);
+        let silence = |abort: web_sys::AbortController| Timeout::new(SILENT_MS, move || abort.abort());
+        let mut _watchdog = silence(abort.clone());
         let response = RequestBuilder::new(EVENTS_PATH)
             .method(Method::GET)
             .header(AUTHORIZATION_HEADER, &bearer(token))
@@ -138,6 +155,7 @@ impl Stream {
             let chunk = JsFuture::from(reader.read())
                 .await
                 .map_err(|e| Ended::Failed(crate::platform::js_error(&e)))?;
+            _watchdog = silence(abort.clone());
             let done = js_sys::Reflect::get(&chunk, &JsValue::from_str("done"))
                 .ok()
                 .and_then(|d| d.as_bool())
@@ -154,6 +172,21 @@ impl Stream {
                     Err(e) => leptos::logging::warn!("office events: unreadable change {}: {e}", event.data),
                 }
             }
+        }
+    }
+}
+
+/// The server writes at least a keep-alive comment every 15 s: a stream
+/// silent for two of them and a margin is taken for dead.
+const SILENT_MS: u32 = 35_000;
+
+/// Removes the stream's `offline` listener when its read ends.
+struct Unlisten(Option<web_sys::Window>, wasm_bindgen::closure::Closure<dyn Fn()>);
+
+impl Drop for Unlisten {
+    fn drop(&mut self) {
+        if let Some(w) = &self.0 {
+            let _ = w.remove_event_listener_with_callback("offline", self.1.as_ref().unchecked_ref());
         }
     }
 }

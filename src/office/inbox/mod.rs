@@ -103,10 +103,13 @@ pub fn InboxPage() -> impl IntoView {
             let at_ms = fetched.at_ms;
             let count = fetched.value.threads.len();
             let caption = if fetched.next.is_some() {
-                format!("已加载 {count} 件（较新的在前加载），最紧急的在前")
+                // Pages come newest first, each sorted: an older open case
+                // may be on a later page, and the caption says so.
+                format!("已加载较新的 {count} 件，其中最紧急的在前。更早的未处理事件可能在后面：请点下方「加载更多」，或在「阶段」中选「未终报 / 未销号」")
             } else {
                 format!("共 {count} 件，最紧急的在前")
             };
+            let stale = fetched.stale.map(super::more::stale_note);
             let rows = fetched
                 .value
                 .threads
@@ -114,6 +117,7 @@ pub fn InboxPage() -> impl IntoView {
                 .map(|thread| view! { <InboxLine thread server_time at_ms/> })
                 .collect_view();
             view! {
+                {stale}
                 <table class="inbox" data-testid="inbox">
                     <caption>{caption}</caption>
                     <thead>

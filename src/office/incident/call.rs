@@ -23,6 +23,32 @@ fn drawn(field: &str) -> (&'static str, &'static str) {
     }
 }
 
+/// What is typed into 记录来电 and what was said of the last try, kept by
+/// the page: a live reload (any report arriving in the area) redraws the
+/// box, and must not wipe a call half logged.
+#[derive(Clone, Copy)]
+pub struct CallDraft {
+    /// `None` until the officer types: the form then opens afresh (now,
+    /// the thread's reporter) on each drawing.
+    form: RwSignal<Option<CallForm>>,
+    /// The record last sent without an answer, and the inputs it was made
+    /// of: sending them again sends the very same record.
+    pending: StoredValue<Option<(CallForm, Report)>>,
+    errors: RwSignal<Vec<FieldError>>,
+    general: RwSignal<Option<String>>,
+}
+
+impl CallDraft {
+    pub fn new() -> Self {
+        CallDraft {
+            form: RwSignal::new(None),
+            pending: StoredValue::new(None),
+            errors: RwSignal::new(Vec::new()),
+            general: RwSignal::new(None),
+        }
+    }
+}
+
 #[component]
 pub fn CallBox(
     thread_id: ReportId,
@@ -30,15 +56,28 @@ pub fn CallBox(
     n: u32,
     /// The form as it opens: now, and the thread's reporter.
     start: CallForm,
+    /// What is typed, kept by the page.
+    draft: CallDraft,
     /// Called once the server stored the call.
     on_logged: Callback<()>,
 ) -> impl IntoView {
     let desk = expect_context::<Desk>();
-    let form = RwSignal::new(start);
-    let pending: StoredValue<Option<(CallForm, Report)>> = StoredValue::new(None);
+    let CallDraft {
+        form: typed,
+        pending,
+        errors,
+        general,
+    } = draft;
+    let form = Signal::derive({
+        let start = start.clone();
+        move || typed.get().unwrap_or_else(|| start.clone())
+    });
     let busy = RwSignal::new(false);
-    let errors: RwSignal<Vec<FieldError>> = RwSignal::new(Vec::new());
-    let general: RwSignal<Option<String>> = RwSignal::new(None);
+    // Logged: the next call opens afresh.
+    let on_logged = Callback::new(move |()| {
+        typed.set(None);
+        on_logged.run(());
+    });
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let shown = Shown {
@@ -70,10 +109,12 @@ pub fn CallBox(
                     <input id=input_id name=id type=kind
                         aria-invalid=move || has_error().to_string() aria-describedby=error_id.clone()
                         prop:value=move || form.with(|v| v.get(id).to_owned())
-                        on:input=move |ev| {
-                            form.update(|v| v.set(id, event_target_value(&ev)));
+                        on:input={
+                            let start = start.clone();
+                            move |ev| {
+                            typed.update(|v| v.get_or_insert_with(|| start.clone()).set(id, event_target_value(&ev)));
                             errors.update(|e| e.retain(|x| x.field != id));
-                        }/>
+                        }}/>
                     <span class="error" id=error_id.clone() data-testid=format!("call-{id}-error")>
                         {move || errors.with(|e| error_at(e, id, Lang::Zh))}
                     </span>

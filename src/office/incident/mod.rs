@@ -26,7 +26,7 @@ use super::exports::{cap_path, ExportButton};
 use super::inbox::Fetched;
 use super::state::Desk;
 use answer::{AcknowledgeBox, AskBox};
-use call::CallBox;
+use call::{CallBox, CallDraft};
 use close::{CloseBox, CloseDraft};
 use record::RecordCard;
 use sign::{SignBox, SignDraft};
@@ -48,6 +48,8 @@ struct Loaded {
 pub fn IncidentPage(id: ReportId) -> impl IntoView {
     let desk = expect_context::<Desk>();
     let loaded: RwSignal<Option<Result<Loaded, ApiFail>>> = RwSignal::new(None);
+    // Why the last reload failed, while the thread shown is the one before.
+    let stale: RwSignal<Option<String>> = RwSignal::new(None);
     let reload = move || {
         let token = desk.token();
         leptos::task::spawn_local(async move {
@@ -72,7 +74,14 @@ pub fn IncidentPage(id: ReportId) -> impl IntoView {
             });
             if let Err(e) = &result {
                 desk.failed(e);
+                // A reload that failed for the connection keeps the thread
+                // on screen, said to be stale.
+                if super::more::keeps_what_was_shown(e) && loaded.with_untracked(|l| matches!(l, Some(Ok(_)))) {
+                    stale.set(Some(e.words()));
+                    return;
+                }
             }
+            stale.set(None);
             loaded.set(Some(result));
         });
     };
@@ -88,6 +97,7 @@ pub fn IncidentPage(id: ReportId) -> impl IntoView {
         .unwrap_or_default();
     let close_draft = CloseDraft::new(&officer);
     let sign_draft = SignDraft::new();
+    let call_draft = CallDraft::new();
     move || match loaded.get() {
         None => view! { <p class="loading">"正在读取…"</p> }.into_any(),
         Some(Err(ApiFail::Status { status: 404, .. })) => view! {
@@ -101,7 +111,11 @@ pub fn IncidentPage(id: ReportId) -> impl IntoView {
         Some(Err(e)) => {
             view! { <p class="form-error" role="alert" data-testid="thread-error">{e.words()}</p> }.into_any()
         }
-        Some(Ok(loaded)) => view! { <ThreadView loaded ask_message close_draft sign_draft on_answered/> }.into_any(),
+        Some(Ok(loaded)) => view! {
+            {move || stale.get().map(super::more::stale_note)}
+            <ThreadView loaded ask_message close_draft sign_draft call_draft on_answered/>
+        }
+        .into_any(),
     }
 }
 
@@ -111,6 +125,7 @@ fn ThreadView(
     ask_message: RwSignal<String>,
     close_draft: CloseDraft,
     sign_draft: SignDraft,
+    call_draft: CallDraft,
     on_answered: Callback<()>,
 ) -> impl IntoView {
     let desk = expect_context::<Desk>();
@@ -264,11 +279,17 @@ fn ThreadView(
             <p><a href="#/" class="back" data-testid="back">"← 返回收件箱"</a></p>
             <h2 data-testid="thread-title">{title}</h2>
             {head}
+            // What was reported, then what the office does about it: the
+            // officer reads the facts before she answers.
+            <section class="chain" aria-labelledby="chain-title">
+                <h3 id="chain-title">{chain_title}</h3>
+                <ol data-testid="chain">{cards}</ol>
+            </section>
             <section class="answers" aria-label="值班室答复">
                 {latest.map(|latest| view! { <AcknowledgeBox thread_id latest ack on_answered/> })}
                 {(!hazard).then(|| view! { <AskBox thread_id requests message=ask_message on_answered/> })}
                 {closable.then(|| view! { <CloseBox thread_id draft=close_draft on_closed=on_answered/> })}
-                {(!hazard).then(|| view! { <CallBox thread_id n=next_call start=call_start on_logged=on_answered/> })}
+                {(!hazard).then(|| view! { <CallBox thread_id n=next_call start=call_start draft=call_draft on_logged=on_answered/> })}
                 {latest.map(|latest| view! { <SignBox thread_id latest signatures steps draft=sign_draft on_signed=on_answered/> })}
             </section>
             {(!hazard).then(|| view! {
@@ -278,10 +299,6 @@ fn ThreadView(
                         file=format!("kuaibao-{thread_id}.cap.xml") testid="export-cap"/>
                 </p>
             })}
-            <section class="chain" aria-labelledby="chain-title">
-                <h3 id="chain-title">{chain_title}</h3>
-                <ol data-testid="chain">{cards}</ol>
-            </section>
         </article>
     }
 }

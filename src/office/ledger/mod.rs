@@ -61,12 +61,12 @@ pub fn LedgerPage() -> impl IntoView {
                                     {(!h.place.is_empty()).then(|| view! { <span class="place" data-testid="ledger-place">{h.place.clone()}</span> })}
                                     {major}
                                 </th>
-                                <td data-testid="ledger-responsible">{if h.responsible.is_empty() { "—".to_owned() } else { h.responsible.clone() }}</td>
-                                <td>{stage}</td>
-                                <td>{h.rectify_by.map(|d| d.to_string()).unwrap_or_else(|| "—".to_owned())}</td>
-                                <td class=format!("deadline {}", state.0)>{state.1}</td>
-                                <td>{h.reporter_name.clone()}</td>
-                                <td>{format!("{}/{}", h.photos_arrived, h.photos_expected)}</td>
+                                <td data-label="责任单位" data-testid="ledger-responsible">{if h.responsible.is_empty() { "—".to_owned() } else { h.responsible.clone() }}</td>
+                                <td data-label="进展">{stage}</td>
+                                <td data-label="整改期限">{h.rectify_by.map(|d| d.to_string()).unwrap_or_else(|| "—".to_owned())}</td>
+                                <td data-label="状态" class=format!("deadline {}", state.0)>{state.1}</td>
+                                <td data-label="报告人">{h.reporter_name.clone()}</td>
+                                <td data-label="照片">{format!("{}/{}", h.photos_arrived, h.photos_expected)}</td>
                             </tr>
                         }
                     })

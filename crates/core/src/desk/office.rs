@@ -529,17 +529,22 @@ pub struct Ledger {
     pub areas: Vec<LedgerArea>,
 }
 
-/// The order of the inbox: grade (特别重大 first, hazards after 一般, a
-/// 重大隐患 before the other hazards), then
+/// The order of the inbox: grade (特别重大 first; an incident not graded
+/// yet, a 首报 before its figures, before 一般, since it may be graver
+/// than it looks; hazards after 一般, a 重大隐患 before the other
+/// hazards), then
 /// deadline state (overdue first), then stage (a thread still waiting for
 /// its 终报 before a finished one; with no 续报 yet before one with), then
 /// age (waiting longest first). Smaller sorts first.
 pub fn urgency(t: &ThreadSummary) -> (u8, DeadlineState, u8, DateTime<Utc>) {
-    // Hazards after 一般, a 重大隐患 before the others.
+    // 特别重大 0 … 较大 2, not graded 3, 一般 4; hazards after, a 重大隐患
+    // before the others.
     let grade = match t.grade {
-        Some(g) => Grade::ALL.iter().position(|x| *x == g).unwrap_or(3) as u8,
-        None if t.major.is_some() => 4,
-        None => 5,
+        Some(Grade::IV) => 4,
+        Some(g) => Grade::ALL.iter().position(|x| *x == g).unwrap_or(4) as u8,
+        None if !t.hazard => 3,
+        None if t.major.is_some() => 5,
+        None => 6,
     };
     let due_soon = t.major.as_ref().is_some_and(|m| m.due_soon_days.is_some());
     let deadline = match t.rectification_overdue_days {
@@ -811,6 +816,21 @@ mod tests {
         sort_by_urgency(&mut v);
         let order: Vec<u128> = v.iter().map(|t| t.thread_id.0.as_u128()).collect();
         assert_eq!(order, [4, 3, 6, 2, 5, 1]);
+    }
+
+    #[test]
+    fn an_incident_not_graded_yet_comes_before_the_known_general_ones_and_the_hazards() {
+        let general = summary(1, Some(Grade::IV), DeadlineState::Overdue, Stage::Initial, false, 0);
+        let hazard = summary(2, None, DeadlineState::Clear, Stage::Initial, false, 0);
+        let larger = summary(3, Some(Grade::III), DeadlineState::Clear, Stage::Initial, false, 0);
+        let ungraded = ThreadSummary {
+            hazard: false,
+            ..summary(4, None, DeadlineState::Clear, Stage::Initial, false, 9)
+        };
+        let mut v = vec![general, hazard, ungraded, larger];
+        sort_by_urgency(&mut v);
+        let order: Vec<u128> = v.iter().map(|t| t.thread_id.0.as_u128()).collect();
+        assert_eq!(order, [3, 4, 1, 2], "较大, not graded, 一般, the hazard");
     }
 
     #[test]
