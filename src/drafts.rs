@@ -92,6 +92,11 @@ impl Autosaver {
         *self.timer.borrow_mut() = Some(timer);
     }
 
+    /// The edit not written yet, if any.
+    pub fn pending(&self) -> Option<LocalReport> {
+        self.pending.borrow().clone()
+    }
+
     /// Writes the pending edit now, if any.
     pub async fn flush(&self) -> Result<(), StoreError> {
         self.timer.borrow_mut().take();

@@ -76,6 +76,9 @@ pub struct AppState {
     store: StoredValue<Store, LocalStorage>,
     engine: StoredValue<Rc<SyncEngine>, LocalStorage>,
     autosaver: StoredValue<Rc<Autosaver>, LocalStorage>,
+    /// A new draft being saved before it opens: a second tap meanwhile (a
+    /// hurried double tap) must not make a second draft.
+    opening: StoredValue<bool>,
 }
 
 impl AppState {
@@ -198,6 +201,7 @@ impl AppState {
             store: StoredValue::new_local(store),
             engine: StoredValue::new_local(engine),
             autosaver: StoredValue::new_local(autosaver),
+            opening: StoredValue::new(false),
         };
         state.listen();
         // Lives as long as the page.
@@ -397,12 +401,25 @@ impl AppState {
         let thread = self
             .reports
             .with_untracked(|rs| threads::threads(rs).into_iter().find(|t| t.id == thread_id));
+        // A draft of the thread is open already (the next steps are offered
+        // only once it is sent): that one, not a second.
+        if let Some(open) = thread
+            .as_ref()
+            .and_then(|t| t.records.iter().find(|r| r.status == Status::Draft))
+        {
+            Route::Report(open.id).go();
+            return;
+        }
         if let Some(draft) = thread.and_then(|t| t.next_draft(stage, platform::new_report_id(), platform::now_ms())) {
             self.open_draft(draft);
         }
     }
 
     fn open_draft(&self, draft: LocalReport) {
+        if self.opening.get_value() {
+            return;
+        }
+        self.opening.set_value(true);
         let state = *self;
         leptos::task::spawn_local(async move {
             match state.store.get_value().save_draft(&draft).await {
@@ -412,6 +429,7 @@ impl AppState {
                 }
                 Err(e) => state.save_state().set(SaveState::Failed(e)),
             }
+            state.opening.set_value(false);
         });
     }
 
@@ -500,6 +518,18 @@ impl AppState {
                 Err(e) => state.photo_note.set(Some(e.to_string())),
             }
         });
+    }
+
+    /// The draft's editor is closing (Back, another page): its last edit,
+    /// if not written yet, is what the rest of the app sees of the draft
+    /// from now on (a draft opened again at once must not show the text
+    /// before it, and then save over it), and is written now.
+    pub fn leave_draft(&self) {
+        if let Some(latest) = self.autosaver.get_value().pending() {
+            upsert(self.reports, &latest);
+            let state = *self;
+            leptos::task::spawn_local(async move { state.flush_quietly().await });
+        }
     }
 
     async fn flush_quietly(&self) {
@@ -642,6 +672,19 @@ impl AppState {
             rs.iter()
                 .filter(|r| matches!(r.status, Status::Waiting { .. } | Status::Sending { .. }))
                 .count()
+        })
+    }
+
+    /// Photos and clips of submitted reports not yet on the server: the
+    /// report's text may be delivered while its evidence still waits.
+    pub fn photos_waiting_count(&self) -> usize {
+        self.photos.with(|ps| {
+            self.reports.with(|rs| {
+                ps.iter()
+                    .filter(|p| matches!(p.upload, crate::store::Upload::Waiting { .. }))
+                    .filter(|p| rs.iter().any(|r| r.id == p.report_id && r.status != Status::Draft))
+                    .count()
+            })
         })
     }
 

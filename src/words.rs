@@ -35,6 +35,10 @@ pub const SMS_HINT: Text = Text::new(
     "短信内容已写好，请不要改动，直接发送。值班室收到即算报送；有网络后本报告和照片仍会自动补发，不会重复。",
     "The text is ready: send it unchanged. The office counts it on arrival; the app still sends this report and its photos when data returns, without a duplicate.",
 );
+pub const SMS_NO_NUMBER: Text = Text::new(
+    "本辖区未设置值班室号码：短信应用打开后，请自己填上值班室的手机号码再发送，并请管理员设置号码。",
+    "No duty number is set for your area: when the messaging app opens, type the duty office's number yourself, then send; and ask the administrator to set the number.",
+);
 pub const SMS_SHOW_TEXT: Text = Text::new("查看短信内容", "Show the text");
 /// A delivered record that reached the office by SMS first.
 pub const VIA_SMS: Text = Text::new("短信先到", "by SMS first");
@@ -101,6 +105,13 @@ pub const STILL_ADDING: Text = Text::new(
 );
 pub const PHOTOS_ARRIVED: Text = Text::new("照片", "Photos");
 pub const REMOVE: Text = Text::new("删除", "Remove");
+/// Before the place of the thread a later stage continues.
+pub const ABOUT: Text = Text::new("接续：", "Continues: ");
+pub const NOT_ON_PHONE: Text = Text::new(
+    "这份报告已不在本机：草稿已删除，或已送达并移入存档。请返回列表。",
+    "This report is no longer on this phone: the draft was deleted, or it was delivered and archived. Go back to the list.",
+);
+pub const REMOVE_CONFIRM: Text = Text::new("再点一次删除", "Tap again to remove");
 pub const CURRENT: Text = Text::new("当前", "this one");
 pub const MY_REPORTS: Text = Text::new("我的报告", "My reports");
 pub const NO_REPORTS: Text = Text::new(
@@ -109,8 +120,10 @@ pub const NO_REPORTS: Text = Text::new(
 );
 pub const ONLINE: Text = Text::new("有网络", "Online");
 pub const OFFLINE: Text = Text::new(
-    "无网络：报告先存在本机，有信号后自动发送",
-    "Offline: reports stay on this phone and go out when there is signal",
+    // Short: it shares the top bar's one row with the name and the
+    // language button, under which the deadline panel is pinned.
+    "无网络：报告存在本机，有信号自动发送",
+    "Offline: kept on this phone, sent when there is signal",
 );
 pub const SYNC_NOW: Text = Text::new("立即发送", "Send now");
 pub const SEND_OFFLINE: Text = Text::new(
@@ -119,6 +132,10 @@ pub const SEND_OFFLINE: Text = Text::new(
 );
 pub const SYNCING: Text = Text::new("正在发送…", "Sending…");
 pub const WAITING_COUNT: Text = Text::new("份等待发送", "waiting to be sent");
+pub const PHOTOS_WAITING_COUNT: Text = Text::new(
+    "另有 {n} 个照片或视频还在本机、尚未上传：有信号时自动上传，上传完之前请不要退出登录或清除浏览器数据。",
+    "{n} photo(s) or clip(s) are still on this phone: they upload when there is signal. Until then, do not log out or clear the browser's data.",
+);
 pub const BACK: Text = Text::new("返回列表", "Back to list");
 pub const SUBMIT: Text = Text::new("提交报告", "Submit report");
 pub const FIX_ERRORS: Text = Text::new(

@@ -39,7 +39,12 @@ pub fn BlankInput(
     let value_of = move |key: &str| answers.with(|a| a.get(key).cloned().unwrap_or_default());
     let error = error_at(state, errors, id);
     let required = blank.need.required_at(stage);
-    let leave = move |_| on_leave.run(id.to_owned());
+    // `try_run`: a focused blank fires `change` as it is removed, when the
+    // phone's Back gesture leaves the page, and the page's callback is gone
+    // by then (running it would panic).
+    let leave = move |_| {
+        on_leave.try_run(id.to_owned());
+    };
     // A single-line input; kinds differ only in type, keyboard and width.
     let line = move |kind: &'static str, inputmode: &'static str, class: &'static str, max_chars: Option<usize>| {
         view! {

@@ -149,8 +149,26 @@ fn Thumb(photo: LocalPhoto, readonly: bool) -> impl IntoView {
                 <span class="pruned" data-testid="photo-pruned">{state.tr(words::PHOTO_PRUNED)}</span>
             </Shown>
             <span class="photo-state">{state.tr(word)}" "{detail.clone()}</span>
-            {(!readonly).then(|| view! {
-                <button type="button" class="remove" on:click=on(move |_| state.remove_photo(photo_id))>{state.tr(words::REMOVE)}</button>
+            {(!readonly).then(|| {
+                // Two taps: the button sits close to 拍照, and a photo is
+                // evidence. The first asks; a second within 4 s removes.
+                let asked = RwSignal::new(false);
+                let tap = move |_| {
+                    if asked.get_untracked() {
+                        state.remove_photo(photo_id);
+                    } else {
+                        asked.set(true);
+                        gloo_timers::callback::Timeout::new(4_000, move || {
+                            asked.try_set(false);
+                        })
+                        .forget();
+                    }
+                };
+                view! {
+                    <button type="button" class="remove" class:asked=move || asked.get() data-testid="photo-remove" on:click=on(tap)>
+                        {move || if asked.get() { state.t(words::REMOVE_CONFIRM) } else { state.t(words::REMOVE) }}
+                    </button>
+                }
             })}
         </li>
     }

@@ -67,6 +67,9 @@ pub fn SmsButton(report: LocalReport) -> impl IntoView {
                                 " "<span class="parts">{crate::components::text(move || state.t(words::SMS_PARTS).replace("{n}", &parts.to_string()))}</span>
                             </a>
                             <p class="hint">{state.tr(words::SMS_HINT)}</p>
+                            <Shown when=move || number().is_none()>
+                                <p class="hint warn" data-testid="sms-no-number">{state.tr(words::SMS_NO_NUMBER)}</p>
+                            </Shown>
                             <details>
                                 <summary>{state.tr(words::SMS_SHOW_TEXT)}</summary>
                                 <pre class="sms-text" data-testid="sms-text">{preview}</pre>

@@ -41,6 +41,13 @@ pub fn HomePage() -> impl IntoView {
             <p data-testid="outbox-count">
                 <strong>{waiting}</strong>" "{state.tr(words::WAITING_COUNT)}
             </p>
+            // A report whose text arrived is 已送达 while its photos may not
+            // have: the evidence still on the phone is said apart.
+            <Shown when=move || { state.photos_waiting_count() > 0 }>
+                <p class="note warn" data-testid="photos-waiting">
+                    {text(move || state.t(words::PHOTOS_WAITING_COUNT).replace("{n}", &state.photos_waiting_count().to_string()))}
+                </p>
+            </Shown>
             <button type="button" class="secondary" on:click=on(move |_| { tapped.set(true); state.sync_now() }) disabled=move || state.syncing.get()>
                 {state.tr_if(state.syncing, words::SYNCING, words::SYNC_NOW)}
             </button>

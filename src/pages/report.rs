@@ -31,7 +31,10 @@ pub fn ReportPage(id: ReportId) -> impl IntoView {
     view! {
         <a class="back" href="#/">{state.tr(words::BACK)}</a>
         {dynamic(move || match mode.get() {
-            None => view! { <p class="empty">"?"</p> }.into_any(),
+            // Not read yet (the app opened on the list's first page), or
+            // gone: a draft deleted, a record archived.
+            None if state.partial.get() > 0 => view! { <p class="empty">"…"</p> }.into_any(),
+            None => view! { <p class="empty" data-testid="report-gone">{state.tr(words::NOT_ON_PHONE)}</p> }.into_any(),
             Some(true) => view! { <DraftEditor id/> }.into_any(),
             Some(false) => view! { <SubmittedReport id/> }.into_any(),
         })}
@@ -61,12 +64,21 @@ fn DraftEditor(id: ReportId) -> impl IntoView {
     let Some(draft) = find(state, id) else {
         return ().into_any();
     };
+    on_cleanup(move || state.leave_draft());
     let Some(template) = draft.template() else {
         return view! { <p class="error">{format!("{} v{}", draft.template_id, draft.template_version)}</p> }
             .into_any();
     };
     let stage = draft.stage;
     let thread_id = draft.thread_id();
+    // Where the thread's first record said it is.
+    let about = draft.thread.and_then(|first| {
+        state.reports.with_untracked(|rs| {
+            rs.iter()
+                .find(|r| r.id == first)
+                .and_then(|r| r.answers.get("place").filter(|p| !p.trim().is_empty()).cloned())
+        })
+    });
     // What the stage before this one said, for "what changed".
     let previous = state
         .reports
@@ -147,11 +159,12 @@ fn DraftEditor(id: ReportId) -> impl IntoView {
         })
     };
     let on_leave = Callback::new(move |id: String| {
-        left.update(|l| {
+        // `try_`: see `BlankInput`'s `leave`.
+        left.try_update(|l| {
             if !l.contains(&id) {
                 l.push(id);
             }
-        })
+        });
     });
     let on_grade = Callback::new(move |()| save());
     let submit = move |_| {
@@ -192,6 +205,9 @@ fn DraftEditor(id: ReportId) -> impl IntoView {
     });
     view! {
         {heading(state, template, stage)}
+        // A later stage names the incident or hazard it continues: a
+        // worker with several open must see she picked the right one.
+        {about.map(|place| view! { <p class="about" data-testid="thread-about">{state.tr(words::ABOUT)}{place}</p> })}
         <p class="save-state" role="status" data-testid="save-state"
             data-state=move || state.save_state().with(SaveState::name)>{save_note}</p>
         {is_incident.then(|| view! {

@@ -115,8 +115,9 @@ test('a flood: 初报 → 续报一 → 日报（无变化） → 核报 from th
   assert.equal(steps[2], '报送核报');
   await shots(page, 'phone-initial-submitted');
 
-  // 续报一: what progressed.
-  await page.getByRole('button', { name: '报送续报一' }).click();
+  // 续报一: what progressed. Tapped twice in a hurry: one draft, or the
+  // second would hide every next step after the first is sent.
+  await page.getByRole('button', { name: '报送续报一' }).dblclick();
   await page.getByTestId('save-state').waitFor();
   assert.equal(await page.getByTestId('stage').innerText(), '续报一');
   await blank(page, 'progress').fill('低洼处 30 人已转移至村委会');

@@ -3,7 +3,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, openPhone, openApp, home, form, ANSWERS, STORED } from './helpers.mjs';
+import { startServer, openPhone, openApp, home, form, field, ANSWERS, STORED } from './helpers.mjs';
 
 let server;
 let phone;
@@ -58,6 +58,14 @@ test('(c) submitted offline it waits; back online the server holds it exactly on
   // 立即发送 with no network says so, and what happens next.
   await h.sendNow.click();
   assert.match(await page.getByTestId('send-offline').innerText(), /^现在没有网络：报告都已存在本机，一有信号就自动发送/);
+  // The SMS offer on the report: this server has no duty number, so the
+  // worker is told to type it herself.
+  await h.items.first().getByRole('link').click();
+  await page.getByTestId('sms-send').waitFor();
+  assert.equal(await page.getByTestId('sms-send').getAttribute('href').then((href) => href.startsWith('sms:?&body=')), true);
+  assert.match(await page.getByTestId('sms-no-number').innerText(), /^本辖区未设置值班室号码：短信应用打开后，请自己填上值班室的手机号码/);
+  await page.goBack();
+  await h.sendNow.waitFor();
 
   await context.setOffline(false); // fires the browser's `online` event
   await h.waitForStatus('delivered');
@@ -117,6 +125,11 @@ test('(d) the next report starts with 报告人 and 联系电话 as typed last; 
   await page.getByRole('button', { name: '确定删除' }).click();
   await h.newReportButton.waitFor();
   await page.waitForFunction((n) => document.querySelectorAll('[data-testid=report-item]').length === n, before, { timeout: 10_000 });
+  // Back to the deleted draft's page: it says what became of it.
+  await page.goBack();
+  assert.match(await page.getByTestId('report-gone').innerText(), /^这份报告已不在本机：草稿已删除/);
+  await page.goto(`${server.url}/#/`);
+  await h.newReportButton.waitFor();
 
   // The picker: what she files most first (常用), then, for a grid worker,
   // hazards before incidents.
@@ -125,4 +138,38 @@ test('(d) the next report starts with 报告人 and 联系电话 as typed last; 
   assert.deepEqual(await page.getByTestId('choice-frequent').allInnerTexts(), ['其他突发事件']);
   assert.deepEqual((await page.locator('main h3').allInnerTexts()).slice(0, 3), ['常用', '风险隐患', '突发事件']);
   await page.goto(`${server.url}/#/`);
+});
+
+test('(e) the phone\'s Back while typing in a blank leaves the form without an error, and keeps the text', { timeout: 60_000 }, async () => {
+  const { page, context } = phone;
+  await openApp(page, server.url);
+  await context.setOffline(true);
+  const errors = [];
+  const heard = (e) => errors.push(String(e));
+  page.on('pageerror', heard);
+  try {
+    for (const [label, text] of [['地点', '青石村村委会东侧'], ['事件经过', '村道边土坎垮塌']]) {
+      await home(page).newReport();
+      const blank = field(page, label);
+      await blank.click();
+      await page.keyboard.type(text);
+      const draftUrl = page.url();
+      // Back with the blank still focused: it fires `change` as the page
+      // goes, and the picker it came from is shown.
+      await page.goBack();
+      await page.getByText('选择要报告的事件或隐患').waitFor({ timeout: 10_000 });
+      assert.equal(await page.getByTestId('crash-overlay').count(), 0, `no 出错了 after Back from ${label}`);
+      // The draft, opened again from the list.
+      await page.goto(`${server.url}/#/`);
+      await page.locator(`[data-testid=report-item] a[href="${new URL(draftUrl).hash}"]`).click();
+      await page.getByTestId('save-state').waitFor();
+      assert.equal(await field(page, label).inputValue(), text, `${label} kept`);
+      await page.goto(`${server.url}/#/`);
+      await home(page).newReportButton.waitFor({ timeout: 10_000 });
+    }
+    assert.deepEqual(errors, [], 'no uncaught error');
+  } finally {
+    page.off('pageerror', heard);
+    await context.setOffline(false);
+  }
 });

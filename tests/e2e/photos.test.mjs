@@ -198,6 +198,45 @@ test('a reload in the middle of an upload resumes it from the server\'s offset',
   assert.equal(await sha256Of(server, photo.sha256), photo.sha256);
 });
 
+test('a report delivered while its photo has not arrived says so on the list, until it has', { timeout: 90_000 }, async () => {
+  const { phone, origin } = await setUp({});
+  const { page } = phone;
+  await openApp(page, origin);
+  // The text goes through; every photo upload fails.
+  await page.route('**/api/uploads**', (route) => route.abort('connectionreset'));
+  await home(page).newReport('风险隐患');
+  await fillHazard(page, '青石村五组');
+  await attach(page, [{ name: 'site.jpg', mimeType: 'image/jpeg', buffer: await noiseJpeg(page, 640, 480) }]);
+  await form(page).waitSaved();
+  await form(page).submit.click();
+  await home(page).waitForCount('delivered', 1);
+  const note = page.getByTestId('photos-waiting');
+  await note.waitFor();
+  assert.match(await note.innerText(), /另有 1 个照片或视频还在本机、尚未上传/);
+  assert.match(await note.innerText(), /请不要退出登录或清除浏览器数据/);
+  // The link comes back: the photo goes, and the note with it.
+  await page.unroute('**/api/uploads**');
+  await home(page).sendNow.click();
+  await note.waitFor({ state: 'detached', timeout: 60_000 });
+});
+
+test('removing a photo from a draft takes a second tap', { timeout: 60_000 }, async () => {
+  const { phone, origin } = await setUp({});
+  const { page } = phone;
+  await openApp(page, origin);
+  await home(page).newReport('风险隐患');
+  await fillHazard(page, '青石村六组');
+  await attach(page, [{ name: 'site.jpg', mimeType: 'image/jpeg', buffer: await noiseJpeg(page, 640, 480) }]);
+  await page.getByTestId('photo').first().waitFor();
+  const remove = page.getByTestId('photo-remove').first();
+  await remove.click();
+  assert.equal(await remove.innerText(), '再点一次删除');
+  assert.equal((await phonePhotos(page)).length, 1, 'one tap removes nothing');
+  await remove.click();
+  await page.getByTestId('photo').first().waitFor({ state: 'detached' });
+  assert.equal((await phonePhotos(page)).length, 0);
+});
+
 test('a photo over the server\'s cap is refused with a clear reason and stays on the phone', { timeout: 90_000 }, async () => {
   const { server, phone, origin } = await setUp({ KUAIBAO_MAX_PHOTO_BYTES: '50000' });
   const { page } = phone;

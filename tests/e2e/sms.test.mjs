@@ -94,6 +94,7 @@ test('a 短信首报 pasted at the desk and the app\'s later sync are one report
   await shot(page, 'sms-phone');
   const href = await send.getAttribute('href');
   assert.match(href, /^sms:10655501234\?&body=/);
+  assert.equal(await page.getByTestId('sms-no-number').count(), 0, 'a number is set: nothing to type');
   const text = decodeURIComponent(href.split('&body=')[1]);
   assert.match(text, /^【快报】首报：/);
   assert.match(text, /地点：青石村三组后山/);

@@ -204,6 +204,8 @@ for (const lang of ['zh-CN', 'en']) {
       await page.getByRole('button', { name: step }).click();
       await page.getByTestId('save-state').waitFor();
       assert.equal(await blank(page, 'reporter').inputValue(), '李秀英', 'the reporter carries over');
+      // It names the hazard it continues.
+      assert.match(await page.getByTestId('thread-about').innerText(), /青石村堰塘东岸$/);
       await fills[i]();
       await form(page).waitSaved();
       await submit(page, w);
