@@ -143,10 +143,13 @@ test('a 较大 earthquake needs a picture; a video and a voice note travel like 
       return el && el.src.startsWith('blob:') && el.readyState >= 1 && el.duration > 0;
     }, id, { timeout: 20_000 });
   }
+  // Until it has played a moment, or 5 s: on a busy machine the first
+  // frames may take longer than a fixed wait.
   const played = await player.evaluate(async (v) => {
     v.muted = true;
     await v.play();
-    await new Promise((r) => setTimeout(r, 400));
+    const until = Date.now() + 5_000;
+    while (v.currentTime === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
     return v.currentTime;
   });
   assert.ok(played > 0, `the video plays (at ${played} s)`);

@@ -12,7 +12,7 @@ use std::time::Instant;
 use tokio::io::AsyncWriteExt;
 
 use super::slow::{read_answer, submit_head};
-use super::uploads::{hazard_with_photos, jpeg, sha256_hex, OCTET};
+use super::uploads::{hazard_with_photos, jpeg, sha256_hex};
 use super::*;
 
 /// The scraper's secret of these tests (`KUAIBAO_METRICS_TOKEN`).
@@ -545,14 +545,7 @@ async fn sigterm_under_load_finishes_what_is_in_flight_and_loses_nothing() {
     receipt(app.submit(&hazard).await, StatusCode::CREATED).await;
     let (location, _) = app.tus_created(&hazard.photos[0]).await;
     let mut patch = app.connect().await;
-    let head = format!(
-        "PATCH {location} HTTP/1.1\r\nHost: {}\r\nTus-Resumable: 1.0.0\r\n\
-         Authorization: Bearer {}\r\nContent-Type: {OCTET}\r\nUpload-Offset: 0\r\n\
-         Content-Length: {}\r\n\r\n",
-        app.addr(),
-        app.token,
-        photo.len()
-    );
+    let head = app.patch_head(&location, photo.len());
     let first = 16 * 1024;
     patch.write_all(head.as_bytes()).await.expect("head");
     patch.write_all(&photo[..first]).await.expect("the first piece");

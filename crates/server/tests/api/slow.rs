@@ -12,7 +12,7 @@ use tokio::net::TcpStream;
 
 use kuaibao_core::wire::protocol::{outcome_of_status, Outcome};
 
-use super::uploads::{hazard_with_photos, jpeg, sha256_hex, OCTET};
+use super::uploads::{hazard_with_photos, jpeg, sha256_hex};
 use super::*;
 
 /// What came back on a raw connection: the status, the head, the body.
@@ -248,14 +248,7 @@ async fn a_photo_sent_at_50_kb_a_second_arrives() {
     assert_eq!(offset, 0);
 
     let mut stream = app.connect().await;
-    let head = format!(
-        "PATCH {location} HTTP/1.1\r\nHost: {}\r\nTus-Resumable: 1.0.0\r\n\
-         Authorization: Bearer {}\r\nContent-Type: {OCTET}\r\nUpload-Offset: 0\r\n\
-         Content-Length: {}\r\n\r\n",
-        app.addr(),
-        app.token,
-        bytes.len()
-    );
+    let head = app.patch_head(&location, bytes.len());
     stream.write_all(head.as_bytes()).await.expect("head");
     // 5 KiB every 100 ms: about 50 kB/s, some five seconds for the photo.
     let start = Instant::now();
@@ -359,14 +352,7 @@ async fn a_photo_upload_that_stops_sending_keeps_its_bytes_and_is_answered_408()
     // The whole photo announced, 40 000 bytes sent, then silence on a
     // connection that stays open (a phone whose link went quiet).
     let mut stream = app.connect().await;
-    let head = format!(
-        "PATCH {location} HTTP/1.1\r\nHost: {}\r\nTus-Resumable: 1.0.0\r\n\
-         Authorization: Bearer {}\r\nContent-Type: {OCTET}\r\nUpload-Offset: 0\r\n\
-         Content-Length: {}\r\n\r\n",
-        app.addr(),
-        app.token,
-        bytes.len()
-    );
+    let head = app.patch_head(&location, bytes.len());
     stream.write_all(head.as_bytes()).await.expect("head");
     stream.write_all(&bytes[..40_000]).await.expect("part of the photo");
     let answer = read_answer(&mut stream, Duration::from_secs(10))
@@ -397,14 +383,7 @@ async fn a_photo_upload_that_trickles_is_cut_at_the_patch_limit_and_keeps_its_by
     // Never idle (a few bytes every 200 ms), never done: without a limit on
     // the whole PATCH it would hold its connection as long as it liked.
     let (mut reader, mut writer) = app.connect().await.into_split();
-    let head = format!(
-        "PATCH {location} HTTP/1.1\r\nHost: {}\r\nTus-Resumable: 1.0.0\r\n\
-         Authorization: Bearer {}\r\nContent-Type: {OCTET}\r\nUpload-Offset: 0\r\n\
-         Content-Length: {}\r\n\r\n",
-        app.addr(),
-        app.token,
-        bytes.len()
-    );
+    let head = app.patch_head(&location, bytes.len());
     writer.write_all(head.as_bytes()).await.expect("head");
     let sent = bytes[..400].to_vec();
     tokio::spawn(async move {

@@ -115,6 +115,18 @@ impl TestApp {
             .expect("HEAD")
     }
 
+    /// The head of a `PATCH` of the whole of a `length`-byte upload from
+    /// its start, for a test that writes the body over a socket itself.
+    pub(crate) fn patch_head(&self, location: &str, length: usize) -> String {
+        format!(
+            "PATCH {location} HTTP/1.1\r\nHost: {}\r\nTus-Resumable: 1.0.0\r\n\
+             Authorization: Bearer {}\r\nContent-Type: {OCTET}\r\nUpload-Offset: 0\r\n\
+             Content-Length: {length}\r\n\r\n",
+            self.addr(),
+            self.token,
+        )
+    }
+
     pub(crate) async fn tus_offset(&self, location: &str) -> u64 {
         let res = self.tus_head(location).await;
         assert_eq!(res.status(), StatusCode::OK);
