@@ -526,7 +526,13 @@ impl AppState {
     /// before it, and then save over it), and is written now.
     pub fn leave_draft(&self) {
         if let Some(latest) = self.autosaver.get_value().pending() {
-            upsert(self.reports, &latest);
+            // Never over a record that has left the drafts meanwhile.
+            let still_draft = self
+                .reports
+                .with_untracked(|rs| rs.iter().any(|r| r.id == latest.id && r.status == Status::Draft));
+            if still_draft {
+                upsert(self.reports, &latest);
+            }
             let state = *self;
             leptos::task::spawn_local(async move { state.flush_quietly().await });
         }
