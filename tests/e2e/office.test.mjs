@@ -393,6 +393,13 @@ test('the hazard ledger opens, and a reporter is turned away from the office', {
   assert.ok((await row.getByTestId('ledger-place').innerText()).length > 0);
   assert.equal(await row.getByTestId('ledger-responsible').innerText(), '青石村村委会');
   if (process.env.OFFICE_SCREENSHOTS) await page.screenshot({ path: `${process.env.OFFICE_SCREENSHOTS}/ledger.png` });
+  // The inbox names it by its kind too, not only 风险隐患.
+  await page.getByTestId('nav-inbox').click();
+  const hazardLine = page.locator('[data-testid=inbox-line][data-grade=hazard]').first();
+  await hazardLine.waitFor();
+  assert.match(await hazardLine.getByTestId('line-open').innerText(), /隐患$/);
+  assert.notEqual(await hazardLine.getByTestId('line-open').innerText(), '风险隐患');
+  await page.getByTestId('nav-hazards').click();
 
   const context = await browser.newContext({ viewport: { width: 1024, height: 768 }, locale: 'zh-CN' });
   const reporterDesk = await context.newPage();

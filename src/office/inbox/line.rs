@@ -77,7 +77,7 @@ pub fn InboxLine(
         <tr class="inbox-line" class:major=thread.major.is_some() data-testid="inbox-line" data-thread=thread.thread_id.to_string()
             data-grade=thread.grade.map_or(if thread.hazard { "hazard" } else { "none" }, |g| g.code())>
             <th scope="row">
-                <a href=href data-testid="line-open">{thread.title_zh.clone()}</a>
+                <a href=href data-testid="line-open">{kuaibao_core::desk::office::thread_title(&thread.title_zh, &thread.theme_zh)}</a>
                 {(!thread.place.is_empty()).then(|| view! { <span class="place" data-testid="line-place">{thread.place.clone()}</span> })}
             </th>
             <td data-label="等级">{grade}</td>

@@ -52,7 +52,7 @@ pub fn LedgerPage() -> impl IntoView {
                             }
                         });
                         let stage = h.latest_stage.name_in(true).get(Lang::Zh);
-                        let title = if h.theme_zh.is_empty() { h.title_zh.clone() } else { format!("{}隐患", h.theme_zh) };
+                        let title = kuaibao_core::desk::office::thread_title(&h.title_zh, &h.theme_zh);
                         view! {
                             <tr data-testid="ledger-hazard" class:major=h.major.is_some() data-thread=h.thread_id.to_string() data-state=state.0>
                                 <th scope="row">

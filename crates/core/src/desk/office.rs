@@ -422,6 +422,17 @@ pub fn hazard_facts(report: &crate::Report) -> (String, String) {
     )
 }
 
+/// What a line calls a thread: a hazard by its kind (防溺水隐患, or
+/// 地质灾害隐患点 as it is, not 地质灾害隐患点隐患), anything else by its
+/// template's title.
+pub fn thread_title(title_zh: &str, theme_zh: &str) -> String {
+    match theme_zh {
+        "" => title_zh.to_owned(),
+        theme if theme.contains("隐患") => theme.to_owned(),
+        theme => format!("{theme}隐患"),
+    }
+}
+
 /// One thread (an incident or a hazard) in the inbox.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -816,6 +827,14 @@ mod tests {
         sort_by_urgency(&mut v);
         let order: Vec<u128> = v.iter().map(|t| t.thread_id.0.as_u128()).collect();
         assert_eq!(order, [4, 3, 6, 2, 5, 1]);
+    }
+
+    #[test]
+    fn a_hazard_is_named_by_its_kind_once() {
+        assert_eq!(thread_title("风险隐患", "防溺水"), "防溺水隐患");
+        assert_eq!(thread_title("风险隐患", "地质灾害隐患点"), "地质灾害隐患点");
+        assert_eq!(thread_title("风险隐患", ""), "风险隐患");
+        assert_eq!(thread_title("火灾", ""), "火灾");
     }
 
     #[test]

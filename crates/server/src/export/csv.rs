@@ -31,7 +31,7 @@ use kuaibao_core::desk::geo::record_position;
 pub const CONTENT_TYPE: &str = "text/csv; charset=utf-8";
 
 /// The columns: stable key, header.
-pub const COLUMNS: [(&str, &str); 19] = [
+pub const COLUMNS: [(&str, &str); 23] = [
     ("thread_id", "事件编号"),
     ("record_id", "记录编号"),
     ("stage", "阶段"),
@@ -51,6 +51,12 @@ pub const COLUMNS: [(&str, &str); 19] = [
     ("photos_expected", "照片应到"),
     ("photos_arrived", "照片已到"),
     ("text", "报告内容"),
+    // As typed, to sort and filter by in a spreadsheet; they are in the
+    // sentence too.
+    ("place", "地点"),
+    ("phone", "联系电话"),
+    ("responsible", "责任单位"),
+    ("rectify_by", "整改期限"),
 ];
 
 /// The whole file: BOM, header, a row per record.
@@ -91,7 +97,7 @@ fn figure_cells<'a>(thread: &'a ThreadRecords, i: usize, figures: &'a [Figure]) 
 }
 
 /// Record `i` of `thread`, in [`COLUMNS`] order.
-fn row(thread: &ThreadRecords, i: usize) -> [String; 19] {
+fn row(thread: &ThreadRecords, i: usize) -> [String; 23] {
     let record = &thread.records[i];
     let report = record.report();
     let summary = &thread.summary;
@@ -103,6 +109,7 @@ fn row(thread: &ThreadRecords, i: usize) -> [String; 19] {
         .map(|a| (a.id.clone(), a.name.clone()))
         .unwrap_or_default();
     let position = record_position(report);
+    let typed = |key: &str| report.answers.get(key).map(|v| v.trim().to_owned()).unwrap_or_default();
     let occurred = summary.occurred_at.and_then(beijing_wall_time).unwrap_or_default();
     [
         summary.thread_id.to_string(),
@@ -132,6 +139,10 @@ fn row(thread: &ThreadRecords, i: usize) -> [String; 19] {
             .template()
             .map(|t| t.fill(&report.answers, &report.photos, Lang::Zh))
             .unwrap_or_default(),
+        typed("place"),
+        typed("phone"),
+        typed("responsible"),
+        typed("rectify_by"),
     ]
 }
 

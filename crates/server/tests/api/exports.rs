@@ -23,7 +23,7 @@ const CAP_SENDER: &str = "yjj@d.example.cn";
 
 /// The header row, as a person reads it (the server's own list is not
 /// consulted: this is what the file must say).
-const HEADER: [&str; 19] = [
+const HEADER: [&str; 23] = [
     "事件编号",
     "记录编号",
     "阶段",
@@ -43,6 +43,10 @@ const HEADER: [&str; 19] = [
     "照片应到",
     "照片已到",
     "报告内容",
+    "地点",
+    "联系电话",
+    "责任单位",
+    "整改期限",
 ];
 
 /// Answers with what breaks naive writers: quotes, commas, a line break
@@ -229,8 +233,15 @@ async fn the_csv_is_utf8_with_a_bom_one_row_per_record_and_defuses_formulas() {
     let collapsed = figure_column(header, "houses_collapsed");
     assert_eq!(first[collapsed], "");
 
+    // Where, and whom to call back, as typed: columns of their own.
+    assert_eq!(Some(&first[column("地点")]), w.first.answers.get("place"));
+    assert_eq!(Some(&first[column("联系电话")]), w.first.answers.get("phone"));
+    assert_eq!(first[column("责任单位")], "");
+
     let hazard = by_id(w.hazard.id);
     assert_eq!(hazard[column("阶段")], "发现隐患");
+    assert_eq!(Some(&hazard[column("责任单位")]), w.hazard.answers.get("responsible"));
+    assert_eq!(Some(&hazard[column("整改期限")]), w.hazard.answers.get("rectify_by"));
     assert_eq!(hazard[dead], "", "a hazard has no casualty figures");
     assert_eq!(hazard[column("等级")], "");
     assert_eq!(
