@@ -415,11 +415,16 @@ impl AppState {
         }
     }
 
-    fn open_draft(&self, draft: LocalReport) {
+    fn open_draft(&self, mut draft: LocalReport) {
         if self.opening.get_value() {
             return;
         }
         self.opening.set_value(true);
+        // Whose draft it is, from its first moment: on a phone shared by a
+        // grid, the next worker to log in must not file it as his.
+        draft.author = self
+            .session
+            .with_untracked(|s| s.as_ref().map(|s| Author::from(&s.session.account)));
         let state = *self;
         leptos::task::spawn_local(async move {
             match state.store.get_value().save_draft(&draft).await {
@@ -574,6 +579,15 @@ impl AppState {
         if let Some(busy) = self.adding.with_untracked(|a| still_adding(a, report.id)) {
             return Err(vec![busy]);
         }
+        // Another worker's draft, typed on this shared phone: hers to file.
+        if let Some(owner) = self.draft_of_another(&report) {
+            return Err(vec![FieldError::new(
+                "author",
+                kuaibao_core::ErrorCode::NotPermitted,
+                words::DRAFT_OF_ANOTHER.zh.replace("{who}", &owner),
+                words::DRAFT_OF_ANOTHER.en.replace("{who}", &owner),
+            )]);
+        }
         // The very check the server will make of a new record, evidence
         // included.
         kuaibao_core::rules::evidence::admit(&report.as_report(now))?;
@@ -679,6 +693,16 @@ impl AppState {
                 .filter(|r| matches!(r.status, Status::Waiting { .. } | Status::Sending { .. }))
                 .count()
         })
+    }
+
+    /// The username of the worker who began `report` on this phone, when
+    /// that is not the one logged in now.
+    pub fn draft_of_another(&self, report: &LocalReport) -> Option<String> {
+        let owner = report.author.as_ref()?;
+        let mine = self
+            .session
+            .with(|s| s.as_ref().is_some_and(|s| s.session.account.id == owner.account_id));
+        (!mine).then(|| owner.username.clone())
     }
 
     /// Photos and clips of submitted reports not yet on the server: the

@@ -105,6 +105,11 @@ pub const STILL_ADDING: Text = Text::new(
 );
 pub const PHOTOS_ARRIVED: Text = Text::new("照片", "Photos");
 pub const REMOVE: Text = Text::new("删除", "Remove");
+/// A draft begun on this phone by another account than the one logged in.
+pub const DRAFT_OF_ANOTHER: Text = Text::new(
+    "这是 {who} 在本机填写的草稿：请由其本人登录后提交，您可以新建自己的报告。",
+    "This draft was begun on this phone by {who}: they log in to file it. You can start a report of your own.",
+);
 /// Before the place of the thread a later stage continues.
 pub const ABOUT: Text = Text::new("接续：", "Continues: ");
 pub const NOT_ON_PHONE: Text = Text::new(

@@ -47,7 +47,13 @@ pub fn StatusLine(
     dynamic(move || {
         let t = |w| state.t(w);
         let (class, badge, detail) = match &status {
-            Status::Draft => ("draft", t(words::DRAFT), String::new()),
+            Status::Draft => (
+                "draft",
+                t(words::DRAFT),
+                other_author()
+                    .map(|who| t(words::DRAFT_OF_ANOTHER).replace("{who}", &who))
+                    .unwrap_or_default(),
+            ),
             Status::Waiting { last_error, .. } => (
                 "waiting",
                 t(words::WAITING),

@@ -71,6 +71,9 @@ fn DraftEditor(id: ReportId) -> impl IntoView {
     };
     let stage = draft.stage;
     let thread_id = draft.thread_id();
+    // Begun by another worker on this shared phone: shown, not changed
+    // or filed by this one.
+    let other = state.draft_of_another(&draft);
     // Where the thread's first record said it is.
     let about = draft.thread.and_then(|first| {
         state.reports.with_untracked(|rs| {
@@ -208,6 +211,9 @@ fn DraftEditor(id: ReportId) -> impl IntoView {
         // A later stage names the incident or hazard it continues: a
         // worker with several open must see she picked the right one.
         {about.map(|place| view! { <p class="about" data-testid="thread-about">{state.tr(words::ABOUT)}{place}</p> })}
+        {other.clone().map(|who| view! {
+            <p class="form-error" role="alert" data-testid="draft-other">{state.t(words::DRAFT_OF_ANOTHER).replace("{who}", &who)}</p>
+        })}
         <p class="save-state" role="status" data-testid="save-state"
             data-state=move || state.save_state().with(SaveState::name)>{save_note}</p>
         {is_incident.then(|| view! {
@@ -219,10 +225,10 @@ fn DraftEditor(id: ReportId) -> impl IntoView {
             </Shown>
         })}
         <form class="sentence" on:submit=|ev| ev.prevent_default()>
-            <SentenceForm template stage report_id=id answers previous=Signal::derive(move || previous.clone()) errors=shown on_edit on_leave/>
+            <SentenceForm template stage report_id=id answers previous=Signal::derive(move || previous.clone()) errors=shown on_edit on_leave readonly=other.is_some()/>
         </form>
         {is_incident.then(|| view! {
-            <GradePanel template answers own=own_grade errors=shown on_change=on_grade/>
+            <GradePanel template answers own=own_grade errors=shown on_change=on_grade readonly=other.is_some()/>
             <Shown when=move || !call_open.get()>
                 <CallButton thread_id/>
             </Shown>
@@ -232,11 +238,11 @@ fn DraftEditor(id: ReportId) -> impl IntoView {
             <p class="form-error" role="alert">{state.tr(words::FIX_ERRORS)}</p>
         </Shown>
         <div class="actions">
-            <button type="button" class="primary big" on:click=on(submit)>{state.tr(words::SUBMIT)}</button>
+            <button type="button" class="primary big" disabled=other.is_some() on:click=on(submit)>{state.tr(words::SUBMIT)}</button>
         </div>
         // Well away from 提交报告, and asked twice: a filled draft is not
         // lost to a slip of the thumb.
-        <div class="discard" data-testid="discard">
+        <div class="discard" data-testid="discard" hidden=other.is_some()>
             <Shown when=move || confirming.get()
                 fallback=move || view! {
                     <button type="button" class="danger" on:click=on(move |_| confirming.set(true))>{state.tr(words::DISCARD)}</button>

@@ -243,3 +243,31 @@ test("the phone's clock, two hours slow, is measured: the device panel says so a
   const [local] = await phoneRecords(page);
   near(local.clock_offset_ms, 'kept on the phone');
 });
+
+test('a draft begun by one worker on a shared phone is not filed by the next who logs in there', { timeout: 90_000 }, async () => {
+  const { server, phone } = await setUp();
+  const { page } = phone;
+  await openApp(page, server.url);
+  await home(page).newReport();
+  await form(page).fill({ 地点: '村口石桥' });
+  await form(page).waitSaved();
+  await page.getByRole('link', { name: '返回列表' }).click();
+  await page.getByRole('button', { name: '退出登录' }).click();
+  await page.getByRole('button', { name: '确定退出' }).click();
+  await login(page).form.waitFor();
+
+  // The next worker of the grid logs in on the same phone.
+  const next = { username: 'wangwu', password: 'qingshi-2027', name: '王五' };
+  await server.adminInput(`${next.password}\n`, 'user', 'add', next.username, '--role', 'reporter', '--area', 'xh-cg-qs-3', '--name', next.name);
+  await login(page).as(next);
+  const item = page.getByTestId('report-item').first();
+  await item.waitFor();
+  assert.match(await item.innerText(), new RegExp(`这是 ${REPORTER.username} 在本机填写的草稿：请由其本人登录后提交`));
+  await item.getByRole('link').click();
+  assert.match(await page.getByTestId('draft-other').innerText(), new RegExp(`^这是 ${REPORTER.username} 在本机填写的草稿`));
+  assert.equal(await form(page).submit.isDisabled(), true, 'not his to file');
+  assert.equal(await page.getByLabel(/^地点/).inputValue(), '村口石桥', 'kept for her');
+  assert.equal(await page.getByLabel(/^地点/).isEditable(), false, 'not his to change');
+  assert.equal(await page.getByRole('button', { name: '删除草稿' }).isVisible(), false, 'nor to delete');
+  assert.equal((await server.reports()).length, 0);
+});
