@@ -554,14 +554,7 @@ async fn a_report_padded_past_what_its_template_allows_is_refused_and_not_stored
     let many: serde_json::Map<String, serde_json::Value> =
         (0..20_000).rev().map(|i| (format!("k{i:05}"), "".into())).collect();
     body["answers"] = serde_json::Value::Object(many);
-    let res = app
-        .client
-        .post(app.url(SUBMIT_REPORT_PATH))
-        .json(&body)
-        .send()
-        .await
-        .expect("POST");
-    let (status, error) = api_error(res).await;
+    let (status, error) = api_error(app.submit(&body).await).await;
     assert_eq!(
         (status, error.error),
         (StatusCode::BAD_REQUEST, ApiErrorCode::BadRequest)
