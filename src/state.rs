@@ -708,13 +708,16 @@ impl AppState {
     /// Photos and clips of submitted reports not yet on the server: the
     /// report's text may be delivered while its evidence still waits.
     pub fn photos_waiting_count(&self) -> usize {
+        // The drafts are few: photos are checked against them, not against
+        // every report (the list opens with hundreds).
+        let drafts: Vec<ReportId> = self
+            .reports
+            .with(|rs| rs.iter().filter(|r| r.status == Status::Draft).map(|r| r.id).collect());
         self.photos.with(|ps| {
-            self.reports.with(|rs| {
-                ps.iter()
-                    .filter(|p| matches!(p.upload, crate::store::Upload::Waiting { .. }))
-                    .filter(|p| rs.iter().any(|r| r.id == p.report_id && r.status != Status::Draft))
-                    .count()
-            })
+            ps.iter()
+                .filter(|p| matches!(p.upload, crate::store::Upload::Waiting { .. }))
+                .filter(|p| !drafts.contains(&p.report_id))
+                .count()
         })
     }
 

@@ -14,6 +14,8 @@ use crate::words;
 pub fn HomePage() -> impl IntoView {
     let state = expect_context::<AppState>();
     let waiting = move || state.waiting_count();
+    // Counted once per change, for the note and its number.
+    let photos_waiting = Memo::new(move |_| state.photos_waiting_count());
     let all = Memo::new(move |_| state.reports.with(|rs| threads::threads(rs)));
     // The newest threads first, a page at a time: a phone with hundreds of
     // reports opens as fast as one with a few.
@@ -43,9 +45,9 @@ pub fn HomePage() -> impl IntoView {
             </p>
             // A report whose text arrived is 已送达 while its photos may not
             // have: the evidence still on the phone is said apart.
-            <Shown when=move || { state.photos_waiting_count() > 0 }>
+            <Shown when=move || { photos_waiting.get() > 0 }>
                 <p class="note warn" data-testid="photos-waiting">
-                    {text(move || state.t(words::PHOTOS_WAITING_COUNT).replace("{n}", &state.photos_waiting_count().to_string()))}
+                    {text(move || state.t(words::PHOTOS_WAITING_COUNT).replace("{n}", &photos_waiting.get().to_string()))}
                 </p>
             </Shown>
             <button type="button" class="secondary" on:click=on(move |_| { tapped.set(true); state.sync_now() }) disabled=move || state.syncing.get()>

@@ -63,6 +63,13 @@ function uuidv7() {
 
 const lines = (page) => page.getByTestId('inbox-line');
 
+/** Opens the inbox's first line: its thread's id. */
+async function openFirstThread(page) {
+  await lines(page).first().getByTestId('line-open').click();
+  await page.getByTestId('thread').waitFor();
+  return page.getByTestId('thread').getAttribute('data-thread');
+}
+
 test('the office page is its own build: no phone app, no inline script, its own fallback', async () => {
   const res = await fetch(`${server.url}/office/`);
   assert.equal(res.status, 200);
@@ -125,11 +132,15 @@ test('a report filed offline reaches the open inbox live; the neighbouring towns
 
 test('the incident page: chain, times, clock offset; acknowledge and ask; a 续报 arrives live with what it changed', { timeout: 90_000 }, async () => {
   const { page } = desk;
-  await lines(page).first().getByTestId('line-open').click();
-  await page.getByTestId('thread').waitFor();
-  const threadId = await page.getByTestId('thread').getAttribute('data-thread');
+  const threadId = await openFirstThread(page);
   const items = page.getByTestId('chain-item');
   assert.equal(await items.count(), 1);
+  // What was reported comes before what the office answers.
+  assert.ok(await page.evaluate(() => {
+    const chain = document.querySelector('[data-testid=chain]');
+    const answers = document.querySelector('section.answers');
+    return Boolean(chain && answers && chain.compareDocumentPosition(answers) & Node.DOCUMENT_POSITION_FOLLOWING);
+  }), 'the chain before the answers');
   assert.equal(await items.first().getByTestId('chain-stage').innerText(), '首报');
   assert.equal(await items.first().getByTestId('time-occurred').innerText(), '2026-11-23 09:41');
   assert.match(await items.first().getByTestId('time-written').innerText(), /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \+08:00$/);
@@ -192,9 +203,7 @@ test('the incident page: chain, times, clock offset; acknowledge and ask; a 续�
 
 test('a reload that cannot reach the server keeps the thread on screen, said to be stale', { timeout: 60_000 }, async () => {
   const { page } = desk;
-  await lines(page).first().getByTestId('line-open').click();
-  await page.getByTestId('thread').waitFor();
-  const threadId = await page.getByTestId('thread').getAttribute('data-thread');
+  const threadId = await openFirstThread(page);
   const items = page.getByTestId('chain-item');
   const before = await items.count();
   const records = (await thread(server, threadId)).records;

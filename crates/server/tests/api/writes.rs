@@ -73,6 +73,17 @@ pub(super) async fn audited(dirs: &Dirs, action: &str, subject: &str) -> Vec<aud
         .collect()
 }
 
+/// `report` is refused as a conflict (409) and nothing of it is stored.
+async fn assert_conflict(app: &TestApp, dirs: &Dirs, client: &Client, report: &Report, what: &str) {
+    let (status, error) = api_error(app.submit_by(client, report).await).await;
+    assert_eq!(
+        (status, error.error),
+        (StatusCode::CONFLICT, ApiErrorCode::Conflict),
+        "{what}: {error:?}"
+    );
+    assert!(!stored(dirs, report.id).await, "{what}: nothing stored");
+}
+
 /// `report` is refused with 403 naming the thread, nothing of it is stored
 /// and the attempt is in the audit log.
 async fn assert_refused(app: &TestApp, dirs: &Dirs, client: &Client, report: &Report, what: &str) {
@@ -400,9 +411,7 @@ async fn another_senders_photo_id_cannot_be_announced() {
     for client in [&who.far, &who.neighbour] {
         let mut claim = hazard(Stage::Initial, None, 0);
         claim.photos = theirs.photos.clone();
-        let (status, error) = api_error(app.submit_by(client, &claim).await).await;
-        assert_eq!((status, error.error), (StatusCode::CONFLICT, ApiErrorCode::Conflict));
-        assert!(!stored(&dirs, claim.id).await, "nothing stored");
+        assert_conflict(&app, &dirs, client, &claim, "another sender's photo").await;
         let res = photo_bytes_as(&app, client, &theirs.photos[0].sha256).await;
         assert_eq!(res.status(), StatusCode::NOT_FOUND);
     }
@@ -414,13 +423,14 @@ async fn another_senders_photo_id_cannot_be_announced() {
     let mut again = theirs.photos[0].clone();
     again.blank = "after_photos".to_owned();
     relabelled.photos = vec![again, after.clone()];
-    let (status, error) = api_error(app.submit(&relabelled).await).await;
-    assert_eq!(
-        (status, error.error),
-        (StatusCode::CONFLICT, ApiErrorCode::Conflict),
-        "{error:?}"
-    );
-    assert!(!stored(&dirs, relabelled.id).await, "nothing stored");
+    assert_conflict(
+        &app,
+        &dirs,
+        &app.client,
+        &relabelled,
+        "the found-photo as the after-photo",
+    )
+    .await;
     let mut follow_up = hazard(Stage::Rectified, Some(theirs.id), 5);
     follow_up.photos = vec![after];
     let res = app.submit(&follow_up).await;
@@ -593,13 +603,7 @@ async fn a_photo_announced_again_as_another_type_is_refused() {
     let mut picture = clip.clone();
     picture.mime = "image/jpeg".to_owned();
     as_picture.photos = vec![picture];
-    let (status, error) = api_error(app.submit(&as_picture).await).await;
-    assert_eq!(
-        (status, error.error),
-        (StatusCode::CONFLICT, ApiErrorCode::Conflict),
-        "{error:?}"
-    );
-    assert!(!stored(&dirs, as_picture.id).await, "nothing stored");
+    assert_conflict(&app, &dirs, &app.client, &as_picture, "a clip as a picture").await;
 
     let mut carried = disaster(Stage::FollowUp { n: 1 }, Some(first.id), 10);
     carried.photos = vec![clip];
