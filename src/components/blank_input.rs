@@ -242,7 +242,12 @@ fn GeoBlank(
     let error = error_at(state, errors, id);
     let empty = {
         let (lat_key, lon_key) = (lat_key.clone(), lon_key.clone());
-        move || answers.with_untracked(|a| !a.contains_key(&lat_key) && !a.contains_key(&lon_key))
+        // `try_`: also asked after the fix arrives, when the form may be gone.
+        move || {
+            answers
+                .try_with_untracked(|a| !a.contains_key(&lat_key) && !a.contains_key(&lon_key))
+                .unwrap_or(false)
+        }
     };
     // `auto`: taken as the form opens, and kept only if the worker has not
     // typed a position meanwhile.
@@ -254,14 +259,21 @@ fn GeoBlank(
             locating.set(true);
             leptos::task::spawn_local(async move {
                 let fix = geo::locate().await;
+                // The worker may have left the form while the phone looked
+                // for its position (seconds, or a permission prompt): its
+                // callbacks and signals are gone then, and touching them
+                // would panic.
+                if locating.try_get_untracked().is_none() {
+                    return;
+                }
                 if auto && !empty() {
                     let _ = locating.try_set(false);
                     return;
                 }
                 match fix {
                     Ok(fix) => {
-                        on_edit.run((lat_key, platform::fixed(fix.lat, 6)));
-                        on_edit.run((lon_key, platform::fixed(fix.lon, 6)));
+                        on_edit.try_run((lat_key, platform::fixed(fix.lat, 6)));
+                        on_edit.try_run((lon_key, platform::fixed(fix.lon, 6)));
                         let said = state.t(if auto { words::LOCATED_AUTO } else { words::LOCATED });
                         let _ = note.try_set(said.replace("{m}", &platform::fixed(fix.accuracy_m, 0)));
                     }

@@ -167,6 +167,19 @@ test('(e) the phone\'s Back while typing in a blank leaves the form without an e
       await page.goto(`${server.url}/#/`);
       await home(page).newReportButton.waitFor({ timeout: 10_000 });
     }
+    // A position that comes after the worker has left the form (GPS takes
+    // seconds, or a permission prompt): it must find nothing to write to,
+    // not panic.
+    await page.evaluate(() => {
+      navigator.geolocation.getCurrentPosition = (ok) => setTimeout(() => ok({
+        coords: { latitude: 30.6586, longitude: 104.0648, accuracy: 12 }, timestamp: Date.now(),
+      }), 1_500);
+    });
+    await home(page).newReport();
+    await page.goBack();
+    await page.getByText('选择要报告的事件或隐患').waitFor({ timeout: 10_000 });
+    await page.waitForTimeout(2_500);
+    assert.equal(await page.getByTestId('crash-overlay').count(), 0, 'no 出错了 when the position comes late');
     assert.deepEqual(errors, [], 'no uncaught error');
   } finally {
     page.off('pageerror', heard);
