@@ -562,12 +562,37 @@ test('验收销号 on the desk: offered once a hazard is rectified, validated at
   await context.setOffline(false);
   await page.locator('[data-testid=live-state][data-state=open]').waitFor({ timeout: 30_000 });
 
-  // Closed: the chain reloads with 已验收销号 and the form is gone.
+  // Text first, the photo after. The live stream shows the closing as
+  // soon as its text is stored; the form stays while its photo is on the
+  // way, and says so when the photo fails (here its first bytes are held,
+  // then the connection drops).
+  let patchArrived;
+  const firstPatch = new Promise((resolve) => { patchArrived = resolve; });
+  await page.route('**/api/uploads/**', (route) => (route.request().method() === 'PATCH' ? patchArrived(route) : route.fallback()));
   await button.click();
+  const heldPatch = await firstPatch;
   await page.waitForFunction(() => document.querySelectorAll('[data-testid=chain-item]').length === 4, null, { timeout: 20_000 });
   assert.deepEqual(await page.getByTestId('chain-stage').allInnerTexts(), ['发现隐患', '整改中', '已整改', '已验收销号']);
+  assert.equal(await closeForm.count(), 1, 'the form stays while its photo is on its way');
+  const sending = page.getByTestId('close-button');
+  assert.equal(await sending.innerText(), '正在提交…');
+  assert.equal(await sending.isDisabled(), true, 'not offered twice while sending');
+  await heldPatch.abort('connectionreset');
+  await page.unroute('**/api/uploads/**');
+  await says('close-error', '验收照片未传完（连不上服务器）。请检查网络后再点「确认验收销号」重新上传（验收记录不会重复）。');
+  assert.equal(await page.getByLabel('验收人', { exact: true }).inputValue(), '镇安全办 王军');
+  if (process.env.OFFICE_SCREENSHOTS) await page.screenshot({ path: `${process.env.OFFICE_SCREENSHOTS}/close-photo-failed.png`, fullPage: true });
+  const textOnly = await thread(server, rectified.id);
+  assert.equal(textOnly.records.length, 4, 'the text is stored');
+  const waiting = await (await server.fetch(`/api/reports/${textOnly.records[3].report.id}/photos`)).json();
+  assert.deepEqual([waiting.expected, waiting.arrived], [1, 0], 'its photo is not');
+
+  // Pressed again: the same record (a replay), then the photo; the form
+  // is gone once both went through.
+  await button.click();
+  await closeForm.waitFor({ state: 'detached', timeout: 20_000 });
+  assert.deepEqual(await page.getByTestId('chain-stage').allInnerTexts(), ['发现隐患', '整改中', '已整改', '已验收销号']);
   assert.match(await page.getByTestId('sentence').last().innerText(), /经镇安全办 王军现场验收，整改到位，予以销号。验收照片：1 张。护栏牢固，救生圈齐全/);
-  assert.equal(await page.getByTestId('close-form').count(), 0);
 
   // On the server: the closing record, once, as the officer wrote it.
   const onServer = await thread(server, rectified.id);

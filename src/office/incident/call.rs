@@ -6,11 +6,11 @@
 
 use kuaibao_core::rules::calls::{CallForm, CALL_FIELDS};
 use kuaibao_core::rules::closing::error_at;
-use kuaibao_core::{FieldError, Lang, Report, ReportId};
+use kuaibao_core::{FieldError, Lang, ReportId};
 use leptos::prelude::*;
 
 use super::answer::focus;
-use super::send::{submit_once, Shown};
+use super::send::{submit_once, Sending, Shown};
 use crate::office::state::Desk;
 
 /// The label and input type of each blank of [`CALL_FIELDS`].
@@ -32,8 +32,9 @@ pub struct CallDraft {
     /// the thread's reporter) on each drawing.
     form: RwSignal<Option<CallForm>>,
     /// The record last sent without an answer, and the inputs it was made
-    /// of: sending them again sends the very same record.
-    pending: StoredValue<Option<(CallForm, Report)>>,
+    /// of (sending them again sends the very same record), and whether a
+    /// send is under way: a reload mid-send must not offer the button again.
+    sending: Sending<CallForm>,
     errors: RwSignal<Vec<FieldError>>,
     general: RwSignal<Option<String>>,
 }
@@ -42,7 +43,7 @@ impl CallDraft {
     pub fn new() -> Self {
         CallDraft {
             form: RwSignal::new(None),
-            pending: StoredValue::new(None),
+            sending: Sending::new(),
             errors: RwSignal::new(Vec::new()),
             general: RwSignal::new(None),
         }
@@ -64,7 +65,7 @@ pub fn CallBox(
     let desk = expect_context::<Desk>();
     let CallDraft {
         form: typed,
-        pending,
+        sending,
         errors,
         general,
     } = draft;
@@ -72,7 +73,6 @@ pub fn CallBox(
         let start = start.clone();
         move || typed.get().unwrap_or_else(|| start.clone())
     });
-    let busy = RwSignal::new(false);
     // Logged: the next call opens afresh.
     let on_logged = Callback::new(move |()| {
         typed.set(None);
@@ -94,7 +94,7 @@ pub fn CallBox(
                 crate::platform::now_ms() as i64,
             )
         };
-        submit_once(desk, form.get_untracked(), pending, busy, shown, make, None, on_logged);
+        submit_once(desk, form.get_untracked(), sending, shown, make, None, on_logged);
     };
     let fields = CALL_FIELDS
         .iter()
@@ -128,8 +128,8 @@ pub fn CallBox(
             <p class="help">"接到报告人电话报告此事件时，在此记录通话时间。电话报告时限由来电满足，书面报告时限由报告本身满足，两者分别计时。"</p>
             <div class="close-fields">{fields}</div>
             <p class="error" role="alert" data-testid="call-error">{move || general.get()}</p>
-            <button type="submit" class="primary" disabled=move || busy.get() data-testid="call-button">
-                {move || if busy.get() { "正在记录…" } else { "记录来电" }}
+            <button type="submit" class="primary" disabled=move || sending.busy() data-testid="call-button">
+                {move || if sending.busy() { "正在记录…" } else { "记录来电" }}
             </button>
         </form>
     }

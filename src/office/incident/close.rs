@@ -10,12 +10,12 @@
 use kuaibao_core::photo::PhotoRef;
 use kuaibao_core::rules::catalogue::HAZARD_CLOSED;
 use kuaibao_core::rules::closing::{error_at, error_elsewhere, ClosingForm, PHOTOS};
-use kuaibao_core::{BlankKind, FieldError, Lang, Report, ReportId};
+use kuaibao_core::{BlankKind, FieldError, Lang, ReportId};
 use leptos::prelude::*;
 
 use super::answer::focus;
 use super::close_photo::{upload, ClosePhotoInput, DeskPhoto};
-use super::send::{submit_once, AfterStored, Shown};
+use super::send::{submit_once, AfterStored, Sending, Shown};
 use crate::office::state::Desk;
 
 /// One blank of the form as drawn.
@@ -70,8 +70,11 @@ pub struct CloseDraft {
     photo: RwSignal<Option<DeskPhoto>, LocalStorage>,
     /// The record last sent without an answer (or whose photo did not
     /// finish), and the inputs it was made of: sending them again sends
-    /// the very same record.
-    pending: StoredValue<Option<(Typed, Report)>>,
+    /// the very same record. The thread shows the closing as soon as its
+    /// text is stored, while the photo is still on its way; the form stays
+    /// until that is done (`ThreadView`), so a photo that fails is said,
+    /// and sent again, here.
+    sending: Sending<Typed>,
     /// What was said of the last try, by blank and above the button: a
     /// live reload (a photo arriving) must not wipe it.
     errors: RwSignal<Vec<FieldError>>,
@@ -84,10 +87,16 @@ impl CloseDraft {
         CloseDraft {
             form: RwSignal::new(ClosingForm::for_officer(officer)),
             photo: RwSignal::new_local(None),
-            pending: StoredValue::new(None),
+            sending: Sending::new(),
             errors: RwSignal::new(Vec::new()),
             general: RwSignal::new(None),
         }
+    }
+
+    /// Whether a closing was sent and not seen through (its photo above
+    /// all): the form stays on the page until it is.
+    pub fn unfinished(&self) -> bool {
+        self.sending.unfinished()
     }
 }
 
@@ -103,11 +112,10 @@ pub fn CloseBox(
     let CloseDraft {
         form,
         photo,
-        pending,
+        sending,
         errors,
         general,
     } = draft;
-    let busy = RwSignal::new(false);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let shown = Shown {
@@ -138,7 +146,7 @@ pub fn CloseBox(
             );
             after
         });
-        submit_once(desk, typed, pending, busy, shown, make, after, on_closed);
+        submit_once(desk, typed, sending, shown, make, after, on_closed);
     };
     let fields = BLANKS
         .iter()
@@ -192,8 +200,8 @@ pub fn CloseBox(
                 error=Signal::derive(move || errors.with(|e| error_at(e, PHOTOS, Lang::Zh)))
                 on_pick=Callback::new(move |()| errors.update(|e| e.retain(|x| x.field != PHOTOS)))/>
             <p class="error" role="alert" data-testid="close-error">{move || general.get()}</p>
-            <button type="submit" class="primary" disabled=move || busy.get() data-testid="close-button">
-                {move || if busy.get() { "正在提交…" } else { "确认验收销号" }}
+            <button type="submit" class="primary" disabled=move || sending.busy() data-testid="close-button">
+                {move || if sending.busy() { "正在提交…" } else { "确认验收销号" }}
             </button>
         </form>
     }

@@ -10,7 +10,7 @@ use leptos::prelude::*;
 
 use crate::photo::{prepare, Prepared};
 use crate::store::LocalPhoto;
-use crate::sync::{HttpTus, TusTransport};
+use crate::sync::{HttpTus, NetError, TusTransport};
 
 /// A chosen photo: the bytes to send and what the record announces.
 #[derive(Clone)]
@@ -45,11 +45,18 @@ impl DeskPhoto {
 pub async fn upload(token: &str, photo: &DeskPhoto) -> Result<(), String> {
     const RETRY: &str = "请检查网络后再点「确认验收销号」重新上传（验收记录不会重复）。";
     let tus = HttpTus::default();
-    let fail = |what: String| format!("验收照片未传完（{what}）。{RETRY}");
-    let created = tus.create(&photo.record, token).await.map_err(|e| fail(e.0))?;
+    let fail = |what: &str| format!("验收照片未传完（{what}）。{RETRY}");
+    // The browser's own words ("TypeError: Failed to fetch") go to the
+    // console, for whoever debugs; the officer reads hers.
+    let unreachable = |e: NetError| {
+        leptos::logging::warn!("desk photo upload failed: {}", e.0);
+        fail("连不上服务器")
+    };
+    let refused = |status: u16| fail(&format!("服务器答复 {status}"));
+    let created = tus.create(&photo.record, token).await.map_err(unreachable)?;
     let url = match (created.status, created.location) {
         (201, Some(url)) => url,
-        (status, _) => return Err(fail(format!("HTTP {status}"))),
+        (status, _) => return Err(refused(status)),
     };
     let size = photo.record.size;
     let mut offset = 0;
@@ -58,22 +65,22 @@ pub async fn upload(token: &str, photo: &DeskPhoto) -> Result<(), String> {
             .patch(
                 &url,
                 offset,
-                &photo
-                    .bytes
-                    .slice_with_f64(offset as f64)
-                    .map_err(|e| fail(crate::platform::js_error(&e)))?,
+                &photo.bytes.slice_with_f64(offset as f64).map_err(|e| {
+                    leptos::logging::warn!("desk photo unreadable: {}", crate::platform::js_error(&e));
+                    fail("读不出这张照片，请重新选择")
+                })?,
                 token,
             )
             .await
-            .map_err(|e| fail(e.0))?;
+            .map_err(unreachable)?;
         offset = match (answer.status, answer.offset) {
             (204, Some(o)) if o > offset && o <= size => o,
             // Part of an earlier try arrived after all: go on from there.
-            (409, _) => match tus.offset(&url, token).await.map_err(|e| fail(e.0))? {
-                a if a.status == 200 => a.offset.ok_or_else(|| fail("进度未知".into()))?,
-                a => return Err(fail(format!("HTTP {}", a.status))),
+            (409, _) => match tus.offset(&url, token).await.map_err(unreachable)? {
+                a if a.status == 200 => a.offset.ok_or_else(|| fail("进度未知"))?,
+                a => return Err(refused(a.status)),
             },
-            (status, _) => return Err(fail(format!("HTTP {status}"))),
+            (status, _) => return Err(refused(status)),
         };
     }
     Ok(())

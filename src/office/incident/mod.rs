@@ -288,7 +288,9 @@ fn ThreadView(
             <section class="answers" aria-label="值班室答复">
                 {latest.map(|latest| view! { <AcknowledgeBox thread_id latest ack on_answered/> })}
                 {(!hazard).then(|| view! { <AskBox thread_id requests message=ask_message on_answered/> })}
-                {closable.then(|| view! { <CloseBox thread_id draft=close_draft on_closed=on_answered/> })}
+                // A closing whose photo is still on its way keeps its form,
+                // though the thread already shows it closed.
+                {(closable || close_draft.unfinished()).then(|| view! { <CloseBox thread_id draft=close_draft on_closed=on_answered/> })}
                 {(!hazard).then(|| view! { <CallBox thread_id n=next_call start=call_start draft=call_draft on_logged=on_answered/> })}
                 {latest.map(|latest| view! { <SignBox thread_id latest signatures steps draft=sign_draft on_signed=on_answered/> })}
             </section>

@@ -22,6 +22,45 @@ pub type Place = fn(RwSignal<Vec<FieldError>>, RwSignal<Option<String>>, Vec<Fie
 /// record pending, so the next press replays it and tries again.
 pub type AfterStored = Option<Box<dyn FnOnce(String) -> Pin<Box<dyn Future<Output = Result<(), String>>>>>>;
 
+/// A form's send, kept by the page with its draft: the record last sent
+/// without an answer (or whose `after` did not finish) with the inputs it
+/// was made of, and whether a send is under way. A live reload redraws the
+/// form in the middle of a send; kept here, the redrawn form neither offers
+/// its button again nor forgets the record it is sending.
+pub struct Sending<I: 'static> {
+    pending: StoredValue<Option<(I, Report)>>,
+    busy: RwSignal<bool>,
+}
+
+impl<I: Send + Sync + 'static> Sending<I> {
+    pub fn new() -> Self {
+        Sending {
+            pending: StoredValue::new(None),
+            busy: RwSignal::new(false),
+        }
+    }
+
+    /// Whether a send is under way (tracked: the button follows it).
+    pub fn busy(&self) -> bool {
+        self.busy.get()
+    }
+
+    /// Whether a record was sent and not yet seen through: no answer came,
+    /// or what follows it (the closing's photo) did not finish. Its form
+    /// stays on the page until it is, even once the thread shows the record.
+    pub fn unfinished(&self) -> bool {
+        self.pending.with_value(Option::is_some)
+    }
+}
+
+impl<I> Clone for Sending<I> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<I> Copy for Sending<I> {}
+
 /// What a form shows of a failed send.
 pub struct Shown {
     /// The errors by blank (the server's 422), for the form to place.
@@ -38,29 +77,27 @@ pub struct Shown {
 /// `typed` (the pending one if the inputs are the same, else what `make`
 /// makes of them, or its errors placed at the form), sent once, then
 /// `after`.
-#[allow(clippy::too_many_arguments)]
 pub fn submit_once<I: Clone + PartialEq + Send + Sync + 'static>(
     desk: Desk,
     typed: I,
-    pending: StoredValue<Option<(I, Report)>>,
-    busy: RwSignal<bool>,
+    sending: Sending<I>,
     shown: Shown,
     make: impl FnOnce(&I) -> Result<Report, Vec<FieldError>>,
     after: AfterStored,
     on_done: Callback<()>,
 ) {
-    if busy.get_untracked() {
+    if sending.busy.get_untracked() {
         return;
     }
     shown.general.set(None);
-    let report = match pending.get_value() {
+    let report = match sending.pending.get_value() {
         Some((inputs, report)) if inputs == typed => Ok(report),
         _ => make(&typed),
     };
     match report {
         Ok(report) => {
             shown.fields.set(Vec::new());
-            send_once(desk, typed, report, pending, busy, shown, after, on_done);
+            send_once(desk, typed, report, sending, shown, after, on_done);
         }
         Err(errors) => (shown.place)(shown.fields, shown.general, errors),
     }
@@ -73,12 +110,12 @@ fn send_once<I: Clone + Send + Sync + 'static>(
     desk: Desk,
     inputs: I,
     report: Report,
-    pending: StoredValue<Option<(I, Report)>>,
-    busy: RwSignal<bool>,
+    sending: Sending<I>,
     shown: Shown,
     after: AfterStored,
     on_done: Callback<()>,
 ) {
+    let Sending { pending, busy } = sending;
     pending.set_value(Some((inputs, report.clone())));
     busy.set(true);
     let token = desk.token();
