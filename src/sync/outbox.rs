@@ -33,6 +33,15 @@ const TOO_EARLY: u16 = 425;
 /// The last error shown on a record the server asked to send again later.
 pub const EARLY_NOTE: &str = "等待此事的首次报告送达值班室后自动发送";
 
+/// Too many requests (429).
+const TOO_MANY: u16 = 429;
+
+/// The last error shown on a record the server asked to wait with (its
+/// rate limit, or the account's daily quota): it may be hours, so the
+/// worker is told the report is safe, and what to do if it cannot wait.
+pub const LATER_NOTE: &str =
+    "本账号发送过多，服务器要求稍后再发。报告已存在本机，会自动再发；如有急情，请直接电话报告值班室";
+
 pub struct Outbox<T> {
     pub store: Store,
     pub transport: T,
@@ -354,6 +363,9 @@ fn judge(
         },
         Outcome::Retry if answer.status == TOO_EARLY => {
             retry(written_at, attempts, now_ms, jitter, EARLY_NOTE.to_owned())
+        }
+        Outcome::Retry if answer.status == TOO_MANY => {
+            retry(written_at, attempts, now_ms, jitter, LATER_NOTE.to_owned())
         }
         Outcome::Retry => retry(
             written_at,

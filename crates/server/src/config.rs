@@ -19,6 +19,7 @@
 //! | `KUAIBAO_BODY_IDLE_TIMEOUT_SECS` | 30             | how long a request body may send nothing; past it the request is answered 408 and the connection closed (a tus `PATCH` keeps what arrived) |
 //! | `KUAIBAO_PATCH_TIMEOUT_SECS` | 600              | how long one tus `PATCH` (a photo chunk) may take in all; past it 408, and what arrived is kept. A body trickling in a byte at a time cannot hold a connection for ever; the phone's 128 KiB chunks need 220 bytes a second |
 //! | `KUAIBAO_REQUEST_TIMEOUT_SECS` | 30               | how long an API request may take until its answer starts, body included; past it 408. Not for tus `PATCH`es (photos on slow links) nor the office's event stream |
+//! | `KUAIBAO_ACCOUNT_MIB_PER_DAY` | 2048 (2 GiB)     | MiB of records and photos one account may store a day (its records' text and the photos they announce, by their stated sizes; a bucket of a day's worth, refilled continuously, per server process). A record over it is answered 429 with `Retry-After` and kept on the phone; at least 1001, the largest record (20 video clips of 50 MiB) |
 //! | `KUAIBAO_MAX_CONNECTIONS`    | 1024               | connections open at once; one more is answered 503 with `Retry-After` and closed (over HTTPS: closed without a handshake). Keep it below the process's open-file limit |
 //! | `KUAIBAO_LOGIN_ADDR_RATE_PER_MIN` | 30            | failed logins a minute from one address, whatever the usernames (password spraying); more is answered 429 |
 //! | `KUAIBAO_LOGIN_ACCOUNT_RATE_PER_MIN` | 60         | failed logins a minute for one username, whatever the addresses; more than `KUAIBAO_LOGIN_RATE_PER_MIN`, so no one address can lock an account out |
@@ -123,6 +124,8 @@ pub const REQUEST_TIMEOUT_VAR: &str = "KUAIBAO_REQUEST_TIMEOUT_SECS";
 pub const MAX_CONNECTIONS_VAR: &str = "KUAIBAO_MAX_CONNECTIONS";
 /// The deployment's deadline rules file.
 pub const RULES_VAR: &str = "KUAIBAO_RULES";
+/// MiB of records and photos one account may store a day.
+pub const ACCOUNT_MIB_PER_DAY_VAR: &str = "KUAIBAO_ACCOUNT_MIB_PER_DAY";
 
 /// A phone syncing a backlog sends a report, then each photo in 128 KiB
 /// `PATCH`es: an 8 MiB photo is 66 requests. 1200 a minute (20 a second,
@@ -189,6 +192,22 @@ pub const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 /// the open-file limit a service is usually given (1024 soft, often raised),
 /// counting the database and upload files besides.
 pub const DEFAULT_MAX_CONNECTIONS: usize = 1024;
+
+const MIB: u64 = 1024 * 1024;
+
+/// What one account may store a day: a phone shrinks a photo to a few
+/// hundred KiB, so 2 GiB is thousands of photos, or dozens of minute-long
+/// clips, more than a worker can take in a day of disaster; a desk
+/// officer's records are text. Twice the largest record.
+pub const DEFAULT_ACCOUNT_MIB_PER_DAY: u64 = 2048;
+
+/// The least `KUAIBAO_ACCOUNT_MIB_PER_DAY` may say: the largest record the
+/// server takes (its body, and as many files as a report may announce, each
+/// as large as one may be: video clips), so any one record fits in a day.
+pub const MIN_ACCOUNT_MIB_PER_DAY: u64 = (kuaibao_core::photo::MAX_PHOTOS_PER_REPORT as u64
+    * kuaibao_core::photo::media::MAX_MEDIA_BYTES
+    + crate::http::API_BODY_LIMIT as u64)
+    .div_ceil(MIB);
 
 /// The most `KUAIBAO_MAX_CONNECTIONS` may say: far beyond any open-file
 /// limit, and small enough to count in a `u32` (tokio's semaphores do).
@@ -279,6 +298,8 @@ pub struct Config {
     pub request_timeout: Duration,
     /// Connections open at once; more are refused.
     pub max_connections: usize,
+    /// Bytes of records and photos one account may store a day.
+    pub account_bytes_per_day: u64,
 }
 
 /// The PEM files of `KUAIBAO_TLS_CERT` and `KUAIBAO_TLS_KEY`. Read at start
@@ -327,6 +348,7 @@ impl Default for Config {
             patch_timeout: DEFAULT_PATCH_TIMEOUT,
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
             max_connections: DEFAULT_MAX_CONNECTIONS,
+            account_bytes_per_day: DEFAULT_ACCOUNT_MIB_PER_DAY * MIB,
         }
     }
 }
@@ -387,6 +409,8 @@ pub enum ConfigError {
         value: u32,
         per_address: u32,
     },
+    #[error("{var}: {value} MiB is less than the largest record the server takes ({min} MiB): that record could never be stored")]
+    QuotaTooLow { var: &'static str, value: u64, min: u64 },
     #[error("{var} is set but {MAP_TILES_VAR} is not: there are no tiles to describe")]
     MapWithoutTiles { var: &'static str },
     #[error("{var}: 无法读取期限规则文件 {path}（{reason}）。请检查路径和权限。 / cannot read the deadline rules file {path} ({reason}); check the path and its permissions")]
@@ -592,7 +616,19 @@ impl Config {
         let max_connections = number(&lookup, MAX_CONNECTIONS_VAR, MAX_MAX_CONNECTIONS)?
             .and_then(|n| usize::try_from(n).ok())
             .unwrap_or(defaults.max_connections);
+        let account_bytes_per_day = match number(&lookup, ACCOUNT_MIB_PER_DAY_VAR, 1 << 24)? {
+            None => defaults.account_bytes_per_day,
+            Some(mib) if mib < MIN_ACCOUNT_MIB_PER_DAY => {
+                return Err(ConfigError::QuotaTooLow {
+                    var: ACCOUNT_MIB_PER_DAY_VAR,
+                    value: mib,
+                    min: MIN_ACCOUNT_MIB_PER_DAY,
+                })
+            }
+            Some(mib) => mib * MIB,
+        };
         Ok(Config {
+            account_bytes_per_day,
             addr,
             map,
             rules,
@@ -887,6 +923,7 @@ mod tests {
         assert_eq!(c.body_idle_timeout, Duration::from_secs(30));
         assert_eq!(c.request_timeout, Duration::from_secs(30));
         assert_eq!(c.max_connections, 1024);
+        assert_eq!(c.account_bytes_per_day, 2048 * 1024 * 1024);
         assert_eq!(c, Config::default());
     }
 
@@ -984,6 +1021,28 @@ mod tests {
                 "{bad:?}"
             );
         }
+    }
+
+    #[test]
+    fn the_daily_quota_takes_the_largest_record() {
+        // 20 video clips of 50 MiB and a body of 256 KiB: 1000.25 MiB,
+        // rounded up.
+        assert_eq!(MIN_ACCOUNT_MIB_PER_DAY, 1001);
+        let c = config(&[(ACCOUNT_MIB_PER_DAY_VAR, "1001")]).expect("the least");
+        assert_eq!(c.account_bytes_per_day, 1001 * 1024 * 1024);
+        assert_eq!(
+            config(&[(ACCOUNT_MIB_PER_DAY_VAR, "1000")]),
+            Err(ConfigError::QuotaTooLow {
+                var: ACCOUNT_MIB_PER_DAY_VAR,
+                value: 1000,
+                min: 1001
+            })
+        );
+        let err = config(&[(ACCOUNT_MIB_PER_DAY_VAR, "2GB")]).expect_err("not a number");
+        assert!(
+            err.to_string().starts_with("KUAIBAO_ACCOUNT_MIB_PER_DAY: `2GB`"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -14,6 +14,17 @@ pub const MAX_VIDEO_BYTES: u64 = 50 * 1024 * 1024;
 /// The largest voice note: five minutes of Opus or AAC with room to spare.
 pub const MAX_VOICE_BYTES: u64 = 10 * 1024 * 1024;
 
+/// The largest file of any kind: the most one manifest entry may announce.
+pub const MAX_MEDIA_BYTES: u64 = {
+    let (photo, video, voice) = (super::MAX_PHOTO_BYTES, MAX_VIDEO_BYTES, MAX_VOICE_BYTES);
+    let larger = if photo > video { photo } else { video };
+    if larger > voice {
+        larger
+    } else {
+        voice
+    }
+};
+
 /// What one attached file is, by its declared type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Media {

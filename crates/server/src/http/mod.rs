@@ -15,6 +15,7 @@ pub mod openapi;
 pub mod page;
 pub mod per_account;
 pub mod photos;
+pub mod quota;
 pub mod rate_limit;
 pub mod relay;
 mod reports;
@@ -100,6 +101,8 @@ pub struct AppState {
     pub data_dir: Arc<Path>,
     /// The exports each account is downloading (see `export::MAX_EXPORTS_PER_ACCOUNT`).
     pub exports: per_account::PerAccount,
+    /// What each account may still store today (`KUAIBAO_ACCOUNT_MIB_PER_DAY`).
+    pub quotas: Arc<quota::Quotas>,
 }
 
 impl FromRef<AppState> for crate::auth::Sessions {

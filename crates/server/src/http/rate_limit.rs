@@ -120,7 +120,7 @@ impl IntoResponse for Limited {
 }
 
 /// Token buckets by key, each holding up to `capacity` tokens and gaining
-/// `capacity` a minute.
+/// `per_second` a second.
 #[derive(Debug)]
 pub struct Buckets<K> {
     capacity: f64,
@@ -138,9 +138,14 @@ impl<K: Hash + Eq> Buckets<K> {
     /// Buckets of `per_minute` tokens, refilled at `per_minute` a minute.
     pub fn per_minute(per_minute: u32) -> Self {
         let capacity = f64::from(per_minute.max(1));
+        Self::new(capacity, capacity / 60.0)
+    }
+
+    /// Buckets of `capacity` tokens, refilled at `per_second`.
+    pub fn new(capacity: f64, per_second: f64) -> Self {
         Buckets {
             capacity,
-            per_second: capacity / 60.0,
+            per_second,
             buckets: Mutex::new(HashMap::new()),
         }
     }
@@ -148,6 +153,12 @@ impl<K: Hash + Eq> Buckets<K> {
     /// Takes a token from `key`'s bucket, or tells how long until there is
     /// one.
     pub fn take(&self, key: K, now: Instant) -> Result<(), Duration> {
+        self.take_n(key, 1.0, now)
+    }
+
+    /// Takes `n` tokens from `key`'s bucket, or none and tells how long
+    /// until there are `n`.
+    pub fn take_n(&self, key: K, n: f64, now: Instant) -> Result<(), Duration> {
         // A poisoned lock only means another request panicked mid-update
         // of plain numbers: the map is still usable.
         let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
@@ -163,11 +174,11 @@ impl<K: Hash + Eq> Buckets<K> {
         });
         bucket.tokens = self.level(bucket, now);
         bucket.at = now;
-        if bucket.tokens >= 1.0 {
-            bucket.tokens -= 1.0;
+        if bucket.tokens >= n {
+            bucket.tokens -= n;
             Ok(())
         } else {
-            Err(Duration::from_secs_f64((1.0 - bucket.tokens) / self.per_second))
+            Err(Duration::from_secs_f64((n - bucket.tokens) / self.per_second))
         }
     }
 
@@ -185,9 +196,14 @@ impl<K: Hash + Eq> Buckets<K> {
 
     /// Puts back a token taken for a request that turned out not to count.
     pub fn give_back(&self, key: &K) {
+        self.give_back_n(key, 1.0);
+    }
+
+    /// Puts back `n` tokens taken for what turned out not to count.
+    pub fn give_back_n(&self, key: &K, n: f64) {
         let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(bucket) = buckets.get_mut(key) {
-            bucket.tokens = (bucket.tokens + 1.0).min(self.capacity);
+            bucket.tokens = (bucket.tokens + n).min(self.capacity);
         }
     }
 

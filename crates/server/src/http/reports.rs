@@ -30,8 +30,22 @@ pub async fn submit(
     let template = validate(&report).map_err(AppError::InvalidReport)?;
     may_join_thread(&state, &caller, &report).await?;
     super::admission::admit_new(&state.pool, &report, template).await?;
+    let account = &caller.0.user.account.id;
+    // Paid before storing, given back unless stored: a replay costs nothing,
+    // and one over the quota still gets its receipt.
+    let charge = match state.quotas.charge(account, &report) {
+        Ok(charge) => Some(charge),
+        Err(_) if admission::is_stored(&state.pool, report.id).await? => None,
+        Err(wait) => {
+            tracing::warn!(id = %report.id, user = %account, "record refused: over the account's daily quota");
+            return Err(state.quotas.refusal(wait));
+        }
+    };
     match reports::store(&state.pool, &report, template, &caller.sender(clock_offset_ms)).await? {
         Stored::Created(receipt) => {
+            if let Some(charge) = charge {
+                charge.keep();
+            }
             tracing::info!(id = %receipt.id, seq = receipt.seq, "report stored");
             state
                 .changes

@@ -399,6 +399,71 @@ async fn assert_rate_limited(res: Response, what: &str) {
     assert!(!error.message.is_empty(), "{what}");
 }
 
+/// A hazard announcing as many files as a report may, each as large as one
+/// may be: the heaviest record there is (20 clips of 50 MiB, and its text).
+fn heaviest_record() -> Report {
+    let mut report = hazard(Stage::Initial, None, 0);
+    report.photos = (0..kuaibao_core::photo::MAX_PHOTOS_PER_REPORT)
+        .map(|_| {
+            let id = new_photo_id();
+            PhotoRef {
+                size: kuaibao_core::photo::media::MAX_MEDIA_BYTES,
+                mime: "video/mp4".to_owned(),
+                ..photo_ref("photos", id.to_string().as_bytes(), id)
+            }
+        })
+        .collect();
+    report
+}
+
+#[tokio::test]
+async fn an_account_over_its_daily_bytes_is_answered_429_and_nothing_is_stored() {
+    let dirs = dirs();
+    // A day's room for one heaviest record, not two.
+    let app = start_with(&dirs, |c| c.account_bytes_per_day = 1200 * 1024 * 1024).await;
+    let first = heaviest_record();
+    let stored = receipt(app.submit(&first).await, StatusCode::CREATED).await;
+
+    let second = heaviest_record();
+    let res = app.submit(&second).await;
+    // About 800 MiB short, at 1200 MiB a day: some 16 hours.
+    let retry_after: u64 = header(res.headers(), RETRY_AFTER.as_str())
+        .parse()
+        .expect("Retry-After is whole seconds");
+    assert!((57_000..=58_000).contains(&retry_after), "Retry-After {retry_after}");
+    let (status, error) = api_error(res).await;
+    assert_eq!(
+        (status, error.error),
+        (StatusCode::TOO_MANY_REQUESTS, ApiErrorCode::RateLimited)
+    );
+    assert!(
+        error
+            .message
+            .starts_with("本账号今天发送的报告和照片已超过每日上限（1200 MiB），本条未存入；报告仍在手机上，约 16 小时内会自动再发。"),
+        "{}",
+        error.message
+    );
+    assert!(
+        !super::writes::stored(&dirs, second.id).await,
+        "the refused record is not stored"
+    );
+
+    // A replay of the stored record still gets its receipt, and costs
+    // nothing: a light record still fits in what is left.
+    assert_eq!(receipt(app.submit(&first).await, StatusCode::OK).await, stored);
+    receipt(app.submit(&new_report()).await, StatusCode::CREATED).await;
+    // Another account has a day of its own.
+    let neighbour = super::office::user_in(
+        &dirs,
+        &app,
+        "neighbour",
+        kuaibao_core::account::Role::Reporter,
+        "d-t2-v1-g1",
+    )
+    .await;
+    receipt(app.submit_by(&neighbour, &heaviest_record()).await, StatusCode::CREATED).await;
+}
+
 #[tokio::test]
 async fn a_session_over_its_rate_is_answered_429_and_others_are_not() {
     let dirs = dirs();

@@ -1,0 +1,199 @@
+//! What one account may store in a day (`KUAIBAO_ACCOUNT_MIB_PER_DAY`): its
+//! records' text and the photos they announce, as a token bucket of bytes
+//! holding a day's worth and refilling continuously. The rate limits bound
+//! requests; this bounds the disk one account (one stolen phone, one
+//! scripted login) can fill, however slowly it sends.
+//!
+//! A photo's bytes are counted when a record announces it, by the size its
+//! manifest states: the server accepts no bytes but those of an announced
+//! photo, of exactly that size, so announced bytes bound the photo store.
+//! A record over the quota is answered 429 with `Retry-After` and nothing
+//! is stored; the phone keeps it and sends it again later. A replay of a
+//! stored record still gets its receipt, and costs nothing.
+//!
+//! The buckets live in the process, like the rate limits': with several
+//! replicas each keeps its own, so an account may store up to that many
+//! days' worth a day. A restart forgets them.
+
+use std::time::{Duration, Instant};
+
+use kuaibao_core::Report;
+
+use super::error::AppError;
+use super::rate_limit::Buckets;
+
+/// The seconds in the day a quota is counted over.
+const DAY_SECS: f64 = 24.0 * 3600.0;
+
+/// Each account's bucket of bytes.
+#[derive(Debug)]
+pub struct Quotas {
+    bytes: Buckets<String>,
+    per_day: u64,
+}
+
+impl Quotas {
+    /// Buckets of `bytes_per_day`, refilled at that a day.
+    pub fn new(bytes_per_day: u64) -> Self {
+        // Counted in f64: exact for whole numbers up to 2^53 bytes (8 PiB).
+        let capacity = bytes_per_day as f64;
+        Quotas {
+            bytes: Buckets::new(capacity, capacity / DAY_SECS),
+            per_day: bytes_per_day,
+        }
+    }
+
+    /// Charges `account` the cost of storing `report`; the charge is given
+    /// back unless [kept](Charge::keep) (the record turned out to be a
+    /// replay, or was not stored). `Err`: how long until it could be paid.
+    pub fn charge(&self, account: &str, report: &Report) -> Result<Charge<'_>, Duration> {
+        let cost = cost(report) as f64;
+        self.bytes.take_n(account.to_owned(), cost, Instant::now())?;
+        Ok(Charge {
+            quotas: self,
+            account: account.to_owned(),
+            cost,
+            kept: false,
+        })
+    }
+}
+
+/// What storing `report` costs: its text as sent and the photos it
+/// announces, by their stated sizes.
+pub fn cost(report: &Report) -> u64 {
+    let text = serde_json::to_vec(report).map_or(0, |t| t.len() as u64);
+    report
+        .photos
+        .iter()
+        .fold(text, |sum, photo| sum.saturating_add(photo.size))
+}
+
+/// Bytes taken from an account's bucket for one record.
+#[must_use = "a charge not kept is given back when dropped"]
+pub struct Charge<'a> {
+    quotas: &'a Quotas,
+    account: String,
+    cost: f64,
+    kept: bool,
+}
+
+impl Charge<'_> {
+    /// The record was stored: the bytes stay spent.
+    pub fn keep(mut self) {
+        self.kept = true;
+    }
+}
+
+impl Drop for Charge<'_> {
+    fn drop(&mut self) {
+        if !self.kept {
+            self.quotas.bytes.give_back_n(&self.account, self.cost);
+        }
+    }
+}
+
+impl Quotas {
+    /// The 429 for a record that must wait `wait` for its account's quota,
+    /// Chinese first: the worker reads why her report waits, and that it is
+    /// kept.
+    pub fn refusal(&self, wait: Duration) -> AppError {
+        refusal(wait, self.per_day)
+    }
+}
+
+fn refusal(wait: Duration, bytes_per_day: u64) -> AppError {
+    let seconds = wait.as_secs().max(1);
+    let hours = seconds.div_ceil(3600);
+    let mib = bytes_per_day / (1024 * 1024);
+    AppError::OverBound {
+        message: format!(
+            "本账号今天发送的报告和照片已超过每日上限（{mib} MiB），本条未存入；报告仍在手机上，约 {hours} 小时内会自动再发。\
+             如有急情，请直接电话报告值班室。 / this account has stored more than its {mib} MiB a day of records and \
+             photos; nothing was stored; send it again in {seconds} s"
+        ),
+        retry_after_secs: seconds,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report_with_photos(sizes: &[u64]) -> Report {
+        let photos: Vec<_> = sizes
+            .iter()
+            .enumerate()
+            .map(|(i, size)| {
+                serde_json::json!({
+                    "id": format!("01900000-0000-7000-8000-{i:012}"),
+                    "blank": "photos",
+                    "sha256": "a".repeat(64),
+                    "size": size,
+                    "mime": "image/jpeg",
+                })
+            })
+            .collect();
+        serde_json::from_value(serde_json::json!({
+            "id": "01900000-0000-7000-8000-100000000000",
+            "template_id": "fire",
+            "template_version": 1,
+            "answers": { "place": "青石村" },
+            "written_at": "2026-12-06T10:00:00+08:00",
+            "photos": photos,
+        }))
+        .expect("a report")
+    }
+
+    #[test]
+    fn a_record_costs_its_text_and_its_photos() {
+        let bare = report_with_photos(&[]);
+        let text = serde_json::to_vec(&bare).expect("json").len() as u64;
+        assert_eq!(cost(&bare), text);
+        let with = report_with_photos(&[1000, 2000]);
+        assert!(
+            cost(&with) > text + 3000,
+            "the photos and their manifest: {}",
+            cost(&with)
+        );
+    }
+
+    #[test]
+    fn a_charge_is_given_back_unless_kept() {
+        let report = report_with_photos(&[600]);
+        let one = cost(&report);
+        // Room for one record and a little.
+        let quotas = Quotas::new(one + one / 2);
+        quotas.charge("a", &report).expect("room for one").keep();
+        let wait = quotas.charge("a", &report).err().expect("no room for a second");
+        // Half a record's bytes, at a day's worth of 1.5 records a day.
+        let expected = DAY_SECS / 3.0;
+        assert!(
+            (wait.as_secs_f64() - expected).abs() < 60.0,
+            "waits {wait:?}, about {expected} s"
+        );
+        // Another account has its own bucket.
+        quotas.charge("b", &report).expect("b's own").keep();
+        // Not kept (a replay, a refusal): given back, so it can be paid again.
+        let quotas = Quotas::new(one);
+        drop(quotas.charge("a", &report).expect("room"));
+        quotas.charge("a", &report).expect("given back").keep();
+        assert!(quotas.charge("a", &report).is_err());
+    }
+
+    #[test]
+    fn the_refusal_is_chinese_first_and_says_when() {
+        let AppError::OverBound {
+            message,
+            retry_after_secs,
+        } = Quotas::new(2048 * 1024 * 1024).refusal(Duration::from_secs(5400))
+        else {
+            panic!("a 429");
+        };
+        assert_eq!(retry_after_secs, 5400);
+        assert!(
+            message.starts_with("本账号今天发送的报告和照片已超过每日上限（2048 MiB）"),
+            "{message}"
+        );
+        assert!(message.contains("约 2 小时内会自动再发"), "{message}");
+    }
+}
