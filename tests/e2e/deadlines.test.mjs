@@ -192,8 +192,9 @@ test('written in time, delivered two hours late: the desk says so; a logged call
   assert.equal(await desk.page.getByLabel('通话要点（选填）').inputValue(), '报告人补充：仍有 1 人失联');
   await desk.page.getByTestId('call-button').click();
   await desk.page.waitForFunction(() => document.querySelectorAll('[data-testid=chain-stage]').length === 3, null, { timeout: 20_000 });
-  // Logged: the next call's form opens afresh.
-  assert.equal(await desk.page.getByLabel('通话要点（选填）').inputValue(), '');
+  // Logged: the next call's form opens afresh, once the desk has its
+  // answer (the stream may show the call a moment before).
+  await desk.page.waitForFunction(() => document.querySelector('#call-note')?.value === '', null, { timeout: 10_000 });
   const calls = (await server.reports()).filter((r) => r.report.stage.kind === 'call');
   assert.deepEqual(calls.map((r) => r.report.stage.n).sort(), [1, 2]);
 

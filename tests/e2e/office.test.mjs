@@ -151,9 +151,12 @@ test('the incident page: chain, times, clock offset; acknowledge and ask; a 续�
   assert.match(await page.getByTestId('thread-reporter').innerText(), new RegExp(`^${ANSWERS['报告人']} ${ANSWERS['联系电话']}（账号 `));
   assert.equal(await page.getByTestId('thread-reporter-phone').getAttribute('href'), `tel:${ANSWERS['联系电话']}`);
 
-  // 确认收到.
+  // 确认收到. The page then reloads the thread with it (the button asks
+  // again): wait for that redraw, so the ask below is not redrawn under
+  // the test's hands.
   await page.getByTestId('ack-button').click();
   await page.locator('[data-testid=ack-state][data-state=yes]').waitFor();
+  await page.getByTestId('ack-button').filter({ hasText: '再次确认收到' }).waitFor({ timeout: 20_000 });
   assert.match(await page.getByTestId('ack-state').innerText(), new RegExp(OFFICER.name));
 
   // 请求续报: an empty message is refused at its field, then one is sent.
@@ -383,7 +386,8 @@ test('a hazard\'s photos: "照片 1/2 已到" while one is on its way, thumbnail
   await uploadPhoto(photos[1]);
   await page.locator('[data-testid=photos-count][data-arrived="2"]').waitFor({ timeout: 20_000 });
   assert.match(await page.getByTestId('photos-count').innerText(), /照片 2\/2 全部已到/);
-  assert.equal(await page.getByTestId('photo-thumb').count(), 2);
+  // The count comes with the thread; each thumbnail is fetched after it.
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=photo-thumb]').length === 2, null, { timeout: 20_000 });
   assert.equal(await page.getByTestId('photo-waiting').count(), 0);
   if (process.env.OFFICE_SCREENSHOTS) await page.screenshot({ path: `${process.env.OFFICE_SCREENSHOTS}/hazard.png`, fullPage: true });
 });
@@ -616,4 +620,53 @@ test('验收销号 on the desk: offered once a hazard is rectified, validated at
   const reportersOwn = await (await server.fetch('/api/reports', {}, REPORTER)).json();
   assert.equal(reportersOwn.some((r) => r.report.id === closed.id), false, 'not the reporter\'s record');
   if (process.env.OFFICE_SCREENSHOTS) await page.screenshot({ path: `${process.env.OFFICE_SCREENSHOTS}/closed.png`, fullPage: true });
+});
+
+test('a form being typed on the incident page stays as it is when the stream reloads: another thread\'s report redraws nothing, this thread\'s keeps the words and the error', { timeout: 60_000 }, async () => {
+  desk ??= await openDesk(OFFICER);
+  const { page } = desk;
+  await page.goto(`${server.url}/office/#/`);
+  await page.locator('[data-testid=inbox-line]:not([data-grade=hazard])').first().getByTestId('line-open').click();
+  await page.getByTestId('thread').waitFor();
+  const threadId = await page.getByTestId('thread').getAttribute('data-thread');
+  const records = (await thread(server, threadId)).records;
+  const send = async (report) => {
+    delete report.clock_offset_ms;
+    const sent = await server.fetch('/api/reports', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(report) }, REPORTER);
+    assert.equal(sent.status, 201, await sent.text());
+  };
+
+  // Another thread's report: nothing new for this one, so the page is not
+  // drawn again. What its boxes hold stays: a failed 确认收到's message,
+  // the words being typed, and the cursor.
+  await page.route('**/api/threads/*/acknowledgements', (route) => route.abort('connectionreset'), { times: 1 });
+  await page.getByTestId('ack-button').click();
+  await page.getByTestId('ack-error').filter({ hasText: /\S/ }).waitFor({ timeout: 10_000 });
+  const ackError = await page.getByTestId('ack-error').innerText();
+  const box = page.getByLabel('请求续报：需要报告人补充什么');
+  await box.fill('请补充');
+  // The page reloads on the stream's word: its last read is the signings.
+  const reloaded = page.waitForResponse((r) => new URL(r.url()).pathname === `/api/threads/${threadId}/signatures`, { timeout: 20_000 });
+  await send({ ...records[0].report, id: uuidv7(), written_at: new Date().toISOString() });
+  await reloaded;
+  // (The page draws in the task that read that answer: half a second is
+  // ample.)
+  await new Promise((r) => setTimeout(r, 500));
+  assert.equal(await page.getByTestId('ack-error').innerText(), ackError, 'the failed acknowledgement is still said');
+  assert.equal(await page.locator('#ask-message').evaluate((el) => el === document.activeElement), true, 'the cursor stays');
+  assert.equal(await box.inputValue(), '请补充');
+
+  // This thread's 续报 redraws the page: what was said of the last press
+  // is the page's, and stays; typing again takes it away.
+  await box.fill('');
+  await page.getByTestId('ask-button').click();
+  await page.getByTestId('ask-message-error').filter({ hasText: /请写明/ }).waitFor({ timeout: 5_000 });
+  const latest = records[records.length - 1].report;
+  const n = latest.stage.kind === 'follow_up' ? latest.stage.n + 1 : 1;
+  const before = await page.getByTestId('chain-item').count();
+  await send({ ...latest, id: uuidv7(), stage: { kind: 'follow_up', n }, written_at: new Date().toISOString() });
+  await page.waitForFunction((count) => document.querySelectorAll('[data-testid=chain-item]').length === count, before + 1, { timeout: 20_000 });
+  assert.match(await page.getByTestId('ask-message-error').innerText(), /请写明/);
+  await box.fill('请补充转移人数');
+  await page.getByTestId('ask-message-error').filter({ hasText: /^$/ }).waitFor({ timeout: 5_000 });
 });

@@ -135,7 +135,8 @@ test('delivered originals are pruned from the panel in two taps; the undelivered
 
   // The delivered report says where its originals went; the other does not.
   await page.getByTestId('report-item').filter({ hasText: '青石村堰塘东岸' }).getByRole('link').click();
-  await page.getByTestId('photo-pruned').first().waitFor();
+  // Each thumbnail reads the phone's database on its own: wait for both.
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=photo-pruned]').length === 2, null, { timeout: 10_000 });
   assert.deepEqual(await page.getByTestId('photo-pruned').allInnerTexts(), [PRUNED, PRUNED]);
   assert.equal(await page.locator('[data-testid=photo] img').count(), 2, 'the thumbnails are still shown');
   if (SHOTS) {

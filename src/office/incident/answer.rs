@@ -11,11 +11,40 @@ use kuaibao_core::{Lang, ReportId};
 use leptos::prelude::*;
 use uuid::Uuid;
 
+use super::send::Sending;
 use crate::office::api::{self, with_id, ApiFail};
 use crate::office::state::Desk;
 
 fn new_id() -> Uuid {
     crate::platform::new_report_id().0
+}
+
+/// An acknowledgement under way, kept by the page: its id, by the record
+/// acknowledged, survives a live reload, so a press after a lost answer
+/// stores it once.
+pub type AckSending = Sending<ReportId, Uuid>;
+
+/// What 请求续报 keeps across live reloads, owned by the page: the message
+/// typed, the request being sent (its id, by its text), and what was said
+/// of the last try. A reload (the officer's own acknowledgement, a record
+/// arriving) redraws the box and must wipe none of it.
+#[derive(Clone, Copy)]
+pub struct AskDraft {
+    message: RwSignal<String>,
+    sending: Sending<String, Uuid>,
+    field_error: RwSignal<Option<String>>,
+    error: RwSignal<Option<String>>,
+}
+
+impl AskDraft {
+    pub fn new() -> Self {
+        AskDraft {
+            message: RwSignal::new(String::new()),
+            sending: Sending::new(),
+            field_error: RwSignal::new(None),
+            error: RwSignal::new(None),
+        }
+    }
 }
 
 #[component]
@@ -25,44 +54,39 @@ pub fn AcknowledgeBox(
     latest: ReportId,
     /// The latest acknowledgement, if any.
     ack: Option<Acknowledgement>,
+    /// The acknowledgement being sent, kept by the page.
+    sending: AckSending,
     /// Called once the server stored the answer.
     on_answered: Callback<()>,
 ) -> impl IntoView {
     let desk = expect_context::<Desk>();
-    let busy = RwSignal::new(false);
     let error: RwSignal<Option<String>> = RwSignal::new(None);
-    let pending: StoredValue<Option<Uuid>> = StoredValue::new(None);
     // Acknowledged already, and of the latest record?
     let current = ack.as_ref().is_some_and(|a| a.report_id == latest);
     let done: RwSignal<Option<Acknowledgement>> = RwSignal::new(ack);
     let click = move |_| {
-        if busy.get_untracked() {
+        let id = sending.pending_for(&latest).unwrap_or_else(new_id);
+        if !sending.begin(latest, id) {
             return;
         }
-        busy.set(true);
         error.set(None);
-        let id = pending.get_value().unwrap_or_else(new_id);
-        pending.set_value(Some(id));
         let token = desk.token();
+        // The box may be redrawn, or the page left, while the answer comes.
         leptos::task::spawn_local(async move {
             let body = Acknowledge { id, report_id: latest };
             match api::post::<_, Acknowledgement>(&token, &with_id(ACKNOWLEDGE_PATH, thread_id), &body).await {
                 Ok(a) => {
-                    pending.set_value(None);
-                    done.set(Some(a));
-                    // The page may have been left while the answer came.
-                    let _page_left = on_answered.try_run(());
+                    sending.end(true);
+                    done.try_set(Some(a));
+                    on_answered.try_run(());
                 }
                 Err(e) => {
                     desk.failed(&e);
                     // Refused for good: a new click is a new answer.
-                    if !matches!(e, ApiFail::Net(_)) {
-                        pending.set_value(None);
-                    }
-                    error.set(Some(e.words()));
+                    sending.end(!matches!(e, ApiFail::Net(_)));
+                    error.try_set(Some(e.words()));
                 }
             }
-            busy.set(false);
         });
     };
     let state = move || {
@@ -81,8 +105,8 @@ pub fn AcknowledgeBox(
     };
     view! {
         <div class="ack-box">
-            <button type="button" class="primary" on:click=click disabled=move || busy.get() data-testid="ack-button">
-                {move || if busy.get() { "正在确认…" } else if current { "再次确认收到" } else { "确认收到" }}
+            <button type="button" class="primary" on:click=click disabled=move || sending.busy() data-testid="ack-button">
+                {move || if sending.busy() { "正在确认…" } else if current { "再次确认收到" } else { "确认收到" }}
             </button>
             <p class="ack-state" data-testid="ack-state" data-state=move || if done.with(|d| d.is_some()) { "yes" } else { "no" }>
                 {move || state().unwrap_or_else(|| "尚未确认".to_owned())}
@@ -97,30 +121,28 @@ pub fn AskBox(
     thread_id: ReportId,
     /// Requests not yet answered by a later record.
     requests: Vec<FollowUpRequest>,
-    /// The message being typed: owned by the page, so a live reload of
-    /// the thread does not wipe it.
-    message: RwSignal<String>,
+    /// What is typed and sent, kept by the page.
+    draft: AskDraft,
     on_answered: Callback<()>,
 ) -> impl IntoView {
     let desk = expect_context::<Desk>();
-    let busy = RwSignal::new(false);
-    let field_error: RwSignal<Option<String>> = RwSignal::new(None);
-    let error: RwSignal<Option<String>> = RwSignal::new(None);
+    let AskDraft {
+        message,
+        sending,
+        field_error,
+        error,
+    } = draft;
     let sent: RwSignal<Vec<FollowUpRequest>> = RwSignal::new(requests);
-    let pending: StoredValue<Option<(Uuid, String)>> = StoredValue::new(None);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        if busy.get_untracked() {
+        if sending.busy_now() {
             return;
         }
         field_error.set(None);
         error.set(None);
         let text = message.get_untracked();
         // The same text again after a lost answer keeps its id.
-        let id = match pending.get_value() {
-            Some((id, t)) if t == text => id,
-            _ => new_id(),
-        };
+        let id = sending.pending_for(&text).unwrap_or_else(new_id);
         let body = AskFollowUp {
             id,
             message: text.clone(),
@@ -130,37 +152,37 @@ pub fn AskBox(
             focus("ask-message");
             return;
         }
-        pending.set_value(Some((id, text)));
-        busy.set(true);
+        if !sending.begin(text, id) {
+            return;
+        }
         let token = desk.token();
+        // The box may be redrawn, or the page left, while the answer comes.
         leptos::task::spawn_local(async move {
             match api::post::<_, FollowUpRequest>(&token, &with_id(ASK_PATH, thread_id), &body).await {
                 Ok(r) => {
-                    pending.set_value(None);
-                    message.set(String::new());
-                    sent.update(|s| {
+                    sending.end(true);
+                    message.try_set(String::new());
+                    sent.try_update(|s| {
                         if !s.iter().any(|x| x.id == r.id) {
                             s.push(r)
                         }
                     });
-                    // The page may have been left while the answer came.
-                    let _page_left = on_answered.try_run(());
+                    on_answered.try_run(());
                 }
                 Err(e) => {
                     desk.failed(&e);
-                    if !matches!(e, ApiFail::Net(_)) {
-                        pending.set_value(None);
-                    }
+                    sending.end(!matches!(e, ApiFail::Net(_)));
                     match e.at("message") {
                         Some(m) => {
-                            field_error.set(Some(m));
+                            field_error.try_set(Some(m));
                             focus("ask-message");
                         }
-                        None => error.set(Some(e.words())),
+                        None => {
+                            error.try_set(Some(e.words()));
+                        }
                     }
                 }
             }
-            busy.set(false);
         });
     };
     let list = move || {
@@ -187,13 +209,17 @@ pub fn AskBox(
                     aria-invalid=move || field_error.with(|e| e.is_some()).to_string()
                     aria-describedby="ask-message-error"
                     prop:value=move || message.get()
-                    on:input=move |ev| message.set(event_target_value(&ev))></textarea>
+                    on:input=move |ev| {
+                        message.set(event_target_value(&ev));
+                        // Typed again: what was said of it no longer applies.
+                        field_error.set(None);
+                    }></textarea>
                 <span class="error" id="ask-message-error" role="alert" data-testid="ask-message-error">
                     {move || field_error.get()}
                 </span>
             </div>
-            <button type="submit" class="primary" disabled=move || busy.get() data-testid="ask-button">
-                {move || if busy.get() { "正在发送…" } else { "请求续报" }}
+            <button type="submit" class="primary" disabled=move || sending.busy() data-testid="ask-button">
+                {move || if sending.busy() { "正在发送…" } else { "请求续报" }}
             </button>
             <p class="error" role="alert" data-testid="ask-error">{move || error.get()}</p>
             <ul class="requests" aria-label="未答复的续报请求">{list}</ul>

@@ -25,7 +25,7 @@ use super::api::{self, with_id, ApiFail, Thread};
 use super::exports::{cap_path, ExportButton};
 use super::inbox::Fetched;
 use super::state::Desk;
-use answer::{AcknowledgeBox, AskBox};
+use answer::{AckSending, AcknowledgeBox, AskBox, AskDraft};
 use call::{CallBox, CallDraft};
 use close::{CloseBox, CloseDraft};
 use record::RecordCard;
@@ -42,6 +42,19 @@ struct Loaded {
     summary: Option<Fetched<(ThreadSummary, chrono::DateTime<chrono::Utc>)>>,
     /// The signings of its written report (none when they cannot be read).
     signatures: Vec<Signature>,
+}
+
+impl Loaded {
+    /// Whether the page would show the same as `other`: the same records,
+    /// inbox line and signings, whenever each was fetched.
+    fn shows_same_as(&self, other: &Loaded) -> bool {
+        self.thread == other.thread && self.signatures == other.signatures && self.line() == other.line()
+    }
+
+    /// The inbox's line of the thread, without when it was fetched.
+    fn line(&self) -> Option<&ThreadSummary> {
+        self.summary.as_ref().map(|f| &f.value.0)
+    }
 }
 
 #[component]
@@ -82,6 +95,14 @@ pub fn IncidentPage(id: ReportId) -> impl IntoView {
                 }
             }
             stale.set(None);
+            // Nothing new for this thread (the stream's change was another
+            // thread's): no redraw, which would take the cursor and the
+            // phone's keyboard from a form the officer is typing in.
+            if let Ok(new) = &result {
+                if loaded.with_untracked(|l| matches!(l, Some(Ok(shown)) if shown.shows_same_as(new))) {
+                    return;
+                }
+            }
             loaded.set(Some(result));
         });
     };
@@ -90,14 +111,17 @@ pub fn IncidentPage(id: ReportId) -> impl IntoView {
         reload();
     });
     let on_answered = Callback::new(move |()| reload());
-    let ask_message = RwSignal::new(String::new());
     let officer = desk
         .session
         .with_untracked(|s| s.as_ref().map(|s| s.account.display_name.clone()))
         .unwrap_or_default();
-    let close_draft = CloseDraft::new(&officer);
-    let sign_draft = SignDraft::new();
-    let call_draft = CallDraft::new();
+    let drafts = Drafts {
+        ack: AckSending::new(),
+        ask: AskDraft::new(),
+        close: CloseDraft::new(&officer),
+        sign: SignDraft::new(),
+        call: CallDraft::new(),
+    };
     move || match loaded.get() {
         None => view! { <p class="loading">"正在读取…"</p> }.into_any(),
         Some(Err(ApiFail::Status { status: 404, .. })) => view! {
@@ -113,21 +137,26 @@ pub fn IncidentPage(id: ReportId) -> impl IntoView {
         }
         Some(Ok(loaded)) => view! {
             {move || stale.get().map(super::more::stale_note)}
-            <ThreadView loaded ask_message close_draft sign_draft call_draft on_answered/>
+            <ThreadView loaded drafts on_answered/>
         }
         .into_any(),
     }
 }
 
+/// What the office's answers keep across live reloads of the thread, owned
+/// by the page: a reload redraws every box, and must wipe nothing typed
+/// and forget no answer being sent.
+#[derive(Clone, Copy)]
+struct Drafts {
+    ack: AckSending,
+    ask: AskDraft,
+    close: CloseDraft,
+    sign: SignDraft,
+    call: CallDraft,
+}
+
 #[component]
-fn ThreadView(
-    loaded: Loaded,
-    ask_message: RwSignal<String>,
-    close_draft: CloseDraft,
-    sign_draft: SignDraft,
-    call_draft: CallDraft,
-    on_answered: Callback<()>,
-) -> impl IntoView {
+fn ThreadView(loaded: Loaded, drafts: Drafts, on_answered: Callback<()>) -> impl IntoView {
     let desk = expect_context::<Desk>();
     let Loaded {
         thread,
@@ -138,6 +167,10 @@ fn ThreadView(
     let thread_id = thread.thread;
     let latest = records.last().map(|r| r.report.id);
     let closable = may_close(records.iter().map(|r| &r.report));
+    // A closing whose photo is still on its way keeps its form, though the
+    // thread already shows it closed (the stream told of its text); the
+    // form goes once the photo is up, without waiting for a reload.
+    let show_close = Memo::new(move |_| closable || drafts.close.unfinished());
     let next_call = kuaibao_core::rules::calls::next_call(records.iter().map(|r| r.report.stage));
     let call_start = kuaibao_core::rules::calls::CallForm {
         called_at: chrono::DateTime::from_timestamp_millis(crate::platform::now_ms() as i64)
@@ -286,13 +319,11 @@ fn ThreadView(
                 <ol data-testid="chain">{cards}</ol>
             </section>
             <section class="answers" aria-label="值班室答复">
-                {latest.map(|latest| view! { <AcknowledgeBox thread_id latest ack on_answered/> })}
-                {(!hazard).then(|| view! { <AskBox thread_id requests message=ask_message on_answered/> })}
-                // A closing whose photo is still on its way keeps its form,
-                // though the thread already shows it closed.
-                {(closable || close_draft.unfinished()).then(|| view! { <CloseBox thread_id draft=close_draft on_closed=on_answered/> })}
-                {(!hazard).then(|| view! { <CallBox thread_id n=next_call start=call_start draft=call_draft on_logged=on_answered/> })}
-                {latest.map(|latest| view! { <SignBox thread_id latest signatures steps draft=sign_draft on_signed=on_answered/> })}
+                {latest.map(|latest| view! { <AcknowledgeBox thread_id latest ack sending=drafts.ack on_answered/> })}
+                {(!hazard).then(|| view! { <AskBox thread_id requests draft=drafts.ask on_answered/> })}
+                {move || show_close.get().then(|| view! { <CloseBox thread_id draft=drafts.close on_closed=on_answered/> })}
+                {(!hazard).then(|| view! { <CallBox thread_id n=next_call start=call_start draft=drafts.call on_logged=on_answered/> })}
+                {latest.map(|latest| view! { <SignBox thread_id latest signatures steps draft=drafts.sign on_signed=on_answered/> })}
             </section>
             {(!hazard).then(|| view! {
                 <p class="exports">

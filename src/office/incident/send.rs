@@ -26,13 +26,15 @@ pub type AfterStored = Option<Box<dyn FnOnce(String) -> Pin<Box<dyn Future<Outpu
 /// without an answer (or whose `after` did not finish) with the inputs it
 /// was made of, and whether a send is under way. A live reload redraws the
 /// form in the middle of a send; kept here, the redrawn form neither offers
-/// its button again nor forgets the record it is sending.
-pub struct Sending<I: 'static> {
-    pending: StoredValue<Option<(I, Report)>>,
+/// its button again nor forgets the record (its id) it is sending, so a
+/// press after a lost answer replays it rather than storing a second.
+/// `R` is what is sent: a record, or the id of an office answer.
+pub struct Sending<I: 'static, R: 'static = Report> {
+    pending: StoredValue<Option<(I, R)>>,
     busy: RwSignal<bool>,
 }
 
-impl<I: Send + Sync + 'static> Sending<I> {
+impl<I: PartialEq + Send + Sync + 'static, R: Clone + Send + Sync + 'static> Sending<I, R> {
     pub fn new() -> Self {
         Sending {
             pending: StoredValue::new(None),
@@ -45,21 +47,57 @@ impl<I: Send + Sync + 'static> Sending<I> {
         self.busy.get()
     }
 
+    /// Whether a send is under way now (untracked: for handlers).
+    pub fn busy_now(&self) -> bool {
+        self.busy.get_untracked()
+    }
+
     /// Whether a record was sent and not yet seen through: no answer came,
     /// or what follows it (the closing's photo) did not finish. Its form
     /// stays on the page until it is, even once the thread shows the record.
+    /// Tracked: the record sent changes only as a send begins or ends,
+    /// which `busy` follows.
     pub fn unfinished(&self) -> bool {
+        self.busy.track();
         self.pending.with_value(Option::is_some)
+    }
+
+    /// What was last sent of `inputs` without an answer: sending the same
+    /// inputs again sends it again.
+    pub fn pending_for(&self, inputs: &I) -> Option<R> {
+        self.pending
+            .with_value(|p| p.as_ref().filter(|(i, _)| i == inputs).map(|(_, r)| r.clone()))
+    }
+
+    /// A send of `record`, made of `inputs`, begins; `false` if one is
+    /// under way already (a double press).
+    pub fn begin(&self, inputs: I, record: R) -> bool {
+        if self.busy_now() {
+            return false;
+        }
+        self.pending.set_value(Some((inputs, record)));
+        self.busy.set(true);
+        true
+    }
+
+    /// The send ended. `settled`: stored, or refused for good, so the next
+    /// press makes a new one; otherwise (no answer) it is kept to replay.
+    /// Tried, not assumed: the page may be gone when the answer comes.
+    pub fn end(&self, settled: bool) {
+        if settled {
+            self.pending.try_set_value(None);
+        }
+        self.busy.try_set(false);
     }
 }
 
-impl<I> Clone for Sending<I> {
+impl<I, R> Clone for Sending<I, R> {
     fn clone(&self) -> Self {
         *self
     }
 }
 
-impl<I> Copy for Sending<I> {}
+impl<I, R> Copy for Sending<I, R> {}
 
 /// What a form shows of a failed send.
 pub struct Shown {
@@ -86,13 +124,13 @@ pub fn submit_once<I: Clone + PartialEq + Send + Sync + 'static>(
     after: AfterStored,
     on_done: Callback<()>,
 ) {
-    if sending.busy.get_untracked() {
+    if sending.busy_now() {
         return;
     }
     shown.general.set(None);
-    let report = match sending.pending.get_value() {
-        Some((inputs, report)) if inputs == typed => Ok(report),
-        _ => make(&typed),
+    let report = match sending.pending_for(&typed) {
+        Some(report) => Ok(report),
+        None => make(&typed),
     };
     match report {
         Ok(report) => {
@@ -105,8 +143,7 @@ pub fn submit_once<I: Clone + PartialEq + Send + Sync + 'static>(
 
 /// Sends `report` (made of `inputs`), then `after`; `on_done` once both
 /// went through.
-#[allow(clippy::too_many_arguments)]
-fn send_once<I: Clone + Send + Sync + 'static>(
+fn send_once<I: Clone + PartialEq + Send + Sync + 'static>(
     desk: Desk,
     inputs: I,
     report: Report,
@@ -115,9 +152,9 @@ fn send_once<I: Clone + Send + Sync + 'static>(
     after: AfterStored,
     on_done: Callback<()>,
 ) {
-    let Sending { pending, busy } = sending;
-    pending.set_value(Some((inputs, report.clone())));
-    busy.set(true);
+    if !sending.begin(inputs, report.clone()) {
+        return;
+    }
     let token = desk.token();
     // The page may be gone when the answer comes (the officer moved on):
     // everything after the await is tried, not assumed.
@@ -130,19 +167,18 @@ fn send_once<I: Clone + Send + Sync + 'static>(
                 };
                 match then {
                     Ok(()) => {
-                        pending.try_set_value(None);
+                        sending.end(true);
                         on_done.try_run(());
                     }
                     Err(words) => {
+                        sending.end(false);
                         shown.general.try_set(Some(words));
                     }
                 }
             }
             Err(e) => {
                 desk.failed(&e);
-                if !matches!(e, ApiFail::Net(_)) {
-                    pending.try_set_value(None);
-                }
+                sending.end(!matches!(e, ApiFail::Net(_)));
                 match e {
                     ApiFail::Fields { fields, .. } => (shown.place)(shown.fields, shown.general, fields),
                     ApiFail::Net(_) => {
@@ -154,6 +190,5 @@ fn send_once<I: Clone + Send + Sync + 'static>(
                 }
             }
         }
-        busy.try_set(false);
     });
 }

@@ -14,6 +14,7 @@ use leptos::prelude::*;
 use uuid::Uuid;
 
 use super::answer::focus;
+use super::send::Sending;
 use crate::office::api::{self, with_id, ApiFail};
 use crate::office::exports::{written_path, ExportButton};
 use crate::office::state::Desk;
@@ -21,7 +22,7 @@ use crate::office::state::Desk;
 /// The form's words, what was said of them, and the signing sent without
 /// an answer: owned by the page, so a live reload of the thread (another
 /// desk's answer, a photo arriving) keeps them.
-#[derive(Debug, Clone, Copy)]
+#[derive(Clone, Copy)]
 pub struct SignDraft {
     recipient: RwSignal<String>,
     reviewer: RwSignal<String>,
@@ -29,7 +30,8 @@ pub struct SignDraft {
     step: RwSignal<String>,
     errors: RwSignal<Vec<kuaibao_core::FieldError>>,
     error: RwSignal<Option<String>>,
-    pending: StoredValue<Option<(Uuid, Sign)>>,
+    /// The signing being sent, by its words (its id left out).
+    sending: Sending<Sign, Uuid>,
 }
 
 impl SignDraft {
@@ -40,7 +42,7 @@ impl SignDraft {
             step: RwSignal::new(String::new()),
             errors: RwSignal::new(Vec::new()),
             error: RwSignal::new(None),
-            pending: StoredValue::new(None),
+            sending: Sending::new(),
         }
     }
 }
@@ -59,9 +61,8 @@ pub fn SignBox(
     on_signed: Callback<()>,
 ) -> impl IntoView {
     let desk = expect_context::<Desk>();
-    let busy = RwSignal::new(false);
     let SignDraft {
-        errors, error, pending, ..
+        errors, error, sending, ..
     } = draft;
     let signed: RwSignal<Vec<Signature>> = RwSignal::new(signatures);
     let step_labels = StoredValue::new(steps.clone());
@@ -77,7 +78,7 @@ pub fn SignBox(
     };
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        if busy.get_untracked() {
+        if sending.busy_now() {
             return;
         }
         errors.set(Vec::new());
@@ -91,10 +92,10 @@ pub fn SignBox(
             step: (!step.is_empty()).then_some(step),
         };
         // The same words again after a lost answer keep their id.
-        body.id = match pending.get_value() {
-            Some((id, sent)) if Sign { id, ..body.clone() } == sent => id,
-            _ => crate::platform::new_report_id().0,
-        };
+        let words = body.clone();
+        body.id = sending
+            .pending_for(&words)
+            .unwrap_or_else(|| crate::platform::new_report_id().0);
         if let Err(found) = body.check() {
             if let Some(first) = found.first() {
                 focus(&format!("sign-{}", first.field));
@@ -102,13 +103,14 @@ pub fn SignBox(
             errors.set(found);
             return;
         }
-        pending.set_value(Some((body.id, body.clone())));
-        busy.set(true);
+        if !sending.begin(words, body.id) {
+            return;
+        }
         let token = desk.token();
         leptos::task::spawn_local(async move {
             match api::post::<_, Signature>(&token, &with_id(SIGNATURES_PATH, thread_id), &body).await {
                 Ok(s) => {
-                    pending.try_set_value(None);
+                    sending.end(true);
                     signed.try_update(|list| {
                         if !list.iter().any(|x| x.id == s.id) {
                             list.push(s)
@@ -119,9 +121,7 @@ pub fn SignBox(
                 }
                 Err(e) => {
                     desk.failed(&e);
-                    if !matches!(e, ApiFail::Net(_)) {
-                        pending.try_set_value(None);
-                    }
+                    sending.end(!matches!(e, ApiFail::Net(_)));
                     match &e {
                         ApiFail::Fields { fields, .. } if fields.iter().any(|f| f.field != "thread") => {
                             errors.try_set(fields.clone());
@@ -132,7 +132,6 @@ pub fn SignBox(
                     }
                 }
             }
-            busy.try_set(false);
         });
     };
     let field = move |id: &'static str,
@@ -219,8 +218,8 @@ pub fn SignBox(
                 {step_field}
             </div>
             <div class="sign-actions">
-                <button type="submit" class="primary" disabled=move || busy.get() data-testid="sign-button">
-                    {move || if busy.get() { "正在签发…" } else { "签发（本人为签发人）" }}
+                <button type="submit" class="primary" disabled=move || sending.busy() data-testid="sign-button">
+                    {move || if sending.busy() { "正在签发…" } else { "签发（本人为签发人）" }}
                 </button>
                 <ExportButton label="打印书面报告" path=Signal::derive(move || written_path(thread_id))
                     file=format!("kuaibao-{thread_id}.html") open=true testid="export-written"/>
