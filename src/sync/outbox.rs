@@ -38,9 +38,9 @@ const TOO_MANY: u16 = 429;
 
 /// The last error shown on a record the server asked to wait with (its
 /// rate limit, or the account's daily quota): it may be hours, so the
-/// worker is told the report is safe, and what to do if it cannot wait.
-pub const LATER_NOTE: &str =
-    "本账号发送过多，服务器要求稍后再发。报告已存在本机，会自动再发；如有急情，请直接电话报告值班室";
+/// worker is told the report is safe, and what to do if it cannot wait
+/// (the list adds that it is tried again by itself).
+pub const LATER_NOTE: &str = "本账号发送过多，服务器要求稍后再发；报告已存在本机。如有急情，请直接电话报告值班室";
 
 pub struct Outbox<T> {
     pub store: Store,
