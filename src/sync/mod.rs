@@ -18,4 +18,4 @@ pub use outbox::{DrainSummary, Outbox, EARLY_NOTE, LATER_NOTE, NEED_LOGIN_NOTE, 
 pub use scheduler::{Listeners, SyncEngine};
 pub use transport::{bearer, with_timeout, HttpAnswer, HttpTransport, NetError, Transport, NO_ANSWER_NOTE};
 pub use tus::{HttpTus, TusAnswer, TusTransport};
-pub use uploads::{UploadSummary, Uploader, CHUNK_BYTES, PHOTOS_IN_FLIGHT};
+pub use uploads::{UploadSummary, Uploader, CHUNK_BYTES, PHOTOS_IN_FLIGHT, PHOTO_REFUSED_NEXT};

@@ -317,17 +317,27 @@ impl<T: TusTransport> Uploader<T> {
 
 /// An answer that is neither progress nor "start again": a definite refusal
 /// of the photo (too large, not an image, not the announced bytes) rejects
-/// it; anything that may pass (server busy, proxies) is tried later.
+/// it; anything that may pass (server busy, proxies, a chunk damaged on its
+/// way: 460) is tried later.
 fn judge(answer: &TusAnswer) -> Step {
-    let reason = kuaibao_core::wire::json::from_str::<ApiError>(&answer.body)
+    let detail = kuaibao_core::wire::json::from_str::<ApiError>(&answer.body)
         .map(|e| e.message)
         .unwrap_or_else(|_| format!("HTTP {}", answer.status));
+    // The worker reads why, and what she can still do, in her words; the
+    // server's own (English) words follow, for whoever helps her.
+    let refused = |why: &str| Step::Rejected(format!("{why}{PHOTO_REFUSED_NEXT} / {detail}"));
     match answer.status {
         401 => Step::NeedLogin,
-        413 | 415 | 422 | 460 => Step::Rejected(reason),
-        _ => Step::Later(reason),
+        413 => refused("这张照片无法上传：文件太大。"),
+        415 => refused("这张照片无法上传：服务器不收这种文件。"),
+        422 => refused("这张照片无法上传：服务器收到的与报告中登记的不一致（文件可能已损坏）。"),
+        _ => Step::Later(detail),
     }
 }
+
+/// What a worker can do about a refused photo: its report's text has
+/// arrived (photos go after it), so the picture can come with a 续报.
+pub const PHOTO_REFUSED_NEXT: &str = "报告文字已送达；如需补充现场照片，请在续报中重新拍摄。";
 
 fn progress(photo: &mut LocalPhoto, url: Option<String>, offset: u64) {
     if let Upload::Waiting { url: u, offset: o, .. } = &mut photo.upload {

@@ -253,7 +253,8 @@ test('a photo over the server\'s cap is refused with a clear reason and stays on
   const refused = page.locator('[data-testid=photo][data-state=rejected]');
   await refused.waitFor({ timeout: 30_000 });
   assert.match(await refused.innerText(), /被拒收/);
-  assert.match(await refused.innerText(), /过大|too large/i, 'the reason is the size');
+  // Why, and what she can still do, in her words first.
+  assert.match(await refused.innerText(), /这张照片无法上传：文件太大。报告文字已送达；如需补充现场照片，请在续报中重新拍摄。 \/ the photo is too large/);
   assert.match(await page.getByTestId('photo-progress').first().innerText(), /照片 0\/1/);
   const [kept] = await phonePhotos(page);
   assert.ok(kept.isBlob && kept.blobSha === photo.sha256, 'the photo stays on the phone, intact');

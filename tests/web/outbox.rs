@@ -637,43 +637,42 @@ async fn a_follow_up_waits_as_long_as_its_first_record_and_no_longer() {
     assert_eq!(*outbox.transport.sent.borrow(), [refused.id, after.id]);
 }
 
-#[wasm_bindgen_test]
-async fn too_early_is_tried_again_with_a_note_that_nothing_is_needed() {
+/// `r`'s tries and last note after one drain answered `status` and `body`.
+async fn tried_once_answered(status: u16, body: &str) -> (u32, Option<String>) {
     let r = report(waiting(0.0));
     let outbox = outbox_with(&[&r]).await;
     outbox.transport.answer(
         r.id,
         Ok(HttpAnswer {
-            status: 425,
-            body: r#"{"error":"unavailable","message":"x","fields":[]}"#.into(),
+            status,
+            body: body.into(),
         }),
     );
     let summary = outbox
         .drain(platform::now_ms(), false, || 0.5, &no_op)
         .await
         .expect("drain");
-    assert_eq!((summary.rejected, summary.waiting), (0, 1));
-    let (attempts, error) = attempts_and_error(&outbox.store.get(r.id).await.expect("get").expect("kept").status);
+    assert_eq!(
+        (summary.rejected, summary.waiting),
+        (0, 1),
+        "{status}: kept, to try again"
+    );
+    attempts_and_error(&outbox.store.get(r.id).await.expect("get").expect("kept").status)
+}
+
+#[wasm_bindgen_test]
+async fn too_early_is_tried_again_with_a_note_that_nothing_is_needed() {
+    let (attempts, error) = tried_once_answered(425, r#"{"error":"unavailable","message":"x","fields":[]}"#).await;
     assert_eq!((attempts, error.as_deref()), (1, Some(kuaibao::sync::EARLY_NOTE)));
 }
 
 #[wasm_bindgen_test]
 async fn too_many_is_tried_again_saying_the_report_is_kept_and_whom_to_call() {
-    let r = report(waiting(0.0));
-    let outbox = outbox_with(&[&r]).await;
     // The server's daily quota for the account, as it answers it.
-    outbox.transport.answer(
-        r.id,
-        Ok(HttpAnswer {
-            status: 429,
-            body: r#"{"error":"rate_limited","message":"本账号今天发送的报告和照片已超过每日上限（2048 MiB）","fields":[]}"#.into(),
-        }),
-    );
-    let summary = outbox
-        .drain(platform::now_ms(), false, || 0.5, &no_op)
-        .await
-        .expect("drain");
-    assert_eq!((summary.rejected, summary.waiting), (0, 1));
-    let (attempts, error) = attempts_and_error(&outbox.store.get(r.id).await.expect("get").expect("kept").status);
+    let (attempts, error) = tried_once_answered(
+        429,
+        r#"{"error":"rate_limited","message":"本账号今天发送的报告和照片已超过每日上限（2048 MiB）","fields":[]}"#,
+    )
+    .await;
     assert_eq!((attempts, error.as_deref()), (1, Some(kuaibao::sync::LATER_NOTE)));
 }

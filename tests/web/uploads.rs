@@ -181,7 +181,7 @@ async fn a_photo_over_the_servers_cap_is_refused_with_the_reason_and_kept() {
         status: 413,
         location: None,
         offset: None,
-        body: r#"{"error":"payload_too_large","message":"照片过大：5000 字节，上限 4000 字节"}"#.into(),
+        body: r#"{"error":"payload_too_large","message":"the photo is too large: 5000 bytes is 1000 bytes more than the limit of 4000 bytes (0.0 MiB)"}"#.into(),
     }));
     let uploader = Uploader {
         store: store.clone(),
@@ -195,7 +195,10 @@ async fn a_photo_over_the_servers_cap_is_refused_with_the_reason_and_kept() {
     assert_eq!(
         upload_state(&store, &p).await,
         Upload::Rejected {
-            reason: "照片过大：5000 字节，上限 4000 字节".into()
+            reason: format!(
+                "这张照片无法上传：文件太大。{} / the photo is too large: 5000 bytes is 1000 bytes more than the limit of 4000 bytes (0.0 MiB)",
+                kuaibao::sync::PHOTO_REFUSED_NEXT
+            )
         }
     );
     assert!(
@@ -469,4 +472,23 @@ async fn failures_while_the_browser_is_offline_do_not_grow_a_photos_backoff() {
         } => assert_eq!((attempts, next_try_ms), (0, now + 2.0 + 1_000.0)),
         other => panic!("expected waiting, got {other:?}"),
     }
+}
+
+#[wasm_bindgen_test]
+async fn a_chunk_damaged_on_its_way_is_sent_again_not_refused() {
+    let store = logged_in_store().await;
+    let p = crate::stored_photo(&store, platform::new_report_id(), 5_000).await;
+    // What arrived does not match the chunk's checksum (a proxy, a flaky
+    // link): 460, which says nothing against the photo.
+    let tus = Scripted::default().then(created("/u/1")).then(answer(460, None));
+    let summary = Uploader {
+        store: store.clone(),
+        tus,
+    }
+    .drain(&|_| true, platform::now_ms(), false, || 0.5, &no_op)
+    .await
+    .expect("drain");
+    assert_eq!(summary.rejected, 0);
+    let state = upload_state(&store, &p).await;
+    assert!(matches!(state, Upload::Waiting { attempts: 1, .. }), "{state:?}");
 }
