@@ -71,6 +71,24 @@ pub fn PhotoBlank(
                     <Thumb photo readonly/>
                 </For>
             </ul>
+            // Why a photo was refused, the width of the form: a thumbnail's
+            // column is too narrow to read a sentence in.
+            {move || {
+                let refusals: Vec<String> = photos.with(|ps| {
+                    ps.iter()
+                        .enumerate()
+                        .filter_map(|(i, p)| match &p.upload {
+                            Upload::Rejected { reason } => Some(format!("{} {}：{reason}", state.t(words::PHOTO), i + 1)),
+                            _ => None,
+                        })
+                        .collect()
+                });
+                (!refusals.is_empty()).then(|| view! {
+                    <ul class="refusals" data-testid="photo-refusals">
+                        {refusals.into_iter().map(|r| view! { <li data-testid="photo-refusal">{r}</li> }).collect_view()}
+                    </ul>
+                })
+            }}
             {(!readonly).then(|| view! {
                 <div class="photo-actions">
                     <label class="button" for=format!("camera-{id}")>{state.tr(words::TAKE_PHOTO)}</label>
@@ -120,8 +138,8 @@ fn Thumb(photo: LocalPhoto, readonly: bool) -> impl IntoView {
         Upload::Waiting { offset, .. } if *offset > 0 => ("sending", words::PHOTO_SENDING),
         Upload::Waiting { .. } => ("waiting", words::PHOTO_WAITING),
     };
+    // A refusal's reason is said under the photos, at full width.
     let detail = match &photo.upload {
-        Upload::Rejected { reason } => reason.clone(),
         Upload::Waiting { offset, .. } if *offset > 0 => format!("{}%", offset * 100 / photo.size.max(1)),
         _ => String::new(),
     };

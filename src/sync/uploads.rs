@@ -324,20 +324,36 @@ fn judge(answer: &TusAnswer) -> Step {
         .map(|e| e.message)
         .unwrap_or_else(|_| format!("HTTP {}", answer.status));
     // The worker reads why, and what she can still do, in her words; the
-    // server's own (English) words follow, for whoever helps her.
-    let refused = |why: &str| Step::Rejected(format!("{why}{PHOTO_REFUSED_NEXT} / {detail}"));
+    // server's own go to the console, for whoever helps her.
+    let refused = |why: (&str, &str)| {
+        leptos::logging::warn!("photo refused: HTTP {}: {detail}", answer.status);
+        let (next_zh, next_en) = PHOTO_REFUSED_NEXT;
+        Step::Rejected(format!("{}{next_zh} / {} {next_en}", why.0, why.1))
+    };
     match answer.status {
         401 => Step::NeedLogin,
-        413 => refused("这张照片无法上传：文件太大。"),
-        415 => refused("这张照片无法上传：服务器不收这种文件。"),
-        422 => refused("这张照片无法上传：服务器收到的与报告中登记的不一致（文件可能已损坏）。"),
+        413 => refused((
+            "这张照片无法上传：文件太大。",
+            "This photo cannot be uploaded: the file is too large.",
+        )),
+        415 => refused((
+            "这张照片无法上传：服务器不收这种文件。",
+            "This photo cannot be uploaded: the server takes no files of this kind.",
+        )),
+        422 => refused((
+            "这张照片无法上传：服务器收到的与报告中登记的不一致（文件可能已损坏）。",
+            "This photo cannot be uploaded: what arrived is not what the report announced (the file may be damaged).",
+        )),
         _ => Step::Later(detail),
     }
 }
 
 /// What a worker can do about a refused photo: its report's text has
 /// arrived (photos go after it), so the picture can come with a 续报.
-pub const PHOTO_REFUSED_NEXT: &str = "报告文字已送达；如需补充现场照片，请在续报中重新拍摄。";
+pub const PHOTO_REFUSED_NEXT: (&str, &str) = (
+    "报告文字已送达；如需补充现场照片，请在续报中重新拍摄。",
+    "The report's text has arrived; to add site photos, take them again in a follow-up.",
+);
 
 fn progress(photo: &mut LocalPhoto, url: Option<String>, offset: u64) {
     if let Upload::Waiting { url: u, offset: o, .. } = &mut photo.upload {

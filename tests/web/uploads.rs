@@ -196,8 +196,9 @@ async fn a_photo_over_the_servers_cap_is_refused_with_the_reason_and_kept() {
         upload_state(&store, &p).await,
         Upload::Rejected {
             reason: format!(
-                "这张照片无法上传：文件太大。{} / the photo is too large: 5000 bytes is 1000 bytes more than the limit of 4000 bytes (0.0 MiB)",
-                kuaibao::sync::PHOTO_REFUSED_NEXT
+                "这张照片无法上传：文件太大。{} / This photo cannot be uploaded: the file is too large. {}",
+                kuaibao::sync::PHOTO_REFUSED_NEXT.0,
+                kuaibao::sync::PHOTO_REFUSED_NEXT.1
             )
         }
     );
