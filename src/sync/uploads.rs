@@ -332,17 +332,14 @@ fn judge(answer: &TusAnswer) -> Step {
     };
     match answer.status {
         401 => Step::NeedLogin,
-        413 => refused((
-            "这张照片无法上传：文件太大。",
-            "This photo cannot be uploaded: the file is too large.",
-        )),
+        413 => refused(("无法上传：文件太大。", "Cannot be uploaded: the file is too large.")),
         415 => refused((
-            "这张照片无法上传：服务器不收这种文件。",
-            "This photo cannot be uploaded: the server takes no files of this kind.",
+            "无法上传：服务器不收这种文件。",
+            "Cannot be uploaded: the server takes no files of this kind.",
         )),
         422 => refused((
-            "这张照片无法上传：服务器收到的与报告中登记的不一致（文件可能已损坏）。",
-            "This photo cannot be uploaded: what arrived is not what the report announced (the file may be damaged).",
+            "无法上传：服务器收到的与报告中登记的不一致（文件可能已损坏）。",
+            "Cannot be uploaded: what arrived is not what the report announced (the file may be damaged).",
         )),
         _ => Step::Later(detail),
     }

@@ -585,6 +585,11 @@ test('验收销号 on the desk: offered once a hazard is rectified, validated at
   await page.unroute('**/api/uploads/**');
   await says('close-error', '验收照片未传完（连不上服务器）。请检查网络后再点「确认验收销号」重新上传（验收记录不会重复）。');
   assert.equal(await page.getByLabel('验收人', { exact: true }).inputValue(), '镇安全办 王军');
+  // The record is stored with this photo announced: what it says can no
+  // longer change, and the form says so.
+  await page.getByTestId('close-stored').waitFor({ timeout: 5_000 });
+  assert.equal(await page.locator('#close-verifier').evaluate((el) => el.readOnly), true);
+  assert.equal(await page.getByTestId('close-photo-button').count(), 0, 'the announced photo cannot be swapped');
   if (process.env.OFFICE_SCREENSHOTS) await page.screenshot({ path: `${process.env.OFFICE_SCREENSHOTS}/close-photo-failed.png`, fullPage: true });
   const textOnly = await thread(server, rectified.id);
   assert.equal(textOnly.records.length, 4, 'the text is stored');

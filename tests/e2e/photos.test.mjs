@@ -256,7 +256,7 @@ test('a photo over the server\'s cap is refused with a clear reason and stays on
   // Why, and what she can still do, in her words first, under the photos.
   assert.equal(
     await page.getByTestId('photo-refusal').innerText(),
-    '现场照片 1：这张照片无法上传：文件太大。报告文字已送达；如需补充现场照片，请在续报中重新拍摄。 / This photo cannot be uploaded: the file is too large. The report\'s text has arrived; to add site photos, take them again in a follow-up.',
+    '现场照片 1：无法上传：文件太大。报告文字已送达；如需补充现场照片，请在续报中重新拍摄。 / Cannot be uploaded: the file is too large. The report\'s text has arrived; to add site photos, take them again in a follow-up.',
   );
   assert.match(await page.getByTestId('photo-progress').first().innerText(), /照片 0\/1/);
   const [kept] = await phonePhotos(page);

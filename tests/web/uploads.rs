@@ -196,7 +196,7 @@ async fn a_photo_over_the_servers_cap_is_refused_with_the_reason_and_kept() {
         upload_state(&store, &p).await,
         Upload::Rejected {
             reason: format!(
-                "这张照片无法上传：文件太大。{} / This photo cannot be uploaded: the file is too large. {}",
+                "无法上传：文件太大。{} / Cannot be uploaded: the file is too large. {}",
                 kuaibao::sync::PHOTO_REFUSED_NEXT.0,
                 kuaibao::sync::PHOTO_REFUSED_NEXT.1
             )

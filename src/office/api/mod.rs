@@ -44,6 +44,18 @@ impl ApiFail {
         }
     }
 
+    /// Whether the server judged the request and said no: the next try is
+    /// a new request. Not a 5xx, a timeout or a "too many" (a proxy's 502
+    /// may come after the server stored it), nor a logged-out session
+    /// (the same request goes once logged in again).
+    pub fn is_refusal(&self) -> bool {
+        match self {
+            ApiFail::Forbidden | ApiFail::Fields { .. } => true,
+            ApiFail::Status { status, .. } => matches!(status, 400 | 403 | 404 | 409 | 410 | 413 | 415 | 422),
+            ApiFail::LoggedOut | ApiFail::Net(_) => false,
+        }
+    }
+
     /// What to show for the whole request: Chinese, then English, and what
     /// to do next. Never a raw error or an answer's body (a proxy's HTML
     /// page, say): those go to the console (see [`judge`], [`send_with`]).
@@ -299,6 +311,21 @@ mod tests {
         assert!(said(&judge(429, "")).contains("稍等"));
         assert!(said(&judge(404, "")).contains("刷新页面"));
         assert!(said(&unreadable(200, serde_json::from_str::<u8>("x").expect_err("not JSON"))).contains("刷新页面"));
+    }
+
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    fn only_the_servers_judgement_is_a_refusal_so_a_gateways_error_keeps_the_answers_id() {
+        for status in [400, 403, 404, 409, 422] {
+            assert!(judge(status, "").is_refusal(), "{status}");
+        }
+        // A proxy's 502 may come after the server stored it; a busy or
+        // rate-limited server has not judged it; a lapsed login sends the
+        // same again once logged in.
+        for status in [401, 408, 425, 429, 500, 502, 503, 504] {
+            assert!(!judge(status, "").is_refusal(), "{status}");
+        }
+        assert!(!ApiFail::Net("TypeError: Failed to fetch".into()).is_refusal());
     }
 
     #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]

@@ -11,8 +11,8 @@ use kuaibao_core::{Lang, ReportId};
 use leptos::prelude::*;
 use uuid::Uuid;
 
-use super::send::Sending;
-use crate::office::api::{self, with_id, ApiFail};
+use super::send::{Ended, Sending};
+use crate::office::api::{self, with_id};
 use crate::office::state::Desk;
 
 fn new_id() -> Uuid {
@@ -76,14 +76,14 @@ pub fn AcknowledgeBox(
             let body = Acknowledge { id, report_id: latest };
             match api::post::<_, Acknowledgement>(&token, &with_id(ACKNOWLEDGE_PATH, thread_id), &body).await {
                 Ok(a) => {
-                    sending.end(true);
+                    sending.end(Ended::Done);
                     done.try_set(Some(a));
                     on_answered.try_run(());
                 }
                 Err(e) => {
                     desk.failed(&e);
                     // Refused for good: a new click is a new answer.
-                    sending.end(!matches!(e, ApiFail::Net(_)));
+                    sending.end(Ended::of(&e));
                     error.try_set(Some(e.words()));
                 }
             }
@@ -160,7 +160,7 @@ pub fn AskBox(
         leptos::task::spawn_local(async move {
             match api::post::<_, FollowUpRequest>(&token, &with_id(ASK_PATH, thread_id), &body).await {
                 Ok(r) => {
-                    sending.end(true);
+                    sending.end(Ended::Done);
                     message.try_set(String::new());
                     sent.try_update(|s| {
                         if !s.iter().any(|x| x.id == r.id) {
@@ -171,7 +171,7 @@ pub fn AskBox(
                 }
                 Err(e) => {
                     desk.failed(&e);
-                    sending.end(!matches!(e, ApiFail::Net(_)));
+                    sending.end(Ended::of(&e));
                     match e.at("message") {
                         Some(m) => {
                             field_error.try_set(Some(m));

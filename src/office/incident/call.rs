@@ -73,11 +73,13 @@ pub fn CallBox(
         let start = start.clone();
         move || typed.get().unwrap_or_else(|| start.clone())
     });
-    // Logged: the next call opens afresh.
-    let on_logged = Callback::new(move |()| {
-        typed.set(None);
-        on_logged.run(());
-    });
+    // The form as the officer starts on it: the call's time is now, not
+    // when the page was drawn (it may have been open for an hour).
+    let fresh = StoredValue::new(start);
+    let fresh = move || CallForm {
+        called_at: this_minute(),
+        ..fresh.get_value()
+    };
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let shown = Shown {
@@ -94,7 +96,18 @@ pub fn CallBox(
                 crate::platform::now_ms() as i64,
             )
         };
-        submit_once(desk, form.get_untracked(), sending, shown, make, None, on_logged);
+        // Pressed untouched: the form is fixed as it is sent, so a press
+        // after a lost answer sends the very same call.
+        if typed.get_untracked().is_none() {
+            typed.set(Some(fresh()));
+        }
+        // Logged: the next call opens afresh. Plain handles of the page:
+        // this box may be drawn anew before the answer comes.
+        let done = move || {
+            typed.try_set(None);
+            on_logged.try_run(());
+        };
+        submit_once(desk, form.get_untracked(), sending, shown, make, None, done);
     };
     let fields = CALL_FIELDS
         .iter()
@@ -109,12 +122,10 @@ pub fn CallBox(
                     <input id=input_id name=id type=kind
                         aria-invalid=move || has_error().to_string() aria-describedby=error_id.clone()
                         prop:value=move || form.with(|v| v.get(id).to_owned())
-                        on:input={
-                            let start = start.clone();
-                            move |ev| {
-                            typed.update(|v| v.get_or_insert_with(|| start.clone()).set(id, event_target_value(&ev)));
+                        on:input=move |ev| {
+                            typed.update(|v| v.get_or_insert_with(fresh).set(id, event_target_value(&ev)));
                             errors.update(|e| e.retain(|x| x.field != id));
-                        }}/>
+                        }/>
                     <span class="error" id=error_id.clone() data-testid=format!("call-{id}-error")>
                         {move || errors.with(|e| error_at(e, id, Lang::Zh))}
                     </span>
@@ -133,6 +144,18 @@ pub fn CallBox(
             </button>
         </form>
     }
+}
+
+/// Now, to the minute, in Beijing time as the form takes it
+/// (`2026-12-06T21:40`).
+pub fn this_minute() -> String {
+    chrono::DateTime::from_timestamp_millis(crate::platform::now_ms() as i64)
+        .map(|t| {
+            t.with_timezone(&kuaibao_core::wire::timestamp::beijing())
+                .format("%Y-%m-%dT%H:%M")
+                .to_string()
+        })
+        .unwrap_or_default()
 }
 
 /// Shows `list` at the blanks they name, the rest above the button, and

@@ -146,7 +146,9 @@ pub fn CloseBox(
             );
             after
         });
-        submit_once(desk, typed, sending, shown, make, after, on_closed);
+        submit_once(desk, typed, sending, shown, make, after, move || {
+            on_closed.try_run(());
+        });
     };
     let fields = BLANKS
         .iter()
@@ -165,7 +167,7 @@ pub fn CloseBox(
             let described = error_id.clone();
             let control = if f.kind == Kind::Long {
                 view! {
-                    <textarea id=input_id.clone() name=id rows="2" maxlength=max_chars(id)
+                    <textarea id=input_id.clone() name=id rows="2" maxlength=max_chars(id) readonly=move || sending.stored()
                         aria-invalid=move || has_error().to_string() aria-describedby=described
                         prop:value=value on:input=on_input></textarea>
                 }
@@ -173,7 +175,7 @@ pub fn CloseBox(
             } else {
                 let tel = f.kind == Kind::Tel;
                 view! {
-                    <input id=input_id.clone() name=id maxlength=max_chars(id)
+                    <input id=input_id.clone() name=id maxlength=max_chars(id) readonly=move || sending.stored()
                         type=if tel { "tel" } else { "text" }
                         inputmode=tel.then_some("tel") autocomplete=if tel { "tel" } else { "off" }
                         aria-required="true"
@@ -198,7 +200,11 @@ pub fn CloseBox(
             <div class="close-fields">{fields}</div>
             <ClosePhotoInput thread_id blank=PHOTOS photo
                 error=Signal::derive(move || errors.with(|e| error_at(e, PHOTOS, Lang::Zh)))
-                on_pick=Callback::new(move |()| errors.update(|e| e.retain(|x| x.field != PHOTOS)))/>
+                on_pick=Callback::new(move |()| errors.update(|e| e.retain(|x| x.field != PHOTOS)))
+                locked=Signal::derive(move || sending.stored())/>
+            {move || sending.stored().then(|| view! {
+                <p class="help" data-testid="close-stored">"验收销号已存入，只差验收照片。填写的内容不能再改；请点「确认验收销号」补传照片。"</p>
+            })}
             <p class="error" role="alert" data-testid="close-error">{move || general.get()}</p>
             <button type="submit" class="primary" disabled=move || sending.busy() data-testid="close-button">
                 {move || if sending.busy() { "正在提交…" } else { "确认验收销号" }}

@@ -67,7 +67,7 @@ pub async fn upload(token: &str, photo: &DeskPhoto) -> Result<(), String> {
                 offset,
                 &photo.bytes.slice_with_f64(offset as f64).map_err(|e| {
                     leptos::logging::warn!("desk photo unreadable: {}", crate::platform::js_error(&e));
-                    fail("读不出这张照片，请重新选择")
+                    fail("读不出这张照片")
                 })?,
                 token,
             )
@@ -96,6 +96,10 @@ pub fn ClosePhotoInput(
     #[prop(into)] error: Signal<Option<String>>,
     /// Told when a photo was chosen (its error no longer applies).
     on_pick: Callback<()>,
+    /// The closing is stored with this photo announced: it can no longer
+    /// be changed, only sent.
+    #[prop(into)]
+    locked: Signal<bool>,
 ) -> impl IntoView {
     let note: RwSignal<Option<String>> = RwSignal::new(None);
     let busy = RwSignal::new(false);
@@ -115,7 +119,7 @@ pub fn ClosePhotoInput(
                 Ok(p) => {
                     photo.set(Some(p));
                     note.set(None);
-                    on_pick.run(());
+                    on_pick.try_run(());
                 }
                 Err(e) => note.set(Some(format!("{e}。请换一张照片（JPEG、PNG 或 WebP）。"))),
             }
@@ -127,10 +131,12 @@ pub fn ClosePhotoInput(
         <div class="field close-photo" class:has-error=move || error.get().is_some()>
             <p class="field-title">"验收照片（必填，至少 1 张，现场验收时拍摄）"</p>
             <input id=input_id.clone() type="file" accept="image/*" capture="environment" class="visually-hidden"
-                aria-describedby=format!("close-{blank}-error") disabled=move || busy.get() on:change=pick/>
-            <label for=input_id class="button" data-testid="close-photo-button">
-                {move || if photo.with(Option::is_some) { "换一张验收照片" } else { "拍照或选择验收照片" }}
-            </label>
+                aria-describedby=format!("close-{blank}-error") disabled=move || busy.get() || locked.get() on:change=pick/>
+            {move || (!locked.get()).then(|| view! {
+                <label for=input_id.clone() class="button" data-testid="close-photo-button">
+                    {move || if photo.with(Option::is_some) { "换一张验收照片" } else { "拍照或选择验收照片" }}
+                </label>
+            })}
             {move || photo.with(|p| p.as_ref().and_then(|p| p.thumb_url.clone())).map(|src| view! {
                 <img class="close-thumb" src=src alt="验收照片预览" data-testid="close-photo-preview"/>
             })}

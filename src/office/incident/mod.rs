@@ -51,9 +51,18 @@ impl Loaded {
         self.thread == other.thread && self.signatures == other.signatures && self.line() == other.line()
     }
 
-    /// The inbox's line of the thread, without when it was fetched.
-    fn line(&self) -> Option<&ThreadSummary> {
-        self.summary.as_ref().map(|f| &f.value.0)
+    /// The inbox's line of the thread, without when it was fetched nor what
+    /// only the clock changes: each deadline's seconds left, which the page
+    /// counts down itself from the fetch. A deadline's state (running, due
+    /// soon, overdue, met) is compared: its change is news.
+    fn line(&self) -> Option<ThreadSummary> {
+        self.summary.as_ref().map(|f| {
+            let mut line = f.value.0.clone();
+            for deadline in &mut line.deadlines {
+                deadline.seconds = 0;
+            }
+            line
+        })
     }
 }
 
@@ -89,19 +98,26 @@ pub fn IncidentPage(id: ReportId) -> impl IntoView {
                 desk.failed(e);
                 // A reload that failed for the connection keeps the thread
                 // on screen, said to be stale.
-                if super::more::keeps_what_was_shown(e) && loaded.with_untracked(|l| matches!(l, Some(Ok(_)))) {
+                if super::more::keeps_what_was_shown(e)
+                    && loaded.try_with_untracked(|l| matches!(l, Some(Ok(_)))) == Some(true)
+                {
                     stale.set(Some(e.words()));
                     return;
                 }
             }
             stale.set(None);
             // Nothing new for this thread (the stream's change was another
-            // thread's): no redraw, which would take the cursor and the
-            // phone's keyboard from a form the officer is typing in.
-            if let Ok(new) = &result {
-                if loaded.with_untracked(|l| matches!(l, Some(Ok(shown)) if shown.shows_same_as(new))) {
-                    return;
-                }
+            // thread's): no redraw, which would run every box of the page
+            // afresh (what they hold of their own, the photos fetched again)
+            // under the officer's hands. The page may be gone by now (the
+            // officer moved on): read only what is still there.
+            let Some(same) = loaded
+                .try_with_untracked(|l| matches!((l, &result), (Some(Ok(shown)), Ok(new)) if shown.shows_same_as(new)))
+            else {
+                return;
+            };
+            if same {
+                return;
             }
             loaded.set(Some(result));
         });
@@ -173,13 +189,7 @@ fn ThreadView(loaded: Loaded, drafts: Drafts, on_answered: Callback<()>) -> impl
     let show_close = Memo::new(move |_| closable || drafts.close.unfinished());
     let next_call = kuaibao_core::rules::calls::next_call(records.iter().map(|r| r.report.stage));
     let call_start = kuaibao_core::rules::calls::CallForm {
-        called_at: chrono::DateTime::from_timestamp_millis(crate::platform::now_ms() as i64)
-            .map(|t| {
-                t.with_timezone(&kuaibao_core::wire::timestamp::beijing())
-                    .format("%Y-%m-%dT%H:%M")
-                    .to_string()
-            })
-            .unwrap_or_default(),
+        called_at: call::this_minute(),
         reporter: records
             .first()
             .and_then(|r| r.report.answers.get("reporter").cloned())

@@ -23,15 +23,48 @@ pub type Place = fn(RwSignal<Vec<FieldError>>, RwSignal<Option<String>>, Vec<Fie
 pub type AfterStored = Option<Box<dyn FnOnce(String) -> Pin<Box<dyn Future<Output = Result<(), String>>>>>>;
 
 /// A form's send, kept by the page with its draft: the record last sent
-/// without an answer (or whose `after` did not finish) with the inputs it
-/// was made of, and whether a send is under way. A live reload redraws the
-/// form in the middle of a send; kept here, the redrawn form neither offers
-/// its button again nor forgets the record (its id) it is sending, so a
-/// press after a lost answer replays it rather than storing a second.
-/// `R` is what is sent: a record, or the id of an office answer.
+/// and not seen through, with the inputs it was made of, and whether a
+/// send is under way. A live reload redraws the form in the middle of a
+/// send; kept here, the redrawn form neither offers its button again nor
+/// forgets the record (its id) it is sending, so a press after a lost
+/// answer replays it rather than storing a second. `R` is what is sent: a
+/// record, or the id of an office answer.
 pub struct Sending<I: 'static, R: 'static = Report> {
-    pending: StoredValue<Option<(I, R)>>,
+    pending: StoredValue<Option<Pending<I, R>>>,
     busy: RwSignal<bool>,
+}
+
+struct Pending<I, R> {
+    inputs: I,
+    record: R,
+    /// The server holds it, and only what follows it (the closing's photo)
+    /// is missing: every press now replays this very record, whatever the
+    /// form says (a new one would be refused, the hazard being closed).
+    stored: bool,
+}
+
+/// How a send ended.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Ended {
+    /// Stored, and whatever follows done.
+    Done,
+    /// Refused for good (the server judged it): the next press makes a new
+    /// one, unless the record is stored already.
+    Refused,
+    /// No answer, or one that may pass (a proxy's 502, a busy server): the
+    /// next press sends the same again.
+    Unsettled,
+}
+
+impl Ended {
+    /// How a send that failed so ended.
+    pub fn of(fail: &ApiFail) -> Self {
+        if fail.is_refusal() {
+            Ended::Refused
+        } else {
+            Ended::Unsettled
+        }
+    }
 }
 
 impl<I: PartialEq + Send + Sync + 'static, R: Clone + Send + Sync + 'static> Sending<I, R> {
@@ -62,11 +95,22 @@ impl<I: PartialEq + Send + Sync + 'static, R: Clone + Send + Sync + 'static> Sen
         self.pending.with_value(Option::is_some)
     }
 
-    /// What was last sent of `inputs` without an answer: sending the same
-    /// inputs again sends it again.
+    /// Whether the server holds the record and only what follows it is
+    /// missing: the form's words can no longer change it (tracked, as
+    /// [`unfinished`](Self::unfinished)).
+    pub fn stored(&self) -> bool {
+        self.busy.track();
+        self.pending.with_value(|p| p.as_ref().is_some_and(|p| p.stored))
+    }
+
+    /// What to send for `inputs`: the record last sent of the same inputs
+    /// without an answer, or the stored one whatever the inputs.
     pub fn pending_for(&self, inputs: &I) -> Option<R> {
-        self.pending
-            .with_value(|p| p.as_ref().filter(|(i, _)| i == inputs).map(|(_, r)| r.clone()))
+        self.pending.with_value(|p| {
+            p.as_ref()
+                .filter(|p| p.stored || p.inputs == *inputs)
+                .map(|p| p.record.clone())
+        })
     }
 
     /// A send of `record`, made of `inputs`, begins; `false` if one is
@@ -75,16 +119,30 @@ impl<I: PartialEq + Send + Sync + 'static, R: Clone + Send + Sync + 'static> Sen
         if self.busy_now() {
             return false;
         }
-        self.pending.set_value(Some((inputs, record)));
+        let stored = self.pending.with_value(|p| p.as_ref().is_some_and(|p| p.stored));
+        self.pending.set_value(Some(Pending { inputs, record, stored }));
         self.busy.set(true);
         true
     }
 
-    /// The send ended. `settled`: stored, or refused for good, so the next
-    /// press makes a new one; otherwise (no answer) it is kept to replay.
-    /// Tried, not assumed: the page may be gone when the answer comes.
-    pub fn end(&self, settled: bool) {
-        if settled {
+    /// The server holds the record; what follows it may still fail.
+    pub fn mark_stored(&self) {
+        self.pending.try_update_value(|p| {
+            if let Some(p) = p {
+                p.stored = true;
+            }
+        });
+    }
+
+    /// The send ended so. Tried, not assumed: the page may be gone when the
+    /// answer comes.
+    pub fn end(&self, ended: Ended) {
+        let forget = match ended {
+            Ended::Done => true,
+            Ended::Refused => self.pending.try_with_value(|p| !p.as_ref().is_some_and(|p| p.stored)) == Some(true),
+            Ended::Unsettled => false,
+        };
+        if forget {
             self.pending.try_set_value(None);
         }
         self.busy.try_set(false);
@@ -112,9 +170,11 @@ pub struct Shown {
 }
 
 /// A form's submit: unless a send is under way, the record of the inputs
-/// `typed` (the pending one if the inputs are the same, else what `make`
-/// makes of them, or its errors placed at the form), sent once, then
-/// `after`.
+/// `typed` (the pending one if the inputs are the same, or the stored one;
+/// else what `make` makes of them, or its errors placed at the form), sent
+/// once, then `after`; `on_done` once both went through. `on_done` is a
+/// plain closure over the page's handles: the form that was pressed may be
+/// redrawn (and its own callbacks gone) before the answer comes.
 pub fn submit_once<I: Clone + PartialEq + Send + Sync + 'static>(
     desk: Desk,
     typed: I,
@@ -122,63 +182,48 @@ pub fn submit_once<I: Clone + PartialEq + Send + Sync + 'static>(
     shown: Shown,
     make: impl FnOnce(&I) -> Result<Report, Vec<FieldError>>,
     after: AfterStored,
-    on_done: Callback<()>,
+    on_done: impl FnOnce() + 'static,
 ) {
     if sending.busy_now() {
         return;
     }
     shown.general.set(None);
     let report = match sending.pending_for(&typed) {
-        Some(report) => Ok(report),
-        None => make(&typed),
+        Some(report) => report,
+        None => match make(&typed) {
+            Ok(report) => report,
+            Err(errors) => return (shown.place)(shown.fields, shown.general, errors),
+        },
     };
-    match report {
-        Ok(report) => {
-            shown.fields.set(Vec::new());
-            send_once(desk, typed, report, sending, shown, after, on_done);
-        }
-        Err(errors) => (shown.place)(shown.fields, shown.general, errors),
-    }
-}
-
-/// Sends `report` (made of `inputs`), then `after`; `on_done` once both
-/// went through.
-fn send_once<I: Clone + PartialEq + Send + Sync + 'static>(
-    desk: Desk,
-    inputs: I,
-    report: Report,
-    sending: Sending<I>,
-    shown: Shown,
-    after: AfterStored,
-    on_done: Callback<()>,
-) {
-    if !sending.begin(inputs, report.clone()) {
+    shown.fields.set(Vec::new());
+    if !sending.begin(typed, report.clone()) {
         return;
     }
     let token = desk.token();
-    // The page may be gone when the answer comes (the officer moved on):
-    // everything after the await is tried, not assumed.
+    // Everything after the await is tried, not assumed: the page may be
+    // gone when the answer comes (the officer moved on).
     leptos::task::spawn_local(async move {
         match api::submit_report(&token, &report).await {
             Ok(_receipt) => {
+                sending.mark_stored();
                 let then = match after {
                     Some(after) => after(token).await,
                     None => Ok(()),
                 };
                 match then {
                     Ok(()) => {
-                        sending.end(true);
-                        on_done.try_run(());
+                        sending.end(Ended::Done);
+                        on_done();
                     }
                     Err(words) => {
-                        sending.end(false);
+                        sending.end(Ended::Unsettled);
                         shown.general.try_set(Some(words));
                     }
                 }
             }
             Err(e) => {
                 desk.failed(&e);
-                sending.end(!matches!(e, ApiFail::Net(_)));
+                sending.end(Ended::of(&e));
                 match e {
                     ApiFail::Fields { fields, .. } => (shown.place)(shown.fields, shown.general, fields),
                     ApiFail::Net(_) => {
@@ -191,4 +236,39 @@ fn send_once<I: Clone + PartialEq + Send + Sync + 'static>(
             }
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    fn a_record_is_sent_again_until_seen_through_and_a_stored_one_whatever_the_form_says() {
+        Owner::new().with(|| {
+            let sending: Sending<&str, u32> = Sending::new();
+            // No answer: the same inputs send the same record; others not.
+            assert!(sending.begin("a", 1));
+            assert!(!sending.begin("a", 1), "one send at a time");
+            sending.end(Ended::Unsettled);
+            assert_eq!((sending.pending_for(&"a"), sending.pending_for(&"b")), (Some(1), None));
+            // Refused before it was stored: the next press makes a new one.
+            assert!(sending.begin("a", 1));
+            sending.end(Ended::Refused);
+            assert_eq!(sending.pending_for(&"a"), None);
+            // Stored, its photo not up: that record, whatever is typed now,
+            // and a refusal of a press does not forget it.
+            assert!(sending.begin("a", 2));
+            sending.mark_stored();
+            sending.end(Ended::Unsettled);
+            assert_eq!(sending.pending_for(&"edited"), Some(2));
+            assert!(sending.begin("edited", 2));
+            sending.end(Ended::Refused);
+            assert_eq!(sending.pending_for(&"again"), Some(2));
+            // Seen through: forgotten.
+            assert!(sending.begin("again", 2));
+            sending.end(Ended::Done);
+            assert_eq!(sending.pending_for(&"again"), None);
+        });
+    }
 }

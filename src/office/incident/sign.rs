@@ -14,7 +14,7 @@ use leptos::prelude::*;
 use uuid::Uuid;
 
 use super::answer::focus;
-use super::send::Sending;
+use super::send::{Ended, Sending};
 use crate::office::api::{self, with_id, ApiFail};
 use crate::office::exports::{written_path, ExportButton};
 use crate::office::state::Desk;
@@ -110,7 +110,7 @@ pub fn SignBox(
         leptos::task::spawn_local(async move {
             match api::post::<_, Signature>(&token, &with_id(SIGNATURES_PATH, thread_id), &body).await {
                 Ok(s) => {
-                    sending.end(true);
+                    sending.end(Ended::Done);
                     signed.try_update(|list| {
                         if !list.iter().any(|x| x.id == s.id) {
                             list.push(s)
@@ -121,7 +121,7 @@ pub fn SignBox(
                 }
                 Err(e) => {
                     desk.failed(&e);
-                    sending.end(!matches!(e, ApiFail::Net(_)));
+                    sending.end(Ended::of(&e));
                     match &e {
                         ApiFail::Fields { fields, .. } if fields.iter().any(|f| f.field != "thread") => {
                             errors.try_set(fields.clone());

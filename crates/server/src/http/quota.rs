@@ -11,6 +11,10 @@
 //! is stored; the phone keeps it and sends it again later. A replay of a
 //! stored record still gets its receipt, and costs nothing.
 //!
+//! A request cut after its record was committed (the client hung up, its
+//! time ran out) gives its charge back with the rest of what it held: the
+//! account is then charged less, never twice.
+//!
 //! The buckets live in the process, like the rate limits': with several
 //! replicas each keeps its own, so an account may store up to that many
 //! days' worth a day. A restart forgets them.
@@ -102,14 +106,18 @@ impl Quotas {
 }
 
 fn refusal(wait: Duration, bytes_per_day: u64) -> AppError {
-    let seconds = wait.as_secs().max(1);
-    let hours = seconds.div_ceil(3600);
+    // Rounded up, as the rate limits': a retry at the second named fits.
+    let seconds = super::rate_limit::whole_seconds(wait);
+    // "About": to the nearest hour, at least one.
+    let hours = (seconds + 1800).div_euclid(3600).max(1);
     let mib = bytes_per_day / (1024 * 1024);
     AppError::OverBound {
+        // True of a phone's report (kept, sent again by itself) and of a
+        // desk's record (sent again by hand) alike.
         message: format!(
-            "本账号今天发送的报告和照片已超过每日上限（{mib} MiB），本条未存入；报告仍在手机上，约 {hours} 小时内会自动再发。\
-             如有急情，请直接电话报告值班室。 / this account has stored more than its {mib} MiB a day of records and \
-             photos; nothing was stored; send it again in {seconds} s"
+            "本账号今天存入的报告和照片已超过每日上限（{mib} MiB），本条未存入，约 {hours} 小时后才能存入；\
+             手机上的报告会保留并自动再发。如有急情，请直接电话报告值班室。 / this account has stored more than \
+             its {mib} MiB a day of records and photos; nothing was stored; send it again in {seconds} s"
         ),
         retry_after_secs: seconds,
     }
@@ -191,9 +199,16 @@ mod tests {
         };
         assert_eq!(retry_after_secs, 5400);
         assert!(
-            message.starts_with("本账号今天发送的报告和照片已超过每日上限（2048 MiB）"),
+            message
+                .starts_with("本账号今天存入的报告和照片已超过每日上限（2048 MiB），本条未存入，约 2 小时后才能存入"),
             "{message}"
         );
-        assert!(message.contains("约 2 小时内会自动再发"), "{message}");
+        // A part of a second is a whole one more: a retry at the second
+        // named fits.
+        let AppError::OverBound { retry_after_secs, .. } = Quotas::new(1).refusal(Duration::from_millis(5_400_200))
+        else {
+            panic!("a 429");
+        };
+        assert_eq!(retry_after_secs, 5401);
     }
 }

@@ -98,7 +98,7 @@ impl Limited {
 
 /// Seconds to wait, rounded up, at least 1 (`Retry-After` is whole seconds;
 /// 0 would invite an immediate retry that is refused again).
-fn whole_seconds(d: Duration) -> u64 {
+pub(crate) fn whole_seconds(d: Duration) -> u64 {
     (d.as_secs() + u64::from(d.subsec_nanos() > 0)).max(1)
 }
 

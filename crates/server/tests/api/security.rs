@@ -439,7 +439,7 @@ async fn an_account_over_its_daily_bytes_is_answered_429_and_nothing_is_stored()
     assert!(
         error
             .message
-            .starts_with("本账号今天发送的报告和照片已超过每日上限（1200 MiB），本条未存入；报告仍在手机上，约 16 小时内会自动再发。"),
+            .starts_with("本账号今天存入的报告和照片已超过每日上限（1200 MiB），本条未存入，约 16 小时后才能存入；"),
         "{}",
         error.message
     );
