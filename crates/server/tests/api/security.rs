@@ -402,8 +402,13 @@ async fn assert_rate_limited(res: Response, what: &str) {
 /// A hazard announcing as many files as a report may, each as large as one
 /// may be: the heaviest record there is (20 clips of 50 MiB, and its text).
 fn heaviest_record() -> Report {
+    record_of_clips(kuaibao_core::photo::MAX_PHOTOS_PER_REPORT)
+}
+
+/// A hazard announcing `n` clips of 50 MiB.
+fn record_of_clips(n: usize) -> Report {
     let mut report = hazard(Stage::Initial, None, 0);
-    report.photos = (0..kuaibao_core::photo::MAX_PHOTOS_PER_REPORT)
+    report.photos = (0..n)
         .map(|_| {
             let id = new_photo_id();
             PhotoRef {
@@ -452,6 +457,18 @@ async fn an_account_over_its_daily_bytes_is_answered_429_and_nothing_is_stored()
     // nothing: a light record still fits in what is left.
     assert_eq!(receipt(app.submit(&first).await, StatusCode::OK).await, stored);
     receipt(app.submit(&new_report()).await, StatusCode::CREATED).await;
+    // Some 200 MiB are left. A record refused as it is stored (a clip id of
+    // the first's, with other bytes) gives its 150 MiB back: another of
+    // 150 MiB then fits, which it would not had the first kept its charge.
+    let mut clash = record_of_clips(3);
+    clash.photos[0].id = first.photos[0].id;
+    assert_eq!(app.submit(&clash).await.status(), StatusCode::CONFLICT);
+    receipt(app.submit(&record_of_clips(3)).await, StatusCode::CREATED).await;
+    assert_eq!(
+        app.submit(&record_of_clips(3)).await.status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "and no more"
+    );
     // Another account has a day of its own.
     let neighbour = super::office::user_in(
         &dirs,
