@@ -44,6 +44,8 @@ fn Shell(
     desk: Desk,
 ) -> impl IntoView {
     provide_context(desk);
+    // The answers' drafts, by thread: they outlive each incident page.
+    provide_context(super::incident::Shelf::new());
     let logged_in = Memo::new(move |_| desk.session.with(|s| s.is_some()));
     let officer = Memo::new(move |_| desk.is_officer());
     let admin = Memo::new(move |_| desk.is_admin());

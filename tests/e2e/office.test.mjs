@@ -627,7 +627,7 @@ test('验收销号 on the desk: offered once a hazard is rectified, validated at
   if (process.env.OFFICE_SCREENSHOTS) await page.screenshot({ path: `${process.env.OFFICE_SCREENSHOTS}/closed.png`, fullPage: true });
 });
 
-test('a form being typed on the incident page stays as it is when the stream reloads: another thread\'s report redraws nothing, this thread\'s keeps the words and the error', { timeout: 60_000 }, async () => {
+test('a form being typed on the incident page stays as it is when the stream reloads (another thread\'s report redraws nothing, this thread\'s keeps the words and the error) and when the officer leaves and comes back', { timeout: 60_000 }, async () => {
   desk ??= await openDesk(OFFICER);
   const { page } = desk;
   await page.goto(`${server.url}/office/#/`);
@@ -674,4 +674,12 @@ test('a form being typed on the incident page stays as it is when the stream rel
   assert.match(await page.getByTestId('ask-message-error').innerText(), /请写明/);
   await box.fill('请补充转移人数');
   await page.getByTestId('ask-message-error').filter({ hasText: /^$/ }).waitFor({ timeout: 5_000 });
+
+  // Back to the inbox and in again: what was typed is still there.
+  await page.getByTestId('back').click();
+  await lines(page).first().waitFor();
+  await page.goto(`${server.url}/office/#/thread/${threadId}`);
+  await page.getByTestId('thread').waitFor();
+  assert.equal(await box.inputValue(), '请补充转移人数');
+  await box.fill('');
 });

@@ -14,6 +14,9 @@ mod record;
 mod send;
 mod sign;
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
 use kuaibao_core::desk::office::{Inbox, ThreadSummary, INBOX_PATH};
 use kuaibao_core::desk::signing::{Signature, SIGNATURES_PATH};
 use kuaibao_core::rules::closing::may_close;
@@ -127,17 +130,14 @@ pub fn IncidentPage(id: ReportId) -> impl IntoView {
         reload();
     });
     let on_answered = Callback::new(move |()| reload());
-    let officer = desk
+    let drafts = desk
         .session
-        .with_untracked(|s| s.as_ref().map(|s| s.account.display_name.clone()))
-        .unwrap_or_default();
-    let drafts = Drafts {
-        ack: AckSending::new(),
-        ask: AskDraft::new(),
-        close: CloseDraft::new(&officer),
-        sign: SignDraft::new(),
-        call: CallDraft::new(),
-    };
+        .with_untracked(|s| {
+            s.as_ref()
+                .map(|s| (s.account.id.clone(), s.account.display_name.clone()))
+        })
+        .map(|(account, name)| expect_context::<Shelf>().drafts(&account, &name, id))
+        .unwrap_or_else(|| Drafts::new(""));
     move || match loaded.get() {
         None => view! { <p class="loading">"正在读取…"</p> }.into_any(),
         Some(Err(ApiFail::Status { status: 404, .. })) => view! {
@@ -159,16 +159,62 @@ pub fn IncidentPage(id: ReportId) -> impl IntoView {
     }
 }
 
-/// What the office's answers keep across live reloads of the thread, owned
-/// by the page: a reload redraws every box, and must wipe nothing typed
-/// and forget no answer being sent.
+/// What the office's answers to one thread keep: what is typed, what was
+/// said of the last press, the answers being sent. Kept on the [`Shelf`],
+/// not by the page: a reload redraws every box, and the officer may go back
+/// to the inbox and return; neither wipes anything typed nor forgets an
+/// answer being sent (a closing's photo still to go up above all).
 #[derive(Clone, Copy)]
-struct Drafts {
+pub struct Drafts {
     ack: AckSending,
     ask: AskDraft,
     close: CloseDraft,
     sign: SignDraft,
     call: CallDraft,
+}
+
+impl Drafts {
+    /// Empty drafts for the officer named `officer`.
+    fn new(officer: &str) -> Self {
+        Drafts {
+            ack: AckSending::new(),
+            ask: AskDraft::new(),
+            close: CloseDraft::new(officer),
+            sign: SignDraft::new(),
+            call: CallDraft::new(),
+        }
+    }
+}
+
+/// The drafts of every thread an officer opened since the desk started,
+/// by officer (another login on the same desk starts with none of them)
+/// and thread. Provided by the desk's shell and owned by it, so they
+/// outlive each page.
+#[derive(Clone)]
+pub struct Shelf {
+    owner: Owner,
+    drafts: Arc<Mutex<HashMap<(String, ReportId), Drafts>>>,
+}
+
+impl Shelf {
+    /// A shelf owned by the current owner (the desk's shell).
+    pub fn new() -> Self {
+        Shelf {
+            owner: Owner::current().unwrap_or_default(),
+            drafts: Arc::default(),
+        }
+    }
+
+    /// The drafts of `account` (named `name`) for `thread`, made the first
+    /// time.
+    fn drafts(&self, account: &str, name: &str, thread: ReportId) -> Drafts {
+        // A poisoned lock only means a panic mid-insert of Copy handles:
+        // the map is still usable.
+        let mut shelf = self.drafts.lock().unwrap_or_else(|e| e.into_inner());
+        *shelf
+            .entry((account.to_owned(), thread))
+            .or_insert_with(|| self.owner.with(|| Drafts::new(name)))
+    }
 }
 
 #[component]
