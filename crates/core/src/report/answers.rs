@@ -62,6 +62,11 @@ impl Answers {
     }
 
     /// The blank ids answered, in order.
+    /// Each key with its answer, in key order.
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &String)> {
+        self.entries.iter().map(|(k, v)| (k, v))
+    }
+
     pub fn keys(&self) -> impl Iterator<Item = &String> {
         self.entries.iter().map(|(k, _)| k)
     }

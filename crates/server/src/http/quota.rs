@@ -4,7 +4,8 @@
 //! requests; this bounds the disk one account (one stolen phone, one
 //! scripted login) can fill, however slowly it sends.
 //!
-//! A photo's bytes are counted when a record announces it, by the size its
+//! A record's text is counted by its answers and an allowance for the
+//! rest. A photo's bytes are counted when a record announces it, by the size its
 //! manifest states: the server accepts no bytes but those of an announced
 //! photo, of exactly that size, so announced bytes bound the photo store.
 //! A record over the quota is answered 429 with `Retry-After` and nothing
@@ -60,16 +61,44 @@ impl Quotas {
             kept: false,
         })
     }
+
+    /// The 429 for a record that must wait `wait` for its account's quota,
+    /// Chinese first: why it waits, and what becomes of it.
+    pub fn refusal(&self, wait: Duration) -> AppError {
+        // Rounded up, as the rate limits': a retry at the second named fits.
+        let seconds = super::rate_limit::whole_seconds(wait);
+        // "About": to the nearest hour, at least one.
+        let hours = (seconds + 1800).div_euclid(3600).max(1);
+        let mib = self.per_day / (1024 * 1024);
+        AppError::OverBound {
+            // True of a phone's report (kept, sent again by itself) and of a
+            // desk's record (sent again by hand) alike.
+            message: format!(
+                "本账号今天存入的报告和照片已超过每日上限（{mib} MiB），本条未存入，约 {hours} 小时后才能存入；\
+                 手机上的报告会保留并自动再发。如有急情，请直接电话报告值班室。 / this account has stored more than \
+                 its {mib} MiB a day of records and photos; nothing was stored; send it again in {seconds} s"
+            ),
+            retry_after_secs: seconds,
+        }
+    }
 }
 
-/// What storing `report` costs: its text as sent and the photos it
-/// announces, by their stated sizes.
+/// What a record's text costs besides its answers (ids, times, the
+/// template's name), and each manifest entry besides its file.
+const RECORD_BYTES: u64 = 1024;
+const ENTRY_BYTES: u64 = 256;
+
+/// What storing `report` costs: its answers and a record's allowance for
+/// the rest of its text, and each file it announces by its stated size.
+/// Counted from the record as read, not by writing it out again: this is
+/// on every record's way in, which writes it out once already to store it.
 pub fn cost(report: &Report) -> u64 {
-    let text = serde_json::to_vec(report).map_or(0, |t| t.len() as u64);
-    report
-        .photos
-        .iter()
-        .fold(text, |sum, photo| sum.saturating_add(photo.size))
+    let answers = report.answers.iter().fold(RECORD_BYTES, |sum, (key, value)| {
+        sum.saturating_add((key.len() + value.len()) as u64)
+    });
+    report.photos.iter().fold(answers, |sum, photo| {
+        sum.saturating_add(ENTRY_BYTES).saturating_add(photo.size)
+    })
 }
 
 /// Bytes taken from an account's bucket for one record.
@@ -93,33 +122,6 @@ impl Drop for Charge<'_> {
         if !self.kept {
             self.quotas.bytes.give_back_n(&self.account, self.cost);
         }
-    }
-}
-
-impl Quotas {
-    /// The 429 for a record that must wait `wait` for its account's quota,
-    /// Chinese first: the worker reads why her report waits, and that it is
-    /// kept.
-    pub fn refusal(&self, wait: Duration) -> AppError {
-        refusal(wait, self.per_day)
-    }
-}
-
-fn refusal(wait: Duration, bytes_per_day: u64) -> AppError {
-    // Rounded up, as the rate limits': a retry at the second named fits.
-    let seconds = super::rate_limit::whole_seconds(wait);
-    // "About": to the nearest hour, at least one.
-    let hours = (seconds + 1800).div_euclid(3600).max(1);
-    let mib = bytes_per_day / (1024 * 1024);
-    AppError::OverBound {
-        // True of a phone's report (kept, sent again by itself) and of a
-        // desk's record (sent again by hand) alike.
-        message: format!(
-            "本账号今天存入的报告和照片已超过每日上限（{mib} MiB），本条未存入，约 {hours} 小时后才能存入；\
-             手机上的报告会保留并自动再发。如有急情，请直接电话报告值班室。 / this account has stored more than \
-             its {mib} MiB a day of records and photos; nothing was stored; send it again in {seconds} s"
-        ),
-        retry_after_secs: seconds,
     }
 }
 
@@ -155,14 +157,13 @@ mod tests {
     #[test]
     fn a_record_costs_its_text_and_its_photos() {
         let bare = report_with_photos(&[]);
-        let text = serde_json::to_vec(&bare).expect("json").len() as u64;
-        assert_eq!(cost(&bare), text);
+        // "place" and 青石村 (9 bytes), and the record's allowance: more
+        // than the record as sent, so text alone cannot slip under it.
+        assert_eq!(cost(&bare), 1024 + 5 + 9);
+        assert!(cost(&bare) >= serde_json::to_vec(&bare).expect("json").len() as u64);
         let with = report_with_photos(&[1000, 2000]);
-        assert!(
-            cost(&with) > text + 3000,
-            "the photos and their manifest: {}",
-            cost(&with)
-        );
+        assert_eq!(cost(&with), cost(&bare) + 2 * 256 + 3000);
+        assert!(cost(&with) >= serde_json::to_vec(&with).expect("json").len() as u64 + 3000);
     }
 
     #[test]
