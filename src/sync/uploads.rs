@@ -9,7 +9,7 @@ use std::cell::{Cell, RefCell};
 
 use kuaibao_core::backoff;
 use kuaibao_core::wire::protocol::ApiError;
-use kuaibao_core::ReportId;
+use kuaibao_core::{ReportId, Text};
 
 use crate::session::{current_auth, Auth};
 use crate::store::{LocalPhoto, Store, StoreError, Upload};
@@ -325,19 +325,22 @@ fn judge(answer: &TusAnswer) -> Step {
         .unwrap_or_else(|_| format!("HTTP {}", answer.status));
     // The worker reads why, and what she can still do, in her words; the
     // server's own go to the console, for whoever helps her.
-    let refused = |why: (&str, &str)| {
+    let refused = |why: Text| {
         leptos::logging::warn!("photo refused: HTTP {}: {detail}", answer.status);
-        let (next_zh, next_en) = PHOTO_REFUSED_NEXT;
-        Step::Rejected(format!("{}{next_zh} / {} {next_en}", why.0, why.1))
+        let next = PHOTO_REFUSED_NEXT;
+        Step::Rejected(format!("{}{} / {} {}", why.zh, next.zh, why.en, next.en))
     };
     match answer.status {
         401 => Step::NeedLogin,
-        413 => refused(("无法上传：文件太大。", "Cannot be uploaded: the file is too large.")),
-        415 => refused((
+        413 => refused(Text::new(
+            "无法上传：文件太大。",
+            "Cannot be uploaded: the file is too large.",
+        )),
+        415 => refused(Text::new(
             "无法上传：服务器不收这种文件。",
             "Cannot be uploaded: the server takes no files of this kind.",
         )),
-        422 => refused((
+        422 => refused(Text::new(
             "无法上传：服务器收到的与报告中登记的不一致（文件可能已损坏）。",
             "Cannot be uploaded: what arrived is not what the report announced (the file may be damaged).",
         )),
@@ -347,7 +350,7 @@ fn judge(answer: &TusAnswer) -> Step {
 
 /// What a worker can do about a refused photo: its report's text has
 /// arrived (photos go after it), so the picture can come with a 续报.
-pub const PHOTO_REFUSED_NEXT: (&str, &str) = (
+pub const PHOTO_REFUSED_NEXT: Text = Text::new(
     "报告文字已送达；如需补充现场照片，请在续报中重新拍摄。",
     "The report's text has arrived; to add site photos, take them again in a follow-up.",
 );

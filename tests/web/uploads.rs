@@ -197,8 +197,8 @@ async fn a_photo_over_the_servers_cap_is_refused_with_the_reason_and_kept() {
         Upload::Rejected {
             reason: format!(
                 "无法上传：文件太大。{} / Cannot be uploaded: the file is too large. {}",
-                kuaibao::sync::PHOTO_REFUSED_NEXT.0,
-                kuaibao::sync::PHOTO_REFUSED_NEXT.1
+                kuaibao::sync::PHOTO_REFUSED_NEXT.zh,
+                kuaibao::sync::PHOTO_REFUSED_NEXT.en
             )
         }
     );

@@ -57,7 +57,7 @@ pub fn CallBox(
     n: u32,
     /// The form as it opens: now, and the thread's reporter.
     start: CallForm,
-    /// What is typed, kept by the page.
+    /// What is typed, kept on the shelf.
     draft: CallDraft,
     /// Called once the server stored the call.
     on_logged: Callback<()>,
@@ -101,7 +101,7 @@ pub fn CallBox(
         if typed.get_untracked().is_none() {
             typed.set(Some(fresh()));
         }
-        // Logged: the next call opens afresh. Plain handles of the page:
+        // Logged: the next call opens afresh. Plain handles of the shelf:
         // this box may be drawn anew before the answer comes.
         let done = move || {
             typed.try_set(None);
@@ -150,11 +150,7 @@ pub fn CallBox(
 /// (`2026-12-06T21:40`).
 pub fn this_minute() -> String {
     chrono::DateTime::from_timestamp_millis(crate::platform::now_ms() as i64)
-        .map(|t| {
-            t.with_timezone(&kuaibao_core::wire::timestamp::beijing())
-                .format("%Y-%m-%dT%H:%M")
-                .to_string()
-        })
+        .map(|t| crate::timefmt::ymd_t_hm(&t.with_timezone(&kuaibao_core::wire::timestamp::beijing()).naive_local()))
         .unwrap_or_default()
 }
 
