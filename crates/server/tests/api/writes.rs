@@ -7,7 +7,7 @@
 
 use kuaibao_core::account::Role;
 use kuaibao_core::photo::tus;
-use kuaibao_core::wire::protocol::ApiErrorCode;
+use kuaibao_core::wire::protocol::{ApiError, ApiErrorCode};
 use kuaibao_server::db::audit;
 use reqwest::header::LOCATION;
 use reqwest::Client;
@@ -73,26 +73,43 @@ pub(super) async fn audited(dirs: &Dirs, action: &str, subject: &str) -> Vec<aud
         .collect()
 }
 
+/// `report` sent by `client` is refused with `expected`; the refusal.
+async fn refused_with(
+    app: &TestApp,
+    client: &Client,
+    report: &Report,
+    expected: (StatusCode, ApiErrorCode),
+    what: &str,
+) -> ApiError {
+    let (status, error) = api_error(app.submit_by(client, report).await).await;
+    assert_eq!((status, error.error), expected, "{what}: {error:?}");
+    error
+}
+
 /// `report` is refused as a conflict (409) and nothing of it is stored.
 async fn assert_conflict(app: &TestApp, dirs: &Dirs, client: &Client, report: &Report, what: &str) {
-    let (status, error) = api_error(app.submit_by(client, report).await).await;
-    assert_eq!(
-        (status, error.error),
+    refused_with(
+        app,
+        client,
+        report,
         (StatusCode::CONFLICT, ApiErrorCode::Conflict),
-        "{what}: {error:?}"
-    );
+        what,
+    )
+    .await;
     assert!(!stored(dirs, report.id).await, "{what}: nothing stored");
 }
 
 /// `report` is refused with 403 naming the thread, nothing of it is stored
 /// and the attempt is in the audit log.
 async fn assert_refused(app: &TestApp, dirs: &Dirs, client: &Client, report: &Report, what: &str) {
-    let (status, error) = api_error(app.submit_by(client, report).await).await;
-    assert_eq!(
-        (status, error.error),
+    let error = refused_with(
+        app,
+        client,
+        report,
         (StatusCode::FORBIDDEN, ApiErrorCode::Forbidden),
-        "{what}"
-    );
+        what,
+    )
+    .await;
     assert_eq!(error.fields.len(), 1, "{what}: {:?}", error.fields);
     assert_eq!(
         (error.fields[0].field.as_str(), error.fields[0].code),
