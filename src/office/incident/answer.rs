@@ -19,12 +19,12 @@ fn new_id() -> Uuid {
     crate::platform::new_report_id().0
 }
 
-/// An acknowledgement under way, kept by the page: its id, by the record
+/// An acknowledgement under way, kept on the shelf (`super::Shelf`): its id, by the record
 /// acknowledged, survives a live reload, so a press after a lost answer
 /// stores it once.
 pub type AckSending = Sending<ReportId, Uuid>;
 
-/// What 请求续报 keeps across live reloads, owned by the page: the message
+/// What 请求续报 keeps across live reloads, kept on the shelf: the message
 /// typed, the request being sent (its id, by its text), and what was said
 /// of the last try. A reload (the officer's own acknowledgement, a record
 /// arriving) redraws the box and must wipe none of it.
@@ -54,7 +54,7 @@ pub fn AcknowledgeBox(
     latest: ReportId,
     /// The latest acknowledgement, if any.
     ack: Option<Acknowledgement>,
-    /// The acknowledgement being sent, kept by the page.
+    /// The acknowledgement being sent, kept on the shelf.
     sending: AckSending,
     /// Called once the server stored the answer.
     on_answered: Callback<()>,
@@ -121,7 +121,7 @@ pub fn AskBox(
     thread_id: ReportId,
     /// Requests not yet answered by a later record.
     requests: Vec<FollowUpRequest>,
-    /// What is typed and sent, kept by the page.
+    /// What is typed and sent, kept on the shelf.
     draft: AskDraft,
     on_answered: Callback<()>,
 ) -> impl IntoView {

@@ -60,8 +60,8 @@ const BLANKS: [Field; 4] = [
 /// What a closing is made of: what is typed and the photos chosen.
 type Typed = (ClosingForm, Vec<PhotoRef>);
 
-/// What the closing form keeps across live reloads of the thread: owned
-/// by the page, so a reload redraws the form without wiping it.
+/// What the closing form keeps across live reloads of the thread and the
+/// officer's trips back to the inbox: kept on the shelf (`super::Shelf`).
 #[derive(Clone, Copy)]
 pub struct CloseDraft {
     /// What is typed.
@@ -103,7 +103,7 @@ impl CloseDraft {
 #[component]
 pub fn CloseBox(
     thread_id: ReportId,
-    /// What is typed and sent, kept by the page.
+    /// What is typed and sent, kept on the shelf.
     draft: CloseDraft,
     /// Called once the server stored the closing.
     on_closed: Callback<()>,
@@ -147,6 +147,8 @@ pub fn CloseBox(
             after
         });
         submit_once(desk, typed, sending, shown, make, after, move || {
+            // Closed, its photo up: the shelf need not hold its bytes.
+            photo.try_set(None);
             on_closed.try_run(());
         });
     };

@@ -22,7 +22,7 @@ pub type Place = fn(RwSignal<Vec<FieldError>>, RwSignal<Option<String>>, Vec<Fie
 /// record pending, so the next press replays it and tries again.
 pub type AfterStored = Option<Box<dyn FnOnce(String) -> Pin<Box<dyn Future<Output = Result<(), String>>>>>>;
 
-/// A form's send, kept by the page with its draft: the record last sent
+/// A form's send, kept with its draft on the shelf: the record last sent
 /// and not seen through, with the inputs it was made of, and whether a
 /// send is under way. A live reload redraws the form in the middle of a
 /// send; kept here, the redrawn form neither offers its button again nor
@@ -173,7 +173,7 @@ pub struct Shown {
 /// `typed` (the pending one if the inputs are the same, or the stored one;
 /// else what `make` makes of them, or its errors placed at the form), sent
 /// once, then `after`; `on_done` once both went through. `on_done` is a
-/// plain closure over the page's handles: the form that was pressed may be
+/// plain closure over the shelf's handles: the form that was pressed may be
 /// redrawn (and its own callbacks gone) before the answer comes.
 pub fn submit_once<I: Clone + PartialEq + Send + Sync + 'static>(
     desk: Desk,

@@ -20,8 +20,8 @@ use crate::office::exports::{written_path, ExportButton};
 use crate::office::state::Desk;
 
 /// The form's words, what was said of them, and the signing sent without
-/// an answer: owned by the page, so a live reload of the thread (another
-/// desk's answer, a photo arriving) keeps them.
+/// an answer: kept on the shelf (`super::Shelf`), so a live reload of the
+/// thread (another desk's answer, a photo arriving) keeps them.
 #[derive(Clone, Copy)]
 pub struct SignDraft {
     recipient: RwSignal<String>,
