@@ -131,3 +131,30 @@ test('one refused report does not hold back the next', { timeout: 60_000 }, asyn
   assert.equal((await server.reports()).length, before + 1);
   await page.unroute('**/api/reports');
 });
+
+test('a report the server asks to wait with (429: its account\'s day of storage is spent) stays on the phone, says so in the worker\'s words, and goes once allowed', { timeout: 60_000 }, async () => {
+  const { page } = phone;
+  await openApp(page, server.url);
+  const h = home(page);
+  const delivered = await page.locator('[data-testid=report-item] [data-testid=report-status][data-state=delivered]').count();
+  // The server's own answer over its daily quota (tests/api/security.rs
+  // sends real ones): a quota cannot be spent from a test and stay spent,
+  // it refills by the second.
+  const refusal = {
+    error: 'rate_limited',
+    message: '本账号今天存入的报告和照片已超过每日上限（2048 MiB），本条未存入，约 2 小时后才能存入；手机上的报告会保留并自动再发。如有急情，请直接电话报告值班室。 / this account has stored more than its 2048 MiB a day of records and photos; nothing was stored; send it again in 5400 s',
+  };
+  await page.route('**/api/reports', (route) => (route.request().method() === 'POST'
+    ? route.fulfill({ status: 429, headers: { 'Retry-After': '5400' }, contentType: 'application/json', body: JSON.stringify(refusal) })
+    : route.fallback()));
+  const f = await newFilledReport(page);
+  await f.submit.click();
+  const waiting = page.locator('[data-testid=report-item]', { hasText: '本账号发送过多' });
+  await waiting.waitFor({ timeout: 20_000 });
+  assert.match(await waiting.innerText(), /本账号发送过多，服务器要求稍后再发；报告已存在本机。如有急情，请直接电话报告值班室/);
+  assert.equal(await h.outboxCount(), 1, 'kept on the phone');
+  // Allowed again: sent at the worker's tap, stored once.
+  await page.unroute('**/api/reports');
+  await h.sendNow.click();
+  await h.waitForCount('delivered', delivered + 1);
+});
