@@ -8,7 +8,7 @@
 //! | `KUAIBAO_ADDR`               | `127.0.0.1:8080`   | where to listen; port 0 picks a free port |
 //! | `KUAIBAO_DATA_DIR`           | `./data`           | the database, unfinished uploads (`uploads/`) and, by default, the photos (`photos/`) |
 //! | `KUAIBAO_STATIC_DIR`         | `./dist`           | the built app |
-//! | `KUAIBAO_MAX_PHOTO_BYTES`    | 8388608 (8 MiB)    | the largest photo accepted (tus `Tus-Max-Size`); larger uploads are refused with 413. The core's validator separately refuses manifests announcing more than its own `MAX_PHOTO_BYTES` |
+//! | `KUAIBAO_MAX_PHOTO_BYTES`    | 8388608 (8 MiB)    | the largest photo accepted; larger photos are refused with 413 (video clips and voice notes have their kind's cap; tus `Tus-Max-Size` is the largest of them). The core's validator separately refuses manifests announcing more than its own `MAX_PHOTO_BYTES` |
 //! | `KUAIBAO_UPLOAD_EXPIRY_SECS` | 86400 (24 h)       | how long an unfinished upload is kept after its creation or its last `PATCH` (tus `Upload-Expires`); expired ones are swept with their bytes every 10 minutes |
 //! | `DATABASE_URL`               | unset: SQLite file | unset keeps the database in `<data dir>/kuaibao.sqlite3`; `postgres://user:password@host/db` uses PostgreSQL (same schema, same migrations) |
 //! | `KUAIBAO_SESSION_SECS`       | 2592000 (30 days)  | how long a login lasts; the phone works offline all that time and asks for a new login after |
@@ -227,7 +227,7 @@ pub struct Config {
     pub addr: SocketAddr,
     pub data_dir: PathBuf,
     pub static_dir: PathBuf,
-    /// tus `Tus-Max-Size`: no upload may be longer.
+    /// The largest photo (a video clip or voice note has its kind's cap).
     pub max_photo_bytes: u64,
     /// An unfinished upload expires this long after its creation or its
     /// last `PATCH`.

@@ -25,7 +25,35 @@ use object_store::aws::{AmazonS3Builder, AmazonS3ConfigKey};
 use object_store::local::LocalFileSystem;
 use object_store::path::Path as Key;
 use object_store::prefix::PrefixStore;
-use object_store::{ObjectStore, PutPayload};
+use object_store::{ObjectStore, PutPayload, WriteMultipart};
+
+/// The size of each part of a multipart upload into a bucket: S3's least
+/// (but for the last part), so a finish holds as little as it can.
+pub const PART_BYTES: usize = 5 * 1024 * 1024;
+
+/// How many parts of one upload into a bucket may be in flight at once: a
+/// finish holds at most this many parts and the one being filled.
+const PARTS_IN_FLIGHT: usize = 2;
+
+/// Feeds the file at `path` into `writer`, a read at a time, waiting while
+/// [`PARTS_IN_FLIGHT`] parts are still being sent.
+async fn send_parts(writer: &mut WriteMultipart, path: &Path) -> Result<(), StorageError> {
+    use tokio::io::AsyncReadExt;
+    let io = |source| StorageError::Sync {
+        path: path.to_owned(),
+        source,
+    };
+    let mut file = tokio::fs::File::open(path).await.map_err(io)?;
+    let mut buffer = vec![0; 256 * 1024];
+    loop {
+        let read = file.read(&mut buffer).await.map_err(io)?;
+        if read == 0 {
+            return Ok(());
+        }
+        writer.wait_for_capacity(PARTS_IN_FLIGHT).await?;
+        writer.write(&buffer[..read]);
+    }
+}
 
 /// The key of the photo whose bytes have this lowercase hex SHA-256.
 pub fn photo_key(sha256: &str) -> String {
@@ -39,7 +67,7 @@ pub enum StorageError {
     Store(#[from] object_store::Error),
     #[error("photo store: bad key {0}: {1}")]
     Key(String, object_store::path::Error),
-    #[error("photo store: cannot sync {}: {source}", path.display())]
+    #[error("photo store: {}: {source}", path.display())]
     Sync { path: PathBuf, source: std::io::Error },
     #[error("photo store: unknown setting {0}")]
     Setting(String),
@@ -159,6 +187,39 @@ impl PhotoStore {
             }
             None => {
                 self.inner.put(&location, PutPayload::from(bytes)).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Stores the file at `path` under `key`, as [`PhotoStore::put`] does,
+    /// read a chunk at a time: a finished upload may be a 50 MiB clip, and
+    /// several finish at once. Into a bucket it goes as a multipart upload
+    /// of [`PART_BYTES`] parts, at most [`PARTS_IN_FLIGHT`] of them sent at
+    /// once; one that fails is aborted, so no parts are left behind.
+    pub async fn put_file(&self, key: &str, path: &Path) -> Result<(), StorageError> {
+        let location = parse(key)?;
+        match &self.local_root {
+            Some(root) => {
+                let (from, to) = (path.to_owned(), root.join(location.as_ref()));
+                tokio::task::spawn_blocking(move || copy_durably(&from, &to))
+                    .await
+                    .map_err(|e| StorageError::Url(format!("write task: {e}")))??;
+            }
+            None => {
+                let upload = self.inner.put_multipart(&location).await?;
+                let mut writer = WriteMultipart::new_with_chunk_size(upload, PART_BYTES);
+                match send_parts(&mut writer, path).await {
+                    Ok(()) => {
+                        writer.finish().await?;
+                    }
+                    Err(e) => {
+                        if let Err(abort) = writer.abort().await {
+                            tracing::warn!(%key, "cannot abort a failed multipart upload: {abort}");
+                        }
+                        return Err(e);
+                    }
+                }
             }
         }
         Ok(())

@@ -51,6 +51,11 @@ const HEAD_WAIT: Duration = Duration::from_secs(2);
 /// photos at a time, so this is far beyond any honest backlog.
 pub const MAX_UNFINISHED_PER_ACCOUNT: i64 = 64;
 
+/// How many uploads are finished (hashed, then stored) at once. Each holds
+/// at most a few parts of a multipart upload into a bucket (about 15 MiB);
+/// the rest wait their turn.
+const FINISHING_AT_ONCE: usize = 4;
+
 /// A checksum of one `PATCH` body (tus checksum extension).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Checksum {
@@ -184,6 +189,39 @@ fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> UploadError + '_ {
     }
 }
 
+/// A finished upload's file, as read for its finish.
+struct ReadPart {
+    sha256: String,
+    size: u64,
+    /// Its first bytes, enough to know its type by (`media::bytes_match`).
+    head: Vec<u8>,
+}
+
+/// Hashes the file at `path` a read at a time and keeps its first bytes.
+async fn read_part(path: &Path) -> std::io::Result<ReadPart> {
+    use tokio::io::AsyncReadExt;
+    const HEAD_BYTES: usize = 64;
+    let mut file = tokio::fs::File::open(path).await?;
+    let mut buffer = vec![0; 256 * 1024];
+    let (mut hasher, mut size, mut head) = (Sha256::new(), 0u64, Vec::with_capacity(HEAD_BYTES));
+    loop {
+        let read = file.read(&mut buffer).await?;
+        if read == 0 {
+            break;
+        }
+        let chunk = &buffer[..read];
+        hasher.update(chunk);
+        let wanted = HEAD_BYTES.saturating_sub(head.len()).min(read);
+        head.extend_from_slice(&chunk[..wanted]);
+        size += read as u64;
+    }
+    Ok(ReadPart {
+        sha256: format!("{:x}", hasher.finalize()),
+        size,
+        head,
+    })
+}
+
 /// An upload as `POST` and `HEAD` describe it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UploadInfo {
@@ -254,8 +292,8 @@ pub struct Uploads {
     /// Creation and the orphan sweep, one at a time: a new upload's file
     /// exists a moment before its row.
     creating: tokio::sync::Mutex<()>,
-    /// Finishing an upload, one at a time (see `finish`).
-    finishing: tokio::sync::Mutex<()>,
+    /// Uploads being finished at once (see `finish`).
+    finishing: tokio::sync::Semaphore,
 }
 
 impl Uploads {
@@ -277,12 +315,15 @@ impl Uploads {
             patch_timeout,
             slots: Mutex::new(HashMap::new()),
             creating: tokio::sync::Mutex::new(()),
-            finishing: tokio::sync::Mutex::new(()),
+            finishing: tokio::sync::Semaphore::new(FINISHING_AT_ONCE),
         }
     }
 
-    pub fn max_bytes(&self) -> u64 {
-        self.max_bytes
+    /// The largest upload of any kind: a video clip's cap, or the
+    /// configured photo cap if larger. What `OPTIONS` announces as
+    /// `Tus-Max-Size`; each upload is then held to its own kind's cap.
+    pub fn max_length(&self) -> u64 {
+        self.max_bytes.max(Media::Video.max_bytes())
     }
 
     pub fn store(&self) -> &PhotoStore {
@@ -319,7 +360,7 @@ impl Uploads {
     ) -> Result<UploadInfo, UploadError> {
         // Photos are held to the configured cap; video clips and voice
         // notes to their kind's (checked once the record is read below).
-        let largest = self.max_bytes.max(Media::Video.max_bytes());
+        let largest = self.max_length();
         if length > largest {
             return Err(UploadError::TooLarge { length, max: largest });
         }
@@ -640,28 +681,29 @@ impl Uploads {
     async fn finish(&self, row: &UploadRow, actor: &Actor) -> Result<UploadInfo, UploadError> {
         let id = row.upload_id.as_str();
         let path = self.part_path(id);
-        // One finish at a time holds a file in memory (for an object store
-        // it is sent whole): 64 clips finishing at once must not need 64
-        // times 50 MiB.
-        let _finishing = self.finishing.lock().await;
-        let bytes = Bytes::from(tokio::fs::read(&path).await.map_err(io_error(&path))?);
+        // Read a chunk at a time, and a few finishes at once: each holds a
+        // read buffer and, into a bucket, a few parts (see `PhotoStore::
+        // put_file`), never the whole of a 50 MiB clip.
+        let _finishing =
+            self.finishing.acquire().await.map_err(|_| {
+                UploadError::Internal("the finishing queue is closed: the server is stopping".to_owned())
+            })?;
+        let read = read_part(&path).await.map_err(io_error(&path))?;
         let photo = rows::photo(&self.pool, &row.photo_id)
             .await?
             .ok_or_else(|| UploadError::UnknownPhoto(row.photo_id.clone()))?;
-        let sha256 = format!("{:x}", Sha256::digest(&bytes));
-        if sha256 != photo.sha256 {
+        if read.sha256 != photo.sha256 {
             self.discard(id).await?;
             tracing::warn!(upload = %id, photo = %row.photo_id, "upload discarded: not the announced bytes");
             return Err(UploadError::Rejected(format!(
                 "the {} bytes received for photo {} do not have the SHA-256 its report announced; \
                  the upload is discarded and the photo still awaited",
-                bytes.len(),
-                row.photo_id
+                read.size, row.photo_id
             )));
         }
         // Each kind by its own allow-list: the bytes must be of the type
         // the record announced (an image, a video or a voice note).
-        if !media::bytes_match(&photo.mime, &bytes) {
+        if !media::bytes_match(&photo.mime, &read.head) {
             self.discard(id).await?;
             tracing::warn!(upload = %id, photo = %row.photo_id, mime = %photo.mime, "upload discarded: not its type");
             return Err(UploadError::Rejected(format!(
@@ -671,12 +713,11 @@ impl Uploads {
                 row.photo_id, photo.mime
             )));
         }
-        let key = photo_key(&sha256);
+        let key = photo_key(&read.sha256);
         // Content-addressed: the same bytes already stored are these bytes,
         // once re-read and hashed (a damaged copy is replaced by these).
-        let size = bytes.len() as u64;
-        if !self.store.holds(&key, &sha256, size).await? {
-            self.store.put(&key, bytes).await?;
+        if !self.store.holds(&key, &read.sha256, read.size).await? {
+            self.store.put_file(&key, &path).await?;
         }
         let first = rows::arrive(&self.pool, actor, id, &row.photo_id, &key, Utc::now()).await?;
         if let Err(e) = tokio::fs::remove_file(&path).await {

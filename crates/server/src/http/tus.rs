@@ -107,7 +107,7 @@ async fn capabilities(State(state): State<AppState>) -> Response {
     let mut headers = HeaderMap::new();
     headers.insert(TUS_VERSION, HeaderValue::from_static(tus::VERSION));
     headers.insert(TUS_EXTENSION, HeaderValue::from_static(tus::EXTENSIONS));
-    headers.insert(TUS_MAX_SIZE, HeaderValue::from(state.uploads.max_bytes()));
+    headers.insert(TUS_MAX_SIZE, HeaderValue::from(state.uploads.max_length()));
     headers.insert(TUS_CHECKSUM_ALGORITHM, HeaderValue::from_static(CHECKSUM_ALGORITHMS));
     (StatusCode::NO_CONTENT, headers).into_response()
 }
@@ -121,11 +121,13 @@ async fn create(State(state): State<AppState>, caller: Caller, headers: HeaderMa
     }
     let length = number_header(&headers, &UPLOAD_LENGTH)?
         .ok_or_else(|| UploadError::BadRequest("Upload-Length is required".to_owned()))?;
-    // The size first: a photo too large is refused whatever it is.
-    if length > state.uploads.max_bytes() {
+    // The size first: an upload larger than any kind may be is refused
+    // whatever it is (a photo's own cap is checked once its record is
+    // read, as a video clip may be larger).
+    if length > state.uploads.max_length() {
         return Err(UploadError::TooLarge {
             length,
-            max: state.uploads.max_bytes(),
+            max: state.uploads.max_length(),
         });
     }
     let metadata = match headers.get(UPLOAD_METADATA) {

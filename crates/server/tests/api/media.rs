@@ -9,7 +9,7 @@ use super::uploads::{hazard_with_photos, jpeg, photo_files};
 use super::*;
 
 /// `len` bytes that begin as a WebM (EBML) file does.
-fn webm(len: usize, seed: u64) -> Vec<u8> {
+pub(super) fn webm(len: usize, seed: u64) -> Vec<u8> {
     let mut bytes = jpeg(len, seed);
     bytes[..4].copy_from_slice(&[0x1A, 0x45, 0xDF, 0xA3]);
     bytes

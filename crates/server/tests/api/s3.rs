@@ -7,8 +7,9 @@
 use std::process::Stdio;
 use std::time::Instant;
 
-use kuaibao_server::storage::{photo_key, PhotoStore};
+use kuaibao_server::storage::{photo_key, PhotoStore, PART_BYTES};
 
+use super::media::webm;
 use super::uploads::{files_under, hazard_with_photos, jpeg, sha256_hex};
 use super::*;
 
@@ -120,9 +121,22 @@ async fn photos_can_be_kept_in_an_s3_compatible_store() {
         StatusCode::NO_CONTENT
     );
 
+    // A clip of more than two parts goes up a part at a time (a
+    // multipart upload), and is read back whole.
+    let clip = webm(2 * PART_BYTES + 123_457, 23);
+    let mut with_clip = hazard_with_photos(&[&a, &clip]);
+    with_clip.photos[1].mime = "video/webm".into();
+    receipt(app.submit(&with_clip).await, StatusCode::CREATED).await;
+    let (location, _) = app.tus_created(&with_clip.photos[1]).await;
+    assert_eq!(
+        app.tus_send(&location, 0, &clip, 4 * 1024 * 1024).await.status(),
+        StatusCode::NO_CONTENT
+    );
+
     assert_eq!(app.photo_status(report.id).await["arrived"], 2);
     assert_eq!(app.photo_status(same_as_a.id).await["arrived"], 1);
-    for bytes in [&a, &b] {
+    assert_eq!(app.photo_status(with_clip.id).await["arrived"], 1);
+    for bytes in [&a, &b, &clip] {
         let res = app.photo_bytes(&sha256_hex(bytes)).await;
         assert_eq!(res.status(), StatusCode::OK);
         assert_eq!(res.bytes().await.expect("bytes").as_ref(), bytes.as_slice());
@@ -130,7 +144,11 @@ async fn photos_can_be_kept_in_an_s3_compatible_store() {
 
     // In the bucket, under the prefix, once each; nothing on local disk.
     let store = PhotoStore::s3(&url, &options).expect("the store");
-    let mut expected = vec![photo_key(&sha256_hex(&a)), photo_key(&sha256_hex(&b))];
+    let mut expected = vec![
+        photo_key(&sha256_hex(&a)),
+        photo_key(&sha256_hex(&b)),
+        photo_key(&sha256_hex(&clip)),
+    ];
     expected.sort();
     assert_eq!(store.keys("photos").await.expect("list"), expected);
     let listing = Client::new()
@@ -141,7 +159,7 @@ async fn photos_can_be_kept_in_an_s3_compatible_store() {
         .text()
         .await
         .expect("listing");
-    assert!(listing.contains("<KeyCount>2</KeyCount>"), "{listing}");
+    assert!(listing.contains("<KeyCount>3</KeyCount>"), "{listing}");
     assert!(
         listing.contains(&format!("<Key>{PREFIX}/{}</Key>", expected[0])),
         "{listing}"
