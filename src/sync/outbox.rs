@@ -263,7 +263,14 @@ impl<T: Transport> Outbox<T> {
             Err(e) => {
                 pass.link_down.set(true);
                 if browser_online() {
-                    retry(written_at, attempts, now_ms, &mut || pass.jitter(), e.worker_note())
+                    retry(
+                        written_at,
+                        attempts,
+                        now_ms,
+                        &mut || pass.jitter(),
+                        None,
+                        e.worker_note(),
+                    )
                 } else {
                     // No network at all, by the browser's own word: not the
                     // report's failure, so its backoff does not grow.
@@ -333,7 +340,7 @@ fn judge(
     match outcome_of_status(answer.status) {
         // Handled by the caller before judging; should one slip through, it
         // waits like any undecided answer.
-        Outcome::NeedLogin => retry(written_at, attempts, now_ms, jitter, NEED_LOGIN_NOTE.to_owned()),
+        Outcome::NeedLogin => retry(written_at, attempts, now_ms, jitter, None, NEED_LOGIN_NOTE.to_owned()),
         Outcome::Delivered => match kuaibao_core::wire::json::from_str::<Receipt>(&answer.body) {
             Ok(receipt) => Status::Delivered { written_at, receipt },
             // A 2xx without a receipt we can read (a captive portal, say):
@@ -345,6 +352,7 @@ fn judge(
                     attempts,
                     now_ms,
                     jitter,
+                    None,
                     "服务器的应答无法识别（连的可能是需要登录的公共 Wi-Fi）".to_owned(),
                 )
             }
@@ -361,17 +369,30 @@ fn judge(
                 fields: Vec::new(),
             },
         },
-        Outcome::Retry if answer.status == TOO_EARLY => {
-            retry(written_at, attempts, now_ms, jitter, EARLY_NOTE.to_owned())
-        }
-        Outcome::Retry if answer.status == TOO_MANY => {
-            retry(written_at, attempts, now_ms, jitter, LATER_NOTE.to_owned())
-        }
+        // Whatever the server asks to wait (a spent day of storage, a
+        // server draining for a restart) is waited, within the hour.
+        Outcome::Retry if answer.status == TOO_EARLY => retry(
+            written_at,
+            attempts,
+            now_ms,
+            jitter,
+            answer.retry_after_s,
+            EARLY_NOTE.to_owned(),
+        ),
+        Outcome::Retry if answer.status == TOO_MANY => retry(
+            written_at,
+            attempts,
+            now_ms,
+            jitter,
+            answer.retry_after_s,
+            LATER_NOTE.to_owned(),
+        ),
         Outcome::Retry => retry(
             written_at,
             attempts,
             now_ms,
             jitter,
+            answer.retry_after_s,
             format!("服务器暂时无法接收（HTTP {}）", answer.status),
         ),
     }
@@ -388,9 +409,10 @@ fn retry(
     attempts: u32,
     now_ms: f64,
     jitter: &mut impl FnMut() -> f64,
+    wait_s: Option<u64>,
     error: String,
 ) -> Status {
-    let delay = backoff::delay_ms(attempts, jitter());
+    let delay = backoff::delay_after_ms(attempts, jitter(), wait_s);
     Status::Waiting {
         written_at,
         attempts: attempts.saturating_add(1),

@@ -7,12 +7,22 @@ use kuaibao_core::Report;
 use thiserror::Error;
 use wasm_bindgen::JsValue;
 
-/// What came back: the status and the body, undecoded. Deciding what it
-/// means is the outbox's job.
+/// What came back: the status, the body undecoded, and how long the
+/// server asked to wait (`Retry-After`, seconds). Deciding what it means is
+/// the outbox's job.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HttpAnswer {
     pub status: u16,
     pub body: String,
+    pub retry_after_s: Option<u64>,
+}
+
+/// The seconds of a response's `Retry-After`, if it has one.
+pub fn retry_after(response: &Response) -> Option<u64> {
+    response
+        .headers()
+        .get("Retry-After")
+        .and_then(|v| kuaibao_core::backoff::retry_after_seconds(&v))
 }
 
 /// No answer at all: offline, DNS, a dropped connection, a timeout.
@@ -106,7 +116,12 @@ impl Transport for HttpTransport {
             .header(CLOCK_HEADER, &clock);
         let response = with_timeout(self.timeout_ms, request, Some(JsValue::from_str(&json))).await?;
         let status = response.status();
+        let retry_after_s = retry_after(&response);
         let body = response.text().await?;
-        Ok(HttpAnswer { status, body })
+        Ok(HttpAnswer {
+            status,
+            body,
+            retry_after_s,
+        })
     }
 }

@@ -7,7 +7,7 @@ use kuaibao_core::photo::tus;
 use kuaibao_core::wire::protocol::AUTHORIZATION_HEADER;
 
 use crate::store::LocalPhoto;
-use crate::sync::transport::{bearer, with_timeout, NetError};
+use crate::sync::transport::{bearer, retry_after, with_timeout, NetError};
 
 /// What a tus request answered, with the headers the client needs.
 #[derive(Debug, Clone, PartialEq)]
@@ -16,6 +16,8 @@ pub struct TusAnswer {
     pub location: Option<String>,
     pub offset: Option<u64>,
     pub body: String,
+    /// How long the server asked to wait (`Retry-After`, seconds).
+    pub retry_after_s: Option<u64>,
 }
 
 // The app is single-threaded wasm: no caller needs the future to be `Send`.
@@ -57,12 +59,14 @@ async fn answer(response: Response) -> Result<TusAnswer, NetError> {
     let location = header("Location");
     let offset = header("Upload-Offset").and_then(|o| o.parse().ok());
     let status = response.status();
+    let retry_after_s = retry_after(&response);
     let body = response.text().await.unwrap_or_default();
     Ok(TusAnswer {
         status,
         location,
         offset,
         body,
+        retry_after_s,
     })
 }
 

@@ -56,8 +56,9 @@ pub const PHOTOS_IN_FLIGHT: usize = 3;
 enum Step {
     Done,
     Rejected(String),
-    /// Try again later, saying why.
-    Later(String),
+    /// Try again later, saying why, and no sooner than the server asked
+    /// (`Retry-After`, seconds).
+    Later(String, Option<u64>),
     /// No answer at all (no network, a cut link): try again later, and send
     /// nothing more in this pass.
     Unreachable(String),
@@ -177,10 +178,10 @@ impl<T: TusTransport> Uploader<T> {
                 pass.summary.borrow_mut().rejected += 1;
                 Upload::Rejected { reason }
             }
-            Step::Later(error) => later(
+            Step::Later(error, wait_s) => later(
                 &photo,
                 attempts.saturating_add(1),
-                now_ms + backoff::delay_ms(attempts, pass.jitter()) as f64,
+                now_ms + backoff::delay_after_ms(attempts, pass.jitter(), wait_s) as f64,
                 error,
             ),
             Step::Unreachable(error) => {
@@ -262,7 +263,7 @@ impl<T: TusTransport> Uploader<T> {
                         self.store.put_photo(photo).await?;
                         (url, 0)
                     }
-                    None => return Ok(Step::Later("服务器未给出上传地址".into())),
+                    None => return Ok(Step::Later("服务器未给出上传地址".into(), None)),
                 },
                 Ok(a) => return Ok(judge(&a)),
             },
@@ -273,13 +274,13 @@ impl<T: TusTransport> Uploader<T> {
         while offset < photo.size {
             let end = (offset + CHUNK_BYTES).min(photo.size);
             let Ok(chunk) = bytes.slice_with_f64_and_f64(offset as f64, end as f64) else {
-                return Ok(Step::Later("无法读取本机照片".into()));
+                return Ok(Step::Later("无法读取本机照片".into(), None));
             };
             offset = match self.tus.patch(&url, offset, &chunk, token).await {
                 Err(e) => return Ok(Step::Unreachable(e.0)),
                 Ok(a) if a.status == 204 => match a.offset {
                     Some(o) if o > offset && o <= photo.size => o,
-                    _ => return Ok(Step::Later("服务器给出的进度有误".into())),
+                    _ => return Ok(Step::Later("服务器给出的进度有误".into(), None)),
                 },
                 // Our idea of the offset is stale (an earlier cut chunk
                 // arrived after all): ask again and go on from there.
@@ -344,7 +345,7 @@ fn judge(answer: &TusAnswer) -> Step {
             "无法上传：服务器收到的与报告中登记的不一致（文件可能已损坏）。",
             "Cannot be uploaded: what arrived is not what the report announced (the file may be damaged).",
         )),
-        _ => Step::Later(detail),
+        _ => Step::Later(detail, answer.retry_after_s),
     }
 }
 

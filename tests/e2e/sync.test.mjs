@@ -144,15 +144,22 @@ test('a report the server asks to wait with (429: its account\'s day of storage 
     error: 'rate_limited',
     message: '本账号今天存入的报告和照片已超过每日上限（2048 MiB），本条未存入，约 2 小时后才能存入；手机上的报告会保留并自动再发。如有急情，请直接电话报告值班室。 / this account has stored more than its 2048 MiB a day of records and photos; nothing was stored; send it again in 5400 s',
   };
-  await page.route('**/api/reports', (route) => (route.request().method() === 'POST'
-    ? route.fulfill({ status: 429, headers: { 'Retry-After': '5400' }, contentType: 'application/json', body: JSON.stringify(refusal) })
-    : route.fallback()));
+  let refused = 0;
+  await page.route('**/api/reports', (route) => {
+    if (route.request().method() !== 'POST') return route.fallback();
+    refused += 1;
+    return route.fulfill({ status: 429, headers: { 'Retry-After': '5400' }, contentType: 'application/json', body: JSON.stringify(refusal) });
+  });
   const f = await newFilledReport(page);
   await f.submit.click();
   const waiting = page.locator('[data-testid=report-item]', { hasText: '本账号发送过多' });
   await waiting.waitFor({ timeout: 20_000 });
   assert.match(await waiting.innerText(), /本账号发送过多，服务器要求稍后再发；报告已存在本机。如有急情，请直接电话报告值班室/);
   assert.equal(await h.outboxCount(), 1, 'kept on the phone');
+  // The wait asked is kept: no second try on the backoff's first steps
+  // (1 to 2 s, then 2 to 4 s), only within the hour.
+  await page.waitForTimeout(6_500);
+  assert.equal(refused, 1, 'tried again before the wait the server asked');
   // Allowed again: sent at the worker's tap, stored once.
   await page.unroute('**/api/reports');
   await h.sendNow.click();

@@ -57,6 +57,7 @@ fn receipt(id: ReportId, seq: i64) -> HttpAnswer {
     HttpAnswer {
         status: 201,
         body: serde_json::to_string(&receipt).expect("receipt json"),
+        retry_after_s: None,
     }
 }
 
@@ -64,6 +65,7 @@ fn rejection() -> HttpAnswer {
     HttpAnswer {
         status: 422,
         body: r#"{"error":"invalid_report","message":"报告有误","fields":[{"field":"phone","code":"bad_phone","message_zh":"联系电话有误","message_en":"bad phone"}]}"#.into(),
+        retry_after_s: None,
     }
 }
 
@@ -174,6 +176,7 @@ async fn server_trouble_and_unreadable_success_are_retried_not_rejected() {
         Ok(HttpAnswer {
             status: 503,
             body: String::new(),
+            retry_after_s: None,
         }),
     );
     outbox.transport.answer(
@@ -181,6 +184,7 @@ async fn server_trouble_and_unreadable_success_are_retried_not_rejected() {
         Ok(HttpAnswer {
             status: 200,
             body: "<html>portal</html>".into(),
+            retry_after_s: None,
         }),
     );
     let summary = outbox
@@ -274,6 +278,7 @@ fn unauthorized() -> HttpAnswer {
     HttpAnswer {
         status: 401,
         body: r#"{"error":"unauthorized","message":"请重新登录"}"#.into(),
+        retry_after_s: None,
     }
 }
 
@@ -607,6 +612,7 @@ async fn a_follow_up_waits_as_long_as_its_first_record_and_no_longer() {
         Ok(HttpAnswer {
             status: 503,
             body: String::new(),
+            retry_after_s: None,
         }),
     );
     let now = platform::now_ms();
@@ -646,6 +652,7 @@ async fn tried_once_answered(status: u16, body: &str) -> (u32, Option<String>) {
         Ok(HttpAnswer {
             status,
             body: body.into(),
+            retry_after_s: None,
         }),
     );
     let summary = outbox
@@ -675,4 +682,65 @@ async fn too_many_is_tried_again_saying_the_report_is_kept_and_whom_to_call() {
     )
     .await;
     assert_eq!((attempts, error.as_deref()), (1, Some(kuaibao::sync::LATER_NOTE)));
+}
+
+#[wasm_bindgen_test]
+async fn a_servers_retry_after_is_waited_and_send_now_still_sends() {
+    // The account's day of storage is spent for ten more minutes: the
+    // server says so in `Retry-After`.
+    let r = report(waiting(0.0));
+    let outbox = outbox_with(&[&r]).await;
+    let too_many = |retry_after_s| HttpAnswer {
+        status: 429,
+        body: r#"{"error":"rate_limited","message":"x","fields":[]}"#.into(),
+        retry_after_s,
+    };
+    outbox.transport.answer(r.id, Ok(too_many(Some(600))));
+    let now = platform::now_ms();
+    let summary = outbox.drain(now, false, || 0.5, &no_op).await.expect("drain");
+    let due = summary.next_try_ms.expect("a next try");
+    assert!(
+        due >= now + 600_000.0,
+        "due {} s from now, not the 600 asked",
+        (due - now) / 1000.0
+    );
+    // Not before: five minutes on (the longest backoff), nothing is sent.
+    outbox
+        .drain(now + 300_000.0, false, || 0.5, &no_op)
+        .await
+        .expect("drain");
+    assert_eq!(outbox.transport.sent.borrow().len(), 1);
+    // 立即发送 tries at once all the same.
+    outbox.transport.answer(r.id, Ok(receipt(r.id, 9)));
+    let summary = outbox.drain(now + 1_000.0, true, || 0.5, &no_op).await.expect("drain");
+    assert_eq!(summary.delivered, 1);
+
+    // Hours asked (a day's storage of clips): tried again within the hour.
+    let r = report(waiting(0.0));
+    let outbox = outbox_with(&[&r]).await;
+    outbox.transport.answer(r.id, Ok(too_many(Some(5 * 3600))));
+    let summary = outbox.drain(now, false, || 0.5, &no_op).await.expect("drain");
+    let due = summary.next_try_ms.expect("a next try");
+    assert!(
+        due <= now + 3_600_000.0 && due >= now + 3_599_000.0,
+        "due {} s on",
+        (due - now) / 1000.0
+    );
+
+    // A wait shorter than the backoff's: the backoff's.
+    let r = report(waiting(0.0));
+    let outbox = outbox_with(&[&r]).await;
+    outbox.transport.answer(
+        r.id,
+        Ok(HttpAnswer {
+            status: 503,
+            body: String::new(),
+            retry_after_s: Some(0),
+        }),
+    );
+    let summary = outbox.drain(now, false, || 0.5, &no_op).await.expect("drain");
+    assert_eq!(
+        summary.next_try_ms,
+        Some(now + kuaibao_core::backoff::delay_ms(0, 0.5) as f64)
+    );
 }

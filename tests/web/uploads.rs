@@ -57,6 +57,7 @@ fn answer(status: u16, offset: Option<u64>) -> Result<TusAnswer, NetError> {
         location: None,
         offset,
         body: String::new(),
+        retry_after_s: None,
     })
 }
 
@@ -66,6 +67,7 @@ fn created(url: &str) -> Result<TusAnswer, NetError> {
         location: Some(url.into()),
         offset: None,
         body: String::new(),
+        retry_after_s: None,
     })
 }
 
@@ -182,6 +184,7 @@ async fn a_photo_over_the_servers_cap_is_refused_with_the_reason_and_kept() {
         location: None,
         offset: None,
         body: r#"{"error":"payload_too_large","message":"the photo is too large: 5000 bytes is 1000 bytes more than the limit of 4000 bytes (0.0 MiB)"}"#.into(),
+        retry_after_s: None,
     }));
     let uploader = Uploader {
         store: store.clone(),
@@ -259,6 +262,7 @@ fn unauthorized() -> Result<TusAnswer, NetError> {
         location: None,
         offset: None,
         body: r#"{"error":"unauthorized","message":"请重新登录"}"#.into(),
+        retry_after_s: None,
     })
 }
 
@@ -492,4 +496,48 @@ async fn a_chunk_damaged_on_its_way_is_sent_again_not_refused() {
     assert_eq!(summary.rejected, 0);
     let state = upload_state(&store, &p).await;
     assert!(matches!(state, Upload::Waiting { attempts: 1, .. }), "{state:?}");
+}
+
+#[wasm_bindgen_test]
+async fn a_photo_waits_as_long_as_the_server_asks() {
+    // 64 unfinished uploads, or a server draining for a restart: 429 or
+    // 503 with `Retry-After`. The photo waits that long, tries kept.
+    let store = logged_in_store().await;
+    let p = crate::stored_photo(&store, platform::new_report_id(), 5_000).await;
+    let tus = Scripted::default().then(Ok(TusAnswer {
+        status: 429,
+        location: None,
+        offset: None,
+        body: r#"{"error":"rate_limited","message":"x","fields":[]}"#.into(),
+        retry_after_s: Some(120),
+    }));
+    let uploader = Uploader {
+        store: store.clone(),
+        tus,
+    };
+    let now = platform::now_ms();
+    let summary = uploader
+        .drain(&|_| true, now, false, || 0.5, &no_op)
+        .await
+        .expect("drain");
+    assert_eq!(summary.rejected, 0);
+    match upload_state(&store, &p).await {
+        Upload::Waiting {
+            attempts, next_try_ms, ..
+        } => {
+            assert_eq!(attempts, 1);
+            assert!(
+                next_try_ms >= now + 120_000.0,
+                "due {} s on",
+                (next_try_ms - now) / 1000.0
+            );
+        }
+        other => panic!("expected waiting, got {other:?}"),
+    }
+    // Not sooner: a pass a minute on sends nothing.
+    uploader
+        .drain(&|_| true, now + 60_000.0, false, || 0.5, &no_op)
+        .await
+        .expect("drain");
+    assert_eq!(uploader.tus.calls.borrow().len(), 1);
 }

@@ -20,9 +20,57 @@ pub fn delay_ms(attempt: u32, jitter: f64) -> u64 {
     step / 2 + (step as f64 / 2.0 * jitter) as u64
 }
 
+/// The longest wait a server's `Retry-After` may set: an account's day of
+/// storage may ask for hours, but the phone tries again within the hour
+/// (a refusal costs the server nothing), and 立即发送 tries at once.
+pub const RETRY_AFTER_CAP_MS: u64 = 3_600_000;
+
+/// The delay before retry number `attempt` when the server said how long to
+/// wait (`Retry-After`, in seconds): the longer of the two, the server's
+/// capped at [`RETRY_AFTER_CAP_MS`].
+pub fn delay_after_ms(attempt: u32, jitter: f64, retry_after_s: Option<u64>) -> u64 {
+    let asked = retry_after_s.map_or(0, |s| s.saturating_mul(1000).min(RETRY_AFTER_CAP_MS));
+    delay_ms(attempt, jitter).max(asked)
+}
+
+/// A `Retry-After` header's seconds. Only the delay form (`120`) is read:
+/// an HTTP date would need the phone's clock, which may be wrong, and this
+/// server never sends one.
+pub fn retry_after_seconds(value: &str) -> Option<u64> {
+    let value = value.trim();
+    if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    // All digits: only overflow can fail, and a wait that long is the cap.
+    Some(value.parse().unwrap_or(u64::MAX))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_servers_wait_is_honoured_up_to_an_hour() {
+        // Shorter than the backoff: the backoff.
+        assert_eq!(delay_after_ms(3, 0.0, Some(2)), 8_000);
+        // Longer: the server's.
+        assert_eq!(delay_after_ms(0, 0.5, Some(120)), 120_000);
+        assert_eq!(delay_after_ms(0, 0.5, None), delay_ms(0, 0.5));
+        // Hours (a spent day of storage): within the hour still.
+        assert_eq!(delay_after_ms(0, 0.0, Some(5 * 3600)), RETRY_AFTER_CAP_MS);
+        assert_eq!(delay_after_ms(0, 0.0, Some(u64::MAX)), RETRY_AFTER_CAP_MS);
+    }
+
+    #[test]
+    fn retry_after_is_read_as_seconds_only() {
+        assert_eq!(retry_after_seconds("120"), Some(120));
+        assert_eq!(retry_after_seconds(" 5 "), Some(5));
+        assert_eq!(retry_after_seconds("0"), Some(0));
+        assert_eq!(retry_after_seconds("99999999999999999999999"), Some(u64::MAX));
+        for not in ["", "-5", "1.5", "Wed, 21 Oct 2026 07:28:00 GMT", "5s"] {
+            assert_eq!(retry_after_seconds(not), None, "{not:?}");
+        }
+    }
 
     #[test]
     fn grows_exponentially_up_to_the_cap() {
