@@ -263,22 +263,25 @@ impl Store {
         Ok(())
     }
 
-    /// Deletes a draft the user threw away. Submitted reports are never
-    /// deleted by the app; finished ones leave it keeping their receipts
-    /// (`archive`).
-    pub async fn delete_draft(&self, id: ReportId) -> Result<(), StoreError> {
-        match self.get(id).await? {
-            Some(r) if r.status == Status::Draft => {}
-            _ => return Ok(()),
-        }
+    /// Deletes a draft the user threw away (or left untouched), in one
+    /// transaction with the check that it is still a draft: a submit in
+    /// this or another tab just before must not be undone. Submitted
+    /// reports are never deleted by the app; finished ones leave it keeping
+    /// their receipts (`archive`). Returns whether it deleted.
+    pub async fn delete_draft(&self, id: ReportId) -> Result<bool, StoreError> {
         let tx = self
             .db
             .transaction(REPORTS)
             .with_mode(TransactionMode::Readwrite)
             .build()?;
-        tx.object_store(REPORTS)?.delete(id.to_string()).primitive()?.await?;
+        let store = tx.object_store(REPORTS)?;
+        let existing: Option<JsValue> = store.get(id.to_string()).primitive()?.await?;
+        if !existing.is_some_and(|r| is_draft(&r)) {
+            return Ok(false);
+        }
+        store.delete(id.to_string()).primitive()?.await?;
         tx.commit().await?;
-        Ok(())
+        Ok(true)
     }
 }
 

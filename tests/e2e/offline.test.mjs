@@ -186,3 +186,40 @@ test('(e) the phone\'s Back while typing in a blank leaves the form without an e
     await context.setOffline(false);
   }
 });
+
+test('(f) a kind tapped by mistake and left untouched leaves no draft behind; one word typed keeps it', { timeout: 60_000 }, async () => {
+  const { page } = phone;
+  await openApp(page, server.url);
+  const h = home(page);
+  await h.newReportButton.waitFor();
+  const before = await h.items.count();
+  const items = (n) => page.waitForFunction((count) => document.querySelectorAll('[data-testid=report-item]').length === count, n, { timeout: 10_000 });
+
+  // The wrong kind: the phone's Back at once, as a hurried worker does.
+  await h.newReport();
+  const mistaken = new URL(page.url()).hash;
+  await page.goBack();
+  await page.getByText('选择要报告的事件或隐患').waitFor({ timeout: 10_000 });
+  await page.goto(`${server.url}/#/`);
+  await h.newReportButton.waitFor();
+  await items(before);
+  // Gone from the phone, not only from the screen.
+  await page.reload();
+  await h.newReportButton.waitFor({ timeout: 10_000 });
+  if (before > 0) await h.items.nth(before - 1).waitFor();
+  assert.equal(await h.items.count(), before, 'no draft for a kind tapped by mistake');
+  assert.equal(await page.locator(`[data-testid=report-item] a[href="${mistaken}"]`).count(), 0);
+
+  // One word typed, then 返回列表 at once: kept, with the word.
+  await h.newReport();
+  const kept = new URL(page.url()).hash;
+  await field(page, '地点').fill('村口');
+  await page.getByRole('link', { name: '返回列表' }).click();
+  await h.newReportButton.waitFor();
+  await page.reload();
+  await h.newReportButton.waitFor({ timeout: 10_000 });
+  await items(before + 1);
+  const item = page.locator(`[data-testid=report-item]:has(a[href="${kept}"])`);
+  assert.match(await item.innerText(), /草稿/);
+  assert.match(await item.innerText(), /村口/);
+});

@@ -113,8 +113,9 @@ async fn only_drafts_can_be_deleted() {
     let sent = report(waiting(0.0));
     store.put(&draft).await.expect("put");
     store.put(&sent).await.expect("put");
-    store.delete_draft(draft.id).await.expect("delete");
-    store.delete_draft(sent.id).await.expect("delete is a no-op");
+    assert!(store.delete_draft(draft.id).await.expect("delete"));
+    assert!(!store.delete_draft(sent.id).await.expect("delete is a no-op"));
+    assert!(!store.delete_draft(draft.id).await.expect("gone already"));
     assert_eq!(store.all().await.expect("all"), vec![sent]);
 }
 
