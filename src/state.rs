@@ -364,7 +364,7 @@ impl AppState {
     /// Now in Beijing time as a date-and-time answer (`YYYY-MM-DDTHH:MM`),
     /// by the server's clock where the phone has measured its own against
     /// it.
-    fn server_now_answer(&self) -> String {
+    pub fn server_now_answer(&self) -> String {
         let ms = self
             .clock
             .with_untracked(|c| session::server_now_ms(platform::now_ms(), c.as_ref()));
@@ -498,7 +498,9 @@ impl AppState {
                 return;
             }
             state.photo_note.set(Some(file.name()));
-            let added = if photo::media::is_media(&file) {
+            let added = if photo::media::is_unsupported_media(&file) {
+                Err(photo::PhotoError::Unsupported(file.type_()))
+            } else if photo::media::is_media(&file) {
                 let (name, said) = (file.name(), state.t(words::MAKING_SMALLER));
                 let shown = std::cell::Cell::new(-1);
                 let on_progress = move |done: f64| {

@@ -1,6 +1,5 @@
 use kuaibao_core::report::geo_keys;
 use kuaibao_core::rules::template::ChoiceOption;
-use kuaibao_core::wire::timestamp::beijing;
 use kuaibao_core::{Answers, Blank, BlankKind, FieldError, ReportId, Stage, Text};
 use leptos::prelude::*;
 
@@ -87,9 +86,10 @@ pub fn BlankInput(
         BlankKind::DateTime => view! {
             {line("datetime-local", "none", "", None)}
             {(!readonly).then(|| view! {
+                // Now by the server's clock, as the time blanks are judged
+                // (a phone running fast would read its own now as future).
                 <button type="button" class="inline-action" on:click=on(move |_| {
-                    let now = crate::timefmt::ymd_t_hm(&platform::now_local().with_timezone(&beijing()).naive_local());
-                    on_edit.run((id.to_owned(), now));
+                    on_edit.run((id.to_owned(), state.server_now_answer()));
                 })>{state.tr(words::NOW)}</button>
             })}
         }

@@ -94,6 +94,13 @@ pub fn is_media(file: &web_sys::File) -> bool {
     matches!(Media::of(&file.type_()), Some(Media::Video | Media::Voice))
 }
 
+/// Whether `file` says it is sound or video of a kind not taken (an MP3, an
+/// AMR or 3GP recording): refused as such, not read as a broken photo.
+pub fn is_unsupported_media(file: &web_sys::File) -> bool {
+    let kind = file.type_();
+    (kind.starts_with("audio/") || kind.starts_with("video/")) && !is_media(file)
+}
+
 /// Whether this browser can make a video clip smaller before storing it.
 pub fn compression_supported() -> bool {
     compression_supported_js()

@@ -242,6 +242,17 @@ test("the phone's clock, two hours slow, is measured: the device panel says so a
   near(stored.receipt.clock_offset_ms, 'measured by the server on arrival');
   const [local] = await phoneRecords(page);
   near(local.clock_offset_ms, 'kept on the phone');
+
+  // 「现在」 fills in now by the server's clock, as the times are judged:
+  // not two hours ago (nor, on a phone running fast, a time "in the future").
+  await home(page).newReport();
+  await page.locator('#blank-occurred_at').fill('');
+  await page.getByRole('button', { name: '现在', exact: true }).first().click();
+  const filled = await page.locator('#blank-occurred_at').inputValue();
+  const beijingNow = Date.now() + 8 * 3_600_000;
+  const minutesOff = Math.abs(Date.parse(`${filled}:00Z`) - beijingNow) / 60_000;
+  assert.ok(minutesOff < 2, `现在 filled ${filled}, ${minutesOff.toFixed(0)} minutes from the server's now`);
+  assert.equal(await page.locator('.blank.has-error').count(), 0, 'no blank in error');
 });
 
 test('a draft begun by one worker on a shared phone is not filed by the next who logs in there', { timeout: 90_000 }, async () => {

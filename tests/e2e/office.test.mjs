@@ -164,6 +164,13 @@ test('the incident page: chain, times, clock offset; acknowledge and ask; a 续�
   // The error is drawn in the click's reaction: wait for it, not a moment.
   await page.getByTestId('ask-message-error').filter({ hasText: /请写明/ }).waitFor({ timeout: 5_000 });
   assert.equal(await page.locator('#ask-message').evaluate((el) => el === document.activeElement), true);
+  // A paste over the 500 characters it takes is kept whole and said, not
+  // cut unseen.
+  const long = '请续报'.repeat(200);
+  await page.getByLabel('请求续报：需要报告人补充什么').fill(long);
+  assert.equal((await page.locator('#ask-message').inputValue()).length, 600, 'kept whole');
+  await page.getByTestId('ask-button').click();
+  await page.getByTestId('ask-message-error').filter({ hasText: /不能超过 500 字/ }).waitFor({ timeout: 5_000 });
   await page.getByLabel('请求续报：需要报告人补充什么').fill('请续报伤亡人数和转移群众情况');
   await page.getByTestId('ask-button').click();
   await page.getByTestId('open-request').first().waitFor();

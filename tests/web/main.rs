@@ -12,6 +12,7 @@ mod deadlines;
 mod drafts;
 mod first_page;
 mod outbox;
+mod picked;
 mod platform_text;
 mod prune;
 mod session;

@@ -89,7 +89,7 @@ pub struct Words {
 }
 
 /// The longest step id: a rule id of the deployment's rules.
-pub const MAX_STEP_CHARS: usize = 64;
+pub const MAX_STEP_CHARS: usize = crate::rules::deadlines::file::MAX_RULE_ID_CHARS;
 
 impl Sign {
     /// The recipient and reviewer, trimmed and checked: present, not too

@@ -45,6 +45,8 @@ const TYPES: &[(&str, Media)] = &[
     ("audio/webm", Media::Voice),
     ("audio/ogg", Media::Voice),
     ("audio/mp4", Media::Voice),
+    // iPhones' Voice Memos, picked from Files: MP4 audio by another name.
+    ("audio/x-m4a", Media::Voice),
 ];
 
 impl Media {
@@ -114,7 +116,10 @@ pub fn bytes_match(mime: &str, bytes: &[u8]) -> bool {
             (essence(mime), container(bytes)),
             ("video/webm" | "audio/webm", Some("webm"))
                 | ("audio/ogg", Some("ogg"))
-                | ("video/mp4" | "video/quicktime" | "audio/mp4", Some("mp4"))
+                | (
+                    "video/mp4" | "video/quicktime" | "audio/mp4" | "audio/x-m4a",
+                    Some("mp4")
+                )
         ),
         None => false,
     }
@@ -150,7 +155,16 @@ mod tests {
         assert_eq!(Media::of("video/webm;codecs=vp8"), Some(Media::Video));
         assert_eq!(Media::of("audio/webm;codecs=opus"), Some(Media::Voice));
         assert_eq!(Media::of("audio/ogg"), Some(Media::Voice));
-        for refused in ["image/gif", "video/x-msvideo", "audio/wav", "text/html", "", "video"] {
+        assert_eq!(Media::of("audio/x-m4a"), Some(Media::Voice), "an iPhone's voice memo");
+        for refused in [
+            "image/gif",
+            "video/x-msvideo",
+            "audio/wav",
+            "audio/mpeg",
+            "text/html",
+            "",
+            "video",
+        ] {
             assert_eq!(Media::of(refused), None, "{refused}");
         }
     }
@@ -185,6 +199,8 @@ mod tests {
         assert!(bytes_match("video/mp4", MP4));
         assert!(bytes_match("video/quicktime", MP4));
         assert!(bytes_match("audio/mp4", MP4));
+        assert!(bytes_match("audio/x-m4a", MP4));
+        assert!(!bytes_match("audio/x-m4a", OGG));
         assert!(bytes_match("audio/ogg", OGG));
         assert!(bytes_match("image/jpeg", JPEG));
         assert!(bytes_match("image/png", JPEG), "any image is a photo");

@@ -79,11 +79,13 @@ impl Refusal {
     }
 }
 
-/// The most records one thread may hold: more than a year of daily 续报
-/// (a drought's, say) with a call now and then. Every reader of a thread (the duty office's inbox, the
-/// written report) loads all of its records, so the thread's own reporter
-/// must not be able to grow it without end.
-pub const MAX_RECORDS_PER_THREAD: usize = 400;
+/// The most records one thread may hold: more than a year of what the
+/// busiest shipped rules ask for every day (the provincial example's 续报
+/// at 08:00 and 17:00 and the national 日报 at 09:00: a drought's, say),
+/// with calls and steps besides (tested). Every reader of a thread (the
+/// duty office's inbox, the written report) loads all of its records, so
+/// the thread's own reporter must not be able to grow it without end.
+pub const MAX_RECORDS_PER_THREAD: usize = 1200;
 
 /// The refusal of a record for a thread that holds
 /// [`MAX_RECORDS_PER_THREAD`] already.
@@ -193,6 +195,31 @@ mod tests {
         Stage::Rectified,
         Stage::Closed,
     ];
+
+    #[test]
+    fn a_thread_holds_a_year_of_what_the_busiest_shipped_rules_ask_every_day() {
+        use crate::rules::deadlines::file::read;
+        let mut busiest = 0;
+        for name in [
+            "national.json",
+            "provincial-example.json",
+            "city-example.json",
+            "county-example.json",
+        ] {
+            let path = format!("{}/../../rules/{name}", env!("CARGO_MANIFEST_DIR"));
+            let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+            let set = read(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
+            let a_day: usize = set.rules.iter().map(|r| r.daily_at.len()).sum();
+            busiest = busiest.max(a_day);
+        }
+        assert!(busiest >= 3, "the provincial example asks three a day");
+        // A leap year of them, a call a week, and the first record and 终报.
+        let a_year = busiest * 366 + 53 + 2;
+        assert!(
+            a_year <= MAX_RECORDS_PER_THREAD,
+            "{a_year} records a year, over the bound of {MAX_RECORDS_PER_THREAD}"
+        );
+    }
 
     #[test]
     fn a_first_record_needs_no_permission() {

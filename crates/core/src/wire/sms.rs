@@ -207,6 +207,8 @@ pub enum NotSendable {
     UnknownTemplate,
     #[error("an answer holds a character the text form uses itself (↵ or a carriage return)")]
     ReservedCharacter,
+    #[error("the text would be over {MAX_CHARS} characters, more than the office takes")]
+    TooLong,
 }
 
 impl NotSendable {
@@ -216,6 +218,9 @@ impl NotSendable {
             NotSendable::NotFirst => "只有首报可以用短信发送，续报请等有网络或打电话报告。",
             NotSendable::UnknownTemplate => "此报告的模板无法用短信发送，请打电话报告。",
             NotSendable::ReservedCharacter => "报告里有短信无法表示的字符（↵），请打电话报告。",
+            NotSendable::TooLong => {
+                "报告文字太长（超过 2000 字），一条短信带不下，请打电话报告值班室；报告已存在本机，有网络时自动发送。"
+            }
         }
     }
 }
@@ -225,7 +230,16 @@ impl NotSendable {
 pub fn encode(report: &Report, username: &str) -> Result<String, NotSendable> {
     let (mut lines, code) = body_and_code(report, username)?;
     lines.push(format!("{CODE_MARK}{:08x} {code}", checksum(&covered(&lines, &code))));
-    Ok(lines.join("\n"))
+    within_limit(lines.join("\n"))
+}
+
+/// `text`, if the office would take it ([`parse`] refuses longer ones):
+/// long answers (事件经过, 已采取的措施) can outgrow a text message.
+fn within_limit(text: String) -> Result<String, NotSendable> {
+    if text.chars().count() > MAX_CHARS {
+        return Err(NotSendable::TooLong);
+    }
+    Ok(text)
 }
 
 /// The text of `report`, sent by the account `username` from the phone
@@ -241,7 +255,7 @@ pub fn encode_sealed(report: &Report, username: &str, key: &SmsKey) -> Result<St
         checksum(&covered),
         hex(&seal[..SEAL_BYTES])
     ));
-    Ok(lines.join("\n"))
+    within_limit(lines.join("\n"))
 }
 
 /// The title and answer lines of `report`'s text, and its code fields.
@@ -814,6 +828,40 @@ mod tests {
 
         report.answers.insert(long.id.to_owned(), "箭头↵".to_owned());
         assert_eq!(encode(&report, "u"), Err(NotSendable::ReservedCharacter));
+    }
+
+    #[test]
+    fn a_text_the_office_would_refuse_as_too_long_is_not_sendable() {
+        // Every text blank at its longest: what the phone offers is what
+        // the office takes, or it says to call.
+        let key = SmsKey::of_token("the-phones-session-token");
+        let mut too_long = 0;
+        for mut report in firsts() {
+            let template = catalogue::find(&report.template_id, report.template_version).expect("template");
+            for blank in template.blanks {
+                if let BlankKind::Text { max_chars } | BlankKind::LongText { max_chars } = blank.kind {
+                    report.answers.insert(blank.id.to_owned(), "字".repeat(max_chars));
+                }
+            }
+            match encode(&report, "u") {
+                Ok(text) => {
+                    assert!(parse(&text).is_ok(), "{}: offered, then refused", report.template_id);
+                    let sealed = encode_sealed(&report, "u", &key).expect("as sendable sealed");
+                    assert!(
+                        parse(&sealed).is_ok(),
+                        "{}: sealed, offered, then refused",
+                        report.template_id
+                    );
+                }
+                Err(e) => {
+                    assert_eq!(e, NotSendable::TooLong, "{}", report.template_id);
+                    assert_eq!(encode_sealed(&report, "u", &key), Err(NotSendable::TooLong));
+                    assert!(e.zh().contains("打电话报告值班室"), "says what to do: {}", e.zh());
+                    too_long += 1;
+                }
+            }
+        }
+        assert!(too_long > 0, "some first record can outgrow a text message");
     }
 
     #[test]

@@ -223,7 +223,19 @@ pub fn check(set: &RuleSet) -> Result<(), RulesError> {
     Ok(())
 }
 
+/// The longest rule id: the desk signs a written report for an upward
+/// rule by its id (`desk::signing::MAX_STEP_CHARS`), so a longer one could
+/// be loaded but never signed for.
+pub const MAX_RULE_ID_CHARS: usize = 64;
+
 fn check_rule(rule: &super::DeadlineRule, seen: &mut BTreeSet<String>) -> Result<(), RulesError> {
+    if rule.id.len() > MAX_RULE_ID_CHARS {
+        return Err(RulesError::new(
+            "id",
+            format!("不能超过 {MAX_RULE_ID_CHARS} 个字符。"),
+            format!("must be at most {MAX_RULE_ID_CHARS} characters"),
+        ));
+    }
     let id_ok = !rule.id.is_empty()
         && rule
             .id
@@ -492,6 +504,13 @@ mod tests {
 
         let e = bad("\"id\": \"phone\"", "\"id\": \"Phone!\"");
         assert_eq!((e.line, e.field.as_str()), (Some(6), "id"));
+
+        // As long as the desk can sign for, and no longer.
+        let longest = "p".repeat(MAX_RULE_ID_CHARS);
+        assert!(read(&GOOD.replacen("\"id\": \"phone\"", &format!("\"id\": \"{longest}\""), 1)).is_ok());
+        let e = bad("\"id\": \"phone\"", &format!("\"id\": \"{longest}p\""));
+        assert_eq!((e.line, e.field.as_str()), (Some(6), "id"), "{e}");
+        assert!(e.zh.contains("64"), "{e}");
 
         let e = bad("\"minutes\": 30,", "\"minutes\": 30,,");
         assert_eq!(e.line, Some(9), "{e}");
