@@ -375,6 +375,7 @@ pub async fn requests_in(
     pool: &Pool,
     scope: &Scope,
     page: PageQuery,
+    open_only: bool,
 ) -> Result<(Vec<(i64, FollowUpRequest)>, bool), StoreError> {
     let (_, param) = scope.condition(1);
     let rows: Vec<(i64, RequestRow)> = {
@@ -384,7 +385,7 @@ pub async fn requests_in(
             #[sqlx(flatten)]
             row: RequestRow,
         }
-        let rows: Vec<Keyed> = sqlx::query_as(&requests_page_sql(scope))
+        let rows: Vec<Keyed> = sqlx::query_as(&requests_page_sql(scope, open_only))
             .bind(param)
             .bind(page.after.unwrap_or(0))
             .bind(i64::from(page.limit) + 1)
@@ -402,12 +403,19 @@ pub async fn requests_in(
 }
 
 /// The statement of [`requests_in`]: `$1` the scope's parameter, `$2` the
-/// key to start after, `$3` the rows to read.
-pub fn requests_page_sql(scope: &Scope) -> String {
+/// key to start after, `$3` the rows to read. `open_only`: only requests no
+/// record of the thread has answered since (what a phone shows), so a
+/// reporter's years of answered requests are never read again.
+pub fn requests_page_sql(scope: &Scope, open_only: bool) -> String {
     let (visible, _) = scope.condition(1);
+    let open = if open_only {
+        "AND NOT EXISTS (SELECT 1 FROM reports AS l WHERE l.thread_id = q.thread_id AND l.received_at > q.asked_at) "
+    } else {
+        ""
+    };
     format!(
         "SELECT q.seq, {REQUEST_COLUMNS} FROM follow_up_requests AS q JOIN users AS us ON us.id = q.officer_id \
-         WHERE q.seq > $2 AND q.thread_id IN (SELECT r.thread_id FROM reports AS r WHERE {visible}) \
+         WHERE q.seq > $2 AND q.thread_id IN (SELECT r.thread_id FROM reports AS r WHERE {visible}) {open}\
          ORDER BY q.seq LIMIT $3"
     )
 }

@@ -102,7 +102,12 @@ pub async fn paged(pool: &Pool) -> Result<Vec<Plan>, StoreError> {
     ));
     queries.push((
         "requests, a reporter's own",
-        super::office::requests_page_sql(&own),
+        super::office::requests_page_sql(&own, false),
+        page("u"),
+    ));
+    queries.push((
+        "requests, a reporter's own still open",
+        super::office::requests_page_sql(&own, true),
         page("u"),
     ));
     queries.push(("crash reports, an area's", super::crashes::page_sql(), page("d/")));

@@ -281,6 +281,39 @@ pub async fn inbox(
     ))
 }
 
+/// The requests list's `open` parameter: `true` for the requests not
+/// answered yet only; 400 naming it (or any other parameter) otherwise.
+fn open_only(pairs: &[(String, String)]) -> Result<bool, AppError> {
+    let bad =
+        |field: &str, code, zh: String, en: String| AppError::InvalidQuery(vec![FieldError::new(field, code, zh, en)]);
+    match pairs {
+        [] => Ok(false),
+        [(key, value)] if key == "open" => match value.as_str() {
+            "true" => Ok(true),
+            "false" => Ok(false),
+            _ => Err(bad(
+                "open",
+                ErrorCode::UnknownOption,
+                "参数 open 只能是 true 或 false".to_owned(),
+                format!("`open` is `true` or `false`, not `{value}`"),
+            )),
+        },
+        _ => {
+            let key = pairs
+                .iter()
+                .map(|(k, _)| k.as_str())
+                .find(|k| *k != "open")
+                .unwrap_or("open");
+            let (zh, en) = if key == "open" {
+                ("参数 open 重复".to_owned(), "`open` is given twice".to_owned())
+            } else {
+                (format!("不认识的参数 {key}"), format!("unknown parameter `{key}`"))
+            };
+            Err(bad(key, ErrorCode::UnknownField, zh, en))
+        }
+    }
+}
+
 /// The inbox's `thread` parameter (one thread's line), out of the other
 /// parameters; 400 naming it when it is not a thread id or given twice.
 fn take_thread(pairs: &[(String, String)]) -> Result<(Option<ReportId>, kuaibao_core::wire::page::Pairs), AppError> {
@@ -672,14 +705,15 @@ pub async fn my_requests(
     caller: Caller,
     uri: Uri,
 ) -> Result<(HeaderMap, Json<Vec<FollowUpRequest>>), AppError> {
-    let page = Paged::only(&uri)?;
+    let paged = Paged::of(&uri)?;
+    let open_only = open_only(&paged.rest)?;
     let own = Scope::Own {
         user_id: caller.0.user.account.id.clone(),
     };
-    let (rows, more) = rows::requests_in(&state.pool, &own, page).await?;
+    let (rows, more) = rows::requests_in(&state.pool, &own, paged.page, open_only).await?;
     let next = rows.last().map(|(key, _)| *key).filter(|_| more);
     Ok((
-        super::page::link(&uri, page, &[], next),
+        paged.headers(&uri, next),
         Json(rows.into_iter().map(|(_, request)| request).collect()),
     ))
 }

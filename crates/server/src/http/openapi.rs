@@ -949,13 +949,14 @@ fn ask_follow_up() {}
 /// The requests for a follow-up on threads the caller sent a record of,
 /// oldest first, a page at a time (follow the `Link` header); `answered`
 /// once a record of the thread arrived after the request. Any role: the
-/// phone reads it on every sync.
+/// phone reads the open ones (`open=true`) on every sync.
 #[utoipa::path(get, path = "/api/requests", tag = "office", security(("bearer" = [])),
-    params(PageParams),
+    params(PageParams,
+        ("open" = Option<bool>, Query, description = "`true`: only the requests not answered yet")),
     responses(
         (status = 200, body = Vec<kuaibao_core::desk::office::FollowUpRequest>, description = "A page of the requests",
             headers(("Link" = String, description = "`<…>; rel=\"next\"`: the next page's address, while there is one"))),
-        (status = 400, body = ApiError, description = "A bad `limit` or `after`, or an unknown or repeated parameter: `fields` names each"),
+        (status = 400, body = ApiError, description = "A bad `limit`, `after` or `open`, or an unknown or repeated parameter: `fields` names each"),
         NeedsSession, Unavailable,
     ))]
 #[allow(dead_code)]

@@ -670,13 +670,26 @@ async fn acknowledgements_and_requests_are_stored_once_by_id_and_reach_the_repor
         .await
         .expect("requests");
     assert!(theirs.is_empty());
+    // What the phone reads: the open ones.
+    let open_path = format!("{MY_REQUESTS_PATH}?open=true");
+    let open: Vec<FollowUpRequest> = app.get(&open_path).await.json().await.expect("requests");
+    assert_eq!(open, std::slice::from_ref(&request));
+    for bad in ["open=yes", "open=true&open=true", "open=true&colour=red"] {
+        let (status, error) = api_error(app.get(&format!("{MY_REQUESTS_PATH}?{bad}")).await).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}");
+        let named = if bad.contains("colour") { "colour" } else { "open" };
+        assert_eq!(error.fields[0].field, named, "{bad}");
+    }
 
-    // A follow-up answers it.
+    // A follow-up answers it: listed as answered, and no longer open (a
+    // phone does not read a reporter's years of answered requests again).
     app.submit_as(&app.client, &incident(Stage::FollowUp { n: 1 }, Some(thread), 5))
         .await;
     let mine: Vec<FollowUpRequest> = app.get(MY_REQUESTS_PATH).await.json().await.expect("requests");
     assert_eq!(mine.len(), 1);
     assert!(mine[0].answered);
+    let open: Vec<FollowUpRequest> = app.get(&open_path).await.json().await.expect("requests");
+    assert!(open.is_empty(), "{open:?}");
     let inbox = app.inbox(&officer, &[]).await;
     let line = inbox.threads.iter().find(|t| t.thread_id == thread).expect("listed");
     assert!(line.open_requests.is_empty());
