@@ -540,7 +540,9 @@ test('验收销号 on the desk: offered once a hazard is rectified, validated at
   await page.getByLabel('备注（选填）').fill('护栏牢固，救生圈齐全');
   await page.waitForFunction(() => document.querySelector('[data-testid=close-verifier-error]').textContent === '', null, { timeout: 5_000 });
   // The photo taken at the verification, shrunk and hashed on the desk.
-  const checkPhoto = await noiseJpeg(page, 640, 480);
+  // Large enough to go in two chunks (128 KiB each), so a cut upload is
+  // seen to resume.
+  const checkPhoto = await noiseJpeg(page, 1200, 900);
   await page.setInputFiles('#close-after_photos', { name: '验收.jpg', mimeType: 'image/jpeg', buffer: checkPhoto });
   await page.getByTestId('close-photo-preview').waitFor({ timeout: 15_000 });
   assert.equal(await page.getByTestId('close-after_photos-error').innerText(), '');
@@ -575,13 +577,18 @@ test('验收销号 on the desk: offered once a hazard is rectified, validated at
 
   // Text first, the photo after. The live stream shows the closing as
   // soon as its text is stored; the form stays while its photo is on the
-  // way, and says so when the photo fails (here its first bytes are held,
-  // then the connection drops).
+  // way, and says so when the photo fails (here its first chunk goes
+  // through, its second is held, then the connection drops).
   let patchArrived;
-  const firstPatch = new Promise((resolve) => { patchArrived = resolve; });
-  await page.route('**/api/uploads/**', (route) => (route.request().method() === 'PATCH' ? patchArrived(route) : route.fallback()));
+  const secondPatch = new Promise((resolve) => { patchArrived = resolve; });
+  const patchedAt = [];
+  await page.route('**/api/uploads/**', (route) => {
+    if (route.request().method() !== 'PATCH') return route.fallback();
+    patchedAt.push(Number(route.request().headers()['upload-offset']));
+    return patchedAt.length === 2 ? patchArrived(route) : route.fallback();
+  });
   await button.click();
-  const heldPatch = await firstPatch;
+  const heldPatch = await secondPatch;
   await page.waitForFunction(() => document.querySelectorAll('[data-testid=chain-item]').length === 4, null, { timeout: 20_000 });
   assert.deepEqual(await page.getByTestId('chain-stage').allInnerTexts(), ['发现隐患', '整改中', '已整改', '已验收销号']);
   assert.equal(await closeForm.count(), 1, 'the form stays while its photo is on its way');
@@ -590,6 +597,7 @@ test('验收销号 on the desk: offered once a hazard is rectified, validated at
   assert.equal(await sending.isDisabled(), true, 'not offered twice while sending');
   await heldPatch.abort('connectionreset');
   await page.unroute('**/api/uploads/**');
+  assert.deepEqual(patchedAt, [0, 131_072], 'a chunk at a time');
   await says('close-error', '验收照片未传完（连不上服务器）。请检查网络后再点「确认验收销号」重新上传（验收记录不会重复）。');
   assert.equal(await page.getByLabel('验收人', { exact: true }).inputValue(), '镇安全办 王军');
   // The record is stored with this photo announced: what it says can no
@@ -603,8 +611,14 @@ test('验收销号 on the desk: offered once a hazard is rectified, validated at
   const waiting = await (await server.fetch(`/api/reports/${textOnly.records[3].report.id}/photos`)).json();
   assert.deepEqual([waiting.expected, waiting.arrived], [1, 0], 'its photo is not');
 
-  // Pressed again: the same record (a replay), then the photo; the form
-  // is gone once both went through.
+  // Pressed again: the same record (a replay), then the rest of the photo
+  // from where the server holds it; the form is gone once both went
+  // through.
+  const resumedAt = [];
+  await page.route('**/api/uploads/**', (route) => {
+    if (route.request().method() === 'PATCH') resumedAt.push(Number(route.request().headers()['upload-offset']));
+    return route.fallback();
+  });
   await button.click();
   await closeForm.waitFor({ state: 'detached', timeout: 20_000 });
   assert.deepEqual(await page.getByTestId('chain-stage').allInnerTexts(), ['发现隐患', '整改中', '已整改', '已验收销号']);
@@ -624,6 +638,9 @@ test('验收销号 on the desk: offered once a hazard is rectified, validated at
   // Text first, the photo after: it arrives, by tus, as the desk's.
   const photos = await (await server.fetch(`/api/reports/${closed.id}/photos`)).json();
   assert.deepEqual([photos.expected, photos.arrived], [1, 1]);
+  assert.ok(closed.photos[0].size > 131_072, `${closed.photos[0].size} bytes: two chunks`);
+  assert.equal(resumedAt[0], 131_072, `resumed where the server held it, not from 0: ${resumedAt}`);
+  await page.unroute('**/api/uploads/**');
   const officerId = (await (await server.fetch('/api/session')).json()).account.id;
   const stored = (await server.admin('audit')).split('\n').filter(Boolean).map((l) => JSON.parse(l))
     .filter((e) => e.action === 'report.store' && e.subject === closed.id);

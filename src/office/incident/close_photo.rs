@@ -10,7 +10,7 @@ use leptos::prelude::*;
 
 use crate::photo::{prepare, Prepared};
 use crate::store::LocalPhoto;
-use crate::sync::{HttpTus, NetError, TusTransport};
+use crate::sync::{HttpTus, NetError, TusTransport, CHUNK_BYTES};
 
 /// A chosen photo: the bytes to send and what the record announces.
 #[derive(Clone)]
@@ -40,8 +40,11 @@ impl DeskPhoto {
     }
 }
 
-/// Sends the photo's bytes to the server, resuming where an earlier try
-/// stopped; `Err` says in Chinese what went wrong and what to do.
+/// Sends the photo's bytes to the server a chunk at a time (as the phone
+/// does), resuming where an earlier try stopped: on a slow link each press
+/// of the button gets further, rather than sending the whole photo again
+/// within one request's timeout. `Err` says in Chinese what went wrong and
+/// what to do.
 pub async fn upload(token: &str, photo: &DeskPhoto) -> Result<(), String> {
     const RETRY: &str = "请检查网络后再点「确认验收销号」重新上传（验收记录不会重复）。";
     let tus = HttpTus::default();
@@ -59,20 +62,19 @@ pub async fn upload(token: &str, photo: &DeskPhoto) -> Result<(), String> {
         (status, _) => return Err(refused(status)),
     };
     let size = photo.record.size;
-    let mut offset = 0;
+    // The server answers an upload begun before with what it holds of it
+    // (all of it, for a photo that arrived).
+    let mut offset = created.offset.unwrap_or(0).min(size);
     while offset < size {
-        let answer = tus
-            .patch(
-                &url,
-                offset,
-                &photo.bytes.slice_with_f64(offset as f64).map_err(|e| {
-                    leptos::logging::warn!("desk photo unreadable: {}", crate::platform::js_error(&e));
-                    fail("读不出这张照片")
-                })?,
-                token,
-            )
-            .await
-            .map_err(unreachable)?;
+        let end = (offset + CHUNK_BYTES).min(size);
+        let chunk = photo
+            .bytes
+            .slice_with_f64_and_f64(offset as f64, end as f64)
+            .map_err(|e| {
+                leptos::logging::warn!("desk photo unreadable: {}", crate::platform::js_error(&e));
+                fail("读不出这张照片")
+            })?;
+        let answer = tus.patch(&url, offset, &chunk, token).await.map_err(unreachable)?;
         offset = match (answer.status, answer.offset) {
             (204, Some(o)) if o > offset && o <= size => o,
             // Part of an earlier try arrived after all: go on from there.
