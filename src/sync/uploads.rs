@@ -164,10 +164,18 @@ impl<T: TusTransport> Uploader<T> {
             pass.waiting(Some(probe));
             return Ok(false);
         }
+        let held_before = held(&photo);
         let step = match self.send(&mut photo, &token, on_change).await? {
             Step::Restart => self.send(&mut photo, &token, on_change).await?,
             step => step,
         };
+        // Bytes got through since the last try (a chunk, or part of one the
+        // server kept when the request was cut): on a link too slow for a
+        // chunk within the request's timeout, a photo that moves is not
+        // failing: its tries start again from none, and are not counted.
+        let moved = held(&photo) > held_before;
+        let attempts = if moved { 0 } else { attempts };
+        let failed = if moved { 0 } else { attempts.saturating_add(1) };
         let mut waits_for_login = false;
         photo.upload = match step {
             Step::Done => {
@@ -180,7 +188,7 @@ impl<T: TusTransport> Uploader<T> {
             }
             Step::Later(error, wait_s) => later(
                 &photo,
-                attempts.saturating_add(1),
+                failed,
                 now_ms + backoff::delay_after_ms(attempts, pass.jitter(), wait_s) as f64,
                 error,
             ),
@@ -191,11 +199,7 @@ impl<T: TusTransport> Uploader<T> {
                 // reports: it would sit out a short cut long after it
                 // ended). With a network, it counts: a photo that can never
                 // get through must not hold the others.
-                let tries = if browser_online() {
-                    attempts.saturating_add(1)
-                } else {
-                    attempts
-                };
+                let tries = if browser_online() { failed } else { attempts };
                 later(
                     &photo,
                     tries,
@@ -246,7 +250,10 @@ impl<T: TusTransport> Uploader<T> {
             // Resuming: only the server knows how much of a cut chunk
             // arrived.
             Some(url) => match self.server_offset(&url, token).await {
-                Ok(offset) => (url, offset),
+                Ok(offset) => {
+                    progress(photo, Some(url.clone()), offset);
+                    (url, offset)
+                }
                 Err(Step::Restart) => {
                     progress(photo, None, 0);
                     return Ok(Step::Restart);
@@ -360,6 +367,14 @@ fn progress(photo: &mut LocalPhoto, url: Option<String>, offset: u64) {
     if let Upload::Waiting { url: u, offset: o, .. } = &mut photo.upload {
         *u = url;
         *o = offset;
+    }
+}
+
+/// The bytes of `photo` the server is known to hold.
+fn held(photo: &LocalPhoto) -> u64 {
+    match photo.upload {
+        Upload::Waiting { offset, .. } => offset,
+        _ => 0,
     }
 }
 

@@ -541,3 +541,65 @@ async fn a_photo_waits_as_long_as_the_server_asks() {
         .expect("drain");
     assert_eq!(uploader.tus.calls.borrow().len(), 1);
 }
+
+#[wasm_bindgen_test]
+async fn on_a_link_too_slow_for_a_chunk_a_photo_that_moves_is_not_failing() {
+    // Every chunk is cut by the request's timeout, but the server keeps
+    // what arrived of it: each try gets further, and is not counted as a
+    // failure (the wait would otherwise grow to minutes between tries).
+    let store = logged_in_store().await;
+    let p = crate::stored_photo(&store, platform::new_report_id(), 300_000).await;
+    let cut = || Err(NetError("the request timed out".into()));
+    let tus = Scripted::default().then(created("/u/slow")).then(cut());
+    let uploader = Uploader {
+        store: store.clone(),
+        tus,
+    };
+    let now = platform::now_ms();
+    uploader
+        .drain(&|_| true, now, false, || 0.0, &no_op)
+        .await
+        .expect("drain");
+    let tries = |upload: Upload| match upload {
+        Upload::Waiting {
+            attempts,
+            next_try_ms,
+            offset,
+            ..
+        } => (attempts, next_try_ms, offset),
+        other => panic!("expected waiting, got {other:?}"),
+    };
+    // Nothing known to have arrived yet: one failed try.
+    assert_eq!(tries(upload_state(&store, &p).await), (1, now + 1_000.0, 0));
+
+    // The server holds 40,000 bytes of the cut chunk, then 80,000: moving.
+    for (i, held) in [40_000u64, 80_000].into_iter().enumerate() {
+        uploader
+            .tus
+            .answers
+            .borrow_mut()
+            .extend([answer(200, Some(held)), cut()]);
+        let at = now + 10_000.0 * (i as f64 + 1.0);
+        uploader
+            .drain(&|_| true, at, false, || 0.0, &no_op)
+            .await
+            .expect("drain");
+        assert_eq!(
+            tries(upload_state(&store, &p).await),
+            (0, at + 1_000.0, held),
+            "moved to {held}: tried again at the first step"
+        );
+    }
+    // Stuck (nothing more arrived): now it counts.
+    uploader
+        .tus
+        .answers
+        .borrow_mut()
+        .extend([answer(200, Some(80_000)), cut()]);
+    let at = now + 40_000.0;
+    uploader
+        .drain(&|_| true, at, false, || 0.0, &no_op)
+        .await
+        .expect("drain");
+    assert_eq!(tries(upload_state(&store, &p).await).0, 1);
+}
