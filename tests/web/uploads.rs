@@ -61,6 +61,26 @@ fn answer(status: u16, offset: Option<u64>) -> Result<TusAnswer, NetError> {
     })
 }
 
+/// An answer with the API's error body, and the wait it asks for.
+fn refused(status: u16, body: &str, retry_after_s: Option<u64>) -> Result<TusAnswer, NetError> {
+    Ok(TusAnswer {
+        status,
+        location: None,
+        offset: None,
+        body: body.into(),
+        retry_after_s,
+    })
+}
+
+/// Asserts a pass at `at` sends nothing more: `uploader` made `calls` so far.
+async fn sends_nothing(uploader: &Uploader<Scripted>, at: f64, force: bool, calls: usize) {
+    uploader
+        .drain(&|_| true, at, force, || 0.5, &no_op)
+        .await
+        .expect("drain");
+    assert_eq!(uploader.tus.calls.borrow().len(), calls);
+}
+
 fn created(url: &str) -> Result<TusAnswer, NetError> {
     Ok(TusAnswer {
         status: 201,
@@ -179,13 +199,11 @@ async fn after_a_drop_the_upload_resumes_from_the_servers_offset() {
 async fn a_photo_over_the_servers_cap_is_refused_with_the_reason_and_kept() {
     let store = logged_in_store().await;
     let p = crate::stored_photo(&store, platform::new_report_id(), 5_000).await;
-    let tus = Scripted::default().then(Ok(TusAnswer {
-        status: 413,
-        location: None,
-        offset: None,
-        body: r#"{"error":"payload_too_large","message":"the photo is too large: 5000 bytes is 1000 bytes more than the limit of 4000 bytes (0.0 MiB)"}"#.into(),
-        retry_after_s: None,
-    }));
+    let tus = Scripted::default().then(refused(
+        413,
+        r#"{"error":"payload_too_large","message":"the photo is too large: 5000 bytes is 1000 bytes more than the limit of 4000 bytes (0.0 MiB)"}"#,
+        None,
+    ));
     let uploader = Uploader {
         store: store.clone(),
         tus,
@@ -210,11 +228,7 @@ async fn a_photo_over_the_servers_cap_is_refused_with_the_reason_and_kept() {
         "the photo stays on the phone"
     );
     // Refused photos are not tried again.
-    uploader
-        .drain(&|_| true, platform::now_ms(), true, || 0.5, &no_op)
-        .await
-        .expect("drain");
-    assert_eq!(uploader.tus.calls.borrow().len(), 1);
+    sends_nothing(&uploader, platform::now_ms(), true, 1).await;
 }
 
 #[wasm_bindgen_test]
@@ -504,13 +518,11 @@ async fn a_photo_waits_as_long_as_the_server_asks() {
     // 503 with `Retry-After`. The photo waits that long, tries kept.
     let store = logged_in_store().await;
     let p = crate::stored_photo(&store, platform::new_report_id(), 5_000).await;
-    let tus = Scripted::default().then(Ok(TusAnswer {
-        status: 429,
-        location: None,
-        offset: None,
-        body: r#"{"error":"rate_limited","message":"x","fields":[]}"#.into(),
-        retry_after_s: Some(120),
-    }));
+    let tus = Scripted::default().then(refused(
+        429,
+        r#"{"error":"rate_limited","message":"x","fields":[]}"#,
+        Some(120),
+    ));
     let uploader = Uploader {
         store: store.clone(),
         tus,
@@ -535,11 +547,7 @@ async fn a_photo_waits_as_long_as_the_server_asks() {
         other => panic!("expected waiting, got {other:?}"),
     }
     // Not sooner: a pass a minute on sends nothing.
-    uploader
-        .drain(&|_| true, now + 60_000.0, false, || 0.5, &no_op)
-        .await
-        .expect("drain");
-    assert_eq!(uploader.tus.calls.borrow().len(), 1);
+    sends_nothing(&uploader, now + 60_000.0, false, 1).await;
 }
 
 #[wasm_bindgen_test]
