@@ -170,7 +170,7 @@ test('the incident page: chain, times, clock offset; acknowledge and ask; a 续�
   await page.getByLabel('请求续报：需要报告人补充什么').fill(long);
   assert.equal((await page.locator('#ask-message').inputValue()).length, 600, 'kept whole');
   await page.getByTestId('ask-button').click();
-  await page.getByTestId('ask-message-error').filter({ hasText: /不能超过 500 字/ }).waitFor({ timeout: 5_000 });
+  await page.getByTestId('ask-message-error').filter({ hasText: /不能超过 500 字（现有 600 字），请删减后再发/ }).waitFor({ timeout: 5_000 });
   await page.getByLabel('请求续报：需要报告人补充什么').fill('请续报伤亡人数和转移群众情况');
   await page.getByTestId('ask-button').click();
   await page.getByTestId('open-request').first().waitFor();

@@ -647,12 +647,13 @@ impl AskFollowUp {
                 "say what the follow-up should tell",
             ));
         }
-        if message.chars().count() > MAX_REQUEST_CHARS {
+        let chars = message.chars().count();
+        if chars > MAX_REQUEST_CHARS {
             return Err(FieldError::new(
                 "message",
                 ErrorCode::TooLong,
-                "请求内容不能超过 500 字",
-                "the request may be at most 500 characters",
+                format!("请求内容不能超过 {MAX_REQUEST_CHARS} 字（现有 {chars} 字），请删减后再发"),
+                format!("the request may be at most {MAX_REQUEST_CHARS} characters ({chars} now): shorten it"),
             ));
         }
         if message.chars().any(|c| c.is_control() && c != '\n') {
