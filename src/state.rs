@@ -365,14 +365,19 @@ impl AppState {
     /// by the server's clock where the phone has measured its own against
     /// it.
     pub fn server_now_answer(&self) -> String {
+        crate::timefmt::ymd_t_hm(&self.server_now_beijing())
+    }
+
+    /// Now in Beijing time by the server's clock, where the phone has
+    /// measured its own against it (else the phone's own).
+    pub fn server_now_beijing(&self) -> chrono::NaiveDateTime {
         let ms = self
             .clock
             .with_untracked(|c| session::server_now_ms(platform::now_ms(), c.as_ref()));
         chrono::DateTime::from_timestamp_millis(ms as i64)
-            .map(|t| {
-                crate::timefmt::ymd_t_hm(&t.with_timezone(&kuaibao_core::wire::timestamp::beijing()).naive_local())
-            })
-            .unwrap_or_default()
+            .unwrap_or_else(chrono::Utc::now)
+            .with_timezone(&kuaibao_core::wire::timestamp::beijing())
+            .naive_local()
     }
 
     /// Logs a call to the duty office in `thread_id` (the 「电话报告值班室」

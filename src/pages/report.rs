@@ -298,9 +298,13 @@ fn SubmittedReport(id: ReportId) -> impl IntoView {
             .session
             .with_untracked(|s| s.as_ref().map(|s| s.session.account.role))
             .unwrap_or(Role::Reporter);
-        let next = state.thread(thread_id).map(|t| t.next_stages(role)).unwrap_or_default();
+        let now = state.server_now_beijing();
+        let next = state
+            .thread(thread_id)
+            .map(|t| t.next_stages(role, now))
+            .unwrap_or_default();
         let kind = state.thread(thread_id).map_or(ThreadKind::Incident, |t| t.kind());
-        let awaits_office = state.thread(thread_id).is_some_and(|t| t.awaits_office(role));
+        let awaits_office = state.thread(thread_id).is_some_and(|t| t.awaits_office(role, now));
         view! {
             {heading(state, template, report.stage)}
             <StatusLine report=report.clone()/>

@@ -70,12 +70,12 @@ fn a_rectified_hazard_is_closed_by_the_office_not_by_its_reporter() {
     use kuaibao_core::Stage;
     let thread = rectified_hazard();
     // The reporter is offered nothing, and told who closes it.
-    assert_eq!(thread.next_stages(Role::Reporter), Vec::<Stage>::new());
-    assert!(thread.awaits_office(Role::Reporter));
+    assert_eq!(thread.next_stages(Role::Reporter, now()), Vec::<Stage>::new());
+    assert!(thread.awaits_office(Role::Reporter, now()));
     // An officer or administrator may close it.
     for role in [Role::Officer, Role::Admin] {
-        assert_eq!(thread.next_stages(role), vec![Stage::Closed], "{role:?}");
-        assert!(!thread.awaits_office(role));
+        assert_eq!(thread.next_stages(role, now()), vec![Stage::Closed], "{role:?}");
+        assert!(!thread.awaits_office(role, now()));
     }
 }
 
@@ -86,10 +86,10 @@ fn an_incident_offers_its_reporter_every_next_stage() {
     let first = report(waiting(0.0));
     let thread = thread_of(std::slice::from_ref(&first), first.id).expect("thread");
     assert_eq!(
-        thread.next_stages(Role::Reporter),
+        thread.next_stages(Role::Reporter, now()),
         vec![Stage::FollowUp { n: 1 }, Stage::Final]
     );
-    assert!(!thread.awaits_office(Role::Reporter));
+    assert!(!thread.awaits_office(Role::Reporter, now()));
 }
 
 /// A natural disaster (a flood, version 2) reported now, with `more`
@@ -126,15 +126,23 @@ fn a_natural_disaster_offers_today_s_daily_report_until_it_is_filed_and_none_aft
     let today = kuaibao::platform::now_local().with_timezone(&beijing()).date_naive();
     let daily = Stage::Daily { date: today };
     assert_eq!(
-        flood_thread(&[]).next_stages(Role::Reporter),
+        flood_thread(&[]).next_stages(Role::Reporter, now()),
         vec![Stage::FollowUp { n: 1 }, daily, Stage::Final]
     );
     assert_eq!(
-        flood_thread(&[daily]).next_stages(Role::Reporter),
+        flood_thread(&[daily]).next_stages(Role::Reporter, now()),
         vec![Stage::FollowUp { n: 1 }, Stage::Final],
         "today's is filed"
     );
-    assert_eq!(flood_thread(&[Stage::Final]).next_stages(Role::Reporter), vec![]);
+    assert_eq!(flood_thread(&[Stage::Final]).next_stages(Role::Reporter, now()), vec![]);
+    // The day is the server's: a phone whose clock is a day behind (its
+    // own now before the flood began) is still offered today's.
+    let a_day_behind = now() - chrono::Duration::days(1);
+    assert_eq!(
+        flood_thread(&[]).next_stages(Role::Reporter, a_day_behind),
+        vec![Stage::FollowUp { n: 1 }, Stage::Final],
+        "by a clock a day behind, no day is owed yet"
+    );
     // A daily report's draft starts from the latest totals, not a 续报's.
     let thread = flood_thread(&[]);
     let draft = thread
@@ -192,4 +200,12 @@ async fn a_thread_is_settled_only_when_its_photos_are_on_the_server_too() {
         vec![],
         "received after that cutoff"
     );
+}
+
+/// Now in Beijing time, as `AppState::server_now_beijing` gives it (the
+/// tests' phone has no clock offset).
+fn now() -> chrono::NaiveDateTime {
+    kuaibao::platform::now_local()
+        .with_timezone(&kuaibao_core::wire::timestamp::beijing())
+        .naive_local()
 }
