@@ -705,5 +705,23 @@ test('a form being typed on the incident page stays as it is when the stream rel
   await page.goto(`${server.url}/office/#/thread/${threadId}`);
   await page.getByTestId('thread').waitFor();
   assert.equal(await box.inputValue(), '请补充转移人数');
+
+  // A desk shared by the shift: the next officer to log in here starts
+  // with none of the last one's words, and they are still the last one's
+  // when she is back.
+  const NEXT = { username: 'xh-duty-night', password: 'night-shift-2026', name: '新河区值班室夜班' };
+  await server.adminInput(`${NEXT.password}\n`, 'user', 'add', NEXT.username, '--role', 'officer', '--area', 'xh', '--name', NEXT.name);
+  const shift = async (who) => {
+    await page.getByTestId('logout').click();
+    await login(page).form.waitFor();
+    await login(page).as(who);
+    await page.locator('[data-testid=live-state][data-state=open]').waitFor({ timeout: 20_000 });
+    await page.goto(`${server.url}/office/#/thread/${threadId}`);
+    await page.getByTestId('thread').waitFor();
+  };
+  await shift(NEXT);
+  assert.equal(await box.inputValue(), '', 'not the last officer\'s words');
+  await shift(OFFICER);
+  assert.equal(await box.inputValue(), '请补充转移人数', 'hers again');
   await box.fill('');
 });
