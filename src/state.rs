@@ -374,10 +374,18 @@ impl AppState {
         let ms = self
             .clock
             .with_untracked(|c| session::server_now_ms(platform::now_ms(), c.as_ref()));
-        chrono::DateTime::from_timestamp_millis(ms as i64)
-            .unwrap_or_else(chrono::Utc::now)
-            .with_timezone(&kuaibao_core::wire::timestamp::beijing())
-            .naive_local()
+        beijing_at(ms).unwrap_or_else(|| chrono::Utc::now().with_timezone(&beijing_zone()).naive_local())
+    }
+
+    /// As [`AppState::server_now_beijing`], ticking each second (reactive):
+    /// what countdowns and overdue marks read, since the deadlines are
+    /// anchored in the server's time (a phone two hours slow must not say
+    /// two hours are left of fifteen minutes).
+    pub fn ticking_now(&self) -> Option<chrono::NaiveDateTime> {
+        beijing_at(
+            self.clock
+                .with(|c| session::server_now_ms(self.now_ms.get(), c.as_ref())),
+        )
     }
 
     /// Logs a call to the duty office in `thread_id` (the 「电话报告值班室」
@@ -931,6 +939,15 @@ async fn all_photos(store: &Store) -> Vec<LocalPhoto> {
 /// Resolves once the screen drawn before it was called is painted: after
 /// the next animation frame, or after 100 ms where no frame comes (a page
 /// started hidden paints none).
+fn beijing_zone() -> chrono::FixedOffset {
+    kuaibao_core::wire::timestamp::beijing()
+}
+
+/// The Beijing wall time of `ms` since the epoch.
+fn beijing_at(ms: f64) -> Option<chrono::NaiveDateTime> {
+    chrono::DateTime::from_timestamp_millis(ms as i64).map(|t| t.with_timezone(&beijing_zone()).naive_local())
+}
+
 async fn after_paint() {
     let frame = js_sys::Promise::new(&mut |resolve, _| {
         if let Some(w) = web_sys::window() {

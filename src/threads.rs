@@ -226,12 +226,24 @@ impl Thread {
     /// The duty office's requests on this thread still open: not answered
     /// by a record the server holds, nor by one this phone submitted after
     /// the request (the server may not have it yet).
+    /// Times by the server's clock, as the request's: a delivered record's
+    /// receipt, else its writing corrected by the phone's measured offset
+    /// (a phone an hour fast must not hide a request asked after its last
+    /// record).
     pub fn open_requests(&self, requests: &[FollowUpRequest]) -> Vec<FollowUpRequest> {
-        let latest_written = self.records.iter().filter_map(|r| r.written_at()).max();
+        let beijing = |t: DateTime<Utc>| t.with_timezone(&kuaibao_core::wire::timestamp::beijing()).naive_local();
+        let latest = self
+            .records
+            .iter()
+            .filter_map(|r| match &r.status {
+                Status::Delivered { receipt, .. } => Some(beijing(receipt.received_at)),
+                _ => kuaibao_core::rules::thread::corrected_written_at(r),
+            })
+            .max();
         requests
             .iter()
             .filter(|r| r.thread_id == self.id && !r.answered)
-            .filter(|r| latest_written.is_none_or(|w| w.to_utc() < r.asked_at))
+            .filter(|r| latest.is_none_or(|at| at < beijing(r.asked_at)))
             .cloned()
             .collect()
     }

@@ -1,5 +1,4 @@
 use kuaibao_core::rules::deadlines::{span_text, Standing};
-use kuaibao_core::wire::timestamp::beijing;
 use kuaibao_core::ReportId;
 use leptos::prelude::*;
 
@@ -19,8 +18,7 @@ pub fn DeadlineList(
 ) -> impl IntoView {
     let state = expect_context::<AppState>();
     let rows = move || {
-        let now = chrono::DateTime::from_timestamp_millis(state.now_ms.get() as i64)
-            .map(|t| t.with_timezone(&beijing()).naive_local())?;
+        let now = state.ticking_now()?;
         let thread = state.thread(thread_id)?;
         // Read in place: the rules are not copied every second.
         Some(state.rules.with(|rules| {

@@ -1,5 +1,4 @@
 use kuaibao_core::rules::grading;
-use kuaibao_core::wire::timestamp::beijing;
 use leptos::prelude::*;
 
 use crate::components::{dynamic, on, text, DeadlineList, SessionPrompt, Shown, StatusLine};
@@ -121,9 +120,7 @@ fn ThreadItem(thread: Thread) -> impl IntoView {
         if !hazard {
             return None;
         }
-        let today = chrono::DateTime::from_timestamp_millis(state.now_ms.get() as i64)?
-            .with_timezone(&beijing())
-            .date_naive();
+        let today = state.ticking_now()?.date();
         thread.rectification_overdue(today)
     });
     let head = move || {

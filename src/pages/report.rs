@@ -191,9 +191,7 @@ fn DraftEditor(id: ReportId) -> impl IntoView {
     // A verbal or phone report still owed: the clock and the call button go
     // to the top, and stay in sight while the worker fills in.
     let call_open = Memo::new(move |_| {
-        let Some(now) = chrono::DateTime::from_timestamp_millis(state.now_ms.get() as i64)
-            .map(|t| t.with_timezone(&beijing()).naive_local())
-        else {
+        let Some(now) = state.ticking_now() else {
             return false;
         };
         let Some(thread) = state.thread(thread_id) else {

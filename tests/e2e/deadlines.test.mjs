@@ -243,3 +243,25 @@ test('written in time, delivered two hours late: the desk says so; a logged call
   await shots(province.page, 'desk-accountability', DESK);
   await province.context.close();
 });
+
+test('a phone whose clock is two hours slow, once measured, counts its deadlines by the server\'s clock', { timeout: 90_000 }, async () => {
+  const { page } = phone;
+  await openApp(page, server.url);
+  await page.evaluate((shift) => { globalThis.__phoneShiftMs = shift; }, -TWO_HOURS_MS);
+  try {
+    // A pass measures the phone's clock against the server's.
+    await home(page).sendNow.click();
+    await page.getByTestId('clock-offset').filter({ hasText: '手机时间比服务器慢 120 分钟' }).waitFor({ timeout: 20_000 });
+    // A 较大 incident (3 dead) that happened 5 minutes ago by the server's
+    // clock: 55 minutes of the written report's hour are left, not 2 h 55.
+    await home(page).newReport();
+    await form(page).fill({ ...ANSWERS, 发生时间: beijing(Date.now() - 5 * 60_000), 死亡人数: '3' });
+    const written = page.locator('[data-testid=deadlines] [data-rule=written][data-state=left]');
+    await written.waitFor();
+    const standing = await written.locator('.standing').innerText();
+    assert.match(standing, /^还剩 5\d 分/, standing);
+    assert.doesNotMatch(standing, /小时/, standing);
+  } finally {
+    await page.evaluate(() => { globalThis.__phoneShiftMs = 0; });
+  }
+});

@@ -209,3 +209,24 @@ fn now() -> chrono::NaiveDateTime {
         .with_timezone(&kuaibao_core::wire::timestamp::beijing())
         .naive_local()
 }
+
+#[wasm_bindgen_test]
+fn a_request_asked_after_the_last_record_shows_whatever_the_phone_s_clock_says() {
+    // A phone an hour fast, its offset measured: its record says 60
+    // minutes from now, and was written now by the server's clock. A
+    // request asked 5 minutes from now comes after it.
+    let mut fast = report(waiting(0.0));
+    fast.status = kuaibao::store::Status::Waiting {
+        written_at: (Utc::now() + Duration::minutes(60)).fixed_offset(),
+        attempts: 0,
+        next_try_ms: 0.0,
+        last_error: None,
+    };
+    fast.clock_offset_ms = Some(-3_600_000);
+    let thread = thread_of(std::slice::from_ref(&fast), fast.id).expect("thread");
+    let asked = request(fast.id, 5, false);
+    assert_eq!(thread.open_requests(std::slice::from_ref(&asked)), vec![asked]);
+    // One asked before it was written is answered by it.
+    let before = request(fast.id, -5, false);
+    assert_eq!(thread.open_requests(&[before]), vec![]);
+}
