@@ -7,7 +7,7 @@ use std::rc::Rc;
 use gloo_timers::callback::Timeout;
 use leptos::prelude::*;
 
-use crate::store::{LocalReport, Status, Store, StoreError};
+use crate::store::{LocalReport, Store, StoreError};
 
 /// Write this long after the first unsaved keystroke: the keystrokes of
 /// that moment share one write, and none waits longer than this (plus the
@@ -22,25 +22,6 @@ pub const DEBOUNCE_MS: u32 = 100;
 /// long after, without waiting for another keystroke: the text stays on
 /// screen and pending meanwhile, and goes in as soon as there is room.
 pub const RETRY_MS: u32 = 3_000;
-
-/// Whether a draft is still as it opened (`opened`): nothing typed, chosen
-/// or emptied, no file taken. The position a form takes by itself as it
-/// opens (a blank's `.lat` and `.lon`) does not count, nor does a blank
-/// emptied that started empty.
-pub fn untouched(opened: &LocalReport, now: &LocalReport, has_files: bool) -> bool {
-    let typed = |key: &str| !(key.ends_with(".lat") || key.ends_with(".lon"));
-    let within = |a: &kuaibao_core::Answers, b: &kuaibao_core::Answers| {
-        a.iter()
-            .filter(|(key, _)| typed(key))
-            .all(|(key, value)| b.get(key).map_or(value.is_empty(), |other| other == value))
-    };
-    now.status == Status::Draft
-        && !has_files
-        && now.photos.is_empty()
-        && now.grade == opened.grade
-        && within(&opened.answers, &now.answers)
-        && within(&now.answers, &opened.answers)
-}
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum SaveState {

@@ -9,7 +9,7 @@ use kuaibao_core::{FieldError, Lang, ReportId, Stage, Template, Text};
 use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
 
-use crate::drafts::{self, Autosaver, SaveState};
+use crate::drafts::{Autosaver, SaveState};
 use crate::pages::LIST_PAGE;
 use crate::photo;
 use crate::platform;
@@ -79,9 +79,6 @@ pub struct AppState {
     /// A new draft being saved before it opens: a second tap meanwhile (a
     /// hurried double tap) must not make a second draft.
     opening: StoredValue<bool>,
-    /// The draft last opened new, as it opened: left untouched (a mis-tap
-    /// on the picker), it is thrown away as the worker leaves it.
-    opened: StoredValue<Option<LocalReport>, LocalStorage>,
 }
 
 impl AppState {
@@ -205,7 +202,6 @@ impl AppState {
             engine: StoredValue::new_local(engine),
             autosaver: StoredValue::new_local(autosaver),
             opening: StoredValue::new(false),
-            opened: StoredValue::new_local(None),
         };
         state.listen();
         // Lives as long as the page.
@@ -250,13 +246,7 @@ impl AppState {
     fn listen(self) {
         let state = self;
         on_window("hashchange", move || {
-            let (left, route) = (state.route.get_untracked(), Route::current());
-            state.route.set(route);
-            if let Route::Report(id) = left {
-                if route != left {
-                    state.drop_if_untouched(id);
-                }
-            }
+            state.route.set(Route::current());
             // Each page opens at its top: back on the list after a submit,
             // the new report is in sight, not scrolled away.
             if let Some(w) = web_sys::window() {
@@ -454,7 +444,6 @@ impl AppState {
                 Ok(_) => {
                     upsert(state.reports, &draft);
                     Route::Report(draft.id).go();
-                    state.opened.set_value(Some(draft));
                 }
                 Err(e) => state.save_state().set(SaveState::Failed(e)),
             }
@@ -681,74 +670,38 @@ impl AppState {
     }
 
     /// Throws a draft away, with its photos, and goes back to the list.
+    /// The draft first, checked in its own transaction: one submitted
+    /// meanwhile (in another tab) is not deleted, and neither are the
+    /// photos it now carries.
     pub fn discard(&self, id: ReportId) {
         let state = *self;
         leptos::task::spawn_local(async move {
-            if state.remove_draft(id).await {
-                Route::Home.go();
+            let store = state.store.get_value();
+            match store.delete_draft(id).await {
+                Ok(true) => {}
+                Ok(false) => return,
+                Err(e) => {
+                    state.save_state().set(SaveState::Failed(e));
+                    return;
+                }
             }
-        });
-    }
-
-    /// Throws away the draft `id` if it is still as it opened (see
-    /// `drafts::untouched`): the worker tapped a kind by mistake and went
-    /// back. Only the draft opened last, in this page's life: one left
-    /// untouched before a reload stays, to be thrown away by hand.
-    fn drop_if_untouched(&self, id: ReportId) {
-        let Some(opened) = self.opened.get_value().filter(|d| d.id == id) else {
-            return;
-        };
-        self.opened.set_value(None);
-        let state = *self;
-        leptos::task::spawn_local(async move {
-            // An edit not yet written counts: let the leaving form fire its
-            // last events (a focused blank's `change`), then write it first.
-            after_paint().await;
-            state.flush_quietly().await;
-            let now = state
+            state
                 .reports
-                .with_untracked(|rs| rs.iter().find(|r| r.id == id).cloned());
-            let has_files = state.photos.with_untracked(|ps| ps.iter().any(|p| p.report_id == id))
-                || state.adding.with_untracked(|a| a.iter().any(|&(r, _)| r == id));
-            if now.is_some_and(|now| drafts::untouched(&opened, &now, has_files)) {
-                state.remove_draft(id).await;
+                .update(|rs| rs.retain(|r| r.id != id || r.status != Status::Draft));
+            for p in state
+                .photos
+                .with_untracked(|ps| ps.iter().filter(|p| p.report_id == id).cloned().collect::<Vec<_>>())
+            {
+                // A photo left behind by a failure here is only space: its
+                // draft is gone, and nothing sends it.
+                if let Err(e) = store.delete_photo(p.id).await {
+                    leptos::logging::warn!("a discarded draft's photo stays: {e}");
+                    continue;
+                }
+                state.photos.update(|ps| ps.retain(|q| q.id != p.id));
             }
+            Route::Home.go();
         });
-    }
-
-    /// Deletes the draft `id` and its photos; false if it was no draft or
-    /// could not be deleted (a failure is shown in the save state).
-    async fn remove_draft(&self, id: ReportId) -> bool {
-        let state = *self;
-        let store = state.store.get_value();
-        let is_draft = state
-            .reports
-            .with_untracked(|rs| rs.iter().any(|r| r.id == id && r.status == Status::Draft));
-        if !is_draft {
-            return false;
-        }
-        for p in state
-            .photos
-            .with_untracked(|ps| ps.iter().filter(|p| p.report_id == id).cloned().collect::<Vec<_>>())
-        {
-            if let Err(e) = store.delete_photo(p.id).await {
-                state.save_state().set(SaveState::Failed(e));
-                return false;
-            }
-            state.photos.update(|ps| ps.retain(|q| q.id != p.id));
-        }
-        match store.delete_draft(id).await {
-            Ok(_) => {
-                state
-                    .reports
-                    .update(|rs| rs.retain(|r| r.id != id || r.status != Status::Draft));
-                true
-            }
-            Err(e) => {
-                state.save_state().set(SaveState::Failed(e));
-                false
-            }
-        }
     }
 
     /// How many submitted reports wait to be sent (reactive).

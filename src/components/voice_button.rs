@@ -22,13 +22,15 @@ pub fn VoiceButton(report_id: ReportId, blank: &'static str) -> impl IntoView {
         }
         recording.set(true);
         leptos::task::spawn_local(async move {
+            // `try_`: a recording may end (at its cap) after the worker
+            // left the form; the note still goes to its report.
             let started = start_voice(move |file| {
-                recording.set(false);
+                let _ = recording.try_set(false);
                 state.add_photos(report_id, blank, vec![file]);
             })
             .await;
             if let Err(e) = started {
-                recording.set(false);
+                let _ = recording.try_set(false);
                 // What the browser said (refused, no microphone) is for the
                 // console; the worker reads what to do.
                 leptos::logging::warn!("recording: {e}");

@@ -9,7 +9,6 @@ wasm_bindgen_test_configure!(run_in_browser);
 mod catalogue;
 mod crash;
 mod deadlines;
-mod drafts;
 mod first_page;
 mod outbox;
 mod picked;
