@@ -197,7 +197,7 @@ impl<T: Transport> Outbox<T> {
                 attempts,
                 next_try_ms,
                 ..
-            } => (written_at, attempts, pass.force || next_try_ms <= now_ms),
+            } => (written_at, attempts, pass.force || backoff::is_due(next_try_ms, now_ms)),
             // Left "sending" by a crash or a closed tab: send again.
             Status::Sending { written_at, attempts } => (written_at, attempts, true),
             _ => return Ok(false),

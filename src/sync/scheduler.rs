@@ -215,7 +215,9 @@ impl SyncEngine {
 
     /// Backoff timer: a pass that respects each report's next try time.
     fn wake_at(self: &Rc<Self>, at_ms: f64) {
-        let delay = (at_ms - platform::now_ms()).clamp(0.0, f64::from(u32::MAX)) as u32;
+        // gloo's timers take an i32 of milliseconds: a longer delay would
+        // wrap to "at once" (and never is one: `backoff::is_due`).
+        let delay = (at_ms - platform::now_ms()).clamp(0.0, f64::from(i32::MAX)) as u32;
         let this = Rc::clone(self);
         let timeout = Timeout::new(delay, move || {
             if !this.running.replace(true) {

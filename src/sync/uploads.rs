@@ -153,7 +153,7 @@ impl<T: TusTransport> Uploader<T> {
             pass.summary.borrow_mut().held += 1;
             return Ok(false);
         };
-        if !pass.force && next_try_ms > now_ms {
+        if !pass.force && !backoff::is_due(next_try_ms, now_ms) {
             pass.waiting(Some(next_try_ms));
             return Ok(false);
         }

@@ -744,3 +744,22 @@ async fn a_servers_retry_after_is_waited_and_send_now_still_sends() {
         Some(now + kuaibao_core::backoff::delay_ms(0, 0.5) as f64)
     );
 }
+
+#[wasm_bindgen_test]
+async fn a_try_set_by_a_clock_since_put_back_is_due_at_once() {
+    // Set for "an hour on" by a clock three days fast; the clock was
+    // corrected since, so it reads three days and an hour on. No wait the
+    // phone sets is that long: it is sent now, not in three days.
+    let now = platform::now_ms();
+    let r = report(waiting(now + 3.0 * DAY_MS as f64 + 3_600_000.0));
+    let outbox = outbox_with(&[&r]).await;
+    outbox.transport.answer(r.id, Ok(receipt(r.id, 7)));
+    let summary = outbox.drain(now, false, || 0.5, &no_op).await.expect("drain");
+    assert_eq!(summary.delivered, 1);
+    // A try set for an hour on is kept waiting, as asked.
+    let r = report(waiting(now + 3_600_000.0));
+    let outbox = outbox_with(&[&r]).await;
+    let summary = outbox.drain(now, false, || 0.5, &no_op).await.expect("drain");
+    assert_eq!((summary.delivered, summary.next_try_ms), (0, Some(now + 3_600_000.0)));
+    assert!(outbox.transport.sent.borrow().is_empty());
+}

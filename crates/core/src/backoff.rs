@@ -33,6 +33,16 @@ pub fn delay_after_ms(attempt: u32, jitter: f64, retry_after_s: Option<u64>) -> 
     delay_ms(attempt, jitter).max(asked)
 }
 
+/// Whether a try set for `next_try_ms` is due at `now_ms` (both by the
+/// phone's clock). A try further off than any wait the phone sets (the
+/// backoff's cap, a server's wait capped at [`RETRY_AFTER_CAP_MS`]) shows
+/// the clock has gone back since it was set (a phone days fast, then
+/// corrected): due now, or the report would sit out the difference.
+pub fn is_due(next_try_ms: f64, now_ms: f64) -> bool {
+    let longest = CAP_MS.max(RETRY_AFTER_CAP_MS) as f64;
+    next_try_ms <= now_ms || next_try_ms - now_ms > longest
+}
+
 /// A `Retry-After` header's seconds. Only the delay form (`120`) is read:
 /// an HTTP date would need the phone's clock, which may be wrong, and this
 /// server never sends one.
@@ -59,6 +69,17 @@ mod tests {
         // Hours (a spent day of storage): within the hour still.
         assert_eq!(delay_after_ms(0, 0.0, Some(5 * 3600)), RETRY_AFTER_CAP_MS);
         assert_eq!(delay_after_ms(0, 0.0, Some(u64::MAX)), RETRY_AFTER_CAP_MS);
+    }
+
+    #[test]
+    fn a_try_set_before_the_clock_went_back_is_due() {
+        let now = 1_800_000_000_000.0;
+        assert!(is_due(now, now));
+        assert!(is_due(now - 1.0, now));
+        assert!(!is_due(now + 1_000.0, now), "a backoff's wait");
+        assert!(!is_due(now + RETRY_AFTER_CAP_MS as f64, now), "the longest wait asked");
+        // Set by a clock three days fast, read after it was corrected.
+        assert!(is_due(now + 3.0 * 86_400_000.0, now));
     }
 
     #[test]
