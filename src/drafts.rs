@@ -46,7 +46,10 @@ impl SaveState {
 
 pub struct Autosaver {
     store: Store,
-    pending: RefCell<Option<LocalReport>>,
+    /// The latest edit not yet written of each draft: one per draft, so an
+    /// edit that could not be written (a full phone) is not dropped when
+    /// the worker goes on in another draft.
+    pending: RefCell<Vec<LocalReport>>,
     timer: RefCell<Option<Timeout>>,
     pub state: RwSignal<SaveState>,
     /// Told of every record written, for the list on screen.
@@ -57,7 +60,7 @@ impl Autosaver {
     pub fn new(store: Store, on_saved: Box<dyn Fn(&LocalReport)>) -> Rc<Autosaver> {
         Rc::new(Autosaver {
             store,
-            pending: RefCell::new(None),
+            pending: RefCell::new(Vec::new()),
             timer: RefCell::new(None),
             state: RwSignal::new(SaveState::Saved),
             on_saved,
@@ -67,16 +70,15 @@ impl Autosaver {
     /// Records an edit; it is written at most [`DEBOUNCE_MS`] after the
     /// first edit not yet written.
     pub fn edit(self: &Rc<Self>, report: LocalReport) {
-        *self.pending.borrow_mut() = Some(report);
+        keep_latest(&mut self.pending.borrow_mut(), report);
         if !matches!(self.state.get_untracked(), SaveState::Failed(_)) {
             self.state.set(SaveState::Unsaved);
         }
         self.write_in(DEBOUNCE_MS);
     }
 
-    /// Writes the pending edit `ms` from now, unless a write is already due
-    /// (it will take this edit along). A failed write tries again
-    /// [`RETRY_MS`] later, its failure shown by `state` meanwhile.
+    /// Writes the pending edits `ms` from now, unless a write is already
+    /// due (it will take these edits along).
     fn write_in(self: &Rc<Self>, ms: u32) {
         if self.timer.borrow().is_some() {
             return;
@@ -84,42 +86,64 @@ impl Autosaver {
         let this = Rc::clone(self);
         let timer = Timeout::new(ms, move || {
             leptos::task::spawn_local(async move {
-                if this.flush().await.is_err() {
-                    this.write_in(RETRY_MS);
-                }
+                let _retried_by_flush = this.flush().await;
             });
         });
         *self.timer.borrow_mut() = Some(timer);
     }
 
-    /// The edit not written yet, if any.
-    pub fn pending(&self) -> Option<LocalReport> {
+    /// The edits not written yet, the latest of each draft.
+    pub fn pending(&self) -> Vec<LocalReport> {
         self.pending.borrow().clone()
     }
 
-    /// Writes the pending edit now, if any.
-    pub async fn flush(&self) -> Result<(), StoreError> {
+    /// Writes the pending edits now. One that fails stays pending (unless
+    /// a newer edit of its draft came meanwhile), its failure shown by
+    /// `state`, and is written again [`RETRY_MS`] later by itself.
+    pub async fn flush(self: &Rc<Self>) -> Result<(), StoreError> {
         self.timer.borrow_mut().take();
-        let Some(report) = self.pending.borrow_mut().take() else {
+        let reports = std::mem::take(&mut *self.pending.borrow_mut());
+        if reports.is_empty() {
             return Ok(());
-        };
+        }
         self.state.set(SaveState::Saving);
-        match self.store.save_draft(&report).await {
-            Ok(written) => {
-                if written {
-                    (self.on_saved)(&report);
+        let mut failed = None;
+        for report in reports {
+            match self.store.save_draft(&report).await {
+                Ok(written) => {
+                    if written {
+                        (self.on_saved)(&report);
+                    }
                 }
-                if self.pending.borrow().is_none() {
+                Err(e) => {
+                    let mut pending = self.pending.borrow_mut();
+                    if !pending.iter().any(|p| p.id == report.id) {
+                        pending.push(report);
+                    }
+                    failed = Some(e);
+                }
+            }
+        }
+        match failed {
+            None => {
+                if self.pending.borrow().is_empty() {
                     self.state.set(SaveState::Saved);
                 }
                 Ok(())
             }
-            Err(e) => {
-                // Keep the edit unless a newer one replaced it meanwhile.
-                self.pending.borrow_mut().get_or_insert(report);
+            Some(e) => {
                 self.state.set(SaveState::Failed(e.clone()));
+                self.write_in(RETRY_MS);
                 Err(e)
             }
         }
+    }
+}
+
+/// Puts `report` among `pending` edits in place of an earlier edit of it.
+fn keep_latest(pending: &mut Vec<LocalReport>, report: LocalReport) {
+    match pending.iter_mut().find(|p| p.id == report.id) {
+        Some(earlier) => *earlier = report,
+        None => pending.push(report),
     }
 }

@@ -545,14 +545,17 @@ impl AppState {
     /// from now on (a draft opened again at once must not show the text
     /// before it, and then save over it), and is written now.
     pub fn leave_draft(&self) {
-        if let Some(latest) = self.autosaver.get_value().pending() {
+        let pending = self.autosaver.get_value().pending();
+        for latest in &pending {
             // Never over a record that has left the drafts meanwhile.
             let still_draft = self
                 .reports
                 .with_untracked(|rs| rs.iter().any(|r| r.id == latest.id && r.status == Status::Draft));
             if still_draft {
-                upsert(self.reports, &latest);
+                upsert(self.reports, latest);
             }
+        }
+        if !pending.is_empty() {
             let state = *self;
             leptos::task::spawn_local(async move { state.flush_quietly().await });
         }

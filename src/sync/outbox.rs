@@ -235,7 +235,12 @@ impl<T: Transport> Outbox<T> {
             return Ok(false);
         }
         report.status = Status::Sending { written_at, attempts };
-        self.store.put(&report).await?;
+        // On a full phone this write fails: the report goes all the same
+        // (sending it again is harmless, the server knows its id), since
+        // the office needs it more than the phone needs to remember this.
+        if let Err(e) = self.store.put(&report).await {
+            leptos::logging::warn!("cannot mark a report as sending, sent all the same: {e}");
+        }
         on_change(&report);
 
         let Some(submission) = report.submission() else {
@@ -292,7 +297,13 @@ impl<T: Transport> Outbox<T> {
             Status::Rejected { .. } => pass.summary.borrow_mut().rejected += 1,
             _ => pass.waiting(next_try(&report)),
         }
-        self.store.put(&report).await?;
+        // Not written (a full phone): the screen says what happened, the
+        // phone keeps the report as it was and sends it again, which the
+        // server answers with the same receipt, until the outcome can be
+        // written.
+        if let Err(e) = self.store.put(&report).await {
+            leptos::logging::warn!("cannot write how a send ended, it will be sent again: {e}");
+        }
         on_change(&report);
         Ok(true)
     }

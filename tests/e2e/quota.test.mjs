@@ -9,7 +9,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, openPhone, openApp, home, form, field, phoneRecords } from './helpers.mjs';
+import { startServer, openPhone, openApp, home, form, field, phoneRecords, ANSWERS } from './helpers.mjs';
 
 let server;
 let phone;
@@ -57,4 +57,60 @@ test('a draft typed on a full phone stays on screen, is explained in Chinese, an
   await page.reload();
   await page.getByTestId('save-state').waitFor();
   assert.equal(await field(page, '地点').inputValue(), '青石村三组后山 手机存储已满时补充的位置', 'kept across a reload');
+});
+
+test('a report waiting on a full phone still goes when the signal comes: the office gets it though the phone cannot write that it went', { timeout: 90_000 }, async () => {
+  const { page, context } = phone;
+  await openApp(page, server.url);
+  const before = (await server.reports()).length;
+  // Filed with no signal, while there was room.
+  await context.setOffline(true);
+  await home(page).newReport();
+  await form(page).fill({ ...ANSWERS, 地点: '青石村三组 存储已满时送出的报告' });
+  await form(page).waitSaved();
+  await form(page).submit.click();
+  await home(page).waitForCount('waiting', 1);
+  // The phone fills up; then the signal returns.
+  await page.evaluate(() => { globalThis.__full = true; });
+  try {
+    await context.setOffline(false);
+    for (let i = 0; (await server.reports()).length === before; i += 1) {
+      assert.ok(i < 100, 'the report reaches the office from a full phone');
+      await page.waitForTimeout(200);
+    }
+    const stored = (await server.reports()).filter((r) => r.report.answers.place === '青石村三组 存储已满时送出的报告');
+    assert.equal(stored.length, 1, 'once');
+  } finally {
+    await page.evaluate(() => { globalThis.__full = false; });
+  }
+  // Room again: the phone records its receipt, and nothing is sent twice.
+  await home(page).sendNow.click();
+  await home(page).waitForCount('waiting', 0);
+  assert.equal((await server.reports()).filter((r) => r.report.answers.place === '青石村三组 存储已满时送出的报告').length, 1);
+});
+
+test('an edit a full phone could not write is not lost when the worker goes on in another draft', { timeout: 90_000 }, async () => {
+  const { page } = phone;
+  await openApp(page, server.url);
+  // A draft X, saved.
+  await home(page).newReport();
+  await form(page).fill({ 地点: '青石村三组 草稿甲' });
+  await form(page).waitSaved();
+  const draftX = new URL(page.url()).hash;
+  // The phone is full: X's next edit fails, and the worker goes back.
+  await page.evaluate(() => { globalThis.__full = true; });
+  await field(page, '地点').fill('青石村三组 草稿甲 补充的内容');
+  await page.locator('[data-testid=save-state][data-state=failed]').waitFor({ timeout: 10_000 });
+  await page.getByRole('link', { name: '返回列表' }).click();
+  await home(page).newReportButton.waitFor();
+  // Room again, and she types in another draft at once.
+  await page.evaluate(() => { globalThis.__full = false; });
+  await home(page).newReport();
+  await field(page, '地点').fill('青石村三组 草稿乙');
+  await form(page).waitSaved();
+  // Both are on the phone.
+  await page.goto(`${server.url}/${draftX}`);
+  await page.reload();
+  await page.getByTestId('save-state').waitFor();
+  assert.equal(await field(page, '地点').inputValue(), '青石村三组 草稿甲 补充的内容', 'X keeps what was typed on the full phone');
 });
