@@ -632,15 +632,22 @@ impl AppState {
     }
 
     /// A rejected report becomes a new draft with the same answers and a new
-    /// id (the server may hold the old id), opened for the user to fix.
+    /// id (the server may hold the old id), opened for the user to fix. It
+    /// stays the submitter's: on a shared phone the next worker cannot file
+    /// it as his. Its photos go with it, in the same write.
     pub fn reopen(&self, rejected: LocalReport) {
+        // A hurried double tap must not make two drafts of one report.
+        if self.opening.get_value() {
+            return;
+        }
+        self.opening.set_value(true);
         let draft = LocalReport {
             id: platform::new_report_id(),
             answers: rejected.answers.clone(),
             grade: rejected.grade.clone().filter(|g| g.chosen != g.suggested),
             photos: Vec::new(),
             updated_ms: platform::now_ms(),
-            author: None,
+            author: rejected.author.clone(),
             clock_offset_ms: None,
             status: Status::Draft,
             ..rejected.clone()
@@ -648,27 +655,28 @@ impl AppState {
         let state = *self;
         leptos::task::spawn_local(async move {
             let store = state.store.get_value();
-            // The photos go with the answers to the new draft.
-            let moved: Vec<LocalPhoto> = state
-                .photos
-                .with_untracked(|ps| ps.iter().filter(|p| p.report_id == rejected.id).cloned().collect());
-            for mut p in moved {
-                p.report_id = draft.id;
-                p.upload = crate::store::Upload::fresh();
-                if let Err(e) = store.put_photo(&p).await {
-                    state.save_state().set(SaveState::Failed(e));
-                    return;
-                }
-                upsert_photo(state.photos, &p);
-            }
-            match store.replace(rejected.id, &draft).await {
+            let moved: Vec<LocalPhoto> = state.photos.with_untracked(|ps| {
+                ps.iter()
+                    .filter(|p| p.report_id == rejected.id)
+                    .map(|p| LocalPhoto {
+                        report_id: draft.id,
+                        upload: crate::store::Upload::fresh(),
+                        ..p.clone()
+                    })
+                    .collect()
+            });
+            match store.replace(rejected.id, &draft, &moved).await {
                 Ok(()) => {
+                    for p in &moved {
+                        upsert_photo(state.photos, p);
+                    }
                     state.reports.update(|rs| rs.retain(|r| r.id != rejected.id));
                     upsert(state.reports, &draft);
                     Route::Report(draft.id).go();
                 }
                 Err(e) => state.save_state().set(SaveState::Failed(e)),
             }
+            state.opening.set_value(false);
         });
     }
 

@@ -91,17 +91,23 @@ impl Store {
         Ok(true)
     }
 
-    /// Replaces the record `old` by `new` in one transaction, so a crash
-    /// between the two steps cannot lose or double the report.
-    pub async fn replace(&self, old: ReportId, new: &LocalReport) -> Result<(), StoreError> {
+    /// Replaces the record `old` by `new`, and writes `photos` (moved to
+    /// `new`), in one transaction: a crash or a full phone between the
+    /// steps cannot lose or double the report, nor leave its photos naming
+    /// a report that is gone.
+    pub async fn replace(&self, old: ReportId, new: &LocalReport, photos: &[LocalPhoto]) -> Result<(), StoreError> {
         let tx = self
             .db
-            .transaction(REPORTS)
+            .transaction([REPORTS, PHOTOS])
             .with_mode(TransactionMode::Readwrite)
             .build()?;
         let store = tx.object_store(REPORTS)?;
         store.delete(old.to_string()).primitive()?.await?;
         store.put(json::to_js(new)?).primitive()?.await?;
+        let photo_store = tx.object_store(PHOTOS)?;
+        for photo in photos {
+            photo_store.put(json::to_js(photo)?).primitive()?.await?;
+        }
         tx.commit().await?;
         Ok(())
     }

@@ -282,3 +282,39 @@ test('a draft begun by one worker on a shared phone is not filed by the next who
   assert.equal(await page.getByRole('button', { name: '删除草稿' }).isVisible(), false, 'nor to delete');
   assert.equal((await server.reports()).length, 0);
 });
+
+test('a refused report reopened to be fixed stays its submitter\'s: the next worker on a shared phone cannot file it', { timeout: 90_000 }, async () => {
+  const { server, phone } = await setUp();
+  const { page } = phone;
+  await openApp(page, server.url);
+  // The server refuses it (a phone number it cannot accept, as if the
+  // phone's rules were out of date).
+  await page.route('**/api/reports', async (route) => {
+    const body = JSON.parse(route.request().postData());
+    body.answers.phone = '12';
+    return route.continue({ postData: JSON.stringify(body) });
+  });
+  await fileReport(page);
+  await home(page).waitForStatus('rejected');
+  await page.unroute('**/api/reports');
+  await page.locator('[data-testid=report-item]:has([data-state=rejected]) a').click();
+  // A hurried double tap makes one draft, not two.
+  await page.getByRole('button', { name: '修改后重新提交' }).dblclick();
+  await form(page).submit.waitFor();
+  await page.getByRole('link', { name: '返回列表' }).click();
+  await home(page).newReportButton.waitFor();
+  assert.equal(await page.locator('[data-testid=report-item] [data-testid=report-status][data-state=draft]').count(), 1, 'one draft');
+  await page.getByRole('button', { name: '退出登录' }).click();
+  await page.getByRole('button', { name: '确定退出' }).click();
+  await login(page).form.waitFor();
+
+  const next = { username: 'wangwu', password: 'qingshi-2027', name: '王五' };
+  await server.adminInput(`${next.password}\n`, 'user', 'add', next.username, '--role', 'reporter', '--area', 'xh-cg-qs-3', '--name', next.name);
+  await login(page).as(next);
+  const item = page.locator('[data-testid=report-item]:has([data-state=draft])');
+  await item.waitFor();
+  assert.match(await item.innerText(), new RegExp(`这是 ${REPORTER.username} 在本机填写的草稿`));
+  await item.getByRole('link').click();
+  assert.equal(await form(page).submit.isDisabled(), true, 'not his to file');
+  assert.equal((await server.reports()).length, 0);
+});

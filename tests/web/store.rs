@@ -102,8 +102,20 @@ async fn replace_swaps_one_record_for_another() {
     let old = report(Status::Draft);
     store.put(&old).await.expect("put");
     let new = report(Status::Draft);
-    store.replace(old.id, &new).await.expect("replace");
-    assert_eq!(store.all().await.expect("all"), vec![new]);
+    store.replace(old.id, &new, &[]).await.expect("replace");
+    assert_eq!(store.all().await.expect("all"), vec![new.clone()]);
+
+    // A rejected report's photos move with it, in the same write.
+    let fixed = report(Status::Draft);
+    let mut photo = crate::photo_record(new.id, 1_000);
+    store.put_photo(&photo).await.expect("put photo");
+    photo.report_id = fixed.id;
+    store
+        .replace(new.id, &fixed, std::slice::from_ref(&photo))
+        .await
+        .expect("replace");
+    assert_eq!(store.all().await.expect("all"), vec![fixed]);
+    assert_eq!(store.photos().await.expect("photos"), vec![photo]);
 }
 
 #[wasm_bindgen_test]
