@@ -132,9 +132,18 @@ impl SyncEngine {
             }
             (self.listeners.on_clock)(&reading);
         }
+        // Delivered in this pass, whether or not the phone could write it
+        // down (a full phone): their photos go too.
+        let delivered_now: RefCell<Vec<_>> = RefCell::new(Vec::new());
+        let on_change = |r: &LocalReport| {
+            if matches!(r.status, Status::Delivered { .. }) {
+                delivered_now.borrow_mut().push(r.id);
+            }
+            (self.listeners.on_change)(r);
+        };
         let mut summary = self
             .outbox
-            .drain(platform::now_ms(), force, platform::random, &*self.listeners.on_change)
+            .drain(platform::now_ms(), force, platform::random, &on_change)
             .await?;
         if summary.link_down {
             // The text could not get through: neither will the photos.
@@ -143,7 +152,7 @@ impl SyncEngine {
         }
         // Photos follow their text, under the account that sent it.
         let auth = current_auth(store, platform::now_ms()).await?;
-        let delivered: Vec<_> = store
+        let mut delivered: Vec<_> = store
             .all()
             .await?
             .into_iter()
@@ -151,6 +160,7 @@ impl SyncEngine {
             .filter(|r| auth.as_ref().is_none_or(|a| may_send(r, a)))
             .map(|r| r.id)
             .collect();
+        delivered.extend(delivered_now.into_inner());
         let photos = self
             .uploader
             .drain(

@@ -230,9 +230,18 @@ impl<T: TusTransport> Uploader<T> {
         if let Upload::Waiting { next_try_ms, .. } = photo.upload {
             pass.waiting((!waits_for_login).then_some(next_try_ms));
         }
-        self.store.put_photo(&photo).await?;
+        self.keep(&photo).await;
         on_change(&photo);
         Ok(true)
+    }
+
+    /// Writes a photo's progress. Not written (a full phone), the upload
+    /// goes on all the same: the server holds the bytes, and a later try
+    /// asks it where to go on from (or is told the photo has arrived).
+    async fn keep(&self, photo: &LocalPhoto) {
+        if let Err(e) = self.store.put_photo(photo).await {
+            leptos::logging::warn!("cannot write a photo's progress, it goes on: {e}");
+        }
     }
 
     /// One attempt at one photo: create the upload (or, resuming one, ask
@@ -267,7 +276,7 @@ impl<T: TusTransport> Uploader<T> {
                 Ok(a) if a.status == 201 => match a.location {
                     Some(url) => {
                         progress(photo, Some(url.clone()), 0);
-                        self.store.put_photo(photo).await?;
+                        self.keep(photo).await;
                         (url, 0)
                     }
                     None => return Ok(Step::Later("服务器未给出上传地址".into(), None)),
@@ -302,7 +311,7 @@ impl<T: TusTransport> Uploader<T> {
                 Ok(a) => return Ok(judge(&a)),
             };
             progress(photo, Some(url.clone()), offset);
-            self.store.put_photo(photo).await?;
+            self.keep(photo).await;
             on_change(photo);
         }
         Ok(Step::Done)

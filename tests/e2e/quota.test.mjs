@@ -9,7 +9,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, openPhone, openApp, home, form, field, phoneRecords, ANSWERS } from './helpers.mjs';
+import { startServer, openPhone, openApp, home, form, field, phoneRecords, fillHazard, noiseJpeg, ANSWERS } from './helpers.mjs';
 
 let server;
 let phone;
@@ -113,4 +113,36 @@ test('an edit a full phone could not write is not lost when the worker goes on i
   await page.reload();
   await page.getByTestId('save-state').waitFor();
   assert.equal(await field(page, '地点').inputValue(), '青石村三组 草稿甲 补充的内容', 'X keeps what was typed on the full phone');
+});
+
+test('a photo waiting on a full phone still goes up, though the phone cannot write how far it got', { timeout: 90_000 }, async () => {
+  const { page, context } = phone;
+  await openApp(page, server.url);
+  // A hazard with its photo, filed with no signal while there was room.
+  await context.setOffline(true);
+  await home(page).newReport('风险隐患');
+  await fillHazard(page, '青石村堰塘 存储已满时送出的照片');
+  await page.locator('#gallery-photos').setInputFiles({ name: 'IMG_0042.jpg', mimeType: 'image/jpeg', buffer: await noiseJpeg(page, 640, 480) });
+  await page.getByTestId('photo').first().waitFor({ timeout: 20_000 });
+  await form(page).waitSaved();
+  await form(page).submit.click();
+  await home(page).newReportButton.waitFor();
+  await page.evaluate(() => { globalThis.__full = true; });
+  try {
+    await context.setOffline(false);
+    let hazard;
+    for (let i = 0; !hazard; i += 1) {
+      assert.ok(i < 100, 'the hazard reaches the office');
+      await page.waitForTimeout(200);
+      hazard = (await server.reports()).find((r) => r.report.answers.place === '青石村堰塘 存储已满时送出的照片');
+    }
+    for (let i = 0; ; i += 1) {
+      const photos = await (await server.fetch(`/api/reports/${hazard.report.id}/photos`)).json();
+      if (photos.arrived === 1) break;
+      assert.ok(i < 150, `its photo arrives from a full phone: ${JSON.stringify(photos)}`);
+      await page.waitForTimeout(200);
+    }
+  } finally {
+    await page.evaluate(() => { globalThis.__full = false; });
+  }
 });
