@@ -31,6 +31,10 @@ pub struct Desk {
     pub route: RwSignal<Route>,
     /// The desk's clock (ms), ticking each second.
     pub now_ms: RwSignal<f64>,
+    /// The server's clock minus the desk's (ms), from the last list read
+    /// (0 until then): the desk's records and a call's time are stamped by
+    /// the server's clock, as the phone's are, whatever the office PC's.
+    pub offset_ms: RwSignal<f64>,
     pub live: RwSignal<Live>,
     /// Bumped (debounced) whenever the server says something changed.
     pub changed: RwSignal<u64>,
@@ -61,6 +65,7 @@ impl Desk {
             last_username: RwSignal::new(last_username),
             route: RwSignal::new(Route::current()),
             now_ms: RwSignal::new(now),
+            offset_ms: RwSignal::new(0.0),
             live: RwSignal::new(Live::Connecting),
             changed: RwSignal::new(0),
             store: StoredValue::new_local(store),
@@ -110,6 +115,17 @@ impl Desk {
         }
         self.last_username.set(Some(session.account.username.clone()));
         self.session.set(Some(session));
+    }
+
+    /// Now by the server's clock (ms), as last measured.
+    pub fn server_now_ms(&self) -> f64 {
+        platform::now_ms() + self.offset_ms.get_untracked()
+    }
+
+    /// Notes the server's time as a list answered it, read at `at_ms` by
+    /// the desk's clock.
+    pub fn heard_time(&self, server_time: chrono::DateTime<chrono::Utc>, at_ms: f64) {
+        let _ = self.offset_ms.try_set(server_time.timestamp_millis() as f64 - at_ms);
     }
 
     /// Log out: the server forgets the token, the browser the session.

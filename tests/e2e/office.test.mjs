@@ -725,3 +725,29 @@ test('a form being typed on the incident page stays as it is when the stream rel
   assert.equal(await box.inputValue(), '请补充转移人数', 'hers again');
   await box.fill('');
 });
+
+test('a desk PC whose clock runs 20 minutes fast stamps a call by the server\'s clock', { timeout: 60_000 }, async () => {
+  desk ??= await openDesk(OFFICER);
+  const { page } = desk;
+  await page.context().addInitScript(() => {
+    const RealDate = Date;
+    const shift = 20 * 60_000;
+    class DeskDate extends RealDate {
+      constructor(...args) {
+        if (args.length === 0) super(RealDate.now() + shift);
+        else super(...args);
+      }
+      static now() { return RealDate.now() + shift; }
+    }
+    globalThis.Date = DeskDate;
+  });
+  const incident = (await server.reports()).find((r) => r.report.stage.kind === 'initial' && !r.report.template_id.startsWith('hazard'));
+  await page.goto(`${server.url}/office/#/thread/${incident.report.id}`);
+  await page.reload();
+  await page.getByTestId('thread').waitFor();
+  assert.ok(Math.abs(await page.evaluate(() => Date.now()) - (Date.now() + 20 * 60_000)) < 60_000, 'the desk runs 20 minutes fast');
+  // The call's time starts as now by the server's clock, not the PC's.
+  const shown = await page.locator('#call-called_at').inputValue();
+  const minutesOff = Math.abs(Date.parse(`${shown}:00Z`) - (Date.now() + 8 * 3_600_000)) / 60_000;
+  assert.ok(minutesOff < 2, `通话时间 ${shown}: ${minutesOff.toFixed(0)} minutes from the server's now`);
+});

@@ -101,6 +101,7 @@ pub fn InboxPage() -> impl IntoView {
         Some(Ok(fetched)) => {
             let server_time = fetched.value.server_time;
             let at_ms = fetched.at_ms;
+            desk.heard_time(server_time, at_ms);
             let count = fetched.value.threads.len();
             let caption = if fetched.next.is_some() {
                 // Pages come newest first, each sorted: an older open case

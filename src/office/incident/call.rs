@@ -77,7 +77,7 @@ pub fn CallBox(
     // when the page was drawn (it may have been open for an hour).
     let fresh = StoredValue::new(start);
     let fresh = move || CallForm {
-        called_at: this_minute(),
+        called_at: this_minute(desk.server_now_ms()),
         ..fresh.get_value()
     };
     let submit = move |ev: leptos::ev::SubmitEvent| {
@@ -93,7 +93,7 @@ pub fn CallBox(
                 crate::platform::new_report_id(),
                 thread_id,
                 n,
-                crate::platform::now_ms() as i64,
+                desk.server_now_ms() as i64,
             )
         };
         // Pressed untouched: the form is fixed as it is sent, so a press
@@ -146,10 +146,10 @@ pub fn CallBox(
     }
 }
 
-/// Now, to the minute, in Beijing time as the form takes it
-/// (`2026-12-06T21:40`).
-pub fn this_minute() -> String {
-    chrono::DateTime::from_timestamp_millis(crate::platform::now_ms() as i64)
+/// `now_ms` (the server's clock, `Desk::server_now_ms`), to the minute, in
+/// Beijing time as the form takes it (`2026-12-06T21:40`).
+pub fn this_minute(now_ms: f64) -> String {
+    chrono::DateTime::from_timestamp_millis(now_ms as i64)
         .map(|t| crate::timefmt::ymd_t_hm(&t.with_timezone(&kuaibao_core::wire::timestamp::beijing()).naive_local()))
         .unwrap_or_default()
 }

@@ -132,7 +132,7 @@ pub fn CloseBox(
             typed.check(
                 crate::platform::new_report_id(),
                 thread_id,
-                crate::platform::now_ms() as i64,
+                desk.server_now_ms() as i64,
                 photos.clone(),
             )
         };

@@ -91,6 +91,7 @@ pub fn IncidentPage(id: ReportId) -> impl IntoView {
                 signatures,
                 summary: inbox.ok().and_then(|inbox| {
                     let server_time = inbox.server_time;
+                    desk.heard_time(server_time, at_ms);
                     inbox.threads.into_iter().find(|t| t.thread_id == id).map(|t| Fetched {
                         value: (t, server_time),
                         at_ms,
@@ -235,7 +236,7 @@ fn ThreadView(loaded: Loaded, drafts: Drafts, on_answered: Callback<()>) -> impl
     let show_close = Memo::new(move |_| closable || drafts.close.unfinished());
     let next_call = kuaibao_core::rules::calls::next_call(records.iter().map(|r| r.report.stage));
     let call_start = kuaibao_core::rules::calls::CallForm {
-        called_at: call::this_minute(),
+        called_at: call::this_minute(desk.server_now_ms()),
         reporter: records
             .first()
             .and_then(|r| r.report.answers.get("reporter").cloned())
