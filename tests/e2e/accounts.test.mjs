@@ -5,7 +5,7 @@
 
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, openPhone, openApp, login, home, form, phoneRecords, noiseJpeg, fillHazard, REPORTER } from './helpers.mjs';
+import { startServer, openPhone, openApp, login, home, form, phoneRecords, noiseJpeg, fillHazard, shiftClock, REPORTER } from './helpers.mjs';
 
 const cleanup = [];
 after(async () => { for (const c of cleanup.reverse()) await c(); });
@@ -16,6 +16,17 @@ async function setUp(extraEnv = {}) {
   const phone = await openPhone();
   cleanup.push(() => phone.close());
   return { server, phone };
+}
+
+/** The phone's worker logs out, and the next worker of the grid (made
+ *  now, 王五) logs in on the same phone. */
+async function nextWorkerLogsIn(page, server) {
+  await page.getByRole('button', { name: '退出登录' }).click();
+  await page.getByRole('button', { name: '确定退出' }).click();
+  await login(page).form.waitFor();
+  const next = { username: 'wangwu', password: 'qingshi-2027', name: '王五' };
+  await server.adminInput(`${next.password}\n`, 'user', 'add', next.username, '--role', 'reporter', '--area', 'xh-cg-qs-3', '--name', next.name);
+  await login(page).as(next);
 }
 
 async function fileReport(page) {
@@ -218,17 +229,7 @@ test("the phone's clock, two hours slow, is measured: the device panel says so a
   const { server, phone } = await setUp();
   const { page, context } = phone;
   const SHIFT_MS = -2 * 3_600_000;
-  await context.addInitScript((shift) => {
-    const RealDate = Date;
-    class PhoneDate extends RealDate {
-      constructor(...args) {
-        if (args.length === 0) super(RealDate.now() + shift);
-        else super(...args);
-      }
-      static now() { return RealDate.now() + shift; }
-    }
-    globalThis.Date = PhoneDate;
-  }, SHIFT_MS);
+  await shiftClock(context, SHIFT_MS);
   await openApp(page, server.url);
   assert.ok(Math.abs(await page.evaluate(() => Date.now()) - (Date.now() + SHIFT_MS)) < 60_000, 'the phone runs two hours slow');
   await page.getByTestId('clock-offset').filter({ hasText: '手机时间比服务器慢 120 分钟' }).waitFor({ timeout: 20_000 });
@@ -263,14 +264,8 @@ test('a draft begun by one worker on a shared phone is not filed by the next who
   await form(page).fill({ 地点: '村口石桥' });
   await form(page).waitSaved();
   await page.getByRole('link', { name: '返回列表' }).click();
-  await page.getByRole('button', { name: '退出登录' }).click();
-  await page.getByRole('button', { name: '确定退出' }).click();
-  await login(page).form.waitFor();
-
   // The next worker of the grid logs in on the same phone.
-  const next = { username: 'wangwu', password: 'qingshi-2027', name: '王五' };
-  await server.adminInput(`${next.password}\n`, 'user', 'add', next.username, '--role', 'reporter', '--area', 'xh-cg-qs-3', '--name', next.name);
-  await login(page).as(next);
+  await nextWorkerLogsIn(page, server);
   const item = page.getByTestId('report-item').first();
   await item.waitFor();
   assert.match(await item.innerText(), new RegExp(`这是 ${REPORTER.username} 在本机填写的草稿：请由其本人登录后提交`));
@@ -304,13 +299,7 @@ test('a refused report reopened to be fixed stays its submitter\'s: the next wor
   await page.getByRole('link', { name: '返回列表' }).click();
   await home(page).newReportButton.waitFor();
   assert.equal(await page.locator('[data-testid=report-item] [data-testid=report-status][data-state=draft]').count(), 1, 'one draft');
-  await page.getByRole('button', { name: '退出登录' }).click();
-  await page.getByRole('button', { name: '确定退出' }).click();
-  await login(page).form.waitFor();
-
-  const next = { username: 'wangwu', password: 'qingshi-2027', name: '王五' };
-  await server.adminInput(`${next.password}\n`, 'user', 'add', next.username, '--role', 'reporter', '--area', 'xh-cg-qs-3', '--name', next.name);
-  await login(page).as(next);
+  await nextWorkerLogsIn(page, server);
   const item = page.locator('[data-testid=report-item]:has([data-state=draft])');
   await item.waitFor();
   assert.match(await item.innerText(), new RegExp(`这是 ${REPORTER.username} 在本机填写的草稿`));

@@ -495,6 +495,23 @@ export async function fillHazard(page, place = '青石村堰塘东岸') {
   await blank('phone').fill('13800001234');
 }
 
+/** Every page of `context` loaded from now on runs its clock `shiftMs`
+ *  off the real one (`new Date()` and `Date.now()`), as a phone or an
+ *  office PC whose clock is wrong. */
+export async function shiftClock(context, shiftMs) {
+  await context.addInitScript((shift) => {
+    const RealDate = Date;
+    class ShiftedDate extends RealDate {
+      constructor(...args) {
+        if (args.length === 0) super(RealDate.now() + shift);
+        else super(...args);
+      }
+      static now() { return RealDate.now() + shift; }
+    }
+    globalThis.Date = ShiftedDate;
+  }, shiftMs);
+}
+
 /** A UUIDv7 (48 bits of Unix milliseconds, version 7, RFC 4122 variant),
  *  as the phone and the office page make record ids; of `at` (ms) to stand
  *  for a record made then. */

@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { chromium } from 'playwright-core';
-import { startServer, openPhone, openApp, openDesk as openDeskAt, home, form, login, thread, noiseJpeg, ANSWERS, OFFICER, REPORTER } from './helpers.mjs';
+import { startServer, openPhone, openApp, openDesk as openDeskAt, home, form, login, thread, noiseJpeg, shiftClock, ANSWERS, OFFICER, REPORTER } from './helpers.mjs';
 
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 
@@ -729,18 +729,7 @@ test('a form being typed on the incident page stays as it is when the stream rel
 test('a desk PC whose clock runs 20 minutes fast stamps a call by the server\'s clock', { timeout: 60_000 }, async () => {
   desk ??= await openDesk(OFFICER);
   const { page } = desk;
-  await page.context().addInitScript(() => {
-    const RealDate = Date;
-    const shift = 20 * 60_000;
-    class DeskDate extends RealDate {
-      constructor(...args) {
-        if (args.length === 0) super(RealDate.now() + shift);
-        else super(...args);
-      }
-      static now() { return RealDate.now() + shift; }
-    }
-    globalThis.Date = DeskDate;
-  });
+  await shiftClock(page.context(), 20 * 60_000);
   const incident = (await server.reports()).find((r) => r.report.stage.kind === 'initial' && !r.report.template_id.startsWith('hazard'));
   await page.goto(`${server.url}/office/#/thread/${incident.report.id}`);
   await page.reload();
