@@ -10,6 +10,7 @@ use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
 
 use crate::drafts::{Autosaver, SaveState};
+use crate::timefmt::beijing_at;
 use crate::pages::LIST_PAGE;
 use crate::photo;
 use crate::platform;
@@ -364,7 +365,9 @@ impl AppState {
         let ms = self
             .clock
             .with_untracked(|c| session::server_now_ms(platform::now_ms(), c.as_ref()));
-        beijing_at(ms).unwrap_or_else(|| chrono::Utc::now().with_timezone(&beijing_zone()).naive_local())
+        beijing_at(ms)
+            .or_else(|| beijing_at(platform::now_ms()))
+            .unwrap_or_default()
     }
 
     /// As [`AppState::server_now_beijing`], ticking each second (reactive):
@@ -903,15 +906,6 @@ async fn all_photos(store: &Store) -> Vec<LocalPhoto> {
 /// Resolves once the screen drawn before it was called is painted: after
 /// the next animation frame, or after 100 ms where no frame comes (a page
 /// started hidden paints none).
-fn beijing_zone() -> chrono::FixedOffset {
-    kuaibao_core::wire::timestamp::beijing()
-}
-
-/// The Beijing wall time of `ms` since the epoch.
-fn beijing_at(ms: f64) -> Option<chrono::NaiveDateTime> {
-    chrono::DateTime::from_timestamp_millis(ms as i64).map(|t| t.with_timezone(&beijing_zone()).naive_local())
-}
-
 async fn after_paint() {
     let frame = js_sys::Promise::new(&mut |resolve, _| {
         if let Some(w) = web_sys::window() {

@@ -30,6 +30,13 @@ fn date(out: &mut String, t: &NaiveDateTime) {
     two(out, t.day());
 }
 
+/// The Beijing wall time of `ms` since the epoch (`None` out of chrono's
+/// range): what every time the app shows or fills in is counted in.
+pub fn beijing_at(ms: f64) -> Option<NaiveDateTime> {
+    chrono::DateTime::from_timestamp_millis(ms as i64)
+        .map(|t| t.with_timezone(&kuaibao_core::wire::timestamp::beijing()).naive_local())
+}
+
 /// `%H:%M`.
 pub fn hm(t: &NaiveDateTime) -> String {
     let mut out = String::with_capacity(5);

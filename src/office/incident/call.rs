@@ -149,8 +149,8 @@ pub fn CallBox(
 /// `now_ms` (the server's clock, `Desk::server_now_ms`), to the minute, in
 /// Beijing time as the form takes it (`2026-12-06T21:40`).
 pub fn this_minute(now_ms: f64) -> String {
-    chrono::DateTime::from_timestamp_millis(now_ms as i64)
-        .map(|t| crate::timefmt::ymd_t_hm(&t.with_timezone(&kuaibao_core::wire::timestamp::beijing()).naive_local()))
+    crate::timefmt::beijing_at(now_ms)
+        .map(|t| crate::timefmt::ymd_t_hm(&t))
         .unwrap_or_default()
 }
 
