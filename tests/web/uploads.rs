@@ -72,6 +72,15 @@ fn refused(status: u16, body: &str, retry_after_s: Option<u64>) -> Result<TusAns
     })
 }
 
+/// One pass at `at` (ms), every photo's text delivered, with no jitter
+/// (each wait is the lower end of its backoff step).
+async fn pass_at(uploader: &Uploader<Scripted>, at: f64) -> kuaibao::sync::UploadSummary {
+    uploader
+        .drain(&|_| true, at, false, || 0.0, &no_op)
+        .await
+        .expect("drain")
+}
+
 /// Asserts a pass at `at` sends nothing more: `uploader` made `calls` so far.
 async fn sends_nothing(uploader: &Uploader<Scripted>, at: f64, force: bool, calls: usize) {
     uploader
@@ -157,10 +166,7 @@ async fn after_a_drop_the_upload_resumes_from_the_servers_offset() {
         tus,
     };
     let now = platform::now_ms();
-    let summary = uploader
-        .drain(&|_| true, now, false, || 0.0, &no_op)
-        .await
-        .expect("drain");
+    let summary = pass_at(&uploader, now).await;
     assert_eq!((summary.waiting, summary.next_try_ms), (1, Some(now + 1_000.0)));
     match upload_state(&store, &p).await {
         Upload::Waiting {
@@ -181,10 +187,7 @@ async fn after_a_drop_the_upload_resumes_from_the_servers_offset() {
         .answers
         .borrow_mut()
         .extend([answer(200, Some(123_456)), answer(204, Some(300_000))]);
-    uploader
-        .drain(&|_| true, now + 2_000.0, false, || 0.0, &no_op)
-        .await
-        .expect("drain");
+    pass_at(&uploader, now + 2_000.0).await;
     assert_eq!(
         uploader.tus.calls.borrow()[2..],
         [
@@ -439,10 +442,7 @@ async fn a_dead_link_ends_the_pass_without_spending_the_other_photos_tries() {
         tus: Scripted::default().then(Err(NetError("Failed to fetch".into()))),
     };
     let now = platform::now_ms();
-    let summary = uploader
-        .drain(&|_| true, now, false, || 0.0, &no_op)
-        .await
-        .expect("drain");
+    let summary = pass_at(&uploader, now).await;
     assert!(summary.link_down);
     assert_eq!((summary.waiting, summary.next_try_ms), (3, Some(now + 1_000.0)));
     assert_eq!(uploader.tus.calls.borrow().len(), 1, "one request found the link down");
@@ -528,10 +528,7 @@ async fn a_photo_waits_as_long_as_the_server_asks() {
         tus,
     };
     let now = platform::now_ms();
-    let summary = uploader
-        .drain(&|_| true, now, false, || 0.5, &no_op)
-        .await
-        .expect("drain");
+    let summary = pass_at(&uploader, now).await;
     assert_eq!(summary.rejected, 0);
     match upload_state(&store, &p).await {
         Upload::Waiting {
@@ -564,10 +561,7 @@ async fn on_a_link_too_slow_for_a_chunk_a_photo_that_moves_is_not_failing() {
         tus,
     };
     let now = platform::now_ms();
-    uploader
-        .drain(&|_| true, now, false, || 0.0, &no_op)
-        .await
-        .expect("drain");
+    pass_at(&uploader, now).await;
     let tries = |upload: Upload| match upload {
         Upload::Waiting {
             attempts,
@@ -588,10 +582,7 @@ async fn on_a_link_too_slow_for_a_chunk_a_photo_that_moves_is_not_failing() {
             .borrow_mut()
             .extend([answer(200, Some(held)), cut()]);
         let at = now + 10_000.0 * (i as f64 + 1.0);
-        uploader
-            .drain(&|_| true, at, false, || 0.0, &no_op)
-            .await
-            .expect("drain");
+        pass_at(&uploader, at).await;
         assert_eq!(
             tries(upload_state(&store, &p).await),
             (0, at + 1_000.0, held),
@@ -605,9 +596,6 @@ async fn on_a_link_too_slow_for_a_chunk_a_photo_that_moves_is_not_failing() {
         .borrow_mut()
         .extend([answer(200, Some(80_000)), cut()]);
     let at = now + 40_000.0;
-    uploader
-        .drain(&|_| true, at, false, || 0.0, &no_op)
-        .await
-        .expect("drain");
+    pass_at(&uploader, at).await;
     assert_eq!(tries(upload_state(&store, &p).await).0, 1);
 }
