@@ -10,7 +10,6 @@ use leptos::prelude::*;
 use wasm_bindgen::prelude::*;
 
 use crate::drafts::{Autosaver, SaveState};
-use crate::timefmt::beijing_at;
 use crate::pages::LIST_PAGE;
 use crate::photo;
 use crate::platform;
@@ -23,6 +22,7 @@ use crate::store::{
 };
 use crate::sync::{DrainSummary, Listeners, SyncEngine};
 use crate::threads;
+use crate::timefmt::beijing_at;
 use crate::words;
 use kuaibao_core::rules::deadlines::RuleSet;
 use kuaibao_core::rules::stage::StageName;
@@ -503,9 +503,7 @@ impl AppState {
                 return;
             }
             state.photo_note.set(Some(file.name()));
-            let added = if photo::media::is_unsupported_media(&file) {
-                Err(photo::PhotoError::Unsupported(file.type_()))
-            } else if photo::media::is_media(&file) {
+            let added = if photo::media::is_media(&file) {
                 let (name, said) = (file.name(), state.t(words::MAKING_SMALLER));
                 let shown = std::cell::Cell::new(-1);
                 let on_progress = move |done: f64| {

@@ -235,9 +235,10 @@ impl Thread {
         let latest = self
             .records
             .iter()
-            .filter_map(|r| match &r.status {
-                Status::Delivered { receipt, .. } => Some(beijing(receipt.received_at)),
-                _ => kuaibao_core::rules::thread::corrected_written_at(r),
+            .filter_map(|r| {
+                r.received_at()
+                    .map(beijing)
+                    .or_else(|| kuaibao_core::rules::thread::corrected_written_at(r))
             })
             .max();
         requests

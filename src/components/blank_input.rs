@@ -49,7 +49,7 @@ pub fn BlankInput(
         view! {
             <input id=format!("blank-{id}") name=id type=kind inputmode=inputmode class=class required=required
                 list=(id == PLACE).then_some(RECENT_PLACES_LIST)
-                readonly=readonly maxlength=max_chars.map(|m| m * 2) aria-invalid=move || error().is_some().to_string()
+                readonly=readonly maxlength=max_chars.map(crate::components::input_maxlength) aria-invalid=move || error().is_some().to_string()
                 aria-describedby=format!("error-{id}") prop:value=move || value_of(id)
                 on:input=on(move |ev| on_edit.run((id.to_owned(), event_target_value(&ev)))) on:change=on(leave)/>
         }
@@ -63,7 +63,7 @@ pub fn BlankInput(
         }
         BlankKind::Photos { .. } => return view! { <PhotoBlank blank report_id required errors readonly/> }.into_any(),
         BlankKind::LongText { max_chars } => view! {
-            <textarea id=input_id.clone() name=id rows="3" maxlength=max_chars * 2 required=required readonly=readonly
+            <textarea id=input_id.clone() name=id rows="3" maxlength=crate::components::input_maxlength(max_chars) required=required readonly=readonly
                 aria-invalid=move || error().is_some().to_string() aria-describedby=error_id.clone()
                 prop:value=move || value_of(id) on:input=on(move |ev| on_edit.run((id.to_owned(), event_target_value(&ev))))
                 on:change=on(leave)></textarea>

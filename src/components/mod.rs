@@ -103,3 +103,10 @@ pub fn Shown(
     let when = Memo::new(move |_| when.get());
     move || if when.get() { children() } else { fallback.run() }
 }
+
+/// A text box's `maxlength` for an answer of at most `max_chars`: twice
+/// that, so a paste too long is kept and its error names the field, not
+/// cut short unseen.
+pub fn input_maxlength(max_chars: usize) -> usize {
+    max_chars * 2
+}

@@ -89,16 +89,12 @@ pub fn stop_voice() {
     stop_voice_js();
 }
 
-/// Whether `file` is a video clip or voice note rather than a photo.
+/// Whether `file` says it is sound or video rather than a picture: taken
+/// as a clip or voice note, or refused as a kind not taken (an MP3, an AMR
+/// recording) by [`add_media`], never read as a broken photo.
 pub fn is_media(file: &web_sys::File) -> bool {
-    matches!(Media::of(&file.type_()), Some(Media::Video | Media::Voice))
-}
-
-/// Whether `file` says it is sound or video of a kind not taken (an MP3, an
-/// AMR or 3GP recording): refused as such, not read as a broken photo.
-pub fn is_unsupported_media(file: &web_sys::File) -> bool {
     let kind = file.type_();
-    (kind.starts_with("audio/") || kind.starts_with("video/")) && !is_media(file)
+    kind.starts_with("audio/") || kind.starts_with("video/")
 }
 
 /// Whether this browser can make a video clip smaller before storing it.

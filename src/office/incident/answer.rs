@@ -205,7 +205,7 @@ pub fn AskBox(
         <form class="ask-box" on:submit=submit novalidate=true data-testid="ask-form">
             <div class="field" class:has-error=move || field_error.with(|e| e.is_some())>
                 <label for="ask-message">"请求续报：需要报告人补充什么"</label>
-                <textarea id="ask-message" name="message" rows="3" maxlength=(MAX_REQUEST_CHARS * 2).to_string()
+                <textarea id="ask-message" name="message" rows="3" maxlength=crate::components::input_maxlength(MAX_REQUEST_CHARS).to_string()
                     aria-invalid=move || field_error.with(|e| e.is_some()).to_string()
                     aria-describedby="ask-message-error"
                     prop:value=move || message.get()

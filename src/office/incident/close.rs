@@ -216,11 +216,12 @@ pub fn CloseBox(
 }
 
 /// The most characters the template takes in blank `id`, if it says.
-/// A blank's `maxlength`: twice what it takes, as on the phone, so a paste
-/// too long is kept and said (its error names the blank), not cut unseen.
+/// A blank's `maxlength`, as on the phone (`input_maxlength`).
 fn max_chars(id: &str) -> Option<String> {
     match HAZARD_CLOSED.blank(id)?.kind {
-        BlankKind::Text { max_chars } | BlankKind::LongText { max_chars } => Some((max_chars * 2).to_string()),
+        BlankKind::Text { max_chars } | BlankKind::LongText { max_chars } => {
+            Some(crate::components::input_maxlength(max_chars).to_string())
+        }
         _ => None,
     }
 }

@@ -143,7 +143,7 @@ pub fn SignBox(
         view! {
             <div class="field" class:has-error=move || error().is_some()>
                 <label for=format!("sign-{id}")>{label}</label>
-                <input id=format!("sign-{id}") name=id type="text" maxlength=(max * 2).to_string() placeholder=hint
+                <input id=format!("sign-{id}") name=id type="text" maxlength=crate::components::input_maxlength(max).to_string() placeholder=hint
                     aria-invalid=move || error().is_some().to_string()
                     aria-describedby=format!("sign-{id}-error")
                     prop:value=move || value.get()

@@ -61,12 +61,12 @@ impl Answers {
         self.find(key).ok().map(|i| self.entries.remove(i).1)
     }
 
-    /// The blank ids answered, in order.
     /// Each key with its answer, in key order.
     pub fn iter(&self) -> impl Iterator<Item = (&String, &String)> {
         self.entries.iter().map(|(k, v)| (k, v))
     }
 
+    /// The blank ids answered, in order.
     pub fn keys(&self) -> impl Iterator<Item = &String> {
         self.entries.iter().map(|(k, _)| k)
     }

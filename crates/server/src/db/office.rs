@@ -326,10 +326,19 @@ async fn latest_acknowledgements(
 /// A request is answered by any record of its thread received after it,
 /// whoever sent it and whichever the stage: that is what the office asked
 /// for, a sign of life from the scene.
-const REQUEST_COLUMNS: &str = "q.id, q.thread_id, q.message, us.username, us.display_name, q.asked_at, \
-     CAST(CASE WHEN EXISTS (SELECT 1 FROM reports AS l \
-                            WHERE l.thread_id = q.thread_id AND l.received_at > q.asked_at) \
-          THEN 1 ELSE 0 END AS BIGINT) AS answered";
+/// Whether request `q` is answered: a record of its thread arrived after
+/// it. A macro, so the columns below can be one `concat!`.
+macro_rules! answered {
+    () => {
+        "EXISTS (SELECT 1 FROM reports AS l WHERE l.thread_id = q.thread_id AND l.received_at > q.asked_at)"
+    };
+}
+
+const REQUEST_COLUMNS: &str = concat!(
+    "q.id, q.thread_id, q.message, us.username, us.display_name, q.asked_at, CAST(CASE WHEN ",
+    answered!(),
+    " THEN 1 ELSE 0 END AS BIGINT) AS answered"
+);
 
 #[derive(sqlx::FromRow)]
 struct RequestRow {
@@ -408,8 +417,8 @@ pub async fn requests_in(
 /// reporter's years of answered requests are never read again.
 pub fn requests_page_sql(scope: &Scope, open_only: bool) -> String {
     let (visible, _) = scope.condition(1);
-    let open = if open_only {
-        "AND NOT EXISTS (SELECT 1 FROM reports AS l WHERE l.thread_id = q.thread_id AND l.received_at > q.asked_at) "
+    let open: &str = if open_only {
+        concat!("AND NOT ", answered!(), " ")
     } else {
         ""
     };

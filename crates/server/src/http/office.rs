@@ -286,31 +286,30 @@ pub async fn inbox(
 fn open_only(pairs: &[(String, String)]) -> Result<bool, AppError> {
     let bad =
         |field: &str, code, zh: String, en: String| AppError::InvalidQuery(vec![FieldError::new(field, code, zh, en)]);
+    if let Some((key, _)) = pairs.iter().find(|(k, _)| k != "open") {
+        return Err(bad(
+            key,
+            ErrorCode::UnknownField,
+            format!("不认识的参数 {key}"),
+            format!("unknown parameter `{key}`"),
+        ));
+    }
     match pairs {
         [] => Ok(false),
-        [(key, value)] if key == "open" => match value.as_str() {
-            "true" => Ok(true),
-            "false" => Ok(false),
-            _ => Err(bad(
-                "open",
-                ErrorCode::UnknownOption,
-                "参数 open 只能是 true 或 false".to_owned(),
-                format!("`open` is `true` or `false`, not `{value}`"),
-            )),
-        },
-        _ => {
-            let key = pairs
-                .iter()
-                .map(|(k, _)| k.as_str())
-                .find(|k| *k != "open")
-                .unwrap_or("open");
-            let (zh, en) = if key == "open" {
-                ("参数 open 重复".to_owned(), "`open` is given twice".to_owned())
-            } else {
-                (format!("不认识的参数 {key}"), format!("unknown parameter `{key}`"))
-            };
-            Err(bad(key, ErrorCode::UnknownField, zh, en))
-        }
+        [(_, value)] if value == "true" => Ok(true),
+        [(_, value)] if value == "false" => Ok(false),
+        [(_, value)] => Err(bad(
+            "open",
+            ErrorCode::UnknownOption,
+            "参数 open 只能是 true 或 false".to_owned(),
+            format!("`open` is `true` or `false`, not `{value}`"),
+        )),
+        _ => Err(bad(
+            "open",
+            ErrorCode::UnknownField,
+            "参数 open 重复".to_owned(),
+            "`open` is given twice".to_owned(),
+        )),
     }
 }
 
