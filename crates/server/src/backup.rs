@@ -395,16 +395,9 @@ fn sqlite_file_url(file: &Path) -> Result<String, BackupError> {
 /// The size and SHA-256 of a file, read in pieces: a database may not fit
 /// in memory.
 async fn hash_file(path: PathBuf) -> Result<(u64, String), BackupError> {
-    tokio::task::spawn_blocking(move || {
-        use sha2::{Digest, Sha256};
-        let mut hasher = Sha256::new();
-        let size = std::fs::File::open(&path)
-            .and_then(|mut file| io::copy(&mut file, &mut hasher))
-            .map_err(io_error(&path))?;
-        Ok((size, format!("{:x}", hasher.finalize())))
-    })
-    .await
-    .map_err(|e| BackupError::Refused(format!("hashing did not finish: {e}")))?
+    tokio::task::spawn_blocking(move || storage::hash_file(&path).map_err(io_error(&path)))
+        .await
+        .map_err(|e| BackupError::Refused(format!("hashing did not finish: {e}")))?
 }
 
 /// `dir`, made if missing, absolute; refused unless empty.

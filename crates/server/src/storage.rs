@@ -55,6 +55,15 @@ async fn send_parts(writer: &mut WriteMultipart, path: &Path) -> Result<(), Stor
     }
 }
 
+/// The size and lowercase hex SHA-256 of the file at `path`, read in
+/// pieces (a database or a clip may not fit in memory). Blocking.
+pub fn hash_file(path: &Path) -> std::io::Result<(u64, String)> {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    let size = std::io::copy(&mut std::fs::File::open(path)?, &mut hasher)?;
+    Ok((size, format!("{:x}", hasher.finalize())))
+}
+
 /// The key of the photo whose bytes have this lowercase hex SHA-256.
 pub fn photo_key(sha256: &str) -> String {
     let fan_out = sha256.get(..2).unwrap_or("00");

@@ -197,29 +197,20 @@ struct ReadPart {
     head: Vec<u8>,
 }
 
-/// Hashes the file at `path` a read at a time and keeps its first bytes.
+/// Hashes the file at `path` a piece at a time and reads its first bytes.
 async fn read_part(path: &Path) -> std::io::Result<ReadPart> {
     use tokio::io::AsyncReadExt;
-    const HEAD_BYTES: usize = 64;
-    let mut file = tokio::fs::File::open(path).await?;
-    let mut buffer = vec![0; 256 * 1024];
-    let (mut hasher, mut size, mut head) = (Sha256::new(), 0u64, Vec::with_capacity(HEAD_BYTES));
-    loop {
-        let read = file.read(&mut buffer).await?;
-        if read == 0 {
-            break;
-        }
-        let chunk = &buffer[..read];
-        hasher.update(chunk);
-        let wanted = HEAD_BYTES.saturating_sub(head.len()).min(read);
-        head.extend_from_slice(&chunk[..wanted]);
-        size += read as u64;
-    }
-    Ok(ReadPart {
-        sha256: format!("{:x}", hasher.finalize()),
-        size,
-        head,
-    })
+    let owned = path.to_owned();
+    let (size, sha256) = tokio::task::spawn_blocking(move || crate::storage::hash_file(&owned))
+        .await
+        .map_err(std::io::Error::other)??;
+    let mut head = Vec::with_capacity(media::SNIFF_BYTES);
+    tokio::fs::File::open(path)
+        .await?
+        .take(media::SNIFF_BYTES as u64)
+        .read_to_end(&mut head)
+        .await?;
+    Ok(ReadPart { sha256, size, head })
 }
 
 /// An upload as `POST` and `HEAD` describe it.

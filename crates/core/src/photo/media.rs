@@ -105,6 +105,10 @@ fn container(bytes: &[u8]) -> Option<&'static str> {
     }
 }
 
+/// Enough of a file's start to tell its kind by (`bytes_match`, `sniff`
+/// read the first few dozen bytes).
+pub const SNIFF_BYTES: usize = 64;
+
 /// Whether `bytes` begin as a file of the declared type `mime` would: the
 /// container is known by its first bytes (never by name), and must be one
 /// that type is written in. A photo may be any accepted image (as before

@@ -93,9 +93,7 @@ pub async fn bytes(
         .into_response())
 }
 
-/// Enough of a file's start to tell its type (`media::sniff` reads the
-/// first few dozen bytes).
-const SNIFF_BYTES: usize = 64;
+use kuaibao_core::photo::media::SNIFF_BYTES;
 
 type Chunks = BoxStream<'static, object_store::Result<Bytes>>;
 
