@@ -632,9 +632,11 @@ impl AppState {
         Ok(())
     }
 
-    /// A rejected report becomes a new draft with the same answers and a new
-    /// id (the server may hold the old id), opened for the user to fix. It
-    /// stays the submitter's: on a shared phone the next worker cannot file
+    /// A rejected report becomes a draft again with the same answers, opened
+    /// for the user to fix: under its own id, which the server holds nothing
+    /// under (so a 续报 or call already sent in its thread still finds its
+    /// 首报), or a new one where the server holds other content under it
+    /// (`LocalReport::fix_keeps_id`). It stays the submitter's: on a shared phone the next worker cannot file
     /// it as his. Its photos go with it, in the same write.
     pub fn reopen(&self, rejected: LocalReport) {
         // A hurried double tap must not make two drafts of one report.
@@ -643,7 +645,11 @@ impl AppState {
         }
         self.opening.set_value(true);
         let draft = LocalReport {
-            id: platform::new_report_id(),
+            id: if rejected.fix_keeps_id() {
+                rejected.id
+            } else {
+                platform::new_report_id()
+            },
             answers: rejected.answers.clone(),
             grade: rejected.grade.clone().filter(|g| g.chosen != g.suggested),
             photos: Vec::new(),

@@ -101,6 +101,12 @@ pub enum Status {
         reason: String,
         #[serde(default)]
         fields: Vec<FieldError>,
+        /// The server holds other content under this id (it answered 409),
+        /// so the fix must go under a new one. Otherwise it stored nothing,
+        /// and the fix keeps the id: a 续报 or a logged call already sent
+        /// in the thread names it. Read as `true` from a phone that did
+        /// not note it, which gave every fix a new id.
+        id_taken: bool,
     },
 }
 
@@ -120,6 +126,7 @@ struct StatusFields {
     reason: Option<String>,
     #[serde(default)]
     fields: Vec<FieldError>,
+    id_taken: Option<bool>,
 }
 
 impl TryFrom<StatusFields> for Status {
@@ -147,6 +154,7 @@ impl TryFrom<StatusFields> for Status {
                 written_at: written_at()?,
                 reason: f.reason.ok_or("missing field `reason`")?,
                 fields: f.fields,
+                id_taken: f.id_taken.unwrap_or(true),
             },
             _ => return Err("unknown `state`"),
         })
@@ -214,5 +222,13 @@ impl LocalReport {
 
     pub fn is_editable(&self) -> bool {
         matches!(self.status, Status::Draft | Status::Rejected { .. })
+    }
+
+    /// Whether a fix of this refused report goes under its own id: yes
+    /// unless the server holds other content under it. A 首报 that keeps
+    /// its id keeps its thread (a 续报 already sent names it) and its place
+    /// before the thread's later records in the queue.
+    pub fn fix_keeps_id(&self) -> bool {
+        matches!(self.status, Status::Rejected { id_taken: false, .. })
     }
 }

@@ -29,6 +29,8 @@ pub const NEED_LOGIN_NOTE: &str = "登录已过期，重新登录后自动发送
 /// hazard's step before its finding, sent from another phone or before
 /// this one ordered its sends).
 const TOO_EARLY: u16 = 425;
+/// The id is stored with other content: a fix needs a new id.
+const CONFLICT: u16 = 409;
 
 /// The last error shown on a record the server asked to send again later.
 pub const EARLY_NOTE: &str = "等待此事的首次报告送达值班室后自动发送";
@@ -373,11 +375,13 @@ fn judge(
                 written_at,
                 reason: err.message,
                 fields: err.fields,
+                id_taken: answer.status == CONFLICT,
             },
             Err(_) => Status::Rejected {
                 written_at,
                 reason: format!("服务器拒收（HTTP {}）", answer.status),
                 fields: Vec::new(),
+                id_taken: answer.status == CONFLICT,
             },
         },
         // Whatever the server asks to wait (a spent day of storage, a

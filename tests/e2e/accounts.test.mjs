@@ -293,9 +293,13 @@ test('a refused report reopened to be fixed stays its submitter\'s: the next wor
   await home(page).waitForStatus('rejected');
   await page.unroute('**/api/reports');
   await page.locator('[data-testid=report-item]:has([data-state=rejected]) a').click();
+  const refusedUrl = page.url();
   // A hurried double tap makes one draft, not two.
   await page.getByRole('button', { name: '修改后重新提交' }).dblclick();
   await form(page).submit.waitFor();
+  // The server stored nothing under its id, so the fix keeps it (a 续报 sent
+  // meanwhile names it as its thread's first record).
+  assert.equal(page.url(), refusedUrl, 'the same report, fixed');
   await page.getByRole('link', { name: '返回列表' }).click();
   await home(page).newReportButton.waitFor();
   assert.equal(await page.locator('[data-testid=report-item] [data-testid=report-status][data-state=draft]').count(), 1, 'one draft');

@@ -134,6 +134,40 @@ async fn a_rejected_report_keeps_its_reason_and_does_not_block_the_others() {
     }
 }
 
+/// A fix of a refused 首报 keeps its id where the server stored nothing, so
+/// a 续报 sent meanwhile still names its thread's first record; only an id
+/// the server holds with other content (409) makes the fix take a new one.
+#[wasm_bindgen_test]
+async fn a_refusal_says_whether_the_fix_may_keep_the_id() {
+    let (refused, conflicting) = (report(waiting(0.0)), report(waiting(0.0)));
+    let outbox = outbox_with(&[&refused, &conflicting]).await;
+    outbox.transport.answer(refused.id, Ok(rejection()));
+    outbox.transport.answer(
+        conflicting.id,
+        Ok(HttpAnswer {
+            status: 409,
+            body: r#"{"error":"conflict","message":"编号已被另一份报告使用","fields":[]}"#.into(),
+            retry_after_s: None,
+        }),
+    );
+    let summary = outbox
+        .drain(platform::now_ms(), false, || 0.5, &no_op)
+        .await
+        .expect("drain");
+    assert_eq!(summary.rejected, 2);
+    let store = &outbox.store;
+    let stored = |id| async move { store.get(id).await.expect("get").expect("kept") };
+    assert!(stored(refused.id).await.fix_keeps_id(), "422: the server stored nothing");
+    assert!(!stored(conflicting.id).await.fix_keeps_id(), "409: the id is the server's");
+    // A refusal noted by an earlier version, which did not say: a new id,
+    // as that version gave every fix.
+    let older: Status = serde_json::from_str(
+        r#"{"state":"rejected","written_at":"2026-12-07T09:00:00+08:00","reason":"报告有误","fields":[]}"#,
+    )
+    .expect("reads");
+    assert!(matches!(older, Status::Rejected { id_taken: true, .. }));
+}
+
 #[wasm_bindgen_test]
 async fn no_network_means_waiting_with_backoff_and_the_reason() {
     let r = report(waiting(0.0));

@@ -165,7 +165,7 @@ async fn records_written_by_earlier_versions_read_back_unchanged() {
     let name = format!("kuaibao-test-{}", platform::new_report_id());
     let store = Store::open_named(&name).await.expect("open");
     let mut expected = Vec::new();
-    for template in kuaibao_core::rules::catalogue::offered() {
+    for (i, template) in kuaibao_core::rules::catalogue::offered().into_iter().enumerate() {
         let mut r = LocalReport::new_draft(platform::new_report_id(), template, platform::now_ms());
         r.answers = kuaibao_core::rules::examples::filled(template);
         r.photos = kuaibao_core::rules::examples::photos(template);
@@ -174,6 +174,7 @@ async fn records_written_by_earlier_versions_read_back_unchanged() {
             written_at: platform::now_local(),
             reason: "值班室退回".into(),
             fields: Vec::new(),
+            id_taken: i % 2 == 0,
         };
         expected.push(r);
     }
