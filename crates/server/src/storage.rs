@@ -180,6 +180,20 @@ impl PhotoStore {
         }
     }
 
+    /// Whether an object of `size` bytes is stored under `key`: the cheap
+    /// check, by its metadata, for a question a sender may repeat at will
+    /// (an arrived photo's upload asked for again), which must not cost a
+    /// read of a 50 MiB clip each time. A copy damaged at its own size is
+    /// `kuaibao-server fsck`'s to find: it quarantines it, and the next
+    /// such question finds it gone.
+    pub async fn has_size(&self, key: &str, size: u64) -> Result<bool, StorageError> {
+        match self.inner.head(&parse(key)?).await {
+            Ok(meta) => Ok(meta.size == size),
+            Err(object_store::Error::NotFound { .. }) => Ok(false),
+            Err(e) => Err(e.into()),
+        }
+    }
+
     /// Stores `bytes` under `key`, whole or not at all, durably: when this
     /// returns, the object survives a power cut.
     pub async fn put(&self, key: &str, bytes: Bytes) -> Result<(), StorageError> {
@@ -445,11 +459,20 @@ mod tests {
         let key = photo_key(&sha);
         let size = bytes.len() as u64;
         assert!(!store.holds(&key, &sha, size).await.expect("absent"));
+        assert!(!store.has_size(&key, size).await.expect("absent"));
         store.put(&key, Bytes::from(bytes.clone())).await.expect("put");
         assert!(store.holds(&key, &sha, size).await.expect("held"));
+        assert!(store.has_size(&key, size).await.expect("held"));
         // Truncated behind the server's back.
         std::fs::write(dir.path().join(&key), &bytes[..4]).expect("truncate");
         assert!(!store.holds(&key, &sha, size).await.expect("damaged"));
+        assert!(!store.has_size(&key, size).await.expect("truncated"));
+        // Damaged at its own size: only a read finds it (fsck's).
+        let mut flipped = bytes.clone();
+        flipped[0] ^= 1;
+        std::fs::write(dir.path().join(&key), &flipped).expect("flip");
+        assert!(!store.holds(&key, &sha, size).await.expect("damaged"));
+        assert!(store.has_size(&key, size).await.expect("same size"));
         store.put(&key, Bytes::from(bytes.clone())).await.expect("put again");
         assert!(store.holds(&key, &sha, size).await.expect("repaired"));
         // Quarantined: gone from its place, kept aside.

@@ -395,10 +395,12 @@ impl Uploads {
         // An arrived photo whose stored copy was lost or damaged since
         // (`kuaibao-server fsck` finds and quarantines such copies) is taken
         // again from its sender: its arrival time stands, its bytes are
-        // written anew.
+        // written anew. Asked by the copy's metadata, not by reading it: a
+        // sender may ask this as often as its rate allows, and each read of
+        // a clip would be 50 MiB of disk or bucket.
         let held = match (&photo.arrived_at, &photo.storage_key) {
             (Some(_), Some(key)) => {
-                let held = self.store.holds(key, &photo.sha256, length).await?;
+                let held = self.store.has_size(key, length).await?;
                 if !held {
                     tracing::warn!(photo = %photo_id, %key, "an arrived photo's stored copy is missing or damaged: taken again");
                 }
@@ -406,9 +408,9 @@ impl Uploads {
             }
             _ => false,
         };
-        // Taken only now: re-reading a stored clip (50 MiB, over the
-        // network on S3) must not hold every other phone's new upload.
-        // A photo that arrives meanwhile is at worst sent once more.
+        // Taken only now: asking the store (over the network on S3) must
+        // not hold every other phone's new upload. A photo that arrives
+        // meanwhile is at worst sent once more.
         let _creating = self.creating.lock().await;
         if let Some(row) = rows::usable_upload_of(&self.pool, photo_id, now).await? {
             if row.complete() == held {

@@ -582,6 +582,10 @@ pub async fn written_thread(
 /// The written report page of thread `id` as `caller` may read it: shown,
 /// not downloaded, so it prints from the browser.
 async fn written_page(state: &ExportState, caller: &Caller, id: ReportId) -> Result<Response, AppError> {
+    // Up to `MAX_PRINTED_IMAGE_BYTES` of pictures read and set in a page
+    // held until it is read: one of an account's export places, so no one
+    // account holds that many times over.
+    let place = export_place(&state.exports, caller)?;
     let thread = thread(&state.pool, &state.rules, caller, id).await?;
     let mut photos = Vec::with_capacity(thread.records.len());
     // A 续报 carries its 首报's photos on: each is printed once, under the
@@ -637,7 +641,7 @@ async fn written_page(state: &ExportState, caller: &Caller, id: ReportId) -> Res
             (CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8")),
             (CACHE_CONTROL, HeaderValue::from_static(NO_CACHE)),
         ],
-        html,
+        crate::http::per_account::held(axum::body::Body::from(html), place),
     )
         .into_response())
 }

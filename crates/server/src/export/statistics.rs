@@ -88,12 +88,14 @@ pub async fn statistics_json(
     uri: Uri,
 ) -> Result<Json<Table>, AppError> {
     let query = query_of(&uri)?;
+    let _place = super::export_place(&state.exports, &caller)?;
     Ok(Json(table(&state, &caller, &query).await?))
 }
 
 /// `GET /api/exports/statistics.csv`.
 pub async fn statistics_csv(State(state): State<ExportState>, caller: Caller, uri: Uri) -> Result<Response, AppError> {
     let query = query_of(&uri)?;
+    let _place = super::export_place(&state.exports, &caller)?;
     let table = table(&state, &caller, &query).await?;
     let stamp = Utc::now().with_timezone(&beijing()).format("%Y%m%d-%H%M");
     attachment(

@@ -555,3 +555,88 @@ async fn the_written_report_prints_a_bounded_weight_of_pictures_and_says_what_it
     );
     app.stop().await;
 }
+
+/// Opens a connection that asks for `path` as the reporter, reads the
+/// answer's head, and then reads nothing more, with a receive buffer of a
+/// few KB: a reader who stops half way through.
+async fn stalled_reader(app: &TestApp, path: &str) -> tokio::net::TcpStream {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+    socket.set_recv_buffer_size(4096).expect("receive buffer");
+    let addr = app.base.trim_start_matches("http://").parse().expect("address");
+    let mut stream = socket.connect(addr).await.expect("connect");
+    let request = format!(
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {}\r\n\r\n",
+        app.token
+    );
+    stream.write_all(request.as_bytes()).await.expect("send");
+    let mut head = [0u8; 512];
+    let n = tokio::time::timeout(std::time::Duration::from_secs(30), stream.read(&mut head))
+        .await
+        .expect("an answer within 30 s")
+        .expect("read");
+    let head = String::from_utf8_lossy(&head[..n]);
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    stream
+}
+
+/// A written report holds up to `MAX_PRINTED_IMAGE_BYTES` of pictures in
+/// a page until its reader has it all, so it takes one of its account's
+/// export places (`MAX_EXPORTS_PER_ACCOUNT`) for as long: two readers who
+/// stop reading hold both, a third is refused (429, in Chinese, with when
+/// to try again) while another account is served, and a reader who goes
+/// away gives its place back.
+#[tokio::test]
+async fn an_account_reads_at_most_two_written_reports_or_exports_at_once() {
+    use kuaibao_server::export::MAX_EXPORTS_PER_ACCOUNT;
+    let (app, _dirs) = spawn_app().await;
+    // A page of some 9 MB: far beyond what the reader's socket, the
+    // server's and its write buffer hold between them.
+    let bytes = jpeg(7 * 1024 * 1024, 73);
+    let hazard = hazard_with_photos(&[&bytes]);
+    receipt(app.submit(&hazard).await, StatusCode::CREATED).await;
+    let (location, _) = app.tus_created(&hazard.photos[0]).await;
+    assert_eq!(
+        app.tus_send(&location, 0, &bytes, 1 << 20).await.status(),
+        StatusCode::NO_CONTENT
+    );
+    let path = written_path(hazard.id);
+    assert_eq!(MAX_EXPORTS_PER_ACCOUNT, 2);
+    let first = stalled_reader(&app, &path).await;
+    let second = stalled_reader(&app, &path).await;
+
+    let third = app.get(&path).await;
+    assert!(third.headers().contains_key(reqwest::header::RETRY_AFTER));
+    let (status, error) = api_error(third).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(
+        error.message.starts_with("此账号已有 2 个导出正在下载"),
+        "{}",
+        error.message
+    );
+    // The same place for an export of another kind.
+    let (status, _) = api_error(app.get("/api/exports/reports.csv").await).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    // Another account is not held up by this one's readers.
+    assert_eq!(app.get_as(&app.admin, &path).await.status(), StatusCode::OK);
+
+    // One reader goes away: the server finds out at its next write, and
+    // the place is free again.
+    drop(first);
+    let start = std::time::Instant::now();
+    loop {
+        let res = app.get(&path).await;
+        if res.status() == StatusCode::OK {
+            assert!(res.bytes().await.expect("the whole page").len() > bytes.len());
+            break;
+        }
+        assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(10),
+            "the place stays taken"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    drop(second);
+    app.stop().await;
+}
