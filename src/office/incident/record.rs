@@ -3,7 +3,7 @@
 //! before, and its photos.
 
 use kuaibao_core::desk::written::fill_report;
-use kuaibao_core::desk::{changes_between, offset_words};
+use kuaibao_core::desk::{changes_between, corrected_written_words, record_clock_words};
 use kuaibao_core::rules::stage::ThreadKind;
 use kuaibao_core::wire::timestamp::parse_datetime;
 use kuaibao_core::{Lang, Report, ReportId};
@@ -38,9 +38,18 @@ pub fn RecordCard(
         .map(|t| parse_datetime(t).map_or_else(|| t.clone(), |t| crate::office::bj_naive(&t)));
     // In Beijing time, as everything on the desk; the phone's zone named
     // where it was another.
-    let written = match kuaibao_core::desk::phone_time(report.written_at) {
-        (bj, None) => bj,
-        (bj, Some(zone)) => format!("{bj}（手机时区 {zone}）"),
+    // With the time its deadlines were judged by, where the phone's clock
+    // was off.
+    let (bj, zone) = kuaibao_core::desk::phone_time(report.written_at);
+    let notes: Vec<String> = zone
+        .map(|zone| format!("手机时区 {zone}"))
+        .into_iter()
+        .chain(corrected_written_words(&report, Lang::Zh))
+        .collect();
+    let written = if notes.is_empty() {
+        bj
+    } else {
+        format!("{bj}（{}）", notes.join("；"))
     };
     // A record that came as a 短信首报 was received when the text was; the
     // app's copy (photos and all) completed it later. Sealed: the text was
@@ -55,7 +64,7 @@ pub fn RecordCard(
             (false, _) => "",
         }
     );
-    let offset = offset_words(record.receipt.clock_offset_ms, Lang::Zh);
+    let offset = record_clock_words(report.clock_offset_ms, record.receipt.clock_offset_ms, Lang::Zh);
     let sentence = fill_report(&report, Lang::Zh).unwrap_or_else(|| format!("（模板 {} 未知）", report.template_id));
     let changes = previous.map(|p| {
         let list = changes_between(&p, &report, Lang::Zh);

@@ -177,8 +177,41 @@ pub fn ago_words(since: DateTime<Utc>, now: DateTime<Utc>, lang: Lang) -> String
     }
 }
 
-/// A record's clock offset (the server's clock minus the phone's, as
-/// measured when it arrived) in words: 手机比服务器慢 2 分 5 秒.
+/// The phone's clock beside a record, as the office reads it: the offset
+/// the record carries (measured before it was written: its deadlines are
+/// judged by it) and, where the one measured as it arrived differs by a
+/// minute or more (the clock was set, right or wrong, in between), that
+/// one too, so nobody reads the judged time off the wrong offset.
+pub fn record_clock_words(own_ms: Option<i64>, on_arrival_ms: Option<i64>, lang: Lang) -> String {
+    let own = offset_words(own_ms, lang);
+    match (own_ms, on_arrival_ms) {
+        (_, None) => own,
+        (Some(a), Some(b)) if a.abs_diff(b) < 60_000 => own,
+        (_, arrival) => match lang {
+            Lang::Zh => format!("填写时{own}；送达时{}", offset_words(arrival, lang)),
+            Lang::En => format!("when written: {own}; on arrival: {}", offset_words(arrival, lang)),
+        },
+    }
+}
+
+/// When a record was written by the server's clock (Beijing, to the
+/// minute), where its own offset moves it a minute or more from what the
+/// phone read: the time its deadlines were judged by.
+pub fn corrected_written_words(report: &Report, lang: Lang) -> Option<String> {
+    let corrected = crate::rules::thread::corrected_written_at(report)?;
+    let read = report.written_at.with_timezone(&beijing()).naive_local();
+    if (corrected - read).num_seconds().abs() < 60 {
+        return None;
+    }
+    let at = corrected.format("%Y-%m-%d %H:%M");
+    Some(match lang {
+        Lang::Zh => format!("按服务器时钟为 {at}"),
+        Lang::En => format!("{at} by the server's clock"),
+    })
+}
+
+/// A clock offset (the server's clock minus the phone's) in words:
+/// 手机比服务器慢 2 分 5 秒.
 pub fn offset_words(offset_ms: Option<i64>, lang: Lang) -> String {
     let Some(ms) = offset_ms else {
         return match lang {
@@ -453,6 +486,41 @@ mod tests {
         );
         assert_eq!(offset_words(Some(120), Lang::Zh), "手机与服务器时钟一致（120 毫秒）");
         assert!(offset_words(None, Lang::Zh).starts_with("未测得"));
+    }
+
+    /// Written offline two hours slow, the clock set right before it went:
+    /// the office sees both offsets and the time the deadlines used.
+    #[test]
+    fn a_record_shows_the_offset_it_was_judged_by_and_the_one_on_arrival() {
+        assert_eq!(
+            record_clock_words(Some(7_200_000), Some(150), Lang::Zh),
+            "填写时手机比服务器慢 2 小时 0 分 0 秒（7200000 毫秒）；送达时手机与服务器时钟一致（150 毫秒）"
+        );
+        assert_eq!(
+            record_clock_words(None, Some(7_200_000), Lang::Zh),
+            "填写时未测得（手机未报时钟）；送达时手机比服务器慢 2 小时 0 分 0 秒（7200000 毫秒）"
+        );
+        // Alike within a minute, or nothing measured on arrival: one.
+        assert_eq!(
+            record_clock_words(Some(125_000), Some(100_000), Lang::Zh),
+            offset_words(Some(125_000), Lang::Zh)
+        );
+        assert_eq!(
+            record_clock_words(Some(-5), None, Lang::En),
+            offset_words(Some(-5), Lang::En)
+        );
+
+        let mut r = crate::rules::examples::report(catalogue::offered()[0], crate::Stage::Initial);
+        r.written_at = DateTime::parse_from_rfc3339("2026-12-07T08:00:00+08:00").expect("t");
+        r.clock_offset_ms = Some(7_200_000);
+        assert_eq!(
+            corrected_written_words(&r, Lang::Zh).as_deref(),
+            Some("按服务器时钟为 2026-12-07 10:00")
+        );
+        r.clock_offset_ms = Some(20_000);
+        assert_eq!(corrected_written_words(&r, Lang::Zh), None);
+        r.clock_offset_ms = None;
+        assert_eq!(corrected_written_words(&r, Lang::Zh), None);
     }
 
     #[test]

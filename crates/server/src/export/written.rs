@@ -20,11 +20,11 @@ use base64::Engine;
 use chrono::Utc;
 use kuaibao_core::desk::signing::Signature;
 use kuaibao_core::rules::grading;
-use kuaibao_core::{Family, Lang};
+use kuaibao_core::{Family, Lang, Report};
 use sha2::{Digest, Sha256};
 
 use super::cap::escape;
-use chrono::{DateTime, FixedOffset};
+use chrono::DateTime;
 use kuaibao_core::wire::timestamp::beijing;
 
 use super::ThreadRecords;
@@ -234,12 +234,19 @@ fn push_record(html: &mut String, thread: &ThreadRecords, index: usize, photos: 
         None => "未记录（账号启用前的报告）".to_owned(),
     };
     let mut rows: Vec<(&str, String)> = vec![
-        ("填报时间", written_text(report.written_at)),
+        ("填报时间", written_text(report)),
         (
             "接收时间",
             format!("{}（服务器时钟）", print_time(record.stored.receipt.received_at)),
         ),
-        ("时钟偏差", clock_text(record.stored.receipt.clock_offset_ms)),
+        (
+            "时钟偏差",
+            kuaibao_core::desk::record_clock_words(
+                report.clock_offset_ms,
+                record.stored.receipt.clock_offset_ms,
+                Lang::Zh,
+            ),
+        ),
         ("报告人", reporter),
     ];
     if let Some(p) = photos {
@@ -316,31 +323,16 @@ fn print_time(t: DateTime<Utc>) -> String {
 /// When the phone wrote the record, in Beijing time, and the phone's own
 /// zone where it was another (the phone's clock is evidence; a report goes
 /// upward in Beijing time).
-fn written_text(t: DateTime<FixedOffset>) -> String {
-    match kuaibao_core::desk::phone_time(t) {
-        (bj, None) => format!("{bj}（手机时钟）"),
-        (bj, Some(zone)) => format!("{bj}（手机时钟；手机时区 {zone}）"),
+/// Where the phone's clock was off, the time by the server's clock too:
+/// the one its deadlines were judged by.
+fn written_text(report: &Report) -> String {
+    let corrected = kuaibao_core::desk::corrected_written_words(report, Lang::Zh)
+        .map(|c| format!("；{c}"))
+        .unwrap_or_default();
+    match kuaibao_core::desk::phone_time(report.written_at) {
+        (bj, None) => format!("{bj}（手机时钟{corrected}）"),
+        (bj, Some(zone)) => format!("{bj}（手机时钟；手机时区 {zone}{corrected}）"),
     }
-}
-
-/// The server's clock minus the phone's, in words.
-fn clock_text(offset_ms: Option<i64>) -> String {
-    let Some(ms) = offset_ms else {
-        return "未测得（手机未发送时钟）".to_owned();
-    };
-    let seconds = ms.abs() / 1000;
-    if seconds < 60 {
-        return format!("手机与服务器时钟基本一致（{ms} 毫秒）");
-    }
-    let (minutes, rest) = (seconds / 60, seconds % 60);
-    let amount = if rest == 0 {
-        format!("{minutes} 分钟")
-    } else {
-        format!("{minutes} 分 {rest} 秒")
-    };
-    // Positive: the server's clock is ahead, so the phone is slow.
-    let way = if ms > 0 { "慢" } else { "快" };
-    format!("手机时钟比服务器{way} {amount}（{ms} 毫秒）")
 }
 
 fn photos_text(photos: &ReportPhotos) -> String {
@@ -359,33 +351,33 @@ mod tests {
     use super::*;
 
     #[test]
-    fn clock_offsets_read_as_words() {
-        assert_eq!(
-            clock_text(Some(7_200_000)),
-            "手机时钟比服务器慢 120 分钟（7200000 毫秒）"
-        );
-        assert_eq!(
-            clock_text(Some(-90_000)),
-            "手机时钟比服务器快 1 分 30 秒（-90000 毫秒）"
-        );
-        assert!(clock_text(Some(300)).contains("基本一致"));
-        assert!(clock_text(None).contains("未测得"));
-    }
-
-    #[test]
     fn times_print_in_beijing_time_with_the_phones_own_zone_named() {
         let utc = |text: &str| DateTime::parse_from_rfc3339(text).expect("time");
         assert_eq!(
             print_time(utc("2026-11-23T02:00:00Z").with_timezone(&Utc)),
             "2026-11-23 10:00:00 +08:00"
         );
+        let mut r = kuaibao_core::rules::examples::report(
+            kuaibao_core::rules::catalogue::offered()[0],
+            kuaibao_core::Stage::Initial,
+        );
+        let mut at = |text: &str, offset_ms: Option<i64>| {
+            r.written_at = utc(text);
+            r.clock_offset_ms = offset_ms;
+            written_text(&r)
+        };
         assert_eq!(
-            written_text(utc("2026-11-23T10:00:00+08:00")),
+            at("2026-11-23T10:00:00+08:00", None),
             "2026-11-23 10:00:00 +08:00（手机时钟）"
         );
         assert_eq!(
-            written_text(utc("2026-11-23T02:00:00+00:00")),
+            at("2026-11-23T02:00:00+00:00", Some(900)),
             "2026-11-23 10:00:00 +08:00（手机时钟；手机时区 +00:00）"
+        );
+        // Two hours slow when written: the time the deadlines used too.
+        assert_eq!(
+            at("2026-11-23T08:00:00+08:00", Some(7_200_000)),
+            "2026-11-23 08:00:00 +08:00（手机时钟；按服务器时钟为 2026-11-23 10:00）"
         );
     }
 
