@@ -92,6 +92,14 @@ impl Autosaver {
         *self.timer.borrow_mut() = Some(timer);
     }
 
+    /// A write outside the autosaver (a new draft, a fix) went in: a
+    /// failure an earlier one showed is over, unless edits still wait.
+    pub fn wrote_elsewhere(&self) {
+        if self.pending.borrow().is_empty() && matches!(self.state.get_untracked(), SaveState::Failed(_)) {
+            self.state.set(SaveState::Saved);
+        }
+    }
+
     /// The edits not written yet, the latest of each draft.
     pub fn pending(&self) -> Vec<LocalReport> {
         self.pending.borrow().clone()

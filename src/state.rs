@@ -445,6 +445,7 @@ impl AppState {
         leptos::task::spawn_local(async move {
             match state.store.get_value().save_draft(&draft).await {
                 Ok(_) => {
+                    state.autosaver.with_value(|a| a.wrote_elsewhere());
                     upsert(state.reports, &draft);
                     Route::Report(draft.id).go();
                 }
@@ -674,6 +675,7 @@ impl AppState {
             });
             match store.replace(rejected.id, &draft, &moved).await {
                 Ok(()) => {
+                    state.autosaver.with_value(|a| a.wrote_elsewhere());
                     for p in &moved {
                         upsert_photo(state.photos, p);
                     }
@@ -764,7 +766,7 @@ impl AppState {
         let device_id = store
             .device_id()
             .await
-            .map_err(|e| LoginError::Unavailable(e.to_string()))?;
+            .map_err(|e| LoginError::Storage(e.to_string()))?;
         let form = LoginRequest {
             username: username.trim().to_owned(),
             password,
@@ -774,7 +776,7 @@ impl AppState {
         store
             .save_session(&new)
             .await
-            .map_err(|e| LoginError::Unavailable(e.to_string()))?;
+            .map_err(|e| LoginError::Storage(e.to_string()))?;
         self.last_username.set(Some(new.account.username.clone()));
         self.session.set(Some(StoredSession {
             session: new,

@@ -285,8 +285,16 @@ pub const LOGIN_TOO_MANY: Text = Text::new(
     "Too many tries: wait a moment and try again",
 );
 pub const LOGIN_UNAVAILABLE: Text = Text::new(
-    "服务器暂时无法登录，请稍后再试",
-    "The server cannot log you in right now; try again later",
+    "服务器暂时无法登录，请稍后再试；已保存的报告不会丢失。",
+    "The server cannot log you in right now; try again later. Saved reports are kept.",
+);
+pub const LOGIN_UNREACHABLE: Text = Text::new(
+    "连不上服务器（信号弱或网络不稳）。请到信号好的地方再点「登录」；已保存的报告不会丢失。",
+    "No answer from the server (weak signal). Tap Log in again where the signal is better; saved reports are kept.",
+);
+pub const LOGIN_NOT_THE_SERVER: Text = Text::new(
+    "收到的应答不是服务器的：连着的网络可能要先登录（公共 Wi-Fi）。请先在浏览器中完成 Wi-Fi 登录，或改用手机流量后再点「登录」。",
+    "The answer was not the server's: the network may need its own login (public Wi-Fi). Log in to the Wi-Fi first, or use mobile data, then tap Log in.",
 );
 pub const SESSION_EXPIRED: Text = Text::new("登录已过期", "Your login has expired");
 pub const SESSION_REFUSED: Text = Text::new("登录已失效", "Your login is no longer valid");

@@ -1,6 +1,6 @@
 use kuaibao_core::wire::protocol::Receipt;
 use kuaibao_core::wire::timestamp::beijing;
-use kuaibao_core::Text;
+use kuaibao_core::{FieldError, Lang, Text};
 use leptos::prelude::*;
 
 use crate::components::dynamic;
@@ -67,7 +67,11 @@ pub fn StatusLine(
             ),
             Status::Sending { .. } => ("sending", t(words::SENDING), String::new()),
             Status::Delivered { receipt, .. } => ("delivered", t(words::DELIVERED), receipt_text(receipt, t)),
-            Status::Rejected { reason, .. } => ("rejected", t(words::REJECTED), reason.clone()),
+            Status::Rejected { reason, fields, .. } => (
+                "rejected",
+                t(words::REJECTED),
+                refusal_text(reason, fields, state.lang.get()),
+            ),
         };
         view! {
             <p class=format!("status {class}") data-testid="report-status" data-state=class>
@@ -78,6 +82,16 @@ pub fn StatusLine(
         }
         .into_any()
     })
+}
+
+/// Why the server refused a record, in the worker's words: the sentence of
+/// each of its errors (each names its blank, some no blank shows), or the
+/// server's summary where it gave none.
+fn refusal_text(reason: &str, fields: &[FieldError], lang: Lang) -> String {
+    if fields.is_empty() {
+        return reason.to_owned();
+    }
+    fields.iter().map(|e| e.message(lang)).collect::<Vec<_>>().join("；")
 }
 
 /// A receipt as the worker reads it: when the office's server received the

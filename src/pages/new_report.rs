@@ -2,7 +2,7 @@ use kuaibao_core::account::AreaLevel;
 use kuaibao_core::rules::picker::picker;
 use leptos::prelude::*;
 
-use crate::components::{dynamic, on};
+use crate::components::{dynamic, on, SaveFailed};
 use crate::state::AppState;
 use crate::words;
 
@@ -77,6 +77,7 @@ fn page(state: AppState, used: &[String], grid_worker: bool) -> impl IntoView {
     view! {
         <a class="back" href="#/">{state.tr(words::BACK)}</a>
         <h2>{state.tr(words::CHOOSE_TEMPLATE)}</h2>
+        <SaveFailed/>
         {frequent}
         {sections}
     }

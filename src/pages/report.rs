@@ -6,8 +6,8 @@ use kuaibao_core::{ErrorCode, Family, FieldError, ReportId, Stage, Template};
 use leptos::prelude::*;
 
 use crate::components::{
-    dynamic, on, CallButton, DeadlineList, GradePanel, OfficeRequests, SentenceForm, Shown, SmsButton, StatusLine,
-    ThreadChain,
+    dynamic, on, shown_at_a_blank, CallButton, DeadlineList, ErrorsElsewhere, GradePanel, OfficeRequests, SaveFailed,
+    SentenceForm, Shown, SmsButton, StatusLine, ThreadChain, ERRORS_ELSEWHERE_ID,
 };
 use crate::drafts::SaveState;
 use crate::platform;
@@ -175,8 +175,12 @@ fn DraftEditor(id: ReportId) -> impl IntoView {
         let report = snapshot();
         leptos::task::spawn_local(async move {
             if let Err(errors) = state.submit(report).await {
-                if let Some(first) = errors.first() {
-                    focus(&format!("blank-{}", first.field));
+                // The first blank to fix, or else the list of the errors
+                // no blank shows.
+                match errors.iter().find(|e| shown_at_a_blank(template, e)) {
+                    Some(first) => focus(&format!("blank-{}", first.field)),
+                    None if !errors.is_empty() => focus(ERRORS_ELSEWHERE_ID),
+                    None => {}
                 }
             }
         });
@@ -232,9 +236,10 @@ fn DraftEditor(id: ReportId) -> impl IntoView {
             </Shown>
             <DeadlineList thread_id/>
         })}
-        <Shown when=move || tried_submit.get() && !all_errors.with(|e| e.is_empty())>
+        <Shown when=move || tried_submit.get() && all_errors.with(|es| es.iter().any(|e| shown_at_a_blank(template, e)))>
             <p class="form-error" role="alert">{state.tr(words::FIX_ERRORS)}</p>
         </Shown>
+        <ErrorsElsewhere template errors=shown/>
         <div class="actions">
             <button type="button" class="primary big" disabled=other.is_some() on:click=on(submit)>{state.tr(words::SUBMIT)}</button>
         </div>
@@ -306,6 +311,7 @@ fn SubmittedReport(id: ReportId) -> impl IntoView {
         view! {
             {heading(state, template, report.stage)}
             <StatusLine report=report.clone()/>
+            <SaveFailed/>
             <SmsButton report=report.clone()/>
             <OfficeRequests thread_id/>
             <Times report=report.clone()/>

@@ -21,8 +21,16 @@ pub enum LoginError {
     Offline,
     /// The server asks to wait (too many tries).
     TooMany,
-    /// The server could not answer properly: try again later.
+    /// The browser thinks it is online, but no answer came in time (weak
+    /// signal, a network that drops): try where the signal is better.
+    Unreachable,
+    /// An answer, but not the server's (a Wi-Fi login page on the way).
+    NotTheServer,
+    /// The server could not log anyone in now. What it said goes to the
+    /// console only: the worker is told what to do, not a status.
     Unavailable(String),
+    /// The phone's own storage failed; its sentence says what to do.
+    Storage(String),
 }
 
 impl LoginError {
@@ -54,7 +62,10 @@ impl LoginError {
             LoginError::WrongCredentials => None,
             LoginError::Offline => Some(words::LOGIN_OFFLINE.get(lang).to_owned()),
             LoginError::TooMany => Some(words::LOGIN_TOO_MANY.get(lang).to_owned()),
-            LoginError::Unavailable(detail) => Some(format!("{} ({detail})", words::LOGIN_UNAVAILABLE.get(lang))),
+            LoginError::Unreachable => Some(words::LOGIN_UNREACHABLE.get(lang).to_owned()),
+            LoginError::NotTheServer => Some(words::LOGIN_NOT_THE_SERVER.get(lang).to_owned()),
+            LoginError::Unavailable(_) => Some(words::LOGIN_UNAVAILABLE.get(lang).to_owned()),
+            LoginError::Storage(sentence) => Some(sentence.clone()),
         }
     }
 }
@@ -62,15 +73,18 @@ impl LoginError {
 /// What an answer of `POST /api/session` means.
 pub fn judge_login(status: u16, body: &str) -> Result<Session, LoginError> {
     match status {
-        200 | 201 => {
-            kuaibao_core::wire::json::from_str(body).map_err(|e| LoginError::Unavailable(format!("{status}: {e}")))
-        }
+        200 | 201 => kuaibao_core::wire::json::from_str(body).map_err(|e| {
+            leptos::logging::warn!("a login answer that is not the server's: {e}");
+            LoginError::NotTheServer
+        }),
         401 => Err(LoginError::WrongCredentials),
         429 => Err(LoginError::TooMany),
-        400 | 422 => match kuaibao_core::wire::json::from_str::<ApiError>(body) {
+        // The server's refusals come in its error shape; another 4xx came
+        // from something on the way (a filter's page).
+        400..=499 => match kuaibao_core::wire::json::from_str::<ApiError>(body) {
             Ok(err) if !err.fields.is_empty() => Err(LoginError::Fields(err.fields)),
             Ok(err) => Err(LoginError::Unavailable(err.message)),
-            Err(_) => Err(LoginError::Unavailable(format!("HTTP {status}"))),
+            Err(_) => Err(LoginError::NotTheServer),
         },
         _ => Err(LoginError::Unavailable(format!("HTTP {status}"))),
     }
@@ -100,13 +114,18 @@ pub async fn login(form: &LoginRequest) -> Result<Session, LoginError> {
     let body = response
         .text()
         .await
-        .map_err(|e| LoginError::Unavailable(NetError::from(e).0))?;
-    judge_login(status, &body)
+        .map_err(|e| offline_or_unreachable(NetError::from(e)))?;
+    judge_login(status, &body).inspect_err(|e| {
+        if let LoginError::Unavailable(detail) = e {
+            leptos::logging::warn!("the server did not log in ({status}): {detail}");
+        }
+    })
 }
 
 fn offline_or_unreachable(e: NetError) -> LoginError {
     if crate::platform::online() {
-        LoginError::Unavailable(e.0)
+        leptos::logging::warn!("no answer to the login: {}", e.0);
+        LoginError::Unreachable
     } else {
         LoginError::Offline
     }

@@ -14,7 +14,9 @@ mod transport;
 mod tus;
 mod uploads;
 
-pub use outbox::{DrainSummary, Outbox, EARLY_NOTE, LATER_NOTE, NEED_LOGIN_NOTE, REPORTS_IN_FLIGHT};
+pub use outbox::{
+    DrainSummary, Outbox, BUSY_NOTE, EARLY_NOTE, LATER_NOTE, NEED_LOGIN_NOTE, NOT_THE_SERVER_NOTE, REPORTS_IN_FLIGHT,
+};
 pub use scheduler::{Listeners, SyncEngine};
 pub use transport::{bearer, with_timeout, HttpAnswer, HttpTransport, NetError, Transport, NO_ANSWER_NOTE};
 pub use tus::{HttpTus, TusAnswer, TusTransport};

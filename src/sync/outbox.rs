@@ -35,6 +35,15 @@ const CONFLICT: u16 = 409;
 /// The last error shown on a record the server asked to send again later.
 pub const EARLY_NOTE: &str = "等待此事的首次报告送达值班室后自动发送";
 
+/// An answer that is not the server's (a 2xx without a receipt, a refusal
+/// without the server's error): a Wi-Fi login page or a filter on the way.
+/// The report is tried again, never taken as refused for good.
+pub const NOT_THE_SERVER_NOTE: &str =
+    "收到的应答不是值班室服务器的（可能连着需要先登录的公共 Wi-Fi，或网络拦截了发送），报告已存在本机；可改用手机流量";
+
+/// The server cannot take it now (5xx, 408, 404 from a proxy).
+pub const BUSY_NOTE: &str = "值班室服务器暂时无法接收，报告已存在本机";
+
 /// Too many requests (429).
 const TOO_MANY: u16 = 429;
 
@@ -366,7 +375,7 @@ fn judge(
                     now_ms,
                     jitter,
                     None,
-                    "服务器的应答无法识别（连的可能是需要登录的公共 Wi-Fi）".to_owned(),
+                    NOT_THE_SERVER_NOTE.to_owned(),
                 )
             }
         },
@@ -377,12 +386,20 @@ fn judge(
                 fields: err.fields,
                 id_taken: answer.status == CONFLICT,
             },
-            Err(_) => Status::Rejected {
-                written_at,
-                reason: format!("服务器拒收（HTTP {}）", answer.status),
-                fields: Vec::new(),
-                id_taken: answer.status == CONFLICT,
-            },
+            // The server answers every refusal in its error shape; one
+            // without it came from something on the way, not from judging
+            // the report, so the report waits and goes again.
+            Err(e) => {
+                leptos::logging::warn!("a refusal ({}) that is not the server's: {e}", answer.status);
+                retry(
+                    written_at,
+                    attempts,
+                    now_ms,
+                    jitter,
+                    None,
+                    NOT_THE_SERVER_NOTE.to_owned(),
+                )
+            }
         },
         // Whatever the server asks to wait (a spent day of storage, a
         // server draining for a restart) is waited, within the hour.
@@ -402,14 +419,10 @@ fn judge(
             answer.retry_after_s,
             LATER_NOTE.to_owned(),
         ),
-        Outcome::Retry => retry(
-            written_at,
-            attempts,
-            now_ms,
-            jitter,
-            answer.retry_after_s,
-            format!("服务器暂时无法接收（HTTP {}）", answer.status),
-        ),
+        Outcome::Retry => retry(written_at, attempts, now_ms, jitter, answer.retry_after_s, {
+            leptos::logging::warn!("the server did not take a report now ({})", answer.status);
+            BUSY_NOTE.to_owned()
+        }),
     }
 }
 

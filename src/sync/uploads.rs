@@ -285,7 +285,7 @@ impl<T: TusTransport> Uploader<T> {
             },
         };
         let Some(bytes) = self.store.photo_blob(photo.id, false).await? else {
-            return Ok(Step::Rejected("本机照片数据丢失".into()));
+            return Ok(lost());
         };
         while offset < photo.size {
             let end = (offset + CHUNK_BYTES).min(photo.size);
@@ -344,8 +344,7 @@ fn judge(answer: &TusAnswer) -> Step {
     // server's own go to the console, for whoever helps her.
     let refused = |why: Text| {
         leptos::logging::warn!("photo refused: HTTP {}: {detail}", answer.status);
-        let next = PHOTO_REFUSED_NEXT;
-        Step::Rejected(format!("{}{} / {} {}", why.zh, next.zh, why.en, next.en))
+        cannot_send(why)
     };
     match answer.status {
         401 => Step::NeedLogin,
@@ -363,6 +362,21 @@ fn judge(answer: &TusAnswer) -> Step {
         )),
         _ => Step::Later(detail, answer.retry_after_s),
     }
+}
+
+/// A photo that cannot be sent, why, and what the worker can do.
+fn cannot_send(why: Text) -> Step {
+    let next = PHOTO_REFUSED_NEXT;
+    Step::Rejected(format!("{}{} / {} {}", why.zh, next.zh, why.en, next.en))
+}
+
+/// A photo whose bytes the phone no longer holds (the browser cleared its
+/// storage): nothing can send it, and a 续报 can carry a new one.
+fn lost() -> Step {
+    cannot_send(Text::new(
+        "本机的照片数据已丢失（浏览器可能清理了存储）。",
+        "The photo's data is gone from this phone (the browser may have cleared its storage).",
+    ))
 }
 
 /// What a worker can do about a refused photo: its report's text has

@@ -59,6 +59,28 @@ test('a draft typed on a full phone stays on screen, is explained in Chinese, an
   assert.equal(await field(page, '地点').inputValue(), '青石村三组后山 手机存储已满时补充的位置', 'kept across a reload');
 });
 
+test('a new report tapped on a full phone says why nothing opened, and opens once there is room', { timeout: 60_000 }, async () => {
+  const { page } = phone;
+  await openApp(page, server.url);
+  const before = (await phoneRecords(page)).length;
+  await home(page).newReportButton.click();
+  const choice = page.locator('[data-testid=choice]').first();
+  await choice.waitFor();
+  await page.evaluate(() => { globalThis.__full = true; });
+  try {
+    await choice.click();
+    const alert = page.getByTestId('save-failed');
+    await alert.waitFor({ timeout: 10_000 });
+    assert.match(await alert.innerText(), /^保存失败：本机存储出错：手机存储空间不足。请回到首页/);
+    assert.equal((await phoneRecords(page)).length, before, 'nothing half made');
+  } finally {
+    await page.evaluate(() => { globalThis.__full = false; });
+  }
+  await choice.click();
+  await form(page).submit.waitFor();
+  assert.equal((await phoneRecords(page)).length, before + 1);
+});
+
 test('a report waiting on a full phone still goes when the signal comes: the office gets it though the phone cannot write that it went', { timeout: 90_000 }, async () => {
   const { page, context } = phone;
   await openApp(page, server.url);

@@ -4,7 +4,10 @@ use std::collections::VecDeque;
 use kuaibao::platform;
 use kuaibao::store::Author;
 use kuaibao::store::{ClockReading, LocalReport, Status};
-use kuaibao::sync::{HttpAnswer, NetError, Outbox, Transport, NEED_LOGIN_NOTE, NO_ANSWER_NOTE, REPORTS_IN_FLIGHT};
+use kuaibao::sync::{
+    HttpAnswer, NetError, Outbox, Transport, BUSY_NOTE, NEED_LOGIN_NOTE, NOT_THE_SERVER_NOTE, NO_ANSWER_NOTE,
+    REPORTS_IN_FLIGHT,
+};
 use kuaibao_core::wire::protocol::Receipt;
 use kuaibao_core::{Report, ReportId};
 use wasm_bindgen_test::wasm_bindgen_test;
@@ -157,8 +160,14 @@ async fn a_refusal_says_whether_the_fix_may_keep_the_id() {
     assert_eq!(summary.rejected, 2);
     let store = &outbox.store;
     let stored = |id| async move { store.get(id).await.expect("get").expect("kept") };
-    assert!(stored(refused.id).await.fix_keeps_id(), "422: the server stored nothing");
-    assert!(!stored(conflicting.id).await.fix_keeps_id(), "409: the id is the server's");
+    assert!(
+        stored(refused.id).await.fix_keeps_id(),
+        "422: the server stored nothing"
+    );
+    assert!(
+        !stored(conflicting.id).await.fix_keeps_id(),
+        "409: the id is the server's"
+    );
     // A refusal noted by an earlier version, which did not say: a new id,
     // as that version gave every fix.
     let older: Status = serde_json::from_str(
@@ -201,10 +210,21 @@ async fn no_network_means_waiting_with_backoff_and_the_reason() {
     assert_eq!(outbox.transport.sent.borrow().len(), 2);
 }
 
+/// Server trouble waits, and so does an answer that is not the server's: a
+/// Wi-Fi login page's 200, or a filter's 403 page, judged nothing. The note
+/// says so in the worker's words, with no status number.
 #[wasm_bindgen_test]
-async fn server_trouble_and_unreadable_success_are_retried_not_rejected() {
-    let (a, b) = (report(waiting(0.0)), report(waiting(0.0)));
-    let outbox = outbox_with(&[&a, &b]).await;
+async fn server_trouble_and_unreadable_answers_are_retried_not_rejected() {
+    let (a, b, c) = (report(waiting(0.0)), report(waiting(0.0)), report(waiting(0.0)));
+    let outbox = outbox_with(&[&a, &b, &c]).await;
+    outbox.transport.answer(
+        c.id,
+        Ok(HttpAnswer {
+            status: 403,
+            body: "<html>Access denied by the network administrator</html>".into(),
+            retry_after_s: None,
+        }),
+    );
     outbox.transport.answer(
         a.id,
         Ok(HttpAnswer {
@@ -225,7 +245,17 @@ async fn server_trouble_and_unreadable_success_are_retried_not_rejected() {
         .drain(platform::now_ms(), false, || 0.5, &no_op)
         .await
         .expect("drain");
-    assert_eq!((summary.delivered, summary.rejected, summary.waiting), (0, 0, 2));
+    assert_eq!((summary.delivered, summary.rejected, summary.waiting), (0, 0, 3));
+    let store = &outbox.store;
+    let note = |id| async move {
+        match store.get(id).await.expect("get").expect("kept").status {
+            Status::Waiting { last_error, .. } => last_error.expect("a note"),
+            other => panic!("expected waiting, got {other:?}"),
+        }
+    };
+    assert_eq!(note(a.id).await, BUSY_NOTE);
+    assert_eq!(note(b.id).await, NOT_THE_SERVER_NOTE);
+    assert_eq!(note(c.id).await, NOT_THE_SERVER_NOTE);
 }
 
 /// While the browser says it is offline, failed sends (each submit made

@@ -223,8 +223,21 @@ fn each_login_answer_lands_at_its_field() {
     assert_eq!(fields.general(Lang::Zh), None);
 
     assert_eq!(judge_login(429, ""), Err(LoginError::TooMany));
-    assert!(matches!(judge_login(503, ""), Err(LoginError::Unavailable(_))));
-    assert!(matches!(judge_login(201, "<html>"), Err(LoginError::Unavailable(_))));
+    // The worker is told what to do, never a status number or a parser's
+    // words.
+    let busy = judge_login(503, "").expect_err("503");
+    assert!(matches!(busy, LoginError::Unavailable(_)));
+    assert_eq!(
+        busy.general(Lang::Zh).as_deref(),
+        Some("服务器暂时无法登录，请稍后再试；已保存的报告不会丢失。")
+    );
+    let portal = judge_login(201, "<html>").expect_err("a Wi-Fi login page");
+    assert_eq!(portal, LoginError::NotTheServer);
+    assert!(portal.general(Lang::Zh).is_some_and(|t| t.contains("公共 Wi-Fi")));
+    assert_eq!(judge_login(403, "<html>blocked</html>"), Err(LoginError::NotTheServer));
+    assert!(LoginError::Unreachable
+        .general(Lang::Zh)
+        .is_some_and(|t| t.starts_with("连不上服务器") && t.contains("再点「登录」")));
     assert!(LoginError::Offline
         .general(Lang::Zh)
         .is_some_and(|t| t.contains("需要网络")));

@@ -304,7 +304,7 @@ async fn refuse(mut tcp: TcpStream, busy: &Bytes) {
 fn busy_answer() -> Bytes {
     let body = ApiError {
         error: ApiErrorCode::Unavailable,
-        message: "the server has too many connections open; nothing was read or stored; try again in a few seconds"
+        message: "服务器连接已满，未处理，请几秒后重试 / the server has too many connections open; nothing was read or stored; try again in a few seconds"
             .to_owned(),
         fields: Vec::new(),
     };

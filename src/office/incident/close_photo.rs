@@ -55,7 +55,21 @@ pub async fn upload(token: &str, photo: &DeskPhoto) -> Result<(), String> {
         leptos::logging::warn!("desk photo upload failed: {}", e.0);
         fail("连不上服务器")
     };
-    let refused = |status: u16| fail(&format!("服务器答复 {status}"));
+    // What the answer means for her next press, never its number.
+    let refused = |status: u16| {
+        leptos::logging::warn!("desk photo upload answered {status}");
+        match status {
+            401 => "登录已失效：请重新登录后再点「确认验收销号」上传验收照片（验收记录不会重复）。".to_owned(),
+            413 | 415 | 422 => {
+                "服务器不收这张验收照片（太大、类型不符或传输中损坏）。请截图告知系统管理员；验收记录已保存。"
+                    .to_owned()
+            }
+            429 | 500..=599 => {
+                "服务器正忙，验收照片未传完。请稍后再点「确认验收销号」（验收记录不会重复）。".to_owned()
+            }
+            _ => fail("服务器未接收"),
+        }
+    };
     let created = tus.create(&photo.record, token).await.map_err(unreachable)?;
     let url = match (created.status, created.location) {
         (201, Some(url)) => url,
@@ -123,7 +137,10 @@ pub fn ClosePhotoInput(
                     note.set(None);
                     on_pick.try_run(());
                 }
-                Err(e) => note.set(Some(format!("{e}。请换一张照片（JPEG、PNG 或 WebP）。"))),
+                Err(e) => note.set(Some(format!(
+                    "{}。请换一张照片（JPEG、PNG 或 WebP）。",
+                    e.trim_end_matches('。')
+                ))),
             }
             busy.set(false);
         });

@@ -18,10 +18,10 @@ pub enum AppError {
     /// The body is not declared as JSON.
     #[error("{0}")]
     UnsupportedMediaType(String),
-    #[error("the body is larger than {} KiB", crate::http::API_BODY_LIMIT / 1024)]
+    #[error("内容太大（超过 {kib} KiB），未保存 / the body is larger than {kib} KiB", kib = crate::http::API_BODY_LIMIT / 1024)]
     PayloadTooLarge,
     /// A form (login, say) with fields that are not acceptable.
-    #[error("{} field(s) are not acceptable: {}", .0.len(), field_names(.0))]
+    #[error("有 {n} 处填写有误：{zh} / {n} field(s) are not acceptable: {names}", n = .0.len(), zh = zh_messages(.0), names = field_names(.0))]
     InvalidForm(Vec<FieldError>),
     /// No live session: log in (again).
     #[error("{0}")]
@@ -35,16 +35,16 @@ pub enum AppError {
     NotPermitted(Vec<FieldError>),
     /// A query string (the office's filter, say) with values that are not
     /// acceptable: 400, with an error per field.
-    #[error("{} query parameter(s) are not acceptable: {}", .0.len(), field_names(.0))]
+    #[error("有 {n} 个查询条件有误：{zh} / {n} query parameter(s) are not acceptable: {names}", n = .0.len(), zh = zh_messages(.0), names = field_names(.0))]
     InvalidQuery(Vec<FieldError>),
     /// Well-formed, but some answers are not acceptable.
-    #[error("the report has {} unacceptable answer(s): {}", .0.len(), field_names(.0))]
+    #[error("报告有 {n} 处需改正：{zh} / the report has {n} unacceptable answer(s): {names}", n = .0.len(), zh = zh_messages(.0), names = field_names(.0))]
     InvalidReport(Vec<FieldError>),
-    #[error("report {0} is already stored with other content; stored reports never change")]
+    #[error("值班室已存有同一编号、内容不同的报告（已存的报告不会改动），请改正后作为新报告重新提交 / report {0} is already stored with other content; stored reports never change")]
     Conflict(ReportId),
-    #[error("id {0} is already stored with other content (another thread, record, message or officer); the office's records never change")]
+    #[error("此编号已被值班室的另一条记录使用（已存的记录不会改动），请刷新页面后重做 / id {0} is already stored with other content (another thread, record, message or officer); the office's records never change")]
     OfficeConflict(uuid::Uuid),
-    #[error("photo {0} is already announced by another record, with other bytes or by another sender; one photo id names one photo of one sender")]
+    #[error("这张照片已由另一份报告登记，请删除后重新拍摄 / photo {0} is already announced by another record, with other bytes or by another sender; one photo id names one photo of one sender")]
     PhotoConflict(PhotoId),
     #[error("{0}")]
     NotFound(String),
@@ -56,7 +56,7 @@ pub enum AppError {
     MethodNotAllowed(String),
     /// The body stopped arriving (`KUAIBAO_BODY_IDLE_TIMEOUT_SECS`): 408,
     /// which the phone retries. Nothing was stored.
-    #[error("the request's body stopped arriving before its end; nothing was stored; send it again")]
+    #[error("内容没有传完（网络中断），未保存，请重新发送 / the request's body stopped arriving before its end; nothing was stored; send it again")]
     RequestTimeout,
     /// Too much at once (logins waiting for a password check): nothing was
     /// done; 503 with `Retry-After`, and the phone tries again later.
@@ -99,6 +99,11 @@ fn both_languages(errors: &[FieldError]) -> String {
         .join("; ")
 }
 
+/// The errors' Chinese sentences, for a summary a person reads first.
+fn zh_messages(errors: &[FieldError]) -> String {
+    errors.iter().map(|e| e.zh.as_str()).collect::<Vec<_>>().join("；")
+}
+
 fn field_names(errors: &[FieldError]) -> String {
     errors.iter().map(|e| e.field.as_str()).collect::<Vec<_>>().join(", ")
 }
@@ -117,7 +122,7 @@ impl IntoResponse for AppError {
                 [(axum::http::header::RETRY_AFTER, BUSY_RETRY_AFTER_SECS.to_string())],
                 Json(ApiError {
                     error: ApiErrorCode::Unavailable,
-                    message: format!("{message}; try again in a few seconds"),
+                    message: format!("服务器正忙，请几秒后重试 / {message}; try again in a few seconds"),
                     fields: Vec::new(),
                 }),
             )
@@ -181,7 +186,7 @@ impl IntoResponse for AppError {
         let message = match &self {
             AppError::Store(_) | AppError::Internal(_) => {
                 tracing::error!(error = %self, "request failed");
-                "something went wrong".to_owned()
+                "服务器出错，未保存，请稍后重试 / something went wrong; nothing was stored".to_owned()
             }
             other => other.to_string(),
         };
@@ -223,9 +228,9 @@ pub const BUSY_RETRY_AFTER_SECS: u32 = 2;
 pub fn unavailable_response(status: StatusCode, error: &dyn std::fmt::Display) -> Response {
     tracing::warn!(%error, %status, "request not stored; the client will retry");
     let message = if status == StatusCode::INSUFFICIENT_STORAGE {
-        "the server's storage is full; nothing was stored; try again later"
+        "服务器存储已满，未保存，请稍后重试 / the server's storage is full; nothing was stored; try again later"
     } else {
-        "the server's storage is busy; nothing was stored; try again shortly"
+        "服务器存储正忙，未保存，请稍后重试 / the server's storage is busy; nothing was stored; try again shortly"
     };
     let body = ApiError {
         error: ApiErrorCode::Unavailable,
@@ -257,7 +262,7 @@ impl From<JsonRejection> for AppError {
             r if r.status() == StatusCode::PAYLOAD_TOO_LARGE => AppError::PayloadTooLarge,
             // axum's text names the problem and where, e.g. "missing field
             // `id` at line 1 column 2"; it never quotes the body at length.
-            r => AppError::BadRequest(r.body_text()),
+            r => AppError::BadRequest(format!("内容无法识别，未保存 / {}", r.body_text())),
         }
     }
 }
