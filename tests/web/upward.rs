@@ -3,10 +3,11 @@
 //! edges as the core's native tests.
 
 use kuaibao_core::account::{AreaLevel, AreaRef, Role};
-use kuaibao_core::desk::signing::{may_sign, Sign, SignRefusal, MAX_RECIPIENT_CHARS};
+use kuaibao_core::desk::signing::{Sign, MAX_RECIPIENT_CHARS};
 use kuaibao_core::desk::statistics::{fixed, fixed_text, tabulate, value_of, Checked, ThreadFacts};
 use kuaibao_core::rules::catalogue::GENERAL_INCIDENT;
 use kuaibao_core::rules::examples;
+use kuaibao_core::rules::writers::{may_answer, Refusal};
 use kuaibao_core::rules::writers::{Holder, Writer};
 use kuaibao_core::wire::timestamp::parse_date;
 use kuaibao_core::{ReportId, Stage};
@@ -72,14 +73,14 @@ fn only_an_office_above_the_thread_signs_and_the_words_are_bounded() {
         role,
         area_path,
     };
-    assert_eq!(may_sign(&writer(Role::Officer, "/d/t1/"), Some(&held)), Ok(()));
+    assert_eq!(may_answer(&writer(Role::Officer, "/d/t1/"), Some(&held)), Ok(()));
     assert_eq!(
-        may_sign(&writer(Role::Officer, "/d/t2/"), Some(&held)),
-        Err(SignRefusal::NotAbove)
+        may_answer(&writer(Role::Officer, "/d/t2/"), Some(&held)),
+        Err(Refusal::NotAbove)
     );
     assert_eq!(
-        may_sign(&writer(Role::Reporter, "/d/t1/g1/"), Some(&held)),
-        Err(SignRefusal::NotOffice)
+        may_answer(&writer(Role::Reporter, "/d/t1/g1/"), Some(&held)),
+        Err(Refusal::NotAbove)
     );
     let sign = |recipient: String| Sign {
         id: uuid::Uuid::nil(),

@@ -6,15 +6,14 @@
 //! other content is a conflict.
 //!
 //! Who may sign: an officer or administrator of the thread's area or
-//! above (the same test as `writers` applies to an office's record in a
-//! thread); never a reporter, and never a neighbouring area's office.
+//! above, as for every office act on a thread
+//! (`crate::rules::writers::may_answer`); never a reporter, and never a
+//! neighbouring area's office.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::rules::writers::{self, Holder, Writer};
-use crate::text::Text;
 use crate::wire::error::{ErrorCode, FieldError};
 use crate::wire::ids::ReportId;
 
@@ -166,115 +165,9 @@ fn checked(value: &str, field: &str, max: usize, zh: &str, en: &str, errors: &mu
     value.to_owned()
 }
 
-/// Why an account may not sign a thread's written report.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-pub enum SignRefusal {
-    /// A reporter: signing is the duty office's.
-    #[error("only duty officers and administrators sign written reports")]
-    NotOffice,
-    /// An office below the thread's area or beside it.
-    #[error("only an officer of the thread's area or above may sign its written report")]
-    NotAbove,
-}
-
-impl SignRefusal {
-    /// What the officer reads: what happened and what to do next.
-    pub fn text(self) -> Text {
-        match self {
-            SignRefusal::NotOffice => Text::new(
-                "书面报告须由值班员签发。请联系本辖区值班室。",
-                "Written reports are signed by the duty office. Ask your area's duty office.",
-            ),
-            SignRefusal::NotAbove => Text::new(
-                "此事件不在您的辖区内，您不能签发它的书面报告。请由事件所在辖区或上级值班员签发。",
-                "This thread is not in your area: you cannot sign its written report. \
-                 Ask a duty officer of its area or above.",
-            ),
-        }
-    }
-}
-
-/// Whether `writer` may sign the written report of a thread held by
-/// `holder` (`None`: nothing of the thread is stored, so nothing to sign).
-pub fn may_sign(writer: &Writer<'_>, holder: Option<&Holder<'_>>) -> Result<(), SignRefusal> {
-    if !writer.role.reads_area() {
-        return Err(SignRefusal::NotOffice);
-    }
-    match holder {
-        Some(holder) if writers::is_office_above(writer, holder.area_path) => Ok(()),
-        _ => Err(SignRefusal::NotAbove),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::account::Role;
-
-    fn writer(role: Role, area_path: &'static str) -> Writer<'static> {
-        Writer {
-            user_id: "o",
-            role,
-            area_path,
-        }
-    }
-
-    const HELD: Holder<'static> = Holder {
-        author_id: Some("a"),
-        area_path: Some("/d/t1/v1/g1/"),
-    };
-
-    #[test]
-    fn officers_of_the_area_or_above_sign() {
-        for area in ["/d/t1/v1/g1/", "/d/t1/v1/", "/d/t1/", "/d/"] {
-            for role in [Role::Officer, Role::Admin] {
-                assert_eq!(may_sign(&writer(role, area), Some(&HELD)), Ok(()), "{role:?} of {area}");
-            }
-        }
-    }
-
-    #[test]
-    fn a_reporter_never_signs_not_even_her_own_thread() {
-        let me = Writer {
-            user_id: "a",
-            role: Role::Reporter,
-            area_path: "/d/t1/v1/g1/",
-        };
-        assert_eq!(may_sign(&me, Some(&HELD)), Err(SignRefusal::NotOffice));
-        assert_eq!(may_sign(&me, None), Err(SignRefusal::NotOffice));
-    }
-
-    #[test]
-    fn a_neighbouring_or_lower_office_does_not_sign() {
-        let held_at_township = Holder {
-            author_id: Some("a"),
-            area_path: Some("/d/t1/"),
-        };
-        for area in ["/d/t2/", "/d/t10/", "/d/t1/v1/"] {
-            assert_eq!(
-                may_sign(&writer(Role::Officer, area), Some(&held_at_township)),
-                Err(SignRefusal::NotAbove),
-                "{area}"
-            );
-        }
-        assert_eq!(
-            may_sign(&writer(Role::Officer, "/d/"), None),
-            Err(SignRefusal::NotAbove)
-        );
-    }
-
-    #[test]
-    fn a_thread_from_before_accounts_is_signed_by_a_root_office_only() {
-        let legacy = Holder {
-            author_id: None,
-            area_path: None,
-        };
-        assert_eq!(may_sign(&writer(Role::Admin, "/d/"), Some(&legacy)), Ok(()));
-        assert_eq!(
-            may_sign(&writer(Role::Officer, "/d/t1/"), Some(&legacy)),
-            Err(SignRefusal::NotAbove)
-        );
-    }
 
     fn sign(recipient: &str, reviewer: &str) -> Sign {
         Sign {
@@ -344,14 +237,6 @@ mod tests {
                 "{bad}"
             );
             assert!(errors[0].zh.contains("报送层级"));
-        }
-    }
-
-    #[test]
-    fn every_refusal_says_what_to_do_in_chinese_first() {
-        for refusal in [SignRefusal::NotOffice, SignRefusal::NotAbove] {
-            assert!(refusal.text().zh.contains("值班"), "{refusal:?}");
-            assert!(!refusal.text().en.is_empty());
         }
     }
 }

@@ -59,6 +59,10 @@ pub enum Refusal {
     /// Closing a hazard is the office's verification.
     #[error("only an officer of the thread's area may verify and close a hazard")]
     OfficeOnly,
+    /// An office act (acknowledging, asking for a follow-up, signing) by an
+    /// office that is not the thread's area or above it.
+    #[error("only an officer of the thread's area or above may answer for it")]
+    NotAbove,
 }
 
 impl Refusal {
@@ -74,6 +78,11 @@ impl Refusal {
                 "隐患验收销号须由本辖区值班员完成。请联系值班员到现场验收。",
                 "Only a duty officer of the thread's area may verify and close a hazard. \
                  Ask the duty officer to verify it on site.",
+            ),
+            Refusal::NotAbove => Text::new(
+                "此事件不归您的辖区办理，您不能确认收到、请求续报或签发。请由事件所在辖区或上级值班员办理。",
+                "This thread is not your area's to handle: you cannot acknowledge it, ask for a follow-up or sign it. \
+                 Ask a duty officer of its area or above.",
             ),
         }
     }
@@ -125,6 +134,20 @@ pub fn may_add(stage: Stage, writer: &Writer<'_>, holder: Option<&Holder<'_>>) -
         Ok(())
     } else {
         Err(Refusal::NotYourThread)
+    }
+}
+
+/// Whether `writer`, an office account that reads some record of the
+/// thread, may answer for the thread held by `holder` (`None`: nothing of
+/// it is stored): acknowledge it, ask its reporter for a follow-up, sign
+/// its written report. Only an office of the thread's area or above, as
+/// for closing it: reading a record is not enough (a reporter who moved
+/// files her later records in her new area, whose office reads them but
+/// does not answer for the thread).
+pub fn may_answer(writer: &Writer<'_>, holder: Option<&Holder<'_>>) -> Result<(), Refusal> {
+    match holder {
+        Some(holder) if is_office_above(writer, holder.area_path) => Ok(()),
+        _ => Err(Refusal::NotAbove),
     }
 }
 
@@ -226,6 +249,50 @@ mod tests {
         let stranger = writer("b", Role::Reporter, GRID_B);
         assert_eq!(may_add(Stage::Initial, &stranger, Some(&held_by("a", GRID_A))), Ok(()));
         assert_eq!(may_add(Stage::Initial, &stranger, None), Ok(()));
+    }
+
+    /// The office of the thread's area or above answers for it; an office
+    /// beside it (which may read a record the reporter filed after moving)
+    /// does not, nor does anyone for a thread of which nothing is stored.
+    #[test]
+    fn only_an_office_at_or_above_the_holder_answers_for_a_thread() {
+        let held = held_by("a", GRID_A);
+        for area in [GRID_A, "/d/t1/v1/", "/d/t1/", "/d/"] {
+            for role in [Role::Officer, Role::Admin] {
+                let office = writer("o", role, area);
+                assert_eq!(may_answer(&office, Some(&held)), Ok(()), "{role:?} of {area}");
+            }
+        }
+        // Beside it, below it, a prefix that is not a parent (t10 is not
+        // t1), or a reporter, even its own.
+        let held_at_township = held_by("a", "/d/t1/");
+        for area in [GRID_B, "/d/t2/", "/d/t10/", "/d/t1/v1/"] {
+            assert_eq!(
+                may_answer(&writer("o", Role::Officer, area), Some(&held_at_township)),
+                Err(Refusal::NotAbove),
+                "{area}"
+            );
+        }
+        assert_eq!(
+            may_answer(&writer("a", Role::Reporter, GRID_A), Some(&held)),
+            Err(Refusal::NotAbove)
+        );
+        // Nothing of it stored: nothing to answer for.
+        assert_eq!(
+            may_answer(&writer("o", Role::Admin, "/d/"), None),
+            Err(Refusal::NotAbove)
+        );
+        // Before accounts: a root office only.
+        let legacy = Holder {
+            author_id: None,
+            area_path: None,
+        };
+        assert_eq!(may_answer(&writer("o", Role::Admin, "/d/"), Some(&legacy)), Ok(()));
+        assert_eq!(
+            may_answer(&writer("o", Role::Officer, "/d/t1/"), Some(&legacy)),
+            Err(Refusal::NotAbove)
+        );
+        assert!(Refusal::NotAbove.text().zh.contains("值班员"));
     }
 
     #[test]

@@ -26,8 +26,9 @@ use kuaibao_core::desk::office::{
 pub use kuaibao_core::desk::office::{
     ACKNOWLEDGE_PATH, ASK_PATH, EVENTS_PATH, HAZARDS_PATH, INBOX_PATH, MY_REQUESTS_PATH,
 };
+use kuaibao_core::rules::writers::{self, Writer};
 use kuaibao_core::wire::error::ErrorCode;
-use kuaibao_core::{FieldError, ReportId};
+use kuaibao_core::{FieldError, Lang, ReportId};
 use tokio::sync::{broadcast, watch};
 
 use super::error::AppError;
@@ -37,7 +38,7 @@ use super::reports::parse_id;
 use super::AppState;
 use crate::auth::Caller;
 use crate::db::office::{self as rows, Kept, Line};
-use crate::db::reports::{Scope, ThreadWalk};
+use crate::db::reports::{HolderRow, Scope, ThreadWalk};
 use crate::db::{accounts, Pool};
 
 /// How many changes wait for a slow subscriber before it is told to reload
@@ -583,9 +584,11 @@ impl Subscription {
 }
 
 /// The thread's records in the caller's scope, if the caller may answer on
-/// it (acknowledge, ask for a follow-up): an office account that reads it.
-/// A refusal (403 to a reporter, 404 for a thread outside the caller's
-/// area, as if it did not exist) stores nothing and is audited.
+/// it (acknowledge, ask for a follow-up, sign): an office account that
+/// reads it and whose area is the thread's or above
+/// (`kuaibao_core::rules::writers::may_answer`). A refusal (403 to a
+/// reporter or an office beside the thread, 404 for a thread outside the
+/// caller's area, as if it did not exist) stores nothing and is audited.
 pub(super) async fn may_answer(
     state: &AppState,
     caller: &Caller,
@@ -593,11 +596,17 @@ pub(super) async fn may_answer(
     action: &str,
 ) -> Result<Vec<ReportId>, AppError> {
     let allowed = match require_office(caller) {
-        Ok(()) => thread_in_scope(&state.pool, caller, thread).await,
+        Ok(()) => match thread_in_scope(&state.pool, caller, thread).await {
+            Ok(records) => answers_for(state, caller, thread).await.map(|()| records),
+            Err(e) => Err(e),
+        },
         Err(e) => Err(e),
     };
     if let Err(refused) = &allowed {
-        if matches!(refused, AppError::Forbidden(_) | AppError::NotFound(_)) {
+        if matches!(
+            refused,
+            AppError::Forbidden(_) | AppError::NotFound(_) | AppError::NotPermitted(_)
+        ) {
             let detail = serde_json::json!({ "action": action, "reason": refused.to_string() });
             crate::db::audit::refusal(
                 &state.pool,
@@ -610,6 +619,27 @@ pub(super) async fn may_answer(
         }
     }
     allowed
+}
+
+/// 403 naming `thread` unless the caller's area is the thread holder's or
+/// above it.
+async fn answers_for(state: &AppState, caller: &Caller, thread: ReportId) -> Result<(), AppError> {
+    let user = &caller.0.user;
+    let writer = Writer {
+        user_id: &user.account.id,
+        role: user.account.role,
+        area_path: &user.area_path,
+    };
+    let holder = crate::db::reports::thread_holder(&state.pool, thread).await?;
+    writers::may_answer(&writer, holder.as_ref().map(HolderRow::holder).as_ref()).map_err(|refusal| {
+        tracing::warn!(%thread, user = %user.account.id, "office act refused: {refusal}");
+        AppError::NotPermitted(vec![FieldError::new(
+            "thread",
+            ErrorCode::NotPermitted,
+            refusal.text().get(Lang::Zh),
+            refusal.text().get(Lang::En),
+        )])
+    })
 }
 
 /// 404 unless a record of `thread` is in the caller's scope; its records

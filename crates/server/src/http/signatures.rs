@@ -5,8 +5,8 @@
 //!
 //! Refused, with nothing stored and the attempt audited: a reporter (403),
 //! a thread outside the caller's area (404, as if it did not exist), and an
-//! office below the thread's area that can read one of its records (403,
-//! by `kuaibao_core::rules::writers`' test of an office above the thread).
+//! office that can read one of its records but is not the thread's area or
+//! above (403), as for every office act (`office::may_answer`).
 
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, Uri};
@@ -16,10 +16,9 @@ use kuaibao_core::desk::office::ChangeKind;
 use kuaibao_core::desk::signing::{self, Sign, Signature};
 use kuaibao_core::rules::deadlines::Obligation;
 use kuaibao_core::rules::thread::{Judge, Received};
-use kuaibao_core::rules::writers::Writer;
 use kuaibao_core::wire::error::ErrorCode;
 use kuaibao_core::wire::timestamp::beijing;
-use kuaibao_core::{FieldError, Lang, ReportId};
+use kuaibao_core::{FieldError, ReportId};
 
 use super::error::AppError;
 use super::extract::{JsonBody, PathParam};
@@ -28,7 +27,7 @@ use super::page::Paged;
 use super::reports::parse_id;
 use super::AppState;
 use crate::auth::Caller;
-use crate::db::reports::{self as rows, HolderRow};
+use crate::db::reports as rows;
 use crate::db::signatures;
 
 pub use kuaibao_core::desk::signing::SIGNATURES_PATH;
@@ -48,30 +47,6 @@ pub async fn sign(
     let thread = parse_id(&id, "thread")?;
     let records = may_answer(&state, &caller, thread, "thread.sign").await?;
     let user = &caller.0.user;
-    let writer = Writer {
-        user_id: &user.account.id,
-        role: user.account.role,
-        area_path: &user.area_path,
-    };
-    let holder = rows::thread_holder(&state.pool, thread).await?;
-    if let Err(refusal) = signing::may_sign(&writer, holder.as_ref().map(HolderRow::holder).as_ref()) {
-        tracing::warn!(%thread, user = %user.account.id, "signing refused: {refusal}");
-        let detail = serde_json::json!({ "action": "thread.sign", "reason": refusal.to_string() });
-        crate::db::audit::refusal(
-            &state.pool,
-            &caller.actor(),
-            "thread.refuse",
-            &thread.to_string(),
-            detail,
-        )
-        .await?;
-        return Err(AppError::NotPermitted(vec![FieldError::new(
-            "thread",
-            ErrorCode::NotPermitted,
-            refusal.text().get(Lang::Zh),
-            refusal.text().get(Lang::En),
-        )]));
-    }
     if !records.contains(&body.report_id) {
         return Err(AppError::InvalidForm(vec![FieldError::new(
             "report_id",

@@ -276,6 +276,84 @@ async fn a_later_record_that_arrives_first_holds_the_thread_for_its_reporter() {
     app.stop().await;
 }
 
+/// An office act (acknowledging, asking for a follow-up, signing) is the
+/// office's of the thread's area or above, not of any office that reads one
+/// of its records: a 续报 planted in another's thread before its 首报
+/// arrived puts that record in the planter's township, whose officer may
+/// read it but answers nothing for the thread (403 naming the thread,
+/// nothing stored, each refusal audited).
+#[tokio::test]
+async fn an_office_that_reads_only_a_planted_record_answers_nothing_for_the_thread() {
+    use kuaibao_core::desk::office::{Acknowledge, AskFollowUp, ACKNOWLEDGE_PATH, ASK_PATH};
+    use kuaibao_core::desk::signing::{Sign, SIGNATURES_PATH};
+    let (app, dirs) = spawn_app().await;
+    let who = Accounts::make(&dirs, &app).await;
+    let first = incident(Stage::Initial, None, 0);
+    // Nothing of the thread is stored yet: the other township's reporter
+    // (who learned its id) may add a 续报, which holds it until the 首报.
+    let planted = incident(Stage::FollowUp { n: 1 }, Some(first.id), 10);
+    receipt(app.submit_by(&who.far, &planted).await, StatusCode::CREATED).await;
+    receipt(app.submit(&first).await, StatusCode::CREATED).await;
+    let at = |path: &str| path.replace("{id}", &first.id.to_string());
+    let acts = [
+        (
+            at(ACKNOWLEDGE_PATH),
+            serde_json::to_value(Acknowledge {
+                id: uuid::Uuid::new_v4(),
+                report_id: planted.id,
+            }),
+        ),
+        (
+            at(ASK_PATH),
+            serde_json::to_value(AskFollowUp {
+                id: uuid::Uuid::new_v4(),
+                message: "请补充伤亡人数".to_owned(),
+            }),
+        ),
+        (
+            at(SIGNATURES_PATH),
+            serde_json::to_value(Sign {
+                id: uuid::Uuid::new_v4(),
+                report_id: planted.id,
+                recipient: "县应急管理局".to_owned(),
+                reviewer: "王审核".to_owned(),
+                step: None,
+            }),
+        ),
+    ];
+    for (path, body) in &acts {
+        let body = body.as_ref().expect("json");
+        let res = who
+            .far_officer
+            .post(app.url(path))
+            .json(body)
+            .send()
+            .await
+            .expect("POST");
+        let (status, error) = api_error(res).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{path}");
+        assert_eq!(error.fields[0].field, "thread", "{path}");
+        assert!(error.message.starts_with("此事件不归您的辖区办理"), "{}", error.message);
+    }
+    let pool = dirs.pool().await;
+    for table in ["acknowledgements", "follow_up_requests", "signatures"] {
+        let (count,): (i64,) = sqlx::query_as(&format!("SELECT count(*) FROM {table}"))
+            .fetch_one(&pool)
+            .await
+            .expect("count");
+        assert_eq!(count, 0, "nothing stored in {table}");
+    }
+    pool.close().await;
+    assert_eq!(audited(&dirs, "thread.refuse", &first.id.to_string()).await.len(), 3);
+    // The thread's own township answers for it.
+    let (path, body) = &acts[0];
+    let mut body = body.as_ref().expect("json").clone();
+    body["report_id"] = serde_json::json!(first.id);
+    let res = who.officer.post(app.url(path)).json(&body).send().await.expect("POST");
+    assert_eq!(res.status(), StatusCode::CREATED);
+    app.stop().await;
+}
+
 #[tokio::test]
 async fn acknowledgements_and_requests_stay_inside_the_officers_area() {
     let (app, dirs) = spawn_app().await;
