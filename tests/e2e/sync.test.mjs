@@ -169,3 +169,40 @@ test('a report the server asks to wait with (429: its account\'s day of storage 
   await h.sendNow.click();
   await h.waitForCount('delivered', delivered + 1);
 });
+
+test('an error no blank can show (a record out of step with its thread, as outdated rules could make) is listed in words, not "see the red blanks"', { timeout: 60_000 }, async () => {
+  const { page } = phone;
+  await openApp(page, server.url);
+  const before = (await server.reports()).length;
+  await newFilledReport(page);
+  const draftUrl = page.url();
+  // The draft as stored, made to name another thread.
+  await page.evaluate((other) => new Promise((resolve, reject) => {
+    const open = indexedDB.open('kuaibao');
+    open.onerror = () => reject(open.error);
+    open.onsuccess = () => {
+      const store = open.result.transaction('reports', 'readwrite').objectStore('reports');
+      const all = store.getAll();
+      all.onsuccess = () => {
+        const draft = all.result.find((r) => r.status.state === 'draft');
+        draft.thread = other;
+        const put = store.put(draft);
+        put.onsuccess = () => resolve();
+        put.onerror = () => reject(put.error);
+      };
+    };
+  }), '01900000-0000-7000-8000-000000000001');
+  await page.reload();
+  await page.goto(draftUrl);
+  await form(page).submit.click();
+  const list = page.getByTestId('errors-elsewhere');
+  await list.waitFor();
+  assert.equal(await list.innerText(), '首报不能属于其他事件');
+  assert.equal(await page.getByText('请看标红的空格').count(), 0, 'no red blank to look for');
+  assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), 'errors-elsewhere', 'brought into view');
+  assert.equal((await server.reports()).length, before, 'nothing sent');
+  // Thrown away, as a worker would.
+  await page.getByRole('button', { name: '删除草稿' }).click();
+  await page.getByRole('button', { name: '确定删除' }).click();
+  await home(page).newReportButton.waitFor();
+});
