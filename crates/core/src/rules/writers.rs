@@ -18,6 +18,10 @@
 //!   thread's area or above, never the reporter, who would be verifying her
 //!   own rectification.
 //!
+//! The office's acts on a thread (acknowledging it, asking for a follow-up,
+//! signing its written report) are an officer's or administrator's of the
+//! thread's area or above ([`may_answer`]), as its closing is.
+//!
 //! A first record (its id is the thread's id) starts a thread and needs no
 //! permission: its id is new, and an id stored already is refused as a
 //! conflict before these rules are asked. A later record naming a thread of
