@@ -17,6 +17,7 @@
 //! | `KUAIBAO_LOGIN_RATE_PER_MIN` | 10                 | failed logins a minute for one username from one address (a bucket of as many); more is answered 429 |
 //! | `KUAIBAO_HEADER_TIMEOUT_SECS` | 10                | how long a client has to send a request's head (its line and headers); also how long an idle keep-alive connection is kept. Past it the connection is closed |
 //! | `KUAIBAO_BODY_IDLE_TIMEOUT_SECS` | 30             | how long a request body may send nothing; past it the request is answered 408 and the connection closed (a tus `PATCH` keeps what arrived) |
+//! | `KUAIBAO_SEND_STALL_SECS` | 120                   | how long an answer may wait for its reader to take a byte (a client that stops reading a download or an event stream); past it the connection is closed |
 //! | `KUAIBAO_PATCH_TIMEOUT_SECS` | 600              | how long one tus `PATCH` (a photo chunk) may take in all; past it 408, and what arrived is kept. A body trickling in a byte at a time cannot hold a connection for ever; the phone's 128 KiB chunks need 220 bytes a second |
 //! | `KUAIBAO_REQUEST_TIMEOUT_SECS` | 30               | how long an API request may take until its answer starts, body included; past it 408. Not for tus `PATCH`es (photos on slow links) nor the office's event stream |
 //! | `KUAIBAO_ACCOUNT_MIB_PER_DAY` | 2048 (2 GiB)     | MiB of records and photos one account may store a day (its records' text and the photos they announce, by their stated sizes; a bucket of a day's worth, refilled continuously, per server process). A record over it is answered 429 with `Retry-After` and kept on the phone; at least 1001, the largest record (20 video clips of 50 MiB) |
@@ -116,6 +117,8 @@ pub const MAP_SUBDOMAINS_VAR: &str = "KUAIBAO_MAP_SUBDOMAINS";
 pub const HEADER_TIMEOUT_VAR: &str = "KUAIBAO_HEADER_TIMEOUT_SECS";
 /// Seconds a request body may send nothing.
 pub const BODY_IDLE_TIMEOUT_VAR: &str = "KUAIBAO_BODY_IDLE_TIMEOUT_SECS";
+/// Seconds an answer may wait for its reader to take a byte.
+pub const SEND_STALL_VAR: &str = "KUAIBAO_SEND_STALL_SECS";
 /// Seconds one tus `PATCH` may take in all.
 pub const PATCH_TIMEOUT_VAR: &str = "KUAIBAO_PATCH_TIMEOUT_SECS";
 /// Seconds an API request may take until its answer starts.
@@ -161,6 +164,12 @@ pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 /// Thirty seconds without a byte of a body: the link is gone, not slow (a
 /// 2G uplink still moves a few kB a second).
 pub const DEFAULT_BODY_IDLE_TIMEOUT: Duration = Duration::from_secs(30);
+/// Two minutes in which a reader takes not one byte of an answer: no phone
+/// on a live link, however slow, stalls that long (TCP's own retries give
+/// up within that on a dead one), while a client that asks for downloads
+/// and never reads them loses each connection, and the memory its answer
+/// holds, soon.
+pub const DEFAULT_SEND_STALL: Duration = Duration::from_secs(120);
 /// An API request is a few KiB and a few queries: thirty seconds is far
 /// more than one needs even on 2G, and bounds how long a stuck one holds
 /// its connection and database work.
@@ -291,6 +300,9 @@ pub struct Config {
     pub header_timeout: Duration,
     /// How long a request body may send nothing before the request is cut.
     pub body_idle_timeout: Duration,
+    /// How long an answer may wait for its reader to take a byte before
+    /// the connection is closed.
+    pub send_stall: Duration,
     /// How long one tus `PATCH` may take in all.
     pub patch_timeout: Duration,
     /// How long an API request may take until its answer starts; not tus
@@ -345,6 +357,7 @@ impl Default for Config {
             rules: kuaibao_core::rules::deadlines::RuleSet::national(),
             header_timeout: DEFAULT_HEADER_TIMEOUT,
             body_idle_timeout: DEFAULT_BODY_IDLE_TIMEOUT,
+            send_stall: DEFAULT_SEND_STALL,
             patch_timeout: DEFAULT_PATCH_TIMEOUT,
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
             max_connections: DEFAULT_MAX_CONNECTIONS,
@@ -609,6 +622,7 @@ impl Config {
         // point of having one.
         let header_timeout = seconds(HEADER_TIMEOUT_VAR, 300, defaults.header_timeout)?;
         let body_idle_timeout = seconds(BODY_IDLE_TIMEOUT_VAR, 3600, defaults.body_idle_timeout)?;
+        let send_stall = seconds(SEND_STALL_VAR, 3600, defaults.send_stall)?;
         let request_timeout = seconds(REQUEST_TIMEOUT_VAR, 3600, defaults.request_timeout)?;
         let patch_timeout = seconds(PATCH_TIMEOUT_VAR, 24 * 3600, defaults.patch_timeout)?;
         // A stop that takes longer than an hour is a hang, not a drain.
@@ -634,6 +648,7 @@ impl Config {
             rules,
             header_timeout,
             body_idle_timeout,
+            send_stall,
             patch_timeout,
             request_timeout,
             max_connections,
@@ -921,6 +936,7 @@ mod tests {
         assert_eq!(c.tls, None);
         assert_eq!(c.header_timeout, Duration::from_secs(10));
         assert_eq!(c.body_idle_timeout, Duration::from_secs(30));
+        assert_eq!(c.send_stall, Duration::from_secs(120));
         assert_eq!(c.request_timeout, Duration::from_secs(30));
         assert_eq!(c.max_connections, 1024);
         assert_eq!(c.account_bytes_per_day, 2048 * 1024 * 1024);
@@ -941,12 +957,14 @@ mod tests {
         let c = config(&[
             (HEADER_TIMEOUT_VAR, "5"),
             (BODY_IDLE_TIMEOUT_VAR, " 60 "),
+            (SEND_STALL_VAR, "300"),
             (REQUEST_TIMEOUT_VAR, "120"),
             (MAX_CONNECTIONS_VAR, "4096"),
         ])
         .expect("valid");
         assert_eq!(c.header_timeout, Duration::from_secs(5));
         assert_eq!(c.body_idle_timeout, Duration::from_secs(60));
+        assert_eq!(c.send_stall, Duration::from_secs(300));
         assert_eq!(c.request_timeout, Duration::from_secs(120));
         assert_eq!(c.max_connections, 4096);
         for (var, bad) in [
@@ -955,6 +973,8 @@ mod tests {
             (HEADER_TIMEOUT_VAR, "10s"),
             (BODY_IDLE_TIMEOUT_VAR, "0"),
             (BODY_IDLE_TIMEOUT_VAR, "3601"),
+            (SEND_STALL_VAR, "0"),
+            (SEND_STALL_VAR, "3601"),
             (REQUEST_TIMEOUT_VAR, "-1"),
             (REQUEST_TIMEOUT_VAR, ""),
             (MAX_CONNECTIONS_VAR, "0"),

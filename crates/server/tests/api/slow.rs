@@ -411,3 +411,44 @@ async fn a_photo_upload_that_trickles_is_cut_at_the_patch_limit_and_keeps_its_by
     assert_eq!(res.status(), StatusCode::NO_CONTENT);
     app.stop().await;
 }
+
+/// A client that asks for a download and takes none of it loses the
+/// connection once the server has waited `send_stall` for it to take a
+/// byte: without the limit the answer would wait, holding its slot, for
+/// ever. Read afterwards, what arrived stops far short of the file.
+#[tokio::test]
+async fn a_reader_that_stops_reading_is_cut_at_the_send_stall_limit() {
+    let dirs = dirs();
+    let size = 16 * 1024 * 1024;
+    std::fs::write(dirs.static_files.path().join("stall.bin"), jpeg(size, 5)).expect("a big file");
+    let stall = Duration::from_secs(2);
+    let app = start_with(&dirs, |c| c.send_stall = stall).await;
+    let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+    socket.set_recv_buffer_size(4096).expect("receive buffer");
+    let mut stream = socket
+        .connect(app.addr().parse().expect("address"))
+        .await
+        .expect("connect");
+    let addr = app.addr().to_owned();
+    stream
+        .write_all(format!("GET /stall.bin HTTP/1.1\r\nHost: {addr}\r\n\r\n").as_bytes())
+        .await
+        .expect("request");
+    // Reads nothing for twice the limit.
+    tokio::time::sleep(stall * 2).await;
+    let mut got = 0usize;
+    let ended = tokio::time::timeout(Duration::from_secs(10), async {
+        let mut buf = [0u8; 65536];
+        loop {
+            match stream.read(&mut buf).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => got += n,
+            }
+        }
+    })
+    .await;
+    assert!(ended.is_ok(), "the connection stays open after {got} bytes");
+    assert!(got > 0, "the answer had begun");
+    assert!(got < size / 2, "{got} of {size} bytes: the server did not give up");
+    app.stop().await;
+}

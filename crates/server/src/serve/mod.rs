@@ -13,6 +13,9 @@
 //!   never handed to the application (over HTTPS it is closed without a
 //!   handshake: answering would cost the handshake a flood is made of).
 //!
+//! - an answer whose reader takes no byte for `send_stall` ends its
+//!   connection ([`send_stall`]): hyper itself would wait for ever.
+//!
 //! Bodies and whole requests are bounded by the application's layers (see
 //! `http::limits`).
 //!
@@ -28,6 +31,8 @@
 //!    accepted, idle ones are closed, and busy ones close after their
 //!    answer (app files, exports still streaming). Past the grace the
 //!    remaining ones are left to be cut when the process exits.
+
+mod send_stall;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -46,6 +51,8 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{watch, Semaphore};
 use tokio_rustls::TlsAcceptor;
+
+use self::send_stall::SendStall;
 use tower_service::Service;
 
 use crate::http::error::RETRY_AFTER_SECS;
@@ -64,6 +71,8 @@ pub struct ConnectionLimits {
     pub header_timeout: Duration,
     /// Connections open at once.
     pub max_connections: usize,
+    /// How long an answer may wait for its reader to take a byte.
+    pub send_stall: Duration,
 }
 
 impl ConnectionLimits {
@@ -71,6 +80,7 @@ impl ConnectionLimits {
         ConnectionLimits {
             header_timeout: config.header_timeout,
             max_connections: config.max_connections,
+            send_stall: config.send_stall,
         }
     }
 }
@@ -171,6 +181,7 @@ pub async fn serve(
         let tls = tls.clone();
         let stopping = stopping.clone();
         tokio::spawn(async move {
+            let tcp = SendStall::new(tcp, limits.send_stall);
             connection(tcp, addr, tls, router, limits.header_timeout, stopping).await;
             // Freed only now: the slot was this connection's all along.
             drop(permit);
@@ -204,7 +215,7 @@ async fn sleep_until(deadline: Option<tokio::time::Instant>) {
 
 /// One accepted connection: its TLS handshake if any, then HTTP/1.1.
 async fn connection(
-    tcp: TcpStream,
+    tcp: SendStall<TcpStream>,
     addr: SocketAddr,
     tls: Option<TlsAcceptor>,
     router: Router,
