@@ -159,6 +159,7 @@ pub async fn build(config: &Config) -> Result<Server, StartError> {
             data_dir: Arc::from(config.data_dir.as_path()),
             exports: crate::http::per_account::PerAccount::new(crate::export::MAX_EXPORTS_PER_ACCOUNT),
             quotas: Arc::new(crate::http::quota::Quotas::new(config.account_bytes_per_day)),
+            refusals: Arc::default(),
         },
         &config.static_dir,
         Protections::new(config, tls.is_some()),

@@ -17,6 +17,7 @@ pub mod per_account;
 pub mod photos;
 pub mod quota;
 pub mod rate_limit;
+pub mod refusals;
 pub mod relay;
 mod reports;
 pub mod security;
@@ -103,6 +104,9 @@ pub struct AppState {
     pub exports: per_account::PerAccount,
     /// What each account may still store today (`KUAIBAO_ACCOUNT_MIB_PER_DAY`).
     pub quotas: Arc<quota::Quotas>,
+    /// How many more of each account's refusals the audit log takes this
+    /// hour (see `refusals`).
+    pub refusals: Arc<refusals::RefusalBudget>,
 }
 
 impl FromRef<AppState> for crate::auth::Sessions {

@@ -606,7 +606,8 @@ pub(super) async fn may_answer(
         if matches!(
             refused,
             AppError::Forbidden(_) | AppError::NotFound(_) | AppError::NotPermitted(_)
-        ) {
+        ) && state.refusals.admits(&caller.actor())
+        {
             let detail = serde_json::json!({ "action": action, "reason": refused.to_string() });
             crate::db::audit::refusal(
                 &state.pool,

@@ -92,7 +92,9 @@ async fn may_join_thread(state: &AppState, caller: &Caller, report: &Report) -> 
         return Ok(());
     };
     tracing::warn!(id = %report.id, thread = %report.thread_id(), user = %user.account.id, "record refused: {refusal}");
-    reports::audit_refusal(&state.pool, &caller.actor(), report, &refusal.to_string()).await?;
+    if state.refusals.admits(&caller.actor()) {
+        reports::audit_refusal(&state.pool, &caller.actor(), report, &refusal.to_string()).await?;
+    }
     Err(AppError::NotPermitted(vec![FieldError::new(
         "thread",
         ErrorCode::NotPermitted,

@@ -169,7 +169,9 @@ async fn take(
             .any(|key| parsed.sealed_by(&key));
     if let Err(refusal) = may_enter(&author, sealed) {
         tracing::warn!(id = %report.id, user = %author.account.id, "SMS report refused: {}", refusal.en);
-        reports::audit_refusal(&state.pool, &entered_by, &report, &refusal.en).await?;
+        if state.refusals.admits(&entered_by) {
+            reports::audit_refusal(&state.pool, &entered_by, &report, &refusal.en).await?;
+        }
         return Err(AppError::NotPermitted(vec![refusal]));
     }
     // Only first records come by SMS, so the admission rules have nothing

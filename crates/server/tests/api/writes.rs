@@ -705,3 +705,56 @@ async fn a_photo_announced_again_as_another_type_is_refused() {
     receipt(app.submit(&carried).await, StatusCode::CREATED).await;
     app.stop().await;
 }
+
+/// Refusals cost whoever tries nothing, so the audit log takes at most
+/// `AUDITED_PER_HOUR` of one account's an hour: a reporter posting
+/// acknowledgements to made-up threads is refused every time, the first
+/// ones audited, the rest only logged; another account's refusal is still
+/// audited.
+#[tokio::test]
+async fn one_account_cannot_flood_the_audit_log_with_refusals() {
+    use kuaibao_server::http::refusals::AUDITED_PER_HOUR;
+    let (app, dirs) = spawn_app().await;
+    let who = Accounts::make(&dirs, &app).await;
+    let tries = AUDITED_PER_HOUR + 5;
+    let ack = |thread: ReportId| {
+        let path = kuaibao_core::desk::office::ACKNOWLEDGE_PATH.replace("{id}", &thread.to_string());
+        let body = kuaibao_core::desk::office::Acknowledge {
+            id: uuid::Uuid::new_v4(),
+            report_id: thread,
+        };
+        (path, body)
+    };
+    for _ in 0..tries {
+        let (path, body) = ack(new_id());
+        let res = app.client.post(app.url(&path)).json(&body).send().await.expect("POST");
+        assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    }
+    let (path, body) = ack(new_id());
+    let res = who
+        .neighbour
+        .post(app.url(&path))
+        .json(&body)
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let pool = dirs.pool().await;
+    let log = audit::all(&pool).await.expect("the audit log");
+    let (acks,): (i64,) = sqlx::query_as("SELECT count(*) FROM acknowledgements")
+        .fetch_one(&pool)
+        .await
+        .expect("count");
+    pool.close().await;
+    let refusals: Vec<_> = log
+        .iter()
+        .filter(|e| e.action == "thread.refuse" && e.detail.contains("thread.acknowledge"))
+        .collect();
+    // The reporter's first AUDITED_PER_HOUR, and the neighbour's one.
+    assert_eq!(refusals.len(), AUDITED_PER_HOUR as usize + 1);
+    let mut actors: Vec<_> = refusals.iter().map(|e| e.actor_id.clone()).collect();
+    actors.dedup();
+    assert_eq!(actors.len(), 2, "{actors:?}");
+    assert_eq!(acks, 0, "nothing stored");
+    app.stop().await;
+}

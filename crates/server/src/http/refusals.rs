@@ -1,0 +1,76 @@
+//! Refused writes are audited (who tried what, on what, and why), but a
+//! refusal costs whoever tries nothing: an account could write the audit
+//! log at its request rate for ever (a reporter posting acknowledgements to
+//! made-up threads, some thousands of rows a minute). Each actor's refusals
+//! are written up to [`AUDITED_PER_HOUR`] an hour; beyond, they are refused
+//! all the same and logged to the server's log, not each stored. The rows
+//! that tell what happened are the first ones; the flood after them tells
+//! it again.
+
+use std::collections::HashMap;
+use std::sync::{Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use crate::db::audit::Actor;
+
+/// Refusals of one actor written to the audit log in an hour.
+pub const AUDITED_PER_HOUR: u32 = 120;
+
+const HOUR: Duration = Duration::from_secs(3600);
+
+/// Actors kept before the ones whose hour is over are swept: one entry per
+/// account refused this hour.
+const SWEEP_ABOVE: usize = 10_000;
+
+#[derive(Default)]
+pub struct RefusalBudget {
+    /// Per actor: when its hour began, and its refusals in it.
+    spent: Mutex<HashMap<String, (Instant, u32)>>,
+}
+
+impl RefusalBudget {
+    /// Whether this refusal of `actor`'s is written to the audit log.
+    pub fn admits(&self, actor: &Actor) -> bool {
+        let key = actor.user_id.as_deref().unwrap_or("");
+        let now = Instant::now();
+        let mut spent = self.spent.lock().unwrap_or_else(PoisonError::into_inner);
+        if spent.len() > SWEEP_ABOVE {
+            spent.retain(|_, (since, _)| now.duration_since(*since) < HOUR);
+        }
+        let (since, n) = spent.entry(key.to_owned()).or_insert((now, 0));
+        if now.duration_since(*since) >= HOUR {
+            *since = now;
+            *n = 0;
+        }
+        *n = n.saturating_add(1);
+        if *n == AUDITED_PER_HOUR + 1 {
+            tracing::warn!(
+                actor = key,
+                "over {AUDITED_PER_HOUR} refused writes this hour: further refusals are logged here, not audited"
+            );
+        }
+        *n <= AUDITED_PER_HOUR
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn actor(id: &str) -> Actor {
+        Actor {
+            user_id: Some(id.to_owned()),
+            device_id: None,
+        }
+    }
+
+    #[test]
+    fn each_actor_has_its_own_hour_of_audited_refusals() {
+        let budget = RefusalBudget::default();
+        for _ in 0..AUDITED_PER_HOUR {
+            assert!(budget.admits(&actor("a")));
+        }
+        assert!(!budget.admits(&actor("a")));
+        assert!(budget.admits(&actor("b")), "another account is not held to a's");
+    }
+}
