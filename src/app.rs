@@ -79,13 +79,15 @@ fn Shell(
             <h1>
                 <a href="#/">{state.tr(words::APP_NAME)}</a>
             </h1>
-            <span class="net" class:offline=move || !state.online.get() data-testid="net-state">
+            <span class="net" class:offline=move || !state.online.get() data-testid="net-state" role="status">
                 {state.tr_if(state.online, words::ONLINE, words::OFFLINE)}
             </span>
             {dynamic(move || officer.get().then(|| view! {
                 <a href="/office/" class="office-link" data-testid="office-link">{state.tr(words::DUTY_OFFICE)}</a>
             }).into_any())}
-            <button type="button" class="lang" on:click=on(toggle_lang)>
+            // Named in its own language, and read in its voice.
+            <button type="button" class="lang" on:click=on(toggle_lang)
+                lang=move || if state.lang.get() == Lang::Zh { "en" } else { "zh-CN" }>
                 {state.tr(words::LANGUAGE)}
             </button>
         </header>

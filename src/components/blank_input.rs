@@ -204,7 +204,9 @@ fn MultiChoiceBlank(
         on_edit.run((id.to_owned(), ordered.join(",")));
     };
     view! {
-        <fieldset class="blank multi wide" class:has-error=move || error().is_some()>
+        // `blank-{id}`, focusable: where a failed submit takes the worker.
+        <fieldset class="blank multi wide" class:has-error=move || error().is_some()
+            id=format!("blank-{id}") tabindex="-1">
             <legend>{state.tr(blank.label)}{required.then_some(" *")}</legend>
             {options.iter().map(|o| {
                 let input_id = format!("blank-{id}-{}", o.value);
@@ -212,13 +214,14 @@ fn MultiChoiceBlank(
                 view! {
                     <label class="check" for=label_for>
                         <input type="checkbox" id=input_id name=id value=o.value disabled=readonly
+                            aria-describedby=format!("error-{id}")
                             prop:checked=move || chosen().iter().any(|v| v == o.value)
                             on:change=on(move |ev| toggle(o.value, event_target_checked(&ev)))/>
                         {state.tr(o.label)}
                     </label>
                 }
             }).collect_view()}
-            <span class="error" role="alert">{error}</span>
+            <span class="error" role="alert" id=format!("error-{id}")>{error}</span>
         </fieldset>
     }
 }
@@ -313,14 +316,15 @@ fn GeoBlank(
             <span class="coord">
                 <label for=input_id.clone()>{state.tr(label)}</label>
                 <input id=input_id name=key type="text" inputmode="decimal" readonly=readonly
-                    aria-invalid=move || error().is_some().to_string()
+                    aria-invalid=move || error().is_some().to_string() aria-describedby=format!("error-{id}")
                     prop:value=move || answers.with(|a| a.get(&shown).cloned().unwrap_or_default())
                     on:input=on(move |ev| on_edit.run((edited.clone(), event_target_value(&ev))))/>
             </span>
         }
     };
     view! {
-        <fieldset class="blank geo wide" class:has-error=move || error().is_some()>
+        <fieldset class="blank geo wide" class:has-error=move || error().is_some()
+            id=format!("blank-{id}") tabindex="-1">
             <legend>{state.tr(blank.label)}{required.then_some(" *")}</legend>
             {coordinate(lat_key, words::LATITUDE)}
             {coordinate(lon_key, words::LONGITUDE)}
@@ -336,7 +340,7 @@ fn GeoBlank(
                 </Shown>
             })}
             <span class="note" role="status">{move || note.get()}</span>
-            <span class="error" role="alert">{error}</span>
+            <span class="error" role="alert" id=format!("error-{id}")>{error}</span>
         </fieldset>
     }
 }

@@ -68,6 +68,7 @@ pub fn GradePanel(
                 <span class="blank wide" class:has-error=move || reason_error().is_some()>
                     <label for="blank-grade_reason">{state.tr(words::GRADE_REASON)}" *"</label>
                     <input id="blank-grade_reason" type="text" readonly=readonly aria-describedby="error-grade_reason"
+                        aria-invalid=move || reason_error().is_some().to_string()
                         prop:value=move || own.with(|o| o.as_ref().map(|d| d.reason.clone()).unwrap_or_default())
                         on:input=on(move |ev| {
                             let text = event_target_value(&ev);

@@ -20,8 +20,9 @@ pub fn SessionPrompt(
     let text = move || session::prompt(state.standing.get(), state.waiting_count(), state.lang.get());
     view! {
         <Shown when=shown>
-            <section class="session-prompt" role="alert" data-testid="session-prompt">
-                <p data-testid="session-prompt-text">{text}</p>
+            // The alert is the sentence alone, not the form under it.
+            <section class="session-prompt" data-testid="session-prompt">
+                <p data-testid="session-prompt-text" role="alert">{text}</p>
                 {if with_form {
                     view! { <LoginForm/> }.into_any()
                 } else {

@@ -84,7 +84,8 @@ fn Shell(
                     {tab(Route::Statistics(String::new()), "统计", "nav-statistics")}
                     {move || admin.get().then(|| tab(Route::Crashes, "崩溃报告", "nav-crashes"))}
                 </nav>
-                <span class="live" data-testid="live-state" data-state=move || desk.live.get().key()>
+                // Said when it changes: a feed that stopped means the inbox is stale.
+                <span class="live" data-testid="live-state" role="status" data-state=move || desk.live.get().key()>
                     {move || desk.live.get().words()}
                 </span>
                 <span class="who" data-testid="who">{who}</span>

@@ -38,8 +38,10 @@ pub fn HomePage() -> impl IntoView {
     let tapped = RwSignal::new(false);
     view! {
         <a class="button primary big" href=Route::New.to_hash() data-testid="new-report">{state.tr(words::NEW_REPORT)}</a>
-        <section class="outbox" aria-live="polite">
-            <p data-testid="outbox-count">
+        // Only the count is said as it changes: the button's 正在发送… at
+        // every pass is not news.
+        <section class="outbox">
+            <p data-testid="outbox-count" aria-live="polite">
                 <strong>{waiting}</strong>" "{state.tr(words::WAITING_COUNT)}
             </p>
             // A report whose text arrived is 已送达 while its photos may not

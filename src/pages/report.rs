@@ -216,7 +216,11 @@ fn DraftEditor(id: ReportId) -> impl IntoView {
         {other.clone().map(|who| view! {
             <p class="form-error" role="alert" data-testid="draft-other">{state.t(words::DRAFT_OF_ANOTHER).replace("{who}", &who)}</p>
         })}
-        <p class="save-state" role="status" data-testid="save-state"
+        // Not a live region: it changes at every pause in typing, and a
+        // screen reader would cut into the worker's own typing each time.
+        // Only a failure is said aloud.
+        <p class="save-state" data-testid="save-state"
+            role=move || state.save_state().with(|s| matches!(s, SaveState::Failed(_))).then_some("alert")
             data-state=move || state.save_state().with(SaveState::name)>{save_note}</p>
         {is_incident.then(|| view! {
             <Shown when=move || call_open.get()>
