@@ -359,6 +359,18 @@ fn judge(
     now_ms: f64,
     jitter: &mut impl FnMut() -> f64,
 ) -> Status {
+    // An answer that is not the server's is tried again, its note said.
+    let mut not_the_server = |why: String| {
+        leptos::logging::warn!("{why}");
+        retry(
+            written_at,
+            attempts,
+            now_ms,
+            jitter,
+            None,
+            NOT_THE_SERVER_NOTE.to_owned(),
+        )
+    };
     match outcome_of_status(answer.status) {
         // Handled by the caller before judging; should one slip through, it
         // waits like any undecided answer.
@@ -367,17 +379,7 @@ fn judge(
             Ok(receipt) => Status::Delivered { written_at, receipt },
             // A 2xx without a receipt we can read (a captive portal, say):
             // sending again is safe, the server recognises the id.
-            Err(e) => {
-                leptos::logging::warn!("a 2xx without a readable receipt: {e}");
-                retry(
-                    written_at,
-                    attempts,
-                    now_ms,
-                    jitter,
-                    None,
-                    NOT_THE_SERVER_NOTE.to_owned(),
-                )
-            }
+            Err(e) => not_the_server(format!("a 2xx without a readable receipt: {e}")),
         },
         Outcome::Rejected => match kuaibao_core::wire::json::from_str::<ApiError>(&answer.body) {
             Ok(err) => Status::Rejected {
@@ -389,17 +391,7 @@ fn judge(
             // The server answers every refusal in its error shape; one
             // without it came from something on the way, not from judging
             // the report, so the report waits and goes again.
-            Err(e) => {
-                leptos::logging::warn!("a refusal ({}) that is not the server's: {e}", answer.status);
-                retry(
-                    written_at,
-                    attempts,
-                    now_ms,
-                    jitter,
-                    None,
-                    NOT_THE_SERVER_NOTE.to_owned(),
-                )
-            }
+            Err(e) => not_the_server(format!("a refusal ({}) that is not the server's: {e}", answer.status)),
         },
         // Whatever the server asks to wait (a spent day of storage, a
         // server draining for a restart) is waited, within the hour.
