@@ -22,6 +22,16 @@ pub async fn is_stored(pool: &Pool, id: ReportId) -> Result<bool, StoreError> {
     Ok(row.is_some())
 }
 
+/// Whether any row has this id, a text message's not yet completed by the
+/// app's copy included: a text entered again is a replay of it.
+pub async fn has_row(pool: &Pool, id: ReportId) -> Result<bool, StoreError> {
+    let row: Option<(i64,)> = sqlx::query_as("SELECT seq FROM reports WHERE id = $1")
+        .bind(id.to_string())
+        .fetch_optional(pool)
+        .await?;
+    Ok(row.is_some())
+}
+
 /// The stage of each stored record of `thread` and its template's family
 /// (a record of a template no longer in the catalogue is left out: it can
 /// be neither a finding nor a step).

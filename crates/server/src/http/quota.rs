@@ -62,6 +62,27 @@ impl Quotas {
         })
     }
 
+    /// Charges `account` for `report` before it is stored (see
+    /// [`Quotas::charge`]), unless it is a replay of a stored record, which
+    /// costs nothing and still gets its receipt: `None` then. `replay` says
+    /// whether it is, asked only when the charge cannot be paid. A record
+    /// over the quota is refused (429), logged, and nothing is stored.
+    pub async fn charge_new(
+        &self,
+        account: &str,
+        report: &Report,
+        replay: impl std::future::Future<Output = Result<bool, crate::db::StoreError>>,
+    ) -> Result<Option<Charge<'_>>, AppError> {
+        match self.charge(account, report) {
+            Ok(charge) => Ok(Some(charge)),
+            Err(_) if replay.await? => Ok(None),
+            Err(wait) => {
+                tracing::warn!(id = %report.id, user = %account, "record refused: over the account's daily quota");
+                Err(self.refusal(wait))
+            }
+        }
+    }
+
     /// The 429 for a record that must wait `wait` for its account's quota,
     /// Chinese first: why it waits, and what becomes of it.
     pub fn refusal(&self, wait: Duration) -> AppError {

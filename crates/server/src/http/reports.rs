@@ -33,14 +33,10 @@ pub async fn submit(
     let account = &caller.0.user.account.id;
     // Paid before storing, given back unless stored: a replay costs nothing,
     // and one over the quota still gets its receipt.
-    let charge = match state.quotas.charge(account, &report) {
-        Ok(charge) => Some(charge),
-        Err(_) if admission::is_stored(&state.pool, report.id).await? => None,
-        Err(wait) => {
-            tracing::warn!(id = %report.id, user = %account, "record refused: over the account's daily quota");
-            return Err(state.quotas.refusal(wait));
-        }
-    };
+    let charge = state
+        .quotas
+        .charge_new(account, &report, admission::is_stored(&state.pool, report.id))
+        .await?;
     match reports::store(&state.pool, &report, template, &caller.sender(clock_offset_ms)).await? {
         Stored::Created(receipt) => {
             if let Some(charge) = charge {

@@ -20,6 +20,7 @@ use super::AppState;
 use crate::auth::token::SecretDigest;
 use crate::auth::Caller;
 use crate::db::accounts::{self, User};
+use crate::db::admission;
 use crate::db::audit::Actor;
 use crate::db::reports::{self, Sender, SmsArrival, Stored};
 
@@ -190,8 +191,18 @@ async fn take(
             sealed,
         }),
     };
+    // Charged to the reporter's account as the app's copy would be: texts
+    // entered by the desk or a gateway are records all the same.
+    // A text stored already (by SMS or by the app) is a replay.
+    let charge = state
+        .quotas
+        .charge_new(&author.account.id, &report, admission::has_row(&state.pool, report.id))
+        .await?;
     match reports::store(&state.pool, &report, template, &sender).await? {
         Stored::Created(receipt) => {
+            if let Some(charge) = charge {
+                charge.keep();
+            }
             tracing::info!(id = %receipt.id, seq = receipt.seq, "SMS report stored");
             state.changes.report_stored(report.thread_id(), &author.area_path);
             Ok((StatusCode::CREATED, Json(receipt)))

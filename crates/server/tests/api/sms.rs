@@ -183,6 +183,38 @@ async fn only_an_office_of_the_reporters_area_or_above_enters_a_text() {
     app.stop().await;
 }
 
+/// A text entered for a reporter (by the desk, or a gateway) is charged to
+/// her day of storage as a record from her phone would be: over it, 429
+/// and nothing stored; it does not get around the bound.
+#[tokio::test]
+async fn a_text_is_charged_to_its_reporters_day_of_storage() {
+    let first = grave_first();
+    let cost = kuaibao_server::http::quota::cost(&first);
+    let dirs = dirs();
+    // Room for one such record a day, not two.
+    let app = start_with(&dirs, |c| c.account_bytes_per_day = cost * 3 / 2).await;
+    let officer = user_in(&dirs, &app, "officer-t1", Role::Officer, "d-t1").await;
+    let text = sms::encode(&first, REPORTER).expect("sendable");
+    receipt(app.paste(&officer, &text).await, StatusCode::CREATED).await;
+
+    let second = grave_first();
+    let (status, error) = api_error(
+        app.paste(&officer, &sms::encode(&second, REPORTER).expect("sendable"))
+            .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(
+        error.message.starts_with("本账号今天存入的报告和照片已超过每日上限"),
+        "{}",
+        error.message
+    );
+    assert!(!stored(&dirs, second.id).await, "nothing stored");
+    // The same text again is a replay: its receipt, whatever the quota.
+    assert_eq!(app.paste(&officer, &text).await.status(), StatusCode::OK);
+    app.stop().await;
+}
+
 #[tokio::test]
 async fn the_apps_copy_that_says_otherwise_is_a_conflict_and_completes_nothing() {
     let (app, dirs) = spawn_app().await;
