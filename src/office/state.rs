@@ -34,7 +34,7 @@ pub struct Desk {
     /// The server's clock minus the desk's (ms), from the last list read
     /// (0 until then): the desk's records and a call's time are stamped by
     /// the server's clock, as the phone's are, whatever the office PC's.
-    pub offset_ms: RwSignal<f64>,
+    pub offset_ms: StoredValue<f64>,
     pub live: RwSignal<Live>,
     /// Bumped (debounced) whenever the server says something changed.
     pub changed: RwSignal<u64>,
@@ -65,7 +65,7 @@ impl Desk {
             last_username: RwSignal::new(last_username),
             route: RwSignal::new(Route::current()),
             now_ms: RwSignal::new(now),
-            offset_ms: RwSignal::new(0.0),
+            offset_ms: StoredValue::new(0.0),
             live: RwSignal::new(Live::Connecting),
             changed: RwSignal::new(0),
             store: StoredValue::new_local(store),
@@ -119,13 +119,15 @@ impl Desk {
 
     /// Now by the server's clock (ms), as last measured.
     pub fn server_now_ms(&self) -> f64 {
-        platform::now_ms() + self.offset_ms.get_untracked()
+        platform::now_ms() + self.offset_ms.try_get_value().unwrap_or(0.0)
     }
 
     /// Notes the server's time as a list answered it, read at `at_ms` by
     /// the desk's clock.
     pub fn heard_time(&self, server_time: chrono::DateTime<chrono::Utc>, at_ms: f64) {
-        let _ = self.offset_ms.try_set(server_time.timestamp_millis() as f64 - at_ms);
+        let _ = self
+            .offset_ms
+            .try_set_value(server_time.timestamp_millis() as f64 - at_ms);
     }
 
     /// Log out: the server forgets the token, the browser the session.

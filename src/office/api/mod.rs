@@ -7,7 +7,9 @@ mod types;
 pub use types::{PhotoCount, ReportPhotos, StoredRecord, Thread};
 
 use gloo_net::http::{Method, RequestBuilder, Response};
-use kuaibao_core::wire::protocol::{ApiError, Receipt, AUTHORIZATION_HEADER, CLOCK_HEADER, SUBMIT_REPORT_PATH};
+use kuaibao_core::wire::protocol::{
+    outcome_of_status, ApiError, Outcome, Receipt, AUTHORIZATION_HEADER, CLOCK_HEADER, SUBMIT_REPORT_PATH,
+};
 use kuaibao_core::{FieldError, Lang, Report};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -51,7 +53,11 @@ impl ApiFail {
     pub fn is_refusal(&self) -> bool {
         match self {
             ApiFail::Forbidden | ApiFail::Fields { .. } => true,
-            ApiFail::Status { status, .. } => matches!(status, 400 | 403 | 404 | 409 | 410 | 413 | 415 | 422),
+            // The phone's refusals, and a thread not (or no longer) there
+            // for this desk, which for an office act is one too.
+            ApiFail::Status { status, .. } => {
+                outcome_of_status(*status) == Outcome::Rejected || matches!(status, 404 | 410)
+            }
             ApiFail::LoggedOut | ApiFail::Net(_) => false,
         }
     }

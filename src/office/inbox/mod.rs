@@ -59,6 +59,15 @@ pub fn InboxPage() -> impl IntoView {
         loaded_for.set_value(Some(path.clone()));
         load(desk, path, pages, merge, inbox, seq);
     });
+    // The server's clock, noted as each list arrives (not as it is drawn):
+    // what the desk stamps its records by.
+    Effect::new(move |_| {
+        inbox.with(|i| {
+            if let Some(Ok(fetched)) = i {
+                desk.heard_time(fetched.value.server_time, fetched.at_ms);
+            }
+        });
+    });
     // Errors at the filter's fields: the URL's own, or the server's.
     let field_errors = Memo::new(move |_| -> Vec<FieldError> {
         match filter.get() {
@@ -101,7 +110,6 @@ pub fn InboxPage() -> impl IntoView {
         Some(Ok(fetched)) => {
             let server_time = fetched.value.server_time;
             let at_ms = fetched.at_ms;
-            desk.heard_time(server_time, at_ms);
             let count = fetched.value.threads.len();
             let caption = if fetched.next.is_some() {
                 // Pages come newest first, each sorted: an older open case
