@@ -19,5 +19,5 @@ pub use outbox::{
 };
 pub use scheduler::{Listeners, SyncEngine};
 pub use transport::{bearer, with_timeout, HttpAnswer, HttpTransport, NetError, Transport, NO_ANSWER_NOTE};
-pub use tus::{HttpTus, TusAnswer, TusTransport};
-pub use uploads::{UploadSummary, Uploader, CHUNK_BYTES, PHOTOS_IN_FLIGHT, PHOTO_REFUSED_NEXT};
+pub use tus::{held_offset, send_chunks, ChunkStop, HttpTus, TusAnswer, TusTransport, CHUNK_BYTES};
+pub use uploads::{UploadSummary, Uploader, PHOTOS_IN_FLIGHT, PHOTO_REFUSED_NEXT};

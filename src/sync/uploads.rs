@@ -15,14 +15,7 @@ use crate::session::{current_auth, Auth};
 use crate::store::{LocalPhoto, Store, StoreError, Upload};
 use crate::sync::outbox::{browser_online, earliest, NEED_LOGIN_NOTE};
 use crate::sync::pool::{self, Task};
-use crate::sync::tus::{TusAnswer, TusTransport};
-
-/// Bytes per `PATCH`. The server keeps what arrived before a cut, but a
-/// browser sends a request cut on a kept-alive connection again by itself,
-/// from its first byte: a cut can cost up to a chunk. 256 KiB cost 1.3×
-/// the photo bytes over six cuts in the end-to-end test, 128 KiB 1.1–1.2×;
-/// smaller chunks would add round trips on slow, high-latency links.
-pub const CHUNK_BYTES: u64 = 128 * 1024;
+use crate::sync::tus::{held_offset, send_chunks, ChunkStop, TusAnswer, TusTransport};
 
 pub struct Uploader<T> {
     pub store: Store,
@@ -255,7 +248,7 @@ impl<T: TusTransport> Uploader<T> {
         let Upload::Waiting { url, .. } = &photo.upload else {
             return Ok(Step::Done);
         };
-        let (url, mut offset) = match url.clone() {
+        let (url, offset) = match url.clone() {
             // Resuming: only the server knows how much of a cut chunk
             // arrived.
             Some(url) => match self.server_offset(&url, token).await {
@@ -287,48 +280,37 @@ impl<T: TusTransport> Uploader<T> {
         let Some(bytes) = self.store.photo_blob(photo.id, false).await? else {
             return Ok(lost());
         };
-        while offset < photo.size {
-            let end = (offset + CHUNK_BYTES).min(photo.size);
-            let Ok(chunk) = bytes.slice_with_f64_and_f64(offset as f64, end as f64) else {
-                return Ok(Step::Later("无法读取本机照片".into(), None));
-            };
-            offset = match self.tus.patch(&url, offset, &chunk, token).await {
-                Err(e) => return Ok(Step::Unreachable(e.0)),
-                Ok(a) if a.status == 204 => match a.offset {
-                    Some(o) if o > offset && o <= photo.size => o,
-                    _ => return Ok(Step::Later("服务器给出的进度有误".into(), None)),
-                },
-                // Our idea of the offset is stale (an earlier cut chunk
-                // arrived after all): ask again and go on from there.
-                Ok(a) if a.status == 409 => match self.server_offset(&url, token).await {
-                    Ok(o) => o,
-                    Err(step) => return Ok(step),
-                },
-                Ok(a) if a.status == 404 || a.status == 410 => {
-                    progress(photo, None, 0);
-                    return Ok(Step::Restart);
-                }
-                Ok(a) => return Ok(judge(&a)),
-            };
-            progress(photo, Some(url.clone()), offset);
+        let size = photo.size;
+        let sent = send_chunks(&self.tus, &url, &bytes, offset, size, token, async |held| {
+            progress(photo, Some(url.clone()), held);
             self.keep(photo).await;
             on_change(photo);
-        }
-        Ok(Step::Done)
+        })
+        .await;
+        Ok(match sent {
+            Ok(()) => Step::Done,
+            Err(ChunkStop::Gone) => {
+                progress(photo, None, 0);
+                Step::Restart
+            }
+            Err(stop) => stopped(stop),
+        })
     }
 
     /// The bytes the server holds for an upload.
     async fn server_offset(&self, url: &str, token: &str) -> Result<u64, Step> {
-        match self.tus.offset(url, token).await {
-            Err(e) => Err(Step::Unreachable(e.0)),
-            Ok(a) if a.status == 404 || a.status == 410 => Err(Step::Restart),
-            Ok(TusAnswer {
-                status: 200,
-                offset: Some(o),
-                ..
-            }) => Ok(o),
-            Ok(a) => Err(judge(&a)),
-        }
+        held_offset(&self.tus, url, token).await.map_err(stopped)
+    }
+}
+
+/// What a photo's send that stopped short comes to.
+fn stopped(stop: ChunkStop) -> Step {
+    match stop {
+        ChunkStop::Unreachable(e) => Step::Unreachable(e),
+        ChunkStop::Unreadable => Step::Later("无法读取本机照片".into(), None),
+        ChunkStop::BadOffset => Step::Later("服务器给出的进度有误".into(), None),
+        ChunkStop::Gone => Step::Restart,
+        ChunkStop::Answer(a) => judge(&a),
     }
 }
 

@@ -10,7 +10,7 @@ use leptos::prelude::*;
 
 use crate::photo::{prepare, Prepared};
 use crate::store::LocalPhoto;
-use crate::sync::{HttpTus, NetError, TusTransport, CHUNK_BYTES};
+use crate::sync::{send_chunks, ChunkStop, HttpTus, NetError, TusTransport};
 
 /// A chosen photo: the bytes to send and what the record announces.
 #[derive(Clone)]
@@ -78,28 +78,16 @@ pub async fn upload(token: &str, photo: &DeskPhoto) -> Result<(), String> {
     let size = photo.record.size;
     // The server answers an upload begun before with what it holds of it
     // (all of it, for a photo that arrived).
-    let mut offset = created.offset.unwrap_or(0).min(size);
-    while offset < size {
-        let end = (offset + CHUNK_BYTES).min(size);
-        let chunk = photo
-            .bytes
-            .slice_with_f64_and_f64(offset as f64, end as f64)
-            .map_err(|e| {
-                leptos::logging::warn!("desk photo unreadable: {}", crate::platform::js_error(&e));
-                fail("读不出这张照片")
-            })?;
-        let answer = tus.patch(&url, offset, &chunk, token).await.map_err(unreachable)?;
-        offset = match (answer.status, answer.offset) {
-            (204, Some(o)) if o > offset && o <= size => o,
-            // Part of an earlier try arrived after all: go on from there.
-            (409, _) => match tus.offset(&url, token).await.map_err(unreachable)? {
-                a if a.status == 200 => a.offset.ok_or_else(|| fail("进度未知"))?,
-                a => return Err(refused(a.status)),
-            },
-            (status, _) => return Err(refused(status)),
-        };
-    }
-    Ok(())
+    let offset = created.offset.unwrap_or(0).min(size);
+    send_chunks(&tus, &url, &photo.bytes, offset, size, token, async |_| {})
+        .await
+        .map_err(|stop| match stop {
+            ChunkStop::Unreachable(e) => unreachable(NetError(e)),
+            ChunkStop::Unreadable => fail("读不出这张照片"),
+            ChunkStop::BadOffset => fail("进度未知"),
+            ChunkStop::Gone => refused(410),
+            ChunkStop::Answer(a) => refused(a.status),
+        })
 }
 
 /// The photo input of the closing form: the button opens the camera or
