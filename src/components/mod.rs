@@ -33,7 +33,7 @@ pub use save_failed::SaveFailed;
 pub use sentence_form::SentenceForm;
 pub use session_prompt::SessionPrompt;
 pub use sms_button::SmsButton;
-pub use status_line::{receipt_text, StatusLine};
+pub use status_line::{receipt_text, status_word, StatusLine};
 pub use thread_chain::ThreadChain;
 pub use update_banner::UpdateBanner;
 

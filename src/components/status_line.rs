@@ -46,17 +46,16 @@ pub fn StatusLine(
     };
     dynamic(move || {
         let t = |w| state.t(w);
-        let (class, badge, detail) = match &status {
+        let badge = t(status_word(&status));
+        let (class, detail) = match &status {
             Status::Draft => (
                 "draft",
-                t(words::DRAFT),
                 other_author()
                     .map(|who| t(words::DRAFT_OF_ANOTHER).replace("{who}", &who))
                     .unwrap_or_default(),
             ),
             Status::Waiting { last_error, .. } => (
                 "waiting",
-                t(words::WAITING),
                 match (other_author(), last_error) {
                     (Some(who), _) => format!("{} {who}，{}", t(words::SUBMITTED_BY), t(words::WAITS_FOR_AUTHOR)),
                     // A refused session is not a failed try: say what to do.
@@ -65,13 +64,9 @@ pub fn StatusLine(
                     (None, None) => String::new(),
                 },
             ),
-            Status::Sending { .. } => ("sending", t(words::SENDING), String::new()),
-            Status::Delivered { receipt, .. } => ("delivered", t(words::DELIVERED), receipt_text(receipt, t)),
-            Status::Rejected { reason, fields, .. } => (
-                "rejected",
-                t(words::REJECTED),
-                refusal_text(reason, fields, state.lang.get()),
-            ),
+            Status::Sending { .. } => ("sending", String::new()),
+            Status::Delivered { receipt, .. } => ("delivered", receipt_text(receipt, t)),
+            Status::Rejected { reason, fields, .. } => ("rejected", refusal_text(reason, fields, state.lang.get())),
         };
         view! {
             <p class=format!("status {class}") data-testid="report-status" data-state=class>
@@ -82,6 +77,17 @@ pub fn StatusLine(
         }
         .into_any()
     })
+}
+
+/// A report's state in a word: 草稿, 等待发送, 发送中, 已送达, 被退回.
+pub fn status_word(status: &Status) -> Text {
+    match status {
+        Status::Draft => words::DRAFT,
+        Status::Waiting { .. } => words::WAITING,
+        Status::Sending { .. } => words::SENDING,
+        Status::Delivered { .. } => words::DELIVERED,
+        Status::Rejected { .. } => words::REJECTED,
+    }
 }
 
 /// Why the server refused a record, in the worker's words: the sentence of

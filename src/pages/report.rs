@@ -6,8 +6,8 @@ use kuaibao_core::{ErrorCode, Family, FieldError, ReportId, Stage, Template};
 use leptos::prelude::*;
 
 use crate::components::{
-    dynamic, on, shown_at_a_blank, CallButton, DeadlineList, ErrorsElsewhere, GradePanel, OfficeRequests, SaveFailed,
-    SentenceForm, Shown, SmsButton, StatusLine, ThreadChain, ERRORS_ELSEWHERE_ID,
+    dynamic, on, shown_at_a_blank, status_word, CallButton, DeadlineList, ErrorsElsewhere, GradePanel, OfficeRequests,
+    SaveFailed, SentenceForm, Shown, SmsButton, StatusLine, ThreadChain, ERRORS_ELSEWHERE_ID,
 };
 use crate::drafts::SaveState;
 use crate::platform;
@@ -28,8 +28,19 @@ pub fn ReportPage(id: ReportId) -> impl IntoView {
             .reports
             .with(|rs| rs.iter().find(|r| r.id == id).map(|r| r.status == Status::Draft))
     });
+    // The page below is drawn again as the report moves on, so a screen
+    // reader is told its state (已送达, 被退回) from here, which stays.
+    // A memo: said when it changes, not at every write of the list.
+    let said = Memo::new(move |_| {
+        state.reports.with(|rs| {
+            rs.iter()
+                .find(|r| r.id == id && r.status != Status::Draft)
+                .map(|r| state.t(status_word(&r.status)))
+        })
+    });
     view! {
         <a class="back" href="#/">{state.tr(words::BACK)}</a>
+        <p class="visually-hidden" role="status" data-testid="status-said">{said}</p>
         {dynamic(move || match mode.get() {
             // Not read yet (the app opened on the list's first page), or
             // gone: a draft deleted, a record archived.

@@ -97,6 +97,8 @@ test('(e) a report the server refuses stays on the phone, marked with the reason
   // The server's own sentence for the blank, not its summary or a status.
   assert.match(status, /联系电话/);
   assert.doesNotMatch(status, /unacceptable|HTTP/);
+  // And said to a screen reader from a region the page's redraws keep.
+  assert.equal(await page.getByTestId('status-said').textContent(), '被退回');
   assert.match(await page.locator('#error-phone').innerText(), /联系电话/);
 
   // Fix and resend: a new draft with every answer kept.
