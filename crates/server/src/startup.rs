@@ -225,7 +225,11 @@ impl Server {
     /// Connections and requests are bounded. Expired uploads are swept at
     /// start and every `sweep_every` while serving.
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> io::Result<()> {
-        let sweeper = tokio::spawn(sweep_forever(Arc::clone(&self.uploads), self.sweep_every));
+        let sweeper = tokio::spawn(sweep_forever(
+            Arc::clone(&self.uploads),
+            self.pool.clone(),
+            self.sweep_every,
+        ));
         let (changes, lifecycle) = (self.changes.clone(), Arc::clone(&self.lifecycle));
         let shutdown = async move {
             shutdown.await;
@@ -265,8 +269,9 @@ impl Server {
     }
 }
 
-/// Sweeps expired uploads now and then every `every`.
-async fn sweep_forever(uploads: Arc<Uploads>, every: Duration) {
+/// Sweeps expired uploads and long-ended sessions now and then every
+/// `every`.
+async fn sweep_forever(uploads: Arc<Uploads>, pool: crate::db::Pool, every: Duration) {
     let mut ticks = tokio::time::interval(every);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -274,6 +279,11 @@ async fn sweep_forever(uploads: Arc<Uploads>, every: Duration) {
         ticks.tick().await;
         if let Err(e) = uploads.sweep().await {
             tracing::error!("sweeping expired uploads failed: {e}");
+        }
+        match crate::db::accounts::forget_ended_sessions(&pool, chrono::Utc::now()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(sessions = n, "long-ended sessions forgotten"),
+            Err(e) => tracing::error!("forgetting long-ended sessions failed: {e}"),
         }
     }
 }

@@ -448,6 +448,24 @@ pub async fn sealing_keys(pool: &Pool, user_id: &str, expired_since: DateTime<Ut
     Ok(rows.into_iter().map(|(digest,)| digest).collect())
 }
 
+/// How long an ended session's row is kept: past the time its seal may
+/// still vouch for a text (`http::sms`'s 30 days of grace), with a day to
+/// spare. The audit log keeps every login and logout whatever this is.
+pub const ENDED_SESSION_KEEP: chrono::TimeDelta = chrono::TimeDelta::days(31);
+
+/// Deletes the rows of sessions that ended (ran out, or were logged out or
+/// ended by a newer login) more than [`ENDED_SESSION_KEEP`] before `now`:
+/// every login writes one, and an account may log in as often as its
+/// password allows, so they must not pile up for ever. How many went.
+pub async fn forget_ended_sessions(pool: &Pool, now: DateTime<Utc>) -> Result<u64, StoreError> {
+    let before = db_time(now - ENDED_SESSION_KEEP);
+    let done = sqlx::query("DELETE FROM sessions WHERE expires_at < $1 OR revoked_at < $1")
+        .bind(before)
+        .execute(pool)
+        .await?;
+    Ok(done.rows_affected())
+}
+
 /// How many of an account's sessions a text's seal is checked against:
 /// each check is one HMAC, and an account has a phone or two.
 pub const SEALING_SESSIONS: i64 = 32;

@@ -1496,3 +1496,61 @@ async fn a_password_typed_at_a_terminal_is_not_shown() {
     assert_eq!(res.status(), StatusCode::CREATED);
     app.stop().await;
 }
+
+/// Every login writes a session row: the rows of sessions that ended more
+/// than `ENDED_SESSION_KEEP` ago (past the 30 days a text's seal may still
+/// use them) are deleted by the server's sweep, at start and then every
+/// `sweep_every`; a session ended lately, and a live one, stay.
+#[tokio::test]
+async fn long_ended_sessions_are_swept_and_recent_ones_kept() {
+    let (app, dirs) = spawn_app().await;
+    let _second = login(&app.base, REPORTER).await;
+    app.stop().await;
+    let pool = dirs.pool().await;
+    let ids: Vec<(String,)> = sqlx::query_as("SELECT id FROM sessions ORDER BY created_at")
+        .fetch_all(&pool)
+        .await
+        .expect("sessions");
+    assert!(ids.len() >= 3, "{ids:?}");
+    let ago = |days| {
+        (chrono::Utc::now() - chrono::TimeDelta::days(days)).to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+    };
+    sqlx::query("UPDATE sessions SET expires_at = $1 WHERE id = $2")
+        .bind(ago(40))
+        .bind(&ids[0].0)
+        .execute(&pool)
+        .await
+        .expect("ran out 40 days ago");
+    sqlx::query("UPDATE sessions SET revoked_at = $1 WHERE id = $2")
+        .bind(ago(10))
+        .bind(&ids[1].0)
+        .execute(&pool)
+        .await
+        .expect("logged out 10 days ago");
+    pool.close().await;
+
+    let app = start(&dirs).await;
+    let pool = dirs.pool().await;
+    let start = std::time::Instant::now();
+    loop {
+        let left: Vec<(String,)> = sqlx::query_as("SELECT id FROM sessions")
+            .fetch_all(&pool)
+            .await
+            .expect("sessions");
+        if !left.iter().any(|(id,)| *id == ids[0].0) {
+            assert!(
+                left.iter().any(|(id,)| *id == ids[1].0),
+                "a session ended 10 days ago stays"
+            );
+            assert!(left.len() >= ids.len() - 1, "the others stay: {left:?}");
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "the long-ended session stays"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    pool.close().await;
+    app.stop().await;
+}
