@@ -106,6 +106,11 @@ for (const lang of ['zh-CN', 'en']) {
     assert.match(await urgent.innerText(), lang === 'en' ? /overdue by \d+ min \d+ s/ : /已超时 \d+ 分 \d+ 秒/);
     assert.equal(await urgent.getByTestId('call-office').count(), 1);
     assert.ok((await urgent.boundingBox()).y < 200, 'at the top of the form');
+    // While a blank is typed in, the pinned box leaves the form most of the
+    // screen: its clocks a line each, the call, not the note under it.
+    await blank(page, 'place').focus();
+    const pinned = (await urgent.boundingBox()).height;
+    assert.ok(pinned < 0.3 * page.viewportSize().height, `the pinned box is ${pinned} px tall`);
     await submit(page, w);
 
     // 续报一 starts from the 首报's answers and shows what changed.
