@@ -740,3 +740,22 @@ test('a desk PC whose clock runs 20 minutes fast stamps a call by the server\'s 
   const minutesOff = Math.abs(Date.parse(`${shown}:00Z`) - (Date.now() + 8 * 3_600_000)) / 60_000;
   assert.ok(minutesOff < 2, `通话时间 ${shown}: ${minutesOff.toFixed(0)} minutes from the server's now`);
 });
+
+test('a live reload of the inbox draws again only the rows that changed: the row in keyboard focus keeps it', { timeout: 60_000 }, async () => {
+  const { page: deskPage } = await openDesk(OFFICER);
+  const first = lines(deskPage).first();
+  await first.waitFor();
+  const before = await lines(deskPage).count();
+  const link = first.getByTestId('line-open');
+  await link.focus();
+  const focused = await link.getAttribute('href');
+  // Another report arrives live, from the phone.
+  await openApp(phone.page, server.url, REPORTER);
+  await home(phone.page).newReport();
+  await form(phone.page).fill();
+  await form(phone.page).waitSaved();
+  await form(phone.page).submit.click();
+  await deskPage.waitForFunction((n) => document.querySelectorAll('[data-testid=inbox-line]').length > n, before, { timeout: 30_000 });
+  assert.equal(await deskPage.evaluate(() => document.activeElement?.getAttribute('href')), focused, 'focus stays on the row it was on');
+  await deskPage.context().close();
+});

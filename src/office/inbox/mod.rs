@@ -5,9 +5,9 @@
 mod filters;
 mod line;
 
-use kuaibao_core::desk::office::{sort_by_urgency, Filter, Inbox, INBOX_PATH};
+use kuaibao_core::desk::office::{sort_by_urgency, Filter, Inbox, ThreadSummary, INBOX_PATH};
 use kuaibao_core::desk::{parse_query, query_string, FilterForm};
-use kuaibao_core::FieldError;
+use kuaibao_core::{FieldError, ReportId};
 use leptos::prelude::*;
 
 use super::api::ApiFail;
@@ -97,57 +97,87 @@ pub fn InboxPage() -> impl IntoView {
         areas.dedup();
         areas
     });
-    let body = move || match inbox.get() {
-        None => view! { <p class="loading" data-testid="inbox-loading">"正在读取收件箱…"</p> }.into_any(),
-        Some(Err(ApiFail::Fields { .. })) => ().into_any(),
-        Some(Err(e)) => {
-            view! { <p class="form-error" role="alert" data-testid="inbox-error">{e.words()}</p> }.into_any()
-        }
-        Some(Ok(fetched)) if fetched.value.threads.is_empty() => view! {
-            <p class="empty" data-testid="inbox-empty">"没有符合条件的报告。"</p>
-        }
-        .into_any(),
-        Some(Ok(fetched)) => {
-            let server_time = fetched.value.server_time;
-            let at_ms = fetched.at_ms;
+    // What the page shows, by kind: drawn again only when that changes, so
+    // a live reload keeps the table, and the row in focus, and draws again
+    // only the rows whose thread changed (a screen reader keeps its place).
+    let shows = Memo::new(move |_| {
+        inbox.with(|i| match i {
+            None => Shows::Loading,
+            Some(Err(ApiFail::Fields { .. })) => Shows::FieldErrors,
+            Some(Err(_)) => Shows::Failed,
+            Some(Ok(fetched)) if fetched.value.threads.is_empty() => Shows::Empty,
+            Some(Ok(_)) => Shows::Table,
+        })
+    });
+    let threads = Memo::new(move |_| {
+        inbox.with(|i| match i {
+            Some(Ok(fetched)) => fetched.value.threads.clone(),
+            _ => Vec::new(),
+        })
+    });
+    // A memo, so the note is said once, not again at every reload.
+    let stale =
+        Memo::new(move |_| inbox.with(|i| i.as_ref().and_then(|i| i.as_ref().ok()).and_then(|f| f.stale.clone())));
+    let caption = move || {
+        inbox.with(|i| {
+            let Some(Ok(fetched)) = i else { return String::new() };
             let count = fetched.value.threads.len();
-            let caption = if fetched.next.is_some() {
+            if fetched.next.is_some() {
                 // Pages come newest first, each sorted: an older open case
                 // may be on a later page, and the caption says so.
                 format!("已加载较新的 {count} 件，其中最紧急的在前。更早的未处理事件可能在后面：请点下方「加载更多」，或在「阶段」中选「未终报 / 未销号」")
             } else {
                 format!("共 {count} 件，最紧急的在前")
-            };
-            let stale = fetched.stale.map(super::more::stale_note);
-            let rows = fetched
-                .value
-                .threads
-                .into_iter()
-                .map(|thread| view! { <InboxLine thread server_time at_ms/> })
-                .collect_view();
-            view! {
-                {stale}
-                <table class="inbox" data-testid="inbox">
-                    <caption>{caption}</caption>
-                    <thead>
-                        <tr>
-                            <th scope="col">"类别 · 地点"</th>
-                            <th scope="col">"等级"</th>
-                            <th scope="col">"伤亡"</th>
-                            <th scope="col">"时限"</th>
-                            <th scope="col">"阶段"</th>
-                            <th scope="col">"发生时间"</th>
-                            <th scope="col">"区域"</th>
-                            <th scope="col">"报告人"</th>
-                            <th scope="col">"照片"</th>
-                            <th scope="col">"确认"</th>
-                        </tr>
-                    </thead>
-                    <tbody>{rows}</tbody>
-                </table>
             }
-            .into_any()
+        })
+    };
+    let body = move || match shows.get() {
+        Shows::Loading => view! { <p class="loading" data-testid="inbox-loading">"正在读取收件箱…"</p> }.into_any(),
+        Shows::FieldErrors => ().into_any(),
+        Shows::Failed => {
+            let words = inbox.with_untracked(|i| match i {
+                Some(Err(e)) => e.words(),
+                _ => String::new(),
+            });
+            view! { <p class="form-error" role="alert" data-testid="inbox-error">{words}</p> }.into_any()
         }
+        Shows::Empty => view! {
+            <p class="empty" data-testid="inbox-empty">"没有符合条件的报告。"</p>
+        }
+        .into_any(),
+        Shows::Table => view! {
+            {move || stale.get().map(super::more::stale_note)}
+            <table class="inbox" data-testid="inbox">
+                <caption>{caption}</caption>
+                <thead>
+                    <tr>
+                        <th scope="col">"类别 · 地点"</th>
+                        <th scope="col">"等级"</th>
+                        <th scope="col">"伤亡"</th>
+                        <th scope="col">"时限"</th>
+                        <th scope="col">"阶段"</th>
+                        <th scope="col">"发生时间"</th>
+                        <th scope="col">"区域"</th>
+                        <th scope="col">"报告人"</th>
+                        <th scope="col">"照片"</th>
+                        <th scope="col">"确认"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    <For each=move || threads.get() key=row_key let(thread)>
+                        {
+                            // A row drawn now counts from the list it came in.
+                            let (server_time, at_ms) = inbox.with_untracked(|i| match i {
+                                Some(Ok(f)) => (f.value.server_time, f.at_ms),
+                                _ => (chrono::Utc::now(), crate::platform::now_ms()),
+                            });
+                            view! { <InboxLine thread server_time at_ms/> }
+                        }
+                    </For>
+                </tbody>
+            </table>
+        }
+        .into_any(),
     };
     let export_query = Memo::new(move |_| filter.get().map(|f| query_string(&f)).unwrap_or_default());
     view! {
@@ -160,6 +190,26 @@ pub fn InboxPage() -> impl IntoView {
             <LoadMore list=inbox merge seq/>
         </section>
     }
+}
+
+/// What the inbox page shows.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Shows {
+    Loading,
+    /// The filter's errors, shown at its fields.
+    FieldErrors,
+    Failed,
+    Empty,
+    Table,
+}
+
+/// A row's key: its thread and what the row shows of it, so a row is drawn
+/// again exactly when its thread changed.
+fn row_key(thread: &ThreadSummary) -> (ReportId, u64) {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::hash::DefaultHasher::new();
+    serde_json::to_string(thread).unwrap_or_default().hash(&mut hasher);
+    (thread.thread_id, hasher.finish())
 }
 
 /// A later page of the inbox joins the threads loaded, all most urgent
