@@ -288,6 +288,14 @@ pub const LOGIN_UNAVAILABLE: Text = Text::new(
     "服务器暂时无法登录，请稍后再试；已保存的报告不会丢失。",
     "The server cannot log you in right now; try again later. Saved reports are kept.",
 );
+pub const TEMPLATE_MISSING: Text = Text::new(
+    "这份报告所用的模板，这一版快报里没有：请关闭快报重新打开（会自动更新），仍不行请电话报告值班室。",
+    "This version of Kuaibao lacks the report's template: close and reopen the app (it updates itself); if it persists, phone the duty office.",
+);
+pub const ARCHIVE_UNREADABLE: Text = Text::new(
+    "无法读取本机存档，请关闭快报重新打开后再试。",
+    "The archive on this phone cannot be read: close and reopen the app, then try again.",
+);
 pub const LOGIN_UNREACHABLE: Text = Text::new(
     "连不上服务器（信号弱或网络不稳）。请到信号好的地方再点「登录」；已保存的报告不会丢失。",
     "No answer from the server (weak signal). Tap Log in again where the signal is better; saved reports are kept.",

@@ -19,10 +19,13 @@ pub fn ArchivePage() -> impl IntoView {
     let state = expect_context::<AppState>();
     // Written last, first (ids are UUIDv7); `None` while the store is read.
     let local: RwSignal<Option<Vec<Archived>>> = RwSignal::new(None);
+    // An archive that cannot be read is not an empty one: say which.
+    let unreadable = RwSignal::new(false);
     let store = state.store();
     leptos::task::spawn_local(async move {
         let mut list = store.archived().await.unwrap_or_else(|e| {
             leptos::logging::error!("cannot read the archived receipts: {e}");
+            let _ = unreadable.try_set(true);
             Vec::new()
         });
         list.reverse();
@@ -37,6 +40,9 @@ pub fn ArchivePage() -> impl IntoView {
         <p class="note">{state.tr(words::ARCHIVE_EXPLAIN)}</p>
         {dynamic(move || local.with(|l| match l {
             None => ().into_any(),
+            Some(l) if l.is_empty() && unreadable.get() => {
+                view! { <p class="form-error" role="alert" data-testid="archive-unreadable">{state.t(words::ARCHIVE_UNREADABLE)}</p> }.into_any()
+            }
             Some(l) if l.is_empty() => view! { <p class="empty" data-testid="archive-empty">{state.t(words::ARCHIVE_EMPTY)}</p> }.into_any(),
             Some(l) => view! {
                 <ul class="reports">{l.iter().take(shown.get()).map(|a| archived_item(state, a, "archived-item")).collect_view()}</ul>

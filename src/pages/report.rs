@@ -77,8 +77,7 @@ fn DraftEditor(id: ReportId) -> impl IntoView {
     };
     on_cleanup(move || state.leave_draft());
     let Some(template) = draft.template() else {
-        return view! { <p class="error">{format!("{} v{}", draft.template_id, draft.template_version)}</p> }
-            .into_any();
+        return view! { <p class="error" role="alert">{state.tr(words::TEMPLATE_MISSING)}</p> }.into_any();
     };
     let stage = draft.stage;
     let thread_id = draft.thread_id();
@@ -296,7 +295,7 @@ fn SubmittedReport(id: ReportId) -> impl IntoView {
             return ().into_any();
         };
         let Some(template) = report.template() else {
-            return view! { <p class="error">{report.template_id.clone()}</p> }.into_any();
+            return view! { <p class="error" role="alert">{state.tr(words::TEMPLATE_MISSING)}</p> }.into_any();
         };
         let errors = match &report.status {
             Status::Rejected { fields, .. } => fields.clone(),

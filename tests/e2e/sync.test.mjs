@@ -11,6 +11,24 @@ let phone;
 before(async () => { server = await startServer(); phone = await openPhone(); });
 after(async () => { await phone?.close(); await server?.stop(); });
 
+/** Changes the phone's one draft as stored in IndexedDB: what no worker
+ *  can type, standing for what outdated rules or an older version made. */
+function editDraft(page, changes) {
+  return page.evaluate((changes) => new Promise((resolve, reject) => {
+    const open = indexedDB.open('kuaibao');
+    open.onerror = () => reject(open.error);
+    open.onsuccess = () => {
+      const store = open.result.transaction('reports', 'readwrite').objectStore('reports');
+      const all = store.getAll();
+      all.onsuccess = () => {
+        const put = store.put({ ...all.result.find((r) => r.status.state === 'draft'), ...changes });
+        put.onsuccess = () => resolve();
+        put.onerror = () => reject(put.error);
+      };
+    };
+  }), changes);
+}
+
 async function newFilledReport(page) {
   await home(page).newReport();
   const f = form(page);
@@ -179,21 +197,7 @@ test('an error no blank can show (a record out of step with its thread, as outda
   await newFilledReport(page);
   const draftUrl = page.url();
   // The draft as stored, made to name another thread.
-  await page.evaluate((other) => new Promise((resolve, reject) => {
-    const open = indexedDB.open('kuaibao');
-    open.onerror = () => reject(open.error);
-    open.onsuccess = () => {
-      const store = open.result.transaction('reports', 'readwrite').objectStore('reports');
-      const all = store.getAll();
-      all.onsuccess = () => {
-        const draft = all.result.find((r) => r.status.state === 'draft');
-        draft.thread = other;
-        const put = store.put(draft);
-        put.onsuccess = () => resolve();
-        put.onerror = () => reject(put.error);
-      };
-    };
-  }), '01900000-0000-7000-8000-000000000001');
+  await editDraft(page, { thread: '01900000-0000-7000-8000-000000000001' });
   await page.reload();
   await page.goto(draftUrl);
   await form(page).submit.click();
@@ -207,4 +211,18 @@ test('an error no blank can show (a record out of step with its thread, as outda
   await page.getByRole('button', { name: '删除草稿' }).click();
   await page.getByRole('button', { name: '确定删除' }).click();
   await home(page).newReportButton.waitFor();
+});
+
+test('a report whose template this version lacks says what to do, not its template\'s id', { timeout: 60_000 }, async () => {
+  const { page } = phone;
+  await openApp(page, server.url);
+  await newFilledReport(page);
+  const draftUrl = page.url();
+  await editDraft(page, { template_version: 999 });
+  await page.reload();
+  await page.goto(draftUrl);
+  const said = page.locator('p.error[role=alert]');
+  await said.waitFor();
+  assert.match(await said.innerText(), /^这份报告所用的模板，这一版快报里没有：请关闭快报重新打开/);
+  assert.doesNotMatch(await said.innerText(), /v999|general/);
 });

@@ -52,7 +52,7 @@ pub fn FilterBar(
             let text: Vec<String> = l
                 .iter()
                 .filter(|e| !["area", "category", "grade", "stage", "since", "until"].contains(&e.field.as_str()))
-                .map(|e| format!("{}：{}", e.field, e.message(Lang::Zh)))
+                .map(|e| e.message(Lang::Zh).to_owned())
                 .collect();
             (!text.is_empty()).then(|| text.join("；"))
         })

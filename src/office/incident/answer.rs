@@ -108,7 +108,7 @@ pub fn AcknowledgeBox(
             <button type="button" class="primary" on:click=click disabled=move || sending.busy() data-testid="ack-button">
                 {move || if sending.busy() { "正在确认…" } else if current { "再次确认收到" } else { "确认收到" }}
             </button>
-            <p class="ack-state" data-testid="ack-state" data-state=move || if done.with(|d| d.is_some()) { "yes" } else { "no" }>
+            <p class="ack-state" role="status" data-testid="ack-state" data-state=move || if done.with(|d| d.is_some()) { "yes" } else { "no" }>
                 {move || state().unwrap_or_else(|| "尚未确认".to_owned())}
             </p>
             <p class="error" role="alert" data-testid="ack-error">{move || error.get()}</p>
