@@ -226,3 +226,22 @@ test('a report whose template this version lacks says what to do, not its templa
   assert.match(await said.innerText(), /^这份报告所用的模板，这一版快报里没有：请关闭快报重新打开/);
   assert.doesNotMatch(await said.innerText(), /v999|general/);
 });
+
+test('a failed submit brings the worker to a GPS blank at fault, described by its error', { timeout: 60_000 }, async () => {
+  const { page } = phone;
+  await openApp(page, server.url);
+  const before = (await server.reports()).length;
+  await newFilledReport(page);
+  // Half a position: a latitude with no longitude.
+  await page.locator('[id="blank-gps.lon"]').fill('');
+  await form(page).waitSaved();
+  await form(page).submit.click();
+  const error = page.locator('#error-gps');
+  await error.filter({ hasText: /\S/ }).waitFor();
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'blank-gps', 'the GPS blank has the focus');
+  assert.equal(await page.locator('[id="blank-gps.lat"]').getAttribute('aria-describedby'), 'error-gps');
+  assert.equal((await server.reports()).length, before, 'nothing sent');
+  await page.getByRole('button', { name: '删除草稿' }).click();
+  await page.getByRole('button', { name: '确定删除' }).click();
+  await home(page).newReportButton.waitFor();
+});
