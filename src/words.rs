@@ -1,7 +1,7 @@
 //! The app's own words on screen, in zh-CN (first) and English. Template
 //! words live in the core catalogue.
 
-use kuaibao_core::Text;
+use kuaibao_core::{Lang, Text};
 
 pub const APP_NAME: Text = Text::new("快报", "Kuaibao");
 /// The link an officer or administrator gets to the duty office's page.
@@ -169,6 +169,39 @@ pub const RECEIPT_NO: Text = Text::new("回执号", "Receipt no.");
 pub const WRITTEN_AT: Text = Text::new("填报时间", "Written");
 pub const LAST_ERROR: Text = Text::new("上次发送失败", "Last try failed");
 pub const NEXT_TRY: Text = Text::new("将自动重试", "Will retry automatically");
+
+/// Why a waiting report was not sent on its last try. Kept on the phone
+/// in Chinese (`sync`'s `*_NOTE`s are their `zh`), as phones have always
+/// kept them; shown in the screen's language by [`send_note`].
+pub const NO_ANSWER: Text = Text::new(
+    "连不上值班室服务器（没有信号或网络不稳），报告已存在本机",
+    "No answer from the duty office's server (no signal, or a weak one); the report is kept on this phone",
+);
+pub const SERVER_BUSY: Text = Text::new(
+    "值班室服务器暂时无法接收，报告已存在本机",
+    "The duty office's server cannot take it just now; the report is kept on this phone",
+);
+pub const NOT_THE_SERVER: Text = Text::new(
+    "收到的应答不是值班室服务器的（可能连着需要先登录的公共 Wi-Fi，或网络拦截了发送），报告已存在本机；可改用手机流量",
+    "The answer was not the duty office's server's (a public Wi-Fi that needs its own login, or a network that blocks it); the report is kept on this phone; mobile data may get through",
+);
+pub const AWAITS_FIRST: Text = Text::new(
+    "等待此事的首次报告送达值班室后自动发送",
+    "Goes by itself once this event's first report has reached the duty office",
+);
+pub const SENT_TOO_MUCH: Text = Text::new(
+    "本账号发送过多，服务器要求稍后再发；报告已存在本机。如有急情，请直接电话报告值班室",
+    "This account has sent too much: the server asks to send later; the report is kept on this phone. If it is urgent, phone the duty office",
+);
+
+/// A note kept on a waiting report, in `lang`: one of the notes above in
+/// its own words, any other (an older version's) as it was kept.
+pub fn send_note(kept: &str, lang: Lang) -> &str {
+    [NO_ANSWER, SERVER_BUSY, NOT_THE_SERVER, AWAITS_FIRST, SENT_TOO_MUCH]
+        .iter()
+        .find(|t| t.zh == kept)
+        .map_or(kept, |t| t.get(lang))
+}
 pub const FIX_AND_RESEND: Text = Text::new("修改后重新提交", "Fix and resend");
 pub const NO_PLACE: Text = Text::new("（未填地点）", "(no place yet)");
 /// Under the list's first page: more of the phone's own reports.

@@ -60,7 +60,12 @@ pub fn StatusLine(
                     (Some(who), _) => format!("{} {who}，{}", t(words::SUBMITTED_BY), t(words::WAITS_FOR_AUTHOR)),
                     // A refused session is not a failed try: say what to do.
                     (None, Some(e)) if e == NEED_LOGIN_NOTE => t(words::NEEDS_LOGIN).to_owned(),
-                    (None, Some(e)) => format!("{}：{e}。{}", t(words::LAST_ERROR), t(words::NEXT_TRY)),
+                    (None, Some(e)) => {
+                        let lang = state.lang.get();
+                        let (colon, stop) = if lang == Lang::Zh { ("：", "。") } else { (": ", ". ") };
+                        let e = words::send_note(e, lang);
+                        format!("{}{colon}{e}{stop}{}", t(words::LAST_ERROR), t(words::NEXT_TRY))
+                    }
                     (None, None) => String::new(),
                 },
             ),

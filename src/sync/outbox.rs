@@ -33,16 +33,15 @@ const TOO_EARLY: u16 = 425;
 const CONFLICT: u16 = 409;
 
 /// The last error shown on a record the server asked to send again later.
-pub const EARLY_NOTE: &str = "等待此事的首次报告送达值班室后自动发送";
+pub const EARLY_NOTE: &str = crate::words::AWAITS_FIRST.zh;
 
 /// An answer that is not the server's (a 2xx without a receipt, a refusal
 /// without the server's error): a Wi-Fi login page or a filter on the way.
 /// The report is tried again, never taken as refused for good.
-pub const NOT_THE_SERVER_NOTE: &str =
-    "收到的应答不是值班室服务器的（可能连着需要先登录的公共 Wi-Fi，或网络拦截了发送），报告已存在本机；可改用手机流量";
+pub const NOT_THE_SERVER_NOTE: &str = crate::words::NOT_THE_SERVER.zh;
 
 /// The server cannot take it now (5xx, 408, 404 from a proxy).
-pub const BUSY_NOTE: &str = "值班室服务器暂时无法接收，报告已存在本机";
+pub const BUSY_NOTE: &str = crate::words::SERVER_BUSY.zh;
 
 /// Too many requests (429).
 const TOO_MANY: u16 = 429;
@@ -51,7 +50,7 @@ const TOO_MANY: u16 = 429;
 /// rate limit, or the account's daily quota): it may be hours, so the
 /// worker is told the report is safe, and what to do if it cannot wait
 /// (the list adds that it is tried again by itself).
-pub const LATER_NOTE: &str = "本账号发送过多，服务器要求稍后再发；报告已存在本机。如有急情，请直接电话报告值班室";
+pub const LATER_NOTE: &str = crate::words::SENT_TOO_MUCH.zh;
 
 pub struct Outbox<T> {
     pub store: Store,

@@ -32,7 +32,7 @@ pub struct NetError(pub String);
 
 /// What a worker reads when a send had no answer at all: what happened in
 /// her words, never the browser's ("TypeError: Failed to fetch").
-pub const NO_ANSWER_NOTE: &str = "连不上值班室服务器（没有信号或网络不稳），报告已存在本机";
+pub const NO_ANSWER_NOTE: &str = crate::words::NO_ANSWER.zh;
 
 impl NetError {
     /// The note kept on a report whose send failed so: [`NO_ANSWER_NOTE`].

@@ -827,3 +827,24 @@ async fn a_try_set_by_a_clock_since_put_back_is_due_at_once() {
     assert_eq!((summary.delivered, summary.next_try_ms), (0, Some(now + 3_600_000.0)));
     assert!(outbox.transport.sent.borrow().is_empty());
 }
+
+/// The notes a waiting report keeps are kept in Chinese, as phones always
+/// kept them, and said in the screen's language; a note this version does
+/// not know (an older one's) is shown as it was kept.
+#[wasm_bindgen_test]
+fn a_kept_note_is_said_in_the_screens_language() {
+    use kuaibao::words::send_note;
+    use kuaibao_core::Lang;
+    for note in [
+        NO_ANSWER_NOTE,
+        BUSY_NOTE,
+        NOT_THE_SERVER_NOTE,
+        kuaibao::sync::EARLY_NOTE,
+        kuaibao::sync::LATER_NOTE,
+    ] {
+        assert_eq!(send_note(note, Lang::Zh), note);
+        let en = send_note(note, Lang::En);
+        assert!(en.is_ascii() && !en.is_empty(), "{note} → {en}");
+    }
+    assert_eq!(send_note("服务器的应答无法识别", Lang::En), "服务器的应答无法识别");
+}
