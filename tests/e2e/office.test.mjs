@@ -749,13 +749,21 @@ test('a live reload of the inbox draws again only the rows that changed: the row
   const link = first.getByTestId('line-open');
   await link.focus();
   const focused = await link.getAttribute('href');
-  // Another report arrives live, from the phone.
+  // A more urgent report arrives live, from the phone, and sorts above
+  // the row in focus: an earthquake's 首报 with no figures yet, not graded
+  // (it may be graver than it looks) and so before the 一般 ones.
   await openApp(phone.page, server.url, REPORTER);
-  await home(phone.page).newReport();
-  await form(phone.page).fill();
+  await home(phone.page).newReport('地震');
+  const blank = (id) => phone.page.locator(`#blank-${id}`);
+  await blank('occurred_at').fill('2026-11-23T09:41');
+  await blank('place').fill('青石村三组后山');
+  await blank('what_happened').fill('房屋倒塌');
+  await blank('reporter').fill('李秀英');
+  await blank('phone').fill('13800001234');
   await form(phone.page).waitSaved();
   await form(phone.page).submit.click();
   await deskPage.waitForFunction((n) => document.querySelectorAll('[data-testid=inbox-line]').length > n, before, { timeout: 30_000 });
+  assert.notEqual(await lines(deskPage).first().getByTestId('line-open').getAttribute('href'), focused, 'the new report sorts above it');
   assert.equal(await deskPage.evaluate(() => document.activeElement?.getAttribute('href')), focused, 'focus stays on the row it was on');
   await deskPage.context().close();
 });

@@ -245,3 +245,26 @@ test('a failed submit brings the worker to a GPS blank at fault, described by it
   await page.getByRole('button', { name: '确定删除' }).click();
   await home(page).newReportButton.waitFor();
 });
+
+test('a try that fails while the report\'s page is open redraws its status line, not the page: the button in focus keeps it', { timeout: 60_000 }, async () => {
+  const { page, context } = phone;
+  await openApp(page, server.url);
+  await context.setOffline(true);
+  const f = await newFilledReport(page);
+  await f.submit.click();
+  await home(page).newReportButton.waitFor();
+  await page.getByTestId('report-item').first().getByRole('link').first().click();
+  const next = page.locator('.actions.next button').first();
+  await next.waitFor();
+  await next.focus();
+  const label = await next.innerText();
+  // Signal again, but the sends are cut: the report goes to sending and
+  // back to waiting, with a note.
+  await page.route('**/api/reports', (route) => route.abort('connectionreset'));
+  await context.setOffline(false);
+  await page.getByTestId('report-status').first().filter({ hasText: '上次发送失败' }).waitFor({ timeout: 20_000 });
+  assert.equal(await page.evaluate(() => document.activeElement?.textContent), label, 'the focus stays on its button');
+  await page.unroute('**/api/reports');
+  await page.getByRole('link', { name: '返回列表' }).click();
+  await home(page).waitForCount('waiting', 0);
+});
