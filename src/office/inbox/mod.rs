@@ -134,11 +134,15 @@ pub fn InboxPage() -> impl IntoView {
     let body = move || match shows.get() {
         Shows::Loading => view! { <p class="loading" data-testid="inbox-loading">"正在读取收件箱…"</p> }.into_any(),
         Shows::FieldErrors => ().into_any(),
+        // Its words follow the latest failure: a second one of another
+        // kind is still `Failed`, and must not keep the first one's words.
         Shows::Failed => {
-            let words = inbox.with_untracked(|i| match i {
-                Some(Err(e)) => e.words(),
-                _ => String::new(),
-            });
+            let words = move || {
+                inbox.with(|i| match i {
+                    Some(Err(e)) => e.words(),
+                    _ => String::new(),
+                })
+            };
             view! { <p class="form-error" role="alert" data-testid="inbox-error">{words}</p> }.into_any()
         }
         Shows::Empty => view! {

@@ -27,6 +27,17 @@ impl Caller {
         self.0.user.account.role
     }
 
+    /// The account as the rules of who may write where see it
+    /// (`kuaibao_core::rules::writers`).
+    pub fn writer(&self) -> kuaibao_core::rules::writers::Writer<'_> {
+        let user = &self.0.user;
+        kuaibao_core::rules::writers::Writer {
+            user_id: &user.account.id,
+            role: user.account.role,
+            area_path: &user.area_path,
+        }
+    }
+
     /// Who the audit log names for this request's changes.
     pub fn actor(&self) -> Actor {
         Actor {

@@ -245,6 +245,20 @@ pub fn unavailable_response(status: StatusCode, error: &dyn std::fmt::Display) -
         .into_response()
 }
 
+/// A record or an act refused by the rules of who may write where: 403
+/// naming the thread, in the words that say what to do.
+impl From<kuaibao_core::rules::writers::Refusal> for AppError {
+    fn from(refusal: kuaibao_core::rules::writers::Refusal) -> Self {
+        let text = refusal.text();
+        AppError::NotPermitted(vec![FieldError::new(
+            "thread",
+            kuaibao_core::ErrorCode::NotPermitted,
+            text.get(kuaibao_core::Lang::Zh),
+            text.get(kuaibao_core::Lang::En),
+        )])
+    }
+}
+
 /// Bodies that cannot be read as a report. axum would answer these in plain
 /// text (and a JSON data error with 422, which here means "invalid answers").
 impl From<JsonRejection> for AppError {

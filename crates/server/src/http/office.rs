@@ -26,9 +26,9 @@ use kuaibao_core::desk::office::{
 pub use kuaibao_core::desk::office::{
     ACKNOWLEDGE_PATH, ASK_PATH, EVENTS_PATH, HAZARDS_PATH, INBOX_PATH, MY_REQUESTS_PATH,
 };
-use kuaibao_core::rules::writers::{self, Writer};
+use kuaibao_core::rules::writers;
 use kuaibao_core::wire::error::ErrorCode;
-use kuaibao_core::{FieldError, Lang, ReportId};
+use kuaibao_core::{FieldError, ReportId};
 use tokio::sync::{broadcast, watch};
 
 use super::error::AppError;
@@ -625,21 +625,10 @@ pub(super) async fn may_answer(
 /// 403 naming `thread` unless the caller's area is the thread holder's or
 /// above it.
 async fn answers_for(state: &AppState, caller: &Caller, thread: ReportId) -> Result<(), AppError> {
-    let user = &caller.0.user;
-    let writer = Writer {
-        user_id: &user.account.id,
-        role: user.account.role,
-        area_path: &user.area_path,
-    };
     let holder = crate::db::reports::thread_holder(&state.pool, thread).await?;
-    writers::may_answer(&writer, holder.as_ref().map(HolderRow::holder).as_ref()).map_err(|refusal| {
-        tracing::warn!(%thread, user = %user.account.id, "office act refused: {refusal}");
-        AppError::NotPermitted(vec![FieldError::new(
-            "thread",
-            ErrorCode::NotPermitted,
-            refusal.text().get(Lang::Zh),
-            refusal.text().get(Lang::En),
-        )])
+    writers::may_answer(&caller.writer(), holder.as_ref().map(HolderRow::holder).as_ref()).map_err(|refusal| {
+        tracing::warn!(%thread, user = %caller.0.user.account.id, "office act refused: {refusal}");
+        refusal.into()
     })
 }
 

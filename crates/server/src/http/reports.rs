@@ -3,9 +3,9 @@
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::Json;
-use kuaibao_core::rules::writers::{self, Writer};
+use kuaibao_core::rules::writers;
 use kuaibao_core::wire::protocol::Receipt;
-use kuaibao_core::{validate, ErrorCode, FieldError, Lang, Report, ReportId, Stage};
+use kuaibao_core::{validate, Report, ReportId, Stage};
 
 use super::error::AppError;
 use super::extract::{JsonBody, PathParam, PhoneClock};
@@ -70,14 +70,12 @@ async fn may_join_thread(state: &AppState, caller: &Caller, report: &Report) -> 
     if report.stage == Stage::Initial {
         return Ok(());
     }
-    let user = &caller.0.user;
-    let writer = Writer {
-        user_id: &user.account.id,
-        role: user.account.role,
-        area_path: &user.area_path,
-    };
     let holder = reports::thread_holder(&state.pool, report.thread_id()).await?;
-    let Err(refusal) = writers::may_add(report.stage, &writer, holder.as_ref().map(HolderRow::holder).as_ref()) else {
+    let Err(refusal) = writers::may_add(
+        report.stage,
+        &caller.writer(),
+        holder.as_ref().map(HolderRow::holder).as_ref(),
+    ) else {
         let full =
             holder.is_some_and(|h| usize::try_from(h.records).unwrap_or(usize::MAX) >= writers::MAX_RECORDS_PER_THREAD);
         // A replay of a stored record still gets its receipt.
@@ -87,16 +85,11 @@ async fn may_join_thread(state: &AppState, caller: &Caller, report: &Report) -> 
         }
         return Ok(());
     };
-    tracing::warn!(id = %report.id, thread = %report.thread_id(), user = %user.account.id, "record refused: {refusal}");
+    tracing::warn!(id = %report.id, thread = %report.thread_id(), user = %caller.0.user.account.id, "record refused: {refusal}");
     if state.refusals.admits(&caller.actor()) {
         reports::audit_refusal(&state.pool, &caller.actor(), report, &refusal.to_string()).await?;
     }
-    Err(AppError::NotPermitted(vec![FieldError::new(
-        "thread",
-        ErrorCode::NotPermitted,
-        refusal.text().get(Lang::Zh),
-        refusal.text().get(Lang::En),
-    )]))
+    Err(refusal.into())
 }
 
 /// `GET /api/reports`: the reports the caller may read, in arrival order,
