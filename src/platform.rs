@@ -3,7 +3,7 @@
 //! plain logic.
 
 use chrono::{DateTime, FixedOffset};
-use kuaibao_core::{PhotoId, ReportId};
+use kuaibao_core::{PhotoId, ReportId, ThreadKey};
 
 /// Milliseconds since the Unix epoch, by the phone's clock.
 pub fn now_ms() -> f64 {
@@ -68,13 +68,20 @@ pub fn new_report_id() -> ReportId {
     ReportId::from_parts(now_ms() as u64, random_bytes())
 }
 
+/// A new thread: its key, and the id of its first record made from it
+/// now (`kuaibao_core::ThreadKey`).
+pub fn new_thread() -> (ReportId, ThreadKey) {
+    let key = ThreadKey::from_random(random_bytes());
+    (key.first_id(now_ms() as u64), key)
+}
+
 /// A new UUIDv7 for a photo taken on this phone.
 pub fn new_photo_id() -> PhotoId {
     PhotoId::from_parts(now_ms() as u64, random_bytes())
 }
 
-fn random_bytes() -> [u8; 10] {
-    let mut random = [0u8; 10];
+fn random_bytes<const N: usize>() -> [u8; N] {
+    let mut random = [0u8; N];
     let filled = web_sys::window()
         .and_then(|w| w.crypto().ok())
         .and_then(|c| c.get_random_values_with_u8_array(&mut random).ok())

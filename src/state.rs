@@ -328,7 +328,8 @@ impl AppState {
     /// asks when the event became known, it starts as now: when the worker
     /// opened the draft. Its 报告人 blanks start from the account's profile.
     pub fn new_draft(&self, template: &'static Template) {
-        let mut draft = LocalReport::new_draft(platform::new_report_id(), template, platform::now_ms());
+        let (id, key) = platform::new_thread();
+        let mut draft = LocalReport::new_thread(id, key, template, platform::now_ms());
         draft.answers = kuaibao_core::rules::deadlines::known::new_draft_answers(template, &self.server_now_answer());
         // Its 报告人 blanks start from the account's profile, and from what
         // the worker typed in them on her last report on this phone.
@@ -645,12 +646,19 @@ impl AppState {
             return;
         }
         self.opening.set_value(true);
+        // A first record under a new id needs a new key: the key proves
+        // the id it made.
+        let (id, thread_key) = match (rejected.fix_keeps_id(), rejected.thread) {
+            (true, _) => (rejected.id, rejected.thread_key.clone()),
+            (false, None) => {
+                let (id, key) = platform::new_thread();
+                (id, Some(key))
+            }
+            (false, Some(_)) => (platform::new_report_id(), None),
+        };
         let draft = LocalReport {
-            id: if rejected.fix_keeps_id() {
-                rejected.id
-            } else {
-                platform::new_report_id()
-            },
+            id,
+            thread_key,
             answers: rejected.answers.clone(),
             grade: rejected.grade.clone().filter(|g| g.chosen != g.suggested),
             photos: Vec::new(),

@@ -5,7 +5,7 @@ use chrono::{DateTime, FixedOffset};
 use kuaibao_core::account::Account;
 use kuaibao_core::photo::PhotoRef;
 use kuaibao_core::wire::protocol::Receipt;
-use kuaibao_core::{Answers, FieldError, GradeDecision, Report, ReportId, Stage, Template};
+use kuaibao_core::{Answers, FieldError, GradeDecision, Report, ReportId, Stage, Template, ThreadKey};
 use serde::{Deserialize, Serialize};
 
 /// Who submitted a record: it is sent under this account only, so a report
@@ -32,6 +32,10 @@ pub struct LocalReport {
     /// stored before threads existed read as first records.
     #[serde(default)]
     pub thread: Option<ReportId>,
+    /// On a first record made since thread keys: the key its id was made
+    /// from, sent with it to show the thread is this phone's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thread_key: Option<ThreadKey>,
     #[serde(default)]
     pub stage: Stage,
     pub template_id: String,
@@ -162,11 +166,22 @@ impl TryFrom<StatusFields> for Status {
 }
 
 impl LocalReport {
-    /// A fresh, empty draft of a template, starting its own thread.
+    /// A fresh, empty draft of a template, starting its own thread: its id
+    /// made from `key` (see `platform::new_thread`).
+    pub fn new_thread(id: ReportId, key: ThreadKey, template: &Template, now_ms: f64) -> Self {
+        LocalReport {
+            thread_key: Some(key),
+            ..Self::new_draft(id, template, now_ms)
+        }
+    }
+
+    /// A fresh, empty draft of a template with a plain id: a later record
+    /// once its thread is set.
     pub fn new_draft(id: ReportId, template: &Template, now_ms: f64) -> Self {
         LocalReport {
             id,
             thread: None,
+            thread_key: None,
             stage: Stage::Initial,
             template_id: template.id.to_owned(),
             template_version: template.version,
@@ -209,6 +224,7 @@ impl LocalReport {
         Report {
             id: self.id,
             thread: self.thread,
+            thread_key: self.thread_key.clone(),
             stage: self.stage,
             template_id: self.template_id.clone(),
             template_version: self.template_version,

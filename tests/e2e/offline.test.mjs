@@ -79,6 +79,9 @@ test('(c) submitted offline it waits; back online the server holds it exactly on
   assert.match(known ?? '', /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/, 'known_at filled when the draft was opened');
   assert.deepEqual(typed, STORED, 'the same fields');
   assert.equal(stored[0].report.template_id, 'general_incident');
+  // The 首报 carries the key its id was made from: the thread is shown to
+  // be this phone's (the server refuses a key that did not make the id).
+  assert.match(stored[0].report.thread_key ?? '', /^[0-9a-f]{32}$/, 'the first record shows its thread key');
 
   // The phone shows the server's receipt: its sequence number and time.
   const status = await h.items.first().getByTestId('report-status').innerText();

@@ -16,6 +16,32 @@ async fn a_saved_draft_reads_back_identically() {
     assert_eq!(store.all().await.expect("all"), vec![draft]);
 }
 
+/// A first record's id is made from a thread key that only this phone has;
+/// the key is kept with the record and sent with it, and proves its id
+/// (the server's judgement, run here too). Each thread has its own.
+#[wasm_bindgen_test]
+async fn a_first_records_thread_key_is_kept_and_proves_its_id() {
+    let store = fresh_store().await;
+    let draft = report(Status::Draft);
+    let key = draft.thread_key.clone().expect("a first record has its key");
+    assert!(key.proves(draft.id));
+    assert!(store.save_draft(&draft).await.expect("save"));
+    let read = store.get(draft.id).await.expect("get").expect("kept");
+    assert_eq!(read.thread_key.as_ref(), Some(&key));
+    let sent = read.as_report(platform::now_local());
+    assert_eq!(sent.thread_key, Some(key.clone()));
+    let errors = kuaibao_core::validate(&sent).err().unwrap_or_default();
+    assert!(errors.iter().all(|e| e.field != "thread_key"), "{errors:?}");
+    let (other, other_key) = platform::new_thread();
+    assert_ne!(other_key, key);
+    assert!(!key.proves(other) && other_key.proves(other));
+    // A record stored before keys reads without one.
+    let mut before = serde_json::to_value(&read).expect("json");
+    before.as_object_mut().expect("object").remove("thread_key");
+    let old: LocalReport = serde_json::from_value(before).expect("reads");
+    assert_eq!(old.thread_key, None);
+}
+
 #[wasm_bindgen_test]
 async fn records_survive_closing_and_reopening_the_database() {
     let name = format!("kuaibao-test-{}", platform::new_report_id());

@@ -29,4 +29,4 @@ pub use rules::template::{Blank, BlankKind, Family, Need, Piece, Template};
 pub use rules::validate::validate;
 pub use text::{Lang, Text};
 pub use wire::error::{ErrorCode, FieldError};
-pub use wire::ids::{PhotoId, ReportId};
+pub use wire::ids::{PhotoId, ReportId, ThreadKey};

@@ -434,6 +434,7 @@ fn new_report() -> Report {
     Report {
         id: new_id(),
         thread: None,
+        thread_key: None,
         stage: Stage::Initial,
         template_id: "general_incident".into(),
         template_version: 1,
@@ -931,6 +932,7 @@ fn incident(stage: Stage, thread: Option<ReportId>, minutes: i64) -> Report {
     Report {
         id: new_id(),
         thread,
+        thread_key: None,
         stage,
         template_id: GENERAL_INCIDENT.id.into(),
         template_version: GENERAL_INCIDENT.version,
@@ -980,6 +982,7 @@ fn hazard(stage: Stage, thread: Option<ReportId>, minutes: i64) -> Report {
     Report {
         id: new_id(),
         thread,
+        thread_key: None,
         stage,
         template_id: template.id.into(),
         template_version: template.version,

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::photo::PhotoRef;
 use crate::rules::grading::GradeDecision;
 use crate::rules::stage::Stage;
-use crate::wire::ids::ReportId;
+use crate::wire::ids::{ReportId, ThreadKey};
 
 pub use answers::Answers;
 
@@ -21,6 +21,12 @@ pub struct Report {
     /// found); absent on that first record itself.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub thread: Option<ReportId>,
+    /// On a first record only: the key its id was made from
+    /// ([`ThreadKey`]), which shows that whoever sent it made the thread.
+    /// Absent on records made before keys and on first records that came
+    /// by SMS.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thread_key: Option<ThreadKey>,
     #[serde(default)]
     pub stage: Stage,
     pub template_id: String,

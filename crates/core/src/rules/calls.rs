@@ -87,6 +87,7 @@ impl CallForm {
         let report = Report {
             id,
             thread: Some(thread),
+            thread_key: None,
             stage: Stage::Call { n },
             template_id: CALL.id.to_owned(),
             template_version: CALL.version,

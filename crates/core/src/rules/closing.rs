@@ -98,6 +98,7 @@ impl ClosingForm {
         Report {
             id,
             thread: Some(thread),
+            thread_key: None,
             stage: Stage::Closed,
             template_id: HAZARD_CLOSED.id.to_owned(),
             template_version: HAZARD_CLOSED.version,
@@ -187,6 +188,7 @@ mod tests {
         Report {
             id: ReportId::from_parts(1_790_000_000_000 + stage.order().0 as u64, [1; 10]),
             thread: (stage != Stage::Initial).then_some(THREAD),
+            thread_key: None,
             stage,
             template_id: template.id.into(),
             template_version: template.version,

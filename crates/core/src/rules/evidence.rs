@@ -191,6 +191,7 @@ mod tests {
         Report {
             id: ReportId::from_parts(WRITTEN_MS, [9; 10]),
             thread: None,
+            thread_key: None,
             stage: Stage::Initial,
             template_id: quake().id.into(),
             template_version: quake().version,
@@ -320,6 +321,7 @@ mod tests {
         Report {
             id: ReportId::from_parts(WRITTEN_MS, [3; 10]),
             thread: (stage != Stage::Initial).then(|| ReportId::from_parts(WRITTEN_MS - 1000, [2; 10])),
+            thread_key: None,
             stage,
             template_id: template.id.into(),
             template_version: template.version,

@@ -149,6 +149,7 @@ pub fn report(template: &Template, stage: Stage) -> Report {
     Report {
         id,
         thread,
+        thread_key: None,
         stage,
         template_id: template.id.to_owned(),
         template_version: template.version,

@@ -64,6 +64,20 @@ pub fn validate(report: &Report) -> Result<&'static Template, Vec<FieldError>> {
         )),
         _ => {}
     }
+    // A key is the first record's proof of having made its thread: on any
+    // other record, or not matching the id, it proves nothing.
+    if report
+        .thread_key
+        .as_ref()
+        .is_some_and(|key| !first || !key.proves(report.id))
+    {
+        errors.push(FieldError::new(
+            "thread_key",
+            ErrorCode::BadThread,
+            "此报告的事件凭据与报告编号不符。请新建一份报告重新填写。",
+            "the thread key does not match the record's id (or is not on a first record): file a new report",
+        ));
+    }
     if !template.family.allows(report.stage) {
         errors.push(FieldError::new(
             "stage",
@@ -723,6 +737,7 @@ mod tests {
         Report {
             id: ReportId::from_parts(1_790_000_000_000, [9; 10]),
             thread,
+            thread_key: None,
             stage,
             template_id: template.id.into(),
             template_version: template.version,
@@ -762,6 +777,27 @@ mod tests {
         assert_eq!(
             code_of(&report_of(&GENERAL_INCIDENT, filled(), Stage::Rectified, thread)),
             vec![("stage".into(), ErrorCode::StageNotAllowed)]
+        );
+        // A thread key: only on a first record, and only the one its id
+        // was made from.
+        let key = crate::ThreadKey::from_random([7; 16]);
+        let mut keyed = report_of(&GENERAL_INCIDENT, filled(), Stage::Initial, None);
+        keyed.thread_key = Some(key.clone());
+        assert_eq!(
+            code_of(&keyed),
+            vec![("thread_key".into(), ErrorCode::BadThread)],
+            "a random id"
+        );
+        keyed.id = key.first_id(1_790_000_000_000);
+        assert_eq!(code_of(&keyed), vec![]);
+        keyed.thread = Some(keyed.id);
+        assert_eq!(code_of(&keyed), vec![], "naming its own thread");
+        let mut later = report_of(&GENERAL_INCIDENT, filled(), Stage::FollowUp { n: 1 }, Some(keyed.id));
+        later.thread_key = Some(key);
+        assert_eq!(
+            code_of(&later),
+            vec![("thread_key".into(), ErrorCode::BadThread)],
+            "on a 续报"
         );
         let mut r = report_of(&GENERAL_INCIDENT, filled(), Stage::Initial, None);
         r.grade = Some(GradeDecision {
@@ -895,6 +931,7 @@ mod tests {
         let mut report = Report {
             id: ReportId::from_parts(1_790_000_000_000, [7; 10]),
             thread: None,
+            thread_key: None,
             stage: Stage::Initial,
             grade: None,
             template_id: "general_incident".into(),

@@ -23,10 +23,20 @@
 //! thread's area or above ([`may_answer`]), as its closing is.
 //!
 //! A first record (its id is the thread's id) starts a thread and needs no
-//! permission: its id is new, and an id stored already is refused as a
-//! conflict before these rules are asked. A later record naming a thread of
-//! which nothing is stored yet starts holding it (its first record is still
-//! on its way); a closing record still needs an office role.
+//! permission while nothing of its thread is stored: an id stored already
+//! is refused as a conflict before these rules are asked. When later
+//! records of its thread arrived before it ([`may_start`]), it joins them
+//! if it shows the key its id was made from ([`ThreadKey`]: only the
+//! thread's maker has it), or else if they are its own author's. The first
+//! record holds the thread once it arrives, so a stranger's 首报 sent under
+//! a known thread id would otherwise take the thread, and its reporter's
+//! 续报 with it. Not even an office may: its first record would hold the
+//! thread, and the reporter could add nothing more. A later record naming
+//! a thread of which nothing is stored yet starts holding it (its first
+//! record is still on its way, and with its key takes the thread back); a
+//! closing record still needs an office role.
+//!
+//! [`ThreadKey`]: crate::wire::ids::ThreadKey
 //!
 //! Records stored before accounts existed have no author or area: only an
 //! office account of a root area (the whole deployment) may write there.
@@ -116,10 +126,10 @@ pub fn thread_full() -> FieldError {
 
 /// Whether `writer` may add a record of `stage` to a thread held by
 /// `holder` (`None`: nothing of the thread is stored yet). A first record
-/// ([`Stage::Initial`]) is always allowed: it starts its own thread.
+/// ([`Stage::Initial`]) is judged by [`may_start`], as one without a key.
 pub fn may_add(stage: Stage, writer: &Writer<'_>, holder: Option<&Holder<'_>>) -> Result<(), Refusal> {
     if stage == Stage::Initial {
-        return Ok(());
+        return may_start(writer, holder, false);
     }
     let office = match holder {
         Some(holder) => is_office_above(writer, holder.area_path),
@@ -138,6 +148,17 @@ pub fn may_add(stage: Stage, writer: &Writer<'_>, holder: Option<&Holder<'_>>) -
         Ok(())
     } else {
         Err(Refusal::NotYourThread)
+    }
+}
+
+/// Whether `writer` may store the first record of a thread held by
+/// `holder` (`None`: nothing of it is stored), `keyed` if the record shows
+/// the key its id was made from. The server asks this in the insert itself
+/// (`db::reports`), so that a 首报 costs no query before it.
+pub fn may_start(writer: &Writer<'_>, holder: Option<&Holder<'_>>, keyed: bool) -> Result<(), Refusal> {
+    match holder {
+        Some(holder) if !keyed && holder.author_id != Some(writer.user_id) => Err(Refusal::NotYourThread),
+        _ => Ok(()),
     }
 }
 
@@ -249,10 +270,43 @@ mod tests {
     }
 
     #[test]
-    fn a_first_record_needs_no_permission() {
+    fn a_first_record_starts_its_thread_or_joins_only_its_own_authors_records() {
         let stranger = writer("b", Role::Reporter, GRID_B);
-        assert_eq!(may_add(Stage::Initial, &stranger, Some(&held_by("a", GRID_A))), Ok(()));
         assert_eq!(may_add(Stage::Initial, &stranger, None), Ok(()));
+        // Its 续报 arrived first: the 首报 is the same reporter's to send.
+        let own = writer("a", Role::Reporter, GRID_A);
+        assert_eq!(may_add(Stage::Initial, &own, Some(&held_by("a", GRID_A))), Ok(()));
+        // Anyone else's would take the thread: a stranger, a neighbour, even
+        // the office above (the reporter could then add nothing more).
+        for other in [
+            stranger,
+            writer("c", Role::Reporter, GRID_A),
+            writer("o", Role::Officer, "/d/t1/"),
+            writer("o", Role::Admin, "/d/"),
+        ] {
+            assert_eq!(
+                may_add(Stage::Initial, &other, Some(&held_by("a", GRID_A))),
+                Err(Refusal::NotYourThread),
+                "{other:?}"
+            );
+        }
+        // Before accounts: nobody's.
+        let legacy = Holder {
+            author_id: None,
+            area_path: None,
+        };
+        assert_eq!(
+            may_add(Stage::Initial, &writer("o", Role::Admin, "/d/"), Some(&legacy)),
+            Err(Refusal::NotYourThread)
+        );
+        // With the key its id was made from, the thread's maker takes the
+        // thread back from whatever arrived before.
+        assert_eq!(may_start(&stranger, Some(&held_by("a", GRID_A)), true), Ok(()));
+        assert_eq!(may_start(&stranger, Some(&legacy), true), Ok(()));
+        assert_eq!(
+            may_start(&stranger, Some(&held_by("a", GRID_A)), false),
+            Err(Refusal::NotYourThread)
+        );
     }
 
     /// The office of the thread's area or above answers for it; an office

@@ -105,9 +105,81 @@ client_id!(
     PhotoId
 );
 
+/// The secret a phone makes with a thread's first record, and from which
+/// that record's id is made: the id's random bits are the first ten bytes
+/// of the key's SHA-256 (six of their bits give way to the UUID's version
+/// and variant, leaving 74). The phone sends the key with the first record
+/// only, never by SMS; whoever shows it made the thread.
+///
+/// Why: phones deliver whenever they find signal, so a thread's 续报 may be
+/// stored before its 首报, and until the 首报 arrives its id is only a
+/// number. Someone who learnt it (a text refused at another area's desk
+/// shows it) could send a 首报 of his own under it, and the first record
+/// holds the thread. With the key the server tells the thread's maker from
+/// everyone else without asking who arrived first
+/// (`rules::writers::may_add`). Records from before keys keep the older
+/// rule: their first record joins only its own author's records.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(value_type = String, pattern = "^[0-9a-f]{32}$"))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ThreadKey(String);
+
+impl ThreadKey {
+    /// A key from sixteen random bytes, written as 32 lowercase hex digits.
+    /// The caller brings the randomness, as for ids.
+    pub fn from_random(random: [u8; 16]) -> Self {
+        ThreadKey(random.iter().map(|b| format!("{b:02x}")).collect())
+    }
+
+    /// The key as written.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The id of the first record of the thread this key makes, at
+    /// `unix_ms`.
+    pub fn first_id(&self, unix_ms: u64) -> ReportId {
+        use sha2::Digest;
+        let digest = sha2::Sha256::digest(self.0.as_bytes());
+        let mut random = [0u8; 10];
+        random.copy_from_slice(&digest[..10]);
+        ReportId::from_parts(unix_ms, random)
+    }
+
+    /// Whether this is a key as [`ThreadKey::from_random`] writes it and
+    /// `id` was made from it.
+    pub fn proves(&self, id: ReportId) -> bool {
+        let well_formed = self.0.len() == 32 && self.0.bytes().all(|c| matches!(c, b'0'..=b'9' | b'a'..=b'f'));
+        let bytes = id.0.as_bytes();
+        let unix_ms = bytes[..6].iter().fold(0u64, |ms, &b| ms << 8 | u64::from(b));
+        well_formed && id.is_v7() && self.first_id(unix_ms) == id
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_thread_key_proves_the_id_made_from_it_and_no_other() {
+        let key = ThreadKey::from_random([0x5a; 16]);
+        assert_eq!(key, ThreadKey("5a".repeat(16)));
+        let id = key.first_id(1_700_000_000_123);
+        assert!(id.is_v7(), "{id}");
+        assert!(key.proves(id));
+        // The same time, another key; a random id; one random bit changed;
+        // a key written otherwise.
+        assert!(!ThreadKey::from_random([0x5b; 16]).proves(id));
+        assert!(!key.proves(ReportId::from_parts(1_700_000_000_123, [0x5a; 10])));
+        let mut flipped = *id.0.as_bytes();
+        flipped[15] ^= 1;
+        assert!(!key.proves(ReportId(Uuid::from_bytes(flipped))));
+        assert!(!ThreadKey("5A".repeat(16)).proves(ThreadKey("5A".repeat(16)).first_id(1_700_000_000_123)));
+        assert!(!ThreadKey("5a".repeat(17)).proves(ThreadKey("5a".repeat(17)).first_id(1_700_000_000_123)));
+        // Ids made from keys still sort by time.
+        assert!(key.first_id(1_700_000_000_000) < ThreadKey::from_random([0; 16]).first_id(1_700_000_000_001));
+    }
 
     #[test]
     fn ids_from_parts_are_v7_and_sort_by_time() {

@@ -559,6 +559,7 @@ fn read_code(code: &str) -> Result<(Report, String), Vec<FieldError>> {
                 Report {
                     id,
                     thread: None,
+                    thread_key: None,
                     stage: Stage::Initial,
                     template_id,
                     template_version,

@@ -57,6 +57,7 @@ pub fn incident() -> Report {
     Report {
         id: ReportId::from_parts(now_ms(), random10()),
         thread: None,
+        thread_key: None,
         stage: Stage::Initial,
         template_id: GENERAL_INCIDENT.id.into(),
         template_version: GENERAL_INCIDENT.version,

@@ -31,6 +31,9 @@ pub enum Stored {
     /// A photo of the manifest has an id another record already announced
     /// with other bytes; nothing was stored.
     PhotoConflict(kuaibao_core::PhotoId),
+    /// A first record whose thread holds another author's records already
+    /// (see [`INSERT_REPORT`]); nothing was stored.
+    ThreadHeld,
 }
 
 /// A stored report with its receipt, as the API lists them, and how many
@@ -204,13 +207,30 @@ impl ReportColumns {
 /// The insert of a report's row; a replay (the id stored already) inserts
 /// nothing and returns no row. RETURNING gives a new row's columns with the
 /// insert itself, so a first receipt needs no read-back.
-const INSERT_REPORT: &str = "INSERT INTO reports \
-         (id, template_id, template_version, body, body_sha256, written_at, received_at, \
-          thread_id, stage, stage_rank, stage_n, grade_suggested, grade_chosen, \
-          author_id, area_id, device_id, clock_offset_ms, via, sms_sealed) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) \
-     ON CONFLICT (id) DO NOTHING \
-     RETURNING seq, body_sha256, received_at, author_id, clock_offset_ms, via, sms_sealed";
+///
+/// A first record (its id is its thread's, `$1 = $8`) whose thread holds
+/// records already is inserted only if it shows its thread's key (`$20`)
+/// or the earliest of them is its author's
+/// (`kuaibao_core::rules::writers::may_start`): a stranger's 首报 sent under
+/// a known thread id would otherwise hold the thread. The guard is in the
+/// insert, not a query before it, so a 首报 still costs one statement
+/// (issue 6); a refused one also returns no row, and the read-back tells it
+/// from a replay by finding no row of its id.
+macro_rules! insert_report {
+    () => {
+        "INSERT INTO reports \
+             (id, template_id, template_version, body, body_sha256, written_at, received_at, \
+              thread_id, stage, stage_rank, stage_n, grade_suggested, grade_chosen, \
+              author_id, area_id, device_id, clock_offset_ms, via, sms_sealed) \
+         SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19 \
+         WHERE $1 <> $8 OR $20 = 1 OR $14 = COALESCE(\
+             (SELECT COALESCE(h.author_id, '') FROM reports AS h WHERE h.thread_id = $8 ORDER BY h.seq LIMIT 1), \
+             $14) \
+         ON CONFLICT (id) DO NOTHING \
+         RETURNING seq, body_sha256, received_at, author_id, clock_offset_ms, via, sms_sealed"
+    };
+}
+const INSERT_REPORT: &str = insert_report!();
 
 /// PostgreSQL only: [`INSERT_REPORT`] and the report's audit row in one
 /// statement, which PostgreSQL runs as one transaction. Each data-modifying
@@ -221,18 +241,15 @@ const INSERT_REPORT: &str = "INSERT INTO reports \
 /// most of the cost of a report (issue 6). The audit row's time is the
 /// receipt time ($7), its actor the sender ($14, $16): only the app's
 /// records take this path. SQLite has no data-modifying `WITH`.
-const INSERT_REPORT_AND_AUDIT: &str = "WITH new AS (\
-         INSERT INTO reports \
-             (id, template_id, template_version, body, body_sha256, written_at, received_at, \
-              thread_id, stage, stage_rank, stage_n, grade_suggested, grade_chosen, \
-              author_id, area_id, device_id, clock_offset_ms, via, sms_sealed) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) \
-         ON CONFLICT (id) DO NOTHING \
-         RETURNING seq, body_sha256, received_at, author_id, clock_offset_ms, via, sms_sealed), \
+const INSERT_REPORT_AND_AUDIT: &str = concat!(
+    "WITH new AS (",
+    insert_report!(),
+    "), \
      logged AS (\
          INSERT INTO audit (at, actor_id, device_id, action, subject, detail) \
-         SELECT $7, $14, $16, $20, $1, $21 FROM new) \
-     SELECT seq, body_sha256, received_at, author_id, clock_offset_ms, via, sms_sealed FROM new";
+         SELECT $7, $14, $16, $21, $1, $22 FROM new) \
+     SELECT seq, body_sha256, received_at, author_id, clock_offset_ms, via, sms_sealed FROM new"
+);
 
 /// The audit action of a stored report.
 const STORE_ACTION: &str = "report.store";
@@ -251,7 +268,7 @@ struct NewRow<'a> {
 }
 
 impl<'a> NewRow<'a> {
-    /// `sql` (either insert) with $1–$18 bound.
+    /// `sql` (either insert) with $1–$20 bound.
     fn query(&'a self, sql: &'a str) -> QueryAs<'a, Any, StoredColumns, AnyArguments<'a>> {
         sqlx::query_as(sql)
             .bind(self.id)
@@ -273,6 +290,8 @@ impl<'a> NewRow<'a> {
             .bind(self.sender.clock_offset_ms)
             .bind(self.sender.sms.as_ref().map(|_| VIA_SMS))
             .bind(self.sender.sms.as_ref().map(|sms| i64::from(sms.sealed)))
+            // Validated already: a key on a first record is its id's.
+            .bind(i64::from(self.report.thread_key.is_some()))
     }
 }
 
@@ -355,14 +374,19 @@ pub async fn store(pool: &Pool, report: &Report, template: &Template, sender: &S
         Some(row) => row,
         // A replay: the row is committed (by whoever stored it first; a
         // concurrent first insert of the same id made ours wait for its
-        // commit) and never changes, so a plain read finds it.
+        // commit) and never changes, so a plain read finds it. No row: a
+        // first record refused by the insert's guard.
         None => {
-            sqlx::query_as(
+            let stored = sqlx::query_as(
                 "SELECT seq, body_sha256, received_at, author_id, clock_offset_ms, via, sms_sealed FROM reports WHERE id = $1",
             )
             .bind(&id)
-            .fetch_one(&mut *conn)
-            .await?
+            .fetch_optional(&mut *conn)
+            .await?;
+            match stored {
+                Some(stored) => stored,
+                None => return Ok(Stored::ThreadHeld),
+            }
         }
     };
     drop(conn);

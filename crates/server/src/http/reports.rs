@@ -13,6 +13,7 @@ use super::page::Paged;
 use super::AppState;
 use crate::auth::Caller;
 use crate::db::admission;
+use crate::db::audit::Actor;
 use crate::db::reports::{self, HolderRow, Stored, StoredReport, Thread};
 
 /// `POST /api/reports`: 201 and a receipt on first receipt, 200 and the same
@@ -60,12 +61,14 @@ pub async fn submit(
             tracing::warn!(id = %report.id, %photo, "report refused: photo id announced with other bytes");
             Err(AppError::PhotoConflict(photo))
         }
+        Stored::ThreadHeld => Err(refuse(&state, &caller.actor(), &report, writers::Refusal::NotYourThread).await?),
     }
 }
 
 /// Refuses a record that would join a thread its sender may not write in
 /// (see `kuaibao_core::rules::writers`), after logging the attempt. A first record
-/// starts its own thread and costs no query.
+/// costs no query: the store's insert itself refuses one that would join
+/// another author's records ([`Stored::ThreadHeld`]).
 async fn may_join_thread(state: &AppState, caller: &Caller, report: &Report) -> Result<(), AppError> {
     if report.stage == Stage::Initial {
         return Ok(());
@@ -85,11 +88,22 @@ async fn may_join_thread(state: &AppState, caller: &Caller, report: &Report) -> 
         }
         return Ok(());
     };
-    tracing::warn!(id = %report.id, thread = %report.thread_id(), user = %caller.0.user.account.id, "record refused: {refusal}");
-    if state.refusals.admits(&caller.actor()) {
-        reports::audit_refusal(&state.pool, &caller.actor(), report, &refusal.to_string()).await?;
+    Err(refuse(state, &caller.actor(), report, refusal).await?)
+}
+
+/// Logs and audits (up to the account's share of refusals) that `actor`'s
+/// `report` was refused by the thread's rules; the refusal to answer.
+pub(super) async fn refuse(
+    state: &AppState,
+    actor: &Actor,
+    report: &Report,
+    refusal: writers::Refusal,
+) -> Result<AppError, AppError> {
+    tracing::warn!(id = %report.id, thread = %report.thread_id(), user = ?actor.user_id, "record refused: {refusal}");
+    if state.refusals.admits(actor) {
+        reports::audit_refusal(&state.pool, actor, report, &refusal.to_string()).await?;
     }
-    Err(refusal.into())
+    Ok(refusal.into())
 }
 
 /// `GET /api/reports`: the reports the caller may read, in arrival order,

@@ -10,6 +10,7 @@
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
+use kuaibao_core::rules::writers;
 use kuaibao_core::wire::protocol::Receipt;
 use kuaibao_core::wire::sms::{self, SmsKey, SmsMessage};
 use kuaibao_core::{validate, ErrorCode, FieldError, Report};
@@ -185,7 +186,7 @@ async fn take(
         device_id: None,
         clock_offset_ms: None,
         sms: Some(SmsArrival {
-            entered_by,
+            entered_by: entered_by.clone(),
             text: message.text.clone(),
             from: message.from.clone(),
             sealed,
@@ -213,6 +214,9 @@ async fn take(
             Err(AppError::Conflict(report.id))
         }
         Stored::PhotoConflict(photo) => Err(AppError::PhotoConflict(photo)),
+        Stored::ThreadHeld => {
+            Err(super::reports::refuse(state, &entered_by, &report, writers::Refusal::NotYourThread).await?)
+        }
     }
 }
 

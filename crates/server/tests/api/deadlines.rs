@@ -36,6 +36,7 @@ fn call(thread: ReportId, n: u32, minutes: i64) -> Report {
     Report {
         id: new_id(),
         thread: Some(thread),
+        thread_key: None,
         stage,
         template_id: template.id.into(),
         template_version: template.version,

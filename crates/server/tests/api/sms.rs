@@ -14,7 +14,7 @@ use kuaibao_server::db::audit::Actor;
 
 use super::evidence::graded;
 use super::office::user_in;
-use super::writes::{audited, stored};
+use super::writes::{audited, keyed, stored};
 use super::*;
 
 /// The gateway's secret in the tests that configure one.
@@ -67,8 +67,11 @@ async fn refusal(res: Response) -> (StatusCode, Vec<(String, ErrorCode)>, String
 async fn an_sms_first_report_and_the_apps_later_copy_are_one_record() {
     let (app, dirs) = spawn_app().await;
     let officer = user_in(&dirs, &app, "officer-t1", Role::Officer, "d-t1").await;
-    let report = grave_first();
+    // Made as today's phone makes a first record: its id from a thread key,
+    // which the text does not carry and the app's copy does.
+    let report = keyed(grave_first());
     let text = sms::encode(&report, REPORTER).expect("a first record goes by SMS");
+    assert!(!text.contains(report.thread_key.as_ref().map_or("-", |k| k.as_str())));
 
     let by_sms = receipt(app.paste(&officer, &text).await, StatusCode::CREATED).await;
     assert!(by_sms.via_sms);
@@ -108,6 +111,36 @@ async fn an_sms_first_report_and_the_apps_later_copy_are_one_record() {
     assert_eq!(audited(&dirs, "report.complete", &report.id.to_string()).await.len(), 1);
     let inbox = app.inbox(&officer, &[]).await;
     assert_eq!(inbox.threads.iter().filter(|t| t.thread_id == report.id).count(), 1);
+    app.stop().await;
+}
+
+/// A text is a first record like the app's: it may not join a thread whose
+/// 续报 arrived first from another reporter (a stranger who learnt the id
+/// would take the thread); refused naming the thread, nothing stored, the
+/// refusal audited as the entering office's.
+#[tokio::test]
+async fn a_text_under_another_reporters_thread_is_refused_and_nothing_is_stored() {
+    let (app, dirs) = spawn_app().await;
+    let far_officer = user_in(&dirs, &app, "officer-t2", Role::Officer, "d-t2").await;
+    user_in(&dirs, &app, "far", Role::Reporter, "d-t2-v1-g1").await;
+    let first = grave_first();
+    let follow_up = incident(Stage::FollowUp { n: 1 }, Some(first.id), 10);
+    receipt(app.submit(&follow_up).await, StatusCode::CREATED).await;
+
+    let text = sms::encode(&first, "far").expect("sendable");
+    let (status, fields, zh) = refusal(app.paste(&far_officer, &text).await).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(fields, vec![("thread".to_owned(), ErrorCode::NotPermitted)]);
+    assert!(zh.contains("值班员"), "{zh}");
+    assert!(!stored(&dirs, first.id).await, "nothing stored");
+    let refused = audited(&dirs, "report.refuse", &first.id.to_string()).await;
+    assert_eq!(refused.len(), 1);
+    assert!(refused[0].actor_id.is_some(), "the entering office is named");
+
+    // The reporter's own text is her 首报.
+    let own = sms::encode(&first, REPORTER).expect("sendable");
+    let office = user_in(&dirs, &app, "officer-t1", Role::Officer, "d-t1").await;
+    receipt(app.paste(&office, &own).await, StatusCode::CREATED).await;
     app.stop().await;
 }
 

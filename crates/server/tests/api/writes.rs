@@ -8,6 +8,7 @@
 use kuaibao_core::account::Role;
 use kuaibao_core::photo::tus;
 use kuaibao_core::wire::protocol::{ApiError, ApiErrorCode};
+use kuaibao_core::ThreadKey;
 use kuaibao_server::db::audit;
 use reqwest::header::LOCATION;
 use reqwest::Client;
@@ -263,6 +264,44 @@ async fn a_later_record_that_arrives_first_holds_the_thread_for_its_reporter() {
     // is stored.
     let unknown = hazard(Stage::Closed, Some(new_id()), 20);
     assert_refused(&app, &dirs, &app.client, &unknown, "a closing of an unknown hazard").await;
+    // Nor may anyone send the thread's 首报 in its reporter's stead: the
+    // first record holds the thread, so a stranger's (who learnt the id)
+    // would take it and refuse the reporter's own 终报; an office's would
+    // too. Each is refused in the insert itself, nothing stored, audited.
+    for (n, (client, name)) in [
+        (&who.far, "a stranger"),
+        (&who.neighbour, "a reporter of the same grid"),
+        (&who.officer, "the officer of its township"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let what = format!("the 首报 sent by {name}");
+        let error = refused_with(
+            &app,
+            client,
+            &first,
+            (StatusCode::FORBIDDEN, ApiErrorCode::Forbidden),
+            &what,
+        )
+        .await;
+        assert_eq!(
+            (error.fields[0].field.as_str(), error.fields[0].code),
+            ("thread", ErrorCode::NotPermitted),
+            "{what}"
+        );
+        assert!(!stored(&dirs, first.id).await, "{what}: nothing stored");
+        let rows = audited(&dirs, "report.refuse", &first.id.to_string()).await;
+        assert_eq!(rows.len(), n + 1, "{what}: audited");
+    }
+    // A key that did not make the id proves nothing: refused before the
+    // thread is asked, nothing stored.
+    let (status, error) = api_error(app.submit_by(&who.far, &keyed_as(first.clone(), new_key())).await).await;
+    assert_eq!(
+        (status, error.fields[0].field.as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, "thread_key")
+    );
+    assert!(!stored(&dirs, first.id).await);
 
     assert_accepted(&app, &app.client, &first, "the 首报, late").await;
     assert_accepted(
@@ -274,6 +313,28 @@ async fn a_later_record_that_arrives_first_holds_the_thread_for_its_reporter() {
     .await;
     assert_eq!(app.thread_as(&app.admin, first.id).await.records.len(), 3);
     app.stop().await;
+}
+
+/// A new thread key, as a phone makes one.
+fn new_key() -> ThreadKey {
+    ThreadKey::from_random(uuid::Uuid::new_v4().into_bytes())
+}
+
+/// `first` with `key` attached as is, its id unchanged.
+fn keyed_as(mut first: Report, key: ThreadKey) -> Report {
+    first.thread_key = Some(key);
+    first
+}
+
+/// `first` as today's phone makes a first record: its id made from a new
+/// thread key, written at the same instant.
+pub(super) fn keyed(first: Report) -> Report {
+    let key = new_key();
+    let at = u64::try_from(first.written_at.timestamp_millis()).expect("after 1970");
+    Report {
+        id: key.first_id(at),
+        ..keyed_as(first, key)
+    }
 }
 
 /// An office act (acknowledging, asking for a follow-up, signing) is the
@@ -288,11 +349,13 @@ async fn an_office_that_reads_only_a_planted_record_answers_nothing_for_the_thre
     use kuaibao_core::desk::signing::{Sign, SIGNATURES_PATH};
     let (app, dirs) = spawn_app().await;
     let who = Accounts::make(&dirs, &app).await;
-    let first = incident(Stage::Initial, None, 0);
+    let first = keyed(incident(Stage::Initial, None, 0));
     // Nothing of the thread is stored yet: the other township's reporter
     // (who learned its id) may add a 续报, which holds it until the 首报.
     let planted = incident(Stage::FollowUp { n: 1 }, Some(first.id), 10);
     receipt(app.submit_by(&who.far, &planted).await, StatusCode::CREATED).await;
+    // The 首报 shows the key its id was made from, and takes its thread
+    // back.
     receipt(app.submit(&first).await, StatusCode::CREATED).await;
     let at = |path: &str| path.replace("{id}", &first.id.to_string());
     let acts = [

@@ -136,6 +136,7 @@ pub fn incident(rng: &mut Rng) -> Report {
     Report {
         id: rng.report_id(),
         thread: None,
+        thread_key: None,
         stage: Stage::Initial,
         template_id: GENERAL_INCIDENT.id.into(),
         template_version: GENERAL_INCIDENT.version,
@@ -165,6 +166,7 @@ pub fn hazard(rng: &mut Rng, photos: &[&[u8]]) -> Report {
     Report {
         id: rng.report_id(),
         thread: None,
+        thread_key: None,
         stage: Stage::Initial,
         template_id: HAZARD.id.into(),
         template_version: HAZARD.version,
