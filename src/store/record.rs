@@ -5,7 +5,7 @@ use chrono::{DateTime, FixedOffset};
 use kuaibao_core::account::Account;
 use kuaibao_core::photo::PhotoRef;
 use kuaibao_core::wire::protocol::Receipt;
-use kuaibao_core::{Answers, FieldError, GradeDecision, Report, ReportId, Stage, Template, ThreadKey};
+use kuaibao_core::{Answers, ErrorCode, FieldError, GradeDecision, Report, ReportId, Stage, Template, ThreadKey};
 use serde::{Deserialize, Serialize};
 
 /// Who submitted a record: it is sent under this account only, so a report
@@ -241,10 +241,23 @@ impl LocalReport {
     }
 
     /// Whether a fix of this refused report goes under its own id: yes
-    /// unless the server holds other content under it. A 首报 that keeps
-    /// its id keeps its thread (a 续报 already sent names it) and its place
-    /// before the thread's later records in the queue.
+    /// unless the server holds other content under it, or refused the id
+    /// itself (a thread key that did not make it; a first record whose
+    /// thread is another's), which no fix of the answers could mend. A 首报
+    /// that keeps its id keeps its thread (a 续报 already sent names it)
+    /// and its place before the thread's later records in the queue.
     pub fn fix_keeps_id(&self) -> bool {
-        matches!(self.status, Status::Rejected { id_taken: false, .. })
+        let Status::Rejected {
+            id_taken: false,
+            fields,
+            ..
+        } = &self.status
+        else {
+            return false;
+        };
+        let first = self.stage == Stage::Initial;
+        !fields
+            .iter()
+            .any(|f| f.field == "thread_key" || (first && f.field == "thread" && f.code == ErrorCode::NotPermitted))
     }
 }

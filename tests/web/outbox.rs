@@ -143,8 +143,26 @@ async fn a_rejected_report_keeps_its_reason_and_does_not_block_the_others() {
 #[wasm_bindgen_test]
 async fn a_refusal_says_whether_the_fix_may_keep_the_id() {
     let (refused, conflicting) = (report(waiting(0.0)), report(waiting(0.0)));
-    let outbox = outbox_with(&[&refused, &conflicting]).await;
+    let (bad_key, not_ours) = (report(waiting(0.0)), report(waiting(0.0)));
+    let outbox = outbox_with(&[&refused, &conflicting, &bad_key, &not_ours]).await;
     outbox.transport.answer(refused.id, Ok(rejection()));
+    // The id itself refused: a fix under it would be refused again.
+    outbox.transport.answer(
+        bad_key.id,
+        Ok(HttpAnswer {
+            status: 422,
+            body: r#"{"error":"invalid_report","message":"报告有误","fields":[{"field":"thread_key","code":"bad_thread","message_zh":"此报告的事件凭据与报告编号不符。","message_en":"bad key"}]}"#.into(),
+            retry_after_s: None,
+        }),
+    );
+    outbox.transport.answer(
+        not_ours.id,
+        Ok(HttpAnswer {
+            status: 403,
+            body: r#"{"error":"forbidden","message":"此事件不是您上报的","fields":[{"field":"thread","code":"not_permitted","message_zh":"此事件不是您上报的","message_en":"not yours"}]}"#.into(),
+            retry_after_s: None,
+        }),
+    );
     outbox.transport.answer(
         conflicting.id,
         Ok(HttpAnswer {
@@ -157,9 +175,11 @@ async fn a_refusal_says_whether_the_fix_may_keep_the_id() {
         .drain(platform::now_ms(), false, || 0.5, &no_op)
         .await
         .expect("drain");
-    assert_eq!(summary.rejected, 2);
+    assert_eq!(summary.rejected, 4);
     let store = &outbox.store;
     let stored = |id| async move { store.get(id).await.expect("get").expect("kept") };
+    assert!(!stored(bad_key.id).await.fix_keeps_id(), "422 at thread_key");
+    assert!(!stored(not_ours.id).await.fix_keeps_id(), "a 首报 refused its thread");
     assert!(
         stored(refused.id).await.fix_keeps_id(),
         "422: the server stored nothing"

@@ -22,8 +22,16 @@ async fn a_saved_draft_reads_back_identically() {
 #[wasm_bindgen_test]
 async fn a_first_records_thread_key_is_kept_and_proves_its_id() {
     let store = fresh_store().await;
-    let draft = report(Status::Draft);
-    let key = draft.thread_key.clone().expect("a first record has its key");
+    let (id, key) = platform::new_thread();
+    let draft = LocalReport {
+        answers: report(Status::Draft).answers,
+        ..LocalReport::new_thread(
+            id,
+            key.clone(),
+            &kuaibao_core::rules::catalogue::GENERAL_INCIDENT,
+            platform::now_ms(),
+        )
+    };
     assert!(key.proves(draft.id));
     assert!(store.save_draft(&draft).await.expect("save"));
     let read = store.get(draft.id).await.expect("get").expect("kept");
