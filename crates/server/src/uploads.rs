@@ -46,6 +46,11 @@ const LOCK_WAIT: Duration = Duration::from_secs(10);
 /// the offset as it stands.
 const HEAD_WAIT: Duration = Duration::from_secs(2);
 
+/// How old a file in the uploads folder that no upload owns must be before
+/// a sweep removes it: far longer than `create` takes between making an
+/// upload's file and storing its row (one database write).
+pub const ORPHAN_GRACE: std::time::Duration = std::time::Duration::from_secs(600);
+
 /// The most unfinished uploads one account may hold open at once. Each
 /// holds a file on the server's disk until it expires; a phone sends three
 /// photos at a time, so this is far beyond any honest backlog.
@@ -758,7 +763,8 @@ impl Uploads {
     }
 
     /// Removes expired uploads and their bytes (except one being written to
-    /// right now), and files in the uploads folder that no upload owns.
+    /// right now), and files in the uploads folder that no upload owns,
+    /// once they are [`ORPHAN_GRACE`] old.
     pub async fn sweep(&self) -> Result<Swept, UploadError> {
         let mut swept = Swept::default();
         for row in rows::expired_uploads(&self.pool, Utc::now()).await? {
@@ -780,7 +786,18 @@ impl Uploads {
                 .and_then(|n| n.strip_suffix(".part"))
                 .is_some_and(|id| live.contains(id));
             let is_file = entry.file_type().await.is_ok_and(|t| t.is_file());
-            if !owned && is_file {
+            // A file whose row is still being written: replicas share this
+            // folder, and another one's `create` makes the file before its
+            // row, outside this replica's `creating` lock. Swept, it would
+            // leave that upload a row without bytes until it expired.
+            let young = entry
+                .metadata()
+                .await
+                .ok()
+                .and_then(|m| m.modified().ok())
+                .and_then(|t| t.elapsed().ok())
+                .is_none_or(|age| age < ORPHAN_GRACE);
+            if !owned && is_file && !young {
                 let path = entry.path();
                 tokio::fs::remove_file(&path).await.map_err(io_error(&path))?;
                 swept.orphans += 1;

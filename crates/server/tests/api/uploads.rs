@@ -934,9 +934,17 @@ async fn termination_removes_the_upload_and_its_bytes() {
 #[tokio::test]
 async fn expired_uploads_are_swept_with_their_bytes() {
     let dirs = dirs();
-    // A file no upload owns (left by a crash) goes at the first sweep.
-    std::fs::create_dir_all(dirs.data.path().join("uploads")).expect("uploads dir");
-    std::fs::write(dirs.data.path().join("uploads").join("stray.part"), b"x").expect("stray");
+    // A file no upload owns (left by a crash) goes at the first sweep; one
+    // just made stays (another replica's upload, its row on its way).
+    let uploads = dirs.data.path().join("uploads");
+    std::fs::create_dir_all(&uploads).expect("uploads dir");
+    std::fs::write(uploads.join("stray.part"), b"x").expect("stray");
+    std::fs::File::options()
+        .write(true)
+        .open(uploads.join("stray.part"))
+        .and_then(|f| f.set_modified(std::time::SystemTime::now() - kuaibao_server::uploads::ORPHAN_GRACE * 2))
+        .expect("aged");
+    std::fs::write(uploads.join("young.part"), b"x").expect("young");
     let app = start_with(&dirs, |c| {
         c.upload_expiry = Duration::from_secs(1);
         c.sweep_every = Duration::from_millis(100);
@@ -946,13 +954,13 @@ async fn expired_uploads_are_swept_with_their_bytes() {
     let res = app.tus_patch(&location, 0, &bytes[..20_000], None).await;
     assert_eq!(res.status(), StatusCode::NO_CONTENT);
     let id = location.rsplit('/').next().expect("id").to_owned();
-    assert_eq!(
-        part_files(&dirs),
-        vec![dirs.data.path().join("uploads").join(format!("{id}.part"))]
-    );
+    let young = uploads.join("young.part");
+    let mut expected = vec![uploads.join(format!("{id}.part")), young.clone()];
+    expected.sort();
+    assert_eq!(part_files(&dirs), expected);
 
     let start = Instant::now();
-    while !part_files(&dirs).is_empty() {
+    while part_files(&dirs) != vec![young.clone()] {
         assert!(
             start.elapsed() < Duration::from_secs(10),
             "not swept: {:?}",
