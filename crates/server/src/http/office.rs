@@ -65,6 +65,8 @@ impl Published {
     fn visible_to(&self, scope: &Scope) -> bool {
         match scope {
             Scope::Own { .. } => false,
+            // Changes this replica may have missed, in any area.
+            Scope::Area { .. } if self.change.kind == ChangeKind::Reload => true,
             Scope::Area { path, legacy } => self.areas.iter().any(|area| match area {
                 Some(p) => p.starts_with(path.as_str()),
                 None => *legacy,
@@ -149,6 +151,13 @@ impl Changes {
             },
             areas: areas.into(),
         });
+    }
+
+    /// Tells every office stream here to reload its page: this replica
+    /// may have missed other replicas' changes (see `relay`).
+    pub(super) fn reload_here(&self) {
+        let reload = Change::reload();
+        self.publish_here(reload.thread_id, reload.kind, Vec::new());
     }
 
     /// A new record of `thread` from a reporter whose area has `area_path`.

@@ -14,6 +14,13 @@
 //! change too large for a notification) is counted in
 //! `kuaibao_relay_dropped_total`. A replica ignores its own
 //! notifications by their `origin`. SQLite is one process: no relay.
+//!
+//! A change lost on the way must not leave an officer's inbox silently
+//! short of a new 首报: the page draws only what it hears, and its own
+//! stream stayed up. So after changes were dropped the next notification
+//! also carries a reload, which the other replicas pass to every office
+//! stream; and a listener that (re)starts listening, having maybe missed
+//! notifications meanwhile, tells its own replica's streams to reload.
 
 use std::str::FromStr;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -146,8 +153,19 @@ pub fn start(url: String, changes: Changes) -> (Relay, Tasks) {
 async fn notify(url: String, origin: Uuid, mut queued: mpsc::Receiver<Relayed>, dropped: Dropped) {
     let mut connection: Option<PgConnection> = None;
     let mut batch = Vec::new();
+    // The drops the other replicas have been told to reload for.
+    let mut told = 0;
     while queued.recv_many(&mut batch, BATCH).await > 0 {
         let taken = batch.len();
+        let lost = dropped.get();
+        if lost > told {
+            let reload = kuaibao_core::desk::office::Change::reload();
+            batch.push(Relayed {
+                thread: reload.thread_id,
+                kind: reload.kind,
+                areas: Vec::new(),
+            });
+        }
         let (payloads, too_large) = payloads(origin, std::mem::take(&mut batch));
         dropped.add(too_large, &"a change too large for a notification");
         let carried = taken - too_large;
@@ -171,6 +189,8 @@ async fn notify(url: String, origin: Uuid, mut queued: mpsc::Receiver<Relayed>, 
         {
             dropped.add(carried, &e);
             connection = None;
+        } else {
+            told = lost;
         }
     }
 }
@@ -226,28 +246,39 @@ fn payloads(origin: Uuid, changes: Vec<Relayed>) -> (Vec<String>, usize) {
 /// Hears the other replicas' changes and publishes them here; connects
 /// again whenever the connection is lost.
 async fn listen(url: String, origin: Uuid, changes: Changes) {
+    // Before the first listen this replica has just started: its pages
+    // loaded what there was.
+    let mut heard_before = false;
     loop {
         match PgListener::connect(&url).await {
             Ok(mut listener) => match listener.listen(CHANNEL).await {
-                Ok(()) => loop {
-                    match listener.try_recv().await {
-                        Ok(Some(notification)) => heard(&changes, origin, notification.payload()),
-                        // The connection was lost (and may have missed
-                        // notifications meanwhile): pages reload on their
-                        // own reconnects; listen again.
-                        Ok(None) => {
-                            tracing::warn!("the relay's connection was lost; listening again");
-                            if let Err(e) = listener.listen(CHANNEL).await {
-                                tracing::warn!("the relay cannot listen: {e}");
+                Ok(()) => {
+                    // Listening again: whatever was notified meanwhile was
+                    // not heard here.
+                    if std::mem::replace(&mut heard_before, true) {
+                        changes.reload_here();
+                    }
+                    loop {
+                        match listener.try_recv().await {
+                            Ok(Some(notification)) => heard(&changes, origin, notification.payload()),
+                            // The connection was lost (and may have missed
+                            // notifications meanwhile): listen again, and the
+                            // pages here reload.
+                            Ok(None) => {
+                                tracing::warn!("the relay's connection was lost; listening again");
+                                if let Err(e) = listener.listen(CHANNEL).await {
+                                    tracing::warn!("the relay cannot listen: {e}");
+                                    break;
+                                }
+                                changes.reload_here();
+                            }
+                            Err(e) => {
+                                tracing::warn!("the relay stopped hearing the other replicas: {e}");
                                 break;
                             }
                         }
-                        Err(e) => {
-                            tracing::warn!("the relay stopped hearing the other replicas: {e}");
-                            break;
-                        }
                     }
-                },
+                }
                 Err(e) => tracing::warn!("the relay cannot listen: {e}"),
             },
             Err(e) => tracing::warn!("the relay cannot connect: {e}"),

@@ -126,3 +126,98 @@ async fn two_replicas_on_one_database_share_changes_sessions_and_uploads() {
         process.wait().expect("reap it");
     }
 }
+
+/// A change lost between replicas must not leave an officer's inbox short
+/// of a report without a word: the page draws only what its stream says,
+/// and its own stream stayed up. A change the notifier could not send
+/// (its connection ended) is followed by a reload with the next
+/// notification; a listener that lost its connection, listening again,
+/// tells its own replica's pages to reload.
+#[tokio::test]
+async fn a_page_on_a_replica_that_may_have_missed_changes_is_told_to_reload() {
+    let dirs = dirs();
+    if dirs.database_url.is_none() {
+        // SQLite is one process: nothing travels between replicas.
+        return;
+    }
+    let (a, mut process_a) = replica(&dirs).await;
+    let (b, mut process_b) = replica(&dirs).await;
+    let mut on_a = Events::open(&a, &a.admin).await;
+    let pool = dirs.pool().await;
+    let pids = |sql: &'static str| {
+        let pool = pool.clone();
+        async move {
+            sqlx::query_scalar::<_, i32>(sql)
+                .bind(kuaibao_server::http::relay::NOTIFIER_NAME)
+                .fetch_all(&pool)
+                .await
+                .expect("pg_stat_activity")
+        }
+    };
+    let end = |pids: Vec<i32>| {
+        let pool = pool.clone();
+        async move {
+            for pid in pids {
+                let ended: bool = sqlx::query_scalar("SELECT pg_terminate_backend($1)")
+                    .bind(pid)
+                    .fetch_one(&pool)
+                    .await
+                    .expect("pg_terminate_backend");
+                assert!(ended, "{pid}");
+            }
+        }
+    };
+
+    // B's first change opens its notifier's connection (A has sent none).
+    let first = new_report();
+    receipt(b.submit(&first).await, StatusCode::CREATED).await;
+    assert_eq!(on_a.next(CROSS_REPLICA).await.map(|c| c.thread_id), Some(first.id));
+    let notifiers =
+        pids("SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND datname = current_database()").await;
+    assert_eq!(notifiers.len(), 1, "B's notifier alone: {notifiers:?}");
+    end(notifiers).await;
+    // Its next change cannot go, and A's page does not hear of it...
+    let lost = new_report();
+    receipt(b.submit(&lost).await, StatusCode::CREATED).await;
+    assert_eq!(on_a.next(Duration::from_millis(500)).await, None, "lost on the way");
+    // ...until B's next notification, which carries a reload with it.
+    let next = new_report();
+    receipt(b.submit(&next).await, StatusCode::CREATED).await;
+    let mut heard = Vec::new();
+    while let Some(change) = on_a.next(CROSS_REPLICA).await {
+        heard.push(change);
+        if heard.len() == 2 {
+            break;
+        }
+    }
+    assert_eq!(
+        heard,
+        vec![
+            Change {
+                thread_id: next.id,
+                kind: ChangeKind::Report,
+            },
+            Change::reload(),
+        ]
+    );
+
+    // Every replica's listener loses its connection: each listens again
+    // and tells its pages to reload.
+    let listeners = pids(
+        "SELECT pid FROM pg_stat_activity WHERE query LIKE 'LISTEN %' AND datname = current_database() \
+         AND application_name <> $1",
+    )
+    .await;
+    assert_eq!(listeners.len(), 2, "a listener per replica: {listeners:?}");
+    end(listeners).await;
+    assert_eq!(
+        on_a.next(Duration::from_secs(5)).await,
+        Some(Change::reload()),
+        "A listens again and its page reloads"
+    );
+    pool.close().await;
+    for process in [&mut process_a, &mut process_b] {
+        process.kill().expect("stop a replica");
+        process.wait().expect("reap it");
+    }
+}
