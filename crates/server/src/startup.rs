@@ -160,6 +160,7 @@ pub async fn build(config: &Config) -> Result<Server, StartError> {
             exports: crate::http::per_account::PerAccount::new(crate::export::MAX_EXPORTS_PER_ACCOUNT),
             quotas: Arc::new(crate::http::quota::Quotas::new(config.account_bytes_per_day)),
             refusals: Arc::default(),
+            login_account_rate_per_min: config.login_account_rate_per_min,
         },
         &config.static_dir,
         Protections::new(config, tls.is_some()),
@@ -279,6 +280,9 @@ async fn sweep_forever(uploads: Arc<Uploads>, pool: crate::db::Pool, every: Dura
         ticks.tick().await;
         if let Err(e) = uploads.sweep().await {
             tracing::error!("sweeping expired uploads failed: {e}");
+        }
+        if let Err(e) = crate::db::login_failures::sweep(&pool, chrono::Utc::now()).await {
+            tracing::error!("forgetting old failed logins failed: {e}");
         }
         match crate::db::accounts::forget_ended_sessions(&pool, chrono::Utc::now()).await {
             Ok(0) => {}

@@ -17,6 +17,7 @@ pub mod audit;
 pub mod crashes;
 pub mod duty_phones;
 pub mod exports;
+pub mod login_failures;
 pub mod office;
 pub mod photos;
 pub mod plans;

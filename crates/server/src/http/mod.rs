@@ -107,6 +107,9 @@ pub struct AppState {
     /// How many more of each account's refusals the audit log takes this
     /// hour (see `refusals`).
     pub refusals: Arc<refusals::RefusalBudget>,
+    /// Failed logins a username may have in a minute, across every replica
+    /// (`KUAIBAO_LOGIN_ACCOUNT_RATE_PER_MIN`, `db::login_failures`).
+    pub login_account_rate_per_min: u32,
 }
 
 impl FromRef<AppState> for crate::auth::Sessions {

@@ -17,7 +17,10 @@
 //!   across addresses (`KUAIBAO_LOGIN_ACCOUNT_RATE_PER_MIN`), against many
 //!   addresses guessing one account's password. The last is larger than the
 //!   first (checked at start), so one address can never lock an account's
-//!   owner out from elsewhere. A login counts from its start and is given
+//!   owner out from elsewhere. The last is counted in the database
+//!   (`db::login_failures`, by the login itself), so that replicas share
+//!   it: a proxy may keep an address on one replica, but many addresses
+//!   guessing one account spread over them all. A login counts from its start and is given
 //!   back unless answered 401, so only failures stay counted (and logins
 //!   whose client hung up: their password check still runs), and a budget
 //!   also caps the logins under way: an address cannot have more attempts
@@ -230,8 +233,6 @@ pub struct RateLimits {
     logins: Buckets<(IpAddr, String)>,
     /// Failed logins by client address, whatever the username.
     login_addresses: Buckets<IpAddr>,
-    /// Failed logins by username, whatever the address.
-    login_accounts: Buckets<String>,
     /// Peers whose `X-Forwarded-For` is believed.
     trusted_proxies: Vec<ipnet::IpNet>,
 }
@@ -243,29 +244,24 @@ impl RateLimits {
             anonymous: Buckets::per_minute(config.anon_rate_per_min),
             logins: Buckets::per_minute(config.login_rate_per_min),
             login_addresses: Buckets::per_minute(config.login_addr_rate_per_min),
-            login_accounts: Buckets::per_minute(config.login_account_rate_per_min),
             trusted_proxies: config.trusted_proxies.clone(),
         })
     }
 
-    /// Takes a failed login's token from each of its three buckets: its
-    /// address's, its address and username's, its username's. Takes none
-    /// when any is empty: an attempt refused here checks no password, and
-    /// must not spend the username's shared budget (else one address could
-    /// drain it by knocking on after its own ran out). Taken before the
+    /// Takes a failed login's token from each of its two buckets here: its
+    /// address's, its address and username's. Takes none when either is
+    /// empty: an attempt refused here checks no password, and must not
+    /// spend the username's shared budget, which the login takes only after
+    /// these (else one address could drain it by knocking on after its own
+    /// ran out). Taken before the
     /// check, not after a 401: were they charged afterwards, one address
     /// could start any number of attempts at once while its buckets still
     /// looked full, and spend the username's budget for everyone.
     fn take_login(&self, ip: IpAddr, username: &str, now: Instant) -> Result<(), Limited> {
         let pair = (ip, username.to_owned());
         self.login_addresses.take(ip, now).map_err(Limited::LoginAddress)?;
-        if let Err(wait) = self.logins.take(pair.clone(), now) {
+        if let Err(wait) = self.logins.take(pair, now) {
             self.login_addresses.give_back(&ip);
-            return Err(Limited::Login(wait));
-        }
-        if let Err(wait) = self.login_accounts.take(username.to_owned(), now) {
-            self.login_addresses.give_back(&ip);
-            self.logins.give_back(&pair);
             return Err(Limited::Login(wait));
         }
         Ok(())
@@ -276,7 +272,6 @@ impl RateLimits {
     fn give_back_login(&self, ip: IpAddr, username: &str) {
         self.login_addresses.give_back(&ip);
         self.logins.give_back(&(ip, username.to_owned()));
-        self.login_accounts.give_back(&username.to_owned());
     }
 
     fn trusts(&self, ip: IpAddr) -> bool {
@@ -643,12 +638,13 @@ mod tests {
         assert_eq!(limited_as(ip("192.0.2.1")), ip("192.0.2.1"));
     }
 
+    /// The per-username budget across addresses is the database's
+    /// (`api/security.rs`, `api/replicas.rs`).
     #[test]
-    fn failed_logins_are_counted_per_address_per_pair_and_per_account() {
+    fn failed_logins_are_counted_per_address_and_per_pair() {
         let limits = limits(|c| {
             c.login_rate_per_min = 2;
             c.login_addr_rate_per_min = 3;
-            c.login_account_rate_per_min = 5;
         });
         let t0 = Instant::now();
         let (a, b, c) = (ip("192.0.2.1"), ip("192.0.2.2"), ip("192.0.2.3"));
@@ -661,22 +657,18 @@ mod tests {
         limits.take_login(b, "li", t0).expect("1");
         limits.take_login(b, "li", t0).expect("2");
         assert!(matches!(limits.take_login(b, "li", t0), Err(Limited::Login(_))));
-        // ...and its refused tries spent nothing of the account's budget:
-        // `c` still has its own two, and the account has one more after.
+        // ...while `c` has its own two.
         for _ in 0..10 {
             assert!(limits.take_login(b, "li", t0).is_err());
         }
         limits.take_login(c, "li", t0).expect("3");
         limits.take_login(c, "li", t0).expect("4");
+        assert!(limits.take_login(c, "li", t0).is_err());
         // `a` is over its address budget: refused, and nothing taken.
         assert!(limits.take_login(a, "li", t0).is_err());
-        limits.take_login(ip("192.0.2.4"), "li", t0).expect("5");
-        // Five failures from three addresses: the account waits.
-        let refused = limits.take_login(ip("192.0.2.5"), "li", t0);
-        assert!(matches!(refused, Err(Limited::Login(_))), "{refused:?}");
-        // A login that did not count gives all three back.
+        // A login that did not count gives both back.
         limits.give_back_login(c, "li");
-        limits.take_login(ip("192.0.2.5"), "li", t0).expect("given back");
+        limits.take_login(c, "li", t0).expect("given back");
     }
 
     #[test]

@@ -11,7 +11,7 @@ use super::error::AppError;
 use super::extract::JsonBody;
 use super::AppState;
 use crate::auth::{password, token, Caller};
-use crate::db::{accounts, duty_phones};
+use crate::db::{accounts, duty_phones, login_failures};
 
 /// `POST /api/session`: 201 and a new session for the right username and
 /// password; 401 otherwise, with the same message whichever was wrong; 503
@@ -25,28 +25,27 @@ pub async fn login(
         return Err(AppError::InvalidForm(errors));
     }
     let username = form.username.trim().to_owned();
-    let user = accounts::user_by_name(&state.pool, &username).await?;
-    // Verified even for an unknown or disabled account (against a decoy
-    // hash), so the time taken does not tell which usernames exist.
-    let phc = match &user {
-        Some(u) if !u.disabled => u.password_hash.clone(),
-        _ => password::decoy().to_owned(),
-    };
-    let typed = form.password;
-    let matches = match state.passwords.verify(typed, phc).await {
-        Ok(matches) => matches,
-        Err(busy @ password::CheckError::Busy(_)) => return Err(AppError::Busy(busy.to_string())),
-        Err(e) => return Err(AppError::Internal(e.to_string())),
-    };
-    let user = match user {
-        Some(u) if matches && !u.disabled => u,
-        _ => {
-            tracing::info!("login refused");
-            return Err(AppError::Unauthorized(
-                "用户名或密码错误 / wrong username or password".to_owned(),
-            ));
+    // The username's budget, shared by every replica: taken before the
+    // password is checked, given back unless it was wrong.
+    let place = match login_failures::take(&state.pool, &username, Utc::now(), state.login_account_rate_per_min).await?
+    {
+        Ok(place) => place,
+        Err(wait) => {
+            tracing::info!("login refused: too many failures for its username");
+            let seconds = super::rate_limit::whole_seconds(wait);
+            return Err(AppError::OverBound {
+                message: format!(
+                    "此用户名最近登录失败次数过多，请 {seconds} 秒后再试 / too many failed logins for this username: wait {seconds} s"
+                ),
+                retry_after_secs: seconds,
+            });
         }
     };
+    let checked = check(&state, &username, form.password).await;
+    if !matches!(checked, Err(AppError::Unauthorized(_))) {
+        login_failures::give_back(&state.pool, place).await?;
+    }
+    let user = checked?;
     let token = token::new_token().map_err(|e| AppError::Internal(e.to_string()))?;
     let expires_at = Utc::now() + state.session_lifetime;
     let session_id = accounts::open_session(
@@ -70,6 +69,32 @@ pub async fn login(
             expires_at,
         }),
     ))
+}
+
+/// The account `username` logs into with `typed`: 401 for a wrong password,
+/// an unknown username or a disabled account alike.
+async fn check(state: &AppState, username: &str, typed: String) -> Result<accounts::User, AppError> {
+    let user = accounts::user_by_name(&state.pool, username).await?;
+    // Verified even for an unknown or disabled account (against a decoy
+    // hash), so the time taken does not tell which usernames exist.
+    let phc = match &user {
+        Some(u) if !u.disabled => u.password_hash.clone(),
+        _ => password::decoy().to_owned(),
+    };
+    let matches = match state.passwords.verify(typed, phc).await {
+        Ok(matches) => matches,
+        Err(busy @ password::CheckError::Busy(_)) => return Err(AppError::Busy(busy.to_string())),
+        Err(e) => return Err(AppError::Internal(e.to_string())),
+    };
+    match user {
+        Some(u) if matches && !u.disabled => Ok(u),
+        _ => {
+            tracing::info!("login refused");
+            Err(AppError::Unauthorized(
+                "用户名或密码错误 / wrong username or password".to_owned(),
+            ))
+        }
+    }
 }
 
 /// `GET /api/session`: who the token belongs to and until when.

@@ -221,3 +221,50 @@ async fn a_page_on_a_replica_that_may_have_missed_changes_is_told_to_reload() {
         process.wait().expect("reap it");
     }
 }
+
+/// The failed-login budget of a username is the deployment's, not each
+/// replica's: a proxy spreads many addresses guessing one account over
+/// every replica, which would otherwise allow N times the guesses. Two
+/// failures on each of two replicas spend a budget of four; the fifth try,
+/// on either, waits, while another account logs in.
+#[tokio::test]
+async fn a_usernames_failed_logins_are_counted_across_replicas() {
+    use kuaibao_server::config::{LOGIN_ACCOUNT_RATE_PER_MIN_VAR, LOGIN_RATE_PER_MIN_VAR};
+    let dirs = dirs();
+    let env = [(LOGIN_RATE_PER_MIN_VAR, "3"), (LOGIN_ACCOUNT_RATE_PER_MIN_VAR, "4")];
+    let (a, mut process_a) = spawn_binary(&dirs, &env).await;
+    let (b, mut process_b) = spawn_binary(&dirs, &env).await;
+    let try_login = |app: &TestApp, username: &str, password: &str| {
+        let url = app.url(SESSION_PATH);
+        let form = super::security::login_form(username, password);
+        async move {
+            Client::new()
+                .post(url)
+                .json(&form)
+                .send()
+                .await
+                .expect("POST /api/session")
+        }
+    };
+    for app in [&a, &b, &a, &b] {
+        let res = try_login(app, REPORTER, "guess-guess").await;
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    }
+    for app in [&a, &b] {
+        let res = try_login(app, REPORTER, PASSWORD).await;
+        assert!(res.headers().contains_key("retry-after"));
+        let (status, error) = api_error(res).await;
+        assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+        assert!(
+            error.message.starts_with("此用户名"),
+            "Chinese first: {}",
+            error.message
+        );
+        assert!(error.message.contains("for this username"), "{}", error.message);
+    }
+    assert_eq!(try_login(&b, ADMIN, PASSWORD).await.status(), StatusCode::CREATED);
+    for process in [&mut process_a, &mut process_b] {
+        process.kill().expect("stop a replica");
+        process.wait().expect("reap it");
+    }
+}

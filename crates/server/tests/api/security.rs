@@ -577,7 +577,7 @@ async fn an_account_holds_a_bounded_number_of_sessions_and_the_oldest_ends_first
     app.stop().await;
 }
 
-fn login_form(username: &str, password: &str) -> LoginRequest {
+pub(super) fn login_form(username: &str, password: &str) -> LoginRequest {
     LoginRequest {
         username: username.to_owned(),
         password: password.to_owned(),
