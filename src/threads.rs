@@ -125,23 +125,24 @@ impl Thread {
     /// draft of this thread is open (finish it first) or the thread is not
     /// yet sent. A hazard's 验收销号 is offered to office accounts only: the
     /// server refuses it from a reporter (`kuaibao_core::rules::writers`).
-    pub fn next_stages(&self, role: Role, now: NaiveDateTime) -> Vec<Stage> {
-        let mut stages = self.next_stages_in_order(now);
+    pub fn next_stages(&self, role: Role, rules: &RuleSet, now: NaiveDateTime) -> Vec<Stage> {
+        let mut stages = self.next_stages_in_order(rules, now);
         stages.retain(|stage| kuaibao_core::rules::writers::may_add_to_own(*stage, role).is_ok());
         stages
     }
 
     /// Whether the next stage is one an account with `role` may not file
     /// (a hazard's 验收销号 for a reporter): the phone then says who will.
-    pub fn awaits_office(&self, role: Role, now: NaiveDateTime) -> bool {
-        self.next_stages_in_order(now)
+    pub fn awaits_office(&self, role: Role, rules: &RuleSet, now: NaiveDateTime) -> bool {
+        self.next_stages_in_order(rules, now)
             .into_iter()
             .any(|stage| kuaibao_core::rules::writers::may_add_to_own(stage, role).is_err())
     }
 
     /// `now`: Beijing time by the server's clock (`AppState::
-    /// server_now_beijing`), which day's 日报 is owed.
-    fn next_stages_in_order(&self, now: NaiveDateTime) -> Vec<Stage> {
+    /// server_now_beijing`), which day's 日报 is owed; whether any is, the
+    /// deployment's `rules` say.
+    fn next_stages_in_order(&self, rules: &RuleSet, now: NaiveDateTime) -> Vec<Stage> {
         let Some(template) = self.template() else {
             return Vec::new();
         };
@@ -166,7 +167,7 @@ impl Thread {
                     .filter(|r| matches!(r.stage, Stage::FollowUp { .. }))
                     .count() as u32;
                 // A natural disaster's daily report, for the oldest day owed.
-                let daily = self.judge().next_daily(now).map(|date| Stage::Daily { date });
+                let daily = self.judge().next_daily(rules, now).map(|date| Stage::Daily { date });
                 [Some(Stage::FollowUp { n: n + 1 }), daily, Some(Stage::Final)]
                     .into_iter()
                     .flatten()

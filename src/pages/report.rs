@@ -316,12 +316,11 @@ fn SubmittedReport(id: ReportId) -> impl IntoView {
             .with_untracked(|s| s.as_ref().map(|s| s.session.account.role))
             .unwrap_or(Role::Reporter);
         let now = state.server_now_beijing();
-        let next = state
-            .thread(thread_id)
-            .map(|t| t.next_stages(role, now))
-            .unwrap_or_default();
+        let (next, awaits_office) = state.rules.with_untracked(|rules| match state.thread(thread_id) {
+            Some(t) => (t.next_stages(role, rules, now), t.awaits_office(role, rules, now)),
+            None => (Vec::new(), false),
+        });
         let kind = state.thread(thread_id).map_or(ThreadKind::Incident, |t| t.kind());
-        let awaits_office = state.thread(thread_id).is_some_and(|t| t.awaits_office(role, now));
         view! {
             {heading(state, template, report.stage)}
             <StatusLine report=report.clone()/>

@@ -4,11 +4,15 @@
 // each other are marked at both blanks; a flood runs 初报 → 续报一 → a daily
 // report saying 「无变化」 → 核报, the phone offering the daily report while
 // the thread is open; the duty office's desk shows the chain with those
-// names and the daily report's deadline met.
+// names and the daily report's deadline met. The national rules ask daily
+// reports of grave (重特大) disasters only; this county asks them of every
+// disaster (its rules file, `KUAIBAO_RULES`), so a 一般 flood owes them.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { startServer, openPhone, openApp, home, form, login, thread, phoneRecords, OFFICER, REPORTER } from './helpers.mjs';
 
@@ -20,8 +24,26 @@ let server;
 let phone;
 let browser;
 
+/** A county's rules: the national set, its daily report asked of every
+ *  natural disaster. */
+const EVERY_DISASTER_DAILY = {
+  id: 'county-every-disaster-daily',
+  name: { 'zh-CN': '县级：所有自然灾害每日9时前报灾情日报', en: 'County: a daily report of every natural disaster by 09:00' },
+  extends: 'national',
+  rules: [{
+    id: 'disaster_daily',
+    label: { 'zh-CN': '灾情日报（次日9时前，截至前一日24时）', en: 'Disaster daily report (by 09:00, figures to 24:00 the day before)' },
+    obligation: 'daily_report',
+    applies: { natural_disaster: true },
+    daily_at: ['09:00'],
+    source: { document: '县级灾情报送规定（测试）/ A county\'s rules (test)', jurisdiction: 'county' },
+  }],
+};
+
 before(async () => {
-  server = await startServer();
+  const rules = path.join(await mkdtemp(path.join(tmpdir(), 'kuaibao-e2e-rules-')), 'rules.json');
+  await writeFile(rules, JSON.stringify(EVERY_DISASTER_DAILY));
+  server = await startServer({ KUAIBAO_RULES: rules });
   await server.admin('user', 'profile', REPORTER.username, '--phone', PROFILE.phone, '--unit', PROFILE.unit, '--post', PROFILE.post);
   phone = await openPhone();
   browser = await chromium.launch({

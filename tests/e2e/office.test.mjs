@@ -191,6 +191,8 @@ test('the incident page: chain, times, clock offset; acknowledge and ask; a 续�
     written_at: new Date().toISOString(),
   };
   delete followUp.clock_offset_ms;
+  // The 首报's thread key proves its id only: a later record carries none.
+  delete followUp.thread_key;
   const sent = await server.fetch('/api/reports', { method: 'POST', headers: { 'Content-Type': 'application/json', 'x-kuaibao-clock': String(Date.now()) }, body: JSON.stringify(followUp) }, REPORTER);
   assert.ok(sent.status === 200 || sent.status === 201, `follow-up: ${sent.status} ${await sent.text()}`);
   await page.waitForFunction(() => document.querySelectorAll('[data-testid=chain-item]').length === 2, null, { timeout: 20_000 });
@@ -221,6 +223,8 @@ test('a reload that cannot reach the server keeps the thread on screen, said to 
   const followUp = (n) => ({ ...latest, id: uuidv7(), stage: { kind: 'follow_up', n }, written_at: new Date().toISOString() });
   const send = async (report) => {
     delete report.clock_offset_ms;
+    // A thread key proves the id of the 首报 it made, and no other record's.
+    delete report.thread_key;
     const sent = await server.fetch('/api/reports', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(report) }, REPORTER);
     assert.equal(sent.status, 201, await sent.text());
   };
@@ -661,6 +665,8 @@ test('a form being typed on the incident page stays as it is when the stream rel
   const records = (await thread(server, threadId)).records;
   const send = async (report) => {
     delete report.clock_offset_ms;
+    // A thread key proves the id of the 首报 it made, and no other record's.
+    delete report.thread_key;
     const sent = await server.fetch('/api/reports', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(report) }, REPORTER);
     assert.equal(sent.status, 201, await sent.text());
   };

@@ -70,12 +70,19 @@ fn a_rectified_hazard_is_closed_by_the_office_not_by_its_reporter() {
     use kuaibao_core::Stage;
     let thread = rectified_hazard();
     // The reporter is offered nothing, and told who closes it.
-    assert_eq!(thread.next_stages(Role::Reporter, now()), Vec::<Stage>::new());
-    assert!(thread.awaits_office(Role::Reporter, now()));
+    assert_eq!(
+        thread.next_stages(Role::Reporter, &national(), now()),
+        Vec::<Stage>::new()
+    );
+    assert!(thread.awaits_office(Role::Reporter, &national(), now()));
     // An officer or administrator may close it.
     for role in [Role::Officer, Role::Admin] {
-        assert_eq!(thread.next_stages(role, now()), vec![Stage::Closed], "{role:?}");
-        assert!(!thread.awaits_office(role, now()));
+        assert_eq!(
+            thread.next_stages(role, &national(), now()),
+            vec![Stage::Closed],
+            "{role:?}"
+        );
+        assert!(!thread.awaits_office(role, &national(), now()));
     }
 }
 
@@ -86,21 +93,37 @@ fn an_incident_offers_its_reporter_every_next_stage() {
     let first = report(waiting(0.0));
     let thread = thread_of(std::slice::from_ref(&first), first.id).expect("thread");
     assert_eq!(
-        thread.next_stages(Role::Reporter, now()),
+        thread.next_stages(Role::Reporter, &national(), now()),
         vec![Stage::FollowUp { n: 1 }, Stage::Final]
     );
-    assert!(!thread.awaits_office(Role::Reporter, now()));
+    assert!(!thread.awaits_office(Role::Reporter, &national(), now()));
 }
 
-/// A natural disaster (a flood, version 2) reported now, with `more`
-/// records of its thread after the first, each submitted now.
+/// The national deadline rules, as a phone with no rules of its
+/// deployment yet holds them.
+fn national() -> kuaibao_core::rules::deadlines::RuleSet {
+    kuaibao_core::rules::deadlines::RuleSet::national()
+}
+
+/// A grave (重大) natural disaster (a flood, version 2) reported now, with
+/// `more` records of its thread after the first, each submitted now.
 fn flood_thread(more: &[kuaibao_core::Stage]) -> kuaibao::threads::Thread {
+    flood_thread_graded(kuaibao_core::Grade::II, more)
+}
+
+/// A flood graded `grade`, as [`flood_thread`].
+fn flood_thread_graded(grade: kuaibao_core::Grade, more: &[kuaibao_core::Stage]) -> kuaibao::threads::Thread {
     use kuaibao::store::LocalReport;
     use kuaibao_core::rules::catalogue;
     use kuaibao_core::Stage;
     let flood = catalogue::find("flood", 2).expect("flood v2");
     let first = LocalReport {
         status: waiting(0.0),
+        grade: Some(kuaibao_core::GradeDecision {
+            suggested: grade,
+            chosen: grade,
+            reason: String::new(),
+        }),
         ..LocalReport::new_draft(new_report_id(), flood, kuaibao::platform::now_ms())
     };
     let mut records = vec![first.clone()];
@@ -126,20 +149,28 @@ fn a_natural_disaster_offers_today_s_daily_report_until_it_is_filed_and_none_aft
     let today = kuaibao::platform::now_local().with_timezone(&beijing()).date_naive();
     let daily = Stage::Daily { date: today };
     assert_eq!(
-        flood_thread(&[]).next_stages(Role::Reporter, now()),
+        flood_thread(&[]).next_stages(Role::Reporter, &national(), now()),
         vec![Stage::FollowUp { n: 1 }, daily, Stage::Final]
     );
     assert_eq!(
-        flood_thread(&[daily]).next_stages(Role::Reporter, now()),
+        flood_thread(&[daily]).next_stages(Role::Reporter, &national(), now()),
         vec![Stage::FollowUp { n: 1 }, Stage::Final],
         "today's is filed"
     );
-    assert_eq!(flood_thread(&[Stage::Final]).next_stages(Role::Reporter, now()), vec![]);
+    assert_eq!(
+        flood_thread(&[Stage::Final]).next_stages(Role::Reporter, &national(), now()),
+        vec![]
+    );
+    // A 一般 flood owes none under the national rules (重特大 only).
+    assert_eq!(
+        flood_thread_graded(kuaibao_core::Grade::IV, &[]).next_stages(Role::Reporter, &national(), now()),
+        vec![Stage::FollowUp { n: 1 }, Stage::Final]
+    );
     // The day is the server's: a phone whose clock is a day behind (its
     // own now before the flood began) is still offered today's.
     let a_day_behind = now() - chrono::Duration::days(1);
     assert_eq!(
-        flood_thread(&[]).next_stages(Role::Reporter, a_day_behind),
+        flood_thread(&[]).next_stages(Role::Reporter, &national(), a_day_behind),
         vec![Stage::FollowUp { n: 1 }, Stage::Final],
         "by a clock a day behind, no day is owed yet"
     );

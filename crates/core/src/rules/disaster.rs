@@ -1,6 +1,9 @@
-//! A natural disaster's daily reports (日报). While a disaster thread is
-//! open, the figures as of 24:00 of each day are due by 09:00 the next day
-//! (自然灾害情况统计调查制度, 2020, for major disasters). Every day from the
+//! A natural disaster's daily reports (日报). While a grave disaster's
+//! thread is open, the figures as of 24:00 of each day are due by 09:00 the
+//! next day (自然灾害情况统计调查制度, 2020: during 重特大 disasters; a
+//! deployment's rules may ask it of more). Which disasters owe them is the
+//! rule set's (a `daily_report` rule that fits the thread): a minor flood
+//! is not asked, on the phone or in the office's ledger. Every day from the
 //! one the reporting clock started on counts, even when it started at
 //! 23:30: its 24:00 figures are still due at 09:00. A daily report saying
 //! 「无变化」 meets its day as well as one with new figures. The 核报 ends
@@ -15,16 +18,28 @@
 
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 
+use crate::rules::deadlines::{Obligation, RuleSet};
 use crate::rules::stage::{Stage, ThreadKind};
 use crate::rules::thread::{Judge, StageRecord};
 use crate::wire::timestamp::beijing;
 
 impl<R: StageRecord> Judge<'_, R> {
     /// The day the next daily report of a natural disaster should cover,
-    /// if one is owed at `now` (see [`next_daily`]).
-    pub fn next_daily(&self, now: NaiveDateTime) -> Option<NaiveDate> {
-        next_daily(self, now)
+    /// if `rules` ask one of it at `now` (see [`next_daily`]).
+    pub fn next_daily(&self, rules: &RuleSet, now: NaiveDateTime) -> Option<NaiveDate> {
+        next_daily(self, rules, now)
     }
+}
+
+/// Whether `rules` ask daily reports of the thread `judge` reads, its
+/// clocks started at `start`.
+fn owes_dailies<R: StageRecord>(judge: &Judge<'_, R>, rules: &RuleSet, start: NaiveDateTime) -> bool {
+    judge.event_from(start).is_some_and(|event| {
+        rules
+            .rules
+            .iter()
+            .any(|r| r.obligation == Obligation::DailyReport && r.applies.fits(r.obligation, &event))
+    })
 }
 
 /// When the daily report of `day` falls due under the national rule:
@@ -41,8 +56,9 @@ fn submitted<R: StageRecord>(r: &R) -> Option<NaiveDateTime> {
 
 /// The days a natural-disaster thread asks a daily report for at `now`
 /// (Beijing time), oldest first, each with whether one is filed. Empty but
-/// for a natural-disaster thread whose first record is submitted.
-pub fn days<R: StageRecord>(judge: &Judge<'_, R>, now: NaiveDateTime) -> Vec<(NaiveDate, bool)> {
+/// for a natural-disaster thread whose first record is submitted and that
+/// `rules` ask daily reports of; a day filed is listed whatever the rules.
+pub fn days<R: StageRecord>(judge: &Judge<'_, R>, rules: &RuleSet, now: NaiveDateTime) -> Vec<(NaiveDate, bool)> {
     let records = judge.records;
     let opened = records.iter().find(|r| !r.stage().is_call()).and_then(submitted);
     let (Some(ThreadKind::NaturalDisaster), Some(opened)) = (judge.kind(), opened) else {
@@ -51,6 +67,7 @@ pub fn days<R: StageRecord>(judge: &Judge<'_, R>, now: NaiveDateTime) -> Vec<(Na
     // From the day the clock started (a submitted 初报 has its event
     // time); the day it was filed if it says none.
     let start = judge.clock_start().unwrap_or(opened);
+    let owed = owes_dailies(judge, rules, start);
     let verified = records
         .iter()
         .filter(|r| r.stage() == Stage::Final)
@@ -62,12 +79,15 @@ pub fn days<R: StageRecord>(judge: &Judge<'_, R>, now: NaiveDateTime) -> Vec<(Na
         let filed = records
             .iter()
             .any(|r| r.stage() == Stage::Daily { date: day } && r.submitted_at().is_some());
-        // A day falling due after the 核报 is not asked for; one filed all
-        // the same stays on the record.
-        if verified.is_some_and(|v| v < due_at(day)) && !filed {
+        // A day falling due after the 核报, or of a disaster the rules ask
+        // none of, is not asked for; one filed all the same stays on the
+        // record.
+        let asked = owed && verified.is_none_or(|v| v >= due_at(day));
+        if asked || filed {
+            out.push((day, filed));
+        } else if owed {
             break;
         }
-        out.push((day, filed));
         let Some(next) = day.succ_opt() else { break };
         day = next;
     }
@@ -76,8 +96,8 @@ pub fn days<R: StageRecord>(judge: &Judge<'_, R>, now: NaiveDateTime) -> Vec<(Na
 
 /// The day the next daily report should cover: the oldest day not filed,
 /// else none. Offered on the phone as the next step.
-pub fn next_daily<R: StageRecord>(judge: &Judge<'_, R>, now: NaiveDateTime) -> Option<NaiveDate> {
-    days(judge, now)
+pub fn next_daily<R: StageRecord>(judge: &Judge<'_, R>, rules: &RuleSet, now: NaiveDateTime) -> Option<NaiveDate> {
+    days(judge, rules, now)
         .into_iter()
         .find(|(_, filed)| !filed)
         .map(|(day, _)| day)
@@ -90,6 +110,7 @@ mod tests {
     use crate::rules::catalogue;
     use crate::rules::deadlines::{RuleSet, Standing};
     use crate::rules::examples;
+    use crate::rules::grading::{Grade, GradeDecision};
     use crate::rules::thread::Received;
     use crate::wire::timestamp::parse_datetime;
     use chrono::TimeZone;
@@ -104,7 +125,8 @@ mod tests {
 
     /// A record of a flood (version 2) thread, or its daily report, written
     /// and received at `written` (Beijing time); a 初报 is of an event at
-    /// that time.
+    /// that time. Its records are graded 重大 (Ⅱ): a grave disaster, which
+    /// owes daily reports under the national rules.
     fn record(stage: Stage, written: &str) -> Received {
         let template = match stage {
             Stage::Daily { .. } => catalogue::daily(),
@@ -114,6 +136,13 @@ mod tests {
         if stage == Stage::Initial {
             r.answers.insert("occurred_at".into(), written.into());
             r.answers.remove("known_at");
+        }
+        if !matches!(stage, Stage::Daily { .. }) {
+            r.grade = Some(GradeDecision {
+                suggested: Grade::II,
+                chosen: Grade::II,
+                reason: String::new(),
+            });
         }
         r.written_at = beijing()
             .from_local_datetime(&t(written))
@@ -173,7 +202,7 @@ mod tests {
             )]
         );
         assert_eq!(
-            next_daily(&Judge::new(&opened), t("2026-11-24T09:01")),
+            next_daily(&Judge::new(&opened), &RuleSet::national(), t("2026-11-24T09:01")),
             Some(day("2026-11-23"))
         );
     }
@@ -189,7 +218,7 @@ mod tests {
             (day("2026-11-23"), Standing::Met { early_seconds: 60 })
         );
         assert_eq!(
-            next_daily(&Judge::new(&on_time), t("2026-11-24T12:00")),
+            next_daily(&Judge::new(&on_time), &RuleSet::national(), t("2026-11-24T12:00")),
             Some(day("2026-11-24"))
         );
         let late = [
@@ -229,7 +258,10 @@ mod tests {
             vec![],
             "核报 before the first 09:00"
         );
-        assert_eq!(next_daily(&Judge::new(&verified), t("2026-11-26T12:00")), None);
+        assert_eq!(
+            next_daily(&Judge::new(&verified), &RuleSet::national(), t("2026-11-26T12:00")),
+            None
+        );
         let after_nine = [
             record(Stage::Initial, "2026-11-23T10:00"),
             record(Stage::Final, "2026-11-24T09:01"),
@@ -250,7 +282,11 @@ mod tests {
             record(Stage::Final, "2026-11-23T23:00"),
         ];
         assert_eq!(
-            days(&Judge::new(&filed_then_verified), t("2026-11-26T12:00")),
+            days(
+                &Judge::new(&filed_then_verified),
+                &RuleSet::national(),
+                t("2026-11-26T12:00")
+            ),
             vec![(day("2026-11-23"), true)],
             "the day filed stays listed; none after"
         );
@@ -266,13 +302,81 @@ mod tests {
         );
     }
 
+    /// The national rules ask daily reports of grave disasters (重特大)
+    /// only: a minor flood owes none, on the phone or in the ledger, unless
+    /// the deployment's rules ask them of every disaster. A report filed all
+    /// the same stays on the record.
+    #[test]
+    fn a_minor_disaster_owes_no_daily_report_under_the_national_rules() {
+        let mut minor = record(Stage::Initial, "2026-11-23T10:00");
+        minor.report.grade = Some(GradeDecision {
+            suggested: Grade::IV,
+            chosen: Grade::IV,
+            reason: String::new(),
+        });
+        let national = RuleSet::national();
+        assert_eq!(standings(std::slice::from_ref(&minor), "2026-11-25T12:00"), vec![]);
+        assert_eq!(
+            next_daily(
+                &Judge::new(std::slice::from_ref(&minor)),
+                &national,
+                t("2026-11-25T12:00")
+            ),
+            None
+        );
+        let filed = [minor.clone(), daily("2026-11-23", "2026-11-24T08:00")];
+        assert_eq!(
+            days(&Judge::new(&filed), &national, t("2026-11-25T12:00")),
+            vec![(day("2026-11-23"), true)]
+        );
+        // A deployment that asks them of every disaster.
+        let mut every = RuleSet::national();
+        for rule in every
+            .rules
+            .iter_mut()
+            .filter(|r| r.obligation == Obligation::DailyReport)
+        {
+            rule.applies.grades.clear();
+        }
+        assert_eq!(
+            next_daily(&Judge::new(std::slice::from_ref(&minor)), &every, t("2026-11-25T12:00")),
+            Some(day("2026-11-23"))
+        );
+    }
+
+    /// A disaster that began (or became known) at 03:00 owes no report of
+    /// the day before, which the phone could not file: its first daily
+    /// report is its own day's, due at 09:00 the next morning.
+    #[test]
+    fn a_disaster_begun_before_nine_owes_its_own_days_report_first() {
+        let opened = [record(Stage::Initial, "2026-11-24T03:00")];
+        assert_eq!(
+            standings(&opened, "2026-11-24T12:00"),
+            vec![(day("2026-11-24"), Standing::Left { seconds: 21 * 3600 })]
+        );
+        assert_eq!(
+            days(&Judge::new(&opened), &RuleSet::national(), t("2026-11-24T12:00")),
+            vec![(day("2026-11-24"), false)]
+        );
+    }
+
     #[test]
     fn only_natural_disasters_with_a_submitted_first_record_owe_dailies() {
         let mut fire = record(Stage::Initial, "2026-11-23T10:00");
         fire.report.template_id = "fire".into();
         fire.report.template_version = 1;
         assert_eq!(standings(&[fire.clone()], "2026-11-25T12:00"), vec![]);
-        assert_eq!(next_daily(&Judge::new(&[fire]), t("2026-11-25T12:00")), None);
-        assert_eq!(next_daily(&Judge::<Received>::new(&[]), t("2026-11-25T12:00")), None);
+        assert_eq!(
+            next_daily(&Judge::new(&[fire]), &RuleSet::national(), t("2026-11-25T12:00")),
+            None
+        );
+        assert_eq!(
+            next_daily(
+                &Judge::<Received>::new(&[]),
+                &RuleSet::national(),
+                t("2026-11-25T12:00")
+            ),
+            None
+        );
     }
 }

@@ -242,6 +242,12 @@ impl<'a, R: StageRecord> Judge<'a, R> {
     /// The facts the deadline rules are chosen by; `None` for a hazard or
     /// an incident with no event time yet.
     pub fn event(&self) -> Option<Event<'a>> {
+        self.event_from(self.clock_start()?)
+    }
+
+    /// The facts the deadline rules are chosen by, its clocks started at
+    /// `start`; `None` for a hazard.
+    pub fn event_from(&self, start: NaiveDateTime) -> Option<Event<'a>> {
         let first = self.first()?;
         let template = first.template()?;
         let Family::Incident {
@@ -257,7 +263,7 @@ impl<'a, R: StageRecord> Judge<'a, R> {
             sensitive: self.sensitive(),
             natural_disaster,
             work_safety: rule.id == grading::WORK_SAFETY.id,
-            start: self.clock_start()?,
+            start,
         })
     }
 
@@ -486,11 +492,13 @@ mod tests {
         let mut daily = examples::report(catalogue::daily(), examples::daily_stage());
         daily.answers.insert("dead".into(), "0".into());
         let records = [
-            flood(Stage::Initial, &[("dead", "2"), ("missing", "1"), ("direct_loss", "0")]),
+            flood(Stage::Initial, &[("dead", "9"), ("missing", "1"), ("direct_loss", "0")]),
             daily,
         ];
         let judge = Judge::new(&records);
-        assert_eq!(judge.graded(), Some(Grade::III), "2 dead + 1 missing, from the 初报");
+        // Graded 重大, a grave disaster: the national rules ask its daily
+        // reports.
+        assert_eq!(judge.graded(), Some(Grade::II), "9 dead + 1 missing, from the 初报");
         assert_eq!(judge.kind(), Some(ThreadKind::NaturalDisaster));
         assert!(judge
             .deadlines(

@@ -46,9 +46,17 @@ impl Event<'_> {
 }
 
 impl Applies {
-    pub fn fits(&self, event: &Event<'_>) -> bool {
+    /// Whether a rule with these conditions and `obligation` binds `event`.
+    /// A sensitive event counts as 较大 for the office's own deadlines
+    /// (`004_…txt`), not for regulation 493's chain up the authorities,
+    /// which goes by the accident's grade alone.
+    pub fn fits(&self, obligation: Obligation, event: &Event<'_>) -> bool {
         let id = event.template_id;
-        (self.grades.is_empty() || self.grades.contains(&event.deadline_grade()))
+        let grade = match obligation {
+            Obligation::Upward => event.grade,
+            _ => event.deadline_grade(),
+        };
+        (self.grades.is_empty() || self.grades.contains(&grade))
             && (!self.natural_disaster || event.natural_disaster)
             && (!self.work_safety || event.work_safety)
             && (self.templates.is_empty() || self.templates.iter().any(|t| t == id))
@@ -74,7 +82,7 @@ pub const MAX_DAILY_SLOTS: usize = 62;
 /// `next`, the first one after it (the one now running).
 pub fn due_times<'r>(set: &'r RuleSet, event: &Event<'_>, until: NaiveDateTime, next: bool) -> Vec<Due<'r>> {
     let mut due = Vec::new();
-    for rule in set.rules.iter().filter(|r| r.applies.fits(event)) {
+    for rule in set.rules.iter().filter(|r| r.applies.fits(r.obligation, event)) {
         if let Some(minutes) = rule.minutes {
             due.push(Due {
                 rule,
@@ -96,7 +104,10 @@ pub fn due_times<'r>(set: &'r RuleSet, event: &Event<'_>, until: NaiveDateTime, 
 }
 
 /// A daily rule's times after `start`, each met from the one before (the
-/// first from the start).
+/// first from the start). A daily report (日报) is asked from the one
+/// covering the start's own day: a disaster that began at 03:00 owes no
+/// report of the day before, which the phone does not offer either
+/// (`disaster::days`).
 fn daily<'r>(rule: &'r DeadlineRule, start: NaiveDateTime, until: NaiveDateTime, next: bool, out: &mut Vec<Due<'r>>) {
     let times = rule.daily_times();
     if times.is_empty() {
@@ -108,7 +119,8 @@ fn daily<'r>(rule: &'r DeadlineRule, start: NaiveDateTime, until: NaiveDateTime,
     while listed < MAX_DAILY_SLOTS {
         for time in &times {
             let at = day.and_time(*time);
-            if at <= start {
+            let before_its_days = rule.obligation == Obligation::DailyReport && at.date() <= start.date();
+            if at <= start || before_its_days {
                 continue;
             }
             if at > until && !next {
@@ -144,7 +156,7 @@ pub fn add_filed_days<'r>(
     let rules = set
         .rules
         .iter()
-        .filter(|r| r.obligation == Obligation::DailyReport && r.applies.fits(event));
+        .filter(|r| r.obligation == Obligation::DailyReport && r.applies.fits(r.obligation, event));
     for rule in rules {
         let Some(time) = rule.daily_times().first().copied() else {
             continue;

@@ -175,6 +175,21 @@ fn a_sensitive_event_counts_as_major() {
     );
     r.answers.insert("sensitive".into(), "no".into());
     assert_eq!(ids(&[r], &national), pairs(&[]));
+    // Only for the office's own deadlines: regulation 493's chain up the
+    // authorities goes by the accident's grade, and a sensitive 一般
+    // accident goes no further than the city.
+    let mut accident = first("work_safety", Grade::IV);
+    accident.answers.insert("sensitive".into(), "yes".into());
+    assert_eq!(
+        ids(&[accident], &national),
+        pairs(&[
+            ("phone", "11-23 09:30"),
+            ("written", "11-23 10:00"),
+            ("county_authority", "11-23 10:00"),
+            ("upward_city", "11-23 12:00"),
+            ("casualty_follow_up", "12-23 09:00"),
+        ])
+    );
 }
 
 #[test]
@@ -249,15 +264,32 @@ fn the_steps_up_the_chain_and_the_window_inform_and_are_never_overdue() {
 }
 
 #[test]
-fn natural_disasters_have_the_two_hour_initial_report_and_the_daily_report() {
+fn natural_disasters_have_the_two_hour_initial_report_and_grave_ones_the_daily_report() {
     let national = RuleSet::national();
-    let mut r = first("flood", Grade::IV);
+    let mut r = first("flood", Grade::II);
     r.answers.insert("occurred_at".into(), "2026-11-23T23:30".into());
     // The daily report of the 23rd (to 24:00) is due at 09:00 the next day.
     assert_eq!(
-        ids(&[r], &national),
-        pairs(&[("disaster_initial", "11-24 01:30"), ("disaster_daily", "11-24 09:00")])
+        ids(std::slice::from_ref(&r), &national),
+        pairs(&[
+            ("phone", "11-24 00:00"),
+            ("written", "11-24 00:30"),
+            ("disaster_initial", "11-24 01:30"),
+            ("disaster_daily", "11-24 09:00")
+        ])
     );
+    // 重特大 only (the statistics system's 日报): a 较大 or 一般 flood owes
+    // its initial report, and no daily one.
+    for grade in [Grade::III, Grade::IV] {
+        let mut minor = first("flood", grade);
+        minor.answers.insert("occurred_at".into(), "2026-11-23T23:30".into());
+        let listed = ids(&[minor], &national);
+        assert!(listed.iter().any(|(id, _)| id == "disaster_initial"), "{grade:?}");
+        assert!(
+            !listed.iter().any(|(id, _)| id == "disaster_daily"),
+            "{grade:?}: {listed:?}"
+        );
+    }
 }
 
 #[test]
