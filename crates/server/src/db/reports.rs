@@ -408,7 +408,7 @@ pub async fn store(pool: &Pool, report: &Report, template: &Template, sender: &S
         via_sms: stored.via.is_some(),
         sms_sealed: stored.sms_sealed == Some(1),
     };
-    let same_text = stored.body_sha256 == sha256 || stored_as_older_text(pool, &id, &body).await?;
+    let same_text = stored.body_sha256 == sha256 || stored_as_older_text(pool, &id, report).await?;
     Ok(match (same_text, stored.via.is_some(), sender.sms.is_some()) {
         (true, _, _) if inserted => Stored::Created(receipt),
         (true, _, _) => Stored::Replayed(receipt),
@@ -531,15 +531,28 @@ struct StoredColumns {
     sms_sealed: Option<i64>,
 }
 
-/// Whether the row of `id`, whose hash differs from that of `body`, is
-/// nevertheless the same report, stored when the canonical text was
-/// different: a field added to `Report` since (such as `stage`, which
+/// Whether the row of `id`, whose hash differs from that of `report`'s
+/// text, is nevertheless the same report, stored when the canonical text
+/// was different: a field added to `Report` since (such as `stage`, which
 /// serialises even at its default) changes the text of an old report but
 /// not the report. So the stored body is parsed and re-serialised as today's
 /// canonical text before deciding it is a conflict. Stored rows never
 /// change, so reading outside the insert's transaction sees the same row.
-async fn stored_as_older_text(pool: &Pool, id: &str, body: &str) -> Result<bool, StoreError> {
-    Ok(canonical_body(&stored_report(pool, id).await?)? == body)
+///
+/// The thread key is not the report's content but the proof that came
+/// with it: a copy with it and one without are the same record (a tab
+/// still running the app's version before keys, open beside an updated
+/// one, reads the record without the field it does not know, and sends
+/// it so). Judged as a conflict, the phone would take the delivered report
+/// for refused and file it again.
+async fn stored_as_older_text(pool: &Pool, id: &str, report: &Report) -> Result<bool, StoreError> {
+    let without_key = |r: &Report| {
+        canonical_body(&Report {
+            thread_key: None,
+            ..r.clone()
+        })
+    };
+    Ok(without_key(&stored_report(pool, id).await?)? == without_key(report)?)
 }
 
 /// Who holds thread `thread` (see `kuaibao_core::rules::writers`): the author and

@@ -315,6 +315,52 @@ async fn a_later_record_that_arrives_first_holds_the_thread_for_its_reporter() {
     app.stop().await;
 }
 
+/// The thread key is the proof that came with a 首报, not its content: the
+/// same record sent with and without it (a tab of the app's version before
+/// keys, open beside an updated one, drops the field) is a replay with the
+/// first receipt, either way round; other content under the id is still a
+/// conflict.
+#[tokio::test]
+async fn a_first_record_with_or_without_its_key_is_the_same_record() {
+    let (app, _dirs) = spawn_app().await;
+    let first = keyed(incident(Stage::Initial, None, 0));
+    let stored = receipt(app.submit(&first).await, StatusCode::CREATED).await;
+    let bare = Report {
+        thread_key: None,
+        ..first.clone()
+    };
+    assert_eq!(receipt(app.submit(&bare).await, StatusCode::OK).await, stored);
+    let other = keyed(incident(Stage::Initial, None, 0));
+    let stored_bare = receipt(
+        app.submit(&Report {
+            thread_key: None,
+            ..other.clone()
+        })
+        .await,
+        StatusCode::CREATED,
+    )
+    .await;
+    assert_eq!(receipt(app.submit(&other).await, StatusCode::OK).await, stored_bare);
+    // Other content under the id, with the key or without: a conflict.
+    for key in [first.thread_key.clone(), None] {
+        let mut changed = Report {
+            thread_key: key,
+            ..first.clone()
+        };
+        changed.answers.insert("place".into(), "另一处".into());
+        refused_with(
+            &app,
+            &app.client,
+            &changed,
+            (StatusCode::CONFLICT, ApiErrorCode::Conflict),
+            "another place",
+        )
+        .await;
+    }
+    assert_eq!(app.thread_as(&app.admin, first.id).await.records.len(), 1);
+    app.stop().await;
+}
+
 /// A new thread key, as a phone makes one.
 fn new_key() -> ThreadKey {
     ThreadKey::from_random(uuid::Uuid::new_v4().into_bytes())
