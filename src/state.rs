@@ -611,7 +611,12 @@ impl AppState {
         }
         // The very check the server will make of a new record, evidence
         // included.
-        kuaibao_core::rules::evidence::admit(&report.as_report(now))?;
+        let earlier = self
+            .reports
+            .with_untracked(|rs| threads::thread_of(rs, report.thread_id()))
+            .map(|t| t.earlier_media(report.id))
+            .unwrap_or_default();
+        kuaibao_core::rules::evidence::admit(&report.as_report(now), earlier)?;
         self.flush_quietly().await;
         report.updated_ms = platform::now_ms();
         // Who sent it, fixed with it too.

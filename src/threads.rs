@@ -7,11 +7,12 @@ use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, Utc};
 use kuaibao_core::account::Role;
 use kuaibao_core::desk::office::FollowUpRequest;
 use kuaibao_core::rules::deadlines::{Due, RuleSet, Standing};
+use kuaibao_core::rules::evidence::Earlier;
 use kuaibao_core::rules::stage::ThreadKind;
 use kuaibao_core::rules::thread::{Judge, StageRecord};
 use kuaibao_core::rules::{catalogue, grading};
 use kuaibao_core::sort::insertion_sort;
-use kuaibao_core::{Answers, Family, Grade, GradeDecision, ReportId, Stage, Template};
+use kuaibao_core::{Answers, Family, Grade, GradeDecision, PhotoId, ReportId, Stage, Template};
 
 use crate::store::{LocalPhoto, LocalReport, Status, Upload};
 
@@ -119,6 +120,26 @@ impl Thread {
     pub fn before(&self, id: ReportId) -> Option<&LocalReport> {
         let at = self.records.iter().position(|r| r.id == id)?;
         at.checked_sub(1).map(|i| &self.records[i])
+    }
+
+    /// What the thread's sent records other than `id` announced: the
+    /// evidence an incident's later record may count as its own
+    /// (`kuaibao_core::rules::evidence::Earlier`), each photo once.
+    pub fn earlier_media(&self, id: ReportId) -> Earlier {
+        let mut seen: Vec<PhotoId> = Vec::new();
+        let mut mimes: Vec<&str> = Vec::new();
+        for photo in self
+            .records
+            .iter()
+            .filter(|r| r.id != id && r.status != Status::Draft)
+            .flat_map(|r| &r.photos)
+        {
+            if !seen.contains(&photo.id) {
+                seen.push(photo.id);
+                mimes.push(&photo.mime);
+            }
+        }
+        Earlier::of(mimes)
     }
 
     /// The stages an account with `role` may file next. Nothing while a

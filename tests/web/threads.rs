@@ -261,3 +261,37 @@ fn a_request_asked_after_the_last_record_shows_whatever_the_phone_s_clock_says()
     let before = request(fast.id, -5, false);
     assert_eq!(thread.open_requests(&[before]), vec![]);
 }
+
+/// A later record may count the pictures its thread's sent records carry
+/// (the evidence is the event's): each photo once, a draft's own not, the
+/// record itself not.
+#[wasm_bindgen_test]
+fn a_threads_earlier_media_are_its_sent_records_photos_once_each() {
+    use kuaibao_core::photo::PhotoRef;
+    use kuaibao_core::rules::evidence::Earlier;
+    use kuaibao_core::Stage;
+    let photo = |mime: &str| PhotoRef {
+        id: kuaibao::platform::new_photo_id(),
+        blank: "photos".into(),
+        sha256: "ab".repeat(32),
+        size: 1,
+        mime: mime.into(),
+        taken_at: None,
+        lat: None,
+        lon: None,
+    };
+    let (jpeg, clip) = (photo("image/jpeg"), photo("video/mp4"));
+    let mut first = report(waiting(0.0));
+    first.photos = vec![jpeg.clone(), clip];
+    let mut carried = report(waiting(0.0));
+    carried.thread = Some(first.id);
+    carried.stage = Stage::FollowUp { n: 1 };
+    carried.photos = vec![jpeg];
+    let mut draft = report(kuaibao::store::Status::Draft);
+    draft.thread = Some(first.id);
+    draft.stage = Stage::FollowUp { n: 2 };
+    draft.photos = vec![photo("image/jpeg")];
+    let thread = thread_of(&[first.clone(), carried, draft.clone()], first.id).expect("thread");
+    assert_eq!(thread.earlier_media(draft.id), Earlier { pictures: 2, photos: 1 });
+    assert_eq!(thread.earlier_media(first.id), Earlier { pictures: 1, photos: 1 });
+}

@@ -21,8 +21,13 @@
 //! no picture at all and is judged as it was filled (its records stored
 //! and in flight must still be delivered).
 //!
-//! Each record is judged on its own (a 续报 graded 较大 carries its own
-//! picture): the office reads every record as the state of the scene then.
+//! The incident rules are the event's, as the texts count them ("100 %
+//! of them" are events; photos "once a response is launched" are the
+//! disaster's): a 续报 of a 较大 incident whose 首报 carried a picture needs
+//! none of its own, and a worker sending new figures from the hospital is
+//! not held back for want of a photo. What the thread's earlier records
+//! announced ([`Earlier`]) counts with the record's own. A hazard's closing
+//! is its own verification and carries its own photo.
 //!
 //! These rules are for records new to the server (and the phone's submit):
 //! a record stored before they existed keeps its receipt on replay, and a
@@ -65,9 +70,36 @@ pub fn response_launched(report: &Report) -> bool {
         .is_some_and(|v| v.trim() == "yes")
 }
 
+/// What the records of a thread before this one announced: pictures
+/// (photos or video clips) and photos, each counted once.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Earlier {
+    pub pictures: usize,
+    pub photos: usize,
+}
+
+impl Earlier {
+    /// Counted from the MIME types of the photos the thread's other records
+    /// announced (each photo once).
+    pub fn of<'m>(mimes: impl IntoIterator<Item = &'m str>) -> Self {
+        mimes.into_iter().fold(Earlier::default(), |mut e, mime| {
+            match Media::of(mime) {
+                Some(Media::Photo) => {
+                    e.photos += 1;
+                    e.pictures += 1;
+                }
+                Some(Media::Video) => e.pictures += 1,
+                _ => {}
+            }
+            e
+        })
+    }
+}
+
 /// The evidence `report` (validated against `template`) lacks, by the
-/// photo blank to fill: empty when it has enough.
-pub fn check(template: &Template, report: &Report) -> Vec<FieldError> {
+/// photo blank to fill, with what its thread's `earlier` records announced:
+/// empty when it has enough.
+pub fn check(template: &Template, report: &Report, earlier: Earlier) -> Vec<FieldError> {
     let count = |media: &[Media]| {
         report
             .photos
@@ -80,7 +112,7 @@ pub fn check(template: &Template, report: &Report) -> Vec<FieldError> {
     if let Some(grade) = grade_of(template, report) {
         let field = blank.map_or("photos", |(id, _)| id);
         let label = blank.map_or("现场照片", |(_, zh)| zh);
-        let pictures = count(&[Media::Photo, Media::Video]);
+        let pictures = count(&[Media::Photo, Media::Video]) + earlier.pictures;
         if blank.is_some() && grade.at_least(Grade::III) && pictures == 0 {
             errors.push(FieldError::new(
                 field,
@@ -95,7 +127,7 @@ pub fn check(template: &Template, report: &Report) -> Vec<FieldError> {
                 ),
             ));
         }
-        let photos = count(&[Media::Photo]);
+        let photos = count(&[Media::Photo]) + earlier.photos;
         if blank.is_some() && response_launched(report) && photos < PHOTOS_WITH_RESPONSE {
             errors.push(FieldError::new(
                 field,
@@ -129,9 +161,9 @@ pub fn check(template: &Template, report: &Report) -> Vec<FieldError> {
 
 /// [`validate::validate`] and then [`check`]: everything a record new to
 /// the server is held to. The phone judges its drafts by this.
-pub fn admit(report: &Report) -> Result<&'static Template, Vec<FieldError>> {
+pub fn admit(report: &Report, earlier: Earlier) -> Result<&'static Template, Vec<FieldError>> {
     let template = validate::validate(report)?;
-    let errors = check(template, report);
+    let errors = check(template, report, earlier);
     if errors.is_empty() {
         Ok(template)
     } else {
@@ -227,7 +259,48 @@ mod tests {
             Some(Grade::IV),
             "the example's figures"
         );
-        assert_eq!(admit(&report).map(|t| t.id), Ok("earthquake"));
+        assert_eq!(admit(&report, Earlier::default()).map(|t| t.id), Ok("earthquake"));
+    }
+
+    /// The rules are the event's: a 续报 whose thread already carries a
+    /// picture needs none of its own, and the photos of a launched response
+    /// add up across the thread; a thread with none is refused as a first
+    /// record is. Voice notes count for neither.
+    #[test]
+    fn a_follow_up_counts_what_its_thread_announced_before() {
+        let mut follow_up = filled_incident(Grade::III, Vec::new());
+        follow_up.stage = Stage::FollowUp { n: 1 };
+        follow_up.thread = Some(ReportId::from_parts(WRITTEN_MS - 60_000, [1; 10]));
+        assert_eq!(
+            check(quake(), &follow_up, Earlier::default()).len(),
+            1,
+            "nothing before"
+        );
+        let before = Earlier::of(["image/jpeg"]);
+        assert_eq!(before, Earlier { pictures: 1, photos: 1 });
+        assert!(check(quake(), &follow_up, before).is_empty(), "the 首报's photo");
+        assert!(
+            check(quake(), &follow_up, Earlier::of(["video/mp4"])).is_empty(),
+            "its clip"
+        );
+        assert_eq!(
+            check(quake(), &follow_up, Earlier::of(["audio/webm"])).len(),
+            1,
+            "a voice note is no picture"
+        );
+        follow_up.answers.insert(EMERGENCY_RESPONSE.into(), "yes".into());
+        follow_up.photos = media(1, "photos", "image/jpeg");
+        assert_eq!(
+            check(quake(), &follow_up, Earlier::of(["image/jpeg"])).len(),
+            1,
+            "two of three"
+        );
+        assert!(check(quake(), &follow_up, Earlier::of(["image/jpeg", "image/png"])).is_empty());
+        assert_eq!(
+            check(quake(), &follow_up, Earlier::of(["image/jpeg", "video/mp4"])).len(),
+            1,
+            "a clip is no photo"
+        );
     }
 
     #[test]
@@ -240,14 +313,14 @@ mod tests {
         report.template_id = GENERAL_INCIDENT.id.into();
         report.answers = crate::rules::examples::filled(&GENERAL_INCIDENT);
         report.answers.insert(EMERGENCY_RESPONSE.into(), "yes".into());
-        assert!(check(&GENERAL_INCIDENT, &report).is_empty());
+        assert!(check(&GENERAL_INCIDENT, &report, Earlier::default()).is_empty());
     }
 
     #[test]
     fn a_major_incident_needs_one_photo_or_video() {
         for grade in [Grade::III, Grade::II, Grade::I] {
             let none = filled_incident(grade, Vec::new());
-            let errors = admit(&none).expect_err("no evidence");
+            let errors = admit(&none, Earlier::default()).expect_err("no evidence");
             assert_eq!(codes(&errors), vec![("photos", ErrorCode::PhotosMissing)], "{grade:?}");
             assert!(errors[0].zh.starts_with("现场照片："), "{}", errors[0].zh);
             assert!(
@@ -257,11 +330,18 @@ mod tests {
             );
             for mime in ["image/jpeg", "video/webm", "video/mp4"] {
                 let one = filled_incident(grade, media(1, "photos", mime));
-                assert!(check(quake(), &one).is_empty(), "{grade:?} with one {mime}");
+                assert!(
+                    check(quake(), &one, Earlier::default()).is_empty(),
+                    "{grade:?} with one {mime}"
+                );
             }
             // A voice note is evidence, but no picture of the scene.
             let voice = filled_incident(grade, media(1, "photos", "audio/webm"));
-            assert_eq!(check(quake(), &voice).len(), 1, "{grade:?} with a voice note");
+            assert_eq!(
+                check(quake(), &voice, Earlier::default()).len(),
+                1,
+                "{grade:?} with a voice note"
+            );
         }
     }
 
@@ -270,12 +350,12 @@ mod tests {
         let mut report = filled_incident(Grade::III, Vec::new());
         report.grade = None;
         // The example figures suggest 一般.
-        assert!(check(quake(), &report).is_empty());
+        assert!(check(quake(), &report, Earlier::default()).is_empty());
         report.answers.insert("dead".into(), "3".into());
         assert_eq!(grade_of(quake(), &report), Some(Grade::III));
-        assert_eq!(check(quake(), &report).len(), 1);
+        assert_eq!(check(quake(), &report, Earlier::default()).len(), 1);
         report.answers.insert("dead".into(), "2".into());
-        assert!(check(quake(), &report).is_empty());
+        assert!(check(quake(), &report, Earlier::default()).is_empty());
         assert_eq!(grade_of(&HAZARD, &report), None);
     }
 
@@ -287,23 +367,23 @@ mod tests {
             r
         };
         for n in 0..PHOTOS_WITH_RESPONSE {
-            let errors = check(quake(), &yes(media(n, "photos", "image/jpeg")));
+            let errors = check(quake(), &yes(media(n, "photos", "image/jpeg")), Earlier::default());
             assert_eq!(codes(&errors), vec![("photos", ErrorCode::PhotosMissing)], "{n} photos");
             assert!(errors[0].zh.contains(&format!("现有 {n} 张")), "{}", errors[0].zh);
         }
-        assert!(check(quake(), &yes(media(3, "photos", "image/jpeg"))).is_empty());
-        assert!(check(quake(), &yes(media(4, "photos", "image/jpeg"))).is_empty());
+        assert!(check(quake(), &yes(media(3, "photos", "image/jpeg")), Earlier::default()).is_empty());
+        assert!(check(quake(), &yes(media(4, "photos", "image/jpeg")), Earlier::default()).is_empty());
         // Videos do not make up for photos here.
         let mut mixed = media(2, "photos", "image/jpeg");
         mixed.extend(media(3, "photos", "video/webm").into_iter().map(|mut v| {
             v.sha256 = v.sha256.replace('0', "f");
             v
         }));
-        assert_eq!(check(quake(), &yes(mixed)).len(), 1);
+        assert_eq!(check(quake(), &yes(mixed), Earlier::default()).len(), 1);
         // No or an absent answer asks nothing.
         let mut no = filled_incident(Grade::IV, Vec::new());
         no.answers.insert(EMERGENCY_RESPONSE.into(), "no".into());
-        assert!(check(quake(), &no).is_empty());
+        assert!(check(quake(), &no, Earlier::default()).is_empty());
         assert!(!response_launched(&filled_incident(Grade::IV, Vec::new())));
     }
 
@@ -311,10 +391,10 @@ mod tests {
     fn a_major_incident_with_a_response_is_told_both() {
         let mut r = filled_incident(Grade::III, Vec::new());
         r.answers.insert(EMERGENCY_RESPONSE.into(), "yes".into());
-        assert_eq!(check(quake(), &r).len(), 2);
+        assert_eq!(check(quake(), &r, Earlier::default()).len(), 2);
         let mut r = filled_incident(Grade::III, media(1, "photos", "image/jpeg"));
         r.answers.insert(EMERGENCY_RESPONSE.into(), "yes".into());
-        assert_eq!(check(quake(), &r).len(), 1);
+        assert_eq!(check(quake(), &r, Earlier::default()).len(), 1);
     }
 
     fn hazard_record(template: &Template, stage: Stage, photos: Vec<PhotoRef>) -> Report {
@@ -335,29 +415,29 @@ mod tests {
 
     #[test]
     fn a_hazard_as_found_needs_a_photo() {
-        let errors = admit(&hazard_record(&HAZARD, Stage::Initial, Vec::new())).expect_err("no photo");
+        let errors =
+            admit(&hazard_record(&HAZARD, Stage::Initial, Vec::new()), Earlier::default()).expect_err("no photo");
         assert_eq!(codes(&errors), vec![("photos", ErrorCode::PhotosMissing)]);
-        assert!(admit(&hazard_record(
-            &HAZARD,
-            Stage::Initial,
-            media(1, "photos", "image/jpeg")
-        ))
+        assert!(admit(
+            &hazard_record(&HAZARD, Stage::Initial, media(1, "photos", "image/jpeg")),
+            Earlier::default()
+        )
         .is_ok());
     }
 
     #[test]
     fn a_closing_needs_an_after_photo() {
         let none = hazard_record(&HAZARD_CLOSED, Stage::Closed, Vec::new());
-        let errors = admit(&none).expect_err("no photo");
+        let errors = admit(&none, Earlier::default()).expect_err("no photo");
         // The template's own minimum and this rule say it alike.
         assert!(errors
             .iter()
             .all(|e| e.field == CLOSING_PHOTOS && e.code == ErrorCode::PhotosMissing));
         let one = hazard_record(&HAZARD_CLOSED, Stage::Closed, media(1, CLOSING_PHOTOS, "image/jpeg"));
-        assert_eq!(admit(&one).map(|t| t.version), Ok(2));
+        assert_eq!(admit(&one, Earlier::default()).map(|t| t.version), Ok(2));
         let video = hazard_record(&HAZARD_CLOSED, Stage::Closed, media(1, CLOSING_PHOTOS, "video/webm"));
         assert!(
-            check(&HAZARD_CLOSED, &video).len() == 1,
+            check(&HAZARD_CLOSED, &video, Earlier::default()).len() == 1,
             "a closing needs a photo, not a clip"
         );
     }
@@ -366,7 +446,7 @@ mod tests {
     fn a_closing_by_version_1_is_valid_but_no_longer_admitted() {
         let old = hazard_record(&HAZARD_CLOSED_V1, Stage::Closed, Vec::new());
         assert!(validate::validate(&old).is_ok(), "stored closings stay valid");
-        let errors = admit(&old).expect_err("new ones are refused");
+        let errors = admit(&old, Earlier::default()).expect_err("new ones are refused");
         assert_eq!(codes(&errors), vec![(CLOSING_PHOTOS, ErrorCode::PhotosMissing)]);
         assert!(errors[0].zh.starts_with("验收照片："));
     }

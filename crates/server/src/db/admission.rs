@@ -56,3 +56,16 @@ pub async fn thread_stages(pool: &Pool, thread: ReportId) -> Result<Vec<(Stage, 
     }
     Ok(stages)
 }
+
+/// The types of the photos the stored records of `thread` announced, each
+/// photo once (`kuaibao_core::rules::evidence::Earlier`).
+pub async fn thread_media(pool: &Pool, thread: ReportId) -> Result<Vec<String>, StoreError> {
+    let rows: Vec<(String, String)> = sqlx::query_as(
+        "SELECT DISTINCT p.photo_id, p.mime FROM photos AS p \
+         JOIN reports AS r ON r.id = p.report_id WHERE r.thread_id = $1",
+    )
+    .bind(thread.to_string())
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().map(|(_, mime)| mime).collect())
+}

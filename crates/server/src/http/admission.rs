@@ -1,12 +1,13 @@
 //! The rules a record new to the server is held to on top of validation:
-//! its evidence (`kuaibao_core::rules::evidence`) and, for a hazard's step, its
+//! its evidence (`kuaibao_core::rules::evidence`, with what its thread
+//! announced before) and, for a hazard's step, its
 //! place in the loop (`kuaibao_core::rules::hazard_loop`). A replay of a stored
 //! record skips them: it was judged when it was stored, and its thread may
 //! have moved on since (a replayed 已整改 of a hazard closed meanwhile must
 //! still get its receipt).
 
 use kuaibao_core::rules::{evidence, hazard_loop};
-use kuaibao_core::{ErrorCode, FieldError, Lang, Report, Template};
+use kuaibao_core::{ErrorCode, FieldError, Lang, Report, Stage, Template};
 
 use super::error::AppError;
 use crate::db::{admission, Pool};
@@ -20,7 +21,17 @@ use crate::db::{admission, Pool};
 /// are new and admitted, so most cost no query here (the ingest path's
 /// round trips are its throughput on PostgreSQL).
 pub async fn admit_new(pool: &Pool, report: &Report, template: &Template) -> Result<(), AppError> {
-    let mut errors = evidence::check(template, report);
+    let mut errors = evidence::check(template, report, evidence::Earlier::default());
+    // The evidence is the event's: a later record that lacks it may have
+    // it from its thread (asked only then, so most records cost no query).
+    if !errors.is_empty() && report.stage != Stage::Initial {
+        let mimes = admission::thread_media(pool, report.thread_id()).await?;
+        errors = evidence::check(
+            template,
+            report,
+            evidence::Earlier::of(mimes.iter().map(String::as_str)),
+        );
+    }
     let out_of_order = if report.stage.is_hazard_step() {
         let stored = admission::thread_stages(pool, report.thread_id()).await?;
         hazard_loop::may_follow(report.stage, &stored).err()

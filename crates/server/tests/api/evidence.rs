@@ -84,6 +84,33 @@ async fn a_major_incident_needs_a_photo_or_video() {
     app.stop().await;
 }
 
+/// The evidence is the event's: a 续报 of a 较大 earthquake whose 首报
+/// carried a photo is taken without one of its own; in a thread that never
+/// had a picture, a 续报 graded 较大 is refused at the photo blank as a
+/// first record would be.
+#[tokio::test]
+async fn a_follow_up_counts_the_pictures_its_thread_already_carries() {
+    let (app, dirs) = spawn_app().await;
+    let later = |first: &Report, n| Report {
+        id: new_id(),
+        thread: Some(first.id),
+        thread_key: None,
+        stage: Stage::FollowUp { n },
+        photos: Vec::new(),
+        ..first.clone()
+    };
+    let pictured = graded(Grade::III, 1);
+    assert_accepted(&app, &app.client, &pictured, "the 首报 with its photo").await;
+    assert_accepted(&app, &app.client, &later(&pictured, 1), "its 续报 without one").await;
+
+    let bare = graded(Grade::IV, 0);
+    assert_accepted(&app, &app.client, &bare, "a 一般 首报 without a photo").await;
+    let mut graver = later(&bare, 1);
+    graver.grade = graded(Grade::III, 0).grade;
+    assert_unadmitted(&app, &dirs, &app.client, &graver, "photos").await;
+    app.stop().await;
+}
+
 /// A 首报 of a flood filled with version 2 (which asks whether an
 /// emergency response is launched), answering `response`, with `photos`
 /// photos announced.
