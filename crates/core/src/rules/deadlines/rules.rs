@@ -210,7 +210,10 @@ pub struct Served {
 /// `rules/national.json`, compiled in.
 pub const NATIONAL_JSON: &str = include_str!("../../../../../rules/national.json");
 
-/// Days a disaster thread may go without its 核报 when a set says nothing.
+/// Days a disaster thread may go without its 核报 when a set says nothing:
+/// this software's reminder, not a national rule (the statistics system
+/// asks the 核报 "after the situation stabilises" and sets no number, so
+/// `rules/national.json` says none).
 pub const DEFAULT_FINAL_REPORT_DAYS: u32 = 30;
 
 impl RuleSet {
