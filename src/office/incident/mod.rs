@@ -247,12 +247,24 @@ fn ThreadView(loaded: Loaded, drafts: Drafts, on_answered: Callback<()>) -> impl
         || records.first().is_some_and(|r| r.report.template_id == "hazard"),
         |s| s.value.0.hazard,
     );
+    // A disaster's 日报 is named only where the rules ask it (a grave one,
+    // under the national rules) or one was filed.
+    let dailies = summary.as_ref().is_some_and(|s| {
+        s.value
+            .0
+            .deadlines
+            .iter()
+            .any(|l| l.obligation == kuaibao_core::rules::deadlines::Obligation::DailyReport)
+    }) || records
+        .iter()
+        .any(|r| matches!(r.report.stage, kuaibao_core::Stage::Daily { .. }));
     let chain_title = match records
         .first()
         .map(|r| ThreadKind::of_template_id(&r.report.template_id, hazard))
     {
         _ if hazard => "隐患处置全过程",
-        Some(ThreadKind::NaturalDisaster) => "报送全过程：初报 → 续报 → 日报 → 核报",
+        Some(ThreadKind::NaturalDisaster) if dailies => "报送全过程：初报 → 续报 → 日报 → 核报",
+        Some(ThreadKind::NaturalDisaster) => "报送全过程：初报 → 续报 → 核报",
         _ => "报送全过程：首报 → 续报 → 终报",
     };
     let title = summary

@@ -26,6 +26,14 @@ async fn replica(dirs: &Dirs) -> (TestApp, Child) {
     spawn_binary(dirs, &[]).await
 }
 
+/// Stops the replicas' processes and reaps them.
+fn stop(processes: [&mut Child; 2]) {
+    for process in processes {
+        process.kill().expect("stop a replica");
+        process.wait().expect("reap it");
+    }
+}
+
 #[tokio::test]
 async fn two_replicas_on_one_database_share_changes_sessions_and_uploads() {
     let dirs = dirs();
@@ -121,10 +129,7 @@ async fn two_replicas_on_one_database_share_changes_sessions_and_uploads() {
             .as_ref(),
         bytes.as_slice()
     );
-    for process in [&mut process_a, &mut process_b] {
-        process.kill().expect("stop a replica");
-        process.wait().expect("reap it");
-    }
+    stop([&mut process_a, &mut process_b]);
 }
 
 /// A change lost between replicas must not leave an officer's inbox short
@@ -216,10 +221,7 @@ async fn a_page_on_a_replica_that_may_have_missed_changes_is_told_to_reload() {
         "A listens again and its page reloads"
     );
     pool.close().await;
-    for process in [&mut process_a, &mut process_b] {
-        process.kill().expect("stop a replica");
-        process.wait().expect("reap it");
-    }
+    stop([&mut process_a, &mut process_b]);
 }
 
 /// The failed-login budget of a username is the deployment's, not each
@@ -263,8 +265,5 @@ async fn a_usernames_failed_logins_are_counted_across_replicas() {
         assert!(error.message.contains("for this username"), "{}", error.message);
     }
     assert_eq!(try_login(&b, ADMIN, PASSWORD).await.status(), StatusCode::CREATED);
-    for process in [&mut process_a, &mut process_b] {
-        process.kill().expect("stop a replica");
-        process.wait().expect("reap it");
-    }
+    stop([&mut process_a, &mut process_b]);
 }
