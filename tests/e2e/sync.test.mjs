@@ -246,6 +246,34 @@ test('a failed submit brings the worker to a GPS blank at fault, described by it
   await home(page).newReportButton.waitFor();
 });
 
+test('a failed submit brings the worker to a multiple-choice blank left empty, its boxes described by its error', { timeout: 60_000 }, async () => {
+  const { page } = phone;
+  await openApp(page, server.url);
+  const before = (await server.reports()).length;
+  // 气象灾害: the kinds (rain, wind, hail…) are a group of boxes; every
+  // other blank a 初报 needs is filled.
+  await home(page).newReport('气象灾害');
+  const beijing = new Date(Date.now() - 20 * 60_000 + 8 * 3600_000).toISOString().slice(0, 16);
+  await page.locator('#blank-occurred_at').fill(beijing);
+  await page.locator('#blank-place').fill('青石村三组');
+  await page.locator('#blank-what_happened').fill('暴雨伴大风，三组有房屋进水');
+  await page.locator('#blank-phone').fill('13800001234');
+  await form(page).waitSaved();
+  await form(page).submit.click();
+  await page.locator('#error-kinds').filter({ hasText: /\S/ }).waitFor();
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'blank-kinds', 'the group of boxes has the focus');
+  const boxes = page.locator('#blank-kinds input[type=checkbox]');
+  assert.ok(await boxes.count() > 1);
+  assert.equal(await boxes.first().getAttribute('aria-describedby'), 'error-kinds');
+  assert.equal((await server.reports()).length, before, 'nothing sent');
+  // One box ticked: the error goes.
+  await boxes.first().check();
+  await page.waitForFunction(() => document.getElementById('error-kinds').innerText.trim() === '');
+  await page.getByRole('button', { name: '删除草稿' }).click();
+  await page.getByRole('button', { name: '确定删除' }).click();
+  await home(page).newReportButton.waitFor();
+});
+
 test('a try that fails while the report\'s page is open redraws its status line, not the page: the button in focus keeps it', { timeout: 60_000 }, async () => {
   const { page, context } = phone;
   await openApp(page, server.url);
