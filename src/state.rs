@@ -269,6 +269,22 @@ impl AppState {
     }
 
     /// One thread, from the reports on the phone (reactive).
+    /// The very check the server makes of a new record, evidence included,
+    /// for `report` written at `written_at`: what its thread's sent records
+    /// announced counts with its own (the evidence is the event's).
+    pub fn admit(
+        &self,
+        report: &LocalReport,
+        written_at: chrono::DateTime<chrono::FixedOffset>,
+    ) -> Result<&'static Template, Vec<FieldError>> {
+        let earlier = self
+            .reports
+            .with_untracked(|rs| threads::thread_of(rs, report.thread_id()))
+            .map(|t| t.earlier_media(report.id))
+            .unwrap_or_default();
+        kuaibao_core::rules::evidence::admit(&report.as_report(written_at), earlier)
+    }
+
     pub fn thread(&self, id: ReportId) -> Option<threads::Thread> {
         self.reports.with(|rs| threads::thread_of(rs, id))
     }
@@ -611,12 +627,7 @@ impl AppState {
         }
         // The very check the server will make of a new record, evidence
         // included.
-        let earlier = self
-            .reports
-            .with_untracked(|rs| threads::thread_of(rs, report.thread_id()))
-            .map(|t| t.earlier_media(report.id))
-            .unwrap_or_default();
-        kuaibao_core::rules::evidence::admit(&report.as_report(now), earlier)?;
+        self.admit(&report, now)?;
         self.flush_quietly().await;
         report.updated_ms = platform::now_ms();
         // Who sent it, fixed with it too.

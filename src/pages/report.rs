@@ -132,15 +132,7 @@ fn DraftEditor(id: ReportId) -> impl IntoView {
         });
         // Times judged by the clock corrected with its offset, as at submit.
         r.clock_offset_ms = state.clock.with(|c| c.map(|c| c.offset_ms));
-        // What the thread's sent records announced counts too: the
-        // evidence is the event's.
-        let earlier = state
-            .thread(r.thread_id())
-            .map(|t| t.earlier_media(id))
-            .unwrap_or_default();
-        let mut errors = kuaibao_core::rules::evidence::admit(&r.as_report(platform::now_local()), earlier)
-            .err()
-            .unwrap_or_default();
+        let mut errors = state.admit(&r, platform::now_local()).err().unwrap_or_default();
         errors.extend(state.adding.with(|a| crate::state::still_adding(a, id)));
         errors
     });

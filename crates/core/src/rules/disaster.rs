@@ -67,7 +67,25 @@ pub fn days<R: StageRecord>(judge: &Judge<'_, R>, rules: &RuleSet, now: NaiveDat
     // From the day the clock started (a submitted 初报 has its event
     // time); the day it was filed if it says none.
     let start = judge.clock_start().unwrap_or(opened);
-    let owed = owes_dailies(judge, rules, start);
+    let is_filed = |day: NaiveDate| {
+        records
+            .iter()
+            .any(|r| r.stage() == Stage::Daily { date: day } && r.submitted_at().is_some())
+    };
+    if !owes_dailies(judge, rules, start) {
+        // Asked for none; one filed all the same stays on the record.
+        let mut filed: Vec<NaiveDate> = records
+            .iter()
+            .filter(|r| r.submitted_at().is_some())
+            .filter_map(|r| match r.stage() {
+                Stage::Daily { date } => Some(date),
+                _ => None,
+            })
+            .collect();
+        crate::sort::insertion_sort(&mut filed, |a, b| a < b);
+        filed.dedup();
+        return filed.into_iter().map(|day| (day, true)).collect();
+    }
     let verified = records
         .iter()
         .filter(|r| r.stage() == Stage::Final)
@@ -76,18 +94,13 @@ pub fn days<R: StageRecord>(judge: &Judge<'_, R>, rules: &RuleSet, now: NaiveDat
     let mut out = Vec::new();
     let mut day = start.date();
     while day <= now.date() {
-        let filed = records
-            .iter()
-            .any(|r| r.stage() == Stage::Daily { date: day } && r.submitted_at().is_some());
-        // A day falling due after the 核报, or of a disaster the rules ask
-        // none of, is not asked for; one filed all the same stays on the
-        // record.
-        let asked = owed && verified.is_none_or(|v| v >= due_at(day));
-        if asked || filed {
-            out.push((day, filed));
-        } else if owed {
+        let filed = is_filed(day);
+        // A day falling due after the 核报 is not asked for; one filed all
+        // the same stays on the record.
+        if verified.is_some_and(|v| v < due_at(day)) && !filed {
             break;
         }
+        out.push((day, filed));
         let Some(next) = day.succ_opt() else { break };
         day = next;
     }
