@@ -85,6 +85,17 @@ async function shots(page, name) {
   await page.setViewportSize({ width: 360, height: 640 });
 }
 
+/** A 一般 flood's 初报: when, where, what, and every deciding figure. */
+async function fillMinorFlood(page) {
+  await blank(page, 'occurred_at').fill(beijingMinute(-20));
+  await blank(page, 'place').fill('青石村三组河堤');
+  await blank(page, 'kind').selectOption('flash_flood');
+  await blank(page, 'what_happened').fill('山洪冲毁河堤，三组低洼处进水');
+  for (const [id, value] of Object.entries({ dead: '0', missing: '0', injured: '1', direct_loss: '35', affected: '120', needs_relief: '20', collapsed_households: '2', collapsed_rooms: '5' })) {
+    await blank(page, id).fill(value);
+  }
+}
+
 /** The labels of the next-step buttons on a submitted record's page. */
 async function nextSteps(page) {
   return page.locator('.actions.next button').allInnerTexts();
@@ -106,13 +117,7 @@ test('a flood: 初报 → 续报一 → 日报（无变化） → 核报 from th
   assert.match(await page.getByTestId('grade-panel').innerText(), /未定级：请填写死亡人数、失踪人数、直接经济损失/);
 
   await shots(page, 'phone-initial-empty');
-  await blank(page, 'occurred_at').fill(beijingMinute(-20));
-  await blank(page, 'place').fill('青石村三组河堤');
-  await blank(page, 'kind').selectOption('flash_flood');
-  await blank(page, 'what_happened').fill('山洪冲毁河堤，三组低洼处进水');
-  for (const [id, value] of Object.entries({ dead: '0', missing: '0', injured: '1', direct_loss: '35', affected: '120', needs_relief: '20', collapsed_households: '2', collapsed_rooms: '5' })) {
-    await blank(page, id).fill(value);
-  }
+  await fillMinorFlood(page);
   assert.equal(await page.getByTestId('grade-suggested').getAttribute('data-grade'), 'IV', 'every deciding figure filled');
 
   // More evacuated than affected: once the one is left, both blanks say so.
@@ -232,4 +237,37 @@ test('a flood: 初报 → 续报一 → 日报（无变化） → 核报 from th
     await desk.screenshot({ path: `${SHOTS}/desk-chain-360.png` });
   }
   await context.close();
+});
+
+test('under the national rules a 一般 flood owes no daily report: the phone offers none, the desk lists none and names no 日报 in its chain', { timeout: 90_000 }, async () => {
+  const national = await startServer();
+  await national.admin('user', 'profile', REPORTER.username, '--phone', PROFILE.phone);
+  const phone2 = await openPhone();
+  try {
+    const { page } = phone2;
+    await openApp(page, national.url);
+    await home(page).newReport('洪涝灾害');
+    await fillMinorFlood(page);
+    await submit(page);
+    await home(page).waitForCount('delivered', 1, 30_000);
+    await openLatest(page);
+    await page.locator('[data-testid=deadlines] [data-rule=disaster_initial]').first().waitFor();
+    assert.deepEqual(await nextSteps(page), ['报送续报一', '报送核报']);
+    assert.equal(await page.locator('[data-testid=deadlines] [data-rule=disaster_daily]').count(), 0);
+
+    const context = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
+    const desk = await context.newPage();
+    await desk.goto(`${national.url}/office/`);
+    await login(desk).form.waitFor();
+    await login(desk).as(OFFICER);
+    await desk.getByTestId('inbox-line').first().getByTestId('line-open').click();
+    await desk.getByTestId('chain').waitFor();
+    await desk.locator('[data-testid=deadline][data-rule=disaster_initial]').first().waitFor();
+    assert.equal(await desk.locator('[data-testid=deadline][data-rule=disaster_daily]').count(), 0);
+    assert.equal(await desk.locator('#chain-title').innerText(), '报送全过程：初报 → 续报 → 核报');
+    await context.close();
+  } finally {
+    await phone2.close();
+    await national.stop();
+  }
 });

@@ -29,6 +29,26 @@ function editDraft(page, changes) {
   }), changes);
 }
 
+/** Deletes the open draft, as a worker throws one away. */
+async function discardDraft(page) {
+  await page.getByRole('button', { name: '删除草稿' }).click();
+  await page.getByRole('button', { name: '确定删除' }).click();
+  await home(page).newReportButton.waitFor();
+}
+
+/** Submits the open draft, which the blank `id` has wrong: its error is
+ *  said, the blank takes the focus, `input` is described by the error,
+ *  and nothing reaches the server. */
+async function refusedAtBlank(page, id, input) {
+  const before = (await server.reports()).length;
+  await form(page).waitSaved();
+  await form(page).submit.click();
+  await page.locator(`#error-${id}`).filter({ hasText: /\S/ }).waitFor();
+  assert.equal(await page.evaluate(() => document.activeElement?.id), `blank-${id}`, `the blank ${id} has the focus`);
+  assert.equal(await input.getAttribute('aria-describedby'), `error-${id}`);
+  assert.equal((await server.reports()).length, before, 'nothing sent');
+}
+
 async function newFilledReport(page) {
   await home(page).newReport();
   const f = form(page);
@@ -208,9 +228,7 @@ test('an error no blank can show (a record out of step with its thread, as outda
   assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), 'errors-elsewhere', 'brought into view');
   assert.equal((await server.reports()).length, before, 'nothing sent');
   // Thrown away, as a worker would.
-  await page.getByRole('button', { name: '删除草稿' }).click();
-  await page.getByRole('button', { name: '确定删除' }).click();
-  await home(page).newReportButton.waitFor();
+  await discardDraft(page);
 });
 
 test('a report whose template this version lacks says what to do, not its template\'s id', { timeout: 60_000 }, async () => {
@@ -230,26 +248,16 @@ test('a report whose template this version lacks says what to do, not its templa
 test('a failed submit brings the worker to a GPS blank at fault, described by its error', { timeout: 60_000 }, async () => {
   const { page } = phone;
   await openApp(page, server.url);
-  const before = (await server.reports()).length;
   await newFilledReport(page);
   // Half a position: a latitude with no longitude.
   await page.locator('[id="blank-gps.lon"]').fill('');
-  await form(page).waitSaved();
-  await form(page).submit.click();
-  const error = page.locator('#error-gps');
-  await error.filter({ hasText: /\S/ }).waitFor();
-  assert.equal(await page.evaluate(() => document.activeElement?.id), 'blank-gps', 'the GPS blank has the focus');
-  assert.equal(await page.locator('[id="blank-gps.lat"]').getAttribute('aria-describedby'), 'error-gps');
-  assert.equal((await server.reports()).length, before, 'nothing sent');
-  await page.getByRole('button', { name: '删除草稿' }).click();
-  await page.getByRole('button', { name: '确定删除' }).click();
-  await home(page).newReportButton.waitFor();
+  await refusedAtBlank(page, 'gps', page.locator('[id="blank-gps.lat"]'));
+  await discardDraft(page);
 });
 
 test('a failed submit brings the worker to a multiple-choice blank left empty, its boxes described by its error', { timeout: 60_000 }, async () => {
   const { page } = phone;
   await openApp(page, server.url);
-  const before = (await server.reports()).length;
   // 气象灾害: the kinds (rain, wind, hail…) are a group of boxes; every
   // other blank a 初报 needs is filled.
   await home(page).newReport('气象灾害');
@@ -258,20 +266,13 @@ test('a failed submit brings the worker to a multiple-choice blank left empty, i
   await page.locator('#blank-place').fill('青石村三组');
   await page.locator('#blank-what_happened').fill('暴雨伴大风，三组有房屋进水');
   await page.locator('#blank-phone').fill('13800001234');
-  await form(page).waitSaved();
-  await form(page).submit.click();
-  await page.locator('#error-kinds').filter({ hasText: /\S/ }).waitFor();
-  assert.equal(await page.evaluate(() => document.activeElement?.id), 'blank-kinds', 'the group of boxes has the focus');
   const boxes = page.locator('#blank-kinds input[type=checkbox]');
+  await refusedAtBlank(page, 'kinds', boxes.first());
   assert.ok(await boxes.count() > 1);
-  assert.equal(await boxes.first().getAttribute('aria-describedby'), 'error-kinds');
-  assert.equal((await server.reports()).length, before, 'nothing sent');
   // One box ticked: the error goes.
   await boxes.first().check();
   await page.waitForFunction(() => document.getElementById('error-kinds').innerText.trim() === '');
-  await page.getByRole('button', { name: '删除草稿' }).click();
-  await page.getByRole('button', { name: '确定删除' }).click();
-  await home(page).newReportButton.waitFor();
+  await discardDraft(page);
 });
 
 test('a try that fails while the report\'s page is open redraws its status line, not the page: the button in focus keeps it', { timeout: 60_000 }, async () => {
