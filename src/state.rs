@@ -465,6 +465,10 @@ impl AppState {
                     state.autosaver.with_value(|a| a.wrote_elsewhere());
                     upsert(state.reports, &draft);
                     Route::Report(draft.id).go();
+                    // The fix opens at its top (the editor then takes her to
+                    // the first reason): a second tap where this one was
+                    // would land on the draft's 提交报告.
+                    window().scroll_to_with_x_and_y(0.0, 0.0);
                 }
                 Err(e) => state.save_state().set(SaveState::Failed(e)),
             }
@@ -600,6 +604,8 @@ impl AppState {
             return Err(Vec::new());
         };
         let now = platform::now_local();
+        // The server judges it afresh; the last refusal is history.
+        report.refused.clear();
         report.grade = threads::decide_grade(template, &report.answers, report.grade.as_ref());
         report.photos = self.photos.with_untracked(|ps| {
             ps.iter()
@@ -682,6 +688,7 @@ impl AppState {
             author: rejected.author.clone(),
             clock_offset_ms: None,
             status: Status::Draft,
+            refused: rejected.refusal_to_fix(),
             ..rejected.clone()
         };
         let state = *self;

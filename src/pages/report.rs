@@ -103,6 +103,13 @@ fn DraftEditor(id: ReportId) -> impl IntoView {
         });
     let answers = RwSignal::new(draft.answers.clone());
     let own_grade = RwSignal::new(draft.grade.clone());
+    // The server's reasons for refusing this draft's last submission, each
+    // until its blank is changed.
+    let refused = RwSignal::new(draft.refused.clone());
+    if !draft.refused.is_empty() {
+        let reasons = draft.refused.clone();
+        Effect::new(move |_| focus_first(template, &reasons));
+    }
     // The blanks the user has left, each once (a few dozen at most).
     let left: RwSignal<Vec<String>> = RwSignal::new(Vec::new());
     let tried_submit = RwSignal::new(false);
@@ -113,6 +120,7 @@ fn DraftEditor(id: ReportId) -> impl IntoView {
             answers: answers.get_untracked(),
             grade: own_grade.get_untracked(),
             updated_ms: platform::now_ms(),
+            refused: refused.get_untracked(),
             ..draft.clone()
         }
     };
@@ -137,9 +145,10 @@ fn DraftEditor(id: ReportId) -> impl IntoView {
         errors
     });
     // Errors show at a blank once the user has left it, or after a submit.
+    // The server's reasons show from the start, where the phone found none.
     let shown: Signal<Vec<FieldError>> = Signal::derive(move || {
         let all = all_errors.get();
-        if tried_submit.get() {
+        let mut shown = if tried_submit.get() {
             all
         } else {
             left.with(|l| {
@@ -150,7 +159,16 @@ fn DraftEditor(id: ReportId) -> impl IntoView {
                     |e: &FieldError| e.code == ErrorCode::Inconsistent && all.iter().any(|o| o.zh == e.zh && seen(o));
                 all.iter().filter(|e| seen(e) || pair_seen(e)).cloned().collect()
             })
-        }
+        };
+        refused.with(|r| {
+            let theirs: Vec<FieldError> = r
+                .iter()
+                .filter(|e| shown.iter().all(|s| s.field != e.field))
+                .cloned()
+                .collect();
+            shown.extend(theirs);
+        });
+        shown
     });
     let save = {
         let snapshot = snapshot.clone();
@@ -159,6 +177,7 @@ fn DraftEditor(id: ReportId) -> impl IntoView {
     let on_edit = {
         let save = save.clone();
         Callback::new(move |(key, value): (String, String)| {
+            refused.update(|r| r.retain(|e| e.field != key));
             answers.update(|a| {
                 if value.is_empty() {
                     a.remove(&key);
@@ -177,19 +196,16 @@ fn DraftEditor(id: ReportId) -> impl IntoView {
             }
         });
     });
-    let on_grade = Callback::new(move |()| save());
+    let on_grade = Callback::new(move |()| {
+        refused.update(|r| r.retain(|e| !e.field.starts_with("grade")));
+        save();
+    });
     let submit = move |_| {
         tried_submit.set(true);
         let report = snapshot();
         leptos::task::spawn_local(async move {
             if let Err(errors) = state.submit(report).await {
-                // The first blank to fix, or else the list of the errors
-                // no blank shows.
-                match errors.iter().find(|e| shown_at_a_blank(template, e)) {
-                    Some(first) => focus(&format!("blank-{}", first.field)),
-                    None if !errors.is_empty() => focus(ERRORS_ELSEWHERE_ID),
-                    None => {}
-                }
+                focus_first(template, &errors);
             }
         });
     };
@@ -269,6 +285,16 @@ fn DraftEditor(id: ReportId) -> impl IntoView {
         </div>
     }
     .into_any()
+}
+
+/// Takes the worker to the first blank to fix, or else to the list of the
+/// errors no blank shows.
+fn focus_first(template: &Template, errors: &[FieldError]) {
+    match errors.iter().find(|e| shown_at_a_blank(template, e)) {
+        Some(first) => focus(&format!("blank-{}", first.field)),
+        None if !errors.is_empty() => focus(ERRORS_ELSEWHERE_ID),
+        None => {}
+    }
 }
 
 fn focus(element_id: &str) {

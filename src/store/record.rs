@@ -61,6 +61,12 @@ pub struct LocalReport {
     #[serde(default)]
     pub clock_offset_ms: Option<i64>,
     pub status: Status,
+    /// On a draft reopened to fix a refusal: what the server refused, shown
+    /// at its blank until the worker changes that blank. The phone's own
+    /// check may not see it (an older catalogue, a rule only the server
+    /// holds), and a fix that showed no reason would leave her guessing.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub refused: Vec<FieldError>,
 }
 
 /// Where a report stands. Only a draft may change; from `Waiting` on, the
@@ -192,6 +198,7 @@ impl LocalReport {
             author: None,
             clock_offset_ms: None,
             status: Status::Draft,
+            refused: Vec::new(),
         }
     }
 
@@ -255,9 +262,22 @@ impl LocalReport {
         else {
             return false;
         };
-        let first = self.stage == Stage::Initial;
-        !fields
-            .iter()
-            .any(|f| f.field == "thread_key" || (first && f.field == "thread" && f.code == ErrorCode::NotPermitted))
+        !fields.iter().any(|f| self.refuses_id(f))
+    }
+
+    /// What a fix of this refused report shows of the refusal: every reason
+    /// but one about the id, which the fix's new id leaves behind.
+    pub fn refusal_to_fix(&self) -> Vec<FieldError> {
+        let Status::Rejected { fields, .. } = &self.status else {
+            return Vec::new();
+        };
+        fields.iter().filter(|f| !self.refuses_id(f)).cloned().collect()
+    }
+
+    /// Whether the server refused the id itself: a thread key that did not
+    /// make it, or a first record whose thread is another's.
+    fn refuses_id(&self, f: &FieldError) -> bool {
+        f.field == "thread_key"
+            || (self.stage == Stage::Initial && f.field == "thread" && f.code == ErrorCode::NotPermitted)
     }
 }

@@ -294,12 +294,29 @@ test('a refused report reopened to be fixed stays its submitter\'s: the next wor
   await page.unroute('**/api/reports');
   await page.locator('[data-testid=report-item]:has([data-state=rejected]) a').click();
   const refusedUrl = page.url();
-  // A hurried double tap makes one draft, not two.
-  await page.getByRole('button', { name: '修改后重新提交' }).dblclick();
+  // A hurried double tap makes one draft, not two, and its second tap does
+  // not land on the fix's 提交报告: the fix opens at the blank the server
+  // refused, with the server's reason there (the phone's own check saw
+  // nothing wrong).
+  const fix = page.getByRole('button', { name: '修改后重新提交' });
+  await fix.scrollIntoViewIfNeeded();
+  const box = await fix.boundingBox();
+  await fix.dblclick();
   await form(page).submit.waitFor();
+  const reason = page.locator('#error-phone');
+  assert.match(await reason.innerText(), /7 到 15 位数字/);
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'blank-phone', 'at the blank to fix');
+  const underTheThumb = await page.evaluate(([x, y]) => document.elementFromPoint(x, y)?.textContent ?? '', [box.x + box.width / 2, box.y + box.height / 2]);
+  assert.doesNotMatch(underTheThumb, /提交报告/);
   // The server stored nothing under its id, so the fix keeps it (a 续报 sent
   // meanwhile names it as its thread's first record).
   assert.equal(page.url(), refusedUrl, 'the same report, fixed');
+  // The reason is kept with the draft until its blank is changed.
+  await page.reload();
+  await reason.filter({ hasText: /7 到 15 位数字/ }).waitFor();
+  await page.getByLabel(/^联系电话/).fill('13912345678');
+  await form(page).waitSaved();
+  assert.equal(await reason.innerText(), '', 'changed, so no longer refused');
   await page.getByRole('link', { name: '返回列表' }).click();
   await home(page).newReportButton.waitFor();
   assert.equal(await page.locator('[data-testid=report-item] [data-testid=report-status][data-state=draft]').count(), 1, 'one draft');

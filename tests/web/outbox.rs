@@ -188,6 +188,12 @@ async fn a_refusal_says_whether_the_fix_may_keep_the_id() {
         !stored(conflicting.id).await.fix_keeps_id(),
         "409: the id is the server's"
     );
+    // What the fix shows of the refusal: the reasons at the blanks, not one
+    // about an id the fix no longer carries.
+    let fields = |r: LocalReport| r.refusal_to_fix().into_iter().map(|e| e.field).collect::<Vec<_>>();
+    assert_eq!(fields(stored(bad_key.id).await), Vec::<String>::new());
+    assert_eq!(fields(stored(not_ours.id).await), Vec::<String>::new());
+    assert_eq!(fields(stored(refused.id).await), vec!["phone".to_owned()]);
     // A refusal noted by an earlier version, which did not say: a new id,
     // as that version gave every fix.
     let older: Status = serde_json::from_str(
