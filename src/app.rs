@@ -31,7 +31,8 @@ pub fn App() -> impl IntoView {
             <main class="fatal" role="alert">
                 <p>{words::STORE_FAILED.zh}</p>
                 <p>{words::STORE_FAILED.en}</p>
-                <p><code>{e.to_string()}</code></p>
+                <p>{e.message(Lang::Zh)}</p>
+                <p>{e.message(Lang::En)}</p>
             </main>
         }
         .into_any(),

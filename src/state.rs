@@ -544,7 +544,7 @@ impl AppState {
                 Ok(p) => upsert_photo(state.photos, &p),
                 Err(e) => {
                     leptos::logging::warn!("adding a photo: {e:?}");
-                    state.photo_note.set(Some(e.to_string()));
+                    state.photo_note.set(Some(e.message(state.lang.get_untracked())));
                     return;
                 }
             }
@@ -558,7 +558,7 @@ impl AppState {
         leptos::task::spawn_local(async move {
             match state.store.get_value().delete_photo(id).await {
                 Ok(()) => state.photos.update(|ps| ps.retain(|p| p.id != id)),
-                Err(e) => state.photo_note.set(Some(e.to_string())),
+                Err(e) => state.photo_note.set(Some(e.message(state.lang.get_untracked()))),
             }
         });
     }
@@ -794,20 +794,14 @@ impl AppState {
     /// waiting reports go.
     pub async fn login(&self, username: String, password: String) -> Result<(), LoginError> {
         let store = self.store.get_value();
-        let device_id = store
-            .device_id()
-            .await
-            .map_err(|e| LoginError::Storage(e.to_string()))?;
+        let device_id = store.device_id().await.map_err(LoginError::Storage)?;
         let form = LoginRequest {
             username: username.trim().to_owned(),
             password,
             device_id,
         };
         let new = session_api::login(&form).await?;
-        store
-            .save_session(&new)
-            .await
-            .map_err(|e| LoginError::Storage(e.to_string()))?;
+        store.save_session(&new).await.map_err(LoginError::Storage)?;
         self.last_username.set(Some(new.account.username.clone()));
         self.session.set(Some(StoredSession {
             session: new,

@@ -157,7 +157,58 @@ pub const DISCARD_CONFIRM: Text = Text::new("确定删除", "Delete it");
 pub const SAVED: Text = Text::new("已保存在本机", "Saved on this phone");
 pub const SAVING: Text = Text::new("正在保存…", "Saving…");
 pub const UNSAVED: Text = Text::new("有未保存的修改", "Unsaved changes");
-pub const SAVE_FAILED: Text = Text::new("保存失败", "Could not save");
+pub const SAVE_FAILED: Text = Text::new("保存失败：", "Could not save: ");
+// The phone's store, when it fails: what failed, then what to do.
+pub const STORE_OPEN_FAILED: Text = Text::new("无法打开本机存储：", "Cannot open the phone's storage: ");
+pub const STORE_ERROR: Text = Text::new("本机存储出错：", "The phone's storage failed: ");
+pub const STORE_FULL: Text = Text::new(
+    "手机存储空间不足。请回到首页，在“本机状态”中删除已送达的照片，或删除不需要的草稿、清理手机空间后重试；已保存的内容不会丢失。",
+    "The phone is full. On the start screen, under “This phone”, delete delivered photos, or delete drafts you do not need, free some space and try again; nothing saved is lost.",
+);
+pub const STORE_REFUSED: Text = Text::new(
+    "此浏览器（无痕模式或内置浏览器）不允许在本机保存。请用手机自带浏览器打开快报，并关闭无痕模式。",
+    "This browser (a private window or an app's built-in browser) does not let Kuaibao save on the phone. Open Kuaibao in the phone's own browser, not in a private window.",
+);
+pub const STORE_RETRY: Text = Text::new(
+    "请重试；如反复出现，请重新打开快报或换用手机自带浏览器。已保存的内容不会丢失。",
+    "Try again; if it keeps happening, reopen Kuaibao or use the phone's own browser. Nothing saved is lost.",
+);
+// Position, when the phone gives none.
+pub const GEO_UNSUPPORTED: Text = Text::new(
+    "此浏览器不能定位，请手动填写经纬度",
+    "This browser cannot give a position: type the latitude and longitude",
+);
+pub const GEO_DENIED: Text = Text::new(
+    "未获定位权限，请手动填写经纬度",
+    "No permission to take the position: type the latitude and longitude",
+);
+pub const GEO_FAILED: Text = Text::new(
+    "暂时无法定位（信号弱或手机定位未开），可到空旷处再点「获取当前位置」，或手动填写经纬度",
+    "No position for now (weak signal, or location is off on the phone): tap “Use my position” again in the open, or type the latitude and longitude",
+);
+// A photo, clip or voice note the phone could not take in.
+pub const PHOTO_UNREADABLE: Text = Text::new(
+    "无法读取这张照片：可能已损坏或不是照片。请换一张，或重新拍摄。",
+    "This photo cannot be read: it may be damaged or not a photo. Pick another, or take it again.",
+);
+pub const PHOTO_TOO_LARGE: Text = Text::new(
+    "照片处理后仍然过大（{n} 字节）：请换一张，或重新拍摄。",
+    "The photo is still too large after shrinking ({n} bytes): pick another, or take it again.",
+);
+pub const MEDIA_TOO_LARGE: Text = Text::new(
+    "{what}太大（{mb} MB），上限 {max} MB（约 {s} 秒）。请录短一些再添加，或改拍照片。",
+    "The {what} is too large ({mb} MB); the limit is {max} MB (about {s} s). Record a shorter one, or take photos instead.",
+);
+pub const MEDIA_TOO_LONG: Text = Text::new(
+    "{what}太长（{s} 秒），上限 {max} 秒。请录短一些再添加，或分成几段。",
+    "The {what} is too long ({s} s); the limit is {max} s. Record a shorter one, or several parts.",
+);
+pub const MEDIA_VIDEO: Text = Text::new("视频", "video");
+pub const MEDIA_VOICE: Text = Text::new("录音", "voice note");
+pub const MEDIA_UNSUPPORTED: Text = Text::new(
+    "不支持这种文件（{type}）：请用照片（JPEG、PNG、WebP）、视频（WebM、MP4、MOV）或录音",
+    "This kind of file ({type}) is not supported: use a photo (JPEG, PNG, WebP), a video (WebM, MP4, MOV) or a voice note",
+);
 pub const DRAFT: Text = Text::new("草稿", "Draft");
 pub const WAITING: Text = Text::new("等待发送", "Waiting");
 pub const SENDING: Text = Text::new("发送中", "Sending");

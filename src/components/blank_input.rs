@@ -284,7 +284,7 @@ fn GeoBlank(
                         if let geo::GeoError::Failed(raw) = &e {
                             leptos::logging::warn!("geolocation failed: {raw}");
                         }
-                        let _ = note.try_set(e.to_string());
+                        let _ = note.try_set(state.t(e.text()).to_owned());
                     }
                 }
                 let _ = locating.try_set(false);

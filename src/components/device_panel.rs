@@ -149,7 +149,7 @@ fn DeliveredPhotos() -> impl IntoView {
                         note.set(Some(said(state, words::PRUNED, freed)));
                     }
                 }
-                Err(e) => note.set(Some(e.to_string())),
+                Err(e) => note.set(Some(e.message(state.lang.get_untracked()))),
             }
         });
     };

@@ -29,7 +29,7 @@ pub use grade_panel::GradePanel;
 pub use login_form::{login_field, LoginForm};
 pub use office_requests::OfficeRequests;
 pub use photo_blank::PhotoBlank;
-pub use save_failed::SaveFailed;
+pub use save_failed::{save_failed_words, SaveFailed};
 pub use sentence_form::SentenceForm;
 pub use session_prompt::SessionPrompt;
 pub use sms_button::SmsButton;

@@ -7,6 +7,7 @@ use leptos::prelude::*;
 
 use crate::drafts::SaveState;
 use crate::state::AppState;
+use crate::store::StoreError;
 use crate::words;
 
 #[component]
@@ -14,8 +15,13 @@ pub fn SaveFailed() -> impl IntoView {
     let state = expect_context::<AppState>();
     move || match state.save_state().get() {
         SaveState::Failed(e) => Some(view! {
-            <p class="form-error" role="alert" data-testid="save-failed">{format!("{}：{e}", state.t(words::SAVE_FAILED))}</p>
+            <p class="form-error" role="alert" data-testid="save-failed">{save_failed_words(state, &e)}</p>
         }),
         _ => None,
     }
+}
+
+/// "保存失败：" and what failed, then what to do, in the worker's language.
+pub fn save_failed_words(state: AppState, e: &StoreError) -> String {
+    format!("{}{}", state.t(words::SAVE_FAILED), e.message(state.lang.get()))
 }

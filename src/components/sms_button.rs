@@ -77,7 +77,7 @@ pub fn SmsButton(report: LocalReport) -> impl IntoView {
                         }
                         .into_any()
                     }
-                    Err(why) => view! { <p class="hint" data-testid="sms-not-sendable">{why.zh()}</p> }.into_any(),
+                    Err(why) => view! { <p class="hint" data-testid="sms-not-sendable">{state.tr(why.text())}</p> }.into_any(),
                 }}
             </section>
         </Shown>

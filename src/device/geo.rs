@@ -2,8 +2,11 @@
 //! Refusal or failure is normal: the user then types the coordinates.
 
 use js_sys::Promise;
+use kuaibao_core::Text;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
+
+use crate::words;
 
 /// A WGS-84 fix.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -15,14 +18,25 @@ pub struct Fix {
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum GeoError {
-    #[error("此浏览器不能定位，请手动填写经纬度")]
+    #[error("{}", words::GEO_UNSUPPORTED.zh)]
     Unsupported,
-    #[error("未获定位权限，请手动填写经纬度")]
+    #[error("{}", words::GEO_DENIED.zh)]
     Denied,
     /// The browser's own words stay in the value, for the console; the
     /// worker reads what to do.
-    #[error("暂时无法定位（信号弱或手机定位未开），可到空旷处再点「获取当前位置」，或手动填写经纬度")]
+    #[error("{}", words::GEO_FAILED.zh)]
     Failed(String),
+}
+
+impl GeoError {
+    /// What the worker reads, in her language.
+    pub fn text(&self) -> Text {
+        match self {
+            GeoError::Unsupported => words::GEO_UNSUPPORTED,
+            GeoError::Denied => words::GEO_DENIED,
+            GeoError::Failed(_) => words::GEO_FAILED,
+        }
+    }
 }
 
 pub async fn locate() -> Result<Fix, GeoError> {

@@ -1,6 +1,7 @@
 //! The duty office's root: opens the shared store, then shows the login or
 //! the desk (top bar, navigation, the open view).
 
+use kuaibao_core::Lang;
 use leptos::prelude::*;
 
 use super::accountability::AccountabilityPage;
@@ -25,16 +26,19 @@ pub fn OfficeApp() -> impl IntoView {
         };
         opened.set(Some(result));
     });
-    move || match opened.get() {
+    move || {
+        match opened.get() {
         None => view! { <p class="loading">"快报 · 值班室 …"</p> }.into_any(),
         Some(Err(e)) => view! {
             <main class="fatal" role="alert">
-                <p>"无法打开本机存储，值班室无法启动。"</p>
-                <p><code>{e.to_string()}</code></p>
+                <p>"无法打开本机存储，值班室无法启动。/ The duty office cannot start: it cannot open this browser's storage."</p>
+                <p>{e.message(Lang::Zh)}</p>
+                <p>{e.message(Lang::En)}</p>
             </main>
         }
         .into_any(),
         Some(Ok(desk)) => view! { <Shell desk/> }.into_any(),
+    }
     }
 }
 

@@ -23,6 +23,9 @@ use super::api::{self, ApiFail};
 use super::route::Route;
 use super::state::Desk;
 
+/// When the map cannot be drawn (the browser said why, in the console).
+const MAP_FAILED: &str = "地图无法绘制，请刷新页面再试；一直如此请告诉管理员。/ The map cannot be drawn: reload the page, and tell your administrator if it goes on.";
+
 // `window.kuaibaoMap`, from `src/office/map.js`: a classic script of
 // office.html, not a module snippet, so the phone's build carries none of
 // it. Missing (the script did not load), the calls throw and are caught.
@@ -204,7 +207,9 @@ pub fn MapPage() -> impl IntoView {
             }
             Err(e) => {
                 leptos::logging::error!("the map cannot be drawn: {}", crate::platform::js_error(&e));
-                failure.set(Some(format!("地图无法绘制：{}", crate::platform::js_error(&e))));
+                // The browser's words went to the console above; the officer
+                // reads what to do.
+                failure.set(Some(MAP_FAILED.to_owned()));
             }
         }
     };

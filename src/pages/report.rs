@@ -213,7 +213,7 @@ fn DraftEditor(id: ReportId) -> impl IntoView {
         SaveState::Saved => state.t(words::SAVED).to_owned(),
         SaveState::Unsaved => state.t(words::UNSAVED).to_owned(),
         SaveState::Saving => state.t(words::SAVING).to_owned(),
-        SaveState::Failed(e) => format!("{}：{e}", state.t(words::SAVE_FAILED)),
+        SaveState::Failed(e) => crate::components::save_failed_words(state, &e),
     };
     let is_incident = matches!(template.family, Family::Incident { .. });
     // A verbal or phone report still owed: the clock and the call button go

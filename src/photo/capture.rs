@@ -5,12 +5,13 @@
 
 use js_sys::{Reflect, Uint8Array};
 use kuaibao_core::photo::{self, exif};
-use kuaibao_core::ReportId;
+use kuaibao_core::{Lang, ReportId};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
 use crate::platform;
 use crate::store::{LocalPhoto, Store, StoreError, Upload};
+use crate::words;
 
 #[wasm_bindgen(module = "/src/photo/shrink.js")]
 extern "C" {
@@ -33,51 +34,61 @@ const EXIF_WINDOW: f64 = 128.0 * 1024.0;
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum PhotoError {
     /// What the browser said goes to the console, not to the worker.
-    #[error("无法读取这张照片：可能已损坏或不是照片。请换一张，或重新拍摄。")]
+    #[error("{}", self.message(Lang::Zh))]
     Unreadable(String),
-    #[error("照片处理后仍然过大（{0} 字节）：请换一张，或重新拍摄。")]
+    #[error("{}", self.message(Lang::Zh))]
     TooLarge(u64),
     /// A video clip or voice note over its kind's cap.
-    #[error("{}", media_too_large(*.kind, *.size))]
+    #[error("{}", self.message(Lang::Zh))]
     MediaTooLarge {
         kind: kuaibao_core::photo::media::Media,
         size: u64,
     },
     /// A video clip or voice note over its kind's running time.
-    #[error("{}", media_too_long(*.kind, *.seconds))]
+    #[error("{}", self.message(Lang::Zh))]
     MediaTooLong {
         kind: kuaibao_core::photo::media::Media,
         seconds: u64,
     },
-    #[error("不支持这种文件（{0}）：请用照片（JPEG、PNG、WebP）、视频（WebM、MP4、MOV）或录音")]
+    #[error("{}", self.message(Lang::Zh))]
     Unsupported(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
 
-/// What the worker reads when a clip is too long: the cap, and what to do.
-fn media_too_large(kind: kuaibao_core::photo::media::Media, size: u64) -> String {
-    use kuaibao_core::photo::media::Media;
-    let mb = |b: u64| b / (1024 * 1024);
-    let (what, seconds) = match kind {
-        Media::Video => ("视频", kind.max_seconds().unwrap_or(0)),
-        _ => ("录音", kind.max_seconds().unwrap_or(0)),
-    };
-    format!(
-        "{what}太大（{} MB），上限 {} MB（约 {seconds} 秒）。请录短一些再添加，或改拍照片。",
-        mb(size),
-        mb(kind.max_bytes())
-    )
-}
-
-/// What the worker reads when a clip runs too long.
-fn media_too_long(kind: kuaibao_core::photo::media::Media, seconds: u64) -> String {
-    use kuaibao_core::photo::media::Media;
-    let what = if kind == Media::Video { "视频" } else { "录音" };
-    format!(
-        "{what}太长（{seconds} 秒），上限 {} 秒。请录短一些再添加，或分成几段。",
-        kind.max_seconds().unwrap_or(0)
-    )
+impl PhotoError {
+    /// What the worker reads, in her language: what was wrong, the cap
+    /// where there is one, and what to do.
+    pub fn message(&self, lang: Lang) -> String {
+        use kuaibao_core::photo::media::Media;
+        let what = |kind: Media| {
+            (if kind == Media::Video {
+                words::MEDIA_VIDEO
+            } else {
+                words::MEDIA_VOICE
+            })
+            .get(lang)
+        };
+        let mb = |b: u64| (b / (1024 * 1024)).to_string();
+        let max_seconds = |kind: Media| kind.max_seconds().unwrap_or(0).to_string();
+        match self {
+            PhotoError::Unreadable(_) => words::PHOTO_UNREADABLE.get(lang).to_owned(),
+            PhotoError::TooLarge(n) => words::PHOTO_TOO_LARGE.get(lang).replace("{n}", &n.to_string()),
+            PhotoError::MediaTooLarge { kind, size } => words::MEDIA_TOO_LARGE
+                .get(lang)
+                .replace("{what}", what(*kind))
+                .replace("{mb}", &mb(*size))
+                .replace("{max}", &mb(kind.max_bytes()))
+                .replace("{s}", &max_seconds(*kind)),
+            PhotoError::MediaTooLong { kind, seconds } => words::MEDIA_TOO_LONG
+                .get(lang)
+                .replace("{what}", what(*kind))
+                .replace("{s}", &seconds.to_string())
+                .replace("{max}", &max_seconds(*kind)),
+            PhotoError::Unsupported(mime) => words::MEDIA_UNSUPPORTED.get(lang).replace("{type}", mime),
+            PhotoError::Store(e) => e.message(lang),
+        }
+    }
 }
 
 fn js_error(e: JsValue) -> PhotoError {

@@ -29,8 +29,8 @@ pub enum LoginError {
     /// The server could not log anyone in now. What it said goes to the
     /// console only: the worker is told what to do, not a status.
     Unavailable(String),
-    /// The phone's own storage failed; its sentence says what to do.
-    Storage(String),
+    /// The phone's own storage failed; its message says what to do.
+    Storage(crate::store::StoreError),
 }
 
 impl LoginError {
@@ -65,7 +65,7 @@ impl LoginError {
             LoginError::Unreachable => Some(words::LOGIN_UNREACHABLE.get(lang).to_owned()),
             LoginError::NotTheServer => Some(words::LOGIN_NOT_THE_SERVER.get(lang).to_owned()),
             LoginError::Unavailable(_) => Some(words::LOGIN_UNAVAILABLE.get(lang).to_owned()),
-            LoginError::Storage(sentence) => Some(sentence.clone()),
+            LoginError::Storage(e) => Some(e.message(lang)),
         }
     }
 }

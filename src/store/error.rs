@@ -1,5 +1,8 @@
 use indexed_db_futures::error::{Error as DbError, OpenDbError};
+use kuaibao_core::{Lang, Text};
 use thiserror::Error;
+
+use crate::words;
 
 /// Why the phone's store failed. Kept as text: the user sees it, and a
 /// failed save must be shown, never swallowed. The text is boxed so the
@@ -9,27 +12,36 @@ use thiserror::Error;
 #[allow(clippy::box_collection)]
 pub enum StoreError {
     /// The browser's own words are kept (for the console and the tests);
-    /// the user reads what to do.
-    #[error("无法打开本机存储：{}", hint(.0))]
+    /// the user reads what to do ([`StoreError::message`]).
+    #[error("{}", self.message(Lang::Zh))]
     Open(Box<String>),
-    #[error("本机存储出错：{}", hint(.0))]
+    #[error("{}", self.message(Lang::Zh))]
     Db(Box<String>),
 }
 
 /// What the worker can do about a store failure the browser described as
 /// `raw` (a full disk; a private window or web view that refuses storage;
 /// anything else), never the browser's English.
-fn hint(raw: &str) -> &'static str {
+fn hint(raw: &str) -> Text {
     if raw.contains("Quota") {
-        "手机存储空间不足。请回到首页，在“本机状态”中删除已送达的照片，或删除不需要的草稿、清理手机空间后重试；已保存的内容不会丢失。"
+        words::STORE_FULL
     } else if raw.contains("Blob") || raw.contains("private") || raw.contains("InvalidState") {
-        "此浏览器（无痕模式或内置浏览器）不允许在本机保存。请用手机自带浏览器打开快报，并关闭无痕模式。"
+        words::STORE_REFUSED
     } else {
-        "请重试；如反复出现，请重新打开快报或换用手机自带浏览器。已保存的内容不会丢失。"
+        words::STORE_RETRY
     }
 }
 
 impl StoreError {
+    /// What the worker reads: what failed, then what to do.
+    pub fn message(&self, lang: Lang) -> String {
+        let (what, raw) = match self {
+            StoreError::Open(raw) => (words::STORE_OPEN_FAILED, raw),
+            StoreError::Db(raw) => (words::STORE_ERROR, raw),
+        };
+        format!("{}{}", what.get(lang), hint(raw).get(lang))
+    }
+
     /// The browser's own words, for the console.
     pub fn raw(&self) -> &str {
         match self {

@@ -18,6 +18,7 @@ const WORDS = {
     reason: '涉及危化品运输车辆，社会影响大',
     found: '发现隐患', rectifying: '整改中', rectified: '已整改',
     steps: ['报送整改中', '报送已整改'], closeStep: '报送已验收销号', awaitsOffice: /辖区值班员到现场验收销号/, overdue: /整改逾期（天） 1/,
+    notBySms: /^只有首报可以用短信发送/,
   },
   en: {
     other: 'Other incident', hazard: 'Hazard', submit: 'Submit report', toggle: '中文',
@@ -27,6 +28,7 @@ const WORDS = {
     reason: 'A tanker of hazardous goods is involved',
     found: 'Found', rectifying: 'Rectifying', rectified: 'Rectified',
     steps: ['File Rectifying', 'File Rectified'], closeStep: 'File Verified and closed', awaitsOffice: /duty officer verifies it on site/, overdue: /Rectification overdue \(days\) 1/,
+    notBySms: /^Only a first report goes by SMS/,
   },
 };
 
@@ -157,6 +159,8 @@ for (const lang of ['zh-CN', 'en']) {
     // The chain on the phone, in order, before any signal.
     await openLatest(page);
     assert.deepEqual(await page.getByTestId('chain-item').locator('.stage').allInnerTexts(), [w.initial, w.followUp1, w.final]);
+    // No SMS for a 终报, said in the worker's language.
+    assert.match(await page.getByTestId('sms-not-sendable').innerText(), w.notBySms);
 
     // Signal returns: all three arrive, and the server keeps the chain.
     await context.setOffline(false);

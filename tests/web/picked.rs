@@ -34,7 +34,14 @@ async fn a_picked_file_is_a_photo_a_clip_or_a_kind_not_taken() {
         let f = file(name, kind);
         assert!(is_media(&f), "{kind}: not a photo");
         match add_media(&store, kuaibao::platform::new_report_id(), "photos", &f, |_| {}).await {
-            Err(e @ PhotoError::Unsupported(_)) => assert!(e.to_string().starts_with("不支持这种文件"), "{e}"),
+            Err(e @ PhotoError::Unsupported(_)) => {
+                assert!(e.to_string().starts_with("不支持这种文件"), "{e}");
+                let english = e.message(kuaibao_core::Lang::En);
+                assert!(
+                    english.starts_with("This kind of file") && english.contains(kind),
+                    "{english}"
+                );
+            }
             other => panic!("{kind}: expected a kind not taken, got {other:?}"),
         }
     }

@@ -98,22 +98,38 @@ async fn a_database_of_a_newer_version_is_an_error_naming_why() {
     }
 }
 
-/// What a worker reads of a store failure: what to do, in Chinese, never
-/// the browser's words (kept for the console).
+/// What a worker reads of a store failure: what to do, in her language,
+/// never the browser's words (kept for the console).
 #[wasm_bindgen_test]
 fn store_errors_read_as_what_to_do() {
-    for (raw, says) in [
-        ("QuotaExceededError: the quota has been exceeded", "手机存储空间不足"),
+    use kuaibao_core::Lang;
+    for (raw, says, says_en) in [
+        (
+            "QuotaExceededError: the quota has been exceeded",
+            "手机存储空间不足",
+            "The phone is full",
+        ),
         (
             "UnknownError: Error preparing Blob/File data to be stored in object store",
             "关闭无痕模式",
+            "not in a private window",
         ),
-        ("AbortError: the transaction was aborted", "请重试"),
+        ("AbortError: the transaction was aborted", "请重试", "Try again"),
     ] {
         let e = StoreError::db(raw);
         let shown = e.to_string();
         assert!(shown.starts_with("本机存储出错：") && shown.contains(says), "{shown}");
         assert!(!shown.contains("Error"), "no browser words: {shown}");
+        assert_eq!(e.message(Lang::Zh), shown);
+        let english = e.message(Lang::En);
+        assert!(
+            english.starts_with("The phone's storage failed: ") && english.contains(says_en),
+            "{english}"
+        );
+        assert!(
+            !english.contains("Error") && !english.contains("本机"),
+            "neither the browser's words nor Chinese: {english}"
+        );
         assert_eq!(e.raw(), raw);
     }
 }

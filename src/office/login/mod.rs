@@ -30,7 +30,7 @@ pub fn OfficeLogin() -> impl IntoView {
             let device_id = match desk.store().device_id().await {
                 Ok(id) => id,
                 Err(e) => {
-                    error.set(Some(LoginError::Storage(e.to_string())));
+                    error.set(Some(LoginError::Storage(e)));
                     busy.set(false);
                     return;
                 }

@@ -36,7 +36,7 @@ use crate::rules::template::{BlankKind, ChoiceOption};
 use crate::wire::error::{ErrorCode, FieldError};
 use crate::wire::ids::ReportId;
 use crate::wire::timestamp;
-use crate::Answers;
+use crate::{Answers, Text};
 use hmac::Mac;
 
 /// Starts the title line.
@@ -212,15 +212,25 @@ pub enum NotSendable {
 }
 
 impl NotSendable {
-    /// What the worker reads, Chinese first.
-    pub fn zh(self) -> &'static str {
+    /// What the worker reads, and what to do instead.
+    pub fn text(self) -> Text {
         match self {
-            NotSendable::NotFirst => "只有首报可以用短信发送，续报请等有网络或打电话报告。",
-            NotSendable::UnknownTemplate => "此报告的模板无法用短信发送，请打电话报告。",
-            NotSendable::ReservedCharacter => "报告里有短信无法表示的字符（↵），请打电话报告。",
-            NotSendable::TooLong => {
-                "报告文字太长（超过 2000 字），一条短信带不下，请打电话报告值班室；报告已存在本机，有网络时自动发送。"
-            }
+            NotSendable::NotFirst => Text::new(
+                "只有首报可以用短信发送，续报请等有网络或打电话报告。",
+                "Only a first report goes by SMS: send this one when there is signal, or report it by phone.",
+            ),
+            NotSendable::UnknownTemplate => Text::new(
+                "此报告的模板无法用短信发送，请打电话报告。",
+                "This report's form cannot go by SMS: report it by phone.",
+            ),
+            NotSendable::ReservedCharacter => Text::new(
+                "报告里有短信无法表示的字符（↵），请打电话报告。",
+                "The report holds a character an SMS cannot carry (↵): report it by phone.",
+            ),
+            NotSendable::TooLong => Text::new(
+                "报告文字太长（超过 2000 字），一条短信带不下，请打电话报告值班室；报告已存在本机，有网络时自动发送。",
+                "The report is too long for one SMS (over 2000 characters): report it to the duty office by phone; it is kept on the phone and goes by itself when there is signal.",
+            ),
         }
     }
 }
@@ -857,7 +867,11 @@ mod tests {
                 Err(e) => {
                     assert_eq!(e, NotSendable::TooLong, "{}", report.template_id);
                     assert_eq!(encode_sealed(&report, "u", &key), Err(NotSendable::TooLong));
-                    assert!(e.zh().contains("打电话报告值班室"), "says what to do: {}", e.zh());
+                    assert!(
+                        e.text().zh.contains("打电话报告值班室"),
+                        "says what to do: {}",
+                        e.text().zh
+                    );
                     too_long += 1;
                 }
             }
