@@ -18,7 +18,7 @@ const WORDS = {
     reason: '涉及危化品运输车辆，社会影响大',
     found: '发现隐患', rectifying: '整改中', rectified: '已整改',
     steps: ['报送整改中', '报送已整改'], closeStep: '报送已验收销号', awaitsOffice: /辖区值班员到现场验收销号/, overdue: /整改逾期（天） 1/,
-    notBySms: /^只有首报可以用短信发送/,
+    notBySms: /^只有首报可以用短信发送/, noPosition: /^未获定位权限，请手动填写经纬度$/,
   },
   en: {
     other: 'Other incident', hazard: 'Hazard', submit: 'Submit report', toggle: '中文',
@@ -28,7 +28,7 @@ const WORDS = {
     reason: 'A tanker of hazardous goods is involved',
     found: 'Found', rectifying: 'Rectifying', rectified: 'Rectified',
     steps: ['File Rectifying', 'File Rectified'], closeStep: 'File Verified and closed', awaitsOffice: /duty officer verifies it on site/, overdue: /Rectification overdue \(days\) 1/,
-    notBySms: /^Only a first report goes by SMS/,
+    notBySms: /^Only a first report goes by SMS/, noPosition: /^No permission to take the position: type the latitude and longitude$/,
   },
 };
 
@@ -84,6 +84,9 @@ for (const lang of ['zh-CN', 'en']) {
 
     // 首报, fast: the event happened 20 minutes ago.
     await home(page).newReport(w.other);
+    // The form asks for the position as it opens; this browser may not
+    // give it, and says so in the worker's language.
+    await page.locator('fieldset.geo .note').filter({ hasText: w.noPosition }).waitFor();
     for (const [id, value] of Object.entries(STORED)) {
       if (id === 'category') await blank(page, id).selectOption(value);
       else await blank(page, id).fill(value);
