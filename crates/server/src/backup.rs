@@ -30,6 +30,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
+use kuaibao_core::wire::protocol::Restore;
 use serde::{Deserialize, Serialize};
 
 use crate::config::Config;
@@ -516,6 +517,14 @@ pub async fn restore(config: &Config, dir: &Path) -> Result<Restored, BackupErro
     let checked = async {
         let counts = count(&pool).await?;
         let findings = fsck::check(&pool, &store, &Actor::command_line()).await?;
+        // Counted first: the manifest's counts are the backup's. Then noted,
+        // so that phones send again what the server received after the
+        // backup, and no receipt number is handed out twice.
+        let restore = Restore {
+            restored_at: Utc::now(),
+            backup_made_at: manifest.created_at,
+        };
+        db::restores::record(&pool, backend, &restore).await?;
         Ok::<_, BackupError>((counts, findings))
     }
     .await;

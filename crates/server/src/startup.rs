@@ -84,6 +84,11 @@ pub async fn build(config: &Config) -> Result<Server, StartError> {
         source,
     })?;
     let pool = open_database(config).await?;
+    // Read once: a restore runs while no server does.
+    let restored = db::restores::latest(&pool).await?;
+    if let Some(r) = &restored {
+        tracing::info!(restored_at = %r.restored_at, backup_made_at = %r.backup_made_at, "restored from a backup: phones send again what it lacks");
+    }
     if db::accounts::user_count(&pool).await? == 0 {
         tracing::warn!(
             "no accounts yet: nobody can log in. Add the first administrator with \
@@ -161,6 +166,7 @@ pub async fn build(config: &Config) -> Result<Server, StartError> {
             quotas: Arc::new(crate::http::quota::Quotas::new(config.account_bytes_per_day)),
             refusals: Arc::default(),
             login_account_rate_per_min: config.login_account_rate_per_min,
+            restored,
         },
         &config.static_dir,
         Protections::new(config, tls.is_some()),

@@ -480,6 +480,7 @@ async fn health_is_ok() {
     assert_eq!(health.status, "ok");
     let skew = (Utc::now() - health.server_time).num_seconds().abs();
     assert!(skew < 5, "the server's own time, {skew} s away");
+    assert_eq!(health.restored, None, "never restored");
 }
 
 #[tokio::test]

@@ -39,6 +39,24 @@ pub struct Health {
     /// the start of every sync.
     #[cfg_attr(target_arch = "wasm32", serde(deserialize_with = "crate::wire::timestamp::utc"))]
     pub server_time: DateTime<Utc>,
+    /// The server's last restore from a backup, if it was ever restored:
+    /// the phone sends again what the server received after the backup
+    /// was made, which the restore lost.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restored: Option<Restore>,
+}
+
+/// A restore of the server from a backup (`kuaibao-server restore`).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Restore {
+    /// When the restore ran: a phone acts once on each.
+    #[cfg_attr(target_arch = "wasm32", serde(deserialize_with = "crate::wire::timestamp::utc"))]
+    pub restored_at: DateTime<Utc>,
+    /// When the backup began: records received after it (by their
+    /// receipts) and photos that arrived after it are not on the server.
+    #[cfg_attr(target_arch = "wasm32", serde(deserialize_with = "crate::wire::timestamp::utc"))]
+    pub backup_made_at: DateTime<Utc>,
 }
 
 /// The server's acknowledgement that a report is stored for good.

@@ -22,6 +22,7 @@ pub mod office;
 pub mod photos;
 pub mod plans;
 pub mod reports;
+pub mod restores;
 pub mod signatures;
 
 use std::path::Path;

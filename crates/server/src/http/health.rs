@@ -32,6 +32,7 @@ pub async fn health(State(state): State<AppState>) -> Result<Json<Health>, AppEr
     Ok(Json(Health {
         status: "ok".to_owned(),
         server_time: Utc::now(),
+        restored: state.restored,
     }))
 }
 

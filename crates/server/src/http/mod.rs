@@ -110,6 +110,9 @@ pub struct AppState {
     /// Failed logins a username may have in a minute, across every replica
     /// (`KUAIBAO_LOGIN_ACCOUNT_RATE_PER_MIN`, `db::login_failures`).
     pub login_account_rate_per_min: u32,
+    /// The last restore from a backup, told to phones by `GET /api/health`
+    /// (`db::restores`).
+    pub restored: Option<kuaibao_core::wire::protocol::Restore>,
 }
 
 impl FromRef<AppState> for crate::auth::Sessions {

@@ -24,7 +24,7 @@ use chrono::{DateTime, Utc};
 use kuaibao_core::account::{LoginRequest, Session, SessionInfo};
 use kuaibao_core::rules::deadlines::RuleSet;
 use kuaibao_core::rules::grading::GradingRule;
-use kuaibao_core::wire::protocol::{ApiError, Health, Receipt};
+use kuaibao_core::wire::protocol::{ApiError, Health, Receipt, Restore};
 use kuaibao_core::wire::sms::SmsMessage;
 use kuaibao_core::{PhotoId, Report, ReportId, Template};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -96,7 +96,7 @@ pub const BEARER_SCHEME: &str = "bearer";
         tus_patch,
         tus_delete,
     ),
-    components(schemas(ApiError, Health, Ready, Receipt, Report, LoginRequest, Session, SessionInfo, SmsMessage, TusResumable)),
+    components(schemas(ApiError, Health, Ready, Receipt, Restore, Report, LoginRequest, Session, SessionInfo, SmsMessage, TusResumable)),
     modifiers(&BearerScheme),
     tags(
         (name = "health", description = "Is the server there, and what time is it; may a load balancer send it requests"),

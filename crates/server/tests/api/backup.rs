@@ -207,6 +207,18 @@ async fn a_backup_taken_under_live_ingest_restores_to_the_same_reports_threads_a
     assert!(!text.contains("mismatch"), "{text}");
 
     let restored_app = start(&restored_dirs).await;
+    // Phones are told of the restore, and send again what they delivered
+    // after the backup was made.
+    let restore_ran = Utc::now();
+    let health: kuaibao_core::wire::protocol::Health =
+        restored_app.get(HEALTH_PATH).await.json().await.expect("health");
+    let told = health.restored.expect("the restore is told to phones");
+    // To the microsecond the database keeps.
+    assert_eq!(
+        told.backup_made_at.timestamp_micros(),
+        manifest.created_at.timestamp_micros()
+    );
+    assert!(told.restored_at > manifest.created_at && told.restored_at <= restore_ran);
     let restored = restored_app.list_as(&restored_app.admin).await;
     // Everything stored before the backup started, exactly as it was.
     assert!(restored.len() >= before.len(), "{} restored", restored.len());
@@ -258,6 +270,15 @@ async fn a_backup_taken_under_live_ingest_restores_to_the_same_reports_threads_a
             .collect();
         assert_eq!(thread.records.iter().collect::<Vec<_>>(), records);
     }
+    // No receipt number the original handed out, lost or not, is handed
+    // out again.
+    let last_handed_out = after.iter().map(|r| r.receipt.seq).max().expect("receipts");
+    let next = receipt(restored_app.submit(&new_report()).await, StatusCode::CREATED).await;
+    assert!(
+        next.seq > last_handed_out + 1000,
+        "{} after {last_handed_out}",
+        next.seq
+    );
     restored_app.stop().await;
 
     let (ok, text) = kuaibao(&restored_dirs, &[arg("fsck")]).await;

@@ -1,0 +1,78 @@
+//! Restores from a backup, as `kuaibao-server restore` notes them in the
+//! database it restored. A restore loses what the server received after the
+//! backup was made; the phones still hold it, and send it again once
+//! `GET /api/health` tells them of the restore (`Health::restored`).
+
+use chrono::{DateTime, Utc};
+use kuaibao_core::wire::protocol::Restore;
+
+use super::photos::db_time;
+use super::{Backend, Pool, StoreError};
+
+/// How far a restore moves the next receipt number past the last one the
+/// backup holds. The server handed out numbers after the backup that the
+/// restored database does not know of, and workers hold them as 回执号: a
+/// new report must never get one of them. A million is more reports than a
+/// province files in the weeks a backup may be old.
+pub const RECEIPT_NUMBERS_SKIPPED: i64 = 1_000_000;
+
+/// Notes `restore` and moves the receipt numbers past the gap, in one
+/// transaction.
+pub async fn record(pool: &Pool, backend: Backend, restore: &Restore) -> Result<(), StoreError> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("INSERT INTO restores (restored_at, backup_made_at) VALUES ($1, $2)")
+        .bind(db_time(restore.restored_at))
+        .bind(db_time(restore.backup_made_at))
+        .execute(&mut *tx)
+        .await?;
+    match backend {
+        // AUTOINCREMENT keeps its last number in `sqlite_sequence`, which
+        // has no row for `reports` before the first report.
+        Backend::Sqlite => {
+            sqlx::query(
+                "INSERT INTO sqlite_sequence (name, seq) SELECT 'reports', 0 \
+                 WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'reports')",
+            )
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query("UPDATE sqlite_sequence SET seq = seq + $1 WHERE name = 'reports'")
+                .bind(RECEIPT_NUMBERS_SKIPPED)
+                .execute(&mut *tx)
+                .await?;
+        }
+        Backend::Postgres => {
+            sqlx::query(
+                "SELECT setval(pg_get_serial_sequence('reports', 'seq'), \
+                 nextval(pg_get_serial_sequence('reports', 'seq')) + $1)",
+            )
+            .bind(RECEIPT_NUMBERS_SKIPPED)
+            .execute(&mut *tx)
+            .await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The newest restore, if the database was ever restored.
+pub async fn latest(pool: &Pool) -> Result<Option<Restore>, StoreError> {
+    let row: Option<(String, String)> =
+        sqlx::query_as("SELECT restored_at, backup_made_at FROM restores ORDER BY seq DESC LIMIT 1")
+            .fetch_optional(pool)
+            .await?;
+    let Some((restored_at, backup_made_at)) = row else {
+        return Ok(None);
+    };
+    let at = |text: &str| {
+        DateTime::parse_from_rfc3339(text)
+            .map(|t| t.with_timezone(&Utc))
+            .map_err(|e| StoreError::Corrupt {
+                id: format!("restore at {text}"),
+                reason: e.to_string(),
+            })
+    };
+    Ok(Some(Restore {
+        restored_at: at(&restored_at)?,
+        backup_made_at: at(&backup_made_at)?,
+    }))
+}
