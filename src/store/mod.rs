@@ -12,6 +12,7 @@ mod photo_record;
 mod prune;
 mod record;
 mod requests;
+mod restore;
 mod rules;
 mod schema;
 mod session;

@@ -66,6 +66,10 @@ pub const REQUESTS_KEY: &str = "requests";
 /// `kuaibao_core::rules::deadlines::RuleSet` as JSON.
 pub const RULES_KEY: &str = "rules";
 
+/// When the server's last restore from a backup ran (RFC 3339), once this
+/// phone has queued again what that restore lost (see `store::restore`).
+pub const RESTORE_KEY: &str = "restore_seen";
+
 /// Schema versions, oldest first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Version {

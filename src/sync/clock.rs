@@ -4,7 +4,7 @@
 //! office can tell when it was really written.
 
 use gloo_net::http::{Method, RequestBuilder};
-use kuaibao_core::wire::protocol::{clock_offset_ms, Health, HEALTH_PATH};
+use kuaibao_core::wire::protocol::{clock_offset_ms, Health, Restore, HEALTH_PATH};
 
 use crate::platform;
 use crate::store::ClockReading;
@@ -18,9 +18,10 @@ pub const HEALTH_TIMEOUT_MS: u32 = 10_000;
 pub const MAX_ROUND_TRIP_MS: f64 = 10_000.0;
 
 /// The offset measured from one answer of `GET /api/health`, sent at
-/// `sent_ms` and answered at `answered_ms` by the phone's clock. `None` when
-/// the answer is not a healthy server's with its time.
-pub fn reading(sent_ms: f64, answered_ms: f64, status: u16, body: &str) -> Option<ClockReading> {
+/// `sent_ms` and answered at `answered_ms` by the phone's clock, and the
+/// server's last restore from a backup, if any. `None` when the answer is
+/// not a healthy server's with its time.
+pub fn reading(sent_ms: f64, answered_ms: f64, status: u16, body: &str) -> Option<(ClockReading, Option<Restore>)> {
     if status != 200 || answered_ms < sent_ms || answered_ms - sent_ms > MAX_ROUND_TRIP_MS {
         return None;
     }
@@ -30,14 +31,18 @@ pub fn reading(sent_ms: f64, answered_ms: f64, status: u16, body: &str) -> Optio
         health.server_time.timestamp_millis(),
         answered_ms as i64,
     );
-    Some(ClockReading {
-        offset_ms,
-        measured_ms: answered_ms,
-    })
+    Some((
+        ClockReading {
+            offset_ms,
+            measured_ms: answered_ms,
+        },
+        health.restored,
+    ))
 }
 
-/// Asks the server's time; `None` when it cannot be reached or measured.
-pub async fn measure() -> Option<ClockReading> {
+/// Asks the server's time (and whether it was restored); `None` when it
+/// cannot be reached or measured.
+pub async fn measure() -> Option<(ClockReading, Option<Restore>)> {
     // Never a cached answer: its time would be stale.
     let request = RequestBuilder::new(HEALTH_PATH)
         .method(Method::GET)

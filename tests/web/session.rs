@@ -250,9 +250,16 @@ fn the_clock_is_read_from_a_health_answer() {
     let body = r#"{"status":"ok","server_time":"2026-01-01T00:00:05.100Z"}"#;
     let server_ms = 1_767_225_605_100.0;
     let sent = server_ms - 2.0 * 3_600_000.0 - 100.0;
-    let reading = clock::reading(sent, sent + 200.0, 200, body).expect("a reading");
+    let (reading, restored) = clock::reading(sent, sent + 200.0, 200, body).expect("a reading");
     assert_eq!(reading.offset_ms, 7_200_000);
     assert_eq!(reading.measured_ms, sent + 200.0);
+    assert_eq!(restored, None, "never restored");
+    // A server restored from a backup says when, and from when.
+    let told = r#"{"status":"ok","server_time":"2026-01-01T00:00:05.100Z","restored":{"restored_at":"2026-01-01T00:00:01Z","backup_made_at":"2025-12-31T18:00:00.250Z"}}"#;
+    let (_, restored) = clock::reading(sent, sent + 200.0, 200, told).expect("a reading");
+    let restored = restored.expect("the restore");
+    assert_eq!(restored.restored_at.timestamp_millis(), 1_767_225_601_000);
+    assert_eq!(restored.backup_made_at.timestamp_millis(), 1_767_204_000_250);
     // An older server without its time, an error, a round trip too slow to
     // measure by: no reading.
     assert_eq!(clock::reading(sent, sent + 200.0, 200, r#"{"status":"ok"}"#), None);

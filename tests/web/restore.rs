@@ -1,0 +1,94 @@
+//! After the server was restored from a backup: what this phone delivered
+//! after the backup was made goes again, with the delivered photos it still
+//! holds; nothing else, and once per restore.
+
+use chrono::{Duration, Utc};
+use kuaibao::platform;
+use kuaibao::store::{Status, Upload};
+use kuaibao_core::wire::protocol::Restore;
+use wasm_bindgen_test::wasm_bindgen_test;
+
+use crate::{delivered, fresh_store, report, stored_photo};
+
+/// A record the server received `ago` before now.
+fn received(ago: Duration) -> Status {
+    let mut status = delivered(1);
+    if let Status::Delivered { receipt, .. } = &mut status {
+        receipt.received_at = Utc::now() - ago;
+    }
+    status
+}
+
+#[wasm_bindgen_test]
+async fn what_the_server_received_after_its_backup_goes_again_once() {
+    let store = fresh_store().await;
+    let backup_made_at = Utc::now() - Duration::hours(6);
+    let kept = report(received(Duration::hours(8)));
+    let lost = report(received(Duration::hours(2)));
+    let waiting = report(crate::waiting(0.0));
+    for r in [&kept, &lost, &waiting] {
+        store.put(r).await.expect("put");
+    }
+    let mut arrived = stored_photo(&store, kept.id, 1_000).await;
+    arrived.upload = Upload::Done;
+    store.put_photo(&arrived).await.expect("put photo");
+    // One whose original was deleted to free space: it cannot go again.
+    let mut pruned = stored_photo(&store, lost.id, 2_000).await;
+    pruned.upload = Upload::Done;
+    store.put_photo(&pruned).await.expect("put photo");
+    store.prune_delivered(u32::MAX).await.expect("prune");
+    // Pruning took both originals; the first one's is put back.
+    let mut fresh = stored_photo(&store, kept.id, 1_500).await;
+    fresh.upload = Upload::Done;
+    store.put_photo(&fresh).await.expect("put photo");
+
+    let restore = Restore {
+        restored_at: Utc::now() - Duration::minutes(5),
+        backup_made_at,
+    };
+    let now = platform::now_ms();
+    let again = store.resend_after(&restore, now).await.expect("resend");
+    assert_eq!(again.iter().map(|r| r.id).collect::<Vec<_>>(), vec![lost.id]);
+    let stored = |id| {
+        let store = store.clone();
+        async move { store.get(id).await.expect("get").expect("kept") }
+    };
+    match stored(lost.id).await.status {
+        Status::Waiting {
+            written_at,
+            attempts: 0,
+            next_try_ms,
+            last_error: None,
+        } => {
+            assert_eq!(
+                Some(written_at),
+                lost.written_at(),
+                "the very record, written when it was"
+            );
+            assert_eq!(next_try_ms, now, "at once");
+        }
+        other => panic!("the lost record waits to go again: {other:?}"),
+    }
+    assert_eq!(stored(kept.id).await, kept, "received before the backup: kept there");
+    assert_eq!(stored(waiting.id).await, waiting);
+    let photos = store.photos().await.expect("photos");
+    let upload = |id| photos.iter().find(|p| p.id == id).map(|p| p.upload.clone());
+    assert!(
+        matches!(upload(fresh.id), Some(Upload::Waiting { url: None, .. })),
+        "held: goes again"
+    );
+    assert_eq!(upload(pruned.id), Some(Upload::Done), "its original is gone");
+    assert_eq!(upload(arrived.id), Some(Upload::Done), "its original is gone");
+
+    // Once per restore: the record delivered again is not queued a second
+    // time by the next pass.
+    store.put(&lost).await.expect("delivered again");
+    assert!(store.resend_after(&restore, now).await.expect("again").is_empty());
+    assert_eq!(stored(lost.id).await, lost);
+    // A later restore is another matter.
+    let later = Restore {
+        restored_at: Utc::now(),
+        backup_made_at,
+    };
+    assert_eq!(store.resend_after(&later, now).await.expect("later").len(), 1);
+}
