@@ -3,7 +3,8 @@
 // (once while the texts go, once while the photos go) and started again on
 // the same port and data. The phone shows every report delivered with all
 // its photos; the server holds each report once, with the receipt the phone
-// keeps, and each photo byte-identical.
+// keeps, and each photo byte-identical. And after the server is restored
+// from a backup, the phone sends again what it delivered since.
 
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -50,8 +51,8 @@ async function killableServer() {
   await adminCommand(env, ['user', 'add', REPORTER.username, '--role', 'reporter', '--area', 'xh-cg-qs-3', '--name', REPORTER.name], `${REPORTER.password}\n`);
 
   let child = null;
-  const launch = () => new Promise((resolve) => {
-    const c = spawn(process.env.KUAIBAO_SERVER_BIN, [], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const launch = (moreEnv) => new Promise((resolve) => {
+    const c = spawn(process.env.KUAIBAO_SERVER_BIN, [], { env: { ...env, ...moreEnv }, stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     const timer = setTimeout(() => { c.kill('SIGKILL'); resolve(null); }, 20_000);
     c.stdout.on('data', (chunk) => {
@@ -62,10 +63,13 @@ async function killableServer() {
   });
   const server = {
     url: `http://127.0.0.1:${port}`,
-    async start() {
+    /** The settings its admin command line runs with. */
+    env,
+    /** Starts it, with `moreEnv` over its settings (another data dir). */
+    async start(moreEnv = {}) {
       // The port may be held a moment longer by the process just killed.
       for (let i = 0; i < 50 && !child; i++) {
-        child = await launch();
+        child = await launch(moreEnv);
         if (!child) await new Promise((r) => setTimeout(r, 100));
       }
       if (!child) throw new Error('the server does not start');
@@ -249,4 +253,60 @@ test('the outbox finishes after the server is killed mid-sync: all delivered, ea
     const sha = createHash('sha256').update(Buffer.from(await res.arrayBuffer())).digest('hex');
     assert.equal(sha, p.sha256, 'byte-identical on the server');
   }
+});
+
+test('a server restored from a backup gets back from the phone what it received after the backup: the text and its photo, once, under a new receipt number', { timeout: 90_000 }, async () => {
+  const server = await killableServer();
+  cleanup.push(() => server.stop());
+  const phone = await openPhone();
+  cleanup.push(() => phone.close());
+  const { page } = phone;
+  // Logged in before the backup, so the login is in it.
+  await openApp(page, server.url);
+  const work = await mkdtemp(path.join(tmpdir(), 'kuaibao-e2e-restore-'));
+  cleanup.push(() => rm(work, { recursive: true, force: true }));
+  const backup = path.join(work, 'backup');
+  await adminCommand(server.env, ['backup', backup]);
+
+  // After the backup: a hazard with a photo, delivered whole.
+  await home(page).newReport('风险隐患');
+  await fillHazard(page);
+  await attach(page, [{ name: 'dam.jpg', mimeType: 'image/jpeg', buffer: await noiseJpeg(page, 400, 300) }]);
+  await form(page).waitSaved();
+  await form(page).submit.click();
+  await sendUntilAllDelivered(page, 1, 1);
+  const [sent] = await phoneRecords(page);
+  const [photo] = await phonePhotos(page);
+
+  // The machine is lost: the backup is restored into a new data dir, and
+  // the server starts on it at the same address.
+  const restoredDir = path.join(work, 'restored');
+  await adminCommand({ ...server.env, KUAIBAO_DATA_DIR: restoredDir }, ['restore', backup]);
+  await server.kill();
+  await server.start({ KUAIBAO_DATA_DIR: restoredDir });
+  const token = await server.token();
+  const api = (p) => fetch(`${server.url}${p}`, { headers: { Authorization: `Bearer ${token}` } });
+  const stored = async () => (await (await api('/api/reports')).json());
+  assert.equal((await stored()).length, 0, 'the restore lost it');
+
+  // The phone's next sync sends it again, and its photo.
+  let back = [];
+  for (let i = 0; i < 60 && !(back.length === 1 && back[0].photos.arrived === 1); i++) {
+    await page.getByRole('button', { name: '立即发送' }).click({ timeout: 2_000 }).catch(() => {});
+    await page.waitForTimeout(500);
+    back = await stored();
+  }
+  assert.equal(back.length, 1, 'stored again, once');
+  assert.equal(back[0].report.id, sent.id);
+  assert.equal(back[0].photos.arrived, 1, 'its photo too');
+  const res = await api(`/api/photos/${photo.sha256}`);
+  assert.equal(createHash('sha256').update(Buffer.from(await res.arrayBuffer())).digest('hex'), photo.sha256, 'byte-identical');
+  // A number the original never handed out, which the phone now shows.
+  assert.ok(back[0].receipt.seq > sent.status.receipt.seq + 1000, `${back[0].receipt.seq} after ${sent.status.receipt.seq}`);
+  let kept;
+  for (let i = 0; i < 20 && kept?.status?.receipt?.seq !== back[0].receipt.seq; i++) {
+    [kept] = await phoneRecords(page);
+    await page.waitForTimeout(250);
+  }
+  assert.deepEqual(kept.status.receipt, back[0].receipt, 'the phone keeps the new receipt');
 });
