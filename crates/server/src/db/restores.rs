@@ -16,13 +16,18 @@ use super::{Backend, Pool, StoreError};
 /// province files in the weeks a backup may be old.
 pub const RECEIPT_NUMBERS_SKIPPED: i64 = 1_000_000;
 
-/// Notes `restore` and moves the receipt numbers past the gap, in one
-/// transaction.
+/// Notes `restore`, moves the receipt numbers past the gap and forgets the
+/// unfinished uploads, in one transaction. An unfinished upload's bytes
+/// (`uploads/<id>.part`) are in no backup: kept, its row would fail every
+/// append; gone, a phone asking after it is told so and starts again.
 pub async fn record(pool: &Pool, backend: Backend, restore: &Restore) -> Result<(), StoreError> {
     let mut tx = pool.begin().await?;
     sqlx::query("INSERT INTO restores (restored_at, backup_made_at) VALUES ($1, $2)")
         .bind(db_time(restore.restored_at))
         .bind(db_time(restore.backup_made_at))
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("DELETE FROM uploads WHERE received < length")
         .execute(&mut *tx)
         .await?;
     match backend {

@@ -143,6 +143,15 @@ async fn a_backup_taken_under_live_ingest_restores_to_the_same_reports_threads_a
     }
     let before = app.list_as(&app.admin).await;
     assert_eq!(before.len(), (BEFORE + BEFORE / 10) as usize);
+    // A photo half sent when the backup is taken: its bytes so far are in
+    // the data dir's uploads/, which no backup holds.
+    let (half_bytes, half_sent, half_location) = app.one_photo_upload(8_000, 999).await;
+    assert_eq!(
+        app.tus_send(&half_location, 0, &half_bytes[..4_000], 4_000)
+            .await
+            .status(),
+        StatusCode::NO_CONTENT
+    );
 
     // The rest keeps arriving while the backup is taken: the backup starts
     // once a few of them are in.
@@ -167,7 +176,7 @@ async fn a_backup_taken_under_live_ingest_restores_to_the_same_reports_threads_a
         photos.insert(report.photos[0].sha256.clone(), bytes);
     }
     let after = app.list_as(&app.admin).await;
-    assert_eq!(after.len(), (BEFORE + BEFORE / 10 + DURING) as usize);
+    assert_eq!(after.len(), (BEFORE + BEFORE / 10 + 1 + DURING) as usize);
 
     let manifest = read_manifest(&backup);
     assert!(
@@ -270,6 +279,18 @@ async fn a_backup_taken_under_live_ingest_restores_to_the_same_reports_threads_a
             .collect();
         assert_eq!(thread.records.iter().collect::<Vec<_>>(), records);
     }
+    // The half-sent upload is gone with its bytes: asked after, the server
+    // says so, and the photo is sent again whole.
+    assert_eq!(
+        restored_app.tus_head(&half_location).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    let (again, offset) = restored_app.tus_created(&half_sent.photos[0]).await;
+    assert_eq!(offset, 0);
+    assert_eq!(
+        restored_app.tus_send(&again, 0, &half_bytes, 65_536).await.status(),
+        StatusCode::NO_CONTENT
+    );
     // No receipt number the original handed out, lost or not, is handed
     // out again.
     let last_handed_out = after.iter().map(|r| r.receipt.seq).max().expect("receipts");
