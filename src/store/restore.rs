@@ -19,7 +19,7 @@ impl Store {
     /// were delivered after the backup was made, and the delivered photos
     /// still on the phone. Nothing if this phone did so for this restore.
     pub async fn resend_after(&self, restore: &Restore, now_ms: f64) -> Result<Vec<LocalReport>, StoreError> {
-        let seen = restore.restored_at.to_rfc3339();
+        let seen = restore.restored_at.timestamp_millis().to_string();
         if self.meta(RESTORE_KEY).await?.as_deref() == Some(seen.as_str()) {
             return Ok(Vec::new());
         }

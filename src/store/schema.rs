@@ -66,8 +66,10 @@ pub const REQUESTS_KEY: &str = "requests";
 /// `kuaibao_core::rules::deadlines::RuleSet` as JSON.
 pub const RULES_KEY: &str = "rules";
 
-/// When the server's last restore from a backup ran (RFC 3339), once this
-/// phone has queued again what that restore lost (see `store::restore`).
+/// When the server's last restore from a backup ran (ms since the epoch),
+/// once this phone has queued again what that restore lost (see
+/// `store::restore`). Not RFC 3339: chrono's formatting is not in the
+/// download.
 pub const RESTORE_KEY: &str = "restore_seen";
 
 /// Schema versions, oldest first.
