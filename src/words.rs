@@ -169,6 +169,10 @@ pub const STORE_REFUSED: Text = Text::new(
     "此浏览器（无痕模式或内置浏览器）不允许在本机保存。请用手机自带浏览器打开快报，并关闭无痕模式。",
     "This browser (a private window or an app's built-in browser) does not let Kuaibao save on the phone. Open Kuaibao in the phone's own browser, not in a private window.",
 );
+pub const STORE_BLOCKED: Text = Text::new(
+    "快报还在另一个窗口或标签页里以旧版本开着，挡住了更新。请关闭其他快报窗口和标签页，再刷新本页；已保存的内容不会丢失。",
+    "Kuaibao is still open at its old version in another window or tab, which holds up the update. Close the other Kuaibao windows and tabs, then reload this page; nothing saved is lost.",
+);
 pub const STORE_RETRY: Text = Text::new(
     "请重试；如反复出现，请重新打开快报或换用手机自带浏览器。已保存的内容不会丢失。",
     "Try again; if it keeps happening, reopen Kuaibao or use the phone's own browser. Nothing saved is lost.",
@@ -344,8 +348,8 @@ pub const OFFLINE_NOT_READY: Text = Text::new(
     "Offline start not available: this browser has no service worker support",
 );
 pub const STORE_FAILED: Text = Text::new(
-    "无法打开本机存储，报告无法保存。请换用系统浏览器或关闭无痕模式。",
-    "Cannot open this phone's storage, so reports cannot be saved. Use the system browser or leave private mode.",
+    "快报无法启动，报告无法保存。",
+    "Kuaibao cannot start, and reports cannot be saved.",
 );
 pub const LANGUAGE: Text = Text::new("English", "中文");
 

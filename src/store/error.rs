@@ -19,11 +19,17 @@ pub enum StoreError {
     Db(Box<String>),
 }
 
+/// An upgrade of the database held up by another tab or window of the app
+/// still open at the old version (see `open::finished`).
+pub const BLOCKED: &str = "the upgrade is blocked by another tab";
+
 /// What the worker can do about a store failure the browser described as
 /// `raw` (a full disk; a private window or web view that refuses storage;
 /// anything else), never the browser's English.
 fn hint(raw: &str) -> Text {
-    if raw.contains("Quota") {
+    if raw == BLOCKED {
+        words::STORE_BLOCKED
+    } else if raw.contains("Quota") {
         words::STORE_FULL
     } else if raw.contains("Blob") || raw.contains("private") || raw.contains("InvalidState") {
         words::STORE_REFUSED

@@ -18,7 +18,7 @@ mod schema;
 mod session;
 
 pub use archive::Archived;
-pub use error::StoreError;
+pub use error::{StoreError, BLOCKED};
 pub use first_page::{FirstPage, Partial};
 pub use photo_record::{LocalPhoto, Upload};
 pub use prune::{Delivered, Freed};

@@ -15,10 +15,10 @@ use js_sys::Promise;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{IdbDatabase, IdbFactory, IdbRequest};
+use web_sys::{IdbDatabase, IdbFactory, IdbOpenDbRequest, IdbRequest};
 
 use super::schema::{self, Version};
-use super::StoreError;
+use super::{StoreError, BLOCKED};
 use crate::platform::js_error;
 
 /// Opens `name` at [`Version::CURRENT`], made or upgraded as needed.
@@ -78,18 +78,37 @@ async fn upgrade(factory: &IdbFactory, name: &str) -> Result<(), StoreError> {
 /// Waits for an IndexedDB request to succeed, giving its result, or to
 /// fail, giving its error. It listens from the call on, not from the first
 /// poll: requests made in a row and waited for in turn miss no event.
+///
+/// An upgrade that another tab or window holds up (it keeps the database
+/// open at the old version: an installed app's window in the background)
+/// fails at once with [`BLOCKED`], rather than a start that waits for ever;
+/// the worker is told to close the others.
 pub(super) fn finished(request: &IdbRequest) -> impl std::future::Future<Output = Result<JsValue, JsValue>> {
+    let open = request.dyn_ref::<IdbOpenDbRequest>().cloned();
     let done = Promise::new(&mut |resolve, reject| {
         request.set_onsuccess(Some(&resolve));
         request.set_onerror(Some(&reject));
+        if let Some(open) = &open {
+            open.set_onblocked(Some(&reject));
+        }
     });
     let request = request.clone();
     async move {
         let outcome = JsFuture::from(done).await;
         request.set_onsuccess(None);
         request.set_onerror(None);
+        if let Some(open) = &open {
+            open.set_onblocked(None);
+        }
         match outcome {
             Ok(_) => request.result(),
+            Err(event)
+                if event
+                    .dyn_ref::<web_sys::Event>()
+                    .is_some_and(|e| e.type_() == "blocked") =>
+            {
+                Err(JsValue::from_str(BLOCKED))
+            }
             Err(_) => Err(request
                 .error()
                 .ok()

@@ -151,3 +151,32 @@ test('when the app\'s code stops arriving, the plain screen says so and tries ag
   await login(page).as(REPORTER);
   await home(page).newReportButton.waitFor({ timeout: 20_000 });
 });
+
+test('an update held up by the app left open at its old version in another tab says to close that tab, and the app starts once it is closed', { timeout: 60_000 }, async () => {
+  const { server, page } = await freshPhone();
+  // Another tab of the phone, on the same site, holds the database open at
+  // its first version, as an app window left open in the background since
+  // before an update does.
+  const other = await page.context().newPage();
+  cleanup.push(() => other.close());
+  await other.goto(`${server.url}/manifest.webmanifest`);
+  await other.evaluate(() => new Promise((resolve, reject) => {
+    const open = indexedDB.open('kuaibao', 1);
+    open.onupgradeneeded = () => {
+      open.result.createObjectStore('reports', { keyPath: 'id' });
+      open.result.createObjectStore('meta');
+    };
+    open.onsuccess = () => { window.held = open.result; resolve(); };
+    open.onerror = () => reject(open.error);
+  }));
+  await page.goto(server.url);
+  const fatal = page.locator('main.fatal');
+  await fatal.waitFor({ timeout: 20_000 });
+  const said = await fatal.innerText();
+  assert.match(said, /快报还在另一个窗口或标签页里以旧版本开着.*请关闭其他快报窗口和标签页，再刷新本页/s);
+  assert.match(said, /Close the other Kuaibao windows and tabs, then reload this page/);
+  // That tab closed, the app starts: its upgrade keeps what was there.
+  await other.evaluate(() => window.held.close());
+  await page.reload();
+  await login(page).form.waitFor({ timeout: 30_000 });
+});
