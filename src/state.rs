@@ -764,6 +764,16 @@ impl AppState {
         })
     }
 
+    /// Reports the duty office does not have, drafts and refused ones
+    /// included: on this phone only.
+    pub fn unsent_count(&self) -> usize {
+        self.reports.with(|rs| {
+            rs.iter()
+                .filter(|r| !matches!(r.status, Status::Delivered { .. }))
+                .count()
+        })
+    }
+
     /// The username of the worker who began `report` on this phone, when
     /// that is not the one logged in now.
     pub fn draft_of_another(&self, report: &LocalReport) -> Option<String> {

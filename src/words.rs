@@ -306,8 +306,18 @@ pub const UPDATE_READY: Text = Text::new(
 pub const UPDATE_NOW: Text = Text::new("立即更新", "Update now");
 pub const DEVICE: Text = Text::new("本机状态", "This phone");
 pub const STORAGE_PERSISTED: Text = Text::new(
-    "本机存储：已设为持久保存，浏览器不会自动清除",
-    "Storage: persistent, the browser will not clear it",
+    "本机存储：已设为持久保存，空间不足时浏览器不会清除",
+    "Storage: persistent, not cleared when space runs low",
+);
+// Said over the list while something the office lacks is on a phone whose
+// browser may delete it (`StorageInfo::at_risk`).
+pub const AT_RISK: Text = Text::new(
+    "这部手机上有值班室还没收到的报告、草稿或照片，浏览器可能会清除它们：请尽快联网发送，并把快报添加到主屏幕，以后从主屏幕图标打开。",
+    "This phone holds reports, drafts or photos the duty office does not have yet, and the browser may clear them: send them as soon as there is signal, add Kuaibao to the home screen and open it from there.",
+);
+pub const AT_RISK_SAFARI: Text = Text::new(
+    "iPhone：点 Safari 的分享按钮，选「添加到主屏幕」。在 Safari 里打开时，7 天没打开过快报，数据就会被删除。",
+    "iPhone: tap Safari's Share button, then “Add to Home Screen”. Opened in Safari, Kuaibao's data is deleted after 7 days without a visit.",
 );
 pub const STORAGE_NOT_PERSISTED: Text = Text::new("本机存储：未获持久保存，空间不足时浏览器可能清除数据。请把快报添加到主屏幕，并尽快联网发送", "Storage: not persistent; the browser may clear it when space runs low. Add Kuaibao to the home screen and send reports as soon as you can");
 pub const STORAGE_UNKNOWN: Text = Text::new(

@@ -51,6 +51,13 @@ pub fn HomePage() -> impl IntoView {
                     {text(move || state.t(words::PHOTOS_WAITING_COUNT).replace("{n}", &photos_waiting.get().to_string()))}
                 </p>
             </Shown>
+            // What only this phone holds, where the browser may delete it.
+            <Shown when=move || state.storage.with(|s| s.at_risk(state.unsent_count() + photos_waiting.get()))>
+                <p class="note warn" data-testid="at-risk">
+                    {state.tr(words::AT_RISK)}
+                    {move || state.storage.with(|s| s.safari_tab).then(|| view! { <br/>{state.tr(words::AT_RISK_SAFARI)} })}
+                </p>
+            </Shown>
             <button type="button" class="secondary" on:click=on(move |_| { tapped.set(true); state.sync_now() }) disabled=move || state.syncing.get()>
                 {state.tr_if(state.syncing, words::SYNCING, words::SYNC_NOW)}
             </button>

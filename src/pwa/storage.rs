@@ -1,5 +1,8 @@
 //! Persistent storage: without it the browser may delete the app's data when
-//! the phone runs short of space — the worst way to lose a report.
+//! the phone runs short of space — the worst way to lose a report. And on
+//! an iPhone, Safari deletes a site's script storage after seven days of
+//! use without a visit to it, persistent or not; an app opened from the
+//! home screen keeps its own count.
 
 use js_sys::{Function, Promise, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
@@ -12,6 +15,21 @@ pub struct StorageInfo {
     pub persisted: Option<bool>,
     pub usage_bytes: Option<f64>,
     pub quota_bytes: Option<f64>,
+    /// Running in a browser tab, not from the home screen.
+    pub in_a_tab: bool,
+    /// That tab is Safari's on an iPhone or iPad (`navigator.standalone`
+    /// exists there only): its seven-day deletion applies.
+    pub safari_tab: bool,
+}
+
+impl StorageInfo {
+    /// Whether the worker must be told that `unsent` things on this phone
+    /// (drafts, reports or photos the office does not have) may be
+    /// deleted by the browser: in a tab whose storage is not persistent,
+    /// or in Safari's.
+    pub fn at_risk(&self, unsent: usize) -> bool {
+        unsent > 0 && self.in_a_tab && (self.safari_tab || self.persisted != Some(true))
+    }
 }
 
 /// Asks for persistent storage (granted silently to installed apps in
@@ -28,11 +46,34 @@ pub async fn request_persistence() -> StorageInfo {
             .and_then(|e| Reflect::get(e, &JsValue::from_str(key)).ok())
             .and_then(|v| v.as_f64())
     };
+    let (in_a_tab, safari_tab) = how_opened();
     StorageInfo {
         persisted,
         usage_bytes: number("usage"),
         quota_bytes: number("quota"),
+        in_a_tab,
+        safari_tab,
     }
+}
+
+/// Whether the app runs in a browser tab, and whether that tab is
+/// Safari's on an iPhone: `(display-mode: standalone)` holds for an app
+/// opened from the home screen (the manifest's `display`), and iOS says so
+/// in `navigator.standalone` too.
+fn how_opened() -> (bool, bool) {
+    let Some(window) = web_sys::window() else {
+        return (false, false);
+    };
+    let ios = Reflect::get(&window.navigator(), &JsValue::from_str("standalone"))
+        .ok()
+        .and_then(|v| v.as_bool());
+    let standalone = ios == Some(true)
+        || window
+            .match_media("(display-mode: standalone)")
+            .ok()
+            .flatten()
+            .is_some_and(|m| m.matches());
+    (!standalone, !standalone && ios.is_some())
 }
 
 /// Calls `navigator.storage[method]()` and awaits it, if all of that exists.

@@ -30,6 +30,33 @@ test('the storage panel shows persistence and the space used', { timeout: 30_000
   assert.match(await page.getByTestId('storage-persisted').innerText(), /本机存储/);
 });
 
+test('while something is unsent, a phone in a browser tab is told the browser may clear it, and an iPhone how to add the app to the home screen; opened from there, nothing is said', { timeout: 60_000 }, async () => {
+  const own = await openPhone();
+  try {
+    const { page, context } = own;
+    // Safari on an iPhone, in a tab: `navigator.standalone` is false there
+    // (true when opened from the home screen).
+    await context.addInitScript(() => Object.defineProperty(Navigator.prototype, 'standalone', { get: () => window.fromHomeScreen ?? false, configurable: true }));
+    await openApp(page, server.url);
+    await page.getByTestId('storage-usage').filter({ hasText: '已用空间' }).waitFor();
+    const risk = page.getByTestId('at-risk');
+    assert.equal(await risk.count(), 0, 'nothing unsent, nothing said');
+    await home(page).newReport();
+    await page.getByLabel('地点').fill('村口石桥');
+    await form(page).waitSaved();
+    await page.getByRole('link', { name: '返回列表' }).click();
+    await risk.waitFor();
+    assert.match(await risk.innerText(), /浏览器可能会清除它们：请尽快联网发送，并把快报添加到主屏幕[\s\S]*iPhone：点 Safari 的分享按钮，选「添加到主屏幕」/);
+    // Opened from the home screen: its storage is its own.
+    await context.addInitScript(() => { window.fromHomeScreen = true; });
+    await page.reload();
+    await page.getByTestId('storage-usage').filter({ hasText: '已用空间' }).waitFor();
+    assert.equal(await risk.count(), 0);
+  } finally {
+    await own.close();
+  }
+});
+
 test('a new deploy is offered as an update; the cache is replaced and the draft kept', { timeout: 90_000 }, async () => {
   const { page } = phone;
   await openApp(page, server.url);

@@ -266,3 +266,29 @@ fn the_clock_is_read_from_a_health_answer() {
     assert_eq!(clock::reading(sent, sent + 200.0, 503, body), None);
     assert_eq!(clock::reading(sent, sent + 60_000.0, 200, body), None);
 }
+
+/// The phone says what its browser may clear: only with something unsent,
+/// only in a tab, and in Safari's whether persistent or not.
+#[wasm_bindgen_test]
+fn the_phone_says_when_its_browser_may_clear_what_it_holds() {
+    use kuaibao::pwa::storage::StorageInfo;
+    let tab = |persisted, safari_tab| StorageInfo {
+        persisted,
+        in_a_tab: true,
+        safari_tab,
+        ..StorageInfo::default()
+    };
+    assert!(!tab(None, false).at_risk(0), "nothing unsent");
+    assert!(tab(None, false).at_risk(1), "the browser does not say");
+    assert!(tab(Some(false), false).at_risk(1));
+    assert!(!tab(Some(true), false).at_risk(1), "persistent: not cleared for space");
+    assert!(
+        tab(Some(true), true).at_risk(1),
+        "Safari's seven days, persistent or not"
+    );
+    let home_screen = StorageInfo {
+        in_a_tab: false,
+        ..tab(None, true)
+    };
+    assert!(!home_screen.at_risk(3), "opened from the home screen");
+}
