@@ -150,8 +150,9 @@ for (const lang of ['zh-CN', 'en']) {
     // A 终报 (required): the outcome and the next steps.
     await blank(page, 'outcome').fill(w.outcome);
     await blank(page, 'next_steps').fill(w.nextSteps);
-    await page.locator('#gallery-photos').setInputFiles([{ name: 'after.jpg', mimeType: 'image/jpeg', buffer: await noiseJpeg(page, 320, 240) }]);
-    await page.getByTestId('photo').first().waitFor();
+    // No picture of its own: the 续报's counts for the event (the phone
+    // and the server judge the thread's evidence, not the record's).
+    assert.equal(await page.getByTestId('photo').count(), 0);
     await page.getByLabel(w.chosen).selectOption('II');
     await page.getByRole('button', { name: w.submit }).click();
     await page.locator('#error-grade_reason', { hasText: w.reasonError }).waitFor();
@@ -174,6 +175,7 @@ for (const lang of ['zh-CN', 'en']) {
     const onServer = await thread(server, final.thread);
     assert.deepEqual(onServer.records.map((r) => r.report.stage), [{ kind: 'initial' }, { kind: 'follow_up', n: 1 }, { kind: 'final' }]);
     assert.deepEqual(onServer.records[2].report.grade, { suggested: 'III', chosen: 'II', reason: w.reason });
+    assert.deepEqual(onServer.records.map((r) => r.report.photos?.length ?? 0), [0, 1, 0], 'the 续报\'s picture stands for the 终报 too');
     assert.equal(onServer.records[2].report.answers.dead, '4');
     for (const r of onServer.records) {
       assert.ok(r.receipt.received_at && r.report.written_at, 'each record keeps its phone and server times');
