@@ -408,7 +408,8 @@ pub async fn store(pool: &Pool, report: &Report, template: &Template, sender: &S
         via_sms: stored.via.is_some(),
         sms_sealed: stored.sms_sealed == Some(1),
     };
-    let same_text = stored.body_sha256 == sha256 || stored_as_older_text(pool, &id, report).await?;
+    let same_text =
+        stored.body_sha256 == sha256 || stored_as_older_text(pool, &id, report, stored.via.is_none()).await?;
     Ok(match (same_text, stored.via.is_some(), sender.sms.is_some()) {
         (true, _, _) if inserted => Stored::Created(receipt),
         (true, _, _) => Stored::Replayed(receipt),
@@ -544,15 +545,17 @@ struct StoredColumns {
 /// still running the app's version before keys, open beside an updated
 /// one, reads the record without the field it does not know, and sends
 /// it so). Judged as a conflict, the phone would take the delivered report
-/// for refused and file it again.
-async fn stored_as_older_text(pool: &Pool, id: &str, report: &Report) -> Result<bool, StoreError> {
-    let without_key = |r: &Report| {
+/// for refused and file it again. Only for a row the app made: a row
+/// from a text message never has the key, and the app's copy with it must
+/// go on to complete it (`complete`), not be taken for a replay.
+async fn stored_as_older_text(pool: &Pool, id: &str, report: &Report, keys_aside: bool) -> Result<bool, StoreError> {
+    let canonical = |r: &Report| {
         canonical_body(&Report {
-            thread_key: None,
+            thread_key: if keys_aside { None } else { r.thread_key.clone() },
             ..r.clone()
         })
     };
-    Ok(without_key(&stored_report(pool, id).await?)? == without_key(report)?)
+    Ok(canonical(&stored_report(pool, id).await?)? == canonical(report)?)
 }
 
 /// Who holds thread `thread` (see `kuaibao_core::rules::writers`): the author and

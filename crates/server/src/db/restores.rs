@@ -3,9 +3,9 @@
 //! backup was made; the phones still hold it, and send it again once
 //! `GET /api/health` tells them of the restore (`Health::restored`).
 
-use chrono::{DateTime, Utc};
 use kuaibao_core::wire::protocol::Restore;
 
+use super::office::parse_time;
 use super::photos::db_time;
 use super::{Backend, Pool, StoreError};
 
@@ -68,16 +68,8 @@ pub async fn latest(pool: &Pool) -> Result<Option<Restore>, StoreError> {
     let Some((restored_at, backup_made_at)) = row else {
         return Ok(None);
     };
-    let at = |text: &str| {
-        DateTime::parse_from_rfc3339(text)
-            .map(|t| t.with_timezone(&Utc))
-            .map_err(|e| StoreError::Corrupt {
-                id: format!("restore at {text}"),
-                reason: e.to_string(),
-            })
-    };
     Ok(Some(Restore {
-        restored_at: at(&restored_at)?,
-        backup_made_at: at(&backup_made_at)?,
+        restored_at: parse_time("restores", &restored_at)?,
+        backup_made_at: parse_time("restores", &backup_made_at)?,
     }))
 }

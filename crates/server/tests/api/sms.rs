@@ -114,6 +114,23 @@ async fn an_sms_first_report_and_the_apps_later_copy_are_one_record() {
     app.stop().await;
 }
 
+/// A first record without photos: the text says all the app's copy says
+/// but its thread key, and the copy still completes the text's record (the
+/// key is set aside only between two copies from the app).
+#[tokio::test]
+async fn the_apps_copy_of_a_text_without_photos_completes_it() {
+    let (app, dirs) = spawn_app().await;
+    let officer = user_in(&dirs, &app, "officer-t1", Role::Officer, "d-t1").await;
+    let report = keyed(graded(Grade::IV, 0));
+    let text = sms::encode(&report, REPORTER).expect("a first record goes by SMS");
+    let by_sms = receipt(app.paste(&officer, &text).await, StatusCode::CREATED).await;
+    let by_app = receipt(app.submit(&report).await, StatusCode::CREATED).await;
+    assert_eq!(by_app, by_sms);
+    assert_eq!(audited(&dirs, "report.complete", &report.id.to_string()).await.len(), 1);
+    assert_eq!(receipt(app.submit(&report).await, StatusCode::OK).await, by_sms);
+    app.stop().await;
+}
+
 /// A text is a first record like the app's: it may not join a thread whose
 /// 续报 arrived first from another reporter (a stranger who learnt the id
 /// would take the thread); refused naming the thread, nothing stored, the
