@@ -53,9 +53,16 @@ impl Route {
     }
 
     /// Opens this route; the `hashchange` listener updates the screen.
+    /// Goes to this page, at its top. The `hashchange` listener scrolls a
+    /// new page up; the same page (a refused report reopened under its
+    /// own id as a draft) fires none, and is scrolled here: its 提交报告
+    /// must not be under the thumb that tapped 修改后重新提交.
     pub fn go(self) {
         if let Some(w) = web_sys::window() {
-            if let Err(e) = w.location().set_hash(&self.to_hash()) {
+            let hash = self.to_hash();
+            if w.location().hash().is_ok_and(|h| h == hash) {
+                w.scroll_to_with_x_and_y(0.0, 0.0);
+            } else if let Err(e) = w.location().set_hash(&hash) {
                 leptos::logging::warn!("cannot navigate: {}", crate::platform::js_error(&e));
             }
         }

@@ -465,10 +465,6 @@ impl AppState {
                     state.autosaver.with_value(|a| a.wrote_elsewhere());
                     upsert(state.reports, &draft);
                     Route::Report(draft.id).go();
-                    // The fix opens at its top (the editor then takes her to
-                    // the first reason): a second tap where this one was
-                    // would land on the draft's 提交报告.
-                    window().scroll_to_with_x_and_y(0.0, 0.0);
                 }
                 Err(e) => state.save_state().set(SaveState::Failed(e)),
             }

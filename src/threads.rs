@@ -131,7 +131,8 @@ impl Thread {
         for photo in self
             .records
             .iter()
-            .filter(|r| r.id != id && r.status != Status::Draft)
+            // Sent, as the server counts them: not a draft, nor refused.
+            .filter(|r| r.id != id && !matches!(r.status, Status::Draft | Status::Rejected { .. }))
             .flat_map(|r| &r.photos)
         {
             if !seen.contains(&photo.id) {

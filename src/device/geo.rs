@@ -18,13 +18,13 @@ pub struct Fix {
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum GeoError {
-    #[error("{}", words::GEO_UNSUPPORTED.zh)]
+    #[error("{}", self.text().zh)]
     Unsupported,
-    #[error("{}", words::GEO_DENIED.zh)]
+    #[error("{}", self.text().zh)]
     Denied,
     /// The browser's own words stay in the value, for the console; the
     /// worker reads what to do.
-    #[error("{}", words::GEO_FAILED.zh)]
+    #[error("{}", self.text().zh)]
     Failed(String),
 }
 

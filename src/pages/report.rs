@@ -177,7 +177,8 @@ fn DraftEditor(id: ReportId) -> impl IntoView {
     let on_edit = {
         let save = save.clone();
         Callback::new(move |(key, value): (String, String)| {
-            refused.update(|r| r.retain(|e| e.field != key));
+            // By blank: a position's `gps.lat` clears a reason at `gps`.
+            refused.update(|r| r.retain(|e| key.split('.').next() != Some(e.field.as_str())));
             answers.update(|a| {
                 if value.is_empty() {
                     a.remove(&key);

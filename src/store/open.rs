@@ -69,6 +69,26 @@ async fn upgrade(factory: &IdbFactory, name: &str) -> Result<(), StoreError> {
     });
     request.set_onupgradeneeded(Some(on_upgrade.as_ref().unchecked_ref()));
     let opened = finished(&request).await;
+    if opened
+        .as_ref()
+        .is_err_and(|e| e.as_string().as_deref() == Some(BLOCKED))
+    {
+        // The browser keeps the open waiting, and runs it once the other
+        // tab closes: its upgrade must still make the stores (or the next
+        // start would find the version without them, and make the
+        // database anew, losing what it held), and its connection must be
+        // closed then. Both handlers live as long as the page.
+        let waiting = request.clone();
+        let close = Closure::once(move |_: web_sys::Event| {
+            if let Ok(db) = waiting.result() {
+                db.unchecked_into::<IdbDatabase>().close();
+            }
+        });
+        request.set_onsuccess(Some(close.as_ref().unchecked_ref()));
+        close.forget();
+        on_upgrade.forget();
+        return Err(StoreError::open(BLOCKED));
+    }
     request.set_onupgradeneeded(None);
     drop(on_upgrade);
     opened.map_err(open_error)?.unchecked_into::<IdbDatabase>().close();

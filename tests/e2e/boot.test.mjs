@@ -13,7 +13,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { mkdir } from 'node:fs/promises';
-import { startServer, openPhone, login, home, REPORTER } from './helpers.mjs';
+import { startServer, openPhone, login, home, phoneRecords, REPORTER } from './helpers.mjs';
 
 const SHOTS = process.env.KUAIBAO_SHOTS;
 const cleanup = [];
@@ -163,7 +163,7 @@ test('an update held up by the app left open at its old version in another tab s
   await other.evaluate(() => new Promise((resolve, reject) => {
     const open = indexedDB.open('kuaibao', 1);
     open.onupgradeneeded = () => {
-      open.result.createObjectStore('reports', { keyPath: 'id' });
+      open.result.createObjectStore('reports', { keyPath: 'id' }).put({ id: 'kept-through-the-upgrade' });
       open.result.createObjectStore('meta');
     };
     open.onsuccess = () => { window.held = open.result; resolve(); };
@@ -175,8 +175,11 @@ test('an update held up by the app left open at its old version in another tab s
   const said = await fatal.innerText();
   assert.match(said, /快报还在另一个窗口或标签页里以旧版本开着.*请关闭其他快报窗口和标签页，再刷新本页/s);
   assert.match(said, /Close the other Kuaibao windows and tabs, then reload this page/);
-  // That tab closed, the app starts: its upgrade keeps what was there.
+  // That tab closed, the upgrade held up goes on; the app starts, and
+  // what the database held is still there.
   await other.evaluate(() => window.held.close());
   await page.reload();
   await login(page).form.waitFor({ timeout: 30_000 });
+  const ids = (await phoneRecords(page)).map((r) => r.id);
+  assert.ok(ids.includes('kept-through-the-upgrade'), `kept: ${ids}`);
 });

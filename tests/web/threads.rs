@@ -263,8 +263,8 @@ fn a_request_asked_after_the_last_record_shows_whatever_the_phone_s_clock_says()
 }
 
 /// A later record may count the pictures its thread's sent records carry
-/// (the evidence is the event's): each photo once, a draft's own not, the
-/// record itself not.
+/// (the evidence is the event's): each photo once, a draft's or a refused
+/// record's not, the record itself not.
 #[wasm_bindgen_test]
 fn a_threads_earlier_media_are_its_sent_records_photos_once_each() {
     use kuaibao_core::photo::PhotoRef;
@@ -291,7 +291,18 @@ fn a_threads_earlier_media_are_its_sent_records_photos_once_each() {
     draft.thread = Some(first.id);
     draft.stage = Stage::FollowUp { n: 2 };
     draft.photos = vec![photo("image/jpeg")];
-    let thread = thread_of(&[first.clone(), carried, draft.clone()], first.id).expect("thread");
+    // Refused: the server holds nothing of it, and counts none of its
+    // pictures.
+    let mut refused = report(kuaibao::store::Status::Rejected {
+        written_at: kuaibao::platform::now_local(),
+        reason: "refused".into(),
+        fields: Vec::new(),
+        id_taken: false,
+    });
+    refused.thread = Some(first.id);
+    refused.stage = Stage::FollowUp { n: 3 };
+    refused.photos = vec![photo("image/png"), photo("image/png")];
+    let thread = thread_of(&[first.clone(), carried, draft.clone(), refused], first.id).expect("thread");
     assert_eq!(thread.earlier_media(draft.id), Earlier { pictures: 2, photos: 1 });
     assert_eq!(thread.earlier_media(first.id), Earlier { pictures: 1, photos: 1 });
 }
