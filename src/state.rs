@@ -760,14 +760,11 @@ impl AppState {
         })
     }
 
-    /// Reports the duty office does not have, drafts and refused ones
-    /// included: on this phone only.
-    pub fn unsent_count(&self) -> usize {
-        self.reports.with(|rs| {
-            rs.iter()
-                .filter(|r| !matches!(r.status, Status::Delivered { .. }))
-                .count()
-        })
+    /// Whether the phone holds a report the duty office does not have, a
+    /// draft or a refused one included.
+    pub fn holds_unsent(&self) -> bool {
+        self.reports
+            .with(|rs| rs.iter().any(|r| !matches!(r.status, Status::Delivered { .. })))
     }
 
     /// The username of the worker who began `report` on this phone, when

@@ -310,7 +310,7 @@ pub const STORAGE_PERSISTED: Text = Text::new(
     "Storage: persistent, not cleared when space runs low",
 );
 // Said over the list while something the office lacks is on a phone whose
-// browser may delete it (`StorageInfo::at_risk`).
+// browser may delete it (`StorageInfo::may_clear`).
 pub const AT_RISK: Text = Text::new(
     "这部手机上有值班室还没收到的报告、草稿或照片，浏览器可能会清除它们：请尽快联网发送，并把快报添加到主屏幕，以后从主屏幕图标打开。",
     "This phone holds reports, drafts or photos the duty office does not have yet, and the browser may clear them: send them as soon as there is signal, add Kuaibao to the home screen and open it from there.",

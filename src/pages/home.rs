@@ -52,7 +52,7 @@ pub fn HomePage() -> impl IntoView {
                 </p>
             </Shown>
             // What only this phone holds, where the browser may delete it.
-            <Shown when=move || state.storage.with(|s| s.at_risk(state.unsent_count() + photos_waiting.get()))>
+            <Shown when=move || state.storage.with(|s| s.may_clear()) && (photos_waiting.get() > 0 || state.holds_unsent())>
                 <p class="note warn" data-testid="at-risk">
                     {state.tr(words::AT_RISK)}
                     {move || state.storage.with(|s| s.safari_tab).then(|| view! { <br/>{state.tr(words::AT_RISK_SAFARI)} })}

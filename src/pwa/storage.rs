@@ -23,12 +23,11 @@ pub struct StorageInfo {
 }
 
 impl StorageInfo {
-    /// Whether the worker must be told that `unsent` things on this phone
-    /// (drafts, reports or photos the office does not have) may be
-    /// deleted by the browser: in a tab whose storage is not persistent,
-    /// or in Safari's.
-    pub fn at_risk(&self, unsent: usize) -> bool {
-        unsent > 0 && self.in_a_tab && (self.safari_tab || self.persisted != Some(true))
+    /// Whether the browser may delete what this phone holds: in a tab
+    /// whose storage is not persistent, or in Safari's. The worker is told
+    /// while anything on it is unsent.
+    pub fn may_clear(&self) -> bool {
+        self.in_a_tab && (self.safari_tab || self.persisted != Some(true))
     }
 }
 

@@ -267,10 +267,10 @@ fn the_clock_is_read_from_a_health_answer() {
     assert_eq!(clock::reading(sent, sent + 60_000.0, 200, body), None);
 }
 
-/// The phone says what its browser may clear: only with something unsent,
-/// only in a tab, and in Safari's whether persistent or not.
+/// The phone says its browser may clear what it holds only in a tab, and
+/// in Safari's whether persistent or not.
 #[wasm_bindgen_test]
-fn the_phone_says_when_its_browser_may_clear_what_it_holds() {
+fn the_phone_knows_when_its_browser_may_clear_what_it_holds() {
     use kuaibao::pwa::storage::StorageInfo;
     let tab = |persisted, safari_tab| StorageInfo {
         persisted,
@@ -278,17 +278,16 @@ fn the_phone_says_when_its_browser_may_clear_what_it_holds() {
         safari_tab,
         ..StorageInfo::default()
     };
-    assert!(!tab(None, false).at_risk(0), "nothing unsent");
-    assert!(tab(None, false).at_risk(1), "the browser does not say");
-    assert!(tab(Some(false), false).at_risk(1));
-    assert!(!tab(Some(true), false).at_risk(1), "persistent: not cleared for space");
+    assert!(tab(None, false).may_clear(), "the browser does not say");
+    assert!(tab(Some(false), false).may_clear());
+    assert!(!tab(Some(true), false).may_clear(), "persistent: not cleared for space");
     assert!(
-        tab(Some(true), true).at_risk(1),
+        tab(Some(true), true).may_clear(),
         "Safari's seven days, persistent or not"
     );
     let home_screen = StorageInfo {
         in_a_tab: false,
         ..tab(None, true)
     };
-    assert!(!home_screen.at_risk(3), "opened from the home screen");
+    assert!(!home_screen.may_clear(), "opened from the home screen");
 }
