@@ -268,7 +268,6 @@ impl AppState {
         }
     }
 
-    /// One thread, from the reports on the phone (reactive).
     /// The very check the server makes of a new record, evidence included,
     /// for `report` written at `written_at`: what its thread's sent records
     /// announced counts with its own (the evidence is the event's).
@@ -285,6 +284,7 @@ impl AppState {
         kuaibao_core::rules::evidence::admit(&report.as_report(written_at), earlier)
     }
 
+    /// One thread, from the reports on the phone (reactive).
     pub fn thread(&self, id: ReportId) -> Option<threads::Thread> {
         self.reports.with(|rs| threads::thread_of(rs, id))
     }
