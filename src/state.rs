@@ -205,6 +205,18 @@ impl AppState {
             opening: StoredValue::new(false),
         };
         state.listen();
+        // A newer release opened in another tab upgrades the database: this
+        // tab saves what is typed, lets go, and starts again on the new
+        // release, drafts and all (the worker's old tab would otherwise
+        // hold the new one at its start).
+        state.store.get_value().give_way(
+            move || async move { state.flush_quietly().await },
+            || {
+                if let Some(w) = web_sys::window() {
+                    let _page_unloads_either_way = w.location().reload();
+                }
+            },
+        );
         // Lives as long as the page.
         gloo_timers::callback::Interval::new(1_000, move || state.now_ms.set(platform::now_ms())).forget();
         let begin = move || {

@@ -21,7 +21,14 @@ pub fn OfficeApp() -> impl IntoView {
     let opened: RwSignal<Option<Result<Desk, StoreError>>, LocalStorage> = RwSignal::new_local(None);
     leptos::task::spawn_local(async move {
         let result = match Store::open().await {
-            Ok(store) => Ok(Desk::start(store).await),
+            Ok(store) => {
+                // A newer release of the phone app opened in another tab
+                // upgrades the shared database; the desk keeps only its
+                // login there, and lets go rather than hold that tab at its
+                // start (a reload of the desk would drop the answers typed).
+                store.give_way(|| async {}, || ());
+                Ok(Desk::start(store).await)
+            }
             Err(e) => Err(e),
         };
         opened.set(Some(result));

@@ -101,15 +101,28 @@ async fn upgrade(factory: &IdbFactory, name: &str) -> Result<(), StoreError> {
 ///
 /// An upgrade that another tab or window holds up (it keeps the database
 /// open at the old version: an installed app's window in the background)
-/// fails at once with [`BLOCKED`], rather than a start that waits for ever;
-/// the worker is told to close the others.
+/// fails with [`BLOCKED`] if that tab has not let go [`BLOCKED_GRACE_MS`]
+/// after the browser said so, rather than a start that waits for ever; the
+/// worker is told to close the others. The grace is for this app's own
+/// tabs: they save what is typed before they let go (`Store::give_way`),
+/// and the browser says "blocked" as soon as they have not closed at once.
 pub(super) fn finished(request: &IdbRequest) -> impl std::future::Future<Output = Result<JsValue, JsValue>> {
     let open = request.dyn_ref::<IdbOpenDbRequest>().cloned();
+    let mut on_blocked = None;
     let done = Promise::new(&mut |resolve, reject| {
         request.set_onsuccess(Some(&resolve));
         request.set_onerror(Some(&reject));
         if let Some(open) = &open {
-            open.set_onblocked(Some(&reject));
+            // A success within the grace settles the promise first, and
+            // the late rejection is ignored.
+            let blocked = Closure::<dyn Fn(web_sys::Event)>::new(move |event: web_sys::Event| {
+                if let Some(window) = web_sys::window() {
+                    let _refused_only_without_a_window =
+                        window.set_timeout_with_callback_and_timeout_and_arguments_1(&reject, BLOCKED_GRACE_MS, &event);
+                }
+            });
+            open.set_onblocked(Some(blocked.as_ref().unchecked_ref()));
+            on_blocked = Some(blocked);
         }
     });
     let request = request.clone();
@@ -120,6 +133,7 @@ pub(super) fn finished(request: &IdbRequest) -> impl std::future::Future<Output 
         if let Some(open) = &open {
             open.set_onblocked(None);
         }
+        drop(on_blocked);
         match outcome {
             Ok(_) => request.result(),
             Err(event)
@@ -137,6 +151,10 @@ pub(super) fn finished(request: &IdbRequest) -> impl std::future::Future<Output 
         }
     }
 }
+
+/// How long another tab may take to let go of the database before the
+/// upgrade is said to be held up: this app's tabs take a write's time.
+const BLOCKED_GRACE_MS: i32 = 3_000;
 
 fn open_error(e: JsValue) -> StoreError {
     StoreError::open(js_error(&e))

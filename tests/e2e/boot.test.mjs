@@ -183,3 +183,83 @@ test('an update held up by the app left open at its old version in another tab s
   const ids = (await phoneRecords(page)).map((r) => r.id);
   assert.ok(ids.includes('kept-through-the-upgrade'), `kept: ${ids}`);
 });
+
+/** Asks, from `other` (a tab of the same site), to upgrade the phone's
+ *  database past its version, as a newer release opened there does, and
+ *  aborts the upgrade once it runs, leaving the database as it was. Says
+ *  whether it ran, whether the browser said "blocked" first, and when. */
+function askToUpgrade(other) {
+  return other.evaluate(() => new Promise((resolve, reject) => {
+    const probe = indexedDB.open('kuaibao');
+    probe.onerror = () => reject(probe.error);
+    probe.onsuccess = () => {
+      const version = probe.result.version;
+      probe.result.close();
+      const asked = Date.now();
+      const said = { blocked: false, upgraded: false, ms: 0 };
+      const open = indexedDB.open('kuaibao', version + 1);
+      open.onblocked = () => { said.blocked = true; };
+      open.onupgradeneeded = () => {
+        said.upgraded = true;
+        said.ms = Date.now() - asked;
+        open.transaction.abort();
+      };
+      open.onsuccess = () => { open.result.close(); resolve(said); };
+      open.onerror = () => resolve(said);
+      setTimeout(() => resolve(said), 15_000);
+    };
+  }));
+}
+
+test('a newer release opened in another tab: the app left open saves what was typed, lets the upgrade go on and starts again, the draft whole', { timeout: 90_000 }, async () => {
+  const { server, page } = await freshPhone();
+  await page.goto(server.url);
+  await login(page).form.waitFor({ timeout: 30_000 });
+  await login(page).as(REPORTER);
+  await home(page).newReport();
+  const other = await page.context().newPage();
+  cleanup.push(() => other.close());
+  // A page of the site the service worker does not answer with the app.
+  await other.goto(`${server.url}/api/health`);
+  // Typed, and the upgrade asked for before the autosave's moment is up.
+  const reloaded = page.waitForEvent('load', { timeout: 20_000 });
+  await page.locator('#blank-place').pressSequentially('青石村老桥头');
+  const said = await askToUpgrade(other);
+  assert.equal(said.upgraded, true, 'the upgrade ran: the app let go of the database');
+  assert.ok(said.ms < 3_000, `it let go within the grace an upgrading app waits: ${said.ms} ms`);
+  await reloaded;
+  // The page started again, on the draft it showed, with every character.
+  await page.locator('[data-testid=save-state]').waitFor({ timeout: 30_000 });
+  assert.equal(await page.locator('#blank-place').inputValue(), '青石村老桥头');
+  const drafts = (await phoneRecords(page)).filter((r) => r.status.state === 'draft');
+  assert.equal(drafts.length, 1);
+  assert.equal(drafts[0].answers.place, '青石村老桥头');
+});
+
+test('an upgrade the other tab lets go of within a moment starts the app without a word of it', { timeout: 60_000 }, async () => {
+  const { server, page } = await freshPhone();
+  const other = await page.context().newPage();
+  cleanup.push(() => other.close());
+  await other.goto(`${server.url}/manifest.webmanifest`);
+  // Held at the first version by a tab that lets go a second after it is
+  // asked, as the app's own tabs do once they have saved.
+  await other.evaluate(() => new Promise((resolve, reject) => {
+    const open = indexedDB.open('kuaibao', 1);
+    open.onupgradeneeded = () => {
+      open.result.createObjectStore('reports', { keyPath: 'id' }).put({ id: 'kept-through-the-upgrade' });
+      open.result.createObjectStore('meta');
+    };
+    open.onsuccess = () => {
+      const db = open.result;
+      db.onversionchange = () => setTimeout(() => { db.close(); window.letGo = true; }, 1_000);
+      resolve();
+    };
+    open.onerror = () => reject(open.error);
+  }));
+  await page.goto(server.url);
+  await login(page).form.waitFor({ timeout: 30_000 });
+  assert.equal(await page.locator('main.fatal').count(), 0);
+  assert.equal(await other.evaluate(() => window.letGo), true);
+  const ids = (await phoneRecords(page)).map((r) => r.id);
+  assert.ok(ids.includes('kept-through-the-upgrade'), `kept: ${ids}`);
+});
