@@ -712,14 +712,28 @@ impl AppState {
                     })
                     .collect()
             });
-            match store.replace(rejected.id, &draft, &moved).await {
+            let mut written = vec![draft.clone()];
+            if draft.id != rejected.id && rejected.thread.is_none() {
+                written.extend(
+                    state
+                        .reports
+                        .with_untracked(|rs| threads::follow_the_fix(rs, rejected.id, draft.id)),
+                );
+            }
+            match store.replace(rejected.id, &written, &moved).await {
                 Ok(()) => {
                     state.autosaver.with_value(|a| a.wrote_elsewhere());
                     for p in &moved {
                         upsert_photo(state.photos, p);
                     }
                     state.reports.update(|rs| rs.retain(|r| r.id != rejected.id));
-                    upsert(state.reports, &draft);
+                    for r in &written {
+                        upsert(state.reports, r);
+                    }
+                    // Held behind the refusal, they may go now.
+                    if written.len() > 1 {
+                        state.sync_now();
+                    }
                     Route::Report(draft.id).go();
                 }
                 Err(e) => state.save_state().set(SaveState::Failed(e)),

@@ -62,6 +62,21 @@ pub fn settled(reports: &[LocalReport], photos: &[LocalPhoto], cutoff: DateTime<
         .collect()
 }
 
+/// The later records of thread `old` not yet delivered, named to `fix`
+/// instead: a refused first record fixed under a new id takes its thread
+/// along, or its 续报 and calls would reach the office under an id that
+/// is nobody's 首报. Delivered ones are the server's already, and stay.
+pub fn follow_the_fix(reports: &[LocalReport], old: ReportId, fix: ReportId) -> Vec<LocalReport> {
+    reports
+        .iter()
+        .filter(|r| r.thread == Some(old) && !matches!(r.status, Status::Delivered { .. }))
+        .map(|r| LocalReport {
+            thread: Some(fix),
+            ..r.clone()
+        })
+        .collect()
+}
+
 /// The one thread `id`, from the flat list.
 pub fn thread_of(reports: &[LocalReport], id: ReportId) -> Option<Thread> {
     let members: Vec<LocalReport> = reports.iter().filter(|r| r.thread_id() == id).cloned().collect();

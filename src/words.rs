@@ -434,6 +434,12 @@ pub const OFFICE_ASKS: Text = Text::new("值班室请求续报", "The duty offic
 pub const OFFICE_ASKS_SHORT: Text = Text::new("待续报", "Follow-up asked");
 pub const SUBMITTED_BY: Text = Text::new("提交人", "Submitted by");
 pub const WAITS_FOR_AUTHOR: Text = Text::new("待其登录后发送", "sent once they log in");
+/// A thread's later record held back by its first record's refusal, which
+/// a fix under a new id must take along (`sync::outbox`).
+pub const WAITS_FOR_FIRST_FIX: Text = Text::new(
+    "等首报修改：请打开被退回的首报，点「修改后重新提交」，本条随后自动发送",
+    "waits for its first report: open the refused first report and tap Fix and resubmit; this one goes after it",
+);
 
 /// A role's name on screen.
 pub fn role_name(role: kuaibao_core::account::Role, lang: kuaibao_core::Lang) -> &'static str {

@@ -44,6 +44,16 @@ pub fn StatusLine(
             .with(|s| s.as_ref().is_some_and(|s| s.session.account.id == author.account_id));
         (!mine).then(|| author.username.clone())
     };
+    // Held back by its first record's refusal (`sync::outbox`): say what
+    // to fix.
+    let thread = report.thread;
+    let behind_refusal = move || {
+        thread.is_some_and(|first| {
+            state
+                .reports
+                .with(|rs| rs.iter().any(|r| r.id == first && r.holds_its_thread_back()))
+        })
+    };
     dynamic(move || {
         let t = |w| state.t(w);
         let badge = t(status_word(&status));
@@ -60,6 +70,7 @@ pub fn StatusLine(
                     (Some(who), _) => format!("{} {who}，{}", t(words::SUBMITTED_BY), t(words::WAITS_FOR_AUTHOR)),
                     // A refused session is not a failed try: say what to do.
                     (None, Some(e)) if e == NEED_LOGIN_NOTE => t(words::NEEDS_LOGIN).to_owned(),
+                    (None, _) if behind_refusal() => t(words::WAITS_FOR_FIRST_FIX).to_owned(),
                     (None, Some(e)) => {
                         let lang = state.lang.get();
                         let (colon, stop) = if lang == Lang::Zh { ("：", "。") } else { (": ", ". ") };

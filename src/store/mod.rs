@@ -118,11 +118,12 @@ impl Store {
         Ok(true)
     }
 
-    /// Replaces the record `old` by `new`, and writes `photos` (moved to
-    /// `new`), in one transaction: a crash or a full phone between the
-    /// steps cannot lose or double the report, nor leave its photos naming
-    /// a report that is gone.
-    pub async fn replace(&self, old: ReportId, new: &LocalReport, photos: &[LocalPhoto]) -> Result<(), StoreError> {
+    /// Replaces the record `old` by `new` (the first; the others are
+    /// records that follow it, rewritten), and writes `photos` (moved to
+    /// it), in one transaction: a crash or a full phone between the steps
+    /// cannot lose or double the report, nor leave its photos or its
+    /// thread's records naming a report that is gone.
+    pub async fn replace(&self, old: ReportId, new: &[LocalReport], photos: &[LocalPhoto]) -> Result<(), StoreError> {
         let tx = self
             .db
             .transaction([REPORTS, PHOTOS])
@@ -130,7 +131,9 @@ impl Store {
             .build()?;
         let store = tx.object_store(REPORTS)?;
         store.delete(old.to_string()).primitive()?.await?;
-        store.put(json::to_js(new)?).primitive()?.await?;
+        for report in new {
+            store.put(json::to_js(report)?).primitive()?.await?;
+        }
         let photo_store = tx.object_store(PHOTOS)?;
         for photo in photos {
             photo_store.put(json::to_js(photo)?).primitive()?.await?;

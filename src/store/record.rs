@@ -265,6 +265,13 @@ impl LocalReport {
         !fields.iter().any(|f| self.refuses_id(f))
     }
 
+    /// Whether this is a refused first record whose fix must take a new id:
+    /// its thread's later records wait for the fix (`sync::outbox`), which
+    /// takes them along (`threads::follow_the_fix`).
+    pub fn holds_its_thread_back(&self) -> bool {
+        self.thread.is_none() && matches!(self.status, Status::Rejected { .. }) && !self.fix_keeps_id()
+    }
+
     /// What a fix of this refused report shows of the refusal: every reason
     /// but one about the id, which the fix's new id leaves behind.
     pub fn refusal_to_fix(&self) -> Vec<FieldError> {

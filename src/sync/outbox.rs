@@ -177,12 +177,15 @@ impl<T: Transport> Outbox<T> {
             summary.held += 1;
         } else {
             // Due once the one ahead is sent: at once when it is due now
-            // (delivered in this pass, so the next pass may send this one).
+            // (delivered in this pass, so the next pass may send this one);
+            // behind a refused one, when its fix is submitted, which starts
+            // a pass of its own.
             let due = match ahead.status {
-                Status::Waiting { next_try_ms, .. } if !pass.force => next_try_ms.max(pass.now_ms),
-                _ => pass.now_ms,
+                Status::Waiting { next_try_ms, .. } if !pass.force => Some(next_try_ms.max(pass.now_ms)),
+                Status::Rejected { .. } => None,
+                _ => Some(pass.now_ms),
             };
-            pass.waiting(Some(due));
+            pass.waiting(due);
         }
         if let Status::Sending { written_at, attempts } = report.status {
             // Left sending by a crash: it must not claim to be on its way.
@@ -327,11 +330,22 @@ impl<T: Transport> Outbox<T> {
 /// sends them in the order they were written. `reports` is in key order,
 /// and ids are UUIDv7: a later record has a later id. One entry per report:
 /// the record it waits for, if any.
+///
+/// A first record the server refused holds its thread's later records back
+/// only when its fix must take a new id (`LocalReport::fix_keeps_id`):
+/// sent now, they would name an id that will never be their thread's.
+/// The fix takes them along (`threads::follow_the_fix`). Under a kept id
+/// they go: the server takes a 续报 before its 首报, and the office learns
+/// of it meanwhile.
 fn behind_in_their_threads(reports: &[LocalReport]) -> Vec<Option<LocalReport>> {
     // The first record to send of each thread with one waiting: the threads
     // a phone has in its queue are few, and a list costs the wasm none of
     // a hash map's code.
-    let mut first_to_send: Vec<(ReportId, &LocalReport)> = Vec::new();
+    let mut first_to_send: Vec<(ReportId, &LocalReport)> = reports
+        .iter()
+        .filter(|r| r.holds_its_thread_back())
+        .map(|r| (r.id, r))
+        .collect();
     reports
         .iter()
         .map(|report| {

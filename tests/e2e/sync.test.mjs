@@ -4,7 +4,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, openPhone, openApp, home, form, STORED } from './helpers.mjs';
+import { startServer, openPhone, openApp, home, form, thread, phoneRecords, STORED } from './helpers.mjs';
 
 let server;
 let phone;
@@ -296,4 +296,64 @@ test('a try that fails while the report\'s page is open redraws its status line,
   await page.unroute('**/api/reports');
   await page.getByRole('link', { name: '返回列表' }).click();
   await home(page).waitForCount('waiting', 0);
+});
+
+test('a 首报 refused because the server holds its id with other content is fixed under a new id; its 续报 waits for the fix, says so, and joins it there', { timeout: 90_000 }, async () => {
+  const { page, context } = phone;
+  await openApp(page, server.url);
+  const h = home(page);
+  const before = (await server.reports()).length;
+  // Offline, a 首报 and its 续报, both waiting.
+  await context.setOffline(true);
+  const f = await newFilledReport(page);
+  await f.submit.click();
+  await h.newReportButton.waitFor();
+  await page.getByTestId('report-item').first().getByRole('link').click();
+  await page.getByRole('button', { name: '报送续报一' }).click();
+  await page.getByTestId('save-state').waitFor();
+  await page.locator('#blank-progress').fill('已搜救出 2 名被困群众');
+  await form(page).waitSaved();
+  await form(page).submit.click();
+  await h.newReportButton.waitFor();
+  // The server comes to hold the 首报's id with other content just before
+  // the phone's copy arrives (ids are the phone's; a corrupted or hostile
+  // copy can take one), so it answers the phone 409.
+  let firstId;
+  await page.route('**/api/reports', async (route) => {
+    const body = JSON.parse(route.request().postData());
+    if (firstId === undefined && body.thread == null) {
+      firstId = body.id;
+      const other = await route.fetch({ postData: JSON.stringify({ ...body, answers: { ...body.answers, place: '另一处' } }) });
+      assert.equal(other.status(), 201);
+    }
+    return route.continue();
+  });
+  await context.setOffline(false);
+  await h.sendNow.click();
+  for (let i = 0; i < 40 && !(await phoneRecords(page)).some((r) => r.id === firstId && r.status.state === 'rejected'); i += 1) {
+    await page.waitForTimeout(500);
+  }
+  await page.unroute('**/api/reports');
+  // The 续报 was not sent, and says what it waits for and what to do.
+  await page.getByTestId('report-item').first().getByRole('link').click();
+  const followUp = page.getByTestId('chain-item').filter({ hasText: '续报一' });
+  await followUp.locator('[data-state=waiting]').filter({ hasText: /等首报修改：请打开被退回的首报，点「修改后重新提交」/ }).waitFor();
+  assert.equal((await server.reports()).length, before + 1, 'only the other content under the id');
+  // Fixed, the 首报 goes under a new id, and its 续报 with it.
+  await page.getByTestId('chain-item').first().getByRole('link').click();
+  await page.getByRole('button', { name: '修改后重新提交' }).click();
+  await form(page).submit.waitFor();
+  const fixId = decodeURIComponent(page.url().split('/').pop());
+  assert.notEqual(fixId, firstId, 'a new id');
+  await form(page).submit.click();
+  await h.newReportButton.waitFor();
+  // Both reach the office, one thread under the fix's id.
+  let records = [];
+  for (let i = 0; i < 60 && records.length < 2; i += 1) {
+    records = (await thread(server, fixId).catch(() => ({ records: [] }))).records;
+    if (records.length < 2) await page.waitForTimeout(500);
+  }
+  assert.equal(records.length, 2, 'the fix and its 续报, one thread');
+  assert.deepEqual(records.map((r) => r.report.thread ?? null), [null, fixId]);
+  assert.equal((await server.reports()).length, before + 3);
 });

@@ -733,6 +733,71 @@ async fn a_follow_up_waits_as_long_as_its_first_record_and_no_longer() {
     assert_eq!(*outbox.transport.sent.borrow(), [refused.id, after.id]);
 }
 
+/// A first record whose id the server holds with other content (409) is
+/// fixed under a new id: its thread's later records wait for that fix
+/// (they would name an id that is nobody's 首报), without a pass due for
+/// them meanwhile, and the fix takes them along.
+#[wasm_bindgen_test]
+async fn a_follow_up_waits_for_a_first_record_whose_fix_takes_a_new_id() {
+    let first = report(waiting(0.0));
+    let next = follow_up_of(&first).await;
+    let outbox = outbox_with(&[&first, &next]).await;
+    outbox.transport.answer(
+        first.id,
+        Ok(HttpAnswer {
+            status: 409,
+            body: r#"{"error":"conflict","message":"编号已被另一份报告使用","fields":[]}"#.into(),
+            retry_after_s: None,
+        }),
+    );
+    let now = platform::now_ms();
+    outbox.drain(now, false, || 0.5, &no_op).await.expect("drain");
+    for later in [now + 1.0, now + DAY_MS as f64] {
+        let summary = outbox.drain(later, true, || 0.5, &no_op).await.expect("drain");
+        assert_eq!(
+            (summary.delivered, summary.waiting, summary.next_try_ms),
+            (0, 1, None),
+            "held, with no pass due for it"
+        );
+    }
+    assert_eq!(
+        *outbox.transport.sent.borrow(),
+        [first.id],
+        "the follow-up was not sent"
+    );
+    let refused = outbox.store.get(first.id).await.expect("get").expect("kept");
+    assert!(refused.holds_its_thread_back());
+    assert_eq!(
+        outbox.store.get(next.id).await.expect("get"),
+        Some(next.clone()),
+        "untouched"
+    );
+
+    // The fix under its new id takes the follow-up along; a record already
+    // delivered stays the server's as it was.
+    let delivered = LocalReport {
+        status: Status::Delivered {
+            written_at: chrono::Utc::now().fixed_offset(),
+            receipt: serde_json::from_str(&receipt(first.id, 9).body).expect("receipt"),
+        },
+        ..follow_up_of(&first).await
+    };
+    let fix = kuaibao::platform::new_report_id();
+    let all = [refused.clone(), next.clone(), delivered];
+    let moved = kuaibao::threads::follow_the_fix(&all, first.id, fix);
+    assert_eq!(moved.len(), 1);
+    assert_eq!((moved[0].id, moved[0].thread), (next.id, Some(fix)));
+    outbox
+        .store
+        .replace(first.id, &[report(Status::Draft), moved[0].clone()], &[])
+        .await
+        .expect("replace");
+    outbox.transport.answer(next.id, Ok(receipt(next.id, 4)));
+    let summary = outbox.drain(now + 2.0, false, || 0.5, &no_op).await.expect("drain");
+    assert_eq!(summary.delivered, 1, "it goes under the fix's thread");
+    assert_eq!(outbox.transport.sent.borrow().last(), Some(&next.id));
+}
+
 /// `r`'s tries and last note after one drain answered `status` and `body`.
 async fn tried_once_answered(status: u16, body: &str) -> (u32, Option<String>) {
     let r = report(waiting(0.0));

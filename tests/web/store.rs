@@ -152,7 +152,10 @@ async fn replace_swaps_one_record_for_another() {
     let old = report(Status::Draft);
     store.put(&old).await.expect("put");
     let new = report(Status::Draft);
-    store.replace(old.id, &new, &[]).await.expect("replace");
+    store
+        .replace(old.id, std::slice::from_ref(&new), &[])
+        .await
+        .expect("replace");
     assert_eq!(store.all().await.expect("all"), vec![new.clone()]);
 
     // A rejected report's photos move with it, in the same write.
@@ -161,7 +164,7 @@ async fn replace_swaps_one_record_for_another() {
     store.put_photo(&photo).await.expect("put photo");
     photo.report_id = fixed.id;
     store
-        .replace(new.id, &fixed, std::slice::from_ref(&photo))
+        .replace(new.id, std::slice::from_ref(&fixed), std::slice::from_ref(&photo))
         .await
         .expect("replace");
     assert_eq!(store.all().await.expect("all"), vec![fixed]);
