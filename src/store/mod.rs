@@ -11,6 +11,7 @@ mod open;
 mod photo_record;
 mod prune;
 mod record;
+mod recovered;
 mod requests;
 mod restore;
 mod rules;

@@ -72,6 +72,10 @@ pub const RULES_KEY: &str = "rules";
 /// download.
 pub const RESTORE_KEY: &str = "restore_seen";
 
+/// Followed by `:` and an account's id: set once this phone has read that
+/// account's threads back from the server (see `store::recovered`).
+pub const RECOVERED_KEY: &str = "recovered";
+
 /// Schema versions, oldest first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Version {

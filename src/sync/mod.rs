@@ -7,6 +7,7 @@ pub mod clock;
 pub mod history;
 mod outbox;
 mod pool;
+mod recover;
 mod requests;
 mod rules;
 mod scheduler;

@@ -13,13 +13,13 @@ use kuaibao_core::desk::office::FollowUpRequest;
 use wasm_bindgen::prelude::*;
 
 use crate::platform;
-use crate::session::{current_auth, may_send};
-use crate::store::{ClockReading, LocalPhoto, LocalReport, Status, Store, StoreError};
+use crate::session::{current_auth, may_send, Auth};
+use crate::store::{Author, ClockReading, LocalPhoto, LocalReport, Status, Store, StoreError};
 use crate::sync::outbox::{DrainSummary, Outbox};
 use crate::sync::transport::HttpTransport;
 use crate::sync::tus::HttpTus;
 use crate::sync::uploads::Uploader;
-use crate::sync::{clock, requests};
+use crate::sync::{clock, recover, requests};
 
 /// The result of one pass, as the screen hears it.
 pub type PassResult = Result<DrainSummary, StoreError>;
@@ -194,6 +194,7 @@ impl SyncEngine {
             // The phone's crash records, if any: a nicety like the two
             // reads above, and never in a report's way.
             if let Some(auth) = &auth {
+                self.recover(auth).await?;
                 crate::crash::send_pending(&auth.token).await;
             }
         }
@@ -213,6 +214,33 @@ impl SyncEngine {
             }
             Ok(None) => {}
             Err(e) => leptos::logging::warn!("cannot read the office's requests: {e}"),
+        }
+        Ok(())
+    }
+
+    /// The account's threads, read back once per account (`recover`): a
+    /// failure to read them is logged, and they are read at the next pass.
+    async fn recover(&self, auth: &Auth) -> Result<(), StoreError> {
+        let store = &self.outbox.store;
+        if store.has_recovered(&auth.account_id).await? {
+            return Ok(());
+        }
+        let Some(author) = store
+            .session()
+            .await?
+            .map(|s| Author::from(&s.session.account))
+            .filter(|a| a.account_id == auth.account_id)
+        else {
+            return Ok(());
+        };
+        match recover::fetch(&auth.token, &author, platform::now_ms()).await {
+            Ok(Some(records)) => {
+                for r in store.recover(&auth.account_id, &records).await? {
+                    (self.listeners.on_change)(&r);
+                }
+            }
+            Ok(None) => {}
+            Err(e) => leptos::logging::warn!("cannot read the account's threads back: {e}"),
         }
         Ok(())
     }

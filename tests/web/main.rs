@@ -14,6 +14,7 @@ mod outbox;
 mod picked;
 mod platform_text;
 mod prune;
+mod recovered;
 mod restore;
 mod session;
 mod store;

@@ -1618,6 +1618,10 @@ mod office;
 #[path = "api/writes.rs"]
 mod writes;
 
+// A phone reading back its account's threads.
+#[path = "api/my_threads.rs"]
+mod my_threads;
+
 /// Deadline rules: a deployment's file, served and applied; logged calls.
 #[path = "api/deadlines.rs"]
 mod deadlines;

@@ -13,6 +13,11 @@ pub const HEALTH_PATH: &str = "/api/health";
 /// Idempotent by report id: a replay answers the first receipt again.
 pub const SUBMIT_REPORT_PATH: &str = "/api/reports";
 
+/// The caller's own threads a phone still keeps, with her records of each
+/// (`GET`): what a new phone, or one whose storage the browser cleared,
+/// reads back to go on with them.
+pub const MY_THREADS_PATH: &str = "/api/threads";
+
 /// `POST` a [`crate::account::LoginRequest`]: 201 and a
 /// [`crate::account::Session`]. `GET`: the [`crate::account::SessionInfo`]
 /// of the token sent. `DELETE`: ends the token's session (log out).

@@ -5,6 +5,7 @@ use std::ops::Range;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use kuaibao_core::rules::grading::{self, Grade};
+use kuaibao_core::rules::thread::StageRecord;
 use kuaibao_core::wire::page::PageQuery;
 use kuaibao_core::wire::protocol::Receipt;
 use kuaibao_core::{Family, Report, ReportId, Template};
@@ -922,6 +923,53 @@ pub async fn thread(pool: &Pool, thread: ReportId, scope: &Scope) -> Result<Opti
     // not sort like the time. A thread is a handful of records.
     records.sort_by(thread_order);
     Ok(Some(Thread { thread, records }))
+}
+
+/// The records in `scope` of each of `threads`, a [`Thread`] each in the
+/// order given (a thread with no record in scope is left out).
+pub async fn threads_of(pool: &Pool, scope: &Scope, threads: &[ReportId]) -> Result<Vec<Thread>, StoreError> {
+    let mut records = of_threads(pool, scope, threads).await?;
+    records.sort_by(thread_order);
+    Ok(threads
+        .iter()
+        .map(|&thread| Thread {
+            thread,
+            records: records
+                .iter()
+                .filter(|r| r.report.thread_id() == thread)
+                .cloned()
+                .collect(),
+        })
+        .filter(|t| !t.records.is_empty())
+        .collect())
+}
+
+/// A stored record is judged as received when its receipt says.
+impl StageRecord for StoredReport {
+    fn stage(&self) -> kuaibao_core::Stage {
+        self.report.stage
+    }
+    fn template_id(&self) -> &str {
+        &self.report.template_id
+    }
+    fn template_version(&self) -> u32 {
+        self.report.template_version
+    }
+    fn answers(&self) -> &kuaibao_core::Answers {
+        &self.report.answers
+    }
+    fn grade_decision(&self) -> Option<&kuaibao_core::GradeDecision> {
+        self.report.grade.as_ref()
+    }
+    fn submitted_at(&self) -> Option<chrono::DateTime<chrono::FixedOffset>> {
+        Some(self.report.written_at)
+    }
+    fn received_at(&self) -> Option<DateTime<Utc>> {
+        Some(self.receipt.received_at)
+    }
+    fn clock_offset_ms(&self) -> Option<i64> {
+        self.report.clock_offset_ms
+    }
 }
 
 fn thread_order(a: &StoredReport, b: &StoredReport) -> Ordering {

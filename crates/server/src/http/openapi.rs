@@ -65,6 +65,7 @@ pub const BEARER_SCHEME: &str = "bearer";
         gateway_sms,
         get_report,
         report_photos,
+        my_threads,
         get_thread,
         templates,
         photo_bytes,
@@ -574,6 +575,23 @@ fn get_report() {}
     responses((status = 200, body = ReportPhotos, description = "The photos"), ById, NeedsSession, Unavailable))]
 #[allow(dead_code)]
 fn report_photos() {}
+
+/// The threads the caller sent a record of that a phone still keeps (not
+/// settled before the deployment's `keep_days` ago: every unfinished one),
+/// newest first, each with the caller's records in stage order, a page of
+/// threads at a time (follow the `Link` header; a page may hold fewer than
+/// `limit`, even none: only a missing link means the end). Any role: a new
+/// phone, or one whose storage was cleared, reads them back.
+#[utoipa::path(get, path = "/api/threads", tag = "reports", security(("bearer" = [])),
+    params(PageParams),
+    responses(
+        (status = 200, body = Vec<Thread>, description = "A page of the threads",
+            headers(("Link" = String, description = "`<…>; rel=\"next\"`: the next page's address, while there is one"))),
+        (status = 400, body = ApiError, description = "A bad `limit` or `after`, or an unknown or repeated parameter: `fields` names each"),
+        NeedsSession, Unavailable,
+    ))]
+#[allow(dead_code)]
+fn my_threads() {}
 
 /// The records of one thread, in stage order whatever order they arrived in.
 #[utoipa::path(get, path = "/api/threads/{id}", tag = "reports", security(("bearer" = [])),

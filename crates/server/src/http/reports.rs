@@ -3,6 +3,8 @@
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::Json;
+use chrono::{TimeDelta, Utc};
+use kuaibao_core::rules::thread::Judge;
 use kuaibao_core::rules::writers;
 use kuaibao_core::wire::protocol::Receipt;
 use kuaibao_core::{validate, Report, ReportId, Stage};
@@ -14,7 +16,7 @@ use super::AppState;
 use crate::auth::Caller;
 use crate::db::admission;
 use crate::db::audit::Actor;
-use crate::db::reports::{self, HolderRow, Stored, StoredReport, Thread};
+use crate::db::reports::{self, HolderRow, Scope, Stored, StoredReport, Thread, ThreadWalk};
 
 /// `POST /api/reports`: 201 and a receipt on first receipt, 200 and the same
 /// receipt on a replay. The phone retries until it gets a receipt, so every
@@ -118,6 +120,43 @@ pub async fn list(
     let (rows, more) = reports::list(&state.pool, &caller.scope(), page).await?;
     let next = rows.last().map(|r| r.receipt.seq).filter(|_| more);
     Ok((super::page::link(&uri, page, &[], next), Json(rows)))
+}
+
+/// `GET /api/threads`: the threads the caller sent a record of that a
+/// phone still keeps (by the rule phones let threads go by: not settled
+/// before `keep_days` ago, so every unfinished one), newest first, each
+/// with the caller's records in stage order, a page of threads at a time
+/// (`limit`, `after`; the next page in the `Link` header). A page may hold
+/// fewer threads than `limit`, even none, where it passed settled ones:
+/// only a missing link means the end. Any role: a new phone, or one whose
+/// storage the browser cleared, reads them back, and the worker goes on
+/// with her threads there.
+pub async fn my_threads(
+    State(state): State<AppState>,
+    caller: Caller,
+    uri: Uri,
+) -> Result<(HeaderMap, Json<Vec<Thread>>), AppError> {
+    let page = Paged::only(&uri)?;
+    let own = Scope::Own {
+        user_id: caller.0.user.account.id.clone(),
+    };
+    let walk = ThreadWalk {
+        after: page.after,
+        limit: page.limit,
+        newest_first: true,
+        thread: None,
+        templates: None,
+    };
+    let (heads, more) = reports::thread_heads(&state.pool, &own, None, walk).await?;
+    let ids: Vec<ReportId> = heads.iter().map(|&(id, _)| id).collect();
+    let cutoff = Utc::now() - TimeDelta::days(i64::from(state.keep_days));
+    let kept = reports::threads_of(&state.pool, &own, &ids)
+        .await?
+        .into_iter()
+        .filter(|t| !Judge::new(&t.records).settled_before(cutoff))
+        .collect();
+    let next = heads.last().map(|&(_, key)| key).filter(|_| more);
+    Ok((super::page::link(&uri, page, &[], next), Json(kept)))
 }
 
 /// `GET /api/reports/{id}`.

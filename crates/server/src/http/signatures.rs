@@ -15,7 +15,7 @@ use chrono::Utc;
 use kuaibao_core::desk::office::ChangeKind;
 use kuaibao_core::desk::signing::{self, Sign, Signature};
 use kuaibao_core::rules::deadlines::Obligation;
-use kuaibao_core::rules::thread::{Judge, Received};
+use kuaibao_core::rules::thread::Judge;
 use kuaibao_core::wire::error::ErrorCode;
 use kuaibao_core::wire::timestamp::beijing;
 use kuaibao_core::{FieldError, ReportId};
@@ -80,16 +80,8 @@ async fn has_step(state: &AppState, caller: &Caller, thread: ReportId, step: &st
     let Some(t) = rows::thread(&state.pool, thread, &caller.scope()).await? else {
         return Ok(false);
     };
-    let received: Vec<Received> = t
-        .records
-        .into_iter()
-        .map(|r| Received {
-            received_at: r.receipt.received_at,
-            report: r.report,
-        })
-        .collect();
     let now = Utc::now().with_timezone(&beijing()).naive_local();
-    Ok(Judge::new(&received)
+    Ok(Judge::new(&t.records)
         .deadlines(&state.rules, now)
         .iter()
         .any(|(due, _)| due.rule.obligation == Obligation::Upward && due.rule.id == step))

@@ -1,0 +1,90 @@
+//! `GET /api/threads`: the caller's own threads a phone still keeps, read
+//! back by a new phone or one whose storage was cleared. Only her own
+//! records, never a colleague's; a thread a phone would have let go
+//! (finished and received longer than `keep_days` ago) is left out; pages
+//! go on past threads left out.
+
+use kuaibao_core::account::Role;
+use kuaibao_core::wire::protocol::MY_THREADS_PATH;
+use kuaibao_server::db::reports::Thread;
+
+use super::office::user_in;
+use super::*;
+
+/// The ids of the threads a page lists, and each one's stages.
+fn listed(threads: &[Thread]) -> Vec<(ReportId, Vec<Stage>)> {
+    threads
+        .iter()
+        .map(|t| (t.thread, t.records.iter().map(|r| r.report.stage).collect()))
+        .collect()
+}
+
+async fn page_as(app: &TestApp, client: &Client, path: &str) -> (Vec<Thread>, Option<String>) {
+    let res = app.get_as(client, path).await;
+    assert_eq!(res.status(), StatusCode::OK, "{path}");
+    let next = next_link(&res);
+    (res.json().await.expect("threads"), next)
+}
+
+/// Stores `records`, in that order, as `client`.
+async fn sent(app: &TestApp, client: &Client, records: &[&Report]) {
+    for r in records {
+        let res = app.submit_by(client, *r).await;
+        assert_eq!(res.status(), StatusCode::CREATED, "{:?}", r.stage);
+    }
+}
+
+#[tokio::test]
+async fn a_phone_reads_back_its_accounts_open_threads_and_nobody_elses() {
+    let dirs = dirs();
+    // Phones keep a finished thread no day longer than its last receipt:
+    // one finished now counts as let go.
+    let app = start_with(&dirs, |c| c.phone_keep_days = 0).await;
+    let colleague = user_in(&dirs, &app, "colleague", Role::Reporter, GRID).await;
+
+    let open = incident(Stage::Initial, None, 0);
+    let open_next = incident(Stage::FollowUp { n: 1 }, Some(open.id), 5);
+    sent(&app, &app.client, &[&open_next, &open]).await;
+    let finished = incident(Stage::Initial, None, 0);
+    let last = incident(Stage::Final, Some(finished.id), 10);
+    sent(&app, &app.client, &[&finished, &last]).await;
+    let newest = incident(Stage::Initial, None, 0);
+    sent(&app, &app.client, &[&newest]).await;
+    let theirs = incident(Stage::Initial, None, 0);
+    sent(&app, &colleague, &[&theirs]).await;
+
+    // Newest first, each thread in stage order whatever order it arrived
+    // in; the finished one left out; the colleague's not hers.
+    let (all, next) = page_as(&app, &app.client, MY_THREADS_PATH).await;
+    assert_eq!(
+        listed(&all),
+        vec![
+            (newest.id, vec![Stage::Initial]),
+            (open.id, vec![Stage::Initial, Stage::FollowUp { n: 1 }]),
+        ]
+    );
+    assert_eq!(next, None);
+    assert_eq!(all[1].records[1].report, open_next, "the record as sent");
+    let (theirs_only, _) = page_as(&app, &colleague, MY_THREADS_PATH).await;
+    assert_eq!(listed(&theirs_only), vec![(theirs.id, vec![Stage::Initial])]);
+
+    // A page at a time: the page that met only the finished thread is
+    // empty, and its link goes on.
+    let mut pages = Vec::new();
+    let mut path = Some(format!("{MY_THREADS_PATH}?limit=1"));
+    while let Some(p) = path.take() {
+        let (threads, next) = page_as(&app, &app.client, &p).await;
+        pages.push(listed(&threads).into_iter().map(|(id, _)| id).collect::<Vec<_>>());
+        path = next;
+        assert!(pages.len() <= 4, "the pages end");
+    }
+    assert_eq!(pages, vec![vec![newest.id], vec![], vec![open.id]]);
+
+    // No session, no threads; a bad page is named.
+    let anonymous = Client::new().get(app.url(MY_THREADS_PATH)).send().await.expect("GET");
+    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+    let (status, error) = api_error(app.get_as(&app.client, &format!("{MY_THREADS_PATH}?limit=0")).await).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(error.fields[0].field, "limit");
+    app.stop().await;
+}

@@ -1,0 +1,47 @@
+//! The records read back from the server for an account (a new phone, or
+//! storage the browser cleared): kept as delivered where the phone holds
+//! nothing of them, once per account.
+
+use kuaibao::store::Status;
+use wasm_bindgen_test::wasm_bindgen_test;
+
+use crate::{delivered, fresh_store, report};
+
+#[wasm_bindgen_test]
+async fn records_read_back_are_kept_where_the_phone_holds_nothing_of_them() {
+    let store = fresh_store().await;
+    assert!(!store.has_recovered("li").await.expect("meta"));
+    // The phone's own copy, further on than the server's (a refusal the
+    // worker is fixing, say), and a record it let go, keeping its receipt.
+    let own = report(Status::Draft);
+    let let_go = report(delivered(2));
+    store.put(&own).await.expect("put");
+    store.put(&let_go).await.expect("put");
+    store
+        .archive(std::slice::from_ref(&let_go), &[])
+        .await
+        .expect("archive");
+    let missing = report(delivered(3));
+    let server_copy_of_own = kuaibao::store::LocalReport {
+        status: delivered(1),
+        ..own.clone()
+    };
+
+    let kept = store
+        .recover("li", &[server_copy_of_own, let_go.clone(), missing.clone()])
+        .await
+        .expect("recover");
+    assert_eq!(kept, vec![missing.clone()], "only what the phone lacked");
+    assert_eq!(
+        store.get(own.id).await.expect("get"),
+        Some(own),
+        "the phone's copy stays"
+    );
+    assert_eq!(store.get(let_go.id).await.expect("get"), None, "let go stays let go");
+    assert_eq!(store.get(missing.id).await.expect("get"), Some(missing));
+    assert!(store.has_recovered("li").await.expect("meta"));
+    assert!(
+        !store.has_recovered("wang").await.expect("meta"),
+        "each account its own"
+    );
+}
