@@ -165,6 +165,7 @@ mod tests {
         Received {
             received_at: r.written_at.with_timezone(&chrono::Utc),
             report: r,
+            arrival_offset_ms: None,
         }
     }
 

@@ -65,6 +65,18 @@ impl StageRecord for Report {
 pub struct Received {
     pub report: Report,
     pub received_at: DateTime<Utc>,
+    /// The server's clock minus the phone's when the record arrived, as
+    /// the server measured it (`Receipt::clock_offset_ms`).
+    pub arrival_offset_ms: Option<i64>,
+}
+
+/// The offset a record's writing time is corrected by: the phone's own,
+/// measured before it wrote; for a phone that had measured none (it had no
+/// signal since it was set up), the one the server measured on arrival.
+/// Without it, a phone two hours slow that never reached the server made
+/// a report written late look written in time (送达迟 instead of 迟报).
+pub fn offset_for_judging(report: &Report, arrival_offset_ms: Option<i64>) -> Option<i64> {
+    report.clock_offset_ms.or(arrival_offset_ms)
 }
 
 impl StageRecord for Received {
@@ -90,7 +102,7 @@ impl StageRecord for Received {
         Some(self.received_at)
     }
     fn clock_offset_ms(&self) -> Option<i64> {
-        self.report.clock_offset_ms
+        offset_for_judging(&self.report, self.arrival_offset_ms)
     }
 }
 
@@ -441,6 +453,7 @@ mod tests {
         let received = |stage: Stage, h: i64| Received {
             report: flood(stage, &[]),
             received_at: at(h),
+            arrival_offset_ms: None,
         };
         let finished = [received(Stage::Initial, 0), received(Stage::Final, 10)];
         assert!(Judge::new(&finished).settled_before(at(11)));

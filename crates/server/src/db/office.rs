@@ -46,6 +46,8 @@ struct Record {
     seq: i64,
     report: Report,
     received_at: DateTime<Utc>,
+    /// The server's clock minus the phone's on arrival.
+    arrival_offset_ms: Option<i64>,
     reporter: Option<(String, String)>,
     area: Option<AreaRef>,
     area_path: Option<String>,
@@ -57,6 +59,7 @@ struct RecordRow {
     id: String,
     body: String,
     received_at: String,
+    clock_offset_ms: Option<i64>,
     username: Option<String>,
     display_name: Option<String>,
     area_id: Option<String>,
@@ -83,6 +86,7 @@ impl RecordRow {
             seq: self.seq,
             report,
             received_at: parse_time(&self.id, &self.received_at)?,
+            arrival_offset_ms: self.clock_offset_ms,
             reporter: self.username.zip(self.display_name),
             area,
             area_path: self.area_path,
@@ -107,7 +111,8 @@ pub async fn lines(
     let threads: Vec<String> = heads.iter().map(|(t, _)| t.to_string()).collect();
     let (visible, param) = scope.condition(1);
     let sql = format!(
-        "SELECT r.seq, r.id, COALESCE(c.body, r.body) AS body, r.received_at, us.username, us.display_name, \
+        "SELECT r.seq, r.id, COALESCE(c.body, r.body) AS body, r.received_at, r.clock_offset_ms, \
+                us.username, us.display_name, \
                 ar.id AS area_id, ar.name AS area_name, ar.level AS area_level, ar.path AS area_path \
          FROM {FROM_REPORTS} \
          LEFT JOIN users AS us ON us.id = r.author_id \
@@ -183,6 +188,7 @@ fn summarise(records: &mut [Record], forwarded: &[Forwarded], rules: &RuleSet, n
         .map(|r| Received {
             report: r.report.clone(),
             received_at: r.received_at,
+            arrival_offset_ms: r.arrival_offset_ms,
         })
         .collect();
     let judge = Judge::new(&received).with_forwarded(forwarded);

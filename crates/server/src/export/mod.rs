@@ -127,6 +127,7 @@ fn summarise(records: &[Record], rules: &RuleSet, now: DateTime<Utc>) -> Option<
         .map(|r| Received {
             report: r.report().clone(),
             received_at: r.stored.receipt.received_at,
+            arrival_offset_ms: r.stored.receipt.clock_offset_ms,
         })
         .collect();
     let judge = Judge::new(&received);

@@ -304,6 +304,60 @@ async fn the_accountability_ledger_lists_late_and_missed_with_evidence_for_the_a
     app.stop().await;
 }
 
+/// A phone an hour slow that had measured no offset before it wrote (no
+/// signal since it was set up): its report is judged by the offset the
+/// server measured on arrival. Written late, it is 迟报, not "written in
+/// time, delivered late".
+#[tokio::test]
+async fn a_phone_that_measured_no_offset_is_judged_by_the_one_measured_on_arrival() {
+    use kuaibao_core::desk::accountability::{Accountability, EntryKind, ACCOUNTABILITY_PATH};
+    use kuaibao_core::wire::protocol::CLOCK_HEADER;
+    let (app, dirs) = spawn_app().await;
+    let officer = user_in(&dirs, &app, "officer-t1", Role::Officer, "d-t1").await;
+    let hour_ms = 3_600_000;
+    let now = Utc::now().with_timezone(&beijing());
+    // 重大, the event 90 minutes ago; written a minute ago by the real
+    // clock, which the slow phone reads as 61 minutes ago: 29 minutes
+    // after the event by its clock, 89 by the office's.
+    let mut grave = incident(Stage::Initial, None, 0);
+    grave.answers.insert("dead".to_owned(), "10".to_owned());
+    grave.answers.insert(
+        "occurred_at".to_owned(),
+        (now - TimeDelta::minutes(90)).format("%Y-%m-%dT%H:%M").to_string(),
+    );
+    grave.written_at = (now - TimeDelta::minutes(61)).fixed_offset();
+    assert_eq!(grave.clock_offset_ms, None);
+    let phone_now = Utc::now().timestamp_millis() - hour_ms;
+    let res = app
+        .client
+        .post(app.url(SUBMIT_REPORT_PATH))
+        .header(CLOCK_HEADER, phone_now.to_string())
+        .json(&grave)
+        .send()
+        .await
+        .expect("POST");
+    let stored: Receipt = receipt(res, StatusCode::CREATED).await;
+    let measured = stored.clock_offset_ms.expect("measured on arrival");
+    assert!((measured - hour_ms).abs() < 5_000, "{measured}");
+
+    let ledger: Accountability = json_of(&app, &officer, ACCOUNTABILITY_PATH).await;
+    let written: Vec<_> = ledger
+        .entries
+        .iter()
+        .filter(|e| e.thread_id == grave.id && matches!(e.kind, EntryKind::WrittenLate | EntryKind::DeliveredLate))
+        .collect();
+    assert_eq!(written.len(), 1, "{:?}", ledger.entries);
+    assert_eq!(written[0].kind, EntryKind::WrittenLate, "迟报 by the office's clock");
+    assert_eq!(
+        written[0].clock_offset_ms,
+        Some(measured),
+        "the offset it was judged by"
+    );
+    let corrected = grave.written_at.with_timezone(&beijing()).naive_local() + TimeDelta::milliseconds(measured);
+    assert_eq!(written[0].written_at, Some(corrected));
+    app.stop().await;
+}
+
 #[tokio::test]
 async fn a_call_logged_before_its_first_record_arrives_does_not_name_the_thread() {
     let (app, dirs) = spawn_app().await;
