@@ -416,6 +416,14 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_hash_is_lowercase_hex() {
+        assert_eq!(
+            hex_sha256(b"abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+
+    #[test]
     fn keys_fan_out_by_the_first_two_digits() {
         let sha = "ab".repeat(32);
         assert_eq!(photo_key(&sha), format!("photos/ab/{sha}"));

@@ -63,9 +63,11 @@ pub async fn record(
     Ok(())
 }
 
-/// Records, in a transaction of its own, a write that was refused: who
-/// tried `action` on `subject`, and why. Nothing else is written.
-pub async fn refusal(
+/// Records, in a transaction of its own, what changed nothing but is
+/// answered for all the same: a write that was refused (who tried `action`
+/// on `subject`, and why), or what left the server as a file (an export:
+/// which, and for whom). Nothing else is written.
+pub async fn note(
     pool: &Pool,
     actor: &Actor,
     action: &str,

@@ -11,7 +11,6 @@ use kuaibao_core::wire::protocol::Receipt;
 use kuaibao_core::{Family, Report, ReportId, Template};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use sha2::{Digest, Sha256};
 use sqlx::any::AnyArguments;
 use sqlx::query::QueryAs;
 use sqlx::{Any, Connection};
@@ -192,7 +191,7 @@ impl ReportColumns {
         let columns = Columns::of(report, template)?;
         Ok(ReportColumns {
             id: report.id.to_string(),
-            body_sha256: hex_sha256(&body),
+            body_sha256: crate::storage::hex_sha256(body.as_bytes()),
             body,
             written_at: report.written_at.to_rfc3339(),
             thread_id: columns.thread_id,
@@ -308,7 +307,7 @@ impl<'a> NewRow<'a> {
 /// (see [`complete`]) rather than conflicting with it.
 pub async fn store(pool: &Pool, report: &Report, template: &Template, sender: &Sender) -> Result<Stored, StoreError> {
     let body = canonical_body(report)?;
-    let sha256 = hex_sha256(&body);
+    let sha256 = crate::storage::hex_sha256(body.as_bytes());
     let id = report.id.to_string();
     let columns = Columns::of(report, template)?;
     let now = now_text();
@@ -605,7 +604,7 @@ pub async fn audit_refusal(pool: &Pool, actor: &Actor, report: &Report, reason: 
         "template": report.template_id,
         "reason": reason,
     });
-    audit::refusal(pool, actor, REFUSE_ACTION, &report.id.to_string(), detail).await
+    audit::note(pool, actor, REFUSE_ACTION, &report.id.to_string(), detail).await
 }
 
 /// The audit action of a record refused for who sent it.
@@ -1025,21 +1024,9 @@ fn parse_time(id: &str, text: &str) -> Result<DateTime<Utc>, StoreError> {
         })
 }
 
-fn hex_sha256(text: &str) -> String {
-    format!("{:x}", Sha256::digest(text.as_bytes()))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_hash_is_lowercase_hex_sha256() {
-        assert_eq!(
-            hex_sha256("abc"),
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
-        );
-    }
 
     #[test]
     fn the_canonical_body_ignores_how_the_json_was_written() {

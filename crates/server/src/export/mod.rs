@@ -448,6 +448,26 @@ pub(crate) fn attachment(
         .into_response())
 }
 
+/// Notes in the audit log that `caller` took `what` out of the server as a
+/// file (`export.csv`, `export.written`, …): the office answers for what
+/// left it, when and by whom, as for what it changed. `detail` says which
+/// (the filter as asked, a thread and record, the page's SHA-256).
+pub(crate) async fn audited(
+    pool: &Pool,
+    caller: &Caller,
+    what: &str,
+    subject: &str,
+    detail: serde_json::Value,
+) -> Result<(), AppError> {
+    crate::db::audit::note(pool, &caller.actor(), what, subject, detail).await?;
+    Ok(())
+}
+
+/// The query of a request as it was asked, for the audit log.
+pub(crate) fn asked(uri: &Uri) -> serde_json::Value {
+    serde_json::json!({ "query": uri.query().unwrap_or_default() })
+}
+
 /// `kuaibao-reports-20261123-1000` (Beijing time of the export).
 fn file_stem(now: DateTime<Utc>) -> String {
     format!(
@@ -461,6 +481,7 @@ pub async fn csv_export(State(state): State<ExportState>, caller: Caller, uri: U
     let filter = filter_of(&uri)?;
     let place = export_place(&state.exports, &caller)?;
     let batches = ThreadBatches::new(&state, &caller, filter).await?;
+    audited(&state.pool, &caller, "export.csv", "reports", asked(&uri)).await?;
     let body = streamed(
         csv::head(),
         batches,
@@ -481,6 +502,7 @@ pub async fn geojson_export(State(state): State<ExportState>, caller: Caller, ur
     let filter = filter_of(&uri)?;
     let place = export_place(&state.exports, &caller)?;
     let batches = ThreadBatches::new(&state, &caller, filter).await?;
+    audited(&state.pool, &caller, "export.geojson", "reports", asked(&uri)).await?;
     let (head, tail) = geojson::frame();
     let mut first = true;
     let body = streamed(
@@ -549,7 +571,16 @@ pub async fn cap_export(
         }
     };
     let xml = cap::alert(&thread, index, &state.cap_sender);
-    let name = format!("kuaibao-cap-{}.xml", thread.records[index].report().id);
+    let record = thread.records[index].report().id;
+    audited(
+        &state.pool,
+        &caller,
+        "export.cap",
+        &id.to_string(),
+        serde_json::json!({ "record": record.to_string() }),
+    )
+    .await?;
+    let name = format!("kuaibao-cap-{record}.xml");
     attachment(cap::CONTENT_TYPE, &name, xml)
 }
 
@@ -637,6 +668,17 @@ async fn written_page(state: &ExportState, caller: &Caller, id: ReportId) -> Res
     }
     let signatures = crate::db::signatures::of_thread(&state.pool, id).await?;
     let html = written::page(&thread, &photos, &signatures);
+    // The page as printed and sent up the chain: its hash ties a paper copy
+    // to this request.
+    let sha256 = crate::storage::hex_sha256(html.as_bytes());
+    audited(
+        &state.pool,
+        caller,
+        "export.written",
+        &id.to_string(),
+        serde_json::json!({ "sha256": sha256, "signed": signatures.len() }),
+    )
+    .await?;
     Ok((
         [
             (CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8")),

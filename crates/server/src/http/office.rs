@@ -618,7 +618,7 @@ pub(super) async fn may_answer(
         ) && state.refusals.admits(&caller.actor())
         {
             let detail = serde_json::json!({ "action": action, "reason": refused.to_string() });
-            crate::db::audit::refusal(
+            crate::db::audit::note(
                 &state.pool,
                 &caller.actor(),
                 "thread.refuse",

@@ -640,3 +640,65 @@ async fn an_account_reads_at_most_two_written_reports_or_exports_at_once() {
     drop(second);
     app.stop().await;
 }
+
+/// What leaves the server as a file is noted in the audit log (an
+/// office answers for what it sent up the chain, and when): by whom,
+/// which (the filter as asked; a thread and its record), and for the
+/// written report the page's SHA-256, which ties a printed copy to the
+/// request.
+#[tokio::test]
+async fn every_file_that_leaves_the_server_is_noted_in_the_audit_log() {
+    use kuaibao_core::desk::accountability::ACCOUNTABILITY_CSV_PATH;
+    use kuaibao_core::desk::statistics::STATISTICS_CSV_PATH;
+    use kuaibao_server::db::audit;
+    let w = world().await;
+    let get = |path: String| {
+        let (app, officer) = (&w.app, &w.officer);
+        async move {
+            let res = app.get_as(officer, &path).await;
+            assert_eq!(res.status(), StatusCode::OK, "{path}");
+            res.bytes().await.expect("body")
+        }
+    };
+    get(format!("{CSV}?category=hazard")).await;
+    get(GEOJSON.to_owned()).await;
+    get(cap_path(w.first.id)).await;
+    let page = get(written_path(w.follow_up.id)).await;
+    get(STATISTICS_CSV_PATH.to_owned()).await;
+    get(ACCOUNTABILITY_CSV_PATH.to_owned()).await;
+    // A view on screen is not a file that left.
+    get(format!("/api/threads/{}", w.first.id)).await;
+
+    let pool = w._dirs.pool().await;
+    let officer_id = accounts::user_by_name(&pool, "officer-t1")
+        .await
+        .expect("read")
+        .expect("the officer")
+        .account
+        .id;
+    let noted: Vec<audit::Entry> = audit::all(&pool)
+        .await
+        .expect("audit")
+        .into_iter()
+        .filter(|e| e.action.starts_with("export."))
+        .collect();
+    let actions: Vec<(&str, &str)> = noted.iter().map(|e| (e.action.as_str(), e.subject.as_str())).collect();
+    let thread = w.first.id.to_string();
+    assert_eq!(
+        actions,
+        vec![
+            ("export.csv", "reports"),
+            ("export.geojson", "reports"),
+            ("export.cap", thread.as_str()),
+            ("export.written", thread.as_str()),
+            ("export.statistics", "statistics"),
+            ("export.accountability", "accountability"),
+        ]
+    );
+    assert!(noted.iter().all(|e| e.actor_id.as_deref() == Some(officer_id.as_str())));
+    let detail = |i: usize| serde_json::from_str::<serde_json::Value>(&noted[i].detail).expect("json");
+    assert_eq!(detail(0)["query"], "category=hazard");
+    assert_eq!(detail(2)["record"], w.follow_up.id.to_string(), "the latest record's alert");
+    assert_eq!(detail(3)["sha256"], format!("{:x}", Sha256::digest(&page)));
+    w.app.stop().await;
+}
