@@ -14,7 +14,7 @@ use kuaibao_core::rules::{catalogue, grading};
 use kuaibao_core::sort::insertion_sort;
 use kuaibao_core::{Answers, Family, Grade, GradeDecision, PhotoId, ReportId, Stage, Template};
 
-use crate::store::{LocalPhoto, LocalReport, Status, Upload};
+use crate::store::{Author, LocalPhoto, LocalReport, Status, Upload};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Thread {
@@ -166,6 +166,25 @@ impl Thread {
         let mut stages = self.next_stages_in_order(rules, now);
         stages.retain(|stage| kuaibao_core::rules::writers::may_add_to_own(*stage, role).is_ok());
         stages
+    }
+
+    /// The author of this thread when it is not `account_id`'s and a
+    /// record from that account would be refused (a reporter on a phone a
+    /// grid shares, on a colleague's thread: only its reporter, or the
+    /// office above, adds to it, `kuaibao_core::rules::writers`); `None`
+    /// when the account may go on with it. An officer's area is the
+    /// server's to judge.
+    pub fn held_by_another(&self, account_id: &str, role: Role) -> Option<&Author> {
+        if role.reads_area() {
+            return None;
+        }
+        self.records
+            .iter()
+            .find(|r| r.thread.is_none())
+            .or(self.records.first())?
+            .author
+            .as_ref()
+            .filter(|a| a.account_id != account_id)
     }
 
     /// Whether the next stage is one an account with `role` may not file

@@ -110,6 +110,11 @@ pub const DRAFT_OF_ANOTHER: Text = Text::new(
     "这是 {who} 在本机填写的草稿：请由其本人登录后提交，您可以新建自己的报告。",
     "This draft was begun on this phone by {who}: they log in to file it. You can start a report of your own.",
 );
+/// On a colleague's thread, opened on a phone a grid shares.
+pub const THREAD_OF_ANOTHER: Text = Text::new(
+    "这是 {who} 上报的事件：续报、终报请由其本人登录后报送。",
+    "This incident was reported by {who}: they log in to file its next reports.",
+);
 /// Before the place of the thread a later stage continues.
 pub const ABOUT: Text = Text::new("接续：", "Continues: ");
 pub const NOT_ON_PHONE: Text = Text::new(

@@ -327,7 +327,9 @@ fn SubmittedReport(id: ReportId) -> impl IntoView {
             _ => Vec::new(),
         };
         let thread_id = report.thread_id();
-        let previous = state.thread(thread_id).and_then(|t| {
+        // Looked up once: each look-up groups the whole list.
+        let thread = state.thread(thread_id);
+        let previous = thread.as_ref().and_then(|t| {
             t.before(id)
                 .filter(|p| p.template_id == report.template_id)
                 .map(|p| p.answers.clone())
@@ -336,16 +338,24 @@ fn SubmittedReport(id: ReportId) -> impl IntoView {
         let answers = report.answers.clone();
         let grade = RwSignal::new(report.grade.clone().filter(|g| g.chosen != g.suggested));
         let is_incident = matches!(template.family, Family::Incident { .. });
-        let role = state
+        let (account, role) = state
             .session
-            .with_untracked(|s| s.as_ref().map(|s| s.session.account.role))
-            .unwrap_or(Role::Reporter);
+            .with_untracked(|s| {
+                s.as_ref()
+                    .map(|s| (s.session.account.id.clone(), s.session.account.role))
+            })
+            .unwrap_or_else(|| (String::new(), Role::Reporter));
         let now = state.server_now_beijing();
-        let (next, awaits_office) = state.rules.with_untracked(|rules| match state.thread(thread_id) {
-            Some(t) => (t.next_stages(role, rules, now), t.awaits_office(role, rules, now)),
-            None => (Vec::new(), false),
+        // A colleague's thread on a shared phone: nothing to file, and whose.
+        let others = thread
+            .as_ref()
+            .and_then(|t| t.held_by_another(&account, role))
+            .map(|a| a.username.clone());
+        let (next, awaits_office) = state.rules.with_untracked(|rules| match &thread {
+            Some(t) if others.is_none() => (t.next_stages(role, rules, now), t.awaits_office(role, rules, now)),
+            _ => (Vec::new(), false),
         });
-        let kind = state.thread(thread_id).map_or(ThreadKind::Incident, |t| t.kind());
+        let kind = thread.as_ref().map_or(ThreadKind::Incident, |t| t.kind());
         view! {
             {heading(state, template, report.stage)}
             <StatusLine report=report.clone()/>
@@ -372,6 +382,11 @@ fn SubmittedReport(id: ReportId) -> impl IntoView {
             })}
             {awaits_office.then(|| view! {
                 <p class="next-step" data-testid="awaits-office">{state.tr(words::AWAITS_OFFICE)}</p>
+            })}
+            {others.map(|who| view! {
+                <p class="next-step" data-testid="thread-of-another">
+                    {move || state.t(words::THREAD_OF_ANOTHER).replace("{who}", &who)}
+                </p>
             })}
             <div class="actions next">
                 {next.into_iter().map(|stage| view! {

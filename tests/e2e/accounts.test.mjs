@@ -278,6 +278,28 @@ test('a draft begun by one worker on a shared phone is not filed by the next who
   assert.equal((await server.reports()).length, 0);
 });
 
+test('a colleague\'s incident on a shared phone offers the next worker no 续报 (the server would refuse it) and says whose it is', { timeout: 90_000 }, async () => {
+  const { server, phone } = await setUp();
+  const { page } = phone;
+  await openApp(page, server.url);
+  await fileReport(page);
+  await home(page).waitForCount('delivered', 1);
+  await page.getByTestId('report-item').first().getByRole('link').click();
+  await page.getByRole('button', { name: '报送续报一' }).waitFor();
+  await page.getByRole('link', { name: '返回列表' }).click();
+  await nextWorkerLogsIn(page, server);
+  await page.getByTestId('report-item').first().getByRole('link').click();
+  const note = page.getByTestId('thread-of-another');
+  assert.equal(await note.innerText(), `这是 ${REPORTER.username} 上报的事件：续报、终报请由其本人登录后报送。`);
+  assert.equal(await page.getByRole('button', { name: /^报送/ }).count(), 0, 'nothing of hers to file');
+  if (process.env.KUAIBAO_SHOTS) {
+    await page.screenshot({ path: `${process.env.KUAIBAO_SHOTS}/thread-of-another-360.png`, fullPage: true });
+    await page.setViewportSize({ width: 1366, height: 768 });
+    await page.screenshot({ path: `${process.env.KUAIBAO_SHOTS}/thread-of-another-1366.png` });
+    await page.setViewportSize({ width: 360, height: 640 });
+  }
+});
+
 test('a refused report reopened to be fixed stays its submitter\'s: the next worker on a shared phone cannot file it', { timeout: 90_000 }, async () => {
   const { server, phone } = await setUp();
   const { page } = phone;

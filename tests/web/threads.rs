@@ -99,6 +99,33 @@ fn an_incident_offers_its_reporter_every_next_stage() {
     assert!(!thread.awaits_office(Role::Reporter, &national(), now()));
 }
 
+/// On a phone a grid shares, a colleague's thread is his to go on with:
+/// a reporter is offered nothing there (the server would refuse it); an
+/// officer may be the office above it, which the server judges.
+#[wasm_bindgen_test]
+fn a_colleagues_thread_is_held_by_him_for_a_reporter_not_for_an_officer() {
+    use kuaibao::store::Author;
+    use kuaibao_core::account::Role;
+    let mut first = report(waiting(0.0));
+    first.author = Some(Author {
+        account_id: "li".into(),
+        username: "lixiuying".into(),
+    });
+    let thread = thread_of(std::slice::from_ref(&first), first.id).expect("thread");
+    assert_eq!(thread.held_by_another("li", Role::Reporter), None, "her own");
+    assert_eq!(
+        thread
+            .held_by_another("wang", Role::Reporter)
+            .map(|a| a.username.as_str()),
+        Some("lixiuying")
+    );
+    assert_eq!(thread.held_by_another("zhou", Role::Officer), None);
+    // A record from before accounts names nobody: anyone goes on.
+    first.author = None;
+    let legacy = thread_of(std::slice::from_ref(&first), first.id).expect("thread");
+    assert_eq!(legacy.held_by_another("wang", Role::Reporter), None);
+}
+
 /// The national deadline rules, as a phone with no rules of its
 /// deployment yet holds them.
 fn national() -> kuaibao_core::rules::deadlines::RuleSet {

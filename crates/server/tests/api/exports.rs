@@ -698,7 +698,11 @@ async fn every_file_that_leaves_the_server_is_noted_in_the_audit_log() {
     assert!(noted.iter().all(|e| e.actor_id.as_deref() == Some(officer_id.as_str())));
     let detail = |i: usize| serde_json::from_str::<serde_json::Value>(&noted[i].detail).expect("json");
     assert_eq!(detail(0)["query"], "category=hazard");
-    assert_eq!(detail(2)["record"], w.follow_up.id.to_string(), "the latest record's alert");
+    assert_eq!(
+        detail(2)["record"],
+        w.follow_up.id.to_string(),
+        "the latest record's alert"
+    );
     assert_eq!(detail(3)["sha256"], format!("{:x}", Sha256::digest(&page)));
     w.app.stop().await;
 }
