@@ -146,6 +146,8 @@ test('the incident page: chain, times, clock offset; acknowledge and ask; a 续�
   assert.match(await items.first().getByTestId('time-written').innerText(), /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \+08:00$/);
   assert.match(await items.first().getByTestId('time-received').innerText(), /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
   assert.match(await items.first().getByTestId('clock-offset').innerText(), /手机.*服务器|未测得/);
+  // The account it came under, whoever was typed as 报告人.
+  assert.equal(await items.first().getByTestId('record-author').innerText(), `${REPORTER.name}（信息员，${REPORTER.username}）`);
   assert.match(await items.first().getByTestId('sentence').innerText(), /青石村三组后山/);
   // 报告人 as typed on the report, with a number to call back.
   assert.match(await page.getByTestId('thread-reporter').innerText(), new RegExp(`^${ANSWERS['报告人']} ${ANSWERS['联系电话']}（账号 `));

@@ -3,7 +3,7 @@
 //! ignored, so a newer server does not break the page.
 
 use chrono::{DateTime, Utc};
-use kuaibao_core::wire::protocol::Receipt;
+use kuaibao_core::wire::protocol::{Receipt, RecordAuthor};
 use kuaibao_core::{PhotoId, Report, ReportId};
 use serde::Deserialize;
 
@@ -21,6 +21,10 @@ pub struct StoredRecord {
     pub report: Report,
     #[serde(default)]
     pub photos: PhotoCount,
+    /// The account it came under (absent before accounts, or from an
+    /// older server).
+    #[serde(default)]
+    pub author: Option<RecordAuthor>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Deserialize)]

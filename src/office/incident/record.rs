@@ -65,6 +65,12 @@ pub fn RecordCard(
         }
     );
     let offset = record_clock_words(report.clock_offset_ms, record.receipt.clock_offset_ms, Lang::Zh);
+    // Who answers for the record: the account it came under, not the name
+    // typed in its 报告人 blank (a 续报 an officer filed says so here).
+    let author = record.author.as_ref().map_or_else(
+        || "未记录（账号启用之前的记录）".to_owned(),
+        |a| format!("{}（{}，{}）", a.display_name, a.role.name_zh(), a.username),
+    );
     let sentence = fill_report(&report, Lang::Zh).unwrap_or_else(|| format!("（模板 {} 未知）", report.template_id));
     let changes = previous.map(|p| {
         let list = changes_between(&p, &report, Lang::Zh);
@@ -109,6 +115,8 @@ pub fn RecordCard(
                 <dd data-testid="time-received">{received}</dd>
                 <dt>"手机时钟偏差"</dt>
                 <dd data-testid="clock-offset">{offset}</dd>
+                <dt>"报送账号"</dt>
+                <dd data-testid="record-author">{author}</dd>
             </dl>
             <p class="sentence" data-testid="sentence">{sentence}</p>
             {changes}

@@ -64,6 +64,17 @@ pub struct Restore {
     pub backup_made_at: DateTime<Utc>,
 }
 
+/// The account a stored record came under (its session's, or for a text
+/// message the account the text names): who answers for it, whatever
+/// name was typed in its 报告人 blank.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordAuthor {
+    pub username: String,
+    pub display_name: String,
+    pub role: crate::account::Role,
+}
+
 /// The server's acknowledgement that a report is stored for good.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

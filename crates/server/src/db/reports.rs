@@ -4,10 +4,11 @@ use std::cmp::Ordering;
 use std::ops::Range;
 
 use chrono::{DateTime, SecondsFormat, Utc};
+use kuaibao_core::account::Role;
 use kuaibao_core::rules::grading::{self, Grade};
 use kuaibao_core::rules::thread::StageRecord;
 use kuaibao_core::wire::page::PageQuery;
-use kuaibao_core::wire::protocol::Receipt;
+use kuaibao_core::wire::protocol::{Receipt, RecordAuthor};
 use kuaibao_core::{Family, Report, ReportId, Template};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -44,6 +45,10 @@ pub struct StoredReport {
     pub report: Report,
     #[serde(default)]
     pub photos: PhotoCount,
+    /// The account it came under; `None` for records stored before
+    /// accounts existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub author: Option<RecordAuthor>,
 }
 
 /// The records of one thread, in stage order.
@@ -618,13 +623,15 @@ pub const REFUSE_ACTION: &str = "report.refuse";
 /// app's copy (see [`FROM_REPORTS`]).
 pub(super) const ROW_COLUMNS: &str =
     "r.seq, r.id, COALESCE(c.body, r.body) AS body, r.received_at, r.clock_offset_ms, r.via, r.sms_sealed, \
+     au.username AS author_username, au.display_name AS author_name, au.role AS author_role, \
      (SELECT count(*) FROM report_photos AS m WHERE m.report_id = r.id) AS photos_expected, \
      (SELECT count(*) FROM report_photos AS m JOIN photos AS p ON p.photo_id = m.photo_id \
         WHERE m.report_id = r.id AND p.arrived_at IS NOT NULL) AS photos_arrived";
 
 /// The reports a reader reads, `r`, each with the app's copy of a record
 /// that came by SMS, `c`, if it arrived.
-pub(super) const FROM_REPORTS: &str = "reports AS r LEFT JOIN report_completions AS c ON c.report_id = r.id";
+pub(super) const FROM_REPORTS: &str = "reports AS r LEFT JOIN report_completions AS c ON c.report_id = r.id \
+     LEFT JOIN users AS au ON au.id = r.author_id";
 
 /// The report with this id, if stored and in `scope`.
 pub async fn get(pool: &Pool, id: ReportId, scope: &Scope) -> Result<Option<StoredReport>, StoreError> {
@@ -985,6 +992,9 @@ struct Row {
     clock_offset_ms: Option<i64>,
     via: Option<String>,
     sms_sealed: Option<i64>,
+    author_username: Option<String>,
+    author_name: Option<String>,
+    author_role: Option<String>,
     photos_expected: i64,
     photos_arrived: i64,
 }
@@ -1010,6 +1020,18 @@ impl Row {
             photos: PhotoCount {
                 expected: count(self.photos_expected),
                 arrived: count(self.photos_arrived),
+            },
+            author: match (
+                self.author_username,
+                self.author_name,
+                self.author_role.as_deref().and_then(Role::from_code),
+            ) {
+                (Some(username), Some(display_name), Some(role)) => Some(RecordAuthor {
+                    username,
+                    display_name,
+                    role,
+                }),
+                _ => None,
             },
         })
     }
@@ -1077,6 +1099,7 @@ mod tests {
                 },
                 report,
                 photos: PhotoCount::default(),
+                author: None,
             }
         };
         let mut records = [

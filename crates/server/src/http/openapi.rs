@@ -196,6 +196,8 @@ pub struct StoredReport {
     receipt: Receipt,
     report: Report,
     photos: PhotoCount,
+    /// The account it came under; absent on records stored before accounts.
+    author: Option<kuaibao_core::wire::protocol::RecordAuthor>,
 }
 
 /// How many photos a report announces and how many have arrived.

@@ -205,7 +205,30 @@ async fn only_the_reporter_and_officers_above_add_to_an_incident() {
         "a 终报 by the officer",
     )
     .await;
-    assert_eq!(app.thread_as(&app.admin, first.id).await.records.len(), 5);
+    let records = app.thread_as(&app.admin, first.id).await.records;
+    // Each record says the account it came under: a 续报 the office filed
+    // is the office's, whatever its 报告人 blank says.
+    let authors: Vec<(String, Role)> = records
+        .iter()
+        .map(|r| {
+            let a = r.author.as_ref().expect("an author");
+            (a.username.clone(), a.role)
+        })
+        .collect();
+    assert_eq!(
+        authors,
+        [
+            (REPORTER, Role::Reporter),
+            (REPORTER, Role::Reporter),
+            ("officer-t1", Role::Officer),
+            (ADMIN, Role::Admin),
+            ("officer-t1", Role::Officer),
+        ]
+        .map(|(u, r)| (u.to_owned(), r))
+    );
+    assert!(records
+        .iter()
+        .all(|r| r.report.answers.get("reporter") == first.answers.get("reporter")));
     app.stop().await;
 }
 
