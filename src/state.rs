@@ -210,9 +210,11 @@ impl AppState {
         // release, drafts and all (the worker's old tab would otherwise
         // hold the new one at its start).
         state.store.get_value().give_way(
-            move || async move { state.flush_quietly().await },
-            || {
-                if let Some(w) = web_sys::window() {
+            move || async move { state.autosaver.get_value().flush().await.is_ok() },
+            |saved| {
+                // Not saved (a full phone): the text stays on screen with
+                // the failure said, for the worker to keep, not reloaded away.
+                if let (true, Some(w)) = (saved, web_sys::window()) {
                     let _page_unloads_either_way = w.location().reload();
                 }
             },
@@ -729,10 +731,6 @@ impl AppState {
                     state.reports.update(|rs| rs.retain(|r| r.id != rejected.id));
                     for r in &written {
                         upsert(state.reports, r);
-                    }
-                    // Held behind the refusal, they may go now.
-                    if written.len() > 1 {
-                        state.sync_now();
                     }
                     Route::Report(draft.id).go();
                 }

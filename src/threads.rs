@@ -370,8 +370,14 @@ impl StageRecord for LocalReport {
             _ => None,
         }
     }
+    /// Once delivered, judged as the office judges it: by the offset the
+    /// server measured on arrival where the phone had none.
     fn clock_offset_ms(&self) -> Option<i64> {
-        self.clock_offset_ms
+        let arrival = match &self.status {
+            Status::Delivered { receipt, .. } => receipt.clock_offset_ms,
+            _ => None,
+        };
+        kuaibao_core::rules::thread::offset_for_judging(self.clock_offset_ms, arrival)
     }
 }
 

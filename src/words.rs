@@ -110,6 +110,9 @@ pub const DRAFT_OF_ANOTHER: Text = Text::new(
     "这是 {who} 在本机填写的草稿：请由其本人登录后提交，您可以新建自己的报告。",
     "This draft was begun on this phone by {who}: they log in to file it. You can start a report of your own.",
 );
+/// The photos of a record read back from the server: the office has them,
+/// this phone never did.
+pub const PHOTOS_AT_OFFICE: Text = Text::new("在值班室，本机没有原图", "at the duty office, not on this phone");
 /// On a colleague's thread, opened on a phone a grid shares.
 pub const THREAD_OF_ANOTHER: Text = Text::new(
     "这是 {who} 上报的事件：续报、终报请由其本人登录后报送。",
@@ -442,8 +445,8 @@ pub const WAITS_FOR_AUTHOR: Text = Text::new("待其登录后发送", "sent once
 /// A thread's later record held back by its first record's refusal, which
 /// a fix under a new id must take along (`sync::outbox`).
 pub const WAITS_FOR_FIRST_FIX: Text = Text::new(
-    "等首报修改：请打开被退回的首报，点「修改后重新提交」，本条随后自动发送",
-    "waits for its first report: open the refused first report and tap Fix and resubmit; this one goes after it",
+    "等首报：请把被退回的首报改好并提交，本条随后自动发送",
+    "waits for its first report: fix the refused first report and submit it; this one goes after it",
 );
 
 /// A role's name on screen.

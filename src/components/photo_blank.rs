@@ -47,8 +47,24 @@ pub fn PhotoBlank(
             state.add_photos(report_id, id, files);
         }
     };
+    // A record read back from the server (a new phone) has its photos at
+    // the office only: its manifest says how many.
+    let at_office = move || {
+        state.reports.with(|rs| {
+            rs.iter()
+                .find(|r| r.id == report_id && r.recovered)
+                .map(|r| r.photos.iter().filter(|p| p.blank == id).count())
+        })
+    };
     let count = move || {
         let n = photos.with(|p| p.len());
+        if let Some(held) = at_office().filter(|_| n == 0) {
+            return format!(
+                "{} {held}（{}）",
+                state.t(words::PHOTOS_HAVE),
+                state.t(words::PHOTOS_AT_OFFICE)
+            );
+        }
         format!(
             "{} {n}{}",
             state.t(words::PHOTOS_HAVE),

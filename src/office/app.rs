@@ -19,14 +19,16 @@ use crate::store::{Store, StoreError};
 #[component]
 pub fn OfficeApp() -> impl IntoView {
     let opened: RwSignal<Option<Result<Desk, StoreError>>, LocalStorage> = RwSignal::new_local(None);
+    let replaced = RwSignal::new(false);
     leptos::task::spawn_local(async move {
         let result = match Store::open().await {
             Ok(store) => {
                 // A newer release of the phone app opened in another tab
                 // upgrades the shared database; the desk keeps only its
                 // login there, and lets go rather than hold that tab at its
-                // start (a reload of the desk would drop the answers typed).
-                store.give_way(|| async {}, || ());
+                // start. It is not reloaded (the answers typed would go),
+                // but says to, once what is typed is copied.
+                store.give_way(|| async { true }, move |_| replaced.set(true));
                 Ok(Desk::start(store).await)
             }
             Err(e) => Err(e),
@@ -44,7 +46,15 @@ pub fn OfficeApp() -> impl IntoView {
             </main>
         }
         .into_any(),
-        Some(Ok(desk)) => view! { <Shell desk/> }.into_any(),
+        Some(Ok(desk)) => view! {
+            {move || replaced.get().then(|| view! {
+                <p class="notice" role="alert" data-testid="desk-replaced">
+                    "快报已在另一个标签页更新，本页已不能保存登录。请先复制还没发出的答复，再刷新本页。/ \
+                     Kuaibao was updated in another tab: copy any answer not yet sent, then reload this page."
+                </p>
+            })}
+            <Shell desk/>
+        }.into_any(),
     }
     }
 }

@@ -351,6 +351,7 @@ fn SubmittedReport(id: ReportId) -> impl IntoView {
             .as_ref()
             .and_then(|t| t.held_by_another(&account, role))
             .map(|a| a.username.clone());
+        let held_by_another = others.is_some();
         let (next, awaits_office) = state.rules.with_untracked(|rules| match &thread {
             Some(t) if others.is_none() => (t.next_stages(role, rules, now), t.awaits_office(role, rules, now)),
             _ => (Vec::new(), false),
@@ -397,7 +398,9 @@ fn SubmittedReport(id: ReportId) -> impl IntoView {
                 }).collect_view()}
             </div>
             <ThreadChain thread_id current=id/>
-            {is_incident.then(|| view! { <CallButton thread_id/> })}
+            // A call logged into a colleague's thread would be refused like
+            // a 续报: his to make.
+            {(is_incident && !held_by_another).then(|| view! { <CallButton thread_id/> })}
             <DeadlineList thread_id/>
         }
         .into_any()

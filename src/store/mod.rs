@@ -59,23 +59,24 @@ impl Store {
 
     /// Lets another tab have the database when it asks to upgrade it (a
     /// newer release opened there) or to delete it: `finish` runs first
-    /// (what waits to be written goes in), then this connection closes, and
-    /// `then` follows. Held open, the connection would keep that tab at its
-    /// start until this one closed (`open::finished`'s [`BLOCKED`]).
+    /// (what waits to be written goes in; it says whether all did), then
+    /// this connection closes, and `then` follows, told what `finish` said.
+    /// Held open, the connection would keep that tab at its start until
+    /// this one closed (`open::finished`'s [`BLOCKED`]).
     /// `indexed_db_futures` has no plain hook for it (its listener brings
     /// an executor along), so the browser's own is set.
-    pub fn give_way<F>(&self, finish: impl FnOnce() -> F + 'static, then: impl FnOnce() + 'static)
+    pub fn give_way<F>(&self, finish: impl FnOnce() -> F + 'static, then: impl FnOnce(bool) + 'static)
     where
-        F: std::future::Future<Output = ()> + 'static,
+        F: std::future::Future<Output = bool> + 'static,
     {
         use indexed_db_futures::internals::SystemRepr;
         let raw: web_sys::IdbDatabase = self.db.as_sys().unchecked_ref::<web_sys::IdbDatabase>().clone();
         let db = raw.clone();
         let on_change = wasm_bindgen::closure::Closure::once(move |_: web_sys::Event| {
             wasm_bindgen_futures::spawn_local(async move {
-                finish().await;
+                let finished = finish().await;
                 db.close();
-                then();
+                then(finished);
             });
         });
         raw.set_onversionchange(Some(on_change.as_ref().unchecked_ref()));

@@ -67,6 +67,11 @@ pub struct LocalReport {
     /// holds), and a fix that showed no reason would leave her guessing.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub refused: Vec<FieldError>,
+    /// Read back from the server (`sync::recover`), not sent from here:
+    /// its photos are at the office only, and a restore of the server does
+    /// not make this phone send it again (the phone that wrote it does).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub recovered: bool,
 }
 
 /// Where a report stands. Only a draft may change; from `Waiting` on, the
@@ -199,6 +204,32 @@ impl LocalReport {
             clock_offset_ms: None,
             status: Status::Draft,
             refused: Vec::new(),
+            recovered: false,
+        }
+    }
+
+    /// A record `author` sent that the server holds, read back (a new
+    /// phone, or storage the browser cleared): delivered, with `receipt`.
+    pub fn recovered(report: Report, receipt: Receipt, author: Author, now_ms: f64) -> Self {
+        LocalReport {
+            id: report.id,
+            thread: report.thread,
+            thread_key: report.thread_key,
+            stage: report.stage,
+            template_id: report.template_id,
+            template_version: report.template_version,
+            answers: report.answers,
+            grade: report.grade,
+            photos: report.photos,
+            updated_ms: now_ms,
+            author: Some(author),
+            clock_offset_ms: report.clock_offset_ms,
+            status: Status::Delivered {
+                written_at: report.written_at,
+                receipt,
+            },
+            refused: Vec::new(),
+            recovered: true,
         }
     }
 
@@ -265,11 +296,18 @@ impl LocalReport {
         !fields.iter().any(|f| self.refuses_id(f))
     }
 
-    /// Whether this is a refused first record whose fix must take a new id:
-    /// its thread's later records wait for the fix (`sync::outbox`), which
-    /// takes them along (`threads::follow_the_fix`).
+    /// Whether this first record holds its thread's later records back
+    /// (`sync::outbox`): refused, where its fix must take a new id (sent
+    /// now, they would name an id that will be nobody's 首报; the fix takes
+    /// them along, `threads::follow_the_fix`), or a draft being fixed, until
+    /// it is submitted and goes before them.
     pub fn holds_its_thread_back(&self) -> bool {
-        self.thread.is_none() && matches!(self.status, Status::Rejected { .. }) && !self.fix_keeps_id()
+        self.thread.is_none()
+            && match self.status {
+                Status::Draft => true,
+                Status::Rejected { .. } => !self.fix_keeps_id(),
+                _ => false,
+            }
     }
 
     /// What a fix of this refused report shows of the refusal: every reason

@@ -2,7 +2,7 @@
 //! phone, or one whose storage the browser cleared, holds none of its
 //! account's threads, and without them the worker could neither file the
 //! next 续报 nor see what she owes. They are kept as delivered, as if this
-//! phone had sent them.
+//! phone had sent them, marked as read back (`LocalReport::recovered`).
 
 use indexed_db_futures::prelude::*;
 use indexed_db_futures::transaction::TransactionMode;
@@ -11,23 +11,39 @@ use wasm_bindgen::JsValue;
 use super::schema::RECOVERED_KEY;
 use super::{json, LocalReport, Store, StoreError, META, RECEIPTS, REPORTS};
 
-/// The `meta` key saying `account_id`'s threads were read back.
+/// The `meta` value once the whole list was read.
+const DONE: &str = "done";
+
+/// The `meta` key saying how far `account_id`'s threads were read back:
+/// [`DONE`], or the address of the next page.
 fn key(account_id: &str) -> String {
     format!("{RECOVERED_KEY}:{account_id}")
 }
 
 impl Store {
-    /// Whether this phone has read `account_id`'s threads back already.
-    pub async fn has_recovered(&self, account_id: &str) -> Result<bool, StoreError> {
-        Ok(self.meta(&key(account_id)).await?.is_some())
+    /// Where reading `account_id`'s threads back goes on: `first` if it
+    /// never began, the next page's address if it stopped part-way, `None`
+    /// once it reached the end.
+    pub async fn recovery_from(&self, account_id: &str, first: String) -> Result<Option<String>, StoreError> {
+        Ok(match self.meta(&key(account_id)).await? {
+            None => Some(first),
+            Some(done) if done == DONE => None,
+            Some(next) => Some(next),
+        })
     }
 
     /// Keeps the records read back for `account_id` that this phone does
     /// not hold (as a record, or as the receipt of one it let go), and
-    /// notes that it has them, in one transaction; returns those kept. A
-    /// record the phone holds stays as it is: the phone's own copy may be
-    /// further on (a draft of its fix, a refusal) than what the server has.
-    pub async fn recover(&self, account_id: &str, records: &[LocalReport]) -> Result<Vec<LocalReport>, StoreError> {
+    /// notes where the list goes on (`next`; `None`: its end), in one
+    /// transaction; returns those kept. A record the phone holds stays as
+    /// it is: the phone's own copy may be further on (a draft of its fix, a
+    /// refusal) than what the server has.
+    pub async fn recover(
+        &self,
+        account_id: &str,
+        records: &[LocalReport],
+        next: Option<&str>,
+    ) -> Result<Vec<LocalReport>, StoreError> {
         let tx = self
             .db
             .transaction([REPORTS, RECEIPTS, META])
@@ -45,7 +61,7 @@ impl Store {
             }
         }
         tx.object_store(META)?
-            .put("1")
+            .put(next.unwrap_or(DONE))
             .with_key(key(account_id))
             .primitive()?
             .await?;

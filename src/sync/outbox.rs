@@ -178,11 +178,11 @@ impl<T: Transport> Outbox<T> {
         } else {
             // Due once the one ahead is sent: at once when it is due now
             // (delivered in this pass, so the next pass may send this one);
-            // behind a refused one, when its fix is submitted, which starts
-            // a pass of its own.
+            // behind a refused one or its fix, when the fix is submitted,
+            // which starts a pass of its own.
             let due = match ahead.status {
                 Status::Waiting { next_try_ms, .. } if !pass.force => Some(next_try_ms.max(pass.now_ms)),
-                Status::Rejected { .. } => None,
+                Status::Rejected { .. } | Status::Draft => None,
                 _ => Some(pass.now_ms),
             };
             pass.waiting(due);
@@ -332,28 +332,31 @@ impl<T: Transport> Outbox<T> {
 /// the record it waits for, if any.
 ///
 /// A first record the server refused holds its thread's later records back
-/// only when its fix must take a new id (`LocalReport::fix_keeps_id`):
-/// sent now, they would name an id that will never be their thread's.
-/// The fix takes them along (`threads::follow_the_fix`). Under a kept id
-/// they go: the server takes a 续报 before its 首报, and the office learns
-/// of it meanwhile.
+/// when its fix must take a new id (`LocalReport::fix_keeps_id`): sent now,
+/// they would name an id that will never be their thread's; the fix takes
+/// them along (`threads::follow_the_fix`), and holds them until it is
+/// submitted and goes first. Refused under an id the fix keeps, they go
+/// until the fix is opened: the server takes a 续报 before its 首报, and
+/// the office learns of it meanwhile.
 fn behind_in_their_threads(reports: &[LocalReport]) -> Vec<Option<LocalReport>> {
-    // The first record to send of each thread with one waiting: the threads
-    // a phone has in its queue are few, and a list costs the wasm none of
-    // a hash map's code.
+    // The record each thread sends first: its first record whatever the
+    // ids say (a fix under a new id is younger than the records it took
+    // along), else its earliest. The threads a phone has in its queue are
+    // few, and a list costs the wasm none of a hash map's code.
     let mut first_to_send: Vec<(ReportId, &LocalReport)> = reports
         .iter()
-        .filter(|r| r.holds_its_thread_back())
+        .filter(|r| r.thread.is_none() && (r.holds_its_thread_back() || is_to_send(r)))
         .map(|r| (r.id, r))
         .collect();
     reports
         .iter()
         .map(|report| {
-            if !matches!(report.status, Status::Waiting { .. } | Status::Sending { .. }) {
+            if !is_to_send(report) {
                 return None;
             }
             let thread = report.thread.unwrap_or(report.id);
             match first_to_send.iter().find(|(t, _)| *t == thread) {
+                Some(&(_, ahead)) if ahead.id == report.id => None,
                 Some(&(_, ahead)) => Some(ahead.clone()),
                 None => {
                     first_to_send.push((thread, report));
@@ -362,6 +365,11 @@ fn behind_in_their_threads(reports: &[LocalReport]) -> Vec<Option<LocalReport>> 
             }
         })
         .collect()
+}
+
+/// Whether a pass sends `report` (in its turn).
+fn is_to_send(report: &LocalReport) -> bool {
+    matches!(report.status, Status::Waiting { .. } | Status::Sending { .. })
 }
 
 /// Turns the server's answer into the report's next state.

@@ -1,27 +1,31 @@
 //! A phone that lost its records (a new phone, storage the browser cleared,
 //! the app installed again) reads its account's threads back from the
-//! server (`GET /api/threads`: the ones a phone still keeps, every
-//! unfinished one among them), once per account, so the worker goes on
-//! with them there: the next stages, the deadlines and the office's
-//! requests all come from the threads on the phone.
+//! server (`GET /api/threads`: the ones she began that a phone still keeps,
+//! every unfinished one among them), so the worker goes on with them there:
+//! the next stages, the deadlines and the office's requests all come from
+//! the threads on the phone. Once per account, a few pages a pass, to the
+//! end of the list (`store::recovered` keeps where it stands).
 
-use chrono::{DateTime, FixedOffset};
-use gloo_net::http::RequestBuilder;
-use kuaibao_core::photo::PhotoRef;
-use kuaibao_core::wire::protocol::{Receipt, AUTHORIZATION_HEADER, MY_THREADS_PATH};
-use kuaibao_core::{Answers, GradeDecision, ReportId, Stage, ThreadKey};
+use kuaibao_core::wire::protocol::{Receipt, MY_THREADS_PATH};
+use kuaibao_core::Report;
 use serde::Deserialize;
 
-use super::transport::{bearer, with_timeout, NetError};
-use crate::store::{Author, LocalReport, Status};
+use super::transport::{page, NetError};
+use crate::store::{Author, LocalReport};
 
 /// A page of 15 s at most, like the other reads after a pass.
 const TIMEOUT_MS: u32 = 15_000;
 
-/// Threads per page, and the most pages read: a worker's open threads
-/// are a handful; five hundred is past any.
+/// Threads per page, and the pages read in one pass: a pass is not held
+/// long by a worker with years of hazards the office never closed on her
+/// phone; the next pass goes on from there.
 const PAGE: u32 = 50;
-const MAX_PAGES: usize = 10;
+const PAGES_PER_PASS: usize = 4;
+
+/// Where the list starts.
+pub fn first_page() -> String {
+    format!("{MY_THREADS_PATH}?limit={PAGE}")
+}
 
 #[derive(Deserialize)]
 struct Listed {
@@ -31,84 +35,35 @@ struct Listed {
 #[derive(Deserialize)]
 struct ListedRecord {
     receipt: Receipt,
-    report: ListedReport,
+    report: Report,
 }
 
-/// What the phone keeps of a record: [`LocalReport`]'s fields, named as
-/// the record is sent.
-#[derive(Deserialize)]
-struct ListedReport {
-    id: ReportId,
-    #[serde(default)]
-    thread: Option<ReportId>,
-    #[serde(default)]
-    thread_key: Option<ThreadKey>,
-    #[serde(default)]
-    stage: Stage,
-    template_id: String,
-    template_version: u32,
-    #[serde(default)]
-    answers: Answers,
-    #[serde(default)]
-    grade: Option<GradeDecision>,
-    #[serde(default)]
-    photos: Vec<PhotoRef>,
-    #[serde(default)]
-    clock_offset_ms: Option<i64>,
-    #[serde(deserialize_with = "kuaibao_core::wire::timestamp::fixed")]
-    written_at: DateTime<FixedOffset>,
-}
-
-impl ListedRecord {
-    fn local(self, author: &Author, now_ms: f64) -> LocalReport {
-        let r = self.report;
-        LocalReport {
-            id: r.id,
-            thread: r.thread,
-            thread_key: r.thread_key,
-            stage: r.stage,
-            template_id: r.template_id,
-            template_version: r.template_version,
-            answers: r.answers,
-            grade: r.grade,
-            photos: r.photos,
-            updated_ms: now_ms,
-            author: Some(author.clone()),
-            clock_offset_ms: r.clock_offset_ms,
-            status: Status::Delivered {
-                written_at: r.written_at,
-                receipt: self.receipt,
-            },
-            refused: Vec::new(),
-        }
-    }
-}
-
-/// Every record of the threads of `author`'s account a phone keeps, as
-/// this phone keeps a record it delivered; `None` when the server did not
-/// answer with a list (an older server answers 404: nothing to read back).
-pub async fn fetch(token: &str, author: &Author, now_ms: f64) -> Result<Option<Vec<LocalReport>>, NetError> {
+/// A few pages of `author`'s threads from `from`, each record as this
+/// phone keeps one it delivered, and where the list goes on (`None` at its
+/// end); `None` when the server did not answer with a list (an older
+/// server answers 404: nothing to read back).
+pub async fn fetch(
+    token: &str,
+    author: &Author,
+    from: String,
+    now_ms: f64,
+) -> Result<Option<(Vec<LocalReport>, Option<String>)>, NetError> {
     let mut all = Vec::new();
-    let mut next = Some(format!("{MY_THREADS_PATH}?limit={PAGE}"));
-    for _ in 0..MAX_PAGES {
+    let mut next = Some(from);
+    for _ in 0..PAGES_PER_PASS {
         let Some(path) = next.take() else { break };
-        let request = RequestBuilder::new(&path).header(AUTHORIZATION_HEADER, &bearer(token));
-        let response = with_timeout(TIMEOUT_MS, request, None).await?;
-        if response.status() != 200 {
+        let Some((body, after)) = page(&path, token, TIMEOUT_MS).await? else {
             return Ok(None);
-        }
-        next = response
-            .headers()
-            .get("link")
-            .and_then(|link| kuaibao_core::wire::page::next_of(&link).map(str::to_owned));
-        let body = response.text().await?;
-        let page: Vec<Listed> =
+        };
+        next = after;
+        let listed: Vec<Listed> =
             kuaibao_core::wire::json::from_str(&body).map_err(|e| NetError(format!("threads: {e}")))?;
         all.extend(
-            page.into_iter()
+            listed
+                .into_iter()
                 .flat_map(|t| t.records)
-                .map(|r| r.local(author, now_ms)),
+                .map(|r| LocalReport::recovered(r.report, r.receipt, author.clone(), now_ms)),
         );
     }
-    Ok(Some(all))
+    Ok(Some((all, next)))
 }

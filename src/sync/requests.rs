@@ -2,11 +2,9 @@
 //! threads. Read at the end of every pass that reached the server, kept on
 //! the phone, so the request still shows where there is no signal.
 
-use gloo_net::http::RequestBuilder;
 use kuaibao_core::desk::office::{FollowUpRequest, MY_REQUESTS_PATH};
-use kuaibao_core::wire::protocol::AUTHORIZATION_HEADER;
 
-use super::transport::{bearer, with_timeout, NetError};
+use super::transport::{page, NetError};
 
 /// A short wait: the list is a nicety on top of a pass that already
 /// delivered, never worth holding the pass for.
@@ -27,19 +25,13 @@ pub async fn fetch(token: &str) -> Result<Option<Vec<FollowUpRequest>>, NetError
     let mut next = Some(format!("{MY_REQUESTS_PATH}?open=true"));
     for _ in 0..MAX_PAGES {
         let Some(path) = next.take() else { break };
-        let request = RequestBuilder::new(&path).header(AUTHORIZATION_HEADER, &bearer(token));
-        let response = with_timeout(TIMEOUT_MS, request, None).await?;
-        if response.status() != 200 {
+        let Some((body, after)) = page(&path, token, TIMEOUT_MS).await? else {
             return Ok(None);
-        }
-        next = response
-            .headers()
-            .get("link")
-            .and_then(|link| kuaibao_core::wire::page::next_of(&link).map(str::to_owned));
-        let body = response.text().await?;
-        let page: Vec<FollowUpRequest> =
+        };
+        next = after;
+        let listed: Vec<FollowUpRequest> =
             kuaibao_core::wire::json::from_str(&body).map_err(|e| NetError(format!("requests: {e}")))?;
-        all.extend(page);
+        all.extend(listed);
     }
     Ok(Some(all))
 }

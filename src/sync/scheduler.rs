@@ -194,7 +194,7 @@ impl SyncEngine {
             // The phone's crash records, if any: a nicety like the two
             // reads above, and never in a report's way.
             if let Some(auth) = &auth {
-                self.recover(auth).await?;
+                self.recover(auth).await;
                 crate::crash::send_pending(&auth.token).await;
             }
         }
@@ -218,29 +218,45 @@ impl SyncEngine {
         Ok(())
     }
 
-    /// The account's threads, read back once per account (`recover`): a
-    /// failure to read them is logged, and they are read at the next pass.
-    async fn recover(&self, auth: &Auth) -> Result<(), StoreError> {
-        let store = &self.outbox.store;
-        if store.has_recovered(&auth.account_id).await? {
-            return Ok(());
+    /// The account's threads, read back once per account (`recover`), a
+    /// few pages a pass: a failure, the network's or the store's (a full
+    /// phone), is logged, and the next pass tries again from where it stood.
+    async fn recover(&self, auth: &Auth) {
+        if let Err(e) = self.read_back(auth).await {
+            leptos::logging::warn!("cannot read the account's threads back: {e}");
         }
+    }
+
+    async fn read_back(&self, auth: &Auth) -> Result<(), String> {
+        let store = &self.outbox.store;
+        let Some(from) = store
+            .recovery_from(&auth.account_id, recover::first_page())
+            .await
+            .map_err(|e| e.to_string())?
+        else {
+            return Ok(());
+        };
         let Some(author) = store
             .session()
-            .await?
+            .await
+            .map_err(|e| e.to_string())?
             .map(|s| Author::from(&s.session.account))
             .filter(|a| a.account_id == auth.account_id)
         else {
             return Ok(());
         };
-        match recover::fetch(&auth.token, &author, platform::now_ms()).await {
-            Ok(Some(records)) => {
-                for r in store.recover(&auth.account_id, &records).await? {
-                    (self.listeners.on_change)(&r);
-                }
-            }
-            Ok(None) => {}
-            Err(e) => leptos::logging::warn!("cannot read the account's threads back: {e}"),
+        let Some((records, next)) = recover::fetch(&auth.token, &author, from, platform::now_ms())
+            .await
+            .map_err(|e| e.to_string())?
+        else {
+            return Ok(());
+        };
+        for r in store
+            .recover(&auth.account_id, &records, next.as_deref())
+            .await
+            .map_err(|e| e.to_string())?
+        {
+            (self.listeners.on_change)(&r);
         }
         Ok(())
     }

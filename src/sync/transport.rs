@@ -100,6 +100,23 @@ pub async fn with_timeout(
     Ok(request.send().await?)
 }
 
+/// One page of a list the server answers a page at a time, read with the
+/// session's `token`: its body and the next page's address (its `Link`
+/// header); `None` when the server did not answer 200 (an older server
+/// without the list answers 404).
+pub async fn page(path: &str, token: &str, timeout_ms: u32) -> Result<Option<(String, Option<String>)>, NetError> {
+    let request = RequestBuilder::new(path).header(AUTHORIZATION_HEADER, &bearer(token));
+    let response = with_timeout(timeout_ms, request, None).await?;
+    if response.status() != 200 {
+        return Ok(None);
+    }
+    let next = response
+        .headers()
+        .get("link")
+        .and_then(|link| kuaibao_core::wire::page::next_of(&link).map(str::to_owned));
+    Ok(Some((response.text().await?, next)))
+}
+
 impl Transport for HttpTransport {
     async fn submit(&self, report: &Report, token: &str) -> Result<HttpAnswer, NetError> {
         // Cannot fail for a report (string keys, no custom errors); the

@@ -13,7 +13,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { mkdir } from 'node:fs/promises';
-import { startServer, openPhone, login, home, phoneRecords, REPORTER } from './helpers.mjs';
+import { startServer, openPhone, login, home, phoneRecords, REPORTER, OFFICER } from './helpers.mjs';
 
 const SHOTS = process.env.KUAIBAO_SHOTS;
 const cleanup = [];
@@ -262,4 +262,24 @@ test('an upgrade the other tab lets go of within a moment starts the app without
   assert.equal(await other.evaluate(() => window.letGo), true);
   const ids = (await phoneRecords(page)).map((r) => r.id);
   assert.ok(ids.includes('kept-through-the-upgrade'), `kept: ${ids}`);
+});
+
+test('the duty office\'s page open in a tab lets a newer release upgrade the shared database, and says to reload once the answers typed are copied', { timeout: 90_000 }, async () => {
+  const { server, page } = await freshPhone();
+  // The desk in a tab of the same browser profile, as on an office PC:
+  // the same site, the same database.
+  const tab = await page.context().newPage();
+  cleanup.push(() => tab.close());
+  await tab.goto(`${server.url}/office/`);
+  await login(tab).form.waitFor({ timeout: 30_000 });
+  await login(tab).as(OFFICER);
+  await tab.locator('[data-testid=live-state][data-state=open]').waitFor({ timeout: 20_000 });
+  await page.goto(`${server.url}/api/health`);
+  const said = await askToUpgrade(page);
+  assert.equal(said.upgraded, true, 'the desk let go of the database');
+  const note = tab.getByTestId('desk-replaced');
+  await note.waitFor({ timeout: 10_000 });
+  assert.match(await note.innerText(), /请先复制还没发出的答复，再刷新本页/);
+  // The desk itself goes on showing what it showed.
+  assert.equal(await tab.locator('[data-testid=live-state]').count(), 1);
 });

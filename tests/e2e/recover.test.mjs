@@ -10,7 +10,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { mkdir } from 'node:fs/promises';
-import { startServer, openPhone, openApp, home, form, thread, phoneRecords, ANSWERS } from './helpers.mjs';
+import { startServer, openPhone, openApp, home, form, thread, phoneRecords, noiseJpeg, ANSWERS } from './helpers.mjs';
 
 const SHOTS = process.env.KUAIBAO_SHOTS;
 const cleanup = [];
@@ -26,6 +26,8 @@ test('a new phone reads back the worker\'s open thread with its receipt, and her
   await openApp(old.page, server.url);
   await home(old.page).newReport();
   await form(old.page).fill();
+  await old.page.locator('#gallery-photos').setInputFiles([{ name: 'slope.jpg', mimeType: 'image/jpeg', buffer: await noiseJpeg(old.page, 320, 240) }]);
+  await old.page.getByTestId('photo').first().waitFor();
   await form(old.page).waitSaved();
   await form(old.page).submit.click();
   await home(old.page).waitForCount('delivered', 1);
@@ -43,7 +45,7 @@ test('a new phone reads back the worker\'s open thread with its receipt, and her
   assert.match(said, new RegExp(ANSWERS['地点']), 'the place as typed');
   assert.match(said, new RegExp(`回执号 ${first.receipt.seq}`), 'the office\'s receipt number');
   const kept = await phoneRecords(page);
-  assert.deepEqual(kept.map((r) => [r.id, r.status.state, r.author?.username]), [[first.report.id, 'delivered', server.reporter.username]]);
+  assert.deepEqual(kept.map((r) => [r.id, r.status.state, r.author?.username, r.recovered]), [[first.report.id, 'delivered', server.reporter.username, true]]);
   if (SHOTS) {
     await page.screenshot({ path: path.join(SHOTS, 'recovered-360.png') });
     await page.setViewportSize({ width: 1366, height: 768 });
@@ -51,8 +53,10 @@ test('a new phone reads back the worker\'s open thread with its receipt, and her
     await page.setViewportSize({ width: 360, height: 640 });
   }
 
-  // She goes on with it: its 续报 starts from its answers and joins it.
+  // She goes on with it: its photo is said to be at the office (this
+  // phone never had it), and its 续报 starts from its answers and joins it.
   await item.getByRole('link').click();
+  assert.equal(await page.getByTestId('photo-count').first().innerText(), '已有照片 1（在值班室，本机没有原图）');
   await page.getByRole('button', { name: '报送续报一' }).click();
   await page.getByTestId('save-state').waitFor();
   assert.equal(await page.locator('#blank-place').inputValue(), ANSWERS['地点'], 'pre-filled from the 首报');
@@ -65,9 +69,15 @@ test('a new phone reads back the worker\'s open thread with its receipt, and her
   assert.deepEqual(records.map((r) => r.report.thread ?? null), [null, first.report.id], 'one thread at the office');
   assert.equal((await server.reports()).length, 2, 'nothing stored twice');
 
-  // Read back once: a reload neither doubles nor drops it.
+  // Read back once: after a reload the phone does not ask again, and
+  // neither doubles nor drops anything.
+  const asked = [];
+  page.on('request', (r) => { if (new URL(r.url()).pathname === '/api/threads') asked.push(r.url()); });
   await page.reload();
   await home(page).newReportButton.waitFor();
+  await home(page).sendNow.click();
+  await page.waitForTimeout(1_500);
+  assert.deepEqual(asked, [], 'not asked again');
   assert.equal((await phoneRecords(page)).length, 2);
   assert.equal(await page.getByTestId('report-item').count(), 1);
 });

@@ -337,7 +337,7 @@ test('a 首报 refused because the server holds its id with other content is fix
   // The 续报 was not sent, and says what it waits for and what to do.
   await page.getByTestId('report-item').first().getByRole('link').click();
   const followUp = page.getByTestId('chain-item').filter({ hasText: '续报一' });
-  await followUp.locator('[data-state=waiting]').filter({ hasText: /等首报修改：请打开被退回的首报，点「修改后重新提交」/ }).waitFor();
+  await followUp.locator('[data-state=waiting]').filter({ hasText: /等首报：请把被退回的首报改好并提交，本条随后自动发送/ }).waitFor();
   assert.equal((await server.reports()).length, before + 1, 'only the other content under the id');
   // Fixed, the 首报 goes under a new id, and its 续报 with it.
   await page.getByTestId('chain-item').first().getByRole('link').click();
@@ -345,6 +345,14 @@ test('a 首报 refused because the server holds its id with other content is fix
   await form(page).submit.waitFor();
   const fixId = decodeURIComponent(page.url().split('/').pop());
   assert.notEqual(fixId, firstId, 'a new id');
+  // Held while the fix is a draft: it goes after it, not before, however
+  // often the phone tries (the signal coming back starts a pass).
+  await context.setOffline(true);
+  await context.setOffline(false);
+  await page.waitForTimeout(1_500);
+  assert.equal((await server.reports()).length, before + 1, 'the 续报 waits for the fix to be submitted');
+  const held = (await phoneRecords(page)).find((r) => r.thread === fixId);
+  assert.equal(held?.status.state, 'waiting', 'taken along by the fix');
   await form(page).submit.click();
   await h.newReportButton.waitFor();
   // Both reach the office, one thread under the fix's id.

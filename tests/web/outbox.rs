@@ -782,20 +782,38 @@ async fn a_follow_up_waits_for_a_first_record_whose_fix_takes_a_new_id() {
         },
         ..follow_up_of(&first).await
     };
-    let fix = kuaibao::platform::new_report_id();
+    let fix = LocalReport {
+        id: kuaibao::platform::new_report_id(),
+        status: Status::Draft,
+        ..refused.clone()
+    };
     let all = [refused.clone(), next.clone(), delivered];
-    let moved = kuaibao::threads::follow_the_fix(&all, first.id, fix);
+    let moved = kuaibao::threads::follow_the_fix(&all, first.id, fix.id);
     assert_eq!(moved.len(), 1);
-    assert_eq!((moved[0].id, moved[0].thread), (next.id, Some(fix)));
+    assert_eq!((moved[0].id, moved[0].thread), (next.id, Some(fix.id)));
     outbox
         .store
-        .replace(first.id, &[report(Status::Draft), moved[0].clone()], &[])
+        .replace(first.id, &[fix.clone(), moved[0].clone()], &[])
         .await
         .expect("replace");
-    outbox.transport.answer(next.id, Ok(receipt(next.id, 4)));
-    let summary = outbox.drain(now + 2.0, false, || 0.5, &no_op).await.expect("drain");
-    assert_eq!(summary.delivered, 1, "it goes under the fix's thread");
-    assert_eq!(outbox.transport.sent.borrow().last(), Some(&next.id));
+    // Still held while the fix is a draft: it goes after the fix.
+    let summary = outbox.drain(now + 2.0, true, || 0.5, &no_op).await.expect("drain");
+    assert_eq!((summary.waiting, summary.next_try_ms), (1, None));
+    assert_eq!(*outbox.transport.sent.borrow(), [first.id], "nothing before the fix");
+    // Submitted, the fix goes first, then the follow-up under it.
+    outbox
+        .store
+        .put(&LocalReport {
+            status: waiting(0.0),
+            ..fix.clone()
+        })
+        .await
+        .expect("put");
+    outbox.transport.answer(fix.id, Ok(receipt(fix.id, 4)));
+    outbox.transport.answer(next.id, Ok(receipt(next.id, 5)));
+    outbox.drain(now + 3.0, false, || 0.5, &no_op).await.expect("drain");
+    outbox.drain(now + 4.0, false, || 0.5, &no_op).await.expect("drain");
+    assert_eq!(*outbox.transport.sent.borrow(), [first.id, fix.id, next.id]);
 }
 
 /// `r`'s tries and last note after one drain answered `status` and `body`.

@@ -1,6 +1,7 @@
 //! The records read back from the server for an account (a new phone, or
 //! storage the browser cleared): kept as delivered where the phone holds
-//! nothing of them, once per account.
+//! nothing of them, a few pages a pass to the end of the list, once per
+//! account.
 
 use kuaibao::store::Status;
 use wasm_bindgen_test::wasm_bindgen_test;
@@ -10,7 +11,11 @@ use crate::{delivered, fresh_store, report};
 #[wasm_bindgen_test]
 async fn records_read_back_are_kept_where_the_phone_holds_nothing_of_them() {
     let store = fresh_store().await;
-    assert!(!store.has_recovered("li").await.expect("meta"));
+    let first = "/api/threads?limit=50".to_owned();
+    assert_eq!(
+        store.recovery_from("li", first.clone()).await.expect("meta"),
+        Some(first.clone())
+    );
     // The phone's own copy, further on than the server's (a refusal the
     // worker is fixing, say), and a record it let go, keeping its receipt.
     let own = report(Status::Draft);
@@ -27,8 +32,10 @@ async fn records_read_back_are_kept_where_the_phone_holds_nothing_of_them() {
         ..own.clone()
     };
 
+    // A pass that stopped part-way: the next goes on from its page.
+    let next = "/api/threads?limit=50&after=k1";
     let kept = store
-        .recover("li", &[server_copy_of_own, let_go.clone(), missing.clone()])
+        .recover("li", &[server_copy_of_own, let_go.clone(), missing.clone()], Some(next))
         .await
         .expect("recover");
     assert_eq!(kept, vec![missing.clone()], "only what the phone lacked");
@@ -38,10 +45,22 @@ async fn records_read_back_are_kept_where_the_phone_holds_nothing_of_them() {
         "the phone's copy stays"
     );
     assert_eq!(store.get(let_go.id).await.expect("get"), None, "let go stays let go");
-    assert_eq!(store.get(missing.id).await.expect("get"), Some(missing));
-    assert!(store.has_recovered("li").await.expect("meta"));
-    assert!(
-        !store.has_recovered("wang").await.expect("meta"),
-        "each account its own"
+    assert_eq!(store.get(missing.id).await.expect("get"), Some(missing.clone()));
+    assert_eq!(
+        store.recovery_from("li", first.clone()).await.expect("meta"),
+        Some(next.to_owned())
+    );
+
+    // The last page: done for this account, not for another.
+    let older = report(delivered(4));
+    let kept = store
+        .recover("li", &[missing, older.clone()], None)
+        .await
+        .expect("recover");
+    assert_eq!(kept, vec![older]);
+    assert_eq!(store.recovery_from("li", first.clone()).await.expect("meta"), None);
+    assert_eq!(
+        store.recovery_from("wang", first.clone()).await.expect("meta"),
+        Some(first)
     );
 }

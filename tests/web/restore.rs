@@ -26,7 +26,13 @@ async fn what_the_server_received_after_its_backup_goes_again_once() {
     let kept = report(received(Duration::hours(8)));
     let lost = report(received(Duration::hours(2)));
     let waiting = report(crate::waiting(0.0));
-    for r in [&kept, &lost, &waiting] {
+    // Read back from the server by this phone, written on another: that
+    // one sends it again.
+    let read_back = kuaibao::store::LocalReport {
+        recovered: true,
+        ..report(received(Duration::hours(2)))
+    };
+    for r in [&kept, &lost, &waiting, &read_back] {
         store.put(r).await.expect("put");
     }
     let mut arrived = stored_photo(&store, kept.id, 1_000).await;
@@ -71,6 +77,7 @@ async fn what_the_server_received_after_its_backup_goes_again_once() {
     }
     assert_eq!(stored(kept.id).await, kept, "received before the backup: kept there");
     assert_eq!(stored(waiting.id).await, waiting);
+    assert_eq!(stored(read_back.id).await, read_back, "not this phone's to send");
     let photos = store.photos().await.expect("photos");
     let upload = |id| photos.iter().find(|p| p.id == id).map(|p| p.upload.clone());
     assert!(

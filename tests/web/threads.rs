@@ -333,3 +333,24 @@ fn a_threads_earlier_media_are_its_sent_records_photos_once_each() {
     assert_eq!(thread.earlier_media(draft.id), Earlier { pictures: 2, photos: 1 });
     assert_eq!(thread.earlier_media(first.id), Earlier { pictures: 1, photos: 1 });
 }
+
+/// A delivered record is judged by the same clock offset as at the office:
+/// the phone's own, or where it had measured none, the server's on arrival.
+#[wasm_bindgen_test]
+fn a_delivered_record_is_judged_by_the_offset_measured_on_arrival_where_it_had_none() {
+    use kuaibao::store::Status;
+    use kuaibao_core::rules::thread::StageRecord;
+    let mut sent = report(crate::delivered(1));
+    if let Status::Delivered { receipt, .. } = &mut sent.status {
+        receipt.clock_offset_ms = Some(3_600_000);
+    }
+    assert_eq!(sent.clock_offset_ms(), Some(3_600_000), "none of its own");
+    sent.clock_offset_ms = Some(90_000);
+    assert_eq!(
+        sent.clock_offset_ms(),
+        Some(90_000),
+        "its own, measured before it was written"
+    );
+    let waiting = report(waiting(0.0));
+    assert_eq!(waiting.clock_offset_ms(), None, "not yet arrived");
+}

@@ -75,8 +75,8 @@ pub struct Received {
 /// signal since it was set up), the one the server measured on arrival.
 /// Without it, a phone two hours slow that never reached the server made
 /// a report written late look written in time (送达迟 instead of 迟报).
-pub fn offset_for_judging(report: &Report, arrival_offset_ms: Option<i64>) -> Option<i64> {
-    report.clock_offset_ms.or(arrival_offset_ms)
+pub fn offset_for_judging(claimed_ms: Option<i64>, arrival_offset_ms: Option<i64>) -> Option<i64> {
+    claimed_ms.or(arrival_offset_ms)
 }
 
 impl StageRecord for Received {
@@ -102,7 +102,7 @@ impl StageRecord for Received {
         Some(self.received_at)
     }
     fn clock_offset_ms(&self) -> Option<i64> {
-        offset_for_judging(&self.report, self.arrival_offset_ms)
+        offset_for_judging(self.report.clock_offset_ms, self.arrival_offset_ms)
     }
 }
 

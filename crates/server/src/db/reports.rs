@@ -974,7 +974,7 @@ impl StageRecord for StoredReport {
         Some(self.receipt.received_at)
     }
     fn clock_offset_ms(&self) -> Option<i64> {
-        kuaibao_core::rules::thread::offset_for_judging(&self.report, self.receipt.clock_offset_ms)
+        kuaibao_core::rules::thread::offset_for_judging(self.report.clock_offset_ms, self.receipt.clock_offset_ms)
     }
 }
 

@@ -578,7 +578,7 @@ fn get_report() {}
 #[allow(dead_code)]
 fn report_photos() {}
 
-/// The threads the caller sent a record of that a phone still keeps (not
+/// The threads the caller began that a phone still keeps (not
 /// settled before the deployment's `keep_days` ago: every unfinished one),
 /// newest first, each with the caller's records in stage order, a page of
 /// threads at a time (follow the `Link` header; a page may hold fewer than

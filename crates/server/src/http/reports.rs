@@ -122,8 +122,8 @@ pub async fn list(
     Ok((super::page::link(&uri, page, &[], next), Json(rows)))
 }
 
-/// `GET /api/threads`: the threads the caller sent a record of that a
-/// phone still keeps (by the rule phones let threads go by: not settled
+/// `GET /api/threads`: the threads the caller began that a phone still
+/// keeps (by the rule phones let threads go by: not settled
 /// before `keep_days` ago, so every unfinished one), newest first, each
 /// with the caller's records in stage order, a page of threads at a time
 /// (`limit`, `after`; the next page in the `Link` header). A page may hold
@@ -153,6 +153,9 @@ pub async fn my_threads(
     let kept = reports::threads_of(&state.pool, &own, &ids)
         .await?
         .into_iter()
+        // Threads she began: a call an officer logged into a reporter's
+        // thread, or a closing he filed, is his record in another's.
+        .filter(|t| t.records.iter().any(|r| r.report.thread.is_none()))
         .filter(|t| !Judge::new(&t.records).settled_before(cutoff))
         .collect();
     let next = heads.last().map(|&(_, key)| key).filter(|_| more);

@@ -67,6 +67,13 @@ async fn a_phone_reads_back_its_accounts_open_threads_and_nobody_elses() {
     assert_eq!(all[1].records[1].report, open_next, "the record as sent");
     let (theirs_only, _) = page_as(&app, &colleague, MY_THREADS_PATH).await;
     assert_eq!(listed(&theirs_only), vec![(theirs.id, vec![Stage::Initial])]);
+    // An officer's 续报 in her thread is his record in her thread, not a
+    // thread of his.
+    let officer = user_in(&dirs, &app, "officer-t1", Role::Officer, "d-t1").await;
+    let his = incident(Stage::FollowUp { n: 2 }, Some(open.id), 8);
+    sent(&app, &officer, &[&his]).await;
+    let (none, _) = page_as(&app, &officer, MY_THREADS_PATH).await;
+    assert!(none.is_empty(), "{:?}", listed(&none));
 
     // A page at a time: the page that met only the finished thread is
     // empty, and its link goes on.
