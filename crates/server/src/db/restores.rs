@@ -5,6 +5,7 @@
 
 use kuaibao_core::wire::protocol::Restore;
 
+use super::audit::{self, Actor};
 use super::office::parse_time;
 use super::photos::db_time;
 use super::{Backend, Pool, StoreError};
@@ -27,9 +28,10 @@ pub async fn record(pool: &Pool, backend: Backend, restore: &Restore) -> Result<
         .bind(db_time(restore.backup_made_at))
         .execute(&mut *tx)
         .await?;
-    sqlx::query("DELETE FROM uploads WHERE received < length")
+    let forgotten = sqlx::query("DELETE FROM uploads WHERE received < length")
         .execute(&mut *tx)
-        .await?;
+        .await?
+        .rows_affected();
     match backend {
         // AUTOINCREMENT keeps its last number in `sqlite_sequence`, which
         // has no row for `reports` before the first report.
@@ -55,6 +57,14 @@ pub async fn record(pool: &Pool, backend: Backend, restore: &Restore) -> Result<
             .await?;
         }
     }
+    // In the audit log too: what the office answers for since lost (its
+    // acts after the backup) is at least known to have been lost, and when.
+    let detail = serde_json::json!({
+        "backup_made_at": db_time(restore.backup_made_at),
+        "receipt_numbers_skipped": RECEIPT_NUMBERS_SKIPPED,
+        "unfinished_uploads_forgotten": forgotten,
+    });
+    audit::record(&mut tx, &Actor::command_line(), "server.restore", "database", detail).await?;
     tx.commit().await?;
     Ok(())
 }

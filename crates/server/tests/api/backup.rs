@@ -228,6 +228,18 @@ async fn a_backup_taken_under_live_ingest_restores_to_the_same_reports_threads_a
         manifest.created_at.timestamp_micros()
     );
     assert!(told.restored_at > manifest.created_at && told.restored_at <= restore_ran);
+    // Noted for good: in the audit log, and the note cannot be changed.
+    let pool = restored_dirs.pool().await;
+    let log = kuaibao_server::db::audit::all(&pool).await.expect("audit");
+    let noted: Vec<_> = log.iter().filter(|e| e.action == "server.restore").collect();
+    assert_eq!(noted.len(), 1, "{noted:?}");
+    let detail: serde_json::Value = serde_json::from_str(&noted[0].detail).expect("json");
+    let forgotten = detail["unfinished_uploads_forgotten"].as_u64().expect("a count");
+    assert!(forgotten >= 1, "the half-sent upload among them: {forgotten}");
+    for statement in ["UPDATE restores SET backup_made_at = restored_at", "DELETE FROM restores"] {
+        assert!(sqlx::query(statement).execute(&pool).await.is_err(), "{statement}");
+    }
+    pool.close().await;
     let restored = restored_app.list_as(&restored_app.admin).await;
     // Everything stored before the backup started, exactly as it was.
     assert!(restored.len() >= before.len(), "{} restored", restored.len());
