@@ -523,7 +523,12 @@ pub async fn set_profile(
         actor,
         "user.profile",
         &old.id,
-        json!({ "display_name": display_name, "phone": phone, "unit": unit, "post": post }),
+        // What it was too: the log alone says what the account was called
+        // when (the records keep the name they were made under).
+        json!({
+            "display_name": display_name, "phone": phone, "unit": unit, "post": post,
+            "was": { "display_name": old.display_name, "phone": old.phone, "unit": old.unit, "post": old.post },
+        }),
     )
     .await?;
     tx.commit().await?;

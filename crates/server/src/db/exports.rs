@@ -44,7 +44,8 @@ pub async fn origins(pool: &Pool, scope: &Scope, threads: &[ReportId]) -> Result
     let (visible, param) = scope.condition(1);
     // The aliases differ from the scope condition's `a`.
     let sql = format!(
-        "SELECT r.id, us.username, us.display_name, ar.id AS area_id, ar.name AS area_name, \
+        "SELECT r.id, us.username, COALESCE(r.author_name, us.display_name) AS display_name, ar.id AS area_id, \
+                ar.name AS area_name, \
                 ar.level AS area_level, ar.path AS area_path \
          FROM reports AS r \
          LEFT JOIN users AS us ON us.id = r.author_id \

@@ -112,7 +112,7 @@ pub async fn lines(
     let (visible, param) = scope.condition(1);
     let sql = format!(
         "SELECT r.seq, r.id, COALESCE(c.body, r.body) AS body, r.received_at, r.clock_offset_ms, \
-                us.username, us.display_name, \
+                us.username, COALESCE(r.author_name, us.display_name) AS display_name, \
                 ar.id AS area_id, ar.name AS area_name, ar.level AS area_level, ar.path AS area_path \
          FROM {FROM_REPORTS} \
          LEFT JOIN users AS us ON us.id = r.author_id \
@@ -284,7 +284,8 @@ async fn photo_counts(
         .collect()
 }
 
-const ACK_COLUMNS: &str = "k.id, k.thread_id, k.report_id, us.username, us.display_name, k.at";
+const ACK_COLUMNS: &str =
+    "k.id, k.thread_id, k.report_id, us.username, COALESCE(k.by_name, us.display_name) AS display_name, k.at";
 
 #[derive(sqlx::FromRow)]
 struct AckRow {
@@ -341,7 +342,8 @@ macro_rules! answered {
 }
 
 const REQUEST_COLUMNS: &str = concat!(
-    "q.id, q.thread_id, q.message, us.username, us.display_name, q.asked_at, CAST(CASE WHEN ",
+    "q.id, q.thread_id, q.message, us.username, COALESCE(q.by_name, us.display_name) AS display_name, q.asked_at, \
+     CAST(CASE WHEN ",
     answered!(),
     " THEN 1 ELSE 0 END AS BIGINT) AS answered"
 );
@@ -508,7 +510,8 @@ pub async fn acknowledge(
     let mut conn = pool.acquire().await?;
     let mut tx = conn.begin().await?;
     let new: Option<(i64,)> = sqlx::query_as(
-        "INSERT INTO acknowledgements (id, thread_id, report_id, officer_id, at) VALUES ($1, $2, $3, $4, $5) \
+        "INSERT INTO acknowledgements (id, thread_id, report_id, officer_id, at, by_name) \
+         VALUES ($1, $2, $3, $4, $5, (SELECT u.display_name FROM users AS u WHERE u.id = $4)) \
          ON CONFLICT (id) DO NOTHING RETURNING seq",
     )
     .bind(&id)
@@ -570,8 +573,9 @@ pub async fn ask(
     let mut conn = pool.acquire().await?;
     let mut tx = conn.begin().await?;
     let new: Option<(i64,)> = sqlx::query_as(
-        "INSERT INTO follow_up_requests (id, thread_id, message, officer_id, asked_at) \
-         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING RETURNING seq",
+        "INSERT INTO follow_up_requests (id, thread_id, message, officer_id, asked_at, by_name) \
+         VALUES ($1, $2, $3, $4, $5, (SELECT u.display_name FROM users AS u WHERE u.id = $4)) \
+         ON CONFLICT (id) DO NOTHING RETURNING seq",
     )
     .bind(&id)
     .bind(&thread)

@@ -226,8 +226,9 @@ macro_rules! insert_report {
         "INSERT INTO reports \
              (id, template_id, template_version, body, body_sha256, written_at, received_at, \
               thread_id, stage, stage_rank, stage_n, grade_suggested, grade_chosen, \
-              author_id, area_id, device_id, clock_offset_ms, via, sms_sealed) \
-         SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19 \
+              author_id, area_id, device_id, clock_offset_ms, via, sms_sealed, author_name) \
+         SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, \
+             (SELECT u.display_name FROM users AS u WHERE u.id = $14) \
          WHERE $1 <> $8 OR $20 = 1 OR $14 = COALESCE(\
              (SELECT COALESCE(h.author_id, '') FROM reports AS h WHERE h.thread_id = $8 ORDER BY h.seq LIMIT 1), \
              $14) \
@@ -623,7 +624,8 @@ pub const REFUSE_ACTION: &str = "report.refuse";
 /// app's copy (see [`FROM_REPORTS`]).
 pub(super) const ROW_COLUMNS: &str =
     "r.seq, r.id, COALESCE(c.body, r.body) AS body, r.received_at, r.clock_offset_ms, r.via, r.sms_sealed, \
-     au.username AS author_username, au.display_name AS author_name, au.role AS author_role, \
+     au.username AS author_username, COALESCE(r.author_name, au.display_name) AS author_name, \
+     au.role AS author_role, \
      (SELECT count(*) FROM report_photos AS m WHERE m.report_id = r.id) AS photos_expected, \
      (SELECT count(*) FROM report_photos AS m JOIN photos AS p ON p.photo_id = m.photo_id \
         WHERE m.report_id = r.id AND p.arrived_at IS NOT NULL) AS photos_arrived";

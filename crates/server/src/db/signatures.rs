@@ -18,8 +18,9 @@ use super::office::{parse_id, parse_time, parse_uuid, Kept};
 use super::photos::db_time;
 use super::{Pool, StoreError};
 
-const COLUMNS: &str = "s.id, s.thread_id, s.report_id, s.recipient, s.reviewer, us.username, us.display_name, \
-     s.area_id, ar.name AS area_name, s.signed_at, s.officer_id, s.step";
+const COLUMNS: &str = "s.id, s.thread_id, s.report_id, s.recipient, s.reviewer, us.username, \
+     COALESCE(s.by_name, us.display_name) AS display_name, s.area_id, ar.name AS area_name, s.signed_at, \
+     s.officer_id, s.step";
 const FROM: &str =
     "FROM signatures AS s JOIN users AS us ON us.id = s.officer_id JOIN areas AS ar ON ar.id = s.area_id";
 
@@ -75,8 +76,10 @@ pub async fn sign(
     let mut conn = pool.acquire().await?;
     let mut tx = conn.begin().await?;
     let new: Option<(i64,)> = sqlx::query_as(
-        "INSERT INTO signatures (id, thread_id, report_id, officer_id, area_id, recipient, reviewer, signed_at, step) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING RETURNING seq",
+        "INSERT INTO signatures (id, thread_id, report_id, officer_id, area_id, recipient, reviewer, signed_at, step, \
+              by_name) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, (SELECT u.display_name FROM users AS u WHERE u.id = $4)) \
+         ON CONFLICT (id) DO NOTHING RETURNING seq",
     )
     .bind(&id)
     .bind(&thread)

@@ -236,7 +236,10 @@ async fn a_backup_taken_under_live_ingest_restores_to_the_same_reports_threads_a
     let detail: serde_json::Value = serde_json::from_str(&noted[0].detail).expect("json");
     let forgotten = detail["unfinished_uploads_forgotten"].as_u64().expect("a count");
     assert!(forgotten >= 1, "the half-sent upload among them: {forgotten}");
-    for statement in ["UPDATE restores SET backup_made_at = restored_at", "DELETE FROM restores"] {
+    for statement in [
+        "UPDATE restores SET backup_made_at = restored_at",
+        "DELETE FROM restores",
+    ] {
         assert!(sqlx::query(statement).execute(&pool).await.is_err(), "{statement}");
     }
     pool.close().await;

@@ -765,3 +765,69 @@ async fn the_office_answers_match_their_documented_schemas() {
     assert_eq!(mine.as_array().map(Vec::len), Some(1));
     app.stop().await;
 }
+
+/// A display name changed later (`user profile`) does not rewrite who
+/// reported, acknowledged or asked: each record and act keeps the name it
+/// was made under, and the audit log says what the name was before.
+#[tokio::test]
+async fn a_renamed_account_does_not_rewrite_who_reported_or_answered() {
+    use kuaibao_server::db::accounts::{set_profile, ProfileChange};
+    let (app, dirs) = spawn_app().await;
+    let officer = user_in(&dirs, &app, "officer-t1", Role::Officer, "d-t1").await;
+    let report = incident(Stage::Initial, None, 0);
+    app.submit_as(&app.client, &report).await;
+    let ack = Acknowledge {
+        id: Uuid::new_v4(),
+        report_id: report.id,
+    };
+    let res = app.post_json(&officer, &ack_path(report.id), &ack).await;
+    assert!(res.status().is_success(), "{}", res.status());
+    let ask = AskFollowUp {
+        id: Uuid::new_v4(),
+        message: "请续报伤亡".to_owned(),
+    };
+    let res = app.post_json(&officer, &ask_path(report.id), &ask).await;
+    assert!(res.status().is_success(), "{}", res.status());
+
+    let pool = dirs.pool().await;
+    for (username, name) in [(REPORTER, "李秀英（已调离）"), ("officer-t1", "周值班（已退休）")] {
+        let change = ProfileChange {
+            display_name: Some(name.to_owned()),
+            ..Default::default()
+        };
+        set_profile(&pool, &audit::Actor::command_line(), username, &change)
+            .await
+            .expect("stored")
+            .expect("renamed");
+    }
+    // A record made after the change carries the new name.
+    let later = incident(Stage::FollowUp { n: 1 }, Some(report.id), 5);
+    app.submit_as(&app.client, &later).await;
+
+    let thread = app.thread_as(&officer, report.id).await;
+    let names: Vec<&str> = thread
+        .records
+        .iter()
+        .map(|r| r.author.as_ref().expect("author").display_name.as_str())
+        .collect();
+    assert_eq!(names, [REPORTER, "李秀英（已调离）"], "each under the name it was made");
+    let line = app
+        .inbox(&officer, &[])
+        .await
+        .threads
+        .into_iter()
+        .find(|t| t.thread_id == report.id)
+        .expect("listed");
+    assert_eq!(line.reporter_name, REPORTER, "the thread's reporter as she was called");
+    assert_eq!(line.acknowledged.expect("acknowledged").by_name, "officer-t1");
+    let requests: Vec<FollowUpRequest> = app.get(MY_REQUESTS_PATH).await.json().await.expect("requests");
+    assert_eq!(requests[0].by_name, "officer-t1", "asked under his name then");
+    // The log keeps what the name was.
+    let log = audit::all(&pool).await.expect("audit");
+    let renamed = log.iter().rfind(|e| e.action == "user.profile").expect("logged");
+    let detail: serde_json::Value = serde_json::from_str(&renamed.detail).expect("json");
+    assert_eq!(detail["was"]["display_name"], "officer-t1");
+    assert_eq!(detail["display_name"], "周值班（已退休）");
+    pool.close().await;
+    app.stop().await;
+}
