@@ -56,6 +56,10 @@ pub struct AppState {
     pub syncing: RwSignal<bool>,
     pub storage: RwSignal<storage::StorageInfo>,
     pub update_ready: RwSignal<bool>,
+    /// A newer release took the database over from another tab while what
+    /// was typed here could not be saved: this tab keeps it on screen and
+    /// says so (`Store::give_way`).
+    pub replaced_unsaved: RwSignal<bool>,
     pub offline_ready: RwSignal<Option<bool>>,
     /// The phone's clock, ticking each second: countdowns read it.
     pub now_ms: RwSignal<f64>,
@@ -191,6 +195,7 @@ impl AppState {
             syncing,
             storage: RwSignal::new(storage::StorageInfo::default()),
             update_ready: RwSignal::new(false),
+            replaced_unsaved: RwSignal::new(false),
             offline_ready: RwSignal::new(None),
             now_ms,
             session,
@@ -211,10 +216,12 @@ impl AppState {
         // hold the new one at its start).
         state.store.get_value().give_way(
             move || async move { state.autosaver.get_value().flush().await.is_ok() },
-            |saved| {
-                // Not saved (a full phone): the text stays on screen with
-                // the failure said, for the worker to keep, not reloaded away.
-                if let (true, Some(w)) = (saved, web_sys::window()) {
+            move |saved| {
+                // Not saved (a full phone): the text stays on screen, with
+                // what to do, for the worker to keep, not reloaded away.
+                if !saved {
+                    state.replaced_unsaved.set(true);
+                } else if let Some(w) = web_sys::window() {
                     let _page_unloads_either_way = w.location().reload();
                 }
             },

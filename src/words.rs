@@ -113,6 +113,12 @@ pub const DRAFT_OF_ANOTHER: Text = Text::new(
 /// The photos of a record read back from the server: the office has them,
 /// this phone never did.
 pub const PHOTOS_AT_OFFICE: Text = Text::new("在值班室，本机没有原图", "at the duty office, not on this phone");
+/// This tab let a newer release in another tab have the database before
+/// what was typed here could be saved.
+pub const REPLACED_UNSAVED: Text = Text::new(
+    "快报已在另一个标签页更新，本页刚输入的内容没能保存：请先把它复制下来，再刷新本页，在新版本里补上。",
+    "Kuaibao was updated in another tab and what you just typed here could not be saved: copy it, reload this page and add it again there.",
+);
 /// On a colleague's thread, opened on a phone a grid shares.
 pub const THREAD_OF_ANOTHER: Text = Text::new(
     "这是 {who} 上报的事件：续报、终报请由其本人登录后报送。",

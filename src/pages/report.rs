@@ -84,6 +84,10 @@ fn DraftEditor(id: ReportId) -> impl IntoView {
     // Begun by another worker on this shared phone: shown, not changed
     // or filed by this one.
     let other = state.draft_of_another(&draft);
+    // A fix of a refused 首报 that its thread's later records follow.
+    let followed = state
+        .reports
+        .with_untracked(|rs| rs.iter().any(|r| r.thread == Some(draft.id)));
     // Where the thread's first record said it is.
     let about = draft.thread.and_then(|first| {
         state.reports.with_untracked(|rs| {
@@ -273,8 +277,10 @@ fn DraftEditor(id: ReportId) -> impl IntoView {
             <button type="button" class="primary big" disabled=other.is_some() on:click=on(submit)>{state.tr(words::SUBMIT)}</button>
         </div>
         // Well away from 提交报告, and asked twice: a filled draft is not
-        // lost to a slip of the thumb.
-        <div class="discard" data-testid="discard" hidden=other.is_some()>
+        // lost to a slip of the thumb. Not a fix whose thread's later
+        // records wait for it (`sync::outbox`): without it they would go
+        // under an id the office never gets.
+        <div class="discard" data-testid="discard" hidden=other.is_some() || followed>
             <Shown when=move || confirming.get()
                 fallback=move || view! {
                     <button type="button" class="danger" on:click=on(move |_| confirming.set(true))>{state.tr(words::DISCARD)}</button>

@@ -67,9 +67,10 @@ pub struct LocalReport {
     /// holds), and a fix that showed no reason would leave her guessing.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub refused: Vec<FieldError>,
-    /// Read back from the server (`sync::recover`), not sent from here:
-    /// its photos are at the office only, and a restore of the server does
-    /// not make this phone send it again (the phone that wrote it does).
+    /// Read back from the server (`sync::recover`), not sent from here: its
+    /// photos are at the office only. (A restore of the server still has it
+    /// sent again from here: the phone that wrote it may be gone, and a
+    /// second copy is a replay.)
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub recovered: bool,
 }

@@ -29,9 +29,6 @@ impl Store {
             .all()
             .await?
             .into_iter()
-            // A record read back from the server is the phone's that wrote
-            // it to send again, not this one's.
-            .filter(|r| !r.recovered)
             .filter_map(|r| match r.status {
                 Status::Delivered { written_at, receipt } if receipt.received_at > restore.backup_made_at => {
                     Some(LocalReport {

@@ -339,30 +339,39 @@ impl<T: Transport> Outbox<T> {
 /// until the fix is opened: the server takes a 续报 before its 首报, and
 /// the office learns of it meanwhile.
 fn behind_in_their_threads(reports: &[LocalReport]) -> Vec<Option<LocalReport>> {
-    // The record each thread sends first: its first record whatever the
-    // ids say (a fix under a new id is younger than the records it took
-    // along), else its earliest. The threads a phone has in its queue are
-    // few, and a list costs the wasm none of a hash map's code.
+    // The record each thread sends first: a first record that holds the
+    // rest back, else the earliest to send by stage, then id (a fix takes
+    // a new id, younger than the records after it in its thread). The
+    // threads a phone has in its queue are few, and a list costs the wasm
+    // none of a hash map's code.
+    let earlier = |a: &LocalReport, b: &LocalReport| {
+        (a.thread.is_some(), a.stage.order(), a.id) < (b.thread.is_some(), b.stage.order(), b.id)
+    };
     let mut first_to_send: Vec<(ReportId, &LocalReport)> = reports
         .iter()
-        .filter(|r| r.thread.is_none() && (r.holds_its_thread_back() || is_to_send(r)))
+        .filter(|r| r.holds_its_thread_back())
         .map(|r| (r.id, r))
         .collect();
+    for report in reports.iter().filter(|r| is_to_send(r)) {
+        let thread = report.thread_id();
+        match first_to_send.iter_mut().find(|(t, _)| *t == thread) {
+            Some((_, ahead)) => {
+                if !ahead.holds_its_thread_back() && earlier(report, ahead) {
+                    *ahead = report;
+                }
+            }
+            None => first_to_send.push((thread, report)),
+        }
+    }
     reports
         .iter()
         .map(|report| {
             if !is_to_send(report) {
                 return None;
             }
-            let thread = report.thread.unwrap_or(report.id);
-            match first_to_send.iter().find(|(t, _)| *t == thread) {
-                Some(&(_, ahead)) if ahead.id == report.id => None,
-                Some(&(_, ahead)) => Some(ahead.clone()),
-                None => {
-                    first_to_send.push((thread, report));
-                    None
-                }
-            }
+            let thread = report.thread_id();
+            let &(_, ahead) = first_to_send.iter().find(|(t, _)| *t == thread)?;
+            (ahead.id != report.id).then(|| ahead.clone())
         })
         .collect()
 }

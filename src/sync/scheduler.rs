@@ -3,7 +3,9 @@
 //! timer while anything waits, and after every login. One pass at a time;
 //! a request during a pass runs one more pass after it, so no trigger is
 //! ever lost. Every pass starts by measuring the clock against the server's,
-//! and ends by sending the phone's crash records (`crate::crash`).
+//! then sends the text and the photos, reads the account's threads back
+//! once (`recover`), the office's requests and the deadline rules, and ends
+//! by sending the phone's crash records (`crate::crash`).
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -20,6 +22,16 @@ use crate::sync::transport::HttpTransport;
 use crate::sync::tus::HttpTus;
 use crate::sync::uploads::Uploader;
 use crate::sync::{clock, recover, requests};
+
+/// Why reading the account's threads back stopped (it goes on at the next
+/// pass).
+#[derive(Debug, thiserror::Error)]
+enum ReadBackError {
+    #[error("{0}")]
+    Store(#[from] StoreError),
+    #[error("{0}")]
+    Net(#[from] crate::sync::transport::NetError),
+}
 
 /// The result of one pass, as the screen hears it.
 pub type PassResult = Result<DrainSummary, StoreError>;
@@ -189,12 +201,16 @@ impl SyncEngine {
             link_down: photos.link_down,
         });
         if !summary.link_down {
-            self.read_requests(auth.as_ref().map(|a| a.token.as_str())).await?;
-            self.read_rules(auth.as_ref().map(|a| a.token.as_str())).await?;
-            // The phone's crash records, if any: a nicety like the two
-            // reads above, and never in a report's way.
+            // The account's threads read back first: the office's requests
+            // are shown on the threads the phone holds.
             if let Some(auth) = &auth {
                 self.recover(auth).await;
+            }
+            self.read_requests(auth.as_ref().map(|a| a.token.as_str())).await?;
+            self.read_rules(auth.as_ref().map(|a| a.token.as_str())).await?;
+            // The phone's crash records, if any: a nicety like the reads
+            // above, and never in a report's way.
+            if let Some(auth) = &auth {
                 crate::crash::send_pending(&auth.token).await;
             }
         }
@@ -227,35 +243,23 @@ impl SyncEngine {
         }
     }
 
-    async fn read_back(&self, auth: &Auth) -> Result<(), String> {
+    async fn read_back(&self, auth: &Auth) -> Result<(), ReadBackError> {
         let store = &self.outbox.store;
-        let Some(from) = store
-            .recovery_from(&auth.account_id, recover::first_page())
-            .await
-            .map_err(|e| e.to_string())?
-        else {
+        let Some(from) = store.recovery_from(&auth.account_id, recover::first_page()).await? else {
             return Ok(());
         };
         let Some(author) = store
             .session()
-            .await
-            .map_err(|e| e.to_string())?
+            .await?
             .map(|s| Author::from(&s.session.account))
             .filter(|a| a.account_id == auth.account_id)
         else {
             return Ok(());
         };
-        let Some((records, next)) = recover::fetch(&auth.token, &author, from, platform::now_ms())
-            .await
-            .map_err(|e| e.to_string())?
-        else {
+        let Some((records, next)) = recover::fetch(&auth.token, &author, from, platform::now_ms()).await? else {
             return Ok(());
         };
-        for r in store
-            .recover(&auth.account_id, &records, next.as_deref())
-            .await
-            .map_err(|e| e.to_string())?
-        {
+        for r in store.recover(&auth.account_id, &records, next.as_deref()).await? {
             (self.listeners.on_change)(&r);
         }
         Ok(())

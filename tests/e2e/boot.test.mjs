@@ -236,6 +236,32 @@ test('a newer release opened in another tab: the app left open saves what was ty
   assert.equal(drafts[0].answers.place, '青石村老桥头');
 });
 
+test('a newer release opened in another tab while what was typed here cannot be saved: the tab lets go, keeps the text on screen and says what to do', { timeout: 90_000 }, async () => {
+  const { server, page } = await freshPhone();
+  await page.goto(server.url);
+  await login(page).form.waitFor({ timeout: 30_000 });
+  await login(page).as(REPORTER);
+  await home(page).newReport();
+  // The phone is full from now on: every write is refused.
+  await page.evaluate(() => {
+    IDBObjectStore.prototype.put = function full() { throw new DOMException('the phone is full', 'QuotaExceededError'); };
+  });
+  await page.locator('#blank-place').fill('青石村老桥头');
+  await page.locator('[data-testid=save-state][data-state=failed]').waitFor({ timeout: 10_000 });
+  const other = await page.context().newPage();
+  cleanup.push(() => other.close());
+  await other.goto(`${server.url}/api/health`);
+  let reloaded = false;
+  page.on('load', () => { reloaded = true; });
+  const said = await askToUpgrade(other);
+  assert.equal(said.upgraded, true, 'it let go all the same');
+  const note = page.getByTestId('replaced-unsaved');
+  await note.waitFor({ timeout: 10_000 });
+  assert.match(await note.innerText(), /本页刚输入的内容没能保存：请先把它复制下来，再刷新本页/);
+  assert.equal(reloaded, false, 'not reloaded away');
+  assert.equal(await page.locator('#blank-place').inputValue(), '青石村老桥头', 'still on screen to copy');
+});
+
 test('an upgrade the other tab lets go of within a moment starts the app without a word of it', { timeout: 60_000 }, async () => {
   const { server, page } = await freshPhone();
   const other = await page.context().newPage();

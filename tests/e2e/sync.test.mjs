@@ -346,10 +346,14 @@ test('a 首报 refused because the server holds its id with other content is fix
   const fixId = decodeURIComponent(page.url().split('/').pop());
   assert.notEqual(fixId, firstId, 'a new id');
   // Held while the fix is a draft: it goes after it, not before, however
-  // often the phone tries (the signal coming back starts a pass).
+  // often the phone tries (the signal coming back starts a pass, which
+  // ends by reading the office's requests). Nor may the fix be thrown away
+  // while records wait for it.
+  assert.equal(await page.getByTestId('discard').isVisible(), false, 'no 删除草稿 on a fix others follow');
+  const passed = page.waitForRequest((r) => new URL(r.url()).pathname === '/api/requests', { timeout: 20_000 });
   await context.setOffline(true);
   await context.setOffline(false);
-  await page.waitForTimeout(1_500);
+  await passed;
   assert.equal((await server.reports()).length, before + 1, 'the 续报 waits for the fix to be submitted');
   const held = (await phoneRecords(page)).find((r) => r.thread === fixId);
   assert.equal(held?.status.state, 'waiting', 'taken along by the fix');

@@ -957,3 +957,25 @@ fn a_kept_note_is_said_in_the_screens_language() {
     }
     assert_eq!(send_note("服务器的应答无法识别", Lang::En), "服务器的应答无法识别");
 }
+
+/// Within a thread, records go in the order of their stages, whatever the
+/// ids: a 续报一 fixed under a new id goes before the 续报二 written before
+/// the fix.
+#[wasm_bindgen_test]
+async fn a_threads_records_go_in_stage_order_whatever_their_ids() {
+    let first = report(crate::delivered(1));
+    let second = LocalReport {
+        stage: kuaibao_core::Stage::FollowUp { n: 2 },
+        ..follow_up_of(&first).await
+    };
+    // Fixed after the 续报二 was written: a younger id.
+    let fixed_first_follow_up = follow_up_of(&first).await;
+    let outbox = outbox_with(&[&first, &second, &fixed_first_follow_up]).await;
+    for r in [&second, &fixed_first_follow_up] {
+        outbox.transport.answer(r.id, Ok(receipt(r.id, 2)));
+    }
+    let now = platform::now_ms();
+    outbox.drain(now, false, || 0.5, &no_op).await.expect("drain");
+    outbox.drain(now + 1.0, false, || 0.5, &no_op).await.expect("drain");
+    assert_eq!(*outbox.transport.sent.borrow(), [fixed_first_follow_up.id, second.id]);
+}

@@ -165,6 +165,7 @@ pub async fn build(config: &Config) -> Result<Server, StartError> {
             exports: crate::http::per_account::PerAccount::new(crate::export::MAX_EXPORTS_PER_ACCOUNT),
             quotas: Arc::new(crate::http::quota::Quotas::new(config.account_bytes_per_day)),
             refusals: Arc::default(),
+            export_notes: Arc::default(),
             login_account_rate_per_min: config.login_account_rate_per_min,
             restored,
         },

@@ -20,7 +20,7 @@ pub fn new_token() -> Result<String, RandomError> {
 
 /// What the database keeps of a token: its SHA-256 in lowercase hex.
 pub fn token_sha256(token: &str) -> String {
-    format!("{:x}", Sha256::digest(token.as_bytes()))
+    crate::storage::hex_sha256(token.as_bytes())
 }
 
 /// A configured bearer secret (`KUAIBAO_SMS_GATEWAY_TOKEN`,

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use kuaibao_core::account::{AreaLevel, AreaRef};
 use kuaibao_core::ReportId;
 
-use super::reports::Scope;
+use super::reports::{placeholders, Scope, AUTHOR_NAME};
 use super::{Pool, StoreError};
 
 /// The sender and the area of one record. Both are absent for a record
@@ -44,14 +44,14 @@ pub async fn origins(pool: &Pool, scope: &Scope, threads: &[ReportId]) -> Result
     let (visible, param) = scope.condition(1);
     // The aliases differ from the scope condition's `a`.
     let sql = format!(
-        "SELECT r.id, us.username, COALESCE(r.author_name, us.display_name) AS display_name, ar.id AS area_id, \
+        "SELECT r.id, au.username, {AUTHOR_NAME} AS display_name, ar.id AS area_id, \
                 ar.name AS area_name, \
                 ar.level AS area_level, ar.path AS area_path \
          FROM reports AS r \
-         LEFT JOIN users AS us ON us.id = r.author_id \
+         LEFT JOIN users AS au ON au.id = r.author_id \
          LEFT JOIN areas AS ar ON ar.id = r.area_id \
          WHERE r.thread_id IN ({}) AND {visible}",
-        super::reports::placeholders(2, threads.len())
+        placeholders(2, threads.len())
     );
     let mut query = sqlx::query_as::<_, OriginRow>(&sql).bind(param);
     for thread in threads {

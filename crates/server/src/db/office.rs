@@ -25,7 +25,7 @@ use uuid::Uuid;
 
 use super::audit::{self, Actor};
 use super::photos::db_time;
-use super::reports::{placeholders, Scope, FROM_REPORTS};
+use super::reports::{placeholders, Scope, AUTHOR_NAME, FROM_REPORTS};
 use super::{Pool, StoreError};
 use kuaibao_core::rules::deadlines::Forwarded;
 use kuaibao_core::wire::page::PageQuery;
@@ -112,10 +112,9 @@ pub async fn lines(
     let (visible, param) = scope.condition(1);
     let sql = format!(
         "SELECT r.seq, r.id, COALESCE(c.body, r.body) AS body, r.received_at, r.clock_offset_ms, \
-                us.username, COALESCE(r.author_name, us.display_name) AS display_name, \
+                au.username, {AUTHOR_NAME} AS display_name, \
                 ar.id AS area_id, ar.name AS area_name, ar.level AS area_level, ar.path AS area_path \
          FROM {FROM_REPORTS} \
-         LEFT JOIN users AS us ON us.id = r.author_id \
          LEFT JOIN areas AS ar ON ar.id = r.area_id \
          WHERE r.thread_id IN ({}) AND {visible}",
         placeholders(2, threads.len())

@@ -616,19 +616,30 @@ pub async fn audit_refusal(pool: &Pool, actor: &Actor, report: &Report, reason: 
 /// The audit action of a record refused for who sent it.
 pub const REFUSE_ACTION: &str = "report.refuse";
 
+/// A record's author's name as it was when the record was made (kept since
+/// migration 0017), else the account's current one, over [`FROM_REPORTS`].
+macro_rules! author_name {
+    () => {
+        "COALESCE(r.author_name, au.display_name)"
+    };
+}
+pub(super) const AUTHOR_NAME: &str = author_name!();
+
 /// The columns a [`Row`] is read from: the record, and how many photos its
 /// manifest announces and how many of those have arrived (by photo id, so a
 /// photo announced again by a later record counts for both).
 ///
 /// A record that came by SMS and was completed by the app reads as the
 /// app's copy (see [`FROM_REPORTS`]).
-pub(super) const ROW_COLUMNS: &str =
+pub(super) const ROW_COLUMNS: &str = concat!(
     "r.seq, r.id, COALESCE(c.body, r.body) AS body, r.received_at, r.clock_offset_ms, r.via, r.sms_sealed, \
-     au.username AS author_username, COALESCE(r.author_name, au.display_name) AS author_name, \
-     au.role AS author_role, \
+     au.username AS author_username, ",
+    author_name!(),
+    " AS author_name, au.role AS author_role, \
      (SELECT count(*) FROM report_photos AS m WHERE m.report_id = r.id) AS photos_expected, \
      (SELECT count(*) FROM report_photos AS m JOIN photos AS p ON p.photo_id = m.photo_id \
-        WHERE m.report_id = r.id AND p.arrived_at IS NOT NULL) AS photos_arrived";
+        WHERE m.report_id = r.id AND p.arrived_at IS NOT NULL) AS photos_arrived"
+);
 
 /// The reports a reader reads, `r`, each with the app's copy of a record
 /// that came by SMS, `c`, if it arrived.

@@ -190,6 +190,8 @@ pub struct ExportState {
     pub cap_sender: std::sync::Arc<str>,
     /// The exports each account is downloading.
     pub exports: crate::http::per_account::PerAccount,
+    /// What the audit log still takes of each account's exports this hour.
+    pub notes: std::sync::Arc<crate::http::refusals::AuditBudget>,
 }
 
 /// The most exports one account downloads at once. Each reads the whole
@@ -448,18 +450,28 @@ pub(crate) fn attachment(
         .into_response())
 }
 
-/// Notes in the audit log that `caller` took `what` out of the server as a
-/// file (`export.csv`, `export.written`, …): the office answers for what
-/// left it, when and by whom, as for what it changed. `detail` says which
-/// (the filter as asked, a thread and record, the page's SHA-256).
+/// Notes in the audit log that `caller` asked for `what` as a file
+/// (`export.csv`, `export.written`, …) and the server began sending it: the
+/// office answers for what left it, when and by whom, as for what it
+/// changed. `detail` says which (the filter as asked, a thread and record,
+/// the page's SHA-256). A streamed file cut off half-way is noted all the
+/// same (its reader holds a broken file, not a complete one). Within the
+/// account's hourly budget (`AuditBudget`); a note that cannot be written
+/// refuses the file, as a change is never made without its row.
 pub(crate) async fn audited(
     pool: &Pool,
+    notes: &crate::http::refusals::AuditBudget,
     caller: &Caller,
     what: &str,
     subject: &str,
     detail: serde_json::Value,
 ) -> Result<(), AppError> {
-    crate::db::audit::note(pool, &caller.actor(), what, subject, detail).await?;
+    let actor = caller.actor();
+    if notes.admits(&actor) {
+        crate::db::audit::note(pool, &actor, what, subject, detail).await?;
+    } else {
+        tracing::info!(actor = ?actor.user_id, what, subject, %detail, "export over the hour's audit budget");
+    }
     Ok(())
 }
 
@@ -481,7 +493,7 @@ pub async fn csv_export(State(state): State<ExportState>, caller: Caller, uri: U
     let filter = filter_of(&uri)?;
     let place = export_place(&state.exports, &caller)?;
     let batches = ThreadBatches::new(&state, &caller, filter).await?;
-    audited(&state.pool, &caller, "export.csv", "reports", asked(&uri)).await?;
+    audited(&state.pool, &state.notes, &caller, "export.csv", "reports", asked(&uri)).await?;
     let body = streamed(
         csv::head(),
         batches,
@@ -502,7 +514,15 @@ pub async fn geojson_export(State(state): State<ExportState>, caller: Caller, ur
     let filter = filter_of(&uri)?;
     let place = export_place(&state.exports, &caller)?;
     let batches = ThreadBatches::new(&state, &caller, filter).await?;
-    audited(&state.pool, &caller, "export.geojson", "reports", asked(&uri)).await?;
+    audited(
+        &state.pool,
+        &state.notes,
+        &caller,
+        "export.geojson",
+        "reports",
+        asked(&uri),
+    )
+    .await?;
     let (head, tail) = geojson::frame();
     let mut first = true;
     let body = streamed(
@@ -574,6 +594,7 @@ pub async fn cap_export(
     let record = thread.records[index].report().id;
     audited(
         &state.pool,
+        &state.notes,
         &caller,
         "export.cap",
         &id.to_string(),
@@ -673,6 +694,7 @@ async fn written_page(state: &ExportState, caller: &Caller, id: ReportId) -> Res
     let sha256 = crate::storage::hex_sha256(html.as_bytes());
     audited(
         &state.pool,
+        &state.notes,
         caller,
         "export.written",
         &id.to_string(),

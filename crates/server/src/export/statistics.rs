@@ -99,6 +99,7 @@ pub async fn statistics_csv(State(state): State<ExportState>, caller: Caller, ur
     let table = table(&state, &caller, &query).await?;
     super::audited(
         &state.pool,
+        &state.notes,
         &caller,
         "export.statistics",
         "statistics",

@@ -77,6 +77,7 @@ pub async fn csv(State(state): State<AppState>, caller: Caller) -> Result<Respon
     let place = crate::export::export_place(&state.exports, &caller)?;
     crate::export::audited(
         &state.pool,
+        &state.export_notes,
         &caller,
         "export.accountability",
         "accountability",

@@ -106,7 +106,10 @@ pub struct AppState {
     pub quotas: Arc<quota::Quotas>,
     /// How many more of each account's refusals the audit log takes this
     /// hour (see `refusals`).
-    pub refusals: Arc<refusals::RefusalBudget>,
+    pub refusals: Arc<refusals::AuditBudget>,
+    /// How many more of each account's exports the audit log notes this
+    /// hour (see `refusals`).
+    pub export_notes: Arc<refusals::AuditBudget>,
     /// Failed logins a username may have in a minute, across every replica
     /// (`KUAIBAO_LOGIN_ACCOUNT_RATE_PER_MIN`, `db::login_failures`).
     pub login_account_rate_per_min: u32,
@@ -132,6 +135,7 @@ impl FromRef<AppState> for export::ExportState {
             uploads: Arc::clone(&state.uploads),
             cap_sender: Arc::clone(&state.cap_sender),
             exports: state.exports.clone(),
+            notes: Arc::clone(&state.export_notes),
         }
     }
 }

@@ -1,11 +1,13 @@
-//! Refused writes are audited (who tried what, on what, and why), but a
-//! refusal costs whoever tries nothing: an account could write the audit
-//! log at its request rate for ever (a reporter posting acknowledgements to
-//! made-up threads, some thousands of rows a minute). Each actor's refusals
-//! are written up to [`AUDITED_PER_HOUR`] an hour; beyond, they are refused
-//! all the same and logged to the server's log, not each stored. The rows
-//! that tell what happened are the first ones; the flood after them tells
-//! it again.
+//! Refused writes are audited (who tried what, on what, and why), and so
+//! are the files taken out of the server (exports), but neither costs whoever
+//! asks much: an account could write the audit log at its request rate for
+//! ever (a reporter posting acknowledgements to made-up threads, a script
+//! fetching a CAP alert in a loop; some thousands of rows a minute). Each
+//! actor's rows of one kind are written up to [`AUDITED_PER_HOUR`] an hour
+//! (one budget for refusals, one for exports); beyond, the request is
+//! answered all the same and logged to the server's log, not each stored.
+//! The rows that tell what happened are the first ones; the flood after
+//! them tells it again.
 
 use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};
@@ -13,7 +15,8 @@ use std::time::{Duration, Instant};
 
 use crate::db::audit::Actor;
 
-/// Refusals of one actor written to the audit log in an hour.
+/// Rows of one kind (refusals, exports) of one actor written to the audit
+/// log in an hour.
 pub const AUDITED_PER_HOUR: u32 = 120;
 
 const HOUR: Duration = Duration::from_secs(3600);
@@ -23,13 +26,13 @@ const HOUR: Duration = Duration::from_secs(3600);
 const SWEEP_ABOVE: usize = 10_000;
 
 #[derive(Default)]
-pub struct RefusalBudget {
+pub struct AuditBudget {
     /// Per actor: when its hour began, and its refusals in it.
     spent: Mutex<HashMap<String, (Instant, u32)>>,
 }
 
-impl RefusalBudget {
-    /// Whether this refusal of `actor`'s is written to the audit log.
+impl AuditBudget {
+    /// Whether this row of `actor`'s is written to the audit log.
     pub fn admits(&self, actor: &Actor) -> bool {
         let key = actor.user_id.as_deref().unwrap_or("");
         let now = Instant::now();
@@ -46,7 +49,7 @@ impl RefusalBudget {
         if *n == AUDITED_PER_HOUR + 1 {
             tracing::warn!(
                 actor = key,
-                "over {AUDITED_PER_HOUR} refused writes this hour: further refusals are logged here, not audited"
+                "over {AUDITED_PER_HOUR} audit rows of a kind this hour: further ones are logged here, not audited"
             );
         }
         *n <= AUDITED_PER_HOUR
@@ -66,7 +69,7 @@ mod tests {
 
     #[test]
     fn each_actor_has_its_own_hour_of_audited_refusals() {
-        let budget = RefusalBudget::default();
+        let budget = AuditBudget::default();
         for _ in 0..AUDITED_PER_HOUR {
             assert!(budget.admits(&actor("a")));
         }

@@ -704,5 +704,20 @@ async fn every_file_that_leaves_the_server_is_noted_in_the_audit_log() {
         "the latest record's alert"
     );
     assert_eq!(detail(3)["sha256"], format!("{:x}", Sha256::digest(&page)));
+
+    // A script fetching a file in a loop does not grow the log for ever:
+    // an account's exports are noted up to the hour's budget, and still
+    // answered beyond it.
+    use kuaibao_server::http::refusals::AUDITED_PER_HOUR;
+    for _ in 0..AUDITED_PER_HOUR + 5 {
+        get(cap_path(w.first.id)).await;
+    }
+    let caps = audit::all(&pool)
+        .await
+        .expect("audit")
+        .iter()
+        .filter(|e| e.action.starts_with("export."))
+        .count();
+    assert_eq!(caps, AUDITED_PER_HOUR as usize);
     w.app.stop().await;
 }

@@ -788,6 +788,17 @@ async fn a_renamed_account_does_not_rewrite_who_reported_or_answered() {
     };
     let res = app.post_json(&officer, &ask_path(report.id), &ask).await;
     assert!(res.status().is_success(), "{}", res.status());
+    use kuaibao_core::desk::signing::{Sign, Signature, SIGNATURES_PATH};
+    let signatures = SIGNATURES_PATH.replace("{id}", &report.id.to_string());
+    let sign = Sign {
+        id: Uuid::new_v4(),
+        report_id: report.id,
+        recipient: "区应急管理局".to_owned(),
+        reviewer: "王审核".to_owned(),
+        step: None,
+    };
+    let res = app.post_json(&officer, &signatures, &sign).await;
+    assert!(res.status().is_success(), "{}", res.status());
 
     let pool = dirs.pool().await;
     for (username, name) in [(REPORTER, "李秀英（已调离）"), ("officer-t1", "周值班（已退休）")] {
@@ -822,6 +833,13 @@ async fn a_renamed_account_does_not_rewrite_who_reported_or_answered() {
     assert_eq!(line.acknowledged.expect("acknowledged").by_name, "officer-t1");
     let requests: Vec<FollowUpRequest> = app.get(MY_REQUESTS_PATH).await.json().await.expect("requests");
     assert_eq!(requests[0].by_name, "officer-t1", "asked under his name then");
+    let signed: Vec<Signature> = app
+        .get_as(&officer, &signatures)
+        .await
+        .json()
+        .await
+        .expect("signatures");
+    assert_eq!(signed[0].by_name, "officer-t1", "signed under his name then");
     // The log keeps what the name was.
     let log = audit::all(&pool).await.expect("audit");
     let renamed = log.iter().rfind(|e| e.action == "user.profile").expect("logged");
