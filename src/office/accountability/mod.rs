@@ -34,7 +34,7 @@ pub fn AccountabilityPage() -> impl IntoView {
             view! { <p class="form-error" role="alert" data-testid="accountability-error">{e.words()}</p> }.into_any()
         }
         Some(Ok(l)) if l.entries.is_empty() => view! {
-            <p class="empty" data-testid="accountability-empty">"辖区内没有迟报、漏报、未答复的续报请求、未核报的灾情、逾期隐患或将到期的重大隐患。"</p>
+            <p class="empty" data-testid="accountability-empty">"辖区内没有迟报、漏报、迟签发的上报、未答复的续报请求、未核报的灾情、逾期隐患或将到期的重大隐患。"</p>
         }
         .into_any(),
         Some(Ok(l)) => {
@@ -44,6 +44,9 @@ pub fn AccountabilityPage() -> impl IntoView {
                 .map(|e| {
                     let time = |t: Option<chrono::NaiveDateTime>| t.map_or_else(|| "—".to_owned(), |t| super::bj_naive(&t));
                     let evidence = e.received_at.map(|_| {
+                        if e.kind == EntryKind::ForwardedLate {
+                            return format!("签发 {}", time(e.received_at));
+                        }
                         format!(
                             "填写 {} · 接收 {} · {}",
                             time(e.written_at),

@@ -5,7 +5,8 @@
 //! written and the phone's clock offset, as evidence, so a report written
 //! in time and delivered late for want of a signal reads as such),
 //! deadlines passed with nothing received, the office's requests for a
-//! follow-up still unanswered, natural-disaster threads with no 核报 (final
+//! follow-up still unanswered, the office's own steps up the chain signed
+//! after their deadline, natural-disaster threads with no 核报 (final
 //! report) after the rules' number of days, hazards past their
 //! rectification deadline, and major hazards (重大隐患, 挂牌督办) within a
 //! week of theirs, so that the supervising office is warned before it is
@@ -39,6 +40,10 @@ pub enum EntryKind {
     WrittenLate,
     /// Written in time, received after the deadline (no signal).
     DeliveredLate,
+    /// The office's own step up the chain (regulation 493), signed after
+    /// its deadline: the office's, not the reporter's. (An unsigned step is
+    /// not listed: which steps are this office's depends on its level.)
+    ForwardedLate,
     /// The office asked for a follow-up; no record has come since.
     UnansweredRequest,
     /// A natural disaster with no 核报 after the rules' number of days.
@@ -54,6 +59,7 @@ crate::coded!(EntryKind {
     Missed = "missed",
     WrittenLate = "written_late",
     DeliveredLate = "delivered_late",
+    ForwardedLate = "forwarded_late",
     UnansweredRequest = "unanswered_request",
     NoFinalReport = "no_final_report",
     HazardOverdue = "hazard_overdue",
@@ -66,6 +72,7 @@ impl EntryKind {
             EntryKind::Missed => "逾期未报",
             EntryKind::WrittenLate => "迟报（填写已迟）",
             EntryKind::DeliveredLate => "送达迟（按时填写，无信号）",
+            EntryKind::ForwardedLate => "上报迟（本级签发晚于时限）",
             EntryKind::UnansweredRequest => "请求续报未答复",
             EntryKind::NoFinalReport => "灾情未核报",
             EntryKind::HazardOverdue => "隐患整改逾期",
@@ -112,11 +119,14 @@ pub struct Accountability {
     pub server_time: DateTime<Utc>,
     /// Days a disaster thread may go without its 核报 (the rules').
     pub final_report_days: u32,
-    /// Gravest first: missed, written late, delivered late, unanswered
-    /// requests, missing 核报, overdue hazards, major hazards due soon;
+    /// Gravest first: missed, written late, delivered late, the office's
+    /// steps up signed late, unanswered requests, missing 核报, overdue hazards, major hazards due soon;
     /// within a kind, the latest first.
     pub entries: Vec<Entry>,
 }
+
+/// Who answers for a step up the chain, in the reporter's column.
+pub const OFFICE_ITSELF: &str = "值班室（本级签发）";
 
 /// The ledger's entries for `threads` as of `now`; a natural-disaster
 /// thread needs its 核报 within `final_report_days` of its event.
@@ -138,14 +148,21 @@ pub fn entries(threads: &[ThreadSummary], final_report_days: u32, now: DateTime<
             written_at: None,
             clock_offset_ms: None,
         };
-        for line in t.deadlines.iter().filter(|l| l.obligation != Obligation::Upward) {
-            let kind = match line.state {
-                DeadlineState::Overdue => EntryKind::Missed,
-                DeadlineState::MetLate => EntryKind::WrittenLate,
-                DeadlineState::DeliveredLate => EntryKind::DeliveredLate,
+        for line in &t.deadlines {
+            let upward = line.obligation == Obligation::Upward;
+            let kind = match (upward, line.state) {
+                (false, DeadlineState::Overdue) => EntryKind::Missed,
+                (false, DeadlineState::MetLate) => EntryKind::WrittenLate,
+                (false, DeadlineState::DeliveredLate) => EntryKind::DeliveredLate,
+                (true, DeadlineState::MetLate | DeadlineState::DeliveredLate) => EntryKind::ForwardedLate,
                 _ => continue,
             };
             let mut e = entry(kind, line.label_zh.clone(), Some(line.due_at), -line.seconds);
+            if upward {
+                // Answered for by the office that signed, not the reporter.
+                e.reporter = String::new();
+                e.reporter_name = OFFICE_ITSELF.to_owned();
+            }
             if let Some(met) = line.met_by {
                 e.received_at = Some(met.received_at);
                 e.written_at = Some(met.written_at);
@@ -344,6 +361,7 @@ mod tests {
             line("met", Obligation::Written, DeadlineState::Clear, 0),
             line("running", Obligation::Written, DeadlineState::Running, 600),
             line("upward_city", Obligation::Upward, DeadlineState::Info, -60),
+            line("upward_province", Obligation::Upward, DeadlineState::Clear, 0),
         ];
         let got = entries(&[incident], 30, utc("2026-11-01T04:00:00Z"));
         let kinds: Vec<(EntryKind, &str, i64)> = got
@@ -368,6 +386,34 @@ mod tests {
         assert_eq!(cells[10], "2026-11-01 08:50:00");
         assert_eq!(cells[11], "-1500");
         assert_eq!(cells[12], "delivered_late");
+    }
+
+    #[test]
+    fn a_step_up_the_chain_signed_late_is_the_offices_own_entry() {
+        let mut incident = thread(6, "work_safety");
+        let mut late = line("upward_city", Obligation::Upward, DeadlineState::MetLate, -1800);
+        late.met_by = Some(MetBy {
+            received_at: t("2026-11-01T09:30"),
+            written_at: t("2026-11-01T09:30"),
+            clock_offset_ms: None,
+        });
+        // Unsigned: a line to keep, not an entry (which steps are this
+        // office's depends on its level); signed in time: nothing.
+        incident.deadlines = vec![
+            late,
+            line("upward_province", Obligation::Upward, DeadlineState::Info, -60),
+            line("upward_national", Obligation::Upward, DeadlineState::Clear, 0),
+        ];
+        let got = entries(&[incident], 30, utc("2026-11-01T04:00:00Z"));
+        assert_eq!(got.len(), 1, "{got:?}");
+        let e = &got[0];
+        assert_eq!(
+            (e.kind, e.what_zh.as_str(), e.late_seconds),
+            (EntryKind::ForwardedLate, "规则 upward_city", 1800)
+        );
+        assert_eq!((e.reporter.as_str(), e.reporter_name.as_str()), ("", OFFICE_ITSELF));
+        assert_eq!(e.received_at, Some(t("2026-11-01T09:30")), "when it was signed");
+        assert_eq!(e.cells()[12], "forwarded_late");
     }
 
     #[test]

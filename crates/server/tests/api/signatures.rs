@@ -130,6 +130,61 @@ async fn a_signing_for_a_step_up_the_chain_meets_that_line_and_no_other() {
     app.stop().await;
 }
 
+/// The office's own step up the chain, signed after its deadline, is the
+/// office's entry in its accountability ledger, with when it signed.
+#[tokio::test]
+async fn a_step_up_signed_late_is_in_the_offices_own_ledger() {
+    use kuaibao_core::desk::accountability::{Accountability, EntryKind, ACCOUNTABILITY_PATH, OFFICE_ITSELF};
+    let (app, dirs) = spawn_app().await;
+    let officer = user_in(&dirs, &app, "officer-t1", Role::Officer, "d-t1").await;
+    // Known five hours ago: every step up is past its deadline by now.
+    let mut accident = work_safety_accident();
+    let long_ago = (Utc::now().with_timezone(&beijing()) - TimeDelta::hours(5))
+        .format("%Y-%m-%dT%H:%M")
+        .to_string();
+    accident.answers.insert("occurred_at".to_owned(), long_ago.clone());
+    accident.answers.insert("known_at".to_owned(), long_ago);
+    receipt(app.submit(&accident).await, StatusCode::CREATED).await;
+    let ledger = |app: &TestApp| {
+        let officer = officer.clone();
+        let app_url = app.url(ACCOUNTABILITY_PATH);
+        async move {
+            let l: Accountability = officer
+                .get(app_url)
+                .send()
+                .await
+                .expect("GET")
+                .json()
+                .await
+                .expect("ledger");
+            l.entries
+                .into_iter()
+                .filter(|e| e.kind == EntryKind::ForwardedLate)
+                .collect::<Vec<_>>()
+        }
+    };
+    assert!(
+        ledger(&app).await.is_empty(),
+        "unsigned: a line to keep, not the office's fault yet"
+    );
+    let mut city = signing(accident.id);
+    city.step = Some("upward_city".to_owned());
+    let res = post(&app, &officer, accident.id, &city).await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let signed: Signature = res.json().await.expect("signature");
+    let late = ledger(&app).await;
+    assert_eq!(late.len(), 1, "{late:?}");
+    assert_eq!(late[0].thread_id, accident.id);
+    assert_eq!(late[0].reporter_name, OFFICE_ITSELF);
+    assert!(late[0].late_seconds > 0);
+    assert_eq!(
+        late[0].received_at,
+        Some(signed.signed_at.with_timezone(&beijing()).naive_local()),
+        "when it was signed"
+    );
+    app.stop().await;
+}
+
 async fn post(app: &TestApp, client: &Client, thread: ReportId, body: &Sign) -> Response {
     client
         .post(app.url(&signatures_path(thread)))
