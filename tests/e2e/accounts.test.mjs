@@ -264,6 +264,12 @@ test('a draft begun by one worker on a shared phone is not filed by the next who
   await form(page).fill({ 地点: '村口石桥' });
   await form(page).waitSaved();
   await page.getByRole('link', { name: '返回列表' }).click();
+  // A Chromium tab not granted persistent storage: the list says the
+  // browser may clear the draft (and no iPhone advice on this phone).
+  const risk = page.getByTestId('at-risk');
+  await risk.waitFor();
+  assert.match(await risk.innerText(), /浏览器可能会清除它们：请尽快联网发送/);
+  assert.doesNotMatch(await risk.innerText(), /iPhone/);
   // The next worker of the grid logs in on the same phone.
   await nextWorkerLogsIn(page, server);
   const item = page.getByTestId('report-item').first();

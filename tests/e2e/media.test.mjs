@@ -200,6 +200,14 @@ test('a refused microphone and a photo the phone cannot read say what to do, not
   await page.locator('#camera-photos').setInputFiles({ name: 'IMG_0003.jpg', mimeType: 'image/jpeg', buffer: Buffer.from('not a photo at all') });
   await note.filter({ hasText: /^无法读取这张照片：可能已损坏或不是照片。请换一张，或重新拍摄。$/ }).waitFor({ timeout: 20_000 });
   assert.equal(await page.getByTestId('photo').count(), 0, 'nothing added');
+  // In English mode, in English, with what to do; no browser words.
+  await page.getByRole('button', { name: 'English' }).click();
+  await page.waitForFunction(() => document.documentElement.lang === 'en');
+  await page.locator('#camera-photos').setInputFiles({ name: 'IMG_0004.jpg', mimeType: 'image/jpeg', buffer: Buffer.from('still not a photo') });
+  await note.filter({ hasText: /^This photo cannot be read: it may be damaged or not a photo\. Pick another, or take it again\.$/ }).waitFor({ timeout: 20_000 });
+  assert.doesNotMatch(await note.innerText(), /[\u4e00-\u9fff]/, 'no Chinese in English mode');
+  await page.getByRole('button', { name: '中文' }).click();
+  await page.waitForFunction(() => document.documentElement.lang === 'zh-CN');
 });
 
 /** A server of its own and a phone on it (`openPhone`'s `options`), both
