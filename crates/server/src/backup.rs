@@ -516,7 +516,7 @@ pub async fn restore(config: &Config, dir: &Path) -> Result<Restored, BackupErro
     let pool = startup::open_database(config).await?;
     let checked = async {
         let counts = count(&pool).await?;
-        let findings = fsck::check(&pool, &store, &Actor::command_line()).await?;
+        let findings = fsck::check(&pool, &store, &Actor::command_line(), chrono::Utc::now()).await?;
         // Counted first: the manifest's counts are the backup's. Then noted,
         // so that phones send again what the server received after the
         // backup, and no receipt number is handed out twice.
@@ -806,6 +806,7 @@ mod tests {
             checked: 0,
             quarantined: Vec::new(),
             missing: vec![("p1".into(), "photos/aa/a".into()), ("p2".into(), "photos/bb/b".into())],
+            ..Findings::default()
         };
         let (problems, notes) = compare(&m, &Counts::default(), &findings);
         assert_eq!(problems.len(), 1);

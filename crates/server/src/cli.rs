@@ -476,13 +476,22 @@ async fn run_on_database(config: &Config, command: Command, stdin: impl BufRead)
         }
         Command::Fsck => {
             let store = startup::photo_store(config)?;
-            let found = crate::fsck::check(&pool, &store, &actor).await?;
+            let found = crate::fsck::check(&pool, &store, &actor, chrono::Utc::now()).await?;
             for (key, moved) in &found.quarantined {
                 say!("damaged\t{key}\tits bytes do not match its name; moved to {moved}")?;
             }
             for (photo, key) in &found.missing {
                 say!(
                     "missing\t{key}\tphoto {photo} has arrived but its bytes are gone; its next upload restores them"
+                )?;
+            }
+            for key in &found.unclaimed {
+                say!("unclaimed\t{key}\tno arrived photo names these bytes (after a restore: sent after the backup); kept")?;
+            }
+            for (photo, report, received) in &found.overdue {
+                say!(
+                    "overdue\t{photo}\tannounced by report {report}, received {received}, never arrived: \
+                     the reporter's phone may hold it; call them"
                 )?;
             }
             say!(

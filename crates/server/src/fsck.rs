@@ -34,7 +34,20 @@ pub struct Findings {
     pub quarantined: Vec<(String, String)>,
     /// Arrived photos (id, key) whose object is not in the store (any more).
     pub missing: Vec<(String, String)>,
+    /// Intact objects no arrived photo names: bytes the database does not
+    /// know of (after a restore, the photos that arrived after the backup;
+    /// while the server runs, a photo in the moment between its bytes and
+    /// its row). Not damage: listed for the operator, kept (a phone that
+    /// sends the photo again finds its bytes there).
+    pub unclaimed: Vec<String>,
+    /// Photos announced by a record received more than [`OVERDUE_DAYS`]
+    /// ago that never arrived (id, record, when the record arrived): the
+    /// office may call the reporter, whose phone may hold them still.
+    pub overdue: Vec<(String, String, String)>,
 }
+
+/// After how many days a photo announced and never arrived is listed.
+pub const OVERDUE_DAYS: i64 = 7;
 
 impl Findings {
     pub fn clean(&self) -> bool {
@@ -75,9 +88,17 @@ pub async fn photo_keys(store: &PhotoStore) -> Result<Vec<String>, StorageError>
 const PHOTOS_PREFIX: &str = "photos";
 
 /// Checks every object under `photos/` and every arrived photo's object;
-/// quarantines the damaged ones, each with an audit row by `actor`.
-pub async fn check(pool: &Pool, store: &PhotoStore, actor: &Actor) -> Result<Findings, FsckError> {
+/// quarantines the damaged ones, each with an audit row by `actor`; lists
+/// the objects no photo names and the photos overdue as of `now`.
+pub async fn check(
+    pool: &Pool,
+    store: &PhotoStore,
+    actor: &Actor,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Findings, FsckError> {
     let mut findings = Findings::default();
+    let arrived = arrived_photos(pool).await?;
+    let named: std::collections::HashSet<&str> = arrived.iter().map(|(_, key)| key.as_str()).collect();
     for key in photo_keys(store).await? {
         // One object at a time: photos are a few MB, the store may hold
         // millions.
@@ -86,6 +107,9 @@ pub async fn check(pool: &Pool, store: &PhotoStore, actor: &Actor) -> Result<Fin
         };
         findings.checked += 1;
         let Rehashed::Damaged { sha256 } = rehash(&key, &bytes) else {
+            if !named.contains(key.as_str()) {
+                findings.unclaimed.push(key);
+            }
             continue;
         };
         let moved = store.quarantine(&key).await?;
@@ -102,11 +126,20 @@ pub async fn check(pool: &Pool, store: &PhotoStore, actor: &Actor) -> Result<Fin
         tx.commit().await.map_err(StoreError::from)?;
         findings.quarantined.push((key, moved));
     }
-    for (photo_id, key) in arrived_photos(pool).await? {
+    for (photo_id, key) in arrived {
         if !store.contains(&key).await? {
             findings.missing.push((photo_id, key));
         }
     }
+    let before = crate::db::photos::db_time(now - chrono::TimeDelta::days(OVERDUE_DAYS));
+    findings.overdue = sqlx::query_as(
+        "SELECT p.photo_id, p.report_id, r.received_at FROM photos AS p JOIN reports AS r ON r.id = p.report_id \
+         WHERE p.arrived_at IS NULL AND r.received_at < $1 ORDER BY r.received_at, p.photo_id",
+    )
+    .bind(before)
+    .fetch_all(pool)
+    .await
+    .map_err(StoreError::from)?;
     Ok(findings)
 }
 

@@ -93,3 +93,48 @@ async fn an_upload_of_bytes_stored_damaged_writes_them_anew() {
 fn photo_key_of(sha256: &str) -> String {
     kuaibao_server::storage::photo_key(sha256)
 }
+
+/// fsck also lists what is not damage but the operator should know: bytes
+/// in the store no arrived photo names (after a restore, the photos that
+/// arrived after the backup), and photos announced more than a week ago
+/// that never arrived (the reporter's phone may hold them). Neither fails it.
+#[tokio::test]
+async fn fsck_lists_unclaimed_bytes_and_photos_announced_long_ago_that_never_came() {
+    let (app, dirs) = spawn_app().await;
+    let (sent, received) = (jpeg(30_000, 51), jpeg(30_000, 52));
+    let report = hazard_with_photos(&[&sent, &received]);
+    receipt(app.submit(&report).await, StatusCode::CREATED).await;
+    let (location, _) = app.tus_created(&report.photos[0]).await;
+    assert_eq!(
+        app.tus_send(&location, 0, &sent, 65_536).await.status(),
+        StatusCode::NO_CONTENT
+    );
+    // Bytes nobody's record names, put in the store by hand.
+    let stray = jpeg(20_000, 53);
+    let stray_key = photo_key_of(&kuaibao_server::storage::hex_sha256(&stray));
+    let path = dirs.data.path().join(&stray_key);
+    std::fs::create_dir_all(path.parent().expect("a folder")).expect("folder");
+    std::fs::write(&path, &stray).expect("write");
+
+    let (clean, text) = fsck(&dirs);
+    assert!(clean, "not damage: {text}");
+    assert!(text.contains(&format!("unclaimed\t{stray_key}")), "{text}");
+    assert!(!text.contains("overdue"), "announced just now: {text}");
+
+    // A week and a day later, the photo that never came is listed.
+    let pool = dirs.pool().await;
+    let store = kuaibao_server::startup::photo_store(&dirs.config()).expect("store");
+    let later = Utc::now() + TimeDelta::days(kuaibao_server::fsck::OVERDUE_DAYS + 1);
+    let found = kuaibao_server::fsck::check(&pool, &store, &kuaibao_server::db::audit::Actor::command_line(), later)
+        .await
+        .expect("fsck");
+    let overdue: Vec<(&str, &str)> = found.overdue.iter().map(|(p, r, _)| (p.as_str(), r.as_str())).collect();
+    assert_eq!(
+        overdue,
+        [(report.photos[1].id.to_string().as_str(), report.id.to_string().as_str())]
+    );
+    assert_eq!(found.unclaimed, [stray_key]);
+    assert!(found.clean());
+    pool.close().await;
+    app.stop().await;
+}

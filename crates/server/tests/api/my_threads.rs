@@ -29,7 +29,7 @@ async fn page_as(app: &TestApp, client: &Client, path: &str) -> (Vec<Thread>, Op
 /// Stores `records`, in that order, as `client`.
 async fn sent(app: &TestApp, client: &Client, records: &[&Report]) {
     for r in records {
-        let res = app.submit_by(client, *r).await;
+        let res = app.submit_by(client, r).await;
         assert_eq!(res.status(), StatusCode::CREATED, "{:?}", r.stage);
     }
 }
