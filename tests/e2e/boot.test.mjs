@@ -41,6 +41,28 @@ async function freshPhone() {
   return { server, page: phone.page };
 }
 
+/** Opens the phone's database from `other` (a tab of the same site) at
+ *  its first version, holding one record, as an app window left open since
+ *  before an update does (`window.held`). With `letGoAfterMs`, it closes
+ *  the database that long after a newer version asks for it, as this
+ *  app's own tabs do once they have saved (`window.letGo`). */
+function holdAtFirstVersion(other, letGoAfterMs) {
+  return other.evaluate((letGoAfterMs) => new Promise((resolve, reject) => {
+    const open = indexedDB.open('kuaibao', 1);
+    open.onupgradeneeded = () => {
+      open.result.createObjectStore('reports', { keyPath: 'id' }).put({ id: 'kept-through-the-upgrade' });
+      open.result.createObjectStore('meta');
+    };
+    open.onsuccess = () => {
+      const db = open.result;
+      window.held = db;
+      if (letGoAfterMs != null) db.onversionchange = () => setTimeout(() => { db.close(); window.letGo = true; }, letGoAfterMs);
+      resolve();
+    };
+    open.onerror = () => reject(open.error);
+  }), letGoAfterMs);
+}
+
 /** The texts a login screen shows: title, intro, labels. */
 function wordsOf(page, scope) {
   return page.locator(scope).evaluate((root) => {
@@ -160,15 +182,7 @@ test('an update held up by the app left open at its old version in another tab s
   const other = await page.context().newPage();
   cleanup.push(() => other.close());
   await other.goto(`${server.url}/manifest.webmanifest`);
-  await other.evaluate(() => new Promise((resolve, reject) => {
-    const open = indexedDB.open('kuaibao', 1);
-    open.onupgradeneeded = () => {
-      open.result.createObjectStore('reports', { keyPath: 'id' }).put({ id: 'kept-through-the-upgrade' });
-      open.result.createObjectStore('meta');
-    };
-    open.onsuccess = () => { window.held = open.result; resolve(); };
-    open.onerror = () => reject(open.error);
-  }));
+  await holdAtFirstVersion(other);
   await page.goto(server.url);
   const fatal = page.locator('main.fatal');
   await fatal.waitFor({ timeout: 20_000 });
@@ -269,19 +283,7 @@ test('an upgrade the other tab lets go of within a moment starts the app without
   await other.goto(`${server.url}/manifest.webmanifest`);
   // Held at the first version by a tab that lets go a second after it is
   // asked, as the app's own tabs do once they have saved.
-  await other.evaluate(() => new Promise((resolve, reject) => {
-    const open = indexedDB.open('kuaibao', 1);
-    open.onupgradeneeded = () => {
-      open.result.createObjectStore('reports', { keyPath: 'id' }).put({ id: 'kept-through-the-upgrade' });
-      open.result.createObjectStore('meta');
-    };
-    open.onsuccess = () => {
-      const db = open.result;
-      db.onversionchange = () => setTimeout(() => { db.close(); window.letGo = true; }, 1_000);
-      resolve();
-    };
-    open.onerror = () => reject(open.error);
-  }));
+  await holdAtFirstVersion(other, 1_000);
   await page.goto(server.url);
   await login(page).form.waitFor({ timeout: 30_000 });
   assert.equal(await page.locator('main.fatal').count(), 0);

@@ -72,6 +72,15 @@ fn rejection() -> HttpAnswer {
     }
 }
 
+/// The server's answer for an id it holds with other content.
+fn conflict() -> HttpAnswer {
+    HttpAnswer {
+        status: 409,
+        body: r#"{"error":"conflict","message":"编号已被另一份报告使用","fields":[]}"#.into(),
+        retry_after_s: None,
+    }
+}
+
 /// An outbox over a store holding `reports`, with a user logged in.
 async fn outbox_with(reports: &[&LocalReport]) -> Outbox<Scripted> {
     let store = logged_in_store().await;
@@ -163,14 +172,7 @@ async fn a_refusal_says_whether_the_fix_may_keep_the_id() {
             retry_after_s: None,
         }),
     );
-    outbox.transport.answer(
-        conflicting.id,
-        Ok(HttpAnswer {
-            status: 409,
-            body: r#"{"error":"conflict","message":"编号已被另一份报告使用","fields":[]}"#.into(),
-            retry_after_s: None,
-        }),
-    );
+    outbox.transport.answer(conflicting.id, Ok(conflict()));
     let summary = outbox
         .drain(platform::now_ms(), false, || 0.5, &no_op)
         .await
@@ -742,14 +744,7 @@ async fn a_follow_up_waits_for_a_first_record_whose_fix_takes_a_new_id() {
     let first = report(waiting(0.0));
     let next = follow_up_of(&first).await;
     let outbox = outbox_with(&[&first, &next]).await;
-    outbox.transport.answer(
-        first.id,
-        Ok(HttpAnswer {
-            status: 409,
-            body: r#"{"error":"conflict","message":"编号已被另一份报告使用","fields":[]}"#.into(),
-            retry_after_s: None,
-        }),
-    );
+    outbox.transport.answer(first.id, Ok(conflict()));
     let now = platform::now_ms();
     outbox.drain(now, false, || 0.5, &no_op).await.expect("drain");
     for later in [now + 1.0, now + DAY_MS as f64] {
