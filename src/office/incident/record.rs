@@ -58,10 +58,10 @@ pub fn RecordCard(
     let received = format!(
         "{}{}",
         crate::office::bj(record.receipt.received_at),
-        match (record.receipt.via_sms, record.receipt.sms_sealed) {
-            (true, true) => "（短信首报，已验证为报告人手机发出）",
-            (true, false) => "（短信首报，未验证：应已电话核实）",
-            (false, _) => "",
+        if record.receipt.via_sms {
+            format!("（{}）", record.receipt.way_zh())
+        } else {
+            String::new()
         }
     );
     let offset = record_clock_words(report.clock_offset_ms, record.receipt.clock_offset_ms, Lang::Zh);

@@ -64,6 +64,19 @@ pub struct Restore {
     pub backup_made_at: DateTime<Utc>,
 }
 
+impl Receipt {
+    /// How the record reached the office, as the desk and the exports say
+    /// it: a 短信首报 entered without the phone's seal is the reporter's word
+    /// only as far as the call back.
+    pub fn way_zh(&self) -> &'static str {
+        match (self.via_sms, self.sms_sealed) {
+            (false, _) => "应用",
+            (true, true) => "短信首报，已验证为报告人手机发出",
+            (true, false) => "短信首报，未验证：应已电话核实",
+        }
+    }
+}
+
 /// The account a stored record came under (its session's, or for a text
 /// message the account the text names): who answers for it, whatever
 /// name was typed in its 报告人 blank.
@@ -198,6 +211,21 @@ pub fn outcome_of_status(status: u16) -> Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn how_a_record_reached_the_office_is_said_in_one_way_everywhere() {
+        let receipt = |via_sms, sms_sealed| Receipt {
+            id: ReportId(uuid::Uuid::nil()),
+            seq: 1,
+            received_at: Utc::now(),
+            clock_offset_ms: None,
+            via_sms,
+            sms_sealed,
+        };
+        assert_eq!(receipt(false, false).way_zh(), "应用");
+        assert_eq!(receipt(true, true).way_zh(), "短信首报，已验证为报告人手机发出");
+        assert_eq!(receipt(true, false).way_zh(), "短信首报，未验证：应已电话核实");
+    }
 
     #[test]
     fn only_answers_about_the_report_reject_it() {

@@ -31,7 +31,7 @@ use kuaibao_core::desk::geo::record_position;
 pub const CONTENT_TYPE: &str = "text/csv; charset=utf-8";
 
 /// The columns: stable key, header.
-pub const COLUMNS: [(&str, &str); 23] = [
+pub const COLUMNS: [(&str, &str); 24] = [
     ("thread_id", "事件编号"),
     ("record_id", "记录编号"),
     ("stage", "阶段"),
@@ -57,6 +57,9 @@ pub const COLUMNS: [(&str, &str); 23] = [
     ("phone", "联系电话"),
     ("responsible", "责任单位"),
     ("rectify_by", "整改期限"),
+    // How it reached the office: a 短信首报 entered by an officer without
+    // the phone's seal is the reporter's word only as far as the call back.
+    ("via", "送达方式"),
 ];
 
 /// The whole file: BOM, header, a row per record.
@@ -97,7 +100,7 @@ fn figure_cells<'a>(thread: &'a ThreadRecords, i: usize, figures: &'a [Figure]) 
 }
 
 /// Record `i` of `thread`, in [`COLUMNS`] order.
-fn row(thread: &ThreadRecords, i: usize) -> [String; 23] {
+fn row(thread: &ThreadRecords, i: usize) -> [String; 24] {
     let record = &thread.records[i];
     let report = record.report();
     let summary = &thread.summary;
@@ -143,6 +146,7 @@ fn row(thread: &ThreadRecords, i: usize) -> [String; 23] {
         typed("phone"),
         typed("responsible"),
         typed("rectify_by"),
+        record.stored.receipt.way_zh().to_owned(),
     ]
 }
 

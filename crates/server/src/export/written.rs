@@ -248,6 +248,7 @@ fn push_record(html: &mut String, thread: &ThreadRecords, index: usize, photos: 
             ),
         ),
         ("报告人", reporter),
+        ("送达方式", record.stored.receipt.way_zh().to_owned()),
     ];
     if let Some(p) = photos {
         let mut text = photos_text(&p.status);

@@ -23,7 +23,7 @@ const CAP_SENDER: &str = "yjj@d.example.cn";
 
 /// The header row, as a person reads it (the server's own list is not
 /// consulted: this is what the file must say).
-const HEADER: [&str; 23] = [
+const HEADER: [&str; 24] = [
     "事件编号",
     "记录编号",
     "阶段",
@@ -47,6 +47,7 @@ const HEADER: [&str; 23] = [
     "联系电话",
     "责任单位",
     "整改期限",
+    "送达方式",
 ];
 
 /// Answers with what breaks naive writers: quotes, commas, a line break
@@ -237,6 +238,7 @@ async fn the_csv_is_utf8_with_a_bom_one_row_per_record_and_defuses_formulas() {
     assert_eq!(Some(&first[column("地点")]), w.first.answers.get("place"));
     assert_eq!(Some(&first[column("联系电话")]), w.first.answers.get("phone"));
     assert_eq!(first[column("责任单位")], "");
+    assert_eq!(first[column("送达方式")], "应用", "sent from the app");
 
     let hazard = by_id(w.hazard.id);
     assert_eq!(hazard[column("阶段")], "发现隐患");
@@ -465,6 +467,7 @@ async fn the_written_report_is_a_printable_page_within_the_csp() {
         "填报时间",
         "接收时间",
         "时钟偏差",
+        "送达方式",
         &format!("区域 {GRID}"),
         "青石村三组后山",
         "@media print",
