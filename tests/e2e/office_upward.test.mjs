@@ -8,7 +8,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { chromium } from 'playwright-core';
 import { startServer, openDesk as openDeskAt, noiseJpeg, uuidv7, OFFICER, REPORTER } from './helpers.mjs';
 
@@ -335,4 +335,47 @@ test('a signing for the step up to the city meets that line of regulation 493 on
   await small.context.close();
   assert.deepEqual(desk.violations, []);
   await context.close();
+});
+
+test('a step up to the city signed after its deadline is the office\'s own entry in its accountability ledger, with when it was signed', { timeout: 90_000 }, async () => {
+  // A work-safety accident five hours ago: its step up to the city is
+  // past due when the office signs for it.
+  const accident = {
+    id: uuidv7(),
+    stage: { kind: 'initial' },
+    template_id: 'work_safety',
+    template_version: 1,
+    written_at: new Date().toISOString(),
+    answers: {
+      occurred_at: beijing(-300),
+      unit_name: '青石砖厂',
+      place: '青石村砖厂',
+      kind: 'industry_trade',
+      what_happened: '窑顶坍塌',
+      dead: '0',
+      injured: '2',
+      reporter: REPORTER.name,
+      phone: '13800001234',
+    },
+  };
+  await send(accident);
+  const sign = await server.fetch(`/api/threads/${accident.id}/signatures`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ id: randomUUID(), report_id: accident.id, recipient: '市应急管理局', reviewer: '王建国', step: 'upward_city' }),
+  }, OFFICER);
+  assert.equal(sign.status, 201, await sign.text());
+  for (const [width, height] of [[1366, 768], [360, 640]]) {
+    const desk = await openDesk(OFFICER, width, height);
+    await desk.page.getByTestId('nav-accountability').click();
+    const entry = desk.page.locator(`[data-testid=accountability-entry][data-kind=forwarded_late][data-thread="${accident.id}"]`);
+    await entry.waitFor({ timeout: 20_000 });
+    assert.match(await entry.innerText(), /上报迟（本级签发晚于时限）[\s\S]*值班室（本级签发）/);
+    assert.match(await entry.getByTestId('accountability-evidence').innerText(), /^签发 \d{4}-\d\d-\d\d \d\d:\d\d/);
+    if (SHOTS) {
+      await entry.scrollIntoViewIfNeeded();
+      await desk.page.screenshot({ path: `${SHOTS}/accountability-forwarded-${width}.png` });
+    }
+    await desk.context.close();
+  }
 });
