@@ -30,6 +30,9 @@ impl Store {
             .await?
             .into_iter()
             .filter_map(|r| match r.status {
+                // Read back from the server and come by SMS: sent from here
+                // it would be stored as an app report, its way and seal lost.
+                Status::Delivered { ref receipt, .. } if r.recovered && receipt.via_sms => None,
                 Status::Delivered { written_at, receipt } if receipt.received_at > restore.backup_made_at => {
                     Some(LocalReport {
                         status: Status::Waiting {

@@ -370,7 +370,7 @@ test('a step up to the city signed after its deadline is the office\'s own entry
     await desk.page.getByTestId('nav-accountability').click();
     const entry = desk.page.locator(`[data-testid=accountability-entry][data-kind=forwarded_late][data-thread="${accident.id}"]`);
     await entry.waitFor({ timeout: 20_000 });
-    assert.match(await entry.innerText(), /上报迟（本级签发晚于时限）[\s\S]*值班室（本级签发）/);
+    assert.match(await entry.innerText(), /上报迟（签发晚于时限）[\s\S]*值班室（签发上报）/);
     assert.match(await entry.getByTestId('accountability-evidence').innerText(), /^签发 \d{4}-\d\d-\d\d \d\d:\d\d/);
     if (SHOTS) {
       await entry.scrollIntoViewIfNeeded();

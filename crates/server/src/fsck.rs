@@ -35,13 +35,14 @@ pub struct Findings {
     /// Arrived photos (id, key) whose object is not in the store (any more).
     pub missing: Vec<(String, String)>,
     /// Intact objects no arrived photo names: bytes the database does not
-    /// know of (after a restore, the photos that arrived after the backup;
-    /// while the server runs, a photo in the moment between its bytes and
-    /// its row). Not damage: listed for the operator, kept (a phone that
-    /// sends the photo again finds its bytes there).
+    /// know of (after a restore, photos that arrived between the
+    /// database's snapshot and the copy of the store; while the server
+    /// runs, a photo between its bytes and its row). Not damage: listed for
+    /// the operator, kept (a phone that sends the photo again finds its
+    /// bytes there).
     pub unclaimed: Vec<String>,
-    /// Photos announced by a record received more than [`OVERDUE_DAYS`]
-    /// ago that never arrived (id, record, when the record arrived): the
+    /// Photos announced more than [`OVERDUE_DAYS`] ago that never arrived
+    /// (id, record, when it announced them): the
     /// office may call the reporter, whose phone may hold them still.
     pub overdue: Vec<(String, String, String)>,
 }
@@ -97,9 +98,12 @@ pub async fn check(
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<Findings, FsckError> {
     let mut findings = Findings::default();
+    // The store listed before the photos that arrived are read: a photo
+    // arriving while a large store is listed is then named, not unclaimed.
+    let keys = photo_keys(store).await?;
     let arrived = arrived_photos(pool).await?;
     let named: std::collections::HashSet<&str> = arrived.iter().map(|(_, key)| key.as_str()).collect();
-    for key in photo_keys(store).await? {
+    for key in keys {
         // One object at a time: photos are a few MB, the store may hold
         // millions.
         let Some(bytes) = store.get(&key).await? else {
@@ -133,8 +137,13 @@ pub async fn check(
     }
     let before = crate::db::photos::db_time(now - chrono::TimeDelta::days(OVERDUE_DAYS));
     findings.overdue = sqlx::query_as(
-        "SELECT p.photo_id, p.report_id, r.received_at FROM photos AS p JOIN reports AS r ON r.id = p.report_id \
-         WHERE p.arrived_at IS NULL AND r.received_at < $1 ORDER BY r.received_at, p.photo_id",
+        // Announced when the record arrived, or for a 短信首报 when the
+        // app's copy completed it (the text carries no photos).
+        "SELECT p.photo_id, p.report_id, COALESCE(c.received_at, r.received_at) AS announced \
+         FROM photos AS p JOIN reports AS r ON r.id = p.report_id \
+         LEFT JOIN report_completions AS c ON c.report_id = r.id \
+         WHERE p.arrived_at IS NULL AND COALESCE(c.received_at, r.received_at) < $1 \
+         ORDER BY announced, p.photo_id",
     )
     .bind(before)
     .fetch_all(pool)

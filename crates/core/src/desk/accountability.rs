@@ -72,7 +72,7 @@ impl EntryKind {
             EntryKind::Missed => "逾期未报",
             EntryKind::WrittenLate => "迟报（填写已迟）",
             EntryKind::DeliveredLate => "送达迟（按时填写，无信号）",
-            EntryKind::ForwardedLate => "上报迟（本级签发晚于时限）",
+            EntryKind::ForwardedLate => "上报迟（签发晚于时限）",
             EntryKind::UnansweredRequest => "请求续报未答复",
             EntryKind::NoFinalReport => "灾情未核报",
             EntryKind::HazardOverdue => "隐患整改逾期",
@@ -125,8 +125,10 @@ pub struct Accountability {
     pub entries: Vec<Entry>,
 }
 
-/// Who answers for a step up the chain, in the reporter's column.
-pub const OFFICE_ITSELF: &str = "值班室（本级签发）";
+/// Who answers for a step up the chain, in the reporter's column: the
+/// office that signed for it (the ledger of an office above lists it too;
+/// the incident page names the signer).
+pub const OFFICE_ITSELF: &str = "值班室（签发上报）";
 
 /// The ledger's entries for `threads` as of `now`; a natural-disaster
 /// thread needs its 核报 within `final_report_days` of its event.

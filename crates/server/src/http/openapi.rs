@@ -636,7 +636,8 @@ fn photo_bytes() {}
 /// columns' stable keys, in order: thread_id, record_id, stage,
 /// category_id, category, area_id, area, reporter, reporter_name, grade,
 /// occurred_at, written_at, received_at, clock_offset_ms, lat, lon,
-/// photos_expected, photos_arrived, text; then one column per figure
+/// photos_expected, photos_arrived, text, place, phone, responsible,
+/// rectify_by, via (应用 or 短信首报, verified or not); then one column per figure
 /// (every Count and Amount blank of the catalogue), headed
 /// `label（unit）[blank id]`: the same blank id is the same column in every
 /// template version, empty where a record's template lacks it. The inbox's
@@ -864,8 +865,11 @@ fn office_hazards() {}
 /// `delivered_late` when written in time: evidence in `received_at`,
 /// `written_at` corrected by the phone's clock offset, and
 /// `clock_offset_ms`), deadlines passed with nothing received (`missed`),
-/// follow-up requests unanswered, natural-disaster threads with no 核报
-/// after the rules' `final_report_days`, and overdue hazards. Gravest kind
+/// the office's own steps up the chain signed after their deadline
+/// (`forwarded_late`, its reporter the office), follow-up requests
+/// unanswered, natural-disaster threads with no 核报 after the rules'
+/// `final_report_days`, overdue hazards, and major hazards due within a
+/// week (`major_hazard_due_soon`, a warning). Gravest kind
 /// first within a page; a page holds the entries of up to `limit` threads
 /// (newest first, like the inbox; follow the `Link` header). Officers and
 /// administrators only.
