@@ -274,6 +274,7 @@ test('a newer release opened in another tab while what was typed here cannot be 
   assert.match(await note.innerText(), /本页刚输入的内容没能保存：请先把它复制下来，再刷新本页/);
   assert.equal(reloaded, false, 'not reloaded away');
   assert.equal(await page.locator('#blank-place').inputValue(), '青石村老桥头', 'still on screen to copy');
+  if (SHOTS) await page.screenshot({ path: path.join(SHOTS, 'replaced-unsaved-360x640.png') });
 });
 
 test('an upgrade the other tab lets go of within a moment starts the app without a word of it', { timeout: 60_000 }, async () => {
@@ -310,4 +311,10 @@ test('the duty office\'s page open in a tab lets a newer release upgrade the sha
   assert.match(await note.innerText(), /请先复制还没发出的答复，再刷新本页/);
   // The desk itself goes on showing what it showed.
   assert.equal(await tab.locator('[data-testid=live-state]').count(), 1);
+  if (SHOTS) {
+    for (const [width, height] of [[1366, 768], [360, 640]]) {
+      await tab.setViewportSize({ width, height });
+      await tab.screenshot({ path: path.join(SHOTS, `desk-replaced-${width}x${height}.png`) });
+    }
+  }
 });
