@@ -31,6 +31,26 @@ function beijing(minutes) {
 
 const sha256 = (bytes) => createHash('sha256').update(bytes).digest('hex');
 
+/** A 一般 work-safety accident `minutes` from now (negative: ago), with
+ *  `answers` (its unit, place, what happened, the injured). */
+function workSafetyAccident(minutes, answers) {
+  return {
+    id: uuidv7(),
+    stage: { kind: 'initial' },
+    template_id: 'work_safety',
+    template_version: 1,
+    written_at: new Date().toISOString(),
+    answers: {
+      occurred_at: beijing(minutes),
+      kind: 'industry_trade',
+      dead: '0',
+      reporter: REPORTER.name,
+      phone: '13800001234',
+      ...answers,
+    },
+  };
+}
+
 async function send(report) {
   const res = await server.fetch('/api/reports', {
     method: 'POST',
@@ -281,24 +301,7 @@ test('an officer signs the written report at its fields and prints the whole thr
 test('a signing for the step up to the city meets that line of regulation 493 on the desk', { timeout: 90_000 }, async () => {
   // A work-safety accident half an hour ago: the county within 1 h, the
   // city 2 h after that (lines the office keeps).
-  const accident = {
-    id: uuidv7(),
-    stage: { kind: 'initial' },
-    template_id: 'work_safety',
-    template_version: 1,
-    written_at: new Date().toISOString(),
-    answers: {
-      occurred_at: beijing(-30),
-      unit_name: '青石建材厂',
-      place: '青石村工业园',
-      kind: 'industry_trade',
-      what_happened: '搅拌机伤人',
-      dead: '0',
-      injured: '1',
-      reporter: REPORTER.name,
-      phone: '13800001234',
-    },
-  };
+  const accident = workSafetyAccident(-30, { unit_name: '青石建材厂', place: '青石村工业园', what_happened: '搅拌机伤人', injured: '1' });
   await send(accident);
   const desk = await openDesk(OFFICER);
   const { page, context } = desk;
@@ -340,24 +343,7 @@ test('a signing for the step up to the city meets that line of regulation 493 on
 test('a step up to the city signed after its deadline is the office\'s own entry in its accountability ledger, with when it was signed', { timeout: 90_000 }, async () => {
   // A work-safety accident five hours ago: its step up to the city is
   // past due when the office signs for it.
-  const accident = {
-    id: uuidv7(),
-    stage: { kind: 'initial' },
-    template_id: 'work_safety',
-    template_version: 1,
-    written_at: new Date().toISOString(),
-    answers: {
-      occurred_at: beijing(-300),
-      unit_name: '青石砖厂',
-      place: '青石村砖厂',
-      kind: 'industry_trade',
-      what_happened: '窑顶坍塌',
-      dead: '0',
-      injured: '2',
-      reporter: REPORTER.name,
-      phone: '13800001234',
-    },
-  };
+  const accident = workSafetyAccident(-300, { unit_name: '青石砖厂', place: '青石村砖厂', what_happened: '窑顶坍塌', injured: '2' });
   await send(accident);
   const sign = await server.fetch(`/api/threads/${accident.id}/signatures`, {
     method: 'POST',
