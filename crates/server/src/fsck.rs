@@ -135,20 +135,8 @@ pub async fn check(
             findings.missing.push((photo_id, key));
         }
     }
-    let before = crate::db::photos::db_time(now - chrono::TimeDelta::days(OVERDUE_DAYS));
-    findings.overdue = sqlx::query_as(
-        // Announced when the record arrived, or for a 短信首报 when the
-        // app's copy completed it (the text carries no photos).
-        "SELECT p.photo_id, p.report_id, COALESCE(c.received_at, r.received_at) AS announced \
-         FROM photos AS p JOIN reports AS r ON r.id = p.report_id \
-         LEFT JOIN report_completions AS c ON c.report_id = r.id \
-         WHERE p.arrived_at IS NULL AND COALESCE(c.received_at, r.received_at) < $1 \
-         ORDER BY announced, p.photo_id",
-    )
-    .bind(before)
-    .fetch_all(pool)
-    .await
-    .map_err(StoreError::from)?;
+    findings.overdue =
+        crate::db::photos::never_arrived_since(pool, now - chrono::TimeDelta::days(OVERDUE_DAYS)).await?;
     Ok(findings)
 }
 

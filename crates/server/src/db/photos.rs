@@ -130,6 +130,26 @@ fn size_i64(photo: &PhotoRef) -> i64 {
     i64::try_from(photo.size).unwrap_or(i64::MAX)
 }
 
+/// The photos announced before `before` that never arrived, as (photo,
+/// record, when announced), oldest first: announced when their record
+/// arrived, or for a 短信首报 when the app's copy completed it (the text
+/// carries no photos).
+pub async fn never_arrived_since(
+    pool: &Pool,
+    before: DateTime<Utc>,
+) -> Result<Vec<(String, String, String)>, StoreError> {
+    Ok(sqlx::query_as(
+        "SELECT p.photo_id, p.report_id, COALESCE(c.received_at, r.received_at) AS announced \
+         FROM photos AS p JOIN reports AS r ON r.id = p.report_id \
+         LEFT JOIN report_completions AS c ON c.report_id = r.id \
+         WHERE p.arrived_at IS NULL AND COALESCE(c.received_at, r.received_at) < $1 \
+         ORDER BY announced, p.photo_id",
+    )
+    .bind(db_time(before))
+    .fetch_all(pool)
+    .await?)
+}
+
 /// The row of photo `id`.
 pub async fn photo(pool: &Pool, id: &str) -> Result<Option<PhotoRow>, StoreError> {
     Ok(sqlx::query_as(

@@ -6,7 +6,7 @@ use std::ops::Range;
 use chrono::{DateTime, SecondsFormat, Utc};
 use kuaibao_core::account::Role;
 use kuaibao_core::rules::grading::{self, Grade};
-use kuaibao_core::rules::thread::StageRecord;
+use kuaibao_core::rules::thread::Received;
 use kuaibao_core::wire::page::PageQuery;
 use kuaibao_core::wire::protocol::{Receipt, RecordAuthor};
 use kuaibao_core::{Family, Report, ReportId, Template};
@@ -963,31 +963,15 @@ pub async fn threads_of(pool: &Pool, scope: &Scope, threads: &[ReportId]) -> Res
         .collect())
 }
 
-/// A stored record is judged as received when its receipt says.
-impl StageRecord for StoredReport {
-    fn stage(&self) -> kuaibao_core::Stage {
-        self.report.stage
-    }
-    fn template_id(&self) -> &str {
-        &self.report.template_id
-    }
-    fn template_version(&self) -> u32 {
-        self.report.template_version
-    }
-    fn answers(&self) -> &kuaibao_core::Answers {
-        &self.report.answers
-    }
-    fn grade_decision(&self) -> Option<&kuaibao_core::GradeDecision> {
-        self.report.grade.as_ref()
-    }
-    fn submitted_at(&self) -> Option<chrono::DateTime<chrono::FixedOffset>> {
-        Some(self.report.written_at)
-    }
-    fn received_at(&self) -> Option<DateTime<Utc>> {
-        Some(self.receipt.received_at)
-    }
-    fn clock_offset_ms(&self) -> Option<i64> {
-        kuaibao_core::rules::thread::offset_for_judging(self.report.clock_offset_ms, self.receipt.clock_offset_ms)
+impl StoredReport {
+    /// The record as the core judges it: received when its receipt says,
+    /// with the offset measured on arrival.
+    pub fn received(&self) -> Received {
+        Received {
+            report: self.report.clone(),
+            received_at: self.receipt.received_at,
+            arrival_offset_ms: self.receipt.clock_offset_ms,
+        }
     }
 }
 

@@ -450,29 +450,31 @@ pub(crate) fn attachment(
         .into_response())
 }
 
-/// Notes in the audit log that `caller` asked for `what` as a file
-/// (`export.csv`, `export.written`, …) and the server began sending it: the
-/// office answers for what left it, when and by whom, as for what it
-/// changed. `detail` says which (the filter as asked, a thread and record,
-/// the page's SHA-256). A streamed file cut off half-way is noted all the
-/// same (its reader holds a broken file, not a complete one). Within the
-/// account's hourly budget (`AuditBudget`); a note that cannot be written
-/// refuses the file, as a change is never made without its row.
-pub(crate) async fn audited(
-    pool: &Pool,
-    notes: &crate::http::refusals::AuditBudget,
-    caller: &Caller,
-    what: &str,
-    subject: &str,
-    detail: serde_json::Value,
-) -> Result<(), AppError> {
-    let actor = caller.actor();
-    if notes.admits(&actor) {
-        crate::db::audit::note(pool, &actor, what, subject, detail).await?;
-    } else {
-        tracing::info!(actor = ?actor.user_id, what, subject, %detail, "export over the hour's audit budget");
+impl ExportState {
+    /// Notes in the audit log that `caller` asked for `what` as a file
+    /// (`export.csv`, `export.written`, …) and the server began sending it:
+    /// the office answers for what left it, when and by whom, as for what
+    /// it changed. `detail` says which (the filter as asked, a thread and
+    /// record, the page's SHA-256). A streamed file cut off half-way is
+    /// noted all the same (its reader holds a broken file, not a complete
+    /// one). Within the account's hourly budget (`AuditBudget`); a note that
+    /// cannot be written refuses the file, as a change is never made
+    /// without its row.
+    pub(crate) async fn note(
+        &self,
+        caller: &Caller,
+        what: &str,
+        subject: &str,
+        detail: serde_json::Value,
+    ) -> Result<(), AppError> {
+        let actor = caller.actor();
+        if self.notes.admits(&actor) {
+            crate::db::audit::note(&self.pool, &actor, what, subject, detail).await?;
+        } else {
+            tracing::info!(actor = ?actor.user_id, what, subject, %detail, "export over the hour's audit budget");
+        }
+        Ok(())
     }
-    Ok(())
 }
 
 /// The query of a request as it was asked, for the audit log.
@@ -493,7 +495,7 @@ pub async fn csv_export(State(state): State<ExportState>, caller: Caller, uri: U
     let filter = filter_of(&uri)?;
     let place = export_place(&state.exports, &caller)?;
     let batches = ThreadBatches::new(&state, &caller, filter).await?;
-    audited(&state.pool, &state.notes, &caller, "export.csv", "reports", asked(&uri)).await?;
+    state.note(&caller, "export.csv", "reports", asked(&uri)).await?;
     let body = streamed(
         csv::head(),
         batches,
@@ -514,15 +516,7 @@ pub async fn geojson_export(State(state): State<ExportState>, caller: Caller, ur
     let filter = filter_of(&uri)?;
     let place = export_place(&state.exports, &caller)?;
     let batches = ThreadBatches::new(&state, &caller, filter).await?;
-    audited(
-        &state.pool,
-        &state.notes,
-        &caller,
-        "export.geojson",
-        "reports",
-        asked(&uri),
-    )
-    .await?;
+    state.note(&caller, "export.geojson", "reports", asked(&uri)).await?;
     let (head, tail) = geojson::frame();
     let mut first = true;
     let body = streamed(
@@ -592,15 +586,14 @@ pub async fn cap_export(
     };
     let xml = cap::alert(&thread, index, &state.cap_sender);
     let record = thread.records[index].report().id;
-    audited(
-        &state.pool,
-        &state.notes,
-        &caller,
-        "export.cap",
-        &id.to_string(),
-        serde_json::json!({ "record": record.to_string() }),
-    )
-    .await?;
+    state
+        .note(
+            &caller,
+            "export.cap",
+            &id.to_string(),
+            serde_json::json!({ "record": record.to_string() }),
+        )
+        .await?;
     let name = format!("kuaibao-cap-{record}.xml");
     attachment(cap::CONTENT_TYPE, &name, xml)
 }
@@ -692,15 +685,14 @@ async fn written_page(state: &ExportState, caller: &Caller, id: ReportId) -> Res
     // The page as printed and sent up the chain: its hash ties a paper copy
     // to this request.
     let sha256 = crate::storage::hex_sha256(html.as_bytes());
-    audited(
-        &state.pool,
-        &state.notes,
-        caller,
-        "export.written",
-        &id.to_string(),
-        serde_json::json!({ "sha256": sha256, "signed": signatures.len() }),
-    )
-    .await?;
+    state
+        .note(
+            caller,
+            "export.written",
+            &id.to_string(),
+            serde_json::json!({ "sha256": sha256, "signed": signatures.len() }),
+        )
+        .await?;
     Ok((
         [
             (CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8")),

@@ -97,15 +97,9 @@ pub async fn statistics_csv(State(state): State<ExportState>, caller: Caller, ur
     let query = query_of(&uri)?;
     let _place = super::export_place(&state.exports, &caller)?;
     let table = table(&state, &caller, &query).await?;
-    super::audited(
-        &state.pool,
-        &state.notes,
-        &caller,
-        "export.statistics",
-        "statistics",
-        super::asked(&uri),
-    )
-    .await?;
+    state
+        .note(&caller, "export.statistics", "statistics", super::asked(&uri))
+        .await?;
     let stamp = Utc::now().with_timezone(&beijing()).format("%Y%m%d-%H%M");
     attachment(
         csv::CONTENT_TYPE,

@@ -75,15 +75,14 @@ pub async fn ledger(
 pub async fn csv(State(state): State<AppState>, caller: Caller) -> Result<Response, AppError> {
     require_office(&caller)?;
     let place = crate::export::export_place(&state.exports, &caller)?;
-    crate::export::audited(
-        &state.pool,
-        &state.export_notes,
-        &caller,
-        "export.accountability",
-        "accountability",
-        serde_json::json!({}),
-    )
-    .await?;
+    <crate::export::ExportState as axum::extract::FromRef<AppState>>::from_ref(&state)
+        .note(
+            &caller,
+            "export.accountability",
+            "accountability",
+            serde_json::json!({}),
+        )
+        .await?;
     let now = Utc::now();
     let scope = caller.scope();
     let mut head = String::from('\u{FEFF}');

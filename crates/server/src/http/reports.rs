@@ -156,7 +156,10 @@ pub async fn my_threads(
         // Threads she began: a call an officer logged into a reporter's
         // thread, or a closing he filed, is his record in another's.
         .filter(|t| t.records.iter().any(|r| r.report.thread.is_none()))
-        .filter(|t| !Judge::new(&t.records).settled_before(cutoff))
+        .filter(|t| {
+            let received: Vec<_> = t.records.iter().map(StoredReport::received).collect();
+            !Judge::new(&received).settled_before(cutoff)
+        })
         .collect();
     let next = heads.last().map(|&(_, key)| key).filter(|_| more);
     Ok((super::page::link(&uri, page, &[], next), Json(kept)))

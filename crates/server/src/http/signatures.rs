@@ -81,7 +81,8 @@ async fn has_step(state: &AppState, caller: &Caller, thread: ReportId, step: &st
         return Ok(false);
     };
     let now = Utc::now().with_timezone(&beijing()).naive_local();
-    Ok(Judge::new(&t.records)
+    let received: Vec<_> = t.records.iter().map(|r| r.received()).collect();
+    Ok(Judge::new(&received)
         .deadlines(&state.rules, now)
         .iter()
         .any(|(due, _)| due.rule.obligation == Obligation::Upward && due.rule.id == step))

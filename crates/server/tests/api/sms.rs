@@ -120,7 +120,10 @@ async fn an_sms_first_report_and_the_apps_later_copy_are_one_record() {
         .text()
         .await
         .expect("body");
-    let row = csv.lines().find(|l| l.contains(&report.id.to_string())).expect("its row");
+    let row = csv
+        .lines()
+        .find(|l| l.contains(&report.id.to_string()))
+        .expect("its row");
     assert!(row.contains("短信首报，未验证：应已电话核实"), "{row}");
     let page = officer
         .get(app.url(&format!("/api/threads/{}/written", report.id)))
