@@ -52,7 +52,6 @@ impl Route {
         Route::from_hash(&hash)
     }
 
-    /// Opens this route; the `hashchange` listener updates the screen.
     /// Goes to this page, at its top. The `hashchange` listener scrolls a
     /// new page up; the same page (a refused report reopened under its
     /// own id as a draft) fires none, and is scrolled here: its 提交报告

@@ -178,13 +178,7 @@ impl Thread {
         if role.reads_area() {
             return None;
         }
-        self.records
-            .iter()
-            .find(|r| r.thread.is_none())
-            .or(self.records.first())?
-            .author
-            .as_ref()
-            .filter(|a| a.account_id != account_id)
+        self.first().author.as_ref().filter(|a| a.account_id != account_id)
     }
 
     /// Whether the next stage is one an account with `role` may not file

@@ -48,17 +48,20 @@ pub fn PhotoBlank(
         }
     };
     // A record read back from the server (a new phone) has its photos at
-    // the office only: its manifest says how many.
-    let at_office = move || {
-        state.reports.with(|rs| {
-            rs.iter()
-                .find(|r| r.id == report_id && r.recovered)
-                .map(|r| r.photos.iter().filter(|p| p.blank == id).count())
+    // the office only: its manifest says how many. Read once: such a record
+    // is delivered and never changes.
+    let at_office = readonly
+        .then(|| {
+            state.reports.with_untracked(|rs| {
+                rs.iter()
+                    .find(|r| r.id == report_id && r.recovered)
+                    .map(|r| r.photos.iter().filter(|p| p.blank == id).count())
+            })
         })
-    };
+        .flatten();
     let count = move || {
         let n = photos.with(|p| p.len());
-        if let Some(held) = at_office().filter(|_| n == 0) {
+        if let Some(held) = at_office.filter(|_| n == 0) {
             return format!(
                 "{} {held}（{}）",
                 state.t(words::PHOTOS_HAVE),

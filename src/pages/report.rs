@@ -182,7 +182,11 @@ fn DraftEditor(id: ReportId) -> impl IntoView {
         let save = save.clone();
         Callback::new(move |(key, value): (String, String)| {
             // By blank: a position's `gps.lat` clears a reason at `gps`.
-            refused.update(|r| r.retain(|e| key.split('.').next() != Some(e.field.as_str())));
+            // Told only when one goes (most drafts have none).
+            let blank = key.split('.').next().unwrap_or_default();
+            if refused.with_untracked(|r| r.iter().any(|e| e.field == blank)) {
+                refused.update(|r| r.retain(|e| e.field != blank));
+            }
             answers.update(|a| {
                 if value.is_empty() {
                     a.remove(&key);
@@ -202,7 +206,9 @@ fn DraftEditor(id: ReportId) -> impl IntoView {
         });
     });
     let on_grade = Callback::new(move |()| {
-        refused.update(|r| r.retain(|e| !e.field.starts_with("grade")));
+        if refused.with_untracked(|r| r.iter().any(|e| e.field.starts_with("grade"))) {
+            refused.update(|r| r.retain(|e| !e.field.starts_with("grade")));
+        }
         save();
     });
     let submit = move |_| {

@@ -17,19 +17,17 @@ pub enum StoreError {
     Open(Box<String>),
     #[error("{}", self.message(Lang::Zh))]
     Db(Box<String>),
+    /// An upgrade of the database held up by another tab or window of the
+    /// app still open at the old version (see `open::finished`).
+    #[error("{}", self.message(Lang::Zh))]
+    Blocked,
 }
-
-/// An upgrade of the database held up by another tab or window of the app
-/// still open at the old version (see `open::finished`).
-pub const BLOCKED: &str = "the upgrade is blocked by another tab";
 
 /// What the worker can do about a store failure the browser described as
 /// `raw` (a full disk; a private window or web view that refuses storage;
 /// anything else), never the browser's English.
 fn hint(raw: &str) -> Text {
-    if raw == BLOCKED {
-        words::STORE_BLOCKED
-    } else if raw.contains("Quota") {
+    if raw.contains("Quota") {
         words::STORE_FULL
     } else if raw.contains("Blob") || raw.contains("private") || raw.contains("InvalidState") {
         words::STORE_REFUSED
@@ -41,17 +39,19 @@ fn hint(raw: &str) -> Text {
 impl StoreError {
     /// What the worker reads: what failed, then what to do.
     pub fn message(&self, lang: Lang) -> String {
-        let (what, raw) = match self {
-            StoreError::Open(raw) => (words::STORE_OPEN_FAILED, raw),
-            StoreError::Db(raw) => (words::STORE_ERROR, raw),
+        let (what, hint) = match self {
+            StoreError::Open(raw) => (words::STORE_OPEN_FAILED, hint(raw)),
+            StoreError::Db(raw) => (words::STORE_ERROR, hint(raw)),
+            StoreError::Blocked => (words::STORE_OPEN_FAILED, words::STORE_BLOCKED),
         };
-        format!("{}{}", what.get(lang), hint(raw).get(lang))
+        format!("{}{}", what.get(lang), hint.get(lang))
     }
 
     /// The browser's own words, for the console.
     pub fn raw(&self) -> &str {
         match self {
             StoreError::Open(raw) | StoreError::Db(raw) => raw,
+            StoreError::Blocked => "the upgrade is blocked by another tab",
         }
     }
 

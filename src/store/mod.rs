@@ -19,7 +19,7 @@ mod schema;
 mod session;
 
 pub use archive::Archived;
-pub use error::{StoreError, BLOCKED};
+pub use error::StoreError;
 pub use first_page::{FirstPage, Partial};
 pub use photo_record::{LocalPhoto, Upload};
 pub use prune::{Delivered, Freed};
@@ -62,7 +62,7 @@ impl Store {
     /// (what waits to be written goes in; it says whether all did), then
     /// this connection closes, and `then` follows, told what `finish` said.
     /// Held open, the connection would keep that tab at its start until
-    /// this one closed (`open::finished`'s [`BLOCKED`]).
+    /// this one closed (`open::finished`, `StoreError::Blocked`).
     /// `indexed_db_futures` has no plain hook for it (its listener brings
     /// an executor along), so the browser's own is set.
     pub fn give_way<F>(&self, finish: impl FnOnce() -> F + 'static, then: impl FnOnce(bool) + 'static)

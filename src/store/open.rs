@@ -18,7 +18,7 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{IdbDatabase, IdbFactory, IdbOpenDbRequest, IdbRequest};
 
 use super::schema::{self, Version};
-use super::{StoreError, BLOCKED};
+use super::StoreError;
 use crate::platform::js_error;
 
 /// Opens `name` at [`Version::CURRENT`], made or upgraded as needed.
@@ -87,7 +87,7 @@ async fn upgrade(factory: &IdbFactory, name: &str) -> Result<(), StoreError> {
         request.set_onsuccess(Some(close.as_ref().unchecked_ref()));
         close.forget();
         on_upgrade.forget();
-        return Err(StoreError::open(BLOCKED));
+        return Err(StoreError::Blocked);
     }
     request.set_onupgradeneeded(None);
     drop(on_upgrade);
@@ -101,7 +101,7 @@ async fn upgrade(factory: &IdbFactory, name: &str) -> Result<(), StoreError> {
 ///
 /// An upgrade that another tab or window holds up (it keeps the database
 /// open at the old version: an installed app's window in the background)
-/// fails with [`BLOCKED`] if that tab has not let go [`BLOCKED_GRACE_MS`]
+/// fails with [`BLOCKED`] (then `StoreError::Blocked`) if that tab has not let go [`BLOCKED_GRACE_MS`]
 /// after the browser said so, rather than a start that waits for ever; the
 /// worker is told to close the others. The grace is for this app's own
 /// tabs: they save what is typed before they let go (`Store::give_way`),
@@ -151,6 +151,9 @@ pub(super) fn finished(request: &IdbRequest) -> impl std::future::Future<Output 
         }
     }
 }
+
+/// What `finished` fails with when another tab held an upgrade up.
+const BLOCKED: &str = "blocked";
 
 /// How long another tab may take to let go of the database before the
 /// upgrade is said to be held up: this app's tabs take a write's time.

@@ -3,12 +3,11 @@
 //! records, oldest first, and links to the next page).
 
 use chrono::{DateTime, FixedOffset};
-use gloo_net::http::RequestBuilder;
-use kuaibao_core::wire::protocol::{Receipt, AUTHORIZATION_HEADER, SUBMIT_REPORT_PATH};
+use kuaibao_core::wire::protocol::{Receipt, SUBMIT_REPORT_PATH};
 use kuaibao_core::{Answers, ReportId, Stage};
 use serde::Deserialize;
 
-use super::transport::{bearer, with_timeout, NetError};
+use super::transport::{page, NetError};
 use crate::store::Archived;
 
 /// Records per page: a screen or two on a phone, a few kB on a weak link.
@@ -69,16 +68,9 @@ impl From<Listed> for Archived {
 
 /// The page at `url` (from [`first_page`] or a previous page's `next`).
 pub async fn fetch(url: &str, token: &str) -> Result<Page, NetError> {
-    let request = RequestBuilder::new(url).header(AUTHORIZATION_HEADER, &bearer(token));
-    let response = with_timeout(TIMEOUT_MS, request, None).await?;
-    if response.status() != 200 {
-        return Err(NetError(format!("history: HTTP {}", response.status())));
-    }
-    let next = response
-        .headers()
-        .get("link")
-        .and_then(|h| kuaibao_core::wire::page::next_of(&h).map(str::to_owned));
-    let body = response.text().await?;
+    let (body, next) = page(url, token, TIMEOUT_MS)
+        .await?
+        .ok_or_else(|| NetError("history: the server did not answer with the list".to_owned()))?;
     let listed: Vec<Listed> =
         kuaibao_core::wire::json::from_str(&body).map_err(|e| NetError(format!("history: {e}")))?;
     Ok(Page {
