@@ -18,7 +18,8 @@
 //!   within ±22 exactly (every number the phone writes: ids and times are
 //!   text, counts are integers, a coordinate has at most ten digits, see
 //!   [`crate::photo::exif`]); longer ones to within a few units in the last
-//!   place, as serde_json does without `float_roundtrip`;
+//!   place, as serde_json does without `float_roundtrip`; but whether a
+//!   number is too large for a double it decides exactly, as serde_json;
 //! - names the byte where it stopped in every error.
 
 use std::fmt;
@@ -383,11 +384,19 @@ impl<'de> Reader<'de> {
         exponent: i64,
     ) -> Result<Number> {
         let bytes = self.text.as_bytes();
-        let digits = bytes[integer].iter().chain(&bytes[fraction.clone()]);
-        let value = to_f64(digits, exponent - fraction.len() as i64);
-        if value.is_infinite() {
-            self.at = start;
-            return Err(error("number out of range"));
+        let digits = || bytes[integer.clone()].iter().chain(&bytes[fraction.clone()]);
+        let exponent = exponent - fraction.len() as i64;
+        let mut value = to_f64(digits(), exponent);
+        // Whether a number is too large is decided on its digits, not on
+        // the double, which may be a few units off: near the largest double
+        // that could read an out-of-range number as a number, or the other
+        // way round, where serde_json decides exactly.
+        if value.abs() >= 1e308 || value.is_infinite() {
+            if beyond_largest(digits(), exponent) {
+                self.at = start;
+                return Err(error("number out of range"));
+            }
+            value = value.min(f64::MAX);
         }
         Ok(Number::F(if negative { -value } else { value }))
     }
@@ -592,6 +601,30 @@ fn to_f64<'a>(digits: impl Iterator<Item = &'a u8>, mut exponent: i64) -> f64 {
     } else {
         value / power
     }
+}
+
+/// Whether `digits` (without the point) times ten to `exponent` rounds
+/// beyond the largest double: whether it is at least halfway from it to
+/// 2^1024 (a tie rounds to the even, here infinite, neighbour).
+fn beyond_largest<'a>(digits: impl Iterator<Item = &'a u8> + Clone, exponent: i64) -> bool {
+    // 2^1024 - 2^970, every digit: the halfway point, times ten to 0.
+    const HALFWAY: &[u8] = b"179769313486231580793728971405303415079934132710037826936173778980444968292764750946649017977587207096330286416692887910946555547851940402630657488671505820681908902000708383676273854845817711531764475730270069855571366959622842914819860834936475292719074168444365510704342711559699508093042880177904174497792";
+    let significant = digits.skip_while(|&&b| b == b'0');
+    // The power of ten of the first significant digit.
+    let magnitude = significant.clone().count() as i64 - 1 + exponent;
+    let largest = HALFWAY.len() as i64 - 1;
+    if magnitude != largest {
+        return magnitude > largest && significant.clone().next().is_some();
+    }
+    // Of the same magnitude: compare digit by digit. Equal to the halfway
+    // point in all of its digits is beyond it (the digits left only add, and
+    // a tie is beyond).
+    let mut ours = significant.copied().chain(std::iter::repeat(b'0'));
+    HALFWAY
+        .iter()
+        .map(|&half| ours.next().unwrap_or(b'0').cmp(&half))
+        .find(|order| order.is_ne())
+        .is_none_or(|order| order.is_gt())
 }
 
 /// The elements of an array or the entries of an object, whose opening
@@ -1008,6 +1041,48 @@ mod tests {
             let exact: f64 = text.parse().expect(text);
             let ulps = (ours.to_bits() as i64 - exact.to_bits() as i64).abs();
             assert!(ulps <= 8, "{text}: {ours} vs {exact}, {ulps} ulps");
+        }
+    }
+
+    /// Too large exactly where serde_json (and std) say so: at and beyond
+    /// halfway from the largest double to 2^1024, however near its value
+    /// reads. The first was found by the fuzz target `json`.
+    #[test]
+    fn numbers_too_large_are_told_exactly() {
+        let halfway = "1.79769313486231580793728971405303415079934132710037826936173778980444968292764750946649017977587207096330286416692887910946555547851940402630657488671505820681908902000708383676273854845817711531764475730270069855571366959622842914819860834936475292719074168444365510704342711559699508093042880177904174497792e308";
+        for text in [
+            "1.79769313486231581e308",
+            "1.7976931348623158e308",
+            "1.7976931348623158079e308",
+            "1.797693134862315808e308",
+            halfway,
+            &halfway.replace("97792e308", "97791e308"),
+            &halfway.replace("97792e308", "977920000001e308"),
+            "179769313486231580793728971405303415079934132710037826936173778980444968292764750946649017977587207096330286416692887910946555547851940402630657488671505820681908902000708383676273854845817711531764475730270069855571366959622842914819860834936475292719074168444365510704342711559699508093042880177904174497791",
+            "0.000179769313486231580794e312",
+            "-1.7976931348623159e308",
+            "1e309",
+            "9.99e307",
+            "0e999999",
+        ] {
+            let exact = text.parse::<f64>().expect(text);
+            match from_str::<f64>(text) {
+                Ok(ours) => {
+                    assert!(exact.is_finite(), "{text}: ours {ours}, std overflows");
+                    let ulps = (ours.to_bits() as i64 - exact.to_bits() as i64).abs();
+                    assert!(ulps <= 8, "{text}: {ours} vs {exact}, {ulps} ulps");
+                }
+                Err(e) => {
+                    assert!(exact.is_infinite(), "{text}: ours {e}, std {exact}");
+                    assert_eq!(e.to_string(), "number out of range at byte 0", "{text}");
+                }
+            }
+            let in_value = format!("[{text}]");
+            assert_eq!(
+                from_str::<serde_json::Value>(&in_value).is_ok(),
+                serde_json::from_str::<serde_json::Value>(&in_value).is_ok(),
+                "{text}"
+            );
         }
     }
 
