@@ -236,13 +236,16 @@ impl Thread {
     /// A draft of the next stage: a follow-up starts from the latest stage's
     /// answers; a hazard step from the reporter's name and phone.
     pub fn next_draft(&self, stage: Stage, id: ReportId, now_ms: f64) -> Option<LocalReport> {
-        // The latest record of the thread's own template family: a daily
-        // report does not start the next 续报.
+        // The latest record of the thread's own template family: neither a
+        // daily report nor a logged call starts the next 续报.
         let latest = self
             .records
             .iter()
             .rev()
-            .find(|r| r.template().is_some_and(|t| !matches!(t.family, Family::DailyReport)))
+            .find(|r| {
+                r.template()
+                    .is_some_and(|t| !matches!(t.family, Family::DailyReport | Family::Call))
+            })
             .unwrap_or(self.latest());
         let template = match (self.template()?.family, stage) {
             (Family::Incident { .. }, Stage::Daily { .. }) => catalogue::daily(),
@@ -270,6 +273,21 @@ impl Thread {
                 .iter()
                 .filter_map(|k| latest.answers.get(k).map(|v| ((*k).to_owned(), v.clone())))
                 .collect();
+        }
+        // Her name and number, not the officer's, where his record is the
+        // latest: the draft is hers.
+        if latest.by_office.is_some() {
+            let own = self
+                .records
+                .iter()
+                .rev()
+                .find(|r| r.by_office.is_none() && r.answers.contains_key("reporter"));
+            for key in ["reporter", "phone"] {
+                match own.and_then(|r| r.answers.get(key)) {
+                    Some(value) => draft.answers.insert(key.to_owned(), value.clone()),
+                    None => draft.answers.remove(key),
+                };
+            }
         }
         Some(draft)
     }

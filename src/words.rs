@@ -232,6 +232,10 @@ pub const WAITING: Text = Text::new("等待发送", "Waiting");
 pub const SENDING: Text = Text::new("发送中", "Sending");
 pub const DELIVERED: Text = Text::new("已送达", "Delivered");
 pub const REJECTED: Text = Text::new("被退回", "Rejected");
+/// A record the duty office filed in the worker's thread (its badge), and
+/// who filed it.
+pub const BY_OFFICE: Text = Text::new("值班室", "Duty office");
+pub const FILED_BY: Text = Text::new("登记人", "Filed by");
 pub const RECEIVED_AT: Text = Text::new("值班室收到时间", "Received by the duty office");
 pub const NOT_RECEIVED: Text = Text::new("尚未送达", "not yet received");
 pub const RECEIPT_NO: Text = Text::new("回执号", "Receipt no.");

@@ -54,9 +54,14 @@ pub fn StatusLine(
                 .with(|rs| rs.iter().any(|r| r.id == first && r.holds_its_thread_back()))
         })
     };
+    let by_office = report.by_office.clone();
     dynamic(move || {
         let t = |w| state.t(w);
-        let badge = t(status_word(&status));
+        let badge = t(if by_office.is_some() {
+            words::BY_OFFICE
+        } else {
+            status_word(&status)
+        });
         let (class, detail) = match &status {
             Status::Draft => (
                 "draft",
@@ -81,7 +86,13 @@ pub fn StatusLine(
                 },
             ),
             Status::Sending { .. } => ("sending", String::new()),
-            Status::Delivered { receipt, .. } => ("delivered", receipt_text(receipt, t)),
+            Status::Delivered { receipt, .. } => (
+                "delivered",
+                match by_office.as_deref().filter(|name| !name.is_empty()) {
+                    Some(name) => format!("{} {name} · {}", t(words::FILED_BY), receipt_text(receipt, t)),
+                    None => receipt_text(receipt, t),
+                },
+            ),
             Status::Rejected { reason, fields, .. } => ("rejected", refusal_text(reason, fields, state.lang.get())),
         };
         view! {

@@ -73,6 +73,13 @@ pub struct LocalReport {
     /// second copy is a replay.)
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub recovered: bool,
+    /// Filed by the duty office in this account's thread (a call an
+    /// officer logged, a hazard he closed, a 续报 he filed), read from the
+    /// server (`sync::office_records`): the name of the account that filed
+    /// it. Such a record has no `author` on the phone and is never sent
+    /// from here.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by_office: Option<String>,
 }
 
 /// Where a report stands. Only a draft may change; from `Waiting` on, the
@@ -206,12 +213,31 @@ impl LocalReport {
             status: Status::Draft,
             refused: Vec::new(),
             recovered: false,
+            by_office: None,
         }
     }
 
     /// A record `author` sent that the server holds, read back (a new
     /// phone, or storage the browser cleared): delivered, with `receipt`.
     pub fn recovered(report: Report, receipt: Receipt, author: Author, now_ms: f64) -> Self {
+        LocalReport {
+            author: Some(author),
+            ..LocalReport::read_back(report, receipt, now_ms)
+        }
+    }
+
+    /// A record the office account named `by` filed in one of this
+    /// account's threads, read from the server: delivered, with `receipt`.
+    pub fn by_office(report: Report, receipt: Receipt, by: String, now_ms: f64) -> Self {
+        LocalReport {
+            by_office: Some(by),
+            ..LocalReport::read_back(report, receipt, now_ms)
+        }
+    }
+
+    /// A record the server holds, as the phone keeps it when it read it
+    /// from there rather than sent it: delivered, with `receipt`.
+    fn read_back(report: Report, receipt: Receipt, now_ms: f64) -> Self {
         LocalReport {
             id: report.id,
             thread: report.thread,
@@ -223,7 +249,7 @@ impl LocalReport {
             grade: report.grade,
             photos: report.photos,
             updated_ms: now_ms,
-            author: Some(author),
+            author: None,
             clock_offset_ms: report.clock_offset_ms,
             status: Status::Delivered {
                 written_at: report.written_at,
@@ -231,6 +257,7 @@ impl LocalReport {
             },
             refused: Vec::new(),
             recovered: true,
+            by_office: None,
         }
     }
 

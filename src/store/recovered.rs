@@ -3,12 +3,14 @@
 //! account's threads, and without them the worker could neither file the
 //! next 续报 nor see what she owes. They are kept as delivered, as if this
 //! phone had sent them, marked as read back (`LocalReport::recovered`).
+//! So are the records the duty office added to her threads
+//! (`sync::office_records`): a closing, a call it logged, its 续报.
 
 use indexed_db_futures::prelude::*;
 use indexed_db_futures::transaction::TransactionMode;
 use wasm_bindgen::JsValue;
 
-use super::schema::RECOVERED_KEY;
+use super::schema::{OFFICE_RECORDS_KEY, RECOVERED_KEY};
 use super::{json, LocalReport, Store, StoreError, META, RECEIPTS, REPORTS};
 
 /// The `meta` value once the whole list was read.
@@ -18,6 +20,12 @@ const DONE: &str = "done";
 /// [`DONE`], or the address of the next page.
 fn key(account_id: &str) -> String {
     format!("{RECOVERED_KEY}:{account_id}")
+}
+
+/// The `meta` key of the address where reading the office's records in
+/// `account_id`'s threads starts next.
+fn office_key(account_id: &str) -> String {
+    format!("{OFFICE_RECORDS_KEY}:{account_id}")
 }
 
 impl Store {
@@ -44,6 +52,40 @@ impl Store {
         records: &[LocalReport],
         next: Option<&str>,
     ) -> Result<Vec<LocalReport>, StoreError> {
+        self.keep_new(records, false, &key(account_id), next.unwrap_or(DONE))
+            .await
+    }
+
+    /// Where reading what the office added to `account_id`'s threads goes
+    /// on: the address kept by the last read, else `first`.
+    pub async fn office_records_from(&self, account_id: &str, first: String) -> Result<String, StoreError> {
+        Ok(self.meta(&office_key(account_id)).await?.unwrap_or(first))
+    }
+
+    /// Keeps the office's records in `account_id`'s threads that this phone
+    /// holds the thread of (one it let go, or never held, is not brought
+    /// back by the office's closing or call) and does not hold itself, and
+    /// notes where the next read starts (`next`), in one transaction;
+    /// returns those kept.
+    pub async fn keep_office_records(
+        &self,
+        account_id: &str,
+        records: &[LocalReport],
+        next: &str,
+    ) -> Result<Vec<LocalReport>, StoreError> {
+        self.keep_new(records, true, &office_key(account_id), next).await
+    }
+
+    /// Puts each of `records` the phone neither holds nor let go (and, with
+    /// `in_held_threads`, whose thread's first record it holds), and sets
+    /// `meta` `key` to `value`, in one transaction; returns those put.
+    async fn keep_new(
+        &self,
+        records: &[LocalReport],
+        in_held_threads: bool,
+        key: &str,
+        value: &str,
+    ) -> Result<Vec<LocalReport>, StoreError> {
         let tx = self
             .db
             .transaction([REPORTS, RECEIPTS, META])
@@ -55,16 +97,19 @@ impl Store {
             let id = record.id.to_string();
             let held: Option<JsValue> = reports.get(id.as_str()).primitive()?.await?;
             let let_go: Option<JsValue> = receipts.get(id.as_str()).primitive()?.await?;
-            if held.is_none() && let_go.is_none() {
-                reports.put(json::to_js(record)?).primitive()?.await?;
-                kept.push(record.clone());
+            if held.is_some() || let_go.is_some() {
+                continue;
             }
+            if in_held_threads {
+                let first: Option<JsValue> = reports.get(record.thread_id().to_string()).primitive()?.await?;
+                if first.is_none() {
+                    continue;
+                }
+            }
+            reports.put(json::to_js(record)?).primitive()?.await?;
+            kept.push(record.clone());
         }
-        tx.object_store(META)?
-            .put(next.unwrap_or(DONE))
-            .with_key(key(account_id))
-            .primitive()?
-            .await?;
+        tx.object_store(META)?.put(value).with_key(key).primitive()?.await?;
         tx.commit().await?;
         Ok(kept)
     }

@@ -33,6 +33,9 @@ impl Store {
                 // Read back from the server and come by SMS: sent from here
                 // it would be stored as an app report, its way and seal lost.
                 Status::Delivered { ref receipt, .. } if r.recovered && receipt.via_sms => None,
+                // The office's record: under this account it would be
+                // stored as the worker's (the office's own copy is its).
+                Status::Delivered { .. } if r.by_office.is_some() => None,
                 Status::Delivered { written_at, receipt } if receipt.received_at > restore.backup_made_at => {
                     Some(LocalReport {
                         status: Status::Waiting {

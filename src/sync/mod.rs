@@ -5,6 +5,7 @@
 
 pub mod clock;
 pub mod history;
+mod office_records;
 mod outbox;
 mod pool;
 mod recover;

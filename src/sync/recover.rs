@@ -10,7 +10,7 @@ use kuaibao_core::wire::protocol::{Receipt, MY_THREADS_PATH};
 use kuaibao_core::Report;
 use serde::Deserialize;
 
-use super::transport::{page, NetError};
+use super::transport::{pages, NetError};
 use crate::store::{Author, LocalReport};
 
 /// A page of 15 s at most, like the other reads after a pass.
@@ -48,22 +48,13 @@ pub async fn fetch(
     from: String,
     now_ms: f64,
 ) -> Result<Option<(Vec<LocalReport>, Option<String>)>, NetError> {
-    let mut all = Vec::new();
-    let mut next = Some(from);
-    for _ in 0..PAGES_PER_PASS {
-        let Some(path) = next.take() else { break };
-        let Some((body, after)) = page(&path, token, TIMEOUT_MS).await? else {
-            return Ok(None);
-        };
-        next = after;
-        let listed: Vec<Listed> =
-            kuaibao_core::wire::json::from_str(&body).map_err(|e| NetError(format!("threads: {e}")))?;
-        all.extend(
-            listed
-                .into_iter()
-                .flat_map(|t| t.records)
-                .map(|r| LocalReport::recovered(r.report, r.receipt, author.clone(), now_ms)),
-        );
-    }
-    Ok(Some((all, next)))
+    let Some((listed, next)) = pages::<Listed>(from, token, TIMEOUT_MS, PAGES_PER_PASS, "threads").await? else {
+        return Ok(None);
+    };
+    let records = listed
+        .into_iter()
+        .flat_map(|t| t.records)
+        .map(|r| LocalReport::recovered(r.report, r.receipt, author.clone(), now_ms))
+        .collect();
+    Ok(Some((records, next)))
 }

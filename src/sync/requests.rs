@@ -4,7 +4,7 @@
 
 use kuaibao_core::desk::office::{FollowUpRequest, MY_REQUESTS_PATH};
 
-use super::transport::{page, NetError};
+use super::transport::{pages, NetError};
 
 /// A short wait: the list is a nicety on top of a pass that already
 /// delivered, never worth holding the pass for.
@@ -21,17 +21,8 @@ const MAX_PAGES: usize = 10;
 /// ones: those are all the phone shows, and a reporter's answered requests
 /// grow for years.
 pub async fn fetch(token: &str) -> Result<Option<Vec<FollowUpRequest>>, NetError> {
-    let mut all = Vec::new();
-    let mut next = Some(format!("{MY_REQUESTS_PATH}?open=true"));
-    for _ in 0..MAX_PAGES {
-        let Some(path) = next.take() else { break };
-        let Some((body, after)) = page(&path, token, TIMEOUT_MS).await? else {
-            return Ok(None);
-        };
-        next = after;
-        let listed: Vec<FollowUpRequest> =
-            kuaibao_core::wire::json::from_str(&body).map_err(|e| NetError(format!("requests: {e}")))?;
-        all.extend(listed);
-    }
-    Ok(Some(all))
+    let first = format!("{MY_REQUESTS_PATH}?open=true");
+    Ok(pages(first, token, TIMEOUT_MS, MAX_PAGES, "requests")
+        .await?
+        .map(|(all, _)| all))
 }

@@ -117,6 +117,31 @@ pub async fn page(path: &str, token: &str, timeout_ms: u32) -> Result<Option<(St
     Ok(Some((response.text().await?, next)))
 }
 
+/// Up to `max_pages` pages of a list from `from`, each page's JSON array
+/// read as `T`s (`what` names the list in an error), and the next page's
+/// address (`None` at the list's end); `None` when the server did not
+/// answer with a list.
+pub async fn pages<T: serde::de::DeserializeOwned>(
+    from: String,
+    token: &str,
+    timeout_ms: u32,
+    max_pages: usize,
+    what: &str,
+) -> Result<Option<(Vec<T>, Option<String>)>, NetError> {
+    let mut all = Vec::new();
+    let mut next = Some(from);
+    for _ in 0..max_pages {
+        let Some(path) = next.take() else { break };
+        let Some((body, after)) = page(&path, token, timeout_ms).await? else {
+            return Ok(None);
+        };
+        next = after;
+        let listed: Vec<T> = kuaibao_core::wire::json::from_str(&body).map_err(|e| NetError(format!("{what}: {e}")))?;
+        all.extend(listed);
+    }
+    Ok(Some((all, next)))
+}
+
 impl Transport for HttpTransport {
     async fn submit(&self, report: &Report, token: &str) -> Result<HttpAnswer, NetError> {
         // Cannot fail for a report (string keys, no custom errors); the

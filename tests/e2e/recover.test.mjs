@@ -1,16 +1,18 @@
 // A worker's threads on a new phone, or on one whose storage the browser
 // cleared: once she logs in with signal, the phone reads her threads back
 // from the server (`GET /api/threads`), and she goes on with them there —
-// the 续报 she files from it joins its thread at the office.
+// the 续报 she files from it joins its thread at the office. And what the
+// office filed in her threads (`GET /api/office-records`) reaches her phone.
 //
 // KUAIBAO_SHOTS=<dir> also writes the new phone's list at 360×640 and
-// 1366×768.
+// 1366×768, and the office's records in her threads.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { mkdir } from 'node:fs/promises';
-import { startServer, openPhone, openApp, home, form, thread, phoneRecords, noiseJpeg, ANSWERS } from './helpers.mjs';
+import { randomBytes } from 'node:crypto';
+import { startServer, openPhone, openApp, home, form, thread, phoneRecords, noiseJpeg, uuidv7, ANSWERS, STORED, OFFICER, REPORTER } from './helpers.mjs';
 
 const SHOTS = process.env.KUAIBAO_SHOTS;
 const cleanup = [];
@@ -81,4 +83,118 @@ test('a new phone reads back the worker\'s open thread with its receipt, and her
   assert.deepEqual(asked, [], 'not asked again');
   assert.equal((await phoneRecords(page)).length, 2);
   assert.equal(await page.getByTestId('report-item').count(), 1);
+});
+
+/** Beijing time `ms` as a date-time blank holds it (YYYY-MM-DDTHH:MM). */
+function beijing(ms) {
+  return new Date(ms + 8 * 3_600_000).toISOString().slice(0, 16);
+}
+
+/** A photo announced in blank `blank`; its bytes never follow. */
+function announced(blank) {
+  return { id: uuidv7(), blank, sha256: randomBytes(32).toString('hex'), size: 1234, mime: 'image/jpeg' };
+}
+
+/** Posts `report` as `who`; its id. */
+async function filed(server, report, who) {
+  const res = await server.fetch('/api/reports', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ written_at: new Date().toISOString(), ...report }) }, who);
+  assert.equal(res.status, 201, `POST /api/reports as ${who.username}: ${res.status} ${await res.text()}`);
+  return report.id;
+}
+
+test('what the office filed in her threads reaches her phone: its logged call meets her phone deadline, its closing finishes her hazard, its 续报 takes a number', { timeout: 150_000 }, async () => {
+  const server = await startServer();
+  cleanup.push(() => server.stop());
+  const tenMinutesAgo = Date.now() - 10 * 60_000;
+  // Hers: a 较大 incident (3 dead) and a hazard she rectified.
+  const incident = await filed(server, {
+    id: uuidv7(),
+    template_id: 'general_incident',
+    template_version: 1,
+    answers: { ...STORED, occurred_at: beijing(tenMinutesAgo), dead: '3' },
+    grade: { suggested: 'III', chosen: 'III' },
+  }, REPORTER);
+  const person = { reporter: REPORTER.name, phone: '13800001234' };
+  const hazard = await filed(server, {
+    id: uuidv7(),
+    template_id: 'hazard',
+    template_version: 2,
+    answers: { place: '青石村堰塘东岸', theme: 'drowning', description: '护栏缺失', major: 'no', responsible: '青石村村委会', rectify_by: '2026-12-31', ...person },
+    photos: [announced('photos')],
+  }, REPORTER);
+  await filed(server, {
+    id: uuidv7(), thread: hazard, stage: { kind: 'rectified' }, template_id: 'hazard_rectified', template_version: 1,
+    answers: { done: '已加装护栏和警示牌', ...person },
+    photos: [announced('after_photos')],
+  }, REPORTER);
+  // The office's: the call it took from her, and the closing.
+  const officeSays = { reporter: OFFICER.name, phone: '0838-2222110' };
+  await filed(server, {
+    id: uuidv7(), thread: incident, stage: { kind: 'call', n: 1 }, template_id: 'call', template_version: 1,
+    answers: { called_at: beijing(Date.now() - 5 * 60_000), note: '报告人电话报告：3 人死亡', ...officeSays },
+  }, OFFICER);
+  await filed(server, {
+    id: uuidv7(), thread: hazard, stage: { kind: 'closed' }, template_id: 'hazard_closed', template_version: 2,
+    answers: { verifier: '区应急局 王科长', ...officeSays },
+    photos: [announced('after_photos')],
+  }, OFFICER);
+
+  // A new phone: her threads read back, then the office's records in them.
+  const phone = await openPhone();
+  cleanup.push(() => phone.close());
+  const { page } = phone;
+  await openApp(page, server.url);
+  await home(page).waitForCount('delivered', 2, 30_000);
+  const office = async () => (await phoneRecords(page)).filter((r) => r.by_office);
+  for (let i = 0; (await office()).length < 2; i += 1) {
+    assert.ok(i < 100, 'the office\'s records arrive');
+    await page.waitForTimeout(200);
+  }
+  for (const r of await office()) {
+    assert.equal(r.by_office, OFFICER.name);
+    assert.equal(r.author ?? null, null, 'not sent under her account, ever');
+    assert.equal(r.status.state, 'delivered');
+  }
+
+  // The hazard: closed, nothing awaited of the office.
+  await page.getByTestId('report-item').filter({ hasText: '青石村堰塘东岸' }).getByRole('link').click();
+  await page.getByTestId('chain').waitFor();
+  const closing = page.getByTestId('chain-item').filter({ hasText: '已验收销号' });
+  assert.match(await closing.innerText(), new RegExp(`值班室[\\s\\S]*登记人 ${OFFICER.name}`));
+  assert.equal(await page.getByTestId('awaits-office').count(), 0, 'nothing left for the office');
+  if (SHOTS) {
+    await page.screenshot({ path: path.join(SHOTS, 'office-closed-360.png'), fullPage: true });
+    await page.setViewportSize({ width: 1366, height: 768 });
+    await page.screenshot({ path: path.join(SHOTS, 'office-closed-1366.png') });
+    await page.setViewportSize({ width: 360, height: 640 });
+  }
+
+  // The incident: the call the office logged meets her phone deadline.
+  await page.goto(`${server.url}/#/`);
+  await page.getByTestId('report-item').filter({ hasText: ANSWERS['地点'] }).getByRole('link').click();
+  await page.locator('[data-testid=deadlines] [data-rule=phone][data-state=met]').waitFor({ timeout: 20_000 });
+  assert.match(await page.getByTestId('chain-item').filter({ hasText: '电话报告' }).innerText(), /值班室/);
+  await page.getByRole('button', { name: '报送续报一' }).waitFor();
+  if (SHOTS) await page.screenshot({ path: path.join(SHOTS, 'office-call-360.png'), fullPage: true });
+
+  // Later the office files 续报一 for her: her next pass brings it, and
+  // she is offered 续报二.
+  await filed(server, {
+    id: uuidv7(), thread: incident, stage: { kind: 'follow_up', n: 1 }, template_id: 'general_incident', template_version: 1,
+    answers: { ...STORED, occurred_at: beijing(tenMinutesAgo), dead: '3', injured: '4', ...officeSays },
+    grade: { suggested: 'III', chosen: 'III' },
+  }, OFFICER);
+  await page.reload();
+  for (let i = 0; (await office()).length < 3; i += 1) {
+    assert.ok(i < 100, 'the office\'s 续报 arrives');
+    await page.waitForTimeout(200);
+  }
+  await page.getByRole('button', { name: '报送续报二' }).waitFor({ timeout: 20_000 });
+  assert.equal(await page.getByRole('button', { name: '报送续报一' }).count(), 0);
+  await page.getByRole('button', { name: '报送续报二' }).click();
+  await page.getByTestId('save-state').waitFor();
+  assert.equal(await page.locator('#blank-injured').inputValue(), '4', 'from the office\'s figures');
+  assert.equal(await page.locator('#blank-reporter').inputValue(), REPORTER.name, 'her name, not the office\'s');
+  // Nothing of the office's went back to the server under her account.
+  assert.equal((await server.reports()).length, 6);
 });

@@ -42,7 +42,13 @@ async fn what_the_server_received_after_its_backup_goes_again_once() {
     if let Status::Delivered { receipt, .. } = &mut sms_read_back.status {
         receipt.via_sms = true;
     }
-    for r in [&kept, &lost, &waiting, &read_back, &sms_read_back] {
+    // Filed by the office in her thread: never sent under her account.
+    let office = kuaibao::store::LocalReport {
+        recovered: true,
+        by_office: Some("王科长".to_owned()),
+        ..report(received(Duration::hours(2)))
+    };
+    for r in [&kept, &lost, &waiting, &read_back, &sms_read_back, &office] {
         store.put(r).await.expect("put");
     }
     let mut arrived = stored_photo(&store, kept.id, 1_000).await;
@@ -97,6 +103,7 @@ async fn what_the_server_received_after_its_backup_goes_again_once() {
         "a record read back goes again too"
     );
     assert_eq!(stored(sms_read_back.id).await, sms_read_back, "not as an app report");
+    assert_eq!(stored(office.id).await, office, "not as hers");
     let photos = store.photos().await.expect("photos");
     let upload = |id| photos.iter().find(|p| p.id == id).map(|p| p.upload.clone());
     assert!(

@@ -354,3 +354,80 @@ fn a_delivered_record_is_judged_by_the_offset_measured_on_arrival_where_it_had_n
     let waiting = report(waiting(0.0));
     assert_eq!(waiting.clock_offset_ms(), None, "not yet arrived");
 }
+
+/// A record the duty office filed in this phone's thread `first`, at
+/// `stage` with `template`, as `sync::office_records` keeps it.
+fn by_office(
+    first: &kuaibao::store::LocalReport,
+    stage: kuaibao_core::Stage,
+    template: &kuaibao_core::Template,
+) -> kuaibao::store::LocalReport {
+    let mut r = kuaibao::store::LocalReport::new_draft(new_report_id(), template, kuaibao::platform::now_ms());
+    r.thread = Some(first.id);
+    r.stage = stage;
+    r.answers = first.answers.clone();
+    r.answers.insert("reporter".into(), "周值班".into());
+    r.answers.insert("phone".into(), "0835-1234567".into());
+    r.status = crate::delivered(9);
+    r.recovered = true;
+    r.by_office = Some("周值班".into());
+    r
+}
+
+/// What the office filed counts on the phone as at the office: its
+/// closing finishes her hazard, its 续报 takes a number, and her next
+/// draft starts from its figures with her own name and number, not the
+/// officer's.
+#[wasm_bindgen_test]
+fn what_the_office_filed_in_her_thread_counts_on_her_phone() {
+    use kuaibao_core::account::Role;
+    use kuaibao_core::rules::catalogue;
+    use kuaibao_core::Stage;
+    let hazard = rectified_hazard();
+    let closed = by_office(
+        hazard.first(),
+        Stage::Closed,
+        catalogue::hazard_step(Stage::Closed).expect("a template for 验收销号"),
+    );
+    let mut records = hazard.records.clone();
+    records.push(closed);
+    let hazard = thread_of(&records, hazard.id).expect("thread");
+    assert!(!hazard.awaits_office(Role::Reporter, &national(), now()), "closed");
+    assert_eq!(
+        hazard.next_stages(Role::Officer, &national(), now()),
+        Vec::<Stage>::new()
+    );
+
+    let first = report(waiting(0.0));
+    let mut his = by_office(&first, Stage::FollowUp { n: 1 }, first.template().expect("template"));
+    his.answers.insert("injured".into(), "3".into());
+    let thread = thread_of(&[first.clone(), his], first.id).expect("thread");
+    assert_eq!(
+        thread.next_stages(Role::Reporter, &national(), now()),
+        vec![Stage::FollowUp { n: 2 }, Stage::Final]
+    );
+    let draft = thread
+        .next_draft(Stage::FollowUp { n: 2 }, new_report_id(), kuaibao::platform::now_ms())
+        .expect("a draft");
+    assert_eq!(draft.answers.get("reporter"), first.answers.get("reporter"));
+    assert_eq!(draft.answers.get("reporter").map(String::as_str), Some("李秀英"));
+    assert_eq!(draft.answers.get("phone"), first.answers.get("phone"));
+    // The office's figures are the latest.
+    assert_eq!(draft.answers.get("injured").map(String::as_str), Some("3"));
+}
+
+/// A call logged after the 首报 (by her or by the office) does not start
+/// her 续报: it is drafted on the 首报's template, from its answers.
+#[wasm_bindgen_test]
+fn a_follow_up_after_a_logged_call_starts_from_the_report_not_the_call() {
+    use kuaibao_core::rules::catalogue;
+    use kuaibao_core::Stage;
+    let first = report(waiting(0.0));
+    let call = by_office(&first, Stage::Call { n: 1 }, catalogue::call());
+    let thread = thread_of(&[first.clone(), call], first.id).expect("thread");
+    let draft = thread
+        .next_draft(Stage::FollowUp { n: 1 }, new_report_id(), kuaibao::platform::now_ms())
+        .expect("a draft");
+    assert_eq!(draft.template_id, first.template_id);
+    assert_eq!(draft.answers.get("place"), first.answers.get("place"));
+}

@@ -110,6 +110,11 @@ pub async fn paged(pool: &Pool) -> Result<Vec<Plan>, StoreError> {
         super::office::requests_page_sql(&own, true),
         page("u"),
     ));
+    queries.push((
+        "office records, added to a reporter's threads",
+        reports::added_by_others_sql(),
+        page("u"),
+    ));
     queries.push(("crash reports, an area's", super::crashes::page_sql(), page("d/")));
 
     // Off the pool: the session setting below must not outlive this, even

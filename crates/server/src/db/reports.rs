@@ -916,6 +916,42 @@ pub async fn list(pool: &Pool, scope: &Scope, page: PageQuery) -> Result<(Vec<St
     Ok((rows, more))
 }
 
+/// The statement of [`added_by_others`]: `$1` her account, `$2` the receipt
+/// number to start after, `$3` the rows to read.
+pub fn added_by_others_sql() -> String {
+    format!(
+        "SELECT {ROW_COLUMNS} FROM {FROM_REPORTS} \
+         WHERE r.thread_id IN (SELECT f.id FROM reports AS f WHERE f.author_id = $1 AND f.thread_id = f.id) \
+           AND r.author_id <> $1 AND r.seq > $2 \
+         ORDER BY r.seq LIMIT $3"
+    )
+}
+
+/// The records other accounts added to the threads `user_id` began, in
+/// arrival order after receipt number `page.after`, and whether more
+/// follow. Read thread by thread (her first records by author, then each
+/// thread's records by `(thread_id, seq)`), so the cost is her threads', not
+/// the province's.
+pub async fn added_by_others(
+    pool: &Pool,
+    user_id: &str,
+    page: PageQuery,
+) -> Result<(Vec<StoredReport>, bool), StoreError> {
+    let rows: Vec<Row> = sqlx::query_as(&added_by_others_sql())
+        .bind(user_id)
+        .bind(page.after.unwrap_or(0))
+        .bind(i64::from(page.limit) + 1)
+        .fetch_all(pool)
+        .await?;
+    let more = rows.len() > page.limit as usize;
+    let rows = rows
+        .into_iter()
+        .take(page.limit as usize)
+        .map(Row::decode)
+        .collect::<Result<_, _>>()?;
+    Ok((rows, more))
+}
+
 /// The records of thread `thread`, first to last: by stage (首报, 续报一,
 /// 续报二 …, 终报; or found, rectifying, rectified, closed), then, within a
 /// stage, by when they were written, then by arrival. `None` when no record

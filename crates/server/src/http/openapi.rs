@@ -66,6 +66,7 @@ pub const BEARER_SCHEME: &str = "bearer";
         get_report,
         report_photos,
         my_threads,
+        office_records,
         get_thread,
         templates,
         photo_bytes,
@@ -594,6 +595,23 @@ fn report_photos() {}
     ))]
 #[allow(dead_code)]
 fn my_threads() {}
+
+/// The records other accounts (the duty office) added to the threads the
+/// caller began: a call an officer logged, a hazard he closed, a 续报 or
+/// 终报 he filed; in arrival order, a page at a time (`after` is a receipt
+/// number; follow the `Link` header). Not the caller's own records. Any
+/// role: a phone keeps them with its threads, so its deadlines and next
+/// stages count what the office did.
+#[utoipa::path(get, path = "/api/office-records", tag = "reports", security(("bearer" = [])),
+    params(PageParams),
+    responses(
+        (status = 200, body = Vec<StoredReport>, description = "A page of the records",
+            headers(("Link" = String, description = "`<…>; rel=\"next\"`: the next page's address, while there is one"))),
+        (status = 400, body = ApiError, description = "A bad `limit` or `after`, or an unknown or repeated parameter: `fields` names each"),
+        NeedsSession, Unavailable,
+    ))]
+#[allow(dead_code)]
+fn office_records() {}
 
 /// The records of one thread, in stage order whatever order they arrived in.
 #[utoipa::path(get, path = "/api/threads/{id}", tag = "reports", security(("bearer" = [])),

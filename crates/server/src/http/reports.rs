@@ -165,6 +165,22 @@ pub async fn my_threads(
     Ok((super::page::link(&uri, page, &[], next), Json(kept)))
 }
 
+/// `GET /api/office-records`: the records other accounts (the duty office)
+/// added to the threads the caller began, in arrival order, a page at a
+/// time by receipt number (`after`; the next page in the `Link` header).
+/// Any role. Her own records are not in it: her phone has them, or reads
+/// them back from `GET /api/threads`.
+pub async fn office_records(
+    State(state): State<AppState>,
+    caller: Caller,
+    uri: Uri,
+) -> Result<(HeaderMap, Json<Vec<StoredReport>>), AppError> {
+    let page = Paged::only(&uri)?;
+    let (rows, more) = reports::added_by_others(&state.pool, &caller.0.user.account.id, page).await?;
+    let next = rows.last().map(|r| r.receipt.seq).filter(|_| more);
+    Ok((super::page::link(&uri, page, &[], next), Json(rows)))
+}
+
 /// `GET /api/reports/{id}`.
 /// 404 also for a report the caller may not read: whether it exists is
 /// none of their business.
