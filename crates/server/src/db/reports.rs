@@ -3,7 +3,7 @@
 use std::cmp::Ordering;
 use std::ops::Range;
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{SecondsFormat, Utc};
 use kuaibao_core::account::Role;
 use kuaibao_core::rules::grading::{self, Grade};
 use kuaibao_core::rules::thread::Received;
@@ -17,6 +17,7 @@ use sqlx::query::QueryAs;
 use sqlx::{Any, Connection};
 
 use super::audit::{self, Actor};
+use super::office::parse_time;
 use super::photos::{self, PhotoCount};
 use super::{Pool, StoreError};
 
@@ -985,17 +986,15 @@ pub async fn thread(pool: &Pool, thread: ReportId, scope: &Scope) -> Result<Opti
 pub async fn threads_of(pool: &Pool, scope: &Scope, threads: &[ReportId]) -> Result<Vec<Thread>, StoreError> {
     let mut records = of_threads(pool, scope, threads).await?;
     records.sort_by(thread_order);
+    // Grouped once, in order, rather than the page's records read again
+    // for each of its threads.
+    let mut by_thread: std::collections::HashMap<ReportId, Vec<StoredReport>> = std::collections::HashMap::new();
+    for record in records {
+        by_thread.entry(record.report.thread_id()).or_default().push(record);
+    }
     Ok(threads
         .iter()
-        .map(|&thread| Thread {
-            thread,
-            records: records
-                .iter()
-                .filter(|r| r.report.thread_id() == thread)
-                .cloned()
-                .collect(),
-        })
-        .filter(|t| !t.records.is_empty())
+        .filter_map(|&thread| by_thread.remove(&thread).map(|records| Thread { thread, records }))
         .collect())
 }
 
@@ -1068,15 +1067,6 @@ impl Row {
             },
         })
     }
-}
-
-fn parse_time(id: &str, text: &str) -> Result<DateTime<Utc>, StoreError> {
-    DateTime::parse_from_rfc3339(text)
-        .map(|t| t.with_timezone(&Utc))
-        .map_err(|e| StoreError::Corrupt {
-            id: id.to_owned(),
-            reason: format!("received_at: {e}"),
-        })
 }
 
 #[cfg(test)]
