@@ -1,5 +1,5 @@
-//! Who sent each record and where it was routed: what the exports (CSV,
-//! GeoJSON, CAP, the written report) say besides the record itself. Kept
+//! Where each record was routed: what the exports (CSV, GeoJSON, CAP, the
+//! written report) say besides the record itself and its author. Kept
 //! apart from the record's own query (`reports`), which the phone's hot
 //! paths use and which needs none of it.
 
@@ -8,15 +8,13 @@ use std::collections::HashMap;
 use kuaibao_core::account::{AreaLevel, AreaRef};
 use kuaibao_core::ReportId;
 
-use super::reports::{placeholders, Scope, AUTHOR_NAME};
+use super::reports::{placeholders, Scope};
 use super::{Pool, StoreError};
 
-/// The sender and the area of one record. Both are absent for a record
-/// stored before accounts existed.
+/// The area of one record; absent for a record stored before accounts
+/// existed. (Who sent it is the record's own `author`.)
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Origin {
-    /// The sender's username and display name.
-    pub reporter: Option<(String, String)>,
     pub area: Option<AreaRef>,
     /// The area's path in the tree (see `accounts`), to filter by an area
     /// and everything below it.
@@ -26,8 +24,6 @@ pub struct Origin {
 #[derive(sqlx::FromRow)]
 struct OriginRow {
     id: String,
-    username: Option<String>,
-    display_name: Option<String>,
     area_id: Option<String>,
     area_name: Option<String>,
     area_level: Option<String>,
@@ -44,11 +40,8 @@ pub async fn origins(pool: &Pool, scope: &Scope, threads: &[ReportId]) -> Result
     let (visible, param) = scope.condition(1);
     // The aliases differ from the scope condition's `a`.
     let sql = format!(
-        "SELECT r.id, au.username, {AUTHOR_NAME} AS display_name, ar.id AS area_id, \
-                ar.name AS area_name, \
-                ar.level AS area_level, ar.path AS area_path \
+        "SELECT r.id, ar.id AS area_id, ar.name AS area_name, ar.level AS area_level, ar.path AS area_path \
          FROM reports AS r \
-         LEFT JOIN users AS au ON au.id = r.author_id \
          LEFT JOIN areas AS ar ON ar.id = r.area_id \
          WHERE r.thread_id IN ({}) AND {visible}",
         placeholders(2, threads.len())
@@ -70,7 +63,6 @@ pub async fn origins(pool: &Pool, scope: &Scope, threads: &[ReportId]) -> Result
                 _ => None,
             };
             let origin = Origin {
-                reporter: row.username.zip(row.display_name),
                 area,
                 area_path: row.area_path,
             };

@@ -104,7 +104,7 @@ fn row(thread: &ThreadRecords, i: usize) -> [String; 24] {
     let record = &thread.records[i];
     let report = record.report();
     let summary = &thread.summary;
-    let (reporter, reporter_name) = record.origin.reporter.clone().unwrap_or_default();
+    let (reporter, reporter_name) = record.reporter().unwrap_or_default();
     let (area_id, area) = record
         .origin
         .area

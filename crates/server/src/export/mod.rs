@@ -81,6 +81,15 @@ impl Record {
         &self.stored.report
     }
 
+    /// The account it came under, username and display name (as it was
+    /// then); `None` for a record stored before accounts existed.
+    pub fn reporter(&self) -> Option<(String, String)> {
+        self.stored
+            .author
+            .as_ref()
+            .map(|a| (a.username.clone(), a.display_name.clone()))
+    }
+
     pub fn template(&self) -> Option<&'static Template> {
         catalogue::find(&self.report().template_id, self.report().template_version)
     }
@@ -135,7 +144,7 @@ fn summarise(records: &[Record], rules: &RuleSet, now: DateTime<Utc>) -> Option<
     let judged = judge.judged(rules, now_bj);
     let standings: Vec<_> = judged.iter().map(|(_, s, _)| *s).collect();
     let position = records.iter().rev().find_map(|r| record_position(r.report()));
-    let (reporter, reporter_name) = first.origin.reporter.clone().unwrap_or_default();
+    let (reporter, reporter_name) = first.reporter().unwrap_or_default();
     let (theme_zh, responsible) = kuaibao_core::desk::office::hazard_facts(first.report());
     Some(ThreadSummary {
         thread_id: first.report().thread_id(),

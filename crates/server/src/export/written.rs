@@ -229,7 +229,7 @@ fn push_record(html: &mut String, thread: &ThreadRecords, index: usize, photos: 
     if unsigned {
         html.push_str("<p class=\"unsigned\">（此记录在签发后收到，未经签发）</p>\n");
     }
-    let reporter = match &record.origin.reporter {
+    let reporter = match record.reporter() {
         Some((username, name)) => format!("{name}（账号 {username}）"),
         None => "未记录（账号启用前的报告）".to_owned(),
     };
