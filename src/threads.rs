@@ -12,9 +12,13 @@ use kuaibao_core::rules::stage::ThreadKind;
 use kuaibao_core::rules::thread::{Judge, StageRecord};
 use kuaibao_core::rules::{catalogue, grading};
 use kuaibao_core::sort::insertion_sort;
-use kuaibao_core::{Answers, Family, Grade, GradeDecision, PhotoId, ReportId, Stage, Template};
+use kuaibao_core::{Answers, Family, Grade, GradeDecision, Need, PhotoId, ReportId, Stage, Template};
 
 use crate::store::{Author, LocalPhoto, LocalReport, Status, Upload};
+
+/// The blanks that say who reports: hers on her drafts, never copied from
+/// an officer's record.
+const REPORTER_KEYS: [&str; 4] = ["reporter", "reporter_unit", "reporter_post", "phone"];
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Thread {
@@ -131,10 +135,13 @@ impl Thread {
             .filter(|r| r.status != Status::Draft && !r.stage.is_call())
     }
 
-    /// The record before `id` in the thread, to show what a stage changed.
+    /// The record before `id` in the thread on the same template, to show
+    /// what a stage changed: a 续报 is compared with the 首报 or 续报 before
+    /// it, not with a call logged or a 日报 filed in between.
     pub fn before(&self, id: ReportId) -> Option<&LocalReport> {
         let at = self.records.iter().position(|r| r.id == id)?;
-        at.checked_sub(1).map(|i| &self.records[i])
+        let template_id = &self.records[at].template_id;
+        self.records[..at].iter().rev().find(|r| &r.template_id == template_id)
     }
 
     /// What the thread's sent records other than `id` announced: the
@@ -234,19 +241,30 @@ impl Thread {
     }
 
     /// A draft of the next stage: a follow-up starts from the latest stage's
-    /// answers; a hazard step from the reporter's name and phone.
+    /// answers, with the newest figures a later 日报 gave; a 日报 from the
+    /// newest totals; a hazard step from the reporter's name and phone. A
+    /// 续报's progress line starts empty: each 续报 says its own.
     pub fn next_draft(&self, stage: Stage, id: ReportId, now_ms: f64) -> Option<LocalReport> {
         // The latest record of the thread's own template family: neither a
         // daily report nor a logged call starts the next 续报.
+        let family = |r: &LocalReport| r.template().map(|t| t.family);
         let latest = self
             .records
             .iter()
             .rev()
-            .find(|r| {
-                r.template()
-                    .is_some_and(|t| !matches!(t.family, Family::DailyReport | Family::Call))
-            })
+            .find(|r| family(r).is_some_and(|f| !matches!(f, Family::DailyReport | Family::Call)))
             .unwrap_or(self.latest());
+        // The newest figures: a 日报 written after it (日报 sort after
+        // every 续报, but its totals may be newer than the last one's).
+        let newest_daily = self
+            .records
+            .iter()
+            .filter(|r| matches!(family(r), Some(Family::DailyReport)))
+            .filter(|r| {
+                r.written_at()
+                    .is_some_and(|at| latest.written_at().is_none_or(|l| at > l))
+            })
+            .max_by_key(|r| r.written_at());
         let template = match (self.template()?.family, stage) {
             (Family::Incident { .. }, Stage::Daily { .. }) => catalogue::daily(),
             (Family::Incident { .. }, _) => latest.template()?,
@@ -255,34 +273,45 @@ impl Thread {
         let mut draft = LocalReport::new_draft(id, template, now_ms);
         draft.thread = Some(self.id);
         draft.stage = stage;
+        // What of `from` the draft's template asks.
+        let asked = |from: &LocalReport| -> Vec<(String, String)> {
+            from.answers
+                .iter()
+                .filter(|(k, _)| template.blank(k).is_some())
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect()
+        };
         if template.id == latest.template_id {
             draft.answers = latest.answers.clone();
             // Keep an override only while its reason still stands.
             draft.grade = latest.grade.clone().filter(|g| g.chosen != g.suggested);
+            for (k, v) in newest_daily.map(asked).unwrap_or_default() {
+                if !REPORTER_KEYS.contains(&k.as_str()) {
+                    draft.answers.insert(k, v);
+                }
+            }
         } else if matches!(template.family, Family::DailyReport) {
-            // The totals so far and the reporter, from the latest report:
+            // The totals so far and the reporter, from the newest report:
             // on a day nothing changed, 「无变化」 is all that is left.
-            draft.answers = latest
-                .answers
-                .keys()
-                .filter(|k| template.blank(k).is_some())
-                .filter_map(|k| latest.answers.get(k).map(|v| (k.clone(), v.clone())))
-                .collect();
+            draft.answers = asked(newest_daily.unwrap_or(latest)).into_iter().collect();
         } else {
             draft.answers = ["reporter", "phone"]
                 .iter()
                 .filter_map(|k| latest.answers.get(k).map(|v| ((*k).to_owned(), v.clone())))
                 .collect();
         }
-        // Her name and number, not the officer's, where his record is the
-        // latest: the draft is hers.
+        for blank in template.blanks.iter().filter(|b| b.need == Need::AtFollowUp) {
+            draft.answers.remove(blank.id);
+        }
+        // Her name, unit, post and number, not the officer's, where his
+        // record is the latest: the draft is hers.
         if latest.by_office.is_some() {
             let own = self
                 .records
                 .iter()
                 .rev()
                 .find(|r| r.by_office.is_none() && r.answers.contains_key("reporter"));
-            for key in ["reporter", "phone"] {
+            for key in REPORTER_KEYS {
                 match own.and_then(|r| r.answers.get(key)) {
                     Some(value) => draft.answers.insert(key.to_owned(), value.clone()),
                     None => draft.answers.remove(key),

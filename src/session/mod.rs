@@ -77,9 +77,10 @@ pub async fn current_auth(store: &Store, phone_now_ms: f64) -> Result<Option<Aut
 }
 
 /// Whether `report` may go out under `auth`. Records submitted before
-/// accounts existed carry no author and go with whoever is logged in.
+/// accounts existed carry no author and go with whoever is logged in; a
+/// record the office filed (read from the server) goes under nobody's.
 pub fn may_send(report: &LocalReport, auth: &Auth) -> bool {
-    report.author.as_ref().is_none_or(|a| a.account_id == auth.account_id)
+    report.by_office.is_none() && report.author.as_ref().is_none_or(|a| a.account_id == auth.account_id)
 }
 
 /// Offsets smaller than this are ordinary drift and not worth a word.

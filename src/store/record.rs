@@ -52,7 +52,8 @@ pub struct LocalReport {
     /// Last edit, by the phone's clock (milliseconds since the epoch).
     pub updated_ms: f64,
     /// The account that submitted it; the record is sent under that account
-    /// only. `None` on drafts and on records from before accounts.
+    /// only. `None` on drafts, on records from before accounts, and on the
+    /// office's records (`by_office`, never sent from here).
     #[serde(default)]
     pub author: Option<Author>,
     /// The server's clock minus the phone's as last measured when the record
@@ -219,25 +220,25 @@ impl LocalReport {
 
     /// A record `author` sent that the server holds, read back (a new
     /// phone, or storage the browser cleared): delivered, with `receipt`.
-    pub fn recovered(report: Report, receipt: Receipt, author: Author, now_ms: f64) -> Self {
+    pub fn recovered(report: Report, receipt: Receipt, author: Author) -> Self {
         LocalReport {
             author: Some(author),
-            ..LocalReport::read_back(report, receipt, now_ms)
+            ..LocalReport::read_back(report, receipt)
         }
     }
 
     /// A record the office account named `by` filed in one of this
     /// account's threads, read from the server: delivered, with `receipt`.
-    pub fn by_office(report: Report, receipt: Receipt, by: String, now_ms: f64) -> Self {
+    pub fn by_office(report: Report, receipt: Receipt, by: String) -> Self {
         LocalReport {
             by_office: Some(by),
-            ..LocalReport::read_back(report, receipt, now_ms)
+            ..LocalReport::read_back(report, receipt)
         }
     }
 
     /// A record the server holds, as the phone keeps it when it read it
     /// from there rather than sent it: delivered, with `receipt`.
-    fn read_back(report: Report, receipt: Receipt, now_ms: f64) -> Self {
+    fn read_back(report: Report, receipt: Receipt) -> Self {
         LocalReport {
             id: report.id,
             thread: report.thread,
@@ -248,7 +249,9 @@ impl LocalReport {
             answers: report.answers,
             grade: report.grade,
             photos: report.photos,
-            updated_ms: now_ms,
+            // When it was written, not read: "her last report" (the
+            // blanks a new draft starts from) is the last she wrote.
+            updated_ms: report.written_at.timestamp_millis() as f64,
             author: None,
             clock_offset_ms: report.clock_offset_ms,
             status: Status::Delivered {

@@ -47,7 +47,7 @@ struct By {
 /// keeps it, and where the next read starts: the next page, or after the
 /// last record read (`from` again if there was none); `None` when the
 /// server did not answer with a list (an older server answers 404).
-pub async fn fetch(token: &str, from: String, now_ms: f64) -> Result<Option<(Vec<LocalReport>, String)>, NetError> {
+pub async fn fetch(token: &str, from: String) -> Result<Option<(Vec<LocalReport>, String)>, NetError> {
     let Some((listed, next)) =
         pages::<Listed>(from.clone(), token, TIMEOUT_MS, PAGES_PER_PASS, "office records").await?
     else {
@@ -65,7 +65,7 @@ pub async fn fetch(token: &str, from: String, now_ms: f64) -> Result<Option<(Vec
         .into_iter()
         .map(|r| {
             let by = r.author.map_or_else(String::new, |a| a.display_name);
-            LocalReport::by_office(r.report, r.receipt, by, now_ms)
+            LocalReport::by_office(r.report, r.receipt, by)
         })
         .collect();
     Ok(Some((records, next)))

@@ -46,7 +46,6 @@ pub async fn fetch(
     token: &str,
     author: &Author,
     from: String,
-    now_ms: f64,
 ) -> Result<Option<(Vec<LocalReport>, Option<String>)>, NetError> {
     let Some((listed, next)) = pages::<Listed>(from, token, TIMEOUT_MS, PAGES_PER_PASS, "threads").await? else {
         return Ok(None);
@@ -54,7 +53,7 @@ pub async fn fetch(
     let records = listed
         .into_iter()
         .flat_map(|t| t.records)
-        .map(|r| LocalReport::recovered(r.report, r.receipt, author.clone(), now_ms))
+        .map(|r| LocalReport::recovered(r.report, r.receipt, author.clone()))
         .collect();
     Ok(Some((records, next)))
 }

@@ -256,7 +256,7 @@ impl SyncEngine {
             else {
                 return Ok(());
             };
-            let Some((records, next)) = recover::fetch(&auth.token, &author, from, platform::now_ms()).await? else {
+            let Some((records, next)) = recover::fetch(&auth.token, &author, from).await? else {
                 return Ok(());
             };
             for r in store.recover(&auth.account_id, &records, next.as_deref()).await? {
@@ -271,7 +271,7 @@ impl SyncEngine {
         let from = store
             .office_records_from(&auth.account_id, office_records::first_page())
             .await?;
-        let Some((records, next)) = office_records::fetch(&auth.token, from, platform::now_ms()).await? else {
+        let Some((records, next)) = office_records::fetch(&auth.token, from).await? else {
             return Ok(());
         };
         for r in store.keep_office_records(&auth.account_id, &records, &next).await? {

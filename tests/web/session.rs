@@ -291,3 +291,28 @@ fn the_phone_knows_when_its_browser_may_clear_what_it_holds() {
     };
     assert!(!home_screen.may_clear(), "opened from the home screen");
 }
+
+/// A record goes out under its author's account only; one from before
+/// accounts under whoever is logged in; one the office filed in her
+/// thread (read from the server) under nobody's.
+#[wasm_bindgen_test]
+fn a_record_goes_out_under_its_author_and_the_office_s_under_nobody() {
+    use kuaibao::session::{may_send, Auth};
+    use kuaibao::store::Author;
+    let li = Auth {
+        token: "t-li".into(),
+        account_id: "li".into(),
+    };
+    let mut record = crate::report(crate::waiting(0.0));
+    record.author = Some(Author {
+        account_id: "li".into(),
+        username: "lixiuying".into(),
+    });
+    assert!(may_send(&record, &li));
+    record.author.as_mut().expect("author").account_id = "wang".into();
+    assert!(!may_send(&record, &li));
+    record.author = None;
+    assert!(may_send(&record, &li), "from before accounts");
+    record.by_office = Some("新河区值班室".into());
+    assert!(!may_send(&record, &li), "the office's");
+}

@@ -431,3 +431,82 @@ fn a_follow_up_after_a_logged_call_starts_from_the_report_not_the_call() {
     assert_eq!(draft.template_id, first.template_id);
     assert_eq!(draft.answers.get("place"), first.answers.get("place"));
 }
+
+/// A 日报's totals are newer than the 续报 before it: the next 日报, 续报
+/// and 核报 start from them; a 续报 or 核报 asks its own progress line; a
+/// 续报 shows what changed since the 首报, not since a call in between.
+#[wasm_bindgen_test]
+fn the_next_draft_starts_from_the_newest_figures_and_asks_its_own_progress() {
+    use kuaibao::store::{LocalReport, Status};
+    use kuaibao_core::rules::catalogue;
+    use kuaibao_core::Stage;
+    let written = |minutes: i64| Status::Waiting {
+        written_at: kuaibao::platform::now_local() - Duration::minutes(60 - minutes),
+        attempts: 0,
+        next_try_ms: 0.0,
+        last_error: None,
+    };
+    let flood = catalogue::find("flood", 2).expect("flood v2");
+    let record = |template, stage, minutes, answers: &[(&str, &str)]| {
+        let mut r = LocalReport::new_draft(new_report_id(), template, kuaibao::platform::now_ms());
+        r.stage = stage;
+        r.status = written(minutes);
+        for (k, v) in answers {
+            r.answers.insert((*k).into(), (*v).into());
+        }
+        r
+    };
+    let first = record(flood, Stage::Initial, 0, &[("affected", "120"), ("reporter", "李秀英")]);
+    let mut later = vec![
+        record(
+            flood,
+            Stage::FollowUp { n: 1 },
+            10,
+            &[
+                ("affected", "120"),
+                ("progress", "已转移 30 户"),
+                ("reporter", "李秀英"),
+            ],
+        ),
+        record(catalogue::call(), Stage::Call { n: 1 }, 15, &[]),
+        record(
+            catalogue::daily(),
+            Stage::Daily {
+                date: kuaibao::platform::now_local().date_naive(),
+            },
+            20,
+            &[("affected", "800"), ("reporter", "李秀英")],
+        ),
+    ];
+    for r in &mut later {
+        r.thread = Some(first.id);
+    }
+    let mut records = vec![first.clone()];
+    records.extend(later.iter().cloned());
+    let thread = thread_of(&records, first.id).expect("thread");
+    let draft = |stage| {
+        thread
+            .next_draft(stage, new_report_id(), kuaibao::platform::now_ms())
+            .expect("a draft")
+    };
+    let tomorrow = Stage::Daily {
+        date: kuaibao::platform::now_local().date_naive() + Duration::days(1),
+    };
+    for stage in [tomorrow, Stage::FollowUp { n: 2 }, Stage::Final] {
+        let d = draft(stage);
+        assert_eq!(d.answers.get("affected").map(String::as_str), Some("800"), "{stage:?}");
+        assert_eq!(
+            d.answers.get("progress"),
+            None,
+            "{stage:?}: its own progress, not 续报一's"
+        );
+        assert_eq!(
+            d.answers.get("reporter").map(String::as_str),
+            Some("李秀英"),
+            "{stage:?}"
+        );
+    }
+    assert_eq!(draft(Stage::Final).template_id, "flood");
+    assert_eq!(draft(tomorrow).template_id, "disaster_daily");
+    assert_eq!(thread.before(later[0].id).map(|r| r.id), Some(first.id), "not the call");
+}

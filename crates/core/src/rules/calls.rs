@@ -5,8 +5,9 @@
 
 use crate::rules::catalogue::CALL;
 use crate::rules::closing::written_at;
-use crate::rules::validate::validate;
+use crate::rules::validate::{check_value, validate};
 use crate::{Answers, FieldError, Report, ReportId, Stage};
+use chrono::NaiveDateTime;
 
 /// The number of the next call in a thread with these stages: 1, 2, …
 pub fn next_call(stages: impl IntoIterator<Item = Stage>) -> u32 {
@@ -23,7 +24,9 @@ pub fn next_call(stages: impl IntoIterator<Item = Stage>) -> u32 {
 
 /// The answers of a call logged at `called_at` (`YYYY-MM-DDTHH:MM`, Beijing)
 /// to `office_number`, by the reporter the thread's first record names
-/// (`first`), if it names one yet.
+/// (`first`), if it names one yet. A name or number the call's blank would
+/// refuse (a 首报 draft's half-typed phone) is left out: the call is
+/// logged whatever the draft holds, as the phone dials.
 pub fn call_answers(first: &Answers, called_at: &str, office_number: Option<&str>) -> Answers {
     let mut answers = Answers::new();
     answers.insert("called_at".to_owned(), called_at.to_owned());
@@ -31,8 +34,12 @@ pub fn call_answers(first: &Answers, called_at: &str, office_number: Option<&str
         answers.insert("office_number".to_owned(), number.to_owned());
     }
     for key in ["reporter", "phone"] {
-        if let Some(value) = first.get(key).filter(|v| !v.trim().is_empty()) {
-            answers.insert(key.to_owned(), value.clone());
+        let Some(blank) = CALL.blank(key) else { continue };
+        if let Some(value) = first.get(key).map(|v| v.trim()).filter(|v| !v.is_empty()) {
+            // No blank copied here is a time: "now" never counts.
+            if check_value(blank.id, blank.label, &blank.kind, value, NaiveDateTime::MAX).is_none() {
+                answers.insert(key.to_owned(), value.to_owned());
+            }
         }
     }
     answers
@@ -105,6 +112,35 @@ impl CallForm {
 mod tests {
     use super::*;
     use crate::rules::validate::validate_answers;
+
+    /// A call logged from a 首报 draft whose phone is half typed is still
+    /// a valid record: the bad number is left out, not the call.
+    #[test]
+    fn a_half_typed_phone_on_the_draft_does_not_stop_the_call() {
+        let mut first = Answers::new();
+        first.insert("reporter".into(), " 李秀英 ".into());
+        first.insert("phone".into(), "1380".into());
+        let answers = call_answers(&first, "2026-12-07T09:41", Some("0838-2222110"));
+        assert_eq!(answers.get("reporter").map(String::as_str), Some("李秀英"));
+        assert_eq!(answers.get("phone"), None);
+        let report = Report {
+            id: ReportId::from_parts(1, [1; 10]),
+            thread: Some(ReportId::from_parts(0, [1; 10])),
+            thread_key: None,
+            stage: Stage::Call { n: 1 },
+            template_id: CALL.id.into(),
+            template_version: CALL.version,
+            answers,
+            written_at: chrono::DateTime::parse_from_rfc3339("2026-12-07T09:42:00+08:00").expect("time"),
+            grade: None,
+            photos: Vec::new(),
+            clock_offset_ms: None,
+        };
+        assert_eq!(validate(&report).err(), None);
+        first.insert("phone".into(), "13800001234".into());
+        let whole = call_answers(&first, "2026-12-07T09:41", None);
+        assert_eq!(whole.get("phone").map(String::as_str), Some("13800001234"));
+    }
 
     #[test]
     fn the_desks_form_makes_a_valid_call_record_or_names_the_bad_blank() {
