@@ -113,7 +113,12 @@ pub async fn paged(pool: &Pool) -> Result<Vec<Plan>, StoreError> {
     queries.push((
         "office records, added to a reporter's threads",
         reports::added_by_others_sql(),
-        page("u"),
+        vec![
+            Bind::Text("u".to_owned()),
+            Bind::Int(1_000),
+            Bind::Int(101),
+            Bind::Text("2026-12-07T00:00:00.000000Z".to_owned()),
+        ],
     ));
     queries.push(("crash reports, an area's", super::crashes::page_sql(), page("d/")));
 

@@ -3,7 +3,7 @@
 use std::cmp::Ordering;
 use std::ops::Range;
 
-use chrono::{SecondsFormat, Utc};
+use chrono::{TimeDelta, Utc};
 use kuaibao_core::account::Role;
 use kuaibao_core::rules::grading::{self, Grade};
 use kuaibao_core::rules::thread::Received;
@@ -515,7 +515,7 @@ async fn stored_report(pool: &Pool, id: &str) -> Result<Report, StoreError> {
 /// The server's clock as stored: microseconds and `Z`, fixed width, so the
 /// text sorts like the time.
 fn now_text() -> String {
-    Utc::now().to_rfc3339_opts(SecondsFormat::Micros, true)
+    photos::db_time(Utc::now())
 }
 
 impl Sender {
@@ -918,15 +918,25 @@ pub async fn list(pool: &Pool, scope: &Scope, page: PageQuery) -> Result<(Vec<St
 }
 
 /// The statement of [`added_by_others`]: `$1` her account, `$2` the receipt
-/// number to start after, `$3` the rows to read.
+/// number to start after, `$3` the rows to read, `$4` the receipt time
+/// (as stored) before which they were received.
 pub fn added_by_others_sql() -> String {
     format!(
         "SELECT {ROW_COLUMNS} FROM {FROM_REPORTS} \
          WHERE r.thread_id IN (SELECT f.id FROM reports AS f WHERE f.author_id = $1 AND f.thread_id = f.id) \
-           AND r.author_id <> $1 AND r.seq > $2 \
+           AND r.author_id <> $1 AND r.seq > $2 AND r.received_at < $4 \
          ORDER BY r.seq LIMIT $3"
     )
 }
+
+/// How long after its receipt a record is listed by [`added_by_others`] on
+/// PostgreSQL. A phone reads that list from the last receipt number it
+/// read on; PostgreSQL hands numbers out as records are inserted, not as
+/// they are committed, so a record numbered lower may become visible just
+/// after a higher one, and a reader that had moved past it would never see
+/// it. Lists only what is older than any transaction of a record takes
+/// (SQLite, one writer at a time, commits in number order).
+pub const VISIBLE_AFTER: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// The records other accounts added to the threads `user_id` began, in
 /// arrival order after receipt number `page.after`, and whether more
@@ -938,10 +948,19 @@ pub async fn added_by_others(
     user_id: &str,
     page: PageQuery,
 ) -> Result<(Vec<StoredReport>, bool), StoreError> {
+    let cutoff = match super::backend(pool).await? {
+        super::Backend::Postgres => {
+            let lag = TimeDelta::from_std(VISIBLE_AFTER).unwrap_or(TimeDelta::zero());
+            photos::db_time(Utc::now() - lag)
+        }
+        // Later than any time stored.
+        super::Backend::Sqlite => "9".to_owned(),
+    };
     let rows: Vec<Row> = sqlx::query_as(&added_by_others_sql())
         .bind(user_id)
         .bind(page.after.unwrap_or(0))
         .bind(i64::from(page.limit) + 1)
+        .bind(cutoff)
         .fetch_all(pool)
         .await?;
     let more = rows.len() > page.limit as usize;
