@@ -53,10 +53,14 @@ pub fn threads(reports: &[LocalReport]) -> Vec<Thread> {
 /// before `cutoff`) and every photo, video and voice note of them on the
 /// server. A photo the server refused stays, and its thread with it: it
 /// exists nowhere else.
+///
+/// Also the office's records left of a thread that went (one kept by a
+/// sync pass while the thread was being let go): they are the server's,
+/// and a thread of them alone would show as the worker's.
 pub fn settled(reports: &[LocalReport], photos: &[LocalPhoto], cutoff: DateTime<Utc>) -> Vec<Thread> {
     threads(reports)
         .into_iter()
-        .filter(|t| t.judge().settled_before(cutoff))
+        .filter(|t| t.judge().settled_before(cutoff) || t.records.iter().all(|r| r.by_office.is_some()))
         .filter(|t| {
             photos
                 .iter()

@@ -254,9 +254,22 @@ async fn a_thread_is_settled_only_when_its_photos_are_on_the_server_too() {
         "the unfinished thread stays"
     );
     assert_eq!(
-        kuaibao::threads::settled(&records, &[photo], Utc::now() - Duration::days(50)),
+        kuaibao::threads::settled(&records, std::slice::from_ref(&photo), Utc::now() - Duration::days(50)),
         vec![],
         "received after that cutoff"
+    );
+    // The office's record left of a thread that went: let go at once.
+    let mut left = report(receipt(4));
+    left.thread = Some(new_report_id());
+    left.stage = kuaibao_core::Stage::Call { n: 1 };
+    left.by_office = Some("新河区值班室".into());
+    let with_left: Vec<_> = records.iter().cloned().chain([left.clone()]).collect();
+    assert_eq!(
+        kuaibao::threads::settled(&with_left, &[photo], Utc::now() - Duration::days(50))
+            .iter()
+            .map(|t| t.id)
+            .collect::<Vec<_>>(),
+        vec![left.thread_id()]
     );
 }
 
