@@ -648,6 +648,7 @@ impl AppState {
                 words::DRAFT_OF_ANOTHER.en.replace("{who}", &owner),
             )]);
         }
+        report.stage = self.reports.with_untracked(|rs| threads::filed_stage(rs, &report));
         // The very check the server will make of a new record, evidence
         // included.
         self.admit(&report, now)?;

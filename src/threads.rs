@@ -70,6 +70,29 @@ pub fn settled(reports: &[LocalReport], photos: &[LocalPhoto], cutoff: DateTime<
         .collect()
 }
 
+/// The stage `draft` is filed at: a 续报 takes the next number free in
+/// its thread among `reports`. Its number was fixed when the draft was
+/// begun; a 续报 the office filed for her since (read from the server), or
+/// one filed on her other phone, may have taken it, and two 续报一 in one
+/// thread would read as one too many at the office.
+pub fn filed_stage(reports: &[LocalReport], draft: &LocalReport) -> Stage {
+    let Stage::FollowUp { n } = draft.stage else {
+        return draft.stage;
+    };
+    let taken = reports
+        .iter()
+        .filter(|r| r.id != draft.id && r.thread_id() == draft.thread_id())
+        .filter_map(|r| match r.stage {
+            Stage::FollowUp { n } => Some(n),
+            _ => None,
+        })
+        .max();
+    match taken {
+        Some(last) if last >= n => Stage::FollowUp { n: last + 1 },
+        _ => draft.stage,
+    }
+}
+
 /// The later records of thread `old` not yet delivered, named to `fix`
 /// instead: a refused first record fixed under a new id takes its thread
 /// along, or its 续报 and calls would reach the office under an id that
@@ -121,6 +144,26 @@ impl Thread {
             .rev()
             .find(|r| !r.stage.is_call())
             .unwrap_or(&self.records[self.records.len() - 1])
+    }
+
+    /// The record the list shows for this thread: one the worker must act
+    /// on (refused, then a draft), else one still on its way, else the
+    /// latest written stage. By stage order alone a refused 续报 would hide
+    /// behind a 日报, which sorts after every 续报.
+    pub fn shown(&self) -> &LocalReport {
+        let urgency = |r: &LocalReport| match r.status {
+            Status::Rejected { .. } => Some(0),
+            Status::Draft => Some(1),
+            Status::Waiting { .. } | Status::Sending { .. } => Some(2),
+            Status::Delivered { .. } => None,
+        };
+        self.records
+            .iter()
+            .filter(|r| !r.stage.is_call())
+            .filter_map(|r| urgency(r).map(|u| (u, r)))
+            // The most urgent; of those, the latest (the last of equals).
+            .max_by_key(|&(u, _)| std::cmp::Reverse(u))
+            .map_or_else(|| self.latest(), |(_, r)| r)
     }
 
     /// The calls to the duty office logged in this thread.

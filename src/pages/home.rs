@@ -97,8 +97,9 @@ pub fn HomePage() -> impl IntoView {
 /// Threads on the list's first page, and added by each 「显示更早的报告」.
 pub const LIST_PAGE: usize = 30;
 
-/// One incident or hazard on the list: what, where, its latest stage and
-/// state, and a deadline or overdue rectification when one is running.
+/// One incident or hazard on the list: what, where, the stage to look at
+/// ([`Thread::shown`]) and its state, and a deadline or overdue
+/// rectification when one is running.
 ///
 /// Drawn anew whenever its thread changes (the list is keyed by
 /// [`Thread::revision`]): what it says of the thread is worked out once
@@ -108,7 +109,7 @@ pub const LIST_PAGE: usize = 30;
 #[component]
 fn ThreadItem(thread: Thread) -> impl IntoView {
     let state = expect_context::<AppState>();
-    let latest = thread.latest().clone();
+    let latest = thread.shown().clone();
     let title = thread.template().map(|t| t.title);
     let place = thread
         .first()

@@ -84,10 +84,13 @@ fn DraftEditor(id: ReportId) -> impl IntoView {
     // Begun by another worker on this shared phone: shown, not changed
     // or filed by this one.
     let other = state.draft_of_another(&draft);
-    // A fix of a refused 首报 that its thread's later records follow.
-    let followed = state
-        .reports
-        .with_untracked(|rs| rs.iter().any(|r| r.thread == Some(draft.id)));
+    // A first record its thread's later records follow: a fix of a refused
+    // 首报 they wait for, or a 首报 draft she logged a call from (the call
+    // is filed at once; without its 首报 it would reach the office alone).
+    // Watched: the call is logged while this page is open.
+    let draft_id = draft.id;
+    let followed = Memo::new(move |_| state.reports.with(|rs| rs.iter().any(|r| r.thread == Some(draft_id))));
+    let other_held = other.is_some();
     // Where the thread's first record said it is.
     let about = draft.thread.and_then(|first| {
         state.reports.with_untracked(|rs| {
@@ -283,10 +286,11 @@ fn DraftEditor(id: ReportId) -> impl IntoView {
             <button type="button" class="primary big" disabled=other.is_some() on:click=on(submit)>{state.tr(words::SUBMIT)}</button>
         </div>
         // Well away from 提交报告, and asked twice: a filled draft is not
-        // lost to a slip of the thumb. Not a fix whose thread's later
-        // records wait for it (`sync::outbox`): without it they would go
-        // under an id the office never gets.
-        <div class="discard" data-testid="discard" hidden=other.is_some() || followed>
+        // lost to a slip of the thumb. Not a first record its thread's
+        // later records follow (a fix they wait for, `sync::outbox`; a
+        // draft a call was logged from): without it they would go under an
+        // id the office never gets.
+        <div class="discard" data-testid="discard" hidden=move || other_held || followed.get()>
             <Shown when=move || confirming.get()
                 fallback=move || view! {
                     <button type="button" class="danger" on:click=on(move |_| confirming.set(true))>{state.tr(words::DISCARD)}</button>

@@ -267,3 +267,20 @@ test('a phone whose clock is two hours slow, once measured, counts its deadlines
     await page.evaluate(() => { globalThis.__phoneShiftMs = 0; });
   }
 });
+
+test('a call logged from a 首报 draft keeps the draft: 删除草稿 goes, or the call would reach the office alone', { timeout: 60_000 }, async () => {
+  const { page } = phone;
+  await openApp(page, server.url);
+  await home(page).newReport();
+  await form(page).fill({ ...ANSWERS, 发生时间: beijing(Date.now() - 5 * 60_000), 死亡人数: '3' });
+  await form(page).waitSaved();
+  const discard = page.getByTestId('discard');
+  assert.equal(await discard.isVisible(), true, 'a draft alone may be thrown away');
+  await page.evaluate(() => document.addEventListener('click', (e) => {
+    if (e.target.closest('a[href^="tel:"]')) e.preventDefault();
+  }, true));
+  await page.getByTestId('call-office').first().click();
+  await page.getByTestId('calls-logged').first().filter({ hasText: '已记录电话报告 1 次' }).waitFor();
+  // On this very page, without leaving it.
+  await discard.waitFor({ state: 'hidden' });
+});

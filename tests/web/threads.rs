@@ -523,3 +523,74 @@ fn the_next_draft_starts_from_the_newest_figures_and_asks_its_own_progress() {
     assert_eq!(draft(tomorrow).template_id, "disaster_daily");
     assert_eq!(thread.before(later[0].id).map(|r| r.id), Some(first.id), "not the call");
 }
+
+/// The list shows the record the worker must act on: a refused 续报 filed
+/// after a 日报 (which sorts after it) is not hidden by the 日报.
+#[wasm_bindgen_test]
+fn the_list_shows_a_refused_follow_up_not_the_daily_report_after_it() {
+    use kuaibao::store::Status;
+    use kuaibao_core::Stage;
+    let today = kuaibao::platform::now_local().date_naive();
+    let mut thread = flood_thread(&[Stage::Daily { date: today }, Stage::FollowUp { n: 1 }]);
+    for r in &mut thread.records {
+        r.status = crate::delivered(1);
+    }
+    assert_eq!(
+        thread.shown().stage,
+        Stage::Daily { date: today },
+        "all delivered: the latest"
+    );
+    let follow_up = thread
+        .records
+        .iter()
+        .position(|r| r.stage == Stage::FollowUp { n: 1 })
+        .expect("the 续报");
+    thread.records[follow_up].status = waiting(0.0);
+    assert_eq!(thread.shown().stage, Stage::FollowUp { n: 1 }, "still on its way");
+    for r in &mut thread.records {
+        r.status = waiting(0.0);
+    }
+    assert_eq!(
+        thread.shown().stage,
+        Stage::Daily { date: today },
+        "all on their way: the latest"
+    );
+    for r in &mut thread.records {
+        r.status = crate::delivered(1);
+    }
+    thread.records[follow_up].status = Status::Rejected {
+        written_at: kuaibao::platform::now_local(),
+        reason: "报告有 1 处需改正".into(),
+        fields: Vec::new(),
+        id_taken: false,
+    };
+    assert_eq!(thread.shown().stage, Stage::FollowUp { n: 1 }, "refused: hers to fix");
+}
+
+/// A 续报 begun as 续报一 is filed as 续报二 when the office filed a 续报一
+/// for her meanwhile; a number still free is kept, and so is a fix's.
+#[wasm_bindgen_test]
+fn a_follow_up_is_filed_under_the_next_number_free() {
+    use kuaibao::threads::filed_stage;
+    use kuaibao_core::rules::catalogue;
+    use kuaibao_core::Stage;
+    let first = report(waiting(0.0));
+    let mut mine = report(kuaibao::store::Status::Draft);
+    mine.thread = Some(first.id);
+    mine.stage = Stage::FollowUp { n: 1 };
+    assert_eq!(
+        filed_stage(&[first.clone(), mine.clone()], &mine),
+        Stage::FollowUp { n: 1 }
+    );
+    let his = by_office(&first, Stage::FollowUp { n: 1 }, first.template().expect("template"));
+    let call = by_office(&first, Stage::Call { n: 1 }, catalogue::call());
+    let all = [first.clone(), his, call, mine.clone()];
+    assert_eq!(filed_stage(&all, &mine), Stage::FollowUp { n: 2 });
+    // Another thread's 续报 takes no number here.
+    let other = report(waiting(0.0));
+    let elsewhere = by_office(&other, Stage::FollowUp { n: 3 }, other.template().expect("template"));
+    assert_eq!(
+        filed_stage(&[first, elsewhere, mine.clone()], &mine),
+        Stage::FollowUp { n: 1 }
+    );
+}
