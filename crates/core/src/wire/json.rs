@@ -366,8 +366,9 @@ impl<'de> Reader<'de> {
         };
         let mut e: i64 = 0;
         for &b in &bytes[digits] {
-            // Saturates: beyond this any number is 0 or out of range.
-            e = (e * 10 + i64::from(b - b'0')).min(1_000_000);
+            // Saturates: beyond this any number is 0 or out of range, as
+            // long as it has fewer digits than that (a text a terabyte long).
+            e = (e * 10 + i64::from(b - b'0')).min(1_000_000_000_000);
         }
         let e = if bytes[sign] == b'-' { -e } else { e };
         self.float(start, negative, integer, fraction, e)
@@ -585,6 +586,14 @@ fn to_f64<'a>(digits: impl Iterator<Item = &'a u8>, mut exponent: i64) -> f64 {
     }
     let mut value = mantissa as f64;
     if mantissa == 0 {
+        return 0.0;
+    }
+    // At most 19 digits of mantissa: beyond these it is surely infinite or
+    // zero, without scaling by 1e22 a billion times.
+    if exponent > 330 {
+        return f64::INFINITY;
+    }
+    if exponent < -400 {
         return 0.0;
     }
     while exponent > 22 {
@@ -1064,6 +1073,8 @@ mod tests {
             "1e309",
             "9.99e307",
             "0e999999",
+            "1e999999999999999",
+            "1e-999999999999999",
         ] {
             let exact = text.parse::<f64>().expect(text);
             match from_str::<f64>(text) {
@@ -1083,6 +1094,27 @@ mod tests {
                 serde_json::from_str::<serde_json::Value>(&in_value).is_ok(),
                 "{text}"
             );
+        }
+    }
+
+    /// A number with more digits than its exponent's saturation would
+    /// cancel: still decided on what it is, not on the saturated exponent
+    /// (found in review: at a cap of a million, a million and a half zeros
+    /// after the point read as 0).
+    #[test]
+    fn many_digits_do_not_fool_the_exponent() {
+        let zeros = "0".repeat(1_500_000);
+        let tiny_times_huge = format!("[0.{zeros}1e2000000]");
+        let huge_times_tiny = format!("[1{zeros}e-1000000]");
+        let ten_thousand = format!("[0.{zeros}1e1500005]");
+        assert_eq!(from_str::<Vec<f64>>(&ten_thousand), Ok(vec![10_000.0]));
+        for text in [tiny_times_huge, huge_times_tiny, ten_thousand] {
+            let ours = from_str::<serde_json::Value>(&text).map_err(|e| e.to_string());
+            let theirs = serde_json::from_str::<serde_json::Value>(&text).map_err(|e| e.to_string());
+            assert_eq!(ours.is_ok(), theirs.is_ok(), "{ours:?} vs {theirs:?}");
+            if let (Ok(a), Ok(b)) = (ours, theirs) {
+                assert_eq!(a[0].as_f64(), b[0].as_f64());
+            }
         }
     }
 
