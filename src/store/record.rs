@@ -76,7 +76,7 @@ pub struct LocalReport {
     pub recovered: bool,
     /// Filed by the duty office in this account's thread (a call an
     /// officer logged, a hazard he closed, a 续报 he filed), read from the
-    /// server (`sync::office_records`): the name of the account that filed
+    /// server (`sync::thread_records`): the name of the account that filed
     /// it. Such a record has no `author` on the phone and is never sent
     /// from here.
     #[serde(default, skip_serializing_if = "Option::is_none")]

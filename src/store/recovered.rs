@@ -3,14 +3,15 @@
 //! account's threads, and without them the worker could neither file the
 //! next 续报 nor see what she owes. They are kept as delivered, as if this
 //! phone had sent them, marked as read back (`LocalReport::recovered`).
-//! So are the records the duty office added to her threads
-//! (`sync::office_records`): a closing, a call it logged, its 续报.
+//! So are the records added to her threads since (`sync::thread_records`):
+//! by the duty office (a closing, a call it logged, its 续报), or by her on
+//! another phone.
 
 use indexed_db_futures::prelude::*;
 use indexed_db_futures::transaction::TransactionMode;
 use wasm_bindgen::JsValue;
 
-use super::schema::{OFFICE_RECORDS_KEY, RECOVERED_KEY};
+use super::schema::{RECOVERED_KEY, THREAD_RECORDS_KEY};
 use super::{json, LocalReport, Store, StoreError, META, RECEIPTS, REPORTS};
 
 /// The `meta` value once the whole list was read.
@@ -22,10 +23,10 @@ fn key(account_id: &str) -> String {
     format!("{RECOVERED_KEY}:{account_id}")
 }
 
-/// The `meta` key of the address where reading the office's records in
+/// The `meta` key of the address where reading the records of
 /// `account_id`'s threads starts next.
-fn office_key(account_id: &str) -> String {
-    format!("{OFFICE_RECORDS_KEY}:{account_id}")
+fn records_key(account_id: &str) -> String {
+    format!("{THREAD_RECORDS_KEY}:{account_id}")
 }
 
 impl Store {
@@ -56,24 +57,24 @@ impl Store {
             .await
     }
 
-    /// Where reading what the office added to `account_id`'s threads goes
-    /// on: the address kept by the last read, else `first`.
-    pub async fn office_records_from(&self, account_id: &str, first: String) -> Result<String, StoreError> {
-        Ok(self.meta(&office_key(account_id)).await?.unwrap_or(first))
+    /// Where reading the records of `account_id`'s threads goes on: the
+    /// address kept by the last read, else `first`.
+    pub async fn thread_records_from(&self, account_id: &str, first: String) -> Result<String, StoreError> {
+        Ok(self.meta(&records_key(account_id)).await?.unwrap_or(first))
     }
 
-    /// Keeps the office's records in `account_id`'s threads that this phone
-    /// holds the thread of (one it let go, or never held, is not brought
-    /// back by the office's closing or call) and does not hold itself, and
-    /// notes where the next read starts (`next`), in one transaction;
-    /// returns those kept.
-    pub async fn keep_office_records(
+    /// Keeps the records of `account_id`'s threads that this phone holds
+    /// the thread of (one it let go, or never held, is not brought back by
+    /// the office's closing or call) and does not hold itself, and notes
+    /// where the next read starts (`next`), in one transaction; returns
+    /// those kept.
+    pub async fn keep_thread_records(
         &self,
         account_id: &str,
         records: &[LocalReport],
         next: &str,
     ) -> Result<Vec<LocalReport>, StoreError> {
-        self.keep_new(records, true, &office_key(account_id), next).await
+        self.keep_new(records, true, &records_key(account_id), next).await
     }
 
     /// Puts each of `records` the phone neither holds nor let go (and, with

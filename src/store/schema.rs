@@ -76,9 +76,9 @@ pub const RESTORE_KEY: &str = "restore_seen";
 /// account's threads back from the server (see `store::recovered`).
 pub const RECOVERED_KEY: &str = "recovered";
 
-/// The `meta` key prefix of where reading the office's records in an
-/// account's threads starts next (see `store::recovered`).
-pub const OFFICE_RECORDS_KEY: &str = "office_records";
+/// The `meta` key prefix of where reading the records of an account's
+/// threads starts next (see `store::recovered`).
+pub const THREAD_RECORDS_KEY: &str = "thread_records";
 
 /// Schema versions, oldest first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

@@ -5,13 +5,13 @@
 
 pub mod clock;
 pub mod history;
-mod office_records;
 mod outbox;
 mod pool;
 mod recover;
 mod requests;
 mod rules;
 mod scheduler;
+mod thread_records;
 mod transport;
 mod tus;
 mod uploads;

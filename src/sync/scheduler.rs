@@ -4,7 +4,7 @@
 //! a request during a pass runs one more pass after it, so no trigger is
 //! ever lost. Every pass starts by measuring the clock against the server's,
 //! then sends the text and the photos, reads the account's threads back
-//! once (`recover`), what the office added to them (`office_records`), the
+//! once (`recover`), what was added to them since (`thread_records`), the
 //! office's requests and the deadline rules, and ends
 //! by sending the phone's crash records (`crate::crash`).
 
@@ -22,7 +22,7 @@ use crate::sync::outbox::{DrainSummary, Outbox};
 use crate::sync::transport::HttpTransport;
 use crate::sync::tus::HttpTus;
 use crate::sync::uploads::Uploader;
-use crate::sync::{clock, office_records, recover, requests};
+use crate::sync::{clock, recover, requests, thread_records};
 
 /// Why reading the account's threads back stopped (it goes on at the next
 /// pass).
@@ -236,8 +236,8 @@ impl SyncEngine {
     }
 
     /// The account's threads, read back once per account (`recover`), a
-    /// few pages a pass, then what the office added to them
-    /// (`office_records`): a failure, the network's or the store's (a full
+    /// few pages a pass, then what was added to them since, by the office
+    /// or on her other phone (`thread_records`): a failure, the network's or the store's (a full
     /// phone), is logged, and the next pass tries again from where it stood.
     async fn recover(&self, auth: &Auth) {
         if let Err(e) = self.read_back(auth).await {
@@ -247,34 +247,34 @@ impl SyncEngine {
 
     async fn read_back(&self, auth: &Auth) -> Result<(), ReadBackError> {
         let store = &self.outbox.store;
+        let Some(author) = store
+            .session()
+            .await?
+            .map(|s| Author::from(&s.session.account))
+            .filter(|a| a.account_id == auth.account_id)
+        else {
+            return Ok(());
+        };
         if let Some(from) = store.recovery_from(&auth.account_id, recover::first_page()).await? {
-            let Some(author) = store
-                .session()
-                .await?
-                .map(|s| Author::from(&s.session.account))
-                .filter(|a| a.account_id == auth.account_id)
-            else {
-                return Ok(());
-            };
             let Some((records, next)) = recover::fetch(&auth.token, &author, from).await? else {
                 return Ok(());
             };
             for r in store.recover(&auth.account_id, &records, next.as_deref()).await? {
                 (self.listeners.on_change)(&r);
             }
-            // The office's records only once every thread of hers is here:
-            // one in a thread not yet read back would be passed over.
+            // Her threads' other records only once every thread of hers is
+            // here: one in a thread not yet read back would be passed over.
             if next.is_some() {
                 return Ok(());
             }
         }
         let from = store
-            .office_records_from(&auth.account_id, office_records::first_page())
+            .thread_records_from(&auth.account_id, thread_records::first_page())
             .await?;
-        let Some((records, next)) = office_records::fetch(&auth.token, from).await? else {
+        let Some((records, next)) = thread_records::fetch(&auth.token, &author, from).await? else {
             return Ok(());
         };
-        for r in store.keep_office_records(&auth.account_id, &records, &next).await? {
+        for r in store.keep_thread_records(&auth.account_id, &records, &next).await? {
             (self.listeners.on_change)(&r);
         }
         Ok(())

@@ -1,8 +1,9 @@
 // A worker's threads on a new phone, or on one whose storage the browser
 // cleared: once she logs in with signal, the phone reads her threads back
 // from the server (`GET /api/threads`), and she goes on with them there —
-// the 续报 she files from it joins its thread at the office. And what the
-// office filed in her threads (`GET /api/office-records`) reaches her phone.
+// the 续报 she files from it joins its thread at the office. And what was
+// filed in her threads elsewhere (`GET /api/thread-records`), by the office
+// or on her other phone, reaches her phone.
 //
 // KUAIBAO_SHOTS=<dir> also writes the new phone's list at 360×640 and
 // 1366×768, and the office's records in her threads.
@@ -102,7 +103,7 @@ async function filed(server, report, who) {
   return report.id;
 }
 
-test('what the office filed in her threads reaches her phone: its logged call meets her phone deadline, its closing finishes her hazard, its 续报 takes a number', { timeout: 150_000 }, async () => {
+test('what the office filed in her threads reaches her phone: its logged call meets her phone deadline, its closing finishes her hazard, its 续报 takes a number; so does what she filed on her other phone', { timeout: 150_000 }, async () => {
   const server = await startServer();
   cleanup.push(() => server.stop());
   const tenMinutesAgo = Date.now() - 10 * 60_000;
@@ -195,6 +196,36 @@ test('what the office filed in her threads reaches her phone: its logged call me
   await page.getByTestId('save-state').waitFor();
   assert.equal(await page.locator('#blank-injured').inputValue(), '4', 'from the office\'s figures');
   assert.equal(await page.locator('#blank-reporter').inputValue(), REPORTER.name, 'her name, not the office\'s');
+  await page.locator('#blank-injured').fill('6');
+  await form(page).waitSaved();
+
+  // Meanwhile she files 续报二 on her other phone: this one brings it as
+  // hers, and files its own draft as 续报三.
+  const other = await filed(server, {
+    id: uuidv7(), thread: incident, stage: { kind: 'follow_up', n: 2 }, template_id: 'general_incident', template_version: 1,
+    answers: { ...STORED, occurred_at: beijing(tenMinutesAgo), dead: '3', injured: '5', ...person },
+    grade: { suggested: 'III', chosen: 'III' },
+  }, REPORTER);
+  const held = async () => (await phoneRecords(page)).find((r) => r.id === other);
+  // A pass runs as the app starts: the draft stays open where it was.
+  await page.reload();
+  for (let i = 0; !(await held()); i += 1) {
+    assert.ok(i < 100, 'her other phone\'s 续报 arrives');
+    await page.waitForTimeout(200);
+  }
+  await page.getByTestId('save-state').waitFor();
+  assert.equal(await page.locator('#blank-injured').inputValue(), '6', 'the draft as typed');
+  const hers = await held();
+  assert.equal(hers.author?.username, REPORTER.username, 'hers, sendable under her account');
+  assert.equal(hers.by_office ?? null, null);
+  await form(page).submit.click();
+  await home(page).newReportButton.waitFor();
+  let onServer = [];
+  for (let i = 0; i < 100 && onServer.length < 2; i += 1) {
+    onServer = (await server.reports()).filter((r) => r.report.stage.kind === 'follow_up' && r.author?.username === REPORTER.username);
+    if (onServer.length < 2) await page.waitForTimeout(200);
+  }
+  assert.deepEqual(onServer.map((r) => r.report.stage.n).sort(), [2, 3], 'hers went as 续报三');
   // Nothing of the office's went back to the server under her account.
-  assert.equal((await server.reports()).length, 6);
+  assert.equal((await server.reports()).length, 8);
 });

@@ -65,14 +65,14 @@ async fn records_read_back_are_kept_where_the_phone_holds_nothing_of_them() {
     );
 }
 
-/// What the office filed in her threads: kept where the phone holds the
+/// The records of her threads (here the office's): kept where the phone holds the
 /// thread and not the record; where the next read starts is noted.
 #[wasm_bindgen_test]
-async fn office_records_are_kept_in_the_threads_the_phone_holds() {
+async fn thread_records_are_kept_in_the_threads_the_phone_holds() {
     let store = fresh_store().await;
-    let first = "/api/office-records?limit=100".to_owned();
+    let first = "/api/thread-records?limit=100".to_owned();
     assert_eq!(
-        store.office_records_from("li", first.clone()).await.expect("meta"),
+        store.thread_records_from("li", first.clone()).await.expect("meta"),
         first
     );
     let hers = report(delivered(1));
@@ -88,26 +88,26 @@ async fn office_records_are_kept_in_the_threads_the_phone_holds() {
     // A thread the phone let go, or never held: not brought back by one
     // record of the office's.
     let elsewhere = office(kuaibao::platform::new_report_id());
-    let next = "/api/office-records?limit=100&after=k2";
+    let next = "/api/thread-records?limit=100&after=k2";
     let kept = store
-        .keep_office_records("li", &[in_hers.clone(), elsewhere.clone()], next)
+        .keep_thread_records("li", &[in_hers.clone(), elsewhere.clone()], next)
         .await
         .expect("keep");
     assert_eq!(kept, vec![in_hers.clone()]);
     assert_eq!(store.get(in_hers.id).await.expect("get"), Some(in_hers.clone()));
     assert_eq!(store.get(elsewhere.id).await.expect("get"), None);
     assert_eq!(
-        store.office_records_from("li", first.clone()).await.expect("meta"),
+        store.thread_records_from("li", first.clone()).await.expect("meta"),
         next
     );
     // Read again (a pass cut short): kept once.
     let again = store
-        .keep_office_records("li", std::slice::from_ref(&in_hers), next)
+        .keep_thread_records("li", std::slice::from_ref(&in_hers), next)
         .await
         .expect("keep");
     assert!(again.is_empty());
     assert_eq!(
-        store.office_records_from("wang", first.clone()).await.expect("meta"),
+        store.thread_records_from("wang", first.clone()).await.expect("meta"),
         first
     );
 }

@@ -369,7 +369,7 @@ fn a_delivered_record_is_judged_by_the_offset_measured_on_arrival_where_it_had_n
 }
 
 /// A record the duty office filed in this phone's thread `first`, at
-/// `stage` with `template`, as `sync::office_records` keeps it.
+/// `stage` with `template`, as `sync::thread_records` keeps it.
 fn by_office(
     first: &kuaibao::store::LocalReport,
     stage: kuaibao_core::Stage,

@@ -18,12 +18,13 @@ pub const SUBMIT_REPORT_PATH: &str = "/api/reports";
 /// reads back to go on with them.
 pub const MY_THREADS_PATH: &str = "/api/threads";
 
-/// The records other accounts (the duty office) added to the threads the
-/// caller began, in arrival order (`GET`, paged by receipt number): a call
-/// an officer logged, a hazard he closed, a 续报 or 终报 he filed. The
-/// phone keeps them with her threads, so its deadlines and next stages are
-/// the office's.
-pub const OFFICE_RECORDS_PATH: &str = "/api/office-records";
+/// Every record of the threads the caller began, in arrival order (`GET`,
+/// paged by receipt number): what a phone reads to hold what was added
+/// to them elsewhere, by the duty office (a call an officer logged, a
+/// hazard he closed, a 续报 or 终报 he filed) or by her on another phone.
+/// The phone keeps them with her threads, so its deadlines and next stages
+/// are the office's.
+pub const THREAD_RECORDS_PATH: &str = "/api/thread-records";
 
 /// `POST` a [`crate::account::LoginRequest`]: 201 and a
 /// [`crate::account::Session`]. `GET`: the [`crate::account::SessionInfo`]

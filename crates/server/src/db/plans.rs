@@ -111,8 +111,8 @@ pub async fn paged(pool: &Pool) -> Result<Vec<Plan>, StoreError> {
         page("u"),
     ));
     queries.push((
-        "office records, added to a reporter's threads",
-        reports::added_by_others_sql(),
+        "records of a reporter's threads",
+        reports::of_threads_begun_by_sql(),
         vec![
             Bind::Text("u".to_owned()),
             Bind::Int(1_000),

@@ -917,19 +917,19 @@ pub async fn list(pool: &Pool, scope: &Scope, page: PageQuery) -> Result<(Vec<St
     Ok((rows, more))
 }
 
-/// The statement of [`added_by_others`]: `$1` her account, `$2` the receipt
-/// number to start after, `$3` the rows to read, `$4` the receipt time
-/// (as stored) before which they were received.
-pub fn added_by_others_sql() -> String {
+/// The statement of [`of_threads_begun_by`]: `$1` her account, `$2` the
+/// receipt number to start after, `$3` the rows to read, `$4` the receipt
+/// time (as stored) before which they were received.
+pub fn of_threads_begun_by_sql() -> String {
     format!(
         "SELECT {ROW_COLUMNS} FROM {FROM_REPORTS} \
          WHERE r.thread_id IN (SELECT f.id FROM reports AS f WHERE f.author_id = $1 AND f.thread_id = f.id) \
-           AND r.author_id <> $1 AND r.seq > $2 AND r.received_at < $4 \
+           AND r.seq > $2 AND r.received_at < $4 \
          ORDER BY r.seq LIMIT $3"
     )
 }
 
-/// How long after its receipt a record is listed by [`added_by_others`] on
+/// How long after its receipt a record is listed by [`of_threads_begun_by`] on
 /// PostgreSQL. A phone reads that list from the last receipt number it
 /// read on; PostgreSQL hands numbers out as records are inserted, not as
 /// they are committed, so a record numbered lower may become visible just
@@ -938,12 +938,12 @@ pub fn added_by_others_sql() -> String {
 /// (SQLite, one writer at a time, commits in number order).
 pub const VISIBLE_AFTER: std::time::Duration = std::time::Duration::from_secs(5);
 
-/// The records other accounts added to the threads `user_id` began, in
+/// The records of the threads `user_id` began, whoever filed them, in
 /// arrival order after receipt number `page.after`, and whether more
 /// follow. Read thread by thread (her first records by author, then each
 /// thread's records by `(thread_id, seq)`), so the cost is her threads', not
 /// the province's.
-pub async fn added_by_others(
+pub async fn of_threads_begun_by(
     pool: &Pool,
     user_id: &str,
     page: PageQuery,
@@ -956,7 +956,7 @@ pub async fn added_by_others(
         // Later than any time stored.
         super::Backend::Sqlite => "9".to_owned(),
     };
-    let rows: Vec<Row> = sqlx::query_as(&added_by_others_sql())
+    let rows: Vec<Row> = sqlx::query_as(&of_threads_begun_by_sql())
         .bind(user_id)
         .bind(page.after.unwrap_or(0))
         .bind(i64::from(page.limit) + 1)

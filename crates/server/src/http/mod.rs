@@ -39,7 +39,7 @@ use axum::routing::{any, get, post, MethodRouter};
 use axum::Router;
 use kuaibao_core::photo::tus::UPLOADS_PATH;
 use kuaibao_core::wire::protocol::{
-    HEALTH_PATH, MY_THREADS_PATH, OFFICE_RECORDS_PATH, SESSION_PATH, SUBMIT_REPORT_PATH,
+    HEALTH_PATH, MY_THREADS_PATH, SESSION_PATH, SUBMIT_REPORT_PATH, THREAD_RECORDS_PATH,
 };
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
@@ -194,7 +194,7 @@ fn api_routes(limits: &Arc<RateLimits>) -> Vec<(&'static str, MethodRouter<AppSt
         (kuaibao_core::wire::sms::PASTE_PATH, post(sms::paste)),
         (kuaibao_core::wire::sms::GATEWAY_PATH, post(sms::gateway)),
         (MY_THREADS_PATH, get(reports::my_threads)),
-        (OFFICE_RECORDS_PATH, get(reports::office_records)),
+        (THREAD_RECORDS_PATH, get(reports::thread_records)),
         (THREAD_PATH, get(reports::get_thread)),
         (TEMPLATES_PATH, get(templates::templates)),
         (photos::REPORT_PHOTOS_PATH, get(photos::of_report)),

@@ -66,7 +66,7 @@ pub const BEARER_SCHEME: &str = "bearer";
         get_report,
         report_photos,
         my_threads,
-        office_records,
+        thread_records,
         get_thread,
         templates,
         photo_bytes,
@@ -596,13 +596,14 @@ fn report_photos() {}
 #[allow(dead_code)]
 fn my_threads() {}
 
-/// The records other accounts (the duty office) added to the threads the
-/// caller began: a call an officer logged, a hazard he closed, a 续报 or
-/// 终报 he filed; in arrival order, a page at a time (`after` is a receipt
-/// number; follow the `Link` header). Not the caller's own records. Any
-/// role: a phone keeps them with its threads, so its deadlines and next
-/// stages count what the office did.
-#[utoipa::path(get, path = "/api/office-records", tag = "reports", security(("bearer" = [])),
+/// Every record of the threads the caller began, whoever filed it: hers,
+/// and the duty office's (a call an officer logged, a hazard he closed, a
+/// 续报 or 终报 he filed); in arrival order, a page at a time (`after` is a
+/// receipt number; follow the `Link` header). Any role: a phone reads on
+/// from where it stopped and keeps what it lacks, so its deadlines and next
+/// stages count what the office did and what she filed on another phone.
+/// On PostgreSQL a record is listed once 5 s old.
+#[utoipa::path(get, path = "/api/thread-records", tag = "reports", security(("bearer" = [])),
     params(PageParams),
     responses(
         (status = 200, body = Vec<StoredReport>, description = "A page of the records",
@@ -611,7 +612,7 @@ fn my_threads() {}
         NeedsSession, Unavailable,
     ))]
 #[allow(dead_code)]
-fn office_records() {}
+fn thread_records() {}
 
 /// The records of one thread, in stage order whatever order they arrived in.
 #[utoipa::path(get, path = "/api/threads/{id}", tag = "reports", security(("bearer" = [])),

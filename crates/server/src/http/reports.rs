@@ -165,18 +165,18 @@ pub async fn my_threads(
     Ok((super::page::link(&uri, page, &[], next), Json(kept)))
 }
 
-/// `GET /api/office-records`: the records other accounts (the duty office)
-/// added to the threads the caller began, in arrival order, a page at a
-/// time by receipt number (`after`; the next page in the `Link` header).
-/// Any role. Her own records are not in it: her phone has them, or reads
-/// them back from `GET /api/threads`.
-pub async fn office_records(
+/// `GET /api/thread-records`: every record of the threads the caller began,
+/// hers and the duty office's, in arrival order, a page at a time by
+/// receipt number (`after`; the next page in the `Link` header). Any role.
+/// A phone reads it on from where it stopped, and keeps what it lacks:
+/// what the office added, and what she filed on another phone.
+pub async fn thread_records(
     State(state): State<AppState>,
     caller: Caller,
     uri: Uri,
 ) -> Result<(HeaderMap, Json<Vec<StoredReport>>), AppError> {
     let page = Paged::only(&uri)?;
-    let (rows, more) = reports::added_by_others(&state.pool, &caller.0.user.account.id, page).await?;
+    let (rows, more) = reports::of_threads_begun_by(&state.pool, &caller.0.user.account.id, page).await?;
     let next = rows.last().map(|r| r.receipt.seq).filter(|_| more);
     Ok((super::page::link(&uri, page, &[], next), Json(rows)))
 }

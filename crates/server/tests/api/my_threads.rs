@@ -2,11 +2,11 @@
 //! back by a new phone or one whose storage was cleared. Only her own
 //! records, never a colleague's; a thread a phone would have let go
 //! (finished and received longer than `keep_days` ago) is left out; pages
-//! go on past threads left out. `GET /api/office-records`: what the
-//! office added to her threads, which her phone keeps with them.
+//! go on past threads left out. `GET /api/thread-records`: every record of
+//! her threads, the office's too, which her phone keeps with them.
 
 use kuaibao_core::account::Role;
-use kuaibao_core::wire::protocol::{MY_THREADS_PATH, OFFICE_RECORDS_PATH};
+use kuaibao_core::wire::protocol::{MY_THREADS_PATH, THREAD_RECORDS_PATH};
 use kuaibao_server::db::reports::{StoredReport, Thread};
 
 use super::office::user_in;
@@ -97,8 +97,13 @@ async fn a_phone_reads_back_its_accounts_open_threads_and_nobody_elses() {
     app.stop().await;
 }
 
-/// The ids a page of office records lists, and the link to the next.
-async fn added_page(app: &TestApp, client: &Client, path: &str) -> (Vec<ReportId>, Vec<StoredReport>, Option<String>) {
+/// The ids a page of thread records lists, the records, and the link to
+/// the next.
+async fn records_page(
+    app: &TestApp,
+    client: &Client,
+    path: &str,
+) -> (Vec<ReportId>, Vec<StoredReport>, Option<String>) {
     let res = app.get_as(client, path).await;
     assert_eq!(res.status(), StatusCode::OK, "{path}");
     let next = next_link(&res);
@@ -107,7 +112,7 @@ async fn added_page(app: &TestApp, client: &Client, path: &str) -> (Vec<ReportId
 }
 
 #[tokio::test]
-async fn a_phone_reads_what_the_office_added_to_its_threads_and_nothing_else() {
+async fn a_phone_reads_every_record_of_her_threads_the_offices_too_and_nothing_else() {
     let (app, dirs) = spawn_app().await;
     let officer = user_in(&dirs, &app, "officer-t1", Role::Officer, "d-t1").await;
     let colleague = user_in(&dirs, &app, "colleague", Role::Reporter, GRID).await;
@@ -118,7 +123,7 @@ async fn a_phone_reads_what_the_office_added_to_its_threads_and_nothing_else() {
     sent(&app, &app.client, &[&found, &rectified]).await;
     let closed = hazard(Stage::Closed, Some(found.id), 10);
     sent(&app, &officer, &[&closed]).await;
-    // Her incident; the officer files its 续报一 and logs her call.
+    // Her incident; the officer files its 续报一.
     let first = incident(Stage::Initial, None, 0);
     sent(&app, &app.client, &[&first]).await;
     let his_follow_up = incident(Stage::FollowUp { n: 1 }, Some(first.id), 12);
@@ -128,58 +133,66 @@ async fn a_phone_reads_what_the_office_added_to_its_threads_and_nothing_else() {
     sent(&app, &colleague, &[&theirs]).await;
     let in_theirs = incident(Stage::FollowUp { n: 1 }, Some(theirs.id), 14);
     sent(&app, &officer, &[&in_theirs]).await;
-    // Her own later record is hers, not the office's.
+    // Her 续报二, as from another phone.
     let own_follow_up = incident(Stage::FollowUp { n: 2 }, Some(first.id), 16);
     sent(&app, &app.client, &[&own_follow_up]).await;
     // On PostgreSQL a record is listed only once older than any insert
     // takes to commit (receipt numbers are handed out before commits): not
     // at once, and then.
     if dirs.database_url.is_some() {
-        let (none_yet, _, _) = added_page(&app, &app.client, OFFICE_RECORDS_PATH).await;
+        let (none_yet, _, _) = records_page(&app, &app.client, THREAD_RECORDS_PATH).await;
         assert!(none_yet.is_empty(), "{none_yet:?}");
         tokio::time::sleep(kuaibao_server::db::reports::VISIBLE_AFTER + std::time::Duration::from_millis(200)).await;
     }
 
     // In arrival order, each with who filed it and its receipt.
-    let (ids, records, next) = added_page(&app, &app.client, OFFICE_RECORDS_PATH).await;
-    assert_eq!(ids, vec![closed.id, his_follow_up.id]);
+    let mine = vec![
+        found.id,
+        rectified.id,
+        closed.id,
+        first.id,
+        his_follow_up.id,
+        own_follow_up.id,
+    ];
+    let (ids, records, next) = records_page(&app, &app.client, THREAD_RECORDS_PATH).await;
+    assert_eq!(ids, mine);
     assert_eq!(next, None);
-    assert_eq!(records[0].report, closed, "the record as filed");
-    let author = records[0].author.as_ref().expect("the office account");
+    assert_eq!(records[2].report, closed, "the record as filed");
+    let author = records[2].author.as_ref().expect("the office account");
     assert_eq!((author.username.as_str(), author.role), ("officer-t1", Role::Officer));
-    assert!(records[1].receipt.seq > records[0].receipt.seq);
-    // The colleague's phone reads the officer's record in her thread only;
-    // the officer began no thread, so nothing was added to his.
-    let (theirs_only, _, _) = added_page(&app, &colleague, OFFICE_RECORDS_PATH).await;
-    assert_eq!(theirs_only, vec![in_theirs.id]);
-    let (none, _, _) = added_page(&app, &officer, OFFICE_RECORDS_PATH).await;
+    assert!(records.windows(2).all(|w| w[0].receipt.seq < w[1].receipt.seq));
+    // The colleague's phone reads her thread, the officer's record in it
+    // too; the officer began no thread.
+    let (theirs_only, _, _) = records_page(&app, &colleague, THREAD_RECORDS_PATH).await;
+    assert_eq!(theirs_only, vec![theirs.id, in_theirs.id]);
+    let (none, _, _) = records_page(&app, &officer, THREAD_RECORDS_PATH).await;
     assert!(none.is_empty(), "{none:?}");
 
     // A page at a time, and from a receipt number on.
-    let (one, _, next) = added_page(&app, &app.client, &format!("{OFFICE_RECORDS_PATH}?limit=1")).await;
-    assert_eq!(one, vec![closed.id]);
+    let (page, _, next) = records_page(&app, &app.client, &format!("{THREAD_RECORDS_PATH}?limit=4")).await;
+    assert_eq!(page, mine[..4]);
     let next = next.expect("a next page");
-    let (two, _, after) = added_page(&app, &app.client, &next).await;
-    assert_eq!((two, after), (vec![his_follow_up.id], None));
-    let (rest, _, _) = added_page(
+    let (rest, _, after) = records_page(&app, &app.client, &next).await;
+    assert_eq!((rest.as_slice(), after), (&mine[4..], None));
+    let (later, _, _) = records_page(
         &app,
         &app.client,
         &format!(
-            "{OFFICE_RECORDS_PATH}?{}",
-            kuaibao_core::wire::page::PageQuery::default().next_after(records[1].receipt.seq)
+            "{THREAD_RECORDS_PATH}?{}",
+            kuaibao_core::wire::page::PageQuery::default().next_after(records[4].receipt.seq)
         ),
     )
     .await;
-    assert!(rest.is_empty(), "{rest:?}");
+    assert_eq!(later, vec![own_follow_up.id]);
 
     // No session, no records; a bad page is named.
     let anonymous = Client::new()
-        .get(app.url(OFFICE_RECORDS_PATH))
+        .get(app.url(THREAD_RECORDS_PATH))
         .send()
         .await
         .expect("GET");
     assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
-    let (status, error) = api_error(app.get_as(&app.client, &format!("{OFFICE_RECORDS_PATH}?after=x")).await).await;
+    let (status, error) = api_error(app.get_as(&app.client, &format!("{THREAD_RECORDS_PATH}?after=x")).await).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(error.fields[0].field, "after");
     app.stop().await;

@@ -484,12 +484,12 @@ async fn every_paged_query_is_served_by_an_index() {
             println!("    {line}");
         }
         let text = plan.lines.join("\n");
-        // A reporter's requests, and what the office added to her
-        // threads, are found through her own threads (by index) and that
-        // handful sorted: cheaper than walking every request or record in
-        // the table in order to find hers.
+        // A reporter's requests, and her threads' records, are found
+        // through her own threads (by index) and that handful sorted:
+        // cheaper than walking every request or record in the table in
+        // order to find hers.
         let may_sort = plan.query.starts_with("requests, a reporter's own")
-            || plan.query.starts_with("office records, added to a reporter's");
+            || plan.query.starts_with("records of a reporter's threads");
         // A small area's page is read area by area, each area's first
         // page-plus-one rows through `reports (area_id, seq)`; SQLite then
         // reads each of those branches (`SCAN a0`) and sorts it: at most
