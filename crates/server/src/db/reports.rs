@@ -908,6 +908,12 @@ pub async fn list(pool: &Pool, scope: &Scope, page: PageQuery) -> Result<(Vec<St
     let areas = few_areas(pool, scope).await?;
     let (sql, binds) = list_sql(scope, page, areas.as_deref());
     let rows: Vec<Row> = bound(sqlx::query_as(&sql), binds).fetch_all(pool).await?;
+    page_of(rows, page)
+}
+
+/// A page of `page.limit` records out of the `limit + 1` rows read, and
+/// whether more follow (the row beyond).
+fn page_of(rows: Vec<Row>, page: PageQuery) -> Result<(Vec<StoredReport>, bool), StoreError> {
     let more = rows.len() > page.limit as usize;
     let rows = rows
         .into_iter()
@@ -963,13 +969,7 @@ pub async fn of_threads_begun_by(
         .bind(cutoff)
         .fetch_all(pool)
         .await?;
-    let more = rows.len() > page.limit as usize;
-    let rows = rows
-        .into_iter()
-        .take(page.limit as usize)
-        .map(Row::decode)
-        .collect::<Result<_, _>>()?;
-    Ok((rows, more))
+    page_of(rows, page)
 }
 
 /// The records of thread `thread`, first to last: by stage (首报, 续报一,
