@@ -214,6 +214,13 @@ impl ReportColumns {
 /// nothing and returns no row. RETURNING gives a new row's columns with the
 /// insert itself, so a first receipt needs no read-back.
 ///
+/// A later record is routed to its thread's area, that of the thread's first
+/// record once stored, not the sender's: a district officer's 验收销号 of a
+/// village hazard, or his 续报 to a township's incident, is the township's
+/// to read as much as the rest of the thread (every read is scoped by a
+/// record's own area). The sender's area only until the first record is
+/// stored (a 续报 that arrives before its 首报).
+///
 /// A first record (its id is its thread's, `$1 = $8`) whose thread holds
 /// records already is inserted only if it shows its thread's key (`$20`)
 /// or the earliest of them is its author's
@@ -228,7 +235,9 @@ macro_rules! insert_report {
              (id, template_id, template_version, body, body_sha256, written_at, received_at, \
               thread_id, stage, stage_rank, stage_n, grade_suggested, grade_chosen, \
               author_id, area_id, device_id, clock_offset_ms, via, sms_sealed, author_name) \
-         SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, \
+         SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, \
+             COALESCE((SELECT t.area_id FROM reports AS t WHERE t.id = $8 AND t.id <> $1), $15), \
+             $16, $17, $18, $19, \
              (SELECT u.display_name FROM users AS u WHERE u.id = $14) \
          WHERE $1 <> $8 OR $20 = 1 OR $14 = COALESCE(\
              (SELECT COALESCE(h.author_id, '') FROM reports AS h WHERE h.thread_id = $8 ORDER BY h.seq LIMIT 1), \

@@ -218,6 +218,12 @@ impl Changes {
         self.closing.send_replace(true);
     }
 
+    /// A new later record of `thread`: to everyone who may see one of its
+    /// records.
+    pub async fn thread_changed(&self, pool: &Pool, thread: ReportId) {
+        self.office_changed(pool, thread, ChangeKind::Report).await;
+    }
+
     /// Publishes a change to `thread` by the office, to everyone who may
     /// see one of its records.
     async fn office_changed(&self, pool: &Pool, thread: ReportId, kind: ChangeKind) {

@@ -21,7 +21,8 @@ use crate::db::reports::{self, HolderRow, Scope, Stored, StoredReport, Thread, T
 /// `POST /api/reports`: 201 and a receipt on first receipt, 200 and the same
 /// receipt on a replay. The phone retries until it gets a receipt, so every
 /// retry of a stored report must succeed again, identically.
-/// The report is routed to the sender's area and stored with the offset of
+/// The report is routed to the sender's area (a later record to its
+/// thread's, see `db::reports::store`) and stored with the offset of
 /// the phone's clock.
 pub async fn submit(
     State(state): State<AppState>,
@@ -46,9 +47,15 @@ pub async fn submit(
                 charge.keep();
             }
             tracing::info!(id = %receipt.id, seq = receipt.seq, "report stored");
-            state
-                .changes
-                .report_stored(report.thread_id(), &caller.0.user.area_path);
+            if report.stage == Stage::Initial {
+                state
+                    .changes
+                    .report_stored(report.thread_id(), &caller.0.user.area_path);
+            } else {
+                // Routed to its thread's area: heard by those who read the
+                // thread, not only by the sender's area.
+                state.changes.thread_changed(&state.pool, report.thread_id()).await;
+            }
             Ok((StatusCode::CREATED, Json(receipt)))
         }
         Stored::Replayed(receipt) => {

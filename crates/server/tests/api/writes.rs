@@ -206,6 +206,9 @@ async fn only_the_reporter_and_officers_above_add_to_an_incident() {
     )
     .await;
     let records = app.thread_as(&app.admin, first.id).await.records;
+    // The township's desk reads the whole thread, the district's 续报 too:
+    // a later record is routed to its thread's area, not the sender's.
+    assert_eq!(app.thread_as(&who.officer, first.id).await.records, records);
     // Each record says the account it came under: a 续报 the office filed
     // is the office's, whatever its 报告人 blank says.
     let authors: Vec<(String, Role)> = records
