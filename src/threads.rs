@@ -54,13 +54,14 @@ pub fn threads(reports: &[LocalReport]) -> Vec<Thread> {
 /// server. A photo the server refused stays, and its thread with it: it
 /// exists nowhere else.
 ///
-/// Also the office's records left of a thread that went (one kept by a
-/// sync pass while the thread was being let go): they are the server's,
-/// and a thread of them alone would show as the worker's.
+/// Also the delivered records left of a thread that went (one read from the
+/// server by a sync pass while the thread was being let go: the office's,
+/// or hers from another phone): the server has them, and without its first
+/// record the thread would show as begun by one of them.
 pub fn settled(reports: &[LocalReport], photos: &[LocalPhoto], cutoff: DateTime<Utc>) -> Vec<Thread> {
     threads(reports)
         .into_iter()
-        .filter(|t| t.judge().settled_before(cutoff) || t.records.iter().all(|r| r.by_office.is_some()))
+        .filter(|t| t.judge().settled_before(cutoff) || t.left_over())
         .filter(|t| {
             photos
                 .iter()
@@ -70,8 +71,8 @@ pub fn settled(reports: &[LocalReport], photos: &[LocalPhoto], cutoff: DateTime<
         .collect()
 }
 
-/// The stage `draft` is filed at: a 续报 takes the next number free in
-/// its thread among `reports`. Its number was fixed when the draft was
+/// The stage `draft` is filed at: a 续报 whose number another record of
+/// its thread among `reports` holds takes the one after the last. Its number was fixed when the draft was
 /// begun; a 续报 the office filed for her since (read from the server), or
 /// one filed on her other phone, may have taken it, and two 续报一 in one
 /// thread would read as one too many at the office.
@@ -79,17 +80,21 @@ pub fn filed_stage(reports: &[LocalReport], draft: &LocalReport) -> Stage {
     let Stage::FollowUp { n } = draft.stage else {
         return draft.stage;
     };
-    let taken = reports
+    let numbers: Vec<u32> = reports
         .iter()
         .filter(|r| r.id != draft.id && r.thread_id() == draft.thread_id())
         .filter_map(|r| match r.stage {
             Stage::FollowUp { n } => Some(n),
             _ => None,
         })
-        .max();
-    match taken {
-        Some(last) if last >= n => Stage::FollowUp { n: last + 1 },
-        _ => draft.stage,
+        .collect();
+    // Only a number another record holds moves: a refused 续报一 fixed
+    // after 续报二 went stays 续报一, its figures older than 续报二's.
+    if !numbers.contains(&n) {
+        return draft.stage;
+    }
+    Stage::FollowUp {
+        n: numbers.iter().max().map_or(n, |last| last + 1),
     }
 }
 
@@ -164,6 +169,16 @@ impl Thread {
             // The most urgent; of those, the latest (the last of equals).
             .max_by_key(|&(u, _)| std::cmp::Reverse(u))
             .map_or_else(|| self.latest(), |(_, r)| r)
+    }
+
+    /// Whether this is what was left of a thread let go: its first record
+    /// is not on the phone, and every record it has is delivered.
+    fn left_over(&self) -> bool {
+        !self.records.iter().any(|r| r.id == self.id)
+            && self
+                .records
+                .iter()
+                .all(|r| matches!(r.status, Status::Delivered { .. }))
     }
 
     /// The calls to the duty office logged in this thread.
@@ -320,6 +335,11 @@ impl Thread {
         let mut draft = LocalReport::new_draft(id, template, now_ms);
         draft.thread = Some(self.id);
         draft.stage = stage;
+        // Where the draft's reporter blanks come from.
+        let reporter_from = match template.family {
+            Family::DailyReport => newest_daily.unwrap_or(latest),
+            _ => latest,
+        };
         // What of `from` the draft's template asks.
         let asked = |from: &LocalReport| -> Vec<(String, String)> {
             from.answers
@@ -339,8 +359,15 @@ impl Thread {
             }
         } else if matches!(template.family, Family::DailyReport) {
             // The totals so far and the reporter, from the newest report:
-            // on a day nothing changed, 「无变化」 is all that is left.
-            draft.answers = asked(newest_daily.unwrap_or(latest)).into_iter().collect();
+            // on a day nothing changed, 「无变化」 is all that is left to
+            // choose. What a 日报 says of its own day (its 灾情变化, its
+            // note) is not carried to the next: only what the thread's own
+            // template asks too.
+            let own = self.template()?;
+            draft.answers = asked(reporter_from)
+                .into_iter()
+                .filter(|(k, _)| own.blank(k).is_some())
+                .collect();
         } else {
             draft.answers = ["reporter", "phone"]
                 .iter()
@@ -351,8 +378,8 @@ impl Thread {
             draft.answers.remove(blank.id);
         }
         // Her name, unit, post and number, not the officer's, where his
-        // record is the latest: the draft is hers.
-        if latest.by_office.is_some() {
+        // record is the one they were copied from: the draft is hers.
+        if reporter_from.by_office.is_some() {
             let own = self
                 .records
                 .iter()

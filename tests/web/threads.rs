@@ -258,12 +258,17 @@ async fn a_thread_is_settled_only_when_its_photos_are_on_the_server_too() {
         vec![],
         "received after that cutoff"
     );
-    // The office's record left of a thread that went: let go at once.
+    // What was left of a thread that went (the office's record, or hers
+    // from another phone): let go at once.
     let mut left = report(receipt(4));
     left.thread = Some(new_report_id());
     left.stage = kuaibao_core::Stage::Call { n: 1 };
     left.by_office = Some("新河区值班室".into());
-    let with_left: Vec<_> = records.iter().cloned().chain([left.clone()]).collect();
+    let mut hers_left = report(receipt(5));
+    hers_left.thread = left.thread;
+    hers_left.stage = kuaibao_core::Stage::FollowUp { n: 1 };
+    hers_left.recovered = true;
+    let with_left: Vec<_> = records.iter().cloned().chain([left.clone(), hers_left]).collect();
     assert_eq!(
         kuaibao::threads::settled(&with_left, &[photo], Utc::now() - Duration::days(50))
             .iter()
@@ -488,7 +493,12 @@ fn the_next_draft_starts_from_the_newest_figures_and_asks_its_own_progress() {
                 date: kuaibao::platform::now_local().date_naive(),
             },
             20,
-            &[("affected", "800"), ("reporter", "李秀英")],
+            &[
+                ("affected", "800"),
+                ("change", "unchanged"),
+                ("daily_note", "昨日无新增"),
+                ("reporter", "李秀英"),
+            ],
         ),
     ];
     for r in &mut later {
@@ -521,6 +531,21 @@ fn the_next_draft_starts_from_the_newest_figures_and_asks_its_own_progress() {
     }
     assert_eq!(draft(Stage::Final).template_id, "flood");
     assert_eq!(draft(tomorrow).template_id, "disaster_daily");
+    // What a 日报 said of its own day is chosen afresh the next.
+    assert_eq!(draft(tomorrow).answers.get("change"), None);
+    assert_eq!(draft(tomorrow).answers.get("daily_note"), None);
+    // A 日报 the office filed gives its totals, not its reporter.
+    let mut by_office = later.clone();
+    by_office[2].by_office = Some("新河区值班室".into());
+    by_office[2].answers.insert("reporter".into(), "周值班".into());
+    let mut records = vec![first.clone()];
+    records.extend(by_office);
+    let office_daily = thread_of(&records, first.id).expect("thread");
+    let d = office_daily
+        .next_draft(tomorrow, new_report_id(), kuaibao::platform::now_ms())
+        .expect("a draft");
+    assert_eq!(d.answers.get("affected").map(String::as_str), Some("800"));
+    assert_eq!(d.answers.get("reporter").map(String::as_str), Some("李秀英"));
     assert_eq!(thread.before(later[0].id).map(|r| r.id), Some(first.id), "not the call");
 }
 
@@ -590,7 +615,13 @@ fn a_follow_up_is_filed_under_the_next_number_free() {
     let other = report(waiting(0.0));
     let elsewhere = by_office(&other, Stage::FollowUp { n: 3 }, other.template().expect("template"));
     assert_eq!(
-        filed_stage(&[first, elsewhere, mine.clone()], &mine),
+        filed_stage(&[first.clone(), elsewhere, mine.clone()], &mine),
+        Stage::FollowUp { n: 1 }
+    );
+    // A refused 续报一 fixed after 续报二 went: still 续报一, its number free.
+    let two = by_office(&first, Stage::FollowUp { n: 2 }, first.template().expect("template"));
+    assert_eq!(
+        filed_stage(&[first, two, mine.clone()], &mine),
         Stage::FollowUp { n: 1 }
     );
 }

@@ -326,7 +326,6 @@ pub async fn store(pool: &Pool, report: &Report, template: &Template, sender: &S
     let sha256 = crate::storage::hex_sha256(body.as_bytes());
     let id = report.id.to_string();
     let columns = Columns::of(report, template)?;
-    let now = now_text();
     let mut detail = json!({
         "thread": columns.thread_id,
         "stage": report.stage.order(),
@@ -338,6 +337,11 @@ pub async fn store(pool: &Pool, report: &Report, template: &Template, sender: &S
         detail["via"] = json!(VIA_SMS);
         detail["sms"] = json!({ "text": sms.text, "from": sms.from, "sealed": sms.sealed });
     }
+    let mut conn = pool.acquire().await?;
+    // The receipt time once a connection is had: a wait for one (a pool
+    // spent in a surge) must not age it, or a reader of the records by
+    // receipt number could take it for committed already (`VISIBLE_AFTER`).
+    let now = now_text();
     let row = NewRow {
         id: &id,
         report,
@@ -348,8 +352,6 @@ pub async fn store(pool: &Pool, report: &Report, template: &Template, sender: &S
         columns: &columns,
         sender,
     };
-
-    let mut conn = pool.acquire().await?;
     // A report with photos needs the transaction: its manifest is checked
     // row by row, and a clash must undo the report's row. So does a text
     // message: its audit row names who entered it, not the sender.
