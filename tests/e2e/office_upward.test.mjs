@@ -294,6 +294,27 @@ test('an officer signs the written report at its fields and prints the whole thr
     await small.page.screenshot({ path: `${SHOTS}/incident-sign-360.png` });
   }
   await small.context.close();
+
+  // A call the phone delivers after the signing (calls sort right after
+  // the 初报, before the record signed): the signing no longer covers the
+  // thread, on the desk and in the print.
+  assert.doesNotMatch(await page.getByTestId('signature').first().innerText(), /需重新签发/);
+  await send({
+    id: uuidv7(),
+    thread: earthquake.id,
+    stage: { kind: 'call', n: 1 },
+    template_id: 'call',
+    template_version: 1,
+    written_at: new Date().toISOString(),
+    answers: { called_at: beijing(-55) },
+  });
+  await page.reload();
+  await page.getByTestId('signature').first().filter({ hasText: '（签发后又收到新记录，需重新签发）' }).waitFor({ timeout: 20_000 });
+  const [again] = await Promise.all([context.waitForEvent('page'), page.getByTestId('export-written').click()]);
+  await again.waitForLoadState('load');
+  assert.equal(await again.locator('section.record:has(h2:text-is("电话报告")) .unsigned').count(), 1, 'the call: received after the signing');
+  assert.equal(await again.locator('.unsigned').count(), 1, 'only the call');
+  await again.close();
   assert.deepEqual(desk.violations, []);
   await context.close();
 });

@@ -228,7 +228,16 @@ fn ThreadView(loaded: Loaded, drafts: Drafts, on_answered: Callback<()>) -> impl
     } = loaded;
     let records = in_stage_order(thread.records);
     let thread_id = thread.thread;
-    let latest = records.last().map(|r| r.report.id);
+    // What an acknowledgement or a signing names: the latest written stage,
+    // not a call logged after it (calls sort right after the 首报).
+    let latest = records
+        .iter()
+        .rev()
+        .find(|r| !r.report.stage.is_call())
+        .or(records.last())
+        .map(|r| r.report.id);
+    // A signing covers what had arrived when it was made.
+    let last_received = records.iter().map(|r| r.receipt.received_at).max();
     let closable = may_close(records.iter().map(|r| &r.report));
     // A closing whose photo is still on its way keeps its form, though the
     // thread already shows it closed (the stream told of its text); the
@@ -392,7 +401,7 @@ fn ThreadView(loaded: Loaded, drafts: Drafts, on_answered: Callback<()>) -> impl
                 {(!hazard).then(|| view! { <AskBox thread_id requests draft=drafts.ask on_answered/> })}
                 {move || show_close.get().then(|| view! { <CloseBox thread_id draft=drafts.close on_closed=on_answered/> })}
                 {(!hazard).then(|| view! { <CallBox thread_id n=next_call start=call_start draft=drafts.call on_logged=on_answered/> })}
-                {latest.map(|latest| view! { <SignBox thread_id latest signatures steps draft=drafts.sign on_signed=on_answered/> })}
+                {latest.map(|latest| view! { <SignBox thread_id latest last_received signatures steps draft=drafts.sign on_signed=on_answered/> })}
             </section>
             {(!hazard).then(|| view! {
                 <p class="exports">

@@ -50,8 +50,11 @@ impl SignDraft {
 #[component]
 pub fn SignBox(
     thread_id: ReportId,
-    /// The latest record: what the signature covers.
+    /// The latest written stage: what the signature names.
     latest: ReportId,
+    /// When the thread's last record arrived: a signing before it no longer
+    /// covers the thread, whatever stage that record is.
+    last_received: Option<chrono::DateTime<chrono::Utc>>,
     /// The thread's signings so far, oldest first.
     signatures: Vec<Signature>,
     /// The thread's steps up the chain: each upward line's rule id and
@@ -168,7 +171,7 @@ pub fn SignBox(
                             format!("，报送层级：{label}")
                         })
                         .unwrap_or_default();
-                    let covers = if s.report_id == latest {
+                    let covers = if s.report_id == latest && last_received.is_none_or(|t| t <= s.signed_at) {
                         ""
                     } else {
                         "（签发后又收到新记录，需重新签发）"

@@ -44,7 +44,7 @@ use kuaibao_core::rules::catalogue;
 use kuaibao_core::rules::deadlines::RuleSet;
 use kuaibao_core::rules::thread::{Judge, Received};
 use kuaibao_core::wire::timestamp::beijing;
-use kuaibao_core::{Report, ReportId, Template};
+use kuaibao_core::{Family, Report, ReportId, Template};
 
 use crate::auth::Caller;
 use crate::db::exports::{self, Origin};
@@ -114,11 +114,25 @@ impl ThreadRecords {
         Some(ThreadRecords { records, summary })
     }
 
-    /// The grade of the thread as of record `i` (its own choice, else what
-    /// its figures suggest); `None` for hazards.
+    /// The grade of the thread as of record `i`, as the desk shows it (its
+    /// own choice, else what its figures decide); `None` while 未定级, and
+    /// for hazards.
     pub fn grade_at(&self, i: usize) -> Option<kuaibao_core::Grade> {
         let reports: Vec<Report> = self.records[..=i].iter().map(|r| r.report().clone()).collect();
-        Judge::new(&reports).grade()
+        Judge::new(&reports).graded()
+    }
+
+    /// The last written stage at or before record `i`: not a logged call
+    /// (which sorts right after the 首报, so a thread of a 首报 and a call
+    /// ends with the call) nor a 日报.
+    pub fn written_stage_at(&self, i: usize) -> usize {
+        self.records[..=i]
+            .iter()
+            .rposition(|r| {
+                r.template()
+                    .is_some_and(|t| !matches!(t.family, Family::Call | Family::DailyReport))
+            })
+            .unwrap_or(i)
     }
 }
 
@@ -583,7 +597,7 @@ pub async fn cap_export(
     // `record=` with nothing is a bad id, not "the latest": the
     // description says a UUID (schemathesis sends it).
     let index = match query.record.as_deref() {
-        None => thread.records.len() - 1,
+        None => thread.written_stage_at(thread.records.len() - 1),
         Some(text) => {
             let record = parse_id(text, "record")?;
             thread

@@ -163,10 +163,11 @@ pub fn page(thread: &ThreadRecords, photos: &[RecordPhotos], signatures: &[Signa
     html.push_str(&format!("<h1>{kind}书面报告</h1>\n"));
     html.push_str(&format!("<p class=\"sub\">{}</p>\n", escape(&summary.title_zh)));
     push_table(&mut html, &head);
-    // The last record the latest signing covers; later ones are not.
-    let covered = signed.and_then(|s| thread.records.iter().position(|r| r.report().id == s.report_id));
+    // A record received after the latest signing is not covered by it,
+    // wherever its stage puts it (a 续报 that arrives after a signed 日报,
+    // a call a phone delivers late, sort before them).
     for i in 0..thread.records.len() {
-        let unsigned = signed.is_some() && covered.is_none_or(|c| i > c);
+        let unsigned = signed.is_some_and(|s| thread.records[i].stored.receipt.received_at > s.signed_at);
         push_record(&mut html, thread, i, photos.get(i), unsigned);
     }
     if let Some(s) = signed {
@@ -282,9 +283,10 @@ fn push_record(html: &mut String, thread: &ThreadRecords, index: usize, photos: 
 /// choice and reason where she chose another grade than suggested.
 fn grade_text(thread: &ThreadRecords, index: usize) -> String {
     let Some(grade) = thread.grade_at(index) else {
-        return "未定".to_owned();
+        return "未定级".to_owned();
     };
-    let record = &thread.records[index];
+    // Its reasons are a written stage's: a call has no figures.
+    let record = &thread.records[thread.written_stage_at(index)];
     let report = record.report();
     let mut text = grade.name().zh.to_owned();
     let rule = thread.records.first().and_then(|r| match r.template()?.family {

@@ -22,7 +22,7 @@ fn example(name: &str) -> std::path::PathBuf {
 }
 
 /// A call logged in `thread`, `minutes` after the base time.
-fn call(thread: ReportId, n: u32, minutes: i64) -> Report {
+pub(super) fn call(thread: ReportId, n: u32, minutes: i64) -> Report {
     let template = catalogue::call();
     let stage = Stage::Call { n };
     let mut answers = fill(template, stage);

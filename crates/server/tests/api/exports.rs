@@ -422,6 +422,19 @@ async fn cap_alerts_validate_against_the_official_cap_1_2_schema() {
         "{description}"
     );
 
+    // A 首报 and a call logged after it: the alert is the 首报's, not the
+    // call's (which sorts after it).
+    let called = incident(Stage::Initial, None, 20);
+    assert_eq!(w.app.submit(&called).await.status(), StatusCode::CREATED);
+    let logged = super::deadlines::call(called.id, 1, 30);
+    assert_eq!(w.app.submit_by(&w.officer, &logged).await.status(), StatusCode::CREATED);
+    let first_alone = cap_of(&w.app, &w.officer, &cap_path(called.id)).await;
+    assert_eq!(
+        element(&first_alone, "identifier"),
+        Some(format!("urn:uuid:{}", called.id).as_str())
+    );
+    assert_eq!(element(&first_alone, "msgType"), Some("Alert"));
+
     // The validator does judge: a status CAP does not know is refused.
     let (valid, _) = xmllint(&alert.replace("<status>Actual</status>", "<status>Real</status>"));
     assert!(!valid, "xmllint refuses a broken alert");

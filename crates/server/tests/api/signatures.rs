@@ -286,9 +286,13 @@ async fn an_officer_signs_once_by_id_and_the_print_names_who_signed() {
     assert_eq!(error.fields[0].field, "report_id");
     assert_eq!(stored_rows(&dirs).await, 1);
 
-    // A 续报 after the signing: printed as not signed.
+    // A 续报 after the signing: printed as not signed. So is a call a phone
+    // delivers late, though calls sort right after the 首报, before the
+    // record signed.
     let late = incident(Stage::FollowUp { n: 2 }, Some(thread), 10);
     receipt(app.submit(&late).await, StatusCode::CREATED).await;
+    let late_call = super::deadlines::call(thread, 1, 11);
+    receipt(app.submit(&late_call).await, StatusCode::CREATED).await;
     let res = app.get_as(&officer, &written_path(thread)).await;
     assert_eq!(res.status(), StatusCode::OK);
     let page = res.text().await.expect("page");
@@ -297,7 +301,7 @@ async fn an_officer_signs_once_by_id_and_the_print_names_who_signed() {
         "报送对象</th><td>区应急管理局",
         "签发人</th><td>officer-t1（账号 officer-t1）",
         "审核人</th><td>王审核",
-        "首报 → 续报一 → 续报二",
+        "首报 → 电话报告 → 续报一 → 续报二",
         "签发后收到",
     ] {
         assert!(page.contains(part), "{part}: {page}");
@@ -308,7 +312,7 @@ async fn an_officer_signs_once_by_id_and_the_print_names_who_signed() {
         page.find("<h2>续报二</h2>").expect("续报二"),
     );
     assert!(i1 < i2 && i2 < i3, "stage order");
-    assert_eq!(page.matches("签发后收到").count(), 1, "only the 续报二");
+    assert_eq!(page.matches("签发后收到").count(), 2, "the 续报二 and the call, not the 续报一");
     // Beijing times only, never UTC.
     let signed_at = stored
         .signed_at
