@@ -312,7 +312,11 @@ async fn an_officer_signs_once_by_id_and_the_print_names_who_signed() {
         page.find("<h2>续报二</h2>").expect("续报二"),
     );
     assert!(i1 < i2 && i2 < i3, "stage order");
-    assert_eq!(page.matches("签发后收到").count(), 2, "the 续报二 and the call, not the 续报一");
+    assert_eq!(
+        page.matches("签发后收到").count(),
+        2,
+        "the 续报二 and the call, not the 续报一"
+    );
     // Beijing times only, never UTC.
     let signed_at = stored
         .signed_at
