@@ -207,11 +207,13 @@ test('the incident page: chain, times, clock offset; acknowledge and ask; a 续�
   assert.equal(await page.getByTestId('ack-button').innerText(), '确认收到');
 
   if (process.env.OFFICE_SCREENSHOTS) await page.screenshot({ path: `${process.env.OFFICE_SCREENSHOTS}/incident.png`, fullPage: true });
-  // Back in the inbox the line says acknowledged and asked.
+  // Back in the inbox the line says asked, and acknowledged before the
+  // 续报 came, as the incident page does.
   await page.getByTestId('back').click();
   const line = lines(page).first();
   await line.waitFor();
-  assert.equal(await line.getByTestId('line-ack').getAttribute('data-state'), 'yes');
+  assert.equal(await line.getByTestId('line-ack').getAttribute('data-state'), 'earlier');
+  assert.equal(await line.getByTestId('line-ack').innerText(), '已确认（之前的阶段）');
   assert.match(await line.getByTestId('line-stage').innerText(), /续报一/);
 });
 
@@ -301,6 +303,10 @@ test('filters narrow the inbox, and a bad value names its field', { timeout: 60_
   await page.goto(`${server.url}/office/#/?grade=V`);
   await page.getByTestId('filter-grade-error').filter({ hasText: /\S/ }).waitFor();
   assert.match(await page.getByTestId('filter-grade-error').innerText(), /等级须为/);
+  // And no export is offered while it stands: it would be of everything.
+  assert.equal(await page.getByTestId('export-csv').count(), 0);
+  await page.getByTestId('filter-clear').click();
+  await page.getByTestId('export-csv').waitFor();
 });
 
 test('exports download with the token; the neighbour exports nothing of ours; no CSP violation', { timeout: 60_000 }, async () => {

@@ -66,6 +66,12 @@ pub fn InboxLine(
     let acknowledged = thread.acknowledged.clone();
     let asked = !thread.open_requests.is_empty();
     let ack = match acknowledged {
+        // A record came after it: as the incident page says, the office
+        // has not yet seen what is new.
+        Some(a) if a.at < thread.latest_received_at => view! {
+            <span class="ack stale" data-testid="line-ack" data-state="earlier" title=format!("{} 确认", a.by_name)>"已确认（之前的阶段）"</span>
+        }
+        .into_any(),
         Some(a) => view! {
             <span class="ack yes" data-testid="line-ack" data-state="yes" title=format!("{} 确认", a.by_name)>"已确认"</span>
         }

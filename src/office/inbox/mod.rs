@@ -183,13 +183,15 @@ pub fn InboxPage() -> impl IntoView {
         }
         .into_any(),
     };
-    let export_query = Memo::new(move |_| filter.get().map(|f| query_string(&f)).unwrap_or_default());
+    // No exports while the filter is bad: without it they would be of
+    // everything, while the inbox says what to fix.
+    let export_query = Memo::new(move |_| filter.get().ok().map(|f| query_string(&f)));
     view! {
         <section class="inbox-page" aria-labelledby="inbox-title">
             <h2 id="inbox-title">"收件箱"</h2>
             <SmsPaste/>
             <FilterBar current errors=field_errors areas/>
-            <ListExports query=export_query/>
+            {move || export_query.get().map(|query| view! { <ListExports query/> })}
             {body}
             <LoadMore list=inbox merge seq/>
         </section>
