@@ -214,6 +214,13 @@ test('the incident page: chain, times, clock offset; acknowledge and ask; a 续�
   await line.waitFor();
   assert.equal(await line.getByTestId('line-ack').getAttribute('data-state'), 'earlier');
   assert.equal(await line.getByTestId('line-ack').innerText(), '已确认（之前的阶段）');
+  if (process.env.OFFICE_SCREENSHOTS) {
+    for (const [width, height] of [[1366, 768], [360, 640]]) {
+      await page.setViewportSize({ width, height });
+      await page.screenshot({ path: `${process.env.OFFICE_SCREENSHOTS}/inbox-acked-${width}.png` });
+    }
+    await page.setViewportSize({ width: 1024, height: 768 });
+  }
   assert.match(await line.getByTestId('line-stage').innerText(), /续报一/);
 });
 
