@@ -208,6 +208,24 @@ impl<'a, R: StageRecord> Judge<'a, R> {
         }
     }
 
+    /// The gravest grade any stage of the thread was reported at, each as
+    /// [`Judge::grade`] reads the latest: what the deadlines count by. A
+    /// 续报 that lowers the grade does not undo what was owed while the
+    /// thread stood graver (a call due within 30 minutes of a 较大 首报
+    /// stays due, and missed, if the 续报 finds it 一般).
+    pub fn gravest_grade(&self) -> Option<Grade> {
+        self.records
+            .iter()
+            .filter_map(|r| match r.template()?.family {
+                Family::Incident { grading: rule, .. } => Some(
+                    r.grade_decision()
+                        .map_or_else(|| grading::suggest(rule, r.answers()).grade, |g| g.chosen),
+                ),
+                _ => None,
+            })
+            .min()
+    }
+
     /// The latest record that carries a grade (an incident's stage; a
     /// natural disaster's daily report carries none), its rule and template.
     fn latest_graded(&self) -> Option<(&'a R, &'static grading::GradingRule, &'static Template)> {
@@ -243,12 +261,12 @@ impl<'a, R: StageRecord> Judge<'a, R> {
         }
     }
 
-    /// Whether the latest stage flags the event 敏感 (`sensitive` = yes):
-    /// it then counts as 较大 for deadlines.
-    pub fn sensitive(&self) -> bool {
-        self.latest_graded()
-            .and_then(|(r, _, _)| r.answers().get("sensitive"))
-            .is_some_and(|v| v == "yes")
+    /// Whether any stage flagged the event 敏感: as with the grade, what
+    /// was owed while it was so stays owed.
+    fn ever_sensitive(&self) -> bool {
+        self.records
+            .iter()
+            .any(|r| r.answers().get("sensitive").is_some_and(|v| v == "yes"))
     }
 
     /// The facts the deadline rules are chosen by; `None` for a hazard or
@@ -271,8 +289,8 @@ impl<'a, R: StageRecord> Judge<'a, R> {
         };
         Some(Event {
             template_id: template.id,
-            grade: self.grade().unwrap_or(Grade::IV),
-            sensitive: self.sensitive(),
+            grade: self.gravest_grade().unwrap_or(Grade::IV),
+            sensitive: self.ever_sensitive(),
             natural_disaster,
             work_safety: rule.id == grading::WORK_SAFETY.id,
             start,
@@ -520,5 +538,41 @@ mod tests {
             )
             .iter()
             .any(|(due, _)| due.rule.id == "disaster_daily"));
+    }
+
+    /// A 续报 that finds the event graver adds deadlines; one that finds it
+    /// milder takes none away: a 较大 首报's 30-minute phone report stays
+    /// due (and missed, with no call) though the 续报 finds it 一般.
+    #[test]
+    fn deadlines_count_by_the_gravest_grade_the_thread_was_reported_at() {
+        let rules = deadlines::RuleSet::national();
+        let now = parse_datetime(examples::OCCURRED_AT).expect("a time") + TimeDelta::hours(2);
+        let phone_due = |records: &[Report]| {
+            Judge::new(records)
+                .deadlines(&rules, now)
+                .into_iter()
+                .find(|(due, _)| due.rule.id == "phone")
+                .map(|(_, standing)| standing)
+        };
+        let general = [("dead", "0"), ("missing", "0"), ("direct_loss", "0")];
+        let major = [("dead", "3"), ("missing", "0"), ("direct_loss", "0")];
+        assert_eq!(
+            phone_due(&[flood(Stage::Initial, &general)]),
+            None,
+            "一般: no phone report"
+        );
+        let graver = [flood(Stage::Initial, &general), flood(Stage::FollowUp { n: 1 }, &major)];
+        assert!(phone_due(&graver).is_some(), "较大 by the 续报");
+        let milder = [flood(Stage::Initial, &major), flood(Stage::FollowUp { n: 1 }, &general)];
+        assert_eq!(
+            Judge::new(&milder).graded(),
+            Some(Grade::IV),
+            "shown as the 续报 finds it"
+        );
+        assert!(
+            matches!(phone_due(&milder), Some(Standing::Overdue { .. })),
+            "owed while it stood 较大, and missed: {:?}",
+            phone_due(&milder)
+        );
     }
 }
