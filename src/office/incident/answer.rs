@@ -50,8 +50,11 @@ impl AskDraft {
 #[component]
 pub fn AcknowledgeBox(
     thread_id: ReportId,
-    /// The latest record: the one acknowledged.
+    /// The latest written stage: the one acknowledged.
     latest: ReportId,
+    /// When the thread's last record arrived: an acknowledgement before it
+    /// is of an earlier stage, as the inbox says too.
+    last_received: Option<chrono::DateTime<chrono::Utc>>,
     /// The latest acknowledgement, if any.
     ack: Option<Acknowledgement>,
     /// The acknowledgement being sent, kept on the shelf.
@@ -61,8 +64,10 @@ pub fn AcknowledgeBox(
 ) -> impl IntoView {
     let desk = expect_context::<Desk>();
     let error: RwSignal<Option<String>> = RwSignal::new(None);
-    // Acknowledged already, and of the latest record?
-    let current = ack.as_ref().is_some_and(|a| a.report_id == latest);
+    // Acknowledged already, of the latest stage, and since the last record
+    // came?
+    let covers = move |a: &Acknowledgement| a.report_id == latest && last_received.is_none_or(|t| t <= a.at);
+    let current = ack.as_ref().is_some_and(covers);
     let done: RwSignal<Option<Acknowledgement>> = RwSignal::new(ack);
     let click = move |_| {
         let id = sending.pending_for(&latest).unwrap_or_else(new_id);
@@ -95,11 +100,7 @@ pub fn AcknowledgeBox(
                 "{} 于 {} 确认收到{}",
                 a.by_name,
                 crate::office::bj(a.at),
-                if a.report_id == latest {
-                    ""
-                } else {
-                    "（之前的阶段）"
-                }
+                if covers(&a) { "" } else { "（之前的阶段）" }
             )
         })
     };

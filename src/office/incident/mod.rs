@@ -397,7 +397,7 @@ fn ThreadView(loaded: Loaded, drafts: Drafts, on_answered: Callback<()>) -> impl
                 <ol data-testid="chain">{cards}</ol>
             </section>
             <section class="answers" aria-label="值班室答复">
-                {latest.map(|latest| view! { <AcknowledgeBox thread_id latest ack sending=drafts.ack on_answered/> })}
+                {latest.map(|latest| view! { <AcknowledgeBox thread_id latest last_received ack sending=drafts.ack on_answered/> })}
                 {(!hazard).then(|| view! { <AskBox thread_id requests draft=drafts.ask on_answered/> })}
                 {move || show_close.get().then(|| view! { <CloseBox thread_id draft=drafts.close on_closed=on_answered/> })}
                 {(!hazard).then(|| view! { <CallBox thread_id n=next_call start=call_start draft=drafts.call on_logged=on_answered/> })}

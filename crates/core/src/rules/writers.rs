@@ -166,9 +166,10 @@ pub fn may_start(writer: &Writer<'_>, holder: Option<&Holder<'_>>, keyed: bool) 
 /// thread, may answer for the thread held by `holder` (`None`: nothing of
 /// it is stored): acknowledge it, ask its reporter for a follow-up, sign
 /// its written report. Only an office of the thread's area or above, as
-/// for closing it: reading a record is not enough (a reporter who moved
-/// files her later records in her new area, whose office reads them but
-/// does not answer for the thread).
+/// for closing it: reading a record is not enough (records are routed to
+/// their thread's area, but a record stored before that was so may sit in
+/// another area, whose office reads it but does not answer for the
+/// thread).
 pub fn may_answer(writer: &Writer<'_>, holder: Option<&Holder<'_>>) -> Result<(), Refusal> {
     match holder {
         Some(holder) if is_office_above(writer, holder.area_path) => Ok(()),

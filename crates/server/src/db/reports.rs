@@ -218,8 +218,10 @@ impl ReportColumns {
 /// record once stored, not the sender's: a district officer's 验收销号 of a
 /// village hazard, or his 续报 to a township's incident, is the township's
 /// to read as much as the rest of the thread (every read is scoped by a
-/// record's own area). The sender's area only until the first record is
-/// stored (a 续报 that arrives before its 首报).
+/// record's own area). The sender's area until the first record is stored:
+/// not the earliest record's, which may be a stranger's planted under the
+/// thread's id (see `kuaibao_core::rules::writers`), whose area would then
+/// get the office's records, and the real 首报 too.
 ///
 /// A first record (its id is its thread's, `$1 = $8`) whose thread holds
 /// records already is inserted only if it shows its thread's key (`$20`)
