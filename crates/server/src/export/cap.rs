@@ -14,7 +14,8 @@
 //!   offices, not a public warning.
 //! - `info` in zh-CN: CAP category by template ([`category`]), the event,
 //!   urgency (`Past` once the 终报 is in, else `Immediate`), severity by
-//!   grade (I `Extreme`, II `Severe`, III `Moderate`, IV `Minor`),
+//!   grade (I `Extreme`, II `Severe`, III `Moderate`, IV `Minor`; `Unknown`
+//!   while 未定级),
 //!   certainty `Observed` (a person on site saw it), the filled sentence as
 //!   `description`, and the area: the place as typed and, with a position,
 //!   a `circle` of radius 0 at WGS-84 `lat,lon`, as CAP's coordinates are.
