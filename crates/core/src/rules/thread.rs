@@ -208,28 +208,6 @@ impl<'a, R: StageRecord> Judge<'a, R> {
         }
     }
 
-    /// Each graded stage's grade (as [`Judge::grade`] reads the latest)
-    /// and 敏感 flag, from when it was written (a draft: `now`), oldest
-    /// first: what the thread stood at, and since when.
-    fn stood(&self, now: NaiveDateTime) -> Vec<(NaiveDateTime, Grade, bool)> {
-        let mut stood: Vec<(NaiveDateTime, Grade, bool)> = self
-            .records
-            .iter()
-            .filter_map(|r| {
-                let Family::Incident { grading: rule, .. } = r.template()?.family else {
-                    return None;
-                };
-                let grade = r
-                    .grade_decision()
-                    .map_or_else(|| grading::suggest(rule, r.answers()).grade, |g| g.chosen);
-                let sensitive = r.answers().get("sensitive").is_some_and(|v| v == "yes");
-                Some((corrected_written_at(r).unwrap_or(now), grade, sensitive))
-            })
-            .collect();
-        crate::sort::insertion_sort(&mut stood, |a, b| a.0 < b.0);
-        stood
-    }
-
     /// The latest record that carries a grade (an incident's stage; a
     /// natural disaster's daily report carries none), its rule and template.
     fn latest_graded(&self) -> Option<(&'a R, &'static grading::GradingRule, &'static Template)> {
@@ -267,7 +245,7 @@ impl<'a, R: StageRecord> Judge<'a, R> {
 
     /// Whether the latest stage flags the event 敏感 (`sensitive` = yes):
     /// it then counts as 较大 for deadlines.
-    fn sensitive(&self) -> bool {
+    pub fn sensitive(&self) -> bool {
         self.latest_graded()
             .and_then(|(r, _, _)| r.answers().get("sensitive"))
             .is_some_and(|v| v == "yes")
@@ -340,29 +318,6 @@ impl<'a, R: StageRecord> Judge<'a, R> {
         let finished = self.final_received().map(beijing_time);
         let until = finished.map_or(now, |f| f.min(now));
         let mut due = deadlines::due_times(rules, &event, until, finished.is_none());
-        // What was owed while the thread stood otherwise (graver, or 敏感)
-        // stays owed: each earlier stage's deadlines that fell due before
-        // the next was written. A 续报 that finds a 较大 event 一般 does not
-        // erase the phone report due while it stood 较大; nor does it owe,
-        // from then on, what only 较大 owes.
-        let mut added = false;
-        for pair in self.stood(now).windows(2) {
-            let ((_, grade, sensitive), (ended, _, _)) = (pair[0], pair[1]);
-            let then = Event {
-                grade,
-                sensitive,
-                ..event
-            };
-            for d in deadlines::due_times(rules, &then, until.min(ended), false) {
-                if d.at <= ended && !due.iter().any(|e| e.rule.id == d.rule.id && e.at == d.at) {
-                    due.push(d);
-                    added = true;
-                }
-            }
-        }
-        if added {
-            crate::sort::insertion_sort(&mut due, |a, b| a.at < b.at);
-        }
         deadlines::add_filed_days(rules, &event, &deliveries.dailies, &mut due);
         due.into_iter()
             .map(|due| {
@@ -565,81 +520,5 @@ mod tests {
             )
             .iter()
             .any(|(due, _)| due.rule.id == "disaster_daily"));
-    }
-
-    /// A 续报 that finds the event graver adds deadlines; one that finds it
-    /// milder takes away none that fell due before it: a 较大 首报's
-    /// 30-minute phone report stays due (and missed, with no call) though
-    /// the 续报 an hour later finds it 一般, and a 重大 flood's 日报 due
-    /// while it stood 重大 stay owed, but no later one.
-    #[test]
-    fn what_was_owed_while_the_thread_stood_graver_stays_owed() {
-        let rules = deadlines::RuleSet::national();
-        let start = parse_datetime(examples::OCCURRED_AT).expect("a time");
-        let written = |r: &mut Report, after: TimeDelta| {
-            r.written_at = (start + after)
-                .and_local_timezone(beijing())
-                .single()
-                .expect("a time")
-                .fixed_offset();
-        };
-        let dues = |records: &[Report], now: NaiveDateTime| -> Vec<(String, Standing)> {
-            Judge::new(records)
-                .deadlines(&rules, now)
-                .into_iter()
-                .map(|(due, standing)| (due.rule.id.clone(), standing))
-                .collect()
-        };
-        let general = [("dead", "0"), ("missing", "0"), ("direct_loss", "0")];
-        let major = [("dead", "3"), ("missing", "0"), ("direct_loss", "0")];
-        let grave = [("dead", "10"), ("missing", "0"), ("direct_loss", "0")];
-        let now = start + TimeDelta::days(3);
-        assert!(
-            !dues(&[flood(Stage::Initial, &general)], now)
-                .iter()
-                .any(|(id, _)| *id == "phone"),
-            "一般: no phone report"
-        );
-
-        let mut first = flood(Stage::Initial, &major);
-        written(&mut first, TimeDelta::minutes(5));
-        let mut milder = flood(Stage::FollowUp { n: 1 }, &general);
-        written(&mut milder, TimeDelta::hours(1));
-        let thread = [first, milder.clone()];
-        assert_eq!(
-            Judge::new(&thread).graded(),
-            Some(Grade::IV),
-            "shown as the 续报 finds it"
-        );
-        let phone: Vec<_> = dues(&thread, now)
-            .into_iter()
-            .filter(|(id, _)| *id == "phone")
-            .collect();
-        assert!(
-            matches!(phone.as_slice(), [(_, Standing::Overdue { .. })]),
-            "owed while it stood 较大, and missed: {phone:?}"
-        );
-        // Corrected within the half hour: the phone report never fell due.
-        let mut quick = milder.clone();
-        written(&mut quick, TimeDelta::minutes(20));
-        let mut first = flood(Stage::Initial, &major);
-        written(&mut first, TimeDelta::minutes(5));
-        assert!(!dues(&[first, quick], now).iter().any(|(id, _)| *id == "phone"));
-
-        // A 重大 flood found 一般 on its third day: the 日报 due before
-        // then stay owed, none after.
-        let mut first = flood(Stage::Initial, &grave);
-        written(&mut first, TimeDelta::minutes(5));
-        let mut later = flood(Stage::FollowUp { n: 1 }, &general);
-        written(&mut later, TimeDelta::hours(50));
-        let dailies = |records: &[Report]| {
-            dues(records, start + TimeDelta::days(6))
-                .into_iter()
-                .filter(|(id, _)| *id == "disaster_daily")
-                .count()
-        };
-        let owed = dailies(&[first.clone(), later]);
-        assert!(owed >= 2, "the days due while it stood 重大: {owed}");
-        assert!(owed < dailies(&[first]), "not the days after");
     }
 }

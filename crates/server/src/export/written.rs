@@ -163,15 +163,19 @@ pub fn page(thread: &ThreadRecords, photos: &[RecordPhotos], signatures: &[Signa
     html.push_str(&format!("<h1>{kind}书面报告</h1>\n"));
     html.push_str(&format!("<p class=\"sub\">{}</p>\n", escape(&summary.title_zh)));
     push_table(&mut html, &head);
-    // Covered by the latest signing: received before it, and no later in
-    // the thread than the record it names (one received before it but not
-    // yet on the signer's page). A record received after it is not,
-    // wherever its stage puts it (a 续报 that arrives after a signed 日报,
-    // a call a phone delivers late, sort before them).
+    // Covered by the latest signing: received before it, and (but for a
+    // call, which is no stage) no later in the thread than the stage it
+    // names (one received before it but not yet on the signer's page). A
+    // record received after it is not, wherever its stage puts it (a 续报
+    // that arrives after a signed 日报, a call a phone delivers late, sort
+    // before them).
     let named = signed.and_then(|s| thread.records.iter().position(|r| r.report().id == s.report_id));
     for i in 0..thread.records.len() {
-        let unsigned = signed
-            .is_some_and(|s| thread.records[i].stored.receipt.received_at > s.signed_at || named.is_none_or(|n| i > n));
+        let record = &thread.records[i];
+        let unsigned = signed.is_some_and(|s| {
+            record.stored.receipt.received_at > s.signed_at
+                || (!record.report().stage.is_call() && named.is_none_or(|n| i > n))
+        });
         push_record(&mut html, thread, i, photos.get(i), unsigned);
     }
     if let Some(s) = signed {

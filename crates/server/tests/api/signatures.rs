@@ -337,6 +337,25 @@ async fn an_officer_signs_once_by_id_and_the_print_names_who_signed() {
         assert!(err.to_string().contains("append-only"), "{statement}: {err}");
     }
     pool.close().await;
+
+    // A 首报 and a call received before the signing that names the 首报:
+    // both signed (a call is no stage the signing could name).
+    let quiet = incident(Stage::Initial, None, 20);
+    receipt(app.submit(&quiet).await, StatusCode::CREATED).await;
+    let called = super::deadlines::call(quiet.id, 1, 21);
+    receipt(app.submit(&called).await, StatusCode::CREATED).await;
+    assert_eq!(
+        post(&app, &officer, quiet.id, &signing(quiet.id)).await.status(),
+        StatusCode::CREATED
+    );
+    let page = app
+        .get_as(&officer, &written_path(quiet.id))
+        .await
+        .text()
+        .await
+        .expect("page");
+    assert!(page.contains("<h2>电话报告</h2>"), "{page}");
+    assert!(!page.contains("签发后收到"), "{page}");
     app.stop().await;
 }
 
