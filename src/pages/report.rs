@@ -79,7 +79,11 @@ fn DraftEditor(id: ReportId) -> impl IntoView {
     let Some(template) = draft.template() else {
         return view! { <p class="error" role="alert">{state.tr(words::TEMPLATE_MISSING)}</p> }.into_any();
     };
-    let stage = draft.stage;
+    // The stage it will be filed at: a 续报 whose number the office (or her
+    // other phone) took meanwhile is headed with the next one.
+    let stage = state
+        .reports
+        .with_untracked(|rs| crate::threads::filed_stage(rs, &draft));
     let thread_id = draft.thread_id();
     // Begun by another worker on this shared phone: shown, not changed
     // or filed by this one.

@@ -213,8 +213,11 @@ test('what the office filed in her threads reaches her phone: its logged call me
     assert.ok(i < 100, 'her other phone\'s 续报 arrives');
     await page.waitForTimeout(200);
   }
+  // Opened again, the draft is headed with the number it will go under.
+  await page.reload();
   await page.getByTestId('save-state').waitFor();
   assert.equal(await page.locator('#blank-injured').inputValue(), '6', 'the draft as typed');
+  assert.equal(await page.getByTestId('stage').innerText(), '续报三');
   const hers = await held();
   assert.equal(hers.author?.username, REPORTER.username, 'hers, sendable under her account');
   assert.equal(hers.by_office ?? null, null);
