@@ -354,6 +354,11 @@ impl TestApp {
         client.get(self.url(path)).send().await.expect("GET")
     }
 
+    /// The body of `GET path` as `client`, as text (an export, a page).
+    async fn text_as(&self, client: &Client, path: &str) -> String {
+        self.get_as(client, path).await.text().await.expect("body")
+    }
+
     /// POSTs `report` (a record, or any JSON a test sends as one).
     async fn submit(&self, report: &impl serde::Serialize) -> Response {
         self.client

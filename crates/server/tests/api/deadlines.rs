@@ -288,14 +288,7 @@ async fn the_accountability_ledger_lists_late_and_missed_with_evidence_for_the_a
     // The neighbouring township's officer: nothing; a reporter: 403.
     let theirs: Accountability = json_of(&app, &neighbour, ACCOUNTABILITY_PATH).await;
     assert!(theirs.entries.is_empty(), "{:?}", theirs.entries);
-    let text = neighbour
-        .get(app.url(ACCOUNTABILITY_CSV_PATH))
-        .send()
-        .await
-        .expect("GET")
-        .text()
-        .await
-        .expect("body");
+    let text = app.text_as(&neighbour, ACCOUNTABILITY_CSV_PATH).await;
     assert_eq!(text.lines().count(), 1, "the header only");
     for path in [ACCOUNTABILITY_PATH, ACCOUNTABILITY_CSV_PATH] {
         let (status, _) = api_error(app.client.get(app.url(path)).send().await.expect("GET")).await;

@@ -348,12 +348,7 @@ async fn an_officer_signs_once_by_id_and_the_print_names_who_signed() {
         post(&app, &officer, quiet.id, &signing(quiet.id)).await.status(),
         StatusCode::CREATED
     );
-    let page = app
-        .get_as(&officer, &written_path(quiet.id))
-        .await
-        .text()
-        .await
-        .expect("page");
+    let page = app.text_as(&officer, &written_path(quiet.id)).await;
     assert!(page.contains("<h2>电话报告</h2>"), "{page}");
     assert!(!page.contains("签发后收到"), "{page}");
     app.stop().await;

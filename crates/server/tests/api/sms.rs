@@ -112,27 +112,15 @@ async fn an_sms_first_report_and_the_apps_later_copy_are_one_record() {
     let inbox = app.inbox(&officer, &[]).await;
     assert_eq!(inbox.threads.iter().filter(|t| t.thread_id == report.id).count(), 1);
     // Exported and printed, it says how it came: entered unsealed.
-    let csv = officer
-        .get(app.url("/api/exports/reports.csv"))
-        .send()
-        .await
-        .expect("GET")
-        .text()
-        .await
-        .expect("body");
+    let csv = app.text_as(&officer, "/api/exports/reports.csv").await;
     let row = csv
         .lines()
         .find(|l| l.contains(&report.id.to_string()))
         .expect("its row");
     assert!(row.contains("短信首报，未验证：应已电话核实"), "{row}");
-    let page = officer
-        .get(app.url(&format!("/api/threads/{}/written", report.id)))
-        .send()
-        .await
-        .expect("GET")
-        .text()
-        .await
-        .expect("page");
+    let page = app
+        .text_as(&officer, &format!("/api/threads/{}/written", report.id))
+        .await;
     assert!(page.contains("短信首报，未验证：应已电话核实"));
     app.stop().await;
 }
