@@ -3,12 +3,15 @@
 // report, it only waits for the next login; the phone's clock is measured
 // against the server's and every record carries the offset.
 
-import { test, after } from 'node:test';
+import { test, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, openPhone, openApp, login, home, form, phoneRecords, noiseJpeg, fillHazard, shiftClock, REPORTER } from './helpers.mjs';
 
 const cleanup = [];
-after(async () => { for (const c of cleanup.reverse()) await c(); });
+// Each test's servers and browsers close when it ends: left open to the
+// file's end, each test ran beside every earlier test's phone still
+// syncing, on a 2-core CI machine.
+afterEach(async () => { for (const c of cleanup.splice(0).reverse()) await c(); });
 
 async function setUp(extraEnv = {}) {
   const server = await startServer(extraEnv);

@@ -8,7 +8,7 @@
 // a refused microphone and a photo that cannot be read say what to do, in
 // the app's words, not the browser's.
 
-import { test, after } from 'node:test';
+import { test, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -20,7 +20,10 @@ import { startServer, openPhone, openApp, home, form, login, noiseJpeg, blobFrom
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const SHOTS = process.env.EVIDENCE_SCREENSHOTS;
 const cleanup = [];
-after(async () => { for (const c of cleanup.reverse()) await c(); });
+// Each test's servers and browsers close when it ends: left open to the
+// file's end, each test ran beside every earlier test's phone still
+// syncing, on a 2-core CI machine.
+afterEach(async () => { for (const c of cleanup.splice(0).reverse()) await c(); });
 
 /** A second of WebM video, drawn on a canvas and recorded by the page. */
 async function webmClip(page) {
