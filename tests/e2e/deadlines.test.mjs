@@ -197,6 +197,12 @@ test('written in time, delivered two hours late: the desk says so; a logged call
   await desk.page.waitForFunction(() => document.querySelector('#call-note')?.value === '', null, { timeout: 10_000 });
   const calls = (await server.reports()).filter((r) => r.report.stage.kind === 'call');
   assert.deepEqual(calls.map((r) => r.report.stage.n).sort(), [1, 2]);
+  // His call is no report he has not seen: the acknowledgement made before
+  // it still covers the latest stage, here and on the inbox line.
+  await desk.page.getByTestId('ack-button').filter({ hasText: '再次确认收到' }).waitFor({ timeout: 10_000 });
+  assert.doesNotMatch(await desk.page.getByTestId('ack-state').innerText(), /之前的阶段/);
+  const acked = (await (await server.fetch('/api/office/inbox')).json()).threads.find((t) => t.acknowledged);
+  assert.ok(Date.parse(acked.latest_received_at) <= Date.parse(acked.acknowledged.at), `${acked.latest_received_at} after ${acked.acknowledged.at}`);
 
   // Another rules file, no rebuild: the provincial example.
   await desk.context.close();

@@ -66,8 +66,9 @@ pub fn InboxLine(
     let acknowledged = thread.acknowledged.clone();
     let asked = !thread.open_requests.is_empty();
     let ack = match acknowledged {
-        // A record came after it: as the incident page says, the office
-        // has not yet seen what is new. (The line knows no ids: by time.)
+        // A report came after it (a logged call is not one): as the
+        // incident page says, the office has not yet seen what is new. (The
+        // line knows no ids: by time.)
         Some(a) if a.at < thread.latest_received_at => view! {
             <span class="ack stale" data-testid="line-ack" data-state="earlier" title=format!("{} 确认", a.by_name)>"已确认（之前的阶段）"</span>
         }

@@ -52,8 +52,9 @@ pub fn AcknowledgeBox(
     thread_id: ReportId,
     /// The latest written stage: the one acknowledged.
     latest: ReportId,
-    /// When the thread's last record arrived: an acknowledgement before it
-    /// is of an earlier stage, as the inbox says too.
+    /// When the thread's last report arrived (a logged call is not one):
+    /// an acknowledgement before it is of an earlier stage, as the inbox
+    /// says too.
     last_received: Option<chrono::DateTime<chrono::Utc>>,
     /// The latest acknowledgement, if any.
     ack: Option<Acknowledgement>,

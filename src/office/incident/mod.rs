@@ -236,8 +236,15 @@ fn ThreadView(loaded: Loaded, drafts: Drafts, on_answered: Callback<()>) -> impl
         .find(|r| !r.report.stage.is_call())
         .or(records.last())
         .map(|r| r.report.id);
-    // A signing covers what had arrived when it was made.
+    // A signing covers what had arrived when it was made, calls and all
+    // (the written report lists them); an acknowledgement, the reports
+    // (the office knows of a call it logged).
     let last_received = records.iter().map(|r| r.receipt.received_at).max();
+    let last_report_received = records
+        .iter()
+        .filter(|r| !r.report.stage.is_call())
+        .map(|r| r.receipt.received_at)
+        .max();
     let closable = may_close(records.iter().map(|r| &r.report));
     // A closing whose photo is still on its way keeps its form, though the
     // thread already shows it closed (the stream told of its text); the
@@ -397,7 +404,7 @@ fn ThreadView(loaded: Loaded, drafts: Drafts, on_answered: Callback<()>) -> impl
                 <ol data-testid="chain">{cards}</ol>
             </section>
             <section class="answers" aria-label="值班室答复">
-                {latest.map(|latest| view! { <AcknowledgeBox thread_id latest last_received ack sending=drafts.ack on_answered/> })}
+                {latest.map(|latest| view! { <AcknowledgeBox thread_id latest last_received=last_report_received ack sending=drafts.ack on_answered/> })}
                 {(!hazard).then(|| view! { <AskBox thread_id requests draft=drafts.ask on_answered/> })}
                 {move || show_close.get().then(|| view! { <CloseBox thread_id draft=drafts.close on_closed=on_answered/> })}
                 {(!hazard).then(|| view! { <CallBox thread_id n=next_call start=call_start draft=drafts.call on_logged=on_answered/> })}

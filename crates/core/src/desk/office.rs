@@ -471,6 +471,9 @@ pub struct ThreadSummary {
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, example = "2026-11-23T10:00:00"))]
     pub occurred_at: Option<NaiveDateTime>,
     pub first_received_at: DateTime<Utc>,
+    /// When the latest report arrived: a logged call is not one (the
+    /// office knows of its own, and an acknowledgement older than this is
+    /// of an earlier stage).
     pub latest_received_at: DateTime<Utc>,
     pub deadline: DeadlineState,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

@@ -224,7 +224,11 @@ fn summarise(records: &mut [Record], forwarded: &[Forwarded], rules: &RuleSet, n
         responsible,
         occurred_at: judge.occurred_at(),
         first_received_at: records.iter().map(|r| r.received_at).min()?,
-        latest_received_at: records.iter().map(|r| r.received_at).max()?,
+        latest_received_at: records
+            .iter()
+            .filter(|r| !r.report.stage.is_call())
+            .map(|r| r.received_at)
+            .max()?,
         deadline: DeadlineState::of(&standings),
         deadlines: deadlines
             .iter()

@@ -182,7 +182,11 @@ fn summarise(records: &[Record], rules: &RuleSet, now: DateTime<Utc>) -> Option<
         responsible,
         occurred_at: judge.occurred_at(),
         first_received_at: records.iter().map(|r| r.stored.receipt.received_at).min()?,
-        latest_received_at: records.iter().map(|r| r.stored.receipt.received_at).max()?,
+        latest_received_at: records
+            .iter()
+            .filter(|r| !r.report().stage.is_call())
+            .map(|r| r.stored.receipt.received_at)
+            .max()?,
         deadline: DeadlineState::of(&standings),
         // The lines' names, for the print (a signing's step up the chain).
         deadlines: judged

@@ -718,6 +718,42 @@ async fn acknowledgements_and_requests_are_stored_once_by_id_and_reach_the_repor
     app.stop().await;
 }
 
+/// An acknowledgement is of the reports: a call logged after it (by the
+/// officer himself, from his phone) leaves it current on the inbox line; a
+/// 续报 after it does not.
+#[tokio::test]
+async fn a_call_logged_after_an_acknowledgement_leaves_it_current() {
+    let (app, dirs) = spawn_app().await;
+    let officer = user_in(&dirs, &app, "officer-t1", Role::Officer, "d-t1").await;
+    let first = incident(Stage::Initial, None, 0);
+    app.submit_as(&app.client, &first).await;
+    let ack = Acknowledge {
+        id: Uuid::new_v4(),
+        report_id: first.id,
+    };
+    let res = app.post_json(&officer, &ack_path(first.id), &ack).await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let acknowledged: Acknowledgement = res.json().await.expect("an acknowledgement");
+
+    app.submit_as(&officer, &super::deadlines::call(first.id, 1, 1)).await;
+    let inbox = app.inbox(&officer, &[]).await;
+    let line = inbox.threads.iter().find(|t| t.thread_id == first.id).expect("listed");
+    assert_eq!(line.records, 2, "the call is the thread's");
+    assert!(
+        line.latest_received_at <= acknowledged.at,
+        "the latest report came at {}: it should be before the acknowledgement at {}",
+        line.latest_received_at,
+        acknowledged.at
+    );
+
+    app.submit_as(&app.client, &incident(Stage::FollowUp { n: 1 }, Some(first.id), 3))
+        .await;
+    let inbox = app.inbox(&officer, &[]).await;
+    let line = inbox.threads.iter().find(|t| t.thread_id == first.id).expect("listed");
+    assert!(line.latest_received_at > acknowledged.at, "the 续报 is newer than it");
+    app.stop().await;
+}
+
 #[tokio::test]
 async fn the_office_answers_match_their_documented_schemas() {
     use super::openapi::{conforms, document};
