@@ -435,6 +435,22 @@ async fn cap_alerts_validate_against_the_official_cap_1_2_schema() {
     );
     assert_eq!(element(&first_alone, "msgType"), Some("Alert"));
 
+    // An incident whose figures are not yet known is not graded: CAP's
+    // `Unknown`, as the desk says 未定级, not the `Minor` of no deaths.
+    // An earthquake's 首报 asks none of its figures yet.
+    let earthquake = catalogue::find("earthquake", 1).expect("the catalogue's earthquake");
+    let ungraded = Report {
+        template_id: earthquake.id.into(),
+        template_version: earthquake.version,
+        answers: fill(earthquake, Stage::Initial),
+        ..incident(Stage::Initial, None, 40)
+    };
+    receipt(w.app.submit(&ungraded).await, StatusCode::CREATED).await;
+    let unknown = cap_of(&w.app, &w.officer, &cap_path(ungraded.id)).await;
+    let (valid, said) = xmllint(&unknown);
+    assert!(valid, "xmllint: {said}\n{unknown}");
+    assert_eq!(element(&unknown, "severity"), Some("Unknown"));
+
     // The validator does judge: a status CAP does not know is refused.
     let (valid, _) = xmllint(&alert.replace("<status>Actual</status>", "<status>Real</status>"));
     assert!(!valid, "xmllint refuses a broken alert");
