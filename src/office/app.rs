@@ -40,7 +40,8 @@ pub fn OfficeApp() -> impl IntoView {
         None => view! { <p class="loading">"快报 · 值班室 …"</p> }.into_any(),
         Some(Err(e)) => view! {
             <main class="fatal" role="alert">
-                <p>"无法打开本机存储，值班室无法启动。/ The duty office cannot start: it cannot open this browser's storage."</p>
+                // The reason below names the storage already.
+                <p>"值班室无法启动。/ The duty office cannot start."</p>
                 <p>{e.message(Lang::Zh)}</p>
                 <p>{e.message(Lang::En)}</p>
             </main>

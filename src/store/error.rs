@@ -1,7 +1,8 @@
-use indexed_db_futures::error::{Error as DbError, OpenDbError};
+use indexed_db_futures::error::{Error as DbError, JSError, OpenDbError};
 use kuaibao_core::{Lang, Text};
 use thiserror::Error;
 
+use crate::platform::js_error;
 use crate::words;
 
 /// Why the phone's store failed. Kept as text: the user sees it, and a
@@ -71,7 +72,11 @@ impl From<OpenDbError> for StoreError {
             OpenDbError::UnsupportedEnvironment | OpenDbError::NullFactory => {
                 "this browser has no IndexedDB".to_owned()
             }
-            OpenDbError::VersionZero => "database version 0".to_owned(),
+            // What indexed_db_futures makes of any exception `open` throws
+            // (it asks no version, so never 0): a browser that lets the
+            // site store nothing, a private window (Firefox's threw
+            // `InvalidStateError`), blocked storage (`SecurityError`).
+            OpenDbError::VersionZero => "the browser refused to open a database: a private window, or storage blocked".to_owned(),
         })
     }
 }
@@ -90,8 +95,12 @@ impl From<DbError> for StoreError {
 /// (records cross as JSON text, see `json.rs`), so those read as one plain
 /// sentence.
 fn describe(e: &DbError) -> String {
+    // With the exception's name (`InvalidStateError`, `QuotaExceededError`):
+    // its message alone does not say which kind it is, and `hint` reads
+    // the kind. An exception `open` throws comes as a plain `Error`.
     match e {
-        DbError::DomException(e) => e.to_string(),
+        DbError::DomException(e) => js_error(e.as_ref()),
+        DbError::Unknown(JSError::Error(e)) => js_error(e),
         DbError::MissingData(e) => e.to_string(),
         DbError::Unknown(e) => e.to_string(),
         DbError::Serialisation(_) => "a stored value could not be read".to_owned(),

@@ -9,7 +9,7 @@
 //
 // KUAIBAO_SHOTS=<dir> also writes the plain screen at 360×640 and 1366×768.
 
-import { test, after } from 'node:test';
+import { test, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { mkdir } from 'node:fs/promises';
@@ -17,7 +17,10 @@ import { startServer, openPhone, login, home, phoneRecords, REPORTER, OFFICER } 
 
 const SHOTS = process.env.KUAIBAO_SHOTS;
 const cleanup = [];
-after(async () => { for (const c of cleanup.reverse()) await c(); });
+// Each test's servers and browsers close when it ends: left open to the
+// file's end, each test ran beside every earlier test's phone still
+// syncing, on a 2-core CI machine.
+afterEach(async () => { for (const c of cleanup.splice(0).reverse()) await c(); });
 
 /** Holds the app's wasm back until `release()`. */
 async function holdWasm(page) {
@@ -196,6 +199,27 @@ test('an update held up by the app left open at its old version in another tab s
   await login(page).form.waitFor({ timeout: 30_000 });
   const ids = (await phoneRecords(page)).map((r) => r.id);
   assert.ok(ids.includes('kept-through-the-upgrade'), `kept: ${ids}`);
+});
+
+test('a browser that refuses to store anything (a private window) says so, once, on the phone and on the duty desk, and what to do', { timeout: 60_000 }, async () => {
+  const { server, page } = await freshPhone();
+  // As Firefox's private windows did: every open of a database throws.
+  await page.context().addInitScript(() => {
+    IDBFactory.prototype.open = () => {
+      throw new DOMException('A mutation operation was attempted on a database that did not allow mutations.', 'InvalidStateError');
+    };
+  });
+  for (const [where, headline] of [['/', /^快报无法启动，报告无法保存。/], ['/office/', /^值班室无法启动。/]]) {
+    await page.goto(`${server.url}${where}`);
+    const fatal = page.locator('main.fatal');
+    await fatal.waitFor({ timeout: 20_000 });
+    const said = await fatal.innerText();
+    assert.match(said, headline, where);
+    assert.match(said, /不允许在本机保存。请用手机自带浏览器打开快报，并关闭无痕模式/, where);
+    assert.match(said, /Open Kuaibao in the phone's own browser, not in a private window/, where);
+    assert.equal(said.split('无法打开本机存储').length - 1, 1, `${where} names the failure once: ${said}`);
+    assert.doesNotMatch(said, /mutation operation/, `${where}: not the browser's words`);
+  }
 });
 
 /** Asks, from `other` (a tab of the same site), to upgrade the phone's
