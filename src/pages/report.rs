@@ -2,7 +2,7 @@ use kuaibao_core::account::Role;
 use kuaibao_core::rules::deadlines::Standing;
 use kuaibao_core::rules::stage::ThreadKind;
 use kuaibao_core::wire::timestamp::beijing;
-use kuaibao_core::{ErrorCode, Family, FieldError, ReportId, Stage, Template};
+use kuaibao_core::{BlankKind, ErrorCode, Family, FieldError, ReportId, Stage, Template};
 use leptos::prelude::*;
 
 use crate::components::{
@@ -117,6 +117,19 @@ fn DraftEditor(id: ReportId) -> impl IntoView {
     // The server's reasons for refusing this draft's last submission, each
     // until its blank is changed.
     let refused = RwSignal::new(draft.refused.clone());
+    // A picture added or taken away at a blank answers the server's reason
+    // there, as typing does at any other blank (`on_edit`).
+    let count_at = move |blank: &str| {
+        state
+            .photos
+            .with(|ps| ps.iter().filter(|p| p.report_id == id && p.blank == blank).count())
+    };
+    let refused_at_photos: Vec<(&'static str, usize)> = template
+        .blanks
+        .iter()
+        .filter(|b| matches!(b.kind, BlankKind::Photos { .. }) && draft.refused.iter().any(|e| e.field == b.id))
+        .map(|b| (b.id, untrack(|| count_at(b.id))))
+        .collect();
     if !draft.refused.is_empty() {
         let reasons = draft.refused.clone();
         Effect::new(move |_| focus_first(template, &reasons));
@@ -185,6 +198,17 @@ fn DraftEditor(id: ReportId) -> impl IntoView {
         let snapshot = snapshot.clone();
         move || state.edit(snapshot())
     };
+    if !refused_at_photos.is_empty() {
+        let save = save.clone();
+        Effect::new(move |_| {
+            for &(blank, at_open) in &refused_at_photos {
+                if count_at(blank) != at_open && refused.with_untracked(|r| r.iter().any(|e| e.field == blank)) {
+                    refused.update(|r| r.retain(|e| e.field != blank));
+                    save();
+                }
+            }
+        });
+    }
     let on_edit = {
         let save = save.clone();
         Callback::new(move |(key, value): (String, String)| {

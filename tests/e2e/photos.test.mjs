@@ -3,7 +3,7 @@
 // middle), arriving byte-identical exactly once; a photo over the server's
 // cap is refused with a reason and stays on the phone.
 
-import { test, after } from 'node:test';
+import { test, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -11,7 +11,10 @@ import { startServer, startProxy, openPhone, openApp, home, form, noiseJpeg, blo
 
 const PHONE_GPS_JPEG = new URL('../../crates/core/tests/fixtures/exif/phone_gps.jpg', import.meta.url);
 const cleanup = [];
-after(async () => { for (const c of cleanup.reverse()) await c(); });
+// Each test's servers and browsers close when it ends: left open to the
+// file's end, each test ran beside every earlier test's phone still
+// syncing, on a 2-core CI machine.
+afterEach(async () => { for (const c of cleanup.splice(0).reverse()) await c(); });
 
 async function setUp(extraEnv, policy) {
   const server = await startServer(extraEnv);
@@ -218,6 +221,43 @@ test('a report delivered while its photo has not arrived says so on the list, un
   await page.unroute('**/api/uploads**');
   await home(page).sendNow.click();
   await note.waitFor({ state: 'detached', timeout: 60_000 });
+});
+
+test('a server\'s reason at the photo blank goes once a photo is added there, as a reason at a text blank goes once it is typed in', { timeout: 90_000 }, async () => {
+  const { phone, origin } = await setUp({});
+  const { page } = phone;
+  await openApp(page, origin);
+  // The server refuses it for want of a picture (its photos taken off the
+  // way, as if the phone had lost them).
+  await page.route('**/api/reports', async (route) => {
+    const body = JSON.parse(route.request().postData());
+    body.photos = [];
+    return route.continue({ postData: JSON.stringify(body) });
+  });
+  await home(page).newReport('风险隐患');
+  await fillHazard(page, '青石村七组');
+  await attach(page, [{ name: 'site.jpg', mimeType: 'image/jpeg', buffer: await noiseJpeg(page, 640, 480) }]);
+  await form(page).waitSaved();
+  await form(page).submit.click();
+  await home(page).waitForStatus('rejected');
+  await page.unroute('**/api/reports');
+  await page.locator('[data-testid=report-item]:has([data-state=rejected]) a').click();
+  await page.getByRole('button', { name: '修改后重新提交' }).click();
+  await form(page).submit.waitFor();
+  const blank = page.getByTestId('photos-photos');
+  await page.locator('[data-testid=photos-photos].has-error').waitFor();
+  const reason = await blank.locator('.error').innerText();
+  assert.match(reason, /照片/, `the server's reason, at the photos: ${reason}`);
+  await attach(page, [{ name: 'again.jpg', mimeType: 'image/jpeg', buffer: await noiseJpeg(page, 640, 480) }]);
+  await page.locator('[data-testid=photos-photos].has-error').waitFor({ state: 'detached', timeout: 10_000 });
+  assert.equal(await blank.locator('.error').innerText(), '');
+  // Gone for good: the draft is saved without it.
+  await form(page).waitSaved();
+  await page.reload();
+  await form(page).submit.waitFor();
+  assert.equal(await page.locator('[data-testid=photos-photos].has-error').count(), 0);
+  await form(page).submit.click();
+  await home(page).waitForStatus('delivered');
 });
 
 test('removing a photo from a draft takes a second tap', { timeout: 60_000 }, async () => {
