@@ -21,6 +21,12 @@ pub const DEADLINES: Text = Text::new("报送时限", "Reporting deadlines");
 pub const DUE_AT: Text = Text::new("截止", "due");
 pub const LEFT: Text = Text::new("还剩", "left");
 pub const OVERDUE: Text = Text::new("已超时", "overdue by");
+/// A deadline of a graver grade, missed before a later report made the
+/// event lesser (the span follows).
+pub const LAPSED: Text = Text::new(
+    "其后降级，不再需要；降级前已逾期",
+    "no longer owed after a lower grade; missed before it by",
+);
 pub const MET: Text = Text::new("已按时报送，提前", "met, with time to spare:");
 pub const MET_LATE: Text = Text::new("填写已迟，迟报", "written late, late by");
 pub const DELIVERED_LATE: Text = Text::new(

@@ -43,6 +43,7 @@ pub fn DeadlineList(
                 let (class, word, seconds) = match standing {
                     Standing::Left { seconds } => ("left", words::LEFT, seconds),
                     Standing::Overdue { seconds } => ("overdue", words::OVERDUE, seconds),
+                    Standing::Lapsed { seconds } => ("lapsed", words::LAPSED, seconds),
                     Standing::Met { early_seconds } => ("met", words::MET, early_seconds),
                     Standing::MetLate { late_seconds } => ("late", words::MET_LATE, late_seconds),
                     Standing::DeliveredLate { late_seconds } => ("delivered_late", words::DELIVERED_LATE, late_seconds),

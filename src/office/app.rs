@@ -37,26 +37,27 @@ pub fn OfficeApp() -> impl IntoView {
     });
     move || {
         match opened.get() {
-        None => view! { <p class="loading">"快报 · 值班室 …"</p> }.into_any(),
-        Some(Err(e)) => view! {
-            <main class="fatal" role="alert">
-                // The reason below names the storage already.
-                <p>"值班室无法启动。/ The duty office cannot start."</p>
-                <p>{e.message(Lang::Zh)}</p>
-                <p>{e.message(Lang::En)}</p>
-            </main>
+            None => view! { <p class="loading">"快报 · 值班室 …"</p> }.into_any(),
+            Some(Err(e)) => view! {
+                <main class="fatal" role="alert">
+                    // The reason below names the storage already.
+                    <p>"值班室无法启动。/ The duty office cannot start."</p>
+                    <p>{e.message(Lang::Zh)}</p>
+                    <p>{e.message(Lang::En)}</p>
+                </main>
+            }
+            .into_any(),
+            Some(Ok(desk)) => view! {
+                {move || replaced.get().then(|| view! {
+                    <p class="notice" role="alert" data-testid="desk-replaced">
+                        "快报已在另一个标签页更新，本页已不能保存登录。请先复制还没发出的答复，再刷新本页。/ \
+                         Kuaibao was updated in another tab: copy any answer not yet sent, then reload this page."
+                    </p>
+                })}
+                <Shell desk/>
+            }
+            .into_any(),
         }
-        .into_any(),
-        Some(Ok(desk)) => view! {
-            {move || replaced.get().then(|| view! {
-                <p class="notice" role="alert" data-testid="desk-replaced">
-                    "快报已在另一个标签页更新，本页已不能保存登录。请先复制还没发出的答复，再刷新本页。/ \
-                     Kuaibao was updated in another tab: copy any answer not yet sent, then reload this page."
-                </p>
-            })}
-            <Shell desk/>
-        }.into_any(),
-    }
     }
 }
 

@@ -76,7 +76,9 @@ impl From<OpenDbError> for StoreError {
             // (it asks no version, so never 0): a browser that lets the
             // site store nothing, a private window (Firefox's threw
             // `InvalidStateError`), blocked storage (`SecurityError`).
-            OpenDbError::VersionZero => "the browser refused to open a database: a private window, or storage blocked".to_owned(),
+            OpenDbError::VersionZero => {
+                "the browser refused to open a database: a private window, or storage blocked".to_owned()
+            }
         })
     }
 }

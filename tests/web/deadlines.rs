@@ -84,3 +84,52 @@ fn a_written_deadline_is_met_by_the_receipt_not_the_writing() {
         Standing::DeliveredLate { late_seconds: 7200 }
     );
 }
+
+/// Delivered: written at `written`, received at `received` (Beijing).
+fn delivered(id: kuaibao_core::ReportId, written: &str, received: &str) -> Status {
+    Status::Delivered {
+        written_at: at(written),
+        receipt: Receipt {
+            id,
+            seq: 1,
+            received_at: at(received).with_timezone(&Utc),
+            clock_offset_ms: None,
+            via_sms: false,
+            sms_sealed: false,
+        },
+    }
+}
+
+#[wasm_bindgen_test]
+fn a_phone_report_missed_while_the_event_stood_graver_stays_missed_and_one_still_owed_stays_owed() {
+    let national = RuleSet::national();
+    // 较大 (3 dead), the event at 09:41, the 首报 received at 09:50: the
+    // phone report is due at 10:11.
+    let mut first = report(Status::Draft);
+    first.answers.insert("dead".into(), "3".into());
+    first.status = delivered(first.id, "2026-11-23T09:45", "2026-11-23T09:50");
+    // A 续报 that finds it 一般 (no one dead).
+    let mut lesser = report(Status::Draft);
+    lesser.thread = Some(first.id);
+    lesser.stage = kuaibao_core::Stage::FollowUp { n: 1 };
+    let phone = |records: &[kuaibao::store::LocalReport], now: &str| {
+        thread_of(records, first.id)
+            .expect("thread")
+            .deadlines(&national, t(now))
+            .into_iter()
+            .find(|(due, _)| due.rule.id == "phone")
+            .map(|(due, s)| (due.at, s))
+    };
+    // Typed, not yet sent: the office still holds it 较大, and the phone
+    // report it owes counts on.
+    assert_eq!(
+        phone(&[first.clone(), lesser.clone()], "2026-11-23T10:20"),
+        Some((t("2026-11-23T10:11"), Standing::Overdue { seconds: 540 }))
+    );
+    // Received at 10:30: missed by 19 minutes then, and so it stays.
+    lesser.status = delivered(lesser.id, "2026-11-23T10:25", "2026-11-23T10:30");
+    assert_eq!(
+        phone(&[first.clone(), lesser.clone()], "2026-11-23T12:00"),
+        Some((t("2026-11-23T10:11"), Standing::Lapsed { seconds: 1140 }))
+    );
+}

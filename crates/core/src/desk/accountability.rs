@@ -34,7 +34,9 @@ pub const ACCOUNTABILITY_CSV_PATH: &str = "/api/office/accountability.csv";
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EntryKind {
-    /// A deadline passed and the office has received nothing (漏报 so far).
+    /// A deadline passed and the office has received nothing (漏报 so far),
+    /// or had received nothing when a later record made the thread lesser
+    /// and the deadline no longer owed.
     Missed,
     /// Received after its deadline, and written after it too (迟报).
     WrittenLate,
@@ -153,13 +155,19 @@ pub fn entries(threads: &[ThreadSummary], final_report_days: u32, now: DateTime<
         for line in &t.deadlines {
             let upward = line.obligation == Obligation::Upward;
             let kind = match (upward, line.state) {
-                (false, DeadlineState::Overdue) => EntryKind::Missed,
+                (false, DeadlineState::Overdue | DeadlineState::Lapsed) => EntryKind::Missed,
                 (false, DeadlineState::MetLate) => EntryKind::WrittenLate,
                 (false, DeadlineState::DeliveredLate) => EntryKind::DeliveredLate,
                 (true, DeadlineState::MetLate | DeadlineState::DeliveredLate) => EntryKind::ForwardedLate,
                 _ => continue,
             };
-            let mut e = entry(kind, line.label_zh.clone(), Some(line.due_at), -line.seconds);
+            // Missed while the thread stood graver: past by as long as it
+            // was when a record made it lesser.
+            let what = match line.state {
+                DeadlineState::Lapsed => format!("{}（其后降级，不再需要）", line.label_zh),
+                _ => line.label_zh.clone(),
+            };
+            let mut e = entry(kind, what, Some(line.due_at), -line.seconds);
             if upward {
                 // Answered for by the office that signed, not the reporter.
                 e.reporter = String::new();
@@ -388,6 +396,22 @@ mod tests {
         assert_eq!(cells[10], "2026-11-01 08:50:00");
         assert_eq!(cells[11], "-1500");
         assert_eq!(cells[12], "delivered_late");
+    }
+
+    #[test]
+    fn a_deadline_missed_before_a_lesser_grade_is_missed_and_says_so() {
+        let mut incident = thread(7, "general_incident");
+        incident.deadlines = vec![line("phone", Obligation::Phone, DeadlineState::Lapsed, -3600)];
+        let got = entries(&[incident], 30, utc("2026-11-01T04:00:00Z"));
+        let kinds: Vec<(EntryKind, &str, i64)> = got
+            .iter()
+            .map(|e| (e.kind, e.what_zh.as_str(), e.late_seconds))
+            .collect();
+        assert_eq!(
+            kinds,
+            [(EntryKind::Missed, "规则 phone（其后降级，不再需要）", 3600)],
+            "missed by as long as it was when the lesser grade came, not counting on"
+        );
     }
 
     #[test]

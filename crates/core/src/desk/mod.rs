@@ -88,7 +88,9 @@ pub fn live_deadline(line: &DeadlineLine, elapsed_s: i64) -> (DeadlineState, i64
             (state, seconds)
         }
         DeadlineState::Info => (DeadlineState::Info, line.seconds - elapsed_s),
-        DeadlineState::MetLate | DeadlineState::DeliveredLate | DeadlineState::Clear => (line.state, line.seconds),
+        DeadlineState::Lapsed | DeadlineState::MetLate | DeadlineState::DeliveredLate | DeadlineState::Clear => {
+            (line.state, line.seconds)
+        }
     }
 }
 
@@ -103,7 +105,8 @@ pub fn phone_time(t: DateTime<FixedOffset>) -> (String, Option<String>) {
 }
 
 /// The words of a deadline's state: 还剩 12 分 0 秒, 已超时 3 分 5 秒,
-/// 已按时报送, 按时填写、送达迟 1 分 0 秒（无信号）, 填写已迟，迟报 1 分 0 秒.
+/// 已按时报送, 按时填写、送达迟 1 分 0 秒（无信号）, 填写已迟，迟报 1 分 0 秒,
+/// 逾期 20 分 0 秒 未报（其后降级，不再需要）.
 pub fn deadline_words(state: DeadlineState, seconds: i64, lang: Lang) -> String {
     let span = span_text(seconds, lang);
     match (state, lang) {
@@ -115,6 +118,8 @@ pub fn deadline_words(state: DeadlineState, seconds: i64, lang: Lang) -> String 
         (DeadlineState::Info, Lang::Zh) => format!("由值班室办理 · 已过 {span}"),
         (DeadlineState::Info, Lang::En) if seconds >= 0 => format!("for the office · {span} left"),
         (DeadlineState::Info, Lang::En) => format!("for the office · {span} ago"),
+        (DeadlineState::Lapsed, Lang::Zh) => format!("逾期 {span} 未报（其后降级，不再需要）"),
+        (DeadlineState::Lapsed, Lang::En) => format!("missed by {span} (no longer owed after a lower grade)"),
         (DeadlineState::Overdue, Lang::Zh) => format!("已超时 {span}"),
         (DeadlineState::Overdue, Lang::En) => format!("overdue by {span}"),
         (DeadlineState::DueSoon | DeadlineState::Running, Lang::Zh) => format!("还剩 {span}"),
@@ -128,6 +133,7 @@ pub fn deadline_words(state: DeadlineState, seconds: i64, lang: Lang) -> String 
 pub fn deadline_key(state: DeadlineState) -> &'static str {
     match state {
         DeadlineState::Overdue => "overdue",
+        DeadlineState::Lapsed => "lapsed",
         DeadlineState::MetLate => "met_late",
         DeadlineState::DeliveredLate => "delivered_late",
         DeadlineState::Info => "info",
@@ -421,6 +427,15 @@ mod tests {
         assert_eq!(
             deadline_words(DeadlineState::MetLate, -60, Lang::En),
             "written late, late by 1 min 0 s"
+        );
+        assert_eq!(
+            deadline_words(DeadlineState::Lapsed, -3600, Lang::Zh),
+            "逾期 1 小时 0 分 未报（其后降级，不再需要）"
+        );
+        // Fixed at what it was when the lesser grade came: no count on.
+        assert_eq!(
+            live_deadline(&dl(DeadlineState::Lapsed, -3600), 600),
+            (DeadlineState::Lapsed, -3600)
         );
         assert_eq!(
             deadline_words(DeadlineState::Info, 30 * 86_400 - 3600, Lang::Zh),

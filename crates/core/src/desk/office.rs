@@ -216,6 +216,10 @@ pub enum DeadlineState {
     /// A deadline passed with no report (a hazard: its rectification is
     /// overdue).
     Overdue,
+    /// A deadline of a graver grade the thread stood at, passed with no
+    /// report before a later record made it lesser: missed, no longer
+    /// owed.
+    Lapsed,
     /// Met, but written late (填写已迟).
     MetLate,
     /// Written in time, delivered late for want of a signal (按时填写、送达迟).
@@ -239,6 +243,7 @@ impl DeadlineState {
     pub fn of_one(standing: Standing) -> DeadlineState {
         match standing {
             Standing::Overdue { .. } => DeadlineState::Overdue,
+            Standing::Lapsed { .. } => DeadlineState::Lapsed,
             Standing::MetLate { .. } => DeadlineState::MetLate,
             Standing::DeliveredLate { .. } => DeadlineState::DeliveredLate,
             Standing::Left { seconds } if seconds <= DUE_SOON_SECONDS => DeadlineState::DueSoon,
@@ -330,7 +335,7 @@ impl DeadlineLine {
     pub fn of(due: &Due<'_>, standing: Standing) -> DeadlineLine {
         let seconds = match standing {
             Standing::Left { seconds } | Standing::Info { seconds } => seconds,
-            Standing::Overdue { seconds } => -seconds,
+            Standing::Overdue { seconds } | Standing::Lapsed { seconds } => -seconds,
             Standing::MetLate { late_seconds } | Standing::DeliveredLate { late_seconds } => -late_seconds,
             Standing::Met { .. } => 0,
         };
@@ -1034,6 +1039,14 @@ mod tests {
         assert_eq!((line.state, line.seconds), (DeadlineState::DeliveredLate, -7));
         let line = DeadlineLine::of(&due, Standing::Info { seconds: -9 });
         assert_eq!((line.state, line.seconds), (DeadlineState::Info, -9));
+        let line = DeadlineLine::of(&due, Standing::Lapsed { seconds: 3600 });
+        assert_eq!((line.state, line.seconds), (DeadlineState::Lapsed, -3600));
+        // Missed, though no longer owed: a thread's state after overdue,
+        // before anything late or running.
+        assert_eq!(
+            DeadlineState::of(&[Standing::Left { seconds: 60 }, Standing::Lapsed { seconds: 3600 }]),
+            DeadlineState::Lapsed
+        );
     }
 
     #[test]

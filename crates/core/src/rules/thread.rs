@@ -59,6 +59,35 @@ impl StageRecord for Report {
     }
 }
 
+/// A borrowed record is judged as the record: a thread's records as the
+/// office held them at some arrival are a selection of its records.
+impl<T: StageRecord + ?Sized> StageRecord for &T {
+    fn stage(&self) -> Stage {
+        (**self).stage()
+    }
+    fn template_id(&self) -> &str {
+        (**self).template_id()
+    }
+    fn template_version(&self) -> u32 {
+        (**self).template_version()
+    }
+    fn answers(&self) -> &Answers {
+        (**self).answers()
+    }
+    fn grade_decision(&self) -> Option<&GradeDecision> {
+        (**self).grade_decision()
+    }
+    fn submitted_at(&self) -> Option<DateTime<FixedOffset>> {
+        (**self).submitted_at()
+    }
+    fn received_at(&self) -> Option<DateTime<Utc>> {
+        (**self).received_at()
+    }
+    fn clock_offset_ms(&self) -> Option<i64> {
+        (**self).clock_offset_ms()
+    }
+}
+
 /// A stored record and when the server received it: what the server
 /// judges threads by.
 #[derive(Debug, Clone, PartialEq)]
@@ -319,12 +348,115 @@ impl<'a, R: StageRecord> Judge<'a, R> {
         let until = finished.map_or(now, |f| f.min(now));
         let mut due = deadlines::due_times(rules, &event, until, finished.is_none());
         deadlines::add_filed_days(rules, &event, &deliveries.dailies, &mut due);
-        due.into_iter()
+        let mut judged: Vec<_> = due
+            .into_iter()
             .map(|due| {
                 let (standing, met_by) = deadlines::judge(&due, now, &deliveries);
                 (due, standing, met_by)
             })
-            .collect()
+            .collect();
+        for line in self.held_graver(rules, &event, &deliveries, now, finished) {
+            let listed = judged
+                .iter()
+                .any(|(due, _, _)| due.rule.id == line.0.rule.id && due.at == line.0.at);
+            if !listed {
+                judged.push(line);
+            }
+        }
+        crate::sort::insertion_sort(&mut judged, |a, b| a.0.at < b.0.at);
+        judged
+    }
+
+    /// The deadlines of a graver grade than `current`'s that the office
+    /// held the thread at, and that came due while it held it: from the
+    /// arrival of the record that made it so to the arrival of the one
+    /// that made it lesser. A 续报 that finds a 较大 event 一般 does not
+    /// erase the phone report missed while it stood 较大
+    /// ([`Standing::Lapsed`]), nor one met late then; one met in time is
+    /// not listed. A deadline already past when the graver grade arrived
+    /// is not counted: the office did not hold that grade when it came
+    /// due.
+    ///
+    /// A graver grade still held (on a phone, while the lesser one is a
+    /// draft or on its way) is owed whole, as the office counts it.
+    fn held_graver<'r>(
+        &self,
+        rules: &'r RuleSet,
+        current: &Event<'_>,
+        deliveries: &Deliveries,
+        now: NaiveDateTime,
+        finished: Option<NaiveDateTime>,
+    ) -> Vec<(Due<'r>, Standing, Option<Delivery>)> {
+        let graver = |e: &Event<'_>| {
+            let (held, now) = (e.deadline_grade(), current.deadline_grade());
+            held.at_least(now) && held != now
+        };
+        let mut lines = Vec::new();
+        // The latest first: a graver grade still held keeps its lines owed,
+        // before any earlier span's.
+        for (held, from, to) in self
+            .held_events(current)
+            .into_iter()
+            .rev()
+            .filter(|(e, _, _)| graver(e))
+        {
+            let end = to.map_or(now, |to| to.min(now));
+            let until = finished.map_or(end, |f| f.min(end));
+            let known = to.map_or_else(|| deliveries.clone(), |to| deliveries.received_before(to));
+            for due in deadlines::due_times(rules, &held, until, to.is_none()) {
+                let (standing, met_by) = deadlines::judge(&due, now, &known);
+                let Some(to) = to else {
+                    lines.push((due, standing, met_by));
+                    continue;
+                };
+                if due.at < from || due.at >= to || !due.rule.obligation.can_be_met() {
+                    continue;
+                }
+                let standing = match standing {
+                    Standing::Met { .. } => continue,
+                    Standing::Overdue { .. } | Standing::Left { .. } => Standing::Lapsed {
+                        seconds: (to - due.at).num_seconds(),
+                    },
+                    standing => standing,
+                };
+                lines.push((due, standing, met_by));
+            }
+        }
+        lines
+    }
+
+    /// The facts the deadline rules were chosen by as the office held the
+    /// thread, a span for each change: from the arrival of the record that
+    /// made them so to the arrival of the one that changed them (`None`:
+    /// held still). Each arrival is judged by the rule of [`Judge::grade`]
+    /// on the records received by then; the clocks' start is `current`'s.
+    fn held_events(&self, current: &Event<'a>) -> Vec<(Event<'a>, NaiveDateTime, Option<NaiveDateTime>)> {
+        let mut arrivals: Vec<DateTime<Utc>> = self.written().filter_map(|r| r.received_at()).collect();
+        crate::sort::insertion_sort(&mut arrivals, |a, b| a < b);
+        arrivals.dedup();
+        let mut spans: Vec<(Event<'a>, NaiveDateTime, Option<NaiveDateTime>)> = Vec::new();
+        for at in arrivals {
+            let known: Vec<&R> = self
+                .records
+                .iter()
+                .filter(|r| r.received_at().is_some_and(|t| t <= at))
+                .collect();
+            let then = Judge::new(&known);
+            let event = Event {
+                grade: then.grade().unwrap_or(Grade::IV),
+                sensitive: then.sensitive(),
+                ..*current
+            };
+            let at = beijing_time(at);
+            if let Some(last) = spans.last_mut() {
+                if last.0 == event {
+                    continue;
+                }
+                last.2 = Some(at);
+            }
+            spans.push((event, at, None));
+        }
+        spans
     }
 
     /// What kind of thread this is, for naming its stages (初报/核报 in a

@@ -297,6 +297,59 @@ async fn the_accountability_ledger_lists_late_and_missed_with_evidence_for_the_a
     app.stop().await;
 }
 
+/// A 续报 that finds a 较大 incident 一般 does not erase the phone report
+/// missed while it stood 较大: the inbox keeps the line, lapsed, and the
+/// ledger lists it as missed.
+#[tokio::test]
+async fn a_phone_report_missed_before_a_lesser_grade_stays_on_the_line_and_in_the_ledger() {
+    use kuaibao_core::desk::accountability::{Accountability, EntryKind, ACCOUNTABILITY_PATH};
+    let (app, dirs) = spawn_app().await;
+    let officer = user_in(&dirs, &app, "officer-t1", Role::Officer, "d-t1").await;
+
+    // 较大 (3 dead); the event 30 minutes ago less two seconds (to the
+    // second, as the API takes it): the phone report falls due two seconds
+    // after the 首报 arrives, and no call is logged.
+    let due = Utc::now().with_timezone(&beijing()) + TimeDelta::seconds(2);
+    let mut grave = incident(Stage::Initial, None, 0);
+    grave.answers.insert("dead".to_owned(), "3".to_owned());
+    grave.answers.insert(
+        "occurred_at".to_owned(),
+        (due - TimeDelta::minutes(30)).format("%Y-%m-%dT%H:%M:%S").to_string(),
+    );
+    grave.answers.remove("known_at");
+    grave.written_at = Utc::now().with_timezone(&beijing());
+    receipt(app.submit(&grave).await, StatusCode::CREATED).await;
+    tokio::time::sleep(Duration::from_millis(3_500)).await;
+    let mut lesser = incident(Stage::FollowUp { n: 1 }, Some(grave.id), 1);
+    lesser.answers.insert("dead".to_owned(), "0".to_owned());
+    lesser.written_at = Utc::now().with_timezone(&beijing());
+    let occurred = grave.answers.get("occurred_at").cloned().unwrap_or_default();
+    lesser.answers.insert("occurred_at".to_owned(), occurred);
+    receipt(app.submit(&lesser).await, StatusCode::CREATED).await;
+
+    let inbox = app.inbox(&officer, &[]).await;
+    let line = line_of(&inbox.threads, grave.id);
+    assert_eq!(line.grade, Some(kuaibao_core::Grade::IV), "一般 now");
+    let phone = line.deadlines.iter().find(|d| d.rule == "phone").expect("the phone line kept");
+    assert_eq!(phone.state, DeadlineState::Lapsed);
+    assert!((-60..0).contains(&phone.seconds), "past due by the seconds before the 续报: {}", phone.seconds);
+    assert_eq!(line.deadline, DeadlineState::Lapsed);
+    // The written report was met by the 首报, in time: not listed.
+    assert!(line.deadlines.iter().all(|d| d.rule != "written"), "{:?}", line.deadlines);
+
+    let ledger: Accountability = json_of(&app, &officer, ACCOUNTABILITY_PATH).await;
+    let missed: Vec<_> = ledger.entries.iter().filter(|e| e.thread_id == grave.id).collect();
+    assert_eq!(missed.len(), 1, "{missed:?}");
+    assert_eq!(missed[0].kind, EntryKind::Missed);
+    assert!(missed[0].what_zh.starts_with("电话报告") && missed[0].what_zh.ends_with("（其后降级，不再需要）"), "{}", missed[0].what_zh);
+    // Fixed at what it was when the 续报 came, however long the ledger waits.
+    tokio::time::sleep(Duration::from_millis(1_100)).await;
+    let later: Accountability = json_of(&app, &officer, ACCOUNTABILITY_PATH).await;
+    let again = later.entries.iter().find(|e| e.thread_id == grave.id).expect("still listed");
+    assert_eq!(again.late_seconds, missed[0].late_seconds);
+    app.stop().await;
+}
+
 /// A phone an hour slow that had measured no offset before it wrote (no
 /// signal since it was set up): its report is judged by the offset the
 /// server measured on arrival. Written late, it is 迟报, not "written in

@@ -420,6 +420,189 @@ fn a_call_meets_the_phone_deadline_and_only_that() {
     );
 }
 
+/// A 续报 of the general incident graded `grade`, written and received at
+/// these times (`None`: on its way).
+fn regraded(n: u32, grade: Grade, written_at: &str, received_at: Option<&str>) -> Rec {
+    let mut r = follow_up(n, written_at, received_at);
+    r.grade = Some(GradeDecision {
+        suggested: grade,
+        chosen: grade,
+        reason: String::new(),
+    });
+    r
+}
+
+#[test]
+fn a_deadline_missed_while_the_thread_stood_graver_stays_missed_after_a_lesser_grade() {
+    let national = RuleSet::national();
+    let grave = received(
+        first("general_incident", Grade::III),
+        "2026-11-23T09:05",
+        "2026-11-23T09:10",
+    );
+    // 较大 from 09:10 to 10:30, when a 续报 found it 一般: the phone
+    // report due at 09:30 (30 minutes after the event) was missed by an
+    // hour then. The written one (10:00) was met by the 首报, in time:
+    // nothing to list. 一般 itself owes neither.
+    let lesser = regraded(1, Grade::IV, "2026-11-23T10:25", Some("2026-11-23T10:30"));
+    let thread = [grave.clone(), lesser.clone()];
+    assert_eq!(
+        standings(&thread, &national, "2026-11-23T12:00"),
+        vec![(
+            "phone".to_owned(),
+            t("2026-11-23T09:30"),
+            Standing::Lapsed { seconds: 3600 }
+        )]
+    );
+    // A call after the lesser grade came changes nothing: it was missed.
+    let called_after = [
+        grave.clone(),
+        received(call("2026-11-23T10:40"), "2026-11-23T10:40", "2026-11-23T10:41"),
+        lesser.clone(),
+    ];
+    assert_eq!(
+        standings(&called_after, &national, "2026-11-23T12:00"),
+        vec![(
+            "phone".to_owned(),
+            t("2026-11-23T09:30"),
+            Standing::Lapsed { seconds: 3600 }
+        )]
+    );
+    // A call made late, while it stood 较大, stays late.
+    let called_late = [
+        grave.clone(),
+        received(call("2026-11-23T09:50"), "2026-11-23T09:50", "2026-11-23T09:51"),
+        lesser.clone(),
+    ];
+    assert_eq!(
+        standings(&called_late, &national, "2026-11-23T12:00"),
+        vec![(
+            "phone".to_owned(),
+            t("2026-11-23T09:30"),
+            Standing::MetLate { late_seconds: 1200 }
+        )]
+    );
+    // Made in time: nothing to answer for.
+    let called = [
+        grave.clone(),
+        received(call("2026-11-23T09:20"), "2026-11-23T09:20", "2026-11-23T09:21"),
+        lesser,
+    ];
+    assert_eq!(standings(&called, &national, "2026-11-23T12:00"), vec![]);
+    // Found 一般 before the phone report fell due: it was never owed.
+    let early = [
+        grave.clone(),
+        regraded(1, Grade::IV, "2026-11-23T09:15", Some("2026-11-23T09:20")),
+    ];
+    assert_eq!(standings(&early, &national, "2026-11-23T12:00"), vec![]);
+    // The 首报 arrived after the phone report fell due: the office did not
+    // hold the thread 较大 when it did.
+    let late_first = [
+        received(
+            first("general_incident", Grade::III),
+            "2026-11-23T09:35",
+            "2026-11-23T09:40",
+        ),
+        regraded(1, Grade::IV, "2026-11-23T10:25", Some("2026-11-23T10:30")),
+    ];
+    assert_eq!(standings(&late_first, &national, "2026-11-23T12:00"), vec![]);
+}
+
+#[test]
+fn a_lesser_grade_not_yet_received_owes_what_the_graver_one_the_office_holds_owes() {
+    let national = RuleSet::national();
+    let grave = received(
+        first("general_incident", Grade::III),
+        "2026-11-23T09:05",
+        "2026-11-23T09:10",
+    );
+    // On the phone: the 续报 that finds it 一般 is on its way, or a draft.
+    for lesser in [
+        regraded(1, Grade::IV, "2026-11-23T09:20", None),
+        Rec {
+            written: None,
+            ..regraded(1, Grade::IV, "2026-11-23T09:20", None)
+        },
+    ] {
+        let thread = [grave.clone(), lesser];
+        assert_eq!(
+            standings(&thread, &national, "2026-11-23T09:25"),
+            vec![
+                (
+                    "phone".to_owned(),
+                    t("2026-11-23T09:30"),
+                    Standing::Left { seconds: 300 }
+                ),
+                (
+                    "written".to_owned(),
+                    t("2026-11-23T10:00"),
+                    Standing::Met { early_seconds: 3000 }
+                ),
+            ]
+        );
+        assert_eq!(
+            of(&thread, &national, "phone", "2026-11-23T09:40"),
+            Standing::Overdue { seconds: 600 }
+        );
+    }
+}
+
+#[test]
+fn a_graver_grade_and_back_lists_each_deadline_once_and_a_lesser_one_before_adds_nothing() {
+    let national = RuleSet::national();
+    let general = received(
+        first("general_incident", Grade::IV),
+        "2026-11-23T09:05",
+        "2026-11-23T09:10",
+    );
+    // 一般, then 较大 at 10:30: the 较大 deadlines as ever, nothing of 一般.
+    let graver = [
+        general.clone(),
+        regraded(1, Grade::III, "2026-11-23T10:25", Some("2026-11-23T10:30")),
+    ];
+    assert_eq!(
+        standings(&graver, &national, "2026-11-23T12:00"),
+        vec![
+            (
+                "phone".to_owned(),
+                t("2026-11-23T09:30"),
+                Standing::Overdue { seconds: 9000 }
+            ),
+            (
+                "written".to_owned(),
+                t("2026-11-23T10:00"),
+                Standing::Met { early_seconds: 3000 }
+            ),
+        ]
+    );
+    // 较大, 一般 at 10:30, 较大 again at 11:00: the phone report is overdue
+    // once, not lapsed beside it.
+    let back = [
+        received(
+            first("general_incident", Grade::III),
+            "2026-11-23T09:05",
+            "2026-11-23T09:10",
+        ),
+        regraded(1, Grade::IV, "2026-11-23T10:25", Some("2026-11-23T10:30")),
+        regraded(2, Grade::III, "2026-11-23T10:55", Some("2026-11-23T11:00")),
+    ];
+    assert_eq!(
+        standings(&back, &national, "2026-11-23T12:00"),
+        vec![
+            (
+                "phone".to_owned(),
+                t("2026-11-23T09:30"),
+                Standing::Overdue { seconds: 9000 }
+            ),
+            (
+                "written".to_owned(),
+                t("2026-11-23T10:00"),
+                Standing::Met { early_seconds: 3000 }
+            ),
+        ]
+    );
+}
+
 #[test]
 fn a_step_up_the_chain_is_met_by_the_offices_signing_for_it_in_time_or_late() {
     let national = RuleSet::national();
