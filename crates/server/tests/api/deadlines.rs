@@ -330,22 +330,42 @@ async fn a_phone_report_missed_before_a_lesser_grade_stays_on_the_line_and_in_th
     let inbox = app.inbox(&officer, &[]).await;
     let line = line_of(&inbox.threads, grave.id);
     assert_eq!(line.grade, Some(kuaibao_core::Grade::IV), "一般 now");
-    let phone = line.deadlines.iter().find(|d| d.rule == "phone").expect("the phone line kept");
+    let phone = line
+        .deadlines
+        .iter()
+        .find(|d| d.rule == "phone")
+        .expect("the phone line kept");
     assert_eq!(phone.state, DeadlineState::Lapsed);
-    assert!((-60..0).contains(&phone.seconds), "past due by the seconds before the 续报: {}", phone.seconds);
+    assert!(
+        (-60..0).contains(&phone.seconds),
+        "past due by the seconds before the 续报: {}",
+        phone.seconds
+    );
     assert_eq!(line.deadline, DeadlineState::Lapsed);
     // The written report was met by the 首报, in time: not listed.
-    assert!(line.deadlines.iter().all(|d| d.rule != "written"), "{:?}", line.deadlines);
+    assert!(
+        line.deadlines.iter().all(|d| d.rule != "written"),
+        "{:?}",
+        line.deadlines
+    );
 
     let ledger: Accountability = json_of(&app, &officer, ACCOUNTABILITY_PATH).await;
     let missed: Vec<_> = ledger.entries.iter().filter(|e| e.thread_id == grave.id).collect();
     assert_eq!(missed.len(), 1, "{missed:?}");
     assert_eq!(missed[0].kind, EntryKind::Missed);
-    assert!(missed[0].what_zh.starts_with("电话报告") && missed[0].what_zh.ends_with("（其后降级，不再需要）"), "{}", missed[0].what_zh);
+    assert!(
+        missed[0].what_zh.starts_with("电话报告") && missed[0].what_zh.ends_with("（其后降级，不再需要）"),
+        "{}",
+        missed[0].what_zh
+    );
     // Fixed at what it was when the 续报 came, however long the ledger waits.
     tokio::time::sleep(Duration::from_millis(1_100)).await;
     let later: Accountability = json_of(&app, &officer, ACCOUNTABILITY_PATH).await;
-    let again = later.entries.iter().find(|e| e.thread_id == grave.id).expect("still listed");
+    let again = later
+        .entries
+        .iter()
+        .find(|e| e.thread_id == grave.id)
+        .expect("still listed");
     assert_eq!(again.late_seconds, missed[0].late_seconds);
     app.stop().await;
 }

@@ -445,50 +445,27 @@ fn a_deadline_missed_while_the_thread_stood_graver_stays_missed_after_a_lesser_g
     // hour then. The written one (10:00) was met by the 首报, in time:
     // nothing to list. 一般 itself owes neither.
     let lesser = regraded(1, Grade::IV, "2026-11-23T10:25", Some("2026-11-23T10:30"));
-    let thread = [grave.clone(), lesser.clone()];
-    assert_eq!(
-        standings(&thread, &national, "2026-11-23T12:00"),
-        vec![(
-            "phone".to_owned(),
-            t("2026-11-23T09:30"),
-            Standing::Lapsed { seconds: 3600 }
-        )]
-    );
+    // At noon, with a call logged at `called_at` (or none).
+    let at_noon = |called_at: Option<&str>| {
+        let mut thread = vec![grave.clone()];
+        thread.extend(called_at.map(|at| received(call(at), at, at)));
+        thread.push(lesser.clone());
+        standings(&thread, &national, "2026-11-23T12:00")
+    };
+    let phone = |s| vec![("phone".to_owned(), t("2026-11-23T09:30"), s)];
+    assert_eq!(at_noon(None), phone(Standing::Lapsed { seconds: 3600 }));
     // A call after the lesser grade came changes nothing: it was missed.
-    let called_after = [
-        grave.clone(),
-        received(call("2026-11-23T10:40"), "2026-11-23T10:40", "2026-11-23T10:41"),
-        lesser.clone(),
-    ];
     assert_eq!(
-        standings(&called_after, &national, "2026-11-23T12:00"),
-        vec![(
-            "phone".to_owned(),
-            t("2026-11-23T09:30"),
-            Standing::Lapsed { seconds: 3600 }
-        )]
+        at_noon(Some("2026-11-23T10:40")),
+        phone(Standing::Lapsed { seconds: 3600 })
     );
     // A call made late, while it stood 较大, stays late.
-    let called_late = [
-        grave.clone(),
-        received(call("2026-11-23T09:50"), "2026-11-23T09:50", "2026-11-23T09:51"),
-        lesser.clone(),
-    ];
     assert_eq!(
-        standings(&called_late, &national, "2026-11-23T12:00"),
-        vec![(
-            "phone".to_owned(),
-            t("2026-11-23T09:30"),
-            Standing::MetLate { late_seconds: 1200 }
-        )]
+        at_noon(Some("2026-11-23T09:50")),
+        phone(Standing::MetLate { late_seconds: 1200 })
     );
     // Made in time: nothing to answer for.
-    let called = [
-        grave.clone(),
-        received(call("2026-11-23T09:20"), "2026-11-23T09:20", "2026-11-23T09:21"),
-        lesser,
-    ];
-    assert_eq!(standings(&called, &national, "2026-11-23T12:00"), vec![]);
+    assert_eq!(at_noon(Some("2026-11-23T09:20")), vec![]);
     // Found 一般 before the phone report fell due: it was never owed.
     let early = [
         grave.clone(),
