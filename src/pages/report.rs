@@ -200,9 +200,18 @@ fn DraftEditor(id: ReportId) -> impl IntoView {
     };
     if !refused_at_photos.is_empty() {
         let save = save.clone();
+        // The blanks whose count changed: a memo, so an upload's progress
+        // (every photo record's write) wakes nothing.
+        let changed = Memo::new(move |_| {
+            refused_at_photos
+                .iter()
+                .filter(|&&(blank, at_open)| count_at(blank) != at_open)
+                .map(|&(blank, _)| blank)
+                .collect::<Vec<_>>()
+        });
         Effect::new(move |_| {
-            for &(blank, at_open) in &refused_at_photos {
-                if count_at(blank) != at_open && refused.with_untracked(|r| r.iter().any(|e| e.field == blank)) {
+            for blank in changed.get() {
+                if refused.with_untracked(|r| r.iter().any(|e| e.field == blank)) {
                     refused.update(|r| r.retain(|e| e.field != blank));
                     save();
                 }

@@ -26,11 +26,14 @@ pub enum StoreError {
 
 /// What the worker can do about a store failure the browser described as
 /// `raw` (a full disk; a private window or web view that refuses storage;
-/// anything else), never the browser's English.
-fn hint(raw: &str) -> Text {
+/// anything else), never the browser's English. `opening`: the database
+/// was being opened, where an `InvalidStateError` is Firefox's private
+/// window (elsewhere it is a connection closing).
+fn hint(raw: &str, opening: bool) -> Text {
+    let refused = ["Blob", "private", "denied permission", "SecurityError"];
     if raw.contains("Quota") {
         words::STORE_FULL
-    } else if raw.contains("Blob") || raw.contains("private") || raw.contains("InvalidState") {
+    } else if refused.iter().any(|r| raw.contains(r)) || (opening && raw.contains("InvalidState")) {
         words::STORE_REFUSED
     } else {
         words::STORE_RETRY
@@ -41,8 +44,8 @@ impl StoreError {
     /// What the worker reads: what failed, then what to do.
     pub fn message(&self, lang: Lang) -> String {
         let (what, hint) = match self {
-            StoreError::Open(raw) => (words::STORE_OPEN_FAILED, hint(raw)),
-            StoreError::Db(raw) => (words::STORE_ERROR, hint(raw)),
+            StoreError::Open(raw) => (words::STORE_OPEN_FAILED, hint(raw, true)),
+            StoreError::Db(raw) => (words::STORE_ERROR, hint(raw, false)),
             StoreError::Blocked => (words::STORE_OPEN_FAILED, words::STORE_BLOCKED),
         };
         format!("{}{}", what.get(lang), hint.get(lang))
@@ -99,12 +102,12 @@ impl From<DbError> for StoreError {
 fn describe(e: &DbError) -> String {
     // With the exception's name (`InvalidStateError`, `QuotaExceededError`):
     // its message alone does not say which kind it is, and `hint` reads
-    // the kind. An exception `open` throws comes as a plain `Error`.
+    // the kind. (An exception `open` throws is `OpenDbError::VersionZero`.)
     match e {
         DbError::DomException(e) => js_error(e.as_ref()),
         DbError::Unknown(JSError::Error(e)) => js_error(e),
+        DbError::Unknown(JSError::Unknown(v)) => js_error(v),
         DbError::MissingData(e) => e.to_string(),
-        DbError::Unknown(e) => e.to_string(),
         DbError::Serialisation(_) => "a stored value could not be read".to_owned(),
     }
 }

@@ -5,13 +5,13 @@
 
 import { test, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, openPhone, openApp, login, home, form, phoneRecords, noiseJpeg, fillHazard, shiftClock, REPORTER } from './helpers.mjs';
+import { startServer, openPhone, openApp, login, home, form, phoneRecords, noiseJpeg, fillHazard, shiftClock, REPORTER, closeAll } from './helpers.mjs';
 
 const cleanup = [];
 // Each test's servers and browsers close when it ends: left open to the
 // file's end, each test ran beside every earlier test's phone still
 // syncing, on a 2-core CI machine.
-afterEach(async () => { for (const c of cleanup.splice(0).reverse()) await c(); });
+afterEach(() => closeAll(cleanup));
 
 async function setUp(extraEnv = {}) {
   const server = await startServer(extraEnv);

@@ -143,13 +143,30 @@ export async function startServer(extraEnv = {}) {
       return server.url;
     },
     async stop() {
-      child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
+      // A server that already ended (it crashed) sends no more 'exit'.
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        await exited;
+      }
       await rm(dataDir, { recursive: true, force: true });
       await rm(staticDir, { recursive: true, force: true });
     },
   };
   return server;
+}
+
+/** Runs and empties `cleanup` (what a test opened, last first): each in
+ *  turn, whatever the one before did, so one that fails leaves no browser
+ *  or server of the others running. */
+export async function closeAll(cleanup) {
+  for (const close of cleanup.splice(0).reverse()) {
+    try {
+      await close();
+    } catch (e) {
+      console.error('cleanup failed:', e);
+    }
+  }
 }
 
 /** A phone: a persistent Chromium profile (like an installed browser, so the

@@ -15,7 +15,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
-import { startServer, openPhone, openApp, home, form, login, noiseJpeg, blobFromPage, phoneRecords, OFFICER } from './helpers.mjs';
+import { startServer, openPhone, openApp, home, form, login, noiseJpeg, blobFromPage, phoneRecords, OFFICER, closeAll } from './helpers.mjs';
 
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const SHOTS = process.env.EVIDENCE_SCREENSHOTS;
@@ -23,7 +23,7 @@ const cleanup = [];
 // Each test's servers and browsers close when it ends: left open to the
 // file's end, each test ran beside every earlier test's phone still
 // syncing, on a 2-core CI machine.
-afterEach(async () => { for (const c of cleanup.splice(0).reverse()) await c(); });
+afterEach(() => closeAll(cleanup));
 
 /** A second of WebM video, drawn on a canvas and recorded by the page. */
 async function webmClip(page) {
@@ -214,7 +214,7 @@ test('a refused microphone and a photo the phone cannot read say what to do, not
 });
 
 /** A server of its own and a phone on it (`openPhone`'s `options`), both
- *  ended after the file. */
+ *  ended with the test. */
 async function freshPhone(options) {
   const server = await startServer();
   cleanup.push(() => server.stop());

@@ -7,14 +7,14 @@ import { test, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { startServer, startProxy, openPhone, openApp, home, form, noiseJpeg, blobFromPage, phonePhotos, fillHazard } from './helpers.mjs';
+import { startServer, startProxy, openPhone, openApp, home, form, noiseJpeg, blobFromPage, phonePhotos, fillHazard, closeAll } from './helpers.mjs';
 
 const PHONE_GPS_JPEG = new URL('../../crates/core/tests/fixtures/exif/phone_gps.jpg', import.meta.url);
 const cleanup = [];
 // Each test's servers and browsers close when it ends: left open to the
 // file's end, each test ran beside every earlier test's phone still
 // syncing, on a 2-core CI machine.
-afterEach(async () => { for (const c of cleanup.splice(0).reverse()) await c(); });
+afterEach(() => closeAll(cleanup));
 
 async function setUp(extraEnv, policy) {
   const server = await startServer(extraEnv);

@@ -98,6 +98,24 @@ async fn a_database_of_a_newer_version_is_an_error_naming_why() {
     }
 }
 
+/// A database the browser will not open (site data blocked, a private
+/// window): the worker is told to leave it, not to try again.
+#[wasm_bindgen_test]
+fn a_store_the_browser_will_not_open_says_to_use_its_own_browser() {
+    use kuaibao_core::Lang;
+    for raw in [
+        // Chromium with the site's data blocked fails the open request.
+        "UnknownError: The user denied permission to access the database.",
+        // Firefox with cookies blocked throws from `open`.
+        "SecurityError: The operation is insecure.",
+        // Firefox's private windows before version 115.
+        "InvalidStateError: A mutation operation was attempted on a database that did not allow mutations.",
+    ] {
+        let shown = StoreError::open(raw).message(Lang::Zh);
+        assert!(shown.contains("关闭无痕模式"), "{raw}: {shown}");
+    }
+}
+
 /// What a worker reads of a store failure: what to do, in her language,
 /// never the browser's words (kept for the console).
 #[wasm_bindgen_test]
@@ -115,6 +133,12 @@ fn store_errors_read_as_what_to_do() {
             "not in a private window",
         ),
         ("AbortError: the transaction was aborted", "请重试", "Try again"),
+        // A connection closing (another tab's upgrade) is no private window.
+        (
+            "InvalidStateError: The database connection is closing.",
+            "请重试",
+            "Try again",
+        ),
     ] {
         let e = StoreError::db(raw);
         let shown = e.to_string();

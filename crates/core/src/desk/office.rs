@@ -216,10 +216,6 @@ pub enum DeadlineState {
     /// A deadline passed with no report (a hazard: its rectification is
     /// overdue).
     Overdue,
-    /// A deadline of a graver grade the thread stood at, passed with no
-    /// report before a later record made it lesser: missed, no longer
-    /// owed.
-    Lapsed,
     /// Met, but written late (填写已迟).
     MetLate,
     /// Written in time, delivered late for want of a signal (按时填写、送达迟).
@@ -228,6 +224,10 @@ pub enum DeadlineState {
     DueSoon,
     /// Running.
     Running,
+    /// A deadline of a graver grade the thread stood at, passed with no
+    /// report before a later record made it lesser: missed, and no longer
+    /// owed (after what still runs: nothing to do about it now).
+    Lapsed,
     /// Every deadline met in time, or none applies.
     Clear,
     /// A line for the office to keep that no record meets (a step up the
@@ -1041,10 +1041,13 @@ mod tests {
         assert_eq!((line.state, line.seconds), (DeadlineState::Info, -9));
         let line = DeadlineLine::of(&due, Standing::Lapsed { seconds: 3600 });
         assert_eq!((line.state, line.seconds), (DeadlineState::Lapsed, -3600));
-        // Missed, though no longer owed: a thread's state after overdue,
-        // before anything late or running.
+        // Missed, though no longer owed: what still runs comes first.
         assert_eq!(
-            DeadlineState::of(&[Standing::Left { seconds: 60 }, Standing::Lapsed { seconds: 3600 }]),
+            DeadlineState::of(&[Standing::Left { seconds: 3600 }, Standing::Lapsed { seconds: 3600 }]),
+            DeadlineState::Running
+        );
+        assert_eq!(
+            DeadlineState::of(&[Standing::Met { early_seconds: 60 }, Standing::Lapsed { seconds: 3600 }]),
             DeadlineState::Lapsed
         );
     }

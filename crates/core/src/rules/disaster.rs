@@ -32,13 +32,16 @@ impl<R: StageRecord> Judge<'_, R> {
 }
 
 /// Whether `rules` ask daily reports of the thread `judge` reads, its
-/// clocks started at `start`.
+/// clocks started at `start`: by its grade, or by a graver one the office
+/// still holds it at (`Judge::owing`), as its deadlines are counted.
 fn owes_dailies<R: StageRecord>(judge: &Judge<'_, R>, rules: &RuleSet, start: NaiveDateTime) -> bool {
     judge.event_from(start).is_some_and(|event| {
-        rules
-            .rules
-            .iter()
-            .any(|r| r.obligation == Obligation::DailyReport && r.applies.fits(r.obligation, &event))
+        judge.owing(&event).iter().any(|event| {
+            rules
+                .rules
+                .iter()
+                .any(|r| r.obligation == Obligation::DailyReport && r.applies.fits(r.obligation, event))
+        })
     })
 }
 

@@ -59,35 +59,6 @@ impl StageRecord for Report {
     }
 }
 
-/// A borrowed record is judged as the record: a thread's records as the
-/// office held them at some arrival are a selection of its records.
-impl<T: StageRecord + ?Sized> StageRecord for &T {
-    fn stage(&self) -> Stage {
-        (**self).stage()
-    }
-    fn template_id(&self) -> &str {
-        (**self).template_id()
-    }
-    fn template_version(&self) -> u32 {
-        (**self).template_version()
-    }
-    fn answers(&self) -> &Answers {
-        (**self).answers()
-    }
-    fn grade_decision(&self) -> Option<&GradeDecision> {
-        (**self).grade_decision()
-    }
-    fn submitted_at(&self) -> Option<DateTime<FixedOffset>> {
-        (**self).submitted_at()
-    }
-    fn received_at(&self) -> Option<DateTime<Utc>> {
-        (**self).received_at()
-    }
-    fn clock_offset_ms(&self) -> Option<i64> {
-        (**self).clock_offset_ms()
-    }
-}
-
 /// A stored record and when the server received it: what the server
 /// judges threads by.
 #[derive(Debug, Clone, PartialEq)]
@@ -220,11 +191,7 @@ impl<'a, R: StageRecord> Judge<'a, R> {
     /// says 未定级 instead.
     pub fn grade(&self) -> Option<Grade> {
         let (latest, rule, _) = self.latest_graded()?;
-        Some(
-            latest
-                .grade_decision()
-                .map_or_else(|| grading::suggest(rule, latest.answers()).grade, |g| g.chosen),
-        )
+        Some(grade_of(latest, rule))
     }
 
     /// The grade as shown: the user's override, else the suggestion once
@@ -240,7 +207,15 @@ impl<'a, R: StageRecord> Judge<'a, R> {
     /// The latest record that carries a grade (an incident's stage; a
     /// natural disaster's daily report carries none), its rule and template.
     fn latest_graded(&self) -> Option<(&'a R, &'static grading::GradingRule, &'static Template)> {
-        self.records.iter().rev().find_map(|r| {
+        self.latest_graded_among(|_| true)
+    }
+
+    /// As [`Judge::latest_graded`], among the records `keep` keeps.
+    fn latest_graded_among(
+        &self,
+        keep: impl Fn(&R) -> bool,
+    ) -> Option<(&'a R, &'static grading::GradingRule, &'static Template)> {
+        self.records.iter().rev().filter(|r| keep(r)).find_map(|r| {
             let template = r.template()?;
             match template.family {
                 Family::Incident { grading: rule, .. } => Some((r, rule, template)),
@@ -275,9 +250,7 @@ impl<'a, R: StageRecord> Judge<'a, R> {
     /// Whether the latest stage flags the event 敏感 (`sensitive` = yes):
     /// it then counts as 较大 for deadlines.
     pub fn sensitive(&self) -> bool {
-        self.latest_graded()
-            .and_then(|(r, _, _)| r.answers().get("sensitive"))
-            .is_some_and(|v| v == "yes")
+        self.latest_graded().is_some_and(|(r, _, _)| flags_sensitive(r))
     }
 
     /// The facts the deadline rules are chosen by; `None` for a hazard or
@@ -346,8 +319,15 @@ impl<'a, R: StageRecord> Judge<'a, R> {
         // Daily follow-ups stop with the 终报 the office holds.
         let finished = self.final_received().map(beijing_time);
         let until = finished.map_or(now, |f| f.min(now));
-        let mut due = deadlines::due_times(rules, &event, until, finished.is_none());
-        deadlines::add_filed_days(rules, &event, &deliveries.dailies, &mut due);
+        let mut due: Vec<Due<'r>> = Vec::new();
+        for owing in self.owing(&event) {
+            for d in deadlines::due_times(rules, &owing, until, finished.is_none()) {
+                if !due.iter().any(|e| std::ptr::eq(e.rule, d.rule) && e.at == d.at) {
+                    due.push(d);
+                }
+            }
+            deadlines::add_filed_days(rules, &owing, &deliveries.dailies, &mut due);
+        }
         let mut judged: Vec<_> = due
             .into_iter()
             .map(|due| {
@@ -355,10 +335,10 @@ impl<'a, R: StageRecord> Judge<'a, R> {
                 (due, standing, met_by)
             })
             .collect();
-        for line in self.held_graver(rules, &event, &deliveries, now, finished) {
+        for line in self.owed_while_graver(rules, &event, &deliveries, now, finished) {
             let listed = judged
                 .iter()
-                .any(|(due, _, _)| due.rule.id == line.0.rule.id && due.at == line.0.at);
+                .any(|(due, _, _)| std::ptr::eq(due.rule, line.0.rule) && due.at == line.0.at);
             if !listed {
                 judged.push(line);
             }
@@ -367,57 +347,85 @@ impl<'a, R: StageRecord> Judge<'a, R> {
         judged
     }
 
-    /// The deadlines of a graver grade than `current`'s that the office
-    /// held the thread at, and that came due while it held it: from the
-    /// arrival of the record that made it so to the arrival of the one
-    /// that made it lesser. A 续报 that finds a 较大 event 一般 does not
-    /// erase the phone report missed while it stood 较大
-    /// ([`Standing::Lapsed`]), nor one met late then; one met in time is
-    /// not listed. A deadline already past when the graver grade arrived
-    /// is not counted: the office did not hold that grade when it came
-    /// due.
+    /// The events whose deadlines are owed now: the thread's own (its
+    /// latest grade; on a phone, as typed), and, where graver, the one the
+    /// office holds (on the records it received) and the one sent (records
+    /// on their way too): a lesser grade not yet received does not lift
+    /// what the graver one owes, nor does a lesser draft while the graver
+    /// 首报 is on its way.
+    pub fn owing(&self, current: &Event<'a>) -> Vec<Event<'a>> {
+        let mut owing = vec![*current];
+        let held = [
+            self.latest_graded_among(|r| r.received_at().is_some()),
+            self.latest_graded_among(|r| r.submitted_at().is_some()),
+        ];
+        for (r, rule, _) in held.into_iter().flatten() {
+            let event = Event {
+                grade: grade_of(r, rule),
+                sensitive: flags_sensitive(r),
+                ..*current
+            };
+            if graver(&event, current) && !owing.contains(&event) {
+                owing.push(event);
+            }
+        }
+        owing
+    }
+
+    /// The deadlines of a graver grade than `current`'s that the thread
+    /// stood at and no longer does, that fell due while it did and were
+    /// not met in time: a 续报 that finds a 较大 event 一般 does not erase
+    /// the phone report missed while it stood 较大 ([`Standing::Lapsed`],
+    /// past due by as long as it was when the lesser grade arrived), nor
+    /// one met late. One met in time is not listed, nor a line no record
+    /// meets.
     ///
-    /// A graver grade still held (on a phone, while the lesser one is a
-    /// draft or on its way) is owed whole, as the office counts it.
-    fn held_graver<'r>(
+    /// It stood at the first record's grade from the clocks' start (a 首报
+    /// that arrives late does not shorten it), at a later record's from
+    /// when it was written or arrived, whichever was first, and to the
+    /// arrival of the record that changed it (a backdated record cannot
+    /// shorten it either).
+    fn owed_while_graver<'r>(
         &self,
         rules: &'r RuleSet,
-        current: &Event<'_>,
+        current: &Event<'a>,
         deliveries: &Deliveries,
         now: NaiveDateTime,
         finished: Option<NaiveDateTime>,
     ) -> Vec<(Due<'r>, Standing, Option<Delivery>)> {
-        let graver = |e: &Event<'_>| {
-            let (held, now) = (e.deadline_grade(), current.deadline_grade());
-            held.at_least(now) && held != now
-        };
+        if current.deadline_grade() == Grade::I {
+            return Vec::new();
+        }
+        let spans = self.spans(current);
         let mut lines = Vec::new();
-        // The latest first: a graver grade still held keeps its lines owed,
-        // before any earlier span's.
-        for (held, from, to) in self
-            .held_events(current)
-            .into_iter()
-            .rev()
-            .filter(|(e, _, _)| graver(e))
-        {
-            let end = to.map_or(now, |to| to.min(now));
-            let until = finished.map_or(end, |f| f.min(end));
-            let known = to.map_or_else(|| deliveries.clone(), |to| deliveries.received_before(to));
-            for due in deadlines::due_times(rules, &held, until, to.is_none()) {
-                let (standing, met_by) = deadlines::judge(&due, now, &known);
-                let Some(to) = to else {
-                    lines.push((due, standing, met_by));
-                    continue;
-                };
-                if due.at < from || due.at >= to || !due.rule.obligation.can_be_met() {
+        for (k, (held, from, to)) in spans.iter().enumerate() {
+            // A span still held is owed whole (`owing`).
+            let Some(to) = *to else { continue };
+            if !graver(held, current) {
+                continue;
+            }
+            let until = finished.map_or(to, |f| f.min(to)).min(now);
+            for due in deadlines::due_times(rules, held, until, false) {
+                if due.at < *from || due.at >= to {
                     continue;
                 }
+                // Owed on through the spans after that owe it too: past due
+                // until the last of them ended, or owed still.
+                let mut end = Some(to);
+                for (next, _, next_to) in &spans[k + 1..] {
+                    if !graver(next, current) || !due.rule.applies.fits(due.rule.obligation, next) {
+                        break;
+                    }
+                    end = *next_to;
+                }
+                let Some(end) = end else { continue };
+                let (standing, met_by) = deadlines::judge(&due, now, deliveries);
                 let standing = match standing {
-                    Standing::Met { .. } => continue,
+                    Standing::Met { .. } | Standing::Info { .. } => continue,
                     Standing::Overdue { .. } | Standing::Left { .. } => Standing::Lapsed {
-                        seconds: (to - due.at).num_seconds(),
+                        seconds: (end - due.at).num_seconds(),
                     },
-                    standing => standing,
+                    late => late,
                 };
                 lines.push((due, standing, met_by));
             }
@@ -425,36 +433,41 @@ impl<'a, R: StageRecord> Judge<'a, R> {
         lines
     }
 
-    /// The facts the deadline rules were chosen by as the office held the
-    /// thread, a span for each change: from the arrival of the record that
-    /// made them so to the arrival of the one that changed them (`None`:
-    /// held still). Each arrival is judged by the rule of [`Judge::grade`]
-    /// on the records received by then; the clocks' start is `current`'s.
-    fn held_events(&self, current: &Event<'a>) -> Vec<(Event<'a>, NaiveDateTime, Option<NaiveDateTime>)> {
+    /// The facts the deadline rules were chosen by as the thread stood on
+    /// the records the office received, a span for each change, in order of
+    /// arrival: each arrival is judged as [`Judge::grade`] and
+    /// [`Judge::sensitive`] judge, on the records received by then (the
+    /// clocks' start is `current`'s). A span runs from the clocks' start
+    /// (the first) or from when the record that began it was written or
+    /// arrived, whichever was first, to the next span's arrival (`None`:
+    /// it stands still).
+    fn spans(&self, current: &Event<'a>) -> Vec<(Event<'a>, NaiveDateTime, Option<NaiveDateTime>)> {
         let mut arrivals: Vec<DateTime<Utc>> = self.written().filter_map(|r| r.received_at()).collect();
         crate::sort::insertion_sort(&mut arrivals, |a, b| a < b);
         arrivals.dedup();
         let mut spans: Vec<(Event<'a>, NaiveDateTime, Option<NaiveDateTime>)> = Vec::new();
         for at in arrivals {
-            let known: Vec<&R> = self
-                .records
-                .iter()
-                .filter(|r| r.received_at().is_some_and(|t| t <= at))
-                .collect();
-            let then = Judge::new(&known);
+            let then = self.latest_graded_among(|r| r.received_at().is_some_and(|t| t <= at));
             let event = Event {
-                grade: then.grade().unwrap_or(Grade::IV),
-                sensitive: then.sensitive(),
+                grade: then.map_or(Grade::IV, |(r, rule, _)| grade_of(r, rule)),
+                sensitive: then.is_some_and(|(r, _, _)| flags_sensitive(r)),
                 ..*current
             };
-            let at = beijing_time(at);
-            if let Some(last) = spans.last_mut() {
-                if last.0 == event {
-                    continue;
-                }
-                last.2 = Some(at);
+            let arrived = beijing_time(at);
+            let Some(last) = spans.last_mut() else {
+                spans.push((event, current.start, None));
+                continue;
+            };
+            if last.0 == event {
+                continue;
             }
-            spans.push((event, at, None));
+            last.2 = Some(arrived);
+            let written = self
+                .written()
+                .filter(|r| r.received_at() == Some(at))
+                .filter_map(corrected_written_at)
+                .min();
+            spans.push((event, written.map_or(arrived, |w| w.min(arrived)), None));
         }
         spans
     }
@@ -514,6 +527,24 @@ impl<'a, R: StageRecord> Judge<'a, R> {
         let received: Option<Vec<DateTime<Utc>>> = self.records.iter().map(|r| r.received_at()).collect();
         self.finished() && received.is_some_and(|times| times.into_iter().max().is_some_and(|last| last < cutoff))
     }
+}
+
+/// Whether `held` owes by a graver grade than `current` does.
+fn graver(held: &Event<'_>, current: &Event<'_>) -> bool {
+    let (held, now) = (held.deadline_grade(), current.deadline_grade());
+    held.at_least(now) && held != now
+}
+
+/// The grade a record carries: as chosen, else as its figures suggest.
+fn grade_of<R: StageRecord>(record: &R, rule: &grading::GradingRule) -> Grade {
+    record
+        .grade_decision()
+        .map_or_else(|| grading::suggest(rule, record.answers()).grade, |g| g.chosen)
+}
+
+/// Whether a record flags its event 敏感 (`sensitive` = yes).
+fn flags_sensitive<R: StageRecord>(record: &R) -> bool {
+    record.answers().get("sensitive").is_some_and(|v| v == "yes")
 }
 
 /// How a written record reached the office.

@@ -440,10 +440,10 @@ fn a_deadline_missed_while_the_thread_stood_graver_stays_missed_after_a_lesser_g
         "2026-11-23T09:05",
         "2026-11-23T09:10",
     );
-    // 较大 from 09:10 to 10:30, when a 续报 found it 一般: the phone
-    // report due at 09:30 (30 minutes after the event) was missed by an
-    // hour then. The written one (10:00) was met by the 首报, in time:
-    // nothing to list. 一般 itself owes neither.
+    // 较大 from the event (09:00) to 10:30, when a 续报 found it 一般: the
+    // phone report due at 09:30 was missed by an hour then. The written one
+    // (10:00) was met by the 首报, in time: nothing to list. 一般 itself
+    // owes neither.
     let lesser = regraded(1, Grade::IV, "2026-11-23T10:25", Some("2026-11-23T10:30"));
     // At noon, with a call logged at `called_at` (or none).
     let at_noon = |called_at: Option<&str>| {
@@ -454,15 +454,15 @@ fn a_deadline_missed_while_the_thread_stood_graver_stays_missed_after_a_lesser_g
     };
     let phone = |s| vec![("phone".to_owned(), t("2026-11-23T09:30"), s)];
     assert_eq!(at_noon(None), phone(Standing::Lapsed { seconds: 3600 }));
-    // A call after the lesser grade came changes nothing: it was missed.
-    assert_eq!(
-        at_noon(Some("2026-11-23T10:40")),
-        phone(Standing::Lapsed { seconds: 3600 })
-    );
-    // A call made late, while it stood 较大, stays late.
+    // A call made late, before or after the lesser grade came, is late by
+    // as long as it was.
     assert_eq!(
         at_noon(Some("2026-11-23T09:50")),
         phone(Standing::MetLate { late_seconds: 1200 })
+    );
+    assert_eq!(
+        at_noon(Some("2026-11-23T10:40")),
+        phone(Standing::MetLate { late_seconds: 4200 })
     );
     // Made in time: nothing to answer for.
     assert_eq!(at_noon(Some("2026-11-23T09:20")), vec![]);
@@ -472,8 +472,8 @@ fn a_deadline_missed_while_the_thread_stood_graver_stays_missed_after_a_lesser_g
         regraded(1, Grade::IV, "2026-11-23T09:15", Some("2026-11-23T09:20")),
     ];
     assert_eq!(standings(&early, &national, "2026-11-23T12:00"), vec![]);
-    // The 首报 arrived after the phone report fell due: the office did not
-    // hold the thread 较大 when it did.
+    // The 首报 arrived after the phone report fell due (no signal): it
+    // stood 较大 from the event all the same, and the miss stays.
     let late_first = [
         received(
             first("general_incident", Grade::III),
@@ -482,7 +482,102 @@ fn a_deadline_missed_while_the_thread_stood_graver_stays_missed_after_a_lesser_g
         ),
         regraded(1, Grade::IV, "2026-11-23T10:25", Some("2026-11-23T10:30")),
     ];
-    assert_eq!(standings(&late_first, &national, "2026-11-23T12:00"), vec![]);
+    assert_eq!(
+        standings(&late_first, &national, "2026-11-23T12:00"),
+        phone(Standing::Lapsed { seconds: 3600 })
+    );
+}
+
+#[test]
+fn graver_grades_in_a_row_count_as_one_span_to_the_lesser_one() {
+    let national = RuleSet::national();
+    let phone = |s| vec![("phone".to_owned(), t("2026-11-23T09:30"), s)];
+    // 重大 at 09:10, 较大 at 09:40, 一般 at 11:00: the phone report (due
+    // 09:30 under both) was owed to 11:00.
+    let thread = |extra: Option<Rec>| {
+        let mut records = vec![received(
+            first("general_incident", Grade::II),
+            "2026-11-23T09:05",
+            "2026-11-23T09:10",
+        )];
+        records.extend(extra);
+        records.push(regraded(1, Grade::III, "2026-11-23T09:35", Some("2026-11-23T09:40")));
+        records.push(regraded(2, Grade::IV, "2026-11-23T10:55", Some("2026-11-23T11:00")));
+        standings(&records, &national, "2026-11-23T12:00")
+    };
+    assert_eq!(thread(None), phone(Standing::Lapsed { seconds: 5400 }));
+    let late_call = received(call("2026-11-23T10:00"), "2026-11-23T10:00", "2026-11-23T10:00");
+    assert_eq!(thread(Some(late_call)), phone(Standing::MetLate { late_seconds: 1800 }));
+    // 较大, then 较大 flagged 敏感 at 09:40, then 一般 at 11:00: the same.
+    let mut flagged = regraded(1, Grade::III, "2026-11-23T09:35", Some("2026-11-23T09:40"));
+    flagged.answers.insert("sensitive".into(), "yes".into());
+    let records = [
+        received(
+            first("general_incident", Grade::III),
+            "2026-11-23T09:05",
+            "2026-11-23T09:10",
+        ),
+        flagged,
+        regraded(2, Grade::IV, "2026-11-23T10:55", Some("2026-11-23T11:00")),
+    ];
+    assert_eq!(
+        standings(&records, &national, "2026-11-23T12:00"),
+        phone(Standing::Lapsed { seconds: 5400 })
+    );
+}
+
+#[test]
+fn the_record_that_makes_a_thread_lesser_meets_what_it_answers_and_a_late_step_up_stays_late() {
+    // Provincial: 较大 from 09:10, its call in time; the 续报 that finds it
+    // 一般, received at 17:12, is the 17:00 follow-up, late.
+    let province = example("provincial-example.json");
+    let records = [
+        received(
+            first("general_incident", Grade::III),
+            "2026-11-23T09:05",
+            "2026-11-23T09:10",
+        ),
+        received(call("2026-11-23T09:20"), "2026-11-23T09:20", "2026-11-23T09:20"),
+        regraded(1, Grade::IV, "2026-11-23T17:10", Some("2026-11-23T17:12")),
+    ];
+    let follow_up = standings(&records, &province, "2026-11-23T18:00")
+        .into_iter()
+        .filter(|(id, _, _)| id == "follow_up_daily")
+        .collect::<Vec<_>>();
+    assert_eq!(
+        follow_up,
+        [(
+            "follow_up_daily".to_owned(),
+            t("2026-11-23T17:00"),
+            Standing::MetLate { late_seconds: 720 }
+        )]
+    );
+    // A 重大 work-safety accident whose step to the State Council the
+    // office signed half an hour late; then found 较大, which owes no such
+    // step: the late signing stays on the record.
+    let national = RuleSet::national();
+    let accident = [
+        received(
+            first("hazardous_chemicals", Grade::II),
+            "2026-11-23T09:05",
+            "2026-11-23T09:10",
+        ),
+        Rec {
+            template: template("hazardous_chemicals"),
+            ..regraded(1, Grade::III, "2026-11-23T16:55", Some("2026-11-23T17:00"))
+        },
+    ];
+    let signed = [Forwarded {
+        step: "upward_national".into(),
+        at: t("2026-11-23T16:30"),
+    }];
+    let step = Judge::new(&accident)
+        .with_forwarded(&signed)
+        .deadlines(&national, t("2026-11-23T18:00"))
+        .into_iter()
+        .find(|(due, _)| due.rule.id == "upward_national")
+        .map(|(_, s)| s);
+    assert_eq!(step, Some(Standing::MetLate { late_seconds: 1800 }));
 }
 
 #[test]
@@ -522,6 +617,47 @@ fn a_lesser_grade_not_yet_received_owes_what_the_graver_one_the_office_holds_owe
             Standing::Overdue { seconds: 600 }
         );
     }
+    // No signal yet: the 较大 首报 is on its way and a 续报 draft says 一般.
+    // It was sent 较大: the phone report is owed, and its call button.
+    let sent = written(first("general_incident", Grade::III), "2026-11-23T09:05");
+    let draft = Rec {
+        written: None,
+        ..regraded(1, Grade::IV, "2026-11-23T09:20", None)
+    };
+    assert_eq!(
+        of(&[sent, draft], &national, "phone", "2026-11-23T09:25"),
+        Standing::Left { seconds: 300 }
+    );
+}
+
+#[test]
+fn a_grave_disaster_the_office_holds_is_offered_its_daily_report_while_a_lesser_grade_is_on_its_way() {
+    let national = RuleSet::national();
+    let grave = received(first("flood", Grade::II), "2026-11-23T09:05", "2026-11-23T09:10");
+    let lesser = Rec {
+        template: template("flood"),
+        ..regraded(1, Grade::IV, "2026-11-23T20:00", None)
+    };
+    let on_its_way = [grave.clone(), lesser.clone()];
+    let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 23);
+    assert_eq!(
+        Judge::new(&on_its_way).next_daily(&national, t("2026-11-24T08:00")),
+        day,
+        "owed, as the deadline list says"
+    );
+    // Once the office has the lesser grade (before that day's report fell
+    // due): none is offered, and none is owed.
+    let arrived = [
+        grave,
+        Rec {
+            received: Some(t("2026-11-23T20:01")),
+            ..lesser
+        },
+    ];
+    assert_eq!(Judge::new(&arrived).next_daily(&national, t("2026-11-24T08:00")), None);
+    assert!(standings(&arrived, &national, "2026-11-24T10:00")
+        .iter()
+        .all(|(id, _, _)| id != "disaster_daily"));
 }
 
 #[test]
@@ -565,6 +701,32 @@ fn a_graver_grade_and_back_lists_each_deadline_once_and_a_lesser_one_before_adds
     ];
     assert_eq!(
         standings(&back, &national, "2026-11-23T12:00"),
+        vec![
+            (
+                "phone".to_owned(),
+                t("2026-11-23T09:30"),
+                Standing::Overdue { seconds: 9000 }
+            ),
+            (
+                "written".to_owned(),
+                t("2026-11-23T10:00"),
+                Standing::Met { early_seconds: 3000 }
+            ),
+        ]
+    );
+    // 重大, 一般 at 10:30, 较大 at 11:00: the phone report, owed under both
+    // graver grades at the same time, is listed once, as 较大 owes it now.
+    let lesser_between = [
+        received(
+            first("general_incident", Grade::II),
+            "2026-11-23T09:05",
+            "2026-11-23T09:10",
+        ),
+        regraded(1, Grade::IV, "2026-11-23T10:25", Some("2026-11-23T10:30")),
+        regraded(2, Grade::III, "2026-11-23T10:55", Some("2026-11-23T11:00")),
+    ];
+    assert_eq!(
+        standings(&lesser_between, &national, "2026-11-23T12:00"),
         vec![
             (
                 "phone".to_owned(),
