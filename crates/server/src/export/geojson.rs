@@ -49,7 +49,14 @@ pub fn feature(thread: &ThreadRecords) -> Value {
         (Some(lon), Some(lat)) => json!({ "type": "Point", "coordinates": [lon, lat] }),
         _ => Value::Null,
     };
-    let latest = thread.records.last().map(|r| r.report());
+    // The latest report, as `latest_received_at` and the inbox's stage: a
+    // call logged is no stage of it.
+    let latest = thread
+        .records
+        .iter()
+        .rev()
+        .map(|r| r.report())
+        .find(|r| !r.stage.is_call());
     json!({
         "type": "Feature",
         "id": s.thread_id.to_string(),

@@ -284,6 +284,12 @@ async fn the_csv_is_utf8_with_a_bom_one_row_per_record_and_defuses_formulas() {
 #[tokio::test]
 async fn the_geojson_is_rfc_7946_with_longitude_first() {
     let w = world().await;
+    // A 首报 and a call the officer logged after it (which sorts after it):
+    // a record of the thread, not its latest report.
+    let called = incident(Stage::Initial, None, 20);
+    assert_eq!(w.app.submit(&called).await.status(), StatusCode::CREATED);
+    let logged = super::deadlines::call(called.id, 1, 30);
+    assert_eq!(w.app.submit_by(&w.officer, &logged).await.status(), StatusCode::CREATED);
     let res = w.app.get_as(&w.officer, GEOJSON).await;
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(res.headers()[CONTENT_TYPE], "application/geo+json");
@@ -292,7 +298,7 @@ async fn the_geojson_is_rfc_7946_with_longitude_first() {
     let geojson::GeoJson::FeatureCollection(collection) = parsed else {
         panic!("not a FeatureCollection: {text}")
     };
-    assert_eq!(collection.features.len(), 3, "one feature per thread");
+    assert_eq!(collection.features.len(), 4, "one feature per thread");
     let feature = |thread: ReportId| {
         collection
             .features
@@ -323,6 +329,14 @@ async fn the_geojson_is_rfc_7946_with_longitude_first() {
     assert_eq!(
         props["record_ids"],
         serde_json::json!([w.first.id.to_string(), w.follow_up.id.to_string()])
+    );
+    let called = feature(called.id).properties.as_ref().expect("properties");
+    assert_eq!(called["records"], 2);
+    assert_eq!(called["stage"], "首报");
+    assert_eq!(
+        called["latest_record_id"],
+        logged.thread.map(|id| id.to_string()).unwrap_or_default(),
+        "the 首报, not the call"
     );
 
     // The hazard was found with no GPS: a feature without geometry.
