@@ -35,8 +35,8 @@ pub const ACCOUNTABILITY_CSV_PATH: &str = "/api/office/accountability.csv";
 #[serde(rename_all = "snake_case")]
 pub enum EntryKind {
     /// A deadline passed and the office has received nothing (漏报 so far),
-    /// or had received nothing when a later record made the thread lesser
-    /// and the deadline no longer owed.
+    /// or one of a graver grade the thread stood at that no record ever
+    /// met, no longer owed since a later record made it lesser.
     Missed,
     /// Received after its deadline, and written after it too (迟报).
     WrittenLate,

@@ -224,9 +224,10 @@ pub enum DeadlineState {
     DueSoon,
     /// Running.
     Running,
-    /// A deadline of a graver grade the thread stood at, passed with no
-    /// report before a later record made it lesser: missed, and no longer
-    /// owed (after what still runs: nothing to do about it now).
+    /// A deadline of a graver grade the thread stood at, that fell due
+    /// while it did and that no record ever met: missed, and no longer
+    /// owed since a later record made it lesser (after what still runs:
+    /// nothing can be done about it now).
     Lapsed,
     /// Every deadline met in time, or none applies.
     Clear,

@@ -45,6 +45,9 @@ fn owes_dailies<R: StageRecord>(judge: &Judge<'_, R>, rules: &RuleSet, start: Na
     })
 }
 
+/// The days back from now a thread's daily reports are listed for.
+const MAX_DAYS: i64 = 366;
+
 /// When the daily report of `day` falls due under the national rule:
 /// 09:00 the next day, Beijing time.
 pub fn due_at(day: NaiveDate) -> NaiveDateTime {
@@ -95,7 +98,14 @@ pub fn days<R: StageRecord>(judge: &Judge<'_, R>, rules: &RuleSet, now: NaiveDat
         .filter_map(submitted)
         .min();
     let mut out = Vec::new();
-    let mut day = start.date();
+    // A year at most: an event time typed with a wrong year (0026 for
+    // 2026) must not make the phone count two thousand years of days every
+    // second.
+    let year_ago = now
+        .date()
+        .checked_sub_signed(chrono::TimeDelta::days(MAX_DAYS))
+        .unwrap_or(NaiveDate::MIN);
+    let mut day = start.date().max(year_ago);
     while day <= now.date() {
         let filed = is_filed(day);
         // A day falling due after the 核报 is not asked for; one filed all
@@ -187,6 +197,15 @@ mod tests {
             .into_iter()
             .filter_map(|(due, s)| Some((crate::rules::deadlines::covered_day(&due)?, s)))
             .collect()
+    }
+
+    #[test]
+    fn an_event_year_typed_wrong_lists_a_year_of_days_at_most() {
+        let opened = [record(Stage::Initial, "0026-11-23T10:00")];
+        let rules = RuleSet::national();
+        let listed = days(&Judge::new(&opened), &rules, t("2026-11-24T10:00"));
+        assert_eq!(listed.len(), 367, "from a year ago to today");
+        assert_eq!(listed.first().map(|(d, _)| *d), Some(day("2025-11-23")));
     }
 
     #[test]

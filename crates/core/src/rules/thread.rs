@@ -215,13 +215,11 @@ impl<'a, R: StageRecord> Judge<'a, R> {
         &self,
         keep: impl Fn(&R) -> bool,
     ) -> Option<(&'a R, &'static grading::GradingRule, &'static Template)> {
-        self.records.iter().rev().filter(|r| keep(r)).find_map(|r| {
-            let template = r.template()?;
-            match template.family {
-                Family::Incident { grading: rule, .. } => Some((r, rule, template)),
-                _ => None,
-            }
-        })
+        self.records
+            .iter()
+            .rev()
+            .filter(|r| keep(r))
+            .find_map(|r| graded(r).map(|(rule, template)| (r, rule, template)))
     }
 
     /// When the event happened (the first record's `occurred_at`), Beijing
@@ -349,17 +347,27 @@ impl<'a, R: StageRecord> Judge<'a, R> {
 
     /// The events whose deadlines are owed now: the thread's own (its
     /// latest grade; on a phone, as typed), and, where graver, the one the
-    /// office holds (on the records it received) and the one sent (records
-    /// on their way too): a lesser grade not yet received does not lift
-    /// what the graver one owes, nor does a lesser draft while the graver
-    /// 首报 is on its way.
+    /// office holds (on the records it received) and each a record on its
+    /// way after that one will stand at until the next arrives: a lesser
+    /// grade not yet received does not lift what a graver one owes, nor
+    /// does a lesser draft while the graver 首报 is on its way. (The
+    /// server holds no record on its way: it adds nothing there.)
     pub fn owing(&self, current: &Event<'a>) -> Vec<Event<'a>> {
         let mut owing = vec![*current];
-        let held = [
-            self.latest_graded_among(|r| r.received_at().is_some()),
-            self.latest_graded_among(|r| r.submitted_at().is_some()),
-        ];
-        for (r, rule, _) in held.into_iter().flatten() {
+        let held = self.latest_graded_among(|r| r.received_at().is_some());
+        // In stage order, after the latest graded record the office holds.
+        let after = held.map_or(0, |(h, _, _)| {
+            self.records
+                .iter()
+                .position(|r| std::ptr::eq(r, h))
+                .map_or(0, |k| k + 1)
+        });
+        let on_their_way = self.records[after..]
+            .iter()
+            .filter(|r| r.received_at().is_none() && r.submitted_at().is_some())
+            .filter_map(|r| graded(r).map(|(rule, _)| (r, rule)));
+        let held = held.map(|(r, rule, _)| (r, rule));
+        for (r, rule) in held.into_iter().chain(on_their_way) {
             let event = Event {
                 grade: grade_of(r, rule),
                 sensitive: flags_sensitive(r),
@@ -393,7 +401,18 @@ impl<'a, R: StageRecord> Judge<'a, R> {
         now: NaiveDateTime,
         finished: Option<NaiveDateTime>,
     ) -> Vec<(Due<'r>, Standing, Option<Delivery>)> {
-        if current.deadline_grade() == Grade::I {
+        // Most threads never stood graver: no spans to make.
+        let stood_graver = self.written().any(|r| {
+            graded(r).is_some_and(|(rule, _)| {
+                let event = Event {
+                    grade: grade_of(r, rule),
+                    sensitive: flags_sensitive(r),
+                    ..*current
+                };
+                graver(&event, current)
+            })
+        });
+        if !stood_graver {
             return Vec::new();
         }
         let spans = self.spans(current);
@@ -409,11 +428,19 @@ impl<'a, R: StageRecord> Judge<'a, R> {
                 if due.at < *from || due.at >= to {
                     continue;
                 }
-                // Owed on through the spans after that owe it too: past due
-                // until the last of them ended, or owed still.
+                // Owed on through the graver spans after that owe the same
+                // kind of report (a 重大 phone report by 15 minutes, then a
+                // 较大 one by 30): past due until the last of them ended,
+                // or owed still.
+                let owes = |event: &Event<'_>| {
+                    rules
+                        .rules
+                        .iter()
+                        .any(|r| r.obligation == due.rule.obligation && r.applies.fits(r.obligation, event))
+                };
                 let mut end = Some(to);
                 for (next, _, next_to) in &spans[k + 1..] {
-                    if !graver(next, current) || !due.rule.applies.fits(due.rule.obligation, next) {
+                    if !graver(next, current) || !owes(next) {
                         break;
                     }
                     end = *next_to;
@@ -433,41 +460,47 @@ impl<'a, R: StageRecord> Judge<'a, R> {
         lines
     }
 
-    /// The facts the deadline rules were chosen by as the thread stood on
-    /// the records the office received, a span for each change, in order of
-    /// arrival: each arrival is judged as [`Judge::grade`] and
-    /// [`Judge::sensitive`] judge, on the records received by then (the
-    /// clocks' start is `current`'s). A span runs from the clocks' start
-    /// (the first) or from when the record that began it was written or
-    /// arrived, whichever was first, to the next span's arrival (`None`:
-    /// it stands still).
+    /// The facts the deadline rules were chosen by as the thread stood, a
+    /// span for each change: first at its first record's grade, from the
+    /// clocks' start (whenever that record arrived: a 续报 may come before
+    /// its 首报); then at each arrival as [`Judge::grade`] and
+    /// [`Judge::sensitive`] judge on the first record and those received
+    /// by then. A later span runs from when the record that began it was
+    /// written or arrived, whichever was first (never before the span
+    /// before it began), to the next span's arrival (`None`: it stands
+    /// still). The clocks' start is `current`'s.
     fn spans(&self, current: &Event<'a>) -> Vec<(Event<'a>, NaiveDateTime, Option<NaiveDateTime>)> {
-        let mut arrivals: Vec<DateTime<Utc>> = self.written().filter_map(|r| r.received_at()).collect();
-        crate::sort::insertion_sort(&mut arrivals, |a, b| a < b);
-        arrivals.dedup();
-        let mut spans: Vec<(Event<'a>, NaiveDateTime, Option<NaiveDateTime>)> = Vec::new();
-        for at in arrivals {
-            let then = self.latest_graded_among(|r| r.received_at().is_some_and(|t| t <= at));
-            let event = Event {
+        let Some(first) = self.first() else {
+            return Vec::new();
+        };
+        let event_of = |keep: &dyn Fn(&R) -> bool| {
+            let then = self.latest_graded_among(keep);
+            Event {
                 grade: then.map_or(Grade::IV, |(r, rule, _)| grade_of(r, rule)),
                 sensitive: then.is_some_and(|(r, _, _)| flags_sensitive(r)),
                 ..*current
-            };
-            let arrived = beijing_time(at);
-            let Some(last) = spans.last_mut() else {
-                spans.push((event, current.start, None));
-                continue;
-            };
+            }
+        };
+        let mut spans = vec![(event_of(&|r| std::ptr::eq(r, first)), current.start, None)];
+        let mut arrivals: Vec<DateTime<Utc>> = self.written().filter_map(|r| r.received_at()).collect();
+        crate::sort::insertion_sort(&mut arrivals, |a, b| a < b);
+        arrivals.dedup();
+        for at in arrivals {
+            let event = event_of(&|r| std::ptr::eq(r, first) || r.received_at().is_some_and(|t| t <= at));
+            let Some(last) = spans.last_mut() else { break };
             if last.0 == event {
                 continue;
             }
+            let arrived = beijing_time(at);
             last.2 = Some(arrived);
+            let began = last.1;
             let written = self
                 .written()
                 .filter(|r| r.received_at() == Some(at))
                 .filter_map(corrected_written_at)
                 .min();
-            spans.push((event, written.map_or(arrived, |w| w.min(arrived)), None));
+            let from = written.map_or(arrived, |w| w.min(arrived)).max(began);
+            spans.push((event, from, None));
         }
         spans
     }
@@ -529,10 +562,22 @@ impl<'a, R: StageRecord> Judge<'a, R> {
     }
 }
 
-/// Whether `held` owes by a graver grade than `current` does.
+/// Whether `held` owes by a graver grade than `current` does: by the
+/// grade deadlines count by, or by its own (steps up the chain go by it,
+/// a sensitive flag aside).
 fn graver(held: &Event<'_>, current: &Event<'_>) -> bool {
-    let (held, now) = (held.deadline_grade(), current.deadline_grade());
-    held.at_least(now) && held != now
+    let strictly = |a: Grade, b: Grade| a.at_least(b) && a != b;
+    strictly(held.deadline_grade(), current.deadline_grade()) || strictly(held.grade, current.grade)
+}
+
+/// A record's grading rule and template, if it is an incident's (whose
+/// records carry a grade; a daily report or a call carries none).
+fn graded<R: StageRecord>(record: &R) -> Option<(&'static grading::GradingRule, &'static Template)> {
+    let template = record.template()?;
+    match template.family {
+        Family::Incident { grading: rule, .. } => Some((rule, template)),
+        _ => None,
+    }
 }
 
 /// The grade a record carries: as chosen, else as its figures suggest.

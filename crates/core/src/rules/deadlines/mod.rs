@@ -204,9 +204,10 @@ pub enum Standing {
     /// Nothing in the app meets it (a step up the chain, a window): this
     /// long until its time, negative once past.
     Info { seconds: i64 },
-    /// A deadline of a graver grade the office held the thread at, not met
-    /// when a later record made the thread lesser and the deadline no
-    /// longer owed: missed by this long then (`Judge::judged`).
+    /// A deadline of a graver grade the thread stood at, that fell due
+    /// while it did and that nothing ever met: a later record made the
+    /// thread lesser and the deadline no longer owed. Missed by this long
+    /// when that record arrived (`Judge::judged`).
     Lapsed { seconds: i64 },
 }
 
@@ -270,20 +271,6 @@ pub struct Deliveries {
     /// The office's steps up the chain, each meeting the upward line of
     /// its rule.
     pub forwarded: Vec<Forwarded>,
-}
-
-impl Deliveries {
-    /// Those the office had received before `at`.
-    pub fn received_before(&self, at: NaiveDateTime) -> Deliveries {
-        let before = |d: &Delivery| d.received.is_some_and(|r| r < at);
-        Deliveries {
-            calls: self.calls.iter().copied().filter(before).collect(),
-            records: self.records.iter().copied().filter(before).collect(),
-            follow_ups: self.follow_ups.iter().copied().filter(before).collect(),
-            dailies: self.dailies.iter().copied().filter(|(_, d)| before(d)).collect(),
-            forwarded: self.forwarded.iter().filter(|f| f.at < at).cloned().collect(),
-        }
-    }
 }
 
 /// Where a deadline stands, given every delivery of the records that may

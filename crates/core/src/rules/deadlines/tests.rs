@@ -528,7 +528,7 @@ fn graver_grades_in_a_row_count_as_one_span_to_the_lesser_one() {
 
 #[test]
 fn the_record_that_makes_a_thread_lesser_meets_what_it_answers_and_a_late_step_up_stays_late() {
-    // Provincial: 较大 from 09:10, its call in time; the 续报 that finds it
+    // Provincial: 较大 from the event (09:00), its call in time; the 续报 that finds it
     // 一般, received at 17:12, is the 17:00 follow-up, late.
     let province = example("provincial-example.json");
     let records = [
@@ -578,6 +578,157 @@ fn the_record_that_makes_a_thread_lesser_meets_what_it_answers_and_a_late_step_u
         .find(|(due, _)| due.rule.id == "upward_national")
         .map(|(_, s)| s);
     assert_eq!(step, Some(Standing::MetLate { late_seconds: 1800 }));
+}
+
+#[test]
+fn the_first_records_grade_stands_from_the_start_whatever_arrives_before_it() {
+    let national = RuleSet::national();
+    // The 较大 首报 arrives at 11:30 (refused, then fixed), after the 续报
+    // that found it 一般 (10:30): it stood 较大 from 09:00 to 10:30.
+    let late_first = [
+        received(
+            first("general_incident", Grade::III),
+            "2026-11-23T09:05",
+            "2026-11-23T11:30",
+        ),
+        regraded(1, Grade::IV, "2026-11-23T10:25", Some("2026-11-23T10:30")),
+    ];
+    assert_eq!(
+        standings(&late_first, &national, "2026-11-23T12:00"),
+        vec![
+            (
+                "phone".to_owned(),
+                t("2026-11-23T09:30"),
+                Standing::Lapsed { seconds: 3600 }
+            ),
+            (
+                "written".to_owned(),
+                t("2026-11-23T10:00"),
+                Standing::DeliveredLate { late_seconds: 1800 }
+            ),
+        ]
+    );
+    // A 一般 首报 arriving last does not carry a later 较大 (10:20 to 11:00)
+    // back to the event: nothing was due in that stretch, in whatever order
+    // the records arrived.
+    for first_arrives in ["2026-11-23T11:30", "2026-11-23T09:10"] {
+        let records = [
+            received(first("general_incident", Grade::IV), "2026-11-23T09:05", first_arrives),
+            regraded(1, Grade::III, "2026-11-23T10:20", Some("2026-11-23T10:25")),
+            regraded(2, Grade::IV, "2026-11-23T10:55", Some("2026-11-23T11:00")),
+        ];
+        assert_eq!(
+            standings(&records, &national, "2026-11-23T12:00"),
+            vec![],
+            "{first_arrives}"
+        );
+    }
+}
+
+#[test]
+fn a_step_up_signed_late_stays_late_when_only_a_sensitive_flag_keeps_the_grade_deadlines_count_by() {
+    // 较大 chemicals accident; the step to the province (14:00) signed at
+    // 15:00; at 16:00 a 续报 finds it 一般 but flags it 敏感 (still 较大 for
+    // the office's deadlines, not for the steps up the chain).
+    let national = RuleSet::national();
+    let mut lesser = Rec {
+        template: template("hazardous_chemicals"),
+        ..regraded(1, Grade::IV, "2026-11-23T15:55", Some("2026-11-23T16:00"))
+    };
+    lesser.answers.insert("sensitive".into(), "yes".into());
+    let accident = [
+        received(
+            first("hazardous_chemicals", Grade::III),
+            "2026-11-23T09:05",
+            "2026-11-23T09:10",
+        ),
+        lesser,
+    ];
+    let signed = [Forwarded {
+        step: "upward_province".into(),
+        at: t("2026-11-23T15:00"),
+    }];
+    let step = Judge::new(&accident)
+        .with_forwarded(&signed)
+        .deadlines(&national, t("2026-11-23T18:00"))
+        .into_iter()
+        .find(|(due, _)| due.rule.id == "upward_province")
+        .map(|(_, s)| s);
+    assert_eq!(step, Some(Standing::MetLate { late_seconds: 3600 }));
+}
+
+#[test]
+fn graver_grades_owing_the_same_kind_of_report_count_as_one_stretch_under_their_own_rules() {
+    // Provincial: 重大 (phone by 09:15) from 09:00, 较大 (phone by 09:30)
+    // written 09:35, 一般 at 11:00, and no call: the phone report was owed
+    // from 09:15 to 11:00.
+    let province = example("provincial-example.json");
+    let records = [
+        received(
+            first("general_incident", Grade::II),
+            "2026-11-23T09:05",
+            "2026-11-23T09:10",
+        ),
+        regraded(1, Grade::III, "2026-11-23T09:35", Some("2026-11-23T09:40")),
+        regraded(2, Grade::IV, "2026-11-23T10:55", Some("2026-11-23T11:00")),
+    ];
+    assert_eq!(
+        standings(&records, &province, "2026-11-23T12:00"),
+        vec![
+            (
+                "phone".to_owned(),
+                t("2026-11-23T09:15"),
+                Standing::Lapsed { seconds: 6300 }
+            ),
+            (
+                "written_general".to_owned(),
+                t("2026-11-23T15:00"),
+                Standing::Met { early_seconds: 21000 }
+            ),
+        ]
+    );
+}
+
+#[test]
+fn a_graver_grade_sent_and_not_yet_received_is_owed_on_the_phone_before_a_lesser_one_after_it() {
+    // Provincial: 一般 received at 09:10; a 续报 finding it 较大 written at
+    // 10:20 and a later one finding it 一般 written at 18:00, both on their
+    // way: the 17:00 follow-up 较大 asks is owed, as once they arrive.
+    let province = example("provincial-example.json");
+    let follow_ups = |records: &[Rec], now: &str| {
+        standings(records, &province, now)
+            .into_iter()
+            .filter(|(id, _, _)| id == "follow_up_daily")
+            .map(|(_, at, s)| (at, s))
+            .collect::<Vec<_>>()
+    };
+    let base = received(
+        first("general_incident", Grade::IV),
+        "2026-11-23T09:05",
+        "2026-11-23T09:10",
+    );
+    let graver = regraded(1, Grade::III, "2026-11-23T10:20", None);
+    let lesser = regraded(2, Grade::IV, "2026-11-23T18:00", None);
+    let on_their_way = [base.clone(), graver.clone(), lesser.clone()];
+    assert_eq!(
+        follow_ups(&on_their_way, "2026-11-23T18:30")[0],
+        (t("2026-11-23T17:00"), Standing::Overdue { seconds: 5400 })
+    );
+    let arrived = [
+        base,
+        Rec {
+            received: Some(t("2026-11-23T19:00")),
+            ..graver
+        },
+        Rec {
+            received: Some(t("2026-11-23T19:01")),
+            ..lesser
+        },
+    ];
+    assert_eq!(
+        follow_ups(&arrived, "2026-11-23T19:30"),
+        [(t("2026-11-23T17:00"), Standing::DeliveredLate { late_seconds: 7200 })]
+    );
 }
 
 #[test]
