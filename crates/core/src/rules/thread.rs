@@ -417,7 +417,9 @@ impl<'a, R: StageRecord> Judge<'a, R> {
         }
         let spans = self.spans(current);
         let mut lines = Vec::new();
-        for (k, (held, from, to)) in spans.iter().enumerate() {
+        // The later spans first: where two overlap on a deadline, the one
+        // that ended later says how long it was owed.
+        for (k, (held, from, to)) in spans.iter().enumerate().rev() {
             // A span still held is owed whole (`owing`).
             let Some(to) = *to else { continue };
             if !graver(held, current) {
@@ -428,10 +430,10 @@ impl<'a, R: StageRecord> Judge<'a, R> {
                 if due.at < *from || due.at >= to {
                     continue;
                 }
-                // Owed on through the graver spans after that owe the same
-                // kind of report (a 重大 phone report by 15 minutes, then a
-                // 较大 one by 30): past due until the last of them ended,
-                // or owed still.
+                // Owed on through the spans after that owe the same kind of
+                // report (a 重大 phone report by 15 minutes, then a 较大 one
+                // by 30), while they are graver or stand still: past due
+                // until the last of them ended, or owed still.
                 let owes = |event: &Event<'_>| {
                     rules
                         .rules
@@ -440,19 +442,19 @@ impl<'a, R: StageRecord> Judge<'a, R> {
                 };
                 let mut end = Some(to);
                 for (next, _, next_to) in &spans[k + 1..] {
-                    if !graver(next, current) || !owes(next) {
+                    if !owes(next) || !(graver(next, current) || next_to.is_none()) {
                         break;
                     }
                     end = *next_to;
                 }
-                let Some(end) = end else { continue };
                 let (standing, met_by) = deadlines::judge(&due, now, deliveries);
-                let standing = match standing {
-                    Standing::Met { .. } | Standing::Info { .. } => continue,
-                    Standing::Overdue { .. } | Standing::Left { .. } => Standing::Lapsed {
+                let standing = match (standing, end) {
+                    (Standing::Met { .. } | Standing::Info { .. }, _) => continue,
+                    (Standing::Overdue { .. } | Standing::Left { .. }, Some(end)) => Standing::Lapsed {
                         seconds: (end - due.at).num_seconds(),
                     },
-                    late => late,
+                    // Owed still, or met late: as it stands.
+                    (standing, _) => standing,
                 };
                 lines.push((due, standing, met_by));
             }

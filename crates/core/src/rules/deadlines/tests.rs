@@ -658,6 +658,32 @@ fn a_step_up_signed_late_stays_late_when_only_a_sensitive_flag_keeps_the_grade_d
 }
 
 #[test]
+fn where_two_graver_stretches_overlap_on_a_deadline_the_later_says_how_long_it_was_owed() {
+    // 较大 from 09:00; 一般 written 09:20, arriving 09:40; 较大 again
+    // written 09:25, arriving 10:00; 一般 at 11:00. The phone report (09:30)
+    // was owed to 11:00.
+    let national = RuleSet::national();
+    let records = [
+        received(
+            first("general_incident", Grade::III),
+            "2026-11-23T09:05",
+            "2026-11-23T09:10",
+        ),
+        regraded(1, Grade::IV, "2026-11-23T09:20", Some("2026-11-23T09:40")),
+        regraded(2, Grade::III, "2026-11-23T09:25", Some("2026-11-23T10:00")),
+        regraded(3, Grade::IV, "2026-11-23T10:55", Some("2026-11-23T11:00")),
+    ];
+    assert_eq!(
+        standings(&records, &national, "2026-11-23T12:00"),
+        vec![(
+            "phone".to_owned(),
+            t("2026-11-23T09:30"),
+            Standing::Lapsed { seconds: 5400 }
+        )]
+    );
+}
+
+#[test]
 fn graver_grades_owing_the_same_kind_of_report_count_as_one_stretch_under_their_own_rules() {
     // Provincial: 重大 (phone by 09:15) from 09:00, 较大 (phone by 09:30)
     // written 09:35, 一般 at 11:00, and no call: the phone report was owed
@@ -687,6 +713,75 @@ fn graver_grades_owing_the_same_kind_of_report_count_as_one_stretch_under_their_
             ),
         ]
     );
+}
+
+#[test]
+fn a_graver_grades_deadline_of_the_same_kind_stays_owed_while_the_grade_now_held_owes_that_kind() {
+    // Provincial: 重大 (phone by 09:15) from 09:00, 较大 (phone by 09:30)
+    // from 09:35: the phone report is owed still, under both lines, on the
+    // desk and on the phone with a 一般 续报 typed or on its way; never
+    // "no longer owed" before the 一般 one arrives.
+    let province = example("provincial-example.json");
+    let held = [
+        received(
+            first("general_incident", Grade::II),
+            "2026-11-23T09:05",
+            "2026-11-23T09:10",
+        ),
+        regraded(1, Grade::III, "2026-11-23T09:35", Some("2026-11-23T09:40")),
+    ];
+    let phone_lines = |records: &[Rec], now: &str| {
+        standings(records, &province, now)
+            .into_iter()
+            .filter(|(id, _, _)| id.starts_with("phone"))
+            .collect::<Vec<_>>()
+    };
+    let owed = vec![
+        (
+            "phone".to_owned(),
+            t("2026-11-23T09:15"),
+            Standing::Overdue { seconds: 2700 },
+        ),
+        (
+            "phone_major".to_owned(),
+            t("2026-11-23T09:30"),
+            Standing::Overdue { seconds: 1800 },
+        ),
+    ];
+    assert_eq!(phone_lines(&held, "2026-11-23T10:00"), owed);
+    let lesser = regraded(2, Grade::IV, "2026-11-23T09:55", None);
+    for lesser in [
+        lesser.clone(),
+        Rec {
+            written: None,
+            ..lesser.clone()
+        },
+    ] {
+        let mut typed = held.to_vec();
+        typed.push(lesser);
+        assert_eq!(phone_lines(&typed, "2026-11-23T10:00"), owed);
+    }
+    // A call at 09:50, late for both: late, whatever is typed.
+    let mut called = vec![
+        held[0].clone(),
+        received(call("2026-11-23T09:50"), "2026-11-23T09:50", "2026-11-23T09:50"),
+        held[1].clone(),
+    ];
+    let late = vec![
+        (
+            "phone".to_owned(),
+            t("2026-11-23T09:15"),
+            Standing::MetLate { late_seconds: 2100 },
+        ),
+        (
+            "phone_major".to_owned(),
+            t("2026-11-23T09:30"),
+            Standing::MetLate { late_seconds: 1200 },
+        ),
+    ];
+    assert_eq!(phone_lines(&called, "2026-11-23T10:00"), late);
+    called.push(lesser);
+    assert_eq!(phone_lines(&called, "2026-11-23T10:00"), late);
 }
 
 #[test]
