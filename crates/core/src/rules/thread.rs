@@ -432,8 +432,8 @@ impl<'a, R: StageRecord> Judge<'a, R> {
                 }
                 // Owed on through the spans after that owe the same kind of
                 // report (a 重大 phone report by 15 minutes, then a 较大 one
-                // by 30), while they are graver or stand still: past due
-                // until the last of them ended, or owed still.
+                // by 30, then 重大 again): past due until the last of them
+                // ended, or owed still.
                 let owes = |event: &Event<'_>| {
                     rules
                         .rules
@@ -442,7 +442,7 @@ impl<'a, R: StageRecord> Judge<'a, R> {
                 };
                 let mut end = Some(to);
                 for (next, _, next_to) in &spans[k + 1..] {
-                    if !owes(next) || !(graver(next, current) || next_to.is_none()) {
+                    if !owes(next) {
                         break;
                     }
                     end = *next_to;

@@ -762,7 +762,7 @@ fn a_graver_grades_deadline_of_the_same_kind_stays_owed_while_the_grade_now_held
         assert_eq!(phone_lines(&typed, "2026-11-23T10:00"), owed);
     }
     // A call at 09:50, late for both: late, whatever is typed.
-    let mut called = vec![
+    let called = vec![
         held[0].clone(),
         received(call("2026-11-23T09:50"), "2026-11-23T09:50", "2026-11-23T09:50"),
         held[1].clone(),
@@ -780,8 +780,52 @@ fn a_graver_grades_deadline_of_the_same_kind_stays_owed_while_the_grade_now_held
         ),
     ];
     assert_eq!(phone_lines(&called, "2026-11-23T10:00"), late);
-    called.push(lesser);
-    assert_eq!(phone_lines(&called, "2026-11-23T10:00"), late);
+    for lesser in [
+        lesser.clone(),
+        Rec {
+            written: None,
+            ..lesser.clone()
+        },
+    ] {
+        let mut typed = called.clone();
+        typed.push(lesser);
+        assert_eq!(phone_lines(&typed, "2026-11-23T10:00"), late);
+    }
+    // 重大 again at 09:55, 较大 again at 10:15: owed still, under both.
+    let mut back_and_forth = held.to_vec();
+    back_and_forth.push(regraded(2, Grade::II, "2026-11-23T09:50", Some("2026-11-23T09:55")));
+    back_and_forth.push(regraded(3, Grade::III, "2026-11-23T10:10", Some("2026-11-23T10:15")));
+    assert_eq!(
+        phone_lines(&back_and_forth, "2026-11-23T12:00"),
+        vec![
+            (
+                "phone".to_owned(),
+                t("2026-11-23T09:15"),
+                Standing::Overdue { seconds: 9900 }
+            ),
+            (
+                "phone_major".to_owned(),
+                t("2026-11-23T09:30"),
+                Standing::Overdue { seconds: 9000 }
+            ),
+        ]
+    );
+    // Once 一般 arrives (11:00): both no longer owed, each missed by as
+    // long as it was then.
+    let mut lesser_arrived = held.to_vec();
+    lesser_arrived.push(Rec {
+        received: Some(t("2026-11-23T11:00")),
+        ..lesser
+    });
+    assert_eq!(
+        phone_lines(&lesser_arrived, "2026-11-23T12:00"),
+        vec![(
+            "phone".to_owned(),
+            t("2026-11-23T09:15"),
+            Standing::Lapsed { seconds: 6300 }
+        )],
+        "the 较大 line fell due before 较大 began (09:35): the 重大 one counts"
+    );
 }
 
 #[test]
