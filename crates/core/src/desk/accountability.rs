@@ -403,13 +403,10 @@ mod tests {
         let mut incident = thread(7, "general_incident");
         incident.deadlines = vec![line("phone", Obligation::Phone, DeadlineState::Lapsed, -3600)];
         let got = entries(&[incident], 30, utc("2026-11-01T04:00:00Z"));
-        let kinds: Vec<(EntryKind, &str, i64)> = got
-            .iter()
-            .map(|e| (e.kind, e.what_zh.as_str(), e.late_seconds))
-            .collect();
+        assert_eq!(got.len(), 1, "{got:?}");
         assert_eq!(
-            kinds,
-            [(EntryKind::Missed, "规则 phone（其后降级，不再需要）", 3600)],
+            (got[0].kind, got[0].what_zh.as_str(), got[0].late_seconds),
+            (EntryKind::Missed, "规则 phone（其后降级，不再需要）", 3600),
             "missed by as long as it was when the lesser grade came, not counting on"
         );
     }

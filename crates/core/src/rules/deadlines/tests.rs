@@ -432,14 +432,16 @@ fn regraded(n: u32, grade: Grade, written_at: &str, received_at: Option<&str>) -
     r
 }
 
+/// The 首报 of a general incident at 09:00 graded `grade`, written at
+/// 09:05 and received at 09:10.
+fn filed(grade: Grade) -> Rec {
+    received(first("general_incident", grade), "2026-11-23T09:05", "2026-11-23T09:10")
+}
+
 #[test]
 fn a_deadline_missed_while_the_thread_stood_graver_stays_missed_after_a_lesser_grade() {
     let national = RuleSet::national();
-    let grave = received(
-        first("general_incident", Grade::III),
-        "2026-11-23T09:05",
-        "2026-11-23T09:10",
-    );
+    let grave = filed(Grade::III);
     // 较大 from the event (09:00) to 10:30, when a 续报 found it 一般: the
     // phone report due at 09:30 was missed by an hour then. The written one
     // (10:00) was met by the 首报, in time: nothing to list. 一般 itself
@@ -495,11 +497,7 @@ fn graver_grades_in_a_row_count_as_one_span_to_the_lesser_one() {
     // 重大 at 09:10, 较大 at 09:40, 一般 at 11:00: the phone report (due
     // 09:30 under both) was owed to 11:00.
     let thread = |extra: Option<Rec>| {
-        let mut records = vec![received(
-            first("general_incident", Grade::II),
-            "2026-11-23T09:05",
-            "2026-11-23T09:10",
-        )];
+        let mut records = vec![filed(Grade::II)];
         records.extend(extra);
         records.push(regraded(1, Grade::III, "2026-11-23T09:35", Some("2026-11-23T09:40")));
         records.push(regraded(2, Grade::IV, "2026-11-23T10:55", Some("2026-11-23T11:00")));
@@ -512,11 +510,7 @@ fn graver_grades_in_a_row_count_as_one_span_to_the_lesser_one() {
     let mut flagged = regraded(1, Grade::III, "2026-11-23T09:35", Some("2026-11-23T09:40"));
     flagged.answers.insert("sensitive".into(), "yes".into());
     let records = [
-        received(
-            first("general_incident", Grade::III),
-            "2026-11-23T09:05",
-            "2026-11-23T09:10",
-        ),
+        filed(Grade::III),
         flagged,
         regraded(2, Grade::IV, "2026-11-23T10:55", Some("2026-11-23T11:00")),
     ];
@@ -532,11 +526,7 @@ fn the_record_that_makes_a_thread_lesser_meets_what_it_answers_and_a_late_step_u
     // 一般, received at 17:12, is the 17:00 follow-up, late.
     let province = example("provincial-example.json");
     let records = [
-        received(
-            first("general_incident", Grade::III),
-            "2026-11-23T09:05",
-            "2026-11-23T09:10",
-        ),
+        filed(Grade::III),
         received(call("2026-11-23T09:20"), "2026-11-23T09:20", "2026-11-23T09:20"),
         regraded(1, Grade::IV, "2026-11-23T17:10", Some("2026-11-23T17:12")),
     ];
@@ -664,11 +654,7 @@ fn where_two_graver_stretches_overlap_on_a_deadline_the_later_says_how_long_it_w
     // was owed to 11:00.
     let national = RuleSet::national();
     let records = [
-        received(
-            first("general_incident", Grade::III),
-            "2026-11-23T09:05",
-            "2026-11-23T09:10",
-        ),
+        filed(Grade::III),
         regraded(1, Grade::IV, "2026-11-23T09:20", Some("2026-11-23T09:40")),
         regraded(2, Grade::III, "2026-11-23T09:25", Some("2026-11-23T10:00")),
         regraded(3, Grade::IV, "2026-11-23T10:55", Some("2026-11-23T11:00")),
@@ -690,11 +676,7 @@ fn graver_grades_owing_the_same_kind_of_report_count_as_one_stretch_under_their_
     // from 09:15 to 11:00.
     let province = example("provincial-example.json");
     let records = [
-        received(
-            first("general_incident", Grade::II),
-            "2026-11-23T09:05",
-            "2026-11-23T09:10",
-        ),
+        filed(Grade::II),
         regraded(1, Grade::III, "2026-11-23T09:35", Some("2026-11-23T09:40")),
         regraded(2, Grade::IV, "2026-11-23T10:55", Some("2026-11-23T11:00")),
     ];
@@ -723,11 +705,7 @@ fn a_graver_grades_deadline_of_the_same_kind_stays_owed_while_the_grade_now_held
     // "no longer owed" before the 一般 one arrives.
     let province = example("provincial-example.json");
     let held = [
-        received(
-            first("general_incident", Grade::II),
-            "2026-11-23T09:05",
-            "2026-11-23T09:10",
-        ),
+        filed(Grade::II),
         regraded(1, Grade::III, "2026-11-23T09:35", Some("2026-11-23T09:40")),
     ];
     let phone_lines = |records: &[Rec], now: &str| {
@@ -841,11 +819,7 @@ fn a_graver_grade_sent_and_not_yet_received_is_owed_on_the_phone_before_a_lesser
             .map(|(_, at, s)| (at, s))
             .collect::<Vec<_>>()
     };
-    let base = received(
-        first("general_incident", Grade::IV),
-        "2026-11-23T09:05",
-        "2026-11-23T09:10",
-    );
+    let base = filed(Grade::IV);
     let graver = regraded(1, Grade::III, "2026-11-23T10:20", None);
     let lesser = regraded(2, Grade::IV, "2026-11-23T18:00", None);
     let on_their_way = [base.clone(), graver.clone(), lesser.clone()];
@@ -873,11 +847,7 @@ fn a_graver_grade_sent_and_not_yet_received_is_owed_on_the_phone_before_a_lesser
 #[test]
 fn a_lesser_grade_not_yet_received_owes_what_the_graver_one_the_office_holds_owes() {
     let national = RuleSet::national();
-    let grave = received(
-        first("general_incident", Grade::III),
-        "2026-11-23T09:05",
-        "2026-11-23T09:10",
-    );
+    let grave = filed(Grade::III);
     // On the phone: the 续报 that finds it 一般 is on its way, or a draft.
     for lesser in [
         regraded(1, Grade::IV, "2026-11-23T09:20", None),
@@ -953,83 +923,44 @@ fn a_grave_disaster_the_office_holds_is_offered_its_daily_report_while_a_lesser_
 #[test]
 fn a_graver_grade_and_back_lists_each_deadline_once_and_a_lesser_one_before_adds_nothing() {
     let national = RuleSet::national();
-    let general = received(
-        first("general_incident", Grade::IV),
-        "2026-11-23T09:05",
-        "2026-11-23T09:10",
-    );
-    // 一般, then 较大 at 10:30: the 较大 deadlines as ever, nothing of 一般.
+    // The phone report overdue once and the written one met, as 较大 owes
+    // them now, in each of these: 一般 then 较大 at 10:30 (nothing of
+    // 一般); 较大, 一般 at 10:30, 较大 again at 11:00 (overdue, not lapsed
+    // beside it); 重大, 一般 at 10:30, 较大 at 11:00 (owed under both graver
+    // grades at the same time, listed once).
+    let as_graver = vec![
+        (
+            "phone".to_owned(),
+            t("2026-11-23T09:30"),
+            Standing::Overdue { seconds: 9000 },
+        ),
+        (
+            "written".to_owned(),
+            t("2026-11-23T10:00"),
+            Standing::Met { early_seconds: 3000 },
+        ),
+    ];
     let graver = [
-        general.clone(),
+        filed(Grade::IV),
         regraded(1, Grade::III, "2026-11-23T10:25", Some("2026-11-23T10:30")),
     ];
-    assert_eq!(
-        standings(&graver, &national, "2026-11-23T12:00"),
-        vec![
-            (
-                "phone".to_owned(),
-                t("2026-11-23T09:30"),
-                Standing::Overdue { seconds: 9000 }
-            ),
-            (
-                "written".to_owned(),
-                t("2026-11-23T10:00"),
-                Standing::Met { early_seconds: 3000 }
-            ),
-        ]
-    );
-    // 较大, 一般 at 10:30, 较大 again at 11:00: the phone report is overdue
-    // once, not lapsed beside it.
     let back = [
-        received(
-            first("general_incident", Grade::III),
-            "2026-11-23T09:05",
-            "2026-11-23T09:10",
-        ),
+        filed(Grade::III),
         regraded(1, Grade::IV, "2026-11-23T10:25", Some("2026-11-23T10:30")),
         regraded(2, Grade::III, "2026-11-23T10:55", Some("2026-11-23T11:00")),
     ];
-    assert_eq!(
-        standings(&back, &national, "2026-11-23T12:00"),
-        vec![
-            (
-                "phone".to_owned(),
-                t("2026-11-23T09:30"),
-                Standing::Overdue { seconds: 9000 }
-            ),
-            (
-                "written".to_owned(),
-                t("2026-11-23T10:00"),
-                Standing::Met { early_seconds: 3000 }
-            ),
-        ]
-    );
-    // 重大, 一般 at 10:30, 较大 at 11:00: the phone report, owed under both
-    // graver grades at the same time, is listed once, as 较大 owes it now.
     let lesser_between = [
-        received(
-            first("general_incident", Grade::II),
-            "2026-11-23T09:05",
-            "2026-11-23T09:10",
-        ),
+        filed(Grade::II),
         regraded(1, Grade::IV, "2026-11-23T10:25", Some("2026-11-23T10:30")),
         regraded(2, Grade::III, "2026-11-23T10:55", Some("2026-11-23T11:00")),
     ];
-    assert_eq!(
-        standings(&lesser_between, &national, "2026-11-23T12:00"),
-        vec![
-            (
-                "phone".to_owned(),
-                t("2026-11-23T09:30"),
-                Standing::Overdue { seconds: 9000 }
-            ),
-            (
-                "written".to_owned(),
-                t("2026-11-23T10:00"),
-                Standing::Met { early_seconds: 3000 }
-            ),
-        ]
-    );
+    for (records, what) in [
+        (&graver[..], "graver"),
+        (&back[..], "back"),
+        (&lesser_between[..], "lesser between"),
+    ] {
+        assert_eq!(standings(records, &national, "2026-11-23T12:00"), as_graver, "{what}");
+    }
 }
 
 #[test]
