@@ -15,7 +15,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
-import { startServer, openPhone, openApp, home, form, login, noiseJpeg, uuidv7, ANSWERS, OFFICER, REPORTER } from './helpers.mjs';
+import { startServer, openPhone, openApp, home, form, login, noiseJpeg, uuidv7, ANSWERS, STORED, OFFICER, REPORTER } from './helpers.mjs';
 
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const PROVINCIAL_RULES = new URL('../../rules/provincial-example.json', import.meta.url).pathname;
@@ -289,4 +289,56 @@ test('a call logged from a 首报 draft keeps the draft: 删除草稿 goes, or t
   await page.getByTestId('calls-logged').first().filter({ hasText: '已记录电话报告 1 次' }).waitFor();
   // On this very page, without leaving it.
   await discard.waitFor({ state: 'hidden' });
+});
+
+test('a 续报 that finds a 较大 event 一般 leaves the phone report missed before it on the desk, the phone and the ledger, no longer owed', { timeout: 120_000 }, async () => {
+  // 较大 (3 dead), the event 40 minutes ago and no call: its phone report
+  // fell due 10 minutes ago. The 首报, then a 续报 finding no one dead, as
+  // her phone sends them.
+  const place = '青石村四组桥头';
+  const post = async (report) => {
+    const res = await server.fetch('/api/reports', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(report) }, REPORTER);
+    assert.equal(res.status, 201, await res.text());
+  };
+  const first = {
+    id: uuidv7(),
+    stage: { kind: 'initial' },
+    template_id: 'general_incident',
+    template_version: 1,
+    answers: { ...STORED, place, occurred_at: beijing(Date.now() - 40 * 60_000), dead: '3' },
+    written_at: new Date().toISOString(),
+    photos: [],
+  };
+  await post(first);
+  await post({ ...first, id: uuidv7(), thread: first.id, stage: { kind: 'follow_up', n: 1 }, answers: { ...first.answers, dead: '0' }, written_at: new Date().toISOString() });
+
+  const desk = await openDesk();
+  await desk.page.goto(`${server.url}/office/#/thread/${first.id}`);
+  const missed = desk.page.locator('[data-testid=deadline][data-state=lapsed]');
+  await missed.first().waitFor({ timeout: 20_000 });
+  assert.equal(await missed.count(), 1, 'the phone report alone: the written one was met by the 首报');
+  assert.match(await missed.innerText(), /^电话报告.*逾期 \d+ 分 \d+ 秒 未报（其后降级，不再需要）$/);
+  await shots(desk.page, 'desk-lapsed', DESK);
+  await desk.context.close();
+  const ledger = await (await server.fetch('/api/office/accountability')).json();
+  const entries = ledger.entries.filter((e) => e.thread_id === first.id);
+  assert.deepEqual(entries.map((e) => e.kind), ['missed']);
+  assert.match(entries[0].what_zh, /^电话报告.*（其后降级，不再需要）$/);
+
+  // A new phone of hers reads the thread back: the 续报's deadlines say
+  // the same.
+  const other = await openPhone();
+  try {
+    const { page } = other;
+    await openApp(page, server.url);
+    const item = page.getByTestId('report-item').filter({ hasText: place }).first();
+    await item.waitFor({ timeout: 30_000 });
+    await item.getByRole('link').click();
+    const line = page.locator('[data-testid=deadlines] [data-state=lapsed]');
+    await line.first().waitFor({ timeout: 20_000 });
+    assert.match(await line.first().innerText(), /其后降级，不再需要；降级前已逾期 \d+ 分 \d+ 秒/);
+    await shots(page, 'phone-lapsed', PHONE);
+  } finally {
+    await other.close();
+  }
 });
