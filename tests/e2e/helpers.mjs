@@ -254,16 +254,34 @@ export function home(page) {
     },
     /** Waits until exactly `n` reports on the list are in `state`. */
     async waitForCount(state, n, timeout = 20_000) {
-      await page.waitForFunction(
+      await said(page, page.waitForFunction(
         ([state, n]) => document.querySelectorAll(`[data-testid=report-item] [data-testid=report-status][data-state=${state}]`).length === n,
         [state, n],
         { timeout },
-      );
+      ));
     },
     async waitForStatus(state, timeout = 20_000) {
-      await page.locator(`[data-testid=report-item] [data-testid=report-status][data-state=${state}]`).first().waitFor({ timeout });
+      await said(page, page.locator(`[data-testid=report-item] [data-testid=report-status][data-state=${state}]`).first().waitFor({ timeout }));
     },
   };
+}
+
+/** `waiting`, and if it fails, what the phone showed then: the page's
+ *  address, each report's state and status line, and the note of the
+ *  last send, so that a wait that times out on CI says why. */
+async function said(page, waiting) {
+  try {
+    return await waiting;
+  } catch (e) {
+    const shown = await page
+      .evaluate(() => ({
+        url: location.href,
+        reports: [...document.querySelectorAll('[data-testid=report-item]')].map((el) => el.innerText.replace(/\s+/g, ' ').slice(0, 160)),
+      }))
+      .catch((err) => `(the page could not be read: ${err.message})`);
+    e.message = `${e.message}\nthe phone showed: ${JSON.stringify(shown)}`;
+    throw e;
+  }
 }
 
 /** A duty office desk: a browser context of `width`×`height` (a desk
