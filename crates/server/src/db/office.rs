@@ -176,12 +176,6 @@ fn bind_threads<'q, O>(
 /// the caller.
 fn summarise(records: &mut [Record], forwarded: &[Forwarded], rules: &RuleSet, now: DateTime<Utc>) -> Option<Line> {
     records.sort_by_key(|r| (r.report.stage.order(), r.report.written_at, r.seq));
-    // The thread's kind and reporter are its first written record's: a
-    // call logged from a 首报 still in draft may arrive before it.
-    let first = records.iter().find(|r| !r.report.stage.is_call()).or(records.first())?;
-    // A logged call is not a stage of the report: the latest stage is the
-    // latest written record's.
-    let latest = records.iter().rev().find(|r| !r.report.stage.is_call())?;
     let received: Vec<Received> = records
         .iter()
         .map(|r| Received {
@@ -190,45 +184,85 @@ fn summarise(records: &mut [Record], forwarded: &[Forwarded], rules: &RuleSet, n
             arrival_offset_ms: r.arrival_offset_ms,
         })
         .collect();
-    let judge = Judge::new(&received).with_forwarded(forwarded);
+    let first = &records[first_written(&received)?];
+    let summary = summary(
+        &received,
+        first.area.clone(),
+        first.reporter.clone(),
+        forwarded,
+        rules,
+        now,
+    )?;
+    Some(Line {
+        summary,
+        area_path: first.area_path.clone(),
+    })
+}
+
+/// Where a thread's kind, area and reporter come from: its first written
+/// record (a call logged from a 首报 still in draft may arrive before it),
+/// else its first. `None` for no records.
+pub(crate) fn first_written(received: &[Received]) -> Option<usize> {
+    received
+        .iter()
+        .position(|r| !r.report.stage.is_call())
+        .or((!received.is_empty()).then_some(0))
+}
+
+/// A thread's summary, as the inbox and the exports show it, from its
+/// records as received, in the thread's order; `area` and `reporter` are
+/// its first written record's ([`first_written`]). Photos,
+/// acknowledgement and requests are left for the caller. `None` for a
+/// thread of logged calls alone (its 首报 still on its way).
+pub(crate) fn summary(
+    received: &[Received],
+    area: Option<AreaRef>,
+    reporter: Option<(String, String)>,
+    forwarded: &[Forwarded],
+    rules: &RuleSet,
+    now: DateTime<Utc>,
+) -> Option<ThreadSummary> {
+    let first = &received[first_written(received)?].report;
+    // A logged call is not a stage of the report: the latest stage, and
+    // the latest arrival an acknowledgement answers, are the latest
+    // written record's.
+    let written = || received.iter().filter(|r| !r.report.stage.is_call());
+    let latest = &written().next_back()?.report;
+    let judge = Judge::new(received).with_forwarded(forwarded);
     let now_bj = now.with_timezone(&beijing()).naive_local();
     let deadlines = judge.judged(rules, now_bj);
     let standings: Vec<_> = deadlines.iter().map(|(_, s, _)| *s).collect();
-    let position = records
+    let position = received
         .iter()
         .rev()
         .find_map(|r| kuaibao_core::desk::geo::record_position(&r.report));
-    let (reporter, reporter_name) = first.reporter.clone().unwrap_or_default();
-    let template = catalogue::find(&first.report.template_id, first.report.template_version);
-    let (theme_zh, responsible) = kuaibao_core::desk::office::hazard_facts(&first.report);
-    let summary = ThreadSummary {
-        thread_id: first.report.thread_id(),
-        template_id: first.report.template_id.clone(),
+    let (reporter, reporter_name) = reporter.unwrap_or_default();
+    let template = catalogue::find(&first.template_id, first.template_version);
+    let (theme_zh, responsible) = kuaibao_core::desk::office::hazard_facts(first);
+    Some(ThreadSummary {
+        thread_id: first.thread_id(),
+        template_id: first.template_id.clone(),
         title_zh: template.map_or_else(String::new, |t| t.title.zh.to_owned()),
         hazard: judge.is_hazard(),
         // A record stored before accounts existed has no area (only
         // administrators see those): an empty reference, not a made-up one.
-        area: first.area.clone().unwrap_or(AreaRef {
+        area: area.unwrap_or(AreaRef {
             id: String::new(),
             name: String::new(),
             level: AreaLevel::District,
         }),
         reporter,
         reporter_name,
-        latest_stage: latest.report.stage,
-        records: u32::try_from(records.len()).unwrap_or(u32::MAX),
+        latest_stage: latest.stage,
+        records: u32::try_from(received.len()).unwrap_or(u32::MAX),
         grade: judge.graded(),
-        place: place_of(&latest.report),
-        casualties: Casualties::of(&latest.report.answers),
+        place: place_of(latest),
+        casualties: Casualties::of(&latest.answers),
         theme_zh,
         responsible,
         occurred_at: judge.occurred_at(),
-        first_received_at: records.iter().map(|r| r.received_at).min()?,
-        latest_received_at: records
-            .iter()
-            .filter(|r| !r.report.stage.is_call())
-            .map(|r| r.received_at)
-            .max()?,
+        first_received_at: received.iter().map(|r| r.received_at).min()?,
+        latest_received_at: written().map(|r| r.received_at).max()?,
         deadline: DeadlineState::of(&standings),
         deadlines: deadlines
             .iter()
@@ -244,15 +278,11 @@ fn summarise(records: &mut [Record], forwarded: &[Forwarded], rules: &RuleSet, n
         photos_arrived: 0,
         acknowledged: None,
         open_requests: Vec::new(),
-    };
-    Some(Line {
-        summary,
-        area_path: first.area_path.clone(),
     })
 }
 
 /// Where a record says it happened (地点), trimmed; empty if it does not.
-pub(crate) fn place_of(report: &Report) -> String {
+fn place_of(report: &Report) -> String {
     report
         .answers
         .get("place")

@@ -37,9 +37,7 @@ use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::http::{HeaderValue, Uri};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, FixedOffset, NaiveDateTime, TimeZone, Utc};
-use kuaibao_core::account::{AreaLevel, AreaRef};
-use kuaibao_core::desk::geo::record_position;
-use kuaibao_core::desk::office::{Casualties, DeadlineLine, DeadlineState, Filter, ThreadSummary};
+use kuaibao_core::desk::office::{Filter, ThreadSummary};
 use kuaibao_core::rules::catalogue;
 use kuaibao_core::rules::deadlines::RuleSet;
 use kuaibao_core::rules::thread::{Judge, Received};
@@ -138,13 +136,6 @@ impl ThreadRecords {
 
 /// The inbox's line for a thread, from its records (stage order).
 fn summarise(records: &[Record], rules: &RuleSet, now: DateTime<Utc>) -> Option<ThreadSummary> {
-    // The thread's kind and reporter are its first written record's: a
-    // call logged from a 首报 still in draft may arrive before it.
-    let first = records
-        .iter()
-        .find(|r| !r.report().stage.is_call())
-        .or(records.first())?;
-    let latest = records.iter().rev().find(|r| !r.report().stage.is_call())?;
     let received: Vec<Received> = records
         .iter()
         .map(|r| Received {
@@ -153,57 +144,12 @@ fn summarise(records: &[Record], rules: &RuleSet, now: DateTime<Utc>) -> Option<
             arrival_offset_ms: r.stored.receipt.clock_offset_ms,
         })
         .collect();
-    let judge = Judge::new(&received);
-    let now_bj = now.with_timezone(&beijing()).naive_local();
-    let judged = judge.judged(rules, now_bj);
-    let standings: Vec<_> = judged.iter().map(|(_, s, _)| *s).collect();
-    let position = records.iter().rev().find_map(|r| record_position(r.report()));
-    let (reporter, reporter_name) = first.reporter().unwrap_or_default();
-    let (theme_zh, responsible) = kuaibao_core::desk::office::hazard_facts(first.report());
-    Some(ThreadSummary {
-        thread_id: first.report().thread_id(),
-        template_id: first.report().template_id.clone(),
-        title_zh: first.template().map_or_else(String::new, |t| t.title.zh.to_owned()),
-        hazard: judge.is_hazard(),
-        // A record stored before accounts existed has no area.
-        area: first.origin.area.clone().unwrap_or(AreaRef {
-            id: String::new(),
-            name: String::new(),
-            level: AreaLevel::District,
-        }),
-        reporter,
-        reporter_name,
-        latest_stage: latest.report().stage,
-        records: u32::try_from(records.len()).unwrap_or(u32::MAX),
-        grade: judge.graded(),
-        place: crate::db::office::place_of(latest.report()),
-        casualties: Casualties::of(&latest.report().answers),
-        theme_zh,
-        responsible,
-        occurred_at: judge.occurred_at(),
-        first_received_at: records.iter().map(|r| r.stored.receipt.received_at).min()?,
-        latest_received_at: records
-            .iter()
-            .filter(|r| !r.report().stage.is_call())
-            .map(|r| r.stored.receipt.received_at)
-            .max()?,
-        deadline: DeadlineState::of(&standings),
-        // The lines' names, for the print (a signing's step up the chain).
-        deadlines: judged
-            .iter()
-            .map(|(due, s, met_by)| DeadlineLine::of(due, *s).met_by(met_by.as_ref()))
-            .collect(),
-        rectify_by: judge.rectify_by(),
-        rectification_overdue_days: judge.rectification_overdue(now_bj.date()),
-        major: kuaibao_core::rules::major_hazard::of_thread(received.iter().map(|r| &r.report), now_bj.date()),
-        finished: judge.finished(),
-        lat: position.map(|(lat, _)| lat),
-        lon: position.map(|(_, lon)| lon),
-        photos_expected: records.iter().map(|r| r.stored.photos.expected).sum(),
-        photos_arrived: records.iter().map(|r| r.stored.photos.arrived).sum(),
-        acknowledged: None,
-        open_requests: Vec::new(),
-    })
+    let first = &records[crate::db::office::first_written(&received)?];
+    let mut summary =
+        crate::db::office::summary(&received, first.origin.area.clone(), first.reporter(), &[], rules, now)?;
+    summary.photos_expected = records.iter().map(|r| r.stored.photos.expected).sum();
+    summary.photos_arrived = records.iter().map(|r| r.stored.photos.arrived).sum();
+    Some(summary)
 }
 
 /// What the exports read of the application's state: the database, the
