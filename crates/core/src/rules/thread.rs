@@ -320,7 +320,7 @@ impl<'a, R: StageRecord> Judge<'a, R> {
         let mut due: Vec<Due<'r>> = Vec::new();
         for owing in self.owing(&event) {
             for d in deadlines::due_times(rules, &owing, until, finished.is_none()) {
-                if !due.iter().any(|e| std::ptr::eq(e.rule, d.rule) && e.at == d.at) {
+                if !due.iter().any(|e| e.is(&d)) {
                     due.push(d);
                 }
             }
@@ -334,10 +334,7 @@ impl<'a, R: StageRecord> Judge<'a, R> {
             })
             .collect();
         for line in self.owed_while_graver(rules, &event, &deliveries, now, finished) {
-            let listed = judged
-                .iter()
-                .any(|(due, _, _)| std::ptr::eq(due.rule, line.0.rule) && due.at == line.0.at);
-            if !listed {
+            if !judged.iter().any(|(due, _, _)| due.is(&line.0)) {
                 judged.push(line);
             }
         }
@@ -367,12 +364,8 @@ impl<'a, R: StageRecord> Judge<'a, R> {
             .filter(|r| r.received_at().is_none() && r.submitted_at().is_some())
             .filter_map(|r| graded(r).map(|(rule, _)| (r, rule)));
         let held = held.map(|(r, rule, _)| (r, rule));
-        for (r, rule) in held.into_iter().chain(on_their_way) {
-            let event = Event {
-                grade: grade_of(r, rule),
-                sensitive: flags_sensitive(r),
-                ..*current
-            };
+        for graded in held.into_iter().chain(on_their_way) {
+            let event = graded_as(current, Some(graded));
             if graver(&event, current) && !owing.contains(&event) {
                 owing.push(event);
             }
@@ -402,16 +395,9 @@ impl<'a, R: StageRecord> Judge<'a, R> {
         finished: Option<NaiveDateTime>,
     ) -> Vec<(Due<'r>, Standing, Option<Delivery>)> {
         // Most threads never stood graver: no spans to make.
-        let stood_graver = self.written().any(|r| {
-            graded(r).is_some_and(|(rule, _)| {
-                let event = Event {
-                    grade: grade_of(r, rule),
-                    sensitive: flags_sensitive(r),
-                    ..*current
-                };
-                graver(&event, current)
-            })
-        });
+        let stood_graver = self
+            .written()
+            .any(|r| graded(r).is_some_and(|(rule, _)| graver(&graded_as(current, Some((r, rule))), current)));
         if !stood_graver {
             return Vec::new();
         }
@@ -476,12 +462,7 @@ impl<'a, R: StageRecord> Judge<'a, R> {
             return Vec::new();
         };
         let event_of = |keep: &dyn Fn(&R) -> bool| {
-            let then = self.latest_graded_among(keep);
-            Event {
-                grade: then.map_or(Grade::IV, |(r, rule, _)| grade_of(r, rule)),
-                sensitive: then.is_some_and(|(r, _, _)| flags_sensitive(r)),
-                ..*current
-            }
+            graded_as(current, self.latest_graded_among(keep).map(|(r, rule, _)| (r, rule)))
         };
         let mut spans = vec![(event_of(&|r| std::ptr::eq(r, first)), current.start, None)];
         let mut arrivals: Vec<DateTime<Utc>> = self.written().filter_map(|r| r.received_at()).collect();
@@ -579,6 +560,16 @@ fn graded<R: StageRecord>(record: &R) -> Option<(&'static grading::GradingRule, 
     match template.family {
         Family::Incident { grading: rule, .. } => Some((rule, template)),
         _ => None,
+    }
+}
+
+/// `current`'s event as `record` grades it (its grade and 敏感 flag; none
+/// graded: 一般, as deadlines count an empty form).
+fn graded_as<'a, R: StageRecord>(current: &Event<'a>, record: Option<(&R, &grading::GradingRule)>) -> Event<'a> {
+    Event {
+        grade: record.map_or(Grade::IV, |(r, rule)| grade_of(r, rule)),
+        sensitive: record.is_some_and(|(r, _)| flags_sensitive(r)),
+        ..*current
     }
 }
 

@@ -73,6 +73,14 @@ pub struct Due<'r> {
     pub from: Option<NaiveDateTime>,
 }
 
+impl Due<'_> {
+    /// The same deadline as `other`: one rule (of one rule set) due at one
+    /// time, whichever grade's list it came from.
+    pub fn is(&self, other: &Due<'_>) -> bool {
+        std::ptr::eq(self.rule, other.rule) && self.at == other.at
+    }
+}
+
 /// At most this many daily follow-up times are listed (two a day for a
 /// month): the rest are the ledger's.
 pub const MAX_DAILY_SLOTS: usize = 62;
@@ -165,8 +173,9 @@ pub fn add_filed_days<'r>(
             let Some(at) = day.succ_opt().map(|d| d.and_time(time)) else {
                 continue;
             };
-            if !due.iter().any(|d| std::ptr::eq(d.rule, rule) && d.at == at) {
-                due.push(Due { rule, at, from: None });
+            let filed = Due { rule, at, from: None };
+            if !due.iter().any(|d| d.is(&filed)) {
+                due.push(filed);
             }
         }
     }
