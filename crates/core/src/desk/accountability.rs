@@ -164,7 +164,7 @@ pub fn entries(threads: &[ThreadSummary], final_report_days: u32, now: DateTime<
             // Missed while the thread stood graver: past by as long as it
             // was when a record made it lesser.
             let what = match line.state {
-                DeadlineState::Lapsed => format!("{}（其后降级，不再需要）", line.label_zh),
+                DeadlineState::Lapsed => format!("{}{}", line.label_zh, crate::desk::NO_LONGER_OWED_ZH),
                 _ => line.label_zh.clone(),
             };
             let mut e = entry(kind, what, Some(line.due_at), -line.seconds);

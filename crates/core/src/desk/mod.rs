@@ -104,6 +104,10 @@ pub fn phone_time(t: DateTime<FixedOffset>) -> (String, Option<String>) {
     (bj, zone)
 }
 
+/// What a lapsed deadline adds to its words, and to its ledger entry: it
+/// is no longer owed since a later report made the event lesser.
+pub const NO_LONGER_OWED_ZH: &str = "（其后降级，不再需要）";
+
 /// The words of a deadline's state: 还剩 12 分 0 秒, 已超时 3 分 5 秒,
 /// 已按时报送, 按时填写、送达迟 1 分 0 秒（无信号）, 填写已迟，迟报 1 分 0 秒,
 /// 逾期 20 分 0 秒 未报（其后降级，不再需要）.
@@ -118,7 +122,7 @@ pub fn deadline_words(state: DeadlineState, seconds: i64, lang: Lang) -> String 
         (DeadlineState::Info, Lang::Zh) => format!("由值班室办理 · 已过 {span}"),
         (DeadlineState::Info, Lang::En) if seconds >= 0 => format!("for the office · {span} left"),
         (DeadlineState::Info, Lang::En) => format!("for the office · {span} ago"),
-        (DeadlineState::Lapsed, Lang::Zh) => format!("逾期 {span} 未报（其后降级，不再需要）"),
+        (DeadlineState::Lapsed, Lang::Zh) => format!("逾期 {span} 未报{NO_LONGER_OWED_ZH}"),
         (DeadlineState::Lapsed, Lang::En) => format!("missed by {span} (no longer owed after a lower grade)"),
         (DeadlineState::Overdue, Lang::Zh) => format!("已超时 {span}"),
         (DeadlineState::Overdue, Lang::En) => format!("overdue by {span}"),
