@@ -230,12 +230,8 @@ fn ThreadView(loaded: Loaded, drafts: Drafts, on_answered: Callback<()>) -> impl
     let thread_id = thread.thread;
     // What an acknowledgement or a signing names: the latest written stage,
     // not a call logged after it (calls sort right after the 首报).
-    let latest = records
-        .iter()
-        .rev()
-        .find(|r| !r.report.stage.is_call())
-        .or(records.last())
-        .map(|r| r.report.id);
+    let latest_written = records.iter().rev().find(|r| !r.report.stage.is_call());
+    let latest = latest_written.or(records.last()).map(|r| r.report.id);
     // A signing covers what had arrived when it was made, calls and all
     // (the written report lists them); an acknowledgement, the reports
     // (the office knows of a call it logged).
@@ -294,7 +290,7 @@ fn ThreadView(loaded: Loaded, drafts: Drafts, on_answered: Callback<()>) -> impl
         })
         .unwrap_or_default();
     // The 报告人 and 联系电话 typed on the latest written record.
-    let typed_reporter = records.iter().rev().find(|r| !r.report.stage.is_call()).and_then(|r| {
+    let typed_reporter = latest_written.and_then(|r| {
         let name = r
             .report
             .answers
