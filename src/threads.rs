@@ -3,7 +3,7 @@
 //! the phone, with what follows from them: the next stages the user may
 //! file, the grade, the deadlines and an overdue rectification.
 
-use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, TimeDelta, Utc};
 use kuaibao_core::account::Role;
 use kuaibao_core::desk::office::FollowUpRequest;
 use kuaibao_core::rules::deadlines::{Due, RuleSet, Standing};
@@ -18,6 +18,9 @@ use crate::store::{Author, LocalPhoto, LocalReport, Status, Upload};
 
 /// The blanks that say who reports: hers on her drafts, never copied from
 /// an officer's record.
+/// Days of daily follow-ups the phone lists, back from now.
+pub const DAILY_DAYS_SHOWN: i64 = 7;
+
 const REPORTER_KEYS: [&str; 4] = ["reporter", "reporter_unit", "reporter_post", "phone"];
 
 #[derive(Debug, Clone, PartialEq)]
@@ -447,8 +450,12 @@ impl Thread {
     /// Every reporting deadline of an incident under `rules` and where it
     /// stands at `now` (Beijing time). A written deadline is met only once
     /// the server's receipt is here: until then it runs on, or is overdue.
+    /// A daily follow-up's only of the last [`DAILY_DAYS_SHOWN`] days: a
+    /// flood open for months lists every one on the desk, not here.
     pub fn deadlines<'r>(&self, rules: &'r RuleSet, now: NaiveDateTime) -> Vec<(Due<'r>, Standing)> {
-        self.judge().deadlines(rules, now)
+        let mut lines = self.judge().deadlines(rules, now);
+        lines.retain(|(due, _)| due.from.is_none() || now - due.at < TimeDelta::days(DAILY_DAYS_SHOWN));
+        lines
     }
 
     /// Days a hazard's rectification is past its deadline, if it is, by

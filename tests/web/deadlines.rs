@@ -133,3 +133,28 @@ fn a_phone_report_missed_while_the_event_stood_graver_stays_missed_and_one_still
         Some((t("2026-11-23T10:11"), Standing::Lapsed { seconds: 1140 }))
     );
 }
+
+#[wasm_bindgen_test]
+fn a_flood_open_for_months_lists_its_running_follow_up_and_the_last_week_of_them() {
+    // Follow-ups at 08:00 and 17:00 under the provincial example's rules.
+    let rules = kuaibao_core::rules::deadlines::file::read(include_str!("../../rules/provincial-example.json"))
+        .expect("the provincial example reads");
+    // 较大 (3 dead), received on 23 November.
+    let mut first = report(Status::Draft);
+    first.answers.insert("dead".into(), "3".into());
+    first.status = delivered(first.id, "2026-11-23T09:45", "2026-11-23T09:50");
+    let thread = thread_of(std::slice::from_ref(&first), first.id).expect("thread");
+    let dailies: Vec<_> = thread
+        .deadlines(&rules, t("2027-03-01T07:00"))
+        .into_iter()
+        .filter(|(due, _)| due.rule.id == "follow_up_daily")
+        .collect();
+    // 98 days on: the desk lists 196; the phone the last seven days' and
+    // the one running.
+    assert_eq!(
+        dailies.last().map(|(due, s)| (due.at, *s)),
+        Some((t("2027-03-01T08:00"), Standing::Left { seconds: 3600 }))
+    );
+    assert_eq!(dailies.first().map(|(due, _)| due.at), Some(t("2027-02-22T08:00")));
+    assert_eq!(dailies.len(), 7 * 2 + 1);
+}

@@ -12,7 +12,7 @@ pub mod file;
 pub mod known;
 pub mod rules;
 
-use chrono::{NaiveDate, NaiveDateTime, TimeDelta};
+use chrono::{Days, NaiveDate, NaiveDateTime, TimeDelta};
 
 pub use rules::{Applies, DeadlineRule, Jurisdiction, Label, Obligation, RuleSet, Source};
 
@@ -81,9 +81,10 @@ impl Due<'_> {
     }
 }
 
-/// At most this many daily follow-up times are listed (two a day for a
-/// month): the rest are the ledger's.
-pub const MAX_DAILY_SLOTS: usize = 62;
+/// Daily follow-ups are listed for at most this many days before `until`
+/// (a year): an event open longer, or one whose year was typed wrong,
+/// lists its latest year's, the one running among them.
+pub const MAX_DAILY_DAYS: u64 = 366;
 
 /// The deadlines that apply to `event`, earliest first. Daily follow-ups
 /// are listed from the first time after the start up to `until`, and, if
@@ -118,13 +119,22 @@ pub fn due_times<'r>(set: &'r RuleSet, event: &Event<'_>, until: NaiveDateTime, 
 /// (`disaster::days`).
 fn daily<'r>(rule: &'r DeadlineRule, start: NaiveDateTime, until: NaiveDateTime, next: bool, out: &mut Vec<Due<'r>>) {
     let times = rule.daily_times();
-    if times.is_empty() {
+    let Some(last_time) = times.last().copied() else {
         return;
-    }
+    };
     let mut from = start;
     let mut day = start.date();
-    let mut listed = 0;
-    while listed < MAX_DAILY_SLOTS {
+    // Only the latest year's: the first listed is met from the time before
+    // it (the day before's last), as it would be in the whole list.
+    if let Some(first) = until.date().checked_sub_days(Days::new(MAX_DAILY_DAYS)) {
+        if first > day {
+            if let Some(before) = first.pred_opt() {
+                from = from.max(before.and_time(last_time));
+            }
+            day = first;
+        }
+    }
+    loop {
         for time in &times {
             let at = day.and_time(*time);
             let before_its_days = rule.obligation == Obligation::DailyReport && at.date() <= start.date();
@@ -139,8 +149,7 @@ fn daily<'r>(rule: &'r DeadlineRule, start: NaiveDateTime, until: NaiveDateTime,
                 at,
                 from: Some(from),
             });
-            listed += 1;
-            if at > until || listed == MAX_DAILY_SLOTS {
+            if at > until {
                 return;
             }
             from = at;

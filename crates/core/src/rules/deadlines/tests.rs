@@ -1160,18 +1160,74 @@ fn provincial_follow_ups_fall_due_at_eight_and_five_and_are_met_by_a_follow_up_r
 }
 
 #[test]
-fn daily_follow_ups_are_listed_up_to_a_cap() {
+fn a_long_event_lists_every_daily_follow_up_up_to_the_one_running() {
+    // Before, at most 62 times were listed from the start: a flood open
+    // past a month (two a day) listed no running follow-up.
     let province = example("provincial-example.json");
-    let grave = [received(
+    let grave = received(
         first("general_incident", Grade::III),
         "2026-11-23T09:05",
         "2026-11-23T09:06",
-    )];
-    let listed = standings(&grave, &province, "2027-03-01T00:00")
+    );
+    let daily = |records: &[Rec], now: &str| {
+        standings(records, &province, now)
+            .into_iter()
+            .filter(|(id, _, _)| id == "follow_up_daily")
+            .map(|(_, at, s)| (at.format("%Y-%m-%d %H:%M").to_string(), s))
+            .collect::<Vec<_>>()
+    };
+    // 2026-11-23 17:00 to 2027-03-01 08:00: 98 days of two, the last
+    // running; the others missed, none met.
+    let listed = daily(std::slice::from_ref(&grave), "2027-03-01T07:00");
+    assert_eq!(listed.len(), 98 * 2);
+    assert_eq!(listed[0].0, "2026-11-23 17:00");
+    assert_eq!(
+        listed.last(),
+        Some(&("2027-03-01 08:00".to_owned(), Standing::Left { seconds: 3600 }))
+    );
+    assert!(listed[..listed.len() - 1]
+        .iter()
+        .all(|(_, s)| matches!(s, Standing::Overdue { .. })));
+    // A 续报 on the 98th day meets its own time, not the rest.
+    let answered = [
+        grave.clone(),
+        follow_up(1, "2027-02-28T16:00", Some("2027-02-28T16:01")),
+    ];
+    let listed = daily(&answered, "2027-03-01T07:00");
+    let met: Vec<_> = listed
+        .iter()
+        .filter(|(_, s)| matches!(s, Standing::Met { .. }))
+        .map(|(at, _)| at.as_str())
+        .collect();
+    assert_eq!(met, ["2027-02-28 17:00"]);
+}
+
+#[test]
+fn past_a_year_the_latest_year_of_daily_follow_ups_is_listed() {
+    let province = example("provincial-example.json");
+    let grave = received(
+        first("general_incident", Grade::III),
+        "2026-11-23T09:05",
+        "2026-11-23T09:06",
+    );
+    // A 续报 the evening before the first time listed meets it: it is met
+    // from the time before it, as in the whole list.
+    let records = [grave, follow_up(1, "2027-12-03T18:00", Some("2027-12-03T18:01"))];
+    let listed: Vec<_> = standings(&records, &province, "2028-12-04T07:00")
         .into_iter()
         .filter(|(id, _, _)| id == "follow_up_daily")
-        .count();
-    assert_eq!(listed, MAX_DAILY_SLOTS);
+        .collect();
+    // From 2027-12-04, 366 days before (2028 has a 29 February), to
+    // 2028-12-04 08:00, running.
+    assert_eq!(listed.len(), 366 * 2 + 1);
+    assert_eq!(listed[0].1, t("2027-12-04T08:00"));
+    assert!(matches!(listed[0].2, Standing::Met { .. }));
+    assert_eq!(listed[1].1, t("2027-12-04T17:00"));
+    assert_eq!(listed[1].2, Standing::Overdue { seconds: 366 * 86400 - 10 * 3600 });
+    assert_eq!(
+        listed.last().map(|l| (l.1, l.2)),
+        Some((t("2028-12-04T08:00"), Standing::Left { seconds: 3600 }))
+    );
 }
 
 #[test]
