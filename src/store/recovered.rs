@@ -5,14 +5,15 @@
 //! phone had sent them, marked as read back (`LocalReport::recovered`).
 //! So are the records added to her threads since (`sync::thread_records`):
 //! by the duty office (a closing, a call it logged, its 续报), or by her on
-//! another phone.
+//! another phone, and the threads she began there since.
 
+use chrono::{DateTime, Utc};
 use indexed_db_futures::prelude::*;
 use indexed_db_futures::transaction::TransactionMode;
 use wasm_bindgen::JsValue;
 
 use super::schema::{RECOVERED_KEY, THREAD_RECORDS_KEY};
-use super::{json, LocalReport, Store, StoreError, META, RECEIPTS, REPORTS};
+use super::{json, LocalReport, Status, Store, StoreError, META, RECEIPTS, REPORTS};
 
 /// The `meta` value once the whole list was read.
 const DONE: &str = "done";
@@ -53,7 +54,7 @@ impl Store {
         records: &[LocalReport],
         next: Option<&str>,
     ) -> Result<Vec<LocalReport>, StoreError> {
-        self.keep_new(records, false, &key(account_id), next.unwrap_or(DONE))
+        self.keep_new(records, None, &key(account_id), next.unwrap_or(DONE))
             .await
     }
 
@@ -65,25 +66,31 @@ impl Store {
 
     /// Keeps the records of `account_id`'s threads that this phone holds
     /// the thread of (one it let go, or never held, is not brought back by
-    /// the office's closing or call) and does not hold itself, and notes
-    /// where the next read starts (`next`), in one transaction; returns
-    /// those kept.
+    /// the office's closing or call) and does not hold itself, and the
+    /// first records of threads begun on her other phone: those the office
+    /// received after `begun_after` (the phone's keeping time back from
+    /// now). One begun before is either on the phone already, read back,
+    /// or settled and let go. Notes where the next read starts (`next`),
+    /// in one transaction; returns those kept.
     pub async fn keep_thread_records(
         &self,
         account_id: &str,
         records: &[LocalReport],
         next: &str,
+        begun_after: DateTime<Utc>,
     ) -> Result<Vec<LocalReport>, StoreError> {
-        self.keep_new(records, true, &records_key(account_id), next).await
+        self.keep_new(records, Some(begun_after), &records_key(account_id), next)
+            .await
     }
 
     /// Puts each of `records` the phone neither holds nor let go (and, with
-    /// `in_held_threads`, whose thread's first record it holds), and sets
-    /// `meta` `key` to `value`, in one transaction; returns those put.
+    /// `begun_after`, whose thread's first record it holds or that begins
+    /// a thread received after that), and sets `meta` `key` to `value`, in
+    /// one transaction; returns those put.
     async fn keep_new(
         &self,
         records: &[LocalReport],
-        in_held_threads: bool,
+        begun_after: Option<DateTime<Utc>>,
         key: &str,
         value: &str,
     ) -> Result<Vec<LocalReport>, StoreError> {
@@ -101,10 +108,16 @@ impl Store {
             if held.is_some() || let_go.is_some() {
                 continue;
             }
-            if in_held_threads {
-                let first: Option<JsValue> = reports.get(record.thread_id().to_string()).primitive()?.await?;
-                if first.is_none() {
-                    continue;
+            if let Some(after) = begun_after {
+                let begins = record.thread.is_none()
+                    && matches!(&record.status, Status::Delivered { receipt, .. } if receipt.received_at > after);
+                // Read within this transaction: a thread's first record
+                // kept earlier in the list counts as held.
+                if !begins {
+                    let first: Option<JsValue> = reports.get(record.thread_id().to_string()).primitive()?.await?;
+                    if first.is_none() {
+                        continue;
+                    }
                 }
             }
             reports.put(json::to_js(record)?).primitive()?.await?;

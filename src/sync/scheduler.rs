@@ -11,12 +11,14 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
+use chrono::{DateTime, Utc};
 use gloo_timers::callback::Timeout;
+use kuaibao_core::account::DEFAULT_KEEP_DAYS;
 use kuaibao_core::desk::office::FollowUpRequest;
 use wasm_bindgen::prelude::*;
 
 use crate::platform;
-use crate::session::{current_auth, may_send, Auth};
+use crate::session::{self, current_auth, may_send, Auth};
 use crate::store::{Author, ClockReading, LocalPhoto, LocalReport, Status, Store, StoreError};
 use crate::sync::outbox::{DrainSummary, Outbox};
 use crate::sync::transport::HttpTransport;
@@ -237,7 +239,8 @@ impl SyncEngine {
 
     /// The account's threads, read back once per account (`recover`), a
     /// few pages a pass, then what was added to them since, by the office
-    /// or on her other phone (`thread_records`): a failure, the network's or the store's (a full
+    /// or on her other phone, and the threads she began there
+    /// (`thread_records`): a failure, the network's or the store's (a full
     /// phone), is logged, and the next pass tries again from where it stood.
     async fn recover(&self, auth: &Auth) {
         if let Err(e) = self.read_back(auth).await {
@@ -247,14 +250,14 @@ impl SyncEngine {
 
     async fn read_back(&self, auth: &Auth) -> Result<(), ReadBackError> {
         let store = &self.outbox.store;
-        let Some(author) = store
+        let Some(session) = store
             .session()
             .await?
-            .map(|s| Author::from(&s.session.account))
-            .filter(|a| a.account_id == auth.account_id)
+            .filter(|s| s.session.account.id == auth.account_id)
         else {
             return Ok(());
         };
+        let author = Author::from(&session.session.account);
         if let Some(from) = store.recovery_from(&auth.account_id, recover::first_page()).await? {
             let Some((records, next)) = recover::fetch(&auth.token, &author, from).await? else {
                 return Ok(());
@@ -274,7 +277,17 @@ impl SyncEngine {
         let Some((records, next)) = thread_records::fetch(&auth.token, &author, from).await? else {
             return Ok(());
         };
-        for r in store.keep_thread_records(&auth.account_id, &records, &next).await? {
+        // Threads she began on her other phone since: any the office
+        // received within the phone's keeping time (one begun before is here,
+        // read back, or settled and let go).
+        let keep_days = session.session.keep_days.unwrap_or(DEFAULT_KEEP_DAYS);
+        let now_ms = session::server_now_ms(platform::now_ms(), store.clock().await?.as_ref());
+        let begun_after = DateTime::from_timestamp_millis(now_ms as i64 - i64::from(keep_days) * 86_400_000)
+            .unwrap_or(DateTime::<Utc>::MIN_UTC);
+        for r in store
+            .keep_thread_records(&auth.account_id, &records, &next, begun_after)
+            .await?
+        {
             (self.listeners.on_change)(&r);
         }
         Ok(())

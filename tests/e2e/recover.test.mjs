@@ -3,7 +3,7 @@
 // from the server (`GET /api/threads`), and she goes on with them there —
 // the 续报 she files from it joins its thread at the office. And what was
 // filed in her threads elsewhere (`GET /api/thread-records`), by the office
-// or on her other phone, reaches her phone.
+// or on her other phone, reaches her phone, as do the threads she began there.
 //
 // KUAIBAO_SHOTS=<dir> also writes the new phone's list at 360×640 and
 // 1366×768, and the office's records in her threads.
@@ -103,7 +103,7 @@ async function filed(server, report, who) {
   return report.id;
 }
 
-test('what the office filed in her threads reaches her phone: its logged call meets her phone deadline, its closing finishes her hazard, its 续报 takes a number; so does what she filed on her other phone', { timeout: 150_000 }, async () => {
+test('what the office filed in her threads reaches her phone: its logged call meets her phone deadline, its closing finishes her hazard, its 续报 takes a number; so does what she filed on her other phone, and the thread she began there', { timeout: 150_000 }, async () => {
   const server = await startServer();
   cleanup.push(() => server.stop());
   const tenMinutesAgo = Date.now() - 10 * 60_000;
@@ -231,4 +231,28 @@ test('what the office filed in her threads reaches her phone: its logged call me
   assert.deepEqual(onServer.map((r) => r.report.stage.n).sort(), [2, 3], 'hers went as 续报三');
   // Nothing of the office's went back to the server under her account.
   assert.equal((await server.reports()).length, 8);
+
+  // She begins an incident on her other phone, and files its 续报一 there:
+  // this phone lists it as hers and offers 续报二. (Before, only threads
+  // already on this phone were added to: she could not go on with it here,
+  // and would have begun it again.)
+  const elsewhere = { ...STORED, place: '青石村五组河堤', occurred_at: beijing(Date.now() - 5 * 60_000), dead: '0', injured: '0', missing: '0' };
+  const begun = await filed(server, {
+    id: uuidv7(), template_id: 'general_incident', template_version: 1, answers: elsewhere,
+    grade: { suggested: 'IV', chosen: 'IV' },
+  }, REPORTER);
+  await filed(server, {
+    id: uuidv7(), thread: begun, stage: { kind: 'follow_up', n: 1 }, template_id: 'general_incident', template_version: 1,
+    answers: { ...elsewhere, injured: '1' }, grade: { suggested: 'IV', chosen: 'IV' },
+  }, REPORTER);
+  await page.goto(`${server.url}/#/`);
+  await page.reload();
+  const there = page.getByTestId('report-item').filter({ hasText: '青石村五组河堤' });
+  await there.first().waitFor({ timeout: 30_000 });
+  const begunHere = (await phoneRecords(page)).filter((r) => r.id === begun || r.thread === begun);
+  assert.deepEqual(begunHere.map((r) => [r.author?.username, r.status.state]), [[REPORTER.username, 'delivered'], [REPORTER.username, 'delivered']]);
+  await there.first().getByRole('link').click();
+  await page.getByRole('button', { name: '报送续报二' }).waitFor({ timeout: 20_000 });
+  if (SHOTS) await page.screenshot({ path: path.join(SHOTS, 'other-phone-thread-360.png'), fullPage: true });
+  assert.equal((await server.reports()).length, 10, 'nothing sent again');
 });

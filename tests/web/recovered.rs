@@ -90,7 +90,7 @@ async fn thread_records_are_kept_in_the_threads_the_phone_holds() {
     let elsewhere = office(kuaibao::platform::new_report_id());
     let next = "/api/thread-records?limit=100&after=k2";
     let kept = store
-        .keep_thread_records("li", &[in_hers.clone(), elsewhere.clone()], next)
+        .keep_thread_records("li", &[in_hers.clone(), elsewhere.clone()], next, days_ago(30))
         .await
         .expect("keep");
     assert_eq!(kept, vec![in_hers.clone()]);
@@ -102,7 +102,7 @@ async fn thread_records_are_kept_in_the_threads_the_phone_holds() {
     );
     // Read again (a pass cut short): kept once.
     let again = store
-        .keep_thread_records("li", std::slice::from_ref(&in_hers), next)
+        .keep_thread_records("li", std::slice::from_ref(&in_hers), next, days_ago(30))
         .await
         .expect("keep");
     assert!(again.is_empty());
@@ -110,4 +110,57 @@ async fn thread_records_are_kept_in_the_threads_the_phone_holds() {
         store.thread_records_from("wang", first.clone()).await.expect("meta"),
         first
     );
+}
+
+fn days_ago(days: i64) -> chrono::DateTime<chrono::Utc> {
+    chrono::Utc::now() - chrono::TimeDelta::days(days)
+}
+
+/// A record as the server received it `days` ago.
+fn received_days_ago(mut r: kuaibao::store::LocalReport, days: i64) -> kuaibao::store::LocalReport {
+    if let Status::Delivered { receipt, .. } = &mut r.status {
+        receipt.received_at = days_ago(days);
+    }
+    r
+}
+
+/// Before, a thread she began on her other phone never reached this one:
+/// only records of threads it held were kept, so she could not file its
+/// 续报 here, and would have begun it again.
+#[wasm_bindgen_test]
+async fn a_thread_begun_on_her_other_phone_is_kept_with_its_records_and_an_old_one_is_not() {
+    let store = fresh_store().await;
+    let next = "/api/thread-records?limit=100&after=k9";
+    // Begun there yesterday, with its 续报 after it in the list.
+    let begun = received_days_ago(report(delivered(5)), 1);
+    let follow_up = kuaibao::store::LocalReport {
+        thread: Some(begun.id),
+        stage: kuaibao_core::Stage::FollowUp { n: 1 },
+        recovered: true,
+        ..report(delivered(6))
+    };
+    // Begun 40 days ago, kept 30: settled and let go, or read back, not
+    // brought back from the list (a new phone reads it from its start).
+    let old = received_days_ago(report(delivered(1)), 40);
+    let old_follow_up = kuaibao::store::LocalReport {
+        thread: Some(old.id),
+        stage: kuaibao_core::Stage::FollowUp { n: 1 },
+        ..received_days_ago(report(delivered(2)), 39)
+    };
+    // Let go on this phone, keeping its receipt: not brought back.
+    let let_go = received_days_ago(report(delivered(3)), 2);
+    store.put(&let_go).await.expect("put");
+    store
+        .archive(std::slice::from_ref(&let_go), &[])
+        .await
+        .expect("archive");
+    let records = [old.clone(), old_follow_up, let_go, begun.clone(), follow_up.clone()];
+    let kept = store
+        .keep_thread_records("li", &records, next, days_ago(30))
+        .await
+        .expect("keep");
+    assert_eq!(kept, vec![begun.clone(), follow_up.clone()]);
+    assert_eq!(store.get(begun.id).await.expect("get"), Some(begun));
+    assert_eq!(store.get(follow_up.id).await.expect("get"), Some(follow_up));
+    assert_eq!(store.get(old.id).await.expect("get"), None);
 }

@@ -170,11 +170,27 @@ async fn take(
             .filter_map(|digest| SmsKey::from_hex(digest))
             .any(|key| parsed.sealed_by(&key));
     if let Err(refusal) = may_enter(&author, sealed) {
-        tracing::warn!(id = %report.id, user = %author.account.id, "SMS report refused: {}", refusal.en);
-        if state.refusals.admits(&entered_by) {
-            reports::audit_refusal(&state.pool, &entered_by, &report, &refusal.en).await?;
-        }
-        return Err(AppError::NotPermitted(vec![refusal]));
+        return Err(refuse(state, &entered_by, &report, &author, refusal).await?);
+    }
+    // An unsealed text is the entering office's word for it: it may begin a
+    // thread, not take the place of a 首报 whose thread has records already
+    // (her 续报 came first): her phone's own 首报 would then be refused as
+    // other content, and the office's text would stand for it.
+    if !sealed
+        && !admission::has_row(&state.pool, report.id).await?
+        && reports::thread_holder(&state.pool, report.thread_id())
+            .await?
+            // Another's thread: the insert's own guard refuses it, naming
+            // the thread.
+            .is_some_and(|h| h.author_id.as_deref() == Some(author.account.id.as_str()))
+    {
+        let refusal = FieldError::new(
+            "text",
+            ErrorCode::NotPermitted,
+            "这件事已有续报送达，这条短信没有快报验证码，不能代为录入首报：首报会在报告人手机联网后自动送达；或请她把快报生成的短信原文转发给值班室再粘贴。",
+            "records of this thread have arrived and the text carries no seal: its 首报 cannot be entered for her; it arrives from her phone when it has data, or paste the text her app made (sealed)",
+        );
+        return Err(refuse(state, &entered_by, &report, &author, refusal).await?);
     }
     // Only first records come by SMS, so the admission rules have nothing
     // to ask but photos, which follow with the app's copy and are asked of
@@ -218,6 +234,22 @@ async fn take(
             Err(super::reports::refuse(state, &entered_by, &report, writers::Refusal::NotYourThread).await?)
         }
     }
+}
+
+/// The refusal of a text naming `author`, entered by `entered_by`, logged
+/// (and audited within the refusals' budget): nothing else is stored.
+async fn refuse(
+    state: &AppState,
+    entered_by: &Actor,
+    report: &Report,
+    author: &User,
+    refusal: FieldError,
+) -> Result<AppError, AppError> {
+    tracing::warn!(id = %report.id, user = %author.account.id, "SMS report refused: {}", refusal.en);
+    if state.refusals.admits(entered_by) {
+        reports::audit_refusal(&state.pool, entered_by, report, &refusal.en).await?;
+    }
+    Ok(AppError::NotPermitted(vec![refusal]))
 }
 
 /// The record judged as the app's would be, but for its photos: they

@@ -165,10 +165,45 @@ async fn a_text_under_another_reporters_thread_is_refused_and_nothing_is_stored(
     assert_eq!(refused.len(), 1);
     assert!(refused[0].actor_id.is_some(), "the entering office is named");
 
-    // The reporter's own text is her 首报.
-    let own = sms::encode(&first, REPORTER).expect("sendable");
+    // The reporter's own text, sealed by her phone, is her 首报.
+    let own = sms::encode_sealed(&first, REPORTER, &SmsKey::of_token(&app.token)).expect("sendable");
     let office = user_in(&dirs, &app, "officer-t1", Role::Officer, "d-t1").await;
     receipt(app.paste(&office, &own).await, StatusCode::CREATED).await;
+    app.stop().await;
+}
+
+/// Before, an officer of her area could paste an unsealed text under the
+/// id of her 首报 once her 续报 had come first: stored as hers, it set the
+/// thread's times and grade, and her phone's real 首报 was refused as
+/// other content. An unsealed text may begin a thread, not take one.
+#[tokio::test]
+async fn an_unsealed_text_cannot_take_the_place_of_a_first_record_whose_thread_has_arrived() {
+    let (app, dirs) = spawn_app().await;
+    let officer = user_in(&dirs, &app, "officer-t1", Role::Officer, "d-t1").await;
+    let first = keyed(grave_first());
+    let follow_up = incident(Stage::FollowUp { n: 1 }, Some(first.id), 10);
+    receipt(app.submit(&follow_up).await, StatusCode::CREATED).await;
+
+    let mut forged = first.clone();
+    forged.answers.insert("place".into(), "伪造的地点".into());
+    let text = sms::encode(&forged, REPORTER).expect("sendable");
+    let (status, fields, zh) = refusal(app.paste(&officer, &text).await).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(fields, vec![("text".to_owned(), ErrorCode::NotPermitted)]);
+    assert!(zh.contains("验证码") && zh.contains("自动送达"), "{zh}");
+    assert!(!stored(&dirs, first.id).await, "nothing stored");
+    let refused = audited(&dirs, "report.refuse", &first.id.to_string()).await;
+    assert_eq!(refused.len(), 1);
+    assert!(refused[0].actor_id.is_some(), "the entering office is named");
+
+    // Her phone's own 首报 joins the thread, as it wrote it.
+    receipt(app.submit(&first).await, StatusCode::CREATED).await;
+    let thread = app.thread_as(&officer, first.id).await;
+    assert_eq!(thread.records.len(), 2);
+    assert_eq!(thread.records[0].report, first);
+    // And her own text after it, unsealed, is the same record: a replay.
+    let own = sms::encode(&first, REPORTER).expect("sendable");
+    assert_eq!(app.paste(&officer, &own).await.status(), StatusCode::OK);
     app.stop().await;
 }
 
