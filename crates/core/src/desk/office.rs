@@ -35,6 +35,38 @@ pub const MY_REQUESTS_PATH: &str = "/api/requests";
 /// The longest request text: a sentence or two, read on a phone.
 pub const MAX_REQUEST_CHARS: usize = 500;
 
+/// The most of one kind of office act (acknowledgements, requests for a
+/// follow-up, signings) one thread may hold: one for each record it may
+/// hold. The inbox, the phone and the written report read a thread's
+/// acts, so an office account must not grow them without end.
+pub const MAX_ACTS_PER_THREAD: usize = crate::rules::writers::MAX_RECORDS_PER_THREAD;
+
+/// Requests a thread may have unanswered at once. Every inbox line carries
+/// its open requests; a reporter who answers none of twenty is phoned.
+pub const MAX_OPEN_REQUESTS: usize = 20;
+
+/// The refusal of an office act on a thread that holds
+/// [`MAX_ACTS_PER_THREAD`] of its kind (`what_zh`, `what_en`) already.
+pub fn acts_full(what_zh: &str, what_en: &str) -> FieldError {
+    FieldError::new(
+        "thread",
+        ErrorCode::TooLong,
+        format!("此事件的{what_zh}已有 {MAX_ACTS_PER_THREAD} 条，不能再添加。"),
+        format!("This thread holds {MAX_ACTS_PER_THREAD} {what_en}, the most it may."),
+    )
+}
+
+/// The refusal of a request for a follow-up while [`MAX_OPEN_REQUESTS`]
+/// of the thread's are unanswered.
+pub fn requests_open() -> FieldError {
+    FieldError::new(
+        "thread",
+        ErrorCode::TooLong,
+        format!("此事件已有 {MAX_OPEN_REQUESTS} 条请求续报未答复：请直接电话联系报告人。"),
+        format!("{MAX_OPEN_REQUESTS} requests for a follow-up of this thread are unanswered: phone the reporter."),
+    )
+}
+
 /// The inbox's filters; every one optional. As a query string:
 /// `?area=d-t1&category=flood&grade=III&stage=open&since=…&until=…`.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema, utoipa::IntoParams))]

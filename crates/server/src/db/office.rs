@@ -130,10 +130,8 @@ pub async fn lines(
     let mut acks = latest_acknowledgements(pool, &threads).await?;
     let mut steps = super::signatures::steps_of(pool, &threads).await?;
     let mut requests: HashMap<ReportId, Vec<FollowUpRequest>> = HashMap::new();
-    for request in requests_of(pool, &threads).await? {
-        if !request.answered {
-            requests.entry(request.thread_id).or_default().push(request);
-        }
+    for request in open_requests_of(pool, &threads).await? {
+        requests.entry(request.thread_id).or_default().push(request);
     }
 
     let mut by_thread: HashMap<ReportId, Vec<Record>> = HashMap::new();
@@ -350,12 +348,13 @@ async fn latest_acknowledgements(
 ) -> Result<HashMap<ReportId, Acknowledgement>, StoreError> {
     let sql = format!(
         "SELECT {ACK_COLUMNS} FROM acknowledgements AS k JOIN users AS us ON us.id = k.officer_id \
-         WHERE k.thread_id IN ({}) ORDER BY k.seq",
+         WHERE k.thread_id IN ({}) \
+         AND k.seq = (SELECT MAX(m.seq) FROM acknowledgements AS m WHERE m.thread_id = k.thread_id)",
         placeholders(1, threads.len())
     );
+    // The latest of each thread alone: a thread may hold many.
     let rows: Vec<AckRow> = bind_threads(sqlx::query_as(&sql), threads).fetch_all(pool).await?;
     let mut latest = HashMap::new();
-    // In insertion order: a later row replaces an earlier one.
     for row in rows {
         let ack = row.decode()?;
         latest.insert(ack.thread_id, ack);
@@ -372,6 +371,50 @@ macro_rules! answered {
     () => {
         "EXISTS (SELECT 1 FROM reports AS l WHERE l.thread_id = q.thread_id AND l.received_at > q.asked_at)"
     };
+}
+
+/// A kind of office act, counted per thread before one more is stored
+/// (`kuaibao_core::desk::office::MAX_ACTS_PER_THREAD`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Acts {
+    Acknowledgements,
+    Requests,
+    /// Requests no record has answered yet.
+    OpenRequests,
+    Signatures,
+}
+
+impl Acts {
+    /// Counts the thread's (`$1`) rows; `$2` is the id sought among them.
+    fn sql(self) -> &'static str {
+        match self {
+            Acts::Acknowledgements => {
+                "SELECT COUNT(*), COALESCE(MAX(CASE WHEN id = $2 THEN 1 ELSE 0 END), 0) FROM acknowledgements WHERE thread_id = $1"
+            }
+            Acts::Requests => {
+                "SELECT COUNT(*), COALESCE(MAX(CASE WHEN id = $2 THEN 1 ELSE 0 END), 0) FROM follow_up_requests WHERE thread_id = $1"
+            }
+            Acts::OpenRequests => concat!(
+                "SELECT COUNT(*), COALESCE(MAX(CASE WHEN q.id = $2 THEN 1 ELSE 0 END), 0) \
+                 FROM follow_up_requests AS q WHERE q.thread_id = $1 AND NOT ",
+                answered!()
+            ),
+            Acts::Signatures => {
+                "SELECT COUNT(*), COALESCE(MAX(CASE WHEN id = $2 THEN 1 ELSE 0 END), 0) FROM signatures WHERE thread_id = $1"
+            }
+        }
+    }
+}
+
+/// How many `acts` thread `thread` holds, or `None` when `id` is one of
+/// them (a replay, answered whatever the count).
+pub async fn acts_on(pool: &Pool, acts: Acts, thread: ReportId, id: Uuid) -> Result<Option<i64>, StoreError> {
+    let (count, replay): (i64, i64) = sqlx::query_as(acts.sql())
+        .bind(thread.to_string())
+        .bind(id.to_string())
+        .fetch_one(pool)
+        .await?;
+    Ok((replay == 0).then_some(count))
 }
 
 const REQUEST_COLUMNS: &str = concat!(
@@ -406,12 +449,14 @@ impl RequestRow {
     }
 }
 
-/// Every request on `threads`, oldest first.
-async fn requests_of(pool: &Pool, threads: &[String]) -> Result<Vec<FollowUpRequest>, StoreError> {
+/// The requests on `threads` no record has answered yet, oldest first
+/// (`MAX_OPEN_REQUESTS` a thread, give or take a few at the same instant).
+async fn open_requests_of(pool: &Pool, threads: &[String]) -> Result<Vec<FollowUpRequest>, StoreError> {
     let sql = format!(
         "SELECT {REQUEST_COLUMNS} FROM follow_up_requests AS q JOIN users AS us ON us.id = q.officer_id \
-         WHERE q.thread_id IN ({}) ORDER BY q.seq",
-        placeholders(1, threads.len())
+         WHERE q.thread_id IN ({}) AND NOT {} ORDER BY q.seq",
+        placeholders(1, threads.len()),
+        answered!()
     );
     let rows: Vec<RequestRow> = bind_threads(sqlx::query_as(&sql), threads).fetch_all(pool).await?;
     rows.into_iter().map(RequestRow::decode).collect()

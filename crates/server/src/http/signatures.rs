@@ -12,7 +12,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::Json;
 use chrono::Utc;
-use kuaibao_core::desk::office::ChangeKind;
+use kuaibao_core::desk::office::{acts_full, ChangeKind, MAX_ACTS_PER_THREAD};
 use kuaibao_core::desk::signing::{self, Sign, Signature};
 use kuaibao_core::rules::deadlines::Obligation;
 use kuaibao_core::rules::thread::Judge;
@@ -22,11 +22,12 @@ use kuaibao_core::{FieldError, ReportId};
 
 use super::error::AppError;
 use super::extract::{JsonBody, PathParam};
-use super::office::{announced, may_answer, require_office, thread_in_scope};
+use super::office::{announced, may_answer, require_office, room_for, thread_in_scope};
 use super::page::Paged;
 use super::reports::parse_id;
 use super::AppState;
 use crate::auth::Caller;
+use crate::db::office::Acts;
 use crate::db::reports as rows;
 use crate::db::signatures;
 
@@ -61,6 +62,10 @@ pub async fn sign(
             return Err(AppError::InvalidForm(vec![signing::step_not_of_thread()]));
         }
     }
+    room_for(&state, Acts::Signatures, thread, body.id, MAX_ACTS_PER_THREAD, || {
+        acts_full("签发", "signings")
+    })
+    .await?;
     let kept = signatures::sign(
         &state.pool,
         &caller.actor(),

@@ -885,3 +885,119 @@ async fn a_renamed_account_does_not_rewrite_who_reported_or_answered() {
     pool.close().await;
     app.stop().await;
 }
+
+/// Stores `n` rows of an office act on `thread` straight into the
+/// database, by `officer` (a username): `insert` binds the row's id,
+/// `thread`, `report`, the officer's id and a time.
+pub(crate) async fn fill(dirs: &Dirs, insert: &str, n: usize, thread: ReportId, officer: &str) {
+    let pool = dirs.pool().await;
+    let officer_id: String = sqlx::query_scalar("SELECT id FROM users WHERE username = $1")
+        .bind(officer)
+        .fetch_one(&pool)
+        .await
+        .expect("the officer");
+    for _ in 0..n {
+        sqlx::query(insert)
+            .bind(Uuid::new_v4().to_string())
+            .bind(thread.to_string())
+            .bind(thread.to_string())
+            .bind(&officer_id)
+            .bind("2026-12-07T10:00:00.000000Z")
+            .execute(&pool)
+            .await
+            .expect("insert");
+    }
+    pool.close().await;
+}
+
+async fn count(dirs: &Dirs, table: &str) -> i64 {
+    let pool = dirs.pool().await;
+    let n = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
+        .fetch_one(&pool)
+        .await
+        .expect("count");
+    pool.close().await;
+    n
+}
+
+/// Before, an officer's token could add acknowledgements and requests to
+/// one thread without end (a review posted 4,500 in 10 s: the thread's
+/// inbox line grew to 2.5 MB). Now a thread holds at most
+/// `MAX_ACTS_PER_THREAD` of each, and `MAX_OPEN_REQUESTS` unanswered
+/// requests; a refusal names the thread and stores nothing; a replay is
+/// still answered.
+#[tokio::test]
+async fn a_threads_acknowledgements_and_requests_are_bounded() {
+    use kuaibao_core::desk::office::{MAX_ACTS_PER_THREAD, MAX_OPEN_REQUESTS};
+    let (app, dirs) = spawn_app().await;
+    let officer = user_in(&dirs, &app, "officer-t1", Role::Officer, "d-t1").await;
+    let first = incident(Stage::Initial, None, 0);
+    app.submit_as(&app.client, &first).await;
+    let thread = first.id;
+
+    // Acknowledgements: one short of the most, then the last, then none.
+    fill(
+        &dirs,
+        "INSERT INTO acknowledgements (id, thread_id, report_id, officer_id, at) VALUES ($1, $2, $3, $4, $5)",
+        MAX_ACTS_PER_THREAD - 1,
+        thread,
+        "officer-t1",
+    )
+    .await;
+    let ack = || Acknowledge {
+        id: Uuid::new_v4(),
+        report_id: first.id,
+    };
+    let last = ack();
+    assert_eq!(app.post_json(&officer, &ack_path(thread), &last).await.status(), StatusCode::CREATED);
+    let (status, error) = api_error(app.post_json(&officer, &ack_path(thread), &ack()).await).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(error.fields[0].field, "thread");
+    assert!(error.fields[0].zh.contains("确认收到"), "{}", error.fields[0].zh);
+    assert_eq!(count(&dirs, "acknowledgements").await, MAX_ACTS_PER_THREAD as i64, "nothing stored");
+    assert_eq!(app.post_json(&officer, &ack_path(thread), &last).await.status(), StatusCode::OK, "a replay");
+    // The inbox line carries the latest alone.
+    let inbox = app.inbox(&officer, &[]).await;
+    let line = inbox.threads.iter().find(|t| t.thread_id == thread).expect("listed");
+    assert_eq!(line.acknowledged.as_ref().map(|a| a.id), Some(last.id));
+
+    // Requests: as many unanswered as the most, then the phone is the way.
+    let ask = |n: usize| AskFollowUp {
+        id: Uuid::new_v4(),
+        message: format!("请续报现场情况（{n}）"),
+    };
+    let asked: Vec<AskFollowUp> = (0..MAX_OPEN_REQUESTS).map(ask).collect();
+    for request in &asked {
+        assert_eq!(app.post_json(&officer, &ask_path(thread), request).await.status(), StatusCode::CREATED);
+    }
+    let (status, error) = api_error(app.post_json(&officer, &ask_path(thread), &ask(99)).await).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(error.fields[0].field, "thread");
+    assert!(error.fields[0].zh.contains("电话联系报告人"), "{}", error.fields[0].zh);
+    assert_eq!(count(&dirs, "follow_up_requests").await, MAX_OPEN_REQUESTS as i64, "nothing stored");
+    assert_eq!(app.post_json(&officer, &ask_path(thread), &asked[0]).await.status(), StatusCode::OK);
+    let line = app.inbox(&officer, &[]).await.threads.into_iter().find(|t| t.thread_id == thread).expect("listed");
+    assert_eq!(line.open_requests.len(), MAX_OPEN_REQUESTS);
+
+    // Her 续报 answers them: the office may ask again, and the replay of
+    // an answered one is still answered.
+    app.submit_as(&app.client, &incident(Stage::FollowUp { n: 1 }, Some(thread), 5)).await;
+    assert_eq!(app.post_json(&officer, &ask_path(thread), &ask(100)).await.status(), StatusCode::CREATED);
+    assert_eq!(app.post_json(&officer, &ask_path(thread), &asked[1]).await.status(), StatusCode::OK);
+    let line = app.inbox(&officer, &[]).await.threads.into_iter().find(|t| t.thread_id == thread).expect("listed");
+    assert_eq!(line.open_requests.len(), 1, "the answered ones are not carried");
+
+    // And the thread's requests in all are bounded too.
+    fill(
+        &dirs,
+        "INSERT INTO follow_up_requests (id, thread_id, message, officer_id, asked_at) VALUES ($1, $2, $3, $4, $5)",
+        MAX_ACTS_PER_THREAD - MAX_OPEN_REQUESTS - 1,
+        thread,
+        "officer-t1",
+    )
+    .await;
+    let (status, error) = api_error(app.post_json(&officer, &ask_path(thread), &ask(101)).await).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(error.fields[0].zh.contains("请求续报已有"), "{}", error.fields[0].zh);
+    app.stop().await;
+}

@@ -421,3 +421,40 @@ async fn signing_answers_match_their_documented_schemas() {
     assert_eq!(list.as_array().map(Vec::len), Some(1));
     app.stop().await;
 }
+
+/// A thread holds at most `MAX_ACTS_PER_THREAD` signings (the written
+/// report prints them all): the next is refused naming the thread and
+/// nothing is stored; a replay is still answered.
+#[tokio::test]
+async fn a_threads_signings_are_bounded() {
+    use kuaibao_core::desk::office::MAX_ACTS_PER_THREAD;
+    let (app, dirs) = spawn_app().await;
+    let officer = user_in(&dirs, &app, "officer-t1", Role::Officer, "d-t1").await;
+    let first = incident(Stage::Initial, None, 0);
+    app.submit_as(&app.client, &first).await;
+    let thread = first.id;
+    super::office::fill(
+        &dirs,
+        "INSERT INTO signatures (id, thread_id, report_id, officer_id, area_id, recipient, reviewer, signed_at) \
+         VALUES ($1, $2, $3, $4, 'd-t1', '区应急管理局', '王审核', $5)",
+        MAX_ACTS_PER_THREAD - 1,
+        thread,
+        "officer-t1",
+    )
+    .await;
+    let last = signing(first.id);
+    assert_eq!(post(&app, &officer, thread, &last).await.status(), StatusCode::CREATED);
+    let (status, error) = api_error(post(&app, &officer, thread, &signing(first.id)).await).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(error.fields[0].field, "thread");
+    assert!(error.fields[0].zh.contains("签发已有"), "{}", error.fields[0].zh);
+    assert_eq!(post(&app, &officer, thread, &last).await.status(), StatusCode::OK, "a replay");
+    let pool = dirs.pool().await;
+    let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM signatures")
+        .fetch_one(&pool)
+        .await
+        .expect("count");
+    pool.close().await;
+    assert_eq!(stored, MAX_ACTS_PER_THREAD as i64, "nothing stored");
+    app.stop().await;
+}
