@@ -507,13 +507,21 @@ async fn run_on_database(config: &Config, command: Command, stdin: impl BufRead)
             }
         }
         Command::Audit => {
-            for entry in audit::all(&pool).await? {
-                say!(
-                    "{}",
-                    serde_json::to_string(&entry).map_err(|e| CliError::Refused(e.to_string()))?
-                )?;
+            // A page at a time: the log grows with the deployment's age.
+            let mut after = 0;
+            loop {
+                let page = audit::page(&pool, after).await?;
+                for entry in &page {
+                    say!(
+                        "{}",
+                        serde_json::to_string(entry).map_err(|e| CliError::Refused(e.to_string()))?
+                    )?;
+                }
+                match page.last() {
+                    Some(last) if page.len() as i64 == audit::PAGE => after = last.seq,
+                    _ => break Ok(()),
+                }
             }
-            Ok(())
         }
     };
     pool.close().await;

@@ -80,11 +80,31 @@ pub async fn note(
     Ok(())
 }
 
-/// The whole log, oldest first (for the command line and the tests).
-pub async fn all(pool: &Pool) -> Result<Vec<Entry>, StoreError> {
-    Ok(
-        sqlx::query_as("SELECT seq, at, actor_id, device_id, action, subject, detail FROM audit ORDER BY seq")
-            .fetch_all(pool)
-            .await?,
+/// Entries the command line reads at a time: the log grows with the
+/// deployment's age, the memory of reading it must not.
+pub const PAGE: i64 = 1000;
+
+/// Up to [`PAGE`] entries after `after` (a `seq`), oldest first.
+pub async fn page(pool: &Pool, after: i64) -> Result<Vec<Entry>, StoreError> {
+    Ok(sqlx::query_as(
+        "SELECT seq, at, actor_id, device_id, action, subject, detail FROM audit \
+         WHERE seq > $1 ORDER BY seq LIMIT $2",
     )
+    .bind(after)
+    .bind(PAGE)
+    .fetch_all(pool)
+    .await?)
+}
+
+/// The whole log, oldest first (for the tests).
+pub async fn all(pool: &Pool) -> Result<Vec<Entry>, StoreError> {
+    let mut all = Vec::new();
+    loop {
+        let page = page(pool, all.last().map_or(0, |e: &Entry| e.seq)).await?;
+        let more = page.len() as i64 == PAGE;
+        all.extend(page);
+        if !more {
+            return Ok(all);
+        }
+    }
 }

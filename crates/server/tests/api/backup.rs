@@ -424,3 +424,37 @@ async fn a_photo_damaged_in_the_store_is_named_and_left_out_of_the_backup() {
         "{text}"
     );
 }
+
+/// `kuaibao-server audit` prints the whole log, a page at a time (before,
+/// it read the whole log into memory at once; the log grows without end).
+#[tokio::test]
+async fn the_audit_command_prints_the_whole_log_a_page_at_a_time() {
+    use kuaibao_server::db::audit;
+    let (app, dirs) = spawn_app().await;
+    app.stop().await;
+    let pool = dirs.pool().await;
+    let actor = audit::Actor {
+        user_id: None,
+        device_id: Some("test".to_owned()),
+    };
+    for i in 0..(2 * audit::PAGE + 5) {
+        audit::note(&pool, &actor, "test.note", &format!("n{i}"), serde_json::json!({ "i": i }))
+            .await
+            .expect("note");
+    }
+    let all = audit::all(&pool).await.expect("the log");
+    pool.close().await;
+    assert!(all.len() as i64 > 2 * audit::PAGE);
+    let out = kuaibao_command(&dirs, &[arg("audit")]).output().await.expect("run kuaibao-server");
+    assert!(out.status.success(), "{}", text_of(&out));
+    let printed: Vec<i64> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l)
+                .ok()
+                .and_then(|v| v["seq"].as_i64())
+                .unwrap_or_else(|| panic!("an entry as JSON: {l}"))
+        })
+        .collect();
+    assert_eq!(printed, all.iter().map(|e| e.seq).collect::<Vec<_>>(), "each once, in order");
+}
