@@ -24,7 +24,12 @@ pub fn SmsButton(report: LocalReport) -> impl IntoView {
         state.session.with_untracked(|s| {
             s.as_ref()
                 .filter(|s| s.session.account.username == *u)
-                .map(|s| sms::SmsKey::of_token(&s.session.token))
+                // The key the server handed with the session; a session
+                // from before seals with its token's SHA-256.
+                .map(|s| match s.session.sms_key.as_deref().and_then(sms::SmsKey::from_hex) {
+                    Some(key) => key,
+                    None => sms::SmsKey::of_token(&s.session.token),
+                })
         })
     });
     let Some(text) = report.submission().zip(username).map(|(r, u)| match &key {

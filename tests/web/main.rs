@@ -69,6 +69,7 @@ pub fn session(username: &str, token: &str, ends_in_ms: i64) -> Session {
         duty_phone: None,
         sms_number: None,
         keep_days: None,
+        sms_key: None,
         expires_at: chrono::DateTime::from_timestamp_millis(now + ends_in_ms).expect("a time"),
     }
 }

@@ -217,6 +217,11 @@ pub struct Session {
     /// from before): [`DEFAULT_KEEP_DAYS`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub keep_days: Option<u32>,
+    /// The key the phone seals its 短信首报 with
+    /// (`wire::sms::SmsKey::derived`, in hex); absent (a server from
+    /// before): the token's SHA-256 ([`crate::wire::sms::SmsKey::of_token`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sms_key: Option<String>,
     #[cfg_attr(
         target_arch = "wasm32",
         serde(

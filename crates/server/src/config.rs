@@ -64,6 +64,9 @@ pub const UPLOAD_EXPIRY_VAR: &str = "KUAIBAO_UPLOAD_EXPIRY_SECS";
 pub const SMS_NUMBER_VAR: &str = "KUAIBAO_SMS_NUMBER";
 /// The SMS gateway's secret.
 pub const SMS_GATEWAY_TOKEN_VAR: &str = "KUAIBAO_SMS_GATEWAY_TOKEN";
+/// The secret phones' SMS seal keys are derived under (every replica the
+/// same); unset: the data dir's `sms-seal.secret`, made at the first start.
+pub const SMS_SEAL_SECRET_VAR: &str = "KUAIBAO_SMS_SEAL_SECRET";
 /// How many days phones keep a finished, delivered thread (1 to 3650).
 pub const PHONE_KEEP_DAYS_VAR: &str = "KUAIBAO_PHONE_KEEP_DAYS";
 /// The metrics scraper's secret.
@@ -283,6 +286,9 @@ pub struct Config {
     pub sms_number: Option<String>,
     /// The SMS gateway's secret; `None`: no gateway.
     pub sms_gateway_token: Option<String>,
+    /// The secret SMS seal keys are derived under; `None`: the data dir's
+    /// file (`http::sms::SEAL_SECRET_FILE`).
+    pub sms_seal_secret: Option<String>,
     /// How many days phones keep a finished thread once it is all received
     /// (sent to them with the session).
     pub phone_keep_days: u32,
@@ -350,6 +356,7 @@ impl Default for Config {
             cap_sender: crate::export::DEFAULT_CAP_SENDER.to_owned(),
             sms_number: None,
             sms_gateway_token: None,
+            sms_seal_secret: None,
             phone_keep_days: kuaibao_core::account::DEFAULT_KEEP_DAYS,
             metrics_token: None,
             shutdown_grace: DEFAULT_SHUTDOWN_GRACE,
@@ -604,6 +611,7 @@ impl Config {
             number => number,
         };
         let sms_gateway_token = secret(text(SMS_GATEWAY_TOKEN_VAR)?, SMS_GATEWAY_TOKEN_VAR)?;
+        let sms_seal_secret = secret(text(SMS_SEAL_SECRET_VAR)?, SMS_SEAL_SECRET_VAR)?;
         let metrics_token = secret(text(METRICS_TOKEN_VAR)?, METRICS_TOKEN_VAR)?;
         // Ten years: beyond that, "keep" means "forever", which the list's
         // speed cannot afford.
@@ -655,6 +663,7 @@ impl Config {
             cap_sender,
             sms_number,
             sms_gateway_token,
+            sms_seal_secret,
             phone_keep_days,
             metrics_token,
             shutdown_grace,
@@ -1019,15 +1028,15 @@ mod tests {
             config(&[(SMS_NUMBER_VAR, "call me")]),
             Err(ConfigError::BadPhone { .. })
         ));
-        for var in [SMS_GATEWAY_TOKEN_VAR, METRICS_TOKEN_VAR] {
+        for var in [SMS_GATEWAY_TOKEN_VAR, METRICS_TOKEN_VAR, SMS_SEAL_SECRET_VAR] {
             for weak in [&token[1..], "a a a a a a a a a a a a a a a a a a a a"] {
                 let error = config(&[(var, weak)]).expect_err("refused");
                 assert_eq!(error, ConfigError::WeakToken { var });
                 assert!(!error.to_string().contains(weak), "a secret is not repeated");
             }
         }
-        let c = config(&[(METRICS_TOKEN_VAR, &token)]).expect("valid");
-        assert_eq!(c.metrics_token, Some(token));
+        let c = config(&[(METRICS_TOKEN_VAR, &token), (SMS_SEAL_SECRET_VAR, &token)]).expect("valid");
+        assert_eq!((c.metrics_token, c.sms_seal_secret), (Some(token.clone()), Some(token)));
     }
 
     #[test]

@@ -37,6 +37,8 @@ pub enum StartError {
     Bind { addr: SocketAddr, source: io::Error },
     #[error("cannot open the photo store: {0}")]
     Storage(#[from] StorageError),
+    #[error(transparent)]
+    SealSecret(#[from] crate::http::sms::SealSecretError),
     /// A certificate or key that cannot be used, named by its variable.
     #[error("{var}: {reason}")]
     Tls { var: &'static str, reason: String },
@@ -156,7 +158,7 @@ pub async fn build(config: &Config) -> Result<Server, StartError> {
             changes: changes.clone(),
             map: Arc::new(config.map.clone()),
             rules: Arc::new(config.rules.clone()),
-            sms: Arc::new(crate::http::sms::SmsSettings::new(config)),
+            sms: Arc::new(crate::http::sms::SmsSettings::new(config)?),
             keep_days: config.phone_keep_days,
             passwords,
             lifecycle: Arc::clone(&lifecycle),

@@ -34,6 +34,8 @@ struct TestApp {
     client: Client,
     /// The reporter's session token, for requests written by hand.
     token: String,
+    /// The key her phone seals texts with, handed with the session.
+    sms_key: String,
     /// Logged in as [`ADMIN`], of the whole district.
     admin: Client,
     stop: oneshot::Sender<()>,
@@ -195,11 +197,13 @@ async fn spawn_binary(dirs: &Dirs, env: &[(&str, &str)]) -> (TestApp, std::proce
         .strip_prefix("listening on ")
         .map(|s| s.trim_end().to_owned())
         .unwrap_or_else(|| panic!("unexpected first line {line:?}"));
-    let token = session_of(&base, REPORTER).await.token;
+    let session = session_of(&base, REPORTER).await;
+    let token = session.token;
     let (stop, _) = oneshot::channel();
     let app = TestApp {
         client: authorized(&token),
         token,
+        sms_key: session.sms_key.expect("a seal key"),
         admin: login(&base, ADMIN).await,
         base,
         stop,
@@ -231,10 +235,12 @@ async fn start_with(dirs: &Dirs, adjust: impl FnOnce(&mut Config)) -> TestApp {
     let task = tokio::spawn(server.run_until(async move {
         let _ = stopped.await;
     }));
-    let token = session_of(&base, REPORTER).await.token;
+    let session = session_of(&base, REPORTER).await;
+    let token = session.token;
     TestApp {
         client: authorized(&token),
         token,
+        sms_key: session.sms_key.expect("a seal key"),
         admin: login(&base, ADMIN).await,
         base,
         stop,

@@ -1177,6 +1177,7 @@ mod tests {
             duty_phone: Some("0731-1234567".into()),
             sms_number: Some("+86 106 5550 1234".into()),
             keep_days: Some(30),
+            sms_key: Some("00ff".repeat(16)),
             expires_at: at,
         });
     }

@@ -156,21 +156,46 @@ impl std::fmt::Debug for Seal {
     }
 }
 
-/// The key a phone seals its texts with: the SHA-256 of its session's
-/// token. The phone holds the token; the server keeps only this digest
-/// (`sessions.token_sha256`), so it can check a seal, and the key ends
-/// with the session (logging out).
+/// The key a phone seals its texts with, handed to it with its session
+/// ([`crate::account::Session::sms_key`]): an HMAC of its token's SHA-256
+/// (what the server keeps, `sessions.token_sha256`) under the server's
+/// seal secret, which is kept outside the database. So the server can
+/// check a seal, the key ends with the session (logging out), and a copy
+/// of the database (a backup) cannot seal a text. A session from before
+/// the secret seals with the token's SHA-256 itself ([`SmsKey::of_token`]).
 #[derive(Clone, PartialEq, Eq)]
 pub struct SmsKey([u8; 32]);
 
+/// What the key derivation mixes in before the digest: keys for nothing
+/// else are made this way.
+const KEY_CONTEXT: &[u8] = b"kuaibao sms seal key\n";
+
 impl SmsKey {
-    /// The key of the session whose token this is.
+    /// The key of a session from before the seal secret: its token's
+    /// SHA-256.
     pub fn of_token(token: &str) -> SmsKey {
         use sha2::Digest;
         SmsKey(sha2::Sha256::digest(token.as_bytes()).into())
     }
 
-    /// The key from the token's SHA-256 in hex, as the server keeps it.
+    /// The key of the session whose token's SHA-256 is `digest`, under the
+    /// server's seal secret `secret`.
+    pub fn derived(secret: &[u8], digest: &SmsKey) -> SmsKey {
+        // Never fails: HMAC takes a key of any length.
+        let mut mac =
+            <hmac::Hmac<sha2::Sha256> as Mac>::new_from_slice(secret).expect("HMAC takes a key of any length");
+        mac.update(KEY_CONTEXT);
+        mac.update(&digest.0);
+        SmsKey(mac.finalize().into_bytes().into())
+    }
+
+    /// The key in hex, as the session hands it to the phone.
+    pub fn to_hex(&self) -> String {
+        hex(&self.0)
+    }
+
+    /// The key from its hex: a token's SHA-256 as the server keeps it, or
+    /// a derived key as the session hands it to the phone.
     pub fn from_hex(digest: &str) -> Option<SmsKey> {
         let mut key = [0u8; 32];
         if digest.len() != 64 || !digest.bytes().all(|b| b.is_ascii_hexdigit()) {
@@ -740,6 +765,23 @@ mod tests {
             let plain = parse(&encode(&report, "张 三").expect("sendable")).expect("parses");
             assert_eq!((plain.report, plain.seal.is_none()), (parsed.report, true));
         }
+    }
+
+    /// A session's key is derived under the server's secret: what the
+    /// database keeps (the token's SHA-256) does not seal, nor does the
+    /// same digest under another secret.
+    #[test]
+    fn a_derived_key_needs_the_servers_secret() {
+        let digest = SmsKey::of_token("the-phones-session-token");
+        let secret = b"a-seal-secret-of-32-characters-at-least";
+        let key = SmsKey::derived(secret, &digest);
+        assert_eq!(key, SmsKey::derived(secret, &digest), "the same each time");
+        assert_eq!(SmsKey::from_hex(&key.to_hex()), Some(key.clone()), "handed over in hex");
+        let report = firsts().remove(0);
+        let parsed = parse(&encode_sealed(&report, "张 三", &key).expect("sendable")).expect("parses");
+        assert!(parsed.sealed_by(&key));
+        assert!(!parsed.sealed_by(&digest), "the database's digest is not the key");
+        assert!(!parsed.sealed_by(&SmsKey::derived(b"another-secret-of-32-characters-or-more", &digest)));
     }
 
     #[test]

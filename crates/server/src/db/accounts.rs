@@ -312,8 +312,8 @@ pub async fn open_session(
     let id = uuid::Uuid::new_v4().to_string();
     let mut tx = pool.begin().await?;
     sqlx::query(
-        "INSERT INTO sessions (id, token_sha256, user_id, device_id, created_at, expires_at) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO sessions (id, token_sha256, user_id, device_id, created_at, expires_at, seal_version) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(&id)
     .bind(token_sha256)
@@ -321,6 +321,7 @@ pub async fn open_session(
     .bind(device_id)
     .bind(db_time(Utc::now()))
     .bind(db_time(expires_at))
+    .bind(DERIVED_SEAL)
     .execute(&mut *tx)
     .await?;
     let actor = Actor {
@@ -434,10 +435,17 @@ fn sessions_changed() {
 /// that may still seal a 短信首报 (`kuaibao_core::wire::sms::SmsKey`): not
 /// revoked, and not expired before `expired_since` — a phone whose session
 /// ran out while it had no data is the one that sends texts. The newest
-/// first, at most [`SEALING_SESSIONS`].
-pub async fn sealing_keys(pool: &Pool, user_id: &str, expired_since: DateTime<Utc>) -> Result<Vec<String>, StoreError> {
-    let rows: Vec<(String,)> = sqlx::query_as(
-        "SELECT token_sha256 FROM sessions WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2 \
+/// first, at most [`SEALING_SESSIONS`], each with whether its seal key is
+/// derived under the server's seal secret (a session from before that
+/// seals with the digest itself).
+pub async fn sealing_keys(
+    pool: &Pool,
+    user_id: &str,
+    expired_since: DateTime<Utc>,
+) -> Result<Vec<(String, bool)>, StoreError> {
+    let rows: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT token_sha256, seal_version FROM sessions \
+         WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2 \
          ORDER BY created_at DESC LIMIT $3",
     )
     .bind(user_id)
@@ -445,8 +453,15 @@ pub async fn sealing_keys(pool: &Pool, user_id: &str, expired_since: DateTime<Ut
     .bind(SEALING_SESSIONS)
     .fetch_all(pool)
     .await?;
-    Ok(rows.into_iter().map(|(digest,)| digest).collect())
+    Ok(rows
+        .into_iter()
+        .map(|(digest, version)| (digest, version >= DERIVED_SEAL))
+        .collect())
 }
+
+/// `sessions.seal_version` of a session whose seal key is derived under
+/// the server's seal secret (migration 0018); 1: the token's SHA-256.
+const DERIVED_SEAL: i64 = 2;
 
 /// How long an ended session's row is kept: past the time its seal may
 /// still vouch for a text (`http::sms`'s 30 days of grace), with a day to

@@ -679,9 +679,14 @@ pub async fn acknowledge(
             "that record is not one of this thread's",
         )]));
     }
-    room_for(&state, Acts::Acknowledgements, thread, body.id, MAX_ACTS_PER_THREAD, || {
-        acts_full("确认收到", "acknowledgements")
-    })
+    room_for(
+        &state,
+        Acts::Acknowledgements,
+        thread,
+        body.id,
+        MAX_ACTS_PER_THREAD,
+        || acts_full("确认收到", "acknowledgements"),
+    )
     .await?;
     let kept = rows::acknowledge(&state.pool, &caller.actor(), body.id, thread, body.report_id).await?;
     announced(&state, kept, body.id, thread, ChangeKind::Acknowledged).await
@@ -704,12 +709,23 @@ pub async fn ask(
     let message = body.check().map_err(|e| AppError::InvalidForm(vec![e]))?;
     // A replay is answered whatever the count; a new request must have
     // room among the thread's and among those still unanswered.
-    if rows::acts_on(&state.pool, Acts::Requests, thread, body.id).await?.is_some() {
+    if rows::acts_on(&state.pool, Acts::Requests, thread, body.id)
+        .await?
+        .is_some()
+    {
         room_for(&state, Acts::Requests, thread, body.id, MAX_ACTS_PER_THREAD, || {
             acts_full("请求续报", "requests for a follow-up")
         })
         .await?;
-        room_for(&state, Acts::OpenRequests, thread, body.id, MAX_OPEN_REQUESTS, requests_open).await?;
+        room_for(
+            &state,
+            Acts::OpenRequests,
+            thread,
+            body.id,
+            MAX_OPEN_REQUESTS,
+            requests_open,
+        )
+        .await?;
     }
     let kept = rows::ask(&state.pool, &caller.actor(), body.id, thread, &message).await?;
     announced(&state, kept, body.id, thread, ChangeKind::Asked).await

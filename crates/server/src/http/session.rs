@@ -48,14 +48,8 @@ pub async fn login(
     let user = checked?;
     let token = token::new_token().map_err(|e| AppError::Internal(e.to_string()))?;
     let expires_at = Utc::now() + state.session_lifetime;
-    let session_id = accounts::open_session(
-        &state.pool,
-        &user,
-        &form.device_id,
-        &token::token_sha256(&token),
-        expires_at,
-    )
-    .await?;
+    let digest = token::token_sha256(&token);
+    let session_id = accounts::open_session(&state.pool, &user, &form.device_id, &digest, expires_at).await?;
     tracing::info!(user = %user.account.id, session = %session_id, "logged in");
     let duty_phone = duty_phones::for_path(&state.pool, &user.area_path).await?;
     Ok((
@@ -66,6 +60,7 @@ pub async fn login(
             duty_phone,
             sms_number: state.sms.number.clone(),
             keep_days: Some(state.keep_days),
+            sms_key: state.sms.seal_key(&digest).map(|k| k.to_hex()),
             expires_at,
         }),
     ))

@@ -26,25 +26,102 @@ use crate::db::audit::Actor;
 use crate::db::reports::{self, Sender, SmsArrival, Stored};
 
 /// What the server was told about SMS (`KUAIBAO_SMS_*`).
-#[derive(Debug, Clone, Default)]
+#[derive(Clone)]
 pub struct SmsSettings {
     /// Where phones send SMS reports, handed to them with their session.
     pub number: Option<String>,
     /// The gateway's secret; `None`: no gateway.
     gateway_token: Option<SecretDigest>,
+    /// What sessions' seal keys are derived under ([`SmsKey::derived`]):
+    /// kept outside the database, so a copy of it cannot seal a text.
+    seal_secret: std::sync::Arc<[u8]>,
+}
+
+/// The seal secret's file in the data dir, when `KUAIBAO_SMS_SEAL_SECRET`
+/// is not set: made at the first start. Not in any backup; copy it with
+/// the server's settings (and to every replica).
+pub const SEAL_SECRET_FILE: &str = "sms-seal.secret";
+
+/// Why the seal secret could not be had.
+#[derive(Debug, thiserror::Error)]
+pub enum SealSecretError {
+    #[error("cannot read or make the SMS seal secret {}: {source} (or set KUAIBAO_SMS_SEAL_SECRET)", path.display())]
+    File {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+    #[error("the SMS seal secret {} is shorter than 32 characters: set KUAIBAO_SMS_SEAL_SECRET, or delete the file to have a new one made (phones then log in again to seal texts)", path.display())]
+    Weak { path: std::path::PathBuf },
+    #[error(transparent)]
+    Random(#[from] crate::auth::token::RandomError),
 }
 
 impl SmsSettings {
-    pub fn new(config: &crate::config::Config) -> Self {
-        SmsSettings {
+    pub fn new(config: &crate::config::Config) -> Result<Self, SealSecretError> {
+        let seal_secret = match &config.sms_seal_secret {
+            Some(secret) => secret.clone(),
+            None => seal_secret_file(&config.data_dir.join(SEAL_SECRET_FILE))?,
+        };
+        // Which secret a replica holds, without saying it: replicas must
+        // log the same.
+        let fingerprint = &crate::storage::hex_sha256(seal_secret.as_bytes())[..8];
+        tracing::info!(fingerprint, "SMS seal secret");
+        Ok(SmsSettings {
             number: config.sms_number.clone(),
             gateway_token: config.sms_gateway_token.as_deref().map(SecretDigest::of),
-        }
+            seal_secret: std::sync::Arc::from(seal_secret.into_bytes()),
+        })
+    }
+
+    /// The seal key of the session whose token's SHA-256 (hex) is
+    /// `digest`, as handed to its phone.
+    pub fn seal_key(&self, digest: &str) -> Option<SmsKey> {
+        SmsKey::from_hex(digest).map(|d| SmsKey::derived(&self.seal_secret, &d))
     }
 
     /// Whether `headers` carry the gateway's secret.
     fn is_gateway(&self, headers: &HeaderMap) -> bool {
         self.gateway_token.is_some_and(|token| token.is_sent_in(headers))
+    }
+}
+
+/// The secret in `path`, made there (a new random one, readable by the
+/// server's user alone) if there is none.
+fn seal_secret_file(path: &std::path::Path) -> Result<String, SealSecretError> {
+    let file_error = |source| SealSecretError::File {
+        path: path.to_owned(),
+        source,
+    };
+    match std::fs::read_to_string(path) {
+        Ok(text) => {
+            let secret = text.trim().to_owned();
+            if secret.chars().count() < crate::config::MIN_SECRET_CHARS {
+                return Err(SealSecretError::Weak { path: path.to_owned() });
+            }
+            Ok(secret)
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let secret = crate::auth::token::new_token()?;
+            let mut options = std::fs::OpenOptions::new();
+            options.write(true).create_new(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+            match options.open(path) {
+                Ok(mut file) => {
+                    use std::io::Write;
+                    file.write_all(secret.as_bytes())
+                        .and_then(|()| file.sync_all())
+                        .map_err(file_error)?;
+                    tracing::info!(path = %path.display(), "SMS seal secret made");
+                    Ok(secret)
+                }
+                // Another process (a command, a replica on the same data
+                // dir) made it first: read theirs.
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => seal_secret_file(path),
+                Err(e) => Err(file_error(e)),
+            }
+        }
+        Err(e) => Err(file_error(e)),
     }
 }
 
@@ -167,7 +244,12 @@ async fn take(
         && accounts::sealing_keys(&state.pool, &author.account.id, chrono::Utc::now() - SEAL_GRACE)
             .await?
             .iter()
-            .filter_map(|digest| SmsKey::from_hex(digest))
+            .filter_map(|(digest, derived)| match derived {
+                true => state.sms.seal_key(digest),
+                // A session from before the seal secret seals with its
+                // token's SHA-256, until it ends.
+                false => SmsKey::from_hex(digest),
+            })
             .any(|key| parsed.sealed_by(&key));
     if let Err(refusal) = may_enter(&author, sealed) {
         return Err(refuse(state, &entered_by, &report, &author, refusal).await?);

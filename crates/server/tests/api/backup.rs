@@ -438,14 +438,23 @@ async fn the_audit_command_prints_the_whole_log_a_page_at_a_time() {
         device_id: Some("test".to_owned()),
     };
     for i in 0..(2 * audit::PAGE + 5) {
-        audit::note(&pool, &actor, "test.note", &format!("n{i}"), serde_json::json!({ "i": i }))
-            .await
-            .expect("note");
+        audit::note(
+            &pool,
+            &actor,
+            "test.note",
+            &format!("n{i}"),
+            serde_json::json!({ "i": i }),
+        )
+        .await
+        .expect("note");
     }
     let all = audit::all(&pool).await.expect("the log");
     pool.close().await;
     assert!(all.len() as i64 > 2 * audit::PAGE);
-    let out = kuaibao_command(&dirs, &[arg("audit")]).output().await.expect("run kuaibao-server");
+    let out = kuaibao_command(&dirs, &[arg("audit")])
+        .output()
+        .await
+        .expect("run kuaibao-server");
     assert!(out.status.success(), "{}", text_of(&out));
     let printed: Vec<i64> = String::from_utf8_lossy(&out.stdout)
         .lines()
@@ -456,5 +465,9 @@ async fn the_audit_command_prints_the_whole_log_a_page_at_a_time() {
                 .unwrap_or_else(|| panic!("an entry as JSON: {l}"))
         })
         .collect();
-    assert_eq!(printed, all.iter().map(|e| e.seq).collect::<Vec<_>>(), "each once, in order");
+    assert_eq!(
+        printed,
+        all.iter().map(|e| e.seq).collect::<Vec<_>>(),
+        "each once, in order"
+    );
 }

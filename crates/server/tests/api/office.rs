@@ -949,13 +949,24 @@ async fn a_threads_acknowledgements_and_requests_are_bounded() {
         report_id: first.id,
     };
     let last = ack();
-    assert_eq!(app.post_json(&officer, &ack_path(thread), &last).await.status(), StatusCode::CREATED);
+    assert_eq!(
+        app.post_json(&officer, &ack_path(thread), &last).await.status(),
+        StatusCode::CREATED
+    );
     let (status, error) = api_error(app.post_json(&officer, &ack_path(thread), &ack()).await).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(error.fields[0].field, "thread");
     assert!(error.fields[0].zh.contains("确认收到"), "{}", error.fields[0].zh);
-    assert_eq!(count(&dirs, "acknowledgements").await, MAX_ACTS_PER_THREAD as i64, "nothing stored");
-    assert_eq!(app.post_json(&officer, &ack_path(thread), &last).await.status(), StatusCode::OK, "a replay");
+    assert_eq!(
+        count(&dirs, "acknowledgements").await,
+        MAX_ACTS_PER_THREAD as i64,
+        "nothing stored"
+    );
+    assert_eq!(
+        app.post_json(&officer, &ack_path(thread), &last).await.status(),
+        StatusCode::OK,
+        "a replay"
+    );
     // The inbox line carries the latest alone.
     let inbox = app.inbox(&officer, &[]).await;
     let line = inbox.threads.iter().find(|t| t.thread_id == thread).expect("listed");
@@ -968,23 +979,52 @@ async fn a_threads_acknowledgements_and_requests_are_bounded() {
     };
     let asked: Vec<AskFollowUp> = (0..MAX_OPEN_REQUESTS).map(ask).collect();
     for request in &asked {
-        assert_eq!(app.post_json(&officer, &ask_path(thread), request).await.status(), StatusCode::CREATED);
+        assert_eq!(
+            app.post_json(&officer, &ask_path(thread), request).await.status(),
+            StatusCode::CREATED
+        );
     }
     let (status, error) = api_error(app.post_json(&officer, &ask_path(thread), &ask(99)).await).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(error.fields[0].field, "thread");
     assert!(error.fields[0].zh.contains("电话联系报告人"), "{}", error.fields[0].zh);
-    assert_eq!(count(&dirs, "follow_up_requests").await, MAX_OPEN_REQUESTS as i64, "nothing stored");
-    assert_eq!(app.post_json(&officer, &ask_path(thread), &asked[0]).await.status(), StatusCode::OK);
-    let line = app.inbox(&officer, &[]).await.threads.into_iter().find(|t| t.thread_id == thread).expect("listed");
+    assert_eq!(
+        count(&dirs, "follow_up_requests").await,
+        MAX_OPEN_REQUESTS as i64,
+        "nothing stored"
+    );
+    assert_eq!(
+        app.post_json(&officer, &ask_path(thread), &asked[0]).await.status(),
+        StatusCode::OK
+    );
+    let line = app
+        .inbox(&officer, &[])
+        .await
+        .threads
+        .into_iter()
+        .find(|t| t.thread_id == thread)
+        .expect("listed");
     assert_eq!(line.open_requests.len(), MAX_OPEN_REQUESTS);
 
     // Her 续报 answers them: the office may ask again, and the replay of
     // an answered one is still answered.
-    app.submit_as(&app.client, &incident(Stage::FollowUp { n: 1 }, Some(thread), 5)).await;
-    assert_eq!(app.post_json(&officer, &ask_path(thread), &ask(100)).await.status(), StatusCode::CREATED);
-    assert_eq!(app.post_json(&officer, &ask_path(thread), &asked[1]).await.status(), StatusCode::OK);
-    let line = app.inbox(&officer, &[]).await.threads.into_iter().find(|t| t.thread_id == thread).expect("listed");
+    app.submit_as(&app.client, &incident(Stage::FollowUp { n: 1 }, Some(thread), 5))
+        .await;
+    assert_eq!(
+        app.post_json(&officer, &ask_path(thread), &ask(100)).await.status(),
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        app.post_json(&officer, &ask_path(thread), &asked[1]).await.status(),
+        StatusCode::OK
+    );
+    let line = app
+        .inbox(&officer, &[])
+        .await
+        .threads
+        .into_iter()
+        .find(|t| t.thread_id == thread)
+        .expect("listed");
     assert_eq!(line.open_requests.len(), 1, "the answered ones are not carried");
 
     // And the thread's requests in all are bounded too.

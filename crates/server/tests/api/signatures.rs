@@ -448,7 +448,11 @@ async fn a_threads_signings_are_bounded() {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(error.fields[0].field, "thread");
     assert!(error.fields[0].zh.contains("签发已有"), "{}", error.fields[0].zh);
-    assert_eq!(post(&app, &officer, thread, &last).await.status(), StatusCode::OK, "a replay");
+    assert_eq!(
+        post(&app, &officer, thread, &last).await.status(),
+        StatusCode::OK,
+        "a replay"
+    );
     let pool = dirs.pool().await;
     let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM signatures")
         .fetch_one(&pool)

@@ -22,7 +22,21 @@ const GATEWAY_TOKEN: &str = "test-gateway-secret-0123456789abcdef";
 /// The reporter's own mobile in those tests.
 const REPORTER_PHONE: &str = "138 0013 8000";
 
+/// The key of the session whose login answer this is.
+fn key_of(session: &kuaibao_core::account::Session) -> SmsKey {
+    session
+        .sms_key
+        .as_deref()
+        .and_then(SmsKey::from_hex)
+        .expect("a seal key")
+}
+
 impl TestApp {
+    /// The key the reporter's phone seals its texts with.
+    fn seal_key(&self) -> SmsKey {
+        SmsKey::from_hex(&self.sms_key).expect("a seal key in hex")
+    }
+
     async fn paste(&self, client: &Client, text: &str) -> Response {
         client
             .post(self.url(PASTE_PATH))
@@ -166,7 +180,7 @@ async fn a_text_under_another_reporters_thread_is_refused_and_nothing_is_stored(
     assert!(refused[0].actor_id.is_some(), "the entering office is named");
 
     // The reporter's own text, sealed by her phone, is her 首报.
-    let own = sms::encode_sealed(&first, REPORTER, &SmsKey::of_token(&app.token)).expect("sendable");
+    let own = sms::encode_sealed(&first, REPORTER, &app.seal_key()).expect("sendable");
     let office = user_in(&dirs, &app, "officer-t1", Role::Officer, "d-t1").await;
     receipt(app.paste(&office, &own).await, StatusCode::CREATED).await;
     app.stop().await;
@@ -212,7 +226,7 @@ async fn a_pasted_text_sealed_by_the_reporters_phone_is_stored_and_logged_as_sea
     let (app, dirs) = spawn_app().await;
     let officer = user_in(&dirs, &app, "officer-t1", Role::Officer, "d-t1").await;
     let report = grave_first();
-    let text = sms::encode_sealed(&report, REPORTER, &SmsKey::of_token(&app.token)).expect("sendable");
+    let text = sms::encode_sealed(&report, REPORTER, &app.seal_key()).expect("sendable");
     let by_sms = receipt(app.paste(&officer, &text).await, StatusCode::CREATED).await;
     assert!(by_sms.via_sms && by_sms.sms_sealed);
     let entries = audited(&dirs, "report.store", &report.id.to_string()).await;
@@ -373,7 +387,7 @@ async fn the_gateway_needs_its_secret_and_the_seal_of_a_session_of_the_reporter(
 
     let report = grave_first();
     // Made by the app of the reporter's phone, logged in (`app.token`).
-    let text = sms::encode_sealed(&report, REPORTER, &SmsKey::of_token(&app.token)).expect("sendable");
+    let text = sms::encode_sealed(&report, REPORTER, &app.seal_key()).expect("sendable");
     let mine = Some("+86 13800138000");
     for token in [None, Some("wrong-secret-0123456789abcdef0123456789")] {
         let (status, _) = api_error(app.forward(token, mine, &text).await).await;
@@ -390,9 +404,9 @@ async fn the_gateway_needs_its_secret_and_the_seal_of_a_session_of_the_reporter(
 
     // Not sealed by a session of the reporter, even from her own number (a
     // sender's number can be forged): refused, logged, nothing stored.
-    let other = session_of(&app.base, ADMIN).await.token;
-    let logged_out = session_of(&app.base, REPORTER).await.token;
-    let res = authorized(&logged_out)
+    let other = session_of(&app.base, ADMIN).await;
+    let logged_out = session_of(&app.base, REPORTER).await;
+    let res = authorized(&logged_out.token)
         .delete(app.url(kuaibao_core::wire::protocol::SESSION_PATH))
         .send()
         .await
@@ -402,11 +416,17 @@ async fn the_gateway_needs_its_secret_and_the_seal_of_a_session_of_the_reporter(
         ("unsealed", sms::encode(&report, REPORTER).expect("sendable")),
         (
             "sealed by another account's session",
-            sms::encode_sealed(&report, REPORTER, &SmsKey::of_token(&other)).expect("sendable"),
+            sms::encode_sealed(&report, REPORTER, &key_of(&other)).expect("sendable"),
         ),
         (
             "sealed by a session that logged out",
-            sms::encode_sealed(&report, REPORTER, &SmsKey::of_token(&logged_out)).expect("sendable"),
+            sms::encode_sealed(&report, REPORTER, &key_of(&logged_out)).expect("sendable"),
+        ),
+        // What a copy of the database (a backup) holds of her session:
+        // before the seal secret, that was her seal key.
+        (
+            "sealed with the token's SHA-256 the database keeps",
+            sms::encode_sealed(&report, REPORTER, &SmsKey::of_token(&app.token)).expect("sendable"),
         ),
     ];
     for (what, forged) in &forgeries {
@@ -456,5 +476,91 @@ async fn without_a_gateway_no_request_is_the_gateways() {
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert!(error.message.contains("未启用短信网关"), "{}", error.message);
     assert!(!stored(&dirs, report.id).await, "nothing stored");
+    app.stop().await;
+}
+
+/// Before, a phone sealed its texts with its token's SHA-256, which the
+/// database keeps: a copy of it (a backup) could seal a text for the
+/// gateway as any account with a recent session. Now the key handed with
+/// the session is derived under a secret kept outside the database: the
+/// data dir's file, made at the first start (the server's user alone
+/// reads it) and kept across restarts, or `KUAIBAO_SMS_SEAL_SECRET`. A
+/// session from before seals as it did, until it ends.
+#[tokio::test]
+async fn texts_are_sealed_with_a_key_derived_under_a_secret_kept_outside_the_database() {
+    let gateway = |c: &mut Config| c.sms_gateway_token = Some(GATEWAY_TOKEN.to_owned());
+    let dirs = dirs();
+    let app = start_with(&dirs, gateway).await;
+    let file = dirs.data.path().join(kuaibao_server::http::sms::SEAL_SECRET_FILE);
+    let secret = std::fs::read_to_string(&file).expect("made at the first start");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&file).expect("its metadata").permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "the server's user alone reads it");
+    }
+    let digest = SmsKey::of_token(&app.token);
+    assert_eq!(app.seal_key(), SmsKey::derived(secret.trim().as_bytes(), &digest));
+    let pool = dirs.pool().await;
+    let kept: String = sqlx::query_scalar("SELECT token_sha256 FROM sessions WHERE token_sha256 = $1")
+        .bind(digest.to_hex())
+        .fetch_one(&pool)
+        .await
+        .expect("her session");
+    assert_ne!(kept, app.seal_key().to_hex(), "the database does not hold the key");
+    pool.close().await;
+
+    // A restart reads the same secret: her phone's seal still holds.
+    let key = app.seal_key();
+    app.stop().await;
+    let app = start_with(&dirs, gateway).await;
+    assert_eq!(std::fs::read_to_string(&file).expect("kept"), secret);
+    let first = grave_first();
+    let text = sms::encode_sealed(&first, REPORTER, &key).expect("sendable");
+    let by_sms = receipt(
+        app.forward(Some(GATEWAY_TOKEN), Some(REPORTER_PHONE), &text).await,
+        StatusCode::CREATED,
+    )
+    .await;
+    assert!(by_sms.sms_sealed);
+
+    // A session from before the secret: its token's SHA-256 seals, until
+    // it ends.
+    let pool = dirs.pool().await;
+    sqlx::query("UPDATE sessions SET seal_version = 1 WHERE token_sha256 = $1")
+        .bind(SmsKey::of_token(&app.token).to_hex())
+        .execute(&pool)
+        .await
+        .expect("as before the secret");
+    pool.close().await;
+    let older = graded(Grade::III, 1);
+    let text = sms::encode_sealed(&older, REPORTER, &SmsKey::of_token(&app.token)).expect("sendable");
+    assert!(
+        receipt(
+            app.forward(Some(GATEWAY_TOKEN), Some(REPORTER_PHONE), &text).await,
+            StatusCode::CREATED
+        )
+        .await
+        .sms_sealed
+    );
+    app.stop().await;
+
+    // Set in the settings: that secret, and no file made.
+    let dirs = super::dirs();
+    let set = "a-seal-secret-set-by-the-operator-0123456789";
+    let app = start_with(&dirs, |c| {
+        gateway(c);
+        c.sms_seal_secret = Some(set.to_owned());
+    })
+    .await;
+    assert_eq!(
+        app.seal_key(),
+        SmsKey::derived(set.as_bytes(), &SmsKey::of_token(&app.token))
+    );
+    assert!(!dirs
+        .data
+        .path()
+        .join(kuaibao_server::http::sms::SEAL_SECRET_FILE)
+        .exists());
     app.stop().await;
 }

@@ -1223,7 +1223,12 @@ fn past_a_year_the_latest_year_of_daily_follow_ups_is_listed() {
     assert_eq!(listed[0].1, t("2027-12-04T08:00"));
     assert!(matches!(listed[0].2, Standing::Met { .. }));
     assert_eq!(listed[1].1, t("2027-12-04T17:00"));
-    assert_eq!(listed[1].2, Standing::Overdue { seconds: 366 * 86400 - 10 * 3600 });
+    assert_eq!(
+        listed[1].2,
+        Standing::Overdue {
+            seconds: 366 * 86400 - 10 * 3600
+        }
+    );
     assert_eq!(
         listed.last().map(|l| (l.1, l.2)),
         Some((t("2028-12-04T08:00"), Standing::Left { seconds: 3600 }))
