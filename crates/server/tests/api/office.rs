@@ -910,7 +910,8 @@ pub(crate) async fn fill(dirs: &Dirs, insert: &str, n: usize, thread: ReportId, 
     pool.close().await;
 }
 
-async fn count(dirs: &Dirs, table: &str) -> i64 {
+/// How many rows `table` holds.
+pub(crate) async fn count(dirs: &Dirs, table: &str) -> i64 {
     let pool = dirs.pool().await;
     let n = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
         .fetch_one(&pool)

@@ -453,12 +453,10 @@ async fn a_threads_signings_are_bounded() {
         StatusCode::OK,
         "a replay"
     );
-    let pool = dirs.pool().await;
-    let stored: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM signatures")
-        .fetch_one(&pool)
-        .await
-        .expect("count");
-    pool.close().await;
-    assert_eq!(stored, MAX_ACTS_PER_THREAD as i64, "nothing stored");
+    assert_eq!(
+        super::office::count(&dirs, "signatures").await,
+        MAX_ACTS_PER_THREAD as i64,
+        "nothing stored"
+    );
     app.stop().await;
 }
