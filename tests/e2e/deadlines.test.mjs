@@ -342,3 +342,51 @@ test('a 续报 that finds a 较大 event 一般 leaves the phone report missed b
     await other.close();
   }
 });
+
+test('a lesser 续报 on its way does not lift the phone report the office still holds owed: the phone shows it running, and over the next draft with the call button', { timeout: 120_000 }, async () => {
+  // 较大 (3 dead), the event 10 minutes ago: the phone report is due in 20.
+  const place = '青石村六组渡口';
+  const first = {
+    id: uuidv7(),
+    stage: { kind: 'initial' },
+    template_id: 'general_incident',
+    template_version: 1,
+    answers: { ...STORED, place, occurred_at: beijing(Date.now() - 10 * 60_000), dead: '3' },
+    written_at: new Date().toISOString(),
+    photos: [],
+  };
+  const res = await server.fetch('/api/reports', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(first) }, REPORTER);
+  assert.equal(res.status, 201, await res.text());
+
+  // Her new phone reads the thread back; without signal she files 续报一
+  // finding no one dead: it waits on the phone, the office holds 较大.
+  const other = await openPhone();
+  try {
+    const { page, context } = other;
+    await openApp(page, server.url);
+    const item = page.getByTestId('report-item').filter({ hasText: place }).first();
+    await item.waitFor({ timeout: 30_000 });
+    await item.getByRole('link').click();
+    await page.getByRole('button', { name: '报送续报一' }).click();
+    await page.locator('#blank-dead').fill('0');
+    await form(page).waitSaved();
+    await context.setOffline(true);
+    await form(page).submit.click();
+    await home(page).waitForCount('waiting', 1);
+
+    // The thread: the phone report runs on, owed still.
+    await page.getByTestId('report-item').filter({ hasText: place }).first().getByRole('link').click();
+    const phoneLine = page.locator('[data-testid=deadlines] [data-rule=phone]');
+    await phoneLine.first().waitFor({ timeout: 20_000 });
+    assert.equal(await phoneLine.first().getAttribute('data-state'), 'left', await phoneLine.first().innerText());
+    assert.match(await phoneLine.first().innerText(), /还剩 1\d 分/);
+    // The next draft opens under the call button and the clock.
+    await page.getByRole('button', { name: '报送续报二' }).click();
+    await page.getByTestId('urgent').waitFor({ timeout: 20_000 });
+    assert.equal(await page.locator('[data-testid=deadlines-urgent] [data-rule=phone][data-state=left]').count(), 1);
+    assert.equal(await page.getByTestId('urgent').getByTestId('call-office').count(), 1);
+    await shots(page, 'phone-owed-while-on-its-way', PHONE);
+  } finally {
+    await other.close();
+  }
+});
