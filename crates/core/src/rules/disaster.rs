@@ -105,7 +105,10 @@ pub fn days<R: StageRecord>(judge: &Judge<'_, R>, rules: &RuleSet, now: NaiveDat
         .date()
         .checked_sub_signed(chrono::TimeDelta::days(MAX_DAYS))
         .unwrap_or(NaiveDate::MIN);
-    let mut day = start.date().max(year_ago);
+    // From the day the 日报's clock started: a disaster found grave later
+    // owes none of the days before (`Judge::owed_since`).
+    let since = judge.owed_since(rules, Obligation::DailyReport, now).unwrap_or(start).max(start);
+    let mut day = since.date().max(year_ago);
     while day <= now.date() {
         let filed = is_filed(day);
         // A day falling due after the 核报 is not asked for; one filed all
@@ -377,6 +380,29 @@ mod tests {
         assert_eq!(
             next_daily(&Judge::new(std::slice::from_ref(&minor)), &every, t("2026-11-25T12:00")),
             Some(day("2026-11-23"))
+        );
+    }
+
+    /// A minor flood found 重大 by a 续报 on its third day owes daily
+    /// reports from that day, on the phone and in the office's deadlines:
+    /// none of the days before, when nobody knew it grave.
+    #[test]
+    fn a_disaster_found_grave_later_owes_daily_reports_from_that_day() {
+        let mut minor = record(Stage::Initial, "2026-11-23T10:00");
+        minor.report.grade = Some(GradeDecision {
+            suggested: Grade::IV,
+            chosen: Grade::IV,
+            reason: String::new(),
+        });
+        let grave = record(Stage::FollowUp { n: 1 }, "2026-11-25T10:00");
+        let records = [minor, grave];
+        assert_eq!(
+            standings(&records, "2026-11-26T08:00"),
+            vec![(day("2026-11-25"), Standing::Left { seconds: 3600 })]
+        );
+        assert_eq!(
+            days(&Judge::new(&records), &RuleSet::national(), t("2026-11-26T08:00")),
+            vec![(day("2026-11-25"), false), (day("2026-11-26"), false)]
         );
     }
 

@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, TimeDelta, Utc};
 
-use crate::rules::deadlines::{self, Deliveries, Delivery, Due, Event, Forwarded, RuleSet, Standing};
+use crate::rules::deadlines::{self, DeadlineRule, Deliveries, Delivery, Due, Event, Forwarded, RuleSet, Standing};
 use crate::rules::stage::ThreadKind;
 use crate::rules::{catalogue, grading};
 use crate::wire::timestamp::{beijing, parse_date, parse_datetime};
@@ -317,9 +317,11 @@ impl<'a, R: StageRecord> Judge<'a, R> {
         // Daily follow-ups stop with the 终报 the office holds.
         let finished = self.final_received().map(beijing_time);
         let until = finished.map_or(now, |f| f.min(now));
+        let owing = self.owing(&event);
+        let starts = Starts::new(self, rules, &event, &owing, now);
         let mut due: Vec<Due<'r>> = Vec::new();
-        for owing in self.owing(&event) {
-            for d in deadlines::due_times(rules, &owing, until, finished.is_none()) {
+        for owing in owing {
+            for d in deadlines::due_times(rules, &owing, until, finished.is_none(), |r| starts.of_rule(r)) {
                 if !due.iter().any(|e| e.is(&d)) {
                     due.push(d);
                 }
@@ -333,13 +335,28 @@ impl<'a, R: StageRecord> Judge<'a, R> {
                 (due, standing, met_by)
             })
             .collect();
-        for line in self.owed_while_graver(rules, &event, &deliveries, now, finished) {
+        for line in self.owed_while_graver(rules, &event, &deliveries, &starts, now, finished) {
             if !judged.iter().any(|(due, _, _)| due.is(&line.0)) {
                 judged.push(line);
             }
         }
         crate::sort::insertion_sort(&mut judged, |a, b| a.0.at < b.0.at);
         judged
+    }
+
+    /// When the clock of the rules of `obligation` owed now started
+    /// ([`Starts`]): a 一般 disaster found 重大 later owes its 日报 from
+    /// then. `None` where no such rule is owed.
+    pub fn owed_since(&self, rules: &RuleSet, obligation: deadlines::Obligation, now: NaiveDateTime) -> Option<NaiveDateTime> {
+        let event = self.event()?;
+        let owing = self.owing(&event);
+        let starts = Starts::new(self, rules, &event, &owing, now);
+        rules
+            .rules
+            .iter()
+            .filter(|r| r.obligation == obligation && owing.iter().any(|e| r.applies.fits(r.obligation, e)))
+            .map(|r| starts.of_rule(r))
+            .min()
     }
 
     /// The events whose deadlines are owed now: the thread's own (its
@@ -352,16 +369,8 @@ impl<'a, R: StageRecord> Judge<'a, R> {
     pub fn owing(&self, current: &Event<'a>) -> Vec<Event<'a>> {
         let mut owing = vec![*current];
         let held = self.latest_graded_among(|r| r.received_at().is_some());
-        // In stage order, after the latest graded record the office holds.
-        let after = held.map_or(0, |(h, _, _)| {
-            self.records
-                .iter()
-                .position(|r| std::ptr::eq(r, h))
-                .map_or(0, |k| k + 1)
-        });
-        let on_their_way = self.records[after..]
-            .iter()
-            .filter(|r| r.received_at().is_none() && r.submitted_at().is_some())
+        let on_their_way = self
+            .on_their_way()
             .filter_map(|r| graded(r).map(|(rule, _)| (r, rule)));
         let held = held.map(|(r, rule, _)| (r, rule));
         for graded in held.into_iter().chain(on_their_way) {
@@ -371,6 +380,22 @@ impl<'a, R: StageRecord> Judge<'a, R> {
             }
         }
         owing
+    }
+
+    /// The records submitted and not yet received after the latest graded
+    /// record the office holds, in stage order (on a phone; none on the
+    /// server).
+    fn on_their_way(&self) -> impl Iterator<Item = &'a R> {
+        let held = self.latest_graded_among(|r| r.received_at().is_some());
+        let after = held.map_or(0, |(h, _, _)| {
+            self.records
+                .iter()
+                .position(|r| std::ptr::eq(r, h))
+                .map_or(0, |k| k + 1)
+        });
+        self.records[after..]
+            .iter()
+            .filter(|r| r.received_at().is_none() && r.submitted_at().is_some())
     }
 
     /// The deadlines of a graver grade than `current`'s that the thread
@@ -391,6 +416,7 @@ impl<'a, R: StageRecord> Judge<'a, R> {
         rules: &'r RuleSet,
         current: &Event<'a>,
         deliveries: &Deliveries,
+        starts: &Starts<'a>,
         now: NaiveDateTime,
         finished: Option<NaiveDateTime>,
     ) -> Vec<(Due<'r>, Standing, Option<Delivery>)> {
@@ -412,7 +438,7 @@ impl<'a, R: StageRecord> Judge<'a, R> {
                 continue;
             }
             let until = finished.map_or(to, |f| f.min(to)).min(now);
-            for due in deadlines::due_times(rules, held, until, false) {
+            for due in deadlines::due_times(rules, held, until, false, |r| starts.of_rule(r)) {
                 if due.at < *from || due.at >= to {
                     continue;
                 }
@@ -464,7 +490,7 @@ impl<'a, R: StageRecord> Judge<'a, R> {
         let event_of = |keep: &dyn Fn(&R) -> bool| {
             graded_as(current, self.latest_graded_among(keep).map(|(r, rule, _)| (r, rule)))
         };
-        let mut spans = vec![(event_of(&|r| std::ptr::eq(r, first)), current.start, None)];
+        let mut spans = vec![(self.first_event(current), current.start, None)];
         let mut arrivals: Vec<DateTime<Utc>> = self.written().filter_map(|r| r.received_at()).collect();
         crate::sort::insertion_sort(&mut arrivals, |a, b| a < b);
         arrivals.dedup();
@@ -486,6 +512,17 @@ impl<'a, R: StageRecord> Judge<'a, R> {
             spans.push((event, from, None));
         }
         spans
+    }
+
+    /// The facts the deadline rules were chosen by as the first record
+    /// stated them, the clocks' start `current`'s.
+    fn first_event(&self, current: &Event<'a>) -> Event<'a> {
+        let first = self.first();
+        graded_as(
+            current,
+            self.latest_graded_among(|r| first.is_some_and(|f| std::ptr::eq(r, f)))
+                .map(|(r, rule, _)| (r, rule)),
+        )
     }
 
     /// What kind of thread this is, for naming its stages (初报/核报 in a
@@ -543,6 +580,89 @@ impl<'a, R: StageRecord> Judge<'a, R> {
         let received: Option<Vec<DateTime<Utc>>> = self.records.iter().map(|r| r.received_at()).collect();
         self.finished() && received.is_some_and(|times| times.into_iter().max().is_some_and(|last| last < cutoff))
     }
+}
+
+/// When each deadline rule's clock started for a thread. From the event's
+/// start ([`Judge::clock_start`]) where the rule applied to the grade the
+/// first record stated or a lesser one; otherwise from when the thread
+/// first stood at such a grade ([`stood_for`]): a 一般 event found 较大 a day later owes its phone
+/// and written reports from when that was reported (written or arrived,
+/// whichever was first: [`Judge::spans`]), not a day late (regulation 493
+/// art. 13 asks casualty changes to be reported at once, not the first
+/// report again). On a phone, a graver grade on its way counts from when it
+/// was written, and one still typed from now: its full time stands until
+/// it is sent.
+pub struct Starts<'a> {
+    start: NaiveDateTime,
+    first: Event<'a>,
+    /// Each grade the thread stood at, or will on a phone, and since when,
+    /// in time order; empty where no rule owed starts later.
+    began: Vec<(Event<'a>, NaiveDateTime)>,
+}
+
+impl<'a> Starts<'a> {
+    fn new<R: StageRecord>(
+        judge: &Judge<'a, R>,
+        rules: &RuleSet,
+        current: &Event<'a>,
+        owing: &[Event<'a>],
+        now: NaiveDateTime,
+    ) -> Starts<'a> {
+        let first = judge.first_event(current);
+        let later = |owing: &Event<'_>| {
+            rules
+                .rules
+                .iter()
+                .any(|r| r.applies.fits(r.obligation, owing) && !stood_for(r, &first))
+        };
+        // Most threads never owed what the first record did not: no spans
+        // to make.
+        let stood = judge
+            .written()
+            .filter_map(|r| graded(r).map(|(rule, _)| graded_as(current, Some((r, rule)))));
+        let began = if owing.iter().copied().chain(stood).any(|e| later(&e)) {
+            let mut began: Vec<_> = judge.spans(current).into_iter().map(|(e, from, _)| (e, from)).collect();
+            for r in judge.on_their_way() {
+                if let Some((rule, _)) = graded(r) {
+                    let since = corrected_written_at(r).unwrap_or(now);
+                    began.push((graded_as(current, Some((r, rule))), since));
+                }
+            }
+            // The grade as typed, from now.
+            began.push((*current, now));
+            began
+        } else {
+            Vec::new()
+        };
+        Starts {
+            start: current.start,
+            first,
+            began,
+        }
+    }
+
+    /// When `rule`'s clock started.
+    pub fn of_rule(&self, rule: &DeadlineRule) -> NaiveDateTime {
+        if stood_for(rule, &self.first) {
+            return self.start;
+        }
+        self.began
+            .iter()
+            .filter(|(event, _)| stood_for(rule, event))
+            .map(|(_, since)| *since)
+            .min()
+            .map_or(self.start, |since| since.max(self.start))
+    }
+}
+
+/// Whether `event` stood at a grade `rule` applies to, or a graver one: a
+/// 重大 event found 较大 owed 较大's phone report from the start, a 一般
+/// event found 较大 only from then.
+fn stood_for(rule: &DeadlineRule, event: &Event<'_>) -> bool {
+    [Grade::IV, Grade::III, Grade::II, Grade::I]
+        .into_iter()
+        .filter(|g| event.grade.at_least(*g))
+        .any(|grade| rule.applies.fits(rule.obligation, &Event { grade, ..*event }))
 }
 
 /// Whether `held` owes by a graver grade than `current` does: by the

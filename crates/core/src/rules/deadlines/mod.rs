@@ -86,26 +86,35 @@ impl Due<'_> {
 /// lists its latest year's, the one running among them.
 pub const MAX_DAILY_DAYS: u64 = 366;
 
-/// The deadlines that apply to `event`, earliest first. Daily follow-ups
-/// are listed from the first time after the start up to `until`, and, if
-/// `next`, the first one after it (the one now running).
-pub fn due_times<'r>(set: &'r RuleSet, event: &Event<'_>, until: NaiveDateTime, next: bool) -> Vec<Due<'r>> {
+/// The deadlines that apply to `event`, earliest first, each counted from
+/// `start_of` its rule (the event's start, or when the event first stood
+/// at a grade the rule applies to: `Judge::judged`). Daily follow-ups are
+/// listed from the first time after that up to `until`, and, if `next`,
+/// the first one after it (the one now running).
+pub fn due_times<'r>(
+    set: &'r RuleSet,
+    event: &Event<'_>,
+    until: NaiveDateTime,
+    next: bool,
+    start_of: impl Fn(&DeadlineRule) -> NaiveDateTime,
+) -> Vec<Due<'r>> {
     let mut due = Vec::new();
     for rule in set.rules.iter().filter(|r| r.applies.fits(r.obligation, event)) {
+        let start = start_of(rule);
         if let Some(minutes) = rule.minutes {
             due.push(Due {
                 rule,
-                at: event.start + TimeDelta::minutes(i64::from(minutes)),
+                at: start + TimeDelta::minutes(i64::from(minutes)),
                 from: None,
             });
         } else if let Some(days) = rule.window_days {
             due.push(Due {
                 rule,
-                at: event.start + TimeDelta::days(i64::from(days)),
+                at: start + TimeDelta::days(i64::from(days)),
                 from: None,
             });
         } else {
-            daily(rule, event.start, until, next, &mut due);
+            daily(rule, start, until, next, &mut due);
         }
     }
     crate::sort::insertion_sort(&mut due, |a, b| a.at < b.at);

@@ -599,8 +599,8 @@ fn the_first_records_grade_stands_from_the_start_whatever_arrives_before_it() {
         ]
     );
     // A 一般 首报 arriving last does not carry a later 较大 (10:20 to 11:00)
-    // back to the event: nothing was due in that stretch, in whatever order
-    // the records arrived.
+    // back to the event: in whatever order the records arrived, the phone
+    // report was owed from 10:20, by 10:50, and missed.
     for first_arrives in ["2026-11-23T11:30", "2026-11-23T09:10"] {
         let records = [
             received(first("general_incident", Grade::IV), "2026-11-23T09:05", first_arrives),
@@ -609,7 +609,7 @@ fn the_first_records_grade_stands_from_the_start_whatever_arrives_before_it() {
         ];
         assert_eq!(
             standings(&records, &national, "2026-11-23T12:00"),
-            vec![],
+            vec![("phone".to_owned(), t("2026-11-23T10:50"), Standing::Lapsed { seconds: 600 })],
             "{first_arrives}"
         );
     }
@@ -924,10 +924,9 @@ fn a_grave_disaster_the_office_holds_is_offered_its_daily_report_while_a_lesser_
 fn a_graver_grade_and_back_lists_each_deadline_once_and_a_lesser_one_before_adds_nothing() {
     let national = RuleSet::national();
     // The phone report overdue once and the written one met, as 较大 owes
-    // them now, in each of these: 一般 then 较大 at 10:30 (nothing of
-    // 一般); 较大, 一般 at 10:30, 较大 again at 11:00 (overdue, not lapsed
-    // beside it); 重大, 一般 at 10:30, 较大 at 11:00 (owed under both graver
-    // grades at the same time, listed once).
+    // them now, in each of these: 较大, 一般 at 10:30, 较大 again at 11:00
+    // (overdue, not lapsed beside it); 重大, 一般 at 10:30, 较大 at 11:00
+    // (owed under both graver grades at the same time, listed once).
     let as_graver = vec![
         (
             "phone".to_owned(),
@@ -940,10 +939,6 @@ fn a_graver_grade_and_back_lists_each_deadline_once_and_a_lesser_one_before_adds
             Standing::Met { early_seconds: 3000 },
         ),
     ];
-    let graver = [
-        filed(Grade::IV),
-        regraded(1, Grade::III, "2026-11-23T10:25", Some("2026-11-23T10:30")),
-    ];
     let back = [
         filed(Grade::III),
         regraded(1, Grade::IV, "2026-11-23T10:25", Some("2026-11-23T10:30")),
@@ -954,13 +949,26 @@ fn a_graver_grade_and_back_lists_each_deadline_once_and_a_lesser_one_before_adds
         regraded(1, Grade::IV, "2026-11-23T10:25", Some("2026-11-23T10:30")),
         regraded(2, Grade::III, "2026-11-23T10:55", Some("2026-11-23T11:00")),
     ];
-    for (records, what) in [
-        (&graver[..], "graver"),
-        (&back[..], "back"),
-        (&lesser_between[..], "lesser between"),
-    ] {
+    for (records, what) in [(&back[..], "back"), (&lesser_between[..], "lesser between")] {
         assert_eq!(standings(records, &national, "2026-11-23T12:00"), as_graver, "{what}");
     }
+    // 一般, then 较大 written at 10:25: nothing of 一般, and 较大's from
+    // when it was reported (`a_grade_found_graver_later_owes_from_then`).
+    let graver = [
+        filed(Grade::IV),
+        regraded(1, Grade::III, "2026-11-23T10:25", Some("2026-11-23T10:30")),
+    ];
+    let lines: Vec<_> = standings(&graver, &national, "2026-11-23T12:00")
+        .into_iter()
+        .map(|(id, at, s)| (id, at, matches!(s, Standing::Overdue { .. } | Standing::Met { .. })))
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            ("phone".to_owned(), t("2026-11-23T10:55"), true),
+            ("written".to_owned(), t("2026-11-23T11:25"), true),
+        ]
+    );
 }
 
 #[test]
@@ -1306,4 +1314,100 @@ fn spans_read_in_words_by_their_two_largest_units() {
     assert_eq!(span_text(3723, En), "1 h 2 min");
     assert_eq!(span_text(30 * 86_400 - 60, En), "29 d 23 h");
     assert_eq!(span_text(i64::MIN, Zh), "106751991167300 天 15 小时");
+}
+
+/// Found by a review: a 一般 event found 较大 by a 续报 the next day read
+/// its phone report 24 hours late (迟报 in the ledger), though nobody could
+/// report a grade nobody knew. Regulation 493 art. 13 asks a change of
+/// casualties to be reported at once (补报), not the first report again:
+/// a rule the first record's grade did not owe runs from when the graver
+/// grade was reported (written or arrived, whichever was first).
+#[test]
+fn a_grade_found_graver_later_owes_from_then() {
+    let national = RuleSet::national();
+    let minor = filed(Grade::IV);
+    // The next day at 10:00 a 续报 finds 3 dead, arriving at 10:01.
+    let graver = regraded(1, Grade::III, "2026-11-24T10:00", Some("2026-11-24T10:01"));
+    let records = [minor.clone(), graver.clone()];
+    assert_eq!(
+        standings(&records, &national, "2026-11-24T10:10"),
+        vec![
+            ("phone".to_owned(), t("2026-11-24T10:30"), Standing::Left { seconds: 1200 }),
+            ("written".to_owned(), t("2026-11-24T11:00"), Standing::Met { early_seconds: 93000 }),
+        ]
+    );
+    // Her call five minutes after writing it meets the phone report in time.
+    let called = [minor.clone(), received(call("2026-11-24T10:05"), "2026-11-24T10:05", "2026-11-24T10:06"), graver.clone()];
+    assert_eq!(
+        of(&called, &national, "phone", "2026-11-24T12:00"),
+        Standing::Met { early_seconds: 1500 }
+    );
+    // Written offline at 10:00 and arriving at 14:00: from 10:00 still, and
+    // without a call the phone report is overdue from 10:30.
+    let late = regraded(1, Grade::III, "2026-11-24T10:00", Some("2026-11-24T14:00"));
+    assert_eq!(
+        of(&[minor.clone(), late], &national, "phone", "2026-11-24T14:10"),
+        Standing::Overdue { seconds: 13200 }
+    );
+    // A 较大 first record owes from the event, as ever.
+    assert_eq!(
+        of(&[filed(Grade::III)], &national, "phone", "2026-11-23T09:20"),
+        Standing::Left { seconds: 600 }
+    );
+}
+
+#[test]
+fn a_grade_found_graver_and_lesser_again_leaves_the_report_it_missed_in_between() {
+    // 一般; 较大 written at 10:00 the next day, arriving at 10:01; 一般
+    // again at 12:00, and no call: the phone report due at 10:30 was owed
+    // for an hour and a half, missed.
+    let national = RuleSet::national();
+    let records = [
+        filed(Grade::IV),
+        regraded(1, Grade::III, "2026-11-24T10:00", Some("2026-11-24T10:01")),
+        regraded(2, Grade::IV, "2026-11-24T11:55", Some("2026-11-24T12:00")),
+    ];
+    assert_eq!(
+        standings(&records, &national, "2026-11-24T13:00"),
+        vec![("phone".to_owned(), t("2026-11-24T10:30"), Standing::Lapsed { seconds: 5400 })]
+    );
+}
+
+#[test]
+fn daily_follow_ups_of_a_grade_found_later_begin_after_it() {
+    // Provincial: follow-ups at 08:00 and 17:00 for 较大 and graver. 一般
+    // on the 23rd, 较大 from the 25th at 10:00: the first is due at 17:00
+    // that day, met by the 续报 that found it 较大, none before.
+    let province = example("provincial-example.json");
+    let records = [
+        filed(Grade::IV),
+        regraded(1, Grade::III, "2026-11-25T10:00", Some("2026-11-25T10:01")),
+    ];
+    let daily: Vec<_> = standings(&records, &province, "2026-11-25T12:00")
+        .into_iter()
+        .filter(|(id, _, _)| id == "follow_up_daily")
+        .map(|(_, at, s)| (at, s))
+        .collect();
+    assert_eq!(daily, [(t("2026-11-25T17:00"), Standing::Met { early_seconds: 25140 })]);
+}
+
+#[test]
+fn on_a_phone_a_graver_grade_on_its_way_owes_from_when_written_and_one_typed_from_now() {
+    let national = RuleSet::national();
+    let minor = filed(Grade::IV);
+    // Written at 10:00 the next day, not yet received: from 10:00.
+    let on_its_way = regraded(1, Grade::III, "2026-11-24T10:00", None);
+    assert_eq!(
+        of(&[minor.clone(), on_its_way.clone()], &national, "phone", "2026-11-24T10:10"),
+        Standing::Left { seconds: 1200 }
+    );
+    // Still typed: its full half hour stands until it is sent.
+    let typed = Rec {
+        written: None,
+        ..on_its_way
+    };
+    assert_eq!(
+        of(&[minor, typed], &national, "phone", "2026-11-24T10:10"),
+        Standing::Left { seconds: 1800 }
+    );
 }
