@@ -88,6 +88,8 @@ pub async fn paged(pool: &Pool) -> Result<Vec<Plan>, StoreError> {
     }
     let (sql, binds) = reports::thread_heads_sql(&small, walk, Some(&grids));
     queries.push(("threads, a small area's, area by area", sql, binds));
+    let (sql, binds) = reports::thread_heads_sql(&own, walk, None);
+    queries.push(("threads, a reporter's own (read back, her exports)", sql, binds));
     let mut records = vec![Bind::Text("d/".to_owned())];
     records.extend((0..3).map(|n| Bind::Text(ReportId::from_parts(n, [n as u8; 10]).to_string())));
     queries.push((

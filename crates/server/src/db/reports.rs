@@ -807,7 +807,15 @@ pub enum Bind {
 /// query-plan test); `areas`: the scope's areas, when [`few_areas`].
 pub fn thread_heads_sql(scope: &Scope, walk: ThreadWalk<'_>, areas: Option<&[String]>) -> (String, Vec<Bind>) {
     let (visible, param) = scope.condition_on("r", 1);
-    let (earlier, _) = scope.condition_on("e", 1);
+    let earlier = match scope {
+        // Kept off every index (`|| ''`): on a reporter's author index
+        // SQLite would walk all her earlier records, a row each, for each
+        // of hers (quadratic: a review's reporter held the pool for over a
+        // minute), where the thread's `(thread_id, seq)` finds its first
+        // record at once.
+        Scope::Own { .. } => "(e.author_id || '') = $1".to_owned(),
+        Scope::Area { .. } => scope.condition_on("e", 1).0,
+    };
     let mut binds = vec![Bind::Text(param.to_owned())];
     let (compare, order, start) = if walk.newest_first {
         ("<", "DESC", i64::MAX)
