@@ -107,7 +107,10 @@ pub fn days<R: StageRecord>(judge: &Judge<'_, R>, rules: &RuleSet, now: NaiveDat
         .unwrap_or(NaiveDate::MIN);
     // From the day the 日报's clock started: a disaster found grave later
     // owes none of the days before (`Judge::owed_since`).
-    let since = judge.owed_since(rules, Obligation::DailyReport, now).unwrap_or(start).max(start);
+    let since = judge
+        .owed_since(rules, Obligation::DailyReport, now)
+        .unwrap_or(start)
+        .max(start);
     let mut day = since.date().max(year_ago);
     while day <= now.date() {
         let filed = is_filed(day);

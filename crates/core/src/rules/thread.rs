@@ -347,7 +347,12 @@ impl<'a, R: StageRecord> Judge<'a, R> {
     /// When the clock of the rules of `obligation` owed now started
     /// ([`Starts`]): a 一般 disaster found 重大 later owes its 日报 from
     /// then. `None` where no such rule is owed.
-    pub fn owed_since(&self, rules: &RuleSet, obligation: deadlines::Obligation, now: NaiveDateTime) -> Option<NaiveDateTime> {
+    pub fn owed_since(
+        &self,
+        rules: &RuleSet,
+        obligation: deadlines::Obligation,
+        now: NaiveDateTime,
+    ) -> Option<NaiveDateTime> {
         let event = self.event()?;
         let owing = self.owing(&event);
         let starts = Starts::new(self, rules, &event, &owing, now);
@@ -369,9 +374,7 @@ impl<'a, R: StageRecord> Judge<'a, R> {
     pub fn owing(&self, current: &Event<'a>) -> Vec<Event<'a>> {
         let mut owing = vec![*current];
         let held = self.latest_graded_among(|r| r.received_at().is_some());
-        let on_their_way = self
-            .on_their_way()
-            .filter_map(|r| graded(r).map(|(rule, _)| (r, rule)));
+        let on_their_way = self.on_their_way().filter_map(|r| graded(r).map(|(rule, _)| (r, rule)));
         let held = held.map(|(r, rule, _)| (r, rule));
         for graded in held.into_iter().chain(on_their_way) {
             let event = graded_as(current, Some(graded));

@@ -105,6 +105,25 @@ pub async fn lines(
     now: DateTime<Utc>,
     heads: &[(ReportId, i64)],
 ) -> Result<Vec<(i64, Line)>, StoreError> {
+    let ids: Vec<ReportId> = heads.iter().map(|(t, _)| *t).collect();
+    let mut lines = Vec::with_capacity(heads.len());
+    let mut from = 0;
+    // A run of threads at a time: a page's memory stays a run's.
+    for len in super::reports::runs(pool, &ids, super::reports::RECORDS_PER_READ).await? {
+        lines.extend(run_lines(pool, scope, rules, now, &heads[from..from + len]).await?);
+        from += len;
+    }
+    Ok(lines)
+}
+
+/// [`lines`] of one run of threads, read at once.
+async fn run_lines(
+    pool: &Pool,
+    scope: &Scope,
+    rules: &RuleSet,
+    now: DateTime<Utc>,
+    heads: &[(ReportId, i64)],
+) -> Result<Vec<(i64, Line)>, StoreError> {
     if heads.is_empty() {
         return Ok(Vec::new());
     }

@@ -909,6 +909,47 @@ pub fn of_threads_sql(scope: &Scope, count: usize) -> String {
     )
 }
 
+/// The most records read into memory at once where whole threads are read
+/// for a page or an export: one thread at its bound
+/// (`writers::MAX_RECORDS_PER_THREAD`). A page of ordinary threads is one
+/// read; threads grown to their bound are read one at a time, so a page's
+/// memory does not grow with what their reporters stored (a review's page
+/// of ten such threads took 580 MiB).
+pub const RECORDS_PER_READ: i64 = kuaibao_core::rules::writers::MAX_RECORDS_PER_THREAD as i64;
+
+/// `threads` cut, in order, into runs of at most `budget` records (a
+/// thread over it alone; [`RECORDS_PER_READ`] but in tests): each run's
+/// length.
+pub async fn runs(pool: &Pool, threads: &[ReportId], budget: i64) -> Result<Vec<usize>, StoreError> {
+    if threads.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT thread_id, COUNT(*) FROM reports WHERE thread_id IN ({}) GROUP BY thread_id",
+        placeholders(1, threads.len())
+    );
+    let mut query = sqlx::query_as::<_, (String, i64)>(&sql);
+    for thread in threads {
+        query = query.bind(thread.to_string());
+    }
+    let counts: std::collections::HashMap<String, i64> = query.fetch_all(pool).await?.into_iter().collect();
+    let mut runs = Vec::new();
+    let (mut len, mut records) = (0usize, 0i64);
+    for thread in threads {
+        let n = counts.get(&thread.to_string()).copied().unwrap_or(0);
+        if len > 0 && records + n > budget {
+            runs.push(len);
+            (len, records) = (0, 0);
+        }
+        len += 1;
+        records += n;
+    }
+    if len > 0 {
+        runs.push(len);
+    }
+    Ok(runs)
+}
+
 /// The records in `scope` of `threads`, in no particular order.
 pub async fn of_threads(pool: &Pool, scope: &Scope, threads: &[ReportId]) -> Result<Vec<StoredReport>, StoreError> {
     if threads.is_empty() {

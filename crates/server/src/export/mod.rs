@@ -193,8 +193,10 @@ const EXPORT_BATCH: u32 = 500;
 
 /// The threads in the caller's scope that a filter keeps, oldest first (by
 /// their first record's arrival, as the exports have always listed them),
-/// read a batch at a time, so that an export holds one batch in memory
-/// rather than the area's whole history (issue 19).
+/// found a batch at a time and read a run of them at a time
+/// (`reports::runs`), so that an export holds one run's records in memory
+/// rather than the area's whole history (issue 19), nor a batch of threads
+/// grown to their bound.
 pub(crate) struct ThreadBatches {
     pool: Pool,
     rules: std::sync::Arc<RuleSet>,
@@ -207,6 +209,10 @@ pub(crate) struct ThreadBatches {
     area_path: Option<Option<String>>,
     after: Option<i64>,
     done: bool,
+    /// Threads found and not yet read, and the runs they are read in
+    /// (`reports::runs`: a run's records, not a batch's, are in memory).
+    pending: std::collections::VecDeque<ReportId>,
+    runs: std::collections::VecDeque<usize>,
 }
 
 impl ThreadBatches {
@@ -228,29 +234,38 @@ impl ThreadBatches {
             area_path,
             after: None,
             done: false,
+            pending: Default::default(),
+            runs: Default::default(),
         })
     }
 
     /// The next batch's threads that the filter keeps (possibly none);
     /// `None` once every thread was read.
     pub(crate) async fn next(&mut self) -> Result<Option<Vec<ThreadRecords>>, AppError> {
-        if self.done || matches!(self.area_path, Some(None)) {
-            return Ok(None);
+        if self.pending.is_empty() {
+            if self.done || matches!(self.area_path, Some(None)) {
+                return Ok(None);
+            }
+            let walk = reports::ThreadWalk {
+                after: self.after,
+                limit: EXPORT_BATCH,
+                newest_first: false,
+                thread: None,
+                templates: None,
+            };
+            let (heads, more) = reports::thread_heads(&self.pool, &self.scope, self.areas.as_deref(), walk).await?;
+            self.done = !more;
+            let Some(&(_, last)) = heads.last() else {
+                return Ok(None);
+            };
+            self.after = Some(last);
+            self.pending = heads.iter().map(|(t, _)| *t).collect();
+            self.runs = reports::runs(&self.pool, self.pending.make_contiguous(), reports::RECORDS_PER_READ)
+                .await?
+                .into();
         }
-        let walk = reports::ThreadWalk {
-            after: self.after,
-            limit: EXPORT_BATCH,
-            newest_first: false,
-            thread: None,
-            templates: None,
-        };
-        let (heads, more) = reports::thread_heads(&self.pool, &self.scope, self.areas.as_deref(), walk).await?;
-        self.done = !more;
-        let Some(&(_, last)) = heads.last() else {
-            return Ok(None);
-        };
-        self.after = Some(last);
-        let ids: Vec<ReportId> = heads.iter().map(|(t, _)| *t).collect();
+        let run = self.runs.pop_front().unwrap_or(self.pending.len());
+        let ids: Vec<ReportId> = self.pending.drain(..run.min(self.pending.len())).collect();
         let stored = reports::of_threads(&self.pool, &self.scope, &ids).await?;
         // After the records: any record listed is committed, so its origin
         // is there too (and rows never change).

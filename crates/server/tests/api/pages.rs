@@ -517,7 +517,12 @@ async fn every_paged_query_is_served_by_an_index() {
                 "{}: the thread's index:\n{text}",
                 plan.query
             );
-            assert_eq!(text.matches("reports_author").count(), 1, "{}: once, outside:\n{text}", plan.query);
+            assert_eq!(
+                text.matches("reports_author").count(),
+                1,
+                "{}: once, outside:\n{text}",
+                plan.query
+            );
         }
         if postgres {
             assert!(!text.contains("Seq Scan"), "{}: a sequential scan:\n{text}", plan.query);
@@ -609,5 +614,44 @@ async fn streamed_downloads_end_when_compressed() {
             assert!(!body.is_empty(), "{path} {encoding}");
         }
     }
+    app.stop().await;
+}
+
+/// Whole threads are read for a page or an export a run at a time, each
+/// run's records within a budget (`RECORDS_PER_READ`, one thread at its
+/// bound): before, a page of threads grown to their bound was read at once
+/// (a review's page of ten took 580 MiB). The runs keep the page's order;
+/// a thread over the budget is a run alone; a thread with no record found
+/// costs nothing.
+#[tokio::test]
+async fn threads_are_read_in_runs_within_a_budget_of_records() {
+    let (app, dirs) = spawn_app().await;
+    let thread = |n: i64| {
+        let first = incident(Stage::Initial, None, 0);
+        let rest: Vec<Report> = (1..n)
+            .map(|k| incident(Stage::FollowUp { n: k as u32 }, Some(first.id), k))
+            .collect();
+        (first, rest)
+    };
+    let mut ids = Vec::new();
+    for n in [3, 2, 1, 4] {
+        let (first, rest) = thread(n);
+        app.submit_as(&app.client, &first).await;
+        for r in &rest {
+            app.submit_as(&app.client, r).await;
+        }
+        ids.push(first.id);
+    }
+    let nowhere = ReportId::from_parts(1, [7; 10]);
+    ids.insert(2, nowhere);
+    let pool = dirs.pool().await;
+    // 3 | 2 + none + 1 | 4 (over the budget, alone).
+    assert_eq!(db::reports::runs(&pool, &ids, 3).await.expect("runs"), vec![1, 3, 1]);
+    assert_eq!(db::reports::runs(&pool, &ids, 100).await.expect("runs"), vec![5]);
+    assert_eq!(
+        db::reports::runs(&pool, &[], 3).await.expect("runs"),
+        Vec::<usize>::new()
+    );
+    pool.close().await;
     app.stop().await;
 }

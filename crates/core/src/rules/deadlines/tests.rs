@@ -609,7 +609,11 @@ fn the_first_records_grade_stands_from_the_start_whatever_arrives_before_it() {
         ];
         assert_eq!(
             standings(&records, &national, "2026-11-23T12:00"),
-            vec![("phone".to_owned(), t("2026-11-23T10:50"), Standing::Lapsed { seconds: 600 })],
+            vec![(
+                "phone".to_owned(),
+                t("2026-11-23T10:50"),
+                Standing::Lapsed { seconds: 600 }
+            )],
             "{first_arrives}"
         );
     }
@@ -1332,12 +1336,24 @@ fn a_grade_found_graver_later_owes_from_then() {
     assert_eq!(
         standings(&records, &national, "2026-11-24T10:10"),
         vec![
-            ("phone".to_owned(), t("2026-11-24T10:30"), Standing::Left { seconds: 1200 }),
-            ("written".to_owned(), t("2026-11-24T11:00"), Standing::Met { early_seconds: 93000 }),
+            (
+                "phone".to_owned(),
+                t("2026-11-24T10:30"),
+                Standing::Left { seconds: 1200 }
+            ),
+            (
+                "written".to_owned(),
+                t("2026-11-24T11:00"),
+                Standing::Met { early_seconds: 93000 }
+            ),
         ]
     );
     // Her call five minutes after writing it meets the phone report in time.
-    let called = [minor.clone(), received(call("2026-11-24T10:05"), "2026-11-24T10:05", "2026-11-24T10:06"), graver.clone()];
+    let called = [
+        minor.clone(),
+        received(call("2026-11-24T10:05"), "2026-11-24T10:05", "2026-11-24T10:06"),
+        graver.clone(),
+    ];
     assert_eq!(
         of(&called, &national, "phone", "2026-11-24T12:00"),
         Standing::Met { early_seconds: 1500 }
@@ -1369,7 +1385,11 @@ fn a_grade_found_graver_and_lesser_again_leaves_the_report_it_missed_in_between(
     ];
     assert_eq!(
         standings(&records, &national, "2026-11-24T13:00"),
-        vec![("phone".to_owned(), t("2026-11-24T10:30"), Standing::Lapsed { seconds: 5400 })]
+        vec![(
+            "phone".to_owned(),
+            t("2026-11-24T10:30"),
+            Standing::Lapsed { seconds: 5400 }
+        )]
     );
 }
 
@@ -1398,7 +1418,12 @@ fn on_a_phone_a_graver_grade_on_its_way_owes_from_when_written_and_one_typed_fro
     // Written at 10:00 the next day, not yet received: from 10:00.
     let on_its_way = regraded(1, Grade::III, "2026-11-24T10:00", None);
     assert_eq!(
-        of(&[minor.clone(), on_its_way.clone()], &national, "phone", "2026-11-24T10:10"),
+        of(
+            &[minor.clone(), on_its_way.clone()],
+            &national,
+            "phone",
+            "2026-11-24T10:10"
+        ),
         Standing::Left { seconds: 1200 }
     );
     // Still typed: its full half hour stands until it is sent.
