@@ -208,6 +208,24 @@ fn check_grade(template: &Template, report: &Report) -> Vec<FieldError> {
             ),
         ));
     }
+    // Regulation 493 defines an accident's grade by its figures ("以上"
+    // includes the number): a lesser grade than they reach is not the
+    // reporter's to choose, whatever the reason (a graver one is). Figures
+    // that are wrong are corrected, not graded round.
+    if rule.id == grading::WORK_SAFETY.id && !decision.chosen.at_least(suggested) {
+        errors.push(FieldError::new(
+            "grade",
+            ErrorCode::GradeMismatch,
+            format!(
+                "生产安全事故按国务院令第493号以伤亡和损失定级，不能低于所填数字对应的{}；如果数字有误，请改正数字",
+                suggested.name().zh
+            ),
+            format!(
+                "a work-safety accident is graded by its figures (Decree 493): not below {}; if a figure is wrong, correct it",
+                suggested.name().en
+            ),
+        ));
+    }
     let n = decision.reason.chars().count();
     if n > MAX_REASON_CHARS {
         errors.push(FieldError::new(
@@ -838,6 +856,48 @@ mod tests {
             reason: String::new(),
         });
         assert_eq!(code_of(&h), vec![("grade".into(), ErrorCode::GradeMismatch)]);
+    }
+
+    /// Found by a review: a work-safety accident's reporter could grade 3
+    /// dead 一般 with any reason ("家属要求"), and its deadlines shrank to
+    /// a 一般 accident's. Regulation 493 grades by the figures: a graver
+    /// grade may be chosen, a lesser one not; a general incident's
+    /// suggestion may still be overridden either way.
+    #[test]
+    fn a_work_safety_accident_is_not_graded_below_its_figures() {
+        use crate::rules::grading::{Grade, GradeDecision};
+        let template = crate::rules::catalogue::offered()
+            .into_iter()
+            .find(|t| matches!(t.family, Family::Incident { grading, .. } if grading.id == grading::WORK_SAFETY.id))
+            .expect("a template graded by Decree 493");
+        let mut answers = crate::rules::examples::filled(template);
+        answers.insert("dead".into(), "3".into());
+        let mut r = report_of(template, answers, Stage::Initial, None);
+        r.photos = crate::rules::examples::photos(template);
+        let suggested = grading::suggest(&grading::WORK_SAFETY, &r.answers).grade;
+        assert_eq!(suggested, Grade::III);
+        let graded = |chosen: Grade| GradeDecision {
+            suggested,
+            chosen,
+            reason: "家属要求".into(),
+        };
+        r.grade = Some(graded(Grade::IV));
+        let errors = validate(&r).err().unwrap_or_default();
+        assert_eq!(
+            errors.iter().map(|e| (e.field.as_str(), e.code)).collect::<Vec<_>>(),
+            [("grade", ErrorCode::GradeMismatch)],
+            "{errors:?}"
+        );
+        assert!(errors[0].zh.contains("较大") && errors[0].zh.contains("改正数字"), "{}", errors[0].zh);
+        r.grade = Some(graded(Grade::II));
+        assert_eq!(validate(&r).err(), None, "a graver grade, with its reason");
+        let mut general = report_of(&GENERAL_INCIDENT, filled(), Stage::Initial, None);
+        general.grade = Some(GradeDecision {
+            suggested: grading::suggest(&grading::CASUALTIES, &general.answers).grade,
+            chosen: Grade::IV,
+            reason: "行业预案另有规定".into(),
+        });
+        assert_eq!(validate(&general).err(), None, "a suggestion, not a law");
     }
 
     #[test]
