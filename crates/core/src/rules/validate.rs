@@ -888,7 +888,11 @@ mod tests {
             [("grade", ErrorCode::GradeMismatch)],
             "{errors:?}"
         );
-        assert!(errors[0].zh.contains("较大") && errors[0].zh.contains("改正数字"), "{}", errors[0].zh);
+        assert!(
+            errors[0].zh.contains("较大") && errors[0].zh.contains("改正数字"),
+            "{}",
+            errors[0].zh
+        );
         r.grade = Some(graded(Grade::II));
         assert_eq!(validate(&r).err(), None, "a graver grade, with its reason");
         let mut general = report_of(&GENERAL_INCIDENT, filled(), Stage::Initial, None);
