@@ -330,14 +330,17 @@ test('a 首报 refused because the server holds its id with other content is fix
   });
   await context.setOffline(false);
   await h.sendNow.click();
-  for (let i = 0; i < 40 && !(await phoneRecords(page)).some((r) => r.id === firstId && r.status.state === 'rejected'); i += 1) {
+  const states = async () => (await phoneRecords(page)).map((r) => `${r.id === firstId ? '首报' : r.thread ? '续报' : r.id}: ${r.status.state}`).join('; ');
+  for (let i = 0; !(await phoneRecords(page)).some((r) => r.id === firstId && r.status.state === 'rejected'); i += 1) {
+    assert.ok(i < 60, `the 首报 refused within 30 s (${await states()})`);
     await page.waitForTimeout(500);
   }
   await page.unroute('**/api/reports');
   // The 续报 was not sent, and says what it waits for and what to do.
   await page.getByTestId('report-item').first().getByRole('link').click();
   const followUp = page.getByTestId('chain-item').filter({ hasText: '续报一' });
-  await followUp.locator('[data-state=waiting]').filter({ hasText: /等首报：请把被退回的首报改好并提交，本条随后自动发送/ }).waitFor();
+  await followUp.locator('[data-state=waiting]').filter({ hasText: /等首报：请把被退回的首报改好并提交，本条随后自动发送/ }).waitFor()
+    .catch(async (e) => { throw new Error(`${e.message}\nthe phone held: ${await states()}; the page: ${page.url()}: ${(await page.locator('main').innerText()).slice(0, 600)}`); });
   assert.equal((await server.reports()).length, before + 1, 'only the other content under the id');
   // Fixed, the 首报 goes under a new id, and its 续报 with it.
   await page.getByTestId('chain-item').first().getByRole('link').click();
