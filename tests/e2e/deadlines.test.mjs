@@ -95,6 +95,25 @@ async function openThread(page) {
 
 const deadline = (page, rule) => page.locator(`[data-testid=deadline][data-rule=${rule}]`);
 
+/** A 较大 (3 dead) 首报 at `place`, of an event `minutesAgo`, as her phone sends it. */
+function graveFirst(place, minutesAgo) {
+  return {
+    id: uuidv7(),
+    stage: { kind: 'initial' },
+    template_id: 'general_incident',
+    template_version: 1,
+    answers: { ...STORED, place, occurred_at: beijing(Date.now() - minutesAgo * 60_000), dead: '3' },
+    written_at: new Date().toISOString(),
+    photos: [],
+  };
+}
+
+/** Stores `report` as the reporter's: 201. */
+async function post(report) {
+  const res = await server.fetch('/api/reports', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(report) }, REPORTER);
+  assert.equal(res.status, 201, await res.text());
+}
+
 test('written in time, delivered two hours late: the desk says so; a logged call meets the phone deadline apart; another rules file counts other deadlines', { timeout: 180_000 }, async () => {
   const { page, context } = phone;
   await openApp(page, server.url);
@@ -296,19 +315,7 @@ test('a 续报 that finds a 较大 event 一般 leaves the phone report missed b
   // fell due 10 minutes ago. The 首报, then a 续报 finding no one dead, as
   // her phone sends them.
   const place = '青石村四组桥头';
-  const post = async (report) => {
-    const res = await server.fetch('/api/reports', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(report) }, REPORTER);
-    assert.equal(res.status, 201, await res.text());
-  };
-  const first = {
-    id: uuidv7(),
-    stage: { kind: 'initial' },
-    template_id: 'general_incident',
-    template_version: 1,
-    answers: { ...STORED, place, occurred_at: beijing(Date.now() - 40 * 60_000), dead: '3' },
-    written_at: new Date().toISOString(),
-    photos: [],
-  };
+  const first = graveFirst(place, 40);
   await post(first);
   await post({ ...first, id: uuidv7(), thread: first.id, stage: { kind: 'follow_up', n: 1 }, answers: { ...first.answers, dead: '0' }, written_at: new Date().toISOString() });
 
@@ -346,17 +353,7 @@ test('a 续报 that finds a 较大 event 一般 leaves the phone report missed b
 test('a lesser 续报 on its way does not lift the phone report the office still holds owed: the phone shows it running, and over the next draft with the call button', { timeout: 120_000 }, async () => {
   // 较大 (3 dead), the event 10 minutes ago: the phone report is due in 20.
   const place = '青石村六组渡口';
-  const first = {
-    id: uuidv7(),
-    stage: { kind: 'initial' },
-    template_id: 'general_incident',
-    template_version: 1,
-    answers: { ...STORED, place, occurred_at: beijing(Date.now() - 10 * 60_000), dead: '3' },
-    written_at: new Date().toISOString(),
-    photos: [],
-  };
-  const res = await server.fetch('/api/reports', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(first) }, REPORTER);
-  assert.equal(res.status, 201, await res.text());
+  await post(graveFirst(place, 10));
 
   // Her new phone reads the thread back; without signal she files 续报一
   // finding no one dead: it waits on the phone, the office holds 较大.
