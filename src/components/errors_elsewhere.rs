@@ -2,7 +2,7 @@
 //! thread, a photo's manifest, a grade without its blank. Listed by their
 //! own sentences, so "请看标红的空格" never points at nothing.
 
-use kuaibao_core::{FieldError, Template};
+use kuaibao_core::{Family, FieldError, Template};
 use leptos::prelude::*;
 
 use crate::components::dynamic;
@@ -11,10 +11,11 @@ use crate::state::AppState;
 /// The id of the list, for the submit to bring it into view.
 pub const ERRORS_ELSEWHERE_ID: &str = "errors-elsewhere";
 
-/// Whether the form marks `error` at one of `template`'s blanks (or the
-/// grade's reason, which the grade panel marks).
+/// Whether the form marks `error` at one of `template`'s blanks (or an
+/// incident's grade and its reason, which the grade panel marks).
 pub fn shown_at_a_blank(template: &Template, error: &FieldError) -> bool {
-    template.blank(&error.field).is_some() || error.field == "grade_reason"
+    let graded = matches!(template.family, Family::Incident { .. });
+    template.blank(&error.field).is_some() || (graded && matches!(error.field.as_str(), "grade" | "grade_reason"))
 }
 
 #[component]

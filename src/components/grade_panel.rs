@@ -42,6 +42,8 @@ pub fn GradePanel(
         on_change.run(());
     };
     let reason_error = error_at(state, errors, "grade_reason");
+    // A work-safety accident graded below its figures (Decree 493).
+    let grade_error = error_at(state, errors, "grade");
     view! {
         <section class="grade" aria-labelledby="grade-title" data-testid="grade-panel">
             <h3 id="grade-title">{state.tr(words::GRADE)}</h3>
@@ -52,17 +54,19 @@ pub fn GradePanel(
             <ul class="reasons">
                 {dynamic(move || suggestion.get().explain(template, state.lang.get()).into_iter().map(|line| view! { <li>{line}</li> }).collect_view().into_any())}
             </ul>
-            <span class="blank">
+            <span class="blank" class:has-error=move || grade_error().is_some()>
                 <label for="blank-grade">{state.tr(words::CHOSEN)}</label>
                 // While 未定级 and not chosen by hand, the select says so
                 // too, rather than a 一般 the figures have not decided.
-                <select id="blank-grade" disabled=readonly on:change=on(choose)
+                <select id="blank-grade" disabled=readonly on:change=on(choose) aria-describedby="error-grade"
+                    aria-invalid=move || grade_error().is_some().to_string()
                     prop:value=move || if open() { "" } else { chosen().code() }>
                     <option value="" disabled=true selected=open>{state.tr(grading::NOT_GRADED)}</option>
                     {Grade::ALL.into_iter().map(|g| view! {
                         <option value=g.code() selected=move || !open() && chosen() == g>{state.tr(g.name())}</option>
                     }).collect_view()}
                 </select>
+                <span class="error" id="error-grade" role="alert">{grade_error}</span>
             </span>
             <Shown when=move || own.with(|o| o.is_some())>
                 <span class="blank wide" class:has-error=move || reason_error().is_some()>

@@ -243,3 +243,27 @@ for (const lang of ['zh-CN', 'en']) {
     assert.deepEqual(onServer.records.map((r) => r.report.photos?.length ?? 0), [1, 0, 1], 'the found and rectified records carry their photos');
   });
 }
+
+test('a work-safety accident graded below its figures is refused at the grade, saying to correct a wrong figure; graver is taken', { timeout: 60_000 }, async () => {
+  const { page } = phone;
+  await openApp(page, server.url);
+  await useLanguage(page, 'zh-CN');
+  await home(page).newReport('火灾');
+  await blank(page, 'dead').fill('3');
+  await page.locator('#blank-grade').selectOption('IV');
+  await blank(page, 'grade_reason').fill('家属要求');
+  await form(page).waitSaved();
+  await form(page).submit.click();
+  const error = page.locator('#error-grade');
+  await error.waitFor();
+  assert.match(await error.innerText(), /不能低于所填数字对应的较大（Ⅲ级）；如果数字有误，请改正数字/);
+  assert.equal(await page.locator('#blank-grade').getAttribute('aria-invalid'), 'true');
+  // Said at the grade, not again in the list of errors no blank shows.
+  assert.equal(await page.locator('#errors-elsewhere').filter({ hasText: '493' }).count(), 0);
+  if (process.env.KUAIBAO_SHOTS) await page.getByTestId('grade-panel').screenshot({ path: `${process.env.KUAIBAO_SHOTS}/grade-493-360.png` });
+  // 重大 (graver) is the reporter's to choose: no error at the grade.
+  await page.locator('#blank-grade').selectOption('II');
+  await form(page).waitSaved();
+  await form(page).submit.click();
+  await page.waitForFunction(() => !document.querySelector('#error-grade')?.textContent);
+});
