@@ -106,14 +106,20 @@ pub fn days<R: StageRecord>(judge: &Judge<'_, R>, rules: &RuleSet, now: NaiveDat
         .checked_sub_signed(chrono::TimeDelta::days(MAX_DAYS))
         .unwrap_or(NaiveDate::MIN);
     // From the day the 日报's clock started: a disaster found grave later
-    // owes none of the days before (`Judge::owed_since`).
+    // owes none of the days before (`Judge::owed_since`), though one filed
+    // all the same stays listed.
     let since = judge
         .owed_since(rules, Obligation::DailyReport, now)
         .unwrap_or(start)
         .max(start);
-    let mut day = since.date().max(year_ago);
+    let mut day = start.date().max(year_ago);
     while day <= now.date() {
         let filed = is_filed(day);
+        if day < since.date() && !filed {
+            let Some(next) = day.succ_opt() else { break };
+            day = next;
+            continue;
+        }
         // A day falling due after the 核报 is not asked for; one filed all
         // the same stays on the record.
         if verified.is_some_and(|v| v < due_at(day)) && !filed {
@@ -406,6 +412,13 @@ mod tests {
         assert_eq!(
             days(&Judge::new(&records), &RuleSet::national(), t("2026-11-26T08:00")),
             vec![(day("2026-11-25"), false), (day("2026-11-26"), false)]
+        );
+        // A day filed before it was owed stays listed, filed.
+        let mut filed = records.to_vec();
+        filed.push(daily("2026-11-23", "2026-11-24T08:00"));
+        assert_eq!(
+            days(&Judge::new(&filed), &RuleSet::national(), t("2026-11-26T08:00")),
+            vec![(day("2026-11-23"), true), (day("2026-11-25"), false), (day("2026-11-26"), false)]
         );
     }
 

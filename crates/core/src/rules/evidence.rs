@@ -163,7 +163,8 @@ pub fn check(template: &Template, report: &Report, earlier: Earlier) -> Vec<Fiel
 /// the server is held to. The phone judges its drafts by this.
 pub fn admit(report: &Report, earlier: Earlier) -> Result<&'static Template, Vec<FieldError>> {
     let template = validate::validate(report)?;
-    let errors = check(template, report, earlier);
+    let mut errors = check(template, report, earlier);
+    errors.extend(validate::graded_below_figures(template, report));
     if errors.is_empty() {
         Ok(template)
     } else {

@@ -177,6 +177,33 @@ fn check_photos(template: &Template, report: &Report) -> Vec<FieldError> {
     errors
 }
 
+/// A work-safety accident's grade chosen below what its figures reach:
+/// Decree 493 defines the grade by them ("以上" includes the number), so a
+/// lesser one is not the reporter's to choose, whatever the reason (a
+/// graver one is). Figures that are wrong are corrected, not graded round.
+/// A rule for records new to the server (`evidence::admit`, the server's
+/// admission): one stored before it was made still gets its receipt.
+pub fn graded_below_figures(template: &Template, report: &Report) -> Option<FieldError> {
+    let (Family::Incident { grading: rule, .. }, Some(decision)) = (template.family, &report.grade) else {
+        return None;
+    };
+    let suggested = grading::suggest(rule, &report.answers).grade;
+    (rule.id == grading::WORK_SAFETY.id && !decision.chosen.at_least(suggested)).then(|| {
+        FieldError::new(
+            "grade",
+            ErrorCode::GradeMismatch,
+            format!(
+                "生产安全事故按国务院令第493号以伤亡和损失定级，不能低于所填数字对应的{}；如果数字有误，请改正数字",
+                suggested.name().zh
+            ),
+            format!(
+                "a work-safety accident is graded by its figures (Decree 493): not below {}; if a figure is wrong, correct it",
+                suggested.name().en
+            ),
+        )
+    })
+}
+
 /// A grade decision must match the figures, and an override needs a reason.
 fn check_grade(template: &Template, report: &Report) -> Vec<FieldError> {
     let Some(decision) = &report.grade else {
@@ -205,24 +232,6 @@ fn check_grade(template: &Template, report: &Report) -> Vec<FieldError> {
                 "the figures suggest {}, not {}",
                 suggested.name().en,
                 decision.suggested.name().en
-            ),
-        ));
-    }
-    // Regulation 493 defines an accident's grade by its figures ("以上"
-    // includes the number): a lesser grade than they reach is not the
-    // reporter's to choose, whatever the reason (a graver one is). Figures
-    // that are wrong are corrected, not graded round.
-    if rule.id == grading::WORK_SAFETY.id && !decision.chosen.at_least(suggested) {
-        errors.push(FieldError::new(
-            "grade",
-            ErrorCode::GradeMismatch,
-            format!(
-                "生产安全事故按国务院令第493号以伤亡和损失定级，不能低于所填数字对应的{}；如果数字有误，请改正数字",
-                suggested.name().zh
-            ),
-            format!(
-                "a work-safety accident is graded by its figures (Decree 493): not below {}; if a figure is wrong, correct it",
-                suggested.name().en
             ),
         ));
     }
@@ -882,7 +891,14 @@ mod tests {
             reason: "家属要求".into(),
         };
         r.grade = Some(graded(Grade::IV));
-        let errors = validate(&r).err().unwrap_or_default();
+        assert_eq!(
+            validate(&r).err(),
+            None,
+            "a record stored before the rule still replays"
+        );
+        let errors = crate::rules::evidence::admit(&r, Default::default())
+            .err()
+            .unwrap_or_default();
         assert_eq!(
             errors.iter().map(|e| (e.field.as_str(), e.code)).collect::<Vec<_>>(),
             [("grade", ErrorCode::GradeMismatch)],
@@ -894,14 +910,24 @@ mod tests {
             errors[0].zh
         );
         r.grade = Some(graded(Grade::II));
-        assert_eq!(validate(&r).err(), None, "a graver grade, with its reason");
+        let graver = crate::rules::evidence::admit(&r, Default::default())
+            .err()
+            .unwrap_or_default();
+        assert!(
+            graver.iter().all(|e| e.field != "grade"),
+            "a graver grade, with its reason: {graver:?}"
+        );
         let mut general = report_of(&GENERAL_INCIDENT, filled(), Stage::Initial, None);
         general.grade = Some(GradeDecision {
             suggested: grading::suggest(&grading::CASUALTIES, &general.answers).grade,
             chosen: Grade::IV,
             reason: "行业预案另有规定".into(),
         });
-        assert_eq!(validate(&general).err(), None, "a suggestion, not a law");
+        assert_eq!(
+            graded_below_figures(&GENERAL_INCIDENT, &general),
+            None,
+            "a suggestion, not a law"
+        );
     }
 
     #[test]

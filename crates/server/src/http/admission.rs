@@ -1,6 +1,7 @@
 //! The rules a record new to the server is held to on top of validation:
 //! its evidence (`kuaibao_core::rules::evidence`, with what its thread
-//! announced before) and, for a hazard's step, its
+//! announced before), a work-safety accident's grade not below its figures
+//! (`kuaibao_core::rules::validate::graded_below_figures`) and, for a hazard's step, its
 //! place in the loop (`kuaibao_core::rules::hazard_loop`). A replay of a stored
 //! record skips them: it was judged when it was stored, and its thread may
 //! have moved on since (a replayed 已整改 of a hazard closed meanwhile must
@@ -32,6 +33,7 @@ pub async fn admit_new(pool: &Pool, report: &Report, template: &Template) -> Res
             evidence::Earlier::of(mimes.iter().map(String::as_str)),
         );
     }
+    errors.extend(kuaibao_core::rules::validate::graded_below_figures(template, report));
     let out_of_order = if report.stage.is_hazard_step() {
         let stored = admission::thread_stages(pool, report.thread_id()).await?;
         hazard_loop::may_follow(report.stage, &stored).err()

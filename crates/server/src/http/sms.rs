@@ -278,6 +278,13 @@ async fn take(
     // to ask but photos, which follow with the app's copy and are asked of
     // it then (see `admission::is_stored`).
     let template = judge(&report)?;
+    // As a new record of the app's is held (`admission::admit_new`); a text
+    // stored already replays whatever the rule.
+    if let Some(below) = kuaibao_core::rules::validate::graded_below_figures(template, &report) {
+        if !admission::has_row(&state.pool, report.id).await? {
+            return Err(AppError::InvalidReport(vec![below]));
+        }
+    }
     let sender = Sender {
         user_id: author.account.id.clone(),
         area_id: author.account.area.id.clone(),

@@ -283,3 +283,52 @@ async fn a_major_hazard_names_its_supervisor_and_is_flagged_on_the_desk() {
     assert!(ledger.entries[0].late_seconds < 0, "a warning: time left");
     app.stop().await;
 }
+
+/// A work-safety accident (Decree 493) graded below its figures is a new
+/// record's refusal, as its evidence is: 422 naming `grade`, nothing
+/// stored; graver is taken. (A record stored before the rule replays:
+/// the rule is the admission's, skipped for a stored id, and `validate`
+/// itself passes it.)
+#[tokio::test]
+async fn a_work_safety_accident_graded_below_its_figures_is_refused() {
+    let (app, dirs) = spawn_app().await;
+    let template = catalogue::find("fire", 2).expect("the fire template, with its photo blank");
+    let mut report = incident(Stage::Initial, None, 0);
+    report.template_id = template.id.into();
+    report.template_version = template.version;
+    report.answers = kuaibao_core::rules::examples::filled(template);
+    report.answers.insert("dead".into(), "3".into());
+    let id = new_photo_id();
+    let photo_blank = template
+        .blanks
+        .iter()
+        .find(|b| matches!(b.kind, kuaibao_core::BlankKind::Photos { .. }))
+        .expect("a photo blank");
+    report.photos = vec![photo_ref(photo_blank.id, &id.to_string().into_bytes(), id)];
+    let suggested =
+        kuaibao_core::rules::grading::suggest(&kuaibao_core::rules::grading::WORK_SAFETY, &report.answers).grade;
+    assert_eq!(suggested, Grade::III);
+    report.grade = Some(GradeDecision {
+        suggested,
+        chosen: Grade::IV,
+        reason: "家属要求".into(),
+    });
+    assert!(
+        kuaibao_core::validate(&report).is_ok(),
+        "valid as a record: the rule is the admission's"
+    );
+    let (status, error) = api_error(app.submit(&report).await).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        error.fields.iter().map(|f| f.field.as_str()).collect::<Vec<_>>(),
+        ["grade"]
+    );
+    assert!(!stored(&dirs, report.id).await, "nothing stored");
+    report.grade = Some(GradeDecision {
+        suggested,
+        chosen: Grade::II,
+        reason: "行业预案从严".into(),
+    });
+    assert_accepted(&app, &app.client, &report, "a graver grade").await;
+    app.stop().await;
+}
