@@ -418,7 +418,11 @@ mod tests {
         filed.push(daily("2026-11-23", "2026-11-24T08:00"));
         assert_eq!(
             days(&Judge::new(&filed), &RuleSet::national(), t("2026-11-26T08:00")),
-            vec![(day("2026-11-23"), true), (day("2026-11-25"), false), (day("2026-11-26"), false)]
+            vec![
+                (day("2026-11-23"), true),
+                (day("2026-11-25"), false),
+                (day("2026-11-26"), false)
+            ]
         );
     }
 

@@ -65,7 +65,9 @@ impl Applies {
 }
 
 /// One deadline of one event. A daily follow-up is due at `at` and met by a
-/// 续报 received after `from` (the time before).
+/// 续报 received after `from` (the time before); a deadline counted from
+/// later than the event (`Judge::judged`'s starts) is met only by a call
+/// or record written or received since `from`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Due<'r> {
     pub rule: &'r DeadlineRule,
@@ -105,7 +107,9 @@ pub fn due_times<'r>(
             due.push(Due {
                 rule,
                 at: start + TimeDelta::minutes(i64::from(minutes)),
-                from: None,
+                // Owed from later than the event (a grade found graver
+                // then): met only by what came since.
+                from: (start != event.start).then_some(start),
             });
         } else if let Some(days) = rule.window_days {
             due.push(Due {
@@ -349,11 +353,23 @@ pub fn judge(due: &Due<'_>, now: NaiveDateTime, deliveries: &Deliveries) -> (Sta
                 .map(|(_, delivery)| *delivery)
                 .collect()
         }
+        (o, Some(from)) if o.met_by_call() => since(&deliveries.calls, from),
         (o, _) if o.met_by_call() => deliveries.calls.clone(),
+        (_, Some(from)) if rule.minutes.is_some() => since(&deliveries.records, from),
         _ => deliveries.records.clone(),
     };
     let first = first_delivery(&candidates);
     (standing(due.at, now, first), first)
+}
+
+/// The deliveries written or received at or after `from`: a call made the
+/// day before an event was found graver reported the lesser one.
+fn since(deliveries: &[Delivery], from: NaiveDateTime) -> Vec<Delivery> {
+    deliveries
+        .iter()
+        .copied()
+        .filter(|d| d.written >= from || d.received.is_some_and(|r| r >= from))
+        .collect()
 }
 
 /// The day a daily report due at `due` covers: the day before (its

@@ -1341,12 +1341,25 @@ fn a_grade_found_graver_later_owes_from_then() {
                 t("2026-11-24T10:30"),
                 Standing::Left { seconds: 1200 }
             ),
+            // Met by the 续报 that reported it, not by the 首报 of the day
+            // before.
             (
                 "written".to_owned(),
                 t("2026-11-24T11:00"),
-                Standing::Met { early_seconds: 93000 }
+                Standing::Met { early_seconds: 3540 }
             ),
         ]
+    );
+    // A call the day before reported the lesser event: it meets nothing
+    // owed since (found by a review).
+    let called_before = [
+        minor.clone(),
+        received(call("2026-11-23T09:20"), "2026-11-23T09:20", "2026-11-23T09:21"),
+        graver.clone(),
+    ];
+    assert_eq!(
+        of(&called_before, &national, "phone", "2026-11-24T10:10"),
+        Standing::Left { seconds: 1200 }
     );
     // Her call five minutes after writing it meets the phone report in time.
     let called = [
