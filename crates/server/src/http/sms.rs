@@ -101,22 +101,29 @@ fn seal_secret_file(path: &std::path::Path) -> Result<String, SealSecretError> {
             Ok(secret)
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            // Written whole under a name of its own, then linked into place:
+            // another process starting on the same data dir at the same
+            // moment finds either no file or the whole of one, never an
+            // empty one, and the first link made is the one both keep.
             let secret = crate::auth::token::new_token()?;
+            let staged = path.with_extension(format!("new-{}", crate::auth::token::new_token()?));
             let mut options = std::fs::OpenOptions::new();
-            options.write(true).create_new(true);
+            options.write(true).create(true).truncate(true);
             #[cfg(unix)]
             std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-            match options.open(path) {
-                Ok(mut file) => {
-                    use std::io::Write;
-                    file.write_all(secret.as_bytes())
-                        .and_then(|()| file.sync_all())
-                        .map_err(file_error)?;
+            let written = options.open(&staged).and_then(|mut file| {
+                use std::io::Write;
+                file.write_all(secret.as_bytes())?;
+                file.sync_all()
+            });
+            let linked = written.and_then(|()| std::fs::hard_link(&staged, path));
+            let _ = std::fs::remove_file(&staged);
+            match linked {
+                Ok(()) => {
                     tracing::info!(path = %path.display(), "SMS seal secret made");
                     Ok(secret)
                 }
-                // Another process (a command, a replica on the same data
-                // dir) made it first: read theirs.
+                // Another made it first: read theirs.
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => seal_secret_file(path),
                 Err(e) => Err(file_error(e)),
             }
@@ -356,5 +363,39 @@ fn judge(report: &Report) -> Result<&'static kuaibao_core::Template, AppError> {
                 _ => Err(AppError::InvalidReport(errors)),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Found by a review: a second server starting on the same data dir at
+    /// the same moment could read the file still empty, and refuse to start
+    /// (or, told to delete it, split the secrets). Eight at once: one
+    /// secret, whole, readable by the server's user alone, nothing left
+    /// behind.
+    #[test]
+    fn servers_starting_at_once_share_one_whole_secret() {
+        let dir = tempfile::tempdir().expect("a dir");
+        let path = dir.path().join(SEAL_SECRET_FILE);
+        let secrets: Vec<String> = std::thread::scope(|s| {
+            let started: Vec<_> = (0..8).map(|_| s.spawn(|| seal_secret_file(&path))).collect();
+            started
+                .into_iter()
+                .map(|t| t.join().expect("no panic").expect("a secret"))
+                .collect()
+        });
+        assert!(secrets.iter().all(|s| s == &secrets[0]), "{secrets:?}");
+        assert!(secrets[0].len() >= crate::config::MIN_SECRET_CHARS);
+        assert_eq!(std::fs::read_to_string(&path).expect("the file"), secrets[0]);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).expect("its metadata").permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        let left: Vec<_> = std::fs::read_dir(dir.path()).expect("the dir").collect();
+        assert_eq!(left.len(), 1, "no staged file left");
     }
 }
