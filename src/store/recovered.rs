@@ -101,7 +101,11 @@ impl Store {
             .build()?;
         let (reports, receipts) = (tx.object_store(REPORTS)?, tx.object_store(RECEIPTS)?);
         let mut kept = Vec::new();
-        for record in records {
+        // Threads' first records first: a call or a 续报 that reached the
+        // server before its 首报 is listed before it, and its thread must
+        // be held by then.
+        let (starts, rest): (Vec<&LocalReport>, Vec<&LocalReport>) = records.iter().partition(|r| r.thread.is_none());
+        for record in starts.into_iter().chain(rest) {
             let id = record.id.to_string();
             let held: Option<JsValue> = reports.get(id.as_str()).primitive()?.await?;
             let let_go: Option<JsValue> = receipts.get(id.as_str()).primitive()?.await?;
