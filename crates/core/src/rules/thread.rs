@@ -430,7 +430,14 @@ impl<'a, R: StageRecord> Judge<'a, R> {
         if !stood_graver {
             return Vec::new();
         }
-        let spans = self.spans(current);
+        let made;
+        let spans = match &starts.spans {
+            Some(spans) => spans,
+            None => {
+                made = self.spans(current);
+                &made
+            }
+        };
         let mut lines = Vec::new();
         // The later spans first: where two overlap on a deadline, the one
         // that ended later says how long it was owed.
@@ -486,7 +493,7 @@ impl<'a, R: StageRecord> Judge<'a, R> {
     /// written or arrived, whichever was first (never before the span
     /// before it began), to the next span's arrival (`None`: it stands
     /// still). The clocks' start is `current`'s.
-    fn spans(&self, current: &Event<'a>) -> Vec<(Event<'a>, NaiveDateTime, Option<NaiveDateTime>)> {
+    fn spans(&self, current: &Event<'a>) -> Vec<Span<'a>> {
         let Some(first) = self.first() else {
             return Vec::new();
         };
@@ -601,7 +608,14 @@ pub struct Starts<'a> {
     /// Each grade the thread stood at, or will on a phone, and since when,
     /// in time order; empty where no rule owed starts later.
     began: Vec<(Event<'a>, NaiveDateTime)>,
+    /// The thread's spans ([`Judge::spans`]) where they were made for
+    /// `began`: made once a judgment (they cost the square of the records).
+    spans: Option<Vec<Span<'a>>>,
 }
+
+/// A grade the thread stood at, from when, to the arrival that changed it
+/// (`None`: it stands still).
+type Span<'a> = (Event<'a>, NaiveDateTime, Option<NaiveDateTime>);
 
 impl<'a> Starts<'a> {
     fn new<R: StageRecord>(
@@ -623,8 +637,14 @@ impl<'a> Starts<'a> {
         let stood = judge
             .written()
             .filter_map(|r| graded(r).map(|(rule, _)| graded_as(current, Some((r, rule)))));
-        let began = if owing.iter().copied().chain(stood).any(|e| later(&e)) {
-            let mut began: Vec<_> = judge.spans(current).into_iter().map(|(e, from, _)| (e, from)).collect();
+        let spans = owing
+            .iter()
+            .copied()
+            .chain(stood)
+            .any(|e| later(&e))
+            .then(|| judge.spans(current));
+        let began = if let Some(spans) = &spans {
+            let mut began: Vec<_> = spans.iter().map(|(e, from, _)| (*e, *from)).collect();
             for r in judge.on_their_way() {
                 if let Some((rule, _)) = graded(r) {
                     let since = corrected_written_at(r).unwrap_or(now);
@@ -641,6 +661,7 @@ impl<'a> Starts<'a> {
             start: current.start,
             first,
             began,
+            spans,
         }
     }
 
