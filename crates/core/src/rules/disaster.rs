@@ -112,10 +112,17 @@ pub fn days<R: StageRecord>(judge: &Judge<'_, R>, rules: &RuleSet, now: NaiveDat
         .owed_since(rules, Obligation::DailyReport, now)
         .unwrap_or(start)
         .max(start);
+    // Nor a day falling due while it stood lesser between graver stretches.
+    let starts = judge.starts(rules, now);
+    let daily_rule = rules.rules.iter().find(|r| r.obligation == Obligation::DailyReport);
+    let owed_on = |day: NaiveDate| match (&starts, daily_rule) {
+        (Some((starts, _)), Some(rule)) => starts.owed_at(rule, due_at(day)),
+        _ => true,
+    };
     let mut day = start.date().max(year_ago);
     while day <= now.date() {
         let filed = is_filed(day);
-        if day < since.date() && !filed {
+        if (day < since.date() || !owed_on(day)) && !filed {
             let Some(next) = day.succ_opt() else { break };
             day = next;
             continue;
@@ -423,6 +430,36 @@ mod tests {
                 (day("2026-11-25"), false),
                 (day("2026-11-26"), false)
             ]
+        );
+    }
+
+    /// Found by a review: a flood found 重大, then 一般, then 重大 again two
+    /// days later owed the 日报 of the days it stood 一般 between, on the
+    /// phone and in the office's deadlines. Not now; those of the graver
+    /// stretches are owed as before.
+    #[test]
+    fn no_daily_report_is_owed_for_the_days_a_disaster_stood_lesser_between() {
+        let mut minor = record(Stage::Initial, "2026-11-23T10:00");
+        let lesser = |r: &mut Received| {
+            r.report.grade = Some(GradeDecision {
+                suggested: Grade::IV,
+                chosen: Grade::IV,
+                reason: String::new(),
+            });
+        };
+        lesser(&mut minor);
+        let grave = record(Stage::FollowUp { n: 1 }, "2026-11-23T12:00");
+        let mut minor_again = record(Stage::FollowUp { n: 2 }, "2026-11-23T18:00");
+        lesser(&mut minor_again);
+        let grave_again = record(Stage::FollowUp { n: 3 }, "2026-11-26T10:00");
+        let records = [minor, grave, minor_again, grave_again];
+        assert_eq!(
+            standings(&records, "2026-11-27T08:00"),
+            vec![(day("2026-11-26"), Standing::Left { seconds: 3600 })]
+        );
+        assert_eq!(
+            days(&Judge::new(&records), &RuleSet::national(), t("2026-11-27T08:00")),
+            vec![(day("2026-11-26"), false), (day("2026-11-27"), false)]
         );
     }
 

@@ -317,16 +317,20 @@ impl<'a, R: StageRecord> Judge<'a, R> {
         // Daily follow-ups stop with the 终报 the office holds.
         let finished = self.final_received().map(beijing_time);
         let until = finished.map_or(now, |f| f.min(now));
-        let owing = self.owing(&event);
-        let starts = Starts::new(self, rules, &event, &owing, now);
+        let owing_events = self.owing(&event);
+        let starts = Starts::new(self, rules, &event, &owing_events, now);
         let mut due: Vec<Due<'r>> = Vec::new();
-        for owing in owing {
-            for d in deadlines::due_times(rules, &owing, until, finished.is_none(), |r| starts.of_rule(r)) {
+        for owing in &owing_events {
+            for d in deadlines::due_times(rules, owing, until, finished.is_none(), |r| starts.of_rule(r)) {
                 if !due.iter().any(|e| e.is(&d)) {
                     due.push(d);
                 }
             }
-            deadlines::add_filed_days(rules, &owing, &deliveries.dailies, &mut due);
+        }
+        // A daily one falling due while the thread stood lesser was not owed.
+        due.retain(|d| d.rule.daily_at.is_empty() || starts.owed_at(d.rule, d.at));
+        for owing in &owing_events {
+            deadlines::add_filed_days(rules, owing, &deliveries.dailies, &mut due);
         }
         let mut judged: Vec<_> = due
             .into_iter()
@@ -353,15 +357,22 @@ impl<'a, R: StageRecord> Judge<'a, R> {
         obligation: deadlines::Obligation,
         now: NaiveDateTime,
     ) -> Option<NaiveDateTime> {
-        let event = self.event()?;
-        let owing = self.owing(&event);
-        let starts = Starts::new(self, rules, &event, &owing, now);
+        let (starts, owing) = self.starts(rules, now)?;
         rules
             .rules
             .iter()
             .filter(|r| r.obligation == obligation && owing.iter().any(|e| r.applies.fits(r.obligation, e)))
             .map(|r| starts.of_rule(r))
             .min()
+    }
+
+    /// When each rule's clock started ([`Starts`]), with the events owed
+    /// now ([`Judge::owing`]); `None` for a hazard or an incident with no
+    /// event time yet.
+    pub fn starts(&self, rules: &RuleSet, now: NaiveDateTime) -> Option<(Starts<'a>, Vec<Event<'a>>)> {
+        let event = self.event()?;
+        let owing = self.owing(&event);
+        Some((Starts::new(self, rules, &event, &owing, now), owing))
     }
 
     /// The events whose deadlines are owed now: the thread's own (its
@@ -626,14 +637,12 @@ impl<'a> Starts<'a> {
         now: NaiveDateTime,
     ) -> Starts<'a> {
         let first = judge.first_event(current);
-        let later = |owing: &Event<'_>| {
-            rules
-                .rules
-                .iter()
-                .any(|r| r.applies.fits(r.obligation, owing) && !stood_for(r, &first))
-        };
-        // Most threads never owed what the first record did not: no spans
-        // to make.
+        // Whether a grade owes otherwise than the first record's: a rule
+        // it owes that the first did not, or one it does not that the
+        // first did.
+        let other = |event: &Event<'_>| rules.rules.iter().any(|r| stood_for(r, event) != stood_for(r, &first));
+        // Most threads never stood otherwise than their first record said:
+        // no spans to make.
         let stood = judge
             .written()
             .filter_map(|r| graded(r).map(|(rule, _)| graded_as(current, Some((r, rule)))));
@@ -641,7 +650,7 @@ impl<'a> Starts<'a> {
             .iter()
             .copied()
             .chain(stood)
-            .any(|e| later(&e))
+            .any(|e| other(&e))
             .then(|| judge.spans(current));
         let began = if let Some(spans) = &spans {
             let mut began: Vec<_> = spans.iter().map(|(e, from, _)| (*e, *from)).collect();
@@ -663,6 +672,20 @@ impl<'a> Starts<'a> {
             began,
             spans,
         }
+    }
+
+    /// Whether the thread owed `rule` at `at`: not while it stood at a
+    /// lesser grade that it later left (a daily follow-up falling due while
+    /// a 较大 flood stood 一般 between two graver stretches was not owed).
+    /// The stretch it stands at now owes as [`Judge::owing`] says.
+    pub fn owed_at(&self, rule: &DeadlineRule, at: NaiveDateTime) -> bool {
+        let Some(spans) = &self.spans else {
+            return true;
+        };
+        spans
+            .iter()
+            .find(|(_, from, to)| *from <= at && to.is_some_and(|to| at < to))
+            .is_none_or(|(event, _, _)| stood_for(rule, event))
     }
 
     /// When `rule`'s clock started.

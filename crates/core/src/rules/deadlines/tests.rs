@@ -1449,3 +1449,23 @@ fn on_a_phone_a_graver_grade_on_its_way_owes_from_when_written_and_one_typed_fro
         Standing::Left { seconds: 1800 }
     );
 }
+
+/// Found by a review: provincial follow-ups fell due, and read late, while
+/// the thread stood 一般 between two 较大 stretches. Not owed then.
+#[test]
+fn no_daily_follow_up_is_owed_while_the_thread_stood_lesser_between() {
+    let province = example("provincial-example.json");
+    let records = [
+        filed(Grade::IV),
+        regraded(1, Grade::III, "2026-11-23T10:00", Some("2026-11-23T10:01")),
+        regraded(2, Grade::IV, "2026-11-23T12:00", Some("2026-11-23T12:01")),
+        regraded(3, Grade::III, "2026-11-25T10:00", Some("2026-11-25T10:01")),
+    ];
+    let daily: Vec<_> = standings(&records, &province, "2026-11-25T12:00")
+        .into_iter()
+        .filter(|(id, _, _)| id == "follow_up_daily")
+        .map(|(_, at, _)| at)
+        .collect();
+    // From 10:00 on the 25th: 17:00 that day, running.
+    assert_eq!(daily, [t("2026-11-25T17:00")]);
+}
