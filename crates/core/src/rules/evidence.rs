@@ -162,7 +162,17 @@ pub fn check(template: &Template, report: &Report, earlier: Earlier) -> Vec<Fiel
 /// [`validate::validate`] and then [`check`]: everything a record new to
 /// the server is held to. The phone judges its drafts by this.
 pub fn admit(report: &Report, earlier: Earlier) -> Result<&'static Template, Vec<FieldError>> {
-    let template = validate::validate(report)?;
+    let template = match validate::validate(report) {
+        Ok(template) => template,
+        // A grade below the figures is said with the other errors, not
+        // only once they are mended.
+        Err(mut errors) => {
+            if let Some(template) = crate::rules::catalogue::find(&report.template_id, report.template_version) {
+                errors.extend(validate::graded_below_figures(template, report));
+            }
+            return Err(errors);
+        }
+    };
     let mut errors = check(template, report, earlier);
     errors.extend(validate::graded_below_figures(template, report));
     if errors.is_empty() {

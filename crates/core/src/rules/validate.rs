@@ -909,6 +909,16 @@ mod tests {
             "{}",
             errors[0].zh
         );
+        // Said with the other errors of a form half filled, not after them.
+        let mut half = r.clone();
+        half.answers.remove("place");
+        let errors = crate::rules::evidence::admit(&half, Default::default())
+            .err()
+            .unwrap_or_default();
+        assert!(
+            errors.iter().any(|e| e.field == "grade") && errors.iter().any(|e| e.field == "place"),
+            "{errors:?}"
+        );
         r.grade = Some(graded(Grade::II));
         let graver = crate::rules::evidence::admit(&r, Default::default())
             .err()
