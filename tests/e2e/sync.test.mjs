@@ -81,7 +81,13 @@ test('(d) the same submission sent twice is stored once and answered with the sa
   await f.submit.click();
   const h = home(page);
   const failed = page.locator('[data-testid=report-item]', { hasText: '上次发送失败' });
-  await failed.waitFor();
+  // If it does not come, what the phone showed instead (it timed out once
+  // in a full run, after another file; never alone).
+  await failed.waitFor().catch(async (e) => {
+    const items = await page.getByTestId('report-item').allInnerTexts().catch(() => []);
+    const held = await phoneRecords(page).catch(() => []);
+    throw new Error(`${e.message}\nposts: ${posts}; items: ${JSON.stringify(items)}; records: ${held.map((r) => r.status.state).join(', ')}`);
+  });
   // In the worker's words, saying what happens next; never the browser's.
   assert.match(await failed.innerText(), /连不上值班室服务器（没有信号或网络不稳），报告已存在本机/);
   assert.doesNotMatch(await failed.innerText(), /TypeError|Failed to fetch|net::/);
