@@ -228,8 +228,9 @@ test('a server\'s reason at the photo blank goes once a photo is added there, as
   const { page } = phone;
   await openApp(page, origin);
   // The server refuses it for want of a picture (its photos taken off the
-  // way, as if the phone had lost them).
-  await page.route('**/api/reports', async (route) => {
+  // way, as if the phone had lost them). Routed for the whole phone, not
+  // the page alone: a full run once saw the record arrive whole.
+  await phone.context.route('**/api/reports', async (route) => {
     const sent = route.request().postData();
     if (route.request().method() !== 'POST' || !sent) return route.continue();
     const body = JSON.parse(sent);
@@ -248,7 +249,7 @@ test('a server\'s reason at the photo blank goes once a photo is added there, as
     await home(page).sendNow.click();
     await home(page).waitForStatus('rejected', 45_000);
   });
-  await page.unroute('**/api/reports');
+  await phone.context.unroute('**/api/reports');
   await page.locator('[data-testid=report-item]:has([data-state=rejected]) a').click();
   await page.getByRole('button', { name: '修改后重新提交' }).click();
   await form(page).submit.waitFor();
