@@ -45,26 +45,47 @@ pub const MAX_ACTS_PER_THREAD: usize = crate::rules::writers::MAX_RECORDS_PER_TH
 /// its open requests; a reporter who answers none of twenty is phoned.
 pub const MAX_OPEN_REQUESTS: usize = 20;
 
-/// The refusal of an office act on a thread that holds
-/// [`MAX_ACTS_PER_THREAD`] of its kind (`what_zh`, `what_en`) already.
-pub fn acts_full(what_zh: &str, what_en: &str) -> FieldError {
-    FieldError::new(
-        "thread",
-        ErrorCode::TooLong,
-        format!("此事件的{what_zh}已有 {MAX_ACTS_PER_THREAD} 条，不能再添加。"),
-        format!("This thread holds {MAX_ACTS_PER_THREAD} {what_en}, the most it may."),
-    )
+/// An office act a thread holds a bounded number of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Act {
+    Acknowledgement,
+    Request,
+    Signing,
 }
 
-/// The refusal of a request for a follow-up while [`MAX_OPEN_REQUESTS`]
-/// of the thread's are unanswered.
-pub fn requests_open() -> FieldError {
-    FieldError::new(
-        "thread",
-        ErrorCode::TooLong,
-        format!("此事件已有 {MAX_OPEN_REQUESTS} 条请求续报未答复：请直接电话联系报告人。"),
-        format!("{MAX_OPEN_REQUESTS} requests for a follow-up of this thread are unanswered: phone the reporter."),
-    )
+impl Act {
+    fn names(self) -> (&'static str, &'static str) {
+        match self {
+            Act::Acknowledgement => ("确认收到", "acknowledgements"),
+            Act::Request => ("请求续报", "requests for a follow-up"),
+            Act::Signing => ("签发", "signings"),
+        }
+    }
+}
+
+/// Whether a thread that holds `held` of `act` (`open` of them requests
+/// no record has answered yet) takes one more; else the refusal, naming
+/// `thread`: [`MAX_ACTS_PER_THREAD`] of a kind, [`MAX_OPEN_REQUESTS`]
+/// unanswered (then the office phones the reporter).
+pub fn room_for(act: Act, held: usize, open: usize) -> Result<(), FieldError> {
+    if held >= MAX_ACTS_PER_THREAD {
+        let (zh, en) = act.names();
+        return Err(FieldError::new(
+            "thread",
+            ErrorCode::TooLong,
+            format!("此事件的{zh}已有 {MAX_ACTS_PER_THREAD} 条，不能再添加。"),
+            format!("This thread holds {MAX_ACTS_PER_THREAD} {en}, the most it may."),
+        ));
+    }
+    if act == Act::Request && open >= MAX_OPEN_REQUESTS {
+        return Err(FieldError::new(
+            "thread",
+            ErrorCode::TooLong,
+            format!("此事件已有 {MAX_OPEN_REQUESTS} 条请求续报未答复：请直接电话联系报告人。"),
+            format!("{MAX_OPEN_REQUESTS} requests for a follow-up of this thread are unanswered: phone the reporter."),
+        ));
+    }
+    Ok(())
 }
 
 /// The inbox's filters; every one optional. As a query string:

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use kuaibao_core::account::{AreaLevel, AreaRef};
 use kuaibao_core::desk::office::{
-    Acknowledgement, Casualties, DeadlineLine, DeadlineState, FollowUpRequest, ThreadSummary,
+    Acknowledgement, Act, Casualties, DeadlineLine, DeadlineState, FollowUpRequest, ThreadSummary,
 };
 use kuaibao_core::rules::catalogue;
 use kuaibao_core::rules::deadlines::RuleSet;
@@ -392,48 +392,48 @@ macro_rules! answered {
     };
 }
 
-/// A kind of office act, counted per thread before one more is stored
-/// (`kuaibao_core::desk::office::MAX_ACTS_PER_THREAD`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Acts {
-    Acknowledgements,
-    Requests,
-    /// Requests no record has answered yet.
-    OpenRequests,
-    Signatures,
+/// Whether id `$2` is one of the rows `q` counted. A macro, so the
+/// statements below can each be one `concat!`.
+macro_rules! found {
+    () => {
+        "COALESCE(MAX(CASE WHEN q.id = $2 THEN 1 ELSE 0 END), 0)"
+    };
 }
 
-impl Acts {
-    /// Counts the thread's (`$1`) rows; `$2` is the id sought among them.
-    fn sql(self) -> &'static str {
-        match self {
-            Acts::Acknowledgements => {
-                "SELECT COUNT(*), COALESCE(MAX(CASE WHEN id = $2 THEN 1 ELSE 0 END), 0) FROM acknowledgements WHERE thread_id = $1"
-            }
-            Acts::Requests => {
-                "SELECT COUNT(*), COALESCE(MAX(CASE WHEN id = $2 THEN 1 ELSE 0 END), 0) FROM follow_up_requests WHERE thread_id = $1"
-            }
-            Acts::OpenRequests => concat!(
-                "SELECT COUNT(*), COALESCE(MAX(CASE WHEN q.id = $2 THEN 1 ELSE 0 END), 0) \
-                 FROM follow_up_requests AS q WHERE q.thread_id = $1 AND NOT ",
-                answered!()
-            ),
-            Acts::Signatures => {
-                "SELECT COUNT(*), COALESCE(MAX(CASE WHEN id = $2 THEN 1 ELSE 0 END), 0) FROM signatures WHERE thread_id = $1"
-            }
-        }
+/// Counts a thread's (`$1`) rows of `act`, those of them no record has
+/// answered (requests only; 0 for the others), and whether id `$2` is one.
+fn acts_sql(act: Act) -> &'static str {
+    match act {
+        Act::Acknowledgement => concat!(
+            "SELECT COUNT(*), 0, ",
+            found!(),
+            " FROM acknowledgements AS q WHERE q.thread_id = $1"
+        ),
+        Act::Request => concat!(
+            "SELECT COUNT(*), COALESCE(SUM(CASE WHEN ",
+            answered!(),
+            " THEN 0 ELSE 1 END), 0), ",
+            found!(),
+            " FROM follow_up_requests AS q WHERE q.thread_id = $1"
+        ),
+        Act::Signing => concat!(
+            "SELECT COUNT(*), 0, ",
+            found!(),
+            " FROM signatures AS q WHERE q.thread_id = $1"
+        ),
     }
 }
 
-/// How many `acts` thread `thread` holds, or `None` when `id` is one of
-/// them (a replay, answered whatever the count).
-pub async fn acts_on(pool: &Pool, acts: Acts, thread: ReportId, id: Uuid) -> Result<Option<i64>, StoreError> {
-    let (count, replay): (i64, i64) = sqlx::query_as(acts.sql())
+/// How many of `act` thread `thread` holds, and how many of them are
+/// requests no record has answered; `None` when `id` is one of them (a
+/// replay, answered whatever the count). One query.
+pub async fn acts_on(pool: &Pool, act: Act, thread: ReportId, id: Uuid) -> Result<Option<(i64, i64)>, StoreError> {
+    let (held, open, replay): (i64, i64, i64) = sqlx::query_as(acts_sql(act))
         .bind(thread.to_string())
         .bind(id.to_string())
         .fetch_one(pool)
         .await?;
-    Ok((replay == 0).then_some(count))
+    Ok((replay == 0).then_some((held, open)))
 }
 
 const REQUEST_COLUMNS: &str = concat!(

@@ -20,8 +20,8 @@ use axum::Json;
 use chrono::Utc;
 pub use kuaibao_core::desk::geo::MAP_PATH;
 use kuaibao_core::desk::office::{
-    acts_full, requests_open, sort_by_urgency, Acknowledge, Acknowledgement, AskFollowUp, Change, ChangeKind, Filter,
-    FollowUpRequest, Inbox, Ledger, LedgerArea, MAX_ACTS_PER_THREAD, MAX_OPEN_REQUESTS,
+    sort_by_urgency, Acknowledge, Acknowledgement, Act, AskFollowUp, Change, ChangeKind, Filter, FollowUpRequest,
+    Inbox, Ledger, LedgerArea,
 };
 pub use kuaibao_core::desk::office::{
     ACKNOWLEDGE_PATH, ASK_PATH, EVENTS_PATH, HAZARDS_PATH, INBOX_PATH, MY_REQUESTS_PATH,
@@ -37,7 +37,7 @@ use super::page::{thread_page, Paged};
 use super::reports::parse_id;
 use super::AppState;
 use crate::auth::Caller;
-use crate::db::office::{self as rows, Acts, Kept, Line};
+use crate::db::office::{self as rows, Kept, Line};
 use crate::db::reports::{HolderRow, Scope, ThreadWalk};
 use crate::db::{accounts, Pool};
 
@@ -679,15 +679,7 @@ pub async fn acknowledge(
             "that record is not one of this thread's",
         )]));
     }
-    room_for(
-        &state,
-        Acts::Acknowledgements,
-        thread,
-        body.id,
-        MAX_ACTS_PER_THREAD,
-        || acts_full("确认收到", "acknowledgements"),
-    )
-    .await?;
+    room_for(&state, Act::Acknowledgement, thread, body.id).await?;
     let kept = rows::acknowledge(&state.pool, &caller.actor(), body.id, thread, body.report_id).await?;
     announced(&state, kept, body.id, thread, ChangeKind::Acknowledged).await
 }
@@ -707,49 +699,25 @@ pub async fn ask(
     let thread = parse_id(&id, "thread")?;
     may_answer(&state, &caller, thread, "thread.ask").await?;
     let message = body.check().map_err(|e| AppError::InvalidForm(vec![e]))?;
-    // A replay is answered whatever the count; a new request must have
-    // room among the thread's and among those still unanswered.
-    if rows::acts_on(&state.pool, Acts::Requests, thread, body.id)
-        .await?
-        .is_some()
-    {
-        room_for(&state, Acts::Requests, thread, body.id, MAX_ACTS_PER_THREAD, || {
-            acts_full("请求续报", "requests for a follow-up")
-        })
-        .await?;
-        room_for(
-            &state,
-            Acts::OpenRequests,
-            thread,
-            body.id,
-            MAX_OPEN_REQUESTS,
-            requests_open,
-        )
-        .await?;
-    }
+    room_for(&state, Act::Request, thread, body.id).await?;
     let kept = rows::ask(&state.pool, &caller.actor(), body.id, thread, &message).await?;
     announced(&state, kept, body.id, thread, ChangeKind::Asked).await
 }
 
-/// 422 naming `thread` (`full`) when it holds `max` of `acts` already and
-/// `id` is not one of them: a replay still gets its answer. Counted before
-/// the insert, so requests at the same instant may pass it by a few: the
-/// bound is on what a thread's readers load, not an exact count.
-pub(super) async fn room_for(
-    state: &AppState,
-    acts: Acts,
-    thread: ReportId,
-    id: uuid::Uuid,
-    max: usize,
-    full: impl FnOnce() -> FieldError,
-) -> Result<(), AppError> {
-    match rows::acts_on(&state.pool, acts, thread, id).await? {
-        Some(count) if usize::try_from(count).unwrap_or(usize::MAX) >= max => {
-            tracing::warn!(%id, %thread, ?acts, "office act refused: the thread holds the most it may");
-            Err(AppError::InvalidForm(vec![full()]))
-        }
-        _ => Ok(()),
-    }
+/// 422 naming `thread` when it holds the most of `act` it may
+/// (`kuaibao_core::desk::office::room_for`) and `id` is not one of them: a
+/// replay still gets its answer. Counted before the insert, so requests at
+/// the same instant may pass it by a few: the bound is on what a thread's
+/// readers load, not an exact count.
+pub(super) async fn room_for(state: &AppState, act: Act, thread: ReportId, id: uuid::Uuid) -> Result<(), AppError> {
+    let Some((held, open)) = rows::acts_on(&state.pool, act, thread, id).await? else {
+        return Ok(());
+    };
+    let count = |n: i64| usize::try_from(n).unwrap_or(usize::MAX);
+    kuaibao_core::desk::office::room_for(act, count(held), count(open)).map_err(|refusal| {
+        tracing::warn!(%id, %thread, ?act, "office act refused: the thread holds the most it may");
+        AppError::InvalidForm(vec![refusal])
+    })
 }
 
 /// The answer to storing an office record of `thread`; a new one is

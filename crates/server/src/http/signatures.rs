@@ -12,7 +12,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::Json;
 use chrono::Utc;
-use kuaibao_core::desk::office::{acts_full, ChangeKind, MAX_ACTS_PER_THREAD};
+use kuaibao_core::desk::office::{Act, ChangeKind};
 use kuaibao_core::desk::signing::{self, Sign, Signature};
 use kuaibao_core::rules::deadlines::Obligation;
 use kuaibao_core::rules::thread::Judge;
@@ -27,7 +27,6 @@ use super::page::Paged;
 use super::reports::parse_id;
 use super::AppState;
 use crate::auth::Caller;
-use crate::db::office::Acts;
 use crate::db::reports as rows;
 use crate::db::signatures;
 
@@ -62,10 +61,7 @@ pub async fn sign(
             return Err(AppError::InvalidForm(vec![signing::step_not_of_thread()]));
         }
     }
-    room_for(&state, Acts::Signatures, thread, body.id, MAX_ACTS_PER_THREAD, || {
-        acts_full("签发", "signings")
-    })
-    .await?;
+    room_for(&state, Act::Signing, thread, body.id).await?;
     let kept = signatures::sign(
         &state.pool,
         &caller.actor(),
