@@ -261,34 +261,33 @@ async fn take(
     if let Err(refusal) = may_enter(&author, sealed) {
         return Err(refuse(state, &entered_by, &report, &author, refusal).await?);
     }
-    // An unsealed text is the entering office's word for it: it may begin a
-    // thread, not take the place of a 首报 whose thread has records already
-    // (her 续报 came first): her phone's own 首报 would then be refused as
-    // other content, and the office's text would stand for it.
-    if !sealed
-        && !admission::has_row(&state.pool, report.id).await?
+    let template = judge(&report)?;
+    // What a new text is held to; one stored already replays whatever
+    // the rules (one query, asked only when a rule would refuse it).
+    // An unsealed text is the entering office's word for it: it may begin
+    // a thread, not take the place of a 首报 whose thread has records of
+    // hers already (her 续报 came first): her phone's own 首报 would then
+    // be refused as other content. (Another's thread: the insert's own
+    // guard refuses it, naming the thread.)
+    let takes_her_thread = !sealed
         && reports::thread_holder(&state.pool, report.thread_id())
             .await?
-            // Another's thread: the insert's own guard refuses it, naming
-            // the thread.
-            .is_some_and(|h| h.author_id.as_deref() == Some(author.account.id.as_str()))
-    {
-        let refusal = FieldError::new(
-            "text",
-            ErrorCode::NotPermitted,
-            "这件事已有续报送达，这条短信没有快报验证码，不能代为录入首报：首报会在报告人手机联网后自动送达；或请她把快报生成的短信原文转发给值班室再粘贴。",
-            "records of this thread have arrived and the text carries no seal: its 首报 cannot be entered for her; it arrives from her phone when it has data, or paste the text her app made (sealed)",
-        );
-        return Err(refuse(state, &entered_by, &report, &author, refusal).await?);
-    }
-    // Only first records come by SMS, so the admission rules have nothing
-    // to ask but photos, which follow with the app's copy and are asked of
-    // it then (see `admission::is_stored`).
-    let template = judge(&report)?;
-    // As a new record of the app's is held (`admission::admit_new`); a text
-    // stored already replays whatever the rule.
-    if let Some(below) = kuaibao_core::rules::validate::graded_below_figures(template, &report) {
-        if !admission::has_row(&state.pool, report.id).await? {
+            .is_some_and(|h| h.author_id.as_deref() == Some(author.account.id.as_str()));
+    // Of the admission rules (`admission::admit_new`), photos follow with
+    // the app's copy and are asked of it then; a work-safety grade below
+    // its figures is asked now.
+    let below = kuaibao_core::rules::validate::graded_below_figures(template, &report);
+    if (takes_her_thread || below.is_some()) && !admission::has_row(&state.pool, report.id).await? {
+        if takes_her_thread {
+            let refusal = FieldError::new(
+                "text",
+                ErrorCode::NotPermitted,
+                "这件事已有续报送达，这条短信没有快报验证码，不能代为录入首报：首报会在报告人手机联网后自动送达；或请她把快报生成的短信原文转发给值班室再粘贴。",
+                "records of this thread have arrived and the text carries no seal: its 首报 cannot be entered for her; it arrives from her phone when it has data, or paste the text her app made (sealed)",
+            );
+            return Err(refuse(state, &entered_by, &report, &author, refusal).await?);
+        }
+        if let Some(below) = below {
             return Err(AppError::InvalidReport(vec![below]));
         }
     }

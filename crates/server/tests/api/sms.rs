@@ -12,7 +12,7 @@ use kuaibao_core::Grade;
 use kuaibao_server::db::accounts::{self, ProfileChange};
 use kuaibao_server::db::audit::Actor;
 
-use super::evidence::graded;
+use super::evidence::{fire_graded, graded};
 use super::office::user_in;
 use super::writes::{audited, keyed, stored};
 use super::*;
@@ -562,5 +562,21 @@ async fn texts_are_sealed_with_a_key_derived_under_a_secret_kept_outside_the_dat
         .path()
         .join(kuaibao_server::http::sms::SEAL_SECRET_FILE)
         .exists());
+    app.stop().await;
+}
+
+/// A text is held to the grade rule a new record of the app's is: a
+/// work-safety accident graded below its figures is 422 naming `grade`,
+/// nothing stored.
+#[tokio::test]
+async fn a_text_of_a_work_safety_accident_graded_below_its_figures_is_refused() {
+    let (app, dirs) = spawn_app().await;
+    let officer = user_in(&dirs, &app, "officer-t1", Role::Officer, "d-t1").await;
+    let report = fire_graded(Grade::IV);
+    let text = sms::encode_sealed(&report, REPORTER, &app.seal_key()).expect("sendable");
+    let (status, fields, _) = refusal(app.paste(&officer, &text).await).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(fields, vec![("grade".to_owned(), ErrorCode::GradeMismatch)]);
+    assert!(!stored(&dirs, report.id).await, "nothing stored");
     app.stop().await;
 }
