@@ -454,7 +454,7 @@ impl Thread {
     /// flood open for months lists every one on the desk, not here.
     pub fn deadlines<'r>(&self, rules: &'r RuleSet, now: NaiveDateTime) -> Vec<(Due<'r>, Standing)> {
         let mut lines = self.judge().deadlines(rules, now);
-        lines.retain(|(due, _)| due.rule.daily_at.is_empty() || now - due.at < TimeDelta::days(DAILY_DAYS_SHOWN));
+        lines.retain(|(due, _)| !due.rule.is_daily() || now - due.at < TimeDelta::days(DAILY_DAYS_SHOWN));
         lines
     }
 

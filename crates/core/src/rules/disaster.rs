@@ -105,34 +105,41 @@ pub fn days<R: StageRecord>(judge: &Judge<'_, R>, rules: &RuleSet, now: NaiveDat
         .date()
         .checked_sub_signed(chrono::TimeDelta::days(MAX_DAYS))
         .unwrap_or(NaiveDate::MIN);
-    // From the day the 日报's clock started: a disaster found grave later
-    // owes none of the days before (`Judge::owed_since`), though one filed
-    // all the same stays listed.
-    let since = judge
-        .owed_since(rules, Obligation::DailyReport, now)
-        .unwrap_or(start)
-        .max(start);
-    // Nor a day falling due while it stood lesser between graver stretches.
-    let starts = judge.starts(rules, now);
-    let daily_rule = rules.rules.iter().find(|r| r.obligation == Obligation::DailyReport);
-    let owed_on = |day: NaiveDate| match (&starts, daily_rule) {
-        (Some((starts, _)), Some(rule)) => starts.owed_at(rule, due_at(day)),
-        _ => true,
+    // The daily-report rules owed now, and when their clocks started: a
+    // disaster found grave later owes none of the days before, nor a day
+    // falling due while it stood lesser between graver stretches; one
+    // filed all the same stays listed (`thread::Starts`).
+    let owed = judge.starts(rules, now).map(|(starts, owing)| {
+        let daily: Vec<_> = rules
+            .rules
+            .iter()
+            .filter(|r| {
+                r.obligation == Obligation::DailyReport && owing.iter().any(|e| r.applies.fits(r.obligation, e))
+            })
+            .collect();
+        (starts, daily)
+    });
+    let since = owed
+        .as_ref()
+        .and_then(|(starts, daily)| daily.iter().map(|r| starts.of_rule(r)).min())
+        .map_or(start, |since| since.max(start));
+    let owed_on = |day: NaiveDate| {
+        day >= since.date()
+            && owed
+                .as_ref()
+                .is_none_or(|(starts, daily)| daily.iter().any(|r| starts.owed_at(r, due_at(day))))
     };
     let mut day = start.date().max(year_ago);
     while day <= now.date() {
         let filed = is_filed(day);
-        if (day < since.date() || !owed_on(day)) && !filed {
-            let Some(next) = day.succ_opt() else { break };
-            day = next;
-            continue;
+        if owed_on(day) || filed {
+            // A day falling due after the 核报 is not asked for; one filed
+            // all the same stays on the record.
+            if verified.is_some_and(|v| v < due_at(day)) && !filed {
+                break;
+            }
+            out.push((day, filed));
         }
-        // A day falling due after the 核报 is not asked for; one filed all
-        // the same stays on the record.
-        if verified.is_some_and(|v| v < due_at(day)) && !filed {
-            break;
-        }
-        out.push((day, filed));
         let Some(next) = day.succ_opt() else { break };
         day = next;
     }

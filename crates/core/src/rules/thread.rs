@@ -328,7 +328,7 @@ impl<'a, R: StageRecord> Judge<'a, R> {
             }
         }
         // A daily one falling due while the thread stood lesser was not owed.
-        due.retain(|d| d.rule.daily_at.is_empty() || starts.owed_at(d.rule, d.at));
+        due.retain(|d| !d.rule.is_daily() || starts.owed_at(d.rule, d.at));
         for owing in &owing_events {
             deadlines::add_filed_days(rules, owing, &deliveries.dailies, &mut due);
         }
@@ -346,24 +346,6 @@ impl<'a, R: StageRecord> Judge<'a, R> {
         }
         crate::sort::insertion_sort(&mut judged, |a, b| a.0.at < b.0.at);
         judged
-    }
-
-    /// When the clock of the rules of `obligation` owed now started
-    /// ([`Starts`]): a 一般 disaster found 重大 later owes its 日报 from
-    /// then. `None` where no such rule is owed.
-    pub fn owed_since(
-        &self,
-        rules: &RuleSet,
-        obligation: deadlines::Obligation,
-        now: NaiveDateTime,
-    ) -> Option<NaiveDateTime> {
-        let (starts, owing) = self.starts(rules, now)?;
-        rules
-            .rules
-            .iter()
-            .filter(|r| r.obligation == obligation && owing.iter().any(|e| r.applies.fits(r.obligation, e)))
-            .map(|r| starts.of_rule(r))
-            .min()
     }
 
     /// When each rule's clock started ([`Starts`]), with the events owed

@@ -269,11 +269,7 @@ fn check_rule(rule: &super::DeadlineRule, seen: &mut BTreeSet<String>) -> Result
             "must name the document the rule comes from",
         ));
     }
-    let timings = [
-        rule.minutes.is_some(),
-        !rule.daily_at.is_empty(),
-        rule.window_days.is_some(),
-    ];
+    let timings = [rule.minutes.is_some(), rule.is_daily(), rule.window_days.is_some()];
     if timings.iter().filter(|t| **t).count() != 1 {
         return Err(RulesError::new(
             "minutes",
@@ -295,7 +291,7 @@ fn check_rule(rule: &super::DeadlineRule, seen: &mut BTreeSet<String>) -> Result
         ));
     }
     let (field, fits) = match rule.obligation {
-        Obligation::FollowUp | Obligation::DailyReport => ("daily_at", !rule.daily_at.is_empty()),
+        Obligation::FollowUp | Obligation::DailyReport => ("daily_at", rule.is_daily()),
         Obligation::Window => ("window_days", rule.window_days.is_some()),
         _ => ("minutes", rule.minutes.is_some()),
     };

@@ -171,6 +171,11 @@ pub struct DeadlineRule {
 }
 
 impl DeadlineRule {
+    /// Whether it falls due at times of each day (`daily_at`), not once.
+    pub fn is_daily(&self) -> bool {
+        !self.daily_at.is_empty()
+    }
+
     /// The times of `daily_at`, those that read (a checked set reads all).
     pub fn daily_times(&self) -> Vec<NaiveTime> {
         let mut times: Vec<NaiveTime> = self.daily_at.iter().filter_map(|t| parse_hm(t)).collect();
