@@ -444,3 +444,56 @@ async fn a_call_logged_before_its_first_record_arrives_does_not_name_the_thread(
     assert_eq!(phone.state, DeadlineState::Clear, "met by the call");
     app.stop().await;
 }
+
+/// A 一般 event found 较大 by a 续报 a day later owes its phone and written
+/// reports from then (regulation 493 art. 13: a change is reported at once,
+/// not the first report again): on the real server the inbox line runs,
+/// and the accountability ledger lists nothing late or missed. Before, the
+/// phone report read a day overdue.
+#[tokio::test]
+async fn a_grade_found_graver_a_day_later_owes_its_reports_from_then() {
+    use kuaibao_core::desk::accountability::{Accountability, ACCOUNTABILITY_PATH};
+    let (app, dirs) = spawn_app().await;
+    let officer = user_in(&dirs, &app, "officer-t1", Role::Officer, "d-t1").await;
+    let now = Utc::now().with_timezone(&beijing());
+    let occurred = (now - TimeDelta::days(1)).format("%Y-%m-%dT%H:%M:%S").to_string();
+    let mut minor = incident(Stage::Initial, None, 0);
+    minor.answers.insert("dead".to_owned(), "0".to_owned());
+    minor.answers.insert("occurred_at".to_owned(), occurred.clone());
+    minor.answers.remove("known_at");
+    minor.written_at = now - TimeDelta::days(1) + TimeDelta::minutes(5);
+    receipt(app.submit(&minor).await, StatusCode::CREATED).await;
+    let mut graver = incident(Stage::FollowUp { n: 1 }, Some(minor.id), 1);
+    graver.answers.insert("dead".to_owned(), "3".to_owned());
+    graver.answers.insert("occurred_at".to_owned(), occurred);
+    graver.written_at = Utc::now().with_timezone(&beijing());
+    receipt(app.submit(&graver).await, StatusCode::CREATED).await;
+
+    let inbox = app.inbox(&officer, &[]).await;
+    let line = line_of(&inbox.threads, minor.id);
+    assert_eq!(line.grade, Some(kuaibao_core::Grade::III), "较大 now");
+    let phone = line.deadlines.iter().find(|d| d.rule == "phone").expect("a phone line");
+    assert_eq!(phone.state, DeadlineState::Running, "{phone:?}");
+    assert!(
+        (1_700..=1_800).contains(&phone.seconds),
+        "thirty minutes from the 续报: {}",
+        phone.seconds
+    );
+    let written = line
+        .deadlines
+        .iter()
+        .find(|d| d.rule == "written")
+        .expect("a written line");
+    assert_eq!(
+        written.state,
+        DeadlineState::Clear,
+        "met by the 续报 itself: {written:?}"
+    );
+    let ledger: Accountability = json_of(&app, &officer, ACCOUNTABILITY_PATH).await;
+    assert!(
+        ledger.entries.iter().all(|e| e.thread_id != minor.id),
+        "{:?}",
+        ledger.entries
+    );
+    app.stop().await;
+}
