@@ -497,3 +497,50 @@ async fn a_grade_found_graver_a_day_later_owes_its_reports_from_then() {
     );
     app.stop().await;
 }
+
+/// A 较大 flood-season event open for 40 days under the provincial
+/// example's follow-ups at 08:00 and 17:00: the inbox line lists every one
+/// since the start, the one running last. Before, at most 62 were listed
+/// from the start, so one open past a month listed none running.
+#[tokio::test]
+async fn an_event_open_for_weeks_lists_its_running_daily_follow_up() {
+    let dirs = dirs();
+    let province = kuaibao_core::rules::deadlines::file::read(
+        &std::fs::read_to_string(example("provincial-example.json")).expect("read"),
+    )
+    .expect("the provincial example");
+    let app = start_with(&dirs, |c| c.rules = province.clone()).await;
+    let officer = user_in(&dirs, &app, "officer-t1", Role::Officer, "d-t1").await;
+    let now = Utc::now().with_timezone(&beijing());
+    let mut grave = incident(Stage::Initial, None, 0);
+    grave.answers.insert("dead".to_owned(), "3".to_owned());
+    let occurred = now - TimeDelta::days(40);
+    grave.answers.insert(
+        "occurred_at".to_owned(),
+        occurred.format("%Y-%m-%dT%H:%M:%S").to_string(),
+    );
+    grave.answers.remove("known_at");
+    grave.written_at = occurred + TimeDelta::minutes(5);
+    receipt(app.submit(&grave).await, StatusCode::CREATED).await;
+
+    let inbox = app.inbox(&officer, &[]).await;
+    let daily: Vec<_> = line_of(&inbox.threads, grave.id)
+        .deadlines
+        .iter()
+        .filter(|d| d.rule == "follow_up_daily")
+        .collect();
+    assert!(
+        (79..=81).contains(&daily.len()),
+        "two a day for 40 days: {}",
+        daily.len()
+    );
+    let running = daily.last().expect("the last");
+    assert!(
+        matches!(running.state, DeadlineState::Running | DeadlineState::DueSoon),
+        "{running:?}"
+    );
+    assert!(daily[..daily.len() - 1]
+        .iter()
+        .all(|d| d.state == DeadlineState::Overdue));
+    app.stop().await;
+}
