@@ -62,8 +62,12 @@ pub fn GradePanel(
                     aria-invalid=move || grade_error().is_some().to_string()
                     prop:value=move || if open() { "" } else { chosen().code() }>
                     <option value="" disabled=true selected=open>{state.tr(grading::NOT_GRADED)}</option>
+                    // Below a work-safety accident's figures is not offered
+                    // (it would be refused); still shown while chosen, with
+                    // the error saying why.
                     {Grade::ALL.into_iter().map(|g| view! {
-                        <option value=g.code() selected=move || !open() && chosen() == g>{state.tr(g.name())}</option>
+                        <option value=g.code() selected=move || !open() && chosen() == g
+                            disabled=move || rule.binds() && !g.at_least(suggestion.get().grade)>{state.tr(g.name())}</option>
                     }).collect_view()}
                 </select>
                 <span class="error" id="error-grade" role="alert">{grade_error}</span>

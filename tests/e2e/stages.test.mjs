@@ -244,25 +244,38 @@ for (const lang of ['zh-CN', 'en']) {
   });
 }
 
-test('a work-safety accident graded below its figures is refused at the grade, saying to correct a wrong figure; graver is taken', { timeout: 60_000 }, async () => {
+test('a work-safety accident is not offered a grade below its figures; one chosen before the figures rose is refused at the grade, saying to correct a wrong figure; graver is taken', { timeout: 60_000 }, async () => {
   const { page } = phone;
   await openApp(page, server.url);
   await useLanguage(page, 'zh-CN');
   await home(page).newReport('火灾');
-  await blank(page, 'dead').fill('3');
-  await page.locator('#blank-grade').selectOption('IV');
-  await blank(page, 'grade_reason').fill('家属要求');
+  const select = page.locator('#blank-grade');
+  const offered = () => select.locator('option:not([disabled])').evaluateAll((os) => os.map((o) => o.value));
+  // One dead: 一般 suggested, and every grade offered (graver ones need a reason).
+  await blank(page, 'dead').fill('1');
+  await blank(page, 'serious_injured').fill('0');
+  await blank(page, 'direct_loss').fill('5');
+  await page.locator('[data-testid=grade-suggested][data-grade="IV"]').waitFor();
+  assert.deepEqual(await offered(), ['I', 'II', 'III', 'IV']);
+  await select.selectOption('III');
+  await blank(page, 'grade_reason').fill('影响较大');
+  // The figures rise to 重大's: the 较大 chosen is now below them and no
+  // lesser grade is offered.
+  await blank(page, 'dead').fill('10');
+  await page.locator('[data-testid=grade-suggested][data-grade="II"]').waitFor();
+  assert.deepEqual(await offered(), ['I', 'II']);
+  assert.equal(await select.inputValue(), 'III', 'what she chose is still shown, not changed behind her back');
   await form(page).waitSaved();
   await form(page).submit.click();
   const error = page.locator('#error-grade');
   await error.waitFor();
-  assert.match(await error.innerText(), /不能低于所填数字对应的较大（Ⅲ级）；如果数字有误，请改正数字/);
-  assert.equal(await page.locator('#blank-grade').getAttribute('aria-invalid'), 'true');
+  assert.match(await error.innerText(), /不能低于所填数字对应的重大（Ⅱ级）；如果数字有误，请改正数字/);
+  assert.equal(await select.getAttribute('aria-invalid'), 'true');
   // Said at the grade, not again in the list of errors no blank shows.
   assert.equal(await page.locator('#errors-elsewhere').filter({ hasText: '493' }).count(), 0);
   if (process.env.KUAIBAO_SHOTS) await page.getByTestId('grade-panel').screenshot({ path: `${process.env.KUAIBAO_SHOTS}/grade-493-360.png` });
-  // 重大 (graver) is the reporter's to choose: no error at the grade.
-  await page.locator('#blank-grade').selectOption('II');
+  // 特别重大 (graver) is the reporter's to choose: no error at the grade.
+  await select.selectOption('I');
   await form(page).waitSaved();
   await form(page).submit.click();
   await page.waitForFunction(() => !document.querySelector('#error-grade')?.textContent);

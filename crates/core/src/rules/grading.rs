@@ -78,6 +78,17 @@ pub struct GradingRule {
     pub lines: &'static [Line],
 }
 
+impl GradingRule {
+    /// Whether the figures bind the grade from below: Decree 493 defines a
+    /// work-safety accident's grade by them ("以上" includes the number), so
+    /// a lesser one is not the reporter's to choose (a graver one is).
+    /// Other rules only suggest, and an override with a reason goes either
+    /// way.
+    pub fn binds(&self) -> bool {
+        self.id == WORK_SAFETY.id
+    }
+}
+
 /// Work-safety accidents, Decree 493: deaths 30/10/3, serious injuries
 /// (acute industrial poisoning included) 100/50/10, direct loss 1 亿/5,000
 /// 万/1,000 万元 (figures in 万元).
@@ -289,6 +300,13 @@ mod tests {
 
     fn grade_of(pairs: &[(&str, &str)]) -> Grade {
         suggest(&WORK_SAFETY, &answers(pairs)).grade
+    }
+
+    #[test]
+    fn only_decree_493_binds_the_grade_from_below() {
+        assert!(WORK_SAFETY.binds());
+        assert!(!CASUALTIES.binds());
+        assert!(!CASUALTIES_V2.binds());
     }
 
     #[test]

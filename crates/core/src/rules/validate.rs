@@ -177,10 +177,9 @@ fn check_photos(template: &Template, report: &Report) -> Vec<FieldError> {
     errors
 }
 
-/// A work-safety accident's grade chosen below what its figures reach:
-/// Decree 493 defines the grade by them ("以上" includes the number), so a
-/// lesser one is not the reporter's to choose, whatever the reason (a
-/// graver one is). Figures that are wrong are corrected, not graded round.
+/// A work-safety accident's grade chosen below what its figures reach
+/// ([`grading::GradingRule::binds`]), whatever the reason. Figures that are
+/// wrong are corrected, not graded round.
 /// A rule for records new to the server (`evidence::admit`, the server's
 /// admission): one stored before it was made still gets its receipt.
 pub fn graded_below_figures(template: &Template, report: &Report) -> Option<FieldError> {
@@ -188,7 +187,7 @@ pub fn graded_below_figures(template: &Template, report: &Report) -> Option<Fiel
         return None;
     };
     let suggested = grading::suggest(rule, &report.answers).grade;
-    (rule.id == grading::WORK_SAFETY.id && !decision.chosen.at_least(suggested)).then(|| {
+    (rule.binds() && !decision.chosen.at_least(suggested)).then(|| {
         FieldError::new(
             "grade",
             ErrorCode::GradeMismatch,
