@@ -140,15 +140,17 @@ impl SyncEngine {
         // Measured before anything is sent: a report submitted after this
         // pass carries the freshest offset, and the session's end is judged
         // by the server's time.
-        if let Some((reading, restored)) = clock::measure().await {
-            // Not kept on a full phone: the reports still go.
-            if let Err(e) = store.set_clock(&reading).await {
-                leptos::logging::warn!("cannot keep the clock's reading: {e}");
+        if let Some(told) = clock::measure().await {
+            if let Some(reading) = told.clock {
+                // Not kept on a full phone: the reports still go.
+                if let Err(e) = store.set_clock(&reading).await {
+                    leptos::logging::warn!("cannot keep the clock's reading: {e}");
+                }
+                (self.listeners.on_clock)(&reading);
             }
-            (self.listeners.on_clock)(&reading);
             // The server lost what it received after its backup: what this
             // phone delivered since goes again, in this pass.
-            if let Some(restore) = restored {
+            if let Some(restore) = told.restored {
                 match store.resend_after(&restore, platform::now_ms()).await {
                     Ok(again) => again.iter().for_each(|r| (self.listeners.on_change)(r)),
                     Err(e) => leptos::logging::warn!("cannot queue again what the restore lost: {e}"),

@@ -250,21 +250,26 @@ fn the_clock_is_read_from_a_health_answer() {
     let body = r#"{"status":"ok","server_time":"2026-01-01T00:00:05.100Z"}"#;
     let server_ms = 1_767_225_605_100.0;
     let sent = server_ms - 2.0 * 3_600_000.0 - 100.0;
-    let (reading, restored) = clock::reading(sent, sent + 200.0, 200, body).expect("a reading");
+    let told = clock::reading(sent, sent + 200.0, 200, body).expect("an answer");
+    let reading = told.clock.expect("a reading");
     assert_eq!(reading.offset_ms, 7_200_000);
     assert_eq!(reading.measured_ms, sent + 200.0);
-    assert_eq!(restored, None, "never restored");
+    assert_eq!(told.restored, None, "never restored");
     // A server restored from a backup says when, and from when.
-    let told = r#"{"status":"ok","server_time":"2026-01-01T00:00:05.100Z","restored":{"restored_at":"2026-01-01T00:00:01Z","backup_made_at":"2025-12-31T18:00:00.250Z"}}"#;
-    let (_, restored) = clock::reading(sent, sent + 200.0, 200, told).expect("a reading");
-    let restored = restored.expect("the restore");
+    let restored_body = r#"{"status":"ok","server_time":"2026-01-01T00:00:05.100Z","restored":{"restored_at":"2026-01-01T00:00:01Z","backup_made_at":"2025-12-31T18:00:00.250Z"}}"#;
+    let restored = clock::reading(sent, sent + 200.0, 200, restored_body)
+        .and_then(|t| t.restored)
+        .expect("the restore");
     assert_eq!(restored.restored_at.timestamp_millis(), 1_767_225_601_000);
     assert_eq!(restored.backup_made_at.timestamp_millis(), 1_767_204_000_250);
-    // An older server without its time, an error, a round trip too slow to
-    // measure by: no reading.
+    // An older server without its time, an error: nothing told.
     assert_eq!(clock::reading(sent, sent + 200.0, 200, r#"{"status":"ok"}"#), None);
     assert_eq!(clock::reading(sent, sent + 200.0, 503, body), None);
-    assert_eq!(clock::reading(sent, sent + 60_000.0, 200, body), None);
+    // A round trip too slow to measure by: no reading, but the restore is
+    // still heard (what it lost must go again, however slow the link).
+    let slow = clock::reading(sent, sent + 15_000.0, 200, restored_body).expect("an answer");
+    assert_eq!(slow.clock, None);
+    assert_eq!(slow.restored, Some(restored));
 }
 
 /// The phone says its browser may clear what it holds only in a tab, and

@@ -263,10 +263,101 @@ pub async fn backup(config: &Config, dir: &Path) -> Result<BackedUp, BackupError
     }
     let dir = empty_dir(dir)?;
     let created_at = Utc::now();
-    let pool = startup::open_database(config).await?;
-    let result = backup_from(config, &pool, backend, &dir, created_at).await;
+    // Opened as it is, never migrated: the server running on it may be
+    // older than this binary (an upgrade's "back up first").
+    let pool = db::open(&config.database_url(), config.db_busy_timeout)
+        .await
+        .map_err(StoreError::from)?;
+    let result = async {
+        expect_schema(&pool, backend, Schema::Same).await?;
+        let backed_up = backup_from(config, &pool, backend, &dir, created_at).await?;
+        audit_backup(&pool, &backed_up).await?;
+        Ok(backed_up)
+    }
+    .await;
     pool.close().await;
+    if result.is_err() {
+        // What was written is no backup (it has no manifest): not left to
+        // fill the disk.
+        if let Err(e) = empty_out(&dir) {
+            tracing::warn!(dir = %dir.display(), error = %e, "cannot clear the unfinished backup");
+        }
+    }
     result
+}
+
+/// Which schema a database must be at for [`expect_schema`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Schema {
+    /// This binary's exactly (the live database a backup reads).
+    Same,
+    /// This binary's or older, which opening migrates (a restored one).
+    NotNewer,
+}
+
+/// Refuses a database whose schema is not `want` against this binary's
+/// migrations: a backup must not upgrade the live database under the server
+/// still running it, nor a restore take one this binary cannot read.
+async fn expect_schema(pool: &Pool, backend: db::Backend, want: Schema) -> Result<(), BackupError> {
+    let (found,): (Option<i64>,) = sqlx::query_as("SELECT MAX(version) FROM _sqlx_migrations WHERE success")
+        .fetch_one(pool)
+        .await?;
+    let found = found.unwrap_or(0);
+    let ours = db::migrations(backend).last().map_or(0, |(version, _)| *version);
+    if found > ours {
+        return Err(BackupError::Refused(format!(
+            "the database is at schema version {found}, newer than this kuaibao-server's ({ours}): use the \
+             kuaibao-server that serves it, or a newer one"
+        )));
+    }
+    if want == Schema::Same && found < ours {
+        return Err(BackupError::Refused(format!(
+            "the database is at schema version {found}, older than this kuaibao-server's ({ours}): back up with \
+             the kuaibao-server that serves it (this one would upgrade the database under it); the new one \
+             upgrades it when it starts"
+        )));
+    }
+    Ok(())
+}
+
+/// Notes the backup in the audit log, with its counts: who holds a copy of
+/// the reports is the office's business, as with every export.
+async fn audit_backup(pool: &Pool, backed_up: &BackedUp) -> Result<(), BackupError> {
+    let mut tx = pool.begin().await?;
+    let counts: serde_json::Map<String, serde_json::Value> = backed_up
+        .manifest
+        .counts
+        .named()
+        .into_iter()
+        .map(|(name, n)| (name.to_owned(), n.into()))
+        .collect();
+    db::audit::record(
+        &mut tx,
+        &Actor::command_line(),
+        "server.backup",
+        &backed_up.dir.display().to_string(),
+        serde_json::json!({
+            "created_at": backed_up.manifest.created_at,
+            "counts": counts,
+            "photos": backed_up.manifest.photos.len(),
+        }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Removes everything in `dir`, which was empty when the backup began.
+fn empty_out(dir: &Path) -> io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        if entry.file_type()?.is_dir() {
+            std::fs::remove_dir_all(entry.path())?;
+        } else {
+            std::fs::remove_file(entry.path())?;
+        }
+    }
+    Ok(())
 }
 
 async fn backup_from(
@@ -360,11 +451,7 @@ async fn backup_from(
 /// The counts and arrived photos of the SQLite snapshot at `file`, opened
 /// read-only: its bytes are hashed afterwards and must stay as written.
 async fn read_snapshot(file: &Path) -> Result<(Counts, Vec<(String, String)>), BackupError> {
-    let url = format!("{}?mode=ro", sqlite_file_url(file)?);
-    let pool = sqlx::any::AnyPoolOptions::new()
-        .max_connections(1)
-        .connect(&url)
-        .await?;
+    let pool = open_read_only(file).await?;
     let read = async {
         let counts = count(&pool).await?;
         let arrived = fsck::arrived_photos(&pool).await?;
@@ -373,6 +460,16 @@ async fn read_snapshot(file: &Path) -> Result<(Counts, Vec<(String, String)>), B
     .await;
     pool.close().await;
     Ok(read?)
+}
+
+/// The SQLite database at `file`, read-only: nothing written beside it.
+async fn open_read_only(file: &Path) -> Result<Pool, BackupError> {
+    let url = format!("{}?mode=ro", sqlite_file_url(file)?);
+    sqlx::any::install_default_drivers();
+    Ok(sqlx::any::AnyPoolOptions::new()
+        .max_connections(1)
+        .connect(&url)
+        .await?)
 }
 
 /// `sqlite://` and the path of `file`, with the characters a URL would
@@ -416,6 +513,13 @@ fn empty_dir(dir: &Path) -> Result<PathBuf, BackupError> {
         Err(e) => return Err(io_error(dir)(e)),
     }
     std::fs::create_dir_all(dir).map_err(io_error(dir))?;
+    // The copy holds password hashes and every report: for the server's
+    // user alone (refused where that user does not own the folder).
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).map_err(io_error(dir))?;
+    }
     dir.canonicalize().map_err(io_error(dir))
 }
 
@@ -522,9 +626,9 @@ pub async fn restore(config: &Config, dir: &Path) -> Result<Restored, BackupErro
         // backup, and no receipt number is handed out twice.
         let restore = Restore {
             restored_at: Utc::now(),
-            backup_made_at: manifest.created_at,
+            backup_made_at: db::restores::lacks_from(&pool, manifest.created_at).await?,
         };
-        db::restores::record(&pool, backend, &restore).await?;
+        db::restores::record(&pool, backend, &restore, manifest.created_at).await?;
         Ok::<_, BackupError>((counts, findings))
     }
     .await;
@@ -619,6 +723,12 @@ async fn sqlite_target(config: &Config, dir: &Path, manifest: &Manifest) -> Resu
             file.sha256
         )));
     }
+    // Before anything is written: a database this binary cannot migrate
+    // would be copied in and then refused, leaving the data dir taken.
+    let snapshot = open_read_only(&from).await?;
+    let schema = expect_schema(&snapshot, db::Backend::Sqlite, Schema::NotNewer).await;
+    snapshot.close().await;
+    schema?;
     // Absolute: a relative data dir would leave the file's folder empty.
     let data_dir = std::path::absolute(&config.data_dir).map_err(io_error(&config.data_dir))?;
     Ok((from, data_dir.join(DB_FILE)))
@@ -635,15 +745,17 @@ async fn expect_pg_restored(config: &Config) -> Result<(), BackupError> {
     )
     .fetch_one(&pool)
     .await;
-    pool.close().await;
-    if found?.0 < 2 {
-        return Err(BackupError::Refused(
+    let checked = match found {
+        Ok((n,)) if n < 2 => Err(BackupError::Refused(
             "the database of DATABASE_URL has no Kuaibao tables: restore the dump into it first \
              (pg_restore --no-owner -d …, see docs/operations.md)"
                 .to_owned(),
-        ));
-    }
-    Ok(())
+        )),
+        Ok(_) => expect_schema(&pool, db::Backend::Postgres, Schema::NotNewer).await,
+        Err(e) => Err(e.into()),
+    };
+    pool.close().await;
+    checked
 }
 
 /// The restored counts and store against the manifest: (problems, notes).

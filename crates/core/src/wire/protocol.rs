@@ -54,7 +54,8 @@ pub struct Health {
     pub server_time: DateTime<Utc>,
     /// The server's last restore from a backup, if it was ever restored:
     /// the phone sends again what the server received after the backup
-    /// was made, which the restore lost.
+    /// was made (after the earliest of every restore's backups: a phone
+    /// that slept through two acts on both), which the restore lost.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub restored: Option<Restore>,
 }
@@ -66,8 +67,13 @@ pub struct Restore {
     /// When the restore ran: a phone acts once on each.
     #[cfg_attr(target_arch = "wasm32", serde(deserialize_with = "crate::wire::timestamp::utc"))]
     pub restored_at: DateTime<Utc>,
-    /// When the backup began: records received after it (by their
-    /// receipts) and photos that arrived after it are not on the server.
+    /// From when the restored server may lack what it received: records
+    /// received after it (by their receipts) and photos that arrived after
+    /// it go again. The backup's start, or its last receipt if earlier (a
+    /// PostgreSQL dump is made before), less the longest a request may
+    /// take between its receipt's time and its commit; a record the server
+    /// did keep is answered with its first receipt, so earlier costs only
+    /// requests.
     #[cfg_attr(target_arch = "wasm32", serde(deserialize_with = "crate::wire::timestamp::utc"))]
     pub backup_made_at: DateTime<Utc>,
 }
