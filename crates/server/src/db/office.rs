@@ -18,6 +18,7 @@ use kuaibao_core::rules::catalogue;
 use kuaibao_core::rules::deadlines::RuleSet;
 use kuaibao_core::rules::thread::{Judge, Received};
 use kuaibao_core::wire::timestamp::beijing;
+use kuaibao_core::FieldError;
 use kuaibao_core::{Report, ReportId};
 use serde_json::json;
 use sqlx::Connection;
@@ -589,6 +590,44 @@ pub enum Kept<T> {
     /// The id is stored with other content (another thread, record,
     /// message or officer); the stored one stays.
     Conflict,
+    /// Not stored: the thread held the most of the act it may when this
+    /// one's turn came ([`guard_thread`]); the refusal says so.
+    NoRoom(FieldError),
+}
+
+/// Makes the rest of `tx` the only one adding office acts to `thread`, so
+/// that the count [`room_left`] makes after the insert is exact: on
+/// PostgreSQL a lock on the thread until the transaction ends; on SQLite
+/// nothing, as its one writer at a time holds from the insert on. Without
+/// it, a burst of acts at the same instant each counted the others'
+/// uncommitted rows as absent and passed the bound together.
+pub(super) async fn guard_thread(tx: &mut sqlx::Transaction<'_, sqlx::Any>, thread: &str) -> Result<(), StoreError> {
+    if tx.backend_name() == "PostgreSQL" {
+        sqlx::query("SELECT CAST(pg_advisory_xact_lock(hashtextextended($1, 0)) AS TEXT)")
+            .bind(format!("office-acts:{thread}"))
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Whether the thread had room for the `act` just inserted in `tx` as
+/// `id`, counting within the transaction (after [`guard_thread`] and the
+/// insert): the refusal if not, and the caller rolls back.
+pub(super) async fn room_left(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    act: Act,
+    thread: &str,
+    id: &str,
+) -> Result<Result<(), FieldError>, StoreError> {
+    let (held, open, _): (i64, i64, i64) = sqlx::query_as(acts_sql(act))
+        .bind(thread)
+        .bind(id)
+        .fetch_one(&mut **tx)
+        .await?;
+    // Counted with the new row: the room was for one more than the rest.
+    let before = |n: i64| usize::try_from(n - 1).unwrap_or(0);
+    Ok(kuaibao_core::desk::office::room_for(act, before(held), before(open)))
 }
 
 /// Stores officer `actor`'s acknowledgement `id` of record `report` of
@@ -606,6 +645,7 @@ pub async fn acknowledge(
     let (id, thread, report) = (id.to_string(), thread.to_string(), report.to_string());
     let mut conn = pool.acquire().await?;
     let mut tx = conn.begin().await?;
+    guard_thread(&mut tx, &thread).await?;
     let new: Option<(i64,)> = sqlx::query_as(
         "INSERT INTO acknowledgements (id, thread_id, report_id, officer_id, at, by_name) \
          VALUES ($1, $2, $3, $4, $5, (SELECT u.display_name FROM users AS u WHERE u.id = $4)) \
@@ -619,6 +659,10 @@ pub async fn acknowledge(
     .fetch_optional(&mut *tx)
     .await?;
     if new.is_some() {
+        if let Err(refusal) = room_left(&mut tx, Act::Acknowledgement, &thread, &id).await? {
+            tx.rollback().await?;
+            return Ok(Kept::NoRoom(refusal));
+        }
         audit::record(
             &mut tx,
             actor,
@@ -669,6 +713,7 @@ pub async fn ask(
     let (id, thread) = (id.to_string(), thread.to_string());
     let mut conn = pool.acquire().await?;
     let mut tx = conn.begin().await?;
+    guard_thread(&mut tx, &thread).await?;
     let new: Option<(i64,)> = sqlx::query_as(
         "INSERT INTO follow_up_requests (id, thread_id, message, officer_id, asked_at, by_name) \
          VALUES ($1, $2, $3, $4, $5, (SELECT u.display_name FROM users AS u WHERE u.id = $4)) \
@@ -682,6 +727,10 @@ pub async fn ask(
     .fetch_optional(&mut *tx)
     .await?;
     if new.is_some() {
+        if let Err(refusal) = room_left(&mut tx, Act::Request, &thread, &id).await? {
+            tx.rollback().await?;
+            return Ok(Kept::NoRoom(refusal));
+        }
         // The message's length, not the message: the log says who did what,
         // the table keeps the words.
         audit::record(

@@ -14,6 +14,8 @@ use sqlx::Connection;
 use uuid::Uuid;
 
 use super::audit::{self, Actor};
+use kuaibao_core::desk::office::Act;
+
 use super::office::{parse_id, parse_time, parse_uuid, Kept};
 use super::photos::db_time;
 use super::{Pool, StoreError};
@@ -75,6 +77,7 @@ pub async fn sign(
     let (id, thread, report) = (id.to_string(), thread.to_string(), report.to_string());
     let mut conn = pool.acquire().await?;
     let mut tx = conn.begin().await?;
+    super::office::guard_thread(&mut tx, &thread).await?;
     let new: Option<(i64,)> = sqlx::query_as(
         "INSERT INTO signatures (id, thread_id, report_id, officer_id, area_id, recipient, reviewer, signed_at, step, \
               by_name) \
@@ -93,6 +96,10 @@ pub async fn sign(
     .fetch_optional(&mut *tx)
     .await?;
     if new.is_some() {
+        if let Err(refusal) = super::office::room_left(&mut tx, Act::Signing, &thread, &id).await? {
+            tx.rollback().await?;
+            return Ok(Kept::NoRoom(refusal));
+        }
         audit::record(
             &mut tx,
             actor,

@@ -48,6 +48,8 @@ pub async fn report(
         }
         Stored::Kept(Kept::Replayed(())) => Ok(StatusCode::OK),
         Stored::Kept(Kept::Conflict) => Err(AppError::OfficeConflict(body.id)),
+        // Crash reports are bounded by the hour, not by a thread.
+        Stored::Kept(Kept::NoRoom(refusal)) => Err(AppError::InvalidForm(vec![refusal])),
         Stored::OverBound(wait) => {
             let seconds = u64::try_from(wait.num_seconds()).unwrap_or(1).max(1);
             tracing::warn!(user = %user.account.id, "crash report refused: over the hourly bound");

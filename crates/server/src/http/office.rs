@@ -706,9 +706,10 @@ pub async fn ask(
 
 /// 422 naming `thread` when it holds the most of `act` it may
 /// (`kuaibao_core::desk::office::room_for`) and `id` is not one of them: a
-/// replay still gets its answer. Counted before the insert, so requests at
-/// the same instant may pass it by a few: the bound is on what a thread's
-/// readers load, not an exact count.
+/// replay still gets its answer. Counted before the insert, which keeps a
+/// full thread's refusals off the write lock; the insert counts again
+/// under a lock on the thread (`Kept::NoRoom`), so acts at the same
+/// instant cannot pass the bound together.
 pub(super) async fn room_for(state: &AppState, act: Act, thread: ReportId, id: uuid::Uuid) -> Result<(), AppError> {
     let Some((held, open)) = rows::acts_on(&state.pool, act, thread, id).await? else {
         return Ok(());
@@ -744,6 +745,10 @@ fn stored<T>(kept: Kept<T>, id: uuid::Uuid) -> Result<(StatusCode, T), AppError>
         Kept::Conflict => {
             tracing::warn!(%id, "office record refused: id stored with other content");
             Err(AppError::OfficeConflict(id))
+        }
+        Kept::NoRoom(refusal) => {
+            tracing::warn!(%id, "office act refused: the thread holds the most it may");
+            Err(AppError::InvalidForm(vec![refusal]))
         }
     }
 }

@@ -927,6 +927,68 @@ pub(crate) async fn count(dirs: &Dirs, table: &str) -> i64 {
 /// `MAX_ACTS_PER_THREAD` of each, and `MAX_OPEN_REQUESTS` unanswered
 /// requests; a refusal names the thread and stores nothing; a replay is
 /// still answered.
+/// Sends each of `bodies` to `path` as `client`, all at once: how many
+/// were stored (201) and how many refused (422).
+async fn burst(app: &TestApp, client: &Client, path: &str, bodies: Vec<serde_json::Value>) -> (usize, usize) {
+    let mut sends = tokio::task::JoinSet::new();
+    for body in bodies {
+        let (client, url) = (client.clone(), app.url(path));
+        sends.spawn(async move { client.post(url).json(&body).send().await.expect("POST").status() });
+    }
+    let statuses = sends.join_all().await;
+    let of = |s: StatusCode| statuses.iter().filter(|&&got| got == s).count();
+    assert_eq!(
+        of(StatusCode::CREATED) + of(StatusCode::UNPROCESSABLE_ENTITY),
+        statuses.len(),
+        "{statuses:?}"
+    );
+    (of(StatusCode::CREATED), of(StatusCode::UNPROCESSABLE_ENTITY))
+}
+
+/// The bounds are counted again inside the insert, under a lock on the
+/// thread: acts sent at the same instant, each counting the others as not
+/// there yet, cannot pass them together.
+#[tokio::test]
+async fn office_acts_sent_all_at_once_cannot_pass_a_threads_bounds() {
+    use kuaibao_core::desk::office::{MAX_ACTS_PER_THREAD, MAX_OPEN_REQUESTS};
+    let (app, dirs) = spawn_app().await;
+    let officer = user_in(&dirs, &app, "officer-t1", Role::Officer, "d-t1").await;
+    let first = incident(Stage::Initial, None, 0);
+    app.submit_as(&app.client, &first).await;
+    let thread = first.id;
+
+    let asks = (0..3 * MAX_OPEN_REQUESTS)
+        .map(|n| serde_json::json!({ "id": Uuid::new_v4(), "message": format!("请续报（{n}）") }))
+        .collect();
+    let (stored, refused) = burst(&app, &officer, &ask_path(thread), asks).await;
+    assert_eq!((stored, refused), (MAX_OPEN_REQUESTS, 2 * MAX_OPEN_REQUESTS));
+    assert_eq!(count(&dirs, "follow_up_requests").await, MAX_OPEN_REQUESTS as i64);
+
+    fill(
+        &dirs,
+        "INSERT INTO acknowledgements (id, thread_id, report_id, officer_id, at) VALUES ($1, $2, $3, $4, $5)",
+        MAX_ACTS_PER_THREAD - 10,
+        thread,
+        "officer-t1",
+    )
+    .await;
+    let acks = (0..40)
+        .map(|_| serde_json::json!({ "id": Uuid::new_v4(), "report_id": first.id }))
+        .collect();
+    let (stored, refused) = burst(&app, &officer, &ack_path(thread), acks).await;
+    assert_eq!((stored, refused), (10, 30));
+    assert_eq!(count(&dirs, "acknowledgements").await, MAX_ACTS_PER_THREAD as i64);
+    // Nothing refused left a trace in the audit log.
+    let pool = dirs.pool().await;
+    let (asked,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM audit WHERE action = 'thread.ask'")
+        .fetch_one(&pool)
+        .await
+        .expect("count");
+    pool.close().await;
+    assert_eq!(asked, MAX_OPEN_REQUESTS as i64);
+    app.stop().await;
+}
+
 #[tokio::test]
 async fn a_threads_acknowledgements_and_requests_are_bounded() {
     use kuaibao_core::desk::office::{MAX_ACTS_PER_THREAD, MAX_OPEN_REQUESTS};
