@@ -29,6 +29,9 @@ pub enum SaveState {
     Unsaved,
     Saving,
     Failed(StoreError),
+    /// The draft was submitted in another window (tab) meanwhile: what is
+    /// typed here is not written over it.
+    FiledElsewhere,
 }
 
 impl SaveState {
@@ -40,6 +43,7 @@ impl SaveState {
             SaveState::Unsaved => "unsaved",
             SaveState::Saving => "saving",
             SaveState::Failed(_) => "failed",
+            SaveState::FiledElsewhere => "filed-elsewhere",
         }
     }
 }
@@ -116,13 +120,11 @@ impl Autosaver {
         }
         self.state.set(SaveState::Saving);
         let mut failed = None;
+        let mut filed_elsewhere = false;
         for report in reports {
-            match self.store.save_draft(&report).await {
-                Ok(written) => {
-                    if written {
-                        (self.on_saved)(&report);
-                    }
-                }
+            match self.store.put_over_draft(&report).await {
+                Ok(true) => (self.on_saved)(&report),
+                Ok(false) => filed_elsewhere = true,
                 Err(e) => {
                     let mut pending = self.pending.borrow_mut();
                     if !pending.iter().any(|p| p.id == report.id) {
@@ -134,7 +136,9 @@ impl Autosaver {
         }
         match failed {
             None => {
-                if self.pending.borrow().is_empty() {
+                if filed_elsewhere {
+                    self.state.set(SaveState::FiledElsewhere);
+                } else if self.pending.borrow().is_empty() {
                     self.state.set(SaveState::Saved);
                 }
                 Ok(())

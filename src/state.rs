@@ -84,6 +84,9 @@ pub struct AppState {
     /// A new draft being saved before it opens: a second tap meanwhile (a
     /// hurried double tap) must not make a second draft.
     opening: StoredValue<bool>,
+    /// A draft being submitted: a second tap meanwhile must not file it
+    /// twice (the second would find it filed, and say so wrongly).
+    filing: StoredValue<bool>,
 }
 
 impl AppState {
@@ -208,6 +211,7 @@ impl AppState {
             engine: StoredValue::new_local(engine),
             autosaver: StoredValue::new_local(autosaver),
             opening: StoredValue::new(false),
+            filing: StoredValue::new(false),
         };
         state.listen();
         // A newer release opened in another tab upgrades the database: this
@@ -481,7 +485,7 @@ impl AppState {
             .with_untracked(|s| s.as_ref().map(|s| Author::from(&s.session.account)));
         let state = *self;
         leptos::task::spawn_local(async move {
-            match state.store.get_value().save_draft(&draft).await {
+            match state.store.get_value().put_over_draft(&draft).await {
                 Ok(_) => {
                     state.autosaver.with_value(|a| a.wrote_elsewhere());
                     upsert(state.reports, &draft);
@@ -616,7 +620,17 @@ impl AppState {
 
     /// Submits a record where the user is: checked as the server will,
     /// stamped with its writing time and the clock offset, stored, sent.
-    async fn file(&self, mut report: LocalReport) -> Result<(), Vec<FieldError>> {
+    async fn file(&self, report: LocalReport) -> Result<(), Vec<FieldError>> {
+        if self.filing.get_value() {
+            return Err(Vec::new());
+        }
+        self.filing.set_value(true);
+        let filed = self.file_once(report).await;
+        self.filing.set_value(false);
+        filed
+    }
+
+    async fn file_once(&self, mut report: LocalReport) -> Result<(), Vec<FieldError>> {
         let Some(template) = report.template() else {
             return Err(Vec::new());
         };
@@ -664,10 +678,23 @@ impl AppState {
             next_try_ms: report.updated_ms,
             last_error: None,
         };
-        if let Err(e) = self.store.get_value().put(&report).await {
-            // Nothing is lost: the draft is still stored; say why it stays.
-            self.save_state().set(SaveState::Failed(e));
-            return Err(Vec::new());
+        let store = self.store.get_value();
+        match store.put_over_draft(&report).await {
+            Ok(true) => {}
+            // Submitted in another window meanwhile: that one stands, with
+            // its receipt if sent; this window's text stays on screen.
+            Ok(false) => {
+                if let Ok(Some(filed)) = store.get(report.id).await {
+                    upsert(self.reports, &filed);
+                }
+                self.save_state().set(SaveState::FiledElsewhere);
+                return Err(Vec::new());
+            }
+            Err(e) => {
+                // Nothing is lost: the draft is still stored; say why it stays.
+                self.save_state().set(SaveState::Failed(e));
+                return Err(Vec::new());
+            }
         }
         upsert(self.reports, &report);
         self.sync_now();

@@ -178,6 +178,10 @@ pub const SAVED: Text = Text::new("已保存在本机", "Saved on this phone");
 pub const SAVING: Text = Text::new("正在保存…", "Saving…");
 pub const UNSAVED: Text = Text::new("有未保存的修改", "Unsaved changes");
 pub const SAVE_FAILED: Text = Text::new("保存失败：", "Could not save: ");
+pub const FILED_ELSEWHERE: Text = Text::new(
+    "这份报告已在另一个窗口提交，这里后来填写的内容没有保存。请回到首页查看；要补充内容，请写续报。",
+    "This report was submitted in another window; what you typed here since is not saved. Go back to the list; to add to it, write a follow-up.",
+);
 // The phone's store, when it fails: what failed, then what to do.
 pub const STORE_OPEN_FAILED: Text = Text::new("无法打开本机存储：", "Cannot open the phone's storage: ");
 pub const STORE_ERROR: Text = Text::new("本机存储出错：", "The phone's storage failed: ");

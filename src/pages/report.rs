@@ -265,6 +265,7 @@ fn DraftEditor(id: ReportId) -> impl IntoView {
         SaveState::Unsaved => state.t(words::UNSAVED).to_owned(),
         SaveState::Saving => state.t(words::SAVING).to_owned(),
         SaveState::Failed(e) => crate::components::save_failed_words(state, &e),
+        SaveState::FiledElsewhere => state.t(words::FILED_ELSEWHERE).to_owned(),
     };
     let is_incident = matches!(template.family, Family::Incident { .. });
     // A verbal or phone report still owed: the clock and the call button go
@@ -295,7 +296,7 @@ fn DraftEditor(id: ReportId) -> impl IntoView {
         // screen reader would cut into the worker's own typing each time.
         // Only a failure is said aloud.
         <p class="save-state" data-testid="save-state"
-            role=move || state.save_state().with(|s| matches!(s, SaveState::Failed(_))).then_some("alert")
+            role=move || state.save_state().with(|s| matches!(s, SaveState::Failed(_) | SaveState::FiledElsewhere)).then_some("alert")
             data-state=move || state.save_state().with(SaveState::name)>{save_note}</p>
         {is_incident.then(|| view! {
             <Shown when=move || call_open.get()>

@@ -96,20 +96,22 @@ impl Store {
         Ok(())
     }
 
-    /// Saves a draft's latest text, unless the record has meanwhile left the
-    /// draft state (submitted in this or another tab): a late autosave must
-    /// never turn a submitted report back into a draft. Returns whether it
+    /// Writes `record` (a draft's latest text, or the draft as submitted)
+    /// unless the stored record has meanwhile left the draft state
+    /// (submitted in this or another tab): a late autosave must never turn
+    /// a submitted report back into a draft, nor a second tab's submit
+    /// overwrite one already sent, and its receipt. Returns whether it
     /// wrote.
-    pub async fn save_draft(&self, draft: &LocalReport) -> Result<bool, StoreError> {
+    pub async fn put_over_draft(&self, record: &LocalReport) -> Result<bool, StoreError> {
         // Made before the transaction opens, so it stays short.
-        let value = json::to_js(draft)?;
+        let value = json::to_js(record)?;
         let tx = self
             .db
             .transaction(REPORTS)
             .with_mode(TransactionMode::Readwrite)
             .build()?;
         let store = tx.object_store(REPORTS)?;
-        let existing: Option<JsValue> = store.get(draft.id.to_string()).primitive()?.await?;
+        let existing: Option<JsValue> = store.get(record.id.to_string()).primitive()?.await?;
         // Only the stored record's state matters here: read it alone rather
         // than decode the whole record on every autosave.
         if existing.is_some_and(|r| !is_draft(&r)) {

@@ -190,7 +190,11 @@ impl<T: Transport> Outbox<T> {
         if let Status::Sending { written_at, attempts } = report.status {
             // Left sending by a crash: it must not claim to be on its way.
             report.status = held_status(written_at, attempts, pass.now_ms, None);
-            self.store.put(&report).await?;
+            // On a full phone this write fails: shown so all the same, and
+            // the queue behind goes on (the next pass tries again).
+            if let Err(e) = self.store.put(&report).await {
+                leptos::logging::warn!("cannot mark a report as waiting behind another: {e}");
+            }
             on_change(&report);
         }
         Ok(false)
@@ -231,7 +235,9 @@ impl<T: Transport> Outbox<T> {
                 // Left sending by a crash: it waits for the login, and
                 // must not claim to be on its way meanwhile.
                 report.status = held_status(written_at, attempts, now_ms, None);
-                self.store.put(&report).await?;
+                if let Err(e) = self.store.put(&report).await {
+                    leptos::logging::warn!("cannot mark a report as waiting for the login: {e}");
+                }
                 on_change(&report);
             }
             return Ok(false);

@@ -974,3 +974,73 @@ async fn a_threads_records_go_in_stage_order_whatever_their_ids() {
     outbox.drain(now + 1.0, false, || 0.5, &no_op).await.expect("drain");
     assert_eq!(*outbox.transport.sent.borrow(), [fixed_first_follow_up.id, second.id]);
 }
+
+/// Makes every IndexedDB `put` of the record `id` fail as on a full phone
+/// (QuotaExceededError) until the returned guard is dropped.
+struct FullFor(js_sys::Function);
+
+impl FullFor {
+    fn record(id: ReportId) -> Self {
+        let patch = js_sys::Function::new_with_args(
+            "id",
+            "const proto = IDBObjectStore.prototype; const put = proto.put; \
+             proto.put = function (value, key) { \
+               if (value && value.id === id) throw new DOMException('full', 'QuotaExceededError'); \
+               return put.call(this, value, key); }; \
+             return () => { proto.put = put; };",
+        );
+        let undo = patch
+            .call1(&wasm_bindgen::JsValue::NULL, &id.to_string().into())
+            .expect("patched");
+        FullFor(undo.into())
+    }
+}
+
+impl Drop for FullFor {
+    fn drop(&mut self) {
+        let _ = self.0.call0(&wasm_bindgen::JsValue::NULL);
+    }
+}
+
+#[wasm_bindgen_test]
+async fn a_record_that_cannot_be_written_while_it_waits_holds_back_nothing_else() {
+    // A follow-up left "sending" by a crash waits behind its first record,
+    // which backs off; the phone is full for it (the write of its waiting
+    // state fails). The other thread's report still goes.
+    let first = report(waiting(0.0));
+    let mut next = follow_up_of(&first).await;
+    next.status = Status::Sending {
+        written_at: platform::now_local(),
+        attempts: 1,
+    };
+    let other = report(waiting(0.0));
+    let outbox = outbox_with(&[&first, &next, &other]).await;
+    outbox.transport.answer(
+        first.id,
+        Ok(HttpAnswer {
+            status: 503,
+            body: String::new(),
+            retry_after_s: None,
+        }),
+    );
+    outbox.transport.answer(other.id, Ok(receipt(other.id, 5)));
+    let full = FullFor::record(next.id);
+    let seen = RefCell::new(Vec::new());
+    let summary = outbox
+        .drain(platform::now_ms(), false, || 0.5, &|r: &LocalReport| {
+            seen.borrow_mut().push((r.id, r.status.clone()))
+        })
+        .await
+        .expect("the pass goes on");
+    drop(full);
+    assert_eq!(summary.delivered, 1);
+    assert!(outbox.transport.sent.borrow().contains(&other.id));
+    // Shown as waiting, though the phone could not write it down.
+    assert!(
+        seen.borrow()
+            .iter()
+            .any(|(id, status)| *id == next.id && matches!(status, Status::Waiting { .. })),
+        "{:?}",
+        seen.borrow()
+    );
+}

@@ -11,7 +11,7 @@ use crate::{delivered, fresh_store, report, waiting};
 async fn a_saved_draft_reads_back_identically() {
     let store = fresh_store().await;
     let draft = report(Status::Draft);
-    assert!(store.save_draft(&draft).await.expect("save"));
+    assert!(store.put_over_draft(&draft).await.expect("save"));
     assert_eq!(store.get(draft.id).await.expect("get"), Some(draft.clone()));
     assert_eq!(store.all().await.expect("all"), vec![draft]);
 }
@@ -33,7 +33,7 @@ async fn a_first_records_thread_key_is_kept_and_proves_its_id() {
         )
     };
     assert!(key.proves(draft.id));
-    assert!(store.save_draft(&draft).await.expect("save"));
+    assert!(store.put_over_draft(&draft).await.expect("save"));
     let read = store.get(draft.id).await.expect("get").expect("kept");
     assert_eq!(read.thread_key.as_ref(), Some(&key));
     let sent = read.as_report(platform::now_local());
@@ -56,7 +56,7 @@ async fn records_survive_closing_and_reopening_the_database() {
     let draft = report(Status::Draft);
     {
         let store = Store::open_named(&name).await.expect("open");
-        store.save_draft(&draft).await.expect("save");
+        store.put_over_draft(&draft).await.expect("save");
     }
     let reopened = Store::open_named(&name).await.expect("reopen");
     assert_eq!(reopened.get(draft.id).await.expect("get"), Some(draft));
@@ -76,7 +76,7 @@ async fn a_database_without_its_stores_is_made_anew() {
     bare.close();
     let store = Store::open_named(&name).await.expect("made anew");
     let draft = report(Status::Draft);
-    assert!(store.save_draft(&draft).await.expect("save"));
+    assert!(store.put_over_draft(&draft).await.expect("save"));
     assert_eq!(store.all().await.expect("all"), vec![draft]);
     assert_eq!(store.photos().await.expect("photos"), vec![]);
 }
@@ -166,8 +166,30 @@ async fn a_late_autosave_never_turns_a_submitted_report_back_into_a_draft() {
     let submitted = r.clone();
     r.status = Status::Draft;
     r.answers.insert("place".into(), "changed after submit".into());
-    assert!(!store.save_draft(&r).await.expect("save_draft"));
+    assert!(!store.put_over_draft(&r).await.expect("put_over_draft"));
     assert_eq!(store.get(r.id).await.expect("get"), Some(submitted));
+}
+
+#[wasm_bindgen_test]
+async fn a_second_windows_submit_never_overwrites_a_record_sent_and_its_receipt() {
+    let store = fresh_store().await;
+    let mut r = report(delivered(41));
+    store.put(&r).await.expect("put");
+    let sent = r.clone();
+    // The same draft, still open in another window, submitted there.
+    r.status = waiting(0.0);
+    r.answers.insert("place".into(), "typed in the other window".into());
+    assert!(!store.put_over_draft(&r).await.expect("put_over_draft"));
+    assert_eq!(store.get(r.id).await.expect("get"), Some(sent));
+    // A draft still a draft is filed.
+    let draft = report(Status::Draft);
+    store.put(&draft).await.expect("put");
+    let filed = LocalReport {
+        status: waiting(0.0),
+        ..draft.clone()
+    };
+    assert!(store.put_over_draft(&filed).await.expect("put_over_draft"));
+    assert_eq!(store.get(draft.id).await.expect("get"), Some(filed));
 }
 
 #[wasm_bindgen_test]
@@ -350,7 +372,7 @@ async fn photo_coordinates_read_back_exactly_through_many_rewrites() {
     let at = platform::now_local();
     let first = serde_json::to_string(&draft.as_report(at)).expect("encodes");
     for _ in 0..3 {
-        assert!(store.save_draft(&draft).await.expect("save"));
+        assert!(store.put_over_draft(&draft).await.expect("save"));
         draft = store.get(draft.id).await.expect("get").expect("stored");
     }
     assert_eq!(serde_json::to_string(&draft.as_report(at)).expect("encodes"), first);
