@@ -240,7 +240,7 @@ impl AppState {
             // bottom of the list: asked for once the list is on screen, not
             // in the moments it takes to draw it (issue 19).
             leptos::task::spawn_local(async move {
-                state.storage.set(storage::request_persistence().await);
+                storage::request_persistence(|info| state.storage.set(info)).await;
             });
         };
         if state.partial.get_untracked() == 0 {
@@ -527,7 +527,7 @@ impl AppState {
                 }
             });
             // Photos are the heaviest thing on the phone: show the new usage.
-            state.storage.set(storage::request_persistence().await);
+            storage::request_persistence(|info| state.storage.set(info)).await;
         });
     }
 
@@ -599,9 +599,29 @@ impl AppState {
                 upsert(self.reports, latest);
             }
         }
-        if !pending.is_empty() {
-            let state = *self;
-            leptos::task::spawn_local(async move { state.flush_quietly().await });
+        let state = *self;
+        leptos::task::spawn_local(async move {
+            if !pending.is_empty() {
+                state.flush_quietly().await;
+            }
+            state.drafts_filed_elsewhere().await;
+        });
+    }
+
+    /// The drafts this window holds that another window has submitted
+    /// meanwhile, as stored: the list then shows them as they are (sent,
+    /// with their receipts), not as the drafts this window last saw.
+    async fn drafts_filed_elsewhere(&self) {
+        let drafts: Vec<ReportId> = self
+            .reports
+            .with_untracked(|rs| rs.iter().filter(|r| r.status == Status::Draft).map(|r| r.id).collect());
+        let store = self.store.get_value();
+        for id in drafts {
+            if let Ok(Some(stored)) = store.get(id).await {
+                if stored.status != Status::Draft {
+                    upsert(self.reports, &stored);
+                }
+            }
         }
     }
 
@@ -682,11 +702,9 @@ impl AppState {
         match store.put_over_draft(&report).await {
             Ok(true) => {}
             // Submitted in another window meanwhile: that one stands, with
-            // its receipt if sent; this window's text stays on screen.
+            // its receipt if sent; this window's text stays on screen until
+            // the editor closes (`leave_draft` then shows it as stored).
             Ok(false) => {
-                if let Ok(Some(filed)) = store.get(report.id).await {
-                    upsert(self.reports, &filed);
-                }
                 self.save_state().set(SaveState::FiledElsewhere);
                 return Err(Vec::new());
             }

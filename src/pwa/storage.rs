@@ -31,13 +31,26 @@ impl StorageInfo {
     }
 }
 
-/// Asks for persistent storage (granted silently to installed apps in
-/// Chromium) and reads the usage.
-pub async fn request_persistence() -> StorageInfo {
-    let persisted = match call("persisted").await {
-        Some(v) if v.as_bool() == Some(true) => Some(true),
-        _ => call("persist").await.and_then(|v| v.as_bool()),
-    };
+/// Reads what the browser says of the app's storage and tells `show`;
+/// then, where it is not persistent yet, asks for that (granted silently
+/// to installed apps in Chromium) and tells `show` again with the answer.
+/// Shown before asking: Firefox asks the user, whose answer may be long
+/// coming or never come, and meanwhile the worker must be told that the
+/// browser may clear what she holds.
+pub async fn request_persistence(show: impl Fn(StorageInfo)) {
+    let mut info = read().await;
+    show(info);
+    if info.persisted != Some(true) {
+        if let Some(granted) = call("persist").await.and_then(|v| v.as_bool()) {
+            info.persisted = Some(granted);
+            show(info);
+        }
+    }
+}
+
+/// The app's storage as the browser says now, without asking for anything.
+async fn read() -> StorageInfo {
+    let persisted = call("persisted").await.and_then(|v| v.as_bool());
     let estimate = call("estimate").await;
     let number = |key: &str| {
         estimate

@@ -3,7 +3,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, openPhone, openApp, home, form, field, ANSWERS, STORED } from './helpers.mjs';
+import { startServer, openPhone, openApp, home, form, field, phoneRecords, ANSWERS, STORED } from './helpers.mjs';
 
 let server;
 let phone;
@@ -187,5 +187,50 @@ test('(e) the phone\'s Back while typing in a blank leaves the form without an e
   } finally {
     page.off('pageerror', heard);
     await context.setOffline(false);
+  }
+});
+
+test('a draft submitted in one window and then submitted again in another keeps its receipt; the other window says so and keeps her text on screen', { timeout: 90_000 }, async () => {
+  const other = await openPhone();
+  try {
+    const { page, context } = other;
+    await openApp(page, server.url);
+    await home(page).newReport();
+    await form(page).fill();
+    await form(page).waitSaved();
+    const url = page.url();
+    const id = decodeURIComponent(url.split('/').pop());
+    // The same draft open in a second window (the installed app and a tab).
+    const second = await context.newPage();
+    await second.goto(url);
+    await form(second).submit.waitFor();
+    await form(second).submit.click();
+    await home(second).waitForStatus('delivered', 20_000);
+    let sent;
+    for (let i = 0; i < 50 && sent?.status.state !== 'delivered'; i += 1) {
+      if (i) await page.waitForTimeout(100);
+      sent = (await phoneRecords(page)).find((r) => r.id === id);
+    }
+    assert.equal(sent.status.state, 'delivered', 'written down with its receipt');
+    // Back in the first window she goes on typing: not written over what
+    // was sent, and she is told why.
+    await page.getByLabel('事件经过').fill('在第一个窗口后来补充的内容');
+    const state = page.getByTestId('save-state');
+    await page.waitForFunction(() => document.querySelector('[data-testid=save-state]')?.dataset.state === 'filed-elsewhere');
+    assert.match(await state.innerText(), /已在另一个窗口提交.*请写续报/);
+    // Her submit there files nothing over it: the receipt stays.
+    await form(page).submit.click();
+    await page.waitForTimeout(1_000);
+    const after = (await phoneRecords(page)).find((r) => r.id === id);
+    assert.deepEqual(after.status, sent.status, 'still delivered, with its receipt');
+    assert.equal(await state.getAttribute('data-state'), 'filed-elsewhere');
+    assert.equal(await page.getByLabel('事件经过').inputValue(), '在第一个窗口后来补充的内容', 'her text stays on screen');
+    const onServer = (await server.reports()).filter((r) => r.report.id === id);
+    assert.equal(onServer.length, 1);
+    // Back on the list, the report shows as sent, not as a draft.
+    await page.getByRole('link', { name: '返回列表' }).click();
+    await home(page).waitForStatus('delivered', 10_000);
+  } finally {
+    await other.close();
   }
 });

@@ -57,6 +57,26 @@ test('while something is unsent, a phone in a browser tab is told the browser ma
   }
 });
 
+test('while the browser still asks the user whether to keep the storage (Firefox), a phone in a tab is already told it may be cleared', { timeout: 60_000 }, async () => {
+  const own = await openPhone();
+  try {
+    const { page, context } = own;
+    // Firefox asks with a prompt; unanswered, persist() never resolves.
+    await context.addInitScript(() => { if (navigator.storage) navigator.storage.persist = () => new Promise(() => {}); });
+    await openApp(page, server.url);
+    await page.getByTestId('storage-usage').filter({ hasText: '已用空间' }).waitFor();
+    await home(page).newReport();
+    await page.getByLabel('地点').fill('村口石桥');
+    await form(page).waitSaved();
+    await page.getByRole('link', { name: '返回列表' }).click();
+    const risk = page.getByTestId('at-risk');
+    await risk.waitFor();
+    assert.match(await risk.innerText(), /浏览器可能会清除它们：请尽快联网发送/);
+  } finally {
+    await own.close();
+  }
+});
+
 test('a new deploy is offered as an update; the cache is replaced and the draft kept', { timeout: 90_000 }, async () => {
   const { page } = phone;
   await openApp(page, server.url);

@@ -344,50 +344,71 @@ pub async fn store(pool: &Pool, report: &Report, template: &Template, sender: &S
     // spent in a surge) must not age it, or a reader of the records by
     // receipt number could take it for committed already (`VISIBLE_AFTER`).
     let now = now_text();
-    let row = NewRow {
-        id: &id,
-        report,
-        body: &body,
-        sha256: &sha256,
-        written_at: report.written_at.to_rfc3339(),
-        now: &now,
-        columns: &columns,
-        sender,
-    };
-    // A report with photos needs the transaction: its manifest is checked
-    // row by row, and a clash must undo the report's row. So does a text
-    // message: its audit row names who entered it, not the sender.
-    let one_statement = conn.backend_name() == "PostgreSQL" && report.photos.is_empty() && sender.sms.is_none();
-    let new_row: Option<StoredColumns> = if one_statement {
-        // Autocommit: committed (durably: `synchronous_commit = on`) when
-        // the statement returns.
-        row.query(INSERT_REPORT_AND_AUDIT)
-            .bind(STORE_ACTION)
-            .bind(detail.to_string())
-            .fetch_optional(&mut *conn)
-            .await?
-    } else {
-        // The insert is the transaction's first statement, so it takes the
-        // write lock at once (waiting out `busy_timeout` behind another
-        // writer) and never has to upgrade a read snapshot, which SQLite
-        // would refuse.
-        let mut tx = conn.begin().await?;
-        let new_row: Option<StoredColumns> = row.query(INSERT_REPORT).fetch_optional(&mut *tx).await?;
-        // The photos to await, written with the report they belong to; a
-        // replay writes none.
-        if new_row.is_some() {
-            if let Err(photo) = photos::insert_manifest(&mut tx, report, &sender.user_id).await? {
-                tx.rollback().await?;
-                return Ok(Stored::PhotoConflict(photo));
+    let postgres = conn.backend_name() == "PostgreSQL";
+    let write = async {
+        let row = NewRow {
+            id: &id,
+            report,
+            body: &body,
+            sha256: &sha256,
+            written_at: report.written_at.to_rfc3339(),
+            now: &now,
+            columns: &columns,
+            sender,
+        };
+        // A report with photos needs the transaction: its manifest is checked
+        // row by row, and a clash must undo the report's row. So does a text
+        // message: its audit row names who entered it, not the sender.
+        let one_statement = postgres && report.photos.is_empty() && sender.sms.is_none();
+        let new_row: Option<StoredColumns> = if one_statement {
+            // Autocommit: committed (durably: `synchronous_commit = on`) when
+            // the statement returns.
+            row.query(INSERT_REPORT_AND_AUDIT)
+                .bind(STORE_ACTION)
+                .bind(detail.to_string())
+                .fetch_optional(&mut *conn)
+                .await?
+        } else {
+            // The insert is the transaction's first statement, so it takes the
+            // write lock at once (waiting out `busy_timeout` behind another
+            // writer) and never has to upgrade a read snapshot, which SQLite
+            // would refuse.
+            let mut tx = conn.begin().await?;
+            let new_row: Option<StoredColumns> = row.query(INSERT_REPORT).fetch_optional(&mut *tx).await?;
+            // The photos to await, written with the report they belong to; a
+            // replay writes none.
+            if new_row.is_some() {
+                if let Err(photo) = photos::insert_manifest(&mut tx, report, &sender.user_id).await? {
+                    tx.rollback().await?;
+                    return Ok(Err(Stored::PhotoConflict(photo)));
+                }
+                let actor = sender
+                    .sms
+                    .as_ref()
+                    .map_or_else(|| sender.actor(), |sms| sms.entered_by.clone());
+                audit::record(&mut tx, &actor, STORE_ACTION, &id, detail).await?;
             }
-            let actor = sender
-                .sms
-                .as_ref()
-                .map_or_else(|| sender.actor(), |sms| sms.entered_by.clone());
-            audit::record(&mut tx, &actor, STORE_ACTION, &id, detail).await?;
-        }
-        tx.commit().await?;
-        new_row
+            tx.commit().await?;
+            new_row
+        };
+        Ok::<_, StoreError>(Ok(new_row))
+    };
+    // On PostgreSQL a record must be committed within `VISIBLE_AFTER` of its
+    // receipt time, or a reader of records by receipt number could move
+    // past it before it is visible: a write not done by the deadline is
+    // dropped (rolled back) and answered busy, and the phone sends it again.
+    let written = if postgres {
+        tokio::time::timeout(WRITE_DEADLINE, write).await.unwrap_or_else(|_| {
+            Err(StoreError::Busy(sqlx::Error::Protocol(format!(
+                "a record's write took longer than {WRITE_DEADLINE:?}: given up"
+            ))))
+        })?
+    } else {
+        write.await?
+    };
+    let new_row = match written {
+        Ok(new_row) => new_row,
+        Err(refused) => return Ok(refused),
     };
     let inserted = new_row.is_some();
     let stored = match new_row {
@@ -1003,8 +1024,14 @@ pub fn of_threads_begun_by_sql() -> String {
 /// they are committed, so a record numbered lower may become visible just
 /// after a higher one, and a reader that had moved past it would never see
 /// it. Lists only what is older than any transaction of a record takes
-/// (SQLite, one writer at a time, commits in number order).
+/// ([`WRITE_DEADLINE`] bounds them; SQLite, one writer at a time, commits
+/// in number order).
 pub const VISIBLE_AFTER: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// The longest a record's write may take on PostgreSQL, from its receipt
+/// time to its commit ([`store`]), within [`VISIBLE_AFTER`]: the rest is
+/// room for the commit itself and replicas' clocks a little apart.
+pub const WRITE_DEADLINE: std::time::Duration = std::time::Duration::from_secs(3);
 
 /// The records of the threads `user_id` began, whoever filed them, in
 /// arrival order after receipt number `page.after`, and whether more

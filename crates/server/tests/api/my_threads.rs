@@ -197,3 +197,45 @@ async fn a_phone_reads_every_record_of_her_threads_the_offices_too_and_nothing_e
     assert_eq!(error.fields[0].field, "after");
     app.stop().await;
 }
+
+/// On PostgreSQL receipt numbers are handed out before commits, and the
+/// phones' reader of records by number lists only what is older than any
+/// write may take to commit (`VISIBLE_AFTER`). A write held up past its
+/// deadline (here behind a lock on the photos) is given up, 503 and
+/// nothing stored, rather than committed late under a number a reader may
+/// have moved past; sent again, it is stored. SQLite commits in number
+/// order, one writer at a time: nothing to give up there.
+#[tokio::test]
+async fn a_record_that_cannot_commit_soon_after_its_receipt_time_is_given_up_and_taken_when_sent_again() {
+    use super::uploads::{hazard_with_photos, jpeg};
+    use kuaibao_server::db::reports::{VISIBLE_AFTER, WRITE_DEADLINE};
+    assert!(WRITE_DEADLINE < VISIBLE_AFTER);
+    let (app, dirs) = spawn_app().await;
+    if dirs.database_url.is_none() {
+        app.stop().await;
+        return;
+    }
+    let report = hazard_with_photos(&[&jpeg(3_000, 9)]);
+    let pool = dirs.pool().await;
+    let mut held = pool.begin().await.expect("begin");
+    sqlx::query("LOCK TABLE photos IN EXCLUSIVE MODE")
+        .execute(&mut *held)
+        .await
+        .expect("lock");
+    let started = std::time::Instant::now();
+    let res = app.submit(&report).await;
+    let took = started.elapsed();
+    assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(res.headers().contains_key("retry-after"));
+    assert!(took < VISIBLE_AFTER, "given up at its deadline: {took:?}");
+    held.rollback().await.expect("unlock");
+    let (stored,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM reports WHERE id = $1")
+        .bind(report.id.to_string())
+        .fetch_one(&pool)
+        .await
+        .expect("count");
+    assert_eq!(stored, 0, "nothing stored");
+    pool.close().await;
+    receipt(app.submit(&report).await, StatusCode::CREATED).await;
+    app.stop().await;
+}
