@@ -178,6 +178,10 @@ pub const SAVED: Text = Text::new("已保存在本机", "Saved on this phone");
 pub const SAVING: Text = Text::new("正在保存…", "Saving…");
 pub const UNSAVED: Text = Text::new("有未保存的修改", "Unsaved changes");
 pub const SAVE_FAILED: Text = Text::new("保存失败：", "Could not save: ");
+pub const DRAFT_ELSEWHERE: Text = Text::new(
+    "这份草稿已在另一个窗口中打开，请在那个窗口继续填写。关闭那个窗口后，这里会自动接着填写。",
+    "This draft is open in another window: go on there. Once that window is closed, it opens here with what was typed.",
+);
 pub const FILED_ELSEWHERE: Text = Text::new(
     "这份报告已在另一个窗口提交，这里后来填写的内容没有保存。请回到首页查看；要补充内容，请写续报。",
     "This report was submitted in another window; what you typed here since is not saved. Go back to the list; to add to it, write a follow-up.",

@@ -46,7 +46,7 @@ pub fn ReportPage(id: ReportId) -> impl IntoView {
             // gone: a draft deleted, a record archived.
             None if state.partial.get() > 0 => view! { <p class="empty">"…"</p> }.into_any(),
             None => view! { <p class="empty" data-testid="report-gone">{state.tr(words::NOT_ON_PHONE)}</p> }.into_any(),
-            Some(true) => view! { <DraftEditor id/> }.into_any(),
+            Some(true) => view! { <OneWindow id/> }.into_any(),
             Some(false) => view! { <SubmittedReport id/> }.into_any(),
         })}
     }
@@ -67,6 +67,37 @@ fn heading(state: AppState, template: &'static Template, stage: Stage) -> impl I
             <span data-testid="stage">{state.tr_stage(stage)}</span>
         </h2>
     }
+}
+
+/// The draft's editor, in the one window that holds the draft's lock
+/// (`pwa::one_window`); elsewhere a word that it is open there, until that
+/// window lets go, and then the editor again with what it saved.
+#[component]
+fn OneWindow(id: ReportId) -> impl IntoView {
+    use crate::pwa::one_window::{self, Turn};
+    let state = expect_context::<AppState>();
+    let turn = RwSignal::new(None);
+    let hold = one_window::take(
+        &format!("kuaibao-draft:{id}"),
+        move |t| turn.set(Some(t)),
+        // Read again from the store: the other window saved since.
+        || {
+            if let Some(window) = web_sys::window() {
+                let _ = window.location().reload();
+            }
+        },
+    );
+    // Local: a lock is this page's; cleanups run before its values go.
+    let hold = StoredValue::new_local(hold);
+    on_cleanup(move || hold.with_value(one_window::Hold::let_go));
+    dynamic(move || match turn.get() {
+        None => view! { <p class="empty">"…"</p> }.into_any(),
+        Some(Turn::Here) => view! { <DraftEditor id/> }.into_any(),
+        Some(Turn::Elsewhere) => view! {
+            <p class="notice" role="status" data-testid="draft-elsewhere">{state.tr(words::DRAFT_ELSEWHERE)}</p>
+        }
+        .into_any(),
+    })
 }
 
 #[component]
@@ -224,8 +255,12 @@ fn DraftEditor(id: ReportId) -> impl IntoView {
             // By blank: a position's `gps.lat` clears a reason at `gps`.
             // Told only when one goes (most drafts have none).
             let blank = key.split('.').next().unwrap_or_default();
-            if refused.with_untracked(|r| r.iter().any(|e| e.field == blank)) {
-                refused.update(|r| r.retain(|e| e.field != blank));
+            // A figure corrected answers a refusal of the grade it decides
+            // (below a work-safety accident's figures: "correct the figure").
+            let grading_figure = matches!(template.family, Family::Incident { grading, .. } if grading.reads(blank));
+            let answered = |e: &FieldError| e.field == blank || (grading_figure && e.field == "grade");
+            if refused.with_untracked(|r| r.iter().any(answered)) {
+                refused.update(|r| r.retain(|e| !answered(e)));
             }
             answers.update(|a| {
                 if value.is_empty() {

@@ -4,5 +4,6 @@
 //! the page shows before the app's code has arrived.
 
 pub mod boot;
+pub mod one_window;
 pub mod service_worker;
 pub mod storage;

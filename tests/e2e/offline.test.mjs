@@ -190,7 +190,7 @@ test('(e) the phone\'s Back while typing in a blank leaves the form without an e
   }
 });
 
-test('a draft submitted in one window and then submitted again in another keeps its receipt; the other window says so and keeps her text on screen', { timeout: 90_000 }, async () => {
+test('a draft open in a second window is edited in one only; the other waits, then goes on from what was typed', { timeout: 90_000 }, async () => {
   const other = await openPhone();
   try {
     const { page, context } = other;
@@ -199,8 +199,36 @@ test('a draft submitted in one window and then submitted again in another keeps 
     await form(page).fill();
     await form(page).waitSaved();
     const url = page.url();
+    // The same draft opened in a second window (the installed app and a tab).
+    const second = await context.newPage();
+    await second.goto(url);
+    const elsewhere = second.getByTestId('draft-elsewhere');
+    await elsewhere.waitFor();
+    assert.match(await elsewhere.innerText(), /已在另一个窗口中打开/);
+    assert.equal(await second.getByLabel('事件经过').count(), 0, 'nothing to type over');
+    // She goes on in the first, then leaves it for the list: the second
+    // window opens the draft with what she typed.
+    await page.getByLabel('事件经过').fill('在第一个窗口补充的内容');
+    await form(page).waitSaved();
+    await page.getByRole('link', { name: '返回列表' }).click();
+    await second.getByLabel('事件经过').waitFor();
+    assert.equal(await second.getByLabel('事件经过').inputValue(), '在第一个窗口补充的内容');
+  } finally {
+    await other.close();
+  }
+});
+
+test('where a browser has no Web Locks, a draft submitted in one window and again in another keeps its receipt; the other window says so and keeps her text on screen', { timeout: 90_000 }, async () => {
+  const other = await openPhone();
+  try {
+    const { page, context } = other;
+    await context.addInitScript(() => { delete Navigator.prototype.locks; });
+    await openApp(page, server.url);
+    await home(page).newReport();
+    await form(page).fill();
+    await form(page).waitSaved();
+    const url = page.url();
     const id = decodeURIComponent(url.split('/').pop());
-    // The same draft open in a second window (the installed app and a tab).
     const second = await context.newPage();
     await second.goto(url);
     await form(second).submit.waitFor();

@@ -87,6 +87,11 @@ impl GradingRule {
     pub fn binds(&self) -> bool {
         self.id == WORK_SAFETY.id
     }
+
+    /// Whether blank `id` is a figure the grade is suggested from.
+    pub fn reads(&self, id: &str) -> bool {
+        self.lines.iter().flat_map(Line::figures).any(|f| f == id)
+    }
 }
 
 /// Work-safety accidents, Decree 493: deaths 30/10/3, serious injuries
@@ -304,6 +309,8 @@ mod tests {
 
     #[test]
     fn only_decree_493_binds_the_grade_from_below() {
+        assert!(WORK_SAFETY.reads("dead") && WORK_SAFETY.reads("direct_loss") && !WORK_SAFETY.reads("missing"));
+        assert!(CASUALTIES_V2.reads("missing"), "counted with the dead");
         assert!(WORK_SAFETY.binds());
         assert!(!CASUALTIES.binds());
         assert!(!CASUALTIES_V2.binds());
