@@ -346,6 +346,23 @@ pub async fn advance(pool: &Pool, upload_id: &str, from: i64, to: i64, expires_a
     Ok(done.rows_affected() == 1)
 }
 
+/// Moves the offset of an unfinished upload back from `from` to `to`, for
+/// a file found holding fewer bytes than the offset says (see
+/// `Uploads::heal`); false if the row is gone or moved.
+pub async fn rewind(pool: &Pool, upload_id: &str, from: i64, to: i64) -> Result<bool, StoreError> {
+    let done = sqlx::query(
+        "UPDATE uploads SET received = $1 WHERE upload_id = $2 AND received = $3 AND $4 < received \
+         AND received < length",
+    )
+    .bind(to)
+    .bind(upload_id)
+    .bind(from)
+    .bind(to)
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
 /// Marks the photo arrived (unless it already had) and the upload complete,
 /// together. Returns whether this call made the photo arrive.
 pub async fn arrive(
