@@ -78,7 +78,12 @@ pub(super) async fn insert_manifest(
     author_id: &str,
 ) -> Result<Result<(), PhotoId>, StoreError> {
     let report_id = report.id.to_string();
-    for photo in &report.photos {
+    // In photo-id order: two records announcing the same new photos in
+    // opposite orders would each wait for the other's uncommitted row, a
+    // deadlock on PostgreSQL.
+    let mut photos: Vec<&PhotoRef> = report.photos.iter().collect();
+    photos.sort_by_key(|photo| photo.id);
+    for photo in photos {
         let id = photo.id.to_string();
         sqlx::query(
             "INSERT INTO photos (photo_id, report_id, blank, sha256, size, mime, taken_at, lat, lon) \
