@@ -29,7 +29,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use sqlx::any::AnyPoolOptions;
-use sqlx::migrate::Migrator;
+use sqlx::migrate::{Migrate, MigrateError, Migrator};
 use sqlx::AnyConnection;
 use sqlx::{AnyPool, Connection, Executor};
 
@@ -251,9 +251,44 @@ pub async fn backend(pool: &Pool) -> Result<Backend, sqlx::Error> {
 
 /// Brings the schema up to date with `crates/server/migrations/<dialect>/`,
 /// which is embedded in the binary at build time.
-pub async fn migrate(pool: &Pool) -> Result<(), sqlx::migrate::MigrateError> {
+pub async fn migrate(pool: &Pool) -> Result<(), MigrateError> {
     let backend = backend(pool).await?;
-    backend.migrator().run(pool).await
+    if backend == Backend::Sqlite {
+        return backend.migrator().run(pool).await;
+    }
+    // A connection of its own, closed afterwards: neither its changed
+    // setting nor sqlx's lock (which a failed migration leaves held) goes
+    // back into the pool.
+    let mut conn = pool.acquire().await?.detach();
+    let result = migrate_postgres(&mut conn).await;
+    if let Err(e) = conn.close().await {
+        tracing::debug!("closing the migrations' connection: {e}");
+    }
+    result
+}
+
+/// sqlx migrates under an advisory lock, so that replicas started together
+/// migrate one at a time. Under the pool's `lock_timeout` a replica starting
+/// while another migrates would give up after the busy timeout and not
+/// start: it waits for that lock without limit instead. The migrations
+/// themselves keep the timeout: one stuck behind a live transaction fails
+/// the start rather than hold up every query queued behind its table lock.
+async fn migrate_postgres(conn: &mut AnyConnection) -> Result<(), MigrateError> {
+    let busy: String = sqlx::query_scalar("SELECT current_setting('lock_timeout')")
+        .fetch_one(&mut *conn)
+        .await?;
+    conn.execute("SET lock_timeout = 0").await?;
+    // sqlx's own lock; `run_direct` takes it again (a session may hold an
+    // advisory lock more than once) and lets go of that once.
+    conn.lock().await?;
+    sqlx::query("SELECT set_config('lock_timeout', $1, false)")
+        .bind(&busy)
+        .execute(&mut *conn)
+        .await?;
+    // `run_direct`, not `run`: `run`'s future is not `Send` for every
+    // lifetime of its `Acquire`, so a caller could not spawn this.
+    Backend::Postgres.migrator().run_direct(conn).await?;
+    conn.unlock().await
 }
 
 /// The migrations each dialect has, as (version, description): the same in
