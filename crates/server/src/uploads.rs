@@ -514,6 +514,7 @@ impl Uploads {
         if row.expired(now) {
             return Err(UploadError::Gone);
         }
+        let row = self.heal(row).await?;
         let info = UploadInfo::of(&row);
         // A `PATCH` from behind the offset repeats bytes the server holds.
         // Browsers send one by themselves: a request cut on a kept-alive
@@ -545,6 +546,8 @@ impl Uploads {
             .await
             .map_err(io_error(&path))?;
         let on_disk = file.metadata().await.map_err(io_error(&path))?.len();
+        // Cut back by another replica since `heal` looked: the next
+        // `PATCH` heals it.
         if on_disk < info.offset {
             return Err(UploadError::Internal(format!(
                 "upload {id}: {on_disk} bytes on disk, fewer than its offset {}",
@@ -617,7 +620,8 @@ impl Uploads {
                 if h.matches(want) {
                     got
                 } else {
-                    file.set_len(info.offset).await.map_err(io_error(&path))?;
+                    // Left in the file past the offset, not cut off here
+                    // (see below).
                     return Err(UploadError::ChecksumMismatch);
                 }
             }
@@ -626,11 +630,12 @@ impl Uploads {
             _ => got,
         };
         let keep = if synced.is_err() { 0 } else { keep };
-        if keep < got {
-            // Not strictly needed (the next append cuts it off) but the
-            // file then says what the offset says.
-            let _ = file.set_len(info.offset + keep).await;
-        }
+        // Bytes not kept stay in the file past the offset until the next
+        // append cuts them off, at the offset it reads then. Cutting them
+        // off here, at the offset this request read at its start, could
+        // cut bytes another replica appended meanwhile (replicas share the
+        // uploads folder): the file would then hold fewer bytes than the
+        // offset says.
         drop(file);
         match ending {
             Ending::Failed(source) => return Err(UploadError::Io { path, source }),
@@ -671,6 +676,45 @@ impl Uploads {
                 Err(UploadError::Internal("unreachable ending".to_owned()))
             }
         }
+    }
+
+    /// `row` as its file stands. A file holding fewer bytes than the
+    /// offset (a request on a replica, or a server before this one, cut it
+    /// back to an offset read before another replica's append committed)
+    /// would refuse every `PATCH` until the upload expired, while `POST`
+    /// offers that same upload again. The offset is set back to the bytes
+    /// the file holds instead: a `PATCH` from further on is answered 409,
+    /// and the client's `HEAD` then tells it where to resume. The bytes
+    /// kept are checked with the whole photo's SHA-256 in `finish`.
+    async fn heal(&self, row: UploadRow) -> Result<UploadRow, UploadError> {
+        if row.complete() {
+            // Its file is gone: the photo is stored.
+            return Ok(row);
+        }
+        let path = self.part_path(&row.upload_id);
+        let on_disk = tokio::fs::metadata(&path).await.map_err(io_error(&path))?.len();
+        let on_disk = i64::try_from(on_disk).unwrap_or(i64::MAX);
+        if on_disk >= row.received {
+            return Ok(row);
+        }
+        if rows::rewind(&self.pool, &row.upload_id, row.received, on_disk).await? {
+            tracing::warn!(
+                upload = %row.upload_id,
+                offset = row.received,
+                on_disk,
+                "upload file shorter than its offset: the offset is set back to the file's length"
+            );
+            return Ok(UploadRow {
+                received: on_disk,
+                ..row
+            });
+        }
+        // Moved meanwhile, by an append on another replica or a sweep: as
+        // it now stands (an append that still finds the file short fails,
+        // and the next one heals it).
+        rows::upload(&self.pool, &row.upload_id)
+            .await?
+            .ok_or(UploadError::NotFound)
     }
 
     /// The last byte is in: verify the whole, store it under its content

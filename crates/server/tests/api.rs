@@ -1577,6 +1577,54 @@ async fn a_database_of_the_first_schema_is_upgraded_at_start() {
     app.stop().await;
 }
 
+/// A replica started while another migrates the shared PostgreSQL database
+/// waits for it (sqlx's migration lock) however long it takes, rather than
+/// giving up after the busy timeout that bounds every other lock wait.
+#[tokio::test]
+async fn a_replica_started_while_another_migrates_waits_for_it() {
+    use sqlx::migrate::Migrate;
+    use sqlx::Connection;
+
+    let dirs = dirs();
+    let Some(url) = dirs.database_url.clone() else {
+        // SQLite takes no lock to migrate: one process has the file.
+        return;
+    };
+    // Another replica, migrating: it holds sqlx's migration lock.
+    let mut other = sqlx::PgConnection::connect(&url).await.expect("connect");
+    other.lock().await.expect("take sqlx's migration lock");
+    let pool = dirs.pool().await;
+    let started = std::time::Instant::now();
+    let migrating = tokio::spawn({
+        let pool = pool.clone();
+        async move { db::migrate(&pool).await }
+    });
+    let held = db::DEFAULT_BUSY_TIMEOUT + Duration::from_secs(2);
+    tokio::time::sleep(held).await;
+    if migrating.is_finished() {
+        panic!("did not wait for the lock: {:?}", migrating.await);
+    }
+    other.unlock().await.expect("let go of the lock");
+    migrating
+        .await
+        .expect("migrate task")
+        .expect("migrates once the lock is free");
+    assert!(started.elapsed() >= held);
+    let applied: i64 = sqlx::query_scalar("SELECT count(*) FROM _sqlx_migrations WHERE success")
+        .fetch_one(&pool)
+        .await
+        .expect("applied migrations");
+    assert_eq!(applied as usize, db::migrations(db::Backend::Postgres).len());
+    // The pool's connections still give up on a lock after the busy timeout.
+    let timeout: String = sqlx::query_scalar("SELECT current_setting('lock_timeout')")
+        .fetch_one(&pool)
+        .await
+        .expect("lock_timeout");
+    assert_eq!(timeout, "5s");
+    other.close().await.expect("close");
+    pool.close().await;
+}
+
 // ---------------------------------------------------------------------------
 // Photos and their uploads (tus), in files of their own.
 

@@ -29,7 +29,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use sqlx::any::AnyPoolOptions;
-use sqlx::migrate::Migrator;
+use sqlx::migrate::{Migrate, MigrateError, Migrator};
 use sqlx::AnyConnection;
 use sqlx::{AnyPool, Connection, Executor};
 
@@ -116,9 +116,14 @@ impl From<sqlx::Error> for StoreError {
                 // SQLite: SQLITE_BUSY (5), SQLITE_LOCKED (6) and their
                 // extended codes; SQLITE_FULL (13). PostgreSQL: lock_not_available
                 // (55P03), query_canceled by lock/statement timeout (57014),
-                // disk_full (53100), out_of_memory (53200).
-                let busy = matches!(code.as_str(), "5" | "6" | "261" | "262" | "517" | "55P03" | "57014")
-                    || message.contains("database is locked");
+                // disk_full (53100), out_of_memory (53200); deadlock_detected
+                // (40P01) and serialization_failure (40001) roll the
+                // transaction back whole, so it may simply be sent again
+                // (the phone retries a 503, a load balancer on another replica).
+                let busy = matches!(
+                    code.as_str(),
+                    "5" | "6" | "261" | "262" | "517" | "55P03" | "57014" | "40P01" | "40001"
+                ) || message.contains("database is locked");
                 let full =
                     matches!(code.as_str(), "13" | "53100" | "53200") || message.contains("database or disk is full");
                 if full {
@@ -246,9 +251,44 @@ pub async fn backend(pool: &Pool) -> Result<Backend, sqlx::Error> {
 
 /// Brings the schema up to date with `crates/server/migrations/<dialect>/`,
 /// which is embedded in the binary at build time.
-pub async fn migrate(pool: &Pool) -> Result<(), sqlx::migrate::MigrateError> {
+pub async fn migrate(pool: &Pool) -> Result<(), MigrateError> {
     let backend = backend(pool).await?;
-    backend.migrator().run(pool).await
+    if backend == Backend::Sqlite {
+        return backend.migrator().run(pool).await;
+    }
+    // A connection of its own, closed afterwards: neither its changed
+    // setting nor sqlx's lock (which a failed migration leaves held) goes
+    // back into the pool.
+    let mut conn = pool.acquire().await?.detach();
+    let result = migrate_postgres(&mut conn).await;
+    if let Err(e) = conn.close().await {
+        tracing::debug!("closing the migrations' connection: {e}");
+    }
+    result
+}
+
+/// sqlx migrates under an advisory lock, so that replicas started together
+/// migrate one at a time. Under the pool's `lock_timeout` a replica starting
+/// while another migrates would give up after the busy timeout and not
+/// start: it waits for that lock without limit instead. The migrations
+/// themselves keep the timeout: one stuck behind a live transaction fails
+/// the start rather than hold up every query queued behind its table lock.
+async fn migrate_postgres(conn: &mut AnyConnection) -> Result<(), MigrateError> {
+    let busy: String = sqlx::query_scalar("SELECT current_setting('lock_timeout')")
+        .fetch_one(&mut *conn)
+        .await?;
+    conn.execute("SET lock_timeout = 0").await?;
+    // sqlx's own lock; `run_direct` takes it again (a session may hold an
+    // advisory lock more than once) and lets go of that once.
+    conn.lock().await?;
+    sqlx::query("SELECT set_config('lock_timeout', $1, false)")
+        .bind(&busy)
+        .execute(&mut *conn)
+        .await?;
+    // `run_direct`, not `run`: `run`'s future is not `Send` for every
+    // lifetime of its `Acquire`, so a caller could not spawn this.
+    Backend::Postgres.migrator().run_direct(conn).await?;
+    conn.unlock().await
 }
 
 /// The migrations each dialect has, as (version, description): the same in
@@ -287,6 +327,64 @@ mod tests {
     fn both_databases_have_the_same_migrations() {
         assert_eq!(migrations(Backend::Sqlite), migrations(Backend::Postgres));
         assert!(migrations(Backend::Sqlite).len() >= 4);
+    }
+
+    /// A database's error as its driver reports it: a code and a message.
+    #[derive(Debug)]
+    struct Coded(&'static str);
+
+    impl std::fmt::Display for Coded {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "error {}", self.0)
+        }
+    }
+
+    impl std::error::Error for Coded {}
+
+    impl sqlx::error::DatabaseError for Coded {
+        fn message(&self) -> &str {
+            "an error"
+        }
+
+        fn code(&self) -> Option<std::borrow::Cow<'_, str>> {
+            Some(self.0.into())
+        }
+
+        fn as_error(&self) -> &(dyn std::error::Error + Send + Sync + 'static) {
+            self
+        }
+
+        fn as_error_mut(&mut self) -> &mut (dyn std::error::Error + Send + Sync + 'static) {
+            self
+        }
+
+        fn into_error(self: Box<Self>) -> Box<dyn std::error::Error + Send + Sync + 'static> {
+            self
+        }
+
+        fn kind(&self) -> sqlx::error::ErrorKind {
+            sqlx::error::ErrorKind::Other
+        }
+    }
+
+    fn stored(code: &'static str) -> StoreError {
+        StoreError::from(sqlx::Error::Database(Box::new(Coded(code))))
+    }
+
+    #[test]
+    fn lock_waits_deadlocks_and_serialization_failures_are_busy() {
+        // SQLite busy and locked; PostgreSQL lock and statement timeouts,
+        // a deadlock, a serialization failure.
+        for code in ["5", "6", "517", "55P03", "57014", "40P01", "40001"] {
+            assert!(matches!(stored(code), StoreError::Busy(_)), "{code}");
+        }
+        for code in ["13", "53100"] {
+            assert!(matches!(stored(code), StoreError::Full(_)), "{code}");
+        }
+        // A unique violation, an undefined table: not the client's to retry.
+        for code in ["23505", "42P01"] {
+            assert!(matches!(stored(code), StoreError::Sqlx(_)), "{code}");
+        }
     }
 
     #[test]

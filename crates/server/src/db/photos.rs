@@ -78,7 +78,12 @@ pub(super) async fn insert_manifest(
     author_id: &str,
 ) -> Result<Result<(), PhotoId>, StoreError> {
     let report_id = report.id.to_string();
-    for photo in &report.photos {
+    // In photo-id order: two records announcing the same new photos in
+    // opposite orders would each wait for the other's uncommitted row, a
+    // deadlock on PostgreSQL.
+    let mut photos: Vec<&PhotoRef> = report.photos.iter().collect();
+    photos.sort_by_key(|photo| photo.id);
+    for photo in photos {
         let id = photo.id.to_string();
         sqlx::query(
             "INSERT INTO photos (photo_id, report_id, blank, sha256, size, mime, taken_at, lat, lon) \
@@ -338,6 +343,23 @@ pub async fn advance(pool: &Pool, upload_id: &str, from: i64, to: i64, expires_a
     )
     .bind(to)
     .bind(expires_at)
+    .bind(upload_id)
+    .bind(from)
+    .bind(to)
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Moves the offset of an unfinished upload back from `from` to `to`, for
+/// a file found holding fewer bytes than the offset says (see
+/// `Uploads::heal`); false if the row is gone or moved.
+pub async fn rewind(pool: &Pool, upload_id: &str, from: i64, to: i64) -> Result<bool, StoreError> {
+    let done = sqlx::query(
+        "UPDATE uploads SET received = $1 WHERE upload_id = $2 AND received = $3 AND $4 < received \
+         AND received < length",
+    )
+    .bind(to)
     .bind(upload_id)
     .bind(from)
     .bind(to)

@@ -132,6 +132,78 @@ async fn two_replicas_on_one_database_share_changes_sessions_and_uploads() {
     stop([&mut process_a, &mut process_b]);
 }
 
+/// A chunk refused on one replica keeps the bytes another replica
+/// appended meanwhile. A phone cut off from A mid-chunk sends it again
+/// through B, which stores it; A's request, still reading, then fails its
+/// checksum. A used to cut the shared file back to the offset it had read
+/// at its start, below B's: every further `PATCH` was a 500 and `POST`
+/// offered the same upload again, until it expired a day later.
+#[tokio::test]
+async fn a_chunk_refused_on_one_replica_keeps_what_another_appended_meanwhile() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    use super::uploads::{sha256_checksum, OCTET};
+
+    let dirs = dirs();
+    let (a, mut process_a) = replica(&dirs).await;
+    let (b, mut process_b) = replica(&dirs).await;
+    let bytes = jpeg(200_000, 23);
+    let hazard = hazard_with_photos(&[&bytes]);
+    receipt(b.submit(&hazard).await, StatusCode::CREATED).await;
+    let (location, _) = b.tus_created(&hazard.photos[0]).await;
+    let chunk = &bytes[..100_000];
+
+    // On A, the chunk's first bytes (the same bytes: it is the phone's
+    // chunk) under a checksum they will fail.
+    let addr = a.base.trim_start_matches("http://").to_owned();
+    let mut stale = tokio::net::TcpStream::connect(&addr).await.expect("connect to A");
+    let head = format!(
+        "PATCH {location} HTTP/1.1\r\nHost: {addr}\r\nTus-Resumable: 1.0.0\r\n\
+         Authorization: Bearer {}\r\nContent-Type: {OCTET}\r\nUpload-Offset: 0\r\n\
+         Content-Length: {}\r\nUpload-Checksum: {}\r\n\r\n",
+        a.token,
+        chunk.len(),
+        sha256_checksum(b"other"),
+    );
+    stale.write_all(head.as_bytes()).await.expect("headers");
+    stale.write_all(&chunk[..40_000]).await.expect("some bytes");
+    stale.flush().await.expect("flush");
+    // A has read the upload's offset (0) and is writing what comes.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    // The chunk again, whole, through B.
+    let res = b.tus_patch(&location, 0, chunk, Some(sha256_checksum(chunk))).await;
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    assert_eq!(res.headers()["upload-offset"], "100000");
+
+    // A's body ends, and fails its checksum.
+    stale.write_all(&chunk[40_000..]).await.expect("the rest");
+    stale.flush().await.expect("flush");
+    let mut answer = vec![0u8; 512];
+    let n = tokio::time::timeout(Duration::from_secs(5), stale.read(&mut answer))
+        .await
+        .expect("answered")
+        .expect("read");
+    let answer = String::from_utf8_lossy(&answer[..n]);
+    assert!(answer.starts_with("HTTP/1.1 460"), "{answer}");
+
+    // The rest through B: the photo arrives whole.
+    assert_eq!(b.tus_offset(&location).await, 100_000);
+    let res = b.tus_patch(&location, 100_000, &bytes[100_000..], None).await;
+    assert_eq!(
+        res.status(),
+        StatusCode::NO_CONTENT,
+        "{}",
+        res.text().await.unwrap_or_default()
+    );
+    assert_eq!(b.photo_status(hazard.id).await["arrived"], 1);
+    assert_eq!(
+        b.stored_photo(&hazard.photos[0].sha256).await.as_ref(),
+        bytes.as_slice()
+    );
+    stop([&mut process_a, &mut process_b]);
+}
+
 /// A change lost between replicas must not leave an officer's inbox short
 /// of a report without a word: the page draws only what its stream says,
 /// and its own stream stayed up. A change the notifier could not send

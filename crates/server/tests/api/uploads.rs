@@ -1011,6 +1011,43 @@ async fn an_upload_survives_a_restart() {
     app.stop().await;
 }
 
+/// An upload whose file holds fewer bytes than its offset (cut back by a
+/// request on another replica that had read an older offset, see
+/// `replicas.rs`) is not stuck until it expires: its offset is set back to
+/// what the file holds, a `PATCH` from further on is 409, and `HEAD` says
+/// where to resume, as the phone does after a 409.
+#[tokio::test]
+async fn an_upload_whose_file_lost_bytes_resumes_from_what_the_file_holds() {
+    let (app, dirs) = spawn_app().await;
+    let (bytes, report, location) = app.one_photo_upload(200_000, 24).await;
+    let res = app.tus_patch(&location, 0, &bytes[..120_000], None).await;
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    let parts = part_files(&dirs);
+    assert_eq!(parts.len(), 1, "{parts:?}");
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&parts[0])
+        .and_then(|f| f.set_len(70_000))
+        .expect("cut the upload's file");
+
+    let res = app.tus_patch(&location, 120_000, &bytes[120_000..], None).await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    assert_eq!(res.headers()["upload-offset"], "70000");
+    assert_eq!(app.tus_offset(&location).await, 70_000);
+    // The same upload is offered again, at that offset.
+    let (again, offset) = app.tus_created(&report.photos[0]).await;
+    assert_eq!((again.as_str(), offset), (location.as_str(), 70_000));
+
+    let res = app.tus_patch(&location, 70_000, &bytes[70_000..], None).await;
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    assert_eq!(res.headers()["upload-offset"], "200000");
+    assert_eq!(app.photo_status(report.id).await["arrived"], 1);
+    assert_eq!(
+        app.stored_photo(&report.photos[0].sha256).await.as_ref(),
+        bytes.as_slice()
+    );
+}
+
 /// Sends a `PATCH` announcing `announced` bytes, sends only `body`, and
 /// drops the connection, as a phone losing its signal would.
 async fn cut_patch(
