@@ -95,12 +95,17 @@ fn wait_in_line(locks: &JsValue, name: &str, freed: impl FnOnce() + 'static) -> 
 /// `navigator.locks`, where there is one.
 fn locks() -> Option<JsValue> {
     let navigator = web_sys::window()?.navigator();
-    Reflect::get(&navigator, &"locks".into()).ok().filter(JsValue::is_object)
+    Reflect::get(&navigator, &"locks".into())
+        .ok()
+        .filter(JsValue::is_object)
 }
 
 /// `locks.request(name, options, callback)`.
 fn request(locks: &JsValue, name: &str, options: &Object, callback: &JsValue) -> Option<Promise> {
-    let request = Reflect::get(locks, &"request".into()).ok()?.dyn_into::<Function>().ok()?;
+    let request = Reflect::get(locks, &"request".into())
+        .ok()?
+        .dyn_into::<Function>()
+        .ok()?;
     request
         .call3(locks, &name.into(), options, callback)
         .ok()?
