@@ -72,6 +72,15 @@ fn rejection() -> HttpAnswer {
     }
 }
 
+/// The server's answer when it cannot store anything now (503).
+fn server_trouble() -> HttpAnswer {
+    HttpAnswer {
+        status: 503,
+        body: String::new(),
+        retry_after_s: None,
+    }
+}
+
 /// The server's answer for an id it holds with other content.
 fn conflict() -> HttpAnswer {
     HttpAnswer {
@@ -253,14 +262,7 @@ async fn server_trouble_and_unreadable_answers_are_retried_not_rejected() {
             retry_after_s: None,
         }),
     );
-    outbox.transport.answer(
-        a.id,
-        Ok(HttpAnswer {
-            status: 503,
-            body: String::new(),
-            retry_after_s: None,
-        }),
-    );
+    outbox.transport.answer(a.id, Ok(server_trouble()));
     outbox.transport.answer(
         b.id,
         Ok(HttpAnswer {
@@ -699,14 +701,7 @@ async fn a_follow_up_waits_as_long_as_its_first_record_and_no_longer() {
     let first = report(waiting(0.0));
     let next = follow_up_of(&first).await;
     let outbox = outbox_with(&[&first, &next]).await;
-    outbox.transport.answer(
-        first.id,
-        Ok(HttpAnswer {
-            status: 503,
-            body: String::new(),
-            retry_after_s: None,
-        }),
-    );
+    outbox.transport.answer(first.id, Ok(server_trouble()));
     let now = platform::now_ms();
     outbox.drain(now, false, || 0.0, &no_op).await.expect("drain");
     let again = outbox.drain(now + 1.0, false, || 0.0, &no_op).await.expect("drain");
@@ -1015,14 +1010,7 @@ async fn a_record_that_cannot_be_written_while_it_waits_holds_back_nothing_else(
     };
     let other = report(waiting(0.0));
     let outbox = outbox_with(&[&first, &next, &other]).await;
-    outbox.transport.answer(
-        first.id,
-        Ok(HttpAnswer {
-            status: 503,
-            body: String::new(),
-            retry_after_s: None,
-        }),
-    );
+    outbox.transport.answer(first.id, Ok(server_trouble()));
     outbox.transport.answer(other.id, Ok(receipt(other.id, 5)));
     let full = FullFor::record(next.id);
     let seen = RefCell::new(Vec::new());

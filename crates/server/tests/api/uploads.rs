@@ -9,7 +9,7 @@ use kuaibao_core::photo::tus;
 use reqwest::header::{HeaderMap, LOCATION};
 use sha1::Sha1;
 use sha2::{Digest, Sha256};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 
 use super::*;
 
@@ -202,6 +202,18 @@ impl TestApp {
         let (location, _) = self.tus_created(&report.photos[0]).await;
         (bytes, report, location)
     }
+}
+
+/// The start of the answer read from a raw connection (its status line
+/// and headers), within 5 s.
+pub(crate) async fn answer_head(stream: &mut (impl tokio::io::AsyncRead + Unpin)) -> String {
+    use tokio::io::AsyncReadExt as _;
+    let mut answer = vec![0u8; 512];
+    let n = tokio::time::timeout(Duration::from_secs(5), stream.read(&mut answer))
+        .await
+        .expect("answered")
+        .expect("read");
+    String::from_utf8_lossy(&answer[..n]).into_owned()
 }
 
 pub(crate) fn sha256_checksum(body: &[u8]) -> String {
@@ -1123,12 +1135,7 @@ async fn a_chunk_cut_short_keeps_its_bytes_unless_it_carried_a_checksum() {
     assert_eq!(res.status(), StatusCode::NO_CONTENT);
     assert_eq!(res.headers()["upload-offset"], "200000");
     // The stale connection is answered (409: superseded), if anyone listens.
-    let mut answer = vec![0u8; 512];
-    let n = tokio::time::timeout(Duration::from_secs(5), stale.read(&mut answer))
-        .await
-        .expect("answered")
-        .expect("read");
-    let answer = String::from_utf8_lossy(&answer[..n]);
+    let answer = answer_head(&mut stale).await;
     assert!(answer.starts_with("HTTP/1.1 409"), "{answer}");
 
     let got = app.stored_photo(&report.photos[0].sha256).await;
