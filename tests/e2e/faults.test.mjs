@@ -14,7 +14,8 @@ import net from 'node:net';
 import { mkdtemp, cp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { adminCommand, openPhone, openApp, home, form, noiseJpeg, phonePhotos, phoneRecords, fillHazard, REPORTER } from './helpers.mjs';
+import { chromium } from 'playwright-core';
+import { adminCommand, openPhone, openApp, openDesk, home, form, noiseJpeg, phonePhotos, phoneRecords, fillHazard, REPORTER, OFFICER } from './helpers.mjs';
 
 const cleanup = [];
 after(async () => { for (const c of cleanup.reverse()) await c(); });
@@ -266,6 +267,8 @@ test('a server restored from a backup gets back from the phone what it received 
   const work = await mkdtemp(path.join(tmpdir(), 'kuaibao-e2e-restore-'));
   cleanup.push(() => rm(work, { recursive: true, force: true }));
   const backup = path.join(work, 'backup');
+  // The duty office's account, in the backup.
+  await adminCommand(server.env, ['user', 'add', OFFICER.username, '--role', 'officer', '--area', 'xh', '--name', OFFICER.name], `${OFFICER.password}\n`);
   await adminCommand(server.env, ['backup', backup]);
 
   // After the backup: a hazard with a photo, delivered whole.
@@ -309,4 +312,18 @@ test('a server restored from a backup gets back from the phone what it received 
     await page.waitForTimeout(250);
   }
   assert.deepEqual(kept.status.receipt, back[0].receipt, 'the phone keeps the new receipt');
+
+  // The desk says what the restore lost of the office's own work, and
+  // that the phones send theirs again.
+  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium', headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+  cleanup.push(() => browser.close());
+  const desk = await openDesk(browser, server.url, OFFICER, { width: 1366, height: 768 });
+  const note = desk.page.getByTestId('restored');
+  await note.waitFor();
+  assert.match(await note.innerText(), /服务器于 \d{4}-\d{2}-\d{2} \d{2}:\d{2} 从备份恢复：\d{4}-\d{2}-\d{2} \d{2}:\d{2} 以后值班室做的确认收到、请求续报、签批和在值班台录入的报告可能已丢失，请核对后重新录入。/);
+  if (process.env.KUAIBAO_SHOTS) await desk.page.screenshot({ path: `${process.env.KUAIBAO_SHOTS}/desk-restored-1366.png` });
+  if (process.env.KUAIBAO_SHOTS) {
+    await desk.page.setViewportSize({ width: 360, height: 640 });
+    await desk.page.screenshot({ path: `${process.env.KUAIBAO_SHOTS}/desk-restored-360.png` });
+  }
 });

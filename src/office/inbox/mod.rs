@@ -7,6 +7,7 @@ mod line;
 
 use kuaibao_core::desk::office::{sort_by_urgency, Filter, Inbox, ThreadSummary, INBOX_PATH};
 use kuaibao_core::desk::{parse_query, query_string, FilterForm};
+use kuaibao_core::wire::protocol::Restore;
 use kuaibao_core::{FieldError, ReportId};
 use leptos::prelude::*;
 
@@ -183,18 +184,46 @@ pub fn InboxPage() -> impl IntoView {
         }
         .into_any(),
     };
+    // A restore of the server lost what the office did since its backup:
+    // said above the list for a month after (`Restore::still_told`).
+    let restored = Memo::new(move |_| {
+        inbox.with(|i| match i {
+            Some(Ok(f)) => f.value.restored.filter(|r| r.still_told(f.value.server_time)),
+            _ => None,
+        })
+    });
     // No exports while the filter is bad: without it they would be of
     // everything, while the inbox says what to fix.
     let export_query = Memo::new(move |_| filter.get().ok().map(|f| query_string(&f)));
     view! {
         <section class="inbox-page" aria-labelledby="inbox-title">
             <h2 id="inbox-title">"收件箱"</h2>
+            {move || restored.get().map(restored_note)}
             <SmsPaste/>
             <FilterBar current errors=field_errors areas/>
             {move || export_query.get().map(|query| view! { <ListExports query/> })}
             {body}
             <LoadMore list=inbox merge seq/>
         </section>
+    }
+}
+
+/// What a restore lost, and what to do: the office's own acts since the
+/// backup are in no phone, so they are entered again; the phones send
+/// their records again by themselves.
+fn restored_note(restore: Restore) -> impl IntoView {
+    let at = |t: chrono::DateTime<chrono::Utc>| {
+        crate::timefmt::beijing_at(t.timestamp_millis() as f64).map_or_else(String::new, |t| crate::timefmt::ymd_hm(&t))
+    };
+    view! {
+        <p class="notice" role="status" data-testid="restored">
+            {format!(
+                "服务器于 {} 从备份恢复：{} 以后值班室做的确认收到、请求续报、签批和在值班台录入的报告可能已丢失，请核对后重新录入。\
+                 手机上已送达的报告会自动重新发送，回执号和收到时间为重新送达时的。",
+                at(restore.restored_at),
+                at(restore.backup_made_at)
+            )}
+        </p>
     }
 }
 

@@ -78,6 +78,19 @@ pub struct Restore {
     pub backup_made_at: DateTime<Utc>,
 }
 
+impl Restore {
+    /// How long after a restore the duty desk says what it lost: the
+    /// office's acknowledgements, requests and signings since the backup,
+    /// entered again by hand, are checked within days; a month covers a
+    /// holiday.
+    pub const TOLD_FOR: chrono::TimeDelta = chrono::TimeDelta::days(30);
+
+    /// Whether the desk still says so at `now` (the server's clock).
+    pub fn still_told(&self, now: DateTime<Utc>) -> bool {
+        now < self.restored_at + Self::TOLD_FOR
+    }
+}
+
 impl Receipt {
     /// How the record reached the office, as the desk and the exports say
     /// it: a 短信首报 entered without the phone's seal is the reporter's word
@@ -225,6 +238,18 @@ pub fn outcome_of_status(status: u16) -> Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_desk_says_what_a_restore_lost_for_a_month() {
+        let at = |s: &str| s.parse::<DateTime<Utc>>().expect("a time");
+        let restore = Restore {
+            restored_at: at("2026-03-01T10:00:00Z"),
+            backup_made_at: at("2026-03-01T02:00:00Z"),
+        };
+        assert!(restore.still_told(at("2026-03-01T10:00:00Z")));
+        assert!(restore.still_told(at("2026-03-31T09:59:59Z")));
+        assert!(!restore.still_told(at("2026-03-31T10:00:00Z")));
+    }
 
     #[test]
     fn how_a_record_reached_the_office_is_said_in_one_way_everywhere() {

@@ -293,6 +293,7 @@ pub async fn inbox(
         Json(Inbox {
             server_time: now,
             threads,
+            restored: state.restored,
         }),
     ))
 }

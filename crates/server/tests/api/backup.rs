@@ -223,6 +223,9 @@ async fn a_backup_taken_under_live_ingest_restores_to_the_same_reports_threads_a
         restored_app.get(HEALTH_PATH).await.json().await.expect("health");
     let told = health.restored.expect("the restore is told to phones");
     assert!(told.restored_at > manifest.created_at && told.restored_at <= restore_ran);
+    // And to the duty desk, with its inbox: the office's acts since are lost.
+    let inbox = restored_app.inbox(&restored_app.admin, &[]).await;
+    assert_eq!(inbox.restored, Some(told));
     // Noted for good: in the audit log, and the note cannot be changed.
     let pool = restored_dirs.pool().await;
     let log = kuaibao_server::db::audit::all(&pool).await.expect("audit");
