@@ -93,18 +93,26 @@ pub fn PhotoBlank(
             // Why a photo was refused, the width of the form: a thumbnail's
             // column is too narrow to read a sentence in.
             {move || {
-                let refusals: Vec<String> = photos.with(|ps| {
+                let refusals: Vec<(String, &'static str)> = photos.with(|ps| {
                     ps.iter()
                         .enumerate()
                         .filter_map(|(i, p)| match &p.upload {
-                            Upload::Rejected { reason } => Some(format!("{} {}：{reason}", state.t(words::PHOTO), i + 1)),
+                            Upload::Rejected { reason } => {
+                                Some((format!("{} {}：{reason}", state.t(words::PHOTO), i + 1), "photo-refusal"))
+                            }
+                            // Tried and failed a few times: why, so that a
+                            // photo that never goes is not silent.
+                            Upload::Waiting { attempts, last_error: Some(why), .. } if *attempts >= SAY_WHY_AFTER => {
+                                let said = format!("{} {}（{}）：{why}", state.t(words::PHOTO), i + 1, state.t(words::PHOTO_WAITING));
+                                Some((said, "photo-waiting-why"))
+                            }
                             _ => None,
                         })
                         .collect()
                 });
                 (!refusals.is_empty()).then(|| view! {
                     <ul class="refusals" data-testid="photo-refusals">
-                        {refusals.into_iter().map(|r| view! { <li data-testid="photo-refusal">{r}</li> }).collect_view()}
+                        {refusals.into_iter().map(|(r, testid)| view! { <li data-testid=testid>{r}</li> }).collect_view()}
                     </ul>
                 })
             }}
@@ -125,6 +133,11 @@ pub fn PhotoBlank(
     }
     .into_any()
 }
+
+/// Failed tries of a photo after which its blank says why it waits: one
+/// failure on a weak link is the usual thing, three in a row are worth a
+/// word.
+const SAY_WHY_AFTER: u32 = 3;
 
 /// One photo's thumbnail (from the phone's store) and how its upload goes.
 #[component]

@@ -342,9 +342,29 @@ fn judge(answer: &TusAnswer) -> Step {
             "无法上传：服务器收到的与报告中登记的不一致（文件可能已损坏）。",
             "Cannot be uploaded: what arrived is not what the report announced (the file may be damaged).",
         )),
+        // Not taken for now, for nothing the worker can mend: the server
+        // does not hold the photo's report (it came back from a restore,
+        // its text is on its way again) or not as hers. Tried again, and
+        // said at the photo.
+        403 | 404 => {
+            leptos::logging::warn!("photo not taken yet: HTTP {}: {detail}", answer.status);
+            Step::Later(
+                format!(
+                    "{} / {} (HTTP {})",
+                    PHOTO_NOT_TAKEN_YET.zh, PHOTO_NOT_TAKEN_YET.en, answer.status
+                ),
+                answer.retry_after_s,
+            )
+        }
         _ => Step::Later(detail, answer.retry_after_s),
     }
 }
+
+/// Why a photo the server does not take yet waits, and what to do.
+pub const PHOTO_NOT_TAKEN_YET: Text = Text::new(
+    "值班室服务器暂未接收这张照片，会自动重试；一直不成功请告诉管理员",
+    "the duty office's server does not take this photo yet; it is tried again by itself; if it never goes, tell your administrator",
+);
 
 /// A photo that cannot be sent, why, and what the worker can do.
 fn cannot_send(why: Text) -> Step {

@@ -223,6 +223,41 @@ test('a report delivered while its photo has not arrived says so on the list, un
   await note.waitFor({ state: 'detached', timeout: 60_000 });
 });
 
+test('a photo the server keeps not taking says why at its blank, in her words, and still goes once it is taken', { timeout: 120_000 }, async () => {
+  const { phone, origin } = await setUp({});
+  const { page } = phone;
+  await openApp(page, origin);
+  // The text goes through; the server answers every new upload 404, as
+  // one restored from a backup does until the text is back.
+  await page.route('**/api/uploads', (route) => (route.request().method() === 'POST'
+    ? route.fulfill({ status: 404, contentType: 'application/json', body: '{"error":"not_found","message":"no stored report announces photo","fields":[]}' })
+    : route.continue()));
+  await home(page).newReport('风险隐患');
+  await fillHazard(page, '青石村六组');
+  await attach(page, [{ name: 'site.jpg', mimeType: 'image/jpeg', buffer: await noiseJpeg(page, 640, 480) }]);
+  await form(page).waitSaved();
+  await form(page).submit.click();
+  await home(page).waitForCount('delivered', 1);
+  // Three tries, at once rather than after their waits.
+  for (let i = 0; i < 3; i += 1) {
+    await home(page).sendNow.click();
+    await page.waitForTimeout(700);
+  }
+  await page.getByTestId('report-item').first().click();
+  const why = page.getByTestId('photo-waiting-why');
+  await why.waitFor();
+  assert.match(await why.innerText(), /^现场照片 1（待上传）：值班室服务器暂未接收这张照片，会自动重试；一直不成功请告诉管理员/);
+  assert.doesNotMatch(await why.innerText(), /announces/, 'not the server\'s own words');
+  if (process.env.KUAIBAO_SHOTS) {
+    await why.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: `${process.env.KUAIBAO_SHOTS}/photo-waiting-why-360.png` });
+  }
+  await page.unroute('**/api/uploads');
+  await page.getByRole('link', { name: '返回列表' }).click();
+  await home(page).sendNow.click();
+  await page.getByTestId('photos-waiting').waitFor({ state: 'detached', timeout: 60_000 });
+});
+
 test('a server\'s reason at the photo blank goes once a photo is added there, as a reason at a text blank goes once it is typed in', { timeout: 120_000 }, async () => {
   const { phone, origin } = await setUp({});
   const { page } = phone;

@@ -599,3 +599,30 @@ async fn on_a_link_too_slow_for_a_chunk_a_photo_that_moves_is_not_failing() {
     pass_at(&uploader, at).await;
     assert_eq!(tries(upload_state(&store, &p).await).0, 1);
 }
+
+#[wasm_bindgen_test]
+async fn a_photo_the_server_does_not_take_yet_waits_and_says_why_in_her_words() {
+    let store = logged_in_store().await;
+    let p = crate::stored_photo(&store, platform::new_report_id(), 1_000).await;
+    // The server holds no report announcing it (it came back from a
+    // restore, say, and the text is on its way again).
+    let body = r#"{"error":"not_found","message":"no stored report announces photo","fields":[]}"#;
+    let tus = Scripted::default().then(refused(404, body, None));
+    let uploader = Uploader {
+        store: store.clone(),
+        tus,
+    };
+    let summary = pass_at(&uploader, platform::now_ms()).await;
+    assert_eq!(summary.waiting, 1, "tried again later, not refused for good");
+    match upload_state(&store, &p).await {
+        Upload::Waiting {
+            attempts, last_error, ..
+        } => {
+            assert_eq!(attempts, 1);
+            let said = last_error.expect("why it waits");
+            assert!(said.starts_with("值班室服务器暂未接收这张照片，会自动重试"), "{said}");
+            assert!(said.ends_with("(HTTP 404)") && !said.contains("announces"), "{said}");
+        }
+        other => panic!("expected waiting, got {other:?}"),
+    }
+}
