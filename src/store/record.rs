@@ -81,6 +81,11 @@ pub struct LocalReport {
     /// from here.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub by_office: Option<String>,
+    /// Sent again after a restore of the server lost it (`Store::resend_after`):
+    /// the receipt the server first gave it, sealed, which the server takes
+    /// back to store it under its first number and time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_receipt: Option<Receipt>,
 }
 
 /// Where a report stands. Only a draft may change; from `Waiting` on, the
@@ -215,6 +220,7 @@ impl LocalReport {
             refused: Vec::new(),
             recovered: false,
             by_office: None,
+            first_receipt: None,
         }
     }
 
@@ -261,6 +267,7 @@ impl LocalReport {
             refused: Vec::new(),
             recovered: true,
             by_office: None,
+            first_receipt: None,
         }
     }
 

@@ -44,6 +44,9 @@ impl Store {
                             next_try_ms: now_ms,
                             last_error: None,
                         },
+                        // Shown with it, the server's seal lets it be
+                        // stored under its first number and time again.
+                        first_receipt: receipt.seal.is_some().then_some(receipt),
                         ..r
                     })
                 }

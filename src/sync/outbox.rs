@@ -265,7 +265,10 @@ impl<T: Transport> Outbox<T> {
         let Some(submission) = report.submission() else {
             return Ok(false);
         };
-        let answer = self.transport.submit(&submission, &token).await;
+        let answer = self
+            .transport
+            .submit(&submission, report.first_receipt.as_ref(), &token)
+            .await;
         if matches!(&answer, Ok(a) if outcome_of_status(a.status) == Outcome::NeedLogin) {
             // The session, not the report: back to waiting as it was,
             // and the session marked so that nothing more goes out.

@@ -2,7 +2,9 @@
 //! driven by a scripted transport in the browser tests.
 
 use gloo_net::http::{Request, RequestBuilder, Response};
-use kuaibao_core::wire::protocol::{AUTHORIZATION_HEADER, BEARER, CLOCK_HEADER, SUBMIT_REPORT_PATH};
+use kuaibao_core::wire::protocol::{
+    Receipt, AUTHORIZATION_HEADER, BEARER, CLOCK_HEADER, FIRST_RECEIPT_HEADER, SUBMIT_REPORT_PATH,
+};
 use kuaibao_core::Report;
 use thiserror::Error;
 use wasm_bindgen::JsValue;
@@ -60,8 +62,15 @@ impl From<gloo_net::Error> for NetError {
 // The app is single-threaded wasm: no caller needs the future to be `Send`.
 #[allow(async_fn_in_trait)]
 pub trait Transport {
-    /// Sends `report` with the session's `token`.
-    async fn submit(&self, report: &Report, token: &str) -> Result<HttpAnswer, NetError>;
+    /// Sends `report` with the session's `token`, and the sealed receipt
+    /// the server first gave it, when it is sent again after a restore of
+    /// the server lost it (`LocalReport::first_receipt`).
+    async fn submit(
+        &self,
+        report: &Report,
+        first_receipt: Option<&Receipt>,
+        token: &str,
+    ) -> Result<HttpAnswer, NetError>;
 }
 
 /// The `Authorization` header's value for a session token.
@@ -143,7 +152,12 @@ pub async fn pages<T: serde::de::DeserializeOwned>(
 }
 
 impl Transport for HttpTransport {
-    async fn submit(&self, report: &Report, token: &str) -> Result<HttpAnswer, NetError> {
+    async fn submit(
+        &self,
+        report: &Report,
+        first_receipt: Option<&Receipt>,
+        token: &str,
+    ) -> Result<HttpAnswer, NetError> {
         // Cannot fail for a report (string keys, no custom errors); the
         // message is a fixed one so serde_json's error texts stay out of
         // the download.
@@ -156,6 +170,10 @@ impl Transport for HttpTransport {
             .header("Content-Type", "application/json")
             .header(AUTHORIZATION_HEADER, &bearer(token))
             .header(CLOCK_HEADER, &clock);
+        let request = match first_receipt.and_then(Receipt::first_receipt_header) {
+            Some(claim) => request.header(FIRST_RECEIPT_HEADER, &claim),
+            None => request,
+        };
         let response = with_timeout(self.timeout_ms, request, Some(JsValue::from_str(&json))).await?;
         let status = response.status();
         let retry_after_s = retry_after(&response);

@@ -77,6 +77,7 @@ fn a_written_deadline_is_met_by_the_receipt_not_the_writing() {
             clock_offset_ms: None,
             via_sms: false,
             sms_sealed: false,
+            seal: None,
         },
     };
     assert_eq!(
@@ -96,6 +97,7 @@ fn delivered(id: kuaibao_core::ReportId, written: &str, received: &str) -> Statu
             clock_offset_ms: None,
             via_sms: false,
             sms_sealed: false,
+            seal: None,
         },
     }
 }

@@ -143,6 +143,7 @@ pub fn delivered(seq: i64) -> Status {
             clock_offset_ms: None,
             via_sms: false,
             sms_sealed: false,
+            seal: None,
         },
     }
 }

@@ -23,6 +23,8 @@ struct Scripted {
     answers: RefCell<Vec<(ReportId, Script)>>,
     sent: RefCell<Vec<ReportId>>,
     tokens: RefCell<Vec<String>>,
+    /// The first receipt each send showed.
+    first_receipts: RefCell<Vec<Option<Receipt>>>,
 }
 
 impl Scripted {
@@ -36,9 +38,15 @@ impl Scripted {
 }
 
 impl Transport for Scripted {
-    async fn submit(&self, report: &Report, token: &str) -> Result<HttpAnswer, NetError> {
+    async fn submit(
+        &self,
+        report: &Report,
+        first_receipt: Option<&Receipt>,
+        token: &str,
+    ) -> Result<HttpAnswer, NetError> {
         self.sent.borrow_mut().push(report.id);
         self.tokens.borrow_mut().push(token.to_owned());
+        self.first_receipts.borrow_mut().push(first_receipt.cloned());
         let mut answers = self.answers.borrow_mut();
         answers
             .iter_mut()
@@ -56,6 +64,7 @@ fn receipt(id: ReportId, seq: i64) -> HttpAnswer {
         clock_offset_ms: None,
         via_sms: false,
         sms_sealed: false,
+        seal: None,
     };
     HttpAnswer {
         status: 201,
@@ -568,7 +577,7 @@ async fn the_clock_offset_stamped_at_submit_is_sent_on_every_try() {
     let seen = RefCell::new(Vec::new());
     struct Spy<'a>(&'a RefCell<Vec<Option<i64>>>);
     impl Transport for Spy<'_> {
-        async fn submit(&self, report: &Report, _token: &str) -> Result<HttpAnswer, NetError> {
+        async fn submit(&self, report: &Report, _: Option<&Receipt>, _token: &str) -> Result<HttpAnswer, NetError> {
             self.0.borrow_mut().push(report.clock_offset_ms);
             Err(NetError("offline".into()))
         }
@@ -596,7 +605,7 @@ struct Slow {
 }
 
 impl Transport for Slow {
-    async fn submit(&self, report: &Report, _token: &str) -> Result<HttpAnswer, NetError> {
+    async fn submit(&self, report: &Report, _: Option<&Receipt>, _token: &str) -> Result<HttpAnswer, NetError> {
         self.sent.borrow_mut().push(report.id);
         self.in_flight.set(self.in_flight.get() + 1);
         self.most.set(self.most.get().max(self.in_flight.get()));
@@ -1031,4 +1040,31 @@ async fn a_record_that_cannot_be_written_while_it_waits_holds_back_nothing_else(
         "{:?}",
         seen.borrow()
     );
+}
+
+#[wasm_bindgen_test]
+async fn a_record_sent_again_after_a_restore_shows_its_first_receipt() {
+    let first = receipt(platform::new_report_id(), 7);
+    let first_receipt: Receipt = serde_json::from_str(&first.body).expect("receipt");
+    let mut again = report(waiting(0.0));
+    again.first_receipt = Some(first_receipt.clone());
+    let plain = report(waiting(0.0));
+    let outbox = outbox_with(&[&again, &plain]).await;
+    for r in [&again, &plain] {
+        outbox.transport.answer(r.id, Ok(receipt(r.id, 9)));
+    }
+    outbox
+        .drain(platform::now_ms(), true, || 0.5, &no_op)
+        .await
+        .expect("drain");
+    let sent: Vec<_> = outbox
+        .transport
+        .sent
+        .borrow()
+        .iter()
+        .copied()
+        .zip(outbox.transport.first_receipts.borrow().iter().cloned())
+        .collect();
+    assert!(sent.contains(&(again.id, Some(first_receipt))), "{sent:?}");
+    assert!(sent.contains(&(plain.id, None)), "{sent:?}");
 }

@@ -125,3 +125,36 @@ async fn what_the_server_received_after_its_backup_goes_again_once() {
     };
     assert_eq!(store.resend_after(&later, now).await.expect("later").len(), 1);
 }
+
+#[wasm_bindgen_test]
+async fn a_record_sent_again_shows_its_first_receipt_when_the_server_sealed_it() {
+    use kuaibao::store::LocalReport;
+    let store = fresh_store().await;
+    let mut sealed = report(received(Duration::hours(2)));
+    if let Status::Delivered { receipt, .. } = &mut sealed.status {
+        receipt.seal = Some("5e".repeat(32));
+    }
+    // Delivered before receipts were sealed (or read back from a list).
+    let unsealed = report(received(Duration::hours(2)));
+    for r in [&sealed, &unsealed] {
+        store.put(r).await.expect("put");
+    }
+    let restore = Restore {
+        restored_at: Utc::now() - Duration::minutes(5),
+        backup_made_at: Utc::now() - Duration::hours(6),
+    };
+    store.resend_after(&restore, platform::now_ms()).await.expect("resend");
+    let first_receipt = |r: &LocalReport| match &r.status {
+        Status::Delivered { receipt, .. } => receipt.clone(),
+        other => panic!("delivered: {other:?}"),
+    };
+    let stored = store.get(sealed.id).await.expect("get").expect("kept");
+    assert!(matches!(stored.status, Status::Waiting { .. }));
+    assert_eq!(
+        stored.first_receipt,
+        Some(first_receipt(&sealed)),
+        "kept, to be shown again"
+    );
+    let stored = store.get(unsealed.id).await.expect("get").expect("kept");
+    assert_eq!(stored.first_receipt, None, "nothing to show");
+}

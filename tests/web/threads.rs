@@ -225,6 +225,7 @@ async fn a_thread_is_settled_only_when_its_photos_are_on_the_server_too() {
             clock_offset_ms: None,
             via_sms: false,
             sms_sealed: false,
+            seal: None,
         },
     };
     let first = report(receipt(1));

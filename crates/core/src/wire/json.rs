@@ -1147,6 +1147,7 @@ mod tests {
                     clock_offset_ms: Some(-1500),
                     via_sms: false,
                     sms_sealed: false,
+                    seal: None,
                 });
                 same(&Receipt {
                     id: report.id,
@@ -1155,6 +1156,7 @@ mod tests {
                     clock_offset_ms: None,
                     via_sms: true,
                     sms_sealed: true,
+                    seal: None,
                 });
             }
         }

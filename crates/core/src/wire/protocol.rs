@@ -146,6 +146,120 @@ pub struct Receipt {
     /// officer entered after calling back.
     #[serde(default, skip_serializing_if = "is_false")]
     pub sms_sealed: bool,
+    /// The server's seal over this receipt and the record's content
+    /// ([`seal_receipt`]), on the answer to the record's submit: after a
+    /// restore of the server lost the record, the phone sends it again
+    /// with this receipt ([`FIRST_RECEIPT_HEADER`]), and the server stores
+    /// it under its first number and time rather than as received now.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seal: Option<String>,
+}
+
+/// The header a record sent again after a restore carries its first,
+/// sealed receipt in: `<seq> <received_at in µs since the epoch>
+/// <clock_offset_ms, or -> <seal>`.
+pub const FIRST_RECEIPT_HEADER: &str = "kuaibao-first-receipt";
+
+/// What [`seal_receipt`] seals, so that a seal cannot be moved to another
+/// record, number, time or content.
+const RECEIPT_SEAL_CONTEXT: &[u8] = b"kuaibao receipt seal v1\0";
+
+/// How a record arrived, as its receipt says and its seal vouches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Arrival {
+    pub seq: i64,
+    pub at: DateTime<Utc>,
+    pub clock_offset_ms: Option<i64>,
+}
+
+/// The seal, in hex, of the receipt `received` of record `id` whose
+/// canonical body has SHA-256 `body_sha256` (hex), under the server's
+/// secret `secret` (kept outside its database, as the SMS seal secret).
+pub fn seal_receipt(secret: &[u8], id: ReportId, received: Arrival, body_sha256: &str) -> String {
+    use hmac::Mac;
+    crate::wire::sms::hex(&receipt_mac(secret, id, received, body_sha256).finalize().into_bytes())
+}
+
+/// Whether `seal` (hex) is [`seal_receipt`]'s for these, compared in
+/// constant time.
+pub fn receipt_seal_holds(secret: &[u8], id: ReportId, received: Arrival, body_sha256: &str, seal: &str) -> bool {
+    use hmac::Mac;
+    let digit = |c: u8| char::from(c).to_digit(16);
+    let bytes: Option<Vec<u8>> = seal
+        .as_bytes()
+        .chunks(2)
+        .map(|pair| match pair {
+            [high, low] => Some((digit(*high)? * 16 + digit(*low)?) as u8),
+            _ => None,
+        })
+        .collect();
+    bytes.is_some_and(|bytes| {
+        receipt_mac(secret, id, received, body_sha256)
+            .verify_slice(&bytes)
+            .is_ok()
+    })
+}
+
+fn receipt_mac(secret: &[u8], id: ReportId, received: Arrival, body_sha256: &str) -> hmac::Hmac<sha2::Sha256> {
+    use hmac::Mac;
+    // Never fails: HMAC takes a key of any length.
+    let mut mac = <hmac::Hmac<sha2::Sha256> as Mac>::new_from_slice(secret).expect("HMAC takes a key of any length");
+    mac.update(RECEIPT_SEAL_CONTEXT);
+    mac.update(id.0.as_bytes());
+    mac.update(&received.seq.to_be_bytes());
+    mac.update(&received.at.timestamp_micros().to_be_bytes());
+    match received.clock_offset_ms {
+        Some(ms) => {
+            mac.update(&[1]);
+            mac.update(&ms.to_be_bytes());
+        }
+        None => mac.update(&[0]),
+    }
+    mac.update(body_sha256.as_bytes());
+    mac
+}
+
+impl Receipt {
+    /// How it says the record was received.
+    pub fn received(&self) -> Arrival {
+        Arrival {
+            seq: self.seq,
+            at: self.received_at,
+            clock_offset_ms: self.clock_offset_ms,
+        }
+    }
+
+    /// The [`FIRST_RECEIPT_HEADER`] value of this receipt, if sealed.
+    pub fn first_receipt_header(&self) -> Option<String> {
+        let seal = self.seal.as_deref()?;
+        let offset = self.clock_offset_ms.map_or_else(|| "-".to_owned(), |ms| ms.to_string());
+        Some(format!(
+            "{} {} {offset} {seal}",
+            self.seq,
+            self.received_at.timestamp_micros()
+        ))
+    }
+}
+
+/// A [`FIRST_RECEIPT_HEADER`] value read: how it says the record was
+/// received, and the seal.
+pub fn parse_first_receipt(value: &str) -> Option<(Arrival, &str)> {
+    let mut parts = value.split(' ');
+    let seq = parts.next()?.parse().ok()?;
+    let at = DateTime::from_timestamp_micros(parts.next()?.parse().ok()?)?;
+    let clock_offset_ms = match parts.next()? {
+        "-" => None,
+        ms => Some(ms.parse().ok()?),
+    };
+    let seal = parts
+        .next()
+        .filter(|s| s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit()))?;
+    let received = Arrival {
+        seq,
+        at,
+        clock_offset_ms,
+    };
+    parts.next().is_none().then_some((received, seal))
 }
 
 fn is_false(b: &bool) -> bool {
@@ -240,6 +354,95 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_receipt_seal_holds_for_its_record_number_time_and_content_alone() {
+        let id = ReportId(uuid::Uuid::from_u128(7));
+        let at = "2026-03-01T10:00:00.123456Z".parse::<DateTime<Utc>>().expect("a time");
+        let received = Arrival {
+            seq: 42,
+            at,
+            clock_offset_ms: Some(-1500),
+        };
+        let sha = "ab".repeat(32);
+        let secret = b"a secret kept outside the database";
+        let seal = seal_receipt(secret, id, received, &sha);
+        assert_eq!(seal.len(), 64);
+        assert!(receipt_seal_holds(secret, id, received, &sha, &seal));
+        let other_id = ReportId(uuid::Uuid::from_u128(8));
+        let but = |change: fn(&mut Arrival)| {
+            let mut r = received;
+            change(&mut r);
+            r
+        };
+        for (holds, what) in [
+            (
+                receipt_seal_holds(b"another secret", id, received, &sha, &seal),
+                "secret",
+            ),
+            (receipt_seal_holds(secret, other_id, received, &sha, &seal), "record"),
+            (
+                receipt_seal_holds(secret, id, but(|r| r.seq = 43), &sha, &seal),
+                "number",
+            ),
+            (
+                receipt_seal_holds(
+                    secret,
+                    id,
+                    but(|r| r.at += chrono::TimeDelta::microseconds(1)),
+                    &sha,
+                    &seal,
+                ),
+                "time",
+            ),
+            (
+                receipt_seal_holds(secret, id, but(|r| r.clock_offset_ms = None), &sha, &seal),
+                "clock",
+            ),
+            (
+                receipt_seal_holds(secret, id, received, &"cd".repeat(32), &seal),
+                "content",
+            ),
+            (receipt_seal_holds(secret, id, received, &sha, &seal[..62]), "cut"),
+            (receipt_seal_holds(secret, id, received, &sha, "zz"), "not hex"),
+        ] {
+            assert!(!holds, "{what}");
+        }
+        // Its header, read back, with or without a clock.
+        let receipt = Receipt {
+            id,
+            seq: 42,
+            received_at: at,
+            clock_offset_ms: Some(-1500),
+            via_sms: false,
+            sms_sealed: false,
+            seal: Some(seal.clone()),
+        };
+        assert_eq!(receipt.received(), received);
+        let header = receipt.first_receipt_header().expect("sealed");
+        assert_eq!(parse_first_receipt(&header), Some((received, seal.as_str())));
+        let no_clock = Receipt {
+            clock_offset_ms: None,
+            ..receipt.clone()
+        };
+        let header_without = no_clock.first_receipt_header().expect("sealed");
+        assert_eq!(
+            parse_first_receipt(&header_without),
+            Some((no_clock.received(), seal.as_str()))
+        );
+        for bad in [
+            "",
+            "42",
+            "42 x",
+            "42 1 - abc",
+            "x 1 - ab",
+            &format!("{header} more"),
+            "42 1 ab",
+        ] {
+            assert_eq!(parse_first_receipt(bad), None, "{bad}");
+        }
+        assert_eq!(Receipt { seal: None, ..receipt }.first_receipt_header(), None);
+    }
+
+    #[test]
     fn the_desk_says_what_a_restore_lost_for_a_month() {
         let at = |s: &str| s.parse::<DateTime<Utc>>().expect("a time");
         let restore = Restore {
@@ -254,6 +457,7 @@ mod tests {
     #[test]
     fn how_a_record_reached_the_office_is_said_in_one_way_everywhere() {
         let receipt = |via_sms, sms_sealed| Receipt {
+            seal: None,
             id: ReportId(uuid::Uuid::nil()),
             seq: 1,
             received_at: Utc::now(),

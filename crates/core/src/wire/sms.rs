@@ -329,7 +329,7 @@ fn covered(lines: &[impl AsRef<str>], code: &str) -> Vec<u8> {
     bytes
 }
 
-fn hex(bytes: &[u8]) -> String {
+pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 

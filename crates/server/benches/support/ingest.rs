@@ -375,6 +375,7 @@ pub async fn store_path(url: &str, token: &str) -> f64 {
                     device_id: Some(session.device_id.clone()),
                     clock_offset_ms: None,
                     sms: None,
+                    first_receipt: None,
                 };
                 let stored = db::reports::store(&pool, &report, template, &sender)
                     .await

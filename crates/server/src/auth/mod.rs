@@ -72,6 +72,7 @@ impl Caller {
             device_id: Some(self.0.device_id.clone()),
             clock_offset_ms,
             sms: None,
+            first_receipt: None,
         }
     }
 

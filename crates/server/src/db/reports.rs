@@ -8,7 +8,7 @@ use kuaibao_core::account::Role;
 use kuaibao_core::rules::grading::{self, Grade};
 use kuaibao_core::rules::thread::Received;
 use kuaibao_core::wire::page::PageQuery;
-use kuaibao_core::wire::protocol::{Receipt, RecordAuthor};
+use kuaibao_core::wire::protocol::{Arrival, Receipt, RecordAuthor};
 use kuaibao_core::{Family, Report, ReportId, Template};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -73,6 +73,10 @@ pub struct Sender {
     pub clock_offset_ms: Option<i64>,
     /// Set when the record came as a text message.
     pub sms: Option<SmsArrival>,
+    /// How the server first received the record, before a restore lost
+    /// it, its seal checked (`http::reports`): stored under that number
+    /// and time again (and with `clock_offset_ms` as measured then).
+    pub first_receipt: Option<Arrival>,
 }
 
 /// How a text message reached the server: who entered it (the officer who
@@ -136,6 +140,20 @@ impl Scope {
 /// they differ in key order, spacing or number formatting.
 pub fn canonical_body(report: &Report) -> Result<String, serde_json::Error> {
     serde_json::to_string(report)
+}
+
+/// The SHA-256 (hex) of a report's canonical body, as stored.
+pub fn body_sha256(report: &Report) -> Result<String, StoreError> {
+    Ok(crate::storage::hex_sha256(canonical_body(report)?.as_bytes()))
+}
+
+/// Whether receipt number `seq` is some record's.
+pub async fn seq_taken(pool: &Pool, seq: i64) -> Result<bool, StoreError> {
+    let found: Option<(i64,)> = sqlx::query_as("SELECT seq FROM reports WHERE seq = $1")
+        .bind(seq)
+        .fetch_optional(pool)
+        .await?;
+    Ok(found.is_some())
 }
 
 /// The columns copied out of a report for queries (see migrations/).
@@ -233,11 +251,25 @@ impl ReportColumns {
 /// from a replay by finding no row of its id.
 macro_rules! insert_report {
     () => {
-        "INSERT INTO reports \
-             (id, template_id, template_version, body, body_sha256, written_at, received_at, \
+        insert_report!("", "", "")
+    };
+    // Under the number it was first given (`$21`): see `Sender::first_receipt`.
+    // PostgreSQL numbers receipts by an identity column, written by hand
+    // only when told so.
+    (first_receipt, $overriding:literal) => {
+        insert_report!("seq, ", $overriding, "$21, ")
+    };
+    ($seq_column:literal, $overriding:literal, $seq_value:literal) => {
+        concat!(
+            "INSERT INTO reports (",
+            $seq_column,
+            "id, template_id, template_version, body, body_sha256, written_at, received_at, \
               thread_id, stage, stage_rank, stage_n, grade_suggested, grade_chosen, \
-              author_id, area_id, device_id, clock_offset_ms, via, sms_sealed, author_name) \
-         SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, \
+              author_id, area_id, device_id, clock_offset_ms, via, sms_sealed, author_name) ",
+            $overriding,
+            "SELECT ",
+            $seq_value,
+            "$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, \
              COALESCE((SELECT t.area_id FROM reports AS t WHERE t.id = $8 AND t.id <> $1), $15), \
              $16, $17, $18, $19, \
              (SELECT u.display_name FROM users AS u WHERE u.id = $14) \
@@ -246,9 +278,12 @@ macro_rules! insert_report {
              $14) \
          ON CONFLICT (id) DO NOTHING \
          RETURNING seq, body_sha256, received_at, author_id, clock_offset_ms, via, sms_sealed"
+        )
     };
 }
 const INSERT_REPORT: &str = insert_report!();
+const INSERT_REPORT_AS_FIRST_RECEIVED: &str = insert_report!(first_receipt, "");
+const INSERT_REPORT_AS_FIRST_RECEIVED_PG: &str = insert_report!(first_receipt, "OVERRIDING SYSTEM VALUE ");
 
 /// PostgreSQL only: [`INSERT_REPORT`] and the report's audit row in one
 /// statement, which PostgreSQL runs as one transaction. Each data-modifying
@@ -335,6 +370,11 @@ pub async fn store(pool: &Pool, report: &Report, template: &Template, sender: &S
         "area": sender.area_id,
         "clock_offset_ms": sender.clock_offset_ms,
     });
+    if let Some(first) = &sender.first_receipt {
+        // Stored again after a restore, under its first number and time;
+        // the audit row's own time is when it came back.
+        detail["first_receipt"] = json!({ "seq": first.seq, "received_at": photos::db_time(first.at) });
+    }
     if let Some(sms) = &sender.sms {
         detail["via"] = json!(VIA_SMS);
         detail["sms"] = json!({ "text": sms.text, "from": sms.from, "sealed": sms.sealed });
@@ -343,7 +383,11 @@ pub async fn store(pool: &Pool, report: &Report, template: &Template, sender: &S
     // The receipt time once a connection is had: a wait for one (a pool
     // spent in a surge) must not age it, or a reader of the records by
     // receipt number could take it for committed already (`VISIBLE_AFTER`).
-    let now = now_text();
+    // A record sent again after a restore keeps the time it was first
+    // received (its seal checked by the caller).
+    let now = sender
+        .first_receipt
+        .map_or_else(now_text, |first| photos::db_time(first.at));
     let postgres = conn.backend_name() == "PostgreSQL";
     let write = async {
         let row = NewRow {
@@ -359,7 +403,8 @@ pub async fn store(pool: &Pool, report: &Report, template: &Template, sender: &S
         // A report with photos needs the transaction: its manifest is checked
         // row by row, and a clash must undo the report's row. So does a text
         // message: its audit row names who entered it, not the sender.
-        let one_statement = postgres && report.photos.is_empty() && sender.sms.is_none();
+        let one_statement =
+            postgres && report.photos.is_empty() && sender.sms.is_none() && sender.first_receipt.is_none();
         let new_row: Option<StoredColumns> = if one_statement {
             // Autocommit: committed (durably: `synchronous_commit = on`) when
             // the statement returns.
@@ -374,7 +419,17 @@ pub async fn store(pool: &Pool, report: &Report, template: &Template, sender: &S
             // writer) and never has to upgrade a read snapshot, which SQLite
             // would refuse.
             let mut tx = conn.begin().await?;
-            let new_row: Option<StoredColumns> = row.query(INSERT_REPORT).fetch_optional(&mut *tx).await?;
+            let new_row: Option<StoredColumns> = match sender.first_receipt {
+                Some(first) => {
+                    let sql = if postgres {
+                        INSERT_REPORT_AS_FIRST_RECEIVED_PG
+                    } else {
+                        INSERT_REPORT_AS_FIRST_RECEIVED
+                    };
+                    row.query(sql).bind(first.seq).fetch_optional(&mut *tx).await?
+                }
+                None => row.query(INSERT_REPORT).fetch_optional(&mut *tx).await?,
+            };
             // The photos to await, written with the report they belong to; a
             // replay writes none.
             if new_row.is_some() {
@@ -448,6 +503,7 @@ pub async fn store(pool: &Pool, report: &Report, template: &Template, sender: &S
         clock_offset_ms: stored.clock_offset_ms,
         via_sms: stored.via.is_some(),
         sms_sealed: stored.sms_sealed == Some(1),
+        seal: None,
     };
     let same_text =
         stored.body_sha256 == sha256 || stored_as_older_text(pool, &id, report, stored.via.is_none()).await?;
@@ -1155,6 +1211,7 @@ impl Row {
                 clock_offset_ms: self.clock_offset_ms,
                 via_sms: self.via.is_some(),
                 sms_sealed: self.sms_sealed == Some(1),
+                seal: None,
             },
             report,
             photos: PhotoCount {
@@ -1227,6 +1284,7 @@ mod tests {
                     clock_offset_ms: None,
                     via_sms: false,
                     sms_sealed: false,
+                    seal: None,
                 },
                 report,
                 photos: PhotoCount::default(),

@@ -25,7 +25,7 @@ use axum::http::header::{
 use axum::http::{HeaderName, HeaderValue, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use kuaibao_core::wire::protocol::CLOCK_HEADER;
+use kuaibao_core::wire::protocol::{CLOCK_HEADER, FIRST_RECEIPT_HEADER};
 use tower::{Layer, ServiceExt};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
@@ -86,6 +86,7 @@ impl CorsPolicy {
             CONTENT_TYPE,
             IF_NONE_MATCH,
             HeaderName::from_static(CLOCK_HEADER),
+            HeaderName::from_static(FIRST_RECEIPT_HEADER),
         ];
         allow_headers.extend(names(&TUS_REQUEST_HEADERS));
         let mut expose_headers = vec![LOCATION, ETAG, RETRY_AFTER];

@@ -6,7 +6,7 @@ use axum::Json;
 use chrono::{TimeDelta, Utc};
 use kuaibao_core::rules::thread::Judge;
 use kuaibao_core::rules::writers;
-use kuaibao_core::wire::protocol::Receipt;
+use kuaibao_core::wire::protocol::{parse_first_receipt, Arrival, Receipt, FIRST_RECEIPT_HEADER};
 use kuaibao_core::{validate, Report, ReportId, Stage};
 
 use super::error::AppError;
@@ -24,10 +24,17 @@ use crate::db::reports::{self, HolderRow, Scope, Stored, StoredReport, Thread, T
 /// The report is routed to the sender's area (a later record to its
 /// thread's, see `db::reports::store`) and stored with the offset of
 /// the phone's clock.
+///
+/// Every answer's receipt carries the server's seal over it and the
+/// record's content. A record sent again after a restore of the server lost
+/// it shows that sealed receipt (`FIRST_RECEIPT_HEADER`), and is stored
+/// under its first number and time: the office's ledger then reads it as
+/// it arrived, not as it came back.
 pub async fn submit(
     State(state): State<AppState>,
     caller: Caller,
     PhoneClock(clock_offset_ms): PhoneClock,
+    headers: HeaderMap,
     JsonBody(report): JsonBody<Report>,
 ) -> Result<(StatusCode, Json<Receipt>), AppError> {
     // The phone validated already; the server must not trust that.
@@ -41,8 +48,18 @@ pub async fn submit(
         .quotas
         .charge_new(account, &report, admission::is_stored(&state.pool, report.id))
         .await?;
-    match reports::store(&state.pool, &report, template, &caller.sender(clock_offset_ms)).await? {
+    let body_sha256 = reports::body_sha256(&report)?;
+    let first = first_receipt(&state, &headers, &report, &body_sha256).await?;
+    // Stored again as first received: the phone's clock as measured then.
+    let mut sender = caller.sender(first.map_or(clock_offset_ms, |f| f.clock_offset_ms));
+    sender.first_receipt = first;
+    let sealed = |receipt: Receipt| Receipt {
+        seal: Some(state.sms.seal_receipt(&receipt, &body_sha256)),
+        ..receipt
+    };
+    match reports::store(&state.pool, &report, template, &sender).await? {
         Stored::Created(receipt) => {
+            let receipt = sealed(receipt);
             if let Some(charge) = charge {
                 charge.keep();
             }
@@ -60,7 +77,7 @@ pub async fn submit(
         }
         Stored::Replayed(receipt) => {
             tracing::info!(id = %receipt.id, seq = receipt.seq, "report replayed");
-            Ok((StatusCode::OK, Json(receipt)))
+            Ok((StatusCode::OK, Json(sealed(receipt))))
         }
         Stored::Conflict => {
             tracing::warn!(id = %report.id, "report refused: id stored with other content");
@@ -72,6 +89,40 @@ pub async fn submit(
         }
         Stored::ThreadHeld => Err(refuse(&state, &caller.actor(), &report, writers::Refusal::NotYourThread).await?),
     }
+}
+
+/// The first receipt a record sent again after a restore shows
+/// (`FIRST_RECEIPT_HEADER`), when it holds: the server was restored, the
+/// seal is its own over this record, number, time and content, and the
+/// number is free (the restore skipped the numbers handed out after its
+/// backup, for these). Anything else is logged and the record stored as
+/// received now: a record is never refused for what its receipt claims.
+async fn first_receipt(
+    state: &AppState,
+    headers: &HeaderMap,
+    report: &Report,
+    body_sha256: &str,
+) -> Result<Option<Arrival>, AppError> {
+    let Some(value) = headers.get(FIRST_RECEIPT_HEADER) else {
+        return Ok(None);
+    };
+    let ignored = |why: &str| {
+        tracing::warn!(id = %report.id, "first receipt not taken: {why}");
+        Ok(None)
+    };
+    let Some((received, seal)) = value.to_str().ok().and_then(parse_first_receipt) else {
+        return ignored("not a receipt");
+    };
+    if state.restored.is_none() {
+        return ignored("the server was never restored");
+    }
+    if !state.sms.receipt_seal_holds(report.id, received, body_sha256, seal) {
+        return ignored("not this server's seal over this record");
+    }
+    if reports::seq_taken(&state.pool, received.seq).await? {
+        return ignored("its number is taken");
+    }
+    Ok(Some(received))
 }
 
 /// Refuses a record that would join a thread its sender may not write in

@@ -11,9 +11,9 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 use kuaibao_core::rules::writers;
-use kuaibao_core::wire::protocol::Receipt;
+use kuaibao_core::wire::protocol::{self, Arrival, Receipt};
 use kuaibao_core::wire::sms::{self, SmsKey, SmsMessage};
-use kuaibao_core::{validate, ErrorCode, FieldError, Report};
+use kuaibao_core::{validate, ErrorCode, FieldError, Report, ReportId};
 
 use super::error::AppError;
 use super::extract::JsonBody;
@@ -77,6 +77,18 @@ impl SmsSettings {
     /// `digest`, as handed to its phone.
     pub fn seal_key(&self, digest: &str) -> Option<SmsKey> {
         SmsKey::from_hex(digest).map(|d| SmsKey::derived(&self.seal_secret, &d))
+    }
+
+    /// The seal of a record's receipt (`kuaibao_core::wire::protocol::seal_receipt`),
+    /// under the same secret as the texts': kept outside the database.
+    pub fn seal_receipt(&self, receipt: &Receipt, body_sha256: &str) -> String {
+        protocol::seal_receipt(&self.seal_secret, receipt.id, receipt.received(), body_sha256)
+    }
+
+    /// Whether `seal` is this server's for record `id` received as
+    /// `received`, with this content.
+    pub fn receipt_seal_holds(&self, id: ReportId, received: Arrival, body_sha256: &str, seal: &str) -> bool {
+        protocol::receipt_seal_holds(&self.seal_secret, id, received, body_sha256, seal)
     }
 
     /// Whether `headers` carry the gateway's secret.
@@ -302,6 +314,7 @@ async fn take(
             from: message.from.clone(),
             sealed,
         }),
+        first_receipt: None,
     };
     // Charged to the reporter's account as the app's copy would be: texts
     // entered by the desk or a gateway are records all the same.

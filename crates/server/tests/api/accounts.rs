@@ -700,7 +700,7 @@ async fn a_text_report_gets_one_row_and_one_audit_row_however_often_sent() {
         "one first receipt"
     );
     assert!(receipts.windows(2).all(|w| w[0].1 == w[1].1), "one receipt");
-    let replay = receipt(app.submit(&report).await, StatusCode::OK).await;
+    let replay = sealed_receipt(app.submit(&report).await, StatusCode::OK).await;
     assert_eq!(replay, receipts[0].1);
 
     let pool = dirs.pool().await;

@@ -656,3 +656,66 @@ async fn phones_are_told_the_newest_restore_with_the_earliest_time_any_restore_l
     assert_eq!(told.backup_made_at, at("2026-03-01T08:00:00Z"));
     pool.close().await;
 }
+
+#[tokio::test]
+async fn a_record_sent_again_after_a_restore_with_its_sealed_receipt_keeps_its_first_number_and_time() {
+    use kuaibao_core::wire::protocol::FIRST_RECEIPT_HEADER;
+    use kuaibao_server::http::sms::SEAL_SECRET_FILE;
+    let (app, dirs) = spawn_app().await;
+    let work = TempDir::new().expect("work dir");
+    let (backup, dump) = (work.path().join("backup"), work.path().join("kuaibao.dump"));
+    let (ok, text) = take_backup(&dirs, &backup, &dump).await;
+    assert!(ok, "backup: {text}");
+    // After the backup: two records, each answered with a sealed receipt.
+    let (report, other) = (new_report(), new_report());
+    let first = sealed_receipt(app.submit(&report).await, StatusCode::CREATED).await;
+    let other_first = sealed_receipt(app.submit(&other).await, StatusCode::CREATED).await;
+    let header = first.first_receipt_header().expect("sealed");
+    app.stop().await;
+
+    // Restored on a new machine, the seal secret copied with the settings
+    // (docs/operations.md).
+    let restored_dirs = restore_target(Some(&dump)).await;
+    let (ok, text) = kuaibao(&restored_dirs, &[arg("restore"), backup.as_os_str()]).await;
+    assert!(ok, "restore: {text}");
+    std::fs::copy(
+        dirs.data.path().join(SEAL_SECRET_FILE),
+        restored_dirs.data.path().join(SEAL_SECRET_FILE),
+    )
+    .expect("the seal secret");
+    let restored_app = start(&restored_dirs).await;
+    let send_again = |report: &Report, claim: &str| {
+        restored_app
+            .client
+            .post(restored_app.url(SUBMIT_REPORT_PATH))
+            .header(FIRST_RECEIPT_HEADER, claim)
+            .json(report)
+            .send()
+    };
+    // Another record's receipt shown with this one: its seal does not hold,
+    // and the record is stored all the same, as received now.
+    let forged = sealed_receipt(send_again(&other, &header).await.expect("POST"), StatusCode::CREATED).await;
+    assert!(forged.seq > other_first.seq + 1000, "a new number: {}", forged.seq);
+    assert!(forged.received_at > other_first.received_at);
+    // Its own: stored under the number and time it was first given, and
+    // answered with the very receipt the phone holds.
+    let again = sealed_receipt(send_again(&report, &header).await.expect("POST"), StatusCode::CREATED).await;
+    assert_eq!(again, first);
+    let listed = restored_app.list_as(&restored_app.admin).await;
+    let stored = listed.iter().find(|r| r.report.id == report.id).expect("listed");
+    assert_eq!(
+        (stored.receipt.seq, stored.receipt.received_at),
+        (first.seq, first.received_at)
+    );
+    // The audit log says it came back, and when.
+    let pool = restored_dirs.pool().await;
+    let log = kuaibao_server::db::audit::all(&pool).await.expect("audit");
+    pool.close().await;
+    let entry = log
+        .iter()
+        .find(|e| e.action == "report.store" && e.subject == report.id.to_string())
+        .expect("audited");
+    let detail: serde_json::Value = serde_json::from_str(&entry.detail).expect("json");
+    assert_eq!(detail["first_receipt"]["seq"].as_i64(), Some(first.seq));
+    restored_app.stop().await;
+}

@@ -717,7 +717,7 @@ async fn sigterm_under_load_finishes_what_is_in_flight_and_loses_nothing() {
     let app = start(&dirs).await;
     for (report, receipt_given) in &acknowledged {
         assert_eq!(
-            &receipt(app.submit(report).await, StatusCode::OK).await,
+            &sealed_receipt(app.submit(report).await, StatusCode::OK).await,
             receipt_given,
             "{} is stored with its receipt",
             report.id
