@@ -106,6 +106,13 @@ fn DraftEditor(id: ReportId) -> impl IntoView {
     let Some(draft) = find(state, id) else {
         return ().into_any();
     };
+    // Said of the draft filed in another window, not of this one.
+    if state
+        .save_state()
+        .with_untracked(|s| matches!(s, SaveState::FiledElsewhere))
+    {
+        state.save_state().set(SaveState::Saved);
+    }
     on_cleanup(move || state.leave_draft());
     let Some(template) = draft.template() else {
         return view! { <p class="error" role="alert">{state.tr(words::TEMPLATE_MISSING)}</p> }.into_any();

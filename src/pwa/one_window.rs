@@ -31,10 +31,15 @@ pub enum Turn {
 pub struct Hold {
     release: Rc<RefCell<Option<Function>>>,
     wait: Rc<RefCell<Option<web_sys::AbortController>>>,
+    /// Let go before the browser answered: an answer coming after takes
+    /// nothing and waits for nothing (else the lock would be held for the
+    /// page's life, and this very window told the draft is open elsewhere).
+    gone: Rc<std::cell::Cell<bool>>,
 }
 
 impl Hold {
     pub fn let_go(&self) {
+        self.gone.set(true);
         if let Some(release) = self.release.borrow_mut().take() {
             let _ = release.call0(&JsValue::NULL);
         }
@@ -53,9 +58,13 @@ pub fn take(name: &str, answer: impl FnOnce(Turn) + 'static, freed: impl FnOnce(
         answer(Turn::Here);
         return hold;
     };
-    let (release, wait) = (Rc::clone(&hold.release), Rc::clone(&hold.wait));
+    let (release, wait, gone) = (Rc::clone(&hold.release), Rc::clone(&hold.wait), Rc::clone(&hold.gone));
     let (locks_again, name_again) = (locks.clone(), name.to_owned());
     let granted = Closure::once_into_js(move |lock: JsValue| -> JsValue {
+        if gone.get() {
+            // Returning at once lets a lock just granted go again.
+            return JsValue::UNDEFINED;
+        }
         if lock.is_null() {
             answer(Turn::Elsewhere);
             *wait.borrow_mut() = wait_in_line(&locks_again, &name_again, freed);

@@ -83,7 +83,7 @@ pub struct LocalReport {
     pub by_office: Option<String>,
     /// Sent again after a restore of the server lost it (`Store::resend_after`):
     /// the receipt the server first gave it, sealed, which the server takes
-    /// back to store it under its first number and time.
+    /// back to store it at its first time.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_receipt: Option<Receipt>,
 }

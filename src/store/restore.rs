@@ -45,7 +45,7 @@ impl Store {
                             last_error: None,
                         },
                         // Shown with it, the server's seal lets it be
-                        // stored under its first number and time again.
+                        // stored at its first time again.
                         first_receipt: receipt.seal.is_some().then_some(receipt),
                         ..r
                     })

@@ -197,7 +197,12 @@ impl<T: TusTransport> Uploader<T> {
                     &photo,
                     tries,
                     now_ms + backoff::delay_ms(attempts, pass.jitter()) as f64,
-                    error,
+                    // Hers to read at the photo: the browser's words go to
+                    // the console.
+                    {
+                        leptos::logging::warn!("photo upload failed: {error}");
+                        PHOTO_NO_ANSWER.zh.to_owned()
+                    },
                 )
             }
             Step::Restart => later(
@@ -319,9 +324,11 @@ fn stopped(stop: ChunkStop) -> Step {
 /// it; anything that may pass (server busy, proxies, a chunk damaged on its
 /// way: 460) is tried later.
 fn judge(answer: &TusAnswer) -> Step {
+    // The API's own sentence (Chinese first), else ours: a proxy's page is
+    // no reading for her.
     let detail = kuaibao_core::wire::json::from_str::<ApiError>(&answer.body)
         .map(|e| e.message)
-        .unwrap_or_else(|_| format!("HTTP {}", answer.status));
+        .unwrap_or_else(|_| format!("{}（HTTP {}）", PHOTO_NO_ANSWER.zh, answer.status));
     // The worker reads why, and what she can still do, in her words; the
     // server's own go to the console, for whoever helps her.
     let refused = |why: Text| {
@@ -359,6 +366,13 @@ fn judge(answer: &TusAnswer) -> Step {
         _ => Step::Later(detail, answer.retry_after_s),
     }
 }
+
+/// Why a photo waits when the server could not be reached, or answered
+/// with no words of the API's (a proxy's page).
+pub const PHOTO_NO_ANSWER: Text = Text::new(
+    "连不上值班室服务器（没有信号或网络不稳），照片已存在本机，会自动重新上传",
+    "no answer from the duty office's server (no signal, or a weak one); the photo is kept on this phone and sent again by itself",
+);
 
 /// Why a photo the server does not take yet waits, and what to do.
 pub const PHOTO_NOT_TAKEN_YET: Text = Text::new(

@@ -177,7 +177,8 @@ async fn after_a_drop_the_upload_resumes_from_the_servers_offset() {
         } => {
             assert_eq!(url.as_deref(), Some("/u/2"), "the upload is remembered");
             assert_eq!(attempts, 1);
-            assert_eq!(last_error.as_deref(), Some("connection reset"));
+            // Her words, not the browser's.
+            assert_eq!(last_error.as_deref(), Some(kuaibao::sync::PHOTO_NO_ANSWER.zh));
         }
         other => panic!("expected waiting, got {other:?}"),
     }

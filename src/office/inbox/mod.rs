@@ -219,7 +219,7 @@ fn restored_note(restore: Restore) -> impl IntoView {
         <p class="notice" role="status" data-testid="restored">
             {format!(
                 "服务器于 {} 从备份恢复：{} 以后值班室做的确认收到、请求续报、签批和在值班台录入的报告可能已丢失，请核对后重新录入。\
-                 手机上已送达的报告会自动重新发送，按原回执号和原收到时间存回（2026年12月7日以前的回执换新号）。",
+                 手机上已送达的报告会自动重新发送，回执号换新，收到时间仍按原来的（2026年12月7日以前的回执和短信首报除外）。",
                 at(restore.restored_at),
                 at(restore.backup_made_at)
             )}

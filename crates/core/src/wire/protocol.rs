@@ -150,7 +150,8 @@ pub struct Receipt {
     /// ([`seal_receipt`]), on the answer to the record's submit: after a
     /// restore of the server lost the record, the phone sends it again
     /// with this receipt ([`FIRST_RECEIPT_HEADER`]), and the server stores
-    /// it under its first number and time rather than as received now.
+    /// it at its first time (under a new number) rather than as received
+    /// now. `None` in lists, and for a record that completed a text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seal: Option<String>,
 }

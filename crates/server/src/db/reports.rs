@@ -74,8 +74,10 @@ pub struct Sender {
     /// Set when the record came as a text message.
     pub sms: Option<SmsArrival>,
     /// How the server first received the record, before a restore lost
-    /// it, its seal checked (`http::reports`): stored under that number
-    /// and time again (and with `clock_offset_ms` as measured then).
+    /// it, its seal checked (`http::reports`): stored as received then
+    /// (its time, and `clock_offset_ms` as measured then), under a new
+    /// number, since numbers are the order records reach this database,
+    /// which readers page by. The first number is in the audit entry.
     pub first_receipt: Option<Arrival>,
 }
 
@@ -145,15 +147,6 @@ pub fn canonical_body(report: &Report) -> Result<String, serde_json::Error> {
 /// The SHA-256 (hex) of a report's canonical body, as stored.
 pub fn body_sha256(report: &Report) -> Result<String, StoreError> {
     Ok(crate::storage::hex_sha256(canonical_body(report)?.as_bytes()))
-}
-
-/// Whether receipt number `seq` is some record's.
-pub async fn seq_taken(pool: &Pool, seq: i64) -> Result<bool, StoreError> {
-    let found: Option<(i64,)> = sqlx::query_as("SELECT seq FROM reports WHERE seq = $1")
-        .bind(seq)
-        .fetch_optional(pool)
-        .await?;
-    Ok(found.is_some())
 }
 
 /// The columns copied out of a report for queries (see migrations/).
@@ -251,25 +244,11 @@ impl ReportColumns {
 /// from a replay by finding no row of its id.
 macro_rules! insert_report {
     () => {
-        insert_report!("", "", "")
-    };
-    // Under the number it was first given (`$21`): see `Sender::first_receipt`.
-    // PostgreSQL numbers receipts by an identity column, written by hand
-    // only when told so.
-    (first_receipt, $overriding:literal) => {
-        insert_report!("seq, ", $overriding, "$21, ")
-    };
-    ($seq_column:literal, $overriding:literal, $seq_value:literal) => {
-        concat!(
-            "INSERT INTO reports (",
-            $seq_column,
-            "id, template_id, template_version, body, body_sha256, written_at, received_at, \
+        "INSERT INTO reports \
+             (id, template_id, template_version, body, body_sha256, written_at, received_at, \
               thread_id, stage, stage_rank, stage_n, grade_suggested, grade_chosen, \
-              author_id, area_id, device_id, clock_offset_ms, via, sms_sealed, author_name) ",
-            $overriding,
-            "SELECT ",
-            $seq_value,
-            "$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, \
+              author_id, area_id, device_id, clock_offset_ms, via, sms_sealed, author_name) \
+         SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, \
              COALESCE((SELECT t.area_id FROM reports AS t WHERE t.id = $8 AND t.id <> $1), $15), \
              $16, $17, $18, $19, \
              (SELECT u.display_name FROM users AS u WHERE u.id = $14) \
@@ -278,12 +257,9 @@ macro_rules! insert_report {
              $14) \
          ON CONFLICT (id) DO NOTHING \
          RETURNING seq, body_sha256, received_at, author_id, clock_offset_ms, via, sms_sealed"
-        )
     };
 }
 const INSERT_REPORT: &str = insert_report!();
-const INSERT_REPORT_AS_FIRST_RECEIVED: &str = insert_report!(first_receipt, "");
-const INSERT_REPORT_AS_FIRST_RECEIVED_PG: &str = insert_report!(first_receipt, "OVERRIDING SYSTEM VALUE ");
 
 /// PostgreSQL only: [`INSERT_REPORT`] and the report's audit row in one
 /// statement, which PostgreSQL runs as one transaction. Each data-modifying
@@ -371,8 +347,8 @@ pub async fn store(pool: &Pool, report: &Report, template: &Template, sender: &S
         "clock_offset_ms": sender.clock_offset_ms,
     });
     if let Some(first) = &sender.first_receipt {
-        // Stored again after a restore, under its first number and time;
-        // the audit row's own time is when it came back.
+        // Stored again after a restore, at its first time, its first number
+        // kept here; the audit row's own time is when it came back.
         detail["first_receipt"] = json!({ "seq": first.seq, "received_at": photos::db_time(first.at) });
     }
     if let Some(sms) = &sender.sms {
@@ -384,7 +360,9 @@ pub async fn store(pool: &Pool, report: &Report, template: &Template, sender: &S
     // spent in a surge) must not age it, or a reader of the records by
     // receipt number could take it for committed already (`VISIBLE_AFTER`).
     // A record sent again after a restore keeps the time it was first
-    // received (its seal checked by the caller).
+    // received (its seal checked by the caller). On PostgreSQL a reader by
+    // number could pass it in the moment between its number and its
+    // commit, as its time is old; `VISIBLE_AFTER` does not cover that.
     let now = sender
         .first_receipt
         .map_or_else(now_text, |first| photos::db_time(first.at));
@@ -403,8 +381,7 @@ pub async fn store(pool: &Pool, report: &Report, template: &Template, sender: &S
         // A report with photos needs the transaction: its manifest is checked
         // row by row, and a clash must undo the report's row. So does a text
         // message: its audit row names who entered it, not the sender.
-        let one_statement =
-            postgres && report.photos.is_empty() && sender.sms.is_none() && sender.first_receipt.is_none();
+        let one_statement = postgres && report.photos.is_empty() && sender.sms.is_none();
         let new_row: Option<StoredColumns> = if one_statement {
             // Autocommit: committed (durably: `synchronous_commit = on`) when
             // the statement returns.
@@ -419,17 +396,7 @@ pub async fn store(pool: &Pool, report: &Report, template: &Template, sender: &S
             // writer) and never has to upgrade a read snapshot, which SQLite
             // would refuse.
             let mut tx = conn.begin().await?;
-            let new_row: Option<StoredColumns> = match sender.first_receipt {
-                Some(first) => {
-                    let sql = if postgres {
-                        INSERT_REPORT_AS_FIRST_RECEIVED_PG
-                    } else {
-                        INSERT_REPORT_AS_FIRST_RECEIVED
-                    };
-                    row.query(sql).bind(first.seq).fetch_optional(&mut *tx).await?
-                }
-                None => row.query(INSERT_REPORT).fetch_optional(&mut *tx).await?,
-            };
+            let new_row: Option<StoredColumns> = row.query(INSERT_REPORT).fetch_optional(&mut *tx).await?;
             // The photos to await, written with the report they belong to; a
             // replay writes none.
             if new_row.is_some() {
@@ -1079,10 +1046,13 @@ pub fn of_threads_begun_by_sql() -> String {
 /// read on; PostgreSQL hands numbers out as records are inserted, not as
 /// they are committed, so a record numbered lower may become visible just
 /// after a higher one, and a reader that had moved past it would never see
-/// it. Lists only what is older than any transaction of a record takes
-/// ([`WRITE_DEADLINE`] bounds them; SQLite, one writer at a time, commits
-/// in number order).
-pub const VISIBLE_AFTER: std::time::Duration = std::time::Duration::from_secs(5);
+/// it. Lists only what is older than any write of a record takes: a
+/// transaction is bounded by [`WRITE_DEADLINE`]; a record without photos
+/// is one statement, which the deadline cannot stop once sent (PostgreSQL
+/// runs it to its end), bounded by the busy timeout it may wait on locks
+/// (5 s by default) and its commit. (SQLite, one writer at a time, commits
+/// in number order.)
+pub const VISIBLE_AFTER: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// The longest a record's write may take on PostgreSQL, from its receipt
 /// time to its commit ([`store`]), within [`VISIBLE_AFTER`]: the rest is

@@ -27,9 +27,10 @@ use crate::db::reports::{self, HolderRow, Scope, Stored, StoredReport, Thread, T
 ///
 /// Every answer's receipt carries the server's seal over it and the
 /// record's content. A record sent again after a restore of the server lost
-/// it shows that sealed receipt (`FIRST_RECEIPT_HEADER`), and is stored
-/// under its first number and time: the office's ledger then reads it as
-/// it arrived, not as it came back.
+/// it shows that sealed receipt (`FIRST_RECEIPT_HEADER`), and is stored at
+/// its first time (under a new number): the office's ledger then reads it
+/// as it arrived, not as it came back. A record completing a text message
+/// is not sealed.
 pub async fn submit(
     State(state): State<AppState>,
     caller: Caller,
@@ -49,12 +50,15 @@ pub async fn submit(
         .charge_new(account, &report, admission::is_stored(&state.pool, report.id))
         .await?;
     let body_sha256 = reports::body_sha256(&report)?;
-    let first = first_receipt(&state, &headers, &report, &body_sha256).await?;
+    let first = first_receipt(&state, &headers, &report, &body_sha256);
     // Stored again as first received: the phone's clock as measured then.
     let mut sender = caller.sender(first.map_or(clock_offset_ms, |f| f.clock_offset_ms));
     sender.first_receipt = first;
+    // A record completing a text message is sealed as the text was
+    // received, not as its body now is: no seal, so that a restore cannot
+    // turn it into an app record of the text's time.
     let sealed = |receipt: Receipt| Receipt {
-        seal: Some(state.sms.seal_receipt(&receipt, &body_sha256)),
+        seal: (!receipt.via_sms).then(|| state.sms.seal_receipt(&receipt, &body_sha256)),
         ..receipt
     };
     match reports::store(&state.pool, &report, template, &sender).await? {
@@ -91,38 +95,32 @@ pub async fn submit(
     }
 }
 
-/// The first receipt a record sent again after a restore shows
-/// (`FIRST_RECEIPT_HEADER`), when it holds: the server was restored, the
-/// seal is its own over this record, number, time and content, and the
-/// number is free (the restore skipped the numbers handed out after its
-/// backup, for these). Anything else is logged and the record stored as
-/// received now: a record is never refused for what its receipt claims.
-async fn first_receipt(
-    state: &AppState,
-    headers: &HeaderMap,
-    report: &Report,
-    body_sha256: &str,
-) -> Result<Option<Arrival>, AppError> {
-    let Some(value) = headers.get(FIRST_RECEIPT_HEADER) else {
-        return Ok(None);
-    };
+/// How a record sent again after a restore was first received, as its
+/// first receipt shows (`FIRST_RECEIPT_HEADER`), when that holds: the seal
+/// is this server's over this record, number, time, clock offset and
+/// content, and the time is within what the last restore lost (after
+/// what its backup may lack, before the restore). Anything else is logged
+/// and the record stored as received now: a record is never refused for
+/// what its receipt claims.
+fn first_receipt(state: &AppState, headers: &HeaderMap, report: &Report, body_sha256: &str) -> Option<Arrival> {
+    let value = headers.get(FIRST_RECEIPT_HEADER)?;
     let ignored = |why: &str| {
         tracing::warn!(id = %report.id, "first receipt not taken: {why}");
-        Ok(None)
+        None
     };
     let Some((received, seal)) = value.to_str().ok().and_then(parse_first_receipt) else {
         return ignored("not a receipt");
     };
-    if state.restored.is_none() {
+    let Some(restore) = state.restored else {
         return ignored("the server was never restored");
+    };
+    if received.at < restore.backup_made_at || received.at >= restore.restored_at {
+        return ignored("not received in what the restore lost");
     }
     if !state.sms.receipt_seal_holds(report.id, received, body_sha256, seal) {
         return ignored("not this server's seal over this record");
     }
-    if reports::seq_taken(&state.pool, received.seq).await? {
-        return ignored("its number is taken");
-    }
-    Ok(Some(received))
+    Some(received)
 }
 
 /// Refuses a record that would join a thread its sender may not write in

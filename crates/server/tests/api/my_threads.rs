@@ -227,7 +227,11 @@ async fn a_record_that_cannot_commit_soon_after_its_receipt_time_is_given_up_and
     let took = started.elapsed();
     assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert!(res.headers().contains_key("retry-after"));
-    assert!(took < VISIBLE_AFTER, "given up at its deadline: {took:?}");
+    // At its deadline, not at the lock's own timeout (5 s).
+    assert!(
+        took < WRITE_DEADLINE + std::time::Duration::from_millis(1500),
+        "given up at its deadline: {took:?}"
+    );
     held.rollback().await.expect("unlock");
     let (stored,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM reports WHERE id = $1")
         .bind(report.id.to_string())
