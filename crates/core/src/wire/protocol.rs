@@ -185,16 +185,7 @@ pub fn seal_receipt(secret: &[u8], id: ReportId, received: Arrival, body_sha256:
 /// constant time.
 pub fn receipt_seal_holds(secret: &[u8], id: ReportId, received: Arrival, body_sha256: &str, seal: &str) -> bool {
     use hmac::Mac;
-    let digit = |c: u8| char::from(c).to_digit(16);
-    let bytes: Option<Vec<u8>> = seal
-        .as_bytes()
-        .chunks(2)
-        .map(|pair| match pair {
-            [high, low] => Some((digit(*high)? * 16 + digit(*low)?) as u8),
-            _ => None,
-        })
-        .collect();
-    bytes.is_some_and(|bytes| {
+    crate::wire::sms::unhex32(seal).is_some_and(|bytes| {
         receipt_mac(secret, id, received, body_sha256)
             .verify_slice(&bytes)
             .is_ok()
@@ -203,8 +194,7 @@ pub fn receipt_seal_holds(secret: &[u8], id: ReportId, received: Arrival, body_s
 
 fn receipt_mac(secret: &[u8], id: ReportId, received: Arrival, body_sha256: &str) -> hmac::Hmac<sha2::Sha256> {
     use hmac::Mac;
-    // Never fails: HMAC takes a key of any length.
-    let mut mac = <hmac::Hmac<sha2::Sha256> as Mac>::new_from_slice(secret).expect("HMAC takes a key of any length");
+    let mut mac = crate::wire::sms::hmac_sha256(secret);
     mac.update(RECEIPT_SEAL_CONTEXT);
     mac.update(id.0.as_bytes());
     mac.update(&received.seq.to_be_bytes());

@@ -181,9 +181,7 @@ impl SmsKey {
     /// The key of the session whose token's SHA-256 is `digest`, under the
     /// server's seal secret `secret`.
     pub fn derived(secret: &[u8], digest: &SmsKey) -> SmsKey {
-        // Never fails: HMAC takes a key of any length.
-        let mut mac =
-            <hmac::Hmac<sha2::Sha256> as Mac>::new_from_slice(secret).expect("HMAC takes a key of any length");
+        let mut mac = hmac_sha256(secret);
         mac.update(KEY_CONTEXT);
         mac.update(&digest.0);
         SmsKey(mac.finalize().into_bytes().into())
@@ -197,21 +195,11 @@ impl SmsKey {
     /// The key from its hex: a token's SHA-256 as the server keeps it, or
     /// a derived key as the session hands it to the phone.
     pub fn from_hex(digest: &str) -> Option<SmsKey> {
-        let mut key = [0u8; 32];
-        if digest.len() != 64 || !digest.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return None;
-        }
-        for (byte, pair) in key.iter_mut().zip(digest.as_bytes().chunks(2)) {
-            *byte = u8::from_str_radix(std::str::from_utf8(pair).ok()?, 16).ok()?;
-        }
-        Some(SmsKey(key))
+        unhex32(digest).map(SmsKey)
     }
 
     fn mac(&self) -> hmac::Hmac<sha2::Sha256> {
-        // Never fails: HMAC pads a short key and hashes a long one (and
-        // this one is always 32 bytes, not input).
-        let mut mac =
-            <hmac::Hmac<sha2::Sha256> as Mac>::new_from_slice(&self.0).expect("HMAC takes a key of any length");
+        let mut mac = hmac_sha256(&self.0);
         mac.update(SEAL_CONTEXT);
         mac
     }
@@ -331,6 +319,25 @@ fn covered(lines: &[impl AsRef<str>], code: &str) -> Vec<u8> {
 
 pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The 32 bytes of 64 hex digits (a SHA-256, a seal), or `None`.
+pub(crate) fn unhex32(text: &str) -> Option<[u8; 32]> {
+    let mut bytes = [0u8; 32];
+    if text.len() != 64 || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    for (byte, pair) in bytes.iter_mut().zip(text.as_bytes().chunks(2)) {
+        *byte = u8::from_str_radix(std::str::from_utf8(pair).ok()?, 16).ok()?;
+    }
+    Some(bytes)
+}
+
+/// HMAC-SHA256 keyed by `key`: the texts' seals and keys, the receipts'
+/// seals.
+pub(crate) fn hmac_sha256(key: &[u8]) -> hmac::Hmac<sha2::Sha256> {
+    // Never fails: HMAC pads a short key and hashes a long one.
+    <hmac::Hmac<sha2::Sha256> as Mac>::new_from_slice(key).expect("HMAC takes a key of any length")
 }
 
 /// The record `text` carries, or every reason it is refused (each naming
