@@ -242,9 +242,7 @@ pub fn parse_first_receipt(value: &str) -> Option<(Arrival, &str)> {
         "-" => None,
         ms => Some(ms.parse().ok()?),
     };
-    let seal = parts
-        .next()
-        .filter(|s| s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit()))?;
+    let seal = parts.next().filter(|s| crate::wire::sms::unhex32(s).is_some())?;
     let received = Arrival {
         seq,
         at,
