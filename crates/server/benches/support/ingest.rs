@@ -377,7 +377,8 @@ pub async fn store_path(url: &str, token: &str) -> f64 {
                     sms: None,
                     first_receipt: None,
                 };
-                let stored = db::reports::store(&pool, &report, template, &sender)
+                let canonical = db::reports::Canonical::of(&report).expect("body");
+                let stored = db::reports::store(&pool, &report, &canonical, template, &sender)
                     .await
                     .expect("store");
                 assert!(matches!(stored, db::reports::Stored::Created(_)));

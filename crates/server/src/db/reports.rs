@@ -144,9 +144,19 @@ pub fn canonical_body(report: &Report) -> Result<String, serde_json::Error> {
     serde_json::to_string(report)
 }
 
-/// The SHA-256 (hex) of a report's canonical body, as stored.
-pub fn body_sha256(report: &Report) -> Result<String, StoreError> {
-    Ok(crate::storage::hex_sha256(canonical_body(report)?.as_bytes()))
+/// A report's canonical body and its SHA-256 (hex), as stored: made once
+/// per request, for the store and for the receipt's seal.
+pub struct Canonical {
+    pub body: String,
+    pub sha256: String,
+}
+
+impl Canonical {
+    pub fn of(report: &Report) -> Result<Self, serde_json::Error> {
+        let body = canonical_body(report)?;
+        let sha256 = crate::storage::hex_sha256(body.as_bytes());
+        Ok(Canonical { body, sha256 })
+    }
 }
 
 /// The columns copied out of a report for queries (see migrations/).
@@ -334,9 +344,14 @@ impl<'a> NewRow<'a> {
 /// A record that came as a text message (`sender.sms`) is stored the same
 /// way, marked `via = 'sms'`; the app's copy of it, sent later, completes it
 /// (see [`complete`]) rather than conflicting with it.
-pub async fn store(pool: &Pool, report: &Report, template: &Template, sender: &Sender) -> Result<Stored, StoreError> {
-    let body = canonical_body(report)?;
-    let sha256 = crate::storage::hex_sha256(body.as_bytes());
+pub async fn store(
+    pool: &Pool,
+    report: &Report,
+    canonical: &Canonical,
+    template: &Template,
+    sender: &Sender,
+) -> Result<Stored, StoreError> {
+    let Canonical { body, sha256 } = canonical;
     let id = report.id.to_string();
     let columns = Columns::of(report, template)?;
     let mut detail = json!({
@@ -371,8 +386,8 @@ pub async fn store(pool: &Pool, report: &Report, template: &Template, sender: &S
         let row = NewRow {
             id: &id,
             report,
-            body: &body,
-            sha256: &sha256,
+            body,
+            sha256,
             written_at: report.written_at.to_rfc3339(),
             now: &now,
             columns: &columns,
@@ -473,12 +488,12 @@ pub async fn store(pool: &Pool, report: &Report, template: &Template, sender: &S
         seal: None,
     };
     let same_text =
-        stored.body_sha256 == sha256 || stored_as_older_text(pool, &id, report, stored.via.is_none()).await?;
+        stored.body_sha256 == *sha256 || stored_as_older_text(pool, &id, report, stored.via.is_none()).await?;
     Ok(match (same_text, stored.via.is_some(), sender.sms.is_some()) {
         (true, _, _) if inserted => Stored::Created(receipt),
         (true, _, _) => Stored::Replayed(receipt),
         // The app's copy of a record that came by SMS.
-        (false, true, false) => complete(pool, report, sender, &body, &sha256, receipt).await?,
+        (false, true, false) => complete(pool, report, sender, body, sha256, receipt).await?,
         // A text message of a record the app delivered first: nothing to
         // add, if it says what the app's copy says.
         (false, false, true) => match stored_report(pool, &id).await? {

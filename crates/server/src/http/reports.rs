@@ -49,8 +49,8 @@ pub async fn submit(
         .quotas
         .charge_new(account, &report, admission::is_stored(&state.pool, report.id))
         .await?;
-    let body_sha256 = reports::body_sha256(&report)?;
-    let first = first_receipt(&state, &headers, &report, &body_sha256);
+    let canonical = reports::Canonical::of(&report).map_err(crate::db::StoreError::from)?;
+    let first = first_receipt(&state, &headers, &report, &canonical.sha256);
     // Stored again as first received: the phone's clock as measured then.
     let mut sender = caller.sender(first.map_or(clock_offset_ms, |f| f.clock_offset_ms));
     sender.first_receipt = first;
@@ -58,10 +58,10 @@ pub async fn submit(
     // received, not as its body now is: no seal, so that a restore cannot
     // turn it into an app record of the text's time.
     let sealed = |receipt: Receipt| Receipt {
-        seal: (!receipt.via_sms).then(|| state.sms.seal_receipt(&receipt, &body_sha256)),
+        seal: (!receipt.via_sms).then(|| state.sms.seal_receipt(&receipt, &canonical.sha256)),
         ..receipt
     };
-    match reports::store(&state.pool, &report, template, &sender).await? {
+    match reports::store(&state.pool, &report, &canonical, template, &sender).await? {
         Stored::Created(receipt) => {
             let receipt = sealed(receipt);
             if let Some(charge) = charge {

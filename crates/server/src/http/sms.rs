@@ -323,7 +323,8 @@ async fn take(
         .quotas
         .charge_new(&author.account.id, &report, admission::has_row(&state.pool, report.id))
         .await?;
-    match reports::store(&state.pool, &report, template, &sender).await? {
+    let canonical = reports::Canonical::of(&report).map_err(crate::db::StoreError::from)?;
+    match reports::store(&state.pool, &report, &canonical, template, &sender).await? {
         Stored::Created(receipt) => {
             if let Some(charge) = charge {
                 charge.keep();
