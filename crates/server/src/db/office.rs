@@ -393,48 +393,18 @@ macro_rules! answered {
     };
 }
 
-/// Whether id `$2` is one of the rows `q` counted. A macro, so the
-/// statements below can each be one `concat!`.
-macro_rules! found {
-    () => {
-        "COALESCE(MAX(CASE WHEN q.id = $2 THEN 1 ELSE 0 END), 0)"
-    };
-}
-
-/// Counts a thread's (`$1`) rows of `act`, those of them no record has
-/// answered (requests only; 0 for the others), and whether id `$2` is one.
+/// Counts a thread's (`$1`) rows of `act`, and those of them no record has
+/// answered (requests only; 0 for the others).
 fn acts_sql(act: Act) -> &'static str {
     match act {
-        Act::Acknowledgement => concat!(
-            "SELECT COUNT(*), 0, ",
-            found!(),
-            " FROM acknowledgements AS q WHERE q.thread_id = $1"
-        ),
+        Act::Acknowledgement => "SELECT COUNT(*), 0 FROM acknowledgements AS q WHERE q.thread_id = $1",
         Act::Request => concat!(
             "SELECT COUNT(*), COALESCE(SUM(CASE WHEN ",
             answered!(),
-            " THEN 0 ELSE 1 END), 0), ",
-            found!(),
-            " FROM follow_up_requests AS q WHERE q.thread_id = $1"
+            " THEN 0 ELSE 1 END), 0) FROM follow_up_requests AS q WHERE q.thread_id = $1"
         ),
-        Act::Signing => concat!(
-            "SELECT COUNT(*), 0, ",
-            found!(),
-            " FROM signatures AS q WHERE q.thread_id = $1"
-        ),
+        Act::Signing => "SELECT COUNT(*), 0 FROM signatures AS q WHERE q.thread_id = $1",
     }
-}
-
-/// How many of `act` thread `thread` holds, and how many of them are
-/// requests no record has answered; `None` when `id` is one of them (a
-/// replay, answered whatever the count). One query.
-pub async fn acts_on(pool: &Pool, act: Act, thread: ReportId, id: Uuid) -> Result<Option<(i64, i64)>, StoreError> {
-    let (held, open, replay): (i64, i64, i64) = sqlx::query_as(acts_sql(act))
-        .bind(thread.to_string())
-        .bind(id.to_string())
-        .fetch_one(pool)
-        .await?;
-    Ok((replay == 0).then_some((held, open)))
 }
 
 const REQUEST_COLUMNS: &str = concat!(
@@ -470,7 +440,7 @@ impl RequestRow {
 }
 
 /// The requests on `threads` no record has answered yet, oldest first
-/// (`MAX_OPEN_REQUESTS` a thread, give or take a few at the same instant).
+/// (`MAX_OPEN_REQUESTS` a thread).
 async fn open_requests_of(pool: &Pool, threads: &[String]) -> Result<Vec<FollowUpRequest>, StoreError> {
     let sql = format!(
         "SELECT {REQUEST_COLUMNS} FROM follow_up_requests AS q JOIN users AS us ON us.id = q.officer_id \
@@ -611,20 +581,16 @@ pub(super) async fn guard_thread(tx: &mut sqlx::Transaction<'_, sqlx::Any>, thre
     Ok(())
 }
 
-/// Whether the thread had room for the `act` just inserted in `tx` as
-/// `id`, counting within the transaction (after [`guard_thread`] and the
-/// insert): the refusal if not, and the caller rolls back.
+/// Whether the thread had room for the `act` just inserted in `tx`,
+/// counting within the transaction (after [`guard_thread`] and the
+/// insert): the refusal if not, and the caller rolls back. The only count:
+/// a replay inserts nothing and is answered whatever the count.
 pub(super) async fn room_left(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     act: Act,
     thread: &str,
-    id: &str,
 ) -> Result<Result<(), FieldError>, StoreError> {
-    let (held, open, _): (i64, i64, i64) = sqlx::query_as(acts_sql(act))
-        .bind(thread)
-        .bind(id)
-        .fetch_one(&mut **tx)
-        .await?;
+    let (held, open): (i64, i64) = sqlx::query_as(acts_sql(act)).bind(thread).fetch_one(&mut **tx).await?;
     // Counted with the new row: the room was for one more than the rest.
     let before = |n: i64| usize::try_from(n - 1).unwrap_or(0);
     Ok(kuaibao_core::desk::office::room_for(act, before(held), before(open)))
@@ -659,7 +625,7 @@ pub async fn acknowledge(
     .fetch_optional(&mut *tx)
     .await?;
     if new.is_some() {
-        if let Err(refusal) = room_left(&mut tx, Act::Acknowledgement, &thread, &id).await? {
+        if let Err(refusal) = room_left(&mut tx, Act::Acknowledgement, &thread).await? {
             tx.rollback().await?;
             return Ok(Kept::NoRoom(refusal));
         }
@@ -727,7 +693,7 @@ pub async fn ask(
     .fetch_optional(&mut *tx)
     .await?;
     if new.is_some() {
-        if let Err(refusal) = room_left(&mut tx, Act::Request, &thread, &id).await? {
+        if let Err(refusal) = room_left(&mut tx, Act::Request, &thread).await? {
             tx.rollback().await?;
             return Ok(Kept::NoRoom(refusal));
         }

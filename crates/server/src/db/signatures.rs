@@ -96,7 +96,7 @@ pub async fn sign(
     .fetch_optional(&mut *tx)
     .await?;
     if new.is_some() {
-        if let Err(refusal) = super::office::room_left(&mut tx, Act::Signing, &thread, &id).await? {
+        if let Err(refusal) = super::office::room_left(&mut tx, Act::Signing, &thread).await? {
             tx.rollback().await?;
             return Ok(Kept::NoRoom(refusal));
         }

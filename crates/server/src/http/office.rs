@@ -20,8 +20,8 @@ use axum::Json;
 use chrono::Utc;
 pub use kuaibao_core::desk::geo::MAP_PATH;
 use kuaibao_core::desk::office::{
-    sort_by_urgency, Acknowledge, Acknowledgement, Act, AskFollowUp, Change, ChangeKind, Filter, FollowUpRequest,
-    Inbox, Ledger, LedgerArea,
+    sort_by_urgency, Acknowledge, Acknowledgement, AskFollowUp, Change, ChangeKind, Filter, FollowUpRequest, Inbox,
+    Ledger, LedgerArea,
 };
 pub use kuaibao_core::desk::office::{
     ACKNOWLEDGE_PATH, ASK_PATH, EVENTS_PATH, HAZARDS_PATH, INBOX_PATH, MY_REQUESTS_PATH,
@@ -680,7 +680,6 @@ pub async fn acknowledge(
             "that record is not one of this thread's",
         )]));
     }
-    room_for(&state, Act::Acknowledgement, thread, body.id).await?;
     let kept = rows::acknowledge(&state.pool, &caller.actor(), body.id, thread, body.report_id).await?;
     announced(&state, kept, body.id, thread, ChangeKind::Acknowledged).await
 }
@@ -700,26 +699,8 @@ pub async fn ask(
     let thread = parse_id(&id, "thread")?;
     may_answer(&state, &caller, thread, "thread.ask").await?;
     let message = body.check().map_err(|e| AppError::InvalidForm(vec![e]))?;
-    room_for(&state, Act::Request, thread, body.id).await?;
     let kept = rows::ask(&state.pool, &caller.actor(), body.id, thread, &message).await?;
     announced(&state, kept, body.id, thread, ChangeKind::Asked).await
-}
-
-/// 422 naming `thread` when it holds the most of `act` it may
-/// (`kuaibao_core::desk::office::room_for`) and `id` is not one of them: a
-/// replay still gets its answer. Counted before the insert, which keeps a
-/// full thread's refusals off the write lock; the insert counts again
-/// under a lock on the thread (`Kept::NoRoom`), so acts at the same
-/// instant cannot pass the bound together.
-pub(super) async fn room_for(state: &AppState, act: Act, thread: ReportId, id: uuid::Uuid) -> Result<(), AppError> {
-    let Some((held, open)) = rows::acts_on(&state.pool, act, thread, id).await? else {
-        return Ok(());
-    };
-    let count = |n: i64| usize::try_from(n).unwrap_or(usize::MAX);
-    kuaibao_core::desk::office::room_for(act, count(held), count(open)).map_err(|refusal| {
-        tracing::warn!(%id, %thread, ?act, "office act refused: the thread holds the most it may");
-        AppError::InvalidForm(vec![refusal])
-    })
 }
 
 /// The answer to storing an office record of `thread`; a new one is

@@ -12,7 +12,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::Json;
 use chrono::Utc;
-use kuaibao_core::desk::office::{Act, ChangeKind};
+use kuaibao_core::desk::office::ChangeKind;
 use kuaibao_core::desk::signing::{self, Sign, Signature};
 use kuaibao_core::rules::deadlines::Obligation;
 use kuaibao_core::rules::thread::Judge;
@@ -22,7 +22,7 @@ use kuaibao_core::{FieldError, ReportId};
 
 use super::error::AppError;
 use super::extract::{JsonBody, PathParam};
-use super::office::{announced, may_answer, require_office, room_for, thread_in_scope};
+use super::office::{announced, may_answer, require_office, thread_in_scope};
 use super::page::Paged;
 use super::reports::parse_id;
 use super::AppState;
@@ -61,7 +61,6 @@ pub async fn sign(
             return Err(AppError::InvalidForm(vec![signing::step_not_of_thread()]));
         }
     }
-    room_for(&state, Act::Signing, thread, body.id).await?;
     let kept = signatures::sign(
         &state.pool,
         &caller.actor(),
