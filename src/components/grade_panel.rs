@@ -67,7 +67,7 @@ pub fn GradePanel(
                     // the error saying why.
                     {Grade::ALL.into_iter().map(|g| view! {
                         <option value=g.code() selected=move || !open() && chosen() == g
-                            disabled=move || rule.binds() && !g.at_least(suggestion.get().grade)>{state.tr(g.name())}</option>
+                            disabled=move || rule.refuses(g, suggestion.get().grade)>{state.tr(g.name())}</option>
                     }).collect_view()}
                 </select>
                 <span class="error" id="error-grade" role="alert">{grade_error}</span>

@@ -88,6 +88,12 @@ impl GradingRule {
         self.id == WORK_SAFETY.id
     }
 
+    /// Whether `chosen` is refused against `suggested`, the grade the
+    /// figures reach: below it, where they bind.
+    pub fn refuses(&self, chosen: Grade, suggested: Grade) -> bool {
+        self.binds() && !chosen.at_least(suggested)
+    }
+
     /// Whether blank `id` is a figure the grade is suggested from.
     pub fn reads(&self, id: &str) -> bool {
         self.lines.iter().flat_map(Line::figures).any(|f| f == id)
@@ -312,6 +318,9 @@ mod tests {
         assert!(WORK_SAFETY.reads("dead") && WORK_SAFETY.reads("direct_loss") && !WORK_SAFETY.reads("missing"));
         assert!(CASUALTIES_V2.reads("missing"), "counted with the dead");
         assert!(WORK_SAFETY.binds());
+        assert!(WORK_SAFETY.refuses(Grade::IV, Grade::III) && !WORK_SAFETY.refuses(Grade::II, Grade::III));
+        assert!(!WORK_SAFETY.refuses(Grade::III, Grade::III));
+        assert!(!CASUALTIES.refuses(Grade::IV, Grade::I), "others only suggest");
         assert!(!CASUALTIES.binds());
         assert!(!CASUALTIES_V2.binds());
     }

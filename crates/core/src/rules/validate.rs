@@ -186,8 +186,11 @@ pub fn graded_below_figures(template: &Template, report: &Report) -> Option<Fiel
     let (Family::Incident { grading: rule, .. }, Some(decision)) = (template.family, &report.grade) else {
         return None;
     };
+    if !rule.binds() {
+        return None;
+    }
     let suggested = grading::suggest(rule, &report.answers).grade;
-    (rule.binds() && !decision.chosen.at_least(suggested)).then(|| {
+    rule.refuses(decision.chosen, suggested).then(|| {
         FieldError::new(
             "grade",
             ErrorCode::GradeMismatch,
