@@ -185,10 +185,11 @@ pub fn InboxPage() -> impl IntoView {
         .into_any(),
     };
     // A restore of the server lost what the office did since its backup:
-    // said above the list for a month after (`Restore::still_told`).
+    // said above the list while the server tells it (a month after,
+    // `Restore::still_told`).
     let restored = Memo::new(move |_| {
         inbox.with(|i| match i {
-            Some(Ok(f)) => f.value.restored.filter(|r| r.still_told(f.value.server_time)),
+            Some(Ok(f)) => f.value.restored,
             _ => None,
         })
     });
@@ -213,7 +214,7 @@ pub fn InboxPage() -> impl IntoView {
 /// their records again by themselves.
 fn restored_note(restore: Restore) -> impl IntoView {
     let at = |t: chrono::DateTime<chrono::Utc>| {
-        crate::timefmt::beijing_at(t.timestamp_millis() as f64).map_or_else(String::new, |t| crate::timefmt::ymd_hm(&t))
+        super::bj_naive(&t.with_timezone(&kuaibao_core::wire::timestamp::beijing()).naive_local())
     };
     view! {
         <p class="notice" role="status" data-testid="restored">

@@ -584,8 +584,8 @@ pub struct Inbox {
     pub server_time: DateTime<Utc>,
     pub threads: Vec<ThreadSummary>,
     /// The server's last restore from a backup, as `GET /api/health` tells
-    /// the phones: the office's own acts since the backup are lost, and
-    /// the desk says so (`Restore::still_told`).
+    /// the phones, for a month after it (`Restore::still_told`): the
+    /// office's own acts since the backup are lost, and the desk says so.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub restored: Option<crate::wire::protocol::Restore>,
 }

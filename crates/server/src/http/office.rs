@@ -293,7 +293,7 @@ pub async fn inbox(
         Json(Inbox {
             server_time: now,
             threads,
-            restored: state.restored,
+            restored: state.restored.filter(|r| r.still_told(now)),
         }),
     ))
 }
