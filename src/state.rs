@@ -84,9 +84,10 @@ pub struct AppState {
     /// A new draft being saved before it opens: a second tap meanwhile (a
     /// hurried double tap) must not make a second draft.
     opening: StoredValue<bool>,
-    /// A draft being submitted: a second tap meanwhile must not file it
-    /// twice (the second would find it filed, and say so wrongly).
-    filing: StoredValue<bool>,
+    /// The records being filed: a second tap meanwhile must not file one
+    /// twice (the second would find it filed, and say so wrongly); another
+    /// record (a call logged meanwhile) goes on.
+    filing: StoredValue<Vec<ReportId>>,
 }
 
 impl AppState {
@@ -211,7 +212,7 @@ impl AppState {
             engine: StoredValue::new_local(engine),
             autosaver: StoredValue::new_local(autosaver),
             opening: StoredValue::new(false),
-            filing: StoredValue::new(false),
+            filing: StoredValue::new(Vec::new()),
         };
         state.listen();
         // A newer release opened in another tab upgrades the database: this
@@ -282,7 +283,7 @@ impl AppState {
         on_window("online", move || state.online.set(true));
         on_window("offline", move || state.online.set(false));
         // Hidden is the last moment a phone reliably gives us: save then.
-        let flush = move || leptos::task::spawn_local(async move { state.flush_quietly().await });
+        let flush = move || leptos::task::spawn_local(async move { state.saved().await });
         on_window("pagehide", flush);
         if let Some(doc) = web_sys::window().and_then(|w| w.document()) {
             let cb = Closure::<dyn Fn()>::new(flush);
@@ -526,8 +527,10 @@ impl AppState {
                     a.remove(i);
                 }
             });
-            // Photos are the heaviest thing on the phone: show the new usage.
-            storage::request_persistence(|info| state.storage.set(info)).await;
+            // Photos are the heaviest thing on the phone: show the new usage
+            // (persistence was asked at the start; asked again, Firefox
+            // would prompt again).
+            state.storage.set(storage::read().await);
         });
     }
 
@@ -602,7 +605,7 @@ impl AppState {
         let state = *self;
         leptos::task::spawn_local(async move {
             if !pending.is_empty() {
-                state.flush_quietly().await;
+                state.saved().await;
             }
             state.drafts_filed_elsewhere().await;
         });
@@ -625,9 +628,20 @@ impl AppState {
         }
     }
 
-    async fn flush_quietly(&self) {
+    /// Once every pending edit is written (or its failure shown).
+    pub async fn saved(&self) {
         // A failure stays visible in the save state and the edit pending.
         let _shown_on_screen = self.autosaver.get_value().flush().await;
+    }
+
+    /// Record `id` as stored, into the list: what this window holds may be
+    /// older than what another window wrote since. Its own pending edits
+    /// are written first.
+    pub async fn reread(&self, id: ReportId) {
+        self.saved().await;
+        if let Ok(Some(stored)) = self.store.get_value().get(id).await {
+            upsert(self.reports, &stored);
+        }
     }
 
     /// Submits a draft if every blank is acceptable; otherwise returns the
@@ -641,12 +655,13 @@ impl AppState {
     /// Submits a record where the user is: checked as the server will,
     /// stamped with its writing time and the clock offset, stored, sent.
     async fn file(&self, report: LocalReport) -> Result<(), Vec<FieldError>> {
-        if self.filing.get_value() {
+        let id = report.id;
+        if self.filing.with_value(|f| f.contains(&id)) {
             return Err(Vec::new());
         }
-        self.filing.set_value(true);
+        self.filing.update_value(|f| f.push(id));
         let filed = self.file_once(report).await;
-        self.filing.set_value(false);
+        self.filing.update_value(|f| f.retain(|&other| other != id));
         filed
     }
 
@@ -686,7 +701,7 @@ impl AppState {
         // The very check the server will make of a new record, evidence
         // included.
         self.admit(&report, now)?;
-        self.flush_quietly().await;
+        self.saved().await;
         report.updated_ms = platform::now_ms();
         // Who sent it, fixed with it too.
         report.author = self
@@ -899,7 +914,7 @@ impl AppState {
         let state = *self;
         leptos::task::spawn_local(async move {
             // Nothing typed may be lost on the way out.
-            state.flush_quietly().await;
+            state.saved().await;
             let token = state
                 .session
                 .with_untracked(|s| s.as_ref().map(|s| s.session.token.clone()));

@@ -79,7 +79,15 @@ fn OneWindow(id: ReportId) -> impl IntoView {
     let turn = RwSignal::new(None);
     let hold = one_window::take(
         &format!("kuaibao-draft:{id}"),
-        move |t| turn.set(Some(t)),
+        move |t| match t {
+            // Its text as stored, not as this window last saw it: another
+            // window may have typed in it, or filed it, since.
+            Turn::Here => leptos::task::spawn_local(async move {
+                state.reread(id).await;
+                turn.try_set(Some(t));
+            }),
+            Turn::Elsewhere => turn.set(Some(t)),
+        },
         // Read again from the store: the other window saved since.
         || {
             if let Some(window) = web_sys::window() {
@@ -88,8 +96,16 @@ fn OneWindow(id: ReportId) -> impl IntoView {
         },
     );
     // Local: a lock is this page's; cleanups run before its values go.
+    // Let go once the editor's last edit is written, so that the next
+    // window to take the draft reads it.
     let hold = StoredValue::new_local(hold);
-    on_cleanup(move || hold.with_value(one_window::Hold::let_go));
+    on_cleanup(move || {
+        let hold = hold.with_value(one_window::Hold::clone);
+        leptos::task::spawn_local(async move {
+            state.saved().await;
+            hold.let_go();
+        });
+    });
     dynamic(move || match turn.get() {
         None => view! { <p class="empty">"…"</p> }.into_any(),
         Some(Turn::Here) => view! { <DraftEditor id/> }.into_any(),

@@ -27,7 +27,7 @@ pub enum Turn {
 /// This window's hold on a lock, or its wait for one: let go by
 /// [`Hold::let_go`] (the editor closed), and by the browser when the page
 /// goes.
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub struct Hold {
     release: Rc<RefCell<Option<Function>>>,
     wait: Rc<RefCell<Option<web_sys::AbortController>>>,

@@ -49,7 +49,7 @@ pub async fn request_persistence(show: impl Fn(StorageInfo)) {
 }
 
 /// The app's storage as the browser says now, without asking for anything.
-async fn read() -> StorageInfo {
+pub async fn read() -> StorageInfo {
     let persisted = call("persisted").await.and_then(|v| v.as_bool());
     let estimate = call("estimate").await;
     let number = |key: &str| {

@@ -213,6 +213,15 @@ test('a draft open in a second window is edited in one only; the other waits, th
     await page.getByRole('link', { name: '返回列表' }).click();
     await second.getByLabel('事件经过').waitFor();
     assert.equal(await second.getByLabel('事件经过').inputValue(), '在第一个窗口补充的内容');
+    // The second goes on and leaves; the first, on the list all the while
+    // with the text it saw, opens the draft again: with what the second typed.
+    await second.getByLabel('事件经过').fill('在第二个窗口补充的内容');
+    await form(second).waitSaved();
+    await second.getByRole('link', { name: '返回列表' }).click();
+    await home(second).newReportButton.waitFor();
+    await page.goto(url);
+    await page.getByLabel('事件经过').waitFor();
+    assert.equal(await page.getByLabel('事件经过').inputValue(), '在第二个窗口补充的内容', 'read as stored, not as this window last saw it');
   } finally {
     await other.close();
   }
