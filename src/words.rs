@@ -281,13 +281,35 @@ pub const SENT_TOO_MUCH: Text = Text::new(
     "This account has sent too much: the server asks to send later; the report is kept on this phone. If it is urgent, phone the duty office",
 );
 
-/// A note kept on a waiting report, in `lang`: one of the notes above in
-/// its own words, any other (an older version's) as it was kept.
+/// Why a photo waits when the server could not be reached, or answered
+/// with no words of the API's (a proxy's page).
+pub const PHOTO_NO_ANSWER: Text = Text::new(
+    "连不上值班室服务器（没有信号或网络不稳），照片已存在本机，会自动重新上传",
+    "No answer from the duty office's server (no signal, or a weak one); the photo is kept on this phone and sent again by itself",
+);
+/// Why a photo the server does not take yet waits (answered 403 or 404:
+/// its report is not there, as after a restore until its text is back).
+pub const PHOTO_NOT_TAKEN_YET: Text = Text::new(
+    "值班室服务器暂未接收这张照片，会自动重试；一直不成功请告诉管理员",
+    "The duty office's server does not take this photo yet; it is tried again by itself; if it never goes, tell your administrator",
+);
+
+/// A note kept on a waiting report or photo, in `lang`: one of the notes
+/// above in its own words, any other (an older version's, or the server's
+/// own sentence) as it was kept.
 pub fn send_note(kept: &str, lang: Lang) -> &str {
-    [NO_ANSWER, SERVER_BUSY, NOT_THE_SERVER, AWAITS_FIRST, SENT_TOO_MUCH]
-        .iter()
-        .find(|t| t.zh == kept)
-        .map_or(kept, |t| t.get(lang))
+    [
+        NO_ANSWER,
+        SERVER_BUSY,
+        NOT_THE_SERVER,
+        AWAITS_FIRST,
+        SENT_TOO_MUCH,
+        PHOTO_NO_ANSWER,
+        PHOTO_NOT_TAKEN_YET,
+    ]
+    .iter()
+    .find(|t| t.zh == kept)
+    .map_or(kept, |t| t.get(lang))
 }
 pub const FIX_AND_RESEND: Text = Text::new("修改后重新提交", "Fix and resend");
 pub const NO_PLACE: Text = Text::new("（未填地点）", "(no place yet)");

@@ -103,6 +103,7 @@ pub fn PhotoBlank(
                             // Tried and failed a few times: why, so that a
                             // photo that never goes is not silent.
                             Upload::Waiting { attempts, last_error: Some(why), .. } if *attempts >= SAY_WHY_AFTER => {
+                                let why = words::send_note(why, state.lang.get());
                                 let said = format!("{} {}（{}）：{why}", state.t(words::PHOTO), i + 1, state.t(words::PHOTO_WAITING));
                                 Some((said, "photo-waiting-why"))
                             }

@@ -22,4 +22,4 @@ pub use outbox::{
 pub use scheduler::{Listeners, SyncEngine};
 pub use transport::{bearer, with_timeout, HttpAnswer, HttpTransport, NetError, Transport, NO_ANSWER_NOTE};
 pub use tus::{held_offset, send_chunks, ChunkStop, HttpTus, TusAnswer, TusTransport, CHUNK_BYTES};
-pub use uploads::{UploadSummary, Uploader, PHOTOS_IN_FLIGHT, PHOTO_NO_ANSWER, PHOTO_REFUSED_NEXT};
+pub use uploads::{UploadSummary, Uploader, PHOTOS_IN_FLIGHT, PHOTO_REFUSED_NEXT};

@@ -16,6 +16,7 @@ use crate::store::{LocalPhoto, Store, StoreError, Upload};
 use crate::sync::outbox::{browser_online, earliest, NEED_LOGIN_NOTE};
 use crate::sync::pool::{self, Task};
 use crate::sync::tus::{held_offset, send_chunks, ChunkStop, TusAnswer, TusTransport};
+use crate::words;
 
 pub struct Uploader<T> {
     pub store: Store,
@@ -201,7 +202,7 @@ impl<T: TusTransport> Uploader<T> {
                     // the console.
                     {
                         leptos::logging::warn!("photo upload failed: {error}");
-                        PHOTO_NO_ANSWER.zh.to_owned()
+                        words::PHOTO_NO_ANSWER.zh.to_owned()
                     },
                 )
             }
@@ -328,7 +329,7 @@ fn judge(answer: &TusAnswer) -> Step {
     // no reading for her.
     let detail = kuaibao_core::wire::json::from_str::<ApiError>(&answer.body)
         .map(|e| e.message)
-        .unwrap_or_else(|_| format!("{}（HTTP {}）", PHOTO_NO_ANSWER.zh, answer.status));
+        .unwrap_or_else(|_| words::PHOTO_NO_ANSWER.zh.to_owned());
     // The worker reads why, and what she can still do, in her words; the
     // server's own go to the console, for whoever helps her.
     let refused = |why: Text| {
@@ -355,30 +356,11 @@ fn judge(answer: &TusAnswer) -> Step {
         // said at the photo.
         403 | 404 => {
             leptos::logging::warn!("photo not taken yet: HTTP {}: {detail}", answer.status);
-            Step::Later(
-                format!(
-                    "{} / {} (HTTP {})",
-                    PHOTO_NOT_TAKEN_YET.zh, PHOTO_NOT_TAKEN_YET.en, answer.status
-                ),
-                answer.retry_after_s,
-            )
+            Step::Later(words::PHOTO_NOT_TAKEN_YET.zh.to_owned(), answer.retry_after_s)
         }
         _ => Step::Later(detail, answer.retry_after_s),
     }
 }
-
-/// Why a photo waits when the server could not be reached, or answered
-/// with no words of the API's (a proxy's page).
-pub const PHOTO_NO_ANSWER: Text = Text::new(
-    "连不上值班室服务器（没有信号或网络不稳），照片已存在本机，会自动重新上传",
-    "no answer from the duty office's server (no signal, or a weak one); the photo is kept on this phone and sent again by itself",
-);
-
-/// Why a photo the server does not take yet waits, and what to do.
-pub const PHOTO_NOT_TAKEN_YET: Text = Text::new(
-    "值班室服务器暂未接收这张照片，会自动重试；一直不成功请告诉管理员",
-    "the duty office's server does not take this photo yet; it is tried again by itself; if it never goes, tell your administrator",
-);
 
 /// A photo that cannot be sent, why, and what the worker can do.
 fn cannot_send(why: Text) -> Step {

@@ -248,6 +248,12 @@ test('a photo the server keeps not taking says why at its blank, in her words, a
   await why.waitFor();
   assert.match(await why.innerText(), /^现场照片 1（待上传）：值班室服务器暂未接收这张照片，会自动重试；一直不成功请告诉管理员/);
   assert.doesNotMatch(await why.innerText(), /announces/, 'not the server\'s own words');
+  // In English mode, in English.
+  await page.getByRole('button', { name: 'English' }).click();
+  await page.waitForFunction(() => document.documentElement.lang === 'en');
+  await page.getByTestId('photo-waiting-why').filter({ hasText: "The duty office's server does not take this photo yet" }).waitFor();
+  await page.getByRole('button', { name: '中文' }).click();
+  await page.waitForFunction(() => document.documentElement.lang === 'zh-CN');
   if (process.env.KUAIBAO_SHOTS) {
     await why.scrollIntoViewIfNeeded();
     await page.screenshot({ path: `${process.env.KUAIBAO_SHOTS}/photo-waiting-why-360.png` });

@@ -178,7 +178,7 @@ async fn after_a_drop_the_upload_resumes_from_the_servers_offset() {
             assert_eq!(url.as_deref(), Some("/u/2"), "the upload is remembered");
             assert_eq!(attempts, 1);
             // Her words, not the browser's.
-            assert_eq!(last_error.as_deref(), Some(kuaibao::sync::PHOTO_NO_ANSWER.zh));
+            assert_eq!(last_error.as_deref(), Some(kuaibao::words::PHOTO_NO_ANSWER.zh));
         }
         other => panic!("expected waiting, got {other:?}"),
     }
@@ -620,9 +620,8 @@ async fn a_photo_the_server_does_not_take_yet_waits_and_says_why_in_her_words() 
             attempts, last_error, ..
         } => {
             assert_eq!(attempts, 1);
-            let said = last_error.expect("why it waits");
-            assert!(said.starts_with("值班室服务器暂未接收这张照片，会自动重试"), "{said}");
-            assert!(said.ends_with("(HTTP 404)") && !said.contains("announces"), "{said}");
+            // Kept in her words, said in the screen's language.
+            assert_eq!(last_error.as_deref(), Some(kuaibao::words::PHOTO_NOT_TAKEN_YET.zh));
         }
         other => panic!("expected waiting, got {other:?}"),
     }
