@@ -118,19 +118,47 @@ pub fn due_times<'r>(
                 from: None,
             });
         } else {
-            daily(rule, start, until, next, &mut due);
+            let owed_after = match rule.obligation {
+                Obligation::FollowUp => first_written_due(set, event, &start_of).map_or(start, |w| w.max(start)),
+                _ => start,
+            };
+            daily(rule, start, owed_after, until, next, &mut due);
         }
     }
     crate::sort::insertion_sort(&mut due, |a, b| a.at < b.at);
     due
 }
 
-/// A daily rule's times after `start`, each met from the one before (the
-/// first from the start). A daily report (日报) is asked from the one
+/// When the event's written report (首报) first falls due, if a rule asks
+/// one of it. A daily 续报 is owed from the first time after that: an
+/// event at 07:41 whose written report is due at 08:41 owes no 08:00
+/// 续报, which would be late before its 首报 was (a 续报 received since the
+/// start still meets the first time owed).
+fn first_written_due(
+    set: &RuleSet,
+    event: &Event<'_>,
+    start_of: &impl Fn(&DeadlineRule) -> NaiveDateTime,
+) -> Option<NaiveDateTime> {
+    set.rules
+        .iter()
+        .filter(|r| r.obligation == Obligation::Written && r.applies.fits(r.obligation, event))
+        .filter_map(|r| r.minutes.map(|m| start_of(r) + TimeDelta::minutes(i64::from(m))))
+        .min()
+}
+
+/// A daily rule's times after `owed_after` (`start` or later), each met
+/// from the one before (the first from `start`). A daily report (日报) is asked from the one
 /// covering the start's own day: a disaster that began at 03:00 owes no
 /// report of the day before, which the phone does not offer either
 /// (`disaster::days`).
-fn daily<'r>(rule: &'r DeadlineRule, start: NaiveDateTime, until: NaiveDateTime, next: bool, out: &mut Vec<Due<'r>>) {
+fn daily<'r>(
+    rule: &'r DeadlineRule,
+    start: NaiveDateTime,
+    owed_after: NaiveDateTime,
+    until: NaiveDateTime,
+    next: bool,
+    out: &mut Vec<Due<'r>>,
+) {
     let times = rule.daily_times();
     let Some(last_time) = times.last().copied() else {
         return;
@@ -151,7 +179,7 @@ fn daily<'r>(rule: &'r DeadlineRule, start: NaiveDateTime, until: NaiveDateTime,
         for time in &times {
             let at = day.and_time(*time);
             let before_its_days = rule.obligation == Obligation::DailyReport && at.date() <= start.date();
-            if at <= start || before_its_days {
+            if at <= owed_after || before_its_days {
                 continue;
             }
             if at > until && !next {

@@ -1469,3 +1469,47 @@ fn no_daily_follow_up_is_owed_while_the_thread_stood_lesser_between() {
     // From 10:00 on the 25th: 17:00 that day, running.
     assert_eq!(daily, [t("2026-11-25T17:00")]);
 }
+
+/// Found by CI at 08:22: a 较大 event at 07:41 under the provincial rules
+/// read its 08:00 续报 late, before its written report (1 hour) was due.
+#[test]
+fn no_daily_follow_up_is_owed_before_the_written_report_is_due() {
+    let province = example("provincial-example.json");
+    let mut early = first("general_incident", Grade::III);
+    early.answers.insert("occurred_at".into(), "2026-11-23T07:41".into());
+    let daily = |records: &[Rec]| {
+        standings(records, &province, "2026-11-23T08:30")
+            .into_iter()
+            .filter(|(id, _, _)| id == "follow_up_daily")
+            .map(|(_, at, s)| (at, s))
+            .collect::<Vec<_>>()
+    };
+    let first_report = received(early.clone(), "2026-11-23T08:21", "2026-11-23T08:22");
+    // The written report due 08:41: the first 续报 owed is 17:00's.
+    assert_eq!(
+        daily(std::slice::from_ref(&first_report)),
+        [(
+            t("2026-11-23T17:00"),
+            Standing::Left {
+                seconds: 8 * 3600 + 30 * 60
+            }
+        )]
+    );
+    // A 续报 sent before then meets it, as one since the event.
+    let mut answered = follow_up(1, "2026-11-23T08:25", Some("2026-11-23T08:26"));
+    answered.answers.insert("occurred_at".into(), "2026-11-23T07:41".into());
+    assert_eq!(
+        daily(&[first_report, answered]),
+        [(
+            t("2026-11-23T17:00"),
+            Standing::Met {
+                early_seconds: 8 * 3600 + 34 * 60
+            }
+        )]
+    );
+    // An event at 06:30 owes the 08:00 one (its written report due 07:30).
+    let mut earlier = first("general_incident", Grade::III);
+    earlier.answers.insert("occurred_at".into(), "2026-11-23T06:30".into());
+    let earlier = received(earlier, "2026-11-23T07:00", "2026-11-23T07:01");
+    assert_eq!(daily(&[earlier])[0].0, t("2026-11-23T08:00"));
+}
