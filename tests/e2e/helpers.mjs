@@ -559,3 +559,14 @@ export function uuidv7(at = Date.now()) {
   const h = b.toString('hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
+
+/** Waits, if Beijing's midnight falls within `spanMs` from now, until it
+ *  has passed: for a test that reads "today" (days overdue, the day's
+ *  日报) at its start and again at its end, which a new day between would
+ *  change. At most `spanMs` plus a second. */
+export async function awayFromBeijingMidnight(spanMs) {
+  const day = 86_400_000;
+  const intoDay = (Date.now() + 8 * 3_600_000) % day;
+  const left = day - intoDay;
+  if (left <= spanMs) await new Promise((resolve) => setTimeout(resolve, left + 1_000));
+}

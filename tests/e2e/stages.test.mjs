@@ -6,7 +6,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, openPhone, openApp, home, form, thread, phoneRecords, noiseJpeg, ANSWERS, STORED } from './helpers.mjs';
+import { startServer, openPhone, openApp, home, form, thread, phoneRecords, noiseJpeg, awayFromBeijingMidnight, ANSWERS, STORED } from './helpers.mjs';
 
 // What the user reads, per language.
 const WORDS = {
@@ -182,7 +182,9 @@ for (const lang of ['zh-CN', 'en']) {
     }
   });
 
-  test(`[${lang}] a hazard: found (overdue), rectifying, rectified, and no closing for the reporter; offline, then synced in order`, { timeout: 90_000 }, async () => {
+  test(`[${lang}] a hazard: found (overdue), rectifying, rectified, and no closing for the reporter; offline, then synced in order`, { timeout: 150_000 }, async () => {
+    // "Yesterday" is read here and the days overdue after the submit.
+    await awayFromBeijingMidnight(60_000);
     const { page, context } = phone;
     await openApp(page, server.url);
     await useLanguage(page, lang);
