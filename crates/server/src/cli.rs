@@ -39,7 +39,8 @@ enum Sub {
     /// The area tree: add an area, list them, set an area's duty phone
     #[command(subcommand)]
     Area(AreaSub),
-    /// Accounts: add one, change its profile, end its sessions, disable it
+    /// Accounts: add one, change its profile, password, area or role, end
+    /// its sessions, disable or enable it
     #[command(subcommand)]
     User(UserSub),
     /// Print the audit log, one JSON object a line
@@ -123,14 +124,44 @@ enum UserSub {
         #[command(flatten)]
         profile: ProfileArgs,
     },
-    /// End every session of the account (it must log in again)
+    /// Set a new password, asked for as `add` asks, and end every session
+    /// of the account: what to do when a password got out or was forgotten
+    Password {
+        /// The account's login name
+        #[arg(value_parser = username)]
+        username: String,
+    },
+    /// Move the account to another area and/or give it another role;
+    /// served from its next request, its sessions kept (what waits on its
+    /// phone still goes; its own threads stay its)
+    Move {
+        /// The account's login name
+        #[arg(value_parser = username)]
+        username: String,
+        /// The code of its new area
+        #[arg(long, value_parser = area_code)]
+        area: Option<String>,
+        /// Its new role
+        #[arg(long, value_parser = coded(&Role::ALL, Role::code, Role::from_code))]
+        role: Option<Role>,
+    },
+    /// End every session of the account (it must log in again; its
+    /// password still works: see `password`)
     Revoke {
         /// The account's login name
         #[arg(value_parser = username)]
         username: String,
     },
     /// End the account's sessions and refuse its logins from now on
+    /// (what its phone holds unsent then waits: tell the worker to phone
+    /// the duty office)
     Disable {
+        /// The account's login name
+        #[arg(value_parser = username)]
+        username: String,
+    },
+    /// Let a disabled account log in again
+    Enable {
         /// The account's login name
         #[arg(value_parser = username)]
         username: String,
@@ -223,9 +254,20 @@ pub enum Command {
         username: String,
         change: ProfileChange,
     },
+    UserPassword {
+        username: String,
+    },
+    UserMove {
+        username: String,
+        area: Option<String>,
+        role: Option<Role>,
+    },
     UserRevoke {
         username: String,
         disable: bool,
+    },
+    UserEnable {
+        username: String,
     },
     Audit,
     Fsck,
@@ -341,6 +383,14 @@ pub fn parse(args: &[String]) -> Result<Command, CliError> {
             username,
             disable: true,
         },
+        Some(Sub::User(UserSub::Enable { username })) => Command::UserEnable { username },
+        Some(Sub::User(UserSub::Password { username })) => Command::UserPassword { username },
+        Some(Sub::User(UserSub::Move { username, area, role })) => {
+            if area.is_none() && role.is_none() {
+                return Err(CliError::Usage("user move: give --area, --role or both".to_owned()));
+            }
+            Command::UserMove { username, area, role }
+        }
     })
 }
 
@@ -430,15 +480,7 @@ async fn run_on_database(config: &Config, command: Command, stdin: impl BufRead)
             area,
             profile,
         } => {
-            let typed = if std::io::stdin().is_terminal() {
-                typed_password()?
-            } else {
-                read_password(stdin)?
-            };
-            let hash = tokio::task::spawn_blocking(move || password::hash(&typed))
-                .await
-                .map_err(|e| CliError::Refused(format!("password hashing did not finish: {e}")))?
-                .map_err(|e| CliError::Refused(e.to_string()))?;
+            let hash = new_password_hash(stdin).await?;
             let new = NewUser {
                 username: &username,
                 display_name: &display_name,
@@ -464,6 +506,37 @@ async fn run_on_database(config: &Config, command: Command, stdin: impl BufRead)
                 or_unset(&account.unit),
                 or_unset(&account.post)
             )?;
+            Ok(())
+        }
+        Command::UserPassword { username } => {
+            let hash = new_password_hash(stdin).await?;
+            let ended = accounts::set_password(&pool, &actor, &username, &hash)
+                .await?
+                .map_err(|e| CliError::Refused(e.to_string()))?;
+            say!("{username}: new password set; {ended} session(s) ended")?;
+            Ok(())
+        }
+        Command::UserMove { username, area, role } => {
+            let user = accounts::move_user(&pool, &actor, &username, area.as_deref(), role)
+                .await?
+                .map_err(|e| CliError::Refused(e.to_string()))?;
+            say!(
+                "{username}: {} in area {} ({})",
+                user.account.role.code(),
+                user.account.area.id,
+                user.account.area.name
+            )?;
+            Ok(())
+        }
+        Command::UserEnable { username } => {
+            let enabled = accounts::enable_user(&pool, &actor, &username)
+                .await?
+                .map_err(|e| CliError::Refused(e.to_string()))?;
+            if enabled {
+                say!("{username}: enabled; it may log in again")?;
+            } else {
+                say!("{username}: was not disabled")?;
+            }
             Ok(())
         }
         Command::UserRevoke { username, disable } => {
@@ -629,6 +702,20 @@ async fn restore(config: &Config, dir: &Path) -> Result<(), CliError> {
     }
 }
 
+/// The hash of a new password: typed twice with the echo off at a
+/// terminal, else one line of standard input.
+async fn new_password_hash(stdin: impl BufRead) -> Result<String, CliError> {
+    let typed = if std::io::stdin().is_terminal() {
+        typed_password()?
+    } else {
+        read_password(stdin)?
+    };
+    tokio::task::spawn_blocking(move || password::hash(&typed))
+        .await
+        .map_err(|e| CliError::Refused(format!("password hashing did not finish: {e}")))?
+        .map_err(|e| CliError::Refused(e.to_string()))
+}
+
 /// One line of standard input, without its line end: a password is never
 /// an argument, which `ps` and shell histories would show.
 fn read_password(mut stdin: impl BufRead) -> Result<String, CliError> {
@@ -644,7 +731,7 @@ fn typed_password() -> Result<String, CliError> {
     let again = rpassword::prompt_password("再输一次 / again: ").map_err(CliError::Stdin)?;
     if first != again {
         return Err(CliError::Refused(
-            "the two passwords typed differ; nothing was added".to_owned(),
+            "the two passwords typed differ; nothing was changed".to_owned(),
         ));
     }
     check_password(first)

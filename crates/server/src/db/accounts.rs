@@ -503,8 +503,6 @@ pub async fn end_session(pool: &Pool, session: &SessionRow) -> Result<(), StoreE
     Ok(())
 }
 
-/// Ends every live session of `username`; with `disable`, the account can
-/// no longer log in either. Returns how many sessions were ended.
 /// Changes an account's display name and profile (the command line's
 /// `user profile`); the next session read serves them.
 pub async fn set_profile(
@@ -556,6 +554,8 @@ pub async fn set_profile(
     }))
 }
 
+/// Ends every live session of `username`; with `disable`, the account can
+/// no longer log in either. Returns how many sessions were ended.
 pub async fn revoke_user(
     pool: &Pool,
     actor: &Actor,
@@ -567,12 +567,7 @@ pub async fn revoke_user(
     };
     let now = db_time(Utc::now());
     let mut tx = pool.begin().await?;
-    let ended = sqlx::query("UPDATE sessions SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL")
-        .bind(&now)
-        .bind(&user.account.id)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
+    let ended = end_sessions(&mut tx, &user.account.id, &now).await?;
     if disable {
         sqlx::query("UPDATE users SET disabled_at = $1 WHERE id = $2 AND disabled_at IS NULL")
             .bind(&now)
@@ -592,4 +587,130 @@ pub async fn revoke_user(
     tx.commit().await?;
     sessions_changed();
     Ok(Ok(ended))
+}
+
+/// Ends every live session of account `user_id` (so its SMS seal keys
+/// too) as of `now`, inside `tx`; how many.
+async fn end_sessions(tx: &mut super::Tx<'_>, user_id: &str, now: &str) -> Result<u64, StoreError> {
+    Ok(
+        sqlx::query("UPDATE sessions SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL")
+            .bind(now)
+            .bind(user_id)
+            .execute(&mut **tx)
+            .await?
+            .rows_affected(),
+    )
+}
+
+/// Gives `username` the password whose hash is `password_hash` and ends
+/// every session of the account, in one transaction (the command line's
+/// `user password`): a password that got out is of no use from then on,
+/// nor is any phone logged in with it. Returns how many sessions ended.
+pub async fn set_password(
+    pool: &Pool,
+    actor: &Actor,
+    username: &str,
+    password_hash: &str,
+) -> Result<Result<u64, AccountError>, StoreError> {
+    let Some(user) = user_by_name(pool, username).await? else {
+        return Ok(Err(AccountError::NoSuchUser(username.to_owned())));
+    };
+    let now = db_time(Utc::now());
+    let mut tx = pool.begin().await?;
+    sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+        .bind(password_hash)
+        .bind(&user.account.id)
+        .execute(&mut *tx)
+        .await?;
+    let ended = end_sessions(&mut tx, &user.account.id, &now).await?;
+    audit::record(
+        &mut tx,
+        actor,
+        "user.password",
+        &user.account.id,
+        json!({ "sessions_ended": ended }),
+    )
+    .await?;
+    tx.commit().await?;
+    sessions_changed();
+    Ok(Ok(ended))
+}
+
+/// Moves `username` to area `area` and/or gives it role `role` (the
+/// command line's `user move`), audited with what it was. Its sessions
+/// stay: each request reads the account's area and role afresh, so a
+/// worker moved keeps what waits on her phone and writes by the new area
+/// from her next request (her own threads in the old area stay hers).
+pub async fn move_user(
+    pool: &Pool,
+    actor: &Actor,
+    username: &str,
+    area_id: Option<&str>,
+    role: Option<Role>,
+) -> Result<Result<User, AccountError>, StoreError> {
+    let Some(user) = user_by_name(pool, username).await? else {
+        return Ok(Err(AccountError::NoSuchUser(username.to_owned())));
+    };
+    let new_area = match area_id {
+        None => None,
+        Some(id) => match area(pool, id).await? {
+            None => return Ok(Err(AccountError::NoSuchArea(id.to_owned()))),
+            Some(a) => Some(a),
+        },
+    };
+    let old = &user.account;
+    let (area_now, path_now) = match &new_area {
+        Some(a) => (a.area.clone(), a.path.clone()),
+        None => (old.area.clone(), user.area_path.clone()),
+    };
+    let role_now = role.unwrap_or(old.role);
+    let mut tx = pool.begin().await?;
+    sqlx::query("UPDATE users SET area_id = $1, role = $2 WHERE id = $3")
+        .bind(&area_now.id)
+        .bind(role_now.code())
+        .bind(&old.id)
+        .execute(&mut *tx)
+        .await?;
+    audit::record(
+        &mut tx,
+        actor,
+        "user.move",
+        &old.id,
+        json!({
+            "area": area_now.id, "role": role_now.code(),
+            "was": { "area": old.area.id, "role": old.role.code() },
+        }),
+    )
+    .await?;
+    tx.commit().await?;
+    sessions_changed();
+    Ok(Ok(User {
+        account: Account {
+            area: area_now,
+            role: role_now,
+            ..user.account.clone()
+        },
+        area_path: path_now,
+        ..user
+    }))
+}
+
+/// Lets a disabled `username` log in again (the command line's `user
+/// enable`); `false` if it was not disabled. Its old sessions stay ended.
+pub async fn enable_user(pool: &Pool, actor: &Actor, username: &str) -> Result<Result<bool, AccountError>, StoreError> {
+    let Some(user) = user_by_name(pool, username).await? else {
+        return Ok(Err(AccountError::NoSuchUser(username.to_owned())));
+    };
+    let mut tx = pool.begin().await?;
+    let enabled = sqlx::query("UPDATE users SET disabled_at = NULL WHERE id = $1 AND disabled_at IS NOT NULL")
+        .bind(&user.account.id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+        == 1;
+    if enabled {
+        audit::record(&mut tx, actor, "user.enable", &user.account.id, json!({})).await?;
+    }
+    tx.commit().await?;
+    Ok(Ok(enabled))
 }

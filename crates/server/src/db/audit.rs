@@ -30,6 +30,13 @@ impl Actor {
     }
 }
 
+/// The system account running this command: `sudo`'s caller if any.
+fn os_user() -> Option<String> {
+    ["SUDO_USER", "USER", "LOGNAME"]
+        .iter()
+        .find_map(|name| std::env::var(name).ok().filter(|v| !v.is_empty()))
+}
+
 /// One row of the log as read back.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
 pub struct Entry {
@@ -44,13 +51,21 @@ pub struct Entry {
 
 /// Records `action` on `subject` by `actor`, inside `tx`. `detail` is a
 /// small JSON object of facts about the change; never a password or token.
+/// A change made on the command line is noted with who ran it
+/// (`os_user`: the system account, the one behind `sudo` if any), which
+/// no login names.
 pub async fn record(
     tx: &mut Tx<'_>,
     actor: &Actor,
     action: &str,
     subject: &str,
-    detail: serde_json::Value,
+    mut detail: serde_json::Value,
 ) -> Result<(), StoreError> {
+    if actor.device_id.as_deref() == Some(CLI_DEVICE) {
+        if let (Some(fields), Some(who)) = (detail.as_object_mut(), os_user()) {
+            fields.insert("os_user".to_owned(), serde_json::Value::String(who));
+        }
+    }
     sqlx::query("INSERT INTO audit (at, actor_id, device_id, action, subject, detail) VALUES ($1, $2, $3, $4, $5, $6)")
         .bind(db_time(Utc::now()))
         .bind(actor.user_id.as_deref())

@@ -418,7 +418,10 @@ fn every_command_of_the_binary_has_help() {
         ),
         (&["area", "list"], &[]),
         (&["area", "phone"], &["<CODE>", "<NUMBER>"]),
-        (&["user"], &["add", "profile", "revoke", "disable"]),
+        (
+            &["user"],
+            &["add", "profile", "password", "move", "revoke", "disable", "enable"],
+        ),
         (
             &["user", "add"],
             &[
@@ -438,6 +441,9 @@ fn every_command_of_the_binary_has_help() {
         ),
         (&["user", "revoke"], &["<USERNAME>"]),
         (&["user", "disable"], &["<USERNAME>"]),
+        (&["user", "enable"], &["<USERNAME>"]),
+        (&["user", "password"], &["<USERNAME>"]),
+        (&["user", "move"], &["<USERNAME>", "--area", "--role"]),
         (&["audit"], &[]),
         (&["fsck"], &[]),
         (&["backup"], &["<DIR>"]),
@@ -467,26 +473,8 @@ fn every_command_of_the_binary_has_help() {
 /// administrator on an empty server, then a login with that password.
 #[tokio::test]
 async fn the_first_administrator_is_made_with_the_command_line() {
-    use std::io::Write;
-    use std::process::Stdio;
-
     let dirs = dirs();
-    let run = |args: &[&str], stdin: &str| {
-        let mut child = server_command(&dirs)
-            .args(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("run kuaibao-server");
-        child
-            .stdin
-            .take()
-            .expect("stdin")
-            .write_all(stdin.as_bytes())
-            .expect("write stdin");
-        child.wait_with_output().expect("wait")
-    };
+    let run = |args: &[&str], stdin: &str| admin_command(&dirs, args, stdin);
     let out = run(&["area", "add", "xh", "--name", "西湖区", "--level", "district"], "");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let out = run(
@@ -725,5 +713,170 @@ async fn a_text_report_gets_one_row_and_one_audit_row_however_often_sent() {
     assert_eq!(detail["template"], report.template_id.as_str());
     assert_eq!(detail["thread"], id.as_str());
     pool.close().await;
+    app.stop().await;
+}
+
+/// Runs the admin command `args` on the data of `dirs`, `stdin` piped in,
+/// as system account `ops-alice`.
+fn admin_command(dirs: &Dirs, args: &[&str], stdin: &str) -> std::process::Output {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut child = server_command(dirs)
+        .args(args)
+        .env("USER", "ops-alice")
+        .env_remove("SUDO_USER")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run kuaibao-server");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin.as_bytes())
+        .expect("write stdin");
+    child.wait_with_output().expect("wait")
+}
+
+/// Polls `check` for up to 5 s (a change made by another process is
+/// obeyed once the session cache's window has passed).
+async fn within_seconds(mut check: impl AsyncFnMut() -> bool) -> bool {
+    for _ in 0..50 {
+        if check().await {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    false
+}
+
+/// A password that got out is changed (every session ends, the old one
+/// logs in no more); an officer moved to another area can no longer write
+/// into the old one's threads (refused, nothing stored); a disabled account
+/// is enabled again. Each is audited with who ran the command.
+#[tokio::test]
+async fn the_command_line_changes_a_password_moves_an_account_and_enables_one_each_audited() {
+    use kuaibao_core::desk::office::{AskFollowUp, ASK_PATH};
+    let (app, dirs) = spawn_app().await;
+    let stdout = |out: &std::process::Output| {
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+
+    // The password.
+    let before = session_of(&app.base, REPORTER).await;
+    let out = admin_command(&dirs, &["user", "password", REPORTER], "a-new-password-2026\n");
+    assert!(stdout(&out).starts_with("reporter: new password set; "), "{out:?}");
+    assert!(within_seconds(async || whoami_status(&app, &before.token).await == StatusCode::UNAUTHORIZED).await);
+    assert_eq!(
+        login_as(&app, REPORTER, PASSWORD).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        login_as(&app, REPORTER, "a-new-password-2026").await.status(),
+        StatusCode::CREATED
+    );
+    let out = admin_command(&dirs, &["user", "password", REPORTER], "short\n");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("at least 8 characters"));
+
+    // An officer of township d-t1 moved to d-t2.
+    let officer = user_in(&dirs, &app, "officer-t1", Role::Officer, "d-t1").await;
+    let session: Session = login_as(&app, REPORTER, "a-new-password-2026")
+        .await
+        .json()
+        .await
+        .expect("a session");
+    let reporter = authorized(&session.token);
+    let report = new_report();
+    let res = reporter
+        .post(app.url(SUBMIT_REPORT_PATH))
+        .json(&report)
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let ask = |message: &str| AskFollowUp {
+        id: uuid::Uuid::new_v4(),
+        message: message.to_owned(),
+    };
+    let ask_path = ASK_PATH.replace("{id}", &report.id.to_string());
+    let res = officer
+        .post(app.url(&ask_path))
+        .json(&ask("请续报"))
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(res.status(), StatusCode::CREATED, "d-t1's officer asks in d-t1");
+    let out = admin_command(&dirs, &["user", "move", "officer-t1", "--area", "d-t2"], "");
+    assert!(stdout(&out).starts_with("officer-t1: officer in area d-t2 "), "{out:?}");
+    // Obeyed once the session cache's window has passed (read, so that
+    // nothing is written meanwhile).
+    let gone = within_seconds(async || {
+        let inbox = app.inbox(&officer, &[]).await;
+        !inbox.threads.iter().any(|t| t.thread_id == report.id)
+    })
+    .await;
+    assert!(gone, "d-t1's thread leaves the moved officer's inbox");
+    let res = officer
+        .post(app.url(&ask_path))
+        .json(&ask("再续报"))
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(
+        res.status(),
+        StatusCode::NOT_FOUND,
+        "moved away, d-t1's threads are not the officer's to write into"
+    );
+    for (args, says) in [
+        (&["user", "move", "officer-t1"][..], "give --area, --role or both"),
+        (
+            &["user", "move", "officer-t1", "--area", "nowhere"][..],
+            "no area `nowhere`",
+        ),
+        (&["user", "move", "nobody", "--role", "admin"][..], "no user `nobody`"),
+    ] {
+        let out = admin_command(&dirs, args, "");
+        assert!(!out.status.success(), "{args:?}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains(says), "{args:?}: {out:?}");
+    }
+
+    // Disabled, then enabled again.
+    stdout(&admin_command(&dirs, &["user", "disable", REPORTER], ""));
+    assert_eq!(
+        login_as(&app, REPORTER, "a-new-password-2026").await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let out = admin_command(&dirs, &["user", "enable", REPORTER], "");
+    assert_eq!(stdout(&out), "reporter: enabled; it may log in again\n");
+    assert_eq!(
+        login_as(&app, REPORTER, "a-new-password-2026").await.status(),
+        StatusCode::CREATED
+    );
+    let out = admin_command(&dirs, &["user", "enable", REPORTER], "");
+    assert_eq!(stdout(&out), "reporter: was not disabled\n");
+
+    // The log: each change by the command line, with who ran it; the
+    // move with what it was; the refused ask not stored.
+    let pool = dirs.pool().await;
+    let log = audit::all(&pool).await.expect("audit");
+    pool.close().await;
+    let of = |action: &str| log.iter().filter(|e| e.action == action).collect::<Vec<_>>();
+    for action in ["user.password", "user.move", "user.disable", "user.enable"] {
+        let entries = of(action);
+        assert_eq!(entries.len(), 1, "{action}: {entries:?}");
+        let detail: serde_json::Value = serde_json::from_str(&entries[0].detail).expect("json");
+        assert_eq!(detail["os_user"], "ops-alice", "{action}: {detail}");
+        assert_eq!(entries[0].device_id.as_deref(), Some(audit::CLI_DEVICE));
+    }
+    let detail: serde_json::Value = serde_json::from_str(&of("user.move")[0].detail).expect("json");
+    assert_eq!(
+        (&detail["area"], &detail["was"]["area"]),
+        (&"d-t2".into(), &"d-t1".into())
+    );
+    assert!(of("user.password")[0].detail.contains("sessions_ended"));
+    assert_eq!(of("thread.ask").len(), 1, "the refused ask stored nothing");
     app.stop().await;
 }
