@@ -436,6 +436,10 @@ pub const LOGIN_TOO_MANY: Text = Text::new(
     "尝试次数过多，请稍后再试",
     "Too many tries: wait a moment and try again",
 );
+pub const LOGIN_DISABLED: Text = Text::new(
+    "此账号已停用，不能登录。本机未送达的报告仍保存在手机上；急事请直接打电话向值班室报告，并联系管理员。",
+    "This account is disabled. Reports not yet sent stay on this phone; phone the duty office with anything urgent, and ask your administrator.",
+);
 pub const LOGIN_UNAVAILABLE: Text = Text::new(
     "服务器暂时无法登录，请稍后再试；已保存的报告不会丢失。",
     "The server cannot log you in right now; try again later. Saved reports are kept.",

@@ -3,7 +3,7 @@
 
 use gloo_net::http::{Method, RequestBuilder};
 use kuaibao_core::account::{LoginRequest, Session};
-use kuaibao_core::wire::protocol::{ApiError, AUTHORIZATION_HEADER, BEARER, SESSION_PATH};
+use kuaibao_core::wire::protocol::{ApiError, ApiErrorCode, AUTHORIZATION_HEADER, BEARER, SESSION_PATH};
 use kuaibao_core::{FieldError, Lang};
 use wasm_bindgen::JsValue;
 
@@ -26,6 +26,9 @@ pub enum LoginError {
     Unreachable,
     /// An answer, but not the server's (a Wi-Fi login page on the way).
     NotTheServer,
+    /// The right password of an account an administrator disabled: retyping
+    /// will not help; phone the duty office and the administrator.
+    Disabled,
     /// The server could not log anyone in now. What it said goes to the
     /// console only: the worker is told what to do, not a status.
     Unavailable(String),
@@ -62,6 +65,7 @@ impl LoginError {
             LoginError::WrongCredentials => None,
             LoginError::Offline => Some(words::LOGIN_OFFLINE.get(lang).to_owned()),
             LoginError::TooMany => Some(words::LOGIN_TOO_MANY.get(lang).to_owned()),
+            LoginError::Disabled => Some(words::LOGIN_DISABLED.get(lang).to_owned()),
             LoginError::Unreachable => Some(words::LOGIN_UNREACHABLE.get(lang).to_owned()),
             LoginError::NotTheServer => Some(words::LOGIN_NOT_THE_SERVER.get(lang).to_owned()),
             LoginError::Unavailable(_) => Some(words::LOGIN_UNAVAILABLE.get(lang).to_owned()),
@@ -83,6 +87,7 @@ pub fn judge_login(status: u16, body: &str) -> Result<Session, LoginError> {
         // from something on the way (a filter's page).
         400..=499 => match kuaibao_core::wire::json::from_str::<ApiError>(body) {
             Ok(err) if !err.fields.is_empty() => Err(LoginError::Fields(err.fields)),
+            Ok(err) if status == 403 && err.error == ApiErrorCode::Forbidden => Err(LoginError::Disabled),
             Ok(err) => Err(LoginError::Unavailable(err.message)),
             Err(_) => Err(LoginError::NotTheServer),
         },

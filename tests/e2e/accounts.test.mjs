@@ -197,6 +197,37 @@ test('a revoked login: the server answers 401, the report stays queued with its 
   assert.equal(await page.getByTestId('session-prompt').count(), 0);
 });
 
+test('a disabled account: the login says so and to phone the duty office, the report stays queued; enabled again, it arrives', { timeout: 120_000 }, async () => {
+  const { server, phone } = await setUp();
+  const { page } = phone;
+  await openApp(page, server.url);
+  await server.admin('user', 'disable', REPORTER.username);
+  // The server keeps a session it read for 2 s (auth::cache::WINDOW).
+  await new Promise((r) => setTimeout(r, 2_500));
+  await fileReport(page);
+  await prompt(page);
+  await home(page).waitForCount('waiting', 1);
+
+  // Her right password: not "wrong", but what to do instead of retyping.
+  const l = login(page);
+  await l.as(REPORTER);
+  await l.general.filter({ hasText: '此账号已停用' }).waitFor();
+  assert.match(await l.general.innerText(), /本机未送达的报告仍保存在手机上；急事请直接打电话向值班室报告，并联系管理员/);
+  assert.equal(await l.passwordError.innerText(), '', 'the password is not blamed');
+  if (process.env.KUAIBAO_SHOTS) {
+    await page.screenshot({ path: `${process.env.KUAIBAO_SHOTS}/login-disabled-360.png`, fullPage: true });
+    await page.setViewportSize({ width: 1366, height: 768 });
+    await page.screenshot({ path: `${process.env.KUAIBAO_SHOTS}/login-disabled-1366.png` });
+    await page.setViewportSize({ width: 360, height: 640 });
+  }
+  assert.equal((await server.reports()).length, 0);
+
+  await server.admin('user', 'enable', REPORTER.username);
+  await l.as(REPORTER);
+  await home(page).waitForCount('delivered', 1);
+  assert.equal((await server.reports()).length, 1, 'once');
+});
+
 test('logging out keeps queued reports and drafts; they go after the next login', { timeout: 90_000 }, async () => {
   const { server, phone } = await setUp();
   const { page, context } = phone;

@@ -237,6 +237,13 @@ fn each_login_answer_lands_at_its_field() {
     assert_eq!(portal, LoginError::NotTheServer);
     assert!(portal.general(Lang::Zh).is_some_and(|t| t.contains("公共 Wi-Fi")));
     assert_eq!(judge_login(403, "<html>blocked</html>"), Err(LoginError::NotTheServer));
+    // A disabled account's right password: what to do instead of retyping.
+    let disabled = judge_login(403, r#"{"error":"forbidden","message":"此账号已停用"}"#).expect_err("403");
+    assert_eq!(disabled, LoginError::Disabled);
+    assert_eq!(disabled.at("password", Lang::Zh), None);
+    assert!(disabled
+        .general(Lang::Zh)
+        .is_some_and(|t| t.starts_with("此账号已停用") && t.contains("打电话向值班室报告")));
     assert!(LoginError::Unreachable
         .general(Lang::Zh)
         .is_some_and(|t| t.starts_with("连不上服务器") && t.contains("再点「登录」")));

@@ -480,7 +480,7 @@ async fn run_on_database(config: &Config, command: Command, stdin: impl BufRead)
             area,
             profile,
         } => {
-            let hash = new_password_hash(stdin).await?;
+            let hash = new_password_hash(stdin, &username).await?;
             let new = NewUser {
                 username: &username,
                 display_name: &display_name,
@@ -509,7 +509,7 @@ async fn run_on_database(config: &Config, command: Command, stdin: impl BufRead)
             Ok(())
         }
         Command::UserPassword { username } => {
-            let hash = new_password_hash(stdin).await?;
+            let hash = new_password_hash(stdin, &username).await?;
             let ended = accounts::set_password(&pool, &actor, &username, &hash)
                 .await?
                 .map_err(|e| CliError::Refused(e.to_string()))?;
@@ -702,14 +702,19 @@ async fn restore(config: &Config, dir: &Path) -> Result<(), CliError> {
     }
 }
 
-/// The hash of a new password: typed twice with the echo off at a
-/// terminal, else one line of standard input.
-async fn new_password_hash(stdin: impl BufRead) -> Result<String, CliError> {
+/// The hash of `username`'s new password: typed twice with the echo off at
+/// a terminal, else one line of standard input; never the username.
+async fn new_password_hash(stdin: impl BufRead, username: &str) -> Result<String, CliError> {
     let typed = if std::io::stdin().is_terminal() {
         typed_password()?
     } else {
         read_password(stdin)?
     };
+    if typed.trim().eq_ignore_ascii_case(username) {
+        return Err(CliError::Refused(
+            "the password is the username: the first thing anyone would try; choose another".to_owned(),
+        ));
+    }
     tokio::task::spawn_blocking(move || password::hash(&typed))
         .await
         .map_err(|e| CliError::Refused(format!("password hashing did not finish: {e}")))?
@@ -971,8 +976,9 @@ mod tests {
         let mut seen = 0;
         visit(&Cli::command(), &mut Vec::new(), &mut seen);
         // The program, serve, area (add, list, phone), user (add, profile,
-        // revoke, disable), audit, fsck, backup, restore.
-        assert_eq!(seen, 15);
+        // password, move, revoke, disable, enable), audit, fsck, backup,
+        // restore.
+        assert_eq!(seen, 18);
     }
 
     #[test]

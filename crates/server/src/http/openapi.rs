@@ -464,6 +464,8 @@ fn metrics() {}
     responses(
         (status = 201, body = Session, description = "Logged in"),
         (status = 401, body = ApiError, description = "Wrong username or password"),
+        (status = 403, body = ApiError, description = "The right password of a disabled account (`forbidden`): the \
+         message says to phone the duty office and ask the administrator"),
         (status = 422, body = ApiError, description = "A field is empty, too long or not a UUID (`fields` names each)"),
         (status = 429, body = ApiError, description = "Too many failed logins for this username (from this address, \
             or from all together) or from this address, or too many requests without a session from this address",

@@ -66,15 +66,17 @@ pub async fn login(
     ))
 }
 
-/// The account `username` logs into with `typed`: 401 for a wrong password,
-/// an unknown username or a disabled account alike.
+/// The account `username` logs into with `typed`: 401 for a wrong password
+/// or an unknown username alike; 403 for a disabled account's right one,
+/// which tells its worker (and only one who knows the password) to phone
+/// the duty office and her administrator, not to retype it.
 async fn check(state: &AppState, username: &str, typed: String) -> Result<accounts::User, AppError> {
     let user = accounts::user_by_name(&state.pool, username).await?;
-    // Verified even for an unknown or disabled account (against a decoy
-    // hash), so the time taken does not tell which usernames exist.
+    // Verified even for an unknown account (against a decoy hash), so the
+    // time taken does not tell which usernames exist.
     let phc = match &user {
-        Some(u) if !u.disabled => u.password_hash.clone(),
-        _ => password::decoy().to_owned(),
+        Some(u) => u.password_hash.clone(),
+        None => password::decoy().to_owned(),
     };
     let matches = match state.passwords.verify(typed, phc).await {
         Ok(matches) => matches,
@@ -83,6 +85,10 @@ async fn check(state: &AppState, username: &str, typed: String) -> Result<accoun
     };
     match user {
         Some(u) if matches && !u.disabled => Ok(u),
+        Some(u) if matches => {
+            tracing::info!(user = %u.account.id, "login refused: the account is disabled");
+            Err(AppError::Forbidden(ACCOUNT_DISABLED.to_owned()))
+        }
         _ => {
             tracing::info!("login refused");
             Err(AppError::Unauthorized(
@@ -91,6 +97,12 @@ async fn check(state: &AppState, username: &str, typed: String) -> Result<accoun
         }
     }
 }
+
+/// What a disabled account's worker is told when she logs in.
+pub const ACCOUNT_DISABLED: &str =
+    "此账号已停用，不能登录。本机未送达的报告仍保存在手机上；急事请直接打电话向值班室报告，并联系管理员。\
+     / This account is disabled. Reports not yet sent stay on this phone; phone the duty office with anything urgent, \
+     and ask your administrator.";
 
 /// `GET /api/session`: who the token belongs to and until when.
 pub async fn whoami(State(state): State<AppState>, caller: Caller) -> Result<Json<SessionInfo>, AppError> {

@@ -279,13 +279,21 @@ async fn sessions_end_by_expiry_logout_revocation_and_disabling() {
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(login_as(&app, REPORTER, PASSWORD).await.status(), StatusCode::CREATED);
 
-    // Disabled: no more logins at all.
+    // Disabled: no more logins at all. The right password is told so, in
+    // words that say what to do; a wrong one learns nothing.
     accounts::revoke_user(&pool, &audit::Actor::command_line(), REPORTER, true)
         .await
         .expect("db")
         .expect("user exists");
+    let (status, error) = api_error(login_as(&app, REPORTER, PASSWORD).await).await;
+    assert_eq!((status, error.error), (StatusCode::FORBIDDEN, ApiErrorCode::Forbidden));
+    assert!(
+        error.message.starts_with("此账号已停用") && error.message.contains("打电话向值班室报告"),
+        "{}",
+        error.message
+    );
     assert_eq!(
-        login_as(&app, REPORTER, PASSWORD).await.status(),
+        login_as(&app, REPORTER, "not-the-password").await.status(),
         StatusCode::UNAUTHORIZED
     );
     pool.close().await;
@@ -616,7 +624,8 @@ async fn a_cached_session_ends_at_once_on_logout_revocation_and_disabling() {
     assert_eq!(submit_status(&app, &session.token).await, StatusCode::UNAUTHORIZED);
     assert_eq!(
         login_as(&app, REPORTER, PASSWORD).await.status(),
-        StatusCode::UNAUTHORIZED
+        StatusCode::FORBIDDEN,
+        "disabled: told so"
     );
     pool.close().await;
     app.stop().await;
@@ -780,6 +789,12 @@ async fn the_command_line_changes_a_password_moves_an_account_and_enables_one_ea
     let out = admin_command(&dirs, &["user", "password", REPORTER], "short\n");
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("at least 8 characters"));
+    let out = admin_command(&dirs, &["user", "password", REPORTER], "reporter\n");
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("the password is the username"),
+        "{out:?}"
+    );
 
     // An officer of township d-t1 moved to d-t2.
     let officer = user_in(&dirs, &app, "officer-t1", Role::Officer, "d-t1").await;
@@ -847,7 +862,7 @@ async fn the_command_line_changes_a_password_moves_an_account_and_enables_one_ea
     stdout(&admin_command(&dirs, &["user", "disable", REPORTER], ""));
     assert_eq!(
         login_as(&app, REPORTER, "a-new-password-2026").await.status(),
-        StatusCode::UNAUTHORIZED
+        StatusCode::FORBIDDEN
     );
     let out = admin_command(&dirs, &["user", "enable", REPORTER], "");
     assert_eq!(stdout(&out), "reporter: enabled; it may log in again\n");
