@@ -168,6 +168,7 @@ pub async fn build(config: &Config) -> Result<Server, StartError> {
             quotas: Arc::new(crate::http::quota::Quotas::new(config.account_bytes_per_day)),
             refusals: Arc::default(),
             export_notes: Arc::default(),
+            login_notes: Arc::default(),
             login_account_rate_per_min: config.login_account_rate_per_min,
             restored,
         },

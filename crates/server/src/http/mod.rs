@@ -112,6 +112,9 @@ pub struct AppState {
     /// How many more of each account's exports the audit log notes this
     /// hour (see `refusals`).
     pub export_notes: Arc<refusals::AuditBudget>,
+    /// How many more failed logins to each account the audit log notes
+    /// this hour (see `refusals`).
+    pub login_notes: Arc<refusals::AuditBudget>,
     /// Failed logins a username may have in a minute, across every replica
     /// (`KUAIBAO_LOGIN_ACCOUNT_RATE_PER_MIN`, `db::login_failures`).
     pub login_account_rate_per_min: u32,

@@ -439,7 +439,9 @@ pub async fn limit_logins(State(limits): State<Arc<RateLimits>>, request: Reques
         }
     };
     let username = login_username(&bytes);
-    let request = Request::from_parts(parts, Body::from(bytes));
+    let mut request = Request::from_parts(parts, Body::from(bytes));
+    // For the audit row of a failed login (`session::check`).
+    request.extensions_mut().insert(LoginFrom(ip));
     // A body without a username is refused by the handler before any
     // password is checked: nothing to guess, nothing to count.
     let Some(username) = username else {
@@ -457,6 +459,11 @@ pub async fn limit_logins(State(limits): State<Arc<RateLimits>>, request: Reques
     }
     response
 }
+
+/// The address a login came from, as the limits read it (behind a
+/// configured proxy, its `X-Forwarded-For`).
+#[derive(Debug, Clone, Copy)]
+pub struct LoginFrom(pub IpAddr);
 
 /// The connection's peer, as the listener saw it.
 fn peer_ip(request: &Request) -> IpAddr {

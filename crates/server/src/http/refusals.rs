@@ -34,7 +34,11 @@ pub struct AuditBudget {
 impl AuditBudget {
     /// Whether this row of `actor`'s is written to the audit log.
     pub fn admits(&self, actor: &Actor) -> bool {
-        let key = actor.user_id.as_deref().unwrap_or("");
+        self.admits_for(actor.user_id.as_deref().unwrap_or(""))
+    }
+
+    /// Whether this row counted to `key` (an account's id) is written.
+    pub fn admits_for(&self, key: &str) -> bool {
         let now = Instant::now();
         let mut spent = self.spent.lock().unwrap_or_else(PoisonError::into_inner);
         if spent.len() > SWEEP_ABOVE {

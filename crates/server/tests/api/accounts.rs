@@ -179,7 +179,7 @@ async fn every_api_request_but_the_public_ones_needs_a_session() {
 
 #[tokio::test]
 async fn a_login_is_refused_alike_for_a_wrong_password_and_an_unknown_user() {
-    let (app, _dirs) = spawn_app().await;
+    let (app, dirs) = spawn_app().await;
     let (status, wrong_password) = api_error(login_as(&app, REPORTER, "not-the-password").await).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     let (status, unknown) = api_error(login_as(&app, "nobody", PASSWORD).await).await;
@@ -187,6 +187,36 @@ async fn a_login_is_refused_alike_for_a_wrong_password_and_an_unknown_user() {
     assert_eq!(
         wrong_password, unknown,
         "the answer does not tell which usernames exist"
+    );
+    // The account's administrator reads who tried its password, and from
+    // where; an unknown username is no account's (the server's log has it).
+    let pool = dirs.pool().await;
+    let reporter_id = accounts::user_by_name(&pool, REPORTER)
+        .await
+        .expect("db")
+        .expect("reporter")
+        .account
+        .id;
+    let mut failed = Vec::new();
+    for _ in 0..50 {
+        let log = audit::all(&pool).await.expect("audit");
+        failed = log.into_iter().filter(|e| e.action == "session.login_failed").collect();
+        if !failed.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    pool.close().await;
+    assert_eq!(failed.len(), 1, "{failed:?}");
+    assert_eq!(failed[0].subject, reporter_id);
+    assert_eq!(
+        (failed[0].actor_id.as_deref(), failed[0].device_id.as_deref()),
+        (None, Some(DEVICE))
+    );
+    let detail: serde_json::Value = serde_json::from_str(&failed[0].detail).expect("json");
+    assert_eq!(
+        (&detail["username"], &detail["from"]),
+        (&REPORTER.into(), &"127.0.0.1".into())
     );
 
     // A form with mistakes names each field.
