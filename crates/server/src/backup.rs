@@ -323,7 +323,6 @@ async fn expect_schema(pool: &Pool, backend: db::Backend, want: Schema) -> Resul
 /// Notes the backup in the audit log, with its counts: who holds a copy of
 /// the reports is the office's business, as with every export.
 async fn audit_backup(pool: &Pool, backed_up: &BackedUp) -> Result<(), BackupError> {
-    let mut tx = pool.begin().await?;
     let counts: serde_json::Map<String, serde_json::Value> = backed_up
         .manifest
         .counts
@@ -331,8 +330,8 @@ async fn audit_backup(pool: &Pool, backed_up: &BackedUp) -> Result<(), BackupErr
         .into_iter()
         .map(|(name, n)| (name.to_owned(), n.into()))
         .collect();
-    db::audit::record(
-        &mut tx,
+    db::audit::note(
+        pool,
         &Actor::command_line(),
         "server.backup",
         &backed_up.dir.display().to_string(),
@@ -343,7 +342,6 @@ async fn audit_backup(pool: &Pool, backed_up: &BackedUp) -> Result<(), BackupErr
         }),
     )
     .await?;
-    tx.commit().await?;
     Ok(())
 }
 

@@ -561,35 +561,33 @@ pub enum Kept<T> {
     /// message or officer); the stored one stays.
     Conflict,
     /// Not stored: the thread held the most of the act it may when this
-    /// one's turn came ([`guard_thread`]); the refusal says so.
+    /// one's turn came ([`room_left`]); the refusal says so.
     NoRoom(FieldError),
 }
 
-/// Makes the rest of `tx` the only one adding office acts to `thread`, so
-/// that the count [`room_left`] makes after the insert is exact: on
-/// PostgreSQL a lock on the thread until the transaction ends; on SQLite
-/// nothing, as its one writer at a time holds from the insert on. Without
-/// it, a burst of acts at the same instant each counted the others'
-/// uncommitted rows as absent and passed the bound together.
-pub(super) async fn guard_thread(tx: &mut sqlx::Transaction<'_, sqlx::Any>, thread: &str) -> Result<(), StoreError> {
+/// Whether the thread had room for the `act` just inserted in `tx`,
+/// counting within the transaction after the insert: the refusal if not,
+/// and the caller rolls back. The only count: a replay inserts nothing and
+/// is answered whatever the count.
+///
+/// The count is exact because the rest of `tx` is the only one counting
+/// `thread`'s acts: on PostgreSQL it first takes a lock on the thread until
+/// the transaction ends (read committed, the count then sees every act
+/// committed before the lock was given); on SQLite nothing, as its one
+/// writer at a time holds from the insert on. Without it, a burst of acts
+/// at the same instant each counted the others' uncommitted rows as
+/// absent and passed the bound together.
+pub(super) async fn room_left(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    act: Act,
+    thread: &str,
+) -> Result<Result<(), FieldError>, StoreError> {
     if tx.backend_name() == "PostgreSQL" {
         sqlx::query("SELECT CAST(pg_advisory_xact_lock(hashtextextended($1, 0)) AS TEXT)")
             .bind(format!("office-acts:{thread}"))
             .execute(&mut **tx)
             .await?;
     }
-    Ok(())
-}
-
-/// Whether the thread had room for the `act` just inserted in `tx`,
-/// counting within the transaction (after [`guard_thread`] and the
-/// insert): the refusal if not, and the caller rolls back. The only count:
-/// a replay inserts nothing and is answered whatever the count.
-pub(super) async fn room_left(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    act: Act,
-    thread: &str,
-) -> Result<Result<(), FieldError>, StoreError> {
     let (held, open): (i64, i64) = sqlx::query_as(acts_sql(act)).bind(thread).fetch_one(&mut **tx).await?;
     // Counted with the new row: the room was for one more than the rest.
     let before = |n: i64| usize::try_from(n - 1).unwrap_or(0);
@@ -611,7 +609,6 @@ pub async fn acknowledge(
     let (id, thread, report) = (id.to_string(), thread.to_string(), report.to_string());
     let mut conn = pool.acquire().await?;
     let mut tx = conn.begin().await?;
-    guard_thread(&mut tx, &thread).await?;
     let new: Option<(i64,)> = sqlx::query_as(
         "INSERT INTO acknowledgements (id, thread_id, report_id, officer_id, at, by_name) \
          VALUES ($1, $2, $3, $4, $5, (SELECT u.display_name FROM users AS u WHERE u.id = $4)) \
@@ -679,7 +676,6 @@ pub async fn ask(
     let (id, thread) = (id.to_string(), thread.to_string());
     let mut conn = pool.acquire().await?;
     let mut tx = conn.begin().await?;
-    guard_thread(&mut tx, &thread).await?;
     let new: Option<(i64,)> = sqlx::query_as(
         "INSERT INTO follow_up_requests (id, thread_id, message, officer_id, asked_at, by_name) \
          VALUES ($1, $2, $3, $4, $5, (SELECT u.display_name FROM users AS u WHERE u.id = $4)) \

@@ -214,11 +214,11 @@ pub struct ReportColumns {
 impl ReportColumns {
     /// The columns of `report`, already validated against `template`.
     pub fn of(report: &Report, template: &Template) -> Result<Self, serde_json::Error> {
-        let body = canonical_body(report)?;
+        let Canonical { body, sha256 } = Canonical::of(report)?;
         let columns = Columns::of(report, template)?;
         Ok(ReportColumns {
             id: report.id.to_string(),
-            body_sha256: crate::storage::hex_sha256(body.as_bytes()),
+            body_sha256: sha256,
             body,
             written_at: report.written_at.to_rfc3339(),
             thread_id: columns.thread_id,

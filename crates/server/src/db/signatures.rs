@@ -77,7 +77,6 @@ pub async fn sign(
     let (id, thread, report) = (id.to_string(), thread.to_string(), report.to_string());
     let mut conn = pool.acquire().await?;
     let mut tx = conn.begin().await?;
-    super::office::guard_thread(&mut tx, &thread).await?;
     let new: Option<(i64,)> = sqlx::query_as(
         "INSERT INTO signatures (id, thread_id, report_id, officer_id, area_id, recipient, reviewer, signed_at, step, \
               by_name) \

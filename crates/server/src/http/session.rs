@@ -120,21 +120,20 @@ async fn check(
                     }
                 });
             }
-            Err(AppError::Unauthorized(
-                "用户名或密码错误 / wrong username or password".to_owned(),
-            ))
+            Err(AppError::Unauthorized(WRONG_PASSWORD.to_owned()))
         }
         None => {
             tracing::info!(from, "login refused: no such username");
-            Err(AppError::Unauthorized(
-                "用户名或密码错误 / wrong username or password".to_owned(),
-            ))
+            Err(AppError::Unauthorized(WRONG_PASSWORD.to_owned()))
         }
     }
 }
 
+/// What a wrong password and an unknown username are both told.
+const WRONG_PASSWORD: &str = "用户名或密码错误 / wrong username or password";
+
 /// What a disabled account's worker is told when she logs in.
-pub const ACCOUNT_DISABLED: &str =
+const ACCOUNT_DISABLED: &str =
     "此账号已停用，不能登录。本机未送达的报告仍保存在手机上；急事请直接打电话向值班室报告，并联系管理员。\
      / This account is disabled. Reports not yet sent stay on this phone; phone the duty office with anything urgent, \
      and ask your administrator.";
