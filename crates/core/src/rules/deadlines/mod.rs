@@ -101,6 +101,7 @@ pub fn due_times<'r>(
     start_of: impl Fn(&DeadlineRule) -> NaiveDateTime,
 ) -> Vec<Due<'r>> {
     let mut due = Vec::new();
+    let mut daily_rules = Vec::new();
     for rule in set.rules.iter().filter(|r| r.applies.fits(r.obligation, event)) {
         let start = start_of(rule);
         if let Some(minutes) = rule.minutes {
@@ -118,32 +119,27 @@ pub fn due_times<'r>(
                 from: None,
             });
         } else {
-            let owed_after = match rule.obligation {
-                Obligation::FollowUp => first_written_due(set, event, &start_of).map_or(start, |w| w.max(start)),
-                _ => start,
-            };
-            daily(rule, start, owed_after, until, next, &mut due);
+            daily_rules.push((rule, start));
         }
+    }
+    // A daily 续报 is owed from the first time after the written report
+    // (首报) falls due: an event at 07:41 whose written report is due at
+    // 08:41 owes no 08:00 续报, which would be late before its 首报 was (a
+    // 续报 received since the start still meets the first time owed).
+    let written_due = due
+        .iter()
+        .filter(|d| d.rule.obligation == Obligation::Written)
+        .map(|d| d.at)
+        .min();
+    for (rule, start) in daily_rules {
+        let owed_after = match (rule.obligation, written_due) {
+            (Obligation::FollowUp, Some(written)) => written.max(start),
+            _ => start,
+        };
+        daily(rule, start, owed_after, until, next, &mut due);
     }
     crate::sort::insertion_sort(&mut due, |a, b| a.at < b.at);
     due
-}
-
-/// When the event's written report (首报) first falls due, if a rule asks
-/// one of it. A daily 续报 is owed from the first time after that: an
-/// event at 07:41 whose written report is due at 08:41 owes no 08:00
-/// 续报, which would be late before its 首报 was (a 续报 received since the
-/// start still meets the first time owed).
-fn first_written_due(
-    set: &RuleSet,
-    event: &Event<'_>,
-    start_of: &impl Fn(&DeadlineRule) -> NaiveDateTime,
-) -> Option<NaiveDateTime> {
-    set.rules
-        .iter()
-        .filter(|r| r.obligation == Obligation::Written && r.applies.fits(r.obligation, event))
-        .filter_map(|r| r.minutes.map(|m| start_of(r) + TimeDelta::minutes(i64::from(m))))
-        .min()
 }
 
 /// A daily rule's times after `owed_after` (`start` or later), each met
