@@ -75,7 +75,12 @@ impl Autosaver {
     /// first edit not yet written.
     pub fn edit(self: &Rc<Self>, report: LocalReport) {
         keep_latest(&mut self.pending.borrow_mut(), report);
-        if !matches!(self.state.get_untracked(), SaveState::Failed(_)) {
+        // A failure, or the draft filed in another window, stays said
+        // (and heard once by a screen reader) while she goes on typing.
+        if !matches!(
+            self.state.get_untracked(),
+            SaveState::Failed(_) | SaveState::FiledElsewhere
+        ) {
             self.state.set(SaveState::Unsaved);
         }
         self.write_in(DEBOUNCE_MS);

@@ -591,7 +591,7 @@ impl AppState {
     /// if not written yet, is what the rest of the app sees of the draft
     /// from now on (a draft opened again at once must not show the text
     /// before it, and then save over it), and is written now.
-    pub fn leave_draft(&self) {
+    pub fn leave_draft(&self, id: ReportId) {
         let pending = self.autosaver.get_value().pending();
         for latest in &pending {
             // Never over a record that has left the drafts meanwhile.
@@ -607,23 +607,18 @@ impl AppState {
             if !pending.is_empty() {
                 state.saved().await;
             }
-            state.drafts_filed_elsewhere().await;
+            state.filed_elsewhere(id).await;
         });
     }
 
-    /// The drafts this window holds that another window has submitted
-    /// meanwhile, as stored: the list then shows them as they are (sent,
-    /// with their receipts), not as the drafts this window last saw.
-    async fn drafts_filed_elsewhere(&self) {
-        let drafts: Vec<ReportId> = self
-            .reports
-            .with_untracked(|rs| rs.iter().filter(|r| r.status == Status::Draft).map(|r| r.id).collect());
-        let store = self.store.get_value();
-        for id in drafts {
-            if let Ok(Some(stored)) = store.get(id).await {
-                if stored.status != Status::Draft {
-                    upsert(self.reports, &stored);
-                }
+    /// The draft `id` as stored, if another window has submitted it
+    /// meanwhile: the list then shows it as it is (sent, with its receipt),
+    /// not as the draft this window last saw. A draft is left as this
+    /// window holds it (a write that failed keeps her text on screen).
+    async fn filed_elsewhere(&self, id: ReportId) {
+        if let Ok(Some(stored)) = self.store.get_value().get(id).await {
+            if stored.status != Status::Draft {
+                upsert(self.reports, &stored);
             }
         }
     }

@@ -281,11 +281,17 @@ pub const SENT_TOO_MUCH: Text = Text::new(
     "This account has sent too much: the server asks to send later; the report is kept on this phone. If it is urgent, phone the duty office",
 );
 
-/// Why a photo waits when the server could not be reached, or answered
-/// with no words of the API's (a proxy's page).
+/// Why a photo waits when the server could not be reached.
 pub const PHOTO_NO_ANSWER: Text = Text::new(
     "连不上值班室服务器（没有信号或网络不稳），照片已存在本机，会自动重新上传",
     "No answer from the duty office's server (no signal, or a weak one); the photo is kept on this phone and sent again by itself",
+);
+/// Why a photo waits when what answered had no words of the API's (a
+/// public Wi-Fi's login page, a proxy's): as for reports, mobile data may
+/// get through.
+pub const PHOTO_NOT_THE_SERVER: Text = Text::new(
+    "收到的应答不是值班室服务器的（可能连着需要先登录的公共 Wi-Fi，或网络拦截了发送），照片已存在本机，会自动重新上传；可改用手机流量",
+    "The answer was not the duty office's server's (a public Wi-Fi that needs its own login, or a network that blocks it); the photo is kept on this phone and sent again by itself; mobile data may get through",
 );
 /// Why a photo the server does not take yet waits (answered 403 or 404:
 /// its report is not there, as after a restore until its text is back).
@@ -305,6 +311,7 @@ pub fn send_note(kept: &str, lang: Lang) -> &str {
         AWAITS_FIRST,
         SENT_TOO_MUCH,
         PHOTO_NO_ANSWER,
+        PHOTO_NOT_THE_SERVER,
         PHOTO_NOT_TAKEN_YET,
     ]
     .iter()

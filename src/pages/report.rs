@@ -129,7 +129,7 @@ fn DraftEditor(id: ReportId) -> impl IntoView {
     {
         state.save_state().set(SaveState::Saved);
     }
-    on_cleanup(move || state.leave_draft());
+    on_cleanup(move || state.leave_draft(id));
     let Some(template) = draft.template() else {
         return view! { <p class="error" role="alert">{state.tr(words::TEMPLATE_MISSING)}</p> }.into_any();
     };

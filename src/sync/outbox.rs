@@ -190,12 +190,8 @@ impl<T: Transport> Outbox<T> {
         if let Status::Sending { written_at, attempts } = report.status {
             // Left sending by a crash: it must not claim to be on its way.
             report.status = held_status(written_at, attempts, pass.now_ms, None);
-            // On a full phone this write fails: shown so all the same, and
-            // the queue behind goes on (the next pass tries again).
-            if let Err(e) = self.store.put(&report).await {
-                leptos::logging::warn!("cannot mark a report as waiting behind another: {e}");
-            }
-            on_change(&report);
+            self.show(&report, on_change, "cannot mark a report as waiting behind another")
+                .await;
         }
         Ok(false)
     }
@@ -235,10 +231,8 @@ impl<T: Transport> Outbox<T> {
                 // Left sending by a crash: it waits for the login, and
                 // must not claim to be on its way meanwhile.
                 report.status = held_status(written_at, attempts, now_ms, None);
-                if let Err(e) = self.store.put(&report).await {
-                    leptos::logging::warn!("cannot mark a report as waiting for the login: {e}");
-                }
-                on_change(&report);
+                self.show(&report, on_change, "cannot mark a report as waiting for the login")
+                    .await;
             }
             return Ok(false);
         };
@@ -257,10 +251,8 @@ impl<T: Transport> Outbox<T> {
         // On a full phone this write fails: the report goes all the same
         // (sending it again is harmless, the server knows its id), since
         // the office needs it more than the phone needs to remember this.
-        if let Err(e) = self.store.put(&report).await {
-            leptos::logging::warn!("cannot mark a report as sending, sent all the same: {e}");
-        }
-        on_change(&report);
+        self.show(&report, on_change, "cannot mark a report as sending, sent all the same")
+            .await;
 
         let Some(submission) = report.submission() else {
             return Ok(false);
@@ -323,11 +315,24 @@ impl<T: Transport> Outbox<T> {
         // phone keeps the report as it was and sends it again, which the
         // server answers with the same receipt, until the outcome can be
         // written.
-        if let Err(e) = self.store.put(&report).await {
-            leptos::logging::warn!("cannot write how a send ended, it will be sent again: {e}");
-        }
-        on_change(&report);
+        self.show(
+            &report,
+            on_change,
+            "cannot write how a send ended, it will be sent again",
+        )
+        .await;
         Ok(true)
+    }
+
+    /// Writes `report`'s new state and shows it. On a full phone the write
+    /// fails: the screen shows it all the same, the failure (`failed`)
+    /// goes to the console, and the queue goes on; the next pass reads the
+    /// state that was written.
+    async fn show(&self, report: &LocalReport, on_change: &dyn Fn(&LocalReport), failed: &str) {
+        if let Err(e) = self.store.put(report).await {
+            leptos::logging::warn!("{failed}: {e}");
+        }
+        on_change(report);
     }
 }
 

@@ -278,7 +278,9 @@ impl<T: TusTransport> Uploader<T> {
                         self.keep(photo).await;
                         (url, 0)
                     }
-                    None => return Ok(Step::Later("服务器未给出上传地址".into(), None)),
+                    // A server's 201 names its upload: a header lost on
+                    // the way.
+                    None => return Ok(Step::Later(words::PHOTO_NOT_THE_SERVER.zh.to_owned(), None)),
                 },
                 Ok(a) => return Ok(judge(&a)),
             },
@@ -325,11 +327,15 @@ fn stopped(stop: ChunkStop) -> Step {
 /// it; anything that may pass (server busy, proxies, a chunk damaged on its
 /// way: 460) is tried later.
 fn judge(answer: &TusAnswer) -> Step {
-    // The API's own sentence (Chinese first), else ours: a proxy's page is
-    // no reading for her.
+    // The API's own sentence (Chinese first), else ours, as for reports: a
+    // proxy's 5xx is a server out of reach, any other page (a Wi-Fi's
+    // login) is not the server's.
     let detail = kuaibao_core::wire::json::from_str::<ApiError>(&answer.body)
         .map(|e| e.message)
-        .unwrap_or_else(|_| words::PHOTO_NO_ANSWER.zh.to_owned());
+        .unwrap_or_else(|_| match answer.status {
+            500.. => words::PHOTO_NO_ANSWER.zh.to_owned(),
+            _ => words::PHOTO_NOT_THE_SERVER.zh.to_owned(),
+        });
     // The worker reads why, and what she can still do, in her words; the
     // server's own go to the console, for whoever helps her.
     let refused = |why: Text| {

@@ -626,3 +626,25 @@ async fn a_photo_the_server_does_not_take_yet_waits_and_says_why_in_her_words() 
         other => panic!("expected waiting, got {other:?}"),
     }
 }
+
+#[wasm_bindgen_test]
+async fn a_photo_answered_by_a_page_not_the_servers_says_so_and_that_mobile_data_may_get_through() {
+    let store = logged_in_store().await;
+    let p = crate::stored_photo(&store, platform::new_report_id(), 1_000).await;
+    // A public Wi-Fi's login page where the API's answer should be.
+    let tus = Scripted::default().then(refused(200, "<html>请先登录 Wi-Fi</html>", None));
+    let uploader = Uploader {
+        store: store.clone(),
+        tus,
+    };
+    let summary = pass_at(&uploader, platform::now_ms()).await;
+    assert_eq!(summary.waiting, 1, "tried again later, not refused for good");
+    match upload_state(&store, &p).await {
+        Upload::Waiting { last_error, .. } => {
+            let kept = last_error.expect("a reason");
+            assert_eq!(kept, kuaibao::words::PHOTO_NOT_THE_SERVER.zh);
+            assert!(kuaibao::words::send_note(&kept, kuaibao_core::Lang::En).contains("mobile data"));
+        }
+        other => panic!("expected waiting, got {other:?}"),
+    }
+}
