@@ -227,6 +227,37 @@ test('a draft open in a second window is edited in one only; the other waits, th
   }
 });
 
+test('a hurried double tap on 提交报告 files once, and never says it was filed in another window', { timeout: 90_000 }, async () => {
+  const other = await openPhone();
+  try {
+    const { page, context } = other;
+    // Every state the save line takes, seen as it changes.
+    await context.addInitScript(() => {
+      window.saveStates = [];
+      new MutationObserver(() => {
+        const state = document.querySelector('[data-testid=save-state]')?.dataset.state;
+        if (state && window.saveStates.at(-1) !== state) window.saveStates.push(state);
+      }).observe(document, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-state'] });
+    });
+    await openApp(page, server.url);
+    await home(page).newReport();
+    await form(page).fill();
+    await form(page).waitSaved();
+    const id = decodeURIComponent(page.url().split('/').pop());
+    await form(page).submit.dblclick();
+    await home(page).waitForStatus('delivered', 20_000);
+    const states = await page.evaluate(() => window.saveStates);
+    assert.ok(states.includes('saved'), `the save line was watched: ${states.join(', ')}`);
+    assert.ok(!states.includes('filed-elsewhere'), `the second tap is not another window: ${states.join(', ')}`);
+    const mine = (await phoneRecords(page)).filter((r) => r.id === id);
+    assert.equal(mine.length, 1);
+    assert.equal(mine[0].status.state, 'delivered');
+    assert.equal((await server.reports()).filter((r) => r.report.id === id).length, 1, 'stored once');
+  } finally {
+    await other.close();
+  }
+});
+
 test('where a browser has no Web Locks, a draft submitted in one window and again in another keeps its receipt; the other window says so and keeps her text on screen', { timeout: 90_000 }, async () => {
   const other = await openPhone();
   try {
