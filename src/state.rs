@@ -613,11 +613,21 @@ impl AppState {
 
     /// The draft `id` as stored, if another window has submitted it
     /// meanwhile: the list then shows it as it is (sent, with its receipt),
-    /// not as the draft this window last saw. A draft is left as this
-    /// window holds it (a write that failed keeps her text on screen).
+    /// not as the draft this window last saw. Only while this window still
+    /// holds it as a draft: one this window submitted is the outbox's to
+    /// show, and a read made before its latest write would show it older.
+    /// A draft is left as this window holds it (a write that failed keeps
+    /// her text on screen).
     async fn filed_elsewhere(&self, id: ReportId) {
+        let draft_here = || {
+            self.reports
+                .with_untracked(|rs| rs.iter().any(|r| r.id == id && r.status == Status::Draft))
+        };
+        if !draft_here() {
+            return;
+        }
         if let Ok(Some(stored)) = self.store.get_value().get(id).await {
-            if stored.status != Status::Draft {
+            if stored.status != Status::Draft && draft_here() {
                 upsert(self.reports, &stored);
             }
         }
